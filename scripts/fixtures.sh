@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Build fixture base images from Debian packages and cache them in the local registry
+# (no public image registry is reachable on these machines). Needs scripts/engine-up.sh first.
+#
+#   localhost:5000/matrix-fixture/toolchain:<hash>  linux/amd64 builder image (Go, Node, Python,
+#                                                   Rust + aarch64 cross toolchain)
+#   localhost:5000/matrix-fixture/runtime:<hash>    linux/amd64 + linux/arm64 (node, python3, busybox)
+#
+# <hash> is a short hash of this script's package lists and version string, so changing a
+# list builds a new tag; an existing tag in the registry is reused. Root file systems are
+# made with debootstrap under /var/cache/matrix-fixtures and kept there as tarballs.
+# Writes test/engine/fixtures.env (generated, not committed) and prints it.
+# Usage: bash scripts/fixtures.sh   (as root, from any directory)
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ENV_FILE=$REPO_ROOT/test/engine/fixtures.env
+CACHE=/var/cache/matrix-fixtures
+REGISTRY=localhost:5000
+SUITE=trixie
+
+# ---- what the images contain: changing anything here changes the tags
+FIXTURE_VERSION=1
+TOOLCHAIN_PKGS="golang-go nodejs npm python3 python3-pip rustc cargo gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross ca-certificates"
+TOOLCHAIN_FOREIGN_ARCH=arm64
+TOOLCHAIN_FOREIGN_PKGS="libstd-rust-dev:arm64"
+TOOLCHAIN_CHANGES=(
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/go/bin'
+  'ENV LANG=C.UTF-8'
+  'CMD ["/bin/bash"]'
+)
+RUNTIME_PKGS="nodejs python3 busybox ca-certificates"
+RUNTIME_ARCHES="amd64 arm64"
+RUNTIME_CHANGES=(
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  'ENV LANG=C.UTF-8'
+  'CMD ["/bin/sh"]'
+)
+
+log() { printf '[fixtures] %s\n' "$*" >&2; }
+die() { printf '[fixtures] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root"
+exec </dev/null
+mkdir -p "$CACHE/logs"
+
+short_hash() { printf '%s\n' "$@" | sha256sum | cut -c1-12; }
+TOOLCHAIN_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" toolchain "$TOOLCHAIN_PKGS" \
+  "$TOOLCHAIN_FOREIGN_ARCH" "$TOOLCHAIN_FOREIGN_PKGS" "${TOOLCHAIN_CHANGES[@]}")
+RUNTIME_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" runtime "$RUNTIME_PKGS" \
+  "$RUNTIME_ARCHES" "${RUNTIME_CHANGES[@]}")
+TOOLCHAIN_IMAGE=$REGISTRY/matrix-fixture/toolchain:$TOOLCHAIN_HASH
+RUNTIME_IMAGE=$REGISTRY/matrix-fixture/runtime:$RUNTIME_HASH
+
+# Print the URI of apt's configured source for suite $1 (deb822 files, then one-line lists).
+apt_uri_for_suite() {
+  local suite=$1 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v want="$suite" '
+      function flush() {
+        if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled != "no" && uri != "") {
+          n = split(suites, s, /[ \t]+/)
+          for (i = 1; i <= n; i++) if (s[i] == want) { print uri; found = 1; exit }
+        }
+        types = ""; suites = ""; uri = ""; enabled = ""
+      }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); next }
+      {
+        key = tolower($1); sub(/:$/, "", key)
+        val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
+        if (key == "types") types = val
+        else if (key == "suites") suites = val
+        else if (key == "uris") { split(val, u, /[ \t]+/); uri = u[1] }
+        else if (key == "enabled") enabled = tolower(val)
+      }
+      END { if (!found) flush() }
+    ' "$f" | head -n1 | grep . && return 0
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v want="$suite" '
+      $1 == "deb" {
+        i = 2
+        if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+        if ($(i + 1) == want) { print $i; exit }
+      }' "$f" | head -n1 | grep . && return 0
+  done
+  return 1
+}
+
+image_exists() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
+
+write_env() {
+  mkdir -p "$(dirname "$ENV_FILE")"
+  printf 'MATRIX_TOOLCHAIN_IMAGE=%s\nMATRIX_RUNTIME_IMAGE=%s\n' "$TOOLCHAIN_IMAGE" "$RUNTIME_IMAGE" >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  log "wrote $ENV_FILE"
+  cat "$ENV_FILE"
+}
+
+# ---- preflight
+command -v docker >/dev/null || die "docker not found: run scripts/engine-up.sh first"
+timeout 20 docker info >/dev/null 2>&1 || die "docker engine not answering: run scripts/engine-up.sh first"
+curl -fsS --max-time 3 "http://$REGISTRY/v2/" >/dev/null 2>&1 ||
+  die "registry not answering on http://$REGISTRY/v2/: run scripts/engine-up.sh first"
+
+# One run at a time.
+exec 9>"$CACHE/.lock"
+flock -w 3600 9 || die "another fixtures.sh run holds $CACHE/.lock"
+
+# Fast path: everything is already in the registry.
+if image_exists "$TOOLCHAIN_IMAGE" && image_exists "$RUNTIME_IMAGE"; then
+  log "cached: $TOOLCHAIN_IMAGE"
+  log "cached: $RUNTIME_IMAGE"
+  write_env
+  exit 0
+fi
+
+command -v debootstrap >/dev/null || die "debootstrap not found: run scripts/engine-up.sh first"
+MIRROR=$(apt_uri_for_suite "$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")") ||
+  MIRROR=$(apt_uri_for_suite bookworm) || die "cannot find apt's configured Debian source"
+log "Debian mirror: $MIRROR"
+
+# ---- root file systems
+ACTIVE_ROOT=""
+ROOTFS_TARBALL=""
+cleanup_mounts() {
+  if [ -n "$ACTIVE_ROOT" ]; then
+    local m
+    for m in "$ACTIVE_ROOT/proc" "$ACTIVE_ROOT/sys" "$ACTIVE_ROOT/dev/pts"; do
+      if mountpoint -q "$m" 2>/dev/null; then umount -l "$m" || true; fi
+    done
+  fi
+}
+trap cleanup_mounts EXIT
+
+in_root() { # DIR CMD...
+  local dir=$1; shift
+  chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# build_rootfs NAME HASH ARCH "PKGS" FOREIGN_ARCH "FOREIGN_PKGS" -> sets ROOTFS_TARBALL
+build_rootfs() {
+  local name=$1 hash=$2 arch=$3 pkgs=$4 farch=$5 fpkgs=$6
+  local tarball=$CACHE/$name-$hash-$arch.tar dir=$CACHE/$name-$hash-$arch.d
+  local logf=$CACHE/logs/$name-$hash-$arch.log
+  if [ -s "$tarball" ]; then
+    log "reusing rootfs $tarball"
+    ROOTFS_TARBALL=$tarball
+    return 0
+  fi
+  local note=""
+  [ "$arch" = "$(dpkg --print-architecture)" ] || note=" - second stage runs under QEMU, takes minutes"
+  log "debootstrap $SUITE/$arch for $name (log: $logf)$note"
+  local start=$SECONDS
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  : >"$logf"
+  if ! debootstrap --variant=minbase --arch="$arch" "$SUITE" "$dir" "$MIRROR" >>"$logf" 2>&1; then
+    tail -n 30 "$logf" >&2
+    die "debootstrap failed for $name/$arch (log: $logf)"
+  fi
+  log "  base system done in $((SECONDS - start)) s; installing: $pkgs"
+  ACTIVE_ROOT=$dir
+  mountpoint -q "$dir/proc" || mount -t proc proc "$dir/proc"
+  cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+  printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+  chmod 755 "$dir/usr/sbin/policy-rc.d"
+  # shellcheck disable=SC2086
+  if ! { in_root "$dir" apt-get update -q &&
+         in_root "$dir" apt-get install -y -q --no-install-recommends $pkgs; } >>"$logf" 2>&1; then
+    tail -n 30 "$logf" >&2
+    die "package installation failed for $name/$arch (log: $logf)"
+  fi
+  if [ -n "$fpkgs" ]; then
+    log "  adding architecture $farch: $fpkgs"
+    # shellcheck disable=SC2086
+    if { in_root "$dir" dpkg --add-architecture "$farch" &&
+         in_root "$dir" apt-get update -q &&
+         in_root "$dir" apt-get install -y -q --no-install-recommends $fpkgs; } >>"$logf" 2>&1; then
+      log "  installed $fpkgs"
+    else
+      log "  WARNING: could not install $fpkgs (see $logf); the image is built without them"
+      in_root "$dir" dpkg --remove-architecture "$farch" >>"$logf" 2>&1 || true
+    fi
+  fi
+  in_root "$dir" apt-get clean >>"$logf" 2>&1 || true
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/tmp/* "$dir/usr/sbin/policy-rc.d"
+  : >"$dir/etc/resolv.conf"
+  cleanup_mounts
+  ACTIVE_ROOT=""
+  tar -C "$dir" --numeric-owner -cf "$tarball.partial" . >>"$logf" 2>&1 || die "tar of $dir failed"
+  mv "$tarball.partial" "$tarball"
+  rm -rf "$dir"
+  # drop rootfs tarballs of older versions of this image
+  find "$CACHE" -maxdepth 1 -name "$name-*-$arch.tar" ! -name "$name-$hash-$arch.tar" -delete
+  log "  rootfs ready in $((SECONDS - start)) s: $tarball ($(du -h "$tarball" | cut -f1))"
+  ROOTFS_TARBALL=$tarball
+}
+
+# import_push TARBALL PLATFORM TAG CHANGES...
+import_push() {
+  local tarball=$1 platform=$2 tag=$3; shift 3
+  local args=() c
+  for c in "$@"; do args+=(--change "$c"); done
+  log "importing $tag ($platform)"
+  docker import --platform "$platform" "${args[@]}" - "$tag" <"$tarball" >/dev/null
+  log "pushing $tag"
+  docker push -q "$tag" >/dev/null
+}
+
+# ---- toolchain (linux/amd64 only)
+if image_exists "$TOOLCHAIN_IMAGE"; then
+  log "cached: $TOOLCHAIN_IMAGE"
+else
+  build_rootfs toolchain "$TOOLCHAIN_HASH" amd64 "$TOOLCHAIN_PKGS" "$TOOLCHAIN_FOREIGN_ARCH" "$TOOLCHAIN_FOREIGN_PKGS"
+  import_push "$ROOTFS_TARBALL" linux/amd64 "$TOOLCHAIN_IMAGE" "${TOOLCHAIN_CHANGES[@]}"
+  log "built $TOOLCHAIN_IMAGE"
+fi
+
+# ---- runtime (multi-arch)
+if image_exists "$RUNTIME_IMAGE"; then
+  log "cached: $RUNTIME_IMAGE"
+else
+  parts=()
+  for arch in $RUNTIME_ARCHES; do
+    tag=$RUNTIME_IMAGE-$arch
+    if image_exists "$tag"; then
+      log "cached: $tag"
+    else
+      build_rootfs runtime "$RUNTIME_HASH" "$arch" "$RUNTIME_PKGS" "" ""
+      import_push "$ROOTFS_TARBALL" "linux/$arch" "$tag" "${RUNTIME_CHANGES[@]}"
+    fi
+    parts+=("$tag")
+  done
+  log "creating multi-arch $RUNTIME_IMAGE from ${parts[*]}"
+  docker buildx imagetools create -t "$RUNTIME_IMAGE" "${parts[@]}" >&2
+  log "built $RUNTIME_IMAGE"
+fi
+
+image_exists "$TOOLCHAIN_IMAGE" || die "$TOOLCHAIN_IMAGE not in the registry after build"
+image_exists "$RUNTIME_IMAGE" || die "$RUNTIME_IMAGE not in the registry after build"
+write_env

@@ -1,0 +1,77 @@
+// What a command may touch of the outside world, passed in so tests drive
+// `main()` directly with their own streams, cwd and environment.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { compile, type CompileResult } from '../compile.js';
+import { formatDiagnostic, UserError, userError, type Diagnostic } from '../diagnostics.js';
+import { repoRootOf, toPosix } from '../paths.js';
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** stdout is a terminal (colours, progress). */
+  isTTY: boolean;
+}
+
+export const SPEC_NAMES = ['matrix.yaml', 'matrix.yml'];
+
+export function useColor(io: Io, flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY;
+}
+
+export interface SpecLocation {
+  specPath: string;
+  displayName: string;
+  specDir: string;
+  repoRoot: string;
+}
+
+export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
+  let specPath: string;
+  if (spec !== undefined) {
+    specPath = path.resolve(io.cwd, spec);
+    if (!existsSync(specPath)) throw userError('spec-not-found', `spec file ${spec} does not exist`, { file: spec, hint: 'check the path given to --spec' });
+  } else {
+    const found = SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => existsSync(p));
+    if (!found) {
+      throw userError('spec-not-found', `no matrix.yaml in ${io.cwd}`, {
+        hint: 'run `matrix init` to write one, or pass `--spec path/to/matrix.yaml`',
+      });
+    }
+    specPath = found;
+  }
+  const displayName = toPosix(path.relative(io.cwd, specPath)) || path.basename(specPath);
+  const specDir = path.dirname(specPath);
+  return { specPath, displayName, specDir, repoRoot: repoRootOf(specDir) };
+}
+
+export function readSpecSource(loc: SpecLocation): string {
+  try {
+    return readFileSync(loc.specPath, 'utf8');
+  } catch (e) {
+    throw userError('spec-unreadable', `cannot read ${loc.displayName}: ${(e as Error).message}`, { file: loc.displayName });
+  }
+}
+
+/** Load, validate and render; diagnostics become a UserError (exit 2). */
+export function compileOrThrow(loc: SpecLocation, validateOnly = false): CompileResult {
+  const source = readSpecSource(loc);
+  const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, validateOnly });
+  if (result.diagnostics.some((d) => d.severity === 'error')) {
+    const err = new UserError(result.diagnostics);
+    (err as UserError & { sources?: Map<string, string> }).sources = new Map([[loc.displayName, source]]);
+    throw err;
+  }
+  return result;
+}
+
+export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boolean, sources?: ReadonlyMap<string, string>): void {
+  for (const d of ds) io.stderr.write(formatDiagnostic(d, { color, ...(sources ? { sources } : {}) }) + '\n');
+  const errors = ds.filter((d) => d.severity === 'error').length;
+  if (errors > 1) io.stderr.write(`${errors} errors\n`);
+}

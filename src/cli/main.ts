@@ -1,0 +1,134 @@
+// The command line. yargs only parses; each command runs after parsing with
+// the Io it is given, and heavy modules load only for the command that needs them.
+import yargs from 'yargs';
+import { UserError } from '../diagnostics.js';
+import { printDiagnostics, useColor, type Io } from './io.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+
+interface Selected {
+  command: string;
+  args: Record<string, unknown>;
+}
+
+const VERSION = '0.1.0';
+
+function parser(argv: string[], select: (s: Selected) => void) {
+  const pick = (command: string) => (args: Record<string, unknown>) => select({ command, args });
+  return yargs(argv)
+    .scriptName('matrix')
+    .usage('$0 <command> [options]\n\nCompile matrix.yaml into Dockerfiles and a docker-bake.hcl, then build every target and platform with docker buildx bake.')
+    .option('spec', { alias: 's', type: 'string', describe: 'Spec file (default: ./matrix.yaml)', global: true })
+    .option('color', { type: 'boolean', describe: 'Force colours on or off (default: on for a terminal, off with NO_COLOR)', global: true })
+    .command(
+      'gen',
+      'Write the Dockerfiles and docker-bake.hcl that the spec describes',
+      (y) =>
+        y
+          .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 and show a diff when a generated file is missing, stale or orphaned' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing when successful' })
+          .example('$0 gen', 'regenerate after editing matrix.yaml')
+          .example('$0 gen --check', 'in pre-commit or CI: fail when committed files drift from the spec'),
+      pick('gen'),
+    )
+    .command(
+      'validate',
+      'Check the spec and report every error with its file:line:column',
+      (y) => y.example('$0 validate --spec services/matrix.yaml', 'validate a spec elsewhere'),
+      pick('validate'),
+    )
+    .command(
+      'plan',
+      'Show every target (service x matrix cell) with platforms, tags, args and how each platform is built',
+      (y) =>
+        y
+          .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
+          .option('build-platform', { type: 'string', describe: 'Platform of the builder (default: this machine)' })
+          .example('$0 plan', 'see which platforms cross-compile and which need QEMU')
+          .example('$0 plan --json | jq ".targets[].name"', 'list target names'),
+      pick('plan'),
+    )
+    .command('schema', 'Print the JSON Schema of matrix.yaml (for editors and CI)', (y) => y.example('$0 schema > matrix.schema.json', 'save it for an editor'), pick('schema'))
+    .command('templates', 'List the built-in templates and their parameters', (y) => y, pick('templates'))
+    .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .epilog('Exit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 70 internal error.\nDocs: README.md')
+    .wrap(Math.min(100, process.stdout.columns || 100));
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let selected: Selected | undefined;
+  let parseError: Error | undefined;
+  let output = '';
+  try {
+    await parser(argv, (s) => (selected = s))
+      .exitProcess(false)
+      .fail((msg, err) => {
+        parseError = err ?? new Error(msg);
+      })
+      .parseAsync(argv, {}, (_err, _args, out) => {
+        output = out;
+      });
+  } catch (e) {
+    parseError ??= e as Error;
+  }
+  if (parseError) {
+    if (output) io.stderr.write(output.trimEnd() + '\n\n');
+    io.stderr.write(`matrix: ${parseError.message}\n`);
+    return EXIT.usage;
+  }
+  if (output) io.stdout.write(output.trimEnd() + '\n');
+  if (!selected) return EXIT.ok; // --help or --version
+  const args = selected.args;
+  const color = useColor(io, args.color as boolean | undefined);
+  try {
+    return await run(selected.command, args, io, color);
+  } catch (e) {
+    if (e instanceof UserError) {
+      printDiagnostics(io, e.diagnostics, useColor({ ...io, isTTY: io.isTTY }, args.color as boolean | undefined), (e as UserError & { sources?: Map<string, string> }).sources);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    io.stderr.write(`matrix: internal error: ${err?.message ?? String(e)}\nThis is a bug in matrix. Please report it with the command you ran and this trace:\n${err?.stack ?? ''}\n`);
+    return EXIT.internal;
+  }
+}
+
+async function run(command: string, args: Record<string, unknown>, io: Io, color: boolean): Promise<number> {
+  const spec = args.spec as string | undefined;
+  switch (command) {
+    case 'gen': {
+      const { runGen } = await import('./gen.js');
+      return runGen(io, { ...(spec !== undefined ? { spec } : {}), check: Boolean(args.check), color, quiet: Boolean(args.quiet) });
+    }
+    case 'validate': {
+      const { locateSpec, compileOrThrow } = await import('./io.js');
+      const loc = locateSpec(io, spec);
+      const result = compileOrThrow(loc, true);
+      io.stdout.write(`${loc.displayName} is valid: ${result.spec!.services.size} services, ${result.spec!.targets.length} targets.\n`);
+      return EXIT.ok;
+    }
+    case 'plan': {
+      const { runPlan } = await import('./plan.js');
+      const bp = args.buildPlatform as string | undefined;
+      return runPlan(io, { ...(spec !== undefined ? { spec } : {}), json: Boolean(args.json), color, ...(bp ? { buildPlatform: bp } : {}) });
+    }
+    case 'schema': {
+      const { readFileSync } = await import('node:fs');
+      const { packageRoot } = await import('../paths.js');
+      const path = await import('node:path');
+      io.stdout.write(readFileSync(path.join(packageRoot(), 'schemas', 'matrix.schema.json'), 'utf8'));
+      return EXIT.ok;
+    }
+    case 'templates': {
+      const { runTemplates } = await import('./templates.js');
+      return runTemplates(io, color);
+    }
+    default:
+      throw new Error(`unhandled command ${command}`);
+  }
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { colors } from '../diagnostics.js';
+import { hostPlatform } from '../platforms.js';
+import { classify, type Mode } from '../plan/stages.js';
+import type { ResolvedSpec, Target } from '../spec.js';
+import { compileOrThrow, locateSpec, type Io } from './io.js';
+
+export interface PlannedTarget {
+  name: string;
+  service: string;
+  matrix: Record<string, string>;
+  context: string;
+  dockerfile: string;
+  generated: boolean;
+  target?: string;
+  platforms: { platform: string; mode: Mode }[];
+  tags: string[];
+  args: Record<string, string>;
+  labels: Record<string, string>;
+  contexts: Record<string, string>;
+}
+
+export interface Plan {
+  spec: string;
+  bakeFile: string;
+  buildPlatform: string;
+  targets: PlannedTarget[];
+}
+
+export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>, specDir: string, buildPlatform: string): Plan {
+  const texts = new Map<string, string>();
+  const textOf = (t: Target): string => {
+    const cached = texts.get(t.dockerfile);
+    if (cached !== undefined) return cached;
+    const text = files.get(t.dockerfile) ?? readFileSync(path.resolve(specDir, t.dockerfile), 'utf8');
+    texts.set(t.dockerfile, text);
+    return text;
+  };
+  return {
+    spec: spec.specName,
+    bakeFile: spec.bakeFile,
+    buildPlatform,
+    targets: spec.targets.map((t) => ({
+      name: t.name,
+      service: t.service,
+      matrix: t.cell,
+      context: t.context,
+      dockerfile: t.dockerfile,
+      generated: t.source.kind === 'template',
+      ...(t.stage !== undefined ? { target: t.stage } : {}),
+      platforms: t.platforms.map((p) => ({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage) })),
+      tags: t.tags,
+      args: t.args,
+      labels: t.labels,
+      contexts: Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, `target:${v}`])),
+    })),
+  };
+}
+
+export function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string }): number {
+  const loc = locateSpec(io, opts.spec);
+  const result = compileOrThrow(loc);
+  const plan = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform());
+  if (opts.json) {
+    io.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+    return 0;
+  }
+  const c = colors(opts.color);
+  const modeColor = (m: Mode) => (m === 'emulated' ? c.yellow(m) : m === 'cross' ? c.green(m) : m);
+  io.stdout.write(`${plan.targets.length} targets from ${plan.spec} -> ${plan.bakeFile} (build platform ${plan.buildPlatform})\n\n`);
+  for (const t of plan.targets) {
+    io.stdout.write(`${c.bold(t.name)}${Object.keys(t.matrix).length ? c.dim(' ' + JSON.stringify(t.matrix)) : ''}\n`);
+    io.stdout.write(`  dockerfile  ${t.dockerfile}${t.generated ? c.dim(' (generated)') : ''}\n`);
+    io.stdout.write(`  platforms   ${t.platforms.map((p) => `${p.platform} ${modeColor(p.mode)}`).join(', ')}\n`);
+    io.stdout.write(`  tags        ${t.tags.join(', ')}\n`);
+    const args = Object.entries(t.args);
+    if (args.length) io.stdout.write(`  args        ${args.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n`);
+    const deps = Object.keys(t.contexts);
+    if (deps.length) io.stdout.write(`  after       ${deps.join(', ')}\n`);
+  }
+  const emulated = plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => `${t.name} ${p.platform}`));
+  if (emulated.length) {
+    io.stdout.write(`\n${c.yellow('note:')} ${emulated.length} target platform(s) run build steps under emulation (slow): ${emulated.slice(0, 5).join(', ')}${emulated.length > 5 ? ', ...' : ''}\n`);
+  }
+  return 0;
+}

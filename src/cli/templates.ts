@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { colors } from '../diagnostics.js';
+import { packageRoot } from '../paths.js';
+import { parseTemplate } from '../render/template.js';
+import { BUILTIN_TEMPLATES } from '../resolve/resolve.js';
+import type { Io } from './io.js';
+
+export function runTemplates(io: Io, color: boolean): number {
+  const c = colors(color);
+  for (const name of BUILTIN_TEMPLATES) {
+    const file = path.join(packageRoot(), 'templates', `${name}.Dockerfile.hbs`);
+    const t = parseTemplate(`templates/${name}.Dockerfile.hbs`, readFileSync(file, 'utf8'));
+    io.stdout.write(`${c.bold(name)}  ${t.meta.description}\n`);
+    for (const [p, def] of Object.entries(t.meta.params)) {
+      const dflt = def.default !== undefined ? ` (default: ${JSON.stringify(def.default)})` : def.required ? ' (required)' : '';
+      io.stdout.write(`  with.${p}${c.dim(dflt)}  ${def.description ?? ''}\n`);
+    }
+    io.stdout.write('\n');
+  }
+  io.stdout.write('Your own template: `template: path/to/file.hbs` (same helpers: word, sh, json, ident, int).\n');
+  return 0;
+}

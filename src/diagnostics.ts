@@ -1,0 +1,138 @@
+// Diagnostics are data: every stage collects them instead of throwing, so a
+// user sees every problem of a spec at once, and tests assert code + position.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  /** Stable identifier, e.g. `unknown-key`. Tests and docs rely on it. */
+  code: string;
+  severity: Severity;
+  /** File the problem is in (as given by the user, or relative to cwd). */
+  file: string;
+  /** 1-based; 0 when the problem has no position (e.g. file missing). */
+  line: number;
+  column: number;
+  /** Key path inside the spec, e.g. `services.api.platforms[1]`. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+/** A failure the user can fix. Carries diagnostics; exit code 2 unless told. */
+export class UserError extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly exitCode = 2,
+  ) {
+    super(diagnostics.map((d) => d.message).join('\n'));
+    this.name = 'UserError';
+  }
+}
+
+export function userError(
+  code: string,
+  message: string,
+  extra: Partial<Omit<Diagnostic, 'code' | 'message'>> = {},
+): UserError {
+  return new UserError([
+    { code, message, severity: 'error', file: '', line: 0, column: 0, path: '', ...extra },
+  ]);
+}
+
+export function pathToString(parts: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${JSON.stringify(p)}]`;
+  }
+  return out;
+}
+
+/** Make control characters visible in messages (never print them raw). */
+export function visible(s: string): string {
+  return s.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+export interface FormatOptions {
+  color: boolean;
+  /** Source text per file, for the excerpt with a caret. */
+  sources?: ReadonlyMap<string, string>;
+}
+
+export function formatDiagnostic(d: Diagnostic, opts: FormatOptions): string {
+  const c = colors(opts.color);
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file || 'matrix';
+  const label = d.severity === 'error' ? c.red('error') : c.yellow('warning');
+  const lines = [`${c.bold(where)}: ${label} ${visible(d.message)} ${c.dim(`[${d.code}]`)}`];
+  if (d.path) lines.push(`  at ${visible(d.path)}`);
+  const src = opts.sources?.get(d.file);
+  if (src !== undefined && d.line > 0) {
+    const text = lineOf(src, d.line);
+    if (text !== undefined) {
+      const gutter = String(d.line);
+      lines.push(`  ${c.dim(gutter + ' |')} ${visible(text)}`);
+      const caretCol = visible(text.slice(0, Math.max(0, d.column - 1))).length;
+      lines.push(`  ${' '.repeat(gutter.length)} ${c.dim('|')} ${' '.repeat(caretCol)}${c.red('^')}`);
+    }
+  }
+  if (d.hint) lines.push(`  ${c.cyan('hint:')} ${visible(d.hint)}`);
+  return lines.join('\n');
+}
+
+function lineOf(src: string, line: number): string | undefined {
+  let start = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = src.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  const end = src.indexOf('\n', start);
+  const text = src.slice(start, end < 0 ? undefined : end).replace(/\r$/, '');
+  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+}
+
+export function colors(on: boolean) {
+  const wrap = (open: number, close: number) => (s: string) =>
+    on ? `\u001b[${open}m${s}\u001b[${close}m` : s;
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+  };
+}
+
+/** Damerau-free Levenshtein, for "did you mean" hints on short names. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const cand of candidates) {
+    const d = editDistance(word.toLowerCase(), cand.toLowerCase());
+    if (d < bestDist) {
+      bestDist = d;
+      best = cand;
+    }
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return bestDist <= limit ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

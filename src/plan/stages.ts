@@ -1,0 +1,96 @@
+// Where does a Dockerfile's work run? Reads the stages, follows what the
+// built stage needs, and classifies each target platform:
+//   native   - the target platform is the build platform;
+//   cross    - every stage that RUNs something is pinned to $BUILDPLATFORM;
+//   emulated - some RUN executes as the target platform (QEMU when foreign);
+//   no-run   - nothing is executed, files are only copied.
+
+export type Mode = 'native' | 'cross' | 'emulated' | 'no-run';
+
+interface Stage {
+  index: number;
+  name?: string;
+  base: string;
+  platformFlag?: string;
+  runs: boolean;
+  needs: string[];
+}
+
+export function parseStages(text: string): Stage[] {
+  const stages: Stage[] = [];
+  // Join continuation lines (escape character `\` by default), drop comments.
+  const escape = /^#\s*escape\s*=\s*`/m.test(text.split('\n').slice(0, 5).join('\n')) ? '`' : '\\';
+  const logical: string[] = [];
+  let cur = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (!cur && /^\s*#/.test(line)) continue;
+    if (line.trimEnd().endsWith(escape)) {
+      cur += line.trimEnd().slice(0, -1) + ' ';
+      continue;
+    }
+    logical.push(cur + line);
+    cur = '';
+  }
+  if (cur) logical.push(cur);
+  for (const line of logical) {
+    const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const instr = m[1]!.toUpperCase();
+    const rest = m[2]!;
+    if (instr === 'FROM') {
+      const words = rest.trim().split(/\s+/);
+      let platformFlag: string | undefined;
+      while (words[0]?.startsWith('--')) {
+        const flag = words.shift()!;
+        const pm = /^--platform=(.*)$/.exec(flag);
+        if (pm) platformFlag = pm[1];
+      }
+      const base = words[0] ?? '';
+      const name = words[1]?.toLowerCase() === 'as' ? words[2]?.toLowerCase() : undefined;
+      stages.push({ index: stages.length, base, runs: false, needs: [], ...(name ? { name } : {}), ...(platformFlag ? { platformFlag } : {}) });
+      continue;
+    }
+    const stage = stages[stages.length - 1];
+    if (!stage) continue;
+    if (instr === 'RUN') stage.runs = true;
+    for (const fm of rest.matchAll(/--(?:from|mount=[^\s]*?from)=([^\s,]+)/g)) stage.needs.push(fm[1]!.toLowerCase());
+  }
+  return stages;
+}
+
+export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string): Mode {
+  if (platform === buildPlatform) return 'native';
+  const stages = parseStages(text);
+  if (!stages.length) return 'no-run';
+  const byName = new Map<string, Stage>();
+  for (const s of stages) {
+    if (s.name) byName.set(s.name, s);
+    byName.set(String(s.index), s);
+  }
+  const final = targetStage ? byName.get(targetStage.toLowerCase()) : stages[stages.length - 1];
+  if (!final) return 'emulated';
+  // A stage runs on the build platform when pinned there, or built FROM a stage that is.
+  const onBuild = (s: Stage, seen = new Set<Stage>()): boolean => {
+    if (seen.has(s)) return false;
+    seen.add(s);
+    if (s.platformFlag !== undefined) return /^\$\{?BUILDPLATFORM\}?$/.test(s.platformFlag);
+    const parent = byName.get(s.base.toLowerCase());
+    return parent ? onBuild(parent, seen) : false;
+  };
+  const reachable = new Set<Stage>();
+  const walk = (s: Stage) => {
+    if (reachable.has(s)) return;
+    reachable.add(s);
+    const parent = byName.get(s.base.toLowerCase());
+    if (parent && parent.index < s.index) walk(parent);
+    for (const n of s.needs) {
+      const dep = byName.get(n);
+      if (dep && dep.index < s.index) walk(dep);
+    }
+  };
+  walk(final);
+  const running = [...reachable].filter((s) => s.runs);
+  if (!running.length) return 'no-run';
+  return running.every((s) => onBuild(s)) ? 'cross' : 'emulated';
+}

@@ -1,0 +1,80 @@
+// Stage 5: targets -> the exact bytes of every generated file. Pure.
+import path from 'node:path';
+import { pathToString, type Diagnostic } from '../diagnostics.js';
+import type { ResolvedSpec, Target } from '../spec.js';
+import { finishDockerfile } from './header.js';
+import { renderBakeFile } from './hcl.js';
+import { TemplateError, wrap, type ParsedTemplate } from './template.js';
+
+export interface RenderedFiles {
+  /** Spec-dir-relative POSIX path -> content, in a stable order (Dockerfiles, then the bake file). */
+  files: Map<string, string>;
+  diagnostics: Diagnostic[];
+}
+
+function specRelFrom(file: string, specName: string): string {
+  const rel = path.posix.relative(path.posix.dirname(file), specName);
+  return rel || specName;
+}
+
+export function templateContext(t: Target, registry: string | undefined): object {
+  return wrap({
+    service: t.service,
+    target: t.name,
+    matrix: t.cell,
+    with: t.with,
+    args: Object.keys(t.args),
+    dependencies: Object.keys(t.contexts),
+    registry: registry ?? '',
+  }) as object;
+}
+
+export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): RenderedFiles {
+  const files = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [];
+  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+
+  for (const [, names] of spec.services) {
+    const targets = names.map((n) => byName.get(n)!);
+    const first = targets[0];
+    if (!first || first.source.kind !== 'template') continue;
+    const tpl = templates.get(first.source.file)!;
+    const rendered: string[] = [];
+    let failed = false;
+    for (const t of targets) {
+      try {
+        rendered.push(finishDockerfile(tpl.render(templateContext(t, spec.registry)), specRelFrom(t.dockerfile, spec.specName)));
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        diagnostics.push({
+          code: 'template-error', severity: 'error', file: tpl.file, line: e.line, column: e.column,
+          path: pathToString(['services', t.service]),
+          message: `rendering \`${t.name}\`: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}),
+        });
+        failed = true;
+        break;
+      }
+    }
+    if (failed) continue;
+    if (rendered.every((r) => r === rendered[0])) {
+      files.set(first.dockerfile, rendered[0]!);
+      continue;
+    }
+    // Cells render differently (the template reads per-cell values): one file per target.
+    const dir = path.posix.dirname(first.dockerfile);
+    targets.forEach((t, i) => {
+      t.dockerfile = dir === '.' ? `${t.name}.Dockerfile` : `${dir}/${t.name}.Dockerfile`;
+      // Same directory as before, so the header (and the rendered text) is unchanged.
+      files.set(t.dockerfile, rendered[i]!);
+    });
+  }
+  if (diagnostics.length) return { files, diagnostics };
+
+  const generated = [...files.keys()].sort();
+  const groups: [string, string[]][] = [['default', spec.targets.map((t) => t.name)]];
+  for (const [service, names] of spec.services) {
+    if (names.length !== 1 || names[0] !== service) groups.push([service, names]);
+  }
+  files.set(spec.bakeFile, renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec.specName), targets: spec.targets, groups, generated }));
+  return { files, diagnostics };
+}

@@ -1,0 +1,189 @@
+// Dockerfile templates: Handlebars with a front matter of parameters.
+//
+// Safety model: every string handed to a template is wrapped in a
+// TemplateValue whose toString() throws, so `{{value}}` alone cannot print it.
+// A value reaches the Dockerfile only through a helper that escapes (or
+// validates) it for its place: `word` (a double-quoted Dockerfile word),
+// `sh` (a single-quoted shell word for RUN), `json` (exec-form arrays),
+// `ident` (ARG/ENV names), `int` (ports). Handlebars' own HTML escaping is
+// off (it is wrong for Dockerfiles) and `strict` makes a missing field an error.
+import Handlebars from 'handlebars';
+import { parse as parseYaml } from 'yaml';
+import { stringProblem } from '../validate/strings.js';
+
+export interface TemplateParam {
+  description?: string;
+  default?: string | number | boolean | (string | number | boolean)[];
+  /** A parameter without a default must be given in `with`. */
+  required?: boolean;
+}
+
+export interface TemplateMeta {
+  description: string;
+  params: Record<string, TemplateParam>;
+}
+
+export interface ParsedTemplate {
+  file: string;
+  meta: TemplateMeta;
+  /** Line of the template body's first line in the file (front matter is skipped). */
+  bodyLine: number;
+  render: (ctx: object) => string;
+}
+
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly line = 0,
+    readonly column = 0,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+export class TemplateValue {
+  constructor(readonly value: string) {}
+  toString(): string {
+    throw new TemplateError(
+      `a value was printed without an escaping helper (${JSON.stringify(this.value.slice(0, 40))})`,
+      0, 0,
+      'write {{word x}} for Dockerfile words, {{sh x}} inside RUN, {{json x}} for exec form, {{ident x}} for names',
+    );
+  }
+}
+
+const FRONT = /^\{\{!--\s*\n([\s\S]*?)\n\s*--\}\}\n?/;
+
+export function wrap(v: unknown): unknown {
+  if (typeof v === 'string') return new TemplateValue(v);
+  if (Array.isArray(v)) return v.map(wrap);
+  if (v && typeof v === 'object' && !(v instanceof TemplateValue)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wrap(x)]));
+  }
+  return v;
+}
+
+function text(v: unknown, helper: string): string {
+  const s = v instanceof TemplateValue ? v.value : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+  if (typeof s !== 'string') throw new TemplateError(`{{${helper}}} expects a string, got ${describe(v)}`);
+  const p = stringProblem(s, false);
+  if (p) throw new TemplateError(`{{${helper}}}: value ${p.message}`, 0, 0, p.hint);
+  return s;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === undefined || v === null) return 'nothing';
+  return typeof v;
+}
+
+/** A fresh Handlebars environment: user templates cannot register global state. */
+export function createEnv(escapeChar = '\\') {
+  const hb = Handlebars.create();
+  const esc = escapeChar;
+  const quoteWord = (s: string) => '"' + s.replace(new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g'), (c) => esc + c) + '"';
+  hb.registerHelper('word', (v: unknown) => quoteWord(text(v, 'word')));
+  hb.registerHelper('sh', (v: unknown) => {
+    const s = text(v, 'sh');
+    // Single quotes: the shell takes everything literally; a trailing escape
+    // character can't occur because the word ends with a quote.
+    return `'${s.replace(/'/g, `'"'"'`)}'`;
+  });
+  hb.registerHelper('json', (v: unknown) => {
+    const list = Array.isArray(v) ? v : [v];
+    return JSON.stringify(list.map((x) => text(x, 'json')));
+  });
+  hb.registerHelper('ident', (v: unknown) => {
+    const s = text(v, 'ident');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
+    return s;
+  });
+  hb.registerHelper('int', (v: unknown) => {
+    const s = text(v, 'int');
+    if (!/^[0-9]{1,9}$/.test(s)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
+    return s;
+  });
+  // Joins values into one (still wrapped) value; the trailing argument is Handlebars' options.
+  hb.registerHelper('concat', (...parts: unknown[]) => new TemplateValue(parts.slice(0, -1).map((p) => text(p, 'concat')).join('')));
+  hb.registerHelper('eq', (a: unknown, b: unknown) => unwrap(a) === unwrap(b));
+  return hb;
+}
+
+function unwrap(v: unknown): unknown {
+  return v instanceof TemplateValue ? v.value : v;
+}
+
+export function parseTemplate(file: string, source: string): ParsedTemplate {
+  const m = FRONT.exec(source);
+  let meta: TemplateMeta = { description: '', params: {} };
+  let body = source;
+  let bodyLine = 1;
+  if (m) {
+    let raw: unknown;
+    try {
+      raw = parseYaml(m[1]!);
+    } catch (err) {
+      throw new TemplateError(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 2, 1);
+    }
+    const fm = (raw ?? {}) as { description?: unknown; params?: unknown };
+    const params = (fm.params ?? {}) as Record<string, TemplateParam>;
+    if (typeof params !== 'object' || Array.isArray(params)) throw new TemplateError('front matter `params` must be a mapping', 2, 1);
+    meta = { description: typeof fm.description === 'string' ? fm.description : '', params };
+    body = source.slice(m[0].length);
+    bodyLine = m[0].split('\n').length - (m[0].endsWith('\n') ? 1 : 0);
+  }
+  const escapeChar = /^#\s*escape\s*=\s*(\S)/im.exec(leadingDirectives(body).join('\n'))?.[1] ?? '\\';
+  const hb = createEnv(escapeChar);
+  let compiled: HandlebarsTemplateDelegate;
+  try {
+    compiled = hb.compile(body, { noEscape: true, strict: true, knownHelpersOnly: false });
+    // Compile now so syntax errors surface at load, not at the first render.
+    hb.precompile(body, { noEscape: true, strict: true });
+  } catch (err) {
+    throw locate(err, bodyLine);
+  }
+  return {
+    file,
+    meta,
+    bodyLine,
+    render: (ctx: object) => {
+      try {
+        return compiled(ctx);
+      } catch (err) {
+        throw locate(err, bodyLine);
+      }
+    },
+  };
+}
+
+type HandlebarsTemplateDelegate = (ctx: object) => string;
+
+function locate(err: unknown, bodyLine: number): TemplateError {
+  if (err instanceof TemplateError) return err;
+  const e = err as Error & { lineNumber?: number; column?: number };
+  const msg = e.message.split('\n')[0] ?? String(err);
+  // Handlebars reports "... - LINE:COL" for strict lookups, "Parse error on line N" for syntax.
+  const strict = / - (\d+):(\d+)$/.exec(msg);
+  const parse = /on line (\d+)/.exec(e.message);
+  const line = e.lineNumber ?? (strict ? Number(strict[1]) : parse ? Number(parse[1]) : 0);
+  const column = (e.column ?? (strict ? Number(strict[2]) : 0)) + 1;
+  const missing = /^"([^"]+)" not defined in/.exec(msg);
+  return new TemplateError(
+    missing ? `template uses \`${missing[1]}\`, which is not defined` : msg.replace(/ - \d+:\d+$/, ''),
+    line ? line + bodyLine - 1 : 0,
+    line ? column : 0,
+    missing ? 'define it with a default in the template front matter `params`, or pass it in the service `with`' : undefined,
+  );
+}
+
+/** Parser directives (`# syntax=`, `# escape=`, `# check=`) at the top of a Dockerfile. */
+export function leadingDirectives(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (/^#\s*[a-zA-Z][a-zA-Z0-9]*\s*=/.test(line)) out.push(line);
+    else break;
+  }
+  return out;
+}

@@ -1,0 +1,313 @@
+// Stage 3: spec as written -> targets. Applies defaults once, checks paths
+// against the repository, expands matrices and interpolates variables.
+// Reads the filesystem (paths, templates) but never writes.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
+import { cellTargetName, expandMatrix } from '../expand/matrix.js';
+import { canonicalHint, isKnownPlatform, KNOWN_PLATFORMS } from '../platforms.js';
+import { isInside, kindOf, packageRoot, realpathOrUndefined, toPosix } from '../paths.js';
+import { parseTemplate, TemplateError, type ParsedTemplate } from '../render/template.js';
+import type { DockerfileSource, ResolvedSpec, ServiceInput, SpecInput, Target } from '../spec.js';
+import { referenceProblem } from '../validate/reference.js';
+import { interpolate, varsFor } from './vars.js';
+
+export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static'] as const;
+export const DEFAULT_PLATFORMS = ['linux/amd64'];
+
+export interface ResolveOptions {
+  /** Absolute path of the spec file. */
+  specPath: string;
+  /** Repository root (absolute); outputs and inputs must stay inside it. */
+  repoRoot: string;
+}
+
+export interface Resolution {
+  spec?: ResolvedSpec;
+  /** Parsed templates by spec-relative path (built-ins by `builtin:NAME`). */
+  templates: Map<string, ParsedTemplate>;
+  diagnostics: Diagnostic[];
+}
+
+type Path = (string | number)[];
+
+export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolution {
+  const input = loaded.value as SpecInput;
+  const specDir = path.dirname(opts.specPath);
+  const realRoot = realpathOrUndefined(opts.repoRoot) ?? opts.repoRoot;
+  const diagnostics: Diagnostic[] = [];
+  const templates = new Map<string, ParsedTemplate>();
+  const err = (code: string, at: Path, message: string, hint?: string, onKey = false) => {
+    diagnostics.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, hint });
+  };
+
+  const defaults = input.defaults ?? {};
+  const serviceNames = Object.keys(input.services);
+  const targets: Target[] = [];
+  const byService = new Map<string, string[]>();
+
+  // Where a merged field was written: the service, else `defaults`.
+  const origin = (name: string, field: keyof ServiceInput): Path =>
+    input.services[name]![field] !== undefined ? ['services', name, field] : ['defaults', field];
+
+  /** A path from the spec, checked to stay inside the repository. Returns it spec-dir-relative, POSIX. */
+  const checkPath = (raw: string, at: Path, what: string, want: 'file' | 'dir'): string | undefined => {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /^git@/.test(raw)) {
+      err('remote-path', at, `${what} \`${raw}\` is a URL`, `matrix builds from the repository; give a path relative to the spec`);
+      return undefined;
+    }
+    if (path.isAbsolute(raw) || /^[A-Za-z]:[\\/]/.test(raw)) {
+      err('absolute-path', at, `${what} \`${raw}\` is an absolute path`, 'give a path relative to the spec file, so the spec works in every clone');
+      return undefined;
+    }
+    const abs = path.resolve(specDir, raw);
+    if (!isInside(opts.repoRoot, abs)) {
+      err('path-outside-repo', at, `${what} \`${raw}\` is outside the repository`, `paths must stay inside ${toPosix(path.relative(process.cwd(), opts.repoRoot) || '.')}`);
+      return undefined;
+    }
+    const kind = kindOf(abs);
+    if (kind === 'missing') {
+      err('path-not-found', at, `${what} \`${raw}\` does not exist`, want === 'dir' ? 'create the directory, or fix the path' : 'create the file, or fix the path');
+      return undefined;
+    }
+    const real = realpathOrUndefined(abs);
+    if (!real || !isInside(realRoot, real)) {
+      err('path-outside-repo', at, `${what} \`${raw}\` leads outside the repository through a symbolic link`, 'point at a real directory inside the repository');
+      return undefined;
+    }
+    if (kind !== want) {
+      err('wrong-path-kind', at, `${what} \`${raw}\` is not a ${want === 'dir' ? 'directory' : 'file'}`);
+      return undefined;
+    }
+    const rel = toPosix(path.relative(specDir, abs));
+    return rel === '' ? '.' : rel;
+  };
+
+  const loadTemplate = (key: string, file: string, display: string, at: Path): ParsedTemplate | undefined => {
+    if (templates.has(key)) return templates.get(key);
+    try {
+      const t = parseTemplate(display, readFileSync(file, 'utf8'));
+      templates.set(key, t);
+      return t;
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      diagnostics.push({ code: 'template-error', severity: 'error', file: display, line: e.line, column: e.column, path: pathToString(at), message: e.message, hint: e.hint });
+      return undefined;
+    }
+  };
+
+  // Which context directories hold more than one generated Dockerfile decides their names.
+  const generatedPerContext = new Map<string, number>();
+  interface Pending { name: string; svc: ServiceInput; context: string; source: DockerfileSource; tpl?: ParsedTemplate }
+  const pending: Pending[] = [];
+
+  for (const name of serviceNames) {
+    const own = input.services[name]!;
+    const svc = mergeService(defaults, own);
+    const at: Path = ['services', name];
+
+    if (name === 'default' || name === 'docker-metadata-action') {
+      err('reserved-name', at, `service name \`${name}\` is reserved`, name === 'default' ? 'bake uses `default` for the group of all targets; rename the service' : 'matrix uses this target for docker/metadata-action; rename the service', true);
+      continue;
+    }
+
+    if (svc.context === undefined) {
+      err('missing-key', at, `service \`${name}\` needs a \`context\``, 'add `context: path/to/dir`, or `context: services/${{ service }}` under `defaults`');
+      continue;
+    }
+    const ctxRaw = interpolate(svc.context, varsFor(name, name, input.registry, {}));
+    if (ctxRaw.unknown.length) {
+      err('unknown-variable', origin(name, 'context'), `unknown variable \`${ctxRaw.unknown[0]}\` in context`, 'only `${{ service }}` is available in `context`');
+      continue;
+    }
+    const context = checkPath(ctxRaw.value, origin(name, 'context'), 'context', 'dir');
+
+    const hasOwnSource = own.template !== undefined || own.dockerfile !== undefined;
+    const template = hasOwnSource ? own.template : defaults.template;
+    const dockerfile = hasOwnSource ? own.dockerfile : defaults.dockerfile;
+    if (template !== undefined && dockerfile !== undefined) {
+      err('conflicting-keys', at, `service \`${name}\` has both \`template\` and \`dockerfile\``, 'use `template` to generate the Dockerfile, or `dockerfile` to build a hand-written one', true);
+      continue;
+    }
+    if (template === undefined && dockerfile === undefined) {
+      err('missing-key', at, `service \`${name}\` needs a \`template\` or a \`dockerfile\``, `add \`template: go\` (built-ins: ${BUILTIN_TEMPLATES.join(', ')}) or \`dockerfile: path/to/Dockerfile\``, true);
+      continue;
+    }
+    if (context === undefined) continue;
+
+    let source: DockerfileSource | undefined;
+    let tpl: ParsedTemplate | undefined;
+    if (dockerfile !== undefined) {
+      const file = checkPath(dockerfile, origin(name, 'dockerfile'), 'dockerfile', 'file');
+      if (file) source = { kind: 'dockerfile', file };
+    } else if ((BUILTIN_TEMPLATES as readonly string[]).includes(template!)) {
+      const file = path.join(packageRoot(), 'templates', `${template}.Dockerfile.hbs`);
+      tpl = loadTemplate(`builtin:${template}`, file, `templates/${template}.Dockerfile.hbs`, origin(name, 'template'));
+      source = { kind: 'template', template: template!, builtin: true, file: `builtin:${template}` };
+    } else if (template!.endsWith('.hbs')) {
+      const file = checkPath(template!, origin(name, 'template'), 'template', 'file');
+      if (file) {
+        tpl = loadTemplate(file, path.resolve(specDir, file), file, origin(name, 'template'));
+        source = { kind: 'template', template: file, builtin: false, file };
+      }
+    } else {
+      const guess = closest(template!, BUILTIN_TEMPLATES);
+      err('unknown-template', origin(name, 'template'), `unknown template \`${template}\``, guess ? `did you mean \`${guess}\`?` : `built-ins are ${BUILTIN_TEMPLATES.join(', ')}; your own template is a path ending in .hbs`);
+    }
+    if (!source) continue;
+    if (source.kind === 'template' && !tpl) continue;
+    if (source.kind === 'template') generatedPerContext.set(context, (generatedPerContext.get(context) ?? 0) + 1);
+    pending.push({ name, svc, context, source, tpl });
+  }
+
+  for (const { name, svc, context, source, tpl } of pending) {
+    const at: Path = ['services', name];
+    const platforms = svc.platforms ?? input.platforms ?? DEFAULT_PLATFORMS;
+    const platformsAt: Path = input.services[name]!.platforms ? origin(name, 'platforms') : defaults.platforms ? ['defaults', 'platforms'] : ['platforms'];
+    let platformsOk = true;
+    platforms.forEach((p, i) => {
+      if (isKnownPlatform(p)) return;
+      platformsOk = false;
+      const alias = canonicalHint(p);
+      const guess = alias ?? closest(p, KNOWN_PLATFORMS);
+      err('unknown-platform', [...platformsAt, i], `unknown platform \`${p}\``, guess ? `did you mean \`${guess}\`?` : `known platforms: ${KNOWN_PLATFORMS.slice(0, 8).join(', ')}, ...`);
+    });
+    if (!platformsOk) continue;
+
+    // Template parameters: declared ones only, defaults applied, required ones present.
+    let withValues: Record<string, string | string[]> = {};
+    if (tpl) {
+      const given = svc.with ?? {};
+      const declared = tpl.meta.params;
+      let ok = true;
+      for (const key of Object.keys(given)) {
+        if (!(key in declared)) {
+          ok = false;
+          const guess = closest(key, Object.keys(declared));
+          err('unknown-param', [...origin(name, 'with'), key], `template \`${source.kind === 'template' ? source.template : ''}\` has no parameter \`${key}\``, guess ? `did you mean \`${guess}\`?` : `its parameters: ${Object.keys(declared).join(', ') || 'none'}`, true);
+        }
+      }
+      for (const [key, param] of Object.entries(declared)) {
+        const v = given[key] ?? param.default;
+        if (v === undefined) {
+          if (param.required) {
+            ok = false;
+            err('missing-param', at, `template parameter \`${key}\` is required`, param.description ? `${key}: ${param.description}` : `add it under \`with:\``, true);
+          }
+          continue;
+        }
+        withValues[key] = Array.isArray(v) ? v.map(String) : String(v);
+      }
+      if (!ok) continue;
+    } else if (svc.with !== undefined) {
+      err('unused-key', origin(name, 'with'), '`with` only applies to templates', 'remove it, or use `args` to pass values to a hand-written Dockerfile', true);
+      continue;
+    }
+
+    const { axes, cells } = expandMatrix(svc.matrix);
+    if (svc.matrix) {
+      const declaredAxes = Object.keys(svc.matrix).filter((k) => k !== 'include' && k !== 'exclude');
+      let ok = true;
+      (svc.matrix.exclude ?? []).forEach((ex, i) => {
+        for (const k of Object.keys(ex)) {
+          if (!declaredAxes.includes(k)) {
+            ok = false;
+            err('unknown-axis', [...origin(name, 'matrix'), 'exclude', i, k], `exclude names \`${k}\`, which is not an axis of this matrix`, `axes: ${declaredAxes.join(', ') || 'none'}`, true);
+          }
+        }
+      });
+      if (!ok) continue;
+      if (cells.length === 0) {
+        err('empty-matrix', origin(name, 'matrix'), 'the matrix excludes every combination', 'remove an `exclude` entry, or the service');
+        continue;
+      }
+    }
+
+    const names: string[] = [];
+    const multi = svc.matrix !== undefined;
+    // One generated Dockerfile per service: `Dockerfile`, or `SERVICE.Dockerfile` when
+    // services share a context. (Rendering may split it per cell, see render/files.ts.)
+    const generatedName = (generatedPerContext.get(context) ?? 0) > 1 ? `${name}.Dockerfile` : 'Dockerfile';
+
+    for (const cell of cells) {
+      const tname = multi ? cellTargetName(name, axes, cell) : name;
+      const vars = varsFor(name, tname, input.registry, cell);
+      const sub = (raw: string, where: Path, field: string): string | undefined => {
+        const r = interpolate(raw, vars);
+        if (r.unknown.length) {
+          const avail = [...vars.keys()].map((k) => '${{ ' + k + ' }}').join(', ');
+          err('unknown-variable', where, `unknown variable \`${r.unknown[0]}\` in ${field}`, `available here: ${avail}`);
+          return undefined;
+        }
+        return r.value;
+      };
+      let ok = true;
+      const defaultRepo = `${input.registry ? `${input.registry}/` : ''}${name}`;
+      const cellSuffix = tname === name ? 'latest' : tname.slice(name.length + 1);
+      const tagsRaw = svc.tags ?? [`${defaultRepo}:${cellSuffix}`];
+      const tags: string[] = [];
+      tagsRaw.forEach((t, i) => {
+        const where: Path = svc.tags ? [...origin(name, 'tags'), i] : at;
+        const v = sub(t, where, 'tags');
+        if (v === undefined) return void (ok = false);
+        const problem = referenceProblem(v);
+        if (problem) {
+          ok = false;
+          err('invalid-tag', where, `tag \`${v}\` ${problem}`, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
+          return;
+        }
+        tags.push(v);
+      });
+      const mapField = (field: 'args' | 'labels'): Record<string, string> => {
+        const outMap: Record<string, string> = {};
+        for (const [k, raw] of Object.entries(svc[field] ?? {})) {
+          const where: Path = input.services[name]![field]?.[k] !== undefined ? ['services', name, field, k] : ['defaults', field, k];
+          const v = sub(String(raw), where, field);
+          if (v === undefined) ok = false;
+          else outMap[k] = v;
+        }
+        return outMap;
+      };
+      const args = mapField('args');
+      const labels = mapField('labels');
+      if (!ok) continue;
+      const dockerfile =
+        source.kind === 'dockerfile' ? source.file : context === '.' ? generatedName : `${context}/${generatedName}`;
+      targets.push({
+        name: tname, service: name, cell, axes, context, source, dockerfile, platforms, tags, args, labels,
+        ...(svc.target !== undefined ? { stage: svc.target } : {}),
+        secrets: svc.secrets ?? [],
+        contexts: {},
+        with: withValues,
+        metadataAction: svc.metadata_action ?? false,
+      });
+      names.push(tname);
+    }
+    byService.set(name, names);
+  }
+
+  if (diagnostics.length) return { templates, diagnostics };
+  const bakeFile = input.bake_file ?? 'docker-bake.hcl';
+  return {
+    templates,
+    diagnostics,
+    spec: {
+      file: loaded.file,
+      specName: toPosix(path.basename(opts.specPath)),
+      bakeFile,
+      ...(input.registry !== undefined ? { registry: input.registry } : {}),
+      targets,
+      services: byService,
+    },
+  };
+}
+
+/** Defaults under a service: scalars and lists are replaced, maps merged key by key. */
+export function mergeService(defaults: ServiceInput, own: ServiceInput): ServiceInput {
+  const out: ServiceInput = { ...defaults, ...own };
+  for (const key of ['args', 'labels', 'with'] as const) {
+    if (defaults[key] && own[key]) (out as Record<string, unknown>)[key] = { ...defaults[key], ...own[key] };
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+// Two views of a spec: as written (every field optional, straight from YAML)
+// and as resolved (defaults applied once, paths checked, matrix expanded).
+
+export type Scalar = string | number | boolean;
+
+export interface SecretInput {
+  id: string;
+  env?: string;
+  src?: string;
+}
+
+export interface MatrixInput {
+  include?: Record<string, Scalar>[];
+  exclude?: Record<string, Scalar>[];
+  [axis: string]: Scalar[] | Record<string, Scalar>[] | undefined;
+}
+
+export interface ServiceInput {
+  context?: string;
+  template?: string;
+  dockerfile?: string;
+  with?: Record<string, Scalar | Scalar[]>;
+  platforms?: string[];
+  args?: Record<string, Scalar>;
+  tags?: string[];
+  labels?: Record<string, Scalar>;
+  target?: string;
+  secrets?: SecretInput[];
+  matrix?: MatrixInput;
+  depends_on?: string[];
+  metadata_action?: boolean;
+}
+
+export interface SpecInput {
+  version: 1;
+  registry?: string;
+  platforms?: string[];
+  bake_file?: string;
+  defaults?: ServiceInput;
+  services: Record<string, ServiceInput>;
+}
+
+/** Where a target's Dockerfile comes from. Paths are relative to the spec dir, POSIX. */
+export type DockerfileSource =
+  | { kind: 'template'; template: string; builtin: boolean; file: string }
+  | { kind: 'dockerfile'; file: string };
+
+export type Cell = Record<string, string>;
+
+export interface Target {
+  /** Bake target name: the service name, or service + cell values for matrix cells. */
+  name: string;
+  service: string;
+  cell: Cell;
+  /** Axis names of the service's matrix in declaration order (for names and plan). */
+  axes: string[];
+  context: string;
+  source: DockerfileSource;
+  /** Dockerfile path relative to the spec dir (generated or hand-written). */
+  dockerfile: string;
+  platforms: string[];
+  tags: string[];
+  args: Record<string, string>;
+  labels: Record<string, string>;
+  stage?: string;
+  secrets: SecretInput[];
+  /** Named contexts: dependency service name -> bake target it resolves to. */
+  contexts: Record<string, string>;
+  with: Record<string, string | string[]>;
+  metadataAction: boolean;
+}
+
+export interface ResolvedSpec {
+  file: string;
+  /** Spec file name relative to the spec dir (for headers). */
+  specName: string;
+  bakeFile: string;
+  registry?: string;
+  targets: Target[];
+  /** Service name -> its target names, in spec order. */
+  services: Map<string, string[]>;
+}

@@ -1,0 +1,22 @@
+// Image references as the distribution/reference grammar defines them.
+const ALNUM = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|[-]+)';
+const COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
+const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+
+export function referenceProblem(ref: string): string | undefined {
+  if (ref.length > 255 + 130) return 'is too long';
+  if (!REFERENCE.test(ref)) {
+    if (/[A-Z]/.test(ref.split(':')[0]!.split('/').slice(1).join('/') || (ref.includes('/') ? '' : ref.split(':')[0]!))) {
+      return 'has upper-case letters in the repository name';
+    }
+    return 'is not a valid image reference';
+  }
+  const name = ref.split('@')[0]!.replace(/:[\w][\w.-]*$/, '');
+  if (name.length > 255) return 'has a repository name longer than 255 characters';
+  return undefined;
+}

@@ -1,0 +1,104 @@
+// Stage 4: meaning. Small named rules over the resolved targets, each
+// reporting what bake would otherwise merge or overwrite silently.
+import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { ResolvedSpec, SpecInput } from '../spec.js';
+
+type Rule = (spec: ResolvedSpec, input: SpecInput, report: Report) => void;
+type Report = (code: string, at: (string | number)[], message: string, hint?: string, onKey?: boolean) => void;
+
+/** Bake target and group names share one namespace; ours must not collide. */
+const uniqueNames: Rule = (spec, _input, report) => {
+  const owner = new Map<string, string>();
+  const claim = (name: string, what: string, service: string) => {
+    const prev = owner.get(name);
+    if (prev !== undefined) {
+      report('name-collision', ['services', service], `${what} \`${name}\` collides with ${prev}`, 'rename a service, or change a matrix value so the generated names differ', true);
+    } else owner.set(name, `${what} of service \`${service}\``);
+  };
+  for (const [service, names] of spec.services) {
+    if (names.length > 1 || (names.length === 1 && names[0] !== service)) claim(service, 'group', service);
+    for (const n of names) claim(n, 'target', service);
+  }
+};
+
+/** depends_on: known services, no cycles, one target each, platforms covered. */
+const dependencies: Rule = (spec, input, report) => {
+  const targetsOf = spec.services;
+  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+  const services = Object.keys(input.services);
+  for (const service of services) {
+    const deps = input.services[service]!.depends_on ?? input.defaults?.depends_on ?? [];
+    const field = input.services[service]!.depends_on ? ['services', service, 'depends_on'] : ['defaults', 'depends_on'];
+    deps.forEach((dep, i) => {
+      const at = [...field, i];
+      if (dep === service) return report('dependency-cycle', at, `service \`${service}\` depends on itself`, 'remove it from its own depends_on');
+      if (!(dep in input.services)) {
+        const guess = closest(dep, services);
+        return report('unknown-dependency', at, `depends_on names \`${dep}\`, which is not a service`, guess ? `did you mean \`${guess}\`?` : 'list services defined under `services`');
+      }
+      const depTargets = targetsOf.get(dep);
+      if (!depTargets) return; // already reported elsewhere
+      if (depTargets.length !== 1) {
+        return report('ambiguous-dependency', at, `\`${dep}\` has a matrix (${depTargets.length} targets), so \`FROM ${dep}\` would be ambiguous`, 'depend on a service without a matrix');
+      }
+      const depTarget = byName.get(depTargets[0]!)!;
+      for (const tn of targetsOf.get(service) ?? []) {
+        const t = byName.get(tn)!;
+        const missing = t.platforms.filter((p) => !depTarget.platforms.includes(p));
+        if (missing.length) {
+          return report('platform-mismatch', at, `\`${service}\` builds for ${missing.join(', ')}, but its dependency \`${dep}\` does not`, `add ${missing.join(', ')} to the platforms of \`${dep}\`, or remove them from \`${service}\``);
+        }
+        t.contexts[dep] = depTarget.name;
+      }
+    });
+  }
+  // Cycles: depth-first search with colours; report each cycle once, at its first service.
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (s: string): void => {
+    state.set(s, 1);
+    stack.push(s);
+    for (const d of input.services[s]?.depends_on ?? input.defaults?.depends_on ?? []) {
+      if (!(d in input.services) || d === s) continue;
+      if (state.get(d) === 1) {
+        const cycle = [...stack.slice(stack.indexOf(d)), d];
+        report('dependency-cycle', ['services', d, 'depends_on'], `dependency cycle: ${cycle.join(' -> ')}`, 'a service cannot be built FROM something that is built FROM it; break the cycle');
+      } else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(s, 2);
+  };
+  for (const s of services) if (!state.has(s)) visit(s);
+};
+
+/** Two targets pushing one tag overwrite each other, in an order nobody chose. */
+const uniqueTags: Rule = (spec, input, report) => {
+  const seen = new Map<string, string>();
+  for (const t of spec.targets) {
+    for (const tag of t.tags) {
+      const prev = seen.get(tag);
+      if (prev !== undefined && prev !== t.name) {
+        const at = input.services[t.service]!.tags ? ['services', t.service, 'tags'] : ['services', t.service];
+        report('duplicate-tag', at, `targets \`${prev}\` and \`${t.name}\` both write the tag \`${tag}\``, 'give each target its own tag, e.g. with `${{ matrix.AXIS }}` or `${{ target }}` in the tag');
+      } else seen.set(tag, t.name);
+    }
+  }
+};
+
+export const RULES: ReadonlyArray<readonly [string, Rule]> = [
+  ['unique-names', uniqueNames],
+  ['dependencies', dependencies],
+  ['unique-tags', uniqueTags],
+];
+
+export function ruleDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const input = loaded.value as SpecInput;
+  for (const [, rule] of RULES) {
+    rule(spec, input, (code, at, message, hint, onKey = false) => {
+      out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, ...(hint ? { hint } : {}) });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+// Stage 2a: shape. The JSON Schema in schemas/ is the single source of truth
+// for what a spec may contain; this file only turns ajv's errors into located,
+// friendly diagnostics.
+import type { ErrorObject } from 'ajv';
+import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
+
+export type ValidateFn = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+export function schemaDiagnostics(spec: LoadedSpec, validate: ValidateFn, schema: SchemaLike): Diagnostic[] {
+  if (validate(spec.value)) return [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const err of pruneErrors(validate.errors ?? [])) {
+    const d = toDiagnostic(spec, err, schema);
+    const key = `${d.line}:${d.column}:${d.code}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
+
+interface SchemaLike {
+  properties?: Record<string, SchemaLike>;
+  additionalProperties?: SchemaLike | boolean;
+  items?: SchemaLike;
+  description?: string;
+}
+
+/** `oneOf`/`anyOf` report every branch; keep the summary, drop the noise. */
+function pruneErrors(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors.filter((e) => {
+    if (e.keyword === 'if') return false;
+    // Branch errors of an anyOf: the anyOf error itself says it better.
+    if (anyOfPaths.has(e.instancePath) && e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/')) return false;
+    return true;
+  });
+}
+
+function splitPointer(ptr: string): (string | number)[] {
+  if (!ptr) return [];
+  return ptr
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): Diagnostic {
+  const path = splitPointer(err.instancePath);
+  const base = { severity: 'error' as const, file: spec.file };
+  const where = (p: (string | number)[], onKey = false) => ({ ...positionOf(spec, p, onKey), path: pathToString(p) });
+  const field = path.length ? pathToString(path) : 'the spec';
+  const params = err.params as Record<string, unknown>;
+
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(schemaAt(schema, path)?.properties ?? {});
+      const guess = closest(key, allowed);
+      return {
+        ...base, ...where([...path, key], true), code: 'unknown-key',
+        message: `unknown key \`${key}\` in ${field}`,
+        hint: guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed keys: ${allowed.join(', ')}` : 'remove it',
+      };
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      return {
+        ...base, ...where(path), code: 'missing-key',
+        message: `${field} needs \`${key}\``,
+        hint: key === 'version' ? 'add `version: 1` at the top' : `add \`${key}:\``,
+      };
+    }
+    case 'type':
+      return {
+        ...base, ...where(path), code: 'wrong-type',
+        message: `${field} must be ${article(String(params.type))}`,
+        hint: describe(schema, path),
+      };
+    case 'const':
+    case 'enum':
+      return {
+        ...base, ...where(path), code: 'invalid-value',
+        message: `${field} must be ${JSON.stringify(params.allowedValue ?? params.allowedValues)}`,
+        hint: describe(schema, path),
+      };
+    case 'propertyNames':
+      return {
+        ...base, ...where([...path, String(params.propertyName)], true), code: 'invalid-name',
+        message: `\`${String(params.propertyName)}\` is not a valid name in ${field}`,
+        hint: nameHint(path),
+      };
+    case 'pattern':
+      return {
+        ...base, ...where(path), code: 'invalid-format',
+        message: `${field} has an invalid format`,
+        hint: describe(schema, path) ?? `it must match ${String(params.pattern)}`,
+      };
+    case 'minItems':
+    case 'minProperties':
+    case 'minLength':
+      return { ...base, ...where(path), code: 'empty', message: `${field} must not be empty`, hint: describe(schema, path) };
+    case 'uniqueItems':
+      return {
+        ...base, ...where(path), code: 'duplicate-item',
+        message: `${field} lists the same value twice (items ${String(params.j)} and ${String(params.i)})`,
+        hint: 'remove the repeated entry',
+      };
+    case 'oneOf':
+      return {
+        ...base, ...where(path), code: 'invalid-value',
+        message: `${field} must have exactly one of \`env\` or \`src\``,
+        hint: 'a secret comes from an environment variable (`env: NAME`) or a file (`src: path`), not both',
+      };
+    case 'anyOf':
+      return { ...base, ...where(path), code: 'wrong-type', message: `${field} has the wrong type`, hint: describe(schema, path) };
+    default:
+      return { ...base, ...where(path), code: 'invalid-value', message: `${field} ${err.message ?? 'is invalid'}` };
+  }
+}
+
+function nameHint(path: (string | number)[]): string {
+  const last = path[path.length - 1];
+  if (last === 'services') return 'service names are lower case letters, digits, `-` and `_`, starting with a letter or digit';
+  if (last === 'args') return 'build argument names are letters, digits and `_`, not starting with a digit';
+  return 'names are lower case letters, digits and `_`, starting with a letter';
+}
+
+function article(t: string): string {
+  const words = t.split(',').map((w) => (w === 'object' ? 'a mapping' : w === 'array' ? 'a list' : `a ${w}`));
+  return words.join(' or ');
+}
+
+/** The schema node describing an instance path (follows properties/items/additionalProperties). */
+function schemaAt(schema: SchemaLike, path: (string | number)[]): SchemaLike | undefined {
+  let node: SchemaLike | undefined = schema;
+  for (const part of path) {
+    if (!node) return undefined;
+    if (typeof part === 'number') node = node.items;
+    else if (node.properties?.[part]) node = node.properties[part];
+    else if (typeof node.additionalProperties === 'object') node = node.additionalProperties;
+    else return undefined;
+  }
+  return node;
+}
+
+function describe(schema: SchemaLike, path: (string | number)[]): string | undefined {
+  const d = schemaAt(schema, path)?.description;
+  return d ? d.split('. ')[0]!.replace(/\.$/, '') : undefined;
+}
