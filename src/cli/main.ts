@@ -48,6 +48,39 @@ function parser(argv: string[], select: (s: Selected) => void) {
           .example('$0 plan --json | jq ".targets[].name"', 'list target names'),
       pick('plan'),
     )
+    .command(
+      'bake [targets..]',
+      'Build targets (default: all) for all their platforms in one docker buildx bake run',
+      (y) =>
+        y
+          .positional('targets', { type: 'string', array: true, describe: 'Targets or groups (a service name builds all its matrix cells)' })
+          .option('push', { type: 'boolean', describe: 'Push images to their registry' })
+          .option('load', { type: 'boolean', describe: 'Load images into the local image store' })
+          .option('set', { type: 'string', array: true, describe: 'Override a target value, e.g. --set \'*.args.GO_IMAGE=mirror/golang:1.22\'' })
+          .option('builder', { type: 'string', describe: 'buildx builder to use' })
+          .option('progress', { type: 'string', describe: 'Progress output: plain, tty, auto, rawjson (default: plain, parsed for the summary)' })
+          .option('print', { type: 'boolean', describe: 'Print the resolved bake definition and build nothing' })
+          .option('cache', { type: 'boolean', default: true, describe: 'Use the build cache; --no-cache rebuilds every step' })
+          .option('pull', { type: 'boolean', describe: 'Always pull base images' })
+          .option('metadata-file', { type: 'string', describe: 'Also write bake\'s metadata (digests) to this file' })
+          .option('platform', { type: 'string', array: true, describe: 'Only build these platforms (repeat or comma-separate)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the exact docker command and run nothing' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
+          .example('$0 bake', 'build every target and platform')
+          .example('$0 bake api --platform linux/arm64', 'one service, one platform')
+          .example('$0 bake --push', 'build and push all images')
+          .example('$0 bake --dry-run', 'show the docker command'),
+      pick('bake'),
+    )
+    .command(
+      'doctor',
+      'Check docker, buildx, the builder, QEMU and registries for what the spec needs, with fixes',
+      (y) =>
+        y
+          .option('builder', { type: 'string', describe: 'buildx builder to check' })
+          .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' }),
+      pick('doctor'),
+    )
     .command('schema', 'Print the JSON Schema of matrix.yaml (for editors and CI)', (y) => y.example('$0 schema > matrix.schema.json', 'save it for an editor'), pick('schema'))
     .command('templates', 'List the built-in templates and their parameters', (y) => y, pick('templates'))
     .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
@@ -116,6 +149,32 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
       const { runPlan } = await import('./plan.js');
       const bp = args.buildPlatform as string | undefined;
       return runPlan(io, { ...(spec !== undefined ? { spec } : {}), json: Boolean(args.json), color, ...(bp ? { buildPlatform: bp } : {}) });
+    }
+    case 'bake': {
+      const { runBake } = await import('./bake.js');
+      const list = (v: unknown) => ((v as string[] | undefined) ?? []).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+      const opt = <T>(name: string, value: T | undefined) => (value === undefined ? {} : { [name]: value });
+      return runBake(io, {
+        ...opt('spec', spec),
+        targets: list(args.targets),
+        dryRun: Boolean(args.dryRun),
+        json: Boolean(args.json),
+        color,
+        ...opt('push', args.push as boolean | undefined),
+        ...opt('load', args.load as boolean | undefined),
+        ...opt('set', args.set as string[] | undefined),
+        ...opt('builder', args.builder as string | undefined),
+        ...opt('progress', args.progress as string | undefined),
+        ...opt('print', args.print as boolean | undefined),
+        ...(args.cache === false ? { noCache: true } : {}),
+        ...opt('pull', args.pull as boolean | undefined),
+        ...opt('metadataFile', args.metadataFile as string | undefined),
+        ...(list(args.platform).length ? { platforms: list(args.platform) } : {}),
+      });
+    }
+    case 'doctor': {
+      const { runDoctorCommand } = await import('./doctor.js');
+      return runDoctorCommand(io, { ...(spec !== undefined ? { spec } : {}), ...(args.builder ? { builder: String(args.builder) } : {}), json: Boolean(args.json), color });
     }
     case 'schema': {
       const { readFileSync } = await import('node:fs');

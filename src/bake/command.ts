@@ -1,0 +1,85 @@
+// The exact `docker buildx bake` invocation, as data. Pure: tests check the
+// argument list; only the CLI runs it.
+import { userError } from '../diagnostics.js';
+import type { ResolvedSpec, Target } from '../spec.js';
+
+export interface BakeFlags {
+  push?: boolean;
+  load?: boolean;
+  set?: string[];
+  builder?: string;
+  progress?: string;
+  print?: boolean;
+  noCache?: boolean;
+  pull?: boolean;
+  metadataFile?: string;
+  /** Restrict the run to these platforms. */
+  platforms?: string[];
+}
+
+export interface BakeSelection {
+  /** Targets to build, in spec order, with the platforms each builds in this run. */
+  targets: { target: Target; platforms: string[] }[];
+  /** Names passed after `--`. */
+  names: string[];
+}
+
+/** Expand target and group names (services are groups) into targets; apply --platform. */
+export function selectTargets(spec: ResolvedSpec, requested: readonly string[], platforms?: readonly string[]): BakeSelection {
+  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+  const chosen = new Set<string>();
+  for (const name of requested) {
+    if (name === 'default') spec.targets.forEach((t) => chosen.add(t.name));
+    else if (byName.has(name)) chosen.add(name);
+    else if (spec.services.has(name)) spec.services.get(name)!.forEach((n) => chosen.add(n));
+    else {
+      const all = [...spec.services.keys(), ...byName.keys()];
+      const near = all.filter((n) => n.startsWith(name) || name.startsWith(n)).slice(0, 5);
+      throw userError('unknown-target', `no target or group named \`${name}\` in ${spec.bakeFile}`, {
+        hint: near.length ? `did you mean ${near.map((n) => `\`${n}\``).join(', ')}?` : 'run `matrix plan` to list targets',
+      });
+    }
+  }
+  if (!requested.length) spec.targets.forEach((t) => chosen.add(t.name));
+  // A dependency is built by bake through its named context; list it too so it shows in the summary.
+  const withDeps = new Set<string>();
+  const add = (n: string) => {
+    if (withDeps.has(n)) return;
+    withDeps.add(n);
+    for (const dep of Object.values(byName.get(n)!.contexts)) add(dep);
+  };
+  chosen.forEach(add);
+
+  const targets: BakeSelection['targets'] = [];
+  for (const t of spec.targets) {
+    if (!withDeps.has(t.name)) continue;
+    const ps = platforms?.length ? t.platforms.filter((p) => platforms.includes(p)) : t.platforms;
+    if (ps.length) targets.push({ target: t, platforms: ps });
+  }
+  if (!targets.length) {
+    throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
+  }
+  const names = requested.length || platforms?.length ? targets.filter((x) => chosen.has(x.target.name)).map((x) => x.target.name) : [];
+  return { targets, names };
+}
+
+export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags): string[] {
+  const args = ['buildx', 'bake', '-f', bakeFile];
+  if (flags.builder) args.push('--builder', flags.builder);
+  if (flags.print) args.push('--print');
+  if (flags.push) args.push('--push');
+  if (flags.load) args.push('--load');
+  if (flags.noCache) args.push('--no-cache');
+  if (flags.pull) args.push('--pull');
+  if (flags.progress) args.push('--progress', flags.progress);
+  if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
+  if (flags.platforms?.length) {
+    for (const { target, platforms } of sel.targets) {
+      if (platforms.length !== target.platforms.length) args.push('--set', `${target.name}.platform=${platforms.join(',')}`);
+    }
+  }
+  for (const s of flags.set ?? []) args.push('--set', s);
+  // `--` so that no target name can ever be read as a flag.
+  args.push('--', ...sel.names);
+  return args;
+}

@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
+import { ProgressTracker, type CellProgress } from '../bake/progress.js';
+import { colors, UserError, userError } from '../diagnostics.js';
+import { runDoctor, type Check } from '../doctor/doctor.js';
+import { shellQuote, signalNumber, stream } from '../exec.js';
+import { planSync } from '../output/sync.js';
+import { hostPlatform } from '../platforms.js';
+import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { buildPlan } from './plan.js';
+
+export interface BakeOptions extends BakeFlags {
+  spec?: string;
+  targets: string[];
+  dryRun: boolean;
+  json: boolean;
+  color: boolean;
+  docker?: string;
+}
+
+export interface SummaryRow {
+  target: string;
+  platform: string;
+  status: CellProgress['status'];
+  seconds?: number;
+  image?: string;
+  digest?: string;
+  error?: string[];
+}
+
+export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
+  const c = colors(opts.color);
+  const loc = locateSpec(io, opts.spec);
+  const result = compileOrThrow(loc);
+  const spec = result.spec!;
+  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, spec.bakeFile);
+  if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
+  if (sync.changes.length) {
+    io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);
+    for (const ch of sync.changes) io.stderr.write(`  ${ch.file} (${ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned' : 'stale'})\n`);
+    io.stderr.write('Run `matrix gen` (and commit the result), so what is built is what is committed.\n');
+    return 1;
+  }
+
+  const sel = selectTargets(spec, opts.targets, opts.platforms);
+  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
+  const printing = Boolean(opts.print);
+  let metadataFile = opts.metadataFile;
+  let tmpDir: string | undefined;
+  if (!metadataFile && !printing && !opts.dryRun) {
+    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-'));
+    metadataFile = path.join(tmpDir, 'metadata.json');
+  }
+  const flags: BakeFlags = { ...opts, ...(metadataFile ? { metadataFile } : {}), ...(!opts.progress && !printing ? { progress: 'plain' } : {}) };
+  const args = bakeArgs(spec.bakeFile, sel, flags);
+
+  if (opts.dryRun) {
+    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${shellQuote([docker, ...args])}\n`);
+    return 0;
+  }
+
+  try {
+    // Fail fast with a fix, before buildx prints its own error text.
+    const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform());
+    const selected = new Set(sel.targets.map((t) => t.target.name));
+    const planned = plan.targets.filter((t) => selected.has(t.name));
+    const checks = await runDoctor({
+      docker,
+      env: io.env,
+      ...(opts.builder ? { builder: opts.builder } : {}),
+      platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
+      emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
+      registries: opts.push ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map(registryOf)))] : [],
+      multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load),
+    });
+    const failed = checks.filter((ch) => ch.status === 'fail');
+    if (failed.length) {
+      for (const ch of failed) io.stderr.write(formatCheck(ch, c) + '\n');
+      io.stderr.write('matrix: cannot build until this is fixed (see `matrix doctor`).\n');
+      return 2;
+    }
+
+    const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
+    const started = Date.now();
+    const res = await stream(
+      { file: docker, args, cwd: loc.specDir, env: io.env },
+      (line) => {
+        tracker.line(line);
+        io.stderr.write(line + '\n');
+      },
+      (chunk) => io.stdout.write(chunk),
+    );
+    if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+    if (printing) return res.code;
+
+    const cells = tracker.finish(res.code);
+    const meta = readMetadata(metadataFile);
+    const rows: SummaryRow[] = cells.map((cell) => {
+      const m = meta[cell.target];
+      return {
+        target: cell.target,
+        platform: cell.platform,
+        status: cell.status,
+        ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
+        ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
+        ...(m?.['containerimage.digest'] ? { digest: String(m['containerimage.digest']) } : {}),
+        ...(cell.error.length ? { error: cell.error } : {}),
+      };
+    });
+    const elapsed = (Date.now() - started) / 1000;
+    if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, targets: rows }, null, 2) + '\n');
+    else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
+    if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
+    return res.code;
+  } finally {
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+function registryOf(tag: string): string {
+  const first = tag.split('/')[0]!;
+  return tag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+function readMetadata(file: string | undefined): Record<string, Record<string, unknown>> {
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {}; // bake writes no metadata when the run fails
+  }
+}
+
+export function formatCheck(ch: Check, c: ReturnType<typeof colors>): string {
+  const mark = ch.status === 'ok' ? c.green('ok  ') : ch.status === 'warn' ? c.yellow('warn') : ch.status === 'skip' ? c.dim('skip') : c.red('FAIL');
+  return `${mark} ${ch.name}: ${ch.detail}${ch.fix ? `\n     fix: ${ch.fix}` : ''}`;
+}
+
+export function formatSummary(rows: SummaryRow[], seconds: number, c: ReturnType<typeof colors>): string {
+  const statusText = (s: SummaryRow['status']) => (s === 'done' ? c.green('done') : s === 'failed' ? c.red('FAILED') : c.yellow(s === 'cancelled' ? 'not finished' : s));
+  const table = rows.map((r) => [r.target, r.platform, r.status, r.seconds !== undefined ? `${r.seconds}s` : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
+  const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const lines = ['', c.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())];
+  rows.forEach((r, idx) => {
+    const cells = table[idx]!.map((v, i) => (i === 2 ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
+    lines.push(cells.join('  ').trimEnd());
+  });
+  const failed = rows.filter((r) => r.status === 'failed');
+  for (const f of failed) {
+    lines.push('', c.red(`${f.target} (${f.platform}) failed:`));
+    for (const l of (f.error ?? []).slice(-6)) lines.push(`  ${l}`);
+  }
+  const done = rows.filter((r) => r.status === 'done').length;
+  lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${failed.length ? `, ${failed.length} failed` : ''}.`);
+  return lines.join('\n');
+}

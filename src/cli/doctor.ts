@@ -1,0 +1,41 @@
+import { colors } from '../diagnostics.js';
+import { runDoctor } from '../doctor/doctor.js';
+import { hostPlatform } from '../platforms.js';
+import { formatCheck } from './bake.js';
+import { compileOrThrow, locateSpec, SPEC_NAMES, type Io } from './io.js';
+import { buildPlan } from './plan.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export async function runDoctorCommand(io: Io, opts: { spec?: string; builder?: string; json: boolean; color: boolean; docker?: string }): Promise<number> {
+  // Without a spec, check the engine alone; with one, also what the spec needs.
+  const haveSpec = opts.spec !== undefined || SPEC_NAMES.some((n) => existsSync(path.join(io.cwd, n)));
+  let platforms: string[] = [];
+  let emulated: string[] = [];
+  let registries: string[] = [];
+  if (haveSpec) {
+    const loc = locateSpec(io, opts.spec);
+    const result = compileOrThrow(loc);
+    const plan = buildPlan(result.spec!, result.files!, loc.specDir, hostPlatform());
+    platforms = [...new Set(plan.targets.flatMap((t) => t.platforms.map((p) => p.platform)))];
+    emulated = [...new Set(plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))];
+    registries = [...new Set(plan.targets.flatMap((t) => t.tags.map((tag) => (tag.includes('/') ? tag.split('/')[0]! : ''))).filter(Boolean))];
+  }
+  const checks = await runDoctor({
+    docker: opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker',
+    env: io.env,
+    ...(opts.builder ? { builder: opts.builder } : {}),
+    platforms,
+    emulatedPlatforms: emulated,
+    registries,
+    multiPlatform: true,
+  });
+  const failed = checks.some((ch) => ch.status === 'fail');
+  if (opts.json) io.stdout.write(JSON.stringify({ ok: !failed, checks }, null, 2) + '\n');
+  else {
+    const c = colors(opts.color);
+    for (const ch of checks) io.stdout.write(formatCheck(ch, c) + '\n');
+    io.stdout.write(failed ? `\n${c.red('Some checks failed.')} Apply the fixes above, then run \`matrix doctor\` again.\n` : `\n${c.green('Ready to build.')}\n`);
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,164 @@
+// Checks that the machine can build what the spec asks for, each with a fix.
+// `matrix bake` runs them first so users see the fix, not buildx's error text.
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { capture, type Command } from '../exec.js';
+
+export type Status = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface Check {
+  name: string;
+  status: Status;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorInput {
+  /** Platforms the spec builds, and the ones whose RUN steps execute as that platform. */
+  platforms: string[];
+  emulatedPlatforms: string[];
+  /** Registries (host[:port]) the spec's tags point at, local ones are probed. */
+  registries: string[];
+  multiPlatform: boolean;
+  builder?: string;
+  env?: Record<string, string | undefined>;
+  docker?: string;
+}
+
+export interface BuilderInfo {
+  name: string;
+  driver: string;
+  platforms: string[];
+}
+
+export function parseBuildxVersion(out: string): string | undefined {
+  // "github.com/docker/buildx v0.13.1 abc" or Debian's "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3"
+  return /buildx\s+v?(\d+\.\d+(?:\.\d+)?)/.exec(out)?.[1];
+}
+
+export function versionLess(a: string, b: string): boolean {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+export function parseInspect(out: string): BuilderInfo {
+  const name = /^Name:\s+(\S+)/m.exec(out)?.[1] ?? '';
+  const driver = /^Driver:\s+(\S+)/m.exec(out)?.[1] ?? '';
+  const platforms = new Set<string>();
+  for (const m of out.matchAll(/^Platforms:\s+(.*)$/gm)) {
+    for (const p of m[1]!.split(',')) {
+      const t = p.trim().replace(/\*$/, '');
+      if (t) platforms.add(t);
+    }
+  }
+  return { name, driver, platforms: [...platforms] };
+}
+
+/** binfmt handler names registered by qemu-user-static / tonistiigi/binfmt. */
+const QEMU_NAME: Record<string, string> = {
+  'linux/arm64': 'aarch64', 'linux/arm/v7': 'arm', 'linux/arm/v6': 'arm', 'linux/riscv64': 'riscv64',
+  'linux/ppc64le': 'ppc64le', 'linux/s390x': 's390x', 'linux/386': 'i386', 'linux/amd64': 'x86_64',
+  'linux/mips64le': 'mips64el', 'linux/loong64': 'loongarch64',
+};
+
+export function binfmtRegistered(platform: string): boolean {
+  const name = QEMU_NAME[platform];
+  if (!name) return false;
+  const file = `/proc/sys/fs/binfmt_misc/qemu-${name}`;
+  try {
+    return existsSync(file) && readFileSync(file, 'utf8').startsWith('enabled');
+  } catch {
+    return false;
+  }
+}
+
+function probeRegistry(hostPort: string, timeoutMs = 3000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: hostPort.split(':')[0], port: Number(hostPort.split(':')[1] ?? 80), path: '/v2/', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode !== undefined && res.statusCode < 500);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+export function isLocalRegistry(host: string): boolean {
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+}
+
+export async function runDoctor(input: DoctorInput): Promise<Check[]> {
+  const docker = input.docker ?? 'docker';
+  const env = input.env;
+  const run = (args: string[]) => capture({ file: docker, args, ...(env ? { env } : {}) } satisfies Command);
+  const checks: Check[] = [];
+
+  const cli = await run(['version', '--format', '{{.Client.Version}}']);
+  if (cli.spawnError) {
+    checks.push({ name: 'docker CLI', status: 'fail', detail: `\`${docker}\` not found (${cli.spawnError})`, fix: 'install Docker (Docker Desktop, or Docker Engine with the buildx plugin); on Debian: `bash scripts/engine-up.sh` from the matrix repository' });
+    return checks;
+  }
+  checks.push({ name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` });
+
+  const server = await run(['version', '--format', '{{.Server.Version}}']);
+  if (server.code !== 0 || !server.stdout.trim()) {
+    const why = (server.stderr.trim().split('\n').find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? server.stderr.trim().split('\n')[0] ?? '').trim();
+    checks.push({
+      name: 'Docker daemon', status: 'fail', detail: why || 'not reachable',
+      fix: env?.DOCKER_HOST || process.env.DOCKER_HOST
+        ? `DOCKER_HOST=${env?.DOCKER_HOST ?? process.env.DOCKER_HOST} does not answer: start that daemon or unset DOCKER_HOST`
+        : 'start Docker (Docker Desktop, `sudo systemctl start docker`, or `bash scripts/engine-up.sh` on a machine without systemd)',
+    });
+    return checks;
+  }
+  checks.push({ name: 'Docker daemon', status: 'ok', detail: `version ${server.stdout.trim()}` });
+
+  const bx = await run(['buildx', 'version']);
+  const bxVersion = parseBuildxVersion(bx.stdout);
+  if (bx.code !== 0) {
+    checks.push({ name: 'buildx', status: 'fail', detail: 'the buildx plugin is missing', fix: 'install the buildx plugin (package docker-buildx-plugin or docker-buildx)' });
+    return checks;
+  }
+  if (bxVersion && versionLess(bxVersion, '0.13')) {
+    checks.push({ name: 'buildx', status: 'warn', detail: `version ${bxVersion} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' });
+  } else checks.push({ name: 'buildx', status: 'ok', detail: `version ${bxVersion ?? bx.stdout.trim()}` });
+
+  const ins = await run(['buildx', 'inspect', ...(input.builder ? ['--builder', input.builder] : [])]);
+  if (ins.code !== 0) {
+    checks.push({ name: 'builder', status: 'fail', detail: ins.stderr.trim().split('\n')[0] ?? 'cannot inspect the builder', fix: input.builder ? `create it: docker buildx create --name ${input.builder}` : 'select a builder: docker buildx use default' });
+    return checks;
+  }
+  const info = parseInspect(ins.stdout);
+  checks.push({ name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` });
+
+  if (input.multiPlatform) {
+    if (info.driver === 'docker') {
+      const ds = await run(['info', '--format', '{{json .DriverStatus}}']);
+      const containerdStore = /io\.containerd\.snapshotter/.test(ds.stdout);
+      checks.push(containerdStore
+        ? { name: 'multi-platform output', status: 'ok', detail: 'docker driver with the containerd image store' }
+        : { name: 'multi-platform output', status: 'fail', detail: 'the docker driver without the containerd image store cannot build multi-platform images', fix: 'enable it: add {"features":{"containerd-snapshotter":true}} to /etc/docker/daemon.json and restart dockerd (Docker Desktop: Settings > General > "Use containerd for pulling and storing images"), or use another builder: docker buildx create --use --driver docker-container' });
+    } else checks.push({ name: 'multi-platform output', status: 'ok', detail: `driver ${info.driver}` });
+  }
+
+  for (const p of input.emulatedPlatforms) {
+    const ok = info.platforms.includes(p) || binfmtRegistered(p);
+    checks.push(ok
+      ? { name: `emulation ${p}`, status: 'ok', detail: 'the builder can run this platform' }
+      : { name: `emulation ${p}`, status: 'fail', detail: `some build steps run as ${p}, and this builder cannot execute it`, fix: 'register QEMU: `docker run --privileged --rm tonistiigi/binfmt --install all`, or on Debian `apt-get install qemu-user-static`; or cross-compile (see `matrix plan`)' });
+  }
+
+  for (const reg of input.registries.filter(isLocalRegistry)) {
+    const ok = await probeRegistry(reg.replace(/^\[::1\]/, '::1'));
+    checks.push(ok
+      ? { name: `registry ${reg}`, status: 'ok', detail: 'answers /v2/' }
+      : { name: `registry ${reg}`, status: 'fail', detail: 'no registry answers there', fix: `start one, e.g. \`docker run -d -p ${reg.split(':')[1] ?? '5000'}:5000 registry:2\` (or \`bash scripts/engine-up.sh\`)` });
+  }
+  return checks;
+}
