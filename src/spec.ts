@@ -74,6 +74,8 @@ export interface ResolvedSpec {
   file: string;
   /** Spec file name relative to the spec dir (for headers). */
   specName: string;
+  /** The spec's path relative to the repository root, POSIX (machine-independent headers). */
+  specRepoPath: string;
   bakeFile: string;
   registry?: string;
   targets: Target[];

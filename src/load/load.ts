@@ -48,6 +48,15 @@ export function loadSpec(file: string, source: string): LoadedSpec {
   }
 
   for (const e of doc.errors) {
+    if (/call stack/i.test(e.message)) {
+      // The parser recursed out of stack on absurd nesting and recorded it as a syntax error.
+      diagnostics.push({
+        ...base, ...at(e.pos[0]), code: 'yaml-too-deep',
+        message: 'YAML nesting is too deep to parse',
+        hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
+      });
+      break;
+    }
     const dup = e.code === 'DUPLICATE_KEY';
     diagnostics.push({
       ...base, ...at(e.pos[0]),

@@ -92,5 +92,7 @@ function splitLines(s: string): string[] {
   if (s === '') return [];
   const lines = s.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  // A last line without its newline differs from one with it, as in `diff -u`.
+  else lines[lines.length - 1] += '\n\\ No newline at end of file';
   return lines;
 }

@@ -1,6 +1,6 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
@@ -21,6 +21,17 @@ export interface SyncPlan {
   unchanged: string[];
   diagnostics: Diagnostic[];
 }
+
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (realpathOrUndefined(d) === undefined) {
+    const up = path.dirname(d);
+    if (up === d) return d;
+    d = up;
+  }
+  return d;
+}
+
 
 function readIfFile(abs: string): { kind: 'missing' | 'file' | 'dir' | 'symlink' | 'other'; text?: string } {
   let st;
@@ -57,9 +68,10 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
   let oldBake: string | undefined;
   for (const [file, content] of files) {
     const abs = path.resolve(specDir, file);
-    // The directory an output lands in must really be inside the repository.
-    const parentReal = realpathOrUndefined(path.dirname(abs));
-    if (!parentReal || !isInside(realRoot, parentReal)) {
+    // The directory an output lands in must really be inside the repository
+    // (checked on its nearest existing ancestor when it is still to be created).
+    const parentReal = realpathOrUndefined(nearestExisting(path.dirname(abs)));
+    if (!parentReal || !isInside(realRoot, parentReal) || !isInside(path.resolve(repoRoot), abs)) {
       problem(file, 'output-outside-repo', `output ${file} would be written outside the repository`, 'check for symbolic links in the path of the context');
       continue;
     }
@@ -99,6 +111,7 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       rmSync(abs, { force: true });
       continue;
     }
+    mkdirSync(path.dirname(abs), { recursive: true });
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'wx', 0o644);
     try {

@@ -12,9 +12,11 @@ export interface RenderedFiles {
   diagnostics: Diagnostic[];
 }
 
-function specRelFrom(file: string, specName: string): string {
-  const rel = path.posix.relative(path.posix.dirname(file), specName);
-  return rel || specName;
+/** The spec's path as seen from a generated file (spec-dir-relative), via repo-relative paths only. */
+function specRelFrom(file: string, spec: Pick<ResolvedSpec, 'specRepoPath'>): string {
+  const specAbs = path.posix.join('/', spec.specRepoPath);
+  const fileAbs = path.posix.join(path.posix.dirname(specAbs), file);
+  return path.posix.relative(path.posix.dirname(fileAbs), specAbs);
 }
 
 export function templateContext(t: Target, registry: string | undefined): object {
@@ -43,7 +45,7 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
     let failed = false;
     for (const t of targets) {
       try {
-        rendered.push(finishDockerfile(tpl.render(templateContext(t, spec.registry)), specRelFrom(t.dockerfile, spec.specName)));
+        rendered.push(finishDockerfile(tpl.render(templateContext(t, spec.registry)), specRelFrom(t.dockerfile, spec)));
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
         diagnostics.push({
@@ -75,6 +77,6 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
   for (const [service, names] of spec.services) {
     if (names.length !== 1 || names[0] !== service) groups.push([service, names]);
   }
-  files.set(spec.bakeFile, renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec.specName), targets: spec.targets, groups, generated }));
+  files.set(spec.bakeFile, renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated }));
   return { files, diagnostics };
 }

@@ -37,6 +37,8 @@ export class TemplateError extends Error {
     readonly line = 0,
     readonly column = 0,
     readonly hint?: string,
+    /** Line counts from the template body, not the file (set by helpers). */
+    readonly inBody = false,
   ) {
     super(message);
     this.name = 'TemplateError';
@@ -79,35 +81,47 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+interface HelperOptions {
+  loc?: { start: { line: number; column: number } };
+}
+
 /** A fresh Handlebars environment: user templates cannot register global state. */
 export function createEnv(escapeChar = '\\') {
   const hb = Handlebars.create();
   const esc = escapeChar;
   const quoteWord = (s: string) => '"' + s.replace(new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g'), (c) => esc + c) + '"';
-  hb.registerHelper('word', (v: unknown) => quoteWord(text(v, 'word')));
-  hb.registerHelper('sh', (v: unknown) => {
-    const s = text(v, 'sh');
-    // Single quotes: the shell takes everything literally; a trailing escape
-    // character can't occur because the word ends with a quote.
-    return `'${s.replace(/'/g, `'"'"'`)}'`;
-  });
-  hb.registerHelper('json', (v: unknown) => {
-    const list = Array.isArray(v) ? v : [v];
-    return JSON.stringify(list.map((x) => text(x, 'json')));
-  });
-  hb.registerHelper('ident', (v: unknown) => {
+  // Every helper reports errors at its own {{...}} (body-relative; parseTemplate adds the offset).
+  const helper = (name: string, fn: (...args: unknown[]) => unknown) => {
+    hb.registerHelper(name, (...args: unknown[]) => {
+      const options = args[args.length - 1] as HelperOptions;
+      try {
+        return fn(...args.slice(0, -1));
+      } catch (e) {
+        if (e instanceof TemplateError && e.line === 0 && options?.loc) {
+          throw new TemplateError(e.message, options.loc.start.line, options.loc.start.column + 1, e.hint, true);
+        }
+        throw e;
+      }
+    });
+  };
+  helper('word', (v) => quoteWord(text(v, 'word')));
+  // Single quotes: the shell takes everything literally; a trailing escape
+  // character can't occur because the word ends with a quote.
+  helper('sh', (v) => `'${text(v, 'sh').replace(/'/g, `'"'"'`)}'`);
+  helper('json', (v) => JSON.stringify((Array.isArray(v) ? v : [v]).map((x) => text(x, 'json'))));
+  helper('ident', (v) => {
     const s = text(v, 'ident');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
     return s;
   });
-  hb.registerHelper('int', (v: unknown) => {
+  helper('int', (v) => {
     const s = text(v, 'int');
     if (!/^[0-9]{1,9}$/.test(s)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
     return s;
   });
-  // Joins values into one (still wrapped) value; the trailing argument is Handlebars' options.
-  hb.registerHelper('concat', (...parts: unknown[]) => new TemplateValue(parts.slice(0, -1).map((p) => text(p, 'concat')).join('')));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => unwrap(a) === unwrap(b));
+  // Joins values into one (still wrapped) value, to hand to another helper.
+  helper('concat', (...parts) => new TemplateValue(parts.map((p) => text(p, 'concat')).join('')));
+  helper('eq', (a, b) => unwrap(a) === unwrap(b));
   return hb;
 }
 
@@ -132,7 +146,7 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
     if (typeof params !== 'object' || Array.isArray(params)) throw new TemplateError('front matter `params` must be a mapping', 2, 1);
     meta = { description: typeof fm.description === 'string' ? fm.description : '', params };
     body = source.slice(m[0].length);
-    bodyLine = m[0].split('\n').length - (m[0].endsWith('\n') ? 1 : 0);
+    bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);
   }
   const escapeChar = /^#\s*escape\s*=\s*(\S)/im.exec(leadingDirectives(body).join('\n'))?.[1] ?? '\\';
   const hb = createEnv(escapeChar);
@@ -161,7 +175,9 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
 type HandlebarsTemplateDelegate = (ctx: object) => string;
 
 function locate(err: unknown, bodyLine: number): TemplateError {
-  if (err instanceof TemplateError) return err;
+  if (err instanceof TemplateError) {
+    return err.inBody ? new TemplateError(err.message, err.line + bodyLine - 1, err.column, err.hint) : err;
+  }
   const e = err as Error & { lineNumber?: number; column?: number };
   const msg = e.message.split('\n')[0] ?? String(err);
   // Handlebars reports "... - LINE:COL" for strict lookups, "Parse error on line N" for syntax.

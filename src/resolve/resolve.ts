@@ -38,8 +38,14 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   const realRoot = realpathOrUndefined(opts.repoRoot) ?? opts.repoRoot;
   const diagnostics: Diagnostic[] = [];
   const templates = new Map<string, ParsedTemplate>();
+  const reported = new Set<string>();
   const err = (code: string, at: Path, message: string, hint?: string, onKey = false) => {
-    diagnostics.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, hint });
+    const d: Diagnostic = { code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, ...(hint ? { hint } : {}) };
+    // A problem in a field shared by every matrix cell is reported once, not per cell.
+    const id = `${d.code}\u0000${d.line}:${d.column}\u0000${d.message}`;
+    if (reported.has(id)) return;
+    reported.add(id);
+    diagnostics.push(d);
   };
 
   const defaults = input.defaults ?? {};
@@ -260,14 +266,16 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
         tags.push(v);
       });
       const mapField = (field: 'args' | 'labels'): Record<string, string> => {
-        const outMap: Record<string, string> = {};
+        // Entries, then fromEntries: keys such as `__proto__` stay ordinary keys.
+        const entries: [string, string][] = [];
+        const own = input.services[name]![field];
         for (const [k, raw] of Object.entries(svc[field] ?? {})) {
-          const where: Path = input.services[name]![field]?.[k] !== undefined ? ['services', name, field, k] : ['defaults', field, k];
+          const where: Path = own && Object.hasOwn(own, k) ? ['services', name, field, k] : ['defaults', field, k];
           const v = sub(String(raw), where, field);
           if (v === undefined) ok = false;
-          else outMap[k] = v;
+          else entries.push([k, v]);
         }
-        return outMap;
+        return Object.fromEntries(entries);
       };
       const args = mapField('args');
       const labels = mapField('labels');
@@ -295,6 +303,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     spec: {
       file: loaded.file,
       specName: toPosix(path.basename(opts.specPath)),
+      specRepoPath: toPosix(path.relative(opts.repoRoot, opts.specPath)),
       bakeFile,
       ...(input.registry !== undefined ? { registry: input.registry } : {}),
       targets,

@@ -28,13 +28,16 @@ interface SchemaLike {
   description?: string;
 }
 
-/** `oneOf`/`anyOf` report every branch; keep the summary, drop the noise. */
+/**
+ * ajv reports every failing branch of `oneOf`/`anyOf` and, for a bad key, both
+ * the `propertyNames` summary and the pattern inside it. Keep the summaries.
+ */
 function pruneErrors(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const branchy = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
   return errors.filter((e) => {
     if (e.keyword === 'if') return false;
-    // Branch errors of an anyOf: the anyOf error itself says it better.
-    if (anyOfPaths.has(e.instancePath) && e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/')) return false;
+    if (e.schemaPath.includes('/propertyNames/')) return false;
+    if (branchy.has(e.instancePath) && e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && /\/(anyOf|oneOf)\//.test(e.schemaPath)) return false;
     return true;
   });
 }

@@ -14,6 +14,11 @@ const LINE_BREAKS = /[\t\n\r\u2028\u2029\u0085]/;
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+function isAscii(s: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u007f]*$/.test(s);
+}
+
 export function stringProblem(s: string, allowLineBreaks: boolean): { code: string; message: string; hint: string } | undefined {
   if (s.includes('\u0000')) return { code: 'control-character', message: 'contains a NUL character', hint: 'remove it' };
   if (LONE_SURROGATE.test(s)) {
@@ -26,6 +31,13 @@ export function stringProblem(s: string, allowLineBreaks: boolean): { code: stri
     };
   }
   if (ALWAYS_BAD.test(s)) return { code: 'control-character', message: 'contains a control character', hint: 'remove it' };
+  // HCL (and so bake) rewrites every string to NFC: other forms would not reach the build byte for byte.
+  if (!isAscii(s) && s.normalize('NFC') !== s) {
+    return {
+      code: 'not-normalized', message: 'is not in composed Unicode form (NFC)',
+      hint: `bake would silently change it; write ${JSON.stringify(s.normalize('NFC'))} instead`,
+    };
+  }
   if (!allowLineBreaks && LINE_BREAKS.test(s)) {
     return {
       code: 'line-break', message: 'contains a line break or tab',
