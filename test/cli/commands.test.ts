@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrix } from '../helpers/cli.js';
+import { copySample, hashTree, removeTempDirs, REPO_ROOT, tempDir, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+describe('matrix validate', () => {
+  it('accepts a valid spec', () => {
+    const r = matrix(['validate'], copySample('hello-go'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('matrix.yaml is valid');
+  });
+
+  it('reports several errors at once, each with its position', () => {
+    const spec = [
+      'version: 1',
+      'services:',
+      '  api:',
+      '    context: .',
+      '    template: go',
+      '    platfroms: [linux/amd64]',
+      '  Bad_Name:',
+      '    context: .',
+      '  web:',
+      '    context: .',
+      '    template: go',
+      '    tags: "not-a-list"',
+      '',
+    ].join('\n');
+    const dir = tempRepo({ 'matrix.yaml': spec });
+    const r = matrix(['validate'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('matrix.yaml:6:5: error');
+    expect(r.stderr).toContain('[unknown-key]');
+    expect(r.stderr).toContain('matrix.yaml:7:3: error');
+    expect(r.stderr).toContain('[invalid-name]');
+    expect(r.stderr).toContain('matrix.yaml:12:11: error');
+    expect(r.stderr).toContain('[wrong-type]');
+    expect(r.stderr).toMatch(/^3 errors$/m);
+  });
+
+  it('reports a missing spec', () => {
+    const r = matrix(['validate'], tempDir());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[spec-not-found]');
+  });
+
+  it('reports absurdly deep nesting as yaml-too-deep, without crashing', () => {
+    const depth = 1000;
+    const dir = tempRepo({ 'matrix.yaml': `version: 1\nservices: ${'['.repeat(depth)}${']'.repeat(depth)}\n` });
+    const r = matrix(['validate'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[yaml-too-deep]');
+    expect(r.stderr).not.toContain('internal error');
+  });
+});
+
+describe('matrix plan --json', () => {
+  it('has the documented shape', () => {
+    const dir = copySample('hello-go');
+    const before = hashTree(dir);
+    const r = matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      spec: 'matrix.yaml',
+      bakeFile: 'docker-bake.hcl',
+      buildPlatform: 'linux/amd64',
+      targets: [
+        {
+          name: 'hello',
+          service: 'hello',
+          matrix: {},
+          context: '.',
+          dockerfile: 'Dockerfile',
+          generated: true,
+          platforms: [
+            { platform: 'linux/amd64', mode: 'native' },
+            { platform: 'linux/arm64', mode: 'cross' },
+          ],
+          tags: ['localhost:5000/samples/hello-go:multiarch'],
+          args: {},
+          labels: {},
+          contexts: {},
+        },
+      ],
+    });
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('lists matrix cells, dependencies and modes for every target of every sample', () => {
+    for (const sample of ['hello-go', 'monorepo']) {
+      const r = matrix(['plan', '--json', '--build-platform', 'linux/amd64'], copySample(sample));
+      expect(r.status, `${sample}: ${r.stderr}`).toBe(0);
+      const plan = JSON.parse(r.stdout) as { targets: { name: string; matrix: object; platforms: { platform: string; mode: string }[]; contexts: Record<string, string> }[] };
+      for (const t of plan.targets) {
+        expect(t.name).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+        for (const p of t.platforms) expect(['native', 'cross', 'emulated', 'no-run']).toContain(p.mode);
+        for (const v of Object.values(t.contexts)) expect(v).toMatch(/^target:/);
+      }
+    }
+  });
+
+  it('prints a human plan without --json', () => {
+    const r = matrix(['plan', '--build-platform', 'linux/amd64'], copySample('hello-go'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1 targets from matrix.yaml -> docker-bake.hcl');
+    expect(r.stdout).toContain('linux/arm64 cross');
+  });
+});
+
+describe('other commands', () => {
+  it('schema prints the JSON Schema', () => {
+    const r = matrix(['schema'], tempDir());
+    expect(r.status).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema).toEqual(JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'matrix.schema.json'), 'utf8')));
+    expect(schema.required).toEqual(expect.arrayContaining(['version', 'services']));
+  });
+
+  it('templates lists every built-in template', () => {
+    const r = matrix(['templates'], tempDir());
+    expect(r.status, r.stderr).toBe(0);
+    for (const t of ['go', 'node', 'python', 'rust', 'static']) expect(r.stdout).toMatch(new RegExp(`^${t}  `, 'm'));
+  });
+
+  it.each([[[]], [['gen']], [['validate']], [['plan']], [['schema']], [['templates']]])('%j --help exits 0 and writes nothing', (cmd) => {
+    const dir = tempDir();
+    const before = hashTree(dir);
+    const r = matrix([...cmd, '--help'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(cmd.length ? `matrix ${cmd[0]}` : 'matrix <command>');
+    expect(r.stderr).toBe('');
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('--version prints the package version', () => {
+    const r = matrix(['--version'], tempDir());
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('an unknown command exits 2', () => {
+    const r = matrix(['frobnicate'], tempDir());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('frobnicate');
+  });
+
+  it('an unknown option exits 2', () => {
+    const r = matrix(['gen', '--chek'], tempDir());
+    expect(r.status).toBe(2);
+  });
+
+  it('no command exits 2 with a hint', () => {
+    const r = matrix([], tempDir());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('matrix gen');
+  });
+});

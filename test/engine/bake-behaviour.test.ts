@@ -1,0 +1,123 @@
+// How `matrix bake` behaves around failures, signals and a broken engine.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, fixtures, matrix, requireEngine, runId } from './engine.js';
+
+const hasEngine = requireEngine();
+
+/** A repository with a spec whose services use a tiny user template on the toolchain fixture. */
+function scratchRepo(services: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(
+    path.join(dir, 'step.hbs'),
+    [
+      '{{!--',
+      'description: runs one shell step on the build platform',
+      'params:',
+      '  script:',
+      '    description: shell to run',
+      '    required: true',
+      '--}}',
+      'ARG BASE_IMAGE=debian:bookworm-slim',
+      'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work',
+      'ARG TARGETARCH',
+      'RUN sh -c {{sh with.script}} && echo "$TARGETARCH" > /out',
+      'FROM scratch',
+      'COPY --from=work /out /out',
+      '',
+    ].join('\n'),
+  );
+  const lines = ['version: 1', 'platforms: [linux/amd64, linux/arm64]', 'services:'];
+  for (const [name, script] of Object.entries(services)) {
+    mkdirSync(path.join(dir, name));
+    writeFileSync(path.join(dir, name, 'README'), name);
+    lines.push(`  ${name}:`, `    context: ${name}`, '    template: step.hbs', '    with:', `      script: ${JSON.stringify(script)}`);
+    lines.push(`    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
+  }
+  writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
+  const gen = matrix(dir, ['gen']);
+  if (gen.status !== 0) throw new Error(gen.stderr);
+  return dir;
+}
+
+describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
+  it('names the failed target and platform, and still reports the others', () => {
+    const dir = scratchRepo({
+      good: 'echo fine',
+      bad: 'if [ "$TARGETARCH" = arm64 ]; then echo "compiler exploded" >&2; exit 7; fi',
+    });
+    const r = matrix(dir, ['bake', '--json', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
+    expect(r.status).toBe(1);
+    const summary = JSON.parse(r.stdout) as { targets: { target: string; platform: string; status: string; error?: string[] }[] };
+    const bad = summary.targets.find((t) => t.target === 'bad' && t.platform === 'linux/arm64')!;
+    expect(bad.status).toBe('failed');
+    expect(bad.error!.join('\n')).toMatch(/compiler exploded|exit code: 7/);
+    // Every target x platform has a row, whatever happened to it.
+    expect(summary.targets.map((t) => `${t.target} ${t.platform}`).sort()).toEqual([
+      'bad linux/amd64', 'bad linux/arm64', 'good linux/amd64', 'good linux/arm64',
+    ]);
+    const human = matrix(dir, ['bake', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toMatch(/bad \(linux\/arm64\) failed:/);
+  });
+
+  it('SIGINT cancels the build: exit 130 within seconds, no docker or buildx left', async () => {
+    const dir = scratchRepo({ slow: `sleep 300 # ${runId()}` });
+    const child = spawn(process.execPath, [CLI, 'bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    // Wait until the long step is really running.
+    const deadline = Date.now() + 120_000;
+    while (!/RUN .*sleep 300/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(err).toMatch(/RUN .*sleep 300/);
+    await new Promise((r) => setTimeout(r, 1000));
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await closed;
+    const took = Date.now() - sent;
+    expect(code).toBe(130);
+    expect(took).toBeLessThan(10_000);
+    const left = spawnSync('pgrep', ['-af', `buildx.*${dir}|docker-buildx bake`], { encoding: 'utf8' }).stdout;
+    expect(left.split('\n').filter((l) => l.includes('bake') && !l.includes('pgrep'))).toEqual([]);
+  });
+
+  it('doctor passes on this engine', () => {
+    const dir = scratchRepo({ one: 'true' });
+    const r = matrix(dir, ['doctor', '--json']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
+    expect(out.ok).toBe(true);
+    expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['docker CLI', 'Docker daemon', 'buildx', 'builder', 'multi-platform output']));
+  });
+
+  it('doctor and bake fail with the fix when the daemon is unreachable', () => {
+    const dir = scratchRepo({ one: 'true' });
+    const env = { DOCKER_HOST: `unix://${path.join(dir, 'no-such.sock')}` };
+    const doctor = matrix(dir, ['doctor'], env);
+    expect(doctor.status).toBe(1);
+    expect(doctor.stdout).toMatch(/FAIL Docker daemon/);
+    expect(doctor.stdout).toMatch(/fix: DOCKER_HOST=.* does not answer/);
+    const bake = matrix(dir, ['bake'], env);
+    expect(bake.status).toBe(2);
+    expect(bake.stderr).toMatch(/fix:/);
+    expect(bake.stderr).not.toMatch(/ERROR: /);
+  });
+
+  it('refuses to build when the generated files are stale', () => {
+    const dir = scratchRepo({ one: 'true' });
+    writeFileSync(path.join(dir, 'one', 'Dockerfile'), '# Code generated by matrix from ../matrix.yaml; DO NOT EDIT.\nFROM scratch\n');
+    const r = matrix(dir, ['bake']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/one\/Dockerfile \(stale\)/);
+    expect(r.stderr).toMatch(/matrix gen/);
+  });
+});

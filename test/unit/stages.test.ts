@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { classify, parseStages } from '../../src/plan/stages.js';
+
+const AMD = 'linux/amd64';
+const ARM = 'linux/arm64';
+
+const GO_CROSS = `FROM --platform=$BUILDPLATFORM golang:1.22 AS builder
+ARG TARGETARCH
+RUN GOARCH=$TARGETARCH go build -o /out/app .
+
+FROM scratch
+COPY --from=builder /out/app /app
+`;
+
+const EMULATED = `FROM alpine:3.19
+RUN apk add --no-cache curl
+`;
+
+const NO_RUN = `FROM scratch
+COPY app /app
+CMD ["/app"]
+`;
+
+describe('stages classification', () => {
+  it('the build platform itself is native', () => {
+    expect(classify(EMULATED, AMD, AMD)).toBe('native');
+    expect(classify(GO_CROSS, ARM, ARM)).toBe('native');
+  });
+
+  it('RUN only in stages pinned to $BUILDPLATFORM is cross', () => {
+    expect(classify(GO_CROSS, ARM, AMD)).toBe('cross');
+    expect(classify(GO_CROSS.replace('$BUILDPLATFORM', '${BUILDPLATFORM}'), ARM, AMD)).toBe('cross');
+  });
+
+  it('RUN in a target-platform stage is emulated', () => {
+    expect(classify(EMULATED, ARM, AMD)).toBe('emulated');
+  });
+
+  it('a RUN in the final stage after a cross builder is emulated', () => {
+    expect(classify(GO_CROSS + 'RUN chmod +x /app\n', ARM, AMD)).toBe('emulated');
+  });
+
+  it('no RUN at all is no-run', () => {
+    expect(classify(NO_RUN, ARM, AMD)).toBe('no-run');
+  });
+
+  it('an empty Dockerfile is no-run', () => {
+    expect(classify('', ARM, AMD)).toBe('no-run');
+  });
+
+  it('a stage that is not needed does not count', () => {
+    const text = `FROM alpine AS unused\nRUN apk add x\n\n${NO_RUN}`;
+    expect(classify(text, ARM, AMD)).toBe('no-run');
+  });
+
+  it('follows COPY --from and RUN --mount=...,from= to the stages they need', () => {
+    const copy = `FROM alpine AS tools\nRUN apk add x\nFROM scratch\nCOPY --from=tools /x /x\n`;
+    expect(classify(copy, ARM, AMD)).toBe('emulated');
+    const mount = `FROM alpine AS tools\nRUN apk add x\nFROM --platform=$BUILDPLATFORM alpine AS b\nRUN --mount=type=bind,from=tools,target=/t true\nFROM scratch\nCOPY --from=b /x /x\n`;
+    expect(classify(mount, ARM, AMD)).toBe('emulated');
+  });
+
+  it('a stage FROM a pinned stage runs on the build platform too', () => {
+    const text = `FROM --platform=$BUILDPLATFORM alpine AS base\nFROM base AS build\nRUN make\nFROM scratch\nCOPY --from=build /x /x\n`;
+    expect(classify(text, ARM, AMD)).toBe('cross');
+  });
+
+  it('the `target` stage decides, not the last one', () => {
+    const text = `${GO_CROSS}\nFROM alpine AS debug\nRUN apk add gdb\n`;
+    expect(classify(text, ARM, AMD)).toBe('emulated');
+    expect(classify(text, ARM, AMD, 'builder')).toBe('cross');
+  });
+
+  it('stage names are case-insensitive', () => {
+    const text = `FROM --platform=$BUILDPLATFORM golang AS Builder\nRUN go build\nFROM scratch\nCOPY --from=BUILDER /x /x\n`;
+    expect(classify(text, ARM, AMD)).toBe('cross');
+  });
+
+  it('handles continuation lines and comments', () => {
+    const text = `# comment\nFROM --platform=$BUILDPLATFORM \\\n    golang AS b\nRUN echo \\\n  hi\nFROM scratch\nCOPY --from=b /x /x\n`;
+    expect(classify(text, ARM, AMD)).toBe('cross');
+  });
+
+  it('honours a backtick escape directive', () => {
+    const text = '# escape=`\nFROM --platform=$BUILDPLATFORM `\n  golang AS b\nRUN go build\nFROM scratch\nCOPY --from=b /x /x\n';
+    expect(parseStages(text).map((s) => ({ name: s.name, base: s.base, flag: s.platformFlag }))).toEqual([
+      { name: 'b', base: 'golang', flag: '$BUILDPLATFORM' },
+      { name: undefined, base: 'scratch', flag: undefined },
+    ]);
+    expect(classify(text, ARM, AMD)).toBe('cross');
+  });
+
+  it('a stage pinned to $TARGETPLATFORM that runs is emulated', () => {
+    expect(classify('FROM --platform=$TARGETPLATFORM alpine\nRUN true\n', ARM, AMD)).toBe('emulated');
+  });
+
+  it('classifies the go template output as cross', () => {
+    const text = `ARG GO_IMAGE="golang:1.22.1"\nFROM --platform=$BUILDPLATFORM \${GO_IMAGE} AS builder\nRUN go build -o /out/x .\n\nFROM --platform=$TARGETPLATFORM scratch\nCOPY --from=builder "/out/x" /\n`;
+    expect(classify(text, ARM, AMD)).toBe('cross');
+  });
+});

@@ -1,0 +1,142 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/diagnostics.js';
+import { acquireLock } from '../../src/output/lock.js';
+import { applySync, planSync, previousManifest } from '../../src/output/sync.js';
+import { headerLines } from '../../src/render/header.js';
+import { hashTree, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const HEADER = headerLines('matrix.yaml').join('\n') + '\n';
+const gen = (body: string) => `${HEADER}\n${body}`;
+const bake = (...generated: string[]) => `${HEADER}${generated.map((g) => `# generated: ${g}\n`).join('')}\ngroup "default" {\n  targets = []\n}\n`;
+
+describe('planSync', () => {
+  it('sorts outputs into create, update and unchanged', () => {
+    const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM old\n'), c: {} });
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['b/Dockerfile', gen('FROM new\n')],
+      ['c/Dockerfile', gen('FROM c\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile', 'b/Dockerfile', 'c/Dockerfile')],
+    ]);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(plan.diagnostics).toEqual([]);
+    expect(plan.unchanged).toEqual(['a/Dockerfile']);
+    expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
+      ['update', 'b/Dockerfile'],
+      ['create', 'c/Dockerfile'],
+      ['create', 'docker-bake.hcl'],
+    ]);
+  });
+
+  it('refuses to replace a hand-written file, a directory or a symlink', () => {
+    const dir = tempRepo({ 'a/Dockerfile': 'FROM mine\n', 'b/Dockerfile': { x: 'y' }, 'c/real': gen('FROM c\n'), 'c/Dockerfile': { symlink: 'real' } });
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['b/Dockerfile', gen('FROM b\n')],
+      ['c/Dockerfile', gen('FROM c\n')],
+    ]);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(plan.diagnostics.map((d) => [d.code, d.file])).toEqual([
+      ['not-generated', 'a/Dockerfile'],
+      ['output-not-a-file', 'b/Dockerfile'],
+      ['output-not-a-file', 'c/Dockerfile'],
+    ]);
+  });
+
+  it('refuses an output whose directory leads out of the repository', () => {
+    const outside = tempDir('matrix-outside-');
+    const dir = tempRepo({ svc: { symlink: outside } });
+    const plan = planSync(dir, dir, new Map([['svc/Dockerfile', gen('FROM x\n')]]), 'docker-bake.hcl');
+    expect(plan.diagnostics.map((d) => d.code)).toEqual(['output-outside-repo']);
+  });
+
+  // A missing directory inside the repository (e.g. `bake_file: build/docker-bake.hcl`
+  // before build/ exists) is not "outside the repository": that message sends the user
+  // hunting for symbolic links that do not exist.
+  it('does not call a missing directory inside the repository "outside the repository"', () => {
+    const dir = tempRepo({});
+    const plan = planSync(dir, dir, new Map([['build/docker-bake.hcl', bake()]]), 'build/docker-bake.hcl');
+    expect(plan.diagnostics.map((d) => d.code)).not.toContain('output-outside-repo');
+  });
+
+  it('deletes only orphans that still carry the header', () => {
+    const dir = tempRepo({
+      'docker-bake.hcl': bake('a/Dockerfile', 'gone/Dockerfile', 'edited/Dockerfile', 'missing/Dockerfile'),
+      'a/Dockerfile': gen('FROM a\n'),
+      'gone/Dockerfile': gen('FROM gone\n'),
+      'edited/Dockerfile': 'FROM edited\n',
+    });
+    const files = new Map([['a/Dockerfile', gen('FROM a\n')], ['docker-bake.hcl', bake('a/Dockerfile')]]);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
+      ['update', 'docker-bake.hcl'],
+      ['delete', 'gone/Dockerfile'],
+    ]);
+  });
+
+  it('never deletes outside the repository, whatever the manifest says', () => {
+    const outside = tempDir('matrix-outside-');
+    writeFileSync(path.join(outside, 'Dockerfile'), gen('FROM precious\n'));
+    const dir = tempRepo();
+    writeFileSync(path.join(dir, 'docker-bake.hcl'), bake(path.relative(dir, path.join(outside, 'Dockerfile')), path.join(outside, 'Dockerfile')));
+    const plan = planSync(dir, dir, new Map([['docker-bake.hcl', bake()]]), 'docker-bake.hcl');
+    expect(plan.changes.filter((c) => c.kind === 'delete')).toEqual([]);
+  });
+
+  it('reads no manifest from a bake file it did not write', () => {
+    expect(previousManifest('# generated: a/Dockerfile\ntarget "x" {}\n')).toEqual([]);
+    expect(previousManifest(bake('a/Dockerfile', 'b c/Dockerfile'))).toEqual(['a/Dockerfile', 'b c/Dockerfile']);
+    expect(previousManifest(undefined)).toEqual([]);
+  });
+});
+
+describe('applySync', () => {
+  it('writes, updates and deletes, leaving no temporary files', () => {
+    const dir = tempRepo({ 'docker-bake.hcl': bake('old/Dockerfile'), 'old/Dockerfile': gen('FROM old\n'), 'b/Dockerfile': gen('FROM b0\n') });
+    const files = new Map([['b/Dockerfile', gen('FROM b1\n')], ['docker-bake.hcl', bake('b/Dockerfile')]]);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    applySync(dir, plan);
+    expect(readFileSync(path.join(dir, 'b/Dockerfile'), 'utf8')).toBe(gen('FROM b1\n'));
+    expect(existsSync(path.join(dir, 'old/Dockerfile'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(path.join(dir, 'b')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const again = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(again.changes).toEqual([]);
+    const h = hashTree(dir);
+    applySync(dir, again);
+    expect(hashTree(dir)).toBe(h);
+  });
+});
+
+describe('acquireLock', () => {
+  it('lets one holder in at a time and releases', () => {
+    const dir = tempDir();
+    const release = acquireLock(dir, 0);
+    let err: unknown;
+    try {
+      acquireLock(dir, 100);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).diagnostics.map((d) => d.code)).toEqual(['locked']);
+    release();
+    acquireLock(dir, 0)();
+  });
+
+  it('takes over a lock whose owner is gone', () => {
+    const dir = tempDir();
+    const file = path.join(os.tmpdir(), `matrix-gen-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.lock`);
+    writeFileSync(file, '2147483646');
+    const release = acquireLock(dir, 0);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+    release();
+    expect(existsSync(file)).toBe(false);
+  });
+});
