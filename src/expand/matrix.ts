@@ -58,10 +58,16 @@ export function slug(value: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** Target name of a cell: service plus the cell's values, in axis order. */
+/**
+ * Target name of a cell: the service plus the cell's values of the given
+ * (declared) axes, in axis order. Keys that `include` merely adds do not rename
+ * a cell; a cell with none of the axes (an include-only matrix, or an include
+ * that fit nowhere) is named by all of its values.
+ */
 export function cellTargetName(service: string, axes: readonly string[], cell: Cell): string {
+  const keys = axes.some((a) => cell[a] !== undefined) ? axes : Object.keys(cell);
   const parts = [service];
-  for (const a of axes) {
+  for (const a of keys) {
     const v = cell[a];
     if (v !== undefined) parts.push(slug(v) || 'x');
   }

@@ -237,7 +237,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     const generatedName = (generatedPerContext.get(context) ?? 0) > 1 ? `${name}.Dockerfile` : 'Dockerfile';
 
     for (const cell of cells) {
-      const tname = multi ? cellTargetName(name, axes, cell) : name;
+      const tname = multi ? cellTargetName(name, declaredAxesOf(svc.matrix), cell) : name;
       const vars = varsFor(name, tname, input.registry, cell);
       const sub = (raw: string, where: Path, field: string): string | undefined => {
         const r = interpolate(raw, vars);
@@ -310,6 +310,10 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       services: byService,
     },
   };
+}
+
+function declaredAxesOf(m: ServiceInput['matrix']): string[] {
+  return Object.keys(m ?? {}).filter((k) => k !== 'include' && k !== 'exclude');
 }
 
 /** Defaults under a service: scalars and lists are replaced, maps merged key by key. */

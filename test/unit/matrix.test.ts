@@ -131,6 +131,13 @@ describe('target names', () => {
     expect(cellTargetName('api', ['x'], { x: '日本' })).toBe('api-x');
   });
 
+  it('keys that include only adds do not rename a cell; include-only cells use all their values', () => {
+    const { cells } = expandMatrix({ node: ['20', '22'], include: [{ node: '22', latest: 'yes' }] });
+    expect(cells.map((c) => cellTargetName('web', ['node'], c))).toEqual(['web-20', 'web-22']);
+    const only = expandMatrix({ include: [{ go: '1.21' }, { go: '1.22', os: 'alpine' }] });
+    expect(only.cells.map((c) => cellTargetName('api', [], c))).toEqual(['api-1-21', 'api-1-22-alpine']);
+  });
+
   it('every generated name is a valid bake target name', () => {
     const { axes, cells: cs } = expandMatrix({ a: ['A/B', '1.0', '—', ' x '], include: [{ b: '$weird{' }] });
     for (const c of cs) expect(cellTargetName('svc', axes, c)).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
