@@ -82,17 +82,17 @@ apt_source_for_suite() {
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 pid_comm() { cat "/proc/$1/comm" 2>/dev/null || true; }
-read_pidfile() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+read_pidfile() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
 
 # Stop a daemon we started earlier (pid recorded in our own pid file), if it is still the
 # same program. Never touches processes we did not start.
 stop_ours() {
-  local name=$1 comm=$2 pidfile="$PID_DIR/$1.pid" pid i
+  local name=$1 comm=$2 pidfile="$PID_DIR/$1.pid" pid
   pid=$(read_pidfile "$pidfile")
   if pid_alive "$pid" && [ "$(pid_comm "$pid")" = "$comm" ]; then
     log "stopping our unresponsive $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
+    for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
     if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   fi
   rm -f "$pidfile"
@@ -239,8 +239,19 @@ register_binfmt() {
 }
 
 # ---------------------------------------------------------------- 4. daemons
-containerd_ok() { timeout 5 ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; }
-docker_ok() { timeout 10 docker --host "unix://$DOCKER_SOCK" info >/dev/null 2>&1; }
+containerd_ok() { timeout "${CHECK_TIMEOUT:-5}" ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; }
+docker_ok() { timeout "${CHECK_TIMEOUT:-10}" docker --host "unix://$DOCKER_SOCK" info >/dev/null 2>&1; }
+
+# Poll check_fn until it succeeds or about `seconds` have passed (each check is itself
+# bounded by a short timeout, so a hung daemon cannot stretch this).
+grace() { # check_fn seconds
+  local fn=$1 deadline=$((SECONDS + $2))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    CHECK_TIMEOUT=3 "$fn" && return 0
+    sleep 0.5
+  done
+  return 1
+}
 
 wait_for() { # name check_fn timeout_seconds
   local name=$1 fn=$2 limit=$3 start=$SECONDS
@@ -255,8 +266,7 @@ start_containerd() {
   if containerd_ok; then log "containerd already answering"; return 0; fi
   if ours_alive containerd containerd; then
     log "our containerd is running but not answering; giving it 10 s"
-    local i
-    for i in $(seq 1 20); do containerd_ok && { log "containerd answering"; return 0; }; sleep 0.5; done
+    grace containerd_ok 10 && { log "containerd answering"; return 0; }
     stop_ours containerd containerd
   else
     rm -f "$PID_DIR/containerd.pid"
@@ -291,8 +301,7 @@ start_dockerd() {
     fi
   elif ours_alive dockerd dockerd; then
     log "our dockerd is running but not answering; giving it 15 s"
-    local i
-    for i in $(seq 1 30); do docker_ok && { log "dockerd answering"; return 0; }; sleep 0.5; done
+    grace docker_ok 15 && { log "dockerd answering"; return 0; }
     stop_ours dockerd dockerd
   else
     rm -f "$PID_DIR/dockerd.pid"
@@ -319,7 +328,7 @@ start_dockerd() {
 }
 
 # ---------------------------------------------------------------- 5. registry
-registry_ok() { curl -fsS --max-time 3 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
+registry_ok() { curl -fsS --max-time "${CHECK_TIMEOUT:-3}" "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
 
 start_registry() {
   local cfg=$CONF_DIR/registry.yml want
@@ -343,8 +352,7 @@ EOF
   fi
   if registry_ok; then log "registry already answering on $REGISTRY_ADDR"; return 0; fi
   if ours_alive registry docker-registry; then
-    local i
-    for i in $(seq 1 10); do registry_ok && { log "registry answering"; return 0; }; sleep 0.5; done
+    grace registry_ok 5 && { log "registry answering"; return 0; }
     stop_ours registry docker-registry
   fi
   start_detached registry docker-registry serve "$cfg"

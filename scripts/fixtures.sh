@@ -122,7 +122,8 @@ if image_exists "$TOOLCHAIN_IMAGE" && image_exists "$RUNTIME_IMAGE"; then
 fi
 
 command -v debootstrap >/dev/null || die "debootstrap not found: run scripts/engine-up.sh first"
-MIRROR=$(apt_uri_for_suite "$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")") ||
+CODENAME=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d '"')
+MIRROR=$(apt_uri_for_suite "${CODENAME:-bookworm}") ||
   MIRROR=$(apt_uri_for_suite bookworm) || die "cannot find apt's configured Debian source"
 log "Debian mirror: $MIRROR"
 
