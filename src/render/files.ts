@@ -19,13 +19,14 @@ function specRelFrom(file: string, spec: Pick<ResolvedSpec, 'specRepoPath'>): st
   return path.posix.relative(path.posix.dirname(fileAbs), specAbs);
 }
 
-export function templateContext(t: Target, registry: string | undefined): object {
+export function templateContext(t: Target, registry: string | undefined, declaredArgs: ReadonlySet<string> = new Set()): object {
   return wrap({
     service: t.service,
     target: t.name,
     matrix: t.cell,
     with: t.with,
-    args: Object.keys(t.args),
+    // Spec args the template does not declare itself, for `{{#each args}}ARG {{ident this}}{{/each}}`.
+    args: Object.keys(t.args).filter((a) => !declaredArgs.has(a)),
     dependencies: Object.keys(t.contexts),
     registry: registry ?? '',
   }) as object;
@@ -45,7 +46,7 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
     let failed = false;
     for (const t of targets) {
       try {
-        rendered.push(finishDockerfile(tpl.render(templateContext(t, spec.registry)), specRelFrom(t.dockerfile, spec)));
+        rendered.push(finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec)));
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
         diagnostics.push({

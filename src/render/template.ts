@@ -28,6 +28,8 @@ export interface ParsedTemplate {
   meta: TemplateMeta;
   /** Line of the template body's first line in the file (front matter is skipped). */
   bodyLine: number;
+  /** Build args the template declares itself (`ARG NAME`); `args` in the context leaves them out. */
+  declaredArgs: ReadonlySet<string>;
   render: (ctx: object) => string;
 }
 
@@ -162,6 +164,7 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
     file,
     meta,
     bodyLine,
+    declaredArgs: new Set([...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!)),
     render: (ctx: object) => {
       try {
         return compiled(ctx);

@@ -167,6 +167,8 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     pending.push({ name, svc, context, source, tpl });
   }
 
+  // A hand-written Dockerfile at CONTEXT/Dockerfile keeps its name; generated ones move aside.
+  const handWritten = new Set(pending.flatMap((p) => (p.source.kind === 'dockerfile' ? [p.source.file] : [])));
   for (const { name, svc, context, source, tpl } of pending) {
     const at: Path = ['services', name];
     const platforms = svc.platforms ?? input.platforms ?? DEFAULT_PLATFORMS;
@@ -234,7 +236,8 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     const multi = svc.matrix !== undefined;
     // One generated Dockerfile per service: `Dockerfile`, or `SERVICE.Dockerfile` when
     // services share a context. (Rendering may split it per cell, see render/files.ts.)
-    const generatedName = (generatedPerContext.get(context) ?? 0) > 1 ? `${name}.Dockerfile` : 'Dockerfile';
+    const plain = context === '.' ? 'Dockerfile' : `${context}/Dockerfile`;
+    const generatedName = (generatedPerContext.get(context) ?? 0) > 1 || handWritten.has(plain) ? `${name}.Dockerfile` : 'Dockerfile';
 
     for (const cell of cells) {
       const tname = multi ? cellTargetName(name, declaredAxesOf(svc.matrix), cell) : name;

@@ -1,0 +1,3 @@
+module example.com/acme/monorepo/admin
+
+go 1.19

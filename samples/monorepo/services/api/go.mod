@@ -1,0 +1,3 @@
+module example.com/acme/monorepo/api
+
+go 1.19
