@@ -31,8 +31,11 @@ export function capture(cmd: Command, timeoutMs = 20_000): Promise<Captured> {
     }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    // Decode the streams, not each chunk: a character may straddle two chunks.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
+    child.stderr.on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -88,15 +91,17 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
       process.off('SIGTERM', onTerm);
     };
     let pending = '';
-    child.stderr.on('data', (d: Buffer) => {
-      pending += d.toString('utf8');
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      pending += d;
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         onStderrLine(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
       }
     });
-    child.stdout.on('data', (d: Buffer) => onStdout(d.toString('utf8')));
+    child.stdout.on('data', (d: string) => onStdout(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
       cleanup();
       resolve({ code: 127, spawnError: e.code ?? e.message });

@@ -1,0 +1,83 @@
+// `--affected REF`: the IO around decideAffected. Asks git what changed and
+// what the spec was at REF, compiles that old spec with the same pipeline,
+// and reads ignore files from the working tree.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { compile } from '../compile.js';
+import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
+import type { ResolvedSpec, Target } from '../spec.js';
+import { decideAffected, type AffectedPlan, type Previous, type TargetPaths } from './decide.js';
+import { changedFiles, resolveRef, showFile } from './git.js';
+
+export type { AffectedPlan, AffectedTarget } from './decide.js';
+
+export interface AffectedInput {
+  /** The repository root the spec was compiled against (see `repoRootOf`). */
+  repoRoot: string;
+  /** Absolute path of the spec. */
+  specPath: string;
+  /** A git revision: branch, tag, commit, `HEAD~1`, ... */
+  ref: string;
+  /** The spec compiled from the working tree. */
+  current: { spec: ResolvedSpec; files: ReadonlyMap<string, string> };
+}
+
+export async function computeAffected(input: AffectedInput): Promise<AffectedPlan> {
+  const { repoRoot, specPath, ref } = input;
+  const { spec, files } = input.current;
+  const commit = await resolveRef(repoRoot, ref);
+  const [changed, oldSource] = await Promise.all([changedFiles(repoRoot, commit), showFile(repoRoot, commit, spec.specRepoPath)]);
+
+  let previous: Previous;
+  if (oldSource === undefined) previous = { kind: 'missing' };
+  else {
+    // The old spec is compiled against today's working tree (paths, custom
+    // templates): only its own text comes from REF.
+    const old = compile({ specPath, displayName: `${ref}:${spec.specRepoPath}`, source: oldSource, repoRoot });
+    previous = old.spec && old.files && !old.diagnostics.some((d) => d.severity === 'error')
+      ? { kind: 'compiled', spec: old.spec, files: old.files }
+      : { kind: 'failed' };
+  }
+
+  return decideAffected({
+    ref,
+    spec,
+    files,
+    previous,
+    changed,
+    paths: targetPaths(repoRoot, specPath),
+    readFile: (rel) => {
+      try {
+        return readFileSync(path.join(repoRoot, rel), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+/** Spec-dir-relative paths of a target -> repo-relative ones, as git names them. */
+export function targetPaths(repoRoot: string, specPath: string): (t: Target) => TargetPaths {
+  const specDir = path.dirname(specPath);
+  const realRoot = realpathOrUndefined(repoRoot) ?? repoRoot;
+  const lexical = (p: string) => {
+    const rel = toPosix(path.relative(repoRoot, path.resolve(specDir, p)));
+    return rel === '.' ? '' : rel;
+  };
+  const contexts = new Map<string, string>();
+  // A context reached through a symlink changes where git sees its files.
+  const context = (p: string): string => {
+    let rel = contexts.get(p);
+    if (rel === undefined) {
+      const real = realpathOrUndefined(path.resolve(specDir, p));
+      rel = real && isInside(realRoot, real) ? toPosix(path.relative(realRoot, real)) : lexical(p);
+      contexts.set(p, rel);
+    }
+    return rel;
+  };
+  return (t) => ({
+    context: context(t.context),
+    dockerfile: lexical(t.dockerfile),
+    ...(t.source.kind === 'template' && !t.source.builtin ? { template: lexical(t.source.file) } : {}),
+  });
+}
