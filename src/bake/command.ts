@@ -41,25 +41,17 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
     }
   }
   if (!requested.length) spec.targets.forEach((t) => chosen.add(t.name));
-  // A dependency is built by bake through its named context; list it too so it shows in the summary.
-  const withDeps = new Set<string>();
-  const add = (n: string) => {
-    if (withDeps.has(n)) return;
-    withDeps.add(n);
-    for (const dep of Object.values(byName.get(n)!.contexts)) add(dep);
-  };
-  chosen.forEach(add);
-
+  // Dependencies need no listing: bake builds them through the named contexts.
   const targets: BakeSelection['targets'] = [];
   for (const t of spec.targets) {
-    if (!withDeps.has(t.name)) continue;
+    if (!chosen.has(t.name)) continue;
     const ps = platforms?.length ? t.platforms.filter((p) => platforms.includes(p)) : t.platforms;
     if (ps.length) targets.push({ target: t, platforms: ps });
   }
   if (!targets.length) {
     throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
   }
-  const names = requested.length || platforms?.length ? targets.filter((x) => chosen.has(x.target.name)).map((x) => x.target.name) : [];
+  const names = requested.length || platforms?.length ? targets.map((x) => x.target.name) : [];
   return { targets, names };
 }
 

@@ -14,6 +14,8 @@ import { buildPlan } from './plan.js';
 export interface BakeOptions extends BakeFlags {
   spec?: string;
   targets: string[];
+  /** Build only what changed since this git revision (and what depends on it). */
+  affected?: string;
   dryRun: boolean;
   json: boolean;
   color: boolean;
@@ -44,7 +46,20 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     return 1;
   }
 
-  const sel = selectTargets(spec, opts.targets, opts.platforms);
+  let requested = opts.targets;
+  if (opts.affected !== undefined) {
+    const { computeAffected } = await import('../affected/affected.js');
+    const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec, files: result.files! } });
+    const wanted = requested.length ? new Set(selectTargets(spec, requested).targets.map((t) => t.target.name)) : undefined;
+    const picked = aff.targets.filter((t) => !wanted || wanted.has(t.name));
+    if (!picked.length) {
+      io.stdout.write(`Nothing affected since ${opts.affected}: ${spec.targets.length} targets unchanged, nothing to build.\n`);
+      return 0;
+    }
+    io.stderr.write(`Affected since ${opts.affected}: ${picked.map((t) => `${t.name} (${t.reasons[0] ?? 'changed'})`).join(', ')}\n`);
+    requested = picked.map((t) => t.name);
+  }
+  const sel = selectTargets(spec, requested, opts.platforms);
   const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
   const printing = Boolean(opts.print);
   let metadataFile = opts.metadataFile;

@@ -44,6 +44,8 @@ function parser(argv: string[], select: (s: Selected) => void) {
         y
           .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
           .option('build-platform', { type: 'string', describe: 'Platform of the builder (default: this machine)' })
+          .option('affected', { type: 'string', describe: 'Only targets whose inputs changed since this git revision, and their dependents, with the reasons' })
+          .example('$0 plan --affected origin/main', 'what a pull request would rebuild')
           .example('$0 plan', 'see which platforms cross-compile and which need QEMU')
           .example('$0 plan --json | jq ".targets[].name"', 'list target names'),
       pick('plan'),
@@ -65,11 +67,13 @@ function parser(argv: string[], select: (s: Selected) => void) {
           .option('metadata-file', { type: 'string', describe: 'Also write bake\'s metadata (digests) to this file' })
           .option('platform', { type: 'string', array: true, describe: 'Only build these platforms (repeat or comma-separate)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the exact docker command and run nothing' })
+          .option('affected', { type: 'string', describe: 'Only build targets whose inputs changed since this git revision, and their dependents' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
           .example('$0 bake', 'build every target and platform')
           .example('$0 bake api --platform linux/arm64', 'one service, one platform')
           .example('$0 bake --push', 'build and push all images')
-          .example('$0 bake --dry-run', 'show the docker command'),
+          .example('$0 bake --dry-run', 'show the docker command')
+          .example('$0 bake --affected HEAD~1', 'only what the last commit changed, and what depends on it'),
       pick('bake'),
     )
     .command(
@@ -148,7 +152,8 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
     case 'plan': {
       const { runPlan } = await import('./plan.js');
       const bp = args.buildPlatform as string | undefined;
-      return runPlan(io, { ...(spec !== undefined ? { spec } : {}), json: Boolean(args.json), color, ...(bp ? { buildPlatform: bp } : {}) });
+      const affected = args.affected as string | undefined;
+      return runPlan(io, { ...(spec !== undefined ? { spec } : {}), json: Boolean(args.json), color, ...(bp ? { buildPlatform: bp } : {}), ...(affected !== undefined ? { affected } : {}) });
     }
     case 'bake': {
       const { runBake } = await import('./bake.js');
@@ -157,6 +162,7 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
       return runBake(io, {
         ...opt('spec', spec),
         targets: list(args.targets),
+        ...opt('affected', args.affected as string | undefined),
         dryRun: Boolean(args.dryRun),
         json: Boolean(args.json),
         color,

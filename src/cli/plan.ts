@@ -4,6 +4,7 @@ import { colors } from '../diagnostics.js';
 import { hostPlatform } from '../platforms.js';
 import { classify, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
+import type { AffectedPlan } from '../affected/affected.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 
 export interface PlannedTarget {
@@ -58,15 +59,32 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
   };
 }
 
-export function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string }): number {
+export async function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string; affected?: string }): Promise<number> {
   const loc = locateSpec(io, opts.spec);
   const result = compileOrThrow(loc);
-  const plan = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform());
+  const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform());
+  let plan: Plan & { affected?: AffectedPlan } = full;
+  const reasons = new Map<string, string[]>();
+  if (opts.affected !== undefined) {
+    const { computeAffected } = await import('../affected/affected.js');
+    const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec: result.spec!, files: result.files! } });
+    for (const t of aff.targets) reasons.set(t.name, t.reasons);
+    plan = { ...full, targets: full.targets.filter((t) => reasons.has(t.name)), affected: aff };
+  }
   if (opts.json) {
     io.stdout.write(JSON.stringify(plan, null, 2) + '\n');
     return 0;
   }
   const c = colors(opts.color);
+  if (opts.affected !== undefined) {
+    if (!plan.targets.length) {
+      io.stdout.write(`Nothing affected since ${opts.affected}: all ${full.targets.length} targets unchanged.\n`);
+      return 0;
+    }
+    io.stdout.write(`${plan.targets.length} of ${full.targets.length} targets affected since ${opts.affected}:\n`);
+    for (const t of plan.targets) io.stdout.write(`  ${c.bold(t.name)}: ${reasons.get(t.name)!.join('; ')}\n`);
+    io.stdout.write('\n');
+  }
   const modeColor = (m: Mode) => (m === 'emulated' ? c.yellow(m) : m === 'cross' ? c.green(m) : m);
   io.stdout.write(`${plan.targets.length} targets from ${plan.spec} -> ${plan.bakeFile} (build platform ${plan.buildPlatform})\n\n`);
   for (const t of plan.targets) {
