@@ -59,7 +59,8 @@ export function matrix(cwd: string, args: string[], env: Record<string, string> 
 }
 
 export function docker(args: string[], cwd?: string): SpawnSyncReturns<string> {
-  return spawnSync('docker', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // A bounded wait: a container that never exits must fail the test, not hang CI.
+  return spawnSync('docker', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
 }
 
 /** A tag unique to this run, so runs never read each other's images. */
