@@ -29,6 +29,32 @@ export interface ServiceInput {
   matrix?: MatrixInput;
   depends_on?: string[];
   metadata_action?: boolean;
+  latest?: boolean | Record<string, Scalar>;
+  annotations?: Record<string, Scalar>;
+  cache?: CacheType | CacheInput;
+  attest?: { sbom?: boolean; provenance?: 'min' | 'max' | false };
+}
+
+export type CacheType = 'registry' | 'local' | 'gha' | 'inline' | 'none';
+
+export interface CacheInput {
+  type: CacheType;
+  ref?: string;
+  dir?: string;
+  mode?: 'min' | 'max';
+}
+
+export interface BuilderNodeInput {
+  name?: string;
+  platforms: string[];
+  driver?: 'remote' | 'docker-container' | 'kubernetes';
+  endpoint?: string;
+  driver_opts?: Record<string, string>;
+}
+
+export interface BuildersInput {
+  name?: string;
+  nodes: BuilderNodeInput[];
 }
 
 export interface SpecInput {
@@ -36,6 +62,10 @@ export interface SpecInput {
   registry?: string;
   platforms?: string[];
   bake_file?: string;
+  oci_labels?: boolean;
+  reproducible?: { source_date_epoch?: number | false };
+  groups?: Record<string, string[]>;
+  builders?: BuildersInput;
   defaults?: ServiceInput;
   services: Record<string, ServiceInput>;
 }

@@ -1,0 +1,111 @@
+// Values from git that change with every commit. They never enter the
+// committed bake file as text: the file reads them from bake variables
+// (MATRIX_GIT_*), and `matrix bake` sets those in the environment of the
+// docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
+// images depend on the commit, not on when the build ran.
+import { capture } from '../exec.js';
+
+export interface GitInfo {
+  sha: string;
+  shortSha: string;
+  /** Branch name made safe for a tag: lower case, [a-z0-9._-]. Empty when detached. */
+  branch: string;
+  /** The tag on HEAD, if any (the first, in version order). */
+  tag: string;
+  semver?: { major: string; minor: string; patch: string; version: string };
+  /** Commit time: seconds since the epoch, and RFC 3339. */
+  epoch: string;
+  created: string;
+  /** https URL of the `origin` remote, credentials removed. */
+  source: string;
+}
+
+export const GIT_VARIABLES = {
+  'git.sha': 'MATRIX_GIT_SHA',
+  'git.short_sha': 'MATRIX_GIT_SHORT_SHA',
+  'git.branch': 'MATRIX_GIT_BRANCH',
+  'git.tag': 'MATRIX_GIT_TAG',
+  'semver.version': 'MATRIX_SEMVER_VERSION',
+  'semver.major': 'MATRIX_SEMVER_MAJOR',
+  'semver.minor': 'MATRIX_SEMVER_MINOR',
+  'semver.patch': 'MATRIX_SEMVER_PATCH',
+} as const;
+
+export const LABEL_VARIABLES = {
+  revision: 'MATRIX_GIT_SHA',
+  source: 'MATRIX_GIT_SOURCE',
+  created: 'MATRIX_GIT_CREATED',
+} as const;
+
+export function branchSlug(branch: string): string {
+  return branch
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, 128);
+}
+
+export function parseSemver(tag: string): GitInfo['semver'] {
+  const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$/.exec(tag);
+  if (!m) return undefined;
+  const version = `${m[1]}.${m[2]}.${m[3]}${m[4] ? `-${m[4]}` : ''}`;
+  return { major: m[1]!, minor: `${m[1]}.${m[2]}`, patch: `${m[1]}.${m[2]}.${m[3]}`, version };
+}
+
+export function httpsSource(remote: string): string {
+  let url = remote.trim();
+  const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(url);
+  if (scp) url = `https://${scp[1]}/${scp[2]}`;
+  url = url.replace(/^ssh:\/\/[^@/]+@([^/:]+)(?::\d+)?\//, 'https://$1/').replace(/^git:\/\//, 'https://');
+  url = url.replace(/^(https?:\/\/)[^@/]+@/, '$1');
+  return url.replace(/\.git$/, '');
+}
+
+async function git(repoRoot: string, args: string[]): Promise<string | undefined> {
+  const r = await capture({ file: 'git', args, cwd: repoRoot, env: { ...process.env, LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' } });
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+export async function readGitInfo(repoRoot: string): Promise<GitInfo | undefined> {
+  const [head, branch, tags, remote] = await Promise.all([
+    git(repoRoot, ['log', '-1', '--format=%H %ct']),
+    git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    git(repoRoot, ['tag', '--points-at', 'HEAD', '--sort=-v:refname']),
+    git(repoRoot, ['remote', 'get-url', 'origin']),
+  ]);
+  if (!head) return undefined;
+  const [sha, epoch] = head.split(' ') as [string, string];
+  const tag = (tags ?? '').split('\n').find(Boolean) ?? '';
+  const semver = parseSemver(tag);
+  return {
+    sha,
+    shortSha: sha.slice(0, 7),
+    branch: branchSlug(branch ?? ''),
+    tag,
+    ...(semver ? { semver } : {}),
+    epoch,
+    created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+    source: remote ? httpsSource(remote) : '',
+  };
+}
+
+/** The environment `matrix bake` gives docker: every MATRIX_GIT_* variable, and SOURCE_DATE_EPOCH. */
+export function gitEnvironment(info: GitInfo | undefined, sourceDateEpoch?: number | false): Record<string, string> {
+  const env: Record<string, string> = {
+    MATRIX_GIT_SHA: info?.sha ?? '',
+    MATRIX_GIT_SHORT_SHA: info?.shortSha ?? '',
+    MATRIX_GIT_BRANCH: info?.branch ?? '',
+    MATRIX_GIT_TAG: info?.tag ?? '',
+    MATRIX_SEMVER_VERSION: info?.semver?.version ?? '',
+    MATRIX_SEMVER_MAJOR: info?.semver?.major ?? '',
+    MATRIX_SEMVER_MINOR: info?.semver?.minor ?? '',
+    MATRIX_SEMVER_PATCH: info?.semver?.patch ?? '',
+    MATRIX_GIT_SOURCE: info?.source ?? '',
+    MATRIX_GIT_CREATED: info?.created ?? '',
+  };
+  if (sourceDateEpoch !== false) {
+    const epoch = sourceDateEpoch !== undefined ? String(sourceDateEpoch) : info?.epoch;
+    if (epoch) env.SOURCE_DATE_EPOCH = epoch;
+  }
+  return env;
+}
