@@ -1,3 +1,5 @@
+import type { Dyn } from './dyn.js';
+
 // Two views of a spec: as written (every field optional, straight from YAML)
 // and as resolved (defaults applied once, paths checked, matrix expanded).
 
@@ -89,15 +91,27 @@ export interface Target {
   /** Dockerfile path relative to the spec dir (generated or hand-written). */
   dockerfile: string;
   platforms: string[];
-  tags: string[];
-  args: Record<string, string>;
-  labels: Record<string, string>;
+  /** Tags; a Dyn tag (from git) is dropped at build time when its variables are empty. */
+  tags: Dyn[];
+  args: Record<string, Dyn>;
+  labels: Record<string, Dyn>;
+  annotations: Record<string, Dyn>;
   stage?: string;
   secrets: SecretInput[];
   /** Named contexts: dependency service name -> bake target it resolves to. */
   contexts: Record<string, string>;
   with: Record<string, string | string[]>;
   metadataAction: boolean;
+  cache?: CacheSpec;
+  /** bake `attest` entries. */
+  attest: string[];
+}
+
+export interface CacheSpec {
+  type: Exclude<CacheType, 'none'>;
+  mode: 'min' | 'max';
+  ref?: string;
+  dir?: string;
 }
 
 export interface ResolvedSpec {
@@ -111,4 +125,10 @@ export interface ResolvedSpec {
   targets: Target[];
   /** Service name -> its target names, in spec order. */
   services: Map<string, string[]>;
+  /** User-defined groups: name -> target names. */
+  groups: [string, string[]][];
+  /** Add OCI revision/created/source labels from git (`oci_labels`, default true). */
+  ociLabels: boolean;
+  /** `reproducible.source_date_epoch`: a fixed value, false for none, undefined for the commit time. */
+  sourceDateEpoch?: number | false;
 }

@@ -1,6 +1,7 @@
 // The exact `docker buildx bake` invocation, as data. Pure: tests check the
 // argument list; only the CLI runs it.
 import { userError } from '../diagnostics.js';
+import { cacheEntries } from '../render/cache.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
 export interface BakeFlags {
@@ -32,6 +33,7 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
     if (name === 'default') spec.targets.forEach((t) => chosen.add(t.name));
     else if (byName.has(name)) chosen.add(name);
     else if (spec.services.has(name)) spec.services.get(name)!.forEach((n) => chosen.add(n));
+    else if (spec.groups.some(([g]) => g === name)) spec.groups.find(([g]) => g === name)![1].forEach((n) => chosen.add(n));
     else {
       const all = [...spec.services.keys(), ...byName.keys()];
       const near = all.filter((n) => n.startsWith(name) || name.startsWith(n)).slice(0, 5);
@@ -67,7 +69,13 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
   if (flags.platforms?.length) {
     for (const { target, platforms } of sel.targets) {
-      if (platforms.length !== target.platforms.length) args.push('--set', `${target.name}.platform=${platforms.join(',')}`);
+      if (platforms.length === target.platforms.length) continue;
+      args.push('--set', `${target.name}.platform=${platforms.join(',')}`);
+      // This run's cache goes to the ref of its own platform set (see render/cache.ts).
+      const cache = cacheEntries(target, platforms);
+      // Repeated --set of one list key accumulates its entries.
+      for (const e of cache.to) args.push('--set', `${target.name}.cache-to=${e}`);
+      for (const e of cache.from) args.push('--set', `${target.name}.cache-from=${e}`);
     }
   }
   for (const s of flags.set ?? []) args.push('--set', s);

@@ -31,11 +31,6 @@ export const GIT_VARIABLES = {
   'semver.patch': 'MATRIX_SEMVER_PATCH',
 } as const;
 
-export const LABEL_VARIABLES = {
-  revision: 'MATRIX_GIT_SHA',
-  source: 'MATRIX_GIT_SOURCE',
-  created: 'MATRIX_GIT_CREATED',
-} as const;
 
 export function branchSlug(branch: string): string {
   return branch
@@ -108,4 +103,51 @@ export function gitEnvironment(info: GitInfo | undefined, sourceDateEpoch?: numb
     if (epoch) env.SOURCE_DATE_EPOCH = epoch;
   }
   return env;
+}
+
+/**
+ * What `matrix bake` (and `plan`) use: values the caller's environment already
+ * sets win, so CI can pin them; the rest come from git.
+ */
+export async function buildEnvironment(
+  repoRoot: string,
+  callerEnv: Readonly<Record<string, string | undefined>>,
+  sourceDateEpoch?: number | false,
+): Promise<Record<string, string>> {
+  const computed = gitEnvironment(await readGitInfo(repoRoot), sourceDateEpoch);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
+  return out;
+}
+
+export interface InputRevision {
+  sha: string;
+  epoch: string;
+  created: string;
+}
+
+/**
+ * The last commit that touched each target's inputs (context, Dockerfile).
+ * `matrix bake` gives each target its own SOURCE_DATE_EPOCH and revision
+ * labels from it, so a commit that changes one service leaves the image
+ * digests of every other service unchanged.
+ */
+export async function inputRevisions(repoRoot: string, inputs: ReadonlyArray<{ target: string; paths: string[] }>): Promise<Map<string, InputRevision>> {
+  const out = new Map<string, InputRevision>();
+  const byPaths = new Map<string, string[]>();
+  for (const i of inputs) {
+    const key = JSON.stringify([...new Set(i.paths)].sort());
+    byPaths.set(key, [...(byPaths.get(key) ?? []), i.target]);
+  }
+  const jobs = [...byPaths].map(([key, targets]) => async () => {
+    const paths = JSON.parse(key) as string[];
+    const line = await git(repoRoot, ['log', '-1', '--format=%H %ct', '--', ...paths.map((p) => `:(top,literal)${p}`)]);
+    if (!line) return;
+    const [sha, epoch] = line.split(' ') as [string, string];
+    const rev = { sha, epoch, created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') };
+    for (const t of targets) out.set(t, rev);
+  });
+  // A few git processes at a time.
+  for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((job) => job()));
+  return out;
 }

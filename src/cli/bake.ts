@@ -9,6 +9,12 @@ import { shellQuote, signalNumber, stream } from '../exec.js';
 import { planSync } from '../output/sync.js';
 import { hostPlatform } from '../platforms.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { dynKey } from '../dyn.js';
+import { buildEnvironment, inputRevisions } from '../bake/gitenv.js';
+import type { BakeSelection } from '../bake/command.js';
+import type { ResolvedSpec } from '../spec.js';
+import { toPosix } from '../paths.js';
+import type { SpecLocation } from './io.js';
 import { buildPlan } from './plan.js';
 
 export interface BakeOptions extends BakeFlags {
@@ -70,9 +76,14 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
   const flags: BakeFlags = { ...opts, ...(metadataFile ? { metadataFile } : {}), ...(!opts.progress && !printing ? { progress: 'plain' } : {}) };
   const args = bakeArgs(spec.bakeFile, sel, flags);
+  // Git values for the bake variables (src/bake/gitenv.ts), and per target the
+  // commit that last changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels.
+  const buildEnv = await buildEnvironment(loc.repoRoot, io.env, false);
+  args.splice(args.indexOf('--'), 0, ...(await revisionSets(loc, spec, sel, { ...buildEnv, ...io.env })));
 
   if (opts.dryRun) {
-    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${shellQuote([docker, ...args])}\n`);
+    const envText = Object.entries(buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
+    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...args])}\n`);
     return 0;
   }
 
@@ -87,7 +98,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
       ...(opts.builder ? { builder: opts.builder } : {}),
       platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
       emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-      registries: opts.push ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map(registryOf)))] : [],
+      registries: opts.push ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
       multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load),
     });
     const failed = checks.filter((ch) => ch.status === 'fail');
@@ -100,7 +111,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
     const started = Date.now();
     const res = await stream(
-      { file: docker, args, cwd: loc.specDir, env: io.env },
+      { file: docker, args, cwd: loc.specDir, env: { ...io.env, ...buildEnv } },
       (line) => {
         tracker.line(line);
         io.stderr.write(line + '\n');
@@ -132,6 +143,30 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   } finally {
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
   }
+}
+
+async function revisionSets(loc: SpecLocation, spec: ResolvedSpec, sel: BakeSelection, env: Io['env']): Promise<string[]> {
+  const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
+  const specDirRel = path.relative(loc.repoRoot, loc.specDir);
+  const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
+  const revs = await inputRevisions(loc.repoRoot, sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })));
+  const sets: string[] = [];
+  for (const { target: t } of sel.targets) {
+    const rev = revs.get(t.name);
+    const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
+    if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined) sets.push('--set', `${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
+    if (spec.ociLabels && rev) {
+      const labels: [string, string][] = [
+        ['revision', rev.sha],
+        ['created', epoch !== undefined ? new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') : rev.created],
+      ];
+      if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);
+      for (const [label, value] of labels) {
+        if (t.labels[`org.opencontainers.image.${label}`] === undefined) sets.push('--set', `${t.name}.labels.org.opencontainers.image.${label}=${value}`);
+      }
+    }
+  }
+  return sets;
 }
 
 function registryOf(tag: string): string {

@@ -85,6 +85,58 @@ function parser(argv: string[], select: (s: Selected) => void) {
           .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' }),
       pick('doctor'),
     )
+    .command(
+      'init [dir]',
+      'Scan a repository for services and write a starter matrix.yaml',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'Repository to scan (default: the current directory)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the proposed spec and write nothing' })
+          .option('registry', { type: 'string', describe: 'Image name prefix, e.g. ghcr.io/acme (default: from a GitHub `origin` remote)' })
+          .option('depth', { type: 'number', describe: 'Directory levels below DIR to look into (default: 4)' })
+          .example('$0 init --dry-run', 'see what would be written')
+          .example('$0 init && $0 gen', 'start using matrix in this repository'),
+      pick('init'),
+    )
+    .command(
+      'ci-matrix',
+      'Print a GitHub Actions strategy.matrix (JSON) with one job per platform or target and a runner for each',
+      (y) =>
+        y
+          .option('by', { type: 'string', choices: ['platform', 'target'], default: 'platform', describe: 'One job per platform (native runners), or per target' })
+          .option('platform', { type: 'string', array: true, describe: 'Only these platforms (repeat or comma-separate)' })
+          .option('runner', { type: 'string', array: true, describe: 'Runner for a platform: PLATFORM=LABEL or PLATFORM=\'["self-hosted","arm64"]\'' })
+          .option('target', { type: 'string', array: true, describe: 'Only these targets or groups' })
+          .example('echo "matrix=$($0 ci-matrix)" >> "$GITHUB_OUTPUT"', 'in a workflow step; see docs/github-actions.md')
+          .example('$0 ci-matrix --runner linux/arm64=my-arm-runner', 'a self-hosted arm64 runner'),
+      pick('ci-matrix'),
+    )
+    .command(
+      'merge <files..>',
+      'Publish the final multi-platform tags from shard result files, only if every shard built every platform',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'Shard result files (from `matrix bake --push-by-digest`)' })
+          .option('target', { type: 'string', array: true, describe: 'Only these targets or groups must be complete (default: every target of the spec)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the docker buildx imagetools commands and run nothing' })
+          .option('keep-temp-tags', { type: 'boolean', default: false, describe: 'Leave the temporary tags of docker-driver shards in the registry' })
+          .example('$0 merge shards/*.json', 'in the merge job of a workflow'),
+      pick('merge'),
+    )
+    .command(
+      'builder <action>',
+      'Create/update (up) or remove (rm) the multi-node buildx builder of the spec\'s `builders:`',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['up', 'rm'], describe: 'up: create or update; rm: remove' })
+          .option('name', { type: 'string', describe: 'Builder name (default: builders.name, else `matrix`)' })
+          .option('use', { type: 'boolean', default: false, describe: 'Also make it the current builder (docker buildx use)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the docker buildx commands and run nothing' })
+          .example('$0 builder up --dry-run', 'see the docker buildx create commands')
+          .example('$0 builder up && $0 bake --builder matrix', 'build each platform on its own node'),
+      pick('builder'),
+    )
+    .completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc')
     .command('schema', 'Print the JSON Schema of matrix.yaml (for editors and CI)', (y) => y.example('$0 schema > matrix.schema.json', 'save it for an editor'), pick('schema'))
     .command('templates', 'List the built-in templates and their parameters', (y) => y, pick('templates'))
     .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
@@ -181,6 +233,49 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
     case 'doctor': {
       const { runDoctorCommand } = await import('./doctor.js');
       return runDoctorCommand(io, { ...(spec !== undefined ? { spec } : {}), ...(args.builder ? { builder: String(args.builder) } : {}), json: Boolean(args.json), color });
+    }
+    case 'init': {
+      const { runInit } = await import('./init.js');
+      return runInit(io, {
+        ...(args.dir !== undefined ? { dir: String(args.dir) } : {}),
+        dryRun: Boolean(args.dryRun),
+        ...(args.registry !== undefined ? { registry: String(args.registry) } : {}),
+        ...(typeof args.depth === 'number' && Number.isFinite(args.depth) ? { depth: args.depth } : {}),
+        color,
+      });
+    }
+    case 'ci-matrix': {
+      const { runCiMatrix } = await import('./ci.js');
+      const list = (v: unknown) => ((v as string[] | undefined) ?? []).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+      return runCiMatrix(io, {
+        ...(spec !== undefined ? { spec } : {}),
+        by: String(args.by ?? 'platform'),
+        platforms: list(args.platform),
+        runners: ((args.runner as string[] | undefined) ?? []).map(String),
+        targets: list(args.target),
+      });
+    }
+    case 'merge': {
+      const { runMerge } = await import('./ci.js');
+      return runMerge(io, {
+        ...(spec !== undefined ? { spec } : {}),
+        files: ((args.files as string[] | undefined) ?? []).map(String),
+        targets: ((args.target as string[] | undefined) ?? []).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean),
+        dryRun: Boolean(args.dryRun),
+        keepTempTags: Boolean(args.keepTempTags),
+        color,
+      });
+    }
+    case 'builder': {
+      const { runBuilder } = await import('./builder.js');
+      return runBuilder(io, {
+        ...(spec !== undefined ? { spec } : {}),
+        action: args.action === 'rm' ? 'rm' : 'up',
+        ...(args.name !== undefined ? { name: String(args.name) } : {}),
+        use: Boolean(args.use),
+        dryRun: Boolean(args.dryRun),
+        color,
+      });
     }
     case 'schema': {
       const { readFileSync } = await import('node:fs');

@@ -5,6 +5,8 @@ import { hostPlatform } from '../platforms.js';
 import { classify, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import type { AffectedPlan } from '../affected/affected.js';
+import { buildEnvironment } from '../bake/gitenv.js';
+import { evalDyn, type Dyn } from '../dyn.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 
 export interface PlannedTarget {
@@ -29,7 +31,9 @@ export interface Plan {
   targets: PlannedTarget[];
 }
 
-export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>, specDir: string, buildPlatform: string): Plan {
+/** A plan shows values as a build would get them: git values from `env` (see buildEnvironment). */
+export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>, specDir: string, buildPlatform: string, env: Readonly<Record<string, string | undefined>> = {}): Plan {
+  const values = (m: Record<string, Dyn>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, evalDyn(v, env) ?? '']));
   const texts = new Map<string, string>();
   const textOf = (t: Target): string => {
     const cached = texts.get(t.dockerfile);
@@ -51,9 +55,9 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
       generated: t.source.kind === 'template',
       ...(t.stage !== undefined ? { target: t.stage } : {}),
       platforms: t.platforms.map((p) => ({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage) })),
-      tags: t.tags,
-      args: t.args,
-      labels: t.labels,
+      tags: t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => tag !== undefined),
+      args: values(t.args),
+      labels: values(t.labels),
       contexts: Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, `target:${v}`])),
     })),
   };
@@ -62,7 +66,8 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
 export async function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string; affected?: string }): Promise<number> {
   const loc = locateSpec(io, opts.spec);
   const result = compileOrThrow(loc);
-  const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform());
+  const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch);
+  const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env);
   let plan: Plan & { affected?: AffectedPlan } = full;
   const reasons = new Map<string, string[]>();
   if (opts.affected !== undefined) {

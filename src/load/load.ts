@@ -1,5 +1,5 @@
 // Stage 1: text -> YAML document with positions. Pure: the caller reads the file.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, type CST, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 
 /** Larger specs are refused before parsing (a generated 10,000-service spec is ~2 MB). */
@@ -27,7 +27,8 @@ export function loadSpec(file: string, source: string): LoadedSpec {
 
   if (Buffer.byteLength(source) > MAX_SPEC_BYTES) {
     diagnostics.push({
-      ...base, code: 'spec-too-large', line: 0, column: 0,
+      // Line 1, column 1: the whole file is the problem, and a position keeps `file:line:column` greppable.
+      ...base, code: 'spec-too-large', line: 1, column: 1,
       message: `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
       hint: 'split it, or check that it is not a generated or binary file',
     });
@@ -40,7 +41,7 @@ export function loadSpec(file: string, source: string): LoadedSpec {
   } catch (err) {
     // The parser recurses per nesting level; absurd nesting can exhaust the stack.
     diagnostics.push({
-      ...base, code: 'yaml-too-deep', line: 1, column: 1,
+      ...base, code: 'yaml-too-deep', ...at(tooDeepOffset(source) ?? 0),
       message: `YAML could not be parsed: ${(err as Error).message}`,
       hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
     });
@@ -48,21 +49,23 @@ export function loadSpec(file: string, source: string): LoadedSpec {
   }
 
   for (const e of doc.errors) {
-    if (/call stack/i.test(e.message)) {
-      // The parser recursed out of stack on absurd nesting and recorded it as a syntax error.
+    if (e.code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(e.message)) {
+      // The parser recursed out of stack on absurd nesting and recorded it as a syntax error
+      // where the stack ran out (which depends on the machine); point at the level that is too deep.
       diagnostics.push({
-        ...base, ...at(e.pos[0]), code: 'yaml-too-deep',
+        ...base, ...at(tooDeepOffset(source) ?? e.pos[0]), code: 'yaml-too-deep',
         message: 'YAML nesting is too deep to parse',
         hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
       });
       break;
     }
     const dup = e.code === 'DUPLICATE_KEY';
+    const multi = e.code === 'MULTIPLE_DOCS';
     diagnostics.push({
       ...base, ...at(e.pos[0]),
       code: dup ? 'duplicate-key' : 'yaml-syntax',
-      message: dup ? 'duplicate key: a later value would silently replace the earlier one' : firstLine(e.message),
-      hint: dup ? 'remove one of the two entries, or merge them' : 'check indentation, quoting and that every `key:` is followed by a space',
+      message: dup ? 'duplicate key: a later value would silently replace the earlier one' : multi ? 'a spec is one YAML document, and a second one starts here' : firstLine(e.message),
+      hint: dup ? 'remove one of the two entries, or merge them' : multi ? 'remove the `---` line and merge what follows into the first document' : 'check indentation, quoting and that every `key:` is followed by a space',
     });
   }
   if (diagnostics.length) return { file, source, doc, lineCounter, value: undefined, diagnostics };
@@ -74,6 +77,12 @@ export function loadSpec(file: string, source: string): LoadedSpec {
       message: `nesting deeper than ${MAX_DEPTH} levels`,
       hint: 'a matrix spec is a few levels deep; this looks like generated or hostile input',
     });
+    return { file, source, doc, lineCounter, value: undefined, diagnostics };
+  }
+
+  const scalars = scalarDiagnostics(doc.contents);
+  if (scalars.length) {
+    for (const { node, code, message, hint } of scalars) diagnostics.push({ ...base, ...at(node.range?.[0] ?? 0), code, message, hint });
     return { file, source, doc, lineCounter, value: undefined, diagnostics };
   }
 
@@ -106,6 +115,76 @@ function findTooDeep(node: unknown, depth: number): Node | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Offset of the first collection nested deeper than MAX_DEPTH, found on the
+ * concrete syntax tree with an explicit stack (the composer recurses and is
+ * what runs out of stack on such input).
+ */
+function tooDeepOffset(source: string): number | undefined {
+  const work: [CST.Token | undefined, number][] = [];
+  for (const tok of new Parser().parse(source)) if (tok.type === 'document') work.push([tok.value, 0]);
+  while (work.length) {
+    const [tok, depth] = work.pop()!;
+    if (!tok || (tok.type !== 'block-map' && tok.type !== 'block-seq' && tok.type !== 'flow-collection')) continue;
+    if (depth > MAX_DEPTH) return tok.offset;
+    for (const item of tok.items) {
+      if ('key' in item && item.key) work.push([item.key, depth + 1]);
+      if (item.value) work.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+interface NodeProblem {
+  node: Node;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * What `toJS` would silently change: keys that are not text (a collection key is
+ * stringified with a process warning, a null key becomes "") and plain numbers
+ * whose written form is lost (`1.20` becomes "1.2", `0x10` becomes "16").
+ * Runs after the depth check, so the recursion is bounded; keys are not descended into.
+ */
+function scalarDiagnostics(root: unknown): NodeProblem[] {
+  const out: NodeProblem[] = [];
+  const asWritten = (node: unknown) => {
+    if (!isScalar(node) || node.type !== 'PLAIN') return;
+    const written = node.source ?? '';
+    const kind = typeof node.value === 'number' ? 'number' : typeof node.value === 'boolean' ? 'boolean' : undefined;
+    // `True`/`FALSE` are still plainly booleans; `on`/`yes` (YAML 1.1) and `1.20` are not what they look like.
+    if (!kind || String(node.value) === written || (kind === 'boolean' && String(node.value) === written.toLowerCase())) return;
+    out.push({
+      node, code: 'ambiguous-value',
+      message: `\`${written}\` is read as the ${kind} ${String(node.value)}, not as written`,
+      hint: `quote it to keep it as written: "${written}"`,
+    });
+  };
+  const walk = (node: unknown) => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        if (isAlias(key) || isMap(key) || isSeq(key)) {
+          out.push({ node: key!, code: 'invalid-key', message: 'a key must be plain text, not an alias or a collection', hint: 'write the key as a string' });
+        } else if (key === null || (isScalar(key) && (key.value === null || key.value === undefined))) {
+          out.push({
+            node: (key as Node | null) ?? (pair.value as Node),
+            code: 'invalid-key', message: 'a key is empty or null',
+            hint: 'give the entry a name; quote it if it really is the word `null` or `~`',
+          });
+        } else asWritten(key);
+        walk(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) walk(item);
+    } else asWritten(node);
+  };
+  walk(root);
+  return out;
 }
 
 function firstLine(s: string): string {

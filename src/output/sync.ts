@@ -1,6 +1,6 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
@@ -57,13 +57,16 @@ export function previousManifest(bakeText: string | undefined): string[] {
   return out;
 }
 
-export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<string, string>, bakeFile: string): SyncPlan {
+/** Where in the spec an output comes from, so a refusal can point there. */
+export type OutputOrigins = ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>>;
+
+export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins): SyncPlan {
   const realRoot = realpathOrUndefined(repoRoot) ?? repoRoot;
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const problem = (file: string, code: string, message: string, hint: string) =>
-    diagnostics.push({ code, severity: 'error', file, line: 0, column: 0, path: '', message, hint });
+    diagnostics.push({ code, severity: 'error', file, line: 0, column: 0, path: '', ...origins?.get(file), message, hint });
 
   let oldBake: string | undefined;
   for (const [file, content] of files) {
@@ -87,9 +90,11 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
     }
   }
 
+  // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
+  const outputs = new Set([...files.keys()].map((f) => path.resolve(specDir, f)));
   for (const file of previousManifest(oldBake)) {
-    if (files.has(file)) continue;
     const abs = path.resolve(specDir, file);
+    if (outputs.has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
     const parentReal = realpathOrUndefined(path.dirname(abs));
     if (!parentReal || !isInside(realRoot, parentReal)) continue;
     const cur = readIfFile(abs);
@@ -112,7 +117,8 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       continue;
     }
     mkdirSync(path.dirname(abs), { recursive: true });
-    const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+    removeStaleTemps(abs);
+    const tmp = tempNameFor(abs, process.pid);
     const fd = openSync(tmp, 'wx', 0o644);
     try {
       writeSync(fd, c.after!);
@@ -131,4 +137,50 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       throw e;
     }
   }
+}
+
+function tempNameFor(abs: string, pid: number): string {
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.${pid}.tmp`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run killed between writing its temp file and renaming it leaves
+ * `.NAME.PID.tmp` behind. Remove those of processes that are gone, and one
+ * with our own pid (a reused pid would otherwise make `wx` fail); a live
+ * process's temp file is its own business.
+ */
+export function removeStaleTemps(abs: string): string[] {
+  const dir = path.dirname(abs);
+  const prefix = `.${path.basename(abs)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = name.slice(prefix.length, -'.tmp'.length);
+    if (!/^[1-9][0-9]{0,9}$/.test(pid)) continue;
+    if (Number(pid) !== process.pid && alive(Number(pid))) continue;
+    const tmp = path.join(dir, name);
+    try {
+      if (!lstatSync(tmp).isFile()) continue;
+      unlinkSync(tmp);
+      removed.push(tmp);
+    } catch {
+      /* raced with another cleanup */
+    }
+  }
+  return removed;
 }

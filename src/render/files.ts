@@ -78,6 +78,7 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
   for (const [service, names] of spec.services) {
     if (names.length !== 1 || names[0] !== service) groups.push([service, names]);
   }
+  groups.push(...spec.groups);
   files.set(spec.bakeFile, renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated }));
   return { files, diagnostics };
 }

@@ -1,11 +1,19 @@
 // HCL output for docker buildx bake. Every user value and map key goes
 // through `hclString`: bake evaluates `${...}` and `%{...}` in quoted strings
 // and keys, and accepts only a few backslash escapes.
+import { dynVariables, isStatic, type Dyn, type DynPart } from '../dyn.js';
 import type { Target } from '../spec.js';
+import { cacheEntries } from './cache.js';
+import { csvField } from './csv.js';
 import { headerLines } from './header.js';
 
 export function hclString(s: string): string {
-  let out = '"';
+  return `"${hclInner(s)}"`;
+}
+
+/** The escaped inside of an HCL quoted string. */
+function hclInner(s: string): string {
+  let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     const next = s[i + 1];
@@ -23,26 +31,40 @@ export function hclString(s: string): string {
       }
     }
   }
-  return out + '"';
+  return out;
+}
+
+/** A Dyn as an HCL string: literal parts escaped, variable parts as `${NAME}` (names are ours). */
+export function hclDyn(d: Dyn): string {
+  if (isStatic(d)) return hclString(d);
+  return `"${d.parts.map((p) => (typeof p === 'string' ? hclInner(p) : `\${${p.variable}}`)).join('')}"`;
+}
+
+/** Tags: a tag built from git values is left out (compact) when any of them is empty. */
+function tagList(tags: readonly Dyn[]): string {
+  if (tags.every(isStatic)) return list(tags as string[]);
+  const items = tags.map((t) => {
+    const vars = [...new Set(dynVariables(t))];
+    return vars.length ? `${vars.map((v) => `${v} != ""`).join(' && ')} ? ${hclDyn(t)} : ""` : hclDyn(t);
+  });
+  return `compact([${items.join(', ')}])`;
 }
 
 function list(items: readonly string[]): string {
   return `[${items.map(hclString).join(', ')}]`;
 }
 
-function map(entries: Record<string, string>, indent: string): string {
+function map(entries: Record<string, Dyn>, indent: string): string {
   const keys = Object.keys(entries).sort();
   if (!keys.length) return '{}';
   const width = Math.max(...keys.map((k) => hclString(k).length));
-  const rows = keys.map((k) => `${indent}  ${hclString(k).padEnd(width)} = ${hclString(entries[k]!)}`);
+  const rows = keys.map((k) => `${indent}  ${hclString(k).padEnd(width)} = ${hclDyn(entries[k]!)}`);
   return `{\n${rows.join('\n')}\n${indent}}`;
 }
 
 /** One `secret` entry in buildx's CSV form; only `src` can hold CSV-special characters. */
 export function secretEntry(s: { id: string; env?: string; src?: string }): string {
-  const source = s.env !== undefined ? `env=${s.env}` : `src=${s.src ?? ''}`;
-  const field = /[",\s]/.test(source) ? `"${source.replace(/"/g, '""')}"` : source;
-  return `id=${s.id},${field}`;
+  return `id=${s.id},${csvField(s.env !== undefined ? `env=${s.env}` : `src=${s.src ?? ''}`)}`;
 }
 
 export const METADATA_TARGET = 'docker-metadata-action';
@@ -60,6 +82,17 @@ export function renderBakeFile(input: BakeFileInput): string {
   const out: string[] = [...headerLines(input.specRel)];
   for (const f of input.generated) out.push(`# generated: ${f}`);
   out.push('');
+  const variables = new Set<string>();
+  for (const t of input.targets) {
+    for (const d of [...t.tags, ...Object.values(t.args), ...Object.values(t.labels), ...Object.values(t.annotations)]) {
+      for (const v of dynVariables(d)) variables.add(v);
+    }
+  }
+  if (variables.size) {
+    out.push('# Set by `matrix bake` from git at build time (empty otherwise), so this file does not change per commit.');
+    for (const v of [...variables].sort()) out.push(`variable ${hclString(v)} {`, '  default = ""', '}');
+    out.push('');
+  }
   for (const [name, members] of input.groups) {
     out.push(`group ${hclString(name)} {`, `  targets = ${list(members)}`, '}', '');
   }
@@ -79,10 +112,18 @@ function renderTarget(t: Target): string[] {
     rows.push(['contexts', map(Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, `target:${v}`])), '  ')]);
   }
   rows.push(['platforms', list(t.platforms)]);
-  rows.push(['tags', list(t.tags)]);
+  rows.push(['tags', tagList(t.tags)]);
   if (Object.keys(t.args).length) rows.push(['args', map(t.args, '  ')]);
   if (Object.keys(t.labels).length) rows.push(['labels', map(t.labels, '  ')]);
+  const annotations = Object.keys(t.annotations).sort();
+  if (annotations.length) {
+    rows.push(['annotations', `[${annotations.map((k) => hclDyn(isStatic(t.annotations[k]!) ? `${k}=${t.annotations[k]}` : { parts: [`${k}=`, ...(t.annotations[k] as { parts: DynPart[] }).parts] })).join(', ')}]`]);
+  }
   if (t.secrets.length) rows.push(['secret', list(t.secrets.map(secretEntry))]);
+  const cache = cacheEntries(t);
+  if (cache.from.length) rows.push(['cache-from', list(cache.from)]);
+  if (cache.to.length) rows.push(['cache-to', list(cache.to)]);
+  if (t.attest.length) rows.push(['attest', list(t.attest)]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [`target ${hclString(t.name)} {`, ...rows.map(([k, v]) => `  ${k.padEnd(width)} = ${v}`), '}'];
 }

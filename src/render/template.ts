@@ -47,30 +47,66 @@ export class TemplateError extends Error {
   }
 }
 
-export class TemplateValue {
-  constructor(readonly value: string) {}
-  toString(): string {
-    throw new TemplateError(
-      `a value was printed without an escaping helper (${JSON.stringify(this.value.slice(0, 40))})`,
-      0, 0,
-      'write {{word x}} for Dockerfile words, {{sh x}} inside RUN, {{json x}} for exec form, {{ident x}} for names',
-    );
-  }
+const RAW = new WeakMap<object, string>();
+
+/**
+ * Printing a wrapped value or container yields this marker instead of text;
+ * `render` refuses output that contains it. (Throwing from the conversion
+ * would also break Handlebars' own "x not defined in <object>" message, which
+ * carries the position of a missing field.)
+ */
+const UNESCAPED = '\u0000matrix:unescaped\u0000';
+
+/**
+ * A spec value inside a template. It has no prototype and no readable
+ * properties, so `{{x.value}}`, `{{x.length}}` or `{{x.constructor}}` are
+ * missing fields (an error in strict mode). Only the helpers read the text.
+ */
+export type TemplateValue = { readonly [Symbol.toPrimitive]: () => string };
+
+function opaque<T extends object>(o: T): T {
+  Object.defineProperty(o, Symbol.toPrimitive, { value: () => UNESCAPED });
+  return o;
 }
+
+export function templateValue(value: string): TemplateValue {
+  const v = Object.freeze(opaque(Object.create(null) as TemplateValue));
+  RAW.set(v, value);
+  return v;
+}
+
+export function isTemplateValue(v: unknown): v is TemplateValue {
+  return typeof v === 'object' && v !== null && RAW.has(v);
+}
+
+const ESCAPE_HINT = 'write {{word x}} for Dockerfile words, {{sh x}} inside RUN, {{json x}} for exec form, {{ident x}} for names';
 
 const FRONT = /^\{\{!--\s*\n([\s\S]*?)\n\s*--\}\}\n?/;
 
+/**
+ * The template context: strings become TemplateValues; objects and arrays lose
+ * their prototype, so `{{with.constructor}}` is a missing field, not a function
+ * Handlebars silently prints as "".
+ */
 export function wrap(v: unknown): unknown {
-  if (typeof v === 'string') return new TemplateValue(v);
-  if (Array.isArray(v)) return v.map(wrap);
-  if (v && typeof v === 'object' && !(v instanceof TemplateValue)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wrap(x)]));
+  if (typeof v === 'string') return templateValue(v);
+  if (Array.isArray(v)) {
+    // Still an array to Handlebars (`#each`, `#if` on an empty list) without Array.prototype.
+    const a = opaque(v.map(wrap));
+    Object.setPrototypeOf(a, null);
+    return a;
+  }
+  if (v && typeof v === 'object' && !isTemplateValue(v)) {
+    const o = opaque(Object.create(null) as Record<string, unknown>);
+    for (const [k, x] of Object.entries(v)) o[k] = wrap(x);
+    return o;
   }
   return v;
 }
 
 function text(v: unknown, helper: string): string {
-  const s = v instanceof TemplateValue ? v.value : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+  const s = isTemplateValue(v) ? RAW.get(v)! : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+  if (s === undefined) throw new TemplateError(`{{${helper}}} got nothing: the variable it is given is not defined`, 0, 0, 'define it with a default in the template front matter `params`, or pass it in the service `with`');
   if (typeof s !== 'string') throw new TemplateError(`{{${helper}}} expects a string, got ${describe(v)}`);
   const p = stringProblem(s, false);
   if (p) throw new TemplateError(`{{${helper}}}: value ${p.message}`, 0, 0, p.hint);
@@ -79,6 +115,7 @@ function text(v: unknown, helper: string): string {
 
 function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'a mapping';
   if (v === undefined || v === null) return 'nothing';
   return typeof v;
 }
@@ -110,7 +147,8 @@ export function createEnv(escapeChar = '\\') {
   // Single quotes: the shell takes everything literally; a trailing escape
   // character can't occur because the word ends with a quote.
   helper('sh', (v) => `'${text(v, 'sh').replace(/'/g, `'"'"'`)}'`);
-  helper('json', (v) => JSON.stringify((Array.isArray(v) ? v : [v]).map((x) => text(x, 'json'))));
+  // Array.from: wrapped lists have no prototype (no `.map`).
+  helper('json', (v) => JSON.stringify((Array.isArray(v) ? Array.from(v as ArrayLike<unknown>) : [v]).map((x) => text(x, 'json'))));
   helper('ident', (v) => {
     const s = text(v, 'ident');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
@@ -122,13 +160,13 @@ export function createEnv(escapeChar = '\\') {
     return s;
   });
   // Joins values into one (still wrapped) value, to hand to another helper.
-  helper('concat', (...parts) => new TemplateValue(parts.map((p) => text(p, 'concat')).join('')));
+  helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
   return hb;
 }
 
 function unwrap(v: unknown): unknown {
-  return v instanceof TemplateValue ? v.value : v;
+  return isTemplateValue(v) ? RAW.get(v) : v;
 }
 
 export function parseTemplate(file: string, source: string): ParsedTemplate {
@@ -154,6 +192,7 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
   const hb = createEnv(escapeChar);
   let compiled: HandlebarsTemplateDelegate;
   try {
+    checkUnescaped(hb.parse(body) as unknown as HbNode, bodyLine);
     compiled = hb.compile(body, { noEscape: true, strict: true, knownHelpersOnly: false });
     // Compile now so syntax errors surface at load, not at the first render.
     hb.precompile(body, { noEscape: true, strict: true });
@@ -166,23 +205,79 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
     bodyLine,
     declaredArgs: new Set([...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!)),
     render: (ctx: object) => {
+      let out: string;
       try {
-        return compiled(ctx);
+        out = compiled(ctx);
       } catch (err) {
         throw locate(err, bodyLine);
       }
+      // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
+      if (out.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
+      return out;
     },
   };
 }
 
 type HandlebarsTemplateDelegate = (ctx: object) => string;
 
+interface HbNode {
+  type: string;
+  body?: HbNode[];
+  program?: HbNode;
+  inverse?: HbNode;
+  path?: HbNode & { original?: unknown; data?: boolean; parts?: string[] };
+  params?: HbNode[];
+  hash?: unknown;
+  loc?: { start: { line: number; column: number } };
+}
+
+/** Helpers whose output is escaped or validated for its place in a Dockerfile. */
+const ESCAPING = new Set(['word', 'sh', 'json', 'ident', 'int']);
+const DATA_VARS = new Set(['index', 'key', 'first', 'last']);
+
+/**
+ * Every `{{...}}` that prints must go through an escaping helper; found on the
+ * syntax tree so the error can say where. Partials and decorators are refused:
+ * there are none to call, and they would print unchecked text.
+ */
+function checkUnescaped(node: HbNode | undefined, bodyLine: number): void {
+  if (!node) return;
+  const fail = (n: HbNode, message: string) => {
+    const loc = n.loc?.start;
+    throw new TemplateError(message, loc ? loc.line + bodyLine - 1 : 0, loc ? loc.column + 1 : 0, ESCAPE_HINT);
+  };
+  switch (node.type) {
+    case 'Program':
+      for (const n of node.body ?? []) checkUnescaped(n, bodyLine);
+      return;
+    case 'BlockStatement':
+      checkUnescaped(node.program, bodyLine);
+      checkUnescaped(node.inverse, bodyLine);
+      return;
+    case 'MustacheStatement': {
+      const p = node.path!;
+      const name = typeof p.original === 'string' ? p.original : '';
+      if (p.type === 'PathExpression' && ESCAPING.has(name) && (node.params?.length ?? 0) > 0) return;
+      if (p.type === 'PathExpression' && p.data && p.parts?.length === 1 && DATA_VARS.has(p.parts[0]!)) return;
+      return fail(node, `\`{{${name || '...'}${node.params?.length ? ' ...' : ''}}}\` prints without an escaping helper`);
+    }
+    case 'PartialStatement':
+    case 'PartialBlockStatement':
+      return fail(node, 'partials are not supported in Dockerfile templates');
+    case 'Decorator':
+    case 'DecoratorBlock':
+      return fail(node, 'decorators are not supported in Dockerfile templates');
+    default:
+      return;
+  }
+}
+
 function locate(err: unknown, bodyLine: number): TemplateError {
   if (err instanceof TemplateError) {
     return err.inBody ? new TemplateError(err.message, err.line + bodyLine - 1, err.column, err.hint) : err;
   }
   const e = err as Error & { lineNumber?: number; column?: number };
-  const msg = e.message.split('\n')[0] ?? String(err);
+  const msg = (e.message.split('\n')[0] ?? String(err)).split(UNESCAPED).join('a value');
   // Handlebars reports "... - LINE:COL" for strict lookups, "Parse error on line N" for syntax.
   const strict = / - (\d+):(\d+)$/.exec(msg);
   const parse = /on line (\d+)/.exec(e.message);

@@ -9,9 +9,14 @@ import { cellTargetName, expandMatrix } from '../expand/matrix.js';
 import { canonicalHint, isKnownPlatform, KNOWN_PLATFORMS } from '../platforms.js';
 import { isInside, kindOf, packageRoot, realpathOrUndefined, toPosix } from '../paths.js';
 import { parseTemplate, TemplateError, type ParsedTemplate } from '../render/template.js';
-import type { DockerfileSource, ResolvedSpec, ServiceInput, SpecInput, Target } from '../spec.js';
+import type { CacheSpec, DockerfileSource, ResolvedSpec, ServiceInput, SpecInput, Target } from '../spec.js';
 import { referenceProblem } from '../validate/reference.js';
-import { interpolate, varsFor } from './vars.js';
+import { interpolate, interpolateDyn, varsFor } from './vars.js';
+import { GIT_VARIABLES } from '../bake/gitenv.js';
+import { dynText, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
+
+/** Bake variable -> the name users write, for messages. */
+const GIT_NAMES: Record<string, string> = Object.fromEntries(Object.entries(GIT_VARIABLES).map(([k, v]) => [v, k]));
 
 export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static'] as const;
 export const DEFAULT_PLATFORMS = ['linux/amd64'];
@@ -239,38 +244,62 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     const plain = context === '.' ? 'Dockerfile' : `${context}/Dockerfile`;
     const generatedName = (generatedPerContext.get(context) ?? 0) > 1 || handWritten.has(plain) ? `${name}.Dockerfile` : 'Dockerfile';
 
-    for (const cell of cells) {
+    // `latest`: which single cell (if any) also gets REPO:latest.
+    const defaultRepo = `${input.registry ? `${input.registry}/` : ''}${name}`;
+    let latestCell: number | undefined;
+    if (multi && svc.latest !== undefined && svc.latest !== false) {
+      const latestAt = origin(name, 'latest');
+      if (svc.latest === true) {
+        err('ambiguous-latest', latestAt, '`latest: true` on a service with a matrix does not say which image is latest', 'name the combination, e.g. `latest: { python: "3.12" }`');
+        continue;
+      }
+      const pairs = Object.entries(svc.latest).map(([k, v]) => [k, String(v)] as const);
+      const matches = cells.flatMap((c, i) => (pairs.every(([k, v]) => c[k] === v) ? [i] : []));
+      if (matches.length !== 1) {
+        err('ambiguous-latest', latestAt, `\`latest\` matches ${matches.length} matrix combinations; it must match exactly one`, 'add axis values until one combination is left');
+        continue;
+      }
+      latestCell = matches[0];
+    }
+    const cache = normalizeCache(svc.cache);
+    const attest = attestEntries(svc.attest);
+
+    cells.forEach((cell, cellIndex) => {
       const tname = multi ? cellTargetName(name, declaredAxesOf(svc.matrix), cell) : name;
       const vars = varsFor(name, tname, input.registry, cell);
-      const sub = (raw: string, where: Path, field: string): string | undefined => {
-        const r = interpolate(raw, vars);
+      const sub = (raw: string, where: Path, field: string): Dyn | undefined => {
+        const r = interpolateDyn(raw, vars, GIT_VARIABLES);
         if (r.unknown.length) {
-          const avail = [...vars.keys()].map((k) => '${{ ' + k + ' }}').join(', ');
+          const avail = [...vars.keys(), ...Object.keys(GIT_VARIABLES)].map((k) => '${{ ' + k + ' }}').join(', ');
           err('unknown-variable', where, `unknown variable \`${r.unknown[0]}\` in ${field}`, `available here: ${avail}`);
           return undefined;
         }
         return r.value;
       };
       let ok = true;
-      const defaultRepo = `${input.registry ? `${input.registry}/` : ''}${name}`;
       const cellSuffix = tname === name ? 'latest' : tname.slice(name.length + 1);
-      const tagsRaw = svc.tags ?? [`${defaultRepo}:${cellSuffix}`];
-      const tags: string[] = [];
+      const tagsRaw = svc.tags ?? (multi || svc.latest !== false ? [`${defaultRepo}:${cellSuffix}`] : []);
+      const tags: Dyn[] = [];
+      const checkTag = (v: Dyn, where: Path, hint: string) => {
+        const text = evalDyn(v, SAMPLE_VALUES)!;
+        const problem = referenceProblem(text);
+        if (problem) {
+          ok = false;
+          err('invalid-tag', where, `tag \`${dynText(v, GIT_NAMES)}\` ${problem}`, hint);
+          return;
+        }
+        tags.push(v);
+      };
       tagsRaw.forEach((t, i) => {
         const where: Path = svc.tags ? [...origin(name, 'tags'), i] : at;
         const v = sub(t, where, 'tags');
         if (v === undefined) return void (ok = false);
-        const problem = referenceProblem(v);
-        if (problem) {
-          ok = false;
-          err('invalid-tag', where, `tag \`${v}\` ${problem}`, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
-          return;
-        }
-        tags.push(v);
+        checkTag(v, where, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
       });
-      const mapField = (field: 'args' | 'labels'): Record<string, string> => {
+      if (latestCell === cellIndex) checkTag(`${defaultRepo}:latest`, origin(name, 'latest'), '`registry` and the service name must form a valid image name');
+      const mapField = (field: 'args' | 'labels' | 'annotations'): Record<string, Dyn> => {
         // Entries, then fromEntries: keys such as `__proto__` stay ordinary keys.
-        const entries: [string, string][] = [];
+        const entries: [string, Dyn][] = [];
         const own = input.services[name]![field];
         for (const [k, raw] of Object.entries(svc[field] ?? {})) {
           const where: Path = own && Object.hasOwn(own, k) ? ['services', name, field, k] : ['defaults', field, k];
@@ -282,22 +311,49 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       };
       const args = mapField('args');
       const labels = mapField('labels');
-      if (!ok) continue;
+      const annotations = mapField('annotations');
+      if (!ok) return;
       const dockerfile =
         source.kind === 'dockerfile' ? source.file : context === '.' ? generatedName : `${context}/${generatedName}`;
       targets.push({
-        name: tname, service: name, cell, axes, context, source, dockerfile, platforms, tags, args, labels,
+        name: tname, service: name, cell, axes, context, source, dockerfile, platforms, tags, args, labels, annotations,
         ...(svc.target !== undefined ? { stage: svc.target } : {}),
         secrets: svc.secrets ?? [],
         contexts: {},
         with: withValues,
         metadataAction: svc.metadata_action ?? false,
+        ...(cache ? { cache } : {}),
+        attest,
       });
       names.push(tname);
-    }
+    });
     byService.set(name, names);
   }
 
+  // User groups: members are services (all their cells) or target names.
+  function resolveGroups(): [string, string[]][] {
+    const out: [string, string[]][] = [];
+    const targetNames = new Set(targets.map((t) => t.name));
+    for (const [group, members] of Object.entries(input.groups ?? {})) {
+      const at: Path = ['groups', group];
+      if (group === 'default' || byService.has(group) || targetNames.has(group)) {
+        err('name-collision', at, `group \`${group}\` has the name of ${group === 'default' ? 'the built-in group of all targets' : 'a service or target'}`, 'bake has one namespace for targets and groups; rename the group', true);
+        continue;
+      }
+      const list: string[] = [];
+      members.forEach((m, i) => {
+        if (byService.has(m)) list.push(...byService.get(m)!);
+        else if (targetNames.has(m)) list.push(m);
+        else {
+          const guess = closest(m, [...byService.keys(), ...targetNames]);
+          err('unknown-group-member', [...at, i], `group member \`${m}\` is not a service or target`, guess ? `did you mean \`${guess}\`?` : 'run `matrix plan` to list targets');
+        }
+      });
+      out.push([group, [...new Set(list)]]);
+    }
+    return out;
+  }
+  const groups = resolveGroups();
   if (diagnostics.length) return { templates, diagnostics };
   const bakeFile = input.bake_file ?? 'docker-bake.hcl';
   return {
@@ -311,8 +367,32 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       ...(input.registry !== undefined ? { registry: input.registry } : {}),
       targets,
       services: byService,
+      groups,
+      ociLabels: input.oci_labels !== false,
+      ...(input.reproducible?.source_date_epoch !== undefined ? { sourceDateEpoch: input.reproducible.source_date_epoch } : {}),
     },
   };
+}
+
+function normalizeCache(c: ServiceInput['cache']): CacheSpec | undefined {
+  if (c === undefined) return undefined;
+  const input = typeof c === 'string' ? { type: c } : c;
+  if (input.type === 'none') return undefined;
+  return {
+    type: input.type,
+    mode: input.mode ?? 'max',
+    ...(input.ref !== undefined ? { ref: input.ref } : {}),
+    ...(input.type === 'local' ? { dir: input.dir ?? '.buildx-cache' } : {}),
+  };
+}
+
+function attestEntries(a: ServiceInput['attest']): string[] {
+  if (!a) return [];
+  const out: string[] = [];
+  if (a.sbom) out.push('type=sbom');
+  if (a.provenance === false) out.push('type=provenance,disabled=true');
+  else if (a.provenance) out.push(`type=provenance,mode=${a.provenance}`);
+  return out;
 }
 
 function declaredAxesOf(m: ServiceInput['matrix']): string[] {

@@ -1,6 +1,8 @@
 // `${{ name }}` variables in spec strings (tags, args, labels, context).
 // Resolved here, in TypeScript; nothing of this syntax ever reaches HCL.
 
+import type { Dyn, DynPart } from '../dyn.js';
+
 const VAR = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 
 export type Vars = ReadonlyMap<string, string>;
@@ -23,6 +25,39 @@ export function interpolate(s: string, vars: Vars): Interpolated {
     return v;
   });
   return { value, unknown };
+}
+
+/**
+ * Like `interpolate`, but variables in `buildTime` (spec name -> bake variable)
+ * stay symbolic: the result is a Dyn whose parts reference bake variables.
+ */
+export function interpolateDyn(s: string, vars: Vars, buildTime: Readonly<Record<string, string>>): { value: Dyn; unknown: string[] } {
+  if (!s.includes('${{')) return { value: s, unknown: [] };
+  const unknown: string[] = [];
+  const parts: DynPart[] = [];
+  let last = 0;
+  for (const m of s.matchAll(VAR)) {
+    const name = m[1]!;
+    const before = s.slice(last, m.index);
+    last = m.index! + m[0].length;
+    const v = vars.get(name);
+    if (v !== undefined) parts.push(before + v);
+    else if (Object.hasOwn(buildTime, name)) parts.push(before, { variable: buildTime[name]! });
+    else {
+      unknown.push(name);
+      parts.push(before + m[0]);
+    }
+  }
+  parts.push(s.slice(last));
+  // Merge adjacent literals; a result without variables is a plain string.
+  const merged: DynPart[] = [];
+  for (const p of parts) {
+    const prev = merged[merged.length - 1];
+    if (typeof p === 'string' && typeof prev === 'string') merged[merged.length - 1] = prev + p;
+    else if (p !== '') merged.push(p);
+  }
+  if (merged.every((p) => typeof p === 'string')) return { value: merged.join(''), unknown };
+  return { value: { parts: merged }, unknown };
 }
 
 export function varsFor(service: string, target: string, registry: string | undefined, cell: Record<string, string>): Map<string, string> {

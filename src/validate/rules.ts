@@ -2,6 +2,7 @@
 // reporting what bake would otherwise merge or overwrite silently.
 import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
+import { dynKey } from '../dyn.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 
 type Rule = (spec: ResolvedSpec, input: SpecInput, report: Report) => void;
@@ -76,7 +77,7 @@ const dependencies: Rule = (spec, input, report) => {
 const uniqueTags: Rule = (spec, input, report) => {
   const seen = new Map<string, string>();
   for (const t of spec.targets) {
-    for (const tag of t.tags) {
+    for (const tag of t.tags.map(dynKey)) {
       const prev = seen.get(tag);
       if (prev !== undefined && prev !== t.name) {
         const at = input.services[t.service]!.tags ? ['services', t.service, 'tags'] : ['services', t.service];

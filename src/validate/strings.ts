@@ -24,6 +24,10 @@ export function stringProblem(s: string, allowLineBreaks: boolean): { code: stri
   if (LONE_SURROGATE.test(s)) {
     return { code: 'invalid-unicode', message: 'contains a lone UTF-16 surrogate', hint: 'the text is not valid Unicode; re-save the file as UTF-8' };
   }
+  // U+FFFD is what a UTF-8 decoder puts where the bytes were not UTF-8: the value would not be what was meant.
+  if (s.includes('\ufffd')) {
+    return { code: 'invalid-unicode', message: 'contains U+FFFD, the replacement character', hint: 'the file is probably not valid UTF-8 there; re-save it as UTF-8' };
+  }
   if (BIDI.test(s)) {
     return {
       code: 'bidi-control', message: 'contains a bidirectional control character',

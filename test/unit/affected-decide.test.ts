@@ -7,7 +7,7 @@ function target(name: string, over: Partial<Target> = {}): Target {
   return {
     name, service: name, cell: {}, axes: [], context: `services/${name}`,
     source: { kind: 'dockerfile', file: `services/${name}/Dockerfile` }, dockerfile: `services/${name}/Dockerfile`,
-    platforms: ['linux/amd64'], tags: [`r/${name}`], args: {}, labels: {}, secrets: [], contexts: {}, with: {}, metadataAction: false,
+    platforms: ["linux/amd64"], tags: [`r/${name}`], args: {}, labels: {}, annotations: {}, attest: [], secrets: [], contexts: {}, with: {}, metadataAction: false,
     ...over,
   };
 }
@@ -15,7 +15,7 @@ function target(name: string, over: Partial<Target> = {}): Target {
 function spec(targets: Target[]): ResolvedSpec {
   return {
     file: 'matrix.yaml', specName: 'matrix.yaml', specRepoPath: 'matrix.yaml', bakeFile: 'docker-bake.hcl', targets,
-    services: new Map(targets.map((t) => [t.service, [t.name]])),
+    services: new Map(targets.map((t) => [t.service, [t.name]])), groups: [], ociLabels: false,
   };
 }
 

@@ -11,7 +11,7 @@ function target(over: Partial<Target>): Target {
   return {
     name: 'app', service: 'app', cell: {}, axes: [], context: '.', dockerfile: 'Dockerfile',
     source: { kind: 'dockerfile', file: 'Dockerfile' }, platforms: ['linux/amd64'], tags: [],
-    args: {}, labels: {}, secrets: [], contexts: {}, with: {}, metadataAction: false, ...over,
+    args: {}, labels: {}, annotations: {}, attest: [], secrets: [], contexts: {}, with: {}, metadataAction: false, ...over,
   };
 }
 

@@ -10,10 +10,18 @@ ARG TARGETOS
 ARG TARGETARCH
 WORKDIR /app/
 COPY . .
+# The image's files are staged under /rootfs. -trimpath and -buildvcs=false
+# keep build paths and VCS stamps out of the binary.
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/out/api' './cmd/api'
+    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/api' './cmd/api'
+# Same commit, same bytes: every staged file gets the commit time
+# (SOURCE_DATE_EPOCH, set by `matrix bake`) instead of the time of the build.
+# Declared here, after the build, so a new commit does not invalidate it.
+ARG SOURCE_DATE_EPOCH
+RUN if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then find /rootfs -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +; fi
 
+# One COPY of the staged tree, so every directory in the layer carries the
+# staged times too (a COPY into a directory would stamp it with the build time).
 FROM --platform=$TARGETPLATFORM scratch
-WORKDIR /app/
-COPY --from=builder "/out/api" /
+COPY --from=builder --chown=0:0 /rootfs/ /
 CMD ["/api"]

@@ -1,0 +1,125 @@
+// Merge shards into final tags: decide, from the spec and the shard result
+// files, whether everything the spec expects was built, and which
+// `imagetools create` commands publish it. Pure: data in, commands out.
+import { evalDyn } from '../dyn.js';
+import type { ResolvedSpec, Target } from '../spec.js';
+import type { ShardResult } from './shard.js';
+
+export interface ShardFile {
+  file: string;
+  result?: ShardResult;
+  /** Why the file is unusable (missing, not JSON, not a shard result). */
+  error?: string;
+}
+
+export interface MergeTarget {
+  target: string;
+  tags: string[];
+  /** REPO@DIGEST, one per distinct digest, in platform order. */
+  sources: string[];
+  /** Platform -> the source that holds it. */
+  platforms: Record<string, string>;
+}
+
+export interface TempTag {
+  ref: string;
+  digest: string;
+}
+
+export interface MergePlan {
+  runId?: string;
+  targets: MergeTarget[];
+  tempTags: TempTag[];
+  /** Reasons not to publish anything; empty when the merge may go ahead. */
+  problems: string[];
+}
+
+/**
+ * `expected`: the targets that must be published (default: every target of
+ * the spec), each with every platform the spec gives it. `env`: the values of
+ * git-derived tag variables (MATRIX_GIT_* ...); a tag whose variable is empty
+ * is dropped, as `matrix bake` drops it.
+ */
+export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expected: readonly Target[] = spec.targets, env: Readonly<Record<string, string | undefined>> = {}): MergePlan {
+  const problems: string[] = [];
+  const runIds = new Set<string>();
+  // target -> platform -> {source, file}
+  const built = new Map<string, Map<string, { source: string; file: string }>>();
+  const tempTags: TempTag[] = [];
+
+  if (!shards.length) problems.push('no shard result files given');
+  for (const s of shards) {
+    if (!s.result) {
+      problems.push(`${s.file}: ${s.error ?? 'unusable'}`);
+      continue;
+    }
+    const r = s.result;
+    runIds.add(r.runId);
+    if (r.status !== 'succeeded') {
+      const failed = Object.entries(r.targets).filter(([, t]) => !t.digest).map(([n]) => n);
+      problems.push(`${s.file}: the shard for ${r.platforms.join(', ') || 'no platform'} failed (exit ${r.exitCode}${failed.length ? `; no image for ${failed.join(', ')}` : ''})`);
+    }
+    for (const [name, t] of Object.entries(r.targets)) {
+      if (!t.digest) continue;
+      for (const ref of t.tempTags) tempTags.push({ ref, digest: t.digest });
+      const source = `${t.repository}@${t.digest}`;
+      const byPlatform = built.get(name) ?? new Map();
+      built.set(name, byPlatform);
+      for (const p of t.platforms) {
+        const prev = byPlatform.get(p);
+        if (prev && prev.source !== source) problems.push(`${name} ${p} was built by two shards (${prev.file} and ${s.file}) with different digests`);
+        else byPlatform.set(p, { source, file: s.file });
+      }
+    }
+  }
+  if (runIds.size > 1) problems.push(`the shard files come from different runs (${[...runIds].sort().join(', ')}): give merge the files of one run`);
+
+  const targets: MergeTarget[] = [];
+  for (const t of expected) {
+    const byPlatform = built.get(t.name);
+    const missing = t.platforms.filter((p) => !byPlatform?.has(p));
+    if (missing.length) {
+      problems.push(`${t.name}: no image for ${missing.join(', ')} (a shard is missing or did not build it)`);
+      continue;
+    }
+    const tags = t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => Boolean(tag));
+    if (!tags.length) {
+      problems.push(`${t.name}: no tag to publish (the spec gives none, or each uses a git value that is empty here)`);
+      continue;
+    }
+    const platforms: Record<string, string> = {};
+    const sources: string[] = [];
+    for (const p of t.platforms) {
+      const src = byPlatform!.get(p)!.source;
+      platforms[p] = src;
+      if (!sources.includes(src)) sources.push(src);
+    }
+    targets.push({ target: t.name, tags, sources, platforms });
+  }
+  const known = new Set(spec.targets.map((t) => t.name));
+  for (const name of built.keys()) if (!known.has(name)) problems.push(`${name}: a shard built it, but the spec has no such target (is it the same spec and revision?)`);
+
+  return { ...(runIds.size === 1 ? { runId: [...runIds][0]! } : {}), targets, tempTags: dedupe(tempTags), problems };
+}
+
+function dedupe(tags: TempTag[]): TempTag[] {
+  const seen = new Set<string>();
+  return tags.filter((t) => (seen.has(t.ref) ? false : (seen.add(t.ref), true)));
+}
+
+/** `docker buildx imagetools create -t TAG... SOURCE...` for one target. */
+export function imagetoolsCreateArgs(t: MergeTarget): string[] {
+  return ['buildx', 'imagetools', 'create', ...t.tags.flatMap((tag) => ['-t', tag]), ...t.sources];
+}
+
+/** Platforms of an image as `imagetools inspect --raw` shows it; undefined for a single manifest (no list). */
+export function indexPlatforms(raw: string): string[] | undefined {
+  const doc = JSON.parse(raw) as { manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[] };
+  if (!Array.isArray(doc.manifests)) return undefined;
+  return doc.manifests
+    .map((m) => m.platform)
+    .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture) && p!.os !== 'unknown')
+    .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'))
+    // BuildKit may write arm64's default variant; the spec names it without.
+    .map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p));
+}

@@ -1,0 +1,95 @@
+// The GitHub Actions `strategy.matrix` for building on native runners: one
+// job per platform (or per target), each with a runner suggestion. Pure.
+import { userError } from '../diagnostics.js';
+import { platformSlug } from '../platforms.js';
+import type { Target } from '../spec.js';
+
+/** GitHub-hosted runners that run the platform natively; others get the x86 runner (cross or QEMU). */
+export const DEFAULT_RUNNERS: Readonly<Record<string, string>> = {
+  'linux/amd64': 'ubuntu-24.04',
+  'linux/amd64/v2': 'ubuntu-24.04',
+  'linux/amd64/v3': 'ubuntu-24.04',
+  'linux/386': 'ubuntu-24.04',
+  'linux/arm64': 'ubuntu-24.04-arm',
+};
+export const FALLBACK_RUNNER = 'ubuntu-24.04';
+
+/** A runner is a label, or a list of labels (`runs-on: [self-hosted, arm64]`). */
+export type Runner = string | string[];
+
+export interface PlatformEntry {
+  platform: string;
+  slug: string;
+  runner: Runner;
+}
+
+export interface TargetEntry {
+  target: string;
+  /** Comma-separated, as `matrix bake --platform` takes them. */
+  platforms: string;
+  slug: string;
+  runner: Runner;
+}
+
+export interface CiMatrix {
+  include: (PlatformEntry | TargetEntry)[];
+}
+
+/** `linux/arm64=my-runner` or `linux/arm64=["self-hosted","arm64"]`. */
+export function parseRunnerOverrides(values: readonly string[]): Record<string, Runner> {
+  const out: Record<string, Runner> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const platform = eq > 0 ? v.slice(0, eq).trim() : '';
+    const value = eq > 0 ? v.slice(eq + 1).trim() : '';
+    if (!platform || !value) throw userError('invalid-runner', `--runner ${v}: expected PLATFORM=RUNNER`, { hint: 'e.g. --runner linux/arm64=ubuntu-24.04-arm' });
+    if (value.startsWith('[')) {
+      let labels: unknown;
+      try {
+        labels = JSON.parse(value);
+      } catch {
+        labels = undefined;
+      }
+      if (!Array.isArray(labels) || !labels.length || !labels.every((l) => typeof l === 'string' && l)) {
+        throw userError('invalid-runner', `--runner ${v}: a list of labels must be a JSON array of strings`, { hint: `e.g. --runner '${platform}=["self-hosted","arm64"]'` });
+      }
+      out[platform] = labels as string[];
+    } else out[platform] = value;
+  }
+  return out;
+}
+
+export interface CiMatrixOptions {
+  by: 'platform' | 'target';
+  /** Keep only these platforms. */
+  platforms?: readonly string[];
+  runners?: Readonly<Record<string, Runner>>;
+}
+
+export function ciMatrix(targets: readonly Target[], opts: CiMatrixOptions): CiMatrix {
+  const runnerFor = (p: string): Runner => opts.runners?.[p] ?? DEFAULT_RUNNERS[p] ?? FALLBACK_RUNNER;
+  const keep = (p: string) => !opts.platforms?.length || opts.platforms.includes(p);
+  for (const p of Object.keys(opts.runners ?? {})) {
+    if (!targets.some((t) => t.platforms.includes(p))) throw userError('invalid-runner', `--runner ${p}=...: no target builds ${p}`, { hint: 'check the platform against `matrix plan`' });
+  }
+  let include: CiMatrix['include'];
+  if (opts.by === 'platform') {
+    const platforms: string[] = [];
+    for (const t of targets) for (const p of t.platforms) if (keep(p) && !platforms.includes(p)) platforms.push(p);
+    include = platforms.map((platform) => ({ platform, slug: platformSlug(platform), runner: runnerFor(platform) }));
+  } else {
+    include = targets.flatMap((t) => {
+      const ps = t.platforms.filter(keep);
+      if (!ps.length) return [];
+      // One job builds every platform of the target: a native runner only when all agree.
+      const runners = ps.map(runnerFor);
+      const same = runners.every((r) => JSON.stringify(r) === JSON.stringify(runners[0]));
+      const runner = same ? runners[0]! : opts.runners?.['linux/amd64'] ?? FALLBACK_RUNNER;
+      return [{ target: t.name, platforms: ps.join(','), slug: t.name, runner }];
+    });
+  }
+  if (!include.length) {
+    throw userError('empty-ci-matrix', `no target builds for ${opts.platforms?.join(', ')}`, { hint: 'GitHub Actions rejects an empty matrix; check --platform against `matrix plan`' });
+  }
+  return { include };
+}

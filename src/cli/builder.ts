@@ -1,0 +1,61 @@
+// `matrix builder up|rm`: the spec's multi-node builder, created, updated or removed.
+import { DEFAULT_BUILDER, builderRmCommands, builderUpCommands, parseNodeNames, resolveBuilder, type ExistingBuilder } from '../builder/builder.js';
+import { colors, userError } from '../diagnostics.js';
+import { parseInspect } from '../doctor/doctor.js';
+import { capture, shellQuote } from '../exec.js';
+import type { SpecInput } from '../spec.js';
+import { compileOrThrow, locateSpec, type Io } from './io.js';
+
+export interface BuilderOptions {
+  spec?: string;
+  action: 'up' | 'rm';
+  /** Overrides `builders.name`. */
+  name?: string;
+  use: boolean;
+  dryRun: boolean;
+  color: boolean;
+  docker?: string;
+}
+
+export async function runBuilder(io: Io, opts: BuilderOptions): Promise<number> {
+  const c = colors(opts.color);
+  const loc = locateSpec(io, opts.spec);
+  const input = compileOrThrow(loc, true).loaded.value as SpecInput;
+  // Removing needs only the name, so it works after `builders:` was deleted from the spec.
+  const builder = opts.action === 'rm' && !input.builders ? undefined : resolveBuilder(input.builders, opts.name);
+  const name = builder?.name ?? opts.name ?? DEFAULT_BUILDER;
+  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
+
+  const inspect = await capture({ file: docker, args: ['buildx', 'inspect', name], env: io.env });
+  if (inspect.spawnError && !opts.dryRun) throw userError('docker-missing', `cannot run \`${docker}\`: ${inspect.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+  const existing: ExistingBuilder | undefined = inspect.code === 0 ? { driver: parseInspect(inspect.stdout).driver, nodes: parseNodeNames(inspect.stdout) } : undefined;
+
+  let cmds: string[][];
+  if (!builder || opts.action === 'rm') {
+    if (!existing && !opts.dryRun) {
+      io.stdout.write(`No builder named ${name}: nothing to remove.\n`);
+      return 0;
+    }
+    cmds = builderRmCommands(name);
+  } else cmds = builderUpCommands(builder, existing, { use: opts.use });
+
+  if (opts.dryRun) {
+    for (const args of cmds) io.stdout.write(shellQuote([docker, ...args]) + '\n');
+    return 0;
+  }
+  for (const args of cmds) {
+    io.stderr.write(`+ ${shellQuote([docker, ...args])}\n`);
+    const r = await capture({ file: docker, args, env: io.env }, 5 * 60_000);
+    if (r.code !== 0) {
+      io.stderr.write(r.stderr);
+      io.stderr.write(`${c.red('matrix builder: the command failed')} (exit ${r.code}); see above.\n`);
+      return 1;
+    }
+  }
+  if (!builder || opts.action === 'rm') io.stdout.write(`Removed builder ${name}.\n`);
+  else {
+    io.stdout.write(`${existing ? 'Updated' : 'Created'} builder ${builder.name} (driver ${builder.driver}): ${builder.nodes.map((n) => `${n.name} [${n.platforms.join(', ')}]`).join(', ')}.\n`);
+    if (!opts.use) io.stdout.write(`Build with it: matrix bake --builder ${builder.name}   (or: docker buildx use ${builder.name})\n`);
+  }
+  return 0;
+}

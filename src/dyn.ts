@@ -1,0 +1,55 @@
+// Values known only at build time (from git), kept symbolic until then.
+// A Dyn is a plain string, or text with references to bake variables that
+// `matrix bake` sets (MATRIX_GIT_SHA, ...). The committed bake file stays the
+// same across commits; only the environment of the build changes.
+
+export type DynPart = string | { variable: string };
+export type Dyn = string | { parts: DynPart[] };
+
+export function isStatic(d: Dyn): d is string {
+  return typeof d === 'string';
+}
+
+export function dynVariables(d: Dyn): string[] {
+  return isStatic(d) ? [] : d.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.variable]));
+}
+
+/** The value with the environment applied; undefined when a variable is unset or empty. */
+export function evalDyn(d: Dyn, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (isStatic(d)) return d;
+  let out = '';
+  for (const p of d.parts) {
+    if (typeof p === 'string') out += p;
+    else {
+      const v = env[p.variable];
+      if (!v) return undefined;
+      out += v;
+    }
+  }
+  return out;
+}
+
+/** A stable identity for comparisons (two targets writing the same tag pattern). */
+export function dynKey(d: Dyn): string {
+  return isStatic(d) ? d : d.parts.map((p) => (typeof p === 'string' ? p : `\${${p.variable}}`)).join('');
+}
+
+/** Representative values, to validate a pattern (e.g. that a tag is a valid reference). */
+export const SAMPLE_VALUES: Record<string, string> = {
+  MATRIX_GIT_SHA: '0123456789abcdef0123456789abcdef01234567',
+  MATRIX_GIT_SHORT_SHA: '0123456',
+  MATRIX_GIT_BRANCH: 'main',
+  MATRIX_GIT_TAG: 'v1.2.3',
+  MATRIX_SEMVER_VERSION: '1.2.3',
+  MATRIX_SEMVER_MAJOR: '1',
+  MATRIX_SEMVER_MINOR: '1.2',
+  MATRIX_SEMVER_PATCH: '1.2.3',
+  MATRIX_GIT_SOURCE: 'https://example.com/acme/repo',
+  MATRIX_GIT_CREATED: '2024-01-01T00:00:00Z',
+};
+
+/** How a Dyn is shown to people: variables as `${{ git.sha }}`-style names. */
+export function dynText(d: Dyn, names: Readonly<Record<string, string>>): string {
+  if (isStatic(d)) return d;
+  return d.parts.map((p) => (typeof p === 'string' ? p : `\${{ ${names[p.variable] ?? p.variable} }}`)).join('');
+}

@@ -1,0 +1,93 @@
+// `matrix init`, stage 2: findings -> a starter matrix.yaml. Pure.
+import { Document, isMap, type YAMLMap } from 'yaml';
+import type { Finding } from './scan.js';
+
+export const DEFAULT_PLATFORMS = ['linux/amd64', 'linux/arm64'];
+const RESERVED = new Set(['default', 'docker-metadata-action']);
+
+/**
+ * A service name (`^[a-z0-9][a-z0-9_-]*$`) that also makes a valid image name
+ * (`REGISTRY/NAME:latest`): lower case, runs of other characters become one
+ * `-`, no `-` at either end.
+ */
+export function serviceName(raw: string): string {
+  let s = raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  if (!s) s = 'app';
+  if (RESERVED.has(s)) s = `${s}-service`;
+  return s;
+}
+
+export interface ProposedService {
+  name: string;
+  finding: Finding;
+}
+
+/** Names from directory names, made unique with -2, -3 ... in scan order. */
+export function nameServices(findings: readonly Finding[]): ProposedService[] {
+  const used = new Set<string>();
+  return findings.map((finding) => {
+    const base = serviceName(finding.nameHint);
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+    used.add(name);
+    return { name, finding };
+  });
+}
+
+export interface ProposeOptions {
+  /** `$schema` path, relative to the spec. */
+  schemaRef: string;
+  registry?: string;
+  platforms?: readonly string[];
+}
+
+export function proposeSpec(services: readonly ProposedService[], opts: ProposeOptions): string {
+  const doc = new Document({}) as Document.Parsed;
+  const root = doc.contents as unknown as YAMLMap;
+  root.set('version', 1);
+  if (opts.registry) root.set('registry', opts.registry);
+  const platforms = doc.createNode([...(opts.platforms ?? DEFAULT_PLATFORMS)]);
+  platforms.flow = true;
+  root.set('platforms', platforms);
+  const svcMap = doc.createNode({}) as YAMLMap;
+  const names = services.map((s) => s.name);
+  for (const { name, finding: f } of services) {
+    const body: Record<string, unknown> = { context: f.dir };
+    if (f.kind === 'dockerfile') {
+      body.dockerfile = f.dockerfile;
+      // `FROM base` where base is another service: bake must build it first.
+      const deps = names.filter((n) => n !== name && f.from?.includes(n));
+      if (deps.length) body.depends_on = deps;
+    } else {
+      body.template = f.kind;
+      if (f.with && Object.keys(f.with).length) body.with = f.with;
+    }
+    const node = doc.createNode(body) as YAMLMap;
+    const cmd = isMap(node.get('with')) ? (node.get('with') as YAMLMap).get('cmd', true) : undefined;
+    if (cmd && typeof cmd === 'object') (cmd as { flow?: boolean }).flow = true;
+    const deps = node.get('depends_on', true);
+    if (deps && typeof deps === 'object') (deps as { flow?: boolean }).flow = true;
+    svcMap.add(doc.createPair(name, node));
+    const pair = svcMap.items[svcMap.items.length - 1]!;
+    const where = f.dir === '.' ? 'the repository root' : f.dir;
+    (pair.key as { commentBefore?: string }).commentBefore = ` ${where}: ${f.reason}${f.note ? `\n TODO: ${f.note}` : ''}`;
+  }
+  root.set('services', svcMap);
+
+  const header = [
+    `# yaml-language-server: $schema=${opts.schemaRef}`,
+    '# Written by `matrix init` from what it found in this repository. Check it,',
+    '# then run `matrix gen` and commit this file with the generated files.',
+    ...(opts.registry ? [] : ['# Images are named SERVICE:latest; set `registry:` (e.g. ghcr.io/OWNER) to push them.']),
+  ];
+  return `${header.join('\n')}\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
+}
+
+/** `ghcr.io/OWNER` for a GitHub `origin` remote in .git/config, else undefined. */
+export function registryFromGitConfig(config: string): string | undefined {
+  const section = /\[remote "origin"\]([^[]*)/.exec(config)?.[1] ?? '';
+  const url = /^\s*url\s*=\s*(\S+)/m.exec(section)?.[1];
+  if (!url) return undefined;
+  const owner = /github\.com[:/]([A-Za-z0-9-]+)\//.exec(url)?.[1];
+  return owner ? `ghcr.io/${owner.toLowerCase()}` : undefined;
+}

@@ -1,0 +1,22 @@
+// Where each output comes from in the spec, so that a refusal to write it
+// (a hand-written file, a directory, a path outside the repository) is
+// reported at `matrix.yaml:LINE:COLUMN` like every other spec problem.
+import { pathToString } from '../diagnostics.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { ResolvedSpec, SpecInput } from '../spec.js';
+import type { OutputOrigins } from './sync.js';
+
+export function outputOrigins(loaded: LoadedSpec, spec: ResolvedSpec): OutputOrigins {
+  const input = loaded.value as SpecInput;
+  const out = new Map<string, { file: string; line: number; column: number; path: string }>();
+  const at = (parts: string[], onKey: boolean) => ({ file: loaded.file, ...positionOf(loaded, parts, onKey), path: pathToString(parts) });
+
+  out.set(spec.bakeFile, input.bake_file !== undefined ? at(['bake_file'], false) : at([], false));
+  for (const t of spec.targets) {
+    if (t.source.kind !== 'template' || out.has(t.dockerfile)) continue;
+    // The service's own `template:` if it has one, else the service's name (its template comes from `defaults`).
+    const own = input.services[t.service]?.template !== undefined;
+    out.set(t.dockerfile, own ? at(['services', t.service, 'template'], false) : at(['services', t.service], true));
+  }
+  return out;
+}

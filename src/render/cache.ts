@@ -1,0 +1,67 @@
+// cache-from / cache-to for a target. Each set of platforms built together
+// gets its own cache ref, so a run for linux/arm64 alone (a CI shard) never
+// overwrites the cache of a run for linux/amd64, and a full run reads both.
+import { createHash } from 'node:crypto';
+import type { CacheSpec, Target } from '../spec.js';
+import { dynKey } from '../dyn.js';
+import { csvField } from './csv.js';
+
+export function platformsSlug(platforms: readonly string[]): string {
+  return [...platforms].sort().map((p) => p.replace(/\//g, '-')).join('_');
+}
+
+/** A tag (max 128 chars) naming a target's cache for a platform set. */
+function cacheTag(target: string, platforms: readonly string[]): string {
+  const tag = `cache-${target}-${platformsSlug(platforms)}`;
+  if (tag.length <= 128) return tag;
+  const hash = createHash('sha256').update(tag).digest('hex').slice(0, 12);
+  return `${tag.slice(0, 128 - 13)}-${hash}`;
+}
+
+/** Repository of the target's first static tag (the cache lives next to the image). */
+function imageRepo(t: Target): string | undefined {
+  const first = t.tags.map(dynKey).find((k) => !k.includes('${'));
+  if (!first) return undefined;
+  const noDigest = first.split('@')[0]!;
+  const lastColon = noDigest.lastIndexOf(':');
+  return lastColon > noDigest.lastIndexOf('/') ? noDigest.slice(0, lastColon) : noDigest;
+}
+
+function entry(c: CacheSpec, t: Target, platforms: readonly string[], direction: 'from' | 'to'): string | undefined {
+  const mode = direction === 'to' && c.mode === 'max' ? ',mode=max' : '';
+  switch (c.type) {
+    case 'registry': {
+      const repo = c.ref ?? imageRepo(t);
+      if (!repo) return undefined;
+      return `type=registry,${csvField(`ref=${repo}:${cacheTag(t.name, platforms)}`)}${mode}`;
+    }
+    case 'local': {
+      const dir = `${c.dir ?? '.buildx-cache'}/${t.name}/${platformsSlug(platforms)}`;
+      return direction === 'from' ? `type=local,${csvField(`src=${dir}`)}` : `type=local,${csvField(`dest=${dir}`)}${mode}`;
+    }
+    case 'gha':
+      return `type=gha,${csvField(`scope=${t.name}-${platformsSlug(platforms)}`)}${mode}`;
+    case 'inline': {
+      if (direction === 'to') return 'type=inline';
+      const first = t.tags.map(dynKey).find((k) => !k.includes('${'));
+      return first ? `type=registry,${csvField(`ref=${first}`)}` : undefined;
+    }
+  }
+}
+
+export interface CacheEntries {
+  from: string[];
+  to: string[];
+}
+
+/** Entries for a run that builds `platforms` (default: all of the target's). */
+export function cacheEntries(t: Target, platforms: readonly string[] = t.platforms): CacheEntries {
+  const c = t.cache;
+  if (!c) return { from: [], to: [] };
+  const sets: string[][] = [[...platforms]];
+  // Read every single-platform cache too: a full run reuses what the shards wrote.
+  if (c.type !== 'inline') for (const p of t.platforms) if (platforms.length !== 1 || platforms[0] !== p) sets.push([p]);
+  const from = [...new Set(sets.map((s) => entry(c, t, s, 'from')).filter((e): e is string => e !== undefined))];
+  const to = [entry(c, t, platforms, 'to')].filter((e): e is string => e !== undefined);
+  return { from, to };
+}

@@ -1,0 +1,133 @@
+// Tags from git, latest, annotations, cache, attest and groups: what the spec
+// asks for is what the bake file says (checked with bake itself where it evaluates).
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bakeArgs, selectTargets } from '../../src/bake/command.js';
+import { branchSlug, httpsSource, parseSemver } from '../../src/bake/gitenv.js';
+import { cacheEntries } from '../../src/render/cache.js';
+import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
+import { removeTempDirs } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const base = (service: string) => `version: 1\nregistry: ghcr.io/acme\nplatforms: [linux/amd64, linux/arm64]\nservices:\n${service}`;
+const hasBuildx = spawnSync('docker', ['buildx', 'version']).status === 0;
+
+describe('tags from git', () => {
+  const src = base('  api:\n    context: api\n    template: go\n    tags:\n      - ghcr.io/acme/api:latest\n      - ghcr.io/acme/api:${{ git.short_sha }}\n      - ghcr.io/acme/api:${{ semver.major }}-${{ git.branch }}\n');
+
+  it('stay symbolic in the committed bake file, dropped by compact() when empty', () => {
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    const bake = r.files!.get('docker-bake.hcl')!;
+    expect(bake).toContain('variable "MATRIX_GIT_SHORT_SHA" {');
+    expect(bake).toContain(
+      'tags       = compact(["ghcr.io/acme/api:latest", MATRIX_GIT_SHORT_SHA != "" ? "ghcr.io/acme/api:${MATRIX_GIT_SHORT_SHA}" : "", MATRIX_SEMVER_MAJOR != "" && MATRIX_GIT_BRANCH != "" ? "ghcr.io/acme/api:${MATRIX_SEMVER_MAJOR}-${MATRIX_GIT_BRANCH}" : ""])',
+    );
+  });
+
+  it.skipIf(!hasBuildx && process.env.CI !== 'true')('bake evaluates them from the environment', () => {
+    const r = compileSpec(src, goDirs('api'));
+    const file = path.join(r.dir, 'docker-bake.hcl');
+    writeFileSync(file, r.files!.get('docker-bake.hcl')!);
+    const print = (env: Record<string, string>) =>
+      JSON.parse(spawnSync('docker', ['buildx', 'bake', '-f', file, '--print', 'api'], { cwd: r.dir, encoding: 'utf8', env: { ...process.env, ...env } }).stdout);
+    expect(print({}).target.api.tags).toEqual(['ghcr.io/acme/api:latest']);
+    expect(print({ MATRIX_GIT_SHORT_SHA: 'abc1234', MATRIX_GIT_BRANCH: 'main', MATRIX_SEMVER_MAJOR: '2' }).target.api.tags).toEqual([
+      'ghcr.io/acme/api:latest', 'ghcr.io/acme/api:abc1234', 'ghcr.io/acme/api:2-main',
+    ]);
+  });
+
+  it('an invalid pattern is located', () => {
+    const bad = base('  api:\n    context: api\n    template: go\n    tags: ["ghcr.io/acme/api:${{ git.short_sha }}:x"]\n');
+    const r = compileSpec(bad, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-tag', ...pos(bad, '"ghcr.io') }]);
+  });
+
+  it('git helpers', () => {
+    expect(branchSlug('feature/ABC_1+2')).toBe('feature-abc_1-2');
+    expect(parseSemver('v1.2.3')).toEqual({ major: '1', minor: '1.2', patch: '1.2.3', version: '1.2.3' });
+    expect(parseSemver('release-1')).toBeUndefined();
+    expect(httpsSource('git@github.com:acme/repo.git')).toBe('https://github.com/acme/repo');
+    expect(httpsSource('https://user:token@github.com/acme/repo.git')).toBe('https://github.com/acme/repo');
+  });
+});
+
+describe('latest', () => {
+  const matrixSvc = (latest: string) =>
+    base(`  web:\n    context: web\n    template: go\n    matrix:\n      go: ["1.21", "1.22"]\n      os: [alpine, debian]\n    latest: ${latest}\n`);
+
+  it('tags exactly the chosen cell', () => {
+    const r = compileSpec(matrixSvc('{ go: "1.22", os: debian }'), goDirs('web'));
+    expect(r.diagnostics).toEqual([]);
+    const tagged = r.spec!.targets.filter((t) => t.tags.includes('ghcr.io/acme/web:latest')).map((t) => t.name);
+    expect(tagged).toEqual(['web-1-22-debian']);
+  });
+
+  it('a selector matching several cells, or `true` on a matrix, is an error', () => {
+    const several = matrixSvc('{ go: "1.22" }');
+    expect(brief(compileSpec(several, goDirs('web')).diagnostics)).toEqual([{ code: 'ambiguous-latest', ...pos(several, '{ go: "1.22" }') }]);
+    const yes = matrixSvc('true');
+    expect(brief(compileSpec(yes, goDirs('web')).diagnostics)).toEqual([{ code: 'ambiguous-latest', ...pos(yes, 'true') }]);
+  });
+
+  it('`latest: false` drops the default :latest tag of a plain service', () => {
+    const r = compileSpec(base('  api:\n    context: api\n    template: go\n    latest: false\n'), goDirs('api'));
+    expect(r.spec!.targets[0]!.tags).toEqual([]);
+  });
+});
+
+describe('cache, attest, annotations', () => {
+  it('registry cache: one ref per platform set, read from every platform', () => {
+    const r = compileSpec(base('  api:\n    context: api\n    template: go\n    cache: registry\n'), goDirs('api'));
+    const t = r.spec!.targets[0]!;
+    expect(cacheEntries(t)).toEqual({
+      from: [
+        'type=registry,ref=ghcr.io/acme/api:cache-api-linux-amd64_linux-arm64',
+        'type=registry,ref=ghcr.io/acme/api:cache-api-linux-amd64',
+        'type=registry,ref=ghcr.io/acme/api:cache-api-linux-arm64',
+      ],
+      to: ['type=registry,ref=ghcr.io/acme/api:cache-api-linux-amd64_linux-arm64,mode=max'],
+    });
+    // A run for one platform writes only that platform's ref.
+    const sel = selectTargets(r.spec!, [], ['linux/arm64']);
+    const args = bakeArgs('docker-bake.hcl', sel, { platforms: ['linux/arm64'] });
+    expect(args).toContain('api.cache-to=type=registry,ref=ghcr.io/acme/api:cache-api-linux-arm64,mode=max');
+  });
+
+  it('local and gha caches, attest entries and annotations reach the bake file', () => {
+    const r = compileSpec(
+      base('  api:\n    context: api\n    template: go\n    cache: { type: local, dir: ".cache dir" }\n    attest: { sbom: true, provenance: max }\n    annotations:\n      org.opencontainers.image.description: "an API, v${{ git.tag }}"\n  web:\n    context: web\n    template: go\n    cache: gha\n    attest: { provenance: false }\n'),
+      goDirs('api', 'web'),
+    );
+    expect(r.diagnostics).toEqual([]);
+    const bake = r.files!.get('docker-bake.hcl')!;
+    expect(bake).toContain('"type=local,\\"src=.cache dir/api/linux-amd64_linux-arm64\\""');
+    expect(bake).toContain('cache-to    = ["type=local,\\"dest=.cache dir/api/linux-amd64_linux-arm64\\",mode=max"]');
+    expect(bake).toContain('attest      = ["type=sbom", "type=provenance,mode=max"]');
+    expect(bake).toContain('annotations = ["org.opencontainers.image.description=an API, v${MATRIX_GIT_TAG}"]');
+    expect(bake).toContain('"type=gha,scope=web-linux-amd64_linux-arm64,mode=max"');
+    expect(bake).toContain('attest     = ["type=provenance,disabled=true"]');
+  });
+});
+
+describe('groups', () => {
+  it('a group of services and targets becomes a bake group', () => {
+    const src = base('  api:\n    context: api\n    template: go\n  web:\n    context: web\n    template: go\n    matrix: { go: ["1.21", "1.22"] }\n').replace('services:', 'groups:\n  backend: [api, web-1-22]\nservices:');
+    const r = compileSpec(src, goDirs('api', 'web'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.files!.get('docker-bake.hcl')).toContain('group "backend" {\n  targets = ["api", "web-1-22"]\n}');
+    expect(selectTargets(r.spec!, ['backend']).targets.map((t) => t.target.name)).toEqual(['api', 'web-1-22']);
+  });
+
+  it('unknown members and name collisions are located', () => {
+    const src = base('  api:\n    context: api\n    template: go\n').replace('services:', 'groups:\n  api: [api]\n  ops: [apj]\nservices:');
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([
+      { code: 'name-collision', ...pos(src, 'api: [api]') },
+      { code: 'unknown-group-member', ...pos(src, 'apj') },
+    ]);
+  });
+});
