@@ -137,6 +137,16 @@ function parser(argv: string[], select: (s: Selected) => void) {
       pick('builder'),
     )
     .completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc')
+    .command(
+      'graph',
+      'Print the services, what each is built FROM (depends_on) and their platforms, as Mermaid or dot',
+      (y) =>
+        y
+          .option('format', { choices: ['mermaid', 'dot'] as const, default: 'mermaid' as const, describe: 'Output format' })
+          .example('$0 graph >> docs/images.md', 'a Mermaid diagram for Markdown')
+          .example('$0 graph --format dot | dot -Tsvg > graph.svg', 'render with Graphviz'),
+      pick('graph'),
+    )
     .command('schema', 'Print the JSON Schema of matrix.yaml (for editors and CI)', (y) => y.example('$0 schema > matrix.schema.json', 'save it for an editor'), pick('schema'))
     .command('templates', 'List the built-in templates and their parameters', (y) => y, pick('templates'))
     .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
@@ -276,6 +286,10 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
         dryRun: Boolean(args.dryRun),
         color,
       });
+    }
+    case 'graph': {
+      const { runGraph } = await import('./graph.js');
+      return runGraph(io, { ...(spec !== undefined ? { spec } : {}), format: args.format === 'dot' ? 'dot' : 'mermaid' });
     }
     case 'schema': {
       const { readFileSync } = await import('node:fs');

@@ -1,0 +1,30 @@
+// `matrix graph`, and the copy of its output committed in the monorepo sample's README.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+
+const root = path.resolve(__dirname, '../..');
+const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/matrix.mjs'), ...args], { cwd: path.join(root, 'samples/monorepo'), encoding: 'utf8' });
+
+describe('matrix graph', () => {
+  it('mermaid output is what samples/monorepo/README.md shows', () => {
+    const r = run(['graph']);
+    expect(r.status, r.stderr).toBe(0);
+    const readme = readFileSync(path.join(root, 'samples/monorepo/README.md'), 'utf8');
+    const block = /```mermaid\n([\s\S]*?)```/.exec(readme)![1];
+    expect(block).toBe(r.stdout);
+    expect(r.stdout).toContain('s_base --> s_jobs');
+    expect(r.stdout).toContain('s_base --> s_admin');
+    expect(r.stdout).toMatch(/s_reports\["reports \(4 variants\)<br\/>template python<br\/>linux\/amd64, linux\/arm64"\]/);
+  });
+
+  it('dot output has one node per service and an edge per dependency', () => {
+    const r = run(['graph', '--format', 'dot']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.startsWith('digraph matrix {')).toBe(true);
+    expect(r.stdout.match(/\[label=/g)).toHaveLength(9);
+    expect(r.stdout.match(/ -> /g)).toHaveLength(2);
+    expect(r.stdout).toContain('"base" -> "jobs";');
+  });
+});
