@@ -16,6 +16,10 @@ export interface BakeFlags {
   metadataFile?: string;
   /** Restrict the run to these platforms. */
   platforms?: string[];
+  /** Where `cache: local` (without `dir`) lives on this machine; see render/cache.ts. */
+  localCacheRoot?: string;
+  /** Does a cache directory exist yet (only existing ones are read)? */
+  cacheDirExists?: (dir: string) => boolean;
 }
 
 export interface BakeSelection {
@@ -67,16 +71,16 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.pull) args.push('--pull');
   if (flags.progress) args.push('--progress', flags.progress);
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
-  if (flags.platforms?.length) {
-    for (const { target, platforms } of sel.targets) {
-      if (platforms.length === target.platforms.length) continue;
-      args.push('--set', `${target.name}.platform=${platforms.join(',')}`);
-      // This run's cache goes to the ref of its own platform set (see render/cache.ts).
-      const cache = cacheEntries(target, platforms);
-      // Repeated --set of one list key accumulates its entries.
-      for (const e of cache.to) args.push('--set', `${target.name}.cache-to=${e}`);
-      for (const e of cache.from) args.push('--set', `${target.name}.cache-from=${e}`);
-    }
+  for (const { target, platforms } of sel.targets) {
+    const subset = platforms.length !== target.platforms.length;
+    const machineLocal = target.cache?.type === 'local' && target.cache.dir === undefined;
+    if (subset) args.push('--set', `${target.name}.platform=${platforms.join(',')}`);
+    if (!subset && !machineLocal) continue;
+    // This run's cache goes to the ref of its own platform set (see render/cache.ts).
+    const cache = cacheEntries(target, platforms, flags.localCacheRoot, flags.cacheDirExists);
+    // Repeated --set of one list key accumulates its entries.
+    for (const e of cache.to) args.push('--set', `${target.name}.cache-to=${e}`);
+    for (const e of cache.from) args.push('--set', `${target.name}.cache-from=${e}`);
   }
   for (const s of flags.set ?? []) args.push('--set', s);
   // `--` so that no target name can ever be read as a flag.

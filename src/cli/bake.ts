@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { localCacheRoot } from '../render/cache.js';
 import os from 'node:os';
 import path from 'node:path';
 import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
@@ -74,7 +75,13 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     tmpDir = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-'));
     metadataFile = path.join(tmpDir, 'metadata.json');
   }
-  const flags: BakeFlags = { ...opts, ...(metadataFile ? { metadataFile } : {}), ...(!opts.progress && !printing ? { progress: 'plain' } : {}) };
+  const flags: BakeFlags = {
+    ...opts,
+    ...(metadataFile ? { metadataFile } : {}),
+    ...(!opts.progress && !printing ? { progress: 'plain' } : {}),
+    localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
+    cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
+  };
   const args = bakeArgs(spec.bakeFile, sel, flags);
   // Git values for the bake variables (src/bake/gitenv.ts), and per target the
   // commit that last changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels.

@@ -147,6 +147,26 @@ function parser(argv: string[], select: (s: Selected) => void) {
           .example('$0 graph --format dot | dot -Tsvg > graph.svg', 'render with Graphviz'),
       pick('graph'),
     )
+    .command(
+      'verify [targets..]',
+      'Rebuild targets without cache and without pushing; check each platform\'s image manifest digest against the pushed image',
+      (y) =>
+        y
+          .positional('targets', { type: 'string', array: true, describe: 'Targets or groups (default: all)' })
+          .option('against', { type: 'string', describe: 'Compare with this tag (applied to each target\'s first tag) or, for one target, this image reference (default: each target\'s first tag)' })
+          .option('metadata-file', { type: 'string', describe: 'Compare with the images recorded by `matrix bake --push --metadata-file FILE`' })
+          .option('set', { type: 'string', array: true, describe: 'Override a target value, as given to `matrix bake`' })
+          .option('builder', { type: 'string', describe: 'buildx builder to use' })
+          .option('platform', { type: 'string', array: true, describe: 'Only these platforms (repeat or comma-separate)' })
+          .option('progress', { type: 'string', describe: 'Progress output of the rebuild: plain, tty, auto, rawjson (default: plain)' })
+          .option('keep', { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+          .example('$0 verify', 'rebuild everything and compare with the pushed tags')
+          .example('$0 verify api --against v1.4.0', 'is the api image tagged v1.4.0 what this commit builds?')
+          .example('$0 verify --metadata-file build.json', 'compare with what `matrix bake --push --metadata-file build.json` pushed'),
+      pick('verify'),
+    )
     .command('schema', 'Print the JSON Schema of matrix.yaml (for editors and CI)', (y) => y.example('$0 schema > matrix.schema.json', 'save it for an editor'), pick('schema'))
     .command('templates', 'List the built-in templates and their parameters', (y) => y, pick('templates'))
     .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
@@ -290,6 +310,25 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
     case 'graph': {
       const { runGraph } = await import('./graph.js');
       return runGraph(io, { ...(spec !== undefined ? { spec } : {}), format: args.format === 'dot' ? 'dot' : 'mermaid' });
+    }
+    case 'verify': {
+      const { runVerify } = await import('./verify.js');
+      const list = (v: unknown) => ((v as string[] | undefined) ?? []).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+      const opt = <T>(name: string, value: T | undefined) => (value === undefined ? {} : { [name]: value });
+      return runVerify(io, {
+        ...opt('spec', spec),
+        targets: list(args.targets),
+        ...opt('against', args.against as string | undefined),
+        ...opt('metadataFile', args.metadataFile as string | undefined),
+        ...opt('set', args.set as string[] | undefined),
+        ...opt('builder', args.builder as string | undefined),
+        ...(list(args.platform).length ? { platforms: list(args.platform) } : {}),
+        ...opt('progress', args.progress as string | undefined),
+        ...opt('keep', args.keep as string | undefined),
+        dryRun: Boolean(args.dryRun),
+        json: Boolean(args.json),
+        color,
+      });
     }
     case 'schema': {
       const { readFileSync } = await import('node:fs');

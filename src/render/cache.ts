@@ -27,7 +27,7 @@ function imageRepo(t: Target): string | undefined {
   return lastColon > noDigest.lastIndexOf('/') ? noDigest.slice(0, lastColon) : noDigest;
 }
 
-function entry(c: CacheSpec, t: Target, platforms: readonly string[], direction: 'from' | 'to'): string | undefined {
+function entry(c: CacheSpec, t: Target, platforms: readonly string[], direction: 'from' | 'to', localRoot?: string): string | undefined {
   const mode = direction === 'to' && c.mode === 'max' ? ',mode=max' : '';
   switch (c.type) {
     case 'registry': {
@@ -36,7 +36,9 @@ function entry(c: CacheSpec, t: Target, platforms: readonly string[], direction:
       return `type=registry,${csvField(`ref=${repo}:${cacheTag(t.name, platforms)}`)}${mode}`;
     }
     case 'local': {
-      const dir = `${c.dir ?? '.buildx-cache'}/${t.name}/${platformsSlug(platforms)}`;
+      const root = c.dir ?? localRoot;
+      if (root === undefined) return undefined;
+      const dir = `${root}/${t.name}/${platformsSlug(platforms)}`;
       return direction === 'from' ? `type=local,${csvField(`src=${dir}`)}` : `type=local,${csvField(`dest=${dir}`)}${mode}`;
     }
     case 'gha':
@@ -54,14 +56,27 @@ export interface CacheEntries {
   to: string[];
 }
 
-/** Entries for a run that builds `platforms` (default: all of the target's). */
-export function cacheEntries(t: Target, platforms: readonly string[] = t.platforms): CacheEntries {
+/**
+ * Entries for a run that builds `platforms` (default: all of the target's).
+ * A `local` cache without `dir` has no entries in the committed file: it
+ * lives in a machine-local directory outside the repository (a cache inside a
+ * build context would change the context and so miss itself), which
+ * `matrix bake` passes as `localRoot`; `exists` filters sources not written yet.
+ */
+export function cacheEntries(t: Target, platforms: readonly string[] = t.platforms, localRoot?: string, exists?: (dir: string) => boolean): CacheEntries {
   const c = t.cache;
   if (!c) return { from: [], to: [] };
   const sets: string[][] = [[...platforms]];
   // Read every single-platform cache too: a full run reuses what the shards wrote.
   if (c.type !== 'inline') for (const p of t.platforms) if (platforms.length !== 1 || platforms[0] !== p) sets.push([p]);
-  const from = [...new Set(sets.map((s) => entry(c, t, s, 'from')).filter((e): e is string => e !== undefined))];
-  const to = [entry(c, t, platforms, 'to')].filter((e): e is string => e !== undefined);
+  const usable = (s: string[]) => !(c.type === 'local' && exists && !exists(`${c.dir ?? localRoot}/${t.name}/${platformsSlug(s)}`));
+  const from = [...new Set(sets.filter(usable).map((s) => entry(c, t, s, 'from', localRoot)).filter((e): e is string => e !== undefined))];
+  const to = [entry(c, t, platforms, 'to', localRoot)].filter((e): e is string => e !== undefined);
   return { from, to };
+}
+
+/** The machine-local cache directory of a repository (MATRIX_CACHE_DIR, else XDG / ~/.cache). */
+export function localCacheRoot(env: Readonly<Record<string, string | undefined>>, home: string, repoRealPath: string): string {
+  const base = env.MATRIX_CACHE_DIR || `${env.XDG_CACHE_HOME || `${home}/.cache`}/matrix`;
+  return `${base}/${createHash('sha256').update(repoRealPath).digest('hex').slice(0, 12)}`;
 }

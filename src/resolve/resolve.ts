@@ -262,6 +262,17 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       latestCell = matches[0];
     }
     const cache = normalizeCache(svc.cache);
+    if (cache?.dir !== undefined) {
+      const dir = path.posix.normalize(cache.dir);
+      if (path.isAbsolute(cache.dir) || dir.startsWith('../')) {
+        err('path-outside-repo', [...origin(name, 'cache'), 'dir'], `cache dir \`${cache.dir}\` is not inside the repository`, 'leave `dir` out to keep the cache in a machine-local directory outside the repository');
+        continue;
+      }
+      if (context === '.' || dir === context || dir.startsWith(`${context}/`)) {
+        err('cache-in-context', [...origin(name, 'cache'), 'dir'], `cache dir \`${cache.dir}\` is inside the build context \`${context}\`: every export would change the context and miss the cache`, 'leave `dir` out (matrix then keeps the cache outside the repository), or put it outside the context');
+        continue;
+      }
+    }
     const attest = attestEntries(svc.attest);
 
     cells.forEach((cell, cellIndex) => {
@@ -382,7 +393,8 @@ function normalizeCache(c: ServiceInput['cache']): CacheSpec | undefined {
     type: input.type,
     mode: input.mode ?? 'max',
     ...(input.ref !== undefined ? { ref: input.ref } : {}),
-    ...(input.type === 'local' ? { dir: input.dir ?? '.buildx-cache' } : {}),
+    // Without `dir`, a local cache lives outside the repository (see render/cache.ts).
+    ...(input.type === 'local' && input.dir !== undefined ? { dir: input.dir } : {}),
   };
 }
 

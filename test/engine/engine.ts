@@ -1,6 +1,6 @@
 // Shared by the engine tests: is there an engine, where are the fixture
 // images, and how to run the built CLI in a scratch copy of a sample.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,4 +66,38 @@ export function docker(args: string[], cwd?: string): SpawnSyncReturns<string> {
 /** A tag unique to this run, so runs never read each other's images. */
 export function runId(): string {
   return `${process.pid.toString(36)}${Date.now().toString(36)}`;
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run the CLI without blocking the test worker: a long build in spawnSync
+ * starves vitest's own messages ("Timeout calling onTaskUpdate").
+ */
+export function matrixAsync(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Point every template's base images at the local fixtures (only build args change). */
+export function fixtureSets(): string[] {
+  const { toolchain, runtime } = fixtures();
+  const sets: Record<string, string> = {
+    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
+    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
+    STATIC_IMAGE: runtime, BASE_IMAGE: runtime,
+    // The fixture runtime's Python; wheels are chosen for it.
+    PYTHON_VERSION: '3.13',
+  };
+  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
 }

@@ -1,20 +1,20 @@
 // The seed's example, end to end: gen, bake --push for two platforms, run both.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copySample, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { copySample, docker, fixtures, matrix, matrixAsync, requireEngine, runId, type RunResult } from './engine.js';
 
 const hasEngine = requireEngine();
 
 describe.skipIf(!hasEngine)('samples/hello-go on a real engine', () => {
   let dir: string;
   let tag: string;
-  let bake: ReturnType<typeof matrix>;
+  let bake: RunResult;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copySample('hello-go');
     tag = `localhost:5000/e2e/hello-go:${runId()}`;
     const gen = matrix(dir, ['gen']);
     expect(gen.status, gen.stderr).toBe(0);
-    bake = matrix(dir, [
+    bake = await matrixAsync(dir, [
       'bake', '--push', '--no-cache', '--json',
       '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`,
       '--set', `hello.tags=${tag}`,

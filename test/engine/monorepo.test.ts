@@ -1,38 +1,25 @@
 // samples/monorepo: every service and platform in one `matrix bake`, with the
 // shared base built in the same run before the services that use it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copySample, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { copySample, docker, fixtureSets, matrix, matrixAsync, requireEngine, runId, type RunResult } from './engine.js';
 
 const hasEngine = requireEngine();
-
-/** Point every template's base images at the local fixtures (only build args change). */
-export function fixtureSets(): string[] {
-  const { toolchain, runtime } = fixtures();
-  const sets: Record<string, string> = {
-    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime, BASE_IMAGE: runtime,
-    // The fixture runtime's Python; wheels are chosen for it.
-    PYTHON_VERSION: '3.13',
-  };
-  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
-}
 
 interface Planned { name: string; platforms: { platform: string }[] }
 
 describe.skipIf(!hasEngine)('samples/monorepo on a real engine', () => {
   let dir: string;
   let planned: Planned[];
-  let bake: ReturnType<typeof matrix>;
+  let bake: RunResult;
   const id = runId();
   const tagOf = (t: string) => `localhost:5000/e2e-monorepo/${t}:${id}`;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copySample('monorepo');
     expect(matrix(dir, ['gen', '--check']).status).toBe(0);
     planned = JSON.parse(matrix(dir, ['plan', '--json']).stdout).targets;
     const tagSets = planned.flatMap((t) => ['--set', `${t.name}.tags=${tagOf(t.name)}`]);
-    bake = matrix(dir, ['bake', '--json', ...fixtureSets(), ...tagSets]);
+    bake = await matrixAsync(dir, ['bake', '--json', ...fixtureSets(), ...tagSets]);
   });
 
   it('builds every target for every platform in one bake run', () => {

@@ -1,0 +1,232 @@
+// `matrix verify`: rebuild targets from the current tree, without cache and
+// without pushing, and check that each platform's image manifest is the one
+// that was pushed (or recorded by `matrix bake --metadata-file`). The rebuild
+// is exported as an OCI layout (the one output that gives per-platform
+// manifest digests on every driver, `docker` included); it uses exactly the
+// inputs `matrix bake` uses, SOURCE_DATE_EPOCH from git among them.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
+import { colors, UserError, userError } from '../diagnostics.js';
+import { runDoctor } from '../doctor/doctor.js';
+import { capture, shellQuote, signalNumber, stream } from '../exec.js';
+import { planSync } from '../output/sync.js';
+import { hostPlatform } from '../platforms.js';
+import { bakeInputs } from '../repro/inputs.js';
+import { normalizePlatform, type PlatformImage } from '../repro/manifests.js';
+import { readLayout } from '../repro/oci.js';
+import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
+import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
+import { formatCheck } from './bake.js';
+import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { buildPlan } from './plan.js';
+
+export interface VerifyOptions {
+  spec?: string;
+  targets: string[];
+  /** A tag (applied to each target's first tag) or, for one target, a full reference. */
+  against?: string;
+  /** A `matrix bake --metadata-file` output to read the expected digests from. */
+  metadataFile?: string;
+  set?: string[];
+  builder?: string;
+  platforms?: string[];
+  progress?: string;
+  /** Keep the rebuilt OCI layouts here instead of a temporary directory. */
+  keep?: string;
+  dryRun: boolean;
+  json: boolean;
+  color: boolean;
+  docker?: string;
+}
+
+interface Expected {
+  ref?: string;
+  images?: PlatformImage[];
+  error?: string;
+}
+
+export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
+  const c = colors(opts.color);
+  const loc = locateSpec(io, opts.spec);
+  const result = compileOrThrow(loc);
+  const spec = result.spec!;
+  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, spec.bakeFile);
+  if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
+  if (sync.changes.length) {
+    io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);
+    for (const ch of sync.changes) io.stderr.write(`  ${ch.file} (${ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned' : 'stale'})\n`);
+    io.stderr.write('Run `matrix gen` (and commit the result): verify rebuilds what is committed.\n');
+    return 1;
+  }
+  if ((opts.set ?? []).some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
+    throw userError('verify-output', '`matrix verify` chooses the outputs itself (an OCI layout, nothing pushed)', { hint: 'drop the --set of output/push/load' });
+  }
+  const against = opts.against;
+  const fullRef = against !== undefined && /[/:@]/.test(against);
+  if (against !== undefined && opts.metadataFile) throw userError('verify-usage', 'give --against or --metadata-file, not both');
+  if (against !== undefined && !fullRef && !/^[\w][\w.-]{0,127}$/.test(against)) {
+    throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, { hint: 'a tag (v1.2.3) is applied to each target\'s first tag; a reference (registry/name:tag) needs one target' });
+  }
+  const sel = selectTargets(spec, opts.targets, opts.platforms);
+  if (fullRef && sel.targets.length > 1) {
+    throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, { hint: 'name one target, or pass a tag: it replaces the tag of each target\'s first tag' });
+  }
+  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
+  const inputs = await bakeInputs(loc, spec, sel, io.env);
+  const env = { ...io.env, ...inputs.env };
+  // The same command as `matrix bake`, with --no-cache and an OCI layout per target instead of a push.
+  const command = (extra: BakeFlags) => {
+    const flags: BakeFlags = { ...extra, ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.platforms?.length ? { platforms: opts.platforms } : {}) };
+    const args = bakeArgs(spec.bakeFile, sel, flags);
+    args.splice(args.indexOf('--'), 0, ...inputs.args);
+    return args;
+  };
+  const buildCommand = (workDir: string) =>
+    command({
+      noCache: true,
+      progress: opts.progress ?? 'plain',
+      set: [...(opts.set ?? []), ...sel.targets.map(({ target }) => `${target.name}.output=type=oci,dest=${path.join(workDir, target.name)},tar=false`)],
+    });
+
+  if (opts.dryRun) {
+    const envText = Object.entries(inputs.env).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
+    const workDir = opts.keep ? path.resolve(io.cwd, opts.keep) : path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
+    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...buildCommand(workDir)])}\n`);
+    return 0;
+  }
+
+  if (opts.keep && /[,"\r\n]/.test(opts.keep)) throw userError('verify-usage', `--keep ${opts.keep}: the directory name cannot contain commas, quotes or newlines`, { hint: 'bake reads outputs as CSV; choose another directory' });
+  const started = Date.now();
+  const workDir = opts.keep ? path.resolve(io.cwd, opts.keep) : mkdtempSync(path.join(os.tmpdir(), 'matrix-verify-'));
+  const layoutOf = (target: string) => path.join(workDir, target);
+  try {
+    const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform(), env);
+    const selected = new Set(sel.targets.map((t) => t.target.name));
+    const checks = await runDoctor({
+      docker,
+      env: io.env,
+      ...(opts.builder ? { builder: opts.builder } : {}),
+      platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
+      emulatedPlatforms: [...new Set(plan.targets.filter((t) => selected.has(t.name)).flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
+      registries: [],
+      // An OCI export from the docker driver needs the containerd image store, as multi-platform output does.
+      multiPlatform: true,
+    });
+    const failed = checks.filter((ch) => ch.status === 'fail');
+    if (failed.length) {
+      for (const ch of failed) io.stderr.write(formatCheck(ch, c) + '\n');
+      io.stderr.write('matrix: cannot rebuild until this is fixed (see `matrix doctor`).\n');
+      return 2;
+    }
+
+    const reader: RegistryReader = { docker, env };
+    const expected = await expectedImages(io, opts, sel.targets.map((t) => t.target.name), reader, () => resolvedTags(docker, loc.specDir, env, command({ print: true, set: opts.set ?? [] })));
+    const readable = [...expected.values()].filter((e) => e.images);
+    if (!readable.length) {
+      for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
+      io.stderr.write('matrix: nothing to compare with, so nothing was rebuilt. Push the images first (`matrix bake --push`), or point --against / --metadata-file at what was pushed.\n');
+      return 2;
+    }
+
+    for (const { target } of sel.targets) rmSync(layoutOf(target.name), { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    const res = await stream({ file: docker, args: buildCommand(workDir), cwd: loc.specDir, env }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
+    if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+    if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
+    if (res.code !== 0) {
+      io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
+      return 1;
+    }
+
+    const rows: VerifyRow[] = [];
+    for (const { target, platforms } of sel.targets) {
+      const exp = expected.get(target.name)!;
+      let actual: { images?: PlatformImage[]; error?: string };
+      try {
+        actual = { images: readLayout(layoutOf(target.name)) };
+      } catch (e) {
+        actual = { error: `cannot read the rebuilt image: ${(e as Error).message}` };
+      }
+      for (const row of compareTarget(target.name, platforms, exp, actual)) {
+        if (row.match || row.error || !exp.ref) {
+          rows.push(row);
+          continue;
+        }
+        const a = actual.images!.find((i) => i.platform === row.platform)!;
+        const e = exp.images!.find((i) => i.platform === row.platform)!;
+        let details: PlatformImage = e;
+        try {
+          details = await imageDetails(reader, repositoryOf(exp.ref), e);
+        } catch {
+          /* explained as "cannot tell where" */
+        }
+        rows.push(explainRow(row, details, a));
+      }
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const ok = rows.every((r) => r.match);
+    if (opts.json) io.stdout.write(JSON.stringify({ match: ok, seconds, targets: rows }, null, 2) + '\n');
+    else io.stdout.write(formatVerify(rows, seconds, c) + '\n');
+    return ok ? 0 : 1;
+  } finally {
+    if (!opts.keep) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Per target: the reference to compare with and its per-platform manifests. */
+async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], reader: RegistryReader, tags: () => Promise<Map<string, string[]>>): Promise<Map<string, Expected>> {
+  const refs = new Map<string, Expected>();
+  if (opts.metadataFile) {
+    const file = path.resolve(io.cwd, opts.metadataFile);
+    let meta: Record<string, Record<string, unknown>>;
+    try {
+      meta = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw userError('verify-metadata', `cannot read ${opts.metadataFile}: ${(e as Error).message}`, { hint: 'write it with `matrix bake --push --metadata-file FILE`' });
+    }
+    for (const t of targets) {
+      const m = meta[t];
+      const digest = m?.['containerimage.digest'];
+      const name = String(m?.['image.name'] ?? '').split(',')[0]?.trim();
+      refs.set(t, typeof digest === 'string' && name ? { ref: `${repositoryOf(name)}@${digest}` } : { error: `${opts.metadataFile} records no pushed image for ${t}` });
+    }
+  } else if (opts.against !== undefined && /[/:@]/.test(opts.against)) {
+    refs.set(targets[0]!, { ref: opts.against });
+  } else {
+    const resolved = await tags();
+    for (const t of targets) {
+      const first = resolved.get(t)?.[0];
+      if (!first) refs.set(t, { error: `${t} has no tag to compare with; pass --against or --metadata-file` });
+      else refs.set(t, { ref: opts.against !== undefined ? withTag(first, opts.against) : first });
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const [t, e] of refs) {
+    if (!e.ref) continue;
+    const other = seen.get(e.ref);
+    if (other) throw userError('verify-usage', `${other} and ${t} would both be compared with ${e.ref}`, { hint: 'verify them one at a time with --against REF, or give each its own tag' });
+    seen.set(e.ref, t);
+  }
+  await Promise.all(
+    [...refs.values()].map(async (e) => {
+      if (!e.ref) return;
+      try {
+        e.images = (await pushedImages(reader, e.ref)).map((i) => ({ ...i, platform: normalizePlatform(i.platform) }));
+      } catch (err) {
+        e.error = `cannot read ${e.ref}: ${(err as Error).message}`;
+      }
+    }),
+  );
+  return refs;
+}
+
+/** The tags bake would push each target to (after --set overrides and bake variables). */
+async function resolvedTags(docker: string, cwd: string, env: Io['env'], printArgs: string[]): Promise<Map<string, string[]>> {
+  const r = await capture({ file: docker, args: printArgs, cwd, env }, 60_000);
+  if (r.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${r.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+  if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  const printed = JSON.parse(r.stdout) as { target?: Record<string, { tags?: string[] }> };
+  return new Map(Object.entries(printed.target ?? {}).map(([name, t]) => [name, t.tags ?? []]));
+}

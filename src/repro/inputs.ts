@@ -1,0 +1,51 @@
+// What a build gets from git besides the bake file: the MATRIX_GIT_* bake
+// variables in docker's environment, and per target the commit that last
+// changed its inputs, as SOURCE_DATE_EPOCH and OCI revision/created labels.
+// `matrix verify` must rebuild with exactly what `matrix bake` used, or every
+// image differs; test/unit/repro-verify.test.ts compares the two commands.
+import path from 'node:path';
+import type { BakeSelection } from '../bake/command.js';
+import { buildEnvironment, inputRevisions } from '../bake/gitenv.js';
+import { toPosix } from '../paths.js';
+import type { ResolvedSpec } from '../spec.js';
+
+export interface BakeInputs {
+  /** Merged over the caller's environment for the docker process. */
+  env: Record<string, string>;
+  /** `--set` arguments (flag and value), to go before `--`. */
+  args: string[];
+}
+
+export async function bakeInputs(
+  where: { repoRoot: string; specDir: string },
+  spec: ResolvedSpec,
+  sel: BakeSelection,
+  callerEnv: Readonly<Record<string, string | undefined>>,
+): Promise<BakeInputs> {
+  const env = await buildEnvironment(where.repoRoot, callerEnv, false);
+  return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv }) };
+}
+
+async function revisionSets(where: { repoRoot: string; specDir: string }, spec: ResolvedSpec, sel: BakeSelection, env: Readonly<Record<string, string | undefined>>): Promise<string[]> {
+  const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
+  const specDirRel = path.relative(where.repoRoot, where.specDir);
+  const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
+  const revs = await inputRevisions(where.repoRoot, sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })));
+  const sets: string[] = [];
+  for (const { target: t } of sel.targets) {
+    const rev = revs.get(t.name);
+    const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
+    if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined) sets.push('--set', `${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
+    if (spec.ociLabels && rev) {
+      const labels: [string, string][] = [
+        ['revision', rev.sha],
+        ['created', epoch !== undefined ? new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') : rev.created],
+      ];
+      if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);
+      for (const [label, value] of labels) {
+        if (t.labels[`org.opencontainers.image.${label}`] === undefined) sets.push('--set', `${t.name}.labels.org.opencontainers.image.${label}=${value}`);
+      }
+    }
+  }
+  return sets;
+}

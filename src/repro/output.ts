@@ -1,0 +1,58 @@
+// Image outputs with `rewrite-timestamp=true`: BuildKit (0.13+) then clamps
+// the time of every file in the layers it exports to SOURCE_DATE_EPOCH, so
+// a Dockerfile that leaves build times in its files still gives the same
+// layers from the same commit. Pure: returns bake flags, runs nothing.
+//
+// Only where the exporter allows it. On the `docker` driver the image is
+// unpacked into the engine's store, and BuildKit refuses the option
+// (`exporter option "rewrite-timestamp" conflicts with "unpack"`, even with
+// unpack=false); there the templates normalise file times themselves.
+
+/** Drivers whose image and docker exporters accept rewrite-timestamp. */
+export const REWRITE_TIMESTAMP_DRIVERS: readonly string[] = ['docker-container', 'remote', 'kubernetes'];
+
+export interface OutputFlags {
+  push?: boolean;
+  load?: boolean;
+  /** The run's other `--set` values: an explicit `*.output` there is the caller's choice and is left alone. */
+  set?: readonly string[];
+}
+
+export interface ReproducibleOutputs {
+  /** Extra `--set` values (each one `--set` argument), to put before the caller's own. */
+  set: string[];
+  /** What to pass as bake's --push / --load instead of the requested flags. */
+  push: boolean;
+  load: boolean;
+}
+
+/**
+ * The outputs for a build with `push`/`load`, with rewrite-timestamp=true
+ * where the builder's driver supports it.
+ *
+ * bake's `--push` and `--load` are shorthands for `*.output=type=registry` and
+ * `*.output=type=docker`; the option can only be added by spelling the outputs
+ * out, and then the shorthands must not be passed as well (buildx 0.13 appends
+ * another `type=docker` for --load, and with --push --load it drops push=true
+ * from an explicit image output). So when the option applies, the result
+ * turns the flags off and sets the outputs; otherwise it returns the flags
+ * unchanged and no sets.
+ */
+export function reproducibleOutputs(driver: string, flags: OutputFlags): ReproducibleOutputs {
+  const unchanged: ReproducibleOutputs = { set: [], push: Boolean(flags.push), load: Boolean(flags.load) };
+  if (!REWRITE_TIMESTAMP_DRIVERS.includes(driver)) return unchanged;
+  if ((flags.set ?? []).some(setsOutput)) return unchanged;
+  const set: string[] = [];
+  if (flags.push) set.push('*.output=type=image,push=true,rewrite-timestamp=true');
+  if (flags.load) set.push('*.output=type=docker,rewrite-timestamp=true');
+  // Neither: bake exports nothing on these drivers (the result stays in the cache).
+  if (!set.length) return unchanged;
+  return { set, push: false, load: false };
+}
+
+/** `--set` value whose key is a target's `output` (`*.output=...`, `api.output=...`). */
+function setsOutput(value: string): boolean {
+  const eq = value.indexOf('=');
+  const key = eq < 0 ? value : value.slice(0, eq);
+  return /^[^.]+\.output$/.test(key.trim());
+}

@@ -1,0 +1,55 @@
+// The images a registry holds, read with `docker buildx imagetools inspect`
+// (it uses docker's credentials and speaks every registry buildx pushes to).
+import { capture } from '../exec.js';
+import { imageManifests, isIndex, platformString, type Descriptor, type ImageConfig, type Manifest, type PlatformImage } from './manifests.js';
+
+export interface RegistryReader {
+  docker: string;
+  env: Record<string, string | undefined>;
+}
+
+export class RegistryError extends Error {}
+
+async function imagetools(r: RegistryReader, args: string[]): Promise<unknown> {
+  const res = await capture({ file: r.docker, args: ['buildx', 'imagetools', 'inspect', ...args], env: r.env }, 60_000);
+  if (res.spawnError) throw new RegistryError(`cannot run ${r.docker}: ${res.spawnError}`);
+  if (res.code !== 0) throw new RegistryError((res.stderr.trim().split('\n').pop() ?? '').replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
+  try {
+    return JSON.parse(res.stdout);
+  } catch {
+    throw new RegistryError(`unexpected output from imagetools inspect ${args.join(' ')}`);
+  }
+}
+
+/** `host/path/name` of a reference, without its tag or digest. */
+export function repositoryOf(ref: string): string {
+  const at = ref.indexOf('@');
+  const name = at >= 0 ? ref.slice(0, at) : ref;
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}
+
+/** Replace the tag (or digest) of a reference. */
+export function withTag(ref: string, tag: string): string {
+  return `${repositoryOf(ref)}:${tag}`;
+}
+
+/**
+ * Per-platform image manifests of a pushed reference (a tag or `repo@digest`).
+ * A single-platform image without an index is one entry; its platform comes
+ * from its config.
+ */
+export async function pushedImages(r: RegistryReader, ref: string): Promise<PlatformImage[]> {
+  const top = (await imagetools(r, [ref, '--format', '{{json .Manifest}}'])) as Descriptor & Partial<{ manifests: Descriptor[] }>;
+  if (isIndex(top)) return [...imageManifests(top)].map(([platform, d]) => ({ platform, digest: d.digest }));
+  const config = (await imagetools(r, [`${repositoryOf(ref)}@${top.digest}`, '--format', '{{json .Image}}'])) as ImageConfig;
+  const platform = config.os && config.architecture ? platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }) : 'unknown';
+  return [{ platform, digest: top.digest, config }];
+}
+
+/** Manifest and config of one pushed platform image, to say where it differs. */
+export async function imageDetails(r: RegistryReader, repository: string, image: PlatformImage): Promise<PlatformImage> {
+  const ref = `${repository}@${image.digest}`;
+  const [manifest, config] = await Promise.all([imagetools(r, ['--raw', ref]) as Promise<Manifest>, image.config ? Promise.resolve(image.config) : (imagetools(r, [ref, '--format', '{{json .Image}}']) as Promise<ImageConfig>)]);
+  return { ...image, manifest, config };
+}
