@@ -4,18 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
 import { ProgressTracker, type CellProgress } from '../bake/progress.js';
-import { colors, UserError, userError } from '../diagnostics.js';
+import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
 import { shellQuote, signalNumber, stream } from '../exec.js';
-import { planSync } from '../output/sync.js';
 import { hostPlatform } from '../platforms.js';
-import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { compileCommitted, type Io } from './io.js';
 import { dynKey } from '../dyn.js';
-import { buildEnvironment, inputRevisions } from '../bake/gitenv.js';
-import type { BakeSelection } from '../bake/command.js';
-import type { ResolvedSpec } from '../spec.js';
-import { toPosix } from '../paths.js';
-import type { SpecLocation } from './io.js';
+import { bakeInputs } from '../repro/inputs.js';
 import { buildPlan } from './plan.js';
 
 export interface BakeOptions extends BakeFlags {
@@ -41,17 +36,10 @@ export interface SummaryRow {
 
 export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   const c = colors(opts.color);
-  const loc = locateSpec(io, opts.spec);
-  const result = compileOrThrow(loc);
+  const committed = await compileCommitted(io, opts.spec, 'what is built is what is committed');
+  if (committed === 1) return 1;
+  const { loc, result } = committed;
   const spec = result.spec!;
-  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, spec.bakeFile);
-  if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
-  if (sync.changes.length) {
-    io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);
-    for (const ch of sync.changes) io.stderr.write(`  ${ch.file} (${ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned' : 'stale'})\n`);
-    io.stderr.write('Run `matrix gen` (and commit the result), so what is built is what is committed.\n');
-    return 1;
-  }
 
   let requested = opts.targets;
   if (opts.affected !== undefined) {
@@ -83,10 +71,10 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
   const args = bakeArgs(spec.bakeFile, sel, flags);
-  // Git values for the bake variables (src/bake/gitenv.ts), and per target the
-  // commit that last changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels.
-  const buildEnv = await buildEnvironment(loc.repoRoot, io.env, false);
-  args.splice(args.indexOf('--'), 0, ...(await revisionSets(loc, spec, sel, { ...buildEnv, ...io.env })));
+  // Git values for the bake variables, and per target the commit that last
+  // changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels (src/repro/inputs.ts).
+  const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env);
+  args.splice(args.indexOf('--'), 0, ...revisionArgs);
 
   if (opts.dryRun) {
     const envText = Object.entries(buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
@@ -150,30 +138,6 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   } finally {
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
   }
-}
-
-async function revisionSets(loc: SpecLocation, spec: ResolvedSpec, sel: BakeSelection, env: Io['env']): Promise<string[]> {
-  const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
-  const specDirRel = path.relative(loc.repoRoot, loc.specDir);
-  const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
-  const revs = await inputRevisions(loc.repoRoot, sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })));
-  const sets: string[] = [];
-  for (const { target: t } of sel.targets) {
-    const rev = revs.get(t.name);
-    const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
-    if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined) sets.push('--set', `${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
-    if (spec.ociLabels && rev) {
-      const labels: [string, string][] = [
-        ['revision', rev.sha],
-        ['created', epoch !== undefined ? new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') : rev.created],
-      ];
-      if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);
-      for (const [label, value] of labels) {
-        if (t.labels[`org.opencontainers.image.${label}`] === undefined) sets.push('--set', `${t.name}.labels.org.opencontainers.image.${label}=${value}`);
-      }
-    }
-  }
-  return sets;
 }
 
 function registryOf(tag: string): string {

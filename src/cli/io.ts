@@ -75,3 +75,21 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boole
   const errors = ds.filter((d) => d.severity === 'error').length;
   if (errors > 1) io.stderr.write(`${errors} errors\n`);
 }
+
+/**
+ * Compile, and insist the committed generated files match the spec: commands
+ * that build (bake, verify) build what is committed. Returns the exit code 1
+ * after saying what is stale, or the compiled spec.
+ */
+export async function compileCommitted(io: Io, spec: string | undefined, why: string): Promise<{ loc: SpecLocation; result: CompileResult } | 1> {
+  const loc = locateSpec(io, spec);
+  const result = compileOrThrow(loc);
+  const { planSync } = await import('../output/sync.js');
+  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile);
+  if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
+  if (!sync.changes.length) return { loc, result };
+  io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);
+  for (const ch of sync.changes) io.stderr.write(`  ${ch.file} (${ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned' : 'stale'})\n`);
+  io.stderr.write(`Run \`matrix gen\` (and commit the result): ${why}.\n`);
+  return 1;
+}
