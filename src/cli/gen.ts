@@ -3,6 +3,7 @@ import { colors } from '../diagnostics.js';
 import { acquireLock } from '../output/lock.js';
 import { unifiedDiff } from '../output/diff.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
+import { outputOrigins } from '../output/origins.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import { UserError } from '../diagnostics.js';
 
@@ -16,7 +17,7 @@ export interface GenOptions {
 function planFor(io: Io, opts: GenOptions) {
   const loc = locateSpec(io, opts.spec);
   const result = compileOrThrow(loc);
-  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile);
+  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!));
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
   return { loc, plan };
 }

@@ -84,8 +84,8 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boole
 export async function compileCommitted(io: Io, spec: string | undefined, why: string): Promise<{ loc: SpecLocation; result: CompileResult } | 1> {
   const loc = locateSpec(io, spec);
   const result = compileOrThrow(loc);
-  const { planSync } = await import('../output/sync.js');
-  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile);
+  const [{ planSync }, { outputOrigins }] = await Promise.all([import('../output/sync.js'), import('../output/origins.js')]);
+  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!));
   if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
   if (!sync.changes.length) return { loc, result };
   io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);

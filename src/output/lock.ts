@@ -1,7 +1,7 @@
 // One `matrix gen` at a time per spec directory. The lock lives in the temp
 // dir (nothing to ignore in the repository) and holds the owner's pid, so a
 // lock left by a killed run is taken over instead of blocking forever.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,14 +23,21 @@ function sleep(ms: number): void {
 export function acquireLock(specDirReal: string, waitMs = 3000): () => void {
   const file = path.join(os.tmpdir(), `matrix-gen-${createHash('sha256').update(specDirReal).digest('hex').slice(0, 16)}.lock`);
   const deadline = Date.now() + waitMs;
+  // The lock appears with its owner's pid already in it (written aside, then
+  // hard-linked into place), so a kill at any moment never leaves an empty lock.
+  const mine = `${file}.${process.pid}`;
+  writeFileSync(mine, String(process.pid), { mode: 0o600 });
+  const release = () => rmSync(file, { force: true });
   for (;;) {
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
+      linkSync(mine, file);
+      rmSync(mine, { force: true });
+      return release;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        rmSync(mine, { force: true });
+        throw e;
+      }
     }
     let owner = NaN;
     try {
@@ -38,11 +45,13 @@ export function acquireLock(specDirReal: string, waitMs = 3000): () => void {
     } catch {
       continue; // released between our open and read
     }
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+    // A dead owner, or no readable owner at all (a lock from an older matrix killed mid-write).
+    if (!Number.isInteger(owner) || owner <= 0 || !alive(owner)) {
       rmSync(file, { force: true });
       continue;
     }
     if (Date.now() > deadline) {
+      rmSync(mine, { force: true });
       throw userError('locked', `another \`matrix gen\` (pid ${owner}) is writing in ${specDirReal}`, {
         hint: `wait for it to finish and run again; if no such process exists, remove ${file}`,
       });

@@ -195,7 +195,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       const declared = tpl.meta.params;
       let ok = true;
       for (const key of Object.keys(given)) {
-        if (!(key in declared)) {
+        if (!Object.hasOwn(declared, key)) {
           ok = false;
           const guess = closest(key, Object.keys(declared));
           err('unknown-param', [...origin(name, 'with'), key], `template \`${source.kind === 'template' ? source.template : ''}\` has no parameter \`${key}\``, guess ? `did you mean \`${guess}\`?` : `its parameters: ${Object.keys(declared).join(', ') || 'none'}`, true);
@@ -218,6 +218,11 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       continue;
     }
 
+    const size = matrixSize(svc.matrix);
+    if (size > MAX_MATRIX_CELLS) {
+      err('matrix-too-large', origin(name, 'matrix'), `the matrix has ${size > 1e15 ? 'more than 10^15' : size} combinations; at most ${MAX_MATRIX_CELLS} are allowed per service`, 'split the service, or use `include` to list the combinations you build');
+      continue;
+    }
     const { axes, cells } = expandMatrix(svc.matrix);
     if (svc.matrix) {
       const declaredAxes = Object.keys(svc.matrix).filter((k) => k !== 'include' && k !== 'exclude');
@@ -302,7 +307,8 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
         tags.push(v);
       };
       tagsRaw.forEach((t, i) => {
-        const where: Path = svc.tags ? [...origin(name, 'tags'), i] : at;
+        // A default tag is made of `registry` and the service name: point at `registry`.
+        const where: Path = svc.tags ? [...origin(name, 'tags'), i] : input.registry !== undefined ? ['registry'] : at;
         const v = sub(t, where, 'tags');
         if (v === undefined) return void (ok = false);
         checkTag(v, where, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
@@ -405,6 +411,16 @@ function attestEntries(a: ServiceInput['attest']): string[] {
   if (a.provenance === false) out.push('type=provenance,disabled=true');
   else if (a.provenance) out.push(`type=provenance,mode=${a.provenance}`);
   return out;
+}
+
+/** Upper bound on one service's targets: the product is computed before anything is expanded. */
+export const MAX_MATRIX_CELLS = 1024;
+
+function matrixSize(m: ServiceInput['matrix']): number {
+  if (!m) return 1;
+  let n = declaredAxesOf(m).reduce((acc, a) => acc * ((m[a] as unknown[] | undefined)?.length ?? 1), 1);
+  n += m.include?.length ?? 0;
+  return n;
 }
 
 function declaredAxesOf(m: ServiceInput['matrix']): string[] {

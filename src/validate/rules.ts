@@ -34,7 +34,7 @@ const dependencies: Rule = (spec, input, report) => {
     deps.forEach((dep, i) => {
       const at = [...field, i];
       if (dep === service) return report('dependency-cycle', at, `service \`${service}\` depends on itself`, 'remove it from its own depends_on');
-      if (!(dep in input.services)) {
+      if (!Object.hasOwn(input.services, dep)) {
         const guess = closest(dep, services);
         return report('unknown-dependency', at, `depends_on names \`${dep}\`, which is not a service`, guess ? `did you mean \`${guess}\`?` : 'list services defined under `services`');
       }
@@ -50,6 +50,12 @@ const dependencies: Rule = (spec, input, report) => {
         if (missing.length) {
           return report('platform-mismatch', at, `\`${service}\` builds for ${missing.join(', ')}, but its dependency \`${dep}\` does not`, `add ${missing.join(', ')} to the platforms of \`${dep}\`, or remove them from \`${service}\``);
         }
+        // buildx refuses a multi-platform named context whose platforms differ from the
+        // multi-platform target using it ("defined for different platforms").
+        if (t.platforms.length > 1 && depTarget.platforms.length > 1 && depTarget.platforms.length !== t.platforms.length) {
+          const extra = depTarget.platforms.filter((p) => !t.platforms.includes(p));
+          return report('platform-mismatch', at, `\`${dep}\` builds for ${extra.join(', ')} too, and bake needs a multi-platform dependency to build exactly the platforms of \`${service}\``, `give \`${dep}\` and \`${service}\` the same platforms`);
+        }
         t.contexts[dep] = depTarget.name;
       }
     });
@@ -61,7 +67,7 @@ const dependencies: Rule = (spec, input, report) => {
     state.set(s, 1);
     stack.push(s);
     for (const d of input.services[s]?.depends_on ?? input.defaults?.depends_on ?? []) {
-      if (!(d in input.services) || d === s) continue;
+      if (!Object.hasOwn(input.services, d) || d === s) continue;
       if (state.get(d) === 1) {
         const cycle = [...stack.slice(stack.indexOf(d)), d];
         report('dependency-cycle', ['services', d, 'depends_on'], `dependency cycle: ${cycle.join(' -> ')}`, 'a service cannot be built FROM something that is built FROM it; break the cycle');

@@ -81,7 +81,7 @@ function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): D
       return {
         ...base, ...where(path), code: 'wrong-type',
         message: `${field} must be ${article(String(params.type))}`,
-        hint: describe(schema, path),
+        hint: describe(schema, path) ?? `write ${article(String(params.type))} here${String(params.type).includes('string') ? ' (quote it if YAML reads it as something else)' : ''}`,
       };
     case 'const':
     case 'enum':

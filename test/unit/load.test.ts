@@ -85,7 +85,7 @@ describe('load', () => {
     const src = 'version: 1\n#' + 'x'.repeat(MAX_SPEC_BYTES);
     const spec = load(src);
     expect(spec.value).toBeUndefined();
-    expect(brief(spec.diagnostics)).toEqual([{ code: 'spec-too-large', line: 0, column: 0 }]);
+    expect(brief(spec.diagnostics)).toEqual([{ code: 'spec-too-large', line: 1, column: 1 }]);
   });
 
   it('counts bytes, not characters, against the size limit', () => {

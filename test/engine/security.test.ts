@@ -1,0 +1,115 @@
+// Hostile values on a real engine: ~200 args and labels through
+// `docker buildx bake --print` come back unchanged, and one real build
+// receives a hostile build arg and label byte for byte (the arg read back from
+// a file the build wrote, the label from the pushed image's config).
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringProblem } from '../../src/validate/strings.js';
+import { csvFields, hostile, yamlQuote } from '../security/hostile.js';
+import { docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+
+const hasEngine = requireEngine();
+
+/** A repository (its own git root) holding `tree`. */
+function repo(tree: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-security-'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  for (const [name, text] of Object.entries(tree)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** The environment without BUILDX_BAKE_* settings that would change what bake reads. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BUILDX_BAKE_')));
+}
+
+const yamlMap = (m: Record<string, string>) => `{${Object.entries(m).map(([k, v]) => `${yamlQuote(k)}: ${yamlQuote(v)}`).join(', ')}}`;
+
+// Accepted as build-arg and label values: no `${{` (the spec's own variables) and nothing strings.ts refuses.
+const value = hostile.filter((s) => !stringProblem(s, true) && !s.includes('${{'));
+const key = hostile.filter((s) => s !== '' && !stringProblem(s, false));
+
+describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
+  it('200 hostile args, label keys and values and a CSV-hostile secret source survive `docker buildx bake --print` unchanged', () => {
+    const values = fc.sample(value, { seed: 4242, numRuns: 200 });
+    const keys = [...new Set(fc.sample(key, { seed: 4243, numRuns: 200 }))];
+    // Not vacuous: many of them hold what HCL, shells and CSV treat specially.
+    expect(values.filter((v) => /\$\{|%\{/.test(v)).length).toBeGreaterThanOrEqual(20);
+    expect(values.filter((v) => /["\\\n,]/.test(v)).length).toBeGreaterThanOrEqual(20);
+    const args = Object.fromEntries(values.map((v, i) => [`A${i}`, v]));
+    const labels = Object.fromEntries(keys.map((k, i) => [k, values[i]!]));
+    const src = 'se,cr"et file';
+    const dir = repo({
+      Dockerfile: 'FROM scratch\n',
+      [src]: 'not a real secret\n',
+      'matrix.yaml': `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n    args: ${yamlMap(args)}\n    labels: ${yamlMap(labels)}\n    secrets: [{id: token, src: ${yamlQuote(src)}}]\n`,
+    });
+    const gen = matrix(dir, ['gen']);
+    expect(gen.status, gen.stderr).toBe(0);
+    const bake = spawnSync('docker', ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print', '--', 'api'], { cwd: dir, encoding: 'utf8', env: cleanEnv(), maxBuffer: 64 << 20 });
+    expect(bake.status, bake.stderr).toBe(0);
+    const printed = JSON.parse(bake.stdout) as { target: Record<string, { args: Record<string, string>; labels: Record<string, string>; secret: string[] }> };
+    const api = printed.target.api!;
+    expect(api.args).toEqual(args);
+    for (const [k, v] of Object.entries(labels)) expect(api.labels[k], JSON.stringify(k)).toBe(v);
+    // buildx stat()ed the secret source while printing: it found the file, so it split the CSV as we did.
+    expect(csvFields(api.secret[0]!)).toEqual(['id=token', `src=${src}`]);
+    // And `matrix bake --print` prints the same.
+    const ours = matrix(dir, ['bake', '--print', 'api'], cleanEnv() as Record<string, string>);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(JSON.parse(ours.stdout).target.api.args).toEqual(args);
+  });
+
+  it('a real build receives a hostile build arg and label byte-exact', () => {
+    const HOSTILE = `\${HOME} %{ if true }x%{ endif } $\${y} %%{z} "dq" 'sq' \\ \\n \`id\` $(id) ;|&<> é日本👋\ttab\nline2\r\nline3 -- \\`;
+    const tag = `localhost:5000/e2e/hostile:${runId()}`;
+    const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
+    const dir = repo({
+      'app/README': 'context\n',
+      'hostile.hbs': [
+        '{{!--',
+        'description: writes the HOSTILE build arg to /out, byte for byte',
+        '--}}',
+        'ARG BASE_IMAGE',
+        'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work',
+        'ARG HOSTILE',
+        `RUN printf '%s' "$HOSTILE" > /out`,
+        'FROM scratch',
+        'COPY --from=work /out /out',
+        '',
+      ].join('\n'),
+      'matrix.yaml': [
+        'version: 1',
+        'services:',
+        '  hostile:',
+        '    context: app',
+        '    template: hostile.hbs',
+        '    platforms: [linux/amd64]',
+        `    tags: [${yamlQuote(tag)}]`,
+        `    args: {BASE_IMAGE: ${yamlQuote(fixtures().toolchain)}, HOSTILE: ${yamlQuote(HOSTILE)}}`,
+        `    labels: {"org.example.hostile": ${yamlQuote(HOSTILE)}}`,
+        '',
+      ].join('\n'),
+    });
+    const gen = matrix(dir, ['gen']);
+    expect(gen.status, gen.stderr).toBe(0);
+
+    const local = matrix(dir, ['bake', '--no-cache', '--set', `*.output=type=local,dest=${out}`]);
+    expect(local.status, local.stderr.slice(-3000)).toBe(0);
+    expect(readFileSync(path.join(out, 'out'), 'utf8')).toBe(HOSTILE);
+
+    const push = matrix(dir, ['bake', '--push']);
+    expect(push.status, push.stderr.slice(-3000)).toBe(0);
+    const inspect = docker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag]);
+    expect(inspect.status, inspect.stderr).toBe(0);
+    const image = JSON.parse(inspect.stdout) as { config: { Labels: Record<string, string> } };
+    expect(image.config.Labels['org.example.hostile']).toBe(HOSTILE);
+  });
+});

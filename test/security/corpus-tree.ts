@@ -1,0 +1,30 @@
+// Files every corpus case's repository holds besides its matrix.yaml, and the
+// extra pieces single cases need (symbolic links, directories, hand-written
+// outputs). `$OUTSIDE` in a link target is a directory outside the repository.
+import type { Tree } from '../helpers/tree.js';
+
+const FRONT = (params: string) => `{{!--\ndescription: corpus template\nparams:\n${params}--}}\n`;
+
+export const BASE_TREE: Tree = {
+  'api/go.mod': 'module example.com/api\n',
+  'web/go.mod': 'module example.com/web\n',
+  'tpl/ok.hbs': FRONT('  binary: { default: app }\n') + 'FROM scratch\nCOPY {{word with.binary}} /\n',
+  'tpl/bare.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nLABEL x={{with.x}}\n',
+  'tpl/property.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nLABEL x={{word with.x.value}}\n',
+  'tpl/missing.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nRUN true\nLABEL x={{word with.nope}}\n',
+  'tpl/lookup.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nLABEL x={{lookup with "x"}}\n',
+  'tpl/partial.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\n{{> evil}}\n',
+  'tpl/ident.hbs': FRONT('  name: { required: true }\n') + 'FROM scratch\nARG {{ident with.name}}\n',
+};
+
+export const CASE_TREES: Record<string, Tree> = {
+  'path-context-symlink-out': { escape: { symlink: '/' } },
+  'path-dockerfile-symlink-out': { 'api/Dockerfile.link': { symlink: '/etc/passwd' } },
+  'path-template-symlink-out': { 'tpl/link.hbs': { symlink: '/etc/passwd' } },
+  'path-bake-file-through-symlink': { out: { symlink: '$OUTSIDE' } },
+  'out-bake-file-is-dir': { 'docker-bake.hcl/keep': 'mine\n' },
+  'out-bake-file-hand-written': { 'docker-bake.hcl': 'target "mine" {}\n' },
+  'out-dockerfile-is-dir': { 'api/Dockerfile/keep': 'mine\n' },
+  'out-dockerfile-hand-written': { 'api/Dockerfile': 'FROM scratch\n' },
+  'out-dockerfile-symlink': { 'api/Dockerfile': { symlink: '$OUTSIDE/Dockerfile' } },
+};
