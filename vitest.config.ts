@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/security/**/*.test.ts', 'test/ecosystem/**/*.test.ts'],
     exclude: ['test/engine/**', 'node_modules/**', 'dist/**'],
     // Builds dist/ once, for the CLI tests that run bin/matrix.mjs.
     globalSetup: ['test/helpers/global-setup.ts'],

@@ -96,6 +96,11 @@ export function tempTagFor(repository: string, runId: string, target: string, pl
   return `${repository}:${tag}`;
 }
 
+/** A default name for the shard result file: `matrix-shard-linux-arm64.json`. */
+export function shardFileName(plan: Pick<ShardPlan, 'platforms'>): string {
+  return `matrix-shard-${plan.platforms.map(platformSlug).join('_') || 'none'}.json`;
+}
+
 /** The builder's driver, as `docker buildx inspect` reports it. */
 export async function detectDriver(docker: string, builder?: string, env?: Record<string, string | undefined>): Promise<string> {
   const r = await capture({ file: docker, args: ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])], ...(env ? { env } : {}) });

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Packs bake-matrix as `npm publish` would, installs the tarball into an empty
+# project (its dependencies come from the npm registry, as for a user), and
+# uses it there: `npx matrix --version`, `schema`, `templates`, and `matrix gen`
+# on a copy of samples/hello-go, whose output must equal the repository's own CLI's.
+# Usage: bash scripts/pack-test.sh   (SKIP_BUILD=1 packs the dist/ already built;
+# KEEP=1 keeps the scratch directory and prints it)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/matrix-pack-XXXXXX")
+if [ "${KEEP:-0}" = 1 ]; then echo "scratch: $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
+fail() { echo "pack-test: $*" >&2; exit 1; }
+
+cd "$ROOT"
+[ "${SKIP_BUILD:-0}" = 1 ] || node scripts/build.mjs
+[ -f dist/cli.mjs ] || fail "dist/cli.mjs is missing: run node scripts/build.mjs"
+
+# --ignore-scripts: `prepare` would rebuild dist/ (removing it first) under anything else using it.
+npm pack --ignore-scripts --pack-destination "$WORK" --json >"$WORK/pack.json"
+TARBALL="$WORK/$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].filename)' "$WORK/pack.json")"
+[ -f "$TARBALL" ] || fail "npm pack wrote no tarball"
+echo "packed $(basename "$TARBALL") ($(wc -c <"$TARBALL") bytes)"
+
+mkdir "$WORK/app"
+cd "$WORK/app"
+printf '{ "name": "pack-test-app", "version": "1.0.0", "private": true }\n' >package.json
+npm install --no-audit --no-fund --loglevel=error "$TARBALL"
+
+want=$(node -p 'require(process.argv[1]).version' "$ROOT/package.json")
+got=$(npx --no-install matrix --version)
+[ "$got" = "$want" ] || fail "npx matrix --version printed '$got', expected '$want'"
+echo "npx matrix --version: $got"
+
+npx --no-install matrix schema | node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' || fail "matrix schema did not print JSON"
+npx --no-install matrix templates | grep -q '^go' || fail "matrix templates did not list the go template"
+
+# gen from the installed package, on a copy without the generated files...
+cp -R "$ROOT/samples/hello-go" "$WORK/app/hello"
+rm -f "$WORK/app/hello/Dockerfile" "$WORK/app/hello/docker-bake.hcl"
+(cd "$WORK/app/hello" && git init -q && npx --no-install matrix gen && npx --no-install matrix gen --check >/dev/null) || fail "matrix gen failed in the installed package"
+# ...must write what the repository's own CLI writes.
+cp -R "$ROOT/samples/hello-go" "$WORK/ref"
+rm -f "$WORK/ref/Dockerfile" "$WORK/ref/docker-bake.hcl"
+(cd "$WORK/ref" && git init -q && node "$ROOT/bin/matrix.mjs" gen --quiet)
+diff -r -x .git "$WORK/ref" "$WORK/app/hello" || fail "the installed package generated different files"
+echo "pack-test: ok"

@@ -1,0 +1,239 @@
+// `matrix builder up|rm`: the exact docker buildx commands, as data, through
+// the CLI with a fake docker that logs its argv, and with the real buildx
+// (the remote driver creates nodes without contacting them, so no buildkitd
+// is needed to check that buildx accepts what we run).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builderRmCommands, builderUpCommands, parseNodeNames, resolveBuilder } from '../../src/builder/builder.js';
+import { matrix } from '../helpers/cli.js';
+import { removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+/** The diagnostic code `f` throws (UserError), or 'no error'. */
+function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as { diagnostics: { code: string }[] }).diagnostics[0]!.code;
+  }
+  return 'no error';
+}
+
+const BUILDERS = {
+  name: 'fleet',
+  nodes: [
+    { platforms: ['linux/amd64'], endpoint: 'tcp://10.0.0.1:1234' },
+    { name: 'arm', platforms: ['linux/arm64', 'linux/arm/v7'], endpoint: 'tcp://10.0.0.2:1234', driver_opts: { cacert: '/certs/ca.pem', cert: '/certs/cert.pem' } },
+  ],
+};
+
+describe('resolveBuilder', () => {
+  it('applies defaults: builder `matrix`, node names from platforms, remote for tcp:// endpoints', () => {
+    expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], endpoint: 'tcp://h:1234' }] })).toEqual({
+      name: 'matrix', driver: 'remote', nodes: [{ name: 'matrix-linux-arm64', platforms: ['linux/arm64'], endpoint: 'tcp://h:1234', driverOpts: [] }],
+    });
+    expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], endpoint: 'ssh://ci@arm' }] }).driver).toBe('docker-container');
+    expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], driver: 'kubernetes', driver_opts: { nodeselector: 'kubernetes.io/arch=arm64' } }] }, 'k8s').nodes[0]).toEqual({ name: 'k8s-linux-arm64', platforms: ['linux/arm64'], driverOpts: [['nodeselector', 'kubernetes.io/arch=arm64']] });
+  });
+
+  it('refuses what buildx would refuse, with a fix', () => {
+    expect(code(() => resolveBuilder(undefined))).toBe('no-builders');
+    expect(code(() => resolveBuilder({ nodes: [{ platforms: ['linux/amd64'], endpoint: 'tcp://a:1' }, { platforms: ['linux/arm64'], endpoint: 'ssh://b' }] }))).toBe('builder-driver-mismatch');
+    expect(code(() => resolveBuilder({ nodes: [{ platforms: ['linux/amd64'], driver: 'remote' }] }))).toBe('node-endpoint-missing');
+    expect(code(() => resolveBuilder({ nodes: [{ name: 'x', platforms: ['linux/amd64'], endpoint: 'tcp://a:1' }, { name: 'x', platforms: ['linux/arm64'], endpoint: 'tcp://b:1' }] }))).toBe('duplicate-node');
+  });
+});
+
+describe('builderUpCommands', () => {
+  const b = resolveBuilder(BUILDERS);
+
+  it('a new builder: create with the first node, append the others, optionally use it', () => {
+    expect(builderUpCommands(b, undefined, { use: true })).toEqual([
+      ['buildx', 'create', '--name', 'fleet', '--driver', 'remote', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
+      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'arm', '--platform', 'linux/arm64,linux/arm/v7', '--driver-opt', 'cacert=/certs/ca.pem', '--driver-opt', 'cert=/certs/cert.pem', 'tcp://10.0.0.2:1234'],
+      ['buildx', 'use', 'fleet'],
+    ]);
+  });
+
+  it('an existing builder: every node appended (updated in place), nodes gone from the spec removed', () => {
+    expect(builderUpCommands(b, { driver: 'remote', nodes: ['fleet-linux-amd64', 'old-riscv'] })).toEqual([
+      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
+      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'arm', '--platform', 'linux/arm64,linux/arm/v7', '--driver-opt', 'cacert=/certs/ca.pem', '--driver-opt', 'cert=/certs/cert.pem', 'tcp://10.0.0.2:1234'],
+      ['buildx', 'create', '--name', 'fleet', '--leave', '--node', 'old-riscv'],
+    ]);
+  });
+
+  it('an existing builder with another driver must be removed first', () => {
+    expect(code(() => builderUpCommands(b, { driver: 'docker-container', nodes: [] }))).toBe('builder-driver-changed');
+  });
+
+  it('rm', () => expect(builderRmCommands('fleet')).toEqual([['buildx', 'rm', 'fleet']]));
+
+  it('parseNodeNames reads node names from docker buildx inspect', () => {
+    const out = ['Name:          fleet', 'Driver:        remote', '', 'Nodes:', 'Name:      fleet-linux-amd64', 'Endpoint:  tcp://a:1', '', 'Name:      arm', 'Endpoint:  tcp://b:1', ''].join('\n');
+    expect(parseNodeNames(out)).toEqual(['fleet-linux-amd64', 'arm']);
+  });
+});
+
+const SPEC = [
+  'version: 1',
+  'services:',
+  '  api:',
+  '    context: .',
+  '    dockerfile: Dockerfile',
+  'builders:',
+  '  name: fleet',
+  '  nodes:',
+  '    - platforms: [linux/amd64]',
+  '      endpoint: tcp://10.0.0.1:1234',
+  '    - name: arm',
+  '      platforms: [linux/arm64]',
+  '      endpoint: tcp://10.0.0.2:1234',
+  '',
+].join('\n');
+
+/** A docker that logs argv (one JSON array a line); `buildx inspect` prints $FAKE_INSPECT's file when it exists. */
+function fakeDocker(dir: string): { bin: string; log: string; inspect: string } {
+  const bin = path.join(dir, 'fake-docker.mjs');
+  const log = path.join(dir, 'docker.log');
+  const inspect = path.join(dir, 'inspect.txt');
+  writeFileSync(
+    bin,
+    [
+      '#!/usr/bin/env node',
+      "import { appendFileSync, existsSync, readFileSync } from 'node:fs';",
+      'const args = process.argv.slice(2);',
+      'appendFileSync(process.env.FAKE_LOG, JSON.stringify(args) + "\\n");',
+      "if (args[0] === 'buildx' && args[1] === 'inspect') {",
+      '  if (!existsSync(process.env.FAKE_INSPECT)) { process.stderr.write("ERROR: no builder found\\n"); process.exit(1); }',
+      '  process.stdout.write(readFileSync(process.env.FAKE_INSPECT, "utf8"));',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(bin, 0o755);
+  return { bin, log, inspect };
+}
+
+function logged(log: string): string[][] {
+  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+describe('matrix builder (CLI, fake docker)', () => {
+  const setup = () => {
+    const dir = tempRepo({ 'matrix.yaml': SPEC, Dockerfile: 'FROM scratch\n' });
+    const fake = fakeDocker(tempDir());
+    const env = { MATRIX_DOCKER: fake.bin, FAKE_LOG: fake.log, FAKE_INSPECT: fake.inspect };
+    return { dir, fake, env };
+  };
+
+  it('up creates the builder node by node and says how to use it', () => {
+    const { dir, fake, env } = setup();
+    const r = matrix(['builder', 'up'], dir, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(logged(fake.log)).toEqual([
+      ['buildx', 'inspect', 'fleet'],
+      ['buildx', 'create', '--name', 'fleet', '--driver', 'remote', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
+      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'arm', '--platform', 'linux/arm64', 'tcp://10.0.0.2:1234'],
+    ]);
+    expect(r.stdout).toContain('Created builder fleet (driver remote): fleet-linux-amd64 [linux/amd64], arm [linux/arm64].');
+    expect(r.stdout).toContain('matrix bake --builder fleet');
+  });
+
+  it('up on an existing builder updates its nodes and removes stale ones; --use selects it', () => {
+    const { dir, fake, env } = setup();
+    writeFileSync(fake.inspect, 'Name:   fleet\nDriver: remote\n\nNodes:\nName:   fleet-linux-amd64\nEndpoint: tcp://old:1\n\nName:   gone\nEndpoint: tcp://old:2\n');
+    const r = matrix(['builder', 'up', '--use'], dir, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(logged(fake.log).slice(1)).toEqual([
+      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
+      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'arm', '--platform', 'linux/arm64', 'tcp://10.0.0.2:1234'],
+      ['buildx', 'create', '--name', 'fleet', '--leave', '--node', 'gone'],
+      ['buildx', 'use', 'fleet'],
+    ]);
+    expect(r.stdout).toContain('Updated builder fleet');
+  });
+
+  it('--dry-run prints the commands and runs none of them', () => {
+    const { dir, fake, env } = setup();
+    const r = matrix(['builder', 'up', '--dry-run', '--name', 'other'], dir, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        `${fake.bin} buildx create --name other --driver remote --node other-linux-amd64 --platform linux/amd64 tcp://10.0.0.1:1234`,
+        `${fake.bin} buildx create --append --name other --node arm --platform linux/arm64 tcp://10.0.0.2:1234`,
+        '',
+      ].join('\n'),
+    );
+    expect(logged(fake.log)).toEqual([['buildx', 'inspect', 'other']]);
+  });
+
+  it('rm removes an existing builder; a missing one is nothing to do', () => {
+    const { dir, fake, env } = setup();
+    const none = matrix(['builder', 'rm'], dir, env);
+    expect(none.status, none.stderr).toBe(0);
+    expect(none.stdout).toContain('No builder named fleet');
+    writeFileSync(fake.inspect, 'Name: fleet\nDriver: remote\n\nNodes:\nName: arm\n');
+    const r = matrix(['builder', 'rm'], dir, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(logged(fake.log).at(-1)).toEqual(['buildx', 'rm', 'fleet']);
+    expect(r.stdout).toContain('Removed builder fleet.');
+  });
+
+  it('a failing docker command stops the run with exit 1 and its message', () => {
+    const { dir, env } = setup();
+    const r = matrix(['builder', 'up'], dir, { ...env, MATRIX_DOCKER: '/bin/false' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('+ /bin/false buildx create --name fleet');
+  });
+
+  it('without builders: exit 2 with an example', () => {
+    const dir = tempRepo({ 'matrix.yaml': 'version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n', Dockerfile: 'FROM scratch\n' });
+    const r = matrix(['builder', 'up', '--dry-run'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[no-builders]');
+    expect(r.stderr).toContain('docs/multi-node.md');
+  });
+});
+
+// The real buildx accepts these commands: the remote driver records nodes
+// without connecting (endpoints on loopback ports where nothing listens).
+const buildx = spawnSync('docker', ['buildx', 'version'], { encoding: 'utf8', timeout: 20_000 });
+const hasBuildx = !buildx.error && buildx.status === 0;
+if (!hasBuildx && process.env.CI === 'true') throw new Error('CI=true but `docker buildx` does not run');
+
+describe.skipIf(!hasBuildx)('matrix builder with the real docker buildx', () => {
+  it('up creates, up again updates, rm removes', () => {
+    const name = `matrix-test-${process.pid.toString(36)}${Date.now().toString(36)}`;
+    const spec = (second: string) =>
+      ['version: 1', 'services:', '  api:', '    context: .', '    dockerfile: Dockerfile', 'builders:', `  name: ${name}`, '  nodes:', '    - platforms: [linux/amd64]', '      endpoint: tcp://127.0.0.1:1', second, ''].join('\n');
+    const dir = tempRepo({ 'matrix.yaml': spec('    - { name: arm, platforms: [linux/arm64], endpoint: "tcp://127.0.0.1:2" }'), Dockerfile: 'FROM scratch\n' });
+    const inspect = () => spawnSync('docker', ['buildx', 'inspect', name], { encoding: 'utf8', timeout: 30_000 });
+    try {
+      const up = matrix(['builder', 'up'], dir);
+      expect(up.status, up.stderr).toBe(0);
+      const first = inspect();
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^Driver:\s+remote$/m);
+      expect(parseNodeNames(first.stdout)).toEqual([`${name}-linux-amd64`, 'arm']);
+      expect(first.stdout).toContain('tcp://127.0.0.1:2');
+
+      writeFileSync(path.join(dir, 'matrix.yaml'), spec('    - { name: arm, platforms: [linux/arm64, linux/arm/v7], endpoint: "tcp://127.0.0.1:3" }'));
+      const again = matrix(['builder', 'up'], dir);
+      expect(again.status, again.stderr).toBe(0);
+      const second = inspect();
+      expect(parseNodeNames(second.stdout)).toEqual([`${name}-linux-amd64`, 'arm']);
+      expect(second.stdout).toContain('tcp://127.0.0.1:3');
+      expect(second.stdout).toMatch(/linux\/arm\/v7/);
+
+      const rm = matrix(['builder', 'rm'], dir);
+      expect(rm.status, rm.stderr).toBe(0);
+      expect(inspect().status).not.toBe(0);
+    } finally {
+      spawnSync('docker', ['buildx', 'rm', name], { encoding: 'utf8', timeout: 30_000 });
+    }
+  });
+});

@@ -1,0 +1,84 @@
+// `matrix ci-matrix`: the GitHub Actions strategy.matrix for native runners.
+import { afterAll, describe, expect, it } from 'vitest';
+import { ciMatrix, parseRunnerOverrides } from '../../src/ci/runners.js';
+import { matrix } from '../helpers/cli.js';
+import { compileSpec } from '../helpers/spec.js';
+import { copySample, removeTempDirs, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const SPEC = [
+  'version: 1',
+  'platforms: [linux/amd64, linux/arm64]',
+  'services:',
+  '  api:',
+  '    context: api',
+  '    template: go',
+  '  armv7:',
+  '    context: api',
+  '    template: go',
+  '    platforms: [linux/arm/v7, linux/amd64]',
+  '',
+].join('\n');
+
+function targets() {
+  const c = compileSpec(SPEC, { 'api/go.mod': 'module x\n' }, { validateOnly: true });
+  expect(c.diagnostics).toEqual([]);
+  return c.spec!.targets;
+}
+
+describe('ciMatrix', () => {
+  it('one job per platform, each on a native runner where GitHub has one', () => {
+    expect(ciMatrix(targets(), { by: 'platform' })).toEqual({
+      include: [
+        { platform: 'linux/amd64', slug: 'linux-amd64', runner: 'ubuntu-24.04' },
+        { platform: 'linux/arm64', slug: 'linux-arm64', runner: 'ubuntu-24.04-arm' },
+        { platform: 'linux/arm/v7', slug: 'linux-arm-v7', runner: 'ubuntu-24.04' },
+      ],
+    });
+  });
+
+  it('runner overrides, as a label or a list of labels', () => {
+    const runners = parseRunnerOverrides(['linux/arm64=my-arm', 'linux/arm/v7=["self-hosted","armv7"]']);
+    expect(ciMatrix(targets(), { by: 'platform', platforms: ['linux/arm64', 'linux/arm/v7'], runners }).include).toEqual([
+      { platform: 'linux/arm64', slug: 'linux-arm64', runner: 'my-arm' },
+      { platform: 'linux/arm/v7', slug: 'linux-arm-v7', runner: ['self-hosted', 'armv7'] },
+    ]);
+  });
+
+  it('one job per target: a native runner only when all its platforms agree', () => {
+    expect(ciMatrix(targets(), { by: 'target' }).include).toEqual([
+      { target: 'api', platforms: 'linux/amd64,linux/arm64', slug: 'api', runner: 'ubuntu-24.04' },
+      { target: 'armv7', platforms: 'linux/arm/v7,linux/amd64', slug: 'armv7', runner: 'ubuntu-24.04' },
+    ]);
+    expect(ciMatrix(targets(), { by: 'target', platforms: ['linux/arm64'] }).include).toEqual([{ target: 'api', platforms: 'linux/arm64', slug: 'api', runner: 'ubuntu-24.04-arm' }]);
+  });
+
+  it('refuses an empty matrix, bad overrides and overrides for platforms nobody builds', () => {
+    expect(() => ciMatrix(targets(), { by: 'platform', platforms: ['linux/s390x'] })).toThrow(/no target builds for linux\/s390x/);
+    expect(() => parseRunnerOverrides(['linux/arm64'])).toThrow(/PLATFORM=RUNNER/);
+    expect(() => parseRunnerOverrides(['linux/arm64=[1]'])).toThrow(/JSON array of strings/);
+    expect(() => ciMatrix(targets(), { by: 'platform', runners: { 'linux/s390x': 'x' } })).toThrow(/no target builds linux\/s390x/);
+  });
+});
+
+describe('matrix ci-matrix (CLI)', () => {
+  it('prints one line of JSON for $GITHUB_OUTPUT', () => {
+    const r = matrix(['ci-matrix'], copySample('hello-go'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('{"include":[{"platform":"linux/amd64","slug":"linux-amd64","runner":"ubuntu-24.04"},{"platform":"linux/arm64","slug":"linux-arm64","runner":"ubuntu-24.04-arm"}]}\n');
+  });
+
+  it('--by target --runner --platform', () => {
+    const r = matrix(['ci-matrix', '--by', 'target', '--platform', 'linux/arm64', '--runner', 'linux/arm64=arm-big'], copySample('hello-go'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ include: [{ target: 'hello', platforms: 'linux/arm64', slug: 'hello', runner: 'arm-big' }] });
+  });
+
+  it('exit 2 with a hint for an empty matrix or a bad --by', () => {
+    const r = matrix(['ci-matrix', '--platform', 'linux/s390x'], copySample('hello-go'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[empty-ci-matrix]');
+    expect(matrix(['ci-matrix', '--by', 'service'], tempRepo()).status).toBe(2);
+  });
+});

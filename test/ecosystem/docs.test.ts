@@ -1,0 +1,71 @@
+// The examples in docs/github-actions.md and docs/multi-node.md are what the
+// CLI really prints and accepts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrix } from '../helpers/cli.js';
+import { REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const doc = (name: string) => readFileSync(path.join(REPO_ROOT, 'docs', name), 'utf8');
+const blocks = (text: string, lang: string) => [...text.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+
+describe('docs/multi-node.md', () => {
+  const text = doc('multi-node.md');
+
+  it('the example spec validates, and `builder up --dry-run` prints the commands shown', () => {
+    const spec = blocks(text, 'yaml').find((b) => b.startsWith('# matrix.yaml'))!;
+    const dir = tempRepo({ 'matrix.yaml': spec, 'services/api/go.mod': 'module x\n' });
+    expect(matrix(['validate'], dir).status).toBe(0);
+    const shown = /\$ matrix builder up --dry-run\n([\s\S]*?)```/.exec(text)![1]!;
+    // A fake docker: no builder `fleet` exists, so the dry run shows a fresh create.
+    const r = matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/false' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.replaceAll('/bin/false ', 'docker ')).toBe(shown);
+  });
+
+  it('the other drivers\' examples validate', () => {
+    for (const b of blocks(text, 'yaml').filter((x) => x.startsWith('builders:'))) {
+      const spec = `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n${b}`;
+      const dir = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n' });
+      const r = matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/false' });
+      expect(r.status, `${b}\n${r.stderr}`).toBe(0);
+    }
+  });
+});
+
+describe('docs/github-actions.md', () => {
+  const text = doc('github-actions.md');
+  const workflows = blocks(text, 'yaml').map((b) => parse(b) as { jobs: Record<string, { steps: { run?: string }[] }> });
+
+  it('has the sharded workflow and the bake-action workflow, both valid YAML', () => {
+    expect(workflows).toHaveLength(2);
+    expect(Object.keys(workflows[0]!.jobs)).toEqual(['plan', 'build', 'merge']);
+    expect(Object.keys(workflows[1]!.jobs)).toEqual(['check', 'bake']);
+    expect(JSON.stringify(workflows[0])).not.toContain('setup-qemu-action');
+  });
+
+  it('every `npx matrix` command it runs exists, with options the command has', () => {
+    const runs = workflows.flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''))).join('\n');
+    const lines = [...runs.matchAll(/npx matrix ([a-z-]+)([^\n"`)]*)/g)].map((m) => ({ command: m[1]!, options: [...m[2]!.matchAll(/(--[a-z-]+)/g)].map((o) => o[1]!) }));
+    expect(lines.map((l) => l.command).sort()).toEqual(['bake', 'bake', 'ci-matrix', 'gen', 'gen', 'merge']);
+    const dir = tempDir();
+    for (const { command, options } of lines) {
+      const help = matrix([command, '--help'], dir);
+      expect(help.status, `${command}: ${help.stderr}`).toBe(0);
+      // `bake --push-by-digest --shard-file` are wired into src/cli/bake.ts separately.
+      if (command === 'bake') continue;
+      for (const o of options) expect(help.stdout, `matrix ${command} ${o}`).toContain(o);
+    }
+  });
+
+  it('the ci-matrix output shown is what the CLI prints for a two-platform spec', () => {
+    const shown = /# (\{"include":[\s\S]*?\}\]\})\n/.exec(text)![1]!.replace(/\n\s*#\s*/g, '');
+    const dir = tempRepo({ 'matrix.yaml': 'version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n', Dockerfile: 'FROM scratch\n' });
+    const r = matrix(['ci-matrix'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(shown);
+  });
+});
