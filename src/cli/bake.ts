@@ -11,6 +11,7 @@ import { hostPlatform } from '../platforms.js';
 import { compileCommitted, type Io } from './io.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs } from '../repro/inputs.js';
+import { detectDriver, newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
 
 export interface BakeOptions extends BakeFlags {
@@ -18,6 +19,10 @@ export interface BakeOptions extends BakeFlags {
   targets: string[];
   /** Build only what changed since this git revision (and what depends on it). */
   affected?: string;
+  /** CI shard: push without final tags and write a shard result file for `matrix merge`. */
+  pushByDigest?: boolean;
+  shardFile?: string;
+  runId?: string;
   dryRun: boolean;
   json: boolean;
   color: boolean;
@@ -55,11 +60,14 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     requested = picked.map((t) => t.name);
   }
   const sel = selectTargets(spec, requested, opts.platforms);
+  if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
+    throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
+  }
   const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
   const printing = Boolean(opts.print);
   let metadataFile = opts.metadataFile;
   let tmpDir: string | undefined;
-  if (!metadataFile && !printing && !opts.dryRun) {
+  if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
     tmpDir = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-'));
     metadataFile = path.join(tmpDir, 'metadata.json');
   }
@@ -70,15 +78,24 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
-  const args = bakeArgs(spec.bakeFile, sel, flags);
   // Git values for the bake variables, and per target the commit that last
   // changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels (src/repro/inputs.ts).
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env);
+  let shard: ShardPlan | undefined;
+  if (opts.pushByDigest) {
+    const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
+    shard = shardPlan(sel, await detectDriver(docker, opts.builder, io.env), runId, { ...buildEnv, ...io.env });
+    // Ours last, so they win over the user's --set for tags and output.
+    flags.set = [...(opts.set ?? []), ...shard.set];
+    if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
+  }
+  const args = bakeArgs(spec.bakeFile, sel, flags);
   args.splice(args.indexOf('--'), 0, ...revisionArgs);
 
   if (opts.dryRun) {
     const envText = Object.entries(buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
     io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...args])}\n`);
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
     return 0;
   }
 
@@ -93,8 +110,8 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
       ...(opts.builder ? { builder: opts.builder } : {}),
       platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
       emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-      registries: opts.push ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
-      multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load),
+      registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
+      multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
     });
     const failed = checks.filter((ch) => ch.status === 'fail');
     if (failed.length) {
@@ -115,6 +132,11 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     );
     if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
     if (printing) return res.code;
+    if (shard) {
+      const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(shard));
+      const written = writeShardResult(file, shard, { exitCode: res.code, ...(metadataFile ? { metadataFile } : {}) });
+      io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
+    }
 
     const cells = tracker.finish(res.code);
     const meta = readMetadata(metadataFile);

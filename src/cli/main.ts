@@ -1,7 +1,8 @@
 // The command line. yargs only parses; each command runs after parsing with
 // the Io it is given, and heavy modules load only for the command that needs them.
-import yargs from 'yargs';
+import type Yargs from 'yargs';
 import { UserError } from '../diagnostics.js';
+import { fastSelection } from '../fast/argv.js';
 import { printDiagnostics, useColor, type Io } from './io.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
@@ -13,7 +14,7 @@ interface Selected {
 
 const VERSION = '0.1.0';
 
-function parser(argv: string[], select: (s: Selected) => void) {
+export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected) => void) {
   const pick = (command: string) => (args: Record<string, unknown>) => select({ command, args });
   return yargs(argv)
     .scriptName('matrix')
@@ -68,6 +69,9 @@ function parser(argv: string[], select: (s: Selected) => void) {
           .option('platform', { type: 'string', array: true, describe: 'Only build these platforms (repeat or comma-separate)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the exact docker command and run nothing' })
           .option('affected', { type: 'string', describe: 'Only build targets whose inputs changed since this git revision, and their dependents' })
+          .option('push-by-digest', { type: 'boolean', describe: 'CI shard: push without the final tags (by digest, or a temporary tag on the docker driver) and write a shard file for `matrix merge`' })
+          .option('shard-file', { type: 'string', describe: 'Where --push-by-digest writes its result (default: matrix-shard-PLATFORMS.json)' })
+          .option('run-id', { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
           .example('$0 bake', 'build every target and platform')
           .example('$0 bake api --platform linux/arm64', 'one service, one platform')
@@ -180,18 +184,22 @@ function parser(argv: string[], select: (s: Selected) => void) {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  let selected: Selected | undefined;
+  // Plain `gen` / `gen --check` (pre-commit hooks) skip yargs: loading it costs more than the command.
+  let selected = fastSelection(argv) as Selected | undefined;
   let parseError: Error | undefined;
   let output = '';
   try {
-    await parser(argv, (s) => (selected = s))
-      .exitProcess(false)
-      .fail((msg, err) => {
-        parseError = err ?? new Error(msg);
-      })
-      .parseAsync(argv, {}, (_err, _args, out) => {
-        output = out;
-      });
+    if (!selected) {
+      const { default: yargs } = await import('yargs');
+      await parser(yargs, argv, (s) => (selected = s))
+        .exitProcess(false)
+        .fail((msg, err) => {
+          parseError = err ?? new Error(msg);
+        })
+        .parseAsync(argv, {}, (_err, _args, out) => {
+          output = out;
+        });
+    }
   } catch (e) {
     parseError ??= e as Error;
   }
@@ -245,6 +253,9 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
         ...opt('spec', spec),
         targets: list(args.targets),
         ...opt('affected', args.affected as string | undefined),
+        ...opt('pushByDigest', args.pushByDigest as boolean | undefined),
+        ...opt('shardFile', args.shardFile as string | undefined),
+        ...opt('runId', args.runId as string | undefined),
         dryRun: Boolean(args.dryRun),
         json: Boolean(args.json),
         color,

@@ -6,17 +6,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectTargets } from '../../src/bake/command.js';
-import { shardPlan, detectDriver, writeShardResult, type ShardResult } from '../../src/ci/shard.js';
-import { compile } from '../../src/compile.js';
-import { copySample, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+import type { ShardResult } from '../../src/ci/shard.js';
+import { copySample, docker, fixtures, matrix, matrixAsync, requireEngine, runId, type RunResult } from './engine.js';
 
 const hasEngine = requireEngine();
 
 interface Shard {
   file: string;
   result: ShardResult;
-  bake: ReturnType<typeof matrix>;
+  bake: RunResult;
 }
 
 function registryGet(pathname: string, accept = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'): Promise<{ status: number; body: string }> {
@@ -39,21 +37,14 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
   const repo = 'localhost:5000/e2e/ci-shards';
   const shards: Record<string, Shard> = {};
 
-  /** One shard run, as a CI job does it: the module's --set arguments on `matrix bake`. */
+  /** One shard run, as a CI job does it: `matrix bake --push-by-digest --platform P --shard-file F`. */
   async function runShard(platform: string, file: string, extraSet: string[] = []): Promise<Shard> {
-    const specPath = path.join(dir, 'matrix.yaml');
-    const result = compile({ specPath, displayName: 'matrix.yaml', source: readFileSync(specPath, 'utf8'), repoRoot: dir, validateOnly: true });
-    expect(result.diagnostics).toEqual([]);
-    const sel = selectTargets(result.spec!, [], [platform]);
-    const plan = shardPlan(sel, await detectDriver('docker'), id);
-    const metadataFile = path.join(dir, `${path.basename(file, '.json')}.metadata.json`);
-    const bake = matrix(dir, [
-      'bake', '--platform', platform, '--metadata-file', metadataFile, '--json',
+    const bake = await matrixAsync(dir, [
+      'bake', '--push-by-digest', '--platform', platform, '--shard-file', file, '--run-id', id, '--json',
       '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`,
       ...extraSet.flatMap((s) => ['--set', s]),
-      ...plan.set.flatMap((s) => ['--set', s]),
     ]);
-    const written = writeShardResult(file, plan, { exitCode: bake.status ?? 1, metadataFile });
+    const written = JSON.parse(readFileSync(file, 'utf8')) as ShardResult;
     return { file, result: written, bake };
   }
 
