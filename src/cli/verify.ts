@@ -90,16 +90,19 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
       set: [...(opts.set ?? []), ...sel.targets.map(({ target }) => `${target.name}.output=type=oci,dest=${path.join(workDir, target.name)},tar=false`)],
     });
 
+  const keep = opts.keep !== undefined ? path.resolve(io.cwd, opts.keep) : undefined;
+  // bake reads an output as CSV: a comma or quote in the path would split it.
+  if (/[,"\r\n]/.test(keep ?? os.tmpdir())) throw userError('verify-usage', `cannot export to ${keep ?? os.tmpdir()}: the path contains a comma, quote or newline`, { hint: keep ? 'choose another --keep directory' : 'set TMPDIR to another directory' });
+
   if (opts.dryRun) {
     const envText = Object.entries(inputs.env).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
-    const workDir = opts.keep ? path.resolve(io.cwd, opts.keep) : path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
+    const workDir = keep ?? path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
     io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...buildCommand(workDir)])}\n`);
     return 0;
   }
 
-  if (opts.keep && /[,"\r\n]/.test(opts.keep)) throw userError('verify-usage', `--keep ${opts.keep}: the directory name cannot contain commas, quotes or newlines`, { hint: 'bake reads outputs as CSV; choose another directory' });
   const started = Date.now();
-  const workDir = opts.keep ? path.resolve(io.cwd, opts.keep) : mkdtempSync(path.join(os.tmpdir(), 'matrix-verify-'));
+  const workDir = keep ?? mkdtempSync(path.join(os.tmpdir(), 'matrix-verify-'));
   const layoutOf = (target: string) => path.join(workDir, target);
   try {
     const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform(), env);
@@ -127,7 +130,7 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     if (!readable.length) {
       for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
       io.stderr.write('matrix: nothing to compare with, so nothing was rebuilt. Push the images first (`matrix bake --push`), or point --against / --metadata-file at what was pushed.\n');
-      return 2;
+      return 1;
     }
 
     for (const { target } of sel.targets) rmSync(layoutOf(target.name), { recursive: true, force: true });
@@ -171,7 +174,7 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     else io.stdout.write(formatVerify(rows, seconds, c) + '\n');
     return ok ? 0 : 1;
   } finally {
-    if (!opts.keep) rmSync(workDir, { recursive: true, force: true });
+    if (!keep) rmSync(workDir, { recursive: true, force: true });
   }
 }
 

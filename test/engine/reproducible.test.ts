@@ -1,0 +1,285 @@
+// Issue 8: the same commit gives the same image, on any machine. Two cold
+// builds (--no-cache) from two checkouts in different directories, with file
+// times that differ, pushed under different tags, must give the same
+// per-platform manifest digests; `matrix verify` must agree, and name the
+// layer when a file changed without a rebuild.
+//
+// Builds on one machine share BuildKit's content store, so equal digests alone
+// could hide a time that only a fresh machine would see. Hence the second
+// check: every file in every layer the build added carries SOURCE_DATE_EPOCH.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, copySample, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+
+const hasEngine = requireEngine();
+
+const DATE = '2024-01-02T03:04:05Z';
+const EPOCH = 1704164645;
+const LATER = '2024-02-03T04:05:06Z';
+const REGISTRY = 'http://127.0.0.1:5000';
+
+/** The templates' base images pointed at the local fixtures, as in monorepo.test.ts. */
+function fixtureSets(): string[] {
+  const { toolchain, runtime } = fixtures();
+  const sets: Record<string, string> = {
+    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
+    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
+    STATIC_IMAGE: runtime, BASE_IMAGE: runtime, PYTHON_VERSION: '3.13',
+  };
+  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The CLI as a child process, awaited: builds take minutes, and a spawnSync
+ * that long blocks the test worker until vitest's own RPC times out.
+ */
+function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function git(dir: string, args: string[], date = DATE): void {
+  const r = spawnSync('git', ['-c', 'user.name=matrix-e2e', '-c', 'user.email=e2e@example.com', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A copy of a sample as a fresh checkout of one commit made at DATE; `skew` shifts its file times. */
+function checkout(sample: string, skew: number): string {
+  const dir = copySample(sample);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-qm', `${sample} at a fixed time`]);
+  // Two checkouts never share file times: make sure these do not either.
+  const list = spawnSync('git', ['ls-files'], { cwd: dir, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const t = new Date(Date.now() - skew * 1000);
+  for (const f of list) utimesSync(path.join(dir, f), t, t);
+  return dir;
+}
+
+/** Per-platform image manifest digests of a pushed reference (attestations left out). */
+function platformDigests(ref: string): Record<string, string> {
+  const r = docker(['buildx', 'imagetools', 'inspect', '--raw', ref]);
+  if (r.status !== 0) throw new Error(`imagetools inspect ${ref}: ${r.stderr}`);
+  const index = JSON.parse(r.stdout) as { manifests: { digest: string; platform: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }[] };
+  const out: Record<string, string> = {};
+  for (const m of index.manifests) {
+    if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    out[`${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''}`] = m.digest;
+  }
+  return out;
+}
+
+async function registryJson(repo: string, kind: 'manifests' | 'blobs', ref: string): Promise<unknown> {
+  const res = await fetch(`${REGISTRY}/v2/${repo}/${kind}/${ref}`, {
+    headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' },
+  });
+  if (!res.ok) throw new Error(`GET ${repo}/${kind}/${ref}: ${res.status}`);
+  return res.json();
+}
+
+async function layerDigests(repo: string, manifestDigest: string): Promise<string[]> {
+  const m = (await registryJson(repo, 'manifests', manifestDigest)) as { layers: { digest: string }[] };
+  return m.layers.map((l) => l.digest);
+}
+
+/** Name and mtime of every entry of a (gzipped) layer; ustar, with PAX overrides. */
+async function layerEntries(repo: string, digest: string): Promise<{ name: string; mtime: number }[]> {
+  const res = await fetch(`${REGISTRY}/v2/${repo}/blobs/${digest}`);
+  if (!res.ok) throw new Error(`GET blob ${digest}: ${res.status}`);
+  const buf = gunzipSync(Buffer.from(await res.arrayBuffer()));
+  const out: { name: string; mtime: number }[] = [];
+  let pax: Record<string, string> = {};
+  let off = 0;
+  while (off + 512 <= buf.length) {
+    const h = buf.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const field = (a: number, b: number) => h.subarray(a, b).toString('utf8').replace(/\0[\s\S]*$/, '');
+    const size = parseInt(field(124, 136).trim() || '0', 8);
+    const type = String.fromCharCode(h[156]!);
+    const body = buf.subarray(off + 512, off + 512 + size).toString('utf8');
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'x') {
+      for (const rec of body.split('\n').filter(Boolean)) {
+        const kv = rec.slice(rec.indexOf(' ') + 1);
+        pax[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+      }
+      continue;
+    }
+    if (type === 'g') continue;
+    const prefix = field(345, 500);
+    out.push({ name: pax.path ?? (prefix ? `${prefix}/` : '') + field(0, 100), mtime: pax.mtime !== undefined ? Number(pax.mtime) : parseInt(field(136, 148).trim(), 8) });
+    pax = {};
+  }
+  return out;
+}
+
+/** Layers of the fixture runtime image (the base of most samples), per platform: not ours to stamp. */
+async function baseLayers(): Promise<Set<string>> {
+  const { runtime } = fixtures();
+  const repo = runtime.replace(/^localhost:5000\//, '').replace(/:[^:/]+$/, '');
+  const out = new Set<string>();
+  for (const digest of Object.values(platformDigests(runtime))) for (const l of await layerDigests(repo, digest)) out.add(l);
+  return out;
+}
+
+/** Entries in the layers a build added on top of its base whose time is not SOURCE_DATE_EPOCH. */
+async function unstampedFiles(ref: string): Promise<string[]> {
+  const repo = ref.replace(/^localhost:5000\//, '').replace(/:[^:/]+$/, '');
+  const skip = await baseLayers();
+  const bad: string[] = [];
+  for (const [platform, digest] of Object.entries(platformDigests(ref))) {
+    for (const layer of await layerDigests(repo, digest)) {
+      if (skip.has(layer)) continue;
+      for (const e of await layerEntries(repo, layer)) if (e.mtime !== EPOCH) bad.push(`${platform} ${e.name} ${new Date(e.mtime * 1000).toISOString()}`);
+    }
+  }
+  return bad;
+}
+
+function seconds(start: number): number {
+  return Math.round((Date.now() - start) / 100) / 10;
+}
+
+describe.skipIf(!hasEngine)('reproducible images: samples/hello-go', () => {
+  const id = runId();
+  const tagOf = (copy: string) => `localhost:5000/e2e-repro/hello-go:${id}-${copy}`;
+  const builds: Record<string, Run> = {};
+
+  beforeAll(async () => {
+    for (const [copy, skew] of [['a', 0], ['b', 86_400]] as const) {
+      const dir = checkout('hello-go', skew);
+      const started = Date.now();
+      // buildx gives SOURCE_DATE_EPOCH from the environment to every target as a build arg.
+      builds[copy] = await run(dir, ['bake', '--push', '--no-cache', '--json', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`, '--set', `hello.tags=${tagOf(copy)}`], { SOURCE_DATE_EPOCH: String(EPOCH) });
+      console.log(`hello-go cold build ${copy}: ${seconds(started)}s`);
+    }
+  });
+
+  it('two cold builds from two checkouts push the same image manifest for each platform', () => {
+    for (const b of Object.values(builds)) expect(b.status, b.stderr.slice(-3000)).toBe(0);
+    const a = platformDigests(tagOf('a'));
+    const b = platformDigests(tagOf('b'));
+    expect(Object.keys(a).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(b).toEqual(a);
+  });
+
+  it('every file the build put in the image carries SOURCE_DATE_EPOCH', async () => {
+    expect(await unstampedFiles(tagOf('a'))).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasEngine)('reproducible images: samples/monorepo', () => {
+  const id = runId();
+  const tagOf = (target: string, copy: string) => `localhost:5000/e2e-repro/${target}:${id}-${copy}`;
+  const dirs: Record<string, string> = {};
+  let targets: string[];
+  const tagSets = (copy: string) => targets.flatMap((t) => ['--set', `${t}.tags=${tagOf(t, copy)}`]);
+
+  beforeAll(async () => {
+    dirs.a = checkout('monorepo', 0);
+    dirs.b = checkout('monorepo', 86_400);
+    targets = (JSON.parse(matrix(dirs.a, ['plan', '--json']).stdout).targets as { name: string }[]).map((t) => t.name);
+    for (const copy of ['a', 'b']) {
+      const started = Date.now();
+      const r = await run(dirs[copy]!, ['bake', '--push', '--no-cache', '--json', ...fixtureSets(), ...tagSets(copy)], { SOURCE_DATE_EPOCH: String(EPOCH) });
+      console.log(`monorepo cold build ${copy}: ${seconds(started)}s`);
+      if (r.status !== 0) throw new Error(`bake in copy ${copy} failed:\n${r.stderr.slice(-4000)}`);
+    }
+  });
+
+  it('two cold builds from two checkouts push the same image manifest for every target and platform', () => {
+    expect(targets.length).toBeGreaterThanOrEqual(8);
+    const mismatches: string[] = [];
+    for (const t of targets) {
+      const a = platformDigests(tagOf(t, 'a'));
+      const b = platformDigests(tagOf(t, 'b'));
+      expect(Object.keys(a).sort(), t).toEqual(['linux/amd64', 'linux/arm64']);
+      for (const p of Object.keys(a)) if (a[p] !== b[p]) mismatches.push(`${t} ${p}: ${a[p]} != ${b[p]}`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('every file the builds put in the images carries SOURCE_DATE_EPOCH', async () => {
+    const bad: string[] = [];
+    for (const t of targets) bad.push(...(await unstampedFiles(tagOf(t, 'a'))).map((e) => `${t}: ${e}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('matrix verify rebuilds every target and finds the pushed manifests', async () => {
+    const started = Date.now();
+    const r = await run(dirs.b!, ['verify', '--json', ...fixtureSets(), ...tagSets('a')]);
+    console.log(`matrix verify, all targets: ${seconds(started)}s`);
+    expect(r.status, r.stderr.slice(-4000)).toBe(0);
+    const out = JSON.parse(r.stdout) as { match: boolean; targets: { target: string; platform: string; match: boolean; expected: string; actual: string }[] };
+    expect(out.match).toBe(true);
+    expect(out.targets.map((row) => `${row.target} ${row.platform} ${row.match}`).sort()).toEqual(targets.flatMap((t) => [`${t} linux/amd64 true`, `${t} linux/arm64 true`]).sort());
+    for (const row of out.targets) expect(row.actual).toBe(platformDigests(tagOf(row.target, 'a'))[row.platform]);
+  });
+
+  it('matrix verify names the layer when a file changed without a rebuild', async () => {
+    const page = path.join(dirs.b!, 'services', 'web', 'public', 'index.html');
+    appendFileSync(page, '<!-- edited after the build -->\n');
+    try {
+      const started = Date.now();
+      const r = await run(dirs.b!, ['verify', 'web', 'api', '--json', ...fixtureSets(), ...tagSets('a')]);
+      console.log(`matrix verify web api: ${seconds(started)}s`);
+      expect(r.status, r.stderr.slice(-4000)).toBe(1);
+      const out = JSON.parse(r.stdout) as { match: boolean; targets: { target: string; platform: string; match: boolean; difference?: { kind: string; index: number; actual?: { step?: string; digest: string }; expected?: { digest: string } } }[] };
+      expect(out.match).toBe(false);
+      for (const row of out.targets.filter((x) => x.target === 'api')) expect(row.match, row.platform).toBe(true);
+      const web = out.targets.filter((x) => x.target === 'web');
+      expect(web.map((x) => x.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+      for (const row of web) {
+        expect(row.match).toBe(false);
+        expect(row.difference?.kind).toBe('layer');
+        // The layer that copies public/ into /www.
+        expect(row.difference?.actual?.step).toMatch(/COPY .*\/www\//);
+        expect(row.difference?.expected?.digest).not.toBe(row.difference?.actual?.digest);
+      }
+      // The text report says the same.
+      const text = await run(dirs.b!, ['verify', 'web', '--platform', 'linux/amd64', ...fixtureSets(), ...tagSets('a')]);
+      expect(text.status).toBe(1);
+      expect(text.stdout).toMatch(/web\s+linux\/amd64\s+sha256:\S+\s+sha256:\S+\s+NO/);
+      expect(text.stdout).toMatch(/layer \d+ differs \(COPY .*\/www\/.*\)/);
+    } finally {
+      git(dirs.b!, ['checkout', '--', 'services/web/public/index.html']);
+    }
+  });
+
+  it('a commit that changes one service changes the digests of that service only', async () => {
+    const page = path.join(dirs.b!, 'services', 'web', 'public', 'index.html');
+    appendFileSync(page, '<!-- a later commit -->\n');
+    git(dirs.b!, ['commit', '-qam', 'web: new page'], LATER);
+    // No SOURCE_DATE_EPOCH here: matrix bake takes each target's from the last commit of its inputs.
+    const started = Date.now();
+    const r = await run(dirs.b!, ['bake', '--push', '--json', ...fixtureSets(), ...tagSets('c')]);
+    console.log(`monorepo build after a commit to web: ${seconds(started)}s`);
+    expect(r.status, r.stderr.slice(-4000)).toBe(0);
+    const changed: string[] = [];
+    for (const t of targets) {
+      const a = platformDigests(tagOf(t, 'a'));
+      const c = platformDigests(tagOf(t, 'c'));
+      if (JSON.stringify(a) !== JSON.stringify(c)) changed.push(t);
+    }
+    expect(changed).toEqual(['web']);
+  });
+});
