@@ -73,12 +73,15 @@ export class ProgressTracker {
     }
   }
 
-  /** Final state once bake exited with `code`. */
+  /**
+   * Final state once bake exited with `code`. A successful run built every
+   * cell: BuildKit may still print CANCELED for a step it deduplicated.
+   */
   finish(code: number): CellProgress[] {
     const out = [...this.cells.values()];
     for (const c of out) {
-      if (c.status !== 'pending') continue;
-      c.status = code === 0 ? 'done' : 'cancelled';
+      if (code === 0 && c.status !== 'failed') c.status = 'done';
+      else if (c.status === 'pending') c.status = 'cancelled';
     }
     return out;
   }

@@ -11,6 +11,7 @@ import { hostPlatform } from '../platforms.js';
 import { compileCommitted, type Io } from './io.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs } from '../repro/inputs.js';
+import { reproducibleOutputs } from '../repro/output.js';
 import { detectDriver, newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
 
@@ -88,6 +89,15 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     // Ours last, so they win over the user's --set for tags and output.
     flags.set = [...(opts.set ?? []), ...shard.set];
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
+  }
+  // Where the builder can rewrite layer timestamps (not the docker driver), ask for it.
+  // (No driver known, e.g. no daemon: nothing to add; the doctor checks below say why.)
+  const driver = opts.push || opts.load ? await detectDriver(docker, opts.builder, io.env).catch(() => undefined) : undefined;
+  if (driver && !opts.pushByDigest) {
+    const out = reproducibleOutputs(driver, flags);
+    flags.push = out.push;
+    flags.load = out.load;
+    flags.set = [...out.set, ...(flags.set ?? [])];
   }
   const args = bakeArgs(spec.bakeFile, sel, flags);
   args.splice(args.indexOf('--'), 0, ...revisionArgs);

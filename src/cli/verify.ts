@@ -8,10 +8,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
-import { colors, UserError, userError } from '../diagnostics.js';
+import { colors, userError } from '../diagnostics.js';
 import { runDoctor } from '../doctor/doctor.js';
 import { capture, shellQuote, signalNumber, stream } from '../exec.js';
-import { planSync } from '../output/sync.js';
 import { hostPlatform } from '../platforms.js';
 import { bakeInputs } from '../repro/inputs.js';
 import { normalizePlatform, type PlatformImage } from '../repro/manifests.js';
@@ -19,7 +18,7 @@ import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
 import { formatCheck } from './bake.js';
-import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { compileCommitted, type Io } from './io.js';
 import { buildPlan } from './plan.js';
 
 export interface VerifyOptions {
@@ -49,17 +48,10 @@ interface Expected {
 
 export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
   const c = colors(opts.color);
-  const loc = locateSpec(io, opts.spec);
-  const result = compileOrThrow(loc);
+  const committed = await compileCommitted(io, opts.spec, 'verify rebuilds what is committed');
+  if (committed === 1) return 1;
+  const { loc, result } = committed;
   const spec = result.spec!;
-  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, spec.bakeFile);
-  if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
-  if (sync.changes.length) {
-    io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);
-    for (const ch of sync.changes) io.stderr.write(`  ${ch.file} (${ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned' : 'stale'})\n`);
-    io.stderr.write('Run `matrix gen` (and commit the result): verify rebuilds what is committed.\n');
-    return 1;
-  }
   if ((opts.set ?? []).some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
     throw userError('verify-output', '`matrix verify` chooses the outputs itself (an OCI layout, nothing pushed)', { hint: 'drop the --set of output/push/load' });
   }
