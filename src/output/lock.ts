@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { userError } from '../diagnostics.js';
 
-function alive(pid: number): boolean {
+/** Is a process with this pid running (EPERM: yes, but not ours)? */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

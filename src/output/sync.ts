@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, read
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
+import { alive } from './lock.js';
 import { isGenerated } from '../render/header.js';
 
 export type ChangeKind = 'create' | 'update' | 'delete';
@@ -143,14 +144,6 @@ function tempNameFor(abs: string, pid: number): string {
   return path.join(path.dirname(abs), `.${path.basename(abs)}.${pid}.tmp`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A run killed between writing its temp file and renaming it leaves
