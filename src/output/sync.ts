@@ -51,7 +51,7 @@ function readIfFile(abs: string): { kind: 'missing' | 'file' | 'dir' | 'symlink'
 export function previousManifest(bakeText: string | undefined): string[] {
   if (!bakeText || !isGenerated(bakeText)) return [];
   const out: string[] = [];
-  for (const line of bakeText.split('\n', 20_000)) {
+  for (const line of bakeText.split('\n')) {
     if (line.startsWith('# generated: ')) out.push(line.slice('# generated: '.length));
     else if (line.startsWith('group ') || line.startsWith('target ')) break;
   }
