@@ -1,5 +1,5 @@
 // Stage 1: text -> YAML document with positions. Pure: the caller reads the file.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, type CST, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, type CST, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 
 /** Larger specs are refused before parsing (a generated 10,000-service spec is ~2 MB). */
@@ -17,7 +17,7 @@ export interface LoadedSpec {
 }
 
 export function loadSpec(file: string, source: string): LoadedSpec {
-  const lineCounter = new LineCounter();
+  let lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number) => {
     const p = lineCounter.linePos(offset);
@@ -37,7 +37,15 @@ export function loadSpec(file: string, source: string): LoadedSpec {
 
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+    // yaml's own duplicate-key check compares each key with every earlier key of
+    // its mapping: quadratic, seconds for 10,000 services. Parse without it and
+    // look for duplicates with a Set; only a spec with duplicates (or other
+    // errors) is parsed again with yaml's check, which reports them exactly.
+    doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
+    if (doc.errors.length || hasDuplicateKeys(doc.contents)) {
+      lineCounter = new LineCounter();
+      doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+    }
   } catch (err) {
     // The parser recurses per nesting level; absurd nesting can exhaust the stack.
     diagnostics.push({
@@ -99,6 +107,32 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     return { file, source, doc, lineCounter, value: undefined, diagnostics };
   }
   return { file, source, doc, lineCounter, value, diagnostics };
+}
+
+/**
+ * Whether a mapping anywhere (keys included) has two scalar keys with the same
+ * value, as yaml's `uniqueKeys: true` compares them (it may say yes more
+ * often, e.g. for two `.nan` keys: the parse with yaml's check then decides).
+ * An explicit stack: nesting is not limited yet.
+ */
+function hasDuplicateKeys(root: unknown): boolean {
+  const work: unknown[] = [root];
+  while (work.length) {
+    const node = work.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (seen.has(pair.key.value)) return true;
+          seen.add(pair.key.value);
+        } else work.push(pair.key);
+        work.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) work.push(item);
+    }
+  }
+  return false;
 }
 
 function findTooDeep(node: unknown, depth: number): Node | undefined {
@@ -204,7 +238,7 @@ export function positionOf(
   let keyNode: unknown;
   for (const part of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(part));
+      const pair = keyIndex(node).get(String(part));
       if (!pair) break;
       keyNode = pair.key;
       node = pair.value;
@@ -219,4 +253,24 @@ export function positionOf(
   const offset = target?.range?.[0] ?? 0;
   const p = spec.lineCounter.linePos(offset);
   return { line: p.line, column: p.col };
+}
+
+const KEY_INDEX = new WeakMap<YAMLMap, { items: unknown[]; length: number; index: Map<string, Pair> }>();
+
+/**
+ * A mapping's pairs by key text, first pair first, as a linear search would
+ * find them (diagnostics look up thousands of keys in `services`). Rebuilt if
+ * the mapping's items change.
+ */
+function keyIndex(map: YAMLMap): Map<string, Pair> {
+  const hit = KEY_INDEX.get(map);
+  if (hit && hit.items === map.items && hit.length === map.items.length) return hit.index;
+  const index = new Map<string, Pair>();
+  for (const p of map.items as Pair[]) {
+    if (!isScalar(p.key)) continue; // a collection key never equals a path part
+    const k = String(p.key.value);
+    if (!index.has(k)) index.set(k, p);
+  }
+  KEY_INDEX.set(map, { items: map.items, length: map.items.length, index });
+  return index;
 }
