@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.mjs';
+import { fastMain } from '../dist/fast.mjs';
 
 // A closed pipe (`matrix plan | head`) is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,11 +9,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await main(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const io = {
   stdout: process.stdout,
   stderr: process.stderr,
   cwd: process.cwd(),
   env: process.env,
   isTTY: Boolean(process.stdout.isTTY),
-});
-process.exitCode = code;
+};
+// Plain `gen` / `gen --check` (pre-commit) run from a code-cached bundle; everything else from dist/cli.mjs.
+process.exitCode = (await fastMain(argv, io)) ?? (await (await import('../dist/cli.mjs')).main(argv, io));

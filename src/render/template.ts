@@ -7,8 +7,15 @@
 // `sh` (a single-quoted shell word for RUN), `json` (exec-form arrays),
 // `ident` (ARG/ENV names), `int` (ports). Handlebars' own HTML escaping is
 // off (it is wrong for Dockerfiles) and `strict` makes a missing field an error.
-import Handlebars from 'handlebars';
+//
+// The built-in templates are precompiled at build time (src/fast/precompile.ts)
+// and run on the runtime-only Handlebars; the compiler is loaded only for a
+// template that was not (a user's own, or one edited after the build).
+import { createRequire } from 'node:module';
+import type HandlebarsCompiler from 'handlebars';
+import Handlebars from 'handlebars/runtime';
 import { parse as parseYaml } from 'yaml';
+import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../fast/builtins.js';
 import { stringProblem } from '../validate/strings.js';
 
 export interface TemplateParam {
@@ -124,9 +131,23 @@ interface HelperOptions {
   loc?: { start: { line: number; column: number } };
 }
 
-/** A fresh Handlebars environment: user templates cannot register global state. */
-export function createEnv(escapeChar = '\\') {
-  const hb = Handlebars.create();
+let compilerModule: typeof HandlebarsCompiler | undefined;
+
+/** The full Handlebars (parser and compiler), loaded on first use. */
+export function handlebarsCompiler(): typeof HandlebarsCompiler {
+  return (compilerModule ??= createRequire(import.meta.url)('handlebars') as typeof HandlebarsCompiler);
+}
+
+/** Options every template is compiled with, at run time or at build time. */
+export const COMPILE_OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: false } as const;
+
+/**
+ * A fresh Handlebars environment: user templates cannot register global state.
+ * `base` is the runtime-only Handlebars (enough to run precompiled templates)
+ * unless a template is compiled here.
+ */
+export function createEnv(escapeChar = '\\', base: Pick<typeof HandlebarsCompiler, 'create'> = Handlebars) {
+  const hb = base.create();
   const esc = escapeChar;
   const quoteWord = (s: string) => '"' + s.replace(new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g'), (c) => esc + c) + '"';
   // Every helper reports errors at its own {{...}} (body-relative; parseTemplate adds the offset).
@@ -169,7 +190,17 @@ function unwrap(v: unknown): unknown {
   return isTemplateValue(v) ? RAW.get(v) : v;
 }
 
-export function parseTemplate(file: string, source: string): ParsedTemplate {
+/** A template's source split into front matter and body, before compiling. */
+export interface TemplateSource {
+  meta: TemplateMeta;
+  body: string;
+  bodyLine: number;
+  escapeChar: string;
+  declaredArgs: string[];
+}
+
+/** Front matter, body and what the body declares; throws a TemplateError for bad front matter. */
+export function splitTemplate(source: string): TemplateSource {
   const m = FRONT.exec(source);
   let meta: TemplateMeta = { description: '', params: {} };
   let body = source;
@@ -189,32 +220,65 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
     bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);
   }
   const escapeChar = /^#\s*escape\s*=\s*(\S)/im.exec(leadingDirectives(body).join('\n'))?.[1] ?? '\\';
-  const hb = createEnv(escapeChar);
+  const declaredArgs = [...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!);
+  return { meta, body, bodyLine, escapeChar, declaredArgs };
+}
+
+/**
+ * Check a body and compile it to a Handlebars template spec (JavaScript
+ * source), as the build does for the built-in templates.
+ */
+export function precompileBody(t: TemplateSource): string {
+  const hb = handlebarsCompiler().create();
+  try {
+    checkUnescaped(hb.parse(t.body) as unknown as HbNode, t.bodyLine);
+    return hb.precompile(t.body, { ...COMPILE_OPTIONS }) as unknown as string;
+  } catch (err) {
+    throw locate(err, t.bodyLine);
+  }
+}
+
+export function parseTemplate(file: string, source: string): ParsedTemplate {
+  const pre = PRECOMPILED_TEMPLATES.get(source);
+  if (pre) return fromPrecompiled(file, pre);
+  const { meta, body, bodyLine, escapeChar, declaredArgs } = splitTemplate(source);
+  const hb = createEnv(escapeChar, handlebarsCompiler());
   let compiled: HandlebarsTemplateDelegate;
   try {
     checkUnescaped(hb.parse(body) as unknown as HbNode, bodyLine);
-    compiled = hb.compile(body, { noEscape: true, strict: true, knownHelpersOnly: false });
+    compiled = hb.compile(body, { ...COMPILE_OPTIONS });
     // Compile now so syntax errors surface at load, not at the first render.
     hb.precompile(body, { noEscape: true, strict: true });
   } catch (err) {
     throw locate(err, bodyLine);
   }
+  return { file, meta, bodyLine, declaredArgs: new Set(declaredArgs), render: renderer(compiled, bodyLine) };
+}
+
+/** A template compiled at build time: the same checks passed then, on the same text. */
+export function fromPrecompiled(file: string, pre: PrecompiledTemplate): ParsedTemplate {
+  const hb = createEnv(pre.escapeChar);
+  const compiled = hb.template(pre.spec as Parameters<typeof hb.template>[0]) as HandlebarsTemplateDelegate;
   return {
     file,
-    meta,
-    bodyLine,
-    declaredArgs: new Set([...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!)),
-    render: (ctx: object) => {
-      let out: string;
-      try {
-        out = compiled(ctx);
-      } catch (err) {
-        throw locate(err, bodyLine);
-      }
-      // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
-      if (out.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
-      return out;
-    },
+    meta: JSON.parse(pre.metaJson) as TemplateMeta,
+    bodyLine: pre.bodyLine,
+    declaredArgs: new Set(pre.declaredArgs),
+    render: renderer(compiled, pre.bodyLine),
+  };
+}
+
+function renderer(compiled: HandlebarsTemplateDelegate, bodyLine: number): (ctx: object) => string {
+  return (ctx: object) => {
+    let out: string;
+    try {
+      out = compiled(ctx);
+    } catch (err) {
+      throw locate(err, bodyLine);
+    }
+    // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
+    if (out.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
+    return out;
   };
 }
 
