@@ -1,0 +1,573 @@
+#!/usr/bin/env node
+// npm run bench: the performance goals of issue 6, measured in one run on one
+// machine, printed as one table and written to docs/benchmarks.md.
+//
+//   1 pre-commit latency   CPU of `matrix gen --check` / CPU of `node -e 0`        <= 1.5
+//   2 scale                `matrix gen` wall, 1,000 services / `bake --print`       <= 0.25
+//                          `matrix gen` wall, 10,000 / 1,000 services              <= 11
+//   3 multi-arch           cross-compiled build / builder stage under QEMU         <= 0.2
+//   4 overhead             `matrix bake` / raw `docker buildx bake`, all cached    <= 1.1
+//   5 affected             `bake --affected HEAD~1` after one leaf change / cold   <= 0.2
+//
+// Rows 3-5 need a Docker engine with buildx, QEMU and the local registry
+// (scripts/engine-up.sh); without one they say so. Fixture images come from
+// scripts/fixtures.sh and scripts/bench-fixtures.sh (cached by tag; the arm64
+// toolchain takes ~10 minutes the first time).
+//
+//   node scripts/bench.mjs [--rows 1,2,3,4,5] [--quick] [--no-write] [--out FILE]
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeScaleRepo } from './gen-scale-spec.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'matrix.mjs');
+const NODE = process.execPath;
+
+// ---------------------------------------------------------------- options
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const value = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+};
+const QUICK = flag('--quick');
+const ROWS = new Set(value('--rows', '1,2,3,4,5').split(',').map(Number));
+const OUT = path.resolve(ROOT, value('--out', 'docs/benchmarks.md'));
+const WRITE = !flag('--no-write');
+const WORK = mkdtempSync(path.join(os.tmpdir(), 'matrix-bench-'));
+const LOGS = path.join(WORK, 'logs');
+mkdirSync(LOGS);
+
+// ---------------------------------------------------------------- measuring
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (x, d = 2) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+/** A ratio with enough digits to show which side of its goal it is on. */
+const ratioText = (r, goal) => (Number(fmt(r)) === goal && r !== goal ? fmt(r, 3) : fmt(r));
+const log = (s) => process.stderr.write(`[bench] ${s}\n`);
+let logCount = 0;
+
+/** Run and wait; output goes to a log file. Returns wall milliseconds too. */
+function run(cmd, args, { cwd = ROOT, env = process.env, name = path.basename(cmd), allowFail = false } = {}) {
+  const file = path.join(LOGS, `${String(++logCount).padStart(3, '0')}-${name.replace(/[^a-z0-9.-]+/gi, '_')}.log`);
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  writeFileSync(file, `$ ${[cmd, ...args].join(' ')}\n(cwd ${cwd}, exit ${r.status}, ${(ms / 1000).toFixed(2)} s)\n\n${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+  if (!allowFail && (r.status !== 0 || r.error)) {
+    throw new Error(`${[cmd, ...args].join(' ')} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}); log: ${file}\n${(r.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+  }
+  return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', log: file };
+}
+
+/**
+ * CPU time (user + sys) of one child, from its resource usage: bash's `times`
+ * prints the children's totals with millisecond resolution.
+ */
+function cpuOf(cmd, args, cwd) {
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; rc=$?; times; exit $rc', 'bench', cmd, ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} failed (exit ${r.status}) in ${cwd}`);
+  const line = r.stdout.trim().split('\n').at(-1);
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return (secs[0] + secs[1]) * 1000;
+}
+
+/** Wall, CPU and peak memory (maxRSS) of one child, from GNU time's report of its resource usage. */
+function timeOf(cmd, args, { cwd, env = process.env, name } = {}) {
+  const report = path.join(WORK, 'time.txt');
+  const r = run('/usr/bin/time', ['-f', '%e %U %S %M', '-o', report, cmd, ...args], { cwd, env, name: name ?? path.basename(cmd) });
+  const [wall, user, sys, rss] = readFileSync(report, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
+  return { wallMs: r.ms, wallS: wall, cpuS: user + sys, maxRssMB: rss / 1024 };
+}
+
+const hasGnuTime = existsSync('/usr/bin/time');
+
+/** Interleaved runs of several commands (so they share the machine's load), CPU ms of each. */
+function interleavedCpu(cmds, rounds, cwd) {
+  const out = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) {
+    const keys = Object.keys(cmds);
+    if (i % 2) keys.reverse();
+    for (const k of keys) out[k].push(cpuOf(cmds[k][0], cmds[k].slice(1), cwd));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- environment
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function environment() {
+  const osRelease = existsSync('/etc/os-release') ? /PRETTY_NAME="?([^"\n]+)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : undefined;
+  const engine = sh('docker', ['buildx', 'version']) !== undefined && sh('docker', ['info', '--format', '{{.ServerVersion}}']) !== undefined;
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`,
+    memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    os: `${osRelease ?? os.type()} (kernel ${os.release()})`,
+    node: process.version,
+    dockerClient: sh('docker', ['version', '--format', '{{.Client.Version}}']) ?? 'not found',
+    dockerServer: sh('docker', ['version', '--format', '{{.Server.Version}}']) ?? 'not running',
+    buildx: sh('docker', ['buildx', 'version']) ?? 'not found',
+    engine,
+    loadStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+// ---------------------------------------------------------------- fixtures
+let fixtureCache;
+function fixtureImages() {
+  if (fixtureCache) return fixtureCache;
+  log('fixture images: scripts/fixtures.sh (cached by tag)');
+  run('bash', [path.join(ROOT, 'scripts', 'fixtures.sh')], { name: 'fixtures' });
+  log('multi-arch toolchain: scripts/bench-fixtures.sh (~10 minutes the first time, then cached)');
+  const bench = run('bash', [path.join(ROOT, 'scripts', 'bench-fixtures.sh')], { name: 'bench-fixtures' }).stdout.trim().split('\n').at(-1);
+  const env = Object.fromEntries(
+    readFileSync(path.join(ROOT, 'test', 'engine', 'fixtures.env'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
+  );
+  fixtureCache = { toolchain: env.MATRIX_TOOLCHAIN_IMAGE, runtime: env.MATRIX_RUNTIME_IMAGE, multiArchToolchain: bench };
+  return fixtureCache;
+}
+
+/** The `--set` flags of test/engine/engine.ts fixtureSets(): every template's base images point at the fixtures. */
+function fixtureSets() {
+  const { toolchain, runtime } = fixtureImages();
+  const sets = {
+    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
+    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
+    STATIC_IMAGE: runtime, BASE_IMAGE: runtime, PYTHON_VERSION: '3.13',
+  };
+  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
+}
+
+/**
+ * A private copy of a sample in its own git repository, committed, with its
+ * generated files made by this matrix (the committed ones may lag behind a
+ * template being edited).
+ */
+function sampleRepo(sample) {
+  const dir = path.join(WORK, `${sample}-${++logCount}`);
+  cpSync(path.join(ROOT, 'samples', sample), dir, { recursive: true });
+  matrix(['gen', '-q'], { cwd: dir });
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'sample');
+  return dir;
+}
+
+function git(cwd, ...args) {
+  return run('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, name: `git-${args[0]}` });
+}
+
+const matrix = (args, opts) => run(NODE, [BIN, ...args], { name: `matrix-${args[0]}`, ...opts });
+
+// ---------------------------------------------------------------- row 1
+function row1() {
+  const sample = path.join(ROOT, 'samples', 'monorepo');
+  const rounds = QUICK ? 11 : 31;
+  const empty = path.join(WORK, 'empty.mjs');
+  writeFileSync(empty, '');
+  const phases = path.join(WORK, 'phases.mjs');
+  writeFileSync(phases, phasesScript());
+  const yamlAlone = `require('yaml').parseDocument(require('fs').readFileSync('matrix.yaml', 'utf8'))`;
+  log(`row 1: ${rounds} interleaved runs of node -e 0 and matrix gen --check (samples/monorepo)`);
+  const load = os.loadavg()[0];
+  const cpu = interleavedCpu(
+    {
+      base: [NODE, '-e', '0'],
+      check: [NODE, BIN, 'gen', '--check'],
+      esm: [NODE, empty],
+      yaml: [NODE, '-e', yamlAlone],
+    },
+    rounds,
+    sample,
+  );
+  const ratios = cpu.check.map((c, i) => c / cpu.base[i]);
+  const ratio = median(ratios);
+  const cache = JSON.parse(run(NODE, ['--input-type=module', '-e', `const f = await import(${JSON.stringify(path.join(ROOT, 'dist', 'fast.mjs'))}); process.stdout.write(JSON.stringify({ used: f.loadFastBundle().cacheUsed }));`], { name: 'cache-check' }).stdout);
+  const phaseRuns = [];
+  for (let i = 0; i < (QUICK ? 5 : 11); i++) phaseRuns.push(JSON.parse(run(NODE, [phases, path.join(ROOT, 'dist')], { cwd: sample, name: 'phases' }).stdout));
+  const phase = (k) => median(phaseRuns.map((p) => p[k]));
+  const noCacheRuns = [];
+  for (let i = 0; i < (QUICK ? 5 : 11); i++) noCacheRuns.push(JSON.parse(run(NODE, [phases, path.join(ROOT, 'dist'), 'no-cache'], { cwd: sample, name: 'phases-nocache' }).stdout));
+  const m = (k) => median(cpu[k]);
+  return {
+    id: 1,
+    name: 'Pre-commit latency',
+    figure: `${ratioText(ratio, 1.5)}x (${fmt(m('check'), 0)} ms / ${fmt(m('base'), 0)} ms CPU)`,
+    goal: '<= 1.5',
+    met: ratio <= 1.5,
+    commands: ['cd samples/monorepo && node bin/matrix.mjs gen --check', 'node -e 0'],
+    details: [
+      `CPU time (user+sys from the child's resource usage), median of ${rounds} interleaved runs; the ratio is the median of the per-round ratios (ratio of the fastest runs: ${fmt(Math.min(...cpu.check) / Math.min(...cpu.base))}). Load average when the runs started: ${fmt(load)}. Other work on the machine inflates both sides, not in proportion: on a busy machine compare the ratio of the fastest runs.`,
+      '',
+      '| command | CPU ms (median) | x `node -e 0` |',
+      '| --- | ---: | ---: |',
+      `| \`node -e 0\` | ${fmt(m('base'), 1)} | 1.00 |`,
+      `| \`node empty.mjs\` (an ES module entry, the floor for bin/matrix.mjs) | ${fmt(m('esm'), 1)} | ${fmt(median(cpu.esm.map((c, i) => c / cpu.base[i])))} |`,
+      `| \`node -e "require('yaml').parseDocument(spec)"\` (yaml alone) | ${fmt(m('yaml'), 1)} | ${fmt(median(cpu.yaml.map((c, i) => c / cpu.base[i])))} |`,
+      `| \`matrix gen --check\` | ${fmt(m('check'), 1)} | ${fmt(ratio)} |`,
+      '',
+      `V8 code cache for dist/gen.cjs accepted: ${cache.used ? 'yes' : 'NO (compiled from source)'}.`,
+      '',
+      'How: bin/matrix.mjs runs plain `gen` / `gen --check` from dist/gen.cjs (src/fast/loader.ts), one CommonJS bundle compiled with the V8 code cache that `npm run build` made by running it on the samples; yargs is not loaded (src/fast/argv.ts), the JSON Schema validator is ajv standalone code and the built-in templates are Handlebars template specs, both compiled at build time (src/fast/precompile.ts) and used when the file on disk is the one they were compiled from; node:crypto and node:child_process load on first use. Every other command runs from dist/cli.mjs.',
+      '',
+      'Where the CPU time of `gen --check` goes after Node has started (in-process `process.cpuUsage()`, median ms):',
+      '',
+      '| phase | with the code cache | without |',
+      '| --- | ---: | ---: |',
+      ...['read', 'compile', 'evaluate', 'run'].map((k) => `| ${PHASE_NAMES[k]} | ${fmt(phase(k), 1)} | ${fmt(median(noCacheRuns.map((p) => p[k])), 1)} |`),
+    ],
+  };
+}
+
+const PHASE_NAMES = {
+  read: 'read dist/gen.cjs and its cache',
+  compile: 'compile (V8; deserialize the cache)',
+  evaluate: 'evaluate the bundle (module bodies)',
+  run: 'run `gen --check` (yaml, validate, resolve, render, compare)',
+};
+
+function phasesScript() {
+  return `// Phases of the fast path, timed in-process (scripts/bench.mjs).
+const [dir, mode] = process.argv.slice(2);
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { Script } = process.getBuiltinModule('node:vm');
+const fast = await import(dir + '/fast.mjs');
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const t = {}; let last = cpu();
+const mark = (k) => { const now = cpu(); t[k] = now - last; last = now; };
+const file = dir + '/gen.cjs';
+const source = readFileSync(file, 'utf8');
+const hash = fast.HASH_LINE.exec(source)[1];
+const cachedData = mode === 'no-cache' ? undefined : readFileSync(dir + '/' + fast.cacheFileName(hash));
+mark('read');
+const script = new Script(fast.wrapCommonJs(source), { filename: file, cachedData });
+mark('compile');
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(file), module, file, dir);
+mark('evaluate');
+const quiet = { write: () => true };
+await module.exports.fastMain(['gen', '--check'], { stdout: quiet, stderr: quiet, cwd: process.cwd(), env: {}, isTTY: false });
+mark('run');
+process.stdout.write(JSON.stringify(t));
+`;
+}
+
+// ---------------------------------------------------------------- row 2
+function row2(env) {
+  const sizes = [1000, 10000];
+  const runs = QUICK ? 1 : 3;
+  const res = {};
+  for (const n of sizes) {
+    const dir = path.join(WORK, `scale-${n}`);
+    log(`row 2: ${n} services (scripts/gen-scale-spec.mjs ${n})`);
+    writeScaleRepo(n, dir);
+    const fresh = [];
+    for (let i = 0; i < runs; i++) {
+      clearGenerated(dir);
+      fresh.push(hasGnuTime ? timeOf(NODE, [BIN, 'gen', '-q'], { cwd: dir, name: `gen-${n}` }) : { wallMs: matrix(['gen', '-q'], { cwd: dir }).ms });
+    }
+    const again = hasGnuTime ? timeOf(NODE, [BIN, 'gen', '-q'], { cwd: dir, name: `gen-again-${n}` }) : { wallMs: matrix(['gen', '-q'], { cwd: dir }).ms };
+    const check = hasGnuTime ? timeOf(NODE, [BIN, 'gen', '--check'], { cwd: dir, name: `check-${n}` }) : { wallMs: matrix(['gen', '--check'], { cwd: dir }).ms };
+    res[n] = {
+      dir,
+      genMs: median(fresh.map((r) => r.wallMs)),
+      genRss: median(fresh.map((r) => r.maxRssMB ?? NaN)),
+      againMs: again.wallMs,
+      checkMs: check.wallMs,
+      checkRss: check.maxRssMB,
+      bakeBytes: readFileSync(path.join(dir, 'docker-bake.hcl')).length,
+    };
+  }
+  let printMs;
+  if (env.engine) {
+    const prints = [];
+    for (let i = 0; i < runs; i++) prints.push(run('docker', ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print'], { cwd: res[1000].dir, name: 'bake-print' }).ms);
+    printMs = median(prints);
+  }
+  const vsPrint = printMs ? res[1000].genMs / printMs : undefined;
+  const linear = res[10000].genMs / res[1000].genMs;
+  const s = (ms) => `${fmt(ms / 1000)} s`;
+  return [
+    {
+      id: '2a',
+      name: 'Scale: 1,000 services vs `bake --print`',
+      figure: vsPrint !== undefined ? `${ratioText(vsPrint, 0.25)}x (${s(res[1000].genMs)} / ${s(printMs)})` : `n/a (no engine; gen ${s(res[1000].genMs)})`,
+      goal: '<= 0.25',
+      met: vsPrint === undefined ? null : vsPrint <= 0.25,
+      commands: ['node scripts/gen-scale-spec.mjs 1000 DIR && cd DIR && matrix gen', 'docker buildx bake -f docker-bake.hcl --print'],
+      details: [],
+    },
+    {
+      id: '2b',
+      name: 'Scale: 10,000 / 1,000 services',
+      figure: `${ratioText(linear, 11)}x (${s(res[10000].genMs)} / ${s(res[1000].genMs)})`,
+      goal: '<= 11',
+      met: linear <= 11,
+      commands: ['node scripts/gen-scale-spec.mjs 10000 DIR && cd DIR && matrix gen'],
+      details: [
+        `Each spec: N services x 3 platforms x 2 matrix cells (2N targets, 6N images), one context directory each, template \`go\`. \`matrix gen\` in a fresh copy writes N Dockerfiles and the bake file (each written to a temporary file, flushed with fsync and renamed); wall time, median of ${runs}.`,
+        '',
+        '| services | bake file | `matrix gen` (writes all) | peak RSS | `matrix gen` (up to date) | `gen --check` | peak RSS |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...sizes.map((n) => `| ${n.toLocaleString('en')} | ${fmt(res[n].bakeBytes / 1e6, 1)} MB | ${s(res[n].genMs)} | ${fmt(res[n].genRss, 0)} MB | ${s(res[n].againMs)} | ${s(res[n].checkMs)} | ${fmt(res[n].checkRss, 0)} MB |`),
+        '',
+        printMs ? `\`docker buildx bake -f docker-bake.hcl --print\` on the 1,000-service output (2,000 targets): ${s(printMs)}, median of ${runs}.` : 'No engine: `bake --print` not measured.',
+      ],
+    },
+  ];
+}
+
+function clearGenerated(dir) {
+  rmSync(path.join(dir, 'docker-bake.hcl'), { force: true });
+  const services = path.join(dir, 'services');
+  for (const s of readdirSync(services)) rmSync(path.join(services, s, 'Dockerfile'), { force: true });
+}
+
+// ---------------------------------------------------------------- row 3
+/** The same Dockerfile with the builder stage on the target platform (so under QEMU for a foreign one). */
+function emulatedVariant(dockerfile) {
+  const text = readFileSync(dockerfile, 'utf8');
+  const out = text.replace(/^FROM --platform=\$BUILDPLATFORM /gm, 'FROM ');
+  if (out === text) throw new Error(`${dockerfile} has no FROM --platform=$BUILDPLATFORM line`);
+  const file = path.join(path.dirname(dockerfile), 'Dockerfile.emulated');
+  writeFileSync(file, out);
+  return path.basename(file);
+}
+
+/**
+ * Pull base images into the builder for both platforms first (a FROM and a
+ * no-op RUN), so neither timed build pays for a pull.
+ */
+function pullImages(images) {
+  const dir = path.join(WORK, `pull-${++logCount}`);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'Dockerfile'), 'ARG IMAGE\nFROM ${IMAGE}\nRUN true\n');
+  for (const image of images) {
+    run('docker', ['buildx', 'build', '--progress', 'plain', '--platform', 'linux/amd64,linux/arm64', '--build-arg', `IMAGE=${image}`, dir], { name: 'pull' });
+  }
+}
+
+function buildPair({ label, dir, target, sets, dockerfile, images }) {
+  const emulated = emulatedVariant(path.join(dir, dockerfile));
+  const base = ['buildx', 'bake', '-f', 'docker-bake.hcl', '--progress', 'plain', ...sets];
+  // bake resolves `dockerfile` against the target's context.
+  const ctx = readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8').match(new RegExp(`target "${target}" \\{[^}]*?context\\s*=\\s*"([^"]*)"`))?.[1] ?? '.';
+  const variants = {
+    cross: [...base, '--', target],
+    emulated: [...base, '--set', `${target}.dockerfile=${path.posix.relative(ctx, path.posix.join(path.posix.dirname(dockerfile), emulated))}`, '--', target],
+  };
+  log(`row 3 (${label}): base images into the builder, then --no-cache builds`);
+  pullImages(images);
+  const t = {};
+  for (const v of ['cross', 'emulated']) {
+    log(`row 3 (${label}): ${v}, no cache`);
+    t[v] = run('docker', [...variants[v].slice(0, 2), '--no-cache', ...variants[v].slice(2)], { cwd: dir, name: `${label}-${v}` }).ms;
+  }
+  return { ...t, commands: Object.values(variants).map((a) => `docker ${[...a.slice(0, 2), '--no-cache', ...a.slice(2)].join(' ')}`) };
+}
+
+function row3(env) {
+  const skip = (name) => ({ id: '3', name, figure: 'n/a: no Docker engine', goal: '<= 0.2', met: null, commands: [], details: [] });
+  if (!env.engine) return [skip('Multi-arch: go'), skip('Multi-arch: rust')];
+  const fx = fixtureImages();
+  const out = [];
+  {
+    const dir = sampleRepo('hello-go');
+    matrix(['gen', '-q'], { cwd: dir });
+    const sets = ['--set', `hello.args.GO_IMAGE=${fx.multiArchToolchain}`, '--set', 'hello.platform=linux/amd64,linux/arm64'];
+    const r = buildPair({ label: 'go', dir, target: 'hello', sets, dockerfile: 'Dockerfile', images: [fx.multiArchToolchain] });
+    const ratio = r.cross / r.emulated;
+    out.push({
+      id: '3a',
+      name: 'Multi-arch: go (samples/hello-go)',
+      figure: `${ratioText(ratio, 0.2)}x (${fmt(r.cross / 1000, 1)} s / ${fmt(r.emulated / 1000, 1)} s)`,
+      goal: '<= 0.2',
+      met: ratio <= 0.2,
+      commands: r.commands,
+      details: [`linux/amd64 + linux/arm64, --no-cache. GO_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain; linux/arm64: Debian trixie golang-go, scripts/bench-fixtures.sh). Cross: the generated Dockerfile (builder on $BUILDPLATFORM, GOOS/GOARCH). Emulated: the same Dockerfile with \`FROM --platform=$BUILDPLATFORM\` made a plain FROM, so the arm64 builder runs under QEMU.`],
+    });
+  }
+  {
+    const dir = sampleRepo('monorepo');
+    const sets = ['--set', `hasher.args.RUST_IMAGE=${fx.multiArchToolchain}`, '--set', `hasher.args.RUST_RUNTIME_IMAGE=${fx.runtime}`, '--set', 'hasher.platform=linux/amd64,linux/arm64'];
+    const r = buildPair({ label: 'rust', dir, target: 'hasher', sets, dockerfile: 'services/hasher/Dockerfile', images: [fx.multiArchToolchain, fx.runtime] });
+    const ratio = r.cross / r.emulated;
+    out.push({
+      id: '3b',
+      name: 'Multi-arch: rust (samples/monorepo hasher)',
+      figure: `${ratioText(ratio, 0.2)}x (${fmt(r.cross / 1000, 1)} s / ${fmt(r.emulated / 1000, 1)} s)`,
+      goal: '<= 0.2',
+      met: ratio <= 0.2,
+      commands: r.commands,
+      details: [`linux/amd64 + linux/arm64, --no-cache. RUST_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain with gcc-aarch64-linux-gnu and libstd-rust-dev:arm64; linux/arm64: Debian trixie rustc, cargo, gcc). Cross: cargo --target on $BUILDPLATFORM with the cross linker. Emulated: builder stage on the target platform.`],
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- row 4
+function row4(env) {
+  if (!env.engine) return { id: 4, name: 'Overhead of `matrix bake`', figure: 'n/a: no Docker engine', goal: '<= 1.1', met: null, commands: [], details: [] };
+  const dir = sampleRepo('monorepo');
+  const sets = fixtureSets();
+  log('row 4: warm-up (everything cached afterwards)');
+  matrix(['bake', ...sets], { cwd: dir });
+  const dry = matrix(['bake', '--dry-run', ...sets], { cwd: dir }).stdout.trim();
+  const rounds = QUICK ? 3 : 5;
+  const wrapped = [];
+  const raw = [];
+  let discarded = 0;
+  for (let i = 0; wrapped.length < rounds && i < rounds * 3; i++) {
+    log(`row 4: round ${wrapped.length + 1}/${rounds}`);
+    const a = matrix(['bake', ...sets], { cwd: dir });
+    const b = run('bash', ['-c', dry], { cwd: dir, name: 'raw-bake' });
+    // Everything must come from the cache; a step that ran means the cache was
+    // evicted or pruned meanwhile (another build on the machine), and the round says nothing.
+    if (executedSteps(a.stderr) + executedSteps(b.stderr) > 0) {
+      discarded++;
+      continue;
+    }
+    wrapped.push(a.ms);
+    raw.push(b.ms);
+  }
+  if (wrapped.length < rounds) throw new Error(`the build cache did not stay intact: ${discarded} rounds ran build steps (is something pruning the builder cache?)`);
+  const ratio = median(wrapped) / median(raw);
+  return {
+    id: 4,
+    name: 'Overhead of `matrix bake`',
+    figure: `${ratioText(ratio, 1.1)}x (${fmt(median(wrapped) / 1000)} s / ${fmt(median(raw) / 1000)} s)`,
+    goal: '<= 1.1',
+    met: ratio <= 1.1,
+    commands: ['matrix bake --set ... (samples/monorepo, every target and platform, all cached)', 'the docker command that matrix bake --dry-run prints (same file, targets, --set and environment)'],
+    details: [`samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} alternating runs in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. \`matrix bake\` also checks that the committed files are current, runs the doctor checks, reads git for SOURCE_DATE_EPOCH and labels, and prints a summary.`, '', 'Raw command:', '', '```', dry, '```'],
+  };
+}
+
+/** Build steps (RUN, COPY, ADD, WORKDIR) that ran instead of coming from the cache, in `--progress plain` output. */
+function executedSteps(plain) {
+  const names = new Map();
+  const cached = new Set();
+  for (const line of plain.split('\n')) {
+    const m = /^#(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[2] === 'CACHED') cached.add(m[1]);
+    else if (!names.has(m[1]) && /^\[[^\]]*\] (RUN|COPY|ADD|WORKDIR) /.test(m[2])) names.set(m[1], m[2]);
+  }
+  return [...names.keys()].filter((id) => !cached.has(id)).length;
+}
+
+// ---------------------------------------------------------------- row 5
+function row5(env) {
+  if (!env.engine) return { id: 5, name: 'Affected build after one leaf change', figure: 'n/a: no Docker engine', goal: '<= 0.2', met: null, commands: [], details: [] };
+  const dir = sampleRepo('monorepo');
+  const sets = fixtureSets();
+  log('row 5: cold build of everything (--no-cache)');
+  const cold = matrix(['bake', '--no-cache', ...sets], { cwd: dir }).ms;
+  const leaf = path.join(dir, 'services', 'web', 'public', 'index.html');
+  writeFileSync(leaf, readFileSync(leaf, 'utf8') + '<!-- bench: one leaf change -->\n');
+  git(dir, 'commit', '-q', '-am', 'web: one leaf change');
+  log('row 5: matrix bake --affected HEAD~1');
+  const affected = matrix(['bake', '--affected', 'HEAD~1', ...sets], { cwd: dir });
+  const picked = /Affected since HEAD~1: (.*)/.exec(affected.stderr)?.[1] ?? '?';
+  const ratio = affected.ms / cold;
+  return {
+    id: 5,
+    name: 'Affected build after one leaf change',
+    figure: `${ratioText(ratio, 0.2)}x (${fmt(affected.ms / 1000, 1)} s / ${fmt(cold / 1000, 1)} s)`,
+    goal: '<= 0.2',
+    met: ratio <= 0.2,
+    commands: ['matrix bake --no-cache --set ... (cold: every target and platform)', 'edit services/web/public/index.html; git commit', 'matrix bake --affected HEAD~1 --set ...'],
+    details: [`samples/monorepo in a git repository with fixture base images. Built by \`--affected HEAD~1\`: ${picked}.`],
+  };
+}
+
+// ---------------------------------------------------------------- report
+function table(rows) {
+  const head = ['#', 'measure', 'figure', 'goal', 'met'];
+  const body = rows.map((r) => [String(r.id), r.name, r.figure, r.goal, r.met === null ? 'n/a' : r.met ? 'yes' : 'NO']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+function markdown(env, rows, seconds) {
+  const out = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (scripts/bench.mjs); do not edit by hand. Every ratio below was measured in one run on one machine, so the two sides of a ratio share its load.',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| date | ${env.date} |`,
+    `| machine | ${env.cpu}, ${env.memory}, ${env.os} |`,
+    `| node | ${env.node} |`,
+    `| docker | client ${env.dockerClient}, engine ${env.dockerServer} |`,
+    `| buildx | ${env.buildx} |`,
+    `| load average (1, 5, 15 min) | ${env.loadStart} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end |`,
+    `| duration | ${fmt(seconds / 60, 1)} min |`,
+    '',
+    '| # | measure | figure | goal | met |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.id} | ${r.name} | ${r.figure} | ${r.goal} | ${r.met === null ? 'n/a' : r.met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+  for (const r of rows) {
+    out.push(`## ${r.id}. ${r.name}`, '');
+    if (r.error) out.push('```', r.error, '```', '');
+    if (r.commands.length) out.push('Commands:', '', ...r.commands.map((c) => `- \`${c}\``), '');
+    if (r.details.length) out.push(...r.details, '');
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+const started = performance.now();
+log(`work directory ${WORK}`);
+log('building dist/ (node scripts/build.mjs)');
+run(NODE, [path.join(ROOT, 'scripts', 'build.mjs')], { name: 'build' });
+const env = environment();
+if (!env.engine) log('no Docker engine with buildx answers: rows 3-5 are not measured');
+
+const steps = [
+  [1, () => row1()],
+  [2, () => row2(env)],
+  [3, () => row3(env)],
+  // Row 5's cold build fills the cache that row 4 measures against.
+  [5, () => row5(env)],
+  [4, () => row4(env)],
+];
+const results = [];
+for (const [id, step] of steps) {
+  if (!ROWS.has(id)) continue;
+  try {
+    results.push(...[step()].flat());
+  } catch (e) {
+    log(`row ${id} failed: ${e.message}`);
+    results.push({ id, name: `row ${id}`, figure: 'failed', goal: '', met: false, commands: [], details: [], error: e.message });
+  }
+}
+results.sort((a, b) => String(a.id).localeCompare(String(b.id), 'en', { numeric: true }));
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(`\n${table(results)}\n\nmachine: ${env.cpu}, ${env.memory}; node ${env.node}; docker ${env.dockerServer}; ${env.buildx}; ${(seconds / 60).toFixed(1)} min\n`);
+if (WRITE) {
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(OUT, markdown(env, results, seconds));
+  process.stdout.write(`wrote ${path.relative(process.cwd(), OUT) || OUT}\n`);
+}
+// Logs stay when a row failed: its error names one.
+if (results.some((r) => r.error)) log(`logs kept in ${LOGS}`);
+else rmSync(WORK, { recursive: true, force: true });
