@@ -319,7 +319,7 @@ function row2(env) {
       met: linear <= 11,
       commands: ['node scripts/gen-scale-spec.mjs 10000 DIR && cd DIR && matrix gen'],
       details: [
-        `Each spec: N services x 3 platforms x 2 matrix cells (2N targets, 6N images), one context directory each, template \`go\`. \`matrix gen\` in a fresh copy writes N Dockerfiles and the bake file (each written to a temporary file, flushed with fsync and renamed); wall time, median of ${runs}.`,
+        `Each spec: N services x 3 platforms x 2 matrix cells (2N targets, 6N images), one context directory each, template \`go\`. \`matrix gen\` in a fresh copy writes N Dockerfiles and the bake file (each written to a temporary file and renamed over its target); wall time, median of ${runs}.`,
         '',
         '| services | bake file | `matrix gen` (writes all) | peak RSS | `matrix gen` (up to date) | `gen --check` | peak RSS |',
         '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -30,7 +30,8 @@ export function repoRootOf(specDir: string): string {
 
 export function realpathOrUndefined(p: string): string | undefined {
   try {
-    return realpathSync(p);
+    // One realpath(3) call; the JavaScript realpathSync lstats every component.
+    return realpathSync.native(p);
   } catch {
     return undefined;
   }

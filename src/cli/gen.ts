@@ -4,7 +4,7 @@ import { acquireLock } from '../output/lock.js';
 import { unifiedDiff } from '../output/diff.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
 import { outputOrigins } from '../output/origins.js';
-import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
 import { UserError } from '../diagnostics.js';
 
 export interface GenOptions {
@@ -14,12 +14,18 @@ export interface GenOptions {
   quiet: boolean;
 }
 
-function planFor(io: Io, opts: GenOptions) {
+type Compiled = ReturnType<typeof compileOrThrow>;
+
+/**
+ * Compile (unless `earlier` was compiled from the same spec text) and compare
+ * with the disk.
+ */
+function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
-  const result = compileOrThrow(loc);
+  const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc);
   const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!));
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
-  return { loc, plan };
+  return { loc, plan, result };
 }
 
 export function runGen(io: Io, opts: GenOptions): number {
@@ -35,8 +41,9 @@ export function runGen(io: Io, opts: GenOptions): number {
   }
   const release = acquireLock(realpathSync(first.loc.specDir));
   try {
-    // Plan again under the lock: another run may have written in between.
-    const { loc, plan } = planFor(io, opts);
+    // Compare with the disk again under the lock: another run may have
+    // written in between. The spec is compiled again only if it changed.
+    const { loc, plan } = planFor(io, opts, first.result);
     applySync(loc.specDir, plan);
     if (!opts.quiet) {
       for (const ch of plan.changes) io.stdout.write(`${ch.kind === 'delete' ? c.red('removed') : ch.kind === 'create' ? c.green('created') : c.yellow('updated')} ${ch.file}\n`);

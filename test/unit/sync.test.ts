@@ -49,6 +49,25 @@ describe('planSync', () => {
     ]);
   });
 
+  it('replaces an empty file at an output path (what a write cut short by a power failure leaves)', () => {
+    const dir = tempRepo({ 'a/Dockerfile': '', 'docker-bake.hcl': '' });
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile')],
+    ]);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(plan.diagnostics).toEqual([]);
+    expect(plan.changes.map((c) => [c.kind, c.file, c.before])).toEqual([
+      ['update', 'a/Dockerfile', ''],
+      ['update', 'docker-bake.hcl', ''],
+    ]);
+    applySync(dir, plan);
+    expect(readFileSync(path.join(dir, 'a/Dockerfile'), 'utf8')).toBe(gen('FROM a\n'));
+    // A file with anything in it, even one blank line, is still someone's.
+    writeFileSync(path.join(dir, 'a/Dockerfile'), '\n');
+    expect(planSync(dir, dir, files, 'docker-bake.hcl').diagnostics.map((d) => d.code)).toEqual(['not-generated']);
+  });
+
   it('refuses an output whose directory leads out of the repository', () => {
     const outside = tempDir('matrix-outside-');
     const dir = tempRepo({ svc: { symlink: outside } });
