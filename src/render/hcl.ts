@@ -11,8 +11,12 @@ export function hclString(s: string): string {
   return `"${hclInner(s)}"`;
 }
 
+// Everything hclInner may rewrite; most strings contain none of it.
+const HCL_SPECIAL = /[\\"\n\r\t$%\u0000-\u001f\u007f-\u009f]/;
+
 /** The escaped inside of an HCL quoted string. */
 function hclInner(s: string): string {
+  if (!HCL_SPECIAL.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;

@@ -25,6 +25,6 @@ export function isGenerated(content: string): boolean {
 export function finishDockerfile(rendered: string, specRel: string): string {
   const body = rendered.replace(/\r\n?/g, '\n');
   const directives = leadingDirectives(body);
-  const rest = body.split('\n').slice(directives.length).join('\n').replace(/^\n+/, '').replace(/\s+$/, '');
+  const rest = body.split('\n').slice(directives.length).join('\n').replace(/^\n+/, '').trimEnd();
   return [...directives, ...headerLines(specRel), '', rest, ''].join('\n');
 }
