@@ -211,7 +211,7 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('gen --check under strac
   });
 
   /** Every call that could write under `root`, from `strace -f` of `matrix gen --check`. */
-  function writesUnder(root: string, cwd: string): { status: number | null; writes: string[]; traced: number } {
+  function writesUnder(root: string, cwd: string): { status: number | null; writes: string[]; traced: number; reads: Map<string, number> } {
     const log = path.join(tempDir('matrix-strace-'), 'trace.txt');
     const r = spawnSync(
       'strace',
@@ -235,7 +235,18 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('gen --check under strac
         if (/O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(rest!) && (relativeToFd || paths.some(under))) writes.push(line);
       } else if (WRITING_CALLS.includes(name!) && paths.some(under)) writes.push(line);
     }
-    return { status: r.status, writes, traced: lines.length };
+    // Opens for reading, per path under the root (relative to it).
+    const reads = new Map<string, number>();
+    for (const line of lines) {
+      const call = /^\d+\s+(open|openat|openat2)\((.*)$/.exec(line);
+      if (!call || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(call[2]!) || / = -1 /.test(call[2]!)) continue;
+      const p = /"((?:[^"\\]|\\.)*)"/.exec(call[2]!)?.[1];
+      if (!p || !under(p)) continue;
+      const abs = path.resolve(cwd, p);
+      const rel = path.relative(abs.startsWith(real + '/') ? real : root, abs);
+      reads.set(rel, (reads.get(rel) ?? 0) + 1);
+    }
+    return { status: r.status, writes, traced: lines.length, reads };
   }
 
   it('opens nothing under the repository for writing, whether the files are current, stale or missing', async () => {
@@ -250,6 +261,8 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('gen --check under strac
     const current = writesUnder(repo, repo);
     expect(current.status).toBe(0);
     expect(current.writes).toEqual([]);
+    // Up to date: the spec and every generated file are read exactly once.
+    for (const f of ['matrix.yaml', ...OUTPUTS]) expect(current.reads.get(f), f).toBe(1);
     // Stale, with a stray temp file of a dead process that only `gen` may remove.
     writeFileSync(path.join(repo, 's0', '.Dockerfile.999999999.tmp'), 'x');
     writeFileSync(path.join(repo, 'matrix.yaml'), spec('b'));
