@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/security/**/*.test.ts', 'test/ecosystem/**/*.test.ts'],
     exclude: ['test/engine/**', 'node_modules/**', 'dist/**'],
-    // Builds dist/ once, for the CLI tests that run bin/matrix.mjs.
+    // Builds dist/ once, for the CLI tests that run bin/matrix.cjs.
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,

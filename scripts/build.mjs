@@ -100,15 +100,18 @@ for (const file of result.outputFiles) {
 }
 
 // ---- The fast path for plain `gen` / `gen --check` (src/fast/loader.ts, src/fast/gen-entry.ts):
-// dist/fast.mjs loads dist/gen.cjs with the V8 code cache made below.
+// dist/fast.cjs (CommonJS, required by bin/matrix.cjs) loads dist/gen.cjs
+// with the V8 code cache made below.
 const loader = await build({
   absWorkingDir: root,
   entryPoints: ['src/fast/loader.ts'],
-  outfile: 'dist/fast.mjs',
+  outfile: 'dist/fast.cjs',
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  define: { 'import.meta.url': '__matrixImportMetaUrl' },
+  banner: { js: "'use strict';\nconst __matrixImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   write: false,
 });
@@ -190,7 +193,7 @@ replaceFile(genFile, `// matrix-fast ${genHash}\n${genBody}`);
 
 // The code cache: compile gen.cjs and run it as a pre-commit hook would (on the
 // samples, writing nothing), so the functions that path needs are compiled too.
-const fast = await import(`${pathToFileURL(path.join(dist, 'fast.mjs')).href}?${genHash}`);
+const fast = require(path.join(dist, 'fast.cjs'));
 const cacheFile = path.join(dist, fast.cacheFileName(genHash));
 try {
   const bundle = fast.loadFastBundle(dist, false);

@@ -1,4 +1,4 @@
-// Built to dist/fast.mjs and called first by bin/matrix.mjs.
+// Built to dist/fast.cjs (CommonJS) and called first by bin/matrix.cjs.
 //
 // `matrix gen --check` runs on every commit (pre-commit), so its start-up
 // time is most of what a user waits for. Node 20 has no compile cache for ES

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(__dirname, '../..');
-const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/matrix.mjs'), ...args], { cwd: path.join(root, 'samples/monorepo'), encoding: 'utf8' });
+const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/matrix.cjs'), ...args], { cwd: path.join(root, 'samples/monorepo'), encoding: 'utf8' });
 
 describe('matrix graph', () => {
   it('mermaid output is what samples/monorepo/README.md shows', () => {

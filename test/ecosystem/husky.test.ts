@@ -41,7 +41,7 @@ describe('husky + lint-staged recipe: matrix gen --check before each commit', ()
     expect(install.status, install.stderr).toBe(0);
     // `npm install --save-dev bake-matrix`, from this working tree.
     symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
-    symlinkSync('../bake-matrix/bin/matrix.mjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
+    symlinkSync('../bake-matrix/bin/matrix.cjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
     writeFileSync(path.join(dir, 'lint-staged.config.mjs'), LINT_STAGED_CONFIG);
     const prepare = run('npm', ['run', 'prepare'], dir);
     expect(prepare.status, prepare.stderr).toBe(0);

@@ -133,7 +133,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     // `npm install --save-dev bake-matrix`, from this working tree.
     mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
     symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
-    symlinkSync('../bake-matrix/bin/matrix.mjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
+    symlinkSync('../bake-matrix/bin/matrix.cjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), LOCAL_CONFIG);
     for (const [cmd, args] of [['git', ['init', '-q']], ['pre-commit', ['install']], ['git', ['add', '-A']], ['git', ['commit', '-q', '-m', 'first']]] as const) {

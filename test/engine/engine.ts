@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'bin', 'matrix.mjs');
+export const CLI = path.join(ROOT, 'bin', 'matrix.cjs');
 
 export function engineAvailable(): boolean {
   const r = spawnSync('docker', ['buildx', 'version'], { encoding: 'utf8' });

@@ -1,10 +1,10 @@
-// Runs the built CLI (bin/matrix.mjs -> dist/) as a user would: a child process,
+// Runs the built CLI (bin/matrix.cjs -> dist/) as a user would: a child process,
 // argument array, no shell, colours off.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './tree.js';
 
-export const BIN = path.join(REPO_ROOT, 'bin', 'matrix.mjs');
+export const BIN = path.join(REPO_ROOT, 'bin', 'matrix.cjs');
 
 export interface Run {
   status: number | null;

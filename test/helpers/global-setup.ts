@@ -1,4 +1,4 @@
-// Build the bundle once before any test: the CLI tests run bin/matrix.mjs,
+// Build the bundle once before any test: the CLI tests run bin/matrix.cjs,
 // which loads dist/. Never test a stale bundle.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -206,7 +206,7 @@ describe('the precompiled built-in templates', () => {
 });
 
 describe('the bundle', () => {
-  const BIN = path.join(REPO_ROOT, 'bin', 'matrix.mjs');
+  const BIN = path.join(REPO_ROOT, 'bin', 'matrix.cjs');
 
   it.each(samples)('gen --check on samples/%s finds the committed files up to date (precompiled forms)', (sample) => {
     const r = spawnSync(process.execPath, [BIN, 'gen', '--check'], { cwd: path.join(SAMPLES, sample), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -227,7 +227,7 @@ describe('the bundle', () => {
   it('gen --check runs from dist/gen.cjs with the code cache, and loads neither the Handlebars compiler, ajv nor yargs', () => {
     const { cacheUsed, code, out, loaded } = inNode(`
       import { createRequire } from 'node:module';
-      const { loadFastBundle } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'fast.mjs'))});
+      const { loadFastBundle } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'fast.cjs'))});
       ${ioScript(path.join(SAMPLES, 'monorepo'))}
       const bundle = loadFastBundle();
       const code = await bundle.fastMain(['gen', '--check'], io);
@@ -252,7 +252,7 @@ describe('the bundle', () => {
   it.each(cases)('fast path and dist/cli.mjs agree: %s', (_name, argv, dir) => {
     const cwd = path.join(SAMPLES, dir);
     const result = inNode(`
-      const { fastMain } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'fast.mjs'))});
+      const { fastMain } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'fast.cjs'))});
       const { main } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'cli.mjs'))});
       ${ioScript(cwd)}
       const fast = await fastMain(${JSON.stringify(argv)}, io);
