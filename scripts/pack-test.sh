@@ -41,6 +41,6 @@ rm -f "$WORK/app/hello/Dockerfile" "$WORK/app/hello/docker-bake.hcl"
 # ...must write what the repository's own CLI writes.
 cp -R "$ROOT/samples/hello-go" "$WORK/ref"
 rm -f "$WORK/ref/Dockerfile" "$WORK/ref/docker-bake.hcl"
-(cd "$WORK/ref" && git init -q && node "$ROOT/bin/matrix.mjs" gen --quiet)
+(cd "$WORK/ref" && git init -q && node "$ROOT/bin/matrix.cjs" gen --quiet)
 diff -r -x .git "$WORK/ref" "$WORK/app/hello" || fail "the installed package generated different files"
 echo "pack-test: ok"
