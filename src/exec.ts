@@ -19,12 +19,16 @@ export interface Captured {
   spawnError?: string;
 }
 
-/** Run to completion and capture output (short commands: version checks, inspect). */
-export function capture(cmd: Command, timeoutMs = 20_000): Promise<Captured> {
+/**
+ * Run to completion and capture output (short commands: version checks,
+ * inspect). Aborting `signal` kills the command; it then resolves with a
+ * spawnError.
+ */
+export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal): Promise<Captured> {
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     } catch (e) {
       resolve({ code: 127, stdout: '', stderr: '', spawnError: (e as NodeJS.ErrnoException).code ?? String(e) });
       return;

@@ -79,6 +79,24 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
+  // The doctor's checks (docker and buildx calls) run while git is read below.
+  let doctor: Promise<Check[]> | undefined;
+  if (!opts.dryRun) {
+    const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform());
+    const selected = new Set(sel.targets.map((t) => t.target.name));
+    const planned = plan.targets.filter((t) => selected.has(t.name));
+    doctor = runDoctor({
+      docker,
+      env: io.env,
+      ...(opts.builder ? { builder: opts.builder } : {}),
+      platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
+      emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
+      registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
+      multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
+    });
+    // Awaited before the build; until then an early return or error must not leave it unhandled.
+    doctor.catch(() => undefined);
+  }
   // Git values for the bake variables, and per target the commit that last
   // changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels (src/repro/inputs.ts).
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env);
@@ -111,18 +129,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
 
   try {
     // Fail fast with a fix, before buildx prints its own error text.
-    const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform());
-    const selected = new Set(sel.targets.map((t) => t.target.name));
-    const planned = plan.targets.filter((t) => selected.has(t.name));
-    const checks = await runDoctor({
-      docker,
-      env: io.env,
-      ...(opts.builder ? { builder: opts.builder } : {}),
-      platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
-      emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-      registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
-      multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
-    });
+    const checks = await doctor!;
     const failed = checks.filter((ch) => ch.status === 'fail');
     if (failed.length) {
       for (const ch of failed) io.stderr.write(formatCheck(ch, c) + '\n');

@@ -2,7 +2,7 @@
 // `matrix bake` runs them first so users see the fix, not buildx's error text.
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { capture, type Command } from '../exec.js';
+import { capture, type Captured, type Command } from '../exec.js';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -96,17 +96,39 @@ export function isLocalRegistry(host: string): boolean {
 export async function runDoctor(input: DoctorInput): Promise<Check[]> {
   const docker = input.docker ?? 'docker';
   const env = input.env;
-  const run = (args: string[]) => capture({ file: docker, args, ...(env ? { env } : {}) } satisfies Command);
+  // Probes still running when a check fails are not waited for.
+  const abandon = new AbortController();
+  const run = (args: string[]) => capture({ file: docker, args, ...(env ? { env } : {}) } satisfies Command, undefined, abandon.signal);
+  try {
+    return await doctorChecks(input, docker, env, run);
+  } finally {
+    abandon.abort();
+  }
+}
+
+async function doctorChecks(input: DoctorInput, docker: string, env: DoctorInput['env'], run: (args: string[]) => Promise<Captured>): Promise<Check[]> {
   const checks: Check[] = [];
 
-  const cli = await run(['version', '--format', '{{.Client.Version}}']);
+  // Every probe starts now and they run side by side (each docker or buildx
+  // call costs tens of milliseconds just to start); the checks below read
+  // them in order and stop at the first failure, as if run one by one.
+  const probes = {
+    cli: run(['version', '--format', '{{.Client.Version}}']),
+    server: run(['version', '--format', '{{.Server.Version}}']),
+    buildx: run(['buildx', 'version']),
+    inspect: run(['buildx', 'inspect', ...(input.builder ? ['--builder', input.builder] : [])]),
+    // Needed only for the docker driver; cheap and read-only, so asked for at once too.
+    driverStatus: input.multiPlatform ? run(['info', '--format', '{{json .DriverStatus}}']) : undefined,
+  };
+
+  const cli = await probes.cli;
   if (cli.spawnError) {
     checks.push({ name: 'docker CLI', status: 'fail', detail: `\`${docker}\` not found (${cli.spawnError})`, fix: 'install Docker (Docker Desktop, or Docker Engine with the buildx plugin); on Debian: `bash scripts/engine-up.sh` from the matrix repository' });
     return checks;
   }
   checks.push({ name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` });
 
-  const server = await run(['version', '--format', '{{.Server.Version}}']);
+  const server = await probes.server;
   if (server.code !== 0 || !server.stdout.trim()) {
     const why = (server.stderr.trim().split('\n').find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? server.stderr.trim().split('\n')[0] ?? '').trim();
     checks.push({
@@ -119,7 +141,7 @@ export async function runDoctor(input: DoctorInput): Promise<Check[]> {
   }
   checks.push({ name: 'Docker daemon', status: 'ok', detail: `version ${server.stdout.trim()}` });
 
-  const bx = await run(['buildx', 'version']);
+  const bx = await probes.buildx;
   const bxVersion = parseBuildxVersion(bx.stdout);
   if (bx.code !== 0) {
     checks.push({ name: 'buildx', status: 'fail', detail: 'the buildx plugin is missing', fix: 'install the buildx plugin (package docker-buildx-plugin or docker-buildx)' });
@@ -129,7 +151,7 @@ export async function runDoctor(input: DoctorInput): Promise<Check[]> {
     checks.push({ name: 'buildx', status: 'warn', detail: `version ${bxVersion} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' });
   } else checks.push({ name: 'buildx', status: 'ok', detail: `version ${bxVersion ?? bx.stdout.trim()}` });
 
-  const ins = await run(['buildx', 'inspect', ...(input.builder ? ['--builder', input.builder] : [])]);
+  const ins = await probes.inspect;
   if (ins.code !== 0) {
     checks.push({ name: 'builder', status: 'fail', detail: ins.stderr.trim().split('\n')[0] ?? 'cannot inspect the builder', fix: input.builder ? `create it: docker buildx create --name ${input.builder}` : 'select a builder: docker buildx use default' });
     return checks;
@@ -139,7 +161,7 @@ export async function runDoctor(input: DoctorInput): Promise<Check[]> {
 
   if (input.multiPlatform) {
     if (info.driver === 'docker') {
-      const ds = await run(['info', '--format', '{{json .DriverStatus}}']);
+      const ds = (await probes.driverStatus)!;
       const containerdStore = /io\.containerd\.snapshotter/.test(ds.stdout);
       checks.push(containerdStore
         ? { name: 'multi-platform output', status: 'ok', detail: 'docker driver with the containerd image store' }

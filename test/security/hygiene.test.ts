@@ -3,7 +3,7 @@
 // never prints a stack trace. The doctor's reading of `docker buildx inspect`
 // is driven by a fake docker that prints canned output.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseInspect, runDoctor } from '../../src/doctor/doctor.js';
@@ -19,6 +19,10 @@ interface Fake {
   noDaemon?: boolean;
   inspect?: string;
   driverStatus?: string;
+  /** Every call first sleeps this long (seconds). */
+  delay?: number;
+  /** `docker buildx inspect` never answers; it writes its pid to this file (and a missing daemon takes half a second to fail). */
+  inspectHangs?: string;
 }
 
 const INSPECT_DOCKER_DRIVER = [
@@ -62,10 +66,11 @@ function fakeDocker(fake: Fake): string {
     'docker',
     [
       '#!/bin/sh',
+      ...(fake.delay ? [`sleep ${fake.delay}`] : []),
       'case "$1 $2" in',
-      `  "version --format") case "$3" in *Server*) ${fake.noDaemon ? 'echo "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?" >&2; exit 1' : 'echo 26.1.5'} ;; *) echo 26.1.5 ;; esac ;;`,
+      `  "version --format") case "$3" in *Server*) ${fake.noDaemon ? (fake.inspectHangs ? 'sleep 0.5; ' : '') + 'echo "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?" >&2; exit 1' : 'echo 26.1.5'} ;; *) echo 26.1.5 ;; esac ;;`,
       `  "buildx version") ${fake.noBuildx ? 'echo "docker: \'buildx\' is not a docker command." >&2; exit 1' : 'echo "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3"'} ;;`,
-      `  "buildx inspect") cat '${inspect}' ;;`,
+      fake.inspectHangs ? `  "buildx inspect") echo $$ > '${fake.inspectHangs}'; exec sleep 60 ;;` : `  "buildx inspect") cat '${inspect}' ;;`,
       `  "info --format") cat '${status}' ;;`,
       '  *) echo "fake docker: unexpected call: $*" >&2; exit 99 ;;',
       'esac',
@@ -182,6 +187,26 @@ describe('doctor logic on canned output', () => {
   it('stops at the first missing piece: no buildx means no builder checks', async () => {
     const checks = await runDoctor({ ...base, multiPlatform: true, docker: fakeDocker({ noBuildx: true }) });
     expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['docker CLI:ok', 'Docker daemon:ok', 'buildx:fail']);
+  });
+
+  it('runs its docker and buildx probes side by side', async () => {
+    const started = Date.now();
+    const checks = await runDoctor({ ...base, multiPlatform: true, docker: fakeDocker({ delay: 1 }) });
+    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['docker CLI:ok', 'Docker daemon:ok', 'buildx:ok', 'builder:ok', 'multi-platform output:ok']);
+    // Five probes of one second each: one after another would take five.
+    expect(Date.now() - started).toBeLessThan(3500);
+  });
+
+  it('does not wait for the probes still running after a check failed, and stops them', async () => {
+    const pidFile = path.join(tempDir('matrix-hang-'), 'pid');
+    const started = Date.now();
+    const checks = await runDoctor({ ...base, multiPlatform: true, docker: fakeDocker({ noDaemon: true, inspectHangs: pidFile }) });
+    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['docker CLI:ok', 'Docker daemon:fail']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The hanging inspect was started, and is gone (killed, not left to run for a minute).
+    await expect.poll(() => existsSync(pidFile)).toBe(true);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await expect.poll(() => { try { process.kill(pid, 0); return 'running'; } catch { return 'gone'; } }, { timeout: 5000 }).toBe('gone');
   });
 
   it('a platform that must be emulated and that the builder does not list fails with how to register QEMU', async () => {
