@@ -54,8 +54,6 @@ export class TemplateError extends Error {
   }
 }
 
-const RAW = new WeakMap<object, string>();
-
 /**
  * Printing a wrapped value or container yields this marker instead of text;
  * `render` refuses output that contains it. (Throwing from the conversion
@@ -65,25 +63,36 @@ const RAW = new WeakMap<object, string>();
 const UNESCAPED = '\u0000matrix:unescaped\u0000';
 
 /**
- * A spec value inside a template. It has no prototype and no readable
- * properties, so `{{x.value}}`, `{{x.length}}` or `{{x.constructor}}` are
- * missing fields (an error in strict mode). Only the helpers read the text.
+ * The prototypes of wrapped values and of wrapped containers: no prototype of
+ * their own and no string-keyed property, only the conversion that prints
+ * UNESCAPED. So for Handlebars `{{x.value}}`, `{{x.length}}` or
+ * `{{x.constructor}}` are missing fields (an error in strict mode). Shared:
+ * wrapping a value makes one small object, not a property definition per value.
  */
+function opaqueProto(): object {
+  const proto = Object.create(null) as object;
+  Object.defineProperty(proto, Symbol.toPrimitive, { value: () => UNESCAPED });
+  return Object.freeze(proto);
+}
+const VALUE_PROTO = opaqueProto();
+const CONTAINER_PROTO = opaqueProto();
+
+/** Where a wrapped value keeps its text: a symbol, which no template path can name. */
+const RAW = Symbol('matrix:raw');
+
+/** A spec value inside a template: only the helpers read its text. */
 export type TemplateValue = { readonly [Symbol.toPrimitive]: () => string };
 
-function opaque<T extends object>(o: T): T {
-  Object.defineProperty(o, Symbol.toPrimitive, { value: () => UNESCAPED });
-  return o;
-}
-
 export function templateValue(value: string): TemplateValue {
-  const v = Object.freeze(opaque(Object.create(null) as TemplateValue));
-  RAW.set(v, value);
-  return v;
+  return { __proto__: VALUE_PROTO, [RAW]: value } as unknown as TemplateValue;
 }
 
 export function isTemplateValue(v: unknown): v is TemplateValue {
-  return typeof v === 'object' && v !== null && RAW.has(v);
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === VALUE_PROTO;
+}
+
+function rawText(v: TemplateValue): string {
+  return (v as TemplateValue & { [RAW]: string })[RAW];
 }
 
 const ESCAPE_HINT = 'write {{word x}} for Dockerfile words, {{sh x}} inside RUN, {{json x}} for exec form, {{ident x}} for names';
@@ -99,12 +108,12 @@ export function wrap(v: unknown): unknown {
   if (typeof v === 'string') return templateValue(v);
   if (Array.isArray(v)) {
     // Still an array to Handlebars (`#each`, `#if` on an empty list) without Array.prototype.
-    const a = opaque(v.map(wrap));
-    Object.setPrototypeOf(a, null);
+    const a = v.map(wrap);
+    Object.setPrototypeOf(a, CONTAINER_PROTO);
     return a;
   }
   if (v && typeof v === 'object' && !isTemplateValue(v)) {
-    const o = opaque(Object.create(null) as Record<string, unknown>);
+    const o = Object.create(CONTAINER_PROTO) as Record<string, unknown>;
     for (const [k, x] of Object.entries(v)) o[k] = wrap(x);
     return o;
   }
@@ -112,7 +121,7 @@ export function wrap(v: unknown): unknown {
 }
 
 function text(v: unknown, helper: string): string {
-  const s = isTemplateValue(v) ? RAW.get(v)! : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+  const s = isTemplateValue(v) ? rawText(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
   if (s === undefined) throw new TemplateError(`{{${helper}}} got nothing: the variable it is given is not defined`, 0, 0, 'define it with a default in the template front matter `params`, or pass it in the service `with`');
   if (typeof s !== 'string') throw new TemplateError(`{{${helper}}} expects a string, got ${describe(v)}`);
   const p = stringProblem(s, false);
@@ -187,7 +196,7 @@ export function createEnv(escapeChar = '\\', base: Pick<typeof HandlebarsCompile
 }
 
 function unwrap(v: unknown): unknown {
-  return isTemplateValue(v) ? RAW.get(v) : v;
+  return isTemplateValue(v) ? rawText(v) : v;
 }
 
 /** A template's source split into front matter and body, before compiling. */
