@@ -382,6 +382,19 @@ function buildPair({ label, dir, target, sets, dockerfile, images }) {
 }
 
 function row3(env) {
+  /** A row 3 figure: the cross-compiled build's time over the emulated one's. */
+  const multiArchRow = (id, name, r, details) => {
+    const ratio = r.cross / r.emulated;
+    return {
+      id,
+      name,
+      figure: `${ratioText(ratio, 0.2)}x (${fmt(r.cross / 1000, 1)} s / ${fmt(r.emulated / 1000, 1)} s)`,
+      goal: '<= 0.2',
+      met: ratio <= 0.2,
+      commands: r.commands,
+      details: [details],
+    };
+  };
   const skip = (name) => ({ id: '3', name, figure: 'n/a: no Docker engine', goal: '<= 0.2', met: null, commands: [], details: [] });
   if (!env.engine) return [skip('Multi-arch: go'), skip('Multi-arch: rust')];
   const fx = fixtureImages();
@@ -391,31 +404,13 @@ function row3(env) {
     matrix(['gen', '-q'], { cwd: dir });
     const sets = ['--set', `hello.args.GO_IMAGE=${fx.multiArchToolchain}`, '--set', 'hello.platform=linux/amd64,linux/arm64'];
     const r = buildPair({ label: 'go', dir, target: 'hello', sets, dockerfile: 'Dockerfile', images: [fx.multiArchToolchain] });
-    const ratio = r.cross / r.emulated;
-    out.push({
-      id: '3a',
-      name: 'Multi-arch: go (samples/hello-go)',
-      figure: `${ratioText(ratio, 0.2)}x (${fmt(r.cross / 1000, 1)} s / ${fmt(r.emulated / 1000, 1)} s)`,
-      goal: '<= 0.2',
-      met: ratio <= 0.2,
-      commands: r.commands,
-      details: [`linux/amd64 + linux/arm64, --no-cache. GO_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain; linux/arm64: Debian trixie golang-go, scripts/bench-fixtures.sh). Cross: the generated Dockerfile (builder on $BUILDPLATFORM, GOOS/GOARCH). Emulated: the same Dockerfile with \`FROM --platform=$BUILDPLATFORM\` made a plain FROM, so the arm64 builder runs under QEMU.`],
-    });
+    out.push(multiArchRow('3a', 'Multi-arch: go (samples/hello-go)', r, `linux/amd64 + linux/arm64, --no-cache. GO_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain; linux/arm64: Debian trixie golang-go, scripts/bench-fixtures.sh). Cross: the generated Dockerfile (builder on $BUILDPLATFORM, GOOS/GOARCH). Emulated: the same Dockerfile with \`FROM --platform=$BUILDPLATFORM\` made a plain FROM, so the arm64 builder runs under QEMU.`));
   }
   {
     const dir = sampleRepo('monorepo');
     const sets = ['--set', `hasher.args.RUST_IMAGE=${fx.multiArchToolchain}`, '--set', `hasher.args.RUST_RUNTIME_IMAGE=${fx.runtime}`, '--set', 'hasher.platform=linux/amd64,linux/arm64'];
     const r = buildPair({ label: 'rust', dir, target: 'hasher', sets, dockerfile: 'services/hasher/Dockerfile', images: [fx.multiArchToolchain, fx.runtime] });
-    const ratio = r.cross / r.emulated;
-    out.push({
-      id: '3b',
-      name: 'Multi-arch: rust (samples/monorepo hasher)',
-      figure: `${ratioText(ratio, 0.2)}x (${fmt(r.cross / 1000, 1)} s / ${fmt(r.emulated / 1000, 1)} s)`,
-      goal: '<= 0.2',
-      met: ratio <= 0.2,
-      commands: r.commands,
-      details: [`linux/amd64 + linux/arm64, --no-cache. RUST_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain with gcc-aarch64-linux-gnu and libstd-rust-dev:arm64; linux/arm64: Debian trixie rustc, cargo, gcc). Cross: cargo --target on $BUILDPLATFORM with the cross linker. Emulated: builder stage on the target platform.`],
-    });
+    out.push(multiArchRow('3b', 'Multi-arch: rust (samples/monorepo hasher)', r, `linux/amd64 + linux/arm64, --no-cache. RUST_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain with gcc-aarch64-linux-gnu and libstd-rust-dev:arm64; linux/arm64: Debian trixie rustc, cargo, gcc). Cross: cargo --target on $BUILDPLATFORM with the cross linker. Emulated: builder stage on the target platform.`));
   }
   return out;
 }
