@@ -23,14 +23,14 @@ export interface SyncPlan {
   diagnostics: Diagnostic[];
 }
 
-function nearestExisting(dir: string): string {
-  let d = dir;
-  while (realpathOrUndefined(d) === undefined) {
+/** The real path of `dir`, or of its nearest ancestor that exists. */
+function nearestExistingReal(dir: string): string | undefined {
+  for (let d = dir; ; ) {
+    const real = realpathOrUndefined(d);
     const up = path.dirname(d);
-    if (up === d) return d;
+    if (real !== undefined || up === d) return real;
     d = up;
   }
-  return d;
 }
 
 
@@ -76,7 +76,7 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
     // The directory an output lands in must really be inside the repository
     // (checked on its nearest existing ancestor when it is still to be created).
     const dir = path.dirname(abs);
-    if (!realDirs.has(dir)) realDirs.set(dir, realpathOrUndefined(nearestExisting(dir)));
+    if (!realDirs.has(dir)) realDirs.set(dir, nearestExistingReal(dir));
     const parentReal = realDirs.get(dir);
     if (!parentReal || !isInside(realRoot, parentReal) || !isInside(path.resolve(repoRoot), abs)) {
       problem(file, 'output-outside-repo', `output ${file} would be written outside the repository`, 'check for symbolic links in the path of the context');
