@@ -250,18 +250,17 @@ export function precompileBody(t: TemplateSource): string {
 export function parseTemplate(file: string, source: string): ParsedTemplate {
   const pre = PRECOMPILED_TEMPLATES.get(source);
   if (pre) return fromPrecompiled(file, pre);
-  const { meta, body, bodyLine, escapeChar, declaredArgs } = splitTemplate(source);
-  const hb = createEnv(escapeChar, handlebarsCompiler());
+  const t = splitTemplate(source);
+  // The build's checks and compilation, so errors surface at load, not at the first render.
+  precompileBody(t);
+  const hb = createEnv(t.escapeChar, handlebarsCompiler());
   let compiled: HandlebarsTemplateDelegate;
   try {
-    checkUnescaped(hb.parse(body) as unknown as HbNode, bodyLine);
-    compiled = hb.compile(body, { ...COMPILE_OPTIONS });
-    // Compile now so syntax errors surface at load, not at the first render.
-    hb.precompile(body, { noEscape: true, strict: true });
+    compiled = hb.compile(t.body, { ...COMPILE_OPTIONS });
   } catch (err) {
-    throw locate(err, bodyLine);
+    throw locate(err, t.bodyLine);
   }
-  return { file, meta, bodyLine, declaredArgs: new Set(declaredArgs), render: renderer(compiled, bodyLine) };
+  return { file, meta: t.meta, bodyLine: t.bodyLine, declaredArgs: new Set(t.declaredArgs), render: renderer(compiled, t.bodyLine) };
 }
 
 /** A template compiled at build time: the same checks passed then, on the same text. */
