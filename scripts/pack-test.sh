@@ -1,30 +1,51 @@
 #!/usr/bin/env bash
-# Packs bake-matrix as `npm publish` would, installs the tarball into an empty
-# project (its dependencies come from the npm registry, as for a user), and
-# uses it there: `npx matrix --version`, `schema`, `templates`, and `matrix gen`
-# on a copy of samples/hello-go, whose output must equal the repository's own CLI's.
-# Usage: bash scripts/pack-test.sh   (SKIP_BUILD=1 packs the dist/ already built;
-# KEEP=1 keeps the scratch directory and prints it)
+# Installs bake-matrix into an empty project the way the README says a user can
+# today, and uses it there: `npx matrix --version`, `schema`, `templates`, and
+# `matrix gen` on a copy of samples/hello-go, whose output must equal the
+# repository's own CLI's. Dependencies come from the npm registry, as for a user.
+#   tarball (default): pack as `npm publish` would, install the .tgz;
+#   git: commit the working tree to a scratch git repository and install
+#        `git+file://...#COMMIT` (npm clones it, installs its devDependencies and
+#        runs `prepare`, exactly as for a `git+https://` URL).
+# Usage: bash scripts/pack-test.sh [tarball|git]   (SKIP_BUILD=1 packs the dist/
+# already built; KEEP=1 keeps the scratch directory and prints it)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/matrix-pack-XXXXXX")
 if [ "${KEEP:-0}" = 1 ]; then echo "scratch: $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
 fail() { echo "pack-test: $*" >&2; exit 1; }
 
-cd "$ROOT"
-[ "${SKIP_BUILD:-0}" = 1 ] || node scripts/build.mjs
-[ -f dist/cli.mjs ] || fail "dist/cli.mjs is missing: run node scripts/build.mjs"
+MODE=${1:-tarball}
+case "$MODE" in tarball|git) ;; *) fail "unknown mode '$MODE' (tarball or git)" ;; esac
 
-# --ignore-scripts: `prepare` would rebuild dist/ (removing it first) under anything else using it.
-npm pack --ignore-scripts --pack-destination "$WORK" --json >"$WORK/pack.json"
-TARBALL="$WORK/$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].filename)' "$WORK/pack.json")"
-[ -f "$TARBALL" ] || fail "npm pack wrote no tarball"
-echo "packed $(basename "$TARBALL") ($(wc -c <"$TARBALL") bytes)"
+cd "$ROOT"
+if [ "$MODE" = git ]; then
+  # Tracked and new files of the working tree, as a user's clone would have them.
+  SRC="$WORK/src"
+  mkdir "$SRC"
+  git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [ -f "$f" ] || continue
+    mkdir -p "$SRC/$(dirname "$f")" && cp -P "$f" "$SRC/$f"
+  done
+  (cd "$SRC" && git init -q && git add -A && git -c user.name=t -c user.email=t@example.com commit -qm tree) || fail "could not commit the working tree"
+  SOURCE="git+file://$SRC#$(git -C "$SRC" rev-parse HEAD)"
+else
+  [ "${SKIP_BUILD:-0}" = 1 ] || node scripts/build.mjs
+  [ -f dist/cli.mjs ] || fail "dist/cli.mjs is missing: run node scripts/build.mjs"
+
+  # --ignore-scripts: `prepare` would rebuild dist/ (removing it first) under anything else using it.
+  npm pack --ignore-scripts --pack-destination "$WORK" --json >"$WORK/pack.json"
+  TARBALL="$WORK/$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].filename)' "$WORK/pack.json")"
+  [ -f "$TARBALL" ] || fail "npm pack wrote no tarball"
+  echo "packed $(basename "$TARBALL") ($(wc -c <"$TARBALL") bytes)"
+  SOURCE=$TARBALL
+fi
 
 mkdir "$WORK/app"
 cd "$WORK/app"
 printf '{ "name": "pack-test-app", "version": "1.0.0", "private": true }\n' >package.json
-npm install --no-audit --no-fund --loglevel=error "$TARBALL"
+npm install --no-audit --no-fund --loglevel=error --save-dev "$SOURCE"
+echo "installed from $MODE"
 
 want=$(node -p 'require(process.argv[1]).version' "$ROOT/package.json")
 got=$(npx --no-install matrix --version)

@@ -16,17 +16,12 @@ const version = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
 const hasPreCommit = !version.error && version.status === 0;
 if (!hasPreCommit && process.env.CI === 'true') throw new Error('CI=true but `pre-commit` is not installed (Debian: apt-get install -y pre-commit)');
 
-/** The README's `repo: local` recipe, for projects that have bake-matrix in devDependencies. */
-const LOCAL_CONFIG = `repos:
-  - repo: local
-    hooks:
-      - id: matrix-gen-check
-        name: matrix gen --check
-        entry: npx --no-install matrix gen --check
-        language: system
-        pass_filenames: false
-        files: '(^|/)(matrix\\.ya?ml|[^/]*\\.hcl|[^/]*[Dd]ockerfile[^/]*|[^/]*\\.hbs)$'
-`;
+const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+const yamlBlocks = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+/** The README's `repo: local` recipe, for projects that have bake-matrix in devDependencies: read from the README, so the test follows it. */
+const LOCAL_CONFIG = yamlBlocks.find((b) => b.includes('- repo: local'))!;
+/** The README's hook-repository recipe, with its OWNER/COMMIT placeholders to fill. */
+const REMOTE_CONFIG = yamlBlocks.find((b) => b.includes('# .pre-commit-config.yaml'))!;
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1' };
 
@@ -62,7 +57,10 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
   function userRepo(hookId: string): string {
     const dir = tempDir('matrix-pre-commit-user-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
-    writeFileSync(path.join(dir, '.pre-commit-config.yaml'), `repos:\n  - repo: ${hook.dir}\n    rev: ${hook.rev}\n    hooks:\n      - id: ${hookId}\n`);
+    // The README's config, pointed at the hook repository and its commit.
+    const config = REMOTE_CONFIG.replace(/repo: \S+/, `repo: ${hook.dir}`).replace(/rev: COMMIT/, `rev: ${hook.rev}`).replace(/- id: matrix-gen\b.*\n/, `- id: ${hookId}\n`).replace(/^\s*# - id:.*\n(\s*#.*\n)*/m, '');
+    expect(config).toContain(`rev: ${hook.rev}`);
+    writeFileSync(path.join(dir, '.pre-commit-config.yaml'), config);
     for (const [cmd, args] of [['git', ['init', '-q']], ['pre-commit', ['install']], ['git', ['add', '-A']], ['git', ['commit', '-q', '-m', 'first']]] as const) {
       const r = run(cmd, [...args], dir, { PRE_COMMIT_HOME: cache });
       expect(r.status, `${cmd} ${args.join(' ')}:\n${r.stdout}${r.stderr}`).toBe(0);
