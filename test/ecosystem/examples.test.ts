@@ -1,0 +1,172 @@
+// Every command shown in the README and docs/ (```sh, ```bash and ```console
+// blocks) is one that exists as written: npm scripts are in package.json,
+// scripts are in scripts/, `matrix` commands and each of their options are in
+// that command's --help, and `matrix bake` examples run as a dry run on a
+// sample. A command the test does not know is a failure, so a new example has
+// to be classified here instead of drifting unchecked.
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrix } from '../helpers/cli.js';
+import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+interface Example {
+  file: string;
+  line: number;
+  words: string[];
+}
+
+/**
+ * The simple commands of a shell line: words with '...' and "..." quoting and
+ * no expansion (enough for documentation), split at `&&`, `||`, `;` and `|`
+ * outside quotes, up to a `#` comment.
+ */
+export function shellCommands(text: string): string[][] {
+  const commands: string[][] = [[]];
+  let word: string | undefined;
+  const end = () => {
+    if (word !== undefined) commands[commands.length - 1]!.push(word);
+    word = undefined;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1);
+      if (close < 0) throw new Error(`unbalanced ${c} in: ${text}`);
+      word = (word ?? '') + text.slice(i + 1, close);
+      i = close;
+    } else if (/\s/.test(c)) end();
+    else if (c === '#' && word === undefined) break;
+    else if (c === ';' || c === '|' || (c === '&' && text[i + 1] === '&')) {
+      end();
+      if (text[i + 1] === c) i++;
+      commands.push([]);
+    } else word = (word ?? '') + c;
+  }
+  end();
+  return commands.filter((w) => w.length > 0);
+}
+
+/** The simple commands of a documentation file's shell blocks. */
+export function examples(file: string, text: string): Example[] {
+  const out: Example[] = [];
+  const lines = text.split('\n');
+  let lang: string | undefined;
+  let pending = '';
+  let start = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const fence = /^```(\w*)/.exec(line);
+    if (fence) {
+      lang = lang === undefined ? fence[1] : undefined;
+      continue;
+    }
+    if (lang !== 'sh' && lang !== 'bash' && lang !== 'console') continue;
+    let cmd = line;
+    if (lang === 'console') {
+      if (pending === '' && !line.startsWith('$ ')) continue; // output
+      if (pending === '') cmd = line.slice(2);
+    }
+    if (pending === '') start = i + 1;
+    if (cmd.trimEnd().endsWith('\\')) {
+      pending += cmd.trimEnd().slice(0, -1) + ' ';
+      continue;
+    }
+    const whole = pending + cmd;
+    pending = '';
+    for (const words of shellCommands(whole)) out.push({ file, line: start, words });
+  }
+  return out;
+}
+
+const docFiles = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const all = docFiles.flatMap((f) => examples(f, readFileSync(path.join(REPO_ROOT, f), 'utf8')));
+const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+/** Commands of other tools that examples show; they are the user's, not ours to run here. */
+const EXTERNAL = new Set(['docker', 'buildkitd', 'git', 'cd', 'echo', '.', 'jq', 'dot', 'head']);
+
+const where = (e: Example) => `${e.file}:${e.line}: ${e.words.join(' ')}`;
+
+describe('commands in the README and docs/', () => {
+  it('finds the examples (the parser reads every shell block)', () => {
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.some((e) => e.file === 'README.md' && e.words.join(' ') === 'npm test')).toBe(true);
+  });
+
+  it('every command is one this test knows how to check', () => {
+    const unknown = all.filter((e) => {
+      const [cmd, sub] = e.words;
+      if (EXTERNAL.has(cmd!)) return false;
+      if (cmd === 'npx') return !['matrix', 'husky', 'lint-staged'].includes(sub!);
+      return !['npm', 'bash', 'node', 'matrix'].includes(cmd!);
+    });
+    expect(unknown.map(where)).toEqual([]);
+  });
+
+  it('npm scripts exist in package.json; scripts exist in scripts/', () => {
+    for (const e of all) {
+      const [cmd, sub, name] = e.words;
+      if (cmd === 'npm' && sub === 'run') expect(pkg.scripts, where(e)).toHaveProperty([name!]);
+      if (cmd === 'npm' && sub === 'test') expect(pkg.scripts, where(e)).toHaveProperty(['test']);
+      if (cmd === 'npm') expect(['ci', 'test', 'run', 'install', 'pack'], where(e)).toContain(sub);
+      if (cmd === 'bash' || cmd === 'node') expect(existsSync(path.join(REPO_ROOT, sub!)), where(e)).toBe(true);
+    }
+  });
+
+  it('options given to a script are options it reads', () => {
+    for (const e of all.filter((x) => (x.words[0] === 'node' || x.words[0] === 'bash') && x.words[1]!.startsWith('scripts/'))) {
+      const source = readFileSync(path.join(REPO_ROOT, e.words[1]!), 'utf8');
+      for (const o of e.words.slice(2).filter((w) => w.startsWith('--'))) expect(source, where(e)).toContain(o.split('=')[0]);
+    }
+  });
+
+  /** `matrix ...` words of an example, also through `npx matrix` and `npm run demo -- ...`. */
+  const matrixCalls = all.flatMap((e) => {
+    const w = e.words;
+    if (w[0] === 'matrix') return [{ e, args: w.slice(1) }];
+    if (w[0] === 'npx' && w[1] === 'matrix') return [{ e, args: w.slice(2) }];
+    if (w[0] === 'npm' && w[1] === 'run' && w[3] === '--') {
+      // The script's last `matrix` command is the one that receives the extra arguments.
+      const script = pkg.scripts[w[2]!]!;
+      const last = /bin\/matrix\.cjs ([a-z-]+)[^&]*$/.exec(script);
+      return last ? [{ e, args: [last[1]!, ...w.slice(4)] }] : [];
+    }
+    return [];
+  });
+
+  it('every `matrix` command exists, with options that its --help lists', () => {
+    expect(matrixCalls.length).toBeGreaterThan(5);
+    const dir = tempDir();
+    const help = new Map<string, string>();
+    for (const { e, args } of matrixCalls) {
+      const command = args[0]!;
+      if (command.startsWith('-')) continue; // `matrix --help`
+      if (!help.has(command)) {
+        const r = matrix([command, '--help'], dir);
+        expect(r.status, `${where(e)}\n${r.stderr}`).toBe(0);
+        help.set(command, r.stdout);
+      }
+      for (const o of args.slice(1).filter((w) => w.startsWith('--'))) {
+        const name = o.split('=')[0]!.replace(/^--no-/, '--');
+        expect(help.get(command), where(e)).toMatch(new RegExp(`(^|[\\s,])${name}(?![\\w-])`, 'm'));
+      }
+    }
+  });
+
+  it('`matrix bake` examples run (as a dry run) on samples/hello-go', () => {
+    const dir = tempDir('matrix-examples-');
+    cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
+    const bakes = matrixCalls.filter(({ args }) => args[0] === 'bake');
+    expect(bakes.length).toBeGreaterThan(0);
+    for (const { e, args } of bakes) {
+      // Targets of other examples' specs are not in this sample; options are what is checked.
+      const options = args.slice(1).filter((w, i, a) => w.startsWith('-') || (i > 0 && a[i - 1]!.startsWith('--') && !a[i - 1]!.includes('=') && !/^--(push|load|print|no-cache|pull|json|dry-run)$/.test(a[i - 1]!)));
+      const r = matrix(['bake', ...options.map((w) => w.replaceAll('$MATRIX_TOOLCHAIN_IMAGE', 'golang:1.24')), '--dry-run'], dir, { MATRIX_DOCKER: '/bin/true' });
+      expect(r.status, `${where(e)}\n${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout, where(e)).toContain('buildx bake');
+    }
+  });
+});
