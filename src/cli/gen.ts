@@ -3,7 +3,7 @@ import { colors } from '../diagnostics.js';
 import { acquireLock } from '../output/lock.js';
 import { unifiedDiff } from '../output/diff.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
-import { outputOrigins } from '../output/origins.js';
+import { outputOrigins, specInputs } from '../output/origins.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
 import { UserError } from '../diagnostics.js';
 
@@ -23,7 +23,7 @@ type Compiled = ReturnType<typeof compileOrThrow>;
 function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
   const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc);
-  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!));
+  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
   return { loc, plan, result };
 }
