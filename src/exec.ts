@@ -1,8 +1,16 @@
 // The only place that starts processes. Argument arrays, never a shell.
-// Long-running children (bake) get their own process group, so one signal
-// reaches docker and its buildx plugin together, and a terminal's Ctrl-C is
-// delivered once (by us) instead of racing with the terminal's own.
-import { spawn } from 'node:child_process';
+// Every child gets its own process group, so one signal reaches docker and
+// its buildx plugin together, and a terminal's Ctrl-C is delivered once (by
+// us) instead of racing with the terminal's own.
+//
+// Signals: while a command has children or temporary directories, SIGINT,
+// SIGTERM and SIGHUP are handled here for the whole process. Each is
+// forwarded to every child's group; a group still there after GRACE_MS gets
+// SIGKILL. A streamed build (bake) then ends through its command, which
+// reports and returns 128+signal; with no build running (a signal during the
+// doctor's checks, a registry call) or if the command does not finish in
+// time, matrix removes its temporary directories and exits 128+signal itself.
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface Command {
   file: string;
@@ -28,28 +36,137 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal):
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
     } catch (e) {
       resolve({ code: 127, stdout: '', stderr: '', spawnError: (e as NodeJS.ErrnoException).code ?? String(e) });
       return;
     }
     let stdout = '';
     let stderr = '';
+    const untrack = track(child, false);
     // Decode the streams, not each chunk: a character may straddle two chunks.
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (stdout += d));
     child.stderr.on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      untrack();
       resolve({ code: 127, stdout, stderr, spawnError: e.code ?? e.message });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      untrack();
       resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr });
     });
   });
+}
+
+const HANDLED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long a signalled group may take to stop before SIGKILL. */
+const GRACE_MS = 5_000;
+/** How long a command may take to wind down after a signal before matrix exits anyway. */
+const EXIT_AFTER_MS = 8_000;
+
+interface Running {
+  child: ChildProcess;
+  /** A streamed build: its command reports the interruption and returns. */
+  streamed: boolean;
+}
+
+const running = new Set<Running>();
+const cleanups = new Set<() => void>();
+let handlersOn = false;
+let interrupted: NodeJS.Signals | undefined;
+
+/** The first signal matrix received during this process, if any. */
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return interrupted;
+}
+
+/** Run `fn` on a signal or at exit (temporary directories); src/fs/owned.ts registers them. */
+export function addCleanup(fn: () => void): void {
+  cleanups.add(fn);
+  updateHandlers();
+}
+
+export function removeCleanup(fn: () => void): void {
+  cleanups.delete(fn);
+  updateHandlers();
+}
+
+/** Every registered cleanup, newest first; each runs at most once. */
+export function runCleanups(): void {
+  for (const fn of [...cleanups].reverse()) {
+    cleanups.delete(fn);
+    try {
+      fn();
+    } catch {
+      /* the next one still runs */
+    }
+  }
+  updateHandlers();
+}
+
+/** Signal a child's whole group (`even`: also after the child itself exited, for what it left behind). */
+function killGroup(child: ChildProcess, sig: NodeJS.Signals, even = false): void {
+  if (child.pid === undefined || (!even && (child.exitCode !== null || child.signalCode !== null))) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  const first = interrupted === undefined;
+  interrupted ??= sig;
+  for (const r of running) killGroup(r.child, sig);
+  if (!first) return;
+  setTimeout(() => {
+    for (const r of running) killGroup(r.child, 'SIGKILL');
+  }, GRACE_MS).unref();
+  const finish = () => {
+    for (const r of running) killGroup(r.child, 'SIGKILL');
+    runCleanups();
+    process.stderr.write(`matrix: interrupted by ${sig}; stopped its child processes and removed its temporary files.\n`);
+    process.exit(128 + signalNumber(sig));
+  };
+  if ([...running].some((r) => r.streamed)) setTimeout(finish, EXIT_AFTER_MS).unref();
+  else finish();
+}
+
+function exitCleanup(): void {
+  runCleanups();
+}
+
+function updateHandlers(): void {
+  const want = running.size > 0 || cleanups.size > 0;
+  if (want === handlersOn) return;
+  handlersOn = want;
+  for (const sig of HANDLED) {
+    if (want) process.on(sig, onSignal);
+    else process.off(sig, onSignal);
+  }
+  if (want) process.on('exit', exitCleanup);
+  else process.off('exit', exitCleanup);
+}
+
+function track(child: ChildProcess, streamed: boolean): () => void {
+  const r: Running = { child, streamed };
+  running.add(r);
+  updateHandlers();
+  // A signal that came before this child started: it must not run on.
+  if (interrupted) killGroup(child, interrupted);
+  return () => {
+    running.delete(r);
+    updateHandlers();
+  };
 }
 
 export function signalNumber(sig: NodeJS.Signals | string): number {
@@ -66,34 +183,25 @@ export interface StreamResult {
 /**
  * Run a long command in its own process group, streaming stdout through and
  * handing stderr lines to `onStderrLine` (which decides what to show).
- * SIGINT/SIGTERM to us are forwarded to the whole group.
+ * SIGINT, SIGTERM and SIGHUP to us reach the whole group (see the top of this
+ * file); the result then names the signal, and nothing of the group outlives it.
  */
 export function stream(cmd: Command, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd.file, cmd.args, {
-      cwd: cmd.cwd,
-      env: cmd.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let interruptedBy: NodeJS.Signals | undefined;
-    const forward = (sig: NodeJS.Signals) => {
-      interruptedBy ??= sig;
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        /* group already gone */
-      }
-    };
-    const onInt = () => forward('SIGINT');
-    const onTerm = () => forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    const cleanup = () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    };
+    let child: ChildProcess & { stdout: NonNullable<ChildProcess['stdout']>; stderr: NonNullable<ChildProcess['stderr']> };
+    try {
+      child = spawn(cmd.file, cmd.args, {
+        cwd: cmd.cwd,
+        env: cmd.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      }) as typeof child;
+    } catch (e) {
+      resolve({ code: 127, spawnError: (e as NodeJS.ErrnoException).code ?? String(e) });
+      return;
+    }
+    const before = interrupted;
+    const untrack = track(child, true);
     let pending = '';
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
@@ -107,22 +215,17 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
     });
     child.stdout.on('data', (d: string) => onStdout(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
-      cleanup();
+      untrack();
       resolve({ code: 127, spawnError: e.code ?? e.message });
     });
     child.on('close', (code, signal) => {
-      cleanup();
+      untrack();
       if (pending) onStderrLine(pending);
+      const by = interrupted ?? before;
       // Make sure nothing of the group outlives us (buildx may linger after docker exits).
-      if (interruptedBy && child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
+      if (by) killGroup(child, 'SIGKILL', true);
       const result: StreamResult = { code: code ?? (signal ? 128 + signalNumber(signal) : 1) };
-      if (interruptedBy) result.interruptedBy = interruptedBy;
+      if (by) result.interruptedBy = by;
       resolve(result);
     });
   });

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularText } from './fs/read.js';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
@@ -54,4 +55,29 @@ export function isInside(parent: string, child: string): boolean {
 
 export function toPosix(p: string): string {
   return p.split(path.sep).join('/');
+}
+
+/**
+ * The git directory of a repository root: `.git` itself, or for a worktree or
+ * submodule the directory its `.git` file names (`gitdir: PATH`). Undefined
+ * when there is none (not a repository, or a `.git` that is neither).
+ */
+export function gitDirOf(repoRoot: string): string | undefined {
+  const dotGit = path.join(repoRoot, '.git');
+  let st;
+  try {
+    st = lstatSync(dotGit);
+  } catch {
+    return undefined;
+  }
+  if (st.isDirectory()) return dotGit;
+  if (!st.isFile()) return undefined;
+  try {
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readRegularText(dotGit, { followSymlinks: false, maxBytes: 4096 }));
+    if (!m) return undefined;
+    const dir = path.resolve(repoRoot, m[1]!);
+    return lstatSync(dir).isDirectory() ? dir : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 // `--affected REF`: the IO around decideAffected. Asks git what changed and
 // what the spec was at REF, compiles that old spec with the same pipeline,
 // and reads ignore files from the working tree.
-import { readFileSync } from 'node:fs';
+import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { compile } from '../compile.js';
 import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
@@ -48,7 +48,7 @@ export async function computeAffected(input: AffectedInput): Promise<AffectedPla
     paths: targetPaths(repoRoot, specPath),
     readFile: (rel) => {
       try {
-        return readFileSync(path.join(repoRoot, rel), 'utf8');
+        return readRegularText(path.join(repoRoot, rel));
       } catch {
         return undefined;
       }

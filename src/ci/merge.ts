@@ -3,7 +3,7 @@
 // `imagetools create` commands publish it. Pure: data in, commands out.
 import { evalDyn } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
-import type { ShardResult } from './shard.js';
+import { repositoryOf, tempTagFor, type ShardResult } from './shard.js';
 
 export interface ShardFile {
   file: string;
@@ -38,14 +38,24 @@ export interface MergePlan {
  * `expected`: the targets that must be published (default: every target of
  * the spec), each with every platform the spec gives it. `env`: the values of
  * git-derived tag variables (MATRIX_GIT_* ...); a tag whose variable is empty
- * is dropped, as `matrix bake` drops it.
+ * is dropped, as `matrix bake` drops it. `ciRunId`: the CI run this merge
+ * belongs to (GITHUB_RUN_ID), when known; every shard must be of that run.
  */
-export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expected: readonly Target[] = spec.targets, env: Readonly<Record<string, string | undefined>> = {}): MergePlan {
+export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expected: readonly Target[] = spec.targets, env: Readonly<Record<string, string | undefined>> = {}, ciRunId?: string): MergePlan {
   const problems: string[] = [];
   const runIds = new Set<string>();
   // target -> platform -> {source, file}
   const built = new Map<string, Map<string, { source: string; file: string }>>();
   const tempTags: TempTag[] = [];
+
+  // What a shard may name: for each target of the spec, the repositories of its tags.
+  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+  const repositories = new Map<string, Set<string>>();
+  const repositoriesOf = (t: Target) => {
+    let set = repositories.get(t.name);
+    if (!set) repositories.set(t.name, (set = new Set(t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => Boolean(tag)).map(repositoryOf))));
+    return set;
+  };
 
   if (!shards.length) problems.push('no shard result files given');
   for (const s of shards) {
@@ -60,6 +70,20 @@ export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expe
       problems.push(`${s.file}: the shard for ${r.platforms.join(', ') || 'no platform'} failed (exit ${r.exitCode}${failed.length ? `; no image for ${failed.join(', ')}` : ''})`);
     }
     for (const [name, t] of Object.entries(r.targets)) {
+      // A shard file is untrusted: it may only point at the repositories the
+      // spec's own tags name, and only at temporary tags this run derives
+      // (REPO:matrix-tmp-RUNID-TARGET-PLATFORMS), nothing a file could pick.
+      const specTarget = byName.get(name);
+      if (specTarget && !repositoriesOf(specTarget).has(t.repository)) {
+        problems.push(`${s.file}: ${name} was pushed to ${t.repository}, which none of the target's tags in the spec names (${[...repositoriesOf(specTarget)].join(', ') || 'no tags'})`);
+        continue;
+      }
+      const derived = tempTagFor(t.repository, r.runId, name, t.platforms);
+      const foreign = t.tempTags.filter((ref) => ref !== derived);
+      if (foreign.length) {
+        problems.push(`${s.file}: ${name} lists temporary tag ${foreign[0]} that this run did not create (a shard of run ${r.runId} tags ${derived})`);
+        continue;
+      }
       if (!t.digest) continue;
       for (const ref of t.tempTags) tempTags.push({ ref, digest: t.digest });
       const source = `${t.repository}@${t.digest}`;
@@ -72,6 +96,9 @@ export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expe
       }
     }
   }
+  // In CI the merge job knows its own run: shard files of another run (an old
+  // artifact, or one written to name another run's tags) are refused.
+  if (ciRunId !== undefined) for (const id of runIds) if (id !== ciRunId && !id.startsWith(`${ciRunId}-`)) problems.push(`the shard files are of run ${id}, but this is run ${ciRunId}`);
   if (runIds.size > 1) problems.push(`the shard files come from different runs (${[...runIds].sort().join(', ')}): give merge the files of one run`);
 
   const targets: MergeTarget[] = [];

@@ -3,8 +3,8 @@
 // tags. Nothing here touches a final tag: a shard pushes by digest, or, on the
 // `docker` driver (which refuses push-by-digest), under a temporary tag.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { FileFault, readJsonFile } from '../fs/read.js';
+import { writeFileAtomic } from '../fs/write.js';
 import type { BakeSelection } from '../bake/command.js';
 import { userError } from '../diagnostics.js';
 import { evalDyn } from '../dyn.js';
@@ -185,37 +185,87 @@ export function writeShardResult(file: string, plan: ShardPlan, outcome: { exitC
   let metadata: Record<string, Record<string, unknown>> = {};
   if (outcome.metadataFile) {
     try {
-      metadata = JSON.parse(readFileSync(outcome.metadataFile, 'utf8'));
+      const raw = readJsonFile(outcome.metadataFile, { maxBytes: MAX_SHARD_BYTES });
+      if (raw && typeof raw === 'object' && !Array.isArray(raw)) metadata = raw as Record<string, Record<string, unknown>>;
     } catch {
-      metadata = {};
+      metadata = {}; // bake writes none when it fails: every target then counts as not built
     }
   }
   const result = shardResult(plan, outcome.exitCode, metadata);
-  // Temp file + rename: a merge job never reads half a file.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-  renameSync(tmp, file);
+  // Temp file + rename, every byte checked: a merge job never reads half a file.
+  writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
   return result;
 }
 
-/** Read and shape-check a shard result file; a message instead of a result when it is unusable. */
+/** A shard result is a few KiB per target; anything near this is not one. */
+export const MAX_SHARD_BYTES = 4 * 1024 * 1024;
+const MAX_SHARD_TARGETS = 10_000;
+const MAX_LIST = 256;
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/;
+const TARGET_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+const PLATFORM = /^[a-z0-9_.-]{1,32}\/[a-z0-9_.-]{1,32}(\/[a-z0-9_.-]{1,32})?$/;
+/** host[:port]/path as a reference names a repository: no tag, no digest, no spaces or flags. */
+const REPOSITORY = /^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * Read and check a shard result file. The file is untrusted input (an
+ * artifact any job of the workflow could have written): it must be a regular
+ * file of bounded size, with exactly the fields a shard writes, each of its
+ * kind, every repository a plain repository name, every digest sha256:<64 hex>
+ * and every temporary tag REPOSITORY:TAG. A message naming the first wrong
+ * field (as a JSON path) instead of a result when it is unusable. Whether the
+ * repositories and tags belong to the spec is planMerge's business.
+ */
 export function readShardResult(file: string): { result?: ShardResult; error?: string } {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = readJsonFile(file, { maxBytes: MAX_SHARD_BYTES });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return { error: err.code === 'ENOENT' ? 'file does not exist (did the shard run?)' : `not readable JSON: ${err.message}` };
+    if (!(e instanceof FileFault)) throw e;
+    if (e.reason === 'missing') return { error: 'file does not exist (did the shard run?)' };
+    if (e.diagnostics[0]!.code === 'file-not-json') return { error: `not readable JSON: ${e.message.replace(/^cannot read .*?: not valid JSON \((.*)\)$/, '$1')}` };
+    return { error: e.message.replace(/^cannot read .*?: /, '') };
   }
-  const r = raw as Partial<ShardResult>;
-  if (!r || typeof r !== 'object' || r.kind !== 'matrix-shard' || r.version !== 1) return { error: 'not a matrix shard result (kind: matrix-shard, version: 1)' };
-  if (typeof r.runId !== 'string' || (r.status !== 'succeeded' && r.status !== 'failed') || !Array.isArray(r.platforms) || !r.targets || typeof r.targets !== 'object') {
-    return { error: 'malformed shard result (runId, status, platforms, targets)' };
+  const problem = checkShard(raw);
+  return problem ? { error: problem } : { result: raw as ShardResult };
+}
+
+function checkShard(raw: unknown): string | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(raw) || raw.kind !== 'matrix-shard' || raw.version !== 1) return 'not a matrix shard result (kind: matrix-shard, version: 1)';
+  const bad = (where: string, expected: string) => `malformed shard result: \`${where}\` must be ${expected}`;
+  const unknown = (obj: Record<string, unknown>, allowed: readonly string[], where: string) => {
+    const extra = Object.keys(obj).find((k) => !allowed.includes(k));
+    return extra === undefined ? undefined : `malformed shard result: unknown field \`${where}${JSON.stringify(extra).slice(0, 80)}\``;
+  };
+  const stringList = (v: unknown, re: RegExp) => Array.isArray(v) && v.length <= MAX_LIST && v.every((x) => typeof x === 'string' && re.test(x));
+  const top = unknown(raw, ['kind', 'version', 'runId', 'status', 'exitCode', 'driver', 'mode', 'platforms', 'targets'], '');
+  if (top) return top;
+  if (typeof raw.runId !== 'string' || !RUN_ID.test(raw.runId)) return bad('runId', 'a run id (letters, digits, `_`, `.`, `-`; at most 40)');
+  if (raw.status !== 'succeeded' && raw.status !== 'failed') return bad('status', '`succeeded` or `failed`');
+  if (!Number.isInteger(raw.exitCode) || (raw.exitCode as number) < 0 || (raw.exitCode as number) > 255) return bad('exitCode', 'an exit code (0-255)');
+  if (typeof raw.driver !== 'string' || !/^[a-z0-9-]{1,32}$/.test(raw.driver)) return bad('driver', 'a buildx driver name');
+  if (raw.mode !== 'push-by-digest' && raw.mode !== 'temp-tag') return bad('mode', '`push-by-digest` or `temp-tag`');
+  if (!stringList(raw.platforms, PLATFORM)) return bad('platforms', 'a list of platforms (os/arch[/variant])');
+  if (!isObject(raw.targets)) return bad('targets', 'a map of target name to result');
+  const names = Object.keys(raw.targets);
+  if (names.length > MAX_SHARD_TARGETS) return bad('targets', `at most ${MAX_SHARD_TARGETS} entries`);
+  for (const name of names) {
+    // Checked before it is printed: a target name is part of every message below.
+    if (!TARGET_NAME.test(name)) return `malformed shard result: \`targets\` has an entry that is not a target name: ${JSON.stringify(name).slice(0, 80)}`;
+    const t = raw.targets[name];
+    const at = `targets.${name}`;
+    if (!isObject(t)) return `malformed entry for target \`${name}\`: not an object`;
+    const extra = unknown(t, ['repository', 'platforms', 'digest', 'tempTags'], `${at}.`);
+    if (extra) return `malformed entry for target \`${name}\`: ${extra.replace('malformed shard result: ', '')}`;
+    if (typeof t.repository !== 'string' || t.repository.length > 255 || !REPOSITORY.test(t.repository)) return `malformed entry for target \`${name}\`: \`${at}.repository\` must be a repository name (host/path, no tag or digest)`;
+    if (!stringList(t.platforms, PLATFORM)) return `malformed entry for target \`${name}\`: \`${at}.platforms\` must be a list of platforms`;
+    if (t.digest !== undefined && (typeof t.digest !== 'string' || !DIGEST.test(t.digest))) return `malformed entry for target \`${name}\`: \`${at}.digest\` must be sha256:<64 hex digits>`;
+    const tagOk = (x: unknown) => typeof x === 'string' && x.startsWith(`${t.repository}:`) && TAG.test(x.slice(String(t.repository).length + 1));
+    if (!Array.isArray(t.tempTags) || t.tempTags.length > MAX_LIST || !t.tempTags.every(tagOk)) return `malformed entry for target \`${name}\`: \`${at}.tempTags\` must be a list of ${t.repository}:TAG references`;
   }
-  for (const [name, t] of Object.entries(r.targets)) {
-    if (!t || typeof t.repository !== 'string' || !Array.isArray(t.platforms) || !Array.isArray(t.tempTags) || (t.digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(String(t.digest)))) {
-      return { error: `malformed entry for target \`${name}\`` };
-    }
-  }
-  return { result: r as ShardResult };
+  return undefined;
 }

@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { readJsonFile } from '../fs/read.js';
+import { ownedTempDir, removeOwned } from '../fs/owned.js';
 import { localCacheRoot } from '../render/cache.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,7 +71,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   let metadataFile = opts.metadataFile;
   let tmpDir: string | undefined;
   if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
-    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-'));
+    tmpDir = ownedTempDir('matrix-bake-');
     metadataFile = path.join(tmpDir, 'metadata.json');
   }
   const flags: BakeFlags = {
@@ -123,7 +125,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   if (opts.dryRun) {
     const envText = Object.entries(buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
     io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...args])}\n`);
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    if (tmpDir) removeOwned(tmpDir);
     return 0;
   }
 
@@ -175,7 +177,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
     return res.code;
   } finally {
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    if (tmpDir) removeOwned(tmpDir);
   }
 }
 
@@ -187,7 +189,7 @@ function registryOf(tag: string): string {
 function readMetadata(file: string | undefined): Record<string, Record<string, unknown>> {
   if (!file) return {};
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return readJsonFile(file) as Record<string, Record<string, unknown>>;
   } catch {
     return {}; // bake writes no metadata when the run fails
   }

@@ -7,7 +7,7 @@ import { buildEnvironment } from '../bake/gitenv.js';
 import { planMerge, imagetoolsCreateArgs, indexPlatforms, type ShardFile } from '../ci/merge.js';
 import { deleteTag, type Requester } from '../ci/registry.js';
 import { ciMatrix, parseRunnerOverrides } from '../ci/runners.js';
-import { readShardResult } from '../ci/shard.js';
+import { readShardResult, sanitizeRunId } from '../ci/shard.js';
 import { colors, userError } from '../diagnostics.js';
 import { capture, shellQuote } from '../exec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
@@ -52,7 +52,7 @@ export async function runMerge(io: Io, opts: MergeOptions): Promise<number> {
   const shards: ShardFile[] = opts.files.map((f) => ({ file: f, ...readShardResult(path.resolve(io.cwd, f)) }));
   // Tags may use git values: the merge job runs on the commit its shards built.
   const env = await buildEnvironment(loc.repoRoot, io.env, false);
-  const plan = planMerge(spec, shards, expected, env);
+  const plan = planMerge(spec, shards, expected, env, io.env.GITHUB_RUN_ID ? sanitizeRunId(io.env.GITHUB_RUN_ID) : undefined);
   const refuse = (problems: string[]) => {
     io.stderr.write(`${c.red('matrix merge: nothing was published:')}\n`);
     for (const p of problems) io.stderr.write(`  - ${p}\n`);

@@ -1,9 +1,10 @@
-import { realpathSync } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
+import { gitDirOf } from '../paths.js';
 import { colors } from '../diagnostics.js';
 import { acquireLock } from '../output/lock.js';
 import { unifiedDiff } from '../output/diff.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
-import { outputOrigins } from '../output/origins.js';
+import { outputOrigins, specInputs } from '../output/origins.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
 import { UserError } from '../diagnostics.js';
 
@@ -23,7 +24,7 @@ type Compiled = ReturnType<typeof compileOrThrow>;
 function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
   const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc);
-  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!));
+  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
   return { loc, plan, result };
 }
@@ -39,7 +40,7 @@ export function runGen(io: Io, opts: GenOptions): number {
     if (!opts.quiet) io.stdout.write(`Up to date: ${first.plan.unchanged.length} files.\n`);
     return 0;
   }
-  const release = acquireLock(realpathSync(first.loc.specDir));
+  const release = acquireLock(realpathSync(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot));
   try {
     // Compare with the disk again under the lock: another run may have
     // written in between. The spec is compiled again only if it changed.
@@ -68,4 +69,16 @@ function reportCheck(io: Io, plan: SyncPlan, c: ReturnType<typeof colors>): numb
   }
   io.stdout.write(`${plan.changes.length} generated file(s) out of date. Run \`matrix gen\` and commit the result.\n`);
   return 1;
+}
+
+/** The repository's git directory when matrix may write there (private to the repository), else undefined (the temp dir). */
+function lockDirOf(repoRoot: string): string | undefined {
+  const dir = gitDirOf(repoRoot);
+  if (!dir) return undefined;
+  try {
+    accessSync(dir, constants.W_OK);
+    return dir;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,8 @@
 // What a command may touch of the outside world, passed in so tests drive
 // `main()` directly with their own streams, cwd and environment.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularText } from '../fs/read.js';
+import { MAX_SPEC_BYTES } from '../load/load.js';
 import path from 'node:path';
 import { compile, type CompileResult } from '../compile.js';
 import { formatDiagnostic, UserError, userError, type Diagnostic } from '../diagnostics.js';
@@ -51,11 +53,14 @@ export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
 }
 
 export function readSpecSource(loc: SpecLocation): string {
-  try {
-    return readFileSync(loc.specPath, 'utf8');
-  } catch (e) {
-    throw userError('spec-unreadable', `cannot read ${loc.displayName}: ${(e as Error).message}`, { file: loc.displayName });
-  }
+  // A regular file, read up to the limit: a FIFO or /dev/zero in its place is refused at once.
+  return readRegularText(loc.specPath, {
+    maxBytes: MAX_SPEC_BYTES,
+    display: loc.displayName,
+    tooLargeCode: 'spec-too-large',
+    tooLargeAt: { line: 1, column: 1 },
+    hint: 'the spec must be a regular file of at most 32 MiB (split it, or check that it is not a generated or binary file)',
+  });
 }
 
 /** Load, validate and render; diagnostics become a UserError (exit 2). */
@@ -84,8 +89,8 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boole
 export async function compileCommitted(io: Io, spec: string | undefined, why: string): Promise<{ loc: SpecLocation; result: CompileResult } | 1> {
   const loc = locateSpec(io, spec);
   const result = compileOrThrow(loc);
-  const [{ planSync }, { outputOrigins }] = await Promise.all([import('../output/sync.js'), import('../output/origins.js')]);
-  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!));
+  const [{ planSync }, { outputOrigins, specInputs }] = await Promise.all([import('../output/sync.js'), import('../output/origins.js')]);
+  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
   if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
   if (!sync.changes.length) return { loc, result };
   io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);

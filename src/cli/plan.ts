@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { colors } from '../diagnostics.js';
 import { hostPlatform } from '../platforms.js';
@@ -38,7 +38,7 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
   const textOf = (t: Target): string => {
     const cached = texts.get(t.dockerfile);
     if (cached !== undefined) return cached;
-    const text = files.get(t.dockerfile) ?? readFileSync(path.resolve(specDir, t.dockerfile), 'utf8');
+    const text = files.get(t.dockerfile) ?? readRegularText(path.resolve(specDir, t.dockerfile), { display: t.dockerfile });
     texts.set(t.dockerfile, text);
     return text;
   };

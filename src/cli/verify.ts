@@ -4,7 +4,9 @@
 // is exported as an OCI layout (the one output that gives per-platform
 // manifest digests on every driver, `docker` included); it uses exactly the
 // inputs `matrix bake` uses, SOURCE_DATE_EPOCH from git among them.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { readJsonFile } from '../fs/read.js';
+import { keepOwned, ownedNewDir, ownedTempDir, removeOwned } from '../fs/owned.js';
 import os from 'node:os';
 import path from 'node:path';
 import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
@@ -94,8 +96,22 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
   }
 
   const started = Date.now();
-  const workDir = keep ?? mkdtempSync(path.join(os.tmpdir(), 'matrix-verify-'));
+  // --keep DIR: DIR may exist (a directory, not a link), but each DIR/TARGET is
+  // created by this run (it must not exist), so a failed or interrupted run
+  // removes only what it created, never a directory of the user's.
+  if (keep) {
+    const st = lstatSync(keep, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw userError('verify-usage', `--keep ${opts.keep}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`, { hint: 'give a new directory, or an existing directory (not a link)' });
+    for (const { target } of sel.targets) {
+      if (lstatSync(path.join(keep, target.name), { throwIfNoEntry: false })) {
+        throw userError('verify-usage', `--keep ${opts.keep}: ${path.join(keep, target.name)} already exists; matrix verify writes each target's layout to a new directory and never replaces one`, { hint: 'choose a new or empty directory for --keep, or move that one away' });
+      }
+    }
+  }
+  const workDir = keep ?? ownedTempDir('matrix-verify-');
   const layoutOf = (target: string) => path.join(workDir, target);
+  const created: string[] = [];
+  let kept = false;
   try {
     const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform(), env);
     const selected = new Set(sel.targets.map((t) => t.target.name));
@@ -125,8 +141,8 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
       return 1;
     }
 
-    for (const { target } of sel.targets) rmSync(layoutOf(target.name), { recursive: true, force: true });
-    mkdirSync(workDir, { recursive: true });
+    // Each layout directory is new and ours (see above); buildx exports into it.
+    if (keep) for (const { target } of sel.targets) created.push(ownedNewDir(layoutOf(target.name)));
     const res = await stream({ file: docker, args: buildCommand(workDir), cwd: loc.specDir, env }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
     if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
     if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
@@ -162,11 +178,14 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     }
     const seconds = (Date.now() - started) / 1000;
     const ok = rows.every((r) => r.match);
+    kept = true;
     if (opts.json) io.stdout.write(JSON.stringify({ match: ok, seconds, targets: rows }, null, 2) + '\n');
     else io.stdout.write(formatVerify(rows, seconds, c) + '\n');
     return ok ? 0 : 1;
   } finally {
-    if (!keep) rmSync(workDir, { recursive: true, force: true });
+    // Only what this run created: the temp dir, or the layouts of a run that did not finish.
+    if (!keep) removeOwned(workDir);
+    for (const dir of created) (kept ? keepOwned : removeOwned)(dir);
   }
 }
 
@@ -175,17 +194,14 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
   const refs = new Map<string, Expected>();
   if (opts.metadataFile) {
     const file = path.resolve(io.cwd, opts.metadataFile);
-    let meta: Record<string, Record<string, unknown>>;
-    try {
-      meta = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw userError('verify-metadata', `cannot read ${opts.metadataFile}: ${(e as Error).message}`, { hint: 'write it with `matrix bake --push --metadata-file FILE`' });
-    }
+    const raw = readJsonFile(file, { display: opts.metadataFile, hint: 'write it with `matrix bake --push --metadata-file FILE`' });
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw userError('verify-metadata', `cannot read ${opts.metadataFile}: not a bake metadata file (a JSON object keyed by target)`, { hint: 'write it with `matrix bake --push --metadata-file FILE`' });
+    const meta = raw as Record<string, Record<string, unknown>>;
     for (const t of targets) {
       const m = meta[t];
       const digest = m?.['containerimage.digest'];
       const name = String(m?.['image.name'] ?? '').split(',')[0]?.trim();
-      refs.set(t, typeof digest === 'string' && name ? { ref: `${repositoryOf(name)}@${digest}` } : { error: `${opts.metadataFile} records no pushed image for ${t}` });
+      refs.set(t, typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) && name ? { ref: `${repositoryOf(name)}@${digest}` } : { error: `${opts.metadataFile} records no pushed image for ${t}` });
     }
   } else if (opts.against !== undefined && /[/:@]/.test(opts.against)) {
     refs.set(targets[0]!, { ref: opts.against });

@@ -88,6 +88,12 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     return { file, source, doc, lineCounter, value: undefined, diagnostics };
   }
 
+  const tags = tagDiagnostics(doc.contents, source);
+  if (tags.length) {
+    for (const { offset, code, message, hint } of tags) diagnostics.push({ ...base, ...at(offset), code, message, hint });
+    return { file, source, doc, lineCounter, value: undefined, diagnostics };
+  }
+
   const scalars = scalarDiagnostics(doc.contents);
   if (scalars.length) {
     for (const { node, code, message, hint } of scalars) diagnostics.push({ ...base, ...at(node.range?.[0] ?? 0), code, message, hint });
@@ -219,6 +225,59 @@ function scalarDiagnostics(root: unknown): NodeProblem[] {
   };
   walk(root);
   return out;
+}
+
+/** The tags a spec may carry: YAML 1.2's core schema (`!!str 1` is the string "1"). */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/**
+ * Any other tag is refused where it is written: yaml would turn `!custom x`
+ * into "x" with only a warning, and `!!binary`, `!!set`, `!!omap` or
+ * `!!timestamp` into a Buffer, Set, Map or Date that the schema does not
+ * expect. Keys are checked too. Runs after the depth check (bounded recursion).
+ */
+function tagDiagnostics(root: unknown, source: string): { offset: number; code: string; message: string; hint: string }[] {
+  const out: { offset: number; code: string; message: string; hint: string }[] = [];
+  const check = (node: unknown) => {
+    if (!node || typeof node !== 'object' || isAlias(node)) return;
+    const n = node as Node;
+    if (n.tag !== undefined && n.tag !== '!' && !CORE_TAGS.has(n.tag)) {
+      const offset = tagOffset(source, n.range?.[0] ?? 0);
+      const written = /^!\S*/.exec(source.slice(offset))?.[0] ?? n.tag;
+      out.push({
+        offset, code: 'unknown-tag',
+        message: `YAML tag \`${written.slice(0, 60)}\` is not allowed in a spec`,
+        hint: 'remove the tag: a spec holds plain strings, numbers, booleans, lists and maps (quote a value that starts with `!`)',
+      });
+    }
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        check(pair.key);
+        check(pair.value);
+      }
+    } else if (isSeq(n)) {
+      for (const item of n.items) check(item);
+    }
+  };
+  check(root);
+  return out;
+}
+
+/** Where the tag before a node starts (skipping an anchor between them); the node itself if none is found. */
+function tagOffset(source: string, nodeStart: number): number {
+  let end = nodeStart;
+  for (let hop = 0; hop < 2; hop++) {
+    while (end > 0 && /\s/.test(source[end - 1]!)) end--;
+    let start = end;
+    // A verbatim tag `!<...>` may hold commas; other tokens end at a flow indicator.
+    const verbatim = source[end - 1] === '>' ? source.lastIndexOf('!<', end) : -1;
+    if (verbatim >= 0 && !/\s/.test(source.slice(verbatim, end))) start = verbatim;
+    else while (start > 0 && !/[\s[{,]/.test(source[start - 1]!)) start--;
+    if (source[start] === '!') return start;
+    if (source[start] !== '&') break;
+    end = start;
+  }
+  return nodeStart;
 }
 
 function firstLine(s: string): string {

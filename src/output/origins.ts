@@ -1,6 +1,7 @@
 // Where each output comes from in the spec, so that a refusal to write it
 // (a hand-written file, a directory, a path outside the repository) is
 // reported at `matrix.yaml:LINE:COLUMN` like every other spec problem.
+import path from 'node:path';
 import { pathToString } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
@@ -19,4 +20,20 @@ export function outputOrigins(loaded: LoadedSpec, spec: ResolvedSpec): OutputOri
     out.set(t.dockerfile, own ? at(['services', t.service, 'template'], false) : at(['services', t.service], true));
   }
   return out;
+}
+
+/**
+ * Absolute paths of every file the spec reads or points a build at: the spec
+ * itself, hand-written Dockerfiles, user templates, secret files and each
+ * context's .dockerignore. `gen` never removes one of them as an orphan.
+ */
+export function specInputs(specPath: string, specDir: string, spec: ResolvedSpec): string[] {
+  const out = new Set<string>([path.resolve(specPath)]);
+  for (const t of spec.targets) {
+    if (t.source.kind === 'dockerfile' || !t.source.builtin) out.add(path.resolve(specDir, t.source.file));
+    out.add(path.resolve(specDir, t.context, '.dockerignore'));
+    out.add(path.resolve(specDir, `${t.dockerfile}.dockerignore`));
+    for (const s of t.secrets) if (s.src !== undefined) out.add(path.resolve(specDir, s.src));
+  }
+  return [...out];
 }

@@ -1,8 +1,10 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
+import { readRegularText } from '../fs/read.js';
+import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { alive } from './lock.js';
 import { isGenerated } from '../render/header.js';
@@ -44,8 +46,12 @@ function readIfFile(abs: string): { kind: 'missing' | 'file' | 'dir' | 'symlink'
   if (st.isSymbolicLink()) return { kind: 'symlink' };
   if (st.isDirectory()) return { kind: 'dir' };
   if (!st.isFile()) return { kind: 'other' };
-  return { kind: 'file', text: readFileSync(abs, 'utf8') };
+  // A generated file is far below this; a larger one is not ours to replace.
+  return { kind: 'file', text: readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES }) };
 }
+
+/** Larger files at an output path are read no further (nothing matrix generates comes near). */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** Files a previous `gen` recorded in the bake file's header. */
 export function previousManifest(bakeText: string | undefined): string[] {
@@ -61,7 +67,13 @@ export function previousManifest(bakeText: string | undefined): string[] {
 /** Where in the spec an output comes from, so a refusal can point there. */
 export type OutputOrigins = ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>>;
 
-export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins): SyncPlan {
+/**
+ * `inputs`: absolute paths of every file the spec reads (the spec itself,
+ * hand-written Dockerfiles, user templates, secret files...). A file the spec
+ * uses is never an orphan: a service switched from `template:` to
+ * `dockerfile:` at the same path adopts the generated file, edits and all.
+ */
+export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins, inputs: readonly string[] = []): SyncPlan {
   const realRoot = realpathOrUndefined(repoRoot) ?? repoRoot;
   const changes: Change[] = [];
   const unchanged: string[] = [];
@@ -97,11 +109,19 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
 
   // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
   const outputs = new Set([...files.keys()].map((f) => path.resolve(specDir, f)));
+  // Inputs compared by path and by real path (`./x`, `a/../x`, a symlinked directory).
+  const kept = new Set<string>();
+  for (const p of inputs) {
+    kept.add(path.resolve(p));
+    const real = realpathOrUndefined(p);
+    if (real) kept.add(real);
+  }
   for (const file of previousManifest(oldBake)) {
     const abs = path.resolve(specDir, file);
-    if (outputs.has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
+    if (outputs.has(abs) || kept.has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
     const parentReal = realpathOrUndefined(path.dirname(abs));
     if (!parentReal || !isInside(realRoot, parentReal)) continue;
+    if (kept.has(path.join(parentReal, path.basename(abs))) || kept.has(realpathOrUndefined(abs) ?? abs)) continue;
     const cur = readIfFile(abs);
     // Only files that still carry our header: an edited-away header means a human owns it now.
     if (cur.kind === 'file' && isGenerated(cur.text!)) changes.push({ kind: 'delete', file, before: cur.text! });
@@ -112,7 +132,10 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
 /**
  * Apply a plan. Each file is written to a temporary sibling, then renamed over
  * the target: a reader (or a kill at any moment) sees either the whole old file
- * or the whole new one, never a mix.
+ * or the whole new one, never a mix. Every new file is written before any is
+ * renamed, and files are deleted last: a write that fails (a full disk, a
+ * read-only or forbidden directory) removes the temporary files written so
+ * far and changes nothing on disk.
  *
  * Files are not flushed with fsync, as compilers and formatters do not: that
  * was most of the time of a large `gen` (1,000 fsyncs took 1.2 s here) and
@@ -123,44 +146,51 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
 export function applySync(specDir: string, plan: SyncPlan): void {
   // Each directory is listed once (for stale temp files), not once per file.
   const listed = new Map<string, string[]>();
-  for (const c of plan.changes) {
-    const abs = path.resolve(specDir, c.file);
-    if (c.kind === 'delete') {
-      rmSync(abs, { force: true });
-      continue;
-    }
-    const dir = path.dirname(abs);
-    let names = listed.get(dir);
-    if (!names) {
-      mkdirSync(dir, { recursive: true });
-      names = readdirSync(dir);
-      listed.set(dir, names);
-    }
-    removeStaleTemps(abs, names);
-    const tmp = tempNameFor(abs, process.pid);
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      writeSync(fd, c.after!);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      renameSync(tmp, abs);
-    } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* already gone */
+  const written: { tmp: string; abs: string; file: string }[] = [];
+  try {
+    for (const c of plan.changes) {
+      if (c.kind === 'delete') continue;
+      const abs = path.resolve(specDir, c.file);
+      const dir = path.dirname(abs);
+      let names = listed.get(dir);
+      if (!names) {
+        try {
+          mkdirSync(dir, { recursive: true });
+          names = readdirSync(dir);
+        } catch (e) {
+          throw writeFault(abs, e, c.file);
+        }
+        listed.set(dir, names);
       }
+      removeStaleTemps(abs, names);
+      const tmp = tempNameFor(abs, process.pid);
+      writeTemp(tmp, c.after!, abs, 0o644, c.file);
+      written.push({ tmp, abs, file: c.file });
+    }
+  } catch (e) {
+    for (const w of written) removeQuietly(w.tmp);
+    throw e;
+  }
+  for (let i = 0; i < written.length; i++) {
+    const w = written[i]!;
+    try {
+      commitTemp(w.tmp, w.abs, w.file);
+    } catch (e) {
+      for (const rest of written.slice(i + 1)) removeQuietly(rest.tmp);
       throw e;
     }
   }
+  for (const c of plan.changes) {
+    if (c.kind !== 'delete') continue;
+    const abs = path.resolve(specDir, c.file);
+    try {
+      // Only a regular file (planSync read it as one): never a directory that took its place.
+      if (lstatSync(abs).isFile()) unlinkSync(abs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFault(abs, e, c.file);
+    }
+  }
 }
-
-function tempNameFor(abs: string, pid: number): string {
-  return path.join(path.dirname(abs), `.${path.basename(abs)}.${pid}.tmp`);
-}
-
 
 /**
  * A run killed between writing its temp file and renaming it leaves

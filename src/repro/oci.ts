@@ -1,9 +1,12 @@
 // Reads what a `type=oci,dest=DIR,tar=false` export wrote: index.json, the
 // image index it points to, and each platform's manifest and config. Layers
 // are never read.
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../fs/read.js';
 import path from 'node:path';
 import { imageManifests, isIndex, isManifest, platformString, type Descriptor, type ImageConfig, type PlatformImage } from './manifests.js';
+
+/** An index, manifest or image config larger than this is not one BuildKit wrote. */
+const MAX_JSON_BLOB = 4 * 1024 * 1024;
 
 export type BlobReader = (digest: string) => unknown;
 
@@ -11,13 +14,14 @@ export function layoutReader(dir: string): BlobReader {
   return (digest) => {
     const [alg, hex] = digest.split(':');
     if (!alg || !hex || !/^[a-z0-9]+$/.test(alg) || !/^[a-f0-9]+$/.test(hex)) throw new Error(`not a digest: ${digest}`);
-    return JSON.parse(readFileSync(path.join(dir, 'blobs', alg, hex), 'utf8'));
+    // Manifests and configs only (never layers): small JSON documents.
+    return readJsonFile(path.join(dir, 'blobs', alg, hex), { maxBytes: MAX_JSON_BLOB });
   };
 }
 
 /** Every platform image in an OCI layout directory. */
 export function readLayout(dir: string): PlatformImage[] {
-  const top = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as unknown;
+  const top = readJsonFile(path.join(dir, 'index.json'), { maxBytes: MAX_JSON_BLOB });
   if (!isIndex(top)) throw new Error(`${path.join(dir, 'index.json')} is not an OCI index`);
   return platformImages(top.manifests, layoutReader(dir));
 }

@@ -1,7 +1,7 @@
 // Stage 3: spec as written -> targets. Applies defaults once, checks paths
 // against the repository, expands matrices and interpolates variables.
 // Reads the filesystem (paths, templates) but never writes.
-import { readFileSync } from 'node:fs';
+import { FileFault, readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
@@ -17,6 +17,9 @@ import { dynText, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
 
 /** Bake variable -> the name users write, for messages. */
 const GIT_NAMES: Record<string, string> = Object.fromEntries(Object.entries(GIT_VARIABLES).map(([k, v]) => [v, k]));
+
+/** A template larger than this is refused (the built-ins are a few KiB). */
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
 
 export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static'] as const;
 export const DEFAULT_PLATFORMS = ['linux/amd64'];
@@ -95,13 +98,18 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     return rel === '' ? '.' : rel;
   };
 
+  // Read through src/fs/read.ts: a FIFO, device or endless file in a template's place is refused, never read.
   const loadTemplate = (key: string, file: string, display: string, at: Path): ParsedTemplate | undefined => {
     if (templates.has(key)) return templates.get(key);
     try {
-      const t = parseTemplate(display, readFileSync(file, 'utf8'));
+      const t = parseTemplate(display, readRegularText(file, { maxBytes: MAX_TEMPLATE_BYTES, display }));
       templates.set(key, t);
       return t;
     } catch (e) {
+      if (e instanceof FileFault) {
+        err(e.diagnostics[0]!.code, at, e.message, 'a template must be a regular file of at most 1 MiB');
+        return undefined;
+      }
       if (!(e instanceof TemplateError)) throw e;
       diagnostics.push({ code: 'template-error', severity: 'error', file: display, line: e.line, column: e.column, path: pathToString(at), message: e.message, hint: e.hint });
       return undefined;

@@ -145,7 +145,8 @@ describe.concurrent('two matrix gen runs at once', () => {
 
   it('a run that finds the lock held by a live process gives up with a clear message and writes nothing', async () => {
     const repo = tempRepo({ ...layout(), 'matrix.yaml': spec('a') });
-    const release = acquireLock(realpathSync(repo));
+    // The lock lives in the repository's git directory (a tempRepo's .git).
+    const release = acquireLock(realpathSync(repo), 3000, path.join(repo, '.git'));
     try {
       const before = hashTree(repo);
       const r = await matrixAsync(['gen'], repo);

@@ -28,7 +28,11 @@ export const EXPECTED: Record<string, Expected> = {
   'type-args-map-value': { code: 'wrong-type', line: 7, column: 11 },
   'type-empty-file': { code: 'wrong-type', line: 1, column: 1 },
   'type-number-changes': { code: 'ambiguous-value', line: 7, column: 19 },
-  'type-binary-tag': { code: 'wrong-type', line: 7, column: 22 },
+  'type-binary-tag': { code: 'unknown-tag', line: 7, column: 13 },
+  'tag-custom-scalar': { code: 'unknown-tag', line: 6, column: 16 },
+  'tag-on-key': { code: 'unknown-tag', line: 7, column: 7 },
+  'tag-set-in-flow': { code: 'unknown-tag', line: 5, column: 27 },
+  'tag-verbatim-with-anchor': { code: 'unknown-tag', line: 7, column: 18 },
   'type-yaml11-boolean': { code: 'ambiguous-value', line: 9, column: 14 },
 
   // Unknown, misspelled and odd keys.

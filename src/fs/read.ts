@@ -1,0 +1,166 @@
+// The one way matrix reads a file (spec, templates, Dockerfiles,
+// .dockerignore, shard and metadata files, OCI layouts). A path is checked to
+// be a regular file before it is opened, opened so that a FIFO can never
+// block (O_NONBLOCK) and, when asked, without following a symbolic link
+// (O_NOFOLLOW), checked again on the open descriptor (the path may have been
+// swapped in between), and read with its size limit enforced while reading:
+// a file that grows, or a device that never ends, stops at the limit.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { UserError } from '../diagnostics.js';
+
+/** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+export type FaultReason = 'missing' | 'not-a-file' | 'symlink' | 'too-large' | 'io';
+
+/**
+ * A file that cannot be read or written, with the path and the cause in one
+ * line. A UserError (exit 2): the user's file system, not a bug in matrix.
+ */
+export class FileFault extends UserError {
+  constructor(
+    readonly reason: FaultReason,
+    readonly filePath: string,
+    message: string,
+    readonly errno?: string,
+    extra: { code?: string; display?: string; hint?: string; line?: number; column?: number } = {},
+  ) {
+    super([
+      {
+        code: extra.code ?? (reason === 'too-large' ? 'file-too-large' : reason === 'missing' ? 'file-missing' : reason === 'io' ? 'file-error' : 'not-a-regular-file'),
+        severity: 'error',
+        file: extra.display ?? filePath,
+        line: extra.line ?? 0,
+        column: extra.column ?? 0,
+        path: '',
+        message,
+        ...(extra.hint ? { hint: extra.hint } : {}),
+      },
+    ]);
+    this.name = 'FileFault';
+  }
+}
+
+export interface ReadOptions {
+  /** Refuse the file past this many bytes (counted while reading). */
+  maxBytes?: number;
+  /** Follow a symbolic link to a regular file (default). false: a link is refused, O_NOFOLLOW. */
+  followSymlinks?: boolean;
+  /** How to name the file in the message (default: the path). */
+  display?: string;
+  /** Diagnostic code for a file over the limit (default `file-too-large`). */
+  tooLargeCode?: string;
+  /** Position to report a file over the limit at (the spec: 1:1, so `file:line:column` stays greppable). */
+  tooLargeAt?: { line: number; column: number };
+  hint?: string;
+}
+
+/** What an errno means, in words (ENOSPC -> "no space left on the device (ENOSPC)"). */
+export function describeErrno(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ELOOP: 'too many levels of symbolic links, or a symbolic link where none is allowed',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a component of the path is not a directory',
+    EEXIST: 'already exists',
+    EIO: 'input/output error',
+    EMFILE: 'too many open files',
+    ENAMETOOLONG: 'file name too long',
+    EXDEV: 'on another file system',
+    EBUSY: 'resource busy',
+  };
+  if (err?.code && words[err.code]) return `${words[err.code]} (${err.code})`;
+  return err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
+}
+
+function kindName(st: Stats): string {
+  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+}
+
+/** Read a regular file as bytes, with the checks described above. Throws FileFault. */
+export function readRegularBytes(file: string, opts: ReadOptions = {}): Buffer {
+  const max = opts.maxBytes ?? MAX_INPUT_BYTES;
+  const follow = opts.followSymlinks ?? true;
+  const display = opts.display ?? file;
+  const extra = { display, ...(opts.hint ? { hint: opts.hint } : {}) };
+  const fault = (reason: FaultReason, why: string, errno?: string, code?: string) =>
+    new FileFault(reason, file, `cannot read ${display}: ${why}`, errno, { ...extra, ...(code ? { code } : {}), ...(reason === 'too-large' ? opts.tooLargeAt : {}) });
+
+  let st: Stats;
+  try {
+    st = lstatSync(file);
+    if (st.isSymbolicLink()) {
+      if (!follow) throw fault('symlink', 'it is a symbolic link, and matrix does not follow one here');
+      st = statSync(file);
+    }
+  } catch (e) {
+    if (e instanceof FileFault) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fault(code === 'ENOENT' ? 'missing' : 'io', code === 'ENOENT' && follow && isDangling(file) ? 'it is a dangling symbolic link (ENOENT)' : describeErrno(e), code);
+  }
+  if (!st.isFile()) throw fault('not-a-file', `it is ${kindName(st)}, not a regular file`);
+  if (st.size > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
+
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
+  } catch (e) {
+    throw fault('io', describeErrno(e), (e as NodeJS.ErrnoException).code);
+  }
+  try {
+    // The path may have been replaced since lstat: check what was opened.
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) throw fault('not-a-file', `it is ${kindName(fst)}, not a regular file`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, max + 1 - total) || 1);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        throw fault('io', describeErrno(e), (e as NodeJS.ErrnoException).code);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
+      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read a regular file as UTF-8 text (invalid bytes become U+FFFD, as readFileSync does). */
+export function readRegularText(file: string, opts: ReadOptions = {}): string {
+  return readRegularBytes(file, opts).toString('utf8');
+}
+
+/** Read and parse a JSON file; a parse error is a FileFault naming the file. */
+export function readJsonFile(file: string, opts: ReadOptions = {}): unknown {
+  const text = readRegularText(file, opts);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new FileFault('io', file, `cannot read ${opts.display ?? file}: not valid JSON (${(e as Error).message})`, undefined, { code: 'file-not-json', display: opts.display ?? file, ...(opts.hint ? { hint: opts.hint } : {}) });
+  }
+}
+
+function isDangling(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function limitText(max: number): string {
+  return max >= 1024 * 1024 && max % (1024 * 1024) === 0 ? `${max / 1024 / 1024} MiB` : max >= 1024 && max % 1024 === 0 ? `${max / 1024} KiB` : `${max} bytes`;
+}
