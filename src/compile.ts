@@ -7,6 +7,7 @@ import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
 import { resolveSpec } from './resolve/resolve.js';
 import type { ResolvedSpec } from './spec.js';
+import { paramDiagnostics } from './validate/params.js';
 import { ruleDiagnostics } from './validate/rules.js';
 import { schemaDiagnostics } from './validate/schema.js';
 import { stringDiagnostics } from './validate/strings.js';
@@ -41,7 +42,7 @@ export function compile(input: CompileInput): CompileResult {
   const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot });
   if (!resolved.spec) return { loaded, diagnostics: sortDiagnostics(resolved.diagnostics) };
 
-  const meaning = ruleDiagnostics(loaded, resolved.spec);
+  const meaning = [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates)];
   if (meaning.length) return { loaded, diagnostics: sortDiagnostics(meaning) };
   if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: [] };
 
