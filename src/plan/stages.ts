@@ -3,11 +3,13 @@
 //   native   - the target platform is the build platform;
 //   cross    - every stage that RUNs something is pinned to $BUILDPLATFORM;
 //   emulated - some RUN executes as the target platform (QEMU when foreign);
-//   no-run   - nothing is executed, files are only copied.
+//   no-run   - nothing is executed, files are only copied;
+//   unsupported - the template cannot produce this platform (its front matter
+//              `platforms:`, see validate/template-platforms.ts).
 
 import { logicalLines } from '../dockerfile/directives.js';
 
-export type Mode = 'native' | 'cross' | 'emulated' | 'no-run';
+export type Mode = 'native' | 'cross' | 'emulated' | 'no-run' | 'unsupported';
 
 interface Stage {
   index: number;
@@ -48,7 +50,8 @@ export function parseStages(text: string): Stage[] {
   return stages;
 }
 
-export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string): Mode {
+export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string, supported = true): Mode {
+  if (!supported) return 'unsupported';
   if (platform === buildPlatform) return 'native';
   const stages = parseStages(text);
   if (!stages.length) return 'no-run';

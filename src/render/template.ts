@@ -20,6 +20,7 @@ import { stringProblem } from '../validate/strings.js';
 import { readDirectives } from '../dockerfile/directives.js';
 import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
 import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
+import { platformsDeclarationProblem, type TemplatePlatforms } from '../validate/template-platforms.js';
 
 export interface TemplateParam {
   description?: string;
@@ -33,6 +34,8 @@ export interface TemplateParam {
 export interface TemplateMeta {
   description: string;
   params: Record<string, TemplateParam>;
+  /** The platforms it can produce (src/validate/template-platforms.ts); absent: any. */
+  platforms?: TemplatePlatforms;
 }
 
 export interface ParsedTemplate {
@@ -241,7 +244,7 @@ export function splitTemplate(source: string): TemplateSource {
     } catch (err) {
       throw new TemplateError(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 2, 1);
     }
-    const fm = (raw ?? {}) as { description?: unknown; params?: unknown };
+    const fm = (raw ?? {}) as { description?: unknown; params?: unknown; platforms?: unknown };
     const params = (fm.params ?? {}) as Record<string, TemplateParam>;
     if (typeof params !== 'object' || Array.isArray(params)) throw new TemplateError('front matter `params` must be a mapping', 2, 1);
     for (const [name, p] of Object.entries(params)) {
@@ -250,7 +253,9 @@ export function splitTemplate(source: string): TemplateSource {
         throw new TemplateError(`front matter: parameter \`${name}\` has unknown kind ${JSON.stringify(kind)}`, 2, 1, `kinds: ${PARAM_KINDS.join(', ')}`);
       }
     }
-    meta = { description: typeof fm.description === 'string' ? fm.description : '', params };
+    const badPlatforms = platformsDeclarationProblem(fm.platforms);
+    if (badPlatforms) throw new TemplateError(`front matter: ${badPlatforms}`, 2, 1);
+    meta = { description: typeof fm.description === 'string' ? fm.description : '', params, ...(fm.platforms !== undefined ? { platforms: fm.platforms as TemplatePlatforms } : {}) };
     body = source.slice(m[0].length);
     bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);
   }
