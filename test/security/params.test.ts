@@ -53,9 +53,9 @@ describe('one validator per kind', () => {
     for (const v of values) expect(paramProblem(kind as (typeof PARAM_KINDS)[number], v), v).toBeUndefined();
   });
 
-  it.each([
+  const rejects: [string, string | string[]][] = [
     // Options and second commands, in every kind: never start with `-`.
-    ...PARAM_KINDS.filter((k) => k !== 'go-ldflags' && k !== 'command').map((k) => [k, '-oops'] as const),
+    ...PARAM_KINDS.filter((k) => k !== 'go-ldflags' && k !== 'command').map((k): [string, string] => [k, '-oops']),
     ['command', ['-c', 'x']],
     ['go-package', '--toolexec=sh'],
     ['go-package', './cmd; rm -rf /'],
@@ -90,8 +90,9 @@ describe('one validator per kind', () => {
     ['version', '3.12; id'],
     ['version', 'latest'],
     ['binary-name', ['a', 'b']],
-  ])('%s rejects %j', (kind, value) => {
-    expect(paramProblem(kind as (typeof PARAM_KINDS)[number], value as string)).toBeDefined();
+  ];
+  it.each(rejects)('%s rejects %j', (kind, value) => {
+    expect(paramProblem(kind as (typeof PARAM_KINDS)[number], value)).toBeDefined();
   });
 
   it('every kind is described (for `matrix templates` and the README)', () => {
