@@ -214,3 +214,16 @@ describe('helpers are safe wherever a user template puts them (checked on the re
     expect(out).toBe("FROM a\nRUN echo 'v'\nCMD [\"a\"]");
   });
 });
+
+describe('`matrix templates` documents kinds and platforms', () => {
+  it('each parameter shows its kind, each template its platforms, and every kind is explained', async () => {
+    const { matrix } = await import('../helpers/cli.js');
+    const { tempDir } = await import('../helpers/tree.js');
+    const r = matrix(['templates'], tempDir());
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}with\.main \[go-package\]/m);
+    expect(r.stdout).toMatch(/^ {2}with\.binary \[binary-name\]/m);
+    expect(r.stdout).toMatch(/^ {2}as files {3}darwin\/amd64/m);
+    for (const k of PARAM_KINDS) expect(r.stdout).toMatch(new RegExp(`^  ${k} +\\S`, 'm'));
+  });
+});
