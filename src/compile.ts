@@ -7,9 +7,13 @@ import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
 import { resolveSpec } from './resolve/resolve.js';
 import type { ResolvedSpec } from './spec.js';
+import { cacheDiagnostics } from './validate/cache.js';
+import { paramDiagnostics } from './validate/params.js';
 import { ruleDiagnostics } from './validate/rules.js';
+import { secretDiagnostics } from './validate/secrets.js';
 import { schemaDiagnostics } from './validate/schema.js';
 import { stringDiagnostics } from './validate/strings.js';
+import { templatePlatformDiagnostics } from './validate/template-platforms.js';
 import { schemaValidator } from './validate/validator.js';
 
 export interface CompileInput {
@@ -41,7 +45,7 @@ export function compile(input: CompileInput): CompileResult {
   const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot });
   if (!resolved.spec) return { loaded, diagnostics: sortDiagnostics(resolved.diagnostics) };
 
-  const meaning = ruleDiagnostics(loaded, resolved.spec);
+  const meaning = [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates)];
   if (meaning.length) return { loaded, diagnostics: sortDiagnostics(meaning) };
   if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: [] };
 

@@ -47,18 +47,61 @@ export function parseSemver(tag: string): GitInfo['semver'] {
   return { major: m[1]!, minor: `${m[1]}.${m[2]}`, patch: `${m[1]}.${m[2]}.${m[3]}`, version };
 }
 
+/**
+ * A git remote URL with its credentials removed, in the form it was given.
+ * `scheme://userinfo@host/...` (any scheme, any case: https, ssh, git+ssh,
+ * ftp, ...) loses the whole userinfo (a token is often the user name:
+ * `https://TOKEN@github.com/...`); the userinfo ends at the last `@` of the
+ * authority, so a password with an encoded (`%40`) or raw `@` goes too.
+ * An scp-like `user@host:path` (git's syntax when a `:` comes before any `/`)
+ * keeps its user, which is not a secret, and loses a `:password`.
+ */
+export function redactRemote(remote: string): string {
+  const url = remote.trim();
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (scheme) {
+    const rest = url.slice(scheme[0].length);
+    // The authority ends at the first `/`, `?` or `#`; a raw `/` inside a password cannot be told
+    // from a path, so an `@` anywhere before the path's first `/` that follows a host-like part wins.
+    const end = rest.search(/[/?#]/);
+    const authority = end < 0 ? rest : rest.slice(0, end);
+    let at = authority.lastIndexOf('@');
+    if (at < 0) {
+      // `user:pa/ss@host/...`: a credential with a raw `/`. Take the last `@` followed by a host and a path or the end.
+      const m = /@([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?(?=[/?#]|$)/g;
+      let hit: RegExpExecArray | null;
+      let last = -1;
+      while ((hit = m.exec(rest))) if (rest.slice(0, hit.index).includes(':')) last = hit.index;
+      at = last;
+    }
+    return `${scheme[1]!.toLowerCase()}://${at < 0 ? rest : rest.slice(at + 1)}`;
+  }
+  // scp-like: `user[:password]@host:path`; the password may hold anything but the last `@`.
+  const scp = /^([^:@/]*)(?::.*)?@([A-Za-z0-9.-]+:(?!\/\/)[^@]*)$/.exec(url);
+  if (scp) return `${scp[1] ? `${scp[1]}@` : ''}${scp[2]}`;
+  return url;
+}
+
+/** The https URL of a remote for the `org.opencontainers.image.source` label: credentials removed, `.git` dropped. */
 export function httpsSource(remote: string): string {
-  let url = remote.trim();
-  const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(url);
-  if (scp) url = `https://${scp[1]}/${scp[2]}`;
-  url = url.replace(/^ssh:\/\/[^@/]+@([^/:]+)(?::\d+)?\//, 'https://$1/').replace(/^git:\/\//, 'https://');
-  url = url.replace(/^(https?:\/\/)[^@/]+@/, '$1');
+  let url = redactRemote(remote);
+  const scp = /^(?:[^@/:]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
+  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//.test(url)) url = `https://${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`;
+  url = url.replace(/^(?:ssh|git\+ssh|ssh\+git|git):\/\/([^/:]+)(?::\d*)?\//, 'https://$1/');
   return url.replace(/\.git$/, '');
 }
 
+const GIT_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+
 async function git(repoRoot: string, args: string[]): Promise<string | undefined> {
-  const r = await capture({ file: 'git', args, cwd: repoRoot, env: { ...process.env, LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' } });
+  const r = await capture({ file: 'git', args, cwd: repoRoot, env: { ...process.env, ...GIT_ENV } });
   return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Whether `git` can be started at all (no binary on PATH: the spawn error, e.g. ENOENT). */
+export async function gitAvailable(repoRoot: string): Promise<{ ok: true } | { ok: false; cause: string }> {
+  const r = await capture({ file: 'git', args: ['--version'], cwd: repoRoot, env: { ...process.env, ...GIT_ENV } });
+  return r.spawnError ? { ok: false, cause: r.spawnError } : { ok: true };
 }
 
 export async function readGitInfo(repoRoot: string): Promise<GitInfo | undefined> {
@@ -113,11 +156,20 @@ export async function buildEnvironment(
   repoRoot: string,
   callerEnv: Readonly<Record<string, string | undefined>>,
   sourceDateEpoch?: number | false,
+  onWarning?: (message: string) => void,
 ): Promise<Record<string, string>> {
-  const computed = gitEnvironment(await readGitInfo(repoRoot), sourceDateEpoch);
+  const available = await gitAvailable(repoRoot);
+  if (!available.ok) onWarning?.(missingGitWarning(available.cause));
+  const computed = gitEnvironment(available.ok ? await readGitInfo(repoRoot) : undefined, sourceDateEpoch);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
+  // A source URL the caller sets is a label too: never with credentials.
+  if (out.MATRIX_GIT_SOURCE) out.MATRIX_GIT_SOURCE = redactRemote(out.MATRIX_GIT_SOURCE);
   return out;
+}
+
+export function missingGitWarning(cause: string): string {
+  return `git cannot be run (${cause}): the images get no revision labels (org.opencontainers.image.revision, created, source), no git.* / semver.* values, and no SOURCE_DATE_EPOCH from the commit time; install git, or set MATRIX_GIT_* and SOURCE_DATE_EPOCH in the environment`;
 }
 
 export interface InputRevision {

@@ -21,8 +21,44 @@ export interface Builder {
   nodes: BuilderNode[];
 }
 
+/** Where a `builders` path is in the spec, for located errors (the CLI passes the loaded spec's positions). */
+export type Locate = (at: (string | number)[]) => { file: string; line: number; column: number };
+
+/**
+ * Endpoint schemes buildx drivers take (docker/buildx driver/remote: tcp, unix,
+ * npipe, docker-container, kube-pod; docker endpoints: unix, tcp, ssh, npipe).
+ * Anything else must be a docker context name (docker/cli: ^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$).
+ */
+const ENDPOINT_SCHEMES = ['tcp', 'unix', 'npipe', 'ssh', 'docker-container', 'kube-pod'];
+const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
+
+/** What is wrong with an endpoint given as one argument of `docker buildx create`, if anything. */
+export function endpointProblem(endpoint: string): string | undefined {
+  if (endpoint.startsWith('-')) return 'starts with `-`, so `docker buildx create` would read it as an option';
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f,"']/.test(endpoint)) return 'contains white space, a control character, a comma or a quote';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
+  if (!scheme) return CONTEXT_NAME.test(endpoint) ? undefined : 'is neither SCHEME://ADDRESS nor a docker context name';
+  if (!ENDPOINT_SCHEMES.includes(scheme[1]!.toLowerCase())) return `has the scheme \`${scheme[1]}\`; buildx takes ${ENDPOINT_SCHEMES.map((s) => `${s}://`).join(', ')} or a docker context name`;
+  if (!scheme[2]) return 'has no address after the scheme';
+  return undefined;
+}
+
+/**
+ * What is wrong with one driver option. buildx reads every `--driver-opt` as a
+ * CSV record of key=value fields (docker/buildx commands/create.go, csvToMap):
+ * a comma or quote would add options the spec did not name.
+ */
+export function driverOptProblem(key: string, value: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(key)) return `key \`${key}\` is not an option name (letters, digits, \`_\`, \`.\`, \`-\`)`;
+  // eslint-disable-next-line no-control-regex
+  if (/[,"'\u0000-\u001f\u007f]/.test(value)) return `value of \`${key}\` contains a comma, a quote or a control character, which would split it into more options`;
+  if (value.startsWith('-')) return `value of \`${key}\` starts with \`-\``;
+  return undefined;
+}
+
 /** Defaults applied, and the combinations buildx would refuse turned into errors with a fix. */
-export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: string): Builder {
+export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: string, locate?: Locate): Builder {
   if (!input || !Array.isArray(input.nodes) || !input.nodes.length) {
     throw userError('no-builders', 'the spec has no `builders:` section', {
       hint: 'add one, e.g.\n  builders:\n    nodes:\n      - { platforms: [linux/amd64], endpoint: "tcp://buildkit-amd64:1234" }\n      - { platforms: [linux/arm64], endpoint: "tcp://buildkit-arm64:1234" }\n(see docs/multi-node.md)',
@@ -42,6 +78,14 @@ export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: 
     const nodeName = n.name ?? `${name}-${n.platforms.map(platformSlug).join('_')}`;
     if (seen.has(nodeName)) throw userError('duplicate-node', `two nodes are named \`${nodeName}\``, { path: `builders.nodes[${i}]`, hint: 'give the nodes distinct `name`s' });
     seen.add(nodeName);
+    if (n.endpoint !== undefined) {
+      const p = endpointProblem(n.endpoint);
+      if (p) throw userError('invalid-endpoint', `endpoint \`${n.endpoint}\` of node \`${nodeName}\` ${p}`, { path: `builders.nodes[${i}].endpoint`, ...locate?.(['builders', 'nodes', i, 'endpoint']), hint: 'e.g. `tcp://buildkit-arm64:1234`, `ssh://ci@arm64-runner` or a docker context name' });
+    }
+    for (const [k, v] of Object.entries(n.driver_opts ?? {})) {
+      const p = driverOptProblem(k, String(v));
+      if (p) throw userError('invalid-driver-opt', `driver option ${p}`, { path: `builders.nodes[${i}].driver_opts.${k}`, ...locate?.(['builders', 'nodes', i, 'driver_opts', k]), hint: 'give each option as its own key: value pair; buildx reads `--driver-opt` as comma-separated key=value fields' });
+    }
     if (driver === 'remote' && !n.endpoint) {
       throw userError('node-endpoint-missing', `node \`${nodeName}\` uses the remote driver and has no endpoint`, { path: `builders.nodes[${i}]`, hint: 'set `endpoint: tcp://HOST:1234` (the address of its buildkitd)' });
     }

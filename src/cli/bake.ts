@@ -101,7 +101,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
   // Git values for the bake variables, and per target the commit that last
   // changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels (src/repro/inputs.ts).
-  const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env);
+  const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
   let shard: ShardPlan | undefined;
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();

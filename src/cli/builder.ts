@@ -3,6 +3,7 @@ import { DEFAULT_BUILDER, builderRmCommands, builderUpCommands, parseNodeNames, 
 import { colors, userError } from '../diagnostics.js';
 import { parseInspect } from '../doctor/doctor.js';
 import { capture, shellQuote } from '../exec.js';
+import { positionOf } from '../load/load.js';
 import type { SpecInput } from '../spec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 
@@ -20,9 +21,10 @@ export interface BuilderOptions {
 export async function runBuilder(io: Io, opts: BuilderOptions): Promise<number> {
   const c = colors(opts.color);
   const loc = locateSpec(io, opts.spec);
-  const input = compileOrThrow(loc, true).loaded.value as SpecInput;
+  const { loaded } = compileOrThrow(loc, true);
+  const input = loaded.value as SpecInput;
   // Removing needs only the name, so it works after `builders:` was deleted from the spec.
-  const builder = opts.action === 'rm' && !input.builders ? undefined : resolveBuilder(input.builders, opts.name);
+  const builder = opts.action === 'rm' && !input.builders ? undefined : resolveBuilder(input.builders, opts.name, (at) => ({ file: loaded.file, ...positionOf(loaded, at) }));
   const name = builder?.name ?? opts.name ?? DEFAULT_BUILDER;
   const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
 

@@ -66,7 +66,7 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
 export async function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string; affected?: string }): Promise<number> {
   const loc = locateSpec(io, opts.spec);
   const result = compileOrThrow(loc);
-  const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch);
+  const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
   const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env);
   let plan: Plan & { affected?: AffectedPlan } = full;
   const reasons = new Map<string, string[]>();

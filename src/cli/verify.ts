@@ -68,7 +68,7 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, { hint: 'name one target, or pass a tag: it replaces the tag of each target\'s first tag' });
   }
   const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
-  const inputs = await bakeInputs(loc, spec, sel, io.env);
+  const inputs = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
   const env = { ...io.env, ...inputs.env };
   // The same command as `matrix bake`, with --no-cache and an OCI layout per target instead of a push.
   const command = (extra: BakeFlags) => {

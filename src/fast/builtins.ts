@@ -13,7 +13,6 @@ export interface PrecompiledTemplate {
   /** Front matter, as JSON (parsed afresh for each use). */
   metaJson: string;
   bodyLine: number;
-  escapeChar: string;
   declaredArgs: readonly string[];
   /** Handlebars template spec (the object `Handlebars.precompile` writes as code). */
   spec: object;

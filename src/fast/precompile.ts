@@ -10,7 +10,6 @@ import { AJV_OPTIONS } from '../validate/validator.js';
 export interface TemplateForm {
   metaJson: string;
   bodyLine: number;
-  escapeChar: string;
   declaredArgs: string[];
   /** JavaScript source of the Handlebars template spec. */
   specCode: string;
@@ -35,7 +34,7 @@ export function precompileTemplate(source: string): TemplateForm | { skipped: st
     if (e instanceof TemplateError) return { skipped: e.message };
     throw e;
   }
-  return { metaJson, bodyLine: split.bodyLine, escapeChar: split.escapeChar, declaredArgs: split.declaredArgs, specCode };
+  return { metaJson, bodyLine: split.bodyLine, declaredArgs: split.declaredArgs, specCode };
 }
 
 /** ajv standalone code (CommonJS: it `require`s ajv's small runtime helpers) for the schema text. */
@@ -71,7 +70,7 @@ export function builtinsModule(input: { templates: { file: string; source: strin
     precompiled.push(file);
     entries.push(
       `  [${JSON.stringify(source)}, { metaJson: ${JSON.stringify(form.metaJson)}, bodyLine: ${form.bodyLine}, ` +
-        `escapeChar: ${JSON.stringify(form.escapeChar)}, declaredArgs: ${JSON.stringify(form.declaredArgs)}, spec: ${form.specCode} }]`,
+        `declaredArgs: ${JSON.stringify(form.declaredArgs)}, spec: ${form.specCode} }]`,
     );
   }
   const code = [

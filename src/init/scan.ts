@@ -2,6 +2,7 @@
 // services, and how each would be built. Reads files, never writes.
 import { existsSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
+import { logicalLines } from '../dockerfile/directives.js';
 import { isGenerated } from '../render/header.js';
 
 export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static';
@@ -111,7 +112,10 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
 /** Image names in FROM lines (flags and `AS name` dropped). */
 export function fromImages(dockerfile: string): string[] {
   const out: string[] = [];
-  for (const m of dockerfile.matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)/gim)) if (!out.includes(m[1]!)) out.push(m[1]!);
+  for (const { text } of logicalLines(dockerfile)) {
+    const m = /^FROM\s+(?:--\S+\s+)*(\S+)/i.exec(text);
+    if (m && !out.includes(m[1]!)) out.push(m[1]!);
+  }
   return out;
 }
 

@@ -3,9 +3,13 @@
 //   native   - the target platform is the build platform;
 //   cross    - every stage that RUNs something is pinned to $BUILDPLATFORM;
 //   emulated - some RUN executes as the target platform (QEMU when foreign);
-//   no-run   - nothing is executed, files are only copied.
+//   no-run   - nothing is executed, files are only copied;
+//   unsupported - the template cannot produce this platform (its front matter
+//              `platforms:`, see validate/template-platforms.ts).
 
-export type Mode = 'native' | 'cross' | 'emulated' | 'no-run';
+import { logicalLines } from '../dockerfile/directives.js';
+
+export type Mode = 'native' | 'cross' | 'emulated' | 'no-run' | 'unsupported';
 
 interface Stage {
   index: number;
@@ -18,21 +22,8 @@ interface Stage {
 
 export function parseStages(text: string): Stage[] {
   const stages: Stage[] = [];
-  // Join continuation lines (escape character `\` by default), drop comments.
-  const escape = /^#\s*escape\s*=\s*`/m.test(text.split('\n').slice(0, 5).join('\n')) ? '`' : '\\';
-  const logical: string[] = [];
-  let cur = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (!cur && /^\s*#/.test(line)) continue;
-    if (line.trimEnd().endsWith(escape)) {
-      cur += line.trimEnd().slice(0, -1) + ' ';
-      continue;
-    }
-    logical.push(cur + line);
-    cur = '';
-  }
-  if (cur) logical.push(cur);
+  // Instructions as BuildKit assembles them (its escape directive, continuations, comments).
+  const logical = logicalLines(text).map((l) => l.text);
   for (const line of logical) {
     const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
     if (!m) continue;
@@ -59,7 +50,8 @@ export function parseStages(text: string): Stage[] {
   return stages;
 }
 
-export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string): Mode {
+export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string, supported = true): Mode {
+  if (!supported) return 'unsupported';
   if (platform === buildPlatform) return 'native';
   const stages = parseStages(text);
   if (!stages.length) return 'no-run';

@@ -17,17 +17,25 @@ import Handlebars from 'handlebars/runtime';
 import { parse as parseYaml } from 'yaml';
 import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../fast/builtins.js';
 import { stringProblem } from '../validate/strings.js';
+import { readDirectives } from '../dockerfile/directives.js';
+import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
+import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
+import { platformsDeclarationProblem, type TemplatePlatforms } from '../validate/template-platforms.js';
 
 export interface TemplateParam {
   description?: string;
   default?: string | number | boolean | (string | number | boolean)[];
   /** A parameter without a default must be given in `with`. */
   required?: boolean;
+  /** What the value is (see src/validate/params.ts); `text` when not given. */
+  kind?: ParamKind;
 }
 
 export interface TemplateMeta {
   description: string;
   params: Record<string, TemplateParam>;
+  /** The platforms it can produce (src/validate/template-platforms.ts); absent: any. */
+  platforms?: TemplatePlatforms;
 }
 
 export interface ParsedTemplate {
@@ -150,21 +158,35 @@ export function handlebarsCompiler(): typeof HandlebarsCompiler {
 /** Options every template is compiled with, at run time or at build time. */
 export const COMPILE_OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: false } as const;
 
+/** What one render records: the escape character in use and every value a helper printed. */
+interface RenderState {
+  esc: string;
+  marks: Mark[];
+}
+
 /**
  * A fresh Handlebars environment: user templates cannot register global state.
  * `base` is the runtime-only Handlebars (enough to run precompiled templates)
- * unless a template is compiled here.
+ * unless a template is compiled here. Helpers read the escape character from
+ * `state` and record what they print there (see render/placement.ts).
  */
-export function createEnv(escapeChar = '\\', base: Pick<typeof HandlebarsCompiler, 'create'> = Handlebars) {
+export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Handlebars) {
   const hb = base.create();
-  const esc = escapeChar;
-  const quoteWord = (s: string) => '"' + s.replace(new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g'), (c) => esc + c) + '"';
+  const state: RenderState = { esc: '\\', marks: [] };
+  const quoteWord = (s: string) => {
+    const esc = state.esc;
+    return '"' + s.replace(new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g'), (c) => esc + c) + '"';
+  };
   // Every helper reports errors at its own {{...}} (body-relative; parseTemplate adds the offset).
-  const helper = (name: string, fn: (...args: unknown[]) => unknown) => {
+  const helper = (name: string, fn: (...args: unknown[]) => unknown, mark?: (...args: unknown[]) => string[]) => {
     hb.registerHelper(name, (...args: unknown[]) => {
       const options = args[args.length - 1] as HelperOptions;
       try {
-        return fn(...args.slice(0, -1));
+        const out = fn(...args.slice(0, -1));
+        if (!mark) return out;
+        const loc = options?.loc?.start;
+        state.marks.push({ helper: name, values: mark(...args.slice(0, -1)), line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 });
+        return markOutput(state.marks.length - 1, out as string);
       } catch (e) {
         if (e instanceof TemplateError && e.line === 0 && options?.loc) {
           throw new TemplateError(e.message, options.loc.start.line, options.loc.start.column + 1, e.hint, true);
@@ -173,26 +195,28 @@ export function createEnv(escapeChar = '\\', base: Pick<typeof HandlebarsCompile
       }
     });
   };
-  helper('word', (v) => quoteWord(text(v, 'word')));
+  const one = (helperName: string) => (v: unknown) => [text(v, helperName)];
+  const list = (v: unknown) => (Array.isArray(v) ? Array.from(v as ArrayLike<unknown>) : [v]).map((x) => text(x, 'json'));
+  helper('word', (v) => quoteWord(text(v, 'word')), one('word'));
   // Single quotes: the shell takes everything literally; a trailing escape
   // character can't occur because the word ends with a quote.
-  helper('sh', (v) => `'${text(v, 'sh').replace(/'/g, `'"'"'`)}'`);
+  helper('sh', (v) => `'${text(v, 'sh').replace(/'/g, `'"'"'`)}'`, one('sh'));
   // Array.from: wrapped lists have no prototype (no `.map`).
-  helper('json', (v) => JSON.stringify((Array.isArray(v) ? Array.from(v as ArrayLike<unknown>) : [v]).map((x) => text(x, 'json'))));
+  helper('json', (v) => JSON.stringify(list(v)), list);
   helper('ident', (v) => {
     const s = text(v, 'ident');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
     return s;
-  });
+  }, one('ident'));
   helper('int', (v) => {
     const s = text(v, 'int');
     if (!/^[0-9]{1,9}$/.test(s)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
     return s;
-  });
+  }, one('int'));
   // Joins values into one (still wrapped) value, to hand to another helper.
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
-  return hb;
+  return { hb, state };
 }
 
 function unwrap(v: unknown): unknown {
@@ -204,7 +228,6 @@ export interface TemplateSource {
   meta: TemplateMeta;
   body: string;
   bodyLine: number;
-  escapeChar: string;
   declaredArgs: string[];
 }
 
@@ -221,16 +244,23 @@ export function splitTemplate(source: string): TemplateSource {
     } catch (err) {
       throw new TemplateError(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 2, 1);
     }
-    const fm = (raw ?? {}) as { description?: unknown; params?: unknown };
+    const fm = (raw ?? {}) as { description?: unknown; params?: unknown; platforms?: unknown };
     const params = (fm.params ?? {}) as Record<string, TemplateParam>;
     if (typeof params !== 'object' || Array.isArray(params)) throw new TemplateError('front matter `params` must be a mapping', 2, 1);
-    meta = { description: typeof fm.description === 'string' ? fm.description : '', params };
+    for (const [name, p] of Object.entries(params)) {
+      const kind = (p as { kind?: unknown } | null)?.kind;
+      if (kind !== undefined && !(PARAM_KINDS as readonly unknown[]).includes(kind)) {
+        throw new TemplateError(`front matter: parameter \`${name}\` has unknown kind ${JSON.stringify(kind)}`, 2, 1, `kinds: ${PARAM_KINDS.join(', ')}`);
+      }
+    }
+    const badPlatforms = platformsDeclarationProblem(fm.platforms);
+    if (badPlatforms) throw new TemplateError(`front matter: ${badPlatforms}`, 2, 1);
+    meta = { description: typeof fm.description === 'string' ? fm.description : '', params, ...(fm.platforms !== undefined ? { platforms: fm.platforms as TemplatePlatforms } : {}) };
     body = source.slice(m[0].length);
     bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);
   }
-  const escapeChar = /^#\s*escape\s*=\s*(\S)/im.exec(leadingDirectives(body).join('\n'))?.[1] ?? '\\';
   const declaredArgs = [...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!);
-  return { meta, body, bodyLine, escapeChar, declaredArgs };
+  return { meta, body, bodyLine, declaredArgs };
 }
 
 /**
@@ -253,40 +283,63 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
   const t = splitTemplate(source);
   // The build's checks and compilation, so errors surface at load, not at the first render.
   precompileBody(t);
-  const hb = createEnv(t.escapeChar, handlebarsCompiler());
+  const env = createEnv(handlebarsCompiler());
   let compiled: HandlebarsTemplateDelegate;
   try {
-    compiled = hb.compile(t.body, { ...COMPILE_OPTIONS });
+    compiled = env.hb.compile(t.body, { ...COMPILE_OPTIONS });
   } catch (err) {
     throw locate(err, t.bodyLine);
   }
-  return { file, meta: t.meta, bodyLine: t.bodyLine, declaredArgs: new Set(t.declaredArgs), render: renderer(compiled, t.bodyLine) };
+  return { file, meta: t.meta, bodyLine: t.bodyLine, declaredArgs: new Set(t.declaredArgs), render: renderer(compiled, env.state, t.bodyLine) };
 }
 
 /** A template compiled at build time: the same checks passed then, on the same text. */
 export function fromPrecompiled(file: string, pre: PrecompiledTemplate): ParsedTemplate {
-  const hb = createEnv(pre.escapeChar);
-  const compiled = hb.template(pre.spec as Parameters<typeof hb.template>[0]) as HandlebarsTemplateDelegate;
+  const env = createEnv();
+  const compiled = env.hb.template(pre.spec as Parameters<typeof env.hb.template>[0]) as HandlebarsTemplateDelegate;
   return {
     file,
     meta: JSON.parse(pre.metaJson) as TemplateMeta,
     bodyLine: pre.bodyLine,
     declaredArgs: new Set(pre.declaredArgs),
-    render: renderer(compiled, pre.bodyLine),
+    render: renderer(compiled, env.state, pre.bodyLine),
   };
 }
 
-function renderer(compiled: HandlebarsTemplateDelegate, bodyLine: number): (ctx: object) => string {
-  return (ctx: object) => {
-    let out: string;
+/**
+ * Renders, then reads the parser directives of the RENDERED text the way
+ * BuildKit does: values are quoted with the escape character BuildKit will
+ * use, even when a directive comes from a block (`{{#if}}`) or is absent
+ * from the template's first lines. Then checks where each value landed.
+ */
+function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, bodyLine: number): (ctx: object) => string {
+  const run = (ctx: object, esc: string): string => {
+    state.esc = esc;
+    state.marks = [];
     try {
-      out = compiled(ctx);
+      return compiled(ctx);
     } catch (err) {
       throw locate(err, bodyLine);
     }
+  };
+  const directivesOf = (marked: string) => {
+    const d = readDirectives(unmark(marked));
+    if (d.error) throw new TemplateError(`the rendered Dockerfile: ${d.error.message}`, d.error.line + bodyLine - 1, 1, 'BuildKit refuses this file; keep one directive of each kind, and `# escape=` with \\ or `');
+    return d;
+  };
+  return (ctx: object) => {
+    let marked = run(ctx, '\\');
+    const esc = directivesOf(marked).escapeChar;
+    if (esc !== '\\') {
+      marked = run(ctx, esc);
+      if (directivesOf(marked).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
+    }
+    const { text, problems } = checkPlacement(marked, state.marks, esc);
+    const p = problems[0];
+    if (p) throw new TemplateError(p.message, p.mark.line ? p.mark.line + bodyLine - 1 : 0, p.mark.line ? p.mark.column : 0, p.hint);
     // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
-    if (out.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
-    return out;
+    if (text.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
+    return text;
   };
 }
 
@@ -364,12 +417,5 @@ function locate(err: unknown, bodyLine: number): TemplateError {
   );
 }
 
-/** Parser directives (`# syntax=`, `# escape=`, `# check=`) at the top of a Dockerfile. */
-export function leadingDirectives(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (/^#\s*[a-zA-Z][a-zA-Z0-9]*\s*=/.test(line)) out.push(line);
-    else break;
-  }
-  return out;
-}
+/** Parser directives at the top of a Dockerfile, as BuildKit reads them (src/dockerfile/directives.ts). */
+export { leadingDirectives } from '../dockerfile/directives.js';

@@ -21,9 +21,11 @@ export async function bakeInputs(
   spec: ResolvedSpec,
   sel: BakeSelection,
   callerEnv: Readonly<Record<string, string | undefined>>,
+  onWarning?: (message: string) => void,
 ): Promise<BakeInputs> {
-  const env = await buildEnvironment(where.repoRoot, callerEnv, false);
-  return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv }) };
+  const env = await buildEnvironment(where.repoRoot, callerEnv, false, onWarning);
+  // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
+  return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }) };
 }
 
 async function revisionSets(where: { repoRoot: string; specDir: string }, spec: ResolvedSpec, sel: BakeSelection, env: Readonly<Record<string, string | undefined>>): Promise<string[]> {

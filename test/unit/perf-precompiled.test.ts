@@ -136,7 +136,7 @@ describe('the precompiled built-in templates', () => {
     const source = readFileSync(path.join(TEMPLATES, name), 'utf8');
     const form = precompileTemplate(source);
     if ('skipped' in form) throw new Error(`${file} was not precompiled: ${form.skipped}`);
-    const pre = fromPrecompiled(file, { metaJson: form.metaJson, bodyLine: form.bodyLine, escapeChar: form.escapeChar, declaredArgs: form.declaredArgs, spec: specOf(form) });
+    const pre = fromPrecompiled(file, { metaJson: form.metaJson, bodyLine: form.bodyLine, declaredArgs: form.declaredArgs, spec: specOf(form) });
     return { name: name.replace('.Dockerfile.hbs', ''), runtime: parseTemplate(file, source), pre };
   });
   const byName = new Map(pairs.map((p) => [p.name, p]));

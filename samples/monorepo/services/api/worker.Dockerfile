@@ -13,7 +13,7 @@ COPY . .
 # The image's files are staged under /rootfs. -trimpath and -buildvcs=false
 # keep build paths and VCS stamps out of the binary.
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/worker' './cmd/worker'
+    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/worker' -- './cmd/worker'
 # Same commit, same bytes: every staged file gets the commit time
 # (SOURCE_DATE_EPOCH, set by `matrix bake`) instead of the time of the build.
 # Declared here, after the build, so a new commit does not invalidate it.

@@ -1,0 +1,233 @@
+// Where a template printed each value, checked on the rendered Dockerfile.
+//
+// The escaping helpers are only safe in some places: `{{sh x}}` is one shell
+// word outside quotes, but inside "..." its `$(...)` runs; `{{word x}}` is a
+// Dockerfile word, but a shell reads a backtick in it as a command; `{{json
+// x}}` is an exec-form array, but inside a shell-form RUN it is shell text;
+// and any word that starts with `-` is read as an option by the program it is
+// given to. A template is text, so these are checked after rendering, on the
+// text BuildKit will read: each helper wraps its output in markers that say
+// which `{{...}}` printed it, and `checkPlacement` looks at where each one
+// landed (which instruction, inside quotes or not, at the start of a word, in
+// a parser directive line) before the markers are removed.
+import { readDirectives } from '../dockerfile/directives.js';
+
+export interface Mark {
+  helper: string;
+  /** The values as given (json: each element). */
+  values: string[];
+  /** Body-relative position of the `{{...}}` that printed it. */
+  line: number;
+  column: number;
+}
+
+export interface PlacementProblem {
+  mark: Mark;
+  message: string;
+  hint: string;
+}
+
+const OPEN = '\u0001';
+const MID = '\u0002';
+const CLOSE = '\u0003';
+// eslint-disable-next-line no-control-regex
+const MARKED = /\u0001(\d+)\u0002([^\u0001\u0003]*)\u0003/g;
+
+export function markOutput(index: number, output: string): string {
+  return `${OPEN}${index}${MID}${output}${CLOSE}`;
+}
+
+/** Markers removed. */
+export function unmark(marked: string): string {
+  return marked.replace(MARKED, (_m, _i, out: string) => out);
+}
+
+/** Instructions whose arguments (in shell form) are handed to a shell as they are. */
+const SHELL_FORM = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'HEALTHCHECK']);
+/** Helpers whose output is quoted text (ident and int print only [A-Za-z0-9_]). */
+const QUOTING = new Set(['word', 'sh', 'json']);
+
+interface Placed {
+  mark: Mark;
+  /** Offsets of the output in the unmarked text. */
+  start: number;
+  end: number;
+}
+
+/**
+ * Problems with where values landed in `marked` (the rendered text with
+ * markers), and the text without them. `escapeChar` is the one BuildKit will
+ * use for this text (from its directives).
+ */
+export function checkPlacement(marked: string, marks: readonly Mark[], escapeChar: string): { text: string; problems: PlacementProblem[] } {
+  const placed: Placed[] = [];
+  let text = '';
+  let last = 0;
+  for (const m of marked.matchAll(MARKED)) {
+    text += marked.slice(last, m.index);
+    const start = text.length;
+    text += m[2]!;
+    placed.push({ mark: marks[Number(m[1])]!, start, end: text.length });
+    last = m.index + m[0].length;
+  }
+  text += marked.slice(last);
+  const problems: PlacementProblem[] = [];
+  if (!placed.length) return { text, problems };
+
+  // Physical lines as BuildKit's scanner sees them (a trailing \r dropped), and where each starts.
+  const raw = text.split('\n');
+  const lines = raw.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lineStart: number[] = [];
+  let off = 0;
+  for (const l of raw) {
+    lineStart.push(off);
+    off += l.length + 1;
+  }
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = lineStart.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStart[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const directives = readDirectives(text);
+  const cont = new RegExp(`${escapeChar === '\\' ? '\\\\' : escapeChar}[ \\t]*$`);
+  const isComment = (l: string) => /^\s*#/.test(l);
+  const heredoc = heredocLines(lines, cont);
+
+  for (const p of placed) {
+    const { mark } = p;
+    const fail = (message: string, hint: string) => problems.push({ mark, message, hint });
+    const li = lineOf(p.start);
+    const physical = lines[li] ?? '';
+    if (li < directives.lineCount) {
+      fail(`\`{{${mark.helper}}}\` prints a value into a parser directive line`, 'parser directives (`# syntax=`, `# escape=`, `# check=`) choose how BuildKit reads and builds the file: write them literally, never from a value');
+      continue;
+    }
+    if (isComment(physical) && !heredoc.has(li)) continue;
+    // The instruction's text from its first line to the value, continuations joined.
+    let first = li;
+    while (first > directives.lineCount && !heredoc.has(first - 1) && continues(lines, first - 1, cont)) first--;
+    const inHeredoc = heredoc.get(li);
+    const colStart = p.start - lineStart[li]!;
+    const colEnd = Math.min(p.end - lineStart[li]!, physical.length);
+    let prefix: string;
+    let instruction: string;
+    if (inHeredoc !== undefined) {
+      // A heredoc line: a script for RUN, file content for COPY/ADD.
+      prefix = physical.slice(0, colStart);
+      instruction = inHeredoc === 'RUN' ? 'RUN-SCRIPT' : 'FILE';
+    } else {
+      const parts: string[] = [];
+      for (let i = first; i < li; i++) if (!skippable(lines[i]!)) parts.push(lines[i]!.replace(cont, ''));
+      parts.push(physical.slice(0, colStart));
+      prefix = parts.join('').replace(/^\s+/, '');
+      instruction = instructionOf(prefix);
+    }
+    const suffix = physical.slice(colEnd);
+    const args = instruction === 'RUN-SCRIPT' || instruction === 'FILE' ? prefix : argsOf(prefix);
+    const shell = SHELL_FORM.has(instruction) || instruction === 'RUN-SCRIPT';
+    if (instruction === 'FILE') continue;
+    const exec = shell && /^\s*\[/.test(args);
+    if (QUOTING.has(mark.helper)) {
+      const q = openQuote(args, shell ? '\\' : escapeChar);
+      if (q) {
+        fail(`\`{{${mark.helper}}}\` is inside ${q === '"' ? 'double' : 'single'} quotes`, 'a helper prints a complete quoted word: put it outside quotes, e.g. `RUN tool {{sh x}}`, not `RUN tool "{{sh x}}"`');
+        continue;
+      }
+    }
+    if (mark.helper === 'json' && shell && !exec) {
+      const whole = /^\s*$/.test(args) && /^[\s\\`]*$/.test(suffix);
+      if (!whole) {
+        fail(`\`{{json}}\` in the shell form of ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: its text would run as shell code`, `use {{json x}} as the whole exec-form argument (\`CMD {{json x}}\`), or {{sh x}} for one shell word`);
+        continue;
+      }
+    }
+    if (mark.helper === 'word' && shell) {
+      fail(`\`{{word}}\` in ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: a shell reads backticks and \`$(\` inside double quotes`, 'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word');
+      continue;
+    }
+    // A value that starts a word and begins with `-` is an option to whatever reads it.
+    if ((mark.helper === 'word' || mark.helper === 'sh') && mark.values.some((v) => v.startsWith('-')) && startsWord(args)) {
+      fail(`\`{{${mark.helper}}}\` prints \`${mark.values[0]}\`, which starts with \`-\` and would be read as an option`, 'a value must not start with `-`; to pass an option, write it in the template and glue the value to it (`--name={{sh x}}`), or put `--` before the value where the tool accepts it');
+    }
+  }
+  return { text, problems };
+}
+
+/** Comment and empty lines inside a continued instruction are skipped (BuildKit's parser does). */
+function skippable(l: string): boolean {
+  return /^\s*(#|$)/.test(l);
+}
+
+/** Does line `j` continue onto the next one? A comment or empty line carries the state from above. */
+function continues(lines: readonly string[], j: number, cont: RegExp): boolean {
+  for (; j >= 0; j--) {
+    if (skippable(lines[j]!)) continue;
+    return cont.test(lines[j]!);
+  }
+  return false;
+}
+
+function instructionOf(prefix: string): string {
+  const words = prefix.split(/\s+/);
+  let w = (words[0] ?? '').toUpperCase();
+  if (w === 'ONBUILD') w = (words[1] ?? '').toUpperCase();
+  // The whole prefix is the keyword being typed: the value is (part of) the instruction itself.
+  return /\s/.test(prefix) ? w : '';
+}
+
+/** The instruction's arguments: keyword (ONBUILD included) and its `--flags` removed. */
+function argsOf(prefix: string): string {
+  let rest = prefix.replace(/^\s*ONBUILD\s+/i, '').replace(/^\S+\s+/, '');
+  // RUN --mount=... and HEALTHCHECK --interval=... CMD: the command starts after them.
+  for (;;) {
+    const m = /^--\S+\s+/.exec(rest);
+    if (!m) break;
+    rest = rest.slice(m[0].length);
+  }
+  return rest.replace(/^CMD\s+/i, '');
+}
+
+/** The quote open at the end of `s` (shell-style: `'...'` literal, `"..."` with escapes), if any. */
+function openQuote(s: string, esc: string): '"' | "'" | undefined {
+  let q: '"' | "'" | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (q === "'") {
+      if (c === "'") q = undefined;
+    } else if (c === esc) i++;
+    else if (q === '"') {
+      if (c === '"') q = undefined;
+    } else if (c === '"' || c === "'") q = c;
+  }
+  return q;
+}
+
+/** Does a value printed after `args` begin a new word (nothing glued before it but empty quotes)? */
+function startsWord(args: string): boolean {
+  const stripped = args.replace(/(?:''|"")+$/, '');
+  return stripped === '' || /[\s[,]$/.test(stripped);
+}
+
+/** Physical lines that are heredoc bodies (or terminators), with the instruction that opened them. */
+function heredocLines(lines: readonly string[], cont: RegExp): Map<number, string> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const instr = /^\s*(?:ONBUILD\s+)?(RUN|COPY|ADD)\b/i.exec(l)?.[1]?.toUpperCase();
+    if (!instr || cont.test(l)) continue;
+    const words = [...l.matchAll(/<<-?\s*(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((m) => ({ word: m[2]!, strip: m[0].startsWith('<<-') }));
+    for (const { word, strip } of words) {
+      while (++i < lines.length) {
+        out.set(i, instr);
+        const body = strip ? lines[i]!.replace(/^\t+/, '') : lines[i]!;
+        if (body === word) break;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+// Template parameters by kind. Each parameter of a template declares in its
+// front matter what its value is (`kind:`); one validator per kind checks the
+// value a service gives (`with:`) before anything is rendered, so a value
+// that lands on a command line (a package path, a binary name, a file) can
+// never become an option or a second command. No value of any kind may start
+// with `-`. The escaping helpers still quote every value for its place; this
+// is what makes the quoted word the thing the tool expects.
+import { pathToString, type Diagnostic } from '../diagnostics.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { ParsedTemplate } from '../render/template.js';
+import type { ResolvedSpec, SpecInput } from '../spec.js';
+import { referenceProblem } from './reference.js';
+
+export const PARAM_KINDS = [
+  'go-package', 'go-ldflags', 'binary-name', 'relative-path', 'port', 'identifier', 'image', 'version', 'command', 'text',
+] as const;
+export type ParamKind = (typeof PARAM_KINDS)[number];
+
+interface KindSpec {
+  /** For `matrix templates` and the README. */
+  description: string;
+  /** Whether a list is accepted (each element checked). */
+  list?: boolean;
+  /** What is wrong with one value (a string), or undefined. */
+  check: (v: string, index: number) => string | undefined;
+  hint: string;
+}
+
+// Go import path elements: letters, digits and `-._~+` (cmd/go/internal/module CheckImportPath).
+const GO_ELEM = '[A-Za-z0-9_~+-][A-Za-z0-9._~+-]*';
+const GO_PACKAGE = new RegExp(`^(?:\\.|\\./${GO_ELEM}(?:/${GO_ELEM})*|${GO_ELEM}(?:/${GO_ELEM})*)(?:/\\.\\.\\.)?$`);
+
+/** Linker flags a Go build may take from a spec: stripping and `-X` variables, nothing that runs a program. */
+function ldflagsProblem(v: string): string | undefined {
+  if (/['"\\]/.test(v)) return 'contains a quote or backslash (Go splits -ldflags with its own quoting)';
+  const fields = v.split(/[ \t]+/).filter(Boolean);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const flag = /^--?([A-Za-z]+)(?:=(.*))?$/.exec(f);
+    if (!flag) return `has \`${f}\` where a linker flag (-s, -w, -X pkg.name=value) was expected`;
+    const [, name, inline] = flag;
+    if (name === 's' || name === 'w') {
+      if (inline !== undefined && inline !== 'true' && inline !== 'false') return `has \`${f}\`, a boolean flag with a value`;
+      continue;
+    }
+    if (name === 'X') {
+      const arg = inline ?? fields[++i];
+      if (arg === undefined || !/^[A-Za-z0-9_.~+/-]+\.[A-Za-z_][A-Za-z0-9_]*=[^\s]*$/.test(arg) || arg.startsWith('-')) {
+        return `has \`-X ${arg ?? ''}\`; -X takes importpath.name=value`;
+      }
+      continue;
+    }
+    return `has the linker flag \`${f}\`, which matrix does not pass from a spec (only -s, -w and -X)`;
+  }
+  return undefined;
+}
+
+function relativePathProblem(v: string): string | undefined {
+  if (v === '') return 'is empty';
+  if (v.startsWith('/') || /^[A-Za-z]:/.test(v)) return 'is an absolute path';
+  if (v.includes('\\')) return 'contains a backslash (write / between directories)';
+  if (v.split('/').includes('..')) return 'leaves the build context (`..`)';
+  if (/[*?[\]]/.test(v)) return 'contains a wildcard (`*`, `?`, `[`)';
+  return undefined;
+}
+
+export const KINDS: Record<ParamKind, KindSpec> = {
+  'go-package': {
+    description: 'a Go package path: `.`, `./cmd/api`, `./...` or an import path',
+    check: (v) => (GO_PACKAGE.test(v) && !v.split('/').includes('..') ? undefined : 'is not a Go package path'),
+    hint: 'give the package relative to the context, e.g. `./cmd/api`',
+  },
+  'go-ldflags': {
+    description: 'Go linker flags: -s, -w and -X importpath.name=value',
+    check: ldflagsProblem,
+    hint: 'e.g. `-s -w -X main.version=1.2.3`; other linker flags (-extld, -linkmode, ...) would let a spec choose what runs',
+  },
+  'binary-name': {
+    description: 'a program name: letters, digits, `_`, `-`, `.` and `+`, no `/`',
+    check: (v) => (/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/.test(v) ? undefined : 'is not a program name'),
+    hint: 'e.g. `api` or `my-tool`',
+  },
+  'relative-path': {
+    description: 'a file or directory inside the build context, relative to it',
+    check: relativePathProblem,
+    hint: 'give a path relative to the context, e.g. `requirements.txt` or `public`',
+  },
+  port: {
+    description: 'a TCP port, 1 to 65535',
+    check: (v) => (/^[1-9][0-9]{0,4}$/.test(v) && Number(v) <= 65535 ? undefined : 'is not a port (1-65535)'),
+    hint: 'e.g. `8080`',
+  },
+  identifier: {
+    description: 'a name: letters, digits and `_`, not starting with a digit',
+    check: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'is not a name'),
+    hint: 'e.g. `APP_ENV`',
+  },
+  image: {
+    description: 'an image reference, e.g. `golang:1.22` or `registry.example/team/node:20@sha256:...`',
+    check: (v) => {
+      const p = referenceProblem(v);
+      return p ? (p.startsWith('is ') || p.startsWith('has ') || p.startsWith('contains ') ? p : `is not an image reference: ${p}`) : undefined;
+    },
+    hint: 'an image reference is [registry/]name[:tag][@digest], with the name in lower case',
+  },
+  version: {
+    description: 'a version number: digits separated by dots, e.g. `3.12`',
+    check: (v) => (/^[0-9]+(?:\.[0-9]+){0,3}$/.test(v) ? undefined : 'is not a version number'),
+    hint: 'e.g. `3.12`',
+  },
+  command: {
+    description: 'the image command in exec form: a list of words (a string is one program)',
+    list: true,
+    check: (v, i) => (i === 0 && v === '' ? 'has an empty program name' : undefined),
+    hint: 'e.g. `["node", "server.js"]`; the first word is the program',
+  },
+  text: {
+    description: 'free text (or a list of it), printed only as quoted words',
+    list: true,
+    check: () => undefined,
+    hint: 'a value may not start with `-`',
+  },
+};
+
+/** What is wrong with a parameter value for its kind (undefined: fine). */
+export function paramProblem(kind: ParamKind | undefined, value: string | number | boolean | readonly (string | number | boolean)[]): { message: string; hint: string } | undefined {
+  const k = KINDS[kind ?? 'text'];
+  const values = Array.isArray(value) ? value.map(String) : [String(value)];
+  if (Array.isArray(value) && !k.list) return { message: `is a list, and ${kind ?? 'text'} is one value`, hint: k.hint };
+  for (const [i, v] of values.entries()) {
+    // The first word of a command is the program; later words are its arguments and may be options.
+    if (v.startsWith('-') && !(k.list && i > 0) && kind !== 'go-ldflags') {
+      return { message: `\`${v}\` starts with \`-\`, so a program would read it as an option`, hint: k.hint };
+    }
+    const p = k.check(v, i);
+    if (p) return { message: `\`${v}\` ${p}`, hint: k.hint };
+  }
+  return undefined;
+}
+
+/**
+ * Every target's template parameters checked by kind, at the `with:` value
+ * that set it (or, for a default of the template itself, at its front matter).
+ * One diagnostic per place.
+ */
+export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
+  const input = loaded.value as SpecInput;
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const t of spec.targets) {
+    if (t.source.kind !== 'template') continue;
+    const tpl = templates.get(t.source.file);
+    if (!tpl) continue;
+    for (const [name, param] of Object.entries(tpl.meta.params)) {
+      const value = t.with[name];
+      if (value === undefined) continue;
+      const p = paramProblem(param.kind, value);
+      if (!p) continue;
+      const own = input.services[t.service]?.with;
+      const at = own && Object.hasOwn(own, name) ? ['services', t.service, 'with', name] : input.defaults?.with && Object.hasOwn(input.defaults.with, name) ? ['defaults', 'with', name] : undefined;
+      const kind = param.kind ?? 'text';
+      const d: Diagnostic = at
+        ? { code: 'invalid-param', severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at), message: `\`with.${name}\` (${kind}: ${KINDS[kind].description}) ${p.message}`, hint: p.hint }
+        : { code: 'invalid-param', severity: 'error', file: tpl.file, line: tpl.bodyLine > 1 ? 2 : 1, column: 1, path: pathToString(['services', t.service, 'template']), message: `the default of \`${name}\` (${kind}) ${p.message}`, hint: p.hint };
+      const id = `${d.file}:${d.line}:${d.column}:${d.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(d);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+// A build secret must not also be a file of the build context: `COPY . .`
+// (which every built-in template does) would copy it into an image layer,
+// where anyone who can pull the image reads it. A secret `src` inside a
+// target's context is an error unless the .dockerignore BuildKit uses for that
+// build excludes it (BuildKit prefers `<Dockerfile>.dockerignore` next to the
+// Dockerfile to the context's own `.dockerignore`; docs.docker.com/build/
+// concepts/context/#filename-and-location), read with the project's own
+// matcher (src/affected/dockerignore.ts, moby/patternmatcher's rules).
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToString, type Diagnostic } from '../diagnostics.js';
+import { parseDockerignore, type Dockerignore } from '../affected/dockerignore.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
+import { isInside, toPosix } from '../paths.js';
+import type { ResolvedSpec, SpecInput } from '../spec.js';
+
+/** A .dockerignore larger than this is not read (it is not one a person wrote). */
+const MAX_IGNORE_BYTES = 1024 * 1024;
+
+function readIgnore(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    if (!st.isFile() || st.size > MAX_IGNORE_BYTES) return undefined;
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Where buildx would read `src` from: relative to the spec directory (bake runs there), `~` is the home directory. */
+export function secretSourcePath(src: string, specDir: string, home: string = os.homedir()): string {
+  if (src === '~') return home;
+  if (src.startsWith('~/')) return path.join(home, src.slice(2));
+  return path.resolve(specDir, src);
+}
+
+export function secretDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, specDir: string, home: string = os.homedir()): Diagnostic[] {
+  const input = loaded.value as SpecInput;
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const ignores = new Map<string, Dockerignore | undefined>();
+  const ignoreFor = (dockerfile: string, context: string): { file: string; ignore: Dockerignore } | undefined => {
+    for (const f of [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')]) {
+      if (!ignores.has(f)) {
+        const text = readIgnore(f);
+        ignores.set(f, text === undefined ? undefined : parseDockerignore(text));
+      }
+      const ig = ignores.get(f);
+      if (ig) return { file: f, ignore: ig };
+    }
+    return undefined;
+  };
+  for (const t of spec.targets) {
+    t.secrets.forEach((s, i) => {
+      if (s.src === undefined) return;
+      const contextAbs = path.resolve(specDir, t.context);
+      const srcAbs = secretSourcePath(s.src, specDir, home);
+      // Lexically inside, or inside once symbolic links are followed.
+      let rel: string | undefined;
+      if (isInside(contextAbs, srcAbs)) rel = toPosix(path.relative(contextAbs, srcAbs));
+      else if (isInside(real(contextAbs), real(srcAbs))) rel = toPosix(path.relative(real(contextAbs), real(srcAbs)));
+      if (rel === undefined) return;
+      const ig = ignoreFor(path.resolve(specDir, t.dockerfile), contextAbs);
+      if (rel !== '' && ig?.ignore.isIgnored(rel)) return;
+      const own = input.services[t.service]?.secrets;
+      const at = own ? ['services', t.service, 'secrets', i, 'src'] : ['defaults', 'secrets', i, 'src'];
+      const id = `${pathToString(at)}\u0000${t.context}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      const ignoreName = ig ? toPosix(path.relative(specDir, ig.file)) : toPosix(path.join(t.context, '.dockerignore'));
+      out.push({
+        code: 'secret-in-context', severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at),
+        message: `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
+        hint: `add \`${rel || '.'}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
+      });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+// Each built-in template declares the platforms it can produce (issue 13,
+// "Platforms"); validate rejects others with the template named. Platform
+// names as containerd's platforms.Parse/Normalize spell them
+// (github.com/containerd/platforms). Image platforms of the default base
+// images: golang/node/python/rust/debian/busybox official images' manifests
+// (docker hub "Supported architectures"); go cross-compiles darwin/windows/
+// freebsd with CGO_ENABLED=0 (go.dev/doc/install/source#environment) but
+// scratch images exist only for linux, so those are files (`output`).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { classify } from '../../src/plan/stages.js';
+import { parseTemplate, TemplateError } from '../../src/render/template.js';
+import { platformSupport } from '../../src/validate/template-platforms.js';
+import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
+import { removeTempDirs, REPO_ROOT } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const meta = (name: string) => parseTemplate(name, readFileSync(path.join(REPO_ROOT, 'templates', `${name}.Dockerfile.hbs`), 'utf8')).meta;
+
+describe('declarations', () => {
+  it('every built-in template declares image platforms', () => {
+    for (const f of readdirSync(path.join(REPO_ROOT, 'templates'))) {
+      const m = meta(f.replace('.Dockerfile.hbs', ''));
+      expect(m.platforms?.image?.length, f).toBeGreaterThan(0);
+      expect(m.platforms!.image).toContain('linux/amd64');
+      expect(m.platforms!.image).toContain('linux/arm64');
+    }
+  });
+
+  it.each([
+    ['go', 'linux/riscv64', 'image'],
+    ['go', 'darwin/arm64', 'output'],
+    ['go', 'windows/amd64', 'output'],
+    ['node', 'windows/amd64', 'unsupported'],
+    ['node', 'linux/arm/v7', 'image'],
+    ['python', 'linux/s390x', 'unsupported'],
+    ['rust', 'linux/arm/v7', 'unsupported'],
+    ['static', 'linux/riscv64', 'image'],
+  ])('%s for %s: %s', (name, p, want) => expect(platformSupport(meta(name), p)).toBe(want));
+
+  it('a malformed declaration in a user template is refused at load', () => {
+    expect(() => parseTemplate('t.hbs', '{{!--\nplatforms: [linux/amd64]\n--}}\nFROM x\n')).toThrow(TemplateError);
+    expect(() => parseTemplate('t.hbs', '{{!--\nplatforms:\n  images: [linux/amd64]\n--}}\nFROM x\n')).toThrow(TemplateError);
+  });
+
+  it('plan classifies an unsupported platform as such', () => {
+    expect(classify('FROM x\nRUN y\n', 'windows/amd64', 'linux/amd64', undefined, false)).toBe('unsupported');
+  });
+});
+
+describe('validate', () => {
+  it('node for windows/amd64: unsupported-platform at that entry, the template named', () => {
+    const src = 'version: 1\nservices:\n  web:\n    context: web\n    template: node\n    platforms: [linux/amd64, windows/amd64]\n';
+    const r = compileSpec(src, { 'web/package.json': '{}' });
+    expect(brief(r.diagnostics)).toEqual([{ code: 'unsupported-platform', ...pos(src, 'windows/amd64') }]);
+    expect(r.diagnostics[0]!.message).toContain('`node`');
+  });
+
+  it('go for windows/amd64 without an output export: the hint says to export files', () => {
+    const src = 'version: 1\nplatforms: [linux/amd64, windows/amd64]\nservices:\n  api:\n    context: api\n    template: go\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'unsupported-platform', ...pos(src, 'windows/amd64') }]);
+    expect(r.diagnostics[0]!.hint).toContain('output');
+  });
+
+  it('a user template without a declaration accepts any known platform', () => {
+    const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: t.hbs\n    platforms: [windows/amd64]\n';
+    expect(compileSpec(src, { 'api/x': '', 't.hbs': 'FROM scratch\n' }).diagnostics).toEqual([]);
+  });
+});
