@@ -159,6 +159,8 @@ const SCALARS = [
   '"\\ud800"', '"a\\nb"', '"\\u202e"', '"${HOME}"', '"%{x}"', '../..', '/etc', 'https://x.example/y', '[1, 2]', '{a: b}', '~', '1.20', '0x10', 'on',
   '!!binary aGk=', '!!set {a}', '*nothing', '&a x', '""', '"\\0"', '"\\x1b[31m"', 'escape', 'default', '"-x"', 'linux/x86_64', 'plan9/386',
   '"é\\u0301"', '"\\ufffd"', '"x\\ty"', '|\n  a\n  b', '>-\n  folded',
+  // Tags outside YAML's core schema (unknown-tag), added 2026-12-02: cases of earlier runs replay differently.
+  '!custom x', '!<tag:example.com,2026:x> y', '!!timestamp 2001-12-14', '!!omap [a: 1]',
 ];
 const SNIPPETS = [
   () => 'bomb: &a [x, x, x, x, x, x, x, x, x]\nb1: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nb2: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nb3: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n',

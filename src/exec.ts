@@ -128,11 +128,12 @@ function onSignal(sig: NodeJS.Signals): void {
   interrupted ??= sig;
   for (const r of running) killGroup(r.child, sig);
   if (!first) return;
+  // A group member may outlive the docker process it was started by (and keep its pipes open).
   setTimeout(() => {
-    for (const r of running) killGroup(r.child, 'SIGKILL');
+    for (const r of running) killGroup(r.child, 'SIGKILL', true);
   }, GRACE_MS).unref();
   const finish = () => {
-    for (const r of running) killGroup(r.child, 'SIGKILL');
+    for (const r of running) killGroup(r.child, 'SIGKILL', true);
     runCleanups();
     process.stderr.write(`matrix: interrupted by ${sig}; stopped its child processes and removed its temporary files.\n`);
     process.exit(128 + signalNumber(sig));

@@ -239,7 +239,7 @@ function checkShard(raw: unknown): string | undefined {
   const bad = (where: string, expected: string) => `malformed shard result: \`${where}\` must be ${expected}`;
   const unknown = (obj: Record<string, unknown>, allowed: readonly string[], where: string) => {
     const extra = Object.keys(obj).find((k) => !allowed.includes(k));
-    return extra === undefined ? undefined : `malformed shard result: unknown field \`${where}${JSON.stringify(extra).slice(0, 80)}\``;
+    return extra === undefined ? undefined : `malformed shard result: unknown field \`${where}${/^[A-Za-z0-9_.-]{1,64}$/.test(extra) ? extra : JSON.stringify(extra).slice(0, 80)}\``;
   };
   const stringList = (v: unknown, re: RegExp) => Array.isArray(v) && v.length <= MAX_LIST && v.every((x) => typeof x === 'string' && re.test(x));
   const top = unknown(raw, ['kind', 'version', 'runId', 'status', 'exitCode', 'driver', 'mode', 'platforms', 'targets'], '');

@@ -1,5 +1,6 @@
 // `matrix init [DIR]`: propose a starter matrix.yaml from what the repository holds.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { writeFileExclusive } from '../fs/write.js';
 import path from 'node:path';
 import { compile } from '../compile.js';
 import { colors, userError } from '../diagnostics.js';
@@ -8,6 +9,7 @@ import { scanRepository } from '../init/scan.js';
 import { planSync } from '../output/sync.js';
 import { repoRootOf, toPosix } from '../paths.js';
 import { printDiagnostics, SPEC_NAMES, type Io } from './io.js';
+import { readRegularText } from '../fs/read.js';
 
 export interface InitOptions {
   dir?: string;
@@ -60,8 +62,8 @@ export function runInit(io: Io, opts: InitOptions): number {
     return 0;
   }
   try {
-    // 'wx': fail instead of overwriting a spec written since the check above.
-    writeFileSync(specPath, text, { flag: 'wx' });
+    // Exclusive: fail instead of overwriting a spec written since the check above; a failed write leaves nothing.
+    writeFileExclusive(specPath, text, { display: displayName });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw userError('spec-exists', `${displayName} already exists; matrix init never overwrites it`, { hint: 'edit it, or see the proposal with `matrix init --dry-run`' });
     throw e;
@@ -78,7 +80,7 @@ export function runInit(io: Io, opts: InitOptions): number {
 
 function readOr(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file);
   } catch {
     return '';
   }

@@ -4,7 +4,7 @@
 // is an error, not a truncated file), and the temporary file is renamed over
 // the target. A failure at any step removes the temporary file and leaves the
 // old file as it was.
-import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describeErrno, FileFault } from './read.js';
 
@@ -87,4 +87,22 @@ function closeQuietly(fd: number): void {
   } catch {
     /* the write error is the one to report */
   }
+}
+
+/**
+ * Create `target` with `data`, failing (EEXIST) if it exists: written aside
+ * and hard-linked into place, so a failed write never leaves a partial file
+ * and an existing file (or a link planted there) is never written through.
+ */
+export function writeFileExclusive(target: string, data: string | Uint8Array, opts: { mode?: number; display?: string } = {}): void {
+  const tmp = tempNameFor(target);
+  writeTemp(tmp, data, target, opts.mode ?? 0o644, opts.display ?? target);
+  try {
+    linkSync(tmp, target);
+  } catch (e) {
+    removeQuietly(tmp);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw e;
+    throw writeFault(target, e, opts.display ?? target);
+  }
+  removeQuietly(tmp);
 }

@@ -1,9 +1,10 @@
 // `matrix init`, stage 1: look at a repository and say which directories are
 // services, and how each would be built. Reads files, never writes.
-import { existsSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { logicalLines } from '../dockerfile/directives.js';
 import { isGenerated } from '../render/header.js';
+import { readRegularText } from '../fs/read.js';
 
 export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static';
 
@@ -67,7 +68,7 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
 
 function read(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file); // a FIFO or device in the repository is skipped, never read
   } catch {
     return undefined;
   }

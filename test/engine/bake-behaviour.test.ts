@@ -1,6 +1,6 @@
 // How `matrix bake` behaves around failures, signals and a broken engine.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,11 +65,18 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(human.stdout).toMatch(/bad \(linux\/arm64\) failed:/);
   });
 
-  it('SIGINT cancels the build: exit 130 within seconds, no docker or buildx left', async () => {
-    const dir = scratchRepo({ slow: `sleep 300 # ${runId()}` });
+  // FACTS.md: buildx cancels on SIGINT/SIGTERM to its process group; matrix forwards SIGINT, SIGTERM
+  // and SIGHUP to the group (src/exec.ts) and exits 128+signal (POSIX shells' convention, 129/130/143).
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s cancels the build: exit %i within seconds, no docker or buildx left, temp dir removed', async (sig, expected) => {
+    const dir = scratchRepo({ slow: `sleep 300 # ${runId()} ${sig}` });
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-tmpdir-'));
     const child = spawn(process.execPath, [CLI, 'bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -79,16 +86,18 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     const deadline = Date.now() + 120_000;
     while (!/RUN .*sleep 300/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(err).toMatch(/RUN .*sleep 300/);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('matrix-bake-'))).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 1000));
     const sent = Date.now();
-    child.kill('SIGINT');
+    child.kill(sig);
     const code = await closed;
     const took = Date.now() - sent;
-    expect(code).toBe(130);
+    expect(code).toBe(expected);
     expect(took).toBeLessThan(10_000);
     const left = spawnSync('pgrep', ['-af', `buildx.*${dir}|docker-buildx bake`], { encoding: 'utf8' }).stdout;
     expect(left.split('\n').filter((l) => l.includes('bake') && !l.includes('pgrep'))).toEqual([]);
-  });
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 180_000);
 
   it('doctor passes on this engine', () => {
     const dir = scratchRepo({ one: 'true' });
