@@ -2,6 +2,7 @@
 // -> rules -> render. It reads the spec's inputs but never writes; the CLI
 // decides what to do with the files it returns.
 import path from 'node:path';
+import { builderDiagnostics } from './builder/builder.js';
 import type { Diagnostic } from './diagnostics.js';
 import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
@@ -45,7 +46,7 @@ export function compile(input: CompileInput): CompileResult {
   const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot });
   if (!resolved.spec) return { loaded, diagnostics: sortDiagnostics(resolved.diagnostics) };
 
-  const meaning = [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates)];
+  const meaning = [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates), ...builderDiagnostics(loaded)];
   if (meaning.length) return { loaded, diagnostics: sortDiagnostics(meaning) };
   if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: [] };
 

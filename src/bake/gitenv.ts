@@ -4,6 +4,9 @@
 // docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
 // images depend on the commit, not on when the build ran.
 import { capture } from '../exec.js';
+import { httpsSource, redactRemote } from './remote.js';
+
+export { httpsSource, redactRemote };
 
 export interface GitInfo {
   sha: string;
@@ -45,50 +48,6 @@ export function parseSemver(tag: string): GitInfo['semver'] {
   if (!m) return undefined;
   const version = `${m[1]}.${m[2]}.${m[3]}${m[4] ? `-${m[4]}` : ''}`;
   return { major: m[1]!, minor: `${m[1]}.${m[2]}`, patch: `${m[1]}.${m[2]}.${m[3]}`, version };
-}
-
-/**
- * A git remote URL with its credentials removed, in the form it was given.
- * `scheme://userinfo@host/...` (any scheme, any case: https, ssh, git+ssh,
- * ftp, ...) loses the whole userinfo (a token is often the user name:
- * `https://TOKEN@github.com/...`); the userinfo ends at the last `@` of the
- * authority, so a password with an encoded (`%40`) or raw `@` goes too.
- * An scp-like `user@host:path` (git's syntax when a `:` comes before any `/`)
- * keeps its user, which is not a secret, and loses a `:password`.
- */
-export function redactRemote(remote: string): string {
-  const url = remote.trim();
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
-  if (scheme) {
-    const rest = url.slice(scheme[0].length);
-    // The authority ends at the first `/`, `?` or `#`; a raw `/` inside a password cannot be told
-    // from a path, so an `@` anywhere before the path's first `/` that follows a host-like part wins.
-    const end = rest.search(/[/?#]/);
-    const authority = end < 0 ? rest : rest.slice(0, end);
-    let at = authority.lastIndexOf('@');
-    if (at < 0) {
-      // `user:pa/ss@host/...`: a credential with a raw `/`. Take the last `@` followed by a host and a path or the end.
-      const m = /@([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?(?=[/?#]|$)/g;
-      let hit: RegExpExecArray | null;
-      let last = -1;
-      while ((hit = m.exec(rest))) if (rest.slice(0, hit.index).includes(':')) last = hit.index;
-      at = last;
-    }
-    return `${scheme[1]!.toLowerCase()}://${at < 0 ? rest : rest.slice(at + 1)}`;
-  }
-  // scp-like: `user[:password]@host:path`; the password may hold anything but the last `@`.
-  const scp = /^([^:@/]*)(?::.*)?@([A-Za-z0-9.-]+:(?!\/\/)[^@]*)$/.exec(url);
-  if (scp) return `${scp[1] ? `${scp[1]}@` : ''}${scp[2]}`;
-  return url;
-}
-
-/** The https URL of a remote for the `org.opencontainers.image.source` label: credentials removed, `.git` dropped. */
-export function httpsSource(remote: string): string {
-  let url = redactRemote(remote);
-  const scp = /^(?:[^@/:]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
-  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//.test(url)) url = `https://${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`;
-  url = url.replace(/^(?:ssh|git\+ssh|ssh\+git|git):\/\/([^/:]+)(?::\d*)?\//, 'https://$1/');
-  return url.replace(/\.git$/, '');
 }
 
 const GIT_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };

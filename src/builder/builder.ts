@@ -2,9 +2,10 @@
 // `builders:`: each platform then builds natively on its own machine, and one
 // `docker buildx bake` still produces one multi-platform image. The commands
 // are computed here as argument arrays; the CLI runs or prints them.
-import { userError } from '../diagnostics.js';
+import { pathToString, userError, type Diagnostic } from '../diagnostics.js';
+import { positionOf, type LoadedSpec } from '../load/load.js';
 import { platformSlug } from '../platforms.js';
-import type { BuildersInput } from '../spec.js';
+import type { BuildersInput, SpecInput } from '../spec.js';
 
 export const DEFAULT_BUILDER = 'matrix';
 
@@ -57,6 +58,29 @@ export function driverOptProblem(key: string, value: string): string | undefined
   return undefined;
 }
 
+/** Endpoint and driver option problems as located diagnostics: `validate` and `gen` report them too. */
+export function builderDiagnostics(loaded: LoadedSpec): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const nodes = (loaded.value as SpecInput).builders?.nodes;
+  if (!Array.isArray(nodes)) return out;
+  const add = (code: string, at: (string | number)[], message: string, hint: string) =>
+    out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at), message, hint });
+  nodes.forEach((n, i) => {
+    if (typeof n.endpoint === 'string') {
+      const p = endpointProblem(n.endpoint);
+      if (p) add('invalid-endpoint', ['builders', 'nodes', i, 'endpoint'], `endpoint \`${n.endpoint}\` ${p}`, ENDPOINT_HINT);
+    }
+    for (const [k, v] of Object.entries(n.driver_opts ?? {})) {
+      const p = driverOptProblem(k, String(v));
+      if (p) add('invalid-driver-opt', ['builders', 'nodes', i, 'driver_opts', k], `driver option ${p}`, DRIVER_OPT_HINT);
+    }
+  });
+  return out;
+}
+
+const ENDPOINT_HINT = 'e.g. `tcp://buildkit-arm64:1234`, `ssh://ci@arm64-runner` or a docker context name';
+const DRIVER_OPT_HINT = 'give each option as its own key: value pair; buildx reads `--driver-opt` as comma-separated key=value fields';
+
 /** Defaults applied, and the combinations buildx would refuse turned into errors with a fix. */
 export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: string, locate?: Locate): Builder {
   if (!input || !Array.isArray(input.nodes) || !input.nodes.length) {
@@ -80,11 +104,11 @@ export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: 
     seen.add(nodeName);
     if (n.endpoint !== undefined) {
       const p = endpointProblem(n.endpoint);
-      if (p) throw userError('invalid-endpoint', `endpoint \`${n.endpoint}\` of node \`${nodeName}\` ${p}`, { path: `builders.nodes[${i}].endpoint`, ...locate?.(['builders', 'nodes', i, 'endpoint']), hint: 'e.g. `tcp://buildkit-arm64:1234`, `ssh://ci@arm64-runner` or a docker context name' });
+      if (p) throw userError('invalid-endpoint', `endpoint \`${n.endpoint}\` of node \`${nodeName}\` ${p}`, { path: `builders.nodes[${i}].endpoint`, ...locate?.(['builders', 'nodes', i, 'endpoint']), hint: ENDPOINT_HINT });
     }
     for (const [k, v] of Object.entries(n.driver_opts ?? {})) {
       const p = driverOptProblem(k, String(v));
-      if (p) throw userError('invalid-driver-opt', `driver option ${p}`, { path: `builders.nodes[${i}].driver_opts.${k}`, ...locate?.(['builders', 'nodes', i, 'driver_opts', k]), hint: 'give each option as its own key: value pair; buildx reads `--driver-opt` as comma-separated key=value fields' });
+      if (p) throw userError('invalid-driver-opt', `driver option ${p}`, { path: `builders.nodes[${i}].driver_opts.${k}`, ...locate?.(['builders', 'nodes', i, 'driver_opts', k]), hint: DRIVER_OPT_HINT });
     }
     if (driver === 'remote' && !n.endpoint) {
       throw userError('node-endpoint-missing', `node \`${nodeName}\` uses the remote driver and has no endpoint`, { path: `builders.nodes[${i}]`, hint: 'set `endpoint: tcp://HOST:1234` (the address of its buildkitd)' });

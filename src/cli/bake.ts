@@ -101,7 +101,10 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
   // Git values for the bake variables, and per target the commit that last
   // changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels (src/repro/inputs.ts).
-  const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
+  // Warnings (e.g. no git) are said once the build is about to start, after the engine checks.
+  const warnings: string[] = [];
+  const warn = () => warnings.forEach((m) => io.stderr.write(`matrix: warning: ${m}\n`));
+  const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env, (m) => warnings.push(m));
   let shard: ShardPlan | undefined;
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
@@ -123,6 +126,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   args.splice(args.indexOf('--'), 0, ...revisionArgs);
 
   if (opts.dryRun) {
+    warn();
     const envText = Object.entries(buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
     io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...args])}\n`);
     if (tmpDir) removeOwned(tmpDir);
@@ -138,6 +142,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
       io.stderr.write('matrix: cannot build until this is fixed (see `matrix doctor`).\n');
       return 2;
     }
+    warn();
 
     const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
     const started = Date.now();

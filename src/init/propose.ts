@@ -1,4 +1,5 @@
 // `matrix init`, stage 2: findings -> a starter matrix.yaml. Pure.
+import { redactRemote } from '../bake/remote.js';
 import { Document, isMap, type YAMLMap } from 'yaml';
 import type { Finding } from './scan.js';
 
@@ -86,8 +87,10 @@ export function proposeSpec(services: readonly ProposedService[], opts: ProposeO
 /** `ghcr.io/OWNER` for a GitHub `origin` remote in .git/config, else undefined. */
 export function registryFromGitConfig(config: string): string | undefined {
   const section = /\[remote "origin"\]([^[]*)/.exec(config)?.[1] ?? '';
-  const url = /^\s*url\s*=\s*(\S+)/m.exec(section)?.[1];
-  if (!url) return undefined;
+  const raw = /^\s*url\s*=\s*(\S+)/m.exec(section)?.[1];
+  if (!raw) return undefined;
+  // Credentials removed first: a user name like `github.com` must not pass for the host.
+  const url = redactRemote(raw);
   const owner = /github\.com[:/]([A-Za-z0-9-]+)\//.exec(url)?.[1];
   return owner ? `ghcr.io/${owner.toLowerCase()}` : undefined;
 }

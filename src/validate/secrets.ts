@@ -68,9 +68,10 @@ export function secretDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, specDi
       let rel: string | undefined;
       if (isInside(contextAbs, srcAbs)) rel = toPosix(path.relative(contextAbs, srcAbs));
       else if (isInside(real(contextAbs), real(srcAbs))) rel = toPosix(path.relative(real(contextAbs), real(srcAbs)));
-      if (rel === undefined) return;
+      // The context directory itself is no file COPY could pick up (and buildx cannot read it as a secret).
+      if (rel === undefined || rel === '') return;
       const ig = ignoreFor(path.resolve(specDir, t.dockerfile), contextAbs);
-      if (rel !== '' && ig?.ignore.isIgnored(rel)) return;
+      if (ig?.ignore.isIgnored(rel)) return;
       const own = input.services[t.service]?.secrets;
       const at = own ? ['services', t.service, 'secrets', i, 'src'] : ['defaults', 'secrets', i, 'src'];
       const id = `${pathToString(at)}\u0000${t.context}`;
@@ -80,7 +81,7 @@ export function secretDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, specDi
       out.push({
         code: 'secret-in-context', severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at),
         message: `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
-        hint: `add \`${rel || '.'}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
+        hint: `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
       });
     });
   }

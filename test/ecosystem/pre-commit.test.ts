@@ -96,7 +96,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(bad.status, out).not.toBe(0);
     expect(out).toMatch(/matrix gen --check \(generated files up to date\)\.+Failed/);
     expect(out).toContain('Dockerfile: stale');
-    expect(out).toContain("+    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/greeter' '.'");
+    expect(out).toContain("+    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/greeter' -- '.'");
     expect(out).toContain('1 generated file(s) out of date. Run `matrix gen` and commit the result.');
     expect(head(dir)).toBe(before);
 

@@ -14,6 +14,10 @@ export const BASE_TREE: Tree = {
   'tpl/missing.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nRUN true\nLABEL x={{word with.nope}}\n',
   'tpl/lookup.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nLABEL x={{lookup with "x"}}\n',
   'tpl/partial.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\n{{> evil}}\n',
+  'tpl/quoted.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nRUN echo "{{sh with.x}}"\n',
+  'tpl/directive.hbs': FRONT('  x: { default: "v" }\n') + '# syntax={{word with.x}}\nFROM scratch\n',
+  // A list element may start with `-` (the kind allows options after the first word); as a shell word it may not.
+  'tpl/dash.hbs': FRONT('  l: { default: ["a"] }\n') + 'FROM scratch\nRUN tool {{#each with.l}} {{sh this}}{{/each}}\n',
   'tpl/ident.hbs': FRONT('  name: { required: true }\n') + 'FROM scratch\nARG {{ident with.name}}\n',
 };
 

@@ -205,3 +205,11 @@ describe('cache refs buildx would reject are located errors before any build', (
   });
 });
 
+
+describe('init reads the origin remote through the same redaction', () => {
+  it('a credential shaped like a host does not pick the registry', async () => {
+    const { registryFromGitConfig } = await import('../../src/init/propose.js');
+    expect(registryFromGitConfig('[remote "origin"]\n\turl = https://github.com:tok@gitlab.example/acme/x\n')).toBeUndefined();
+    expect(registryFromGitConfig('[remote "origin"]\n\turl = HTTPS://tok@github.com/Acme/x\n')).toBe('ghcr.io/acme');
+  });
+});

@@ -154,4 +154,23 @@ export const EXPECTED: Record<string, Expected> = {
   'tpl-partial': { code: 'template-error', file: 'tpl/partial.hbs', line: 7, column: 1 },
   'tpl-unknown-param': { code: 'unknown-param', line: 7, column: 7 },
   'tpl-quote-in-ident': { code: 'template-error', file: 'tpl/ident.hbs', line: 7, column: 5 },
+
+  // Never run what a spec value says: parameters by kind, helpers by where they land (issue 12).
+  'param-go-main-option': { code: 'invalid-param', line: 7, column: 13 },
+  'param-go-ldflags-extld': { code: 'invalid-param', line: 7, column: 16 },
+  'param-rust-binary-command': { code: 'invalid-param', line: 7, column: 15 },
+  'param-python-requirements-option': { code: 'invalid-param', line: 7, column: 21 },
+  'template-sh-inside-quotes': { code: 'template-error', file: 'tpl/quoted.hbs', line: 7, column: 11 },
+  'template-value-in-directive': { code: 'template-error', file: 'tpl/directive.hbs', line: 6, column: 10 },
+  'template-dash-word': { code: 'template-error', file: 'tpl/dash.hbs', line: 7, column: 27 },
+  'platform-node-windows': { code: 'unsupported-platform', line: 6, column: 30 },
+
+  // Never leak a secret: a secret file the image would copy, cache refs buildx would split or refuse.
+  'secret-src-in-context': { code: 'secret-in-context', line: 8, column: 14 },
+  'cache-ref-csv-split': { code: 'invalid-cache-ref', line: 8, column: 12 },
+  'cache-ref-upper-tag': { code: 'invalid-cache-ref', line: 6, column: 34 },
+
+  // builders: nothing can add a `docker buildx create` flag or driver option.
+  'builder-driver-opt-comma': { code: 'invalid-driver-opt', line: 10, column: 28 },
+  'builder-endpoint-option': { code: 'invalid-endpoint', line: 9, column: 17 },
 };
