@@ -282,6 +282,12 @@ describe('verify --keep removes only what it created', () => {
     const docker = fakeDocker(tempDir());
     const r = await matrixAsync(['verify', 'api', '--keep', keep, '--against', 'localhost:5999/x/api:1'], repo, { MATRIX_DOCKER: docker.bin, FAKE_BAKE: 'fail', FAKE_PIDS: docker.pids });
     expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/the rebuild failed/);
+    expect(readdirSync(keep)).toEqual(['notes.txt']);
+    // A --keep path that did not exist: the directories the run made for it go too.
+    const fresh = path.join(keep, 'new', 'deeper');
+    const r2 = await matrixAsync(['verify', 'api', '--keep', fresh, '--against', 'localhost:5999/x/api:1'], repo, { MATRIX_DOCKER: docker.bin, FAKE_BAKE: 'fail', FAKE_PIDS: docker.pids });
+    expect(r2.status, r2.stderr).toBe(1);
     expect(readdirSync(keep)).toEqual(['notes.txt']);
   });
 });
