@@ -155,7 +155,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
       (chunk) => io.stdout.write(chunk),
     );
     if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
-    if (printing) return res.code;
+    if (printing) return res.interruptedBy ? 128 + signalNumber(res.interruptedBy) : res.code;
     if (shard) {
       const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(shard));
       const written = writeShardResult(file, shard, { exitCode: res.code, ...(metadataFile ? { metadataFile } : {}) });

@@ -185,7 +185,7 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
   } finally {
     // Only what this run created: the temp dir, or the layouts of a run that did not finish.
     if (!keep) removeOwned(workDir);
-    for (const dir of created) (kept ? keepOwned : removeOwned)(dir);
+    for (const dir of created.reverse()) (kept ? keepOwned : removeOwned)(dir);
   }
 }
 

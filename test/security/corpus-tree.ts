@@ -25,6 +25,8 @@ export const CASE_TREES: Record<string, Tree> = {
   'path-context-symlink-out': { escape: { symlink: '/' } },
   'path-dockerfile-symlink-out': { 'api/Dockerfile.link': { symlink: '/etc/passwd' } },
   'path-template-symlink-out': { 'tpl/link.hbs': { symlink: '/etc/passwd' } },
+  // /dev/zero would feed a reader without end: refused before anything opens it.
+  'file-template-link-to-dev-zero': { 'tpl/zero.hbs': { symlink: '/dev/zero' } },
   'path-bake-file-through-symlink': { out: { symlink: '$OUTSIDE' } },
   'out-bake-file-is-dir': { 'docker-bake.hcl/keep': 'mine\n' },
   'out-bake-file-hand-written': { 'docker-bake.hcl': 'target "mine" {}\n' },

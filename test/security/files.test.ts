@@ -282,6 +282,12 @@ describe('verify --keep removes only what it created', () => {
     const docker = fakeDocker(tempDir());
     const r = await matrixAsync(['verify', 'api', '--keep', keep, '--against', 'localhost:5999/x/api:1'], repo, { MATRIX_DOCKER: docker.bin, FAKE_BAKE: 'fail', FAKE_PIDS: docker.pids });
     expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/the rebuild failed/);
+    expect(readdirSync(keep)).toEqual(['notes.txt']);
+    // A --keep path that did not exist: the directories the run made for it go too.
+    const fresh = path.join(keep, 'new', 'deeper');
+    const r2 = await matrixAsync(['verify', 'api', '--keep', fresh, '--against', 'localhost:5999/x/api:1'], repo, { MATRIX_DOCKER: docker.bin, FAKE_BAKE: 'fail', FAKE_PIDS: docker.pids });
+    expect(r2.status, r2.stderr).toBe(1);
     expect(readdirSync(keep)).toEqual(['notes.txt']);
   });
 });
@@ -375,6 +381,28 @@ describe('signals to matrix bake (fake docker)', () => {
   }, 30_000);
 });
 
+describe('signals to matrix verify (fake docker)', () => {
+  it('SIGTERM during the rebuild: exit 143, the docker group gone, the temp layout dir removed', async () => {
+    const repo = tempRepo(LAYOUT);
+    spawnSync('git', ['init', '-q'], { cwd: repo });
+    expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
+    const fake = fakeDocker(tempDir());
+    const tmp = tempDir('matrix-tmpdir-');
+    const child = spawn(process.execPath, [BIN, 'verify', 'api', '--against', 'localhost:5999/x/api:1'], { cwd: repo, env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const deadline = Date.now() + 20_000;
+    while (!err.includes('load build definition') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(err).toContain('load build definition');
+    expect(readdirSync(tmp).some((n) => n.startsWith('matrix-verify-'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await closed).toBe(143);
+    expect(aliveAll(fake.pids)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 30_000);
+});
+
 describe('merge: a shard file is untrusted input', () => {
   const D1 = `sha256:${'1'.repeat(64)}`;
   const D2 = `sha256:${'2'.repeat(64)}`;
@@ -443,6 +471,19 @@ describe('merge: a shard file is untrusted input', () => {
     const p2 = planMerge(spec, [{ file: 'a.json', result: forged }, { file: 'b.json', result: arm() }]);
     expect(p2.problems.join('\n')).toMatch(/lists temporary tag localhost:5000\/acme\/api:v1\.0\.0 that this run did not create/);
     expect(p2.tempTags.map((t) => t.ref)).not.toContain('localhost:5000/acme/api:v1.0.0');
+  });
+
+  it('matrix merge with a forged shard publishes nothing and names the file (CLI)', async () => {
+    const repo = tempRepo({ 'api/go.mod': 'module x\n', 'matrix.yaml': ['version: 1', 'registry: localhost:5000/acme', 'platforms: [linux/amd64, linux/arm64]', 'services:', '  api:', '    context: api', '    template: go', ''].join('\n') });
+    const forged = good();
+    forged.targets.api!.tempTags = ['localhost:5000/acme/api:latest'];
+    writeFileSync(path.join(repo, 'a.json'), JSON.stringify(forged));
+    writeFileSync(path.join(repo, 'b.json'), JSON.stringify(arm()));
+    const docker = fakeDocker(tempDir());
+    const r = await matrixAsync(['merge', 'a.json', 'b.json'], repo, { MATRIX_DOCKER: docker.bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('a.json: api lists temporary tag localhost:5000/acme/api:latest that this run did not create');
+    expect(r.stdout).not.toMatch(/published|removed/);
   });
 
   it('in CI, refuses shards of another run', () => {

@@ -29,6 +29,7 @@ export const EXPECTED: Record<string, Expected> = {
   'type-empty-file': { code: 'wrong-type', line: 1, column: 1 },
   'type-number-changes': { code: 'ambiguous-value', line: 7, column: 19 },
   'type-binary-tag': { code: 'unknown-tag', line: 7, column: 13 },
+  'file-template-link-to-dev-zero': { code: 'path-outside-repo', line: 5, column: 15 },
   'tag-custom-scalar': { code: 'unknown-tag', line: 6, column: 16 },
   'tag-on-key': { code: 'unknown-tag', line: 7, column: 7 },
   'tag-set-in-flow': { code: 'unknown-tag', line: 5, column: 27 },
