@@ -259,6 +259,12 @@ export function splitTemplate(source: string): TemplateSource {
     body = source.slice(m[0].length);
     bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);
   }
+  // eslint-disable-next-line no-control-regex
+  const ctl = /[\u0001-\u0003]/.exec(body);
+  if (ctl) {
+    const before = body.slice(0, ctl.index);
+    throw new TemplateError('the template contains a control character (U+0001 to U+0003)', bodyLine + (before.match(/\n/g)?.length ?? 0), ctl.index - before.lastIndexOf('\n'), 'remove it; a Dockerfile has no use for it');
+  }
   const declaredArgs = [...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!);
   return { meta, body, bodyLine, declaredArgs };
 }

@@ -113,3 +113,16 @@ describe('templates: the escape character of the RENDERED Dockerfile', () => {
     expect((err as TemplateError).line).toBe(7);
   });
 });
+
+describe('templates with the characters the placement markers use', () => {
+  it('are refused at load, located', () => {
+    let err: unknown;
+    try {
+      parseTemplate('t.hbs', 'FROM x\nLABEL a=\u0001b\n');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TemplateError);
+    expect([(err as TemplateError).line, (err as TemplateError).column]).toEqual([2, 9]);
+  });
+});
