@@ -22,7 +22,7 @@ export async function bakeInputs(
   sel: BakeSelection,
   callerEnv: Readonly<Record<string, string | undefined>>,
 ): Promise<BakeInputs> {
-  const env = await buildEnvironment(where.repoRoot, callerEnv, false);
+  const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec);
   return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv }) };
 }
 
