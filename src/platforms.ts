@@ -102,7 +102,14 @@ export type PlatformCheck =
 export function checkPlatform(s: string): PlatformCheck {
   const p = parsePlatform(s);
   if (!p) return { ok: false, reason: 'invalid' };
-  if (!KNOWN_OS.has(p.os)) return { ok: false, reason: 'unknown-os' };
+  if (!KNOWN_OS.has(p.os)) {
+    // `arm64/v8`, `amd64/v2`: an architecture and variant without the OS. containerd would read
+    // the architecture as an OS; the platform meant is plainly the Linux one of that CPU.
+    const parts = s.split('/');
+    const [arch, variant] = normalizeArch(...(normalizeArch(parts[0]!, parts[1] ?? '')));
+    if (parts.length <= 2 && KNOWN_ARCH.has(arch)) return { ok: false, reason: 'alias', canonical: formatPlatform({ os: 'linux', arch, variant }) };
+    return { ok: false, reason: 'unknown-os' };
+  }
   if (!KNOWN_ARCH.has(p.arch)) return { ok: false, reason: 'unknown-arch' };
   const canonical = formatPlatform(p);
   return canonical === s ? { ok: true } : { ok: false, reason: 'alias', canonical };
