@@ -358,7 +358,8 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
 
     cells.forEach((cell, cellIndex) => {
       const tname = multi ? naming.names[cellIndex]! : name;
-      const vars = varsFor(name, tname, input.registry, cell);
+      // A key that only some combinations have (from include) reads as empty in the others, as on GitHub.
+      const vars = varsFor(name, tname, input.registry, withAllKeys(axes, cell));
       const sub = (raw: string, where: Path, field: string, scope: 'tag' | 'value' = 'value'): Dyn | undefined => {
         const buildTime = scope === 'tag' ? tagVars : valueVars;
         const r = interpolateDyn(raw, vars, buildTime);
@@ -519,6 +520,11 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       ...(input.reproducible?.source_date_epoch !== undefined ? { sourceDateEpoch: input.reproducible.source_date_epoch } : {}),
     },
   };
+}
+
+/** The cell with every key of its matrix, '' where this combination lacks one. */
+export function withAllKeys(axes: readonly string[], cell: Cell): Cell {
+  return Object.fromEntries([...axes.map((a) => [a, cell[a] ?? ''] as const), ...Object.entries(cell)]);
 }
 
 function cellText(c: Cell): string {
