@@ -1,0 +1,137 @@
+// Engine cases of issue 13, registered by bake-behaviour.test.ts (one engine
+// test file, so CI runs them with the other bake cases). The reference for each
+// is the real `docker buildx bake`.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { matrix } from './engine.js';
+
+/** A git repository with `files` and a spec; `matrix gen` run in it. */
+export function genRepo(spec: string, files: Record<string, string>): { dir: string; stderr: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-conform-'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), text);
+  }
+  writeFileSync(path.join(dir, 'matrix.yaml'), spec);
+  const gen = matrix(dir, ['gen']);
+  if (gen.status !== 0) throw new Error(gen.stderr);
+  return { dir, stderr: gen.stderr };
+}
+
+interface Printed {
+  target: Record<string, { tags?: string[]; labels?: Record<string, string>; args?: Record<string, string>; annotations?: string[]; output?: string[] }>;
+}
+
+export function bakePrint(dir: string, files: string[], targets: string[], env: Record<string, string> = {}): Printed {
+  const r = spawnSync('docker', ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', '--', ...targets], {
+    cwd: dir, encoding: 'utf8', env: { ...process.env, ...env },
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as Printed;
+}
+
+// docker/metadata-action's bake files, exactly as its own tests expect them
+// (__tests__/meta.test.ts, case 'bakeFile02' on __tests__/fixtures/event_push_dev.env:
+// `getBakeFile('tags')`, `getBakeFile('labels')`, `getBakeFile('annotations:index,manifest-descriptor')`;
+// src/meta.ts `generateBakeFile` writes `{"target": {[bake-target]: ...}}`).
+const META_TAGS = (target: string) => ({
+  target: { [target]: { tags: ['user/app:dev', 'user/app:my'], args: { DOCKER_META_IMAGES: 'user/app', DOCKER_META_VERSION: 'dev' } } },
+});
+const META_LABELS = (target: string) => ({
+  target: {
+    [target]: {
+      labels: {
+        'org.opencontainers.image.created': '2020-01-10T00:30:00.000Z',
+        'org.opencontainers.image.description': 'This your first repo!',
+        'org.opencontainers.image.licenses': 'MIT',
+        'org.opencontainers.image.revision': '860c1904a1ce19322e91ac35af1ab07466440c37',
+        'org.opencontainers.image.source': 'https://github.com/octocat/Hello-World',
+        'org.opencontainers.image.title': 'Hello-World',
+        'org.opencontainers.image.url': 'https://github.com/octocat/Hello-World',
+        'org.opencontainers.image.version': 'dev',
+      },
+    },
+  },
+});
+const META_ANNOTATIONS = (target: string) => ({
+  target: {
+    [target]: {
+      annotations: [
+        'index:org.opencontainers.image.version=dev',
+        'manifest-descriptor:org.opencontainers.image.version=dev',
+      ],
+    },
+  },
+});
+
+export function conformanceCases(hasEngine: boolean): void {
+  describe.skipIf(!hasEngine)('docker/metadata-action bake files through the real bake --print', () => {
+    const spec = [
+      'version: 1',
+      'registry: localhost:5000/meta',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: go',
+      '    metadata_action: true',
+      '    labels: { org.opencontainers.image.title: "from the spec", spec.only: "yes" }',
+      '    args: { SPEC_ARG: "1" }',
+      '    annotations: { spec.annotation: "a" }',
+      '  web:',
+      '    context: web',
+      '    template: go',
+      '    metadata_action: meta-web',
+      '    tags: ["localhost:5000/meta/web:own"]',
+      '  worker:',
+      '    context: worker',
+      '    template: go',
+      '    matrix: { go: ["1.22", "1.23"] }',
+      '    metadata_action: "meta-${{ target }}"',
+      '',
+    ].join('\n');
+    const files = { 'api/go.mod': 'module a\n', 'web/go.mod': 'module w\n', 'worker/go.mod': 'module k\n' };
+
+    it('metadata_action: true takes metadata-action\'s tags; labels and args merge key by key, annotations add up', () => {
+      const { dir } = genRepo(spec, files);
+      writeFileSync(path.join(dir, 'meta-tags.json'), JSON.stringify(META_TAGS('docker-metadata-action'), null, 2));
+      writeFileSync(path.join(dir, 'meta-labels.json'), JSON.stringify(META_LABELS('docker-metadata-action'), null, 2));
+      writeFileSync(path.join(dir, 'meta-annotations.json'), JSON.stringify(META_ANNOTATIONS('docker-metadata-action'), null, 2));
+      const printed = bakePrint(dir, ['docker-bake.hcl', 'meta-tags.json', 'meta-labels.json', 'meta-annotations.json'], ['api']);
+      const api = printed.target.api!;
+      // No default tag of ours replaces the inherited ones.
+      expect(api.tags).toEqual(['user/app:dev', 'user/app:my']);
+      // bake: the target's own label wins for its key, every other key comes from metadata-action.
+      expect(api.labels!['org.opencontainers.image.title']).toBe('from the spec');
+      expect(api.labels!['spec.only']).toBe('yes');
+      expect(api.labels!['org.opencontainers.image.version']).toBe('dev');
+      expect(api.labels!['org.opencontainers.image.revision']).toBe('860c1904a1ce19322e91ac35af1ab07466440c37');
+      expect(api.args).toEqual({ DOCKER_META_IMAGES: 'user/app', DOCKER_META_VERSION: 'dev', SPEC_ARG: '1' });
+      expect([...api.annotations!].sort()).toEqual([
+        'index:org.opencontainers.image.version=dev',
+        'manifest-descriptor:org.opencontainers.image.version=dev',
+        'spec.annotation=a',
+      ]);
+    });
+
+    it('metadata_action: NAME inherits the bake-target NAME; a cell takes its own; own tags win, with a warning', () => {
+      const { dir, stderr } = genRepo(spec, files);
+      expect(stderr).toMatch(/warning .*web.* sets its own tags.*\[metadata-tags-ignored\]/);
+      // One metadata-action step per image, each with its own `bake-target` input (json03 uses bakeTarget "meta").
+      writeFileSync(path.join(dir, 'web.json'), JSON.stringify(META_TAGS('meta-web')));
+      writeFileSync(path.join(dir, 'w122.json'), JSON.stringify({ target: { 'meta-worker-1-22': { tags: ['user/worker:1.22'] } } }));
+      writeFileSync(path.join(dir, 'w123.json'), JSON.stringify({ target: { 'meta-worker-1-23': { tags: ['user/worker:1.23'] } } }));
+      const printed = bakePrint(dir, ['docker-bake.hcl', 'web.json', 'w122.json', 'w123.json'], ['web', 'worker']);
+      expect(printed.target.web!.tags).toEqual(['localhost:5000/meta/web:own']);
+      expect(printed.target.web!.args).toEqual({ DOCKER_META_IMAGES: 'user/app', DOCKER_META_VERSION: 'dev' });
+      expect(printed.target['worker-1-22']!.tags).toEqual(['user/worker:1.22']);
+      expect(printed.target['worker-1-23']!.tags).toEqual(['user/worker:1.23']);
+      // Without metadata-action's file the generated file still prints (the inherited targets exist, empty).
+      const alone = bakePrint(dir, ['docker-bake.hcl'], ['api']);
+      expect(alone.target.api!.tags ?? []).toEqual([]);
+    });
+  });
+}
