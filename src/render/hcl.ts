@@ -41,15 +41,19 @@ function hclInner(s: string): string {
 /**
  * A Dyn as an HCL string: literal parts escaped, variable parts as `${NAME}`
  * (names are ours). A literal `$` right before a variable cannot be written
- * as `$` (it would make `$${`, HCL's escape for a literal `${`): it is written
- * as the interpolation of the string "$".
+ * as `$` (it would make `$${`, HCL's escape for a literal `${`): the trailing
+ * `$`s of a literal are written as the interpolation of the string "$...".
  */
 export function hclDyn(d: Dyn): string {
   if (isStatic(d)) return hclString(d);
   const out = d.parts.map((p, i) => {
     if (typeof p !== 'string') return `\${${p.variable}}`;
     const next = d.parts[i + 1];
-    if (next !== undefined && typeof next !== 'string' && p.endsWith('$')) return `${hclInner(p.slice(0, -1))}\${"$"}`;
+    if (next !== undefined && typeof next !== 'string' && p.endsWith('$')) {
+      // Every trailing `$` goes into the interpolation: one left outside would meet it as `$${`.
+      const dollars = /\$+$/.exec(p)![0];
+      return `${hclInner(p.slice(0, -dollars.length))}\${"${dollars}"}`;
+    }
     return hclInner(p);
   });
   return `"${out.join('')}"`;

@@ -89,6 +89,14 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   const defaults = input.defaults ?? {};
   const serviceNames = Object.keys(input.services).filter((n) => !skip.has(n));
 
+  (versionTags ?? []).forEach((p, i) => {
+    const at: Path = typeof input.version_tags === 'string' ? ['version_tags'] : ['version_tags', i];
+    const count = (t: string) => p.split(t).length - 1;
+    if (count('{version}') !== 1 || count('{service}') !== 1) {
+      err('invalid-value', at, `version_tags pattern \`${p}\` must hold \`{service}\` and \`{version}\` once each`, 'e.g. `{service}/v{version}` matches the git tag `api/v1.2.3` for service api');
+    }
+  });
+
   // Count before expanding anything (a matrix in defaults multiplies across services).
   const bound = targetBound(input, skip);
   for (const p of bound.problems) err(p.code, p.at, p.message, p.hint);

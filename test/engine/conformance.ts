@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { gitEnvironment, parseSemver } from '../../src/bake/gitenv.js';
 import { matrix } from './engine.js';
 
 /** A git repository with `files` and a spec; `matrix gen` run in it. */
@@ -132,6 +134,56 @@ export function conformanceCases(hasEngine: boolean): void {
       // Without metadata-action's file the generated file still prints (the inherited targets exist, empty).
       const alone = bakePrint(dir, ['docker-bake.hcl'], ['api']);
       expect(alone.target.api!.tags ?? []).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!hasEngine)('semver tags and the literal/variable boundary through the real bake --print', () => {
+    const gitEnv = (tag: string) => gitEnvironment({ sha: '0123456789abcdef0123456789abcdef01234567', shortSha: '0123456', branch: 'main', tag, epoch: '1700000000', created: '2023-11-14T22:13:20Z', source: '', semver: parseSemver(tag)! });
+
+    it('v1.2.3 moves 1.2 and 1; the pre-release v2.0.0-rc.1 tags only itself (metadata-action type=semver)', () => {
+      const spec = [
+        'version: 1',
+        'services:',
+        '  api:',
+        '    context: api',
+        '    template: go',
+        '    tags: ["r.example/api:${{ semver.version }}", "r.example/api:${{ semver.major }}.${{ semver.minor }}", "r.example/api:${{ semver.major }}"]',
+        '    labels: { version: "${{ semver.version }}", major: "${{ semver.major }}", dollar: "$${{ git.short_sha }}" }',
+        '',
+      ].join('\n');
+      const { dir } = genRepo(spec, { 'api/go.mod': 'module a\n' });
+      const release = bakePrint(dir, ['docker-bake.hcl'], ['api'], gitEnv('v1.2.3')).target.api!;
+      expect(release.tags).toEqual(['r.example/api:1.2.3', 'r.example/api:1.2', 'r.example/api:1']);
+      const rc = bakePrint(dir, ['docker-bake.hcl'], ['api'], gitEnv('v2.0.0-rc.1')).target.api!;
+      expect(rc.tags).toEqual(['r.example/api:2.0.0-rc.1']);
+      expect(rc.labels).toEqual({ version: '2.0.0-rc.1', major: '2', dollar: '$0123456' });
+    });
+
+    it('property: any text of $, {, }, %, quotes and backslashes around variables comes back as written, variables replaced', () => {
+      // A literal piece can never form a variable (its characters include no letter), so the
+      // expected value is the pieces joined with each variable's value: the oracle is independent
+      // of matrix's own parser.
+      const literal = fc.array(fc.constantFrom('$', '$$', '{', '}', '{{', '}}', '%', '%{', '${', '"', '\\', ' ', '1', '.', '-', '\t', '\n'), { maxLength: 6 }).map((a) => a.join(''));
+      const variable = fc.constantFrom(
+        ['${{ git.short_sha }}', '0123456'],
+        ['${{git.sha}}', '0123456789abcdef0123456789abcdef01234567'],
+        ['${{ service }}', 'api'],
+        ['${{ matrix.v }}', 'x'],
+      );
+      const value = fc.array(fc.tuple(literal, fc.option(variable, { nil: undefined })), { minLength: 1, maxLength: 4 }).map((parts) => ({
+        written: parts.map(([l, v]) => l + (v ? v[0] : '')).join(''),
+        expected: parts.map(([l, v]) => l + (v ? v[1] : '')).join(''),
+      }));
+      fc.assert(
+        fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), (values) => {
+          const labels = values.map((v, i) => `      l${i}: ${JSON.stringify(v.written)}`);
+          const spec = ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix: { v: [x] }', '    labels:', ...labels, ''].join('\n');
+          const { dir } = genRepo(spec, { 'api/go.mod': 'module a\n' });
+          const printed = bakePrint(dir, ['docker-bake.hcl'], ['api-x'], gitEnv('v1.0.0')).target['api-x']!;
+          expect(printed.labels).toEqual(Object.fromEntries(values.map((v, i) => [`l${i}`, v.expected])));
+        }),
+        { numRuns: 8 },
+      );
     });
   });
 }
