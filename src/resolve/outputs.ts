@@ -1,6 +1,6 @@
 // bake `output` entries: buildx reads each as one CSV record of key=value
-// fields (buildx util/buildflags/export.go, `ParseExports`), e.g.
-// `type=local,dest=dist/`. We parse them the same way, check the exporter and
+// fields (buildx util/buildflags/export.go, `ExportEntry.UnmarshalText`), e.g.
+// `type=local,dest=dist/`, or a lone path as a local export to it. We parse them the same way, check the exporter and
 // where a `dest` points, and write them back in a canonical CSV form.
 import path from 'node:path';
 import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
@@ -62,6 +62,9 @@ export function checkOutput(raw: string, ctx: OutputContext): { value: string } 
   if (!fields) {
     return { problem: { message: `output \`${raw}\` is not valid CSV`, hint: 'write key=value pairs separated by commas; quote a value holding a comma with "..."' } };
   }
+  // buildx's shorthand: a lone path is a local export to it (`output = ["./bin/build"]`).
+  // A lone `key=value` is far more likely a forgotten `type=` than a directory named so: refused below.
+  if (fields.length === 1 && fields[0] === raw && !raw.includes('=')) fields.splice(0, 1, 'type=local', `dest=${raw}`);
   const pairs: [string, string][] = [];
   const seen = new Set<string>();
   for (const f of fields) {

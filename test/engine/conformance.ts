@@ -2,13 +2,13 @@
 // test file, so CI runs them with the other bake cases). The reference for each
 // is the real `docker buildx bake`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gitEnvironment, parseSemver } from '../../src/bake/gitenv.js';
-import { matrix } from './engine.js';
+import { fixtures, matrix } from './engine.js';
 
 /** A git repository with `files` and a spec; `matrix gen` run in it. */
 export function genRepo(spec: string, files: Record<string, string>): { dir: string; stderr: string } {
@@ -184,6 +184,37 @@ export function conformanceCases(hasEngine: boolean): void {
         }),
         { numRuns: 8 },
       );
+    });
+  });
+
+  describe.skipIf(!hasEngine)('output: exporting a cross-compiled binary as files', () => {
+    // As buildx builds its own release binaries (docker/buildx docker-bake.hcl, targets
+    // "binaries" / "binaries-cross": `output = ["${DESTDIR}/build"]` for darwin, freebsd, linux, windows).
+    it('the go template\'s final stage exported with type=local gives one binary per OS/arch', () => {
+      const spec = [
+        'version: 1',
+        'services:',
+        '  hello:',
+        '    context: hello',
+        '    template: go',
+        '    with: { binary: hello }',
+        '    platforms: [linux/amd64, darwin/arm64, windows/amd64]',
+        '    output: ["type=local,dest=dist/"]',
+        '',
+      ].join('\n');
+      const { dir } = genRepo(spec, {
+        'hello/go.mod': 'module example.com/hello\n\ngo 1.19\n',
+        'hello/main.go': 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n',
+      });
+      expect(bakePrint(dir, ['docker-bake.hcl'], ['hello']).target.hello!.output).toEqual(['type=local,dest=dist/']);
+      spawnSync('git', ['add', '-A'], { cwd: dir });
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'x'], { cwd: dir });
+      const r = matrix(dir, ['bake', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`]);
+      expect(r.status, r.stderr).toBe(0);
+      const magic = (p: string) => readFileSync(path.join(dir, 'dist', p, 'hello')).subarray(0, 4);
+      expect(magic('linux_amd64')).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // ELF
+      expect(magic('darwin_arm64')).toEqual(Buffer.from([0xcf, 0xfa, 0xed, 0xfe])); // Mach-O 64-bit, little endian
+      expect(magic('windows_amd64').subarray(0, 2)).toEqual(Buffer.from('MZ')); // PE
     });
   });
 }

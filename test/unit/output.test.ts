@@ -64,6 +64,12 @@ describe('output', () => {
     expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-output', ...pos(src, '"type=local,dest=link/dist"') }]);
   });
 
+  it('a lone path is buildx\'s shorthand for a local export (util/buildflags/export.go)', () => {
+    const r = compileSpec(spec(['bin/build']), goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets[0]!.outputs).toEqual(['type=local,dest=bin/build']);
+  });
+
   it('image and registry outputs need no dest', () => {
     const r = compileSpec(spec(['type=image,push=true', 'type=cacheonly']), goDirs('api'));
     expect(r.diagnostics).toEqual([]);
