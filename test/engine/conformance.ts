@@ -1,17 +1,20 @@
 // Engine cases of issue 13, registered by bake-behaviour.test.ts (one engine
 // test file, so CI runs them with the other bake cases). The reference for each
 // is the real `docker buildx bake`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gitEnvironment, parseSemver } from '../../src/bake/gitenv.js';
-import { fixtures, matrix } from './engine.js';
+import { fixtures, matrixAsync } from './engine.js';
+
+// Every child process runs asynchronously: a long spawnSync starves vitest's own
+// messages ("Timeout calling onTaskUpdate"), see matrixAsync in engine.ts.
 
 /** A git repository with `files` and a spec; `matrix gen` run in it. */
-export function genRepo(spec: string, files: Record<string, string>): { dir: string; stderr: string } {
+export async function genRepo(spec: string, files: Record<string, string>): Promise<{ dir: string; stderr: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-conform-'));
   spawnSync('git', ['init', '-q'], { cwd: dir });
   for (const [f, text] of Object.entries(files)) {
@@ -19,7 +22,7 @@ export function genRepo(spec: string, files: Record<string, string>): { dir: str
     writeFileSync(path.join(dir, f), text);
   }
   writeFileSync(path.join(dir, 'matrix.yaml'), spec);
-  const gen = matrix(dir, ['gen']);
+  const gen = await matrixAsync(dir, ['gen']);
   if (gen.status !== 0) throw new Error(gen.stderr);
   return { dir, stderr: gen.stderr };
 }
@@ -28,12 +31,18 @@ interface Printed {
   target: Record<string, { tags?: string[]; labels?: Record<string, string>; args?: Record<string, string>; annotations?: string[]; output?: string[] }>;
 }
 
-export function bakePrint(dir: string, files: string[], targets: string[], env: Record<string, string> = {}): Printed {
-  const r = spawnSync('docker', ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', '--', ...targets], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, ...env },
+export function bakePrint(dir: string, files: string[], targets: string[], env: Record<string, string> = {}): Promise<Printed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', '--', ...targets], {
+      cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => (status === 0 ? resolve(JSON.parse(stdout) as Printed) : reject(new Error(stderr))));
   });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as Printed;
 }
 
 // docker/metadata-action's bake files, exactly as its own tests expect them
@@ -97,12 +106,12 @@ export function conformanceCases(hasEngine: boolean): void {
     ].join('\n');
     const files = { 'api/go.mod': 'module a\n', 'web/go.mod': 'module w\n', 'worker/go.mod': 'module k\n' };
 
-    it('metadata_action: true takes metadata-action\'s tags; labels and args merge key by key, annotations add up', () => {
-      const { dir } = genRepo(spec, files);
+    it('metadata_action: true takes metadata-action\'s tags; labels and args merge key by key, annotations add up', async () => {
+      const { dir } = await genRepo(spec, files);
       writeFileSync(path.join(dir, 'meta-tags.json'), JSON.stringify(META_TAGS('docker-metadata-action'), null, 2));
       writeFileSync(path.join(dir, 'meta-labels.json'), JSON.stringify(META_LABELS('docker-metadata-action'), null, 2));
       writeFileSync(path.join(dir, 'meta-annotations.json'), JSON.stringify(META_ANNOTATIONS('docker-metadata-action'), null, 2));
-      const printed = bakePrint(dir, ['docker-bake.hcl', 'meta-tags.json', 'meta-labels.json', 'meta-annotations.json'], ['api']);
+      const printed = await bakePrint(dir, ['docker-bake.hcl', 'meta-tags.json', 'meta-labels.json', 'meta-annotations.json'], ['api']);
       const api = printed.target.api!;
       // No default tag of ours replaces the inherited ones.
       expect(api.tags).toEqual(['user/app:dev', 'user/app:my']);
@@ -119,20 +128,20 @@ export function conformanceCases(hasEngine: boolean): void {
       ]);
     });
 
-    it('metadata_action: NAME inherits the bake-target NAME; a cell takes its own; own tags win, with a warning', () => {
-      const { dir, stderr } = genRepo(spec, files);
+    it('metadata_action: NAME inherits the bake-target NAME; a cell takes its own; own tags win, with a warning', async () => {
+      const { dir, stderr } = await genRepo(spec, files);
       expect(stderr).toMatch(/warning .*web.* sets its own tags.*\[metadata-tags-ignored\]/);
       // One metadata-action step per image, each with its own `bake-target` input (json03 uses bakeTarget "meta").
       writeFileSync(path.join(dir, 'web.json'), JSON.stringify(META_TAGS('meta-web')));
       writeFileSync(path.join(dir, 'w122.json'), JSON.stringify({ target: { 'meta-worker-1-22': { tags: ['user/worker:1.22'] } } }));
       writeFileSync(path.join(dir, 'w123.json'), JSON.stringify({ target: { 'meta-worker-1-23': { tags: ['user/worker:1.23'] } } }));
-      const printed = bakePrint(dir, ['docker-bake.hcl', 'web.json', 'w122.json', 'w123.json'], ['web', 'worker']);
+      const printed = await bakePrint(dir, ['docker-bake.hcl', 'web.json', 'w122.json', 'w123.json'], ['web', 'worker']);
       expect(printed.target.web!.tags).toEqual(['localhost:5000/meta/web:own']);
       expect(printed.target.web!.args).toEqual({ DOCKER_META_IMAGES: 'user/app', DOCKER_META_VERSION: 'dev' });
       expect(printed.target['worker-1-22']!.tags).toEqual(['user/worker:1.22']);
       expect(printed.target['worker-1-23']!.tags).toEqual(['user/worker:1.23']);
       // Without metadata-action's file the generated file still prints (the inherited targets exist, empty).
-      const alone = bakePrint(dir, ['docker-bake.hcl'], ['api']);
+      const alone = await bakePrint(dir, ['docker-bake.hcl'], ['api']);
       expect(alone.target.api!.tags ?? []).toEqual([]);
     });
   });
@@ -140,7 +149,7 @@ export function conformanceCases(hasEngine: boolean): void {
   describe.skipIf(!hasEngine)('semver tags and the literal/variable boundary through the real bake --print', () => {
     const gitEnv = (tag: string) => gitEnvironment({ sha: '0123456789abcdef0123456789abcdef01234567', shortSha: '0123456', branch: 'main', tag, epoch: '1700000000', created: '2023-11-14T22:13:20Z', source: '', semver: parseSemver(tag)! });
 
-    it('v1.2.3 moves 1.2 and 1; the pre-release v2.0.0-rc.1 tags only itself (metadata-action type=semver)', () => {
+    it('v1.2.3 moves 1.2 and 1; the pre-release v2.0.0-rc.1 tags only itself (metadata-action type=semver)', async () => {
       const spec = [
         'version: 1',
         'services:',
@@ -151,15 +160,15 @@ export function conformanceCases(hasEngine: boolean): void {
         '    labels: { version: "${{ semver.version }}", major: "${{ semver.major }}", dollar: "$${{ git.short_sha }}" }',
         '',
       ].join('\n');
-      const { dir } = genRepo(spec, { 'api/go.mod': 'module a\n' });
-      const release = bakePrint(dir, ['docker-bake.hcl'], ['api'], gitEnv('v1.2.3')).target.api!;
+      const { dir } = await genRepo(spec, { 'api/go.mod': 'module a\n' });
+      const release = (await bakePrint(dir, ['docker-bake.hcl'], ['api'], gitEnv('v1.2.3'))).target.api!;
       expect(release.tags).toEqual(['r.example/api:1.2.3', 'r.example/api:1.2', 'r.example/api:1']);
-      const rc = bakePrint(dir, ['docker-bake.hcl'], ['api'], gitEnv('v2.0.0-rc.1')).target.api!;
+      const rc = (await bakePrint(dir, ['docker-bake.hcl'], ['api'], gitEnv('v2.0.0-rc.1'))).target.api!;
       expect(rc.tags).toEqual(['r.example/api:2.0.0-rc.1']);
       expect(rc.labels).toEqual({ version: '2.0.0-rc.1', major: '2', dollar: '$0123456' });
     });
 
-    it('property: any text of $, {, }, %, quotes and backslashes around variables comes back as written, variables replaced', () => {
+    it('property: any text of $, {, }, %, quotes and backslashes around variables comes back as written, variables replaced', async () => {
       // A literal piece can never form a variable (its characters include no letter), so the
       // expected value is the pieces joined with each variable's value: the oracle is independent
       // of matrix's own parser.
@@ -174,12 +183,12 @@ export function conformanceCases(hasEngine: boolean): void {
         written: parts.map(([l, v]) => l + (v ? v[0] : '')).join(''),
         expected: parts.map(([l, v]) => l + (v ? v[1] : '')).join(''),
       }));
-      fc.assert(
-        fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), (values) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 40 }), async (values) => {
           const labels = values.map((v, i) => `      l${i}: ${JSON.stringify(v.written)}`);
           const spec = ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix: { v: [x] }', '    labels:', ...labels, ''].join('\n');
-          const { dir } = genRepo(spec, { 'api/go.mod': 'module a\n' });
-          const printed = bakePrint(dir, ['docker-bake.hcl'], ['api-x'], gitEnv('v1.0.0')).target['api-x']!;
+          const { dir } = await genRepo(spec, { 'api/go.mod': 'module a\n' });
+          const printed = (await bakePrint(dir, ['docker-bake.hcl'], ['api-x'], gitEnv('v1.0.0'))).target['api-x']!;
           expect(printed.labels).toEqual(Object.fromEntries(values.map((v, i) => [`l${i}`, v.expected])));
         }),
         { numRuns: 8 },
@@ -190,7 +199,7 @@ export function conformanceCases(hasEngine: boolean): void {
   describe.skipIf(!hasEngine)('output: exporting a cross-compiled binary as files', () => {
     // As buildx builds its own release binaries (docker/buildx docker-bake.hcl, targets
     // "binaries" / "binaries-cross": `output = ["${DESTDIR}/build"]` for darwin, freebsd, linux, windows).
-    it('the go template\'s final stage exported with type=local gives one binary per OS/arch', () => {
+    it('the go template\'s final stage exported with type=local gives one binary per OS/arch', async () => {
       const spec = [
         'version: 1',
         'services:',
@@ -202,14 +211,14 @@ export function conformanceCases(hasEngine: boolean): void {
         '    output: ["type=local,dest=dist/"]',
         '',
       ].join('\n');
-      const { dir } = genRepo(spec, {
+      const { dir } = await genRepo(spec, {
         'hello/go.mod': 'module example.com/hello\n\ngo 1.19\n',
         'hello/main.go': 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n',
       });
-      expect(bakePrint(dir, ['docker-bake.hcl'], ['hello']).target.hello!.output).toEqual(['type=local,dest=dist/']);
+      expect((await bakePrint(dir, ['docker-bake.hcl'], ['hello'])).target.hello!.output).toEqual(['type=local,dest=dist/']);
       spawnSync('git', ['add', '-A'], { cwd: dir });
       spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'x'], { cwd: dir });
-      const r = matrix(dir, ['bake', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`]);
+      const r = await matrixAsync(dir, ['bake', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`]);
       expect(r.status, r.stderr).toBe(0);
       const magic = (p: string) => readFileSync(path.join(dir, 'dist', p, 'hello')).subarray(0, 4);
       expect(magic('linux_amd64')).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // ELF
