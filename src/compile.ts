@@ -39,20 +39,50 @@ export function compile(input: CompileInput): CompileResult {
   const loaded = loadSpec(input.displayName, input.source);
   if (loaded.diagnostics.length) return { loaded, diagnostics: loaded.diagnostics };
 
+  // Every error of a spec in one run: a stage after shape checks only the
+  // services that passed it, so one broken service does not hide the others'.
   const { validate, schema } = schemaValidator();
   const shape = [...schemaDiagnostics(loaded, validate, schema), ...stringDiagnostics(loaded)];
-  if (shape.length) return { loaded, diagnostics: sortDiagnostics(shape) };
+  const broken = brokenServices(shape);
+  if (!broken) return { loaded, diagnostics: sortDiagnostics(shape) };
 
-  const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot });
-  if (!resolved.spec) return { loaded, diagnostics: sortDiagnostics(resolved.diagnostics) };
-
-  const meaning = [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates), ...builderDiagnostics(loaded)];
-  if (meaning.length) return { loaded, diagnostics: sortDiagnostics(meaning) };
-  if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: [] };
+  const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot, skipServices: broken });
+  const meaning = resolved.spec
+    ? [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates)]
+    : [];
+  const all = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(loaded)]));
+  if (all.some((d) => d.severity === 'error') || !resolved.spec) return { loaded, diagnostics: all };
+  if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: all };
 
   const rendered = renderFiles(resolved.spec, resolved.templates);
-  if (rendered.diagnostics.length) return { loaded, diagnostics: rendered.diagnostics };
-  return { loaded, spec: resolved.spec, files: rendered.files, diagnostics: [] };
+  if (rendered.diagnostics.length) return { loaded, diagnostics: [...all, ...rendered.diagnostics] };
+  return { loaded, spec: resolved.spec, files: rendered.files, diagnostics: all };
+}
+
+/**
+ * The services whose shape is wrong, when every shape error lies inside one
+ * service (then the others can still be checked); undefined when an error is
+ * elsewhere (top level, `defaults`, `groups`), which every service depends on.
+ */
+function brokenServices(shape: readonly Diagnostic[]): Set<string> | undefined {
+  const out = new Set<string>();
+  for (const d of shape) {
+    const m = /^services(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\[("(?:[^"\\]|\\.)*")\])/.exec(d.path);
+    if (!m) return undefined;
+    out.add(m[1] ?? (JSON.parse(m[2]!) as string));
+  }
+  return out;
+}
+
+/** One diagnostic per code and position: stages may meet the same problem. */
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const id = `${d.file}\u0000${d.code}\u0000${d.line}:${d.column}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

@@ -1,34 +1,133 @@
-// Platforms BuildKit knows (containerd's platform normalisation), in their
-// canonical spelling. Aliases are accepted by BuildKit but we ask for the
-// canonical form so that names, caches and plans agree.
+// Platform names as containerd reads them (github.com/containerd/platforms:
+// `Parse`, `Normalize`, `Format` in platforms.go, the OS/arch lists and
+// `normalizeArch` in database.go). BuildKit parses `--platform` with that
+// package, so we accept exactly the spellings it keeps as they are
+// (canonical), and for an alias we name the platform containerd turns it into:
+// never a guess at another CPU level.
 
+export interface Platform {
+  os: string;
+  arch: string;
+  variant: string;
+}
+
+// database.go: isKnownOS / isKnownArch (generated from Go's syslist.go).
+const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'windows', 'zos']);
+const KNOWN_ARCH = new Set(['386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm']);
+
+/** Common platforms, for "did you mean" on names that are not an alias of anything. */
 export const KNOWN_PLATFORMS: readonly string[] = [
   'linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4',
   'linux/arm64', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7',
   'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64',
   'linux/mips64le', 'linux/mips64', 'linux/loong64',
-  'windows/amd64', 'windows/arm64',
+  'windows/amd64', 'windows/arm64', 'darwin/amd64', 'darwin/arm64',
   'freebsd/amd64', 'freebsd/arm64',
 ];
 
-const ALIASES: Record<string, string> = {
-  'linux/x86_64': 'linux/amd64', 'linux/x86-64': 'linux/amd64', 'linux/x64': 'linux/amd64',
-  'linux/aarch64': 'linux/arm64', 'linux/arm64/v8': 'linux/arm64', 'linux/armhf': 'linux/arm/v7',
-  'linux/arm': 'linux/arm/v7', 'linux/armel': 'linux/arm/v6', 'linux/i386': 'linux/386',
-  'linux/i686': 'linux/386', 'amd64': 'linux/amd64', 'arm64': 'linux/arm64',
-};
+const COMPONENT = /^[A-Za-z0-9_.-]+$/;
 
-export function canonicalHint(p: string): string | undefined {
-  return ALIASES[p.toLowerCase()];
+function normalizeOS(os: string): string {
+  const o = os.toLowerCase();
+  return o === 'macos' ? 'darwin' : o;
+}
+
+// database.go normalizeArch.
+function normalizeArch(archIn: string, variantIn: string): [string, string] {
+  let arch = archIn.toLowerCase();
+  let variant = variantIn.toLowerCase();
+  switch (arch) {
+    case 'i386': arch = '386'; variant = ''; break;
+    case 'x86_64': case 'x86-64': case 'amd64':
+      arch = 'amd64';
+      if (variant === 'v1') variant = '';
+      break;
+    case 'aarch64': case 'arm64':
+      arch = 'arm64';
+      if (variant === '8' || variant === 'v8' || variant === 'v8.0') variant = '';
+      else if (variant === '9' || variant === '9.0' || variant === 'v9.0') variant = 'v9';
+      break;
+    case 'armhf': arch = 'arm'; variant = 'v7'; break;
+    case 'armel': arch = 'arm'; variant = 'v6'; break;
+    case 'arm':
+      if (variant === '' || variant === '7') variant = 'v7';
+      else if (variant === '5' || variant === '6' || variant === '8') variant = `v${variant}`;
+      break;
+  }
+  return [arch, variant];
+}
+
+/**
+ * containerd's Parse followed by Normalize, for the forms a spec can use.
+ * A lone architecture gets the OS `linux` (containerd takes the host's; images
+ * built here are Linux unless they say otherwise). OS versions and features
+ * (`windows(10.0.17763)`) are not supported: undefined.
+ */
+export function parsePlatform(s: string): Platform | undefined {
+  if (s.includes('*')) return undefined;
+  const parts = s.split('/');
+  if (parts.length > 3 || !parts.every((p) => COMPONENT.test(p))) return undefined;
+  let os = normalizeOS(parts[0]!);
+  let arch: string;
+  let variant: string;
+  if (parts.length === 1) {
+    if (KNOWN_OS.has(os)) return undefined; // an OS alone means "this machine's architecture": say which
+    [arch, variant] = normalizeArch(parts[0]!, '');
+    if (!KNOWN_ARCH.has(arch)) return undefined;
+    os = 'linux';
+  } else if (parts.length === 2) {
+    [arch, variant] = normalizeArch(parts[1]!, '');
+  } else {
+    [arch, variant] = normalizeArch(parts[1]!, parts[2]!);
+  }
+  // Normalize (platforms.go): a second normalizeArch settles arm -> arm/v7, arm64/v8 -> arm64.
+  [arch, variant] = normalizeArch(arch, variant);
+  return { os, arch, variant };
+}
+
+/** containerd's Format. */
+export function formatPlatform(p: Platform): string {
+  return [p.os, p.arch, p.variant].filter(Boolean).join('/');
+}
+
+export type PlatformCheck =
+  | { ok: true }
+  | { ok: false; canonical?: string; reason: 'alias' | 'unknown-os' | 'unknown-arch' | 'invalid' };
+
+/**
+ * A platform is accepted when containerd would keep it exactly as written and
+ * knows its OS and architecture. An alias (`linux/aarch64`, `linux/amd64/v1`,
+ * `x86_64`) is refused with the name containerd normalises it to.
+ */
+export function checkPlatform(s: string): PlatformCheck {
+  const p = parsePlatform(s);
+  if (!p) return { ok: false, reason: 'invalid' };
+  if (!KNOWN_OS.has(p.os)) {
+    // `arm64/v8`, `amd64/v2`: an architecture and variant without the OS. containerd would read
+    // the architecture as an OS; the platform meant is plainly the Linux one of that CPU.
+    const parts = s.split('/');
+    const [arch, variant] = normalizeArch(...(normalizeArch(parts[0]!, parts[1] ?? '')));
+    if (parts.length <= 2 && KNOWN_ARCH.has(arch)) return { ok: false, reason: 'alias', canonical: formatPlatform({ os: 'linux', arch, variant }) };
+    return { ok: false, reason: 'unknown-os' };
+  }
+  if (!KNOWN_ARCH.has(p.arch)) return { ok: false, reason: 'unknown-arch' };
+  const canonical = formatPlatform(p);
+  return canonical === s ? { ok: true } : { ok: false, reason: 'alias', canonical };
 }
 
 export function isKnownPlatform(p: string): boolean {
-  return KNOWN_PLATFORMS.includes(p);
+  return checkPlatform(p).ok;
+}
+
+/** The canonical name of an alias, as containerd normalises it; undefined when `p` is canonical or unknown. */
+export function canonicalHint(p: string): string | undefined {
+  const c = checkPlatform(p);
+  return !c.ok && c.reason === 'alias' ? c.canonical : undefined;
 }
 
 /** The platform this process runs on, as BuildKit names it. */
 export function hostPlatform(): string {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
   return `linux/${arch[process.arch] ?? process.arch}`;
 }
 

@@ -30,7 +30,10 @@ export interface ServiceInput {
   secrets?: SecretInput[];
   matrix?: MatrixInput;
   depends_on?: string[];
-  metadata_action?: boolean;
+  /** `true`: inherit `docker-metadata-action`; a name: inherit that target (metadata-action's `bake-target`). */
+  metadata_action?: boolean | string;
+  /** bake `output` entries (CSV strings). */
+  output?: string[];
   latest?: boolean | Record<string, Scalar>;
   annotations?: Record<string, Scalar>;
   cache?: CacheType | CacheInput;
@@ -67,6 +70,8 @@ export interface SpecInput {
   oci_labels?: boolean;
   reproducible?: { source_date_epoch?: number | false };
   groups?: Record<string, string[]>;
+  /** Git tag patterns that version one service: `{service}/v{version}`. */
+  version_tags?: string | string[];
   builders?: BuildersInput;
   defaults?: ServiceInput;
   services: Record<string, ServiceInput>;
@@ -101,7 +106,10 @@ export interface Target {
   /** Named contexts: dependency service name -> bake target it resolves to. */
   contexts: Record<string, string>;
   with: Record<string, string | string[]>;
-  metadataAction: boolean;
+  /** The bake target this one inherits from docker/metadata-action's bake file, if any. */
+  metadataAction?: string;
+  /** bake `output` entries, CSV, validated (dest paths are spec-relative, inside the repository). */
+  outputs: string[];
   cache?: CacheSpec;
   /** bake `attest` entries. */
   attest: string[];
@@ -129,6 +137,8 @@ export interface ResolvedSpec {
   groups: [string, string[]][];
   /** Add OCI revision/created/source labels from git (`oci_labels`, default true). */
   ociLabels: boolean;
+  /** `version_tags` patterns; when set, each service's semver variables come from its own git tags. */
+  versionTags?: string[];
   /** `reproducible.source_date_epoch`: a fixed value, false for none, undefined for the commit time. */
   sourceDateEpoch?: number | false;
 }

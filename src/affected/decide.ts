@@ -49,7 +49,7 @@ const LISTED_FILES = 3;
 
 /** The fields of a target that change what is built or how it is published. */
 const DEFINITION: readonly (keyof Target)[] = [
-  'context', 'dockerfile', 'source', 'platforms', 'tags', 'args', 'labels', 'stage', 'secrets', 'contexts', 'with', 'metadataAction',
+  'context', 'dockerfile', 'source', 'platforms', 'tags', 'args', 'labels', 'stage', 'secrets', 'contexts', 'with', 'metadataAction', 'outputs',
 ];
 
 export function decideAffected(input: DecideInput): AffectedPlan {

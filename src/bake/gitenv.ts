@@ -3,6 +3,8 @@
 // (MATRIX_GIT_*), and `matrix bake` sets those in the environment of the
 // docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
 // images depend on the commit, not on when the build ran.
+import semverParse from 'semver/functions/parse.js';
+import semverRcompare from 'semver/functions/rcompare.js';
 import { capture } from '../exec.js';
 import { httpsSource, redactRemote } from './remote.js';
 
@@ -15,7 +17,9 @@ export interface GitInfo {
   branch: string;
   /** The tag on HEAD, if any (the first, in version order). */
   tag: string;
-  semver?: { major: string; minor: string; patch: string; version: string };
+  semver?: SemverInfo;
+  /** Every tag on HEAD (for per-service versions, see `version_tags`). */
+  tags?: string[];
   /** Commit time: seconds since the epoch, and RFC 3339. */
   epoch: string;
   created: string;
@@ -43,14 +47,106 @@ export function branchSlug(branch: string): string {
     .slice(0, 128);
 }
 
-export function parseSemver(tag: string): GitInfo['semver'] {
-  const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$/.exec(tag);
-  if (!m) return undefined;
-  const version = `${m[1]}.${m[2]}.${m[3]}${m[4] ? `-${m[4]}` : ''}`;
-  return { major: m[1]!, minor: `${m[1]}.${m[2]}`, patch: `${m[1]}.${m[2]}.${m[3]}`, version };
+/**
+ * A version as docker/metadata-action's `type=semver` names its parts
+ * (src/meta.ts `procSemver`, with the `semver` package): `version` is the
+ * version without a leading `v`, pre-release included (`2.0.0-rc.1`);
+ * `major`, `minor`, `patch` are one component each.
+ */
+export interface SemverInfo {
+  version: string;
+  major: string;
+  minor: string;
+  patch: string;
+  prerelease: boolean;
+}
+
+export function parseSemver(tag: string): SemverInfo | undefined {
+  const v = semverParse(tag);
+  if (!v) return undefined;
+  return { version: v.version, major: String(v.major), minor: String(v.minor), patch: String(v.patch), prerelease: v.prerelease.length > 0 };
+}
+
+/**
+ * The bake variables of the semver values. `${{ semver.major }}`, `.minor` and
+ * `.patch` in a tag read the STABLE ones, empty for a pre-release: a
+ * pre-release never moves a floating tag (metadata-action leaves its major
+ * and minor patterns out for a pre-release), while args and labels keep the
+ * components. With `version_tags`, each service reads its own variables.
+ */
+export function semverVariables(scope: 'tag' | 'value', service?: string): Record<string, string> {
+  const sfx = service === undefined ? '' : `__${serviceVarSuffix(service)}`;
+  const part = (p: 'MAJOR' | 'MINOR' | 'PATCH') => (scope === 'tag' ? `MATRIX_SEMVER_STABLE_${p}${sfx}` : `MATRIX_SEMVER_${p}${sfx}`);
+  return {
+    'semver.version': `MATRIX_SEMVER_VERSION${sfx}`,
+    'semver.major': part('MAJOR'),
+    'semver.minor': part('MINOR'),
+    'semver.patch': part('PATCH'),
+  };
+}
+
+/** A service name as part of an environment variable name, one to one: `_` -> `__`, `-` -> `_D`. */
+export function serviceVarSuffix(service: string): string {
+  return service.replace(/_/g, '__').replace(/-/g, '_D');
+}
+
+function semverEnvironment(v: SemverInfo | undefined, sfx = ''): Record<string, string> {
+  const stable = v && !v.prerelease ? v : undefined;
+  return {
+    [`MATRIX_SEMVER_VERSION${sfx}`]: v?.version ?? '',
+    [`MATRIX_SEMVER_MAJOR${sfx}`]: v?.major ?? '',
+    [`MATRIX_SEMVER_MINOR${sfx}`]: v?.minor ?? '',
+    [`MATRIX_SEMVER_PATCH${sfx}`]: v?.patch ?? '',
+    [`MATRIX_SEMVER_STABLE_MAJOR${sfx}`]: stable?.major ?? '',
+    [`MATRIX_SEMVER_STABLE_MINOR${sfx}`]: stable?.minor ?? '',
+    [`MATRIX_SEMVER_STABLE_PATCH${sfx}`]: stable?.patch ?? '',
+  };
+}
+
+/**
+ * The version of one service from the tags on HEAD and `version_tags`
+ * patterns (`{service}/v{version}`, `{service}@{version}`), like GoReleaser's
+ * monorepo tag prefix and metadata-action's `match`: the highest version among
+ * the tags that match a pattern for this service.
+ */
+export function serviceVersion(tags: readonly string[], patterns: readonly string[], service: string): SemverInfo | undefined {
+  const res = patterns.map((p) => versionTagRegExp(p, service));
+  const found: { raw: string; info: SemverInfo }[] = [];
+  for (const tag of tags) {
+    for (const re of res) {
+      const m = re.exec(tag);
+      const info = m ? parseSemver(m[1]!) : undefined;
+      if (info) {
+        found.push({ raw: m![1]!, info });
+        break;
+      }
+    }
+  }
+  found.sort((a, b) => semverRcompare(a.raw, b.raw));
+  return found[0]?.info;
+}
+
+/** `{service}/v{version}` for `api` -> /^api\/v(.+)$/; every other character is literal. */
+export function versionTagRegExp(pattern: string, service: string): RegExp {
+  const esc = (t: string) => t.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+  const parts = pattern.split(/(\{service\}|\{version\})/);
+  return new RegExp(`^${parts.map((p) => (p === '{service}' ? esc(service) : p === '{version}' ? '(.+)' : esc(p))).join('')}$`);
+}
+
+/** MATRIX_SEMVER_*__SERVICE for every service, when the spec has `version_tags`. */
+export function serviceVersionEnvironment(tags: readonly string[], patterns: readonly string[], services: Iterable<string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const s of services) Object.assign(env, semverEnvironment(serviceVersion(tags, patterns, s), `__${serviceVarSuffix(s)}`));
+  return env;
 }
 
 const GIT_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+
+/** The version of the highest `vX.Y.Z` (or `X.Y.Z`) tag on HEAD. */
+function headSemver(tags: readonly string[]): SemverInfo | undefined {
+  const versions = tags.filter((t) => /^v?\d/.test(t) && parseSemver(t)).sort(semverRcompare);
+  return versions[0] ? parseSemver(versions[0]) : undefined;
+}
 
 async function git(repoRoot: string, args: string[]): Promise<string | undefined> {
   const r = await capture({ file: 'git', args, cwd: repoRoot, env: { ...process.env, ...GIT_ENV } });
@@ -72,13 +168,15 @@ export async function readGitInfo(repoRoot: string): Promise<GitInfo | undefined
   ]);
   if (!head) return undefined;
   const [sha, epoch] = head.split(' ') as [string, string];
-  const tag = (tags ?? '').split('\n').find(Boolean) ?? '';
-  const semver = parseSemver(tag);
+  const tagList = (tags ?? '').split('\n').filter(Boolean);
+  const tag = tagList[0] ?? '';
+  const semver = headSemver(tagList);
   return {
     sha,
     shortSha: sha.slice(0, 7),
     branch: branchSlug(branch ?? ''),
     tag,
+    tags: tagList,
     ...(semver ? { semver } : {}),
     epoch,
     created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z'),
@@ -93,10 +191,7 @@ export function gitEnvironment(info: GitInfo | undefined, sourceDateEpoch?: numb
     MATRIX_GIT_SHORT_SHA: info?.shortSha ?? '',
     MATRIX_GIT_BRANCH: info?.branch ?? '',
     MATRIX_GIT_TAG: info?.tag ?? '',
-    MATRIX_SEMVER_VERSION: info?.semver?.version ?? '',
-    MATRIX_SEMVER_MAJOR: info?.semver?.major ?? '',
-    MATRIX_SEMVER_MINOR: info?.semver?.minor ?? '',
-    MATRIX_SEMVER_PATCH: info?.semver?.patch ?? '',
+    ...semverEnvironment(info?.semver),
     MATRIX_GIT_SOURCE: info?.source ?? '',
     MATRIX_GIT_CREATED: info?.created ?? '',
   };
@@ -115,11 +210,14 @@ export async function buildEnvironment(
   repoRoot: string,
   callerEnv: Readonly<Record<string, string | undefined>>,
   sourceDateEpoch?: number | false,
+  versions?: { versionTags?: readonly string[]; services: ReadonlyMap<string, unknown> },
   onWarning?: (message: string) => void,
 ): Promise<Record<string, string>> {
   const available = await gitAvailable(repoRoot);
   if (!available.ok) onWarning?.(missingGitWarning(available.cause));
-  const computed = gitEnvironment(available.ok ? await readGitInfo(repoRoot) : undefined, sourceDateEpoch);
+  const info = available.ok ? await readGitInfo(repoRoot) : undefined;
+  const computed = gitEnvironment(info, sourceDateEpoch);
+  if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(info?.tags ?? [], versions.versionTags, versions.services.keys()));
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
   // A source URL the caller sets is a label too: never with credentials.

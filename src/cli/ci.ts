@@ -51,7 +51,7 @@ export async function runMerge(io: Io, opts: MergeOptions): Promise<number> {
   const expected = opts.targets.length ? selectTargets(spec, opts.targets).targets.map((t) => t.target) : spec.targets;
   const shards: ShardFile[] = opts.files.map((f) => ({ file: f, ...readShardResult(path.resolve(io.cwd, f)) }));
   // Tags may use git values: the merge job runs on the commit its shards built.
-  const env = await buildEnvironment(loc.repoRoot, io.env, false);
+  const env = await buildEnvironment(loc.repoRoot, io.env, false, spec);
   const plan = planMerge(spec, shards, expected, env, io.env.GITHUB_RUN_ID ? sanitizeRunId(io.env.GITHUB_RUN_ID) : undefined);
   const refuse = (problems: string[]) => {
     io.stderr.write(`${c.red('matrix merge: nothing was published:')}\n`);

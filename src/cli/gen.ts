@@ -23,7 +23,7 @@ type Compiled = ReturnType<typeof compileOrThrow>;
  */
 function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
-  const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc);
+  const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc, false, io);
   const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
   return { loc, plan, result };

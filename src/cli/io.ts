@@ -64,7 +64,7 @@ export function readSpecSource(loc: SpecLocation): string {
 }
 
 /** Load, validate and render; diagnostics become a UserError (exit 2). */
-export function compileOrThrow(loc: SpecLocation, validateOnly = false): CompileResult {
+export function compileOrThrow(loc: SpecLocation, validateOnly = false, io?: Io): CompileResult {
   const source = readSpecSource(loc);
   const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, validateOnly });
   if (result.diagnostics.some((d) => d.severity === 'error')) {
@@ -72,6 +72,8 @@ export function compileOrThrow(loc: SpecLocation, validateOnly = false): Compile
     (err as UserError & { sources?: Map<string, string> }).sources = new Map([[loc.displayName, source]]);
     throw err;
   }
+  // Warnings do not stop a command; they are printed where the caller passed its streams.
+  if (io && result.diagnostics.length) printDiagnostics(io, result.diagnostics, useColor(io), new Map([[loc.displayName, source]]));
   return result;
 }
 
@@ -88,7 +90,7 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boole
  */
 export async function compileCommitted(io: Io, spec: string | undefined, why: string): Promise<{ loc: SpecLocation; result: CompileResult } | 1> {
   const loc = locateSpec(io, spec);
-  const result = compileOrThrow(loc);
+  const result = compileOrThrow(loc, false, io);
   const [{ planSync }, { outputOrigins, specInputs }] = await Promise.all([import('../output/sync.js'), import('../output/origins.js')]);
   const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
   if (sync.diagnostics.length) throw new UserError(sync.diagnostics);

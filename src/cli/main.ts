@@ -235,7 +235,7 @@ async function run(command: string, args: Record<string, unknown>, io: Io, color
     case 'validate': {
       const { locateSpec, compileOrThrow } = await import('./io.js');
       const loc = locateSpec(io, spec);
-      const result = compileOrThrow(loc, true);
+      const result = compileOrThrow(loc, true, io);
       io.stdout.write(`${loc.displayName} is valid: ${result.spec!.services.size} services, ${result.spec!.targets.length} targets.\n`);
       return EXIT.ok;
     }

@@ -65,8 +65,8 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
 
 export async function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string; affected?: string }): Promise<number> {
   const loc = locateSpec(io, opts.spec);
-  const result = compileOrThrow(loc);
-  const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
+  const result = compileOrThrow(loc, false, io);
+  const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
   const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env);
   let plan: Plan & { affected?: AffectedPlan } = full;
   const reasons = new Map<string, string[]>();

@@ -58,12 +58,41 @@ export function slug(value: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
+/** The axes a matrix declares (every key but `include` and `exclude`), in order. */
+export function declaredAxes(m: MatrixInput | undefined): string[] {
+  return Object.keys(m ?? {}).filter((k) => k !== 'include' && k !== 'exclude');
+}
+
 /**
- * Target name of a cell: the service plus the cell's values of the given
- * (declared) axes, in axis order. Keys that `include` merely adds do not rename
- * a cell; a cell with none of the axes (an include-only matrix, or an include
- * that fit nowhere) is named by all of its values.
+ * How many combinations a matrix can produce at most, without expanding it:
+ * the product of the axis lengths plus one per include entry (an include adds
+ * at most one combination). Saturates at Infinity instead of overflowing.
  */
+export function matrixBound(m: MatrixInput | undefined): number {
+  if (!m) return 1;
+  const axes = declaredAxes(m);
+  let n = axes.length ? 1 : 0;
+  for (const a of axes) {
+    const v = m[a];
+    n *= Array.isArray(v) ? v.length : 1;
+    if (!Number.isFinite(n)) return Infinity;
+  }
+  return n + (Array.isArray(m.include) ? m.include.length : 0);
+}
+
+/** What makes a matrix produce nothing before `exclude` is even applied; undefined when it has combinations to start with. */
+export function emptyMatrixProblem(m: MatrixInput): { message: string; hint: string } | undefined {
+  if (declaredAxes(m).length) return undefined;
+  if (m.include === undefined) {
+    return { message: 'the matrix has no axes and no `include`', hint: 'add an axis (`node: ["20", "22"]`) or `include` entries, or remove `matrix`' };
+  }
+  if (m.include.length === 0) {
+    return { message: 'the matrix has no axes and its `include` is empty', hint: 'list the combinations under `include`, add an axis, or remove `matrix`' };
+  }
+  return undefined;
+}
+
+/** The name a cell gets without disambiguation: service + slugs of the declared axes' values (all values for an include-only cell). */
 export function cellTargetName(service: string, axes: readonly string[], cell: Cell): string {
   const keys = axes.some((a) => cell[a] !== undefined) ? axes : Object.keys(cell);
   const parts = [service];
@@ -72,4 +101,57 @@ export function cellTargetName(service: string, axes: readonly string[], cell: C
     if (v !== undefined) parts.push(slug(v) || 'x');
   }
   return parts.join('-');
+}
+
+/**
+ * Target names for every cell of one service, distinct for distinct cells.
+ * A cell keeps its plain name (`web-22-slim`) when no other cell shares it;
+ * cells whose plain names coincide (values that slug alike, `1.2` and `1-2`,
+ * or an include that adds a key the axes do not show) get a suffix made of
+ * every key and value they hold, and as a last resort a hash of them. Returns
+ * the names, and the pairs of cells still sharing one (for an error).
+ */
+export function cellTargetNames(service: string, axes: readonly string[], cells: readonly Cell[]): { names: string[]; clashes: [number, number][] } {
+  const plain = cells.map((c) => cellTargetName(service, axes, c));
+  const count = new Map<string, number>();
+  for (const n of plain) count.set(n, (count.get(n) ?? 0) + 1);
+  const names = plain.map((n, i) => {
+    if (count.get(n) === 1) return n;
+    const cell = cells[i]!;
+    const keys = Object.keys(cell).sort();
+    const spelled = [service, ...keys.map((k) => `${slug(k) || 'x'}-${slug(cell[k]!) || 'x'}`)].join('-');
+    return spelled;
+  });
+  // Spelled-out names can still meet (values that differ only in case or punctuation, or a plain name): add a hash.
+  const seen = new Map<string, number>();
+  const taken = new Set(names);
+  const canon = (c: Cell) => JSON.stringify(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  names.forEach((n, i) => {
+    if (!seen.has(n)) return void seen.set(n, i);
+    // The same combination twice is not a naming problem: leave it to be reported.
+    if (canon(cells[seen.get(n)!]!) === canon(cells[i]!)) return;
+    const h = fnv1a(canon(cells[i]!));
+    let candidate = `${n}-${h}`;
+    if (taken.has(candidate)) candidate = `${n}-${h}-${i}`;
+    names[i] = candidate;
+    taken.add(candidate);
+  });
+  const clashes: [number, number][] = [];
+  const first = new Map<string, number>();
+  names.forEach((n, i) => {
+    const j = first.get(n);
+    if (j !== undefined) clashes.push([j, i]);
+    else first.set(n, i);
+  });
+  return { names, clashes };
+}
+
+/** 32-bit FNV-1a as 8 hex digits: stable across machines and Node versions. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
 }

@@ -23,7 +23,8 @@ export function templateContext(t: Target, registry: string | undefined, declare
   return wrap({
     service: t.service,
     target: t.name,
-    matrix: t.cell,
+    // Every key of the matrix, '' where this combination lacks one (GitHub reads a missing key as empty).
+    matrix: Object.fromEntries([...t.axes.map((a) => [a, t.cell[a] ?? ''] as const), ...Object.entries(t.cell)]),
     with: t.with,
     // Spec args the template does not declare itself, for `{{#each args}}ARG {{ident this}}{{/each}}`.
     args: Object.keys(t.args).filter((a) => !declaredArgs.has(a)),

@@ -38,10 +38,25 @@ function hclInner(s: string): string {
   return out;
 }
 
-/** A Dyn as an HCL string: literal parts escaped, variable parts as `${NAME}` (names are ours). */
+/**
+ * A Dyn as an HCL string: literal parts escaped, variable parts as `${NAME}`
+ * (names are ours). A literal `$` right before a variable cannot be written
+ * as `$` (it would make `$${`, HCL's escape for a literal `${`): the trailing
+ * `$`s of a literal are written as the interpolation of the string "$...".
+ */
 export function hclDyn(d: Dyn): string {
   if (isStatic(d)) return hclString(d);
-  return `"${d.parts.map((p) => (typeof p === 'string' ? hclInner(p) : `\${${p.variable}}`)).join('')}"`;
+  const out = d.parts.map((p, i) => {
+    if (typeof p !== 'string') return `\${${p.variable}}`;
+    const next = d.parts[i + 1];
+    if (next !== undefined && typeof next !== 'string' && p.endsWith('$')) {
+      // Every trailing `$` goes into the interpolation: one left outside would meet it as `$${`.
+      const dollars = /\$+$/.exec(p)![0];
+      return `${hclInner(p.slice(0, -dollars.length))}\${"${dollars}"}`;
+    }
+    return hclInner(p);
+  });
+  return `"${out.join('')}"`;
 }
 
 /** Tags: a tag built from git values is left out (compact) when any of them is empty. */
@@ -100,15 +115,19 @@ export function renderBakeFile(input: BakeFileInput): string {
   for (const [name, members] of input.groups) {
     out.push(`group ${hclString(name)} {`, `  targets = ${list(members)}`, '}', '');
   }
+  // Empty targets for metadata-action's bake file to fill in (bake merges same-name
+  // targets of later -f files field by field); inherited by `metadata_action` targets.
+  const metadataTargets = [...new Set([METADATA_TARGET, ...input.targets.flatMap((t) => (t.metadataAction !== undefined ? [t.metadataAction] : []))])];
   out.push(`# Inherited by targets with \`metadata_action: true\`; docker/metadata-action's bake file fills it in.`);
-  out.push(`target ${hclString(METADATA_TARGET)} {}`, '');
+  for (const name of metadataTargets) out.push(`target ${hclString(name)} {}`);
+  out.push('');
   for (const t of input.targets) out.push(...renderTarget(t), '');
   return out.join('\n');
 }
 
 function renderTarget(t: Target): string[] {
   const rows: [string, string][] = [];
-  if (t.metadataAction) rows.push(['inherits', list([METADATA_TARGET])]);
+  if (t.metadataAction !== undefined) rows.push(['inherits', list([t.metadataAction])]);
   rows.push(['context', hclString(t.context)]);
   rows.push(['dockerfile', hclString(relativeToContext(t.context, t.dockerfile))]);
   if (t.stage !== undefined) rows.push(['target', hclString(t.stage)]);
@@ -116,7 +135,8 @@ function renderTarget(t: Target): string[] {
     rows.push(['contexts', map(Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, `target:${v}`])), '  ')]);
   }
   rows.push(['platforms', list(t.platforms)]);
-  rows.push(['tags', tagList(t.tags)]);
+  // With metadata-action and no tags of its own, a `tags` row (even `[]`) would replace the inherited tags.
+  if (t.tags.length || t.metadataAction === undefined) rows.push(['tags', tagList(t.tags)]);
   if (Object.keys(t.args).length) rows.push(['args', map(t.args, '  ')]);
   if (Object.keys(t.labels).length) rows.push(['labels', map(t.labels, '  ')]);
   const annotations = Object.keys(t.annotations).sort();
@@ -128,6 +148,7 @@ function renderTarget(t: Target): string[] {
   if (cache.from.length) rows.push(['cache-from', list(cache.from)]);
   if (cache.to.length) rows.push(['cache-to', list(cache.to)]);
   if (t.attest.length) rows.push(['attest', list(t.attest)]);
+  if (t.outputs.length) rows.push(['output', list(t.outputs)]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [`target ${hclString(t.name)} {`, ...rows.map(([k, v]) => `  ${k.padEnd(width)} = ${v}`), '}'];
 }

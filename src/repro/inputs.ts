@@ -23,7 +23,7 @@ export async function bakeInputs(
   callerEnv: Readonly<Record<string, string | undefined>>,
   onWarning?: (message: string) => void,
 ): Promise<BakeInputs> {
-  const env = await buildEnvironment(where.repoRoot, callerEnv, false, onWarning);
+  const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning);
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
   return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }) };
 }

@@ -5,18 +5,38 @@ import { FileFault, readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
-import { cellTargetName, expandMatrix } from '../expand/matrix.js';
-import { canonicalHint, isKnownPlatform, KNOWN_PLATFORMS } from '../platforms.js';
+import { cellTargetNames, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
+import { checkPlatform, KNOWN_PLATFORMS } from '../platforms.js';
 import { isInside, kindOf, packageRoot, realpathOrUndefined, toPosix } from '../paths.js';
 import { parseTemplate, TemplateError, type ParsedTemplate } from '../render/template.js';
-import type { CacheSpec, DockerfileSource, ResolvedSpec, ServiceInput, SpecInput, Target } from '../spec.js';
+import type { CacheSpec, Cell, DockerfileSource, ResolvedSpec, ServiceInput, SpecInput, Target } from '../spec.js';
 import { referenceProblem } from '../validate/reference.js';
 import { interpolate, interpolateDyn, varsFor } from './vars.js';
-import { GIT_VARIABLES } from '../bake/gitenv.js';
-import { dynText, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
+import { METADATA_TARGET } from '../render/hcl.js';
+import { GIT_VARIABLES, semverVariables } from '../bake/gitenv.js';
+import { dynText, dynVariables, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
+import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
+import { checkOutput } from './outputs.js';
+import { unusedMatrixKeys } from './usage.js';
+
+export { MAX_MATRIX_CELLS };
 
 /** Bake variable -> the name users write, for messages. */
-const GIT_NAMES: Record<string, string> = Object.fromEntries(Object.entries(GIT_VARIABLES).map(([k, v]) => [v, k]));
+function variableNames(buildTime: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(buildTime).map(([k, v]) => [v, k]));
+}
+
+/** Representative values of build-time variables (per-service and stable semver ones included), to check a tag's form. */
+function sampleEnv(d: Dyn): Record<string, string> {
+  const semver: Record<string, string> = { VERSION: '1.2.3', MAJOR: '1', MINOR: '2', PATCH: '3' };
+  return Object.fromEntries(dynVariables(d).map((v) => {
+    const m = /^MATRIX_SEMVER_(?:STABLE_)?(VERSION|MAJOR|MINOR|PATCH)(?:__.*)?$/.exec(v);
+    return [v, m ? semver[m[1]!]! : SAMPLE_VALUES[v] ?? 'x'];
+  }));
+}
+
+/** A bake target name (buildx: `^[a-zA-Z0-9_-]+$`). */
+const BAKE_NAME = /^[A-Za-z0-9_-]+$/;
 
 /** A template larger than this is refused (the built-ins are a few KiB). */
 const MAX_TEMPLATE_BYTES = 1024 * 1024;
@@ -29,9 +49,12 @@ export interface ResolveOptions {
   specPath: string;
   /** Repository root (absolute); outputs and inputs must stay inside it. */
   repoRoot: string;
+  /** Services an earlier stage found invalid: not resolved, and not reported again. */
+  skipServices?: ReadonlySet<string>;
 }
 
 export interface Resolution {
+  /** The targets that resolved; with error diagnostics it is partial (for the rules to check what is valid). */
   spec?: ResolvedSpec;
   /** Parsed templates by spec-relative path (built-ins by `builtin:NAME`). */
   templates: Map<string, ParsedTemplate>;
@@ -47,17 +70,41 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   const diagnostics: Diagnostic[] = [];
   const templates = new Map<string, ParsedTemplate>();
   const reported = new Set<string>();
-  const err = (code: string, at: Path, message: string, hint?: string, onKey = false) => {
-    const d: Diagnostic = { code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, ...(hint ? { hint } : {}) };
-    // A problem in a field shared by every matrix cell is reported once, not per cell.
-    const id = `${d.code}\u0000${d.line}:${d.column}\u0000${d.message}`;
+  const report = (severity: 'error' | 'warning', code: string, at: Path, message: string, hint?: string, onKey = false) => {
+    const d: Diagnostic = { code, severity, file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, ...(hint ? { hint } : {}) };
+    // A problem in a field shared by several matrix cells (or by every service, in
+    // `defaults`) is reported once, at that field, not once per cell.
+    const id = `${d.code}\u0000${d.line}:${d.column}`;
     if (reported.has(id)) return;
     reported.add(id);
     diagnostics.push(d);
   };
+  const err = (code: string, at: Path, message: string, hint?: string, onKey = false) => report('error', code, at, message, hint, onKey);
+  const warn = (code: string, at: Path, message: string, hint?: string, onKey = false) => report('warning', code, at, message, hint, onKey);
+  const skip = opts.skipServices ?? new Set<string>();
+  const versionTags = input.version_tags === undefined ? undefined : typeof input.version_tags === 'string' ? [input.version_tags] : input.version_tags;
+  /** Variables known only at build time, per service and per field kind (tags read the stable semver parts). */
+  const buildTimeVars = (service: string, scope: 'tag' | 'value'): Record<string, string> => ({
+    ...GIT_VARIABLES,
+    ...semverVariables(scope, versionTags ? service : undefined),
+  });
 
   const defaults = input.defaults ?? {};
-  const serviceNames = Object.keys(input.services);
+  const serviceNames = Object.keys(input.services).filter((n) => !skip.has(n));
+
+  (versionTags ?? []).forEach((p, i) => {
+    const at: Path = typeof input.version_tags === 'string' ? ['version_tags'] : ['version_tags', i];
+    const count = (t: string) => p.split(t).length - 1;
+    if (count('{version}') !== 1 || count('{service}') !== 1) {
+      err('invalid-value', at, `version_tags pattern \`${p}\` must hold \`{service}\` and \`{version}\` once each`, 'e.g. `{service}/v{version}` matches the git tag `api/v1.2.3` for service api');
+    }
+  });
+
+  // Count before expanding anything (a matrix in defaults multiplies across services).
+  const bound = targetBound(input, skip);
+  for (const p of bound.problems) err(p.code, p.at, p.message, p.hint);
+  if (bound.stop) return { templates, diagnostics };
+  const templateTexts = new Map<string, string>();
   const targets: Target[] = [];
   const byService = new Map<string, string[]>();
 
@@ -102,8 +149,10 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   const loadTemplate = (key: string, file: string, display: string, at: Path): ParsedTemplate | undefined => {
     if (templates.has(key)) return templates.get(key);
     try {
-      const t = parseTemplate(display, readRegularText(file, { maxBytes: MAX_TEMPLATE_BYTES, display }));
+      const text = readRegularText(file, { maxBytes: MAX_TEMPLATE_BYTES, display });
+      const t = parseTemplate(display, text);
       templates.set(key, t);
+      templateTexts.set(key, text);
       return t;
     } catch (e) {
       if (e instanceof FileFault) {
@@ -188,11 +237,17 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     const platformsAt: Path = input.services[name]!.platforms ? origin(name, 'platforms') : defaults.platforms ? ['defaults', 'platforms'] : ['platforms'];
     let platformsOk = true;
     platforms.forEach((p, i) => {
-      if (isKnownPlatform(p)) return;
+      const c = checkPlatform(p);
+      if (c.ok) return;
       platformsOk = false;
-      const alias = canonicalHint(p);
-      const guess = alias ?? closest(p, KNOWN_PLATFORMS);
-      err('unknown-platform', [...platformsAt, i], `unknown platform \`${p}\``, guess ? `did you mean \`${guess}\`?` : `known platforms: ${KNOWN_PLATFORMS.slice(0, 8).join(', ')}, ...`);
+      if (c.reason === 'alias') {
+        err('unknown-platform', [...platformsAt, i], `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``, `did you mean \`${c.canonical}\`? (one spelling per platform keeps target names, caches and plans in agreement)`);
+        return;
+      }
+      const guess = closest(p, KNOWN_PLATFORMS);
+      const osOnly = c.reason === 'invalid' && !p.includes('/') && /^[a-z]+$/i.test(p);
+      err('unknown-platform', [...platformsAt, i], `unknown platform \`${p}\``,
+        osOnly ? `give the architecture too, e.g. \`${p.toLowerCase()}/amd64\`` : guess ? `did you mean \`${guess}\`?` : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`);
     });
     if (!platformsOk) continue;
 
@@ -226,20 +281,24 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       continue;
     }
 
-    const size = matrixSize(svc.matrix);
-    if (size > MAX_MATRIX_CELLS) {
-      err('matrix-too-large', origin(name, 'matrix'), `the matrix has ${size > 1e15 ? 'more than 10^15' : size} combinations; at most ${MAX_MATRIX_CELLS} are allowed per service`, 'split the service, or use `include` to list the combinations you build');
-      continue;
+    if (bound.tooLarge.has(name)) continue; // reported before anything was expanded
+    if (svc.matrix) {
+      const empty = emptyMatrixProblem(svc.matrix);
+      if (empty) {
+        err('empty-matrix', origin(name, 'matrix'), empty.message, empty.hint);
+        continue;
+      }
     }
     const { axes, cells } = expandMatrix(svc.matrix);
+    const declared = declaredAxes(svc.matrix);
     if (svc.matrix) {
-      const declaredAxes = Object.keys(svc.matrix).filter((k) => k !== 'include' && k !== 'exclude');
       let ok = true;
       (svc.matrix.exclude ?? []).forEach((ex, i) => {
         for (const k of Object.keys(ex)) {
-          if (!declaredAxes.includes(k)) {
+          if (!declared.includes(k)) {
             ok = false;
-            err('unknown-axis', [...origin(name, 'matrix'), 'exclude', i, k], `exclude names \`${k}\`, which is not an axis of this matrix`, `axes: ${declaredAxes.join(', ') || 'none'}`, true);
+            const guess = closest(k, declared);
+            err('unknown-axis', [...origin(name, 'matrix'), 'exclude', i, k], `exclude names \`${k}\`, which is not an axis of this matrix`, guess ? `did you mean \`${guess}\`?` : `axes: ${declared.join(', ') || 'none'}`, true);
           }
         }
       });
@@ -248,6 +307,20 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
         err('empty-matrix', origin(name, 'matrix'), 'the matrix excludes every combination', 'remove an `exclude` entry, or the service');
         continue;
       }
+      // An include key that is no axis is a variable (as on GitHub); one nothing reads is probably a typo.
+      const tplText = source.kind === 'template' ? templateTexts.get(source.file) : undefined;
+      for (const u of unusedMatrixKeys(svc, declared, tplText)) {
+        const guess = closest(u.key, declared);
+        warn('unused-matrix-key', [...origin(name, 'matrix'), 'include', u.include, u.key], `include key \`${u.key}\` is not an axis, and no tag, arg, label, annotation, parameter or template reads \`\${{ matrix.${u.key} }}\``,
+          guess ? `did you mean \`${guess}\`? (an include key that names an axis selects combinations; any other key only adds a variable)` : `axes: ${declared.join(', ') || 'none'}; use \`\${{ matrix.${u.key} }}\` somewhere, or remove it`, true);
+      }
+    }
+    const naming = cellTargetNames(name, declared, cells);
+    if (svc.matrix && naming.clashes.length) {
+      for (const [a, b] of naming.clashes) {
+        err('name-collision', origin(name, 'matrix'), `the matrix gives two combinations one target name \`${naming.names[a]}\`: ${cellText(cells[a]!)} and ${cellText(cells[b]!)}`, 'each include entry must add a combination of its own; remove the repeated one');
+      }
+      continue;
     }
 
     const names: string[] = [];
@@ -288,28 +361,92 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     }
     const attest = attestEntries(svc.attest);
 
+    const valueVars = buildTimeVars(name, 'value');
+    const tagVars = buildTimeVars(name, 'tag');
+    const tagNames = variableNames(tagVars);
+    const metadataRaw = svc.metadata_action === true ? METADATA_TARGET : svc.metadata_action === false ? undefined : svc.metadata_action;
+    if (metadataRaw !== undefined && (svc.tags !== undefined || (svc.latest !== undefined && svc.latest !== false))) {
+      // bake: a target's own attribute wins over what it inherits, so these tags replace metadata-action's.
+      const own = svc.tags !== undefined ? origin(name, 'tags') : origin(name, 'latest');
+      warn('metadata-tags-ignored', own, `\`${name}\` sets its own tags, so the tags from docker/metadata-action are ignored`,
+        'bake lets a target\'s own `tags` win over the inherited ones (its labels and args still merge key by key); remove `tags`/`latest` to use metadata-action\'s', true);
+    }
+
     cells.forEach((cell, cellIndex) => {
-      const tname = multi ? cellTargetName(name, declaredAxesOf(svc.matrix), cell) : name;
-      const vars = varsFor(name, tname, input.registry, cell);
-      const sub = (raw: string, where: Path, field: string): Dyn | undefined => {
-        const r = interpolateDyn(raw, vars, GIT_VARIABLES);
+      const tname = multi ? naming.names[cellIndex]! : name;
+      // A key that only some combinations have (from include) reads as empty in the others, as on GitHub.
+      const vars = varsFor(name, tname, input.registry, withAllKeys(axes, cell));
+      const sub = (raw: string, where: Path, field: string, scope: 'tag' | 'value' = 'value'): Dyn | undefined => {
+        const buildTime = scope === 'tag' ? tagVars : valueVars;
+        const r = interpolateDyn(raw, vars, buildTime);
         if (r.unknown.length) {
-          const avail = [...vars.keys(), ...Object.keys(GIT_VARIABLES)].map((k) => '${{ ' + k + ' }}').join(', ');
-          err('unknown-variable', where, `unknown variable \`${r.unknown[0]}\` in ${field}`, `available here: ${avail}`);
+          const avail = [...vars.keys(), ...Object.keys(buildTime)].map((k) => '${{ ' + k + ' }}').join(', ');
+          const guess = closest(r.unknown[0]!, [...vars.keys(), ...Object.keys(buildTime)]);
+          err('unknown-variable', where, `unknown variable \`${r.unknown[0]}\` in ${field}`, guess ? `did you mean \`\${{ ${guess} }}\`? available here: ${avail}` : `available here: ${avail}`);
           return undefined;
         }
         return r.value;
       };
+      /** Values known when files are generated (with:, metadata_action, output): git values are not. */
+      const subStatic = (raw: string, where: Path, field: string): string | undefined => {
+        const r = interpolate(raw, vars);
+        if (!r.unknown.length) return r.value;
+        const name0 = r.unknown[0]!;
+        const gitValue = Object.hasOwn(valueVars, name0);
+        err('unknown-variable', where, gitValue ? `\`\${{ ${name0} }}\` in ${field} is known only at build time` : `unknown variable \`${name0}\` in ${field}`,
+          gitValue ? `${field} is fixed when the files are generated; pass git values through \`args\` instead` : `available here: ${[...vars.keys()].map((k) => '${{ ' + k + ' }}').join(', ')}`);
+        return undefined;
+      };
       let ok = true;
+      const withCell: Record<string, string | string[]> = {};
+      const withOrigin = (key: string): Path => (input.services[name]!.with && Object.hasOwn(input.services[name]!.with!, key) ? ['services', name, 'with', key] : ['defaults', 'with', key]);
+      for (const [key, v] of Object.entries(withValues)) {
+        if (Array.isArray(v)) {
+          const out: string[] = [];
+          v.forEach((item, i) => {
+            const r = subStatic(item, [...withOrigin(key), i], `with.${key}`);
+            if (r === undefined) ok = false;
+            else out.push(r);
+          });
+          withCell[key] = out;
+        } else {
+          const r = subStatic(v, withOrigin(key), `with.${key}`);
+          if (r === undefined) ok = false;
+          else withCell[key] = r;
+        }
+      }
+      let metadataAction: string | undefined;
+      if (metadataRaw !== undefined) {
+        const where = origin(name, 'metadata_action');
+        const r = subStatic(metadataRaw, where, 'metadata_action');
+        if (r === undefined) ok = false;
+        else if (!BAKE_NAME.test(r)) {
+          ok = false;
+          err('invalid-name', where, `metadata_action target \`${r}\` is not a valid bake target name`, 'a bake target name is letters, digits, `_` and `-` (metadata-action\'s `bake-target` input)');
+        } else metadataAction = r;
+      }
+      const outputs: string[] = [];
+      (svc.output ?? []).forEach((raw, i) => {
+        const where: Path = [...origin(name, 'output'), i];
+        const r = subStatic(raw, where, 'output');
+        if (r === undefined) return void (ok = false);
+        const checked = checkOutput(r, { specDir, repoRoot: opts.repoRoot, realRoot });
+        if ('problem' in checked) {
+          ok = false;
+          err('invalid-output', where, checked.problem.message, checked.problem.hint);
+        } else outputs.push(checked.value);
+      });
       const cellSuffix = tname === name ? 'latest' : tname.slice(name.length + 1);
-      const tagsRaw = svc.tags ?? (multi || svc.latest !== false ? [`${defaultRepo}:${cellSuffix}`] : []);
+      // A metadata-action target gets its tags from metadata-action: no default tag of ours may replace them.
+      const defaultTags = metadataAction === undefined && (multi || svc.latest !== false) ? [`${defaultRepo}:${cellSuffix}`] : [];
+      const tagsRaw = svc.tags ?? defaultTags;
       const tags: Dyn[] = [];
       const checkTag = (v: Dyn, where: Path, hint: string) => {
-        const text = evalDyn(v, SAMPLE_VALUES)!;
+        const text = evalDyn(v, sampleEnv(v))!;
         const problem = referenceProblem(text);
         if (problem) {
           ok = false;
-          err('invalid-tag', where, `tag \`${dynText(v, GIT_NAMES)}\` ${problem}`, hint);
+          err('invalid-tag', where, `tag \`${dynText(v, tagNames)}\` ${problem}`, hint);
           return;
         }
         tags.push(v);
@@ -317,7 +454,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       tagsRaw.forEach((t, i) => {
         // A default tag is made of `registry` and the service name: point at `registry`.
         const where: Path = svc.tags ? [...origin(name, 'tags'), i] : input.registry !== undefined ? ['registry'] : at;
-        const v = sub(t, where, 'tags');
+        const v = sub(t, where, 'tags', 'tag');
         if (v === undefined) return void (ok = false);
         checkTag(v, where, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
       });
@@ -345,8 +482,9 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
         ...(svc.target !== undefined ? { stage: svc.target } : {}),
         secrets: svc.secrets ?? [],
         contexts: {},
-        with: withValues,
-        metadataAction: svc.metadata_action ?? false,
+        with: withCell,
+        ...(metadataAction !== undefined ? { metadataAction } : {}),
+        outputs,
         ...(cache ? { cache } : {}),
         attest,
       });
@@ -368,6 +506,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       const list: string[] = [];
       members.forEach((m, i) => {
         if (byService.has(m)) list.push(...byService.get(m)!);
+        else if (!byService.has(m) && (skip.has(m) || Object.hasOwn(input.services, m))) return; // that service is invalid: reported already
         else if (targetNames.has(m)) list.push(m);
         else {
           const guess = closest(m, [...byService.keys(), ...targetNames]);
@@ -379,7 +518,6 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     return out;
   }
   const groups = resolveGroups();
-  if (diagnostics.length) return { templates, diagnostics };
   const bakeFile = input.bake_file ?? 'docker-bake.hcl';
   return {
     templates,
@@ -394,9 +532,19 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       services: byService,
       groups,
       ociLabels: input.oci_labels !== false,
+      ...(versionTags ? { versionTags } : {}),
       ...(input.reproducible?.source_date_epoch !== undefined ? { sourceDateEpoch: input.reproducible.source_date_epoch } : {}),
     },
   };
+}
+
+/** The cell with every key of its matrix, '' where this combination lacks one. */
+export function withAllKeys(axes: readonly string[], cell: Cell): Cell {
+  return Object.fromEntries([...axes.map((a) => [a, cell[a] ?? ''] as const), ...Object.entries(cell)]);
+}
+
+function cellText(c: Cell): string {
+  return `{${Object.entries(c).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
 }
 
 function normalizeCache(c: ServiceInput['cache']): CacheSpec | undefined {
@@ -419,20 +567,6 @@ function attestEntries(a: ServiceInput['attest']): string[] {
   if (a.provenance === false) out.push('type=provenance,disabled=true');
   else if (a.provenance) out.push(`type=provenance,mode=${a.provenance}`);
   return out;
-}
-
-/** Upper bound on one service's targets: the product is computed before anything is expanded. */
-export const MAX_MATRIX_CELLS = 1024;
-
-function matrixSize(m: ServiceInput['matrix']): number {
-  if (!m) return 1;
-  let n = declaredAxesOf(m).reduce((acc, a) => acc * ((m[a] as unknown[] | undefined)?.length ?? 1), 1);
-  n += m.include?.length ?? 0;
-  return n;
-}
-
-function declaredAxesOf(m: ServiceInput['matrix']): string[] {
-  return Object.keys(m ?? {}).filter((k) => k !== 'include' && k !== 'exclude');
 }
 
 /** Defaults under a service: scalars and lists are replaced, maps merged key by key. */

@@ -28,8 +28,14 @@ const dependencies: Rule = (spec, input, report) => {
   const targetsOf = spec.services;
   const byName = new Map(spec.targets.map((t) => [t.name, t]));
   const services = Object.keys(input.services);
-  for (const service of services) {
-    const deps = input.services[service]!.depends_on ?? input.defaults?.depends_on ?? [];
+  // Only services that resolved: the others were reported by an earlier stage, and their fields may not even have the right shape.
+  const valid = services.filter((s) => targetsOf.has(s));
+  const depsOf = (s: string): string[] => {
+    const d = input.services[s]?.depends_on ?? input.defaults?.depends_on ?? [];
+    return Array.isArray(d) ? d.filter((x): x is string => typeof x === 'string') : [];
+  };
+  for (const service of valid) {
+    const deps = depsOf(service);
     const field = input.services[service]!.depends_on ? ['services', service, 'depends_on'] : ['defaults', 'depends_on'];
     deps.forEach((dep, i) => {
       const at = [...field, i];
@@ -66,7 +72,7 @@ const dependencies: Rule = (spec, input, report) => {
   const visit = (s: string): void => {
     state.set(s, 1);
     stack.push(s);
-    for (const d of input.services[s]?.depends_on ?? input.defaults?.depends_on ?? []) {
+    for (const d of depsOf(s)) {
       if (!Object.hasOwn(input.services, d) || d === s) continue;
       if (state.get(d) === 1) {
         const cycle = [...stack.slice(stack.indexOf(d)), d];
@@ -76,7 +82,7 @@ const dependencies: Rule = (spec, input, report) => {
     stack.pop();
     state.set(s, 2);
   };
-  for (const s of services) if (!state.has(s)) visit(s);
+  for (const s of valid) if (!state.has(s)) visit(s);
 };
 
 /** Two targets pushing one tag overwrite each other, in an order nobody chose. */
@@ -93,8 +99,24 @@ const uniqueTags: Rule = (spec, input, report) => {
   }
 };
 
+/**
+ * `metadata_action: NAME` inherits target NAME, which metadata-action's bake
+ * file fills in. It must not be one of our own targets or groups: bake would
+ * merge metadata-action's tags into that target (or make a target inherit itself).
+ */
+const metadataTargets: Rule = (spec, input, report) => {
+  const ours = new Set<string>(['default', ...spec.targets.map((t) => t.name), ...spec.services.keys(), ...spec.groups.map(([g]) => g)]);
+  for (const t of spec.targets) {
+    const m = t.metadataAction;
+    if (m === undefined || m === 'docker-metadata-action' || !ours.has(m)) continue;
+    const at = input.services[t.service]!.metadata_action !== undefined ? ['services', t.service, 'metadata_action'] : ['defaults', 'metadata_action'];
+    report('name-collision', at, `metadata_action target \`${m}\` is the name of ${m === 'default' ? 'the group of all targets' : 'a target or group this spec generates'}`, 'name the target metadata-action fills something else, e.g. `meta-${{ service }}`, and give the same name to its `bake-target` input');
+  }
+};
+
 export const RULES: ReadonlyArray<readonly [string, Rule]> = [
   ['unique-names', uniqueNames],
+  ['metadata-targets', metadataTargets],
   ['dependencies', dependencies],
   ['unique-tags', uniqueTags],
 ];

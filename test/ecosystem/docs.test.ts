@@ -40,23 +40,37 @@ describe('docs/github-actions.md', () => {
   const text = doc('github-actions.md');
   const workflows = blocks(text, 'yaml').map((b) => parse(b) as { jobs: Record<string, { steps: { run?: string }[] }> });
 
-  it('has the sharded workflow and the bake-action workflow, both valid YAML', () => {
-    expect(workflows).toHaveLength(2);
+  const runWorkflows = workflows.filter((w) => w && typeof w === 'object' && 'jobs' in w);
+
+  it('has the sharded workflow, the bake-action workflow and the metadata-action one, all valid YAML', () => {
+    expect(runWorkflows).toHaveLength(3);
     expect(Object.keys(workflows[0]!.jobs)).toEqual(['plan', 'build', 'merge']);
     expect(Object.keys(workflows[1]!.jobs)).toEqual(['check', 'bake']);
+    expect(Object.keys(runWorkflows[2]!.jobs)).toEqual(['check', 'release']);
     expect(JSON.stringify(workflows[0])).not.toContain('setup-qemu-action');
   });
 
   it('every `npx matrix` command it runs exists, with options the command has', () => {
-    const runs = workflows.flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''))).join('\n');
+    const runs = runWorkflows.flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''))).join('\n');
     const lines = [...runs.matchAll(/npx matrix ([a-z-]+)([^\n"`)]*)/g)].map((m) => ({ command: m[1]!, options: [...m[2]!.matchAll(/(--[a-z-]+)/g)].map((o) => o[1]!) }));
-    expect(lines.map((l) => l.command).sort()).toEqual(['bake', 'bake', 'ci-matrix', 'gen', 'gen', 'merge']);
+    expect(lines.map((l) => l.command).sort()).toEqual(['bake', 'bake', 'ci-matrix', 'gen', 'gen', 'gen', 'merge']);
     const dir = tempDir();
     for (const { command, options } of lines) {
       const help = matrix([command, '--help'], dir);
       expect(help.status, `${command}: ${help.stderr}`).toBe(0);
       for (const o of options) expect(help.stdout, `matrix ${command} ${o}`).toContain(o);
     }
+  });
+
+  it('the metadata-action example: each step\'s bake-target is a metadata_action of the spec shown, and the spec compiles', () => {
+    const specText = blocks(text, 'yaml').find((b) => b.startsWith('# matrix.yaml'))!;
+    const spec = parse(specText) as { services: Record<string, { metadata_action: string }> };
+    const release = runWorkflows[2] as unknown as { jobs: { release: { steps: { with?: Record<string, string> }[] } } };
+    const targets = release.jobs.release.steps.flatMap((s) => (s.with?.['bake-target'] ? [s.with['bake-target']] : []));
+    expect(targets).toEqual(Object.values(spec.services).map((s) => s.metadata_action));
+    const dir = tempRepo({ 'matrix.yaml': specText, 'services/api/go.mod': 'module a\n', 'services/web/package.json': '{}\n' });
+    const r = matrix(['validate'], dir);
+    expect(r.status, r.stderr).toBe(0);
   });
 
   it('the ci-matrix output shown is what the CLI prints for a two-platform spec', () => {

@@ -50,3 +50,27 @@ describe('the shipped schema', () => {
     expect(validate(value)).toBe(false);
   });
 });
+
+describe('the schema and issue 13', () => {
+  const spec = (svc: Record<string, unknown>, top: Record<string, unknown> = {}) => ({ version: 1, ...top, services: { api: { context: 'api', template: 'go', ...svc } } });
+  const ok = (v: unknown) => expect(validate(v), JSON.stringify(validate.errors)).toBe(true);
+
+  it('accepts axis names as GitHub allows them (node-version), in matrix, include, exclude and latest', () => {
+    ok(spec({ matrix: { 'node-version': ['20'], include: [{ 'node-version': '22', 'extra-key': 'x' }], exclude: [{ 'node-version': '20' }] }, latest: { 'node-version': '22' } }));
+  });
+
+  it('accepts platform aliases as strings (resolve answers them with containerd\'s canonical name), not empty components', () => {
+    ok(spec({ platforms: ['linux/aarch64', 'x86_64', 'darwin/arm64', 'windows/amd64'] }));
+    expect(validate(spec({ platforms: ['linux//amd64'] }))).toBe(false);
+  });
+
+  it('metadata_action is true/false or a target name; output a list of strings; version_tags a pattern or a list', () => {
+    ok(spec({ metadata_action: true }));
+    ok(spec({ metadata_action: 'meta-${{ target }}' }));
+    ok(spec({ output: ['type=local,dest=dist/'] }, { version_tags: '{service}/v{version}' }));
+    ok(spec({}, { version_tags: ['{service}/v{version}', '{service}@{version}'] }));
+    expect(validate(spec({ metadata_action: 3 }))).toBe(false);
+    expect(validate(spec({ output: 'type=local,dest=dist/' }))).toBe(false);
+    expect(validate(spec({}, { version_tags: [] }))).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { conformanceCases } from './conformance.js';
 
 const hasEngine = requireEngine();
 
@@ -130,3 +131,6 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(r.stderr).toMatch(/matrix gen/);
   });
 });
+
+// Conformance with metadata-action, HCL and bake's exporters (issue 13): test/engine/conformance.ts.
+conformanceCases(hasEngine);

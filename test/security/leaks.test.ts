@@ -162,7 +162,7 @@ describe('a missing git binary: a warning, no revision values, no SOURCE_DATE_EP
     process.env.PATH = tempDir('nogit-');
     const warnings: string[] = [];
     try {
-      const env = await buildEnvironment(tempDir(), {}, undefined, (m) => warnings.push(m));
+      const env = await buildEnvironment(tempDir(), {}, undefined, undefined, (m) => warnings.push(m));
       expect(env.MATRIX_GIT_SHA).toBe('');
       expect(env.SOURCE_DATE_EPOCH).toBeUndefined();
     } finally {

@@ -7,7 +7,7 @@ function target(name: string, over: Partial<Target> = {}): Target {
   return {
     name, service: name, cell: {}, axes: [], context: `services/${name}`,
     source: { kind: 'dockerfile', file: `services/${name}/Dockerfile` }, dockerfile: `services/${name}/Dockerfile`,
-    platforms: ["linux/amd64"], tags: [`r/${name}`], args: {}, labels: {}, annotations: {}, attest: [], secrets: [], contexts: {}, with: {}, metadataAction: false,
+    platforms: ["linux/amd64"], tags: [`r/${name}`], args: {}, labels: {}, annotations: {}, attest: [], secrets: [], contexts: {}, with: {}, outputs: [],
     ...over,
   };
 }

@@ -24,7 +24,7 @@ describe('tags from git', () => {
     const bake = r.files!.get('docker-bake.hcl')!;
     expect(bake).toContain('variable "MATRIX_GIT_SHORT_SHA" {');
     expect(bake).toContain(
-      'tags       = compact(["ghcr.io/acme/api:latest", MATRIX_GIT_SHORT_SHA != "" ? "ghcr.io/acme/api:${MATRIX_GIT_SHORT_SHA}" : "", MATRIX_SEMVER_MAJOR != "" && MATRIX_GIT_BRANCH != "" ? "ghcr.io/acme/api:${MATRIX_SEMVER_MAJOR}-${MATRIX_GIT_BRANCH}" : ""])',
+      'tags       = compact(["ghcr.io/acme/api:latest", MATRIX_GIT_SHORT_SHA != "" ? "ghcr.io/acme/api:${MATRIX_GIT_SHORT_SHA}" : "", MATRIX_SEMVER_STABLE_MAJOR != "" && MATRIX_GIT_BRANCH != "" ? "ghcr.io/acme/api:${MATRIX_SEMVER_STABLE_MAJOR}-${MATRIX_GIT_BRANCH}" : ""])',
     );
   });
 
@@ -35,7 +35,8 @@ describe('tags from git', () => {
     const print = (env: Record<string, string>) =>
       JSON.parse(spawnSync('docker', ['buildx', 'bake', '-f', file, '--print', 'api'], { cwd: r.dir, encoding: 'utf8', env: { ...process.env, ...env } }).stdout);
     expect(print({}).target.api.tags).toEqual(['ghcr.io/acme/api:latest']);
-    expect(print({ MATRIX_GIT_SHORT_SHA: 'abc1234', MATRIX_GIT_BRANCH: 'main', MATRIX_SEMVER_MAJOR: '2' }).target.api.tags).toEqual([
+    // In a tag, semver.major reads the stable major (empty for a pre-release): see test/unit/semver.test.ts.
+    expect(print({ MATRIX_GIT_SHORT_SHA: 'abc1234', MATRIX_GIT_BRANCH: 'main', MATRIX_SEMVER_STABLE_MAJOR: '2' }).target.api.tags).toEqual([
       'ghcr.io/acme/api:latest', 'ghcr.io/acme/api:abc1234', 'ghcr.io/acme/api:2-main',
     ]);
   });
@@ -48,7 +49,8 @@ describe('tags from git', () => {
 
   it('git helpers', () => {
     expect(branchSlug('feature/ABC_1+2')).toBe('feature-abc_1-2');
-    expect(parseSemver('v1.2.3')).toEqual({ major: '1', minor: '1.2', patch: '1.2.3', version: '1.2.3' });
+    // Each part one component, as metadata-action's {{major}} {{minor}} {{patch}} (issue 13).
+    expect(parseSemver('v1.2.3')).toEqual({ major: '1', minor: '2', patch: '3', version: '1.2.3', prerelease: false });
     expect(parseSemver('release-1')).toBeUndefined();
     expect(httpsSource('git@github.com:acme/repo.git')).toBe('https://github.com/acme/repo');
     expect(httpsSource('https://user:token@github.com/acme/repo.git')).toBe('https://github.com/acme/repo');

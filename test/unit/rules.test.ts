@@ -29,9 +29,13 @@ describe('rules', () => {
     expect(brief(r.diagnostics)).toEqual([{ code: 'name-collision', ...pos(src, 'api-x:') }]);
   });
 
-  it('two matrix cells whose values slug to one name', () => {
+  it('two matrix cells whose values slug to one name get distinct target names (issue 13: names are injective)', () => {
     const src = 'version: 1\nservices:\n  api:\n    context: .\n    template: go\n    matrix:\n      v: ["1.0", "1-0"]\n';
-    expect(brief(compileSpec(src, {}).diagnostics)).toEqual([{ code: 'name-collision', ...pos(src, 'api') }]);
+    const r = compileSpec(src, {});
+    expect(brief(r.diagnostics)).toEqual([]);
+    const names = r.spec!.targets.map((t) => t.name);
+    expect(new Set(names).size).toBe(2);
+    expect(names.every((n) => /^api-v-1-0/.test(n))).toBe(true);
   });
 
   it('a matrix service group colliding with a target of another service', () => {

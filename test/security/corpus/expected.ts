@@ -54,6 +54,9 @@ export const EXPECTED: Record<string, Expected> = {
   // Expansion bombs: aliases, and a matrix whose product is 10^10 targets.
   'alias-billion-laughs': { code: 'yaml-alias-limit', line: 1, column: 1 },
   'alias-matrix-explosion': { code: 'matrix-too-large', line: 7, column: 7 },
+  // A matrix under defaults: 10^12 per service, and 1,000 per service x 60 services (issue 12).
+  'defaults-matrix-explosion': { code: 'matrix-too-large', line: 6, column: 5 },
+  'defaults-matrix-across-services': { code: 'too-many-targets', line: 6, column: 5 },
 
   // Nesting.
   'deep-flow-200': { code: 'yaml-too-deep', line: 2, column: 75 },
@@ -62,7 +65,7 @@ export const EXPECTED: Record<string, Expected> = {
 
   // Service and target names.
   'name-matrix-cell-vs-service': { code: 'name-collision', line: 8, column: 3 },
-  'name-matrix-values-same-slug': { code: 'name-collision', line: 3, column: 3 },
+  'name-matrix-same-combination-twice': { code: 'name-collision', line: 7, column: 7 },
   'name-upper-case': { code: 'invalid-name', line: 3, column: 3 },
   'name-reserved-default': { code: 'reserved-name', line: 3, column: 3 },
   'name-reserved-metadata-action': { code: 'reserved-name', line: 3, column: 3 },

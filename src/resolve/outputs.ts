@@ -1,0 +1,122 @@
+// bake `output` entries: buildx reads each as one CSV record of key=value
+// fields (buildx util/buildflags/export.go, `ExportEntry.UnmarshalText`), e.g.
+// `type=local,dest=dist/`, or a lone path as a local export to it. We parse them the same way, check the exporter and
+// where a `dest` points, and write them back in a canonical CSV form.
+import path from 'node:path';
+import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
+import { csvField } from '../render/csv.js';
+
+/** Exporters buildx knows (docs: "docker buildx build --output"). */
+export const EXPORTERS = ['local', 'tar', 'oci', 'docker', 'image', 'registry', 'cacheonly'] as const;
+/** Exporters that write files and so need a `dest`. */
+const NEEDS_DEST = new Set(['local', 'tar', 'oci']);
+
+export interface OutputProblem {
+  message: string;
+  hint: string;
+}
+
+/** One CSV record, as Go's encoding/csv reads it: `"` quotes a field, `""` is a quote inside one. */
+export function parseCsvRecord(s: string): string[] | undefined {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (s[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= s.length) return undefined; // unterminated quote
+        if (s[i] === '"') {
+          if (s[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += s[i++];
+      }
+      if (i < s.length && s[i] !== ',') return undefined; // text after a closing quote
+    } else {
+      const end = s.indexOf(',', i);
+      field = s.slice(i, end < 0 ? s.length : end);
+      if (field.includes('"')) return undefined; // a bare quote inside a field
+      i = end < 0 ? s.length : end;
+    }
+    fields.push(field);
+    if (i >= s.length) return fields;
+    i++; // the comma
+  }
+}
+
+export interface OutputContext {
+  specDir: string;
+  repoRoot: string;
+  realRoot: string;
+}
+
+/** A validated output entry in canonical form (dest spec-relative, POSIX), or what is wrong with it. */
+export function checkOutput(raw: string, ctx: OutputContext): { value: string } | { problem: OutputProblem } {
+  const fields = parseCsvRecord(raw);
+  if (!fields) {
+    return { problem: { message: `output \`${raw}\` is not valid CSV`, hint: 'write key=value pairs separated by commas; quote a value holding a comma with "..."' } };
+  }
+  // buildx's shorthand: a lone path is a local export to it (`output = ["./bin/build"]`).
+  // A lone `key=value` is far more likely a forgotten `type=` than a directory named so: refused below.
+  if (fields.length === 1 && fields[0] === raw && !raw.includes('=')) fields.splice(0, 1, 'type=local', `dest=${raw}`);
+  const pairs: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    const key = (eq < 0 ? f : f.slice(0, eq)).trim().toLowerCase();
+    if (eq < 0 || !/^[a-z][a-z0-9._-]*$/.test(key)) {
+      return { problem: { message: `output \`${raw}\` has a field \`${f}\` that is not key=value`, hint: 'e.g. `type=local,dest=dist/`' } };
+    }
+    if (seen.has(key)) return { problem: { message: `output \`${raw}\` sets \`${key}\` twice`, hint: 'give each key once' } };
+    seen.add(key);
+    pairs.push([key, f.slice(eq + 1)]);
+  }
+  const type = pairs.find(([k]) => k === 'type')?.[1];
+  if (type === undefined) return { problem: { message: `output \`${raw}\` has no \`type\``, hint: `start with type=…, one of ${EXPORTERS.join(', ')}` } };
+  if (!(EXPORTERS as readonly string[]).includes(type)) {
+    return { problem: { message: `output type \`${type}\` is not an exporter buildx knows`, hint: `use one of ${EXPORTERS.join(', ')}` } };
+  }
+  const destIndex = pairs.findIndex(([k]) => k === 'dest');
+  if (destIndex < 0) {
+    if (NEEDS_DEST.has(type)) return { problem: { message: `output type \`${type}\` needs a \`dest\``, hint: `e.g. \`type=${type},dest=dist/\` (relative to the spec)` } };
+  } else {
+    const dest = checkDest(pairs[destIndex]![1], ctx);
+    if ('problem' in dest) return dest;
+    pairs[destIndex] = ['dest', dest.value];
+  }
+  return { value: pairs.map(([k, v]) => csvField(`${k}=${v}`)).join(',') };
+}
+
+function checkDest(dest: string, ctx: OutputContext): { value: string } | { problem: OutputProblem } {
+  if (dest === '' || dest === '-') {
+    return { problem: { message: 'an output `dest` must be a directory or file path', hint: 'writing to standard output would mix with the build log; give a path relative to the spec' } };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dest)) return { problem: { message: `output dest \`${dest}\` is a URL`, hint: 'give a path relative to the spec' } };
+  if (path.isAbsolute(dest) || path.win32.isAbsolute(dest) || dest.startsWith('~')) {
+    return { problem: { message: `output dest \`${dest}\` is not relative to the spec`, hint: 'give a path relative to the spec file, inside the repository' } };
+  }
+  const abs = path.resolve(ctx.specDir, dest);
+  if (!isInside(ctx.repoRoot, abs) || abs === ctx.repoRoot) {
+    return { problem: { message: `output dest \`${dest}\` is outside the repository`, hint: 'exports stay inside the repository, in a directory of their own (e.g. `dist/`)' } };
+  }
+  // The nearest part of the path that exists must not lead outside through a symbolic link.
+  let probe = abs;
+  let real: string | undefined;
+  while (!(real = realpathOrUndefined(probe))) {
+    const up = path.dirname(probe);
+    if (up === probe) break;
+    probe = up;
+  }
+  if (real && !isInside(ctx.realRoot, real)) {
+    return { problem: { message: `output dest \`${dest}\` leads outside the repository through a symbolic link`, hint: 'point at a real directory inside the repository' } };
+  }
+  const rel = toPosix(path.relative(ctx.specDir, abs));
+  const trailing = /[\\/]$/.test(dest) ? '/' : '';
+  return { value: (rel || '.') + trailing };
+}

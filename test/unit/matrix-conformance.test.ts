@@ -1,0 +1,238 @@
+// GitHub Actions `jobs.<job_id>.strategy.matrix` semantics, from the docs
+// (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idstrategymatrix
+// and "Running variations of jobs in a workflow": "Expanding or adding matrix
+// configurations", "Excluding matrix configurations"), plus issue 12's bound on
+// the number of targets before anything is expanded.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cellTargetNames, expandMatrix } from '../../src/expand/matrix.js';
+import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
+import { removeTempDirs } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const BAKE_NAME = /^[A-Za-z0-9_-]+$/;
+
+describe('axis names as GitHub allows them', () => {
+  it('node-version is an axis, read as ${{ matrix.node-version }} in tags and args', () => {
+    // docs: `matrix: node-version: [14, 16]` ... `node-version: ${{ matrix.node-version }}`
+    const src = [
+      'version: 1',
+      'registry: r.example',
+      'services:',
+      '  web:',
+      '    context: web',
+      '    template: go',
+      '    matrix:',
+      '      node-version: [18, 20]',
+      '      Os_Name: [alpine]',
+      '    args: { NODE: "${{ matrix.node-version }}", OS: "${{ matrix.Os_Name }}" }',
+      '    tags: ["r.example/web:${{ matrix.node-version }}-${{ matrix.Os_Name }}"]',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('web'));
+    expect(brief(r.diagnostics)).toEqual([]);
+    expect(r.spec!.targets.map((t) => [t.name, t.args.NODE, t.tags[0]])).toEqual([
+      ['web-18-alpine', '18', 'r.example/web:18-alpine'],
+      ['web-20-alpine', '20', 'r.example/web:20-alpine'],
+    ]);
+  });
+});
+
+describe('two combinations never share a target name', () => {
+  it('{os: b} and {os: b, arch: arm} from include are two targets with two names', () => {
+    // docs: an include entry that fits no original combination becomes a new one; later
+    // entries are matched against the original combinations only, so both are added.
+    const src = [
+      'version: 1',
+      'services:',
+      '  app:',
+      '    context: app',
+      '    template: go',
+      '    matrix:',
+      '      os: [a]',
+      '      include:',
+      '        - { os: b }',
+      '        - { os: b, arch: arm }',
+      '    args: { ARCH: "${{ matrix.os }}" }',
+      '    labels: { arch: "x${{ matrix.arch }}" }',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('app'));
+    expect(expandMatrix({ os: ['a'], include: [{ os: 'b' }, { os: 'b', arch: 'arm' }] }).cells).toEqual([{ os: 'a' }, { os: 'b' }, { os: 'b', arch: 'arm' }]);
+    // `arch` is used (in a label), so this compiles; without the arch label it only warns.
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const names = r.spec!.targets.map((t) => t.name);
+    expect(names).toHaveLength(3);
+    expect(new Set(names).size).toBe(3);
+    expect(names[0]).toBe('app-a');
+    for (const n of names) expect(n).toMatch(BAKE_NAME);
+    expect(r.files!.get('docker-bake.hcl')).toContain(`target "${names[2]}" {`);
+  });
+
+  it('values that differ only in punctuation or case (1.0 / 1-0, A / a) keep distinct names', () => {
+    const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n    matrix:\n      v: ["1.0", "1-0", "A", "a"]\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([]);
+    const names = r.spec!.targets.map((t) => t.name);
+    expect(new Set(names).size).toBe(4);
+  });
+
+  it('the same combination added twice by include is a located error naming it', () => {
+    const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n    matrix:\n      os: [a]\n      include: [{os: z}, {os: z}]\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'name-collision', ...pos(src, 'os: [a]') }]);
+  });
+
+  it('property: distinct cells always get distinct, valid bake target names', () => {
+    const value = fc.oneof(fc.constantFrom('a', 'A', '1.0', '1-0', '1_0', '', '-', 'x', 'b', 'arm'), fc.string({ maxLength: 4 }));
+    const cell = fc.dictionary(fc.constantFrom('os', 'arch', 'v', 'x'), value, { minKeys: 1, maxKeys: 4 });
+    fc.assert(
+      fc.property(fc.uniqueArray(cell, { selector: (c) => JSON.stringify(Object.entries(c).sort()), maxLength: 12 }), fc.subarray(['os', 'arch', 'v']), (cells, axes) => {
+        const { names, clashes } = cellTargetNames('svc', axes, cells);
+        expect(clashes).toEqual([]);
+        expect(new Set(names).size).toBe(cells.length);
+        for (const n of names) expect(n).toMatch(BAKE_NAME);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('empty matrices say what is wrong', () => {
+  it('matrix: {} has no axes and no include', () => {
+    const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n    matrix: {}\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'empty-matrix', ...pos(src, '{}') }]);
+    expect(r.diagnostics[0]!.message).not.toMatch(/exclude/);
+  });
+
+  it('an empty include without axes', () => {
+    const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n    matrix:\n      include: []\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'empty-matrix', ...pos(src, 'include') }]);
+    expect(r.diagnostics[0]!.message).toMatch(/include/);
+  });
+});
+
+describe('include keys that are not axes', () => {
+  const spec = (extra: string) => [
+    'version: 1',
+    'services:',
+    '  api:',
+    '    context: api',
+    '    template: go',
+    '    matrix:',
+    '      arch: [x, y]',
+    '      include:',
+    '        - { arch: x, archh: z }',
+    extra,
+  ].join('\n');
+
+  it('are variables, as on GitHub: added to the matching combination only', () => {
+    const src = spec('    args: { A: "${{ matrix.archh }}" }\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.map((t) => t.args.A)).toEqual(['z', '']);
+  });
+
+  it('warn, with did-you-mean against the axes, when nothing reads them', () => {
+    const src = spec('');
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, column: d.column }))).toEqual([
+      { code: 'unused-matrix-key', severity: 'warning', ...pos(src, 'archh') },
+    ]);
+    expect(r.diagnostics[0]!.hint).toMatch(/did you mean `arch`/);
+    expect(r.files).toBeDefined(); // a warning does not stop gen
+  });
+
+  it('a template that reads matrix.KEY counts as a use', () => {
+    const tpl = 'FROM scratch\nLABEL x={{word matrix.archh}}\n';
+    const src = spec('').replace('template: go', 'template: t.hbs');
+    const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics).toEqual([]);
+  });
+});
+
+describe('${{ }} in with: is resolved per cell or is a located error', () => {
+  it('matrix values reach the template parameter, one Dockerfile per differing cell', () => {
+    const src = [
+      'version: 1',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: go',
+      '    matrix: { bin: [one, two] }',
+      '    with: { binary: "app-${{ matrix.bin }}", main: "./cmd/${{ matrix.bin }}" }',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.map((t) => t.with.binary)).toEqual(['app-one', 'app-two']);
+    const dockerfiles = [...r.files!.entries()].filter(([f]) => f.endsWith('Dockerfile'));
+    expect(dockerfiles).toHaveLength(2);
+    for (const [, text] of dockerfiles) expect(text).not.toContain('${{');
+    expect(dockerfiles.map(([, t]) => t.includes('app-one'))).toEqual([true, false]);
+  });
+
+  it('a git value (known only at build time) and an unknown variable are located errors', () => {
+    const src = [
+      'version: 1',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: go',
+      '    with: { binary: "app-${{ git.sha }}", main: "./${{ matrix.nope }}" }',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([
+      { code: 'unknown-variable', ...pos(src, '"app-') },
+      { code: 'unknown-variable', ...pos(src, '"./') },
+    ]);
+    expect(r.files).toBeUndefined();
+  });
+});
+
+describe('the number of targets is bounded before anything is expanded (issue 12)', () => {
+  it('a defaults matrix of 10^12 combinations (YAML aliases) is refused in milliseconds, once', () => {
+    // 12 axes of 10 values through one anchor: a few lines, 10^12 combinations for each service.
+    const src = [
+      'version: 1',
+      'defaults:',
+      '  context: api',
+      '  template: go',
+      '  matrix:',
+      '    a0: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]',
+      ...Array.from({ length: 11 }, (_, i) => `    a${i + 1}: *ten`),
+      'services:',
+      '  a: {}',
+      '  b: {}',
+    ].join('\n');
+    const t0 = performance.now();
+    const r = compileSpec(src, goDirs('api'));
+    const ms = performance.now() - t0;
+    expect(brief(r.diagnostics)).toEqual([{ code: 'matrix-too-large', ...pos(src, 'a0:') }]);
+    expect(r.diagnostics[0]!.message).toMatch(/1,000,000,000,000 combinations/);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a defaults matrix that fits one service but multiplies across many is refused as a whole', () => {
+    // 1,000 combinations per service x 60 services = 60,000 targets: over the bound of 50,000.
+    const services = Array.from({ length: 60 }, (_, i) => `  s${i}: {}`);
+    const src = [
+      'version: 1',
+      'defaults:',
+      '  context: api',
+      '  template: go',
+      '  matrix:',
+      '    a: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]',
+      '    b: *ten',
+      '    c: *ten',
+      'services:',
+      ...services,
+    ].join('\n');
+    const t0 = performance.now();
+    const r = compileSpec(src, goDirs('api'));
+    const ms = performance.now() - t0;
+    expect(brief(r.diagnostics)).toEqual([{ code: 'too-many-targets', ...pos(src, 'a: &ten') }]);
+    expect(r.diagnostics[0]!.message).toMatch(/60,000 targets/);
+    expect(ms).toBeLessThan(1000);
+  });
+});

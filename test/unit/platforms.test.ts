@@ -1,0 +1,109 @@
+// Platform names against containerd's own parser: github.com/containerd/platforms
+// (platforms.go `Parse`, `Normalize`, `Format`; database.go `normalizeArch`,
+// `isKnownOS`, `isKnownArch`). The cases come from its platforms_test.go
+// (`TestParseSelector`, `TestParseSelectorInvalid`) and from normalizeArch's
+// switch: what containerd keeps as written is accepted, an alias gets the name
+// containerd normalises it to, never another CPU level.
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalHint, checkPlatform, isKnownPlatform } from '../../src/platforms.js';
+import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
+import { removeTempDirs } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+// Canonical: Format(Normalize(Parse(p))) === p, with a known OS and architecture.
+const CANONICAL = [
+  'linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4',
+  'linux/arm64', 'linux/arm64/v9', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7', 'linux/arm/v8',
+  'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'linux/loong64', 'linux/mips64le', 'linux/mips64',
+  'darwin/amd64', 'darwin/arm64', 'windows/amd64', 'windows/arm64', 'windows/386', 'freebsd/amd64', 'freebsd/arm64',
+  'netbsd/arm64', 'openbsd/amd64', 'illumos/amd64', 'solaris/amd64', 'aix/ppc64',
+];
+
+// Alias -> what containerd normalises it to (normalizeArch / normalizeOS, and
+// TestParseSelector's "Linux/x86_64", "Aarch64", "armel", "armhf", "i386", "macOS").
+const ALIASES: [string, string][] = [
+  ['linux/amd64/v1', 'linux/amd64'],
+  ['linux/x86_64', 'linux/amd64'],
+  ['linux/x86-64', 'linux/amd64'],
+  ['Linux/x86_64', 'linux/amd64'],
+  ['x86_64', 'linux/amd64'],
+  ['linux/x86_64/v1', 'linux/amd64'],
+  ['linux/x86_64/v3', 'linux/amd64/v3'],
+  ['linux/aarch64', 'linux/arm64'],
+  ['linux/aarch64/v8', 'linux/arm64'],
+  ['linux/arm64/v8', 'linux/arm64'],
+  ['linux/arm64/8', 'linux/arm64'],
+  ['linux/arm64/v8.0', 'linux/arm64'],
+  ['linux/arm64/9', 'linux/arm64/v9'],
+  ['linux/arm64/v9.0', 'linux/arm64/v9'],
+  ['Aarch64', 'linux/arm64'],
+  ['arm64', 'linux/arm64'],
+  ['arm64/v8', 'linux/arm64'],
+  ['amd64/v2', 'linux/amd64/v2'],
+  ['linux/arm', 'linux/arm/v7'],
+  ['linux/arm/7', 'linux/arm/v7'],
+  ['linux/arm/6', 'linux/arm/v6'],
+  ['linux/arm/5', 'linux/arm/v5'],
+  ['linux/armhf', 'linux/arm/v7'],
+  ['linux/armel', 'linux/arm/v6'],
+  ['armhf', 'linux/arm/v7'],
+  ['armel', 'linux/arm/v6'],
+  ['linux/i386', 'linux/386'],
+  ['i386', 'linux/386'],
+  ['macos/arm64', 'darwin/arm64'],
+  ['macOS/amd64', 'darwin/amd64'],
+  ['Windows/AMD64', 'windows/amd64'],
+];
+
+// TestParseSelectorInvalid, plus forms containerd reads but a build cannot use.
+const INVALID = ['', '/linux/arm', 'linux/arm/', 'linux /arm', 'linux/&arm', 'linux/arm/foo/bar', 'linux/*', '*', 'linux', 'windows(10.0.17763)/amd64', 'plan10/amd64', 'linux/z80'];
+
+describe('platforms (containerd Parse + Normalize)', () => {
+  it.each(CANONICAL)('accepts the canonical %s', (p) => {
+    expect(checkPlatform(p)).toEqual({ ok: true });
+    expect(isKnownPlatform(p)).toBe(true);
+  });
+
+  it.each(ALIASES)('refuses the alias %s with containerd\'s name %s', (alias, canonical) => {
+    expect(isKnownPlatform(alias)).toBe(false);
+    expect(canonicalHint(alias)).toBe(canonical);
+  });
+
+  it('never hints another CPU level: every canonical platform is its own canonical form', () => {
+    for (const p of CANONICAL) expect(canonicalHint(p)).toBeUndefined();
+    // amd64/v2..v4 are CPU levels of their own, not spellings of amd64.
+    expect(canonicalHint('linux/amd64/v2')).toBeUndefined();
+  });
+
+  it.each(INVALID)('refuses %j without a made-up alias', (p) => {
+    expect(isKnownPlatform(p)).toBe(false);
+    expect(canonicalHint(p)).toBeUndefined();
+  });
+});
+
+describe('platforms in a spec', () => {
+  const spec = (platforms: string[]) =>
+    `version: 1\nplatforms: [${platforms.map((p) => JSON.stringify(p)).join(', ')}]\nservices:\n  api: {context: api, template: go}\n`;
+
+  it('builds for darwin, windows, loong64 and riscv64 targets (a Go binary cross-compiles to them)', () => {
+    const src = spec(['linux/amd64', 'linux/loong64', 'linux/riscv64', 'linux/arm/v6', 'darwin/arm64', 'windows/amd64']);
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([]);
+    expect(r.spec!.targets[0]!.platforms).toEqual(['linux/amd64', 'linux/loong64', 'linux/riscv64', 'linux/arm/v6', 'darwin/arm64', 'windows/amd64']);
+  });
+
+  it('an alias is a located error whose hint names containerd\'s canonical form, one per alias', () => {
+    const src = spec(['linux/amd64/v1', 'linux/aarch64/v8', 'x86_64', 'armhf', 'arm64/v8', 'linux/amd64/v2']);
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([
+      { code: 'unknown-platform', ...pos(src, '"linux/amd64/v1"') },
+      { code: 'unknown-platform', ...pos(src, '"linux/aarch64/v8"') },
+      { code: 'unknown-platform', ...pos(src, '"x86_64"') },
+      { code: 'unknown-platform', ...pos(src, '"armhf"') },
+      { code: 'unknown-platform', ...pos(src, '"arm64/v8"') },
+    ]);
+    const hints = r.diagnostics.map((d) => /`([^`]+)`/.exec(d.hint ?? '')?.[1]);
+    expect(hints).toEqual(['linux/amd64', 'linux/arm64', 'linux/amd64', 'linux/arm/v7', 'linux/arm64']);
+  });
+});

@@ -1,0 +1,109 @@
+// Semver variables named and meant as docker/metadata-action's `type=semver`
+// (src/meta.ts `procSemver` with the `semver` package; __tests__/meta.test.ts
+// cases on fixtures event_tag_v1.1.1.env: {{version}} 1.1.1, {{major}}.{{minor}}
+// 1.1, {{major}} 1; and event_tag_v2.0.8-beta.67.env: only 2.0.8-beta.67, the
+// major/minor patterns are not generated for a pre-release). Per-service tags
+// follow metadata-action's `match` and GoReleaser's monorepo `tag_prefix`.
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildEnvironment, gitEnvironment, parseSemver, serviceVersion, serviceVersionEnvironment, serviceVarSuffix, versionTagRegExp } from '../../src/bake/gitenv.js';
+import { dynVariables, evalDyn } from '../../src/dyn.js';
+import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
+import { removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+describe('semver values', () => {
+  it('v1.1.1: version without v, each part one component', () => {
+    expect(parseSemver('v1.1.1')).toEqual({ version: '1.1.1', major: '1', minor: '1', patch: '1', prerelease: false });
+    expect(parseSemver('1.22.3')).toEqual({ version: '1.22.3', major: '1', minor: '22', patch: '3', prerelease: false });
+  });
+
+  it('a pre-release keeps its pre-release in version', () => {
+    expect(parseSemver('v2.0.8-beta.67')).toEqual({ version: '2.0.8-beta.67', major: '2', minor: '0', patch: '8', prerelease: true });
+    expect(parseSemver('v2.0.0-rc.1')?.version).toBe('2.0.0-rc.1');
+  });
+
+  it('tags that are no semver give nothing (metadata-action: "is not a valid semver")', () => {
+    for (const t of ['sometag', 'release1', 'v1.2', '1.2.3.4', 'v01.2.3']) expect(parseSemver(t)).toBeUndefined();
+  });
+
+  it('pre-releases never move floating tags: the stable parts are empty, the components stay', () => {
+    const info = { sha: 'a', shortSha: 'a', branch: '', tag: 'v2.0.0-rc.1', epoch: '1', created: 'c', source: '', semver: parseSemver('v2.0.0-rc.1')! };
+    const env = gitEnvironment(info);
+    expect(env).toMatchObject({
+      MATRIX_SEMVER_VERSION: '2.0.0-rc.1', MATRIX_SEMVER_MAJOR: '2', MATRIX_SEMVER_MINOR: '0', MATRIX_SEMVER_PATCH: '0',
+      MATRIX_SEMVER_STABLE_MAJOR: '', MATRIX_SEMVER_STABLE_MINOR: '', MATRIX_SEMVER_STABLE_PATCH: '',
+    });
+    const release = gitEnvironment({ ...info, tag: 'v1.1.1', semver: parseSemver('v1.1.1')! });
+    expect(release).toMatchObject({ MATRIX_SEMVER_STABLE_MAJOR: '1', MATRIX_SEMVER_STABLE_MINOR: '1', MATRIX_SEMVER_STABLE_PATCH: '1' });
+  });
+
+  it('in a tag, major/minor/patch read the stable variables: the tag drops out for a pre-release', () => {
+    const src = [
+      'version: 1',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: go',
+      '    tags: ["r/api:${{ semver.version }}", "r/api:${{ semver.major }}.${{ semver.minor }}", "r/api:${{ semver.major }}"]',
+      '    args: { MAJOR: "${{ semver.major }}" }',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    const t = r.spec!.targets[0]!;
+    expect(t.tags.map(dynVariables)).toEqual([['MATRIX_SEMVER_VERSION'], ['MATRIX_SEMVER_STABLE_MAJOR', 'MATRIX_SEMVER_STABLE_MINOR'], ['MATRIX_SEMVER_STABLE_MAJOR']]);
+    expect(dynVariables(t.args.MAJOR!)).toEqual(['MATRIX_SEMVER_MAJOR']);
+    const at = (tag: string) => gitEnvironment({ sha: 'a', shortSha: 'a', branch: '', tag, epoch: '1', created: 'c', source: '', semver: parseSemver(tag)! });
+    expect(t.tags.map((d) => evalDyn(d, at('v1.1.1')))).toEqual(['r/api:1.1.1', 'r/api:1.1', 'r/api:1']);
+    expect(t.tags.map((d) => evalDyn(d, at('v2.0.8-beta.67')))).toEqual(['r/api:2.0.8-beta.67', undefined, undefined]);
+    expect(evalDyn(t.args.MAJOR!, at('v2.0.8-beta.67'))).toBe('2');
+  });
+});
+
+describe('per-service versions (version_tags)', () => {
+  it('patterns match one service\'s tags only, the highest version wins', () => {
+    const tags = ['api/v1.2.3', 'api/v1.10.0', 'api-gw/v9.0.0', 'web@2.0.0-rc.1', 'v5.5.5', 'api/vnope'];
+    const patterns = ['{service}/v{version}', '{service}@{version}'];
+    expect(serviceVersion(tags, patterns, 'api')?.version).toBe('1.10.0');
+    expect(serviceVersion(tags, patterns, 'api-gw')?.version).toBe('9.0.0');
+    expect(serviceVersion(tags, patterns, 'web')).toMatchObject({ version: '2.0.0-rc.1', prerelease: true });
+    expect(serviceVersion(tags, patterns, 'db')).toBeUndefined();
+    // Every character but the placeholders is literal.
+    expect(versionTagRegExp('{service}.v{version}', 'a').test('aXv1.0.0')).toBe(false);
+  });
+
+  it('service names map one to one onto variable names', () => {
+    expect(serviceVarSuffix('my-api')).not.toBe(serviceVarSuffix('my_api'));
+    expect(serviceVarSuffix('a__b')).not.toBe(serviceVarSuffix('a-b'));
+    const env = serviceVersionEnvironment(['api/v1.2.3', 'web@2.0.0-rc.1'], ['{service}/v{version}', '{service}@{version}'], ['api', 'web']);
+    expect(env).toMatchObject({ MATRIX_SEMVER_VERSION__api: '1.2.3', MATRIX_SEMVER_STABLE_MAJOR__api: '1', MATRIX_SEMVER_VERSION__web: '2.0.0-rc.1', MATRIX_SEMVER_STABLE_MAJOR__web: '' });
+  });
+
+  it('with version_tags, each service\'s variables are its own, read from a real git repository', async () => {
+    const src = [
+      'version: 1',
+      'version_tags: ["{service}/v{version}", "{service}@{version}"]',
+      'services:',
+      '  api: { context: api, template: go, tags: ["r/api:${{ semver.version }}", "r/api:${{ semver.major }}"] }',
+      '  web: { context: web, template: go, tags: ["r/web:${{ semver.version }}", "r/web:${{ semver.major }}"] }',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('api', 'web'));
+    expect(r.diagnostics).toEqual([]);
+    const dir = tempDir();
+    const git = (...a: string[]) => spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('init', '-q');
+    git('commit', '-q', '--allow-empty', '-m', 'x');
+    git('tag', 'api/v1.2.3');
+    git('tag', 'web@2.0.0-rc.1');
+    const env = await buildEnvironment(dir, {}, false, r.spec!);
+    const tags = (svc: string) => r.spec!.targets.find((t) => t.service === svc)!.tags.map((d) => evalDyn(d, env));
+    expect(tags('api')).toEqual(['r/api:1.2.3', 'r/api:1']);
+    expect(tags('web')).toEqual(['r/web:2.0.0-rc.1', undefined]);
+  });
+
+  it('a version_tags pattern without {version} is a located error', () => {
+    const src = 'version: 1\nversion_tags: "{service}/latest"\nservices:\n  api: { context: api, template: go }\n';
+    expect(brief(compileSpec(src, goDirs('api')).diagnostics)).toEqual([{ code: 'invalid-value', ...pos(src, '"{service}/latest"') }]);
+  });
+});
