@@ -109,19 +109,25 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
 
   // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
   const outputs = new Set([...files.keys()].map((f) => path.resolve(specDir, f)));
-  // Inputs compared by path and by real path (`./x`, `a/../x`, a symlinked directory).
-  const kept = new Set<string>();
-  for (const p of inputs) {
-    kept.add(path.resolve(p));
-    const real = realpathOrUndefined(p);
-    if (real) kept.add(real);
-  }
+  // Inputs compared by path and by real path (`./x`, `a/../x`, a symlinked directory);
+  // resolved only when there is an orphan candidate at all (usually there is none).
+  let keptSet: Set<string> | undefined;
+  const kept = () => {
+    if (keptSet) return keptSet;
+    keptSet = new Set<string>();
+    for (const p of inputs) {
+      keptSet.add(path.resolve(p));
+      const real = realpathOrUndefined(p);
+      if (real) keptSet.add(real);
+    }
+    return keptSet;
+  };
   for (const file of previousManifest(oldBake)) {
     const abs = path.resolve(specDir, file);
-    if (outputs.has(abs) || kept.has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
+    if (outputs.has(abs) || kept().has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
     const parentReal = realpathOrUndefined(path.dirname(abs));
     if (!parentReal || !isInside(realRoot, parentReal)) continue;
-    if (kept.has(path.join(parentReal, path.basename(abs))) || kept.has(realpathOrUndefined(abs) ?? abs)) continue;
+    if (kept().has(path.join(parentReal, path.basename(abs))) || kept().has(realpathOrUndefined(abs) ?? abs)) continue;
     const cur = readIfFile(abs);
     // Only files that still carry our header: an edited-away header means a human owns it now.
     if (cur.kind === 'file' && isGenerated(cur.text!)) changes.push({ kind: 'delete', file, before: cur.text! });
