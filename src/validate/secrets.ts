@@ -6,11 +6,12 @@
 // Dockerfile to the context's own `.dockerignore`; docs.docker.com/build/
 // concepts/context/#filename-and-location), read with the project's own
 // matcher (src/affected/dockerignore.ts, moby/patternmatcher's rules).
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToString, type Diagnostic } from '../diagnostics.js';
 import { parseDockerignore, type Dockerignore } from '../affected/dockerignore.js';
+import { readRegularText } from '../fs/read.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
 import { isInside, toPosix } from '../paths.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
@@ -18,11 +19,10 @@ import type { ResolvedSpec, SpecInput } from '../spec.js';
 /** A .dockerignore larger than this is not read (it is not one a person wrote). */
 const MAX_IGNORE_BYTES = 1024 * 1024;
 
+/** The ignore file's text, or undefined when there is none that can be read (then nothing is excluded: the safe side). */
 function readIgnore(file: string): string | undefined {
   try {
-    const st = statSync(file);
-    if (!st.isFile() || st.size > MAX_IGNORE_BYTES) return undefined;
-    return readFileSync(file, 'utf8');
+    return readRegularText(file, { maxBytes: MAX_IGNORE_BYTES });
   } catch {
     return undefined;
   }

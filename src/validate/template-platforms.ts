@@ -37,12 +37,11 @@ export function platformSupport(meta: Pick<TemplateMeta, 'platforms'>, platform:
   return 'unsupported';
 }
 
-/** Whether a target exports files (`output: type=local|tar,...`) rather than an image. */
+/** Whether a target exports files (an `output` of type `local` or `tar`) rather than an image. */
 export function exportsFiles(t: Target): boolean {
-  const out = (t as Target & { output?: unknown }).output;
-  const entries = Array.isArray(out) ? out : out === undefined ? [] : [out];
-  return entries.some((e) => {
-    const type = typeof e === 'string' ? /(?:^|,)\s*type=([a-z]+)/.exec(e)?.[1] ?? (/^[a-z]+$/.test(e) ? undefined : 'local') : (e as { type?: unknown })?.type;
+  return t.outputs.some((e) => {
+    // buildx's CSV form, or its lone-path shorthand (a local export).
+    const type = /(?:^|,)\s*type=([a-z]+)/.exec(e)?.[1] ?? (e.includes('=') ? undefined : 'local');
     return type === 'local' || type === 'tar';
   });
 }

@@ -84,9 +84,9 @@ describe('platforms (containerd Parse + Normalize)', () => {
 
 describe('platforms in a spec', () => {
   const spec = (platforms: string[]) =>
-    `version: 1\nplatforms: [${platforms.map((p) => JSON.stringify(p)).join(', ')}]\nservices:\n  api: {context: api, template: go}\n`;
+    `version: 1\nplatforms: [${platforms.map((p) => JSON.stringify(p)).join(', ')}]\nservices:\n  api: {context: api, template: go${platforms.some((p) => /^(darwin|windows)\//.test(p)) ? ', output: ["type=local,dest=dist/"]' : ''}}\n`;
 
-  it('builds for darwin, windows, loong64 and riscv64 targets (a Go binary cross-compiles to them)', () => {
+  it('builds for darwin, windows, loong64 and riscv64 targets (a Go binary cross-compiles to them; darwin and windows as files)', () => {
     const src = spec(['linux/amd64', 'linux/loong64', 'linux/riscv64', 'linux/arm/v6', 'darwin/arm64', 'windows/amd64']);
     const r = compileSpec(src, goDirs('api'), { validateOnly: true });
     expect(brief(r.diagnostics)).toEqual([]);

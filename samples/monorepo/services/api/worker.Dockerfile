@@ -8,11 +8,15 @@ ARG GO_IMAGE="golang:1.22.1"
 FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS builder
 ARG TARGETOS
 ARG TARGETARCH
+# The CPU level of a variant platform: linux/arm/v6 needs GOARM=6 (Go's default
+# is 7), linux/amd64/v3 GOAMD64=v3. Empty values leave Go's defaults.
+ARG TARGETVARIANT
 WORKDIR /app/
 COPY . .
 # The image's files are staged under /rootfs. -trimpath and -buildvcs=false
 # keep build paths and VCS stamps out of the binary.
-RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
+RUN case "${TARGETARCH}" in arm) export GOARM="${TARGETVARIANT#v}" ;; amd64) export GOAMD64="${TARGETVARIANT}" ;; esac; \
+    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/worker' -- './cmd/worker'
 # Same commit, same bytes: every staged file gets the commit time
 # (SOURCE_DATE_EPOCH, set by `matrix bake`) instead of the time of the build.
