@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { buildPlan } from './plan.js';
 export interface BakeOptions extends BakeFlags {
   spec?: string;
   targets: string[];
+  /** Extra bake definition files (`-f`), read after the generated one. */
+  files?: string[];
   /** Build only what changed since this git revision (and what depends on it). */
   affected?: string;
   /** CI shard: push without final tags and write a shard result file for `matrix merge`. */
@@ -61,6 +64,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     requested = picked.map((t) => t.name);
   }
   const sel = selectTargets(spec, requested, opts.platforms);
+  const files = extraFiles(io, loc.specDir, opts.files ?? []);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
     throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
   }
@@ -74,6 +78,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
   const flags: BakeFlags = {
     ...opts,
+    files,
     ...(metadataFile ? { metadataFile } : {}),
     ...(!opts.progress && !printing ? { progress: 'plain' } : {}),
     localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
@@ -177,6 +182,28 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   } finally {
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `-f FILE`: each must be a regular file (a FIFO or device could block bake or
+ * feed it without end). Given relative to the working directory; bake runs in
+ * the spec's directory, so they are passed relative to that.
+ */
+function extraFiles(io: Io, specDir: string, given: readonly string[]): string[] {
+  return given.map((f) => {
+    const abs = path.resolve(io.cwd, f);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw userError('bake-file', `-f ${f}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, { hint: 'give the path of a bake definition file (HCL or JSON), e.g. the `bake-file` output of docker/metadata-action' });
+    }
+    if (!st.isFile()) throw userError('bake-file', `-f ${f}: not a regular file`, { hint: 'give the path of a bake definition file (HCL or JSON)' });
+    const rel = path.relative(specDir, abs);
+    // (`./-x.json`: never a word bake could read as a flag.)
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? (rel.startsWith('-') ? './' : '') + toPosix(rel) : abs;
+  });
 }
 
 function registryOf(tag: string): string {
