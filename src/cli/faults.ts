@@ -95,15 +95,20 @@ function danglingLink(p: string): { link: string; to: string } | undefined {
   }
 }
 
+/** The cause of an operating-system error in words: "no space left on device". */
+export function causeOf(err: { code?: string | undefined; message?: string }): string {
+  const fromMessage = /^E[A-Z0-9]+: ([^,]+)/.exec(err.message ?? '')?.[1];
+  return (err.code ? CAUSES[err.code] : undefined) ?? fromMessage ?? err.message ?? 'unknown error';
+}
+
 /** The fault an error describes, or undefined when it is no operating-system error. */
 export function faultOf(e: unknown, cwd: string): Fault | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const err = e as NodeJS.ErrnoException & { dest?: string };
   const code = err.code;
   if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code) || typeof err.syscall !== 'string') return undefined;
-  if (typeof err.path !== 'string' && !DEVICE_CODES.has(code)) return undefined;
-  const fromMessage = /^E[A-Z0-9]+: ([^,]+)/.exec(err.message ?? '')?.[1];
-  let cause = CAUSES[code] ?? fromMessage ?? code.toLowerCase();
+  if (typeof err.path !== 'string' && !DEVICE_CODES.has(code) && !(code in CAUSES)) return undefined;
+  let cause = causeOf(err);
   let verb = VERBS[err.syscall] ?? err.syscall;
   // Opening for writing fails with these: say "write" as the user would.
   if (verb === 'open' && ['EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR', 'EEXIST'].includes(code)) verb = 'write';

@@ -1,10 +1,11 @@
 // What a command may touch of the outside world, passed in so tests drive
 // `main()` directly with their own streams, cwd and environment.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compile, type CompileResult } from '../compile.js';
 import { formatDiagnostic, UserError, userError, type Diagnostic } from '../diagnostics.js';
 import { repoRootOf, toPosix } from '../paths.js';
+import { faultOf } from './faults.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -35,7 +36,19 @@ export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
   let specPath: string;
   if (spec !== undefined) {
     specPath = path.resolve(io.cwd, spec);
-    if (!existsSync(specPath)) throw userError('spec-not-found', `spec file ${spec} does not exist`, { file: spec, hint: 'check the path given to --spec' });
+    if (!existsSync(specPath)) {
+      // A dangling symlink, a loop or a file used as a directory: say which.
+      const fault = faultOf(Object.assign(new Error(), { code: 'ENOENT', syscall: 'open', path: specPath }), io.cwd);
+      let why = 'does not exist';
+      try {
+        statSync(specPath);
+      } catch (e) {
+        const f = faultOf(e, io.cwd);
+        if (f && f.code !== 'ENOENT') why = `cannot be read: ${f.cause} (${f.code})`;
+        else if (fault && fault.cause !== 'no such file or directory') why = `cannot be read: ${fault.cause}`;
+      }
+      throw userError('spec-not-found', `spec file ${spec} ${why}`, { file: spec, hint: 'check the path given to --spec' });
+    }
   } else {
     const found = SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => existsSync(p));
     if (!found) {
@@ -54,7 +67,8 @@ export function readSpecSource(loc: SpecLocation): string {
   try {
     return readFileSync(loc.specPath, 'utf8');
   } catch (e) {
-    throw userError('spec-unreadable', `cannot read ${loc.displayName}: ${(e as Error).message}`, { file: loc.displayName });
+    const f = faultOf(e, path.dirname(loc.specPath));
+    throw userError('spec-unreadable', `cannot read ${loc.displayName}: ${f ? `${f.cause} (${f.code})` : (e as Error).message}`, { file: loc.displayName });
   }
 }
 
