@@ -75,6 +75,16 @@ export function shownPath(p: string, cwd: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * The file a path stands for: a write goes to `.NAME.PID.tmp` next to NAME
+ * and is renamed over it (src/output/sync.ts), so a fault there is a fault
+ * writing NAME.
+ */
+function intended(p: string): string {
+  const m = /^\.(.+)\.\d+\.tmp$/.exec(path.basename(p));
+  return m ? path.join(path.dirname(p), m[1]!) : p;
+}
+
 /** Of `p` or one of its parents: the first symlink whose target does not exist. */
 function danglingLink(p: string): { link: string; to: string } | undefined {
   for (let dir = p; ; dir = path.dirname(dir)) {
@@ -114,7 +124,7 @@ export function faultOf(e: unknown, cwd: string): Fault | undefined {
   if (verb === 'open' && ['EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR', 'EEXIST'].includes(code)) verb = 'write';
   let action = verb;
   if (typeof err.path === 'string') {
-    action = `${verb} ${shownPath(err.path, cwd)}`;
+    action = `${verb} ${shownPath(intended(err.path), cwd)}`;
     if (typeof err.dest === 'string') action += ` to ${shownPath(err.dest, cwd)}`;
     if (code === 'ENOENT') {
       const d = danglingLink(err.path) ?? (typeof err.dest === 'string' ? danglingLink(err.dest) : undefined);

@@ -363,14 +363,19 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
   const [twice] = repeatedOptions(command, argv);
   if (twice) throw new UsageError(`--${flagName(twice)} was given more than once; it is not repeatable`, `give --${flagName(twice)} once`);
   const out: Record<string, unknown> = {};
+  // Words after `--` (a target or directory that starts with `-`): yargs leaves them in `_`, after the command.
+  const rest = Array.isArray(raw._) ? raw._.slice(1).map(String) : [];
   for (const p of command.positionals ?? []) {
-    const v = raw[p.name];
+    let v = raw[p.name];
+    if (rest.length && p.variadic) v = [...(v === undefined ? [] : Array.isArray(v) ? v : [v]), ...rest.splice(0)];
+    else if (rest.length && v === undefined) v = rest.shift();
     if (p.variadic) out[p.name] = v === undefined ? [] : many(p.name.toUpperCase(), v, Boolean(p.list), p.choices);
     else if (v !== undefined) {
       const [value] = many(p.name.toUpperCase(), v, false, p.choices);
       out[p.name] = value;
     }
   }
+  if (rest.length) throw new UsageError(`unexpected argument ${shown(rest[0])}`, `see \`matrix ${command.name} --help\``);
   for (const [key, o] of optionsOf(command)) {
     const v = raw[key];
     const flag = `--${flagName(key)}`;
