@@ -7,7 +7,8 @@ import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
 import { ProgressTracker, type CellProgress } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { shellQuote, signalNumber, stream } from '../exec.js';
+import { capture, shellQuote, signalNumber, stream } from '../exec.js';
+import { normalizePlatform, targetDigests } from '../bake/digests.js';
 import { hostPlatform } from '../platforms.js';
 import { compileCommitted, type Io } from './io.js';
 import { dynKey } from '../dyn.js';
@@ -39,7 +40,10 @@ export interface SummaryRow {
   status: CellProgress['status'];
   seconds?: number;
   image?: string;
+  /** This platform's own image manifest. */
   digest?: string;
+  /** The target's index (its multi-platform image), the same on each of its rows. */
+  indexDigest?: string;
   error?: string[];
 }
 
@@ -162,15 +166,21 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
 
     const cells = tracker.finish(res.code);
     const meta = readMetadata(metadataFile);
+    // A pushed index is in the registry: its platforms' own manifests are read from there.
+    const inspect = opts.push || opts.pushByDigest ? (ref: string) => inspectRaw(docker, ref, io.env) : undefined;
+    const digests = await targetDigests(meta, sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })), inspect);
     const rows: SummaryRow[] = cells.map((cell) => {
       const m = meta[cell.target];
+      const d = digests.get(cell.target);
+      const digest = d?.platforms[normalizePlatform(cell.platform)];
       return {
         target: cell.target,
         platform: cell.platform,
         status: cell.status,
         ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
         ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
-        ...(m?.['containerimage.digest'] ? { digest: String(m['containerimage.digest']) } : {}),
+        ...(digest ? { digest } : {}),
+        ...(d?.index ? { indexDigest: d.index } : {}),
         ...(cell.error.length ? { error: cell.error } : {}),
       };
     });
@@ -211,6 +221,11 @@ function registryOf(tag: string): string {
   return tag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
 }
 
+async function inspectRaw(docker: string, ref: string, env: Io['env']): Promise<string | undefined> {
+  const r = await capture({ file: docker, args: ['buildx', 'imagetools', 'inspect', '--raw', ref], env }, 60_000);
+  return r.code === 0 ? r.stdout : undefined;
+}
+
 function readMetadata(file: string | undefined): Record<string, Record<string, unknown>> {
   if (!file) return {};
   try {
@@ -227,12 +242,17 @@ export function formatCheck(ch: Check, c: ReturnType<typeof colors>): string {
 
 export function formatSummary(rows: SummaryRow[], seconds: number, c: ReturnType<typeof colors>): string {
   const statusText = (s: SummaryRow['status']) => (s === 'done' ? c.green('done') : s === 'failed' ? c.red('FAILED') : c.yellow(s === 'cancelled' ? 'not finished' : s));
-  const table = rows.map((r) => [r.target, r.platform, r.status, r.seconds !== undefined ? `${r.seconds}s` : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
+  // Each platform's own manifest; the index once per target, on a row of its own after its platforms.
+  const lastOf = new Map(rows.map((r, i) => [r.target, i]));
+  const shown: (SummaryRow & { index?: true })[] = rows.flatMap((r, i) =>
+    lastOf.get(r.target) === i && r.indexDigest ? [r, { target: r.target, platform: '(index)', status: r.status, ...(r.image ? { image: r.image } : {}), digest: r.indexDigest, index: true as const }] : [r],
+  );
+  const table = shown.map((r) => [r.target, r.platform, r.index ? '' : r.status, r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
   const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const lines = ['', c.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())];
-  rows.forEach((r, idx) => {
-    const cells = table[idx]!.map((v, i) => (i === 2 ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
+  shown.forEach((r, idx) => {
+    const cells = table[idx]!.map((v, i) => (i === 2 && !r.index ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
     lines.push(cells.join('  ').trimEnd());
   });
   const failed = rows.filter((r) => r.status === 'failed');
