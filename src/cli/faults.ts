@@ -85,6 +85,11 @@ function intended(p: string): string {
   return m ? path.join(path.dirname(p), m[1]!) : p;
 }
 
+/** Is `p`, or one of its parents, a symlink whose target does not exist? */
+export function danglingAt(p: string): boolean {
+  return danglingLink(p) !== undefined;
+}
+
 /** Of `p` or one of its parents: the first symlink whose target does not exist. */
 function danglingLink(p: string): { link: string; to: string } | undefined {
   for (let dir = p; ; dir = path.dirname(dir)) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { compile, type CompileResult } from '../compile.js';
 import { formatDiagnostic, UserError, userError, type Diagnostic } from '../diagnostics.js';
 import { repoRootOf, toPosix } from '../paths.js';
-import { faultOf } from './faults.js';
+import { danglingAt, faultOf } from './faults.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -37,20 +37,20 @@ export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
   if (spec !== undefined) {
     specPath = path.resolve(io.cwd, spec);
     if (!existsSync(specPath)) {
-      // A dangling symlink, a loop or a file used as a directory: say which.
-      const fault = faultOf(Object.assign(new Error(), { code: 'ENOENT', syscall: 'open', path: specPath }), io.cwd);
-      let why = 'does not exist';
+      // A symlink loop, a file used as a directory, a dangling symlink: a fault
+      // of the file system (main() says which, in one line); nothing at all: a usage error.
       try {
         statSync(specPath);
       } catch (e) {
-        const f = faultOf(e, io.cwd);
-        if (f && f.code !== 'ENOENT') why = `cannot be read: ${f.cause} (${f.code})`;
-        else if (fault && fault.cause !== 'no such file or directory') why = `cannot be read: ${fault.cause}`;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' || danglingAt(specPath)) throw e;
       }
-      throw userError('spec-not-found', `spec file ${spec} ${why}`, { file: spec, hint: 'check the path given to --spec' });
+      throw userError('spec-not-found', `spec file ${spec} does not exist`, { file: spec, hint: 'check the path given to --spec' });
     }
   } else {
     const found = SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => existsSync(p));
+    const broken = found ? undefined : SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => danglingAt(p));
+    if (broken) statSync(broken); // throws the fault: a dangling matrix.yaml is not "no matrix.yaml"
     if (!found) {
       throw userError('spec-not-found', `no matrix.yaml in ${io.cwd}`, {
         hint: 'run `matrix init` to write one, or pass `--spec path/to/matrix.yaml`',
@@ -67,8 +67,9 @@ export function readSpecSource(loc: SpecLocation): string {
   try {
     return readFileSync(loc.specPath, 'utf8');
   } catch (e) {
-    const f = faultOf(e, path.dirname(loc.specPath));
-    throw userError('spec-unreadable', `cannot read ${loc.displayName}: ${f ? `${f.cause} (${f.code})` : (e as Error).message}`, { file: loc.displayName });
+    // Permission, a directory, an I/O error: a fault of the machine, reported by main() with the path.
+    if (faultOf(e, loc.specDir)) throw Object.assign(e as Error, { path: loc.specPath });
+    throw userError('spec-unreadable', `cannot read ${loc.displayName}: ${(e as Error).message}`, { file: loc.displayName });
   }
 }
 

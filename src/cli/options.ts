@@ -83,6 +83,9 @@ export const GLOBAL_OPTIONS = {
   color: { type: 'boolean', describe: 'Force colours on or off (default: on for a terminal, off with NO_COLOR)' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** buildx's --progress values (docker buildx bake --help). */
+const PROGRESS = ['auto', 'plain', 'tty', 'rawjson', 'quiet'] as const;
+
 const platformOption = { type: 'string', list: true, describe: 'Only build these platforms' } as const;
 
 export const COMMANDS = {
@@ -128,7 +131,7 @@ export const COMMANDS = {
       set: { type: 'string', repeatable: true, describe: "Override a target value, e.g. --set '*.args.GO_IMAGE=mirror/golang:1.22'" },
       file: { type: 'string', alias: 'f', repeatable: true, describe: "Extra bake definition file, read after the generated one (e.g. docker/metadata-action's bake file)" },
       builder: { type: 'string', describe: 'buildx builder to use' },
-      progress: { type: 'string', describe: 'Progress output: plain, tty, auto, rawjson (default: plain, parsed for the summary)' },
+      progress: { type: 'string', choices: PROGRESS, describe: 'Progress output (default: plain, parsed for the summary)' },
       print: { type: 'boolean', describe: 'Print the resolved bake definition and build nothing' },
       cache: { type: 'boolean', default: true, describe: 'Use the build cache; --no-cache rebuilds every step' },
       pull: { type: 'boolean', describe: 'Always pull base images' },
@@ -232,7 +235,7 @@ export const COMMANDS = {
       set: { type: 'string', repeatable: true, describe: 'Override a target value, as given to `matrix bake`' },
       builder: { type: 'string', describe: 'buildx builder to use' },
       platform: { type: 'string', list: true, describe: 'Only these platforms' },
-      progress: { type: 'string', describe: 'Progress output of the rebuild: plain, tty, auto, rawjson (default: plain)' },
+      progress: { type: 'string', choices: PROGRESS, describe: 'Progress output of the rebuild (default: plain)' },
       keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' },
       json: { type: 'boolean', default: false, describe: 'Print the result as JSON' },

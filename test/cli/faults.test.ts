@@ -71,26 +71,32 @@ describe('faultOf', () => {
 
 describe('the spec cannot be read', () => {
   it.each([
-    ['a dangling symlink', (d: string) => symlinkSync('gone.yaml', path.join(d, 'spec.yaml')), /spec file spec\.yaml cannot be read: it is a dangling symlink to gone\.yaml \[spec-not-found\]/],
-    ['a symlink loop', (d: string) => (symlinkSync('b.yaml', path.join(d, 'spec.yaml')), symlinkSync('spec.yaml', path.join(d, 'b.yaml'))), /spec file spec\.yaml cannot be read: too many levels of symbolic links \(ELOOP\)/],
-    ['a directory', (d: string) => mkdirSync(path.join(d, 'spec.yaml')), /cannot read spec\.yaml: is a directory \(EISDIR\) \[spec-unreadable\]/],
-  ] as const)('%s: exit 2, path and cause', (_what, make, message) => {
+    ['a dangling symlink', (d: string) => symlinkSync('gone.yaml', path.join(d, 'spec.yaml')), 'matrix: cannot read spec.yaml: it is a dangling symlink to gone.yaml (ENOENT)'],
+    ['a symlink loop', (d: string) => (symlinkSync('b.yaml', path.join(d, 'spec.yaml')), symlinkSync('spec.yaml', path.join(d, 'b.yaml'))), 'matrix: cannot read spec.yaml: too many levels of symbolic links (ELOOP)'],
+    ['a directory', (d: string) => mkdirSync(path.join(d, 'spec.yaml')), 'matrix: cannot read spec.yaml: is a directory (EISDIR)'],
+    ['a path through a file', (d: string) => writeFileSync(path.join(d, 'f'), ''), 'matrix: cannot read f/matrix.yaml: a component of the path is not a directory (ENOTDIR)', 'f/matrix.yaml'],
+  ] as [string, (d: string) => void, string, string?][])('%s: one line with the path and the cause, exit 74', (_what, make, line, spec = 'spec.yaml') => {
     const dir = tempDir();
     make(dir);
-    for (const cmd of ['gen', 'validate', 'plan']) {
-      const r = matrix([cmd, '--spec', 'spec.yaml'], dir);
-      expect(r.status, cmd).toBe(2);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).not.toMatch(/internal error|bug in matrix/);
+    for (const cmd of ['gen', 'validate', 'plan', 'bake']) {
+      const r = matrix([cmd, '--spec', spec], dir);
+      expect(r.status, cmd).toBe(74);
+      expectOneLineFault(r.stderr, new RegExp(`^${line.replace(/[.()]/g, '\\$&')}\n$`));
     }
   });
 
-  it('a path through a file (ENOTDIR)', () => {
+  it('a dangling matrix.yaml found by default is that fault, not "no matrix.yaml"', () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'f'), '');
-    const r = matrix(['validate', '--spec', 'f/matrix.yaml'], dir);
+    symlinkSync('elsewhere/matrix.yaml', path.join(dir, 'matrix.yaml'));
+    const r = matrix(['gen', '--check'], dir);
+    expect(r.status).toBe(74);
+    expectOneLineFault(r.stderr, /^matrix: cannot read matrix\.yaml: it is a dangling symlink to elsewhere\/matrix\.yaml \(ENOENT\)\n$/);
+  });
+
+  it('a spec that does not exist stays a usage error (exit 2)', () => {
+    const r = matrix(['validate', '--spec', 'nope.yaml'], tempDir());
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('spec file f/matrix.yaml cannot be read: a component of the path is not a directory (ENOTDIR)');
+    expect(r.stderr).toContain('spec file nope.yaml does not exist [spec-not-found]');
   });
 });
 
