@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { runDoctor, type Check } from '../doctor/doctor.js';
 import { capture, shellQuote, signalNumber, stream } from '../exec.js';
 import { normalizePlatform, targetDigests } from '../bake/digests.js';
 import { hostPlatform } from '../platforms.js';
+import { danglingAt } from './faults.js';
 import { compileCommitted, type Io } from './io.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs } from '../repro/inputs.js';
@@ -74,7 +75,9 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
   const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
   const printing = Boolean(opts.print);
-  let metadataFile = opts.metadataFile;
+  // Given relative to where matrix runs; bake runs in the spec's directory. Checked before the build.
+  let metadataFile = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
+  if (opts.pushByDigest && !opts.dryRun) writableFile(io, opts.shardFile ?? '.', opts.shardFile === undefined ? 'directory' : 'file');
   let tmpDir: string | undefined;
   if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
     tmpDir = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-'));
@@ -214,6 +217,31 @@ function extraFiles(io: Io, specDir: string, given: readonly string[]): string[]
     // (`./-x.json`: never a word bake could read as a flag.)
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? (rel.startsWith('-') ? './' : '') + toPosix(rel) : abs;
   });
+}
+
+/**
+ * The absolute path of a file this run will write (bake's metadata, a shard
+ * result), after checking that it can be: a directory in the way, a missing
+ * or read-only directory fail now, as the fault they are, not after the build.
+ */
+function writableFile(io: Io, file: string, kind: 'file' | 'directory' = 'file'): string {
+  const abs = path.resolve(io.cwd, file);
+  const fault = (code: string) => Object.assign(new Error(code), { code, syscall: 'write', path: abs });
+  try {
+    const isDir = statSync(abs).isDirectory();
+    if (kind === 'file' && isDir) throw fault('EISDIR');
+    if (kind === 'directory' && !isDir) throw fault('ENOTDIR');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || kind === 'directory') throw e;
+    if (danglingAt(abs)) throw fault('ENOENT');
+  }
+  try {
+    accessSync(kind === 'file' ? path.dirname(abs) : abs, constants.W_OK);
+  } catch (e) {
+    throw fault((e as NodeJS.ErrnoException).code ?? 'EACCES');
+  }
+  return abs;
 }
 
 function registryOf(tag: string): string {

@@ -128,6 +128,36 @@ describe.skipIf(!root)('a read-only file system (read-only bind mount)', () => {
   });
 });
 
+describe('files bake will write are checked before the build', () => {
+  it.each([
+    ['a missing directory', (_d: string) => 'no/such/dir/m.json', /^matrix: cannot write no\/such\/dir\/m\.json: no such file or directory \(ENOENT\)\n$/],
+    ['a directory', (d: string) => (mkdirSync(path.join(d, 'out')), 'out'), /^matrix: cannot write out: is a directory \(EISDIR\)\n$/],
+    ['a dangling symlink', (d: string) => (symlinkSync('gone/m.json', path.join(d, 'm.json')), 'm.json'), /^matrix: cannot write m\.json: it is a dangling symlink to gone\/m\.json \(ENOENT\)\n$/],
+  ] as [string, (d: string) => string, RegExp][])('--metadata-file through %s: one line, exit 74, docker never runs', (_what, make, line) => {
+    const dir = copySample('monorepo');
+    const file = make(dir);
+    const r = matrix(['bake', '--dry-run', 'api', '--metadata-file', file], dir, { MATRIX_DOCKER: '/nonexistent/docker' });
+    expect(r.status).toBe(74);
+    expect(r.stdout).toBe('');
+    expectOneLineFault(r.stderr, line);
+  });
+
+  it.skipIf(!root)('--metadata-file on a read-only file system', () => {
+    const dir = readOnlyCopy(copySample('monorepo'));
+    const r = matrix(['bake', '--dry-run', 'api', '--metadata-file', 'm.json'], dir);
+    expect(r.status).toBe(74);
+    expectOneLineFault(r.stderr, /^matrix: cannot write m\.json: read-only file system \(EROFS\)\n$/);
+  });
+
+  it('a relative --metadata-file is where the user stands, not in the spec\'s directory', () => {
+    const dir = copySample('monorepo');
+    const parent = path.dirname(dir);
+    const r = matrix(['bake', '--dry-run', 'api', '--spec', path.join(path.basename(dir), 'matrix.yaml'), '--metadata-file', 'm.json'], parent);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(` --metadata-file ${path.join(parent, 'm.json')} `);
+  });
+});
+
 describe.skipIf(!root)('no space left on device (a full tmpfs)', () => {
   it('gen: one line with ENOSPC, exit 74, the old file in place', () => {
     const src = copySample('hello-go');
