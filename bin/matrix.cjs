@@ -4,24 +4,12 @@
 // --check` run from a code-cached bundle (dist/fast.cjs); everything else
 // from dist/cli.mjs.
 'use strict';
-const { fastMain } = require('../dist/fast.cjs');
+const { fastMain, processIo } = require('../dist/fast.cjs');
 
-// A closed pipe (`matrix plan | head`) is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
-
+// stdout and stderr: a closed pipe drops further output quietly, a full disk
+// is a one-line fault (src/cli/stdio.ts).
+const io = processIo(process);
 const argv = process.argv.slice(2);
-const io = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  env: process.env,
-  isTTY: Boolean(process.stdout.isTTY),
-};
 
 (async () => {
   process.exitCode = (await fastMain(argv, io)) ?? (await (await import('../dist/cli.mjs')).main(argv, io));

@@ -1,6 +1,6 @@
 // The exact `docker buildx bake` invocation, as data. Pure: tests check the
 // argument list; only the CLI runs it.
-import { userError } from '../diagnostics.js';
+import { closest, userError, visible } from '../diagnostics.js';
 import { cacheEntries } from '../render/cache.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
@@ -14,6 +14,8 @@ export interface BakeFlags {
   noCache?: boolean;
   pull?: boolean;
   metadataFile?: string;
+  /** Extra bake definition files, read after the generated one (`-f FILE`), as bake sees them from the spec's directory. */
+  files?: string[];
   /** Restrict the run to these platforms. */
   platforms?: string[];
   /** Where `cache: local` (without `dir`) lives on this machine; see render/cache.ts. */
@@ -39,10 +41,12 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
     else if (spec.services.has(name)) spec.services.get(name)!.forEach((n) => chosen.add(n));
     else if (spec.groups.some(([g]) => g === name)) spec.groups.find(([g]) => g === name)![1].forEach((n) => chosen.add(n));
     else {
-      const all = [...spec.services.keys(), ...byName.keys()];
-      const near = all.filter((n) => n.startsWith(name) || name.startsWith(n)).slice(0, 5);
-      throw userError('unknown-target', `no target or group named \`${name}\` in ${spec.bakeFile}`, {
-        hint: near.length ? `did you mean ${near.map((n) => `\`${n}\``).join(', ')}?` : 'run `matrix plan` to list targets',
+      const all = [...new Set([...spec.services.keys(), ...spec.groups.map(([g]) => g), ...byName.keys()])];
+      const near = closest(name, all);
+      const prefixed = all.filter((n) => n !== near && (n.startsWith(name) || name.startsWith(n))).slice(0, 4);
+      const suggestions = [...(near ? [near] : []), ...prefixed];
+      throw userError('unknown-target', `no target or group named \`${visible(name)}\` in ${spec.bakeFile}`, {
+        hint: suggestions.length ? `did you mean ${suggestions.map((n) => `\`${n}\``).join(', ')}? (\`matrix plan\` lists every target)` : 'run `matrix plan` to list targets',
       });
     }
   }
@@ -54,6 +58,15 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
     const ps = platforms?.length ? t.platforms.filter((p) => platforms.includes(p)) : t.platforms;
     if (ps.length) targets.push({ target: t, platforms: ps });
   }
+  // A platform no selected target builds is a typo or a wrong target, never silently nothing.
+  const offered = new Set([...chosen].flatMap((n) => byName.get(n)!.platforms));
+  for (const p of platforms ?? []) {
+    if (offered.has(p)) continue;
+    const near = closest(p, offered);
+    throw userError('unknown-platform', `--platform ${visible(p)}: no selected target builds it`, {
+      hint: near ? `did you mean \`${near}\`? (\`matrix plan\` lists each target's platforms)` : `the selected targets build ${[...offered].join(', ')}`,
+    });
+  }
   if (!targets.length) {
     throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
   }
@@ -62,7 +75,8 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
 }
 
 export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags): string[] {
-  const args = ['buildx', 'bake', '-f', bakeFile];
+  // bake merges its files in order: later files win, so the user's come after ours.
+  const args = ['buildx', 'bake', '-f', bakeFile, ...(flags.files ?? []).flatMap((f) => ['-f', f])];
   if (flags.builder) args.push('--builder', flags.builder);
   if (flags.print) args.push('--print');
   if (flags.push) args.push('--push');

@@ -1,6 +1,7 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { readJsonFile } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
+import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +9,10 @@ import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
 import { ProgressTracker, type CellProgress } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { shellQuote, signalNumber, stream } from '../exec.js';
+import { capture, shellQuote, signalNumber, stream } from '../exec.js';
+import { normalizePlatform, targetDigests } from '../bake/digests.js';
 import { hostPlatform } from '../platforms.js';
+import { danglingAt } from './faults.js';
 import { compileCommitted, type Io } from './io.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs } from '../repro/inputs.js';
@@ -20,6 +23,8 @@ import { buildPlan } from './plan.js';
 export interface BakeOptions extends BakeFlags {
   spec?: string;
   targets: string[];
+  /** Extra bake definition files (`-f`), read after the generated one. */
+  files?: string[];
   /** Build only what changed since this git revision (and what depends on it). */
   affected?: string;
   /** CI shard: push without final tags and write a shard result file for `matrix merge`. */
@@ -38,7 +43,10 @@ export interface SummaryRow {
   status: CellProgress['status'];
   seconds?: number;
   image?: string;
+  /** This platform's own image manifest. */
   digest?: string;
+  /** The target's index (its multi-platform image), the same on each of its rows. */
+  indexDigest?: string;
   error?: string[];
 }
 
@@ -63,12 +71,15 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     requested = picked.map((t) => t.name);
   }
   const sel = selectTargets(spec, requested, opts.platforms);
+  const files = extraFiles(io, loc.specDir, opts.files ?? []);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
     throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
   }
   const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
   const printing = Boolean(opts.print);
-  let metadataFile = opts.metadataFile;
+  // Given relative to where matrix runs; bake runs in the spec's directory. Checked before the build.
+  let metadataFile = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
+  if (opts.pushByDigest && !opts.dryRun) writableFile(io, opts.shardFile ?? '.', opts.shardFile === undefined ? 'directory' : 'file');
   let tmpDir: string | undefined;
   if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
     tmpDir = ownedTempDir('matrix-bake-');
@@ -76,6 +87,7 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
   const flags: BakeFlags = {
     ...opts,
+    files,
     ...(metadataFile ? { metadataFile } : {}),
     ...(!opts.progress && !printing ? { progress: 'plain' } : {}),
     localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
@@ -164,15 +176,21 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
 
     const cells = tracker.finish(res.code);
     const meta = readMetadata(metadataFile);
+    // A pushed index is in the registry: its platforms' own manifests are read from there.
+    const inspect = opts.push || opts.pushByDigest ? (ref: string) => inspectRaw(docker, ref, io.env) : undefined;
+    const digests = await targetDigests(meta, sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })), inspect);
     const rows: SummaryRow[] = cells.map((cell) => {
       const m = meta[cell.target];
+      const d = digests.get(cell.target);
+      const digest = d?.platforms[normalizePlatform(cell.platform)];
       return {
         target: cell.target,
         platform: cell.platform,
         status: cell.status,
         ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
         ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
-        ...(m?.['containerimage.digest'] ? { digest: String(m['containerimage.digest']) } : {}),
+        ...(digest ? { digest } : {}),
+        ...(d?.index ? { indexDigest: d.index } : {}),
         ...(cell.error.length ? { error: cell.error } : {}),
       };
     });
@@ -186,9 +204,61 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
   }
 }
 
+/**
+ * `-f FILE`: each must be a regular file (a FIFO or device could block bake or
+ * feed it without end). Given relative to the working directory; bake runs in
+ * the spec's directory, so they are passed relative to that.
+ */
+function extraFiles(io: Io, specDir: string, given: readonly string[]): string[] {
+  return given.map((f) => {
+    const abs = path.resolve(io.cwd, f);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw userError('bake-file', `-f ${f}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, { hint: 'give the path of a bake definition file (HCL or JSON), e.g. the `bake-file` output of docker/metadata-action' });
+    }
+    if (!st.isFile()) throw userError('bake-file', `-f ${f}: not a regular file`, { hint: 'give the path of a bake definition file (HCL or JSON)' });
+    const rel = path.relative(specDir, abs);
+    // (`./-x.json`: never a word bake could read as a flag.)
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? (rel.startsWith('-') ? './' : '') + toPosix(rel) : abs;
+  });
+}
+
+/**
+ * The absolute path of a file this run will write (bake's metadata, a shard
+ * result), after checking that it can be: a directory in the way, a missing
+ * or read-only directory fail now, as the fault they are, not after the build.
+ */
+function writableFile(io: Io, file: string, kind: 'file' | 'directory' = 'file'): string {
+  const abs = path.resolve(io.cwd, file);
+  const fault = (code: string) => Object.assign(new Error(code), { code, syscall: 'write', path: abs });
+  try {
+    const isDir = statSync(abs).isDirectory();
+    if (kind === 'file' && isDir) throw fault('EISDIR');
+    if (kind === 'directory' && !isDir) throw fault('ENOTDIR');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || kind === 'directory') throw e;
+    if (danglingAt(abs)) throw fault('ENOENT');
+  }
+  try {
+    accessSync(kind === 'file' ? path.dirname(abs) : abs, constants.W_OK);
+  } catch (e) {
+    throw fault((e as NodeJS.ErrnoException).code ?? 'EACCES');
+  }
+  return abs;
+}
+
 function registryOf(tag: string): string {
   const first = tag.split('/')[0]!;
   return tag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+async function inspectRaw(docker: string, ref: string, env: Io['env']): Promise<string | undefined> {
+  const r = await capture({ file: docker, args: ['buildx', 'imagetools', 'inspect', '--raw', ref], env }, 60_000);
+  return r.code === 0 ? r.stdout : undefined;
 }
 
 function readMetadata(file: string | undefined): Record<string, Record<string, unknown>> {
@@ -207,12 +277,17 @@ export function formatCheck(ch: Check, c: ReturnType<typeof colors>): string {
 
 export function formatSummary(rows: SummaryRow[], seconds: number, c: ReturnType<typeof colors>): string {
   const statusText = (s: SummaryRow['status']) => (s === 'done' ? c.green('done') : s === 'failed' ? c.red('FAILED') : c.yellow(s === 'cancelled' ? 'not finished' : s));
-  const table = rows.map((r) => [r.target, r.platform, r.status, r.seconds !== undefined ? `${r.seconds}s` : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
+  // Each platform's own manifest; the index once per target, on a row of its own after its platforms.
+  const lastOf = new Map(rows.map((r, i) => [r.target, i]));
+  const shown: (SummaryRow & { index?: true })[] = rows.flatMap((r, i) =>
+    lastOf.get(r.target) === i && r.indexDigest ? [r, { target: r.target, platform: '(index)', status: r.status, ...(r.image ? { image: r.image } : {}), digest: r.indexDigest, index: true as const }] : [r],
+  );
+  const table = shown.map((r) => [r.target, r.platform, r.index ? '' : r.status, r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
   const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const lines = ['', c.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())];
-  rows.forEach((r, idx) => {
-    const cells = table[idx]!.map((v, i) => (i === 2 ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
+  shown.forEach((r, idx) => {
+    const cells = table[idx]!.map((v, i) => (i === 2 && !r.index ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
     lines.push(cells.join('  ').trimEnd());
   });
   const failed = rows.filter((r) => r.status === 'failed');

@@ -3,8 +3,9 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFileExclusive } from '../fs/write.js';
 import path from 'node:path';
 import { compile } from '../compile.js';
-import { colors, userError } from '../diagnostics.js';
-import { nameServices, proposeSpec, registryFromGitConfig } from '../init/propose.js';
+import { colors, userError, visible } from '../diagnostics.js';
+import { shellQuote } from '../exec.js';
+import { nameServices, proposeSpec, registryFromGitConfig, registryProblem } from '../init/propose.js';
 import { scanRepository } from '../init/scan.js';
 import { planSync } from '../output/sync.js';
 import { repoRootOf, toPosix } from '../paths.js';
@@ -23,6 +24,14 @@ const SCHEMA_IN_PACKAGE = 'node_modules/bake-matrix/schemas/matrix.schema.json';
 
 export function runInit(io: Io, opts: InitOptions): number {
   const c = colors(opts.color);
+  if (opts.registry !== undefined) {
+    const bad = registryProblem(opts.registry);
+    if (bad) {
+      throw userError('invalid-registry', `--registry ${visible(opts.registry)} ${bad.problem}`, {
+        hint: bad.suggestion ? `did you mean \`--registry ${bad.suggestion}\`?` : 'give an image name prefix such as ghcr.io/acme or localhost:5000/team',
+      });
+    }
+  }
   const root = path.resolve(io.cwd, opts.dir ?? '.');
   const shown = toPosix(path.relative(io.cwd, root)) || '.';
   if (!existsSync(root) || !statSync(root).isDirectory()) throw userError('not-a-directory', `${shown} is not a directory`, { hint: 'give the repository to scan: `matrix init path/to/repo`' });
@@ -72,7 +81,7 @@ export function runInit(io: Io, opts: InitOptions): number {
   for (const { name, finding: f } of services) {
     io.stdout.write(`  ${c.bold(name)}  ${f.kind === 'dockerfile' ? `dockerfile ${f.dockerfile}` : `template ${f.kind}`}  (${f.dir === '.' ? '.' : f.dir}: ${f.reason})${f.note ? `\n    ${c.yellow('todo:')} ${f.note}` : ''}\n`);
   }
-  const cd = shown === '.' ? '' : `cd ${shown} && `;
+  const cd = shown === '.' ? '' : `cd ${shellQuote([shown])} && `;
   io.stdout.write(`Next: ${cd}matrix gen   (writes the Dockerfiles and docker-bake.hcl; commit them with the spec)\n`);
   io.stdout.write('For editor completion from the schema: npm install --save-dev bake-matrix\n');
   return 0;

@@ -1,12 +1,13 @@
 // What a command may touch of the outside world, passed in so tests drive
 // `main()` directly with their own streams, cwd and environment.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readRegularText } from '../fs/read.js';
 import { MAX_SPEC_BYTES } from '../load/load.js';
 import path from 'node:path';
 import { compile, type CompileResult } from '../compile.js';
 import { formatDiagnostic, UserError, userError, type Diagnostic } from '../diagnostics.js';
 import { repoRootOf, toPosix } from '../paths.js';
+import { danglingAt } from './faults.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -37,9 +38,21 @@ export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
   let specPath: string;
   if (spec !== undefined) {
     specPath = path.resolve(io.cwd, spec);
-    if (!existsSync(specPath)) throw userError('spec-not-found', `spec file ${spec} does not exist`, { file: spec, hint: 'check the path given to --spec' });
+    if (!existsSync(specPath)) {
+      // A symlink loop, a file used as a directory, a dangling symlink: a fault
+      // of the file system (main() says which, in one line); nothing at all: a usage error.
+      try {
+        statSync(specPath);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' || danglingAt(specPath)) throw e;
+      }
+      throw userError('spec-not-found', `spec file ${spec} does not exist`, { file: spec, hint: 'check the path given to --spec' });
+    }
   } else {
     const found = SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => existsSync(p));
+    const broken = found ? undefined : SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => danglingAt(p));
+    if (broken) statSync(broken); // throws the fault: a dangling matrix.yaml is not "no matrix.yaml"
     if (!found) {
       throw userError('spec-not-found', `no matrix.yaml in ${io.cwd}`, {
         hint: 'run `matrix init` to write one, or pass `--spec path/to/matrix.yaml`',

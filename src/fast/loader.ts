@@ -18,6 +18,8 @@ const path = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 const { Script } = process.getBuiltinModule('node:vm');
 
+export { processIo } from '../cli/stdio.js';
+
 export type FastMain = (argv: string[], io: Io) => Promise<number | undefined>;
 
 /** First line of dist/gen.cjs: a hash of the rest, which names its cache file. */

@@ -14,8 +14,17 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export type FaultReason = 'missing' | 'not-a-file' | 'symlink' | 'too-large' | 'io';
 
 /**
+ * Errors of the machine rather than of the input: they exit 74 (EX_IOERR), as
+ * main() does for every other operating-system error (src/cli/faults.ts). A
+ * FIFO, device or directory in a file's place, or a file over its limit, is
+ * the input's fault: exit 2.
+ */
+const MACHINE_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO', 'ELOOP', 'ENOTDIR', 'EMFILE', 'ENFILE', 'ENXIO', 'ENODEV', 'EBUSY', 'ETXTBSY', 'ENAMETOOLONG']);
+
+/**
  * A file that cannot be read or written, with the path and the cause in one
- * line. A UserError (exit 2): the user's file system, not a bug in matrix.
+ * line: the user's file system, not a bug in matrix. Exit 2 for input that is
+ * not a usable file, 74 for a fault of the machine (and a dangling link).
  */
 export class FileFault extends UserError {
   constructor(
@@ -36,7 +45,7 @@ export class FileFault extends UserError {
         message,
         ...(extra.hint ? { hint: extra.hint } : {}),
       },
-    ]);
+    ], reason === 'io' && errno !== undefined && (MACHINE_ERRNOS.has(errno) || errno === 'ENOENT') ? 74 : 2);
     this.name = 'FileFault';
   }
 }
@@ -102,7 +111,9 @@ export function readRegularBytes(file: string, opts: ReadOptions = {}): Buffer {
   } catch (e) {
     if (e instanceof FileFault) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw fault(code === 'ENOENT' ? 'missing' : 'io', code === 'ENOENT' && follow && isDangling(file) ? 'it is a dangling symbolic link (ENOENT)' : describeErrno(e), code);
+    // A dangling link is a fault of the file system (exit 74); a path that is simply not there is the input's.
+    const dangling = code === 'ENOENT' && follow && isDangling(file);
+    throw fault(code === 'ENOENT' && !dangling ? 'missing' : 'io', dangling ? 'it is a dangling symbolic link (ENOENT)' : describeErrno(e), code);
   }
   if (!st.isFile()) throw fault('not-a-file', `it is ${kindName(st)}, not a regular file`);
   if (st.size > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);

@@ -12,7 +12,8 @@ const RESERVED = new Set(['default', 'docker-metadata-action']);
  * `-`, no `-` at either end.
  */
 export function serviceName(raw: string): string {
-  let s = raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  // Letters with accents keep their base letter (`café` -> `cafe`).
+  let s = raw.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
   if (!s) s = 'app';
   if (RESERVED.has(s)) s = `${s}-service`;
   return s;
@@ -85,6 +86,34 @@ export function proposeSpec(services: readonly ProposedService[], opts: ProposeO
 }
 
 /** `ghcr.io/OWNER` for a GitHub `origin` remote in .git/config, else undefined. */
+/**
+ * Why `value` cannot prefix an image name, or undefined when it can: a domain
+ * (with an optional port) and/or path components, as the reference grammar of
+ * distribution/reference (reference.go) allows, in lower case, so that
+ * `REGISTRY/SERVICE:latest` is a valid tag.
+ */
+export function registryProblem(value: string): { problem: string; suggestion?: string } | undefined {
+  const component = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+  const domain = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]+)?$/;
+  const tidy = value.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  const suggest = (problem: string) => ({ problem, ...(tidy && tidy !== value && registryProblem(tidy) === undefined ? { suggestion: tidy } : {}) });
+  if (value.trim() === '') return { problem: 'is empty' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return suggest('is a URL; give the registry host and path without a scheme');
+  if (value.endsWith('/')) return suggest('ends with `/`');
+  if (/[A-Z]/.test(value)) return suggest('has upper-case letters; image names are lower case');
+  if (value.includes('@')) return suggest('has a digest; give only the name prefix');
+  const parts = value.split('/');
+  const first = parts[0]!;
+  const hasDomain = first.includes('.') || first.includes(':') || first === 'localhost';
+  if (hasDomain && !domain.test(first)) return suggest(/:[^0-9]/.test(first) ? 'has a tag; give only the name prefix' : `has an invalid registry host \`${first}\``);
+  const path = parts.slice(hasDomain ? 1 : 0);
+  if (path.some((p) => p.includes(':'))) return suggest('has a tag; give only the name prefix');
+  const bad = path.find((p) => !component.test(p));
+  if (bad !== undefined) return suggest(`has an invalid path component \`${bad}\` (lower-case letters and digits, with single . _ __ or - between them)`);
+  if (value.length > 200) return { problem: 'is too long for an image name prefix' };
+  return undefined;
+}
+
 export function registryFromGitConfig(config: string): string | undefined {
   const section = /\[remote "origin"\]([^[]*)/.exec(config)?.[1] ?? '';
   const raw = /^\s*url\s*=\s*(\S+)/m.exec(section)?.[1];

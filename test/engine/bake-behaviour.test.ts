@@ -1,10 +1,11 @@
 // How `matrix bake` behaves around failures, signals and a broken engine.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { CLI, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
 import { conformanceCases } from './conformance.js';
 
 const hasEngine = requireEngine();
@@ -129,6 +130,45 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/one\/Dockerfile \(stale\)/);
     expect(r.stderr).toMatch(/matrix gen/);
+  });
+
+  it('the summary shows each platform\'s own manifest digest, and the index digest once per target', () => {
+    // An image of one file FROM scratch: no base image, nothing runs under QEMU.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-digest-'));
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    writeFileSync(path.join(dir, 'copy.hbs'), '{{!--\ndescription: one file\n--}}\nFROM scratch\nCOPY README /README\n');
+    const tag = `localhost:5000/e2e/digest:${runId()}`;
+    mkdirSync(path.join(dir, 'app'));
+    writeFileSync(path.join(dir, 'app', 'README'), runId());
+    writeFileSync(path.join(dir, 'matrix.yaml'), `version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  app:\n    context: app\n    template: copy.hbs\n    tags: ["${tag}"]\n`);
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    const r = matrix(dir, ['bake', '--push', '--json', '--metadata-file', 'meta.json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { targets: { platform: string; digest?: string; indexDigest?: string }[] }).targets;
+    // The index: what bake's metadata reports (https://docs.docker.com/build/bake/reference/, --metadata-file)
+    // and what the tag now points at in the registry.
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const index = meta.app!['containerimage.digest']!;
+    const raw = docker(['buildx', 'imagetools', 'inspect', '--raw', tag]);
+    expect(raw.status, raw.stderr).toBe(0);
+    expect(`sha256:${createHash('sha256').update(raw.stdout.replace(/\n$/, '')).digest('hex')}`).toBe(index);
+    // Each platform: its own manifest in that index (attestation manifests are not platforms).
+    const manifests = (JSON.parse(raw.stdout) as { manifests: { digest: string; platform: { os: string; architecture: string } }[] }).manifests;
+    const own = (p: string) => manifests.find((m) => `${m.platform.os}/${m.platform.architecture}` === p)!.digest;
+    expect(rows.map((row) => [row.platform, row.digest, row.indexDigest])).toEqual([
+      ['linux/amd64', own('linux/amd64'), index],
+      ['linux/arm64', own('linux/arm64'), index],
+    ]);
+    expect(own('linux/amd64')).not.toBe(own('linux/arm64'));
+    // The table: one row per platform with its digest, the index once.
+    const human = matrix(dir, ['bake', '--push']);
+    expect(human.status, human.stderr).toBe(0);
+    const lines = human.stdout.split('\n').filter((l) => l.startsWith('app '));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^app\s+linux\/amd64\s+done.*sha256:[0-9a-f]{12}$/);
+    expect(lines[1]).toMatch(/^app\s+linux\/arm64\s+done.*sha256:[0-9a-f]{12}$/);
+    expect(lines[2]).toMatch(/^app\s+\(index\)\s+.*sha256:[0-9a-f]{12}$/);
+    expect(new Set(lines.map((l) => l.slice(-19))).size).toBe(3);
   });
 });
 

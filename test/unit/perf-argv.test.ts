@@ -1,21 +1,21 @@
 // The fast path for `matrix gen [--check]` must select exactly what yargs
-// selects, and leave everything else to yargs.
+// selects (compared after the command table's own rules, parseArgs), and
+// leave everything else to yargs.
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { parser } from '../../src/cli/main.js';
+import { COMMANDS, flagName, optionsOf, parseArgs } from '../../src/cli/options.js';
 import { fastSelection } from '../../src/fast/argv.js';
 
 async function viaYargs(argv: string[]) {
   let selected: { command: string; args: Record<string, unknown> } | undefined;
   let failed = false;
-  await parser(yargs, argv, (s) => (selected = s))
+  await parser(yargs, argv, (s) => (selected = s), '0.0.0')
     .exitProcess(false)
     .fail(() => (failed = true))
     .parseAsync(argv, {}, () => {});
   if (failed || !selected) return undefined;
-  const a = selected.args;
-  // What `run` reads for `gen`.
-  return { command: selected.command, spec: a.spec, check: Boolean(a.check), quiet: Boolean(a.quiet), color: a.color };
+  return { command: selected.command, args: parseArgs(COMMANDS.gen, selected.args, argv) };
 }
 
 const HANDLED = [
@@ -31,6 +31,9 @@ const HANDLED = [
   ['gen', '--check', '--no-color'],
   ['gen', '--color'],
   ['gen', '--spec', 'a b/matrix.yaml'],
+  ['gen', '--no-check'],
+  ['gen', '--no-quiet', '--check'],
+  ['gen', '--spec=x=y.yaml'],
 ];
 
 const FALLBACK = [
@@ -43,7 +46,11 @@ const FALLBACK = [
   ['gen', 'gen'],
   ['gen', '--check', '--check'],
   ['gen', '--check=false'],
-  ['gen', '--no-check'],
+  ['gen', '--check', '--no-check'],
+  ['gen', '-q', '--quiet'],
+  ['gen', '--color', '--no-color'],
+  ['gen', '--check=true'],
+  ['gen', '--spec='],
   ['gen', '--spec'],
   ['gen', '--spec', ''],
   ['gen', '--spec', '--check'],
@@ -63,8 +70,17 @@ describe('fastSelection', () => {
   it.each(HANDLED.map((a) => [a.join(' '), a] as const))('selects what yargs selects: %s', async (_name, argv) => {
     const fast = fastSelection(argv);
     expect(fast).toBeDefined();
-    const { command, args } = fast!;
-    expect({ command, spec: args.spec, check: args.check, quiet: args.quiet, color: args.color }).toEqual(await viaYargs([...argv]));
+    expect({ command: fast!.command, args: parseArgs(COMMANDS.gen, fast!.args, argv) }).toEqual(await viaYargs([...argv]));
+  });
+
+  it('recognises every option of `gen` in the command table, by every name', () => {
+    for (const [key, o] of optionsOf(COMMANDS.gen)) {
+      const names = [`--${flagName(key)}`, ...(o.alias ? [`-${o.alias}`] : [])];
+      for (const name of names) {
+        const argv = o.type === 'boolean' ? ['gen', name] : ['gen', name, 'x.yaml'];
+        expect(fastSelection(argv)?.args[key], name).toBe(o.type === 'boolean' ? true : 'x.yaml');
+      }
+    }
   });
 
   it.each(FALLBACK.map((a) => [a.join(' ') || '(nothing)', a] as const))('leaves %s to yargs', (_name, argv) => {

@@ -1,0 +1,392 @@
+// The command table: every command, its positionals and options, said once.
+// yargs is configured from it (help, completion, strict checking), the fast
+// path for `gen` (src/fast/argv.ts) reads it, and `parseArgs` below turns what
+// yargs parsed into each command's typed options with one set of rules:
+//
+// - an option that takes one value may be given once: twice is a usage error;
+// - a repeatable option collects its values, a `list` one also splits them at
+//   commas; values never swallow the positionals after them
+//   (`bake --platform linux/arm64 api` builds api);
+// - an empty value (`--spec ''`, `--builder=`) is a usage error;
+// - numbers are whole numbers, choices are checked.
+//
+// This module is data and small pure functions, loaded by the fast path too.
+
+export type OptionType = 'string' | 'boolean' | 'number';
+
+export interface OptionSpec {
+  readonly type: OptionType;
+  readonly describe: string;
+  readonly alias?: string;
+  /** May be given more than once; the values add up. */
+  readonly repeatable?: boolean;
+  /** Repeatable, and each value is also split at commas. */
+  readonly list?: boolean;
+  readonly choices?: readonly string[];
+  readonly default?: string | boolean | number;
+}
+
+export interface PositionalSpec {
+  readonly name: string;
+  readonly describe: string;
+  /** Takes any number of values (`targets..`). */
+  readonly variadic?: boolean;
+  readonly required?: boolean;
+  readonly choices?: readonly string[];
+  /** Values are also split at commas. */
+  readonly list?: boolean;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly describe: string;
+  readonly positionals?: readonly PositionalSpec[];
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly examples?: readonly (readonly [string, string])[];
+}
+
+// ---- Types of the parsed options, derived from the table.
+
+type Many<O> = O extends { repeatable: true } ? true : O extends { list: true } ? true : false;
+type ValueOf<O extends OptionSpec> = O['type'] extends 'boolean'
+  ? boolean
+  : O['type'] extends 'number'
+    ? number
+    : Many<O> extends true
+      ? string[]
+      : O extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
+type Always<O> = O extends { default: unknown } ? true : Many<O>;
+type Simplify<T> = { [K in keyof T]: T[K] };
+export type OptionsOf<O extends Readonly<Record<string, OptionSpec>>> = Simplify<
+  { -readonly [K in keyof O as Always<O[K]> extends true ? K : never]: ValueOf<O[K]> } & {
+    -readonly [K in keyof O as Always<O[K]> extends true ? never : K]?: ValueOf<O[K]>;
+  }
+>;
+type PositionalValue<P extends PositionalSpec> = P extends { variadic: true } ? string[] : P extends { choices: readonly (infer C)[] } ? C : string;
+type PositionalsOf<P> = P extends readonly PositionalSpec[]
+  ? Simplify<
+      { [E in P[number] as E extends { variadic: true } | { required: true } ? E['name'] : never]: PositionalValue<E> } & {
+        [E in P[number] as E extends { variadic: true } | { required: true } ? never : E['name']]?: PositionalValue<E>;
+      }
+    >
+  : unknown;
+
+/** What a command's handler receives: its positionals, its options and the global ones. */
+export type ArgsOf<C extends CommandSpec> = Simplify<PositionalsOf<C['positionals']> & OptionsOf<C['options']> & OptionsOf<typeof GLOBAL_OPTIONS>>;
+
+// ---- The table.
+
+export const GLOBAL_OPTIONS = {
+  spec: { type: 'string', alias: 's', describe: 'Spec file (default: ./matrix.yaml)' },
+  color: { type: 'boolean', describe: 'Force colours on or off (default: on for a terminal, off with NO_COLOR)' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** buildx's --progress values (docker buildx bake --help). */
+const PROGRESS = ['auto', 'plain', 'tty', 'rawjson', 'quiet'] as const;
+
+const platformOption = { type: 'string', list: true, describe: 'Only build these platforms' } as const;
+
+export const COMMANDS = {
+  gen: {
+    name: 'gen',
+    describe: 'Write the Dockerfiles and docker-bake.hcl that the spec describes',
+    options: {
+      check: { type: 'boolean', default: false, describe: 'Write nothing; exit 1 and show a diff when a generated file is missing, stale or orphaned' },
+      quiet: { type: 'boolean', alias: 'q', default: false, describe: 'Print nothing when successful' },
+    },
+    examples: [
+      ['$0 gen', 'regenerate after editing matrix.yaml'],
+      ['$0 gen --check', 'in pre-commit or CI: fail when committed files drift from the spec'],
+    ],
+  },
+  validate: {
+    name: 'validate',
+    describe: 'Check the spec and report every error with its file:line:column',
+    options: {},
+    examples: [['$0 validate --spec services/matrix.yaml', 'validate a spec elsewhere']],
+  },
+  plan: {
+    name: 'plan',
+    describe: 'Show every target (service x matrix cell) with platforms, tags, args and how each platform is built',
+    options: {
+      json: { type: 'boolean', default: false, describe: 'Machine-readable output' },
+      buildPlatform: { type: 'string', describe: 'Platform of the builder (default: this machine)' },
+      affected: { type: 'string', describe: 'Only targets whose inputs changed since this git revision, and their dependents, with the reasons' },
+    },
+    examples: [
+      ['$0 plan --affected origin/main', 'what a pull request would rebuild'],
+      ['$0 plan', 'see which platforms cross-compile and which need QEMU'],
+      ['$0 plan --json | jq ".targets[].name"', 'list target names'],
+    ],
+  },
+  bake: {
+    name: 'bake',
+    describe: 'Build targets (default: all) for all their platforms in one docker buildx bake run',
+    positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups (a service name builds all its matrix cells)' }],
+    options: {
+      push: { type: 'boolean', describe: 'Push images to their registry' },
+      load: { type: 'boolean', describe: 'Load images into the local image store' },
+      set: { type: 'string', repeatable: true, describe: "Override a target value, e.g. --set '*.args.GO_IMAGE=mirror/golang:1.22'" },
+      file: { type: 'string', alias: 'f', repeatable: true, describe: "Extra bake definition file, read after the generated one (e.g. docker/metadata-action's bake file)" },
+      builder: { type: 'string', describe: 'buildx builder to use' },
+      progress: { type: 'string', choices: PROGRESS, describe: 'Progress output (default: plain, parsed for the summary)' },
+      print: { type: 'boolean', describe: 'Print the resolved bake definition and build nothing' },
+      cache: { type: 'boolean', default: true, describe: 'Use the build cache; --no-cache rebuilds every step' },
+      pull: { type: 'boolean', describe: 'Always pull base images' },
+      metadataFile: { type: 'string', describe: "Also write bake's metadata (digests) to this file" },
+      platform: platformOption,
+      dryRun: { type: 'boolean', default: false, describe: 'Print the exact docker command and run nothing' },
+      affected: { type: 'string', describe: 'Only build targets whose inputs changed since this git revision, and their dependents' },
+      pushByDigest: { type: 'boolean', describe: 'CI shard: push without the final tags (by digest, or a temporary tag on the docker driver) and write a shard file for `matrix merge`' },
+      shardFile: { type: 'string', describe: 'Where --push-by-digest writes its result (default: matrix-shard-PLATFORMS.json)' },
+      runId: { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
+      json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
+    },
+    examples: [
+      ['$0 bake', 'build every target and platform'],
+      ['$0 bake api --platform linux/arm64', 'one service, one platform'],
+      ['$0 bake --push', 'build and push all images'],
+      ['$0 bake --push -f meta.json', "tags and labels from docker/metadata-action's bake file"],
+      ['$0 bake --dry-run', 'show the docker command'],
+      ['$0 bake --affected HEAD~1', 'only what the last commit changed, and what depends on it'],
+    ],
+  },
+  doctor: {
+    name: 'doctor',
+    describe: 'Check docker, buildx, the builder, QEMU and registries for what the spec needs, with fixes',
+    options: {
+      builder: { type: 'string', describe: 'buildx builder to check' },
+      json: { type: 'boolean', default: false, describe: 'Machine-readable output' },
+    },
+  },
+  init: {
+    name: 'init',
+    describe: 'Scan a repository for services and write a starter matrix.yaml',
+    positionals: [{ name: 'dir', describe: 'Repository to scan (default: the current directory)' }],
+    options: {
+      dryRun: { type: 'boolean', default: false, describe: 'Print the proposed spec and write nothing' },
+      registry: { type: 'string', describe: 'Image name prefix, e.g. ghcr.io/acme (default: from a GitHub `origin` remote)' },
+      depth: { type: 'number', describe: 'Directory levels below DIR to look into (default: 4)' },
+    },
+    examples: [
+      ['$0 init --dry-run', 'see what would be written'],
+      ['$0 init && $0 gen', 'start using matrix in this repository'],
+    ],
+  },
+  'ci-matrix': {
+    name: 'ci-matrix',
+    describe: 'Print a GitHub Actions strategy.matrix (JSON) with one job per platform or target and a runner for each',
+    options: {
+      by: { type: 'string', choices: ['platform', 'target'], default: 'platform', describe: 'One job per platform (native runners), or per target' },
+      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+      runner: { type: 'string', repeatable: true, describe: 'Runner for a platform: PLATFORM=LABEL or PLATFORM=\'["self-hosted","arm64"]\'' },
+      target: { type: 'string', list: true, describe: 'Only these targets or groups' },
+    },
+    examples: [
+      ['echo "matrix=$($0 ci-matrix)" >> "$GITHUB_OUTPUT"', 'in a workflow step; see docs/github-actions.md'],
+      ['$0 ci-matrix --runner linux/arm64=my-arm-runner', 'a self-hosted arm64 runner'],
+    ],
+  },
+  merge: {
+    name: 'merge',
+    describe: 'Publish the final multi-platform tags from shard result files, only if every shard built every platform',
+    positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files (from `matrix bake --push-by-digest`)' }],
+    options: {
+      target: { type: 'string', list: true, describe: 'Only these targets or groups must be complete (default: every target of the spec)' },
+      dryRun: { type: 'boolean', default: false, describe: 'Print the docker buildx imagetools commands and run nothing' },
+      keepTempTags: { type: 'boolean', default: false, describe: 'Leave the temporary tags of docker-driver shards in the registry' },
+    },
+    examples: [['$0 merge shards/*.json', 'in the merge job of a workflow']],
+  },
+  builder: {
+    name: 'builder',
+    describe: "Create/update (up) or remove (rm) the multi-node buildx builder of the spec's `builders:`",
+    positionals: [{ name: 'action', required: true, choices: ['up', 'rm'], describe: 'up: create or update; rm: remove' }],
+    options: {
+      name: { type: 'string', describe: 'Builder name (default: builders.name, else `matrix`)' },
+      use: { type: 'boolean', default: false, describe: 'Also make it the current builder (docker buildx use)' },
+      dryRun: { type: 'boolean', default: false, describe: 'Print the docker buildx commands and run nothing' },
+    },
+    examples: [
+      ['$0 builder up --dry-run', 'see the docker buildx create commands'],
+      ['$0 builder up && $0 bake --builder matrix', 'build each platform on its own node'],
+    ],
+  },
+  graph: {
+    name: 'graph',
+    describe: 'Print the services, what each is built FROM (depends_on) and their platforms, as Mermaid or dot',
+    options: {
+      format: { type: 'string', choices: ['mermaid', 'dot'], default: 'mermaid', describe: 'Output format' },
+    },
+    examples: [
+      ['$0 graph >> docs/images.md', 'a Mermaid diagram for Markdown'],
+      ['$0 graph --format dot | dot -Tsvg > graph.svg', 'render with Graphviz'],
+    ],
+  },
+  verify: {
+    name: 'verify',
+    describe: "Rebuild targets without cache and without pushing; check each platform's image manifest digest against the pushed image",
+    positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups (default: all)' }],
+    options: {
+      against: { type: 'string', describe: "Compare with this tag (applied to each target's first tag) or, for one target, this image reference (default: each target's first tag)" },
+      metadataFile: { type: 'string', describe: 'Compare with the images recorded by `matrix bake --push --metadata-file FILE`' },
+      set: { type: 'string', repeatable: true, describe: 'Override a target value, as given to `matrix bake`' },
+      builder: { type: 'string', describe: 'buildx builder to use' },
+      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+      progress: { type: 'string', choices: PROGRESS, describe: 'Progress output of the rebuild (default: plain)' },
+      keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' },
+      dryRun: { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' },
+      json: { type: 'boolean', default: false, describe: 'Print the result as JSON' },
+    },
+    examples: [
+      ['$0 verify', 'rebuild everything and compare with the pushed tags'],
+      ['$0 verify api --against v1.4.0', 'is the api image tagged v1.4.0 what this commit builds?'],
+      ['$0 verify --metadata-file build.json', 'compare with what `matrix bake --push --metadata-file build.json` pushed'],
+    ],
+  },
+  schema: {
+    name: 'schema',
+    describe: 'Print the JSON Schema of matrix.yaml (for editors and CI)',
+    options: {},
+    examples: [['$0 schema > matrix.schema.json', 'save it for an editor']],
+  },
+  templates: {
+    name: 'templates',
+    describe: 'List the built-in templates and their parameters',
+    options: {},
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** `dryRun` -> `dry-run`: the flag of a table key. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
+}
+
+/** The options a command reads: its own and the global ones. */
+export function optionsOf(command: CommandSpec): [string, OptionSpec][] {
+  return [...Object.entries(command.options), ...Object.entries(GLOBAL_OPTIONS)];
+}
+
+/** How --help describes an option, with the table's rule for giving it more than once. */
+export function helpText(o: OptionSpec): string {
+  if (o.list) return `${o.describe} (repeat or comma-separate)`;
+  if (o.repeatable) return `${o.describe} (repeatable)`;
+  return o.describe;
+}
+
+export const USAGE_RULES = 'An option that is not marked repeatable may be given once (switches too); an empty value is an error.';
+
+/** A usage error: printed as `matrix: MESSAGE`, exit 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+function one(flag: string, o: OptionSpec, raw: unknown): string | boolean | number {
+  if (Array.isArray(raw)) {
+    throw new UsageError(`${flag} was given ${raw.length} times (${raw.map(shown).join(', ')}); it takes one value`, `give ${flag} once`);
+  }
+  if (o.type === 'boolean') {
+    if (typeof raw !== 'boolean') throw new UsageError(`${flag} is a switch and takes no value ${shown(raw)}`);
+    return raw;
+  }
+  const value = String(raw);
+  if (value.trim() === '') throw new UsageError(`${flag} needs a value, and got an empty one`);
+  if (o.type === 'number') {
+    if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} takes a whole number, not ${shown(value)}`);
+    return Number(value);
+  }
+  if (o.choices && !o.choices.includes(value)) throw new UsageError(`${flag} ${shown(value)}: expected one of ${o.choices.join(', ')}`);
+  return value;
+}
+
+function many(flag: string, raw: unknown, split: boolean, choices?: readonly string[]): string[] {
+  const given = (Array.isArray(raw) ? raw : [raw]).map((v) => String(v));
+  const out: string[] = [];
+  for (const v of given) {
+    const parts = split ? v.split(',').map((x) => x.trim()) : [v];
+    for (const p of parts) {
+      if (p.trim() === '') throw new UsageError(`${flag} needs a value, and got an empty one${split && given.some((g) => g.includes(',')) ? ` in ${shown(v)}` : ''}`);
+      if (choices && !choices.includes(p)) throw new UsageError(`${flag} ${shown(p)}: expected one of ${choices.join(', ')}`);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/**
+ * Options given more than once in `argv` that the table says take one value
+ * (switches included: `--push --no-push` is as ambiguous as two --spec).
+ * Every word before `--` that starts with `-` is an option to yargs, so
+ * counting them is exact; a value is never counted.
+ */
+export function repeatedOptions(command: CommandSpec, argv: readonly string[]): string[] {
+  const byWord = new Map<string, string>();
+  for (const [key, o] of optionsOf(command)) {
+    byWord.set(flagName(key), key);
+    byWord.set(key, key);
+    if (o.alias) byWord.set(o.alias, key);
+  }
+  const counts = new Map<string, number>();
+  const count = (word: string) => {
+    const key = byWord.get(word) ?? (word.startsWith('no-') ? byWord.get(word.slice(3)) : undefined);
+    if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  for (const a of argv) {
+    if (a === '--') break;
+    if (a.startsWith('--')) count(a.slice(2).split('=')[0]!);
+    else if (/^-[^-\d]/.test(a)) {
+      // -qs: each letter is a short option; what follows `=` is a value.
+      for (const ch of a.slice(1).split('=')[0]!) count(ch);
+    }
+  }
+  const repeated: string[] = [];
+  for (const [key, n] of counts) {
+    const o = command.options[key] ?? (GLOBAL_OPTIONS as Record<string, OptionSpec>)[key]!;
+    if (n > 1 && !o.repeatable && !o.list) repeated.push(key);
+  }
+  return repeated;
+}
+
+/**
+ * What yargs parsed (camel-case keys, repeated options as arrays) -> the
+ * command's options by the table's rules. Throws UsageError.
+ */
+export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Record<string, unknown>>, argv: readonly string[] = []): ArgsOf<C> {
+  const [twice] = repeatedOptions(command, argv);
+  if (twice) throw new UsageError(`--${flagName(twice)} was given more than once; it is not repeatable`, `give --${flagName(twice)} once`);
+  const out: Record<string, unknown> = {};
+  // Words after `--` (a target or directory that starts with `-`): yargs leaves them in `_`, after the command.
+  const rest = Array.isArray(raw._) ? raw._.slice(1).map(String) : [];
+  for (const p of command.positionals ?? []) {
+    let v = raw[p.name];
+    if (rest.length && p.variadic) v = [...(v === undefined ? [] : Array.isArray(v) ? v : [v]), ...rest.splice(0)];
+    else if (rest.length && v === undefined) v = rest.shift();
+    if (p.variadic) out[p.name] = v === undefined ? [] : many(p.name.toUpperCase(), v, Boolean(p.list), p.choices);
+    else if (v !== undefined) {
+      const [value] = many(p.name.toUpperCase(), v, false, p.choices);
+      out[p.name] = value;
+    }
+  }
+  if (rest.length) throw new UsageError(`unexpected argument ${shown(rest[0])}`, `see \`matrix ${command.name} --help\``);
+  for (const [key, o] of optionsOf(command)) {
+    const v = raw[key];
+    const flag = `--${flagName(key)}`;
+    if (v === undefined) {
+      if (o.repeatable || o.list) out[key] = [];
+      else if (o.default !== undefined) out[key] = o.default;
+    } else if (o.repeatable || o.list) out[key] = many(flag, v, Boolean(o.list), o.choices);
+    else out[key] = one(flag, o, v);
+  }
+  return out as ArgsOf<C>;
+}

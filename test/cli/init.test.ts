@@ -1,0 +1,101 @@
+// `matrix init` with any directory name, and --registry checked before anything
+// is proposed (exit 2 with a hint, never "a bug in matrix init").
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { registryProblem, serviceName } from '../../src/init/propose.js';
+import { hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+async function run(argv: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd, env: { NO_COLOR: '1' }, isTTY: false };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+function repoNamed(name: string): { parent: string; dir: string } {
+  const parent = tempDir();
+  const dir = path.join(parent, name);
+  mkdirSync(path.join(dir, 'sub dir ü'), { recursive: true });
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM alpine:3.20\n');
+  writeFileSync(path.join(dir, 'sub dir ü', 'Dockerfile'), 'FROM alpine:3.20\n');
+  return { parent, dir };
+}
+
+describe('matrix init and directory names', () => {
+  const names = ['my app', 'café', '-dash', '--', 'default', 'UPPER_Case', '123', 'a.b', '$(touch x)', "it's", '日本', 'x'.repeat(120), 'tab\tname'];
+
+  it.each(names)('writes a spec that validates and generates for a repository named %j', async (name) => {
+    const { parent, dir } = repoNamed(name);
+    // Given as an argument (after `--`, so a leading dash is a name), and from inside.
+    const r = await run(['init', '--', name], parent);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^created /);
+    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    const service = /^services:\n(?:  #.*\n)*  "?([^\s:"]+)"?:/m.exec(spec)?.[1];
+    expect(service).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+    expect(service).toBe(serviceName(name));
+    // The `Next:` hint is a command a shell runs as it reads.
+    if (/[^A-Za-z0-9_./-]/.test(name)) expect(r.stdout).toContain(`cd '${name.replace(/'/g, "'\\''")}' && matrix gen`);
+    expect((await run(['gen'], dir)).code).toBe(0);
+    expect((await run(['validate'], dir)).code).toBe(0);
+    expect(existsSync(path.join(parent, 'x'))).toBe(false);
+  });
+
+  it('names services from any directory name', () => {
+    expect(serviceName('café crème')).toBe('cafe-creme');
+    expect(serviceName('-dash')).toBe('dash');
+    expect(serviceName('日本')).toBe('app');
+    expect(serviceName('default')).toBe('default-service');
+    expect(serviceName('Ünïcödé')).toBe('unicode');
+  });
+
+  it('a path that is not a directory is an error, exit 2', async () => {
+    const parent = tempDir();
+    writeFileSync(path.join(parent, 'file'), '');
+    for (const d of ['file', 'missing', '-x']) {
+      const r = await run(['init', '--', d], parent);
+      expect(r.code, d).toBe(2);
+      expect(r.stderr).toContain(`${d} is not a directory [not-a-directory]`);
+    }
+  });
+});
+
+describe('matrix init --registry', () => {
+  // Image names follow the reference grammar of distribution/reference
+  // (github.com/distribution/reference, reference.go): lower-case path
+  // components separated by `.`, `_`, `__` or dashes, an optional domain with a port.
+  it.each(['ghcr.io/acme', 'localhost:5000', 'localhost:5000/team/sub', '127.0.0.1:5000/x', 'acme', 'registry.example.com/a_b/c__d/e-f', 'docker.io/library'])('accepts %s', async (reg) => {
+    expect(registryProblem(reg)).toBeUndefined();
+    const { dir } = repoNamed('r');
+    const r = await run(['init', '--dry-run', '--registry', reg], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`registry: ${reg}\n`);
+  });
+
+  it.each([
+    ['GHCR.io/Acme', /upper-case.*\n\s+hint: did you mean `--registry ghcr.io\/acme`/],
+    ['https://ghcr.io/acme', /is a URL.*\n\s+hint: did you mean `--registry ghcr.io\/acme`/],
+    ['ghcr.io/acme/', /ends with `\/`.*\n\s+hint: did you mean `--registry ghcr.io\/acme`/],
+    ['ghcr.io/acme:v1', /has a tag/],
+    ['ghcr.io/acme@sha256:abc', /has a digest/],
+    ['ghcr.io/a b', /invalid path component `a b`/],
+    ['ghcr.io/-acme', /invalid path component `-acme`/],
+    ['ghcr.io//acme', /invalid path component ``/],
+    ['bad_host.io:x/acme', /has a tag|invalid registry host/],
+    ['acme/$(id)', /invalid path component/],
+  ])('rejects %j with exit 2 and a hint, writing nothing', async (reg, why) => {
+    const { dir } = repoNamed('r');
+    const before = hashTree(dir);
+    const r = await run(['init', '--registry', reg], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[invalid-registry\]/);
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr).not.toMatch(/bug in matrix/);
+    expect(hashTree(dir)).toBe(before);
+  });
+});

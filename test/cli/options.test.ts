@@ -1,0 +1,206 @@
+// The command table (src/cli/options.ts) and its rules, driven in process
+// through main(argv, io): repeated and empty options, positionals after list
+// options, unknown targets and platforms, bake -f, --version.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { COMMANDS, GLOBAL_OPTIONS, flagName, optionsOf, parseArgs, repeatedOptions, UsageError, type CommandSpec } from '../../src/cli/options.js';
+import { copySample, hashTree, REPO_ROOT, removeTempDirs } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+async function run(argv: string[], cwd: string, env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd, env: { NO_COLOR: '1', ...env }, isTTY: false };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const monorepo = copySample('monorepo');
+const all = Object.values(COMMANDS) as CommandSpec[];
+
+/** The `--set` words of the `docker buildx bake` command that --dry-run prints. */
+function dryRunTargets(stdout: string): { names: string[]; platforms: string[]; files: string[] } {
+  const words = stdout.trim().split(' ');
+  const names = words.slice(words.indexOf('--') + 1);
+  const platforms = words.filter((w) => /\.platform=/.test(w));
+  const files = words.flatMap((w, i) => (w === '-f' ? [words[i + 1]!] : []));
+  return { names, platforms, files };
+}
+
+describe('the command table', () => {
+  it('names every option once per command, with a flag yargs can take', () => {
+    for (const c of all) {
+      const flags = optionsOf(c).map(([k, o]) => [flagName(k), o.alias]).flat().filter(Boolean);
+      expect(new Set(flags).size, c.name).toBe(flags.length);
+      for (const [key] of optionsOf(c)) expect(flagName(key)).toMatch(/^[a-z][a-z-]*$/);
+    }
+  });
+
+  it('every single-valued option of every command given twice is a usage error, exit 2, naming the option', async () => {
+    for (const c of all) {
+      for (const [key, o] of optionsOf(c)) {
+        if (o.repeatable || o.list) continue;
+        const flag = `--${flagName(key)}`;
+        const argv = o.type === 'boolean' ? [flag, flag] : [flag, o.choices?.[0] ?? '1', flag, o.choices?.[0] ?? '1'];
+        expect(repeatedOptions(c, argv), `${c.name} ${flag}`).toEqual([key]);
+        expect(() => parseArgs(c, { [key]: o.type === 'boolean' ? true : '1' }, argv)).toThrow(UsageError);
+      }
+    }
+    // Through main, for a string, a switch and an alias.
+    for (const argv of [
+      ['plan', '--spec', 'matrix.yaml', '--spec', 'matrix.yaml'],
+      ['plan', '-s', 'matrix.yaml', '--spec=matrix.yaml'],
+      ['bake', '--dry-run', '--builder', 'a', '--builder', 'b'],
+      ['bake', '--dry-run', '--push', '--no-push'],
+      ['gen', '--check', '--check'],
+      ['graph', '--format', 'dot', '--format', 'mermaid'],
+      ['init', '--dry-run', '--depth', '1', '--depth', '2'],
+    ]) {
+      const r = await run(argv, monorepo);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^matrix [a-z-]+: --[a-z-]+ was given more than once; it is not repeatable/);
+      expect(r.stderr).not.toMatch(/internal error|,.*,/);
+    }
+  });
+
+  it('an empty value is a usage error (exit 2) for every option that takes a value', async () => {
+    for (const c of all) {
+      for (const [key, o] of optionsOf(c)) {
+        if (o.type === 'boolean') continue;
+        expect(() => parseArgs(c, { [key]: o.repeatable || o.list ? [''] : '' }), `${c.name} --${flagName(key)}`).toThrow(/needs a value|expected one of/);
+      }
+    }
+    for (const argv of [
+      ['plan', '--spec', ''],
+      ['bake', '--dry-run', '--builder='],
+      ['bake', '--dry-run', '--platform', ''],
+      ['bake', '--dry-run', '--platform', 'linux/amd64,'],
+      ['bake', '--dry-run', '--set', ''],
+      ['bake', '--dry-run', '-f', ''],
+      ['bake', '--dry-run', ''],
+      ['ci-matrix', '--target', ' '],
+      ['verify', '--dry-run', '--against='],
+      ['init', '--dry-run', '--registry', ''],
+      ['plan', '--spec'],
+    ]) {
+      const r = await run(argv, monorepo);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(/needs a value/);
+    }
+  });
+
+  it('a number option takes whole numbers only', async () => {
+    for (const v of ['x', '-1', '1.5', '']) {
+      const r = await run(['init', '--dry-run', `--depth=${v}`], monorepo);
+      expect(r.code, v).toBe(2);
+      expect(r.stderr).toMatch(/^matrix init: --depth (takes a whole number|needs a value)/);
+    }
+  });
+
+  it('types each command\'s options from the table: defaults, lists split at commas, repeatable values kept whole', () => {
+    const a = parseArgs(COMMANDS.bake, { targets: ['api,web', 'admin'], platform: ['linux/amd64, linux/arm64', 'linux/arm/v7'], set: ['a.args.X=1,2'] });
+    expect(a.targets).toEqual(['api', 'web', 'admin']);
+    expect(a.platform).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
+    expect(a.set).toEqual(['a.args.X=1,2']);
+    expect(a.file).toEqual([]);
+    expect(a.dryRun).toBe(false);
+    expect(a.cache).toBe(true);
+    expect('push' in a).toBe(false);
+    expect(parseArgs(COMMANDS.init, { depth: '3' }).depth).toBe(3);
+    expect(() => parseArgs(COMMANDS['ci-matrix'], { by: 'os' })).toThrow(/expected one of platform, target/);
+    expect(Object.keys(GLOBAL_OPTIONS)).toEqual(['spec', 'color']);
+  });
+});
+
+describe('targets and options in any order (like docker buildx bake)', () => {
+  // buildx: `docker buildx bake [OPTIONS] [TARGET...]`, flags and targets in any order
+  // (https://docs.docker.com/reference/cli/docker/buildx/bake/).
+  it.each([
+    [['bake', '--dry-run', '--platform', 'linux/arm64', 'api']],
+    [['bake', '--dry-run', 'api', '--platform', 'linux/arm64']],
+    [['bake', '--platform=linux/arm64', 'api', '--dry-run']],
+    [['bake', '--set', 'api.args.X=1', 'api', '--dry-run', '--platform', 'linux/arm64']],
+  ])('%j builds api alone, for linux/arm64', async (argv) => {
+    const r = await run(argv, monorepo);
+    expect(r.code, r.stderr).toBe(0);
+    const t = dryRunTargets(r.stdout);
+    expect(t.names).toEqual(['api']);
+    expect(t.platforms).toEqual(['api.platform=linux/arm64']);
+  });
+
+  it('repeated --platform adds up, and still leaves the targets alone', async () => {
+    const r = await run(['bake', '--dry-run', '--platform', 'linux/arm64', 'api', '--platform', 'linux/amd64', 'web'], monorepo);
+    expect(r.code, r.stderr).toBe(0);
+    expect(dryRunTargets(r.stdout).names.sort()).toEqual(['api', 'web']);
+  });
+
+  it('an unknown target is an error with a did-you-mean, for bake, verify, ci-matrix and merge; nothing is built', async () => {
+    for (const argv of [
+      ['bake', '--dry-run', '--platform', 'linux/arm64', 'apj'],
+      ['bake', '--dry-run', 'api', 'apj'],
+      ['verify', '--dry-run', 'apj'],
+      ['ci-matrix', '--target', 'apj'],
+      ['merge', '--dry-run', '--target', 'apj', 'shard.json'],
+    ]) {
+      if (argv[0] === 'merge') writeFileSync(path.join(monorepo, 'shard.json'), '{}');
+      const r = await run(argv, monorepo);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/no target or group named `apj`.*\[unknown-target\]\n\s+hint: did you mean `api`/);
+    }
+  });
+
+  it('a platform that no selected target builds is an error, never a silent subset', async () => {
+    const r = await run(['bake', '--dry-run', '--platform', 'linux/amd64,linux/arm65'], monorepo);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--platform linux\/arm65: no selected target builds it \[unknown-platform\]\n\s+hint: did you mean `linux\/arm64`/);
+  });
+});
+
+describe('bake -f FILE', () => {
+  // bake reads its files in order and later ones win
+  // (https://docs.docker.com/build/bake/reference/#file-format, "Merging and inheritance");
+  // docker/metadata-action's `bake-file` output is meant to be passed this way.
+  it('passes extra definition files after the generated one, in the order given', async () => {
+    const dir = copySample('monorepo');
+    writeFileSync(path.join(dir, 'meta.json'), '{"target":{"docker-metadata-action":{"tags":["x"]}}}');
+    mkdirSync(path.join(dir, 'ci'));
+    writeFileSync(path.join(dir, 'ci', 'labels.hcl'), 'target "docker-metadata-action" {}\n');
+    writeFileSync(path.join(dir, '-odd.json'), '{}');
+    const r = await run(['bake', '--dry-run', 'api', '-f', 'meta.json', '--file', 'ci/labels.hcl', '--file=-odd.json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(dryRunTargets(r.stdout).files).toEqual(['docker-bake.hcl', 'meta.json', 'ci/labels.hcl', './-odd.json']);
+  });
+
+  it('a missing file, a directory or a FIFO is an error, exit 2', async () => {
+    const dir = copySample('monorepo');
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    mkdirSync(path.join(dir, 'adir'));
+    for (const [f, why] of [['nope.json', 'no such file'], ['adir', 'not a regular file'], ['fifo', 'not a regular file']] as const) {
+      const r = await run(['bake', '--dry-run', '-f', f], dir);
+      expect(r.code, f).toBe(2);
+      expect(r.stderr).toContain(`-f ${f}: ${why} [bake-file]`);
+    }
+  });
+});
+
+describe('--version', () => {
+  it('prints the version of package.json', async () => {
+    const r = await run(['--version'], monorepo);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe('usage errors change nothing', () => {
+  it('leaves the tree as it was', async () => {
+    const dir = copySample('monorepo');
+    const before = hashTree(dir);
+    for (const argv of [['gen', '--spec', ''], ['gen', '-q', '-q'], ['init', '--registry', '']]) expect((await run(argv, dir)).code).toBe(2);
+    expect(hashTree(dir)).toBe(before);
+  });
+});
