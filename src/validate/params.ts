@@ -139,6 +139,22 @@ export function paramProblem(kind: ParamKind | undefined, value: string | number
 }
 
 /**
+ * An image parameter may name another service of the spec: the template's
+ * `FROM ${ARG}` then resolves to that service's image through the named
+ * context that `depends_on` adds (bake `contexts = { base = "target:base" }`).
+ * Without `depends_on`, BuildKit would pull an image of that name instead.
+ */
+function serviceImageProblem(kind: ParamKind | undefined, value: string | string[], service: string, spec: ResolvedSpec, input: SpecInput): { message: string; hint: string } | undefined {
+  if (kind !== 'image' || typeof value !== 'string' || value === service || !spec.services.has(value)) return undefined;
+  const deps = input.services[service]?.depends_on ?? input.defaults?.depends_on ?? [];
+  if (deps.includes(value)) return undefined;
+  return {
+    message: `\`${value}\` names the service \`${value}\`, which \`${service}\` does not depend on: BuildKit would pull an image called \`${value}\` instead of building it`,
+    hint: `add \`depends_on: [${value}]\` to \`${service}\`, so bake builds ${value} first and feeds it as the named context \`${value}\``,
+  };
+}
+
+/**
  * Every target's template parameters checked by kind, at the `with:` value
  * that set it (or, for a default of the template itself, at its front matter).
  * One diagnostic per place.
@@ -154,7 +170,7 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
     for (const [name, param] of Object.entries(tpl.meta.params)) {
       const value = t.with[name];
       if (value === undefined) continue;
-      const p = paramProblem(param.kind, value);
+      const p = paramProblem(param.kind, value) ?? serviceImageProblem(param.kind, value, t.service, spec, input);
       if (!p) continue;
       const own = input.services[t.service]?.with;
       const at = own && Object.hasOwn(own, name) ? ['services', t.service, 'with', name] : input.defaults?.with && Object.hasOwn(input.defaults.with, name) ? ['defaults', 'with', name] : undefined;

@@ -3,8 +3,11 @@
 // The schema is the source of truth; a key added there without a README row fails here.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/tree.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrix } from '../helpers/cli.js';
+import { REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 interface Props {
@@ -42,5 +45,64 @@ describe('README reference', () => {
 
   it('links every page under docs/', () => {
     for (const page of readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md'))) expect(readme, page).toContain(`](docs/${page})`);
+  });
+});
+
+describe("README's example spec", () => {
+  const block = /## A spec\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+  const after = readme.slice(readme.indexOf(block) + block.length);
+  const claim = after.slice(0, after.indexOf('### '));
+  /** The example's repository: the spec as written, and the few files its services need. */
+  const repo = () =>
+    tempRepo({
+      'matrix.yaml': block,
+      'services/base/Dockerfile': 'FROM debian:bookworm-slim\n',
+      'services/api/go.mod': 'module example.com/api\n\ngo 1.22\n',
+      'services/api/cmd/api/main.go': 'package main\n\nfunc main() {}\n',
+      'services/web/package.json': '{ "name": "web", "version": "1.0.0" }\n',
+      'services/web/index.js': 'console.log("web")\n',
+    });
+
+  it('generates as written, without a warning, the targets the text names', () => {
+    const dir = repo();
+    const r = matrix(['gen'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const plan = JSON.parse(matrix(['plan', '--json'], dir).stdout) as { targets: { name: string }[] };
+    const named = /with targets ((?:`[a-z0-9-]+`,?\s*)+)/.exec(claim.replace(/\n/g, ' '))![1]!.match(/`([a-z0-9-]+)`/g)!.map((n) => n.slice(1, -1));
+    expect(plan.targets.map((t) => t.name)).toEqual(named);
+  });
+
+  it("each web cell's Node version reaches its base images; api builds FROM the base service; one latest", () => {
+    const dir = repo();
+    expect(matrix(['gen'], dir).status).toBe(0);
+    const plan = JSON.parse(matrix(['plan', '--json'], dir).stdout) as { targets: { name: string; tags: string[]; matrix?: Record<string, string> }[] };
+    const web = plan.targets.filter((t) => t.name.startsWith('web-'));
+    expect(web.length).toBe(4);
+    for (const t of web) {
+      const m = /^web-(\d+)-(\w+)$/.exec(t.name)!;
+      const dockerfile = readFileSync(path.join(dir, 'services', 'web', `${t.name}.Dockerfile`), 'utf8');
+      expect(dockerfile).toContain(`ARG NODE_IMAGE="node:${m[1]}-bookworm-slim"`);
+      expect(dockerfile).toContain(`ARG NODE_RUNTIME_IMAGE="node:${m[1]}-${m[2]}"`);
+    }
+    expect(plan.targets.filter((t) => t.tags.includes('ghcr.io/acme/web:latest')).map((t) => t.name)).toEqual(['web-22-slim']);
+    const api = readFileSync(path.join(dir, 'services', 'api', 'Dockerfile'), 'utf8');
+    expect(api).toContain('ARG GO_RUNTIME_IMAGE="base"');
+    expect(api).toMatch(/^FROM --platform=\$TARGETPLATFORM \$\{GO_RUNTIME_IMAGE\}$/m);
+    const bake = readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8');
+    expect(/target "api" \{[\s\S]*?\n\}/.exec(bake)![0]).toMatch(/contexts += \{\s*"base" = "target:base"/);
+  });
+
+  it('an image parameter naming a service without depends_on is a located error with the fix', () => {
+    const dir = tempRepo({
+      'matrix.yaml': 'version: 1\nservices:\n  base:\n    context: base\n    dockerfile: base/Dockerfile\n  api:\n    context: api\n    template: go\n    with: { runtime_image: base }\n',
+      'base/Dockerfile': 'FROM scratch\n',
+      'api/go.mod': 'module x\n',
+    });
+    const r = matrix(['validate'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('matrix.yaml:9:');
+    expect(r.stderr).toContain('invalid-param');
+    expect(r.stderr).toContain('depends_on: [base]');
   });
 });

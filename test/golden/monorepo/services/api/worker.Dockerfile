@@ -2,6 +2,7 @@
 # Change the spec or its template, then run `matrix gen`.
 
 ARG GO_IMAGE="golang:1.22.1"
+ARG GO_RUNTIME_IMAGE="scratch"
 
 # The toolchain always runs natively ($BUILDPLATFORM) and cross-compiles for
 # $TARGETOS/$TARGETARCH, so no build step is emulated.
@@ -26,6 +27,6 @@ RUN if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then find /rootfs -exec touch -h -d "@$S
 
 # One COPY of the staged tree, so every directory in the layer carries the
 # staged times too (a COPY into a directory would stamp it with the build time).
-FROM --platform=$TARGETPLATFORM scratch
+FROM --platform=$TARGETPLATFORM ${GO_RUNTIME_IMAGE}
 COPY --from=builder --chown=0:0 /rootfs/ /
 CMD ["/worker"]
