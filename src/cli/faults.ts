@@ -7,6 +7,9 @@
 
 const { lstatSync, readlinkSync, statSync } = process.getBuiltinModule('node:fs');
 const path = process.getBuiltinModule('node:path');
+import { CAUSES, causeOf } from '../fs/errno.js';
+
+export { causeOf };
 
 export interface Fault {
   code: string;
@@ -19,27 +22,6 @@ export interface Fault {
 /** Codes that are a fault of the machine even without a path (a write to an open file). */
 const DEVICE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EFBIG', 'ENXIO', 'ENODEV', 'ETXTBSY', 'EBUSY']);
 
-const CAUSES: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  ELOOP: 'too many levels of symbolic links',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a component of the path is not a directory',
-  ENOENT: 'no such file or directory',
-  EEXIST: 'file already exists',
-  EIO: 'input/output error',
-  ENAMETOOLONG: 'file name too long',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in system',
-  EFBIG: 'file too large',
-  ENOTEMPTY: 'directory not empty',
-  EXDEV: 'cross-device link not permitted',
-  EBUSY: 'resource busy',
-  ETXTBSY: 'text file busy',
-};
 
 const VERBS: Record<string, string> = {
   open: 'open',
@@ -110,11 +92,6 @@ function danglingLink(p: string): { link: string; to: string } | undefined {
   }
 }
 
-/** The cause of an operating-system error in words: "no space left on device". */
-export function causeOf(err: { code?: string | undefined; message?: string }): string {
-  const fromMessage = /^E[A-Z0-9]+: ([^,]+)/.exec(err.message ?? '')?.[1];
-  return (err.code ? CAUSES[err.code] : undefined) ?? fromMessage ?? err.message ?? 'unknown error';
-}
 
 /** The fault an error describes, or undefined when it is no operating-system error. */
 export function faultOf(e: unknown, cwd: string): Fault | undefined {

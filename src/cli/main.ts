@@ -5,6 +5,7 @@
 import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { UserError } from '../diagnostics.js';
+import { FileFault } from '../fs/read.js';
 import { fastSelection } from '../fast/argv.js';
 import { describeFault, faultOf } from './faults.js';
 import { printDiagnostics, useColor, type Io } from './io.js';
@@ -145,6 +146,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     return await (HANDLERS[command] as Handler<CommandSpec>)(args, io, color);
   } catch (e) {
+    // A file the machine could not read or write: the same one line as any other fault below.
+    if (e instanceof FileFault && e.exitCode === EXIT.fault) {
+      io.stderr.write(`matrix: ${e.message}\n`);
+      return EXIT.fault;
+    }
     if (e instanceof UserError) {
       printDiagnostics(io, e.diagnostics, color, (e as UserError & { sources?: Map<string, string> }).sources);
       return e.exitCode;

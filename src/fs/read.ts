@@ -7,6 +7,7 @@
 // a file that grows, or a device that never ends, stops at the limit.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { UserError } from '../diagnostics.js';
+import { describeErrno } from './errno.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -64,29 +65,7 @@ export interface ReadOptions {
   hint?: string;
 }
 
-/** What an errno means, in words (ENOSPC -> "no space left on the device (ENOSPC)"). */
-export function describeErrno(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    ELOOP: 'too many levels of symbolic links, or a symbolic link where none is allowed',
-    EISDIR: 'is a directory',
-    ENOTDIR: 'a component of the path is not a directory',
-    EEXIST: 'already exists',
-    EIO: 'input/output error',
-    EMFILE: 'too many open files',
-    ENAMETOOLONG: 'file name too long',
-    EXDEV: 'on another file system',
-    EBUSY: 'resource busy',
-  };
-  if (err?.code && words[err.code]) return `${words[err.code]} (${err.code})`;
-  return err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
-}
+export { describeErrno };
 
 function kindName(st: Stats): string {
   return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
