@@ -6,6 +6,7 @@ import { builderDiagnostics } from './builder/builder.js';
 import type { Diagnostic } from './diagnostics.js';
 import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
+import type { ParsedTemplate } from './render/template.js';
 import { resolveSpec } from './resolve/resolve.js';
 import type { ResolvedSpec } from './spec.js';
 import { cacheDiagnostics } from './validate/cache.js';
@@ -26,12 +27,19 @@ export interface CompileInput {
   repoRoot: string;
   /** Stop after validation (no rendering). */
   validateOnly?: boolean;
+  /**
+   * For `matrix plan`: a platform the template cannot produce is a warning, not
+   * an error, so the plan can show it as "unsupported" beside the others.
+   */
+  planning?: boolean;
 }
 
 export interface CompileResult {
   loaded: LoadedSpec;
   spec?: ResolvedSpec;
   files?: Map<string, string>;
+  /** The parsed templates, by file (what each can produce, for `plan`). */
+  templates?: ReadonlyMap<string, ParsedTemplate>;
   diagnostics: Diagnostic[];
 }
 
@@ -50,13 +58,14 @@ export function compile(input: CompileInput): CompileResult {
   const meaning = resolved.spec
     ? [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates)]
     : [];
-  const all = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(loaded)]));
+  const found = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(loaded)]));
+  const all = input.planning ? found.map((d) => (d.code === 'unsupported-platform' ? { ...d, severity: 'warning' as const } : d)) : found;
   if (all.some((d) => d.severity === 'error') || !resolved.spec) return { loaded, diagnostics: all };
   if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: all };
 
   const rendered = renderFiles(resolved.spec, resolved.templates);
   if (rendered.diagnostics.length) return { loaded, diagnostics: [...all, ...rendered.diagnostics] };
-  return { loaded, spec: resolved.spec, files: rendered.files, diagnostics: all };
+  return { loaded, spec: resolved.spec, files: rendered.files, templates: resolved.templates, diagnostics: all };
 }
 
 /**

@@ -77,9 +77,9 @@ export function readSpecSource(loc: SpecLocation): string {
 }
 
 /** Load, validate and render; diagnostics become a UserError (exit 2). */
-export function compileOrThrow(loc: SpecLocation, validateOnly = false, io?: Io): CompileResult {
+export function compileOrThrow(loc: SpecLocation, validateOnly = false, io?: Io, planning = false): CompileResult {
   const source = readSpecSource(loc);
-  const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, validateOnly });
+  const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, validateOnly, planning });
   if (result.diagnostics.some((d) => d.severity === 'error')) {
     const err = new UserError(result.diagnostics);
     (err as UserError & { sources?: Map<string, string> }).sources = new Map([[loc.displayName, source]]);

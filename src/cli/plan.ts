@@ -8,6 +8,7 @@ import type { AffectedPlan } from '../affected/affected.js';
 import { buildEnvironment } from '../bake/gitenv.js';
 import { evalDyn, type Dyn } from '../dyn.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
+import { targetSupports } from '../validate/template-platforms.js';
 
 export interface PlannedTarget {
   name: string;
@@ -32,7 +33,14 @@ export interface Plan {
 }
 
 /** A plan shows values as a build would get them: git values from `env` (see buildEnvironment). */
-export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>, specDir: string, buildPlatform: string, env: Readonly<Record<string, string | undefined>> = {}): Plan {
+export function buildPlan(
+  spec: ResolvedSpec,
+  files: ReadonlyMap<string, string>,
+  specDir: string,
+  buildPlatform: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+  supports: (t: Target, platform: string) => boolean = () => true,
+): Plan {
   const values = (m: Record<string, Dyn>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, evalDyn(v, env) ?? '']));
   const texts = new Map<string, string>();
   const textOf = (t: Target): string => {
@@ -54,7 +62,7 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
       dockerfile: t.dockerfile,
       generated: t.source.kind === 'template',
       ...(t.stage !== undefined ? { target: t.stage } : {}),
-      platforms: t.platforms.map((p) => ({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage) })),
+      platforms: t.platforms.map((p) => ({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage, supports(t, p)) })),
       tags: t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => tag !== undefined),
       args: values(t.args),
       labels: values(t.labels),
@@ -65,9 +73,11 @@ export function buildPlan(spec: ResolvedSpec, files: ReadonlyMap<string, string>
 
 export async function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string; affected?: string }): Promise<number> {
   const loc = locateSpec(io, opts.spec);
-  const result = compileOrThrow(loc, false, io);
+  // A platform the template cannot produce is printed as a warning and shown as "unsupported".
+  const result = compileOrThrow(loc, false, io, true);
   const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
-  const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env);
+  const templates = result.templates ?? new Map();
+  const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env, (t, p) => targetSupports(t, p, templates));
   let plan: Plan & { affected?: AffectedPlan } = full;
   const reasons = new Map<string, string[]>();
   if (opts.affected !== undefined) {
