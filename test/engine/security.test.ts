@@ -49,6 +49,8 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     const dir = repo({
       Dockerfile: 'FROM scratch\n',
       [src]: 'not a real secret\n',
+      // Inside the context, a secret source must be excluded from it (the secret-in-context rule).
+      '.dockerignore': `${src}\n`,
       'matrix.yaml': `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n    args: ${yamlMap(args)}\n    labels: ${yamlMap(labels)}\n    secrets: [{id: token, src: ${yamlQuote(src)}}]\n`,
     });
     const gen = matrix(dir, ['gen']);
