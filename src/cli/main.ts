@@ -88,6 +88,7 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
         for (const p of c.positionals ?? []) s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
         for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o));
         for (const [cmd, what] of c.examples ?? []) s = s.example(cmd, what);
+        if (c.readsSpec === false) s = s.hide('spec');
         return s;
       },
       (args) => select({ command: c.name as CommandName, args }),
@@ -106,7 +107,30 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
     .wrap(Math.min(100, process.stdout.columns || 100));
 }
 
+/**
+ * yargs' help, tidied: a variadic positional shows `[default: []]`, which says
+ * nothing (the description says what no value means). The padding is kept, so
+ * the type column stays right-aligned.
+ */
+export function tidyHelp(text: string): string {
+  return text.replace(/^(.*?)( \[[a-z]+\](?: \[required\])?) \[default: \[\]\]$/gm, (_m, head: string, types: string) => `${head}${' '.repeat(' [default: []]'.length)}${types}`);
+}
+
+/** yargs prints the completion script for `completion --help`; this is its help instead. */
+const COMPLETION_HELP = `matrix completion
+
+Print a shell completion script for bash or zsh (commands, options, and their choices).
+
+Examples:
+  matrix completion >> ~/.bashrc   bash: complete matrix in every new shell
+  matrix completion >> ~/.zshrc    zsh: run it from zsh ($SHELL decides which script is printed)
+`;
+
 export async function main(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'completion' && argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+    io.stdout.write(COMPLETION_HELP);
+    return EXIT.ok;
+  }
   // Plain `gen` / `gen --check` (pre-commit hooks) skip yargs: loading it costs more than the command.
   let selected = fastSelection(argv) as Selected | undefined;
   let parseError: Error | undefined;
@@ -127,11 +151,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     parseError ??= e as Error;
   }
   if (parseError) {
-    if (output) io.stderr.write(output.trimEnd() + '\n\n');
+    if (output) io.stderr.write(tidyHelp(output).trimEnd() + '\n\n');
     io.stderr.write(`matrix: ${parseError.message}\n`);
     return EXIT.usage;
   }
-  if (output) io.stdout.write(output.trimEnd() + '\n');
+  if (output) io.stdout.write(tidyHelp(output).trimEnd() + '\n');
   if (!selected) return EXIT.ok; // --help or --version
   const { command } = selected as Selected;
   let args: ArgsOf<CommandSpec>;

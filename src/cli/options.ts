@@ -43,6 +43,8 @@ export interface CommandSpec {
   readonly positionals?: readonly PositionalSpec[];
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly examples?: readonly (readonly [string, string])[];
+  /** false: the command never reads a spec, so its help does not offer --spec. */
+  readonly readsSpec?: false;
 }
 
 // ---- Types of the parsed options, derived from the table.
@@ -250,12 +252,14 @@ export const COMMANDS = {
     name: 'schema',
     describe: 'Print the JSON Schema of matrix.yaml (for editors and CI)',
     options: {},
+    readsSpec: false,
     examples: [['$0 schema > matrix.schema.json', 'save it for an editor']],
   },
   templates: {
     name: 'templates',
     describe: 'List the built-in templates and their parameters',
     options: {},
+    readsSpec: false,
   },
 } as const satisfies Record<string, CommandSpec>;
 
