@@ -8,7 +8,14 @@ const { fastMain, processIo } = require('../dist/fast.cjs');
 
 // stdout and stderr: a closed pipe drops further output quietly, a full disk
 // is a one-line fault (src/cli/stdio.ts).
-const io = processIo(process);
+let io;
+try {
+  io = processIo(process);
+} catch (err) {
+  // The working directory was removed under the shell: a fault of the machine, not a bug.
+  process.stderr.write(`matrix: cannot read the current directory: ${err && err.code === 'ENOENT' ? 'it no longer exists (ENOENT)' : err && err.message}\n`);
+  process.exit(74);
+}
 const argv = process.argv.slice(2);
 
 (async () => {
