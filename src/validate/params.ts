@@ -10,6 +10,7 @@ import { positionOf, type LoadedSpec } from '../load/load.js';
 import type { ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { referenceProblem } from './reference.js';
+import { templatedTargets } from './templated.js';
 
 export const PARAM_KINDS = [
   'go-package', 'go-ldflags', 'binary-name', 'relative-path', 'port', 'identifier', 'image', 'version', 'command', 'text',
@@ -163,10 +164,7 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
   const input = loaded.value as SpecInput;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const t of spec.targets) {
-    if (t.source.kind !== 'template') continue;
-    const tpl = templates.get(t.source.file);
-    if (!tpl) continue;
+  for (const [t, tpl] of templatedTargets(spec, templates)) {
     for (const [name, param] of Object.entries(tpl.meta.params)) {
       const value = t.with[name];
       if (value === undefined) continue;

@@ -10,6 +10,7 @@ import { pathToString, type Diagnostic } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
 import type { ParsedTemplate, TemplateMeta } from '../render/template.js';
 import type { ResolvedSpec, SpecInput, Target } from '../spec.js';
+import { templatedTargets } from './templated.js';
 
 export interface TemplatePlatforms {
   image?: string[];
@@ -50,10 +51,8 @@ export function templatePlatformDiagnostics(loaded: LoadedSpec, spec: ResolvedSp
   const input = loaded.value as SpecInput;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const t of spec.targets) {
-    if (t.source.kind !== 'template') continue;
-    const tpl = templates.get(t.source.file);
-    if (!tpl?.meta.platforms) continue;
+  for (const [t, tpl] of templatedTargets(spec, templates)) {
+    if (!tpl.meta.platforms) continue;
     const name = t.source.builtin ? t.source.template : t.source.file;
     const svc = input.services[t.service];
     const base = svc?.platforms ? ['services', t.service, 'platforms'] : input.defaults?.platforms ? ['defaults', 'platforms'] : input.platforms ? ['platforms'] : ['services', t.service];
