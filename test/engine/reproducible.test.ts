@@ -7,12 +7,12 @@
 // Builds on one machine share BuildKit's content store, so equal digests alone
 // could hide a time that only a fresh machine would see. Hence the second
 // check: every file in every layer the build added carries SOURCE_DATE_EPOCH.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, copySample, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { copySample, docker, fixtures, matrix, matrixAsync, requireEngine, runId } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -38,21 +38,8 @@ interface Run {
   stderr: string;
 }
 
-/**
- * The CLI as a child process, awaited: builds take minutes, and a spawnSync
- * that long blocks the test worker until vitest's own RPC times out.
- */
-function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** The CLI as a child process, awaited (a long spawnSync starves vitest's RPC). */
+const run = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> => matrixAsync(cwd, args, env);
 
 function git(dir: string, args: string[], date = DATE): void {
   const r = spawnSync('git', ['-c', 'user.name=matrix-e2e', '-c', 'user.email=e2e@example.com', ...args], {
