@@ -86,6 +86,19 @@ export function docker(args: string[], cwd?: string): SpawnSyncReturns<string> {
   return spawnSync('docker', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
 }
 
+/** docker, awaited: several `docker run` under QEMU in a row would block the worker as spawnSync. */
+export function dockerAsync(args: string[], cwd?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 /** A tag unique to this run, so runs never read each other's images. */
 export function runId(): string {
   return `${process.pid.toString(36)}${Date.now().toString(36)}`;

@@ -1,7 +1,11 @@
 // samples/monorepo: every service and platform in one `matrix bake`, with the
 // shared base built in the same run before the services that use it.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copySample, docker, fixtureSets, matrix, matrixAsync, requireEngine, runId, type RunResult } from './engine.js';
+import { copySample, docker, dockerAsync, fixtureSets, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -63,5 +67,62 @@ describe.skipIf(!hasEngine)('samples/monorepo on a real engine', () => {
     const theirs = docker(['buildx', 'bake', '-f', 'docker-bake.hcl', '--print'], dir);
     expect(ours.status, ours.stderr).toBe(0);
     expect(JSON.parse(ours.stdout)).toEqual(JSON.parse(theirs.stdout));
+  });
+});
+
+// The README's example spec, exactly as the README prints it, built on the
+// engine: base (hand-written), api (go, FROM base) and the four web cells, for
+// both platforms, in one bake. The files its services need are this test's own.
+describe.skipIf(!hasEngine)("the README's example spec on a real engine", () => {
+  let dir: string;
+  let planned: Planned[];
+  let bake: RunResult;
+  const id = runId();
+  const tagOf = (t: string) => `localhost:5000/e2e-readme/${t}:${id}`;
+
+  beforeAll(async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const spec = /## A spec\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-readme-'));
+    const files: Record<string, string> = {
+      'matrix.yaml': spec,
+      // The README's base is "your base image": here the fixture runtime, with a banner.
+      'services/base/Dockerfile': 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo "acme base" > /etc/acme-release\n',
+      'services/api/go.mod': 'module example.com/api\n\ngo 1.19\n',
+      'services/api/cmd/api/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"os"\n\t"runtime"\n)\n\nfunc main() {\n\tb, _ := os.ReadFile("/etc/acme-release")\n\tfmt.Printf("api %s/%s on %s", runtime.GOOS, runtime.GOARCH, b)\n}\n',
+      'services/web/package.json': '{ "name": "web", "version": "1.0.0" }\n',
+      'services/web/index.js': 'console.log(`web ${process.arch}`)\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    }
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    planned = JSON.parse(matrix(dir, ['plan', '--json']).stdout).targets;
+    const tagSets = planned.flatMap((t) => ['--set', `${t.name}.tags=${tagOf(t.name)}`]);
+    bake = await matrixAsync(dir, ['bake', '--push', '--json', ...fixtureSets(), ...tagSets]);
+  });
+
+  it('builds base, api and the four web cells for both platforms in one bake', () => {
+    expect(bake.status, bake.stderr.slice(-4000)).toBe(0);
+    expect(planned.map((t) => t.name)).toEqual(['base', 'api', 'web-20-slim', 'web-22-slim', 'web-22-bookworm', 'web-24-slim']);
+    const rows = JSON.parse(bake.stdout).targets as { target: string; platform: string; status: string }[];
+    const expected = planned.flatMap((t) => t.platforms.map((p) => `${t.name} ${p.platform} done`)).sort();
+    expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(expected);
+    expect(expected).toHaveLength(12);
+  });
+
+  it.each(['linux/amd64', 'linux/arm64'])('on %s, api runs FROM base (cross-compiled) and every web cell runs', async (platform) => {
+    const arch = platform.split('/')[1]!;
+    const api = await dockerAsync(['run', '--rm', '--platform', platform, tagOf('api')]);
+    expect(api.status, api.stderr).toBe(0);
+    expect(api.stdout).toBe(`api linux/${arch} on acme base\n`);
+    for (const t of planned.filter((p) => p.name.startsWith('web-'))) {
+      const web = await dockerAsync(['run', '--rm', '--platform', platform, tagOf(t.name)]);
+      expect(web.status, web.stderr).toBe(0);
+      expect(web.stdout).toBe(`web ${arch === 'amd64' ? 'x64' : arch}\n`);
+    }
+    expect(bake.stderr).toMatch(/\[api linux\/amd64->arm64 builder \d+\/\d+\] RUN .*go build/);
   });
 });
