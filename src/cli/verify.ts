@@ -12,35 +12,26 @@ import path from 'node:path';
 import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor } from '../doctor/doctor.js';
-import { capture, shellQuote, signalNumber, stream } from '../exec.js';
+import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
+import { shellQuote, signalNumber } from '../exec.js';
 import { hostPlatform } from '../platforms.js';
 import { bakeInputs } from '../repro/inputs.js';
 import { normalizePlatform, type PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
-import { formatCheck } from './bake.js';
+import { formatBlocked } from '../output/format.js';
+import type { CommandArgs } from './options.js';
 import { compileCommitted, type Io } from './io.js';
 import { buildPlan } from './plan.js';
 
-export interface VerifyOptions {
-  spec?: string;
-  targets: string[];
-  /** A tag (applied to each target's first tag) or, for one target, a full reference. */
-  against?: string;
-  /** A `matrix bake --metadata-file` output to read the expected digests from. */
-  metadataFile?: string;
-  set?: string[];
-  builder?: string;
-  platforms?: string[];
-  progress?: string;
-  /** Keep the rebuilt OCI layouts here instead of a temporary directory. */
-  keep?: string;
-  dryRun: boolean;
-  json: boolean;
-  color: boolean;
-  docker?: string;
-}
+/**
+ * `against`: a tag (applied to each target's first tag) or, for one target, a
+ * full reference; `metadataFile`: a `matrix bake --metadata-file` output to
+ * read the expected digests from; `keep`: keep the rebuilt OCI layouts there
+ * instead of in a temporary directory.
+ */
+type VerifyOptions = CommandArgs['verify'];
 
 interface Expected {
   ref?: string;
@@ -48,13 +39,14 @@ interface Expected {
   error?: string;
 }
 
-export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
-  const c = colors(opts.color);
+export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Promise<number> {
+  const c = colors(color);
+  const platforms = opts.platform.length ? opts.platform : undefined;
   const committed = await compileCommitted(io, opts.spec, 'verify rebuilds what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
   const spec = result.spec!;
-  if ((opts.set ?? []).some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
+  if (opts.set.some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
     throw userError('verify-output', '`matrix verify` chooses the outputs itself (an OCI layout, nothing pushed)', { hint: 'drop the --set of output/push/load' });
   }
   const against = opts.against;
@@ -63,16 +55,16 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
   if (against !== undefined && !fullRef && !/^[\w][\w.-]{0,127}$/.test(against)) {
     throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, { hint: 'a tag (v1.2.3) is applied to each target\'s first tag; a reference (registry/name:tag) needs one target' });
   }
-  const sel = selectTargets(spec, opts.targets, opts.platforms);
+  const sel = selectTargets(spec, opts.targets, platforms);
   if (fullRef && sel.targets.length > 1) {
     throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, { hint: 'name one target, or pass a tag: it replaces the tag of each target\'s first tag' });
   }
-  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
+  const docker = dockerOf(io.env);
   const inputs = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
   const env = { ...io.env, ...inputs.env };
   // The same command as `matrix bake`, with --no-cache and an OCI layout per target instead of a push.
   const command = (extra: BakeFlags) => {
-    const flags: BakeFlags = { ...extra, ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.platforms?.length ? { platforms: opts.platforms } : {}) };
+    const flags: BakeFlags = { ...extra, ...(opts.builder ? { builder: opts.builder } : {}), ...(platforms ? { platforms } : {}) };
     const args = bakeArgs(spec.bakeFile, sel, flags);
     args.splice(args.indexOf('--'), 0, ...inputs.args);
     return args;
@@ -81,7 +73,7 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     command({
       noCache: true,
       progress: opts.progress ?? 'plain',
-      set: [...(opts.set ?? []), ...sel.targets.map(({ target }) => `${target.name}.output=type=oci,dest=${path.join(workDir, target.name)},tar=false`)],
+      set: [...opts.set, ...sel.targets.map(({ target }) => `${target.name}.output=type=oci,dest=${path.join(workDir, target.name)},tar=false`)],
     });
 
   const keep = opts.keep !== undefined ? path.resolve(io.cwd, opts.keep) : undefined;
@@ -91,7 +83,7 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
   if (opts.dryRun) {
     const envText = Object.entries(inputs.env).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
     const workDir = keep ?? path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
-    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...buildCommand(workDir)])}\n`);
+    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker.bin, ...buildCommand(workDir)])}\n`);
     return 0;
   }
 
@@ -117,7 +109,6 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     const selected = new Set(sel.targets.map((t) => t.target.name));
     const checks = await runDoctor({
       docker,
-      env: io.env,
       ...(opts.builder ? { builder: opts.builder } : {}),
       platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
       emulatedPlatforms: [...new Set(plan.targets.filter((t) => selected.has(t.name)).flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
@@ -127,13 +118,13 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     });
     const failed = checks.filter((ch) => ch.status === 'fail');
     if (failed.length) {
-      for (const ch of failed) io.stderr.write(formatCheck(ch, c) + '\n');
-      io.stderr.write('matrix: cannot rebuild until this is fixed (see `matrix doctor`).\n');
+      io.stderr.write(formatBlocked(failed, 'rebuild', c));
       return 2;
     }
 
-    const reader: RegistryReader = { docker, env };
-    const expected = await expectedImages(io, opts, sel.targets.map((t) => t.target.name), reader, () => resolvedTags(docker, loc.specDir, env, command({ print: true, set: opts.set ?? [] })));
+    // With the build's environment: tags may use git values.
+    const reader: RegistryReader = dockerAt(docker.bin, env);
+    const expected = await expectedImages(io, opts, sel.targets.map((t) => t.target.name), reader, () => resolvedTags(reader, loc.specDir, command({ print: true, set: opts.set })));
     const readable = [...expected.values()].filter((e) => e.images);
     if (!readable.length) {
       for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
@@ -143,8 +134,8 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
 
     // Each layout directory is new and ours (see above); buildx exports into it.
     if (keep) for (const { target } of sel.targets) created.push(ownedNewDir(layoutOf(target.name)));
-    const res = await stream({ file: docker, args: buildCommand(workDir), cwd: loc.specDir, env }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
-    if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+    const res = await reader.stream(buildCommand(workDir), { cwd: loc.specDir }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
+    if (res.spawnError) throw dockerMissing(docker, res.spawnError);
     if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
     if (res.code !== 0) {
       io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
@@ -234,9 +225,9 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
 }
 
 /** The tags bake would push each target to (after --set overrides and bake variables). */
-async function resolvedTags(docker: string, cwd: string, env: Io['env'], printArgs: string[]): Promise<Map<string, string[]>> {
-  const r = await capture({ file: docker, args: printArgs, cwd, env }, 60_000);
-  if (r.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${r.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+async function resolvedTags(docker: Docker, cwd: string, printArgs: string[]): Promise<Map<string, string[]>> {
+  const r = await docker.capture(printArgs, { cwd, timeoutMs: 60_000 });
+  if (r.spawnError) throw dockerMissing(docker, r.spawnError);
   if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
   const printed = JSON.parse(r.stdout) as { target?: Record<string, { tags?: string[] }> };
   return new Map(Object.entries(printed.target ?? {}).map(([name, t]) => [name, t.tags ?? []]));
