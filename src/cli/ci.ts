@@ -4,12 +4,13 @@
 import path from 'node:path';
 import { selectTargets } from '../bake/command.js';
 import { buildEnvironment } from '../bake/gitenv.js';
-import { planMerge, imagetoolsCreateArgs, indexPlatforms, type ShardFile } from '../ci/merge.js';
+import { planMerge, imagetoolsCreateArgs, indexPlatforms, type MergePlan, type ShardFile } from '../ci/merge.js';
 import { deleteTag, type Requester } from '../ci/registry.js';
 import { ciMatrix, parseRunnerOverrides } from '../ci/runners.js';
 import { readShardResult, sanitizeRunId } from '../ci/shard.js';
-import { dockerMissing, dockerOf, inspectRaw } from '../adapters/docker.js';
+import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
 import { colors } from '../diagnostics.js';
+import type { Colors } from '../output/format.js';
 import { shellQuote } from '../exec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
@@ -49,6 +50,17 @@ export async function runMerge(io: Io, opts: CommandArgs['merge'], color: boolea
   }
 
   // Every source must exist with the platforms its shard claims, before any final tag moves.
+  const checks = await checkSources(docker, plan);
+  if (checks.length) return refuse(checks);
+  const published = await publish(io, docker, plan, c);
+  if (published === undefined) return 1;
+  if (plan.tempTags.length) await removeTempTags(io, plan, opts.keepTempTags, c, request);
+  io.stdout.write(`${published} target(s) published from run ${plan.runId}.\n`);
+  return 0;
+}
+
+/** What is wrong with the sources of the final tags: unreadable, not an image, or without the platform their shard built. */
+async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> {
   const checks: string[] = [];
   const inspected = new Map<string, string[] | undefined>();
   for (const t of plan.targets) {
@@ -74,8 +86,11 @@ export async function runMerge(io: Io, opts: CommandArgs['merge'], color: boolea
       if (has && has.length && !has.includes(platform)) checks.push(`${t.target}: ${source} has ${has.join(', ')}, not ${platform}`);
     }
   }
-  if (checks.length) return refuse(checks);
+  return checks;
+}
 
+/** `docker buildx imagetools create` per target; the number published, or undefined when one failed (said). */
+async function publish(io: Io, docker: Docker, plan: MergePlan, c: Colors): Promise<number | undefined> {
   let published = 0;
   for (const t of plan.targets) {
     const args = imagetoolsCreateArgs(t);
@@ -84,21 +99,22 @@ export async function runMerge(io: Io, opts: CommandArgs['merge'], color: boolea
     if (r.code !== 0) {
       io.stderr.write(r.stderr);
       io.stderr.write(`${c.red(`matrix merge: publishing ${t.target} failed.`)} ${published ? `Already published: ${plan.targets.slice(0, published).map((x) => x.target).join(', ')}.` : 'Nothing was published.'}\n`);
-      return 1;
+      return undefined;
     }
     published++;
     io.stdout.write(`${c.green('published')} ${t.target} (${Object.keys(t.platforms).join(', ')}): ${t.tags.join(', ')}\n`);
   }
+  return published;
+}
 
-  if (plan.tempTags.length) {
-    if (opts.keepTempTags) io.stdout.write(`Kept ${plan.tempTags.length} temporary tag(s): ${plan.tempTags.map((t) => t.ref).join(', ')}\n`);
-    else {
-      for (const t of plan.tempTags) {
-        const d = await deleteTag(t.ref, t.digest, request);
-        io.stdout.write(`${d.outcome === 'left' ? c.yellow('left') : d.outcome === 'gone' ? 'already gone:' : 'removed'} temporary tag ${t.ref}: ${d.detail}\n`);
-      }
-    }
+/** The temporary tags of docker-driver shards: kept with --keep-temp-tags, else deleted from the registry. */
+async function removeTempTags(io: Io, plan: MergePlan, keep: boolean, c: Colors, request?: Requester): Promise<void> {
+  if (keep) {
+    io.stdout.write(`Kept ${plan.tempTags.length} temporary tag(s): ${plan.tempTags.map((t) => t.ref).join(', ')}\n`);
+    return;
   }
-  io.stdout.write(`${published} target(s) published from run ${plan.runId}.\n`);
-  return 0;
+  for (const t of plan.tempTags) {
+    const d = await deleteTag(t.ref, t.digest, request);
+    io.stdout.write(`${d.outcome === 'left' ? c.yellow('left') : d.outcome === 'gone' ? 'already gone:' : 'removed'} temporary tag ${t.ref}: ${d.detail}\n`);
+  }
 }
