@@ -124,7 +124,8 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
     ...(metadataFile ? { metadataFile } : {}),
     files,
     ...(opts.platform.length ? { platforms: opts.platform } : {}),
-    localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
+    // HOME of the Io; the account's home directory when it has none.
+    localCacheRoot: localCacheRoot(io.env, io.env.HOME || os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
   return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir };

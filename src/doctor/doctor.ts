@@ -2,7 +2,7 @@
 // `matrix bake` runs them first so users see the fix, not buildx's error text.
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { parseInspect, type Docker } from '../adapters/docker.js';
+import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
 import type { Captured } from '../exec.js';
 
 export { parseInspect, type BuilderInfo } from '../adapters/docker.js';
@@ -141,10 +141,15 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
   }
   const info = parseInspect(ins.stdout);
   checks.push({ name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` });
+  return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
+}
 
+/** What the builder must do for this build: multi-platform output, emulated platforms, local registries. */
+async function builderChecks(input: DoctorInput, info: BuilderInfo, driverStatus: Promise<Captured> | undefined): Promise<Check[]> {
+  const checks: Check[] = [];
   if (input.multiPlatform) {
     if (info.driver === 'docker') {
-      const ds = (await probes.driverStatus)!;
+      const ds = (await driverStatus)!;
       const containerdStore = /io\.containerd\.snapshotter/.test(ds.stdout);
       checks.push(containerdStore
         ? { name: 'multi-platform output', status: 'ok', detail: 'docker driver with the containerd image store' }
