@@ -16,7 +16,8 @@ export interface Command {
   file: string;
   args: string[];
   cwd?: string;
-  env?: Record<string, string | undefined>;
+  /** The whole environment of the child: the caller's Io's, never read here from the process. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Captured {
@@ -36,7 +37,7 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal):
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
+      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
     } catch (e) {
       resolve({ code: 127, stdout: '', stderr: '', spawnError: (e as NodeJS.ErrnoException).code ?? String(e) });
       return;
@@ -193,7 +194,7 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
     try {
       child = spawn(cmd.file, cmd.args, {
         cwd: cmd.cwd,
-        env: cmd.env ?? process.env,
+        env: cmd.env,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       }) as typeof child;

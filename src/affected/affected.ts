@@ -7,7 +7,7 @@ import { compile } from '../compile.js';
 import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { decideAffected, type AffectedPlan, type Previous, type TargetPaths } from './decide.js';
-import { changedFiles, resolveRef, showFile } from './git.js';
+import { changedFiles, gitAt, resolveRef, showFile } from '../adapters/git.js';
 
 export type { AffectedPlan, AffectedTarget } from './decide.js';
 
@@ -20,13 +20,16 @@ export interface AffectedInput {
   ref: string;
   /** The spec compiled from the working tree. */
   current: { spec: ResolvedSpec; files: ReadonlyMap<string, string> };
+  /** The environment git runs with (the Io's). */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export async function computeAffected(input: AffectedInput): Promise<AffectedPlan> {
   const { repoRoot, specPath, ref } = input;
   const { spec, files } = input.current;
-  const commit = await resolveRef(repoRoot, ref);
-  const [changed, oldSource] = await Promise.all([changedFiles(repoRoot, commit), showFile(repoRoot, commit, spec.specRepoPath)]);
+  const git = gitAt(repoRoot, input.env);
+  const commit = await resolveRef(git, ref);
+  const [changed, oldSource] = await Promise.all([changedFiles(git, commit), showFile(git, commit, spec.specRepoPath)]);
 
   let previous: Previous;
   if (oldSource === undefined) previous = { kind: 'missing' };

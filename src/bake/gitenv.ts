@@ -5,7 +5,7 @@
 // images depend on the commit, not on when the build ran.
 import semverParse from 'semver/functions/parse.js';
 import semverRcompare from 'semver/functions/rcompare.js';
-import { capture } from '../exec.js';
+import { gitAt, gitAvailable, gitOutput as git, type Env, type Git } from '../adapters/git.js';
 import { httpsSource, redactRemote } from './remote.js';
 
 export { httpsSource, redactRemote };
@@ -140,31 +140,18 @@ export function serviceVersionEnvironment(tags: readonly string[], patterns: rea
   return env;
 }
 
-const GIT_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
-
 /** The version of the highest `vX.Y.Z` (or `X.Y.Z`) tag on HEAD. */
 function headSemver(tags: readonly string[]): SemverInfo | undefined {
   const versions = tags.filter((t) => /^v?\d/.test(t) && parseSemver(t)).sort(semverRcompare);
   return versions[0] ? parseSemver(versions[0]) : undefined;
 }
 
-async function git(repoRoot: string, args: string[]): Promise<string | undefined> {
-  const r = await capture({ file: 'git', args, cwd: repoRoot, env: { ...process.env, ...GIT_ENV } });
-  return r.code === 0 ? r.stdout.trim() : undefined;
-}
-
-/** Whether `git` can be started at all (no binary on PATH: the spawn error, e.g. ENOENT). */
-export async function gitAvailable(repoRoot: string): Promise<{ ok: true } | { ok: false; cause: string }> {
-  const r = await capture({ file: 'git', args: ['--version'], cwd: repoRoot, env: { ...process.env, ...GIT_ENV } });
-  return r.spawnError ? { ok: false, cause: r.spawnError } : { ok: true };
-}
-
-export async function readGitInfo(repoRoot: string): Promise<GitInfo | undefined> {
+export async function readGitInfo(repo: Git): Promise<GitInfo | undefined> {
   const [head, branch, tags, remote] = await Promise.all([
-    git(repoRoot, ['log', '-1', '--format=%H %ct']),
-    git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
-    git(repoRoot, ['tag', '--points-at', 'HEAD', '--sort=-v:refname']),
-    git(repoRoot, ['remote', 'get-url', 'origin']),
+    git(repo, ['log', '-1', '--format=%H %ct']),
+    git(repo, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    git(repo, ['tag', '--points-at', 'HEAD', '--sort=-v:refname']),
+    git(repo, ['remote', 'get-url', 'origin']),
   ]);
   if (!head) return undefined;
   const [sha, epoch] = head.split(' ') as [string, string];
@@ -208,14 +195,16 @@ export function gitEnvironment(info: GitInfo | undefined, sourceDateEpoch?: numb
  */
 export async function buildEnvironment(
   repoRoot: string,
-  callerEnv: Readonly<Record<string, string | undefined>>,
+  /** The Io's environment: git runs with it, and its values win. */
+  callerEnv: Env,
   sourceDateEpoch?: number | false,
   versions?: { versionTags?: readonly string[]; services: ReadonlyMap<string, unknown> },
   onWarning?: (message: string) => void,
 ): Promise<Record<string, string>> {
-  const available = await gitAvailable(repoRoot);
+  const repo = gitAt(repoRoot, callerEnv);
+  const available = await gitAvailable(repo);
   if (!available.ok) onWarning?.(missingGitWarning(available.cause));
-  const info = available.ok ? await readGitInfo(repoRoot) : undefined;
+  const info = available.ok ? await readGitInfo(repo) : undefined;
   const computed = gitEnvironment(info, sourceDateEpoch);
   if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(info?.tags ?? [], versions.versionTags, versions.services.keys()));
   const out: Record<string, string> = {};
@@ -241,7 +230,7 @@ export interface InputRevision {
  * labels from it, so a commit that changes one service leaves the image
  * digests of every other service unchanged.
  */
-export async function inputRevisions(repoRoot: string, inputs: ReadonlyArray<{ target: string; paths: string[] }>): Promise<Map<string, InputRevision>> {
+export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>): Promise<Map<string, InputRevision>> {
   const out = new Map<string, InputRevision>();
   const byPaths = new Map<string, string[]>();
   for (const i of inputs) {
@@ -250,7 +239,7 @@ export async function inputRevisions(repoRoot: string, inputs: ReadonlyArray<{ t
   }
   const jobs = [...byPaths].map(([key, targets]) => async () => {
     const paths = JSON.parse(key) as string[];
-    const line = await git(repoRoot, ['log', '-1', '--format=%H %ct', '--', ...paths.map((p) => `:(top,literal)${p}`)]);
+    const line = await git(repo, ['log', '-1', '--format=%H %ct', '--', ...paths.map((p) => `:(top,literal)${p}`)]);
     if (!line) return;
     const [sha, epoch] = line.split(' ') as [string, string];
     const rev = { sha, epoch, created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') };

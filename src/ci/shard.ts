@@ -8,8 +8,6 @@ import { writeFileAtomic } from '../fs/write.js';
 import type { BakeSelection } from '../bake/command.js';
 import { userError } from '../diagnostics.js';
 import { evalDyn } from '../dyn.js';
-import { parseInspect } from '../doctor/doctor.js';
-import { capture } from '../exec.js';
 import { platformSlug } from '../platforms.js';
 
 /** `push-by-digest`: no tag at all. `temp-tag`: the `docker` driver's way. */
@@ -99,18 +97,6 @@ export function tempTagFor(repository: string, runId: string, target: string, pl
 /** A default name for the shard result file: `matrix-shard-linux-arm64.json`. */
 export function shardFileName(plan: Pick<ShardPlan, 'platforms'>): string {
   return `matrix-shard-${plan.platforms.map(platformSlug).join('_') || 'none'}.json`;
-}
-
-/** The builder's driver, as `docker buildx inspect` reports it. */
-export async function detectDriver(docker: string, builder?: string, env?: Record<string, string | undefined>): Promise<string> {
-  const r = await capture({ file: docker, args: ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])], ...(env ? { env } : {}) });
-  const driver = r.code === 0 ? parseInspect(r.stdout).driver : '';
-  if (!driver) {
-    throw userError('builder-unknown', `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? r.stderr.trim().split('\n')[0]) || 'no Driver line'}`, {
-      hint: 'check it with `docker buildx inspect`, or run `matrix doctor`',
-    });
-  }
-  return driver;
 }
 
 /**

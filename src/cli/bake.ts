@@ -1,3 +1,8 @@
+// `matrix bake`: build the committed targets with one `docker buildx bake`
+// run. Before it: the targets (and --affected), the files it may write, the
+// engine checks (run while git is read), the git values and per-target
+// revisions, a CI shard's tags and outputs. After it: the summary per target
+// and platform, with digests. Each step is a function below, in that order.
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { readJsonFile } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
@@ -5,79 +10,101 @@ import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
 import os from 'node:os';
 import path from 'node:path';
-import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
-import { ProgressTracker, type CellProgress } from '../bake/progress.js';
+import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
+import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
+import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { capture, shellQuote, signalNumber, stream } from '../exec.js';
+import { shellQuote, signalNumber, type StreamResult } from '../exec.js';
 import { normalizePlatform, targetDigests } from '../bake/digests.js';
+import { formatBlocked, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
+import type { ResolvedSpec } from '../spec.js';
 import { danglingAt } from './faults.js';
-import { compileCommitted, type Io } from './io.js';
+import { compileCommitted, type Io, type SpecLocation } from './io.js';
+import type { CommandArgs } from './options.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs } from '../repro/inputs.js';
 import { reproducibleOutputs } from '../repro/output.js';
-import { detectDriver, newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
+import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
 
-export interface BakeOptions extends BakeFlags {
-  spec?: string;
-  targets: string[];
-  /** Extra bake definition files (`-f`), read after the generated one. */
-  files?: string[];
-  /** Build only what changed since this git revision (and what depends on it). */
-  affected?: string;
-  /** CI shard: push without final tags and write a shard result file for `matrix merge`. */
-  pushByDigest?: boolean;
-  shardFile?: string;
-  runId?: string;
-  dryRun: boolean;
-  json: boolean;
-  color: boolean;
-  docker?: string;
+type BakeArgs = CommandArgs['bake'];
+
+/** What one bake run needs once its targets are chosen and its files checked. */
+interface BakeRun {
+  loc: SpecLocation;
+  spec: ResolvedSpec;
+  sel: BakeSelection;
+  docker: Docker;
+  flags: BakeFlags;
+  /** Where bake writes its metadata (the user's --metadata-file, or in tmpDir). */
+  metadataFile: string | undefined;
+  tmpDir: string | undefined;
 }
 
-export interface SummaryRow {
-  target: string;
-  platform: string;
-  status: CellProgress['status'];
-  seconds?: number;
-  image?: string;
-  /** This platform's own image manifest. */
-  digest?: string;
-  /** The target's index (its multi-platform image), the same on each of its rows. */
-  indexDigest?: string;
-  error?: string[];
+/** The command to run, with what it needs from git and, for a CI shard, its plan. */
+interface BakeCommand {
+  args: string[];
+  buildEnv: Record<string, string>;
+  shard: ShardPlan | undefined;
+  /** Said right before the build (or the dry run's command), after the engine checks. */
+  warnings: string[];
 }
 
-export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
-  const c = colors(opts.color);
+export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<number> {
   const committed = await compileCommitted(io, opts.spec, 'what is built is what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
   const spec = result.spec!;
-
-  let requested = opts.targets;
-  if (opts.affected !== undefined) {
-    const { computeAffected } = await import('../affected/affected.js');
-    const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec, files: result.files! } });
-    const wanted = requested.length ? new Set(selectTargets(spec, requested).targets.map((t) => t.target.name)) : undefined;
-    const picked = aff.targets.filter((t) => !wanted || wanted.has(t.name));
-    if (!picked.length) {
-      io.stdout.write(`Nothing affected since ${opts.affected}: ${spec.targets.length} targets unchanged, nothing to build.\n`);
+  const files = result.files!;
+  const requested = await affectedTargets(io, opts, loc, spec, files);
+  if (!requested) return 0;
+  const run = prepareRun(io, opts, loc, spec, requested);
+  try {
+    // The engine checks (docker and buildx calls) run while git is read below.
+    const doctor = opts.dryRun ? undefined : engineChecks(opts, run, files);
+    const command = await bakeCommand(io, opts, run);
+    if (!doctor) {
+      printDryRun(io, run, command);
       return 0;
     }
-    io.stderr.write(`Affected since ${opts.affected}: ${picked.map((t) => `${t.name} (${t.reasons[0] ?? 'changed'})`).join(', ')}\n`);
-    requested = picked.map((t) => t.name);
+    // Fail fast with a fix, before buildx prints its own error text.
+    const failed = (await doctor).filter((ch) => ch.status === 'fail');
+    if (failed.length) {
+      io.stderr.write(formatBlocked(failed, 'build', colors(color)));
+      return 2;
+    }
+    return await build(io, opts, run, command, colors(color));
+  } finally {
+    if (run.tmpDir) removeOwned(run.tmpDir);
   }
-  const sel = selectTargets(spec, requested, opts.platforms);
-  const files = extraFiles(io, loc.specDir, opts.files ?? []);
+}
+
+/** The targets asked for, narrowed by --affected; undefined when nothing is affected (said, nothing to build). */
+async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, files: ReadonlyMap<string, string>): Promise<string[] | undefined> {
+  if (opts.affected === undefined) return opts.targets;
+  const { computeAffected } = await import('../affected/affected.js');
+  const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec, files }, env: io.env });
+  const wanted = opts.targets.length ? new Set(selectTargets(spec, opts.targets).targets.map((t) => t.target.name)) : undefined;
+  const picked = aff.targets.filter((t) => !wanted || wanted.has(t.name));
+  if (!picked.length) {
+    io.stdout.write(`Nothing affected since ${opts.affected}: ${spec.targets.length} targets unchanged, nothing to build.\n`);
+    return undefined;
+  }
+  io.stderr.write(`Affected since ${opts.affected}: ${picked.map((t) => `${t.name} (${t.reasons[0] ?? 'changed'})`).join(', ')}\n`);
+  return picked.map((t) => t.name);
+}
+
+/** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
+function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): BakeRun {
+  const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
+  const files = extraFiles(io, loc.specDir, opts.file);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
     throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
   }
-  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
   const printing = Boolean(opts.print);
-  // Given relative to where matrix runs; bake runs in the spec's directory. Checked before the build.
+  // Given relative to where matrix runs; bake runs in the spec's directory.
   let metadataFile = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
   if (opts.pushByDigest && !opts.dryRun) writableFile(io, opts.shardFile ?? '.', opts.shardFile === undefined ? 'directory' : 'file');
   let tmpDir: string | undefined;
@@ -86,122 +113,144 @@ export async function runBake(io: Io, opts: BakeOptions): Promise<number> {
     metadataFile = path.join(tmpDir, 'metadata.json');
   }
   const flags: BakeFlags = {
-    ...opts,
-    files,
+    ...(opts.push !== undefined ? { push: opts.push } : {}),
+    ...(opts.load !== undefined ? { load: opts.load } : {}),
+    set: opts.set,
+    ...(opts.builder !== undefined ? { builder: opts.builder } : {}),
+    ...(opts.progress !== undefined ? { progress: opts.progress } : !printing ? { progress: 'plain' } : {}),
+    ...(opts.print !== undefined ? { print: opts.print } : {}),
+    ...(opts.cache ? {} : { noCache: true }),
+    ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
     ...(metadataFile ? { metadataFile } : {}),
-    ...(!opts.progress && !printing ? { progress: 'plain' } : {}),
-    localCacheRoot: localCacheRoot(io.env, os.homedir(), realpathSync(loc.repoRoot)),
+    files,
+    ...(opts.platform.length ? { platforms: opts.platform } : {}),
+    // HOME of the Io; the account's home directory when it has none.
+    localCacheRoot: localCacheRoot(io.env, io.env.HOME || os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
-  // The doctor's checks (docker and buildx calls) run while git is read below.
-  let doctor: Promise<Check[]> | undefined;
-  if (!opts.dryRun) {
-    const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform());
-    const selected = new Set(sel.targets.map((t) => t.target.name));
-    const planned = plan.targets.filter((t) => selected.has(t.name));
-    doctor = runDoctor({
-      docker,
-      env: io.env,
-      ...(opts.builder ? { builder: opts.builder } : {}),
-      platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
-      emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-      registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
-      multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
-    });
-    // Awaited before the build; until then an early return or error must not leave it unhandled.
-    doctor.catch(() => undefined);
-  }
-  // Git values for the bake variables, and per target the commit that last
-  // changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels (src/repro/inputs.ts).
-  // Warnings (e.g. no git) are said once the build is about to start, after the engine checks.
+  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir };
+}
+
+/** The doctor's checks for what this run needs; awaited before the build. */
+function engineChecks(opts: BakeArgs, run: BakeRun, files: ReadonlyMap<string, string>): Promise<Check[]> {
+  const { sel, spec } = run;
+  const printing = Boolean(opts.print);
+  const plan = buildPlan(spec, files, run.loc.specDir, hostPlatform());
+  const selected = new Set(sel.targets.map((t) => t.target.name));
+  const planned = plan.targets.filter((t) => selected.has(t.name));
+  const checks = runDoctor({
+    docker: run.docker,
+    ...(opts.builder ? { builder: opts.builder } : {}),
+    platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
+    emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
+    registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
+    multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
+  });
+  // Until it is awaited, an early return or error must not leave it unhandled.
+  checks.catch(() => undefined);
+  return checks;
+}
+
+/**
+ * Git values for the bake variables, and per target the commit that last
+ * changed its inputs: SOURCE_DATE_EPOCH and OCI revision labels
+ * (src/repro/inputs.ts). Then a CI shard's tags, and where the builder can
+ * rewrite layer timestamps (not the docker driver), the outputs that ask for it.
+ */
+async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCommand> {
+  const { docker, flags } = run;
   const warnings: string[] = [];
-  const warn = () => warnings.forEach((m) => io.stderr.write(`matrix: warning: ${m}\n`));
-  const { env: buildEnv, args: revisionArgs } = await bakeInputs(loc, spec, sel, io.env, (m) => warnings.push(m));
+  const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m));
   let shard: ShardPlan | undefined;
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
-    shard = shardPlan(sel, await detectDriver(docker, opts.builder, io.env), runId, { ...buildEnv, ...io.env });
+    shard = shardPlan(run.sel, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env });
     // Ours last, so they win over the user's --set for tags and output.
-    flags.set = [...(opts.set ?? []), ...shard.set];
+    flags.set = [...opts.set, ...shard.set];
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
   }
-  // Where the builder can rewrite layer timestamps (not the docker driver), ask for it.
-  // (No driver known, e.g. no daemon: nothing to add; the doctor checks below say why.)
-  const driver = opts.push || opts.load ? await detectDriver(docker, opts.builder, io.env).catch(() => undefined) : undefined;
+  // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
+  const driver = opts.push || opts.load ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
   if (driver && !opts.pushByDigest) {
     const out = reproducibleOutputs(driver, flags);
     flags.push = out.push;
     flags.load = out.load;
     flags.set = [...out.set, ...(flags.set ?? [])];
   }
-  const args = bakeArgs(spec.bakeFile, sel, flags);
+  const args = bakeArgs(run.spec.bakeFile, run.sel, flags);
   args.splice(args.indexOf('--'), 0, ...revisionArgs);
+  return { args, buildEnv, shard, warnings };
+}
 
-  if (opts.dryRun) {
-    warn();
-    const envText = Object.entries(buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
-    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...args])}\n`);
-    if (tmpDir) removeOwned(tmpDir);
-    return 0;
+function sayWarnings(io: Io, command: BakeCommand): void {
+  for (const m of command.warnings) io.stderr.write(`matrix: warning: ${m}\n`);
+}
+
+/** --dry-run: the exact command, with the environment bake would get. */
+function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
+  sayWarnings(io, command);
+  const envText = Object.entries(command.buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
+  io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
+}
+
+/** Run bake, following its progress; then the shard result and the summary. */
+async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, c: Colors): Promise<number> {
+  sayWarnings(io, command);
+  const { docker, sel } = run;
+  const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
+  const started = Date.now();
+  const res = await docker.stream(
+    command.args,
+    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
+    (line) => {
+      tracker.line(line);
+      io.stderr.write(line + '\n');
+    },
+    (chunk) => io.stdout.write(chunk),
+  );
+  if (res.spawnError) throw dockerMissing(docker, res.spawnError);
+  if (opts.print) return exitCodeOf(res);
+  if (command.shard) {
+    const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(command.shard));
+    const written = writeShardResult(file, command.shard, { exitCode: res.code, ...(run.metadataFile ? { metadataFile: run.metadataFile } : {}) });
+    io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
   }
+  const rows = await summaryRows(opts, run, tracker.finish(res.code));
+  const elapsed = (Date.now() - started) / 1000;
+  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, targets: rows }, null, 2) + '\n');
+  else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
+  return exitCodeOf(res);
+}
 
-  try {
-    // Fail fast with a fix, before buildx prints its own error text.
-    const checks = await doctor!;
-    const failed = checks.filter((ch) => ch.status === 'fail');
-    if (failed.length) {
-      for (const ch of failed) io.stderr.write(formatCheck(ch, c) + '\n');
-      io.stderr.write('matrix: cannot build until this is fixed (see `matrix doctor`).\n');
-      return 2;
-    }
-    warn();
+/** bake's exit code, or 128+signal when matrix was interrupted. */
+function exitCodeOf(res: StreamResult): number {
+  return res.interruptedBy ? 128 + signalNumber(res.interruptedBy) : res.code;
+}
 
-    const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
-    const started = Date.now();
-    const res = await stream(
-      { file: docker, args, cwd: loc.specDir, env: { ...io.env, ...buildEnv } },
-      (line) => {
-        tracker.line(line);
-        io.stderr.write(line + '\n');
-      },
-      (chunk) => io.stdout.write(chunk),
-    );
-    if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
-    if (printing) return res.interruptedBy ? 128 + signalNumber(res.interruptedBy) : res.code;
-    if (shard) {
-      const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(shard));
-      const written = writeShardResult(file, shard, { exitCode: res.code, ...(metadataFile ? { metadataFile } : {}) });
-      io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
-    }
-
-    const cells = tracker.finish(res.code);
-    const meta = readMetadata(metadataFile);
-    // A pushed index is in the registry: its platforms' own manifests are read from there.
-    const inspect = opts.push || opts.pushByDigest ? (ref: string) => inspectRaw(docker, ref, io.env) : undefined;
-    const digests = await targetDigests(meta, sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })), inspect);
-    const rows: SummaryRow[] = cells.map((cell) => {
-      const m = meta[cell.target];
-      const d = digests.get(cell.target);
-      const digest = d?.platforms[normalizePlatform(cell.platform)];
-      return {
-        target: cell.target,
-        platform: cell.platform,
-        status: cell.status,
-        ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
-        ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
-        ...(digest ? { digest } : {}),
-        ...(d?.index ? { indexDigest: d.index } : {}),
-        ...(cell.error.length ? { error: cell.error } : {}),
-      };
-    });
-    const elapsed = (Date.now() - started) / 1000;
-    if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, targets: rows }, null, 2) + '\n');
-    else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
-    if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
-    return res.code;
-  } finally {
-    if (tmpDir) removeOwned(tmpDir);
-  }
+/** One row per target and platform: status, time, image and digests (from bake's metadata). */
+async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>): Promise<SummaryRow[]> {
+  const meta = readMetadata(run.metadataFile);
+  // A pushed index is in the registry: its platforms' own manifests are read from there.
+  const inspect = opts.push || opts.pushByDigest ? async (ref: string) => {
+    const r = await inspectRaw(run.docker, ref);
+    return r.code === 0 ? r.stdout : undefined;
+  } : undefined;
+  const digests = await targetDigests(meta, run.sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })), inspect);
+  return cells.map((cell) => {
+    const m = meta[cell.target];
+    const d = digests.get(cell.target);
+    const digest = d?.platforms[normalizePlatform(cell.platform)];
+    return {
+      target: cell.target,
+      platform: cell.platform,
+      status: cell.status,
+      ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
+      ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
+      ...(digest ? { digest } : {}),
+      ...(d?.index ? { indexDigest: d.index } : {}),
+      ...(cell.error.length ? { error: cell.error } : {}),
+    };
+  });
 }
 
 /**
@@ -256,11 +305,6 @@ function registryOf(tag: string): string {
   return tag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
 }
 
-async function inspectRaw(docker: string, ref: string, env: Io['env']): Promise<string | undefined> {
-  const r = await capture({ file: docker, args: ['buildx', 'imagetools', 'inspect', '--raw', ref], env }, 60_000);
-  return r.code === 0 ? r.stdout : undefined;
-}
-
 function readMetadata(file: string | undefined): Record<string, Record<string, unknown>> {
   if (!file) return {};
   try {
@@ -270,32 +314,3 @@ function readMetadata(file: string | undefined): Record<string, Record<string, u
   }
 }
 
-export function formatCheck(ch: Check, c: ReturnType<typeof colors>): string {
-  const mark = ch.status === 'ok' ? c.green('ok  ') : ch.status === 'warn' ? c.yellow('warn') : ch.status === 'skip' ? c.dim('skip') : c.red('FAIL');
-  return `${mark} ${ch.name}: ${ch.detail}${ch.fix ? `\n     fix: ${ch.fix}` : ''}`;
-}
-
-export function formatSummary(rows: SummaryRow[], seconds: number, c: ReturnType<typeof colors>): string {
-  const statusText = (s: SummaryRow['status']) => (s === 'done' ? c.green('done') : s === 'failed' ? c.red('FAILED') : c.yellow(s === 'cancelled' ? 'not finished' : s));
-  // Each platform's own manifest; the index once per target, on a row of its own after its platforms.
-  const lastOf = new Map(rows.map((r, i) => [r.target, i]));
-  const shown: (SummaryRow & { index?: true })[] = rows.flatMap((r, i) =>
-    lastOf.get(r.target) === i && r.indexDigest ? [r, { target: r.target, platform: '(index)', status: r.status, ...(r.image ? { image: r.image } : {}), digest: r.indexDigest, index: true as const }] : [r],
-  );
-  const table = shown.map((r) => [r.target, r.platform, r.index ? '' : r.status, r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
-  const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const lines = ['', c.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())];
-  shown.forEach((r, idx) => {
-    const cells = table[idx]!.map((v, i) => (i === 2 && !r.index ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
-    lines.push(cells.join('  ').trimEnd());
-  });
-  const failed = rows.filter((r) => r.status === 'failed');
-  for (const f of failed) {
-    lines.push('', c.red(`${f.target} (${f.platform}) failed:`));
-    for (const l of (f.error ?? []).slice(-6)) lines.push(`  ${l}`);
-  }
-  const done = rows.filter((r) => r.status === 'done').length;
-  lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${failed.length ? `, ${failed.length} failed` : ''}.`);
-  return lines.join('\n');
-}

@@ -1,35 +1,25 @@
 // `matrix builder up|rm`: the spec's multi-node builder, created, updated or removed.
 import { DEFAULT_BUILDER, builderRmCommands, builderUpCommands, parseNodeNames, resolveBuilder, type ExistingBuilder } from '../builder/builder.js';
-import { colors, userError } from '../diagnostics.js';
-import { parseInspect } from '../doctor/doctor.js';
-import { capture, shellQuote } from '../exec.js';
+import { colors } from '../diagnostics.js';
+import { dockerMissing, dockerOf, parseInspect } from '../adapters/docker.js';
+import { shellQuote } from '../exec.js';
 import { positionOf } from '../load/load.js';
 import type { SpecInput } from '../spec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
+import type { CommandArgs } from './options.js';
 
-export interface BuilderOptions {
-  spec?: string;
-  action: 'up' | 'rm';
-  /** Overrides `builders.name`. */
-  name?: string;
-  use: boolean;
-  dryRun: boolean;
-  color: boolean;
-  docker?: string;
-}
-
-export async function runBuilder(io: Io, opts: BuilderOptions): Promise<number> {
-  const c = colors(opts.color);
+export async function runBuilder(io: Io, opts: CommandArgs['builder'], color: boolean): Promise<number> {
+  const c = colors(color);
   const loc = locateSpec(io, opts.spec);
   const { loaded } = compileOrThrow(loc, true);
   const input = loaded.value as SpecInput;
   // Removing needs only the name, so it works after `builders:` was deleted from the spec.
   const builder = opts.action === 'rm' && !input.builders ? undefined : resolveBuilder(input.builders, opts.name, (at) => ({ file: loaded.file, ...positionOf(loaded, at) }));
   const name = builder?.name ?? opts.name ?? DEFAULT_BUILDER;
-  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
+  const docker = dockerOf(io.env);
 
-  const inspect = await capture({ file: docker, args: ['buildx', 'inspect', name], env: io.env });
-  if (inspect.spawnError && !opts.dryRun) throw userError('docker-missing', `cannot run \`${docker}\`: ${inspect.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+  const inspect = await docker.capture(['buildx', 'inspect', name]);
+  if (inspect.spawnError && !opts.dryRun) throw dockerMissing(docker, inspect.spawnError);
   const existing: ExistingBuilder | undefined = inspect.code === 0 ? { driver: parseInspect(inspect.stdout).driver, nodes: parseNodeNames(inspect.stdout) } : undefined;
 
   let cmds: string[][];
@@ -42,12 +32,12 @@ export async function runBuilder(io: Io, opts: BuilderOptions): Promise<number> 
   } else cmds = builderUpCommands(builder, existing, { use: opts.use });
 
   if (opts.dryRun) {
-    for (const args of cmds) io.stdout.write(shellQuote([docker, ...args]) + '\n');
+    for (const args of cmds) io.stdout.write(shellQuote([docker.bin, ...args]) + '\n');
     return 0;
   }
   for (const args of cmds) {
-    io.stderr.write(`+ ${shellQuote([docker, ...args])}\n`);
-    const r = await capture({ file: docker, args, env: io.env }, 5 * 60_000);
+    io.stderr.write(`+ ${shellQuote([docker.bin, ...args])}\n`);
+    const r = await docker.capture(args, { timeoutMs: 5 * 60_000 });
     if (r.code !== 0) {
       io.stderr.write(r.stderr);
       io.stderr.write(`${c.red('matrix builder: the command failed')} (exit ${r.code}); see above.\n`);

@@ -1,13 +1,15 @@
+import { dockerOf } from '../adapters/docker.js';
 import { colors } from '../diagnostics.js';
 import { runDoctor } from '../doctor/doctor.js';
+import { formatDoctor } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
-import { formatCheck } from './bake.js';
+import type { CommandArgs } from './options.js';
 import { compileOrThrow, locateSpec, SPEC_NAMES, type Io } from './io.js';
 import { buildPlan } from './plan.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-export async function runDoctorCommand(io: Io, opts: { spec?: string; builder?: string; json: boolean; color: boolean; docker?: string }): Promise<number> {
+export async function runDoctorCommand(io: Io, opts: CommandArgs['doctor'], color: boolean): Promise<number> {
   // Without a spec, check the engine alone; with one, also what the spec needs.
   const haveSpec = opts.spec !== undefined || SPEC_NAMES.some((n) => existsSync(path.join(io.cwd, n)));
   let platforms: string[] = [];
@@ -22,8 +24,7 @@ export async function runDoctorCommand(io: Io, opts: { spec?: string; builder?: 
     registries = [...new Set(plan.targets.flatMap((t) => t.tags.map((tag) => (tag.includes('/') ? tag.split('/')[0]! : ''))).filter(Boolean))];
   }
   const checks = await runDoctor({
-    docker: opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker',
-    env: io.env,
+    docker: dockerOf(io.env),
     ...(opts.builder ? { builder: opts.builder } : {}),
     platforms,
     emulatedPlatforms: emulated,
@@ -32,10 +33,6 @@ export async function runDoctorCommand(io: Io, opts: { spec?: string; builder?: 
   });
   const failed = checks.some((ch) => ch.status === 'fail');
   if (opts.json) io.stdout.write(JSON.stringify({ ok: !failed, checks }, null, 2) + '\n');
-  else {
-    const c = colors(opts.color);
-    for (const ch of checks) io.stdout.write(formatCheck(ch, c) + '\n');
-    io.stdout.write(failed ? `\n${c.red('Some checks failed.')} Apply the fixes above, then run \`matrix doctor\` again.\n` : `\n${c.green('Ready to build.')}\n`);
-  }
+  else io.stdout.write(formatDoctor(checks, colors(color)));
   return failed ? 1 : 0;
 }

@@ -2,18 +2,14 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { gitDirOf } from '../paths.js';
 import { colors } from '../diagnostics.js';
 import { acquireLock } from '../output/lock.js';
-import { unifiedDiff } from '../output/diff.js';
+import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
 import { outputOrigins, specInputs } from '../output/origins.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
 import { UserError } from '../diagnostics.js';
+import type { CommandArgs } from './options.js';
 
-export interface GenOptions {
-  spec?: string;
-  check: boolean;
-  color: boolean;
-  quiet: boolean;
-}
+type GenOptions = CommandArgs['gen'];
 
 type Compiled = ReturnType<typeof compileOrThrow>;
 
@@ -29,15 +25,15 @@ function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   return { loc, plan, result };
 }
 
-export function runGen(io: Io, opts: GenOptions): number {
-  const c = colors(opts.color);
+export async function runGen(io: Io, opts: GenOptions, color: boolean): Promise<number> {
+  const c = colors(color);
   if (opts.check) {
     const { plan } = planFor(io, opts);
     return reportCheck(io, plan, c);
   }
   const first = planFor(io, opts);
   if (!first.plan.changes.length) {
-    if (!opts.quiet) io.stdout.write(`Up to date: ${first.plan.unchanged.length} files.\n`);
+    if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
     return 0;
   }
   const release = acquireLock(realpathSync(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot));
@@ -46,28 +42,21 @@ export function runGen(io: Io, opts: GenOptions): number {
     // written in between. The spec is compiled again only if it changed.
     const { loc, plan } = planFor(io, opts, first.result);
     applySync(loc.specDir, plan);
-    if (!opts.quiet) {
-      for (const ch of plan.changes) io.stdout.write(`${ch.kind === 'delete' ? c.red('removed') : ch.kind === 'create' ? c.green('created') : c.yellow('updated')} ${ch.file}\n`);
-      io.stdout.write(`${plan.changes.length} changed, ${plan.unchanged.length} unchanged.\n`);
-    }
+    if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
   } finally {
     release();
   }
   return 0;
 }
 
-function reportCheck(io: Io, plan: SyncPlan, c: ReturnType<typeof colors>): number {
+async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
   if (!plan.changes.length) {
-    io.stdout.write(`Up to date: ${plan.unchanged.length} files.\n`);
+    io.stdout.write(formatUpToDate(plan.unchanged.length));
     return 0;
   }
-  for (const ch of plan.changes) {
-    const what = ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned (its service is gone from the spec)' : 'stale';
-    io.stdout.write(`${c.bold(ch.file)}: ${c.red(what)}\n`);
-    const diff = unifiedDiff(ch.before ?? '', ch.after ?? '', ch.before !== undefined ? `a/${ch.file}` : '/dev/null', ch.after !== undefined ? `b/${ch.file}` : '/dev/null');
-    io.stdout.write(diff.split('\n').map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l)).join('\n') + '\n');
-  }
-  io.stdout.write(`${plan.changes.length} generated file(s) out of date. Run \`matrix gen\` and commit the result.\n`);
+  // The diff is needed only now: most runs (pre-commit hooks) find nothing to show.
+  const { unifiedDiff } = await import('../output/diff.js');
+  io.stdout.write(formatDrift(plan.changes, unifiedDiff, c));
   return 1;
 }
 

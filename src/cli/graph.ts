@@ -2,6 +2,7 @@
 // platforms, as Mermaid (for Markdown) or Graphviz dot.
 import type { ResolvedSpec } from '../spec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
+import type { CommandArgs } from './options.js';
 
 export type GraphFormat = 'mermaid' | 'dot';
 
@@ -45,7 +46,7 @@ export function renderGraph(spec: ResolvedSpec, format: GraphFormat): string {
   return lines.join('\n') + '\n';
 }
 
-export function runGraph(io: Io, opts: { spec?: string; format: GraphFormat }): number {
+export function runGraph(io: Io, opts: CommandArgs['graph']): number {
   const loc = locateSpec(io, opts.spec);
   const result = compileOrThrow(loc, true);
   io.stdout.write(renderGraph(result.spec!, opts.format));

@@ -11,19 +11,14 @@ import { planSync } from '../output/sync.js';
 import { repoRootOf, toPosix } from '../paths.js';
 import { printDiagnostics, SPEC_NAMES, type Io } from './io.js';
 import { readRegularText } from '../fs/read.js';
+import type { CommandArgs } from './options.js';
 
-export interface InitOptions {
-  dir?: string;
-  dryRun: boolean;
-  registry?: string;
-  depth?: number;
-  color: boolean;
-}
+type InitOptions = CommandArgs['init'];
 
 const SCHEMA_IN_PACKAGE = 'node_modules/bake-matrix/schemas/matrix.schema.json';
 
-export function runInit(io: Io, opts: InitOptions): number {
-  const c = colors(opts.color);
+export function runInit(io: Io, opts: InitOptions, color: boolean): number {
+  const c = colors(color);
   if (opts.registry !== undefined) {
     const bad = registryProblem(opts.registry);
     if (bad) {
@@ -61,7 +56,7 @@ export function runInit(io: Io, opts: InitOptions): number {
   const problems = [...result.diagnostics, ...(sync?.diagnostics ?? [])].filter((d) => d.severity === 'error');
   if (problems.length) {
     io.stderr.write(text);
-    printDiagnostics(io, problems, opts.color, new Map([[displayName, text]]));
+    printDiagnostics(io, problems, color, new Map([[displayName, text]]));
     io.stderr.write('matrix init: the proposal above does not pass `matrix validate`/`matrix gen`. This is a bug in matrix init; please report it with the list of files of the repository.\n');
     return 70;
   }

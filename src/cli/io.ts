@@ -5,7 +5,8 @@ import { readRegularText } from '../fs/read.js';
 import { MAX_SPEC_BYTES } from '../load/load.js';
 import path from 'node:path';
 import { compile, type CompileResult } from '../compile.js';
-import { formatDiagnostic, UserError, userError, type Diagnostic } from '../diagnostics.js';
+import { UserError, userError, type Diagnostic } from '../diagnostics.js';
+import { formatDiagnostics, formatStale } from '../output/format.js';
 import { repoRootOf, toPosix } from '../paths.js';
 import { danglingAt } from './faults.js';
 
@@ -80,20 +81,24 @@ export function readSpecSource(loc: SpecLocation): string {
 export function compileOrThrow(loc: SpecLocation, validateOnly = false, io?: Io, planning = false): CompileResult {
   const source = readSpecSource(loc);
   const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, validateOnly, planning });
-  if (result.diagnostics.some((d) => d.severity === 'error')) {
-    const err = new UserError(result.diagnostics);
-    (err as UserError & { sources?: Map<string, string> }).sources = new Map([[loc.displayName, source]]);
-    throw err;
-  }
+  if (result.diagnostics.some((d) => d.severity === 'error')) throw new SpecError(result.diagnostics, new Map([[loc.displayName, source]]));
   // Warnings do not stop a command; they are printed where the caller passed its streams.
   if (io && result.diagnostics.length) printDiagnostics(io, result.diagnostics, useColor(io), new Map([[loc.displayName, source]]));
   return result;
 }
 
+/** A spec's errors, with its text: diagnostics print with the source line and a caret. */
+export class SpecError extends UserError {
+  constructor(
+    diagnostics: Diagnostic[],
+    readonly sources: ReadonlyMap<string, string>,
+  ) {
+    super(diagnostics);
+  }
+}
+
 export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boolean, sources?: ReadonlyMap<string, string>): void {
-  for (const d of ds) io.stderr.write(formatDiagnostic(d, { color, ...(sources ? { sources } : {}) }) + '\n');
-  const errors = ds.filter((d) => d.severity === 'error').length;
-  if (errors > 1) io.stderr.write(`${errors} errors\n`);
+  io.stderr.write(formatDiagnostics(ds, color, sources));
 }
 
 /**
@@ -108,8 +113,6 @@ export async function compileCommitted(io: Io, spec: string | undefined, why: st
   const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
   if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
   if (!sync.changes.length) return { loc, result };
-  io.stderr.write(`matrix: the generated files do not match ${loc.displayName}:\n`);
-  for (const ch of sync.changes) io.stderr.write(`  ${ch.file} (${ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned' : 'stale'})\n`);
-  io.stderr.write(`Run \`matrix gen\` (and commit the result): ${why}.\n`);
+  io.stderr.write(formatStale(sync.changes, loc.displayName, why));
   return 1;
 }

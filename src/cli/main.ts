@@ -8,45 +8,33 @@ import { UserError } from '../diagnostics.js';
 import { FileFault } from '../fs/read.js';
 import { fastSelection } from '../fast/argv.js';
 import { describeFault, faultOf } from './faults.js';
-import { printDiagnostics, useColor, type Io } from './io.js';
-import { COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, parseArgs, UsageError, type ArgsOf, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
+import { printDiagnostics, SpecError, useColor, type Io } from './io.js';
+import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, commandArgs, flagName, helpText, UsageError, type CommandArgs, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70, fault: 74 } as const;
 
 interface Selected {
   command: CommandName;
-  args: Record<string, unknown>;
+  args: Readonly<Record<string, unknown>>;
 }
 
-type Handler<C extends CommandSpec> = (args: ArgsOf<C>, io: Io, color: boolean) => Promise<number> | number;
+/** A command's handler: its typed options (from the table), the Io, and whether to colour. */
+type Handler<K extends CommandName> = (args: CommandArgs[K], io: Io, color: boolean) => Promise<number> | number;
 
 /** What each command of the table runs; each loads its module when it runs. */
-const HANDLERS: { [K in CommandName]: Handler<(typeof COMMANDS)[K]> } = {
-  gen: async (a, io, color) => (await import('./gen.js')).runGen(io, { ...a, color }),
-  validate: async (a, io) => {
-    const { locateSpec, compileOrThrow } = await import('./io.js');
-    const loc = locateSpec(io, a.spec);
-    const result = compileOrThrow(loc, true, io);
-    io.stdout.write(`${loc.displayName} is valid: ${result.spec!.services.size} services, ${result.spec!.targets.length} targets.\n`);
-    return EXIT.ok;
-  },
-  plan: async (a, io, color) => (await import('./plan.js')).runPlan(io, { ...a, color }),
-  bake: async ({ platform, cache, file, ...a }, io, color) =>
-    (await import('./bake.js')).runBake(io, { ...a, color, files: file, ...(platform.length ? { platforms: platform } : {}), ...(cache ? {} : { noCache: true }) }),
-  doctor: async (a, io, color) => (await import('./doctor.js')).runDoctorCommand(io, { ...a, color }),
-  init: async (a, io, color) => (await import('./init.js')).runInit(io, { ...a, color }),
-  'ci-matrix': async ({ platform, runner, target, ...a }, io) => (await import('./ci.js')).runCiMatrix(io, { ...a, platforms: platform, runners: runner, targets: target }),
-  merge: async ({ target, ...a }, io, color) => (await import('./ci.js')).runMerge(io, { ...a, targets: target, color }),
-  builder: async (a, io, color) => (await import('./builder.js')).runBuilder(io, { ...a, color }),
+const HANDLERS: { [K in CommandName]: Handler<K> } = {
+  gen: async (a, io, color) => (await import('./gen.js')).runGen(io, a, color),
+  validate: async (a, io) => (await import('./validate.js')).runValidate(io, a),
+  plan: async (a, io, color) => (await import('./plan.js')).runPlan(io, a, color),
+  bake: async (a, io, color) => (await import('./bake.js')).runBake(io, a, color),
+  doctor: async (a, io, color) => (await import('./doctor.js')).runDoctorCommand(io, a, color),
+  init: async (a, io, color) => (await import('./init.js')).runInit(io, a, color),
+  'ci-matrix': async (a, io) => (await import('./ci.js')).runCiMatrix(io, a),
+  merge: async (a, io, color) => (await import('./ci.js')).runMerge(io, a, color),
+  builder: async (a, io, color) => (await import('./builder.js')).runBuilder(io, a, color),
   graph: async (a, io) => (await import('./graph.js')).runGraph(io, a),
-  verify: async ({ platform, ...a }, io, color) => (await import('./verify.js')).runVerify(io, { ...a, color, ...(platform.length ? { platforms: platform } : {}) }),
-  schema: async (_a, io) => {
-    const { readFileSync } = await import('node:fs');
-    const { packageRoot } = await import('../paths.js');
-    const path = await import('node:path');
-    io.stdout.write(readFileSync(path.join(packageRoot(), 'schemas', 'matrix.schema.json'), 'utf8'));
-    return EXIT.ok;
-  },
+  verify: async (a, io, color) => (await import('./verify.js')).runVerify(io, a, color),
+  schema: async (_a, io) => (await import('./validate.js')).runSchema(io),
   templates: async (_a, io, color) => (await import('./templates.js')).runTemplates(io, color),
 };
 
@@ -78,8 +66,9 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
     .scriptName('matrix')
     .usage('$0 <command> [options]\n\nCompile matrix.yaml into Dockerfiles and a docker-bake.hcl, then build every target and platform with docker buildx bake.');
   for (const [key, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(flagName(key), { ...yargsOption(o), global: true });
-  for (const c of Object.values(COMMANDS) as CommandSpec[]) {
-    if (c.name === 'graph') y = y.completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc');
+  for (const name of COMMAND_NAMES) {
+    const c: CommandSpec = COMMANDS[name];
+    if (name === 'graph') y = y.completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc');
     y = y.command(
       commandLine(c),
       c.describe,
@@ -91,7 +80,7 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
         if (c.readsSpec === false) s = s.hide('spec');
         return s;
       },
-      (args) => select({ command: c.name as CommandName, args }),
+      (args) => select({ command: name, args }),
     );
   }
   return y
@@ -131,36 +120,47 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(COMPLETION_HELP);
     return EXIT.ok;
   }
-  // Plain `gen` / `gen --check` (pre-commit hooks) skip yargs: loading it costs more than the command.
-  let selected = fastSelection(argv) as Selected | undefined;
-  let parseError: Error | undefined;
-  let output = '';
-  try {
-    if (!selected) {
-      const { default: yargs } = await import('yargs');
-      await parser(yargs, argv, (s) => (selected = s), await packageVersion())
-        .exitProcess(false)
-        .fail((msg, err) => {
-          parseError = err ?? new Error(msg);
-        })
-        .parseAsync(argv, {}, (_err, _args, out) => {
-          output = out;
-        });
-    }
-  } catch (e) {
-    parseError ??= e as Error;
-  }
-  if (parseError) {
-    if (output) io.stderr.write(tidyHelp(output).trimEnd() + '\n\n');
-    io.stderr.write(`matrix: ${parseError.message}\n`);
+  const parsed = await parse(argv);
+  if ('error' in parsed) {
+    if (parsed.output) io.stderr.write(tidyHelp(parsed.output).trimEnd() + '\n\n');
+    io.stderr.write(`matrix: ${parsed.error.message}\n`);
     return EXIT.usage;
   }
-  if (output) io.stdout.write(tidyHelp(output).trimEnd() + '\n');
-  if (!selected) return EXIT.ok; // --help or --version
-  const { command } = selected as Selected;
-  let args: ArgsOf<CommandSpec>;
+  if (parsed.output) io.stdout.write(tidyHelp(parsed.output).trimEnd() + '\n');
+  if (!parsed.selected) return EXIT.ok; // --help or --version
+  return runCommand(parsed.selected.command, parsed.selected.args, argv, io);
+}
+
+type Parsed = { selected?: Selected; output: string } | { error: Error; output: string };
+
+/** argv -> the command and what yargs parsed (or the fast path, for plain `gen` / `gen --check`), or yargs' usage error. */
+async function parse(argv: string[]): Promise<Parsed> {
+  // Plain `gen` / `gen --check` (pre-commit hooks) skip yargs: loading it costs more than the command.
+  const fast = fastSelection(argv);
+  if (fast) return { selected: fast, output: '' };
+  const picked: { selected?: Selected; error?: Error; output: string } = { output: '' };
   try {
-    args = parseArgs(COMMANDS[command], (selected as Selected).args, argv);
+    const { default: yargs } = await import('yargs');
+    await parser(yargs, argv, (s) => (picked.selected = s), await packageVersion())
+      .exitProcess(false)
+      .fail((msg, err) => {
+        picked.error = err ?? new Error(msg);
+      })
+      .parseAsync(argv, {}, (_err, _args, out) => {
+        picked.output = out;
+      });
+  } catch (e) {
+    picked.error ??= e instanceof Error ? e : new Error(String(e));
+  }
+  if (picked.error) return { error: picked.error, output: picked.output };
+  return { ...(picked.selected ? { selected: picked.selected } : {}), output: picked.output };
+}
+
+/** The table's rules turn what was parsed into the command's typed options; then its handler runs inside the one error boundary. */
+async function runCommand<K extends CommandName>(command: K, raw: Selected['args'], argv: readonly string[], io: Io): Promise<number> {
+  let args: CommandArgs[K];
+  try {
+    args = commandArgs(command, raw, argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`matrix ${command}: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
@@ -168,26 +168,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const color = useColor(io, args.color);
   try {
-    return await (HANDLERS[command] as Handler<CommandSpec>)(args, io, color);
+    return await HANDLERS[command](args, io, color);
   } catch (e) {
-    // A file the machine could not read or write: the same one line as any other fault below.
-    if (e instanceof FileFault && e.exitCode === EXIT.fault) {
-      io.stderr.write(`matrix: ${e.message}\n`);
-      return EXIT.fault;
-    }
-    if (e instanceof UserError) {
-      printDiagnostics(io, e.diagnostics, color, (e as UserError & { sources?: Map<string, string> }).sources);
-      return e.exitCode;
-    }
-    // A machine fault (permission, read-only or full file system, a bad symlink) with its path: the user's to fix.
-    const fault = faultOf(e, io.cwd);
-    if (fault) {
-      io.stderr.write(`matrix: ${describeFault(fault)}\n`);
-      return EXIT.fault;
-    }
-    const err = e as Error;
-    io.stderr.write(`matrix: internal error: ${err?.message ?? String(e)}\nThis is a bug in matrix. Please report it with the command you ran and this trace:\n${err?.stack ?? ''}\n`);
-    return EXIT.internal;
+    return reportError(e, io, color);
   }
 }
 
+/** The one error boundary: user errors and machine faults are the user's to fix; anything else is a bug in matrix. */
+function reportError(e: unknown, io: Io, color: boolean): number {
+  // A file the machine could not read or write: the same one line as any other fault below.
+  if (e instanceof FileFault && e.exitCode === EXIT.fault) {
+    io.stderr.write(`matrix: ${e.message}\n`);
+    return EXIT.fault;
+  }
+  if (e instanceof UserError) {
+    printDiagnostics(io, e.diagnostics, color, e instanceof SpecError ? e.sources : undefined);
+    return e.exitCode;
+  }
+  // A machine fault (permission, read-only or full file system, a bad symlink) with its path: the user's to fix.
+  const fault = faultOf(e, io.cwd);
+  if (fault) {
+    io.stderr.write(`matrix: ${describeFault(fault)}\n`);
+    return EXIT.fault;
+  }
+  const err = e as Partial<Error> | null | undefined;
+  io.stderr.write(`matrix: internal error: ${err?.message ?? String(e)}\nThis is a bug in matrix. Please report it with the command you ran and this trace:\n${err?.stack ?? ''}\n`);
+  return EXIT.internal;
+}

@@ -265,6 +265,12 @@ export const COMMANDS = {
 
 export type CommandName = keyof typeof COMMANDS;
 
+/** Each command's typed options, by name: what its handler receives. */
+export type CommandArgs = { [K in CommandName]: ArgsOf<(typeof COMMANDS)[K]> };
+
+/** The table's commands in order, with their names typed. */
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
 /** `dryRun` -> `dry-run`: the flag of a table key. */
 export function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
@@ -393,4 +399,10 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
     else out[key] = one(flag, o, v);
   }
   return out as ArgsOf<C>;
+}
+
+/** parseArgs for the command of the table named `name`: its handler's options. */
+export function commandArgs<K extends CommandName>(name: K, raw: Readonly<Record<string, unknown>>, argv: readonly string[] = []): CommandArgs[K] {
+  // The same object: TypeScript does not relate ArgsOf<(typeof COMMANDS)[K]> to CommandArgs[K] for a generic K.
+  return parseArgs<CommandSpec>(COMMANDS[name], raw, argv) as CommandArgs[K];
 }

@@ -9,6 +9,7 @@ import { buildEnvironment } from '../bake/gitenv.js';
 import { evalDyn, type Dyn } from '../dyn.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import { targetSupports } from '../validate/template-platforms.js';
+import type { CommandArgs } from './options.js';
 
 export interface PlannedTarget {
   name: string;
@@ -71,7 +72,7 @@ export function buildPlan(
   };
 }
 
-export async function runPlan(io: Io, opts: { spec?: string; json: boolean; color: boolean; buildPlatform?: string; affected?: string }): Promise<number> {
+export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean): Promise<number> {
   const loc = locateSpec(io, opts.spec);
   // A platform the template cannot produce is printed as a warning and shown as "unsupported".
   const result = compileOrThrow(loc, false, io, true);
@@ -82,7 +83,7 @@ export async function runPlan(io: Io, opts: { spec?: string; json: boolean; colo
   const reasons = new Map<string, string[]>();
   if (opts.affected !== undefined) {
     const { computeAffected } = await import('../affected/affected.js');
-    const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec: result.spec!, files: result.files! } });
+    const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec: result.spec!, files: result.files! }, env: io.env });
     for (const t of aff.targets) reasons.set(t.name, t.reasons);
     plan = { ...full, targets: full.targets.filter((t) => reasons.has(t.name)), affected: aff };
   }
@@ -90,7 +91,7 @@ export async function runPlan(io: Io, opts: { spec?: string; json: boolean; colo
     io.stdout.write(JSON.stringify(plan, null, 2) + '\n');
     return 0;
   }
-  const c = colors(opts.color);
+  const c = colors(color);
   if (opts.affected !== undefined) {
     if (!plan.targets.length) {
       io.stdout.write(`Nothing affected since ${opts.affected}: all ${full.targets.length} targets unchanged.\n`);

@@ -9,38 +9,30 @@ import { readJsonFile } from '../fs/read.js';
 import { keepOwned, ownedNewDir, ownedTempDir, removeOwned } from '../fs/owned.js';
 import os from 'node:os';
 import path from 'node:path';
-import { bakeArgs, selectTargets, type BakeFlags } from '../bake/command.js';
+import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { colors, userError } from '../diagnostics.js';
-import { runDoctor } from '../doctor/doctor.js';
-import { capture, shellQuote, signalNumber, stream } from '../exec.js';
+import { runDoctor, type Check } from '../doctor/doctor.js';
+import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
+import { shellQuote, signalNumber } from '../exec.js';
 import { hostPlatform } from '../platforms.js';
-import { bakeInputs } from '../repro/inputs.js';
+import { bakeInputs, type BakeInputs } from '../repro/inputs.js';
 import { normalizePlatform, type PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
-import { formatCheck } from './bake.js';
-import { compileCommitted, type Io } from './io.js';
+import { formatBlocked } from '../output/format.js';
+import type { CommandArgs } from './options.js';
+import type { ResolvedSpec } from '../spec.js';
+import { compileCommitted, type Io, type SpecLocation } from './io.js';
 import { buildPlan } from './plan.js';
 
-export interface VerifyOptions {
-  spec?: string;
-  targets: string[];
-  /** A tag (applied to each target's first tag) or, for one target, a full reference. */
-  against?: string;
-  /** A `matrix bake --metadata-file` output to read the expected digests from. */
-  metadataFile?: string;
-  set?: string[];
-  builder?: string;
-  platforms?: string[];
-  progress?: string;
-  /** Keep the rebuilt OCI layouts here instead of a temporary directory. */
-  keep?: string;
-  dryRun: boolean;
-  json: boolean;
-  color: boolean;
-  docker?: string;
-}
+/**
+ * `against`: a tag (applied to each target's first tag) or, for one target, a
+ * full reference; `metadataFile`: a `matrix bake --metadata-file` output to
+ * read the expected digests from; `keep`: keep the rebuilt OCI layouts there
+ * instead of in a temporary directory.
+ */
+type VerifyOptions = CommandArgs['verify'];
 
 interface Expected {
   ref?: string;
@@ -48,42 +40,17 @@ interface Expected {
   error?: string;
 }
 
-export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
-  const c = colors(opts.color);
+export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Promise<number> {
+  const c = colors(color);
   const committed = await compileCommitted(io, opts.spec, 'verify rebuilds what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
   const spec = result.spec!;
-  if ((opts.set ?? []).some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
-    throw userError('verify-output', '`matrix verify` chooses the outputs itself (an OCI layout, nothing pushed)', { hint: 'drop the --set of output/push/load' });
-  }
-  const against = opts.against;
-  const fullRef = against !== undefined && /[/:@]/.test(against);
-  if (against !== undefined && opts.metadataFile) throw userError('verify-usage', 'give --against or --metadata-file, not both');
-  if (against !== undefined && !fullRef && !/^[\w][\w.-]{0,127}$/.test(against)) {
-    throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, { hint: 'a tag (v1.2.3) is applied to each target\'s first tag; a reference (registry/name:tag) needs one target' });
-  }
-  const sel = selectTargets(spec, opts.targets, opts.platforms);
-  if (fullRef && sel.targets.length > 1) {
-    throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, { hint: 'name one target, or pass a tag: it replaces the tag of each target\'s first tag' });
-  }
-  const docker = opts.docker ?? io.env.MATRIX_DOCKER ?? 'docker';
+  const sel = checkedSelection(opts, spec);
+  const docker = dockerOf(io.env);
   const inputs = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
-  const env = { ...io.env, ...inputs.env };
-  // The same command as `matrix bake`, with --no-cache and an OCI layout per target instead of a push.
-  const command = (extra: BakeFlags) => {
-    const flags: BakeFlags = { ...extra, ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.platforms?.length ? { platforms: opts.platforms } : {}) };
-    const args = bakeArgs(spec.bakeFile, sel, flags);
-    args.splice(args.indexOf('--'), 0, ...inputs.args);
-    return args;
-  };
-  const buildCommand = (workDir: string) =>
-    command({
-      noCache: true,
-      progress: opts.progress ?? 'plain',
-      set: [...(opts.set ?? []), ...sel.targets.map(({ target }) => `${target.name}.output=type=oci,dest=${path.join(workDir, target.name)},tar=false`)],
-    });
-
+  // With the build's environment: tags may use git values.
+  const rebuild: Rebuild = { loc, spec, sel, opts, inputs, engine: docker, docker: dockerAt(docker.bin, { ...io.env, ...inputs.env }) };
   const keep = opts.keep !== undefined ? path.resolve(io.cwd, opts.keep) : undefined;
   // bake reads an output as CSV: a comma or quote in the path would split it.
   if (/[,"\r\n]/.test(keep ?? os.tmpdir())) throw userError('verify-usage', `cannot export to ${keep ?? os.tmpdir()}: the path contains a comma, quote or newline`, { hint: keep ? 'choose another --keep directory' : 'set TMPDIR to another directory' });
@@ -91,91 +58,37 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
   if (opts.dryRun) {
     const envText = Object.entries(inputs.env).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
     const workDir = keep ?? path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
-    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker, ...buildCommand(workDir)])}\n`);
+    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker.bin, ...rebuildArgs(rebuild, workDir)])}\n`);
     return 0;
   }
 
   const started = Date.now();
-  // --keep DIR: DIR may exist (a directory, not a link), but each DIR/TARGET is
-  // created by this run (it must not exist), so a failed or interrupted run
-  // removes only what it created, never a directory of the user's.
-  if (keep) {
-    const st = lstatSync(keep, { throwIfNoEntry: false });
-    if (st && !st.isDirectory()) throw userError('verify-usage', `--keep ${opts.keep}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`, { hint: 'give a new directory, or an existing directory (not a link)' });
-    for (const { target } of sel.targets) {
-      if (lstatSync(path.join(keep, target.name), { throwIfNoEntry: false })) {
-        throw userError('verify-usage', `--keep ${opts.keep}: ${path.join(keep, target.name)} already exists; matrix verify writes each target's layout to a new directory and never replaces one`, { hint: 'choose a new or empty directory for --keep, or move that one away' });
-      }
-    }
-  }
+  if (keep) checkKeep(opts, keep, sel);
   const workDir = keep ?? ownedTempDir('matrix-verify-');
-  const layoutOf = (target: string) => path.join(workDir, target);
   const created: string[] = [];
   let kept = false;
   try {
-    const plan = buildPlan(spec, result.files!, loc.specDir, hostPlatform(), env);
-    const selected = new Set(sel.targets.map((t) => t.target.name));
-    const checks = await runDoctor({
-      docker,
-      env: io.env,
-      ...(opts.builder ? { builder: opts.builder } : {}),
-      platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
-      emulatedPlatforms: [...new Set(plan.targets.filter((t) => selected.has(t.name)).flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-      registries: [],
-      // An OCI export from the docker driver needs the containerd image store, as multi-platform output does.
-      multiPlatform: true,
-    });
-    const failed = checks.filter((ch) => ch.status === 'fail');
+    const failed = (await engineChecks(rebuild, result.files!)).filter((ch) => ch.status === 'fail');
     if (failed.length) {
-      for (const ch of failed) io.stderr.write(formatCheck(ch, c) + '\n');
-      io.stderr.write('matrix: cannot rebuild until this is fixed (see `matrix doctor`).\n');
+      io.stderr.write(formatBlocked(failed, 'rebuild', c));
       return 2;
     }
-
-    const reader: RegistryReader = { docker, env };
-    const expected = await expectedImages(io, opts, sel.targets.map((t) => t.target.name), reader, () => resolvedTags(docker, loc.specDir, env, command({ print: true, set: opts.set ?? [] })));
-    const readable = [...expected.values()].filter((e) => e.images);
-    if (!readable.length) {
+    const expected = await expectedImages(io, opts, sel.targets.map((t) => t.target.name), rebuild.docker, () => resolvedTags(rebuild.docker, loc.specDir, bakeCommand(rebuild, { print: true, set: opts.set })));
+    if (![...expected.values()].some((e) => e.images)) {
       for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
       io.stderr.write('matrix: nothing to compare with, so nothing was rebuilt. Push the images first (`matrix bake --push`), or point --against / --metadata-file at what was pushed.\n');
       return 1;
     }
-
-    // Each layout directory is new and ours (see above); buildx exports into it.
-    if (keep) for (const { target } of sel.targets) created.push(ownedNewDir(layoutOf(target.name)));
-    const res = await stream({ file: docker, args: buildCommand(workDir), cwd: loc.specDir, env }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
-    if (res.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${res.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+    // Each layout directory is new and ours (see checkKeep); buildx exports into it.
+    if (keep) for (const { target } of sel.targets) created.push(ownedNewDir(path.join(workDir, target.name)));
+    const res = await rebuild.docker.stream(rebuildArgs(rebuild, workDir), { cwd: loc.specDir }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
+    if (res.spawnError) throw dockerMissing(docker, res.spawnError);
     if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
     if (res.code !== 0) {
       io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
       return 1;
     }
-
-    const rows: VerifyRow[] = [];
-    for (const { target, platforms } of sel.targets) {
-      const exp = expected.get(target.name)!;
-      let actual: { images?: PlatformImage[]; error?: string };
-      try {
-        actual = { images: readLayout(layoutOf(target.name)) };
-      } catch (e) {
-        actual = { error: `cannot read the rebuilt image: ${(e as Error).message}` };
-      }
-      for (const row of compareTarget(target.name, platforms, exp, actual)) {
-        if (row.match || row.error || !exp.ref) {
-          rows.push(row);
-          continue;
-        }
-        const a = actual.images!.find((i) => i.platform === row.platform)!;
-        const e = exp.images!.find((i) => i.platform === row.platform)!;
-        let details: PlatformImage = e;
-        try {
-          details = await imageDetails(reader, repositoryOf(exp.ref), e);
-        } catch {
-          /* explained as "cannot tell where" */
-        }
-        rows.push(explainRow(row, details, a));
-      }
-    }
+    const rows = await compareRows(rebuild, expected, workDir);
     const seconds = (Date.now() - started) / 1000;
     const ok = rows.every((r) => r.match);
     kept = true;
@@ -187,6 +100,114 @@ export async function runVerify(io: Io, opts: VerifyOptions): Promise<number> {
     if (!keep) removeOwned(workDir);
     for (const dir of created.reverse()) (kept ? keepOwned : removeOwned)(dir);
   }
+}
+
+/** What one verify run rebuilds, and with what. */
+interface Rebuild {
+  loc: SpecLocation;
+  spec: ResolvedSpec;
+  sel: BakeSelection;
+  opts: VerifyOptions;
+  inputs: BakeInputs;
+  /** docker with the Io's environment, for the engine checks. */
+  engine: Docker;
+  /** docker with the build's environment (the Io's and the git values): the rebuild and the registry reads. */
+  docker: Docker;
+}
+
+/** The selected targets, after the option combinations verify cannot honour were refused. */
+function checkedSelection(opts: VerifyOptions, spec: ResolvedSpec): BakeSelection {
+  if (opts.set.some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
+    throw userError('verify-output', '`matrix verify` chooses the outputs itself (an OCI layout, nothing pushed)', { hint: 'drop the --set of output/push/load' });
+  }
+  const against = opts.against;
+  const fullRef = against !== undefined && /[/:@]/.test(against);
+  if (against !== undefined && opts.metadataFile) throw userError('verify-usage', 'give --against or --metadata-file, not both');
+  if (against !== undefined && !fullRef && !/^[\w][\w.-]{0,127}$/.test(against)) {
+    throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, { hint: 'a tag (v1.2.3) is applied to each target\'s first tag; a reference (registry/name:tag) needs one target' });
+  }
+  const sel = selectTargets(spec, opts.targets, opts.platform.length ? opts.platform : undefined);
+  if (fullRef && sel.targets.length > 1) {
+    throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, { hint: 'name one target, or pass a tag: it replaces the tag of each target\'s first tag' });
+  }
+  return sel;
+}
+
+/** The same command as `matrix bake`, with the given flags. */
+function bakeCommand(r: Rebuild, extra: BakeFlags): string[] {
+  const platforms = r.opts.platform.length ? r.opts.platform : undefined;
+  const flags: BakeFlags = { ...extra, ...(r.opts.builder ? { builder: r.opts.builder } : {}), ...(platforms ? { platforms } : {}) };
+  const args = bakeArgs(r.spec.bakeFile, r.sel, flags);
+  args.splice(args.indexOf('--'), 0, ...r.inputs.args);
+  return args;
+}
+
+/** The rebuild: `matrix bake`'s command with --no-cache and an OCI layout per target in `workDir` instead of a push. */
+function rebuildArgs(r: Rebuild, workDir: string): string[] {
+  return bakeCommand(r, {
+    noCache: true,
+    progress: r.opts.progress ?? 'plain',
+    set: [...r.opts.set, ...r.sel.targets.map(({ target }) => `${target.name}.output=type=oci,dest=${path.join(workDir, target.name)},tar=false`)],
+  });
+}
+
+/**
+ * --keep DIR: DIR may exist (a directory, not a link), but each DIR/TARGET is
+ * created by this run (it must not exist), so a failed or interrupted run
+ * removes only what it created, never a directory of the user's.
+ */
+function checkKeep(opts: VerifyOptions, keep: string, sel: BakeSelection): void {
+  const st = lstatSync(keep, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw userError('verify-usage', `--keep ${opts.keep}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`, { hint: 'give a new directory, or an existing directory (not a link)' });
+  for (const { target } of sel.targets) {
+    if (lstatSync(path.join(keep, target.name), { throwIfNoEntry: false })) {
+      throw userError('verify-usage', `--keep ${opts.keep}: ${path.join(keep, target.name)} already exists; matrix verify writes each target's layout to a new directory and never replaces one`, { hint: 'choose a new or empty directory for --keep, or move that one away' });
+    }
+  }
+}
+
+function engineChecks(r: Rebuild, files: ReadonlyMap<string, string>): Promise<Check[]> {
+  const plan = buildPlan(r.spec, files, r.loc.specDir, hostPlatform(), r.docker.env);
+  const selected = new Set(r.sel.targets.map((t) => t.target.name));
+  return runDoctor({
+    docker: r.engine,
+    ...(r.opts.builder ? { builder: r.opts.builder } : {}),
+    platforms: [...new Set(r.sel.targets.flatMap((t) => t.platforms))],
+    emulatedPlatforms: [...new Set(plan.targets.filter((t) => selected.has(t.name)).flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
+    registries: [],
+    // An OCI export from the docker driver needs the containerd image store, as multi-platform output does.
+    multiPlatform: true,
+  });
+}
+
+/** Each platform of each rebuilt layout against what was pushed; a difference is explained from the pushed image's details. */
+async function compareRows(r: Rebuild, expected: Map<string, Expected>, workDir: string): Promise<VerifyRow[]> {
+  const rows: VerifyRow[] = [];
+  for (const { target, platforms } of r.sel.targets) {
+    const exp = expected.get(target.name)!;
+    let actual: { images?: PlatformImage[]; error?: string };
+    try {
+      actual = { images: readLayout(path.join(workDir, target.name)) };
+    } catch (e) {
+      actual = { error: `cannot read the rebuilt image: ${(e as Error).message}` };
+    }
+    for (const row of compareTarget(target.name, platforms, exp, actual)) {
+      if (row.match || row.error || !exp.ref) {
+        rows.push(row);
+        continue;
+      }
+      const a = actual.images!.find((i) => i.platform === row.platform)!;
+      const e = exp.images!.find((i) => i.platform === row.platform)!;
+      let details: PlatformImage = e;
+      try {
+        details = await imageDetails(r.docker, repositoryOf(exp.ref), e);
+      } catch {
+        /* explained as "cannot tell where" */
+      }
+      rows.push(explainRow(row, details, a));
+    }
+  }
+  return rows;
 }
 
 /** Per target: the reference to compare with and its per-platform manifests. */
@@ -234,9 +255,9 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
 }
 
 /** The tags bake would push each target to (after --set overrides and bake variables). */
-async function resolvedTags(docker: string, cwd: string, env: Io['env'], printArgs: string[]): Promise<Map<string, string[]>> {
-  const r = await capture({ file: docker, args: printArgs, cwd, env }, 60_000);
-  if (r.spawnError) throw userError('docker-missing', `cannot run \`${docker}\`: ${r.spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+async function resolvedTags(docker: Docker, cwd: string, printArgs: string[]): Promise<Map<string, string[]>> {
+  const r = await docker.capture(printArgs, { cwd, timeoutMs: 60_000 });
+  if (r.spawnError) throw dockerMissing(docker, r.spawnError);
   if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
   const printed = JSON.parse(r.stdout) as { target?: Record<string, { tags?: string[] }> };
   return new Map(Object.entries(printed.target ?? {}).map(([name, t]) => [name, t.tags ?? []]));

@@ -2,7 +2,10 @@
 // `matrix bake` runs them first so users see the fix, not buildx's error text.
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { capture, type Captured, type Command } from '../exec.js';
+import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
+import type { Captured } from '../exec.js';
+
+export { parseInspect, type BuilderInfo } from '../adapters/docker.js';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -21,14 +24,8 @@ export interface DoctorInput {
   registries: string[];
   multiPlatform: boolean;
   builder?: string;
-  env?: Record<string, string | undefined>;
-  docker?: string;
-}
-
-export interface BuilderInfo {
-  name: string;
-  driver: string;
-  platforms: string[];
+  /** The docker to check (its binary and environment: the Io's). */
+  docker: Docker;
 }
 
 export function parseBuildxVersion(out: string): string | undefined {
@@ -45,19 +42,6 @@ export function versionLess(a: string, b: string): boolean {
     if (x !== y) return x < y;
   }
   return false;
-}
-
-export function parseInspect(out: string): BuilderInfo {
-  const name = /^Name:\s+(\S+)/m.exec(out)?.[1] ?? '';
-  const driver = /^Driver:\s+(\S+)/m.exec(out)?.[1] ?? '';
-  const platforms = new Set<string>();
-  for (const m of out.matchAll(/^Platforms:\s+(.*)$/gm)) {
-    for (const p of m[1]!.split(',')) {
-      const t = p.trim().replace(/\*$/, '');
-      if (t) platforms.add(t);
-    }
-  }
-  return { name, driver, platforms: [...platforms] };
 }
 
 /** binfmt handler names registered by qemu-user-static / tonistiigi/binfmt. */
@@ -94,19 +78,18 @@ export function isLocalRegistry(host: string): boolean {
 }
 
 export async function runDoctor(input: DoctorInput): Promise<Check[]> {
-  const docker = input.docker ?? 'docker';
-  const env = input.env;
   // Probes still running when a check fails are not waited for.
   const abandon = new AbortController();
-  const run = (args: string[]) => capture({ file: docker, args, ...(env ? { env } : {}) } satisfies Command, undefined, abandon.signal);
+  const run = (args: string[]) => input.docker.capture(args, { signal: abandon.signal });
   try {
-    return await doctorChecks(input, docker, env, run);
+    return await doctorChecks(input, run);
   } finally {
     abandon.abort();
   }
 }
 
-async function doctorChecks(input: DoctorInput, docker: string, env: DoctorInput['env'], run: (args: string[]) => Promise<Captured>): Promise<Check[]> {
+async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise<Captured>): Promise<Check[]> {
+  const { bin: docker, env } = input.docker;
   const checks: Check[] = [];
 
   // Every probe starts now and they run side by side (each docker or buildx
@@ -133,8 +116,8 @@ async function doctorChecks(input: DoctorInput, docker: string, env: DoctorInput
     const why = (server.stderr.trim().split('\n').find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? server.stderr.trim().split('\n')[0] ?? '').trim();
     checks.push({
       name: 'Docker daemon', status: 'fail', detail: why || 'not reachable',
-      fix: env?.DOCKER_HOST || process.env.DOCKER_HOST
-        ? `DOCKER_HOST=${env?.DOCKER_HOST ?? process.env.DOCKER_HOST} does not answer: start that daemon or unset DOCKER_HOST`
+      fix: env.DOCKER_HOST
+        ? `DOCKER_HOST=${env.DOCKER_HOST} does not answer: start that daemon or unset DOCKER_HOST`
         : 'start Docker (Docker Desktop, `sudo systemctl start docker`, or `bash scripts/engine-up.sh` on a machine without systemd)',
     });
     return checks;
@@ -158,10 +141,15 @@ async function doctorChecks(input: DoctorInput, docker: string, env: DoctorInput
   }
   const info = parseInspect(ins.stdout);
   checks.push({ name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` });
+  return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
+}
 
+/** What the builder must do for this build: multi-platform output, emulated platforms, local registries. */
+async function builderChecks(input: DoctorInput, info: BuilderInfo, driverStatus: Promise<Captured> | undefined): Promise<Check[]> {
+  const checks: Check[] = [];
   if (input.multiPlatform) {
     if (info.driver === 'docker') {
-      const ds = (await probes.driverStatus)!;
+      const ds = (await driverStatus)!;
       const containerdStore = /io\.containerd\.snapshotter/.test(ds.stdout);
       checks.push(containerdStore
         ? { name: 'multi-platform output', status: 'ok', detail: 'docker driver with the containerd image store' }

@@ -5,6 +5,7 @@
 // image differs; test/unit/repro-verify.test.ts compares the two commands.
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
+import { gitAt } from '../adapters/git.js';
 import { buildEnvironment, inputRevisions } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import type { ResolvedSpec } from '../spec.js';
@@ -25,14 +26,20 @@ export async function bakeInputs(
 ): Promise<BakeInputs> {
   const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning);
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
-  return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }) };
+  return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, callerEnv) };
 }
 
-async function revisionSets(where: { repoRoot: string; specDir: string }, spec: ResolvedSpec, sel: BakeSelection, env: Readonly<Record<string, string | undefined>>): Promise<string[]> {
+async function revisionSets(
+  where: { repoRoot: string; specDir: string },
+  spec: ResolvedSpec,
+  sel: BakeSelection,
+  env: Readonly<Record<string, string | undefined>>,
+  callerEnv: Readonly<Record<string, string | undefined>>,
+): Promise<string[]> {
   const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
   const specDirRel = path.relative(where.repoRoot, where.specDir);
   const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
-  const revs = await inputRevisions(where.repoRoot, sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })));
+  const revs = await inputRevisions(gitAt(where.repoRoot, callerEnv), sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })));
   const sets: string[] = [];
   for (const { target: t } of sel.targets) {
     const rev = revs.get(t.name);

@@ -1,18 +1,16 @@
 // The images a registry holds, read with `docker buildx imagetools inspect`
 // (it uses docker's credentials and speaks every registry buildx pushes to).
-import { capture } from '../exec.js';
+import type { Docker } from '../adapters/docker.js';
 import { imageManifests, isIndex, platformString, type Descriptor, type ImageConfig, type Manifest, type PlatformImage } from './manifests.js';
 
-export interface RegistryReader {
-  docker: string;
-  env: Record<string, string | undefined>;
-}
+/** The registry is read through docker (its credentials). */
+export type RegistryReader = Docker;
 
 export class RegistryError extends Error {}
 
 async function imagetools(r: RegistryReader, args: string[]): Promise<unknown> {
-  const res = await capture({ file: r.docker, args: ['buildx', 'imagetools', 'inspect', ...args], env: r.env }, 60_000);
-  if (res.spawnError) throw new RegistryError(`cannot run ${r.docker}: ${res.spawnError}`);
+  const res = await r.capture(['buildx', 'imagetools', 'inspect', ...args], { timeoutMs: 60_000 });
+  if (res.spawnError) throw new RegistryError(`cannot run ${r.bin}: ${res.spawnError}`);
   if (res.code !== 0) throw new RegistryError((res.stderr.trim().split('\n').pop() ?? '').replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
   try {
     return JSON.parse(res.stdout);

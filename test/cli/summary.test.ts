@@ -3,7 +3,7 @@
 // test/engine/bake-behaviour.test.ts.
 import { describe, expect, it } from 'vitest';
 import { indexPlatforms, indexRef, metadataDigests, targetDigests } from '../../src/bake/digests.js';
-import { formatSummary, type SummaryRow } from '../../src/cli/bake.js';
+import { formatSummary, type SummaryRow } from '../../src/output/format.js';
 import { colors } from '../../src/diagnostics.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dockerAt } from '../../src/adapters/docker.js';
 import { parseInspect, runDoctor } from '../../src/doctor/doctor.js';
 import { removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 import { matrixAsync, STACK_FRAME } from './run.js';
@@ -173,25 +174,25 @@ describe('doctor logic on canned output', () => {
   const byName = async (input: Parameters<typeof runDoctor>[0]) => Object.fromEntries((await runDoctor(input)).map((c) => [c.name, c]));
 
   it('the docker driver without the containerd image store fails multi-platform output, with the fix', async () => {
-    const checks = await byName({ ...base, multiPlatform: true, docker: fakeDocker({ driverStatus: '[["Backing Filesystem","extfs"]]' }) });
+    const checks = await byName({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({ driverStatus: '[["Backing Filesystem","extfs"]]' }), process.env) });
     expect(checks['builder']!.status).toBe('ok');
     expect(checks['multi-platform output']).toMatchObject({ status: 'fail' });
     expect(checks['multi-platform output']!.fix).toMatch(/containerd-snapshotter/);
   });
 
   it('the docker driver with the containerd image store, or a docker-container builder, passes', async () => {
-    expect((await byName({ ...base, multiPlatform: true, docker: fakeDocker({}) }))['multi-platform output']!.status).toBe('ok');
-    expect((await byName({ ...base, multiPlatform: true, docker: fakeDocker({ inspect: INSPECT_CONTAINER_DRIVER }) }))['multi-platform output']!.status).toBe('ok');
+    expect((await byName({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({}), process.env) }))['multi-platform output']!.status).toBe('ok');
+    expect((await byName({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({ inspect: INSPECT_CONTAINER_DRIVER }), process.env) }))['multi-platform output']!.status).toBe('ok');
   });
 
   it('stops at the first missing piece: no buildx means no builder checks', async () => {
-    const checks = await runDoctor({ ...base, multiPlatform: true, docker: fakeDocker({ noBuildx: true }) });
+    const checks = await runDoctor({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({ noBuildx: true }), process.env) });
     expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['docker CLI:ok', 'Docker daemon:ok', 'buildx:fail']);
   });
 
   it('runs its docker and buildx probes side by side', async () => {
     const started = Date.now();
-    const checks = await runDoctor({ ...base, multiPlatform: true, docker: fakeDocker({ delay: 1 }) });
+    const checks = await runDoctor({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({ delay: 1 }), process.env) });
     expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['docker CLI:ok', 'Docker daemon:ok', 'buildx:ok', 'builder:ok', 'multi-platform output:ok']);
     // Five probes of one second each: one after another would take five.
     expect(Date.now() - started).toBeLessThan(3500);
@@ -200,7 +201,7 @@ describe('doctor logic on canned output', () => {
   it('does not wait for the probes still running after a check failed, and stops them', async () => {
     const pidFile = path.join(tempDir('matrix-hang-'), 'pid');
     const started = Date.now();
-    const checks = await runDoctor({ ...base, multiPlatform: true, docker: fakeDocker({ noDaemon: true, inspectHangs: pidFile }) });
+    const checks = await runDoctor({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({ noDaemon: true, inspectHangs: pidFile }), process.env) });
     expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['docker CLI:ok', 'Docker daemon:fail']);
     expect(Date.now() - started).toBeLessThan(10_000);
     // The hanging inspect was started, and is gone (killed, not left to run for a minute).
@@ -210,7 +211,7 @@ describe('doctor logic on canned output', () => {
   });
 
   it('a platform that must be emulated and that the builder does not list fails with how to register QEMU', async () => {
-    const checks = await byName({ ...base, emulatedPlatforms: ['linux/s390x'], multiPlatform: false, docker: fakeDocker({ inspect: INSPECT_CONTAINER_DRIVER }) });
+    const checks = await byName({ ...base, emulatedPlatforms: ['linux/s390x'], multiPlatform: false, docker: dockerAt(fakeDocker({ inspect: INSPECT_CONTAINER_DRIVER }), process.env) });
     // Whether this machine has a binfmt handler decides; either way the check exists and a failure carries a fix.
     const c = checks['emulation linux/s390x']!;
     expect(['ok', 'fail']).toContain(c.status);

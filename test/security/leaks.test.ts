@@ -158,16 +158,11 @@ function matrixGit(cwd: string, args: string[]): number | null {
 
 describe('a missing git binary: a warning, no revision values, no SOURCE_DATE_EPOCH', () => {
   it('buildEnvironment warns once and leaves every git value empty', async () => {
-    const oldPath = process.env.PATH;
-    process.env.PATH = tempDir('nogit-');
+    // git runs with the environment it is given (the Io's), here one whose PATH has no git.
     const warnings: string[] = [];
-    try {
-      const env = await buildEnvironment(tempDir(), {}, undefined, undefined, (m) => warnings.push(m));
-      expect(env.MATRIX_GIT_SHA).toBe('');
-      expect(env.SOURCE_DATE_EPOCH).toBeUndefined();
-    } finally {
-      process.env.PATH = oldPath;
-    }
+    const env = await buildEnvironment(tempDir(), { PATH: tempDir('nogit-') }, undefined, undefined, (m) => warnings.push(m));
+    expect(env.MATRIX_GIT_SHA).toBe('');
+    expect(env.SOURCE_DATE_EPOCH).toBeUndefined();
     expect(warnings).toEqual([missingGitWarning('ENOENT')]);
     expect(warnings[0]).toContain('SOURCE_DATE_EPOCH');
   });

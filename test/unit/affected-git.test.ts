@@ -2,7 +2,12 @@ import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/diagnostics.js';
-import { changedFiles, resolveRef, showFile } from '../../src/affected/git.js';
+import { changedFiles as changedIn, gitAt, resolveRef as resolveIn, showFile as showIn } from '../../src/adapters/git.js';
+
+// The adapter takes git's repository and environment; these tests run it with the process's.
+const changedFiles = (dir: string, ref: string) => changedIn(gitAt(dir, process.env), ref);
+const resolveRef = (dir: string, ref: string) => resolveIn(gitAt(dir, process.env), ref);
+const showFile = (dir: string, ref: string, file: string) => showIn(gitAt(dir, process.env), ref, file);
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 import { commit, git, remove, write } from './fixtures/affected/repo.js';
 

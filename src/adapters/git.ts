@@ -1,16 +1,52 @@
-// What git knows about a revision: the files changed since it and the content
-// of a file at it. Every git command goes through exec.ts with an argument
-// array, from the repository root, with paths made relative to that root.
+// The one git adapter: every git command goes through exec.ts with an
+// argument array, from the repository root, with the Io's environment (never
+// the process's), no pager, no prompts and no locale-dependent messages.
+// Two kinds of callers: `--affected` needs git and its answers (the files
+// changed since a revision, a file at it) or fails with a hint; the build's
+// git values (commit, tags, remote) are optional, so those queries answer
+// undefined instead.
 import { capture, type Captured } from '../exec.js';
 import { userError } from '../diagnostics.js';
 
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** git in one repository, with the environment it runs in. */
+export interface Git {
+  readonly repoRoot: string;
+  readonly env: Env;
+}
+
+export function gitAt(repoRoot: string, env: Env): Git {
+  return { repoRoot, env };
+}
+
+/** Ours win: no pager, no prompts, no locale-dependent messages (we read a few of them). */
+const GIT_ENV = { GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
 // A diff of a large monorepo can take longer than a version check.
 const GIT_TIMEOUT_MS = 120_000;
+const QUERY_TIMEOUT_MS = 20_000;
 
-async function git(repoRoot: string, args: string[]): Promise<Captured> {
-  // No pager, no prompts, no locale-dependent messages (we read a few of them).
-  const env = { ...process.env, GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-  const r = await capture({ file: 'git', args, cwd: repoRoot, env }, GIT_TIMEOUT_MS);
+function run(g: Git, args: string[], timeoutMs: number): Promise<Captured> {
+  return capture({ file: 'git', args, cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);
+}
+
+/** git's output, trimmed, or undefined when it failed (for values a build can do without). */
+export async function gitOutput(g: Git, args: string[]): Promise<string | undefined> {
+  const r = await run(g, args, QUERY_TIMEOUT_MS);
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Whether `git` can be started at all (no binary on PATH: the spawn error, e.g. ENOENT). */
+export async function gitAvailable(g: Git): Promise<{ ok: true } | { ok: false; cause: string }> {
+  const r = await run(g, ['--version'], QUERY_TIMEOUT_MS);
+  return r.spawnError ? { ok: false, cause: r.spawnError } : { ok: true };
+}
+
+/** git that must work: no git or no repository is a UserError with a hint. */
+async function git(g: Git, args: string[]): Promise<Captured> {
+  const repoRoot = g.repoRoot;
+  const r = await run(g, args, GIT_TIMEOUT_MS);
   if (r.spawnError) {
     throw userError('git-not-found', `cannot run git: ${r.spawnError}`, { hint: 'install git and make sure it is on PATH' });
   }
@@ -32,13 +68,13 @@ function failed(what: string, r: Captured): never {
  * The commit REF names, or a `unknown-ref` UserError with a hint (a shallow
  * clone is the usual reason in CI).
  */
-export async function resolveRef(repoRoot: string, ref: string): Promise<string> {
+export async function resolveRef(g: Git, ref: string): Promise<string> {
   // A ref starting with `-` would be read as an option.
-  const r = ref.startsWith('-') || ref === '' ? undefined : await git(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  const r = ref.startsWith('-') || ref === '' ? undefined : await git(g, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (r && r.code === 0) return r.stdout.trim();
   if (!r) throw userError('unknown-ref', `\`${ref}\` is not a git revision`, { hint: 'give a branch, tag or commit, e.g. origin/main or HEAD~1' });
   // Distinguish "not a repository" (thrown by git()) from an unknown name.
-  const top = await git(repoRoot, ['rev-parse', '--is-shallow-repository']);
+  const top = await git(g, ['rev-parse', '--is-shallow-repository']);
   if (top.code !== 0) failed('git rev-parse', top);
   const shallow = top.stdout.trim() === 'true';
   throw userError('unknown-ref', `git revision \`${ref}\` not found`, {
@@ -58,23 +94,23 @@ function splitZ(out: string): string[] {
  * tracked changes (staged or not, deletions included; a rename is its old and
  * its new path) plus untracked files git does not ignore. Sorted, unique.
  */
-export async function changedFiles(repoRoot: string, ref: string): Promise<string[]> {
-  const commit = await resolveRef(repoRoot, ref);
+export async function changedFiles(g: Git, ref: string): Promise<string[]> {
+  const commit = await resolveRef(g, ref);
   // --relative: paths relative to repoRoot even if the git worktree starts above it.
-  const diff = await git(repoRoot, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--relative', commit, '--']);
+  const diff = await git(g, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--relative', commit, '--']);
   if (diff.code !== 0) failed('git diff', diff);
-  const untracked = await git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
+  const untracked = await git(g, ['ls-files', '--others', '--exclude-standard', '-z']);
   if (untracked.code !== 0) failed('git ls-files', untracked);
   // The default sort compares UTF-16 code units: what decideAffected's prefix search expects.
   return [...new Set([...splitZ(diff.stdout), ...splitZ(untracked.stdout)])].sort();
 }
 
 /** The content of a repo-relative file at REF, or undefined if it did not exist there. */
-export async function showFile(repoRoot: string, ref: string, repoRelPath: string): Promise<string | undefined> {
-  const r = await git(repoRoot, ['show', '--no-textconv', `${ref}:./${repoRelPath}`]);
+export async function showFile(g: Git, ref: string, repoRelPath: string): Promise<string | undefined> {
+  const r = await git(g, ['show', '--no-textconv', `${ref}:./${repoRelPath}`]);
   if (r.code === 0) return r.stdout;
   if (/does not exist in|exists on disk, but not in/.test(r.stderr)) return undefined;
   // Unknown ref (with its hint) or some other failure.
-  await resolveRef(repoRoot, ref);
+  await resolveRef(g, ref);
   failed('git show', r);
 }

@@ -1,0 +1,76 @@
+// The docker CLI, resolved once per command from the Io's environment
+// (MATRIX_DOCKER names another binary; tests point it at a fake). Every
+// docker and buildx call goes through this adapter and src/exec.ts, with the
+// Io's environment, never the process's.
+import { userError, type UserError } from '../diagnostics.js';
+import { capture, stream, type Captured, type StreamResult } from '../exec.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Docker {
+  /** The binary as given (for the commands matrix prints). */
+  readonly bin: string;
+  /** The environment docker runs with (the Io's). */
+  readonly env: Env;
+  /** Run to completion and capture the output (see exec.ts `capture`). */
+  capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal }): Promise<Captured>;
+  /** A long command in its own process group, stderr by lines (see exec.ts `stream`). */
+  stream(args: string[], opts: { cwd: string; env?: Env }, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult>;
+}
+
+/** The docker of this environment: `MATRIX_DOCKER`, else `docker` on PATH. */
+export function dockerOf(env: Env): Docker {
+  return dockerAt(env.MATRIX_DOCKER ?? 'docker', env);
+}
+
+export function dockerAt(bin: string, env: Env): Docker {
+  return {
+    bin,
+    env,
+    capture: (args, o = {}) => capture({ file: bin, args, env: o.env ?? env, ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal),
+    stream: (args, o, onStderrLine, onStdout) => stream({ file: bin, args, cwd: o.cwd, env: o.env ?? env }, onStderrLine, onStdout),
+  };
+}
+
+/** The error of every command that could not start docker at all. */
+export function dockerMissing(docker: Docker, spawnError: string): UserError {
+  return userError('docker-missing', `cannot run \`${docker.bin}\`: ${spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
+}
+
+/** `docker buildx imagetools inspect --raw REF`: the manifest or index as the registry serves it. */
+export async function inspectRaw(docker: Docker, ref: string, timeoutMs = 60_000): Promise<Captured> {
+  return docker.capture(['buildx', 'imagetools', 'inspect', '--raw', ref], { timeoutMs });
+}
+
+export interface BuilderInfo {
+  name: string;
+  driver: string;
+  platforms: string[];
+}
+
+/** What `docker buildx inspect` says of a builder. */
+export function parseInspect(out: string): BuilderInfo {
+  const name = /^Name:\s+(\S+)/m.exec(out)?.[1] ?? '';
+  const driver = /^Driver:\s+(\S+)/m.exec(out)?.[1] ?? '';
+  const platforms = new Set<string>();
+  for (const m of out.matchAll(/^Platforms:\s+(.*)$/gm)) {
+    for (const p of m[1]!.split(',')) {
+      const t = p.trim().replace(/\*$/, '');
+      if (t) platforms.add(t);
+    }
+  }
+  return { name, driver, platforms: [...platforms] };
+}
+
+/** The builder's driver, as `docker buildx inspect` reports it. */
+export async function detectDriver(docker: Docker, builder?: string): Promise<string> {
+  const r = await docker.capture(['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
+  const driver = r.code === 0 ? parseInspect(r.stdout).driver : '';
+  if (!driver) {
+    throw userError('builder-unknown', `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? r.stderr.trim().split('\n')[0]) || 'no Driver line'}`, {
+      hint: 'check it with `docker buildx inspect`, or run `matrix doctor`',
+    });
+  }
+  return driver;
+}
+

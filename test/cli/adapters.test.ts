@@ -1,0 +1,79 @@
+// The outside world through the command's Io (issue 17): docker is resolved once
+// from the Io's environment, and git runs with that environment, never with the
+// process's. Driven in process through main(argv, io), so process.env stays what
+// vitest has (git and docker on PATH) while the Io says otherwise.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dockerOf } from '../../src/adapters/docker.js';
+import { main } from '../../src/cli/main.js';
+import { copySample, hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+async function run(argv: string[], cwd: string, env: Record<string, string | undefined>) {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd, env: { NO_COLOR: '1', ...env }, isTTY: false };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+/** A docker that records its arguments and answers nothing useful. */
+function fakeDocker(): { bin: string; log: string } {
+  const dir = tempDir('matrix-fake-docker-');
+  const bin = path.join(dir, 'docker');
+  const log = path.join(dir, 'calls');
+  writeFileSync(bin, `#!/bin/sh\necho "$@" >> '${log}'\nexit 1\n`);
+  chmodSync(bin, 0o755);
+  return { bin, log };
+}
+
+describe('docker: the binary comes from the Io once', () => {
+  it('MATRIX_DOCKER of the Io names the binary; docker on PATH otherwise', () => {
+    expect(dockerOf({ MATRIX_DOCKER: '/opt/docker' }).bin).toBe('/opt/docker');
+    expect(dockerOf({}).bin).toBe('docker');
+    expect(dockerOf({ MATRIX_DOCKER: '/opt/docker', PATH: '/x' }).env).toEqual({ MATRIX_DOCKER: '/opt/docker', PATH: '/x' });
+  });
+
+  it('bake --dry-run prints the Io\'s docker', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker();
+    const env = { ...process.env, MATRIX_DOCKER: fake.bin };
+    const bake = await run(['bake', '--dry-run'], dir, env);
+    expect(bake.code, bake.stderr).toBe(0);
+    expect(bake.stdout).toContain(`${fake.bin} buildx bake -f docker-bake.hcl`);
+    // The process's environment does not decide: it names no such binary.
+    expect(process.env.MATRIX_DOCKER).not.toBe(fake.bin);
+  });
+
+  it('doctor runs the Io\'s docker, with the Io\'s DOCKER_HOST in its fix', async () => {
+    const dir = tempDir('matrix-doctor-');
+    const fake = fakeDocker();
+    const r = await run(['doctor'], dir, { PATH: process.env.PATH, MATRIX_DOCKER: fake.bin, DOCKER_HOST: 'tcp://127.0.0.1:9' });
+    expect(r.code).toBe(1);
+    // `docker version` exits 1: the daemon check fails, and its fix names the Io's DOCKER_HOST.
+    expect(r.stdout).toMatch(/FAIL Docker daemon: .*\n\s+fix: DOCKER_HOST=tcp:\/\/127\.0\.0\.1:9 does not answer/);
+  });
+});
+
+describe('git: runs with the Io\'s environment', () => {
+  it('an Io whose PATH has no git gets the no-git warning, although the process has git', async () => {
+    const dir = copySample('hello-go');
+    const before = hashTree(dir);
+    const noGit = tempDir('matrix-path-');
+    mkdirSync(path.join(noGit, 'bin'));
+    const r = await run(['bake', '--dry-run'], dir, { PATH: path.join(noGit, 'bin'), MATRIX_DOCKER: 'docker' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^matrix: warning: git cannot be run \(ENOENT\)/m);
+    expect(r.stdout).not.toContain('SOURCE_DATE_EPOCH=');
+    expect(hashTree(dir)).toEqual(before);
+  });
+
+  it('--affected with an Io whose PATH has no git: git-not-found, exit 2', async () => {
+    const dir = copySample('hello-go');
+    const r = await run(['plan', '--affected', 'HEAD'], dir, { PATH: tempDir('matrix-path-') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^matrix: error cannot run git: ENOENT \[git-not-found\]$/m);
+  });
+});
