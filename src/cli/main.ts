@@ -6,7 +6,6 @@ import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { UserError } from '../diagnostics.js';
 import { FileFault } from '../fs/read.js';
-import { fastSelection } from '../fast/argv.js';
 import { describeFault, faultOf } from './faults.js';
 import { printDiagnostics, useColor, type Io } from './io.js';
 import { COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, parseArgs, UsageError, type ArgsOf, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
@@ -131,22 +130,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(COMPLETION_HELP);
     return EXIT.ok;
   }
-  // Plain `gen` / `gen --check` (pre-commit hooks) skip yargs: loading it costs more than the command.
-  let selected = fastSelection(argv) as Selected | undefined;
+  let selected: Selected | undefined;
   let parseError: Error | undefined;
   let output = '';
   try {
-    if (!selected) {
-      const { default: yargs } = await import('yargs');
-      await parser(yargs, argv, (s) => (selected = s), await packageVersion())
-        .exitProcess(false)
-        .fail((msg, err) => {
-          parseError = err ?? new Error(msg);
-        })
-        .parseAsync(argv, {}, (_err, _args, out) => {
-          output = out;
-        });
-    }
+    const { default: yargs } = await import('yargs');
+    await parser(yargs, argv, (s) => (selected = s), await packageVersion())
+      .exitProcess(false)
+      .fail((msg, err) => {
+        parseError = err ?? new Error(msg);
+      })
+      .parseAsync(argv, {}, (_err, _args, out) => {
+        output = out;
+      });
   } catch (e) {
     parseError ??= e as Error;
   }
