@@ -1,7 +1,8 @@
 // Build-time compilation (run by scripts/build.mjs): the code that replaces
-// src/precompiled/builtins.ts in the bundle. Every form is compiled by the same
-// functions and with the same options as at run time, so the bundle behaves
-// exactly as if it had compiled them itself (test/unit/perf-precompiled.test.ts).
+// src/precompiled/builtins.ts in the bundle. Each form is made by the one
+// function that makes it at run time for any other text (precompileBody for a
+// template, standaloneValidatorCode for the schema), so there is one compiled
+// form of each, made earlier.
 import { isDeepStrictEqual } from 'node:util';
 import { precompileBody, splitTemplate, TemplateError } from '../render/template.js';
 import { standaloneValidatorCode } from '../validate/validator.js';
