@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // CommonJS, not an ES module: Node starts a CommonJS entry a few milliseconds
-// sooner, and `matrix gen --check` runs on every commit. Plain `gen` / `gen
-// --check` run from a code-cached bundle (dist/fast.cjs); everything else
-// from dist/cli.mjs.
+// sooner, and `matrix gen --check` runs on every commit. Every command starts
+// the same way: the one bundle, with its code cache (bin/load.cjs).
 'use strict';
-const { fastMain, processIo } = require('../dist/fast.cjs');
+const { main, processIo } = require('./load.cjs').loadBundle().exports;
 
 // stdout and stderr: a closed pipe drops further output quietly, a full disk
 // is a one-line fault (src/cli/stdio.ts).
@@ -16,12 +15,14 @@ try {
   process.stderr.write(`matrix: cannot read the current directory: ${err && err.code === 'ENOENT' ? 'it no longer exists (ENOENT)' : err && err.message}\n`);
   process.exit(74);
 }
-const argv = process.argv.slice(2);
 
-(async () => {
-  process.exitCode = (await fastMain(argv, io)) ?? (await (await import('../dist/cli.mjs')).main(argv, io));
-})().catch((err) => {
-  // main() reports every error itself; this is a bug in matrix or a broken install.
-  process.exitCode = 70;
-  process.stderr.write(`matrix: internal error: ${err && err.stack ? err.stack : err}\n`);
-});
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    // main() reports every error itself; this is a bug in matrix or a broken install.
+    process.exitCode = 70;
+    process.stderr.write(`matrix: internal error: ${err && err.stack ? err.stack : err}\n`);
+  },
+);

@@ -1,36 +1,69 @@
-// Bundles the CLI into dist/ (one entry, split per command so each command
-// loads only what it needs). Files are replaced by rename, never truncated in
-// place, so a matrix process running while we rebuild never reads half a file.
+// Bundles the CLI into dist/: one entry (src/bundle.ts), every command, one
+// CommonJS file dist/matrix.cjs, and a V8 code cache for it made by running
+// the commands on the samples (bin/load.cjs loads both; every command starts
+// that way). Commands stay lazy inside the bundle: esbuild wraps each module
+// that is imported with import() so its body runs on first use, and V8
+// compiles a function when it first runs.
 //
 // The built-in templates and the JSON Schema validator are compiled here, once,
-// instead of at every run (src/fast/precompile.ts): the bundle's
-// src/fast/builtins.ts is replaced by a module that carries them. Plain
-// `gen` / `gen --check` also get a CommonJS bundle of their own with a V8 code
-// cache (dist/gen.cjs, see src/fast/loader.ts).
+// instead of at every run (src/precompiled/precompile.ts): the bundle's
+// src/precompiled/builtins.ts is replaced by a module that carries them.
+//
+// Files are replaced by rename, never truncated in place, so a matrix process
+// running while we rebuild never reads half a file.
+//
+// Nothing to do when dist/ was built from the same inputs (dist/build.json
+// records their hash): `npm test` builds, then vitest's global setup builds
+// again and finds it done. `--force` builds anyway.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const BANNER = "import { createRequire as __matrixCreateRequire } from 'node:module'; const require = __matrixCreateRequire(import.meta.url);";
+const require = createRequire(import.meta.url);
+const { loadBundle, cacheFileName } = require('../bin/load.cjs');
 
-/** Run src/fast/precompile.ts (bundled to a scratch file under node_modules, so what it loads with require resolves). */
+// ---- Up to date? Every input of the bundle and of its cache, by content, and the Node that builds.
+const INPUTS = ['src', 'templates', 'schemas', 'samples/monorepo', 'samples/hello-go', 'bin/load.cjs', 'scripts/build.mjs', 'package.json', 'package-lock.json'];
+function inputsHash() {
+  const h = createHash('sha256').update(`${process.version}\0${process.versions.v8}\0`);
+  const walk = (rel) => {
+    const abs = path.join(root, rel);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (st?.isDirectory()) {
+      for (const name of readdirSync(abs).sort()) walk(path.join(rel, name));
+    } else if (st?.isFile()) {
+      h.update(`${rel}\0${st.size}\0`).update(readFileSync(abs)).update('\0');
+    }
+  };
+  for (const rel of INPUTS) walk(rel);
+  return h.digest('hex');
+}
+const stampFile = path.join(dist, 'build.json');
+const inputs = inputsHash();
+const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : undefined;
+if (!process.argv.includes('--force') && stamp?.inputs === inputs && [stamp.bundle, stamp.cache].every((f) => typeof f === 'string' && existsSync(path.join(dist, f)))) {
+  console.log('build: dist/ is up to date (node scripts/build.mjs --force rebuilds it)');
+  process.exit(0);
+}
+
+/** Run src/precompiled/precompile.ts (bundled to a scratch file under node_modules, so what it loads with require resolves). */
 async function precompiled() {
   const scratch = path.join(root, 'node_modules', '.cache', 'bake-matrix', `precompile-${process.pid}.mjs`);
   mkdirSync(path.dirname(scratch), { recursive: true });
   await build({
     absWorkingDir: root,
-    entryPoints: ['src/fast/precompile.ts'],
+    entryPoints: ['src/precompiled/precompile.ts'],
     outfile: scratch,
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    banner: { js: BANNER },
+    banner: { js: "import { createRequire as __matrixCreateRequire } from 'node:module'; const require = __matrixCreateRequire(import.meta.url);" },
     logLevel: 'warning',
   });
   try {
@@ -50,13 +83,13 @@ async function precompiled() {
 }
 
 const pre = await precompiled();
-const builtinsFile = path.join(root, 'src', 'fast', 'builtins.ts');
+const builtinsFile = path.join(root, 'src', 'precompiled', 'builtins.ts');
 
-/** Swaps src/fast/builtins.ts for the precompiled forms. */
+/** Swaps src/precompiled/builtins.ts for the precompiled forms. */
 const precompiledPlugin = {
   name: 'matrix-precompiled',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]fast[\\/]builtins\.ts$/ }, (args) =>
+    b.onLoad({ filter: /[\\/]src[\\/]precompiled[\\/]builtins\.ts$/ }, (args) =>
       path.resolve(args.path) === builtinsFile ? { contents: pre.code, loader: 'js', resolveDir: path.dirname(builtinsFile) } : undefined,
     );
     b.onResolve({ filter: /^matrix-precompiled:/ }, (args) => ({ path: args.path, namespace: 'matrix-precompiled' }));
@@ -68,86 +101,14 @@ const precompiledPlugin = {
   },
 };
 
-/** Writes a file by rename, so a running matrix never reads half of it. */
-function replaceFile(file, contents) {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, contents);
-  renameSync(tmp, file);
-}
-
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: { cli: 'src/cli/main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  banner: { js: BANNER },
-  plugins: [precompiledPlugin],
-  logLevel: 'warning',
-  write: false,
-});
-
-const wanted = new Set();
-for (const file of result.outputFiles) {
-  wanted.add(file.path);
-  replaceFile(file.path, file.contents);
-}
-
-// ---- The fast path for plain `gen` / `gen --check` (src/fast/loader.ts, src/fast/gen-entry.ts):
-// dist/fast.cjs (CommonJS, required by bin/matrix.cjs) loads dist/gen.cjs
-// with the V8 code cache made below.
-const loader = await build({
-  absWorkingDir: root,
-  entryPoints: ['src/fast/loader.ts'],
-  outfile: 'dist/fast.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  define: { 'import.meta.url': '__matrixImportMetaUrl' },
-  banner: { js: "'use strict';\nconst __matrixImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-  write: false,
-});
-for (const file of loader.outputFiles) {
-  wanted.add(file.path);
-  replaceFile(file.path, file.contents);
-}
-
-/**
- * gen.cjs runs only `gen`: the other commands and yargs, which main.ts loads
- * with import(), are left out; reaching one from it is a bug, reported as one.
- */
-const mainFile = path.join(root, 'src', 'cli', 'main.ts');
-const genOnlyPlugin = {
-  name: 'matrix-gen-only',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind !== 'dynamic-import' || path.resolve(args.importer) !== mainFile || args.path === './gen.js') return undefined;
-      return { path: args.path, namespace: 'matrix-unreachable' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'matrix-unreachable' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`dist/gen.cjs runs only \`gen\`, but loaded ${args.path}`)});`,
-      loader: 'js',
-    }));
-  },
-};
-
 /**
  * crypto and child_process cost milliseconds to load and `gen` rarely calls
- * them (a long cache tag, the lock of a write). In gen.cjs they load on first
- * use: a CommonJS proxy that reads every property from the module, which it
- * loads on the first read. Its keys (what esbuild's interop copies) are the
- * module's, listed here, so listing them loads nothing.
+ * them (a long cache tag, the lock of a write): they load on first use. A
+ * CommonJS proxy reads every property from the module, which it loads on the
+ * first read. Its keys (what esbuild's interop copies) are the module's,
+ * listed here, so listing them loads nothing.
  */
 const LAZY_BUILTINS = /^node:(crypto|child_process)$/;
-const require = createRequire(import.meta.url);
 const lazyBuiltinsPlugin = {
   name: 'matrix-lazy-builtins',
   setup(b) {
@@ -169,51 +130,87 @@ module.exports = new Proxy({}, {
   },
 };
 
-const gen = await build({
+/**
+ * yargs lays out its help with string-width, whose first call compiles a very
+ * large emoji regular expression (tens of milliseconds, and V8 caches no
+ * regular expression). Printable ASCII is as wide as it is long, so only
+ * other text reaches string-width, which then loads on first use.
+ */
+const stringWidthPlugin = {
+  name: 'matrix-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { real: true } });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'matrix-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'matrix-string-width' }, (args) => ({
+      contents: `let real;
+export default function stringWidth(text, options) {
+  if (typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text)) return text.length;
+  real ??= require(${JSON.stringify(args.path)}).default;
+  return real(text, options);
+}`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/** Writes a file by rename, so a running matrix never reads half of it. */
+function replaceFile(file, contents) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
+
+const result = await build({
   absWorkingDir: root,
-  entryPoints: ['src/fast/gen-entry.ts'],
-  outfile: 'dist/gen.cjs',
+  entryPoints: ['src/bundle.ts'],
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // import() becomes a require on first use: the bundle runs in a vm.Script (bin/load.cjs), which has no ES module loader.
+  supported: { 'dynamic-import': false },
+  // import.meta.url as ES modules see it (src/paths.ts finds the package from it).
   define: { 'import.meta.url': '__matrixImportMetaUrl' },
-  // Less to read and hash at every run; names stay for stack traces.
+  // Less to read at every run; names stay for stack traces.
   minifyWhitespace: true,
-  // Strict like the ES module bundle; import.meta.url as ES modules see it.
   banner: { js: "'use strict';\nconst __matrixImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [precompiledPlugin, genOnlyPlugin, lazyBuiltinsPlugin],
+  plugins: [precompiledPlugin, lazyBuiltinsPlugin, stringWidthPlugin],
   logLevel: 'warning',
   write: false,
 });
-const genFile = path.join(dist, 'gen.cjs');
-const genBody = Buffer.from(gen.outputFiles[0].contents).toString('utf8');
-const genHash = createHash('sha256').update(genBody).digest('hex').slice(0, 16);
-replaceFile(genFile, `// matrix-fast ${genHash}\n${genBody}`);
+const body = Buffer.from(result.outputFiles[0].contents).toString('utf8');
+const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+const bundleFile = path.join(dist, 'matrix.cjs');
+replaceFile(bundleFile, `// matrix-bundle ${hash}\n${body}`);
 
-// The code cache: compile gen.cjs and run it as a pre-commit hook would (on the
-// samples, writing nothing), so the functions that path needs are compiled too.
-const fast = require(path.join(dist, 'fast.cjs'));
-const cacheFile = path.join(dist, fast.cacheFileName(genHash));
+// The code cache: compile the bundle and run the commands users run most (on
+// the samples, writing nothing), so the functions they need are compiled too
+// and V8 finds them in the cache.
+const CACHE_RUNS = [['gen', '--check'], ['plan'], ['validate'], ['--help'], ['gen', '--help']];
+const cacheFile = path.join(dist, cacheFileName(hash));
 try {
-  const bundle = fast.loadFastBundle(dist, false);
+  const bundle = loadBundle(dist, { cache: false });
   const quiet = { write: () => true };
   for (const sample of ['monorepo', 'hello-go']) {
     const cwd = path.join(root, 'samples', sample);
-    if (existsSync(path.join(cwd, 'matrix.yaml'))) {
-      await bundle.fastMain(['gen', '--check'], { stdout: quiet, stderr: quiet, cwd, env: {}, isTTY: false });
-    }
+    if (!existsSync(path.join(cwd, 'matrix.yaml'))) continue;
+    for (const argv of CACHE_RUNS) await bundle.exports.main(argv, { stdout: quiet, stderr: quiet, cwd, env: {}, isTTY: false });
   }
   replaceFile(cacheFile, bundle.script.createCachedData());
 } catch (e) {
-  console.warn(`build: no code cache for dist/gen.cjs (${e.message}); it compiles at every run`);
+  console.warn(`build: no code cache for dist/matrix.cjs (${e.message}); it compiles at every run`);
 }
 
-// Chunks and caches of earlier builds: hashed names, so removing them never touches a current file.
-for (const dir of [dist, path.join(dist, 'chunks')]) {
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name);
-    if (name.endsWith('.mjs') && !wanted.has(p)) rmSync(p, { force: true });
-    if (/^gen-[0-9a-f]+\.cache$/.test(name) && p !== cacheFile) rmSync(p, { force: true });
-  }
+// What earlier builds left: other caches, and the files of the earlier layout (cli.mjs, chunks/, fast.cjs, gen.cjs).
+for (const name of readdirSync(dist)) {
+  const p = path.join(dist, name);
+  if (p === bundleFile || p === cacheFile || p === stampFile) continue;
+  if (/\.(cache|mjs|cjs)$/.test(name) || name === 'chunks') rmSync(p, { recursive: true, force: true });
 }
+replaceFile(stampFile, `${JSON.stringify({ inputs, bundle: path.basename(bundleFile), cache: path.basename(cacheFile) }, null, 2)}\n`);

@@ -31,7 +31,7 @@ if [ "$MODE" = git ]; then
   SOURCE="git+file://$SRC#$(git -C "$SRC" rev-parse HEAD)"
 else
   [ "${SKIP_BUILD:-0}" = 1 ] || node scripts/build.mjs
-  [ -f dist/cli.mjs ] || fail "dist/cli.mjs is missing: run node scripts/build.mjs"
+  [ -f dist/matrix.cjs ] || fail "dist/matrix.cjs is missing: run node scripts/build.mjs"
 
   # --ignore-scripts: `prepare` would rebuild dist/ (removing it first) under anything else using it.
   npm pack --ignore-scripts --pack-destination "$WORK" --json >"$WORK/pack.json"

@@ -6,7 +6,6 @@ import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { UserError } from '../diagnostics.js';
 import { FileFault } from '../fs/read.js';
-import { fastSelection } from '../fast/argv.js';
 import { describeFault, faultOf } from './faults.js';
 import { printDiagnostics, SpecError, useColor, type Io } from './io.js';
 import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, commandArgs, flagName, helpText, UsageError, type CommandArgs, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
@@ -133,11 +132,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 type Parsed = { selected?: Selected; output: string } | { error: Error; output: string };
 
-/** argv -> the command and what yargs parsed (or the fast path, for plain `gen` / `gen --check`), or yargs' usage error. */
+/** argv -> the command and what yargs parsed, or yargs' usage error. */
 async function parse(argv: string[]): Promise<Parsed> {
-  // Plain `gen` / `gen --check` (pre-commit hooks) skip yargs: loading it costs more than the command.
-  const fast = fastSelection(argv);
-  if (fast) return { selected: fast, output: '' };
   const picked: { selected?: Selected; error?: Error; output: string } = { output: '' };
   try {
     const { default: yargs } = await import('yargs');

@@ -1,7 +1,6 @@
 // The command table: every command, its positionals and options, said once.
-// yargs is configured from it (help, completion, strict checking), the fast
-// path for `gen` (src/fast/argv.ts) reads it, and `parseArgs` below turns what
-// yargs parsed into each command's typed options with one set of rules:
+// yargs is configured from it (help, completion, strict checking), and
+// `parseArgs` below turns what yargs parsed into each command's typed options with one set of rules:
 //
 // - an option that takes one value may be given once: twice is a usage error;
 // - a repeatable option collects its values, a `list` one also splits them at
@@ -10,7 +9,7 @@
 // - an empty value (`--spec ''`, `--builder=`) is a usage error;
 // - numbers are whole numbers, choices are checked.
 //
-// This module is data and small pure functions, loaded by the fast path too.
+// This module is data and small pure functions.
 
 export type OptionType = 'string' | 'boolean' | 'number';
 

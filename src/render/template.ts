@@ -8,14 +8,15 @@
 // `ident` (ARG/ENV names), `int` (ports). Handlebars' own HTML escaping is
 // off (it is wrong for Dockerfiles) and `strict` makes a missing field an error.
 //
-// The built-in templates are precompiled at build time (src/fast/precompile.ts)
-// and run on the runtime-only Handlebars; the compiler is loaded only for a
-// template that was not (a user's own, or one edited after the build).
+// Every template is compiled one way, to a Handlebars template spec run on the
+// runtime-only Handlebars: the built-in ones at build time
+// (src/precompiled/precompile.ts), any other (a user's own, or one edited
+// after the build) when it is loaded, with the compiler loaded only then.
 import { createRequire } from 'node:module';
 import type HandlebarsCompiler from 'handlebars';
 import Handlebars from 'handlebars/runtime';
 import { parse as parseYaml } from 'yaml';
-import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../fast/builtins.js';
+import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../precompiled/builtins.js';
 import { stringProblem } from '../validate/strings.js';
 import { readDirectives } from '../dockerfile/directives.js';
 import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
@@ -288,28 +289,19 @@ export function parseTemplate(file: string, source: string): ParsedTemplate {
   if (pre) return fromPrecompiled(file, pre);
   const t = splitTemplate(source);
   // The build's checks and compilation, so errors surface at load, not at the first render.
-  precompileBody(t);
-  const env = createEnv(handlebarsCompiler());
-  let compiled: HandlebarsTemplateDelegate;
-  try {
-    compiled = env.hb.compile(t.body, { ...COMPILE_OPTIONS });
-  } catch (err) {
-    throw locate(err, t.bodyLine);
-  }
-  return { file, meta: t.meta, bodyLine: t.bodyLine, declaredArgs: new Set(t.declaredArgs), render: renderer(compiled, env.state, t.bodyLine) };
+  const spec = new Function(`return (${precompileBody(t)});`)() as object;
+  return fromSpec(file, t.meta, t.bodyLine, t.declaredArgs, spec);
 }
 
 /** A template compiled at build time: the same checks passed then, on the same text. */
 export function fromPrecompiled(file: string, pre: PrecompiledTemplate): ParsedTemplate {
+  return fromSpec(file, JSON.parse(pre.metaJson) as TemplateMeta, pre.bodyLine, pre.declaredArgs, pre.spec);
+}
+
+function fromSpec(file: string, meta: TemplateMeta, bodyLine: number, declaredArgs: readonly string[], spec: object): ParsedTemplate {
   const env = createEnv();
-  const compiled = env.hb.template(pre.spec as Parameters<typeof env.hb.template>[0]) as HandlebarsTemplateDelegate;
-  return {
-    file,
-    meta: JSON.parse(pre.metaJson) as TemplateMeta,
-    bodyLine: pre.bodyLine,
-    declaredArgs: new Set(pre.declaredArgs),
-    render: renderer(compiled, env.state, pre.bodyLine),
-  };
+  const compiled = env.hb.template(spec as Parameters<typeof env.hb.template>[0]) as HandlebarsTemplateDelegate;
+  return { file, meta, bodyLine, declaredArgs: new Set(declaredArgs), render: renderer(compiled, env.state, bodyLine) };
 }
 
 /**

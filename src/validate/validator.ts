@@ -1,12 +1,13 @@
-// The JSON Schema validator, once per process. The bundle carries one
-// compiled at build time (ajv standalone code, see src/fast/precompile.ts):
-// compiling the schema with ajv costs more than the rest of `matrix gen`.
-// A schema that is not the one it was compiled from is compiled here, with
-// ajv loaded only then.
+// The JSON Schema validator, once per process, in one form: ajv standalone
+// code. The bundle carries the code for the shipped schema, made at build time
+// (src/precompiled/precompile.ts): compiling the schema with ajv costs more
+// than the rest of `matrix gen`. A schema that is not the one it was made
+// from (and the sources, under test) gets the same code made here, with ajv
+// loaded only then.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PRECOMPILED_VALIDATOR } from '../fast/builtins.js';
+import { PRECOMPILED_VALIDATOR } from '../precompiled/builtins.js';
 import { packageRoot } from '../paths.js';
 import type { ValidateFn } from './schema.js';
 
@@ -23,10 +24,20 @@ export function loadSchema(): object {
   return JSON.parse(readFileSync(schemaPath(), 'utf8'));
 }
 
-/** Compile a schema with ajv at run time. */
+/** ajv standalone code (CommonJS: it `require`s ajv's small runtime helpers) for a schema. */
+export function standaloneValidatorCode(schema: object): string {
+  const req = createRequire(import.meta.url);
+  const { Ajv } = req('ajv') as typeof import('ajv');
+  const standalone = (req('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js')).default;
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  return standalone(ajv, ajv.compile(schema));
+}
+
+/** The validator of a schema: its standalone code, as the build makes it, run here. */
 export function compileValidator(schema: object): ValidateFn {
-  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-  return new Ajv(AJV_OPTIONS).compile(schema) as ValidateFn;
+  const mod = { exports: {} as unknown };
+  new Function('module', 'exports', 'require', standaloneValidatorCode(schema))(mod, mod.exports, createRequire(import.meta.url));
+  return mod.exports as ValidateFn;
 }
 
 export function schemaValidator(): { validate: ValidateFn; schema: object } {

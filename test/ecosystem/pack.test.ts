@@ -13,7 +13,7 @@ describe('npm package', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'bin/matrix.cjs', 'dist/cli.mjs', 'schemas/matrix.schema.json', 'templates/go.Dockerfile.hbs', 'templates/node.Dockerfile.hbs', 'templates/python.Dockerfile.hbs', 'templates/rust.Dockerfile.hbs', 'templates/static.Dockerfile.hbs']));
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'bin/matrix.cjs', 'bin/load.cjs', 'dist/matrix.cjs', 'schemas/matrix.schema.json', 'templates/go.Dockerfile.hbs', 'templates/node.Dockerfile.hbs', 'templates/python.Dockerfile.hbs', 'templates/rust.Dockerfile.hbs', 'templates/static.Dockerfile.hbs']));
     const top = new Set(files.map((f) => (f.includes('/') ? f.slice(0, f.indexOf('/') + 1) : f)));
     expect([...top].sort()).toEqual(expect.arrayContaining(['README.md', 'bin/', 'dist/', 'package.json', 'schemas/', 'templates/']));
     expect(files).toEqual(expect.arrayContaining(['CHANGELOG.md', 'LICENSE']));

@@ -4,7 +4,7 @@
 //
 // In src/ (tests, tsc) both are empty and everything compiles at run time.
 // scripts/build.mjs replaces this module in the bundle with the forms that
-// src/fast/precompile.ts generates. Each precompiled form is keyed by the
+// src/precompiled/precompile.ts generates. Each precompiled form is keyed by the
 // exact text it was compiled from, so a template or schema that differs from
 // it on disk (edited after the build) is compiled at run time, as before.
 import type { ValidateFn } from '../validate/schema.js';
