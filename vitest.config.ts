@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/process/**/*.test.ts', 'test/security/**/*.test.ts', 'test/ecosystem/**/*.test.ts'],
-    exclude: ['test/engine/**', 'test/network/**', 'node_modules/**', 'dist/**'],
+    exclude: ['test/engine/**', 'test/network/**', 'test/bench/**', 'node_modules/**', 'dist/**'],
     // Builds dist/ once per run, for the spawned tests that run bin/matrix.cjs.
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 20_000,

@@ -9,6 +9,8 @@ export default defineConfig({
     include: ['test/network/**/*.test.ts'],
     // Builds dist/ once, for the bin these tests install or link.
     globalSetup: ['test/helpers/global-setup.ts'],
+    // One install at a time: three at once on a 2-core machine only makes each slower.
+    fileParallelism: false,
     testTimeout: 10 * 60_000,
     hookTimeout: 10 * 60_000,
   },
