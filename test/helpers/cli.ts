@@ -91,12 +91,13 @@ export async function matrix(args: readonly string[], cwd: string, env: Record<s
   const before = processState();
   watchStdio();
   let status: number;
+  let stray: string[] = [];
   try {
     status = await main([...args], io);
   } finally {
-    const stray = unwatchStdio();
-    if (stray.length) throw new Error(`matrix ${args.join(' ')} wrote past its Io:\n${stray.join('\n')}`);
+    stray = unwatchStdio();
   }
+  if (stray.length) throw new Error(`matrix ${args.join(' ')} wrote past its Io:\n${stray.join('\n')}`);
   const after = processState();
   if (after !== before) throw new Error(`matrix ${args.join(' ')} changed the test process:\nbefore ${before}\nafter  ${after}`);
   return { status, stdout: io.out(), stderr: io.err() };
