@@ -1,12 +1,17 @@
-// Ordinary suite: unit, golden and CLI tests. The engine (e2e) tests that need
-// a Docker daemon and a registry have their own config (vitest.engine.config.ts).
+// Ordinary suite (`npm test`), in tiers: unit and golden tests; CLI tests in
+// process through main(argv, io) (test/helpers/cli.ts `matrix()`); a small
+// spawned tier where the process itself matters (test/process/, and the
+// signal, pipe and start-up cases that use `matrixBin()` or spawn the bin).
+// Own configs: the engine (e2e) tests that need a Docker daemon and a registry
+// (vitest.engine.config.ts) and the tests that install from the network
+// (vitest.network.config.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/security/**/*.test.ts', 'test/ecosystem/**/*.test.ts'],
-    exclude: ['test/engine/**', 'node_modules/**', 'dist/**'],
-    // Builds dist/ once, for the CLI tests that run bin/matrix.cjs.
+    include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/process/**/*.test.ts', 'test/security/**/*.test.ts', 'test/ecosystem/**/*.test.ts'],
+    exclude: ['test/engine/**', 'test/network/**', 'test/bench/**', 'node_modules/**', 'dist/**'],
+    // Builds dist/ once per run, for the spawned tests that run bin/matrix.cjs.
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,

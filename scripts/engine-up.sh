@@ -10,9 +10,9 @@
 # Idempotent: every step is skipped when already done, so a second run takes seconds.
 # Usage: bash scripts/engine-up.sh   (as root, from any directory, no stdin needed)
 set -euo pipefail
-
-export DEBIAN_FRONTEND=noninteractive
-export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
+LOG_TAG=engine-up
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LOG_DIR=/var/log/matrix-engine
 PID_DIR=/run/matrix-engine
@@ -25,10 +25,7 @@ DOCKER_PIDFILE=/var/run/docker.pid
 TIMEOUT="${MATRIX_ENGINE_TIMEOUT:-90}"
 QEMU_ARCHES=(aarch64 arm riscv64 ppc64le s390x)
 
-log() { printf '[engine-up] %s\n' "$*" >&2; }
-die() { printf '[engine-up] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "must run as root"
+require_root
 mkdir -p "$LOG_DIR" "$PID_DIR" "$CONF_DIR"
 exec </dev/null
 
@@ -38,46 +35,6 @@ dk() { docker --host "unix://$DOCKER_SOCK" "$@"; }
 # ---------------------------------------------------------------- helpers
 pkg_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
-}
-
-# Print "URI<TAB>SIGNED_BY" of the configured Debian source for suite $1 (deb822 files
-# first, then one-line sources). SIGNED_BY may be empty.
-apt_source_for_suite() {
-  local suite=$1 f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk -v want="$suite" '
-      function flush() {
-        if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled != "no" && uri != "") {
-          n = split(suites, s, /[ \t]+/)
-          for (i = 1; i <= n; i++) if (s[i] == want) { print uri "\t" signed; found = 1; exit }
-        }
-        types = ""; suites = ""; uri = ""; signed = ""; enabled = ""
-      }
-      /^[ \t]*#/ { next }
-      /^[ \t]*$/ { flush(); next }
-      {
-        key = tolower($1); sub(/:$/, "", key)
-        val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
-        if (key == "types") types = val
-        else if (key == "suites") suites = val
-        else if (key == "uris") { split(val, u, /[ \t]+/); uri = u[1] }
-        else if (key == "signed-by") signed = val
-        else if (key == "enabled") enabled = tolower(val)
-      }
-      END { if (!found) flush() }
-    ' "$f" | head -n1 | grep . && return 0
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk -v want="$suite" '
-      $1 == "deb" {
-        i = 2
-        if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-        if ($(i + 1) == want) { print $i "\t"; exit }
-      }' "$f" | head -n1 | grep . && return 0
-  done
-  return 1
 }
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }

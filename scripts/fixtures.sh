@@ -12,15 +12,13 @@
 # Writes test/engine/fixtures.env (generated, not committed) and prints it.
 # Usage: bash scripts/fixtures.sh   (as root, from any directory)
 set -euo pipefail
-
-export DEBIAN_FRONTEND=noninteractive
-export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
+LOG_TAG=fixtures
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENV_FILE=$REPO_ROOT/test/engine/fixtures.env
-CACHE=/var/cache/matrix-fixtures
-REGISTRY=localhost:5000
-SUITE=trixie
+CACHE=$FIXTURE_CACHE
 
 # ---- what the images contain: changing anything here changes the tags
 FIXTURE_VERSION=1
@@ -40,60 +38,16 @@ RUNTIME_CHANGES=(
   'CMD ["/bin/sh"]'
 )
 
-log() { printf '[fixtures] %s\n' "$*" >&2; }
-die() { printf '[fixtures] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "must run as root"
+require_root
 exec </dev/null
 mkdir -p "$CACHE/logs"
 
-short_hash() { printf '%s\n' "$@" | sha256sum | cut -c1-12; }
 TOOLCHAIN_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" toolchain "$TOOLCHAIN_PKGS" \
   "$TOOLCHAIN_FOREIGN_ARCH" "$TOOLCHAIN_FOREIGN_PKGS" "${TOOLCHAIN_CHANGES[@]}")
 RUNTIME_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" runtime "$RUNTIME_PKGS" \
   "$RUNTIME_ARCHES" "${RUNTIME_CHANGES[@]}")
 TOOLCHAIN_IMAGE=$REGISTRY/matrix-fixture/toolchain:$TOOLCHAIN_HASH
 RUNTIME_IMAGE=$REGISTRY/matrix-fixture/runtime:$RUNTIME_HASH
-
-# Print the URI of apt's configured source for suite $1 (deb822 files, then one-line lists).
-apt_uri_for_suite() {
-  local suite=$1 f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk -v want="$suite" '
-      function flush() {
-        if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled != "no" && uri != "") {
-          n = split(suites, s, /[ \t]+/)
-          for (i = 1; i <= n; i++) if (s[i] == want) { print uri; found = 1; exit }
-        }
-        types = ""; suites = ""; uri = ""; enabled = ""
-      }
-      /^[ \t]*#/ { next }
-      /^[ \t]*$/ { flush(); next }
-      {
-        key = tolower($1); sub(/:$/, "", key)
-        val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
-        if (key == "types") types = val
-        else if (key == "suites") suites = val
-        else if (key == "uris") { split(val, u, /[ \t]+/); uri = u[1] }
-        else if (key == "enabled") enabled = tolower(val)
-      }
-      END { if (!found) flush() }
-    ' "$f" | head -n1 | grep . && return 0
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk -v want="$suite" '
-      $1 == "deb" {
-        i = 2
-        if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-        if ($(i + 1) == want) { print $i; exit }
-      }' "$f" | head -n1 | grep . && return 0
-  done
-  return 1
-}
-
-image_exists() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 
 write_env() {
   mkdir -p "$(dirname "$ENV_FILE")"
@@ -104,8 +58,7 @@ write_env() {
 }
 
 # ---- preflight
-command -v docker >/dev/null || die "docker not found: run scripts/engine-up.sh first"
-timeout 20 docker info >/dev/null 2>&1 || die "docker engine not answering: run scripts/engine-up.sh first"
+require_engine
 curl -fsS --max-time 3 "http://$REGISTRY/v2/" >/dev/null 2>&1 ||
   die "registry not answering on http://$REGISTRY/v2/: run scripts/engine-up.sh first"
 
@@ -122,9 +75,7 @@ if image_exists "$TOOLCHAIN_IMAGE" && image_exists "$RUNTIME_IMAGE"; then
 fi
 
 command -v debootstrap >/dev/null || die "debootstrap not found: run scripts/engine-up.sh first"
-CODENAME=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d '"')
-MIRROR=$(apt_uri_for_suite "${CODENAME:-bookworm}") ||
-  MIRROR=$(apt_uri_for_suite bookworm) || die "cannot find apt's configured Debian source"
+MIRROR=$(debian_mirror)
 log "Debian mirror: $MIRROR"
 
 # ---- root file systems
@@ -139,12 +90,6 @@ cleanup_mounts() {
   fi
 }
 trap cleanup_mounts EXIT
-
-in_root() { # DIR CMD...
-  local dir=$1; shift
-  chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    DEBIAN_FRONTEND=noninteractive "$@"
-}
 
 # build_rootfs NAME HASH ARCH "PKGS" FOREIGN_ARCH "FOREIGN_PKGS" -> sets ROOTFS_TARBALL
 build_rootfs() {
@@ -196,24 +141,9 @@ build_rootfs() {
   : >"$dir/etc/resolv.conf"
   cleanup_mounts
   ACTIVE_ROOT=""
-  tar -C "$dir" --numeric-owner -cf "$tarball.partial" . >>"$logf" 2>&1 || die "tar of $dir failed"
-  mv "$tarball.partial" "$tarball"
-  rm -rf "$dir"
-  # drop rootfs tarballs of older versions of this image
-  find "$CACHE" -maxdepth 1 -name "$name-*-$arch.tar" ! -name "$name-$hash-$arch.tar" -delete
-  log "  rootfs ready in $((SECONDS - start)) s: $tarball ($(du -h "$tarball" | cut -f1))"
+  # (drops the rootfs tarballs of older versions of this image)
+  pack_rootfs "$dir" "$tarball" "$name-*-$arch.tar" "$logf" "$start"
   ROOTFS_TARBALL=$tarball
-}
-
-# import_push TARBALL PLATFORM TAG CHANGES...
-import_push() {
-  local tarball=$1 platform=$2 tag=$3; shift 3
-  local args=() c
-  for c in "$@"; do args+=(--change "$c"); done
-  log "importing $tag ($platform)"
-  docker import --platform "$platform" "${args[@]}" - "$tag" <"$tarball" >/dev/null
-  log "pushing $tag"
-  docker push -q "$tag" >/dev/null
 }
 
 # ---- toolchain (linux/amd64 only)

@@ -9,13 +9,15 @@
 //   node scripts/fuzz.mjs [--seconds 60] [--seed N] [--case I] [--docker-every 10] [--no-docker]
 //                         [--report FILE] [--failures DIR]
 //
-// Case I of seed N is always the same spec: `--seed N --case I` replays one.
+// Specs are drawn from fast-check arbitraries. Case I of seed N is always the
+// same spec: `--seed N --case I` replays one.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import fc from 'fast-check';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { stringify } from 'yaml';
 
@@ -56,28 +58,15 @@ await build({
 const { compile, planSync } = await import(path.join(cacheDir, 'entry.mjs'));
 
 // ---------------------------------------------------------------- randomness
-function rng(s) {
-  // mulberry32
-  let a = s >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const r = {
-    next,
-    int: (n) => Math.floor(next() * n),
-    chance: (p) => next() < p,
-    pick: (xs) => xs[Math.floor(next() * xs.length)],
-    some: (xs, max) => {
-      const n = 1 + Math.floor(next() * Math.min(max, xs.length));
-      return [...xs].sort(() => next() - 0.5).slice(0, n);
-    },
-  };
-  return r;
-}
+// The generators are fast-check arbitraries; case I of seed N is one sample,
+// drawn with a seed of its own mixed from (N, I), so any case replays alone.
+const caseSeed = (index) => (seed ^ Math.imul(index + 1, 0x9e3779b1)) | 0;
+/** `arb` with probability p, else undefined. */
+const maybe = (p, arb) => fc.oneof({ weight: Math.round(p * 100), arbitrary: arb }, { weight: Math.round((1 - p) * 100), arbitrary: fc.constant(undefined) });
+/** 1 to `max` distinct elements of xs, in a random order. */
+const some = (xs, max) => fc.shuffledSubarray(xs, { minLength: 1, maxLength: Math.min(max, xs.length) });
+/** Drops the keys whose value is undefined (absent fields). */
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 // ---------------------------------------------------------------- the repository specs are compiled in
 const NAMES = ['api', 'web', 'worker', 'base', 'db', 'svc-1', 'svc_2', 'a', 'b0', 'x-y-z'];
@@ -107,51 +96,57 @@ function makeRepo() {
 }
 
 // ---------------------------------------------------------------- valid specs
-function value(r) {
-  return r.chance(0.6) ? r.pick(SAFE_VALUES) : r.pick(HOSTILE_VALUES);
+const value = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...SAFE_VALUES) }, { weight: 4, arbitrary: fc.constantFrom(...HOSTILE_VALUES) });
+const keyed = (keys, max) => some(keys, max).chain((ks) => fc.tuple(...ks.map(() => value)).map((vs) => Object.fromEntries(ks.map((k, i) => [k, vs[i]]))));
+
+const source = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ template: fc.constant('go'), with: maybe(0.5, fc.record({ binary: fc.constantFrom('app', 'srv', 'a-b'), ldflags: maybe(0.3, value) })) }) },
+  { weight: 2, arbitrary: fc.record({ template: fc.constant('tpl/fuzz.hbs'), with: maybe(0.6, fc.record({ p: value, n: maybe(0.3, fc.constantFrom('80', 'x', '99999')) })) }) },
+  { weight: 2, arbitrary: fc.record({ dockerfile: fc.constant('hand/Dockerfile') }) },
+);
+
+const matrixAxes = some(['go', 'node', 'flavour', 'os_name'], 2).chain((axes) =>
+  fc.tuple(...axes.map(() => some(SAFE_VALUES, 3))).chain((values) => {
+    const m = Object.fromEntries(axes.map((a, i) => [a, values[i]]));
+    const first = axes[0];
+    return fc.record({ include: maybe(0.3, fc.constantFrom(...SAFE_VALUES).map((v) => [{ [first]: v, extra: 'yes' }])), exclude: maybe(0.3, fc.constant([{ [first]: m[first][0] }])) }).map((x) => ({ ...m, ...defined(x) }));
+  }),
+);
+
+/** One service; `earlier` are the names before it (what it may depend on). */
+function service(name, earlier) {
+  return fc
+    .record({
+      context: fc.constantFrom(...CONTEXTS),
+      source,
+      platforms: maybe(0.4, some(PLATFORMS, 3)),
+      args: maybe(0.6, keyed(['A', 'GO_VERSION', 'B_2', '_x'], 3)),
+      labels: maybe(0.5, keyed(['org.opencontainers.image.title', 'x', '${k}', 'a b', 'é', '%{x}'], 3)),
+      tags: maybe(0.4, fc.constantFrom('1', 'latest', '${{ target }}', 'v1.2', '${{ service }}-x').map((t) => [`registry.example/${name}:${t}`])),
+      matrix: maybe(0.3, matrixAxes),
+      target: maybe(0.15, fc.constantFrom('build', 'runtime', 'x.y-z')),
+      secrets: maybe(0.2, fc.constantFrom([{ id: 'token', env: 'GITHUB_TOKEN' }], [{ id: 'npmrc', src: 'secret,file "x"' }])),
+      depends_on: earlier.length ? maybe(0.25, some(earlier, 2)) : fc.constant(undefined),
+      metadata_action: maybe(0.1, fc.constant(true)),
+    })
+    .map(({ source: src, ...s }) => {
+      const out = defined({ context: s.context, ...defined(src), platforms: s.platforms, args: s.args, labels: s.labels, tags: s.tags, matrix: s.matrix, target: s.target, secrets: s.secrets, depends_on: s.depends_on, metadata_action: s.metadata_action });
+      if (out.matrix && out.tags) out.tags = [`registry.example/${name}:\${{ target }}`];
+      return out;
+    });
 }
 
-function validSpec(r) {
-  const names = r.some(NAMES, 5);
-  const axesPool = ['go', 'node', 'flavour', 'os_name'];
-  const services = {};
-  names.forEach((name, i) => {
-    const s = {};
-    s.context = r.pick(CONTEXTS);
-    const kind = r.int(10);
-    if (kind < 6) {
-      s.template = 'go';
-      if (r.chance(0.5)) s.with = { binary: r.pick(['app', 'srv', 'a-b']), ...(r.chance(0.3) ? { ldflags: value(r) } : {}) };
-    } else if (kind < 8) {
-      s.template = 'tpl/fuzz.hbs';
-      if (r.chance(0.6)) s.with = { p: value(r), ...(r.chance(0.3) ? { n: r.pick(['80', 'x', '99999']) } : {}) };
-    } else s.dockerfile = 'hand/Dockerfile';
-    if (r.chance(0.4)) s.platforms = r.some(PLATFORMS, 3);
-    if (r.chance(0.6)) s.args = Object.fromEntries(r.some(['A', 'GO_VERSION', 'B_2', '_x'], 3).map((k) => [k, value(r)]));
-    if (r.chance(0.5)) s.labels = Object.fromEntries(r.some(['org.opencontainers.image.title', 'x', '${k}', 'a b', 'é', '%{x}'], 3).map((k) => [k, value(r)]));
-    if (r.chance(0.4)) s.tags = [`registry.example/${name}:${r.pick(['1', 'latest', '${{ target }}', 'v1.2', '${{ service }}-x'])}`];
-    if (r.chance(0.3)) {
-      const m = {};
-      for (const axis of r.some(axesPool, 2)) m[axis] = r.some(SAFE_VALUES, 3);
-      if (r.chance(0.3)) m.include = [{ [Object.keys(m)[0]]: r.pick(SAFE_VALUES), extra: 'yes' }];
-      if (r.chance(0.3)) m.exclude = [{ [Object.keys(m)[0]]: m[Object.keys(m)[0]][0] }];
-      s.matrix = m;
-      if (s.tags) s.tags = [`registry.example/${name}:\${{ target }}`];
-    }
-    if (r.chance(0.15)) s.target = r.pick(['build', 'runtime', 'x.y-z']);
-    if (r.chance(0.2)) s.secrets = [r.chance(0.5) ? { id: 'token', env: 'GITHUB_TOKEN' } : { id: 'npmrc', src: 'secret,file "x"' }];
-    if (i > 0 && r.chance(0.25)) s.depends_on = r.some(names.slice(0, i), 2);
-    if (r.chance(0.1)) s.metadata_action = true;
-    services[name] = s;
-  });
-  const spec = { version: 1 };
-  if (r.chance(0.3)) spec.registry = 'registry.example/acme';
-  if (r.chance(0.5)) spec.platforms = r.some(PLATFORMS, 2);
-  if (r.chance(0.1)) spec.bake_file = r.pick(['build/docker-bake.hcl', 'ci.hcl']);
-  if (r.chance(0.2)) spec.defaults = { labels: { 'org.opencontainers.image.source': 'https://example.com/x' } };
-  spec.services = services;
-  return stringify(spec, { lineWidth: 0 });
-}
+const validSpec = some(NAMES, 5).chain((names) =>
+  fc
+    .record({
+      registry: maybe(0.3, fc.constant('registry.example/acme')),
+      platforms: maybe(0.5, some(PLATFORMS, 2)),
+      bake_file: maybe(0.1, fc.constantFrom('build/docker-bake.hcl', 'ci.hcl')),
+      defaults: maybe(0.2, fc.constant({ labels: { 'org.opencontainers.image.source': 'https://example.com/x' } })),
+      services: fc.tuple(...names.map((n, i) => service(n, names.slice(0, i)))),
+    })
+    .map(({ services, ...top }) => stringify({ version: 1, ...defined(top), services: Object.fromEntries(names.map((n, i) => [n, services[i]])) }, { lineWidth: 0 })),
+);
 
 // ---------------------------------------------------------------- mutations
 const CHARS = [':', '-', '[', ']', '{', '}', '"', "'", '#', '&', '*', '!', '|', '>', '%', '@', '`', '\t', '\n', ' ', '?', ',', '\\', '\u0000', '\u202e', '\ufeff', 'é', '\u2028'];
@@ -164,7 +159,7 @@ const SCALARS = [
 ];
 const SNIPPETS = [
   () => 'bomb: &a [x, x, x, x, x, x, x, x, x]\nb1: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nb2: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nb3: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
-  (r) => `deep: ${'['.repeat(60 + r.int(3000))}\n`,
+  (n) => `deep: ${'['.repeat(60 + (n % 3000))}\n`,
   () => 'platfroms: [linux/amd64]\n',
   () => 'services:\n  dup: {}\n',
   () => '---\nversion: 1\n',
@@ -172,57 +167,60 @@ const SNIPPETS = [
   () => '? [a, b]\n: c\n',
   () => '"\\udc00": x\n',
 ];
+const KEYS = ['"${x}"', 'Upper', '-dash', 'default', '__proto__', 'constructor', '"a\\u0000b"', 'platfroms'];
 
-function mutate(text, r) {
-  let t = text;
-  const n = 1 + r.int(3);
-  for (let i = 0; i < n; i++) {
-    const lines = t.split('\n');
-    switch (r.int(8)) {
-      case 0: { // insert a character
-        const at = r.int(t.length + 1);
-        t = t.slice(0, at) + r.pick(CHARS) + t.slice(at);
-        break;
-      }
-      case 1: { // delete a run of characters
-        const at = r.int(t.length + 1);
-        t = t.slice(0, at) + t.slice(at + 1 + r.int(8));
-        break;
-      }
-      case 2: // delete or duplicate a line
-        if (r.chance(0.5)) lines.splice(r.int(lines.length), 1);
-        else {
-          const k = r.int(lines.length);
-          lines.splice(k, 0, lines[k]);
-        }
-        t = lines.join('\n');
-        break;
-      case 3: { // re-indent a line
-        const k = r.int(lines.length);
-        lines[k] = r.chance(0.5) ? ' '.repeat(1 + r.int(3)) + lines[k] : lines[k].replace(/^ {1,3}/, '');
-        t = lines.join('\n');
-        break;
-      }
-      case 4:
-      case 5: { // replace a value
-        const k = r.int(lines.length);
-        const m = /^(\s*(?:- )?[^:#]+: )(.*)$/.exec(lines[k]);
-        if (m) lines[k] = m[1] + r.pick(SCALARS);
-        t = lines.join('\n');
-        break;
-      }
-      case 6: { // replace a key
-        const k = r.int(lines.length);
-        lines[k] = lines[k].replace(/^(\s*)([^:\s][^:]*):/, (_m, ws) => `${ws}${r.pick(['"${x}"', 'Upper', '-dash', 'default', '__proto__', 'constructor', '"a\\u0000b"', 'platfroms'])}:`);
-        t = lines.join('\n');
-        break;
-      }
-      default: // add a snippet at the top level
-        t = r.chance(0.5) ? t + r.pick(SNIPPETS)(r) : r.pick(SNIPPETS)(r) + t;
+// A mutation names its place with a number that is taken modulo the length of the text or of its
+// line list when it is applied, so it is drawn before the text it changes is known.
+const at = fc.nat();
+const mutation = fc.oneof(
+  fc.record({ op: fc.constant('insert'), at, ch: fc.constantFrom(...CHARS) }),
+  fc.record({ op: fc.constant('delete'), at, n: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ op: fc.constant('line'), at, duplicate: fc.boolean() }),
+  fc.record({ op: fc.constant('indent'), at, add: fc.boolean(), n: fc.integer({ min: 1, max: 3 }) }),
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('value'), at, scalar: fc.constantFrom(...SCALARS) }) },
+  fc.record({ op: fc.constant('key'), at, key: fc.constantFrom(...KEYS) }),
+  fc.record({ op: fc.constant('snippet'), append: fc.boolean(), snippet: fc.nat({ max: SNIPPETS.length - 1 }), n: fc.nat() }),
+);
+
+function applyMutation(t, m) {
+  const lines = t.split('\n');
+  const k = m.at % lines.length;
+  switch (m.op) {
+    case 'insert': {
+      const i = m.at % (t.length + 1);
+      return t.slice(0, i) + m.ch + t.slice(i);
+    }
+    case 'delete': {
+      const i = m.at % (t.length + 1);
+      return t.slice(0, i) + t.slice(i + m.n);
+    }
+    case 'line': // delete or duplicate a line
+      if (m.duplicate) lines.splice(k, 0, lines[k]);
+      else lines.splice(k, 1);
+      return lines.join('\n');
+    case 'indent':
+      lines[k] = m.add ? ' '.repeat(m.n) + lines[k] : lines[k].replace(/^ {1,3}/, '');
+      return lines.join('\n');
+    case 'value': {
+      const v = /^(\s*(?:- )?[^:#]+: )(.*)$/.exec(lines[k]);
+      if (v) lines[k] = v[1] + m.scalar;
+      return lines.join('\n');
+    }
+    case 'key':
+      lines[k] = lines[k].replace(/^(\s*)([^:\s][^:]*):/, (_m, ws) => `${ws}${m.key}:`);
+      return lines.join('\n');
+    default: { // add a snippet at the top level
+      const snippet = SNIPPETS[m.snippet](m.n);
+      return m.append ? t + snippet : snippet + t;
     }
   }
-  return t;
 }
+
+const mutatedSpec = fc.tuple(validSpec, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([text, ms]) => ms.reduce(applyMutation, text));
+
+/** A case: a valid spec (40%) or a mutated one (60%). */
+const fuzzCase = fc.oneof({ weight: 4, arbitrary: validSpec.map((source) => ({ mutated: false, source })) }, { weight: 6, arbitrary: mutatedSpec.map((source) => ({ mutated: true, source })) });
+const caseAt = (index) => fc.sample(fuzzCase, { seed: caseSeed(index), numRuns: 1 })[0];
 
 // ---------------------------------------------------------------- checks
 const failures = [];
@@ -288,9 +286,7 @@ async function bakePrint(files, spec, index, source) {
 }
 
 async function runCase(index, repo) {
-  const r = rng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-  const mutated = r.chance(0.6);
-  const source = mutated ? mutate(validSpec(r), r) : validSpec(r);
+  const { mutated, source } = caseAt(index);
   stats.cases++;
   if (mutated) stats.mutated++;
   else stats.valid++;
@@ -337,9 +333,7 @@ const begin = Date.now();
 const repo = makeRepo();
 try {
   if (onlyCase !== undefined) {
-    const r = rng((seed ^ Math.imul(Number(onlyCase) + 1, 0x9e3779b1)) >>> 0);
-    const mutated = r.chance(0.6);
-    console.log(mutated ? mutate(validSpec(r), r) : validSpec(r));
+    console.log(caseAt(Number(onlyCase)).source);
     await runCase(Number(onlyCase), repo);
   } else {
     for (let i = 0; Date.now() - begin < seconds * 1000; i++) await runCase(i, repo);

@@ -33,11 +33,11 @@ describe.skipIf(!run)('docker buildx bake --print', () => {
     expect(hasBuildx, `docker buildx version failed: ${buildx.error?.message ?? buildx.stderr}`).toBe(true);
   });
 
-  it.each(samples)('accepts the output for %s and agrees with matrix plan --json', (sample) => {
+  it.each(samples)('accepts the output for %s and agrees with matrix plan --json', async (sample) => {
     const dir = copySample(sample);
-    const gen = matrix(['gen'], dir);
+    const gen = await matrix(['gen'], dir);
     expect(gen.status, gen.stderr).toBe(0);
-    const planRun = matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir);
+    const planRun = await matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir);
     expect(planRun.status, planRun.stderr).toBe(0);
     const plan = JSON.parse(planRun.stdout) as Planned;
 

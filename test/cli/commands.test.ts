@@ -7,13 +7,13 @@ import { copySample, hashTree, removeTempDirs, REPO_ROOT, tempDir, tempRepo } fr
 afterAll(removeTempDirs);
 
 describe('matrix validate', () => {
-  it('accepts a valid spec', () => {
-    const r = matrix(['validate'], copySample('hello-go'));
+  it('accepts a valid spec', async () => {
+    const r = await matrix(['validate'], copySample('hello-go'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('matrix.yaml is valid');
   });
 
-  it('reports several errors at once, each with its position', () => {
+  it('reports several errors at once, each with its position', async () => {
     const spec = [
       'version: 1',
       'services:',
@@ -30,7 +30,7 @@ describe('matrix validate', () => {
       '',
     ].join('\n');
     const dir = tempRepo({ 'matrix.yaml': spec });
-    const r = matrix(['validate'], dir);
+    const r = await matrix(['validate'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('matrix.yaml:6:5: error');
     expect(r.stderr).toContain('[unknown-key]');
@@ -41,16 +41,16 @@ describe('matrix validate', () => {
     expect(r.stderr).toMatch(/^3 errors$/m);
   });
 
-  it('reports a missing spec', () => {
-    const r = matrix(['validate'], tempDir());
+  it('reports a missing spec', async () => {
+    const r = await matrix(['validate'], tempDir());
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('[spec-not-found]');
   });
 
-  it('reports absurdly deep nesting as yaml-too-deep, without crashing', () => {
+  it('reports absurdly deep nesting as yaml-too-deep, without crashing', async () => {
     const depth = 1000;
     const dir = tempRepo({ 'matrix.yaml': `version: 1\nservices: ${'['.repeat(depth)}${']'.repeat(depth)}\n` });
-    const r = matrix(['validate'], dir);
+    const r = await matrix(['validate'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('[yaml-too-deep]');
     expect(r.stderr).not.toContain('internal error');
@@ -58,10 +58,10 @@ describe('matrix validate', () => {
 });
 
 describe('matrix plan --json', () => {
-  it('has the documented shape', () => {
+  it('has the documented shape', async () => {
     const dir = copySample('hello-go');
     const before = hashTree(dir);
-    const r = matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir);
+    const r = await matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       spec: 'matrix.yaml',
@@ -89,9 +89,9 @@ describe('matrix plan --json', () => {
     expect(hashTree(dir)).toBe(before);
   });
 
-  it('lists matrix cells, dependencies and modes for every target of every sample', () => {
+  it('lists matrix cells, dependencies and modes for every target of every sample', async () => {
     for (const sample of ['hello-go', 'monorepo']) {
-      const r = matrix(['plan', '--json', '--build-platform', 'linux/amd64'], copySample(sample));
+      const r = await matrix(['plan', '--json', '--build-platform', 'linux/amd64'], copySample(sample));
       expect(r.status, `${sample}: ${r.stderr}`).toBe(0);
       const plan = JSON.parse(r.stdout) as { targets: { name: string; matrix: object; platforms: { platform: string; mode: string }[]; contexts: Record<string, string> }[] };
       for (const t of plan.targets) {
@@ -102,8 +102,8 @@ describe('matrix plan --json', () => {
     }
   });
 
-  it('prints a human plan without --json', () => {
-    const r = matrix(['plan', '--build-platform', 'linux/amd64'], copySample('hello-go'));
+  it('prints a human plan without --json', async () => {
+    const r = await matrix(['plan', '--build-platform', 'linux/amd64'], copySample('hello-go'));
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1 targets from matrix.yaml -> docker-bake.hcl');
     expect(r.stdout).toContain('linux/arm64 cross');
@@ -111,49 +111,49 @@ describe('matrix plan --json', () => {
 });
 
 describe('other commands', () => {
-  it('schema prints the JSON Schema', () => {
-    const r = matrix(['schema'], tempDir());
+  it('schema prints the JSON Schema', async () => {
+    const r = await matrix(['schema'], tempDir());
     expect(r.status).toBe(0);
     const schema = JSON.parse(r.stdout);
     expect(schema).toEqual(JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'matrix.schema.json'), 'utf8')));
     expect(schema.required).toEqual(expect.arrayContaining(['version', 'services']));
   });
 
-  it('templates lists every built-in template', () => {
-    const r = matrix(['templates'], tempDir());
+  it('templates lists every built-in template', async () => {
+    const r = await matrix(['templates'], tempDir());
     expect(r.status, r.stderr).toBe(0);
     for (const t of ['go', 'node', 'python', 'rust', 'static']) expect(r.stdout).toMatch(new RegExp(`^${t}  `, 'm'));
   });
 
-  it.each([[[]], [['gen']], [['validate']], [['plan']], [['schema']], [['templates']]])('%j --help exits 0 and writes nothing', (cmd) => {
+  it.each([[[]], [['gen']], [['validate']], [['plan']], [['schema']], [['templates']]])('%j --help exits 0 and writes nothing', async (cmd) => {
     const dir = tempDir();
     const before = hashTree(dir);
-    const r = matrix([...cmd, '--help'], dir);
+    const r = await matrix([...cmd, '--help'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(cmd.length ? `matrix ${cmd[0]}` : 'matrix <command>');
     expect(r.stderr).toBe('');
     expect(hashTree(dir)).toBe(before);
   });
 
-  it('--version prints the package version', () => {
-    const r = matrix(['--version'], tempDir());
+  it('--version prints the package version', async () => {
+    const r = await matrix(['--version'], tempDir());
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
   });
 
-  it('an unknown command exits 2', () => {
-    const r = matrix(['frobnicate'], tempDir());
+  it('an unknown command exits 2', async () => {
+    const r = await matrix(['frobnicate'], tempDir());
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('frobnicate');
   });
 
-  it('an unknown option exits 2', () => {
-    const r = matrix(['gen', '--chek'], tempDir());
+  it('an unknown option exits 2', async () => {
+    const r = await matrix(['gen', '--chek'], tempDir());
     expect(r.status).toBe(2);
   });
 
-  it('no command exits 2 with a hint', () => {
-    const r = matrix([], tempDir());
+  it('no command exits 2 with a hint', async () => {
+    const r = await matrix([], tempDir());
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('matrix gen');
   });

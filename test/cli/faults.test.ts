@@ -76,55 +76,55 @@ describe('the spec cannot be read', () => {
     ['a dangling symlink', (d: string) => symlinkSync('gone.yaml', path.join(d, 'spec.yaml')), 'matrix: cannot read spec.yaml: it is a dangling symlink to gone.yaml (ENOENT)'],
     ['a symlink loop', (d: string) => (symlinkSync('b.yaml', path.join(d, 'spec.yaml')), symlinkSync('spec.yaml', path.join(d, 'b.yaml'))), 'matrix: cannot read spec.yaml: too many levels of symbolic links (ELOOP)'],
     ['a path through a file', (d: string) => writeFileSync(path.join(d, 'f'), ''), 'matrix: cannot read f/matrix.yaml: a component of the path is not a directory (ENOTDIR)', 'f/matrix.yaml'],
-  ] as [string, (d: string) => void, string, string?][])('%s: one line with the path and the cause, exit 74', (_what, make, line, spec = 'spec.yaml') => {
+  ] as [string, (d: string) => void, string, string?][])('%s: one line with the path and the cause, exit 74', async (_what, make, line, spec = 'spec.yaml') => {
     const dir = tempDir();
     make(dir);
     for (const cmd of ['gen', 'validate', 'plan', 'bake']) {
-      const r = matrix([cmd, '--spec', spec], dir);
+      const r = await matrix([cmd, '--spec', spec], dir);
       expect(r.status, cmd).toBe(74);
       expectOneLineFault(r.stderr, new RegExp(`^${line.replace(/[.()]/g, '\\$&')}\n$`));
     }
   });
 
-  it('a dangling matrix.yaml found by default is that fault, not "no matrix.yaml"', () => {
+  it('a dangling matrix.yaml found by default is that fault, not "no matrix.yaml"', async () => {
     const dir = tempDir();
     symlinkSync('elsewhere/matrix.yaml', path.join(dir, 'matrix.yaml'));
-    const r = matrix(['gen', '--check'], dir);
+    const r = await matrix(['gen', '--check'], dir);
     expect(r.status).toBe(74);
     expectOneLineFault(r.stderr, /^matrix: cannot read matrix\.yaml: it is a dangling symlink to elsewhere\/matrix\.yaml \(ENOENT\)\n$/);
   });
 
-  it('a spec that does not exist stays a usage error (exit 2)', () => {
-    const r = matrix(['validate', '--spec', 'nope.yaml'], tempDir());
+  it('a spec that does not exist stays a usage error (exit 2)', async () => {
+    const r = await matrix(['validate', '--spec', 'nope.yaml'], tempDir());
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('spec file nope.yaml does not exist [spec-not-found]');
   });
 });
 
 describe.skipIf(!root)('a read-only file system (read-only bind mount)', () => {
-  it('gen: one line with the file and EROFS, exit 74, nothing changed', () => {
+  it('gen: one line with the file and EROFS, exit 74, nothing changed', async () => {
     const src = copySample('hello-go');
     rmSync(path.join(src, 'docker-bake.hcl'));
     const before = hashTree(src);
     const dir = readOnlyCopy(src);
-    const r = matrix(['gen'], dir);
+    const r = await matrix(['gen'], dir);
     expect(r.status).toBe(74);
     expectOneLineFault(r.stderr, /^matrix: cannot write docker-bake\.hcl: read-only file system \(EROFS\)\n$/);
     expect(hashTree(src)).toBe(before);
   });
 
-  it('init: cannot write matrix.yaml, exit 74', () => {
+  it('init: cannot write matrix.yaml, exit 74', async () => {
     const src = tempDir();
     writeFileSync(path.join(src, 'Dockerfile'), 'FROM alpine:3.20\n');
     const dir = readOnlyCopy(src);
-    const r = matrix(['init'], dir);
+    const r = await matrix(['init'], dir);
     expect(r.status).toBe(74);
     expectOneLineFault(r.stderr, /^matrix: cannot write matrix\.yaml: read-only file system \(EROFS\)\n$/);
   });
 
-  it('a check that writes nothing still works', () => {
+  it('a check that writes nothing still works', async () => {
     const dir = readOnlyCopy(copySample('hello-go'));
-    const r = matrix(['gen', '--check'], dir);
+    const r = await matrix(['gen', '--check'], dir);
     expect(r.status, r.stderr).toBe(0);
   });
 });
@@ -134,38 +134,38 @@ describe('files bake will write are checked before the build', () => {
     ['a missing directory', (_d: string) => 'no/such/dir/m.json', /^matrix: cannot write no\/such\/dir\/m\.json: no such file or directory \(ENOENT\)\n$/],
     ['a directory', (d: string) => (mkdirSync(path.join(d, 'out')), 'out'), /^matrix: cannot write out: is a directory \(EISDIR\)\n$/],
     ['a dangling symlink', (d: string) => (symlinkSync('gone/m.json', path.join(d, 'm.json')), 'm.json'), /^matrix: cannot write m\.json: it is a dangling symlink to gone\/m\.json \(ENOENT\)\n$/],
-  ] as [string, (d: string) => string, RegExp][])('--metadata-file through %s: one line, exit 74, docker never runs', (_what, make, line) => {
+  ] as [string, (d: string) => string, RegExp][])('--metadata-file through %s: one line, exit 74, docker never runs', async (_what, make, line) => {
     const dir = copySample('monorepo');
     const file = make(dir);
-    const r = matrix(['bake', '--dry-run', 'api', '--metadata-file', file], dir, { MATRIX_DOCKER: '/nonexistent/docker' });
+    const r = await matrix(['bake', '--dry-run', 'api', '--metadata-file', file], dir, { MATRIX_DOCKER: '/nonexistent/docker' });
     expect(r.status).toBe(74);
     expect(r.stdout).toBe('');
     expectOneLineFault(r.stderr, line);
   });
 
-  it.skipIf(!root)('--metadata-file on a read-only file system', () => {
+  it.skipIf(!root)('--metadata-file on a read-only file system', async () => {
     const dir = readOnlyCopy(copySample('monorepo'));
-    const r = matrix(['bake', '--dry-run', 'api', '--metadata-file', 'm.json'], dir);
+    const r = await matrix(['bake', '--dry-run', 'api', '--metadata-file', 'm.json'], dir);
     expect(r.status).toBe(74);
     expectOneLineFault(r.stderr, /^matrix: cannot write m\.json: read-only file system \(EROFS\)\n$/);
   });
 
-  it('a relative --metadata-file is where the user stands, not in the spec\'s directory', () => {
+  it('a relative --metadata-file is where the user stands, not in the spec\'s directory', async () => {
     const dir = copySample('monorepo');
     const parent = path.dirname(dir);
-    const r = matrix(['bake', '--dry-run', 'api', '--spec', path.join(path.basename(dir), 'matrix.yaml'), '--metadata-file', 'm.json'], parent);
+    const r = await matrix(['bake', '--dry-run', 'api', '--spec', path.join(path.basename(dir), 'matrix.yaml'), '--metadata-file', 'm.json'], parent);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(` --metadata-file ${path.join(parent, 'm.json')} `);
   });
 });
 
 describe.skipIf(!root)('no space left on device (a full tmpfs)', () => {
-  it('gen: one line with ENOSPC, exit 74, the old file in place', () => {
+  it('gen: one line with ENOSPC, exit 74, the old file in place', async () => {
     const src = copySample('hello-go');
     writeFileSync(path.join(src, 'matrix.yaml'), readFileSync(path.join(src, 'matrix.yaml'), 'utf8').replace(':multiarch', ':changed'));
     const dir = fullCopy(src);
     const old = readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8');
-    const r = matrix(['gen'], dir);
+    const r = await matrix(['gen'], dir);
     expect(r.status).toBe(74);
     expectOneLineFault(r.stderr, /^matrix: cannot write( [^:]+)?: no space left on device \(ENOSPC\)\n$/);
     expect(readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8')).toBe(old);

@@ -2,14 +2,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { matrix } from '../helpers/cli.js';
 
 const root = path.resolve(__dirname, '../..');
-const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/matrix.cjs'), ...args], { cwd: path.join(root, 'samples/monorepo'), encoding: 'utf8' });
+const run = (args: string[]) => matrix(args, path.join(root, 'samples/monorepo'));
 
 describe('matrix graph', () => {
-  it('mermaid output is what samples/monorepo/README.md shows', () => {
-    const r = run(['graph']);
+  it('mermaid output is what samples/monorepo/README.md shows', async () => {
+    const r = await run(['graph']);
     expect(r.status, r.stderr).toBe(0);
     const readme = readFileSync(path.join(root, 'samples/monorepo/README.md'), 'utf8');
     const block = /```mermaid\n([\s\S]*?)```/.exec(readme)![1];
@@ -19,8 +19,8 @@ describe('matrix graph', () => {
     expect(r.stdout).toMatch(/s_reports\["reports \(4 variants\)<br\/>template python<br\/>linux\/amd64, linux\/arm64"\]/);
   });
 
-  it('dot output has one node per service and an edge per dependency', () => {
-    const r = run(['graph', '--format', 'dot']);
+  it('dot output has one node per service and an edge per dependency', async () => {
+    const r = await run(['graph', '--format', 'dot']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.startsWith('digraph matrix {')).toBe(true);
     expect(r.stdout.match(/\[label=/g)).toHaveLength(9);

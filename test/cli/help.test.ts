@@ -10,9 +10,9 @@ import { tempDir } from '../helpers/tree.js';
 describe('--help', () => {
   const dir = tempDir();
 
-  it('schema and templates read no spec, so their help does not offer --spec; the others do', () => {
+  it('schema and templates read no spec, so their help does not offer --spec; the others do', async () => {
     for (const name of Object.keys(COMMANDS)) {
-      const r = matrix([name, '--help'], dir);
+      const r = await matrix([name, '--help'], dir);
       expect(r.status, name).toBe(0);
       if (name === 'schema' || name === 'templates') expect(r.stdout, name).not.toContain('--spec');
       else expect(r.stdout, name).toContain('--spec');
@@ -20,12 +20,12 @@ describe('--help', () => {
     }
   });
 
-  it('completion --help prints help, not the script; completion prints the script', () => {
-    const help = matrix(['completion', '--help'], dir);
+  it('completion --help prints help, not the script; completion prints the script', async () => {
+    const help = await matrix(['completion', '--help'], dir);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^matrix completion\n/);
     expect(help.stdout).not.toContain('###-begin-matrix-completions-###');
-    const script = matrix(['completion'], dir, { SHELL: '/bin/bash' });
+    const script = await matrix(['completion'], dir, { SHELL: '/bin/bash' });
     expect(script.stdout).toContain('###-begin-matrix-completions-###');
   });
 

@@ -130,9 +130,9 @@ describe('matrix builder (CLI, fake docker)', () => {
     return { dir, fake, env };
   };
 
-  it('up creates the builder node by node and says how to use it', () => {
+  it('up creates the builder node by node and says how to use it', async () => {
     const { dir, fake, env } = setup();
-    const r = matrix(['builder', 'up'], dir, env);
+    const r = await matrix(['builder', 'up'], dir, env);
     expect(r.status, r.stderr).toBe(0);
     expect(logged(fake.log)).toEqual([
       ['buildx', 'inspect', 'fleet'],
@@ -143,10 +143,10 @@ describe('matrix builder (CLI, fake docker)', () => {
     expect(r.stdout).toContain('matrix bake --builder fleet');
   });
 
-  it('up on an existing builder updates its nodes and removes stale ones; --use selects it', () => {
+  it('up on an existing builder updates its nodes and removes stale ones; --use selects it', async () => {
     const { dir, fake, env } = setup();
     writeFileSync(fake.inspect, 'Name:   fleet\nDriver: remote\n\nNodes:\nName:   fleet-linux-amd64\nEndpoint: tcp://old:1\n\nName:   gone\nEndpoint: tcp://old:2\n');
-    const r = matrix(['builder', 'up', '--use'], dir, env);
+    const r = await matrix(['builder', 'up', '--use'], dir, env);
     expect(r.status, r.stderr).toBe(0);
     expect(logged(fake.log).slice(1)).toEqual([
       ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
@@ -157,9 +157,9 @@ describe('matrix builder (CLI, fake docker)', () => {
     expect(r.stdout).toContain('Updated builder fleet');
   });
 
-  it('--dry-run prints the commands and runs none of them', () => {
+  it('--dry-run prints the commands and runs none of them', async () => {
     const { dir, fake, env } = setup();
-    const r = matrix(['builder', 'up', '--dry-run', '--name', 'other'], dir, env);
+    const r = await matrix(['builder', 'up', '--dry-run', '--name', 'other'], dir, env);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -171,28 +171,28 @@ describe('matrix builder (CLI, fake docker)', () => {
     expect(logged(fake.log)).toEqual([['buildx', 'inspect', 'other']]);
   });
 
-  it('rm removes an existing builder; a missing one is nothing to do', () => {
+  it('rm removes an existing builder; a missing one is nothing to do', async () => {
     const { dir, fake, env } = setup();
-    const none = matrix(['builder', 'rm'], dir, env);
+    const none = await matrix(['builder', 'rm'], dir, env);
     expect(none.status, none.stderr).toBe(0);
     expect(none.stdout).toContain('No builder named fleet');
     writeFileSync(fake.inspect, 'Name: fleet\nDriver: remote\n\nNodes:\nName: arm\n');
-    const r = matrix(['builder', 'rm'], dir, env);
+    const r = await matrix(['builder', 'rm'], dir, env);
     expect(r.status, r.stderr).toBe(0);
     expect(logged(fake.log).at(-1)).toEqual(['buildx', 'rm', 'fleet']);
     expect(r.stdout).toContain('Removed builder fleet.');
   });
 
-  it('a failing docker command stops the run with exit 1 and its message', () => {
+  it('a failing docker command stops the run with exit 1 and its message', async () => {
     const { dir, env } = setup();
-    const r = matrix(['builder', 'up'], dir, { ...env, MATRIX_DOCKER: '/bin/false' });
+    const r = await matrix(['builder', 'up'], dir, { ...env, MATRIX_DOCKER: '/bin/false' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('+ /bin/false buildx create --name fleet');
   });
 
-  it('without builders: exit 2 with an example', () => {
+  it('without builders: exit 2 with an example', async () => {
     const dir = tempRepo({ 'matrix.yaml': 'version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n', Dockerfile: 'FROM scratch\n' });
-    const r = matrix(['builder', 'up', '--dry-run'], dir);
+    const r = await matrix(['builder', 'up', '--dry-run'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('[no-builders]');
     expect(r.stderr).toContain('docs/multi-node.md');
@@ -206,14 +206,14 @@ const hasBuildx = !buildx.error && buildx.status === 0;
 if (!hasBuildx && process.env.CI === 'true') throw new Error('CI=true but `docker buildx` does not run');
 
 describe.skipIf(!hasBuildx)('matrix builder with the real docker buildx', () => {
-  it('up creates, up again updates, rm removes', () => {
+  it('up creates, up again updates, rm removes', async () => {
     const name = `matrix-test-${process.pid.toString(36)}${Date.now().toString(36)}`;
     const spec = (second: string) =>
       ['version: 1', 'services:', '  api:', '    context: .', '    dockerfile: Dockerfile', 'builders:', `  name: ${name}`, '  nodes:', '    - platforms: [linux/amd64]', '      endpoint: tcp://127.0.0.1:1', second, ''].join('\n');
     const dir = tempRepo({ 'matrix.yaml': spec('    - { name: arm, platforms: [linux/arm64], endpoint: "tcp://127.0.0.1:2" }'), Dockerfile: 'FROM scratch\n' });
     const inspect = () => spawnSync('docker', ['buildx', 'inspect', name], { encoding: 'utf8', timeout: 30_000 });
     try {
-      const up = matrix(['builder', 'up'], dir);
+      const up = await matrix(['builder', 'up'], dir);
       expect(up.status, up.stderr).toBe(0);
       const first = inspect();
       expect(first.status, first.stderr).toBe(0);
@@ -222,14 +222,14 @@ describe.skipIf(!hasBuildx)('matrix builder with the real docker buildx', () => 
       expect(first.stdout).toContain('tcp://127.0.0.1:2');
 
       writeFileSync(path.join(dir, 'matrix.yaml'), spec('    - { name: arm, platforms: [linux/arm64, linux/arm/v7], endpoint: "tcp://127.0.0.1:3" }'));
-      const again = matrix(['builder', 'up'], dir);
+      const again = await matrix(['builder', 'up'], dir);
       expect(again.status, again.stderr).toBe(0);
       const second = inspect();
       expect(parseNodeNames(second.stdout)).toEqual([`${name}-linux-amd64`, 'arm']);
       expect(second.stdout).toContain('tcp://127.0.0.1:3');
       expect(second.stdout).toMatch(/linux\/arm\/v7/);
 
-      const rm = matrix(['builder', 'rm'], dir);
+      const rm = await matrix(['builder', 'rm'], dir);
       expect(rm.status, rm.stderr).toBe(0);
       expect(inspect().status).not.toBe(0);
     } finally {

@@ -63,22 +63,22 @@ describe('ciMatrix', () => {
 });
 
 describe('matrix ci-matrix (CLI)', () => {
-  it('prints one line of JSON for $GITHUB_OUTPUT', () => {
-    const r = matrix(['ci-matrix'], copySample('hello-go'));
+  it('prints one line of JSON for $GITHUB_OUTPUT', async () => {
+    const r = await matrix(['ci-matrix'], copySample('hello-go'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('{"include":[{"platform":"linux/amd64","slug":"linux-amd64","runner":"ubuntu-24.04"},{"platform":"linux/arm64","slug":"linux-arm64","runner":"ubuntu-24.04-arm"}]}\n');
   });
 
-  it('--by target --runner --platform', () => {
-    const r = matrix(['ci-matrix', '--by', 'target', '--platform', 'linux/arm64', '--runner', 'linux/arm64=arm-big'], copySample('hello-go'));
+  it('--by target --runner --platform', async () => {
+    const r = await matrix(['ci-matrix', '--by', 'target', '--platform', 'linux/arm64', '--runner', 'linux/arm64=arm-big'], copySample('hello-go'));
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ include: [{ target: 'hello', platforms: 'linux/arm64', slug: 'hello', runner: 'arm-big' }] });
   });
 
-  it('exit 2 with a hint for an empty matrix or a bad --by', () => {
-    const r = matrix(['ci-matrix', '--platform', 'linux/s390x'], copySample('hello-go'));
+  it('exit 2 with a hint for an empty matrix or a bad --by', async () => {
+    const r = await matrix(['ci-matrix', '--platform', 'linux/s390x'], copySample('hello-go'));
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('[empty-ci-matrix]');
-    expect(matrix(['ci-matrix', '--by', 'service'], tempRepo()).status).toBe(2);
+    expect((await matrix(['ci-matrix', '--by', 'service'], tempRepo())).status).toBe(2);
   });
 });

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, matrix } from '../helpers/cli.js';
+// Spawned (the bin), not in process: yargs picks the script by the process's own $SHELL.
+import { BIN, matrixBin as matrix } from '../helpers/cli.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);

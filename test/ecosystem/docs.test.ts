@@ -15,22 +15,22 @@ const blocks = (text: string, lang: string) => [...text.matchAll(new RegExp('```
 describe('docs/multi-node.md', () => {
   const text = doc('multi-node.md');
 
-  it('the example spec validates, and `builder up --dry-run` prints the commands shown', () => {
+  it('the example spec validates, and `builder up --dry-run` prints the commands shown', async () => {
     const spec = blocks(text, 'yaml').find((b) => b.startsWith('# matrix.yaml'))!;
     const dir = tempRepo({ 'matrix.yaml': spec, 'services/api/go.mod': 'module x\n' });
-    expect(matrix(['validate'], dir).status).toBe(0);
+    expect((await matrix(['validate'], dir)).status).toBe(0);
     const shown = /\$ matrix builder up --dry-run\n([\s\S]*?)```/.exec(text)![1]!;
     // A fake docker: no builder `fleet` exists, so the dry run shows a fresh create.
-    const r = matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/false' });
+    const r = await matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/false' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.replaceAll('/bin/false ', 'docker ')).toBe(shown);
   });
 
-  it('the other drivers\' examples validate', () => {
+  it('the other drivers\' examples validate', async () => {
     for (const b of blocks(text, 'yaml').filter((x) => x.startsWith('builders:'))) {
       const spec = `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n${b}`;
       const dir = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n' });
-      const r = matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/false' });
+      const r = await matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/false' });
       expect(r.status, `${b}\n${r.stderr}`).toBe(0);
     }
   });
@@ -50,33 +50,33 @@ describe('docs/github-actions.md', () => {
     expect(JSON.stringify(workflows[0])).not.toContain('setup-qemu-action');
   });
 
-  it('every `npx matrix` command it runs exists, with options the command has', () => {
+  it('every `npx matrix` command it runs exists, with options the command has', async () => {
     const runs = runWorkflows.flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''))).join('\n');
     const lines = [...runs.matchAll(/npx matrix ([a-z-]+)([^\n"`)]*)/g)].map((m) => ({ command: m[1]!, options: [...m[2]!.matchAll(/(--[a-z-]+)/g)].map((o) => o[1]!) }));
     expect(lines.map((l) => l.command).sort()).toEqual(['bake', 'bake', 'ci-matrix', 'gen', 'gen', 'gen', 'merge']);
     const dir = tempDir();
     for (const { command, options } of lines) {
-      const help = matrix([command, '--help'], dir);
+      const help = await matrix([command, '--help'], dir);
       expect(help.status, `${command}: ${help.stderr}`).toBe(0);
       for (const o of options) expect(help.stdout, `matrix ${command} ${o}`).toContain(o);
     }
   });
 
-  it('the metadata-action example: each step\'s bake-target is a metadata_action of the spec shown, and the spec compiles', () => {
+  it('the metadata-action example: each step\'s bake-target is a metadata_action of the spec shown, and the spec compiles', async () => {
     const specText = blocks(text, 'yaml').find((b) => b.startsWith('# matrix.yaml'))!;
     const spec = parse(specText) as { services: Record<string, { metadata_action: string }> };
     const release = runWorkflows[2] as unknown as { jobs: { release: { steps: { with?: Record<string, string> }[] } } };
     const targets = release.jobs.release.steps.flatMap((s) => (s.with?.['bake-target'] ? [s.with['bake-target']] : []));
     expect(targets).toEqual(Object.values(spec.services).map((s) => s.metadata_action));
     const dir = tempRepo({ 'matrix.yaml': specText, 'services/api/go.mod': 'module a\n', 'services/web/package.json': '{}\n' });
-    const r = matrix(['validate'], dir);
+    const r = await matrix(['validate'], dir);
     expect(r.status, r.stderr).toBe(0);
   });
 
-  it('the ci-matrix output shown is what the CLI prints for a two-platform spec', () => {
+  it('the ci-matrix output shown is what the CLI prints for a two-platform spec', async () => {
     const shown = /# (\{"include":[\s\S]*?\}\]\})\n/.exec(text)![1]!.replace(/\n\s*#\s*/g, '');
     const dir = tempRepo({ 'matrix.yaml': 'version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n', Dockerfile: 'FROM scratch\n' });
-    const r = matrix(['ci-matrix'], dir);
+    const r = await matrix(['ci-matrix'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(shown);
   });

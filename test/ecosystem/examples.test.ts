@@ -137,7 +137,7 @@ describe('commands in the README and docs/', () => {
     return [];
   });
 
-  it('every `matrix` command exists, with options that its --help lists', () => {
+  it('every `matrix` command exists, with options that its --help lists', async () => {
     expect(matrixCalls.length).toBeGreaterThan(5);
     const dir = tempDir();
     const help = new Map<string, string>();
@@ -145,7 +145,7 @@ describe('commands in the README and docs/', () => {
       const command = args[0]!;
       if (command.startsWith('-')) continue; // `matrix --help`
       if (!help.has(command)) {
-        const r = matrix([command, '--help'], dir);
+        const r = await matrix([command, '--help'], dir);
         expect(r.status, `${where(e)}\n${r.stderr}`).toBe(0);
         help.set(command, r.stdout);
       }
@@ -156,7 +156,7 @@ describe('commands in the README and docs/', () => {
     }
   });
 
-  it('`matrix bake` examples run (as a dry run) on samples/hello-go', () => {
+  it('`matrix bake` examples run (as a dry run) on samples/hello-go', async () => {
     const dir = tempDir('matrix-examples-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
     const bakes = matrixCalls.filter(({ args }) => args[0] === 'bake');
@@ -164,7 +164,7 @@ describe('commands in the README and docs/', () => {
     for (const { e, args } of bakes) {
       // Targets of other examples' specs are not in this sample; options are what is checked.
       const options = args.slice(1).filter((w, i, a) => w.startsWith('-') || (i > 0 && a[i - 1]!.startsWith('--') && !a[i - 1]!.includes('=') && !/^--(push|load|print|no-cache|pull|json|dry-run)$/.test(a[i - 1]!)));
-      const r = matrix(['bake', ...options.map((w) => w.replaceAll('$MATRIX_TOOLCHAIN_IMAGE', 'golang:1.24')), '--dry-run'], dir, { MATRIX_DOCKER: '/bin/true' });
+      const r = await matrix(['bake', ...options.map((w) => w.replaceAll('$MATRIX_TOOLCHAIN_IMAGE', 'golang:1.24')), '--dry-run'], dir, { MATRIX_DOCKER: '/bin/true' });
       expect(r.status, `${where(e)}\n${r.stdout}${r.stderr}`).toBe(0);
       expect(r.stdout, where(e)).toContain('buildx bake');
     }

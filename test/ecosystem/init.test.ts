@@ -169,10 +169,10 @@ describe('proposeSpec', () => {
 });
 
 describe('matrix init (CLI)', () => {
-  it('--dry-run prints a spec that, once written, passes validate and gen', () => {
+  it('--dry-run prints a spec that, once written, passes validate and gen', async () => {
     const dir = tempRepo(REPO);
     const before = hashTree(dir);
-    const dry = matrix(['init', '--dry-run'], dir);
+    const dry = await matrix(['init', '--dry-run'], dir);
     expect(dry.status, dry.stderr).toBe(0);
     expect(hashTree(dir)).toBe(before);
     const spec = parse(dry.stdout) as { services: Record<string, Record<string, unknown>> };
@@ -183,26 +183,26 @@ describe('matrix init (CLI)', () => {
     expect(spec.services['api']).toEqual({ context: 'other/api', template: 'static', with: { dir: '.' } });
     expect(spec.services['api-2']).toEqual({ context: 'services/api', template: 'go', with: { main: '.', binary: 'api' } });
 
-    const init = matrix(['init'], dir);
+    const init = await matrix(['init'], dir);
     expect(init.status, init.stderr).toBe(0);
     expect(readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')).toBe(dry.stdout);
     expect(init.stdout).toContain('created matrix.yaml with 18 service(s)');
     expect(init.stdout).toMatch(/py2 +template python .*\n +todo: the python template installs requirements\.txt only/);
-    const validate = matrix(['validate'], dir);
+    const validate = await matrix(['validate'], dir);
     expect(validate.status, validate.stderr).toBe(0);
-    const gen = matrix(['gen'], dir);
+    const gen = await matrix(['gen'], dir);
     expect(gen.status, gen.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'docker-bake.hcl'))).toBe(true);
     expect(existsSync(path.join(dir, 'services/tools/migrate.Dockerfile'))).toBe(true);
     // Hand-written Dockerfiles are untouched.
     expect(readFileSync(path.join(dir, 'legacy/Dockerfile'), 'utf8')).toBe(REPO['legacy/Dockerfile']);
-    expect(matrix(['gen', '--check'], dir).status).toBe(0);
+    expect((await matrix(['gen', '--check'], dir)).status).toBe(0);
   });
 
-  it('never overwrites an existing spec: exit 2 with a hint, file unchanged', () => {
+  it('never overwrites an existing spec: exit 2 with a hint, file unchanged', async () => {
     for (const name of ['matrix.yaml', 'matrix.yml']) {
       const dir = tempRepo({ ...REPO, [name]: 'version: 1\n# mine\n' });
-      const r = matrix(['init'], dir);
+      const r = await matrix(['init'], dir);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain('[spec-exists]');
       expect(r.stderr).toContain('matrix init --dry-run');
@@ -210,7 +210,7 @@ describe('matrix init (CLI)', () => {
     }
   });
 
-  it('scans the directory it is given, from anywhere', () => {
+  it('scans the directory it is given, from anywhere', async () => {
     const parent = tempDir();
     const repo = path.join(parent, 'shop');
     mkdirSync(repo);
@@ -218,49 +218,49 @@ describe('matrix init (CLI)', () => {
     rmSync(path.join(repo, 'matrix.yaml'));
     rmSync(path.join(repo, 'Dockerfile'));
     rmSync(path.join(repo, 'docker-bake.hcl'));
-    const r = matrix(['init', 'shop', '--registry', 'ghcr.io/acme'], parent);
+    const r = await matrix(['init', 'shop', '--registry', 'ghcr.io/acme'], parent);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('created shop/matrix.yaml with 1 service(s)');
     expect(r.stdout).toContain('Next: cd shop && matrix gen');
     const spec = parse(readFileSync(path.join(repo, 'matrix.yaml'), 'utf8'));
     expect(spec).toEqual({ version: 1, registry: 'ghcr.io/acme', platforms: ['linux/amd64', 'linux/arm64'], services: { shop: { context: '.', template: 'go', with: { main: '.', binary: 'shop' } } } });
-    const gen = matrix(['gen'], repo);
+    const gen = await matrix(['gen'], repo);
     expect(gen.status, gen.stderr).toBe(0);
   });
 
-  it('points the modeline at an installed bake-matrix above the spec, and takes the registry from origin', () => {
+  it('points the modeline at an installed bake-matrix above the spec, and takes the registry from origin', async () => {
     const dir = tempRepo({
       'node_modules/bake-matrix/schemas/matrix.schema.json': '{}',
       'apps/site/index.html': '<html></html>',
       '.git/config': '[remote "origin"]\n\turl = https://github.com/Acme/web.git\n',
     });
-    const r = matrix(['init', 'apps', '--dry-run'], dir);
+    const r = await matrix(['init', 'apps', '--dry-run'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('# yaml-language-server: $schema=../node_modules/bake-matrix/schemas/matrix.schema.json');
     expect(parse(r.stdout).registry).toBe('ghcr.io/acme');
   });
 
-  it('exit 2 when there is nothing to propose, or no such directory', () => {
-    const empty = matrix(['init'], tempRepo({ 'README.md': '# hi\n' }));
+  it('exit 2 when there is nothing to propose, or no such directory', async () => {
+    const empty = await matrix(['init'], tempRepo({ 'README.md': '# hi\n' }));
     expect(empty.status).toBe(2);
     expect(empty.stderr).toContain('[no-services-found]');
-    const missing = matrix(['init', 'nope'], tempDir());
+    const missing = await matrix(['init', 'nope'], tempDir());
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('[not-a-directory]');
   });
 
-  it('on samples/monorepo without its spec: the proposal validates, generates, and wires FROM base as depends_on', () => {
+  it('on samples/monorepo without its spec: the proposal validates, generates, and wires FROM base as depends_on', async () => {
     const dir = tempRepo();
     cpSync(path.join(REPO_ROOT, 'samples', 'monorepo'), dir, { recursive: true });
     rmSync(path.join(dir, 'matrix.yaml'));
-    const r = matrix(['init'], dir);
+    const r = await matrix(['init'], dir);
     expect(r.status, r.stderr).toBe(0);
     const spec = parse(readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')) as { services: Record<string, { depends_on?: string[]; template?: string }> };
     expect(spec.services.jobs!.depends_on).toEqual(['base']);
     expect(spec.services.admin!.depends_on).toEqual(['base']);
     expect(spec.services.hasher!.template).toBe('rust');
-    expect(matrix(['validate'], dir).status).toBe(0);
-    const gen = matrix(['gen'], dir);
+    expect((await matrix(['validate'], dir)).status).toBe(0);
+    const gen = await matrix(['gen'], dir);
     expect(gen.status, gen.stderr).toBe(0);
   });
 });

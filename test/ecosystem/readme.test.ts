@@ -63,20 +63,20 @@ describe("README's example spec", () => {
       'services/web/index.js': 'console.log("web")\n',
     });
 
-  it('generates as written, without a warning, the targets the text names', () => {
+  it('generates as written, without a warning, the targets the text names', async () => {
     const dir = repo();
-    const r = matrix(['gen'], dir);
+    const r = await matrix(['gen'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    const plan = JSON.parse(matrix(['plan', '--json'], dir).stdout) as { targets: { name: string }[] };
+    const plan = JSON.parse((await matrix(['plan', '--json'], dir)).stdout) as { targets: { name: string }[] };
     const named = /with targets ((?:`[a-z0-9-]+`,?\s*)+)/.exec(claim.replace(/\n/g, ' '))![1]!.match(/`([a-z0-9-]+)`/g)!.map((n) => n.slice(1, -1));
     expect(plan.targets.map((t) => t.name)).toEqual(named);
   });
 
-  it("each web cell's Node version reaches its base images; api builds FROM the base service; one latest", () => {
+  it("each web cell's Node version reaches its base images; api builds FROM the base service; one latest", async () => {
     const dir = repo();
-    expect(matrix(['gen'], dir).status).toBe(0);
-    const plan = JSON.parse(matrix(['plan', '--json'], dir).stdout) as { targets: { name: string; tags: string[]; matrix?: Record<string, string> }[] };
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const plan = JSON.parse((await matrix(['plan', '--json'], dir)).stdout) as { targets: { name: string; tags: string[]; matrix?: Record<string, string> }[] };
     const web = plan.targets.filter((t) => t.name.startsWith('web-'));
     expect(web.length).toBe(4);
     for (const t of web) {
@@ -93,13 +93,13 @@ describe("README's example spec", () => {
     expect(/target "api" \{[\s\S]*?\n\}/.exec(bake)![0]).toMatch(/contexts += \{\s*"base" = "target:base"/);
   });
 
-  it('an image parameter naming a service without depends_on is a located error with the fix', () => {
+  it('an image parameter naming a service without depends_on is a located error with the fix', async () => {
     const dir = tempRepo({
       'matrix.yaml': 'version: 1\nservices:\n  base:\n    context: base\n    dockerfile: base/Dockerfile\n  api:\n    context: api\n    template: go\n    with: { runtime_image: base }\n',
       'base/Dockerfile': 'FROM scratch\n',
       'api/go.mod': 'module x\n',
     });
-    const r = matrix(['validate'], dir);
+    const r = await matrix(['validate'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('matrix.yaml:9:');
     expect(r.stderr).toContain('invalid-param');

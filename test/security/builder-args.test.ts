@@ -54,10 +54,10 @@ describe('driver options', () => {
 });
 
 describe('matrix builder up: a located error, exit 2, nothing run', () => {
-  it('points at the endpoint in the spec', () => {
+  it('points at the endpoint in the spec', async () => {
     const spec = 'version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\nbuilders:\n  nodes:\n    - platforms: [linux/amd64]\n      endpoint: "--config=/tmp/evil"\n';
     const dir = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n' });
-    const r = matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/nonexistent/docker' });
+    const r = await matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: '/nonexistent/docker' });
     expect(r.status).toBe(2);
     const p = pos(spec, '"--config');
     expect(r.stderr).toContain(`matrix.yaml:${p.line}:${p.column}`);

@@ -283,17 +283,17 @@ describe('escaping through `matrix gen` (the written file)', () => {
     const map = (m: Record<string, string>) => `{${Object.entries(m).map(([k, v]) => `${yamlQuote(k)}: ${yamlQuote(v)}`).join(', ')}}`;
     const spec = `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n    args: ${map(args)}\n    labels: ${map(labels)}\n    secrets: [{id: npmrc, src: ${yamlQuote('a,b"c d')}}]\n`;
     const repo = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n', '.dockerignore': '*\n' });
-    const gen = matrix(['gen'], repo);
+    const gen = await matrix(['gen'], repo);
     expect(gen.status, gen.stderr).toBe(0);
     const t = await rawTarget(readFileSync(path.join(repo, 'docker-bake.hcl'), 'utf8'));
     const subAll = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.replace(VAR, (_m, n: string) => VARS[n]!)]));
     expect(t.args).toEqual(escMap(subAll(args)));
     expect(t.labels).toMatchObject(escMap(subAll(labels)));
     expect(csvFields(t.secret![0]!)).toEqual(['id=npmrc', 'src=a,b"c d']);
-    expect(matrix(['gen', '--check'], repo).status).toBe(0);
+    expect((await matrix(['gen', '--check'], repo)).status).toBe(0);
   });
 
-  it('a user template gets the same escaping helpers: hostile `with` values land in the Dockerfile quoted for their place', () => {
+  it('a user template gets the same escaping helpers: hostile `with` values land in the Dockerfile quoted for their place', async () => {
     const tpl = [
       '{{!--',
       'description: every helper',
@@ -331,7 +331,7 @@ describe('escaping through `matrix gen` (the written file)', () => {
       '',
     ].join('\n');
     const repo = tempRepo({ 'matrix.yaml': spec, 't.hbs': tpl, 'api/README': 'x' });
-    const gen = matrix(['gen'], repo);
+    const gen = await matrix(['gen'], repo);
     expect(gen.status, gen.stderr).toBe(0);
     const body = readFileSync(path.join(repo, 'api/Dockerfile'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     const dq = (x: string) => `"${x.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEnvironment, httpsSource, missingGitWarning, redactRemote } from '../../src/bake/gitenv.js';
 import { cacheRefProblem } from '../../src/validate/cache.js';
-import { matrix } from '../helpers/cli.js';
+import { matrix, matrixBin } from '../helpers/cli.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
@@ -131,7 +131,7 @@ describe('git remote URLs lose their credentials (labels, logs, --dry-run)', () 
     );
   });
 
-  it('a credential in the `origin` remote never reaches the label, the log or --dry-run output', () => {
+  it('a credential in the `origin` remote never reaches the label, the log or --dry-run output', async () => {
     const repo = tempRepo({ 'matrix.yaml': 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n', ...goDirs('api') });
     const git = (...args: string[]) => {
       const r = matrixGit(repo, args);
@@ -139,15 +139,15 @@ describe('git remote URLs lose their credentials (labels, logs, --dry-run)', () 
     };
     git('init', '-q');
     git('remote', 'add', 'origin', `HTTPS://oauth2:${SECRET}@gitlab.example/acme/app.git`);
-    expect(matrix(['gen'], repo).status).toBe(0);
+    expect((await matrix(['gen'], repo)).status).toBe(0);
     git('add', '-A');
     git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x');
-    const r = matrix(['bake', '--dry-run'], repo);
+    const r = await matrix(['bake', '--dry-run'], repo);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stdout).toContain('https://gitlab.example/acme/app');
     // A caller's MATRIX_GIT_SOURCE is a label value too.
-    const env = matrix(['bake', '--dry-run'], repo, { MATRIX_GIT_SOURCE: `https://u:${SECRET}@h/x` });
+    const env = await matrix(['bake', '--dry-run'], repo, { MATRIX_GIT_SOURCE: `https://u:${SECRET}@h/x` });
     expect(env.stdout + env.stderr).not.toContain(SECRET);
   });
 });
@@ -167,12 +167,13 @@ describe('a missing git binary: a warning, no revision values, no SOURCE_DATE_EP
     expect(warnings[0]).toContain('SOURCE_DATE_EPOCH');
   });
 
-  it('`matrix bake --dry-run` says so before any build, and still prints the command', () => {
+  it('`matrix bake --dry-run` says so before any build, and still prints the command', async () => {
     const repo = tempRepo({ 'matrix.yaml': 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n', ...goDirs('api') });
-    expect(matrix(['gen'], repo).status).toBe(0);
-    // A PATH with node only: git cannot be found.
+    expect((await matrix(['gen'], repo)).status).toBe(0);
+    // A PATH with node only: git cannot be found. Spawned: the PATH must be the process's own,
+    // which git's lookup reads (src/bake/gitenv.ts passes process.env to git).
     const bin = tempDir('path-');
-    const r = matrix(['bake', '--dry-run'], repo, { PATH: bin });
+    const r = matrixBin(['bake', '--dry-run'], repo, { PATH: bin });
     expect(r.stderr).toMatch(/^matrix: warning: git cannot be run \(ENOENT\).*SOURCE_DATE_EPOCH/m);
     expect(r.stdout).not.toContain('SOURCE_DATE_EPOCH=');
   });

@@ -219,7 +219,7 @@ describe('`matrix templates` documents kinds and platforms', () => {
   it('each parameter shows its kind, each template its platforms, and every kind is explained', async () => {
     const { matrix } = await import('../helpers/cli.js');
     const { tempDir } = await import('../helpers/tree.js');
-    const r = matrix(['templates'], tempDir());
+    const r = await matrix(['templates'], tempDir());
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {2}with\.main \[go-package\]/m);
     expect(r.stdout).toMatch(/^ {2}with\.binary \[binary-name\]/m);

@@ -8,13 +8,11 @@ export interface AsyncRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 export function matrixAsync(args: readonly string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<AsyncRun> {
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete base.FORCE_COLOR;
-  const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -28,7 +26,7 @@ export function matrixAsync(args: readonly string[], cwd: string, env: Record<st
     });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, ms: Date.now() - started });
+      resolve({ status, signal, stdout, stderr });
     });
   });
 }

@@ -82,10 +82,11 @@ describe('unifiedDiff', () => {
   it('summarises instead of exhausting memory on huge rewrites', () => {
     const a = Array.from({ length: 20_000 }, (_, i) => `a${i}`).join('\n');
     const b = Array.from({ length: 20_000 }, (_, i) => `b${i}`).join('\n');
-    const started = Date.now();
     const d = unifiedDiff(a, b, 'a/f', 'b/f');
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(d.split('\n')[2]).toMatch(/^@@ /);
+    // The work: the search gave up at its cap and printed a summary, not 40,000 changed lines.
+    // How long that takes is measured by the benchmark tier (test/bench/limits.test.ts).
+    expect(d.split('\n').length).toBeLessThan(10);
   });
 
   it('applying the diff to the old text gives the new text (property)', () => {

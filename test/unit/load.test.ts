@@ -49,9 +49,8 @@ describe('load', () => {
       const prev = names[i - 1]!;
       lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
-    const started = Date.now();
+    // The limit stopped it (the diagnostic, no value); how fast is the benchmark tier's (test/bench/limits.test.ts).
     const spec = load(lines.join('\n') + '\n');
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(spec.value).toBeUndefined();
     expect(brief(spec.diagnostics)).toEqual([{ code: 'yaml-alias-limit', line: 1, column: 1 }]);
   });

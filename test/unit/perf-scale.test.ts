@@ -107,18 +107,14 @@ describe('positionOf', () => {
     }
   });
 
-  it('on 10,000 services: every service found where a linear search finds it, in linear time', () => {
+  // In linear time: measured by the benchmark tier (test/bench/limits.test.ts).
+  it('on 10,000 services: every service found where a linear search finds it', () => {
     const spec = loadSpec('matrix.yaml', scaleSpec(10_000) as string);
     expect(spec.diagnostics).toEqual([]);
     for (const i of [0, 1, 4999, 9999]) {
       const p = ['services', `svc-${String(i).padStart(5, '0')}`, 'matrix', 'variant', 1];
       expect(positionOf(spec, p)).toEqual(positionLinear(spec, p));
     }
-    positionOf(spec, ['services', 'svc-00000']);
-    const t0 = performance.now();
-    for (let i = 0; i < 10_000; i += 1) positionOf(spec, ['services', `svc-${String(i).padStart(5, '0')}`, 'with'], true);
-    // A linear search per lookup is 50 million key comparisons here (seconds); the index, milliseconds.
-    expect(performance.now() - t0).toBeLessThan(500);
   }, 60_000);
 });
 

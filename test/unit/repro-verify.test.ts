@@ -50,10 +50,10 @@ describe('matrix verify --dry-run', () => {
     dir = gitRepo('monorepo');
   });
 
-  it('runs bake\'s command, with --no-cache and an OCI layout per target instead of --push', () => {
+  it('runs bake\'s command, with --no-cache and an OCI layout per target instead of --push', async () => {
     const extra = ['--set', '*.args.GO_IMAGE=mirror.example/golang:1', '--platform', 'linux/arm64'];
-    const bake = matrix(['bake', 'api', 'web', 'jobs', '--push', '--dry-run', ...extra], dir, env);
-    const verify = matrix(['verify', 'api', 'web', 'jobs', '--dry-run', '--keep', 'out', ...extra], dir, env);
+    const bake = await matrix(['bake', 'api', 'web', 'jobs', '--push', '--dry-run', ...extra], dir, env);
+    const verify = await matrix(['verify', 'api', 'web', 'jobs', '--dry-run', '--keep', 'out', ...extra], dir, env);
     expect(bake.status, bake.stderr).toBe(0);
     expect(verify.status, verify.stderr).toBe(0);
     const b = parts(words(bake.stdout));
@@ -69,7 +69,7 @@ describe('matrix verify --dry-run', () => {
     expect(v.sets).toContain(`web.args.SOURCE_DATE_EPOCH=${EPOCH}`);
   });
 
-  it('refuses outputs of its own and ambiguous comparisons (exit 2)', () => {
+  it('refuses outputs of its own and ambiguous comparisons (exit 2)', async () => {
     for (const args of [
       ['verify', '--dry-run', '--set', '*.output=type=registry'],
       ['verify', 'api', '--dry-run', '--set', 'api.push=true'],
@@ -78,18 +78,18 @@ describe('matrix verify --dry-run', () => {
       ['verify', 'api', '--against', 'not a tag'],
       ['verify', 'api', '--keep', 'a,b'],
     ]) {
-      const r = matrix(args, dir, env);
+      const r = await matrix(args, dir, env);
       expect(r.status, `${args.join(' ')}\n${r.stderr}`).toBe(2);
     }
   });
 
-  it('an unknown target is a usage error with a hint', () => {
-    const r = matrix(['verify', 'nope', '--dry-run'], dir, env);
+  it('an unknown target is a usage error with a hint', async () => {
+    const r = await matrix(['verify', 'nope', '--dry-run'], dir, env);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no target or group named `nope`/);
   });
 
-  it('is listed in --help', () => {
-    expect(matrix(['--help'], dir).stdout).toMatch(/matrix verify/);
+  it('is listed in --help', async () => {
+    expect((await matrix(['--help'], dir)).stdout).toMatch(/matrix verify/);
   });
 });

@@ -45,13 +45,13 @@ describe('validate: every error in one run', () => {
     ]);
   });
 
-  it('the CLI exits 2, prints all three, and writes nothing', () => {
+  it('the CLI exits 2, prints all three, and writes nothing', async () => {
     const r = compileSpec(SPEC, goDirs('a', 'c', 'd'));
-    const run = matrix(['validate'], r.dir);
+    const run = await matrix(['validate'], r.dir);
     expect(run.status).toBe(2);
     expect(run.stderr.match(/\[(unknown-key|path-not-found|duplicate-tag)\]/g)).toEqual(['[unknown-key]', '[path-not-found]', '[duplicate-tag]']);
     expect(run.stderr).toMatch(/^3 errors$/m);
-    const gen = matrix(['gen'], r.dir);
+    const gen = await matrix(['gen'], r.dir);
     expect(gen.status).toBe(2);
     expect(() => readFileSync(path.join(r.dir, 'docker-bake.hcl'))).toThrow();
   });

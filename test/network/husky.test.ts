@@ -52,7 +52,7 @@ describe('husky + lint-staged recipe: matrix gen --check before each commit', ()
     expect(first.status, first.stdout + first.stderr).toBe(0);
   }, 300_000);
 
-  it('a stale generated file fails the commit with the diff; after `matrix gen` the commit passes', () => {
+  it('a stale generated file fails the commit with the diff; after `matrix gen` the commit passes', async () => {
     const before = head();
     const spec = path.join(dir, 'matrix.yaml');
     writeFileSync(spec, readFileSync(spec, 'utf8').replace('binary: hello', 'binary: greeter'));
@@ -66,7 +66,7 @@ describe('husky + lint-staged recipe: matrix gen --check before each commit', ()
     expect(out).toContain('husky - pre-commit script failed');
     expect(head()).toBe(before);
 
-    const gen = matrix(['gen'], dir);
+    const gen = await matrix(['gen'], dir);
     expect(gen.status, gen.stderr).toBe(0);
     expect(run('git', ['add', '-A'], dir).status).toBe(0);
     const good = run('git', ['commit', '-m', 'rename the binary'], dir);

@@ -87,7 +87,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(r.status, `pre-commit install-hooks:\n${r.stdout}${r.stderr}\n${existsSync(path.join(cache, 'pre-commit.log')) ? readFileSync(path.join(cache, 'pre-commit.log'), 'utf8').slice(-4000) : ''}`).toBe(0);
   }, 600_000);
 
-  it('matrix-gen-check: stale generated files fail the commit with a diff; after `matrix gen` it passes', () => {
+  it('matrix-gen-check: stale generated files fail the commit with a diff; after `matrix gen` it passes', async () => {
     const dir = userRepo('matrix-gen-check');
     const before = head(dir);
     makeStale(dir);
@@ -100,7 +100,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(out).toContain('1 generated file(s) out of date. Run `matrix gen` and commit the result.');
     expect(head(dir)).toBe(before);
 
-    const gen = matrix(['gen'], dir);
+    const gen = await matrix(['gen'], dir);
     expect(gen.status, gen.stderr).toBe(0);
     expect(run('git', ['add', '-A'], dir).status).toBe(0);
     const good = commit(dir, 'rename the binary');
@@ -125,7 +125,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(good.stdout + good.stderr).toMatch(/matrix gen \(regenerate Dockerfiles and docker-bake\.hcl\)\.+Passed/);
   });
 
-  it('the README\'s `repo: local` variant (bake-matrix in devDependencies) checks the same way', () => {
+  it('the README\'s `repo: local` variant (bake-matrix in devDependencies) checks the same way', async () => {
     const dir = tempDir('matrix-pre-commit-local-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
     // `npm install --save-dev bake-matrix`, from this working tree.
@@ -143,7 +143,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(bad.status, bad.stdout + bad.stderr).not.toBe(0);
     expect(bad.stdout + bad.stderr).toMatch(/matrix gen --check\.+Failed/);
     expect(bad.stdout + bad.stderr).toContain('Dockerfile: stale');
-    expect(matrix(['gen'], dir).status).toBe(0);
+    expect((await matrix(['gen'], dir)).status).toBe(0);
     expect(run('git', ['add', '-A'], dir).status).toBe(0);
     const good = commit(dir, 'rename the binary');
     expect(good.status, good.stdout + good.stderr).toBe(0);

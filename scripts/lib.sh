@@ -1,0 +1,110 @@
+# Shared by the set-up scripts (engine-up.sh, fixtures.sh, bench-fixtures.sh):
+# source it after setting LOG_TAG, e.g.
+#   LOG_TAG=fixtures; . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# They run as root on a fresh Debian machine (CI), with no stdin: nothing here
+# may prompt, and nothing may rely on a tool the scripts do not install first.
+# shellcheck shell=bash
+
+export DEBIAN_FRONTEND=noninteractive
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
+
+REGISTRY=localhost:5000
+FIXTURE_CACHE=/var/cache/matrix-fixtures
+# The Debian suite the fixture root file systems are bootstrapped from.
+SUITE=trixie
+
+log() { printf '[%s] %s\n' "${LOG_TAG:-matrix}" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "${LOG_TAG:-matrix}" "$*" >&2; exit 1; }
+
+require_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
+
+# A short hash of the arguments, one per line: tags change when what goes into an image does.
+short_hash() { printf '%s\n' "$@" | sha256sum | cut -c1-12; }
+
+# Is the image (or index) in a registry?
+image_exists() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
+
+# The engine must be up (scripts/engine-up.sh).
+require_engine() {
+  command -v docker >/dev/null || die "docker not found: run scripts/engine-up.sh first"
+  timeout 20 docker info >/dev/null 2>&1 || die "docker engine not answering: run scripts/engine-up.sh first"
+}
+
+# Print "URI<TAB>SIGNED_BY" of apt's configured Debian source for suite $1 (deb822
+# files first, then one-line sources). SIGNED_BY may be empty.
+apt_source_for_suite() {
+  local suite=$1 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v want="$suite" '
+      function flush() {
+        if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled != "no" && uri != "") {
+          n = split(suites, s, /[ \t]+/)
+          for (i = 1; i <= n; i++) if (s[i] == want) { print uri "\t" signed; found = 1; exit }
+        }
+        types = ""; suites = ""; uri = ""; signed = ""; enabled = ""
+      }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); next }
+      {
+        key = tolower($1); sub(/:$/, "", key)
+        val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
+        if (key == "types") types = val
+        else if (key == "suites") suites = val
+        else if (key == "uris") { split(val, u, /[ \t]+/); uri = u[1] }
+        else if (key == "signed-by") signed = val
+        else if (key == "enabled") enabled = tolower(val)
+      }
+      END { if (!found) flush() }
+    ' "$f" | head -n1 | grep . && return 0
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v want="$suite" '
+      $1 == "deb" {
+        i = 2
+        if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+        if ($(i + 1) == want) { print $i "\t"; exit }
+      }' "$f" | head -n1 | grep . && return 0
+  done
+  return 1
+}
+
+# The mirror URI of apt's source for this machine's release (bookworm if it has none):
+# where debootstrap fetches the fixture root file systems from.
+debian_mirror() {
+  local codename src
+  codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d '"')
+  src=$(apt_source_for_suite "${codename:-bookworm}") || src=$(apt_source_for_suite bookworm) ||
+    die "cannot find apt's configured Debian source"
+  printf '%s\n' "${src%%$'\t'*}"
+}
+
+# Run CMD... inside the root file system DIR, with a clean environment.
+in_root() { # DIR CMD...
+  local dir=$1; shift
+  chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# Pack the root file system DIR into TARBALL (written by rename, so a half-written one is
+# never reused), remove DIR, and drop older tarballs matching GLOB in the cache.
+pack_rootfs() { # DIR TARBALL GLOB LOGFILE STARTED_AT_SECONDS
+  local dir=$1 tarball=$2 glob=$3 logf=$4 start=$5
+  tar -C "$dir" --numeric-owner -cf "$tarball.partial" . >>"$logf" 2>&1 || die "tar of $dir failed"
+  mv "$tarball.partial" "$tarball"
+  rm -rf "$dir"
+  find "$FIXTURE_CACHE" -maxdepth 1 -name "$glob" ! -name "$(basename "$tarball")" -delete
+  log "  rootfs ready in $((SECONDS - start)) s: $tarball ($(du -h "$tarball" | cut -f1))"
+}
+
+# import_push TARBALL PLATFORM TAG CHANGES...: one image from a root file system tarball, pushed.
+import_push() {
+  local tarball=$1 platform=$2 tag=$3; shift 3
+  local args=() c
+  for c in "$@"; do args+=(--change "$c"); done
+  log "importing $tag ($platform)"
+  docker import --platform "$platform" "${args[@]}" - "$tag" <"$tarball" >/dev/null
+  log "pushing $tag"
+  docker push -q "$tag" >/dev/null
+}
