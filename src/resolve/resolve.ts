@@ -18,6 +18,8 @@ import { dynText, dynVariables, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.
 import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { checkOutput } from './outputs.js';
 import { unusedMatrixKeys } from './usage.js';
+import { analyzeDependencies } from './dependencies.js';
+import { placeDockerfiles, type Placement } from './dockerfiles.js';
 
 export { MAX_MATRIX_CELLS };
 
@@ -49,6 +51,8 @@ export interface ResolveOptions {
   specPath: string;
   /** Repository root (absolute); outputs and inputs must stay inside it. */
   repoRoot: string;
+  /** The working directory paths in messages are relative to (the CLI's `Io.cwd`). */
+  cwd: string;
   /** Services an earlier stage found invalid: not resolved, and not reported again. */
   skipServices?: ReadonlySet<string>;
 }
@@ -124,7 +128,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     }
     const abs = path.resolve(specDir, raw);
     if (!isInside(opts.repoRoot, abs)) {
-      err('path-outside-repo', at, `${what} \`${raw}\` is outside the repository`, `paths must stay inside ${toPosix(path.relative(process.cwd(), opts.repoRoot) || '.')}`);
+      err('path-outside-repo', at, `${what} \`${raw}\` is outside the repository`, `paths must stay inside ${toPosix(path.relative(opts.cwd, opts.repoRoot) || '.')}`);
       return undefined;
     }
     const kind = kindOf(abs);
@@ -519,16 +523,17 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   }
   const groups = resolveGroups();
   const bakeFile = input.bake_file ?? 'docker-bake.hcl';
+  const specRepoPath = toPosix(path.relative(opts.repoRoot, opts.specPath));
   return {
     templates,
     diagnostics,
     spec: {
       file: loaded.file,
       specName: toPosix(path.basename(opts.specPath)),
-      specRepoPath: toPosix(path.relative(opts.repoRoot, opts.specPath)),
+      specRepoPath,
       bakeFile,
       ...(input.registry !== undefined ? { registry: input.registry } : {}),
-      targets,
+      targets: finishTargets(input, targets, byService, { registry: input.registry, specRepoPath, templates }),
       services: byService,
       groups,
       ociLabels: input.oci_labels !== false,
@@ -536,6 +541,25 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       ...(input.reproducible?.source_date_epoch !== undefined ? { sourceDateEpoch: input.reproducible.source_date_epoch } : {}),
     },
   };
+}
+
+/**
+ * The last facts later stages read: each target's named contexts (its sound
+ * depends_on edges), then its Dockerfile's final name (which needs the contexts,
+ * as templates may read `dependencies`).
+ */
+function finishTargets(input: SpecInput, targets: readonly Target[], byService: ReadonlyMap<string, readonly string[]>, where: Placement): Target[] {
+  const { contexts } = analyzeDependencies(input, byService, targets);
+  const linked = targets.map((t) => ({ ...t, contexts: { ...contexts.get(t.name) } }));
+  // Targets come service by service, in spec order: place each service's run.
+  const out: Target[] = [];
+  for (let i = 0; i < linked.length;) {
+    let j = i + 1;
+    while (j < linked.length && linked[j]!.service === linked[i]!.service) j++;
+    out.push(...placeDockerfiles(linked.slice(i, j), where));
+    i = j;
+  }
+  return out;
 }
 
 /** The cell with every key of its matrix, '' where this combination lacks one. */

@@ -145,7 +145,7 @@ export function paramProblem(kind: ParamKind | undefined, value: string | number
  * context that `depends_on` adds (bake `contexts = { base = "target:base" }`).
  * Without `depends_on`, BuildKit would pull an image of that name instead.
  */
-function serviceImageProblem(kind: ParamKind | undefined, value: string | string[], service: string, spec: ResolvedSpec, input: SpecInput): { message: string; hint: string } | undefined {
+function serviceImageProblem(kind: ParamKind | undefined, value: string | readonly string[], service: string, spec: ResolvedSpec, input: SpecInput): { message: string; hint: string } | undefined {
   if (kind !== 'image' || typeof value !== 'string' || value === service || !spec.services.has(value)) return undefined;
   const deps = input.services[service]?.depends_on ?? input.defaults?.depends_on ?? [];
   if (deps.includes(value)) return undefined;

@@ -125,7 +125,7 @@ function specOf(form: TemplateForm): object {
 
 function compileSample(sample: string): ResolvedSpec {
   const specPath = path.join(SAMPLES, sample, 'matrix.yaml');
-  const result = compile({ specPath, displayName: `samples/${sample}/matrix.yaml`, source: readFileSync(specPath, 'utf8'), repoRoot: repoRootOf(path.dirname(specPath)), validateOnly: true });
+  const result = compile({ specPath, displayName: `samples/${sample}/matrix.yaml`, source: readFileSync(specPath, 'utf8'), repoRoot: repoRootOf(path.dirname(specPath)), cwd: process.cwd(), validateOnly: true });
   expect(result.diagnostics).toEqual([]);
   return result.spec!;
 }
