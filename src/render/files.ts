@@ -1,7 +1,7 @@
 // Stage 5: targets -> the exact bytes of every generated file. Pure: it reads
 // the resolved model (file names included) and never changes it.
 import path from 'node:path';
-import { pathToString, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
@@ -53,11 +53,10 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
         rendered.set(t.dockerfile, text);
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
-        diagnostics.push({
-          code: 'template-error', severity: 'error', file: tpl.file, line: e.line, column: e.column,
-          path: pathToString(['services', t.service]),
-          message: `rendering \`${t.name}\`: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}),
-        });
+        diagnostics.push(diagnostic({
+          code: 'template-error', file: tpl.file, line: e.line, column: e.column, path: ['services', t.service],
+          message: `rendering \`${t.name}\`: ${e.message}`, hint: e.hint || undefined,
+        }));
         rendered.clear();
         break;
       }

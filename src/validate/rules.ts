@@ -1,13 +1,13 @@
 // Stage 4: meaning. Small named rules over the resolved targets, each
 // reporting what bake would otherwise merge or overwrite silently.
-import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import { dynKey } from '../dyn.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { analyzeDependencies } from '../resolve/dependencies.js';
 
 type Rule = (spec: ResolvedSpec, input: SpecInput, report: Report) => void;
-type Report = (code: string, at: (string | number)[], message: string, hint?: string, onKey?: boolean) => void;
+type Report = (code: DiagnosticCode, at: (string | number)[], message: string, hint?: string, onKey?: boolean) => void;
 
 /** Bake target and group names share one namespace; ours must not collide. */
 const uniqueNames: Rule = (spec, _input, report) => {
@@ -70,7 +70,7 @@ export function ruleDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagnos
   const input = loaded.value as SpecInput;
   for (const [, rule] of RULES) {
     rule(spec, input, (code, at, message, hint, onKey = false) => {
-      out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, ...(hint ? { hint } : {}) });
+      out.push(specDiagnostic(loaded, code, at, message, hint || undefined, { onKey }));
     });
   }
   return out;
