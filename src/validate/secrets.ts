@@ -5,12 +5,12 @@
 // build excludes it (BuildKit prefers `<Dockerfile>.dockerignore` next to the
 // Dockerfile to the context's own `.dockerignore`; docs.docker.com/build/
 // concepts/context/#filename-and-location), read with the project's own
-// matcher (src/affected/dockerignore.ts, moby/patternmatcher's rules).
+// matcher (src/dockerfile/dockerignore.ts, moby/patternmatcher's rules).
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { parseDockerignore, type Dockerignore } from '../affected/dockerignore.js';
+import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore.js';
 import { readRegularText } from '../fs/read.js';
 import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import { isInside, toPosix } from '../paths.js';
