@@ -293,7 +293,7 @@ async function runCase(index, repo) {
   const started = Date.now();
   let result;
   try {
-    result = compile({ specPath: path.join(repo, 'matrix.yaml'), displayName: 'matrix.yaml', source, repoRoot: repo });
+    result = compile({ specPath: path.join(repo, 'matrix.yaml'), displayName: 'matrix.yaml', source, repoRoot: repo, cwd: repo });
   } catch (e) {
     return fail('internal-error', index, source, e?.stack ?? e);
   }

@@ -25,6 +25,8 @@ export interface CompileInput {
   displayName: string;
   source: string;
   repoRoot: string;
+  /** The working directory paths in messages are relative to (the CLI's `Io.cwd`). */
+  cwd: string;
   /** Stop after validation (no rendering). */
   validateOnly?: boolean;
   /**
@@ -34,38 +36,67 @@ export interface CompileInput {
   planning?: boolean;
 }
 
-export interface CompileResult {
+interface CompileBase {
   loaded: LoadedSpec;
-  spec?: ResolvedSpec;
-  files?: Map<string, string>;
-  /** The parsed templates, by file (what each can produce, for `plan`). */
-  templates?: ReadonlyMap<string, ParsedTemplate>;
+  /** Every diagnostic, sorted by position; on success warnings only. */
   diagnostics: Diagnostic[];
 }
 
+/** The spec has errors: nothing resolved is handed on. */
+export interface CompileFailed extends CompileBase {
+  ok: false;
+  spec?: undefined;
+  files?: undefined;
+  templates?: undefined;
+}
+
+/** Checked, not rendered (`validateOnly`). */
+export interface CompileValidated extends CompileBase {
+  ok: true;
+  spec: ResolvedSpec;
+  /** The parsed templates, by file (what each can produce, for `plan`). */
+  templates: ReadonlyMap<string, ParsedTemplate>;
+  files?: undefined;
+}
+
+/** Checked and rendered: the files to write, spec-dir-relative. */
+export interface CompileRendered extends Omit<CompileValidated, 'files'> {
+  files: ReadonlyMap<string, string>;
+}
+
+export type CompileResult = CompileFailed | CompileValidated | CompileRendered;
+
+export function compile(input: CompileInput & { validateOnly: true }): CompileFailed | CompileValidated;
+export function compile(input: CompileInput & { validateOnly?: false }): CompileFailed | CompileRendered;
+export function compile(input: CompileInput): CompileResult;
 export function compile(input: CompileInput): CompileResult {
   const loaded = loadSpec(input.displayName, input.source);
-  if (loaded.diagnostics.length) return { loaded, diagnostics: loaded.diagnostics };
+  if (loaded.diagnostics.length) return failed(loaded, loaded.diagnostics);
 
   // Every error of a spec in one run: a stage after shape checks only the
   // services that passed it, so one broken service does not hide the others'.
   const { validate, schema } = schemaValidator();
   const shape = [...schemaDiagnostics(loaded, validate, schema), ...stringDiagnostics(loaded)];
   const broken = brokenServices(shape);
-  if (!broken) return { loaded, diagnostics: sortDiagnostics(shape) };
+  if (!broken) return failed(loaded, sortDiagnostics(shape));
 
-  const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot, skipServices: broken });
+  const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot, cwd: input.cwd, skipServices: broken });
   const meaning = resolved.spec
     ? [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates)]
     : [];
   const found = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(loaded)]));
   const all = input.planning ? found.map((d) => (d.code === 'unsupported-platform' ? { ...d, severity: 'warning' as const } : d)) : found;
-  if (all.some((d) => d.severity === 'error') || !resolved.spec) return { loaded, diagnostics: all };
-  if (input.validateOnly) return { loaded, spec: resolved.spec, diagnostics: all };
+  if (all.some((d) => d.severity === 'error') || !resolved.spec) return failed(loaded, all);
+  const { spec, templates } = resolved;
+  if (input.validateOnly) return { ok: true, loaded, spec, templates, diagnostics: all };
 
-  const rendered = renderFiles(resolved.spec, resolved.templates);
-  if (rendered.diagnostics.length) return { loaded, diagnostics: [...all, ...rendered.diagnostics] };
-  return { loaded, spec: resolved.spec, files: rendered.files, templates: resolved.templates, diagnostics: all };
+  const rendered = renderFiles(spec, templates);
+  if (rendered.diagnostics.length) return failed(loaded, [...all, ...rendered.diagnostics]);
+  return { ok: true, loaded, spec, files: rendered.files, templates, diagnostics: all };
+}
+
+function failed(loaded: LoadedSpec, diagnostics: Diagnostic[]): CompileFailed {
+  return { ok: false, loaded, diagnostics };
 }
 
 /**

@@ -3,9 +3,119 @@
 
 export type Severity = 'error' | 'warning';
 
+/**
+ * Every diagnostic code matrix reports: a closed set. Tests, docs and users
+ * match on these, so a code is never renamed; a new one is added here.
+ */
+export const DIAGNOSTIC_CODES = [
+  'absolute-path',
+  'ambiguous-dependency',
+  'ambiguous-latest',
+  'ambiguous-value',
+  'bake-file',
+  'bake-print',
+  'bidi-control',
+  'builder-driver-changed',
+  'builder-driver-mismatch',
+  'builder-unknown',
+  'cache-in-context',
+  'conflicting-keys',
+  'control-character',
+  'dependency-cycle',
+  'docker-missing',
+  'duplicate-item',
+  'duplicate-key',
+  'duplicate-node',
+  'duplicate-tag',
+  'empty',
+  'empty-ci-matrix',
+  'empty-matrix',
+  'file-error',
+  'file-missing',
+  'file-not-json',
+  'file-too-large',
+  'git-failed',
+  'git-not-found',
+  'invalid-builder-name',
+  'invalid-cache-ref',
+  'invalid-driver-opt',
+  'invalid-endpoint',
+  'invalid-format',
+  'invalid-key',
+  'invalid-name',
+  'invalid-option',
+  'invalid-output',
+  'invalid-param',
+  'invalid-registry',
+  'invalid-run-id',
+  'invalid-runner',
+  'invalid-tag',
+  'invalid-unicode',
+  'invalid-value',
+  'line-break',
+  'lock-unusable',
+  'locked',
+  'matrix-too-large',
+  'metadata-tags-ignored',
+  'missing-key',
+  'missing-param',
+  'name-collision',
+  'no-builders',
+  'no-services-found',
+  'node-endpoint-missing',
+  'not-a-directory',
+  'not-a-git-repo',
+  'not-a-regular-file',
+  'not-generated',
+  'not-normalized',
+  'nothing-to-build',
+  'output-not-a-file',
+  'output-outside-repo',
+  'path-exists',
+  'path-not-found',
+  'path-outside-repo',
+  'platform-mismatch',
+  'remote-path',
+  'reserved-name',
+  'secret-in-context',
+  'shard-driver',
+  'shard-no-tag',
+  'spec-exists',
+  'spec-not-found',
+  'spec-too-large',
+  'template-error',
+  'too-many-targets',
+  'unknown-axis',
+  'unknown-dependency',
+  'unknown-group-member',
+  'unknown-key',
+  'unknown-param',
+  'unknown-platform',
+  'unknown-ref',
+  'unknown-tag',
+  'unknown-target',
+  'unknown-template',
+  'unknown-variable',
+  'unsupported-platform',
+  'unused-key',
+  'unused-matrix-key',
+  'usage',
+  'verify-metadata',
+  'verify-output',
+  'verify-usage',
+  'write-failed',
+  'wrong-path-kind',
+  'wrong-type',
+  'yaml-alias-limit',
+  'yaml-syntax',
+  'yaml-too-deep',
+] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
 export interface Diagnostic {
   /** Stable identifier, e.g. `unknown-key`. Tests and docs rely on it. */
-  code: string;
+  code: DiagnosticCode;
   severity: Severity;
   /** File the problem is in (as given by the user, or relative to cwd). */
   file: string;
@@ -29,14 +139,39 @@ export class UserError extends Error {
   }
 }
 
+/** What a diagnostic says; everything else has a default (an error with no position). */
+export interface DiagnosticInit {
+  code: DiagnosticCode;
+  message: string;
+  hint?: string | undefined;
+  severity?: Severity;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The key path inside the spec, as parts or already written out. */
+  path?: string | readonly (string | number)[];
+}
+
+/** The one constructor of diagnostics. */
+export function diagnostic(d: DiagnosticInit): Diagnostic {
+  return {
+    code: d.code,
+    severity: d.severity ?? 'error',
+    file: d.file ?? '',
+    path: typeof d.path === 'string' ? d.path : pathToString(d.path ?? []),
+    line: d.line ?? 0,
+    column: d.column ?? 0,
+    message: d.message,
+    ...(d.hint !== undefined ? { hint: d.hint } : {}),
+  };
+}
+
 export function userError(
-  code: string,
+  code: DiagnosticCode,
   message: string,
-  extra: Partial<Omit<Diagnostic, 'code' | 'message'>> = {},
+  extra: Partial<Omit<DiagnosticInit, 'code' | 'message'>> = {},
 ): UserError {
-  return new UserError([
-    { code, message, severity: 'error', file: '', line: 0, column: 0, path: '', ...extra },
-  ]);
+  return new UserError([diagnostic({ code, message, ...extra })]);
 }
 
 export function pathToString(parts: readonly (string | number)[]): string {

@@ -2,6 +2,8 @@ import type { Dyn } from './dyn.js';
 
 // Two views of a spec: as written (every field optional, straight from YAML)
 // and as resolved (defaults applied once, paths checked, matrix expanded).
+// The resolved model is readonly: resolve computes everything later stages
+// read, and no later stage changes it.
 
 export type Scalar = string | number | boolean;
 
@@ -79,66 +81,66 @@ export interface SpecInput {
 
 /** Where a target's Dockerfile comes from. Paths are relative to the spec dir, POSIX. */
 export type DockerfileSource =
-  | { kind: 'template'; template: string; builtin: boolean; file: string }
-  | { kind: 'dockerfile'; file: string };
+  | { readonly kind: 'template'; readonly template: string; readonly builtin: boolean; readonly file: string }
+  | { readonly kind: 'dockerfile'; readonly file: string };
 
-export type Cell = Record<string, string>;
+export type Cell = Readonly<Record<string, string>>;
 
 export interface Target {
   /** Bake target name: the service name, or service + cell values for matrix cells. */
-  name: string;
-  service: string;
-  cell: Cell;
+  readonly name: string;
+  readonly service: string;
+  readonly cell: Cell;
   /** Axis names of the service's matrix in declaration order (for names and plan). */
-  axes: string[];
-  context: string;
-  source: DockerfileSource;
+  readonly axes: readonly string[];
+  readonly context: string;
+  readonly source: DockerfileSource;
   /** Dockerfile path relative to the spec dir (generated or hand-written). */
-  dockerfile: string;
-  platforms: string[];
+  readonly dockerfile: string;
+  readonly platforms: readonly string[];
   /** Tags; a Dyn tag (from git) is dropped at build time when its variables are empty. */
-  tags: Dyn[];
-  args: Record<string, Dyn>;
-  labels: Record<string, Dyn>;
-  annotations: Record<string, Dyn>;
-  stage?: string;
-  secrets: SecretInput[];
+  readonly tags: readonly Dyn[];
+  readonly args: Readonly<Record<string, Dyn>>;
+  readonly labels: Readonly<Record<string, Dyn>>;
+  readonly annotations: Readonly<Record<string, Dyn>>;
+  readonly stage?: string;
+  readonly secrets: readonly Readonly<SecretInput>[];
   /** Named contexts: dependency service name -> bake target it resolves to. */
-  contexts: Record<string, string>;
-  with: Record<string, string | string[]>;
+  readonly contexts: Readonly<Record<string, string>>;
+  readonly with: Readonly<Record<string, string | readonly string[]>>;
   /** The bake target this one inherits from docker/metadata-action's bake file, if any. */
-  metadataAction?: string;
+  readonly metadataAction?: string;
   /** bake `output` entries, CSV, validated (dest paths are spec-relative, inside the repository). */
-  outputs: string[];
-  cache?: CacheSpec;
+  readonly outputs: readonly string[];
+  readonly cache?: Readonly<CacheSpec>;
   /** bake `attest` entries. */
-  attest: string[];
+  readonly attest: readonly string[];
 }
 
 export interface CacheSpec {
-  type: Exclude<CacheType, 'none'>;
-  mode: 'min' | 'max';
-  ref?: string;
-  dir?: string;
+  readonly type: Exclude<CacheType, 'none'>;
+  readonly mode: 'min' | 'max';
+  readonly ref?: string;
+  readonly dir?: string;
 }
 
 export interface ResolvedSpec {
-  file: string;
+  readonly file: string;
   /** Spec file name relative to the spec dir (for headers). */
-  specName: string;
+  readonly specName: string;
   /** The spec's path relative to the repository root, POSIX (machine-independent headers). */
-  specRepoPath: string;
-  bakeFile: string;
-  registry?: string;
-  targets: Target[];
+  readonly specRepoPath: string;
+  readonly bakeFile: string;
+  readonly registry?: string;
+  readonly targets: readonly Target[];
   /** Service name -> its target names, in spec order. */
-  services: Map<string, string[]>;
+  readonly services: ReadonlyMap<string, readonly string[]>;
   /** User-defined groups: name -> target names. */
-  groups: [string, string[]][];
+  readonly groups: readonly (readonly [string, readonly string[]])[];
   /** Add OCI revision/created/source labels from git (`oci_labels`, default true). */
-  ociLabels: boolean;
+  readonly ociLabels: boolean;
   /** `version_tags` patterns; when set, each service's semver variables come from its own git tags. */
-  versionTags?: string[];
+  readonly versionTags?: readonly string[];
   /** `reproducible.source_date_epoch`: a fixed value, false for none, undefined for the commit time. */
-  sourceDateEpoch?: number | false;
+  readonly sourceDateEpoch?: number | false;
 }

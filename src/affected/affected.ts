@@ -35,8 +35,9 @@ export async function computeAffected(input: AffectedInput): Promise<AffectedPla
   if (oldSource === undefined) previous = { kind: 'missing' };
   else {
     // The old spec is compiled against today's working tree (paths, custom
-    // templates): only its own text comes from REF.
-    const old = compile({ specPath, displayName: `${ref}:${spec.specRepoPath}`, source: oldSource, repoRoot });
+    // templates): only its own text comes from REF. It is named repo-relative,
+    // so the repository root is its working directory.
+    const old = compile({ specPath, displayName: `${ref}:${spec.specRepoPath}`, source: oldSource, repoRoot, cwd: repoRoot });
     previous = old.spec && old.files && !old.diagnostics.some((d) => d.severity === 'error')
       ? { kind: 'compiled', spec: old.spec, files: old.files }
       : { kind: 'failed' };

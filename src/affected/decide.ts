@@ -1,7 +1,7 @@
 // Which targets a change since REF affects, and why. Pure: the changed paths,
 // both compiled specs and a file reader come in; the plan comes out.
 import type { ResolvedSpec, Target } from '../spec.js';
-import { parseDockerignore, type Dockerignore } from './dockerignore.js';
+import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore.js';
 
 export interface AffectedTarget {
   name: string;

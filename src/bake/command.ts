@@ -26,7 +26,7 @@ export interface BakeFlags {
 
 export interface BakeSelection {
   /** Targets to build, in spec order, with the platforms each builds in this run. */
-  targets: { target: Target; platforms: string[] }[];
+  targets: { target: Target; platforms: readonly string[] }[];
   /** Names passed after `--`. */
   names: string[];
 }

@@ -2,7 +2,7 @@
 // `builders:`: each platform then builds natively on its own machine, and one
 // `docker buildx bake` still produces one multi-platform image. The commands
 // are computed here as argument arrays; the CLI runs or prints them.
-import { pathToString, userError, type Diagnostic } from '../diagnostics.js';
+import { pathToString, userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
 import { platformSlug } from '../platforms.js';
 import type { BuildersInput, SpecInput } from '../spec.js';
@@ -63,7 +63,7 @@ export function builderDiagnostics(loaded: LoadedSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   const nodes = (loaded.value as SpecInput).builders?.nodes;
   if (!Array.isArray(nodes)) return out;
-  const add = (code: string, at: (string | number)[], message: string, hint: string) =>
+  const add = (code: DiagnosticCode, at: (string | number)[], message: string, hint: string) =>
     out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at), message, hint });
   nodes.forEach((n, i) => {
     if (typeof n.endpoint === 'string') {

@@ -51,7 +51,7 @@ export function runInit(io: Io, opts: InitOptions, color: boolean): number {
 
   // The proposal must validate and generate as it is: check with the real pipeline before showing it.
   const displayName = toPosix(path.relative(io.cwd, specPath)) || 'matrix.yaml';
-  const result = compile({ specPath, displayName, source: text, repoRoot });
+  const result = compile({ specPath, displayName, source: text, repoRoot, cwd: io.cwd });
   const sync = result.files && result.spec ? planSync(root, repoRoot, result.files, result.spec.bakeFile) : undefined;
   const problems = [...result.diagnostics, ...(sync?.diagnostics ?? [])].filter((d) => d.severity === 'error');
   if (problems.length) {

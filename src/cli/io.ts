@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readRegularText } from '../fs/read.js';
 import { MAX_SPEC_BYTES } from '../load/load.js';
 import path from 'node:path';
-import { compile, type CompileResult } from '../compile.js';
+import { compile, type CompileRendered, type CompileValidated } from '../compile.js';
 import { UserError, userError, type Diagnostic } from '../diagnostics.js';
 import { formatDiagnostics, formatStale } from '../output/format.js';
 import { repoRootOf, toPosix } from '../paths.js';
@@ -33,6 +33,8 @@ export interface SpecLocation {
   displayName: string;
   specDir: string;
   repoRoot: string;
+  /** The working directory (from Io), for paths shown to the user. */
+  cwd: string;
 }
 
 export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
@@ -63,7 +65,7 @@ export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
   }
   const displayName = toPosix(path.relative(io.cwd, specPath)) || path.basename(specPath);
   const specDir = path.dirname(specPath);
-  return { specPath, displayName, specDir, repoRoot: repoRootOf(specDir) };
+  return { specPath, displayName, specDir, repoRoot: repoRootOf(specDir), cwd: io.cwd };
 }
 
 export function readSpecSource(loc: SpecLocation): string {
@@ -78,10 +80,10 @@ export function readSpecSource(loc: SpecLocation): string {
 }
 
 /** Load, validate and render; diagnostics become a UserError (exit 2). */
-export function compileOrThrow(loc: SpecLocation, validateOnly = false, io?: Io, planning = false): CompileResult {
+export function compileOrThrow(loc: SpecLocation, validateOnly = false, io?: Io, planning = false): CompileValidated | CompileRendered {
   const source = readSpecSource(loc);
-  const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, validateOnly, planning });
-  if (result.diagnostics.some((d) => d.severity === 'error')) throw new SpecError(result.diagnostics, new Map([[loc.displayName, source]]));
+  const result = compile({ specPath: loc.specPath, displayName: loc.displayName, source, repoRoot: loc.repoRoot, cwd: loc.cwd, validateOnly, planning });
+  if (!result.ok) throw new SpecError(result.diagnostics, new Map([[loc.displayName, source]]));
   // Warnings do not stop a command; they are printed where the caller passed its streams.
   if (io && result.diagnostics.length) printDiagnostics(io, result.diagnostics, useColor(io), new Map([[loc.displayName, source]]));
   return result;
@@ -106,7 +108,7 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], color: boole
  * that build (bake, verify) build what is committed. Returns the exit code 1
  * after saying what is stale, or the compiled spec.
  */
-export async function compileCommitted(io: Io, spec: string | undefined, why: string): Promise<{ loc: SpecLocation; result: CompileResult } | 1> {
+export async function compileCommitted(io: Io, spec: string | undefined, why: string): Promise<{ loc: SpecLocation; result: CompileValidated | CompileRendered } | 1> {
   const loc = locateSpec(io, spec);
   const result = compileOrThrow(loc, false, io);
   const [{ planSync }, { outputOrigins, specInputs }] = await Promise.all([import('../output/sync.js'), import('../output/origins.js')]);

@@ -2,7 +2,8 @@
 // Dockerfile frontend reads them (moby/buildkit frontend/dockerfile/parser:
 // directives.go and parser.go). One reader for everything matrix does with a
 // Dockerfile text: the escape character used to quote values in templates,
-// the stages `plan` classifies, the FROM lines `init` follows.
+// the stages `plan` classifies and the FROM lines `init` follows (stages.ts);
+// `.dockerignore` is dockerignore.ts.
 //
 // BuildKit's rules, as its parser applies them line by line from the top:
 // - a UTF-8 byte order mark before the first line is dropped;

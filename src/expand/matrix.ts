@@ -16,10 +16,10 @@ const str = (v: Scalar): string => String(v);
 export function expandMatrix(m: MatrixInput | undefined): Expansion {
   if (!m) return { axes: [], cells: [{}] };
   const axes = Object.keys(m).filter((k) => k !== 'include' && k !== 'exclude');
-  let cells: Cell[] = axes.length ? [{}] : [];
+  let cells: Record<string, string>[] = axes.length ? [{}] : [];
   for (const axis of axes) {
     const values = (m[axis] as Scalar[]).map(str);
-    const next: Cell[] = [];
+    const next: Record<string, string>[] = [];
     for (const cell of cells) for (const v of values) next.push({ ...cell, [axis]: v });
     cells = next;
   }

@@ -6,7 +6,7 @@
 // swapped in between), and read with its size limit enforced while reading:
 // a file that grows, or a device that never ends, stops at the limit.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { UserError } from '../diagnostics.js';
+import { UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
@@ -33,7 +33,7 @@ export class FileFault extends UserError {
     readonly filePath: string,
     message: string,
     readonly errno?: string,
-    extra: { code?: string; display?: string; hint?: string; line?: number; column?: number } = {},
+    extra: { code?: DiagnosticCode; display?: string; hint?: string; line?: number; column?: number } = {},
   ) {
     super([
       {
@@ -59,7 +59,7 @@ export interface ReadOptions {
   /** How to name the file in the message (default: the path). */
   display?: string;
   /** Diagnostic code for a file over the limit (default `file-too-large`). */
-  tooLargeCode?: string;
+  tooLargeCode?: DiagnosticCode;
   /** Position to report a file over the limit at (the spec: 1:1, so `file:line:column` stays greppable). */
   tooLargeAt?: { line: number; column: number };
   hint?: string;
@@ -77,7 +77,7 @@ export function readRegularBytes(file: string, opts: ReadOptions = {}): Buffer {
   const follow = opts.followSymlinks ?? true;
   const display = opts.display ?? file;
   const extra = { display, ...(opts.hint ? { hint: opts.hint } : {}) };
-  const fault = (reason: FaultReason, why: string, errno?: string, code?: string) =>
+  const fault = (reason: FaultReason, why: string, errno?: string, code?: DiagnosticCode) =>
     new FileFault(reason, file, `cannot read ${display}: ${why}`, errno, { ...extra, ...(code ? { code } : {}), ...(reason === 'too-large' ? opts.tooLargeAt : {}) });
 
   let st: Stats;

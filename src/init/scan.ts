@@ -2,7 +2,7 @@
 // services, and how each would be built. Reads files, never writes.
 import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { logicalLines } from '../dockerfile/directives.js';
+import { fromImages } from '../dockerfile/stages.js';
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
 
@@ -108,16 +108,6 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
     return [{ dir: rel, kind: 'static', with: { dir: '.' }, nameHint: base, reason: 'index.html' }];
   }
   return [];
-}
-
-/** Image names in FROM lines (flags and `AS name` dropped). */
-export function fromImages(dockerfile: string): string[] {
-  const out: string[] = [];
-  for (const { text } of logicalLines(dockerfile)) {
-    const m = /^FROM\s+(?:--\S+\s+)*(\S+)/i.exec(text);
-    if (m && !out.includes(m[1]!)) out.push(m[1]!);
-  }
-  return out;
 }
 
 function isMainPackage(dir: string, files: Iterable<string>): boolean {

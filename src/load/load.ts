@@ -1,6 +1,6 @@
 // Stage 1: text -> YAML document with positions. Pure: the caller reads the file.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, type CST, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import type { Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from '../diagnostics.js';
 
 /** Larger specs are refused before parsing (a generated 10,000-service spec is ~2 MB). */
 export const MAX_SPEC_BYTES = 32 * 1024 * 1024;
@@ -179,7 +179,7 @@ function tooDeepOffset(source: string): number | undefined {
 
 interface NodeProblem {
   node: Node;
-  code: string;
+  code: DiagnosticCode;
   message: string;
   hint: string;
 }
@@ -236,8 +236,8 @@ const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].
  * `!!timestamp` into a Buffer, Set, Map or Date that the schema does not
  * expect. Keys are checked too. Runs after the depth check (bounded recursion).
  */
-function tagDiagnostics(root: unknown, source: string): { offset: number; code: string; message: string; hint: string }[] {
-  const out: { offset: number; code: string; message: string; hint: string }[] = [];
+function tagDiagnostics(root: unknown, source: string): { offset: number; code: DiagnosticCode; message: string; hint: string }[] {
+  const out: { offset: number; code: DiagnosticCode; message: string; hint: string }[] = [];
   const check = (node: unknown) => {
     if (!node || typeof node !== 'object' || isAlias(node)) return;
     const n = node as Node;
@@ -288,6 +288,18 @@ function firstLine(s: string): string {
  * Position of a key path in the document: the node itself, or for a missing
  * key its nearest existing parent. `onKey` points at the key instead of the value.
  */
+/** A diagnostic at a key path of the spec (at its key with `onKey`, else at its value). */
+export function specDiagnostic(
+  spec: Pick<LoadedSpec, 'file' | 'doc' | 'lineCounter'>,
+  code: DiagnosticCode,
+  at: readonly (string | number)[],
+  message: string,
+  hint?: string,
+  opts: { severity?: Severity; onKey?: boolean } = {},
+): Diagnostic {
+  return diagnostic({ code, severity: opts.severity ?? 'error', file: spec.file, path: at, ...positionOf(spec, at, opts.onKey), message, hint });
+}
+
 export function positionOf(
   spec: Pick<LoadedSpec, 'doc' | 'lineCounter'>,
   path: readonly (string | number)[],

@@ -7,48 +7,9 @@
 //   unsupported - the template cannot produce this platform (its front matter
 //              `platforms:`, see validate/template-platforms.ts).
 
-import { logicalLines } from '../dockerfile/directives.js';
+import { parseStages, type Stage } from '../dockerfile/stages.js';
 
 export type Mode = 'native' | 'cross' | 'emulated' | 'no-run' | 'unsupported';
-
-interface Stage {
-  index: number;
-  name?: string;
-  base: string;
-  platformFlag?: string;
-  runs: boolean;
-  needs: string[];
-}
-
-export function parseStages(text: string): Stage[] {
-  const stages: Stage[] = [];
-  // Instructions as BuildKit assembles them (its escape directive, continuations, comments).
-  const logical = logicalLines(text).map((l) => l.text);
-  for (const line of logical) {
-    const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const instr = m[1]!.toUpperCase();
-    const rest = m[2]!;
-    if (instr === 'FROM') {
-      const words = rest.trim().split(/\s+/);
-      let platformFlag: string | undefined;
-      while (words[0]?.startsWith('--')) {
-        const flag = words.shift()!;
-        const pm = /^--platform=(.*)$/.exec(flag);
-        if (pm) platformFlag = pm[1];
-      }
-      const base = words[0] ?? '';
-      const name = words[1]?.toLowerCase() === 'as' ? words[2]?.toLowerCase() : undefined;
-      stages.push({ index: stages.length, base, runs: false, needs: [], ...(name ? { name } : {}), ...(platformFlag ? { platformFlag } : {}) });
-      continue;
-    }
-    const stage = stages[stages.length - 1];
-    if (!stage) continue;
-    if (instr === 'RUN') stage.runs = true;
-    for (const fm of rest.matchAll(/--(?:from|mount=[^\s]*?from)=([^\s,]+)/g)) stage.needs.push(fm[1]!.toLowerCase());
-  }
-  return stages;
-}
 
 export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string, supported = true): Mode {
   if (!supported) return 'unsupported';

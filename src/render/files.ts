@@ -1,6 +1,7 @@
-// Stage 5: targets -> the exact bytes of every generated file. Pure.
+// Stage 5: targets -> the exact bytes of every generated file. Pure: it reads
+// the resolved model (file names included) and never changes it.
 import path from 'node:path';
-import { pathToString, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
@@ -13,7 +14,7 @@ export interface RenderedFiles {
 }
 
 /** The spec's path as seen from a generated file (spec-dir-relative), via repo-relative paths only. */
-function specRelFrom(file: string, spec: Pick<ResolvedSpec, 'specRepoPath'>): string {
+export function specRelFrom(file: string, spec: Pick<ResolvedSpec, 'specRepoPath'>): string {
   const specAbs = path.posix.join('/', spec.specRepoPath);
   const fileAbs = path.posix.join(path.posix.dirname(specAbs), file);
   return path.posix.relative(path.posix.dirname(fileAbs), specAbs);
@@ -43,39 +44,29 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
     const first = targets[0];
     if (!first || first.source.kind !== 'template') continue;
     const tpl = templates.get(first.source.file)!;
-    const rendered: string[] = [];
-    let failed = false;
+    const rendered = new Map<string, string>();
     for (const t of targets) {
       try {
-        rendered.push(finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec)));
+        const text = finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec));
+        // resolve named the files (resolve/dockerfiles.ts): targets that share one render to the same text.
+        if (rendered.has(t.dockerfile) && rendered.get(t.dockerfile) !== text) throw new Error(`targets sharing ${t.dockerfile} render differently`);
+        rendered.set(t.dockerfile, text);
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
-        diagnostics.push({
-          code: 'template-error', severity: 'error', file: tpl.file, line: e.line, column: e.column,
-          path: pathToString(['services', t.service]),
-          message: `rendering \`${t.name}\`: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}),
-        });
-        failed = true;
+        diagnostics.push(diagnostic({
+          code: 'template-error', file: tpl.file, line: e.line, column: e.column, path: ['services', t.service],
+          message: `rendering \`${t.name}\`: ${e.message}`, hint: e.hint || undefined,
+        }));
+        rendered.clear();
         break;
       }
     }
-    if (failed) continue;
-    if (rendered.every((r) => r === rendered[0])) {
-      files.set(first.dockerfile, rendered[0]!);
-      continue;
-    }
-    // Cells render differently (the template reads per-cell values): one file per target.
-    const dir = path.posix.dirname(first.dockerfile);
-    targets.forEach((t, i) => {
-      t.dockerfile = dir === '.' ? `${t.name}.Dockerfile` : `${dir}/${t.name}.Dockerfile`;
-      // Same directory as before, so the header (and the rendered text) is unchanged.
-      files.set(t.dockerfile, rendered[i]!);
-    });
+    for (const [file, text] of rendered) files.set(file, text);
   }
   if (diagnostics.length) return { files, diagnostics };
 
   const generated = [...files.keys()].sort();
-  const groups: [string, string[]][] = [['default', spec.targets.map((t) => t.name)]];
+  const groups: (readonly [string, readonly string[]])[] = [['default', spec.targets.map((t) => t.name)]];
   for (const [service, names] of spec.services) {
     if (names.length !== 1 || names[0] !== service) groups.push([service, names]);
   }

@@ -8,7 +8,7 @@
 // upper-case letter, or a `,`, `=` or quote that would split the record is a
 // located error instead of a build that fails (or writes elsewhere) later.
 import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { referenceProblem } from './reference.js';
 
@@ -39,11 +39,8 @@ export function cacheDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagno
     const key = pathToString(at);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({
-      code: 'invalid-cache-ref', severity: 'error', file: loaded.file, path: key, ...positionOf(loaded, at),
-      message: `cache ref \`${ref}\` ${problem}`,
-      hint: 'a cache ref is a repository in lower case, e.g. `ghcr.io/acme/cache` or `localhost:5000/team/cache`, without a tag',
-    });
+    out.push(specDiagnostic(loaded, 'invalid-cache-ref', at, `cache ref \`${ref}\` ${problem}`,
+      'a cache ref is a repository in lower case, e.g. `ghcr.io/acme/cache` or `localhost:5000/team/cache`, without a tag'));
   }
   return out;
 }

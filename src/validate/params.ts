@@ -5,8 +5,8 @@
 // never become an option or a second command. No value of any kind may start
 // with `-`. The escaping helpers still quote every value for its place; this
 // is what makes the quoted word the thing the tool expects.
-import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import type { ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { referenceProblem } from './reference.js';
@@ -145,7 +145,7 @@ export function paramProblem(kind: ParamKind | undefined, value: string | number
  * context that `depends_on` adds (bake `contexts = { base = "target:base" }`).
  * Without `depends_on`, BuildKit would pull an image of that name instead.
  */
-function serviceImageProblem(kind: ParamKind | undefined, value: string | string[], service: string, spec: ResolvedSpec, input: SpecInput): { message: string; hint: string } | undefined {
+function serviceImageProblem(kind: ParamKind | undefined, value: string | readonly string[], service: string, spec: ResolvedSpec, input: SpecInput): { message: string; hint: string } | undefined {
   if (kind !== 'image' || typeof value !== 'string' || value === service || !spec.services.has(value)) return undefined;
   const deps = input.services[service]?.depends_on ?? input.defaults?.depends_on ?? [];
   if (deps.includes(value)) return undefined;
@@ -174,8 +174,8 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
       const at = own && Object.hasOwn(own, name) ? ['services', t.service, 'with', name] : input.defaults?.with && Object.hasOwn(input.defaults.with, name) ? ['defaults', 'with', name] : undefined;
       const kind = param.kind ?? 'text';
       const d: Diagnostic = at
-        ? { code: 'invalid-param', severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at), message: `\`with.${name}\` (${kind}: ${KINDS[kind].description}) ${p.message}`, hint: p.hint }
-        : { code: 'invalid-param', severity: 'error', file: tpl.file, line: tpl.bodyLine > 1 ? 2 : 1, column: 1, path: pathToString(['services', t.service, 'template']), message: `the default of \`${name}\` (${kind}) ${p.message}`, hint: p.hint };
+        ? specDiagnostic(loaded, 'invalid-param', at, `\`with.${name}\` (${kind}: ${KINDS[kind].description}) ${p.message}`, p.hint)
+        : diagnostic({ code: 'invalid-param', file: tpl.file, line: tpl.bodyLine > 1 ? 2 : 1, column: 1, path: ['services', t.service, 'template'], message: `the default of \`${name}\` (${kind}) ${p.message}`, hint: p.hint });
       const id = `${d.file}:${d.line}:${d.column}:${d.message}`;
       if (seen.has(id)) continue;
       seen.add(id);

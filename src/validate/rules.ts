@@ -1,12 +1,13 @@
 // Stage 4: meaning. Small named rules over the resolved targets, each
 // reporting what bake would otherwise merge or overwrite silently.
-import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import { dynKey } from '../dyn.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
+import { analyzeDependencies } from '../resolve/dependencies.js';
 
 type Rule = (spec: ResolvedSpec, input: SpecInput, report: Report) => void;
-type Report = (code: string, at: (string | number)[], message: string, hint?: string, onKey?: boolean) => void;
+type Report = (code: DiagnosticCode, at: (string | number)[], message: string, hint?: string, onKey?: boolean) => void;
 
 /** Bake target and group names share one namespace; ours must not collide. */
 const uniqueNames: Rule = (spec, _input, report) => {
@@ -23,66 +24,9 @@ const uniqueNames: Rule = (spec, _input, report) => {
   }
 };
 
-/** depends_on: known services, no cycles, one target each, platforms covered. */
+/** depends_on: known services, no cycles, one target each, platforms covered (the analysis is resolve's). */
 const dependencies: Rule = (spec, input, report) => {
-  const targetsOf = spec.services;
-  const byName = new Map(spec.targets.map((t) => [t.name, t]));
-  const services = Object.keys(input.services);
-  // Only services that resolved: the others were reported by an earlier stage, and their fields may not even have the right shape.
-  const valid = services.filter((s) => targetsOf.has(s));
-  const depsOf = (s: string): string[] => {
-    const d = input.services[s]?.depends_on ?? input.defaults?.depends_on ?? [];
-    return Array.isArray(d) ? d.filter((x): x is string => typeof x === 'string') : [];
-  };
-  for (const service of valid) {
-    const deps = depsOf(service);
-    const field = input.services[service]!.depends_on ? ['services', service, 'depends_on'] : ['defaults', 'depends_on'];
-    deps.forEach((dep, i) => {
-      const at = [...field, i];
-      if (dep === service) return report('dependency-cycle', at, `service \`${service}\` depends on itself`, 'remove it from its own depends_on');
-      if (!Object.hasOwn(input.services, dep)) {
-        const guess = closest(dep, services);
-        return report('unknown-dependency', at, `depends_on names \`${dep}\`, which is not a service`, guess ? `did you mean \`${guess}\`?` : 'list services defined under `services`');
-      }
-      const depTargets = targetsOf.get(dep);
-      if (!depTargets) return; // already reported elsewhere
-      if (depTargets.length !== 1) {
-        return report('ambiguous-dependency', at, `\`${dep}\` has a matrix (${depTargets.length} targets), so \`FROM ${dep}\` would be ambiguous`, 'depend on a service without a matrix');
-      }
-      const depTarget = byName.get(depTargets[0]!)!;
-      for (const tn of targetsOf.get(service) ?? []) {
-        const t = byName.get(tn)!;
-        const missing = t.platforms.filter((p) => !depTarget.platforms.includes(p));
-        if (missing.length) {
-          return report('platform-mismatch', at, `\`${service}\` builds for ${missing.join(', ')}, but its dependency \`${dep}\` does not`, `add ${missing.join(', ')} to the platforms of \`${dep}\`, or remove them from \`${service}\``);
-        }
-        // buildx refuses a multi-platform named context whose platforms differ from the
-        // multi-platform target using it ("defined for different platforms").
-        if (t.platforms.length > 1 && depTarget.platforms.length > 1 && depTarget.platforms.length !== t.platforms.length) {
-          const extra = depTarget.platforms.filter((p) => !t.platforms.includes(p));
-          return report('platform-mismatch', at, `\`${dep}\` builds for ${extra.join(', ')} too, and bake needs a multi-platform dependency to build exactly the platforms of \`${service}\``, `give \`${dep}\` and \`${service}\` the same platforms`);
-        }
-        t.contexts[dep] = depTarget.name;
-      }
-    });
-  }
-  // Cycles: depth-first search with colours; report each cycle once, at its first service.
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (s: string): void => {
-    state.set(s, 1);
-    stack.push(s);
-    for (const d of depsOf(s)) {
-      if (!Object.hasOwn(input.services, d) || d === s) continue;
-      if (state.get(d) === 1) {
-        const cycle = [...stack.slice(stack.indexOf(d)), d];
-        report('dependency-cycle', ['services', d, 'depends_on'], `dependency cycle: ${cycle.join(' -> ')}`, 'a service cannot be built FROM something that is built FROM it; break the cycle');
-      } else if (!state.has(d)) visit(d);
-    }
-    stack.pop();
-    state.set(s, 2);
-  };
-  for (const s of valid) if (!state.has(s)) visit(s);
+  for (const p of analyzeDependencies(input, spec.services, spec.targets).problems) report(p.code, p.at, p.message, p.hint);
 };
 
 /** Two targets pushing one tag overwrite each other, in an order nobody chose. */
@@ -126,7 +70,7 @@ export function ruleDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagnos
   const input = loaded.value as SpecInput;
   for (const [, rule] of RULES) {
     rule(spec, input, (code, at, message, hint, onKey = false) => {
-      out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at, onKey), message, ...(hint ? { hint } : {}) });
+      out.push(specDiagnostic(loaded, code, at, message, hint || undefined, { onKey }));
     });
   }
   return out;

@@ -5,14 +5,14 @@
 // build excludes it (BuildKit prefers `<Dockerfile>.dockerignore` next to the
 // Dockerfile to the context's own `.dockerignore`; docs.docker.com/build/
 // concepts/context/#filename-and-location), read with the project's own
-// matcher (src/affected/dockerignore.ts, moby/patternmatcher's rules).
+// matcher (src/dockerfile/dockerignore.ts, moby/patternmatcher's rules).
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { parseDockerignore, type Dockerignore } from '../affected/dockerignore.js';
+import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore.js';
 import { readRegularText } from '../fs/read.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import { isInside, toPosix } from '../paths.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 
@@ -78,11 +78,10 @@ export function secretDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, specDi
       if (seen.has(id)) return;
       seen.add(id);
       const ignoreName = ig ? toPosix(path.relative(specDir, ig.file)) : toPosix(path.join(t.context, '.dockerignore'));
-      out.push({
-        code: 'secret-in-context', severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at),
-        message: `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
-        hint: `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
-      });
+      out.push(specDiagnostic(loaded, 'secret-in-context', at,
+        `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
+        `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
+      ));
     });
   }
   return out;

@@ -3,8 +3,8 @@
 // build-arg and label values only travel through HCL (which can escape
 // anything printable, tab and newline included); everything else may reach a
 // Dockerfile, a file name or a command line, where a newline ends an instruction.
-import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import { pathToString, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 
 // eslint-disable-next-line no-control-regex
 const ALWAYS_BAD = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
@@ -19,7 +19,7 @@ function isAscii(s: string): boolean {
   return /^[\u0000-\u007f]*$/.test(s);
 }
 
-export function stringProblem(s: string, allowLineBreaks: boolean): { code: string; message: string; hint: string } | undefined {
+export function stringProblem(s: string, allowLineBreaks: boolean): { code: DiagnosticCode; message: string; hint: string } | undefined {
   if (s.includes('\u0000')) return { code: 'control-character', message: 'contains a NUL character', hint: 'remove it' };
   if (LONE_SURROGATE.test(s)) {
     return { code: 'invalid-unicode', message: 'contains a lone UTF-16 surrogate', hint: 'the text is not valid Unicode; re-save the file as UTF-8' };
@@ -62,12 +62,7 @@ function allowsLineBreaks(path: readonly (string | number)[]): boolean {
 export function stringDiagnostics(spec: LoadedSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report = (path: (string | number)[], onKey: boolean, p: NonNullable<ReturnType<typeof stringProblem>>) => {
-    out.push({
-      severity: 'error', file: spec.file, code: p.code, path: pathToString(path),
-      ...positionOf(spec, path, onKey),
-      message: `${onKey ? 'key' : 'value'} at ${pathToString(path) || 'top level'} ${p.message}`,
-      hint: p.hint,
-    });
+    out.push(specDiagnostic(spec, p.code, path, `${onKey ? 'key' : 'value'} at ${pathToString(path) || 'top level'} ${p.message}`, p.hint, { onKey }));
   };
   const walk = (v: unknown, path: (string | number)[]) => {
     if (typeof v === 'string') {

@@ -6,8 +6,8 @@
 // A user template without `platforms:` is taken at its word (anything).
 // `validate` (every compile) rejects a target platform the template cannot
 // produce, naming the template; `plan` marks it "unsupported".
-import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import type { ParsedTemplate, TemplateMeta } from '../render/template.js';
 import type { ResolvedSpec, SpecInput, Target } from '../spec.js';
 import { templatedTargets } from './templated.js';
@@ -62,15 +62,14 @@ export function templatePlatformDiagnostics(loaded: LoadedSpec, spec: ResolvedSp
       const at = base.length === 2 && base[0] === 'services' ? base : [...base, i];
       const images = tpl.meta.platforms!.image ?? [];
       const files = tpl.meta.platforms!.output ?? [];
-      const d: Diagnostic = {
-        code: 'unsupported-platform', severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at),
-        message: support === 'output'
+      const d = specDiagnostic(loaded, 'unsupported-platform', at,
+        support === 'output'
           ? `template \`${name}\` builds ${p} only as files, not as an image`
           : `template \`${name}\` cannot produce ${p}`,
-        hint: support === 'output'
+        support === 'output'
           ? `export the binary with \`output: type=local,dest=dist/\` on \`${t.service}\`, or build ${images.slice(0, 3).join(', ')}${images.length > 3 ? ', ...' : ''} images`
           : `its images are for ${images.join(', ') || 'no platform'}${files.length ? `; as files (with \`output\`) also ${files.join(', ')}` : ''}; remove ${p}, or write a Dockerfile (or your own template) for it`,
-      };
+      );
       const id = `${d.path}\u0000${d.message}`;
       if (seen.has(id)) return;
       seen.add(id);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nameServices, proposeSpec, registryFromGitConfig, serviceName } from '../../src/init/propose.js';
-import { cargoBinary, fromImages, scanRepository } from '../../src/init/scan.js';
+import { cargoBinary, scanRepository } from '../../src/init/scan.js';
+import { fromImages } from '../../src/dockerfile/stages.js';
 import { matrix } from '../helpers/cli.js';
 import { hashTree, REPO_ROOT, removeTempDirs, tempDir, tempRepo, type Tree } from '../helpers/tree.js';
 

@@ -31,7 +31,7 @@ function filesBelow(dir: string, rel = ''): string[] {
 function compileSample(sample: string) {
   const specPath = path.join(SAMPLES, sample, 'matrix.yaml');
   const source = readFileSync(specPath, 'utf8');
-  return compile({ specPath, displayName: `samples/${sample}/matrix.yaml`, source, repoRoot: repoRootOf(path.dirname(specPath)) });
+  return compile({ specPath, displayName: `samples/${sample}/matrix.yaml`, source, repoRoot: repoRootOf(path.dirname(specPath)), cwd: process.cwd() });
 }
 
 it('there is at least one sample', () => {

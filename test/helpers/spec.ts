@@ -6,10 +6,10 @@ import { loadSpec, type LoadedSpec } from '../../src/load/load.js';
 import { repoRootOf } from '../../src/paths.js';
 import { tempRepo, type Tree } from './tree.js';
 
-export interface Compiled extends CompileResult {
+export type Compiled = CompileResult & {
   dir: string;
   source: string;
-}
+};
 
 /**
  * Writes `tree` plus `matrix.yaml` (= `source`) into a fresh repository and
@@ -24,6 +24,7 @@ export function compileSpec(source: string, tree: Tree = {}, opts: { specAt?: st
     displayName: specRel,
     source,
     repoRoot: repoRootOf(path.dirname(specPath)),
+    cwd: process.cwd(),
     ...(opts.validateOnly ? { validateOnly: true } : {}),
   });
   return { ...result, dir, source };

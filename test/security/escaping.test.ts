@@ -105,7 +105,7 @@ interface Outcome {
 
 async function run(repo: string, fields: Fields): Promise<Outcome> {
   const source = specText(fields);
-  const r = compile({ specPath: path.join(repo, 'matrix.yaml'), displayName: 'matrix.yaml', source, repoRoot: repo });
+  const r = compile({ specPath: path.join(repo, 'matrix.yaml'), displayName: 'matrix.yaml', source, repoRoot: repo, cwd: repo });
   if (r.diagnostics.length) {
     expect(r.files, 'a refused spec must emit nothing').toBeUndefined();
     return { lines: r.diagnostics.map((d) => d.line) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanPath, compilePattern, parseDockerignore, readPatterns } from '../../src/affected/dockerignore.js';
+import { cleanPath, compilePattern, parseDockerignore, readPatterns } from '../../src/dockerfile/dockerignore.js';
 
 const ignored = (text: string, file: string) => parseDockerignore(text).isIgnored(file);
 

@@ -9,8 +9,7 @@
 // https://docs.docker.com/reference/dockerfile/#parser-directives.
 import { describe, expect, it } from 'vitest';
 import { leadingDirectives, logicalLines, readDirectives } from '../../src/dockerfile/directives.js';
-import { parseStages } from '../../src/plan/stages.js';
-import { fromImages } from '../../src/init/scan.js';
+import { fromImages, parseStages } from '../../src/dockerfile/stages.js';
 import { parseTemplate, TemplateError, wrap } from '../../src/render/template.js';
 
 describe('readDirectives (BuildKit directives.go)', () => {

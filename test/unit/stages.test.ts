@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify, parseStages } from '../../src/plan/stages.js';
+import { classify } from '../../src/plan/stages.js';
+import { parseStages } from '../../src/dockerfile/stages.js';
 
 const AMD = 'linux/amd64';
 const ARM = 'linux/arm64';

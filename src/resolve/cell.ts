@@ -1,0 +1,170 @@
+// One matrix cell of a service -> one target: every field interpolated with the
+// cell's variables, tags checked, outputs checked.
+import { closest, type DiagnosticCode } from '../diagnostics.js';
+import { dynText, dynVariables, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
+import type { Cell, Target } from '../spec.js';
+import { referenceProblem } from '../validate/reference.js';
+import { keyOrigin, origin, type Path, type ResolveContext } from './context.js';
+import { withAllKeys } from './matrix.js';
+import { checkOutput } from './outputs.js';
+import type { ServicePlan } from './service.js';
+import { interpolate, interpolateDyn, varsFor, type Vars } from './vars.js';
+
+/** A bake target name (buildx: `^[a-zA-Z0-9_-]+$`). */
+const BAKE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** Interpolation in one cell; a field that fails is reported and sets `ok` false. */
+class CellScope {
+  ok = true;
+  readonly vars: Vars;
+
+  constructor(readonly ctx: ResolveContext, readonly plan: ServicePlan, readonly target: string, cell: Cell) {
+    // A key that only some combinations have (from include) reads as empty in the others, as on GitHub.
+    this.vars = varsFor(plan.name, target, ctx.input.registry, withAllKeys(plan.matrix.axes, cell));
+  }
+
+  /** A value that may hold build-time (git) variables. */
+  dyn(raw: string, where: Path, field: string, scope: 'tag' | 'value' = 'value'): Dyn | undefined {
+    const buildTime = scope === 'tag' ? this.plan.tagVars : this.plan.valueVars;
+    const r = interpolateDyn(raw, this.vars, buildTime);
+    if (!r.unknown.length) return r.value;
+    const known = [...this.vars.keys(), ...Object.keys(buildTime)];
+    const avail = known.map((k) => '${{ ' + k + ' }}').join(', ');
+    const guess = closest(r.unknown[0]!, known);
+    this.fail('unknown-variable', where, `unknown variable \`${r.unknown[0]}\` in ${field}`, guess ? `did you mean \`\${{ ${guess} }}\`? available here: ${avail}` : `available here: ${avail}`);
+    return undefined;
+  }
+
+  /** A value known when files are generated (with:, metadata_action, output): git values are not. */
+  fixed(raw: string, where: Path, field: string): string | undefined {
+    const r = interpolate(raw, this.vars);
+    if (!r.unknown.length) return r.value;
+    const name0 = r.unknown[0]!;
+    const gitValue = Object.hasOwn(this.plan.valueVars, name0);
+    this.fail('unknown-variable', where, gitValue ? `\`\${{ ${name0} }}\` in ${field} is known only at build time` : `unknown variable \`${name0}\` in ${field}`,
+      gitValue ? `${field} is fixed when the files are generated; pass git values through \`args\` instead` : `available here: ${[...this.vars.keys()].map((k) => '${{ ' + k + ' }}').join(', ')}`);
+    return undefined;
+  }
+
+  fail(code: DiagnosticCode, where: Path, message: string, hint?: string): void {
+    this.ok = false;
+    this.ctx.report.err(code, where, message, hint);
+  }
+}
+
+/** The target of cell `index`, or undefined (reported). */
+export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: number): Target | undefined {
+  const cell = plan.matrix.cells[index]!;
+  const name = plan.matrix.names[index]!;
+  const scope = new CellScope(ctx, plan, name, cell);
+  const withCell = cellWith(scope);
+  const metadataAction = cellMetadataAction(scope);
+  const outputs = cellOutputs(scope);
+  const tags = cellTags(scope, index, metadataAction);
+  const args = cellMap(scope, 'args');
+  const labels = cellMap(scope, 'labels');
+  const annotations = cellMap(scope, 'annotations');
+  if (!scope.ok) return undefined;
+  const { svc, context, source } = plan;
+  return {
+    name, service: plan.name, cell, axes: plan.matrix.axes, context, source, dockerfile: plan.dockerfile, platforms: plan.platforms, tags, args, labels, annotations,
+    ...(svc.target !== undefined ? { stage: svc.target } : {}),
+    secrets: svc.secrets ?? [],
+    contexts: {},
+    with: withCell,
+    ...(metadataAction !== undefined ? { metadataAction } : {}),
+    outputs,
+    ...(plan.cache ? { cache: plan.cache } : {}),
+    attest: plan.attest,
+  };
+}
+
+function cellWith(scope: CellScope): Record<string, string | string[]> {
+  const { ctx, plan } = scope;
+  const out: Record<string, string | string[]> = {};
+  for (const [key, v] of Object.entries(plan.params)) {
+    const at = keyOrigin(ctx, plan.name, 'with', key);
+    if (Array.isArray(v)) {
+      const list: string[] = [];
+      v.forEach((item, i) => {
+        const r = scope.fixed(item, [...at, i], `with.${key}`);
+        if (r !== undefined) list.push(r);
+      });
+      out[key] = list;
+    } else {
+      const r = scope.fixed(v, at, `with.${key}`);
+      if (r !== undefined) out[key] = r;
+    }
+  }
+  return out;
+}
+
+function cellMetadataAction(scope: CellScope): string | undefined {
+  const { ctx, plan } = scope;
+  if (plan.metadataRaw === undefined) return undefined;
+  const where = origin(ctx, plan.name, 'metadata_action');
+  const r = scope.fixed(plan.metadataRaw, where, 'metadata_action');
+  if (r === undefined) return undefined;
+  if (BAKE_NAME.test(r)) return r;
+  scope.fail('invalid-name', where, `metadata_action target \`${r}\` is not a valid bake target name`, 'a bake target name is letters, digits, `_` and `-` (metadata-action\'s `bake-target` input)');
+  return undefined;
+}
+
+function cellOutputs(scope: CellScope): string[] {
+  const { ctx, plan } = scope;
+  const outputs: string[] = [];
+  (plan.svc.output ?? []).forEach((raw, i) => {
+    const where: Path = [...origin(ctx, plan.name, 'output'), i];
+    const r = scope.fixed(raw, where, 'output');
+    if (r === undefined) return;
+    const checked = checkOutput(r, { specDir: ctx.specDir, repoRoot: ctx.repoRoot, realRoot: ctx.realRoot });
+    if ('problem' in checked) scope.fail('invalid-output', where, checked.problem.message, checked.problem.hint);
+    else outputs.push(checked.value);
+  });
+  return outputs;
+}
+
+/** The cell's tags: the service's own, else a default one; plus REPO:latest on the latest cell. */
+function cellTags(scope: CellScope, index: number, metadataAction: string | undefined): Dyn[] {
+  const { ctx, plan } = scope;
+  const { svc, name } = plan;
+  const multi = svc.matrix !== undefined;
+  const tname = scope.plan.matrix.names[index]!;
+  const cellSuffix = tname === name ? 'latest' : tname.slice(name.length + 1);
+  // A metadata-action target gets its tags from metadata-action: no default tag of ours may replace them.
+  const defaultTags = metadataAction === undefined && (multi || svc.latest !== false) ? [`${plan.defaultRepo}:${cellSuffix}`] : [];
+  const tags: Dyn[] = [];
+  const check = (v: Dyn, where: Path, hint: string) => {
+    const problem = referenceProblem(evalDyn(v, sampleEnv(v))!);
+    if (problem) scope.fail('invalid-tag', where, `tag \`${dynText(v, plan.tagNames)}\` ${problem}`, hint);
+    else tags.push(v);
+  };
+  (svc.tags ?? defaultTags).forEach((t, i) => {
+    // A default tag is made of `registry` and the service name: point at `registry`.
+    const where: Path = svc.tags ? [...origin(ctx, name, 'tags'), i] : ctx.input.registry !== undefined ? ['registry'] : ['services', name];
+    const v = scope.dyn(t, where, 'tags', 'tag');
+    if (v !== undefined) check(v, where, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
+  });
+  if (plan.latestCell === index) check(`${plan.defaultRepo}:latest`, origin(ctx, name, 'latest'), '`registry` and the service name must form a valid image name');
+  return tags;
+}
+
+/** args, labels or annotations of the cell. Entries, then fromEntries: keys such as `__proto__` stay ordinary keys. */
+function cellMap(scope: CellScope, field: 'args' | 'labels' | 'annotations'): Record<string, Dyn> {
+  const { ctx, plan } = scope;
+  const entries: [string, Dyn][] = [];
+  for (const [k, raw] of Object.entries(plan.svc[field] ?? {})) {
+    const v = scope.dyn(String(raw), keyOrigin(ctx, plan.name, field, k), field);
+    if (v !== undefined) entries.push([k, v]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** Representative values of build-time variables (per-service and stable semver ones included), to check a tag's form. */
+function sampleEnv(d: Dyn): Record<string, string> {
+  const semver: Record<string, string> = { VERSION: '1.2.3', MAJOR: '1', MINOR: '2', PATCH: '3' };
+  return Object.fromEntries(dynVariables(d).map((v) => {
+    const m = /^MATRIX_SEMVER_(?:STABLE_)?(VERSION|MAJOR|MINOR|PATCH)(?:__.*)?$/.exec(v);
+    return [v, m ? semver[m[1]!]! : SAMPLE_VALUES[v] ?? 'x'];
+  }));
+}

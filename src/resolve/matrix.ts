@@ -1,0 +1,70 @@
+// A service's matrix: expanded into cells, checked (empty, unknown axes,
+// unused include keys), and each cell named as a target.
+import { closest } from '../diagnostics.js';
+import { cellTargetNames, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
+import type { Cell, ServiceInput } from '../spec.js';
+import { origin, type ResolveContext } from './context.js';
+import { unusedMatrixKeys } from './usage.js';
+
+export interface ResolvedMatrix {
+  axes: string[];
+  cells: Cell[];
+  /** Target name per cell (the service name for a service without a matrix). */
+  names: string[];
+}
+
+/** The cells and their target names, or undefined (reported). `templateText` tells which include keys are read. */
+export function resolveMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, templateText: string | undefined): ResolvedMatrix | undefined {
+  if (svc.matrix) {
+    const empty = emptyMatrixProblem(svc.matrix);
+    if (empty) {
+      ctx.report.err('empty-matrix', origin(ctx, name, 'matrix'), empty.message, empty.hint);
+      return undefined;
+    }
+  }
+  const { axes, cells } = expandMatrix(svc.matrix);
+  const declared = declaredAxes(svc.matrix);
+  if (svc.matrix && !checkMatrix(ctx, name, svc, declared, cells, templateText)) return undefined;
+  const naming = cellTargetNames(name, declared, cells);
+  if (svc.matrix && naming.clashes.length) {
+    for (const [a, b] of naming.clashes) {
+      ctx.report.err('name-collision', origin(ctx, name, 'matrix'), `the matrix gives two combinations one target name \`${naming.names[a]}\`: ${cellText(cells[a]!)} and ${cellText(cells[b]!)}`, 'each include entry must add a combination of its own; remove the repeated one');
+    }
+    return undefined;
+  }
+  return { axes, cells, names: svc.matrix ? naming.names : [name] };
+}
+
+/** Exclude entries name axes, something is left, and include keys that are no axis are read somewhere. */
+function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, declared: string[], cells: readonly Cell[], templateText: string | undefined): boolean {
+  let ok = true;
+  (svc.matrix!.exclude ?? []).forEach((ex, i) => {
+    for (const k of Object.keys(ex)) {
+      if (declared.includes(k)) continue;
+      ok = false;
+      const guess = closest(k, declared);
+      ctx.report.err('unknown-axis', [...origin(ctx, name, 'matrix'), 'exclude', i, k], `exclude names \`${k}\`, which is not an axis of this matrix`, guess ? `did you mean \`${guess}\`?` : `axes: ${declared.join(', ') || 'none'}`, true);
+    }
+  });
+  if (!ok) return false;
+  if (cells.length === 0) {
+    ctx.report.err('empty-matrix', origin(ctx, name, 'matrix'), 'the matrix excludes every combination', 'remove an `exclude` entry, or the service');
+    return false;
+  }
+  // An include key that is no axis is a variable (as on GitHub); one nothing reads is probably a typo.
+  for (const u of unusedMatrixKeys(svc, declared, templateText)) {
+    const guess = closest(u.key, declared);
+    ctx.report.warn('unused-matrix-key', [...origin(ctx, name, 'matrix'), 'include', u.include, u.key], `include key \`${u.key}\` is not an axis, and no tag, arg, label, annotation, parameter or template reads \`\${{ matrix.${u.key} }}\``,
+      guess ? `did you mean \`${guess}\`? (an include key that names an axis selects combinations; any other key only adds a variable)` : `axes: ${declared.join(', ') || 'none'}; use \`\${{ matrix.${u.key} }}\` somewhere, or remove it`, true);
+  }
+  return true;
+}
+
+/** The cell with every key of its matrix, '' where this combination lacks one. */
+export function withAllKeys(axes: readonly string[], cell: Cell): Cell {
+  return Object.fromEntries([...axes.map((a) => [a, cell[a] ?? ''] as const), ...Object.entries(cell)]);
+}
+
+function cellText(c: Cell): string {
+  return `{${Object.entries(c).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+}

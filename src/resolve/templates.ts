@@ -1,0 +1,103 @@
+// Templates: which one a service uses (a built-in, or a spec-relative `.hbs`),
+// read once each, parsed, and the parameters it declares applied.
+import path from 'node:path';
+import { FileFault, readRegularText } from '../fs/read.js';
+import { closest, diagnostic } from '../diagnostics.js';
+import { packageRoot } from '../paths.js';
+import { parseTemplate, TemplateError, type ParsedTemplate } from '../render/template.js';
+import type { DockerfileSource, ServiceInput } from '../spec.js';
+import { origin, type Path, type ResolveContext } from './context.js';
+import { checkPath } from './paths.js';
+
+export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static'] as const;
+
+/** A template larger than this is refused (the built-ins are a few KiB). */
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
+
+/** Parsed templates and their text, by spec-relative path (built-ins by `builtin:NAME`). */
+export class TemplateStore {
+  readonly parsed = new Map<string, ParsedTemplate>();
+  readonly texts = new Map<string, string>();
+
+  // Read through src/fs/read.ts: a FIFO, device or endless file in a template's place is refused, never read.
+  load(ctx: ResolveContext, key: string, file: string, display: string, at: Path): ParsedTemplate | undefined {
+    if (this.parsed.has(key)) return this.parsed.get(key);
+    try {
+      const text = readRegularText(file, { maxBytes: MAX_TEMPLATE_BYTES, display });
+      const t = parseTemplate(display, text);
+      this.parsed.set(key, t);
+      this.texts.set(key, text);
+      return t;
+    } catch (e) {
+      if (e instanceof FileFault) {
+        ctx.report.err(e.diagnostics[0]!.code, at, e.message, 'a template must be a regular file of at most 1 MiB');
+        return undefined;
+      }
+      if (!(e instanceof TemplateError)) throw e;
+      ctx.report.push(diagnostic({ code: 'template-error', file: display, line: e.line, column: e.column, path: at, message: e.message, hint: e.hint }));
+      return undefined;
+    }
+  }
+}
+
+export interface Source {
+  source: DockerfileSource;
+  /** The parsed template, for a template source. */
+  tpl?: ParsedTemplate;
+}
+
+/** Where a service's Dockerfile comes from: a template (loaded here) or a hand-written file. */
+export function resolveSource(ctx: ResolveContext, store: TemplateStore, name: string, template: string | undefined, dockerfile: string | undefined): Source | undefined {
+  if (dockerfile !== undefined) {
+    const file = checkPath(ctx, dockerfile, origin(ctx, name, 'dockerfile'), 'dockerfile', 'file');
+    return file ? { source: { kind: 'dockerfile', file } } : undefined;
+  }
+  const at = origin(ctx, name, 'template');
+  if ((BUILTIN_TEMPLATES as readonly string[]).includes(template!)) {
+    const file = path.join(packageRoot(), 'templates', `${template}.Dockerfile.hbs`);
+    const tpl = store.load(ctx, `builtin:${template}`, file, `templates/${template}.Dockerfile.hbs`, at);
+    return tpl ? { source: { kind: 'template', template: template!, builtin: true, file: `builtin:${template}` }, tpl } : undefined;
+  }
+  if (template!.endsWith('.hbs')) {
+    const file = checkPath(ctx, template!, at, 'template', 'file');
+    if (!file) return undefined;
+    const tpl = store.load(ctx, file, path.resolve(ctx.specDir, file), file, at);
+    return tpl ? { source: { kind: 'template', template: file, builtin: false, file }, tpl } : undefined;
+  }
+  const guess = closest(template!, BUILTIN_TEMPLATES);
+  ctx.report.err('unknown-template', at, `unknown template \`${template}\``, guess ? `did you mean \`${guess}\`?` : `built-ins are ${BUILTIN_TEMPLATES.join(', ')}; your own template is a path ending in .hbs`);
+  return undefined;
+}
+
+/** Template parameters: declared ones only, defaults applied, required ones present. Undefined (reported) when one is wrong. */
+export function templateParams(ctx: ResolveContext, name: string, svc: ServiceInput, source: Source): Record<string, string | string[]> | undefined {
+  const { tpl } = source;
+  if (!tpl) {
+    if (svc.with === undefined) return {};
+    ctx.report.err('unused-key', origin(ctx, name, 'with'), '`with` only applies to templates', 'remove it, or use `args` to pass values to a hand-written Dockerfile', true);
+    return undefined;
+  }
+  const given = svc.with ?? {};
+  const declared = tpl.meta.params;
+  let ok = true;
+  for (const key of Object.keys(given)) {
+    if (Object.hasOwn(declared, key)) continue;
+    ok = false;
+    const guess = closest(key, Object.keys(declared));
+    const shown = source.source.kind === 'template' ? source.source.template : '';
+    ctx.report.err('unknown-param', [...origin(ctx, name, 'with'), key], `template \`${shown}\` has no parameter \`${key}\``, guess ? `did you mean \`${guess}\`?` : `its parameters: ${Object.keys(declared).join(', ') || 'none'}`, true);
+  }
+  const values: Record<string, string | string[]> = {};
+  for (const [key, param] of Object.entries(declared)) {
+    const v = given[key] ?? param.default;
+    if (v === undefined) {
+      if (param.required) {
+        ok = false;
+        ctx.report.err('missing-param', ['services', name], `template parameter \`${key}\` is required`, param.description ? `${key}: ${param.description}` : `add it under \`with:\``, true);
+      }
+      continue;
+    }
+    values[key] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  return ok ? values : undefined;
+}
