@@ -43,7 +43,6 @@ export const DIAGNOSTIC_CODES = [
   'invalid-format',
   'invalid-key',
   'invalid-name',
-  'invalid-option',
   'invalid-output',
   'invalid-param',
   'invalid-registry',
