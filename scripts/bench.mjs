@@ -119,7 +119,10 @@ function environment() {
     dockerServer: sh('docker', ['version', '--format', '{{.Server.Version}}']) ?? 'not running',
     buildx: sh('docker', ['buildx', 'version']) ?? 'not found',
     engine,
-    loadStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadStart: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -130,7 +133,10 @@ function fixtureImages() {
   log('fixture images: scripts/fixtures.sh (cached by tag)');
   run('bash', [path.join(ROOT, 'scripts', 'fixtures.sh')], { name: 'fixtures' });
   log('multi-arch toolchain: scripts/bench-fixtures.sh (~10 minutes the first time, then cached)');
-  const bench = run('bash', [path.join(ROOT, 'scripts', 'bench-fixtures.sh')], { name: 'bench-fixtures' }).stdout.trim().split('\n').at(-1);
+  const bench = run('bash', [path.join(ROOT, 'scripts', 'bench-fixtures.sh')], { name: 'bench-fixtures' })
+    .stdout.trim()
+    .split('\n')
+    .at(-1);
   const env = Object.fromEntries(
     readFileSync(path.join(ROOT, 'test', 'engine', 'fixtures.env'), 'utf8')
       .split('\n')
@@ -145,9 +151,16 @@ function fixtureImages() {
 function fixtureSets() {
   const { toolchain, runtime } = fixtureImages();
   const sets = {
-    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime, BASE_IMAGE: runtime, PYTHON_VERSION: '3.13',
+    GO_IMAGE: toolchain,
+    NODE_IMAGE: toolchain,
+    PYTHON_IMAGE: toolchain,
+    RUST_IMAGE: toolchain,
+    NODE_RUNTIME_IMAGE: runtime,
+    PYTHON_RUNTIME_IMAGE: runtime,
+    RUST_RUNTIME_IMAGE: runtime,
+    STATIC_IMAGE: runtime,
+    BASE_IMAGE: runtime,
+    PYTHON_VERSION: '3.13',
   };
   return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
 }
@@ -206,7 +219,9 @@ function row1() {
   const ratiosOf = (k) => cpu[k].map((c, i) => c / cpu.base[i]);
   const ratio = (k) => median(ratiosOf(k));
   const spread = (k) => `${fmt(Math.min(...ratiosOf(k)))}-${fmt(Math.max(...ratiosOf(k)))}`;
-  const cache = JSON.parse(run(NODE, ['-e', `process.stdout.write(JSON.stringify({ used: require(${JSON.stringify(path.join(ROOT, 'bin', 'load.cjs'))}).loadBundle().cacheUsed }))`], { name: 'cache-check' }).stdout);
+  const cache = JSON.parse(
+    run(NODE, ['-e', `process.stdout.write(JSON.stringify({ used: require(${JSON.stringify(path.join(ROOT, 'bin', 'load.cjs'))}).loadBundle().cacheUsed }))`], { name: 'cache-check' }).stdout,
+  );
   const phaseOf = (argv, mode) => {
     const runs = [];
     for (let i = 0; i < (QUICK ? 5 : 11); i++) runs.push(JSON.parse(run(NODE, [phases, path.join(ROOT, 'bin', 'load.cjs'), mode, ...argv], { cwd: sample, name: 'phases' }).stdout));
@@ -219,7 +234,9 @@ function row1() {
   return {
     id: 1,
     name: 'Start-up: `gen --check`, `plan`, `validate`, `--help`',
-    figure: `${Object.keys(STARTUP).map((k) => `${k === 'check' ? 'gen --check' : k === 'help' ? '--help' : k} ${ratioText(ratio(k), STARTUP[k].goal)}x`).join(', ')} (node -e 0 ${fmt(m('base'), 0)} ms CPU)`,
+    figure: `${Object.keys(STARTUP)
+      .map((k) => `${k === 'check' ? 'gen --check' : k === 'help' ? '--help' : k} ${ratioText(ratio(k), STARTUP[k].goal)}x`)
+      .join(', ')} (node -e 0 ${fmt(m('base'), 0)} ms CPU)`,
     goal: '<= 1.5 each',
     met: worst <= 1,
     commands: [...Object.values(STARTUP).map((c) => `cd samples/monorepo && node bin/matrix.cjs ${c.args.join(' ')}`), 'node -e 0'],
@@ -326,9 +343,14 @@ function row2(env) {
         '',
         '| services | bake file | `matrix gen` (writes all) | peak RSS | `matrix gen` (up to date) | `gen --check` | peak RSS |',
         '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-        ...sizes.map((n) => `| ${n.toLocaleString('en')} | ${fmt(res[n].bakeBytes / 1e6, 1)} MB | ${s(res[n].genMs)} | ${fmt(res[n].genRss, 0)} MB | ${s(res[n].againMs)} | ${s(res[n].checkMs)} | ${fmt(res[n].checkRss, 0)} MB |`),
+        ...sizes.map(
+          (n) =>
+            `| ${n.toLocaleString('en')} | ${fmt(res[n].bakeBytes / 1e6, 1)} MB | ${s(res[n].genMs)} | ${fmt(res[n].genRss, 0)} MB | ${s(res[n].againMs)} | ${s(res[n].checkMs)} | ${fmt(res[n].checkRss, 0)} MB |`,
+        ),
         '',
-        printMs ? `\`docker buildx bake -f docker-bake.hcl --print\` on the 1,000-service output (2,000 targets): ${s(printMs)}, median of ${prints.length}, each run right after one of the fresh \`matrix gen\` runs.` : 'No engine: `bake --print` not measured.',
+        printMs
+          ? `\`docker buildx bake -f docker-bake.hcl --print\` on the 1,000-service output (2,000 targets): ${s(printMs)}, median of ${prints.length}, each run right after one of the fresh \`matrix gen\` runs.`
+          : 'No engine: `bake --print` not measured.',
       ],
     },
   ];
@@ -406,13 +428,27 @@ function row3(env) {
     matrix(['gen', '-q'], { cwd: dir });
     const sets = ['--set', `hello.args.GO_IMAGE=${fx.multiArchToolchain}`, '--set', 'hello.platform=linux/amd64,linux/arm64'];
     const r = buildPair({ label: 'go', dir, target: 'hello', sets, dockerfile: 'Dockerfile', images: [fx.multiArchToolchain] });
-    out.push(multiArchRow('3a', 'Multi-arch: go (samples/hello-go)', r, `linux/amd64 + linux/arm64, --no-cache. GO_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain; linux/arm64: Debian trixie golang-go, scripts/bench-fixtures.sh). Cross: the generated Dockerfile (builder on $BUILDPLATFORM, GOOS/GOARCH). Emulated: the same Dockerfile with \`FROM --platform=$BUILDPLATFORM\` made a plain FROM, so the arm64 builder runs under QEMU.`));
+    out.push(
+      multiArchRow(
+        '3a',
+        'Multi-arch: go (samples/hello-go)',
+        r,
+        `linux/amd64 + linux/arm64, --no-cache. GO_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain; linux/arm64: Debian trixie golang-go, scripts/bench-fixtures.sh). Cross: the generated Dockerfile (builder on $BUILDPLATFORM, GOOS/GOARCH). Emulated: the same Dockerfile with \`FROM --platform=$BUILDPLATFORM\` made a plain FROM, so the arm64 builder runs under QEMU.`,
+      ),
+    );
   }
   {
     const dir = sampleRepo('monorepo');
     const sets = ['--set', `hasher.args.RUST_IMAGE=${fx.multiArchToolchain}`, '--set', `hasher.args.RUST_RUNTIME_IMAGE=${fx.runtime}`, '--set', 'hasher.platform=linux/amd64,linux/arm64'];
     const r = buildPair({ label: 'rust', dir, target: 'hasher', sets, dockerfile: 'services/hasher/Dockerfile', images: [fx.multiArchToolchain, fx.runtime] });
-    out.push(multiArchRow('3b', 'Multi-arch: rust (samples/monorepo hasher)', r, `linux/amd64 + linux/arm64, --no-cache. RUST_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain with gcc-aarch64-linux-gnu and libstd-rust-dev:arm64; linux/arm64: Debian trixie rustc, cargo, gcc). Cross: cargo --target on $BUILDPLATFORM with the cross linker. Emulated: builder stage on the target platform.`));
+    out.push(
+      multiArchRow(
+        '3b',
+        'Multi-arch: rust (samples/monorepo hasher)',
+        r,
+        `linux/amd64 + linux/arm64, --no-cache. RUST_IMAGE=${fx.multiArchToolchain} (linux/amd64: the fixture toolchain with gcc-aarch64-linux-gnu and libstd-rust-dev:arm64; linux/arm64: Debian trixie rustc, cargo, gcc). Cross: cargo --target on $BUILDPLATFORM with the cross linker. Emulated: builder stage on the target platform.`,
+      ),
+    );
   }
   return out;
 }
@@ -451,7 +487,15 @@ function row4(env) {
     goal: '<= 1.1',
     met: ratio <= 1.1,
     commands: ['matrix bake --set ... (samples/monorepo, every target and platform, all cached)', 'the docker command that matrix bake --dry-run prints (same file, targets, --set and environment)'],
-    details: [`samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} alternating runs in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. \`matrix bake\` also checks that the committed files are current, runs the doctor checks, reads git for SOURCE_DATE_EPOCH and labels, and prints a summary.`, '', 'Raw command:', '', '```', dry, '```'],
+    details: [
+      `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} alternating runs in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. \`matrix bake\` also checks that the committed files are current, runs the doctor checks, reads git for SOURCE_DATE_EPOCH and labels, and prints a summary.`,
+      '',
+      'Raw command:',
+      '',
+      '```',
+      dry,
+      '```',
+    ],
   };
 }
 
@@ -498,7 +542,11 @@ function table(rows) {
   const head = ['#', 'measure', 'figure', 'goal', 'met'];
   const body = rows.map((r) => [String(r.id), r.name, r.figure, r.goal, r.met === null ? 'n/a' : r.met ? 'yes' : 'NO']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -515,7 +563,10 @@ function markdown(env, rows, seconds) {
     `| node | ${env.node} |`,
     `| docker | client ${env.dockerClient}, engine ${env.dockerServer} |`,
     `| buildx | ${env.buildx} |`,
-    `| load average (1, 5, 15 min) | ${env.loadStart} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end |`,
+    `| load average (1, 5, 15 min) | ${env.loadStart} at the start, ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at the end |`,
     `| duration | ${fmt(seconds / 60, 1)} min |`,
     '',
     '| # | measure | figure | goal | met |',

@@ -112,9 +112,7 @@ const LAZY_BUILTINS = /^node:(crypto|child_process)$/;
 const lazyBuiltinsPlugin = {
   name: 'matrix-lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: LAZY_BUILTINS }, (args) =>
-      args.namespace === 'matrix-lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'matrix-lazy' },
-    );
+    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'matrix-lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'matrix-lazy' }));
     b.onLoad({ filter: /.*/, namespace: 'matrix-lazy' }, (args) => ({
       contents: `let m;
 const real = () => (m ??= require(${JSON.stringify(args.path)}));

@@ -74,11 +74,40 @@ const CONTEXTS = ['ctx/a', 'ctx/b', 'ctx/weird ${x} %{y} "q"', '.', 'ctx/${{ ser
 const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64'];
 const SAFE_VALUES = ['1', '1.22', 'a b', 'x.y', 'slim', 'full', '20', 'v1-beta', 'É', '日本'];
 const HOSTILE_VALUES = [
-  '${HOME}', '%{ if true }x%{ endif }', '$${x}', '%%{y}', '\\', '"', "'", 'a\nb', 'tab\there', 'cr\r', '`id`', '$(id)', ';|&', '<<EOF', '# not a comment',
-  '=', ',', 'a,b"c', '${', '}', '%', '$', 'é日本👋', '\u00a0', '-rf', '--push', '..', '/etc/passwd', 'C:\\x', 'https://x.example/y',
+  '${HOME}',
+  '%{ if true }x%{ endif }',
+  '$${x}',
+  '%%{y}',
+  '\\',
+  '"',
+  "'",
+  'a\nb',
+  'tab\there',
+  'cr\r',
+  '`id`',
+  '$(id)',
+  ';|&',
+  '<<EOF',
+  '# not a comment',
+  '=',
+  ',',
+  'a,b"c',
+  '${',
+  '}',
+  '%',
+  '$',
+  'é日本👋',
+  '\u00a0',
+  '-rf',
+  '--push',
+  '..',
+  '/etc/passwd',
+  'C:\\x',
+  'https://x.example/y',
 ];
-const TEMPLATE = '{{!--\ndescription: fuzz\nparams:\n  p: { default: "v" }\n  n: { default: "8080" }\n  list: { default: [a, b] }\n--}}\n'
-  + 'FROM scratch\nLABEL p={{word with.p}}\nRUN echo {{sh with.p}}\nEXPOSE {{int with.n}}\nCMD {{json with.list}}\n{{#each args}}ARG {{ident this}}\n{{/each}}';
+const TEMPLATE =
+  '{{!--\ndescription: fuzz\nparams:\n  p: { default: "v" }\n  n: { default: "8080" }\n  list: { default: [a, b] }\n--}}\n' +
+  'FROM scratch\nLABEL p={{word with.p}}\nRUN echo {{sh with.p}}\nEXPOSE {{int with.n}}\nCMD {{json with.list}}\n{{#each args}}ARG {{ident this}}\n{{/each}}';
 
 function makeRepo() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-fuzz-'));
@@ -109,7 +138,15 @@ const matrixAxes = some(['go', 'node', 'flavour', 'os_name'], 2).chain((axes) =>
   fc.tuple(...axes.map(() => some(SAFE_VALUES, 3))).chain((values) => {
     const m = Object.fromEntries(axes.map((a, i) => [a, values[i]]));
     const first = axes[0];
-    return fc.record({ include: maybe(0.3, fc.constantFrom(...SAFE_VALUES).map((v) => [{ [first]: v, extra: 'yes' }])), exclude: maybe(0.3, fc.constant([{ [first]: m[first][0] }])) }).map((x) => ({ ...m, ...defined(x) }));
+    return fc
+      .record({
+        include: maybe(
+          0.3,
+          fc.constantFrom(...SAFE_VALUES).map((v) => [{ [first]: v, extra: 'yes' }]),
+        ),
+        exclude: maybe(0.3, fc.constant([{ [first]: m[first][0] }])),
+      })
+      .map((x) => ({ ...m, ...defined(x) }));
   }),
 );
 
@@ -122,7 +159,10 @@ function service(name, earlier) {
       platforms: maybe(0.4, some(PLATFORMS, 3)),
       args: maybe(0.6, keyed(['A', 'GO_VERSION', 'B_2', '_x'], 3)),
       labels: maybe(0.5, keyed(['org.opencontainers.image.title', 'x', '${k}', 'a b', 'é', '%{x}'], 3)),
-      tags: maybe(0.4, fc.constantFrom('1', 'latest', '${{ target }}', 'v1.2', '${{ service }}-x').map((t) => [`registry.example/${name}:${t}`])),
+      tags: maybe(
+        0.4,
+        fc.constantFrom('1', 'latest', '${{ target }}', 'v1.2', '${{ service }}-x').map((t) => [`registry.example/${name}:${t}`]),
+      ),
       matrix: maybe(0.3, matrixAxes),
       target: maybe(0.15, fc.constantFrom('build', 'runtime', 'x.y-z')),
       secrets: maybe(0.2, fc.constantFrom([{ id: 'token', env: 'GITHUB_TOKEN' }], [{ id: 'npmrc', src: 'secret,file "x"' }])),
@@ -130,7 +170,19 @@ function service(name, earlier) {
       metadata_action: maybe(0.1, fc.constant(true)),
     })
     .map(({ source: src, ...s }) => {
-      const out = defined({ context: s.context, ...defined(src), platforms: s.platforms, args: s.args, labels: s.labels, tags: s.tags, matrix: s.matrix, target: s.target, secrets: s.secrets, depends_on: s.depends_on, metadata_action: s.metadata_action });
+      const out = defined({
+        context: s.context,
+        ...defined(src),
+        platforms: s.platforms,
+        args: s.args,
+        labels: s.labels,
+        tags: s.tags,
+        matrix: s.matrix,
+        target: s.target,
+        secrets: s.secrets,
+        depends_on: s.depends_on,
+        metadata_action: s.metadata_action,
+      });
       if (out.matrix && out.tags) out.tags = [`registry.example/${name}:\${{ target }}`];
       return out;
     });
@@ -151,11 +203,42 @@ const validSpec = some(NAMES, 5).chain((names) =>
 // ---------------------------------------------------------------- mutations
 const CHARS = [':', '-', '[', ']', '{', '}', '"', "'", '#', '&', '*', '!', '|', '>', '%', '@', '`', '\t', '\n', ' ', '?', ',', '\\', '\u0000', '\u202e', '\ufeff', 'é', '\u2028'];
 const SCALARS = [
-  '"\\ud800"', '"a\\nb"', '"\\u202e"', '"${HOME}"', '"%{x}"', '../..', '/etc', 'https://x.example/y', '[1, 2]', '{a: b}', '~', '1.20', '0x10', 'on',
-  '!!binary aGk=', '!!set {a}', '*nothing', '&a x', '""', '"\\0"', '"\\x1b[31m"', 'escape', 'default', '"-x"', 'linux/x86_64', 'plan9/386',
-  '"é\\u0301"', '"\\ufffd"', '"x\\ty"', '|\n  a\n  b', '>-\n  folded',
+  '"\\ud800"',
+  '"a\\nb"',
+  '"\\u202e"',
+  '"${HOME}"',
+  '"%{x}"',
+  '../..',
+  '/etc',
+  'https://x.example/y',
+  '[1, 2]',
+  '{a: b}',
+  '~',
+  '1.20',
+  '0x10',
+  'on',
+  '!!binary aGk=',
+  '!!set {a}',
+  '*nothing',
+  '&a x',
+  '""',
+  '"\\0"',
+  '"\\x1b[31m"',
+  'escape',
+  'default',
+  '"-x"',
+  'linux/x86_64',
+  'plan9/386',
+  '"é\\u0301"',
+  '"\\ufffd"',
+  '"x\\ty"',
+  '|\n  a\n  b',
+  '>-\n  folded',
   // Tags outside YAML's core schema (unknown-tag), added 2026-12-02: cases of earlier runs replay differently.
-  '!custom x', '!<tag:example.com,2026:x> y', '!!timestamp 2001-12-14', '!!omap [a: 1]',
+  '!custom x',
+  '!<tag:example.com,2026:x> y',
+  '!!timestamp 2001-12-14',
+  '!!omap [a: 1]',
 ];
 const SNIPPETS = [
   () => 'bomb: &a [x, x, x, x, x, x, x, x, x]\nb1: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nb2: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nb3: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
@@ -209,7 +292,8 @@ function applyMutation(t, m) {
     case 'key':
       lines[k] = lines[k].replace(/^(\s*)([^:\s][^:]*):/, (_m, ws) => `${ws}${m.key}:`);
       return lines.join('\n');
-    default: { // add a snippet at the top level
+    default: {
+      // add a snippet at the top level
       const snippet = SNIPPETS[m.snippet](m.n);
       return m.append ? t + snippet : snippet + t;
     }
@@ -232,7 +316,9 @@ function fail(kind, index, source, detail) {
     mkdirSync(failuresDir, { recursive: true });
     writeFileSync(path.join(failuresDir, `case-${seed}-${index}.yaml`), source);
   }
-  const lines = String(detail).split('\n').filter((l) => l.trim());
+  const lines = String(detail)
+    .split('\n')
+    .filter((l) => l.trim());
   console.error(`FAIL [${kind}] case ${index} (replay: --seed ${seed} --case ${index}): ${lines.find((l) => /ERROR|Error/.test(l)) ?? lines[0]}`);
 }
 
@@ -263,7 +349,9 @@ async function bakePrint(files, spec, index, source) {
     if (r.status !== 0) return fail('bake-print-rejected', index, source, r.stderr);
     const printed = JSON.parse(r.stdout);
     const want = spec.targets.map((t) => t.name).sort();
-    const got = Object.keys(printed.target ?? {}).filter((n) => n !== 'docker-metadata-action').sort();
+    const got = Object.keys(printed.target ?? {})
+      .filter((n) => n !== 'docker-metadata-action')
+      .sort();
     if (JSON.stringify(want) !== JSON.stringify(got)) return fail('bake-print-targets', index, source, `want ${want} got ${got}`);
     for (const t of spec.targets) {
       const p = printed.target[t.name];
@@ -343,9 +431,14 @@ try {
 }
 
 const summary = {
-  seed, seconds: Math.round((Date.now() - begin) / 100) / 10, dockerAvailable: useDocker, node: process.version, ...stats,
+  seed,
+  seconds: Math.round((Date.now() - begin) / 100) / 10,
+  dockerAvailable: useDocker,
+  node: process.version,
+  ...stats,
   codes: Object.fromEntries(Object.entries(stats.codes).sort((a, b) => b[1] - a[1])),
-  failures: failures.length, failureKinds: [...new Set(failures.map((f) => f.kind))],
+  failures: failures.length,
+  failureKinds: [...new Set(failures.map((f) => f.kind))],
 };
 console.log(JSON.stringify(summary, null, 2));
 if (reportFile) writeFileSync(reportFile, JSON.stringify({ ...summary, failureList: failures }, null, 2));

@@ -24,14 +24,7 @@ export function scaleSpec(n) {
     'services:',
   ];
   for (let i = 0; i < n; i++) {
-    lines.push(
-      `  ${serviceName(i)}:`,
-      `    with: { binary: app${i} }`,
-      '    matrix:',
-      '      variant: [small, large]',
-      '    args:',
-      '      VARIANT: ${{ matrix.variant }}',
-    );
+    lines.push(`  ${serviceName(i)}:`, `    with: { binary: app${i} }`, '    matrix:', '      variant: [small, large]', '    args:', '      VARIANT: ${{ matrix.variant }}');
   }
   return lines.join('\n') + '\n';
 }

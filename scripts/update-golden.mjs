@@ -36,7 +36,14 @@ function generatedFiles(dir, rel = '') {
     const st = statSync(path.join(dir, r), { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) out.push(...generatedFiles(dir, r));
-    else if (st.isFile() && readFileSync(path.join(dir, r), 'utf8').slice(0, 2048).split('\n', 8).some((l) => l.startsWith(MARK))) out.push(r);
+    else if (
+      st.isFile() &&
+      readFileSync(path.join(dir, r), 'utf8')
+        .slice(0, 2048)
+        .split('\n', 8)
+        .some((l) => l.startsWith(MARK))
+    )
+      out.push(r);
   }
   return out;
 }
@@ -55,7 +62,13 @@ for (const sample of samples) {
     matrix(['gen', '--quiet'], tmp);
     const { bakeFile } = JSON.parse(matrix(['plan', '--json', '--build-platform', 'linux/amd64'], tmp));
     const bake = readFileSync(path.join(tmp, bakeFile), 'utf8');
-    const files = [bakeFile, ...bake.split('\n').filter((l) => l.startsWith('# generated: ')).map((l) => l.slice('# generated: '.length))];
+    const files = [
+      bakeFile,
+      ...bake
+        .split('\n')
+        .filter((l) => l.startsWith('# generated: '))
+        .map((l) => l.slice('# generated: '.length)),
+    ];
 
     const dest = path.join(goldenDir, sample);
     rmSync(dest, { recursive: true, force: true });

@@ -82,7 +82,13 @@ export function compile(input: CompileInput): CompileResult {
 
   const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot, cwd: input.cwd, skipServices: broken });
   const meaning = resolved.spec
-    ? [...ruleDiagnostics(loaded, resolved.spec), ...paramDiagnostics(loaded, resolved.spec, resolved.templates), ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)), ...cacheDiagnostics(loaded, resolved.spec), ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates)]
+    ? [
+        ...ruleDiagnostics(loaded, resolved.spec),
+        ...paramDiagnostics(loaded, resolved.spec, resolved.templates),
+        ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)),
+        ...cacheDiagnostics(loaded, resolved.spec),
+        ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates),
+      ]
     : [];
   const found = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(loaded)]));
   const all = input.planning ? found.map((d) => (d.code === 'unsupported-platform' ? { ...d, severity: 'warning' as const } : d)) : found;

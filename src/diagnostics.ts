@@ -165,11 +165,7 @@ export function diagnostic(d: DiagnosticInit): Diagnostic {
   };
 }
 
-export function userError(
-  code: DiagnosticCode,
-  message: string,
-  extra: Partial<Omit<DiagnosticInit, 'code' | 'message'>> = {},
-): UserError {
+export function userError(code: DiagnosticCode, message: string, extra: Partial<Omit<DiagnosticInit, 'code' | 'message'>> = {}): UserError {
   return new UserError([diagnostic({ code, message, ...extra })]);
 }
 
@@ -231,8 +227,7 @@ function lineOf(src: string, line: number): string | undefined {
 }
 
 export function colors(on: boolean) {
-  const wrap = (open: number, close: number) => (s: string) =>
-    on ? `\u001b[${open}m${s}\u001b[${close}m` : s;
+  const wrap = (open: number, close: number) => (s: string) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return {
     bold: wrap(1, 22),
     dim: wrap(2, 22),

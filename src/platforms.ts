@@ -13,16 +13,56 @@ export interface Platform {
 
 // database.go: isKnownOS / isKnownArch (generated from Go's syslist.go).
 const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'windows', 'zos']);
-const KNOWN_ARCH = new Set(['386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm']);
+const KNOWN_ARCH = new Set([
+  '386',
+  'amd64',
+  'amd64p32',
+  'arm',
+  'armbe',
+  'arm64',
+  'arm64be',
+  'ppc64',
+  'ppc64le',
+  'loong64',
+  'mips',
+  'mipsle',
+  'mips64',
+  'mips64le',
+  'mips64p32',
+  'mips64p32le',
+  'ppc',
+  'riscv',
+  'riscv64',
+  's390',
+  's390x',
+  'sparc',
+  'sparc64',
+  'wasm',
+]);
 
 /** Common platforms, for "did you mean" on names that are not an alias of anything. */
 export const KNOWN_PLATFORMS: readonly string[] = [
-  'linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4',
-  'linux/arm64', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7',
-  'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64',
-  'linux/mips64le', 'linux/mips64', 'linux/loong64',
-  'windows/amd64', 'windows/arm64', 'darwin/amd64', 'darwin/arm64',
-  'freebsd/amd64', 'freebsd/arm64',
+  'linux/amd64',
+  'linux/amd64/v2',
+  'linux/amd64/v3',
+  'linux/amd64/v4',
+  'linux/arm64',
+  'linux/arm/v5',
+  'linux/arm/v6',
+  'linux/arm/v7',
+  'linux/386',
+  'linux/ppc64le',
+  'linux/s390x',
+  'linux/riscv64',
+  'linux/mips64le',
+  'linux/mips64',
+  'linux/loong64',
+  'windows/amd64',
+  'windows/arm64',
+  'darwin/amd64',
+  'darwin/arm64',
+  'freebsd/amd64',
+  'freebsd/arm64',
 ];
 
 const COMPONENT = /^[A-Za-z0-9_.-]+$/;
@@ -37,18 +77,30 @@ function normalizeArch(archIn: string, variantIn: string): [string, string] {
   let arch = archIn.toLowerCase();
   let variant = variantIn.toLowerCase();
   switch (arch) {
-    case 'i386': arch = '386'; variant = ''; break;
-    case 'x86_64': case 'x86-64': case 'amd64':
+    case 'i386':
+      arch = '386';
+      variant = '';
+      break;
+    case 'x86_64':
+    case 'x86-64':
+    case 'amd64':
       arch = 'amd64';
       if (variant === 'v1') variant = '';
       break;
-    case 'aarch64': case 'arm64':
+    case 'aarch64':
+    case 'arm64':
       arch = 'arm64';
       if (variant === '8' || variant === 'v8' || variant === 'v8.0') variant = '';
       else if (variant === '9' || variant === '9.0' || variant === 'v9.0') variant = 'v9';
       break;
-    case 'armhf': arch = 'arm'; variant = 'v7'; break;
-    case 'armel': arch = 'arm'; variant = 'v6'; break;
+    case 'armhf':
+      arch = 'arm';
+      variant = 'v7';
+      break;
+    case 'armel':
+      arch = 'arm';
+      variant = 'v6';
+      break;
     case 'arm':
       if (variant === '' || variant === '7') variant = 'v7';
       else if (variant === '5' || variant === '6' || variant === '8') variant = `v${variant}`;
@@ -90,9 +142,7 @@ export function formatPlatform(p: Platform): string {
   return [p.os, p.arch, p.variant].filter(Boolean).join('/');
 }
 
-export type PlatformCheck =
-  | { ok: true }
-  | { ok: false; canonical?: string; reason: 'alias' | 'unknown-os' | 'unknown-arch' | 'invalid' };
+export type PlatformCheck = { ok: true } | { ok: false; canonical?: string; reason: 'alias' | 'unknown-os' | 'unknown-arch' | 'invalid' };
 
 /**
  * A platform is accepted when containerd would keep it exactly as written and
@@ -106,7 +156,7 @@ export function checkPlatform(s: string): PlatformCheck {
     // `arm64/v8`, `amd64/v2`: an architecture and variant without the OS. containerd would read
     // the architecture as an OS; the platform meant is plainly the Linux one of that CPU.
     const parts = s.split('/');
-    const [arch, variant] = normalizeArch(...(normalizeArch(parts[0]!, parts[1] ?? '')));
+    const [arch, variant] = normalizeArch(...normalizeArch(parts[0]!, parts[1] ?? ''));
     if (parts.length <= 2 && KNOWN_ARCH.has(arch)) return { ok: false, reason: 'alias', canonical: formatPlatform({ os: 'linux', arch, variant }) };
     return { ok: false, reason: 'unknown-os' };
   }

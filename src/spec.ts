@@ -80,9 +80,7 @@ export interface SpecInput {
 }
 
 /** Where a target's Dockerfile comes from. Paths are relative to the spec dir, POSIX. */
-export type DockerfileSource =
-  | { readonly kind: 'template'; readonly template: string; readonly builtin: boolean; readonly file: string }
-  | { readonly kind: 'dockerfile'; readonly file: string };
+export type DockerfileSource = { readonly kind: 'template'; readonly template: string; readonly builtin: boolean; readonly file: string } | { readonly kind: 'dockerfile'; readonly file: string };
 
 export type Cell = Readonly<Record<string, string>>;
 

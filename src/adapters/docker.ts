@@ -67,10 +67,13 @@ export async function detectDriver(docker: Docker, builder?: string): Promise<st
   const r = await docker.capture(['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
   const driver = r.code === 0 ? parseInspect(r.stdout).driver : '';
   if (!driver) {
-    throw userError('builder-unknown', `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? r.stderr.trim().split('\n')[0]) || 'no Driver line'}`, {
-      hint: 'check it with `docker buildx inspect`, or run `matrix doctor`',
-    });
+    throw userError(
+      'builder-unknown',
+      `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? r.stderr.trim().split('\n')[0]) || 'no Driver line'}`,
+      {
+        hint: 'check it with `docker buildx inspect`, or run `matrix doctor`',
+      },
+    );
   }
   return driver;
 }
-

@@ -59,7 +59,10 @@ async function git(g: Git, args: string[]): Promise<Captured> {
 }
 
 function failed(what: string, r: Captured): never {
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const detail = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? `exit code ${r.code}`;
   throw userError('git-failed', `${what} failed: ${detail}`, { hint: 'run the same git command yourself to see the whole message' });
 }

@@ -38,9 +38,7 @@ export async function computeAffected(input: AffectedInput): Promise<AffectedPla
     // templates): only its own text comes from REF. It is named repo-relative,
     // so the repository root is its working directory.
     const old = compile({ specPath, displayName: `${ref}:${spec.specRepoPath}`, source: oldSource, repoRoot, cwd: repoRoot });
-    previous = old.spec && old.files && !old.diagnostics.some((d) => d.severity === 'error')
-      ? { kind: 'compiled', spec: old.spec, files: old.files }
-      : { kind: 'failed' };
+    previous = old.spec && old.files && !old.diagnostics.some((d) => d.severity === 'error') ? { kind: 'compiled', spec: old.spec, files: old.files } : { kind: 'failed' };
   }
 
   return decideAffected({

@@ -48,9 +48,7 @@ export interface DecideInput {
 const LISTED_FILES = 3;
 
 /** The fields of a target that change what is built or how it is published. */
-const DEFINITION: readonly (keyof Target)[] = [
-  'context', 'dockerfile', 'source', 'platforms', 'tags', 'args', 'labels', 'stage', 'secrets', 'contexts', 'with', 'metadataAction', 'outputs',
-];
+const DEFINITION: readonly (keyof Target)[] = ['context', 'dockerfile', 'source', 'platforms', 'tags', 'args', 'labels', 'stage', 'secrets', 'contexts', 'with', 'metadataAction', 'outputs'];
 
 export function decideAffected(input: DecideInput): AffectedPlan {
   const { spec, previous } = input;
@@ -71,8 +69,7 @@ export function decideAffected(input: DecideInput): AffectedPlan {
       const fields = DEFINITION.filter((f) => canonical(t[f]) !== canonical(old[f]));
       if (fields.length) reasons.push(`definition changed: ${fields.join(', ')}`);
     }
-    if (t.source.kind === 'template' && old && previous.kind === 'compiled' && old.source.kind === 'template' &&
-      input.files.get(t.dockerfile) !== previous.files.get(old.dockerfile)) {
+    if (t.source.kind === 'template' && old && previous.kind === 'compiled' && old.source.kind === 'template' && input.files.get(t.dockerfile) !== previous.files.get(old.dockerfile)) {
       reasons.push(`${p.dockerfile} changed (rendered)`);
     } else if (changedSet.has(p.dockerfile)) {
       // Counts even when the context's .dockerignore excludes it: the Dockerfile is sent apart.
@@ -183,9 +180,9 @@ function join(dir: string, name: string): string {
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
 export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : val,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, val: unknown) =>
+      val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : val,
+    ) ?? 'undefined'
+  );
 }

@@ -67,7 +67,13 @@ export function metadataDigests(meta: Readonly<Record<string, unknown>> | undefi
 
 /** `NAME[:TAG]@DIGEST` for the first image name bake reports, to read the index from its registry. */
 export function indexRef(meta: Readonly<Record<string, unknown>> | undefined, digest: string): string | undefined {
-  const names = typeof meta?.['image.name'] === 'string' ? meta['image.name'].split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const names =
+    typeof meta?.['image.name'] === 'string'
+      ? meta['image.name']
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   const first = names[0];
   if (!first) return undefined;
   const slash = first.lastIndexOf('/');

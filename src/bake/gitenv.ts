@@ -38,7 +38,6 @@ export const GIT_VARIABLES = {
   'semver.patch': 'MATRIX_SEMVER_PATCH',
 } as const;
 
-
 export function branchSlug(branch: string): string {
   return branch
     .toLowerCase()

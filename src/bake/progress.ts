@@ -27,7 +27,10 @@ export class ProgressTracker {
   private readonly vertices = new Map<string, Vertex[]>();
   private readonly targets: readonly string[];
 
-  constructor(plan: ReadonlyArray<{ target: string; platforms: readonly string[] }>, private readonly now: () => number = Date.now) {
+  constructor(
+    plan: ReadonlyArray<{ target: string; platforms: readonly string[] }>,
+    private readonly now: () => number = Date.now,
+  ) {
     this.targets = plan.map((p) => p.target);
     for (const p of plan) for (const pl of p.platforms) this.cells.set(key(p.target, pl), { target: p.target, platform: pl, status: 'pending', error: [] });
   }

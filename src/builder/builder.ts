@@ -93,7 +93,8 @@ export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: 
   const drivers = new Set(input.nodes.map((n) => n.driver ?? defaultDriver(n.endpoint)));
   if (drivers.size > 1) {
     throw userError('builder-driver-mismatch', `the nodes of one builder must share a driver, and these use ${[...drivers].join(' and ')}`, {
-      path: 'builders.nodes', hint: 'buildx appends a node only with the builder\'s own driver: give every node the same `driver` (or make two specs with their own builder)',
+      path: 'builders.nodes',
+      hint: "buildx appends a node only with the builder's own driver: give every node the same `driver` (or make two specs with their own builder)",
     });
   }
   const driver = [...drivers][0]!;
@@ -104,14 +105,23 @@ export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: 
     seen.add(nodeName);
     if (n.endpoint !== undefined) {
       const p = endpointProblem(n.endpoint);
-      if (p) throw userError('invalid-endpoint', `endpoint \`${n.endpoint}\` of node \`${nodeName}\` ${p}`, { path: `builders.nodes[${i}].endpoint`, ...locate?.(['builders', 'nodes', i, 'endpoint']), hint: ENDPOINT_HINT });
+      if (p)
+        throw userError('invalid-endpoint', `endpoint \`${n.endpoint}\` of node \`${nodeName}\` ${p}`, {
+          path: `builders.nodes[${i}].endpoint`,
+          ...locate?.(['builders', 'nodes', i, 'endpoint']),
+          hint: ENDPOINT_HINT,
+        });
     }
     for (const [k, v] of Object.entries(n.driver_opts ?? {})) {
       const p = driverOptProblem(k, String(v));
-      if (p) throw userError('invalid-driver-opt', `driver option ${p}`, { path: `builders.nodes[${i}].driver_opts.${k}`, ...locate?.(['builders', 'nodes', i, 'driver_opts', k]), hint: DRIVER_OPT_HINT });
+      if (p)
+        throw userError('invalid-driver-opt', `driver option ${p}`, { path: `builders.nodes[${i}].driver_opts.${k}`, ...locate?.(['builders', 'nodes', i, 'driver_opts', k]), hint: DRIVER_OPT_HINT });
     }
     if (driver === 'remote' && !n.endpoint) {
-      throw userError('node-endpoint-missing', `node \`${nodeName}\` uses the remote driver and has no endpoint`, { path: `builders.nodes[${i}]`, hint: 'set `endpoint: tcp://HOST:1234` (the address of its buildkitd)' });
+      throw userError('node-endpoint-missing', `node \`${nodeName}\` uses the remote driver and has no endpoint`, {
+        path: `builders.nodes[${i}]`,
+        hint: 'set `endpoint: tcp://HOST:1234` (the address of its buildkitd)',
+      });
     }
     return { name: nodeName, platforms: [...n.platforms], ...(n.endpoint ? { endpoint: n.endpoint } : {}), driverOpts: Object.entries(n.driver_opts ?? {}) };
   });
@@ -136,12 +146,7 @@ export function parseNodeNames(inspectOut: string): string[] {
 }
 
 function nodeFlags(n: BuilderNode): string[] {
-  return [
-    '--node', n.name,
-    '--platform', n.platforms.join(','),
-    ...n.driverOpts.flatMap(([k, v]) => ['--driver-opt', `${k}=${v}`]),
-    ...(n.endpoint ? [n.endpoint] : []),
-  ];
+  return ['--node', n.name, '--platform', n.platforms.join(','), ...n.driverOpts.flatMap(([k, v]) => ['--driver-opt', `${k}=${v}`]), ...(n.endpoint ? [n.endpoint] : [])];
 }
 
 /**

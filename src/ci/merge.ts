@@ -41,7 +41,13 @@ export interface MergePlan {
  * is dropped, as `matrix bake` drops it. `ciRunId`: the CI run this merge
  * belongs to (GITHUB_RUN_ID), when known; every shard must be of that run.
  */
-export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expected: readonly Target[] = spec.targets, env: Readonly<Record<string, string | undefined>> = {}, ciRunId?: string): MergePlan {
+export function planMerge(
+  spec: ResolvedSpec,
+  shards: readonly ShardFile[],
+  expected: readonly Target[] = spec.targets,
+  env: Readonly<Record<string, string | undefined>> = {},
+  ciRunId?: string,
+): MergePlan {
   const problems: string[] = [];
   const runIds = new Set<string>();
   // target -> platform -> {source, file}
@@ -53,7 +59,16 @@ export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expe
   const repositories = new Map<string, Set<string>>();
   const repositoriesOf = (t: Target) => {
     let set = repositories.get(t.name);
-    if (!set) repositories.set(t.name, (set = new Set(t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => Boolean(tag)).map(repositoryOf))));
+    if (!set)
+      repositories.set(
+        t.name,
+        (set = new Set(
+          t.tags
+            .map((tag) => evalDyn(tag, env))
+            .filter((tag): tag is string => Boolean(tag))
+            .map(repositoryOf),
+        )),
+      );
     return set;
   };
 
@@ -66,7 +81,9 @@ export function planMerge(spec: ResolvedSpec, shards: readonly ShardFile[], expe
     const r = s.result;
     runIds.add(r.runId);
     if (r.status !== 'succeeded') {
-      const failed = Object.entries(r.targets).filter(([, t]) => !t.digest).map(([n]) => n);
+      const failed = Object.entries(r.targets)
+        .filter(([, t]) => !t.digest)
+        .map(([n]) => n);
       problems.push(`${s.file}: the shard for ${r.platforms.join(', ') || 'no platform'} failed (exit ${r.exitCode}${failed.length ? `; no image for ${failed.join(', ')}` : ''})`);
     }
     for (const [name, t] of Object.entries(r.targets)) {
@@ -143,10 +160,12 @@ export function imagetoolsCreateArgs(t: MergeTarget): string[] {
 export function indexPlatforms(raw: string): string[] | undefined {
   const doc = JSON.parse(raw) as { manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[] };
   if (!Array.isArray(doc.manifests)) return undefined;
-  return doc.manifests
-    .map((m) => m.platform)
-    .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture) && p!.os !== 'unknown')
-    .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'))
-    // BuildKit may write arm64's default variant; the spec names it without.
-    .map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p));
+  return (
+    doc.manifests
+      .map((m) => m.platform)
+      .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture) && p!.os !== 'unknown')
+      .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'))
+      // BuildKit may write arm64's default variant; the spec names it without.
+      .map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p))
+  );
 }

@@ -107,7 +107,13 @@ export async function deleteTag(ref: string, expectDigest: string | undefined, r
   if (!r.tag || r.digest) return { ref, outcome: 'left', detail: 'not a REPO:TAG reference' };
   const manifests = `${baseUrl(r.host)}/v2/${r.name}/manifests`;
   const authNeeded = (status: number) =>
-    status === 401 || status === 403 ? { ref, outcome: 'left' as const, detail: `${r.host} asks for credentials (matrix does not read them): delete it with the registry's own tools, or a retention rule for tags starting with matrix-tmp-` } : undefined;
+    status === 401 || status === 403
+      ? {
+          ref,
+          outcome: 'left' as const,
+          detail: `${r.host} asks for credentials (matrix does not read them): delete it with the registry's own tools, or a retention rule for tags starting with matrix-tmp-`,
+        }
+      : undefined;
   try {
     const head = await request('HEAD', `${manifests}/${r.tag}`, { Accept: MANIFEST_TYPES });
     if (head.status === 404) return { ref, outcome: 'gone', detail: 'the tag does not exist (any more)' };
@@ -127,7 +133,8 @@ export async function deleteTag(ref: string, expectDigest: string | undefined, r
     const probe = await request('DELETE', `${manifests}/${NO_SUCH_DIGEST}`, {});
     const deniedProbe = authNeeded(probe.status);
     if (deniedProbe) return deniedProbe;
-    if (probe.status !== 404) return { ref, outcome: 'left', detail: `${r.host} does not delete manifests (answered ${probe.status}); enable deletion, or let a retention rule remove tags starting with matrix-tmp-` };
+    if (probe.status !== 404)
+      return { ref, outcome: 'left', detail: `${r.host} does not delete manifests (answered ${probe.status}); enable deletion, or let a retention rule remove tags starting with matrix-tmp-` };
 
     const placeholder = JSON.stringify({
       schemaVersion: 2,

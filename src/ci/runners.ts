@@ -84,7 +84,7 @@ export function ciMatrix(targets: readonly Target[], opts: CiMatrixOptions): CiM
       // One job builds every platform of the target: a native runner only when all agree.
       const runners = ps.map(runnerFor);
       const same = runners.every((r) => JSON.stringify(r) === JSON.stringify(runners[0]));
-      const runner = same ? runners[0]! : opts.runners?.['linux/amd64'] ?? FALLBACK_RUNNER;
+      const runner = same ? runners[0]! : (opts.runners?.['linux/amd64'] ?? FALLBACK_RUNNER);
       return [{ target: t.name, platforms: ps.join(','), slug: t.name, runner }];
     });
   }

@@ -73,7 +73,10 @@ export function runIdFromEnv(env: Record<string, string | undefined>): string | 
 }
 
 export function sanitizeRunId(id: string): string {
-  const s = id.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 40);
+  const s = id
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, 40);
   if (!s) throw userError('invalid-run-id', `run id \`${id}\` has no letters or digits`, { hint: 'use e.g. the CI run number: --run-id "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"' });
   return s;
 }
@@ -112,7 +115,9 @@ export function shardFileName(plan: Pick<ShardPlan, 'platforms'>): string {
 export function shardPlan(sel: BakeSelection, driver: string, runId: string, env: Readonly<Record<string, string | undefined>> = {}): ShardPlan {
   const mode: ShardMode = DIGEST_DRIVERS.includes(driver) ? 'push-by-digest' : 'temp-tag';
   if (mode === 'temp-tag' && driver !== 'docker') {
-    throw userError('shard-driver', `builder driver \`${driver}\` is not known to push by digest or by temporary tag`, { hint: `use a builder with one of the drivers ${['docker', ...DIGEST_DRIVERS].join(', ')}` });
+    throw userError('shard-driver', `builder driver \`${driver}\` is not known to push by digest or by temporary tag`, {
+      hint: `use a builder with one of the drivers ${['docker', ...DIGEST_DRIVERS].join(', ')}`,
+    });
   }
   const id = sanitizeRunId(runId);
   const platforms: string[] = [];
@@ -247,11 +252,13 @@ function checkShard(raw: unknown): string | undefined {
     if (!isObject(t)) return `malformed entry for target \`${name}\`: not an object`;
     const extra = unknown(t, ['repository', 'platforms', 'digest', 'tempTags'], `${at}.`);
     if (extra) return `malformed entry for target \`${name}\`: ${extra.replace('malformed shard result: ', '')}`;
-    if (typeof t.repository !== 'string' || t.repository.length > 255 || !REPOSITORY.test(t.repository)) return `malformed entry for target \`${name}\`: \`${at}.repository\` must be a repository name (host/path, no tag or digest)`;
+    if (typeof t.repository !== 'string' || t.repository.length > 255 || !REPOSITORY.test(t.repository))
+      return `malformed entry for target \`${name}\`: \`${at}.repository\` must be a repository name (host/path, no tag or digest)`;
     if (!stringList(t.platforms, PLATFORM)) return `malformed entry for target \`${name}\`: \`${at}.platforms\` must be a list of platforms`;
     if (t.digest !== undefined && (typeof t.digest !== 'string' || !DIGEST.test(t.digest))) return `malformed entry for target \`${name}\`: \`${at}.digest\` must be sha256:<64 hex digits>`;
     const tagOk = (x: unknown) => typeof x === 'string' && x.startsWith(`${t.repository}:`) && TAG.test(x.slice(String(t.repository).length + 1));
-    if (!Array.isArray(t.tempTags) || t.tempTags.length > MAX_LIST || !t.tempTags.every(tagOk)) return `malformed entry for target \`${name}\`: \`${at}.tempTags\` must be a list of ${t.repository}:TAG references`;
+    if (!Array.isArray(t.tempTags) || t.tempTags.length > MAX_LIST || !t.tempTags.every(tagOk))
+      return `malformed entry for target \`${name}\`: \`${at}.tempTags\` must be a list of ${t.repository}:TAG references`;
   }
   return undefined;
 }

@@ -189,7 +189,10 @@ function sayWarnings(io: Io, command: BakeCommand): void {
 /** --dry-run: the exact command, with the environment bake would get. */
 function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
   sayWarnings(io, command);
-  const envText = Object.entries(command.buildEnv).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
+  const envText = Object.entries(command.buildEnv)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => shellQuote([`${k}=${v}`]))
+    .join(' ');
   io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
 }
 
@@ -231,11 +234,18 @@ function exitCodeOf(res: StreamResult): number {
 async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>): Promise<SummaryRow[]> {
   const meta = readMetadata(run.metadataFile);
   // A pushed index is in the registry: its platforms' own manifests are read from there.
-  const inspect = opts.push || opts.pushByDigest ? async (ref: string) => {
-    const r = await inspectRaw(run.docker, ref);
-    return r.code === 0 ? r.stdout : undefined;
-  } : undefined;
-  const digests = await targetDigests(meta, run.sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })), inspect);
+  const inspect =
+    opts.push || opts.pushByDigest
+      ? async (ref: string) => {
+          const r = await inspectRaw(run.docker, ref);
+          return r.code === 0 ? r.stdout : undefined;
+        }
+      : undefined;
+  const digests = await targetDigests(
+    meta,
+    run.sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })),
+    inspect,
+  );
   return cells.map((cell) => {
     const m = meta[cell.target];
     const d = digests.get(cell.target);
@@ -266,7 +276,9 @@ function extraFiles(io: Io, specDir: string, given: readonly string[]): string[]
       st = statSync(abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw userError('bake-file', `-f ${f}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, { hint: 'give the path of a bake definition file (HCL or JSON), e.g. the `bake-file` output of docker/metadata-action' });
+      throw userError('bake-file', `-f ${f}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, {
+        hint: 'give the path of a bake definition file (HCL or JSON), e.g. the `bake-file` output of docker/metadata-action',
+      });
     }
     if (!st.isFile()) throw userError('bake-file', `-f ${f}: not a regular file`, { hint: 'give the path of a bake definition file (HCL or JSON)' });
     const rel = path.relative(specDir, abs);
@@ -313,4 +325,3 @@ function readMetadata(file: string | undefined): Record<string, Record<string, u
     return {}; // bake writes no metadata when the run fails
   }
 }
-

@@ -98,7 +98,16 @@ async function publish(io: Io, docker: Docker, plan: MergePlan, c: Colors): Prom
     const r = await docker.capture(args, { timeoutMs: 10 * 60_000 });
     if (r.code !== 0) {
       io.stderr.write(r.stderr);
-      io.stderr.write(`${c.red(`matrix merge: publishing ${t.target} failed.`)} ${published ? `Already published: ${plan.targets.slice(0, published).map((x) => x.target).join(', ')}.` : 'Nothing was published.'}\n`);
+      io.stderr.write(
+        `${c.red(`matrix merge: publishing ${t.target} failed.`)} ${
+          published
+            ? `Already published: ${plan.targets
+                .slice(0, published)
+                .map((x) => x.target)
+                .join(', ')}.`
+            : 'Nothing was published.'
+        }\n`,
+      );
       return undefined;
     }
     published++;

@@ -22,7 +22,6 @@ export interface Fault {
 /** Codes that are a fault of the machine even without a path (a write to an open file). */
 const DEVICE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EFBIG', 'ENXIO', 'ENODEV', 'ETXTBSY', 'EBUSY']);
 
-
 const VERBS: Record<string, string> = {
   open: 'open',
   read: 'read',
@@ -91,7 +90,6 @@ function danglingLink(p: string): { link: string; to: string } | undefined {
     if (path.dirname(dir) === dir) return undefined;
   }
 }
-
 
 /** The fault an error describes, or undefined when it is no operating-system error. */
 export function faultOf(e: unknown, cwd: string): Fault | undefined {

@@ -40,9 +40,13 @@ export function runInit(io: Io, opts: InitOptions, color: boolean): number {
 
   const findings = scanRepository(root, opts.depth !== undefined ? { maxDepth: opts.depth } : {});
   if (!findings.length) {
-    throw userError('no-services-found', `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html`, {
-      hint: 'write matrix.yaml by hand (README: "A spec"), or point init at the repository: `matrix init path/to/repo`',
-    });
+    throw userError(
+      'no-services-found',
+      `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html`,
+      {
+        hint: 'write matrix.yaml by hand (README: "A spec"), or point init at the repository: `matrix init path/to/repo`',
+      },
+    );
   }
   const services = nameServices(findings);
   const repoRoot = repoRootOf(root);
@@ -69,12 +73,15 @@ export function runInit(io: Io, opts: InitOptions, color: boolean): number {
     // Exclusive: fail instead of overwriting a spec written since the check above; a failed write leaves nothing.
     writeFileExclusive(specPath, text, { display: displayName });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw userError('spec-exists', `${displayName} already exists; matrix init never overwrites it`, { hint: 'edit it, or see the proposal with `matrix init --dry-run`' });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw userError('spec-exists', `${displayName} already exists; matrix init never overwrites it`, { hint: 'edit it, or see the proposal with `matrix init --dry-run`' });
     throw e;
   }
   io.stdout.write(`${c.green('created')} ${displayName} with ${services.length} service(s):\n`);
   for (const { name, finding: f } of services) {
-    io.stdout.write(`  ${c.bold(name)}  ${f.kind === 'dockerfile' ? `dockerfile ${f.dockerfile}` : `template ${f.kind}`}  (${f.dir === '.' ? '.' : f.dir}: ${f.reason})${f.note ? `\n    ${c.yellow('todo:')} ${f.note}` : ''}\n`);
+    io.stdout.write(
+      `  ${c.bold(name)}  ${f.kind === 'dockerfile' ? `dockerfile ${f.dockerfile}` : `template ${f.kind}`}  (${f.dir === '.' ? '.' : f.dir}: ${f.reason})${f.note ? `\n    ${c.yellow('todo:')} ${f.note}` : ''}\n`,
+    );
   }
   const cd = shown === '.' ? '' : `cd ${shellQuote([shown])} && `;
   io.stdout.write(`Next: ${cd}matrix gen   (writes the Dockerfiles and docker-bake.hcl; commit them with the spec)\n`);

@@ -73,7 +73,8 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
       c.describe,
       (sub) => {
         let s: Argv = sub;
-        for (const p of c.positionals ?? []) s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
+        for (const p of c.positionals ?? [])
+          s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
         for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o));
         for (const [cmd, what] of c.examples ?? []) s = s.example(cmd, what);
         if (c.readsSpec === false) s = s.hide('spec');

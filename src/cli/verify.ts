@@ -53,10 +53,16 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
   const rebuild: Rebuild = { loc, spec, sel, opts, inputs, engine: docker, docker: dockerAt(docker.bin, { ...io.env, ...inputs.env }) };
   const keep = opts.keep !== undefined ? path.resolve(io.cwd, opts.keep) : undefined;
   // bake reads an output as CSV: a comma or quote in the path would split it.
-  if (/[,"\r\n]/.test(keep ?? os.tmpdir())) throw userError('verify-usage', `cannot export to ${keep ?? os.tmpdir()}: the path contains a comma, quote or newline`, { hint: keep ? 'choose another --keep directory' : 'set TMPDIR to another directory' });
+  if (/[,"\r\n]/.test(keep ?? os.tmpdir()))
+    throw userError('verify-usage', `cannot export to ${keep ?? os.tmpdir()}: the path contains a comma, quote or newline`, {
+      hint: keep ? 'choose another --keep directory' : 'set TMPDIR to another directory',
+    });
 
   if (opts.dryRun) {
-    const envText = Object.entries(inputs.env).filter(([, v]) => v !== '').map(([k, v]) => shellQuote([`${k}=${v}`])).join(' ');
+    const envText = Object.entries(inputs.env)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => shellQuote([`${k}=${v}`]))
+      .join(' ');
     const workDir = keep ?? path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
     io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker.bin, ...rebuildArgs(rebuild, workDir)])}\n`);
     return 0;
@@ -73,7 +79,13 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
       io.stderr.write(formatBlocked(failed, 'rebuild', c));
       return 2;
     }
-    const expected = await expectedImages(io, opts, sel.targets.map((t) => t.target.name), rebuild.docker, () => resolvedTags(rebuild.docker, loc.specDir, bakeCommand(rebuild, { print: true, set: opts.set })));
+    const expected = await expectedImages(
+      io,
+      opts,
+      sel.targets.map((t) => t.target.name),
+      rebuild.docker,
+      () => resolvedTags(rebuild.docker, loc.specDir, bakeCommand(rebuild, { print: true, set: opts.set })),
+    );
     if (![...expected.values()].some((e) => e.images)) {
       for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
       io.stderr.write('matrix: nothing to compare with, so nothing was rebuilt. Push the images first (`matrix bake --push`), or point --against / --metadata-file at what was pushed.\n');
@@ -81,7 +93,12 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
     }
     // Each layout directory is new and ours (see checkKeep); buildx exports into it.
     if (keep) for (const { target } of sel.targets) created.push(ownedNewDir(path.join(workDir, target.name)));
-    const res = await rebuild.docker.stream(rebuildArgs(rebuild, workDir), { cwd: loc.specDir }, (line) => io.stderr.write(line + '\n'), (chunk) => io.stderr.write(chunk));
+    const res = await rebuild.docker.stream(
+      rebuildArgs(rebuild, workDir),
+      { cwd: loc.specDir },
+      (line) => io.stderr.write(line + '\n'),
+      (chunk) => io.stderr.write(chunk),
+    );
     if (res.spawnError) throw dockerMissing(docker, res.spawnError);
     if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
     if (res.code !== 0) {
@@ -124,11 +141,15 @@ function checkedSelection(opts: VerifyOptions, spec: ResolvedSpec): BakeSelectio
   const fullRef = against !== undefined && /[/:@]/.test(against);
   if (against !== undefined && opts.metadataFile) throw userError('verify-usage', 'give --against or --metadata-file, not both');
   if (against !== undefined && !fullRef && !/^[\w][\w.-]{0,127}$/.test(against)) {
-    throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, { hint: 'a tag (v1.2.3) is applied to each target\'s first tag; a reference (registry/name:tag) needs one target' });
+    throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, {
+      hint: "a tag (v1.2.3) is applied to each target's first tag; a reference (registry/name:tag) needs one target",
+    });
   }
   const sel = selectTargets(spec, opts.targets, opts.platform.length ? opts.platform : undefined);
   if (fullRef && sel.targets.length > 1) {
-    throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, { hint: 'name one target, or pass a tag: it replaces the tag of each target\'s first tag' });
+    throw userError('verify-usage', `--against ${against} is one image, but ${sel.targets.length} targets are selected`, {
+      hint: "name one target, or pass a tag: it replaces the tag of each target's first tag",
+    });
   }
   return sel;
 }
@@ -158,10 +179,13 @@ function rebuildArgs(r: Rebuild, workDir: string): string[] {
  */
 function checkKeep(opts: VerifyOptions, keep: string, sel: BakeSelection): void {
   const st = lstatSync(keep, { throwIfNoEntry: false });
-  if (st && !st.isDirectory()) throw userError('verify-usage', `--keep ${opts.keep}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`, { hint: 'give a new directory, or an existing directory (not a link)' });
+  if (st && !st.isDirectory())
+    throw userError('verify-usage', `--keep ${opts.keep}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`, { hint: 'give a new directory, or an existing directory (not a link)' });
   for (const { target } of sel.targets) {
     if (lstatSync(path.join(keep, target.name), { throwIfNoEntry: false })) {
-      throw userError('verify-usage', `--keep ${opts.keep}: ${path.join(keep, target.name)} already exists; matrix verify writes each target's layout to a new directory and never replaces one`, { hint: 'choose a new or empty directory for --keep, or move that one away' });
+      throw userError('verify-usage', `--keep ${opts.keep}: ${path.join(keep, target.name)} already exists; matrix verify writes each target's layout to a new directory and never replaces one`, {
+        hint: 'choose a new or empty directory for --keep, or move that one away',
+      });
     }
   }
 }
@@ -216,13 +240,21 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
   if (opts.metadataFile) {
     const file = path.resolve(io.cwd, opts.metadataFile);
     const raw = readJsonFile(file, { display: opts.metadataFile, hint: 'write it with `matrix bake --push --metadata-file FILE`' });
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw userError('verify-metadata', `cannot read ${opts.metadataFile}: not a bake metadata file (a JSON object keyed by target)`, { hint: 'write it with `matrix bake --push --metadata-file FILE`' });
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw userError('verify-metadata', `cannot read ${opts.metadataFile}: not a bake metadata file (a JSON object keyed by target)`, {
+        hint: 'write it with `matrix bake --push --metadata-file FILE`',
+      });
     const meta = raw as Record<string, Record<string, unknown>>;
     for (const t of targets) {
       const m = meta[t];
       const digest = m?.['containerimage.digest'];
-      const name = String(m?.['image.name'] ?? '').split(',')[0]?.trim();
-      refs.set(t, typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) && name ? { ref: `${repositoryOf(name)}@${digest}` } : { error: `${opts.metadataFile} records no pushed image for ${t}` });
+      const name = String(m?.['image.name'] ?? '')
+        .split(',')[0]
+        ?.trim();
+      refs.set(
+        t,
+        typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) && name ? { ref: `${repositoryOf(name)}@${digest}` } : { error: `${opts.metadataFile} records no pushed image for ${t}` },
+      );
     }
   } else if (opts.against !== undefined && /[/:@]/.test(opts.against)) {
     refs.set(targets[0]!, { ref: opts.against });

@@ -182,7 +182,7 @@ function escapeLiteral(ch: string): string {
 }
 
 function escapeInClass(ch: string): string {
-  return /[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch;
+  return /[\\\][^-]/.test(ch) ? `\\${ch}` : ch;
 }
 
 /** A `[...]` class starting after `[` at `start` (syntax already checked) -> JS class source. */

@@ -46,9 +46,16 @@ export function versionLess(a: string, b: string): boolean {
 
 /** binfmt handler names registered by qemu-user-static / tonistiigi/binfmt. */
 const QEMU_NAME: Record<string, string> = {
-  'linux/arm64': 'aarch64', 'linux/arm/v7': 'arm', 'linux/arm/v6': 'arm', 'linux/riscv64': 'riscv64',
-  'linux/ppc64le': 'ppc64le', 'linux/s390x': 's390x', 'linux/386': 'i386', 'linux/amd64': 'x86_64',
-  'linux/mips64le': 'mips64el', 'linux/loong64': 'loongarch64',
+  'linux/arm64': 'aarch64',
+  'linux/arm/v7': 'arm',
+  'linux/arm/v6': 'arm',
+  'linux/riscv64': 'riscv64',
+  'linux/ppc64le': 'ppc64le',
+  'linux/s390x': 's390x',
+  'linux/386': 'i386',
+  'linux/amd64': 'x86_64',
+  'linux/mips64le': 'mips64el',
+  'linux/loong64': 'loongarch64',
 };
 
 export function binfmtRegistered(platform: string): boolean {
@@ -106,16 +113,30 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
 
   const cli = await probes.cli;
   if (cli.spawnError) {
-    checks.push({ name: 'docker CLI', status: 'fail', detail: `\`${docker}\` not found (${cli.spawnError})`, fix: 'install Docker (Docker Desktop, or Docker Engine with the buildx plugin); on Debian: `bash scripts/engine-up.sh` from the matrix repository' });
+    checks.push({
+      name: 'docker CLI',
+      status: 'fail',
+      detail: `\`${docker}\` not found (${cli.spawnError})`,
+      fix: 'install Docker (Docker Desktop, or Docker Engine with the buildx plugin); on Debian: `bash scripts/engine-up.sh` from the matrix repository',
+    });
     return checks;
   }
   checks.push({ name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` });
 
   const server = await probes.server;
   if (server.code !== 0 || !server.stdout.trim()) {
-    const why = (server.stderr.trim().split('\n').find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? server.stderr.trim().split('\n')[0] ?? '').trim();
+    const why = (
+      server.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ??
+      server.stderr.trim().split('\n')[0] ??
+      ''
+    ).trim();
     checks.push({
-      name: 'Docker daemon', status: 'fail', detail: why || 'not reachable',
+      name: 'Docker daemon',
+      status: 'fail',
+      detail: why || 'not reachable',
       fix: env.DOCKER_HOST
         ? `DOCKER_HOST=${env.DOCKER_HOST} does not answer: start that daemon or unset DOCKER_HOST`
         : 'start Docker (Docker Desktop, `sudo systemctl start docker`, or `bash scripts/engine-up.sh` on a machine without systemd)',
@@ -136,7 +157,12 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
 
   const ins = await probes.inspect;
   if (ins.code !== 0) {
-    checks.push({ name: 'builder', status: 'fail', detail: ins.stderr.trim().split('\n')[0] ?? 'cannot inspect the builder', fix: input.builder ? `create it: docker buildx create --name ${input.builder}` : 'select a builder: docker buildx use default' });
+    checks.push({
+      name: 'builder',
+      status: 'fail',
+      detail: ins.stderr.trim().split('\n')[0] ?? 'cannot inspect the builder',
+      fix: input.builder ? `create it: docker buildx create --name ${input.builder}` : 'select a builder: docker buildx use default',
+    });
     return checks;
   }
   const info = parseInspect(ins.stdout);
@@ -151,24 +177,45 @@ async function builderChecks(input: DoctorInput, info: BuilderInfo, driverStatus
     if (info.driver === 'docker') {
       const ds = (await driverStatus)!;
       const containerdStore = /io\.containerd\.snapshotter/.test(ds.stdout);
-      checks.push(containerdStore
-        ? { name: 'multi-platform output', status: 'ok', detail: 'docker driver with the containerd image store' }
-        : { name: 'multi-platform output', status: 'fail', detail: 'the docker driver without the containerd image store cannot build multi-platform images', fix: 'enable it: add {"features":{"containerd-snapshotter":true}} to /etc/docker/daemon.json and restart dockerd (Docker Desktop: Settings > General > "Use containerd for pulling and storing images"), or use another builder: docker buildx create --use --driver docker-container' });
+      checks.push(
+        containerdStore
+          ? { name: 'multi-platform output', status: 'ok', detail: 'docker driver with the containerd image store' }
+          : {
+              name: 'multi-platform output',
+              status: 'fail',
+              detail: 'the docker driver without the containerd image store cannot build multi-platform images',
+              fix: 'enable it: add {"features":{"containerd-snapshotter":true}} to /etc/docker/daemon.json and restart dockerd (Docker Desktop: Settings > General > "Use containerd for pulling and storing images"), or use another builder: docker buildx create --use --driver docker-container',
+            },
+      );
     } else checks.push({ name: 'multi-platform output', status: 'ok', detail: `driver ${info.driver}` });
   }
 
   for (const p of input.emulatedPlatforms) {
     const ok = info.platforms.includes(p) || binfmtRegistered(p);
-    checks.push(ok
-      ? { name: `emulation ${p}`, status: 'ok', detail: 'the builder can run this platform' }
-      : { name: `emulation ${p}`, status: 'fail', detail: `some build steps run as ${p}, and this builder cannot execute it`, fix: 'register QEMU: `docker run --privileged --rm tonistiigi/binfmt --install all`, or on Debian `apt-get install qemu-user-static`; or cross-compile (see `matrix plan`)' });
+    checks.push(
+      ok
+        ? { name: `emulation ${p}`, status: 'ok', detail: 'the builder can run this platform' }
+        : {
+            name: `emulation ${p}`,
+            status: 'fail',
+            detail: `some build steps run as ${p}, and this builder cannot execute it`,
+            fix: 'register QEMU: `docker run --privileged --rm tonistiigi/binfmt --install all`, or on Debian `apt-get install qemu-user-static`; or cross-compile (see `matrix plan`)',
+          },
+    );
   }
 
   for (const reg of input.registries.filter(isLocalRegistry)) {
     const ok = await probeRegistry(reg.replace(/^\[::1\]/, '::1'));
-    checks.push(ok
-      ? { name: `registry ${reg}`, status: 'ok', detail: 'answers /v2/' }
-      : { name: `registry ${reg}`, status: 'fail', detail: 'no registry answers there', fix: `start one, e.g. \`docker run -d -p ${reg.split(':')[1] ?? '5000'}:5000 registry:2\` (or \`bash scripts/engine-up.sh\`)` });
+    checks.push(
+      ok
+        ? { name: `registry ${reg}`, status: 'ok', detail: 'answers /v2/' }
+        : {
+            name: `registry ${reg}`,
+            status: 'fail',
+            detail: 'no registry answers there',
+            fix: `start one, e.g. \`docker run -d -p ${reg.split(':')[1] ?? '5000'}:5000 registry:2\` (or \`bash scripts/engine-up.sh\`)`,
+          },
+    );
   }
   return checks;
 }

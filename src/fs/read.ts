@@ -35,18 +35,21 @@ export class FileFault extends UserError {
     readonly errno?: string,
     extra: { code?: DiagnosticCode; display?: string; hint?: string; line?: number; column?: number } = {},
   ) {
-    super([
-      {
-        code: extra.code ?? (reason === 'too-large' ? 'file-too-large' : reason === 'missing' ? 'file-missing' : reason === 'io' ? 'file-error' : 'not-a-regular-file'),
-        severity: 'error',
-        file: extra.display ?? filePath,
-        line: extra.line ?? 0,
-        column: extra.column ?? 0,
-        path: '',
-        message,
-        ...(extra.hint ? { hint: extra.hint } : {}),
-      },
-    ], reason === 'io' && errno !== undefined && (MACHINE_ERRNOS.has(errno) || errno === 'ENOENT') ? 74 : 2);
+    super(
+      [
+        {
+          code: extra.code ?? (reason === 'too-large' ? 'file-too-large' : reason === 'missing' ? 'file-missing' : reason === 'io' ? 'file-error' : 'not-a-regular-file'),
+          severity: 'error',
+          file: extra.display ?? filePath,
+          line: extra.line ?? 0,
+          column: extra.column ?? 0,
+          path: '',
+          message,
+          ...(extra.hint ? { hint: extra.hint } : {}),
+        },
+      ],
+      reason === 'io' && errno !== undefined && (MACHINE_ERRNOS.has(errno) || errno === 'ENOENT') ? 74 : 2,
+    );
     this.name = 'FileFault';
   }
 }
@@ -68,7 +71,19 @@ export interface ReadOptions {
 export { describeErrno };
 
 function kindName(st: Stats): string {
-  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+  return st.isDirectory()
+    ? 'a directory'
+    : st.isFIFO()
+      ? 'a FIFO (named pipe)'
+      : st.isCharacterDevice()
+        ? 'a character device'
+        : st.isBlockDevice()
+          ? 'a block device'
+          : st.isSocket()
+            ? 'a socket'
+            : st.isSymbolicLink()
+              ? 'a symbolic link'
+              : 'not a regular file';
 }
 
 /** Read a regular file as bytes, with the checks described above. Throws FileFault. */
@@ -139,7 +154,11 @@ export function readJsonFile(file: string, opts: ReadOptions = {}): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new FileFault('io', file, `cannot read ${opts.display ?? file}: not valid JSON (${(e as Error).message})`, undefined, { code: 'file-not-json', display: opts.display ?? file, ...(opts.hint ? { hint: opts.hint } : {}) });
+    throw new FileFault('io', file, `cannot read ${opts.display ?? file}: not valid JSON (${(e as Error).message})`, undefined, {
+      code: 'file-not-json',
+      display: opts.display ?? file,
+      ...(opts.hint ? { hint: opts.hint } : {}),
+    });
   }
 }
 

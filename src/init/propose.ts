@@ -13,7 +13,14 @@ const RESERVED = new Set(['default', 'docker-metadata-action']);
  */
 export function serviceName(raw: string): string {
   // Letters with accents keep their base letter (`café` -> `cafe`).
-  let s = raw.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  let s = raw
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
   if (!s) s = 'app';
   if (RESERVED.has(s)) s = `${s}-service`;
   return s;
@@ -95,7 +102,11 @@ export function proposeSpec(services: readonly ProposedService[], opts: ProposeO
 export function registryProblem(value: string): { problem: string; suggestion?: string } | undefined {
   const component = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
   const domain = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]+)?$/;
-  const tidy = value.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  const tidy = value
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
   const suggest = (problem: string) => ({ problem, ...(tidy && tidy !== value && registryProblem(tidy) === undefined ? { suggestion: tidy } : {}) });
   if (value.trim() === '') return { problem: 'is empty' };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return suggest('is a URL; give the registry host and path without a scheme');

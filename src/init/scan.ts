@@ -33,10 +33,24 @@ export interface ScanOptions {
 
 /** Dependencies, build output and tool caches: never services, and often huge. */
 const SKIP_DIRS = new Set([
-  'node_modules', 'vendor', 'target', 'dist', 'build', 'out', 'coverage',
-  '__pycache__', 'venv', 'site-packages', 'bower_components',
+  'node_modules',
+  'vendor',
+  'target',
+  'dist',
+  'build',
+  'out',
+  'coverage',
+  '__pycache__',
+  'venv',
+  'site-packages',
+  'bower_components',
   // Test fixtures look like projects but are not services.
-  'test', 'tests', 'testdata', 'fixtures', '__tests__', '__fixtures__',
+  'test',
+  'tests',
+  'testdata',
+  'fixtures',
+  '__tests__',
+  '__fixtures__',
 ]);
 
 const DOCKERFILE = /^(Dockerfile|Containerfile|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]ockerfile)$/;
@@ -161,7 +175,11 @@ function pythonService(abs: string, rel: string, base: string, files: ReadonlySe
   const entry = ['app.py', 'main.py', 'server.py', 'manage.py'].find((f) => files.has(f));
   let cmd: string[] | undefined = entry ? ['python3', entry] : undefined;
   if (!cmd) {
-    const pkg = readdirSync(abs, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort().find((d) => existsSync(path.join(abs, d, '__main__.py')));
+    const pkg = readdirSync(abs, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort()
+      .find((d) => existsSync(path.join(abs, d, '__main__.py')));
     if (pkg) cmd = ['python3', '-m', pkg];
   }
   const notes: string[] = [];

@@ -28,7 +28,10 @@ export function loadSpec(file: string, source: string): LoadedSpec {
   if (Buffer.byteLength(source) > MAX_SPEC_BYTES) {
     diagnostics.push({
       // Line 1, column 1: the whole file is the problem, and a position keeps `file:line:column` greppable.
-      ...base, code: 'spec-too-large', line: 1, column: 1,
+      ...base,
+      code: 'spec-too-large',
+      line: 1,
+      column: 1,
       message: `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
       hint: 'split it, or check that it is not a generated or binary file',
     });
@@ -49,7 +52,9 @@ export function loadSpec(file: string, source: string): LoadedSpec {
   } catch (err) {
     // The parser recurses per nesting level; absurd nesting can exhaust the stack.
     diagnostics.push({
-      ...base, code: 'yaml-too-deep', ...at(tooDeepOffset(source) ?? 0),
+      ...base,
+      code: 'yaml-too-deep',
+      ...at(tooDeepOffset(source) ?? 0),
       message: `YAML could not be parsed: ${(err as Error).message}`,
       hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
     });
@@ -61,7 +66,9 @@ export function loadSpec(file: string, source: string): LoadedSpec {
       // The parser recursed out of stack on absurd nesting and recorded it as a syntax error
       // where the stack ran out (which depends on the machine); point at the level that is too deep.
       diagnostics.push({
-        ...base, ...at(tooDeepOffset(source) ?? e.pos[0]), code: 'yaml-too-deep',
+        ...base,
+        ...at(tooDeepOffset(source) ?? e.pos[0]),
+        code: 'yaml-too-deep',
         message: 'YAML nesting is too deep to parse',
         hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
       });
@@ -70,10 +77,15 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     const dup = e.code === 'DUPLICATE_KEY';
     const multi = e.code === 'MULTIPLE_DOCS';
     diagnostics.push({
-      ...base, ...at(e.pos[0]),
+      ...base,
+      ...at(e.pos[0]),
       code: dup ? 'duplicate-key' : 'yaml-syntax',
       message: dup ? 'duplicate key: a later value would silently replace the earlier one' : multi ? 'a spec is one YAML document, and a second one starts here' : firstLine(e.message),
-      hint: dup ? 'remove one of the two entries, or merge them' : multi ? 'remove the `---` line and merge what follows into the first document' : 'check indentation, quoting and that every `key:` is followed by a space',
+      hint: dup
+        ? 'remove one of the two entries, or merge them'
+        : multi
+          ? 'remove the `---` line and merge what follows into the first document'
+          : 'check indentation, quoting and that every `key:` is followed by a space',
     });
   }
   if (diagnostics.length) return { file, source, doc, lineCounter, value: undefined, diagnostics };
@@ -81,7 +93,9 @@ export function loadSpec(file: string, source: string): LoadedSpec {
   const deep = findTooDeep(doc.contents, 0);
   if (deep) {
     diagnostics.push({
-      ...base, ...at(deep.range?.[0] ?? 0), code: 'yaml-too-deep',
+      ...base,
+      ...at(deep.range?.[0] ?? 0),
+      code: 'yaml-too-deep',
       message: `nesting deeper than ${MAX_DEPTH} levels`,
       hint: 'a matrix spec is a few levels deep; this looks like generated or hostile input',
     });
@@ -106,7 +120,10 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     value = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
     diagnostics.push({
-      ...base, line: 1, column: 1, code: 'yaml-alias-limit',
+      ...base,
+      line: 1,
+      column: 1,
+      code: 'yaml-alias-limit',
       message: firstLine((err as Error).message),
       hint: 'YAML anchors and aliases expand to too much data; write the values out or use `defaults`',
     });
@@ -199,7 +216,8 @@ function scalarDiagnostics(root: unknown): NodeProblem[] {
     // `True`/`FALSE` are still plainly booleans; `on`/`yes` (YAML 1.1) and `1.20` are not what they look like.
     if (!kind || String(node.value) === written || (kind === 'boolean' && String(node.value) === written.toLowerCase())) return;
     out.push({
-      node, code: 'ambiguous-value',
+      node,
+      code: 'ambiguous-value',
       message: `\`${written}\` is read as the ${kind} ${String(node.value)}, not as written`,
       hint: `quote it to keep it as written: "${written}"`,
     });
@@ -213,7 +231,8 @@ function scalarDiagnostics(root: unknown): NodeProblem[] {
         } else if (key === null || (isScalar(key) && (key.value === null || key.value === undefined))) {
           out.push({
             node: (key as Node | null) ?? (pair.value as Node),
-            code: 'invalid-key', message: 'a key is empty or null',
+            code: 'invalid-key',
+            message: 'a key is empty or null',
             hint: 'give the entry a name; quote it if it really is the word `null` or `~`',
           });
         } else asWritten(key);
@@ -245,7 +264,8 @@ function tagDiagnostics(root: unknown, source: string): { offset: number; code: 
       const offset = tagOffset(source, n.range?.[0] ?? 0);
       const written = /^!\S*/.exec(source.slice(offset))?.[0] ?? n.tag;
       out.push({
-        offset, code: 'unknown-tag',
+        offset,
+        code: 'unknown-tag',
         message: `YAML tag \`${written.slice(0, 60)}\` is not allowed in a spec`,
         hint: 'remove the tag: a spec holds plain strings, numbers, booleans, lists and maps (quote a value that starts with `!`)',
       });
@@ -300,11 +320,7 @@ export function specDiagnostic(
   return diagnostic({ code, severity: opts.severity ?? 'error', file: spec.file, path: at, ...positionOf(spec, at, opts.onKey), message, hint });
 }
 
-export function positionOf(
-  spec: Pick<LoadedSpec, 'doc' | 'lineCounter'>,
-  path: readonly (string | number)[],
-  onKey = false,
-): { line: number; column: number } {
+export function positionOf(spec: Pick<LoadedSpec, 'doc' | 'lineCounter'>, path: readonly (string | number)[], onKey = false): { line: number; column: number } {
   let node: unknown = spec.doc.contents;
   let keyNode: unknown;
   for (const part of path) {

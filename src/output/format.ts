@@ -2,7 +2,7 @@
 // `gen` and the drift of `gen --check` (with its diff), the engine checks of
 // `doctor` (and of `bake` and `verify` before they build), and the build
 // summary. Pure: text in, text out; the commands only write it.
-import { colors, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { type colors, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CellProgress } from '../bake/progress.js';
 import type { Check } from '../doctor/doctor.js';
 import type { Change } from './sync.js';
@@ -41,7 +41,12 @@ export function formatDrift(changes: readonly Change[], diff: (before: string, a
     const what = ch.kind === 'create' ? 'missing' : ch.kind === 'delete' ? 'orphaned (its service is gone from the spec)' : 'stale';
     out.push(`${c.bold(ch.file)}: ${c.red(what)}\n`);
     const text = diff(ch.before ?? '', ch.after ?? '', ch.before !== undefined ? `a/${ch.file}` : '/dev/null', ch.after !== undefined ? `b/${ch.file}` : '/dev/null');
-    out.push(text.split('\n').map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l)).join('\n') + '\n');
+    out.push(
+      text
+        .split('\n')
+        .map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
+        .join('\n') + '\n',
+    );
   }
   out.push(`${changes.length} generated file(s) out of date. Run \`matrix gen\` and commit the result.\n`);
   return out.join('');
@@ -95,12 +100,29 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
   // Each platform's own manifest; the index once per target, on a row of its own after its platforms.
   const lastOf = new Map(rows.map((r, i) => [r.target, i]));
   const shown: (SummaryRow & { index?: true })[] = rows.flatMap((r, i) =>
-    lastOf.get(r.target) === i && r.indexDigest ? [r, { target: r.target, platform: '(index)', status: r.status, ...(r.image ? { image: r.image } : {}), digest: r.indexDigest, index: true as const }] : [r],
+    lastOf.get(r.target) === i && r.indexDigest
+      ? [r, { target: r.target, platform: '(index)', status: r.status, ...(r.image ? { image: r.image } : {}), digest: r.indexDigest, index: true as const }]
+      : [r],
   );
-  const table = shown.map((r) => [r.target, r.platform, r.index ? '' : r.status, r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-', r.image ?? '-', r.digest ? r.digest.slice(0, 19) : '-']);
+  const table = shown.map((r) => [
+    r.target,
+    r.platform,
+    r.index ? '' : r.status,
+    r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-',
+    r.image ?? '-',
+    r.digest ? r.digest.slice(0, 19) : '-',
+  ]);
   const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const lines = ['', c.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())];
+  const lines = [
+    '',
+    c.bold(
+      head
+        .map((h, i) => h.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   shown.forEach((r, idx) => {
     const cells = table[idx]!.map((v, i) => (i === 2 && !r.index ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
     lines.push(cells.join('  ').trimEnd());

@@ -60,8 +60,7 @@ export function builtinsModule(input: { templates: { file: string; source: strin
     }
     precompiled.push(file);
     entries.push(
-      `  [${JSON.stringify(source)}, { metaJson: ${JSON.stringify(form.metaJson)}, bodyLine: ${form.bodyLine}, ` +
-        `declaredArgs: ${JSON.stringify(form.declaredArgs)}, spec: ${form.specCode} }]`,
+      `  [${JSON.stringify(source)}, { metaJson: ${JSON.stringify(form.metaJson)}, bodyLine: ${form.bodyLine}, ` + `declaredArgs: ${JSON.stringify(form.declaredArgs)}, spec: ${form.specCode} }]`,
     );
   }
   const code = [

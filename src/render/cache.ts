@@ -7,7 +7,10 @@ import { dynKey } from '../dyn.js';
 import { csvField } from './csv.js';
 
 export function platformsSlug(platforms: readonly string[]): string {
-  return [...platforms].sort().map((p) => p.replace(/\//g, '-')).join('_');
+  return [...platforms]
+    .sort()
+    .map((p) => p.replace(/\//g, '-'))
+    .join('_');
 }
 
 /** A tag (max 128 chars) naming a target's cache for a platform set. */
@@ -70,7 +73,14 @@ export function cacheEntries(t: Target, platforms: readonly string[] = t.platfor
   // Read every single-platform cache too: a full run reuses what the shards wrote.
   if (c.type !== 'inline') for (const p of t.platforms) if (platforms.length !== 1 || platforms[0] !== p) sets.push([p]);
   const usable = (s: string[]) => !(c.type === 'local' && exists && !exists(`${c.dir ?? localRoot}/${t.name}/${platformsSlug(s)}`));
-  const from = [...new Set(sets.filter(usable).map((s) => entry(c, t, s, 'from', localRoot)).filter((e): e is string => e !== undefined))];
+  const from = [
+    ...new Set(
+      sets
+        .filter(usable)
+        .map((s) => entry(c, t, s, 'from', localRoot))
+        .filter((e): e is string => e !== undefined),
+    ),
+  ];
   const to = [entry(c, t, platforms, 'to', localRoot)].filter((e): e is string => e !== undefined);
   return { from, to };
 }

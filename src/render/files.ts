@@ -53,10 +53,17 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
         rendered.set(t.dockerfile, text);
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
-        diagnostics.push(diagnostic({
-          code: 'template-error', file: tpl.file, line: e.line, column: e.column, path: ['services', t.service],
-          message: `rendering \`${t.name}\`: ${e.message}`, hint: e.hint || undefined,
-        }));
+        diagnostics.push(
+          diagnostic({
+            code: 'template-error',
+            file: tpl.file,
+            line: e.line,
+            column: e.column,
+            path: ['services', t.service],
+            message: `rendering \`${t.name}\`: ${e.message}`,
+            hint: e.hint || undefined,
+          }),
+        );
         rendered.clear();
         break;
       }

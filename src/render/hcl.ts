@@ -22,13 +22,27 @@ function hclInner(s: string): string {
     const c = s[i]!;
     const next = s[i + 1];
     switch (c) {
-      case '\\': out += '\\\\'; break;
-      case '"': out += '\\"'; break;
-      case '\n': out += '\\n'; break;
-      case '\r': out += '\\r'; break;
-      case '\t': out += '\\t'; break;
-      case '$': out += next === '{' ? '$$' : '$'; break;
-      case '%': out += next === '{' ? '%%' : '%'; break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '$':
+        out += next === '{' ? '$$' : '$';
+        break;
+      case '%':
+        out += next === '{' ? '%%' : '%';
+        break;
       default: {
         const code = c.charCodeAt(0);
         out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u${code.toString(16).padStart(4, '0')}` : c;
@@ -141,7 +155,10 @@ function renderTarget(t: Target): string[] {
   if (Object.keys(t.labels).length) rows.push(['labels', map(t.labels, '  ')]);
   const annotations = Object.keys(t.annotations).sort();
   if (annotations.length) {
-    rows.push(['annotations', `[${annotations.map((k) => hclDyn(isStatic(t.annotations[k]!) ? `${k}=${t.annotations[k]}` : { parts: [`${k}=`, ...(t.annotations[k] as { parts: DynPart[] }).parts] })).join(', ')}]`]);
+    rows.push([
+      'annotations',
+      `[${annotations.map((k) => hclDyn(isStatic(t.annotations[k]!) ? `${k}=${t.annotations[k]}` : { parts: [`${k}=`, ...(t.annotations[k] as { parts: DynPart[] }).parts] })).join(', ')}]`,
+    ]);
   }
   if (t.secrets.length) rows.push(['secret', list(t.secrets.map(secretEntry))]);
   const cache = cacheEntries(t);

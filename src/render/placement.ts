@@ -104,7 +104,10 @@ export function checkPlacement(marked: string, marks: readonly Mark[], escapeCha
     const li = lineOf(p.start);
     const physical = lines[li] ?? '';
     if (li < directives.lineCount) {
-      fail(`\`{{${mark.helper}}}\` prints a value into a parser directive line`, 'parser directives (`# syntax=`, `# escape=`, `# check=`) choose how BuildKit reads and builds the file: write them literally, never from a value');
+      fail(
+        `\`{{${mark.helper}}}\` prints a value into a parser directive line`,
+        'parser directives (`# syntax=`, `# escape=`, `# check=`) choose how BuildKit reads and builds the file: write them literally, never from a value',
+      );
       continue;
     }
     if (isComment(physical) && !heredoc.has(li)) continue;
@@ -135,24 +138,36 @@ export function checkPlacement(marked: string, marks: readonly Mark[], escapeCha
     if (QUOTING.has(mark.helper)) {
       const q = openQuote(args, shell ? '\\' : escapeChar);
       if (q) {
-        fail(`\`{{${mark.helper}}}\` is inside ${q === '"' ? 'double' : 'single'} quotes`, 'a helper prints a complete quoted word: put it outside quotes, e.g. `RUN tool {{sh x}}`, not `RUN tool "{{sh x}}"`');
+        fail(
+          `\`{{${mark.helper}}}\` is inside ${q === '"' ? 'double' : 'single'} quotes`,
+          'a helper prints a complete quoted word: put it outside quotes, e.g. `RUN tool {{sh x}}`, not `RUN tool "{{sh x}}"`',
+        );
         continue;
       }
     }
     if (mark.helper === 'json' && shell && !exec) {
       const whole = /^\s*$/.test(args) && /^[\s\\`]*$/.test(suffix);
       if (!whole) {
-        fail(`\`{{json}}\` in the shell form of ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: its text would run as shell code`, `use {{json x}} as the whole exec-form argument (\`CMD {{json x}}\`), or {{sh x}} for one shell word`);
+        fail(
+          `\`{{json}}\` in the shell form of ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: its text would run as shell code`,
+          `use {{json x}} as the whole exec-form argument (\`CMD {{json x}}\`), or {{sh x}} for one shell word`,
+        );
         continue;
       }
     }
     if (mark.helper === 'word' && shell) {
-      fail(`\`{{word}}\` in ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: a shell reads backticks and \`$(\` inside double quotes`, 'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word');
+      fail(
+        `\`{{word}}\` in ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: a shell reads backticks and \`$(\` inside double quotes`,
+        'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word',
+      );
       continue;
     }
     // A value that starts a word and begins with `-` is an option to whatever reads it.
     if ((mark.helper === 'word' || mark.helper === 'sh') && mark.values.some((v) => v.startsWith('-')) && startsWord(args)) {
-      fail(`\`{{${mark.helper}}}\` prints \`${mark.values[0]}\`, which starts with \`-\` and would be read as an option`, 'a value must not start with `-`; to pass an option, write it in the template and glue the value to it (`--name={{sh x}}`), or put `--` before the value where the tool accepts it');
+      fail(
+        `\`{{${mark.helper}}}\` prints \`${mark.values[0]}\`, which starts with \`-\` and would be read as an option`,
+        'a value must not start with `-`; to pass an option, write it in the template and glue the value to it (`--name={{sh x}}`), or put `--` before the value where the tool accepts it',
+      );
     }
   }
   return { text, problems };

@@ -131,7 +131,13 @@ export function wrap(v: unknown): unknown {
 
 function text(v: unknown, helper: string): string {
   const s = isTemplateValue(v) ? rawText(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
-  if (s === undefined) throw new TemplateError(`{{${helper}}} got nothing: the variable it is given is not defined`, 0, 0, 'define it with a default in the template front matter `params`, or pass it in the service `with`');
+  if (s === undefined)
+    throw new TemplateError(
+      `{{${helper}}} got nothing: the variable it is given is not defined`,
+      0,
+      0,
+      'define it with a default in the template front matter `params`, or pass it in the service `with`',
+    );
   if (typeof s !== 'string') throw new TemplateError(`{{${helper}}} expects a string, got ${describe(v)}`);
   const p = stringProblem(s, false);
   if (p) throw new TemplateError(`{{${helper}}}: value ${p.message}`, 0, 0, p.hint);
@@ -204,16 +210,24 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
   helper('sh', (v) => `'${text(v, 'sh').replace(/'/g, `'"'"'`)}'`, one('sh'));
   // Array.from: wrapped lists have no prototype (no `.map`).
   helper('json', (v) => JSON.stringify(list(v)), list);
-  helper('ident', (v) => {
-    const s = text(v, 'ident');
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
-    return s;
-  }, one('ident'));
-  helper('int', (v) => {
-    const s = text(v, 'int');
-    if (!/^[0-9]{1,9}$/.test(s)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
-    return s;
-  }, one('int'));
+  helper(
+    'ident',
+    (v) => {
+      const s = text(v, 'ident');
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
+      return s;
+    },
+    one('ident'),
+  );
+  helper(
+    'int',
+    (v) => {
+      const s = text(v, 'int');
+      if (!/^[0-9]{1,9}$/.test(s)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
+      return s;
+    },
+    one('int'),
+  );
   // Joins values into one (still wrapped) value, to hand to another helper.
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
@@ -264,7 +278,12 @@ export function splitTemplate(source: string): TemplateSource {
   const ctl = /[\u0001-\u0003]/.exec(body);
   if (ctl) {
     const before = body.slice(0, ctl.index);
-    throw new TemplateError('the template contains a control character (U+0001 to U+0003)', bodyLine + (before.match(/\n/g)?.length ?? 0), ctl.index - before.lastIndexOf('\n'), 'remove it; a Dockerfile has no use for it');
+    throw new TemplateError(
+      'the template contains a control character (U+0001 to U+0003)',
+      bodyLine + (before.match(/\n/g)?.length ?? 0),
+      ctl.index - before.lastIndexOf('\n'),
+      'remove it; a Dockerfile has no use for it',
+    );
   }
   const declaredArgs = [...body.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!);
   return { meta, body, bodyLine, declaredArgs };
@@ -322,7 +341,13 @@ function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, body
   };
   const directivesOf = (marked: string) => {
     const d = readDirectives(unmark(marked));
-    if (d.error) throw new TemplateError(`the rendered Dockerfile: ${d.error.message}`, d.error.line + bodyLine - 1, 1, 'BuildKit refuses this file; keep one directive of each kind, and `# escape=` with \\ or `');
+    if (d.error)
+      throw new TemplateError(
+        `the rendered Dockerfile: ${d.error.message}`,
+        d.error.line + bodyLine - 1,
+        1,
+        'BuildKit refuses this file; keep one directive of each kind, and `# escape=` with \\ or `',
+      );
     return d;
   };
   return (ctx: object) => {

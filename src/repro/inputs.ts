@@ -39,7 +39,10 @@ async function revisionSets(
   const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
   const specDirRel = path.relative(where.repoRoot, where.specDir);
   const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
-  const revs = await inputRevisions(gitAt(where.repoRoot, callerEnv), sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })));
+  const revs = await inputRevisions(
+    gitAt(where.repoRoot, callerEnv),
+    sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
+  );
   const sets: string[] = [];
   for (const { target: t } of sel.targets) {
     const rev = revs.get(t.name);

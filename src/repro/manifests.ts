@@ -159,5 +159,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** JSON with sorted keys: two configs serialised in different key orders compare equal. */
 function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (isObject(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, x: unknown) =>
+      isObject(x)
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, x[k]]),
+          )
+        : x,
+    ) ?? 'undefined'
+  );
 }

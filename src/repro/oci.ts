@@ -42,7 +42,11 @@ export function platformImages(descriptors: readonly Descriptor[], read: BlobRea
     }
     if (!isManifest(doc)) continue;
     const config = read(doc.config.digest) as ImageConfig;
-    const platform = d.platform ? platformString(d.platform) : config.os && config.architecture ? platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }) : undefined;
+    const platform = d.platform
+      ? platformString(d.platform)
+      : config.os && config.architecture
+        ? platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })
+        : undefined;
     if (!platform || platform === 'unknown/unknown') continue;
     out.push({ platform, digest: d.digest, manifest: doc, config });
   }

@@ -48,6 +48,9 @@ export async function pushedImages(r: RegistryReader, ref: string): Promise<Plat
 /** Manifest and config of one pushed platform image, to say where it differs. */
 export async function imageDetails(r: RegistryReader, repository: string, image: PlatformImage): Promise<PlatformImage> {
   const ref = `${repository}@${image.digest}`;
-  const [manifest, config] = await Promise.all([imagetools(r, ['--raw', ref]) as Promise<Manifest>, image.config ? Promise.resolve(image.config) : (imagetools(r, [ref, '--format', '{{json .Image}}']) as Promise<ImageConfig>)]);
+  const [manifest, config] = await Promise.all([
+    imagetools(r, ['--raw', ref]) as Promise<Manifest>,
+    image.config ? Promise.resolve(image.config) : (imagetools(r, [ref, '--format', '{{json .Image}}']) as Promise<ImageConfig>),
+  ]);
   return { ...image, manifest, config };
 }

@@ -1,6 +1,6 @@
 // The verdict of `matrix verify`: per target and platform, the manifest digest
 // expected (pushed, or recorded by bake) against the one rebuilt now. Pure.
-import { colors } from '../diagnostics.js';
+import type { colors } from '../diagnostics.js';
 import { explainDifference, normalizePlatform, type Difference, type PlatformImage } from './manifests.js';
 
 export interface VerifyRow {
@@ -68,7 +68,15 @@ export function formatVerify(rows: readonly VerifyRow[], seconds: number, c: Ret
   const head = ['TARGET', 'PLATFORM', 'EXPECTED', 'ACTUAL', 'MATCH'];
   const table = rows.map((r) => [r.target, r.platform, short(r.expected), short(r.actual), r.match ? 'yes' : r.error ? 'error' : 'NO']);
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const lines = ['', c.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())];
+  const lines = [
+    '',
+    c.bold(
+      head
+        .map((h, i) => h.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   rows.forEach((r, idx) => {
     const cells = table[idx]!.map((v, i) => v.padEnd(widths[i]!));
     const mark = r.match ? c.green(cells[4]!) : c.red(cells[4]!);

@@ -43,7 +43,8 @@ export function targetBound(input: SpecInput, skip: ReadonlySet<string> = new Se
       if (own === undefined && defaultsReported) continue;
       defaultsReported ||= own === undefined;
       problems.push({
-        code: 'matrix-too-large', at,
+        code: 'matrix-too-large',
+        at,
         message: `the matrix has ${count(n)} combinations; at most ${MAX_MATRIX_CELLS} are allowed per service`,
         hint: 'split the service, or use `include` to list the combinations you build',
       });
@@ -56,9 +57,13 @@ export function targetBound(input: SpecInput, skip: ReadonlySet<string> = new Se
   if (total > MAX_TARGETS && worst) {
     stop = true;
     problems.push({
-      code: 'too-many-targets', at: worst.at,
+      code: 'too-many-targets',
+      at: worst.at,
       message: `the spec expands to ${count(total)} targets; at most ${MAX_TARGETS.toLocaleString('en-US')} are allowed`,
-      hint: defaultsMatrix !== undefined ? 'a matrix under `defaults` multiplies with every service: move it to the services that need it' : 'split the spec, or use `include` to list the combinations you build',
+      hint:
+        defaultsMatrix !== undefined
+          ? 'a matrix under `defaults` multiplies with every service: move it to the services that need it'
+          : 'split the spec, or use `include` to list the combinations you build',
     });
   }
   return { problems, tooLarge, stop };

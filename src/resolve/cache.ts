@@ -14,7 +14,12 @@ export function resolveCache(ctx: ResolveContext, name: string, svc: ServiceInpu
     return false;
   }
   if (context === '.' || dir === context || dir.startsWith(`${context}/`)) {
-    ctx.report.err('cache-in-context', at, `cache dir \`${cache.dir}\` is inside the build context \`${context}\`: every export would change the context and miss the cache`, 'leave `dir` out (matrix then keeps the cache outside the repository), or put it outside the context');
+    ctx.report.err(
+      'cache-in-context',
+      at,
+      `cache dir \`${cache.dir}\` is inside the build context \`${context}\`: every export would change the context and miss the cache`,
+      'leave `dir` out (matrix then keeps the cache outside the repository), or put it outside the context',
+    );
     return false;
   }
   return cache;

@@ -18,7 +18,12 @@ class CellScope {
   ok = true;
   readonly vars: Vars;
 
-  constructor(readonly ctx: ResolveContext, readonly plan: ServicePlan, readonly target: string, cell: Cell) {
+  constructor(
+    readonly ctx: ResolveContext,
+    readonly plan: ServicePlan,
+    readonly target: string,
+    cell: Cell,
+  ) {
     // A key that only some combinations have (from include) reads as empty in the others, as on GitHub.
     this.vars = varsFor(plan.name, target, ctx.input.registry, withAllKeys(plan.matrix.axes, cell));
   }
@@ -41,8 +46,12 @@ class CellScope {
     if (!r.unknown.length) return r.value;
     const name0 = r.unknown[0]!;
     const gitValue = Object.hasOwn(this.plan.valueVars, name0);
-    this.fail('unknown-variable', where, gitValue ? `\`\${{ ${name0} }}\` in ${field} is known only at build time` : `unknown variable \`${name0}\` in ${field}`,
-      gitValue ? `${field} is fixed when the files are generated; pass git values through \`args\` instead` : `available here: ${[...this.vars.keys()].map((k) => '${{ ' + k + ' }}').join(', ')}`);
+    this.fail(
+      'unknown-variable',
+      where,
+      gitValue ? `\`\${{ ${name0} }}\` in ${field} is known only at build time` : `unknown variable \`${name0}\` in ${field}`,
+      gitValue ? `${field} is fixed when the files are generated; pass git values through \`args\` instead` : `available here: ${[...this.vars.keys()].map((k) => '${{ ' + k + ' }}').join(', ')}`,
+    );
     return undefined;
   }
 
@@ -67,7 +76,18 @@ export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: numbe
   if (!scope.ok) return undefined;
   const { svc, context, source } = plan;
   return {
-    name, service: plan.name, cell, axes: plan.matrix.axes, context, source, dockerfile: plan.dockerfile, platforms: plan.platforms, tags, args, labels, annotations,
+    name,
+    service: plan.name,
+    cell,
+    axes: plan.matrix.axes,
+    context,
+    source,
+    dockerfile: plan.dockerfile,
+    platforms: plan.platforms,
+    tags,
+    args,
+    labels,
+    annotations,
     ...(svc.target !== undefined ? { stage: svc.target } : {}),
     secrets: svc.secrets ?? [],
     contexts: {},
@@ -106,7 +126,7 @@ function cellMetadataAction(scope: CellScope): string | undefined {
   const r = scope.fixed(plan.metadataRaw, where, 'metadata_action');
   if (r === undefined) return undefined;
   if (BAKE_NAME.test(r)) return r;
-  scope.fail('invalid-name', where, `metadata_action target \`${r}\` is not a valid bake target name`, 'a bake target name is letters, digits, `_` and `-` (metadata-action\'s `bake-target` input)');
+  scope.fail('invalid-name', where, `metadata_action target \`${r}\` is not a valid bake target name`, "a bake target name is letters, digits, `_` and `-` (metadata-action's `bake-target` input)");
   return undefined;
 }
 
@@ -163,8 +183,10 @@ function cellMap(scope: CellScope, field: 'args' | 'labels' | 'annotations'): Re
 /** Representative values of build-time variables (per-service and stable semver ones included), to check a tag's form. */
 function sampleEnv(d: Dyn): Record<string, string> {
   const semver: Record<string, string> = { VERSION: '1.2.3', MAJOR: '1', MINOR: '2', PATCH: '3' };
-  return Object.fromEntries(dynVariables(d).map((v) => {
-    const m = /^MATRIX_SEMVER_(?:STABLE_)?(VERSION|MAJOR|MINOR|PATCH)(?:__.*)?$/.exec(v);
-    return [v, m ? semver[m[1]!]! : SAMPLE_VALUES[v] ?? 'x'];
-  }));
+  return Object.fromEntries(
+    dynVariables(d).map((v) => {
+      const m = /^MATRIX_SEMVER_(?:STABLE_)?(VERSION|MAJOR|MINOR|PATCH)(?:__.*)?$/.exec(v);
+      return [v, m ? semver[m[1]!]! : (SAMPLE_VALUES[v] ?? 'x')];
+    }),
+  );
 }

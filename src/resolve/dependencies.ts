@@ -29,11 +29,7 @@ export function dependsOn(input: SpecInput, service: string): string[] {
  * Checks every edge of the services that resolved (the others were reported by an
  * earlier stage, and their fields may not even have the right shape).
  */
-export function analyzeDependencies(
-  input: SpecInput,
-  targetsOf: ReadonlyMap<string, readonly string[]>,
-  targets: readonly Target[],
-): DependencyAnalysis {
+export function analyzeDependencies(input: SpecInput, targetsOf: ReadonlyMap<string, readonly string[]>, targets: readonly Target[]): DependencyAnalysis {
   const byName = new Map(targets.map((t) => [t.name, t]));
   const services = Object.keys(input.services);
   const contexts = new Map<string, Record<string, string>>();
@@ -45,7 +41,12 @@ export function analyzeDependencies(
       if (problem) problems.push(problem);
     });
   }
-  problems.push(...cycles(input, services.filter((s) => targetsOf.has(s))));
+  problems.push(
+    ...cycles(
+      input,
+      services.filter((s) => targetsOf.has(s)),
+    ),
+  );
   return { contexts, problems };
 }
 
@@ -75,13 +76,23 @@ function edgeProblem(
     const t = byName.get(tn)!;
     const missing = t.platforms.filter((p) => !depTarget.platforms.includes(p));
     if (missing.length) {
-      return { code: 'platform-mismatch', at, message: `\`${service}\` builds for ${missing.join(', ')}, but its dependency \`${dep}\` does not`, hint: `add ${missing.join(', ')} to the platforms of \`${dep}\`, or remove them from \`${service}\`` };
+      return {
+        code: 'platform-mismatch',
+        at,
+        message: `\`${service}\` builds for ${missing.join(', ')}, but its dependency \`${dep}\` does not`,
+        hint: `add ${missing.join(', ')} to the platforms of \`${dep}\`, or remove them from \`${service}\``,
+      };
     }
     // buildx refuses a multi-platform named context whose platforms differ from the
     // multi-platform target using it ("defined for different platforms").
     if (t.platforms.length > 1 && depTarget.platforms.length > 1 && depTarget.platforms.length !== t.platforms.length) {
       const extra = depTarget.platforms.filter((p) => !t.platforms.includes(p));
-      return { code: 'platform-mismatch', at, message: `\`${dep}\` builds for ${extra.join(', ')} too, and bake needs a multi-platform dependency to build exactly the platforms of \`${service}\``, hint: `give \`${dep}\` and \`${service}\` the same platforms` };
+      return {
+        code: 'platform-mismatch',
+        at,
+        message: `\`${dep}\` builds for ${extra.join(', ')} too, and bake needs a multi-platform dependency to build exactly the platforms of \`${service}\``,
+        hint: `give \`${dep}\` and \`${service}\` the same platforms`,
+      };
     }
     const own = contexts.get(t.name) ?? {};
     own[dep] = depTarget.name;
@@ -102,7 +113,12 @@ function cycles(input: SpecInput, valid: readonly string[]): DependencyProblem[]
       if (!Object.hasOwn(input.services, d) || d === s) continue;
       if (state.get(d) === 1) {
         const cycle = [...stack.slice(stack.indexOf(d)), d];
-        out.push({ code: 'dependency-cycle', at: ['services', d, 'depends_on'], message: `dependency cycle: ${cycle.join(' -> ')}`, hint: 'a service cannot be built FROM something that is built FROM it; break the cycle' });
+        out.push({
+          code: 'dependency-cycle',
+          at: ['services', d, 'depends_on'],
+          message: `dependency cycle: ${cycle.join(' -> ')}`,
+          hint: 'a service cannot be built FROM something that is built FROM it; break the cycle',
+        });
       } else if (!state.has(d)) visit(d);
     }
     stack.pop();

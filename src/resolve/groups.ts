@@ -10,13 +10,20 @@ export function resolveGroups(ctx: ResolveContext, targets: readonly Target[], b
   for (const [group, members] of Object.entries(input.groups ?? {})) {
     const at: Path = ['groups', group];
     if (group === 'default' || byService.has(group) || targetNames.has(group)) {
-      report.err('name-collision', at, `group \`${group}\` has the name of ${group === 'default' ? 'the built-in group of all targets' : 'a service or target'}`, 'bake has one namespace for targets and groups; rename the group', true);
+      report.err(
+        'name-collision',
+        at,
+        `group \`${group}\` has the name of ${group === 'default' ? 'the built-in group of all targets' : 'a service or target'}`,
+        'bake has one namespace for targets and groups; rename the group',
+        true,
+      );
       continue;
     }
     const list: string[] = [];
     members.forEach((m, i) => {
       if (byService.has(m)) list.push(...byService.get(m)!);
-      else if (skip.has(m) || Object.hasOwn(input.services, m)) return; // that service is invalid: reported already
+      else if (skip.has(m) || Object.hasOwn(input.services, m))
+        return; // that service is invalid: reported already
       else if (targetNames.has(m)) list.push(m);
       else {
         const guess = closest(m, [...byService.keys(), ...targetNames]);

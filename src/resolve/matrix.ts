@@ -28,7 +28,12 @@ export function resolveMatrix(ctx: ResolveContext, name: string, svc: ServiceInp
   const naming = cellTargetNames(name, declared, cells);
   if (svc.matrix && naming.clashes.length) {
     for (const [a, b] of naming.clashes) {
-      ctx.report.err('name-collision', origin(ctx, name, 'matrix'), `the matrix gives two combinations one target name \`${naming.names[a]}\`: ${cellText(cells[a]!)} and ${cellText(cells[b]!)}`, 'each include entry must add a combination of its own; remove the repeated one');
+      ctx.report.err(
+        'name-collision',
+        origin(ctx, name, 'matrix'),
+        `the matrix gives two combinations one target name \`${naming.names[a]}\`: ${cellText(cells[a]!)} and ${cellText(cells[b]!)}`,
+        'each include entry must add a combination of its own; remove the repeated one',
+      );
     }
     return undefined;
   }
@@ -43,7 +48,13 @@ function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, decla
       if (declared.includes(k)) continue;
       ok = false;
       const guess = closest(k, declared);
-      ctx.report.err('unknown-axis', [...origin(ctx, name, 'matrix'), 'exclude', i, k], `exclude names \`${k}\`, which is not an axis of this matrix`, guess ? `did you mean \`${guess}\`?` : `axes: ${declared.join(', ') || 'none'}`, true);
+      ctx.report.err(
+        'unknown-axis',
+        [...origin(ctx, name, 'matrix'), 'exclude', i, k],
+        `exclude names \`${k}\`, which is not an axis of this matrix`,
+        guess ? `did you mean \`${guess}\`?` : `axes: ${declared.join(', ') || 'none'}`,
+        true,
+      );
     }
   });
   if (!ok) return false;
@@ -54,8 +65,15 @@ function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, decla
   // An include key that is no axis is a variable (as on GitHub); one nothing reads is probably a typo.
   for (const u of unusedMatrixKeys(svc, declared, templateText)) {
     const guess = closest(u.key, declared);
-    ctx.report.warn('unused-matrix-key', [...origin(ctx, name, 'matrix'), 'include', u.include, u.key], `include key \`${u.key}\` is not an axis, and no tag, arg, label, annotation, parameter or template reads \`\${{ matrix.${u.key} }}\``,
-      guess ? `did you mean \`${guess}\`? (an include key that names an axis selects combinations; any other key only adds a variable)` : `axes: ${declared.join(', ') || 'none'}; use \`\${{ matrix.${u.key} }}\` somewhere, or remove it`, true);
+    ctx.report.warn(
+      'unused-matrix-key',
+      [...origin(ctx, name, 'matrix'), 'include', u.include, u.key],
+      `include key \`${u.key}\` is not an axis, and no tag, arg, label, annotation, parameter or template reads \`\${{ matrix.${u.key} }}\``,
+      guess
+        ? `did you mean \`${guess}\`? (an include key that names an axis selects combinations; any other key only adds a variable)`
+        : `axes: ${declared.join(', ') || 'none'}; use \`\${{ matrix.${u.key} }}\` somewhere, or remove it`,
+      true,
+    );
   }
   return true;
 }
@@ -66,5 +84,7 @@ export function withAllKeys(axes: readonly string[], cell: Cell): Cell {
 }
 
 function cellText(c: Cell): string {
-  return `{${Object.entries(c).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+  return `{${Object.entries(c)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')}}`;
 }

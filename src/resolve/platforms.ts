@@ -17,13 +17,26 @@ export function resolvePlatforms(ctx: ResolveContext, name: string, svc: Service
     if (c.ok) return;
     ok = false;
     if (c.reason === 'alias') {
-      ctx.report.err('unknown-platform', [...platformsAt, i], `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``, `did you mean \`${c.canonical}\`? (one spelling per platform keeps target names, caches and plans in agreement)`);
+      ctx.report.err(
+        'unknown-platform',
+        [...platformsAt, i],
+        `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``,
+        `did you mean \`${c.canonical}\`? (one spelling per platform keeps target names, caches and plans in agreement)`,
+      );
       return;
     }
     const guess = closest(p, KNOWN_PLATFORMS);
     const osOnly = c.reason === 'invalid' && !p.includes('/') && /^[a-z]+$/i.test(p);
-    ctx.report.err('unknown-platform', [...platformsAt, i], `unknown platform \`${p}\``,
-      osOnly ? `give the architecture too, e.g. \`${p.toLowerCase()}/amd64\`` : guess ? `did you mean \`${guess}\`?` : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`);
+    ctx.report.err(
+      'unknown-platform',
+      [...platformsAt, i],
+      `unknown platform \`${p}\``,
+      osOnly
+        ? `give the architecture too, e.g. \`${p.toLowerCase()}/amd64\``
+        : guess
+          ? `did you mean \`${guess}\`?`
+          : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
+    );
   });
   return ok ? platforms : undefined;
 }

@@ -47,7 +47,9 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   const input = loaded.value as SpecInput;
   const report = new Reporter(loaded);
   const ctx: ResolveContext = {
-    input, loaded, report,
+    input,
+    loaded,
+    report,
     specDir: path.dirname(opts.specPath),
     repoRoot: opts.repoRoot,
     realRoot: realpathOrUndefined(opts.repoRoot) ?? opts.repoRoot,
@@ -63,7 +65,9 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   for (const p of bound.problems) report.err(p.code, p.at, p.message, p.hint);
   if (bound.stop) return { templates: store.parsed, diagnostics: report.diagnostics };
 
-  const sources = Object.keys(input.services).filter((n) => !skip.has(n)).flatMap((n) => serviceSource(ctx, store, n) ?? []);
+  const sources = Object.keys(input.services)
+    .filter((n) => !skip.has(n))
+    .flatMap((n) => serviceSource(ctx, store, n) ?? []);
   const names = dockerfileNames(sources);
   const targets: Target[] = [];
   const byService = new Map<string, string[]>();
@@ -71,7 +75,10 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
     const own = serviceTargets(ctx, store, s, names.get(s)!, bound.tooLarge);
     if (!own) continue;
     targets.push(...own);
-    byService.set(s.name, own.map((t) => t.name));
+    byService.set(
+      s.name,
+      own.map((t) => t.name),
+    );
   }
   const groups = resolveGroups(ctx, targets, byService, skip);
   const specRepoPath = toPosix(path.relative(opts.repoRoot, opts.specPath));
@@ -99,7 +106,12 @@ function checkVersionTags(ctx: ResolveContext): void {
     const at: Path = typeof ctx.input.version_tags === 'string' ? ['version_tags'] : ['version_tags', i];
     const count = (t: string) => p.split(t).length - 1;
     if (count('{version}') !== 1 || count('{service}') !== 1) {
-      ctx.report.err('invalid-value', at, `version_tags pattern \`${p}\` must hold \`{service}\` and \`{version}\` once each`, 'e.g. `{service}/v{version}` matches the git tag `api/v1.2.3` for service api');
+      ctx.report.err(
+        'invalid-value',
+        at,
+        `version_tags pattern \`${p}\` must hold \`{service}\` and \`{version}\` once each`,
+        'e.g. `{service}/v{version}` matches the git tag `api/v1.2.3` for service api',
+      );
     }
   });
 }
@@ -122,7 +134,7 @@ function finishTargets(input: SpecInput, targets: readonly Target[], byService: 
   const linked = targets.map((t) => ({ ...t, contexts: { ...contexts.get(t.name) } }));
   // Targets come service by service, in spec order: place each service's run.
   const out: Target[] = [];
-  for (let i = 0; i < linked.length;) {
+  for (let i = 0; i < linked.length; ) {
     let j = i + 1;
     while (j < linked.length && linked[j]!.service === linked[i]!.service) j++;
     out.push(...placeDockerfiles(linked.slice(i, j), where));

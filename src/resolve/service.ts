@@ -44,7 +44,13 @@ export function serviceSource(ctx: ResolveContext, store: TemplateStore, name: s
   const svc = mergeService(defaults, own);
   const at = ['services', name];
   if (name === 'default' || name === 'docker-metadata-action') {
-    report.err('reserved-name', at, `service name \`${name}\` is reserved`, name === 'default' ? 'bake uses `default` for the group of all targets; rename the service' : 'matrix uses this target for docker/metadata-action; rename the service', true);
+    report.err(
+      'reserved-name',
+      at,
+      `service name \`${name}\` is reserved`,
+      name === 'default' ? 'bake uses `default` for the group of all targets; rename the service' : 'matrix uses this target for docker/metadata-action; rename the service',
+      true,
+    );
     return undefined;
   }
   if (svc.context === undefined) {
@@ -65,7 +71,13 @@ export function serviceSource(ctx: ResolveContext, store: TemplateStore, name: s
     return undefined;
   }
   if (template === undefined && dockerfile === undefined) {
-    report.err('missing-key', at, `service \`${name}\` needs a \`template\` or a \`dockerfile\``, `add \`template: go\` (built-ins: ${BUILTIN_TEMPLATES.join(', ')}) or \`dockerfile: path/to/Dockerfile\``, true);
+    report.err(
+      'missing-key',
+      at,
+      `service \`${name}\` needs a \`template\` or a \`dockerfile\``,
+      `add \`template: go\` (built-ins: ${BUILTIN_TEMPLATES.join(', ')}) or \`dockerfile: path/to/Dockerfile\``,
+      true,
+    );
     return undefined;
   }
   if (context === undefined) return undefined;
@@ -110,15 +122,27 @@ function servicePlan(ctx: ResolveContext, store: TemplateStore, s: ServiceSource
   const metadataRaw = svc.metadata_action === true ? METADATA_TARGET : svc.metadata_action === false ? undefined : svc.metadata_action;
   if (metadataRaw !== undefined && (svc.tags !== undefined || (svc.latest !== undefined && svc.latest !== false))) {
     // bake: a target's own attribute wins over what it inherits, so these tags replace metadata-action's.
-    ctx.report.warn('metadata-tags-ignored', svc.tags !== undefined ? origin(ctx, name, 'tags') : origin(ctx, name, 'latest'), `\`${name}\` sets its own tags, so the tags from docker/metadata-action are ignored`,
-      'bake lets a target\'s own `tags` win over the inherited ones (its labels and args still merge key by key); remove `tags`/`latest` to use metadata-action\'s', true);
+    ctx.report.warn(
+      'metadata-tags-ignored',
+      svc.tags !== undefined ? origin(ctx, name, 'tags') : origin(ctx, name, 'latest'),
+      `\`${name}\` sets its own tags, so the tags from docker/metadata-action are ignored`,
+      "bake lets a target's own `tags` win over the inherited ones (its labels and args still merge key by key); remove `tags`/`latest` to use metadata-action's",
+      true,
+    );
   }
   return {
-    ...s, platforms, params, matrix, dockerfile, latestCell: latest, cache, metadataRaw, tagVars,
+    ...s,
+    platforms,
+    params,
+    matrix,
+    dockerfile,
+    latestCell: latest,
+    cache,
+    metadataRaw,
+    tagVars,
     defaultRepo: `${ctx.input.registry ? `${ctx.input.registry}/` : ''}${name}`,
     attest: attestEntries(svc.attest),
     valueVars: buildTimeVars(ctx, name, 'value'),
     tagNames: Object.fromEntries(Object.entries(tagVars).map(([k, v]) => [v, k])),
   };
 }
-

@@ -65,7 +65,12 @@ export function resolveSource(ctx: ResolveContext, store: TemplateStore, name: s
     return tpl ? { source: { kind: 'template', template: file, builtin: false, file }, tpl } : undefined;
   }
   const guess = closest(template!, BUILTIN_TEMPLATES);
-  ctx.report.err('unknown-template', at, `unknown template \`${template}\``, guess ? `did you mean \`${guess}\`?` : `built-ins are ${BUILTIN_TEMPLATES.join(', ')}; your own template is a path ending in .hbs`);
+  ctx.report.err(
+    'unknown-template',
+    at,
+    `unknown template \`${template}\``,
+    guess ? `did you mean \`${guess}\`?` : `built-ins are ${BUILTIN_TEMPLATES.join(', ')}; your own template is a path ending in .hbs`,
+  );
   return undefined;
 }
 
@@ -85,7 +90,13 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
     ok = false;
     const guess = closest(key, Object.keys(declared));
     const shown = source.source.kind === 'template' ? source.source.template : '';
-    ctx.report.err('unknown-param', [...origin(ctx, name, 'with'), key], `template \`${shown}\` has no parameter \`${key}\``, guess ? `did you mean \`${guess}\`?` : `its parameters: ${Object.keys(declared).join(', ') || 'none'}`, true);
+    ctx.report.err(
+      'unknown-param',
+      [...origin(ctx, name, 'with'), key],
+      `template \`${shown}\` has no parameter \`${key}\``,
+      guess ? `did you mean \`${guess}\`?` : `its parameters: ${Object.keys(declared).join(', ') || 'none'}`,
+      true,
+    );
   }
   const values: Record<string, string | string[]> = {};
   for (const [key, param] of Object.entries(declared)) {

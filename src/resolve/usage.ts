@@ -38,7 +38,8 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
       const k = escape(key);
       const inSpec = new RegExp(`\\$\\{\\{\\s*matrix\\.${k}\\s*\\}\\}`).test(text) || latestKeys.includes(key);
       // Handlebars reads it as matrix.KEY, matrix.[KEY], (lookup matrix "KEY") or @key in {{#each matrix}}.
-      const inTemplate = templateText !== undefined && (new RegExp(`matrix(\\.|/)(\\[${k}\\]|${k}(?![A-Za-z0-9_-]))|lookup\\s+matrix\\s+["']${k}["']`).test(templateText) || /#each\s+matrix\b/.test(templateText));
+      const inTemplate =
+        templateText !== undefined && (new RegExp(`matrix(\\.|/)(\\[${k}\\]|${k}(?![A-Za-z0-9_-]))|lookup\\s+matrix\\s+["']${k}["']`).test(templateText) || /#each\s+matrix\b/.test(templateText));
       if (!inSpec && !inTemplate) out.push({ key, include: i });
     }
   });

@@ -39,8 +39,15 @@ export function cacheDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagno
     const key = pathToString(at);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(specDiagnostic(loaded, 'invalid-cache-ref', at, `cache ref \`${ref}\` ${problem}`,
-      'a cache ref is a repository in lower case, e.g. `ghcr.io/acme/cache` or `localhost:5000/team/cache`, without a tag'));
+    out.push(
+      specDiagnostic(
+        loaded,
+        'invalid-cache-ref',
+        at,
+        `cache ref \`${ref}\` ${problem}`,
+        'a cache ref is a repository in lower case, e.g. `ghcr.io/acme/cache` or `localhost:5000/team/cache`, without a tag',
+      ),
+    );
   }
   return out;
 }

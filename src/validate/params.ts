@@ -12,9 +12,7 @@ import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { referenceProblem } from './reference.js';
 import { templatedTargets } from './templated.js';
 
-export const PARAM_KINDS = [
-  'go-package', 'go-ldflags', 'binary-name', 'relative-path', 'port', 'identifier', 'image', 'version', 'command', 'text',
-] as const;
+export const PARAM_KINDS = ['go-package', 'go-ldflags', 'binary-name', 'relative-path', 'port', 'identifier', 'image', 'version', 'command', 'text'] as const;
 export type ParamKind = (typeof PARAM_KINDS)[number];
 
 interface KindSpec {
@@ -175,7 +173,15 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
       const kind = param.kind ?? 'text';
       const d: Diagnostic = at
         ? specDiagnostic(loaded, 'invalid-param', at, `\`with.${name}\` (${kind}: ${KINDS[kind].description}) ${p.message}`, p.hint)
-        : diagnostic({ code: 'invalid-param', file: tpl.file, line: tpl.bodyLine > 1 ? 2 : 1, column: 1, path: ['services', t.service, 'template'], message: `the default of \`${name}\` (${kind}) ${p.message}`, hint: p.hint });
+        : diagnostic({
+            code: 'invalid-param',
+            file: tpl.file,
+            line: tpl.bodyLine > 1 ? 2 : 1,
+            column: 1,
+            path: ['services', t.service, 'template'],
+            message: `the default of \`${name}\` (${kind}) ${p.message}`,
+            hint: p.hint,
+          });
       const id = `${d.file}:${d.line}:${d.column}:${d.message}`;
       if (seen.has(id)) continue;
       seen.add(id);

@@ -11,7 +11,7 @@ const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::
 export function referenceProblem(ref: string): string | undefined {
   if (ref.length > 255 + 130) return 'is too long';
   if (!REFERENCE.test(ref)) {
-    const odd = [...new Set(ref.replace(/[A-Za-z0-9._\-/:@\[\]]/g, ''))];
+    const odd = [...new Set(ref.replace(/[A-Za-z0-9._\-/:@[\]]/g, ''))];
     if (odd.length) return `contains ${odd.map((c) => `\`${c}\``).join(', ')}, which an image reference cannot`;
     if (/[A-Z]/.test(ref.split(':')[0]!.split('/').slice(1).join('/') || (ref.includes('/') ? '' : ref.split(':')[0]!))) {
       return 'has upper-case letters in the repository name';

@@ -37,7 +37,12 @@ const uniqueTags: Rule = (spec, input, report) => {
       const prev = seen.get(tag);
       if (prev !== undefined && prev !== t.name) {
         const at = input.services[t.service]!.tags ? ['services', t.service, 'tags'] : ['services', t.service];
-        report('duplicate-tag', at, `targets \`${prev}\` and \`${t.name}\` both write the tag \`${tag}\``, 'give each target its own tag, e.g. with `${{ matrix.AXIS }}` or `${{ target }}` in the tag');
+        report(
+          'duplicate-tag',
+          at,
+          `targets \`${prev}\` and \`${t.name}\` both write the tag \`${tag}\``,
+          'give each target its own tag, e.g. with `${{ matrix.AXIS }}` or `${{ target }}` in the tag',
+        );
       } else seen.set(tag, t.name);
     }
   }
@@ -54,7 +59,12 @@ const metadataTargets: Rule = (spec, input, report) => {
     const m = t.metadataAction;
     if (m === undefined || m === 'docker-metadata-action' || !ours.has(m)) continue;
     const at = input.services[t.service]!.metadata_action !== undefined ? ['services', t.service, 'metadata_action'] : ['defaults', 'metadata_action'];
-    report('name-collision', at, `metadata_action target \`${m}\` is the name of ${m === 'default' ? 'the group of all targets' : 'a target or group this spec generates'}`, 'name the target metadata-action fills something else, e.g. `meta-${{ service }}`, and give the same name to its `bake-target` input');
+    report(
+      'name-collision',
+      at,
+      `metadata_action target \`${m}\` is the name of ${m === 'default' ? 'the group of all targets' : 'a target or group this spec generates'}`,
+      'name the target metadata-action fills something else, e.g. `meta-${{ service }}`, and give the same name to its `bake-target` input',
+    );
   }
 };
 

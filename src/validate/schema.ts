@@ -64,7 +64,9 @@ function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): D
       const allowed = Object.keys(schemaAt(schema, path)?.properties ?? {});
       const guess = closest(key, allowed);
       return {
-        ...base, ...where([...path, key], true), code: 'unknown-key',
+        ...base,
+        ...where([...path, key], true),
+        code: 'unknown-key',
         message: `unknown key \`${key}\` in ${field}`,
         hint: guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed keys: ${allowed.join(', ')}` : 'remove it',
       };
@@ -72,33 +74,43 @@ function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): D
     case 'required': {
       const key = String(params.missingProperty);
       return {
-        ...base, ...where(path), code: 'missing-key',
+        ...base,
+        ...where(path),
+        code: 'missing-key',
         message: `${field} needs \`${key}\``,
         hint: key === 'version' ? 'add `version: 1` at the top' : `add \`${key}:\``,
       };
     }
     case 'type':
       return {
-        ...base, ...where(path), code: 'wrong-type',
+        ...base,
+        ...where(path),
+        code: 'wrong-type',
         message: `${field} must be ${article(String(params.type))}`,
         hint: describe(schema, path) ?? `write ${article(String(params.type))} here${String(params.type).includes('string') ? ' (quote it if YAML reads it as something else)' : ''}`,
       };
     case 'const':
     case 'enum':
       return {
-        ...base, ...where(path), code: 'invalid-value',
+        ...base,
+        ...where(path),
+        code: 'invalid-value',
         message: `${field} must be ${JSON.stringify(params.allowedValue ?? params.allowedValues)}`,
         hint: describe(schema, path),
       };
     case 'propertyNames':
       return {
-        ...base, ...where([...path, String(params.propertyName)], true), code: 'invalid-name',
+        ...base,
+        ...where([...path, String(params.propertyName)], true),
+        code: 'invalid-name',
         message: `\`${String(params.propertyName)}\` is not a valid name in ${field}`,
         hint: nameHint(path),
       };
     case 'pattern':
       return {
-        ...base, ...where(path), code: 'invalid-format',
+        ...base,
+        ...where(path),
+        code: 'invalid-format',
         message: `${field} has an invalid format`,
         hint: describe(schema, path) ?? `it must match ${String(params.pattern)}`,
       };
@@ -108,13 +120,17 @@ function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): D
       return { ...base, ...where(path), code: 'empty', message: `${field} must not be empty`, hint: describe(schema, path) };
     case 'uniqueItems':
       return {
-        ...base, ...where(path), code: 'duplicate-item',
+        ...base,
+        ...where(path),
+        code: 'duplicate-item',
         message: `${field} lists the same value twice (items ${String(params.j)} and ${String(params.i)})`,
         hint: 'remove the repeated entry',
       };
     case 'oneOf':
       return {
-        ...base, ...where(path), code: 'invalid-value',
+        ...base,
+        ...where(path),
+        code: 'invalid-value',
         message: `${field} must have exactly one of \`env\` or \`src\``,
         hint: 'a secret comes from an environment variable (`env: NAME`) or a file (`src: path`), not both',
       };

@@ -78,10 +78,15 @@ export function secretDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, specDi
       if (seen.has(id)) return;
       seen.add(id);
       const ignoreName = ig ? toPosix(path.relative(specDir, ig.file)) : toPosix(path.join(t.context, '.dockerignore'));
-      out.push(specDiagnostic(loaded, 'secret-in-context', at,
-        `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
-        `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
-      ));
+      out.push(
+        specDiagnostic(
+          loaded,
+          'secret-in-context',
+          at,
+          `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
+          `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
+        ),
+      );
     });
   }
   return out;

@@ -30,7 +30,8 @@ export function stringProblem(s: string, allowLineBreaks: boolean): { code: Diag
   }
   if (BIDI.test(s)) {
     return {
-      code: 'bidi-control', message: 'contains a bidirectional control character',
+      code: 'bidi-control',
+      message: 'contains a bidirectional control character',
       hint: 'these make text display in a different order than it is read; remove them',
     };
   }
@@ -38,13 +39,15 @@ export function stringProblem(s: string, allowLineBreaks: boolean): { code: Diag
   // HCL (and so bake) rewrites every string to NFC: other forms would not reach the build byte for byte.
   if (!isAscii(s) && s.normalize('NFC') !== s) {
     return {
-      code: 'not-normalized', message: 'is not in composed Unicode form (NFC)',
+      code: 'not-normalized',
+      message: 'is not in composed Unicode form (NFC)',
       hint: `bake would silently change it; write ${JSON.stringify(s.normalize('NFC'))} instead`,
     };
   }
   if (!allowLineBreaks && LINE_BREAKS.test(s)) {
     return {
-      code: 'line-break', message: 'contains a line break or tab',
+      code: 'line-break',
+      message: 'contains a line break or tab',
       hint: 'this value can reach a Dockerfile or a command line, where a line break ends the instruction; keep it on one line',
     };
   }

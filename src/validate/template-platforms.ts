@@ -62,10 +62,11 @@ export function templatePlatformDiagnostics(loaded: LoadedSpec, spec: ResolvedSp
       const at = base.length === 2 && base[0] === 'services' ? base : [...base, i];
       const images = tpl.meta.platforms!.image ?? [];
       const files = tpl.meta.platforms!.output ?? [];
-      const d = specDiagnostic(loaded, 'unsupported-platform', at,
-        support === 'output'
-          ? `template \`${name}\` builds ${p} only as files, not as an image`
-          : `template \`${name}\` cannot produce ${p}`,
+      const d = specDiagnostic(
+        loaded,
+        'unsupported-platform',
+        at,
+        support === 'output' ? `template \`${name}\` builds ${p} only as files, not as an image` : `template \`${name}\` cannot produce ${p}`,
         support === 'output'
           ? `export the binary with \`output: type=local,dest=dist/\` on \`${t.service}\`, or build ${images.slice(0, 3).join(', ')}${images.length > 3 ? ', ...' : ''} images`
           : `its images are for ${images.join(', ') || 'no platform'}${files.length ? `; as files (with \`output\`) also ${files.join(', ')}` : ''}; remove ${p}, or write a Dockerfile (or your own template) for it`,

@@ -19,7 +19,18 @@ function timed<T>(f: () => T): { value: T; ms: number } {
 
 describe('guards against unbounded work, timed', () => {
   it('a matrix of 10^12 combinations is refused within 1 s', () => {
-    const src = ['version: 1', 'defaults:', '  context: api', '  template: go', '  matrix:', '    a0: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]', ...Array.from({ length: 11 }, (_, i) => `    a${i + 1}: *ten`), 'services:', '  a: {}', '  b: {}'].join('\n');
+    const src = [
+      'version: 1',
+      'defaults:',
+      '  context: api',
+      '  template: go',
+      '  matrix:',
+      '    a0: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]',
+      ...Array.from({ length: 11 }, (_, i) => `    a${i + 1}: *ten`),
+      'services:',
+      '  a: {}',
+      '  b: {}',
+    ].join('\n');
     compileSpec('version: 1\nservices:\n  a:\n    context: api\n    template: go\n', goDirs('api')); // warm: the schema compiles once
     const { value: r, ms } = timed(() => compileSpec(src, goDirs('api')));
     expect(brief(r.diagnostics).map((d) => d.code)).toEqual(['matrix-too-large']);
@@ -27,7 +38,18 @@ describe('guards against unbounded work, timed', () => {
   });
 
   it('60 services x 1,000 combinations (60,000 targets) are refused within 1 s', () => {
-    const src = ['version: 1', 'defaults:', '  context: api', '  template: go', '  matrix:', '    a: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]', '    b: *ten', '    c: *ten', 'services:', ...Array.from({ length: 60 }, (_, i) => `  s${i}: {}`)].join('\n');
+    const src = [
+      'version: 1',
+      'defaults:',
+      '  context: api',
+      '  template: go',
+      '  matrix:',
+      '    a: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]',
+      '    b: *ten',
+      '    c: *ten',
+      'services:',
+      ...Array.from({ length: 60 }, (_, i) => `  s${i}: {}`),
+    ].join('\n');
     const { value: r, ms } = timed(() => compileSpec(src, goDirs('api')));
     expect(brief(r.diagnostics).map((d) => d.code)).toEqual(['too-many-targets']);
     expect(ms).toBeLessThan(1000);
@@ -44,7 +66,12 @@ describe('guards against unbounded work, timed', () => {
   it('an alias bomb ("billion laughs") is stopped within 2 s', () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     const names = 'abcdefghi';
-    for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < names.length; i++)
+      lines.push(
+        `${names[i]}: &${names[i]} [${Array(9)
+          .fill(`*${names[i - 1]}`)
+          .join(',')}]`,
+      );
     const { value: spec, ms } = timed(() => load(lines.join('\n') + '\n'));
     expect(brief(spec.diagnostics).map((d) => d.code)).toEqual(['yaml-alias-limit']);
     expect(ms).toBeLessThan(2000);

@@ -36,7 +36,7 @@ describe('docker: the binary comes from the Io once', () => {
     expect(dockerOf({ MATRIX_DOCKER: '/opt/docker', PATH: '/x' }).env).toEqual({ MATRIX_DOCKER: '/opt/docker', PATH: '/x' });
   });
 
-  it('bake --dry-run prints the Io\'s docker', async () => {
+  it("bake --dry-run prints the Io's docker", async () => {
     const dir = copySample('hello-go');
     const fake = fakeDocker();
     const env = { ...process.env, MATRIX_DOCKER: fake.bin };
@@ -47,7 +47,7 @@ describe('docker: the binary comes from the Io once', () => {
     expect(process.env.MATRIX_DOCKER).not.toBe(fake.bin);
   });
 
-  it('doctor runs the Io\'s docker, with the Io\'s DOCKER_HOST in its fix', async () => {
+  it("doctor runs the Io's docker, with the Io's DOCKER_HOST in its fix", async () => {
     const dir = tempDir('matrix-doctor-');
     const fake = fakeDocker();
     const r = await run(['doctor'], dir, { PATH: process.env.PATH, MATRIX_DOCKER: fake.bin, DOCKER_HOST: 'tcp://127.0.0.1:9' });
@@ -57,7 +57,7 @@ describe('docker: the binary comes from the Io once', () => {
   });
 });
 
-describe('git: runs with the Io\'s environment', () => {
+describe("git: runs with the Io's environment", () => {
   it('an Io whose PATH has no git gets the no-git warning, although the process has git', async () => {
     const dir = copySample('hello-go');
     const before = hashTree(dir);

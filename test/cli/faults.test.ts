@@ -50,7 +50,11 @@ function expectOneLineFault(stderr: string, pattern: RegExp): void {
 
 describe('faultOf', () => {
   it('describes an operating-system error with its path, and the file a temporary file stands for', () => {
-    const err = Object.assign(new Error("ENOSPC: no space left on device, open '/r/services/api/.Dockerfile.123.tmp'"), { code: 'ENOSPC', syscall: 'open', path: '/r/services/api/.Dockerfile.123.tmp' });
+    const err = Object.assign(new Error("ENOSPC: no space left on device, open '/r/services/api/.Dockerfile.123.tmp'"), {
+      code: 'ENOSPC',
+      syscall: 'open',
+      path: '/r/services/api/.Dockerfile.123.tmp',
+    });
     expect(describeFault(faultOf(err, '/r')!)).toBe('cannot write services/api/Dockerfile: no space left on device (ENOSPC)');
     const ro = Object.assign(new Error('EROFS'), { code: 'EROFS', syscall: 'rename', path: '/r/a', dest: '/r/b' });
     expect(describeFault(faultOf(ro, '/r')!)).toBe('cannot rename a to b: read-only file system (EROFS)');
@@ -74,7 +78,11 @@ describe('the spec cannot be read', () => {
   // exit 2 with the path, in test/security/files.test.ts.
   it.each([
     ['a dangling symlink', (d: string) => symlinkSync('gone.yaml', path.join(d, 'spec.yaml')), 'matrix: cannot read spec.yaml: it is a dangling symlink to gone.yaml (ENOENT)'],
-    ['a symlink loop', (d: string) => (symlinkSync('b.yaml', path.join(d, 'spec.yaml')), symlinkSync('spec.yaml', path.join(d, 'b.yaml'))), 'matrix: cannot read spec.yaml: too many levels of symbolic links (ELOOP)'],
+    [
+      'a symlink loop',
+      (d: string) => (symlinkSync('b.yaml', path.join(d, 'spec.yaml')), symlinkSync('spec.yaml', path.join(d, 'b.yaml'))),
+      'matrix: cannot read spec.yaml: too many levels of symbolic links (ELOOP)',
+    ],
     ['a path through a file', (d: string) => writeFileSync(path.join(d, 'f'), ''), 'matrix: cannot read f/matrix.yaml: a component of the path is not a directory (ENOTDIR)', 'f/matrix.yaml'],
   ] as [string, (d: string) => void, string, string?][])('%s: one line with the path and the cause, exit 74', async (_what, make, line, spec = 'spec.yaml') => {
     const dir = tempDir();
@@ -150,7 +158,7 @@ describe('files bake will write are checked before the build', () => {
     expectOneLineFault(r.stderr, /^matrix: cannot write m\.json: read-only file system \(EROFS\)\n$/);
   });
 
-  it('a relative --metadata-file is where the user stands, not in the spec\'s directory', async () => {
+  it("a relative --metadata-file is where the user stands, not in the spec's directory", async () => {
     const dir = copySample('monorepo');
     const parent = path.dirname(dir);
     const r = await matrix(['bake', '--dry-run', 'api', '--spec', path.join(path.basename(dir), 'matrix.yaml'), '--metadata-file', 'm.json'], parent);

@@ -21,8 +21,7 @@ describe('unifiedDiff, from the diff package, reads as `diff -u`', () => {
     if (r.error) return undefined;
     return r.stdout.split('\n').slice(2).join('\n').replace(/\n$/, '');
   }
-  const lines = (n: number, edit: (i: number) => string | undefined = () => undefined) =>
-    Array.from({ length: n }, (_, i) => edit(i) ?? `line ${i + 1}`).join('\n') + '\n';
+  const lines = (n: number, edit: (i: number) => string | undefined = () => undefined) => Array.from({ length: n }, (_, i) => edit(i) ?? `line ${i + 1}`).join('\n') + '\n';
 
   // Hunks split and merge where GNU diff (diffutils 3.x, `diff -u`: 3 lines of
   // context, hunks joined when at most 6 unchanged lines lie between) puts them.
@@ -38,7 +37,9 @@ describe('unifiedDiff, from the diff package, reads as `diff -u`', () => {
     const gnu = gnuDiff(a, b);
     expect(gnu, 'diff(1) must be installed').toBeDefined();
     // GNU omits a count of 1 (`@@ -5 +5 @@`); we always give both counts.
-    expect(ours).toBe(gnu!.replace(/^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@$/gm, (_m, a1: string, c1: string | undefined, b1: string, c2: string | undefined) => `@@ -${a1}${c1 ?? ',1'} +${b1}${c2 ?? ',1'} @@`));
+    expect(ours).toBe(
+      gnu!.replace(/^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@$/gm, (_m, a1: string, c1: string | undefined, b1: string, c2: string | undefined) => `@@ -${a1}${c1 ?? ',1'} +${b1}${c2 ?? ',1'} @@`),
+    );
   });
 });
 
@@ -87,13 +88,31 @@ describe('formatDrift', () => {
 
 describe('the other formats', () => {
   it('gen: one line per written file, then the counts', () => {
-    expect(formatWritten([{ kind: 'create', file: 'a' }, { kind: 'update', file: 'b' }, { kind: 'delete', file: 'c' }], 4, plain)).toBe('created a\nupdated b\nremoved c\n3 changed, 4 unchanged.\n');
+    expect(
+      formatWritten(
+        [
+          { kind: 'create', file: 'a' },
+          { kind: 'update', file: 'b' },
+          { kind: 'delete', file: 'c' },
+        ],
+        4,
+        plain,
+      ),
+    ).toBe('created a\nupdated b\nremoved c\n3 changed, 4 unchanged.\n');
   });
 
   it('bake and verify: the stale files and the fix', () => {
-    expect(formatStale([{ kind: 'create', file: 'a' }, { kind: 'update', file: 'b' }, { kind: 'delete', file: 'c' }], 'matrix.yaml', 'what is built is what is committed')).toBe(
-      'matrix: the generated files do not match matrix.yaml:\n  a (missing)\n  b (stale)\n  c (orphaned)\nRun `matrix gen` (and commit the result): what is built is what is committed.\n',
-    );
+    expect(
+      formatStale(
+        [
+          { kind: 'create', file: 'a' },
+          { kind: 'update', file: 'b' },
+          { kind: 'delete', file: 'c' },
+        ],
+        'matrix.yaml',
+        'what is built is what is committed',
+      ),
+    ).toBe('matrix: the generated files do not match matrix.yaml:\n  a (missing)\n  b (stale)\n  c (orphaned)\nRun `matrix gen` (and commit the result): what is built is what is committed.\n');
   });
 
   it('doctor: every check, then the verdict; a blocked build: the failed checks and where to look', () => {
@@ -101,7 +120,9 @@ describe('the other formats', () => {
       { name: 'docker CLI', status: 'ok' as const, detail: 'version 26.1' },
       { name: 'Docker daemon', status: 'fail' as const, detail: 'not reachable', fix: 'start Docker' },
     ];
-    expect(formatDoctor(checks, plain)).toBe('ok   docker CLI: version 26.1\nFAIL Docker daemon: not reachable\n     fix: start Docker\n\nSome checks failed. Apply the fixes above, then run `matrix doctor` again.\n');
+    expect(formatDoctor(checks, plain)).toBe(
+      'ok   docker CLI: version 26.1\nFAIL Docker daemon: not reachable\n     fix: start Docker\n\nSome checks failed. Apply the fixes above, then run `matrix doctor` again.\n',
+    );
     expect(formatDoctor(checks.slice(0, 1), plain)).toBe('ok   docker CLI: version 26.1\n\nReady to build.\n');
     expect(formatBlocked(checks.slice(1), 'rebuild', plain)).toBe('FAIL Docker daemon: not reachable\n     fix: start Docker\nmatrix: cannot rebuild until this is fixed (see `matrix doctor`).\n');
   });

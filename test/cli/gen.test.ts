@@ -92,7 +92,7 @@ describe('matrix gen', () => {
     expect(listTree(dir)).toEqual(before);
   });
 
-  it('a removed service\'s Dockerfile is reported orphaned, and gen deletes it', async () => {
+  it("a removed service's Dockerfile is reported orphaned, and gen deletes it", async () => {
     const dir = twoServices();
     expect((await matrix(['gen'], dir)).status).toBe(0);
     expect(existsSync(path.join(dir, 'worker/Dockerfile'))).toBe(true);

@@ -36,7 +36,7 @@ describe('matrix init and directory names', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^created /);
     const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
-    const service = /^services:\n(?:  #.*\n)*  "?([^\s:"]+)"?:/m.exec(spec)?.[1];
+    const service = /^services:\n(?: {2}#.*\n)* {2}"?([^\s:"]+)"?:/m.exec(spec)?.[1];
     expect(service).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
     expect(service).toBe(serviceName(name));
     // The `Next:` hint is a command a shell runs as it reads.

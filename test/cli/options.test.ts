@@ -34,7 +34,9 @@ function dryRunTargets(stdout: string): { names: string[]; platforms: string[]; 
 describe('the command table', () => {
   it('names every option once per command, with a flag yargs can take', () => {
     for (const c of all) {
-      const flags = optionsOf(c).map(([k, o]) => [flagName(k), o.alias]).flat().filter(Boolean);
+      const flags = optionsOf(c)
+        .flatMap(([k, o]) => [flagName(k), o.alias])
+        .filter(Boolean);
       expect(new Set(flags).size, c.name).toBe(flags.length);
       for (const [key] of optionsOf(c)) expect(flagName(key)).toMatch(/^[a-z][a-z-]*$/);
     }
@@ -101,7 +103,7 @@ describe('the command table', () => {
     }
   });
 
-  it('types each command\'s options from the table: defaults, lists split at commas, repeatable values kept whole', () => {
+  it("types each command's options from the table: defaults, lists split at commas, repeatable values kept whole", () => {
     const a = parseArgs(COMMANDS.bake, { targets: ['api,web', 'admin'], platform: ['linux/amd64, linux/arm64', 'linux/arm/v7'], set: ['a.args.X=1,2'] });
     expect(a.targets).toEqual(['api', 'web', 'admin']);
     expect(a.platform).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
@@ -180,7 +182,11 @@ describe('bake -f FILE', () => {
     const dir = copySample('monorepo');
     execFileSync('mkfifo', [path.join(dir, 'fifo')]);
     mkdirSync(path.join(dir, 'adir'));
-    for (const [f, why] of [['nope.json', 'no such file'], ['adir', 'not a regular file'], ['fifo', 'not a regular file']] as const) {
+    for (const [f, why] of [
+      ['nope.json', 'no such file'],
+      ['adir', 'not a regular file'],
+      ['fifo', 'not a regular file'],
+    ] as const) {
       const r = await run(['bake', '--dry-run', '-f', f], dir);
       expect(r.code, f).toBe(2);
       expect(r.stderr).toContain(`-f ${f}: ${why} [bake-file]`);
@@ -200,7 +206,12 @@ describe('usage errors change nothing', () => {
   it('leaves the tree as it was', async () => {
     const dir = copySample('monorepo');
     const before = hashTree(dir);
-    for (const argv of [['gen', '--spec', ''], ['gen', '-q', '-q'], ['init', '--registry', '']]) expect((await run(argv, dir)).code).toBe(2);
+    for (const argv of [
+      ['gen', '--spec', ''],
+      ['gen', '-q', '-q'],
+      ['init', '--registry', ''],
+    ])
+      expect((await run(argv, dir)).code).toBe(2);
     expect(hashTree(dir)).toBe(before);
   });
 });

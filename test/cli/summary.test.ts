@@ -17,17 +17,23 @@ const INDEX = JSON.stringify({
     { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('a'), size: 1, platform: { architecture: 'amd64', os: 'linux' } },
     { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('b'), size: 1, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
     { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('c'), size: 1, platform: { architecture: 'arm', os: 'linux', variant: 'v7' } },
-    { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('e'), size: 1, annotations: { 'vnd.docker.reference.digest': d('a'), 'vnd.docker.reference.type': 'attestation-manifest' }, platform: { architecture: 'unknown', os: 'unknown' } },
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: d('e'),
+      size: 1,
+      annotations: { 'vnd.docker.reference.digest': d('a'), 'vnd.docker.reference.type': 'attestation-manifest' },
+      platform: { architecture: 'unknown', os: 'unknown' },
+    },
   ],
 });
 
 describe('digests', () => {
-  it('reads each platform\'s manifest from an index, leaving attestations out; arm64/v8 is arm64', () => {
+  it("reads each platform's manifest from an index, leaving attestations out; arm64/v8 is arm64", () => {
     expect(indexPlatforms(INDEX)).toEqual({ 'linux/amd64': d('a'), 'linux/arm64': d('b'), 'linux/arm/v7': d('c') });
     expect(indexPlatforms('not json')).toEqual({});
   });
 
-  it('a single manifest from bake is the one platform\'s image; an index is the target\'s', () => {
+  it("a single manifest from bake is the one platform's image; an index is the target's", () => {
     const single = { 'containerimage.digest': d('a'), 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('a') } };
     expect(metadataDigests(single, ['linux/amd64'])).toEqual({ platforms: { 'linux/amd64': d('a') } });
     const index = { 'containerimage.digest': d('f'), 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: d('f') } };
@@ -36,7 +42,13 @@ describe('digests', () => {
   });
 
   it('reads a pushed index by digest from the first image name', async () => {
-    const meta = { app: { 'containerimage.digest': d('f'), 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json' }, 'image.name': 'localhost:5000/x/app:v1,localhost:5000/x/app:latest' } };
+    const meta = {
+      app: {
+        'containerimage.digest': d('f'),
+        'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json' },
+        'image.name': 'localhost:5000/x/app:v1,localhost:5000/x/app:latest',
+      },
+    };
     expect(indexRef(meta.app, d('f'))).toBe(`localhost:5000/x/app@${d('f')}`);
     const asked: string[] = [];
     const got = await targetDigests(meta, [{ target: 'app', platforms: ['linux/amd64', 'linux/arm64'] }], async (ref) => (asked.push(ref), INDEX));
@@ -49,13 +61,15 @@ describe('digests', () => {
 });
 
 describe('formatSummary', () => {
-  it('shows each platform\'s digest on its row and the index once, after the target\'s platforms', () => {
+  it("shows each platform's digest on its row and the index once, after the target's platforms", () => {
     const rows: SummaryRow[] = [
       { target: 'api', platform: 'linux/amd64', status: 'done', seconds: 1, image: 'r/api:1', digest: d('a'), indexDigest: d('f') },
       { target: 'api', platform: 'linux/arm64', status: 'done', seconds: 2, image: 'r/api:1', digest: d('b'), indexDigest: d('f') },
       { target: 'web', platform: 'linux/amd64', status: 'done', seconds: 1, image: 'r/web:1', digest: d('c') },
     ];
-    const lines = formatSummary(rows, 3, colors(false)).split('\n').filter((l) => /^(api|web) /.test(l));
+    const lines = formatSummary(rows, 3, colors(false))
+      .split('\n')
+      .filter((l) => /^(api|web) /.test(l));
     expect(lines.map((l) => l.split(/\s+/))).toEqual([
       ['api', 'linux/amd64', 'done', '1s', 'r/api:1', 'sha256:aaaaaaaaaaaa'],
       ['api', 'linux/arm64', 'done', '2s', 'r/api:1', 'sha256:bbbbbbbbbbbb'],

@@ -33,17 +33,41 @@ const BUILDERS = {
 describe('resolveBuilder', () => {
   it('applies defaults: builder `matrix`, node names from platforms, remote for tcp:// endpoints', () => {
     expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], endpoint: 'tcp://h:1234' }] })).toEqual({
-      name: 'matrix', driver: 'remote', nodes: [{ name: 'matrix-linux-arm64', platforms: ['linux/arm64'], endpoint: 'tcp://h:1234', driverOpts: [] }],
+      name: 'matrix',
+      driver: 'remote',
+      nodes: [{ name: 'matrix-linux-arm64', platforms: ['linux/arm64'], endpoint: 'tcp://h:1234', driverOpts: [] }],
     });
     expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], endpoint: 'ssh://ci@arm' }] }).driver).toBe('docker-container');
-    expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], driver: 'kubernetes', driver_opts: { nodeselector: 'kubernetes.io/arch=arm64' } }] }, 'k8s').nodes[0]).toEqual({ name: 'k8s-linux-arm64', platforms: ['linux/arm64'], driverOpts: [['nodeselector', 'kubernetes.io/arch=arm64']] });
+    expect(resolveBuilder({ nodes: [{ platforms: ['linux/arm64'], driver: 'kubernetes', driver_opts: { nodeselector: 'kubernetes.io/arch=arm64' } }] }, 'k8s').nodes[0]).toEqual({
+      name: 'k8s-linux-arm64',
+      platforms: ['linux/arm64'],
+      driverOpts: [['nodeselector', 'kubernetes.io/arch=arm64']],
+    });
   });
 
   it('refuses what buildx would refuse, with a fix', () => {
     expect(code(() => resolveBuilder(undefined))).toBe('no-builders');
-    expect(code(() => resolveBuilder({ nodes: [{ platforms: ['linux/amd64'], endpoint: 'tcp://a:1' }, { platforms: ['linux/arm64'], endpoint: 'ssh://b' }] }))).toBe('builder-driver-mismatch');
+    expect(
+      code(() =>
+        resolveBuilder({
+          nodes: [
+            { platforms: ['linux/amd64'], endpoint: 'tcp://a:1' },
+            { platforms: ['linux/arm64'], endpoint: 'ssh://b' },
+          ],
+        }),
+      ),
+    ).toBe('builder-driver-mismatch');
     expect(code(() => resolveBuilder({ nodes: [{ platforms: ['linux/amd64'], driver: 'remote' }] }))).toBe('node-endpoint-missing');
-    expect(code(() => resolveBuilder({ nodes: [{ name: 'x', platforms: ['linux/amd64'], endpoint: 'tcp://a:1' }, { name: 'x', platforms: ['linux/arm64'], endpoint: 'tcp://b:1' }] }))).toBe('duplicate-node');
+    expect(
+      code(() =>
+        resolveBuilder({
+          nodes: [
+            { name: 'x', platforms: ['linux/amd64'], endpoint: 'tcp://a:1' },
+            { name: 'x', platforms: ['linux/arm64'], endpoint: 'tcp://b:1' },
+          ],
+        }),
+      ),
+    ).toBe('duplicate-node');
   });
 });
 
@@ -53,7 +77,22 @@ describe('builderUpCommands', () => {
   it('a new builder: create with the first node, append the others, optionally use it', () => {
     expect(builderUpCommands(b, undefined, { use: true })).toEqual([
       ['buildx', 'create', '--name', 'fleet', '--driver', 'remote', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
-      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'arm', '--platform', 'linux/arm64,linux/arm/v7', '--driver-opt', 'cacert=/certs/ca.pem', '--driver-opt', 'cert=/certs/cert.pem', 'tcp://10.0.0.2:1234'],
+      [
+        'buildx',
+        'create',
+        '--append',
+        '--name',
+        'fleet',
+        '--node',
+        'arm',
+        '--platform',
+        'linux/arm64,linux/arm/v7',
+        '--driver-opt',
+        'cacert=/certs/ca.pem',
+        '--driver-opt',
+        'cert=/certs/cert.pem',
+        'tcp://10.0.0.2:1234',
+      ],
       ['buildx', 'use', 'fleet'],
     ]);
   });
@@ -61,7 +100,22 @@ describe('builderUpCommands', () => {
   it('an existing builder: every node appended (updated in place), nodes gone from the spec removed', () => {
     expect(builderUpCommands(b, { driver: 'remote', nodes: ['fleet-linux-amd64', 'old-riscv'] })).toEqual([
       ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'fleet-linux-amd64', '--platform', 'linux/amd64', 'tcp://10.0.0.1:1234'],
-      ['buildx', 'create', '--append', '--name', 'fleet', '--node', 'arm', '--platform', 'linux/arm64,linux/arm/v7', '--driver-opt', 'cacert=/certs/ca.pem', '--driver-opt', 'cert=/certs/cert.pem', 'tcp://10.0.0.2:1234'],
+      [
+        'buildx',
+        'create',
+        '--append',
+        '--name',
+        'fleet',
+        '--node',
+        'arm',
+        '--platform',
+        'linux/arm64,linux/arm/v7',
+        '--driver-opt',
+        'cacert=/certs/ca.pem',
+        '--driver-opt',
+        'cert=/certs/cert.pem',
+        'tcp://10.0.0.2:1234',
+      ],
       ['buildx', 'create', '--name', 'fleet', '--leave', '--node', 'old-riscv'],
     ]);
   });
@@ -119,7 +173,13 @@ function fakeDocker(dir: string): { bin: string; log: string; inspect: string } 
 }
 
 function logged(log: string): string[][] {
-  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 describe('matrix builder (CLI, fake docker)', () => {
@@ -209,7 +269,20 @@ describe.skipIf(!hasBuildx)('matrix builder with the real docker buildx', () => 
   it('up creates, up again updates, rm removes', async () => {
     const name = `matrix-test-${process.pid.toString(36)}${Date.now().toString(36)}`;
     const spec = (second: string) =>
-      ['version: 1', 'services:', '  api:', '    context: .', '    dockerfile: Dockerfile', 'builders:', `  name: ${name}`, '  nodes:', '    - platforms: [linux/amd64]', '      endpoint: tcp://127.0.0.1:1', second, ''].join('\n');
+      [
+        'version: 1',
+        'services:',
+        '  api:',
+        '    context: .',
+        '    dockerfile: Dockerfile',
+        'builders:',
+        `  name: ${name}`,
+        '  nodes:',
+        '    - platforms: [linux/amd64]',
+        '      endpoint: tcp://127.0.0.1:1',
+        second,
+        '',
+      ].join('\n');
     const dir = tempRepo({ 'matrix.yaml': spec('    - { name: arm, platforms: [linux/arm64], endpoint: "tcp://127.0.0.1:2" }'), Dockerfile: 'FROM scratch\n' });
     const inspect = () => spawnSync('docker', ['buildx', 'inspect', name], { encoding: 'utf8', timeout: 30_000 });
     try {

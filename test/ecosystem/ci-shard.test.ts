@@ -75,15 +75,12 @@ describe('run ids and temporary tags', () => {
 describe('shardPlan: the extra bake --set arguments', () => {
   const sel = selectTargets(TWO, [], ['linux/arm64']);
 
-  it.each(['docker-container', 'remote', 'kubernetes'])('%s: push by digest, no tags, to the first tag\'s repository', (driver) => {
+  it.each(['docker-container', 'remote', 'kubernetes'])("%s: push by digest, no tags, to the first tag's repository", (driver) => {
     const plan = shardPlan(sel, driver, '99-1');
     expect(plan.mode).toBe('push-by-digest');
     expect(plan.platforms).toEqual(['linux/arm64']);
     // web builds only linux/amd64: not part of an arm64 shard.
-    expect(plan.set).toEqual([
-      'api.tags=',
-      'api.output=type=image,name=localhost:5000/acme/api,push-by-digest=true,name-canonical=true,push=true',
-    ]);
+    expect(plan.set).toEqual(['api.tags=', 'api.output=type=image,name=localhost:5000/acme/api,push-by-digest=true,name-canonical=true,push=true']);
     expect(plan.targets).toEqual([{ target: 'api', repository: 'localhost:5000/acme/api', platforms: ['linux/arm64'] }]);
   });
 
@@ -122,7 +119,7 @@ describe('shard result files', () => {
     expect(failed.targets.api!.digest).toBeUndefined();
   });
 
-  it('writes the file from bake\'s metadata file (or its absence) and reads it back', () => {
+  it("writes the file from bake's metadata file (or its absence) and reads it back", () => {
     const dir = tempDir();
     const meta = path.join(dir, 'meta.json');
     writeFileSync(meta, JSON.stringify({ api: { 'containerimage.digest': D1 }, web: { 'containerimage.digest': D2 } }));
@@ -149,8 +146,17 @@ describe('shard result files', () => {
 
 function shard(file: string, platforms: string[], targets: Record<string, { digest?: string; platforms?: string[] }>, over: Partial<ShardResult> = {}): ShardFile {
   const result: ShardResult = {
-    kind: 'matrix-shard', version: 1, runId: '7-1', status: 'succeeded', exitCode: 0, driver: 'docker-container', mode: 'push-by-digest', platforms,
-    targets: Object.fromEntries(Object.entries(targets).map(([n, t]) => [n, { repository: `localhost:5000/acme/${n}`, platforms: t.platforms ?? platforms, ...(t.digest ? { digest: t.digest } : {}), tempTags: [] }])),
+    kind: 'matrix-shard',
+    version: 1,
+    runId: '7-1',
+    status: 'succeeded',
+    exitCode: 0,
+    driver: 'docker-container',
+    mode: 'push-by-digest',
+    platforms,
+    targets: Object.fromEntries(
+      Object.entries(targets).map(([n, t]) => [n, { repository: `localhost:5000/acme/${n}`, platforms: t.platforms ?? platforms, ...(t.digest ? { digest: t.digest } : {}), tempTags: [] }]),
+    ),
     ...over,
   };
   return { file, result };
@@ -165,10 +171,25 @@ describe('planMerge', () => {
     expect(plan.problems).toEqual([]);
     expect(plan.runId).toBe('7-1');
     expect(plan.targets).toEqual([
-      { target: 'api', tags: ['localhost:5000/acme/api:1.2', 'ghcr.io/acme/api:1.2'], sources: [`localhost:5000/acme/api@${D1}`, `localhost:5000/acme/api@${D2}`], platforms: { 'linux/amd64': `localhost:5000/acme/api@${D1}`, 'linux/arm64': `localhost:5000/acme/api@${D2}` } },
+      {
+        target: 'api',
+        tags: ['localhost:5000/acme/api:1.2', 'ghcr.io/acme/api:1.2'],
+        sources: [`localhost:5000/acme/api@${D1}`, `localhost:5000/acme/api@${D2}`],
+        platforms: { 'linux/amd64': `localhost:5000/acme/api@${D1}`, 'linux/arm64': `localhost:5000/acme/api@${D2}` },
+      },
       { target: 'web', tags: ['localhost:5000/acme/web:latest'], sources: [`localhost:5000/acme/web@${D3}`], platforms: { 'linux/amd64': `localhost:5000/acme/web@${D3}` } },
     ]);
-    expect(imagetoolsCreateArgs(plan.targets[0]!)).toEqual(['buildx', 'imagetools', 'create', '-t', 'localhost:5000/acme/api:1.2', '-t', 'ghcr.io/acme/api:1.2', `localhost:5000/acme/api@${D1}`, `localhost:5000/acme/api@${D2}`]);
+    expect(imagetoolsCreateArgs(plan.targets[0]!)).toEqual([
+      'buildx',
+      'imagetools',
+      'create',
+      '-t',
+      'localhost:5000/acme/api:1.2',
+      '-t',
+      'ghcr.io/acme/api:1.2',
+      `localhost:5000/acme/api@${D1}`,
+      `localhost:5000/acme/api@${D2}`,
+    ]);
   });
 
   it('a shard that built several platforms into one index is one source', () => {
@@ -181,10 +202,7 @@ describe('planMerge', () => {
   it('refuses when a shard failed, naming the shard and the missing platform', () => {
     const failedArm = shard('arm.json', ['linux/arm64'], { api: {} }, { status: 'failed', exitCode: 1 });
     const plan = planMerge(TWO, [amd, failedArm]);
-    expect(plan.problems).toEqual([
-      'arm.json: the shard for linux/arm64 failed (exit 1; no image for api)',
-      'api: no image for linux/arm64 (a shard is missing or did not build it)',
-    ]);
+    expect(plan.problems).toEqual(['arm.json: the shard for linux/arm64 failed (exit 1; no image for api)', 'api: no image for linux/arm64 (a shard is missing or did not build it)']);
   });
 
   it('refuses when a shard file is missing or unreadable', () => {
@@ -195,13 +213,23 @@ describe('planMerge', () => {
   });
 
   it('refuses shards of different runs, conflicting digests and targets the spec does not have', () => {
-    expect(planMerge(TWO, [amd, shard('arm.json', ['linux/arm64'], { api: { digest: D2 } }, { runId: '8-1' })]).problems).toContain('the shard files come from different runs (7-1, 8-1): give merge the files of one run');
-    expect(planMerge(TWO, [amd, arm, shard('again.json', ['linux/arm64'], { api: { digest: D3 } })]).problems).toContain('api linux/arm64 was built by two shards (arm.json and again.json) with different digests');
-    expect(planMerge(TWO, [amd, arm, shard('x.json', ['linux/arm64'], { gone: { digest: D3 } })]).problems).toContain('gone: a shard built it, but the spec has no such target (is it the same spec and revision?)');
+    expect(planMerge(TWO, [amd, shard('arm.json', ['linux/arm64'], { api: { digest: D2 } }, { runId: '8-1' })]).problems).toContain(
+      'the shard files come from different runs (7-1, 8-1): give merge the files of one run',
+    );
+    expect(planMerge(TWO, [amd, arm, shard('again.json', ['linux/arm64'], { api: { digest: D3 } })]).problems).toContain(
+      'api linux/arm64 was built by two shards (arm.json and again.json) with different digests',
+    );
+    expect(planMerge(TWO, [amd, arm, shard('x.json', ['linux/arm64'], { gone: { digest: D3 } })]).problems).toContain(
+      'gone: a shard built it, but the spec has no such target (is it the same spec and revision?)',
+    );
   });
 
   it('with expected targets narrowed, only those must be complete', () => {
-    const plan = planMerge(TWO, [amd], selectTargets(TWO, ['web']).targets.map((t) => t.target));
+    const plan = planMerge(
+      TWO,
+      [amd],
+      selectTargets(TWO, ['web']).targets.map((t) => t.target),
+    );
     expect(plan.problems).toEqual([]);
     expect(plan.targets.map((t) => t.target)).toEqual(['web']);
   });

@@ -23,7 +23,7 @@ describe('matrix completion', () => {
     expect(r.stdout).toContain('#compdef matrix');
   });
 
-  it('completes commands and each command\'s options', () => {
+  it("completes commands and each command's options", () => {
     const cmds = matrix(['--get-yargs-completions', 'matrix', ''], tempDir());
     expect(cmds.status, cmds.stderr).toBe(0);
     for (const c of ['gen', 'validate', 'plan', 'bake', 'doctor', 'init', 'ci-matrix', 'merge', 'builder', 'completion', 'schema', 'templates']) expect(cmds.stdout.split('\n')).toContain(c);

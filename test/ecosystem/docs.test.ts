@@ -26,7 +26,7 @@ describe('docs/multi-node.md', () => {
     expect(r.stdout.replaceAll('/bin/false ', 'docker ')).toBe(shown);
   });
 
-  it('the other drivers\' examples validate', async () => {
+  it("the other drivers' examples validate", async () => {
     for (const b of blocks(text, 'yaml').filter((x) => x.startsWith('builders:'))) {
       const spec = `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n${b}`;
       const dir = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n' });
@@ -62,7 +62,7 @@ describe('docs/github-actions.md', () => {
     }
   });
 
-  it('the metadata-action example: each step\'s bake-target is a metadata_action of the spec shown, and the spec compiles', async () => {
+  it("the metadata-action example: each step's bake-target is a metadata_action of the spec shown, and the spec compiles", async () => {
     const specText = blocks(text, 'yaml').find((b) => b.startsWith('# matrix.yaml'))!;
     const spec = parse(specText) as { services: Record<string, { metadata_action: string }> };
     const release = runWorkflows[2] as unknown as { jobs: { release: { steps: { with?: Record<string, string> }[] } } };

@@ -81,7 +81,12 @@ export function examples(file: string, text: string): Example[] {
   return out;
 }
 
-const docFiles = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docFiles = [
+  'README.md',
+  ...readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const all = docFiles.flatMap((f) => examples(f, readFileSync(path.join(REPO_ROOT, f), 'utf8')));
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
@@ -163,7 +168,9 @@ describe('commands in the README and docs/', () => {
     expect(bakes.length).toBeGreaterThan(0);
     for (const { e, args } of bakes) {
       // Targets of other examples' specs are not in this sample; options are what is checked.
-      const options = args.slice(1).filter((w, i, a) => w.startsWith('-') || (i > 0 && a[i - 1]!.startsWith('--') && !a[i - 1]!.includes('=') && !/^--(push|load|print|no-cache|pull|json|dry-run)$/.test(a[i - 1]!)));
+      const options = args
+        .slice(1)
+        .filter((w, i, a) => w.startsWith('-') || (i > 0 && a[i - 1]!.startsWith('--') && !a[i - 1]!.includes('=') && !/^--(push|load|print|no-cache|pull|json|dry-run)$/.test(a[i - 1]!)));
       const r = await matrix(['bake', ...options.map((w) => w.replaceAll('$MATRIX_TOOLCHAIN_IMAGE', 'golang:1.24')), '--dry-run'], dir, { MATRIX_DOCKER: '/bin/true' });
       expect(r.status, `${where(e)}\n${r.stdout}${r.stderr}`).toBe(0);
       expect(r.stdout, where(e)).toContain('buildx bake');

@@ -149,7 +149,13 @@ describe('names', () => {
 
   it('de-duplicates in scan order', () => {
     const f = { dir: '.', kind: 'static' as const, reason: 'index.html' };
-    expect(nameServices([{ ...f, nameHint: 'api' }, { ...f, nameHint: 'API' }, { ...f, nameHint: 'api' }]).map((s) => s.name)).toEqual(['api', 'api-2', 'api-3']);
+    expect(
+      nameServices([
+        { ...f, nameHint: 'api' },
+        { ...f, nameHint: 'API' },
+        { ...f, nameHint: 'api' },
+      ]).map((s) => s.name),
+    ).toEqual(['api', 'api-2', 'api-3']);
   });
 
   it('registry from a GitHub origin remote', () => {
@@ -178,7 +184,24 @@ describe('matrix init (CLI)', () => {
     expect(hashTree(dir)).toBe(before);
     const spec = parse(dry.stdout) as { services: Record<string, Record<string, unknown>> };
     expect(Object.keys(spec.services)).toEqual([
-      'my-app', 'd', 'base', 'default-service', 'frontend', 'legacy', 'multi-api', 'multi-worker', 'api', 'py2', 'reports', 'rs', 'cli', 'api-2', 'migrate', 'seed', 'site', 'web',
+      'my-app',
+      'd',
+      'base',
+      'default-service',
+      'frontend',
+      'legacy',
+      'multi-api',
+      'multi-worker',
+      'api',
+      'py2',
+      'reports',
+      'rs',
+      'cli',
+      'api-2',
+      'migrate',
+      'seed',
+      'site',
+      'web',
     ]);
     expect(spec.services['legacy']).toEqual({ context: 'legacy', dockerfile: 'legacy/Dockerfile', depends_on: ['base'] });
     expect(spec.services['api']).toEqual({ context: 'other/api', template: 'static', with: { dir: '.' } });
@@ -224,7 +247,12 @@ describe('matrix init (CLI)', () => {
     expect(r.stdout).toContain('created shop/matrix.yaml with 1 service(s)');
     expect(r.stdout).toContain('Next: cd shop && matrix gen');
     const spec = parse(readFileSync(path.join(repo, 'matrix.yaml'), 'utf8'));
-    expect(spec).toEqual({ version: 1, registry: 'ghcr.io/acme', platforms: ['linux/amd64', 'linux/arm64'], services: { shop: { context: '.', template: 'go', with: { main: '.', binary: 'shop' } } } });
+    expect(spec).toEqual({
+      version: 1,
+      registry: 'ghcr.io/acme',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      services: { shop: { context: '.', template: 'go', with: { main: '.', binary: 'shop' } } },
+    });
     const gen = await matrix(['gen'], repo);
     expect(gen.status, gen.stderr).toBe(0);
   });

@@ -13,7 +13,21 @@ describe('npm package', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'bin/matrix.cjs', 'bin/load.cjs', 'dist/matrix.cjs', 'schemas/matrix.schema.json', 'templates/go.Dockerfile.hbs', 'templates/node.Dockerfile.hbs', 'templates/python.Dockerfile.hbs', 'templates/rust.Dockerfile.hbs', 'templates/static.Dockerfile.hbs']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'package.json',
+        'bin/matrix.cjs',
+        'bin/load.cjs',
+        'dist/matrix.cjs',
+        'schemas/matrix.schema.json',
+        'templates/go.Dockerfile.hbs',
+        'templates/node.Dockerfile.hbs',
+        'templates/python.Dockerfile.hbs',
+        'templates/rust.Dockerfile.hbs',
+        'templates/static.Dockerfile.hbs',
+      ]),
+    );
     const top = new Set(files.map((f) => (f.includes('/') ? f.slice(0, f.indexOf('/') + 1) : f)));
     expect([...top].sort()).toEqual(expect.arrayContaining(['README.md', 'bin/', 'dist/', 'package.json', 'schemas/', 'templates/']));
     expect(files).toEqual(expect.arrayContaining(['CHANGELOG.md', 'LICENSE']));
@@ -21,7 +35,7 @@ describe('npm package', () => {
     expect(files.filter((f) => /\.test\.|\.ts$|\.map$/.test(f))).toEqual([]);
   });
 
-  it('the version is one: package.json, the CHANGELOG\'s newest release and `matrix --version`', () => {
+  it("the version is one: package.json, the CHANGELOG's newest release and `matrix --version`", () => {
     const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
     const released = /^## (\d+\.\d+\.\d+)/m.exec(readFileSync(path.join(REPO_ROOT, 'CHANGELOG.md'), 'utf8'));
     expect(released?.[1]).toBe(version);

@@ -69,7 +69,10 @@ describe("README's example spec", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const plan = JSON.parse((await matrix(['plan', '--json'], dir)).stdout) as { targets: { name: string }[] };
-    const named = /with targets ((?:`[a-z0-9-]+`,?\s*)+)/.exec(claim.replace(/\n/g, ' '))![1]!.match(/`([a-z0-9-]+)`/g)!.map((n) => n.slice(1, -1));
+    const named = /with targets ((?:`[a-z0-9-]+`,?\s*)+)/
+      .exec(claim.replace(/\n/g, ' '))![1]!
+      .match(/`([a-z0-9-]+)`/g)!
+      .map((n) => n.slice(1, -1));
     expect(plan.targets.map((t) => t.name)).toEqual(named);
   });
 

@@ -27,7 +27,9 @@ function fields(node: unknown, at: string, out: [string, Record<string, unknown>
 
 describe('the shipped schema', () => {
   it('documents every field with a description and an example', () => {
-    const undocumented = fields(schema, '$').filter(([, f]) => typeof f.description !== 'string' || !Array.isArray(f.examples) || !f.examples.length).map(([p]) => p);
+    const undocumented = fields(schema, '$')
+      .filter(([, f]) => typeof f.description !== 'string' || !Array.isArray(f.examples) || !f.examples.length)
+      .map(([p]) => p);
     expect(undocumented).toEqual([]);
   });
 
@@ -59,7 +61,7 @@ describe('the schema and issue 13', () => {
     ok(spec({ matrix: { 'node-version': ['20'], include: [{ 'node-version': '22', 'extra-key': 'x' }], exclude: [{ 'node-version': '20' }] }, latest: { 'node-version': '22' } }));
   });
 
-  it('accepts platform aliases as strings (resolve answers them with containerd\'s canonical name), not empty components', () => {
+  it("accepts platform aliases as strings (resolve answers them with containerd's canonical name), not empty components", () => {
     ok(spec({ platforms: ['linux/aarch64', 'x86_64', 'darwin/arm64', 'windows/amd64'] }));
     expect(validate(spec({ platforms: ['linux//amd64'] }))).toBe(false);
   });

@@ -15,7 +15,11 @@ function git(dir: string, ...args: string[]): void {
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
 }
 
-interface Row { target: string; platform: string; status: string }
+interface Row {
+  target: string;
+  platform: string;
+  status: string;
+}
 const builtTargets = (stdout: string) => [...new Set((JSON.parse(stdout).targets as Row[]).map((r) => r.target))].sort();
 
 /** Every RUN step of the log, and whether BuildKit took it from the cache. */

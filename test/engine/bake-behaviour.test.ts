@@ -59,9 +59,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(bad.status).toBe('failed');
     expect(bad.error!.join('\n')).toMatch(/compiler exploded|exit code: 7/);
     // Every target x platform has a row, whatever happened to it.
-    expect(summary.targets.map((t) => `${t.target} ${t.platform}`).sort()).toEqual([
-      'bad linux/amd64', 'bad linux/arm64', 'good linux/amd64', 'good linux/arm64',
-    ]);
+    expect(summary.targets.map((t) => `${t.target} ${t.platform}`).sort()).toEqual(['bad linux/amd64', 'bad linux/arm64', 'good linux/amd64', 'good linux/arm64']);
     const human = matrix(dir, ['bake', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
     expect(human.status).toBe(1);
     expect(human.stdout).toMatch(/bad \(linux\/arm64\) failed:/);
@@ -73,34 +71,38 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
-  ] as const)('%s cancels the build: exit %i before the step ends, no docker or buildx left, temp dir removed', async (sig, expected) => {
-    const dir = scratchRepo({ slow: `sleep 300 # ${runId()} ${sig}` });
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-tmpdir-'));
-    const child = spawn(process.execPath, [CLI, 'bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    // Wait until the long step is really running.
-    const deadline = Date.now() + 120_000;
-    while (!/RUN .*sleep 300/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(err).toMatch(/RUN .*sleep 300/);
-    expect(readdirSync(tmp).filter((n) => n.startsWith('matrix-bake-'))).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 1000));
-    child.kill(sig);
-    const code = await closed;
-    expect(code).toBe(expected);
-    // Cancelled, not waited out: BuildKit never reports the 300-second step done.
-    const step = /^#(\d+) \[[^\]]*\] RUN .*sleep 300/m.exec(err)?.[1];
-    expect(step, err).toBeDefined();
-    expect(err).not.toMatch(new RegExp(`^#${step} DONE`, 'm'));
-    const left = spawnSync('pgrep', ['-af', `buildx.*${dir}|docker-buildx bake`], { encoding: 'utf8' }).stdout;
-    expect(left.split('\n').filter((l) => l.includes('bake') && !l.includes('pgrep'))).toEqual([]);
-    expect(readdirSync(tmp)).toEqual([]);
-  }, 180_000);
+  ] as const)(
+    '%s cancels the build: exit %i before the step ends, no docker or buildx left, temp dir removed',
+    async (sig, expected) => {
+      const dir = scratchRepo({ slow: `sleep 300 # ${runId()} ${sig}` });
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-tmpdir-'));
+      const child = spawn(process.execPath, [CLI, 'bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      // Wait until the long step is really running.
+      const deadline = Date.now() + 120_000;
+      while (!/RUN .*sleep 300/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(err).toMatch(/RUN .*sleep 300/);
+      expect(readdirSync(tmp).filter((n) => n.startsWith('matrix-bake-'))).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill(sig);
+      const code = await closed;
+      expect(code).toBe(expected);
+      // Cancelled, not waited out: BuildKit never reports the 300-second step done.
+      const step = /^#(\d+) \[[^\]]*\] RUN .*sleep 300/m.exec(err)?.[1];
+      expect(step, err).toBeDefined();
+      expect(err).not.toMatch(new RegExp(`^#${step} DONE`, 'm'));
+      const left = spawnSync('pgrep', ['-af', `buildx.*${dir}|docker-buildx bake`], { encoding: 'utf8' }).stdout;
+      expect(left.split('\n').filter((l) => l.includes('bake') && !l.includes('pgrep'))).toEqual([]);
+      expect(readdirSync(tmp)).toEqual([]);
+    },
+    180_000,
+  );
 
   it('doctor passes on this engine', () => {
     const dir = scratchRepo({ one: 'true' });
@@ -133,7 +135,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(r.stderr).toMatch(/matrix gen/);
   });
 
-  it('the summary shows each platform\'s own manifest digest, and the index digest once per target', () => {
+  it("the summary shows each platform's own manifest digest, and the index digest once per target", () => {
     // An image of one file FROM scratch: no base image, nothing runs under QEMU.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-digest-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });

@@ -17,7 +17,10 @@ interface Shard {
   bake: RunResult;
 }
 
-function registryGet(pathname: string, accept = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'): Promise<{ status: number; body: string }> {
+function registryGet(
+  pathname: string,
+  accept = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
       .get({ host: '127.0.0.1', port: 5000, path: pathname, headers: { Accept: accept }, timeout: 10_000 }, (res) => {
@@ -40,8 +43,17 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
   /** One shard run, as a CI job does it: `matrix bake --push-by-digest --platform P --shard-file F`. */
   async function runShard(platform: string, file: string, extraSet: string[] = []): Promise<Shard> {
     const bake = await matrixAsync(dir, [
-      'bake', '--push-by-digest', '--platform', platform, '--shard-file', file, '--run-id', id, '--json',
-      '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`,
+      'bake',
+      '--push-by-digest',
+      '--platform',
+      platform,
+      '--shard-file',
+      file,
+      '--run-id',
+      id,
+      '--json',
+      '--set',
+      `*.args.GO_IMAGE=${fixtures().toolchain}`,
       ...extraSet.flatMap((s) => ['--set', s]),
     ]);
     const written = JSON.parse(readFileSync(file, 'utf8')) as ShardResult;
@@ -63,7 +75,10 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
   });
 
   it('each shard pushed its platform under a temporary tag and recorded the digest', () => {
-    for (const [platform, s] of [['linux/amd64', shards.amd64!], ['linux/arm64', shards.arm64!]] as const) {
+    for (const [platform, s] of [
+      ['linux/amd64', shards.amd64!],
+      ['linux/arm64', shards.arm64!],
+    ] as const) {
       expect(s.bake.status, s.bake.stderr.slice(-3000)).toBe(0);
       expect(s.result.status).toBe('succeeded');
       expect(s.result.mode).toBe('temp-tag');

@@ -34,7 +34,9 @@ interface Printed {
 export function bakePrint(dir: string, files: string[], targets: string[], env: Record<string, string> = {}): Promise<Printed> {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', '--', ...targets], {
-      cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -71,10 +73,7 @@ const META_LABELS = (target: string) => ({
 const META_ANNOTATIONS = (target: string) => ({
   target: {
     [target]: {
-      annotations: [
-        'index:org.opencontainers.image.version=dev',
-        'manifest-descriptor:org.opencontainers.image.version=dev',
-      ],
+      annotations: ['index:org.opencontainers.image.version=dev', 'manifest-descriptor:org.opencontainers.image.version=dev'],
     },
   },
 });
@@ -106,7 +105,7 @@ export function conformanceCases(hasEngine: boolean): void {
     ].join('\n');
     const files = { 'api/go.mod': 'module a\n', 'web/go.mod': 'module w\n', 'worker/go.mod': 'module k\n' };
 
-    it('metadata_action: true takes metadata-action\'s tags; labels and args merge key by key, annotations add up', async () => {
+    it("metadata_action: true takes metadata-action's tags; labels and args merge key by key, annotations add up", async () => {
       const { dir } = await genRepo(spec, files);
       writeFileSync(path.join(dir, 'meta-tags.json'), JSON.stringify(META_TAGS('docker-metadata-action'), null, 2));
       writeFileSync(path.join(dir, 'meta-labels.json'), JSON.stringify(META_LABELS('docker-metadata-action'), null, 2));
@@ -121,11 +120,7 @@ export function conformanceCases(hasEngine: boolean): void {
       expect(api.labels!['org.opencontainers.image.version']).toBe('dev');
       expect(api.labels!['org.opencontainers.image.revision']).toBe('860c1904a1ce19322e91ac35af1ab07466440c37');
       expect(api.args).toEqual({ DOCKER_META_IMAGES: 'user/app', DOCKER_META_VERSION: 'dev', SPEC_ARG: '1' });
-      expect([...api.annotations!].sort()).toEqual([
-        'index:org.opencontainers.image.version=dev',
-        'manifest-descriptor:org.opencontainers.image.version=dev',
-        'spec.annotation=a',
-      ]);
+      expect([...api.annotations!].sort()).toEqual(['index:org.opencontainers.image.version=dev', 'manifest-descriptor:org.opencontainers.image.version=dev', 'spec.annotation=a']);
     });
 
     it('metadata_action: NAME inherits the bake-target NAME; a cell takes its own; own tags win, with a warning', async () => {
@@ -147,7 +142,17 @@ export function conformanceCases(hasEngine: boolean): void {
   });
 
   describe.skipIf(!hasEngine)('semver tags and the literal/variable boundary through the real bake --print', () => {
-    const gitEnv = (tag: string) => gitEnvironment({ sha: '0123456789abcdef0123456789abcdef01234567', shortSha: '0123456', branch: 'main', tag, epoch: '1700000000', created: '2023-11-14T22:13:20Z', source: '', semver: parseSemver(tag)! });
+    const gitEnv = (tag: string) =>
+      gitEnvironment({
+        sha: '0123456789abcdef0123456789abcdef01234567',
+        shortSha: '0123456',
+        branch: 'main',
+        tag,
+        epoch: '1700000000',
+        created: '2023-11-14T22:13:20Z',
+        source: '',
+        semver: parseSemver(tag)!,
+      });
 
     it('v1.2.3 moves 1.2 and 1; the pre-release v2.0.0-rc.1 tags only itself (metadata-action type=semver)', async () => {
       const spec = [
@@ -173,12 +178,7 @@ export function conformanceCases(hasEngine: boolean): void {
       // expected value is the pieces joined with each variable's value: the oracle is independent
       // of matrix's own parser.
       const literal = fc.array(fc.constantFrom('$', '$$', '{', '}', '{{', '}}', '%', '%{', '${', '"', '\\', ' ', '1', '.', '-', '\t', '\n'), { maxLength: 6 }).map((a) => a.join(''));
-      const variable = fc.constantFrom(
-        ['${{ git.short_sha }}', '0123456'],
-        ['${{git.sha}}', '0123456789abcdef0123456789abcdef01234567'],
-        ['${{ service }}', 'api'],
-        ['${{ matrix.v }}', 'x'],
-      );
+      const variable = fc.constantFrom(['${{ git.short_sha }}', '0123456'], ['${{git.sha}}', '0123456789abcdef0123456789abcdef01234567'], ['${{ service }}', 'api'], ['${{ matrix.v }}', 'x']);
       const value = fc.array(fc.tuple(literal, fc.option(variable, { nil: undefined })), { minLength: 1, maxLength: 4 }).map((parts) => ({
         written: parts.map(([l, v]) => l + (v ? v[0] : '')).join(''),
         expected: parts.map(([l, v]) => l + (v ? v[1] : '')).join(''),
@@ -199,7 +199,7 @@ export function conformanceCases(hasEngine: boolean): void {
   describe.skipIf(!hasEngine)('output: exporting a cross-compiled binary as files', () => {
     // As buildx builds its own release binaries (docker/buildx docker-bake.hcl, targets
     // "binaries" / "binaries-cross": `output = ["${DESTDIR}/build"]` for darwin, freebsd, linux, windows).
-    it('the go template\'s final stage exported with type=local gives one binary per OS/arch', async () => {
+    it("the go template's final stage exported with type=local gives one binary per OS/arch", async () => {
       const spec = [
         'version: 1',
         'services:',

@@ -135,9 +135,15 @@ function spawnCli(cwd: string, args: string[], env: Record<string, string>): Pro
 export function fixtureSets(): string[] {
   const { toolchain, runtime } = fixtures();
   const sets: Record<string, string> = {
-    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime, BASE_IMAGE: runtime,
+    GO_IMAGE: toolchain,
+    NODE_IMAGE: toolchain,
+    PYTHON_IMAGE: toolchain,
+    RUST_IMAGE: toolchain,
+    NODE_RUNTIME_IMAGE: runtime,
+    PYTHON_RUNTIME_IMAGE: runtime,
+    RUST_RUNTIME_IMAGE: runtime,
+    STATIC_IMAGE: runtime,
+    BASE_IMAGE: runtime,
     // The fixture runtime's Python; wheels are chosen for it.
     PYTHON_VERSION: '3.13',
   };

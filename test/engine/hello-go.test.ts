@@ -14,20 +14,13 @@ describe.skipIf(!hasEngine)('samples/hello-go on a real engine', () => {
     tag = `localhost:5000/e2e/hello-go:${runId()}`;
     const gen = matrix(dir, ['gen']);
     expect(gen.status, gen.stderr).toBe(0);
-    bake = await matrixAsync(dir, [
-      'bake', '--push', '--no-cache', '--json',
-      '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`,
-      '--set', `hello.tags=${tag}`,
-    ]);
+    bake = await matrixAsync(dir, ['bake', '--push', '--no-cache', '--json', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`, '--set', `hello.tags=${tag}`]);
   });
 
   it('builds and pushes both platforms, and the summary says so', () => {
     expect(bake.status, bake.stderr.slice(-3000)).toBe(0);
     const summary = JSON.parse(bake.stdout);
-    expect(summary.targets.map((t: { platform: string; status: string }) => `${t.platform} ${t.status}`).sort()).toEqual([
-      'linux/amd64 done',
-      'linux/arm64 done',
-    ]);
+    expect(summary.targets.map((t: { platform: string; status: string }) => `${t.platform} ${t.status}`).sort()).toEqual(['linux/amd64 done', 'linux/arm64 done']);
     expect(summary.targets[0].digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 

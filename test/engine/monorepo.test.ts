@@ -9,7 +9,10 @@ import { copySample, docker, dockerAsync, fixtureSets, matrix, matrixAsync, requ
 
 const hasEngine = requireEngine();
 
-interface Planned { name: string; platforms: { platform: string }[] }
+interface Planned {
+  name: string;
+  platforms: { platform: string }[];
+}
 
 describe.skipIf(!hasEngine)('samples/monorepo on a real engine', () => {
   let dir: string;
@@ -89,7 +92,8 @@ describe.skipIf(!hasEngine)("the README's example spec on a real engine", () => 
       // The README's base is "your base image": here the fixture runtime, with a banner.
       'services/base/Dockerfile': 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo "acme base" > /etc/acme-release\n',
       'services/api/go.mod': 'module example.com/api\n\ngo 1.19\n',
-      'services/api/cmd/api/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"os"\n\t"runtime"\n)\n\nfunc main() {\n\tb, _ := os.ReadFile("/etc/acme-release")\n\tfmt.Printf("api %s/%s on %s", runtime.GOOS, runtime.GOARCH, b)\n}\n',
+      'services/api/cmd/api/main.go':
+        'package main\n\nimport (\n\t"fmt"\n\t"os"\n\t"runtime"\n)\n\nfunc main() {\n\tb, _ := os.ReadFile("/etc/acme-release")\n\tfmt.Printf("api %s/%s on %s", runtime.GOOS, runtime.GOARCH, b)\n}\n',
       'services/web/package.json': '{ "name": "web", "version": "1.0.0" }\n',
       'services/web/index.js': 'console.log(`web ${process.arch}`)\n',
     };

@@ -25,9 +25,16 @@ const REGISTRY = 'http://127.0.0.1:5000';
 function fixtureSets(): string[] {
   const { toolchain, runtime } = fixtures();
   const sets: Record<string, string> = {
-    GO_IMAGE: toolchain, NODE_IMAGE: toolchain, PYTHON_IMAGE: toolchain, RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime, PYTHON_RUNTIME_IMAGE: runtime, RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime, BASE_IMAGE: runtime, PYTHON_VERSION: '3.13',
+    GO_IMAGE: toolchain,
+    NODE_IMAGE: toolchain,
+    PYTHON_IMAGE: toolchain,
+    RUST_IMAGE: toolchain,
+    NODE_RUNTIME_IMAGE: runtime,
+    PYTHON_RUNTIME_IMAGE: runtime,
+    RUST_RUNTIME_IMAGE: runtime,
+    STATIC_IMAGE: runtime,
+    BASE_IMAGE: runtime,
+    PYTHON_VERSION: '3.13',
   };
   return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
 }
@@ -77,7 +84,10 @@ function platformDigests(ref: string): Record<string, string> {
 
 async function registryJson(repo: string, kind: 'manifests' | 'blobs', ref: string): Promise<unknown> {
   const res = await fetch(`${REGISTRY}/v2/${repo}/${kind}/${ref}`, {
-    headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' },
+    headers: {
+      accept:
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+    },
   });
   if (!res.ok) throw new Error(`GET ${repo}/${kind}/${ref}: ${res.status}`);
   return res.json();
@@ -99,7 +109,11 @@ async function layerEntries(repo: string, digest: string): Promise<{ name: strin
   while (off + 512 <= buf.length) {
     const h = buf.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
-    const field = (a: number, b: number) => h.subarray(a, b).toString('utf8').replace(/\0[\s\S]*$/, '');
+    const field = (a: number, b: number) =>
+      h
+        .subarray(a, b)
+        .toString('utf8')
+        .replace(/\0[\s\S]*$/, '');
     const size = parseInt(field(124, 136).trim() || '0', 8);
     const type = String.fromCharCode(h[156]!);
     const body = buf.subarray(off + 512, off + 512 + size).toString('utf8');
@@ -152,11 +166,16 @@ describe.skipIf(!hasEngine)('reproducible images: samples/hello-go', () => {
   const builds: Record<string, Run> = {};
 
   beforeAll(async () => {
-    for (const [copy, skew] of [['a', 0], ['b', 86_400]] as const) {
+    for (const [copy, skew] of [
+      ['a', 0],
+      ['b', 86_400],
+    ] as const) {
       const dir = checkout('hello-go', skew);
       const started = Date.now();
       // buildx gives SOURCE_DATE_EPOCH from the environment to every target as a build arg.
-      builds[copy] = await run(dir, ['bake', '--push', '--no-cache', '--json', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`, '--set', `hello.tags=${tagOf(copy)}`], { SOURCE_DATE_EPOCH: String(EPOCH) });
+      builds[copy] = await run(dir, ['bake', '--push', '--no-cache', '--json', '--set', `*.args.GO_IMAGE=${fixtures().toolchain}`, '--set', `hello.tags=${tagOf(copy)}`], {
+        SOURCE_DATE_EPOCH: String(EPOCH),
+      });
       console.log(`hello-go cold build ${copy}: ${seconds(started)}s`);
     }
   });
@@ -230,7 +249,10 @@ describe.skipIf(!hasEngine)('reproducible images: samples/monorepo', () => {
       const r = await run(dirs.b!, ['verify', 'web', 'api', '--json', ...fixtureSets(), ...tagSets('a')]);
       console.log(`matrix verify web api: ${seconds(started)}s`);
       expect(r.status, r.stderr.slice(-4000)).toBe(1);
-      const out = JSON.parse(r.stdout) as { match: boolean; targets: { target: string; platform: string; match: boolean; difference?: { kind: string; index: number; actual?: { step?: string; digest: string }; expected?: { digest: string } } }[] };
+      const out = JSON.parse(r.stdout) as {
+        match: boolean;
+        targets: { target: string; platform: string; match: boolean; difference?: { kind: string; index: number; actual?: { step?: string; digest: string }; expected?: { digest: string } } }[];
+      };
       expect(out.match).toBe(false);
       for (const row of out.targets.filter((x) => x.target === 'api')) expect(row.match, row.platform).toBe(true);
       const web = out.targets.filter((x) => x.target === 'web');

@@ -30,7 +30,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BUILDX_BAKE_')));
 }
 
-const yamlMap = (m: Record<string, string>) => `{${Object.entries(m).map(([k, v]) => `${yamlQuote(k)}: ${yamlQuote(v)}`).join(', ')}}`;
+const yamlMap = (m: Record<string, string>) =>
+  `{${Object.entries(m)
+    .map(([k, v]) => `${yamlQuote(k)}: ${yamlQuote(v)}`)
+    .join(', ')}}`;
 
 // Accepted as build-arg and label values: no `${{` (the spec's own variables) and nothing strings.ts refuses.
 const value = hostile.filter((s) => !stringProblem(s, true) && !s.includes('${{'));

@@ -40,7 +40,10 @@ it('there is at least one sample', () => {
 
 it('every golden directory belongs to a sample', () => {
   const dirs = readdirSync(GOLDEN).filter((d) => statSync(path.join(GOLDEN, d)).isDirectory());
-  expect(dirs.filter((d) => !samples.includes(d)), `stale golden directories: ${UPDATE}`).toEqual([]);
+  expect(
+    dirs.filter((d) => !samples.includes(d)),
+    `stale golden directories: ${UPDATE}`,
+  ).toEqual([]);
 });
 
 describe.each(samples)('sample %s', (sample) => {

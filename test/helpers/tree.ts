@@ -77,7 +77,8 @@ export function listTree(root: string): Map<string, string> {
       else if (st.isDirectory()) {
         out.set(r + '/', `dir:${(st.mode & 0o777).toString(8)}`);
         walk(abs, r);
-      } else if (!st.isFile()) out.set(r, `special:${(st.mode & 0o777).toString(8)}`); // a FIFO would block a read
+      } else if (!st.isFile())
+        out.set(r, `special:${(st.mode & 0o777).toString(8)}`); // a FIFO would block a read
       else out.set(r, `file:${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(abs)).digest('hex')}`);
     }
   };

@@ -42,7 +42,11 @@ function hookRepository(): { dir: string; rev: string } {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     cpSync(src, path.join(dir, rel), { verbatimSymlinks: true });
   }
-  for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'bake-matrix working tree']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'bake-matrix working tree'],
+  ]) {
     const r = run('git', args, dir);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -58,10 +62,18 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     const dir = tempDir('matrix-pre-commit-user-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
     // The README's config, pointed at the hook repository and its commit.
-    const config = REMOTE_CONFIG.replace(/repo: \S+/, `repo: ${hook.dir}`).replace(/rev: COMMIT/, `rev: ${hook.rev}`).replace(/- id: matrix-gen\b.*\n/, `- id: ${hookId}\n`).replace(/^\s*# - id:.*\n(\s*#.*\n)*/m, '');
+    const config = REMOTE_CONFIG.replace(/repo: \S+/, `repo: ${hook.dir}`)
+      .replace(/rev: COMMIT/, `rev: ${hook.rev}`)
+      .replace(/- id: matrix-gen\b.*\n/, `- id: ${hookId}\n`)
+      .replace(/^\s*# - id:.*\n(\s*#.*\n)*/m, '');
     expect(config).toContain(`rev: ${hook.rev}`);
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), config);
-    for (const [cmd, args] of [['git', ['init', '-q']], ['pre-commit', ['install']], ['git', ['add', '-A']], ['git', ['commit', '-q', '-m', 'first']]] as const) {
+    for (const [cmd, args] of [
+      ['git', ['init', '-q']],
+      ['pre-commit', ['install']],
+      ['git', ['add', '-A']],
+      ['git', ['commit', '-q', '-m', 'first']],
+    ] as const) {
       const r = run(cmd, [...args], dir, { PRE_COMMIT_HOME: cache });
       expect(r.status, `${cmd} ${args.join(' ')}:\n${r.stdout}${r.stderr}`).toBe(0);
     }
@@ -84,7 +96,10 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), `repos:\n  - repo: ${hook.dir}\n    rev: ${hook.rev}\n    hooks:\n      - id: matrix-gen\n      - id: matrix-gen-check\n`);
     run('git', ['init', '-q'], dir);
     const r = run('pre-commit', ['install-hooks'], dir, { PRE_COMMIT_HOME: cache });
-    expect(r.status, `pre-commit install-hooks:\n${r.stdout}${r.stderr}\n${existsSync(path.join(cache, 'pre-commit.log')) ? readFileSync(path.join(cache, 'pre-commit.log'), 'utf8').slice(-4000) : ''}`).toBe(0);
+    expect(
+      r.status,
+      `pre-commit install-hooks:\n${r.stdout}${r.stderr}\n${existsSync(path.join(cache, 'pre-commit.log')) ? readFileSync(path.join(cache, 'pre-commit.log'), 'utf8').slice(-4000) : ''}`,
+    ).toBe(0);
   }, 600_000);
 
   it('matrix-gen-check: stale generated files fail the commit with a diff; after `matrix gen` it passes', async () => {
@@ -125,7 +140,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(good.stdout + good.stderr).toMatch(/matrix gen \(regenerate Dockerfiles and docker-bake\.hcl\)\.+Passed/);
   });
 
-  it('the README\'s `repo: local` variant (bake-matrix in devDependencies) checks the same way', async () => {
+  it("the README's `repo: local` variant (bake-matrix in devDependencies) checks the same way", async () => {
     const dir = tempDir('matrix-pre-commit-local-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
     // `npm install --save-dev bake-matrix`, from this working tree.
@@ -134,7 +149,12 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     symlinkSync('../bake-matrix/bin/matrix.cjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), LOCAL_CONFIG);
-    for (const [cmd, args] of [['git', ['init', '-q']], ['pre-commit', ['install']], ['git', ['add', '-A']], ['git', ['commit', '-q', '-m', 'first']]] as const) {
+    for (const [cmd, args] of [
+      ['git', ['init', '-q']],
+      ['pre-commit', ['install']],
+      ['git', ['add', '-A']],
+      ['git', ['commit', '-q', '-m', 'first']],
+    ] as const) {
       const r = run(cmd, [...args], dir, { PRE_COMMIT_HOME: cache });
       expect(r.status, `${cmd} ${args.join(' ')}:\n${r.stdout}${r.stderr}`).toBe(0);
     }

@@ -27,9 +27,12 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('endpoints', () => {
-  it.each(['tcp://buildkit:1234', 'unix:///run/buildkit.sock', 'ssh://ci@arm64-runner', 'docker-container://bk', 'kube-pod://bk', 'NPIPE://./pipe/x', 'my-context', 'desktop-linux'])('%s is accepted', (e) => {
-    expect(endpointProblem(e)).toBeUndefined();
-  });
+  it.each(['tcp://buildkit:1234', 'unix:///run/buildkit.sock', 'ssh://ci@arm64-runner', 'docker-container://bk', 'kube-pod://bk', 'NPIPE://./pipe/x', 'my-context', 'desktop-linux'])(
+    '%s is accepted',
+    (e) => {
+      expect(endpointProblem(e)).toBeUndefined();
+    },
+  );
 
   it.each(['--driver=docker', '-x', 'tcp://a:1 --bootstrap', 'tcp://a,b', 'file:///etc/passwd', 'http://x', 'tcp://', 'a b', 'a\nb', "tcp://'x'", 'ctx;rm'])('%j is refused', (e) => {
     expect(endpointProblem(e)).toBeDefined();
@@ -38,18 +41,45 @@ describe('endpoints', () => {
 });
 
 describe('driver options', () => {
-  it.each([['image', 'moby/buildkit:v0.12.5'], ['network', 'host'], ['env.http_proxy', 'http://proxy:3128'], ['cacert', '/etc/ca.pem']])('%s=%s is accepted', (k, v) => {
+  it.each([
+    ['image', 'moby/buildkit:v0.12.5'],
+    ['network', 'host'],
+    ['env.http_proxy', 'http://proxy:3128'],
+    ['cacert', '/etc/ca.pem'],
+  ])('%s=%s is accepted', (k, v) => {
     expect(driverOptProblem(k, v)).toBeUndefined();
   });
 
-  it.each([['image', 'x,network=host'], ['image', '"a"'], ['a=b', 'c'], ['-x', 'y'], ['image', 'a\nb'], ['k', '--flag'], ['a,b', 'c']])('%s=%j is refused', (k, v) => {
+  it.each([
+    ['image', 'x,network=host'],
+    ['image', '"a"'],
+    ['a=b', 'c'],
+    ['-x', 'y'],
+    ['image', 'a\nb'],
+    ['k', '--flag'],
+    ['a,b', 'c'],
+  ])('%s=%j is refused', (k, v) => {
     expect(driverOptProblem(k, v)).toBeDefined();
     expect(codeOf(() => resolveBuilder({ nodes: [{ platforms: ['linux/amd64'], endpoint: 'tcp://a:1', driver_opts: { [k]: v } }] }))).toBe('invalid-driver-opt');
   });
 
   it('valid options are one argv element each', () => {
     const b = resolveBuilder({ nodes: [{ platforms: ['linux/amd64'], endpoint: 'tcp://a:1', driver_opts: { image: 'moby/buildkit:v0.12.5' } }] });
-    expect(builderUpCommands(b, undefined)[0]).toEqual(['buildx', 'create', '--name', 'matrix', '--driver', 'remote', '--node', 'matrix-linux-amd64', '--platform', 'linux/amd64', '--driver-opt', 'image=moby/buildkit:v0.12.5', 'tcp://a:1']);
+    expect(builderUpCommands(b, undefined)[0]).toEqual([
+      'buildx',
+      'create',
+      '--name',
+      'matrix',
+      '--driver',
+      'remote',
+      '--node',
+      'matrix-linux-amd64',
+      '--platform',
+      'linux/amd64',
+      '--driver-opt',
+      'image=moby/buildkit:v0.12.5',
+      'tcp://a:1',
+    ]);
   });
 });
 

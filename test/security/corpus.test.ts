@@ -40,7 +40,10 @@ async function expectRefused(name: string, spec: string | Buffer, e: Expected): 
   const where = `${e.file ?? 'matrix.yaml'}:${e.line}:${e.column}: error `;
   const block = diagnosticBlocks(r.stderr).find((b) => b[0]!.startsWith(where) && b[0]!.endsWith(`[${e.code}]`));
   expect(block, `${why}\nexpected a diagnostic starting ${JSON.stringify(where)} with [${e.code}]`).toBeDefined();
-  expect(block!.some((l) => l.startsWith('  hint: ')), `${why}\nthe diagnostic has no hint`).toBe(true);
+  expect(
+    block!.some((l) => l.startsWith('  hint: ')),
+    `${why}\nthe diagnostic has no hint`,
+  ).toBe(true);
   expect(r.stderr, why).not.toMatch(STACK_FRAME);
   expect(r.stdout, why).toBe('');
   expect(hashTree(repo), `${name}: the repository changed`).toBe(before);
@@ -50,8 +53,14 @@ async function expectRefused(name: string, spec: string | Buffer, e: Expected): 
 describe('hostile spec corpus (test/security/corpus)', () => {
   it('has at least 40 cases, each with an expected diagnostic, and no stale expectations', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
-    expect(cases.filter((c) => !EXPECTED[c]), 'cases without an expectation').toEqual([]);
-    expect(Object.keys(EXPECTED).filter((c) => !cases.includes(c)), 'expectations without a case').toEqual([]);
+    expect(
+      cases.filter((c) => !EXPECTED[c]),
+      'cases without an expectation',
+    ).toEqual([]);
+    expect(
+      Object.keys(EXPECTED).filter((c) => !cases.includes(c)),
+      'expectations without a case',
+    ).toEqual([]);
   });
 
   it.concurrent.each(cases)('%s is refused where it is wrong, and nothing changes', async (name) => {

@@ -39,8 +39,16 @@ interface Fields {
 }
 
 const SAFE: Fields = {
-  context: '.', dockerfile: 'Dockerfile', target: 'build', tag: 'registry.example/api:1',
-  argKey: 'A', argValue: 'a', labelKey: 'l', labelValue: 'v', secretId: 'npmrc', secretSrc: './npmrc',
+  context: '.',
+  dockerfile: 'Dockerfile',
+  target: 'build',
+  tag: 'registry.example/api:1',
+  argKey: 'A',
+  argValue: 'a',
+  labelKey: 'l',
+  labelValue: 'v',
+  secretId: 'npmrc',
+  secretSrc: './npmrc',
 };
 
 function specText(f: Fields): string {
@@ -125,7 +133,10 @@ async function expectOutcome(repo: string, field: Field, fields: Fields, accept:
     check(out.target!);
   } else {
     expect(out.lines.length, `${field}: ${JSON.stringify(fields)} should be refused`).toBeGreaterThan(0);
-    expect(out.lines.every((l) => l === LINE[field]), `${field}: diagnostics at lines ${out.lines}`).toBe(true);
+    expect(
+      out.lines.every((l) => l === LINE[field]),
+      `${field}: diagnostics at lines ${out.lines}`,
+    ).toBe(true);
   }
 }
 
@@ -178,7 +189,11 @@ describe('escaping through the pipeline (property, fixed seed)', () => {
     const name = fc.stringMatching(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*){0,2}$/);
     const tagPart = fc.oneof(fc.stringMatching(/^\w[\w.-]{0,20}$/), fc.constant('${{ target }}'), hostile);
     const host = fc.constantFrom('', 'registry.example/', 'localhost:5000/', '[::1]:5000/', 'Reg.Example/', 'r_x.io/');
-    const tag = fc.oneof(hostile, fc.tuple(host, name, tagPart).map(([h, n, t]) => `${h}${n}:${t}`), fc.tuple(host, name).map(([h, n]) => `${h}${n}`));
+    const tag = fc.oneof(
+      hostile,
+      fc.tuple(host, name, tagPart).map(([h, n, t]) => `${h}${n}:${t}`),
+      fc.tuple(host, name).map(([h, n]) => `${h}${n}`),
+    );
     await fc.assert(
       fc.asyncProperty(tag, async (value) => {
         const sub = substituted(value);
@@ -189,7 +204,7 @@ describe('escaping through the pipeline (property, fixed seed)', () => {
     );
   });
 
-  it('secrets: ids are refused unless plain; sources with commas and quotes survive buildx\'s CSV split', async () => {
+  it("secrets: ids are refused unless plain; sources with commas and quotes survive buildx's CSV split", async () => {
     const repo = baseRepo();
     await fc.assert(
       fc.asyncProperty(hostile, hostile, async (id, src) => {
@@ -240,7 +255,14 @@ describe('escaping through the pipeline (property, fixed seed)', () => {
         const rel = path.relative(repo, abs);
         await expectOutcome(repo, 'context', { ...SAFE, context: ctx }, accept, (t) => {
           expect(t.context).toBe(esc(rel || '.'));
-          expect(t.dockerfile).toBe(rel ? rel.split('/').map(() => '..').join('/') + '/Dockerfile' : 'Dockerfile');
+          expect(t.dockerfile).toBe(
+            rel
+              ? rel
+                  .split('/')
+                  .map(() => '..')
+                  .join('/') + '/Dockerfile'
+              : 'Dockerfile',
+          );
         });
       }),
       RUNS,
@@ -280,7 +302,10 @@ describe('escaping through `matrix gen` (the written file)', () => {
     const values = ['${HOME}', '%{ if true }x%{ endif }', '$${x}', '%%{y}', '\\${z}', 'say "hi"\\', 'a\nb\r\tc', '${{ service }}/${{target}}', '$', '%', '${', '}'];
     const labels = Object.fromEntries(values.map((v, i) => [i % 2 ? `k.${i}` : `\${KEY_${i}}%{x}`, v]));
     const args = Object.fromEntries(values.map((v, i) => [`A${i}`, v]));
-    const map = (m: Record<string, string>) => `{${Object.entries(m).map(([k, v]) => `${yamlQuote(k)}: ${yamlQuote(v)}`).join(', ')}}`;
+    const map = (m: Record<string, string>) =>
+      `{${Object.entries(m)
+        .map(([k, v]) => `${yamlQuote(k)}: ${yamlQuote(v)}`)
+        .join(', ')}}`;
     const spec = `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n    args: ${map(args)}\n    labels: ${map(labels)}\n    secrets: [{id: npmrc, src: ${yamlQuote('a,b"c d')}}]\n`;
     const repo = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n', '.dockerignore': '*\n' });
     const gen = await matrix(['gen'], repo);
@@ -314,7 +339,7 @@ describe('escaping through `matrix gen` (the written file)', () => {
       '',
     ].join('\n');
     const word = 'a "b" $HOME \\ ${x} `c`';
-    const sh = "it's $(id) `id` \\ \"q\"";
+    const sh = 'it\'s $(id) `id` \\ "q"';
     const list = ['/bin/app', '--flag=a "b"', '\\', 'é👋'];
     const spec = [
       'version: 1',
@@ -333,7 +358,9 @@ describe('escaping through `matrix gen` (the written file)', () => {
     const repo = tempRepo({ 'matrix.yaml': spec, 't.hbs': tpl, 'api/README': 'x' });
     const gen = await matrix(['gen'], repo);
     expect(gen.status, gen.stderr).toBe(0);
-    const body = readFileSync(path.join(repo, 'api/Dockerfile'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const body = readFileSync(path.join(repo, 'api/Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     const dq = (x: string) => `"${x.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
     expect(body).toEqual([
       'FROM scratch',

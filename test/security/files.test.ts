@@ -94,7 +94,7 @@ describe('readRegularText: one reader for every file matrix reads', () => {
     expect(hashTree(repo)).toBe(before);
   });
 
-  it('a user template that is a FIFO is a located error at the service\'s template, not a hang', async () => {
+  it("a user template that is a FIFO is a located error at the service's template, not a hang", async () => {
     const repo = tempRepo({ 'api/go.mod': 'module x\n', 'matrix.yaml': 'version: 1\nservices:\n  api:\n    context: api\n    template: tpl/api.hbs\n' });
     mkdirSync(path.join(repo, 'tpl'));
     mkfifo(path.join(repo, 'tpl', 'api.hbs'));
@@ -127,7 +127,12 @@ describe('writes: every byte or nothing', () => {
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status).toBe(0);
     try {
       const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
-      const spec = (v: string) => ['version: 1', 'services:', ...names.flatMap((s) => [`  ${s}:`, `    context: ${s}`, '    template: go', `    tags: ["r.example/${s}:${v}"]`, `    labels: { pad: "${v.repeat(1000)}" }`])].join('\n') + '\n';
+      const spec = (v: string) =>
+        [
+          'version: 1',
+          'services:',
+          ...names.flatMap((s) => [`  ${s}:`, `    context: ${s}`, '    template: go', `    tags: ["r.example/${s}:${v}"]`, `    labels: { pad: "${v.repeat(1000)}" }`]),
+        ].join('\n') + '\n';
       mkdirSync(path.join(mnt, '.git'));
       for (const s of names) {
         mkdirSync(path.join(mnt, s));
@@ -183,7 +188,11 @@ describe('writes: every byte or nothing', () => {
     // The lock falls back to the temp dir (the git dir is not writable for this user either).
     const tmp = tempDir('matrix-tmp-');
     chmodSync(tmp, 0o1777);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'gen'], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HOME: '/nonexistent', TMPDIR: tmp } });
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'gen'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', HOME: '/nonexistent', TMPDIR: tmp },
+    });
     expect(r.status, r.stderr).toBe(74);
     expect(r.stderr).toMatch(/^matrix: cannot write api\/Dockerfile: permission denied \(EACCES\)\n$/);
     expect(hashTree(repo)).toBe(before);
@@ -216,7 +225,7 @@ describe('the gen lock cannot be redirected', () => {
     expect(listTree(repo).has('api/Dockerfile')).toBe(false);
   });
 
-  it('lives in the repository\'s git directory and is gone after the run', async () => {
+  it("lives in the repository's git directory and is gone after the run", async () => {
     const repo = tempRepo(LAYOUT);
     const r = await matrixAsync(['gen'], repo);
     expect(r.status, r.stderr).toBe(0);
@@ -240,23 +249,15 @@ describe('gen never deletes an input of the spec', () => {
     expect((await matrixAsync(['gen', '--check'], repo)).status).toBe(0);
   });
 
-  it('a once-generated file that is now a template, a secret file or another service\'s Dockerfile stays', async () => {
-    const spec2 = [
-      'version: 1',
-      'services:',
-      '  api:',
-      '    context: api',
-      '    template: go',
-      '  web:',
-      '    context: web',
-      '    template: go',
-      '',
-    ].join('\n');
+  it("a once-generated file that is now a template, a secret file or another service's Dockerfile stays", async () => {
+    const spec2 = ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '  web:', '    context: web', '    template: go', ''].join('\n');
     const repo = tempRepo({ 'api/go.mod': 'module a\n', 'web/go.mod': 'module w\n', 'matrix.yaml': spec2 });
     expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
     // web's generated Dockerfile becomes api's secret file and web now builds it as its own Dockerfile.
     const webDockerfile = readFileSync(path.join(repo, 'web/Dockerfile'), 'utf8');
-    const spec3 = spec2.replace('    context: web\n    template: go', '    context: web\n    dockerfile: web/Dockerfile').replace('    template: go\n  web', '    template: go\n    secrets: [{ id: s, src: web/Dockerfile }]\n  web');
+    const spec3 = spec2
+      .replace('    context: web\n    template: go', '    context: web\n    dockerfile: web/Dockerfile')
+      .replace('    template: go\n  web', '    template: go\n    secrets: [{ id: s, src: web/Dockerfile }]\n  web');
     writeFileSync(path.join(repo, 'matrix.yaml'), spec3);
     const r = await matrixAsync(['gen'], repo);
     expect(r.status, r.stderr).toBe(0);
@@ -328,14 +329,18 @@ function fakeDocker(dir: string): { bin: string; pids: string } {
 /** The pids of the file that still run (a zombie waiting for a reaper that may be missing in a container is not running). */
 function aliveAll(pidsFile: string): number[] {
   if (!existsSync(pidsFile)) return [];
-  return readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-    } catch {
-      return false;
-    }
-  });
+  return readFileSync(pidsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    });
 }
 
 describe('signals to matrix bake (fake docker)', () => {
@@ -343,28 +348,36 @@ describe('signals to matrix bake (fake docker)', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
-  ] as const)('%s during the build: the whole docker group stops, temp dirs are removed, exit %i', async (sig, code) => {
-    const repo = tempRepo(LAYOUT);
-    spawnSync('git', ['init', '-q'], { cwd: repo });
-    expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
-    const fake = fakeDocker(tempDir());
-    const tmp = tempDir('matrix-tmpdir-');
-    const child = spawn(process.execPath, [BIN, 'bake', 'api'], { cwd: repo, env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    const deadline = Date.now() + 20_000;
-    while (!err.includes('load build definition') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(err).toContain('load build definition');
-    expect(readdirSync(tmp).some((n) => n.startsWith('matrix-bake-'))).toBe(true);
-    child.kill(sig);
-    expect(await closed).toBe(code);
-    // Not waited out: the fake build never got to its end; the whole group is gone.
-    // SIGINT: the shell's background job ignores it (POSIX), so this also proves the SIGKILL after the grace period.
-    expect(existsSync(`${fake.pids}.done`)).toBe(false);
-    expect(aliveAll(fake.pids)).toEqual([]);
-    expect(readdirSync(tmp)).toEqual([]);
-  }, 30_000);
+  ] as const)(
+    '%s during the build: the whole docker group stops, temp dirs are removed, exit %i',
+    async (sig, code) => {
+      const repo = tempRepo(LAYOUT);
+      spawnSync('git', ['init', '-q'], { cwd: repo });
+      expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
+      const fake = fakeDocker(tempDir());
+      const tmp = tempDir('matrix-tmpdir-');
+      const child = spawn(process.execPath, [BIN, 'bake', 'api'], {
+        cwd: repo,
+        env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      const deadline = Date.now() + 20_000;
+      while (!err.includes('load build definition') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(err).toContain('load build definition');
+      expect(readdirSync(tmp).some((n) => n.startsWith('matrix-bake-'))).toBe(true);
+      child.kill(sig);
+      expect(await closed).toBe(code);
+      // Not waited out: the fake build never got to its end; the whole group is gone.
+      // SIGINT: the shell's background job ignores it (POSIX), so this also proves the SIGKILL after the grace period.
+      expect(existsSync(`${fake.pids}.done`)).toBe(false);
+      expect(aliveAll(fake.pids)).toEqual([]);
+      expect(readdirSync(tmp)).toEqual([]);
+    },
+    30_000,
+  );
 
   it('SIGTERM while the doctor runs (no build yet): docker probes killed, temp dir removed, exit 143 at once', async () => {
     const repo = tempRepo(LAYOUT);
@@ -372,7 +385,11 @@ describe('signals to matrix bake (fake docker)', () => {
     expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
     const fake = fakeDocker(tempDir());
     const tmp = tempDir('matrix-tmpdir-');
-    const child = spawn(process.execPath, [BIN, 'bake', 'api'], { cwd: repo, env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, FAKE_SLOW_DOCTOR: '1', TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'bake', 'api'], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, FAKE_SLOW_DOCTOR: '1', TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
@@ -396,7 +413,11 @@ describe('signals to matrix verify (fake docker)', () => {
     expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
     const fake = fakeDocker(tempDir());
     const tmp = tempDir('matrix-tmpdir-');
-    const child = spawn(process.execPath, [BIN, 'verify', 'api', '--against', 'localhost:5999/x/api:1'], { cwd: repo, env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'verify', 'api', '--against', 'localhost:5999/x/api:1'], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_PIDS: fake.pids, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
@@ -462,27 +483,41 @@ describe('merge: a shard file is untrusted input', () => {
     expect(readShardResult(path.join(dir, 'big.json')).error).toMatch(/larger than 4 MiB/);
   });
 
-  it('publishes only to the spec\'s repositories and deletes only the temp tags this run derives', () => {
-    const ok = planMerge(spec, [{ file: 'a.json', result: good() }, { file: 'b.json', result: arm() }]);
+  it("publishes only to the spec's repositories and deletes only the temp tags this run derives", () => {
+    const ok = planMerge(spec, [
+      { file: 'a.json', result: good() },
+      { file: 'b.json', result: arm() },
+    ]);
     expect(ok.problems).toEqual([]);
-    expect(ok.tempTags.map((t) => t.ref).sort()).toEqual([tempTagFor('localhost:5000/acme/api', '42-1', 'api', ['linux/amd64']), tempTagFor('localhost:5000/acme/api', '42-1', 'api', ['linux/arm64'])].sort());
+    expect(ok.tempTags.map((t) => t.ref).sort()).toEqual(
+      [tempTagFor('localhost:5000/acme/api', '42-1', 'api', ['linux/amd64']), tempTagFor('localhost:5000/acme/api', '42-1', 'api', ['linux/arm64'])].sort(),
+    );
 
     const elsewhere = good();
     elsewhere.targets.api!.repository = 'localhost:5000/victim/api';
     elsewhere.targets.api!.tempTags = ['localhost:5000/victim/api:matrix-tmp-42-1-api-linux-amd64'];
-    const p1 = planMerge(spec, [{ file: 'a.json', result: elsewhere }, { file: 'b.json', result: arm() }]);
+    const p1 = planMerge(spec, [
+      { file: 'a.json', result: elsewhere },
+      { file: 'b.json', result: arm() },
+    ]);
     expect(p1.problems.join('\n')).toMatch(/a\.json: api was pushed to localhost:5000\/victim\/api, which none of the target's tags in the spec names/);
     expect(p1.tempTags.map((t) => t.ref)).not.toContain('localhost:5000/victim/api:matrix-tmp-42-1-api-linux-amd64');
 
     const forged = good();
     forged.targets.api!.tempTags = ['localhost:5000/acme/api:v1.0.0'];
-    const p2 = planMerge(spec, [{ file: 'a.json', result: forged }, { file: 'b.json', result: arm() }]);
+    const p2 = planMerge(spec, [
+      { file: 'a.json', result: forged },
+      { file: 'b.json', result: arm() },
+    ]);
     expect(p2.problems.join('\n')).toMatch(/lists temporary tag localhost:5000\/acme\/api:v1\.0\.0 that this run did not create/);
     expect(p2.tempTags.map((t) => t.ref)).not.toContain('localhost:5000/acme/api:v1.0.0');
   });
 
   it('matrix merge with a forged shard publishes nothing and names the file (CLI)', async () => {
-    const repo = tempRepo({ 'api/go.mod': 'module x\n', 'matrix.yaml': ['version: 1', 'registry: localhost:5000/acme', 'platforms: [linux/amd64, linux/arm64]', 'services:', '  api:', '    context: api', '    template: go', ''].join('\n') });
+    const repo = tempRepo({
+      'api/go.mod': 'module x\n',
+      'matrix.yaml': ['version: 1', 'registry: localhost:5000/acme', 'platforms: [linux/amd64, linux/arm64]', 'services:', '  api:', '    context: api', '    template: go', ''].join('\n'),
+    });
     const forged = good();
     forged.targets.api!.tempTags = ['localhost:5000/acme/api:latest'];
     writeFileSync(path.join(repo, 'a.json'), JSON.stringify(forged));
@@ -495,8 +530,28 @@ describe('merge: a shard file is untrusted input', () => {
   });
 
   it('in CI, refuses shards of another run', () => {
-    const p = planMerge(spec, [{ file: 'a.json', result: good() }, { file: 'b.json', result: arm() }], spec.targets, {}, '43');
+    const p = planMerge(
+      spec,
+      [
+        { file: 'a.json', result: good() },
+        { file: 'b.json', result: arm() },
+      ],
+      spec.targets,
+      {},
+      '43',
+    );
     expect(p.problems).toContain('the shard files are of run 42-1, but this is run 43');
-    expect(planMerge(spec, [{ file: 'a.json', result: good() }, { file: 'b.json', result: arm() }], spec.targets, {}, '42').problems).toEqual([]);
+    expect(
+      planMerge(
+        spec,
+        [
+          { file: 'a.json', result: good() },
+          { file: 'b.json', result: arm() },
+        ],
+        spec.targets,
+        {},
+        '42',
+      ).problems,
+    ).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ describe('load: what toJS would silently change', () => {
     expect(d.hint).toMatch(/---/);
   });
 
-  it('nesting beyond the parser\'s stack is reported at the first level that is too deep, like shallower nesting', () => {
+  it("nesting beyond the parser's stack is reported at the first level that is too deep, like shallower nesting", () => {
     const flow = (n: number) => `version: 1\nservices: ${'['.repeat(n)}${']'.repeat(n)}\n`;
     expect(brief(load(flow(100)).diagnostics)).toEqual([{ code: 'yaml-too-deep', line: 2, column: 75 }]);
     expect(brief(load(flow(20_000)).diagnostics)).toEqual([{ code: 'yaml-too-deep', line: 2, column: 75 }]);
@@ -150,7 +150,7 @@ describe('template: no way around the escaping helpers', () => {
 describe('output: positions, stale temp files, manifest paths', () => {
   const HEADER = headerLines('matrix.yaml').join('\n') + '\n';
 
-  it('outputOrigins points a Dockerfile at its service\'s template (or the service, for a default) and the bake file at bake_file', () => {
+  it("outputOrigins points a Dockerfile at its service's template (or the service, for a default) and the bake file at bake_file", () => {
     const src = 'version: 1\nbake_file: out.hcl\ndefaults:\n  template: go\nservices:\n  api:\n    context: api\n    template: go\n  web:\n    context: web\n';
     const r = compileSpec(src, { 'api/go.mod': '', 'web/go.mod': '' });
     expect(r.diagnostics).toEqual([]);
@@ -170,20 +170,30 @@ describe('output: positions, stale temp files, manifest paths', () => {
   it('a manifest line naming an output another way (./x, x//y) is not an orphan', () => {
     const bake = `${HEADER}# generated: ./api/Dockerfile\n# generated: api//Dockerfile\n\ngroup "default" {}\n`;
     const dir = tempRepo({ 'api/Dockerfile': `${HEADER}FROM old\n`, 'docker-bake.hcl': bake });
-    const plan = planSync(dir, dir, new Map([['api/Dockerfile', `${HEADER}FROM new\n`], ['docker-bake.hcl', `${HEADER}\n`]]), 'docker-bake.hcl');
+    const plan = planSync(
+      dir,
+      dir,
+      new Map([
+        ['api/Dockerfile', `${HEADER}FROM new\n`],
+        ['docker-bake.hcl', `${HEADER}\n`],
+      ]),
+      'docker-bake.hcl',
+    );
     expect(plan.changes.map((c) => `${c.kind} ${c.file}`)).toEqual(['update api/Dockerfile', 'update docker-bake.hcl']);
   });
 
-  it('removeStaleTemps removes dead processes\' and our own pid\'s temp siblings only', () => {
+  it("removeStaleTemps removes dead processes' and our own pid's temp siblings only", () => {
     const dir = tempRepo({
       'api/Dockerfile': 'x',
       'api/.Dockerfile.999999999.tmp': 'dead',
       [`api/.Dockerfile.${process.pid}.tmp`]: 'ours, from a reused pid',
       [`api/.Dockerfile.${process.ppid}.tmp`]: 'a live process',
       'api/.Dockerfile.abc.tmp': 'not a pid',
-      'api/.Dockerfile.bak.999999999.tmp': 'another file\'s',
+      'api/.Dockerfile.bak.999999999.tmp': "another file's",
     });
-    const removed = removeStaleTemps(path.join(dir, 'api/Dockerfile')).map((f) => path.basename(f)).sort();
+    const removed = removeStaleTemps(path.join(dir, 'api/Dockerfile'))
+      .map((f) => path.basename(f))
+      .sort();
     expect(removed).toEqual(['.Dockerfile.999999999.tmp', `.Dockerfile.${process.pid}.tmp`].sort());
     expect(readdirSync(path.join(dir, 'api')).sort()).toEqual(['.Dockerfile.abc.tmp', '.Dockerfile.bak.999999999.tmp', `.Dockerfile.${process.ppid}.tmp`, 'Dockerfile'].sort());
   });

@@ -217,7 +217,19 @@ describe('doctor logic on canned output', () => {
     // The hanging inspect was started, and is gone (killed, not left to run for a minute).
     await expect.poll(() => existsSync(pidFile)).toBe(true);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await expect.poll(() => { try { process.kill(pid, 0); return 'running'; } catch { return 'gone'; } }, { timeout: 5000 }).toBe('gone');
+    await expect
+      .poll(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return 'running';
+          } catch {
+            return 'gone';
+          }
+        },
+        { timeout: 5000 },
+      )
+      .toBe('gone');
   });
 
   it('a platform that must be emulated and that the builder does not list fails with how to register QEMU', async () => {

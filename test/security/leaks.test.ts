@@ -48,7 +48,7 @@ describe('a secret src inside a build context must be excluded by its .dockerign
     expect(brief(r.diagnostics)).toEqual([{ code: 'secret-in-context', ...pos(src, 'api/.npmrc') }]);
   });
 
-  it('the Dockerfile\'s own .dockerignore wins over the context\'s', () => {
+  it("the Dockerfile's own .dockerignore wins over the context's", () => {
     const r = compileSpec(spec('api/.npmrc'), { ...goDirs('api'), 'api/.dockerignore': '.npmrc\n', 'api/Dockerfile.dockerignore': 'other\n' });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['secret-in-context']);
     expect(r.diagnostics[0]!.hint).toContain('api/Dockerfile.dockerignore');
@@ -100,9 +100,9 @@ describe('git remote URLs lose their credentials (labels, logs, --dry-run)', () 
   ])('httpsSource(%s) = %s', (remote, want) => expect(httpsSource(remote)).toBe(want));
 
   it('property: no scheme (any case) and no userinfo shape lets the password through', () => {
-    const scheme = fc.constantFrom('https', 'http', 'ssh', 'git+ssh', 'ftp', 'ftps', 'svn+ssh', 'x-custom').chain((s) =>
-      fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((up) => [...s].map((c, i) => (up[i] ? c.toUpperCase() : c)).join('')),
-    );
+    const scheme = fc
+      .constantFrom('https', 'http', 'ssh', 'git+ssh', 'ftp', 'ftps', 'svn+ssh', 'x-custom')
+      .chain((s) => fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((up) => [...s].map((c, i) => (up[i] ? c.toUpperCase() : c)).join('')));
     // Tokens: letters, digits and characters a password may hold (percent-encoded @ and : too).
     const token = fc.stringMatching(/^[A-Za-z0-9._~!$&'()*+;=-]{12,30}$/).map((t) => `Zq${t}`);
     const user = fc.constantFrom('', 'git', 'x-access-token', 'oauth2', 'me%40corp');
@@ -123,10 +123,14 @@ describe('git remote URLs lose their credentials (labels, logs, --dry-run)', () 
 
   it('property: scp-like remotes keep the user, never the password', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/), fc.stringMatching(/^[A-Za-z0-9%@:!$]{10,20}$/).map((p) => `Pw${p}`), (u, p) => {
-        const out = redactRemote(`${u}:${p}@github.com:acme/app.git`);
-        expect(out).toBe(`${u}@github.com:acme/app.git`);
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
+        fc.stringMatching(/^[A-Za-z0-9%@:!$]{10,20}$/).map((p) => `Pw${p}`),
+        (u, p) => {
+          const out = redactRemote(`${u}:${p}@github.com:acme/app.git`);
+          expect(out).toBe(`${u}@github.com:acme/app.git`);
+        },
+      ),
       { numRuns: 200, seed: 7 },
     );
   });
@@ -189,8 +193,18 @@ describe('cache refs buildx would reject are located errors before any build', (
   });
 
   it.each([
-    'ghcr.io/Acme/cache', 'ghcr.io/acme/cache:tag', 'ghcr.io/acme/cache@sha256:' + 'a'.repeat(64),
-    'ghcr.io/acme/cache,mode=max', 'ghcr.io/acme/cache"x', "a'b", 'a=b', 'a b', '-ref', 'a//b', 'a/-b', 'x'.repeat(300),
+    'ghcr.io/Acme/cache',
+    'ghcr.io/acme/cache:tag',
+    'ghcr.io/acme/cache@sha256:' + 'a'.repeat(64),
+    'ghcr.io/acme/cache,mode=max',
+    'ghcr.io/acme/cache"x',
+    "a'b",
+    'a=b',
+    'a b',
+    '-ref',
+    'a//b',
+    'a/-b',
+    'x'.repeat(300),
   ])('%s is refused', (ref) => expect(cacheRefProblem(ref)).toBeDefined());
 
   it('at the ref value in the spec, nothing rendered', () => {
@@ -200,7 +214,6 @@ describe('cache refs buildx would reject are located errors before any build', (
     expect(r.files).toBeUndefined();
   });
 });
-
 
 describe('init reads the origin remote through the same redaction', () => {
   it('a credential shaped like a host does not pick the registry', async () => {

@@ -51,7 +51,7 @@ describe('matrix gen killed with SIGKILL at random moments', () => {
     // Two repositories in parallel, 25 kills each; a fixed sequence of delays (a failure must reproduce).
     const stats = { killed: 0, completed: 0, killedWhileWriting: 0, tempFilesSeen: 0 };
     const lane = async (repo: string, seed: number) => {
-      const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
       for (let i = 0; i < 25; i++) {
         const version = i % 2 ? 'b' : 'a';
         writeFileSync(path.join(repo, 'matrix.yaml'), spec(version));
@@ -203,7 +203,26 @@ describe.concurrent('outputs stay inside the repository', () => {
 });
 
 // Syscalls that create, change or remove a file or directory.
-const WRITING_CALLS = ['creat', 'mkdir', 'mkdirat', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'rmdir', 'link', 'linkat', 'symlink', 'symlinkat', 'truncate', 'chmod', 'fchmodat', 'utimensat', 'utimes'];
+const WRITING_CALLS = [
+  'creat',
+  'mkdir',
+  'mkdirat',
+  'rename',
+  'renameat',
+  'renameat2',
+  'unlink',
+  'unlinkat',
+  'rmdir',
+  'link',
+  'linkat',
+  'symlink',
+  'symlinkat',
+  'truncate',
+  'chmod',
+  'fchmodat',
+  'utimensat',
+  'utimes',
+];
 const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 describe.skipIf(!straceOk && process.env.CI !== 'true')('gen --check under strace', () => {
@@ -214,11 +233,11 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('gen --check under strac
   /** Every call that could write under `root`, from `strace -f` of `matrix gen --check`. */
   function writesUnder(root: string, cwd: string): { status: number | null; writes: string[]; traced: number; reads: Map<string, number> } {
     const log = path.join(tempDir('matrix-strace-'), 'trace.txt');
-    const r = spawnSync(
-      'strace',
-      ['-f', '-qq', '-s', '4096', '-o', log, '-e', `trace=open,openat,openat2,${WRITING_CALLS.join(',')}`, process.execPath, BIN, 'gen', '--check'],
-      { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const r = spawnSync('strace', ['-f', '-qq', '-s', '4096', '-o', log, '-e', `trace=open,openat,openat2,${WRITING_CALLS.join(',')}`, process.execPath, BIN, 'gen', '--check'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     const real = realpathSync(root);
     const under = (p: string) => {

@@ -5,17 +5,37 @@ import type { ResolvedSpec, Target } from '../../src/spec.js';
 
 function target(name: string, over: Partial<Target> = {}): Target {
   return {
-    name, service: name, cell: {}, axes: [], context: `services/${name}`,
-    source: { kind: 'dockerfile', file: `services/${name}/Dockerfile` }, dockerfile: `services/${name}/Dockerfile`,
-    platforms: ["linux/amd64"], tags: [`r/${name}`], args: {}, labels: {}, annotations: {}, attest: [], secrets: [], contexts: {}, with: {}, outputs: [],
+    name,
+    service: name,
+    cell: {},
+    axes: [],
+    context: `services/${name}`,
+    source: { kind: 'dockerfile', file: `services/${name}/Dockerfile` },
+    dockerfile: `services/${name}/Dockerfile`,
+    platforms: ['linux/amd64'],
+    tags: [`r/${name}`],
+    args: {},
+    labels: {},
+    annotations: {},
+    attest: [],
+    secrets: [],
+    contexts: {},
+    with: {},
+    outputs: [],
     ...over,
   };
 }
 
 function spec(targets: Target[]): ResolvedSpec {
   return {
-    file: 'matrix.yaml', specName: 'matrix.yaml', specRepoPath: 'matrix.yaml', bakeFile: 'docker-bake.hcl', targets,
-    services: new Map(targets.map((t) => [t.service, [t.name]])), groups: [], ociLabels: false,
+    file: 'matrix.yaml',
+    specName: 'matrix.yaml',
+    specRepoPath: 'matrix.yaml',
+    bakeFile: 'docker-bake.hcl',
+    targets,
+    services: new Map(targets.map((t) => [t.service, [t.name]])),
+    groups: [],
+    ociLabels: false,
   };
 }
 
@@ -23,7 +43,11 @@ function decide(targets: Target[], changed: string[], extra: Partial<DecideInput
   const s = spec(targets);
   const previous: Previous = { kind: 'compiled', spec: spec(targets.map((t) => ({ ...t }))), files: new Map() };
   return decideAffected({
-    ref: 'main', spec: s, files: new Map(), previous, changed,
+    ref: 'main',
+    spec: s,
+    files: new Map(),
+    previous,
+    changed,
     paths: (t) => ({ context: t.context === '.' ? '' : t.context, dockerfile: t.dockerfile }),
     readFile: () => undefined,
     ...extra,
@@ -79,9 +103,7 @@ describe('decideAffected', () => {
 
   it('scales: 5,000 targets and 20,000 changed files', () => {
     // Half the targets share a few contexts (matrix cells), half have their own.
-    const targets = Array.from({ length: 5000 }, (_, i) =>
-      target(`t${i}`, { context: i % 2 ? `services/s${i}` : `shared/c${i % 10}`, contexts: i > 0 && i % 7 === 0 ? { dep: `t${i - 1}` } : {} }),
-    );
+    const targets = Array.from({ length: 5000 }, (_, i) => target(`t${i}`, { context: i % 2 ? `services/s${i}` : `shared/c${i % 10}`, contexts: i > 0 && i % 7 === 0 ? { dep: `t${i - 1}` } : {} }));
     const changed = Array.from({ length: 20000 }, (_, i) => (i % 2 ? `shared/c${(i >> 1) % 10}/f${i}.go` : `services/s${(i % 2500) * 2 + 1}/f${i}.go`));
     const ignore = Array.from({ length: 50 }, (_, i) => `**/*.gen${i}`).join('\n');
     const reads = new Map<string, number>();

@@ -22,7 +22,10 @@ function plainRepo(files: Record<string, string>): string {
 }
 
 async function userErrorOf(p: Promise<unknown>): Promise<{ code: string; hint?: string }> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(UserError);
   return (e as UserError).diagnostics[0]!;
 }

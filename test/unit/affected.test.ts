@@ -196,12 +196,7 @@ describe('computeAffected', () => {
   it('lists three files and counts the rest', async () => {
     const dir = repo(TREE);
     write(dir, Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`services/web/${n}.go`, 'package main\n'])));
-    expect(reasons(await affected(dir)).web).toEqual([
-      'services/web/a.go changed',
-      'services/web/b.go changed',
-      'services/web/c.go changed',
-      '2 more files changed in services/web',
-    ]);
+    expect(reasons(await affected(dir)).web).toEqual(['services/web/a.go changed', 'services/web/b.go changed', 'services/web/c.go changed', '2 more files changed in services/web']);
   });
 
   it('a change outside every context affects nothing', async () => {

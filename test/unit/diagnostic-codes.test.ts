@@ -18,7 +18,10 @@ describe('diagnostic codes', () => {
   });
 
   it('every code the table lists is reported somewhere in src (no dead entries)', () => {
-    const text = sources(path.join(REPO_ROOT, 'src')).filter((f) => !f.endsWith(`${path.sep}diagnostics.ts`)).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const text = sources(path.join(REPO_ROOT, 'src'))
+      .filter((f) => !f.endsWith(`${path.sep}diagnostics.ts`))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     expect(DIAGNOSTIC_CODES.filter((c) => !text.includes(`'${c}'`))).toEqual([]);
   });
 
@@ -36,7 +39,15 @@ describe('diagnostic codes', () => {
 
   it('the constructor fills the defaults: an error without a position', () => {
     expect(diagnostic({ code: 'spec-not-found', message: 'm' })).toEqual({ code: 'spec-not-found', severity: 'error', file: '', path: '', line: 0, column: 0, message: 'm' });
-    expect(diagnostic({ code: 'unknown-key', message: 'm', hint: 'h', severity: 'warning', file: 'f', line: 2, column: 3, path: ['services', 'a b', 0] }))
-      .toEqual({ code: 'unknown-key', severity: 'warning', file: 'f', path: 'services["a b"][0]', line: 2, column: 3, message: 'm', hint: 'h' });
+    expect(diagnostic({ code: 'unknown-key', message: 'm', hint: 'h', severity: 'warning', file: 'f', line: 2, column: 3, path: ['services', 'a b', 0] })).toEqual({
+      code: 'unknown-key',
+      severity: 'warning',
+      file: 'f',
+      path: 'services["a b"][0]',
+      line: 2,
+      column: 3,
+      message: 'm',
+      hint: 'h',
+    });
   });
 });

@@ -58,7 +58,7 @@ describe('readDirectives (BuildKit directives.go)', () => {
 });
 
 describe('logicalLines (parser.go continuation rules)', () => {
-  it('joins continuations with the directive\'s escape character and skips comments and empty lines inside', () => {
+  it("joins continuations with the directive's escape character and skips comments and empty lines inside", () => {
     const text = '# escape=`\nFROM a AS b\nRUN echo 1 `\n# a comment\n\n  echo 2\\\nCOPY x y';
     expect(logicalLines(text).map((l) => [l.line, l.text])).toEqual([
       [2, 'FROM a AS b'],
@@ -73,7 +73,10 @@ describe('logicalLines (parser.go continuation rules)', () => {
 
   it('plan and init read stages and FROM images through it (continued FROM, escape directive)', () => {
     const df = '# escape=`\nFROM --platform=$BUILDPLATFORM `\n  golang AS build\nRUN go build\nFROM `\n  scratch\nCOPY --from=build /a /a\n';
-    expect(parseStages(df).map((s) => [s.base, s.name ?? '', s.platformFlag ?? ''])).toEqual([['golang', 'build', '$BUILDPLATFORM'], ['scratch', '', '']]);
+    expect(parseStages(df).map((s) => [s.base, s.name ?? '', s.platformFlag ?? ''])).toEqual([
+      ['golang', 'build', '$BUILDPLATFORM'],
+      ['scratch', '', ''],
+    ]);
     expect(fromImages(df)).toEqual(['golang', 'scratch']);
     // Not a directive (after a comment): the backtick is an ordinary character, `\` continues.
     expect(fromImages('# hi\n# escape=`\nFROM \\\n  alpine\n')).toEqual(['alpine']);

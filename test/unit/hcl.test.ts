@@ -9,9 +9,24 @@ import { removeTempDirs } from '../helpers/tree.js';
 
 function target(over: Partial<Target>): Target {
   return {
-    name: 'app', service: 'app', cell: {}, axes: [], context: '.', dockerfile: 'Dockerfile',
-    source: { kind: 'dockerfile', file: 'Dockerfile' }, platforms: ['linux/amd64'], tags: [],
-    args: {}, labels: {}, annotations: {}, attest: [], secrets: [], contexts: {}, with: {}, outputs: [], ...over,
+    name: 'app',
+    service: 'app',
+    cell: {},
+    axes: [],
+    context: '.',
+    dockerfile: 'Dockerfile',
+    source: { kind: 'dockerfile', file: 'Dockerfile' },
+    platforms: ['linux/amd64'],
+    tags: [],
+    args: {},
+    labels: {},
+    annotations: {},
+    attest: [],
+    secrets: [],
+    contexts: {},
+    with: {},
+    outputs: [],
+    ...over,
   };
 }
 
@@ -54,7 +69,15 @@ describe('hclString', () => {
 const special = fc.constantFrom('$', '{', '}', '%', '\\', '"', "'", '\n', '\t', '\r', '${', '%{', '$${', '%%{', '\\n', '\\u0041', '=', ',', ' ', '#', '//', '/*', '<<EOF');
 const nonAscii = fc.constantFrom('é', 'ß', '日本', 'Ω', '\u00a0', '\u2028', '\u2029', '\ufeff', '👋', '𝄞', '\u{10FFFD}', '\u0001', '\u007f', '\u0085');
 const hostile = fc
-  .array(fc.oneof({ weight: 4, arbitrary: special }, { weight: 2, arbitrary: nonAscii }, { weight: 3, arbitrary: fc.string({ maxLength: 4 }) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) }), { maxLength: 12 })
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: special },
+      { weight: 2, arbitrary: nonAscii },
+      { weight: 3, arbitrary: fc.string({ maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) },
+    ),
+    { maxLength: 12 },
+  )
   .map((parts) => parts.join(''))
   // Lone surrogates are not text (strings.ts rejects them before rendering), and HCL
   // normalises every string to NFC, which escaping cannot prevent: both are covered by
@@ -99,7 +122,10 @@ describe('spec to bake file escaping (property)', () => {
     await fc.assert(
       fc.asyncProperty(fc.dictionary(key, value, { maxKeys: 3 }), fc.array(value, { maxLength: 3 }), async (labels, argValues) => {
         const args = Object.fromEntries(argValues.map((v, i) => [`A${i}`, v]));
-        const yamlMap = (m: Record<string, string>) => `{${Object.entries(m).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+        const yamlMap = (m: Record<string, string>) =>
+          `{${Object.entries(m)
+            .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+            .join(', ')}}`;
         const src = `version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n    labels: ${yamlMap(labels)}\n    args: ${yamlMap(args)}\n`;
         const r = compileSpec(src, { Dockerfile: 'FROM scratch\n' });
         expect(r.diagnostics).toEqual([]);
@@ -126,8 +152,13 @@ describe('renderBakeFile', () => {
     expect(text.indexOf('target "api"')).toBeLessThan(text.indexOf('target "web"'));
     expect(bake.target.api).toMatchObject({ inherits: ['docker-metadata-action'], context: '.', dockerfile: 'Dockerfile', args: { A: '2', Z: '1' } });
     expect(bake.target.web).toEqual({
-      context: 'web', dockerfile: 'Dockerfile', target: 'runtime', contexts: { api: 'target:api' },
-      platforms: ['linux/amd64'], tags: [], secret: ['id=tok,env=TOKEN'],
+      context: 'web',
+      dockerfile: 'Dockerfile',
+      target: 'runtime',
+      contexts: { api: 'target:api' },
+      platforms: ['linux/amd64'],
+      tags: [],
+      secret: ['id=tok,env=TOKEN'],
     });
   });
 

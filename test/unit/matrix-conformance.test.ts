@@ -128,18 +128,8 @@ describe('empty matrices say what is wrong', () => {
 });
 
 describe('include keys that are not axes', () => {
-  const spec = (extra: string) => [
-    'version: 1',
-    'services:',
-    '  api:',
-    '    context: api',
-    '    template: go',
-    '    matrix:',
-    '      arch: [x, y]',
-    '      include:',
-    '        - { arch: x, archh: z }',
-    extra,
-  ].join('\n');
+  const spec = (extra: string) =>
+    ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix:', '      arch: [x, y]', '      include:', '        - { arch: x, archh: z }', extra].join('\n');
 
   it('are variables, as on GitHub: added to the matching combination only', () => {
     const src = spec('    args: { A: "${{ matrix.archh }}" }\n');
@@ -151,9 +141,7 @@ describe('include keys that are not axes', () => {
   it('warn, with did-you-mean against the axes, when nothing reads them', () => {
     const src = spec('');
     const r = compileSpec(src, goDirs('api'));
-    expect(r.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, column: d.column }))).toEqual([
-      { code: 'unused-matrix-key', severity: 'warning', ...pos(src, 'archh') },
-    ]);
+    expect(r.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, column: d.column }))).toEqual([{ code: 'unused-matrix-key', severity: 'warning', ...pos(src, 'archh') }]);
     expect(r.diagnostics[0]!.hint).toMatch(/did you mean `arch`/);
     expect(r.files).toBeDefined(); // a warning does not stop gen
   });
@@ -187,14 +175,7 @@ describe('${{ }} in with: is resolved per cell or is a located error', () => {
   });
 
   it('a git value (known only at build time) and an unknown variable are located errors', () => {
-    const src = [
-      'version: 1',
-      'services:',
-      '  api:',
-      '    context: api',
-      '    template: go',
-      '    with: { binary: "app-${{ git.sha }}", main: "./${{ matrix.nope }}" }',
-    ].join('\n');
+    const src = ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    with: { binary: "app-${{ git.sha }}", main: "./${{ matrix.nope }}" }'].join('\n');
     const r = compileSpec(src, goDirs('api'));
     expect(brief(r.diagnostics)).toEqual([
       { code: 'unknown-variable', ...pos(src, '"app-') },
@@ -233,18 +214,9 @@ describe('the number of targets is bounded before anything is expanded (issue 12
   it('a defaults matrix that fits one service but multiplies across many is refused as a whole', () => {
     // 1,000 combinations per service x 60 services = 60,000 targets: over the bound of 50,000.
     const services = Array.from({ length: 60 }, (_, i) => `  s${i}: {}`);
-    const src = [
-      'version: 1',
-      'defaults:',
-      '  context: api',
-      '  template: go',
-      '  matrix:',
-      '    a: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]',
-      '    b: *ten',
-      '    c: *ten',
-      'services:',
-      ...services,
-    ].join('\n');
+    const src = ['version: 1', 'defaults:', '  context: api', '  template: go', '  matrix:', '    a: &ten [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]', '    b: *ten', '    c: *ten', 'services:', ...services].join(
+      '\n',
+    );
     cellsExpanded();
     const r = compileSpec(src, goDirs('api'));
     expect(brief(r.diagnostics)).toEqual([{ code: 'too-many-targets', ...pos(src, 'a: &ten') }]);

@@ -27,13 +27,7 @@ describe('expandMatrix', () => {
     const m: MatrixInput = {
       fruit: ['apple', 'pear'],
       animal: ['cat', 'dog'],
-      include: [
-        { color: 'green' },
-        { color: 'pink', animal: 'cat' },
-        { fruit: 'apple', shape: 'circle' },
-        { fruit: 'banana' },
-        { fruit: 'banana', animal: 'cat' },
-      ],
+      include: [{ color: 'green' }, { color: 'pink', animal: 'cat' }, { fruit: 'apple', shape: 'circle' }, { fruit: 'banana' }, { fruit: 'banana', animal: 'cat' }],
     };
     expect(cells(m)).toEqual([
       { fruit: 'apple', animal: 'cat', color: 'pink', shape: 'circle' },
@@ -58,12 +52,18 @@ describe('expandMatrix', () => {
 
   it('an include that would overwrite an original value creates a new combination instead', () => {
     const m: MatrixInput = { os: ['linux'], version: ['1'], include: [{ os: 'linux', version: '2' }] };
-    expect(cells(m)).toEqual([{ os: 'linux', version: '1' }, { os: 'linux', version: '2' }]);
+    expect(cells(m)).toEqual([
+      { os: 'linux', version: '1' },
+      { os: 'linux', version: '2' },
+    ]);
   });
 
   it('added values may be overwritten by a later include', () => {
     const m: MatrixInput = { os: ['a', 'b'], include: [{ color: 'green' }, { os: 'b', color: 'blue' }] };
-    expect(cells(m)).toEqual([{ os: 'a', color: 'green' }, { os: 'b', color: 'blue' }]);
+    expect(cells(m)).toEqual([
+      { os: 'a', color: 'green' },
+      { os: 'b', color: 'blue' },
+    ]);
   });
 
   it('an include never merges into a combination another include created', () => {
@@ -72,10 +72,18 @@ describe('expandMatrix', () => {
   });
 
   it('include alone (no axes) makes one combination per entry', () => {
-    const m: MatrixInput = { include: [{ site: 'production', datacenter: 'site-a' }, { site: 'staging', datacenter: 'site-b' }] };
+    const m: MatrixInput = {
+      include: [
+        { site: 'production', datacenter: 'site-a' },
+        { site: 'staging', datacenter: 'site-b' },
+      ],
+    };
     expect(expandMatrix(m)).toEqual({
       axes: ['site', 'datacenter'],
-      cells: [{ site: 'production', datacenter: 'site-a' }, { site: 'staging', datacenter: 'site-b' }],
+      cells: [
+        { site: 'production', datacenter: 'site-a' },
+        { site: 'staging', datacenter: 'site-b' },
+      ],
     });
   });
 
@@ -96,7 +104,11 @@ describe('expandMatrix', () => {
 
   it('exclude runs before include, so include can add an excluded combination back', () => {
     const m: MatrixInput = { os: ['a', 'b'], v: ['1', '2'], exclude: [{ os: 'b' }], include: [{ os: 'b', v: '2' }] };
-    expect(cells(m)).toEqual([{ os: 'a', v: '1' }, { os: 'a', v: '2' }, { os: 'b', v: '2' }]);
+    expect(cells(m)).toEqual([
+      { os: 'a', v: '1' },
+      { os: 'a', v: '2' },
+      { os: 'b', v: '2' },
+    ]);
   });
 
   it('matches numbers and booleans by their string form', () => {

@@ -24,7 +24,7 @@ describe('metadata_action', () => {
     expect(bake.target['docker-metadata-action']).toBeDefined();
   });
 
-  it('NAME: inherits that target, declared empty for metadata-action\'s file to fill', () => {
+  it("NAME: inherits that target, declared empty for metadata-action's file to fill", () => {
     const r = compileSpec(svc(['    metadata_action: meta-api']), goDirs('api'));
     expect(r.diagnostics).toEqual([]);
     const hcl = r.files!.get('docker-bake.hcl')!;
@@ -39,7 +39,7 @@ describe('metadata_action', () => {
     expect(r.spec!.targets.map((t) => t.metadataAction)).toEqual(['meta-api-1-22-a-a', 'meta-api-1-23-a-a']);
   });
 
-  it('own tags (or latest) win over metadata-action\'s, as bake merges: kept, with a warning at them', () => {
+  it("own tags (or latest) win over metadata-action's, as bake merges: kept, with a warning at them", () => {
     const src = svc(['    metadata_action: true', '    tags: [r.example/api:own]']);
     const r = compileSpec(src, goDirs('api'));
     expect(r.diagnostics.map((d) => [d.code, d.severity, d.line, d.column])).toEqual([['metadata-tags-ignored', 'warning', pos(src, 'tags').line, pos(src, 'tags').column]]);

@@ -24,7 +24,11 @@ describe('output', () => {
   });
 
   it('dest is relative to the spec, normalised, and may use service and matrix variables', () => {
-    const r2 = compileSpec(spec(['type=local,dest=./out/../../dist/${{ service }}/${{ matrix.os }}'], ['    matrix: { os: [linux, darwin] }']).replace('context: api', 'context: ../api'), goDirs('api'), { specAt: 'deploy' });
+    const r2 = compileSpec(
+      spec(['type=local,dest=./out/../../dist/${{ service }}/${{ matrix.os }}'], ['    matrix: { os: [linux, darwin] }']).replace('context: api', 'context: ../api'),
+      goDirs('api'),
+      { specAt: 'deploy' },
+    );
     expect(r2.diagnostics).toEqual([]);
     expect(r2.spec!.targets.map((t) => t.outputs)).toEqual([['type=local,dest=../dist/api/linux'], ['type=local,dest=../dist/api/darwin']]);
   });
@@ -64,7 +68,7 @@ describe('output', () => {
     expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-output', ...pos(src, '"type=local,dest=link/dist"') }]);
   });
 
-  it('a lone path is buildx\'s shorthand for a local export (util/buildflags/export.go)', () => {
+  it("a lone path is buildx's shorthand for a local export (util/buildflags/export.go)", () => {
     const r = compileSpec(spec(['bin/build']), goDirs('api'));
     expect(r.diagnostics).toEqual([]);
     expect(r.spec!.targets[0]!.outputs).toEqual(['type=local,dest=bin/build']);

@@ -14,9 +14,13 @@ import { parseTemplate, TemplateError } from '../../src/render/template.js';
 import { REPO_ROOT } from '../helpers/tree.js';
 
 const SAMPLES = path.join(REPO_ROOT, 'samples');
-const samples = readdirSync(SAMPLES).filter((d) => readdirSync(path.join(SAMPLES, d)).includes('matrix.yaml')).sort();
+const samples = readdirSync(SAMPLES)
+  .filter((d) => readdirSync(path.join(SAMPLES, d)).includes('matrix.yaml'))
+  .sort();
 const TEMPLATES = path.join(REPO_ROOT, 'templates');
-const templateFiles = readdirSync(TEMPLATES).filter((n) => n.endsWith('.Dockerfile.hbs')).sort();
+const templateFiles = readdirSync(TEMPLATES)
+  .filter((n) => n.endsWith('.Dockerfile.hbs'))
+  .sort();
 const DIST = path.join(REPO_ROOT, 'dist');
 const LOAD = path.join(REPO_ROOT, 'bin', 'load.cjs');
 
@@ -44,7 +48,12 @@ describe('the bundle', () => {
     const files = readdirSync(DIST).sort();
     const source = readFileSync(path.join(DIST, 'matrix.cjs'), 'utf8');
     const hash = /^\/\/ matrix-bundle ([0-9a-f]{16})\n/.exec(source)?.[1];
-    expect(hash).toBe(createHash('sha256').update(source.slice(source.indexOf('\n') + 1)).digest('hex').slice(0, 16));
+    expect(hash).toBe(
+      createHash('sha256')
+        .update(source.slice(source.indexOf('\n') + 1))
+        .digest('hex')
+        .slice(0, 16),
+    );
     expect(files).toEqual(['build.json', `matrix-${hash}-v8-${process.versions.v8}.cache`, 'matrix.cjs']);
   });
 
@@ -85,7 +94,7 @@ describe('the bundle', () => {
     cpSync(path.join(DIST, 'matrix.cjs'), path.join(pkg, 'dist', 'matrix.cjs'));
     afterAll(() => rmSync(pkg, { recursive: true, force: true }));
 
-    it('the bundle is compiled (Node 20) or loaded with Node\'s own compile cache (Node 22 and later), and works the same', () => {
+    it("the bundle is compiled (Node 20) or loaded with Node's own compile cache (Node 22 and later), and works the same", () => {
       const r = inNode(runScript(path.join(pkg, 'bin', 'load.cjs'), path.join(pkg, 'dist'), ['gen', '--check'], path.join(SAMPLES, 'monorepo')));
       expect(r.out).toMatch(/^Up to date: \d+ files\.\n$/);
       expect(r.code).toBe(0);

@@ -96,9 +96,23 @@ describe('positionOf', () => {
     'a: 1\nb: {c: [x, {d: 2}], 1: one, "1": quoted}\n? [k]\n: v\nnull: n\n',
   ];
   const paths: (string | number)[][] = [
-    [], ['services'], ['services', 'api'], ['services', 'api', 'with', 'binary'], ['services', 'reports', 'matrix', 'python', 1],
-    ['services', 'nope', 'x'], ['platforms', 0], ['platforms', 9], ['defaults', 'labels', 'org.opencontainers.image.title'],
-    ['a'], ['b', 'c', 1, 'd'], ['b', 1], ['b', '1'], ['b', 'c', 5], ['null'], ['k'], ['b', 'c', 'x'],
+    [],
+    ['services'],
+    ['services', 'api'],
+    ['services', 'api', 'with', 'binary'],
+    ['services', 'reports', 'matrix', 'python', 1],
+    ['services', 'nope', 'x'],
+    ['platforms', 0],
+    ['platforms', 9],
+    ['defaults', 'labels', 'org.opencontainers.image.title'],
+    ['a'],
+    ['b', 'c', 1, 'd'],
+    ['b', 1],
+    ['b', '1'],
+    ['b', 'c', 5],
+    ['null'],
+    ['k'],
+    ['b', 'c', 'x'],
   ];
   it.each(sources.map((s, i) => [i, s] as const))('agrees with a linear search (source %i)', (_i, source) => {
     const spec = parseOnly(source);

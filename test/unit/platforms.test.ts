@@ -13,11 +13,35 @@ afterAll(removeTempDirs);
 
 // Canonical: Format(Normalize(Parse(p))) === p, with a known OS and architecture.
 const CANONICAL = [
-  'linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4',
-  'linux/arm64', 'linux/arm64/v9', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7', 'linux/arm/v8',
-  'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'linux/loong64', 'linux/mips64le', 'linux/mips64',
-  'darwin/amd64', 'darwin/arm64', 'windows/amd64', 'windows/arm64', 'windows/386', 'freebsd/amd64', 'freebsd/arm64',
-  'netbsd/arm64', 'openbsd/amd64', 'illumos/amd64', 'solaris/amd64', 'aix/ppc64',
+  'linux/amd64',
+  'linux/amd64/v2',
+  'linux/amd64/v3',
+  'linux/amd64/v4',
+  'linux/arm64',
+  'linux/arm64/v9',
+  'linux/arm/v5',
+  'linux/arm/v6',
+  'linux/arm/v7',
+  'linux/arm/v8',
+  'linux/386',
+  'linux/ppc64le',
+  'linux/s390x',
+  'linux/riscv64',
+  'linux/loong64',
+  'linux/mips64le',
+  'linux/mips64',
+  'darwin/amd64',
+  'darwin/arm64',
+  'windows/amd64',
+  'windows/arm64',
+  'windows/386',
+  'freebsd/amd64',
+  'freebsd/arm64',
+  'netbsd/arm64',
+  'openbsd/amd64',
+  'illumos/amd64',
+  'solaris/amd64',
+  'aix/ppc64',
 ];
 
 // Alias -> what containerd normalises it to (normalizeArch / normalizeOS, and
@@ -65,7 +89,7 @@ describe('platforms (containerd Parse + Normalize)', () => {
     expect(isKnownPlatform(p)).toBe(true);
   });
 
-  it.each(ALIASES)('refuses the alias %s with containerd\'s name %s', (alias, canonical) => {
+  it.each(ALIASES)("refuses the alias %s with containerd's name %s", (alias, canonical) => {
     expect(isKnownPlatform(alias)).toBe(false);
     expect(canonicalHint(alias)).toBe(canonical);
   });
@@ -93,7 +117,7 @@ describe('platforms in a spec', () => {
     expect(r.spec!.targets[0]!.platforms).toEqual(['linux/amd64', 'linux/loong64', 'linux/riscv64', 'linux/arm/v6', 'darwin/arm64', 'windows/amd64']);
   });
 
-  it('an alias is a located error whose hint names containerd\'s canonical form, one per alias', () => {
+  it("an alias is a located error whose hint names containerd's canonical form, one per alias", () => {
     const src = spec(['linux/amd64/v1', 'linux/aarch64/v8', 'x86_64', 'armhf', 'arm64/v8', 'linux/amd64/v2']);
     const r = compileSpec(src, goDirs('api'), { validateOnly: true });
     expect(brief(r.diagnostics)).toEqual([

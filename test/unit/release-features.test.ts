@@ -16,7 +16,9 @@ const base = (service: string) => `version: 1\nregistry: ghcr.io/acme\nplatforms
 const hasBuildx = spawnSync('docker', ['buildx', 'version']).status === 0;
 
 describe('tags from git', () => {
-  const src = base('  api:\n    context: api\n    template: go\n    tags:\n      - ghcr.io/acme/api:latest\n      - ghcr.io/acme/api:${{ git.short_sha }}\n      - ghcr.io/acme/api:${{ semver.major }}-${{ git.branch }}\n');
+  const src = base(
+    '  api:\n    context: api\n    template: go\n    tags:\n      - ghcr.io/acme/api:latest\n      - ghcr.io/acme/api:${{ git.short_sha }}\n      - ghcr.io/acme/api:${{ semver.major }}-${{ git.branch }}\n',
+  );
 
   it('stay symbolic in the committed bake file, dropped by compact() when empty', () => {
     const r = compileSpec(src, goDirs('api'));
@@ -37,7 +39,9 @@ describe('tags from git', () => {
     expect(print({}).target.api.tags).toEqual(['ghcr.io/acme/api:latest']);
     // In a tag, semver.major reads the stable major (empty for a pre-release): see test/unit/semver.test.ts.
     expect(print({ MATRIX_GIT_SHORT_SHA: 'abc1234', MATRIX_GIT_BRANCH: 'main', MATRIX_SEMVER_STABLE_MAJOR: '2' }).target.api.tags).toEqual([
-      'ghcr.io/acme/api:latest', 'ghcr.io/acme/api:abc1234', 'ghcr.io/acme/api:2-main',
+      'ghcr.io/acme/api:latest',
+      'ghcr.io/acme/api:abc1234',
+      'ghcr.io/acme/api:2-main',
     ]);
   });
 
@@ -58,8 +62,7 @@ describe('tags from git', () => {
 });
 
 describe('latest', () => {
-  const matrixSvc = (latest: string) =>
-    base(`  web:\n    context: web\n    template: go\n    matrix:\n      go: ["1.21", "1.22"]\n      os: [alpine, debian]\n    latest: ${latest}\n`);
+  const matrixSvc = (latest: string) => base(`  web:\n    context: web\n    template: go\n    matrix:\n      go: ["1.21", "1.22"]\n      os: [alpine, debian]\n    latest: ${latest}\n`);
 
   it('tags exactly the chosen cell', () => {
     const r = compileSpec(matrixSvc('{ go: "1.22", os: debian }'), goDirs('web'));
@@ -101,7 +104,9 @@ describe('cache, attest, annotations', () => {
 
   it('local and gha caches, attest entries and annotations reach the bake file', () => {
     const r = compileSpec(
-      base('  api:\n    context: api\n    template: go\n    cache: { type: local, dir: ".cache dir" }\n    attest: { sbom: true, provenance: max }\n    annotations:\n      org.opencontainers.image.description: "an API, v${{ git.tag }}"\n  web:\n    context: web\n    template: go\n    cache: gha\n    attest: { provenance: false }\n'),
+      base(
+        '  api:\n    context: api\n    template: go\n    cache: { type: local, dir: ".cache dir" }\n    attest: { sbom: true, provenance: max }\n    annotations:\n      org.opencontainers.image.description: "an API, v${{ git.tag }}"\n  web:\n    context: web\n    template: go\n    cache: gha\n    attest: { provenance: false }\n',
+      ),
       goDirs('api', 'web'),
     );
     expect(r.diagnostics).toEqual([]);
@@ -117,7 +122,10 @@ describe('cache, attest, annotations', () => {
 
 describe('groups', () => {
   it('a group of services and targets becomes a bake group', () => {
-    const src = base('  api:\n    context: api\n    template: go\n  web:\n    context: web\n    template: go\n    matrix: { go: ["1.21", "1.22"] }\n').replace('services:', 'groups:\n  backend: [api, web-1-22]\nservices:');
+    const src = base('  api:\n    context: api\n    template: go\n  web:\n    context: web\n    template: go\n    matrix: { go: ["1.21", "1.22"] }\n').replace(
+      'services:',
+      'groups:\n  backend: [api, web-1-22]\nservices:',
+    );
     const r = compileSpec(src, goDirs('api', 'web'));
     expect(r.diagnostics).toEqual([]);
     expect(r.files!.get('docker-bake.hcl')).toContain('group "backend" {\n  targets = ["api", "web-1-22"]\n}');

@@ -20,13 +20,29 @@ const INDEX: Index = {
   manifests: [
     { mediaType: OCI_MANIFEST, digest: d('a'), size: 1, platform: { os: 'linux', architecture: 'amd64' } },
     { mediaType: OCI_MANIFEST, digest: d('b'), size: 1, platform: { os: 'linux', architecture: 'arm64' } },
-    { mediaType: OCI_MANIFEST, digest: d('c'), size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': d('a') } },
-    { mediaType: OCI_MANIFEST, digest: d('e'), size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': d('b') } },
+    {
+      mediaType: OCI_MANIFEST,
+      digest: d('c'),
+      size: 1,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': d('a') },
+    },
+    {
+      mediaType: OCI_MANIFEST,
+      digest: d('e'),
+      size: 1,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': d('b') },
+    },
   ],
 };
 
 function manifest(config: string, layers: string[]): Manifest {
-  return { mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 1 }, layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l, size: 1 })) };
+  return {
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 1 },
+    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l, size: 1 })),
+  };
 }
 
 const CONFIG: ImageConfig = {
@@ -35,12 +51,7 @@ const CONFIG: ImageConfig = {
   architecture: 'amd64',
   config: { Env: ['PATH=/bin'], Labels: { a: '1' } },
   rootfs: { diff_ids: [d('1'), d('2'), d('3')] },
-  history: [
-    { created_by: 'base layer' },
-    { created_by: 'COPY /rootfs/www/ /www/ # buildkit' },
-    { created_by: 'EXPOSE 8080', empty_layer: true },
-    { created_by: 'WORKDIR /www/' },
-  ],
+  history: [{ created_by: 'base layer' }, { created_by: 'COPY /rootfs/www/ /www/ # buildkit' }, { created_by: 'EXPOSE 8080', empty_layer: true }, { created_by: 'WORKDIR /www/' }],
 };
 
 describe('platforms and indexes', () => {
@@ -58,7 +69,7 @@ describe('platforms and indexes', () => {
     expect(m.get('linux/arm64')!.digest).toBe(d('b'));
   });
 
-  it('follows index.json to the image index, and reads a single manifest\'s platform from its config', () => {
+  it("follows index.json to the image index, and reads a single manifest's platform from its config", () => {
     const blobs = new Map<string, unknown>([
       [d('f'), INDEX],
       [d('a'), manifest(d('9'), [d('4')])],
@@ -84,7 +95,10 @@ describe('platforms and indexes', () => {
       mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
       writeFileSync(path.join(dir, 'blobs', 'sha256', digest.slice(7)), JSON.stringify(doc));
     };
-    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: OCI_INDEX, digest: d('f'), size: 1, annotations: { 'org.opencontainers.image.ref.name': 'x:y' } }] }));
+    writeFileSync(
+      path.join(dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: OCI_INDEX, digest: d('f'), size: 1, annotations: { 'org.opencontainers.image.ref.name': 'x:y' } }] }),
+    );
     blob(d('f'), INDEX);
     blob(d('a'), manifest(d('9'), [d('4')]));
     blob(d('b'), manifest(d('9'), [d('4')]));
@@ -163,14 +177,24 @@ describe('report', () => {
   });
 
   it('a platform missing on either side, or an unreadable expectation, is an error row, never a match', () => {
-    expect(compareTarget('api', ['linux/arm64'], { ref: 'r', images: [{ platform: 'linux/amd64', digest: d('a') }] }, { images: imgs(d('a'), d('b')) })[0]).toMatchObject({ match: false, error: 'r has no linux/arm64 image' });
+    expect(compareTarget('api', ['linux/arm64'], { ref: 'r', images: [{ platform: 'linux/amd64', digest: d('a') }] }, { images: imgs(d('a'), d('b')) })[0]).toMatchObject({
+      match: false,
+      error: 'r has no linux/arm64 image',
+    });
     expect(compareTarget('api', ['linux/amd64'], { ref: 'r', images: imgs(d('a'), d('b')) }, { images: [] })[0]).toMatchObject({ match: false, error: 'the rebuild produced no linux/amd64 image' });
-    expect(compareTarget('api', ['linux/amd64'], { ref: 'r', error: 'cannot read r: not found' }, { images: imgs(d('a'), d('b')) })[0]).toMatchObject({ match: false, error: 'cannot read r: not found' });
+    expect(compareTarget('api', ['linux/amd64'], { ref: 'r', error: 'cannot read r: not found' }, { images: imgs(d('a'), d('b')) })[0]).toMatchObject({
+      match: false,
+      error: 'cannot read r: not found',
+    });
   });
 
   it('prints the table and, for a mismatch, the layer that differs', () => {
     const rows = compareTarget('web', ['linux/amd64'], { ref: 'r/web:1', images: [{ platform: 'linux/amd64', digest: d('a') }] }, { images: [{ platform: 'linux/amd64', digest: d('b') }] });
-    const explained = explainRow(rows[0]!, { platform: 'linux/amd64', digest: d('a'), manifest: manifest(d('9'), [d('4'), d('5')]), config: CONFIG }, { platform: 'linux/amd64', digest: d('b'), manifest: manifest(d('9'), [d('4'), d('6')]), config: CONFIG });
+    const explained = explainRow(
+      rows[0]!,
+      { platform: 'linux/amd64', digest: d('a'), manifest: manifest(d('9'), [d('4'), d('5')]), config: CONFIG },
+      { platform: 'linux/amd64', digest: d('b'), manifest: manifest(d('9'), [d('4'), d('6')]), config: CONFIG },
+    );
     const text = formatVerify([explained], 12.3, plain);
     expect(text).toMatch(/TARGET\s+PLATFORM\s+EXPECTED\s+ACTUAL\s+MATCH/);
     expect(text).toMatch(/web\s+linux\/amd64\s+sha256:aaaaaaaaaaaa\s+sha256:bbbbbbbbbbbb\s+NO/);

@@ -31,7 +31,7 @@ describe('reproducibleOutputs', () => {
     expect(reproducibleOutputs('docker-container', {})).toEqual({ set: [], push: false, load: false });
   });
 
-  it('an explicit output in the caller\'s --set is left alone, flags unchanged', () => {
+  it("an explicit output in the caller's --set is left alone, flags unchanged", () => {
     for (const set of [['*.output=type=local,dest=out'], ['api.output=type=oci,dest=x.tar'], ['other.args.X=1', 'web.output = type=tar,dest=-']]) {
       expect(reproducibleOutputs('docker-container', { push: true, set })).toEqual({ set: [], push: true, load: false });
     }

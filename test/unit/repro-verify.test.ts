@@ -18,7 +18,11 @@ function gitRepo(sample: string): string {
   const dir = copySample(sample);
   rmSync(path.join(dir, '.git'), { recursive: true });
   const git = (args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: DATE, GIT_COMMITTER_DATE: DATE } });
+    const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_DATE: DATE, GIT_COMMITTER_DATE: DATE },
+    });
     if (r.status !== 0) throw new Error(r.stderr);
   };
   git(['init', '-q']);
@@ -50,7 +54,7 @@ describe('matrix verify --dry-run', () => {
     dir = gitRepo('monorepo');
   });
 
-  it('runs bake\'s command, with --no-cache and an OCI layout per target instead of --push', async () => {
+  it("runs bake's command, with --no-cache and an OCI layout per target instead of --push", async () => {
     const extra = ['--set', '*.args.GO_IMAGE=mirror.example/golang:1', '--platform', 'linux/arm64'];
     const bake = await matrix(['bake', 'api', 'web', 'jobs', '--push', '--dry-run', ...extra], dir, env);
     const verify = await matrix(['verify', 'api', 'web', 'jobs', '--dry-run', '--keep', 'out', ...extra], dir, env);

@@ -176,7 +176,10 @@ describe('resolve: platforms', () => {
 
   it('defaults to linux/amd64, spec platforms beat that, service platforms beat both', () => {
     const r = compileSpec('version: 1\nplatforms: [linux/arm64]\nservices:\n  a: {context: ., template: go}\n  b: {context: b, template: go, platforms: [linux/arm/v7]}\n', { 'b/go.mod': '' });
-    expect(r.spec!.targets.map((t) => [t.name, t.platforms])).toEqual([['a', ['linux/arm64']], ['b', ['linux/arm/v7']]]);
+    expect(r.spec!.targets.map((t) => [t.name, t.platforms])).toEqual([
+      ['a', ['linux/arm64']],
+      ['b', ['linux/arm/v7']],
+    ]);
     expect(compileSpec(svc('    context: .\n    template: go\n'), {}).spec!.targets[0]!.platforms).toEqual(['linux/amd64']);
   });
 });
@@ -292,7 +295,10 @@ describe('resolve: map keys', () => {
     if (r.diagnostics.length) return; // refused: fine
     expect(r.spec!.targets[0]!.labels).toEqual(JSON.parse('{"__proto__": "x", "constructor": "y"}'));
     const bake = await parseBake(r.files!.get('docker-bake.hcl')!);
-    expect(Object.entries(bake.target.api!.labels!)).toEqual([['__proto__', 'x'], ['constructor', 'y']]);
+    expect(Object.entries(bake.target.api!.labels!)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ]);
   });
 });
 

@@ -12,19 +12,7 @@ describe('rules', () => {
   });
 
   it('a matrix cell target colliding with another service', () => {
-    const src = [
-      'version: 1',
-      'services:',
-      '  api:',
-      '    context: api',
-      '    template: go',
-      '    matrix:',
-      '      v: [x, y]',
-      '  api-x:',
-      '    context: apix',
-      '    template: go',
-      '',
-    ].join('\n');
+    const src = ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix:', '      v: [x, y]', '  api-x:', '    context: apix', '    template: go', ''].join('\n');
     const r = compileSpec(src, goDirs('api', 'apix'));
     expect(brief(r.diagnostics)).toEqual([{ code: 'name-collision', ...pos(src, 'api-x:') }]);
   });
@@ -45,7 +33,7 @@ describe('rules', () => {
     expect(brief(r.diagnostics)).toEqual([{ code: 'name-collision', ...pos(src, 'a:') }]);
   });
 
-  it('a duplicate tag between two targets, at the second target\'s tags', () => {
+  it("a duplicate tag between two targets, at the second target's tags", () => {
     const src = [
       'version: 1',
       'services:',

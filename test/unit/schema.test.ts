@@ -122,18 +122,7 @@ describe('schema', () => {
   });
 
   it('reports every shape error at once, each at its own place', () => {
-    const src = [
-      'version: 1',
-      'services:',
-      '  api:',
-      '    context: .',
-      '    template: go',
-      '    platfroms: [linux/amd64]',
-      '  Web:',
-      '    context: 7',
-      '    dockerfile: Dockerfile',
-      '',
-    ].join('\n');
+    const src = ['version: 1', 'services:', '  api:', '    context: .', '    template: go', '    platfroms: [linux/amd64]', '  Web:', '    context: 7', '    dockerfile: Dockerfile', ''].join('\n');
     const ds = check(src);
     expect(brief(ds)).toEqual(
       expect.arrayContaining([

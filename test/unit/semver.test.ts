@@ -32,8 +32,13 @@ describe('semver values', () => {
     const info = { sha: 'a', shortSha: 'a', branch: '', tag: 'v2.0.0-rc.1', epoch: '1', created: 'c', source: '', semver: parseSemver('v2.0.0-rc.1')! };
     const env = gitEnvironment(info);
     expect(env).toMatchObject({
-      MATRIX_SEMVER_VERSION: '2.0.0-rc.1', MATRIX_SEMVER_MAJOR: '2', MATRIX_SEMVER_MINOR: '0', MATRIX_SEMVER_PATCH: '0',
-      MATRIX_SEMVER_STABLE_MAJOR: '', MATRIX_SEMVER_STABLE_MINOR: '', MATRIX_SEMVER_STABLE_PATCH: '',
+      MATRIX_SEMVER_VERSION: '2.0.0-rc.1',
+      MATRIX_SEMVER_MAJOR: '2',
+      MATRIX_SEMVER_MINOR: '0',
+      MATRIX_SEMVER_PATCH: '0',
+      MATRIX_SEMVER_STABLE_MAJOR: '',
+      MATRIX_SEMVER_STABLE_MINOR: '',
+      MATRIX_SEMVER_STABLE_PATCH: '',
     });
     const release = gitEnvironment({ ...info, tag: 'v1.1.1', semver: parseSemver('v1.1.1')! });
     expect(release).toMatchObject({ MATRIX_SEMVER_STABLE_MAJOR: '1', MATRIX_SEMVER_STABLE_MINOR: '1', MATRIX_SEMVER_STABLE_PATCH: '1' });
@@ -62,7 +67,7 @@ describe('semver values', () => {
 });
 
 describe('per-service versions (version_tags)', () => {
-  it('patterns match one service\'s tags only, the highest version wins', () => {
+  it("patterns match one service's tags only, the highest version wins", () => {
     const tags = ['api/v1.2.3', 'api/v1.10.0', 'api-gw/v9.0.0', 'web@2.0.0-rc.1', 'v5.5.5', 'api/vnope'];
     const patterns = ['{service}/v{version}', '{service}@{version}'];
     expect(serviceVersion(tags, patterns, 'api')?.version).toBe('1.10.0');
@@ -80,7 +85,7 @@ describe('per-service versions (version_tags)', () => {
     expect(env).toMatchObject({ MATRIX_SEMVER_VERSION__api: '1.2.3', MATRIX_SEMVER_STABLE_MAJOR__api: '1', MATRIX_SEMVER_VERSION__web: '2.0.0-rc.1', MATRIX_SEMVER_STABLE_MAJOR__web: '' });
   });
 
-  it('with version_tags, each service\'s variables are its own, read from a real git repository', async () => {
+  it("with version_tags, each service's variables are its own, read from a real git repository", async () => {
     const src = [
       'version: 1',
       'version_tags: ["{service}/v{version}", "{service}@{version}"]',
@@ -91,7 +96,8 @@ describe('per-service versions (version_tags)', () => {
     const r = compileSpec(src, goDirs('api', 'web'));
     expect(r.diagnostics).toEqual([]);
     const dir = tempDir();
-    const git = (...a: string[]) => spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    const git = (...a: string[]) =>
+      spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
     git('init', '-q');
     git('commit', '-q', '--allow-empty', '-m', 'x');
     git('tag', 'api/v1.2.3');

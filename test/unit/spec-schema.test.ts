@@ -30,7 +30,7 @@ function schemaFields(s: Schema): Record<string, boolean> {
   return Object.fromEntries(Object.keys(obj.properties!).map((k) => [k, !(obj.required ?? []).includes(k)]));
 }
 
-const service = (schema.properties!.services!.additionalProperties as Schema);
+const service = schema.properties!.services!.additionalProperties as Schema;
 const pairs: [string, Schema][] = [
   ['SpecInput', schema],
   ['ServiceInput', service],

@@ -91,7 +91,10 @@ describe('planSync', () => {
       'gone/Dockerfile': gen('FROM gone\n'),
       'edited/Dockerfile': 'FROM edited\n',
     });
-    const files = new Map([['a/Dockerfile', gen('FROM a\n')], ['docker-bake.hcl', bake('a/Dockerfile')]]);
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile')],
+    ]);
     const plan = planSync(dir, dir, files, 'docker-bake.hcl');
     expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
       ['update', 'docker-bake.hcl'],
@@ -118,7 +121,10 @@ describe('planSync', () => {
 describe('applySync', () => {
   it('writes, updates and deletes, leaving no temporary files', () => {
     const dir = tempRepo({ 'docker-bake.hcl': bake('old/Dockerfile'), 'old/Dockerfile': gen('FROM old\n'), 'b/Dockerfile': gen('FROM b0\n') });
-    const files = new Map([['b/Dockerfile', gen('FROM b1\n')], ['docker-bake.hcl', bake('b/Dockerfile')]]);
+    const files = new Map([
+      ['b/Dockerfile', gen('FROM b1\n')],
+      ['docker-bake.hcl', bake('b/Dockerfile')],
+    ]);
     const plan = planSync(dir, dir, files, 'docker-bake.hcl');
     applySync(dir, plan);
     expect(readFileSync(path.join(dir, 'b/Dockerfile'), 'utf8')).toBe(gen('FROM b1\n'));

@@ -17,9 +17,9 @@ const SPEC = [
   '  a:',
   '    context: a',
   '    template: go',
-  '    imagee: x',              // shape: unknown key
+  '    imagee: x', // shape: unknown key
   '  b:',
-  '    context: missing',       // resolve: no such directory
+  '    context: missing', // resolve: no such directory
   '    template: go',
   '  c:',
   '    context: c',
@@ -28,8 +28,8 @@ const SPEC = [
   '  d:',
   '    context: d',
   '    template: go',
-  '    tags: [r/same:1]',       // rule: c and d write one tag
-  '    depends_on: [a]',        // a is broken: not reported again
+  '    tags: [r/same:1]', // rule: c and d write one tag
+  '    depends_on: [a]', // a is broken: not reported again
   'groups:',
   '  all: [a, b, c, d]',
   '',
