@@ -12,7 +12,7 @@ import { appendFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copySample, docker, fixtures, matrix, matrixAsync, requireEngine, runId } from './engine.js';
+import { copySample, docker, fixtureSets, fixtures, matrix, matrixAsync, requireEngine, runId } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -20,24 +20,6 @@ const DATE = '2024-01-02T03:04:05Z';
 const EPOCH = 1704164645;
 const LATER = '2024-02-03T04:05:06Z';
 const REGISTRY = 'http://127.0.0.1:5000';
-
-/** The templates' base images pointed at the local fixtures, as in monorepo.test.ts. */
-function fixtureSets(): string[] {
-  const { toolchain, runtime } = fixtures();
-  const sets: Record<string, string> = {
-    GO_IMAGE: toolchain,
-    NODE_IMAGE: toolchain,
-    PYTHON_IMAGE: toolchain,
-    RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime,
-    PYTHON_RUNTIME_IMAGE: runtime,
-    RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime,
-    BASE_IMAGE: runtime,
-    PYTHON_VERSION: '3.13',
-  };
-  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
-}
 
 interface Run {
   status: number | null;
