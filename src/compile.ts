@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { builderDiagnostics } from './builder/builder.js';
 import type { Diagnostic } from './diagnostics.js';
+import { explainIndentation, explainMisplacedKeys } from './load/indentation.js';
 import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
 import type { ParsedTemplate } from './render/template.js';
@@ -71,12 +72,12 @@ export function compile(input: CompileInput & { validateOnly?: false }): Compile
 export function compile(input: CompileInput): CompileResult;
 export function compile(input: CompileInput): CompileResult {
   const loaded = loadSpec(input.displayName, input.source);
-  if (loaded.diagnostics.length) return failed(loaded, loaded.diagnostics);
+  if (loaded.diagnostics.length) return failed(loaded, explainIndentation(loaded.source, loaded.file, loaded.diagnostics));
 
   // Every error of a spec in one run: a stage after shape checks only the
   // services that passed it, so one broken service does not hide the others'.
   const { validate, schema } = schemaValidator();
-  const shape = [...schemaDiagnostics(loaded, validate, schema), ...stringDiagnostics(loaded)];
+  const shape = explainMisplacedKeys(loaded, schema, [...schemaDiagnostics(loaded, validate, schema), ...stringDiagnostics(loaded)]);
   const broken = brokenServices(shape);
   if (!broken) return failed(loaded, sortDiagnostics(shape));
 

@@ -56,6 +56,7 @@ export const DIAGNOSTIC_CODES = [
   'locked',
   'matrix-too-large',
   'metadata-tags-ignored',
+  'misplaced-key',
   'missing-key',
   'missing-param',
   'name-collision',

@@ -17,7 +17,8 @@ export const EXPECTED: Record<string, Expected> = {
   // Malformed YAML: reported where the parser notices.
   'yaml-unclosed-flow': { code: 'yaml-syntax', line: 7, column: 5 },
   'yaml-tab-indent': { code: 'yaml-syntax', line: 3, column: 1 },
-  'yaml-bad-indent': { code: 'yaml-syntax', line: 5, column: 1 },
+  // The caret is at the key that is off by a space (column 4), not the start of its line.
+  'yaml-bad-indent': { code: 'yaml-syntax', line: 5, column: 4 },
   'yaml-unterminated-quote': { code: 'yaml-syntax', line: 8, column: 1 },
   'yaml-two-documents': { code: 'yaml-syntax', line: 6, column: 1 },
 
