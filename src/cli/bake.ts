@@ -14,6 +14,7 @@ import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '
 import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
+import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
 import { shellQuote, signalNumber, type StreamResult } from '../exec.js';
 import { normalizePlatform, targetDigests } from '../bake/digests.js';
@@ -202,11 +203,13 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const { docker, sel } = run;
   const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
   const started = Date.now();
+  const pulls = new PullFailures();
   const res = await docker.stream(
     command.args,
     { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
     (line) => {
       tracker.line(line);
+      pulls.line(line);
       io.stderr.write(line + '\n');
     },
     (chunk) => io.stdout.write(chunk),
@@ -222,7 +225,15 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const elapsed = (Date.now() - started) / 1000;
   if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, targets: rows }, null, 2) + '\n');
   else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
+  explainPulls(io, run, pulls);
   return exitCodeOf(res);
+}
+
+/** A base image that could not be pulled: which, why, and the build arg that points the template at a mirror. */
+function explainPulls(io: Io, run: BakeRun, pulls: PullFailures): void {
+  if (!pulls.any) return;
+  const images = planBaseImages(buildPlan(run.spec, new Map(), run.loc.specDir, hostPlatform()).targets, run.loc.specDir);
+  for (const m of pulls.explain(images)) io.stderr.write(`matrix: ${m}\n`);
 }
 
 /** bake's exit code, or 128+signal when matrix was interrupted. */

@@ -1,5 +1,6 @@
 import { dockerOf } from '../adapters/docker.js';
 import { colors } from '../diagnostics.js';
+import { baseImageChecks, planBaseImages, type BaseImage } from '../doctor/base-images.js';
 import { runDoctor } from '../doctor/doctor.js';
 import { formatDoctor } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
@@ -15,6 +16,7 @@ export async function runDoctorCommand(io: Io, opts: CommandArgs['doctor'], colo
   let platforms: string[] = [];
   let emulated: string[] = [];
   let registries: string[] = [];
+  let images: BaseImage[] = [];
   if (haveSpec) {
     const loc = locateSpec(io, opts.spec);
     const result = compileOrThrow(loc);
@@ -22,6 +24,7 @@ export async function runDoctorCommand(io: Io, opts: CommandArgs['doctor'], colo
     platforms = [...new Set(plan.targets.flatMap((t) => t.platforms.map((p) => p.platform)))];
     emulated = [...new Set(plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))];
     registries = [...new Set(plan.targets.flatMap((t) => t.tags.map((tag) => (tag.includes('/') ? tag.split('/')[0]! : ''))).filter(Boolean))];
+    images = planBaseImages(plan.targets, loc.specDir, result.files);
   }
   const checks = await runDoctor({
     docker: dockerOf(io.env),
@@ -31,6 +34,8 @@ export async function runDoctorCommand(io: Io, opts: CommandArgs['doctor'], colo
     registries,
     multiPlatform: true,
   });
+  // Base images only once the engine answers: their lookups go through it.
+  if (images.length && !checks.some((ch) => ch.status === 'fail')) checks.push(...(await baseImageChecks(images, dockerOf(io.env))));
   const failed = checks.some((ch) => ch.status === 'fail');
   if (opts.json) io.stdout.write(JSON.stringify({ ok: !failed, checks }, null, 2) + '\n');
   else io.stdout.write(formatDoctor(checks, colors(color)));

@@ -11,7 +11,7 @@ import { conformanceCases } from './conformance.js';
 const hasEngine = requireEngine();
 
 /** A repository with a spec whose services use a tiny user template on the toolchain fixture. */
-function scratchRepo(services: Record<string, string>): string {
+function scratchRepo(services: Record<string, string>, baseImage?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
   spawnSync('git', ['init', '-q'], { cwd: dir });
   writeFileSync(
@@ -39,6 +39,7 @@ function scratchRepo(services: Record<string, string>): string {
     writeFileSync(path.join(dir, name, 'README'), name);
     lines.push(`  ${name}:`, `    context: ${name}`, '    template: step.hbs', '    with:', `      script: ${JSON.stringify(script)}`);
     lines.push(`    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
+    if (baseImage) lines.push(`    args: { BASE_IMAGE: ${JSON.stringify(baseImage)} }`);
   }
   writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
   const gen = matrix(dir, ['gen']);
@@ -104,13 +105,27 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     180_000,
   );
 
-  it('doctor passes on this engine', () => {
-    const dir = scratchRepo({ one: 'true' });
+  it('doctor passes on this engine, base images included', () => {
+    const dir = scratchRepo({ one: 'true' }, fixtures().toolchain);
     const r = matrix(dir, ['doctor', '--json']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
     expect(out.ok).toBe(true);
-    expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['docker CLI', 'Docker daemon', 'buildx', 'builder', 'multi-platform output']));
+    expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['docker CLI', 'Docker daemon', 'buildx', 'builder', 'multi-platform output', `base image ${fixtures().toolchain}`]));
+  });
+
+  it('a base image that cannot be pulled: doctor names it with the build arg to point elsewhere, and bake ends with the same', () => {
+    const missing = `localhost:5000/matrix-e2e/no-such-base:${runId()}`;
+    const dir = scratchRepo({ one: 'true' }, missing);
+    const doctor = matrix(dir, ['doctor']);
+    expect(doctor.status, doctor.stdout).toBe(1);
+    expect(doctor.stdout).toContain(`FAIL base image ${missing}: the registry has no such image or tag; needed by one`);
+    expect(doctor.stdout).toContain(`--set '*.args.BASE_IMAGE=MIRROR/${missing}'`);
+    expect(doctor.stdout).not.toContain('Ready to build');
+    const bake = matrix(dir, ['bake']);
+    expect(bake.status).toBe(1);
+    expect(bake.stderr).toContain(`matrix: base image ${missing} could not be pulled: the registry has no such image or tag (needed by one)`);
+    expect(bake.stderr).toContain('defaults.args');
   });
 
   it('doctor and bake fail with the fix when the daemon is unreachable', () => {

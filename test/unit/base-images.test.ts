@@ -1,0 +1,73 @@
+// Which images a build pulls, read as BuildKit reads FROM lines, and what a failed pull says.
+// Dockerfile reference, ARG and FROM: https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact
+import { describe, expect, it } from 'vitest';
+import { baseImages, mirrorFix, PullFailures, pullReason } from '../../src/doctor/base-images.js';
+
+const go = [
+  'ARG GO_IMAGE="golang:1.22.1"',
+  'ARG RUNTIME_IMAGE=scratch',
+  'FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build',
+  'RUN go build',
+  'FROM build AS test',
+  'FROM ${RUNTIME_IMAGE}',
+  'COPY --from=build /out /out',
+].join('\n');
+
+describe('baseImages', () => {
+  it('substitutes global ARG defaults, skips scratch and earlier stages, and names the arg', () => {
+    expect(baseImages([{ name: 'api', dockerfile: go, args: {}, contexts: {} }])).toEqual([{ image: 'golang:1.22.1', arg: 'GO_IMAGE', targets: ['api'] }]);
+  });
+
+  it("a target's build args override the defaults; an image pulled by two targets is listed once", () => {
+    const r = baseImages([
+      { name: 'a', dockerfile: go, args: { GO_IMAGE: 'mirror/golang:1.22.1', RUNTIME_IMAGE: 'debian:bookworm-slim' }, contexts: {} },
+      { name: 'b', dockerfile: go, args: { GO_IMAGE: 'mirror/golang:1.22.1' }, contexts: {} },
+    ]);
+    expect(r).toEqual([
+      { image: 'mirror/golang:1.22.1', arg: 'GO_IMAGE', targets: ['a', 'b'] },
+      { image: 'debian:bookworm-slim', arg: 'RUNTIME_IMAGE', targets: ['a'] },
+    ]);
+  });
+
+  it('a FROM that names a named context (a depends_on service) pulls nothing', () => {
+    const text = 'ARG BASE=base\nFROM ${BASE}\nFROM alpine:3 AS x\n';
+    expect(baseImages([{ name: 'api', dockerfile: text, args: {}, contexts: { base: 'target:base' } }]).map((i) => i.image)).toEqual(['alpine:3']);
+  });
+
+  it('`${X:-default}` and `${X-default}`, an ARG without a default, and an ARG declared after FROM (not global)', () => {
+    const text = 'ARG A\nARG B=\nFROM ${A:-busybox:1}\nFROM ${B-node:20}\nFROM ${B:-node:22}\nARG C=python:3\nFROM ${C}\n';
+    expect(baseImages([{ name: 't', dockerfile: text, args: {}, contexts: {} }]).map((i) => i.image)).toEqual(['busybox:1', 'node:22']);
+  });
+
+  it('FROM x AS x pulls x (a stage name refers to earlier stages only)', () => {
+    expect(baseImages([{ name: 't', dockerfile: 'FROM golang AS golang\nFROM golang\n', args: {}, contexts: {} }]).map((i) => i.image)).toEqual(['golang']);
+  });
+});
+
+describe('a failed pull', () => {
+  // The three lines below are what BuildKit (dockerd 26.1, buildx 0.13) printed on this machine.
+  const unreachable =
+    'ERROR: failed to solve: golang:1.22: failed to resolve source metadata for docker.io/library/golang:1.22: failed to do request: Head "https://registry-1.docker.io/v2/library/golang/manifests/1.22": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host';
+  const missing = 'ERROR: failed to solve: localhost:5000/nosuch/img:1: failed to resolve source metadata for localhost:5000/nosuch/img:1: localhost:5000/nosuch/img:1: not found';
+  const denied =
+    'ERROR: failed to solve: ghcr.io/acme/private:1: failed to resolve source metadata for ghcr.io/acme/private:1: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed';
+
+  it('is classified by its cause', () => {
+    expect([unreachable, missing, denied, 'something else'].map(pullReason)).toEqual(['unreachable', 'not-found', 'denied', 'other']);
+  });
+
+  it('names the image as the FROM line had it, the targets, and the build arg that points elsewhere', () => {
+    const p = new PullFailures();
+    for (const l of ['#2 ERROR: x', unreachable, unreachable]) p.line(l);
+    const [msg, ...rest] = p.explain([{ image: 'golang:1.22', arg: 'GO_IMAGE', targets: ['api', 'worker'] }]);
+    expect(rest).toEqual([]);
+    expect(msg).toContain('base image golang:1.22 could not be pulled: its registry cannot be reached from here (needed by api, worker)');
+    expect(msg).toContain("--set '*.args.GO_IMAGE=MIRROR/golang:1.22'");
+    expect(msg).toContain('defaults.args');
+  });
+
+  it('an image written in a FROM line is changed there; one from elsewhere is checked where it came from', () => {
+    expect(mirrorFix({ image: 'alpine:3', targets: ['t'] })).toContain("Dockerfile's FROM line");
+    expect(mirrorFix({ image: 'alpine:3', targets: [] })).toContain('--set');
+  });
+});
