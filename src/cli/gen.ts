@@ -5,6 +5,7 @@ import { acquireLock } from '../output/lock.js';
 import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
 import { outputOrigins, specInputs } from '../output/origins.js';
+import { renameNotes } from '../output/renames.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
 import { UserError } from '../diagnostics.js';
 import type { CommandArgs } from './options.js';
@@ -28,8 +29,10 @@ function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
 export async function runGen(io: Io, opts: GenOptions, color: boolean): Promise<number> {
   const c = colors(color);
   if (opts.check) {
-    const { plan } = planFor(io, opts);
-    return reportCheck(io, plan, c);
+    const { plan, result } = planFor(io, opts);
+    const code = await reportCheck(io, plan, c);
+    sayRenames(io, plan, result);
+    return code;
   }
   const first = planFor(io, opts);
   if (!first.plan.changes.length) {
@@ -40,13 +43,19 @@ export async function runGen(io: Io, opts: GenOptions, color: boolean): Promise<
   try {
     // Compare with the disk again under the lock: another run may have
     // written in between. The spec is compiled again only if it changed.
-    const { loc, plan } = planFor(io, opts, first.result);
+    const { loc, plan, result } = planFor(io, opts, first.result);
     applySync(loc.specDir, plan);
     if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
+    sayRenames(io, plan, result);
   } finally {
     release();
   }
   return 0;
+}
+
+/** Why a generated `Dockerfile` gave way to `TARGET.Dockerfile` files (said even with --quiet: a file the user committed goes away). */
+function sayRenames(io: Io, plan: SyncPlan, result: Compiled): void {
+  for (const note of renameNotes(plan.changes, result.spec!.targets)) io.stderr.write(`matrix: ${note}\n`);
 }
 
 async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {

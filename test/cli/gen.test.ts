@@ -211,3 +211,32 @@ describe('matrix gen: working directory', () => {
     expect(hashTree(dir)).toBe(before);
   });
 });
+
+describe('a generated Dockerfile renamed to TARGET.Dockerfile', () => {
+  const one = 'version: 1\nservices:\n  api:\n    context: app\n    template: go\n';
+  const two = `${one}  worker:\n    context: app\n    template: go\n`;
+
+  it('gen and gen --check say why, once, when a second service joins the directory', async () => {
+    const dir = tempRepo({ 'matrix.yaml': one, 'app/go.mod': 'module app\n' });
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    writeFileSync(path.join(dir, 'matrix.yaml'), two);
+    const note =
+      'matrix: note: app/Dockerfile is now app/api.Dockerfile and app/worker.Dockerfile: services api and worker are generated into the same directory (app), so each Dockerfile is named after its target; docker-bake.hcl points at the new names\n';
+    const check = await matrix(['gen', '--check'], dir);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toBe(note);
+    const gen = await matrix(['gen', '--quiet'], dir);
+    expect(gen.status).toBe(0);
+    expect(gen.stderr).toBe(note);
+    expect(existsSync(path.join(dir, 'app', 'Dockerfile'))).toBe(false);
+    expect((await matrix(['gen'], dir)).stderr).toBe('');
+  });
+
+  it('names the cells when matrix cells of one service render different Dockerfiles', async () => {
+    const dir = tempRepo({ 'matrix.yaml': one, 'app/go.mod': 'module app\n' });
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    writeFileSync(path.join(dir, 'matrix.yaml'), `${one}    matrix:\n      go: ["1.22", "1.23"]\n    with:\n      go_image: golang:\${{ matrix.go }}\n`);
+    const gen = await matrix(['gen'], dir);
+    expect(gen.stderr).toContain('app/Dockerfile is now app/api-1-22.Dockerfile and app/api-1-23.Dockerfile: the matrix cells of api render different Dockerfiles');
+  });
+});
