@@ -9,18 +9,20 @@
 //   3 multi-arch           cross-compiled build / builder stage under QEMU         <= 0.2
 //   4 overhead             `matrix bake` / raw `docker buildx bake`, all cached    <= 1.1
 //   5 affected             `bake --affected HEAD~1` after one leaf change / cold   <= 0.2
+//   6 pre-commit           each documented hook through `pre-commit run` / a no-op hook <= 1.3
 //
 // Rows 3-5 need a Docker engine with buildx, QEMU and the local registry
 // (scripts/engine-up.sh); without one they say so. Fixture images come from
 // scripts/fixtures.sh and scripts/bench-fixtures.sh (cached by tag; the arm64
 // toolchain takes ~10 minutes the first time).
 //
-//   node scripts/bench.mjs [--rows 1,2,3,4,5] [--quick] [--no-write] [--out FILE]
+//   node scripts/bench.mjs [--rows 1,2,3,4,5,6] [--quick] [--no-write] [--out FILE]
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rowHooks } from './bench-hooks.mjs';
 import { writeScaleRepo } from './gen-scale-spec.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +37,7 @@ const value = (name, dflt) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
 const QUICK = flag('--quick');
-const ROWS = new Set(value('--rows', '1,2,3,4,5').split(',').map(Number));
+const ROWS = new Set(value('--rows', '1,2,3,4,5,6').split(',').map(Number));
 const OUT = path.resolve(ROOT, value('--out', 'docs/benchmarks.md'));
 const WRITE = !flag('--no-write');
 const WORK = mkdtempSync(path.join(os.tmpdir(), 'matrix-bench-'));
@@ -598,6 +600,7 @@ const steps = [
   // Row 5's cold build fills the cache that row 4 measures against.
   [5, () => row5(env)],
   [4, () => row4(env)],
+  [6, () => rowHooks({ root: ROOT, work: WORK, quick: QUICK, log })],
 ];
 const results = [];
 for (const [id, step] of steps) {
