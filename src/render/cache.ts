@@ -70,8 +70,12 @@ export function cacheEntries(t: Target, platforms: readonly string[] = t.platfor
   const c = t.cache;
   if (!c) return { from: [], to: [] };
   const sets: string[][] = [[...platforms]];
-  // Read every single-platform cache too: a full run reuses what the shards wrote.
-  if (c.type !== 'inline') for (const p of t.platforms) if (platforms.length !== 1 || platforms[0] !== p) sets.push([p]);
+  if (c.type !== 'inline') {
+    // A shard (a subset of the platforms) reads what a full run wrote, and a
+    // full run reads every single-platform cache the shards wrote.
+    if (platformsSlug(platforms) !== platformsSlug(t.platforms)) sets.push([...t.platforms]);
+    for (const p of t.platforms) if (platforms.length !== 1 || platforms[0] !== p) sets.push([p]);
+  }
   const usable = (s: string[]) => !(c.type === 'local' && exists && !exists(`${c.dir ?? localRoot}/${t.name}/${platformsSlug(s)}`));
   const from = [
     ...new Set(

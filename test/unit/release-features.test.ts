@@ -96,6 +96,12 @@ describe('cache, attest, annotations', () => {
       ],
       to: ['type=registry,ref=ghcr.io/acme/api:cache-api-linux-amd64_linux-arm64,mode=max'],
     });
+    // A shard for one platform reads its own ref, then what a full run wrote, then the other shard's.
+    expect(cacheEntries(t, ['linux/arm64']).from).toEqual([
+      'type=registry,ref=ghcr.io/acme/api:cache-api-linux-arm64',
+      'type=registry,ref=ghcr.io/acme/api:cache-api-linux-amd64_linux-arm64',
+      'type=registry,ref=ghcr.io/acme/api:cache-api-linux-amd64',
+    ]);
     // A run for one platform writes only that platform's ref.
     const sel = selectTargets(r.spec!, [], ['linux/arm64']);
     const args = bakeArgs('docker-bake.hcl', sel, { platforms: ['linux/arm64'] });
