@@ -13,8 +13,8 @@ import { DEFAULT_RUNNERS, FALLBACK_RUNNER, type Runner } from './runners.js';
 
 /** Where every job writes its shard file, and where later jobs find the earlier ones. */
 export const SHARD_DIR = 'shards';
-/** The bake file of pinned named contexts a level-2+ job writes and bakes with. */
-export const CONTEXTS_FILE = 'matrix-contexts.json';
+/** The bake file of pinned named contexts a level-2+ job writes and bakes with; one per job, so jobs sharing a directory do not race. */
+export const contextsFile = (jobId: string) => `matrix-contexts-${jobId}.json`;
 /** How a job calls matrix; the same on every CI (the project's own devDependency). */
 export const MATRIX_CMD = 'npx matrix';
 /** The CI sets it to one id per run (GitHub: run id and attempt; GitLab: pipeline id). */
@@ -120,14 +120,17 @@ function targetJobs(targets: readonly Target[], level: number, keep: (p: string)
 }
 
 /** What a job runs, as POSIX shell lines. Values are target names, platforms and fixed paths: no quoting needed, checked here anyway. */
-export function jobCommands(job: Pick<LevelJob, 'level' | 'platforms' | 'targets' | 'shard'>): string[] {
+export function jobCommands(job: Pick<LevelJob, 'id' | 'level' | 'platforms' | 'targets' | 'shard'>): string[] {
   const platforms = job.platforms.join(',');
   const targets = job.targets.join(',');
-  for (const v of [platforms, targets, job.shard]) if (!/^[A-Za-z0-9_./,${} -]+$/.test(v)) throw new Error(`unsafe value in a CI command: ${JSON.stringify(v)}`);
+  for (const v of [job.id, platforms, targets, job.shard]) if (!/^[A-Za-z0-9_./,${} -]+$/.test(v)) throw new Error(`unsafe value in a CI command: ${JSON.stringify(v)}`);
   const run = `--run-id "$${RUN_ID_VAR}"`;
   const bake = `${MATRIX_CMD} bake --push-by-digest ${run} --platform ${platforms} --shard-file ${job.shard}`;
-  if (job.level === 1) return [`${bake} ${targets}`];
-  return [`${MATRIX_CMD} ci-contexts ${run} --platform ${platforms} --target ${targets} --out ${CONTEXTS_FILE} ${SHARD_DIR}/*.json`, `${bake} -f ${CONTEXTS_FILE} ${targets}`];
+  // bake writes the shard file into SHARD_DIR but does not create it (artifact downloads do, on some CIs only).
+  const mkdir = `mkdir -p ${SHARD_DIR}`;
+  if (job.level === 1) return [mkdir, `${bake} ${targets}`];
+  const contexts = contextsFile(job.id);
+  return [mkdir, `${MATRIX_CMD} ci-contexts ${run} --platform ${platforms} --target ${targets} --out ${contexts} ${SHARD_DIR}/*.json`, `${bake} -f ${contexts} ${targets}`];
 }
 
 /** The merge job: every shard of every level, published all-or-nothing. */

@@ -70,10 +70,14 @@ describe('dependency levels of samples/monorepo', () => {
 
   it('the commands: level 1 pushes by digest; level 2 pins its contexts first, then bakes with them', () => {
     const [l1, l2] = levelJobs(spec.targets, spec.targets, { by: 'platform' });
-    expect(jobCommands(l1![1]!)).toEqual([`npx matrix bake --push-by-digest --run-id "$MATRIX_RUN_ID" --platform linux/arm64 --shard-file shards/level-1-linux-arm64.json ${LEVEL1.join(',')}`]);
+    expect(jobCommands(l1![1]!)).toEqual([
+      'mkdir -p shards',
+      `npx matrix bake --push-by-digest --run-id "$MATRIX_RUN_ID" --platform linux/arm64 --shard-file shards/level-1-linux-arm64.json ${LEVEL1.join(',')}`,
+    ]);
     expect(jobCommands(l2![0]!)).toEqual([
-      'npx matrix ci-contexts --run-id "$MATRIX_RUN_ID" --platform linux/amd64 --target jobs,admin --out matrix-contexts.json shards/*.json',
-      'npx matrix bake --push-by-digest --run-id "$MATRIX_RUN_ID" --platform linux/amd64 --shard-file shards/level-2-linux-amd64.json -f matrix-contexts.json jobs,admin',
+      'mkdir -p shards',
+      'npx matrix ci-contexts --run-id "$MATRIX_RUN_ID" --platform linux/amd64 --target jobs,admin --out matrix-contexts-level-2-linux-amd64.json shards/*.json',
+      'npx matrix bake --push-by-digest --run-id "$MATRIX_RUN_ID" --platform linux/amd64 --shard-file shards/level-2-linux-amd64.json -f matrix-contexts-level-2-linux-amd64.json jobs,admin',
     ]);
   });
 });
