@@ -161,6 +161,20 @@ describe('planContexts: a level-2 job builds FROM the digest of its platform', (
     ]);
   });
 
+  it('by target: one level-1 job built base for both platforms (one index), so a level-2 job building both pins that digest', () => {
+    const both: ShardFile = {
+      file: 't.json',
+      result: {
+        ...shard('t.json', 'r1', 'linux/amd64', {}).result!,
+        platforms: ['linux/amd64', 'linux/arm64'],
+        targets: { base: { repository: BASE, platforms: ['linux/amd64', 'linux/arm64'], digest: D('f'), tempTags: [] } },
+      },
+    };
+    const p = planContexts(spec, jobsAdmin, ['linux/amd64', 'linux/arm64'], [both], {}, 'r1');
+    expect(p.problems).toEqual([]);
+    expect(p.file.target.jobs!.contexts.base).toBe(`docker-image://${BASE}@${D('f')}`);
+  });
+
   it('a failed level-1 job: no digest, so no build (and merge publishes nothing)', () => {
     const failed = [shard('a.json', 'r1', 'linux/amd64', { base: { repository: BASE } })];
     expect(planContexts(spec, jobsAdmin.slice(0, 1), ['linux/amd64'], failed, {}, 'r1').problems).toEqual([expect.stringMatching(/^jobs: no image of base for linux\/amd64/)]);
@@ -177,6 +191,21 @@ describe('planContexts: a level-2 job builds FROM the digest of its platform', (
     expect(planContexts(spec, jobsAdmin, ['linux/amd64'], [{ file: 'gone.json', error: 'file does not exist (did the shard run?)' }], {}).problems[0]).toBe(
       'gone.json: file does not exist (did the shard run?)',
     );
+  });
+});
+
+describe('matrix ci-matrix --layered / --format (CLI)', () => {
+  it('runner overrides reach the GitLab tags; --max-levels needs --layered; too few level jobs is a usage error', async () => {
+    const { dir } = monorepo();
+    const gl = await matrix(['ci-matrix', '--format', 'gitlab', '--runner', 'linux/arm64=["arm","big"]'], dir);
+    expect(gl.status, gl.stderr).toBe(0);
+    expect(gl.stdout).toContain('level-2-linux-arm64:\n  stage: level-2\n  tags:\n    - arm\n    - big\n');
+    const flat = await matrix(['ci-matrix', '--max-levels', '2'], dir);
+    expect([flat.status, flat.stderr.includes('--max-levels needs --layered')]).toEqual([2, true]);
+    const few = await matrix(['ci-matrix', '--layered', '--max-levels', '1'], dir);
+    expect(few.status).toBe(2);
+    expect(few.stderr).toContain('the spec has 2 dependency levels, the workflow jobs for 1');
+    expect(few.stdout).toBe('');
   });
 });
 
