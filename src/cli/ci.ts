@@ -7,9 +7,15 @@ import { buildEnvironment } from '../bake/gitenv.js';
 import { planMerge, imagetoolsCreateArgs, indexPlatforms, type MergePlan, type ShardFile } from '../ci/merge.js';
 import { deleteTag, type Requester } from '../ci/registry.js';
 import { ciMatrix, parseRunnerOverrides } from '../ci/runners.js';
+import { planContexts } from '../ci/contexts.js';
+import { githubLevelOutputs } from '../ci/github.js';
+import { GITLAB_FALLBACK_RUNNER, GITLAB_RUNNERS, gitlabPipeline } from '../ci/gitlab.js';
+import { levelJobs } from '../ci/levels.js';
+import { ciPlan } from '../ci/plan-json.js';
+import { writeFileAtomic } from '../fs/write.js';
 import { readShardResult, sanitizeRunId } from '../ci/shard.js';
 import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
-import { colors } from '../diagnostics.js';
+import { colors, userError } from '../diagnostics.js';
 import type { Colors } from '../output/format.js';
 import { shellQuote } from '../exec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
@@ -19,9 +25,49 @@ export function runCiMatrix(io: Io, opts: CommandArgs['ci-matrix']): number {
   const loc = locateSpec(io, opts.spec);
   const spec = compileOrThrow(loc, true).spec!;
   const targets = opts.target.length ? selectTargets(spec, opts.target).targets.map((t) => t.target) : spec.targets;
-  const m = ciMatrix(targets, { by: opts.by, platforms: opts.platform, runners: parseRunnerOverrides(opts.runner) });
-  // One line: it goes into $GITHUB_OUTPUT as `matrix=...`.
-  io.stdout.write(JSON.stringify(m) + '\n');
+  const runners = parseRunnerOverrides(opts.runner);
+  if (opts.format === 'github' && !opts.layered) {
+    if (opts.maxLevels !== undefined) throw userError('usage', '--max-levels needs --layered', { hint: 'matrix ci-matrix --layered --max-levels 2' });
+    // One line: it goes into $GITHUB_OUTPUT as `matrix=...`.
+    io.stdout.write(JSON.stringify(ciMatrix(targets, { by: opts.by, platforms: opts.platform, runners })) + '\n');
+    return 0;
+  }
+  const gitlab = opts.format === 'gitlab';
+  for (const p of Object.keys(runners)) {
+    if (!targets.some((t) => t.platforms.includes(p))) throw userError('invalid-runner', `--runner ${p}=...: no target builds ${p}`, { hint: 'check the platform against `matrix plan`' });
+  }
+  const levels = levelJobs(spec.targets, targets, {
+    by: opts.by,
+    ...(opts.platform.length ? { platforms: opts.platform } : {}),
+    runners,
+    ...(gitlab ? { defaultRunners: GITLAB_RUNNERS, fallbackRunner: GITLAB_FALLBACK_RUNNER } : {}),
+  });
+  if (opts.format === 'github') io.stdout.write(githubLevelOutputs(levels, opts.maxLevels));
+  else if (gitlab) io.stdout.write(gitlabPipeline(spec.specRepoPath, levels));
+  else io.stdout.write(JSON.stringify(ciPlan(spec.specRepoPath, levels), null, 2) + '\n');
+  return 0;
+}
+
+/** `matrix ci-contexts`: pin a level-2+ job's named contexts to the digests the earlier levels pushed. */
+export async function runCiContexts(io: Io, opts: CommandArgs['ci-contexts'], color: boolean): Promise<number> {
+  const c = colors(color);
+  const loc = locateSpec(io, opts.spec);
+  const spec = compileOrThrow(loc, true).spec!;
+  if (!opts.target.length) throw userError('usage', 'ci-contexts needs --target: the targets this job builds', { hint: 'e.g. --target jobs,admin (the `targets` of the job in the plan)' });
+  const targets = selectTargets(spec, opts.target).targets.map((t) => t.target);
+  const shards: ShardFile[] = opts.files.map((f) => ({ file: f, ...readShardResult(path.resolve(io.cwd, f)) }));
+  const env = await buildEnvironment(loc.repoRoot, io.env, false, spec);
+  const runId = opts.runId !== undefined ? sanitizeRunId(opts.runId) : undefined;
+  const plan = planContexts(spec, targets, opts.platform, shards, env, runId);
+  if (plan.problems.length) {
+    io.stderr.write(`${c.red('matrix ci-contexts: cannot build on the earlier levels:')}\n`);
+    for (const p of plan.problems) io.stderr.write(`  - ${p}\n`);
+    return 1;
+  }
+  const out = path.resolve(io.cwd, opts.out);
+  writeFileAtomic(out, JSON.stringify(plan.file, null, 2) + '\n');
+  const pinned = Object.entries(plan.file.target).flatMap(([t, v]) => Object.entries(v.contexts).map(([n, ref]) => `${t}.${n}=${ref}`));
+  io.stderr.write(`matrix: ${pinned.length} named context(s) pinned in ${opts.out}${pinned.length ? `:\n  ${pinned.join('\n  ')}` : ''}\n`);
   return 0;
 }
 

@@ -30,6 +30,7 @@ const HANDLERS: { [K in CommandName]: Handler<K> } = {
   init: async (a, io, color) => (await import('./init.js')).runInit(io, a, color),
   'ci-matrix': async (a, io) => (await import('./ci.js')).runCiMatrix(io, a),
   merge: async (a, io, color) => (await import('./ci.js')).runMerge(io, a, color),
+  'ci-contexts': async (a, io, color) => (await import('./ci.js')).runCiContexts(io, a, color),
   builder: async (a, io, color) => (await import('./builder.js')).runBuilder(io, a, color),
   graph: async (a, io) => (await import('./graph.js')).runGraph(io, a),
   verify: async (a, io, color) => (await import('./verify.js')).runVerify(io, a, color),

@@ -184,11 +184,33 @@ export const COMMANDS = {
       platform: { type: 'string', list: true, describe: 'Only these platforms' },
       runner: { type: 'string', repeatable: true, describe: 'Runner for a platform: PLATFORM=LABEL or PLATFORM=\'["self-hosted","arm64"]\'' },
       target: { type: 'string', list: true, describe: 'Only these targets or groups' },
+      format: {
+        type: 'string',
+        choices: ['github', 'gitlab', 'plan'],
+        default: 'github',
+        describe: 'github: strategy.matrix JSON; gitlab: a child pipeline (YAML); plan: the layered JSON plan (docs/ci-plan.md)',
+      },
+      layered: { type: 'boolean', default: false, describe: 'github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
+      maxLevels: { type: 'number', describe: 'github --layered: the number of level jobs the workflow has' },
     },
     examples: [
       ['echo "matrix=$($0 ci-matrix)" >> "$GITHUB_OUTPUT"', 'in a workflow step; see docs/github-actions.md'],
+      ['$0 ci-matrix --layered --max-levels 2 >> "$GITHUB_OUTPUT"', 'one matrix per dependency level'],
+      ['$0 ci-matrix --format gitlab > matrix-pipeline.yml', 'a GitLab child pipeline; see docs/gitlab-ci.md'],
       ['$0 ci-matrix --runner linux/arm64=my-arm-runner', 'a self-hosted arm64 runner'],
     ],
+  },
+  'ci-contexts': {
+    name: 'ci-contexts',
+    describe: "Write a bake file that pins the named contexts of TARGETs to the digests in earlier levels' shard files",
+    positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files of the earlier levels' }],
+    options: {
+      target: { type: 'string', list: true, describe: 'The targets this job builds' },
+      platform: { type: 'string', list: true, describe: "The platforms this job builds (default: each target's own)" },
+      out: { type: 'string', default: 'matrix-contexts.json', describe: 'The bake file to write (give it to `matrix bake -f`)' },
+      runId: { type: 'string', describe: 'The id of this run: shard files of another run are refused' },
+    },
+    examples: [['$0 ci-contexts --target jobs --platform linux/amd64 shards/*.json', 'in a level-2 job; see docs/ci-plan.md']],
   },
   merge: {
     name: 'merge',

@@ -42,8 +42,9 @@ describe('docs/github-actions.md', () => {
 
   const runWorkflows = workflows.filter((w) => w && typeof w === 'object' && 'jobs' in w);
 
-  it('has the sharded workflow, the bake-action workflow and the metadata-action one, all valid YAML', () => {
-    expect(runWorkflows).toHaveLength(3);
+  it('has the sharded workflow, the bake-action workflow, the metadata-action one and the layered one, all valid YAML', () => {
+    expect(runWorkflows).toHaveLength(4);
+    expect(Object.keys(runWorkflows[3]!.jobs)).toEqual(['plan', 'level-1', 'level-2', 'merge']);
     expect(Object.keys(workflows[0]!.jobs)).toEqual(['plan', 'build', 'merge']);
     expect(Object.keys(workflows[1]!.jobs)).toEqual(['check', 'bake']);
     expect(Object.keys(runWorkflows[2]!.jobs)).toEqual(['check', 'release']);
@@ -53,7 +54,7 @@ describe('docs/github-actions.md', () => {
   it('every `npx matrix` command it runs exists, with options the command has', async () => {
     const runs = runWorkflows.flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''))).join('\n');
     const lines = [...runs.matchAll(/npx matrix ([a-z-]+)([^\n"`)]*)/g)].map((m) => ({ command: m[1]!, options: [...m[2]!.matchAll(/(--[a-z-]+)/g)].map((o) => o[1]!) }));
-    expect(lines.map((l) => l.command).sort()).toEqual(['bake', 'bake', 'ci-matrix', 'gen', 'gen', 'gen', 'merge']);
+    expect(lines.map((l) => l.command).sort()).toEqual(['bake', 'bake', 'bake', 'bake', 'ci-contexts', 'ci-matrix', 'ci-matrix', 'gen', 'gen', 'gen', 'gen', 'merge', 'merge']);
     const dir = tempDir();
     for (const { command, options } of lines) {
       const help = await matrix([command, '--help'], dir);

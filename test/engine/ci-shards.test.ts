@@ -2,12 +2,14 @@
 // tag appears only when every shard delivered, as one index with every platform.
 // The engine here has the `docker` driver, so shards push under temporary tags
 // (push-by-digest is refused by that driver), and merge removes those tags.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ShardResult } from '../../src/ci/shard.js';
-import { copySample, docker, fixtures, matrix, matrixAsync, requireEngine, runId, type RunResult } from './engine.js';
+import { CLI, copySample, docker, fixtures, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -162,6 +164,199 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
       const run = docker(['run', '--rm', '--pull', 'always', '--platform', platform, finalTag]);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toBe('[Multi Arch] 👋 hello world 🌍\n');
+    });
+  });
+});
+
+// Issue 16: the layered plan across two real, separate Docker daemons (one per
+// simulated runner; scripts/engine-second.sh starts the second with its own
+// socket and data root): level 1 (base) on both, level 2 (FROM base) on both,
+// each platform on its own daemon, then merge. The jobs run the plan's own
+// `run` lines (docs/ci-plan.md), as any CI would.
+const SECOND_HOST = 'unix:///run/matrix-engine/second/docker.sock';
+const MAIN_HOST = 'unix:///var/run/docker.sock';
+
+function secondEngine(): boolean {
+  const ok = () => spawnSync('docker', ['--host', SECOND_HOST, 'info'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
+  if (!hasEngine || ok()) return hasEngine;
+  // Idempotent, and stops nothing: started here when .ci/run has not.
+  const up = spawnSync('bash', [path.join(ROOT, 'scripts/engine-second.sh'), 'up'], { encoding: 'utf8', timeout: 180_000 });
+  if (up.status !== 0 && process.env.CI === 'true') throw new Error(`the second dockerd did not start:\n${up.stderr}`);
+  return ok();
+}
+
+interface PlanJob {
+  id: string;
+  level: number;
+  platforms: string[];
+  run: string[];
+  shard: string;
+}
+
+/** One job of the plan, as a CI runner runs it: its lines in order with `sh -e`, on the daemon of its platform. */
+async function runJob(dir: string, job: PlanJob, runIdValue: string): Promise<RunResult & { failedAt?: string }> {
+  const host = job.platforms[0] === 'linux/arm64' ? SECOND_HOST : MAIN_HOST;
+  const env = { ...process.env, NO_COLOR: '1', MATRIX_RUN_ID: runIdValue, DOCKER_HOST: host, BUILDX_BUILDER: 'default' };
+  let out = '';
+  let err = '';
+  for (const line of job.run) {
+    const cmd = line.replace(/^npx matrix /, `"${process.execPath}" "${CLI}" `);
+    const r = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn('sh', ['-e', '-c', cmd], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    out += r.stdout;
+    err += r.stderr;
+    if (r.status !== 0) return { status: r.status, stdout: out, stderr: err, failedAt: line };
+  }
+  return { status: 0, stdout: out, stderr: err };
+}
+
+/** The layers of one platform's image manifest, from the registry (through an index when there is one). */
+async function layersOf(repoPath: string, digest: string, platform: string): Promise<string[]> {
+  const top = JSON.parse((await registryGet(`/v2/${repoPath}/manifests/${digest}`)).body) as {
+    manifests?: { digest: string; platform?: { os: string; architecture: string } }[];
+    layers?: { digest: string }[];
+  };
+  if (top.layers) return top.layers.map((l) => l.digest);
+  const m = top.manifests!.find((x) => `${x.platform?.os}/${x.platform?.architecture}` === platform)!;
+  return layersOf(repoPath, m.digest, platform);
+}
+
+describe.skipIf(!secondEngine())('layered jobs on two separate Docker daemons (base once per platform, dependents FROM its digest)', () => {
+  let dir: string;
+  let id: string;
+  let plan: { levels: { jobs: PlanJob[] }[]; merge: { run: string[] } };
+  const repo = 'localhost:5000/e2e/layers';
+  const finalTag = (name: string) => `${repo}/${name}:${id}`;
+
+  beforeAll(() => {
+    id = runId();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-layers-'));
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const files: Record<string, string> = {
+      'matrix.yaml': [
+        'version: 1',
+        'platforms: [linux/amd64, linux/arm64]',
+        'services:',
+        '  base:',
+        '    context: base',
+        '    dockerfile: base/Dockerfile',
+        `    args: { RUNTIME_IMAGE: "${fixtures().runtime}" }`,
+        `    tags: ["${repo}/base:${id}"]`,
+        '  app:',
+        '    context: app',
+        '    dockerfile: app/Dockerfile',
+        '    depends_on: [base]',
+        `    tags: ["${repo}/app:${id}"]`,
+        '  tool:',
+        '    context: app',
+        '    dockerfile: app/tool.Dockerfile',
+        '    depends_on: [base]',
+        `    tags: ["${repo}/tool:${id}"]`,
+        '',
+      ].join('\n'),
+      // A RUN step whose text appears in a log only where base is really built.
+      'base/Dockerfile': `ARG RUNTIME_IMAGE\nFROM \${RUNTIME_IMAGE}\nCOPY base.txt /base.txt\nRUN echo "matrix-layer-base-built-${id}" > /base-marker\n`,
+      'base/base.txt': `base ${id}\n`,
+      'app/Dockerfile': 'FROM base\nCOPY app.txt /app.txt\n',
+      'app/tool.Dockerfile': 'FROM base\nCOPY app.txt /tool.txt\n',
+      'app/app.txt': 'app\n',
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      writeFileSync(path.join(dir, f), text);
+    }
+    const gen = matrix(dir, ['gen']);
+    expect(gen.status, gen.stderr).toBe(0);
+    const p = matrix(dir, ['ci-matrix', '--format', 'plan']);
+    expect(p.status, p.stderr).toBe(0);
+    plan = JSON.parse(p.stdout);
+  });
+
+  it('the plan: level 1 builds base, level 2 builds app and tool, one job per platform', () => {
+    expect(plan.levels.map((l) => l.jobs.map((j) => `${j.id}:${j.run.length}`))).toEqual([
+      ['level-1-linux-amd64:2', 'level-1-linux-arm64:2'],
+      ['level-2-linux-amd64:3', 'level-2-linux-arm64:3'],
+    ]);
+  });
+
+  it('a failed level-1 job: its platform has no level-2 build, and merge publishes nothing', async () => {
+    const failRun = `${id}-fail`;
+    const [l1amd, l1arm] = plan.levels[0]!.jobs;
+    expect((await runJob(dir, l1amd!, failRun)).status).toBe(0);
+    // The arm64 runner's checkout lacks a file base needs: its build fails for real.
+    const baseTxt = path.join(dir, 'base/base.txt');
+    rmSync(baseTxt);
+    const broken = await runJob(dir, l1arm!, failRun);
+    writeFileSync(baseTxt, `base ${id}\n`);
+    expect(broken.status).not.toBe(0);
+    expect((JSON.parse(readFileSync(path.join(dir, l1arm!.shard), 'utf8')) as ShardResult).status).toBe('failed');
+    const l2arm = await runJob(dir, plan.levels[1]!.jobs[1]!, failRun);
+    expect(l2arm.status).toBe(1);
+    expect(l2arm.failedAt).toMatch(/ci-contexts/);
+    expect(l2arm.stderr).toContain('app: no image of base for linux/arm64');
+    const merge = matrix(dir, ['merge', ...readdirSync(path.join(dir, 'shards')).map((f) => `shards/${f}`)]);
+    expect(merge.status, merge.stderr).toBe(1);
+    expect(merge.stderr).toContain('nothing was published');
+    for (const n of ['base', 'app', 'tool']) expect(docker(['buildx', 'imagetools', 'inspect', finalTag(n)]).status, n).not.toBe(0);
+    rmSync(path.join(dir, 'shards'), { recursive: true });
+  });
+
+  describe('a good run', () => {
+    const results: Record<string, RunResult> = {};
+    const shardOf = (jobId: string) => JSON.parse(readFileSync(path.join(dir, `shards/${jobId}.json`), 'utf8')) as ShardResult;
+
+    beforeAll(async () => {
+      for (const level of plan.levels) {
+        // The jobs of a level run in parallel, each on its own daemon.
+        const done = await Promise.all(level.jobs.map((j) => runJob(dir, j, id)));
+        level.jobs.forEach((j, i) => (results[j.id] = done[i]!));
+      }
+    });
+
+    it('level 1 built base once per platform, each on its own daemon; level 2 built app and tool', () => {
+      for (const [jobId, r] of Object.entries(results)) expect(r.status, `${jobId}\n${r.stderr.slice(-3000)}`).toBe(0);
+      for (const j of plan.levels.flat().flatMap((l) => l.jobs)) expect(shardOf(j.id).status, j.id).toBe('succeeded');
+      expect(shardOf('level-1-linux-amd64').targets.base!.digest).not.toBe(shardOf('level-1-linux-arm64').targets.base!.digest);
+      // Each daemon has its own image store: the arm64 runner's base is not in the main daemon's.
+      const tmpArm = shardOf('level-1-linux-arm64').targets.base!.tempTags[0]!;
+      expect(docker(['image', 'inspect', tmpArm]).status).not.toBe(0);
+      expect(spawnSync('docker', ['--host', SECOND_HOST, 'image', 'inspect', tmpArm], { encoding: 'utf8' }).status).toBe(0);
+    });
+
+    it.each(['linux/amd64', 'linux/arm64'])('on %s, level 2 did not build base: it was pinned to the level-1 digest and its RUN step never ran', async (platform) => {
+      const slug = platform.replace('/', '-');
+      const base = shardOf(`level-1-${slug}`).targets.base!;
+      const l2 = results[`level-2-${slug}`]!;
+      expect(l2.stderr).toContain(`base=docker-image://${repo}/base@${base.digest}`);
+      expect(results[`level-1-${slug}`]!.stderr).toContain(`matrix-layer-base-built-${id}`);
+      expect(l2.stderr).not.toContain(`matrix-layer-base-built-${id}`);
+      // FROM the level-1 digest: every layer of that base image starts each dependent's layers.
+      const baseLayers = await layersOf('e2e/layers/base', base.digest!, platform);
+      for (const n of ['app', 'tool']) {
+        const t = shardOf(`level-2-${slug}`).targets[n]!;
+        const layers = await layersOf(`e2e/layers/${n}`, t.digest!, platform);
+        expect(layers.slice(0, baseLayers.length), n).toEqual(baseLayers);
+        expect(layers.length, n).toBe(baseLayers.length + 1);
+      }
+    });
+
+    it('merge publishes base, app and tool with both platforms, from the shards of both levels', () => {
+      const merge = matrix(dir, ['merge', ...readdirSync(path.join(dir, 'shards')).map((f) => `shards/${f}`)]);
+      expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+      for (const n of ['base', 'app', 'tool']) {
+        const raw = docker(['buildx', 'imagetools', 'inspect', '--raw', finalTag(n)]);
+        expect(raw.status, raw.stderr).toBe(0);
+        const index = JSON.parse(raw.stdout) as { manifests: { platform: { os: string; architecture: string } }[] };
+        const platforms = index.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`).filter((p) => p !== 'unknown/unknown');
+        expect(platforms.sort(), n).toEqual(['linux/amd64', 'linux/arm64']);
+      }
     });
   });
 });
