@@ -46,15 +46,33 @@ const FILES = [
 ];
 const BLOCKS = FILES.flatMap(blocksOf);
 
-type Kind = 'shell' | 'spec' | 'workflow' | 'builders' | 'pre-commit' | 'template' | 'dockerfile' | 'lint-staged' | 'diagram' | 'verify-output' | 'digest-table';
+type Kind =
+  | 'ci-plan'
+  | 'contexts-file'
+  | 'gitlab'
+  | 'shell'
+  | 'spec'
+  | 'workflow'
+  | 'builders'
+  | 'pre-commit'
+  | 'template'
+  | 'dockerfile'
+  | 'lint-staged'
+  | 'diagram'
+  | 'verify-output'
+  | 'digest-table';
 
 function kindOf(b: Block): Kind | undefined {
   if (['sh', 'bash', 'console'].includes(b.lang)) return 'shell';
   if (b.lang === 'hbs') return 'template';
   if (b.lang === 'dockerfile') return 'dockerfile';
   if (b.lang === 'js' && b.body.startsWith('// lint-staged.config.mjs')) return 'lint-staged';
+  // The JSON plan and the GitLab pipelines are compared with the CLI's output in test/unit/ci-formats.test.ts.
+  if (b.lang === 'json' && b.body.includes('"kind": "matrix-ci-plan"')) return 'ci-plan';
+  if (b.lang === 'json' && /"contexts"/.test(b.body)) return 'contexts-file';
   if (b.lang === 'yaml') {
     const doc = parse(b.body) as Record<string, unknown> | null;
+    if (doc && 'stages' in doc) return 'gitlab';
     if (doc && 'services' in doc) return 'spec';
     if (doc && 'jobs' in doc) return 'workflow';
     if (doc && 'builders' in doc && !('services' in doc)) return 'builders';
@@ -73,6 +91,15 @@ describe('fenced blocks of README.md and docs/', () => {
   it('each is of a kind that a test checks', () => {
     expect(BLOCKS.length).toBeGreaterThan(20);
     expect(BLOCKS.filter((b) => !kindOf(b)).map((b) => `${b.where} (${b.lang || 'no language'})`)).toEqual([]);
+  });
+
+  it('the contexts file shown is a bake file that pins each dependency to a digest', () => {
+    for (const b of BLOCKS.filter((x) => kindOf(x) === 'contexts-file')) {
+      const file = JSON.parse(b.body) as { target: Record<string, { contexts: Record<string, string> }> };
+      const refs = Object.values(file.target).flatMap((t) => Object.values(t.contexts));
+      expect(refs.length, b.where).toBeGreaterThan(0);
+      for (const r of refs) expect(r, b.where).toMatch(/^docker-image:\/\/[^@\s]+@sha256:/);
+    }
   });
 
   it('every spec validates and generates as written (with stub files for its contexts)', async () => {
