@@ -5,10 +5,10 @@
 // Reads the filesystem (paths, templates) but never writes.
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import type { LoadedSpec } from '../load/load.js';
 import { realpathOrUndefined, toPosix } from '../paths.js';
 import type { ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput, Target } from '../spec.js';
+import type { CheckedSpec } from '../validate/schema.js';
 import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { Reporter, type Path, type ResolveContext } from './context.js';
 import { analyzeDependencies } from './dependencies.js';
@@ -42,9 +42,9 @@ export interface Resolution {
   diagnostics: Diagnostic[];
 }
 
-export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolution {
+export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resolution {
   // The schema checked the shape before (compile.ts): this is the one place the value is read as a spec.
-  const input = loaded.value as SpecInput;
+  const input = loaded.value;
   const report = new Reporter(loaded);
   const ctx: ResolveContext = {
     input,

@@ -4,8 +4,31 @@
 import type { ErrorObject } from 'ajv';
 import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { SpecInput } from '../spec.js';
 
-export type ValidateFn = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+/** The validator is a type guard: a value it accepts is a SpecInput, the schema's type (src/spec.generated.ts). */
+export type ValidateFn = ((data: unknown) => data is SpecInput) & { errors?: ErrorObject[] | null };
+
+/** A loaded spec whose value has the schema's shape: what every stage after this one reads. */
+export interface CheckedSpec extends LoadedSpec {
+  readonly value: SpecInput;
+}
+
+/** The spec, typed by the validator when its shape is right; otherwise the located shape errors. */
+export function checkShape(spec: LoadedSpec, validate: ValidateFn, schema: SchemaLike): { checked: CheckedSpec; diagnostics: [] } | { checked?: undefined; diagnostics: Diagnostic[] } {
+  const value = spec.value;
+  if (validate(value)) return { checked: { ...spec, value }, diagnostics: [] };
+  return { diagnostics: schemaDiagnostics(spec, validate, schema) };
+}
+
+/**
+ * A spec whose shape errors all lie inside `services` that every later stage
+ * skips (compile's `brokenServices`): the rest of it has the schema's shape,
+ * so one broken service does not hide the others' problems.
+ */
+export function checkedExcept(spec: LoadedSpec, _broken: ReadonlySet<string>): CheckedSpec {
+  return spec as CheckedSpec;
+}
 
 export function schemaDiagnostics(spec: LoadedSpec, validate: ValidateFn, schema: SchemaLike): Diagnostic[] {
   if (validate(spec.value)) return [];

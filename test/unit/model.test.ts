@@ -8,14 +8,24 @@ import { renderFiles } from '../../src/render/files.js';
 import { resolveSpec } from '../../src/resolve/resolve.js';
 import type { ResolvedSpec, Target } from '../../src/spec.js';
 import { ruleDiagnostics } from '../../src/validate/rules.js';
+import { checkShape } from '../../src/validate/schema.js';
+import { schemaValidator } from '../../src/validate/validator.js';
 import { removeTempDirs, tempRepo, type Tree } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
+/** A spec loaded and shape-checked, as compile hands it to resolve. */
+function checked(source: string) {
+  const { validate, schema } = schemaValidator();
+  const r = checkShape(loadSpec('matrix.yaml', source), validate, schema);
+  if (!r.checked) throw new Error(`shape errors: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return r.checked;
+}
+
 function resolveOnly(source: string, tree: Tree = {}) {
   const dir = tempRepo({ ...tree, 'matrix.yaml': source });
   const specPath = path.join(dir, 'matrix.yaml');
-  const loaded = loadSpec('matrix.yaml', source);
+  const loaded = checked(source);
   const r = resolveSpec(loaded, { specPath, repoRoot: repoRootOf(dir), cwd: dir });
   return { dir, specPath, loaded, ...r };
 }
@@ -94,7 +104,7 @@ describe('resolve reads no process state', () => {
   it('the working directory comes from the caller: the repository root is shown relative to it', () => {
     const dir = tempRepo({ 'deploy/matrix.yaml': '' });
     const source = 'version: 1\nservices:\n  api:\n    context: ../../outside\n    template: go\n';
-    const run = (cwd: string) => resolveSpec(loadSpec('matrix.yaml', source), { specPath: path.join(dir, 'deploy/matrix.yaml'), repoRoot: repoRootOf(path.join(dir, 'deploy')), cwd }).diagnostics;
+    const run = (cwd: string) => resolveSpec(checked(source), { specPath: path.join(dir, 'deploy/matrix.yaml'), repoRoot: repoRootOf(path.join(dir, 'deploy')), cwd }).diagnostics;
     expect(run(dir).map((d) => [d.code, d.hint])).toEqual([['path-outside-repo', 'paths must stay inside .']]);
     expect(run(path.join(dir, 'deploy')).map((d) => [d.code, d.hint])).toEqual([['path-outside-repo', 'paths must stay inside ..']]);
   });
