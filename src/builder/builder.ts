@@ -2,8 +2,8 @@
 // `builders:`: each platform then builds natively on its own machine, and one
 // `docker buildx bake` still produces one multi-platform image. The commands
 // are computed here as argument arrays; the CLI runs or prints them.
-import { pathToString, userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
-import { positionOf } from '../load/load.js';
+import { userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { specDiagnostic } from '../load/load.js';
 import { platformSlug } from '../platforms.js';
 import type { BuildersInput } from '../spec.js';
 import type { CheckedSpec } from '../validate/schema.js';
@@ -64,8 +64,7 @@ export function builderDiagnostics(loaded: CheckedSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   const nodes = loaded.value.builders?.nodes;
   if (!Array.isArray(nodes)) return out;
-  const add = (code: DiagnosticCode, at: (string | number)[], message: string, hint: string) =>
-    out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at), message, hint });
+  const add = (code: DiagnosticCode, at: (string | number)[], message: string, hint: string) => out.push(specDiagnostic(loaded, code, at, message, hint));
   nodes.forEach((n, i) => {
     if (typeof n.endpoint === 'string') {
       const p = endpointProblem(n.endpoint);

@@ -2,7 +2,7 @@
 // (`gen --check`, opens nothing for writing) or apply the changes.
 import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { readRegularText } from '../fs/read.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
@@ -77,8 +77,7 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
-  const problem = (file: string, code: DiagnosticCode, message: string, hint: string) =>
-    diagnostics.push({ code, severity: 'error', file, line: 0, column: 0, path: '', ...origins?.get(file), message, hint });
+  const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
   let oldBake: string | undefined;
   const realDirs = new Map<string, string | undefined>();
