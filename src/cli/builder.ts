@@ -2,7 +2,7 @@
 import { DEFAULT_BUILDER, builderRmCommands, builderUpCommands, parseNodeNames, resolveBuilder, type ExistingBuilder } from '../builder/builder.js';
 import { colors } from '../diagnostics.js';
 import { dockerMissing, dockerOf, parseInspect } from '../adapters/docker.js';
-import { shellQuote } from '../exec.js';
+import { shellQuote } from '../adapters/process.js';
 import { positionOf } from '../load/load.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
