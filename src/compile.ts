@@ -100,7 +100,7 @@ export function compile(input: CompileInput): CompileResult {
   const { spec, templates } = resolved;
   if (input.validateOnly) return { ok: true, loaded: checked, spec, templates, diagnostics: all };
 
-  const rendered = renderFiles(spec, templates);
+  const rendered = renderFiles(spec, templates, resolved.dockerfiles);
   if (rendered.diagnostics.length) return failed(loaded, [...all, ...rendered.diagnostics]);
   return { ok: true, loaded: checked, spec, files: rendered.files, templates, diagnostics: all };
 }

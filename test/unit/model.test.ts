@@ -5,6 +5,7 @@ import { compile } from '../../src/compile.js';
 import { loadSpec } from '../../src/load/load.js';
 import { repoRootOf } from '../../src/paths.js';
 import { renderFiles } from '../../src/render/files.js';
+import type { ParsedTemplate } from '../../src/render/template.js';
 import { resolveSpec } from '../../src/resolve/resolve.js';
 import type { ResolvedSpec, Target } from '../../src/spec.js';
 import { ruleDiagnostics } from '../../src/validate/rules.js';
@@ -124,5 +125,36 @@ describe('CompileResult is a discriminated union', () => {
     expect(bad.ok).toBe(false);
     expect(bad.spec).toBe(undefined);
     expect(bad.diagnostics.map((d) => d.code)).toEqual(['path-not-found']);
+  });
+});
+
+describe('each matrix cell is rendered once', () => {
+  /** Count the renders of every parsed template from here on. */
+  function countRenders(templates: ReadonlyMap<string, ParsedTemplate>): { count: number } {
+    const counter = { count: 0 };
+    for (const tpl of templates.values()) {
+      const render = tpl.render.bind(tpl);
+      (tpl as { render: ParsedTemplate['render'] }).render = (ctx) => {
+        counter.count++;
+        return render(ctx);
+      };
+    }
+    return counter;
+  }
+
+  it.each([
+    ['cells that render apart (one file each)', TPL],
+    ['cells that render alike (one shared file)', 'FROM scratch\n'],
+  ])('%s: resolve renders them to name the files, render writes those texts without rendering again', (_name, tpl) => {
+    const r = resolveOnly(DEPS, { 't.hbs': tpl, 'b.hbs': 'FROM scratch\n' });
+    expect(r.diagnostics).toEqual([]);
+    const counter = countRenders(r.templates);
+    const once = renderFiles(r.spec!, r.templates, r.dockerfiles);
+    expect(once.diagnostics).toEqual([]);
+    expect(counter.count).toBe(0);
+    // The same files as rendering every cell again.
+    const again = renderFiles(r.spec!, r.templates);
+    expect(counter.count).toBe(3);
+    expect(again.files).toEqual(once.files);
   });
 });
