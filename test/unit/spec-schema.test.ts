@@ -37,7 +37,8 @@ const service = schema.properties!.services!.additionalProperties as Schema;
 const pairs: [string, Schema][] = [
   ['SpecInput', schema],
   ['ServiceInput', service],
-  ['ServiceInput', schema.properties!.defaults!],
+  // `defaults` is typed ServiceInput while it has the same fields, else DefaultsInput (scripts/spec-types.mjs).
+  [generated.statements.some((s) => ts.isInterfaceDeclaration(s) && s.name.text === 'DefaultsInput') ? 'DefaultsInput' : 'ServiceInput', schema.properties!.defaults!],
   ['CacheInput', service.properties!.cache!],
   ['SecretInput', service.properties!.secrets!.items!],
   ['BuildersInput', schema.properties!.builders!],
