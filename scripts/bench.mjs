@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rowHooks } from './bench-hooks.mjs';
 import { writeScaleRepo } from './gen-scale-spec.mjs';
+import { fixtureSetFlags } from './fixture-args.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'matrix.cjs');
@@ -149,22 +150,9 @@ function fixtureImages() {
   return fixtureCache;
 }
 
-/** The `--set` flags of test/engine/engine.ts fixtureSets(): every template's base images point at the fixtures. */
+/** The `--set` flags that point every template's base images at the fixtures (scripts/fixture-args.mjs, as the engine tests use them). */
 function fixtureSets() {
-  const { toolchain, runtime } = fixtureImages();
-  const sets = {
-    GO_IMAGE: toolchain,
-    NODE_IMAGE: toolchain,
-    PYTHON_IMAGE: toolchain,
-    RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime,
-    PYTHON_RUNTIME_IMAGE: runtime,
-    RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime,
-    BASE_IMAGE: runtime,
-    PYTHON_VERSION: '3.13',
-  };
-  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
+  return fixtureSetFlags(fixtureImages());
 }
 
 /**

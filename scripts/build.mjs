@@ -21,14 +21,18 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeSpecTypes } from './spec-types.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const require = createRequire(import.meta.url);
 const { loadBundle, cacheFileName } = require('../bin/load.cjs');
 
+// ---- The spec's types follow the schema (src/spec.generated.ts, committed; a test checks it is current).
+if (writeSpecTypes()) console.log('build: wrote src/spec.generated.ts from schemas/matrix.schema.json');
+
 // ---- Up to date? Every input of the bundle and of its cache, by content, and the Node that builds.
-const INPUTS = ['src', 'templates', 'schemas', 'samples/monorepo', 'samples/hello-go', 'bin/load.cjs', 'scripts/build.mjs', 'package.json', 'package-lock.json'];
+const INPUTS = ['src', 'templates', 'schemas', 'samples/monorepo', 'samples/hello-go', 'bin/load.cjs', 'scripts/build.mjs', 'scripts/spec-types.mjs', 'package.json', 'package-lock.json'];
 function inputsHash() {
   const h = createHash('sha256').update(`${process.version}\0${process.versions.v8}\0`);
   const walk = (rel) => {

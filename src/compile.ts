@@ -14,7 +14,7 @@ import { cacheDiagnostics } from './validate/cache.js';
 import { paramDiagnostics } from './validate/params.js';
 import { ruleDiagnostics } from './validate/rules.js';
 import { secretDiagnostics } from './validate/secrets.js';
-import { schemaDiagnostics } from './validate/schema.js';
+import { checkedExcept, checkShape, type CheckedSpec } from './validate/schema.js';
 import { stringDiagnostics } from './validate/strings.js';
 import { templatePlatformDiagnostics } from './validate/template-platforms.js';
 import { schemaValidator } from './validate/validator.js';
@@ -38,6 +38,7 @@ export interface CompileInput {
 }
 
 interface CompileBase {
+  /** The spec as loaded; on success, with its value typed by the schema. */
   loaded: LoadedSpec;
   /** Every diagnostic, sorted by position; on success warnings only. */
   diagnostics: Diagnostic[];
@@ -54,6 +55,7 @@ export interface CompileFailed extends CompileBase {
 /** Checked, not rendered (`validateOnly`). */
 export interface CompileValidated extends CompileBase {
   ok: true;
+  loaded: CheckedSpec;
   spec: ResolvedSpec;
   /** The parsed templates, by file (what each can produce, for `plan`). */
   templates: ReadonlyMap<string, ParsedTemplate>;
@@ -77,29 +79,31 @@ export function compile(input: CompileInput): CompileResult {
   // Every error of a spec in one run: a stage after shape checks only the
   // services that passed it, so one broken service does not hide the others'.
   const { validate, schema } = schemaValidator();
-  const shape = explainMisplacedKeys(loaded, schema, [...schemaDiagnostics(loaded, validate, schema), ...stringDiagnostics(loaded)]);
+  const shapeCheck = checkShape(loaded, validate, schema);
+  const shape = explainMisplacedKeys(loaded, schema, [...shapeCheck.diagnostics, ...stringDiagnostics(loaded)]);
   const broken = brokenServices(shape);
   if (!broken) return failed(loaded, sortDiagnostics(shape));
+  const checked = shapeCheck.checked ?? checkedExcept(loaded, broken);
 
-  const resolved = resolveSpec(loaded, { specPath: input.specPath, repoRoot: input.repoRoot, cwd: input.cwd, skipServices: broken });
+  const resolved = resolveSpec(checked, { specPath: input.specPath, repoRoot: input.repoRoot, cwd: input.cwd, skipServices: broken });
   const meaning = resolved.spec
     ? [
-        ...ruleDiagnostics(loaded, resolved.spec),
-        ...paramDiagnostics(loaded, resolved.spec, resolved.templates),
-        ...secretDiagnostics(loaded, resolved.spec, path.dirname(input.specPath)),
-        ...cacheDiagnostics(loaded, resolved.spec),
-        ...templatePlatformDiagnostics(loaded, resolved.spec, resolved.templates),
+        ...ruleDiagnostics(checked, resolved.spec),
+        ...paramDiagnostics(checked, resolved.spec, resolved.templates),
+        ...secretDiagnostics(checked, resolved.spec, path.dirname(input.specPath)),
+        ...cacheDiagnostics(checked, resolved.spec),
+        ...templatePlatformDiagnostics(checked, resolved.spec, resolved.templates),
       ]
     : [];
-  const found = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(loaded)]));
+  const found = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(checked)]));
   const all = input.planning ? found.map((d) => (d.code === 'unsupported-platform' ? { ...d, severity: 'warning' as const } : d)) : found;
   if (all.some((d) => d.severity === 'error') || !resolved.spec) return failed(loaded, all);
   const { spec, templates } = resolved;
-  if (input.validateOnly) return { ok: true, loaded, spec, templates, diagnostics: all };
+  if (input.validateOnly) return { ok: true, loaded: checked, spec, templates, diagnostics: all };
 
-  const rendered = renderFiles(spec, templates);
+  const rendered = renderFiles(spec, templates, resolved.dockerfiles);
   if (rendered.diagnostics.length) return failed(loaded, [...all, ...rendered.diagnostics]);
-  return { ok: true, loaded, spec, files: rendered.files, templates, diagnostics: all };
+  return { ok: true, loaded: checked, spec, files: rendered.files, templates, diagnostics: all };
 }
 
 function failed(loaded: LoadedSpec, diagnostics: Diagnostic[]): CompileFailed {

@@ -1,83 +1,16 @@
 import type { Dyn } from './dyn.js';
+import type { CacheInput, SecretInput } from './spec.generated.js';
 
 // Two views of a spec: as written (every field optional, straight from YAML)
 // and as resolved (defaults applied once, paths checked, matrix expanded).
 // The resolved model is readonly: resolve computes everything later stages
 // read, and no later stage changes it.
 
-export type Scalar = string | number | boolean;
+// The spec as written is generated from schemas/matrix.schema.json (the one
+// source of its shape): scripts/spec-types.mjs writes src/spec.generated.ts.
+export type { AttestInput, BuilderNodeInput, BuildersInput, CacheInput, MatrixInput, Scalar, SecretInput, ServiceInput, SpecInput } from './spec.generated.js';
 
-export interface SecretInput {
-  id: string;
-  env?: string;
-  src?: string;
-}
-
-export interface MatrixInput {
-  include?: Record<string, Scalar>[];
-  exclude?: Record<string, Scalar>[];
-  [axis: string]: Scalar[] | Record<string, Scalar>[] | undefined;
-}
-
-export interface ServiceInput {
-  context?: string;
-  template?: string;
-  dockerfile?: string;
-  with?: Record<string, Scalar | Scalar[]>;
-  platforms?: string[];
-  args?: Record<string, Scalar>;
-  tags?: string[];
-  labels?: Record<string, Scalar>;
-  target?: string;
-  secrets?: SecretInput[];
-  matrix?: MatrixInput;
-  depends_on?: string[];
-  /** `true`: inherit `docker-metadata-action`; a name: inherit that target (metadata-action's `bake-target`). */
-  metadata_action?: boolean | string;
-  /** bake `output` entries (CSV strings). */
-  output?: string[];
-  latest?: boolean | Record<string, Scalar>;
-  annotations?: Record<string, Scalar>;
-  cache?: CacheType | CacheInput;
-  attest?: { sbom?: boolean; provenance?: 'min' | 'max' | false };
-}
-
-export type CacheType = 'registry' | 'local' | 'gha' | 'inline' | 'none';
-
-export interface CacheInput {
-  type: CacheType;
-  ref?: string;
-  dir?: string;
-  mode?: 'min' | 'max';
-}
-
-export interface BuilderNodeInput {
-  name?: string;
-  platforms: string[];
-  driver?: 'remote' | 'docker-container' | 'kubernetes';
-  endpoint?: string;
-  driver_opts?: Record<string, string>;
-}
-
-export interface BuildersInput {
-  name?: string;
-  nodes: BuilderNodeInput[];
-}
-
-export interface SpecInput {
-  version: 1;
-  registry?: string;
-  platforms?: string[];
-  bake_file?: string;
-  oci_labels?: boolean;
-  reproducible?: { source_date_epoch?: number | false };
-  groups?: Record<string, string[]>;
-  /** Git tag patterns that version one service: `{service}/v{version}`. */
-  version_tags?: string | string[];
-  builders?: BuildersInput;
-  defaults?: ServiceInput;
-  services: Record<string, ServiceInput>;
-}
+export type CacheType = CacheInput['type'];
 
 /** Where a target's Dockerfile comes from. Paths are relative to the spec dir, POSIX. */
 export type DockerfileSource = { readonly kind: 'template'; readonly template: string; readonly builtin: boolean; readonly file: string } | { readonly kind: 'dockerfile'; readonly file: string };

@@ -1,9 +1,9 @@
 // The docker CLI, resolved once per command from the Io's environment
 // (MATRIX_DOCKER names another binary; tests point it at a fake). Every
-// docker and buildx call goes through this adapter and src/exec.ts, with the
+// docker and buildx call goes through this adapter and src/adapters/process.ts, with the
 // Io's environment, never the process's.
 import { userError, type UserError } from '../diagnostics.js';
-import { capture, stream, type Captured, type StreamResult } from '../exec.js';
+import { capture, stream, type Captured, type StreamResult } from './process.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -12,9 +12,9 @@ export interface Docker {
   readonly bin: string;
   /** The environment docker runs with (the Io's). */
   readonly env: Env;
-  /** Run to completion and capture the output (see exec.ts `capture`). */
+  /** Run to completion and capture the output (see process.ts `capture`). */
   capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal }): Promise<Captured>;
-  /** A long command in its own process group, stderr by lines (see exec.ts `stream`). */
+  /** A long command in its own process group, stderr by lines (see process.ts `stream`). */
   stream(args: string[], opts: { cwd: string; env?: Env }, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult>;
 }
 

@@ -1,11 +1,11 @@
-// The one git adapter: every git command goes through exec.ts with an
+// The one git adapter: every git command goes through process.ts with an
 // argument array, from the repository root, with the Io's environment (never
 // the process's), no pager, no prompts and no locale-dependent messages.
 // Two kinds of callers: `--affected` needs git and its answers (the files
 // changed since a revision, a file at it) or fails with a hint; the build's
 // git values (commit, tags, remote) are optional, so those queries answer
 // undefined instead.
-import { capture, type Captured } from '../exec.js';
+import { capture, type Captured } from './process.js';
 import { userError } from '../diagnostics.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;

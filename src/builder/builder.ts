@@ -2,10 +2,11 @@
 // `builders:`: each platform then builds natively on its own machine, and one
 // `docker buildx bake` still produces one multi-platform image. The commands
 // are computed here as argument arrays; the CLI runs or prints them.
-import { pathToString, userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import { userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { specDiagnostic } from '../load/load.js';
 import { platformSlug } from '../platforms.js';
-import type { BuildersInput, SpecInput } from '../spec.js';
+import type { BuildersInput } from '../spec.js';
+import type { CheckedSpec } from '../validate/schema.js';
 
 export const DEFAULT_BUILDER = 'matrix';
 
@@ -59,12 +60,11 @@ export function driverOptProblem(key: string, value: string): string | undefined
 }
 
 /** Endpoint and driver option problems as located diagnostics: `validate` and `gen` report them too. */
-export function builderDiagnostics(loaded: LoadedSpec): Diagnostic[] {
+export function builderDiagnostics(loaded: CheckedSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const nodes = (loaded.value as SpecInput).builders?.nodes;
+  const nodes = loaded.value.builders?.nodes;
   if (!Array.isArray(nodes)) return out;
-  const add = (code: DiagnosticCode, at: (string | number)[], message: string, hint: string) =>
-    out.push({ code, severity: 'error', file: loaded.file, path: pathToString(at), ...positionOf(loaded, at), message, hint });
+  const add = (code: DiagnosticCode, at: (string | number)[], message: string, hint: string) => out.push(specDiagnostic(loaded, code, at, message, hint));
   nodes.forEach((n, i) => {
     if (typeof n.endpoint === 'string') {
       const p = endpointProblem(n.endpoint);

@@ -6,7 +6,7 @@
 // when: always, tags); child pipelines: https://docs.gitlab.com/ci/pipelines/downstream_pipelines/
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { shellQuote } from '../exec.js';
+import { shellQuote } from '../adapters/process.js';
 import { jobCommands, type LevelJob, mergeCommands, RUN_ID_VAR } from './levels.js';
 import type { Runner } from './runners.js';
 

@@ -16,7 +16,7 @@ import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { shellQuote, signalNumber, type StreamResult } from '../exec.js';
+import { shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { normalizePlatform, targetDigests } from '../bake/digests.js';
 import { formatBlocked, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
@@ -110,7 +110,7 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
   if (opts.pushByDigest && !opts.dryRun) writableFile(io, opts.shardFile ?? '.', opts.shardFile === undefined ? 'directory' : 'file');
   let tmpDir: string | undefined;
   if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
-    tmpDir = ownedTempDir('matrix-bake-');
+    tmpDir = ownedTempDir('matrix-bake-', io.env);
     metadataFile = path.join(tmpDir, 'metadata.json');
   }
   const flags: BakeFlags = {

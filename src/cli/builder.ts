@@ -2,9 +2,8 @@
 import { DEFAULT_BUILDER, builderRmCommands, builderUpCommands, parseNodeNames, resolveBuilder, type ExistingBuilder } from '../builder/builder.js';
 import { colors } from '../diagnostics.js';
 import { dockerMissing, dockerOf, parseInspect } from '../adapters/docker.js';
-import { shellQuote } from '../exec.js';
+import { shellQuote } from '../adapters/process.js';
 import { positionOf } from '../load/load.js';
-import type { SpecInput } from '../spec.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
 
@@ -12,7 +11,7 @@ export async function runBuilder(io: Io, opts: CommandArgs['builder'], color: bo
   const c = colors(color);
   const loc = locateSpec(io, opts.spec);
   const { loaded } = compileOrThrow(loc, true);
-  const input = loaded.value as SpecInput;
+  const input = loaded.value;
   // Removing needs only the name, so it works after `builders:` was deleted from the spec.
   const builder = opts.action === 'rm' && !input.builders ? undefined : resolveBuilder(input.builders, opts.name, (at) => ({ file: loaded.file, ...positionOf(loaded, at) }));
   const name = builder?.name ?? opts.name ?? DEFAULT_BUILDER;

@@ -17,7 +17,7 @@ import { readShardResult, sanitizeRunId } from '../ci/shard.js';
 import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
 import { colors, userError } from '../diagnostics.js';
 import type { Colors } from '../output/format.js';
-import { shellQuote } from '../exec.js';
+import { shellQuote } from '../adapters/process.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
 

@@ -1,6 +1,7 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { gitDirOf } from '../paths.js';
 import { colors } from '../diagnostics.js';
+import { tempDirOf } from '../fs/temp.js';
 import { acquireLock } from '../output/lock.js';
 import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
@@ -39,7 +40,7 @@ export async function runGen(io: Io, opts: GenOptions, color: boolean): Promise<
     if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
     return 0;
   }
-  const release = acquireLock(realpathSync(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot));
+  const release = acquireLock(realpathSync(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
   try {
     // Compare with the disk again under the lock: another run may have
     // written in between. The spec is compiled again only if it changed.

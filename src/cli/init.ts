@@ -4,7 +4,7 @@ import { writeFileExclusive } from '../fs/write.js';
 import path from 'node:path';
 import { compile } from '../compile.js';
 import { colors, userError, visible } from '../diagnostics.js';
-import { shellQuote } from '../exec.js';
+import { shellQuote } from '../adapters/process.js';
 import { nameServices, proposeSpec, registryFromGitConfig, registryProblem } from '../init/propose.js';
 import { scanRepository } from '../init/scan.js';
 import { planSync } from '../output/sync.js';

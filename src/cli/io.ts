@@ -17,6 +17,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** stdout is a terminal (colours, progress). */
   isTTY: boolean;
+  /** stdout's width in columns when it is a terminal (help text wraps to it, at most 100). */
+  columns?: number | undefined;
 }
 
 export const SPEC_NAMES = ['matrix.yaml', 'matrix.yml'];

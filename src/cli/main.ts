@@ -61,7 +61,7 @@ function commandLine(c: CommandSpec): string {
   return [c.name, ...(c.positionals ?? []).map((p) => (p.required ? `<${p.name}${p.variadic ? '..' : ''}>` : `[${p.name}${p.variadic ? '..' : ''}]`))].join(' ');
 }
 
-export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected) => void, version: string) {
+export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected) => void, version: string, columns?: number) {
   let y: Argv = yargs(argv)
     .scriptName('matrix')
     .usage('$0 <command> [options]\n\nCompile matrix.yaml into Dockerfiles and a docker-bake.hcl, then build every target and platform with docker buildx bake.');
@@ -94,7 +94,7 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
     .epilog(
       `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink), 70 internal error.\nDocs: README.md`,
     )
-    .wrap(Math.min(100, process.stdout.columns || 100));
+    .wrap(Math.min(100, columns || 100));
 }
 
 /**
@@ -121,7 +121,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(COMPLETION_HELP);
     return EXIT.ok;
   }
-  const parsed = await parse(argv);
+  const parsed = await parse(argv, io.columns);
   if ('error' in parsed) {
     if (parsed.output) io.stderr.write(tidyHelp(parsed.output).trimEnd() + '\n\n');
     io.stderr.write(`matrix: ${parsed.error.message}\n`);
@@ -135,11 +135,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
 type Parsed = { selected?: Selected; output: string } | { error: Error; output: string };
 
 /** argv -> the command and what yargs parsed, or yargs' usage error. */
-async function parse(argv: string[]): Promise<Parsed> {
+async function parse(argv: string[], columns: number | undefined): Promise<Parsed> {
   const picked: { selected?: Selected; error?: Error; output: string } = { output: '' };
   try {
     const { default: yargs } = await import('yargs');
-    await parser(yargs, argv, (s) => (picked.selected = s), await packageVersion())
+    await parser(yargs, argv, (s) => (picked.selected = s), await packageVersion(), columns)
       .exitProcess(false)
       .fail((msg, err) => {
         picked.error = err ?? new Error(msg);

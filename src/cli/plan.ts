@@ -2,6 +2,7 @@ import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { colors } from '../diagnostics.js';
 import { hostPlatform } from '../platforms.js';
+import { formatAffected, formatPlan } from '../output/format.js';
 import { classify, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import type { AffectedPlan } from '../affected/affected.js';
@@ -93,29 +94,9 @@ export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean)
   }
   const c = colors(color);
   if (opts.affected !== undefined) {
-    if (!plan.targets.length) {
-      io.stdout.write(`Nothing affected since ${opts.affected}: all ${full.targets.length} targets unchanged.\n`);
-      return 0;
-    }
-    io.stdout.write(`${plan.targets.length} of ${full.targets.length} targets affected since ${opts.affected}:\n`);
-    for (const t of plan.targets) io.stdout.write(`  ${c.bold(t.name)}: ${reasons.get(t.name)!.join('; ')}\n`);
-    io.stdout.write('\n');
+    io.stdout.write(formatAffected(opts.affected, plan.targets, full.targets.length, reasons, c));
+    if (!plan.targets.length) return 0;
   }
-  const modeColor = (m: Mode) => (m === 'emulated' ? c.yellow(m) : m === 'cross' ? c.green(m) : m);
-  io.stdout.write(`${plan.targets.length} targets from ${plan.spec} -> ${plan.bakeFile} (build platform ${plan.buildPlatform})\n\n`);
-  for (const t of plan.targets) {
-    io.stdout.write(`${c.bold(t.name)}${Object.keys(t.matrix).length ? c.dim(' ' + JSON.stringify(t.matrix)) : ''}\n`);
-    io.stdout.write(`  dockerfile  ${t.dockerfile}${t.generated ? c.dim(' (generated)') : ''}\n`);
-    io.stdout.write(`  platforms   ${t.platforms.map((p) => `${p.platform} ${modeColor(p.mode)}`).join(', ')}\n`);
-    io.stdout.write(`  tags        ${t.tags.join(', ')}\n`);
-    const args = Object.entries(t.args);
-    if (args.length) io.stdout.write(`  args        ${args.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n`);
-    const deps = Object.keys(t.contexts);
-    if (deps.length) io.stdout.write(`  after       ${deps.join(', ')}\n`);
-  }
-  const emulated = plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => `${t.name} ${p.platform}`));
-  if (emulated.length) {
-    io.stdout.write(`\n${c.yellow('note:')} ${emulated.length} target platform(s) run build steps under emulation (slow): ${emulated.slice(0, 5).join(', ')}${emulated.length > 5 ? ', ...' : ''}\n`);
-  }
+  io.stdout.write(formatPlan(plan, c));
   return 0;
 }

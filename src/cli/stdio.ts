@@ -43,5 +43,6 @@ export function processIo(proc: NodeJS.Process = process): Io {
     cwd: proc.cwd(),
     env: proc.env,
     isTTY: Boolean(proc.stdout.isTTY),
+    columns: proc.stdout.columns,
   };
 }

@@ -7,13 +7,13 @@
 import { lstatSync } from 'node:fs';
 import { readJsonFile } from '../fs/read.js';
 import { keepOwned, ownedNewDir, ownedTempDir, removeOwned } from '../fs/owned.js';
-import os from 'node:os';
+import { tempDirOf } from '../fs/temp.js';
 import path from 'node:path';
 import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
 import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
-import { shellQuote, signalNumber } from '../exec.js';
+import { shellQuote, signalNumber } from '../adapters/process.js';
 import { hostPlatform } from '../platforms.js';
 import { bakeInputs, type BakeInputs } from '../repro/inputs.js';
 import { normalizePlatform, type PlatformImage } from '../repro/manifests.js';
@@ -53,8 +53,8 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
   const rebuild: Rebuild = { loc, spec, sel, opts, inputs, engine: docker, docker: dockerAt(docker.bin, { ...io.env, ...inputs.env }) };
   const keep = opts.keep !== undefined ? path.resolve(io.cwd, opts.keep) : undefined;
   // bake reads an output as CSV: a comma or quote in the path would split it.
-  if (/[,"\r\n]/.test(keep ?? os.tmpdir()))
-    throw userError('verify-usage', `cannot export to ${keep ?? os.tmpdir()}: the path contains a comma, quote or newline`, {
+  if (/[,"\r\n]/.test(keep ?? tempDirOf(io.env)))
+    throw userError('verify-usage', `cannot export to ${keep ?? tempDirOf(io.env)}: the path contains a comma, quote or newline`, {
       hint: keep ? 'choose another --keep directory' : 'set TMPDIR to another directory',
     });
 
@@ -63,14 +63,14 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
       .filter(([, v]) => v !== '')
       .map(([k, v]) => shellQuote([`${k}=${v}`]))
       .join(' ');
-    const workDir = keep ?? path.join(os.tmpdir(), 'matrix-verify-XXXXXX');
+    const workDir = keep ?? path.join(tempDirOf(io.env), 'matrix-verify-XXXXXX');
     io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker.bin, ...rebuildArgs(rebuild, workDir)])}\n`);
     return 0;
   }
 
   const started = Date.now();
   if (keep) checkKeep(opts, keep, sel);
-  const workDir = keep ?? ownedTempDir('matrix-verify-');
+  const workDir = keep ?? ownedTempDir('matrix-verify-', io.env);
   const created: string[] = [];
   let kept = false;
   try {

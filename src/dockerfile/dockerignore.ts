@@ -112,8 +112,15 @@ function ancestors(dir: string): string[] {
  * `?` stay within a path segment; `**` spans any number of them (even none).
  */
 export function compilePattern(pattern: string): (path: string) => boolean {
-  type Kind = 'exact' | 'prefix' | 'suffix' | 'regexp';
-  let kind: Kind = 'exact';
+  const { kind, re } = translatePattern(pattern);
+  return matcherOf(kind, pattern, re);
+}
+
+type PatternKind = 'exact' | 'prefix' | 'suffix' | 'regexp';
+
+/** The pattern's kind, and its regular expression (used for 'regexp'). */
+function translatePattern(pattern: string): { kind: PatternKind; re: string } {
+  let kind: PatternKind = 'exact';
   let re = '^';
   const chars = Array.from(pattern);
   let i = 0;
@@ -157,7 +164,10 @@ export function compilePattern(pattern: string): (path: string) => boolean {
       re += escapeLiteral(ch);
     }
   }
+  return { kind, re };
+}
 
+function matcherOf(kind: PatternKind, pattern: string, re: string): (path: string) => boolean {
   switch (kind) {
     case 'exact':
       return (path) => path === pattern;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
-import type { Captured } from '../exec.js';
+import type { Captured } from '../adapters/process.js';
 
 export { parseInspect, type BuilderInfo } from '../adapters/docker.js';
 

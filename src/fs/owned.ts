@@ -4,13 +4,13 @@
 // there. A path that comes from the user (a `--keep DIR`, a service
 // directory) is never removed recursively unless this run created it.
 //
-// Every owned directory is also registered with src/exec.ts, so that a
+// Every owned directory is also registered with src/adapters/process.ts, so that a
 // signal (SIGINT, SIGTERM, SIGHUP) or an exit at any moment removes it too.
 import { mkdirSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { addCleanup, removeCleanup } from '../exec.js';
+import { addCleanup, removeCleanup } from '../adapters/process.js';
 import { FileFault } from './read.js';
+import { tempDirOf } from './temp.js';
 import { writeFault } from './write.js';
 
 const owned = new Map<string, () => void>();
@@ -26,13 +26,14 @@ function track(dir: string, remove: () => void): string {
   return dir;
 }
 
-/** A new directory `PREFIXxxxxxx` in the temp dir, removed (recursively) by removeOwned or on a signal. */
-export function ownedTempDir(prefix: string): string {
+/** A new directory `PREFIXxxxxxx` in the temp dir of `env`, removed (recursively) by removeOwned or on a signal. */
+export function ownedTempDir(prefix: string, env: Readonly<Record<string, string | undefined>>): string {
+  const root = tempDirOf(env);
   let dir: string;
   try {
-    dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    dir = mkdtempSync(path.join(root, prefix));
   } catch (e) {
-    throw writeFault(path.join(os.tmpdir(), `${prefix}XXXXXX`), e);
+    throw writeFault(path.join(root, `${prefix}XXXXXX`), e);
   }
   return track(dir, () => rmSync(dir, { recursive: true, force: true }));
 }

@@ -6,7 +6,7 @@
 // swapped in between), and read with its size limit enforced while reading:
 // a file that grows, or a device that never ends, stops at the limit.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { UserError, type DiagnosticCode } from '../diagnostics.js';
+import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
@@ -37,16 +37,14 @@ export class FileFault extends UserError {
   ) {
     super(
       [
-        {
+        diagnostic({
           code: extra.code ?? (reason === 'too-large' ? 'file-too-large' : reason === 'missing' ? 'file-missing' : reason === 'io' ? 'file-error' : 'not-a-regular-file'),
-          severity: 'error',
           file: extra.display ?? filePath,
-          line: extra.line ?? 0,
-          column: extra.column ?? 0,
-          path: '',
+          line: extra.line,
+          column: extra.column,
           message,
-          ...(extra.hint ? { hint: extra.hint } : {}),
-        },
+          hint: extra.hint || undefined,
+        }),
       ],
       reason === 'io' && errno !== undefined && (MACHINE_ERRNOS.has(errno) || errno === 'ENOENT') ? 74 : 2,
     );

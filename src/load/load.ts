@@ -17,27 +17,58 @@ export interface LoadedSpec {
 }
 
 export function loadSpec(file: string, source: string): LoadedSpec {
-  let lineCounter = new LineCounter();
-  const diagnostics: Diagnostic[] = [];
-  const at = (offset: number) => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-  const base = { severity: 'error' as const, file, path: '' };
-
   if (Buffer.byteLength(source) > MAX_SPEC_BYTES) {
-    diagnostics.push({
-      // Line 1, column 1: the whole file is the problem, and a position keeps `file:line:column` greppable.
-      ...base,
+    // Line 1, column 1: the whole file is the problem, and a position keeps `file:line:column` greppable.
+    const tooLarge = diagnostic({
       code: 'spec-too-large',
+      file,
       line: 1,
       column: 1,
       message: `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
       hint: 'split it, or check that it is not a generated or binary file',
     });
-    return { file, source, doc: parseDocument(''), lineCounter, value: undefined, diagnostics };
+    return { file, source, doc: parseDocument(''), lineCounter: new LineCounter(), value: undefined, diagnostics: [tooLarge] };
   }
+  const { doc, lineCounter, problems } = parseSpec(source);
+  const found = problems.length ? problems : documentProblems(doc, source);
+  if (found.length) {
+    const diagnostics = found.map(({ offset, code, message, hint }) => diagnostic({ code, file, ...lineColumn(lineCounter, offset), message, hint }));
+    return { file, source, doc, lineCounter, value: undefined, diagnostics };
+  }
+  try {
+    // Aliases are resolved here; the limit stops "billion laughs" expansion.
+    return { file, source, doc, lineCounter, value: doc.toJS({ maxAliasCount: 50 }), diagnostics: [] };
+  } catch (err) {
+    const aliases = diagnostic({
+      code: 'yaml-alias-limit',
+      file,
+      line: 1,
+      column: 1,
+      message: firstLine((err as Error).message),
+      hint: 'YAML anchors and aliases expand to too much data; write the values out or use `defaults`',
+    });
+    return { file, source, doc, lineCounter, value: undefined, diagnostics: [aliases] };
+  }
+}
 
+/** A problem found in the text, at an offset (made a located diagnostic by loadSpec). */
+interface TextProblem {
+  offset: number;
+  code: DiagnosticCode;
+  message: string;
+  hint: string;
+}
+
+function lineColumn(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+  const p = lineCounter.linePos(offset);
+  return { line: p.line, column: p.col };
+}
+
+const TOO_DEEP_HINT = `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`;
+
+/** The YAML document, or the syntax problems that stop it. */
+function parseSpec(source: string): { doc: Document.Parsed; lineCounter: LineCounter; problems: TextProblem[] } {
+  let lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
     // yaml's own duplicate-key check compares each key with every earlier key of
@@ -51,34 +82,25 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     }
   } catch (err) {
     // The parser recurses per nesting level; absurd nesting can exhaust the stack.
-    diagnostics.push({
-      ...base,
-      code: 'yaml-too-deep',
-      ...at(tooDeepOffset(source) ?? 0),
-      message: `YAML could not be parsed: ${(err as Error).message}`,
-      hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
-    });
-    return { file, source, doc: parseDocument(''), lineCounter, value: undefined, diagnostics };
+    const problem = { offset: tooDeepOffset(source) ?? 0, code: 'yaml-too-deep' as const, message: `YAML could not be parsed: ${(err as Error).message}`, hint: TOO_DEEP_HINT };
+    return { doc: parseDocument(''), lineCounter, problems: [problem] };
   }
+  return { doc, lineCounter, problems: syntaxProblems(doc, source) };
+}
 
+function syntaxProblems(doc: Document.Parsed, source: string): TextProblem[] {
+  const out: TextProblem[] = [];
   for (const e of doc.errors) {
     if (e.code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(e.message)) {
       // The parser recursed out of stack on absurd nesting and recorded it as a syntax error
       // where the stack ran out (which depends on the machine); point at the level that is too deep.
-      diagnostics.push({
-        ...base,
-        ...at(tooDeepOffset(source) ?? e.pos[0]),
-        code: 'yaml-too-deep',
-        message: 'YAML nesting is too deep to parse',
-        hint: `nesting deeper than ${MAX_DEPTH} levels is not a valid spec`,
-      });
+      out.push({ offset: tooDeepOffset(source) ?? e.pos[0], code: 'yaml-too-deep', message: 'YAML nesting is too deep to parse', hint: TOO_DEEP_HINT });
       break;
     }
     const dup = e.code === 'DUPLICATE_KEY';
     const multi = e.code === 'MULTIPLE_DOCS';
-    diagnostics.push({
-      ...base,
-      ...at(e.pos[0]),
+    out.push({
+      offset: e.pos[0],
       code: dup ? 'duplicate-key' : 'yaml-syntax',
       message: dup ? 'duplicate key: a later value would silently replace the earlier one' : multi ? 'a spec is one YAML document, and a second one starts here' : firstLine(e.message),
       hint: dup
@@ -88,48 +110,24 @@ export function loadSpec(file: string, source: string): LoadedSpec {
           : 'check indentation, quoting and that every `key:` is followed by a space',
     });
   }
-  if (diagnostics.length) return { file, source, doc, lineCounter, value: undefined, diagnostics };
+  return out;
+}
 
+/** What a parsed document may not hold: absurd nesting, then tags, then keys and values toJS would change. */
+function documentProblems(doc: Document.Parsed, source: string): TextProblem[] {
   const deep = findTooDeep(doc.contents, 0);
-  if (deep) {
-    diagnostics.push({
-      ...base,
-      ...at(deep.range?.[0] ?? 0),
-      code: 'yaml-too-deep',
-      message: `nesting deeper than ${MAX_DEPTH} levels`,
-      hint: 'a matrix spec is a few levels deep; this looks like generated or hostile input',
-    });
-    return { file, source, doc, lineCounter, value: undefined, diagnostics };
-  }
-
+  if (deep)
+    return [
+      {
+        offset: deep.range?.[0] ?? 0,
+        code: 'yaml-too-deep',
+        message: `nesting deeper than ${MAX_DEPTH} levels`,
+        hint: 'a matrix spec is a few levels deep; this looks like generated or hostile input',
+      },
+    ];
   const tags = tagDiagnostics(doc.contents, source);
-  if (tags.length) {
-    for (const { offset, code, message, hint } of tags) diagnostics.push({ ...base, ...at(offset), code, message, hint });
-    return { file, source, doc, lineCounter, value: undefined, diagnostics };
-  }
-
-  const scalars = scalarDiagnostics(doc.contents);
-  if (scalars.length) {
-    for (const { node, code, message, hint } of scalars) diagnostics.push({ ...base, ...at(node.range?.[0] ?? 0), code, message, hint });
-    return { file, source, doc, lineCounter, value: undefined, diagnostics };
-  }
-
-  let value: unknown;
-  try {
-    // Aliases are resolved here; the limit stops "billion laughs" expansion.
-    value = doc.toJS({ maxAliasCount: 50 });
-  } catch (err) {
-    diagnostics.push({
-      ...base,
-      line: 1,
-      column: 1,
-      code: 'yaml-alias-limit',
-      message: firstLine((err as Error).message),
-      hint: 'YAML anchors and aliases expand to too much data; write the values out or use `defaults`',
-    });
-    return { file, source, doc, lineCounter, value: undefined, diagnostics };
-  }
-  return { file, source, doc, lineCounter, value, diagnostics };
+  if (tags.length) return tags;
+  return scalarDiagnostics(doc.contents).map(({ node, code, message, hint }) => ({ offset: node.range?.[0] ?? 0, code, message, hint }));
 }
 
 /**
@@ -255,8 +253,8 @@ const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].
  * `!!timestamp` into a Buffer, Set, Map or Date that the schema does not
  * expect. Keys are checked too. Runs after the depth check (bounded recursion).
  */
-function tagDiagnostics(root: unknown, source: string): { offset: number; code: DiagnosticCode; message: string; hint: string }[] {
-  const out: { offset: number; code: DiagnosticCode; message: string; hint: string }[] = [];
+function tagDiagnostics(root: unknown, source: string): TextProblem[] {
+  const out: TextProblem[] = [];
   const check = (node: unknown) => {
     if (!node || typeof node !== 'object' || isAlias(node)) return;
     const n = node as Node;

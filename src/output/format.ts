@@ -1,13 +1,69 @@
-// How matrix shows what it found, in one place: diagnostics, the changes of
-// `gen` and the drift of `gen --check` (with its diff), the engine checks of
-// `doctor` (and of `bake` and `verify` before they build), and the build
-// summary. Pure: text in, text out; the commands only write it.
+// How matrix shows what it found, in one place: tables, the plan,
+// diagnostics, the changes of `gen` and the drift of `gen --check` (with its
+// diff), the engine checks of `doctor` (and of `bake` and `verify` before they
+// build), the build summary, and the table verify's summary uses too. Pure: text in, text out; the commands only write it.
 import { type colors, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CellProgress } from '../bake/progress.js';
 import type { Check } from '../doctor/doctor.js';
+import type { Plan, PlannedTarget } from '../cli/plan.js';
+import type { Mode } from '../plan/stages.js';
 import type { Change } from './sync.js';
 
 export type Colors = ReturnType<typeof colors>;
+
+// ---- Tables
+
+/**
+ * A table as lines: a bold header, each column padded to its widest cell, two
+ * spaces between columns, no trailing blanks. `cell` may write a cell itself
+ * (in colour, say), given its plain text and the column's width.
+ */
+export function formatTable(head: readonly string[], rows: readonly (readonly string[])[], c: Colors, cell?: (row: number, col: number, text: string, width: number) => string | undefined): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const header = c.bold(
+    head
+      .map((h, i) => h.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  const body = rows.map((row, r) =>
+    row
+      .map((v, i) => cell?.(r, i, v, widths[i]!) ?? v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [header, ...body];
+}
+
+// ---- Plan
+
+/** `plan --affected`: which targets changed since REF, and why (or that none did). */
+export function formatAffected(ref: string, shown: readonly PlannedTarget[], total: number, reasons: ReadonlyMap<string, readonly string[]>, c: Colors): string {
+  if (!shown.length) return `Nothing affected since ${ref}: all ${total} targets unchanged.\n`;
+  const lines = [`${shown.length} of ${total} targets affected since ${ref}:`, ...shown.map((t) => `  ${c.bold(t.name)}: ${reasons.get(t.name)!.join('; ')}`), ''];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `plan`: each target with its Dockerfile, platforms (and how each builds), tags, args and dependencies. */
+export function formatPlan(plan: Plan, c: Colors): string {
+  const modeColor = (m: Mode) => (m === 'emulated' ? c.yellow(m) : m === 'cross' ? c.green(m) : m);
+  const out = [`${plan.targets.length} targets from ${plan.spec} -> ${plan.bakeFile} (build platform ${plan.buildPlatform})\n\n`];
+  for (const t of plan.targets) {
+    out.push(`${c.bold(t.name)}${Object.keys(t.matrix).length ? c.dim(' ' + JSON.stringify(t.matrix)) : ''}\n`);
+    out.push(`  dockerfile  ${t.dockerfile}${t.generated ? c.dim(' (generated)') : ''}\n`);
+    out.push(`  platforms   ${t.platforms.map((p) => `${p.platform} ${modeColor(p.mode)}`).join(', ')}\n`);
+    out.push(`  tags        ${t.tags.join(', ')}\n`);
+    const args = Object.entries(t.args);
+    if (args.length) out.push(`  args        ${args.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n`);
+    const deps = Object.keys(t.contexts);
+    if (deps.length) out.push(`  after       ${deps.join(', ')}\n`);
+  }
+  const emulated = plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => `${t.name} ${p.platform}`));
+  if (emulated.length) {
+    out.push(`\n${c.yellow('note:')} ${emulated.length} target platform(s) run build steps under emulation (slow): ${emulated.slice(0, 5).join(', ')}${emulated.length > 5 ? ', ...' : ''}\n`);
+  }
+  return out.join('');
+}
 
 // ---- Diagnostics
 
@@ -113,20 +169,10 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
     r.digest ? r.digest.slice(0, 19) : '-',
   ]);
   const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const lines = [
-    '',
-    c.bold(
-      head
-        .map((h, i) => h.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    ),
-  ];
-  shown.forEach((r, idx) => {
-    const cells = table[idx]!.map((v, i) => (i === 2 && !r.index ? statusText(r.status) + ' '.repeat(Math.max(0, widths[i]! - v.length)) : v.padEnd(widths[i]!)));
-    lines.push(cells.join('  ').trimEnd());
-  });
+  // The status in colour, padded as its plain text is.
+  const status = (row: number, col: number, text: string, width: number) =>
+    col === 2 && !shown[row]!.index ? statusText(shown[row]!.status) + ' '.repeat(Math.max(0, width - text.length)) : undefined;
+  const lines = ['', ...formatTable(head, table, c, status)];
   const failed = rows.filter((r) => r.status === 'failed');
   for (const f of failed) {
     lines.push('', c.red(`${f.target} (${f.platform}) failed:`));

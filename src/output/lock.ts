@@ -10,7 +10,6 @@
 // link or device there is an error at once, not something to wait on or read.
 import { closeSync, constants, linkSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { userError } from '../diagnostics.js';
 import { FileFault, readRegularText } from '../fs/read.js';
@@ -30,7 +29,7 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-export function lockPath(specDirReal: string, lockDir = os.tmpdir()): string {
+export function lockPath(specDirReal: string, lockDir: string): string {
   return path.join(lockDir, `matrix-gen-${createHash('sha256').update(specDirReal).digest('hex').slice(0, 16)}.lock`);
 }
 
@@ -100,7 +99,7 @@ function removeLock(file: string): void {
  * `lockDir`: where the lock lives (the repository's git directory, see
  * gitDirOf in src/paths.ts); the temp dir when not given.
  */
-export function acquireLock(specDirReal: string, waitMs = 3000, lockDir?: string): () => void {
+export function acquireLock(specDirReal: string, waitMs: number, lockDir: string): () => void {
   const file = lockPath(specDirReal, lockDir);
   // A directory, FIFO or link at the lock path is refused before anything is created.
   const existing = lstatSync(file, { throwIfNoEntry: false });

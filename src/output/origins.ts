@@ -3,12 +3,13 @@
 // reported at `matrix.yaml:LINE:COLUMN` like every other spec problem.
 import path from 'node:path';
 import { pathToString } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
-import type { ResolvedSpec, SpecInput } from '../spec.js';
+import { positionOf } from '../load/load.js';
+import type { ResolvedSpec } from '../spec.js';
+import type { CheckedSpec } from '../validate/schema.js';
 import type { OutputOrigins } from './sync.js';
 
-export function outputOrigins(loaded: LoadedSpec, spec: ResolvedSpec): OutputOrigins {
-  const input = loaded.value as SpecInput;
+export function outputOrigins(loaded: CheckedSpec, spec: ResolvedSpec): OutputOrigins {
+  const input = loaded.value;
   const out = new Map<string, { file: string; line: number; column: number; path: string }>();
   const at = (parts: string[], onKey: boolean) => ({ file: loaded.file, ...positionOf(loaded, parts, onKey), path: pathToString(parts) });
 

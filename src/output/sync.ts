@@ -2,7 +2,7 @@
 // (`gen --check`, opens nothing for writing) or apply the changes.
 import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { readRegularText } from '../fs/read.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
@@ -73,12 +73,26 @@ export type OutputOrigins = ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line'
  * `dockerfile:` at the same path adopts the generated file, edits and all.
  */
 export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins, inputs: readonly string[] = []): SyncPlan {
-  const realRoot = realpathOrUndefined(repoRoot) ?? repoRoot;
+  const where: Where = { specDir, repoRoot, realRoot: realpathOrUndefined(repoRoot) ?? repoRoot };
+  const { changes, unchanged, diagnostics, oldBake } = planOutputs(where, files, bakeFile, origins);
+  changes.push(...orphanDeletions(where, files, oldBake, inputs));
+  return { changes, unchanged, diagnostics };
+}
+
+/** The spec dir, and the repository root as given and as its real path. */
+interface Where {
+  specDir: string;
+  repoRoot: string;
+  realRoot: string;
+}
+
+/** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the bake file as it was. */
+function planOutputs(where: Where, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins): SyncPlan & { oldBake: string | undefined } {
+  const { specDir, repoRoot, realRoot } = where;
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
-  const problem = (file: string, code: DiagnosticCode, message: string, hint: string) =>
-    diagnostics.push({ code, severity: 'error', file, line: 0, column: 0, path: '', ...origins?.get(file), message, hint });
+  const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
   let oldBake: string | undefined;
   const realDirs = new Map<string, string | undefined>();
@@ -116,6 +130,13 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
     }
   }
 
+  return { changes, unchanged, diagnostics, oldBake };
+}
+
+/** Deletions: outputs the previous bake file's manifest lists that this run no longer writes. */
+function orphanDeletions(where: Where, files: ReadonlyMap<string, string>, oldBake: string | undefined, inputs: readonly string[]): Change[] {
+  const { specDir, repoRoot, realRoot } = where;
+  const changes: Change[] = [];
   // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
   const outputs = new Set([...files.keys()].map((f) => path.resolve(specDir, f)));
   // Inputs compared by path and by real path (`./x`, `a/../x`, a symlinked directory);
@@ -141,7 +162,7 @@ export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<s
     // Only files that still carry our header: an edited-away header means a human owns it now.
     if (cur.kind === 'file' && isGenerated(cur.text!)) changes.push({ kind: 'delete', file, before: cur.text! });
   }
-  return { changes, unchanged, diagnostics };
+  return changes;
 }
 
 /**

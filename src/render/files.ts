@@ -34,7 +34,8 @@ export function templateContext(t: Target, registry: string | undefined, declare
   }) as object;
 }
 
-export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): RenderedFiles {
+/** `rendered`: Dockerfile texts resolve already rendered (resolve/dockerfiles.ts), written as they are. */
+export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>, rendered: ReadonlyMap<string, string> = new Map()): RenderedFiles {
   const files = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   const byName = new Map(spec.targets.map((t) => [t.name, t]));
@@ -43,14 +44,18 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
     const targets = names.map((n) => byName.get(n)!);
     const first = targets[0];
     if (!first || first.source.kind !== 'template') continue;
+    if (targets.every((t) => rendered.has(t.dockerfile))) {
+      for (const t of targets) files.set(t.dockerfile, rendered.get(t.dockerfile)!);
+      continue;
+    }
     const tpl = templates.get(first.source.file)!;
-    const rendered = new Map<string, string>();
+    const own = new Map<string, string>();
     for (const t of targets) {
       try {
         const text = finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec));
         // resolve named the files (resolve/dockerfiles.ts): targets that share one render to the same text.
-        if (rendered.has(t.dockerfile) && rendered.get(t.dockerfile) !== text) throw new Error(`targets sharing ${t.dockerfile} render differently`);
-        rendered.set(t.dockerfile, text);
+        if (own.has(t.dockerfile) && own.get(t.dockerfile) !== text) throw new Error(`targets sharing ${t.dockerfile} render differently`);
+        own.set(t.dockerfile, text);
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
         diagnostics.push(
@@ -64,11 +69,11 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
             hint: e.hint || undefined,
           }),
         );
-        rendered.clear();
+        own.clear();
         break;
       }
     }
-    for (const [file, text] of rendered) files.set(file, text);
+    for (const [file, text] of own) files.set(file, text);
   }
   if (diagnostics.length) return { files, diagnostics };
 

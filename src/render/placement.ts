@@ -60,6 +60,20 @@ interface Placed {
  * use for this text (from its directives).
  */
 export function checkPlacement(marked: string, marks: readonly Mark[], escapeChar: string): { text: string; problems: PlacementProblem[] } {
+  const { text, placed } = unmarkPlaced(marked, marks);
+  const problems: PlacementProblem[] = [];
+  if (!placed.length) return { text, problems };
+  const doc = scanText(text, escapeChar);
+  for (const p of placed) {
+    const where = locate(doc, p);
+    const problem = where === 'directive' ? directiveProblem(p.mark) : where && problemAt(p.mark, where, escapeChar);
+    if (problem) problems.push({ mark: p.mark, ...problem });
+  }
+  return { text, problems };
+}
+
+/** The text without markers, and where each marked value landed in it. */
+function unmarkPlaced(marked: string, marks: readonly Mark[]): { text: string; placed: Placed[] } {
   const placed: Placed[] = [];
   let text = '';
   let last = 0;
@@ -70,11 +84,20 @@ export function checkPlacement(marked: string, marks: readonly Mark[], escapeCha
     placed.push({ mark: marks[Number(m[1])]!, start, end: text.length });
     last = m.index + m[0].length;
   }
-  text += marked.slice(last);
-  const problems: PlacementProblem[] = [];
-  if (!placed.length) return { text, problems };
+  return { text: text + marked.slice(last), placed };
+}
 
-  // Physical lines as BuildKit's scanner sees them (a trailing \r dropped), and where each starts.
+/** The rendered text as BuildKit's scanner sees it: physical lines, directives, continuations, heredocs. */
+interface ScannedText {
+  /** Physical lines, a trailing \r dropped. */
+  lines: string[];
+  lineStart: number[];
+  directiveLines: number;
+  cont: RegExp;
+  heredoc: Map<number, string>;
+}
+
+function scanText(text: string, escapeChar: string): ScannedText {
   const raw = text.split('\n');
   const lines = raw.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const lineStart: number[] = [];
@@ -83,94 +106,97 @@ export function checkPlacement(marked: string, marks: readonly Mark[], escapeCha
     lineStart.push(off);
     off += l.length + 1;
   }
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = lineStart.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStart[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  const directives = readDirectives(text);
   const cont = new RegExp(`${escapeChar === '\\' ? '\\\\' : escapeChar}[ \\t]*$`);
-  const isComment = (l: string) => /^\s*#/.test(l);
-  const heredoc = heredocLines(lines, cont);
+  return { lines, lineStart, directiveLines: readDirectives(text).lineCount, cont, heredoc: heredocLines(lines, cont) };
+}
 
-  for (const p of placed) {
-    const { mark } = p;
-    const fail = (message: string, hint: string) => problems.push({ mark, message, hint });
-    const li = lineOf(p.start);
-    const physical = lines[li] ?? '';
-    if (li < directives.lineCount) {
-      fail(
-        `\`{{${mark.helper}}}\` prints a value into a parser directive line`,
-        'parser directives (`# syntax=`, `# escape=`, `# check=`) choose how BuildKit reads and builds the file: write them literally, never from a value',
-      );
-      continue;
-    }
-    if (isComment(physical) && !heredoc.has(li)) continue;
-    // The instruction's text from its first line to the value, continuations joined.
-    let first = li;
-    while (first > directives.lineCount && !heredoc.has(first - 1) && continues(lines, first - 1, cont)) first--;
-    const inHeredoc = heredoc.get(li);
-    const colStart = p.start - lineStart[li]!;
-    const colEnd = Math.min(p.end - lineStart[li]!, physical.length);
-    let prefix: string;
-    let instruction: string;
-    if (inHeredoc !== undefined) {
-      // A heredoc line: a script for RUN, file content for COPY/ADD.
-      prefix = physical.slice(0, colStart);
-      instruction = inHeredoc === 'RUN' ? 'RUN-SCRIPT' : 'FILE';
-    } else {
-      const parts: string[] = [];
-      for (let i = first; i < li; i++) if (!skippable(lines[i]!)) parts.push(lines[i]!.replace(cont, ''));
-      parts.push(physical.slice(0, colStart));
-      prefix = parts.join('').replace(/^\s+/, '');
-      instruction = instructionOf(prefix);
-    }
-    const suffix = physical.slice(colEnd);
-    const args = instruction === 'RUN-SCRIPT' || instruction === 'FILE' ? prefix : argsOf(prefix);
-    const shell = SHELL_FORM.has(instruction) || instruction === 'RUN-SCRIPT';
-    if (instruction === 'FILE') continue;
-    const exec = shell && /^\s*\[/.test(args);
-    if (QUOTING.has(mark.helper)) {
-      const q = openQuote(args, shell ? '\\' : escapeChar);
-      if (q) {
-        fail(
-          `\`{{${mark.helper}}}\` is inside ${q === '"' ? 'double' : 'single'} quotes`,
-          'a helper prints a complete quoted word: put it outside quotes, e.g. `RUN tool {{sh x}}`, not `RUN tool "{{sh x}}"`',
-        );
-        continue;
-      }
-    }
-    if (mark.helper === 'json' && shell && !exec) {
-      const whole = /^\s*$/.test(args) && /^[\s\\`]*$/.test(suffix);
-      if (!whole) {
-        fail(
-          `\`{{json}}\` in the shell form of ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: its text would run as shell code`,
-          `use {{json x}} as the whole exec-form argument (\`CMD {{json x}}\`), or {{sh x}} for one shell word`,
-        );
-        continue;
-      }
-    }
-    if (mark.helper === 'word' && shell) {
-      fail(
-        `\`{{word}}\` in ${instruction === 'RUN-SCRIPT' ? 'a RUN script' : instruction}: a shell reads backticks and \`$(\` inside double quotes`,
-        'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word',
-      );
-      continue;
-    }
-    // A value that starts a word and begins with `-` is an option to whatever reads it.
-    if ((mark.helper === 'word' || mark.helper === 'sh') && mark.values.some((v) => v.startsWith('-')) && startsWord(args)) {
-      fail(
-        `\`{{${mark.helper}}}\` prints \`${mark.values[0]}\`, which starts with \`-\` and would be read as an option`,
-        'a value must not start with `-`; to pass an option, write it in the template and glue the value to it (`--name={{sh x}}`), or put `--` before the value where the tool accepts it',
-      );
-    }
+/** The line an offset is on (binary search over line starts). */
+function lineOf(doc: ScannedText, offset: number): number {
+  let lo = 0;
+  let hi = doc.lineStart.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (doc.lineStart[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
-  return { text, problems };
+  return lo;
+}
+
+/** Where a printed value sits: its instruction, the text before it (joined over continuations) and after it on its line. */
+interface Where {
+  instruction: string;
+  args: string;
+  suffix: string;
+  shell: boolean;
+  exec: boolean;
+}
+
+/** The value's place; 'directive' on a parser directive line; undefined where nothing is checked (a comment, file content). */
+function locate(doc: ScannedText, p: Placed): Where | 'directive' | undefined {
+  const { lines, lineStart, cont, heredoc } = doc;
+  const li = lineOf(doc, p.start);
+  const physical = lines[li] ?? '';
+  if (li < doc.directiveLines) return 'directive';
+  if (/^\s*#/.test(physical) && !heredoc.has(li)) return undefined;
+  const inHeredoc = heredoc.get(li);
+  const colStart = p.start - lineStart[li]!;
+  const suffix = physical.slice(Math.min(p.end - lineStart[li]!, physical.length));
+  // A heredoc line is a script for RUN, file content for COPY/ADD (not checked).
+  if (inHeredoc !== undefined && inHeredoc !== 'RUN') return undefined;
+  if (inHeredoc === 'RUN') {
+    const script = physical.slice(0, colStart);
+    return { instruction: 'RUN-SCRIPT', args: script, suffix, shell: true, exec: /^\s*\[/.test(script) };
+  }
+  // The instruction's text from its first line to the value, continuations joined.
+  let first = li;
+  while (first > doc.directiveLines && !heredoc.has(first - 1) && continues(lines, first - 1, cont)) first--;
+  const parts: string[] = [];
+  for (let i = first; i < li; i++) if (!skippable(lines[i]!)) parts.push(lines[i]!.replace(cont, ''));
+  parts.push(physical.slice(0, colStart));
+  const prefix = parts.join('').replace(/^\s+/, '');
+  const instruction = instructionOf(prefix);
+  const args = argsOf(prefix);
+  const shell = SHELL_FORM.has(instruction);
+  return { instruction, args, suffix, shell, exec: shell && /^\s*\[/.test(args) };
+}
+
+function directiveProblem(mark: Mark): Omit<PlacementProblem, 'mark'> {
+  return {
+    message: `\`{{${mark.helper}}}\` prints a value into a parser directive line`,
+    hint: 'parser directives (`# syntax=`, `# escape=`, `# check=`) choose how BuildKit reads and builds the file: write them literally, never from a value',
+  };
+}
+
+/** What is wrong with a helper's output where it landed, if anything (the first rule that applies). */
+function problemAt(mark: Mark, w: Where, escapeChar: string): Omit<PlacementProblem, 'mark'> | undefined {
+  const what = w.instruction === 'RUN-SCRIPT' ? 'a RUN script' : w.instruction;
+  const q = QUOTING.has(mark.helper) ? openQuote(w.args, w.shell ? '\\' : escapeChar) : undefined;
+  if (q) {
+    return {
+      message: `\`{{${mark.helper}}}\` is inside ${q === '"' ? 'double' : 'single'} quotes`,
+      hint: 'a helper prints a complete quoted word: put it outside quotes, e.g. `RUN tool {{sh x}}`, not `RUN tool "{{sh x}}"`',
+    };
+  }
+  if (mark.helper === 'json' && w.shell && !w.exec && !(/^\s*$/.test(w.args) && /^[\s\\`]*$/.test(w.suffix))) {
+    return {
+      message: `\`{{json}}\` in the shell form of ${what}: its text would run as shell code`,
+      hint: `use {{json x}} as the whole exec-form argument (\`CMD {{json x}}\`), or {{sh x}} for one shell word`,
+    };
+  }
+  if (mark.helper === 'word' && w.shell) {
+    return {
+      message: `\`{{word}}\` in ${what}: a shell reads backticks and \`$(\` inside double quotes`,
+      hint: 'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word',
+    };
+  }
+  // A value that starts a word and begins with `-` is an option to whatever reads it.
+  if ((mark.helper === 'word' || mark.helper === 'sh') && mark.values.some((v) => v.startsWith('-')) && startsWord(w.args)) {
+    return {
+      message: `\`{{${mark.helper}}}\` prints \`${mark.values[0]}\`, which starts with \`-\` and would be read as an option`,
+      hint: 'a value must not start with `-`; to pass an option, write it in the template and glue the value to it (`--name={{sh x}}`), or put `--` before the value where the tool accepts it',
+    };
+  }
+  return undefined;
 }
 
 /** Comment and empty lines inside a continued instruction are skipped (BuildKit's parser does). */

@@ -1,6 +1,7 @@
 // The verdict of `matrix verify`: per target and platform, the manifest digest
 // expected (pushed, or recorded by bake) against the one rebuilt now. Pure.
 import type { colors } from '../diagnostics.js';
+import { formatTable } from '../output/format.js';
 import { explainDifference, normalizePlatform, type Difference, type PlatformImage } from './manifests.js';
 
 export interface VerifyRow {
@@ -67,21 +68,8 @@ export function describeDifference(d: Difference): string[] {
 export function formatVerify(rows: readonly VerifyRow[], seconds: number, c: ReturnType<typeof colors>): string {
   const head = ['TARGET', 'PLATFORM', 'EXPECTED', 'ACTUAL', 'MATCH'];
   const table = rows.map((r) => [r.target, r.platform, short(r.expected), short(r.actual), r.match ? 'yes' : r.error ? 'error' : 'NO']);
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const lines = [
-    '',
-    c.bold(
-      head
-        .map((h, i) => h.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    ),
-  ];
-  rows.forEach((r, idx) => {
-    const cells = table[idx]!.map((v, i) => v.padEnd(widths[i]!));
-    const mark = r.match ? c.green(cells[4]!) : c.red(cells[4]!);
-    lines.push([...cells.slice(0, 4), mark].join('  ').trimEnd());
-  });
+  const match = (row: number, col: number, text: string, width: number) => (col === 4 ? (rows[row]!.match ? c.green : c.red)(text.padEnd(width)) : undefined);
+  const lines = ['', ...formatTable(head, table, c, match)];
   for (const r of rows) {
     if (r.match) continue;
     lines.push('', c.red(`${r.target} (${r.platform})${r.against ? ` against ${r.against}` : ''}:`));

@@ -2,8 +2,8 @@
 // `Dockerfile` or `SERVICE.Dockerfile` (when services share a context or a
 // hand-written CONTEXT/Dockerfile is there), unless its matrix cells render
 // differently: then each target gets `TARGET.Dockerfile` in the same directory.
-// Deciding that needs the rendered text, so this renders each cell once; render
-// (render/files.ts) then only writes what the names say.
+// Deciding that needs the rendered text, so this renders each cell, once: the
+// texts go to render (render/files.ts), which writes them without rendering again.
 import path from 'node:path';
 import { finishDockerfile } from '../render/header.js';
 import { specRelFrom, templateContext } from '../render/files.js';
@@ -16,30 +16,30 @@ export interface Placement {
   templates: ReadonlyMap<string, ParsedTemplate>;
 }
 
-/** The targets of one service with their final Dockerfile names (same order). */
-export function placeDockerfiles(targets: readonly Target[], where: Placement): Target[] {
+/** The targets of one service with their final Dockerfile names (same order), and the text of each generated file by name. */
+export function placeDockerfiles(targets: readonly Target[], where: Placement): { targets: Target[]; texts: [string, string][] } {
   const first = targets[0];
-  if (!first || first.source.kind !== 'template') return [...targets];
+  if (!first || first.source.kind !== 'template') return { targets: [...targets], texts: [] };
   const tpl = where.templates.get(first.source.file);
-  if (!tpl || !cellsDiffer(targets, tpl, where)) return [...targets];
+  const texts = tpl && renderCells(targets, tpl, where);
+  if (!texts) return { targets: [...targets], texts: [] };
+  if (texts.every((t) => t === texts[0])) return { targets: [...targets], texts: [[first.dockerfile, texts[0]!]] };
   const dir = path.posix.dirname(first.dockerfile);
   // Same directory as the shared name, so each file's header (and text) is unchanged.
-  return targets.map((t) => ({ ...t, dockerfile: dir === '.' ? `${t.name}.Dockerfile` : `${dir}/${t.name}.Dockerfile` }));
+  const placed = targets.map((t) => ({ ...t, dockerfile: dir === '.' ? `${t.name}.Dockerfile` : `${dir}/${t.name}.Dockerfile` }));
+  return { targets: placed, texts: placed.map((t, i) => [t.dockerfile, texts[i]!]) };
 }
 
-/** True when two cells render to different files. A template error is render's to report: the name stays. */
-function cellsDiffer(targets: readonly Target[], tpl: ParsedTemplate, where: Placement): boolean {
-  let first: string | undefined;
+/** Each cell's Dockerfile text; undefined on a template error, which is render's to report (the name stays). */
+function renderCells(targets: readonly Target[], tpl: ParsedTemplate, where: Placement): string[] | undefined {
+  const out: string[] = [];
   for (const t of targets) {
-    let text: string;
     try {
-      text = finishDockerfile(tpl.render(templateContext(t, where.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, where));
+      out.push(finishDockerfile(tpl.render(templateContext(t, where.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, where)));
     } catch (e) {
-      if (e instanceof TemplateError) return false;
+      if (e instanceof TemplateError) return undefined;
       throw e;
     }
-    if (first === undefined) first = text;
-    else if (text !== first) return true;
   }
-  return false;
+  return out;
 }

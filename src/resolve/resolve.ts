@@ -5,10 +5,10 @@
 // Reads the filesystem (paths, templates) but never writes.
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import type { LoadedSpec } from '../load/load.js';
 import { realpathOrUndefined, toPosix } from '../paths.js';
 import type { ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput, Target } from '../spec.js';
+import type { CheckedSpec } from '../validate/schema.js';
 import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { Reporter, type Path, type ResolveContext } from './context.js';
 import { analyzeDependencies } from './dependencies.js';
@@ -39,12 +39,14 @@ export interface Resolution {
   spec?: ResolvedSpec;
   /** Parsed templates by spec-relative path (built-ins by `builtin:NAME`). */
   templates: Map<string, ParsedTemplate>;
+  /** Generated Dockerfiles' text by spec-relative name, rendered once here to name them; render writes these. */
+  dockerfiles: ReadonlyMap<string, string>;
   diagnostics: Diagnostic[];
 }
 
-export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolution {
+export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resolution {
   // The schema checked the shape before (compile.ts): this is the one place the value is read as a spec.
-  const input = loaded.value as SpecInput;
+  const input = loaded.value;
   const report = new Reporter(loaded);
   const ctx: ResolveContext = {
     input,
@@ -63,7 +65,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   // Count before expanding anything (a matrix in defaults multiplies across services).
   const bound = targetBound(input, skip);
   for (const p of bound.problems) report.err(p.code, p.at, p.message, p.hint);
-  if (bound.stop) return { templates: store.parsed, diagnostics: report.diagnostics };
+  if (bound.stop) return { templates: store.parsed, dockerfiles: new Map(), diagnostics: report.diagnostics };
 
   const sources = Object.keys(input.services)
     .filter((n) => !skip.has(n))
@@ -82,8 +84,10 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
   }
   const groups = resolveGroups(ctx, targets, byService, skip);
   const specRepoPath = toPosix(path.relative(opts.repoRoot, opts.specPath));
+  const finished = finishTargets(input, targets, byService, { registry: input.registry, specRepoPath, templates: store.parsed });
   return {
     templates: store.parsed,
+    dockerfiles: finished.texts,
     diagnostics: report.diagnostics,
     spec: {
       file: loaded.file,
@@ -91,7 +95,7 @@ export function resolveSpec(loaded: LoadedSpec, opts: ResolveOptions): Resolutio
       specRepoPath,
       bakeFile: input.bake_file ?? 'docker-bake.hcl',
       ...(input.registry !== undefined ? { registry: input.registry } : {}),
-      targets: finishTargets(input, targets, byService, { registry: input.registry, specRepoPath, templates: store.parsed }),
+      targets: finished.targets,
       services: byService,
       groups,
       ociLabels: input.oci_labels !== false,
@@ -129,16 +133,19 @@ function dockerfileNames(sources: readonly ServiceSource[]): Map<ServiceSource, 
  * depends_on edges), then its Dockerfile's final name (which needs the contexts,
  * as templates may read `dependencies`).
  */
-function finishTargets(input: SpecInput, targets: readonly Target[], byService: ReadonlyMap<string, readonly string[]>, where: Placement): Target[] {
+function finishTargets(input: SpecInput, targets: readonly Target[], byService: ReadonlyMap<string, readonly string[]>, where: Placement): { targets: Target[]; texts: Map<string, string> } {
   const { contexts } = analyzeDependencies(input, byService, targets);
   const linked = targets.map((t) => ({ ...t, contexts: { ...contexts.get(t.name) } }));
   // Targets come service by service, in spec order: place each service's run.
   const out: Target[] = [];
+  const texts = new Map<string, string>();
   for (let i = 0; i < linked.length; ) {
     let j = i + 1;
     while (j < linked.length && linked[j]!.service === linked[i]!.service) j++;
-    out.push(...placeDockerfiles(linked.slice(i, j), where));
+    const placed = placeDockerfiles(linked.slice(i, j), where);
+    out.push(...placed.targets);
+    for (const [file, text] of placed.texts) texts.set(file, text);
     i = j;
   }
-  return out;
+  return { targets: out, texts };
 }

@@ -8,8 +8,9 @@
 // upper-case letter, or a `,`, `=` or quote that would split the record is a
 // located error instead of a build that fails (or writes elsewhere) later.
 import { pathToString, type Diagnostic } from '../diagnostics.js';
-import { specDiagnostic, type LoadedSpec } from '../load/load.js';
-import type { ResolvedSpec, SpecInput } from '../spec.js';
+import { specDiagnostic } from '../load/load.js';
+import type { ResolvedSpec } from '../spec.js';
+import type { CheckedSpec } from './schema.js';
 import { referenceProblem } from './reference.js';
 
 export function cacheRefProblem(ref: string): string | undefined {
@@ -25,8 +26,8 @@ export function cacheRefProblem(ref: string): string | undefined {
   return undefined;
 }
 
-export function cacheDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagnostic[] {
-  const input = loaded.value as SpecInput;
+export function cacheDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec): Diagnostic[] {
+  const input = loaded.value;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const t of spec.targets) {

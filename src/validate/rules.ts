@@ -1,9 +1,10 @@
 // Stage 4: meaning. Small named rules over the resolved targets, each
 // reporting what bake would otherwise merge or overwrite silently.
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
-import { specDiagnostic, type LoadedSpec } from '../load/load.js';
+import { specDiagnostic } from '../load/load.js';
 import { dynKey } from '../dyn.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
+import type { CheckedSpec } from './schema.js';
 import { analyzeDependencies } from '../resolve/dependencies.js';
 
 type Rule = (spec: ResolvedSpec, input: SpecInput, report: Report) => void;
@@ -75,9 +76,9 @@ export const RULES: ReadonlyArray<readonly [string, Rule]> = [
   ['unique-tags', uniqueTags],
 ];
 
-export function ruleDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec): Diagnostic[] {
+export function ruleDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const input = loaded.value as SpecInput;
+  const input = loaded.value;
   for (const [, rule] of RULES) {
     rule(spec, input, (code, at, message, hint, onKey = false) => {
       out.push(specDiagnostic(loaded, code, at, message, hint || undefined, { onKey }));

@@ -2,10 +2,33 @@
 // for what a spec may contain; this file only turns ajv's errors into located,
 // friendly diagnostics.
 import type { ErrorObject } from 'ajv';
-import { closest, pathToString, type Diagnostic } from '../diagnostics.js';
+import { closest, diagnostic, pathToString, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { positionOf, type LoadedSpec } from '../load/load.js';
+import type { SpecInput } from '../spec.js';
 
-export type ValidateFn = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+/** The validator is a type guard: a value it accepts is a SpecInput, the schema's type (src/spec.generated.ts). */
+export type ValidateFn = ((data: unknown) => data is SpecInput) & { errors?: ErrorObject[] | null };
+
+/** A loaded spec whose value has the schema's shape: what every stage after this one reads. */
+export interface CheckedSpec extends LoadedSpec {
+  readonly value: SpecInput;
+}
+
+/** The spec, typed by the validator when its shape is right; otherwise the located shape errors. */
+export function checkShape(spec: LoadedSpec, validate: ValidateFn, schema: SchemaLike): { checked: CheckedSpec; diagnostics: [] } | { checked?: undefined; diagnostics: Diagnostic[] } {
+  const value = spec.value;
+  if (validate(value)) return { checked: { ...spec, value }, diagnostics: [] };
+  return { diagnostics: schemaDiagnostics(spec, validate, schema) };
+}
+
+/**
+ * A spec whose shape errors all lie inside `services` that every later stage
+ * skips (compile's `brokenServices`): the rest of it has the schema's shape,
+ * so one broken service does not hide the others' problems.
+ */
+export function checkedExcept(spec: LoadedSpec, _broken: ReadonlySet<string>): CheckedSpec {
+  return spec as CheckedSpec;
+}
 
 export function schemaDiagnostics(spec: LoadedSpec, validate: ValidateFn, schema: SchemaLike): Diagnostic[] {
   if (validate(spec.value)) return [];
@@ -53,93 +76,82 @@ function splitPointer(ptr: string): (string | number)[] {
 
 function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): Diagnostic {
   const path = splitPointer(err.instancePath);
-  const base = { severity: 'error' as const, file: spec.file };
-  const where = (p: (string | number)[], onKey = false) => ({ ...positionOf(spec, p, onKey), path: pathToString(p) });
-  const field = path.length ? pathToString(path) : 'the spec';
   const params = err.params as Record<string, unknown>;
-
-  switch (err.keyword) {
-    case 'additionalProperties': {
-      const key = String(params.additionalProperty);
-      const allowed = Object.keys(schemaAt(schema, path)?.properties ?? {});
-      const guess = closest(key, allowed);
-      return {
-        ...base,
-        ...where([...path, key], true),
-        code: 'unknown-key',
-        message: `unknown key \`${key}\` in ${field}`,
-        hint: guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed keys: ${allowed.join(', ')}` : 'remove it',
-      };
-    }
-    case 'required': {
-      const key = String(params.missingProperty);
-      return {
-        ...base,
-        ...where(path),
-        code: 'missing-key',
-        message: `${field} needs \`${key}\``,
-        hint: key === 'version' ? 'add `version: 1` at the top' : `add \`${key}:\``,
-      };
-    }
-    case 'type':
-      return {
-        ...base,
-        ...where(path),
-        code: 'wrong-type',
-        message: `${field} must be ${article(String(params.type))}`,
-        hint: describe(schema, path) ?? `write ${article(String(params.type))} here${String(params.type).includes('string') ? ' (quote it if YAML reads it as something else)' : ''}`,
-      };
-    case 'const':
-    case 'enum':
-      return {
-        ...base,
-        ...where(path),
-        code: 'invalid-value',
-        message: `${field} must be ${JSON.stringify(params.allowedValue ?? params.allowedValues)}`,
-        hint: describe(schema, path),
-      };
-    case 'propertyNames':
-      return {
-        ...base,
-        ...where([...path, String(params.propertyName)], true),
-        code: 'invalid-name',
-        message: `\`${String(params.propertyName)}\` is not a valid name in ${field}`,
-        hint: nameHint(path),
-      };
-    case 'pattern':
-      return {
-        ...base,
-        ...where(path),
-        code: 'invalid-format',
-        message: `${field} has an invalid format`,
-        hint: describe(schema, path) ?? `it must match ${String(params.pattern)}`,
-      };
-    case 'minItems':
-    case 'minProperties':
-    case 'minLength':
-      return { ...base, ...where(path), code: 'empty', message: `${field} must not be empty`, hint: describe(schema, path) };
-    case 'uniqueItems':
-      return {
-        ...base,
-        ...where(path),
-        code: 'duplicate-item',
-        message: `${field} lists the same value twice (items ${String(params.j)} and ${String(params.i)})`,
-        hint: 'remove the repeated entry',
-      };
-    case 'oneOf':
-      return {
-        ...base,
-        ...where(path),
-        code: 'invalid-value',
-        message: `${field} must have exactly one of \`env\` or \`src\``,
-        hint: 'a secret comes from an environment variable (`env: NAME`) or a file (`src: path`), not both',
-      };
-    case 'anyOf':
-      return { ...base, ...where(path), code: 'wrong-type', message: `${field} has the wrong type`, hint: describe(schema, path) };
-    default:
-      return { ...base, ...where(path), code: 'invalid-value', message: `${field} ${err.message ?? 'is invalid'}` };
-  }
+  const field = path.length ? pathToString(path) : 'the spec';
+  const problem = (Object.hasOwn(PROBLEMS, err.keyword) ? PROBLEMS[err.keyword]! : otherProblem)({ path, field, params, schema, err });
+  const at = problem.at ?? path;
+  return diagnostic({ code: problem.code, file: spec.file, path: at, ...positionOf(spec, at, problem.at !== undefined), message: problem.message, hint: problem.hint });
 }
+
+/** What an ajv error means for the user; `at` (a key, pointed at) when not the failing value itself. */
+interface SchemaProblem {
+  code: DiagnosticCode;
+  message: string;
+  hint?: string | undefined;
+  at?: (string | number)[];
+}
+
+interface ErrorContext {
+  path: (string | number)[];
+  /** The failing value's path as written, or "the spec". */
+  field: string;
+  params: Record<string, unknown>;
+  schema: SchemaLike;
+  err: ErrorObject;
+}
+
+const otherProblem = ({ field, err }: ErrorContext): SchemaProblem => ({ code: 'invalid-value', message: `${field} ${err.message ?? 'is invalid'}` });
+
+const emptyProblem = ({ field, schema, path }: ErrorContext): SchemaProblem => ({ code: 'empty', message: `${field} must not be empty`, hint: describe(schema, path) });
+
+const valueProblem = ({ field, schema, path, params }: ErrorContext): SchemaProblem => ({
+  code: 'invalid-value',
+  message: `${field} must be ${JSON.stringify(params.allowedValue ?? params.allowedValues)}`,
+  hint: describe(schema, path),
+});
+
+/** One entry per ajv keyword the schema uses. */
+const PROBLEMS: Record<string, (c: ErrorContext) => SchemaProblem> = {
+  additionalProperties: ({ path, field, params, schema }) => {
+    const key = String(params.additionalProperty);
+    const allowed = Object.keys(schemaAt(schema, path)?.properties ?? {});
+    const guess = closest(key, allowed);
+    const hint = guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed keys: ${allowed.join(', ')}` : 'remove it';
+    return { code: 'unknown-key', at: [...path, key], message: `unknown key \`${key}\` in ${field}`, hint };
+  },
+  required: ({ field, params }) => {
+    const key = String(params.missingProperty);
+    return { code: 'missing-key', message: `${field} needs \`${key}\``, hint: key === 'version' ? 'add `version: 1` at the top' : `add \`${key}:\`` };
+  },
+  type: ({ field, params, schema, path }) => {
+    const type = String(params.type);
+    const quote = type.includes('string') ? ' (quote it if YAML reads it as something else)' : '';
+    return { code: 'wrong-type', message: `${field} must be ${article(type)}`, hint: describe(schema, path) ?? `write ${article(type)} here${quote}` };
+  },
+  const: valueProblem,
+  enum: valueProblem,
+  propertyNames: ({ path, field, params }) => ({
+    code: 'invalid-name',
+    at: [...path, String(params.propertyName)],
+    message: `\`${String(params.propertyName)}\` is not a valid name in ${field}`,
+    hint: nameHint(path),
+  }),
+  pattern: ({ field, params, schema, path }) => ({ code: 'invalid-format', message: `${field} has an invalid format`, hint: describe(schema, path) ?? `it must match ${String(params.pattern)}` }),
+  minItems: emptyProblem,
+  minProperties: emptyProblem,
+  minLength: emptyProblem,
+  uniqueItems: ({ field, params }) => ({
+    code: 'duplicate-item',
+    message: `${field} lists the same value twice (items ${String(params.j)} and ${String(params.i)})`,
+    hint: 'remove the repeated entry',
+  }),
+  oneOf: ({ field }) => ({
+    code: 'invalid-value',
+    message: `${field} must have exactly one of \`env\` or \`src\``,
+    hint: 'a secret comes from an environment variable (`env: NAME`) or a file (`src: path`), not both',
+  }),
+  anyOf: ({ field, schema, path }) => ({ code: 'wrong-type', message: `${field} has the wrong type`, hint: describe(schema, path) }),
+};
 
 function nameHint(path: (string | number)[]): string {
   const last = path[path.length - 1];

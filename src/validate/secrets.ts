@@ -12,9 +12,10 @@ import path from 'node:path';
 import { pathToString, type Diagnostic } from '../diagnostics.js';
 import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore.js';
 import { readRegularText } from '../fs/read.js';
-import { specDiagnostic, type LoadedSpec } from '../load/load.js';
+import { specDiagnostic } from '../load/load.js';
 import { isInside, toPosix } from '../paths.js';
-import type { ResolvedSpec, SpecInput } from '../spec.js';
+import type { ResolvedSpec } from '../spec.js';
+import type { CheckedSpec } from './schema.js';
 
 /** A .dockerignore larger than this is not read (it is not one a person wrote). */
 const MAX_IGNORE_BYTES = 1024 * 1024;
@@ -43,8 +44,8 @@ export function secretSourcePath(src: string, specDir: string, home: string = os
   return path.resolve(specDir, src);
 }
 
-export function secretDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, specDir: string, home: string = os.homedir()): Diagnostic[] {
-  const input = loaded.value as SpecInput;
+export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specDir: string, home: string = os.homedir()): Diagnostic[] {
+  const input = loaded.value;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const ignores = new Map<string, Dockerignore | undefined>();

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { colors } from '../../src/diagnostics.js';
 import { unifiedDiff } from '../../src/output/diff.js';
-import { formatBlocked, formatDoctor, formatDrift, formatStale, formatWritten } from '../../src/output/format.js';
+import type { PlannedTarget } from '../../src/cli/plan.js';
+import { formatAffected, formatBlocked, formatDoctor, formatDrift, formatPlan, formatStale, formatTable, formatWritten } from '../../src/output/format.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -125,5 +126,79 @@ describe('the other formats', () => {
     );
     expect(formatDoctor(checks.slice(0, 1), plain)).toBe('ok   docker CLI: version 26.1\n\nReady to build.\n');
     expect(formatBlocked(checks.slice(1), 'rebuild', plain)).toBe('FAIL Docker daemon: not reachable\n     fix: start Docker\nmatrix: cannot rebuild until this is fixed (see `matrix doctor`).\n');
+  });
+});
+
+describe('formatTable: the one table of the summaries (bake, verify)', () => {
+  const colored = colors(true);
+  it('pads each column to its widest cell, two spaces apart, with no trailing blanks', () => {
+    expect(
+      formatTable(
+        ['A', 'LONGER'],
+        [
+          ['wide cell', 'x'],
+          ['b', ''],
+        ],
+        plain,
+      ),
+    ).toEqual(['A          LONGER', 'wide cell  x', 'b']);
+  });
+
+  it('a cell the caller writes (in colour) keeps the width of its plain text', () => {
+    const lines = formatTable(['K', 'STATUS', 'N'], [['a', 'ok', '1']], colored, (_r, col, text, width) => (col === 1 ? colored.green(text) + ' '.repeat(width - text.length) : undefined));
+    expect(lines[0]).toBe(colored.bold('K  STATUS  N'));
+    expect(lines[1]).toBe(`a  ${colored.green('ok')}      1`);
+  });
+});
+
+describe('formatPlan and formatAffected: what `matrix plan` prints', () => {
+  const target = (name: string, mode: 'native' | 'emulated' | 'cross', extra: Partial<PlannedTarget> = {}): PlannedTarget => ({
+    name,
+    service: name,
+    matrix: {},
+    context: name,
+    dockerfile: `${name}/Dockerfile`,
+    generated: true,
+    platforms: [{ platform: 'linux/arm64', mode }],
+    tags: [`r/${name}:latest`],
+    args: {},
+    labels: {},
+    contexts: {},
+    ...extra,
+  });
+
+  it('one block per target, then a note on emulated platforms', () => {
+    const plan = {
+      spec: 'matrix.yaml',
+      bakeFile: 'docker-bake.hcl',
+      buildPlatform: 'linux/amd64',
+      targets: [target('api', 'emulated', { matrix: { go: '1.22' }, args: { GO: '1.22' }, contexts: { base: 'target:base' } }), target('web', 'cross', { generated: false })],
+    };
+    expect(formatPlan(plan, plain)).toBe(
+      [
+        '2 targets from matrix.yaml -> docker-bake.hcl (build platform linux/amd64)',
+        '',
+        'api {"go":"1.22"}',
+        '  dockerfile  api/Dockerfile (generated)',
+        '  platforms   linux/arm64 emulated',
+        '  tags        r/api:latest',
+        '  args        GO="1.22"',
+        '  after       base',
+        'web',
+        '  dockerfile  web/Dockerfile',
+        '  platforms   linux/arm64 cross',
+        '  tags        r/web:latest',
+        '',
+        'note: 1 target platform(s) run build steps under emulation (slow): api linux/arm64',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('the affected targets with their reasons, or that none changed', () => {
+    expect(formatAffected('main', [target('api', 'native')], 3, new Map([['api', ['api/main.go changed', 'base changed']]]), plain)).toBe(
+      '1 of 3 targets affected since main:\n  api: api/main.go changed; base changed\n\n',
+    );
+    expect(formatAffected('main', [], 3, new Map(), plain)).toBe('Nothing affected since main: all 3 targets unchanged.\n');
   });
 });

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixtureSetFlags } from '../../scripts/fixture-args.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'bin', 'matrix.cjs');
@@ -131,21 +132,7 @@ function spawnCli(cwd: string, args: string[], env: Record<string, string>): Pro
   });
 }
 
-/** Point every template's base images at the local fixtures (only build args change). */
+/** Point every template's base images at the local fixtures (only build args change; the table is scripts/fixture-args.mjs, shared with the benchmark). */
 export function fixtureSets(): string[] {
-  const { toolchain, runtime } = fixtures();
-  const sets: Record<string, string> = {
-    GO_IMAGE: toolchain,
-    NODE_IMAGE: toolchain,
-    PYTHON_IMAGE: toolchain,
-    RUST_IMAGE: toolchain,
-    NODE_RUNTIME_IMAGE: runtime,
-    PYTHON_RUNTIME_IMAGE: runtime,
-    RUST_RUNTIME_IMAGE: runtime,
-    STATIC_IMAGE: runtime,
-    BASE_IMAGE: runtime,
-    // The fixture runtime's Python; wheels are chosen for it.
-    PYTHON_VERSION: '3.13',
-  };
-  return Object.entries(sets).flatMap(([k, v]) => ['--set', `*.args.${k}=${v}`]);
+  return fixtureSetFlags(fixtures());
 }

@@ -154,7 +154,8 @@ describe('output: positions, stale temp files, manifest paths', () => {
     const src = 'version: 1\nbake_file: out.hcl\ndefaults:\n  template: go\nservices:\n  api:\n    context: api\n    template: go\n  web:\n    context: web\n';
     const r = compileSpec(src, { 'api/go.mod': '', 'web/go.mod': '' });
     expect(r.diagnostics).toEqual([]);
-    const o = outputOrigins(r.loaded, r.spec!);
+    if (!r.ok) throw new Error('the spec compiles');
+    const o = outputOrigins(r.loaded, r.spec);
     expect(o.get('api/Dockerfile')).toMatchObject({ file: 'matrix.yaml', ...pos(src, 'go\n  web') });
     expect(o.get('web/Dockerfile')).toMatchObject({ file: 'matrix.yaml', ...pos(src, 'web:') });
     expect(o.get('out.hcl')).toMatchObject({ file: 'matrix.yaml', ...pos(src, 'out.hcl') });

@@ -5,17 +5,28 @@ import { compile } from '../../src/compile.js';
 import { loadSpec } from '../../src/load/load.js';
 import { repoRootOf } from '../../src/paths.js';
 import { renderFiles } from '../../src/render/files.js';
+import type { ParsedTemplate } from '../../src/render/template.js';
 import { resolveSpec } from '../../src/resolve/resolve.js';
 import type { ResolvedSpec, Target } from '../../src/spec.js';
 import { ruleDiagnostics } from '../../src/validate/rules.js';
+import { checkShape } from '../../src/validate/schema.js';
+import { schemaValidator } from '../../src/validate/validator.js';
 import { removeTempDirs, tempRepo, type Tree } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
+/** A spec loaded and shape-checked, as compile hands it to resolve. */
+function checked(source: string) {
+  const { validate, schema } = schemaValidator();
+  const r = checkShape(loadSpec('matrix.yaml', source), validate, schema);
+  if (!r.checked) throw new Error(`shape errors: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return r.checked;
+}
+
 function resolveOnly(source: string, tree: Tree = {}) {
   const dir = tempRepo({ ...tree, 'matrix.yaml': source });
   const specPath = path.join(dir, 'matrix.yaml');
-  const loaded = loadSpec('matrix.yaml', source);
+  const loaded = checked(source);
   const r = resolveSpec(loaded, { specPath, repoRoot: repoRootOf(dir), cwd: dir });
   return { dir, specPath, loaded, ...r };
 }
@@ -94,7 +105,7 @@ describe('resolve reads no process state', () => {
   it('the working directory comes from the caller: the repository root is shown relative to it', () => {
     const dir = tempRepo({ 'deploy/matrix.yaml': '' });
     const source = 'version: 1\nservices:\n  api:\n    context: ../../outside\n    template: go\n';
-    const run = (cwd: string) => resolveSpec(loadSpec('matrix.yaml', source), { specPath: path.join(dir, 'deploy/matrix.yaml'), repoRoot: repoRootOf(path.join(dir, 'deploy')), cwd }).diagnostics;
+    const run = (cwd: string) => resolveSpec(checked(source), { specPath: path.join(dir, 'deploy/matrix.yaml'), repoRoot: repoRootOf(path.join(dir, 'deploy')), cwd }).diagnostics;
     expect(run(dir).map((d) => [d.code, d.hint])).toEqual([['path-outside-repo', 'paths must stay inside .']]);
     expect(run(path.join(dir, 'deploy')).map((d) => [d.code, d.hint])).toEqual([['path-outside-repo', 'paths must stay inside ..']]);
   });
@@ -114,5 +125,36 @@ describe('CompileResult is a discriminated union', () => {
     expect(bad.ok).toBe(false);
     expect(bad.spec).toBe(undefined);
     expect(bad.diagnostics.map((d) => d.code)).toEqual(['path-not-found']);
+  });
+});
+
+describe('each matrix cell is rendered once', () => {
+  /** Count the renders of every parsed template from here on. */
+  function countRenders(templates: ReadonlyMap<string, ParsedTemplate>): { count: number } {
+    const counter = { count: 0 };
+    for (const tpl of templates.values()) {
+      const render = tpl.render.bind(tpl);
+      (tpl as { render: ParsedTemplate['render'] }).render = (ctx) => {
+        counter.count++;
+        return render(ctx);
+      };
+    }
+    return counter;
+  }
+
+  it.each([
+    ['cells that render apart (one file each)', TPL],
+    ['cells that render alike (one shared file)', 'FROM scratch\n'],
+  ])('%s: resolve renders them to name the files, render writes those texts without rendering again', (_name, tpl) => {
+    const r = resolveOnly(DEPS, { 't.hbs': tpl, 'b.hbs': 'FROM scratch\n' });
+    expect(r.diagnostics).toEqual([]);
+    const counter = countRenders(r.templates);
+    const once = renderFiles(r.spec!, r.templates, r.dockerfiles);
+    expect(once.diagnostics).toEqual([]);
+    expect(counter.count).toBe(0);
+    // The same files as rendering every cell again.
+    const again = renderFiles(r.spec!, r.templates);
+    expect(counter.count).toBe(3);
+    expect(again.files).toEqual(once.files);
   });
 });

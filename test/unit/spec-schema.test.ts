@@ -1,7 +1,8 @@
-// The spec's shape is written in schemas/matrix.schema.json (what users and
-// editors read) and in src/spec.ts (what the code reads). This test keeps them
-// one shape: every object of the schema and its interface have the same fields,
-// optional in both or required in both, and the same string enums.
+// The spec's shape is written once, in schemas/matrix.schema.json; the types
+// the code reads (src/spec.generated.ts) are made from it by
+// scripts/spec-types.mjs. This test reads the types back with the compiler:
+// every object of the schema and its interface have the same fields, optional
+// in both or required in both, and the same string enums.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
@@ -12,14 +13,16 @@ type Schema = { properties?: Record<string, Schema>; required?: string[]; items?
 
 const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas/matrix.schema.json'), 'utf8')) as Schema;
 const specFile = path.join(REPO_ROOT, 'src/spec.ts');
-const program = ts.createProgram([specFile], { strict: true, noEmit: true, skipLibCheck: true });
+const generatedFile = path.join(REPO_ROOT, 'src/spec.generated.ts');
+const program = ts.createProgram([specFile, generatedFile], { strict: true, noEmit: true, skipLibCheck: true });
 const checker = program.getTypeChecker();
 const source = program.getSourceFile(specFile)!;
+const generated = program.getSourceFile(generatedFile)!;
 
 /** Field -> optional, of an interface exported by src/spec.ts. */
 function fieldsOf(name: string): Record<string, boolean> {
-  const decl = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
-  if (!decl) throw new Error(`no interface ${name} in src/spec.ts`);
+  const decl = generated.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
+  if (!decl) throw new Error(`no interface ${name} in src/spec.generated.ts`);
   const type = checker.getTypeAtLocation(decl);
   return Object.fromEntries(type.getProperties().map((p) => [p.name, (p.flags & ts.SymbolFlags.Optional) !== 0]));
 }
@@ -34,14 +37,15 @@ const service = schema.properties!.services!.additionalProperties as Schema;
 const pairs: [string, Schema][] = [
   ['SpecInput', schema],
   ['ServiceInput', service],
-  ['ServiceInput', schema.properties!.defaults!],
+  // `defaults` is typed ServiceInput while it has the same fields, else DefaultsInput (scripts/spec-types.mjs).
+  [generated.statements.some((s) => ts.isInterfaceDeclaration(s) && s.name.text === 'DefaultsInput') ? 'DefaultsInput' : 'ServiceInput', schema.properties!.defaults!],
   ['CacheInput', service.properties!.cache!],
   ['SecretInput', service.properties!.secrets!.items!],
   ['BuildersInput', schema.properties!.builders!],
   ['BuilderNodeInput', schema.properties!.builders!.properties!.nodes!.items!],
 ];
 
-describe('schemas/matrix.schema.json and src/spec.ts describe one shape', () => {
+describe('schemas/matrix.schema.json and the types made from it describe one shape', () => {
   it.each(pairs)('%s has the fields of its schema object, optional where the schema does not require them', (name, s) => {
     expect(fieldsOf(name)).toEqual(schemaFields(s));
   });

@@ -142,24 +142,24 @@ describe('applySync', () => {
 describe('acquireLock', () => {
   it('lets one holder in at a time and releases', () => {
     const dir = tempDir();
-    const release = acquireLock(dir, 0);
+    const release = acquireLock(dir, 0, os.tmpdir());
     let err: unknown;
     try {
-      acquireLock(dir, 100);
+      acquireLock(dir, 100, os.tmpdir());
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).diagnostics.map((d) => d.code)).toEqual(['locked']);
     release();
-    acquireLock(dir, 0)();
+    acquireLock(dir, 0, os.tmpdir())();
   });
 
   it('takes over a lock whose owner is gone', () => {
     const dir = tempDir();
     const file = path.join(os.tmpdir(), `matrix-gen-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.lock`);
     writeFileSync(file, '2147483646');
-    const release = acquireLock(dir, 0);
+    const release = acquireLock(dir, 0, os.tmpdir());
     expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
     release();
     expect(existsSync(file)).toBe(false);
