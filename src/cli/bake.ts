@@ -28,6 +28,9 @@ import { bakeInputs } from '../repro/inputs.js';
 import { reproducibleOutputs } from '../repro/output.js';
 import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
+import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
+import { finishRelease } from '../release/finish.js';
+import type { TargetDigests } from '../bake/digests.js';
 
 type BakeArgs = CommandArgs['bake'];
 
@@ -41,6 +44,9 @@ interface BakeRun {
   /** Where bake writes its metadata (the user's --metadata-file, or in tmpDir). */
   metadataFile: string | undefined;
   tmpDir: string | undefined;
+  /** `--push`: all or nothing (src/release); the user's --metadata-file then gets what was published. */
+  atomic: boolean;
+  releaseMetadataFile: string | undefined;
 }
 
 /** The command to run, with what it needs from git and, for a CI shard, its plan. */
@@ -48,6 +54,8 @@ interface BakeCommand {
   args: string[];
   buildEnv: Record<string, string>;
   shard: ShardPlan | undefined;
+  /** `--push`: the targets are pushed without final tags; publishing follows when all succeeded. */
+  release: Release | undefined;
   /** Said right before the build (or the dry run's command), after the engine checks. */
   warnings: string[];
 }
@@ -105,7 +113,10 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
   }
   const printing = Boolean(opts.print);
   // Given relative to where matrix runs; bake runs in the spec's directory.
-  let metadataFile = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
+  const atomic = Boolean(opts.push) && !printing;
+  const userMetadata = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
+  // An atomic push reads bake's metadata from its own file and writes the user's after publishing.
+  let metadataFile = atomic ? undefined : userMetadata;
   if (opts.pushByDigest && !opts.dryRun) writableFile(io, opts.shardFile ?? '.', opts.shardFile === undefined ? 'directory' : 'file');
   let tmpDir: string | undefined;
   if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
@@ -128,7 +139,7 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
     localCacheRoot: localCacheRoot(io.env, io.env.HOME || os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
-  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir };
+  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir, atomic, releaseMetadataFile: atomic ? userMetadata : undefined };
 }
 
 /** The doctor's checks for what this run needs; awaited before the build. */
@@ -162,6 +173,12 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   const warnings: string[] = [];
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m));
   let shard: ShardPlan | undefined;
+  const release = run.atomic && !opts.dryRun ? await releaseOf(io, opts, run, buildEnv) : undefined;
+  if (release) {
+    flags.set = [...opts.set, ...release.shard.set];
+    flags.push = false;
+  }
+  if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
     shard = shardPlan(run.sel, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env });
@@ -170,7 +187,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
   }
   // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
-  const driver = opts.push || opts.load ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
+  const driver = (opts.push || opts.load) && !release ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
   if (driver && !opts.pushByDigest) {
     const out = reproducibleOutputs(driver, flags);
     flags.push = out.push;
@@ -179,7 +196,23 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   }
   const args = bakeArgs(run.spec.bakeFile, run.sel, flags);
   args.splice(args.indexOf('--'), 0, ...revisionArgs);
-  return { args, buildEnv, shard, warnings };
+  return { args, buildEnv, shard, release, warnings };
+}
+
+/**
+ * The release plan of an atomic `--push`: the builder's driver decides how
+ * images are pushed without final tags; `bake --print` says what the final
+ * tags are once the user's -f files and --set values are applied.
+ */
+async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<string, string>): Promise<Release> {
+  const driver = await detectDriver(run.docker, opts.builder);
+  const { files, builder, platforms } = run.flags;
+  const printArgs = bakeArgs(run.spec.bakeFile, run.sel, { print: true, set: opts.set, ...(files ? { files } : {}), ...(builder ? { builder } : {}), ...(platforms ? { platforms } : {}) });
+  const printed = await run.docker.capture(printArgs, { cwd: run.loc.specDir, env: { ...io.env, ...buildEnv }, timeoutMs: 120_000 });
+  if (printed.spawnError) throw dockerMissing(run.docker, printed.spawnError);
+  if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${printed.stderr.trim().split('\n').pop() ?? ''}`, { hint: 'run `matrix bake --print` to see the error' });
+  const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
+  return planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId);
 }
 
 function sayWarnings(io: Io, command: BakeCommand): void {
@@ -218,11 +251,32 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     const written = writeShardResult(file, command.shard, { exitCode: res.code, ...(run.metadataFile ? { metadataFile: run.metadataFile } : {}) });
     io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
   }
-  const rows = await summaryRows(opts, run, tracker.finish(res.code));
+  const cells = tracker.finish(res.code);
+  const release = command.release ? await publishRelease(io, run, command.release, res, c) : undefined;
+  const rows = await summaryRows(opts, run, cells, release?.digests);
   const elapsed = (Date.now() - started) / 1000;
-  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, targets: rows }, null, 2) + '\n');
+  const releaseJson = release ? { release: { published: release.published, problems: release.problems } } : {};
+  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...releaseJson, targets: rows }, null, 2) + '\n');
   else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
-  return exitCodeOf(res);
+  const code = exitCodeOf(res);
+  return code || (release && !release.published ? 1 : 0);
+}
+
+/** An atomic --push after bake: the final tags when every image was pushed, else none (said). */
+function publishRelease(io: Io, run: BakeRun, release: Release, res: StreamResult, c: Colors) {
+  const out = { stdout: (s: string) => io.stdout.write(s), stderr: (s: string) => io.stderr.write(s) };
+  return finishRelease(
+    out,
+    {
+      docker: run.docker,
+      release,
+      exitCode: res.code,
+      interrupted: Boolean(res.interruptedBy),
+      metadata: readMetadata(run.metadataFile),
+      metadataFile: run.releaseMetadataFile,
+    },
+    c,
+  );
 }
 
 /** bake's exit code, or 128+signal when matrix was interrupted. */
@@ -231,8 +285,10 @@ function exitCodeOf(res: StreamResult): number {
 }
 
 /** One row per target and platform: status, time, image and digests (from bake's metadata). */
-async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>): Promise<SummaryRow[]> {
+async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>, published?: Map<string, TargetDigests>): Promise<SummaryRow[]> {
   const meta = readMetadata(run.metadataFile);
+  // A release: the digests of the final tags (what was published), never the temporary ones.
+  if (published) return cells.map((cell) => summaryRow(cell, published.get(cell.target), undefined));
   // A pushed index is in the registry: its platforms' own manifests are read from there.
   const inspect =
     opts.push || opts.pushByDigest
@@ -246,21 +302,21 @@ async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<Progr
     run.sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })),
     inspect,
   );
-  return cells.map((cell) => {
-    const m = meta[cell.target];
-    const d = digests.get(cell.target);
-    const digest = d?.platforms[normalizePlatform(cell.platform)];
-    return {
-      target: cell.target,
-      platform: cell.platform,
-      status: cell.status,
-      ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
-      ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
-      ...(digest ? { digest } : {}),
-      ...(d?.index ? { indexDigest: d.index } : {}),
-      ...(cell.error.length ? { error: cell.error } : {}),
-    };
-  });
+  return cells.map((cell) => summaryRow(cell, digests.get(cell.target), meta[cell.target]?.['image.name']));
+}
+
+function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: TargetDigests | undefined, image: unknown): SummaryRow {
+  const digest = d?.platforms[normalizePlatform(cell.platform)];
+  return {
+    target: cell.target,
+    platform: cell.platform,
+    status: cell.status,
+    ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
+    ...(image ? { image: String(image) } : {}),
+    ...(digest ? { digest } : {}),
+    ...(d?.index ? { indexDigest: d.index } : {}),
+    ...(cell.error.length ? { error: cell.error } : {}),
+  };
 }
 
 /**

@@ -1,0 +1,124 @@
+// Safe releases (issue 14) on the real engine and the local registry:
+// `matrix bake --push` publishes all or nothing. Every image is pushed
+// without its final tags first (temporary tags of the run on this engine's
+// `docker` driver, as `matrix merge` does), and the final tags are created
+// only when every target was built and pushed. Tiny images FROM the runtime
+// fixture, built on the build platform (nothing under QEMU), share the cache.
+import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { docker, fixtures, matrix, matrixAsync, requireEngine, runId, type RunResult } from './engine.js';
+
+const hasEngine = requireEngine();
+
+function registry(method: 'GET' | 'HEAD', pathname: string): Promise<{ status: number; body: string; digest?: string }> {
+  const accept = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
+  return new Promise((resolve, reject) => {
+    const req = http.request({ method, host: '127.0.0.1', port: 5000, path: pathname, headers: { Accept: accept }, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ...(res.headers['docker-content-digest'] ? { digest: String(res.headers['docker-content-digest']) } : {}) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Tags of a repository of the local registry (an empty list when it has none). */
+async function tagsOf(repo: string): Promise<string[]> {
+  const r = await registry('GET', `/v2/${repo}/tags/list`);
+  if (r.status === 404) return [];
+  return ((JSON.parse(r.body) as { tags?: string[] | null }).tags ?? []).sort();
+}
+
+/** A repository with services built from a tiny template: one shell step, FAIL (a build arg) makes it exit. */
+function releaseRepo(id: string, services: Record<string, { depends?: string[] }>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-release-'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(
+    path.join(dir, 'step.hbs'),
+    [
+      '{{!--',
+      'description: one shell step on the build platform',
+      '--}}',
+      'ARG BASE_IMAGE=debian:bookworm-slim',
+      'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work',
+      'ARG TARGETARCH',
+      'ARG FAIL=0',
+      'COPY README /README',
+      'RUN if [ "$FAIL" != 0 ]; then echo "step failed on purpose" >&2; exit "$FAIL"; fi; echo "$TARGETARCH" > /arch',
+      'FROM ${BASE_IMAGE}',
+      'COPY --from=work /arch /arch',
+      '',
+    ].join('\n'),
+  );
+  const lines = ['version: 1', 'platforms: [linux/amd64, linux/arm64]', 'services:'];
+  for (const [name, s] of Object.entries(services)) {
+    mkdirSync(path.join(dir, name));
+    writeFileSync(path.join(dir, name, 'README'), `${name} ${id}\n`);
+    lines.push(`  ${name}:`, `    context: ${name}`, '    template: step.hbs', `    tags: ["localhost:5000/e2e/release-${name}:${id}"]`);
+    if (s.depends) lines.push(`    depends_on: [${s.depends.join(', ')}]`);
+  }
+  writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
+  const gen = matrix(dir, ['gen']);
+  if (gen.status !== 0) throw new Error(gen.stderr);
+  return dir;
+}
+
+const base = () => ['--set', `*.args.BASE_IMAGE=${fixtures().runtime}`];
+
+describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
+  const id = runId();
+  const names = ['one', 'two', 'bad'];
+  let dir: string;
+  let failed: RunResult;
+  let second: RunResult;
+  /** The repositories' tags right after the failed run. */
+  let tagsAfterFailure: string[][];
+
+  beforeAll(async () => {
+    dir = releaseRepo(id, { one: {}, two: {}, bad: {} });
+    failed = await matrixAsync(dir, ['bake', '--push', '--json', ...base(), '--set', 'bad.args.FAIL=3', '--metadata-file', 'meta.json']);
+    tagsAfterFailure = await Promise.all(names.map((n) => tagsOf(`e2e/release-${n}`)));
+    second = await matrixAsync(dir, ['bake', '--push', '--json', ...base(), '--metadata-file', 'meta.json']);
+  }, 600_000);
+
+  it('a run where one target fails publishes no final tag, says so, and leaves no temporary tag', async () => {
+    expect(failed.status, failed.stderr.slice(-3000)).toBe(1);
+    expect(failed.stderr).toMatch(/nothing was published/);
+    expect(failed.stderr).toMatch(/bake failed \(exit 1\)/);
+    const summary = JSON.parse(failed.stdout) as { release: { published: boolean; problems: string[] } };
+    expect(summary.release.published).toBe(false);
+    // The final tags did not move; the temporary ones (matrix-tmp-...) are gone (none here is of an earlier run).
+    for (const tags of tagsAfterFailure) expect(tags.filter((t) => t === id || t.startsWith('matrix-tmp-'))).toEqual([]);
+  });
+
+  it('the next run publishes every target, from the cache, with one index per target and a metadata file', async () => {
+    expect(second.status, second.stderr.slice(-3000)).toBe(0);
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Record<
+      string,
+      { tags: string[]; indexDigest: string; platforms: Record<string, string>; 'containerimage.digest': string }
+    >;
+    expect(Object.keys(meta).sort()).toEqual([...names].sort());
+    for (const n of names) {
+      const head = await registry('HEAD', `/v2/e2e/release-${n}/manifests/${id}`);
+      expect(head.status).toBe(200);
+      const m = meta[n]!;
+      expect(m.tags).toEqual([`localhost:5000/e2e/release-${n}:${id}`]);
+      expect(m.indexDigest).toBe(head.digest);
+      expect(m['containerimage.digest']).toBe(head.digest);
+      const index = JSON.parse((await registry('GET', `/v2/e2e/release-${n}/manifests/${id}`)).body) as { manifests: { digest: string; platform: { os: string; architecture: string } }[] };
+      const own = (p: string) => index.manifests.find((x) => `${x.platform.os}/${x.platform.architecture}` === p)?.digest;
+      expect(m.platforms).toEqual({ 'linux/amd64': own('linux/amd64'), 'linux/arm64': own('linux/arm64') });
+      expect((await tagsOf(`e2e/release-${n}`)).filter((t) => t.startsWith('matrix-tmp-'))).toEqual([]);
+    }
+    // The finished targets came from the cache of the failed run.
+    expect(second.stderr).toMatch(/CACHED/);
+    const run = docker(['run', '--rm', '--platform', 'linux/arm64', `localhost:5000/e2e/release-two:${id}`, 'cat', '/arch']);
+    expect(run.stdout.trim()).toBe('arm64');
+  });
+});
