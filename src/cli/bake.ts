@@ -30,6 +30,7 @@ import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, typ
 import { buildPlan } from './plan.js';
 import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
 import { finishRelease } from '../release/finish.js';
+import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
 import type { TargetDigests } from '../bake/digests.js';
 
 type BakeArgs = CommandArgs['bake'];
@@ -52,6 +53,8 @@ interface BakeRun {
 /** The command to run, with what it needs from git and, for a CI shard, its plan. */
 interface BakeCommand {
   args: string[];
+  /** The same command for another selection (a --keep-going round). */
+  argsFor: (sel: BakeSelection) => string[];
   buildEnv: Record<string, string>;
   shard: ShardPlan | undefined;
   /** `--push`: the targets are pushed without final tags; publishing follows when all succeeded. */
@@ -110,6 +113,9 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
   const files = extraFiles(io, loc.specDir, opts.file);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
     throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
+  }
+  if (opts.retries !== undefined && !(Number.isInteger(opts.retries) && opts.retries >= 0 && opts.retries <= 10)) {
+    throw userError('usage', `--retries ${opts.retries}: expected a whole number from 0 to 10`, { hint: '--retries 0 turns retrying off' });
   }
   const printing = Boolean(opts.print);
   // Given relative to where matrix runs; bake runs in the spec's directory.
@@ -194,9 +200,12 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     flags.load = out.load;
     flags.set = [...out.set, ...(flags.set ?? [])];
   }
-  const args = bakeArgs(run.spec.bakeFile, run.sel, flags);
-  args.splice(args.indexOf('--'), 0, ...revisionArgs);
-  return { args, buildEnv, shard, release, warnings };
+  const argsFor = (sel: BakeSelection) => {
+    const args = bakeArgs(run.spec.bakeFile, sel, flags);
+    args.splice(args.indexOf('--'), 0, ...revisionArgs);
+    return args;
+  };
+  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release, warnings };
 }
 
 /**
@@ -229,41 +238,64 @@ function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
   io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
 }
 
-/** Run bake, following its progress; then the shard result and the summary. */
+/** Run bake (in rounds: retries, --keep-going), following its progress; then the shard result, publishing and the summary. */
 async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, c: Colors): Promise<number> {
   sayWarnings(io, command);
-  const { docker, sel } = run;
-  const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
   const started = Date.now();
-  const res = await docker.stream(
-    command.args,
-    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
-    (line) => {
-      tracker.line(line);
-      io.stderr.write(line + '\n');
-    },
-    (chunk) => io.stdout.write(chunk),
-  );
-  if (res.spawnError) throw dockerMissing(docker, res.spawnError);
+  const log = (l: string) => io.stderr.write(l + '\n');
+  const rounds = await bakeRounds(run.sel, run.spec.targets, { keepGoing: Boolean(opts.keepGoing), retries: opts.retries ?? DEFAULT_RETRIES, log }, (sel) => bakeRound(io, run, command, sel));
+  const res = { code: rounds.exitCode, ...(rounds.last.interruptedBy ? { interruptedBy: rounds.last.interruptedBy } : {}) };
   if (opts.print) return exitCodeOf(res);
   if (command.shard) {
     const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(command.shard));
     const written = writeShardResult(file, command.shard, { exitCode: res.code, ...(run.metadataFile ? { metadataFile: run.metadataFile } : {}) });
     io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
   }
-  const cells = tracker.finish(res.code);
+  const cells = run.sel.targets.flatMap((t) => rounds.cells.get(t.target.name) ?? []);
   const release = command.release ? await publishRelease(io, run, command.release, res, c) : undefined;
   const rows = await summaryRows(opts, run, cells, release?.digests);
   const elapsed = (Date.now() - started) / 1000;
-  const releaseJson = release ? { release: { published: release.published, problems: release.problems } } : {};
-  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...releaseJson, targets: rows }, null, 2) + '\n');
-  else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
+  const extra = {
+    ...(release ? { release: { published: release.published, problems: release.problems } } : {}),
+    ...(opts.keepGoing ? { keepGoing: { built: rounds.built, failed: rounds.failed, skipped: rounds.skipped } } : {}),
+  };
+  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...extra, targets: rows }, null, 2) + '\n');
+  else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   const code = exitCodeOf(res);
   return code || (release && !release.published ? 1 : 0);
 }
 
+/** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */
+const DEFAULT_RETRIES = 2;
+
+/** One bake run on `sel`, its progress followed, its lines kept for the failure classifier. */
+async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSelection): Promise<Round> {
+  const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
+  const lines: string[] = [];
+  const args = sel === run.sel ? command.args : command.argsFor(sel);
+  const res = await run.docker.stream(
+    args,
+    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
+    (line) => {
+      tracker.line(line);
+      if (lines.length < 20_000) lines.push(line);
+      io.stderr.write(line + '\n');
+    },
+    (chunk) => io.stdout.write(chunk),
+  );
+  if (res.spawnError) throw dockerMissing(run.docker, res.spawnError);
+  return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells: tracker.finish(res.code), lines };
+}
+
+/** --keep-going's summary: built, failed, skipped with the reason. */
+function keepGoingText(r: RoundsOutcome): string {
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : 'none');
+  const skipped = r.skipped.map((s) => `${s.target} (${s.reason})`);
+  return `built: ${list(r.built)}\nfailed: ${list(r.failed)}\nskipped: ${list(skipped)}\n`;
+}
+
 /** An atomic --push after bake: the final tags when every image was pushed, else none (said). */
-function publishRelease(io: Io, run: BakeRun, release: Release, res: StreamResult, c: Colors) {
+function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors) {
   const out = { stdout: (s: string) => io.stdout.write(s), stderr: (s: string) => io.stderr.write(s) };
   return finishRelease(
     out,
@@ -280,7 +312,7 @@ function publishRelease(io: Io, run: BakeRun, release: Release, res: StreamResul
 }
 
 /** bake's exit code, or 128+signal when matrix was interrupted. */
-function exitCodeOf(res: StreamResult): number {
+function exitCodeOf(res: Pick<StreamResult, 'code' | 'interruptedBy'>): number {
   return res.interruptedBy ? 128 + signalNumber(res.interruptedBy) : res.code;
 }
 

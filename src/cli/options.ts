@@ -144,6 +144,8 @@ export const COMMANDS = {
       shardFile: { type: 'string', describe: 'Where --push-by-digest writes its result (default: matrix-shard-PLATFORMS.json)' },
       runId: { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
       json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
+      keepGoing: { type: 'boolean', describe: 'When a target fails, still build every target that does not depend on it (exit code stays non-zero)' },
+      retries: { type: 'number', describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
     },
     examples: [
       ['$0 bake', 'build every target and platform'],

@@ -6,6 +6,7 @@
 // fixture, built on the build platform (nothing under QEMU), share the cache.
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +37,7 @@ async function tagsOf(repo: string): Promise<string[]> {
 }
 
 /** A repository with services built from a tiny template: one shell step, FAIL (a build arg) makes it exit. */
-function releaseRepo(id: string, services: Record<string, { depends?: string[] }>): string {
+function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string }>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-release-'));
   spawnSync('git', ['init', '-q'], { cwd: dir });
   writeFileSync(
@@ -56,11 +57,14 @@ function releaseRepo(id: string, services: Record<string, { depends?: string[] }
       '',
     ].join('\n'),
   );
+  // A dependent service is built FROM its dependency (a named context).
+  writeFileSync(path.join(dir, 'on.hbs'), ['{{!--', 'description: on top of the dependency', '--}}', 'FROM dep', 'COPY README /README', ''].join('\n'));
   const lines = ['version: 1', 'platforms: [linux/amd64, linux/arm64]', 'services:'];
   for (const [name, s] of Object.entries(services)) {
     mkdirSync(path.join(dir, name));
     writeFileSync(path.join(dir, name, 'README'), `${name} ${id}\n`);
-    lines.push(`  ${name}:`, `    context: ${name}`, '    template: step.hbs', `    tags: ["localhost:5000/e2e/release-${name}:${id}"]`);
+    const repo = s.registry ?? 'localhost:5000';
+    lines.push(`  ${name}:`, `    context: ${name}`, `    template: ${s.depends ? 'on.hbs' : 'step.hbs'}`, `    tags: ["${repo}/e2e/release-${name}:${id}"]`);
     if (s.depends) lines.push(`    depends_on: [${s.depends.join(', ')}]`);
   }
   writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
@@ -91,6 +95,8 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
     expect(failed.status, failed.stderr.slice(-3000)).toBe(1);
     expect(failed.stderr).toMatch(/nothing was published/);
     expect(failed.stderr).toMatch(/bake failed \(exit 1\)/);
+    // A build error is never retried.
+    expect(failed.stderr).not.toMatch(/matrix: retry/);
     const summary = JSON.parse(failed.stdout) as { release: { published: boolean; problems: string[] } };
     expect(summary.release.published).toBe(false);
     // The final tags did not move; the temporary ones (matrix-tmp-...) are gone (none here is of an earlier run).
@@ -121,4 +127,65 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
     const run = docker(['run', '--rm', '--platform', 'linux/arm64', `localhost:5000/e2e/release-two:${id}`, 'cat', '/arch']);
     expect(run.stdout.trim()).toBe('arm64');
   });
+});
+
+describe.skipIf(!hasEngine)('matrix bake --keep-going', () => {
+  it('builds the unrelated target, skips the dependents of the failed one, and exits 1', async () => {
+    const id = runId();
+    // Services named apart from the other cases: one bake file, distinct images.
+    const dir = releaseRepo(id, { kbase: {}, kapp: { depends: ['kbase'] }, kother: {} });
+    writeFileSync(path.join(dir, 'on.hbs'), ['{{!--', 'description: on top of the dependency', '--}}', 'FROM kbase', 'COPY README /README', ''].join('\n'));
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    const r = await matrixAsync(dir, ['bake', '--keep-going', '--json', ...base(), '--set', 'kbase.args.FAIL=4']);
+    expect(r.status, r.stderr.slice(-3000)).toBe(1);
+    const out = JSON.parse(r.stdout) as { keepGoing: { built: string[]; failed: string[]; skipped: { target: string; reason: string }[] } };
+    expect(out.keepGoing).toEqual({ built: ['kother'], failed: ['kbase'], skipped: [{ target: 'kapp', reason: 'depends on kbase, which failed' }] });
+    expect(r.stderr).toMatch(/--keep-going: kbase failed; building what does not depend on it/);
+  }, 600_000);
+});
+
+/**
+ * A TCP proxy in front of the local registry that resets the first `resets`
+ * connections which start an upload (POST, PUT or PATCH), as a flaky network
+ * or load balancer would; everything else is passed through.
+ */
+function flakyProxy(resets: number): Promise<{ port: number; resetCount: () => number; close: () => void }> {
+  let done = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(5000, '127.0.0.1');
+    // Each request is inspected on its way (a connection carries several: keep-alive).
+    client.on('data', (chunk) => {
+      if (done < resets && /^(POST|PUT|PATCH) /.test(chunk.toString('latin1', 0, 8))) {
+        done++;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, resetCount: () => done, close: () => server.close() })));
+}
+
+describe.skipIf(!hasEngine)('matrix bake --push through a registry that resets the first connections', () => {
+  it('retries the push, logs the cause, and publishes', async () => {
+    const proxy = await flakyProxy(30);
+    try {
+      const id = runId();
+      const host = `127.0.0.1:${proxy.port}`;
+      const dir = releaseRepo(id, { flaky: { registry: host } });
+      const r = await matrixAsync(dir, ['bake', '--push', '--json', '--retries', '3', ...base()]);
+      expect(r.status, r.stderr.slice(-3000)).toBe(0);
+      expect(proxy.resetCount()).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/matrix: retry 1 of 3 in 2s: a transient registry or network error: .*(connection reset by peer|EOF)/);
+      const head = await registry('HEAD', `/v2/e2e/release-flaky/manifests/${id}`);
+      expect(head.status).toBe(200);
+    } finally {
+      proxy.close();
+    }
+  }, 600_000);
 });
