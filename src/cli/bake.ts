@@ -48,6 +48,7 @@ interface BakeRun {
   /** `--push`: all or nothing (src/release); the user's --metadata-file then gets what was published. */
   atomic: boolean;
   releaseMetadataFile: string | undefined;
+  retries: number;
 }
 
 /** The command to run, with what it needs from git and, for a CI shard, its plan. */
@@ -145,7 +146,7 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
     localCacheRoot: localCacheRoot(io.env, io.env.HOME || os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
-  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir, atomic, releaseMetadataFile: atomic ? userMetadata : undefined };
+  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir, atomic, releaseMetadataFile: atomic ? userMetadata : undefined, retries: opts.retries ?? DEFAULT_RETRIES };
 }
 
 /** The doctor's checks for what this run needs; awaited before the build. */
@@ -243,7 +244,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   sayWarnings(io, command);
   const started = Date.now();
   const log = (l: string) => io.stderr.write(l + '\n');
-  const rounds = await bakeRounds(run.sel, run.spec.targets, { keepGoing: Boolean(opts.keepGoing), retries: opts.retries ?? DEFAULT_RETRIES, log }, (sel) => bakeRound(io, run, command, sel));
+  const rounds = await bakeRounds(run.sel, run.spec.targets, { keepGoing: Boolean(opts.keepGoing), retries: run.retries, log }, (sel) => bakeRound(io, run, command, sel));
   const res = { code: rounds.exitCode, ...(rounds.last.interruptedBy ? { interruptedBy: rounds.last.interruptedBy } : {}) };
   if (opts.print) return exitCodeOf(res);
   if (command.shard) {
@@ -306,6 +307,7 @@ function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: num
       interrupted: Boolean(res.interruptedBy),
       metadata: readMetadata(run.metadataFile),
       metadataFile: run.releaseMetadataFile,
+      retries: run.retries,
     },
     c,
   );

@@ -18,6 +18,8 @@ export interface FinishInput {
   metadataFile: string | undefined;
   /** Problems found after the build (a failed image test ...): they block publishing too. */
   blockers?: string[];
+  /** --retries: for a transient fault of `imagetools create`. */
+  retries: number;
 }
 
 export interface FinishResult {
@@ -38,7 +40,7 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     out.stderr(`${c.red('matrix bake: nothing was published:')}\n${problems.map((p) => `  - ${p}\n`).join('')}`);
     out.stderr('The final tags are unchanged. Fix the failure and run again: what was built comes from the cache.\n');
   } else {
-    const pub = await publishTargets(input.docker, plan, (l) => out.stderr(l + '\n'));
+    const pub = await publishTargets(input.docker, plan, (l) => out.stderr(l + '\n'), { retries: input.retries });
     for (const p of pub.published) {
       digests.set(p.target, p.digests);
       out.stderr(`${c.green('published')} ${p.target}: ${p.tags.join(', ')}\n`);

@@ -7,6 +7,7 @@ import { indexPlatforms, type TargetDigests } from '../bake/digests.js';
 import { imagetoolsCreateArgs, type MergePlan, type MergeTarget } from '../ci/merge.js';
 import { deleteTag, type Requester, type TagDeletion } from '../ci/registry.js';
 import { shellQuote } from '../exec.js';
+import { backoffSeconds, classifyFailure } from './classify.js';
 
 export interface Published {
   target: string;
@@ -24,9 +25,25 @@ export interface PublishOutcome {
 type Log = (line: string) => void;
 type Create = (args: string[]) => Promise<{ code: number; stderr: string }>;
 
-/** Create the final tags, target by target; stop at the first failure. */
-export async function publishTargets(docker: Docker, plan: MergePlan, log: Log, create?: Create): Promise<PublishOutcome> {
-  const run: Create = create ?? ((args) => docker.capture(args, { timeoutMs: 10 * 60_000 }));
+export interface Retry {
+  retries: number;
+  sleep?: (seconds: number) => Promise<void>;
+}
+
+const sleepFor = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
+
+/** Create the final tags, target by target (a transient registry fault retried); stop at the first failure. */
+export async function publishTargets(docker: Docker, plan: MergePlan, log: Log, retry: Retry = { retries: 0 }, create?: Create): Promise<PublishOutcome> {
+  const once: Create = create ?? ((args) => docker.capture(args, { timeoutMs: 10 * 60_000 }));
+  const run: Create = async (args) => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await once(args);
+      const why = r.code === 0 ? undefined : classifyFailure(r.stderr.split('\n'));
+      if (!why?.transient || attempt > retry.retries) return r;
+      log(`matrix: retry ${attempt} of ${retry.retries} in ${backoffSeconds(attempt)}s: a transient registry or network error: ${why.cause}`);
+      await (retry.sleep ?? sleepFor)(backoffSeconds(attempt));
+    }
+  };
   const published: Published[] = [];
   for (const t of plan.targets) {
     const args = imagetoolsCreateArgs(t);

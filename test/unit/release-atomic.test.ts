@@ -112,3 +112,54 @@ describe('the metadata file', () => {
     });
   });
 });
+
+describe('publishing the final tags', () => {
+  const INDEX = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: D2, size: 1, platform: { os: 'linux', architecture: 'amd64' } }],
+  });
+  const plan = { targets: [{ target: 'api', tags: ['r/api:1'], sources: [`r/api@${D1}`], platforms: { 'linux/amd64': `r/api@${D1}` } }], tempTags: [], problems: [] };
+  // containerd's pusher through BuildKit, as docker/buildx#454 and #298 show such faults.
+  const RESET = 'ERROR: failed to do request: Put "https://r/v2/api/manifests/1": write tcp 1.2.3.4:5->6.7.8.9:443: write: connection reset by peer';
+
+  function fakeDocker(createResults: { code: number; stderr: string }[]) {
+    const calls: string[][] = [];
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => {
+        calls.push(args);
+        if (args[2] === 'inspect') return { code: 0, stdout: INDEX + '\n', stderr: '' };
+        return { stdout: '', ...createResults.shift()! };
+      },
+      stream: async () => ({ code: 0 }),
+    } as unknown as import('../../src/adapters/docker.js').Docker;
+    return { docker, calls };
+  }
+
+  it('imagetools create per target; the index digest is the sha256 of what the registry serves', async () => {
+    const { publishTargets } = await import('../../src/release/publish.js');
+    const { docker, calls } = fakeDocker([{ code: 0, stderr: '' }]);
+    const out = await publishTargets(docker, plan, () => undefined);
+    expect(calls[0]).toEqual(['buildx', 'imagetools', 'create', '-t', 'r/api:1', `r/api@${D1}`]);
+    const { createHash } = await import('node:crypto');
+    expect(out.published[0]!.digests).toEqual({ index: `sha256:${createHash('sha256').update(INDEX).digest('hex')}`, platforms: { 'linux/amd64': D2 } });
+  });
+
+  it('a transient fault of imagetools create is retried and logged; a refusal is not', async () => {
+    const { publishTargets } = await import('../../src/release/publish.js');
+    const log: string[] = [];
+    const flaky = fakeDocker([
+      { code: 1, stderr: RESET },
+      { code: 0, stderr: '' },
+    ]);
+    const ok = await publishTargets(flaky.docker, plan, (l) => log.push(l), { retries: 2, sleep: async () => undefined });
+    expect(ok.failed).toBeUndefined();
+    expect(log).toContain(`matrix: retry 1 of 2 in 2s: a transient registry or network error: ${RESET}`);
+    const denied = fakeDocker([{ code: 1, stderr: 'ERROR: unexpected status from PUT request to https://r/v2/api/manifests/1: 403 Forbidden' }]);
+    const no = await publishTargets(denied.docker, plan, () => undefined, { retries: 2, sleep: async () => undefined });
+    expect(no.failed?.target).toBe('api');
+    expect(denied.calls.filter((a) => a[2] === 'create')).toHaveLength(1);
+  });
+});
