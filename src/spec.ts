@@ -40,6 +40,24 @@ export interface ServiceInput {
   annotations?: Record<string, Scalar>;
   cache?: CacheType | CacheInput;
   attest?: { sbom?: boolean; provenance?: 'min' | 'max' | false };
+  /** Checks run in the built image per platform before publishing (src/release/tests.ts). */
+  test?: TestInput[];
+}
+
+export interface TestInput {
+  name?: string;
+  command?: string[];
+  shell?: string;
+  exit_code?: number;
+  stdout?: string;
+  stdout_matches?: string;
+  files?: TestFileInput[];
+}
+
+export interface TestFileInput {
+  path: string;
+  exists?: boolean;
+  mode?: string;
 }
 
 export type CacheType = 'registry' | 'local' | 'gha' | 'inline' | 'none';

@@ -30,6 +30,8 @@ import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, typ
 import { buildPlan } from './plan.js';
 import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
 import { finishRelease } from '../release/finish.js';
+import { releaseTests } from '../release/gate.js';
+import { formatTestFailures } from '../release/tests.js';
 import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
 import type { TargetDigests } from '../bake/digests.js';
 
@@ -49,6 +51,8 @@ interface BakeRun {
   atomic: boolean;
   releaseMetadataFile: string | undefined;
   retries: number;
+  /** The spec as written (its `test:` entries). */
+  specValue: unknown;
 }
 
 /** The command to run, with what it needs from git and, for a CI shard, its plan. */
@@ -72,7 +76,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
   const files = result.files!;
   const requested = await affectedTargets(io, opts, loc, spec, files);
   if (!requested) return 0;
-  const run = prepareRun(io, opts, loc, spec, requested);
+  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value };
   try {
     // The engine checks (docker and buildx calls) run while git is read below.
     const doctor = opts.dryRun ? undefined : engineChecks(opts, run, files);
@@ -87,6 +91,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
       io.stderr.write(formatBlocked(failed, 'build', colors(color)));
       return 2;
     }
+    if (run.atomic) await withRelease(io, opts, run, command);
     return await build(io, opts, run, command, colors(color));
   } finally {
     if (run.tmpDir) removeOwned(run.tmpDir);
@@ -109,7 +114,7 @@ async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: 
 }
 
 /** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
-function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): BakeRun {
+function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue'> {
   const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
   const files = extraFiles(io, loc.specDir, opts.file);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
@@ -180,11 +185,6 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   const warnings: string[] = [];
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m));
   let shard: ShardPlan | undefined;
-  const release = run.atomic && !opts.dryRun ? await releaseOf(io, opts, run, buildEnv) : undefined;
-  if (release) {
-    flags.set = [...opts.set, ...release.shard.set];
-    flags.push = false;
-  }
   if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
@@ -194,7 +194,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
   }
   // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
-  const driver = (opts.push || opts.load) && !release ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
+  const driver = (opts.push || opts.load) && !(run.atomic && !opts.dryRun) ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
   if (driver && !opts.pushByDigest) {
     const out = reproducibleOutputs(driver, flags);
     flags.push = out.push;
@@ -206,7 +206,17 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     args.splice(args.indexOf('--'), 0, ...revisionArgs);
     return args;
   };
-  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release, warnings };
+  // An atomic --push gets its release from withRelease, once the engine checks passed.
+  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings };
+}
+
+/** An atomic --push: its release plan, and the command that pushes without final tags. */
+async function withRelease(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand): Promise<void> {
+  const release = await releaseOf(io, opts, run, command.buildEnv);
+  run.flags.set = [...opts.set, ...release.shard.set];
+  run.flags.push = false;
+  command.release = release;
+  command.args = command.argsFor(run.sel);
 }
 
 /**
@@ -296,8 +306,12 @@ function keepGoingText(r: RoundsOutcome): string {
 }
 
 /** An atomic --push after bake: the final tags when every image was pushed, else none (said). */
-function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors) {
+async function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors) {
   const out = { stdout: (s: string) => io.stdout.write(s), stderr: (s: string) => io.stderr.write(s) };
+  const metadata = readMetadata(run.metadataFile);
+  // The images' own tests, before any final tag moves: a failure blocks publishing.
+  const failures = res.code === 0 ? await releaseTests(run.docker, release, run.specValue, metadata) : [];
+  if (failures.length) io.stderr.write(formatTestFailures(failures));
   return finishRelease(
     out,
     {
@@ -305,8 +319,9 @@ function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: num
       release,
       exitCode: res.code,
       interrupted: Boolean(res.interruptedBy),
-      metadata: readMetadata(run.metadataFile),
+      metadata,
       metadataFile: run.releaseMetadataFile,
+      blockers: failures.map((f) => `${f.target} (${f.platform}): test \`${f.test}\` failed: ${f.problem}`),
       retries: run.retries,
     },
     c,

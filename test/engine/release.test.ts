@@ -37,7 +37,7 @@ async function tagsOf(repo: string): Promise<string[]> {
 }
 
 /** A repository with services built from a tiny template: one shell step, FAIL (a build arg) makes it exit. */
-function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string }>): string {
+function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string; extra?: string[] }>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-release-'));
   spawnSync('git', ['init', '-q'], { cwd: dir });
   writeFileSync(
@@ -66,6 +66,7 @@ function releaseRepo(id: string, services: Record<string, { depends?: string[]; 
     const repo = s.registry ?? 'localhost:5000';
     lines.push(`  ${name}:`, `    context: ${name}`, `    template: ${s.depends ? 'on.hbs' : 'step.hbs'}`, `    tags: ["${repo}/e2e/release-${name}:${id}"]`);
     if (s.depends) lines.push(`    depends_on: [${s.depends.join(', ')}]`);
+    lines.push(...(s.extra ?? []));
   }
   writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
   const gen = matrix(dir, ['gen']);
@@ -187,5 +188,30 @@ describe.skipIf(!hasEngine)('matrix bake --push through a registry that resets t
     } finally {
       proxy.close();
     }
+  }, 600_000);
+});
+
+describe.skipIf(!hasEngine)('matrix bake --push with image tests', () => {
+  it('a test that fails on arm64 only (run under QEMU) blocks the release and names the platform', async () => {
+    const id = runId();
+    const extra = [
+      '    test:',
+      '      - name: built-for-amd64',
+      '        command: [cat, /arch]',
+      '        stdout: amd64',
+      '      - name: arch-file',
+      '        files: [{path: /arch, mode: "0644"}, {path: /no-such-file, exists: false}]',
+    ];
+    const dir = releaseRepo(id, { tarch: { extra }, tplain: {} });
+    const r = await matrixAsync(dir, ['bake', '--push', '--json', ...base()]);
+    expect(r.status, r.stderr.slice(-3000)).toBe(1);
+    expect(r.stderr).toMatch(/test failed: tarch \(linux\/arm64\) `built-for-amd64`: stdout was "arm64\\n", expected "amd64"/);
+    expect(r.stderr).not.toMatch(/test failed: tarch \(linux\/amd64\)/);
+    expect(r.stderr).not.toMatch(/arch-file/);
+    expect(r.stderr).toMatch(/nothing was published/);
+    const out = JSON.parse(r.stdout) as { release: { published: boolean; problems: string[] } };
+    expect(out.release.problems).toContain('tarch (linux/arm64): test `built-for-amd64` failed: stdout was "arm64\\n", expected "amd64"');
+    // Neither the tested target nor the other one was published.
+    for (const n of ['tarch', 'tplain']) expect((await registry('HEAD', `/v2/e2e/release-${n}/manifests/${id}`)).status).toBe(404);
   }, 600_000);
 });
