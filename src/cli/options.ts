@@ -228,6 +228,15 @@ export const COMMANDS = {
       ['$0 graph --format dot | dot -Tsvg > graph.svg', 'render with Graphviz'],
     ],
   },
+  test: {
+    name: 'test',
+    describe: "Run the spec's `test:` checks on images already built and pushed (each target's first tag, every platform)",
+    positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups (default: all)' }],
+    options: {
+      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+    },
+    examples: [['$0 test api --platform linux/arm64', "run api's checks in its pushed arm64 image"]],
+  },
   verify: {
     name: 'verify',
     describe: "Rebuild targets without cache and without pushing; check each platform's image manifest digest against the pushed image",

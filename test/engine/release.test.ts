@@ -214,4 +214,22 @@ describe.skipIf(!hasEngine)('matrix bake --push with image tests', () => {
     // Neither the tested target nor the other one was published.
     for (const n of ['tarch', 'tplain']) expect((await registry('HEAD', `/v2/e2e/release-${n}/manifests/${id}`)).status).toBe(404);
   }, 600_000);
+
+  it('matrix test runs the checks alone on the published images, and names the platform that fails', async () => {
+    const id = runId();
+    const passing = ['    test:', '      - name: arch-file', '        files: [{path: /arch, mode: "0644"}]', '      - command: [cat, /arch]', '        stdout_matches: "^(amd64|arm64)$"'];
+    const dir = releaseRepo(id, { ttest: { extra: passing } });
+    const bake = await matrixAsync(dir, ['bake', '--push', ...base()]);
+    expect(bake.status, bake.stderr.slice(-3000)).toBe(0);
+    const ok = await matrixAsync(dir, ['test']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/passed: every check on 2 image\(s\)/);
+    // The same images, a check that only amd64 passes.
+    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8').replace('"^(amd64|arm64)$"', '"^amd64$"');
+    writeFileSync(path.join(dir, 'matrix.yaml'), spec);
+    const bad = await matrixAsync(dir, ['test']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/test failed: ttest \(linux\/arm64\) `cat \/arch`: stdout "arm64\\n" does not match \/\^amd64\$\//);
+    expect(bad.stderr).not.toMatch(/\(linux\/amd64\)` /);
+  }, 600_000);
 });
