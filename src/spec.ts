@@ -54,6 +54,12 @@ export interface TestInput {
   files?: TestFileInput[];
 }
 
+export interface SignInput {
+  key?: string;
+  key_env?: string;
+  public_key?: string;
+}
+
 export interface TestFileInput {
   path: string;
   exists?: boolean;
@@ -93,6 +99,8 @@ export interface SpecInput {
   /** Git tag patterns that version one service: `{service}/v{version}`. */
   version_tags?: string | string[];
   builders?: BuildersInput;
+  /** cosign signing of published indexes (src/release/sign.ts). */
+  sign?: SignInput;
   defaults?: ServiceInput;
   services: Record<string, ServiceInput>;
 }

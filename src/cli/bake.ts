@@ -31,6 +31,7 @@ import { buildPlan } from './plan.js';
 import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
 import { finishRelease } from '../release/finish.js';
 import { releaseTests } from '../release/gate.js';
+import { signOf } from '../release/sign.js';
 import { formatTestFailures } from '../release/tests.js';
 import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
 import type { TargetDigests } from '../bake/digests.js';
@@ -273,7 +274,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...extra, targets: rows }, null, 2) + '\n');
   else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   const code = exitCodeOf(res);
-  return code || (release && !release.published ? 1 : 0);
+  return code || (release && (!release.published || release.problems.length) ? 1 : 0);
 }
 
 /** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */
@@ -323,6 +324,7 @@ async function publishRelease(io: Io, run: BakeRun, release: Release, res: { cod
       metadataFile: run.releaseMetadataFile,
       blockers: failures.map((f) => `${f.target} (${f.platform}): test \`${f.test}\` failed: ${f.problem}`),
       retries: run.retries,
+      ...(signOf(run.specValue) ? { sign: { sign: signOf(run.specValue)!, specDir: run.loc.specDir, env: io.env } } : {}),
     },
     c,
   );

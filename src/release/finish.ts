@@ -6,7 +6,11 @@ import type { TargetDigests } from '../bake/digests.js';
 import type { Colors } from '../output/format.js';
 import { releaseOutcome, tempTagsOf, type Release } from './atomic.js';
 import { writeReleaseMetadata } from './metadata.js';
-import { publishTargets, removeTempTags } from './publish.js';
+import { publishTargets, removeTempTags, type Published } from './publish.js';
+import { capture } from '../exec.js';
+import { repositoryOf } from '../ci/shard.js';
+import type { SignInput } from '../spec.js';
+import { signArgs } from './sign.js';
 
 export interface FinishInput {
   docker: Docker;
@@ -20,6 +24,8 @@ export interface FinishInput {
   blockers?: string[];
   /** --retries: for a transient fault of `imagetools create`. */
   retries: number;
+  /** The spec's `sign:`: cosign signs each published index. */
+  sign?: { sign: SignInput; specDir: string; env: Readonly<Record<string, string | undefined>> };
 }
 
 export interface FinishResult {
@@ -52,6 +58,7 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     } else {
       published = true;
       if (input.metadataFile) writeReleaseMetadata(input.metadataFile, pub.published);
+      if (input.sign) problems.push(...(await signPublished(out, pub.published, input.sign)));
     }
   }
   if (!input.interrupted) {
@@ -60,4 +67,22 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     }
   }
   return { published, problems, digests };
+}
+
+/** `cosign sign` on each published index; the problems (a target published but not signed). */
+async function signPublished(out: Out, published: readonly Published[], s: NonNullable<FinishInput['sign']>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const p of published) {
+    if (!p.digests.index) {
+      problems.push(`${p.target}: published, but its index digest is unknown, so it is not signed`);
+      continue;
+    }
+    const ref = `${repositoryOf(p.tags[0]!)}@${p.digests.index}`;
+    const args = signArgs(s.sign, s.specDir, ref);
+    out.stderr(`+ cosign ${args.join(' ')}\n`);
+    const r = await capture({ file: 'cosign', args, env: s.env }, 5 * 60_000);
+    if (r.code === 0) out.stderr(`signed ${p.target}: ${ref}\n`);
+    else problems.push(`${p.target}: published, but cosign could not sign ${ref}: ${r.spawnError ?? r.stderr.trim().split('\n').pop()}`);
+  }
+  return problems;
 }

@@ -37,7 +37,7 @@ async function tagsOf(repo: string): Promise<string[]> {
 }
 
 /** A repository with services built from a tiny template: one shell step, FAIL (a build arg) makes it exit. */
-function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string; extra?: string[] }>): string {
+function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string; extra?: string[] }>, top: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-release-'));
   spawnSync('git', ['init', '-q'], { cwd: dir });
   writeFileSync(
@@ -59,7 +59,7 @@ function releaseRepo(id: string, services: Record<string, { depends?: string[]; 
   );
   // A dependent service is built FROM its dependency (a named context).
   writeFileSync(path.join(dir, 'on.hbs'), ['{{!--', 'description: on top of the dependency', '--}}', 'FROM dep', 'COPY README /README', ''].join('\n'));
-  const lines = ['version: 1', 'platforms: [linux/amd64, linux/arm64]', 'services:'];
+  const lines = ['version: 1', ...top, 'platforms: [linux/amd64, linux/arm64]', 'services:'];
   for (const [name, s] of Object.entries(services)) {
     mkdirSync(path.join(dir, name));
     writeFileSync(path.join(dir, name, 'README'), `${name} ${id}\n`);
@@ -231,5 +231,36 @@ describe.skipIf(!hasEngine)('matrix bake --push with image tests', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/test failed: ttest \(linux\/arm64\) `cat \/arch`: stdout "arm64\\n" does not match \/\^amd64\$\//);
     expect(bad.stderr).not.toMatch(/\(linux\/amd64\)` /);
+  }, 600_000);
+});
+
+const hasCosign = spawnSync('cosign', ['version'], { encoding: 'utf8' }).status === 0;
+if (!hasCosign && process.env.CI === 'true') throw new Error('CI=true but cosign is missing: .ci/run installs it (Debian package cosign)');
+
+describe.skipIf(!hasEngine || !hasCosign)('matrix bake --push with sign:', () => {
+  it('cosign signs every published index with the spec key (offline); cosign verify accepts them and rejects a tampered index', async () => {
+    const id = runId();
+    const dir = releaseRepo(id, { sone: {}, stwo: {} }, ['sign: {key: cosign.key, public_key: cosign.pub}']);
+    const env = { COSIGN_PASSWORD: `pw-${id}` };
+    const keys = spawnSync('cosign', ['generate-key-pair'], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(keys.status, keys.stderr).toBe(0);
+    const r = await matrixAsync(dir, ['bake', '--push', ...base(), '--metadata-file', 'meta.json'], env);
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Record<string, { tags: string[]; indexDigest: string }>;
+    // https://docs.sigstore.dev/cosign/verifying/verify/ (a key pair, no transparency log)
+    const verify = (ref: string) => spawnSync('cosign', ['verify', '--insecure-ignore-tlog=true', '--allow-http-registry=true', '--key=cosign.pub', '--', ref], { cwd: dir, encoding: 'utf8' });
+    for (const n of ['sone', 'stwo']) {
+      expect(r.stderr).toContain(`signed ${n}: localhost:5000/e2e/release-${n}@${meta[n]!.indexDigest}`);
+      const ok = verify(`localhost:5000/e2e/release-${n}@${meta[n]!.indexDigest}`);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(verify(meta[n]!.tags[0]!).status).toBe(0);
+    }
+    // Tampered: the tag moved to another index (an annotation added): no signature for it.
+    const tag = meta.sone!.tags[0]!;
+    const moved = docker(['buildx', 'imagetools', 'create', '--annotation', 'index:tampered=1', '-t', tag, `localhost:5000/e2e/release-sone@${meta.sone!.indexDigest}`]);
+    expect(moved.status, moved.stderr).toBe(0);
+    const bad = verify(tag);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/no signatures found|no matching signatures/);
   }, 600_000);
 });

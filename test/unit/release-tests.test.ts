@@ -50,3 +50,22 @@ describe('image tests', () => {
     expect(testName({ files: [{ path: '/x' }] }, 1)).toBe('files #2');
   });
 });
+
+describe('cosign commands of sign:', async () => {
+  const { signArgs, verifyArgs } = await import('../../src/release/sign.js');
+  // Offline key pairs: --tlog-upload=false to sign, --insecure-ignore-tlog=true to verify
+  // (https://docs.sigstore.dev/cosign/signing/overview/, cosign sign/verify --help).
+  it('a key file (resolved from the spec directory) or env://NAME, each one --key= word; the image after --', () => {
+    expect(signArgs({ key: '-k.key' }, '/repo', 'ghcr.io/a/b@sha256:1')).toEqual(['sign', '--yes', '--tlog-upload=false', '--key=/repo/-k.key', '--', 'ghcr.io/a/b@sha256:1']);
+    expect(signArgs({ key_env: 'COSIGN_KEY' }, '/repo', 'localhost:5000/a@sha256:1')).toEqual([
+      'sign',
+      '--yes',
+      '--tlog-upload=false',
+      '--allow-http-registry=true',
+      '--key=env://COSIGN_KEY',
+      '--',
+      'localhost:5000/a@sha256:1',
+    ]);
+    expect(verifyArgs('/repo/cosign.pub', 'ghcr.io/a/b:1')).toEqual(['verify', '--insecure-ignore-tlog=true', '--key=/repo/cosign.pub', '--', 'ghcr.io/a/b:1']);
+  });
+});
