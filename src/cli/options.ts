@@ -251,6 +251,7 @@ export const COMMANDS = {
       keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' },
       json: { type: 'boolean', default: false, describe: 'Print the result as JSON' },
+      signatures: { type: 'boolean', describe: "Instead of rebuilding: check each target's first tag with cosign and the spec's sign.public_key" },
     },
     examples: [
       ['$0 verify', 'rebuild everything and compare with the pushed tags'],

@@ -255,6 +255,9 @@ describe.skipIf(!hasEngine || !hasCosign)('matrix bake --push with sign:', () =>
       expect(ok.status, ok.stderr).toBe(0);
       expect(verify(meta[n]!.tags[0]!).status).toBe(0);
     }
+    const checked = await matrixAsync(dir, ['verify', '--signatures']);
+    expect(checked.status, checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(/^signed sone: .*\nsigned stwo: /m);
     // Tampered: the tag moved to another index (an annotation added): no signature for it.
     const tag = meta.sone!.tags[0]!;
     const moved = docker(['buildx', 'imagetools', 'create', '--annotation', 'index:tampered=1', '-t', tag, `localhost:5000/e2e/release-sone@${meta.sone!.indexDigest}`]);
@@ -262,5 +265,9 @@ describe.skipIf(!hasEngine || !hasCosign)('matrix bake --push with sign:', () =>
     const bad = verify(tag);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/no signatures found|no matching signatures/);
+    const refused = await matrixAsync(dir, ['verify', '--signatures']);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/^NOT SIGNED sone: /m);
+    expect(refused.stdout).toMatch(/^signed stwo: /m);
   }, 600_000);
 });
