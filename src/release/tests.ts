@@ -40,8 +40,17 @@ export function judge(t: TestInput, r: { code: number; stdout: string }): string
   const want = t.exit_code ?? 0;
   if (r.code !== want) return `exited ${r.code}, expected ${want}`;
   if (t.stdout !== undefined && r.stdout.replace(/\n$/, '') !== t.stdout.replace(/\n$/, '')) return `stdout was ${JSON.stringify(r.stdout.slice(0, 200))}, expected ${JSON.stringify(t.stdout)}`;
-  if (t.stdout_matches !== undefined && !new RegExp(t.stdout_matches, 'm').test(r.stdout)) return `stdout ${JSON.stringify(r.stdout.slice(0, 200))} does not match /${t.stdout_matches}/`;
+  if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)) return `stdout_matches ${JSON.stringify(t.stdout_matches)} is not a valid regular expression`;
+  if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)!.test(r.stdout)) return `stdout ${JSON.stringify(r.stdout.slice(0, 200))} does not match /${t.stdout_matches}/`;
   return undefined;
+}
+
+function patternOf(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source, 'm');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The permission bits of the first entry of a tar stream (ustar: octal at byte 100). */

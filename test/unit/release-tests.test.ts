@@ -35,6 +35,7 @@ describe('image tests', () => {
     expect(judge({ command: ['x'], stdout: 'amd64' }, { code: 0, stdout: 'arm64\n' })).toBe('stdout was "arm64\\n", expected "amd64"');
     expect(judge({ command: ['x'], stdout_matches: '^v1\\.' }, { code: 0, stdout: 'app\nv1.2\n' })).toBeUndefined();
     expect(judge({ command: ['x'], stdout_matches: '^v2' }, { code: 0, stdout: 'v1\n' })).toBe('stdout "v1\\n" does not match /^v2/');
+    expect(judge({ command: ['x'], stdout_matches: '(' }, { code: 0, stdout: '' })).toBe('stdout_matches "(" is not a valid regular expression');
   });
 
   it('reads the permission bits of a tar header', () => {
