@@ -30,6 +30,9 @@ const NAMES = new Map([
   [`${SERVICE}/properties/attest`, 'AttestInput'],
   ['/properties/builders', 'BuildersInput'],
   ['/properties/builders/properties/nodes/items', 'BuilderNodeInput'],
+  ['/properties/sign', 'SignInput'],
+  [`${SERVICE}/properties/test/items`, 'TestInput'],
+  [`${SERVICE}/properties/test/items/properties/files/items`, 'TestFileInput'],
 ]);
 
 const SCALAR = 'Scalar';
@@ -76,7 +79,10 @@ export function specTypesSource(schema) {
   };
   // Parts before the wholes they are part of, so that a whole is written with their names.
   const depth = (at) => at.split('/').length;
-  for (const at of [...NAMES.keys()].sort((a, b) => depth(b) - depth(a))) typeOf(nodeAt(schema, at), at);
+  for (const at of [...NAMES.keys()].sort((a, b) => depth(b) - depth(a))) {
+    const node = nodeAt(schema, at);
+    if (node) typeOf(node, at);
+  }
   named.sort(([a], [b]) => order(a) - order(b));
   const out = [
     '// Generated from schemas/matrix.schema.json by scripts/spec-types.mjs (the build runs it). Do not edit:',
@@ -95,7 +101,7 @@ const order = (name) => [...NAMES.values()].indexOf(name);
 /** The schema node at a JSON pointer. */
 function nodeAt(schema, pointer) {
   let node = schema;
-  for (const part of pointer.split('/').slice(1)) node = node[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  for (const part of pointer.split('/').slice(1)) node = node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
   return node;
 }
 

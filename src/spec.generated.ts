@@ -26,6 +26,8 @@ export interface SpecInput {
   defaults?: ServiceInput;
   /** The images to build, by name. A name is lower case letters, digits, `-` and `_`; it becomes the bake target and the image name. */
   services: Record<string, ServiceInput>;
+  /** Sign each index that `matrix bake --push` publishes with cosign and a key pair (offline: no transparency log). The key is named, never written here: a file path (relative to the spec) or the name of an environment variable that holds it; cosign reads the key's password from COSIGN_PASSWORD. */
+  sign?: SignInput;
 }
 
 export interface ServiceInput {
@@ -65,6 +67,8 @@ export interface ServiceInput {
   attest?: AttestInput;
   /** bake `output` entries, in buildx's CSV form (`type=local,dest=dist/`, `type=tar,dest=out/image.tar`, `type=oci,dest=...`, `type=image`, `type=registry`, `type=cacheonly`). A `dest` is relative to the spec and must stay inside the repository. Use it to export a cross-compiled binary as files. */
   output?: string[];
+  /** Checks run in the built image before anything is published, once per platform of the target (foreign platforms under QEMU): each runs a command and compares its exit code and stdout, and/or checks files. A failing check blocks `matrix bake --push`; `matrix test` runs them on images already built. */
+  test?: TestInput[];
 }
 
 export interface MatrixInput {
@@ -120,4 +124,39 @@ export interface BuilderNodeInput {
   endpoint?: string;
   /** Driver options, e.g. `nodeselector: kubernetes.io/arch=arm64` for kubernetes. */
   driver_opts?: Record<string, string>;
+}
+
+export interface SignInput {
+  /** Path of the private key file, relative to the spec's directory. */
+  key?: string;
+  /** Name of the environment variable that holds the private key (cosign's env:// reference). */
+  key_env?: string;
+  /** Path of the public key file, relative to the spec's directory, for `matrix verify --signatures`. */
+  public_key?: string;
+}
+
+export interface TestInput {
+  /** Shown in the summary (default: the command). */
+  name?: string;
+  /** The command as an argument list, run without a shell in place of the image's entrypoint and command. */
+  command?: string[];
+  /** A shell command, run as `/bin/sh -c SHELL` (only when written so). */
+  shell?: string;
+  /** Expected exit code (default 0). */
+  exit_code?: number;
+  /** Expected standard output, exactly (one trailing newline ignored). */
+  stdout?: string;
+  /** A regular expression (JavaScript syntax) the standard output must match. */
+  stdout_matches?: string;
+  /** Files the image must (or must not) have, with their permission bits. */
+  files?: TestFileInput[];
+}
+
+export interface TestFileInput {
+  /** Absolute path in the image. */
+  path: string;
+  /** Whether the file must exist (default true). */
+  exists?: boolean;
+  /** Permission bits in octal, e.g. `0755`. */
+  mode?: string;
 }

@@ -8,7 +8,20 @@ import type { CacheInput, SecretInput } from './spec.generated.js';
 
 // The spec as written is generated from schemas/matrix.schema.json (the one
 // source of its shape): scripts/spec-types.mjs writes src/spec.generated.ts.
-export type { AttestInput, BuilderNodeInput, BuildersInput, CacheInput, MatrixInput, Scalar, SecretInput, ServiceInput, SpecInput } from './spec.generated.js';
+export type {
+  AttestInput,
+  BuilderNodeInput,
+  BuildersInput,
+  CacheInput,
+  MatrixInput,
+  Scalar,
+  SecretInput,
+  ServiceInput,
+  SignInput,
+  SpecInput,
+  TestFileInput,
+  TestInput,
+} from './spec.generated.js';
 
 export type CacheType = CacheInput['type'];
 

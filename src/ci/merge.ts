@@ -49,30 +49,33 @@ export function planMerge(
   ciRunId?: string,
 ): MergePlan {
   const problems: string[] = [];
-  const runIds = new Set<string>();
-  // target -> platform -> {source, file}
-  const built = new Map<string, Map<string, { source: string; file: string }>>();
-  const tempTags: TempTag[] = [];
-
-  // What a shard may name: for each target of the spec, the repositories of its tags.
-  const byName = new Map(spec.targets.map((t) => [t.name, t]));
-  const repositories = new Map<string, Set<string>>();
-  const repositoriesOf = (t: Target) => {
-    let set = repositories.get(t.name);
-    if (!set)
-      repositories.set(
-        t.name,
-        (set = new Set(
-          t.tags
-            .map((tag) => evalDyn(tag, env))
-            .filter((tag): tag is string => Boolean(tag))
-            .map(repositoryOf),
-        )),
-      );
-    return set;
-  };
-
   if (!shards.length) problems.push('no shard result files given');
+  const { built, runIds, tempTags } = collectShards(spec, shards, env, problems);
+  // In CI the merge job knows its own run: shard files of another run (an old
+  // artifact, or one written to name another run's tags) are refused.
+  if (ciRunId !== undefined) for (const id of runIds) if (id !== ciRunId && !id.startsWith(`${ciRunId}-`)) problems.push(`the shard files are of run ${id}, but this is run ${ciRunId}`);
+  if (runIds.size > 1) problems.push(`the shard files come from different runs (${[...runIds].sort().join(', ')}): give merge the files of one run`);
+  const targets = completeTargets(expected, built, env, problems);
+  const known = new Set(spec.targets.map((t) => t.name));
+  for (const name of built.keys()) if (!known.has(name)) problems.push(`${name}: a shard built it, but the spec has no such target (is it the same spec and revision?)`);
+  return { ...(runIds.size === 1 ? { runId: [...runIds][0]! } : {}), targets, tempTags: dedupe(tempTags), problems };
+}
+
+/** target -> platform -> the source that holds it, and the shard file that said so. */
+type Built = Map<string, Map<string, { source: string; file: string }>>;
+
+/** The tags of a target with git values filled in; a tag whose variable is empty is dropped. */
+function tagsOf(t: Target, env: Readonly<Record<string, string | undefined>>): string[] {
+  return t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => Boolean(tag));
+}
+
+/** What the shard files say was built (checked against the spec), with every problem found on the way. */
+function collectShards(spec: ResolvedSpec, shards: readonly ShardFile[], env: Readonly<Record<string, string | undefined>>, problems: string[]) {
+  const runIds = new Set<string>();
+  const built: Built = new Map();
+  const tempTags: TempTag[] = [];
+  // What a shard may name: for each target of the spec, the repositories of its tags.
+  const repositories = new Map(spec.targets.map((t) => [t.name, new Set(tagsOf(t, env).map(repositoryOf))]));
   for (const s of shards) {
     if (!s.result) {
       problems.push(`${s.file}: ${s.error ?? 'unusable'}`);
@@ -86,38 +89,46 @@ export function planMerge(
         .map(([n]) => n);
       problems.push(`${s.file}: the shard for ${r.platforms.join(', ') || 'no platform'} failed (exit ${r.exitCode}${failed.length ? `; no image for ${failed.join(', ')}` : ''})`);
     }
-    for (const [name, t] of Object.entries(r.targets)) {
-      // A shard file is untrusted: it may only point at the repositories the
-      // spec's own tags name, and only at temporary tags this run derives
-      // (REPO:matrix-tmp-RUNID-TARGET-PLATFORMS), nothing a file could pick.
-      const specTarget = byName.get(name);
-      if (specTarget && !repositoriesOf(specTarget).has(t.repository)) {
-        problems.push(`${s.file}: ${name} was pushed to ${t.repository}, which none of the target's tags in the spec names (${[...repositoriesOf(specTarget)].join(', ') || 'no tags'})`);
-        continue;
-      }
-      const derived = tempTagFor(t.repository, r.runId, name, t.platforms);
-      const foreign = t.tempTags.filter((ref) => ref !== derived);
-      if (foreign.length) {
-        problems.push(`${s.file}: ${name} lists temporary tag ${foreign[0]} that this run did not create (a shard of run ${r.runId} tags ${derived})`);
-        continue;
-      }
-      if (!t.digest) continue;
-      for (const ref of t.tempTags) tempTags.push({ ref, digest: t.digest });
-      const source = `${t.repository}@${t.digest}`;
-      const byPlatform = built.get(name) ?? new Map();
-      built.set(name, byPlatform);
-      for (const p of t.platforms) {
-        const prev = byPlatform.get(p);
-        if (prev && prev.source !== source) problems.push(`${name} ${p} was built by two shards (${prev.file} and ${s.file}) with different digests`);
-        else byPlatform.set(p, { source, file: s.file });
-      }
-    }
+    for (const [name, t] of Object.entries(r.targets)) collectTarget(s.file, r.runId, name, t, repositories.get(name), { built, tempTags, problems });
   }
-  // In CI the merge job knows its own run: shard files of another run (an old
-  // artifact, or one written to name another run's tags) are refused.
-  if (ciRunId !== undefined) for (const id of runIds) if (id !== ciRunId && !id.startsWith(`${ciRunId}-`)) problems.push(`the shard files are of run ${id}, but this is run ${ciRunId}`);
-  if (runIds.size > 1) problems.push(`the shard files come from different runs (${[...runIds].sort().join(', ')}): give merge the files of one run`);
+  return { built, runIds, tempTags };
+}
 
+function collectTarget(
+  file: string,
+  runId: string,
+  name: string,
+  t: ShardResult['targets'][string],
+  repos: Set<string> | undefined,
+  out: { built: Built; tempTags: TempTag[]; problems: string[] },
+): void {
+  // A shard file is untrusted: it may only point at the repositories the
+  // spec's own tags name, and only at temporary tags this run derives
+  // (REPO:matrix-tmp-RUNID-TARGET-PLATFORMS), nothing a file could pick.
+  if (repos && !repos.has(t.repository)) {
+    out.problems.push(`${file}: ${name} was pushed to ${t.repository}, which none of the target's tags in the spec names (${[...repos].join(', ') || 'no tags'})`);
+    return;
+  }
+  const derived = tempTagFor(t.repository, runId, name, t.platforms);
+  const foreign = t.tempTags.filter((ref) => ref !== derived);
+  if (foreign.length) {
+    out.problems.push(`${file}: ${name} lists temporary tag ${foreign[0]} that this run did not create (a shard of run ${runId} tags ${derived})`);
+    return;
+  }
+  if (!t.digest) return;
+  for (const ref of t.tempTags) out.tempTags.push({ ref, digest: t.digest });
+  const source = `${t.repository}@${t.digest}`;
+  const byPlatform = out.built.get(name) ?? new Map();
+  out.built.set(name, byPlatform);
+  for (const p of t.platforms) {
+    const prev = byPlatform.get(p);
+    if (prev && prev.source !== source) out.problems.push(`${name} ${p} was built by two shards (${prev.file} and ${file}) with different digests`);
+    else byPlatform.set(p, { source, file });
+  }
+}
+
+/** The expected targets that every platform was built for and that have a tag, as imagetools sources. */
+function completeTargets(expected: readonly Target[], built: Built, env: Readonly<Record<string, string | undefined>>, problems: string[]): MergeTarget[] {
   const targets: MergeTarget[] = [];
   for (const t of expected) {
     const byPlatform = built.get(t.name);
@@ -126,7 +137,7 @@ export function planMerge(
       problems.push(`${t.name}: no image for ${missing.join(', ')} (a shard is missing or did not build it)`);
       continue;
     }
-    const tags = t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => Boolean(tag));
+    const tags = tagsOf(t, env);
     if (!tags.length) {
       problems.push(`${t.name}: no tag to publish (the spec gives none, or each uses a git value that is empty here)`);
       continue;
@@ -140,10 +151,7 @@ export function planMerge(
     }
     targets.push({ target: t.name, tags, sources, platforms });
   }
-  const known = new Set(spec.targets.map((t) => t.name));
-  for (const name of built.keys()) if (!known.has(name)) problems.push(`${name}: a shard built it, but the spec has no such target (is it the same spec and revision?)`);
-
-  return { ...(runIds.size === 1 ? { runId: [...runIds][0]! } : {}), targets, tempTags: dedupe(tempTags), problems };
+  return targets;
 }
 
 function dedupe(tags: TempTag[]): TempTag[] {

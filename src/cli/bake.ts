@@ -29,6 +29,13 @@ import { bakeInputs } from '../repro/inputs.js';
 import { reproducibleOutputs } from '../repro/output.js';
 import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
+import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
+import { finishRelease } from '../release/finish.js';
+import { releaseTests } from '../release/gate.js';
+import { signOf } from '../release/sign.js';
+import { formatTestFailures } from '../release/tests.js';
+import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
+import type { TargetDigests } from '../bake/digests.js';
 
 type BakeArgs = CommandArgs['bake'];
 
@@ -42,13 +49,23 @@ interface BakeRun {
   /** Where bake writes its metadata (the user's --metadata-file, or in tmpDir). */
   metadataFile: string | undefined;
   tmpDir: string | undefined;
+  /** `--push`: all or nothing (src/release); the user's --metadata-file then gets what was published. */
+  atomic: boolean;
+  releaseMetadataFile: string | undefined;
+  retries: number;
+  /** The spec as written (its `test:` entries). */
+  specValue: unknown;
 }
 
 /** The command to run, with what it needs from git and, for a CI shard, its plan. */
 interface BakeCommand {
   args: string[];
+  /** The same command for another selection (a --keep-going round). */
+  argsFor: (sel: BakeSelection) => string[];
   buildEnv: Record<string, string>;
   shard: ShardPlan | undefined;
+  /** `--push`: the targets are pushed without final tags; publishing follows when all succeeded. */
+  release: Release | undefined;
   /** Said right before the build (or the dry run's command), after the engine checks. */
   warnings: string[];
 }
@@ -61,7 +78,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
   const files = result.files!;
   const requested = await affectedTargets(io, opts, loc, spec, files);
   if (!requested) return 0;
-  const run = prepareRun(io, opts, loc, spec, requested);
+  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value };
   try {
     // The engine checks (docker and buildx calls) run while git is read below.
     const doctor = opts.dryRun ? undefined : engineChecks(opts, run, files);
@@ -76,6 +93,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
       io.stderr.write(formatBlocked(failed, 'build', colors(color)));
       return 2;
     }
+    if (run.atomic) await withRelease(io, opts, run, command);
     return await build(io, opts, run, command, colors(color));
   } finally {
     if (run.tmpDir) removeOwned(run.tmpDir);
@@ -98,15 +116,21 @@ async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: 
 }
 
 /** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
-function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): BakeRun {
+function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue'> {
   const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
   const files = extraFiles(io, loc.specDir, opts.file);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
     throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
   }
+  if (opts.retries !== undefined && !(Number.isInteger(opts.retries) && opts.retries >= 0 && opts.retries <= 10)) {
+    throw userError('usage', `--retries ${opts.retries}: expected a whole number from 0 to 10`, { hint: '--retries 0 turns retrying off' });
+  }
   const printing = Boolean(opts.print);
   // Given relative to where matrix runs; bake runs in the spec's directory.
-  let metadataFile = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
+  const atomic = Boolean(opts.push) && !printing;
+  const userMetadata = opts.metadataFile !== undefined ? writableFile(io, opts.metadataFile) : undefined;
+  // An atomic push reads bake's metadata from its own file and writes the user's after publishing.
+  let metadataFile = atomic ? undefined : userMetadata;
   if (opts.pushByDigest && !opts.dryRun) writableFile(io, opts.shardFile ?? '.', opts.shardFile === undefined ? 'directory' : 'file');
   let tmpDir: string | undefined;
   if (!metadataFile && !printing && (!opts.dryRun || opts.pushByDigest)) {
@@ -129,7 +153,7 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
     localCacheRoot: localCacheRoot(io.env, io.env.HOME || os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
-  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir };
+  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir, atomic, releaseMetadataFile: atomic ? userMetadata : undefined, retries: opts.retries ?? DEFAULT_RETRIES };
 }
 
 /** The doctor's checks for what this run needs; awaited before the build. */
@@ -163,6 +187,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   const warnings: string[] = [];
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m));
   let shard: ShardPlan | undefined;
+  if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
     shard = shardPlan(run.sel, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env });
@@ -171,16 +196,45 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
   }
   // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
-  const driver = opts.push || opts.load ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
+  const driver = (opts.push || opts.load) && !(run.atomic && !opts.dryRun) ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
   if (driver && !opts.pushByDigest) {
     const out = reproducibleOutputs(driver, flags);
     flags.push = out.push;
     flags.load = out.load;
     flags.set = [...out.set, ...(flags.set ?? [])];
   }
-  const args = bakeArgs(run.spec.bakeFile, run.sel, flags);
-  args.splice(args.indexOf('--'), 0, ...revisionArgs);
-  return { args, buildEnv, shard, warnings };
+  const argsFor = (sel: BakeSelection) => {
+    const args = bakeArgs(run.spec.bakeFile, sel, flags);
+    args.splice(args.indexOf('--'), 0, ...revisionArgs);
+    return args;
+  };
+  // An atomic --push gets its release from withRelease, once the engine checks passed.
+  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings };
+}
+
+/** An atomic --push: its release plan, and the command that pushes without final tags. */
+async function withRelease(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand): Promise<void> {
+  const release = await releaseOf(io, opts, run, command.buildEnv);
+  run.flags.set = [...opts.set, ...release.shard.set];
+  run.flags.push = false;
+  command.release = release;
+  command.args = command.argsFor(run.sel);
+}
+
+/**
+ * The release plan of an atomic `--push`: the builder's driver decides how
+ * images are pushed without final tags; `bake --print` says what the final
+ * tags are once the user's -f files and --set values are applied.
+ */
+async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<string, string>): Promise<Release> {
+  const driver = await detectDriver(run.docker, opts.builder);
+  const { files, builder, platforms } = run.flags;
+  const printArgs = bakeArgs(run.spec.bakeFile, run.sel, { print: true, set: opts.set, ...(files ? { files } : {}), ...(builder ? { builder } : {}), ...(platforms ? { platforms } : {}) });
+  const printed = await run.docker.capture(printArgs, { cwd: run.loc.specDir, env: { ...io.env, ...buildEnv }, timeoutMs: 120_000 });
+  if (printed.spawnError) throw dockerMissing(run.docker, printed.spawnError);
+  if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${printed.stderr.trim().split('\n').pop() ?? ''}`, { hint: 'run `matrix bake --print` to see the error' });
+  const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
+  return planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId);
 }
 
 function sayWarnings(io: Io, command: BakeCommand): void {
@@ -197,36 +251,87 @@ function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
   io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
 }
 
-/** Run bake, following its progress; then the shard result and the summary. */
+/** Run bake (in rounds: retries, --keep-going), following its progress; then the shard result, publishing and the summary. */
 async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, c: Colors): Promise<number> {
   sayWarnings(io, command);
-  const { docker, sel } = run;
-  const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
   const started = Date.now();
+  const log = (l: string) => io.stderr.write(l + '\n');
   const pulls = new PullFailures();
-  const res = await docker.stream(
-    command.args,
-    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
-    (line) => {
-      tracker.line(line);
-      pulls.line(line);
-      io.stderr.write(line + '\n');
-    },
-    (chunk) => io.stdout.write(chunk),
-  );
-  if (res.spawnError) throw dockerMissing(docker, res.spawnError);
+  const rounds = await bakeRounds(run.sel, run.spec.targets, { keepGoing: Boolean(opts.keepGoing), retries: run.retries, log }, (sel) => bakeRound(io, run, command, sel, pulls));
+  const res = { code: rounds.exitCode, ...(rounds.last.interruptedBy ? { interruptedBy: rounds.last.interruptedBy } : {}) };
   if (opts.print) return exitCodeOf(res);
   if (command.shard) {
     const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(command.shard));
     const written = writeShardResult(file, command.shard, { exitCode: res.code, ...(run.metadataFile ? { metadataFile: run.metadataFile } : {}) });
     io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
   }
-  const rows = await summaryRows(opts, run, tracker.finish(res.code));
+  const cells = run.sel.targets.flatMap((t) => rounds.cells.get(t.target.name) ?? []);
+  const release = command.release ? await publishRelease(io, run, command.release, res, c) : undefined;
+  const rows = await summaryRows(opts, run, cells, release?.digests);
   const elapsed = (Date.now() - started) / 1000;
-  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, targets: rows }, null, 2) + '\n');
-  else io.stdout.write(formatSummary(rows, elapsed, c) + '\n');
+  const extra = {
+    ...(release ? { release: { published: release.published, problems: release.problems } } : {}),
+    ...(opts.keepGoing ? { keepGoing: { built: rounds.built, failed: rounds.failed, skipped: rounds.skipped } } : {}),
+  };
+  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...extra, targets: rows }, null, 2) + '\n');
+  else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   explainPulls(io, run, pulls);
-  return exitCodeOf(res);
+  const code = exitCodeOf(res);
+  return code || (release && (!release.published || release.problems.length) ? 1 : 0);
+}
+
+/** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */
+const DEFAULT_RETRIES = 2;
+
+/** One bake run on `sel`, its progress followed, its lines kept for the failure classifier. */
+async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSelection, pulls: PullFailures): Promise<Round> {
+  const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
+  const lines: string[] = [];
+  const args = sel === run.sel ? command.args : command.argsFor(sel);
+  const res = await run.docker.stream(
+    args,
+    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
+    (line) => {
+      tracker.line(line);
+      pulls.line(line);
+      if (lines.length < 20_000) lines.push(line);
+      io.stderr.write(line + '\n');
+    },
+    (chunk) => io.stdout.write(chunk),
+  );
+  if (res.spawnError) throw dockerMissing(run.docker, res.spawnError);
+  return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells: tracker.finish(res.code), lines };
+}
+
+/** --keep-going's summary: built, failed, skipped with the reason. */
+function keepGoingText(r: RoundsOutcome): string {
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : 'none');
+  const skipped = r.skipped.map((s) => `${s.target} (${s.reason})`);
+  return `built: ${list(r.built)}\nfailed: ${list(r.failed)}\nskipped: ${list(skipped)}\n`;
+}
+
+/** An atomic --push after bake: the final tags when every image was pushed, else none (said). */
+async function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors) {
+  const out = { stdout: (s: string) => io.stdout.write(s), stderr: (s: string) => io.stderr.write(s) };
+  const metadata = readMetadata(run.metadataFile);
+  // The images' own tests, before any final tag moves: a failure blocks publishing.
+  const failures = res.code === 0 ? await releaseTests(run.docker, release, run.specValue, metadata) : [];
+  if (failures.length) io.stderr.write(formatTestFailures(failures));
+  return finishRelease(
+    out,
+    {
+      docker: run.docker,
+      release,
+      exitCode: res.code,
+      interrupted: Boolean(res.interruptedBy),
+      metadata,
+      metadataFile: run.releaseMetadataFile,
+      blockers: failures.map((f) => `${f.target} (${f.platform}): test \`${f.test}\` failed: ${f.problem}`),
+      retries: run.retries,
+      ...(signOf(run.specValue) ? { sign: { sign: signOf(run.specValue)!, specDir: run.loc.specDir, env: io.env } } : {}),
+    },
+    c,
+  );
 }
 
 /** A base image that could not be pulled: which, why, and the build arg that points the template at a mirror. */
@@ -237,13 +342,15 @@ function explainPulls(io: Io, run: BakeRun, pulls: PullFailures): void {
 }
 
 /** bake's exit code, or 128+signal when matrix was interrupted. */
-function exitCodeOf(res: StreamResult): number {
+function exitCodeOf(res: Pick<StreamResult, 'code' | 'interruptedBy'>): number {
   return res.interruptedBy ? 128 + signalNumber(res.interruptedBy) : res.code;
 }
 
 /** One row per target and platform: status, time, image and digests (from bake's metadata). */
-async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>): Promise<SummaryRow[]> {
+async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>, published?: Map<string, TargetDigests>): Promise<SummaryRow[]> {
   const meta = readMetadata(run.metadataFile);
+  // A release: the digests of the final tags (what was published), never the temporary ones.
+  if (published) return cells.map((cell) => summaryRow(cell, published.get(cell.target), undefined));
   // A pushed index is in the registry: its platforms' own manifests are read from there.
   const inspect =
     opts.push || opts.pushByDigest
@@ -257,21 +364,21 @@ async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<Progr
     run.sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })),
     inspect,
   );
-  return cells.map((cell) => {
-    const m = meta[cell.target];
-    const d = digests.get(cell.target);
-    const digest = d?.platforms[normalizePlatform(cell.platform)];
-    return {
-      target: cell.target,
-      platform: cell.platform,
-      status: cell.status,
-      ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
-      ...(m?.['image.name'] ? { image: String(m['image.name']) } : {}),
-      ...(digest ? { digest } : {}),
-      ...(d?.index ? { indexDigest: d.index } : {}),
-      ...(cell.error.length ? { error: cell.error } : {}),
-    };
-  });
+  return cells.map((cell) => summaryRow(cell, digests.get(cell.target), meta[cell.target]?.['image.name']));
+}
+
+function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: TargetDigests | undefined, image: unknown): SummaryRow {
+  const digest = d?.platforms[normalizePlatform(cell.platform)];
+  return {
+    target: cell.target,
+    platform: cell.platform,
+    status: cell.status,
+    ...(cell.startedAt && cell.endedAt ? { seconds: Math.round((cell.endedAt - cell.startedAt) / 100) / 10 } : {}),
+    ...(image ? { image: String(image) } : {}),
+    ...(digest ? { digest } : {}),
+    ...(d?.index ? { indexDigest: d.index } : {}),
+    ...(cell.error.length ? { error: cell.error } : {}),
+  };
 }
 
 /**

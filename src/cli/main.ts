@@ -34,6 +34,7 @@ const HANDLERS: { [K in CommandName]: Handler<K> } = {
   builder: async (a, io, color) => (await import('./builder.js')).runBuilder(io, a, color),
   graph: async (a, io) => (await import('./graph.js')).runGraph(io, a),
   verify: async (a, io, color) => (await import('./verify.js')).runVerify(io, a, color),
+  test: async (a, io, color) => (await import('./test.js')).runTest(io, a, color),
   schema: async (_a, io) => (await import('./validate.js')).runSchema(io),
   templates: async (_a, io, color) => (await import('./templates.js')).runTemplates(io, color),
 };

@@ -144,6 +144,8 @@ export const COMMANDS = {
       shardFile: { type: 'string', describe: 'Where --push-by-digest writes its result (default: matrix-shard-PLATFORMS.json)' },
       runId: { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
       json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
+      keepGoing: { type: 'boolean', describe: 'When a target fails, still build every target that does not depend on it (exit code stays non-zero)' },
+      retries: { type: 'number', describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
     },
     examples: [
       ['$0 bake', 'build every target and platform'],
@@ -248,6 +250,15 @@ export const COMMANDS = {
       ['$0 graph --format dot | dot -Tsvg > graph.svg', 'render with Graphviz'],
     ],
   },
+  test: {
+    name: 'test',
+    describe: "Run the spec's `test:` checks on images already built and pushed (each target's first tag, every platform)",
+    positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups (default: all)' }],
+    options: {
+      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+    },
+    examples: [['$0 test api --platform linux/arm64', "run api's checks in its pushed arm64 image"]],
+  },
   verify: {
     name: 'verify',
     describe: "Rebuild targets without cache and without pushing; check each platform's image manifest digest against the pushed image",
@@ -262,6 +273,7 @@ export const COMMANDS = {
       keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' },
       json: { type: 'boolean', default: false, describe: 'Print the result as JSON' },
+      signatures: { type: 'boolean', describe: "Instead of rebuilding: check each target's first tag with cosign and the spec's sign.public_key" },
     },
     examples: [
       ['$0 verify', 'rebuild everything and compare with the pushed tags'],

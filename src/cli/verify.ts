@@ -46,6 +46,7 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
   if (committed === 1) return 1;
   const { loc, result } = committed;
   const spec = result.spec!;
+  if (opts.signatures) return (await import('../release/verify-signatures.js')).verifySignatures(io, loc, spec, result.loaded.value, opts.targets);
   const sel = checkedSelection(opts, spec);
   const docker = dockerOf(io.env);
   const inputs = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));

@@ -19,7 +19,6 @@ const ALLOWED = new Set<string>([
   'src/cli/init.ts runInit',
   // split in session 5 by branch release (owner of src/cli/verify.ts and src/ci/)
   'src/cli/verify.ts runVerify',
-  'src/ci/merge.ts planMerge',
   // split in session 5 by branch layers (owner of src/doctor/)
   'src/doctor/doctor.ts doctorChecks',
 ]);

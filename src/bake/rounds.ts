@@ -1,0 +1,147 @@
+// One `matrix bake` as rounds of `docker buildx bake`: a round that failed
+// for a transient reason (src/release/classify.ts) runs again, after a
+// backoff, up to --retries times; with --keep-going, a round that failed
+// for a build error is followed by one on what is left that does not depend
+// on a failed target (dependencies from the resolved model: a target's named
+// contexts). Bake schedules every round; the cache makes finished work
+// instant. The decisions are pure; `runOnce` runs bake.
+import type { CellProgress } from './progress.js';
+import type { BakeSelection } from './command.js';
+import type { Target } from '../spec.js';
+import { backoffSeconds, classifyFailure } from '../release/classify.js';
+
+export interface Round {
+  code: number;
+  /** The signal that interrupted matrix (forwarded to bake), if any. */
+  interruptedBy?: NodeJS.Signals;
+  cells: CellProgress[];
+  /** bake's stderr lines of this round. */
+  lines: string[];
+}
+
+export interface RoundsOutcome {
+  /** The last round (its metadata is the one on disk). */
+  last: Round;
+  /** Per target, the cells of the last round that built it. */
+  cells: Map<string, CellProgress[]>;
+  built: string[];
+  failed: string[];
+  skipped: { target: string; reason: string }[];
+  /** Non-zero when any target failed or was skipped. */
+  exitCode: number;
+}
+
+export interface RoundOptions {
+  keepGoing: boolean;
+  retries: number;
+  log: (line: string) => void;
+  sleep?: (seconds: number) => Promise<void>;
+}
+
+/** Targets (by name) and, transitively, what each is built from (named contexts `target:`). */
+export function dependenciesOf(targets: readonly Target[]): Map<string, Set<string>> {
+  const direct = new Map(targets.map((t) => [t.name, Object.values(t.contexts)]));
+  const out = new Map<string, Set<string>>();
+  const walk = (name: string, seen: Set<string>) => {
+    for (const d of direct.get(name) ?? []) if (!seen.has(d)) walk(d, seen.add(d));
+    return seen;
+  };
+  for (const t of targets) out.set(t.name, walk(t.name, new Set()));
+  return out;
+}
+
+/**
+ * After a failed round: what built, what failed, what is held back, what is
+ * skipped (and why), and what runs next. Pure. BuildKit names a step shared
+ * through a named context after one or more of the targets that use it, so a
+ * failed target whose dependency was not built in this round cannot be
+ * blamed yet: it is held until that dependency is decided.
+ */
+export function afterFailure(sel: BakeSelection, cells: readonly CellProgress[], deps: ReadonlyMap<string, ReadonlySet<string>>, failedBefore: readonly string[]) {
+  const names = sel.targets.map((t) => t.target.name);
+  const of = (n: string) => cells.filter((c) => c.target === n);
+  const built = names.filter((n) => of(n).length > 0 && of(n).every((c) => c.status === 'done'));
+  const undecidedDeps = (n: string) => names.filter((d) => d !== n && deps.get(n)?.has(d) && !built.includes(d));
+  const broken = names.filter((n) => of(n).some((c) => c.status === 'failed'));
+  const failed = broken.filter((n) => !undecidedDeps(n).length);
+  const ambiguous = broken.filter((n) => undecidedDeps(n).length);
+  // What is built from a held target waits with it.
+  const held = names.filter((n) => ambiguous.includes(n) || ambiguous.some((h) => deps.get(n)?.has(h)));
+  const allFailed = [...failedBefore, ...failed];
+  const skipped: Skip[] = [];
+  for (const n of names) {
+    if (failed.includes(n) || built.includes(n)) continue;
+    const cause = allFailed.find((f) => deps.get(n)?.has(f));
+    if (cause) skipped.push({ target: n, reason: `depends on ${cause}, which failed` });
+  }
+  const done = new Set([...failed, ...built, ...held, ...skipped.map((s) => s.target)]);
+  return { failed, built, held: held.filter((n) => !skipped.some((s) => s.target === n)), skipped, next: names.filter((n) => !done.has(n)) };
+}
+
+type Skip = { target: string; reason: string };
+
+const sleepFor = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
+
+type State = Omit<RoundsOutcome, 'last' | 'exitCode'> & { held: string[] };
+
+export async function bakeRounds(sel: BakeSelection, targets: readonly Target[], o: RoundOptions, runOnce: (sel: BakeSelection) => Promise<Round>): Promise<RoundsOutcome> {
+  const deps = dependenciesOf(targets);
+  const st: State = { cells: new Map(), built: [], failed: [], skipped: [], held: [] };
+  let current = sel;
+  let attempt = 0;
+  for (;;) {
+    const round = await runOnce(current);
+    for (const t of current.targets)
+      st.cells.set(
+        t.target.name,
+        round.cells.filter((c) => c.target === t.target.name),
+      );
+    if (round.interruptedBy) return finish(st, round);
+    let next: string[] = [];
+    if (round.code === 0) st.built.push(...current.targets.map((t) => t.target.name));
+    else {
+      const why = classifyFailure(round.lines);
+      if (why.transient && attempt < o.retries) {
+        attempt++;
+        const wait = backoffSeconds(attempt);
+        o.log(`matrix: retry ${attempt} of ${o.retries} in ${wait}s: a transient registry or network error: ${why.cause}`);
+        await (o.sleep ?? sleepFor)(wait);
+        continue;
+      }
+      if (!o.keepGoing) return finish(st, round);
+      const step = afterFailure(current, round.cells, deps, st.failed);
+      st.built.push(...step.built);
+      st.failed.push(...step.failed);
+      st.skipped.push(...step.skipped);
+      st.held.push(...step.held);
+      // Nothing to blame: stop here.
+      if (!step.failed.length && !step.held.length) return finish(st, round);
+      if (step.failed.length) o.log(`matrix: --keep-going: ${step.failed.join(', ')} failed; building what does not depend on it`);
+      next = step.next;
+    }
+    next.push(...release(st, deps, new Set(next)));
+    if (!next.length) return finish(st, round);
+    current = { targets: sel.targets.filter((t) => next.includes(t.target.name)), names: sel.targets.map((t) => t.target.name).filter((n) => next.includes(n)) };
+    attempt = 0;
+  }
+}
+
+/** Held targets whose dependencies are decided: skipped (one failed) or returned to run (all built). */
+function release(st: State, deps: ReadonlyMap<string, ReadonlySet<string>>, running: ReadonlySet<string>): string[] {
+  const back: string[] = [];
+  for (const n of [...st.held]) {
+    const cause = [...st.failed, ...st.skipped.map((s) => s.target)].find((f) => deps.get(n)?.has(f));
+    const waiting = [...(deps.get(n) ?? [])].some((d) => running.has(d) || st.held.includes(d));
+    if (!cause && waiting) continue;
+    st.held.splice(st.held.indexOf(n), 1);
+    if (cause) st.skipped.push({ target: n, reason: `depends on ${cause}, which ${st.failed.includes(cause) ? 'failed' : 'was skipped'}` });
+    else back.push(n);
+  }
+  return back;
+}
+
+function finish(st: State, last: Round): RoundsOutcome {
+  for (const n of st.held) st.skipped.push({ target: n, reason: 'its dependencies were not built' });
+  const bad = st.failed.length + st.skipped.length > 0;
+  return { cells: st.cells, built: st.built, failed: st.failed, skipped: st.skipped, last, exitCode: last.code !== 0 ? last.code : bad ? 1 : 0 };
+}

@@ -1,0 +1,64 @@
+// `matrix test [TARGET...]`: the `test:` checks of the spec on images already
+// built and pushed, without building: each target's first tag, each of its
+// platforms' own manifest (by digest) from the index that tag points at.
+import { createHash } from 'node:crypto';
+import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
+import { selectTargets } from '../bake/command.js';
+import { indexPlatforms, normalizePlatform } from '../bake/digests.js';
+import { buildEnvironment } from '../bake/gitenv.js';
+import { repositoryOf } from '../ci/shard.js';
+import { colors } from '../diagnostics.js';
+import { evalDyn } from '../dyn.js';
+import { formatTestFailures, runImageTests, testsOf, type TestFailure } from '../release/tests.js';
+import { compileOrThrow, locateSpec, type Io } from './io.js';
+import type { CommandArgs } from './options.js';
+
+export async function runTest(io: Io, opts: CommandArgs['test'], color: boolean): Promise<number> {
+  const c = colors(color);
+  const loc = locateSpec(io, opts.spec);
+  const compiled = compileOrThrow(loc, true);
+  const spec = compiled.spec!;
+  const sel = selectTargets(spec, opts.targets, opts.platform.length ? opts.platform : undefined);
+  const env = await buildEnvironment(loc.repoRoot, io.env, false, spec);
+  const docker = dockerOf(io.env);
+  const failures: TestFailure[] = [];
+  let images = 0;
+  for (const { target, platforms } of sel.targets) {
+    const tests = testsOf(compiled.loaded.value, target);
+    const tag = target.tags.map((t) => evalDyn(t, env)).find((t): t is string => Boolean(t));
+    if (!tests.length || !tag) continue;
+    const digests = await platformDigests(docker, tag);
+    for (const p of platforms) {
+      const digest = digests?.[normalizePlatform(p)];
+      if (!digest) {
+        failures.push({ target: target.name, platform: p, test: '(all)', problem: `${tag} has no image for ${p} (is it built and pushed?)`, output: [] });
+        continue;
+      }
+      images++;
+      io.stderr.write(`matrix test: ${target.name} (${p}) ${repositoryOf(tag)}@${digest}\n`);
+      failures.push(...(await runImageTests(docker, target.name, p, `${repositoryOf(tag)}@${digest}`, tests)));
+    }
+  }
+  if (failures.length) {
+    io.stderr.write(formatTestFailures(failures));
+    io.stdout.write(`${c.red(`${failures.length} check(s) failed`)} on ${images} image(s).\n`);
+    return 1;
+  }
+  io.stdout.write(images ? `${c.green('passed')}: every check on ${images} image(s).\n` : 'No target with `test:` and a tag among the selected ones: nothing to test.\n');
+  return 0;
+}
+
+/** Platform -> its image manifest digest, for the image a tag points at; undefined when it cannot be read. */
+async function platformDigests(docker: Docker, tag: string): Promise<Record<string, string> | undefined> {
+  const r = await inspectRaw(docker, tag);
+  if (r.spawnError) throw dockerMissing(docker, r.spawnError);
+  if (r.code !== 0) return undefined;
+  const raw = r.stdout.replace(/\n$/, '');
+  const platforms = indexPlatforms(raw);
+  if (Object.keys(platforms).length) return platforms;
+  // A single manifest: its platform is in its config; the digest of the bytes is the image.
+  const single = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const cfg = await docker.capture(['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag], { timeoutMs: 60_000 });
+  const img = cfg.code === 0 ? (JSON.parse(cfg.stdout) as { os?: string; architecture?: string; variant?: string }) : {};
+  return img.os && img.architecture ? { [normalizePlatform([img.os, img.architecture, img.variant].filter(Boolean).join('/'))]: single } : undefined;
+}

@@ -1,0 +1,56 @@
+// Is a failed bake run worth running again? One classifier for buildx's
+// output: a pull or push that failed for network or registry reasons
+// (connection reset or refused, a 5xx answer, a TLS handshake timeout, EOF)
+// is transient; a build error (a step that exited non-zero, a Dockerfile or
+// cache-key error, a missing image or file) never is, even when the same run
+// also shows a network error. The shapes are Go's net and net/http errors as
+// BuildKit and containerd's registry client wrap them (see the unit test for
+// the issues the strings come from).
+
+export interface FailureClass {
+  transient: boolean;
+  /** The line that decided it (for the retry log). */
+  cause?: string;
+}
+
+/** Errors of the build itself: retrying gives the same answer. */
+const BUILD_ERRORS: readonly RegExp[] = [
+  /did not complete successfully: exit code: \d+/,
+  /failed to compute cache key/,
+  /dockerfile parse error|failed to parse dockerfile|unknown instruction/i,
+  /\b(manifest unknown|not found: not found|: not found$)/,
+  /failed to calculate checksum of ref/,
+  /invalid reference format|invalid tag/,
+  /\b(401 Unauthorized|403 Forbidden|insufficient_scope|authorization failed|denied: )/,
+];
+
+/** Network and registry faults that go away on their own. */
+const TRANSIENT: readonly RegExp[] = [
+  /connection reset by peer/,
+  /connection refused/,
+  /net\/http: TLS handshake timeout/,
+  /i\/o timeout/,
+  /(?::|\bunexpected) EOF\b/,
+  /\b50[0234] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b/,
+  /unexpected status(?: from \w+ request to \S+)?: 5\d\d\b/,
+  /broken pipe/,
+  /temporary failure in name resolution|server misbehaving/i,
+  /http2: server sent GOAWAY|stream error: .*INTERNAL_ERROR/,
+];
+
+/** The error lines of a bake run: buildx's `ERROR:` lines and the failed steps' (`#N ERROR: ...`). */
+export function errorLines(lines: readonly string[]): string[] {
+  return lines.filter((l) => /^(#\d+ )?ERROR\b|^error: |failed to solve/.test(l));
+}
+
+export function classifyFailure(lines: readonly string[]): FailureClass {
+  const errors = errorLines(lines);
+  for (const l of errors) if (BUILD_ERRORS.some((re) => re.test(l))) return { transient: false, cause: l.trim() };
+  for (const l of errors) if (TRANSIENT.some((re) => re.test(l))) return { transient: true, cause: l.trim() };
+  return { transient: false, ...(errors.length ? { cause: errors[errors.length - 1]!.trim() } : {}) };
+}
+
+/** Seconds before retry `attempt` (1-based): 2, 4, 8 ... at most 30. */
+export function backoffSeconds(attempt: number): number {
+  return Math.min(30, 2 ** attempt);
+}

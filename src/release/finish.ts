@@ -1,0 +1,88 @@
+// The end of an all-or-nothing `matrix bake --push`: publish every target's
+// final tags when bake pushed every image, else nothing (and say why); then
+// remove the run's temporary tags either way.
+import type { Docker } from '../adapters/docker.js';
+import type { TargetDigests } from '../bake/digests.js';
+import type { Colors } from '../output/format.js';
+import { releaseOutcome, tempTagsOf, type Release } from './atomic.js';
+import { writeReleaseMetadata } from './metadata.js';
+import { publishTargets, removeTempTags, type Published } from './publish.js';
+import { capture } from '../adapters/process.js';
+import { repositoryOf } from '../ci/shard.js';
+import type { SignInput } from '../spec.js';
+import { signArgs } from './sign.js';
+
+export interface FinishInput {
+  docker: Docker;
+  release: Release;
+  exitCode: number;
+  interrupted: boolean;
+  metadata: Record<string, Record<string, unknown>>;
+  /** --metadata-file: written only when every target was published. */
+  metadataFile: string | undefined;
+  /** Problems found after the build (a failed image test ...): they block publishing too. */
+  blockers?: string[];
+  /** --retries: for a transient fault of `imagetools create`. */
+  retries: number;
+  /** The spec's `sign:`: cosign signs each published index. */
+  sign?: { sign: SignInput; specDir: string; env: Readonly<Record<string, string | undefined>> };
+}
+
+export interface FinishResult {
+  published: boolean;
+  problems: string[];
+  /** Final digests of the published targets. */
+  digests: Map<string, TargetDigests>;
+}
+
+type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
+
+export async function finishRelease(out: Out, input: FinishInput, c: Colors): Promise<FinishResult> {
+  const { result, plan } = releaseOutcome(input.release, input.exitCode, input.metadata);
+  const problems = [...plan.problems, ...(input.blockers ?? [])];
+  const digests = new Map<string, TargetDigests>();
+  let published = false;
+  if (problems.length) {
+    out.stderr(`${c.red('matrix bake: nothing was published:')}\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+    out.stderr('The final tags are unchanged. Fix the failure and run again: what was built comes from the cache.\n');
+  } else {
+    const pub = await publishTargets(input.docker, plan, (l) => out.stderr(l + '\n'), { retries: input.retries });
+    for (const p of pub.published) {
+      digests.set(p.target, p.digests);
+      out.stderr(`${c.green('published')} ${p.target}: ${p.tags.join(', ')}\n`);
+    }
+    if (pub.failed) {
+      const done = pub.published.map((p) => p.target);
+      problems.push(`publishing ${pub.failed.target} failed: ${pub.failed.error.split('\n').pop() ?? ''}`);
+      out.stderr(`${pub.failed.error}\n${c.red(`matrix bake: publishing ${pub.failed.target} failed.`)} ${done.length ? `Already published: ${done.join(', ')}.` : 'Nothing was published.'}\n`);
+    } else {
+      published = true;
+      if (input.metadataFile) writeReleaseMetadata(input.metadataFile, pub.published);
+      if (input.sign) problems.push(...(await signPublished(out, pub.published, input.sign)));
+    }
+  }
+  if (!input.interrupted) {
+    for (const d of await removeTempTags(tempTagsOf(input.release, result))) {
+      if (d.outcome !== 'gone') out.stderr(`${d.outcome === 'left' ? c.yellow('left') : 'removed'} temporary tag ${d.ref}: ${d.detail}\n`);
+    }
+  }
+  return { published, problems, digests };
+}
+
+/** `cosign sign` on each published index; the problems (a target published but not signed). */
+async function signPublished(out: Out, published: readonly Published[], s: NonNullable<FinishInput['sign']>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const p of published) {
+    if (!p.digests.index) {
+      problems.push(`${p.target}: published, but its index digest is unknown, so it is not signed`);
+      continue;
+    }
+    const ref = `${repositoryOf(p.tags[0]!)}@${p.digests.index}`;
+    const args = signArgs(s.sign, s.specDir, ref);
+    out.stderr(`+ cosign ${args.join(' ')}\n`);
+    const r = await capture({ file: 'cosign', args, env: s.env }, 5 * 60_000);
+    if (r.code === 0) out.stderr(`signed ${p.target}: ${ref}\n`);
+    else problems.push(`${p.target}: published, but cosign could not sign ${ref}: ${r.spawnError ?? r.stderr.trim().split('\n').pop()}`);
+  }
+  return problems;
+}

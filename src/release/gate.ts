@@ -1,0 +1,34 @@
+// The tests of an atomic `--push`, after bake pushed every image and before
+// any final tag moves: each platform's own image, by digest, in the
+// repository it was pushed to. A failure is a reason not to publish.
+import { inspectRaw, type Docker } from '../adapters/docker.js';
+import { targetDigests } from '../bake/digests.js';
+import type { Release } from './atomic.js';
+import { runImageTests, testsOf, type TestFailure } from './tests.js';
+
+export async function releaseTests(docker: Docker, release: Release, specValue: unknown, metadata: Record<string, Record<string, unknown>>): Promise<TestFailure[]> {
+  const withTests = release.expected.filter((t) => testsOf(specValue, t).length);
+  if (!withTests.length) return [];
+  const inspect = async (ref: string) => {
+    const r = await inspectRaw(docker, ref);
+    return r.code === 0 ? r.stdout : undefined;
+  };
+  const digests = await targetDigests(
+    metadata,
+    withTests.map((t) => ({ target: t.name, platforms: t.platforms })),
+    inspect,
+  );
+  const failures: TestFailure[] = [];
+  for (const t of withTests) {
+    const repository = release.shard.targets.find((s) => s.target === t.name)!.repository;
+    for (const p of t.platforms) {
+      const digest = digests.get(t.name)?.platforms[p];
+      if (!digest) {
+        failures.push({ target: t.name, platform: p, test: '(all)', problem: 'no image of this platform to test', output: [] });
+        continue;
+      }
+      failures.push(...(await runImageTests(docker, t.name, p, `${repository}@${digest}`, testsOf(specValue, t))));
+    }
+  }
+  return failures;
+}

@@ -1,0 +1,71 @@
+// Publishing a release: `docker buildx imagetools create` per target (the
+// final tags, as `matrix merge` does), the digests the final tags now point
+// at, and the removal of this run's temporary tags (src/ci/registry.ts).
+import { createHash } from 'node:crypto';
+import { inspectRaw, type Docker } from '../adapters/docker.js';
+import { indexPlatforms, type TargetDigests } from '../bake/digests.js';
+import { imagetoolsCreateArgs, type MergePlan, type MergeTarget } from '../ci/merge.js';
+import { deleteTag, type Requester, type TagDeletion } from '../ci/registry.js';
+import { shellQuote } from '../adapters/process.js';
+import { backoffSeconds, classifyFailure } from './classify.js';
+
+export interface Published {
+  target: string;
+  tags: string[];
+  /** What the first final tag points at, read back from the registry. */
+  digests: TargetDigests;
+}
+
+export interface PublishOutcome {
+  published: Published[];
+  /** The target whose tags could not be created, with the error; the later targets were not tried. */
+  failed?: { target: string; error: string };
+}
+
+type Log = (line: string) => void;
+type Create = (args: string[]) => Promise<{ code: number; stderr: string }>;
+
+export interface Retry {
+  retries: number;
+  sleep?: (seconds: number) => Promise<void>;
+}
+
+const sleepFor = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
+
+/** Create the final tags, target by target (a transient registry fault retried); stop at the first failure. */
+export async function publishTargets(docker: Docker, plan: MergePlan, log: Log, retry: Retry = { retries: 0 }, create?: Create): Promise<PublishOutcome> {
+  const once: Create = create ?? ((args) => docker.capture(args, { timeoutMs: 10 * 60_000 }));
+  const run: Create = async (args) => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await once(args);
+      const why = r.code === 0 ? undefined : classifyFailure(r.stderr.split('\n'));
+      if (!why?.transient || attempt > retry.retries) return r;
+      log(`matrix: retry ${attempt} of ${retry.retries} in ${backoffSeconds(attempt)}s: a transient registry or network error: ${why.cause}`);
+      await (retry.sleep ?? sleepFor)(backoffSeconds(attempt));
+    }
+  };
+  const published: Published[] = [];
+  for (const t of plan.targets) {
+    const args = imagetoolsCreateArgs(t);
+    log(`+ ${shellQuote([docker.bin, ...args])}`);
+    const r = await run(args);
+    if (r.code !== 0) return { published, failed: { target: t.target, error: r.stderr.trim() } };
+    published.push({ target: t.target, tags: t.tags, digests: await finalDigests(docker, t) });
+  }
+  return { published };
+}
+
+/** The index digest of the first final tag (sha256 of the bytes the registry serves) and its platforms' manifests. */
+async function finalDigests(docker: Docker, t: MergeTarget): Promise<TargetDigests> {
+  const r = await inspectRaw(docker, t.tags[0]!);
+  if (r.code !== 0) return { platforms: {} };
+  const raw = r.stdout.replace(/\n$/, '');
+  return { index: `sha256:${createHash('sha256').update(raw).digest('hex')}`, platforms: indexPlatforms(raw) };
+}
+
+/** Remove the run's temporary tags (only while each still points at what this run pushed, when that is known). */
+export async function removeTempTags(tags: readonly { ref: string; digest?: string }[], request?: Requester): Promise<TagDeletion[]> {
+  const out: TagDeletion[] = [];
+  for (const t of tags) out.push(await deleteTag(t.ref, t.digest, request));
+  return out;
+}

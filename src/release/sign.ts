@@ -1,0 +1,33 @@
+// Signing what a release published: `cosign sign` on each index digest with
+// the spec's key pair, offline (`--tlog-upload=false`: no transparency log,
+// https://docs.sigstore.dev/cosign/signing/overview/), and the matching
+// `cosign verify --insecure-ignore-tlog=true`. The key is a file path or an
+// environment variable's name (cosign's `env://NAME`), never a value; every
+// spec value is one `--flag=value` word, and the image comes after `--`.
+import path from 'node:path';
+import { isLocalRegistry } from '../doctor/doctor.js';
+import type { SignInput } from '../spec.js';
+import { parseReference } from '../ci/registry.js';
+
+/** The `--key` reference of the private key. */
+export function privateKeyRef(sign: SignInput, specDir: string): string {
+  return sign.key_env ? `env://${sign.key_env}` : path.resolve(specDir, sign.key!);
+}
+
+/** A local registry speaks plain HTTP: cosign must be told so (only there). */
+function httpFlag(ref: string): string[] {
+  return isLocalRegistry(parseReference(ref).host) ? ['--allow-http-registry=true'] : [];
+}
+
+export function signArgs(sign: SignInput, specDir: string, ref: string): string[] {
+  return ['sign', '--yes', '--tlog-upload=false', ...httpFlag(ref), `--key=${privateKeyRef(sign, specDir)}`, '--', ref];
+}
+
+export function verifyArgs(publicKey: string, ref: string): string[] {
+  return ['verify', '--insecure-ignore-tlog=true', ...httpFlag(ref), `--key=${publicKey}`, '--', ref];
+}
+
+/** The spec's `sign:` (from the spec as written), if any. */
+export function signOf(specValue: unknown): SignInput | undefined {
+  return (specValue as { sign?: SignInput } | undefined)?.sign;
+}

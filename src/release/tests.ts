@@ -1,0 +1,101 @@
+// The `test:` checks of a service, run in its built image once per platform
+// (in the spirit of container-structure-test's command and file tests, and
+// dgoss). A command goes to `docker run` as an argument list after `--`,
+// never through a shell unless the spec says `shell:`; the image's entrypoint
+// is cleared (`--entrypoint=`), so the command is exactly what the spec lists.
+// File checks read the file's tar header through `docker cp CONTAINER:PATH -`,
+// so they need nothing (no shell, no stat) in the image.
+import type { Docker } from '../adapters/docker.js';
+import type { Target, TestInput } from '../spec.js';
+
+export interface TestFailure {
+  target: string;
+  platform: string;
+  test: string;
+  /** What was expected and what happened. */
+  problem: string;
+  /** The command's output (last lines). */
+  output: string[];
+}
+
+/** The tests of a target's service (its own, else `defaults.test`), from the spec as written. */
+export function testsOf(specValue: unknown, target: Pick<Target, 'service'>): TestInput[] {
+  const v = specValue as { services?: Record<string, { test?: TestInput[] }>; defaults?: { test?: TestInput[] } } | undefined;
+  return v?.services?.[target.service]?.test ?? v?.defaults?.test ?? [];
+}
+
+export function testName(t: TestInput, i: number): string {
+  return t.name ?? (t.command ? t.command.join(' ') : t.shell ? `sh -c ${t.shell}` : `files #${i + 1}`);
+}
+
+/** `docker run` for one test: options first, `--`, then the image and the command as given. */
+export function runArgs(image: string, platform: string, t: TestInput): string[] | undefined {
+  const cmd = t.command ?? (t.shell !== undefined ? ['/bin/sh', '-c', t.shell] : undefined);
+  if (!cmd) return undefined;
+  return ['run', '--rm', '--platform', platform, '--entrypoint=', '--', image, ...cmd];
+}
+
+/** What is wrong with a command's result, or undefined when it passed. */
+export function judge(t: TestInput, r: { code: number; stdout: string }): string | undefined {
+  const want = t.exit_code ?? 0;
+  if (r.code !== want) return `exited ${r.code}, expected ${want}`;
+  if (t.stdout !== undefined && r.stdout.replace(/\n$/, '') !== t.stdout.replace(/\n$/, '')) return `stdout was ${JSON.stringify(r.stdout.slice(0, 200))}, expected ${JSON.stringify(t.stdout)}`;
+  if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)) return `stdout_matches ${JSON.stringify(t.stdout_matches)} is not a valid regular expression`;
+  if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)!.test(r.stdout)) return `stdout ${JSON.stringify(r.stdout.slice(0, 200))} does not match /${t.stdout_matches}/`;
+  return undefined;
+}
+
+function patternOf(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source, 'm');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The permission bits of the first entry of a tar stream (ustar: octal at byte 100). */
+export function tarMode(tar: string): number | undefined {
+  const field = tar.slice(100, 108).replace(/[\0 ]+$/g, '');
+  return /^[0-7]+$/.test(field) ? parseInt(field, 8) & 0o7777 : undefined;
+}
+
+/** Run every test of one image (one platform); the failures. */
+export async function runImageTests(docker: Docker, target: string, platform: string, image: string, tests: readonly TestInput[]): Promise<TestFailure[]> {
+  const failures: TestFailure[] = [];
+  for (const [i, t] of tests.entries()) {
+    const name = testName(t, i);
+    const fail = (problem: string, output: string[] = []) => failures.push({ target, platform, test: name, problem, output });
+    const args = runArgs(image, platform, t);
+    if (args) {
+      const r = await docker.capture(args, { timeoutMs: 10 * 60_000 });
+      const problem = r.spawnError ? `cannot run docker: ${r.spawnError}` : judge(t, r);
+      if (problem) fail(problem, `${r.stdout}${r.stderr}`.trimEnd().split('\n').slice(-10));
+    }
+    if (t.files?.length) for (const p of await fileProblems(docker, platform, image, t)) fail(p);
+  }
+  return failures;
+}
+
+async function fileProblems(docker: Docker, platform: string, image: string, t: TestInput): Promise<string[]> {
+  const created = await docker.capture(['create', '--platform', platform, '--', image], { timeoutMs: 120_000 });
+  if (created.code !== 0) return [`cannot create a container to read files: ${created.stderr.trim().split('\n').pop()}`];
+  const id = created.stdout.trim();
+  const problems: string[] = [];
+  try {
+    for (const f of t.files ?? []) {
+      const r = await docker.capture(['cp', `${id}:${f.path}`, '-'], { timeoutMs: 120_000 });
+      const exists = r.code === 0;
+      if (exists !== (f.exists ?? true)) problems.push(`${f.path} ${exists ? 'exists' : 'does not exist'}, expected it ${f.exists === false ? 'not to' : 'to'}`);
+      const mode = exists ? tarMode(r.stdout) : undefined;
+      if (exists && f.mode !== undefined && mode !== parseInt(f.mode, 8)) problems.push(`${f.path} has mode ${mode?.toString(8).padStart(4, '0')}, expected ${f.mode}`);
+    }
+  } finally {
+    await docker.capture(['rm', '-f', id]);
+  }
+  return problems;
+}
+
+/** The summary lines of failed tests: target, platform, test, the problem and the output. */
+export function formatTestFailures(failures: readonly TestFailure[]): string {
+  return failures.map((f) => `test failed: ${f.target} (${f.platform}) \`${f.test}\`: ${f.problem}\n${f.output.map((l) => `  | ${l}\n`).join('')}`).join('');
+}

@@ -1,0 +1,165 @@
+// `matrix bake --push` as data: the release plan (how each image is pushed
+// without its final tags), the final tags as bake resolves them, the decision
+// to publish, and the metadata file. The mechanism is the shard + merge one
+// (src/ci/shard.ts, src/ci/merge.ts), in one run.
+import { afterAll, describe, expect, it } from 'vitest';
+import { selectTargets } from '../../src/bake/command.js';
+import { tempTagFor } from '../../src/ci/shard.js';
+import { planRelease, printedTargets, releaseOutcome, tempTagsOf, withResolvedTags } from '../../src/release/atomic.js';
+import { releaseMetadata } from '../../src/release/metadata.js';
+import type { ResolvedSpec } from '../../src/spec.js';
+import { compileSpec } from '../helpers/spec.js';
+import { removeTempDirs } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+
+function spec(): ResolvedSpec {
+  const source = [
+    'version: 1',
+    'platforms: [linux/amd64, linux/arm64]',
+    'services:',
+    '  api:',
+    '    context: api',
+    '    template: go',
+    '    tags: ["localhost:5000/acme/api:1.2"]',
+    '  web:',
+    '    context: web',
+    '    template: go',
+    '    platforms: [linux/amd64]',
+    '    tags: ["localhost:5000/acme/web:1.2"]',
+    '',
+  ].join('\n');
+  const c = compileSpec(source, { 'api/go.mod': 'module x\n', 'web/go.mod': 'module x\n' }, { validateOnly: true });
+  expect(c.diagnostics).toEqual([]);
+  return c.spec!;
+}
+
+// `docker buildx bake --print` output: {"group": ..., "target": {NAME: {tags: [...]}}}
+// (https://docs.docker.com/reference/cli/docker/buildx/bake/#print).
+const PRINTED = JSON.stringify({
+  group: { default: { targets: ['api', 'web'] } },
+  target: { api: { tags: ['localhost:5000/acme/api:9.9', 'localhost:5000/acme/api:latest'] }, web: { tags: ['localhost:5000/acme/web:1.2'] } },
+});
+
+describe('the release plan of bake --push', () => {
+  it('on the docker driver: a temporary tag of the run per target (as a CI shard), final tags from bake --print', () => {
+    const s = spec();
+    const sel = withResolvedTags(selectTargets(s, []), printedTargets(PRINTED));
+    const r = planRelease(s, sel, 'docker', 'run1');
+    expect(r.shard.mode).toBe('temp-tag');
+    expect(r.shard.set).toEqual([
+      `api.tags=${tempTagFor('localhost:5000/acme/api', 'run1', 'api', ['linux/amd64', 'linux/arm64'])}`,
+      'api.output=type=image,push=true',
+      `web.tags=${tempTagFor('localhost:5000/acme/web', 'run1', 'web', ['linux/amd64'])}`,
+      'web.output=type=image,push=true',
+    ]);
+    expect(r.expected.map((t) => [t.name, t.tags])).toEqual([
+      ['api', ['localhost:5000/acme/api:9.9', 'localhost:5000/acme/api:latest']],
+      ['web', ['localhost:5000/acme/web:1.2']],
+    ]);
+  });
+
+  it('on docker-container: push by digest, layers clamped to SOURCE_DATE_EPOCH as a plain --push is there', () => {
+    const s = spec();
+    const r = planRelease(s, selectTargets(s, ['web']), 'docker-container', 'run1');
+    expect(r.shard.set).toEqual(['web.tags=', 'web.output=type=image,name=localhost:5000/acme/web,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true']);
+  });
+
+  it('refuses output that is not bake --print JSON', () => {
+    expect(() => printedTargets('not json')).toThrow(/bake --print/);
+    expect(() => printedTargets('{"group":{}}')).toThrow(/bake --print/);
+  });
+});
+
+describe('publish or not', () => {
+  const s = spec();
+  const r = planRelease(s, selectTargets(s, []), 'docker', 'run1');
+  const meta = { api: { 'containerimage.digest': D1 }, web: { 'containerimage.digest': D2 } };
+
+  it('every target pushed: one imagetools source per target, nothing in the way', () => {
+    const { plan } = releaseOutcome(r, 0, meta);
+    expect(plan.problems).toEqual([]);
+    expect(plan.targets.map((t) => [t.target, t.tags, t.sources])).toEqual([
+      ['api', ['localhost:5000/acme/api:1.2'], [`localhost:5000/acme/api@${D1}`]],
+      ['web', ['localhost:5000/acme/web:1.2'], [`localhost:5000/acme/web@${D2}`]],
+    ]);
+  });
+
+  it('bake failed (no metadata, as bake writes none then): nothing is published, and every temporary tag is removed without a digest check', () => {
+    const { plan, result } = releaseOutcome(r, 1, {});
+    expect(plan.problems[0]).toBe('bake failed (exit 1)');
+    expect(plan.problems.some((p) => /no image for linux\/amd64, linux\/arm64/.test(p))).toBe(true);
+    expect(tempTagsOf(r, result).map((t) => [t.ref.split(':').pop()!.startsWith('matrix-tmp-run1-'), t.digest])).toEqual([
+      [true, undefined],
+      [true, undefined],
+    ]);
+  });
+
+  it('one target without a digest blocks every target', () => {
+    const { plan } = releaseOutcome(r, 0, { api: meta.api });
+    expect(plan.problems.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the metadata file', () => {
+  it("per target: bake's keys for the final index, the tags, the index and each platform's manifest", () => {
+    const out = releaseMetadata([{ target: 'api', tags: ['r/api:1', 'r/api:latest'], digests: { index: D1, platforms: { 'linux/amd64': D2 } } }]);
+    expect(out).toEqual({
+      api: { 'image.name': 'r/api:1,r/api:latest', 'containerimage.digest': D1, indexDigest: D1, tags: ['r/api:1', 'r/api:latest'], platforms: { 'linux/amd64': D2 } },
+    });
+  });
+});
+
+describe('publishing the final tags', () => {
+  const INDEX = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: D2, size: 1, platform: { os: 'linux', architecture: 'amd64' } }],
+  });
+  const plan = { targets: [{ target: 'api', tags: ['r/api:1'], sources: [`r/api@${D1}`], platforms: { 'linux/amd64': `r/api@${D1}` } }], tempTags: [], problems: [] };
+  // containerd's pusher through BuildKit, as docker/buildx#454 and #298 show such faults.
+  const RESET = 'ERROR: failed to do request: Put "https://r/v2/api/manifests/1": write tcp 1.2.3.4:5->6.7.8.9:443: write: connection reset by peer';
+
+  function fakeDocker(createResults: { code: number; stderr: string }[]) {
+    const calls: string[][] = [];
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => {
+        calls.push(args);
+        if (args[2] === 'inspect') return { code: 0, stdout: INDEX + '\n', stderr: '' };
+        return { stdout: '', ...createResults.shift()! };
+      },
+      stream: async () => ({ code: 0 }),
+    } as unknown as import('../../src/adapters/docker.js').Docker;
+    return { docker, calls };
+  }
+
+  it('imagetools create per target; the index digest is the sha256 of what the registry serves', async () => {
+    const { publishTargets } = await import('../../src/release/publish.js');
+    const { docker, calls } = fakeDocker([{ code: 0, stderr: '' }]);
+    const out = await publishTargets(docker, plan, () => undefined);
+    expect(calls[0]).toEqual(['buildx', 'imagetools', 'create', '-t', 'r/api:1', `r/api@${D1}`]);
+    const { createHash } = await import('node:crypto');
+    expect(out.published[0]!.digests).toEqual({ index: `sha256:${createHash('sha256').update(INDEX).digest('hex')}`, platforms: { 'linux/amd64': D2 } });
+  });
+
+  it('a transient fault of imagetools create is retried and logged; a refusal is not', async () => {
+    const { publishTargets } = await import('../../src/release/publish.js');
+    const log: string[] = [];
+    const flaky = fakeDocker([
+      { code: 1, stderr: RESET },
+      { code: 0, stderr: '' },
+    ]);
+    const ok = await publishTargets(flaky.docker, plan, (l) => log.push(l), { retries: 2, sleep: async () => undefined });
+    expect(ok.failed).toBeUndefined();
+    expect(log).toContain(`matrix: retry 1 of 2 in 2s: a transient registry or network error: ${RESET}`);
+    const denied = fakeDocker([{ code: 1, stderr: 'ERROR: unexpected status from PUT request to https://r/v2/api/manifests/1: 403 Forbidden' }]);
+    const no = await publishTargets(denied.docker, plan, () => undefined, { retries: 2, sleep: async () => undefined });
+    expect(no.failed?.target).toBe('api');
+    expect(denied.calls.filter((a) => a[2] === 'create')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,65 @@
+// Which failed bake runs are retried: pulls and pushes that failed for a
+// network or registry reason, never a build error. The strings are buildx's
+// output as users reported it (the issue of each is cited) and as this
+// project's engine tests saw it; the wrapping (`failed to solve:`,
+// `failed to do request: VERB "URL":`) is BuildKit's and containerd's
+// remotes/docker client around Go's net and net/http errors.
+import { describe, expect, it } from 'vitest';
+import { backoffSeconds, classifyFailure } from '../../src/release/classify.js';
+
+const transient: [string, string][] = [
+  // docker/buildx#298
+  ['connection reset (GCR)', 'ERROR: failed to solve: rpc error: code = Unknown desc = failed to copy: read tcp 172.17.0.2:47038->173.194.214.128:443: read: connection reset by peer'],
+  // moby/buildkit#2713
+  [
+    'reset on a blob upload',
+    'ERROR: failed to solve: failed to copy: failed to do request: Put "https://cr.example.com/v2/blobhere": write tcp 172.17.0.2:48736->109.107.38.167:443: write: connection reset by peer',
+  ],
+  // mozilla/addons#14827, docker/build-push-action#1065
+  [
+    'TLS handshake timeout on a pull',
+    'ERROR: failed to solve: python:3.11-slim-bookworm: failed to resolve source metadata for docker.io/library/python:3.11-slim-bookworm: failed to do request: Head "https://registry-1.docker.io/v2/library/python/manifests/3.11-slim-bookworm": net/http: TLS handshake timeout',
+  ],
+  ['a step line of the same', '#3 ERROR: failed to do request: Head "https://registry-1.docker.io/v2/library/python/manifests/3.11-slim-bookworm": net/http: TLS handshake timeout'],
+  // test/engine/engine.ts (the local registry's 500 on a concurrent tag push)
+  ['5xx on HEAD', 'ERROR: failed to solve: failed to push localhost:5000/e2e/x:1: unexpected status from HEAD request to http://localhost:5000/v2/e2e/x/manifests/1: 500 Internal Server Error'],
+  ['503 on a push', 'ERROR: failed to solve: failed to push r.example/x:1: failed commit on ref "manifest-sha256:abc": unexpected status: 503 Service Unavailable'],
+  [
+    'connection refused',
+    'ERROR: failed to solve: failed to push 127.0.0.1:5001/x:1: failed to do request: Head "http://127.0.0.1:5001/v2/x/blobs/sha256:abc": dial tcp 127.0.0.1:5001: connect: connection refused',
+  ],
+  ['EOF', 'ERROR: failed to solve: failed to push 127.0.0.1:5001/x:1: failed to do request: Put "http://127.0.0.1:5001/v2/x/manifests/1": EOF'],
+  ['unexpected EOF', 'ERROR: failed to solve: failed to copy: httpReadSeeker: failed open: unexpected EOF'],
+];
+
+const build: [string, string][] = [
+  ['a step that exited', 'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2'],
+  // A step whose own output mentions a network error is still a build error.
+  ['curl in a RUN step', 'ERROR: failed to solve: process "/bin/sh -c curl -f http://x" did not complete successfully: exit code: 7'],
+  ['a missing base image', 'ERROR: failed to solve: localhost:5000/x-missing:none: failed to resolve source metadata for localhost:5000/x-missing:none: localhost:5000/x-missing:none: not found'],
+  ['a missing file', 'ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/nope": not found'],
+  ['credentials', 'ERROR: failed to solve: failed to push ghcr.io/a/b:1: unexpected status from POST request to https://ghcr.io/v2/a/b/blobs/uploads/: 403 Forbidden'],
+];
+
+describe('classifyFailure', () => {
+  it.each(transient)('%s: transient, with the line as its cause', (_, line) => {
+    expect(classifyFailure(['#9 exporting to image', line])).toEqual({ transient: true, cause: line });
+  });
+
+  it.each(build)('%s: never retried', (_, line) => {
+    expect(classifyFailure([line]).transient).toBe(false);
+  });
+
+  it('a build error wins over a network error in the same run', () => {
+    expect(classifyFailure([transient[0]![1], build[0]![1]])).toEqual({ transient: false, cause: build[0]![1] });
+  });
+
+  it('a step printing "connection refused" is not an error line: not retried', () => {
+    expect(classifyFailure(['#8 0.512 curl: (7) Failed to connect: connection refused', build[1]![1]]).transient).toBe(false);
+    expect(classifyFailure(['#8 0.512 connection reset by peer']).transient).toBe(false);
+  });
+
+  it('backs off 2, 4, 8 ... seconds, at most 30', () => {
+    expect([1, 2, 3, 4, 5, 9].map(backoffSeconds)).toEqual([2, 4, 8, 16, 30, 30]);
+  });
+});

@@ -1,0 +1,100 @@
+// bake in rounds: retries of transient failures, --keep-going on what does
+// not depend on a failed target. runOnce is a fake bake here.
+import { afterAll, describe, expect, it } from 'vitest';
+import { selectTargets, type BakeSelection } from '../../src/bake/command.js';
+import type { CellProgress } from '../../src/bake/progress.js';
+import { bakeRounds, dependenciesOf, type Round } from '../../src/bake/rounds.js';
+import type { ResolvedSpec } from '../../src/spec.js';
+import { compileSpec } from '../helpers/spec.js';
+import { removeTempDirs } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+function spec(): ResolvedSpec {
+  const source = [
+    'version: 1',
+    'platforms: [linux/amd64]',
+    'services:',
+    '  base: {context: base, template: go}',
+    '  app: {context: app, template: go, depends_on: [base]}',
+    '  top: {context: top, template: go, depends_on: [app]}',
+    '  other: {context: other, template: go}',
+    '',
+  ].join('\n');
+  const tree = Object.fromEntries(['base', 'app', 'top', 'other'].map((n) => [`${n}/go.mod`, 'module x\n']));
+  const c = compileSpec(source, tree, { validateOnly: true });
+  expect(c.diagnostics).toEqual([]);
+  return c.spec!;
+}
+
+const cells = (sel: BakeSelection, failed: string[]): CellProgress[] =>
+  sel.targets.map((t) => ({ target: t.target.name, platform: 'linux/amd64', status: failed.includes(t.target.name) ? 'failed' : 'cancelled', error: [] }));
+
+const BUILD_ERROR = 'ERROR: failed to solve: process "/bin/sh -c false" did not complete successfully: exit code: 1';
+const RESET = 'ERROR: failed to solve: failed to push r/x:1: failed to do request: Put "http://r/v2/x/manifests/1": write tcp 1.2.3.4:5->6.7.8.9:80: write: connection reset by peer';
+
+describe('bakeRounds', () => {
+  const s = spec();
+  const sel = selectTargets(s, []);
+  const noSleep = async () => undefined;
+
+  it('dependencies are transitive, from the named contexts', () => {
+    expect([...dependenciesOf(s.targets).get('top')!].sort()).toEqual(['app', 'base']);
+    expect([...dependenciesOf(s.targets).get('other')!]).toEqual([]);
+  });
+
+  it('--keep-going: the unrelated target runs again, the dependents are skipped with the reason, exit 1', async () => {
+    const runs: string[][] = [];
+    const log: string[] = [];
+    const r = await bakeRounds(sel, s.targets, { keepGoing: true, retries: 2, log: (l) => log.push(l), sleep: noSleep }, async (x): Promise<Round> => {
+      runs.push(x.names.length ? x.names : ['(all)']);
+      // BuildKit shows base's failed step under app and top too (they build it as a named context).
+      return runs.length === 1 ? { code: 1, cells: cells(x, ['base', 'app', 'top']), lines: [BUILD_ERROR] } : { code: 0, cells: cells(x, []), lines: [] };
+    });
+    expect(runs).toEqual([['(all)'], ['other']]);
+    expect(log).toEqual(['matrix: --keep-going: base failed; building what does not depend on it']);
+    expect(r.built).toEqual(['other']);
+    expect(r.failed).toEqual(['base']);
+    expect(r.skipped).toEqual([
+      { target: 'app', reason: 'depends on base, which failed' },
+      { target: 'top', reason: 'depends on base, which failed' },
+    ]);
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('--keep-going: a failure shown only under a dependent is not blamed on it until its dependency is decided', async () => {
+    const runs: string[][] = [];
+    const r = await bakeRounds(sel, s.targets, { keepGoing: true, retries: 0, log: () => undefined, sleep: noSleep }, async (x): Promise<Round> => {
+      runs.push(x.names.length ? x.names : ['(all)']);
+      // Round 1: base's step fails, named after app only. Round 2 (base, other): base fails on its own.
+      const failing = runs.length === 1 ? ['app'] : x.names.includes('base') ? ['base'] : [];
+      return { code: failing.length ? 1 : 0, cells: cells(x, failing), lines: failing.length ? [BUILD_ERROR] : [] };
+    });
+    expect(runs).toEqual([['(all)'], ['base', 'other'], ['other']]);
+    expect(r.failed).toEqual(['base']);
+    expect(r.built).toEqual(['other']);
+    expect(r.skipped.map((x) => x.target).sort()).toEqual(['app', 'top']);
+  });
+
+  it('a transient failure is retried (logged with its cause), a build error is not', async () => {
+    const log: string[] = [];
+    let n = 0;
+    const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: (l) => log.push(l), sleep: noSleep }, async (x) =>
+      ++n === 1 ? { code: 1, cells: cells(x, []), lines: [RESET] } : { code: 0, cells: cells(x, []), lines: [] },
+    );
+    expect(n).toBe(2);
+    expect(r.exitCode).toBe(0);
+    expect(log).toEqual([`matrix: retry 1 of 2 in 2s: a transient registry or network error: ${RESET}`]);
+    n = 0;
+    const b = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: () => undefined, sleep: noSleep }, async (x) => (++n, { code: 1, cells: cells(x, ['app']), lines: [BUILD_ERROR] }));
+    expect(n).toBe(1);
+    expect(b.exitCode).toBe(1);
+  });
+
+  it('gives up after --retries attempts', async () => {
+    let n = 0;
+    const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: () => undefined, sleep: noSleep }, async (x) => (++n, { code: 1, cells: cells(x, []), lines: [RESET] }));
+    expect(n).toBe(3);
+    expect(r.exitCode).toBe(1);
+  });
+});

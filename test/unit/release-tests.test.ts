@@ -1,0 +1,72 @@
+// The `test:` checks of a service as data: the docker command (an argument
+// list after `--`, the entrypoint cleared, a shell only for `shell:`), the
+// verdict on a result, and the mode from a tar header (`docker cp C:PATH -`
+// writes a tar stream: https://docs.docker.com/reference/cli/docker/container/cp/;
+// ustar mode field at offset 100, 8 octal digits, POSIX pax/ustar).
+import { describe, expect, it } from 'vitest';
+import { judge, runArgs, tarMode, testName, testsOf } from '../../src/release/tests.js';
+
+describe('image tests', () => {
+  it('a command is an argument list after --: a value starting with - is never an option of docker', () => {
+    expect(runArgs('r/a@sha256:1', 'linux/arm64', { command: ['--privileged', '-v', '/:/host'] })).toEqual([
+      'run',
+      '--rm',
+      '--platform',
+      'linux/arm64',
+      '--entrypoint=',
+      '--',
+      'r/a@sha256:1',
+      '--privileged',
+      '-v',
+      '/:/host',
+    ]);
+  });
+
+  it('a shell only when the spec writes `shell:`', () => {
+    expect(runArgs('img', 'linux/amd64', { shell: 'echo $HOME; id' })!.slice(-4)).toEqual(['img', '/bin/sh', '-c', 'echo $HOME; id']);
+    expect(runArgs('img', 'linux/amd64', { files: [{ path: '/x' }] })).toBeUndefined();
+  });
+
+  it('judges exit code, exact stdout (one trailing newline aside) and a pattern', () => {
+    expect(judge({ command: ['x'] }, { code: 0, stdout: '' })).toBeUndefined();
+    expect(judge({ command: ['x'] }, { code: 3, stdout: '' })).toBe('exited 3, expected 0');
+    expect(judge({ command: ['x'], exit_code: 3 }, { code: 3, stdout: '' })).toBeUndefined();
+    expect(judge({ command: ['x'], stdout: 'amd64' }, { code: 0, stdout: 'amd64\n' })).toBeUndefined();
+    expect(judge({ command: ['x'], stdout: 'amd64' }, { code: 0, stdout: 'arm64\n' })).toBe('stdout was "arm64\\n", expected "amd64"');
+    expect(judge({ command: ['x'], stdout_matches: '^v1\\.' }, { code: 0, stdout: 'app\nv1.2\n' })).toBeUndefined();
+    expect(judge({ command: ['x'], stdout_matches: '^v2' }, { code: 0, stdout: 'v1\n' })).toBe('stdout "v1\\n" does not match /^v2/');
+    expect(judge({ command: ['x'], stdout_matches: '(' }, { code: 0, stdout: '' })).toBe('stdout_matches "(" is not a valid regular expression');
+  });
+
+  it('reads the permission bits of a tar header', () => {
+    const header = 'arch'.padEnd(100, '\0') + '0000644\0' + '\0'.repeat(404);
+    expect(tarMode(header)).toBe(0o644);
+    expect(tarMode('short')).toBeUndefined();
+  });
+
+  it("a service's own tests, else the defaults'; a name from the command when none is given", () => {
+    const spec = { defaults: { test: [{ command: ['true'] }] }, services: { a: { test: [{ name: 'own', command: ['x'] }] }, b: {} } };
+    expect(testsOf(spec, { service: 'a' }).map((t, i) => testName(t, i))).toEqual(['own']);
+    expect(testsOf(spec, { service: 'b' }).map((t, i) => testName(t, i))).toEqual(['true']);
+    expect(testName({ files: [{ path: '/x' }] }, 1)).toBe('files #2');
+  });
+});
+
+describe('cosign commands of sign:', async () => {
+  const { signArgs, verifyArgs } = await import('../../src/release/sign.js');
+  // Offline key pairs: --tlog-upload=false to sign, --insecure-ignore-tlog=true to verify
+  // (https://docs.sigstore.dev/cosign/signing/overview/, cosign sign/verify --help).
+  it('a key file (resolved from the spec directory) or env://NAME, each one --key= word; the image after --', () => {
+    expect(signArgs({ key: '-k.key' }, '/repo', 'ghcr.io/a/b@sha256:1')).toEqual(['sign', '--yes', '--tlog-upload=false', '--key=/repo/-k.key', '--', 'ghcr.io/a/b@sha256:1']);
+    expect(signArgs({ key_env: 'COSIGN_KEY' }, '/repo', 'localhost:5000/a@sha256:1')).toEqual([
+      'sign',
+      '--yes',
+      '--tlog-upload=false',
+      '--allow-http-registry=true',
+      '--key=env://COSIGN_KEY',
+      '--',
+      'localhost:5000/a@sha256:1',
+    ]);
+    expect(verifyArgs('/repo/cosign.pub', 'ghcr.io/a/b:1')).toEqual(['verify', '--insecure-ignore-tlog=true', '--key=/repo/cosign.pub', '--', 'ghcr.io/a/b:1']);
+  });
+});
