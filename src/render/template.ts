@@ -106,6 +106,22 @@ function rawText(v: TemplateValue): string {
 
 const ESCAPE_HINT = 'write {{word x}} for Dockerfile words, {{sh x}} inside RUN, {{json x}} for exec form, {{ident x}} for names';
 
+/** `{name}` in a parameter's default: the value of the template's parameter `name`. */
+export const DEFAULT_REF = /\{([a-z_][a-z0-9_]*)\}/;
+
+/** A default that names a parameter: it must be declared, and its own default names none (one level). */
+function defaultRefProblem(params: Record<string, TemplateParam>): string | undefined {
+  for (const [name, p] of Object.entries(params)) {
+    if (typeof p?.default !== 'string') continue;
+    for (const m of p.default.matchAll(new RegExp(DEFAULT_REF.source, 'g'))) {
+      const ref = params[m[1]!];
+      if (!ref) return `the default of \`${name}\` names \`{${m[1]}}\`, which is not a parameter`;
+      if (typeof ref.default === 'string' && DEFAULT_REF.test(ref.default)) return `the default of \`${name}\` names \`{${m[1]}}\`, whose own default names another parameter`;
+    }
+  }
+  return undefined;
+}
+
 const FRONT = /^\{\{!--\s*\n([\s\S]*?)\n\s*--\}\}\n?/;
 
 /**
@@ -268,6 +284,8 @@ export function splitTemplate(source: string): TemplateSource {
         throw new TemplateError(`front matter: parameter \`${name}\` has unknown kind ${JSON.stringify(kind)}`, 2, 1, `kinds: ${PARAM_KINDS.join(', ')}`);
       }
     }
+    const badRef = defaultRefProblem(params);
+    if (badRef) throw new TemplateError(`front matter: ${badRef}`, 2, 1, 'a default may use `{name}` of a parameter whose default is a plain value');
     const badPlatforms = platformsDeclarationProblem(fm.platforms);
     if (badPlatforms) throw new TemplateError(`front matter: ${badPlatforms}`, 2, 1);
     meta = { description: typeof fm.description === 'string' ? fm.description : '', params, ...(fm.platforms !== undefined ? { platforms: fm.platforms as TemplatePlatforms } : {}) };

@@ -5,9 +5,9 @@
 // never become an option or a second command. No value of any kind may start
 // with `-`. The escaping helpers still quote every value for its place; this
 // is what makes the quoted word the thing the tool expects.
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { closest, diagnostic, type Diagnostic } from '../diagnostics.js';
 import { specDiagnostic, type LoadedSpec } from '../load/load.js';
-import type { ParsedTemplate } from '../render/template.js';
+import { DEFAULT_REF, type ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { referenceProblem } from './reference.js';
 import { templatedTargets } from './templated.js';
@@ -160,7 +160,7 @@ function serviceImageProblem(kind: ParamKind | undefined, value: string | readon
  */
 export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
   const input = loaded.value as SpecInput;
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = defaultsWithDiagnostics(loaded, input, templates);
   const seen = new Set<string>();
   for (const [t, tpl] of templatedTargets(spec, templates)) {
     for (const [name, param] of Object.entries(tpl.meta.params)) {
@@ -170,6 +170,8 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
       if (!p) continue;
       const own = input.services[t.service]?.with;
       const at = own && Object.hasOwn(own, name) ? ['services', t.service, 'with', name] : input.defaults?.with && Object.hasOwn(input.defaults.with, name) ? ['defaults', 'with', name] : undefined;
+      // A default made from a parameter that is itself wrong (`node:{node_version}-...`): that one is reported.
+      if (!at && derivedFromBadParam(param, tpl, t.with)) continue;
       const kind = param.kind ?? 'text';
       const d: Diagnostic = at
         ? specDiagnostic(loaded, 'invalid-param', at, `\`with.${name}\` (${kind}: ${KINDS[kind].description}) ${p.message}`, p.hint)
@@ -189,4 +191,36 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
     }
   }
   return out;
+}
+
+function derivedFromBadParam(param: ParsedTemplate['meta']['params'][string], tpl: ParsedTemplate, values: Readonly<Record<string, string | readonly string[]>>): boolean {
+  if (typeof param.default !== 'string') return false;
+  return [...param.default.matchAll(new RegExp(DEFAULT_REF.source, 'g'))].some((m) => {
+    const v = values[m[1]!];
+    return v !== undefined && paramProblem(tpl.meta.params[m[1]!]?.kind, v) !== undefined;
+  });
+}
+
+/**
+ * `defaults.with` serves every templated service, and each takes the keys its
+ * template declares (resolve/templates.ts). A key that no template of the spec
+ * declares is a mistake (a typo, or a parameter of a template nobody uses).
+ */
+function defaultsWithDiagnostics(loaded: LoadedSpec, input: SpecInput, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
+  const given = input.defaults?.with;
+  if (!given || typeof given !== 'object') return [];
+  const known = [...new Set([...templates.values()].flatMap((t) => Object.keys(t.meta.params)))];
+  return Object.keys(given)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const guess = closest(key, known);
+      return specDiagnostic(
+        loaded,
+        'unknown-param',
+        ['defaults', 'with', key],
+        known.length ? `no template used in this spec has a parameter \`${key}\`` : `\`defaults.with.${key}\` is used by nothing: no service uses a template`,
+        guess ? `did you mean \`${guess}\`?` : known.length ? `their parameters: ${known.join(', ')}` : 'remove it, or give a service a `template`',
+        { onKey: true },
+      );
+    });
 }
