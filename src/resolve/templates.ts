@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
 import { packageRoot } from '../paths.js';
-import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate } from '../render/template.js';
+import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 import { checkPath } from './paths.js';
@@ -80,7 +80,7 @@ export function resolveSource(ctx: ResolveContext, store: TemplateStore, name: s
  * service, so `go_image` there is for the go services only (validate/params.ts reports a key no
  * template in the spec declares). A key in the service's own `with` must be declared.
  */
-export function templateParams(ctx: ResolveContext, name: string, svc: ServiceInput, source: Source): Record<string, string | string[]> | undefined {
+export function templateParams(ctx: ResolveContext, name: string, svc: ServiceInput, source: Source & { context?: string }): Record<string, string | string[]> | undefined {
   const { tpl } = source;
   const own = ctx.input.services[name]?.with;
   if (!tpl) {
@@ -107,7 +107,7 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
   const values: Record<string, string | string[]> = {};
   const derived: string[] = [];
   for (const [key, param] of Object.entries(declared)) {
-    const v = Object.hasOwn(given, key) ? given[key] : param.default;
+    const v = Object.hasOwn(given, key) ? given[key] : (detectValue(ctx, source, param) ?? param.default);
     if (v === undefined) {
       if (param.required) {
         ok = false;
@@ -121,6 +121,27 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
   // A default may name another parameter, `{node_version}`: one version parameter (a matrix axis away) sets every image.
   for (const key of derived) values[key] = expandDefault(values[key] as string, values);
   return ok ? values : undefined;
+}
+
+/** Files a template reads its detected values from are small text files (go.mod, .nvmrc, ...). */
+const MAX_DETECT_BYTES = 256 * 1024;
+
+/** The value a parameter's `detect` finds in the service's context (go.mod's `go` line, ...), if any. */
+function detectValue(ctx: ResolveContext, source: Source & { context?: string }, param: TemplateParam): string | undefined {
+  if (!param.detect || source.context === undefined) return undefined;
+  for (const { file, pattern } of param.detect) {
+    const rel = path.posix.join(source.context, file);
+    let text: string;
+    try {
+      text = readRegularText(path.resolve(ctx.specDir, rel), { maxBytes: MAX_DETECT_BYTES, display: rel });
+    } catch (e) {
+      if (e instanceof FileFault) continue; // absent (or not a small regular file): the next place, then the default
+      throw e;
+    }
+    const m = new RegExp(pattern, 'm').exec(text)?.[1];
+    if (m) return m;
+  }
+  return undefined;
 }
 
 export function expandDefault(text: string, values: Readonly<Record<string, string | readonly string[]>>): string {

@@ -144,3 +144,70 @@ describe('no generated file reaches an image', () => {
     expect(final.match(/^COPY .*$/gm)).toEqual(['COPY --from=builder --chown=0:0 /rootfs/ /']);
   });
 });
+
+// docker init's Go template (github.com/docker/docker-agent's predecessor: docs.docker.com/reference/cli/docker/init/)
+// reads the Go version from go.mod and runs as a non-root user; go.dev/ref/mod#go-mod-file-toolchain:
+// `toolchain` names the toolchain to use, `go` the minimum language version.
+describe('go: version from go.mod, run-time files, runtime settings', () => {
+  const goSpec = (withs = '{}') => `version: 1\nservices:\n  api:\n    context: api\n    template: go\n    with: ${withs}\n`;
+  it.each([
+    ['module x\n\ngo 1.21\n\ntoolchain go1.22.3\n', 'golang:1.22.3'],
+    ['module x\n\ngo 1.23.0\n', 'golang:1.23.0'],
+    ['module x\n\ngo 1.21\n', 'golang:1.21'],
+    ['module x\n', 'golang:1.22.1'],
+  ])('go.mod %j -> %s', (gomod, image) => {
+    const r = compileSpec(goSpec(), { 'api/go.mod': gomod });
+    expect(r.diagnostics).toEqual([]);
+    expect(files(r).get('api/Dockerfile')).toContain(`ARG GO_IMAGE="${image}"\n`);
+  });
+
+  it('a go_version given in with wins over go.mod', () => {
+    const r = compileSpec(goSpec('{ go_version: "1.24.1" }'), { 'api/go.mod': 'module x\n\ngo 1.21\n' });
+    expect(files(r).get('api/Dockerfile')).toContain('ARG GO_IMAGE="golang:1.24.1"\n');
+  });
+
+  it('modules are downloaded in their own layer before the sources are copied, with cache mounts', () => {
+    const text = files(compileSpec(goSpec(), goDirs('api'))).get('api/Dockerfile')!;
+    const download = text.indexOf('go mod download');
+    expect(text.indexOf('COPY go.mo[d] go.su[m] ./')).toBeLessThan(download);
+    expect(download).toBeLessThan(text.indexOf('COPY . .'));
+    expect(text).toMatch(/^RUN --mount=type=cache,target=\/root\/go\/pkg\/mod --mount=type=cache,target=\/root\/.cache\/go-build \\$/m);
+  });
+
+  it('files are copied next to the binary; a path leaving the context or an option is refused at the value', () => {
+    const ok = files(compileSpec(goSpec('{ files: [templates, static/css] }'), goDirs('api'))).get('api/Dockerfile')!;
+    expect(ok).toContain("for f in 'templates' 'static/css' ; do");
+    for (const bad of ['"../secrets"', '"-rf"', '"/etc"']) {
+      const src = goSpec(`{ files: [ok, ${bad}] }`);
+      // At the list (as for every list parameter).
+      expect(brief(compileSpec(src, goDirs('api')).diagnostics), bad).toEqual([{ code: 'invalid-param', ...pos(src, '[ok,') }]);
+    }
+  });
+
+  it('ports, env, healthcheck and user are printed in the final stage, quoted; non-root by default', () => {
+    const src = goSpec('{ ports: [8080, "53/udp"], env: ["GREETING=hello $USER \\"x\\""], healthcheck: [/app, "-health"], user: "app:app" }');
+    const text = files(compileSpec(src, goDirs('api'))).get('api/Dockerfile')!;
+    const final = text.slice(text.lastIndexOf('\nFROM '));
+    expect(final).toContain('EXPOSE 8080 53/udp\nENV GREETING="hello \\$USER \\"x\\""\nHEALTHCHECK CMD ["/app","-health"]\nUSER app:app\nCMD ["/app"]\n');
+    for (const name of ['go', 'node', 'python', 'rust', 'static']) {
+      const t = parseTemplate(name, readFileSync(path.join(REPO_ROOT, 'templates', `${name}.Dockerfile.hbs`), 'utf8'));
+      expect(t.meta.params.user?.default, name).toBe('65532:65532');
+    }
+  });
+
+  it.each([
+    ['ports', '[70000]', '[70000]'],
+    ['env', '["no equals"]', '["no equals"]'],
+    ['user', '"a b"', '"a b"'],
+    ['user', '"$(id)"', '"$(id)"'],
+  ])('%s = %s is invalid-param at the value', (param, value, at) => {
+    const src = goSpec(`{ ${param}: ${value} }`);
+    expect(brief(compileSpec(src, goDirs('api')).diagnostics)).toEqual([{ code: 'invalid-param', ...pos(src, at) }]);
+  });
+
+  it('a front matter `uses:` naming no parameter set, or a bad `detect`, is refused when the template is read', () => {
+    expect(() => parseTemplate('t.hbs', '{{!--\nuses: [runtim]\n--}}\nFROM scratch\n')).toThrow(/not a parameter set/);
+    expect(() => parseTemplate('t.hbs', '{{!--\nparams:\n  v: { detect: [{ file: ../x, pattern: "(x)" }] }\n--}}\nFROM scratch\n')).toThrow(/inside the context/);
+    expect(() => parseTemplate('t.hbs', '{{!--\nparams:\n  v: { detect: [{ file: x, pattern: "x" }] }\n--}}\nFROM scratch\n')).toThrow(/capture group/);
+  });
+});
