@@ -151,8 +151,8 @@ function detectProblem(params: Record<string, TemplateParam>): string | undefine
 /** A default that names a parameter: it must be declared, and its own default names none (one level). */
 function defaultRefProblem(params: Record<string, TemplateParam>): string | undefined {
   for (const [name, p] of Object.entries(params)) {
-    if (typeof p?.default !== 'string') continue;
-    for (const m of p.default.matchAll(new RegExp(DEFAULT_REF.source, 'g'))) {
+    const texts = Array.isArray(p?.default) ? p.default.filter((x): x is string => typeof x === 'string') : typeof p?.default === 'string' ? [p.default] : [];
+    for (const m of texts.flatMap((t) => [...t.matchAll(new RegExp(DEFAULT_REF.source, 'g'))])) {
       const ref = params[m[1]!];
       if (!ref) return `the default of \`${name}\` names \`{${m[1]}}\`, which is not a parameter`;
       if (typeof ref.default === 'string' && DEFAULT_REF.test(ref.default)) return `the default of \`${name}\` names \`{${m[1]}}\`, whose own default names another parameter`;

@@ -115,11 +115,14 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
       }
       continue;
     }
-    if (!Object.hasOwn(given, key) && typeof v === 'string' && DEFAULT_REF.test(v)) derived.push(key);
+    if (!Object.hasOwn(given, key) && (Array.isArray(v) ? v : [v]).some((x) => typeof x === 'string' && DEFAULT_REF.test(x))) derived.push(key);
     values[key] = Array.isArray(v) ? v.map(String) : String(v);
   }
   // A default may name another parameter, `{node_version}`: one version parameter (a matrix axis away) sets every image.
-  for (const key of derived) values[key] = expandDefault(values[key] as string, values);
+  for (const key of derived) {
+    const v = values[key]!;
+    values[key] = Array.isArray(v) ? v.map((x) => expandDefault(x, values)) : expandDefault(v, values);
+  }
   return ok ? values : undefined;
 }
 

@@ -211,3 +211,18 @@ describe('go: version from go.mod, run-time files, runtime settings', () => {
     expect(() => parseTemplate('t.hbs', '{{!--\nparams:\n  v: { detect: [{ file: x, pattern: "x" }] }\n--}}\nFROM scratch\n')).toThrow(/capture group/);
   });
 });
+
+// docs.npmjs.com/cli/v11/configuring-npm/package-json#main: the package's entry point.
+describe('node: the entry point from package.json', () => {
+  const spec = (withs = '{}') => `version: 1\nservices:\n  w:\n    context: w\n    template: node\n    with: ${withs}\n`;
+  it.each([
+    ['{\n  "name": "w",\n  "main": "lib/server.js"\n}\n', '{}', '["node","lib/server.js"]'],
+    ['{ "name": "w" }\n', '{}', '["node","index.js"]'],
+    ['{\n  "main": "lib/server.js"\n}\n', '{ main: app.js }', '["node","app.js"]'],
+    ['{\n  "main": "lib/server.js"\n}\n', '{ cmd: [npm, start] }', '["npm","start"]'],
+  ])('package.json %j with %s -> CMD %s', (pkg, withs, cmd) => {
+    const r = compileSpec(spec(withs), { 'w/package.json': pkg });
+    expect(r.diagnostics).toEqual([]);
+    expect(files(r).get('w/Dockerfile')).toContain(`\nCMD ${cmd}\n`);
+  });
+});
