@@ -287,7 +287,13 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
   // The shared run-time settings (render/runtime-params.ts): whole instructions, each value checked or quoted inside.
-  helper('runtime', (w) => {
+  helper('runtime', runtimeHelper(quoteWord));
+  return { hb, state };
+}
+
+/** `{{runtime with}}`: the EXPOSE/ENV/HEALTHCHECK/USER lines from `with`. */
+function runtimeHelper(quoteWord: (s: string) => string): (w: unknown) => string {
+  return (w) => {
     const get = (name: string) => {
       const v = (w as Record<string, unknown> | undefined)?.[name];
       if (v === undefined) return undefined;
@@ -299,8 +305,7 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
       if (e instanceof TemplateError) throw e;
       throw new TemplateError((e as Error).message, 0, 0, 'check the values of ports, env, user and healthcheck');
     }
-  });
-  return { hb, state };
+  };
 }
 
 function unwrap(v: unknown): unknown {
