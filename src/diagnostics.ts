@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = [
   'file-missing',
   'file-not-json',
   'file-too-large',
+  'final-stage-build-platform',
   'git-failed',
   'git-not-found',
   'invalid-builder-name',

@@ -45,6 +45,8 @@ export interface Target {
   /** Tags; a Dyn tag (from git) is dropped at build time when its variables are empty. */
   readonly tags: readonly Dyn[];
   readonly args: Readonly<Record<string, Dyn>>;
+  /** Names of the args the service sets itself (not from `defaults.args`): a template's `{{#each args}}` declares only these. */
+  readonly ownArgs?: readonly string[];
   readonly labels: Readonly<Record<string, Dyn>>;
   readonly annotations: Readonly<Record<string, Dyn>>;
   readonly stage?: string;

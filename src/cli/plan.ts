@@ -1,6 +1,7 @@
 import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
-import { colors } from '../diagnostics.js';
+import { colors, UserError } from '../diagnostics.js';
+import { finalStageDiagnostics } from '../plan/final-stage.js';
 import { hostPlatform } from '../platforms.js';
 import { formatAffected, formatPlan } from '../output/format.js';
 import { classify, type Mode } from '../plan/stages.js';
@@ -80,6 +81,8 @@ export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean)
   const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
   const templates = result.templates ?? new Map();
   const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env, (t, p) => targetSupports(t, p, templates));
+  const pinned = finalStageDiagnostics(result.spec!.targets, (t) => result.files!.get(t.dockerfile) ?? readRegularText(path.resolve(loc.specDir, t.dockerfile), { display: t.dockerfile }));
+  if (pinned.length) throw new UserError(pinned);
   let plan: Plan & { affected?: AffectedPlan } = full;
   const reasons = new Map<string, string[]>();
   if (opts.affected !== undefined) {

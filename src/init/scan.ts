@@ -88,8 +88,18 @@ function read(file: string): string | undefined {
   }
 }
 
+/** Folder names that say where the sources are, not what the service is: the service is named by the folder above. */
+const SOURCE_DIRS = new Set(['src', 'source', 'sources', 'app', 'code', 'main']);
+
+/** The folder that names the service at `rel`: `services/api/src` is `api`. */
+export function namingFolder(abs: string, rel: string): string {
+  const parts = (rel === '.' ? path.resolve(abs) : rel).split(/[\\/]/).filter(Boolean);
+  while (parts.length > 1 && SOURCE_DIRS.has(parts[parts.length - 1]!.toLowerCase())) parts.pop();
+  return parts[parts.length - 1] ?? path.basename(path.resolve(abs));
+}
+
 function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[] {
-  const base = rel === '.' ? path.basename(path.resolve(abs)) : path.posix.basename(rel);
+  const base = namingFolder(abs, rel === '.' ? '.' : rel);
   const join = (f: string) => (rel === '.' ? f : `${rel}/${f}`);
 
   // 1. Hand-written Dockerfiles win: built as they are, never replaced by a template.

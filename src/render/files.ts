@@ -27,8 +27,9 @@ export function templateContext(t: Target, registry: string | undefined, declare
     // Every key of the matrix, '' where this combination lacks one (GitHub reads a missing key as empty).
     matrix: Object.fromEntries([...t.axes.map((a) => [a, t.cell[a] ?? ''] as const), ...Object.entries(t.cell)]),
     with: t.with,
-    // Spec args the template does not declare itself, for `{{#each args}}ARG {{ident this}}{{/each}}`.
-    args: Object.keys(t.args).filter((a) => !declaredArgs.has(a)),
+    // The service's own args the template does not declare itself, for `{{#each args}}ARG {{ident this}}{{/each}}`.
+    // `defaults.args` serve every service: a Dockerfile gets an ARG for one only when its template declares it.
+    args: Object.keys(t.args).filter((a) => !declaredArgs.has(a) && (t.ownArgs ?? Object.keys(t.args)).includes(a)),
     dependencies: Object.keys(t.contexts),
     registry: registry ?? '',
   }) as object;

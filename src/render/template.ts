@@ -20,6 +20,7 @@ import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../precompiled/
 import { stringProblem } from '../validate/strings.js';
 import { readDirectives } from '../dockerfile/directives.js';
 import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
+import { PARAM_SETS, runtimeLines } from './runtime-params.js';
 import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
 import { platformsDeclarationProblem, type TemplatePlatforms } from '../validate/template-platforms.js';
 
@@ -30,6 +31,11 @@ export interface TemplateParam {
   required?: boolean;
   /** What the value is (see src/validate/params.ts); `text` when not given. */
   kind?: ParamKind;
+  /**
+   * Where the value is read from the service's context when `with` does not give it: the first
+   * capture group of `pattern` (multi-line) in `file`, tried in order; the default when none matches.
+   */
+  detect?: readonly { file: string; pattern: string }[];
 }
 
 export interface TemplateMeta {
@@ -105,6 +111,55 @@ function rawText(v: TemplateValue): string {
 }
 
 const ESCAPE_HINT = 'write {{word x}} for Dockerfile words, {{sh x}} inside RUN, {{json x}} for exec form, {{ident x}} for names';
+
+/** `{name}` in a parameter's default: the value of the template's parameter `name`. */
+export const DEFAULT_REF = /\{([a-z_][a-z0-9_]*)\}/;
+
+/** Parameters of the sets a front matter names in `uses:` (render/runtime-params.ts). */
+function usedParams(uses: unknown): Record<string, TemplateParam> {
+  if (uses === undefined) return {};
+  const names = Array.isArray(uses) ? uses : [uses];
+  const out: Record<string, TemplateParam> = {};
+  for (const n of names) {
+    const set = typeof n === 'string' && Object.hasOwn(PARAM_SETS, n) ? PARAM_SETS[n] : undefined;
+    if (!set) throw new TemplateError(`front matter: \`uses\` names ${JSON.stringify(n)}, which is not a parameter set`, 2, 1, `sets: ${Object.keys(PARAM_SETS).join(', ')}`);
+    Object.assign(out, structuredClone(set));
+  }
+  return out;
+}
+
+/** A `detect` list: files inside the context, patterns that compile and capture. */
+function detectProblem(params: Record<string, TemplateParam>): string | undefined {
+  for (const [name, p] of Object.entries(params)) {
+    const d = (p as { detect?: unknown } | null)?.detect;
+    if (d === undefined) continue;
+    if (!Array.isArray(d)) return `\`${name}.detect\` must be a list of { file, pattern }`;
+    for (const e of d as { file?: unknown; pattern?: unknown }[]) {
+      if (typeof e?.file !== 'string' || typeof e.pattern !== 'string') return `\`${name}.detect\` entries need \`file\` and \`pattern\` (strings)`;
+      if (e.file.startsWith('/') || e.file.split('/').includes('..')) return `\`${name}.detect\`: \`${e.file}\` is not a path inside the context`;
+      try {
+        if (!/\((?!\?)/.test(e.pattern)) return `\`${name}.detect\`: pattern \`${e.pattern}\` has no capture group`;
+        new RegExp(e.pattern, 'm');
+      } catch {
+        return `\`${name}.detect\`: pattern \`${e.pattern}\` is not a regular expression`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A default that names a parameter: it must be declared, and its own default names none (one level). */
+function defaultRefProblem(params: Record<string, TemplateParam>): string | undefined {
+  for (const [name, p] of Object.entries(params)) {
+    const texts = Array.isArray(p?.default) ? p.default.filter((x): x is string => typeof x === 'string') : typeof p?.default === 'string' ? [p.default] : [];
+    for (const m of texts.flatMap((t) => [...t.matchAll(new RegExp(DEFAULT_REF.source, 'g'))])) {
+      const ref = params[m[1]!];
+      if (!ref) return `the default of \`${name}\` names \`{${m[1]}}\`, which is not a parameter`;
+      if (typeof ref.default === 'string' && DEFAULT_REF.test(ref.default)) return `the default of \`${name}\` names \`{${m[1]}}\`, whose own default names another parameter`;
+    }
+  }
+  return undefined;
+}
 
 const FRONT = /^\{\{!--\s*\n([\s\S]*?)\n\s*--\}\}\n?/;
 
@@ -231,7 +286,26 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
   // Joins values into one (still wrapped) value, to hand to another helper.
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
+  // The shared run-time settings (render/runtime-params.ts): whole instructions, each value checked or quoted inside.
+  helper('runtime', runtimeHelper(quoteWord));
   return { hb, state };
+}
+
+/** `{{runtime with}}`: the EXPOSE/ENV/HEALTHCHECK/USER lines from `with`. */
+function runtimeHelper(quoteWord: (s: string) => string): (w: unknown) => string {
+  return (w) => {
+    const get = (name: string) => {
+      const v = (w as Record<string, unknown> | undefined)?.[name];
+      if (v === undefined) return undefined;
+      return Array.isArray(v) ? Array.from(v as ArrayLike<unknown>).map((x) => text(x, 'runtime')) : text(v, 'runtime');
+    };
+    try {
+      return runtimeLines(get, quoteWord);
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+      throw new TemplateError((e as Error).message, 0, 0, 'check the values of ports, env, user and healthcheck');
+    }
+  };
 }
 
 function unwrap(v: unknown): unknown {
@@ -259,15 +333,20 @@ export function splitTemplate(source: string): TemplateSource {
     } catch (err) {
       throw new TemplateError(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 2, 1);
     }
-    const fm = (raw ?? {}) as { description?: unknown; params?: unknown; platforms?: unknown };
-    const params = (fm.params ?? {}) as Record<string, TemplateParam>;
-    if (typeof params !== 'object' || Array.isArray(params)) throw new TemplateError('front matter `params` must be a mapping', 2, 1);
+    const fm = (raw ?? {}) as { description?: unknown; params?: unknown; platforms?: unknown; uses?: unknown };
+    const own = (fm.params ?? {}) as Record<string, TemplateParam>;
+    if (typeof own !== 'object' || Array.isArray(own)) throw new TemplateError('front matter `params` must be a mapping', 2, 1);
+    // The template's own parameters first (and winning), then those of the sets it uses.
+    const params: Record<string, TemplateParam> = { ...own };
+    for (const [k, v] of Object.entries(usedParams(fm.uses))) if (!Object.hasOwn(params, k)) params[k] = v;
     for (const [name, p] of Object.entries(params)) {
       const kind = (p as { kind?: unknown } | null)?.kind;
       if (kind !== undefined && !(PARAM_KINDS as readonly unknown[]).includes(kind)) {
         throw new TemplateError(`front matter: parameter \`${name}\` has unknown kind ${JSON.stringify(kind)}`, 2, 1, `kinds: ${PARAM_KINDS.join(', ')}`);
       }
     }
+    const badRef = defaultRefProblem(params) ?? detectProblem(params);
+    if (badRef) throw new TemplateError(`front matter: ${badRef}`, 2, 1, 'a default may use `{name}` of a parameter whose default is a plain value');
     const badPlatforms = platformsDeclarationProblem(fm.platforms);
     if (badPlatforms) throw new TemplateError(`front matter: ${badPlatforms}`, 2, 1);
     meta = { description: typeof fm.description === 'string' ? fm.description : '', params, ...(fm.platforms !== undefined ? { platforms: fm.platforms as TemplatePlatforms } : {}) };
@@ -380,7 +459,7 @@ interface HbNode {
 }
 
 /** Helpers whose output is escaped or validated for its place in a Dockerfile. */
-const ESCAPING = new Set(['word', 'sh', 'json', 'ident', 'int']);
+const ESCAPING = new Set(['word', 'sh', 'json', 'ident', 'int', 'runtime']);
 const DATA_VARS = new Set(['index', 'key', 'first', 'last']);
 
 /**

@@ -86,6 +86,7 @@ export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: numbe
     platforms: plan.platforms,
     tags,
     args,
+    ownArgs: Object.keys(ctx.input.services[plan.name]?.args ?? {}),
     labels,
     annotations,
     ...(svc.target !== undefined ? { stage: svc.target } : {}),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
 import { packageRoot } from '../paths.js';
-import { parseTemplate, TemplateError, type ParsedTemplate } from '../render/template.js';
+import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 import { checkPath } from './paths.js';
@@ -74,33 +74,40 @@ export function resolveSource(ctx: ResolveContext, store: TemplateStore, name: s
   return undefined;
 }
 
-/** Template parameters: declared ones only, defaults applied, required ones present. Undefined (reported) when one is wrong. */
-export function templateParams(ctx: ResolveContext, name: string, svc: ServiceInput, source: Source): Record<string, string | string[]> | undefined {
+/**
+ * Template parameters: declared ones only, defaults applied, required ones present. Undefined (reported) when one is wrong.
+ * A key of `defaults.with` that this template does not declare is skipped: defaults serve every
+ * service, so `go_image` there is for the go services only (validate/params.ts reports a key no
+ * template in the spec declares). A key in the service's own `with` must be declared.
+ */
+export function templateParams(ctx: ResolveContext, name: string, svc: ServiceInput, source: Source & { context?: string }): Record<string, string | string[]> | undefined {
   const { tpl } = source;
+  const own = ctx.input.services[name]?.with;
   if (!tpl) {
-    if (svc.with === undefined) return {};
-    ctx.report.err('unused-key', origin(ctx, name, 'with'), '`with` only applies to templates', 'remove it, or use `args` to pass values to a hand-written Dockerfile', true);
+    if (own === undefined) return {};
+    ctx.report.err('unused-key', ['services', name, 'with'], '`with` only applies to templates', 'remove it, or use `args` to pass values to a hand-written Dockerfile', true);
     return undefined;
   }
   const given = svc.with ?? {};
   const declared = tpl.meta.params;
   let ok = true;
-  for (const key of Object.keys(given)) {
+  for (const key of Object.keys(own ?? {})) {
     if (Object.hasOwn(declared, key)) continue;
     ok = false;
     const guess = closest(key, Object.keys(declared));
     const shown = source.source.kind === 'template' ? source.source.template : '';
     ctx.report.err(
       'unknown-param',
-      [...origin(ctx, name, 'with'), key],
+      ['services', name, 'with', key],
       `template \`${shown}\` has no parameter \`${key}\``,
       guess ? `did you mean \`${guess}\`?` : `its parameters: ${Object.keys(declared).join(', ') || 'none'}`,
       true,
     );
   }
   const values: Record<string, string | string[]> = {};
+  const derived: string[] = [];
   for (const [key, param] of Object.entries(declared)) {
-    const v = given[key] ?? param.default;
+    const v = Object.hasOwn(given, key) ? given[key] : (detectValue(ctx, source, param) ?? param.default);
     if (v === undefined) {
       if (param.required) {
         ok = false;
@@ -108,7 +115,41 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
       }
       continue;
     }
+    if (!Object.hasOwn(given, key) && (Array.isArray(v) ? v : [v]).some((x) => typeof x === 'string' && DEFAULT_REF.test(x))) derived.push(key);
     values[key] = Array.isArray(v) ? v.map(String) : String(v);
   }
+  // A default may name another parameter, `{node_version}`: one version parameter (a matrix axis away) sets every image.
+  for (const key of derived) {
+    const v = values[key]!;
+    values[key] = Array.isArray(v) ? v.map((x) => expandDefault(x, values)) : expandDefault(v, values);
+  }
   return ok ? values : undefined;
+}
+
+/** Files a template reads its detected values from are small text files (go.mod, .nvmrc, ...). */
+const MAX_DETECT_BYTES = 256 * 1024;
+
+/** The value a parameter's `detect` finds in the service's context (go.mod's `go` line, ...), if any. */
+function detectValue(ctx: ResolveContext, source: Source & { context?: string }, param: TemplateParam): string | undefined {
+  if (!param.detect || source.context === undefined) return undefined;
+  for (const { file, pattern } of param.detect) {
+    const rel = path.posix.join(source.context, file);
+    let text: string;
+    try {
+      text = readRegularText(path.resolve(ctx.specDir, rel), { maxBytes: MAX_DETECT_BYTES, display: rel });
+    } catch (e) {
+      if (e instanceof FileFault) continue; // absent (or not a small regular file): the next place, then the default
+      throw e;
+    }
+    const m = new RegExp(pattern, 'm').exec(text)?.[1];
+    if (m) return m;
+  }
+  return undefined;
+}
+
+export function expandDefault(text: string, values: Readonly<Record<string, string | readonly string[]>>): string {
+  return text.replace(new RegExp(DEFAULT_REF.source, 'g'), (m, ref: string) => {
+    const v = values[ref];
+    return typeof v === 'string' ? v : m;
+  });
 }

@@ -5,14 +5,16 @@
 // never become an option or a second command. No value of any kind may start
 // with `-`. The escaping helpers still quote every value for its place; this
 // is what makes the quoted word the thing the tool expects.
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import type { CheckedSpec } from './schema.js';
+import { closest, diagnostic, type Diagnostic } from '../diagnostics.js';
 import { specDiagnostic, type LoadedSpec } from '../load/load.js';
-import type { ParsedTemplate } from '../render/template.js';
+import { DEFAULT_REF, type ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
+import { USER } from '../render/runtime-params.js';
 import { referenceProblem } from './reference.js';
 import { templatedTargets } from './templated.js';
 
-export const PARAM_KINDS = ['go-package', 'go-ldflags', 'binary-name', 'relative-path', 'port', 'identifier', 'image', 'version', 'command', 'text'] as const;
+export const PARAM_KINDS = ['go-package', 'go-ldflags', 'binary-name', 'relative-path', 'relative-paths', 'port', 'ports', 'env', 'user', 'identifier', 'image', 'version', 'command', 'text'] as const;
 export type ParamKind = (typeof PARAM_KINDS)[number];
 
 interface KindSpec {
@@ -84,10 +86,33 @@ export const KINDS: Record<ParamKind, KindSpec> = {
     check: relativePathProblem,
     hint: 'give a path relative to the context, e.g. `requirements.txt` or `public`',
   },
+  'relative-paths': {
+    description: 'a list of files or directories inside the build context, relative to it',
+    list: true,
+    check: relativePathProblem,
+    hint: 'e.g. `[templates, static]`',
+  },
   port: {
     description: 'a TCP port, 1 to 65535',
     check: (v) => (/^[1-9][0-9]{0,4}$/.test(v) && Number(v) <= 65535 ? undefined : 'is not a port (1-65535)'),
     hint: 'e.g. `8080`',
+  },
+  ports: {
+    description: 'a list of ports (1-65535), each optionally `/tcp` or `/udp`',
+    list: true,
+    check: (v) => (/^[1-9][0-9]{0,4}(\/(tcp|udp))?$/.test(v) && Number(v.split('/')[0]) <= 65535 ? undefined : 'is not a port (1-65535, optionally /tcp or /udp)'),
+    hint: 'e.g. `[8080]` or `["8080", "9090/udp"]`',
+  },
+  env: {
+    description: 'a list of `NAME=value` environment variables',
+    list: true,
+    check: (v) => (/^[A-Za-z_][A-Za-z0-9_]*=/.test(v) ? undefined : 'is not NAME=value'),
+    hint: 'e.g. `["APP_ENV=production", "PORT=8080"]`',
+  },
+  user: {
+    description: 'a user name or uid, optionally `:group` or `:gid`',
+    check: (v) => (USER.test(v) ? undefined : 'is not a user (name or uid, optionally :group)'),
+    hint: 'e.g. `65532:65532`, `node` or `app:app`',
   },
   identifier: {
     description: 'a name: letters, digits and `_`, not starting with a digit',
@@ -121,6 +146,9 @@ export const KINDS: Record<ParamKind, KindSpec> = {
   },
 };
 
+/** Lists whose later words are arguments of the first (a command line); in any other list every element is a value. */
+const LATER_WORDS_MAY_BE_OPTIONS: ReadonlySet<ParamKind> = new Set(['command', 'text']);
+
 /** What is wrong with a parameter value for its kind (undefined: fine). */
 export function paramProblem(kind: ParamKind | undefined, value: string | number | boolean | readonly (string | number | boolean)[]): { message: string; hint: string } | undefined {
   const k = KINDS[kind ?? 'text'];
@@ -128,7 +156,7 @@ export function paramProblem(kind: ParamKind | undefined, value: string | number
   if (Array.isArray(value) && !k.list) return { message: `is a list, and ${kind ?? 'text'} is one value`, hint: k.hint };
   for (const [i, v] of values.entries()) {
     // The first word of a command is the program; later words are its arguments and may be options.
-    if (v.startsWith('-') && !(k.list && i > 0) && kind !== 'go-ldflags') {
+    if (v.startsWith('-') && !(LATER_WORDS_MAY_BE_OPTIONS.has(kind ?? 'text') && i > 0) && kind !== 'go-ldflags') {
       return { message: `\`${v}\` starts with \`-\`, so a program would read it as an option`, hint: k.hint };
     }
     const p = k.check(v, i);
@@ -158,9 +186,9 @@ function serviceImageProblem(kind: ParamKind | undefined, value: string | readon
  * that set it (or, for a default of the template itself, at its front matter).
  * One diagnostic per place.
  */
-export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
-  const input = loaded.value as SpecInput;
-  const out: Diagnostic[] = [];
+export function paramDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
+  const input = loaded.value;
+  const out: Diagnostic[] = defaultsWithDiagnostics(loaded, input, templates);
   const seen = new Set<string>();
   for (const [t, tpl] of templatedTargets(spec, templates)) {
     for (const [name, param] of Object.entries(tpl.meta.params)) {
@@ -170,6 +198,8 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
       if (!p) continue;
       const own = input.services[t.service]?.with;
       const at = own && Object.hasOwn(own, name) ? ['services', t.service, 'with', name] : input.defaults?.with && Object.hasOwn(input.defaults.with, name) ? ['defaults', 'with', name] : undefined;
+      // A default made from a parameter that is itself wrong (`node:{node_version}-...`): that one is reported.
+      if (!at && derivedFromBadParam(param, tpl, t.with)) continue;
       const kind = param.kind ?? 'text';
       const d: Diagnostic = at
         ? specDiagnostic(loaded, 'invalid-param', at, `\`with.${name}\` (${kind}: ${KINDS[kind].description}) ${p.message}`, p.hint)
@@ -189,4 +219,36 @@ export function paramDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templat
     }
   }
   return out;
+}
+
+function derivedFromBadParam(param: ParsedTemplate['meta']['params'][string], tpl: ParsedTemplate, values: Readonly<Record<string, string | readonly string[]>>): boolean {
+  if (typeof param.default !== 'string') return false;
+  return [...param.default.matchAll(new RegExp(DEFAULT_REF.source, 'g'))].some((m) => {
+    const v = values[m[1]!];
+    return v !== undefined && paramProblem(tpl.meta.params[m[1]!]?.kind, v) !== undefined;
+  });
+}
+
+/**
+ * `defaults.with` serves every templated service, and each takes the keys its
+ * template declares (resolve/templates.ts). A key that no template of the spec
+ * declares is a mistake (a typo, or a parameter of a template nobody uses).
+ */
+function defaultsWithDiagnostics(loaded: LoadedSpec, input: SpecInput, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
+  const given = input.defaults?.with;
+  if (!given || typeof given !== 'object') return [];
+  const known = [...new Set([...templates.values()].flatMap((t) => Object.keys(t.meta.params)))];
+  return Object.keys(given)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const guess = closest(key, known);
+      return specDiagnostic(
+        loaded,
+        'unknown-param',
+        ['defaults', 'with', key],
+        known.length ? `no template used in this spec has a parameter \`${key}\`` : `\`defaults.with.${key}\` is used by nothing: no service uses a template`,
+        guess ? `did you mean \`${guess}\`?` : known.length ? `their parameters: ${known.join(', ')}` : 'remove it, or give a service a `template`',
+        { onKey: true },
+      );
+    });
 }

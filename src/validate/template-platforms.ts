@@ -6,10 +6,11 @@
 // A user template without `platforms:` is taken at its word (anything).
 // `validate` (every compile) rejects a target platform the template cannot
 // produce, naming the template; `plan` marks it "unsupported".
+import type { CheckedSpec } from './schema.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { specDiagnostic, type LoadedSpec } from '../load/load.js';
+import { specDiagnostic } from '../load/load.js';
 import type { ParsedTemplate, TemplateMeta } from '../render/template.js';
-import type { ResolvedSpec, SpecInput, Target } from '../spec.js';
+import type { ResolvedSpec, Target } from '../spec.js';
 import { templatedTargets } from './templated.js';
 
 export interface TemplatePlatforms {
@@ -47,8 +48,8 @@ export function exportsFiles(t: Target): boolean {
   });
 }
 
-export function templatePlatformDiagnostics(loaded: LoadedSpec, spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
-  const input = loaded.value as SpecInput;
+export function templatePlatformDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>): Diagnostic[] {
+  const input = loaded.value;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const [t, tpl] of templatedTargets(spec, templates)) {

@@ -99,3 +99,23 @@ describe('matrix init --registry', () => {
     expect(hashTree(dir)).toBe(before);
   });
 });
+
+// Issue 19: "service names from the folder that names the service, not a `src` inside it".
+describe('matrix init names a service by the folder that names it', () => {
+  it('services/api/src/Dockerfile is `api`, services/web/app/package.json is `web`', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'services', 'api', 'src'), { recursive: true });
+    mkdirSync(path.join(dir, 'services', 'web', 'app'), { recursive: true });
+    writeFileSync(path.join(dir, 'services', 'api', 'src', 'Dockerfile'), 'FROM alpine:3.20\n');
+    writeFileSync(path.join(dir, 'services', 'web', 'app', 'package.json'), '{ "name": "web", "scripts": { "start": "node server.js" } }\n');
+    const r = await run(['init', '--', dir], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    expect(spec).toMatch(/^ {2}api:$/m);
+    expect(spec).toMatch(/^ {2}web:$/m);
+    expect(spec).not.toMatch(/^ {2}(src|app):$/m);
+    // Each proposal says why: the file that decided it.
+    expect(spec).toMatch(/# services\/api\/src: Dockerfile/);
+    expect(spec).toMatch(/# services\/web\/app: package.json \(scripts.start\)/);
+  });
+});

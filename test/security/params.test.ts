@@ -18,6 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTemplate, TemplateError, wrap } from '../../src/render/template.js';
+import { expandDefault } from '../../src/resolve/templates.js';
 import { KINDS, PARAM_KINDS, paramProblem } from '../../src/validate/params.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, REPO_ROOT } from '../helpers/tree.js';
@@ -30,9 +31,12 @@ describe('built-in templates declare a kind for every parameter', () => {
   for (const file of readdirSync(TEMPLATES).filter((f) => f.endsWith('.hbs'))) {
     it(`${file}: every parameter has a known kind and its default passes it`, () => {
       const t = parseTemplate(file, readFileSync(path.join(TEMPLATES, file), 'utf8'));
+      // A default may name another parameter (`golang:{go_version}`): checked as the value it becomes.
+      const defaults = Object.fromEntries(Object.entries(t.meta.params).map(([n, p]) => [n, typeof p.default === 'string' ? p.default : '']));
       for (const [name, p] of Object.entries(t.meta.params)) {
         expect(PARAM_KINDS, `${file} ${name}`).toContain(p.kind);
-        if (p.default !== undefined) expect(paramProblem(p.kind, p.default), `${file} ${name}`).toBeUndefined();
+        const value = typeof p.default === 'string' ? expandDefault(p.default, defaults) : p.default;
+        if (value !== undefined) expect(paramProblem(p.kind, value), `${file} ${name}`).toBeUndefined();
       }
     });
   }

@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pinnedFinalStage } from '../../src/plan/final-stage.js';
+import { matrix } from '../helpers/cli.js';
+import { removeTempDirs, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
 import { classify } from '../../src/plan/stages.js';
 import { parseStages } from '../../src/dockerfile/stages.js';
 
@@ -98,5 +103,35 @@ describe('stages classification', () => {
   it('classifies the go template output as cross', () => {
     const text = `ARG GO_IMAGE="golang:1.22.1"\nFROM --platform=$BUILDPLATFORM \${GO_IMAGE} AS builder\nRUN go build -o /out/x .\n\nFROM --platform=$TARGETPLATFORM scratch\nCOPY --from=builder "/out/x" /\n`;
     expect(classify(text, ARM, AMD)).toBe('cross');
+  });
+});
+
+// Issue 19: an image whose final stage is pinned to $BUILDPLATFORM ships the
+// build platform's binaries labelled as each target platform. Only build stages
+// belong on $BUILDPLATFORM (docs.docker.com/build/building/multi-platform/#cross-compilation).
+describe('a final stage pinned to the build platform', () => {
+  const PINNED = 'FROM --platform=$BUILDPLATFORM python:3.12 AS build\nRUN pip wheel .\n\nFROM  --platform=${BUILDPLATFORM} python:3.12-slim\nCOPY --from=build /w /w\n';
+
+  it('is found at its flag; a pinned build stage with a free final stage is fine', () => {
+    expect(pinnedFinalStage(PINNED)).toEqual({ line: 4, column: 7, raw: '--platform=${BUILDPLATFORM}' });
+    expect(pinnedFinalStage(GO_CROSS)).toBeUndefined();
+    expect(pinnedFinalStage('FROM --platform=$TARGETPLATFORM x\n')).toBeUndefined();
+  });
+
+  it('with `target:`, the named stage counts, not the last one', () => {
+    expect(pinnedFinalStage(PINNED, 'build')).toEqual({ line: 1, column: 6, raw: '--platform=$BUILDPLATFORM' });
+    expect(pinnedFinalStage(`${PINNED}FROM scratch AS out\n`, 'BUILD')).toMatchObject({ line: 1 });
+    expect(pinnedFinalStage(`${PINNED}FROM scratch AS out\n`)).toBeUndefined();
+  });
+
+  it('`matrix plan` refuses it: exit 2, located in the Dockerfile, with a hint; files-only outputs are not images', async () => {
+    const spec = 'version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  api:\n    context: api\n    dockerfile: api/Dockerfile\n';
+    const dir = tempRepo({ 'matrix.yaml': spec, 'api/Dockerfile': PINNED });
+    const r = await matrix(['plan', '--build-platform', 'linux/amd64'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/api\/Dockerfile:4:7: error .*pinned to the build platform.* \[final-stage-build-platform\]/);
+    expect(r.stderr).toContain('--platform=$TARGETPLATFORM');
+    const files = tempRepo({ 'matrix.yaml': `${spec}    output: ["type=local,dest=out"]\n`, 'api/Dockerfile': PINNED });
+    expect((await matrix(['plan', '--build-platform', 'linux/amd64'], files)).status).toBe(0);
   });
 });

@@ -1,0 +1,109 @@
+// Issue 19 "Done when": each built-in template that copies files builds a
+// fixture service OFFLINE (test/fixtures/services: a Go vendor directory, an npm
+// `file:` package, a local wheel, static files) for linux/amd64 and
+// linux/arm64 with the fixture images, in one bake; each image runs on both
+// platforms and prints its line (or serves its page); no generated file is in
+// any image; `plan`'s claim (cross, nothing emulated) agrees with the build log
+// (BuildKit names a step run as a foreign platform `[target linux/arm64 ...]`,
+// one cross-built `[target linux/amd64->arm64 ...]`).
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { docker, dockerAsync, fixtureSets, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
+
+const hasEngine = requireEngine();
+const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
+
+interface Planned {
+  name: string;
+  platforms: { platform: string; mode: string }[];
+}
+
+describe.skipIf(!hasEngine)('built-in templates build the fixture services offline', () => {
+  let dir: string;
+  let planned: Planned[];
+  let bake: RunResult;
+  const id = runId();
+  const tagOf = (t: string) => `localhost:5000/e2e-templates/${t}:${id}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-templates-'));
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'services'), dir, { recursive: true });
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const gen = matrix(dir, ['gen']);
+    expect(gen.status, gen.stderr).toBe(0);
+    const plan = matrix(dir, ['plan', '--json', '--build-platform', 'linux/amd64']);
+    expect(plan.status, plan.stderr).toBe(0);
+    planned = JSON.parse(plan.stdout).targets;
+    const tagSets = planned.flatMap((t) => ['--set', `${t.name}.tags=${tagOf(t.name)}`]);
+    bake = await matrixAsync(dir, ['bake', '--push', '--json', ...fixtureSets(), ...tagSets]);
+  });
+
+  it('builds every service for both platforms in one bake', () => {
+    expect(bake.status, bake.stderr.slice(-4000)).toBe(0);
+    const rows = JSON.parse(bake.stdout).targets as { target: string; platform: string; status: string }[];
+    expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(planned.flatMap((t) => PLATFORMS.map((p) => `${t.name} ${p} done`)).sort());
+    expect(planned.map((t) => t.name)).toEqual(['goapp', 'nodeapp', 'pyapp', 'site']);
+  });
+
+  it("plan's claim agrees with the build log: arm64 is cross-built, no step ran as linux/arm64", () => {
+    for (const t of planned)
+      expect(t.platforms, t.name).toEqual([
+        { platform: 'linux/amd64', mode: 'native' },
+        { platform: 'linux/arm64', mode: 'cross' },
+      ]);
+    expect(bake.stderr).not.toMatch(/^#\d+ \[\S+ linux\/arm64 [^\]]*\] RUN/m);
+    // Every RUN of every target ran on the build platform: as `linux/amd64->arm64` (cross-built for arm64) or,
+    // for a stage that does not depend on the target (npm, the static files), once as `linux/amd64` for both.
+    for (const t of ['goapp', 'nodeapp', 'pyapp', 'site']) {
+      const runs = [...bake.stderr.matchAll(new RegExp(`^#\\d+ \\[${t} (\\S+) [^\\]]*\\] RUN`, 'gm'))].map((m) => m[1]);
+      expect(runs.length, t).toBeGreaterThan(0);
+      expect(new Set(runs), t).toEqual(new Set(runs.filter((p) => p === 'linux/amd64' || p === 'linux/amd64->arm64')));
+    }
+    expect(bake.stderr).toMatch(/\[goapp linux\/amd64->arm64 builder \d+\/\d+\] RUN .*go build/);
+  });
+
+  it.each(PLATFORMS)('on %s each service answers, as a non-root user', async (platform) => {
+    const arch = platform.split('/')[1];
+    const run = (t: string) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)]);
+    const [go, node, py] = await Promise.all([run('goapp'), run('nodeapp'), run('pyapp')]);
+    expect(go.stdout + go.stderr).toBe(`hello from go linux/${arch} uid=65532 banner-ok\n`);
+    expect(node.stdout + node.stderr).toBe(`hello from node linux/${arch} uid=65532\n`);
+    expect(py.stdout + py.stderr).toBe(`hello from python linux/${arch} uid=65532\n`);
+    // The static site: busybox httpd serves the page (fetched with the image's own busybox wget).
+    const site = docker([
+      'run',
+      '--rm',
+      '--platform',
+      platform,
+      '--entrypoint',
+      'sh',
+      tagOf('site'),
+      '-c',
+      'busybox httpd -h /www -p 8080 && sleep 0.5 && busybox wget -q -O - http://127.0.0.1:8080/index.html',
+    ]);
+    expect(site.stdout, site.stderr).toBe('<p>site-ok</p>\n');
+  });
+
+  it('no generated file is in any image (and the files the templates mean to copy are)', () => {
+    for (const t of ['goapp', 'nodeapp', 'pyapp', 'site']) {
+      const created = docker(['create', '--platform', 'linux/arm64', tagOf(t)]);
+      expect(created.status, created.stderr).toBe(0);
+      const cid = created.stdout.trim();
+      const listing = spawnSync('sh', ['-c', 'docker export "$1" | tar -t', 'sh', cid], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      docker(['rm', cid]);
+      const files = listing.stdout.split('\n');
+      expect(
+        files.filter((f) => /(^|\/)([^/]*\.)?Dockerfile$|docker-bake\.hcl$/.test(f)),
+        t,
+      ).toEqual([]);
+      const wanted = { goapp: 'templates/banner.txt', nodeapp: 'app/node_modules/greet', pyapp: 'deps/greet/__init__.py', site: 'www/index.html' }[t]!;
+      expect(
+        files.some((f) => f === wanted || f.startsWith(wanted)),
+        `${t}: ${wanted}`,
+      ).toBe(true);
+    }
+  });
+});
