@@ -18,15 +18,35 @@ type InitOptions = CommandArgs['init'];
 const SCHEMA_IN_PACKAGE = 'node_modules/bake-matrix/schemas/matrix.schema.json';
 
 export function runInit(io: Io, opts: InitOptions, color: boolean): number {
-  const c = colors(color);
-  if (opts.registry !== undefined) {
-    const bad = registryProblem(opts.registry);
-    if (bad) {
-      throw userError('invalid-registry', `--registry ${visible(opts.registry)} ${bad.problem}`, {
-        hint: bad.suggestion ? `did you mean \`--registry ${bad.suggestion}\`?` : 'give an image name prefix such as ghcr.io/acme or localhost:5000/team',
-      });
-    }
+  checkRegistryOption(opts.registry);
+  const { root, shown, specPath } = initTarget(io, opts);
+  const services = nameServices(scanOrFail(root, shown, opts.depth));
+  const repoRoot = repoRootOf(root);
+  const registry = opts.registry ?? registryFromGitConfig(readOr(path.join(repoRoot, '.git', 'config')));
+  const text = proposeSpec(services, { schemaRef: schemaRef(root), ...(registry ? { registry } : {}) });
+  const displayName = toPosix(path.relative(io.cwd, specPath)) || 'matrix.yaml';
+  if (!proposalPasses(io, { specPath, displayName, text, root, repoRoot }, color)) return 70;
+  if (opts.dryRun) {
+    io.stdout.write(text);
+    return 0;
   }
+  writeProposal(specPath, displayName, text);
+  reportCreated(io, displayName, services, shown, colors(color));
+  return 0;
+}
+
+function checkRegistryOption(registry: string | undefined): void {
+  if (registry === undefined) return;
+  const bad = registryProblem(registry);
+  if (bad) {
+    throw userError('invalid-registry', `--registry ${visible(registry)} ${bad.problem}`, {
+      hint: bad.suggestion ? `did you mean \`--registry ${bad.suggestion}\`?` : 'give an image name prefix such as ghcr.io/acme or localhost:5000/team',
+    });
+  }
+}
+
+/** The directory to scan and where its spec goes; refuses an existing spec unless this is a dry run. */
+function initTarget(io: Io, opts: InitOptions): { root: string; shown: string; specPath: string } {
   const root = path.resolve(io.cwd, opts.dir ?? '.');
   const shown = toPosix(path.relative(io.cwd, root)) || '.';
   if (!existsSync(root) || !statSync(root).isDirectory()) throw userError('not-a-directory', `${shown} is not a directory`, { hint: 'give the repository to scan: `matrix init path/to/repo`' });
@@ -37,46 +57,45 @@ export function runInit(io: Io, opts: InitOptions, color: boolean): number {
       hint: 'edit it (`matrix validate` checks it), or see what init would propose with `matrix init --dry-run`',
     });
   }
+  return { root, shown, specPath };
+}
 
-  const findings = scanRepository(root, opts.depth !== undefined ? { maxDepth: opts.depth } : {});
-  if (!findings.length) {
-    throw userError(
-      'no-services-found',
-      `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html`,
-      {
-        hint: 'write matrix.yaml by hand (README: "A spec"), or point init at the repository: `matrix init path/to/repo`',
-      },
-    );
-  }
-  const services = nameServices(findings);
-  const repoRoot = repoRootOf(root);
-  const registry = opts.registry ?? registryFromGitConfig(readOr(path.join(repoRoot, '.git', 'config')));
-  const text = proposeSpec(services, { schemaRef: schemaRef(root), ...(registry ? { registry } : {}) });
+function scanOrFail(root: string, shown: string, depth: number | undefined): ReturnType<typeof scanRepository> {
+  const findings = scanRepository(root, depth !== undefined ? { maxDepth: depth } : {});
+  if (findings.length) return findings;
+  throw userError(
+    'no-services-found',
+    `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html`,
+    {
+      hint: 'write matrix.yaml by hand (README: "A spec"), or point init at the repository: `matrix init path/to/repo`',
+    },
+  );
+}
 
-  // The proposal must validate and generate as it is: check with the real pipeline before showing it.
-  const displayName = toPosix(path.relative(io.cwd, specPath)) || 'matrix.yaml';
-  const result = compile({ specPath, displayName, source: text, repoRoot, cwd: io.cwd });
-  const sync = result.files && result.spec ? planSync(root, repoRoot, result.files, result.spec.bakeFile) : undefined;
+/** The proposal must validate and generate as it is: checked with the real pipeline before it is shown. */
+function proposalPasses(io: Io, p: { specPath: string; displayName: string; text: string; root: string; repoRoot: string }, color: boolean): boolean {
+  const result = compile({ specPath: p.specPath, displayName: p.displayName, source: p.text, repoRoot: p.repoRoot, cwd: io.cwd });
+  const sync = result.files && result.spec ? planSync(p.root, p.repoRoot, result.files, result.spec.bakeFile) : undefined;
   const problems = [...result.diagnostics, ...(sync?.diagnostics ?? [])].filter((d) => d.severity === 'error');
-  if (problems.length) {
-    io.stderr.write(text);
-    printDiagnostics(io, problems, color, new Map([[displayName, text]]));
-    io.stderr.write('matrix init: the proposal above does not pass `matrix validate`/`matrix gen`. This is a bug in matrix init; please report it with the list of files of the repository.\n');
-    return 70;
-  }
+  if (!problems.length) return true;
+  io.stderr.write(p.text);
+  printDiagnostics(io, problems, color, new Map([[p.displayName, p.text]]));
+  io.stderr.write('matrix init: the proposal above does not pass `matrix validate`/`matrix gen`. This is a bug in matrix init; please report it with the list of files of the repository.\n');
+  return false;
+}
 
-  if (opts.dryRun) {
-    io.stdout.write(text);
-    return 0;
-  }
+/** Exclusive: fail instead of overwriting a spec written since the check; a failed write leaves nothing. */
+function writeProposal(specPath: string, displayName: string, text: string): void {
   try {
-    // Exclusive: fail instead of overwriting a spec written since the check above; a failed write leaves nothing.
     writeFileExclusive(specPath, text, { display: displayName });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST')
       throw userError('spec-exists', `${displayName} already exists; matrix init never overwrites it`, { hint: 'edit it, or see the proposal with `matrix init --dry-run`' });
     throw e;
   }
+}
+
+function reportCreated(io: Io, displayName: string, services: ReturnType<typeof nameServices>, shown: string, c: ReturnType<typeof colors>): void {
   io.stdout.write(`${c.green('created')} ${displayName} with ${services.length} service(s):\n`);
   for (const { name, finding: f } of services) {
     io.stdout.write(
@@ -86,7 +105,6 @@ export function runInit(io: Io, opts: InitOptions, color: boolean): number {
   const cd = shown === '.' ? '' : `cd ${shellQuote([shown])} && `;
   io.stdout.write(`Next: ${cd}matrix gen   (writes the Dockerfiles and docker-bake.hcl; commit them with the spec)\n`);
   io.stdout.write('For editor completion from the schema: npm install --save-dev bake-matrix\n');
-  return 0;
 }
 
 function readOr(file: string): string {

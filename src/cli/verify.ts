@@ -41,12 +41,34 @@ interface Expected {
 }
 
 export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Promise<number> {
-  const c = colors(color);
   const committed = await compileCommitted(io, opts.spec, 'verify rebuilds what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
   const spec = result.spec!;
   if (opts.signatures) return (await import('../release/verify-signatures.js')).verifySignatures(io, loc, spec, result.loaded.value, opts.targets);
+  const { rebuild, keep } = await prepareRebuild(io, opts, loc, spec);
+  if (opts.dryRun) return printVerifyDryRun(io, rebuild, keep);
+  if (keep) checkKeep(opts, keep, rebuild.sel);
+  const work: WorkDirs = { dir: keep ?? ownedTempDir('matrix-verify-', io.env), keep, created: [], kept: false };
+  try {
+    return await rebuildAndCompare(io, rebuild, result.files!, work, colors(color));
+  } finally {
+    // Only what this run created: the temp dir, or the layouts of a run that did not finish.
+    if (!keep) removeOwned(work.dir);
+    for (const dir of work.created.reverse()) (work.kept ? keepOwned : removeOwned)(dir);
+  }
+}
+
+/** Where the rebuild exports: --keep DIR (layouts kept) or an owned temp dir; what this run created in it. */
+interface WorkDirs {
+  dir: string;
+  keep: string | undefined;
+  created: string[];
+  kept: boolean;
+}
+
+/** The selection, the build inputs and the engines of a rebuild; refuses an export path bake would split. */
+async function prepareRebuild(io: Io, opts: VerifyOptions, loc: Rebuild['loc'], spec: Rebuild['spec']): Promise<{ rebuild: Rebuild; keep: string | undefined }> {
   const sel = checkedSelection(opts, spec);
   const docker = dockerOf(io.env);
   const inputs = await bakeInputs(loc, spec, sel, io.env, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
@@ -58,66 +80,62 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
     throw userError('verify-usage', `cannot export to ${keep ?? tempDirOf(io.env)}: the path contains a comma, quote or newline`, {
       hint: keep ? 'choose another --keep directory' : 'set TMPDIR to another directory',
     });
+  return { rebuild, keep };
+}
 
-  if (opts.dryRun) {
-    const envText = Object.entries(inputs.env)
-      .filter(([, v]) => v !== '')
-      .map(([k, v]) => shellQuote([`${k}=${v}`]))
-      .join(' ');
-    const workDir = keep ?? path.join(tempDirOf(io.env), 'matrix-verify-XXXXXX');
-    io.stdout.write(`cd ${shellQuote([loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([docker.bin, ...rebuildArgs(rebuild, workDir)])}\n`);
-    return 0;
-  }
+/** --dry-run: the exact rebuild command, with the environment bake would get. */
+function printVerifyDryRun(io: Io, rebuild: Rebuild, keep: string | undefined): number {
+  const envText = Object.entries(rebuild.inputs.env)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => shellQuote([`${k}=${v}`]))
+    .join(' ');
+  const workDir = keep ?? path.join(tempDirOf(io.env), 'matrix-verify-XXXXXX');
+  io.stdout.write(`cd ${shellQuote([rebuild.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([rebuild.engine.bin, ...rebuildArgs(rebuild, workDir)])}\n`);
+  return 0;
+}
 
+/** Check the engine, read what is expected, rebuild into `work.dir`, compare and report. */
+async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<string, string>, work: WorkDirs, c: ReturnType<typeof colors>): Promise<number> {
   const started = Date.now();
-  if (keep) checkKeep(opts, keep, sel);
-  const workDir = keep ?? ownedTempDir('matrix-verify-', io.env);
-  const created: string[] = [];
-  let kept = false;
-  try {
-    const failed = (await engineChecks(rebuild, result.files!)).filter((ch) => ch.status === 'fail');
-    if (failed.length) {
-      io.stderr.write(formatBlocked(failed, 'rebuild', c));
-      return 2;
-    }
-    const expected = await expectedImages(
-      io,
-      opts,
-      sel.targets.map((t) => t.target.name),
-      rebuild.docker,
-      () => resolvedTags(rebuild.docker, loc.specDir, bakeCommand(rebuild, { print: true, set: opts.set })),
-    );
-    if (![...expected.values()].some((e) => e.images)) {
-      for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
-      io.stderr.write('matrix: nothing to compare with, so nothing was rebuilt. Push the images first (`matrix bake --push`), or point --against / --metadata-file at what was pushed.\n');
-      return 1;
-    }
-    // Each layout directory is new and ours (see checkKeep); buildx exports into it.
-    if (keep) for (const { target } of sel.targets) created.push(ownedNewDir(path.join(workDir, target.name)));
-    const res = await rebuild.docker.stream(
-      rebuildArgs(rebuild, workDir),
-      { cwd: loc.specDir },
-      (line) => io.stderr.write(line + '\n'),
-      (chunk) => io.stderr.write(chunk),
-    );
-    if (res.spawnError) throw dockerMissing(docker, res.spawnError);
-    if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
-    if (res.code !== 0) {
-      io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
-      return 1;
-    }
-    const rows = await compareRows(rebuild, expected, workDir);
-    const seconds = (Date.now() - started) / 1000;
-    const ok = rows.every((r) => r.match);
-    kept = true;
-    if (opts.json) io.stdout.write(JSON.stringify({ match: ok, seconds, targets: rows }, null, 2) + '\n');
-    else io.stdout.write(formatVerify(rows, seconds, c) + '\n');
-    return ok ? 0 : 1;
-  } finally {
-    // Only what this run created: the temp dir, or the layouts of a run that did not finish.
-    if (!keep) removeOwned(workDir);
-    for (const dir of created.reverse()) (kept ? keepOwned : removeOwned)(dir);
+  const { loc, sel, opts } = rebuild;
+  const failed = (await engineChecks(rebuild, files)).filter((ch) => ch.status === 'fail');
+  if (failed.length) {
+    io.stderr.write(formatBlocked(failed, 'rebuild', c));
+    return 2;
   }
+  const expected = await expectedImages(
+    io,
+    opts,
+    sel.targets.map((t) => t.target.name),
+    rebuild.docker,
+    () => resolvedTags(rebuild.docker, loc.specDir, bakeCommand(rebuild, { print: true, set: opts.set })),
+  );
+  if (![...expected.values()].some((e) => e.images)) {
+    for (const [name, e] of expected) io.stderr.write(`matrix: ${name}: ${e.error}\n`);
+    io.stderr.write('matrix: nothing to compare with, so nothing was rebuilt. Push the images first (`matrix bake --push`), or point --against / --metadata-file at what was pushed.\n');
+    return 1;
+  }
+  // Each layout directory is new and ours (see checkKeep); buildx exports into it.
+  if (work.keep) for (const { target } of sel.targets) work.created.push(ownedNewDir(path.join(work.dir, target.name)));
+  const res = await rebuild.docker.stream(
+    rebuildArgs(rebuild, work.dir),
+    { cwd: loc.specDir },
+    (line) => io.stderr.write(line + '\n'),
+    (chunk) => io.stderr.write(chunk),
+  );
+  if (res.spawnError) throw dockerMissing(rebuild.engine, res.spawnError);
+  if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
+  if (res.code !== 0) {
+    io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
+    return 1;
+  }
+  const rows = await compareRows(rebuild, expected, work.dir);
+  const seconds = (Date.now() - started) / 1000;
+  const ok = rows.every((r) => r.match);
+  work.kept = true;
+  if (opts.json) io.stdout.write(JSON.stringify({ match: ok, seconds, targets: rows }, null, 2) + '\n');
+  else io.stdout.write(formatVerify(rows, seconds, c) + '\n');
+  return ok ? 0 : 1;
 }
 
 /** What one verify run rebuilds, and with what. */

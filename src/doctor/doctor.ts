@@ -95,14 +95,15 @@ export async function runDoctor(input: DoctorInput): Promise<Check[]> {
   }
 }
 
-async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise<Captured>): Promise<Check[]> {
-  const { bin: docker, env } = input.docker;
-  const checks: Check[] = [];
+type Probes = ReturnType<typeof startProbes>;
 
-  // Every probe starts now and they run side by side (each docker or buildx
-  // call costs tens of milliseconds just to start); the checks below read
-  // them in order and stop at the first failure, as if run one by one.
-  const probes = {
+/**
+ * Every probe starts at once and they run side by side (each docker or buildx
+ * call costs tens of milliseconds just to start); the checks read them in
+ * order and stop at the first failure, as if run one by one.
+ */
+function startProbes(input: DoctorInput, run: (args: string[]) => Promise<Captured>) {
+  return {
     cli: run(['version', '--format', '{{.Client.Version}}']),
     server: run(['version', '--format', '{{.Server.Version}}']),
     buildx: run(['buildx', 'version']),
@@ -110,64 +111,68 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
     // Needed only for the docker driver; cheap and read-only, so asked for at once too.
     driverStatus: input.multiPlatform ? run(['info', '--format', '{{json .DriverStatus}}']) : undefined,
   };
+}
 
+async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise<Captured>): Promise<Check[]> {
+  const probes = startProbes(input, run);
+  const checks: Check[] = [];
+  for (const step of [cliCheck, serverCheck, buildxCheck, builderCheck]) {
+    const ch = await step(input, probes);
+    checks.push(ch);
+    if (ch.status === 'fail') return checks;
+  }
+  const info = parseInspect((await probes.inspect).stdout);
+  return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
+}
+
+async function cliCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const cli = await probes.cli;
-  if (cli.spawnError) {
-    checks.push({
-      name: 'docker CLI',
-      status: 'fail',
-      detail: `\`${docker}\` not found (${cli.spawnError})`,
-      fix: 'install Docker (Docker Desktop, or Docker Engine with the buildx plugin); on Debian: `bash scripts/engine-up.sh` from the matrix repository',
-    });
-    return checks;
-  }
-  checks.push({ name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` });
+  if (!cli.spawnError) return { name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` };
+  return {
+    name: 'docker CLI',
+    status: 'fail',
+    detail: `\`${input.docker.bin}\` not found (${cli.spawnError})`,
+    fix: 'install Docker (Docker Desktop, or Docker Engine with the buildx plugin); on Debian: `bash scripts/engine-up.sh` from the matrix repository',
+  };
+}
 
+async function serverCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const server = await probes.server;
-  if (server.code !== 0 || !server.stdout.trim()) {
-    const why = (
-      server.stderr
-        .trim()
-        .split('\n')
-        .find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ??
-      server.stderr.trim().split('\n')[0] ??
-      ''
-    ).trim();
-    checks.push({
-      name: 'Docker daemon',
-      status: 'fail',
-      detail: why || 'not reachable',
-      fix: env.DOCKER_HOST
-        ? `DOCKER_HOST=${env.DOCKER_HOST} does not answer: start that daemon or unset DOCKER_HOST`
-        : 'start Docker (Docker Desktop, `sudo systemctl start docker`, or `bash scripts/engine-up.sh` on a machine without systemd)',
-    });
-    return checks;
-  }
-  checks.push({ name: 'Docker daemon', status: 'ok', detail: `version ${server.stdout.trim()}` });
+  if (server.code === 0 && server.stdout.trim()) return { name: 'Docker daemon', status: 'ok', detail: `version ${server.stdout.trim()}` };
+  const lines = server.stderr.trim().split('\n');
+  const why = (lines.find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? lines[0] ?? '').trim();
+  const { env } = input.docker;
+  return {
+    name: 'Docker daemon',
+    status: 'fail',
+    detail: why || 'not reachable',
+    fix: env.DOCKER_HOST
+      ? `DOCKER_HOST=${env.DOCKER_HOST} does not answer: start that daemon or unset DOCKER_HOST`
+      : 'start Docker (Docker Desktop, `sudo systemctl start docker`, or `bash scripts/engine-up.sh` on a machine without systemd)',
+  };
+}
 
+async function buildxCheck(_input: DoctorInput, probes: Probes): Promise<Check> {
   const bx = await probes.buildx;
-  const bxVersion = parseBuildxVersion(bx.stdout);
-  if (bx.code !== 0) {
-    checks.push({ name: 'buildx', status: 'fail', detail: 'the buildx plugin is missing', fix: 'install the buildx plugin (package docker-buildx-plugin or docker-buildx)' });
-    return checks;
-  }
-  if (bxVersion && versionLess(bxVersion, '0.13')) {
-    checks.push({ name: 'buildx', status: 'warn', detail: `version ${bxVersion} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' });
-  } else checks.push({ name: 'buildx', status: 'ok', detail: `version ${bxVersion ?? bx.stdout.trim()}` });
+  if (bx.code !== 0) return { name: 'buildx', status: 'fail', detail: 'the buildx plugin is missing', fix: 'install the buildx plugin (package docker-buildx-plugin or docker-buildx)' };
+  const version = parseBuildxVersion(bx.stdout);
+  if (version && versionLess(version, '0.13'))
+    return { name: 'buildx', status: 'warn', detail: `version ${version} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' };
+  return { name: 'buildx', status: 'ok', detail: `version ${version ?? bx.stdout.trim()}` };
+}
 
+async function builderCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const ins = await probes.inspect;
   if (ins.code !== 0) {
-    checks.push({
+    return {
       name: 'builder',
       status: 'fail',
       detail: ins.stderr.trim().split('\n')[0] ?? 'cannot inspect the builder',
       fix: input.builder ? `create it: docker buildx create --name ${input.builder}` : 'select a builder: docker buildx use default',
-    });
-    return checks;
+    };
   }
   const info = parseInspect(ins.stdout);
-  checks.push({ name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` });
-  return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
+  return { name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` };
 }
 
 /** What the builder must do for this build: multi-platform output, emulated platforms, local registries. */
