@@ -5,7 +5,8 @@ import path from 'node:path';
 import { selectTargets } from '../bake/command.js';
 import { buildEnvironment } from '../bake/gitenv.js';
 import { planMerge, imagetoolsCreateArgs, indexPlatforms, type MergePlan, type ShardFile } from '../ci/merge.js';
-import { deleteTag, type Requester } from '../ci/registry.js';
+import type { Requester } from '../ci/registry.js';
+import { publishTargets, removeTempTags as removeRunTags } from '../release/publish.js';
 import { ciMatrix, parseRunnerOverrides } from '../ci/runners.js';
 import { planContexts } from '../ci/contexts.js';
 import { githubLevelOutputs } from '../ci/github.js';
@@ -135,31 +136,18 @@ async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> 
   return checks;
 }
 
-/** `docker buildx imagetools create` per target; the number published, or undefined when one failed (said). */
+/** `docker buildx imagetools create` per target (src/release/publish.ts); the number published, or undefined when one failed (said). */
 async function publish(io: Io, docker: Docker, plan: MergePlan, c: Colors): Promise<number | undefined> {
-  let published = 0;
-  for (const t of plan.targets) {
-    const args = imagetoolsCreateArgs(t);
-    io.stderr.write(`+ ${shellQuote([docker.bin, ...args])}\n`);
-    const r = await docker.capture(args, { timeoutMs: 10 * 60_000 });
-    if (r.code !== 0) {
-      io.stderr.write(r.stderr);
-      io.stderr.write(
-        `${c.red(`matrix merge: publishing ${t.target} failed.`)} ${
-          published
-            ? `Already published: ${plan.targets
-                .slice(0, published)
-                .map((x) => x.target)
-                .join(', ')}.`
-            : 'Nothing was published.'
-        }\n`,
-      );
-      return undefined;
-    }
-    published++;
+  const out = await publishTargets(docker, plan, (line) => io.stderr.write(`${line}\n`));
+  for (const p of out.published) {
+    const t = plan.targets.find((x) => x.target === p.target)!;
     io.stdout.write(`${c.green('published')} ${t.target} (${Object.keys(t.platforms).join(', ')}): ${t.tags.join(', ')}\n`);
   }
-  return published;
+  if (!out.failed) return out.published.length;
+  io.stderr.write(`${out.failed.error}\n`);
+  const already = out.published.map((p) => p.target);
+  io.stderr.write(`${c.red(`matrix merge: publishing ${out.failed.target} failed.`)} ${already.length ? `Already published: ${already.join(', ')}.` : 'Nothing was published.'}\n`);
+  return undefined;
 }
 
 /** The temporary tags of docker-driver shards: kept with --keep-temp-tags, else deleted from the registry. */
@@ -168,8 +156,8 @@ async function removeTempTags(io: Io, plan: MergePlan, keep: boolean, c: Colors,
     io.stdout.write(`Kept ${plan.tempTags.length} temporary tag(s): ${plan.tempTags.map((t) => t.ref).join(', ')}\n`);
     return;
   }
-  for (const t of plan.tempTags) {
-    const d = await deleteTag(t.ref, t.digest, request);
-    io.stdout.write(`${d.outcome === 'left' ? c.yellow('left') : d.outcome === 'gone' ? 'already gone:' : 'removed'} temporary tag ${t.ref}: ${d.detail}\n`);
-  }
+  const deletions = await removeRunTags(plan.tempTags, request);
+  deletions.forEach((d, i) => {
+    io.stdout.write(`${d.outcome === 'left' ? c.yellow('left') : d.outcome === 'gone' ? 'already gone:' : 'removed'} temporary tag ${plan.tempTags[i]!.ref}: ${d.detail}\n`);
+  });
 }
