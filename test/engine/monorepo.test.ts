@@ -1,9 +1,10 @@
 // samples/monorepo: every service and platform in one `matrix bake`, with the
 // shared base built in the same run before the services that use it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copySample, docker, dockerAsync, fixtureSets, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
 
@@ -129,4 +130,51 @@ describe.skipIf(!hasEngine)("the README's example spec on a real engine", () => 
     }
     expect(bake.stderr).toMatch(/\[api linux\/amd64->arm64 builder \d+\/\d+\] RUN .*go build/);
   });
+});
+
+// The other specs the docs show (docs/*.md), built as written on this engine: the
+// README's is built above. A service gets the smallest source its template builds;
+// a `metadata_action` target gets a bake file like docker/metadata-action's `bake-file`
+// output (https://github.com/docker/metadata-action#bake-definition).
+describe.skipIf(!hasEngine)('the specs in docs/ on a real engine', () => {
+  const docs = readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
+  const specs = docs.flatMap((f) =>
+    [...readFileSync(path.join(ROOT, 'docs', f), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((b) => /^services:/m.test(b) && /^version:/m.test(b))
+      .map((b) => ({ doc: f, spec: b })),
+  );
+
+  it('finds the specs of docs/github-actions.md and docs/multi-node.md', () => {
+    expect(specs.map((s) => s.doc).sort()).toEqual(['github-actions.md', 'multi-node.md']);
+  });
+
+  for (const { doc, spec } of specs) {
+    it(`${doc}: generates and builds every target for every platform`, async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-docs-'));
+      const parsed = parseYaml(spec) as { services: Record<string, { context: string; template: string; metadata_action?: string }> };
+      const meta: Record<string, { tags: string[] }> = {};
+      for (const [name, s] of Object.entries(parsed.services)) {
+        const files: Record<string, string> =
+          s.template === 'go'
+            ? { 'go.mod': 'module example.com/svc\n\ngo 1.19\n', 'main.go': 'package main\n\nfunc main() { println("ok") }\n' }
+            : { 'package.json': '{ "name": "svc", "version": "1.0.0", "main": "index.js" }\n', 'index.js': 'console.log("ok")\n' };
+        for (const [f, text] of Object.entries(files)) {
+          mkdirSync(path.join(dir, s.context), { recursive: true });
+          writeFileSync(path.join(dir, s.context, f), text);
+        }
+        if (s.metadata_action) meta[s.metadata_action] = { tags: [`localhost:5000/e2e-docs/${name}:${runId()}`] };
+      }
+      writeFileSync(path.join(dir, 'matrix.yaml'), spec);
+      writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ target: meta }));
+      spawnSync('git', ['init', '-q'], { cwd: dir });
+      const gen = matrix(dir, ['gen']);
+      expect(gen.status, gen.stderr).toBe(0);
+      const bake = await matrixAsync(dir, ['bake', '--json', ...(Object.keys(meta).length ? ['-f', 'meta.json'] : []), ...fixtureSets()]);
+      expect(bake.status, bake.stderr.slice(-3000)).toBe(0);
+      const rows = JSON.parse(bake.stdout).targets as { status: string }[];
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => r.status === 'done')).toBe(true);
+    });
+  }
 });
