@@ -4,20 +4,12 @@
 // merge job. docs/ci-plan.md describes the format (kind + version).
 import path from 'node:path';
 import { jobCommands, type LevelJob, mergeCommands, RUN_ID_VAR, SHARD_DIR } from './levels.js';
-import type { Runner } from './runners.js';
 
 export const PLAN_KIND = 'matrix-ci-plan';
 export const PLAN_VERSION = 1;
 
-export interface PlanJob {
-  id: string;
-  level: number;
-  platforms: string[];
-  runner: Runner;
-  targets: string[];
-  needs: string[];
-  /** The shard file the job writes; later jobs and the merge job read it. */
-  shard: string;
+/** A job of the plan: the level job, and the commands it runs (the same on every CI). */
+export interface PlanJob extends LevelJob {
   run: string[];
 }
 

@@ -12,6 +12,7 @@
 // (block mappings): https://yaml.org/spec/1.2.2/#61-indentation-spaces
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { closest, diagnostic, type Diagnostic, pathToString } from '../diagnostics.js';
+import { schemaAt, type SchemaLike } from '../validate/schema.js';
 import type { LoadedSpec } from './load.js';
 
 // ---- pass 1: the source lines, when the YAML parser failed
@@ -174,17 +175,10 @@ export function explainIndentation(source: string, file: string, parsed: readonl
 
 // ---- pass 2: the parsed document, when the schema failed
 
-export interface SchemaNode {
-  properties?: Record<string, SchemaNode>;
-  additionalProperties?: SchemaNode | boolean;
-  items?: SchemaNode;
-}
+type SchemaNode = SchemaLike;
 
 function childSchema(node: SchemaNode | undefined, part: string | number): SchemaNode | undefined {
-  if (!node) return undefined;
-  if (typeof part === 'number') return node.items;
-  if (node.properties?.[part]) return node.properties[part];
-  return typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+  return node && schemaAt(node, [part]);
 }
 
 /** The mapping accepts keys of any name (template parameters, args, service names). */

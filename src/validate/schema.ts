@@ -44,7 +44,7 @@ export function schemaDiagnostics(spec: LoadedSpec, validate: ValidateFn, schema
   return out;
 }
 
-interface SchemaLike {
+export interface SchemaLike {
   properties?: Record<string, SchemaLike>;
   additionalProperties?: SchemaLike | boolean;
   items?: SchemaLike;
@@ -166,7 +166,7 @@ function article(t: string): string {
 }
 
 /** The schema node describing an instance path (follows properties/items/additionalProperties). */
-function schemaAt(schema: SchemaLike, path: (string | number)[]): SchemaLike | undefined {
+export function schemaAt(schema: SchemaLike, path: (string | number)[]): SchemaLike | undefined {
   let node: SchemaLike | undefined = schema;
   for (const part of path) {
     if (!node) return undefined;
