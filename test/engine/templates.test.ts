@@ -58,7 +58,7 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
     // Every RUN of every target ran on the build platform: as `linux/amd64->arm64` (cross-built for arm64) or,
     // for a stage that does not depend on the target (npm, the static files), once as `linux/amd64` for both.
     for (const t of ['goapp', 'nodeapp', 'pyapp', 'site']) {
-      const runs = [...bake.stderr.matchAll(new RegExp(`^#\\d+ \\[${t} (\\S+) [^\\]]*\\] RUN`, 'gm'))].map((m) => m[1]);
+      const runs = [...bake.stderr.matchAll(new RegExp(`^#\\d+ \\[${t} ([^\\s\\]]+) [^\\]]*\\] RUN`, 'gm'))].map((m) => m[1]);
       expect(runs.length, t).toBeGreaterThan(0);
       expect(new Set(runs), t).toEqual(new Set(runs.filter((p) => p === 'linux/amd64' || p === 'linux/amd64->arm64')));
     }
