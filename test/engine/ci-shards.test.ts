@@ -2,14 +2,14 @@
 // tag appears only when every shard delivered, as one index with every platform.
 // The engine here has the `docker` driver, so shards push under temporary tags
 // (push-by-digest is refused by that driver), and merge removes those tags.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ShardResult } from '../../src/ci/shard.js';
-import { CLI, copySample, docker, fixtures, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
+import { CLI, copySample, docker, fixtures, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult, spawnCollected } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -201,15 +201,7 @@ async function runJob(dir: string, job: PlanJob, runIdValue: string): Promise<Ru
   let err = '';
   for (const line of job.run) {
     const cmd = line.replace(/^npx matrix /, `"${process.execPath}" "${CLI}" `);
-    const r = await new Promise<RunResult>((resolve, reject) => {
-      const child = spawn('sh', ['-e', '-c', cmd], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    const r = await spawnCollected('sh', ['-e', '-c', cmd], { cwd: dir, env });
     out += r.stdout;
     err += r.stderr;
     if (r.status !== 0) return { status: r.status, stdout: out, stderr: err, failedAt: line };

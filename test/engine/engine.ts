@@ -1,6 +1,6 @@
 // Shared by the engine tests: is there an engine, where are the fixture
 // images, and how to run the built CLI in a scratch copy of a sample.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnOptions, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,17 +87,22 @@ export function docker(args: string[], cwd?: string): SpawnSyncReturns<string> {
   return spawnSync('docker', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
 }
 
-/** docker, awaited: several `docker run` under QEMU in a row would block the worker as spawnSync. */
-export function dockerAsync(args: string[], cwd?: string): Promise<RunResult> {
+/** A child's exit status and whole output, awaited (no spawnSync: a long run would block the worker). */
+export function spawnCollected(file: string, args: string[], opts: SpawnOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+    const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** docker, awaited: several `docker run` under QEMU in a row would block the worker as spawnSync. */
+export function dockerAsync(args: string[], cwd?: string): Promise<RunResult> {
+  return spawnCollected('docker', args, { cwd, timeout: 180_000 });
 }
 
 /** A tag unique to this run, so runs never read each other's images. */
@@ -121,15 +126,7 @@ export async function matrixAsync(cwd: string, args: string[], env: Record<strin
 }
 
 function spawnCli(cwd: string, args: string[], env: Record<string, string>): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return spawnCollected(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
 /** Point every template's base images at the local fixtures (only build args change; the table is scripts/fixture-args.mjs, shared with the benchmark). */
