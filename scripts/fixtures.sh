@@ -5,6 +5,12 @@
 #   localhost:5000/matrix-fixture/toolchain:<hash>  linux/amd64 builder image (Go, Node, Python,
 #                                                   Rust + aarch64 cross toolchain)
 #   localhost:5000/matrix-fixture/runtime:<hash>    linux/amd64 + linux/arm64 (node, python3, busybox)
+#   localhost:5000/matrix-fixture/platform:<hash>   linux/amd64 + linux/arm64, for work that must run
+#                                                   as the target platform (npm, pip and a C compiler
+#                                                   for native packages) and for the JVM and PHP
+#                                                   runtimes
+#   localhost:5000/matrix-fixture/jdk:<hash>        linux/amd64 JDK and Maven with Debian's local
+#                                                   Maven repository (/usr/share/maven-repo)
 #
 # <hash> is a short hash of this script's package lists and version string, so changing a
 # list builds a new tag; an existing tag in the registry is reused. Root file systems are
@@ -37,6 +43,11 @@ RUNTIME_CHANGES=(
   'ENV LANG=C.UTF-8'
   'CMD ["/bin/sh"]'
 )
+PLATFORM_PKGS="nodejs npm python3 python3-pip python3-setuptools python3-wheel python3-venv gcc libc6-dev make default-jre-headless php-cli busybox ca-certificates"
+PLATFORM_ARCHES="amd64 arm64"
+PLATFORM_CHANGES=("${RUNTIME_CHANGES[@]}")
+JDK_PKGS="default-jdk-headless maven libmaven-compiler-plugin-java libmaven-jar-plugin-java libmaven-resources-plugin-java libmaven-install-plugin-java libsurefire-java ca-certificates"
+JDK_CHANGES=("${RUNTIME_CHANGES[@]}")
 
 require_root
 exec </dev/null
@@ -46,12 +57,19 @@ TOOLCHAIN_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" toolchain "$TOOLCHAIN_PK
   "$TOOLCHAIN_FOREIGN_ARCH" "$TOOLCHAIN_FOREIGN_PKGS" "${TOOLCHAIN_CHANGES[@]}")
 RUNTIME_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" runtime "$RUNTIME_PKGS" \
   "$RUNTIME_ARCHES" "${RUNTIME_CHANGES[@]}")
+PLATFORM_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" platform "$PLATFORM_PKGS" \
+  "$PLATFORM_ARCHES" "${PLATFORM_CHANGES[@]}")
+JDK_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" jdk "$JDK_PKGS" "${JDK_CHANGES[@]}")
 TOOLCHAIN_IMAGE=$REGISTRY/matrix-fixture/toolchain:$TOOLCHAIN_HASH
 RUNTIME_IMAGE=$REGISTRY/matrix-fixture/runtime:$RUNTIME_HASH
+PLATFORM_IMAGE=$REGISTRY/matrix-fixture/platform:$PLATFORM_HASH
+JDK_IMAGE=$REGISTRY/matrix-fixture/jdk:$JDK_HASH
+ALL_IMAGES=("$TOOLCHAIN_IMAGE" "$RUNTIME_IMAGE" "$PLATFORM_IMAGE" "$JDK_IMAGE")
 
 write_env() {
   mkdir -p "$(dirname "$ENV_FILE")"
-  printf 'MATRIX_TOOLCHAIN_IMAGE=%s\nMATRIX_RUNTIME_IMAGE=%s\n' "$TOOLCHAIN_IMAGE" "$RUNTIME_IMAGE" >"$ENV_FILE.tmp"
+  printf 'MATRIX_TOOLCHAIN_IMAGE=%s\nMATRIX_RUNTIME_IMAGE=%s\nMATRIX_PLATFORM_IMAGE=%s\nMATRIX_JDK_IMAGE=%s\n' \
+    "$TOOLCHAIN_IMAGE" "$RUNTIME_IMAGE" "$PLATFORM_IMAGE" "$JDK_IMAGE" >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   log "wrote $ENV_FILE"
   cat "$ENV_FILE"
@@ -67,9 +85,12 @@ exec 9>"$CACHE/.lock"
 flock -w 3600 9 || die "another fixtures.sh run holds $CACHE/.lock"
 
 # Fast path: everything is already in the registry.
-if image_exists "$TOOLCHAIN_IMAGE" && image_exists "$RUNTIME_IMAGE"; then
-  log "cached: $TOOLCHAIN_IMAGE"
-  log "cached: $RUNTIME_IMAGE"
+all_cached() {
+  local image
+  for image in "${ALL_IMAGES[@]}"; do image_exists "$image" || return 1; done
+}
+if all_cached; then
+  for image in "${ALL_IMAGES[@]}"; do log "cached: $image"; done
   write_env
   exit 0
 fi
@@ -155,26 +176,46 @@ else
   log "built $TOOLCHAIN_IMAGE"
 fi
 
-# ---- runtime (multi-arch)
-if image_exists "$RUNTIME_IMAGE"; then
-  log "cached: $RUNTIME_IMAGE"
-else
-  parts=()
-  for arch in $RUNTIME_ARCHES; do
-    tag=$RUNTIME_IMAGE-$arch
+# build_multiarch NAME HASH IMAGE "ARCHES" "PKGS" CHANGES...: one image per architecture, then their index.
+build_multiarch() {
+  local name=$1 hash=$2 image=$3 arches=$4 pkgs=$5 arch tag
+  shift 5
+  if image_exists "$image"; then
+    log "cached: $image"
+    return 0
+  fi
+  local parts=()
+  for arch in $arches; do
+    tag=$image-$arch
     if image_exists "$tag"; then
       log "cached: $tag"
     else
-      build_rootfs runtime "$RUNTIME_HASH" "$arch" "$RUNTIME_PKGS" "" ""
-      import_push "$ROOTFS_TARBALL" "linux/$arch" "$tag" "${RUNTIME_CHANGES[@]}"
+      build_rootfs "$name" "$hash" "$arch" "$pkgs" "" ""
+      import_push "$ROOTFS_TARBALL" "linux/$arch" "$tag" "$@"
     fi
     parts+=("$tag")
   done
-  log "creating multi-arch $RUNTIME_IMAGE from ${parts[*]}"
-  docker buildx imagetools create -t "$RUNTIME_IMAGE" "${parts[@]}" >&2
-  log "built $RUNTIME_IMAGE"
+  log "creating multi-arch $image from ${parts[*]}"
+  docker buildx imagetools create -t "$image" "${parts[@]}" >&2
+  log "built $image"
+}
+
+# ---- runtime (multi-arch)
+build_multiarch runtime "$RUNTIME_HASH" "$RUNTIME_IMAGE" "$RUNTIME_ARCHES" "$RUNTIME_PKGS" "${RUNTIME_CHANGES[@]}"
+
+# ---- platform (multi-arch): npm, pip, a C compiler, a JRE and PHP on every target platform
+build_multiarch platform "$PLATFORM_HASH" "$PLATFORM_IMAGE" "$PLATFORM_ARCHES" "$PLATFORM_PKGS" "${PLATFORM_CHANGES[@]}"
+
+# ---- jdk (linux/amd64 only: bytecode is built once on the build platform)
+if image_exists "$JDK_IMAGE"; then
+  log "cached: $JDK_IMAGE"
+else
+  build_rootfs jdk "$JDK_HASH" amd64 "$JDK_PKGS" "" ""
+  import_push "$ROOTFS_TARBALL" linux/amd64 "$JDK_IMAGE" "${JDK_CHANGES[@]}"
+  log "built $JDK_IMAGE"
 fi
 
-image_exists "$TOOLCHAIN_IMAGE" || die "$TOOLCHAIN_IMAGE not in the registry after build"
-image_exists "$RUNTIME_IMAGE" || die "$RUNTIME_IMAGE not in the registry after build"
+for image in "${ALL_IMAGES[@]}"; do
+  image_exists "$image" || die "$image not in the registry after build"
+done
 write_env

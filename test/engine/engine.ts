@@ -28,6 +28,10 @@ export function requireEngine(): boolean {
 export interface Fixtures {
   toolchain: string;
   runtime: string;
+  /** linux/amd64 + linux/arm64: npm, pip, a C compiler, a JRE and PHP, for work that runs as the target platform. */
+  platform: string;
+  /** linux/amd64: JDK and Maven with Debian's local Maven repository. */
+  jdk: string;
 }
 
 export function fixtures(): Fixtures {
@@ -39,7 +43,25 @@ export function fixtures(): Fixtures {
       .filter((l) => l.includes('='))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
   );
-  return { toolchain: env.MATRIX_TOOLCHAIN_IMAGE!, runtime: env.MATRIX_RUNTIME_IMAGE! };
+  // Read when a test uses it, so a test that needs only some images runs with an older fixtures.env.
+  const image = (key: string): string => {
+    if (!env[key]) throw new Error(`test/engine/fixtures.env has no ${key}: run scripts/fixtures.sh`);
+    return env[key];
+  };
+  return {
+    get toolchain() {
+      return image('MATRIX_TOOLCHAIN_IMAGE');
+    },
+    get runtime() {
+      return image('MATRIX_RUNTIME_IMAGE');
+    },
+    get platform() {
+      return image('MATRIX_PLATFORM_IMAGE');
+    },
+    get jdk() {
+      return image('MATRIX_JDK_IMAGE');
+    },
+  };
 }
 
 /** A private copy of a sample inside its own git repository. */
