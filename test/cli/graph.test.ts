@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
+import { blocks } from '../helpers/fences.js';
 
 const root = path.resolve(__dirname, '../..');
 const run = (args: string[]) => matrix(args, path.join(root, 'samples/monorepo'));
@@ -12,7 +13,7 @@ describe('matrix graph', () => {
     const r = await run(['graph']);
     expect(r.status, r.stderr).toBe(0);
     const readme = readFileSync(path.join(root, 'samples/monorepo/README.md'), 'utf8');
-    const block = /```mermaid\n([\s\S]*?)```/.exec(readme)![1];
+    const [block] = blocks(readme, 'mermaid');
     expect(block).toBe(r.stdout);
     expect(r.stdout).toContain('s_base --> s_jobs');
     expect(r.stdout).toContain('s_base --> s_admin');

@@ -3,7 +3,6 @@
 // snippets in docs.test.ts, pre-commit configs in test/network/pre-commit.test.ts;
 // this file checks the rest and fails on a block of a kind nobody checks, so a new
 // example cannot drift unseen.
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
@@ -12,39 +11,19 @@ import { colors } from '../../src/diagnostics.js';
 import { logicalLines } from '../../src/dockerfile/directives.js';
 import { formatVerify } from '../../src/repro/report.js';
 import { matrix } from '../helpers/cli.js';
+import { docFiles, type Fence, fencesOfFile } from '../helpers/fences.js';
 import { copySample, REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 afterAll(removeTempDirs);
 
-interface Block {
-  where: string;
-  lang: string;
-  body: string;
-}
+type Block = Fence & { where: string };
 
-function blocksOf(file: string): Block[] {
-  const lines = readFileSync(path.join(REPO_ROOT, file), 'utf8').split('\n');
-  const out: Block[] = [];
-  let open: { lang: string; start: number } | undefined;
-  lines.forEach((l, i) => {
-    if (!l.startsWith('```')) return;
-    if (!open) open = { lang: l.slice(3).trim(), start: i };
-    else {
-      out.push({ where: `${file}:${open.start + 1}`, lang: open.lang, body: lines.slice(open.start + 1, i).join('\n') + '\n' });
-      open = undefined;
-    }
-  });
-  return out;
-}
-
-const FILES = [
-  'README.md',
-  ...readdirSync(path.join(REPO_ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md') && f !== 'benchmarks.md')
-    .map((f) => `docs/${f}`),
-];
-const BLOCKS = FILES.flatMap(blocksOf);
+// benchmarks.md is written by `npm run bench` and holds tables, not examples.
+const BLOCKS: Block[] = docFiles()
+  .filter((f) => f !== 'docs/benchmarks.md')
+  .flatMap(fencesOfFile)
+  .map((f) => ({ ...f, where: `${f.file}:${f.line}` }));
 
 type Kind =
   | 'ci-plan'

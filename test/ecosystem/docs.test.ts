@@ -5,12 +5,12 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
+import { blocks } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
 const doc = (name: string) => readFileSync(path.join(REPO_ROOT, 'docs', name), 'utf8');
-const blocks = (text: string, lang: string) => [...text.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
 
 describe('docs/multi-node.md', () => {
   const text = doc('multi-node.md');

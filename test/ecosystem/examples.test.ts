@@ -4,10 +4,11 @@
 // that command's --help, and `matrix bake` examples run as a dry run on a
 // sample. A command the test does not know is a failure, so a new example has
 // to be classified here instead of drifting unchecked.
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
+import { docFiles, type Fence, fences, readDoc } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -49,45 +50,38 @@ export function shellCommands(text: string): string[][] {
   return commands.filter((w) => w.length > 0);
 }
 
-/** The simple commands of a documentation file's shell blocks. */
-export function examples(file: string, text: string): Example[] {
+/** The simple commands of one shell block (a `console` block's commands are its `$ ` lines). */
+function blockCommands(fence: Fence): Example[] {
   const out: Example[] = [];
-  const lines = text.split('\n');
-  let lang: string | undefined;
+  const lines = fence.body.split('\n');
   let pending = '';
   let start = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const fence = /^```(\w*)/.exec(line);
-    if (fence) {
-      lang = lang === undefined ? fence[1] : undefined;
-      continue;
-    }
-    if (lang !== 'sh' && lang !== 'bash' && lang !== 'console') continue;
+  lines.forEach((line, i) => {
     let cmd = line;
-    if (lang === 'console') {
-      if (pending === '' && !line.startsWith('$ ')) continue; // output
+    if (fence.lang === 'console') {
+      if (pending === '' && !line.startsWith('$ ')) return; // output
       if (pending === '') cmd = line.slice(2);
     }
-    if (pending === '') start = i + 1;
+    if (pending === '') start = fence.line + 1 + i;
     if (cmd.trimEnd().endsWith('\\')) {
-      pending += cmd.trimEnd().slice(0, -1) + ' ';
-      continue;
+      pending += `${cmd.trimEnd().slice(0, -1)} `;
+      return;
     }
     const whole = pending + cmd;
     pending = '';
-    for (const words of shellCommands(whole)) out.push({ file, line: start, words });
-  }
+    for (const words of shellCommands(whole)) out.push({ file: fence.file, line: start, words });
+  });
   return out;
 }
 
-const docFiles = [
-  'README.md',
-  ...readdirSync(path.join(REPO_ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
-const all = docFiles.flatMap((f) => examples(f, readFileSync(path.join(REPO_ROOT, f), 'utf8')));
+/** The simple commands of a documentation file's shell blocks. */
+export function examples(file: string, text: string): Example[] {
+  return fences(text, file)
+    .filter((f) => ['sh', 'bash', 'console'].includes(f.lang))
+    .flatMap(blockCommands);
+}
+
+const all = docFiles().flatMap((f) => examples(f, readDoc(f)));
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 /** Commands of other tools that examples show; they are the user's, not ours to run here. */

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
+import { blockUnder } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -49,7 +50,7 @@ describe('README reference', () => {
 });
 
 describe("README's example spec", () => {
-  const block = /## A spec\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+  const block = blockUnder(readme, 'A spec', 'yaml');
   const after = readme.slice(readme.indexOf(block) + block.length);
   const claim = after.slice(0, after.indexOf('### '));
   /** The example's repository: the spec as written, and the few files its services need. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copySample, docker, dockerAsync, fixtureSets, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
+import { blockUnder, blocks } from '../helpers/fences.js';
 
 const hasEngine = requireEngine();
 
@@ -86,7 +87,7 @@ describe.skipIf(!hasEngine)("the README's example spec on a real engine", () => 
 
   beforeAll(async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const spec = /## A spec\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    const spec = blockUnder(readme, 'A spec', 'yaml');
     dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-readme-'));
     const files: Record<string, string> = {
       'matrix.yaml': spec,
@@ -139,8 +140,7 @@ describe.skipIf(!hasEngine)("the README's example spec on a real engine", () => 
 describe.skipIf(!hasEngine)('the specs in docs/ on a real engine', () => {
   const docs = readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
   const specs = docs.flatMap((f) =>
-    [...readFileSync(path.join(ROOT, 'docs', f), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)]
-      .map((m) => m[1]!)
+    blocks(readFileSync(path.join(ROOT, 'docs', f), 'utf8'), 'yaml')
       .filter((b) => /^services:/m.test(b) && /^version:/m.test(b))
       .map((b) => ({ doc: f, spec: b })),
   );

@@ -8,6 +8,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, wr
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
+import { blocks } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -17,7 +18,7 @@ const hasPreCommit = !version.error && version.status === 0;
 if (!hasPreCommit && process.env.CI === 'true') throw new Error('CI=true but `pre-commit` is not installed (Debian: apt-get install -y pre-commit)');
 
 const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-const yamlBlocks = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const yamlBlocks = blocks(README, 'yaml');
 /** The README's `repo: local` recipe, for projects that have bake-matrix in devDependencies: read from the README, so the test follows it. */
 const LOCAL_CONFIG = yamlBlocks.find((b) => b.includes('- repo: local'))!;
 /** The README's hook-repository recipe, with its OWNER/COMMIT placeholders to fill. */
