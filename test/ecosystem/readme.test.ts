@@ -1,7 +1,7 @@
 // The README is the reference a new user reads first: it must list every key the
 // schema accepts (top level and per service) and link every page under docs/.
 // The schema is the source of truth; a key added there without a README row fails here.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -38,6 +38,18 @@ function tableKeys(heading: string): string[] {
 describe('README reference', () => {
   it('lists every top-level key of the schema, and no other', () => {
     expect(tableKeys('Top level:').sort()).toEqual(Object.keys(schema.properties).sort());
+  });
+
+  it("the Development section's layout names every folder and module of src/, and nothing that is gone", () => {
+    const at = readme.indexOf('\nLayout (');
+    expect(at, 'README has no "Layout (" paragraph').toBeGreaterThan(0);
+    const layout = readme.slice(at, readme.indexOf('\n\n', at + 1));
+    const named = new Set([...layout.matchAll(/`(src\/[\w./-]+?)`/g)].map((m) => m[1]!.replace(/\/$/, '')));
+    const tree = readdirSync(path.join(REPO_ROOT, 'src'), { withFileTypes: true }).map((e) => `src/${e.name}`);
+    const missing = tree.filter((p) => ![...named].some((n) => n === p || n.startsWith(`${p}/`)));
+    expect(missing, 'name these in the README layout').toEqual([]);
+    const gone = [...named].filter((n) => !existsSync(path.join(REPO_ROOT, n)));
+    expect(gone, 'these are named in the README layout but do not exist').toEqual([]);
   });
 
   it('lists every service key of the schema, and no other', () => {
