@@ -49,6 +49,11 @@ PLATFORM_CHANGES=("${RUNTIME_CHANGES[@]}")
 JDK_PKGS="default-jdk-headless maven libmaven-compiler-plugin-java libmaven-jar-plugin-java libmaven-resources-plugin-java libmaven-install-plugin-java libsurefire-java ca-certificates"
 JDK_CHANGES=("${RUNTIME_CHANGES[@]}")
 
+# The platform image starts from the runtime's root file systems (build_rootfs SEED).
+for pkg in $RUNTIME_PKGS; do
+  [[ " $PLATFORM_PKGS " == *" $pkg "* ]] || die "PLATFORM_PKGS must contain every RUNTIME_PKGS package (missing: $pkg)"
+done
+
 require_root
 exec </dev/null
 mkdir -p "$CACHE/logs"
@@ -112,9 +117,12 @@ cleanup_mounts() {
 }
 trap cleanup_mounts EXIT
 
-# build_rootfs NAME HASH ARCH "PKGS" FOREIGN_ARCH "FOREIGN_PKGS" -> sets ROOTFS_TARBALL
+# build_rootfs NAME HASH ARCH "PKGS" FOREIGN_ARCH "FOREIGN_PKGS" [SEED] -> sets ROOTFS_TARBALL
+# SEED: a root file system tarball of the same suite whose packages are a subset of PKGS; when it
+# exists it replaces debootstrap (whose second stage runs under QEMU for a foreign architecture and
+# takes most of the time), and PKGS are installed on top. The result is the same package set.
 build_rootfs() {
-  local name=$1 hash=$2 arch=$3 pkgs=$4 farch=$5 fpkgs=$6
+  local name=$1 hash=$2 arch=$3 pkgs=$4 farch=$5 fpkgs=$6 seed=${7:-}
   local tarball=$CACHE/$name-$hash-$arch.tar dir=$CACHE/$name-$hash-$arch.d
   local logf=$CACHE/logs/$name-$hash-$arch.log
   if [ -s "$tarball" ]; then
@@ -129,7 +137,10 @@ build_rootfs() {
   rm -rf "$dir"
   mkdir -p "$dir"
   : >"$logf"
-  if ! debootstrap --variant=minbase --arch="$arch" "$SUITE" "$dir" "$MIRROR" >>"$logf" 2>&1; then
+  if [ -n "$seed" ] && [ -s "$seed" ]; then
+    log "  starting from $seed instead of debootstrap"
+    tar -C "$dir" --numeric-owner -xf "$seed" >>"$logf" 2>&1 || die "cannot unpack $seed (log: $logf)"
+  elif ! debootstrap --variant=minbase --arch="$arch" "$SUITE" "$dir" "$MIRROR" >>"$logf" 2>&1; then
     tail -n 30 "$logf" >&2
     die "debootstrap failed for $name/$arch (log: $logf)"
   fi
@@ -176,10 +187,12 @@ else
   log "built $TOOLCHAIN_IMAGE"
 fi
 
-# build_multiarch NAME HASH IMAGE "ARCHES" "PKGS" CHANGES...: one image per architecture, then their index.
+# build_multiarch NAME HASH IMAGE "ARCHES" "PKGS" SEED_NAME SEED_HASH CHANGES...: one image per
+# architecture, then their index. SEED_NAME/SEED_HASH name another image's root file systems to start
+# from (see build_rootfs), or are empty.
 build_multiarch() {
-  local name=$1 hash=$2 image=$3 arches=$4 pkgs=$5 arch tag
-  shift 5
+  local name=$1 hash=$2 image=$3 arches=$4 pkgs=$5 seed_name=$6 seed_hash=$7 arch tag seed
+  shift 7
   if image_exists "$image"; then
     log "cached: $image"
     return 0
@@ -190,7 +203,9 @@ build_multiarch() {
     if image_exists "$tag"; then
       log "cached: $tag"
     else
-      build_rootfs "$name" "$hash" "$arch" "$pkgs" "" ""
+      seed=""
+      [ -z "$seed_name" ] || seed=$CACHE/$seed_name-$seed_hash-$arch.tar
+      build_rootfs "$name" "$hash" "$arch" "$pkgs" "" "" "$seed"
       import_push "$ROOTFS_TARBALL" "linux/$arch" "$tag" "$@"
     fi
     parts+=("$tag")
@@ -201,10 +216,11 @@ build_multiarch() {
 }
 
 # ---- runtime (multi-arch)
-build_multiarch runtime "$RUNTIME_HASH" "$RUNTIME_IMAGE" "$RUNTIME_ARCHES" "$RUNTIME_PKGS" "${RUNTIME_CHANGES[@]}"
+build_multiarch runtime "$RUNTIME_HASH" "$RUNTIME_IMAGE" "$RUNTIME_ARCHES" "$RUNTIME_PKGS" "" "" "${RUNTIME_CHANGES[@]}"
 
-# ---- platform (multi-arch): npm, pip, a C compiler, a JRE and PHP on every target platform
-build_multiarch platform "$PLATFORM_HASH" "$PLATFORM_IMAGE" "$PLATFORM_ARCHES" "$PLATFORM_PKGS" "${PLATFORM_CHANGES[@]}"
+# ---- platform (multi-arch): npm, pip, a C compiler, a JRE and PHP on every target platform.
+# PLATFORM_PKGS contain RUNTIME_PKGS, so it starts from the runtime's root file systems.
+build_multiarch platform "$PLATFORM_HASH" "$PLATFORM_IMAGE" "$PLATFORM_ARCHES" "$PLATFORM_PKGS" runtime "$RUNTIME_HASH" "${PLATFORM_CHANGES[@]}"
 
 # ---- jdk (linux/amd64 only: bytecode is built once on the build platform)
 if image_exists "$JDK_IMAGE"; then
