@@ -39,12 +39,13 @@ async function revisionSets(
   const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
   const specDirRel = path.relative(where.repoRoot, where.specDir);
   const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
+  const built = withDependencies(spec, sel);
   const revs = await inputRevisions(
     gitAt(where.repoRoot, callerEnv),
-    sel.targets.map(({ target: t }) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
+    built.map((t) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
   );
   const sets: string[] = [];
-  for (const { target: t } of sel.targets) {
+  for (const t of built) {
     const rev = revs.get(t.name);
     const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
     if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined) sets.push('--set', `${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
@@ -60,4 +61,26 @@ async function revisionSets(
     }
   }
   return sets;
+}
+
+/**
+ * Every target bake builds for a selection: the selected ones and, through
+ * their named contexts (`target:NAME`), the targets they are built on. A
+ * dependency that bake builds only as a context needs its own
+ * SOURCE_DATE_EPOCH and labels too: without them it would get the HEAD
+ * commit's time (bake) or none (verify), and every image built FROM it would
+ * differ from a full run's.
+ */
+export function withDependencies(spec: ResolvedSpec, sel: BakeSelection): ResolvedSpec['targets'][number][] {
+  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    const t = byName.get(name);
+    if (!t || seen.has(name)) return;
+    seen.add(name);
+    for (const dep of Object.values(t.contexts)) visit(dep);
+  };
+  for (const { target } of sel.targets) visit(target.name);
+  // Spec order, as bake lists them.
+  return spec.targets.filter((t) => seen.has(t.name));
 }

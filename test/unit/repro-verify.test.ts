@@ -3,7 +3,7 @@
 // environment), or every digest would differ. Compared through --dry-run,
 // which needs no engine.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -71,6 +71,36 @@ describe('matrix verify --dry-run', () => {
     expect(v.sets).toEqual([...b.sets, ...outputs].sort());
     // SOURCE_DATE_EPOCH comes from the commit, per target.
     expect(v.sets).toContain(`web.args.SOURCE_DATE_EPOCH=${EPOCH}`);
+  });
+
+  it('a target built only as a named context of the selection gets its own SOURCE_DATE_EPOCH and labels, in bake and verify', async () => {
+    // jobs is FROM base (a `depends_on`: bake builds base as the context `target:base`).
+    // base's files must carry base's commit time whether base is selected or not, or
+    // jobs' layers differ from a full run's. A later commit to another service moves HEAD.
+    const later = gitRepo('monorepo');
+    const commit = (args: string[], date: string) =>
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: later, env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
+    appendFileSync(path.join(later, 'services', 'web', 'public', 'index.html'), '<!-- later -->\n');
+    expect(commit(['commit', '-qam', 'web: later'], '2024-02-03T04:05:06Z').status).toBe(0);
+    for (const cmd of [
+      ['bake', 'jobs', '--push'],
+      ['verify', 'jobs'],
+    ]) {
+      const r = await matrix([...cmd, '--dry-run'], later, env);
+      expect(r.status, r.stderr).toBe(0);
+      const sets = parts(words(r.stdout)).sets;
+      expect(sets, cmd.join(' ')).toContain(`base.args.SOURCE_DATE_EPOCH=${EPOCH}`);
+      expect(sets, cmd.join(' ')).toContain(`jobs.args.SOURCE_DATE_EPOCH=${EPOCH}`);
+      expect(
+        sets.some((x) => x.startsWith('base.labels.org.opencontainers.image.revision=')),
+        cmd.join(' '),
+      ).toBe(true);
+      // Nothing for targets that are not built.
+      expect(
+        sets.some((x) => x.startsWith('web.')),
+        cmd.join(' '),
+      ).toBe(false);
+    }
   });
 
   it('refuses outputs of its own and ambiguous comparisons (exit 2)', async () => {
