@@ -1,56 +1,104 @@
 // The one way matrix starts (bin/matrix.cjs, and scripts/build.mjs when it
-// makes the code cache): dist/matrix.cjs, one CommonJS bundle of every
-// command, compiled with the V8 code cache that `npm run build` made by running
-// the commands on the samples. Node has no compile cache for ES modules before
-// 22, and a cache made after running keeps the functions those runs compiled,
+// makes the code caches): dist/matrix.cjs, a small CommonJS core (the command
+// table, the table's parser, the error boundary), and the chunks it requires
+// on first use (dist/NAME-HASH.cjs: each command, yargs for help and usage
+// errors, and the modules they share, each module in exactly one chunk).
+// Every chunk is compiled with its own V8 code cache, made by `npm run build`
+// after running the commands on the samples: a command reads and deserializes
+// only the chunks it runs. Node has no compile cache for ES modules before 22,
+// and a cache made after running keeps the functions those runs compiled,
 // which Node's own compile cache does not.
 //
-// The cache is named after the bundle's hash (its first line) and the V8
+// A chunk's cache is named after the chunk's hash (its first line) and the V8
 // version that wrote it: V8 checks only the source's length, so an edited
-// bundle must never meet an old cache. Without a cache for this V8 (another
-// Node than the build's) Node 22+ uses its own compile cache
-// (module.enableCompileCache, kept in the system's temporary directory);
-// Node 20 compiles the bundle.
+// chunk must never meet an old cache. Without a cache for this V8 (another
+// Node than the build's) the chunks are plain CommonJS modules that require
+// each other: Node 22+ loads them with its own compile cache
+// (module.enableCompileCache, kept in the system's temporary directory); Node
+// 20 compiles them.
 'use strict';
-const { readFileSync } = require('node:fs');
+const { closeSync, existsSync, openSync, readFileSync, readSync } = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 const { Script } = require('node:vm');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const HASH_LINE = /^\/\/ matrix-bundle ([0-9a-f]{16})\n/;
+/** How a chunk requires another: `require('./gen-X7Y2ABCD.cjs')`. */
+const CHUNK = /^\.\/[\w-]+\.cjs$/;
 
-/** The cache file of a bundle hash for the running V8. */
-function cacheFileName(hash) {
-  return `matrix-${hash}-v8-${process.versions.v8}.cache`;
+/** The cache file of a chunk (`matrix`, `gen-X7Y2ABCD`) with this hash, for the running V8. */
+function cacheFileName(hash, name = 'matrix') {
+  return `${name}-${hash}-v8-${process.versions.v8}.cache`;
+}
+
+/** The code cache of a chunk's source, if this V8 has one. */
+function cacheOf(dir, file, source) {
+  const hash = HASH_LINE.exec(source)?.[1];
+  if (!hash) return undefined;
+  try {
+    return readFileSync(path.join(dir, cacheFileName(hash, file.slice(0, -'.cjs'.length))));
+  } catch {
+    return undefined; // No cache for this chunk and V8: it compiles.
+  }
 }
 
 /**
- * Compile and run the bundle in `dir`. `cache: false` compiles from source
- * (what the build does before it makes the cache).
- * @returns {{ exports: { main: Function, processIo: Function }, script?: import('node:vm').Script, cacheUsed: boolean }}
+ * The chunks of `dir`, each compiled once (with its code cache unless `cache`
+ * is false), requiring each other through `require('./NAME.cjs')` and
+ * everything else through Node.
+ */
+function chunkLoader(dir, cache) {
+  const chunks = new Map();
+  const nodeRequire = Module.createRequire(path.join(dir, 'matrix.cjs'));
+  const requireFor = (id) => (CHUNK.test(id) ? load(id.slice(2)).module.exports : nodeRequire(id));
+  Object.assign(requireFor, { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
+  function load(file) {
+    const known = chunks.get(file);
+    if (known) return known;
+    const abs = path.join(dir, file);
+    // ASCII only (the build checks it): latin1 is a plain copy, no UTF-8 decoding.
+    const source = readFileSync(abs, 'latin1');
+    const cachedData = cache ? cacheOf(dir, file, source) : undefined;
+    // The wrapper Node puts around a CommonJS module.
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: abs, ...(cachedData ? { cachedData } : {}) });
+    const chunk = { file, script, module: { exports: {} }, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+    chunks.set(file, chunk);
+    script.runInThisContext()(chunk.module.exports, requireFor, chunk.module, abs, dir);
+    return chunk;
+  }
+  return { load, chunks };
+}
+
+/** Is there a code cache for the core of `dir` and this V8? (The core's hash is its first line.) */
+function hasCoreCache(dir) {
+  try {
+    const fd = openSync(path.join(dir, 'matrix.cjs'), 'r');
+    const head = Buffer.alloc(64);
+    readSync(fd, head, 0, 64, 0);
+    closeSync(fd);
+    const hash = HASH_LINE.exec(head.toString('latin1'))?.[1];
+    return hash !== undefined && existsSync(path.join(dir, cacheFileName(hash)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load the core of `dir`; its chunks follow on first use. `cache: false`
+ * compiles from source (what the build does before it makes the caches).
+ * `chunks`: the chunks loaded so far, by file name; `loadChunk(file)` loads one.
+ * @returns {{ exports: { main: Function, processIo: Function }, script?: import('node:vm').Script, cacheUsed: boolean,
+ *   chunks?: Map<string, { file: string, script: import('node:vm').Script, cacheUsed: boolean }>, loadChunk?: Function }}
  */
 function loadBundle(dir = DIST, { cache = true } = {}) {
-  const file = path.join(dir, 'matrix.cjs');
-  const source = readFileSync(file, 'utf8');
-  const hash = HASH_LINE.exec(source)?.[1];
-  let cachedData;
-  if (cache && hash) {
-    try {
-      cachedData = readFileSync(path.join(dir, cacheFileName(hash)));
-    } catch {
-      // No cache for this V8 (yet).
-    }
-  }
-  if (!cachedData && cache && typeof Module.enableCompileCache === 'function') {
+  if (cache && typeof Module.enableCompileCache === 'function' && !hasCoreCache(dir)) {
     Module.enableCompileCache();
-    return { exports: require(file), cacheUsed: false };
+    return { exports: require(path.join(dir, 'matrix.cjs')), cacheUsed: false };
   }
-  // The wrapper Node puts around a CommonJS module.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cachedData ? { cachedData } : {}) });
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dir);
-  return { exports: module.exports, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+  const loader = chunkLoader(dir, cache);
+  const core = loader.load('matrix.cjs');
+  return { exports: core.module.exports, script: core.script, cacheUsed: core.cacheUsed, chunks: loader.chunks, loadChunk: loader.load };
 }
 
 module.exports = { loadBundle, cacheFileName, HASH_LINE };

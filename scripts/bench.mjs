@@ -242,7 +242,7 @@ function row1() {
       '',
       `V8 code cache for dist/matrix.cjs accepted: ${cache.used ? 'yes' : 'NO (compiled from source)'}.`,
       '',
-      'How: every command starts the same way. bin/matrix.cjs (a CommonJS entry: Node starts one sooner than an ES module) loads dist/matrix.cjs through bin/load.cjs: one CommonJS bundle of every command (commands load lazily inside it), compiled with the V8 code cache that `npm run build` made by running `gen --check`, `plan`, `validate` and `--help` on the samples. The JSON Schema validator is ajv standalone code and the built-in templates are Handlebars template specs, both compiled at build time (src/precompiled/precompile.ts) and used when the file on disk is the one they were compiled from; node:crypto and node:child_process load on first use, and yargs reaches string-width only for text that is not printable ASCII.',
+      'How: every command starts the same way. bin/matrix.cjs (a CommonJS entry: Node starts one sooner than an ES module) loads dist/matrix.cjs through bin/load.cjs: a small CommonJS core (the command table, its reader of plain invocations, the error boundary) that requires the chunks a command runs on first use (each command, yargs for help and usage errors, the modules they share), each compiled with the V8 code cache that `npm run build` made by running `gen --check`, `plan`, `validate` and `--help` on the samples. The JSON Schema validator is ajv standalone code and the built-in templates are Handlebars template specs, both compiled at build time (src/precompiled/precompile.ts) and used when the file on disk is the one they were compiled from; node:crypto and node:child_process load on first use, and yargs reaches string-width only for text that is not printable ASCII.',
       '',
       'Where the CPU time of `gen --check` goes after Node has started (in-process `process.cpuUsage()`, median ms):',
       '',
@@ -254,8 +254,8 @@ function row1() {
 }
 
 const PHASE_NAMES = {
-  load: 'load dist/matrix.cjs: read it and its cache, compile (deserialize the cache), evaluate',
-  run: 'run `gen --check` (argv, yaml, validate, resolve, render, compare)',
+  load: 'load the core dist/matrix.cjs: read it and its cache, compile (deserialize the cache), evaluate',
+  run: 'run `gen --check` (argv, the chunks it requires, yaml, validate, resolve, render, compare)',
 };
 
 function phasesScript() {

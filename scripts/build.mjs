@@ -1,9 +1,15 @@
-// Bundles the CLI into dist/: one entry (src/bundle.ts), every command, one
-// CommonJS file dist/matrix.cjs, and a V8 code cache for it made by running
-// the commands on the samples (bin/load.cjs loads both; every command starts
-// that way). Commands stay lazy inside the bundle: esbuild wraps each module
-// that is imported with import() so its body runs on first use, and V8
-// compiles a function when it first runs.
+// Bundles the CLI into dist/: one entry (src/bundle.ts), split into a small
+// CommonJS core dist/matrix.cjs and chunks dist/NAME-HASH.cjs that the core
+// requires on first use: each command, yargs (help, completion, usage
+// errors), and the modules they share, each module in exactly one chunk. Each
+// chunk gets a V8 code cache made by running the commands on the samples
+// (bin/load.cjs loads both; every command starts that way), so a command
+// reads and deserializes only the code it runs.
+//
+// esbuild splits ES modules only: the build splits to ES modules, then turns
+// each chunk into CommonJS (its imports become require('./NAME.cjs') and its
+// import() a require on first use), which bin/load.cjs can compile with a code
+// cache and which Node can also load as plain CommonJS modules.
 //
 // The built-in templates and the JSON Schema validator are compiled here, once,
 // instead of at every run (src/precompiled/precompile.ts): the bundle's
@@ -15,7 +21,7 @@
 // Nothing to do when dist/ was built from the same inputs (dist/build.json
 // records their hash): `npm test` builds, then vitest's global setup builds
 // again and finds it done. `--force` builds anyway.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,7 +56,7 @@ function inputsHash() {
 const stampFile = path.join(dist, 'build.json');
 const inputs = inputsHash();
 const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : undefined;
-if (!process.argv.includes('--force') && stamp?.inputs === inputs && [stamp.bundle, stamp.cache].every((f) => typeof f === 'string' && existsSync(path.join(dist, f)))) {
+if (!process.argv.includes('--force') && stamp?.inputs === inputs && Array.isArray(stamp.files) && stamp.files.every((f) => typeof f === 'string' && existsSync(path.join(dist, f)))) {
   console.log('build: dist/ is up to date (node scripts/build.mjs --force rebuilds it)');
   process.exit(0);
 }
@@ -168,34 +174,64 @@ function replaceFile(file, contents) {
   renameSync(tmp, file);
 }
 
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: ['src/bundle.ts'],
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // import() becomes a require on first use: the bundle runs in a vm.Script (bin/load.cjs), which has no ES module loader.
-  supported: { 'dynamic-import': false },
-  // import.meta.url as ES modules see it (src/paths.ts finds the package from it).
-  define: { 'import.meta.url': '__matrixImportMetaUrl' },
-  // Less to read at every run; names stay for stack traces.
-  minifyWhitespace: true,
-  banner: { js: "'use strict';\nconst __matrixImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [precompiledPlugin, lazyBuiltinsPlugin, stringWidthPlugin],
-  logLevel: 'warning',
-  write: false,
-});
-const body = Buffer.from(result.outputFiles[0].contents).toString('utf8');
-const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
-const bundleFile = path.join(dist, 'matrix.cjs');
-replaceFile(bundleFile, `// matrix-bundle ${hash}\n${body}`);
+/** esbuild's split ES module chunks, keyed by file name (`matrix.cjs`, `gen-X7Y2.cjs`), with the modules each holds. */
+async function splitChunks() {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { matrix: 'src/bundle.ts' },
+    bundle: true,
+    format: 'esm',
+    splitting: true,
+    outdir: dist,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    platform: 'node',
+    target: 'node20',
+    // import.meta.url as ES modules see it (src/paths.ts finds the package from it); chunkCommonJs defines it.
+    define: { 'import.meta.url': '__matrixImportMetaUrl' },
+    // Less to read at every run; names stay for stack traces.
+    minifyWhitespace: true,
+    metafile: true,
+    plugins: [precompiledPlugin, lazyBuiltinsPlugin, stringWidthPlugin],
+    logLevel: 'warning',
+    write: false,
+  });
+  return result.outputFiles.map((f) => {
+    const name = path.basename(f.path);
+    const inputs = Object.keys(result.metafile.outputs[path.relative(root, f.path)]?.inputs ?? {});
+    return { name, text: f.text, inputs };
+  });
+}
 
-// The code cache: compile the bundle and run the commands users run most (on
-// the samples, writing nothing), so the functions they need are compiled too
-// and V8 finds them in the cache.
+/**
+ * One ES module chunk as CommonJS: imports become require('./NAME.cjs'),
+ * import() a require on first use (bin/load.cjs runs chunks in a vm.Script,
+ * which has no ES module loader). First line: the hash of the rest, which
+ * names its code cache.
+ */
+async function chunkCommonJs(text) {
+  const { code } = await transform(text, { format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, minifyWhitespace: true, logLevel: 'warning' });
+  const body = code.includes('__matrixImportMetaUrl') ? `'use strict';const __matrixImportMetaUrl=require('node:url').pathToFileURL(__filename).href;\n${code}` : `'use strict';\n${code}`;
+  // bin/load.cjs reads chunks as latin1 (no UTF-8 decoding); esbuild escapes what is not ASCII.
+  if (!/^[\x00-\x7f]*$/.test(body)) throw new Error('a chunk is not ASCII');
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  return { text: `// matrix-bundle ${hash}\n${body}`, hash };
+}
+
+const chunks = [];
+for (const c of await splitChunks()) {
+  const { text, hash } = await chunkCommonJs(c.text);
+  replaceFile(path.join(dist, c.name), text);
+  chunks.push({ name: c.name, hash, inputs: c.inputs });
+}
+
+// The code caches: load the core and run the commands users run most (on the
+// samples, writing nothing), so the functions they need are compiled too and
+// V8 finds them in the caches; then every other chunk, so at least its
+// top-level code is cached.
 const CACHE_RUNS = [['gen', '--check'], ['plan'], ['validate'], ['--help'], ['gen', '--help']];
-const cacheFile = path.join(dist, cacheFileName(hash));
+const caches = [];
 try {
   const bundle = loadBundle(dist, { cache: false });
   const quiet = { write: () => true };
@@ -204,15 +240,21 @@ try {
     if (!existsSync(path.join(cwd, 'matrix.yaml'))) continue;
     for (const argv of CACHE_RUNS) await bundle.exports.main(argv, { stdout: quiet, stderr: quiet, cwd, env: {}, isTTY: false });
   }
-  replaceFile(cacheFile, bundle.script.createCachedData());
+  for (const c of chunks) {
+    const loaded = bundle.chunks.get(c.name) ?? bundle.loadChunk(c.name);
+    const cacheFile = cacheFileName(c.hash, c.name.slice(0, -'.cjs'.length));
+    replaceFile(path.join(dist, cacheFile), loaded.script.createCachedData());
+    caches.push(cacheFile);
+  }
 } catch (e) {
-  console.warn(`build: no code cache for dist/matrix.cjs (${e.message}); it compiles at every run`);
+  console.warn(`build: no code cache for dist/ (${e.message}); it compiles at every run`);
 }
 
-// What earlier builds left: other caches, and the files of the earlier layout (cli.mjs, chunks/, fast.cjs, gen.cjs).
+// What earlier builds left: other chunks and caches, and the files of earlier layouts (cli.mjs, chunks/, fast.cjs, gen.cjs).
+const keep = new Set([...chunks.map((c) => c.name), ...caches, path.basename(stampFile)]);
 for (const name of readdirSync(dist)) {
-  const p = path.join(dist, name);
-  if (p === bundleFile || p === cacheFile || p === stampFile) continue;
-  if (/\.(cache|mjs|cjs)$/.test(name) || name === 'chunks') rmSync(p, { recursive: true, force: true });
+  if (keep.has(name)) continue;
+  if (/\.(cache|mjs|cjs|tmp)$/.test(name) || name === 'chunks') rmSync(path.join(dist, name), { recursive: true, force: true });
 }
-replaceFile(stampFile, `${JSON.stringify({ inputs, bundle: path.basename(bundleFile), cache: path.basename(cacheFile) }, null, 2)}\n`);
+const manifest = { inputs, files: [...chunks.map((c) => c.name), ...caches].sort(), chunks: Object.fromEntries(chunks.map((c) => [c.name, c.inputs])) };
+replaceFile(stampFile, `${JSON.stringify(manifest, null, 2)}\n`);

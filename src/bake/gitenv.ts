@@ -201,9 +201,10 @@ export async function buildEnvironment(
   onWarning?: (message: string) => void,
 ): Promise<Record<string, string>> {
   const repo = gitAt(repoRoot, callerEnv);
-  const available = await gitAvailable(repo);
+  // Side by side: without git every read is undefined, and the info is dropped.
+  const [available, read] = await Promise.all([gitAvailable(repo), readGitInfo(repo)]);
   if (!available.ok) onWarning?.(missingGitWarning(available.cause));
-  const info = available.ok ? await readGitInfo(repo) : undefined;
+  const info = available.ok ? read : undefined;
   const computed = gitEnvironment(info, sourceDateEpoch);
   if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(info?.tags ?? [], versions.versionTags, versions.services.keys()));
   const out: Record<string, string> = {};

@@ -170,6 +170,8 @@ function engineChecks(opts: BakeArgs, run: BakeRun, files: ReadonlyMap<string, s
     emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
     registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
     multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
+    // Only failures block a build: one `buildx inspect` answers for the CLI, buildx and the daemon when it can.
+    blockersOnly: true,
   });
   // Until it is awaited, an early return or error must not leave it unhandled.
   checks.catch(() => undefined);

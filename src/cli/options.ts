@@ -439,3 +439,85 @@ export function commandArgs<K extends CommandName>(name: K, raw: Readonly<Record
   // The same object: TypeScript does not relate ArgsOf<(typeof COMMANDS)[K]> to CommandArgs[K] for a generic K.
   return parseArgs<CommandSpec>(COMMANDS[name], raw, argv) as CommandArgs[K];
 }
+
+// ---- The table's own reader of a plain invocation.
+
+/** The words that name each option of a command (`--dry-run`, `-f`), with its key. */
+function flagWords(command: CommandSpec): Map<string, [string, OptionSpec]> {
+  const words = new Map<string, [string, OptionSpec]>();
+  for (const [key, o] of optionsOf(command)) {
+    words.set(`--${flagName(key)}`, [key, o]);
+    if (o.alias) words.set(`-${o.alias}`, [key, o]);
+  }
+  return words;
+}
+
+/** A value given twice or more becomes an array, as yargs collects it. */
+function collect(raw: Record<string, unknown>, key: string, value: unknown): void {
+  const had = raw[key];
+  raw[key] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+}
+
+/** The positionals of `words` as yargs names them, or undefined where yargs would report the usage error. */
+function plainPositionals(command: CommandSpec, words: readonly string[]): Record<string, unknown> | undefined {
+  const specs = command.positionals ?? [];
+  const out: Record<string, unknown> = {};
+  let rest = [...words];
+  for (const p of specs) {
+    if (p.choices && rest.length && !p.choices.includes(rest[0]!)) return undefined;
+    if (p.variadic) {
+      if (p.required && rest.length === 0) return undefined;
+      out[p.name] = rest;
+      rest = [];
+    } else if (rest.length) out[p.name] = rest.shift();
+    else if (p.required) return undefined;
+  }
+  return rest.length ? undefined : out;
+}
+
+/**
+ * A plain invocation, read by the table: COMMAND first, then its options
+ * (`--flag`, `--no-flag` for a switch, `--flag value`, `--flag=value`, `-a
+ * value`) and positionals in any order. What it returns is what yargs parses
+ * from the same words (the shape parseArgs reads; test/cli/options.test.ts
+ * keeps the two equal), so both reach the same rules. Anything else (help,
+ * --version, completion, `--`, grouped short flags, an unknown command, option
+ * or extra word, a missing value or positional, a value outside its choices)
+ * is undefined: yargs reads it and reports it (usage.ts).
+ */
+export function plainInvocation(argv: readonly string[]): { command: CommandName; raw: Record<string, unknown> } | undefined {
+  const name = argv[0];
+  if (name === undefined || !Object.hasOwn(COMMANDS, name)) return undefined;
+  const command: CommandSpec = COMMANDS[name as CommandName];
+  const flags = flagWords(command);
+  const raw: Record<string, unknown> = { _: [name] };
+  const words: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (!word.startsWith('-')) {
+      words.push(word);
+      continue;
+    }
+    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    const flag = eq < 0 ? word : word.slice(0, eq);
+    const negated = flag.startsWith('--no-') ? flags.get(`--${flag.slice(5)}`) : undefined;
+    if (negated?.[1].type === 'boolean' && eq < 0 && !flags.has(flag)) {
+      collect(raw, negated[0], false);
+      continue;
+    }
+    const known = flags.get(flag);
+    if (!known) return undefined;
+    const [key, o] = known;
+    if (o.type === 'boolean') {
+      if (eq >= 0) return undefined;
+      collect(raw, key, true);
+      continue;
+    }
+    const value = eq >= 0 ? word.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('-'))) return undefined;
+    if (o.choices && !o.choices.includes(value)) return undefined;
+    collect(raw, key, value);
+  }
+  const positionals = plainPositionals(command, words);
+  return positionals ? { command: name as CommandName, raw: { ...raw, ...positionals } } : undefined;
+}

@@ -26,6 +26,8 @@ export interface DoctorInput {
   builder?: string;
   /** The docker to check (its binary and environment: the Io's). */
   docker: Docker;
+  /** Only what blocks a build matters (`matrix bake`): see quickChecks. */
+  blockersOnly?: boolean;
 }
 
 export function parseBuildxVersion(out: string): string | undefined {
@@ -89,10 +91,30 @@ export async function runDoctor(input: DoctorInput): Promise<Check[]> {
   const abandon = new AbortController();
   const run = (args: string[]) => input.docker.capture(args, { signal: abandon.signal });
   try {
-    return await doctorChecks(input, run);
+    return (input.blockersOnly ? await quickChecks(input, run) : undefined) ?? (await doctorChecks(input, run));
   } finally {
     abandon.abort();
   }
+}
+
+/**
+ * `matrix bake`'s first try, one docker process instead of four: `buildx
+ * inspect` alone. When it names a docker or docker-container builder and no
+ * error, the docker CLI, the buildx plugin and the daemon (which those drivers
+ * ask) all answered, so the CLI, daemon and buildx checks cannot fail (their
+ * only other outcome, an old buildx, is a warning, which does not block a
+ * build). Anything else: undefined, and every probe runs, for the same
+ * failure and fix as `matrix doctor`.
+ */
+async function quickChecks(input: DoctorInput, run: (args: string[]) => Promise<Captured>): Promise<Check[] | undefined> {
+  const inspect = run(['buildx', 'inspect', ...(input.builder ? ['--builder', input.builder] : [])]);
+  const driverStatus = input.multiPlatform ? run(['info', '--format', '{{json .DriverStatus}}']) : undefined;
+  driverStatus?.catch(() => undefined);
+  const ins = await inspect;
+  const info = ins.code === 0 && !ins.spawnError ? parseInspect(ins.stdout) : undefined;
+  if (!info || !['docker', 'docker-container'].includes(info.driver) || /^Error:/m.test(ins.stdout)) return undefined;
+  const builder: Check = { name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` };
+  return [builder, ...(await builderChecks(input, info, driverStatus))];
 }
 
 type Probes = ReturnType<typeof startProbes>;

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
 import { gitAt } from '../adapters/git.js';
-import { buildEnvironment, inputRevisions } from '../bake/gitenv.js';
+import { buildEnvironment, inputRevisions, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import type { ResolvedSpec } from '../spec.js';
 
@@ -24,28 +24,28 @@ export async function bakeInputs(
   callerEnv: Readonly<Record<string, string | undefined>>,
   onWarning?: (message: string) => void,
 ): Promise<BakeInputs> {
+  // The targets' revisions need nothing from the environment: git reads both side by side.
+  const revisions = targetRevisions(where, spec, sel, callerEnv);
+  revisions.catch(() => undefined);
   const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning);
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
-  return { env, args: await revisionSets(where, spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, callerEnv) };
+  return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, await revisions) };
 }
 
-async function revisionSets(
-  where: { repoRoot: string; specDir: string },
-  spec: ResolvedSpec,
-  sel: BakeSelection,
-  env: Readonly<Record<string, string | undefined>>,
-  callerEnv: Readonly<Record<string, string | undefined>>,
-): Promise<string[]> {
-  const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
+/** The last commit that changed the context or Dockerfile of each target bake builds. */
+function targetRevisions(where: { repoRoot: string; specDir: string }, spec: ResolvedSpec, sel: BakeSelection, callerEnv: Readonly<Record<string, string | undefined>>) {
   const specDirRel = path.relative(where.repoRoot, where.specDir);
   const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
-  const built = withDependencies(spec, sel);
-  const revs = await inputRevisions(
+  return inputRevisions(
     gitAt(where.repoRoot, callerEnv),
-    built.map((t) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
+    withDependencies(spec, sel).map((t) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
   );
+}
+
+function revisionSets(spec: ResolvedSpec, sel: BakeSelection, env: Readonly<Record<string, string | undefined>>, revs: Map<string, InputRevision>): string[] {
+  const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
   const sets: string[] = [];
-  for (const t of built) {
+  for (const t of withDependencies(spec, sel)) {
     const rev = revs.get(t.name);
     const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
     if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined) sets.push('--set', `${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);

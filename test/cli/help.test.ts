@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
 import { COMMANDS } from '../../src/cli/options.js';
-import { tidyHelp } from '../../src/cli/main.js';
+import { tidyHelp } from '../../src/cli/usage.js';
 import { tempDir } from '../helpers/tree.js';
 
 describe('--help', () => {

@@ -4,9 +4,24 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { COMMANDS, GLOBAL_OPTIONS, flagName, optionsOf, parseArgs, repeatedOptions, UsageError, type CommandSpec } from '../../src/cli/options.js';
+import {
+  COMMAND_NAMES,
+  COMMANDS,
+  GLOBAL_OPTIONS,
+  commandArgs,
+  flagName,
+  optionsOf,
+  parseArgs,
+  plainInvocation,
+  repeatedOptions,
+  UsageError,
+  type CommandName,
+  type CommandSpec,
+} from '../../src/cli/options.js';
+import { parse as yargsParse } from '../../src/cli/usage.js';
 import { copySample, hashTree, REPO_ROOT, removeTempDirs } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -213,5 +228,102 @@ describe('usage errors change nothing', () => {
     ])
       expect((await run(argv, dir)).code).toBe(2);
     expect(hashTree(dir)).toBe(before);
+  });
+});
+
+describe("the table's own reader (plainInvocation) and yargs read a plain invocation the same", () => {
+  /** What the table's rules make of what was parsed: the typed options, or the usage error. */
+  const outcome = (name: CommandName, raw: Readonly<Record<string, unknown>>, argv: readonly string[]) => {
+    try {
+      return { args: commandArgs(name, raw, argv) };
+    } catch (e) {
+      if (e instanceof UsageError) return { usage: e.message, hint: e.hint };
+      throw e;
+    }
+  };
+
+  /** Reads argv both ways; when the table reads it, yargs must select the same command and give the same options or usage error. */
+  async function same(argv: string[]): Promise<boolean> {
+    const plain = plainInvocation(argv);
+    if (!plain) return false;
+    const y = await yargsParse(argv, 100);
+    expect('error' in y ? y.error.message : undefined, argv.join(' ')).toBeUndefined();
+    const selected = 'selected' in y ? y.selected : undefined;
+    expect(selected?.command, argv.join(' ')).toBe(plain.command);
+    expect(outcome(plain.command, plain.raw, argv), argv.join(' ')).toEqual(outcome(selected!.command, selected!.args, argv));
+    return true;
+  }
+
+  /** Words a user could type after a command: every option of every command, its forms, values, positionals, and what only yargs reads. */
+  function wordsFor(c: CommandSpec): string[] {
+    const flags = all.flatMap((x) => optionsOf(x)).flatMap(([k, o]) => [`--${flagName(k)}`, `--no-${flagName(k)}`, `--${k}`, ...(o.alias ? [`-${o.alias}`] : []), ...(o.choices ?? [])]);
+    const values = ['', 'a', 'api', 'api,web', ' ', '1', '007', '-1', 'x=y', 'true', 'linux/arm64', 'linux/amd64,linux/arm64', 'up', 'rm', 'matrix.yaml', 'a b'];
+    const valued = optionsOf(c).flatMap(([k]) => values.slice(0, 6).map((v) => `--${flagName(k)}=${v}`));
+    return [...new Set([...flags, ...values, ...valued, '--', '-h', '--help', '--version', '-qs', '-', '--spec=', '--set.a=1'])];
+  }
+
+  it('for random invocations of every command (fast-check)', async () => {
+    let read = 0;
+    for (const name of COMMAND_NAMES) {
+      const words = wordsFor(COMMANDS[name]);
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.constantFrom(...words), { maxLength: 6 }), async (rest) => {
+          if (await same([name, ...rest])) read++;
+        }),
+        { numRuns: 150, seed: 18 },
+      );
+    }
+    // The comparison is not empty: the table reads a good share of them itself.
+    expect(read).toBeGreaterThan(300);
+  });
+
+  it.each([
+    [['gen']],
+    [['gen', '--check']],
+    [['gen', '-q']],
+    [['gen', '--check', '--spec', 'matrix.yaml']],
+    [['gen', '--no-color', '-s', 'matrix.yaml']],
+    [['validate']],
+    [['plan']],
+    [['plan', '--json', '--build-platform', 'linux/amd64']],
+    [['plan', '--affected=origin/main']],
+    [['bake']],
+    [['bake', 'api', 'web', '--platform', 'linux/arm64', '--push']],
+    [['bake', '--set', 'api.args.X=1', '--set', '*.platform=linux/amd64', '-f', 'meta.json', 'api']],
+    [['bake', '--no-cache', '--progress=plain', '--dry-run']],
+    [['ci-matrix', '--format', 'gitlab']],
+    [['merge', 'shards/a.json', 'shards/b.json']],
+    [['builder', 'up', '--dry-run']],
+    [['init', 'repo', '--depth', '2']],
+    [['schema']],
+    [['templates']],
+    // Usage errors that are the table's: its reader and yargs agree on them too.
+    [['gen', '--check', '--check']],
+    [['plan', '--spec', '']],
+    [['bake', '--platform', 'linux/amd64,']],
+  ])('%j is read by the table, as yargs reads it', async (argv) => {
+    expect(await same(argv)).toBe(true);
+  });
+
+  it.each([
+    [[]],
+    [['--help']],
+    [['gen', '--help']],
+    [['gen', '-h']],
+    [['--version']],
+    [['completion']],
+    [['frobnicate']],
+    [['gen', '--frobnicate']],
+    [['gen', 'extra']],
+    [['gen', '-qs', 'matrix.yaml']],
+    [['bake', '--', '-odd']],
+    [['plan', '--spec']],
+    [['graph', '--format', 'svg']],
+    [['builder', 'down']],
+    [['merge']],
+    [['gen', '--check=true']],
+    [['gen', '--spec', '--check']],
+  ])('%j is left to yargs (help, version, completion, its usage errors)', (argv) => {
+    expect(plainInvocation(argv)).toBeUndefined();
   });
 });

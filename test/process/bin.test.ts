@@ -1,8 +1,9 @@
 // The spawned tier: bin/matrix.cjs as a user runs it. Most CLI tests run in
 // process (test/helpers/cli.ts `matrix()`); these check what only the real
-// process shows: the exit code the bin sets, through both start-up paths (plain
-// `gen` / `gen --check` from dist/gen.cjs, everything else from dist/cli.mjs),
-// and that what main() prints reaches the process's stdout and stderr.
+// process shows: the exit code the bin sets, for plain commands (read by the
+// command table) and for what yargs reads (no command, an unknown one,
+// --version), and that what main() prints reaches the process's stdout and
+// stderr.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -308,7 +308,8 @@ function fakeDocker(dir: string): { bin: string; pids: string } {
       'case "$1 $2" in',
       '  "version --format") [ -n "$FAKE_SLOW_DOCTOR" ] && { echo $$ >> "$FAKE_PIDS"; sleep 300; echo $$ >> "$FAKE_PIDS.done"; }; echo 26.1.0 ;;',
       '  "buildx version") echo "github.com/docker/buildx v0.13.1 fake" ;;',
-      '  "buildx inspect") printf "Name:   default\\nDriver: docker\\nPlatforms: linux/amd64\\n" ;;',
+      // A slow doctor: every probe a build's doctor may start first (`buildx inspect` alone when it answers, src/doctor/doctor.ts quickChecks).
+      '  "buildx inspect") [ -n "$FAKE_SLOW_DOCTOR" ] && { echo $$ >> "$FAKE_PIDS"; sleep 300; echo $$ >> "$FAKE_PIDS.done"; }; printf "Name:   default\\nDriver: docker\\nPlatforms: linux/amd64\\n" ;;',
       '  "info --format") echo \'[["driver-type","io.containerd.snapshotter.v1"]]\' ;;',
       '  "buildx imagetools") printf \'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%064d","size":1},"layers":[]}\' 0 ;;',
       '  "buildx bake")',

@@ -76,7 +76,14 @@ function fakeDocker(fake: Fake): string {
       'case "$1 $2" in',
       `  "version --format") case "$3" in *Server*) ${fake.noDaemon ? (fake.inspectHangs ? 'sleep 0.5; ' : '') + 'echo "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?" >&2; exit 1' : 'echo 26.1.5'} ;; *) echo 26.1.5 ;; esac ;;`,
       `  "buildx version") ${fake.noBuildx ? 'echo "docker: \'buildx\' is not a docker command." >&2; exit 1' : 'echo "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3"'} ;;`,
-      fake.inspectHangs ? `  "buildx inspect") echo $$ > '${fake.inspectHangs}'; exec sleep 60 ;;` : `  "buildx inspect") cat '${inspect}' ;;`,
+      // As the real CLI: without the plugin `buildx inspect` fails too; without a daemon it exits 0 with an Error line (buildx 0.13.1).
+      fake.inspectHangs
+        ? `  "buildx inspect") echo $$ > '${fake.inspectHangs}'; exec sleep 60 ;;`
+        : fake.noBuildx
+          ? `  "buildx inspect") echo "docker: 'buildx' is not a docker command." >&2; exit 1 ;;`
+          : fake.noDaemon
+            ? `  "buildx inspect") printf 'Name:   default\\nDriver: \\nError:  Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\\n' ;;`
+            : `  "buildx inspect") cat '${inspect}' ;;`,
       `  "info --format") cat '${status}' ;;`,
       '  *) echo "fake docker: unexpected call: $*" >&2; exit 99 ;;',
       'esac',

@@ -1,0 +1,141 @@
+// What yargs does for matrix: help (`--help`, `COMMAND --help`), `--version`,
+// shell completion, and the usage errors of anything the table's own reader
+// (plainInvocation in options.ts) leaves to it: unknown commands and options,
+// a missing command or value, a value outside its choices. yargs is
+// configured from the same table, and main() loads this module (and yargs)
+// only for such an invocation: a plain `matrix gen --check` never reads it.
+import type Yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
+
+/** The command yargs selected and what it parsed (camel-case keys, repeated options as arrays). */
+export interface Selected {
+  command: CommandName;
+  args: Readonly<Record<string, unknown>>;
+}
+
+interface Out {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  columns?: number | undefined;
+}
+
+/** The version of the installed package (package.json), not a copy of it. */
+async function packageVersion(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const { packageRoot } = await import('../paths.js');
+  const path = await import('node:path');
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** yargs' view of one option: repeated values are collected (never greedy), numbers stay text for parseArgs. */
+function yargsOption(o: OptionSpec) {
+  return {
+    type: o.type === 'boolean' ? ('boolean' as const) : ('string' as const),
+    describe: helpText(o),
+    ...(o.alias ? { alias: o.alias } : {}),
+    ...(o.choices ? { choices: [...o.choices] } : {}),
+    ...(o.default !== undefined ? { default: o.default } : {}),
+  };
+}
+
+function commandLine(c: CommandSpec): string {
+  return [c.name, ...(c.positionals ?? []).map((p) => (p.required ? `<${p.name}${p.variadic ? '..' : ''}>` : `[${p.name}${p.variadic ? '..' : ''}]`))].join(' ');
+}
+
+/** One command of the table, as yargs' builder. */
+function commandBuilder(c: CommandSpec) {
+  return (sub: Argv) => {
+    let s: Argv = sub;
+    for (const p of c.positionals ?? [])
+      s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
+    for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o));
+    for (const [cmd, what] of c.examples ?? []) s = s.example(cmd, what);
+    if (c.readsSpec === false) s = s.hide('spec');
+    return s;
+  };
+}
+
+export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected) => void, version: string, columns?: number) {
+  let y: Argv = yargs(argv)
+    .scriptName('matrix')
+    .usage('$0 <command> [options]\n\nCompile matrix.yaml into Dockerfiles and a docker-bake.hcl, then build every target and platform with docker buildx bake.');
+  for (const [key, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(flagName(key), { ...yargsOption(o), global: true });
+  for (const name of COMMAND_NAMES) {
+    const c: CommandSpec = COMMANDS[name];
+    if (name === 'graph') y = y.completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc');
+    y = y.command(commandLine(c), c.describe, commandBuilder(c), (args) => select({ command: name, args }));
+  }
+  return y
+    .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(version)
+    .epilog(
+      `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink), 70 internal error.\nDocs: README.md`,
+    )
+    .wrap(Math.min(100, columns || 100));
+}
+
+/**
+ * yargs' help, tidied: a variadic positional shows `[default: []]`, which says
+ * nothing (the description says what no value means). The padding is kept, so
+ * the type column stays right-aligned.
+ */
+export function tidyHelp(text: string): string {
+  return text.replace(/^(.*?)( \[[a-z]+\](?: \[required\])?) \[default: \[\]\]$/gm, (_m, head: string, types: string) => `${head}${' '.repeat(' [default: []]'.length)}${types}`);
+}
+
+/** yargs prints the completion script for `completion --help`; this is its help instead. */
+const COMPLETION_HELP = `matrix completion
+
+Print a shell completion script for bash or zsh (commands, options, and their choices).
+
+Examples:
+  matrix completion >> ~/.bashrc   bash: complete matrix in every new shell
+  matrix completion >> ~/.zshrc    zsh: run it from zsh ($SHELL decides which script is printed)
+`;
+
+export type Parsed = { selected?: Selected; output: string } | { error: Error; output: string };
+
+/** argv -> the command and what yargs parsed, or yargs' usage error. */
+export async function parse(argv: string[], columns: number | undefined): Promise<Parsed> {
+  const picked: { selected?: Selected; error?: Error; output: string } = { output: '' };
+  try {
+    const { default: yargs } = await import('yargs');
+    await parser(yargs, argv, (s) => (picked.selected = s), await packageVersion(), columns)
+      .exitProcess(false)
+      .fail((msg, err) => {
+        picked.error = err ?? new Error(msg);
+      })
+      .parseAsync(argv, {}, (_err, _args, out) => {
+        picked.output = out;
+      });
+  } catch (e) {
+    picked.error ??= e instanceof Error ? e : new Error(String(e));
+  }
+  if (picked.error) return { error: picked.error, output: picked.output };
+  return { ...(picked.selected ? { selected: picked.selected } : {}), output: picked.output };
+}
+
+/**
+ * An invocation the table's reader left to yargs: prints help, the version,
+ * the completion script or a usage error and returns the exit code, or
+ * returns the command yargs selected, to run as any other.
+ */
+export async function readWithYargs(argv: string[], out: Out): Promise<number | Selected> {
+  if (argv[0] === 'completion' && argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+    out.stdout.write(COMPLETION_HELP);
+    return 0;
+  }
+  const parsed = await parse(argv, out.columns);
+  if ('error' in parsed) {
+    if (parsed.output) out.stderr.write(tidyHelp(parsed.output).trimEnd() + '\n\n');
+    out.stderr.write(`matrix: ${parsed.error.message}\n`);
+    return 2;
+  }
+  if (parsed.output) out.stdout.write(tidyHelp(parsed.output).trimEnd() + '\n');
+  return parsed.selected ?? 0; // --help or --version: 0
+}

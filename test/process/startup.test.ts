@@ -1,0 +1,160 @@
+// One start-up path for every command: bin/matrix.cjs -> bin/load.cjs ->
+// dist/matrix.cjs, the small core, which requires the chunks a command runs
+// on first use (scripts/build.mjs), each compiled with the V8 code cache the
+// build made. A plain command reads neither yargs nor another command's code;
+// help, --version and usage errors load yargs.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/tree.js';
+
+const SAMPLES = path.join(REPO_ROOT, 'samples');
+const samples = readdirSync(SAMPLES)
+  .filter((d) => readdirSync(path.join(SAMPLES, d)).includes('matrix.yaml'))
+  .sort();
+const DIST = path.join(REPO_ROOT, 'dist');
+const LOAD = path.join(REPO_ROOT, 'bin', 'load.cjs');
+const manifest = () => JSON.parse(readFileSync(path.join(DIST, 'build.json'), 'utf8')) as { files: string[]; chunks: Record<string, string[]> };
+
+interface Started {
+  cacheUsed: boolean;
+  viaScript: boolean;
+  code: number;
+  out: string;
+  /** Files Node itself loaded (require.cache). */
+  loaded: string[];
+  /** Chunks bin/load.cjs compiled, and whether each took its code cache. */
+  chunks: { file: string; cacheUsed: boolean }[];
+}
+
+/** Runs a CommonJS script in a fresh Node, as the bin would start, and returns what it prints as JSON. */
+function inNode(script: string, cwd = REPO_ROOT): Started {
+  const r = spawnSync(process.execPath, ['-e', script], { cwd, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout) as Started;
+}
+
+/** Loads the bundle in `dir` through `load` (a bin/load.cjs), runs `matrix ARGV` in `cwd` and reports what happened. */
+const runScript = (load: string, dir: string, argv: string[], cwd: string) => `
+  const { loadBundle } = require(${JSON.stringify(load)});
+  const out = [];
+  const io = { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => out.push(s) }, cwd: ${JSON.stringify(cwd)}, env: {}, isTTY: false };
+  const bundle = loadBundle(${JSON.stringify(dir)});
+  bundle.exports.main(${JSON.stringify(argv)}, io).then((code) => {
+    const chunks = [...(bundle.chunks?.values() ?? [])].map((c) => ({ file: c.file, cacheUsed: c.cacheUsed }));
+    process.stdout.write(JSON.stringify({ cacheUsed: bundle.cacheUsed, viaScript: Boolean(bundle.script), code, out: out.join(''), loaded: Object.keys(require.cache), chunks }));
+  });
+`;
+
+/** The modules (sources and packages) the chunks hold, from dist/build.json. */
+function modulesOf(chunks: readonly string[]): string[] {
+  const m = manifest();
+  return chunks.flatMap((c) => m.chunks[c] ?? [`(not in build.json: ${c})`]);
+}
+
+describe('dist/', () => {
+  it('holds the core, its chunks, each named by the hash of its text in its first line, and a code cache for each for this V8; nothing else', () => {
+    const m = manifest();
+    const chunks = Object.keys(m.chunks).sort();
+    expect(chunks).toContain('matrix.cjs');
+    const caches = chunks.map((c) => {
+      const source = readFileSync(path.join(DIST, c), 'latin1');
+      const hash = /^\/\/ matrix-bundle ([0-9a-f]{16})\n/.exec(source)?.[1];
+      expect(hash, c).toBe(
+        createHash('sha256')
+          .update(source.slice(source.indexOf('\n') + 1))
+          .digest('hex')
+          .slice(0, 16),
+      );
+      // ASCII, so bin/load.cjs may read it as latin1.
+      expect(/^[\x00-\x7f]*$/.test(source), c).toBe(true);
+      return `${c.slice(0, -'.cjs'.length)}-${hash}-v8-${process.versions.v8}.cache`;
+    });
+    expect(m.files).toEqual([...chunks, ...caches].sort());
+    expect(readdirSync(DIST).sort()).toEqual(['build.json', ...m.files].sort());
+    // Each module is in exactly one chunk (esbuild's splitting): one instance of every class, whichever command loads it.
+    const all = Object.values(m.chunks).flat();
+    expect(all.length).toBe(new Set(all).size);
+  });
+
+  it('a second build finds dist/ up to date and changes nothing (one build per `npm test`)', () => {
+    const before = readdirSync(DIST).map((f) => [f, statSync(path.join(DIST, f)).mtimeMs]);
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dist\/ is up to date/);
+    expect(readdirSync(DIST).map((f) => [f, statSync(path.join(DIST, f)).mtimeMs])).toEqual(before);
+  });
+});
+
+describe('start-up', () => {
+  it.each(samples)('gen --check on samples/%s finds the committed files up to date (precompiled forms)', (sample) => {
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'gen', '--check'], { cwd: path.join(SAMPLES, sample), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Up to date: \d+ files\.\n$/);
+    expect(r.status).toBe(0);
+  });
+
+  // The commands users run most: plain ones never read yargs; help and --version do.
+  it.each([
+    [['gen', '--check'], /^Up to date/, false],
+    [['plan'], /^12 targets from matrix\.yaml/, false],
+    [['validate'], /^matrix\.yaml is valid/, false],
+    [['--help'], /^matrix <command> \[options\]/, true],
+    [['--version'], /^\d+\.\d+\.\d+\n$/, true],
+  ])('%j starts from dist/matrix.cjs, every chunk it loads with its code cache; yargs loaded: %s', (argv, expected, yargs) => {
+    const r = inNode(runScript(LOAD, DIST, argv, path.join(SAMPLES, 'monorepo')));
+    expect(r.out).toMatch(expected);
+    expect(r.code).toBe(0);
+    expect(r.viaScript).toBe(true);
+    expect(r.cacheUsed).toBe(true);
+    expect(r.chunks.filter((c) => !c.cacheUsed)).toEqual([]);
+    // Everything runs from dist/'s chunks: nothing from node_modules, no file of dist/ through Node's loader.
+    expect(r.loaded.filter((f) => f.includes(`${path.sep}node_modules${path.sep}`) || f.startsWith(DIST))).toEqual([]);
+    const modules = modulesOf(r.chunks.map((c) => c.file));
+    expect(modules.some((m) => m.includes('node_modules/yargs/'))).toBe(yargs);
+    // No other command's code: bake, init, CI, verify.
+    expect(modules.filter((m) => /^src\/(cli\/(bake|init|ci|verify|doctor)\.ts|init\/|ci\/|doctor\/)/.test(m))).toEqual([]);
+  });
+
+  it('a usage error loads yargs, which reports it (exit 2)', () => {
+    const r = inNode(runScript(LOAD, DIST, ['gen', '--frobnicate'], path.join(SAMPLES, 'monorepo')));
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/Unknown argument: frobnicate/);
+    expect(modulesOf(r.chunks.map((c) => c.file)).some((m) => m.includes('node_modules/yargs/'))).toBe(true);
+  });
+
+  describe('without a code cache for this V8 (another Node than the build)', () => {
+    // A copy of the installed package without the cache files.
+    const pkg = mkdtempSync(path.join(os.tmpdir(), 'matrix-nocache-'));
+    for (const p of ['package.json', 'bin', 'schemas', 'templates']) cpSync(path.join(REPO_ROOT, p), path.join(pkg, p), { recursive: true });
+    mkdirSync(path.join(pkg, 'dist'));
+    for (const c of Object.keys(manifest().chunks)) cpSync(path.join(DIST, c), path.join(pkg, 'dist', c));
+    afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+
+    it("the chunks are compiled (Node 20) or loaded as CommonJS modules with Node's own compile cache (Node 22 and later), and work the same", () => {
+      const r = inNode(runScript(path.join(pkg, 'bin', 'load.cjs'), path.join(pkg, 'dist'), ['gen', '--check'], path.join(SAMPLES, 'monorepo')));
+      expect(r.out).toMatch(/^Up to date: \d+ files\.\n$/);
+      expect(r.code).toBe(0);
+      expect(r.cacheUsed).toBe(false);
+      // module.enableCompileCache: Node 22.1 and later (https://nodejs.org/api/module.html#moduleenablecompilecachecachedir).
+      const hasCompileCache = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+      expect(r.viaScript).toBe(!hasCompileCache);
+      expect(r.loaded).toEqual(hasCompileCache ? expect.arrayContaining([path.join(pkg, 'dist', 'matrix.cjs')]) : expect.not.arrayContaining([path.join(pkg, 'dist', 'matrix.cjs')]));
+      if (!hasCompileCache) expect(r.chunks.filter((c) => c.cacheUsed)).toEqual([]);
+    });
+
+    it('bin/matrix.cjs runs from the copy: exit codes as ever', () => {
+      const bin = path.join(pkg, 'bin', 'matrix.cjs');
+      const ok = spawnSync(process.execPath, [bin, 'gen', '--check'], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, expect.stringMatching(/^Up to date/), '']);
+      const usage = spawnSync(process.execPath, [bin, 'gen', '--check', '--check'], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(usage.status).toBe(2);
+      const help = spawnSync(process.execPath, [bin, 'plan', '--help'], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^matrix plan\n/)]);
+    });
+  });
+});

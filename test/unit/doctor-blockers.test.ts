@@ -1,0 +1,78 @@
+// `matrix bake` asks the doctor only for what blocks a build (blockersOnly):
+// one `docker buildx inspect` instead of four docker processes when it shows
+// a working docker or docker-container builder; otherwise every probe runs and
+// the failure and fix are the ones `matrix doctor` gives. `buildx inspect`
+// exits 0 even when the daemon does not answer, with an `Error:` line
+// (buildx 0.13.1: `DOCKER_HOST=unix:///x.sock docker buildx inspect` prints
+// `Error: Cannot connect to the Docker daemon ...` and exits 0), so that line
+// sends it to the full probes.
+import { describe, expect, it } from 'vitest';
+import type { Docker } from '../../src/adapters/docker.js';
+import { runDoctor } from '../../src/doctor/doctor.js';
+
+const INSPECT_OK =
+  'Name:          default\nDriver:        docker\nLast Activity: 2026-01-01 00:00:00 +0000 UTC\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\nPlatforms: linux/amd64, linux/arm64\n';
+const INSPECT_DOWN =
+  'Name:          default\nDriver:        \nLast Activity: 2026-01-01 00:00:00 +0000 UTC\nError:         Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?\n';
+const DOWN = 'Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?';
+
+/** A docker whose answers are given per command (`version`, `buildx version`, `buildx inspect`, `info`), recording each call. */
+function fakeDocker(answers: Record<string, { code: number; stdout?: string; stderr?: string }>) {
+  const calls: string[] = [];
+  const docker = {
+    bin: 'docker',
+    env: {},
+    capture: async (args: string[]) => {
+      const key = args[0] === 'buildx' ? `buildx ${args[1]}` : args[0]!;
+      calls.push(args.join(' '));
+      return { stdout: '', stderr: '', ...answers[key]! };
+    },
+    stream: async () => ({ code: 0 }),
+  } as unknown as Docker;
+  return { docker, calls };
+}
+
+const input = (docker: Docker, blockersOnly: boolean) => ({
+  docker,
+  platforms: ['linux/amd64', 'linux/arm64'],
+  emulatedPlatforms: ['linux/arm64'],
+  registries: [],
+  multiPlatform: false,
+  blockersOnly,
+});
+
+describe('the doctor for a build (blockersOnly)', () => {
+  it('a working builder: one `buildx inspect`, and the builder checks read from it', async () => {
+    const fake = fakeDocker({ 'buildx inspect': { code: 0, stdout: INSPECT_OK } });
+    const checks = await runDoctor(input(fake.docker, true));
+    expect(fake.calls).toEqual(['buildx inspect']);
+    expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(checks.map((c) => c.name)).toEqual(['builder', 'emulation linux/arm64']);
+  });
+
+  it('a daemon that does not answer: every probe runs, and the failure and fix are the full doctor`s', async () => {
+    const answers = {
+      version: { code: 1, stdout: '', stderr: DOWN },
+      'buildx version': { code: 0, stdout: 'github.com/docker/buildx v0.13.1 abc' },
+      'buildx inspect': { code: 0, stdout: INSPECT_DOWN },
+    };
+    const quick = fakeDocker(answers);
+    const full = fakeDocker(answers);
+    const blockers = await runDoctor(input(quick.docker, true));
+    expect(quick.calls).toEqual(expect.arrayContaining(['version --format {{.Server.Version}}', 'buildx version']));
+    expect(blockers.filter((c) => c.status === 'fail')).toEqual((await runDoctor(input(full.docker, false))).filter((c) => c.status === 'fail'));
+    expect(blockers.find((c) => c.status === 'fail')?.name).toBe('Docker daemon');
+  });
+
+  it('a missing buildx plugin, or a driver that need not ask the daemon (remote): every probe runs', async () => {
+    const noBuildx = fakeDocker({ version: { code: 0, stdout: '26.1' }, 'buildx version': { code: 1 }, 'buildx inspect': { code: 1, stderr: "docker: 'buildx' is not a docker command." } });
+    expect((await runDoctor(input(noBuildx.docker, true))).find((c) => c.status === 'fail')?.name).toBe('buildx');
+    const remote = fakeDocker({
+      version: { code: 0, stdout: '26.1' },
+      'buildx version': { code: 0, stdout: 'github.com/docker/buildx v0.13.1 abc' },
+      'buildx inspect': { code: 0, stdout: INSPECT_OK.replace('Driver:        docker', 'Driver:        remote') },
+    });
+    await runDoctor(input(remote.docker, true));
+    expect(remote.calls).toEqual(expect.arrayContaining(['version --format {{.Client.Version}}', 'version --format {{.Server.Version}}', 'buildx version']));
+  });
+});
