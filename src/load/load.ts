@@ -1,6 +1,7 @@
 // Stage 1: text -> YAML document with positions. Pure: the caller reads the file.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, type CST, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from '../diagnostics.js';
+import { plainYamlValue } from './plain-yaml.js';
 
 /** Larger specs are refused before parsing (a generated 10,000-service spec is ~2 MB). */
 export const MAX_SPEC_BYTES = 32 * 1024 * 1024;
@@ -29,6 +30,10 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     });
     return { file, source, doc: parseDocument(''), lineCounter: new LineCounter(), value: undefined, diagnostics: [tooLarge] };
   }
+  // A spec in plain YAML is read without yaml's document; its document (for a
+  // diagnostic's position) is parsed only when something asks for it.
+  const plain = plainYamlValue(source);
+  if (plain !== undefined) return new PlainLoaded(file, source, plain, new LazyDocument(source));
   const { doc, lineCounter, problems } = parseSpec(source);
   const found = problems.length ? problems : documentProblems(doc, source);
   if (found.length) {
@@ -49,6 +54,39 @@ export function loadSpec(file: string, source: string): LoadedSpec {
     });
     return { file, source, doc, lineCounter, value: undefined, diagnostics: [aliases] };
   }
+}
+
+/** yaml's document of a spec that has no syntax problem, parsed on first use. */
+class LazyDocument {
+  #parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+  constructor(private readonly source: string) {}
+  get(): { doc: Document.Parsed; lineCounter: LineCounter } {
+    this.#parsed ??= parseSpec(this.source);
+    return this.#parsed;
+  }
+}
+
+/** A spec loaded by plainYamlValue: `doc` and `lineCounter` are yaml's, parsed when first read. */
+class PlainLoaded implements LoadedSpec {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(
+    readonly file: string,
+    readonly source: string,
+    readonly value: unknown,
+    readonly lazy: LazyDocument,
+  ) {}
+  get doc(): Document.Parsed {
+    return this.lazy.get().doc;
+  }
+  get lineCounter(): LineCounter {
+    return this.lazy.get().lineCounter;
+  }
+}
+
+/** The same loaded spec with its value typed (a spread would lose a lazy document). */
+export function withValue<T>(spec: LoadedSpec, value: T): LoadedSpec & { value: T } {
+  if (spec instanceof PlainLoaded) return new PlainLoaded(spec.file, spec.source, value, spec.lazy) as PlainLoaded & { value: T };
+  return { ...spec, value };
 }
 
 /** A problem found in the text, at an offset (made a located diagnostic by loadSpec). */

@@ -8,19 +8,30 @@ import type { ResolvedSpec } from '../spec.js';
 import type { CheckedSpec } from '../validate/schema.js';
 import type { OutputOrigins } from './sync.js';
 
+type Origin = { file: string; line: number; column: number; path: string };
+
+/**
+ * Where each output comes from. A position is looked up only when asked for
+ * (a refusal to write that file): finding it needs the spec's YAML document,
+ * which a spec read without one (load/plain-yaml.ts) then parses.
+ */
 export function outputOrigins(loaded: CheckedSpec, spec: ResolvedSpec): OutputOrigins {
   const input = loaded.value;
-  const out = new Map<string, { file: string; line: number; column: number; path: string }>();
-  const at = (parts: string[], onKey: boolean) => ({ file: loaded.file, ...positionOf(loaded, parts, onKey), path: pathToString(parts) });
-
-  out.set(spec.bakeFile, input.bake_file !== undefined ? at(['bake_file'], false) : at([], false));
+  const where = new Map<string, { parts: string[]; onKey: boolean }>();
+  where.set(spec.bakeFile, input.bake_file !== undefined ? { parts: ['bake_file'], onKey: false } : { parts: [], onKey: false });
   for (const t of spec.targets) {
-    if (t.source.kind !== 'template' || out.has(t.dockerfile)) continue;
+    if (t.source.kind !== 'template' || where.has(t.dockerfile)) continue;
     // The service's own `template:` if it has one, else the service's name (its template comes from `defaults`).
     const own = input.services[t.service]?.template !== undefined;
-    out.set(t.dockerfile, own ? at(['services', t.service, 'template'], false) : at(['services', t.service], true));
+    where.set(t.dockerfile, own ? { parts: ['services', t.service, 'template'], onKey: false } : { parts: ['services', t.service], onKey: true });
   }
-  return out;
+  const at = ({ parts, onKey }: { parts: string[]; onKey: boolean }): Origin => ({ file: loaded.file, ...positionOf(loaded, parts, onKey), path: pathToString(parts) });
+  return {
+    get: (file: string) => {
+      const w = where.get(file);
+      return w && at(w);
+    },
+  };
 }
 
 /**

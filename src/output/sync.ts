@@ -64,7 +64,7 @@ export function previousManifest(bakeText: string | undefined): string[] {
 }
 
 /** Where in the spec an output comes from, so a refusal can point there. */
-export type OutputOrigins = ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>>;
+export type OutputOrigins = Pick<ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>>, 'get'>;
 
 /**
  * `inputs`: absolute paths of every file the spec reads (the spec itself,

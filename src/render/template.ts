@@ -403,10 +403,22 @@ function fromSpec(file: string, meta: TemplateMeta, bodyLine: number, declaredAr
 }
 
 /**
+ * Whether a renderer remembers its last few checked renders (RECENT). Off only
+ * in the test that compares a remembering renderer with one that is not.
+ */
+export const RENDER_MEMO = { enabled: true };
+/** The cells of one service are rendered one after the other, and usually to the same text. */
+const RECENT = 4;
+
+/**
  * Renders, then reads the parser directives of the RENDERED text the way
  * BuildKit does: values are quoted with the escape character BuildKit will
  * use, even when a directive comes from a block (`{{#if}}`) or is absent
  * from the template's first lines. Then checks where each value landed.
+ * Everything after the first render is a function of its marked text and
+ * marks alone: the last few are remembered by them, and a cell that renders
+ * as another did skips the checks (not when an escape directive asks for a
+ * second render, which depends on the context).
  */
 function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, bodyLine: number): (ctx: object) => string {
   const run = (ctx: object, esc: string): string => {
@@ -418,31 +430,42 @@ function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, body
       throw locate(err, bodyLine);
     }
   };
-  const directivesOf = (marked: string) => {
-    const d = readDirectives(unmark(marked));
-    if (d.error)
-      throw new TemplateError(
-        `the rendered Dockerfile: ${d.error.message}`,
-        d.error.line + bodyLine - 1,
-        1,
-        'BuildKit refuses this file; keep one directive of each kind, and `# escape=` with \\ or `',
-      );
-    return d;
-  };
+  const recent = RENDER_MEMO.enabled ? new Map<string, string>() : undefined;
   return (ctx: object) => {
     let marked = run(ctx, '\\');
-    const esc = directivesOf(marked).escapeChar;
+    const key = recent && `${marked}\u0000${JSON.stringify(state.marks)}`;
+    const hit = key === undefined ? undefined : recent!.get(key);
+    if (hit !== undefined) return hit;
+    const esc = directivesOf(marked, bodyLine).escapeChar;
     if (esc !== '\\') {
       marked = run(ctx, esc);
-      if (directivesOf(marked).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
+      if (directivesOf(marked, bodyLine).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
+      return checked(marked, state.marks, esc, bodyLine);
     }
-    const { text, problems } = checkPlacement(marked, state.marks, esc);
-    const p = problems[0];
-    if (p) throw new TemplateError(p.message, p.mark.line ? p.mark.line + bodyLine - 1 : 0, p.mark.line ? p.mark.column : 0, p.hint);
-    // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
-    if (text.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
+    const text = checked(marked, state.marks, esc, bodyLine);
+    if (recent && key !== undefined) {
+      recent.set(key, text);
+      if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+    }
     return text;
   };
+}
+
+function directivesOf(marked: string, bodyLine: number): ReturnType<typeof readDirectives> {
+  const d = readDirectives(unmark(marked));
+  if (d.error)
+    throw new TemplateError(`the rendered Dockerfile: ${d.error.message}`, d.error.line + bodyLine - 1, 1, 'BuildKit refuses this file; keep one directive of each kind, and `# escape=` with \\ or `');
+  return d;
+}
+
+/** The text without markers, once every value is where its helper may print it. */
+function checked(marked: string, marks: readonly Mark[], esc: string, bodyLine: number): string {
+  const { text, problems } = checkPlacement(marked, marks, esc);
+  const p = problems[0];
+  if (p) throw new TemplateError(p.message, p.mark.line ? p.mark.line + bodyLine - 1 : 0, p.mark.line ? p.mark.column : 0, p.hint);
+  // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
+  if (text.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
+  return text;
 }
 
 type HandlebarsTemplateDelegate = (ctx: object) => string;

@@ -133,18 +133,33 @@ const MAX_DETECT_BYTES = 256 * 1024;
 function detectValue(ctx: ResolveContext, source: Source & { context?: string }, param: TemplateParam): string | undefined {
   if (!param.detect || source.context === undefined) return undefined;
   for (const { file, pattern } of param.detect) {
-    const rel = path.posix.join(source.context, file);
-    let text: string;
-    try {
-      text = readRegularText(path.resolve(ctx.specDir, rel), { maxBytes: MAX_DETECT_BYTES, display: rel });
-    } catch (e) {
-      if (e instanceof FileFault) continue; // absent (or not a small regular file): the next place, then the default
-      throw e;
-    }
-    const m = new RegExp(pattern, 'm').exec(text)?.[1];
+    const text = detectText(ctx, path.posix.join(source.context, file));
+    if (text === undefined) continue; // absent (or not a small regular file): the next place, then the default
+    let re = PATTERNS.get(pattern);
+    if (!re) PATTERNS.set(pattern, (re = new RegExp(pattern, 'm')));
+    const m = re.exec(text)?.[1];
     if (m) return m;
   }
   return undefined;
+}
+
+/** Compiled `detect` patterns (a RegExp without the g flag keeps no state between exec calls). */
+const PATTERNS = new Map<string, RegExp>();
+/** The files `detect` read in one resolution, by spec-dir-relative path: a file is read once (go.mod serves two patterns). */
+const DETECT_READS = new WeakMap<ResolveContext, Map<string, string | undefined>>();
+
+function detectText(ctx: ResolveContext, rel: string): string | undefined {
+  let reads = DETECT_READS.get(ctx);
+  if (!reads) DETECT_READS.set(ctx, (reads = new Map()));
+  if (reads.has(rel)) return reads.get(rel);
+  let text: string | undefined;
+  try {
+    text = readRegularText(path.resolve(ctx.specDir, rel), { maxBytes: MAX_DETECT_BYTES, display: rel });
+  } catch (e) {
+    if (!(e instanceof FileFault)) throw e;
+  }
+  reads.set(rel, text);
+  return text;
 }
 
 export function expandDefault(text: string, values: Readonly<Record<string, string | readonly string[]>>): string {

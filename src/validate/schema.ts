@@ -3,7 +3,7 @@
 // friendly diagnostics.
 import type { ErrorObject } from 'ajv';
 import { closest, diagnostic, pathToString, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
-import { positionOf, type LoadedSpec } from '../load/load.js';
+import { positionOf, withValue, type LoadedSpec } from '../load/load.js';
 import type { SpecInput } from '../spec.js';
 
 /** The validator is a type guard: a value it accepts is a SpecInput, the schema's type (src/spec.generated.ts). */
@@ -17,7 +17,7 @@ export interface CheckedSpec extends LoadedSpec {
 /** The spec, typed by the validator when its shape is right; otherwise the located shape errors. */
 export function checkShape(spec: LoadedSpec, validate: ValidateFn, schema: SchemaLike): { checked: CheckedSpec; diagnostics: [] } | { checked?: undefined; diagnostics: Diagnostic[] } {
   const value = spec.value;
-  if (validate(value)) return { checked: { ...spec, value }, diagnostics: [] };
+  if (validate(value)) return { checked: withValue(spec, value), diagnostics: [] };
   return { diagnostics: schemaDiagnostics(spec, validate, schema) };
 }
 
