@@ -9,6 +9,7 @@
 // (getcomposer.org/doc/01-basic-usage.md#platform-packages).
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/plan/stages.js';
+import { fixtureSetFlags } from '../../scripts/fixture-args.mjs';
 import { BUILTIN_TEMPLATES } from '../../src/resolve/templates.js';
 import { brief, compileSpec, pos } from '../helpers/spec.js';
 
@@ -107,5 +108,23 @@ describe('php template', () => {
   it('a platform without PHP images is unsupported, named at the platform', () => {
     const src = 'version: 1\nplatforms: [linux/amd64, linux/riscv64]\nservices:\n  s: { context: s, template: php }\n';
     expect(brief(compileSpec(src, { 's/x': '' }).diagnostics).map((d) => d.code)).toEqual(['unsupported-platform']);
+  });
+});
+
+describe('fixture build args for java and php (scripts/fixture-args.mjs)', () => {
+  it('point Maven at the jdk image, offline on its local repository, and both runtimes at the platform image', () => {
+    const flags = fixtureSetFlags({ toolchain: 'T', runtime: 'R', platform: 'P', jdk: 'J' }).filter((f) => f !== '--set');
+    expect(flags).toEqual(expect.arrayContaining(['*.args.MAVEN_IMAGE=J', '*.args.MAVEN_CLI_OPTS=-o -Dmaven.repo.local=/usr/share/maven-repo', '*.args.JAVA_RUNTIME_IMAGE=P', '*.args.PHP_IMAGE=P']));
+  });
+
+  it('leave them out when the images are not known (the benchmark, an older fixtures.env)', () => {
+    const flags = fixtureSetFlags({ toolchain: 'T', runtime: 'R' }).join(' ');
+    expect(flags).not.toMatch(/MAVEN_IMAGE|JAVA_RUNTIME_IMAGE|PHP_IMAGE|MAVEN_CLI_OPTS/);
+    const throwing = Object.defineProperty({ toolchain: 'T', runtime: 'R' }, 'jdk', {
+      get() {
+        throw new Error('no MATRIX_JDK_IMAGE');
+      },
+    });
+    expect(fixtureSetFlags(throwing).join(' ')).not.toContain('MAVEN_IMAGE');
   });
 });
