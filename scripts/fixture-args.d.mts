@@ -1,6 +1,10 @@
 export interface FixtureImages {
   toolchain: string;
   runtime: string;
+  /** linux/amd64 + linux/arm64 JRE and PHP (java and php runtimes). */
+  platform?: string;
+  /** linux/amd64 JDK and Maven with Debian's local Maven repository. */
+  jdk?: string;
 }
 export function fixtureArgs(images: FixtureImages): Record<string, string>;
 export function fixtureSetFlags(images: FixtureImages): string[];

@@ -3,7 +3,8 @@
 // (test/engine/engine.ts fixtureSets) and the benchmark (scripts/bench.mjs).
 
 /** Build arg -> value, for the fixture toolchain and runtime images. */
-export function fixtureArgs({ toolchain, runtime }) {
+export function fixtureArgs(images) {
+  const { toolchain, runtime } = images;
   return {
     GO_IMAGE: toolchain,
     NODE_IMAGE: toolchain,
@@ -16,7 +17,23 @@ export function fixtureArgs({ toolchain, runtime }) {
     BASE_IMAGE: runtime,
     // The fixture runtime's Python; wheels are chosen for it.
     PYTHON_VERSION: '3.13',
+    // java: Maven on the jdk image, offline against Debian's local repository
+    // (the fixture pom pins Debian's plugin versions); the JRE and PHP of the
+    // platform image (linux/amd64 + linux/arm64).
+    ...optional(images, 'jdk', (jdk) => ({ MAVEN_IMAGE: jdk, MAVEN_CLI_OPTS: '-o -Dmaven.repo.local=/usr/share/maven-repo' })),
+    ...optional(images, 'platform', (platform) => ({ JAVA_RUNTIME_IMAGE: platform, PHP_IMAGE: platform })),
   };
+}
+
+/** The args of an image that an older fixtures.env (or the benchmark) does not have: none (the images are read when a test uses them). */
+function optional(images, key, args) {
+  let image;
+  try {
+    image = images[key];
+  } catch {
+    return {};
+  }
+  return image === undefined ? {} : args(image);
 }
 
 /** The same as `docker buildx bake --set '*.args.NAME=VALUE'` flags (only build args change). */

@@ -33,7 +33,7 @@ export interface SpecInput {
 export interface ServiceInput {
   /** Build context directory, relative to the spec file. It must stay inside the repository. May use `${{ service }}`. */
   context?: string;
-  /** Generate the Dockerfile from a built-in template (`go`, `node`, `python`, `rust`, `static`) or from your own Handlebars file (a path ending in `.hbs`, relative to the spec). Exclusive with `dockerfile`. */
+  /** Generate the Dockerfile from a built-in template (`go`, `node`, `python`, `rust`, `static`, `java`, `php`) or from your own Handlebars file (a path ending in `.hbs`, relative to the spec). Exclusive with `dockerfile`. */
   template?: string;
   /** Build a hand-written Dockerfile instead of generating one (path relative to the spec). matrix never writes it. Exclusive with `template`. */
   dockerfile?: string;

@@ -9,7 +9,7 @@ import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 import { checkPath } from './paths.js';
 
-export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static'] as const;
+export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static', 'java', 'php'] as const;
 
 /** A template larger than this is refused (the built-ins are a few KiB). */
 const MAX_TEMPLATE_BYTES = 1024 * 1024;

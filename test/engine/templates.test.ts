@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerAsync, fixtureSets, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
+import { docker, dockerAsync, fixtures, fixtureSets, matrix, matrixAsync, requireEngine, ROOT, runId, type RunResult } from './engine.js';
 
 const hasEngine = requireEngine();
 const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
@@ -45,7 +45,7 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
     expect(bake.status, bake.stderr.slice(-4000)).toBe(0);
     const rows = JSON.parse(bake.stdout).targets as { target: string; platform: string; status: string }[];
     expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(planned.flatMap((t) => PLATFORMS.map((p) => `${t.name} ${p} done`)).sort());
-    expect(planned.map((t) => t.name)).toEqual(['goapp', 'nodeapp', 'pyapp', 'site']);
+    expect(planned.map((t) => t.name)).toEqual(['goapp', 'nodeapp', 'pyapp', 'site', 'javaapp', 'phpapp']);
   });
 
   it("plan's claim agrees with the build log: arm64 is cross-built, no step ran as linux/arm64", () => {
@@ -104,6 +104,76 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
         files.some((f) => f === wanted || f.startsWith(wanted)),
         `${t}: ${wanted}`,
       ).toBe(true);
+    }
+  });
+
+  // java and php (issue 19: "Java ... build once on `$BUILDPLATFORM` and copy into each target's JRE. PHP where it
+  // stays simple."): Maven runs once on the build platform for both platforms (its stage uses no TARGET* arg, so
+  // BuildKit builds one vertex for both), the PHP files are staged once, and no final stage runs anything.
+  it('java and php: every RUN ran once on the build platform, Maven among them', () => {
+    // The images these two need (fixtures.env from scripts/fixtures.sh), named here so a missing one says so.
+    expect([fixtures().jdk, fixtures().platform].every(Boolean)).toBe(true);
+    for (const t of ['javaapp', 'phpapp']) {
+      const runs = [...bake.stderr.matchAll(new RegExp(`^#\\d+ \\[${t} ([^\\s\\]]+) [^\\]]*\\] RUN`, 'gm'))].map((m) => m[1]);
+      expect(runs.length, t).toBeGreaterThan(0);
+      // Named for the platform that asked first: `linux/amd64`, or `linux/amd64->arm64` (built on amd64 for arm64).
+      expect(new Set(runs), t).toEqual(new Set(runs.filter((p) => p === 'linux/amd64' || p === 'linux/amd64->arm64')));
+    }
+    // Once: each Maven step ran (`#N DONE`) as at most one BuildKit vertex for both platforms; any other vertex of
+    // that step came from the cache (`#N CACHED`), and with a warm cache none ran.
+    for (const step of ['mvn --batch-mode --quiet', 'set -euf; mvn --batch-mode']) {
+      const lines = [...bake.stderr.matchAll(/^#(\d+) \[javaapp linux\/amd64(?:->arm64)? builder \d+\/\d+\] RUN (.*)$/gm)].filter((m) => m[2]!.includes(step));
+      const vertices = [...new Set(lines.map((m) => m[1]!))];
+      const ran = vertices.filter((n) => new RegExp(`^#${n} DONE `, 'm').test(bake.stderr));
+      const message = `${step}: ${lines.map((m) => m[0].slice(0, 90)).join(' | ')}`;
+      expect(vertices.length, message).toBeGreaterThan(0);
+      expect(ran.length, message).toBeLessThanOrEqual(1);
+      for (const n of vertices) expect(bake.stderr, `#${n}`).toMatch(new RegExp(`^#${n} (DONE|CACHED)`, 'm'));
+    }
+  });
+
+  it.each(PLATFORMS)('on %s the java and php images start their own command and answer HTTP as uid 65532', async (platform) => {
+    const arch = platform.split('/')[1];
+    const answer = async (t: string) => {
+      const started = docker(['run', '-d', '--platform', platform, tagOf(t)]);
+      expect(started.status, started.stderr).toBe(0);
+      const cid = started.stdout.trim();
+      try {
+        // The JVM starts in seconds under QEMU: ask until it answers (busybox wget of the platform image).
+        const poll = 'for i in $(seq 1 90); do busybox wget -q -O - http://127.0.0.1:8080/ 2>/dev/null && exit 0; sleep 1; done; exit 1';
+        const got = await dockerAsync(['exec', cid, 'sh', '-c', poll]);
+        return got.stdout + (got.status === 0 ? '' : `exit ${got.status}: ${docker(['logs', cid]).stderr}`);
+      } finally {
+        docker(['rm', '-f', cid]);
+      }
+    };
+    const [java, php] = await Promise.all([answer('javaapp'), answer('phpapp')]);
+    expect(java).toBe(`hello from java linux/${arch} uid=65532\n`);
+    expect(php).toBe(`hello from php linux/${arch} uid=65532\n`);
+  });
+
+  it('java and php: no generated file in either image; the jar and the PHP sources are there', () => {
+    for (const [t, wanted] of [
+      ['javaapp', ['app/app.jar']],
+      ['phpapp', ['app/public/index.php', 'app/composer.json']],
+    ] as const) {
+      const created = docker(['create', '--platform', 'linux/arm64', tagOf(t)]);
+      expect(created.status, created.stderr).toBe(0);
+      const cid = created.stdout.trim();
+      const listing = spawnSync('sh', ['-c', 'docker export "$1" | tar -t', 'sh', cid], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      docker(['rm', cid]);
+      const files = listing.stdout.split('\n');
+      expect(
+        files.filter((f) => /(^|\/)([^/]*\.)?Dockerfile$|docker-bake\.hcl$/.test(f)),
+        t,
+      ).toEqual([]);
+      for (const w of wanted) expect(files, `${t}: ${w}`).toContain(w);
+      // Only the jar reaches the java image: no sources, no pom.
+      if (t === 'javaapp')
+        expect(
+          files.filter((f) => f.startsWith('app/') && f !== 'app/'),
+          t,
+        ).toEqual(['app/app.jar']);
     }
   });
 });
