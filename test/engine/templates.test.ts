@@ -15,6 +15,15 @@ import { docker, dockerAsync, fixtureSets, matrix, matrixAsync, requireEngine, R
 
 const hasEngine = requireEngine();
 const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
+/** Services whose every RUN is on the build platform (plan: cross). */
+const MORE_CROSS = ['nodebuild'];
+const CROSS = ['goapp', 'nodeapp', 'pyapp', 'site', ...MORE_CROSS];
+/** Services with a stage that runs as the target platform (plan: emulated for arm64). */
+const EMULATING = ['nodenative'];
+/** BuildKit's platform label of each RUN step of a target in the bake log: `linux/arm64` ran as arm64 (QEMU here). */
+const runPlatforms = (log: string, t: string) => [...log.matchAll(new RegExp(`^#\\d+ \\[${t} ([^\\s\\]]+) ([^\\]]*)\\] RUN`, 'gm'))].map((m) => `${m[1]} ${m[2]!.split(' ')[0]}`);
+/** The order of test/fixtures/services/matrix.yaml. */
+const FIXTURE_ORDER = ['goapp', 'nodeapp', 'pyapp', 'site', 'nodebuild', 'nodenative'];
 
 interface Planned {
   name: string;
@@ -45,19 +54,19 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
     expect(bake.status, bake.stderr.slice(-4000)).toBe(0);
     const rows = JSON.parse(bake.stdout).targets as { target: string; platform: string; status: string }[];
     expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(planned.flatMap((t) => PLATFORMS.map((p) => `${t.name} ${p} done`)).sort());
-    expect(planned.map((t) => t.name)).toEqual(['goapp', 'nodeapp', 'pyapp', 'site']);
+    expect(planned.map((t) => t.name)).toEqual(FIXTURE_ORDER);
   });
 
   it("plan's claim agrees with the build log: arm64 is cross-built, no step ran as linux/arm64", () => {
-    for (const t of planned)
+    for (const t of planned.filter((p) => CROSS.includes(p.name)))
       expect(t.platforms, t.name).toEqual([
         { platform: 'linux/amd64', mode: 'native' },
         { platform: 'linux/arm64', mode: 'cross' },
       ]);
-    expect(bake.stderr).not.toMatch(/^#\d+ \[\S+ linux\/arm64 [^\]]*\] RUN/m);
+    expect(bake.stderr).not.toMatch(new RegExp(`^#\\d+ \\[(${CROSS.join('|')}) linux\\/arm64 [^\\]]*\\] RUN`, 'm'));
     // Every RUN of every target ran on the build platform: as `linux/amd64->arm64` (cross-built for arm64) or,
     // for a stage that does not depend on the target (npm, the static files), once as `linux/amd64` for both.
-    for (const t of ['goapp', 'nodeapp', 'pyapp', 'site']) {
+    for (const t of CROSS) {
       const runs = [...bake.stderr.matchAll(new RegExp(`^#\\d+ \\[${t} ([^\\s\\]]+) [^\\]]*\\] RUN`, 'gm'))].map((m) => m[1]);
       expect(runs.length, t).toBeGreaterThan(0);
       expect(new Set(runs), t).toEqual(new Set(runs.filter((p) => p === 'linux/amd64' || p === 'linux/amd64->arm64')));
@@ -106,4 +115,47 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
       ).toBe(true);
     }
   });
+
+  // Issue 19, Node: packages with install scripts are installed as the target platform, the rest stays native.
+  it("plan says emulated where a stage runs as the target platform, and the build log agrees (Node's per-target install)", () => {
+    for (const name of EMULATING) {
+      const t = planned.find((p) => p.name === name)!;
+      expect(t.platforms, name).toEqual([
+        { platform: 'linux/amd64', mode: 'native' },
+        { platform: 'linux/arm64', mode: 'emulated' },
+      ]);
+    }
+    const runs = new Set(runPlatforms(bake.stderr, 'nodenative'));
+    // The install ran once per target platform, as that platform; the builder (the pure-JS part) only on the build platform.
+    expect([...runs].filter((r) => r.endsWith('target-deps')).sort()).toEqual(['linux/amd64 target-deps', 'linux/arm64 target-deps']);
+    expect([...runs].filter((r) => r.endsWith('builder'))).toEqual(['linux/amd64 builder']);
+    // The build step of nodebuild ran natively, with its dev dependency.
+    expect(bake.stderr).toMatch(/^#\d+ \[nodebuild linux\/amd64 builder \d+\/\d+\] RUN npm run -- 'build'$/m);
+  });
+
+  it.each(PLATFORMS)('on %s the Node services answer: built output as the entry point, the install script ran as the target', async (platform) => {
+    const arch = platform.split('/')[1];
+    const run = (t: string) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)]);
+    const [built, native] = await Promise.all([run('nodebuild'), run('nodenative')]);
+    expect(built.stdout + built.stderr).toBe(`hello from nodebuild linux/${arch} uid=65532 built-by=stamp:dist\n`);
+    const installedAs = arch === 'amd64' ? 'x64/x86_64' : 'arm64/aarch64';
+    expect(native.stdout + native.stderr).toBe(`hello from nodenative linux/${arch} uid=65532 installed-as=${installedAs}\n`);
+  });
+
+  it('the dev dependency used by the build is pruned from the image; the built files are in it', () => {
+    const files = imageFiles(tagOf('nodebuild'));
+    expect(files).toContain('app/dist/server.js');
+    expect(files).toContain('app/node_modules/greet');
+    expect(files.filter((f) => f.startsWith('app/node_modules/stamp'))).toEqual([]);
+  });
 });
+
+/** The files of an image's arm64 variant, as `docker export` lists them. */
+function imageFiles(tag: string): string[] {
+  const created = docker(['create', '--platform', 'linux/arm64', tag]);
+  expect(created.status, created.stderr).toBe(0);
+  const cid = created.stdout.trim();
+  const listing = spawnSync('sh', ['-c', 'docker export "$1" | tar -t', 'sh', cid], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  docker(['rm', cid]);
+  return listing.stdout.split('\n');
+}
