@@ -19,11 +19,11 @@ const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
 const MORE_CROSS = ['nodebuild'];
 const CROSS = ['goapp', 'nodeapp', 'pyapp', 'site', ...MORE_CROSS];
 /** Services with a stage that runs as the target platform (plan: emulated for arm64). */
-const EMULATING = ['nodenative'];
+const EMULATING = ['nodenative', 'pynative'];
 /** BuildKit's platform label of each RUN step of a target in the bake log: `linux/arm64` ran as arm64 (QEMU here). */
 const runPlatforms = (log: string, t: string) => [...log.matchAll(new RegExp(`^#\\d+ \\[${t} ([^\\s\\]]+) ([^\\]]*)\\] RUN`, 'gm'))].map((m) => `${m[1]} ${m[2]!.split(' ')[0]}`);
 /** The order of test/fixtures/services/matrix.yaml. */
-const FIXTURE_ORDER = ['goapp', 'nodeapp', 'pyapp', 'site', 'nodebuild', 'nodenative'];
+const FIXTURE_ORDER = ['goapp', 'nodeapp', 'pyapp', 'site', 'nodebuild', 'nodenative', 'pynative'];
 
 interface Planned {
   name: string;
@@ -125,10 +125,15 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
         { platform: 'linux/arm64', mode: 'emulated' },
       ]);
     }
-    const runs = new Set(runPlatforms(bake.stderr, 'nodenative'));
-    // The install ran once per target platform, as that platform; the builder (the pure-JS part) only on the build platform.
-    expect([...runs].filter((r) => r.endsWith('target-deps')).sort()).toEqual(['linux/amd64 target-deps', 'linux/arm64 target-deps']);
-    expect([...runs].filter((r) => r.endsWith('builder'))).toEqual(['linux/amd64 builder']);
+    for (const name of EMULATING) {
+      const runs = new Set(runPlatforms(bake.stderr, name));
+      // The install ran once per target platform, as that platform; the builder (the pure-JS part, the app) only on the build platform.
+      expect([...runs].filter((r) => r.endsWith('target-deps')).sort(), name).toEqual(['linux/amd64 target-deps', 'linux/arm64 target-deps']);
+      expect(
+        [...runs].filter((r) => r.endsWith('builder')),
+        name,
+      ).toEqual(['linux/amd64 builder']);
+    }
     // The build step of nodebuild ran natively, with its dev dependency.
     expect(bake.stderr).toMatch(/^#\d+ \[nodebuild linux\/amd64 builder \d+\/\d+\] RUN npm run -- 'build'$/m);
   });
@@ -140,6 +145,13 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
     expect(built.stdout + built.stderr).toBe(`hello from nodebuild linux/${arch} uid=65532 built-by=stamp:dist\n`);
     const installedAs = arch === 'amd64' ? 'x64/x86_64' : 'arm64/aarch64';
     expect(native.stdout + native.stderr).toBe(`hello from nodenative linux/${arch} uid=65532 installed-as=${installedAs}\n`);
+  });
+
+  // Issue 19, Python: a source distribution with C code is compiled as the target platform; the entry point from pyproject.
+  it.each(PLATFORMS)('on %s the Python service with a C source distribution answers, compiled for its platform', async (platform) => {
+    const arch = platform.split('/')[1];
+    const r = await dockerAsync(['run', '--rm', '--platform', platform, tagOf('pynative')]);
+    expect(r.stdout + r.stderr).toBe(`hello from pynative linux/${arch} uid=65532 compiled-for=${arch === 'amd64' ? 'x86_64' : 'aarch64'}\n`);
   });
 
   it('the dev dependency used by the build is pruned from the image; the built files are in it', () => {
