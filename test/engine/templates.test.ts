@@ -122,7 +122,8 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
       const t = planned.find((p) => p.name === name)!;
       expect(t.platforms, name).toEqual([
         { platform: 'linux/amd64', mode: 'native' },
-        { platform: 'linux/arm64', mode: 'emulated' },
+        // plan says why: the per-target install stage's RUN (src/plan/stages.ts emulationReason).
+        { platform: 'linux/arm64', mode: 'emulated', why: expect.stringMatching(new RegExp(`^stage \`target-deps\` runs \`RUN\` as the target platform, ${name}/Dockerfile:\\d+$`)) },
       ]);
     }
     for (const name of EMULATING) {

@@ -8,8 +8,9 @@
 // docs.npmjs.com/cli/v11/commands/npm-prune (`--omit=dev`).
 import { afterAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/plan/stages.js';
+import { matrix } from '../helpers/cli.js';
 import { compileSpec } from '../helpers/spec.js';
-import { removeTempDirs } from '../helpers/tree.js';
+import { removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -96,5 +97,27 @@ describe('node: packages with install scripts or native addons are installed as 
     const text = render({ 'package.json': '{\n  "scripts": { "build": "tsc" }\n}\n' }, '{ native_deps: "yes" }');
     expect(text).toMatch(/npm ci --include=dev[\s\S]*RUN npm run -- 'build'\nRUN rm -rf node_modules\n[\s\S]*AS target-deps[\s\S]*npm ci --omit=dev/);
     expect(text).not.toContain('npm prune');
+  });
+});
+
+describe('node: `matrix plan` says which platform is emulated, and why', () => {
+  it('the per-target install stage is named with its line, in the text and in --json', async () => {
+    const lock = '{\n  "packages": {\n    "node_modules/sharp": { "hasInstallScript": true }\n  }\n}\n';
+    const dir = tempRepo({
+      'matrix.yaml': 'version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  w: { context: w, template: node }\n',
+      'w/package.json': '{ "name": "w" }\n',
+      'w/package-lock.json': lock,
+    });
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    const text = await matrix(['plan', '--build-platform', 'linux/amd64'], dir);
+    expect(text.stdout).toContain('  platforms   linux/amd64 native, linux/arm64 emulated\n');
+    expect(text.stdout).toMatch(/note: 1 target platform\(s\) run build steps under emulation \(slow\): w linux\/arm64 \(stage `target-deps` runs `RUN` as the target platform, w\/Dockerfile:\d+\)/);
+    const json = JSON.parse((await matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir)).stdout);
+    expect(json.targets[0].platforms[1]).toEqual({
+      platform: 'linux/arm64',
+      mode: 'emulated',
+      why: expect.stringMatching(/^stage `target-deps` runs `RUN` as the target platform, w\/Dockerfile:\d+$/),
+    });
+    expect(json.targets[0].platforms[0]).toEqual({ platform: 'linux/amd64', mode: 'native' });
   });
 });
