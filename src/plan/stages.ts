@@ -76,5 +76,7 @@ export function emulatedBy(text: string, targetStage?: string): { stage: string;
 /** Why `plan` says emulated: the stage and line of the first RUN that executes as the target platform. */
 export function emulationReason(text: string, dockerfile: string, targetStage?: string): string | undefined {
   const by = emulatedBy(text, targetStage);
-  return by ? `stage \`${by.stage}\` runs \`RUN\` as the target platform, ${dockerfile}:${by.line}` : undefined;
+  if (!by) return undefined;
+  const unnamedFinal = /^[0-9]+$/.test(by.stage) && Number(by.stage) === parseStages(text).length - 1 && targetStage === undefined;
+  return `${unnamedFinal ? 'the final stage' : `stage \`${by.stage}\``} runs \`RUN\` as the target platform, ${dockerfile}:${by.line}`;
 }

@@ -146,6 +146,8 @@ describe('emulatedBy: the stage and line that run as the target platform', () =>
 
   it('an unnamed stage by its index; none for a cross-built or copy-only Dockerfile', () => {
     expect(emulatedBy(EMULATED)).toEqual({ stage: '0', line: 2 });
+    expect(emulationReason(EMULATED, 'Dockerfile')).toBe('the final stage runs `RUN` as the target platform, Dockerfile:2');
+    expect(emulationReason(`FROM alpine\nRUN a\nFROM scratch\nCOPY --from=0 /a /a\n`, 'Dockerfile')).toBe('stage `0` runs `RUN` as the target platform, Dockerfile:2');
     expect(emulatedBy(GO_CROSS)).toBeUndefined();
     expect(emulatedBy(NO_RUN)).toBeUndefined();
   });
