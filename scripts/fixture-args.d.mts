@@ -1,7 +1,7 @@
 export interface FixtureImages {
   toolchain: string;
   runtime: string;
-  /** linux/amd64 + linux/arm64 JRE and PHP (java and php runtimes). */
+  /** linux/amd64 + linux/arm64: npm, pip and a C compiler (stages that run as the target), a JRE and PHP. */
   platform?: string;
   /** linux/amd64 JDK and Maven with Debian's local Maven repository. */
   jdk?: string;

@@ -18,10 +18,16 @@ export function fixtureArgs(images) {
     // The fixture runtime's Python; wheels are chosen for it.
     PYTHON_VERSION: '3.13',
     // java: Maven on the jdk image, offline against Debian's local repository
-    // (the fixture pom pins Debian's plugin versions); the JRE and PHP of the
-    // platform image (linux/amd64 + linux/arm64).
+    // (the fixture pom pins Debian's plugin versions).
     ...optional(images, 'jdk', (jdk) => ({ MAVEN_IMAGE: jdk, MAVEN_CLI_OPTS: '-o -Dmaven.repo.local=/usr/share/maven-repo' })),
-    ...optional(images, 'platform', (platform) => ({ JAVA_RUNTIME_IMAGE: platform, PHP_IMAGE: platform })),
+    // Stages that run as the target platform (native packages: npm, pip, a C compiler), and
+    // the JRE and PHP: the platform image (linux/amd64 + linux/arm64).
+    ...optional(images, 'platform', (platform) => ({
+      NODE_TARGET_IMAGE: platform,
+      PYTHON_TARGET_IMAGE: platform,
+      JAVA_RUNTIME_IMAGE: platform,
+      PHP_IMAGE: platform,
+    })),
   };
 }
 

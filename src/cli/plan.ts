@@ -4,7 +4,7 @@ import { colors, UserError } from '../diagnostics.js';
 import { finalStageDiagnostics } from '../plan/final-stage.js';
 import { hostPlatform } from '../platforms.js';
 import { formatAffected, formatPlan } from '../output/format.js';
-import { classify, type Mode } from '../plan/stages.js';
+import { classify, emulationReason, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import type { AffectedPlan } from '../affected/affected.js';
 import { buildEnvironment } from '../bake/gitenv.js';
@@ -21,7 +21,8 @@ export interface PlannedTarget {
   dockerfile: string;
   generated: boolean;
   target?: string;
-  platforms: { platform: string; mode: Mode }[];
+  /** `why`: for `emulated`, the stage and line that run as the target platform. */
+  platforms: { platform: string; mode: Mode; why?: string }[];
   tags: string[];
   args: Record<string, string>;
   labels: Record<string, string>;
@@ -65,13 +66,19 @@ export function buildPlan(
       dockerfile: t.dockerfile,
       generated: t.source.kind === 'template',
       ...(t.stage !== undefined ? { target: t.stage } : {}),
-      platforms: t.platforms.map((p) => ({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage, supports(t, p)) })),
+      platforms: t.platforms.map((p) => withReason({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage, supports(t, p)) }, () => emulationReason(textOf(t), t.dockerfile, t.stage))),
       tags: t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => tag !== undefined),
       args: values(t.args),
       labels: values(t.labels),
       contexts: Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, `target:${v}`])),
     })),
   };
+}
+
+/** An emulated platform carries why (src/plan/stages.ts emulationReason). */
+function withReason(p: { platform: string; mode: Mode }, why: () => string | undefined): { platform: string; mode: Mode; why?: string } {
+  const reason = p.mode === 'emulated' ? why() : undefined;
+  return reason ? { ...p, why: reason } : p;
 }
 
 export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean): Promise<number> {

@@ -58,7 +58,7 @@ export function formatPlan(plan: Plan, c: Colors): string {
     const deps = Object.keys(t.contexts);
     if (deps.length) out.push(`  after       ${deps.join(', ')}\n`);
   }
-  const emulated = plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => `${t.name} ${p.platform}`));
+  const emulated = plan.targets.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => `${t.name} ${p.platform}${p.why ? ` (${p.why})` : ''}`));
   if (emulated.length) {
     out.push(`\n${c.yellow('note:')} ${emulated.length} target platform(s) run build steps under emulation (slow): ${emulated.slice(0, 5).join(', ')}${emulated.length > 5 ? ', ...' : ''}\n`);
   }

@@ -11,8 +11,21 @@ export const RUNTIME_PARAMS: Readonly<Record<string, TemplateParam>> = {
   healthcheck: { description: 'Health check command in exec form (`HEALTHCHECK CMD [...]`); none when empty.', kind: 'command', default: [] },
 };
 
+/**
+ * System packages of the final stage, for templates whose runtime image is Debian's
+ * (`{{#if with.packages}}` ... `apt-get install` in that stage, before `{{runtime with}}`'s USER).
+ */
+export const SYSTEM_PARAMS: Readonly<Record<string, TemplateParam>> = {
+  packages: {
+    description:
+      "Debian packages installed into the runtime image with apt-get (from the image's own Debian archive). That RUN executes as each target platform: `matrix plan` says emulated for a foreign one.",
+    kind: 'debian-packages',
+    default: [],
+  },
+};
+
 /** Parameter sets a front matter can name in `uses:`. */
-export const PARAM_SETS: Readonly<Record<string, Readonly<Record<string, TemplateParam>>>> = { runtime: RUNTIME_PARAMS };
+export const PARAM_SETS: Readonly<Record<string, Readonly<Record<string, TemplateParam>>>> = { runtime: RUNTIME_PARAMS, system: SYSTEM_PARAMS };
 
 type Value = string | readonly string[] | undefined;
 

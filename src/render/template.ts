@@ -285,6 +285,8 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
   );
   // Joins values into one (still wrapped) value, to hand to another helper.
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
+  // Collects values (still wrapped) into a list, to hand to {{json}}: `{{json (list "sh" "-c" with.x)}}`.
+  helper('list', (...parts) => parts);
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
   // The shared run-time settings (render/runtime-params.ts): whole instructions, each value checked or quoted inside.
   helper('runtime', runtimeHelper(quoteWord));

@@ -14,7 +14,23 @@ import { USER } from '../render/runtime-params.js';
 import { referenceProblem } from './reference.js';
 import { templatedTargets } from './templated.js';
 
-export const PARAM_KINDS = ['go-package', 'go-ldflags', 'binary-name', 'relative-path', 'relative-paths', 'port', 'ports', 'env', 'user', 'identifier', 'image', 'version', 'command', 'text'] as const;
+export const PARAM_KINDS = [
+  'go-package',
+  'go-ldflags',
+  'binary-name',
+  'relative-path',
+  'relative-paths',
+  'port',
+  'ports',
+  'env',
+  'user',
+  'identifier',
+  'image',
+  'version',
+  'command',
+  'debian-packages',
+  'text',
+] as const;
 export type ParamKind = (typeof PARAM_KINDS)[number];
 
 interface KindSpec {
@@ -137,6 +153,14 @@ export const KINDS: Record<ParamKind, KindSpec> = {
     list: true,
     check: (v, i) => (i === 0 && v === '' ? 'has an empty program name' : undefined),
     hint: 'e.g. `["node", "server.js"]`; the first word is the program',
+  },
+  // Debian Policy 5.6.1 (www.debian.org/doc/debian-policy/ch-controlfields.html#s-f-source): lower case
+  // letters, digits, `+`, `-` and `.`, at least two characters, starting with a letter or digit.
+  'debian-packages': {
+    description: 'a list of Debian package names (lower case letters, digits, `+`, `-`, `.`; no versions, no options)',
+    list: true,
+    check: (v) => (/^[a-z0-9][a-z0-9+.-]+$/.test(v) ? undefined : 'is not a Debian package name'),
+    hint: 'e.g. `[curl, libpq5]`; a name has at least two characters: lower case letters, digits, `+`, `-`, `.`',
   },
   text: {
     description: 'free text (or a list of it), printed only as quoted words',

@@ -4,7 +4,7 @@ import { matrix } from '../helpers/cli.js';
 import { removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
-import { classify } from '../../src/plan/stages.js';
+import { classify, emulatedBy, emulationReason } from '../../src/plan/stages.js';
 import { parseStages } from '../../src/dockerfile/stages.js';
 
 const AMD = 'linux/amd64';
@@ -133,5 +133,22 @@ describe('a final stage pinned to the build platform', () => {
     expect(r.stderr).toContain('--platform=$TARGETPLATFORM');
     const files = tempRepo({ 'matrix.yaml': `${spec}    output: ["type=local,dest=out"]\n`, 'api/Dockerfile': PINNED });
     expect((await matrix(['plan', '--build-platform', 'linux/amd64'], files)).status).toBe(0);
+  });
+});
+
+// Issue 19: `plan` says why a platform is emulated: the first RUN that executes as the target platform.
+describe('emulatedBy: the stage and line that run as the target platform', () => {
+  it('names the first such RUN, skipping stages pinned to $BUILDPLATFORM and stages not needed', () => {
+    const text = `FROM alpine AS unused\nRUN x\nFROM --platform=$BUILDPLATFORM node AS builder\nRUN npm ci\nFROM node AS target-deps\nCOPY --from=builder /a /a\n# install\nRUN \\\n  npm ci\nFROM scratch\nCOPY --from=target-deps /a /a\n`;
+    expect(emulatedBy(text)).toEqual({ stage: 'target-deps', line: 8 });
+    expect(emulationReason(text, 'w/Dockerfile')).toBe('stage `target-deps` runs `RUN` as the target platform, w/Dockerfile:8');
+  });
+
+  it('an unnamed stage by its index; none for a cross-built or copy-only Dockerfile', () => {
+    expect(emulatedBy(EMULATED)).toEqual({ stage: '0', line: 2 });
+    expect(emulationReason(EMULATED, 'Dockerfile')).toBe('the final stage runs `RUN` as the target platform, Dockerfile:2');
+    expect(emulationReason(`FROM alpine\nRUN a\nFROM scratch\nCOPY --from=0 /a /a\n`, 'Dockerfile')).toBe('stage `0` runs `RUN` as the target platform, Dockerfile:2');
+    expect(emulatedBy(GO_CROSS)).toBeUndefined();
+    expect(emulatedBy(NO_RUN)).toBeUndefined();
   });
 });
