@@ -67,6 +67,12 @@ describe('a hand-written Dockerfile where the generated one would go', () => {
     expect(existsSync(path.join(dir, '.matrix/api.Dockerfile'))).toBe(false);
     expect(existsSync(path.join(dir, '.matrix/worker.Dockerfile'))).toBe(false);
     expect(existsSync(path.join(dir, 'services/api/Dockerfile'))).toBe(true);
+    // And out again: the context's generated Dockerfile goes, with a note saying where it is now.
+    writeFileSync(path.join(dir, 'matrix.yaml'), OUTSIDE);
+    const out = await matrix(['gen'], dir);
+    expect(out.status, out.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'services/api/Dockerfile'))).toBe(false);
+    expect(out.stderr).toContain('note: services/api/Dockerfile is now .matrix/api.Dockerfile');
   });
 });
 
