@@ -6,6 +6,7 @@ import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
 import { BUILTIN_TEMPLATES } from '../resolve/templates.js';
 import { applyCompose, composeAt } from './from-compose.js';
+import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
 
@@ -128,14 +129,16 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
 
   if (files.has('go.mod')) {
     const found = goServices(abs, base, files);
-    if (found.length) return found.map((f) => ({ ...f, dir: rel }));
+    const details = goModDetails(read(path.join(abs, 'go.mod')) ?? '');
+    if (found.length) return found.map((f) => ({ ...f, dir: rel, ...(details.length ? { details } : {}) }));
   }
   if (files.has('Cargo.toml')) {
     const binary = cargoBinary(read(path.join(abs, 'Cargo.toml')) ?? '');
     if (binary) return [{ dir: rel, kind: 'rust', with: { binary }, nameHint: base, reason: 'Cargo.toml' }];
   }
   if (files.has('pyproject.toml') || files.has('requirements.txt')) {
-    return [pythonService(abs, rel, base, files)];
+    const details = pyprojectDetails(read(path.join(abs, 'pyproject.toml')) ?? '');
+    return [{ ...pythonService(abs, rel, base, files), ...(details.length ? { details } : {}) }];
   }
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
@@ -216,7 +219,7 @@ function pythonService(abs: string, rel: string, base: string, files: ReadonlySe
 
 /** A Node.js app (something to start); a workspace root or a tooling-only package.json is not one. */
 function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<string>): Finding | undefined {
-  let pkg: { scripts?: Record<string, unknown>; workspaces?: unknown };
+  let pkg: { scripts?: Record<string, unknown>; workspaces?: unknown; main?: unknown; engines?: Record<string, unknown> };
   try {
     pkg = JSON.parse(read(path.join(abs, 'package.json')) ?? '');
   } catch {
@@ -229,7 +232,8 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   const entry = ['server.js', 'app.js', 'server.mjs', 'app.mjs'].find((f) => files.has(f));
   const cmd = plain ? ['node', plain] : start ? ['npm', 'start'] : entry ? ['node', entry] : undefined;
   if (!cmd) return undefined;
-  return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json' };
+  const details = packageJsonDetails(pkg);
+  return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
 }
 
 /** Java (Maven, Gradle): the `java` template when this matrix has one; .NET: listed, not built (no template). */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCompose } from '../../src/init/compose.js';
+import { goModDetails, packageJsonDetails, pyprojectDetails } from '../../src/init/manifests.js';
 import { describeFacts, dockerfileFacts } from '../../src/dockerfile/facts.js';
 import { matrix } from '../helpers/cli.js';
 import { parseBake } from '../helpers/hcl.js';
@@ -91,5 +92,22 @@ describe('matrix init with hostile Compose values', () => {
     expect(bake.target.vals!.target).toBeUndefined();
     // The hand-written Dockerfile is not touched; no generated Dockerfile took a value.
     expect(readFileSync(path.join(dir, 'svc/Dockerfile'), 'utf8')).toBe('FROM alpine:3.20\nARG Q\n');
+  });
+});
+
+describe('manifest details shown beside a template', () => {
+  it('go.mod go and toolchain lines (https://go.dev/ref/mod#go-mod-file-go)', () => {
+    expect(goModDetails('module x\n\ngo 1.22.3\n\ntoolchain go1.23.1\n')).toEqual(['go.mod: go 1.22.3, toolchain go1.23.1']);
+    expect(goModDetails('module x\n')).toEqual([]);
+  });
+
+  it('package.json build script, main, engines.node', () => {
+    expect(packageJsonDetails({ main: 'dist/index.js', scripts: { build: 'tsc' }, engines: { node: '>=20' } })).toEqual(['package.json: build script `tsc`, main dist/index.js, engines.node >=20']);
+    expect(packageJsonDetails({ scripts: { start: 'node x' } })).toEqual([]);
+  });
+
+  it('pyproject.toml requires-python and [project.scripts]', () => {
+    const toml = '[project]\nname = "svc"\nrequires-python = ">=3.11"\n\n[project.scripts]\nserve = "svc.main:run"\n"svc-admin" = "svc.admin:main"\n\n[tool.x]\na = 1\n';
+    expect(pyprojectDetails(toml)).toEqual(['pyproject.toml: requires-python >=3.11, scripts serve, svc-admin']);
   });
 });
