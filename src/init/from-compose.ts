@@ -7,6 +7,7 @@
 // note, never passed on.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseStages } from '../dockerfile/stages.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { isGenerated } from '../render/header.js';
 import { referenceProblem } from '../validate/reference.js';
@@ -44,7 +45,8 @@ export function applyCompose(root: string, file: string, services: readonly Comp
     const base = placed.finding;
     // The scan's finding for the same thing is replaced (or, with several Compose services on it, shared).
     out = out.filter((f) => !(f.dir === base.dir && (f.kind !== 'dockerfile' || f.dockerfile === base.dockerfile)));
-    added.push(composeFinding(file, cs, base));
+    const stages = base.kind === 'dockerfile' ? parseStages(read(path.join(root, base.dockerfile!)) ?? '').flatMap((st) => st.name ?? []) : [];
+    added.push(composeFinding(file, cs, base, stages));
   }
   return [...added, ...out];
 }
@@ -71,7 +73,8 @@ function placeService(root: string, cs: ComposeService, findings: readonly Findi
   return scanned ? { finding: scanned } : { skip: `found nothing to build in ${dir} (no Dockerfile, no known project file)` };
 }
 
-function composeFinding(file: string, cs: ComposeService, base: Finding): Finding {
+/** `stages`: the stage names of its Dockerfile (a `target` must be one of them). */
+function composeFinding(file: string, cs: ComposeService, base: Finding, stages: readonly string[]): Finding {
   const dropped: string[] = [];
   const args: Record<string, string> = {};
   for (const [k, v] of Object.entries(cs.args)) {
@@ -81,8 +84,11 @@ function composeFinding(file: string, cs: ComposeService, base: Finding): Findin
   }
   const image = cs.image !== undefined && !referenceProblem(cs.image) ? cs.image : undefined;
   if (cs.image !== undefined && !image) dropped.push(`image ${JSON.stringify(cs.image)} (not an image reference: Compose variables are not expanded here)`);
-  const target = cs.target !== undefined && STAGE.test(cs.target) && base.kind === 'dockerfile' ? cs.target : undefined;
-  if (cs.target !== undefined && !target) dropped.push(base.kind === 'dockerfile' ? `target ${JSON.stringify(cs.target)}` : `target ${JSON.stringify(cs.target)} (a template has its own stages)`);
+  // BuildKit matches stage names without regard to case.
+  const target = cs.target !== undefined && STAGE.test(cs.target) && stages.includes(cs.target.toLowerCase()) ? cs.target : undefined;
+  if (cs.target !== undefined && !target) {
+    dropped.push(`target ${JSON.stringify(cs.target)} (${base.kind === 'dockerfile' ? 'not a stage of its Dockerfile' : 'a template has its own stages'})`);
+  }
   const details = [...(base.details ?? [])];
   if (cs.ports.length) details.push(`ports ${cs.ports.map((p) => JSON.stringify(p)).join(', ')} (${file})`);
   if (cs.dependsOn.length) details.push(`depends_on ${cs.dependsOn.join(', ')} in ${file}: run-time order, not a build dependency`);

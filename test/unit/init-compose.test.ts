@@ -111,3 +111,16 @@ describe('manifest details shown beside a template', () => {
     expect(pyprojectDetails(toml)).toEqual(['pyproject.toml: requires-python >=3.11, scripts serve, svc-admin']);
   });
 });
+
+describe('a Compose target', () => {
+  it('is kept when its Dockerfile has that stage (any case, as BuildKit matches it), left out otherwise', async () => {
+    const compose = 'services:\n  a:\n    build: { context: svc, target: PROD }\n  b:\n    build: { context: svc, target: nope }\n';
+    const dir = tempRepo({ 'compose.yaml': compose, 'svc/Dockerfile': 'FROM alpine:3.20 AS prod\n' });
+    const r = await matrix(['init'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    expect(spec).toMatch(/^ {2}a:\n(?: {4}.*\n)*? {4}target: PROD\n/m);
+    expect(spec).toContain('left out from compose.yaml: target "nope" (not a stage of its Dockerfile)');
+    expect((await matrix(['validate'], dir)).status).toBe(0);
+  });
+});
