@@ -16,9 +16,14 @@ export function outputOrigins(loaded: CheckedSpec, spec: ResolvedSpec): OutputOr
   out.set(spec.bakeFile, input.bake_file !== undefined ? at(['bake_file'], false) : at([], false));
   for (const t of spec.targets) {
     if (t.source.kind !== 'template' || out.has(t.dockerfile)) continue;
-    // The service's own `template:` if it has one, else the service's name (its template comes from `defaults`).
-    const own = input.services[t.service]?.template !== undefined;
-    out.set(t.dockerfile, own ? at(['services', t.service, 'template'], false) : at(['services', t.service], true));
+    // Where the place was chosen (`generated_file`/`generated_dir`), else the service's own `template:`,
+    // else the service's name (its template comes from `defaults`): as resolve/generated.ts reports it.
+    const svc = input.services[t.service];
+    const placedBy = (['generated_file', 'generated_dir'] as const).find((f) => svc?.[f] !== undefined);
+    const inDefaults = (['generated_file', 'generated_dir'] as const).find((f) => input.defaults?.[f] !== undefined);
+    if (placedBy) out.set(t.dockerfile, at(['services', t.service, placedBy], false));
+    else if (inDefaults) out.set(t.dockerfile, at(['defaults', inDefaults], false));
+    else out.set(t.dockerfile, svc?.template !== undefined ? at(['services', t.service, 'template'], false) : at(['services', t.service], true));
   }
   return out;
 }

@@ -4,9 +4,11 @@
 // path outside the context from the local disk
 // (https://docs.docker.com/build/bake/reference/#targetdockerfile; tried with
 // buildx 0.13: `dockerfile = "../../.matrix/api.Dockerfile"` builds).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { outputOrigins } from '../../src/output/origins.js';
+import { planSync } from '../../src/output/sync.js';
 import { matrix } from '../helpers/cli.js';
 import { parseBake } from '../helpers/hcl.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
@@ -132,5 +134,18 @@ describe('generated_file and generated_dir are checked where they are written', 
     expect(check(both)).toEqual([{ code: 'conflicting-keys', ...pos(both, 'generated_dir') }]);
     const hand = 'version: 1\nservices:\n  h:\n    context: h\n    dockerfile: h/Dockerfile\n    generated_dir: ci\n';
     expect(check(hand, { 'h/Dockerfile': HAND })).toEqual([{ code: 'conflicting-keys', ...pos(hand, 'generated_dir') }]);
+  });
+});
+
+describe('gen refuses at the same place when the file appears after validation', () => {
+  it('a hand-written file written between compile and write is refused at generated_dir', () => {
+    const spec = 'version: 1\ndefaults:\n  generated_dir: .matrix\nservices:\n  a:\n    context: a\n    template: go\n';
+    const r = compileSpec(spec, goDirs('a'));
+    if (!r.ok) throw new Error('the spec compiles');
+    mkdirSync(path.join(r.dir, '.matrix'));
+    writeFileSync(path.join(r.dir, '.matrix/a.Dockerfile'), HAND);
+    // Without what resolve read (a compile from before the lock): gen reads the disk again.
+    const plan = planSync(r.dir, r.dir, r.files!, r.spec.bakeFile, outputOrigins(r.loaded, r.spec));
+    expect(brief(plan.diagnostics)).toEqual([{ code: 'not-generated', ...pos(spec, '.matrix') }]);
   });
 });
