@@ -12,7 +12,7 @@
 // `validate` fails exactly when `gen` would.
 import path from 'node:path';
 import { outputState, refusal, type OutputState } from '../output/existing.js';
-import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
+import { isInside, kindOf, realpathOrUndefined, toPosix } from '../paths.js';
 import type { ServiceInput, Target } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 import { interpolate, varsFor } from './vars.js';
@@ -68,7 +68,7 @@ export function generatedPlace(ctx: ResolveContext, name: string, svc: ServiceIn
 
 /** A path matrix will write to (it need not exist yet): spec-relative POSIX, inside the repository, also through symbolic links. */
 function outputPath(ctx: ResolveContext, raw: string, at: Path, field: string): string | undefined {
-  const fail = (code: 'remote-path' | 'absolute-path' | 'path-outside-repo' | 'invalid-value', message: string, hint: string) => {
+  const fail = (code: 'remote-path' | 'absolute-path' | 'path-outside-repo' | 'invalid-value' | 'wrong-path-kind', message: string, hint: string) => {
     ctx.report.err(code, at, message, hint);
     return undefined;
   };
@@ -81,7 +81,19 @@ function outputPath(ctx: ResolveContext, raw: string, at: Path, field: string): 
   if (abs === path.resolve(ctx.repoRoot)) return fail('invalid-value', `${field} \`${raw}\` is the repository itself`, 'name a folder (or, for generated_file, a file) inside it');
   const real = nearestReal(field === 'generated_dir' ? abs : path.dirname(abs));
   if (!real || !isInside(ctx.realRoot, real)) return fail('path-outside-repo', `${field} \`${raw}\` leads outside the repository through a symbolic link`, inside);
+  const blocked = notAFolder(field === 'generated_dir' ? abs : path.dirname(abs));
+  if (blocked) return fail('wrong-path-kind', `${field} \`${raw}\`: ${toPosix(path.relative(ctx.specDir, blocked)) || '.'} is not a directory`, 'choose a folder (gen creates missing ones)');
   return toPosix(path.relative(ctx.specDir, abs)) || '.';
+}
+
+/** The nearest existing path at or above `dir`, when it is not a directory (gen could not create the folder). */
+function notAFolder(dir: string): string | undefined {
+  for (let d = dir; path.dirname(d) !== d; d = path.dirname(d)) {
+    const kind = kindOf(d);
+    if (kind === 'dir') return undefined;
+    if (kind !== 'missing') return d;
+  }
+  return undefined;
 }
 
 /** The real path of `p`, or of its nearest ancestor that exists. */

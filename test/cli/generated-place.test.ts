@@ -149,3 +149,12 @@ describe('gen refuses at the same place when the file appears after validation',
     expect(brief(plan.diagnostics)).toEqual([{ code: 'not-generated', ...pos(spec, '.matrix') }]);
   });
 });
+
+describe('a generated place where a file is in the way', () => {
+  it('generated_dir naming a file, or generated_file below one: wrong-path-kind in validate (gen would fail to create the folder)', () => {
+    const dirSpec = 'version: 1\ndefaults:\n  generated_dir: notes.txt\nservices:\n  a:\n    context: a\n    template: go\n';
+    expect(brief(compileSpec(dirSpec, { ...goDirs('a'), 'notes.txt': 'x' }, { validateOnly: true }).diagnostics)).toEqual([{ code: 'wrong-path-kind', ...pos(dirSpec, 'notes.txt') }]);
+    const fileSpec = 'version: 1\nservices:\n  a:\n    context: a\n    template: go\n    generated_file: notes.txt/sub/a.Dockerfile\n';
+    expect(brief(compileSpec(fileSpec, { ...goDirs('a'), 'notes.txt': 'x' }, { validateOnly: true }).diagnostics)).toEqual([{ code: 'wrong-path-kind', ...pos(fileSpec, 'notes.txt') }]);
+  });
+});
