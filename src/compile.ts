@@ -7,6 +7,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { explainIndentation, explainMisplacedKeys } from './load/indentation.js';
 import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
+import type { OutputState } from './output/existing.js';
 import type { ParsedTemplate } from './render/template.js';
 import { resolveSpec } from './resolve/resolve.js';
 import type { ResolvedSpec } from './spec.js';
@@ -59,6 +60,8 @@ export interface CompileValidated extends CompileBase {
   spec: ResolvedSpec;
   /** The parsed templates, by file (what each can produce, for `plan`). */
   templates: ReadonlyMap<string, ParsedTemplate>;
+  /** What was on disk at each output path when the spec was resolved (read once; see output/existing.ts). */
+  outputs?: ReadonlyMap<string, OutputState>;
   files?: undefined;
 }
 
@@ -98,12 +101,12 @@ export function compile(input: CompileInput): CompileResult {
   const found = dedupe(sortDiagnostics([...shape, ...resolved.diagnostics, ...meaning, ...builderDiagnostics(checked)]));
   const all = input.planning ? found.map((d) => (d.code === 'unsupported-platform' ? { ...d, severity: 'warning' as const } : d)) : found;
   if (all.some((d) => d.severity === 'error') || !resolved.spec) return failed(loaded, all);
-  const { spec, templates } = resolved;
-  if (input.validateOnly) return { ok: true, loaded: checked, spec, templates, diagnostics: all };
+  const { spec, templates, outputs } = resolved;
+  if (input.validateOnly) return { ok: true, loaded: checked, spec, templates, outputs, diagnostics: all };
 
   const rendered = renderFiles(spec, templates, resolved.dockerfiles);
   if (rendered.diagnostics.length) return failed(loaded, [...all, ...rendered.diagnostics]);
-  return { ok: true, loaded: checked, spec, files: rendered.files, templates, diagnostics: all };
+  return { ok: true, loaded: checked, spec, files: rendered.files, templates, outputs, diagnostics: all };
 }
 
 function failed(loaded: LoadedSpec, diagnostics: Diagnostic[]): CompileFailed {

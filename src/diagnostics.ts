@@ -70,6 +70,7 @@ export const DIAGNOSTIC_CODES = [
   'not-generated',
   'not-normalized',
   'nothing-to-build',
+  'output-collision',
   'output-not-a-file',
   'output-outside-repo',
   'path-exists',

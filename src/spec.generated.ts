@@ -37,6 +37,10 @@ export interface ServiceInput {
   template?: string;
   /** Build a hand-written Dockerfile instead of generating one (path relative to the spec). matrix never writes it. Exclusive with `template`. */
   dockerfile?: string;
+  /** Write this service's generated Dockerfile into this folder (relative to the spec, inside the repository, created by `gen`) as `SERVICE.Dockerfile`, instead of into its context. Set it in `defaults` to keep every generated Dockerfile out of the contexts (and out of the images), e.g. when a context already has a hand-written `Dockerfile`. May use `${{ service }}`. */
+  generated_dir?: string;
+  /** Write this service's generated Dockerfile to this path (relative to the spec, inside the repository) instead of `CONTEXT/Dockerfile`. When matrix cells render different Dockerfiles, each is `TARGET.Dockerfile` in the same folder. Wins over `generated_dir`. May use `${{ service }}`. */
+  generated_file?: string;
   /** Parameters of the template (see `matrix templates`). Values reach the Dockerfile only through escaping helpers. */
   with?: Record<string, Scalar | Scalar[]>;
   /** Platforms to build, each `os/arch[/variant]`. Every platform of a target is built in the same bake run. */

@@ -22,7 +22,9 @@ type Compiled = ReturnType<typeof compileOrThrow>;
 function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
   const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc, false, io);
-  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
+  // A compile reused from before the lock read the disk then: read it again now.
+  const known = result === earlier ? undefined : result.outputs;
+  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!), known);
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
   return { loc, plan, result };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { compile } from '../compile.js';
 import { colors, userError, visible } from '../diagnostics.js';
 import { shellQuote } from '../adapters/process.js';
-import { nameServices, proposeSpec, registryFromGitConfig, registryProblem } from '../init/propose.js';
+import { commentText, nameServices, notProposed, proposeSpec, registryFromGitConfig, registryProblem } from '../init/propose.js';
 import { scanRepository } from '../init/scan.js';
 import { planSync } from '../output/sync.js';
 import { repoRootOf, toPosix } from '../paths.js';
@@ -20,10 +20,11 @@ const SCHEMA_IN_PACKAGE = 'node_modules/bake-matrix/schemas/matrix.schema.json';
 export function runInit(io: Io, opts: InitOptions, color: boolean): number {
   checkRegistryOption(opts.registry);
   const { root, shown, specPath } = initTarget(io, opts);
-  const services = nameServices(scanOrFail(root, shown, opts.depth));
+  const all = scanOrFail(root, shown, opts.depth);
+  const services = nameServices(all.filter((f) => f.kind !== 'unsupported'));
   const repoRoot = repoRootOf(root);
   const registry = opts.registry ?? registryFromGitConfig(readOr(path.join(repoRoot, '.git', 'config')));
-  const text = proposeSpec(services, { schemaRef: schemaRef(root), ...(registry ? { registry } : {}) });
+  const text = proposeSpec(services, { schemaRef: schemaRef(root), ...(registry ? { registry } : {}) }, all);
   const displayName = toPosix(path.relative(io.cwd, specPath)) || 'matrix.yaml';
   if (!proposalPasses(io, { specPath, displayName, text, root, repoRoot }, color)) return 70;
   if (opts.dryRun) {
@@ -31,7 +32,7 @@ export function runInit(io: Io, opts: InitOptions, color: boolean): number {
     return 0;
   }
   writeProposal(specPath, displayName, text);
-  reportCreated(io, displayName, services, shown, colors(color));
+  reportCreated(io, displayName, services, shown, colors(color), notProposed(all));
   return 0;
 }
 
@@ -62,10 +63,10 @@ function initTarget(io: Io, opts: InitOptions): { root: string; shown: string; s
 
 function scanOrFail(root: string, shown: string, depth: number | undefined): ReturnType<typeof scanRepository> {
   const findings = scanRepository(root, depth !== undefined ? { maxDepth: depth } : {});
-  if (findings.length) return findings;
+  if (findings.some((f) => f.kind !== 'unsupported')) return findings;
   throw userError(
     'no-services-found',
-    `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html`,
+    `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html${findings.length ? ` (${notProposed(findings).join('; ')})` : ''}`,
     {
       hint: 'write matrix.yaml by hand (README: "A spec"), or point init at the repository: `matrix init path/to/repo`',
     },
@@ -95,13 +96,14 @@ function writeProposal(specPath: string, displayName: string, text: string): voi
   }
 }
 
-function reportCreated(io: Io, displayName: string, services: ReturnType<typeof nameServices>, shown: string, c: ReturnType<typeof colors>): void {
+function reportCreated(io: Io, displayName: string, services: ReturnType<typeof nameServices>, shown: string, c: ReturnType<typeof colors>, left: readonly string[]): void {
   io.stdout.write(`${c.green('created')} ${displayName} with ${services.length} service(s):\n`);
   for (const { name, finding: f } of services) {
     io.stdout.write(
-      `  ${c.bold(name)}  ${f.kind === 'dockerfile' ? `dockerfile ${f.dockerfile}` : `template ${f.kind}`}  (${f.dir === '.' ? '.' : f.dir}: ${f.reason})${f.note ? `\n    ${c.yellow('todo:')} ${f.note}` : ''}\n`,
+      `  ${c.bold(name)}  ${f.kind === 'dockerfile' ? `dockerfile ${f.dockerfile}` : `template ${f.kind}`}  (${commentText(`${f.dir === '.' ? '.' : f.dir}: ${f.reason}`)})${(f.details ?? []).map((d) => `\n    ${commentText(d)}`).join('')}${f.note ? `\n    ${c.yellow('todo:')} ${commentText(f.note)}` : ''}\n`,
     );
   }
+  for (const line of left) io.stdout.write(`  ${line}\n`);
   const cd = shown === '.' ? '' : `cd ${shellQuote([shown])} && `;
   io.stdout.write(`Next: ${cd}matrix gen   (writes the Dockerfiles and docker-bake.hcl; commit them with the spec)\n`);
   io.stdout.write('For editor completion from the schema: npm install --save-dev bake-matrix\n');

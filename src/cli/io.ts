@@ -114,7 +114,15 @@ export async function compileCommitted(io: Io, spec: string | undefined, why: st
   const loc = locateSpec(io, spec);
   const result = compileOrThrow(loc, false, io);
   const [{ planSync }, { outputOrigins, specInputs }] = await Promise.all([import('../output/sync.js'), import('../output/origins.js')]);
-  const sync = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!));
+  const sync = planSync(
+    loc.specDir,
+    loc.repoRoot,
+    result.files!,
+    result.spec!.bakeFile,
+    outputOrigins(result.loaded, result.spec!),
+    specInputs(loc.specPath, loc.specDir, result.spec!),
+    result.outputs,
+  );
   if (sync.diagnostics.length) throw new UserError(sync.diagnostics);
   if (!sync.changes.length) return { loc, result };
   io.stderr.write(formatStale(sync.changes, loc.displayName, why));

@@ -50,7 +50,8 @@ export interface ProposeOptions {
   platforms?: readonly string[];
 }
 
-export function proposeSpec(services: readonly ProposedService[], opts: ProposeOptions): string {
+/** `services` as named by nameServices; `all` the findings, for the list of what is not proposed. */
+export function proposeSpec(services: readonly ProposedService[], opts: ProposeOptions, all: readonly Finding[] = []): string {
   const doc = new Document({}) as Document.Parsed;
   const root = doc.contents as unknown as YAMLMap;
   root.set('version', 1);
@@ -60,28 +61,19 @@ export function proposeSpec(services: readonly ProposedService[], opts: ProposeO
   root.set('platforms', platforms);
   const svcMap = doc.createNode({}) as YAMLMap;
   const names = services.map((s) => s.name);
+  const usedTags = new Set<string>();
   for (const { name, finding: f } of services) {
-    const body: Record<string, unknown> = { context: f.dir };
-    if (f.kind === 'dockerfile') {
-      body.dockerfile = f.dockerfile;
-      // `FROM base` where base is another service: bake must build it first.
-      const deps = names.filter((n) => n !== name && f.from?.includes(n));
-      if (deps.length) body.depends_on = deps;
-    } else {
-      body.template = f.kind;
-      if (f.with && Object.keys(f.with).length) body.with = f.with;
-    }
+    const { body, note } = serviceBody(name, f, names, usedTags);
     const node = doc.createNode(body) as YAMLMap;
-    const cmd = isMap(node.get('with')) ? (node.get('with') as YAMLMap).get('cmd', true) : undefined;
-    if (cmd && typeof cmd === 'object') (cmd as { flow?: boolean }).flow = true;
-    const deps = node.get('depends_on', true);
-    if (deps && typeof deps === 'object') (deps as { flow?: boolean }).flow = true;
+    for (const key of ['depends_on', 'tags']) flow(node.get(key, true));
+    flow(isMap(node.get('with')) ? (node.get('with') as YAMLMap).get('cmd', true) : undefined);
     svcMap.add(doc.createPair(name, node));
     const pair = svcMap.items[svcMap.items.length - 1]!;
-    const where = f.dir === '.' ? 'the repository root' : f.dir;
-    (pair.key as { commentBefore?: string }).commentBefore = ` ${where}: ${f.reason}${f.note ? `\n TODO: ${f.note}` : ''}`;
+    (pair.key as { commentBefore?: string }).commentBefore = whyComment(f, note);
   }
   root.set('services', svcMap);
+  const left = notProposed(all);
+  if (left.length) doc.comment = left.map((l) => ` ${l}`).join('\n');
 
   const header = [
     `# yaml-language-server: $schema=${opts.schemaRef}`,
@@ -90,6 +82,52 @@ export function proposeSpec(services: readonly ProposedService[], opts: ProposeO
     ...(opts.registry ? [] : ['# Images are named SERVICE:latest; set `registry:` (e.g. ghcr.io/OWNER) to push them.']),
   ];
   return `${header.join('\n')}\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
+}
+
+/** A flow sequence reads better for short lists. */
+function flow(node: unknown): void {
+  if (node && typeof node === 'object') (node as { flow?: boolean }).flow = true;
+}
+
+/** The spec entry of one service; `note` when a Compose image was left out (another service already has that tag). */
+function serviceBody(name: string, f: Finding, names: readonly string[], usedTags: Set<string>): { body: Record<string, unknown>; note?: string } {
+  const body: Record<string, unknown> = { context: f.dir };
+  if (f.kind === 'dockerfile') {
+    body.dockerfile = f.dockerfile;
+    // `FROM base` where base is another service: bake must build it first.
+    const deps = names.filter((n) => n !== name && f.from?.includes(n));
+    if (deps.length) body.depends_on = deps;
+    if (f.target) body.target = f.target;
+  } else {
+    body.template = f.kind;
+    if (f.with && Object.keys(f.with).length) body.with = f.with;
+  }
+  let note: string | undefined;
+  const tags = (f.tags ?? []).filter((t) => !usedTags.has(t));
+  if (tags.length < (f.tags ?? []).length) note = `another service already builds ${f.tags!.filter((t) => !tags.includes(t)).join(', ')}: give this one its own tag`;
+  for (const t of tags) usedTags.add(t);
+  if (tags.length) body.tags = tags;
+  if (f.args) body.args = f.args;
+  return { body, ...(note ? { note } : {}) };
+}
+
+/** Text read from the repository, made safe for one comment line: no line breaks or other control and bidi characters. */
+export function commentText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ');
+}
+
+/** The comment above a service: where it is, why this template or Dockerfile, what else was read, what to check. */
+function whyComment(f: Finding, extraNote?: string): string {
+  const where = f.dir === '.' ? 'the repository root' : f.dir;
+  const notes = [f.note, extraNote].filter(Boolean).join('; ');
+  const lines = [`${where}: ${f.reason}`, ...(f.details ?? []), ...(notes ? [`TODO: ${notes}`] : [])];
+  return lines.map((l) => ` ${commentText(l)}`).join('\n');
+}
+
+/** What was found but is not proposed (no template for it, a Compose service matrix cannot build). */
+export function notProposed(all: readonly Finding[]): string[] {
+  return all.filter((f) => f.kind === 'unsupported').map((f) => commentText(`not proposed: ${f.dir === '.' ? '.' : f.dir}: ${f.reason}: ${f.note ?? ''}`));
 }
 
 /** `ghcr.io/OWNER` for a GitHub `origin` remote in .git/config, else undefined. */

@@ -2,11 +2,16 @@
 // services, and how each would be built. Reads files, never writes.
 import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
+import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
+import { BUILTIN_TEMPLATES } from '../resolve/templates.js';
+import { applyCompose, composeAt } from './from-compose.js';
+import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
 
-export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static';
+/** `unsupported`: a project matrix has no template for (listed, never proposed). */
+export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static' | 'java' | 'unsupported';
 
 export interface Finding {
   /** Directory of the service, relative to the scanned root, POSIX ('.' for the root). */
@@ -24,6 +29,12 @@ export interface Finding {
   note?: string;
   /** `dockerfile` findings: the images its FROM lines name (to find `depends_on`). */
   from?: string[];
+  /** More of what was read (a Dockerfile's EXPOSE/USER/CMD, Compose ports...), one line each. */
+  details?: string[];
+  /** From a Compose file: the image it names, its build args and target. */
+  tags?: string[];
+  args?: Record<string, string>;
+  target?: string;
 }
 
 export interface ScanOptions {
@@ -55,6 +66,7 @@ const SKIP_DIRS = new Set([
 
 const DOCKERFILE = /^(Dockerfile|Containerfile|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]ockerfile)$/;
 
+/** The findings, with a root Compose file's services applied (from-compose.ts). */
 export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] {
   const maxDepth = opts.maxDepth ?? 4;
   const findings: Finding[] = [];
@@ -77,7 +89,8 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
     }
   };
   walk(root, '.', 0);
-  return findings;
+  const compose = composeAt(root, read);
+  return compose ? applyCompose(root, compose.file, compose.services, findings, read) : findings;
 }
 
 function read(file: string): string | undefined {
@@ -108,25 +121,31 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
   if (dockerfiles.length) {
     return dockerfiles.map((f) => {
       const stem = /^(Dockerfile|Containerfile)$/.test(f) ? '' : f.replace(/\.[Dd]ockerfile$/, '');
-      return { dir: rel, kind: 'dockerfile' as const, dockerfile: join(f), nameHint: stem && stem !== base ? `${base}-${stem}` : base, reason: f, from: fromImages(read(path.join(abs, f)) ?? '') };
+      const text = read(path.join(abs, f)) ?? '';
+      const nameHint = stem && stem !== base ? `${base}-${stem}` : base;
+      return { dir: rel, kind: 'dockerfile' as const, dockerfile: join(f), nameHint, reason: `${f}, kept as it is`, from: fromImages(text), details: [describeFacts(dockerfileFacts(text))] };
     });
   }
 
   if (files.has('go.mod')) {
     const found = goServices(abs, base, files);
-    if (found.length) return found.map((f) => ({ ...f, dir: rel }));
+    const details = goModDetails(read(path.join(abs, 'go.mod')) ?? '');
+    if (found.length) return found.map((f) => ({ ...f, dir: rel, ...(details.length ? { details } : {}) }));
   }
   if (files.has('Cargo.toml')) {
     const binary = cargoBinary(read(path.join(abs, 'Cargo.toml')) ?? '');
     if (binary) return [{ dir: rel, kind: 'rust', with: { binary }, nameHint: base, reason: 'Cargo.toml' }];
   }
   if (files.has('pyproject.toml') || files.has('requirements.txt')) {
-    return [pythonService(abs, rel, base, files)];
+    const details = pyprojectDetails(read(path.join(abs, 'pyproject.toml')) ?? '');
+    return [{ ...pythonService(abs, rel, base, files), ...(details.length ? { details } : {}) }];
   }
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
     if (svc) return [svc];
   }
+  const other = jvmOrDotnet(rel, base, files);
+  if (other) return [other];
   const markers = ['go.mod', 'Cargo.toml', 'package.json'].filter((m) => files.has(m));
   if (files.has('index.html') && !markers.length) {
     return [{ dir: rel, kind: 'static', with: { dir: '.' }, nameHint: base, reason: 'index.html' }];
@@ -200,7 +219,7 @@ function pythonService(abs: string, rel: string, base: string, files: ReadonlySe
 
 /** A Node.js app (something to start); a workspace root or a tooling-only package.json is not one. */
 function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<string>): Finding | undefined {
-  let pkg: { scripts?: Record<string, unknown>; workspaces?: unknown };
+  let pkg: { scripts?: Record<string, unknown>; workspaces?: unknown; main?: unknown; engines?: Record<string, unknown> };
   try {
     pkg = JSON.parse(read(path.join(abs, 'package.json')) ?? '');
   } catch {
@@ -213,5 +232,27 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   const entry = ['server.js', 'app.js', 'server.mjs', 'app.mjs'].find((f) => files.has(f));
   const cmd = plain ? ['node', plain] : start ? ['npm', 'start'] : entry ? ['node', entry] : undefined;
   if (!cmd) return undefined;
-  return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json' };
+  const details = packageJsonDetails(pkg);
+  return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
+}
+
+/** Java (Maven, Gradle): the `java` template when this matrix has one; .NET: listed, not built (no template). */
+function jvmOrDotnet(rel: string, base: string, files: ReadonlySet<string>): Finding | undefined {
+  const jvm = ['pom.xml', 'build.gradle', 'build.gradle.kts'].find((f) => files.has(f));
+  if (jvm) {
+    const tool = jvm === 'pom.xml' ? 'Maven' : 'Gradle';
+    if ((BUILTIN_TEMPLATES as readonly string[]).includes('java')) {
+      return { dir: rel, kind: 'java', nameHint: base, reason: `${jvm} (Java, ${tool})`, note: "check the java template's parameters (`matrix templates java`)" };
+    }
+    return {
+      dir: rel,
+      kind: 'unsupported',
+      nameHint: base,
+      reason: `${jvm} (Java, ${tool})`,
+      note: 'no `java` template in this version of matrix: write a Dockerfile and build it with `dockerfile:`',
+    };
+  }
+  const csproj = [...files].find((f) => f.endsWith('.csproj'));
+  if (csproj) return { dir: rel, kind: 'unsupported', nameHint: base, reason: `${csproj} (.NET)`, note: 'no .NET template: write a Dockerfile and build it with `dockerfile:`' };
+  return undefined;
 }

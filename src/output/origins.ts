@@ -21,9 +21,14 @@ export function outputOrigins(loaded: CheckedSpec, spec: ResolvedSpec): OutputOr
   where.set(spec.bakeFile, input.bake_file !== undefined ? { parts: ['bake_file'], onKey: false } : { parts: [], onKey: false });
   for (const t of spec.targets) {
     if (t.source.kind !== 'template' || where.has(t.dockerfile)) continue;
-    // The service's own `template:` if it has one, else the service's name (its template comes from `defaults`).
-    const own = input.services[t.service]?.template !== undefined;
-    where.set(t.dockerfile, own ? { parts: ['services', t.service, 'template'], onKey: false } : { parts: ['services', t.service], onKey: true });
+    // Where the place was chosen (`generated_file`/`generated_dir`), else the service's own `template:`,
+    // else the service's name (its template comes from `defaults`): as resolve/generated.ts reports it.
+    const svc = input.services[t.service];
+    const placedBy = (['generated_file', 'generated_dir'] as const).find((f) => svc?.[f] !== undefined);
+    const inDefaults = (['generated_file', 'generated_dir'] as const).find((f) => input.defaults?.[f] !== undefined);
+    if (placedBy) where.set(t.dockerfile, { parts: ['services', t.service, placedBy], onKey: false });
+    else if (inDefaults) where.set(t.dockerfile, { parts: ['defaults', inDefaults], onKey: false });
+    else where.set(t.dockerfile, svc?.template !== undefined ? { parts: ['services', t.service, 'template'], onKey: false } : { parts: ['services', t.service], onKey: true });
   }
   const at = ({ parts, onKey }: { parts: string[]; onKey: boolean }): Origin => ({ file: loaded.file, ...positionOf(loaded, parts, onKey), path: pathToString(parts) });
   return {

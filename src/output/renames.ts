@@ -12,6 +12,8 @@ export interface NamedTarget {
   service: string;
   /** Spec-dir-relative POSIX path of its Dockerfile. */
   dockerfile: string;
+  /** Spec-dir-relative POSIX path of its context. */
+  context?: string;
 }
 
 function list(names: readonly string[]): string {
@@ -24,7 +26,11 @@ export function renameNotes(changes: readonly Change[], targets: readonly NamedT
   for (const removed of changes.filter((c) => c.kind === 'delete' && path.posix.basename(c.file) === 'Dockerfile')) {
     const dir = path.posix.dirname(removed.file);
     const here = targets.filter((t) => path.posix.dirname(t.dockerfile) === dir && t.dockerfile.endsWith('.Dockerfile'));
-    if (!here.length) continue;
+    if (!here.length) {
+      const moved = movedNote(removed.file, targets);
+      if (moved) notes.push(moved);
+      continue;
+    }
     const services = [...new Set(here.map((t) => t.service))];
     const why =
       services.length > 1
@@ -34,4 +40,13 @@ export function renameNotes(changes: readonly Change[], targets: readonly NamedT
     notes.push(`note: ${removed.file} is now ${list(files)}: ${why}; docker-bake.hcl points at the new names`);
   }
   return notes;
+}
+
+/** A context's generated `Dockerfile` removed because `generated_dir`/`generated_file` now put it elsewhere. */
+function movedNote(file: string, targets: readonly NamedTarget[]): string | undefined {
+  const dir = path.posix.dirname(file);
+  const moved = targets.filter((t) => t.context === dir && path.posix.dirname(t.dockerfile) !== dir);
+  if (!moved.length) return undefined;
+  const files = [...new Set(moved.map((t) => t.dockerfile))];
+  return `note: ${file} is now ${list(files)}: \`generated_dir\`/\`generated_file\` place it outside the context; docker-bake.hcl points there`;
 }

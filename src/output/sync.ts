@@ -3,9 +3,9 @@
 import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
-import { readRegularText } from '../fs/read.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
+import { outputState, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { alive } from './lock.js';
 import { isGenerated } from '../render/header.js';
 
@@ -24,33 +24,6 @@ export interface SyncPlan {
   unchanged: string[];
   diagnostics: Diagnostic[];
 }
-
-/** The real path of `dir`, or of its nearest ancestor that exists. */
-function nearestExistingReal(dir: string): string | undefined {
-  for (let d = dir; ; ) {
-    const real = realpathOrUndefined(d);
-    const up = path.dirname(d);
-    if (real !== undefined || up === d) return real;
-    d = up;
-  }
-}
-
-function readIfFile(abs: string): { kind: 'missing' | 'file' | 'dir' | 'symlink' | 'other'; text?: string } {
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch {
-    return { kind: 'missing' };
-  }
-  if (st.isSymbolicLink()) return { kind: 'symlink' };
-  if (st.isDirectory()) return { kind: 'dir' };
-  if (!st.isFile()) return { kind: 'other' };
-  // A generated file is far below this; a larger one is not ours to replace.
-  return { kind: 'file', text: readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES }) };
-}
-
-/** Larger files at an output path are read no further (nothing matrix generates comes near). */
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** Files a previous `gen` recorded in the bake file's header. */
 export function previousManifest(bakeText: string | undefined): string[] {
@@ -72,23 +45,30 @@ export type OutputOrigins = Pick<ReadonlyMap<string, Pick<Diagnostic, 'file' | '
  * uses is never an orphan: a service switched from `template:` to
  * `dockerfile:` at the same path adopts the generated file, edits and all.
  */
-export function planSync(specDir: string, repoRoot: string, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins, inputs: readonly string[] = []): SyncPlan {
-  const where: Where = { specDir, repoRoot, realRoot: realpathOrUndefined(repoRoot) ?? repoRoot };
-  const { changes, unchanged, diagnostics, oldBake } = planOutputs(where, files, bakeFile, origins);
+export function planSync(
+  specDir: string,
+  repoRoot: string,
+  files: ReadonlyMap<string, string>,
+  bakeFile: string,
+  origins?: OutputOrigins,
+  inputs: readonly string[] = [],
+  known?: ReadonlyMap<string, OutputState>,
+): SyncPlan {
+  const where: OutputWhere = { specDir, repoRoot, realRoot: realpathOrUndefined(repoRoot) ?? repoRoot };
+  const { changes, unchanged, diagnostics, oldBake } = planOutputs(where, files, bakeFile, origins, known);
   changes.push(...orphanDeletions(where, files, oldBake, inputs));
   return { changes, unchanged, diagnostics };
 }
 
-/** The spec dir, and the repository root as given and as its real path. */
-interface Where {
-  specDir: string;
-  repoRoot: string;
-  realRoot: string;
-}
-
 /** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the bake file as it was. */
-function planOutputs(where: Where, files: ReadonlyMap<string, string>, bakeFile: string, origins?: OutputOrigins): SyncPlan & { oldBake: string | undefined } {
-  const { specDir, repoRoot, realRoot } = where;
+/** `known`: states resolve read a moment ago (compile's `outputs`), so each file is read once; anything else is read now. */
+function planOutputs(
+  where: OutputWhere,
+  files: ReadonlyMap<string, string>,
+  bakeFile: string,
+  origins?: OutputOrigins,
+  known?: ReadonlyMap<string, OutputState>,
+): SyncPlan & { oldBake: string | undefined } {
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -97,44 +77,20 @@ function planOutputs(where: Where, files: ReadonlyMap<string, string>, bakeFile:
   let oldBake: string | undefined;
   const realDirs = new Map<string, string | undefined>();
   for (const [file, content] of files) {
-    const abs = path.resolve(specDir, file);
-    // The directory an output lands in must really be inside the repository
-    // (checked on its nearest existing ancestor when it is still to be created).
-    const dir = path.dirname(abs);
-    if (!realDirs.has(dir)) realDirs.set(dir, nearestExistingReal(dir));
-    const parentReal = realDirs.get(dir);
-    if (!parentReal || !isInside(realRoot, parentReal) || !isInside(path.resolve(repoRoot), abs)) {
-      problem(file, 'output-outside-repo', `output ${file} would be written outside the repository`, 'check for symbolic links in the path of the context');
-      continue;
-    }
-    const cur = readIfFile(abs);
-    if (file === bakeFile) oldBake = cur.text;
-    if (cur.kind === 'missing') changes.push({ kind: 'create', file, after: content });
+    const cur = known?.get(file) ?? outputState(where, file, realDirs);
+    if (file === bakeFile && cur.kind === 'file') oldBake = cur.text;
+    const refused = refusal(file, cur, file === bakeFile);
+    if (refused) problem(file, refused.code, refused.message, refused.hint);
+    else if (cur.kind === 'missing') changes.push({ kind: 'create', file, after: content });
     else if (cur.kind === 'file' && cur.text === content) unchanged.push(file);
-    // An empty file holds nothing to lose: a write cut short by a power failure leaves one.
-    else if (cur.kind === 'file' && (isGenerated(cur.text!) || cur.text === '')) changes.push({ kind: 'update', file, before: cur.text!, after: content });
-    else if (cur.kind === 'file') {
-      problem(
-        file,
-        'not-generated',
-        `${file} exists and was not generated by matrix; it will not be overwritten`,
-        file === bakeFile ? 'move it away, or set `bake_file` in the spec to another name' : "use it as the service's `dockerfile:` instead of a template, or move it away",
-      );
-    } else {
-      problem(
-        file,
-        'output-not-a-file',
-        `${file} is a ${cur.kind === 'dir' ? 'directory' : cur.kind === 'symlink' ? 'symbolic link' : 'special file'}; matrix will not replace it`,
-        'remove it, or give the service another context',
-      );
-    }
+    else if (cur.kind === 'file') changes.push({ kind: 'update', file, before: cur.text, after: content });
   }
 
   return { changes, unchanged, diagnostics, oldBake };
 }
 
 /** Deletions: outputs the previous bake file's manifest lists that this run no longer writes. */
-function orphanDeletions(where: Where, files: ReadonlyMap<string, string>, oldBake: string | undefined, inputs: readonly string[]): Change[] {
+function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>, oldBake: string | undefined, inputs: readonly string[]): Change[] {
   const { specDir, repoRoot, realRoot } = where;
   const changes: Change[] = [];
   // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
@@ -158,9 +114,9 @@ function orphanDeletions(where: Where, files: ReadonlyMap<string, string>, oldBa
     const parentReal = realpathOrUndefined(path.dirname(abs));
     if (!parentReal || !isInside(realRoot, parentReal)) continue;
     if (kept().has(path.join(parentReal, path.basename(abs))) || kept().has(realpathOrUndefined(abs) ?? abs)) continue;
-    const cur = readIfFile(abs);
+    const cur = outputState(where, file);
     // Only files that still carry our header: an edited-away header means a human owns it now.
-    if (cur.kind === 'file' && isGenerated(cur.text!)) changes.push({ kind: 'delete', file, before: cur.text! });
+    if (cur.kind === 'file' && isGenerated(cur.text)) changes.push({ kind: 'delete', file, before: cur.text! });
   }
   return changes;
 }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { realpathOrUndefined, toPosix } from '../paths.js';
+import type { OutputState } from '../output/existing.js';
 import type { ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput, Target } from '../spec.js';
 import type { CheckedSpec } from '../validate/schema.js';
@@ -13,6 +14,7 @@ import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { Reporter, type Path, type ResolveContext } from './context.js';
 import { analyzeDependencies } from './dependencies.js';
 import { placeDockerfiles, type Placement } from './dockerfiles.js';
+import { checkOutputs, generatedPlace, placedDockerfile, type GeneratedPlace } from './generated.js';
 import { resolveGroups } from './groups.js';
 import { dockerfileOf, serviceSource, serviceTargets, type ServiceSource } from './service.js';
 import { TemplateStore } from './templates.js';
@@ -41,6 +43,8 @@ export interface Resolution {
   templates: Map<string, ParsedTemplate>;
   /** Generated Dockerfiles' text by spec-relative name, rendered once here to name them; render writes these. */
   dockerfiles: ReadonlyMap<string, string>;
+  /** What is on disk at each output path now (output/existing.ts), read once: gen compares with it instead of reading again. */
+  outputs?: ReadonlyMap<string, OutputState>;
   diagnostics: Diagnostic[];
 }
 
@@ -70,11 +74,11 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
   const sources = Object.keys(input.services)
     .filter((n) => !skip.has(n))
     .flatMap((n) => serviceSource(ctx, store, n) ?? []);
-  const names = dockerfileNames(sources);
+  const { names, places } = dockerfileNames(ctx, sources);
   const targets: Target[] = [];
   const byService = new Map<string, string[]>();
-  for (const s of sources) {
-    const own = serviceTargets(ctx, store, s, names.get(s)!, bound.tooLarge);
+  for (const [s, dockerfile] of names) {
+    const own = serviceTargets(ctx, store, s, dockerfile, bound.tooLarge);
     if (!own) continue;
     targets.push(...own);
     byService.set(
@@ -82,12 +86,12 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
       own.map((t) => t.name),
     );
   }
-  const groups = resolveGroups(ctx, targets, byService, skip);
   const specRepoPath = toPosix(path.relative(opts.repoRoot, opts.specPath));
   const finished = finishTargets(input, targets, byService, { registry: input.registry, specRepoPath, templates: store.parsed });
   return {
     templates: store.parsed,
     dockerfiles: finished.texts,
+    outputs: checkOutputs(ctx, finished.targets, places, input.bake_file ?? 'docker-bake.hcl'),
     diagnostics: report.diagnostics,
     spec: {
       file: loaded.file,
@@ -97,7 +101,7 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
       ...(input.registry !== undefined ? { registry: input.registry } : {}),
       targets: finished.targets,
       services: byService,
-      groups,
+      groups: resolveGroups(ctx, targets, byService, skip),
       ociLabels: input.oci_labels !== false,
       ...(ctx.versionTags ? { versionTags: ctx.versionTags } : {}),
       ...(input.reproducible?.source_date_epoch !== undefined ? { sourceDateEpoch: input.reproducible.source_date_epoch } : {}),
@@ -120,12 +124,29 @@ function checkVersionTags(ctx: ResolveContext): void {
   });
 }
 
-/** Which context directories hold more than one generated Dockerfile decides their names; a hand-written CONTEXT/Dockerfile keeps its name. */
-function dockerfileNames(sources: readonly ServiceSource[]): Map<ServiceSource, string> {
+/**
+ * Each service's generated Dockerfile: where it chose (generated.ts), else in
+ * its context, where the number of generated Dockerfiles decides their names;
+ * a hand-written CONTEXT/Dockerfile keeps its name. Services whose choice is
+ * wrong (reported) have none.
+ */
+function dockerfileNames(ctx: ResolveContext, sources: readonly ServiceSource[]): { names: Map<ServiceSource, string>; places: Map<string, GeneratedPlace> } {
+  const places = new Map<string, GeneratedPlace>();
+  const wrong = new Set<ServiceSource>();
+  for (const s of sources) {
+    const place = generatedPlace(ctx, s.name, s.svc, s.source.kind === 'template');
+    if (place === false) wrong.add(s);
+    else if (place) places.set(s.name, place);
+  }
   const generatedPerContext = new Map<string, number>();
-  for (const s of sources) if (s.source.kind === 'template') generatedPerContext.set(s.context, (generatedPerContext.get(s.context) ?? 0) + 1);
+  for (const s of sources) if (s.source.kind === 'template' && !places.has(s.name)) generatedPerContext.set(s.context, (generatedPerContext.get(s.context) ?? 0) + 1);
   const handWritten = new Set(sources.flatMap((s) => (s.source.kind === 'dockerfile' ? [s.source.file] : [])));
-  return new Map(sources.map((s) => [s, dockerfileOf(s, generatedPerContext, handWritten)]));
+  const names = new Map<ServiceSource, string>();
+  for (const s of sources) {
+    const place = places.get(s.name);
+    if (!wrong.has(s)) names.set(s, place ? placedDockerfile(place, s.name) : dockerfileOf(s, generatedPerContext, handWritten));
+  }
+  return { names, places };
 }
 
 /**

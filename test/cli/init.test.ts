@@ -1,11 +1,13 @@
 // `matrix init` with any directory name, and --registry checked before anything
 // is proposed (exit 2 with a hint, never "a bug in matrix init").
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { registryProblem, serviceName } from '../../src/init/propose.js';
-import { hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
+import { parseBake } from '../helpers/hcl.js';
+import { hashTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -117,5 +119,61 @@ describe('matrix init names a service by the folder that names it', () => {
     // Each proposal says why: the file that decided it.
     expect(spec).toMatch(/# services\/api\/src: Dockerfile/);
     expect(spec).toMatch(/# services\/web\/app: package.json \(scripts.start\)/);
+  });
+});
+
+// Issue 19: init reads what the repository already says. The fixture has a Compose
+// file (Compose Specification, https://github.com/compose-spec/compose-spec/blob/main/build.md
+// and 05-services.md: `build` as a path or a map with context, dockerfile relative to
+// the context, args as a map or a KEY=VALUE list, target; image, ports, depends_on as a
+// list or a map), hand-written Dockerfiles, a Maven project and a .NET project.
+describe('matrix init on test/fixtures/init-compose', () => {
+  const copy = () => {
+    const dir = path.join(tempDir(), 'repo');
+    cpSync(path.join(REPO_ROOT, 'test/fixtures/init-compose'), dir, { recursive: true });
+    return dir;
+  };
+
+  it('proposes the Compose services with their names, images, args and targets; the proposal validates and generates', async () => {
+    const dir = copy();
+    const r = await run(['init'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const spec = parse(readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
+    expect(Object.keys(spec.services)).toEqual(['api-server', 'web', 'legacy']);
+    expect(spec.services['api-server']).toEqual({
+      context: 'services/api/src',
+      dockerfile: 'services/api/src/Dockerfile',
+      target: 'runtime',
+      tags: ['ghcr.io/acme/api:1.0'],
+      args: { GO_FLAGS: '-trimpath', QUOTED: 'say "hi" ${HOME} $${x} \\ back', NEWLINE: 'a\nb' },
+    });
+    // Compose's dockerfile is relative to its context; a template service keeps no target.
+    expect(spec.services.legacy).toEqual({ context: 'services/legacy', dockerfile: 'services/legacy/prod.Dockerfile', args: { MODE: 'prod' } });
+    expect(spec.services.web).toMatchObject({ context: 'services/web', template: 'node' });
+    expect(spec.services.web!.tags).toBeUndefined();
+    expect((await run(['validate'], dir)).code).toBe(0);
+    expect((await run(['gen'], dir)).code).toBe(0);
+    // The args reach bake byte for byte: nothing is read as HCL interpolation.
+    const bake = await parseBake(readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8'));
+    expect(bake.target['api-server']!.args).toEqual({ GO_FLAGS: '-trimpath', QUOTED: 'say "hi" ${HOME} $${x} \\ back', NEWLINE: 'a\nb' });
+  });
+
+  it('says per service why, in the spec and on the terminal, and lists what it does not propose', async () => {
+    const dir = copy();
+    const r = await run(['init'], dir);
+    const text = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    for (const out of [text, r.stdout]) {
+      expect(out).toContain('compose.yaml service api-server; Dockerfile, kept as it is');
+      expect(out).toContain('2 stages (build, runtime), EXPOSE 8080, USER 65532, CMD ["/api"]');
+      expect(out).toContain('depends_on db in compose.yaml: run-time order, not a build dependency');
+      expect(out).toContain('arg "bad name"; arg "MATRIX_VAR"');
+      expect(out).toContain('image "acme/web:${TAG}"');
+      expect(out).toContain('not proposed: services/billing: pom.xml (Java, Maven)');
+      expect(out).toContain('not proposed: tools/dotnet: dotnet.csproj (.NET)');
+      expect(out).toContain('compose.yaml service inline: has an inline Dockerfile');
+      expect(out).toContain('compose.yaml service remote: builds from a remote context');
+    }
+    // The db service only pulls an image: nothing to build.
+    expect(text).not.toMatch(/^ {2}db:/m);
   });
 });

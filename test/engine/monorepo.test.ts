@@ -178,3 +178,37 @@ describe.skipIf(!hasEngine)('the specs in docs/ on a real engine', () => {
     });
   }
 });
+
+// A service whose generated Dockerfile lives outside its context (`generated_dir`),
+// beside a hand-written `Dockerfile` in the context that no service builds. bake's
+// `dockerfile` is relative to `context` and may leave it
+// (https://docs.docker.com/build/bake/reference/#targetdockerfile).
+describe.skipIf(!hasEngine)('a generated Dockerfile outside its context on a real engine', () => {
+  const id = runId();
+  const tag = `localhost:5000/e2e-outside/api:${id}`;
+
+  it('builds it for both platforms from ../../.matrix/api.Dockerfile, and the image runs on each', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-outside-'));
+    const files: Record<string, string> = {
+      'matrix.yaml': 'version: 1\ndefaults:\n  generated_dir: .matrix\nservices:\n  api:\n    context: services/api\n    template: go\n    platforms: [linux/amd64, linux/arm64]\n',
+      'services/api/Dockerfile': 'FROM scratch\nCOPY nothing-here /\n',
+      'services/api/go.mod': 'module example.com/api\n\ngo 1.19\n',
+      'services/api/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"runtime"\n)\n\nfunc main() { fmt.Printf("outside %s\\n", runtime.GOARCH) }\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    }
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const gen = matrix(dir, ['gen']);
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8')).toContain('"../../.matrix/api.Dockerfile"');
+    const bake = await matrixAsync(dir, ['bake', '--push', '--json', ...fixtureSets(), '--set', `api.tags=${tag}`]);
+    expect(bake.status, bake.stderr.slice(-4000)).toBe(0);
+    for (const arch of ['amd64', 'arm64']) {
+      const run = await dockerAsync(['run', '--rm', '--platform', `linux/${arch}`, tag]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`outside ${arch}\n`);
+    }
+  });
+});
