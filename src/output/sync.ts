@@ -1,6 +1,7 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
 import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { sameBytes } from './same.js';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { readRegularText } from '../fs/read.js';
@@ -35,7 +36,12 @@ function nearestExistingReal(dir: string): string | undefined {
   }
 }
 
-function readIfFile(abs: string): { kind: 'missing' | 'file' | 'dir' | 'symlink' | 'other'; text?: string } {
+/**
+ * What is at `abs`. With `expected`, a regular file holding exactly those
+ * bytes is reported `same` without being read into a string (the usual case
+ * of an up-to-date output: no text kept, nothing for the collector).
+ */
+function readIfFile(abs: string, expected?: string): { kind: 'missing' | 'file' | 'dir' | 'symlink' | 'other'; text?: string; same?: boolean } {
   let st;
   try {
     st = lstatSync(abs);
@@ -45,6 +51,7 @@ function readIfFile(abs: string): { kind: 'missing' | 'file' | 'dir' | 'symlink'
   if (st.isSymbolicLink()) return { kind: 'symlink' };
   if (st.isDirectory()) return { kind: 'dir' };
   if (!st.isFile()) return { kind: 'other' };
+  if (expected !== undefined && sameBytes(abs, expected, st.size)) return { kind: 'file', same: true };
   // A generated file is far below this; a larger one is not ours to replace.
   return { kind: 'file', text: readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES }) };
 }
@@ -107,10 +114,10 @@ function planOutputs(where: Where, files: ReadonlyMap<string, string>, bakeFile:
       problem(file, 'output-outside-repo', `output ${file} would be written outside the repository`, 'check for symbolic links in the path of the context');
       continue;
     }
-    const cur = readIfFile(abs);
-    if (file === bakeFile) oldBake = cur.text;
+    const cur = readIfFile(abs, content);
+    if (file === bakeFile) oldBake = cur.same ? content : cur.text;
     if (cur.kind === 'missing') changes.push({ kind: 'create', file, after: content });
-    else if (cur.kind === 'file' && cur.text === content) unchanged.push(file);
+    else if (cur.kind === 'file' && (cur.same || cur.text === content)) unchanged.push(file);
     // An empty file holds nothing to lose: a write cut short by a power failure leaves one.
     else if (cur.kind === 'file' && (isGenerated(cur.text!) || cur.text === '')) changes.push({ kind: 'update', file, before: cur.text!, after: content });
     else if (cur.kind === 'file') {
