@@ -1,4 +1,5 @@
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { gitDirOf } from '../paths.js';
 import { colors } from '../diagnostics.js';
 import { tempDirOf } from '../fs/temp.js';
@@ -21,6 +22,7 @@ type Compiled = ReturnType<typeof compileOrThrow>;
  */
 function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
+  if (!earlier) collectSoonerForLargeSpec(loc.specPath);
   const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc, false, io);
   // A compile reused from before the lock read the disk then: read it again now.
   const known = result === earlier ? undefined : result.outputs;
@@ -70,6 +72,29 @@ async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
   const { unifiedDiff } = await import('../output/diff.js');
   io.stdout.write(formatDrift(plan.changes, unifiedDiff, c));
   return 1;
+}
+
+/** Spec size from which a run collects garbage sooner: about 4,000 services of scripts/gen-scale-spec.mjs. */
+const LARGE_SPEC_BYTES = 512 * 1024;
+
+/**
+ * A large spec keeps 80-100 MB alive while it compiles and renders, and V8
+ * lets the heap grow to about twice that before a full collection. Growing
+ * it by a fifth at a time instead keeps the peak near what is alive, for the
+ * same CPU (measured on 10,000 services: peak RSS 294 -> 220 MB, user time
+ * unchanged). Set here, not when matrix starts: V8 rejects a code cache made
+ * under other flags, so every loaded chunk would compile again; a small spec
+ * never needs it. The chunks a large run may still load (the diff) compile
+ * without their cache, a few milliseconds beside seconds of compiling.
+ */
+function collectSoonerForLargeSpec(specPath: string): void {
+  let size: number;
+  try {
+    size = statSync(specPath).size;
+  } catch {
+    return; // Reading the spec reports it.
+  }
+  if (size >= LARGE_SPEC_BYTES) setFlagsFromString('--heap-growing-percent=20');
 }
 
 /** The repository's git directory when matrix may write there (private to the repository), else undefined (the temp dir). */

@@ -135,7 +135,8 @@ export function renderBakeFile(input: BakeFileInput): string {
   out.push(`# Inherited by targets with \`metadata_action: true\`; docker/metadata-action's bake file fills it in.`);
   for (const name of metadataTargets) out.push(`target ${hclString(name)} {}`);
   out.push('');
-  for (const t of input.targets) out.push(...renderTarget(t), '');
+  // Joined per target: a few thousand strings wait for the final join, not every row of every target.
+  for (const t of input.targets) out.push(renderTarget(t).join('\n'), '');
   return out.join('\n');
 }
 

@@ -4,11 +4,15 @@
 // guards do (cells expanded, reads made, a summary instead of a diff); the
 // time depends on the machine and its load, so it is measured here, on
 // purpose, one file at a time.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec, positionOf } from '../../src/load/load.js';
 import { unifiedDiff } from '../../src/output/diff.js';
 // @ts-expect-error: a plain ES module without types
-import { scaleSpec } from '../../scripts/gen-scale-spec.mjs';
+import { scaleSpec, writeScaleRepo } from '../../scripts/gen-scale-spec.mjs';
 import { brief, compileSpec, goDirs, load } from '../helpers/spec.js';
 
 function timed<T>(f: () => T): { value: T; ms: number } {
@@ -85,4 +89,32 @@ describe('guards against unbounded work, timed', () => {
     });
     expect(ms).toBeLessThan(500);
   }, 60_000);
+});
+
+/** Peak RSS in MB of `matrix ARGS` in `cwd` (the bin as users run it), read by the child itself as it exits. */
+function peakRssMb(cwd: string, args: string[]): { status: number | null; mb: number } {
+  const bin = path.resolve(__dirname, '../../bin/matrix.cjs');
+  const probe = `process.on('exit', () => process.stderr.write('\\nmaxrss=' + process.resourceUsage().maxRSS + '\\n')); process.argv.splice(1, 0, ${JSON.stringify(bin)}); require(${JSON.stringify(bin)});`;
+  const r = spawnSync(process.execPath, ['-e', probe, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
+  const kb = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+  return { status: r.status, mb: kb / 1024 };
+}
+
+describe('peak memory of gen on 10,000 services (issue 18)', () => {
+  // Measured 220-229 MB after the byte comparison of outputs and the heap growth of large specs
+  // (src/output/same.ts, src/cli/gen.ts); 274-299 MB before. The issue's goal is 150 MB.
+  it('gen in a fresh directory, then gen --check up to date, each peak under 250 MB', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-rss-'));
+    try {
+      writeScaleRepo(10_000, dir);
+      const gen = peakRssMb(dir, ['gen', '-q']);
+      expect(gen.status).toBe(0);
+      expect(gen.mb).toBeLessThan(250);
+      const check = peakRssMb(dir, ['gen', '--check']);
+      expect(check.status).toBe(0);
+      expect(check.mb).toBeLessThan(250);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
