@@ -139,7 +139,9 @@ describe('matrix init on test/fixtures/init-compose', () => {
     const r = await run(['init'], dir);
     expect(r.code, r.stderr).toBe(0);
     const spec = parse(readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
-    expect(Object.keys(spec.services)).toEqual(['api-server', 'web', 'legacy']);
+    // billing has a pom.xml: the built-in java template builds it (issue 19).
+    expect(Object.keys(spec.services)).toEqual(['api-server', 'web', 'legacy', 'billing']);
+    expect(spec.services.billing).toEqual({ context: 'services/billing', template: 'java' });
     expect(spec.services['api-server']).toEqual({
       context: 'services/api/src',
       dockerfile: 'services/api/src/Dockerfile',
@@ -168,7 +170,8 @@ describe('matrix init on test/fixtures/init-compose', () => {
       expect(out).toContain('depends_on db in compose.yaml: run-time order, not a build dependency');
       expect(out).toContain('arg "bad name"; arg "MATRIX_VAR"');
       expect(out).toContain('image "acme/web:${TAG}"');
-      expect(out).toContain('not proposed: services/billing: pom.xml (Java, Maven)');
+      expect(out).toContain('services/billing: pom.xml (Java, Maven)');
+      expect(out).not.toContain('not proposed: services/billing');
       expect(out).toContain('not proposed: tools/dotnet: dotnet.csproj (.NET)');
       expect(out).toContain('compose.yaml service inline: has an inline Dockerfile');
       expect(out).toContain('compose.yaml service remote: builds from a remote context');

@@ -200,10 +200,14 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
       const runs = new Set(runPlatforms(bake.stderr, name));
       // The install ran once per target platform, as that platform; the builder (the pure-JS part, the app) only on the build platform.
       expect([...runs].filter((r) => r.endsWith('target-deps')).sort(), name).toEqual(['linux/amd64 target-deps', 'linux/arm64 target-deps']);
+      // The builder runs on the build platform only: once for both (`linux/amd64`) or, where it fetches
+      // per-target files (pip's wheels for the target), once per target on it (`linux/amd64->arm64`).
+      const builder = [...runs].filter((r) => r.endsWith('builder'));
+      expect(builder.length, name).toBeGreaterThan(0);
       expect(
-        [...runs].filter((r) => r.endsWith('builder')),
+        builder.filter((r) => !['linux/amd64 builder', 'linux/amd64->arm64 builder'].includes(r)),
         name,
-      ).toEqual(['linux/amd64 builder']);
+      ).toEqual([]);
     }
     // The build step of nodebuild ran natively, with its dev dependency.
     expect(bake.stderr).toMatch(/^#\d+ \[nodebuild linux\/amd64 builder \d+\/\d+\] RUN npm run -- 'build'$/m);
@@ -228,7 +232,8 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
   it('the dev dependency used by the build is pruned from the image; the built files are in it', () => {
     const files = imageFiles(tagOf('nodebuild'));
     expect(files).toContain('app/dist/server.js');
-    expect(files).toContain('app/node_modules/greet');
+    // A directory: `docker export | tar -t` lists it with a trailing slash.
+    expect(files.some((f) => f === 'app/node_modules/greet' || f.startsWith('app/node_modules/greet/'))).toBe(true);
     expect(files.filter((f) => f.startsWith('app/node_modules/stamp'))).toEqual([]);
   });
 });
