@@ -15,8 +15,14 @@
 # <hash> is a short hash of this script's package lists and version string, so changing a
 # list builds a new tag; an existing tag in the registry is reused. Root file systems are
 # made with debootstrap under /var/cache/matrix-fixtures and kept there as tarballs.
+# Each architecture's images are built by their own job, side by side: the foreign
+# architecture's (dpkg under QEMU, most of the time) beside the host's. Their log lines are
+# prefixed with the architecture.
 # Writes test/engine/fixtures.env (generated, not committed) and prints it.
 # Usage: bash scripts/fixtures.sh   (as root, from any directory)
+#   MATRIX_FIXTURE_NAMESPACE=NAME (default matrix-fixture) and MATRIX_FIXTURE_CACHE=DIR (default
+#   /var/cache/matrix-fixtures) build under other names and another cache, e.g. to time a build
+#   from nothing without losing the cached images.
 set -euo pipefail
 LOG_TAG=fixtures
 # shellcheck source=scripts/lib.sh
@@ -24,7 +30,10 @@ LOG_TAG=fixtures
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENV_FILE=$REPO_ROOT/test/engine/fixtures.env
-CACHE=$FIXTURE_CACHE
+CACHE=${MATRIX_FIXTURE_CACHE:-$FIXTURE_CACHE}
+FIXTURE_CACHE=$CACHE
+NAMESPACE=${MATRIX_FIXTURE_NAMESPACE:-matrix-fixture}
+[[ $NAMESPACE =~ ^[a-z0-9]+([._-][a-z0-9]+)*$ ]] || die "MATRIX_FIXTURE_NAMESPACE must be a lower-case image path component, not '$NAMESPACE'"
 
 # ---- what the images contain: changing anything here changes the tags
 FIXTURE_VERSION=1
@@ -65,10 +74,10 @@ RUNTIME_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" runtime "$RUNTIME_PKGS" \
 PLATFORM_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" platform "$PLATFORM_PKGS" \
   "$PLATFORM_ARCHES" "${PLATFORM_CHANGES[@]}")
 JDK_HASH=$(short_hash "$FIXTURE_VERSION" "$SUITE" jdk "$JDK_PKGS" "${JDK_CHANGES[@]}")
-TOOLCHAIN_IMAGE=$REGISTRY/matrix-fixture/toolchain:$TOOLCHAIN_HASH
-RUNTIME_IMAGE=$REGISTRY/matrix-fixture/runtime:$RUNTIME_HASH
-PLATFORM_IMAGE=$REGISTRY/matrix-fixture/platform:$PLATFORM_HASH
-JDK_IMAGE=$REGISTRY/matrix-fixture/jdk:$JDK_HASH
+TOOLCHAIN_IMAGE=$REGISTRY/$NAMESPACE/toolchain:$TOOLCHAIN_HASH
+RUNTIME_IMAGE=$REGISTRY/$NAMESPACE/runtime:$RUNTIME_HASH
+PLATFORM_IMAGE=$REGISTRY/$NAMESPACE/platform:$PLATFORM_HASH
+JDK_IMAGE=$REGISTRY/$NAMESPACE/jdk:$JDK_HASH
 ALL_IMAGES=("$TOOLCHAIN_IMAGE" "$RUNTIME_IMAGE" "$PLATFORM_IMAGE" "$JDK_IMAGE")
 
 write_env() {
@@ -105,6 +114,9 @@ MIRROR=$(debian_mirror)
 log "Debian mirror: $MIRROR"
 
 # ---- root file systems
+# dpkg without its per-file fsync while it installs (the tarball is written once, at the end): the
+# files are the same, and most of the time of a foreign architecture's install is dpkg under QEMU.
+UNSAFE_IO="-o Dpkg::Options::=--force-unsafe-io"
 ACTIVE_ROOT=""
 ROOTFS_TARBALL=""
 cleanup_mounts() {
@@ -133,7 +145,11 @@ build_rootfs() {
   local note=""
   [ "$arch" = "$(dpkg --print-architecture)" ] || note=" - second stage runs under QEMU, takes minutes"
   log "debootstrap $SUITE/$arch for $name (log: $logf)$note"
-  local start=$SECONDS
+  local start=$SECONDS m
+  # (a run killed while it installed may have left its mounts)
+  for m in "$dir/proc" "$dir/sys" "$dir/dev/pts"; do
+    if mountpoint -q "$m" 2>/dev/null; then umount -l "$m" || true; fi
+  done
   rm -rf "$dir"
   mkdir -p "$dir"
   : >"$logf"
@@ -152,7 +168,7 @@ build_rootfs() {
   chmod 755 "$dir/usr/sbin/policy-rc.d"
   # shellcheck disable=SC2086
   if ! { in_root "$dir" apt-get update -q &&
-         in_root "$dir" apt-get install -y -q --no-install-recommends $pkgs; } >>"$logf" 2>&1; then
+         in_root "$dir" apt-get install -y -q --no-install-recommends $UNSAFE_IO $pkgs; } >>"$logf" 2>&1; then
     tail -n 30 "$logf" >&2
     die "package installation failed for $name/$arch (log: $logf)"
   fi
@@ -161,7 +177,7 @@ build_rootfs() {
     # shellcheck disable=SC2086
     if { in_root "$dir" dpkg --add-architecture "$farch" &&
          in_root "$dir" apt-get update -q &&
-         in_root "$dir" apt-get install -y -q --no-install-recommends $fpkgs; } >>"$logf" 2>&1; then
+         in_root "$dir" apt-get install -y -q --no-install-recommends $UNSAFE_IO $fpkgs; } >>"$logf" 2>&1; then
       log "  installed $fpkgs"
     else
       log "  WARNING: could not install $fpkgs (see $logf); the image is built without them"
@@ -178,58 +194,75 @@ build_rootfs() {
   ROOTFS_TARBALL=$tarball
 }
 
-# ---- toolchain (linux/amd64 only)
-if image_exists "$TOOLCHAIN_IMAGE"; then
-  log "cached: $TOOLCHAIN_IMAGE"
-else
-  build_rootfs toolchain "$TOOLCHAIN_HASH" amd64 "$TOOLCHAIN_PKGS" "$TOOLCHAIN_FOREIGN_ARCH" "$TOOLCHAIN_FOREIGN_PKGS"
-  import_push "$ROOTFS_TARBALL" linux/amd64 "$TOOLCHAIN_IMAGE" "${TOOLCHAIN_CHANGES[@]}"
-  log "built $TOOLCHAIN_IMAGE"
-fi
-
-# build_multiarch NAME HASH IMAGE "ARCHES" "PKGS" SEED_NAME SEED_HASH CHANGES...: one image per
-# architecture, then their index. SEED_NAME/SEED_HASH name another image's root file systems to start
-# from (see build_rootfs), or are empty.
-build_multiarch() {
-  local name=$1 hash=$2 image=$3 arches=$4 pkgs=$5 seed_name=$6 seed_hash=$7 arch tag seed
-  shift 7
-  if image_exists "$image"; then
-    log "cached: $image"
+# build_part NAME HASH ARCH "PKGS" FOREIGN_ARCH "FOREIGN_PKGS" SEED TAG CHANGES...: one single-platform
+# image from its root file system (see build_rootfs), unless the registry has TAG.
+build_part() {
+  local name=$1 hash=$2 arch=$3 pkgs=$4 farch=$5 fpkgs=$6 seed=$7 tag=$8
+  shift 8
+  if image_exists "$tag"; then
+    log "cached: $tag"
     return 0
   fi
-  local parts=()
-  for arch in $arches; do
-    tag=$image-$arch
-    if image_exists "$tag"; then
-      log "cached: $tag"
-    else
-      seed=""
-      [ -z "$seed_name" ] || seed=$CACHE/$seed_name-$seed_hash-$arch.tar
-      build_rootfs "$name" "$hash" "$arch" "$pkgs" "" "" "$seed"
-      import_push "$ROOTFS_TARBALL" "linux/$arch" "$tag" "$@"
-    fi
-    parts+=("$tag")
-  done
+  build_rootfs "$name" "$hash" "$arch" "$pkgs" "$farch" "$fpkgs" "$seed"
+  import_push "$ROOTFS_TARBALL" "linux/$arch" "$tag" "$@"
+  log "built $tag"
+}
+
+# arch_images ARCH: every image part of one architecture, in order. The platform image starts from
+# the runtime's root file system (PLATFORM_PKGS contain RUNTIME_PKGS); the toolchain and jdk are
+# built for the host's architecture only.
+arch_images() {
+  local arch=$1
+  trap cleanup_mounts EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
+  build_part runtime "$RUNTIME_HASH" "$arch" "$RUNTIME_PKGS" "" "" "" "$RUNTIME_IMAGE-$arch" "${RUNTIME_CHANGES[@]}"
+  build_part platform "$PLATFORM_HASH" "$arch" "$PLATFORM_PKGS" "" "" "$CACHE/runtime-$RUNTIME_HASH-$arch.tar" \
+    "$PLATFORM_IMAGE-$arch" "${PLATFORM_CHANGES[@]}"
+  [ "$arch" = "$HOST_ARCH" ] || return 0
+  build_part toolchain "$TOOLCHAIN_HASH" "$arch" "$TOOLCHAIN_PKGS" "$TOOLCHAIN_FOREIGN_ARCH" "$TOOLCHAIN_FOREIGN_PKGS" "" \
+    "$TOOLCHAIN_IMAGE" "${TOOLCHAIN_CHANGES[@]}"
+  build_part jdk "$JDK_HASH" "$arch" "$JDK_PKGS" "" "" "" "$JDK_IMAGE" "${JDK_CHANGES[@]}"
+}
+
+# One job per architecture, side by side; a failed job fails the run after the others end.
+JOBS=()
+stop_jobs() {
+  local pid
+  for pid in "${JOBS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+trap 'stop_jobs; cleanup_mounts' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+HOST_ARCH=$(dpkg --print-architecture)
+[ "$PLATFORM_ARCHES" = "$RUNTIME_ARCHES" ] || die "PLATFORM_ARCHES must equal RUNTIME_ARCHES (the platform image starts from the runtime's)"
+[ "$HOST_ARCH" = amd64 ] || die "the toolchain and jdk images are linux/amd64: run on an amd64 host"
+JOB_ARCHES=()
+for arch in $RUNTIME_ARCHES; do
+  ( arch_images "$arch" ) > >(sed -u "s/^/[$arch] /" >&2) 2>&1 &
+  JOBS+=("$!")
+  JOB_ARCHES+=("$arch")
+done
+failed=()
+for i in "${!JOBS[@]}"; do
+  wait "${JOBS[$i]}" || failed+=("${JOB_ARCHES[$i]}")
+done
+JOBS=()
+((${#failed[@]} == 0)) || die "the ${failed[*]} images failed (see the lines above and $CACHE/logs)"
+
+# The multi-architecture indexes, from the parts the jobs pushed.
+for pair in "runtime:$RUNTIME_IMAGE" "platform:$PLATFORM_IMAGE"; do
+  image=${pair#*:}
+  if image_exists "$image"; then
+    log "cached: $image"
+    continue
+  fi
+  parts=()
+  for arch in $RUNTIME_ARCHES; do parts+=("$image-$arch"); done
   log "creating multi-arch $image from ${parts[*]}"
   docker buildx imagetools create -t "$image" "${parts[@]}" >&2
   log "built $image"
-}
-
-# ---- runtime (multi-arch)
-build_multiarch runtime "$RUNTIME_HASH" "$RUNTIME_IMAGE" "$RUNTIME_ARCHES" "$RUNTIME_PKGS" "" "" "${RUNTIME_CHANGES[@]}"
-
-# ---- platform (multi-arch): npm, pip, a C compiler, a JRE and PHP on every target platform.
-# PLATFORM_PKGS contain RUNTIME_PKGS, so it starts from the runtime's root file systems.
-build_multiarch platform "$PLATFORM_HASH" "$PLATFORM_IMAGE" "$PLATFORM_ARCHES" "$PLATFORM_PKGS" runtime "$RUNTIME_HASH" "${PLATFORM_CHANGES[@]}"
-
-# ---- jdk (linux/amd64 only: bytecode is built once on the build platform)
-if image_exists "$JDK_IMAGE"; then
-  log "cached: $JDK_IMAGE"
-else
-  build_rootfs jdk "$JDK_HASH" amd64 "$JDK_PKGS" "" ""
-  import_push "$ROOTFS_TARBALL" linux/amd64 "$JDK_IMAGE" "${JDK_CHANGES[@]}"
-  log "built $JDK_IMAGE"
-fi
+done
 
 for image in "${ALL_IMAGES[@]}"; do
   image_exists "$image" || die "$image not in the registry after build"
