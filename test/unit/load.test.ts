@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SPEC_BYTES, positionOf } from '../../src/load/load.js';
+import { Lexer } from 'yaml';
+import { isLexerMarker, MAX_SPEC_BYTES, positionOf, tooDeepFlowPrefix } from '../../src/load/load.js';
 import { brief, load, pos } from '../helpers/spec.js';
 
 describe('load', () => {
@@ -74,6 +75,46 @@ describe('load', () => {
     // It points into the run of brackets, past the first one.
     expect(src.split('\n')[1]![d.column - 1]).toBe('[');
     expect(d.column).toBeGreaterThan(pos(src, '[').column);
+  });
+
+  // Deep flow nesting is refused before yaml parses the document (its parser spends about 80 µs a
+  // level: a 20 KB spec of 10,000 `[` took 0.8 s of CPU). The place must be the one the full parse
+  // names: the first collection below 64 levels, counting the block collections around the flow.
+  it('refuses deep flow nesting before parsing, at the same place as the full parse', () => {
+    const source = (blocks: number, flow: number) => {
+      const keys = Array.from({ length: blocks }, (_, i) => `${'  '.repeat(i)}k${i}:\n`).join('');
+      return `version: 1\nservices:\n${keys}${'  '.repeat(blocks)}v: ${'['.repeat(flow)}${']'.repeat(flow)}\n`;
+    };
+    for (const [blocks, flow] of [
+      [0, 66],
+      [0, 10_000],
+      [3, 70],
+      [3, 10_000],
+      [6, 120],
+    ] as const) {
+      const early = source(blocks, flow);
+      // 65 flow levels are not told early: yaml parses them, and its document says where.
+      const full = source(blocks, 65);
+      expect(tooDeepFlowPrefix(early)).toBeDefined();
+      expect(tooDeepFlowPrefix(full)).toBeUndefined();
+      const [want] = brief(load(full).diagnostics);
+      expect(want?.code).toBe('yaml-too-deep');
+      expect(brief(load(early).diagnostics), `${blocks} block levels, ${flow} flow levels`).toEqual([want]);
+    }
+  });
+
+  it('reads ordinary flow lists with many brackets as before (the depth check counts nesting, not brackets)', () => {
+    const many = Array.from({ length: 80 }, (_, i) => `  s${i}: {context: s${i}, platforms: [linux/amd64]}`).join('\n');
+    const spec = load(`version: 1\nservices:\n${many}\n`);
+    expect(spec.diagnostics).toEqual([]);
+    expect(Object.keys((spec.value as { services: object }).services)).toHaveLength(80);
+    expect(tooDeepFlowPrefix('a: "[[[[" # [[[[\n'.repeat(30))).toBeUndefined();
+  });
+
+  it("relies on yaml's lexer being lossless: apart from its markers, its tokens are the source, in order", () => {
+    for (const src of ['version: 1\nservices: {a: [1, "x]", \'[y\']]} # c\n', 'a: |\n  [[[\n  {{\nb: [ [ [ ] ] ]\n', '---\nk: [a,\n  b]\n...\n']) {
+      expect([...new Lexer().lex(src)].filter((t) => !isLexerMarker(t)).join('')).toBe(src);
+    }
   });
 
   // Nesting deep enough to exhaust the parser's stack (~1000 levels) is covered by
