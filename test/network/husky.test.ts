@@ -17,7 +17,8 @@ export default {
   '**/{matrix.{yaml,yml},*.hbs,Dockerfile,*.Dockerfile,*.hcl}': () => 'matrix gen --check',
 };
 `;
-const HUSKY_PRE_COMMIT = 'npx lint-staged\n';
+// lint-staged from node_modules/.bin, which husky 9 puts first on PATH (no npx).
+const HUSKY_PRE_COMMIT = 'lint-staged\n';
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1' };
 
