@@ -18,7 +18,7 @@ import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
+import { interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { normalizePlatform, targetDigests } from '../bake/digests.js';
 import { formatBlocked, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
@@ -269,17 +269,24 @@ async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: 
   const stop = new AbortController();
   const building = build({ ...io, stdout: gate.stdout, stderr: gate.stderr }, opts, run, command, c, stop.signal);
   building.catch(() => undefined);
-  let failed: Check[] | undefined;
+  const stopBuild = async () => {
+    gate.drop();
+    stop.abort();
+    await building.catch(() => undefined);
+  };
+  let checks: Check[] = [];
   try {
-    failed = (await doctor).filter((ch) => ch.status === 'fail');
-  } finally {
-    if (failed?.length !== 0) {
-      gate.drop();
-      stop.abort();
-      await building.catch(() => undefined);
+    checks = await doctor;
+  } catch (e) {
+    if (!interruptedBy()) {
+      await stopBuild();
+      throw e;
     }
   }
+  // Interrupted meanwhile (the signal also stopped the checks' probes): bake's own outcome, as for any interrupted build.
+  const failed = interruptedBy() ? [] : checks.filter((ch) => ch.status === 'fail');
   if (failed.length) {
+    await stopBuild();
     io.stderr.write(formatBlocked(failed, 'build', c));
     return 2;
   }

@@ -1,7 +1,7 @@
 // Does `docker buildx bake` accept what we generate, and read it the way
 // `matrix plan` says? Needs only the docker CLI with buildx (`--print` does
 // not talk to the daemon). Skipped where buildx is missing, except under CI=true.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -152,4 +152,22 @@ describe('bake starts beside the engine checks, which still decide', () => {
     expect(r.stderr).toContain('matrix: cannot build until this is fixed (see `matrix doctor`).');
     expect(events(fake.log).has('bake-start')).toBe(false);
   });
+  it('interrupted while the checks still run: bake is stopped and matrix exits 128+signal, never with a check failure', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_INSPECT_SLEEP: '20', FAKE_BAKE_SLEEP: '60' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !(existsSync(fake.log) && events(fake.log).has('bake-start')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(events(fake.log).has('bake-start')).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).not.toContain('cannot build until this is fixed');
+    expect(alive(events(fake.log).get('bake-start')![1])).toBe(false);
+  }, 60_000);
 });
