@@ -475,8 +475,11 @@ function row3(env) {
 }
 
 // ---------------------------------------------------------------- row 4
+/** Issue 18: a no-change `matrix bake` within 3% of raw `docker buildx bake` of the same file. */
+const ROW4_GOAL = 1.03;
+
 function row4(env) {
-  if (!env.engine) return { id: 4, name: 'Overhead of `matrix bake`', figure: 'n/a: no Docker engine', goal: '<= 1.1', met: null, commands: [], details: [] };
+  if (!env.engine) return { id: 4, name: 'Overhead of `matrix bake`', figure: 'n/a: no Docker engine', goal: `<= ${ROW4_GOAL}`, met: null, commands: [], details: [] };
   const dir = sampleRepo('monorepo');
   const sets = fixtureSets();
   log('row 4: warm-up (everything cached afterwards)');
@@ -504,12 +507,12 @@ function row4(env) {
   return {
     id: 4,
     name: 'Overhead of `matrix bake`',
-    figure: `${ratioText(ratio, 1.1)}x (${fmt(median(wrapped) / 1000)} s / ${fmt(median(raw) / 1000)} s)`,
-    goal: '<= 1.1',
-    met: ratio <= 1.1,
+    figure: `${ratioText(ratio, ROW4_GOAL)}x (${fmt(median(wrapped) / 1000)} s / ${fmt(median(raw) / 1000)} s)`,
+    goal: `<= ${ROW4_GOAL}`,
+    met: ratio <= ROW4_GOAL,
     commands: ['matrix bake --set ... (samples/monorepo, every target and platform, all cached)', 'the docker command that matrix bake --dry-run prints (same file, targets, --set and environment)'],
     details: [
-      `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} alternating runs in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. \`matrix bake\` also checks that the committed files are current, runs the doctor checks, reads git for SOURCE_DATE_EPOCH and labels, and prints a summary.`,
+      `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} alternating runs in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. \`matrix bake\` also checks that the committed files are current, reads git for SOURCE_DATE_EPOCH and labels, runs the doctor's one \`buildx inspect\` beside the git reads and beside bake's own start-up (bake's output is held until it passed), and prints a summary.`,
       '',
       'Raw command:',
       '',

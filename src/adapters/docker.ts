@@ -15,7 +15,7 @@ export interface Docker {
   /** Run to completion and capture the output (see process.ts `capture`). */
   capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal }): Promise<Captured>;
   /** A long command in its own process group, stderr by lines (see process.ts `stream`). */
-  stream(args: string[], opts: { cwd: string; env?: Env }, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult>;
+  stream(args: string[], opts: { cwd: string; env?: Env; signal?: AbortSignal }, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult>;
 }
 
 /** The docker of this environment: `MATRIX_DOCKER`, else `docker` on PATH. */
@@ -28,7 +28,7 @@ export function dockerAt(bin: string, env: Env): Docker {
     bin,
     env,
     capture: (args, o = {}) => capture({ file: bin, args, env: o.env ?? env, ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal),
-    stream: (args, o, onStderrLine, onStdout) => stream({ file: bin, args, cwd: o.cwd, env: o.env ?? env }, onStderrLine, onStdout),
+    stream: (args, o, onStderrLine, onStdout) => stream({ file: bin, args, cwd: o.cwd, env: o.env ?? env }, onStderrLine, onStdout, o.signal),
   };
 }
 

@@ -188,7 +188,7 @@ export interface StreamResult {
  * SIGINT, SIGTERM and SIGHUP to us reach the whole group (see the top of this
  * file); the result then names the signal, and nothing of the group outlives it.
  */
-export function stream(cmd: Command, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult> {
+export function stream(cmd: Command, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void, abortSignal?: AbortSignal): Promise<StreamResult> {
   return new Promise((resolve) => {
     let child: ChildProcess & { stdout: NonNullable<ChildProcess['stdout']>; stderr: NonNullable<ChildProcess['stderr']> };
     try {
@@ -204,6 +204,13 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
     }
     const before = interrupted;
     const untrack = track(child, true);
+    // Aborted (its result is no longer wanted): the whole group stops, as on SIGTERM.
+    const stop = () => {
+      killGroup(child, 'SIGTERM');
+      setTimeout(() => killGroup(child, 'SIGKILL', true), GRACE_MS).unref();
+    };
+    if (abortSignal?.aborted) stop();
+    else abortSignal?.addEventListener('abort', stop, { once: true });
     let pending = '';
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
@@ -222,6 +229,7 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
     });
     child.on('close', (code, signal) => {
       untrack();
+      abortSignal?.removeEventListener('abort', stop);
       if (pending) onStderrLine(pending);
       const by = interrupted ?? before;
       // Make sure nothing of the group outlives us (buildx may linger after docker exits).

@@ -1,6 +1,7 @@
 // `matrix bake`: build the committed targets with one `docker buildx bake`
 // run. Before it: the targets (and --affected), the files it may write, the
-// engine checks (run while git is read), the git values and per-target
+// engine checks (run while git is read, and for a build that pushes nothing
+// beside bake's own start-up), the git values and per-target
 // revisions, a CI shard's tags and outputs. After it: the summary per target
 // and platform, with digests. Each step is a function below, in that order.
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
@@ -12,11 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
 import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
+import { OutputGate } from '../bake/gate.js';
 import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
+import { interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { normalizePlatform, targetDigests } from '../bake/digests.js';
 import { formatBlocked, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
@@ -87,6 +89,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
       printDryRun(io, run, command);
       return 0;
     }
+    if (!run.atomic && !opts.pushByDigest && !opts.push) return await buildBesideChecks(io, opts, run, command, doctor, colors(color));
     // Fail fast with a fix, before buildx prints its own error text.
     const failed = (await doctor).filter((ch) => ch.status === 'fail');
     if (failed.length) {
@@ -253,13 +256,52 @@ function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
   io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
 }
 
+/**
+ * A build that pushes nothing starts as soon as its command is known, beside
+ * the engine checks (one `buildx inspect`, slower than bake's own start-up):
+ * its output is held until every check passed. When one fails, bake's process
+ * group is stopped, its output dropped, and the check's failure and fix are
+ * said as before (exit 2). A push (--push, --push-by-digest) reaches a
+ * registry, so it still waits for the checks (runBake).
+ */
+async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, doctor: Promise<Check[]>, c: Colors): Promise<number> {
+  const gate = new OutputGate(io.stdout, io.stderr);
+  const stop = new AbortController();
+  const building = build({ ...io, stdout: gate.stdout, stderr: gate.stderr }, opts, run, command, c, stop.signal);
+  building.catch(() => undefined);
+  const stopBuild = async () => {
+    gate.drop();
+    stop.abort();
+    await building.catch(() => undefined);
+  };
+  let checks: Check[] = [];
+  try {
+    checks = await doctor;
+  } catch (e) {
+    if (!interruptedBy()) {
+      await stopBuild();
+      throw e;
+    }
+  }
+  // Interrupted meanwhile (the signal also stopped the checks' probes): bake's own outcome, as for any interrupted build.
+  const failed = interruptedBy() ? [] : checks.filter((ch) => ch.status === 'fail');
+  if (failed.length) {
+    await stopBuild();
+    io.stderr.write(formatBlocked(failed, 'build', c));
+    return 2;
+  }
+  gate.open();
+  return await building;
+}
+
 /** Run bake (in rounds: retries, --keep-going), following its progress; then the shard result, publishing and the summary. */
-async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, c: Colors): Promise<number> {
+async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, c: Colors, signal?: AbortSignal): Promise<number> {
   sayWarnings(io, command);
   const started = Date.now();
   const log = (l: string) => io.stderr.write(l + '\n');
   const pulls = new PullFailures();
-  const rounds = await bakeRounds(run.sel, run.spec.targets, { keepGoing: Boolean(opts.keepGoing), retries: run.retries, log }, (sel) => bakeRound(io, run, command, sel, pulls));
+  const how = { keepGoing: Boolean(opts.keepGoing), retries: run.retries, log, ...(signal ? { sleep: (s: number) => abortableSleep(s, signal) } : {}) };
+  const rounds = await bakeRounds(run.sel, run.spec.targets, how, (sel) => bakeRound(io, run, command, sel, pulls, signal));
   const res = { code: rounds.exitCode, ...(rounds.last.interruptedBy ? { interruptedBy: rounds.last.interruptedBy } : {}) };
   if (opts.print) return exitCodeOf(res);
   if (command.shard) {
@@ -285,14 +327,23 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
 /** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */
 const DEFAULT_RETRIES = 2;
 
-/** One bake run on `sel`, its progress followed, its lines kept for the failure classifier. */
-async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSelection, pulls: PullFailures): Promise<Round> {
+/** A retry's wait, cut short when the build is no longer wanted. */
+function abortableSleep(seconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+/** One bake run on `sel`, its progress followed, its lines kept for the failure classifier; stopped (as by SIGTERM) when `signal` aborts. */
+async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSelection, pulls: PullFailures, signal?: AbortSignal): Promise<Round> {
   const tracker = new ProgressTracker(sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })));
   const lines: string[] = [];
+  if (signal?.aborted) return { code: 1, interruptedBy: 'SIGTERM', cells: tracker.finish(1), lines };
   const args = sel === run.sel ? command.args : command.argsFor(sel);
   const res = await run.docker.stream(
     args,
-    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv } },
+    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv }, ...(signal ? { signal } : {}) },
     (line) => {
       tracker.line(line);
       pulls.line(line);
@@ -302,6 +353,7 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
     (chunk) => io.stdout.write(chunk),
   );
   if (res.spawnError) throw dockerMissing(run.docker, res.spawnError);
+  if (signal?.aborted) return { code: res.code || 1, interruptedBy: 'SIGTERM', cells: tracker.finish(res.code || 1), lines };
   return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells: tracker.finish(res.code), lines };
 }
 

@@ -1,8 +1,8 @@
 // Does `docker buildx bake` accept what we generate, and read it the way
 // `matrix plan` says? Needs only the docker CLI with buildx (`--print` does
 // not talk to the daemon). Skipped where buildx is missing, except under CI=true.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -62,4 +62,112 @@ describe.skipIf(!run)('docker buildx bake --print', () => {
       });
     }
   });
+});
+
+// A build that pushes nothing starts beside the engine checks (issue 18: bake's
+// overhead); the checks still decide: a failed one stops bake, drops its output
+// and says the fix, as before. A fake docker logs when each call starts and ends.
+function fakeDocker(dir: string): { bin: string; log: string } {
+  const bin = path.join(dir, 'fake-docker');
+  const log = path.join(dir, 'fake-docker.log');
+  const script = [
+    '#!/bin/sh',
+    `log='${log}'`,
+    'case "$1 $2" in',
+    '"buildx inspect")',
+    '  echo "inspect-start $(date +%s%N)" >> "$log"',
+    '  sleep "${FAKE_INSPECT_SLEEP:-0}"',
+    '  echo "inspect-end $(date +%s%N)" >> "$log"',
+    '  if [ -n "$FAKE_NO_BUILDER" ]; then echo \'ERROR: no builder "gone" found\' >&2; exit 1; fi',
+    "  printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'",
+    '  exit 0;;',
+    '"buildx bake")',
+    '  echo "bake-start $(date +%s%N) $$" >> "$log"',
+    '  echo "FAKE-BAKE-OUTPUT" >&2',
+    '  sleep "${FAKE_BAKE_SLEEP:-0}"',
+    '  echo "bake-end $(date +%s%N)" >> "$log"',
+    '  exit 0;;',
+    'esac',
+    'echo "$@" >> "$log"',
+    'exit 1',
+    '',
+  ].join('\n');
+  writeFileSync(bin, script);
+  chmodSync(bin, 0o755);
+  return { bin, log };
+}
+
+/** The fake's log: event -> [nanosecond timestamp, pid]. */
+function events(log: string): Map<string, [bigint, number]> {
+  const out = new Map<string, [bigint, number]>();
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const [name, t, pid] = line.split(' ');
+    if (name && /^\d+$/.test(t ?? '')) out.set(name, [BigInt(t!), Number(pid)]);
+  }
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('bake starts beside the engine checks, which still decide', () => {
+  it('checks that pass: bake started before they ended, its output shown, exit 0', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_INSPECT_SLEEP: '1.5' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('FAKE-BAKE-OUTPUT');
+    const ev = events(fake.log);
+    expect(ev.get('bake-start')![0]).toBeLessThan(ev.get('inspect-end')![0]);
+  });
+
+  it('a builder that is gone: the checks fail with the fix, bake is stopped and its output never shown (exit 2)', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const t0 = Date.now();
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_NO_BUILDER: '1', FAKE_INSPECT_SLEEP: '3', FAKE_BAKE_SLEEP: '60' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('matrix: cannot build until this is fixed (see `matrix doctor`).');
+    expect(r.stderr).toMatch(/fix:/);
+    expect(r.stderr).not.toContain('FAKE-BAKE-OUTPUT');
+    expect(r.stdout).toBe('');
+    const ev = events(fake.log);
+    expect(ev.has('bake-start')).toBe(true);
+    expect(ev.has('bake-end')).toBe(false);
+    expect(alive(ev.get('bake-start')![1])).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('--push waits for the checks before bake starts (a push reaches a registry)', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake', '--push'], dir, { MATRIX_DOCKER: fake.bin, FAKE_NO_BUILDER: '1', FAKE_INSPECT_SLEEP: '0.5' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('matrix: cannot build until this is fixed (see `matrix doctor`).');
+    expect(events(fake.log).has('bake-start')).toBe(false);
+  });
+  it('interrupted while the checks still run: bake is stopped and matrix exits 128+signal, never with a check failure', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_INSPECT_SLEEP: '20', FAKE_BAKE_SLEEP: '60' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !(existsSync(fake.log) && events(fake.log).has('bake-start')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(events(fake.log).has('bake-start')).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).not.toContain('cannot build until this is fixed');
+    expect(alive(events(fake.log).get('bake-start')![1])).toBe(false);
+  }, 60_000);
 });

@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
+import { fencesOfFile } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -17,7 +18,8 @@ export default {
   '**/{matrix.{yaml,yml},*.hbs,Dockerfile,*.Dockerfile,*.hcl}': () => 'matrix gen --check',
 };
 `;
-const HUSKY_PRE_COMMIT = 'npx lint-staged\n';
+// lint-staged from node_modules/.bin, which husky 9 puts first on PATH (no npx).
+const HUSKY_PRE_COMMIT = 'lint-staged\n';
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1' };
 
@@ -72,5 +74,24 @@ describe('husky + lint-staged recipe: matrix gen --check before each commit', ()
     const good = run('git', ['commit', '-m', 'rename the binary'], dir);
     expect(good.status, good.stdout + good.stderr).toBe(0);
     expect(head()).not.toBe(before);
+  });
+  it("the README's plain .husky/pre-commit: a commit of other files never starts matrix; a stale spec fails the commit", async () => {
+    const hook = fencesOfFile('README.md').find((f) => f.lang === 'sh' && f.body.startsWith('# .husky/pre-commit\n'));
+    expect(hook, 'README.md has the .husky/pre-commit block').toBeDefined();
+    writeFileSync(path.join(dir, '.husky', 'pre-commit'), hook!.body);
+    writeFileSync(path.join(dir, 'main.go'), readFileSync(path.join(dir, 'main.go'), 'utf8') + '// a comment\n');
+    expect(run('git', ['add', '-A'], dir).status).toBe(0);
+    const other = run('git', ['commit', '-m', 'hook and a comment'], dir);
+    expect(other.status, other.stdout + other.stderr).toBe(0);
+    expect(other.stdout + other.stderr).not.toContain('out of date');
+    const before = head();
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('binary: greeter', 'binary: hello2'));
+    expect(run('git', ['add', 'matrix.yaml'], dir).status).toBe(0);
+    const bad = run('git', ['commit', '-m', 'rename again'], dir);
+    expect(bad.status, bad.stdout + bad.stderr).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toContain('1 generated file(s) out of date. Run `matrix gen` and commit the result.');
+    expect(bad.stdout + bad.stderr).toContain('husky - pre-commit script failed');
+    expect(head()).toBe(before);
   });
 });
