@@ -89,7 +89,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
       printDryRun(io, run, command);
       return 0;
     }
-    if (!run.atomic && !opts.pushByDigest && !opts.push) return await buildBesideChecks(io, opts, run, command, doctor, colors(color));
+    if (!writesOutside(opts, run)) return await buildBesideChecks(io, opts, run, command, doctor, colors(color));
     // Fail fast with a fix, before buildx prints its own error text.
     const failed = (await doctor).filter((ch) => ch.status === 'fail');
     if (failed.length) {
@@ -257,12 +257,26 @@ function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
 }
 
 /**
+ * Does this run write anything outside the builder's cache before it ends: a push, a load, a
+ * target's `output` (registry, image, local, tar, oci) or `cache-to` export, or what a user's
+ * `--set` or `-f` file may add? Only a run that does not may start beside the engine checks: if a
+ * check fails after a fully cached build ended, nothing must have been exported.
+ */
+function writesOutside(opts: BakeArgs, run: BakeRun): boolean {
+  if (run.atomic || opts.push || opts.pushByDigest || opts.load) return true;
+  if (run.flags.files?.length) return true;
+  // `--set target.attr=value` (or `+=`): bake attributes that export (buildx bake --set).
+  if (opts.set.some((s) => /^[^=.]*\.(output|cache-to|push|load)(\.|\+?=)/.test(s))) return true;
+  return run.sel.targets.some(({ target }) => target.outputs.length > 0 || target.cache !== undefined);
+}
+
+/**
  * A build that pushes nothing starts as soon as its command is known, beside
  * the engine checks (one `buildx inspect`, slower than bake's own start-up):
  * its output is held until every check passed. When one fails, bake's process
  * group is stopped, its output dropped, and the check's failure and fix are
- * said as before (exit 2). A push (--push, --push-by-digest) reaches a
- * registry, so it still waits for the checks (runBake).
+ * said as before (exit 2). A run that pushes, loads or exports (writesOutside)
+ * still waits for the checks (runBake).
  */
 async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, doctor: Promise<Check[]>, c: Colors): Promise<number> {
   const gate = new OutputGate(io.stdout, io.stderr);
