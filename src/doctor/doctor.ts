@@ -87,13 +87,20 @@ export function isLocalRegistry(host: string): boolean {
 }
 
 export async function runDoctor(input: DoctorInput): Promise<Check[]> {
-  // Probes still running when a check fails are not waited for.
+  // Probes still running when a check fails are stopped, not waited for; the
+  // answer comes once they are gone, so none outlives the checks (nor its signal handlers).
   const abandon = new AbortController();
-  const run = (args: string[]) => input.docker.capture(args, { signal: abandon.signal });
+  const started: Promise<unknown>[] = [];
+  const run = (args: string[]) => {
+    const probe = input.docker.capture(args, { signal: abandon.signal });
+    started.push(probe.catch(() => undefined));
+    return probe;
+  };
   try {
     return (input.blockersOnly ? await quickChecks(input, run) : undefined) ?? (await doctorChecks(input, run));
   } finally {
     abandon.abort();
+    await Promise.all(started);
   }
 }
 
