@@ -1,5 +1,5 @@
 // `matrix validate` and `matrix schema`: the spec checked, and the schema it is checked against.
-import { readFileSync } from 'node:fs';
+import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
@@ -13,6 +13,6 @@ export function runValidate(io: Io, args: CommandArgs['validate']): number {
 }
 
 export function runSchema(io: Io): number {
-  io.stdout.write(readFileSync(path.join(packageRoot(), 'schemas', 'matrix.schema.json'), 'utf8'));
+  io.stdout.write(readRegularText(path.join(packageRoot(), 'schemas', 'matrix.schema.json')));
   return 0;
 }

@@ -1,0 +1,43 @@
+// The cached answer of `gen` and `gen --check`: read the record of the last
+// up-to-date gen for this spec and check every read it made (src/cache/record.ts).
+import { locateSpec, type SpecLocation } from '../cli/locate.js';
+import type { Io } from '../cli/io.js';
+import { headerFor, verifiedUpToDate } from './record.js';
+import { readRecord, recordPath } from './store.js';
+
+/** `--no-cache` (opts.cache false) or MATRIX_CACHE=0 (or false, no, off) in the environment turn the cache off. */
+export function cacheEnabled(io: Io, opts: { cache?: boolean }): boolean {
+  const env = io.env.MATRIX_CACHE?.trim().toLowerCase();
+  return opts.cache !== false && !(env === '0' || env === 'false' || env === 'no' || env === 'off');
+}
+
+let lastOutcome: 'hit' | 'miss' | undefined;
+
+/** Tests only: whether the last cachedUpToDate() was a hit. */
+export function lastCacheOutcome(): 'hit' | 'miss' | undefined {
+  return lastOutcome;
+}
+
+/** How many files are up to date, from a record that still holds in every read; undefined on any miss. */
+export function cachedUpToDate(io: Io, spec: string | undefined): number | undefined {
+  const n = lookUp(io, spec);
+  lastOutcome = n === undefined ? 'miss' : 'hit';
+  return n;
+}
+
+function lookUp(io: Io, spec: string | undefined): number | undefined {
+  let loc: SpecLocation;
+  try {
+    loc = locateSpec(io, spec);
+  } catch {
+    return undefined; // The full run says what is wrong.
+  }
+  const file = recordPath(loc.specPath, loc.repoRoot, io.env);
+  const text = file === undefined ? undefined : readRecord(file);
+  if (text === undefined) return undefined;
+  try {
+    return verifiedUpToDate(text, headerFor(io.cwd, spec, loc.specPath), io.env);
+  } catch {
+    return undefined; // A record that makes checking it fail is no record.
+  }
+}
