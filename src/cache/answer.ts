@@ -11,16 +11,20 @@ export function cacheEnabled(io: Io, opts: { cache?: boolean }): boolean {
   return opts.cache !== false && !(env === '0' || env === 'false' || env === 'no' || env === 'off');
 }
 
-let lastOutcome: 'hit' | 'miss' | undefined;
+let lastOutcome: 'hit' | 'miss' | 'off' | undefined;
 
-/** Tests only: whether the last cachedUpToDate() was a hit. */
-export function lastCacheOutcome(): 'hit' | 'miss' | undefined {
+/** Tests only: whether the last cachedUpToDate() was a hit, a miss, or the cache was off. */
+export function lastCacheOutcome(): 'hit' | 'miss' | 'off' | undefined {
   return lastOutcome;
 }
 
-/** How many files are up to date, from a record that still holds in every read; undefined on any miss. */
-export function cachedUpToDate(io: Io, spec: string | undefined): number | undefined {
-  const n = lookUp(io, spec);
+/** How many files are up to date, from a record that still holds in every read; undefined on any miss or with the cache off. */
+export function cachedUpToDate(io: Io, opts: { spec?: string | undefined; cache?: boolean }): number | undefined {
+  if (!cacheEnabled(io, opts)) {
+    lastOutcome = 'off';
+    return undefined;
+  }
+  const n = lookUp(io, opts.spec);
   lastOutcome = n === undefined ? 'miss' : 'hit';
   return n;
 }

@@ -1,5 +1,6 @@
 // Recording a run of gen's compile and comparison (src/cli/gen-run.ts), and
 // saving what it read when it found every file up to date.
+import path from 'node:path';
 import type { Io, SpecLocation } from '../cli/io.js';
 import { isRecording, recording } from '../fs/recorder.js';
 import { recordingEnv, type EnvReads } from './env.js';
@@ -32,9 +33,10 @@ export async function recorded<T>(io: Io, echoStderr: boolean, fn: (io: Io) => T
   return { value: r.value, record: { observations: r.observations, env, usable: r.complete && !printed } };
 }
 
-/** Save a usable record of a run that found `upToDate` files up to date; a failure to save only loses the record. */
-export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, upToDate: number, record: RunRecord | undefined): void {
+/** Save a usable record of a run that found the files `upToDate` (spec-relative) up to date; a failure to save only loses the record. */
+export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, upToDate: readonly string[], record: RunRecord | undefined): void {
   if (!record?.usable) return;
   const file = recordPath(loc.specPath, loc.repoRoot, io.env, true);
-  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), upToDate, record.env, record.observations));
+  const outputs = upToDate.map((f) => path.resolve(loc.specDir, f));
+  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), outputs, record.env, record.observations));
 }

@@ -48,7 +48,7 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
   const { value: first, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
   if (!first.plan.changes.length) {
     if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
-    saveRecord(io, opts.spec, first.loc, first.plan.unchanged.length, record);
+    saveRecord(io, opts.spec, first.loc, first.plan.unchanged, record);
     return 0;
   }
   const release = acquireLock(realpath(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
@@ -79,7 +79,7 @@ async function recordAfterWrite(io: Io, opts: GenOptions): Promise<void> {
   } catch {
     return;
   }
-  if (!again.value.plan.changes.length) saveRecord(io, opts.spec, again.value.loc, again.value.plan.unchanged.length, again.record);
+  if (!again.value.plan.changes.length) saveRecord(io, opts.spec, again.value.loc, again.value.plan.unchanged, again.record);
 }
 
 /** Why a generated `Dockerfile` gave way to `TARGET.Dockerfile` files (said even with --quiet: a file the user committed goes away). */

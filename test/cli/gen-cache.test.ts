@@ -1,0 +1,113 @@
+// gen --check answers from the record of the last up-to-date gen (src/cache/)
+// on samples/monorepo, and exactly as a full run whenever anything changed or
+// the record cannot be trusted. --no-cache and MATRIX_CACHE=0 turn it off.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { matrix } from '../helpers/cli.js';
+import { copySample, hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const records = (dir: string) => readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-check-[0-9a-f]{16}\.json$/.test(n));
+
+/** gen --check with the cache, and without: the answers must be equal; returns the cached one and whether it was a hit. */
+async function bothChecks(dir: string, env: Record<string, string> = {}) {
+  const before = hashTree(dir);
+  const cached = await matrix(['gen', '--check'], dir, env);
+  const outcome = lastCacheOutcome();
+  const full = await matrix(['gen', '--check', '--no-cache'], dir, env);
+  expect(cached).toEqual(full);
+  expect(hashTree(dir)).toBe(before);
+  return { ...cached, outcome };
+}
+
+describe('gen --check on samples/monorepo with the cache', () => {
+  it('gen saves a record in .git; gen --check then answers from it, as a full run does', async () => {
+    const dir = copySample('monorepo');
+    const gen = await matrix(['gen'], dir);
+    expect(gen.status).toBe(0);
+    expect(records(dir)).toHaveLength(1);
+    const check = await bothChecks(dir);
+    expect(check.outcome).toBe('hit');
+    expect(check.status).toBe(0);
+    expect(check.stdout).toMatch(/^Up to date: \d+ files\.\n$/);
+    // gen answers from it too, and writes nothing.
+    const before = hashTree(dir);
+    expect((await matrix(['gen'], dir)).stdout).toBe(check.stdout);
+    expect(lastCacheOutcome()).toBe('hit');
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('an edited generated file, or a matrix.yml once matrix.yaml is gone: a miss with the full answer (a matrix.yml beside matrix.yaml changes nothing)', async () => {
+    const dir = copySample('monorepo');
+    await matrix(['gen'], dir);
+    const bake = path.join(dir, 'docker-bake.hcl');
+    writeFileSync(bake, `${readFileSync(bake, 'utf8')}\n`);
+    const drift = await bothChecks(dir);
+    expect(drift.outcome).toBe('miss');
+    expect(drift.status).toBe(1);
+    await matrix(['gen'], dir);
+    expect((await bothChecks(dir)).outcome).toBe('hit');
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(path.join(dir, 'matrix.yml'), readFileSync(spec, 'utf8').replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]'));
+    expect((await bothChecks(dir)).outcome).toBe('hit'); // matrix.yaml still wins
+    rmSync(spec);
+    const other = await bothChecks(dir);
+    expect(other.outcome).toBe('miss');
+    expect(other.status).toBe(1);
+  });
+
+  it('--no-cache and MATRIX_CACHE=0 (or false, off, no) do not consult the record', async () => {
+    const dir = copySample('monorepo');
+    await matrix(['gen'], dir);
+    await bothChecks(dir, { MATRIX_CACHE: '0' });
+    expect((await bothChecks(dir, { MATRIX_CACHE: '0' })).outcome).toBe('off');
+    for (const v of ['false', 'OFF', 'no']) expect((await bothChecks(dir, { MATRIX_CACHE: v })).outcome).toBe('off');
+    await matrix(['gen', '--check', '--no-cache'], dir);
+    expect(lastCacheOutcome()).toBe('off');
+    expect((await bothChecks(dir, { MATRIX_CACHE: '1' })).outcome).toBe('hit');
+  });
+
+  it('a record that is garbage, a symbolic link or a FIFO is a miss, not a crash or a hang', async () => {
+    const dir = copySample('monorepo');
+    await matrix(['gen'], dir);
+    const file = path.join(dir, '.git', records(dir)[0]!);
+    const good = readFileSync(file);
+    for (const bad of ['', '{', '\0\0\0', good.toString('utf8').replace(/"upToDate":\d+/, '"upToDate":99999')]) {
+      writeFileSync(file, bad);
+      const r = await bothChecks(dir);
+      expect(r.outcome).toBe('miss');
+      expect(r.status).toBe(0);
+    }
+    rmSync(file);
+    writeFileSync(path.join(dir, 'elsewhere.json'), good);
+    symlinkSync(path.join(dir, 'elsewhere.json'), file);
+    expect((await bothChecks(dir)).outcome).toBe('miss');
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+    expect((await bothChecks(dir)).outcome).toBe('miss');
+  });
+
+  it('outside a repository the record lives in a private directory under TMPDIR, used only while it stays private', async () => {
+    const dir = copySample('monorepo');
+    rmSync(path.join(dir, '.git'), { recursive: true });
+    mkdirSync(path.join(dir, '.git-not')); // not a repository any more
+    const tmp = tempDir();
+    const env = { TMPDIR: tmp };
+    await matrix(['gen'], dir, env);
+    const own = path.join(tmp, `bake-matrix-${process.getuid!()}`);
+    expect(existsSync(own)).toBe(true);
+    expect((await bothChecks(dir, env)).outcome).toBe('hit');
+    chmodSync(own, 0o777);
+    expect((await bothChecks(dir, env)).outcome).toBe('miss');
+  });
+
+  it('--help lists --no-cache and MATRIX_CACHE', async () => {
+    const help = await matrix(['gen', '--help'], tempDir());
+    expect(help.stdout).toMatch(/--cache/);
+    expect(help.stdout).toMatch(/MATRIX_CACHE=0/);
+  });
+});
