@@ -45,11 +45,18 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
     return code;
   }
   const cache = cacheEnabled(io, opts);
+  // In its own function: the first compile is garbage by the time the record's compile runs.
+  if ((await genOnce(io, opts, c, cache)) && cache) await recordAfterWrite(io, opts);
+  return 0;
+}
+
+/** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */
+async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Promise<boolean> {
   const { value: first, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
   if (!first.plan.changes.length) {
     if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
     saveRecord(io, opts.spec, first.loc, first.plan.unchanged, record);
-    return 0;
+    return false;
   }
   const release = acquireLock(realpath(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
   try {
@@ -62,8 +69,7 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
   } finally {
     release();
   }
-  if (cache) await recordAfterWrite(io, opts);
-  return 0;
+  return true;
 }
 
 /**
