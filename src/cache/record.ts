@@ -35,6 +35,9 @@ export interface CacheRecord {
   upToDate: number;
   /** The N files found up to date (absolute paths): each must be among the reads. */
   outputs: string[];
+  /** What `validate` says of the spec: the compile that found the files up to date checked it too, with no diagnostic. */
+  services: number;
+  targets: number;
   env: [string, string | null][];
   /** `[[name, ...args], answer]` for each read, in the order the run made them. */
   reads: [unknown[], string][];
@@ -75,10 +78,15 @@ export function headerFor(cwd: string, spec: string | undefined, specPath: strin
   return { format: RECORD_FORMAT, identity: identity(), node: process.version, platform: process.platform, cwd, spec: spec ?? null, specPath };
 }
 
-export function recordText(header: Header, outputs: readonly string[], env: EnvReads, observations: ReadonlyMap<string, string>): string {
+export interface Counts {
+  services: number;
+  targets: number;
+}
+
+export function recordText(header: Header, outputs: readonly string[], counts: Counts, env: EnvReads, observations: ReadonlyMap<string, string>): string {
   const reads: [unknown[], string][] = [];
   for (const [key, answer] of observations) reads.push([JSON.parse(key) as unknown[], answer]);
-  const record: CacheRecord = { header, upToDate: outputs.length, outputs: [...outputs], env: [...env], reads };
+  const record: CacheRecord = { header, upToDate: outputs.length, outputs: [...outputs], services: counts.services, targets: counts.targets, env: [...env], reads };
   return JSON.stringify(record);
 }
 
@@ -93,7 +101,8 @@ export function parseRecord(text: string, header: Header): CacheRecord | undefin
     return undefined;
   }
   if (typeof r !== 'object' || r === null) return undefined;
-  const { header: h, upToDate, outputs, env, reads } = r as Record<string, unknown>;
+  const { header: h, upToDate, outputs, services, targets, env, reads } = r as Record<string, unknown>;
+  if (![services, targets].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) return undefined;
   if (typeof h !== 'object' || h === null || !HEADER_KEYS.every((k) => (h as Record<string, unknown>)[k] === header[k])) return undefined;
   if (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string') || upToDate !== outputs.length) return undefined;
   if (!Array.isArray(env) || !env.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (typeof e[1] === 'string' || e[1] === null))) return undefined;
@@ -101,18 +110,23 @@ export function parseRecord(text: string, header: Header): CacheRecord | undefin
   return r as CacheRecord;
 }
 
-/**
- * The number of up-to-date files when `text` is a record of `header` whose
- * every read answers the same now, in `env` too; else undefined. A record
- * must have read the spec it is about and each file it counts: one that
- * claims what it did not read is not the record of a run.
- */
+/** The number of up-to-date files of a verified record (verifiedRecord), else undefined. */
 export function verifiedUpToDate(text: string, header: Header, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  return verifiedRecord(text, header, env)?.upToDate;
+}
+
+/**
+ * The record when `text` is a record of `header` whose every read answers
+ * the same now, in `env` too; else undefined. A record must have read the
+ * spec it is about and each file it counts: one that claims what it did not
+ * read is not the record of a run.
+ */
+export function verifiedRecord(text: string, header: Header, env: Readonly<Record<string, string | undefined>>): CacheRecord | undefined {
   const record = parseRecord(text, header);
   if (!record) return undefined;
   const read = new Set(record.reads.filter(([call]) => call[0] === 'read').map(([call]) => call[1]));
   if (!read.has(header.specPath) || !record.outputs.every((o) => read.has(o))) return undefined;
   if (!sameEnv(env, record.env)) return undefined;
   for (const [call, answer] of record.reads) if (replayAnswer(call) !== answer) return undefined;
-  return record.upToDate;
+  return record;
 }

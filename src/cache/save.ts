@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Io, SpecLocation } from '../cli/io.js';
 import { isRecording, recording } from '../fs/recorder.js';
 import { recordingEnv, type EnvReads } from './env.js';
-import { headerFor, recordText } from './record.js';
+import { type Counts, headerFor, recordText } from './record.js';
 import { recordPath, writeRecord } from './store.js';
 
 export interface RunRecord {
@@ -34,9 +34,9 @@ export async function recorded<T>(io: Io, echoStderr: boolean, fn: (io: Io) => T
 }
 
 /** Save a usable record of a run that found the files `upToDate` (spec-relative) up to date; a failure to save only loses the record. */
-export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, upToDate: readonly string[], record: RunRecord | undefined): void {
+export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, upToDate: readonly string[], counts: Counts, record: RunRecord | undefined): void {
   if (!record?.usable) return;
   const file = recordPath(loc.specPath, loc.repoRoot, io.env, true);
   const outputs = upToDate.map((f) => path.resolve(loc.specDir, f));
-  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), outputs, record.env, record.observations));
+  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), outputs, counts, record.env, record.observations));
 }

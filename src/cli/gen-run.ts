@@ -55,7 +55,7 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Pro
   const { value: first, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
   if (!first.plan.changes.length) {
     if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
-    saveRecord(io, opts.spec, first.loc, first.plan.unchanged, record);
+    saveRecord(io, opts.spec, first.loc, first.plan.unchanged, countsOf(first.result), record);
     return false;
   }
   const release = acquireLock(realpath(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
@@ -85,7 +85,12 @@ async function recordAfterWrite(io: Io, opts: GenOptions): Promise<void> {
   } catch {
     return;
   }
-  if (!again.value.plan.changes.length) saveRecord(io, opts.spec, again.value.loc, again.value.plan.unchanged, again.record);
+  if (!again.value.plan.changes.length) saveRecord(io, opts.spec, again.value.loc, again.value.plan.unchanged, countsOf(again.value.result), again.record);
+}
+
+/** What `validate` would say of the spec compiled (src/cli/validate.ts). */
+function countsOf(result: Compiled): { services: number; targets: number } {
+  return { services: result.spec!.services.size, targets: result.spec!.targets.length };
 }
 
 /** Why a generated `Dockerfile` gave way to `TARGET.Dockerfile` files (said even with --quiet: a file the user committed goes away). */

@@ -110,7 +110,9 @@ export const COMMANDS = {
   validate: {
     name: 'validate',
     describe: 'Check the spec and report every error with its file:line:column',
-    options: {},
+    options: {
+      cache: { type: 'boolean', default: true, describe: 'Answer from the record of the last up-to-date gen when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) checks every time' },
+    },
     examples: [['$0 validate --spec services/matrix.yaml', 'validate a spec elsewhere']],
   },
   plan: {

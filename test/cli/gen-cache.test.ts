@@ -105,6 +105,26 @@ describe('gen --check on samples/monorepo with the cache', () => {
     expect((await bothChecks(dir, env)).outcome).toBe('miss');
   });
 
+  it('validate answers from the same record, as it does without: the counts of the compile that found everything up to date', async () => {
+    const dir = copySample('monorepo');
+    const cold = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    await matrix(['gen'], dir);
+    const warm = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('hit');
+    expect(warm).toEqual(cold);
+    expect(warm.stdout).toMatch(/^matrix\.yaml is valid: \d+ services, \d+ targets\.\n$/);
+    expect(await matrix(['validate', '--no-cache'], dir)).toEqual(cold);
+    expect(lastCacheOutcome()).toBe('off');
+    // A broken spec: the record no longer holds, and validate reports the error.
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}bogus: 1\n`);
+    const broken = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    expect(broken.status).toBe(2);
+    expect(broken).toEqual(await matrix(['validate', '--no-cache'], dir));
+  });
+
   it('--help lists --no-cache and MATRIX_CACHE', async () => {
     const help = await matrix(['gen', '--help'], tempDir());
     expect(help.stdout).toMatch(/--cache/);

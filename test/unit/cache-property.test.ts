@@ -2,7 +2,8 @@
 // sequence of changes to a project (the spec, a template, a service file a
 // template reads, a generated file, an unrelated file, the environment,
 // matrix's own build), `gen --check` with the cache answers exactly as with
-// --no-cache: same exit code, stdout and stderr, and neither writes anything.
+// --no-cache: same exit code, stdout and stderr, and neither writes anything;
+// `validate`, which answers from the same record, likewise.
 // Issue #18: "Any cache that skips work must be proven safe: the same answer
 // as a full run for every change to the spec, a template, a generated file or
 // matrix itself (a property test)." Random sequences from fast-check
@@ -175,6 +176,11 @@ describe('gen --check with the cache answers as a full run, after any changes', 
           const full = await matrix(['gen', '--check', '--no-cache'], dir, env);
           expect({ status: cached.status, stdout: cached.stdout, stderr: cached.stderr }, JSON.stringify(changes)).toEqual({ status: full.status, stdout: full.stdout, stderr: full.stderr });
           expect(hashTree(dir), 'gen --check wrote something').toBe(before);
+          // validate answers from the same record (src/cli/validate.ts).
+          const validate = await matrix(['validate'], dir, env);
+          const validateFull = await matrix(['validate', '--no-cache'], dir, env);
+          expect(validate, JSON.stringify(changes)).toEqual(validateFull);
+          expect(hashTree(dir), 'validate wrote something').toBe(before);
         }
       }),
       { numRuns: 40 },

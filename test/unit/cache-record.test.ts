@@ -122,7 +122,7 @@ describe('a corrupt or hostile record is a miss, never a crash', () => {
 
   async function goodRecord(): Promise<string> {
     const r = await recording(async () => [readRegularText(spec), readRegularText(out)]);
-    return recordText(header, [out], new Map([['A', '1']]), r.observations);
+    return recordText(header, [out], { services: 1, targets: 1 }, new Map([['A', '1']]), r.observations);
   }
 
   it('the good record answers 1 file up to date; with the same env only', async () => {
@@ -157,6 +157,8 @@ describe('a corrupt or hostile record is a miss, never a crash', () => {
       JSON.stringify({ ...good, reads: good.reads.map((r: [unknown[], string]) => [r[0], `${r[1]}x`]) }),
       JSON.stringify({ ...good, env: [['A', 2]] }),
       JSON.stringify({ ...good, env: 'A=1' }),
+      JSON.stringify({ ...good, services: -1 }),
+      JSON.stringify({ ...good, targets: '1' }),
       `{"__proto__": {"upToDate": 1}, "header": ${JSON.stringify(good.header)}}`,
       JSON.stringify(good).replace(/"reads"/, '"reads":1,"x"'),
     ];
