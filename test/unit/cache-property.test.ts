@@ -8,7 +8,7 @@
 // as a full run for every change to the spec, a template, a generated file or
 // matrix itself (a property test)." Random sequences from fast-check
 // (https://fast-check.dev/docs/core-blocks/arbitraries/combiners/array/).
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -127,7 +127,7 @@ async function apply(dir: string, env: Record<string, string>, c: Change): Promi
       return rmSync(first('services/api/Dockerfile', 'services/web/Dockerfile') ?? p('none'), { force: true });
     case 'gen-symlink': {
       const f = first('services/web/Dockerfile');
-      if (!f) return;
+      if (!f || !lstatSync(f).isFile()) return;
       cpSync(f, p('copy.Dockerfile'));
       rmSync(f);
       return symlinkSync(p('copy.Dockerfile'), f);
