@@ -2,11 +2,11 @@
 // on samples/monorepo, and exactly as a full run whenever anything changed or
 // the record cannot be trusted. --no-cache and MATRIX_CACHE=0 turn it off.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
-import { matrix } from '../helpers/cli.js';
+import { BIN, matrix, matrixBin, runEnv } from '../helpers/cli.js';
 import { copySample, hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -129,5 +129,32 @@ describe('gen --check on samples/monorepo with the cache', () => {
     const help = await matrix(['gen', '--help'], tempDir());
     expect(help.stdout).toMatch(/--cache/);
     expect(help.stdout).toMatch(/MATRIX_CACHE=0/);
+  });
+});
+
+const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!straceOk && process.env.CI !== 'true')('the built bin answers from the record without loading the compiler', () => {
+  it('gen, then gen --check and validate open no chunk of the full run; after an edit they do', () => {
+    expect(straceOk, 'strace is missing: apt-get install -y strace').toBe(true);
+    const dir = copySample('monorepo');
+    expect(matrixBin(['gen'], dir).status).toBe(0);
+    /** The dist/ chunks a run of the bin opens. */
+    const chunks = (args: string[]) => {
+      const log = path.join(tempDir(), 'strace.log');
+      const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=openat', process.execPath, BIN, ...args], { cwd: dir, encoding: 'utf8', env: runEnv() });
+      expect(r.status, r.stderr).toBe(0);
+      return [...readFileSync(log, 'utf8').matchAll(/dist\/([\w-]+)\.cjs"/g)].map((m) => m[1]!.replace(/-[A-Z0-9]{8}$/, ''));
+    };
+    const hit = chunks(['gen', '--check']);
+    expect(hit).toContain('gen'); // the names are read right
+    expect(hit).not.toContain('gen-run');
+    expect(hit).not.toContain('io');
+    expect(chunks(['validate'])).not.toContain('io');
+    writeFileSync(path.join(dir, 'README.md'), 'changed\n'); // not read by the compile: still a hit
+    expect(chunks(['gen', '--check'])).not.toContain('gen-run');
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}# edited\n`);
+    expect(chunks(['gen', '--check'])).toContain('gen-run');
   });
 });
