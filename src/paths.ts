@@ -1,5 +1,5 @@
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { exists, realpath, statKind } from './fs/probe.js';
 import { readRegularText } from './fs/read.js';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +11,7 @@ export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'bake-matrix') return (root = dir);
+    if (exists(pkg) && JSON.parse(readRegularText(pkg)).name === 'bake-matrix') return (root = dir);
     const up = path.dirname(dir);
     if (up === dir) throw new Error('cannot find the bake-matrix package root');
     dir = up;
@@ -22,7 +22,7 @@ export function packageRoot(): string {
 export function repoRootOf(specDir: string): string {
   let dir = specDir;
   for (;;) {
-    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (exists(path.join(dir, '.git'))) return dir;
     const up = path.dirname(dir);
     if (up === dir) return specDir;
     dir = up;
@@ -32,7 +32,7 @@ export function repoRootOf(specDir: string): string {
 export function realpathOrUndefined(p: string): string | undefined {
   try {
     // One realpath(3) call; the JavaScript realpathSync lstats every component.
-    return realpathSync.native(p);
+    return realpath(p);
   } catch {
     return undefined;
   }
@@ -40,8 +40,8 @@ export function realpathOrUndefined(p: string): string | undefined {
 
 export function kindOf(p: string): 'file' | 'dir' | 'missing' | 'other' {
   try {
-    const s = statSync(p);
-    return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+    const k = statKind(p, true);
+    return k === 'file' || k === 'dir' ? k : 'other';
   } catch {
     return 'missing';
   }
@@ -64,19 +64,19 @@ export function toPosix(p: string): string {
  */
 export function gitDirOf(repoRoot: string): string | undefined {
   const dotGit = path.join(repoRoot, '.git');
-  let st;
+  let kind;
   try {
-    st = lstatSync(dotGit);
+    kind = statKind(dotGit, false);
   } catch {
     return undefined;
   }
-  if (st.isDirectory()) return dotGit;
-  if (!st.isFile()) return undefined;
+  if (kind === 'dir') return dotGit;
+  if (kind !== 'file') return undefined;
   try {
     const m = /^gitdir:\s*(.+?)\s*$/m.exec(readRegularText(dotGit, { followSymlinks: false, maxBytes: 4096 }));
     if (!m) return undefined;
     const dir = path.resolve(repoRoot, m[1]!);
-    return lstatSync(dir).isDirectory() ? dir : undefined;
+    return statKind(dir, false) === 'dir' ? dir : undefined;
   } catch {
     return undefined;
   }

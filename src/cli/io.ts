@@ -1,14 +1,11 @@
 // What a command may touch of the outside world, passed in so tests drive
 // `main()` directly with their own streams, cwd and environment.
-import { existsSync, statSync } from 'node:fs';
 import { readRegularText } from '../fs/read.js';
 import { MAX_SPEC_BYTES } from '../load/load.js';
-import path from 'node:path';
 import { compile, type CompileRendered, type CompileValidated } from '../compile.js';
-import { UserError, userError, type Diagnostic } from '../diagnostics.js';
+import { UserError, type Diagnostic } from '../diagnostics.js';
 import { formatDiagnostics, formatStale } from '../output/format.js';
-import { repoRootOf, toPosix } from '../paths.js';
-import { danglingAt } from './faults.js';
+import { locateSpec, type SpecLocation } from './locate.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -21,54 +18,9 @@ export interface Io {
   columns?: number | undefined;
 }
 
-export const SPEC_NAMES = ['matrix.yaml', 'matrix.yml'];
-
-export function useColor(io: Io, flag?: boolean): boolean {
-  if (flag !== undefined) return flag;
-  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
-  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
-  return io.isTTY;
-}
-
-export interface SpecLocation {
-  specPath: string;
-  displayName: string;
-  specDir: string;
-  repoRoot: string;
-  /** The working directory (from Io), for paths shown to the user. */
-  cwd: string;
-}
-
-export function locateSpec(io: Io, spec: string | undefined): SpecLocation {
-  let specPath: string;
-  if (spec !== undefined) {
-    specPath = path.resolve(io.cwd, spec);
-    if (!existsSync(specPath)) {
-      // A symlink loop, a file used as a directory, a dangling symlink: a fault
-      // of the file system (main() says which, in one line); nothing at all: a usage error.
-      try {
-        statSync(specPath);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' || danglingAt(specPath)) throw e;
-      }
-      throw userError('spec-not-found', `spec file ${spec} does not exist`, { file: spec, hint: 'check the path given to --spec' });
-    }
-  } else {
-    const found = SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => existsSync(p));
-    const broken = found ? undefined : SPEC_NAMES.map((n) => path.join(io.cwd, n)).find((p) => danglingAt(p));
-    if (broken) statSync(broken); // throws the fault: a dangling matrix.yaml is not "no matrix.yaml"
-    if (!found) {
-      throw userError('spec-not-found', `no matrix.yaml in ${io.cwd}`, {
-        hint: 'run `matrix init` to write one, or pass `--spec path/to/matrix.yaml`',
-      });
-    }
-    specPath = found;
-  }
-  const displayName = toPosix(path.relative(io.cwd, specPath)) || path.basename(specPath);
-  const specDir = path.dirname(specPath);
-  return { specPath, displayName, specDir, repoRoot: repoRootOf(specDir), cwd: io.cwd };
-}
+import { useColor } from './color.js';
+export { useColor };
+export { locateSpec, SPEC_NAMES, type SpecLocation } from './locate.js';
 
 export function readSpecSource(loc: SpecLocation): string {
   // A regular file, read up to the limit: a FIFO or /dev/zero in its place is refused at once.

@@ -52,7 +52,7 @@ async function runCommand<K extends CommandName>(command: K, raw: Readonly<Recor
     io.stderr.write(`matrix ${command}: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
     return EXIT.usage;
   }
-  const { useColor } = await import('./io.js');
+  const { useColor } = await import('./color.js');
   const color = useColor(io, args.color);
   try {
     return await HANDLERS[command](args, io, color);

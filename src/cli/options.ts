@@ -96,6 +96,11 @@ export const COMMANDS = {
     options: {
       check: { type: 'boolean', default: false, describe: 'Write nothing; exit 1 and show a diff when a generated file is missing, stale or orphaned' },
       quiet: { type: 'boolean', alias: 'q', default: false, describe: 'Print nothing when successful' },
+      cache: {
+        type: 'boolean',
+        default: true,
+        describe: 'Answer "up to date" from the record of the last up-to-date gen when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) compiles every time',
+      },
     },
     examples: [
       ['$0 gen', 'regenerate after editing matrix.yaml'],
@@ -105,7 +110,9 @@ export const COMMANDS = {
   validate: {
     name: 'validate',
     describe: 'Check the spec and report every error with its file:line:column',
-    options: {},
+    options: {
+      cache: { type: 'boolean', default: true, describe: 'Answer from the record of the last up-to-date gen when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) checks every time' },
+    },
     examples: [['$0 validate --spec services/matrix.yaml', 'validate a spec elsewhere']],
   },
   plan: {

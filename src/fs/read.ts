@@ -8,6 +8,8 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
+import { createHash } from 'node:crypto';
+import { defineOp, isRecording } from './recorder.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -84,8 +86,24 @@ function kindName(st: Stats): string {
               : 'not a regular file';
 }
 
+/** A digest of bytes read: what a recorded read answers (src/fs/recorder.ts). */
+export function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
+}
+
+// Recorded as the path and the options (they decide the limit and the fault's message), answered by the bytes' digest.
+const recordedRead = defineOp(
+  'read',
+  (file: string, opts: string) => rawReadBytes(file, JSON.parse(opts) as ReadOptions),
+  (bytes: Buffer) => digestOf(bytes),
+);
+
 /** Read a regular file as bytes, with the checks described above. Throws FileFault. */
 export function readRegularBytes(file: string, opts: ReadOptions = {}): Buffer {
+  return isRecording() ? recordedRead(file, JSON.stringify(opts)) : rawReadBytes(file, opts);
+}
+
+function rawReadBytes(file: string, opts: ReadOptions): Buffer {
   const max = opts.maxBytes ?? MAX_INPUT_BYTES;
   const follow = opts.followSymlinks ?? true;
   const display = opts.display ?? file;

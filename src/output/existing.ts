@@ -2,9 +2,9 @@
 // used by `gen` (sync.ts, just before writing) and by resolve (so `validate`
 // fails on exactly the outputs `gen` would refuse, at the spec line that named
 // them: resolve/generated.ts).
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
+import { statKind } from '../fs/probe.js';
 import { readRegularText } from '../fs/read.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { isGenerated } from '../render/header.js';
@@ -45,15 +45,14 @@ export function outputState(where: OutputWhere, file: string, realDirs = new Map
   if (!realDirs.has(dir)) realDirs.set(dir, nearestExistingReal(dir));
   const parentReal = realDirs.get(dir);
   if (!parentReal || !isInside(where.realRoot, parentReal) || !isInside(path.resolve(where.repoRoot), abs)) return { kind: 'outside' };
-  let st;
+  let kind;
   try {
-    st = lstatSync(abs);
+    kind = statKind(abs, false);
   } catch {
     return { kind: 'missing' };
   }
-  if (st.isSymbolicLink()) return { kind: 'symlink' };
-  if (st.isDirectory()) return { kind: 'dir' };
-  if (!st.isFile()) return { kind: 'other' };
+  if (kind === 'symlink' || kind === 'dir') return { kind };
+  if (kind !== 'file') return { kind: 'other' };
   const text = readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES });
   return { kind: 'file', text, ours: text === '' || isGenerated(text) };
 }

@@ -1,8 +1,9 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { listDir, statKind } from '../fs/probe.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { outputState, refusal, type OutputState, type OutputWhere } from './existing.js';
@@ -148,7 +149,7 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       if (!names) {
         try {
           mkdirSync(dir, { recursive: true });
-          names = readdirSync(dir);
+          names = listDir(dir);
         } catch (e) {
           throw writeFault(abs, e, c.file);
         }
@@ -177,7 +178,7 @@ export function applySync(specDir: string, plan: SyncPlan): void {
     const abs = path.resolve(specDir, c.file);
     try {
       // Only a regular file (planSync read it as one): never a directory that took its place.
-      if (lstatSync(abs).isFile()) unlinkSync(abs);
+      if (statKind(abs, false) === 'file') unlinkSync(abs);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFault(abs, e, c.file);
     }
@@ -197,7 +198,7 @@ export function removeStaleTemps(abs: string, listing?: readonly string[]): stri
   const removed: string[] = [];
   let names: readonly string[];
   try {
-    names = listing ?? readdirSync(dir);
+    names = listing ?? listDir(dir);
   } catch {
     return removed;
   }
@@ -208,7 +209,7 @@ export function removeStaleTemps(abs: string, listing?: readonly string[]): stri
     if (Number(pid) !== process.pid && alive(Number(pid))) continue;
     const tmp = path.join(dir, name);
     try {
-      if (!lstatSync(tmp).isFile()) continue;
+      if (statKind(tmp, false) !== 'file') continue;
       unlinkSync(tmp);
       removed.push(tmp);
     } catch {

@@ -6,11 +6,10 @@
 // Dockerfile to the context's own `.dockerignore`; docs.docker.com/build/
 // concepts/context/#filename-and-location), read with the project's own
 // matcher (src/dockerfile/dockerignore.ts, moby/patternmatcher's rules).
-import { realpathSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToString, type Diagnostic } from '../diagnostics.js';
 import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore.js';
+import { homeDir, realpath } from '../fs/probe.js';
 import { readRegularText } from '../fs/read.js';
 import { specDiagnostic } from '../load/load.js';
 import { isInside, toPosix } from '../paths.js';
@@ -31,20 +30,20 @@ function readIgnore(file: string): string | undefined {
 
 function real(p: string): string {
   try {
-    return realpathSync(p);
+    return realpath(p);
   } catch {
     return p;
   }
 }
 
 /** Where buildx would read `src` from: relative to the spec directory (bake runs there), `~` is the home directory. */
-export function secretSourcePath(src: string, specDir: string, home: string = os.homedir()): string {
+export function secretSourcePath(src: string, specDir: string, home: string = homeDir()): string {
   if (src === '~') return home;
   if (src.startsWith('~/')) return path.join(home, src.slice(2));
   return path.resolve(specDir, src);
 }
 
-export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specDir: string, home: string = os.homedir()): Diagnostic[] {
+export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specDir: string, home: string = homeDir()): Diagnostic[] {
   const input = loaded.value;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();

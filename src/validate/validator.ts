@@ -4,10 +4,10 @@
 // than the rest of `matrix gen`. A schema that is not the one it was made
 // from (and the sources, under test) gets the same code made here, with ajv
 // loaded only then.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PRECOMPILED_VALIDATOR } from '../precompiled/builtins.js';
+import { readRegularText } from '../fs/read.js';
 import { packageRoot } from '../paths.js';
 import type { ValidateFn } from './schema.js';
 
@@ -21,7 +21,7 @@ export function schemaPath(): string {
 }
 
 export function loadSchema(): object {
-  return JSON.parse(readFileSync(schemaPath(), 'utf8'));
+  return JSON.parse(readRegularText(schemaPath()));
 }
 
 /** ajv standalone code (CommonJS: it `require`s ajv's small runtime helpers) for a schema. */
@@ -42,7 +42,7 @@ export function compileValidator(schema: object): ValidateFn {
 
 export function schemaValidator(): { validate: ValidateFn; schema: object } {
   if (cached) return cached;
-  const text = readFileSync(schemaPath(), 'utf8');
+  const text = readRegularText(schemaPath());
   const schema = JSON.parse(text) as object;
   const validate = PRECOMPILED_VALIDATOR?.schemaText === text ? PRECOMPILED_VALIDATOR.validate : compileValidator(schema);
   cached = { validate, schema };

@@ -14,6 +14,11 @@ function freshHello(): string {
   return dir;
 }
 
+/** Every entry of the tree but those under .git. */
+function treeOutsideGit(dir: string): [string, string][] {
+  return [...listTree(dir)].filter(([k]) => k !== '.git/' && !k.startsWith('.git/'));
+}
+
 const TWO_SERVICES = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n  worker:\n    context: worker\n    template: go\n';
 const twoServices = () => tempRepo({ 'matrix.yaml': TWO_SERVICES, 'api/go.mod': 'module api\n', 'worker/go.mod': 'module worker\n' });
 
@@ -39,7 +44,8 @@ describe('matrix gen', () => {
     const b = freshHello();
     expect((await matrix(['gen'], a)).status).toBe(0);
     expect((await matrix(['gen'], b)).status).toBe(0);
-    expect(hashTree(a)).toBe(hashTree(b));
+    // Outside .git: there gen keeps the record of its up-to-date answer (src/cache/), which names its own directory.
+    expect(treeOutsideGit(a)).toEqual(treeOutsideGit(b));
 
     const outputs = ['Dockerfile', 'docker-bake.hcl'].map((f) => path.join(a, f));
     const past = new Date('2001-02-03T04:05:06Z');

@@ -1,0 +1,56 @@
+// The cached answer of `gen` and `gen --check`: read the record of the last
+// up-to-date gen for this spec and check every read it made (src/cache/record.ts).
+import { locateSpec, type SpecLocation } from '../cli/locate.js';
+import type { Io } from '../cli/io.js';
+import { type CacheRecord, headerFor, verifiedRecord } from './record.js';
+import { readRecord, recordPath } from './store.js';
+
+/** `--no-cache` (opts.cache false) or MATRIX_CACHE=0 (or false, no, off) in the environment turn the cache off. */
+export function cacheEnabled(io: Io, opts: { cache?: boolean }): boolean {
+  const env = io.env.MATRIX_CACHE?.trim().toLowerCase();
+  return opts.cache !== false && !(env === '0' || env === 'false' || env === 'no' || env === 'off');
+}
+
+let lastOutcome: 'hit' | 'miss' | 'off' | undefined;
+
+/** Tests only: whether the last cachedUpToDate() was a hit, a miss, or the cache was off. */
+export function lastCacheOutcome(): 'hit' | 'miss' | 'off' | undefined {
+  return lastOutcome;
+}
+
+/** How many files are up to date, from a record that still holds in every read; undefined on any miss or with the cache off. */
+export function cachedUpToDate(io: Io, opts: { spec?: string | undefined; cache?: boolean }): number | undefined {
+  return cachedRecord(io, opts)?.record.upToDate;
+}
+
+/**
+ * The record of the last up-to-date gen of this spec when every read it made
+ * still answers the same (and where the spec is), else undefined.
+ */
+export function cachedRecord(io: Io, opts: { spec?: string | undefined; cache?: boolean }): { loc: SpecLocation; record: CacheRecord } | undefined {
+  if (!cacheEnabled(io, opts)) {
+    lastOutcome = 'off';
+    return undefined;
+  }
+  const found = lookUp(io, opts.spec);
+  lastOutcome = found === undefined ? 'miss' : 'hit';
+  return found;
+}
+
+function lookUp(io: Io, spec: string | undefined): { loc: SpecLocation; record: CacheRecord } | undefined {
+  let loc: SpecLocation;
+  try {
+    loc = locateSpec(io, spec);
+  } catch {
+    return undefined; // The full run says what is wrong.
+  }
+  const file = recordPath(loc.specPath, loc.repoRoot, io.env);
+  const text = file === undefined ? undefined : readRecord(file);
+  if (text === undefined) return undefined;
+  try {
+    const record = verifiedRecord(text, headerFor(io.cwd, spec, loc.specPath), io.env);
+    return record && { loc, record };
+  } catch {
+    return undefined; // A record that makes checking it fail is no record.
+  }
+}

@@ -1,0 +1,132 @@
+// The record of an up-to-date `gen`: what the run read (src/fs/recorder.ts),
+// the environment it read, who ran it (matrix's own build, Node, the working
+// directory, the spec asked for) and its answer (how many files were up to
+// date). `gen --check` reuses the answer only when all of that is the same
+// now: every read run again and answered alike. Anything else, including a
+// record that is missing, unreadable, of another format or malformed in any
+// way, is a miss: the full run, as without a cache.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readRegularBytes } from '../fs/read.js';
+import { replayAnswer } from '../fs/recorder.js';
+import { packageRoot } from '../paths.js';
+import { sameEnv, type EnvReads } from './env.js';
+
+/** Bumped whenever the record's meaning changes. */
+export const RECORD_FORMAT = 1;
+
+/** Who ran: a record made by anyone else is not reused. */
+export interface Header {
+  format: number;
+  /** matrix's build (src/cache/record.ts: identity()). */
+  identity: string;
+  node: string;
+  platform: string;
+  cwd: string;
+  /** `--spec` as given (null without it), and the spec it located. */
+  spec: string | null;
+  specPath: string;
+}
+
+export interface CacheRecord {
+  header: Header;
+  /** `Up to date: N files.` */
+  upToDate: number;
+  /** The N files found up to date (absolute paths): each must be among the reads. */
+  outputs: string[];
+  /** What `validate` says of the spec: the compile that found the files up to date checked it too, with no diagnostic. */
+  services: number;
+  targets: number;
+  env: [string, string | null][];
+  /** `[[name, ...args], answer]` for each read, in the order the run made them. */
+  reads: [unknown[], string][];
+}
+
+let identityOverride: string | undefined;
+
+/** Tests only: pretend matrix is another build. */
+export function setIdentityForTests(id: string | undefined): void {
+  identityOverride = id;
+}
+
+function digestOr(file: string): string {
+  try {
+    return createHash('sha256').update(readRegularBytes(file)).digest('base64');
+  } catch {
+    return 'none';
+  }
+}
+
+let identityCache: string | undefined;
+
+/**
+ * matrix's build: this module's file (its name carries the bundle's content
+ * hash), package.json, and dist/build.json, the digest of every input of the
+ * bundle (scripts/build.mjs). Another version or another build: another identity.
+ */
+export function identity(): string {
+  if (identityOverride !== undefined) return identityOverride;
+  if (identityCache) return identityCache;
+  const root = packageRoot();
+  const self = fileURLToPath(import.meta.url);
+  identityCache = [self, digestOr(path.join(root, 'package.json')), digestOr(path.join(root, 'dist', 'build.json'))].join('\n');
+  return identityCache;
+}
+
+export function headerFor(cwd: string, spec: string | undefined, specPath: string): Header {
+  return { format: RECORD_FORMAT, identity: identity(), node: process.version, platform: process.platform, cwd, spec: spec ?? null, specPath };
+}
+
+export interface Counts {
+  services: number;
+  targets: number;
+}
+
+export function recordText(header: Header, outputs: readonly string[], counts: Counts, env: EnvReads, observations: ReadonlyMap<string, string>): string {
+  const reads: [unknown[], string][] = [];
+  for (const [key, answer] of observations) reads.push([JSON.parse(key) as unknown[], answer]);
+  const record: CacheRecord = { header, upToDate: outputs.length, outputs: [...outputs], services: counts.services, targets: counts.targets, env: [...env], reads };
+  return JSON.stringify(record);
+}
+
+const HEADER_KEYS = ['format', 'identity', 'node', 'platform', 'cwd', 'spec', 'specPath'] as const;
+
+/** The record's answer when `text` is a well-formed record of this `header`, else undefined. Checks nothing on disk yet. */
+export function parseRecord(text: string, header: Header): CacheRecord | undefined {
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof r !== 'object' || r === null) return undefined;
+  const { header: h, upToDate, outputs, services, targets, env, reads } = r as Record<string, unknown>;
+  if (![services, targets].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) return undefined;
+  if (typeof h !== 'object' || h === null || !HEADER_KEYS.every((k) => (h as Record<string, unknown>)[k] === header[k])) return undefined;
+  if (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string') || upToDate !== outputs.length) return undefined;
+  if (!Array.isArray(env) || !env.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (typeof e[1] === 'string' || e[1] === null))) return undefined;
+  if (!Array.isArray(reads) || !reads.every((e) => Array.isArray(e) && e.length === 2 && Array.isArray(e[0]) && typeof e[1] === 'string')) return undefined;
+  return r as CacheRecord;
+}
+
+/** The number of up-to-date files of a verified record (verifiedRecord), else undefined. */
+export function verifiedUpToDate(text: string, header: Header, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  return verifiedRecord(text, header, env)?.upToDate;
+}
+
+/**
+ * The record when `text` is a record of `header` whose every read answers
+ * the same now, in `env` too; else undefined. A record must have read the
+ * spec it is about and each file it counts: one that claims what it did not
+ * read is not the record of a run.
+ */
+export function verifiedRecord(text: string, header: Header, env: Readonly<Record<string, string | undefined>>): CacheRecord | undefined {
+  const record = parseRecord(text, header);
+  if (!record) return undefined;
+  const read = new Set(record.reads.filter(([call]) => call[0] === 'read').map(([call]) => call[1]));
+  if (!read.has(header.specPath) || !record.outputs.every((o) => read.has(o))) return undefined;
+  if (!sameEnv(env, record.env)) return undefined;
+  for (const [call, answer] of record.reads) if (replayAnswer(call) !== answer) return undefined;
+  return record;
+}

@@ -1,0 +1,42 @@
+// Recording a run of gen's compile and comparison (src/cli/gen-run.ts), and
+// saving what it read when it found every file up to date.
+import path from 'node:path';
+import type { Io, SpecLocation } from '../cli/io.js';
+import { isRecording, recording } from '../fs/recorder.js';
+import { recordingEnv, type EnvReads } from './env.js';
+import { type Counts, headerFor, recordText } from './record.js';
+import { recordPath, writeRecord } from './store.js';
+
+export interface RunRecord {
+  observations: ReadonlyMap<string, string>;
+  env: EnvReads;
+  /** Every read written down, none changed during the run, nothing printed on stderr (warnings are not replayed). */
+  usable: boolean;
+}
+
+/**
+ * Run `fn` with an Io whose environment and stderr are watched and every file
+ * read recorded. `echoStderr`: pass what it prints on (false: a second run
+ * whose warnings the user saw already). Without recording (one is under way,
+ * in a test's process) the record is undefined.
+ */
+export async function recorded<T>(io: Io, echoStderr: boolean, fn: (io: Io) => T): Promise<{ value: T; record?: RunRecord }> {
+  const env: EnvReads = new Map();
+  let printed = false;
+  const watched: Io = {
+    ...io,
+    env: recordingEnv(io.env, env),
+    stderr: { write: (s: string) => ((printed = true), echoStderr ? io.stderr.write(s) : true) },
+  };
+  if (isRecording()) return { value: fn(io) };
+  const r = await recording(async () => fn(watched));
+  return { value: r.value, record: { observations: r.observations, env, usable: r.complete && !printed } };
+}
+
+/** Save a usable record of a run that found the files `upToDate` (spec-relative) up to date; a failure to save only loses the record. */
+export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, upToDate: readonly string[], counts: Counts, record: RunRecord | undefined): void {
+  if (!record?.usable) return;
+  const file = recordPath(loc.specPath, loc.repoRoot, io.env, true);
+  const outputs = upToDate.map((f) => path.resolve(loc.specDir, f));
+  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), outputs, counts, record.env, record.observations));
+}

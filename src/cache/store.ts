@@ -1,0 +1,73 @@
+// Where the record of an up-to-date run lives, and reading and writing it.
+// In the repository's git directory, beside gen's lock (private to the
+// repository, never committed); without one, in a directory of this user's
+// own under Io's temp dir. A record is a hint, never trusted: every answer in
+// it is checked again before it is used (src/cache/record.ts). It still must
+// not be anyone else's to write, so the temp-dir one is used only when it is a
+// real directory owned by this user and closed to others.
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { readRegularText } from '../fs/read.js';
+import { statKind, writable } from '../fs/probe.js';
+import { tempDirOf } from '../fs/temp.js';
+import { writeFileAtomic } from '../fs/write.js';
+import { gitDirOf } from '../paths.js';
+
+/** Records above this size are not read (1,000 services make about 1 MiB). */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** This user's directory under the temp dir, created on demand when `create`; undefined when it is not safely ours. */
+function privateTempDir(env: Readonly<Record<string, string | undefined>>, create: boolean): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  const dir = path.join(tempDirOf(env), `bake-matrix-${uid}`);
+  try {
+    if (create) mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    /* exists already, or cannot be made: checked below */
+  }
+  try {
+    const st = lstatSync(dir);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The git directory when it is a writable directory, else undefined. */
+function gitDirFor(repoRoot: string): string | undefined {
+  const dir = gitDirOf(repoRoot);
+  if (!dir) return undefined;
+  try {
+    return statKind(dir, false) === 'dir' && writable(dir) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record file of one spec (by its absolute path), or undefined when there is no safe place for it. */
+export function recordPath(specPath: string, repoRoot: string, env: Readonly<Record<string, string | undefined>>, create = false): string | undefined {
+  const dir = gitDirFor(repoRoot) ?? privateTempDir(env, create);
+  if (!dir) return undefined;
+  return path.join(dir, `matrix-check-${createHash('sha256').update(specPath).digest('hex').slice(0, 16)}.json`);
+}
+
+/** The record's text, or undefined when there is none that can be read. */
+export function readRecord(file: string): string | undefined {
+  try {
+    return readRegularText(file, { maxBytes: MAX_RECORD_BYTES, followSymlinks: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write the record atomically (readers see the old one or the new one); a failure only loses the record. */
+export function writeRecord(file: string, text: string): boolean {
+  try {
+    writeFileAtomic(file, text, { mode: 0o600 });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,183 @@
+// The full `gen` and `gen --check`: compile, compare with the disk, write
+// (src/cli/gen.ts tries the cached answer first). A gen that ends with every
+// file up to date saves what its compile and comparison read (src/cache/).
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { saveRecord, recorded, type RunRecord } from '../cache/save.js';
+import { cacheEnabled } from '../cache/answer.js';
+import { fileSize, realpath, writable } from '../fs/probe.js';
+import { replayAnswer } from '../fs/recorder.js';
+import { gitDirOf } from '../paths.js';
+import { colors } from '../diagnostics.js';
+import { tempDirOf } from '../fs/temp.js';
+import { acquireLock } from '../output/lock.js';
+import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
+import { applySync, planSync, type SyncPlan } from '../output/sync.js';
+import { outputOrigins, specInputs } from '../output/origins.js';
+import { renameNotes } from '../output/renames.js';
+import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
+import { UserError } from '../diagnostics.js';
+import type { CommandArgs } from './options.js';
+
+type GenOptions = CommandArgs['gen'];
+
+type Compiled = ReturnType<typeof compileOrThrow>;
+
+/**
+ * Compile (unless `earlier` was compiled from the same spec text) and compare
+ * with the disk.
+ */
+function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
+  const loc = locateSpec(io, opts.spec);
+  if (!earlier) collectSoonerForLargeSpec(loc.specPath);
+  const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc, false, io);
+  // A compile reused from before the lock read the disk then: read it again now.
+  const known = result === earlier ? undefined : result.outputs;
+  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!), known);
+  if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
+  return { loc, plan, result };
+}
+
+export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Promise<number> {
+  const c = colors(color);
+  if (opts.check) {
+    const { plan, result } = planFor(io, opts);
+    const code = await reportCheck(io, plan, c);
+    sayRenames(io, plan, result);
+    return code;
+  }
+  await genOnce(io, opts, c, cacheEnabled(io, opts));
+  return 0;
+}
+
+/** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */
+async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Promise<boolean> {
+  const { value: first, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
+  if (!first.plan.changes.length) {
+    if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
+    saveRecord(io, opts.spec, first.loc, first.plan.unchanged, countsOf(first.result), record);
+    return false;
+  }
+  const release = acquireLock(realpath(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
+  let written: Planned;
+  try {
+    // Compare with the disk again under the lock: another run may have
+    // written in between. The spec is compiled again only if it changed.
+    written = planFor(io, opts, first.result);
+    const { loc, plan, result } = written;
+    applySync(loc.specDir, plan);
+    if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
+    sayRenames(io, plan, result);
+  } finally {
+    release();
+  }
+  if (record?.usable && written.result === first.result) await recordAfterWrite(io, opts, record, written);
+  return true;
+}
+
+type Planned = ReturnType<typeof planFor>;
+
+/**
+ * After writing, what `gen --check` would read differs from what this run's
+ * compile read only in the files it wrote or removed (and the directories
+ * holding them). So every read of the first run is asked again: only those
+ * may answer otherwise (anything else changed meanwhile: no record). Then the
+ * comparison alone runs again, recorded, on the same compile: it reads each
+ * file as written. Together they are what an up-to-date run reads (the
+ * property test, test/unit/cache-property.test.ts, holds the record to that);
+ * saved when that comparison finds everything up to date. About a tenth of a
+ * second compile. Any failure here only loses the record.
+ */
+async function recordAfterWrite(io: Io, opts: GenOptions, first: RunRecord, written: Planned): Promise<void> {
+  const observations = reanswered(first.observations, touchedBy(written.loc, written.plan));
+  if (!observations) return;
+  let again: { value: Planned; record?: RunRecord };
+  try {
+    again = await recorded(io, false, (rio) => planFor(rio, opts, written.result));
+  } catch {
+    return;
+  }
+  if (again.value.result !== written.result || again.value.plan.changes.length || !again.record?.usable) return;
+  for (const [key, answer] of again.record.observations) observations.set(key, answer);
+  const env = new Map([...first.env, ...again.record.env]);
+  saveRecord(io, opts.spec, again.value.loc, again.value.plan.unchanged, countsOf(again.value.result), { observations, env, usable: true });
+}
+
+/** The absolute paths a sync wrote or removed, and every directory above them up to the repository. */
+function touchedBy(loc: { specDir: string; repoRoot: string }, plan: SyncPlan): Set<string> {
+  const touched = new Set<string>();
+  for (const change of plan.changes) {
+    for (let p = path.resolve(loc.specDir, change.file); !touched.has(p); p = path.dirname(p)) {
+      touched.add(p);
+      if (p === loc.repoRoot || p === path.dirname(p)) break;
+    }
+  }
+  return touched;
+}
+
+/** Each call asked again: the new answers, or undefined when one that changed is not about a touched path alone. */
+function reanswered(observations: ReadonlyMap<string, string>, touched: ReadonlySet<string>): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const [key, answer] of observations) {
+    const call = JSON.parse(key) as unknown[];
+    const now = replayAnswer(call);
+    if (now === undefined) return undefined;
+    if (now !== answer) {
+      const paths = call.slice(1).filter((a): a is string => typeof a === 'string' && path.isAbsolute(a));
+      if (!paths.length || !paths.every((p) => touched.has(p))) return undefined;
+    }
+    out.set(key, now);
+  }
+  return out;
+}
+
+/** What `validate` would say of the spec compiled (src/cli/validate.ts). */
+function countsOf(result: Compiled): { services: number; targets: number } {
+  return { services: result.spec!.services.size, targets: result.spec!.targets.length };
+}
+
+/** Why a generated `Dockerfile` gave way to `TARGET.Dockerfile` files (said even with --quiet: a file the user committed goes away). */
+function sayRenames(io: Io, plan: SyncPlan, result: Compiled): void {
+  for (const note of renameNotes(plan.changes, result.spec!.targets)) io.stderr.write(`matrix: ${note}\n`);
+}
+
+async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
+  if (!plan.changes.length) {
+    io.stdout.write(formatUpToDate(plan.unchanged.length));
+    return 0;
+  }
+  // The diff is needed only now: most runs (pre-commit hooks) find nothing to show.
+  const { unifiedDiff } = await import('../output/diff.js');
+  io.stdout.write(formatDrift(plan.changes, unifiedDiff, c));
+  return 1;
+}
+
+/** Spec size from which a run collects garbage sooner: about 4,000 services of scripts/gen-scale-spec.mjs. */
+const LARGE_SPEC_BYTES = 512 * 1024;
+
+/**
+ * A large spec keeps 80-100 MB alive while it compiles and renders, and V8
+ * lets the heap grow to about twice that before a full collection. Growing
+ * it by a fifth at a time instead keeps the peak near what is alive, for the
+ * same CPU (measured on 10,000 services: peak RSS 294 -> 220 MB, user time
+ * unchanged). Set here, not when matrix starts: V8 rejects a code cache made
+ * under other flags, so every loaded chunk would compile again; a small spec
+ * never needs it. The chunks a large run may still load (the diff) compile
+ * without their cache, a few milliseconds beside seconds of compiling.
+ */
+function collectSoonerForLargeSpec(specPath: string): void {
+  let size: number | undefined;
+  try {
+    size = fileSize(specPath);
+  } catch {
+    return; // Reading the spec reports it.
+  }
+  if (size !== undefined && size >= LARGE_SPEC_BYTES) setFlagsFromString('--heap-growing-percent=20');
+}
+
+/** The repository's git directory when matrix may write there (private to the repository), else undefined (the temp dir). */
+function lockDirOf(repoRoot: string): string | undefined {
+  const dir = gitDirOf(repoRoot);
+  if (!dir) return undefined;
+  return writable(dir) ? dir : undefined;
+}

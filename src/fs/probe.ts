@@ -1,0 +1,84 @@
+// The one way the compile path asks about the file system without reading a
+// file's bytes (src/fs/read.ts reads them): what is at a path, its real path,
+// a directory's entries, a file's size, whether it is writable, the home
+// directory. Each answer is recorded while a recording is active
+// (src/fs/recorder.ts), so a cached answer is reused only when every probe
+// still answers the same: a file that was absent and appears, a link that
+// now points elsewhere, a new directory entry all count as changes.
+import { accessSync, constants, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import os from 'node:os';
+import { defineOp } from './recorder.js';
+
+export type FileKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'char' | 'block' | 'socket';
+
+function kindOfStats(st: Stats): FileKind {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'char';
+  return st.isBlockDevice() ? 'block' : 'socket';
+}
+
+const same = (s: string) => s;
+
+/**
+ * What is at `p` (following a final symbolic link when `follow`). Throws the
+ * error stat(2)/lstat(2) gave, ENOENT included, as statSync does.
+ */
+export const statKind = defineOp('kind', (p: string, follow: boolean): FileKind => kindOfStats(follow ? statSync(p) : lstatSync(p)), same);
+
+/** True when `p` exists (after links); false on any error, as existsSync. */
+export const exists = defineOp(
+  'exists',
+  (p: string): boolean => {
+    try {
+      statSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  String,
+);
+
+/** realpath(3) of `p` (one system call); throws when it fails. */
+export const realpath = defineOp('realpath', (p: string): string => realpathSync.native(p), same);
+
+/** The entries of a directory, in the order the file system gives them. Throws when it cannot be listed. */
+export const listDir = defineOp(
+  'list',
+  (dir: string): string[] => readdirSync(dir),
+  (names: string[]) => JSON.stringify(names),
+);
+
+/** A regular file's size in bytes (after links), or undefined when there is none. */
+export const fileSize = defineOp(
+  'size',
+  (p: string): number | undefined => {
+    try {
+      const st = statSync(p);
+      return st.isFile() ? st.size : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  String,
+);
+
+/** Whether this process may write to `p` (access(2) W_OK). */
+export const writable = defineOp(
+  'writable',
+  (p: string): boolean => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  String,
+);
+
+/** The home directory (os.homedir(): HOME, else the user database), where `~` points. */
+export const homeDir = defineOp('home', (): string => os.homedir(), same);

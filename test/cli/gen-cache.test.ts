@@ -1,0 +1,160 @@
+// gen --check answers from the record of the last up-to-date gen (src/cache/)
+// on samples/monorepo, and exactly as a full run whenever anything changed or
+// the record cannot be trusted. --no-cache and MATRIX_CACHE=0 turn it off.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { BIN, matrix, matrixBin, runEnv } from '../helpers/cli.js';
+import { copySample, hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const records = (dir: string) => readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-check-[0-9a-f]{16}\.json$/.test(n));
+
+/** gen --check with the cache, and without: the answers must be equal; returns the cached one and whether it was a hit. */
+async function bothChecks(dir: string, env: Record<string, string> = {}) {
+  const before = hashTree(dir);
+  const cached = await matrix(['gen', '--check'], dir, env);
+  const outcome = lastCacheOutcome();
+  const full = await matrix(['gen', '--check', '--no-cache'], dir, env);
+  expect(cached).toEqual(full);
+  expect(hashTree(dir)).toBe(before);
+  return { ...cached, outcome };
+}
+
+describe('gen --check on samples/monorepo with the cache', () => {
+  it('gen saves a record in .git; gen --check then answers from it, as a full run does', async () => {
+    const dir = copySample('monorepo');
+    const gen = await matrix(['gen'], dir);
+    expect(gen.status).toBe(0);
+    expect(records(dir)).toHaveLength(1);
+    const check = await bothChecks(dir);
+    expect(check.outcome).toBe('hit');
+    expect(check.status).toBe(0);
+    expect(check.stdout).toMatch(/^Up to date: \d+ files\.\n$/);
+    // gen answers from it too, and writes nothing.
+    const before = hashTree(dir);
+    expect((await matrix(['gen'], dir)).stdout).toBe(check.stdout);
+    expect(lastCacheOutcome()).toBe('hit');
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('an edited generated file, or a matrix.yml once matrix.yaml is gone: a miss with the full answer (a matrix.yml beside matrix.yaml changes nothing)', async () => {
+    const dir = copySample('monorepo');
+    await matrix(['gen'], dir);
+    const bake = path.join(dir, 'docker-bake.hcl');
+    writeFileSync(bake, `${readFileSync(bake, 'utf8')}\n`);
+    const drift = await bothChecks(dir);
+    expect(drift.outcome).toBe('miss');
+    expect(drift.status).toBe(1);
+    await matrix(['gen'], dir);
+    expect((await bothChecks(dir)).outcome).toBe('hit');
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(path.join(dir, 'matrix.yml'), readFileSync(spec, 'utf8').replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]'));
+    expect((await bothChecks(dir)).outcome).toBe('hit'); // matrix.yaml still wins
+    rmSync(spec);
+    const other = await bothChecks(dir);
+    expect(other.outcome).toBe('miss');
+    expect(other.status).toBe(1);
+  });
+
+  it('--no-cache and MATRIX_CACHE=0 (or false, off, no) do not consult the record', async () => {
+    const dir = copySample('monorepo');
+    await matrix(['gen'], dir);
+    await bothChecks(dir, { MATRIX_CACHE: '0' });
+    expect((await bothChecks(dir, { MATRIX_CACHE: '0' })).outcome).toBe('off');
+    for (const v of ['false', 'OFF', 'no']) expect((await bothChecks(dir, { MATRIX_CACHE: v })).outcome).toBe('off');
+    await matrix(['gen', '--check', '--no-cache'], dir);
+    expect(lastCacheOutcome()).toBe('off');
+    expect((await bothChecks(dir, { MATRIX_CACHE: '1' })).outcome).toBe('hit');
+  });
+
+  it('a record that is garbage, a symbolic link or a FIFO is a miss, not a crash or a hang', async () => {
+    const dir = copySample('monorepo');
+    await matrix(['gen'], dir);
+    const file = path.join(dir, '.git', records(dir)[0]!);
+    const good = readFileSync(file);
+    for (const bad of ['', '{', '\0\0\0', good.toString('utf8').replace(/"upToDate":\d+/, '"upToDate":99999')]) {
+      writeFileSync(file, bad);
+      const r = await bothChecks(dir);
+      expect(r.outcome).toBe('miss');
+      expect(r.status).toBe(0);
+    }
+    rmSync(file);
+    writeFileSync(path.join(dir, 'elsewhere.json'), good);
+    symlinkSync(path.join(dir, 'elsewhere.json'), file);
+    expect((await bothChecks(dir)).outcome).toBe('miss');
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+    expect((await bothChecks(dir)).outcome).toBe('miss');
+  });
+
+  it('outside a repository the record lives in a private directory under TMPDIR, used only while it stays private', async () => {
+    const dir = copySample('monorepo');
+    rmSync(path.join(dir, '.git'), { recursive: true });
+    mkdirSync(path.join(dir, '.git-not')); // not a repository any more
+    const tmp = tempDir();
+    const env = { TMPDIR: tmp };
+    await matrix(['gen'], dir, env);
+    const own = path.join(tmp, `bake-matrix-${process.getuid!()}`);
+    expect(existsSync(own)).toBe(true);
+    expect((await bothChecks(dir, env)).outcome).toBe('hit');
+    chmodSync(own, 0o777);
+    expect((await bothChecks(dir, env)).outcome).toBe('miss');
+  });
+
+  it('validate answers from the same record, as it does without: the counts of the compile that found everything up to date', async () => {
+    const dir = copySample('monorepo');
+    const cold = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    await matrix(['gen'], dir);
+    const warm = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('hit');
+    expect(warm).toEqual(cold);
+    expect(warm.stdout).toMatch(/^matrix\.yaml is valid: \d+ services, \d+ targets\.\n$/);
+    expect(await matrix(['validate', '--no-cache'], dir)).toEqual(cold);
+    expect(lastCacheOutcome()).toBe('off');
+    // A broken spec: the record no longer holds, and validate reports the error.
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}bogus: 1\n`);
+    const broken = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    expect(broken.status).toBe(2);
+    expect(broken).toEqual(await matrix(['validate', '--no-cache'], dir));
+  });
+
+  it('--help lists --no-cache and MATRIX_CACHE', async () => {
+    const help = await matrix(['gen', '--help'], tempDir());
+    expect(help.stdout).toMatch(/--cache/);
+    expect(help.stdout).toMatch(/MATRIX_CACHE=0/);
+  });
+});
+
+const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!straceOk && process.env.CI !== 'true')('the built bin answers from the record without loading the compiler', () => {
+  it('gen, then gen --check and validate open no chunk of the full run; after an edit they do', () => {
+    expect(straceOk, 'strace is missing: apt-get install -y strace').toBe(true);
+    const dir = copySample('monorepo');
+    expect(matrixBin(['gen'], dir).status).toBe(0);
+    /** The dist/ chunks a run of the bin opens. */
+    const chunks = (args: string[]) => {
+      const log = path.join(tempDir(), 'strace.log');
+      const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=openat', process.execPath, BIN, ...args], { cwd: dir, encoding: 'utf8', env: runEnv() });
+      expect(r.status, r.stderr).toBe(0);
+      return [...readFileSync(log, 'utf8').matchAll(/dist\/([\w-]+)\.cjs"/g)].map((m) => m[1]!.replace(/-[A-Z0-9]{8}$/, ''));
+    };
+    const hit = chunks(['gen', '--check']);
+    expect(hit).toContain('gen'); // the names are read right
+    expect(hit).not.toContain('gen-run');
+    expect(hit).not.toContain('io');
+    expect(chunks(['validate'])).not.toContain('io');
+    writeFileSync(path.join(dir, 'README.md'), 'changed\n'); // not read by the compile: still a hit
+    expect(chunks(['gen', '--check'])).not.toContain('gen-run');
+    const spec = path.join(dir, 'matrix.yaml');
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}# edited\n`);
+    expect(chunks(['gen', '--check'])).toContain('gen-run');
+  });
+});

@@ -1,0 +1,191 @@
+// The cache of gen's up-to-date answer (src/cache/) is safe: after any
+// sequence of changes to a project (the spec, a template, a service file a
+// template reads, a generated file, an unrelated file, the environment,
+// matrix's own build), `gen --check` with the cache answers exactly as with
+// --no-cache: same exit code, stdout and stderr, and neither writes anything;
+// `validate`, which answers from the same record, likewise.
+// Issue #18: "Any cache that skips work must be proven safe: the same answer
+// as a full run for every change to the spec, a template, a generated file or
+// matrix itself (a property test)." Random sequences from fast-check
+// (https://fast-check.dev/docs/core-blocks/arbitraries/combiners/array/).
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { setIdentityForTests } from '../../src/cache/record.js';
+import { matrix } from '../helpers/cli.js';
+import { hashTree, removeTempDirs, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+afterEach(() => setIdentityForTests(undefined));
+
+const SPEC = `version: 1
+platforms: [linux/amd64, linux/arm64]
+services:
+  api:
+    context: services/api
+    template: go
+    matrix:
+      variant: [a, b]
+    args:
+      VARIANT: \${{ matrix.variant }}
+  web:
+    context: services/web
+    template: tpl/web.Dockerfile.hbs
+    secrets: [{id: token, src: ./services/web/token.txt}]
+  jobs:
+    context: services/jobs
+    dockerfile: services/jobs/Dockerfile
+`;
+
+function project(): string {
+  return tempRepo({
+    'matrix.yaml': SPEC,
+    'tpl/web.Dockerfile.hbs': 'FROM scratch\nCOPY . /\n',
+    'services/api/go.mod': 'module api\n\ngo 1.22\n',
+    'services/api/main.go': 'package main\nfunc main() {}\n',
+    'services/web/index.html': '<p>hi</p>\n',
+    'services/web/token.txt': 'secret\n',
+    'services/web/.dockerignore': 'token.txt\n',
+    'services/jobs/Dockerfile': 'FROM scratch\n',
+    'README.md': 'a project\n',
+  });
+}
+
+type Change =
+  | { k: 'spec-comment' | 'spec-value' | 'spec-break' | 'spec-delete' | 'spec-yml' | 'tpl-edit' | 'tpl-delete' | 'go-version' | 'go-mod-delete' }
+  | { k: 'gen-edit' | 'gen-delete' | 'gen-symlink' | 'bake-edit' | 'bake-delete' | 'unrelated' | 'unrelated-dir' | 'ignore-delete' | 'handwritten-edit' }
+  | { k: 'env'; name: string; value: string | undefined }
+  | { k: 'version'; id: string }
+  | { k: 'gen' | 'gen-nocache' };
+
+const SIMPLE = [
+  'spec-comment',
+  'spec-value',
+  'spec-break',
+  'spec-delete',
+  'spec-yml',
+  'tpl-edit',
+  'tpl-delete',
+  'go-version',
+  'go-mod-delete',
+  'gen-edit',
+  'gen-delete',
+  'gen-symlink',
+  'bake-edit',
+  'bake-delete',
+  'unrelated',
+  'unrelated-dir',
+  'ignore-delete',
+  'handwritten-edit',
+  'gen',
+  'gen-nocache',
+] as const;
+
+const change: fc.Arbitrary<Change> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...SIMPLE).map((k) => ({ k }) as Change) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('env' as const),
+      name: fc.constantFrom('MATRIX_CACHE', 'SOME_VAR', 'TMPDIR', 'FORCE_COLOR'),
+      value: fc.option(fc.constantFrom('0', '1', 'x', ''), { nil: undefined }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('version' as const), id: fc.constantFrom('v1', 'v2', 'v3') }) },
+);
+
+const edit = (file: string, f: (s: string) => string) => existsSync(file) && writeFileSync(file, f(readFileSync(file, 'utf8')));
+
+/** Apply one change to `dir` (and to the environment `env`). */
+async function apply(dir: string, env: Record<string, string>, c: Change): Promise<void> {
+  const p = (rel: string) => path.join(dir, rel);
+  const first = (...rels: string[]) => rels.map(p).find((f) => existsSync(f));
+  switch (c.k) {
+    case 'spec-comment':
+      return void edit(p('matrix.yaml'), (s) => `${s}# note\n`);
+    case 'spec-value':
+      return void edit(p('matrix.yaml'), (s) => s.replace('[a, b]', '[a, c]'));
+    case 'spec-break':
+      return void edit(p('matrix.yaml'), (s) => `${s}  bad: [\n`);
+    case 'spec-delete':
+      return rmSync(p('matrix.yaml'), { force: true });
+    case 'spec-yml':
+      return writeFileSync(p('matrix.yml'), SPEC.replace('[a, b]', '[b]'));
+    case 'tpl-edit':
+      return void edit(p('tpl/web.Dockerfile.hbs'), (s) => `${s}EXPOSE 80\n`);
+    case 'tpl-delete':
+      return rmSync(p('tpl/web.Dockerfile.hbs'), { force: true });
+    case 'go-version':
+      return void edit(p('services/api/go.mod'), (s) => s.replace(/go 1\.\d+/, (m) => (m === 'go 1.22' ? 'go 1.23' : 'go 1.22')));
+    case 'go-mod-delete':
+      return rmSync(p('services/api/go.mod'), { force: true });
+    case 'gen-edit':
+      return void edit(first('services/web/Dockerfile', 'services/api/Dockerfile') ?? p('none'), (s) => `${s}# edited\n`);
+    case 'gen-delete':
+      return rmSync(first('services/api/Dockerfile', 'services/web/Dockerfile') ?? p('none'), { force: true });
+    case 'gen-symlink': {
+      const f = first('services/web/Dockerfile');
+      if (!f || !lstatSync(f).isFile()) return;
+      cpSync(f, p('copy.Dockerfile'));
+      rmSync(f);
+      return symlinkSync(p('copy.Dockerfile'), f);
+    }
+    case 'bake-edit':
+      return void edit(p('docker-bake.hcl'), (s) => s.replace('target "', 'target  "'));
+    case 'bake-delete':
+      return rmSync(p('docker-bake.hcl'), { force: true });
+    case 'unrelated':
+      return writeFileSync(p('README.md'), `changed ${Math.random()}\n`);
+    case 'unrelated-dir':
+      return void mkdirSync(p(`services/api/new-${Math.random().toString(36).slice(2)}`), { recursive: true });
+    case 'ignore-delete':
+      return rmSync(p('services/web/.dockerignore'), { force: true });
+    case 'handwritten-edit':
+      return void edit(p('services/jobs/Dockerfile'), (s) => `${s}ENV X=1\n`);
+    case 'env':
+      if (c.value === undefined) delete env[c.name];
+      else env[c.name] = c.value;
+      return;
+    case 'version':
+      return setIdentityForTests(c.id);
+    case 'gen':
+      return void (await matrix(['gen'], dir, env));
+    case 'gen-nocache':
+      return void (await matrix(['gen', '--no-cache'], dir, env));
+  }
+}
+
+describe('gen --check with the cache answers as a full run, after any changes', () => {
+  it('same exit code, stdout, stderr and files as --no-cache, for random sequences of changes', async () => {
+    let hits = 0;
+    let checks = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 5 }), async (changes) => {
+        setIdentityForTests('v1');
+        const dir = project();
+        const env: Record<string, string> = {};
+        expect((await matrix(['gen'], dir, env)).status).toBe(0);
+        for (const c of changes) {
+          await apply(dir, env, c);
+          const before = hashTree(dir);
+          const cached = await matrix(['gen', '--check'], dir, env);
+          if (lastCacheOutcome() === 'hit') hits++;
+          checks++;
+          const full = await matrix(['gen', '--check', '--no-cache'], dir, env);
+          expect({ status: cached.status, stdout: cached.stdout, stderr: cached.stderr }, JSON.stringify(changes)).toEqual({ status: full.status, stdout: full.stdout, stderr: full.stderr });
+          expect(hashTree(dir), 'gen --check wrote something').toBe(before);
+          // validate answers from the same record (src/cli/validate.ts).
+          const validate = await matrix(['validate'], dir, env);
+          const validateFull = await matrix(['validate', '--no-cache'], dir, env);
+          expect(validate, JSON.stringify(changes)).toEqual(validateFull);
+          expect(hashTree(dir), 'validate wrote something').toBe(before);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    // The property means something only if the cache was used: most sequences keep some answers cached.
+    expect(hits).toBeGreaterThan(checks / 10);
+  }, 600_000);
+});
