@@ -8,7 +8,7 @@ import { classify, emulationReason, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import type { AffectedPlan } from '../affected/affected.js';
 import { buildEnvironment } from '../bake/gitenv.js';
-import { evalDyn, type Dyn } from '../dyn.js';
+import { dynVariables, evalDyn, type Dyn } from '../dyn.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import { targetSupports } from '../validate/template-platforms.js';
 import type { CommandArgs } from './options.js';
@@ -75,6 +75,11 @@ export function buildPlan(
   };
 }
 
+/** Does any tag, build arg or label (what buildPlan evaluates) refer to a value known only at build time? */
+function showsGitValues(targets: readonly Target[]): boolean {
+  return targets.some((t) => [...t.tags, ...Object.values(t.args), ...Object.values(t.labels)].some((d) => dynVariables(d).length > 0));
+}
+
 /** An emulated platform carries why (src/plan/stages.ts emulationReason). */
 function withReason(p: { platform: string; mode: Mode }, why: () => string | undefined): { platform: string; mode: Mode; why?: string } {
   const reason = p.mode === 'emulated' ? why() : undefined;
@@ -85,7 +90,10 @@ export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean)
   const loc = locateSpec(io, opts.spec);
   // A platform the template cannot produce is printed as a warning and shown as "unsupported".
   const result = compileOrThrow(loc, false, io, true);
-  const env = await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`));
+  // git runs only when a value the plan shows depends on it (a tag, build arg or label with a git.* or semver.* part).
+  const env = showsGitValues(result.spec!.targets)
+    ? await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`))
+    : {};
   const templates = result.templates ?? new Map();
   const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env, (t, p) => targetSupports(t, p, templates));
   const pinned = finalStageDiagnostics(result.spec!.targets, (t) => result.files!.get(t.dockerfile) ?? readRegularText(path.resolve(loc.specDir, t.dockerfile), { display: t.dockerfile }));

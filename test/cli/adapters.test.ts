@@ -2,7 +2,7 @@
 // from the Io's environment, and git runs with that environment, never with the
 // process's. Driven in process through main(argv, io), so process.env stays what
 // vitest has (git and docker on PATH) while the Io says otherwise.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerOf } from '../../src/adapters/docker.js';
@@ -68,6 +68,20 @@ describe("git: runs with the Io's environment", () => {
     expect(r.stderr).toMatch(/^matrix: warning: git cannot be run \(ENOENT\)/m);
     expect(r.stdout).not.toContain('SOURCE_DATE_EPOCH=');
     expect(hashTree(dir)).toEqual(before);
+  });
+
+  it('plan runs git only when a tag, build arg or label it shows has a git value', async () => {
+    const dir = copySample('hello-go');
+    const noGit = tempDir('matrix-path-');
+    // hello-go's values are all static: no git, so no warning.
+    const plain = await run(['plan'], dir, { PATH: noGit });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('git cannot be run');
+    const file = path.join(dir, 'matrix.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('hello-go:multiarch"]', 'hello-go:multiarch", "localhost:5000/samples/hello-go:${{ git.short_sha }}"]'));
+    const withGit = await run(['plan'], dir, { PATH: noGit });
+    expect(withGit.code, withGit.stderr).toBe(0);
+    expect(withGit.stderr).toMatch(/^matrix: warning: git cannot be run \(ENOENT\)/m);
   });
 
   it('--affected with an Io whose PATH has no git: git-not-found, exit 2', async () => {
