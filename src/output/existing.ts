@@ -8,6 +8,7 @@ import type { DiagnosticCode } from '../diagnostics.js';
 import { readRegularText } from '../fs/read.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { isGenerated } from '../render/header.js';
+import { textDigest } from './digest.js';
 
 /** The spec dir, and the repository root as given and as its real path. */
 export interface OutputWhere {
@@ -20,7 +21,9 @@ export type OutputState =
   | { kind: 'outside' }
   | { kind: 'missing' }
   /** A regular file: `ours` when it carries the generated header (or is empty: a write cut short leaves one). */
-  | { kind: 'file'; text: string; ours: boolean }
+  | { kind: 'file'; text: string; ours: boolean; digest?: undefined }
+  /** The same, kept as its content's digest (output/digest.ts) when many are held at once (resolve's `outputs`). */
+  | { kind: 'file'; digest: string; ours: boolean; text?: undefined }
   | { kind: 'dir' | 'symlink' | 'other' };
 
 /** Larger files at an output path are read no further (nothing matrix generates comes near). */
@@ -56,6 +59,11 @@ export function outputState(where: OutputWhere, file: string, realDirs = new Map
   if (!st.isFile()) return { kind: 'other' };
   const text = readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES });
   return { kind: 'file', text, ours: text === '' || isGenerated(text) };
+}
+
+/** The state without the file's text: its digest stands for it. */
+export function withoutText(state: OutputState): OutputState {
+  return state.kind === 'file' && state.text !== undefined ? { kind: 'file', digest: textDigest(state.text), ours: state.ours } : state;
 }
 
 export interface Refusal {
