@@ -30,9 +30,13 @@ export interface SyncPlan {
 export function previousManifest(bakeText: string | undefined): string[] {
   if (!bakeText || !isGenerated(bakeText)) return [];
   const out: string[] = [];
-  for (const line of bakeText.split('\n')) {
+  // Line by line up to the first block: the rest of a large file is never split.
+  for (let at = 0; at < bakeText.length; ) {
+    const end = bakeText.indexOf('\n', at);
+    const line = bakeText.slice(at, end < 0 ? undefined : end);
     if (line.startsWith('# generated: ')) out.push(line.slice('# generated: '.length));
     else if (line.startsWith('group ') || line.startsWith('target ')) break;
+    at = end < 0 ? bakeText.length : end + 1;
   }
   return out;
 }
@@ -56,8 +60,8 @@ export function planSync(
   known?: ReadonlyMap<string, OutputState>,
 ): SyncPlan {
   const where: OutputWhere = { specDir, repoRoot, realRoot: realpathOrUndefined(repoRoot) ?? repoRoot };
-  const { changes, unchanged, diagnostics, oldBake } = planOutputs(where, files, bakeFile, origins, known);
-  changes.push(...orphanDeletions(where, files, oldBake, inputs));
+  const { changes, unchanged, diagnostics, manifest } = planOutputs(where, files, bakeFile, origins, known);
+  changes.push(...orphanDeletions(where, files, manifest, inputs));
   return { changes, unchanged, diagnostics };
 }
 
@@ -70,21 +74,21 @@ export interface OutputFiles extends ReadonlyMap<string, string> {
   digestOf?(file: string): string | undefined;
 }
 
-/** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the bake file as it was. */
+/** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the old bake file's manifest. */
 /** `known`: states resolve read a moment ago (compile's `outputs`), so each file is read once; anything else is read now. */
-function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, origins?: OutputOrigins, known?: ReadonlyMap<string, OutputState>): SyncPlan & { oldBake: string | undefined } {
+function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, origins?: OutputOrigins, known?: ReadonlyMap<string, OutputState>): SyncPlan & { manifest: string[] } {
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
-  let oldBake: string | undefined;
+  let manifest: string[] = [];
   const realDirs = new Map<string, string | undefined>();
   // One file at a time: its text (rendered when asked for) is compared, and a
   // change renders it again when written or shown; nothing is held for all files.
   for (const file of files.keys()) {
     const cur = known?.get(file) ?? outputState(where, file, realDirs);
-    if (file === bakeFile && cur.kind === 'file') oldBake = cur.text ?? textOnDisk(where, file);
+    if (file === bakeFile && cur.kind === 'file') manifest = previousManifest(cur.text ?? textOnDisk(where, file));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);
     else if (cur.kind === 'missing')
@@ -109,7 +113,7 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
       });
   }
 
-  return { changes, unchanged, diagnostics, oldBake };
+  return { changes, unchanged, diagnostics, manifest };
 }
 
 /** Whether the file on disk (`cur`) holds exactly the bytes to write: by digest where either side has only that. */
@@ -127,7 +131,7 @@ function textOnDisk(where: OutputWhere, file: string): string | undefined {
 }
 
 /** Deletions: outputs the previous bake file's manifest lists that this run no longer writes. */
-function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>, oldBake: string | undefined, inputs: readonly string[]): Change[] {
+function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>, manifest: readonly string[], inputs: readonly string[]): Change[] {
   const { specDir, repoRoot, realRoot } = where;
   const changes: Change[] = [];
   // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
@@ -145,7 +149,7 @@ function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>,
     }
     return keptSet;
   };
-  for (const file of previousManifest(oldBake)) {
+  for (const file of manifest) {
     const abs = path.resolve(specDir, file);
     if (outputs.has(abs) || kept().has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
     const parentReal = realpathOrUndefined(path.dirname(abs));

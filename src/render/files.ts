@@ -7,6 +7,7 @@ import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
 import { wrap, type ParsedTemplate } from './template.js';
+import { textDigest } from '../output/digest.js';
 import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
 
 export interface RenderedFiles {
@@ -43,18 +44,19 @@ export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<Reso
 }
 
 /**
- * The generated files as a read-only map. A Dockerfile is rendered each time
- * it is read and not kept, so `gen` renders, compares, writes and drops one
- * file at a time (output/sync.ts); `digestOf` answers an up-to-date check
- * without rendering.
- * The bake file is rendered once, here.
+ * The generated files as a read-only map. Every file is rendered each time it
+ * is read and not kept, so `gen` renders, compares, writes and drops one file
+ * at a time (output/sync.ts); `digestOf` answers an up-to-date check without
+ * rendering a Dockerfile again (the bake file is rendered once for it).
  */
 export class GeneratedFiles implements ReadonlyMap<string, string> {
+  private bakeDigest: string | undefined;
+
   constructor(
     private readonly dockerfiles: ReadonlyMap<string, PlacedDockerfile>,
     private readonly templates: ReadonlyMap<string, ParsedTemplate>,
     private readonly spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath' | 'bakeFile'>,
-    private readonly bakeText: string,
+    private readonly renderBake: () => string,
   ) {}
 
   get size(): number {
@@ -66,15 +68,16 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
   }
 
   get(file: string): string | undefined {
-    if (file === this.spec.bakeFile) return this.bakeText;
+    if (file === this.spec.bakeFile) return this.renderBake();
     const placed = this.dockerfiles.get(file);
     if (placed?.target.source.kind !== 'template') return undefined;
     return renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec);
   }
 
-  /** textDigest of a Dockerfile's content (known without rendering it); undefined for the bake file, whose text is at hand. */
+  /** textDigest of the file's content: a Dockerfile's is known without rendering it; the bake file's is rendered once. */
   digestOf(file: string): string | undefined {
-    return file === this.spec.bakeFile ? undefined : this.dockerfiles.get(file)?.digest;
+    if (file === this.spec.bakeFile) return (this.bakeDigest ??= textDigest(this.renderBake()));
+    return this.dockerfiles.get(file)?.digest;
   }
 
   *keys(): MapIterator<string> {
@@ -118,6 +121,6 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
   }
   groups.push(...spec.groups);
   const generated = [...placed.files.keys()].sort();
-  const bakeText = diagnostics.length ? '' : renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated });
-  return { files: new GeneratedFiles(diagnostics.length ? new Map() : placed.files, templates, spec, bakeText), diagnostics };
+  const bake = () => renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated });
+  return { files: new GeneratedFiles(diagnostics.length ? new Map() : placed.files, templates, spec, bake), diagnostics };
 }
