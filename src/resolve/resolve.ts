@@ -156,7 +156,10 @@ function dockerfileNames(ctx: ResolveContext, sources: readonly ServiceSource[])
  */
 function finishTargets(input: SpecInput, targets: readonly Target[], byService: ReadonlyMap<string, readonly string[]>, where: Placement): { targets: Target[]; placements: Placements } {
   const { contexts } = analyzeDependencies(input, byService, targets);
-  const linked = targets.map((t) => ({ ...t, contexts: { ...contexts.get(t.name) } }));
+  const linked = targets.map((t) => {
+    const named = contexts.get(t.name);
+    return named && Object.keys(named).length ? { ...t, contexts: { ...named } } : t;
+  });
   // Targets come service by service, in spec order: place each service's run.
   const out: Target[] = [];
   const files = new Map<string, PlacedDockerfile>();
