@@ -5,7 +5,7 @@ import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
-import { outputState, refusal, type OutputState, type OutputWhere } from './existing.js';
+import { outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { alive } from './lock.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
@@ -26,20 +26,7 @@ export interface SyncPlan {
   diagnostics: Diagnostic[];
 }
 
-/** Files a previous `gen` recorded in the bake file's header. */
-export function previousManifest(bakeText: string | undefined): string[] {
-  if (!bakeText || !isGenerated(bakeText)) return [];
-  const out: string[] = [];
-  // Line by line up to the first block: the rest of a large file is never split.
-  for (let at = 0; at < bakeText.length; ) {
-    const end = bakeText.indexOf('\n', at);
-    const line = bakeText.slice(at, end < 0 ? undefined : end);
-    if (line.startsWith('# generated: ')) out.push(line.slice('# generated: '.length));
-    else if (line.startsWith('group ') || line.startsWith('target ')) break;
-    at = end < 0 ? bakeText.length : end + 1;
-  }
-  return out;
-}
+export { previousManifest };
 
 /** Where in the spec an output comes from, so a refusal can point there. */
 export type OutputOrigins = Pick<ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>>, 'get'>;
@@ -76,19 +63,19 @@ export interface OutputFiles extends ReadonlyMap<string, string> {
 
 /** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the old bake file's manifest. */
 /** `known`: states resolve read a moment ago (compile's `outputs`), so each file is read once; anything else is read now. */
-function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, origins?: OutputOrigins, known?: ReadonlyMap<string, OutputState>): SyncPlan & { manifest: string[] } {
+function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, origins?: OutputOrigins, known?: ReadonlyMap<string, OutputState>): SyncPlan & { manifest: readonly string[] } {
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
-  let manifest: string[] = [];
+  let manifest: readonly string[] = [];
   const realDirs = new Map<string, string | undefined>();
   // One file at a time: its text (rendered when asked for) is compared, and a
   // change renders it again when written or shown; nothing is held for all files.
   for (const file of files.keys()) {
     const cur = known?.get(file) ?? outputState(where, file, realDirs);
-    if (file === bakeFile && cur.kind === 'file') manifest = previousManifest(cur.text ?? textOnDisk(where, file));
+    if (file === bakeFile && cur.kind === 'file') manifest = cur.text !== undefined ? previousManifest(cur.text) : (cur.manifest ?? previousManifest(textOnDisk(where, file)));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);
     else if (cur.kind === 'missing')

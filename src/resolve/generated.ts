@@ -156,7 +156,7 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
     if (refused) ctx.report.err(refused.code, at, refused.message, refused.hint, onKey);
   }
   const bakeState = outputState(where, bakeFile, realDirs);
-  states.set(bakeFile, withoutText(bakeState));
+  states.set(bakeFile, withoutText(bakeState, true));
   const refused = refusal(bakeFile, bakeState, true);
   if (refused) ctx.report.err(refused.code, ctx.input.bake_file !== undefined ? ['bake_file'] : [], refused.message, refused.hint);
   return states;

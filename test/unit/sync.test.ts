@@ -227,3 +227,24 @@ describe('render -> compare -> write -> drop (issue 18)', () => {
     ]);
   });
 });
+
+describe('the old bake file kept as a digest', () => {
+  it('keeps its manifest, so orphans are found without reading it again', () => {
+    const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'gone/Dockerfile': gen('FROM g\n'), 'docker-bake.hcl': bake('a/Dockerfile', 'gone/Dockerfile') });
+    const where = { specDir: dir, repoRoot: dir, realRoot: dir };
+    const state = withoutText(outputState(where, 'docker-bake.hcl'), true);
+    expect(state).toMatchObject({ kind: 'file', ours: true, manifest: ['a/Dockerfile', 'gone/Dockerfile'] });
+    expect(state.kind === 'file' && state.text).toBe(undefined);
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile')],
+    ]);
+    // The file on disk no longer lists `gone`: the kept manifest is what counts (it was read once, by resolve).
+    writeFileSync(path.join(dir, 'docker-bake.hcl'), bake('a/Dockerfile'));
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl', undefined, [], new Map([['docker-bake.hcl', state]]));
+    expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
+      ['update', 'docker-bake.hcl'],
+      ['delete', 'gone/Dockerfile'],
+    ]);
+  });
+});
