@@ -160,7 +160,8 @@ const LARGE_SPEC_BYTES = 512 * 1024;
  * lets the heap grow to about twice that before a full collection. Growing
  * it by a fifth at a time instead keeps the peak near what is alive, for the
  * same CPU (measured on 10,000 services: peak RSS 294 -> 220 MB, user time
- * unchanged). Set here, not when matrix starts: V8 rejects a code cache made
+ * unchanged). The young generation keeps its first size instead of growing to
+ * 32 MB (peak RSS 200 -> 140-146 MB, user+sys within 5%). Set here, not when matrix starts: V8 rejects a code cache made
  * under other flags, so every loaded chunk would compile again; a small spec
  * never needs it. The chunks a large run may still load (the diff) compile
  * without their cache, a few milliseconds beside seconds of compiling.
@@ -172,7 +173,7 @@ function collectSoonerForLargeSpec(specPath: string): void {
   } catch {
     return; // Reading the spec reports it.
   }
-  if (size !== undefined && size >= LARGE_SPEC_BYTES) setFlagsFromString('--heap-growing-percent=20');
+  if (size !== undefined && size >= LARGE_SPEC_BYTES) setFlagsFromString('--heap-growing-percent=20 --semi-space-growth-factor=1');
 }
 
 /** The repository's git directory when matrix may write there (private to the repository), else undefined (the temp dir). */

@@ -91,9 +91,7 @@ export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean)
   // A platform the template cannot produce is printed as a warning and shown as "unsupported".
   const result = compileOrThrow(loc, false, io, true);
   // git runs only when a value the plan shows depends on it (a tag, build arg or label with a git.* or semver.* part).
-  const env = showsGitValues(result.spec!.targets)
-    ? await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`))
-    : {};
+  const env = showsGitValues(result.spec!.targets) ? await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`)) : {};
   const templates = result.templates ?? new Map();
   const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env, (t, p) => targetSupports(t, p, templates));
   const pinned = finalStageDiagnostics(result.spec!.targets, (t) => result.files!.get(t.dockerfile) ?? readRegularText(path.resolve(loc.specDir, t.dockerfile), { display: t.dockerfile }));

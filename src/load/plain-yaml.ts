@@ -1,7 +1,8 @@
 // The value of a spec written in a plain subset of YAML, read in one pass
 // without building yaml's document (positions, tokens, nodes), which is most
 // of the time and memory of loading a large spec. The subset: block mappings
-// and sequences indented with spaces, flow collections on one line, plain
+// and sequences indented with spaces (a mapping may start on its item's `- `
+// line), flow collections on one line, plain
 // scalars that can only be strings, canonical decimal integers, true, false,
 // null, and one-line quoted strings. Anything else (anchors, tags, block
 // scalars, multi-line values, duplicate keys, tabs, non-ASCII text, ...)
@@ -64,11 +65,20 @@ function blockNode(lines: Line[], at: { i: number }, indent: number, depth: numb
 function blockSeq(lines: Line[], at: { i: number }, indent: number, depth: number): unknown[] {
   const out: unknown[] = [];
   while (at.i < lines.length && lines[at.i]!.indent === indent && lines[at.i]!.text.startsWith('- ')) {
-    const line = lines[at.i++]!;
+    const line = lines[at.i]!;
     const item = new Cursor(line.text, 2);
     item.skipSpaces();
-    out.push(item.inlineValue(depth + 1));
-    item.end();
+    const rest = line.text.slice(item.at());
+    if (startsEntry(rest)) {
+      // `- key: value` then `  key: value`: a mapping whose lines are at the first key's column.
+      const column = indent + line.text.length - rest.length;
+      lines[at.i] = { indent: column, text: rest };
+      out.push(blockMap(lines, at, column, depth + 1));
+    } else {
+      at.i++;
+      out.push(item.inlineValue(depth + 1));
+      item.end();
+    }
     if (at.i < lines.length && lines[at.i]!.indent > indent) giveUp();
   }
   return out;
@@ -95,6 +105,17 @@ function blockMap(lines: Line[], at: { i: number }, indent: number, depth: numbe
   return out;
 }
 
+/** Whether a sequence item's text starts a mapping (`key: ...` or `key:`). */
+function startsEntry(text: string): boolean {
+  try {
+    new Cursor(text, 0).key();
+    return true;
+  } catch (e) {
+    if (e === GIVE_UP) return false;
+    throw e;
+  }
+}
+
 /** Reads one line's text from `pos`. */
 class Cursor {
   constructor(
@@ -104,6 +125,10 @@ class Cursor {
 
   done(): boolean {
     return this.pos >= this.s.length;
+  }
+
+  at(): number {
+    return this.pos;
   }
 
   skipSpaces(): void {
@@ -218,7 +243,8 @@ function plainScalar(text: string): unknown {
   if (/^(0|[1-9][0-9]{0,14})$/.test(text)) return Number(text);
   // A string: starts with a letter, `_`, `/` or `$` (no indicator, sign, dot or digit), and is none of the
   // core schema's other spellings (True, NULL, ...).
-  if (!/^[A-Za-z_/$]/.test(text) || /^(true|false|null)$/i.test(text)) giveUp();
+  // A relative path (`./cmd/api`, `../x`) too: a core-schema float or `.inf`/`.nan` never has `/` after its dots.
+  if (!/^(?:[A-Za-z_/$]|\.\.?\/)/.test(text) || /^(true|false|null)$/i.test(text)) giveUp();
   // Indicators inside a plain scalar that yaml might read otherwise.
   if (/ #|[`]|\s$/.test(text)) giveUp();
   return text;

@@ -8,6 +8,7 @@ import { statKind } from '../fs/probe.js';
 import { readRegularText } from '../fs/read.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { isGenerated } from '../render/header.js';
+import { textDigest } from './digest.js';
 
 /** The spec dir, and the repository root as given and as its real path. */
 export interface OutputWhere {
@@ -20,7 +21,9 @@ export type OutputState =
   | { kind: 'outside' }
   | { kind: 'missing' }
   /** A regular file: `ours` when it carries the generated header (or is empty: a write cut short leaves one). */
-  | { kind: 'file'; text: string; ours: boolean }
+  | { kind: 'file'; text: string; ours: boolean; digest?: undefined }
+  /** The same, kept as its content's digest (output/digest.ts) when many are held at once (resolve's `outputs`); a bake file with its manifest. */
+  | { kind: 'file'; digest: string; ours: boolean; text?: undefined; manifest?: readonly string[] }
   | { kind: 'dir' | 'symlink' | 'other' };
 
 /** Larger files at an output path are read no further (nothing matrix generates comes near). */
@@ -55,6 +58,27 @@ export function outputState(where: OutputWhere, file: string, realDirs = new Map
   if (kind !== 'file') return { kind: 'other' };
   const text = readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES });
   return { kind: 'file', text, ours: text === '' || isGenerated(text) };
+}
+
+/** The state without the file's text: its digest stands for it (and for a bake file, `manifest`: the files it lists). */
+export function withoutText(state: OutputState, manifest = false): OutputState {
+  if (state.kind !== 'file' || state.text === undefined) return state;
+  return { kind: 'file', digest: textDigest(state.text), ours: state.ours, ...(manifest ? { manifest: previousManifest(state.text) } : {}) };
+}
+
+/** Files a previous `gen` recorded in the bake file's header. */
+export function previousManifest(bakeText: string | undefined): string[] {
+  if (!bakeText || !isGenerated(bakeText)) return [];
+  const out: string[] = [];
+  // Line by line up to the first block: the rest of a large file is never split.
+  for (let at = 0; at < bakeText.length; ) {
+    const end = bakeText.indexOf('\n', at);
+    const line = bakeText.slice(at, end < 0 ? undefined : end);
+    if (line.startsWith('# generated: ')) out.push(line.slice('# generated: '.length));
+    else if (line.startsWith('group ') || line.startsWith('target ')) break;
+    at = end < 0 ? bakeText.length : end + 1;
+  }
+  return out;
 }
 
 export interface Refusal {

@@ -6,9 +6,10 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics
 import { listDir, statKind } from '../fs/probe.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
-import { outputState, refusal, type OutputState, type OutputWhere } from './existing.js';
+import { outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { alive } from './lock.js';
 import { isGenerated } from '../render/header.js';
+import { textDigest } from './digest.js';
 
 export type ChangeKind = 'create' | 'update' | 'delete';
 
@@ -26,16 +27,7 @@ export interface SyncPlan {
   diagnostics: Diagnostic[];
 }
 
-/** Files a previous `gen` recorded in the bake file's header. */
-export function previousManifest(bakeText: string | undefined): string[] {
-  if (!bakeText || !isGenerated(bakeText)) return [];
-  const out: string[] = [];
-  for (const line of bakeText.split('\n')) {
-    if (line.startsWith('# generated: ')) out.push(line.slice('# generated: '.length));
-    else if (line.startsWith('group ') || line.startsWith('target ')) break;
-  }
-  return out;
-}
+export { previousManifest };
 
 /** Where in the spec an output comes from, so a refusal can point there. */
 export type OutputOrigins = Pick<ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>>, 'get'>;
@@ -49,49 +41,85 @@ export type OutputOrigins = Pick<ReadonlyMap<string, Pick<Diagnostic, 'file' | '
 export function planSync(
   specDir: string,
   repoRoot: string,
-  files: ReadonlyMap<string, string>,
+  files: OutputFiles,
   bakeFile: string,
   origins?: OutputOrigins,
   inputs: readonly string[] = [],
   known?: ReadonlyMap<string, OutputState>,
 ): SyncPlan {
   const where: OutputWhere = { specDir, repoRoot, realRoot: realpathOrUndefined(repoRoot) ?? repoRoot };
-  const { changes, unchanged, diagnostics, oldBake } = planOutputs(where, files, bakeFile, origins, known);
-  changes.push(...orphanDeletions(where, files, oldBake, inputs));
+  const { changes, unchanged, diagnostics, manifest } = planOutputs(where, files, bakeFile, origins, known);
+  changes.push(...orphanDeletions(where, files, manifest, inputs));
   return { changes, unchanged, diagnostics };
 }
 
-/** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the bake file as it was. */
+/**
+ * The files to write. Where producing a file's text costs a render
+ * (render/files.ts: GeneratedFiles), `digestOf` gives its digest instead, so
+ * an up-to-date file is never rendered here.
+ */
+export interface OutputFiles extends ReadonlyMap<string, string> {
+  digestOf?(file: string): string | undefined;
+}
+
+/** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the old bake file's manifest. */
 /** `known`: states resolve read a moment ago (compile's `outputs`), so each file is read once; anything else is read now. */
-function planOutputs(
-  where: OutputWhere,
-  files: ReadonlyMap<string, string>,
-  bakeFile: string,
-  origins?: OutputOrigins,
-  known?: ReadonlyMap<string, OutputState>,
-): SyncPlan & { oldBake: string | undefined } {
+function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, origins?: OutputOrigins, known?: ReadonlyMap<string, OutputState>): SyncPlan & { manifest: readonly string[] } {
   const changes: Change[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
-  let oldBake: string | undefined;
+  let manifest: readonly string[] = [];
   const realDirs = new Map<string, string | undefined>();
-  for (const [file, content] of files) {
+  // One file at a time: its text (rendered when asked for) is compared, and a
+  // change renders it again when written or shown; nothing is held for all files.
+  for (const file of files.keys()) {
     const cur = known?.get(file) ?? outputState(where, file, realDirs);
-    if (file === bakeFile && cur.kind === 'file') oldBake = cur.text;
+    if (file === bakeFile && cur.kind === 'file') manifest = cur.text !== undefined ? previousManifest(cur.text) : (cur.manifest ?? previousManifest(textOnDisk(where, file)));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);
-    else if (cur.kind === 'missing') changes.push({ kind: 'create', file, after: content });
-    else if (cur.kind === 'file' && cur.text === content) unchanged.push(file);
-    else if (cur.kind === 'file') changes.push({ kind: 'update', file, before: cur.text, after: content });
+    else if (cur.kind === 'missing')
+      changes.push({
+        kind: 'create',
+        file,
+        get after() {
+          return files.get(file);
+        },
+      });
+    else if (cur.kind === 'file' && sameContent(files, file, cur)) unchanged.push(file);
+    else if (cur.kind === 'file')
+      changes.push({
+        kind: 'update',
+        file,
+        get before() {
+          return textOnDisk(where, file);
+        },
+        get after() {
+          return files.get(file);
+        },
+      });
   }
 
-  return { changes, unchanged, diagnostics, oldBake };
+  return { changes, unchanged, diagnostics, manifest };
+}
+
+/** Whether the file on disk (`cur`) holds exactly the bytes to write: by digest where either side has only that. */
+function sameContent(files: OutputFiles, file: string, cur: OutputState & { kind: 'file' }): boolean {
+  const digest = files.digestOf?.(file);
+  if (digest !== undefined) return digest === (cur.digest ?? textDigest(cur.text!));
+  const text = files.get(file)!;
+  return cur.text !== undefined ? cur.text === text : cur.digest === textDigest(text);
+}
+
+/** What a file holds now (read again when a change is shown), undefined when it is no longer a regular file. */
+function textOnDisk(where: OutputWhere, file: string): string | undefined {
+  const cur = outputState(where, file);
+  return cur.kind === 'file' ? cur.text : undefined;
 }
 
 /** Deletions: outputs the previous bake file's manifest lists that this run no longer writes. */
-function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>, oldBake: string | undefined, inputs: readonly string[]): Change[] {
+function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>, manifest: readonly string[], inputs: readonly string[]): Change[] {
   const { specDir, repoRoot, realRoot } = where;
   const changes: Change[] = [];
   // Compared as absolute paths: a manifest line `./api/Dockerfile` names the file we are about to write.
@@ -109,7 +137,7 @@ function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>,
     }
     return keptSet;
   };
-  for (const file of previousManifest(oldBake)) {
+  for (const file of manifest) {
     const abs = path.resolve(specDir, file);
     if (outputs.has(abs) || kept().has(abs) || !isInside(path.resolve(repoRoot), abs)) continue;
     const parentReal = realpathOrUndefined(path.dirname(abs));
@@ -117,7 +145,7 @@ function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>,
     if (kept().has(path.join(parentReal, path.basename(abs))) || kept().has(realpathOrUndefined(abs) ?? abs)) continue;
     const cur = outputState(where, file);
     // Only files that still carry our header: an edited-away header means a human owns it now.
-    if (cur.kind === 'file' && isGenerated(cur.text)) changes.push({ kind: 'delete', file, before: cur.text! });
+    if (cur.kind === 'file' && cur.text !== undefined && isGenerated(cur.text)) changes.push({ kind: 'delete', file, before: cur.text });
   }
   return changes;
 }

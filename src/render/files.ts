@@ -1,15 +1,18 @@
 // Stage 5: targets -> the exact bytes of every generated file. Pure: it reads
-// the resolved model (file names included) and never changes it.
+// the resolved model (file names included) and never changes it. Dockerfiles
+// are rendered when read (GeneratedFiles), from resolve's decisions.
 import path from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
-import { TemplateError, wrap, type ParsedTemplate } from './template.js';
+import { wrap, type ParsedTemplate } from './template.js';
+import { textDigest } from '../output/digest.js';
+import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
 
 export interface RenderedFiles {
   /** Spec-dir-relative POSIX path -> content, in a stable order (Dockerfiles, then the bake file). */
-  files: Map<string, string>;
+  files: GeneratedFiles;
   diagnostics: Diagnostic[];
 }
 
@@ -35,55 +38,89 @@ export function templateContext(t: Target, registry: string | undefined, declare
   }) as object;
 }
 
-/** `rendered`: Dockerfile texts resolve already rendered (resolve/dockerfiles.ts), written as they are. */
-export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>, rendered: ReadonlyMap<string, string> = new Map()): RenderedFiles {
-  const files = new Map<string, string>();
-  const diagnostics: Diagnostic[] = [];
-  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+/** The text a target's Dockerfile has (throws TemplateError). */
+export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath'>): string {
+  return finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec));
+}
 
-  for (const [, names] of spec.services) {
-    const targets = names.map((n) => byName.get(n)!);
-    const first = targets[0];
-    if (!first || first.source.kind !== 'template') continue;
-    if (targets.every((t) => rendered.has(t.dockerfile))) {
-      for (const t of targets) files.set(t.dockerfile, rendered.get(t.dockerfile)!);
-      continue;
-    }
-    const tpl = templates.get(first.source.file)!;
-    const own = new Map<string, string>();
-    for (const t of targets) {
-      try {
-        const text = finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec));
-        // resolve named the files (resolve/dockerfiles.ts): targets that share one render to the same text.
-        if (own.has(t.dockerfile) && own.get(t.dockerfile) !== text) throw new Error(`targets sharing ${t.dockerfile} render differently`);
-        own.set(t.dockerfile, text);
-      } catch (e) {
-        if (!(e instanceof TemplateError)) throw e;
-        diagnostics.push(
-          diagnostic({
-            code: 'template-error',
-            file: tpl.file,
-            line: e.line,
-            column: e.column,
-            path: ['services', t.service],
-            message: `rendering \`${t.name}\`: ${e.message}`,
-            hint: e.hint || undefined,
-          }),
-        );
-        own.clear();
-        break;
-      }
-    }
-    for (const [file, text] of own) files.set(file, text);
+/**
+ * The generated files as a read-only map. Every file is rendered each time it
+ * is read and not kept, so `gen` renders, compares, writes and drops one file
+ * at a time (output/sync.ts); `digestOf` answers an up-to-date check without
+ * rendering a Dockerfile again (the bake file is rendered once for it).
+ */
+export class GeneratedFiles implements ReadonlyMap<string, string> {
+  private bakeDigest: string | undefined;
+
+  constructor(
+    private readonly dockerfiles: ReadonlyMap<string, PlacedDockerfile>,
+    private readonly templates: ReadonlyMap<string, ParsedTemplate>,
+    private readonly spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath' | 'bakeFile'>,
+    private readonly renderBake: () => string,
+  ) {}
+
+  get size(): number {
+    return this.dockerfiles.size + 1;
   }
-  if (diagnostics.length) return { files, diagnostics };
 
-  const generated = [...files.keys()].sort();
+  has(file: string): boolean {
+    return file === this.spec.bakeFile || this.dockerfiles.has(file);
+  }
+
+  get(file: string): string | undefined {
+    if (file === this.spec.bakeFile) return this.renderBake();
+    const placed = this.dockerfiles.get(file);
+    if (placed?.target.source.kind !== 'template') return undefined;
+    return renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec);
+  }
+
+  /** textDigest of the file's content: a Dockerfile's is known without rendering it; the bake file's is rendered once. */
+  digestOf(file: string): string | undefined {
+    if (file === this.spec.bakeFile) return (this.bakeDigest ??= textDigest(this.renderBake()));
+    return this.dockerfiles.get(file)?.digest;
+  }
+
+  *keys(): MapIterator<string> {
+    yield* this.dockerfiles.keys();
+    yield this.spec.bakeFile;
+  }
+
+  *values(): MapIterator<string> {
+    for (const file of this.keys()) yield this.get(file)!;
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    for (const file of this.keys()) yield [file, this.get(file)!];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+
+  forEach(f: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
+    for (const [file, text] of this.entries()) f.call(thisArg, text, file, this);
+  }
+}
+
+/** The files of a resolved spec; a template error resolve met becomes a diagnostic (the first failing cell of each service). */
+export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, ParsedTemplate>, placed: Placements): RenderedFiles {
+  const diagnostics = placed.failed.map(({ target: t, error: e }) =>
+    diagnostic({
+      code: 'template-error',
+      file: t.source.kind === 'template' ? (templates.get(t.source.file)?.file ?? t.source.file) : spec.file,
+      line: e.line,
+      column: e.column,
+      path: ['services', t.service],
+      message: `rendering \`${t.name}\`: ${e.message}`,
+      hint: e.hint || undefined,
+    }),
+  );
   const groups: (readonly [string, readonly string[]])[] = [['default', spec.targets.map((t) => t.name)]];
   for (const [service, names] of spec.services) {
     if (names.length !== 1 || names[0] !== service) groups.push([service, names]);
   }
   groups.push(...spec.groups);
-  files.set(spec.bakeFile, renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated }));
-  return { files, diagnostics };
+  const generated = [...placed.files.keys()].sort();
+  const bake = () => renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated });
+  return { files: new GeneratedFiles(diagnostics.length ? new Map() : placed.files, templates, spec, bake), diagnostics };
 }

@@ -7,6 +7,7 @@ import { referenceProblem } from '../validate/reference.js';
 import { keyOrigin, origin, type Path, type ResolveContext } from './context.js';
 import { withAllKeys } from './matrix.js';
 import { checkOutput } from './outputs.js';
+import { alike, NO_ENTRIES, NO_ITEMS } from './shared.js';
 import type { ServicePlan } from './service.js';
 import { interpolate, interpolateDyn, varsFor, type Vars } from './vars.js';
 
@@ -61,8 +62,8 @@ class CellScope {
   }
 }
 
-/** The target of cell `index`, or undefined (reported). */
-export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: number): Target | undefined {
+/** The target of cell `index`, or undefined (reported). Parts equal to `prev`'s (the service's previous target) are `prev`'s. */
+export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: number, prev?: Target): Target | undefined {
   const cell = plan.matrix.cells[index]!;
   const name = plan.matrix.names[index]!;
   const scope = new CellScope(ctx, plan, name, cell);
@@ -85,16 +86,16 @@ export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: numbe
     dockerfile: plan.dockerfile,
     platforms: plan.platforms,
     tags,
-    args,
-    ownArgs: Object.keys(ctx.input.services[plan.name]?.args ?? {}),
-    labels,
-    annotations,
+    args: alike(args, prev?.args),
+    ownArgs: alike(Object.keys(ctx.input.services[plan.name]?.args ?? {}), prev?.ownArgs),
+    labels: alike(labels, prev?.labels),
+    annotations: alike(annotations, prev?.annotations),
     ...(svc.target !== undefined ? { stage: svc.target } : {}),
-    secrets: svc.secrets ?? [],
-    contexts: {},
-    with: withCell,
+    secrets: svc.secrets ?? NO_ITEMS,
+    contexts: NO_ENTRIES,
+    with: alike(withCell, prev?.with),
     ...(metadataAction !== undefined ? { metadataAction } : {}),
-    outputs,
+    outputs: alike(outputs, prev?.outputs),
     ...(plan.cache ? { cache: plan.cache } : {}),
     attest: plan.attest,
   };

@@ -11,7 +11,7 @@
 // disk (output/existing.ts, the same check `gen` makes before writing). So
 // `validate` fails exactly when `gen` would.
 import path from 'node:path';
-import { outputState, refusal, type OutputState } from '../output/existing.js';
+import { outputState, refusal, withoutText, type OutputState } from '../output/existing.js';
 import { isInside, kindOf, realpathOrUndefined, toPosix } from '../paths.js';
 import type { ServiceInput, Target } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
@@ -150,12 +150,13 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
       continue;
     }
     const state = outputState(where, t.dockerfile, realDirs);
-    states.set(t.dockerfile, state);
+    // Kept as a digest: gen compares it with the new file's digest, and holds no old text (issue 18).
+    states.set(t.dockerfile, withoutText(state));
     const refused = refusal(t.dockerfile, state, false);
     if (refused) ctx.report.err(refused.code, at, refused.message, refused.hint, onKey);
   }
   const bakeState = outputState(where, bakeFile, realDirs);
-  states.set(bakeFile, bakeState);
+  states.set(bakeFile, withoutText(bakeState, true));
   const refused = refusal(bakeFile, bakeState, true);
   if (refused) ctx.report.err(refused.code, ctx.input.bake_file !== undefined ? ['bake_file'] : [], refused.message, refused.hint);
   return states;

@@ -13,7 +13,7 @@ import type { CheckedSpec } from '../validate/schema.js';
 import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { Reporter, type Path, type ResolveContext } from './context.js';
 import { analyzeDependencies } from './dependencies.js';
-import { placeDockerfiles, type Placement } from './dockerfiles.js';
+import { placeDockerfiles, type FailedRender, type PlacedDockerfile, type Placement, type Placements } from './dockerfiles.js';
 import { checkOutputs, generatedPlace, placedDockerfile, type GeneratedPlace } from './generated.js';
 import { resolveGroups } from './groups.js';
 import { dockerfileOf, serviceSource, serviceTargets, type ServiceSource } from './service.js';
@@ -41,8 +41,8 @@ export interface Resolution {
   spec?: ResolvedSpec;
   /** Parsed templates by spec-relative path (built-ins by `builtin:NAME`). */
   templates: Map<string, ParsedTemplate>;
-  /** Generated Dockerfiles' text by spec-relative name, rendered once here to name them; render writes these. */
-  dockerfiles: ReadonlyMap<string, string>;
+  /** Generated Dockerfiles by spec-relative name: rendered once here to name them; render renders each again when it is read. */
+  dockerfiles: Placements;
   /** What is on disk at each output path now (output/existing.ts), read once: gen compares with it instead of reading again. */
   outputs?: ReadonlyMap<string, OutputState>;
   diagnostics: Diagnostic[];
@@ -69,7 +69,7 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
   // Count before expanding anything (a matrix in defaults multiplies across services).
   const bound = targetBound(input, skip);
   for (const p of bound.problems) report.err(p.code, p.at, p.message, p.hint);
-  if (bound.stop) return { templates: store.parsed, dockerfiles: new Map(), diagnostics: report.diagnostics };
+  if (bound.stop) return { templates: store.parsed, dockerfiles: { files: new Map(), failed: [] }, diagnostics: report.diagnostics };
 
   const sources = Object.keys(input.services)
     .filter((n) => !skip.has(n))
@@ -90,7 +90,7 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
   const finished = finishTargets(input, targets, byService, { registry: input.registry, specRepoPath, templates: store.parsed });
   return {
     templates: store.parsed,
-    dockerfiles: finished.texts,
+    dockerfiles: finished.placements,
     outputs: checkOutputs(ctx, finished.targets, places, input.bake_file ?? 'docker-bake.hcl'),
     diagnostics: report.diagnostics,
     spec: {
@@ -154,19 +154,24 @@ function dockerfileNames(ctx: ResolveContext, sources: readonly ServiceSource[])
  * depends_on edges), then its Dockerfile's final name (which needs the contexts,
  * as templates may read `dependencies`).
  */
-function finishTargets(input: SpecInput, targets: readonly Target[], byService: ReadonlyMap<string, readonly string[]>, where: Placement): { targets: Target[]; texts: Map<string, string> } {
+function finishTargets(input: SpecInput, targets: readonly Target[], byService: ReadonlyMap<string, readonly string[]>, where: Placement): { targets: Target[]; placements: Placements } {
   const { contexts } = analyzeDependencies(input, byService, targets);
-  const linked = targets.map((t) => ({ ...t, contexts: { ...contexts.get(t.name) } }));
+  const linked = targets.map((t) => {
+    const named = contexts.get(t.name);
+    return named && Object.keys(named).length ? { ...t, contexts: { ...named } } : t;
+  });
   // Targets come service by service, in spec order: place each service's run.
   const out: Target[] = [];
-  const texts = new Map<string, string>();
+  const files = new Map<string, PlacedDockerfile>();
+  const failed: FailedRender[] = [];
   for (let i = 0; i < linked.length; ) {
     let j = i + 1;
     while (j < linked.length && linked[j]!.service === linked[i]!.service) j++;
     const placed = placeDockerfiles(linked.slice(i, j), where);
     out.push(...placed.targets);
-    for (const [file, text] of placed.texts) texts.set(file, text);
+    for (const [file, one] of placed.files) files.set(file, one);
+    if (placed.failed) failed.push(placed.failed);
     i = j;
   }
-  return { targets: out, texts };
+  return { targets: out, placements: { files, failed } };
 }

@@ -99,7 +99,7 @@ export function serviceTargets(ctx: ResolveContext, store: TemplateStore, s: Ser
   if (!plan) return undefined;
   const targets: Target[] = [];
   plan.matrix.cells.forEach((_, i) => {
-    const t = resolveCell(ctx, plan, i);
+    const t = resolveCell(ctx, plan, i, targets[targets.length - 1]);
     if (t) targets.push(t);
   });
   return targets;

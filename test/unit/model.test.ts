@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { loadSpec } from '../../src/load/load.js';
 import { repoRootOf } from '../../src/paths.js';
-import { renderFiles } from '../../src/render/files.js';
+import { renderDockerfile, renderFiles } from '../../src/render/files.js';
+import { textDigest } from '../../src/output/digest.js';
 import type { ParsedTemplate } from '../../src/render/template.js';
 import { resolveSpec } from '../../src/resolve/resolve.js';
 import type { ResolvedSpec, Target } from '../../src/spec.js';
@@ -77,7 +78,7 @@ describe('resolve returns the complete model', () => {
     const r = resolveOnly(DEPS, { 't.hbs': TPL, 'b.hbs': 'FROM scratch\n' });
     const before = structuredClone(r.spec!);
     expect(ruleDiagnostics(r.loaded, r.spec!)).toEqual([]);
-    const rendered = renderFiles(r.spec!, r.templates);
+    const rendered = renderFiles(r.spec!, r.templates, r.dockerfiles);
     expect(rendered.diagnostics).toEqual([]);
     expect([...rendered.files.keys()]).toEqual(['base.Dockerfile', 'app-a.Dockerfile', 'app-b.Dockerfile', 'docker-bake.hcl']);
     expect(r.spec).toEqual(before);
@@ -145,16 +146,20 @@ describe('each matrix cell is rendered once', () => {
   it.each([
     ['cells that render apart (one file each)', TPL],
     ['cells that render alike (one shared file)', 'FROM scratch\n'],
-  ])('%s: resolve renders them to name the files, render writes those texts without rendering again', (_name, tpl) => {
+  ])('%s: resolve renders each cell once to name the files; render renders a file only when it is read', (_name, tpl) => {
     const r = resolveOnly(DEPS, { 't.hbs': tpl, 'b.hbs': 'FROM scratch\n' });
     expect(r.diagnostics).toEqual([]);
     const counter = countRenders(r.templates);
-    const once = renderFiles(r.spec!, r.templates, r.dockerfiles);
-    expect(once.diagnostics).toEqual([]);
+    const rendered = renderFiles(r.spec!, r.templates, r.dockerfiles);
+    expect(rendered.diagnostics).toEqual([]);
+    // Resolve kept a decision and a digest per file, not the text (issue 18: render -> compare -> write -> drop).
     expect(counter.count).toBe(0);
-    // The same files as rendering every cell again.
-    const again = renderFiles(r.spec!, r.templates);
-    expect(counter.count).toBe(3);
-    expect(again.files).toEqual(once.files);
+    for (const f of rendered.files.keys()) expect(rendered.files.digestOf(f)).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(counter.count).toBe(0);
+    const files = new Map(rendered.files);
+    // One render per Dockerfile read (a file the cells share is not rendered per cell); the bake file needs no template.
+    expect(counter.count).toBe(files.size - 1);
+    for (const t of r.spec!.targets) expect(files.get(t.dockerfile)).toBe(renderDockerfile(t, r.templates.get(t.source.kind === 'template' ? t.source.file : '')!, r.spec!));
+    for (const [f, text] of files) expect(rendered.files.digestOf(f)).toBe(textDigest(text));
   });
 });

@@ -32,7 +32,7 @@ function expectSameAsYaml(source: string): boolean {
 }
 
 // Pieces of text: the subset's own, and near misses (numbers as YAML reads them, indicators, escapes, ...).
-const word = fc.constantFrom('a', 'api', 'svc-1', 'x_y', 'go', 'linux/amd64', '${{ service }}', 'services/${{ matrix.v }}', 'localhost:5000/x', 'a b', 'k8s', 'on', 'yes', 'No');
+const word = fc.constantFrom('a', 'api', 'svc-1', 'x_y', 'go', 'linux/amd64', '${{ service }}', 'services/${{ matrix.v }}', 'localhost:5000/x', 'a b', 'k8s', 'on', 'yes', 'No', './cmd/api', '../lib');
 const nearMiss = fc.constantFrom(
   '1',
   '0',
@@ -46,6 +46,11 @@ const nearMiss = fc.constantFrom(
   '1e3',
   '.inf',
   '.nan',
+  '.NaN',
+  '..',
+  './',
+  '.:x',
+  '../ #x',
   'true',
   'True',
   'FALSE',
@@ -109,8 +114,24 @@ const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
       lines: (indent: string) => ['', ...pairs.flatMap(([k, v, step]) => block(indent, `${k}:`, v, step))],
     })),
     fc.array(fc.oneof(scalar, flow), { minLength: 1, maxLength: 3 }).map((items) => ({ lines: (indent: string) => ['', ...items.map((i) => `${indent}- ${i}`)] })),
+    // Mappings that start on their item's `- ` line (`- python: "3.11"` / `  flavor: slim`), with
+    // more spaces after the dash, or the next keys a column off (then yaml reads it another way, or refuses).
+    fc
+      .array(fc.tuple(fc.array(fc.tuple(key, tie('node'), fc.constantFrom('  ', ' ', '    ')), { minLength: 1, maxLength: 3 }), fc.constantFrom('', '', '  '), fc.constantFrom('', '', '', ' ')), {
+        minLength: 1,
+        maxLength: 2,
+      })
+      .map((items) => ({ lines: (indent: string) => ['', ...items.flatMap(([pairs, gap, shift]) => compactItem(indent, pairs, gap, shift))] })),
   ),
 })).node;
+
+/** A sequence item holding a mapping whose first key is on the `- ` line; the others at its column (`shift` off it). */
+function compactItem(indent: string, pairs: [string, Tree, string][], gap: string, shift: string): string[] {
+  const column = `${indent}  ${gap}`;
+  const [[k0, v0, step0], ...more] = pairs as [[string, Tree, string], ...[string, Tree, string][]];
+  const [first, ...rest] = block(column, `${k0}:`, v0, step0);
+  return [`${indent}- ${gap}${first!.slice(column.length)}`, ...rest, ...more.flatMap(([k, v, step]) => block(column + shift, `${k}:`, v, step))];
+}
 
 /** `head` with its value: on the same line, or on the lines below, `step` further in. */
 function block(indent: string, head: string, v: Tree, step: string): string[] {
@@ -149,6 +170,14 @@ describe('plain-yaml: the same value as yaml, or no answer', () => {
     expect(expectSameAsYaml(scaleSpec(50))).toBe(true);
   });
 
+  it('reads a mapping that starts on its item line as yaml does (samples/monorepo: matrix exclude/include)', () => {
+    // YAML 1.2.2 8.2.1 (block sequences: a compact block mapping as an entry).
+    for (const source of ['a:\n  - b: 1\n    c: x\n  - b: 2\n', 'a:\n-   b: "3.11"\n    c: [x, y]\n', 'a:\n  - b:\n      c: 1\n    d: ./cmd/api\n']) {
+      expect(expectSameAsYaml(source), source).toBe(true);
+    }
+    expect(plainYamlValue('a:\n  - b: 1\n    c: x\n')).toEqual({ a: [{ b: 1, c: 'x' }] });
+  });
+
   it.each([
     ['a tab', 'a:\tb\n'],
     ['a continued plain scalar', 'a: b\n  c\n'],
@@ -156,7 +185,7 @@ describe('plain-yaml: the same value as yaml, or no answer', () => {
     ['a number yaml would rewrite', 'a: 1.20\n'],
     ['a document marker', '---\na: 1\n'],
     ['a multi-line flow collection', 'a: [b,\n  c]\n'],
-    ['a compact mapping in a sequence', 'a:\n  - b: 1\n'],
+    ['a compact mapping whose next key is a column off', 'a:\n  - b: 1\n     c: 2\n'],
     ['a block scalar', 'a: |\n  text\n'],
     ['non-ASCII text', 'a: é\n'],
     ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],

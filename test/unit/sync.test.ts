@@ -7,6 +7,8 @@ import { UserError } from '../../src/diagnostics.js';
 import { acquireLock } from '../../src/output/lock.js';
 import { applySync, planSync, previousManifest } from '../../src/output/sync.js';
 import { headerLines } from '../../src/render/header.js';
+import { textDigest } from '../../src/output/digest.js';
+import { outputState, withoutText } from '../../src/output/existing.js';
 import { hashTree, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -163,5 +165,86 @@ describe('acquireLock', () => {
     expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
     release();
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('render -> compare -> write -> drop (issue 18)', () => {
+  /** Files whose Dockerfiles cost a render: counted, with their digests known up front (as render/files.ts GeneratedFiles). */
+  function costly(texts: Record<string, string>) {
+    const reads: string[] = [];
+    const files = new Map(Object.entries(texts)) as Map<string, string> & { digestOf(file: string): string | undefined };
+    const get = files.get.bind(files);
+    files.get = (f: string) => {
+      reads.push(f);
+      return get(f);
+    };
+    files.digestOf = (f: string) => textDigest(texts[f]!);
+    return { files, reads };
+  }
+
+  it('an up-to-date Dockerfile is compared by digest, never rendered; a change renders it only when written', () => {
+    const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM old\n'), 'docker-bake.hcl': bake('a/Dockerfile', 'b/Dockerfile') });
+    const texts = { 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM new\n'), 'c/Dockerfile': gen('FROM c\n'), 'docker-bake.hcl': bake('a/Dockerfile', 'b/Dockerfile', 'c/Dockerfile') };
+    const { files, reads } = costly(texts);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(plan.unchanged).toEqual(['a/Dockerfile']);
+    expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
+      ['update', 'b/Dockerfile'],
+      ['create', 'c/Dockerfile'],
+      ['update', 'docker-bake.hcl'],
+    ]);
+    // Nothing was rendered to compare.
+    expect(reads).toEqual([]);
+    reads.length = 0;
+    applySync(dir, plan);
+    // Each changed file rendered once, when written; `a` never.
+    expect(reads).toEqual(['b/Dockerfile', 'c/Dockerfile', 'docker-bake.hcl']);
+    for (const [f, text] of Object.entries(texts)) expect(readFileSync(path.join(dir, f), 'utf8')).toBe(text);
+  });
+
+  it('a stale file shows what the disk holds (read again when shown) beside the new text', () => {
+    const dir = tempRepo({ 'b/Dockerfile': gen('FROM old\n') });
+    const { files } = costly({ 'b/Dockerfile': gen('FROM new\n'), 'docker-bake.hcl': bake('b/Dockerfile') });
+    const [update] = planSync(dir, dir, files, 'docker-bake.hcl').changes;
+    expect(update).toMatchObject({ kind: 'update', file: 'b/Dockerfile', before: gen('FROM old\n'), after: gen('FROM new\n') });
+  });
+
+  it('states kept as a digest (resolve drops the old text) compare the same as the text', () => {
+    const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM old\n') });
+    const where = { specDir: dir, repoRoot: dir, realRoot: dir };
+    const known = new Map(['a/Dockerfile', 'b/Dockerfile'].map((f) => [f, withoutText(outputState(where, f))]));
+    expect(known.get('a/Dockerfile')).toEqual({ kind: 'file', ours: true, digest: textDigest(gen('FROM a\n')) });
+    const plain = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['b/Dockerfile', gen('FROM new\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile', 'b/Dockerfile')],
+    ]);
+    const plan = planSync(dir, dir, plain, 'docker-bake.hcl', undefined, [], known);
+    expect(plan.unchanged).toEqual(['a/Dockerfile']);
+    expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
+      ['update', 'b/Dockerfile'],
+      ['create', 'docker-bake.hcl'],
+    ]);
+  });
+});
+
+describe('the old bake file kept as a digest', () => {
+  it('keeps its manifest, so orphans are found without reading it again', () => {
+    const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'gone/Dockerfile': gen('FROM g\n'), 'docker-bake.hcl': bake('a/Dockerfile', 'gone/Dockerfile') });
+    const where = { specDir: dir, repoRoot: dir, realRoot: dir };
+    const state = withoutText(outputState(where, 'docker-bake.hcl'), true);
+    expect(state).toMatchObject({ kind: 'file', ours: true, manifest: ['a/Dockerfile', 'gone/Dockerfile'] });
+    expect(state.kind === 'file' && state.text).toBe(undefined);
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile')],
+    ]);
+    // The file on disk no longer lists `gone`: the kept manifest is what counts (it was read once, by resolve).
+    writeFileSync(path.join(dir, 'docker-bake.hcl'), bake('a/Dockerfile'));
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl', undefined, [], new Map([['docker-bake.hcl', state]]));
+    expect(plan.changes.map((c) => [c.kind, c.file])).toEqual([
+      ['update', 'docker-bake.hcl'],
+      ['delete', 'gone/Dockerfile'],
+    ]);
   });
 });
