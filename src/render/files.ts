@@ -44,9 +44,10 @@ export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<Reso
 }
 
 /**
- * The generated files as a read-only map. Every file is rendered each time it
- * is read and not kept, so `gen` renders, compares, writes and drops one file
- * at a time (output/sync.ts); `digestOf` answers an up-to-date check without
+ * The generated files as a read-only map. On a large spec every file is
+ * rendered each time it is read and not kept, so `gen` renders, compares,
+ * writes and drops one file at a time (output/sync.ts); a smaller one kept
+ * resolve's texts (resolve/dockerfiles.ts KEEP_TEXTS_UP_TO_TARGETS); `digestOf` answers an up-to-date check without
  * rendering a Dockerfile again (the bake file is rendered once for it).
  */
 export class GeneratedFiles implements ReadonlyMap<string, string> {
@@ -71,7 +72,7 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
     if (file === this.spec.bakeFile) return this.renderBake();
     const placed = this.dockerfiles.get(file);
     if (placed?.target.source.kind !== 'template') return undefined;
-    return renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec);
+    return placed.text ?? renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec);
   }
 
   /** textDigest of the file's content: a Dockerfile's is known without rendering it; the bake file's is rendered once. */

@@ -3,9 +3,10 @@
 // hand-written CONTEXT/Dockerfile is there), unless its matrix cells render
 // differently: then each target gets `TARGET.Dockerfile` in the same directory.
 // Deciding that needs the rendered text, so this renders each cell once and
-// keeps the decision, not the text: for each file the target whose render it
-// is (enough to render it again) and the text's digest (enough to compare it
-// with the disk). render/files.ts renders a file only when it is read.
+// keeps the decision: for each file the target whose render it is (enough to
+// render it again) and the text's digest (enough to compare it with the
+// disk); the text itself only for a spec of up to KEEP_TEXTS_UP_TO_TARGETS
+// targets. render/files.ts renders a file when it is read, unless kept.
 import path from 'node:path';
 import { textDigest } from '../output/digest.js';
 import { renderDockerfile } from '../render/files.js';
@@ -24,7 +25,17 @@ export interface PlacedDockerfile {
   readonly target: Target;
   /** textDigest of that text. */
   readonly digest: string;
+  /** The text itself, kept when the spec is small enough (keepTexts): writing it needs no second render. */
+  readonly text?: string;
 }
+
+/**
+ * Up to this many targets the rendered texts are kept (about 4 MB for the
+ * 2,000 targets of 1,000 services of scripts/gen-scale-spec.mjs): a fresh
+ * `gen` then renders each file once. Above it they are dropped once digested
+ * and rendered again when written, so memory does not grow with the spec.
+ */
+export const KEEP_TEXTS_UP_TO_TARGETS = 4000;
 
 /** A cell whose template failed to render: render reports it (the names stay). */
 export interface FailedRender {
@@ -47,7 +58,7 @@ export interface Placements {
   readonly failed: readonly FailedRender[];
 }
 
-export function placeDockerfiles(targets: readonly Target[], where: Placement): PlacedService {
+export function placeDockerfiles(targets: readonly Target[], where: Placement, keepTexts = false): PlacedService {
   const first = targets[0];
   if (!first || first.source.kind !== 'template') return { targets: [...targets], files: [] };
   const tpl = where.templates.get(first.source.file);
@@ -55,11 +66,12 @@ export function placeDockerfiles(targets: readonly Target[], where: Placement): 
   if (!cells) return { targets: [...targets], files: [] };
   if ('failed' in cells) return { targets: [...targets], files: [], failed: cells.failed };
   const { texts } = cells;
-  if (texts.every((t) => t === texts[0])) return { targets: [...targets], files: [[first.dockerfile, { target: first, digest: textDigest(texts[0]!) }]] };
+  const file = (target: Target, text: string): PlacedDockerfile => (keepTexts ? { target, digest: textDigest(text), text } : { target, digest: textDigest(text) });
+  if (texts.every((t) => t === texts[0])) return { targets: [...targets], files: [[first.dockerfile, file(first, texts[0]!)]] };
   const dir = path.posix.dirname(first.dockerfile);
   // Same directory as the shared name, so each file's header (and text) is unchanged.
   const placed = targets.map((t) => ({ ...t, dockerfile: dir === '.' ? `${t.name}.Dockerfile` : `${dir}/${t.name}.Dockerfile` }));
-  return { targets: placed, files: placed.map((t, i) => [t.dockerfile, { target: t, digest: textDigest(texts[i]!) }]) };
+  return { targets: placed, files: placed.map((t, i) => [t.dockerfile, file(t, texts[i]!)]) };
 }
 
 /** Each cell's Dockerfile text (one service's, dropped once placed), or the first cell that fails. */

@@ -13,7 +13,7 @@ import type { CheckedSpec } from '../validate/schema.js';
 import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { Reporter, type Path, type ResolveContext } from './context.js';
 import { analyzeDependencies } from './dependencies.js';
-import { placeDockerfiles, type FailedRender, type PlacedDockerfile, type Placement, type Placements } from './dockerfiles.js';
+import { KEEP_TEXTS_UP_TO_TARGETS, placeDockerfiles, type FailedRender, type PlacedDockerfile, type Placement, type Placements } from './dockerfiles.js';
 import { checkOutputs, generatedPlace, placedDockerfile, type GeneratedPlace } from './generated.js';
 import { resolveGroups } from './groups.js';
 import { dockerfileOf, serviceSource, serviceTargets, type ServiceSource } from './service.js';
@@ -164,10 +164,11 @@ function finishTargets(input: SpecInput, targets: readonly Target[], byService: 
   const out: Target[] = [];
   const files = new Map<string, PlacedDockerfile>();
   const failed: FailedRender[] = [];
+  const keepTexts = linked.length <= KEEP_TEXTS_UP_TO_TARGETS;
   for (let i = 0; i < linked.length; ) {
     let j = i + 1;
     while (j < linked.length && linked[j]!.service === linked[i]!.service) j++;
-    const placed = placeDockerfiles(linked.slice(i, j), where);
+    const placed = placeDockerfiles(linked.slice(i, j), where, keepTexts);
     out.push(...placed.targets);
     for (const [file, one] of placed.files) files.set(file, one);
     if (placed.failed) failed.push(placed.failed);

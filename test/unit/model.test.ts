@@ -146,19 +146,25 @@ describe('each matrix cell is rendered once', () => {
   it.each([
     ['cells that render apart (one file each)', TPL],
     ['cells that render alike (one shared file)', 'FROM scratch\n'],
-  ])('%s: resolve renders each cell once to name the files; render renders a file only when it is read', (_name, tpl) => {
+  ])('%s: resolve renders each cell once; a small spec keeps the texts, a large one renders a file again only when it is read', (_name, tpl) => {
     const r = resolveOnly(DEPS, { 't.hbs': tpl, 'b.hbs': 'FROM scratch\n' });
     expect(r.diagnostics).toEqual([]);
     const counter = countRenders(r.templates);
-    const rendered = renderFiles(r.spec!, r.templates, r.dockerfiles);
-    expect(rendered.diagnostics).toEqual([]);
-    // Resolve kept a decision and a digest per file, not the text (issue 18: render -> compare -> write -> drop).
+    // Small (up to KEEP_TEXTS_UP_TO_TARGETS targets): resolve kept each text, so reading renders nothing.
+    const kept = renderFiles(r.spec!, r.templates, r.dockerfiles);
+    expect(kept.diagnostics).toEqual([]);
+    const keptFiles = new Map(kept.files);
     expect(counter.count).toBe(0);
+    // Large: resolve keeps a decision and a digest per file, not the text (issue 18: render -> compare -> write -> drop).
+    const decisions = { files: new Map([...r.dockerfiles.files].map(([f, p]) => [f, { target: p.target, digest: p.digest }])), failed: r.dockerfiles.failed };
+    const rendered = renderFiles(r.spec!, r.templates, decisions);
+    expect(rendered.diagnostics).toEqual([]);
     for (const f of rendered.files.keys()) expect(rendered.files.digestOf(f)).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(counter.count).toBe(0);
     const files = new Map(rendered.files);
     // One render per Dockerfile read (a file the cells share is not rendered per cell); the bake file needs no template.
     expect(counter.count).toBe(files.size - 1);
+    expect(files).toEqual(keptFiles);
     for (const t of r.spec!.targets) expect(files.get(t.dockerfile)).toBe(renderDockerfile(t, r.templates.get(t.source.kind === 'template' ? t.source.file : '')!, r.spec!));
     for (const [f, text] of files) expect(rendered.files.digestOf(f)).toBe(textDigest(text));
   });
