@@ -46,8 +46,22 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
     sayRenames(io, plan, result);
     return code;
   }
-  await genOnce(io, opts, c, cacheEnabled(io, opts));
+  await genOnce(io, opts, c, cacheEnabled(io, opts) && !largeSpec(io, opts));
   return 0;
+}
+
+/**
+ * A spec of LARGE_SPEC_BYTES or more (about 4,000 services) keeps no record:
+ * recording holds every read of the run in memory, and such a run must stay
+ * within its memory bound (test/bench/limits.test.ts: 10,000 services, peak
+ * RSS at most 150 MB; recorded, a fresh gen peaked at 181 MB).
+ */
+function largeSpec(io: Io, opts: GenOptions): boolean {
+  try {
+    return (fileSize(locateSpec(io, opts.spec).specPath) ?? 0) >= LARGE_SPEC_BYTES;
+  } catch {
+    return false; // The full run says what is wrong with the spec.
+  }
 }
 
 /** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */
