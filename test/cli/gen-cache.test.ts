@@ -41,6 +41,19 @@ describe('gen --check on samples/monorepo with the cache', () => {
     expect(hashTree(dir)).toBe(before);
   });
 
+  it("a record's temp file left by a killed gen is removed by the next gen that saves a record", async () => {
+    const dir = copySample('monorepo');
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const [record] = records(dir);
+    // pid 999999999 cannot be alive (pids are at most 2^22 on Linux).
+    const stale = path.join(dir, '.git', `.${record}.999999999.tmp`);
+    writeFileSync(stale, '{"half":');
+    rmSync(path.join(dir, '.git', record!));
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    expect(records(dir)).toEqual([record]);
+    expect(existsSync(stale)).toBe(false);
+  });
+
   it('an edited generated file, or a matrix.yml once matrix.yaml is gone: a miss with the full answer (a matrix.yml beside matrix.yaml changes nothing)', async () => {
     const dir = copySample('monorepo');
     await matrix(['gen'], dir);
