@@ -58,9 +58,18 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
  */
 function largeSpec(io: Io, opts: GenOptions): boolean {
   try {
-    return (fileSize(locateSpec(io, opts.spec).specPath) ?? 0) >= LARGE_SPEC_BYTES;
+    return isLargeSpec(locateSpec(io, opts.spec).specPath);
   } catch {
     return false; // The full run says what is wrong with the spec.
+  }
+}
+
+/** Is the spec LARGE_SPEC_BYTES or more? False when its size cannot be read: reading the spec reports that. */
+function isLargeSpec(specPath: string): boolean {
+  try {
+    return (fileSize(specPath) ?? 0) >= LARGE_SPEC_BYTES;
+  } catch {
+    return false;
   }
 }
 
@@ -181,13 +190,7 @@ const LARGE_SPEC_BYTES = 512 * 1024;
  * without their cache, a few milliseconds beside seconds of compiling.
  */
 function collectSoonerForLargeSpec(specPath: string): void {
-  let size: number | undefined;
-  try {
-    size = fileSize(specPath);
-  } catch {
-    return; // Reading the spec reports it.
-  }
-  if (size !== undefined && size >= LARGE_SPEC_BYTES) setFlagsFromString('--heap-growing-percent=20 --semi-space-growth-factor=1');
+  if (isLargeSpec(specPath)) setFlagsFromString('--heap-growing-percent=20 --semi-space-growth-factor=1');
 }
 
 /** The repository's git directory when matrix may write there (private to the repository), else undefined (the temp dir). */
