@@ -199,10 +199,10 @@ export async function buildEnvironment(
   sourceDateEpoch?: number | false,
   versions?: { versionTags?: readonly string[]; services: ReadonlyMap<string, unknown> },
   onWarning?: (message: string) => void,
+  /** The same reads, started earlier by startGitInfo for this repoRoot and callerEnv. */
+  started?: GitInfoRead,
 ): Promise<Record<string, string>> {
-  const repo = gitAt(repoRoot, callerEnv);
-  // Side by side: without git every read is undefined, and the info is dropped.
-  const [available, read] = await Promise.all([gitAvailable(repo), readGitInfo(repo)]);
+  const [available, read] = await (started ?? startGitInfo(repoRoot, callerEnv));
   if (!available.ok) onWarning?.(missingGitWarning(available.cause));
   const info = available.ok ? read : undefined;
   const computed = gitEnvironment(info, sourceDateEpoch);
@@ -212,6 +212,23 @@ export async function buildEnvironment(
   // A source URL the caller sets is a label too: never with credentials.
   if (out.MATRIX_GIT_SOURCE) out.MATRIX_GIT_SOURCE = redactRemote(out.MATRIX_GIT_SOURCE);
   return out;
+}
+
+/** What buildEnvironment reads from git: whether git runs, and HEAD's commit, branch, tags and remote. */
+export type GitInfoRead = Promise<[Awaited<ReturnType<typeof gitAvailable>>, GitInfo | undefined]>;
+
+/**
+ * Start buildEnvironment's git reads now. They depend on the repository
+ * alone, so a command can start them before it compiles the spec: the git
+ * processes run beside the compile (which holds the event loop) instead of
+ * after it. Side by side: without git every read is undefined, and the info
+ * is dropped. A rejection nobody awaits is not reported (a failed compile).
+ */
+export function startGitInfo(repoRoot: string, callerEnv: Env): GitInfoRead {
+  const repo = gitAt(repoRoot, callerEnv);
+  const started: GitInfoRead = Promise.all([gitAvailable(repo), readGitInfo(repo)]);
+  started.catch(() => undefined);
+  return started;
 }
 
 export function missingGitWarning(cause: string): string {

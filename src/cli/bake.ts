@@ -25,6 +25,8 @@ import { hostPlatform } from '../platforms.js';
 import type { ResolvedSpec } from '../spec.js';
 import { danglingAt } from './faults.js';
 import { compileCommitted, type Io, type SpecLocation } from './io.js';
+import { locateSpec } from './locate.js';
+import { startGitInfo, type GitInfoRead } from '../bake/gitenv.js';
 import type { CommandArgs } from './options.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs } from '../repro/inputs.js';
@@ -57,6 +59,8 @@ interface BakeRun {
   retries: number;
   /** The spec as written (its `test:` entries). */
   specValue: unknown;
+  /** git's reads for the bake variables, started before the compile (startGitInfo). */
+  gitInfo: GitInfoRead | undefined;
 }
 
 /** The command to run, with what it needs from git and, for a CI shard, its plan. */
@@ -73,6 +77,7 @@ interface BakeCommand {
 }
 
 export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<number> {
+  const gitInfo = gitInfoEarly(io, opts.spec);
   const committed = await compileCommitted(io, opts.spec, 'what is built is what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
@@ -80,11 +85,14 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
   const files = result.files!;
   const requested = await affectedTargets(io, opts, loc, spec, files);
   if (!requested) return 0;
-  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value };
+  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined };
   try {
-    // The engine checks (docker and buildx calls) run while git is read below.
+    // git's reads for the command start first (the build waits for them), then
+    // the engine checks (docker and buildx calls), which run beside them.
+    const pending = bakeCommand(io, opts, run);
+    pending.catch(() => undefined);
     const doctor = opts.dryRun ? undefined : engineChecks(opts, run, files);
-    const command = await bakeCommand(io, opts, run);
+    const command = await pending;
     if (!doctor) {
       printDryRun(io, run, command);
       return 0;
@@ -103,6 +111,22 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
   }
 }
 
+/**
+ * git's reads for the bake variables (HEAD, branch, tags, remote), started
+ * before the compile: they need only the repository, so the git processes
+ * run while the spec compiles. Undefined when the spec cannot be located:
+ * the compile says why.
+ */
+function gitInfoEarly(io: Io, spec: string | undefined): { repoRoot: string; read: GitInfoRead } | undefined {
+  let repoRoot: string;
+  try {
+    repoRoot = locateSpec(io, spec).repoRoot;
+  } catch {
+    return undefined;
+  }
+  return { repoRoot, read: startGitInfo(repoRoot, io.env) };
+}
+
 /** The targets asked for, narrowed by --affected; undefined when nothing is affected (said, nothing to build). */
 async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, files: ReadonlyMap<string, string>): Promise<string[] | undefined> {
   if (opts.affected === undefined) return opts.targets;
@@ -119,7 +143,7 @@ async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: 
 }
 
 /** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
-function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue'> {
+function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue' | 'gitInfo'> {
   const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
   const files = extraFiles(io, loc.specDir, opts.file);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
@@ -190,7 +214,7 @@ function engineChecks(opts: BakeArgs, run: BakeRun, files: ReadonlyMap<string, s
 async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCommand> {
   const { docker, flags } = run;
   const warnings: string[] = [];
-  const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m));
+  const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo);
   let shard: ShardPlan | undefined;
   if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
 import { gitAt } from '../adapters/git.js';
-import { buildEnvironment, inputRevisions, type InputRevision } from '../bake/gitenv.js';
+import { buildEnvironment, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import type { ResolvedSpec } from '../spec.js';
 
@@ -23,11 +23,13 @@ export async function bakeInputs(
   sel: BakeSelection,
   callerEnv: Readonly<Record<string, string | undefined>>,
   onWarning?: (message: string) => void,
+  /** buildEnvironment's git reads, when the caller started them already (startGitInfo). */
+  started?: GitInfoRead,
 ): Promise<BakeInputs> {
   // The targets' revisions need nothing from the environment: git reads both side by side.
   const revisions = targetRevisions(where, spec, sel, callerEnv);
   revisions.catch(() => undefined);
-  const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning);
+  const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning, started);
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
   return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, await revisions) };
 }

@@ -2,7 +2,7 @@
 // `matrix plan` says? Needs only the docker CLI with buildx (`--print` does
 // not talk to the daemon). Skipped where buildx is missing, except under CI=true.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -188,5 +188,38 @@ describe('bake starts beside the engine checks, which still decide', () => {
     expect(await exited).toBe(130);
     expect(stderr).not.toContain('cannot build until this is fixed');
     expect(alive(events(fake.log).get('bake-start')![1])).toBe(false);
+  }, 60_000);
+});
+
+const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its git reads before it compiles', () => {
+  it("HEAD's commit, branch, tags and remote are asked for before the spec is read; the targets' revisions after", () => {
+    expect(straceOk, 'strace is missing: apt-get install -y strace').toBe(true);
+    const dir = copySample('monorepo');
+    expect(spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'gen', '-q'], { cwd: dir }).status).toBe(0);
+    rmSync(path.join(dir, '.git'), { recursive: true });
+    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    expect(git('commit', '-q', '-m', 'sample').status).toBe(0);
+    const log = path.join(dir, '..', `${path.basename(dir)}-strace.log`);
+    const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=execve,openat', process.execPath, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake', '--dry-run'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    rmSync(log);
+    const first = (re: RegExp) => lines.findIndex((l) => re.test(l) && !/ENOENT/.test(l));
+    const specRead = first(/openat\(.*\/matrix\.yaml", O_RDONLY/);
+    const headRead = first(/execve\("[^"]*git", \["git", "symbolic-ref"/);
+    const revision = first(/execve\("[^"]*git", \["git", "log", "-1", "--format=%H %ct", "--"/);
+    expect(specRead).toBeGreaterThan(0);
+    expect(headRead).toBeGreaterThan(0);
+    expect(headRead).toBeLessThan(specRead);
+    // A target's revision needs its paths, which only the compile knows.
+    expect(revision).toBeGreaterThan(specRead);
   }, 60_000);
 });
