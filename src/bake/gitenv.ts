@@ -247,6 +247,9 @@ export interface InputRevision {
  * labels from it, so a commit that changes one service leaves the image
  * digests of every other service unchanged.
  */
+/** How many `git log` processes inputRevisions runs at once. */
+const GIT_PROCESSES = 8;
+
 export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>): Promise<Map<string, InputRevision>> {
   const out = new Map<string, InputRevision>();
   const byPaths = new Map<string, string[]>();
@@ -262,7 +265,11 @@ export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: 
     const rev = { sha, epoch, created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') };
     for (const t of targets) out.set(t, rev);
   });
-  // A few git processes at a time.
-  for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((job) => job()));
+  // A few git processes at a time: each next one starts as soon as any ends.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(GIT_PROCESSES, jobs.length) }, worker));
   return out;
 }
