@@ -12,7 +12,7 @@ import { readRegularText } from '../fs/read.js';
 import { statKind, writable } from '../fs/probe.js';
 import { tempDirOf } from '../fs/temp.js';
 import { writeFileAtomic } from '../fs/write.js';
-import { removeStaleTemps } from '../output/sync.js';
+import { removeStaleTemps } from '../fs/stale.js';
 import { gitDirOf } from '../paths.js';
 
 /** Records above this size are not read (1,000 services make about 1 MiB). */

@@ -14,16 +14,7 @@ import path from 'node:path';
 import { userError } from '../diagnostics.js';
 import { FileFault, readRegularText } from '../fs/read.js';
 import { removeQuietly, writeAll, writeFault } from '../fs/write.js';
-
-/** Is a process with this pid running (EPERM: yes, but not ours)? */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { alive } from '../fs/stale.js';
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

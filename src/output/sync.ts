@@ -7,7 +7,7 @@ import { listDir, statKind } from '../fs/probe.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
-import { alive } from './lock.js';
+import { removeStaleTemps } from '../fs/stale.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
 
@@ -211,38 +211,4 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFault(abs, e, c.file);
     }
   }
-}
-
-/**
- * A run killed between writing its temp file and renaming it leaves
- * `.NAME.PID.tmp` behind. Remove those of processes that are gone, and one
- * with our own pid (a reused pid would otherwise make `wx` fail); a live
- * process's temp file is its own business. `listing` is the directory's
- * entries when the caller has them.
- */
-export function removeStaleTemps(abs: string, listing?: readonly string[]): string[] {
-  const dir = path.dirname(abs);
-  const prefix = `.${path.basename(abs)}.`;
-  const removed: string[] = [];
-  let names: readonly string[];
-  try {
-    names = listing ?? listDir(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = name.slice(prefix.length, -'.tmp'.length);
-    if (!/^[1-9][0-9]{0,9}$/.test(pid)) continue;
-    if (Number(pid) !== process.pid && alive(Number(pid))) continue;
-    const tmp = path.join(dir, name);
-    try {
-      if (statKind(tmp, false) !== 'file') continue;
-      unlinkSync(tmp);
-      removed.push(tmp);
-    } catch {
-      /* raced with another cleanup */
-    }
-  }
-  return removed;
 }

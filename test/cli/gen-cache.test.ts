@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
 import { BIN, matrix, matrixBin, runEnv } from '../helpers/cli.js';
-import { copySample, hashTree, removeTempDirs, tempDir } from '../helpers/tree.js';
+import { copySample, hashTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -152,18 +152,31 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('the built bin answers f
     expect(straceOk, 'strace is missing: apt-get install -y strace').toBe(true);
     const dir = copySample('monorepo');
     expect(matrixBin(['gen'], dir).status).toBe(0);
-    /** The dist/ chunks a run of the bin opens. */
-    const chunks = (args: string[]) => {
+    /** The dist/ files (NAME.cjs) a run of the bin opens. */
+    const opened = (args: string[]) => {
       const log = path.join(tempDir(), 'strace.log');
       const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=openat', process.execPath, BIN, ...args], { cwd: dir, encoding: 'utf8', env: runEnv() });
       expect(r.status, r.stderr).toBe(0);
-      return [...readFileSync(log, 'utf8').matchAll(/dist\/([\w-]+)\.cjs"/g)].map((m) => m[1]!.replace(/-[A-Z0-9]{8}$/, ''));
+      return [...readFileSync(log, 'utf8').matchAll(/dist\/([\w-]+\.cjs)"/g)].map((m) => m[1]!);
     };
+    /** The chunks a run opens, by name without their hash. */
+    const chunks = (args: string[]) => opened(args).map((f) => f.replace(/(-[A-Z0-9]{8})?\.cjs$/, ''));
+    /** Which source modules each chunk holds (scripts/build.mjs). */
+    const built = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist', 'build.json'), 'utf8')) as { chunks: Record<string, string[]> };
     const hit = chunks(['gen', '--check']);
     expect(hit).toContain('gen'); // the names are read right
     expect(hit).not.toContain('gen-run');
     expect(hit).not.toContain('io');
     expect(chunks(['validate'])).not.toContain('io');
+    // Nor any chunk holding the parser, the templates or the validator, through a module the answer shares with the compiler.
+    for (const args of [['gen', '--check'], ['validate']]) {
+      const modules = opened(args).flatMap((file) => built.chunks[file] ?? []);
+      expect(modules.length, args.join(' ')).toBeGreaterThan(0);
+      expect(
+        modules.filter((m) => /node_modules\/(yaml|handlebars|ajv)\/|^src\/(render|resolve|load|validate)\//.test(m)),
+        args.join(' '),
+      ).toEqual([]);
+    }
     writeFileSync(path.join(dir, 'README.md'), 'changed\n'); // not read by the compile: still a hit
     expect(chunks(['gen', '--check'])).not.toContain('gen-run');
     const spec = path.join(dir, 'matrix.yaml');

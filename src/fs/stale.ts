@@ -1,0 +1,49 @@
+// Temp files left by killed runs. A leaf of the file-system layer: the
+// cached answer (src/cache/store.ts) uses it without loading the compiler.
+import { unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { listDir, statKind } from './probe.js';
+
+/** True while process `pid` exists (EPERM: it exists, as another user's). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run killed between writing its temp file and renaming it leaves
+ * `.NAME.PID.tmp` behind. Remove those of processes that are gone, and one
+ * with our own pid (a reused pid would otherwise make `wx` fail); a live
+ * process's temp file is its own business. `listing` is the directory's
+ * entries when the caller has them.
+ */
+export function removeStaleTemps(abs: string, listing?: readonly string[]): string[] {
+  const dir = path.dirname(abs);
+  const prefix = `.${path.basename(abs)}.`;
+  const removed: string[] = [];
+  let names: readonly string[];
+  try {
+    names = listing ?? listDir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = name.slice(prefix.length, -'.tmp'.length);
+    if (!/^[1-9][0-9]{0,9}$/.test(pid)) continue;
+    if (Number(pid) !== process.pid && alive(Number(pid))) continue;
+    const tmp = path.join(dir, name);
+    try {
+      if (statKind(tmp, false) !== 'file') continue;
+      unlinkSync(tmp);
+      removed.push(tmp);
+    } catch {
+      /* raced with another cleanup */
+    }
+  }
+  return removed;
+}
