@@ -78,6 +78,15 @@ interface BakeCommand {
 
 export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<number> {
   const gitInfo = gitInfoEarly(io, opts.spec);
+  try {
+    return await bakeSpec(io, opts, color, gitInfo);
+  } finally {
+    // A run that ended before it used them (stale files, a usage error, a fault) still waits for its git processes.
+    await gitInfo?.read.catch(() => undefined);
+  }
+}
+
+async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoRoot: string; read: GitInfoRead } | undefined): Promise<number> {
   const committed = await compileCommitted(io, opts.spec, 'what is built is what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
