@@ -5,12 +5,13 @@ import { cachedUpToDate } from '../cache/answer.js';
 import type { Io } from './io.js';
 import type { CommandArgs } from './options.js';
 
-export async function runGen(io: Io, opts: CommandArgs['gen'], color: boolean): Promise<number> {
+/** `color`: asked only by the full run (the cached answer has one line to print, never coloured). */
+export async function runGen(io: Io, opts: CommandArgs['gen'], color: () => boolean): Promise<number> {
   const upToDate = cachedUpToDate(io, opts);
   if (upToDate !== undefined) {
     // The words of formatUpToDate (src/output/format.ts), which a recorded run printed.
     if (opts.check || !opts.quiet) io.stdout.write(`Up to date: ${upToDate} files.\n`);
     return 0;
   }
-  return (await import('./gen-run.js')).runGenFull(io, opts, color);
+  return (await import('./gen-run.js')).runGenFull(io, opts, color());
 }

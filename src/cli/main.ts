@@ -11,26 +11,30 @@ import { commandArgs, plainInvocation, UsageError, type CommandArgs, type Comman
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70, fault: 74 } as const;
 
-/** A command's handler: its typed options (from the table), the Io, and whether to colour. */
-type Handler<K extends CommandName> = (args: CommandArgs[K], io: Io, color: boolean) => Promise<number> | number;
+/**
+ * A command's handler: its typed options (from the table), the Io, and whether to colour, asked when
+ * needed: deciding may mean asking whether stdout is a terminal, which makes the process's stream
+ * (src/cli/stdio.ts), and a cached `gen --check` prints one line without it.
+ */
+type Handler<K extends CommandName> = (args: CommandArgs[K], io: Io, color: () => boolean) => Promise<number> | number;
 
 /** What each command of the table runs; each loads its module when it runs. */
 const HANDLERS: { [K in CommandName]: Handler<K> } = {
   gen: async (a, io, color) => (await import('./gen.js')).runGen(io, a, color),
   validate: async (a, io) => (await import('./validate.js')).runValidate(io, a),
-  plan: async (a, io, color) => (await import('./plan.js')).runPlan(io, a, color),
-  bake: async (a, io, color) => (await import('./bake.js')).runBake(io, a, color),
-  doctor: async (a, io, color) => (await import('./doctor.js')).runDoctorCommand(io, a, color),
-  init: async (a, io, color) => (await import('./init.js')).runInit(io, a, color),
+  plan: async (a, io, color) => (await import('./plan.js')).runPlan(io, a, color()),
+  bake: async (a, io, color) => (await import('./bake.js')).runBake(io, a, color()),
+  doctor: async (a, io, color) => (await import('./doctor.js')).runDoctorCommand(io, a, color()),
+  init: async (a, io, color) => (await import('./init.js')).runInit(io, a, color()),
   'ci-matrix': async (a, io) => (await import('./ci.js')).runCiMatrix(io, a),
-  merge: async (a, io, color) => (await import('./ci.js')).runMerge(io, a, color),
-  'ci-contexts': async (a, io, color) => (await import('./ci.js')).runCiContexts(io, a, color),
-  builder: async (a, io, color) => (await import('./builder.js')).runBuilder(io, a, color),
+  merge: async (a, io, color) => (await import('./ci.js')).runMerge(io, a, color()),
+  'ci-contexts': async (a, io, color) => (await import('./ci.js')).runCiContexts(io, a, color()),
+  builder: async (a, io, color) => (await import('./builder.js')).runBuilder(io, a, color()),
   graph: async (a, io) => (await import('./graph.js')).runGraph(io, a),
-  verify: async (a, io, color) => (await import('./verify.js')).runVerify(io, a, color),
-  test: async (a, io, color) => (await import('./test.js')).runTest(io, a, color),
+  verify: async (a, io, color) => (await import('./verify.js')).runVerify(io, a, color()),
+  test: async (a, io, color) => (await import('./test.js')).runTest(io, a, color()),
   schema: async (_a, io) => (await import('./validate.js')).runSchema(io),
-  templates: async (_a, io, color) => (await import('./templates.js')).runTemplates(io, color),
+  templates: async (_a, io, color) => (await import('./templates.js')).runTemplates(io, color()),
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -53,11 +57,15 @@ async function runCommand<K extends CommandName>(command: K, raw: Readonly<Recor
     return EXIT.usage;
   }
   const { useColor } = await import('./color.js');
-  const color = useColor(io, args.color);
+  let decided: boolean | undefined;
+  const color = () => {
+    decided ??= useColor(io, args.color);
+    return decided;
+  };
   try {
     return await HANDLERS[command](args, io, color);
   } catch (e) {
-    return reportError(e, io, color);
+    return reportError(e, io, color());
   }
 }
 

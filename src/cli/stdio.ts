@@ -6,18 +6,19 @@
 // - any other error (a full disk: `matrix plan > /full/file`) is a machine
 //   fault: one line on stderr, exit 74, never a stack trace or the exit code
 //   of a drift report.
+import { writeSync } from 'node:fs';
 import { causeOf } from './faults.js';
 import type { Io } from './io.js';
 
 export const FAULT_EXIT = 74;
 
 interface Stream {
-  write(s: string): unknown;
+  write(s: string | Uint8Array): unknown;
   on(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
 }
 
 /** A stream whose write errors follow the rules above; `fault` reports the others and ends the process. */
-export function guardedStream(stream: Stream, name: string, fault: (line: string) => void): Io['stdout'] {
+export function guardedStream(stream: Stream, name: string, fault: (line: string) => void): { write(s: string | Uint8Array): unknown } {
   let closed = false;
   stream.on('error', (err) => {
     if (closed) return;
@@ -25,7 +26,43 @@ export function guardedStream(stream: Stream, name: string, fault: (line: string
     if (err.code === 'EPIPE') return;
     fault(`matrix: cannot write to ${name}: ${causeOf(err)}${err.code ? ` (${err.code})` : ''}\n`);
   });
-  return { write: (s: string) => (closed ? true : stream.write(s)) };
+  return { write: (s: string | Uint8Array) => (closed ? true : stream.write(s)) };
+}
+
+/**
+ * A stream of the real process written with write(2) on its descriptor,
+ * without creating the process's stream until it is needed: a command that
+ * prints one line (the cached `gen --check`) then loads none of Node's
+ * stream, net and tty modules. The same rules: EPIPE drops further output,
+ * any other error is a fault. A descriptor that would block (EAGAIN: the
+ * reader set it non-blocking) hands the rest, and every later write, to the
+ * process's stream, which waits for it, in order.
+ */
+function descriptorStream(fd: number, stream: () => Stream, name: string, fault: (line: string) => void): Io['stdout'] {
+  let closed = false;
+  let guarded: { write(s: string | Uint8Array): unknown } | undefined;
+  const viaStream = (s: string | Uint8Array) => {
+    guarded ??= guardedStream(stream(), name, fault);
+    return guarded.write(s);
+  };
+  return {
+    write: (s: string | Uint8Array) => {
+      if (closed) return true;
+      if (guarded) return viaStream(s);
+      const buf = typeof s === 'string' ? Buffer.from(s) : s;
+      let off = 0;
+      try {
+        while (off < buf.length) off += writeSync(fd, buf, off);
+        return true;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EAGAIN') return viaStream(buf.subarray(off));
+        closed = true;
+        if (err.code !== 'EPIPE') fault(`matrix: cannot write to ${name}: ${causeOf(err)}${err.code ? ` (${err.code})` : ''}\n`);
+        return true;
+      }
+    },
+  };
 }
 
 export function processIo(proc: NodeJS.Process = process): Io {
@@ -37,12 +74,19 @@ export function processIo(proc: NodeJS.Process = process): Io {
     }
     proc.exit(FAULT_EXIT);
   };
+  // The real process's descriptors are written directly; another (a test's) through its streams.
+  const real = proc === process;
   return {
-    stdout: guardedStream(proc.stdout, 'standard output', fault),
-    stderr: guardedStream(proc.stderr, 'standard error', fault),
+    stdout: real ? descriptorStream(1, () => proc.stdout, 'standard output', fault) : guardedStream(proc.stdout, 'standard output', fault),
+    stderr: real ? descriptorStream(2, () => proc.stderr, 'standard error', fault) : guardedStream(proc.stderr, 'standard error', fault),
     cwd: proc.cwd(),
     env: proc.env,
-    isTTY: Boolean(proc.stdout.isTTY),
-    columns: proc.stdout.columns,
+    // Asked only by a command that decides on colours or wraps text: the stream is made then.
+    get isTTY() {
+      return Boolean(proc.stdout.isTTY);
+    },
+    get columns() {
+      return proc.stdout.columns;
+    },
   };
 }
