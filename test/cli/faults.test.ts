@@ -225,3 +225,43 @@ describe('stdout closed by its reader (EPIPE)', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('stdout a non-blocking pipe whose reader is slow', () => {
+  // matrix writes its descriptors with write(2) (src/cli/stdio.ts). A reader may have
+  // set the pipe O_NONBLOCK (the flag belongs to the shared open file, see open(2)
+  // and fcntl(2) F_SETFL): a full pipe then answers EAGAIN, and the rest must still
+  // arrive, whole and in order, through Node's stream.
+  const python = spawnSync('python3', ['-c', 'import fcntl'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!python && process.env.CI !== 'true')(
+    'plan --json of 300 services (more than a pipe holds) arrives whole',
+    async () => {
+      expect(python, 'python3 is missing').toBe(true);
+      const dir = tempDir();
+      execFileSync(process.execPath, [path.join(path.dirname(BIN), '..', 'scripts', 'gen-scale-spec.mjs'), '300', dir]);
+      const expected = spawnSync(process.execPath, [BIN, 'plan', '--json', '--build-platform', 'linux/amd64'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      expect(expected.status, expected.stderr).toBe(0);
+      expect(expected.stdout.length).toBeGreaterThan(256 * 1024);
+      const reader = [
+        'import fcntl, os, subprocess, sys, time',
+        'r, w = os.pipe()',
+        'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
+        'p = subprocess.Popen(sys.argv[1:], stdout=w)',
+        'os.close(w)',
+        'time.sleep(0.5)',
+        'out = bytearray()',
+        'while True:',
+        '    chunk = os.read(r, 4096)',
+        '    if not chunk: break',
+        '    out += chunk',
+        '    time.sleep(0.0005)',
+        'sys.stdout.buffer.write(out)',
+        'sys.exit(p.wait())',
+      ].join('\n');
+      const r = spawnSync('python3', ['-c', reader, process.execPath, BIN, 'plan', '--json', '--build-platform', 'linux/amd64'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(expected.stdout);
+    },
+    120_000,
+  );
+});
