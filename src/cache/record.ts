@@ -29,8 +29,7 @@ export interface Header {
   specPath: string;
 }
 
-export interface CacheRecord {
-  header: Header;
+export interface CacheRecord extends RunReads {
   /** `Up to date: N files.` */
   upToDate: number;
   /** The N files found up to date (absolute paths): each must be among the reads. */
@@ -38,9 +37,6 @@ export interface CacheRecord {
   /** What `validate` says of the spec: the compile that found the files up to date checked it too, with no diagnostic. */
   services: number;
   targets: number;
-  env: [string, string | null][];
-  /** `[[name, ...args], answer]` for each read, in the order the run made them. */
-  reads: [unknown[], string][];
 }
 
 let identityOverride: string | undefined;
@@ -84,16 +80,31 @@ export interface Counts {
 }
 
 export function recordText(header: Header, outputs: readonly string[], counts: Counts, env: EnvReads, observations: ReadonlyMap<string, string>): string {
-  const reads: [unknown[], string][] = [];
-  for (const [key, answer] of observations) reads.push([JSON.parse(key) as unknown[], answer]);
-  const record: CacheRecord = { header, upToDate: outputs.length, outputs: [...outputs], services: counts.services, targets: counts.targets, env: [...env], reads };
+  const record: CacheRecord = { header, upToDate: outputs.length, outputs: [...outputs], services: counts.services, targets: counts.targets, env: [...env], reads: readsOf(observations) };
   return JSON.stringify(record);
 }
 
-const HEADER_KEYS = ['format', 'identity', 'node', 'platform', 'cwd', 'spec', 'specPath'] as const;
+/** What every record holds: who ran, the environment it read, and its reads. */
+export interface RunReads {
+  header: Header;
+  env: [string, string | null][];
+  /** `[[name, ...args], answer]` for each read, in the order the run made them. */
+  reads: [unknown[], string][];
+}
 
-/** The record's answer when `text` is a well-formed record of this `header`, else undefined. Checks nothing on disk yet. */
-export function parseRecord(text: string, header: Header): CacheRecord | undefined {
+/** The reads of a recording (src/fs/recorder.ts), as a record holds them. */
+export function readsOf(observations: ReadonlyMap<string, string>): [unknown[], string][] {
+  const reads: [unknown[], string][] = [];
+  for (const [key, answer] of observations) reads.push([JSON.parse(key) as unknown[], answer]);
+  return reads;
+}
+
+/**
+ * The parsed record when `text` is JSON whose header equals `header` in every
+ * key `header` has, and whose env and reads are well-formed; its other fields
+ * are the caller's to check. Else undefined.
+ */
+export function parseRun(text: string, header: Header): (RunReads & Record<string, unknown>) | undefined {
   let r: unknown;
   try {
     r = JSON.parse(text);
@@ -101,13 +112,35 @@ export function parseRecord(text: string, header: Header): CacheRecord | undefin
     return undefined;
   }
   if (typeof r !== 'object' || r === null) return undefined;
-  const { header: h, upToDate, outputs, services, targets, env, reads } = r as Record<string, unknown>;
-  if (![services, targets].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) return undefined;
-  if (typeof h !== 'object' || h === null || !HEADER_KEYS.every((k) => (h as Record<string, unknown>)[k] === header[k])) return undefined;
-  if (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string') || upToDate !== outputs.length) return undefined;
+  const { header: h, env, reads } = r as Record<string, unknown>;
+  const expected = header as unknown as Record<string, unknown>;
+  if (typeof h !== 'object' || h === null || !Object.keys(expected).every((k) => (h as Record<string, unknown>)[k] === expected[k])) return undefined;
   if (!Array.isArray(env) || !env.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (typeof e[1] === 'string' || e[1] === null))) return undefined;
   if (!Array.isArray(reads) || !reads.every((e) => Array.isArray(e) && e.length === 2 && Array.isArray(e[0]) && typeof e[1] === 'string')) return undefined;
-  return r as CacheRecord;
+  return r as RunReads & Record<string, unknown>;
+}
+
+/** The record's answer when `text` is a well-formed record of this `header`, else undefined. Checks nothing on disk yet. */
+export function parseRecord(text: string, header: Header): CacheRecord | undefined {
+  const r = parseRun(text, header);
+  if (!r) return undefined;
+  const { upToDate, outputs, services, targets } = r;
+  if (![services, targets].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) return undefined;
+  if (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string') || upToDate !== outputs.length) return undefined;
+  return r as unknown as CacheRecord;
+}
+
+/**
+ * True when the record read every path of `mustRead` and each of its reads,
+ * and of the environment in `env`, answers the same now. A record that claims
+ * what it did not read is not the record of a run.
+ */
+export function readsHold(record: RunReads, env: Readonly<Record<string, string | undefined>>, mustRead: readonly string[]): boolean {
+  const read = new Set(record.reads.filter(([call]) => call[0] === 'read').map(([call]) => call[1]));
+  if (!mustRead.every((p) => read.has(p))) return false;
+  if (!sameEnv(env, record.env)) return false;
+  for (const [call, answer] of record.reads) if (replayAnswer(call) !== answer) return false;
+  return true;
 }
 
 /** The number of up-to-date files of a verified record (verifiedRecord), else undefined. */
@@ -123,10 +156,5 @@ export function verifiedUpToDate(text: string, header: Header, env: Readonly<Rec
  */
 export function verifiedRecord(text: string, header: Header, env: Readonly<Record<string, string | undefined>>): CacheRecord | undefined {
   const record = parseRecord(text, header);
-  if (!record) return undefined;
-  const read = new Set(record.reads.filter(([call]) => call[0] === 'read').map(([call]) => call[1]));
-  if (!read.has(header.specPath) || !record.outputs.every((o) => read.has(o))) return undefined;
-  if (!sameEnv(env, record.env)) return undefined;
-  for (const [call, answer] of record.reads) if (replayAnswer(call) !== answer) return undefined;
-  return record;
+  return record && readsHold(record, env, [header.specPath, ...record.outputs]) ? record : undefined;
 }

@@ -5,7 +5,9 @@ import type { Io, SpecLocation } from '../cli/io.js';
 import { isRecording, recording } from '../fs/recorder.js';
 import { recordingEnv, type EnvReads } from './env.js';
 import { type Counts, headerFor, recordText } from './record.js';
-import { recordPath, writeRecord } from './store.js';
+import { writeFileAtomic } from '../fs/write.js';
+import { removeStaleTemps } from '../fs/stale.js';
+import { recordPath } from './store.js';
 
 export interface RunRecord {
   observations: ReadonlyMap<string, string>;
@@ -39,4 +41,16 @@ export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, 
   const file = recordPath(loc.specPath, loc.repoRoot, io.env, true);
   const outputs = upToDate.map((f) => path.resolve(loc.specDir, f));
   if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), outputs, counts, record.env, record.observations));
+}
+
+/** Write the record atomically (readers see the old one or the new one); a failure only loses the record. */
+export function writeRecord(file: string, text: string): boolean {
+  // A run killed while it wrote the record left `.NAME.PID.tmp` beside it: that run is gone, so is its temp file.
+  removeStaleTemps(file);
+  try {
+    writeFileAtomic(file, text, { mode: 0o600 });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
-// Where the record of an up-to-date run lives, and reading and writing it.
+// Where the record of an up-to-date run lives, and reading it (writing it:
+// src/cache/save.ts, which a run that answers from a record never loads).
 // In the repository's git directory, beside gen's lock (private to the
 // repository, never committed); without one, in a directory of this user's
 // own under Io's temp dir. A record is a hint, never trusted: every answer in
@@ -11,8 +12,6 @@ import path from 'node:path';
 import { readRegularText } from '../fs/read.js';
 import { statKind, writable } from '../fs/probe.js';
 import { tempDirOf } from '../fs/temp.js';
-import { writeFileAtomic } from '../fs/write.js';
-import { removeStaleTemps } from '../fs/stale.js';
 import { gitDirOf } from '../paths.js';
 
 /** Records above this size are not read (1,000 services make about 1 MiB). */
@@ -47,11 +46,16 @@ function gitDirFor(repoRoot: string): string | undefined {
   }
 }
 
-/** The record file of one spec (by its absolute path), or undefined when there is no safe place for it. */
-export function recordPath(specPath: string, repoRoot: string, env: Readonly<Record<string, string | undefined>>, create = false): string | undefined {
+/**
+ * The record file of one spec (by its absolute path), or undefined when there
+ * is no safe place for it. `kind` names whose record it is (gen's `check`,
+ * `plan`); `key`, what else the answer depends on, gives each its own file.
+ */
+export function recordPath(specPath: string, repoRoot: string, env: Readonly<Record<string, string | undefined>>, create = false, kind = 'check', key = ''): string | undefined {
   const dir = gitDirFor(repoRoot) ?? privateTempDir(env, create);
   if (!dir) return undefined;
-  return path.join(dir, `matrix-check-${createHash('sha256').update(specPath).digest('hex').slice(0, 16)}.json`);
+  const hash = createHash('sha256').update(key === '' ? specPath : `${specPath}\n${key}`);
+  return path.join(dir, `matrix-${kind}-${hash.digest('hex').slice(0, 16)}.json`);
 }
 
 /** The record's text, or undefined when there is none that can be read. */
@@ -60,17 +64,5 @@ export function readRecord(file: string): string | undefined {
     return readRegularText(file, { maxBytes: MAX_RECORD_BYTES, followSymlinks: false });
   } catch {
     return undefined;
-  }
-}
-
-/** Write the record atomically (readers see the old one or the new one); a failure only loses the record. */
-export function writeRecord(file: string, text: string): boolean {
-  // A run killed while it wrote the record left `.NAME.PID.tmp` beside it: that run is gone, so is its temp file.
-  removeStaleTemps(file);
-  try {
-    writeFileAtomic(file, text, { mode: 0o600 });
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { saveRecord, recorded, type RunRecord } from '../cache/save.js';
 import { cacheEnabled } from '../cache/answer.js';
-import { fileSize, realpath, writable } from '../fs/probe.js';
+import { isLargeSpec, specIsLarge } from '../cache/large.js';
+import { realpath, writable } from '../fs/probe.js';
 import { replayAnswer } from '../fs/recorder.js';
 import { gitDirOf } from '../paths.js';
 import { colors } from '../diagnostics.js';
@@ -46,31 +47,8 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
     sayRenames(io, plan, result);
     return code;
   }
-  await genOnce(io, opts, c, cacheEnabled(io, opts) && !largeSpec(io, opts));
+  await genOnce(io, opts, c, cacheEnabled(io, opts) && !specIsLarge(io, opts.spec));
   return 0;
-}
-
-/**
- * A spec of LARGE_SPEC_BYTES or more (about 4,000 services) keeps no record:
- * recording holds every read of the run in memory, and such a run must stay
- * within its memory bound (test/bench/limits.test.ts: 10,000 services, peak
- * RSS at most 150 MB; recorded, a fresh gen peaked at 181 MB).
- */
-function largeSpec(io: Io, opts: GenOptions): boolean {
-  try {
-    return isLargeSpec(locateSpec(io, opts.spec).specPath);
-  } catch {
-    return false; // The full run says what is wrong with the spec.
-  }
-}
-
-/** Is the spec LARGE_SPEC_BYTES or more? False when its size cannot be read: reading the spec reports that. */
-function isLargeSpec(specPath: string): boolean {
-  try {
-    return (fileSize(specPath) ?? 0) >= LARGE_SPEC_BYTES;
-  } catch {
-    return false;
-  }
 }
 
 /** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */
@@ -174,9 +152,6 @@ async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
   io.stdout.write(formatDrift(plan.changes, unifiedDiff, c));
   return 1;
 }
-
-/** Spec size from which a run collects garbage sooner: about 4,000 services of scripts/gen-scale-spec.mjs. */
-const LARGE_SPEC_BYTES = 512 * 1024;
 
 /**
  * A large spec keeps 80-100 MB alive while it compiles and renders, and V8

@@ -22,7 +22,7 @@ type Handler<K extends CommandName> = (args: CommandArgs[K], io: Io, color: () =
 const HANDLERS: { [K in CommandName]: Handler<K> } = {
   gen: async (a, io, color) => (await import('./gen.js')).runGen(io, a, color),
   validate: async (a, io) => (await import('./validate.js')).runValidate(io, a),
-  plan: async (a, io, color) => (await import('./plan.js')).runPlan(io, a, color()),
+  plan: async (a, io, color) => (await import('./plan-entry.js')).runPlan(io, a, color()),
   bake: async (a, io, color) => (await import('./bake.js')).runBake(io, a, color()),
   doctor: async (a, io, color) => (await import('./doctor.js')).runDoctorCommand(io, a, color()),
   init: async (a, io, color) => (await import('./init.js')).runInit(io, a, color()),

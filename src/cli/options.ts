@@ -122,6 +122,12 @@ export const COMMANDS = {
       json: { type: 'boolean', default: false, describe: 'Machine-readable output' },
       buildPlatform: { type: 'string', describe: 'Platform of the builder (default: this machine)' },
       affected: { type: 'string', describe: 'Only targets whose inputs changed since this git revision, and their dependents, with the reasons' },
+      cache: {
+        type: 'boolean',
+        default: true,
+        describe:
+          'Answer from the record of the last plan with the same options when every file it read is unchanged (none with --affected, git values or warnings); --no-cache (or MATRIX_CACHE=0) compiles every time',
+      },
     },
     examples: [
       ['$0 plan --affected origin/main', 'what a pull request would rebuild'],

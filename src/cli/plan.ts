@@ -86,12 +86,19 @@ function withReason(p: { platform: string; mode: Mode }, why: () => string | und
   return reason ? { ...p, why: reason } : p;
 }
 
-export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean): Promise<number> {
+/**
+ * The full `matrix plan` (src/cli/plan-entry.ts tries the record of its last
+ * run first). `unrecorded` is called when the plan consults what no recorded
+ * read covers (git, for git values or --affected): such a run leaves no record.
+ */
+export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean, unrecorded: () => void = () => {}): Promise<number> {
   const loc = locateSpec(io, opts.spec);
   // A platform the template cannot produce is printed as a warning and shown as "unsupported".
   const result = compileOrThrow(loc, false, io, true);
+  const git = showsGitValues(result.spec!.targets);
+  if (git || opts.affected !== undefined) unrecorded();
   // git runs only when a value the plan shows depends on it (a tag, build arg or label with a git.* or semver.* part).
-  const env = showsGitValues(result.spec!.targets) ? await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`)) : {};
+  const env = git ? await buildEnvironment(loc.repoRoot, io.env, result.spec!.sourceDateEpoch, result.spec!, (m) => io.stderr.write(`matrix: warning: ${m}\n`)) : {};
   const templates = result.templates ?? new Map();
   const full = buildPlan(result.spec!, result.files!, loc.specDir, opts.buildPlatform ?? hostPlatform(), env, (t, p) => targetSupports(t, p, templates));
   const pinned = finalStageDiagnostics(result.spec!.targets, (t) => result.files!.get(t.dockerfile) ?? readRegularText(path.resolve(loc.specDir, t.dockerfile), { display: t.dockerfile }));

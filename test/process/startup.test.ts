@@ -120,6 +120,19 @@ describe('start-up', () => {
     expect(modules.filter((m) => /^src\/(cli\/(bake|init|ci|verify|doctor)\.ts|init\/|ci\/|doctor\/)/.test(m))).toEqual([]);
   });
 
+  it('plan answers from the record of its last run (src/cache/plan.ts) with no chunk of the compiler, and prints the same', () => {
+    const cwd = path.join(SAMPLES, 'monorepo');
+    const first = inNode(runScript(LOAD, DIST, ['plan'], cwd));
+    const hit = inNode(runScript(LOAD, DIST, ['plan'], cwd));
+    expect([hit.code, hit.out]).toEqual([first.code, first.out]);
+    expect(hit.out).toMatch(/^12 targets from matrix\.yaml/);
+    expect(hit.chunks.filter((c) => !c.cacheUsed)).toEqual([]);
+    const modules = modulesOf(hit.chunks.map((c) => c.file));
+    expect(modules).toContain('src/cache/plan.ts'); // the names are read right
+    // Neither the compiler (load, validate, resolve, render) nor the full plan.
+    expect(modules.filter((m) => /^src\/(compile|cli\/io|cli\/plan\.ts|load\/|validate\/|resolve\/|render\/|plan\/)/.test(m) || m.includes('node_modules/'))).toEqual([]);
+  });
+
   it('a usage error loads yargs, which reports it (exit 2)', () => {
     const r = inNode(runScript(LOAD, DIST, ['gen', '--frobnicate'], path.join(SAMPLES, 'monorepo')));
     expect(r.code).toBe(2);

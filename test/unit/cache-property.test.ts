@@ -3,7 +3,8 @@
 // template reads, a generated file, an unrelated file, the environment,
 // matrix's own build), `gen --check` with the cache answers exactly as with
 // --no-cache: same exit code, stdout and stderr, and neither writes anything;
-// `validate`, which answers from the same record, likewise.
+// `validate`, which answers from the same record, likewise; and `plan` and
+// `plan --json`, which keep records of their own, answer as `--no-cache` does.
 // Issue #18: "Any cache that skips work must be proven safe: the same answer
 // as a full run for every change to the spec, a template, a generated file or
 // matrix itself (a property test)." Random sequences from fast-check
@@ -13,12 +14,16 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { lastPlanOutcome } from '../../src/cache/plan.js';
 import { setIdentityForTests } from '../../src/cache/record.js';
 import { matrix } from '../helpers/cli.js';
-import { hashTree, removeTempDirs, tempRepo } from '../helpers/tree.js';
+import { hashTree, listTree, removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 afterEach(() => setIdentityForTests(undefined));
+
+/** The tree but plan's records (`.git/matrix-plan-HASH.json`, src/cache/store.ts), which a plan may write. */
+const withoutPlanRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-plan-[0-9a-f]{16}\.json$/.test(name));
 
 const SPEC = `version: 1
 platforms: [linux/amd64, linux/arm64]
@@ -55,7 +60,7 @@ function project(): string {
 
 type Change =
   | { k: 'spec-comment' | 'spec-value' | 'spec-break' | 'spec-delete' | 'spec-yml' | 'tpl-edit' | 'tpl-delete' | 'go-version' | 'go-mod-delete' }
-  | { k: 'gen-edit' | 'gen-delete' | 'gen-symlink' | 'bake-edit' | 'bake-delete' | 'unrelated' | 'unrelated-dir' | 'ignore-delete' | 'handwritten-edit' }
+  | { k: 'gen-edit' | 'gen-delete' | 'gen-symlink' | 'bake-edit' | 'bake-delete' | 'unrelated' | 'unrelated-dir' | 'ignore-delete' | 'handwritten-edit' | 'handwritten-run' | 'tpl-run' }
   | { k: 'env'; name: string; value: string | undefined }
   | { k: 'version'; id: string }
   | { k: 'gen' | 'gen-nocache' };
@@ -79,6 +84,8 @@ const SIMPLE = [
   'unrelated-dir',
   'ignore-delete',
   'handwritten-edit',
+  'handwritten-run',
+  'tpl-run',
   'gen',
   'gen-nocache',
 ] as const;
@@ -144,6 +151,11 @@ async function apply(dir: string, env: Record<string, string>, c: Change): Promi
       return rmSync(p('services/web/.dockerignore'), { force: true });
     case 'handwritten-edit':
       return void edit(p('services/jobs/Dockerfile'), (s) => `${s}ENV X=1\n`);
+    // A RUN in the final stage: plan shows the platform as emulated (src/plan/stages.ts).
+    case 'handwritten-run':
+      return void edit(p('services/jobs/Dockerfile'), (s) => `${s}RUN true\n`);
+    case 'tpl-run':
+      return void edit(p('tpl/web.Dockerfile.hbs'), (s) => `${s}RUN true\n`);
     case 'env':
       if (c.value === undefined) delete env[c.name];
       else env[c.name] = c.value;
@@ -157,9 +169,10 @@ async function apply(dir: string, env: Record<string, string>, c: Change): Promi
   }
 }
 
-describe('gen --check with the cache answers as a full run, after any changes', () => {
+describe('gen --check, validate and plan with the cache answer as a full run, after any changes', () => {
   it('same exit code, stdout, stderr and files as --no-cache, for random sequences of changes', async () => {
     let hits = 0;
+    let planHits = 0;
     let checks = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 5 }), async (changes) => {
@@ -170,6 +183,7 @@ describe('gen --check with the cache answers as a full run, after any changes', 
         for (const c of changes) {
           await apply(dir, env, c);
           const before = hashTree(dir);
+          const beforeTree = listTree(dir);
           const cached = await matrix(['gen', '--check'], dir, env);
           if (lastCacheOutcome() === 'hit') hits++;
           checks++;
@@ -181,11 +195,20 @@ describe('gen --check with the cache answers as a full run, after any changes', 
           const validateFull = await matrix(['validate', '--no-cache'], dir, env);
           expect(validate, JSON.stringify(changes)).toEqual(validateFull);
           expect(hashTree(dir), 'validate wrote something').toBe(before);
+          // plan answers from a record of its own, one for each output (src/cache/plan.ts).
+          for (const json of [[], ['--json']]) {
+            const plan = await matrix(['plan', ...json], dir, env);
+            if (lastPlanOutcome() === 'hit') planHits++;
+            const planFull = await matrix(['plan', ...json, '--no-cache'], dir, env);
+            expect(plan, `plan ${json.join(' ')} ${JSON.stringify(changes)}`).toEqual(planFull);
+          }
+          expect(withoutPlanRecords(listTree(dir)), 'plan wrote something besides its records').toEqual(withoutPlanRecords(beforeTree));
         }
       }),
       { numRuns: 40 },
     );
     // The property means something only if the cache was used: most sequences keep some answers cached.
     expect(hits).toBeGreaterThan(checks / 10);
+    expect(planHits).toBeGreaterThan(checks / 10);
   }, 600_000);
 });

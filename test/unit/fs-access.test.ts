@@ -1,5 +1,5 @@
-// Nothing the compile reads escapes the record of the gen cache (src/cache/):
-// every module `gen`, `gen --check` and `validate` load (their static and
+// Nothing the compile reads escapes the records of gen and plan (src/cache/):
+// every module `gen`, `gen --check`, `validate` and `plan` load (their static and
 // dynamic imports, followed through src/) reads the file system only through
 // the recording adapters src/fs/read.ts and src/fs/probe.ts, and the
 // environment only through Io. A module that imported node:fs to read (or
@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/tree.js';
 
-const ENTRIES = ['src/cli/gen.ts', 'src/cli/validate.ts'];
+const ENTRIES = ['src/cli/gen.ts', 'src/cli/validate.ts', 'src/cli/plan-entry.ts'];
 
 const FS_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises']);
 
