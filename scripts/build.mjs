@@ -232,8 +232,14 @@ for (const c of await splitChunks()) {
 // top-level code is cached.
 const CACHE_RUNS = [['gen', '--check'], ['plan'], ['validate'], ['--help'], ['gen', '--help']];
 const caches = [];
+// The help texts (src/cli/help-built.ts), printed by yargs from this very bundle: the old file goes first,
+// or the bundle would print what it says.
+const helpFile = path.join(dist, 'help.json');
+rmSync(helpFile, { force: true });
+let helpTexts;
 try {
   const bundle = loadBundle(dist, { cache: false });
+  helpTexts = await printedHelp(bundle);
   const quiet = { write: () => true };
   for (const sample of ['monorepo', 'hello-go']) {
     const cwd = path.join(root, 'samples', sample);
@@ -251,10 +257,23 @@ try {
 }
 
 // What earlier builds left: other chunks and caches, and the files of earlier layouts (cli.mjs, chunks/, fast.cjs, gen.cjs).
+if (helpTexts) replaceFile(helpFile, `${JSON.stringify(helpTexts, null, 2)}\n`);
 const keep = new Set([...chunks.map((c) => c.name), ...caches, path.basename(stampFile)]);
 for (const name of readdirSync(dist)) {
   if (keep.has(name)) continue;
   if (/\.(cache|mjs|cjs|tmp)$/.test(name) || name === 'chunks') rmSync(path.join(dist, name), { recursive: true, force: true });
 }
-const manifest = { inputs, files: [...chunks.map((c) => c.name), ...caches].sort(), chunks: Object.fromEntries(chunks.map((c) => [c.name, c.inputs])) };
+const manifest = { inputs, files: [...chunks.map((c) => c.name), ...caches, ...(helpTexts ? ['help.json'] : [])].sort(), chunks: Object.fromEntries(chunks.map((c) => [c.name, c.inputs])) };
 replaceFile(stampFile, `${JSON.stringify(manifest, null, 2)}\n`);
+
+/** What `matrix --help`, `-h` and each `COMMAND --help` print without a terminal (yargs, from the bundle), by form. */
+async function printedHelp(bundle) {
+  const texts = {};
+  for (const argv of bundle.exports.helpForms()) {
+    let out = '';
+    const code = await bundle.exports.main(argv, { stdout: { write: (s) => (out += s) }, stderr: { write: () => true }, cwd: root, env: {}, isTTY: false });
+    if (code !== 0) throw new Error(`matrix ${argv.join(' ')} exited ${code}`);
+    texts[bundle.exports.helpKey(argv)] = out;
+  }
+  return texts;
+}

@@ -2,3 +2,4 @@
 // bin/matrix.cjs loads for every command.
 export { main } from './cli/main.js';
 export { processIo } from './cli/stdio.js';
+export { helpForms, helpKey } from './cli/help-built.js';

@@ -7,6 +7,7 @@
 import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
+import { HELP_WIDTH } from './help-built.js';
 
 /** The command yargs selected and what it parsed (camel-case keys, repeated options as arrays). */
 export interface Selected {
@@ -76,7 +77,7 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
     .epilog(
       `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink), 70 internal error.\nDocs: README.md`,
     )
-    .wrap(Math.min(100, columns || 100));
+    .wrap(Math.min(HELP_WIDTH, columns || HELP_WIDTH));
 }
 
 /**

@@ -74,7 +74,8 @@ describe('dist/', () => {
       expect(/^[\x00-\x7f]*$/.test(source), c).toBe(true);
       return `${c.slice(0, -'.cjs'.length)}-${hash}-v8-${process.versions.v8}.cache`;
     });
-    expect(m.files).toEqual([...chunks, ...caches].sort());
+    // And the help texts yargs printed at build time (src/cli/help-built.ts).
+    expect(m.files).toEqual([...chunks, ...caches, 'help.json'].sort());
     expect(readdirSync(DIST).sort()).toEqual(['build.json', ...m.files].sort());
     // Each module is in exactly one chunk (esbuild's splitting): one instance of every class, whichever command loads it.
     const all = Object.values(m.chunks).flat();
@@ -98,12 +99,13 @@ describe('start-up', () => {
     expect(r.status).toBe(0);
   });
 
-  // The commands users run most: plain ones never read yargs; help and --version do.
+  // The commands users run most: plain ones never read yargs, nor does help (printed at build time, src/cli/help-built.ts); --version does.
   it.each([
     [['gen', '--check'], /^Up to date/, false],
     [['plan'], /^12 targets from matrix\.yaml/, false],
     [['validate'], /^matrix\.yaml is valid/, false],
-    [['--help'], /^matrix <command> \[options\]/, true],
+    [['--help'], /^matrix <command> \[options\]/, false],
+    [['plan', '--help'], /^matrix plan\n/, false],
     [['--version'], /^\d+\.\d+\.\d+\n$/, true],
   ])('%j starts from dist/matrix.cjs, every chunk it loads with its code cache; yargs loaded: %s', (argv, expected, yargs) => {
     const r = inNode(runScript(LOAD, DIST, argv, path.join(SAMPLES, 'monorepo')));
