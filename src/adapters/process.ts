@@ -11,6 +11,7 @@
 // doctor's checks, a registry call) or if the command does not finish in
 // time, matrix removes its temporary directories and exits 128+signal itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeSync } from 'node:fs';
 
 export interface Command {
   file: string;
@@ -136,19 +137,44 @@ function onSignal(sig: NodeJS.Signals): void {
   const finish = () => {
     for (const r of running) killGroup(r.child, 'SIGKILL', true);
     runCleanups();
-    process.stderr.write(`matrix: interrupted by ${sig}; stopped its child processes and removed its temporary files.\n`);
+    sayInterrupted();
     process.exit(128 + signalNumber(sig));
   };
   if ([...running].some((r) => r.streamed)) setTimeout(finish, EXIT_AFTER_MS).unref();
   else finish();
 }
 
+/**
+ * Write to stderr before the process exits: with write(2) on its descriptor
+ * (src/cli/stdio.ts writes there too; Node's stream may not exist yet, and
+ * one made now could still hold the line when the process exits), else
+ * through the stream when the descriptor would block.
+ */
+function sayNow(line: string): void {
+  try {
+    writeSync(2, line);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') process.stderr.write(line);
+  }
+}
+
+let saidInterrupted = false;
+
+/** Once, at the end of an interrupted run, whichever way it ends (here, or its command returning 128+signal first). */
+function sayInterrupted(): void {
+  if (interrupted === undefined || saidInterrupted) return;
+  saidInterrupted = true;
+  sayNow(`matrix: interrupted by ${interrupted}; stopped its child processes and removed its temporary files.\n`);
+}
+
 function exitCleanup(): void {
   runCleanups();
+  sayInterrupted();
 }
 
 function updateHandlers(): void {
-  const want = running.size > 0 || cleanups.size > 0;
+  // Interrupted: the exit handler stays, to say so when the process ends.
+  const want = running.size > 0 || cleanups.size > 0 || interrupted !== undefined;
   if (want === handlersOn) return;
   handlersOn = want;
   for (const sig of HANDLED) {
