@@ -40,7 +40,7 @@ describe('npm package', () => {
     expect(files).toEqual(expect.arrayContaining(built.map((f) => `dist/${f}`)));
   });
 
-  it('installed from the packed tarball, a plain command and --help load their chunks lazily, each with its code cache', () => {
+  it('installed from the packed tarball, a plain command, --help and --version load their chunks lazily, each with its code cache', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-packed-'));
     try {
       const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
@@ -62,11 +62,13 @@ describe('npm package', () => {
       expect([check.code, check.out]).toEqual([0, expect.stringMatching(/^Up to date/)]);
       const help = chunksOf(['--help']);
       expect([help.code, help.out]).toEqual([0, expect.stringMatching(/^matrix <command>/)]);
-      for (const r of [check, help]) expect(r.chunks.filter(([, cached]) => !cached)).toEqual([]);
-      // Each loads what it runs: yargs for --help only, and --help no command's code.
+      const version = chunksOf(['--version']);
+      expect([version.code, version.out]).toEqual([0, expect.stringMatching(/^\d+\.\d+\.\d+\n$/)]);
+      for (const r of [check, help, version]) expect(r.chunks.filter(([, cached]) => !cached)).toEqual([]);
+      // Each loads what it runs: yargs for --version only (--help prints the package's dist/help.json), and --help no command's code.
       const modules = (JSON.parse(readFileSync(path.join(pkg, 'dist', 'build.json'), 'utf8')) as { chunks: Record<string, string[]> }).chunks;
       const holds = (r: { chunks: [string, boolean][] }, re: RegExp) => r.chunks.some(([f]) => modules[f]!.some((m) => re.test(m)));
-      expect([holds(check, /node_modules\/yargs\//), holds(help, /node_modules\/yargs\//)]).toEqual([false, true]);
+      expect([check, help, version].map((r) => holds(r, /node_modules\/yargs\//))).toEqual([false, false, true]);
       expect([holds(check, /^src\/cli\/gen\.ts$/), holds(help, /^src\/cli\/gen\.ts$/)]).toEqual([true, false]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
