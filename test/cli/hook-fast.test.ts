@@ -104,6 +104,23 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
     expect(hashTree(p.dir)).toBe(before);
   });
 
+  it("through pre-commit's `node` of a `language: node` environment (nodeenv --node=system: a bash script that execs the system's node)", async () => {
+    // pre-commit/pre-commit pre_commit/languages/node.py installs the environment with nodeenv; with the
+    // system's Node, nodeenv writes bin/node as this script (ekalinin/nodeenv nodeenv.py, the `--node=system` shim).
+    const envDir = tempDir('matrix-hook-nodeenv-');
+    const shim = (extra = '') =>
+      writeFileSync(
+        path.join(envDir, 'node'),
+        `#!/usr/bin/env bash\nexport NODE_PATH=${envDir}/lib/node_modules\nexport NPM_CONFIG_PREFIX=${envDir}\nexport npm_config_prefix=${envDir}\n${extra}exec ${path.join(p.shimDir, 'node')} "$@"\n`,
+        { mode: 0o755 },
+      );
+    shim();
+    const PATH = `${envDir}:${process.env.PATH}`;
+    expect(hook(p, ['gen', '--check'], { PATH, NODE_VIRTUAL_ENV: envDir })).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n', stderr: '' });
+    shim('export NODE_OPTIONS=--trace-warnings\n');
+    await expectFallback(p, ['gen', '--check'], { PATH });
+  });
+
   it('is shellcheck-clean (POSIX sh)', () => {
     const r = spawnSync('shellcheck', ['--shell=sh', HOOK], { encoding: 'utf8' });
     if (r.error && process.env.CI !== 'true') return; // shellcheck not installed here

@@ -148,7 +148,6 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
     symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
     symlinkSync('../bake-matrix/bin/matrix.cjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
-    symlinkSync('../bake-matrix/bin/matrix-hook', path.join(dir, 'node_modules', '.bin', 'matrix-hook'));
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), LOCAL_CONFIG);
     for (const [cmd, args] of [
