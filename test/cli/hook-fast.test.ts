@@ -116,7 +116,9 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
       );
     shim();
     const PATH = `${envDir}:${process.env.PATH}`;
-    expect(hook(p, ['gen', '--check'], { PATH, NODE_VIRTUAL_ENV: envDir })).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n', stderr: '' });
+    // pre-commit also exports NODE_PATH to the hook itself: a hit loads no package, so it changes nothing.
+    const preCommitEnv = { PATH, NODE_VIRTUAL_ENV: envDir, NODE_PATH: `${envDir}/lib/node_modules` };
+    expect(hook(p, ['gen', '--check'], preCommitEnv)).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n', stderr: '' });
     shim('export NODE_OPTIONS=--trace-warnings\n');
     await expectFallback(p, ['gen', '--check'], { PATH });
   });
