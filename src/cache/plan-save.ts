@@ -6,7 +6,8 @@ import type { CommandArgs } from '../cli/options.js';
 import { isLargeSpec } from './large.js';
 import { planHeader, planRecordPath } from './plan.js';
 import { readsOf } from './record.js';
-import { recorded, writeRecord } from './save.js';
+import { recorded } from './save.js';
+import { writeRecord } from './store.js';
 
 /** The full plan, given an Io and a function to call when it consults what no recorded read covers. */
 export type PlanRun = (io: Io, unrecorded: () => void) => Promise<number>;

@@ -4,10 +4,9 @@ import path from 'node:path';
 import type { Io, SpecLocation } from '../cli/io.js';
 import { isRecording, recording } from '../fs/recorder.js';
 import { recordingEnv, type EnvReads } from './env.js';
+import { saveManifest } from './manifest.js';
 import { type Counts, headerFor, recordText } from './record.js';
-import { writeFileAtomic } from '../fs/write.js';
-import { removeStaleTemps } from '../fs/stale.js';
-import { recordPath } from './store.js';
+import { recordPath, writeRecord } from './store.js';
 
 export interface RunRecord {
   observations: ReadonlyMap<string, string>;
@@ -40,17 +39,9 @@ export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, 
   if (!record?.usable) return;
   const file = recordPath(loc.specPath, loc.repoRoot, io.env, true);
   const outputs = upToDate.map((f) => path.resolve(loc.specDir, f));
-  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), outputs, counts, record.env, record.observations));
-}
-
-/** Write the record atomically (readers see the old one or the new one); a failure only loses the record. */
-export function writeRecord(file: string, text: string): boolean {
-  // A run killed while it wrote the record left `.NAME.PID.tmp` beside it: that run is gone, so is its temp file.
-  removeStaleTemps(file);
-  try {
-    writeFileAtomic(file, text, { mode: 0o600 });
-    return true;
-  } catch {
-    return false;
-  }
+  if (!file) return;
+  const header = headerFor(io.cwd, spec, loc.specPath);
+  const saved = writeRecord(file, recordText(header, outputs, counts, record.env, record.observations));
+  // The same record as checks for bin/matrix-hook (src/cache/manifest.ts), or none.
+  saveManifest(file, saved ? { header, upToDate: outputs.length, outputs, env: [...record.env], observations: record.observations } : undefined);
 }

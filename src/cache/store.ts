@@ -12,6 +12,8 @@ import path from 'node:path';
 import { readRegularText } from '../fs/read.js';
 import { statKind, writable } from '../fs/probe.js';
 import { tempDirOf } from '../fs/temp.js';
+import { writeFileAtomic } from '../fs/write.js';
+import { removeStaleTemps } from '../fs/stale.js';
 import { gitDirOf } from '../paths.js';
 
 /** Records above this size are not read (1,000 services make about 1 MiB). */
@@ -64,5 +66,17 @@ export function readRecord(file: string): string | undefined {
     return readRegularText(file, { maxBytes: MAX_RECORD_BYTES, followSymlinks: false });
   } catch {
     return undefined;
+  }
+}
+
+/** Write the record atomically (readers see the old one or the new one); a failure only loses the record. */
+export function writeRecord(file: string, text: string): boolean {
+  // A run killed while it wrote the record left `.NAME.PID.tmp` beside it: that run is gone, so is its temp file.
+  removeStaleTemps(file);
+  try {
+    writeFileAtomic(file, text, { mode: 0o600 });
+    return true;
+  } catch {
+    return false;
   }
 }

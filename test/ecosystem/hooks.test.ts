@@ -50,6 +50,9 @@ describe("README's husky hook: matrix gen --check only when the commit stages wh
     const bin = path.join(dir, 'node_modules', '.bin', 'matrix');
     writeFileSync(bin, `#!/bin/sh\n: > '${marker}'\nexec '${process.execPath}' '${path.join(REPO_ROOT, 'bin', 'matrix.cjs')}' "$@"\n`);
     chmodSync(bin, 0o755);
+    // The hook's entry, bin/matrix-hook (sh: answers without Node when nothing changed, else runs matrix).
+    writeFileSync(`${bin}-hook`, `#!/bin/sh\n: > '${marker}'\nexec '${path.join(REPO_ROOT, 'bin', 'matrix-hook')}' "$@"\n`);
+    chmodSync(`${bin}-hook`, 0o755);
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\nmatrix-ran\n');
     expect(sh('git', ['init', '-q'], dir).status).toBe(0);
     expect(sh('git', ['add', '-A'], dir).status).toBe(0);

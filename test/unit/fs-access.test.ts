@@ -24,6 +24,7 @@ const READERS: Record<string, string> = {
   'src/fs/read.ts': 'the recording adapter for file bytes',
   'src/fs/probe.ts': 'the recording adapter for everything but bytes',
   'src/cache/store.ts': "the cache's own record and its private directory: not an input of the compile",
+  'src/cache/manifest.ts': 'stats the running Node binary for the manifest, after the recorded run: not an input of the compile',
   'src/output/lock.ts': "gen's lock, taken only to write: no recorded run takes it",
   'src/cli/faults.ts': 'names a fault on the error path (getBuiltinModule): a failed run saves no record',
   'src/fs/write.ts': 'opens only to create a new file (O_CREAT | O_EXCL) and write it',

@@ -1,0 +1,348 @@
+// bin/matrix-hook: the pre-commit/husky entry. After `gen`, `gen --check` and
+// `gen` answer from the manifest beside the record (src/cache/manifest.ts)
+// without starting Node; anything it cannot prove runs the full CLI, whose
+// output is then the answer. Here: a hit starts no Node (a `node` first on
+// PATH records every start), each reason to fall back falls back with exactly
+// the full run's answer, and a hostile manifest never runs anything.
+// Node's own start-up warning for NODE_EXTRA_CA_CERTS, only when the file
+// cannot be read: nodejs/node test/parallel/test-tls-env-bad-extra-ca.js.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkLine, manifestText } from '../../src/cache/manifest.js';
+import { BIN } from '../helpers/cli.js';
+import { copySample, hashTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const HOOK = path.join(REPO_ROOT, 'bin', 'matrix-hook');
+
+/** The test's environment without what makes the script fall back on purpose (NODE_OPTIONS and the like), colours off. */
+function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (/^(NODE_|UV_|OPENSSL_|LD_|DYLD_|MATRIX_CACHE$|FORCE_COLOR$)/.test(k) && k !== 'NODE_EXTRA_CA_CERTS') delete env[k];
+  return { ...env, ...extra };
+}
+
+interface Project {
+  dir: string;
+  manifest: string;
+  /** A `node` first on PATH: it notes each start in `log`, then runs the real Node. */
+  shimDir: string;
+  log: string;
+}
+
+/** samples/monorepo after a `gen` of the built bin, with a manifest whose Node is the recording shim. */
+function project(): Project {
+  const dir = copySample('monorepo');
+  const shimDir = tempDir('matrix-hook-shim-');
+  const log = path.join(shimDir, 'starts.log');
+  writeFileSync(path.join(shimDir, 'node'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`);
+  chmodSync(path.join(shimDir, 'node'), 0o755);
+  const r = spawnSync(process.execPath, [BIN, 'gen'], { cwd: dir, encoding: 'utf8', env: baseEnv() });
+  expect(r.status, r.stderr).toBe(0);
+  const names = readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-check-[0-9a-f]{16}\.hook$/.test(n));
+  expect(names).toHaveLength(1);
+  const manifest = path.join(dir, '.git', names[0]!);
+  useNode(manifest, path.join(shimDir, 'node'));
+  return { dir, manifest, shimDir, log };
+}
+
+/** Point the manifest's `node` line at `file` (device, inode, size, mtime, ctime, as GNU stat -L prints them). */
+function useNode(manifest: string, file: string): void {
+  const st = statSync(file, { bigint: true });
+  const line = `node ${st.dev} ${st.ino} ${st.size} ${st.mtimeNs / 1_000_000_000n} ${st.ctimeNs / 1_000_000_000n} ${file}`;
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^node .*$/m, line));
+}
+
+interface Answer {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The hook as pre-commit runs it: the answer, and whether Node started. */
+function hook(p: Project, args: string[], env: Record<string, string | undefined> = {}, cwd = p.dir): Answer & { node: boolean } {
+  rmSync(p.log, { force: true });
+  const r = spawnSync(HOOK, args, { cwd, encoding: 'utf8', env: baseEnv({ PATH: `${p.shimDir}:${process.env.PATH}`, ...env }) });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, node: existsSync(p.log) };
+}
+
+/** The full run of the built bin, without the cache (`noCache` false: exactly these arguments, for those gen does not take). */
+function full(p: Project, args: string[], env: Record<string, string | undefined> = {}, cwd = p.dir, noCache = true): Answer {
+  const r = spawnSync(process.execPath, [BIN, ...args, ...(noCache ? ['--no-cache'] : [])], { cwd, encoding: 'utf8', env: baseEnv(env) });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const answer = (r: Answer & { node?: boolean }): Answer => ({ status: r.status, stdout: r.stdout, stderr: r.stderr });
+
+/** The hook falls back (Node starts) and answers exactly as the full run (`noCache` false: as the bin given the same arguments). */
+async function expectFallback(p: Project, args: string[], env: Record<string, string | undefined> = {}, cwd = p.dir, noCache = true): Promise<void> {
+  await new Promise(setImmediate); // long runs of spawnSync: let the test runner's messages through
+  const before = hashTree(p.dir);
+  const h = hook(p, args, env, cwd);
+  expect(h.node, `${args.join(' ')}: Node should have run`).toBe(true);
+  expect(answer(h), args.join(' ')).toEqual(full(p, args, env, cwd, noCache));
+  if (args.includes('--check')) expect(hashTree(p.dir)).toBe(before);
+}
+
+describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node', () => {
+  let p: Project;
+  beforeEach(() => {
+    p = project();
+  });
+
+  it('gen --check, gen, gen -q, gen --check --quiet: the cached words, exit 0, no Node started, nothing written', () => {
+    const before = hashTree(p.dir);
+    for (const args of [['gen', '--check'], ['gen'], ['gen', '-q'], ['gen', '--check', '--quiet'], ['gen', '--quiet', '--check']]) {
+      const h = hook(p, args);
+      expect(h.node, args.join(' ')).toBe(false);
+      expect(answer(h), args.join(' ')).toEqual(full(p, args));
+    }
+    expect(full(p, ['gen', '--check']).stdout).toBe('Up to date: 7 files.\n');
+    expect(hashTree(p.dir)).toBe(before);
+  });
+
+  it("through pre-commit's `node` of a `language: node` environment (nodeenv --node=system: a bash script that execs the system's node)", async () => {
+    // pre-commit/pre-commit pre_commit/languages/node.py installs the environment with nodeenv; with the
+    // system's Node, nodeenv writes bin/node as this script (ekalinin/nodeenv nodeenv.py, the `--node=system` shim).
+    const envDir = tempDir('matrix-hook-nodeenv-');
+    const shim = (extra = '') =>
+      writeFileSync(
+        path.join(envDir, 'node'),
+        `#!/usr/bin/env bash\nexport NODE_PATH=${envDir}/lib/node_modules\nexport NPM_CONFIG_PREFIX=${envDir}\nexport npm_config_prefix=${envDir}\n${extra}exec ${path.join(p.shimDir, 'node')} "$@"\n`,
+        { mode: 0o755 },
+      );
+    shim();
+    const PATH = `${envDir}:${process.env.PATH}`;
+    // pre-commit also exports NODE_PATH to the hook itself: a hit loads no package, so it changes nothing.
+    const preCommitEnv = { PATH, NODE_VIRTUAL_ENV: envDir, NODE_PATH: `${envDir}/lib/node_modules` };
+    expect(hook(p, ['gen', '--check'], preCommitEnv)).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n', stderr: '' });
+    shim('export NODE_OPTIONS=--trace-warnings\n');
+    await expectFallback(p, ['gen', '--check'], { PATH });
+  });
+
+  it('is shellcheck-clean (POSIX sh)', () => {
+    const r = spawnSync('shellcheck', ['--shell=sh', HOOK], { encoding: 'utf8' });
+    if (r.error && process.env.CI !== 'true') return; // shellcheck not installed here
+    expect(r.status, r.stdout).toBe(0);
+  });
+});
+
+/** Replace the first manifest line starting with `prefix`. */
+function editLine(p: Project, prefix: string, line: string): void {
+  const lines = readFileSync(p.manifest, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.startsWith(prefix));
+  expect(i, `a manifest line starting with ${prefix}`).toBeGreaterThan(0);
+  lines[i] = line;
+  writeFileSync(p.manifest, lines.join('\n'));
+}
+
+/** Add `line` just before `end`. */
+function addLine(p: Project, line: string): void {
+  writeFileSync(p.manifest, readFileSync(p.manifest, 'utf8').replace(/\nend\n$/, `\n${line}\nend\n`));
+}
+
+describe('bin/matrix-hook falls back to the full CLI whenever it cannot prove the answer', () => {
+  let p: Project;
+  beforeEach(() => {
+    p = project();
+  });
+
+  it('other arguments: the CLI parses them (and its usage errors are its own)', async () => {
+    for (const args of [
+      ['gen', '--check', '--spec=matrix.yaml'],
+      ['gen', '--check', '--check'],
+      ['gen', '--spec'],
+      ['gen', '--check', 'extra'],
+      ['validate'],
+      ['gen', '--no-cache'],
+      ['gen', '--check', '--', 'x'],
+      [],
+    ]) {
+      await expectFallback(p, args, {}, p.dir, false);
+    }
+    // --spec given while the record was made without it: another header.
+    await expectFallback(p, ['gen', '--check', '--spec', 'matrix.yaml']);
+    // Another working directory.
+    await expectFallback(p, ['gen', '--check', '--spec', '../matrix.yaml'], {}, path.join(p.dir, 'services'));
+  });
+
+  it('no manifest, or one that is truncated, corrupt, of another format or with a line it does not know', async () => {
+    const good = readFileSync(p.manifest, 'utf8');
+    const variants = [
+      good.replace(/end\n$/, ''),
+      good.replace(/^matrix-hook-manifest 1/, 'matrix-hook-manifest 2'),
+      `${good}reg 00 /etc/passwd\n`,
+      good.replace(/\nup 7\n/, '\nup 7\nup 8\n'),
+      good.replace(/\nup 7\n/, '\nup seven\n'),
+      good.replace(/\nend\n$/, '\nlist /tmp\nend\n'),
+      good.replace(/\nnospec\n/, '\n'),
+      good.replace(/\n(reg [0-9a-f]{64} \S*matrix\.yaml)\n/, '\n'),
+      good.replace(/\nreg ([0-9a-f])/, (_m, c: string) => `\nreg ${c === '0' ? '1' : '0'}`),
+      '',
+      'garbage\n',
+    ];
+    for (const text of variants) {
+      writeFileSync(p.manifest, text);
+      await expectFallback(p, ['gen', '--check']);
+    }
+    writeFileSync(p.manifest, good);
+    editLine(p, 'cwd ', `cwd ${path.join(p.dir, 'services')}`);
+    await expectFallback(p, ['gen', '--check']);
+    rmSync(p.manifest);
+    await expectFallback(p, ['gen', '--check']);
+    // A link to a good manifest: not read (the record's rule, store.ts readRecord).
+    const elsewhere = path.join(tempDir(), 'elsewhere');
+    writeFileSync(elsewhere, good);
+    symlinkSync(elsewhere, p.manifest);
+    await expectFallback(p, ['gen', '--check']);
+  });
+
+  it('a changed input, a generated file edited, deleted or made a link, a new file where one was absent', async () => {
+    const changes: [string, () => void][] = [
+      ['service file', () => appendFileSync(path.join(p.dir, 'services/api/go.mod'), '// x\n')],
+      ['generated file', () => appendFileSync(path.join(p.dir, 'services/web/Dockerfile'), '# x\n')],
+      ['bake file deleted', () => rmSync(path.join(p.dir, 'docker-bake.hcl'))],
+      ['absent file appears', () => writeFileSync(path.join(p.dir, 'services/reports/pyproject.toml'), '[project]\nname = "r"\n')],
+      ['new dir where a file was probed', () => mkdirSync(path.join(p.dir, 'services/reports/Procfile'))],
+      [
+        'generated file as a link',
+        () => {
+          const f = path.join(p.dir, 'services/web/Dockerfile');
+          writeFileSync(path.join(p.dir, 'copy'), readFileSync(f));
+          rmSync(f);
+          symlinkSync(path.join(p.dir, 'copy'), f);
+        },
+      ],
+      ['spec', () => appendFileSync(path.join(p.dir, 'matrix.yaml'), '# x\n')],
+    ];
+    for (const [name, change] of changes) {
+      const q = project();
+      p = q;
+      change();
+      expect(hook(q, ['gen', '--check']).node, name).toBe(true);
+      await expectFallback(q, ['gen', '--check']);
+    }
+  });
+
+  it('a recorded environment variable set, unset or changed; NODE_OPTIONS, MATRIX_CACHE, an unreadable NODE_EXTRA_CA_CERTS', async () => {
+    addLine(p, 'set MATRIX_HOOK_T value with spaces $(x)');
+    addLine(p, 'unset MATRIX_HOOK_U');
+    expect(hook(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces $(x)' }).node).toBe(false);
+    await expectFallback(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces' });
+    await expectFallback(p, ['gen', '--check'], {});
+    await expectFallback(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces $(x)', MATRIX_HOOK_U: '' });
+    const t = { MATRIX_HOOK_T: 'value with spaces $(x)' };
+    await expectFallback(p, ['gen', '--check'], { ...t, NODE_OPTIONS: '--no-warnings' });
+    await expectFallback(p, ['gen', '--check'], { ...t, MATRIX_CACHE: '1' });
+    await expectFallback(p, ['gen', '--check'], { ...t, NODE_EXTRA_CA_CERTS: path.join(p.dir, 'no-such-file') });
+    await expectFallback(p, ['gen', '--check'], { ...t, HOME: '/somewhere/else' });
+  });
+
+  it('another node on PATH, or the same one changed', async () => {
+    const other = path.join(tempDir('matrix-hook-other-'), 'node');
+    writeFileSync(other, `#!/bin/sh\necho "$*" >> '${p.log}'\nexec '${process.execPath}' "$@"\n`);
+    chmodSync(other, 0o755);
+    await expectFallback(p, ['gen', '--check'], { PATH: `${path.dirname(other)}:${p.shimDir}:${process.env.PATH}` });
+    appendFileSync(path.join(p.shimDir, 'node'), '# changed\n');
+    await expectFallback(p, ['gen', '--check']);
+  });
+
+  it('a hostile manifest never runs anything: paths and values with ; $(...) ` quotes, names that are not identifiers', async () => {
+    const pwned = path.join(p.dir, 'PWNED');
+    const hostile = [
+      `reg ${'0'.repeat(64)} /tmp/x;touch ${pwned}`,
+      `regnf ${'0'.repeat(64)} $(touch ${pwned})`,
+      `absent /tmp/\`touch ${pwned}\``,
+      `exists /tmp/'$(touch ${pwned})'`,
+      `is file f /tmp/"; touch ${pwned}; "`,
+      `set $(touch ${pwned}) x`,
+      `unset X;touch ${pwned}`,
+      `real /tmp/a\\nb`,
+      `size 1 /tmp/$(touch ${pwned})`,
+      `home $(touch ${pwned})`,
+      `$(touch ${pwned})`,
+    ];
+    const good = readFileSync(p.manifest, 'utf8');
+    for (const line of hostile) {
+      writeFileSync(p.manifest, good);
+      addLine(p, line);
+      await expectFallback(p, ['gen', '--check']);
+      expect(existsSync(pwned), line).toBe(false);
+    }
+    writeFileSync(p.manifest, good);
+    // A path with a newline splits into two lines, neither of which is a check the script knows.
+    addLine(p, `reg ${'0'.repeat(64)} /tmp/a\n$(touch ${pwned})`);
+    await expectFallback(p, ['gen', '--check']);
+    expect(existsSync(pwned)).toBe(false);
+  });
+});
+
+describe('the manifest is written only where every check is exact (src/cache/manifest.ts)', () => {
+  const file = (p: string) => ['read', p, '{}'];
+  it('each kind of read has its line; a fault other than ENOENT, an error, a link on the way, readdir order, access(2) have none', () => {
+    expect(checkLine(file('/a/b'), Buffer.alloc(32, 1).toString('base64'))).toBe(`reg ${'01'.repeat(32)} /a/b`);
+    expect(checkLine(['read', '/a/b', '{"followSymlinks":false}'], Buffer.alloc(32, 2).toString('base64'))).toBe(`regnf ${'02'.repeat(32)} /a/b`);
+    expect(checkLine(file('/a/b'), 'fault:missing:ENOENT:file-missing:cannot read b: no such file or directory (ENOENT)')).toBe('absent /a/b');
+    expect(checkLine(['kind', '/a', false], 'symlink')).toBe('is symlink n /a');
+    expect(checkLine(['kind', '/a', true], 'err:ENOENT')).toBe('absent /a');
+    expect(checkLine(['exists', '/a'], 'false')).toBe('noexist /a');
+    expect(checkLine(['realpath', '/a/b'], '/a/b')).toBe('real /a/b');
+    expect(checkLine(['size', '/a'], '12')).toBe('size 12 /a');
+    expect(checkLine(['size', '/a'], 'undefined')).toBe('nosize /a');
+    const none: [unknown[], string][] = [
+      [file('/a'), 'fault:io:EACCES:file-error:cannot read a: permission denied (EACCES)'],
+      [file('/a'), 'fault:not-a-file::not-a-regular-file:cannot read a: it is a directory, not a regular file'],
+      [['kind', '/a', true], 'err:EACCES'],
+      [['kind', '/a', true], 'symlink'],
+      [['realpath', '/tmp/link'], '/private/tmp/link'],
+      [['realpath', '/a'], 'err:ENOENT'],
+      [['list', '/a'], '["x","y"]'],
+      [['writable', '/a'], 'true'],
+      [['unknown', '/a'], 'x'],
+    ];
+    for (const [call, answer] of none) expect(() => checkLine(call, answer), JSON.stringify(call)).toThrow();
+  });
+
+  it('paths the shell cannot carry: relative, not normalized, a newline, a backslash, quotes, $, ;, a trailing space or slash', () => {
+    for (const p of ['a/b', '/a/../b', '/a/./b', '/a//b', '/a\nb', '/a\\b', "/a'b", '/a"b', '/a$(x)', '/a;b', '/a`b`', '/a ', '/a/', '/a\tb', '/\u00e9']) {
+      expect(() => checkLine(['exists', p], 'true'), JSON.stringify(p)).toThrow();
+    }
+    expect(checkLine(['exists', '/a b/c-d_e.f+g@h%i,j:k=l~m'], 'true')).toBe('exists /a b/c-d_e.f+g@h%i,j:k=l~m');
+  });
+
+  it('the whole environment read, a name that is no identifier, a value with a control or non-ASCII character: no manifest', () => {
+    const header = {
+      format: 1,
+      identity: `${path.join(REPO_ROOT, 'dist', 'x.cjs')}\n${Buffer.alloc(32).toString('base64')}\n${Buffer.alloc(32).toString('base64')}`,
+      node: process.version,
+      platform: process.platform,
+      cwd: '/w',
+      spec: null,
+      specPath: '/w/matrix.yaml',
+    };
+    const base = {
+      header,
+      upToDate: 0,
+      outputs: [],
+      observations: new Map([[JSON.stringify(file('/w/matrix.yaml')), Buffer.alloc(32).toString('base64')]]),
+      root: REPO_ROOT,
+      digest: () => Buffer.alloc(32).toString('base64'),
+    };
+    expect(
+      manifestText({
+        ...base,
+        env: [
+          ['HOME_X', 'v'],
+          ['Y', null],
+        ],
+      }),
+    ).toMatch(/\nset HOME_X v\nunset Y\n/);
+    for (const env of [[['*', '[]']], [['A-B', 'v']], [['A', 'x\ny']], [['A', 'caf\u00e9']]] as [string, string | null][][])
+      expect(manifestText({ ...base, env }), JSON.stringify(env)).toBeUndefined();
+    // A record that does not read its spec is no record (record.ts verifiedRecord): no manifest either.
+    expect(manifestText({ ...base, env: [], observations: new Map() })).toBeUndefined();
+  });
+});
