@@ -112,13 +112,13 @@ const precompiledPlugin = {
 };
 
 /**
- * crypto and child_process cost milliseconds to load and `gen` rarely calls
+ * crypto, child_process and v8 cost milliseconds to load and `gen` rarely calls
  * them (a long cache tag, the lock of a write): they load on first use. A
  * CommonJS proxy reads every property from the module, which it loads on the
  * first read. Its keys (what esbuild's interop copies) are the module's,
  * listed here, so listing them loads nothing.
  */
-const LAZY_BUILTINS = /^node:(crypto|child_process)$/;
+const LAZY_BUILTINS = /^node:(crypto|child_process|v8)$/;
 const lazyBuiltinsPlugin = {
   name: 'matrix-lazy-builtins',
   setup(b) {

@@ -122,6 +122,25 @@ describe('start-up', () => {
     expect(modules.filter((m) => /^src\/(cli\/(bake|init|ci|verify|doctor)\.ts|init\/|ci\/|doctor\/)/.test(m))).toEqual([]);
   });
 
+  // node:v8 (and the heap utilities it brings) is only for a large spec's GC flags; child_process only for git and docker.
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate']]])('%j loads neither node:v8 nor node:child_process (scripts/build.mjs loads them on first use)', (argv) => {
+    const script = `
+      const before = new Set(process.moduleLoadList);
+      const { loadBundle } = require(${JSON.stringify(LOAD)});
+      const io = { stdout: { write: () => true }, stderr: { write: (s) => process.stderr.write(s) }, cwd: process.cwd(), env: {}, isTTY: false };
+      loadBundle(${JSON.stringify(DIST)}).exports.main(${JSON.stringify(argv)}, io).then((code) => {
+        const builtins = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+        process.stdout.write(JSON.stringify({ code, builtins }));
+      });
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const { code, builtins } = JSON.parse(r.stdout) as { code: number; builtins: string[] };
+    expect(code).toBe(0);
+    expect(builtins).toContain('vm'); // the list is read right: bin/load.cjs compiles the chunks with vm.Script
+    expect(builtins.filter((m) => /^(v8|child_process|internal\/heap_utils|internal\/child_process)$/.test(m))).toEqual([]);
+  });
+
   it('plan answers from the record of its last run (src/cache/plan.ts) with no chunk of the compiler, and prints the same', () => {
     const cwd = path.join(SAMPLES, 'monorepo');
     const first = inNode(runScript(LOAD, DIST, ['plan'], cwd));
