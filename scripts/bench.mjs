@@ -41,7 +41,8 @@ const value = (name, dflt) => {
 };
 const QUICK = flag('--quick');
 const ROWS = new Set(value('--rows', '1,2,3,4,5,6').split(',').map(Number));
-const OUT = path.resolve(ROOT, value('--out', 'docs/benchmarks.md'));
+const DEFAULT_OUT = path.resolve(ROOT, 'docs/benchmarks.md');
+const OUT = path.resolve(ROOT, value('--out', DEFAULT_OUT));
 const WRITE = !flag('--no-write');
 const WORK = mkdtempSync(path.join(os.tmpdir(), 'matrix-bench-'));
 const LOGS = path.join(WORK, 'logs');
@@ -623,9 +624,7 @@ function markdown(env, rows, seconds) {
       .join(' ')} at the end |`,
     `| duration | ${fmt(seconds / 60, 1)} min |`,
     '',
-    '| # | measure | figure | goal | met |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.id} | ${r.name} | ${r.figure} | ${r.goal} | ${r.met === null ? 'n/a' : (r.metText ?? (r.met ? 'yes' : '**no**'))} |`),
+    ...summaryRows(rows),
     '',
   ];
   for (const r of rows) {
@@ -635,6 +634,48 @@ function markdown(env, rows, seconds) {
     if (r.details.length) out.push(...r.details, '');
   }
   return out.join('\n');
+}
+
+/** The summary table of docs/benchmarks.md: the rows, as that file prints them. */
+function summaryRows(rows) {
+  return [
+    '| # | measure | figure | goal | met |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.id} | ${r.name} | ${r.figure} | ${r.goal} | ${r.met === null ? 'n/a' : (r.metText ?? (r.met ? 'yes' : '**no**'))} |`),
+  ];
+}
+
+const README_START = '<!-- bench:summary: written by `npm run bench` with docs/benchmarks.md, from the same run; do not edit -->';
+const README_END = '<!-- /bench:summary -->';
+
+/**
+ * The README's copy of the summary, between its markers: the same table as
+ * docs/benchmarks.md, with when and where it ran (test/ecosystem/bench-readme.test.ts
+ * fails when the two differ).
+ */
+function writeReadmeSummary(env, rows) {
+  const file = path.join(ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} block`);
+  const measured = rows.filter((r) => r.met !== null);
+  // A row met in part (row 1: after gen, not cold) is not counted as met.
+  const met = measured.filter((r) => r.met && (r.metText ?? 'yes') === 'yes').length;
+  const loadEnd = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+  const block = [
+    README_START,
+    '',
+    `The last run: ${env.date}, ${env.cpu}, Node ${env.node}, load average ${env.loadStart} at the start and ${loadEnd} at the end. ${met} of ${measured.length} goals met.`,
+    '',
+    ...summaryRows(rows),
+    '',
+    README_END,
+  ].join('\n');
+  writeFileSync(file, text.slice(0, start) + block + text.slice(end + README_END.length));
 }
 
 // ---------------------------------------------------------------- main
@@ -671,6 +712,10 @@ if (WRITE) {
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, markdown(env, results, seconds));
   process.stdout.write(`wrote ${path.relative(process.cwd(), OUT) || OUT}\n`);
+  if (OUT === DEFAULT_OUT) {
+    writeReadmeSummary(env, results);
+    process.stdout.write('wrote the summary in README.md (Performance)\n');
+  }
 }
 // Logs stay when a row failed: its error names one.
 if (results.some((r) => r.error)) log(`logs kept in ${LOGS}`);
