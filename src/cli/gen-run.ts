@@ -81,8 +81,8 @@ type Planned = ReturnType<typeof planFor>;
 /**
  * After writing, what `gen --check` would read differs from what this run's
  * compile read only in the files it wrote or removed (and the directories
- * holding them). So every read of the first run is asked again: only those
- * may answer otherwise (anything else changed meanwhile: no record). Then the
+ * holding them). So the reads about those paths are asked again, and every
+ * other read keeps the answer the compile saw (reanswered). Then the
  * comparison alone runs again, recorded, on the same compile: it reads each
  * file as written. Together they are what an up-to-date run reads (the
  * property test, test/unit/cache-property.test.ts, holds the record to that);
@@ -116,17 +116,24 @@ function touchedBy(loc: { specDir: string; repoRoot: string }, plan: SyncPlan): 
   return touched;
 }
 
-/** Each call asked again: the new answers, or undefined when one that changed is not about a touched path alone. */
+/**
+ * The first run's reads as they answer after the write: a call about touched
+ * paths only is asked again (the write may have changed its answer); every
+ * other call keeps the answer the compile saw, which is what the compile
+ * depended on (if it changed meanwhile, the next run's replay finds that and
+ * compiles). Undefined when a call asked again cannot answer.
+ */
 function reanswered(observations: ReadonlyMap<string, string>, touched: ReadonlySet<string>): Map<string, string> | undefined {
   const out = new Map<string, string>();
   for (const [key, answer] of observations) {
     const call = JSON.parse(key) as unknown[];
+    const paths = call.slice(1).filter((a): a is string => typeof a === 'string' && path.isAbsolute(a));
+    if (!paths.length || !paths.every((p) => touched.has(p))) {
+      out.set(key, answer);
+      continue;
+    }
     const now = replayAnswer(call);
     if (now === undefined) return undefined;
-    if (now !== answer) {
-      const paths = call.slice(1).filter((a): a is string => typeof a === 'string' && path.isAbsolute(a));
-      if (!paths.length || !paths.every((p) => touched.has(p))) return undefined;
-    }
     out.set(key, now);
   }
   return out;
