@@ -43,7 +43,10 @@ describe('husky + lint-staged recipe: matrix gen --check before each commit', ()
     expect(install.status, install.stderr).toBe(0);
     // `npm install --save-dev bake-matrix`, from this working tree.
     symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
-    symlinkSync('../bake-matrix/bin/matrix.cjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
+    // Every bin of package.json, as npm links them (matrix, matrix-hook).
+    const bins = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+    expect(Object.keys(bins)).toContain('matrix-hook');
+    for (const [name, file] of Object.entries(bins)) symlinkSync(`../bake-matrix/${file}`, path.join(dir, 'node_modules', '.bin', name));
     writeFileSync(path.join(dir, 'lint-staged.config.mjs'), LINT_STAGED_CONFIG);
     const prepare = run('npm', ['run', 'prepare'], dir);
     expect(prepare.status, prepare.stderr).toBe(0);

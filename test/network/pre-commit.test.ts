@@ -147,7 +147,9 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     // `npm install --save-dev bake-matrix`, from this working tree.
     mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
     symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
-    symlinkSync('../bake-matrix/bin/matrix.cjs', path.join(dir, 'node_modules', '.bin', 'matrix'));
+    // Every bin of package.json, as npm links them (matrix, matrix-hook).
+    const bins = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+    for (const [name, file] of Object.entries(bins)) symlinkSync(`../bake-matrix/${file}`, path.join(dir, 'node_modules', '.bin', name));
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), LOCAL_CONFIG);
     for (const [cmd, args] of [
