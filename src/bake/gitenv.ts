@@ -241,15 +241,15 @@ export interface InputRevision {
   created: string;
 }
 
+/** How many `git log` processes inputRevisions runs at once. */
+const GIT_PROCESSES = 8;
+
 /**
  * The last commit that touched each target's inputs (context, Dockerfile).
  * `matrix bake` gives each target its own SOURCE_DATE_EPOCH and revision
  * labels from it, so a commit that changes one service leaves the image
  * digests of every other service unchanged.
  */
-/** How many `git log` processes inputRevisions runs at once. */
-const GIT_PROCESSES = 8;
-
 export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>): Promise<Map<string, InputRevision>> {
   const out = new Map<string, InputRevision>();
   const byPaths = new Map<string, string[]>();

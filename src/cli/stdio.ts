@@ -17,6 +17,11 @@ interface Stream {
   on(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
 }
 
+/** The one line that reports a write error other than EPIPE on `name`. */
+function writeFaultLine(name: string, err: NodeJS.ErrnoException): string {
+  return `matrix: cannot write to ${name}: ${causeOf(err)}${err.code ? ` (${err.code})` : ''}\n`;
+}
+
 /** A stream whose write errors follow the rules above; `fault` reports the others and ends the process. */
 export function guardedStream(stream: Stream, name: string, fault: (line: string) => void): { write(s: string | Uint8Array): unknown } {
   let closed = false;
@@ -24,7 +29,7 @@ export function guardedStream(stream: Stream, name: string, fault: (line: string
     if (closed) return;
     closed = true;
     if (err.code === 'EPIPE') return;
-    fault(`matrix: cannot write to ${name}: ${causeOf(err)}${err.code ? ` (${err.code})` : ''}\n`);
+    fault(writeFaultLine(name, err));
   });
   return { write: (s: string | Uint8Array) => (closed ? true : stream.write(s)) };
 }
@@ -58,7 +63,7 @@ function descriptorStream(fd: number, stream: () => Stream, name: string, fault:
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EAGAIN') return viaStream(buf.subarray(off));
         closed = true;
-        if (err.code !== 'EPIPE') fault(`matrix: cannot write to ${name}: ${causeOf(err)}${err.code ? ` (${err.code})` : ''}\n`);
+        if (err.code !== 'EPIPE') fault(writeFaultLine(name, err));
         return true;
       }
     },
