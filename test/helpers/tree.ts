@@ -92,3 +92,17 @@ export function hashTree(root: string): string {
   for (const [k, v] of listTree(root)) h.update(`${k}\0${v}\n`);
   return h.digest('hex');
 }
+
+/**
+ * `npm install --save-dev bake-matrix` into `dir`, from this working tree: the
+ * package linked as node_modules/bake-matrix and every bin of its package.json
+ * in node_modules/.bin, as npm links them. Returns the bins' names.
+ */
+export function installWorkingTree(dir: string): string[] {
+  const modules = path.join(dir, 'node_modules');
+  mkdirSync(path.join(modules, '.bin'), { recursive: true });
+  symlinkSync(REPO_ROOT, path.join(modules, 'bake-matrix'));
+  const bins = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+  for (const [name, file] of Object.entries(bins)) symlinkSync(`../bake-matrix/${file}`, path.join(modules, '.bin', name));
+  return Object.keys(bins);
+}

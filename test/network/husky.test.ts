@@ -2,12 +2,12 @@
 // lint-staged from the npm registry, run by `git commit` on a copy of
 // samples/hello-go. bake-matrix itself is linked from this working tree.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
 import { fencesOfFile } from '../helpers/fences.js';
-import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
+import { installWorkingTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -42,11 +42,7 @@ describe('husky + lint-staged recipe: matrix gen --check before each commit', ()
     const install = run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', 'husky@9.1.7', 'lint-staged@16.4.0'], dir);
     expect(install.status, install.stderr).toBe(0);
     // `npm install --save-dev bake-matrix`, from this working tree.
-    symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
-    // Every bin of package.json, as npm links them (matrix, matrix-hook).
-    const bins = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
-    expect(Object.keys(bins)).toContain('matrix-hook');
-    for (const [name, file] of Object.entries(bins)) symlinkSync(`../bake-matrix/${file}`, path.join(dir, 'node_modules', '.bin', name));
+    expect(installWorkingTree(dir)).toContain('matrix-hook');
     writeFileSync(path.join(dir, 'lint-staged.config.mjs'), LINT_STAGED_CONFIG);
     const prepare = run('npm', ['run', 'prepare'], dir);
     expect(prepare.status, prepare.stderr).toBe(0);

@@ -4,12 +4,12 @@
 // pre-commit installs a `language: node` hook with npm from that repository:
 // its dependencies come from the npm registry, nothing else from the network.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
 import { blocks } from '../helpers/fences.js';
-import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
+import { installWorkingTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -145,11 +145,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     const dir = tempDir('matrix-pre-commit-local-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });
     // `npm install --save-dev bake-matrix`, from this working tree.
-    mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
-    symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'bake-matrix'));
-    // Every bin of package.json, as npm links them (matrix, matrix-hook).
-    const bins = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
-    for (const [name, file] of Object.entries(bins)) symlinkSync(`../bake-matrix/${file}`, path.join(dir, 'node_modules', '.bin', name));
+    installWorkingTree(dir);
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
     writeFileSync(path.join(dir, '.pre-commit-config.yaml'), LOCAL_CONFIG);
     for (const [cmd, args] of [
