@@ -6,8 +6,11 @@
 // (vitest.engine.config.ts) and the tests that install from the network
 // (vitest.network.config.ts).
 import { defineConfig } from 'vitest/config';
+import { hoistLazyImportsVite } from './scripts/lazy-imports.mjs';
 
 export default defineConfig({
+  // src/lazy.ts: lazyImport(() => import(M)) loads M synchronously; the source runs with M imported statically.
+  plugins: [hoistLazyImportsVite],
   test: {
     include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/process/**/*.test.ts', 'test/security/**/*.test.ts', 'test/ecosystem/**/*.test.ts'],
     exclude: ['test/engine/**', 'test/network/**', 'test/bench/**', 'node_modules/**', 'dist/**'],

@@ -3,8 +3,11 @@
 // packed package (scripts/pack-test.sh), the pre-commit hook repository, and
 // the husky + lint-staged recipe. Installs take minutes: long timeouts.
 import { defineConfig } from 'vitest/config';
+import { hoistLazyImportsVite } from './scripts/lazy-imports.mjs';
 
 export default defineConfig({
+  // src/lazy.ts: lazyImport(() => import(M)) loads M synchronously; the source runs with M imported statically.
+  plugins: [hoistLazyImportsVite],
   test: {
     include: ['test/network/**/*.test.ts'],
     // Builds dist/ once, for the bin these tests install or link.

@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSpecTypes } from './spec-types.mjs';
+import { hoistLazyImportsPlugin, splitLazyImports } from './lazy-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -38,7 +39,7 @@ const { loadBundle, cacheFileName } = require('../bin/load.cjs');
 if (writeSpecTypes()) console.log('build: wrote src/spec.generated.ts from schemas/matrix.schema.json');
 
 // ---- Up to date? Every input of the bundle and of its cache, by content, and the Node that builds.
-const INPUTS = ['src', 'templates', 'schemas', 'samples/monorepo', 'samples/hello-go', 'bin/load.cjs', 'scripts/build.mjs', 'scripts/spec-types.mjs', 'package.json', 'package-lock.json'];
+const INPUTS = ['src', 'templates', 'schemas', 'samples/monorepo', 'samples/hello-go', 'bin/load.cjs', 'scripts/build.mjs', 'scripts/lazy-imports.mjs', 'scripts/spec-types.mjs', 'package.json', 'package-lock.json'];
 function inputsHash() {
   const h = createHash('sha256').update(`${process.version}\0${process.versions.v8}\0`);
   const walk = (rel) => {
@@ -74,6 +75,7 @@ async function precompiled() {
     platform: 'node',
     target: 'node20',
     banner: { js: "import { createRequire as __matrixCreateRequire } from 'node:module'; const require = __matrixCreateRequire(import.meta.url);" },
+    plugins: [hoistLazyImportsPlugin],
     logLevel: 'warning',
   });
   try {
@@ -206,12 +208,13 @@ async function splitChunks() {
 
 /**
  * One ES module chunk as CommonJS: imports become require('./NAME.cjs'),
- * import() a require on first use (bin/load.cjs runs chunks in a vm.Script,
+ * import() a require on first use (and lazyImport's import() a synchronous
+ * one, scripts/lazy-imports.mjs) (bin/load.cjs runs chunks in a vm.Script,
  * which has no ES module loader). First line: the hash of the rest, which
  * names its code cache.
  */
 async function chunkCommonJs(text) {
-  const { code } = await transform(text, { format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, minifyWhitespace: true, logLevel: 'warning' });
+  const { code } = await transform(splitLazyImports(text), { format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, minifyWhitespace: true, logLevel: 'warning' });
   const body = code.includes('__matrixImportMetaUrl') ? `'use strict';const __matrixImportMetaUrl=require('node:url').pathToFileURL(__filename).href;\n${code}` : `'use strict';\n${code}`;
   // bin/load.cjs reads chunks as latin1 (no UTF-8 decoding); esbuild escapes what is not ASCII.
   if (!/^[\x00-\x7f]*$/.test(body)) throw new Error('a chunk is not ASCII');

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import fc from 'fast-check';
+import { hoistLazyImportsPlugin } from './lazy-imports.mjs';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { stringify } from 'yaml';
 
@@ -53,6 +54,7 @@ await build({
   platform: 'node',
   target: 'node20',
   banner: { js: "import { createRequire as __matrixCreateRequire } from 'node:module'; const require = __matrixCreateRequire(import.meta.url);" },
+  plugins: [hoistLazyImportsPlugin],
   logLevel: 'warning',
 });
 const { compile, planSync } = await import(path.join(cacheDir, 'entry.mjs'));

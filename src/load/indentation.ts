@@ -10,7 +10,8 @@
 //    right (it lands in a sibling's mapping).
 // YAML 1.2.2, 6.1 (indentation spaces; tabs are not indentation) and 8.2.2
 // (block mappings): https://yaml.org/spec/1.2.2/#61-indentation-spaces
-import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { closest, diagnostic, type Diagnostic, pathToString } from '../diagnostics.js';
 import { schemaAt, type SchemaLike } from '../validate/schema.js';
 import type { LoadedSpec } from './load.js';
@@ -196,24 +197,24 @@ interface Visit {
 }
 
 function* maps(node: unknown, path: Path, schema: SchemaNode | undefined, parent?: Visit): Generator<Visit> {
-  if (isMap(node)) {
+  if (yamlLib().isMap(node)) {
     const visit: Visit = { map: node, path, schema, ...(parent ? { parent } : {}) };
     yield visit;
     for (const pair of node.items) {
       const k = keyOf(pair);
       if (k !== undefined) yield* maps(pair.value, [...path, k], childSchema(schema, k), visit);
     }
-  } else if (isSeq(node)) {
+  } else if (yamlLib().isSeq(node)) {
     for (let i = 0; i < node.items.length; i++) yield* maps(node.items[i], [...path, i], childSchema(schema, i), parent);
   }
 }
 
 function keyOf(pair: Pair): string | undefined {
-  return isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
+  return yamlLib().isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
 }
 
 function has(map: unknown, key: string): boolean {
-  return isMap(map) && map.items.some((p) => keyOf(p) === key);
+  return yamlLib().isMap(map) && map.items.some((p) => keyOf(p) === key);
 }
 
 function under(d: Diagnostic, path: Path): boolean {
@@ -241,9 +242,9 @@ function dedented(v: Visit, prev: Pair, pair: Pair, shape: readonly Diagnostic[]
   const here = [...v.path, k];
   if (v.schema?.properties?.[k] || !shape.some((d) => under(d, here))) return undefined;
   const target = childSchema(v.schema, p);
-  const empty = prev.value === null || (isScalar(prev.value) && prev.value.value === null);
+  const empty = prev.value === null || (yamlLib().isScalar(prev.value) && prev.value.value === null);
   const takes = target?.properties?.[k] !== undefined || (empty && open(target) && !open(v.schema));
-  if (!takes || (!empty && !isMap(prev.value)) || has(prev.value, k)) return undefined;
+  if (!takes || (!empty && !yamlLib().isMap(prev.value)) || has(prev.value, k)) return undefined;
   if (!open(v.schema) && !target?.properties?.[k] && closest(k, Object.keys(v.schema?.properties ?? {}))) return undefined;
   const prevPath = [...v.path, p];
   return {

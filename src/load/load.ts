@@ -1,5 +1,6 @@
 // Stage 1: text -> YAML document with positions. Pure: the caller reads the file.
-import { isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, Parser, type CST, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { CST, Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from '../diagnostics.js';
 import { plainYamlValue } from './plain-yaml.js';
 
@@ -28,7 +29,7 @@ export function loadSpec(file: string, source: string): LoadedSpec {
       message: `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
       hint: 'split it, or check that it is not a generated or binary file',
     });
-    return { file, source, doc: parseDocument(''), lineCounter: new LineCounter(), value: undefined, diagnostics: [tooLarge] };
+    return { file, source, doc: yamlLib().parseDocument(''), lineCounter: new (yamlLib().LineCounter)(), value: undefined, diagnostics: [tooLarge] };
   }
   // A spec in plain YAML is read without yaml's document; its document (for a
   // diagnostic's position) is parsed only when something asks for it.
@@ -107,28 +108,28 @@ const TOO_DEEP_HINT = `nesting deeper than ${MAX_DEPTH} levels is not a valid sp
 
 /** The YAML document, or the syntax problems that stop it. */
 function parseSpec(source: string): { doc: Document.Parsed; lineCounter: LineCounter; problems: TextProblem[] } {
-  let lineCounter = new LineCounter();
+  let lineCounter = new (yamlLib().LineCounter)();
   let doc: Document.Parsed;
   const deepFlow = tooDeepFlowPrefix(source);
   if (deepFlow !== undefined) {
     const offset = tooDeepOffset(source.slice(0, deepFlow)) ?? 0;
     for (let start = 0; start !== 0 || lineCounter.lineStarts.length === 0; start = source.indexOf('\n', start) + 1) lineCounter.addNewLine(start);
-    return { doc: parseDocument(''), lineCounter, problems: [{ offset, code: 'yaml-too-deep', message: `nesting deeper than ${MAX_DEPTH} levels`, hint: DEEP_INPUT_HINT }] };
+    return { doc: yamlLib().parseDocument(''), lineCounter, problems: [{ offset, code: 'yaml-too-deep', message: `nesting deeper than ${MAX_DEPTH} levels`, hint: DEEP_INPUT_HINT }] };
   }
   try {
     // yaml's own duplicate-key check compares each key with every earlier key of
     // its mapping: quadratic, seconds for 10,000 services. Parse without it and
     // look for duplicates with a Set; only a spec with duplicates (or other
     // errors) is parsed again with yaml's check, which reports them exactly.
-    doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
+    doc = yamlLib().parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
     if (doc.errors.length || hasDuplicateKeys(doc.contents)) {
-      lineCounter = new LineCounter();
-      doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+      lineCounter = new (yamlLib().LineCounter)();
+      doc = yamlLib().parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
     }
   } catch (err) {
     // The parser recurses per nesting level; absurd nesting can exhaust the stack.
     const problem = { offset: tooDeepOffset(source) ?? 0, code: 'yaml-too-deep' as const, message: `YAML could not be parsed: ${(err as Error).message}`, hint: TOO_DEEP_HINT };
-    return { doc: parseDocument(''), lineCounter, problems: [problem] };
+    return { doc: yamlLib().parseDocument(''), lineCounter, problems: [problem] };
   }
   return { doc, lineCounter, problems: syntaxProblems(doc, source) };
 }
@@ -185,16 +186,16 @@ function hasDuplicateKeys(root: unknown): boolean {
   const work: unknown[] = [root];
   while (work.length) {
     const node = work.pop();
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       const seen = new Set<unknown>();
       for (const pair of node.items) {
-        if (isScalar(pair.key)) {
+        if (yamlLib().isScalar(pair.key)) {
           if (seen.has(pair.key.value)) return true;
           seen.add(pair.key.value);
         } else work.push(pair.key);
         work.push(pair.value);
       }
-    } else if (isSeq(node)) {
+    } else if (yamlLib().isSeq(node)) {
       for (const item of node.items) work.push(item);
     }
   }
@@ -203,12 +204,12 @@ function hasDuplicateKeys(root: unknown): boolean {
 
 function findTooDeep(node: unknown, depth: number): Node | undefined {
   if (depth > MAX_DEPTH) return node as Node;
-  if (isMap(node)) {
+  if (yamlLib().isMap(node)) {
     for (const pair of node.items) {
       const hit = findTooDeep(pair.value, depth + 1);
       if (hit) return hit;
     }
-  } else if (isSeq(node)) {
+  } else if (yamlLib().isSeq(node)) {
     for (const item of node.items) {
       const hit = findTooDeep(item, depth + 1);
       if (hit) return hit;
@@ -232,7 +233,7 @@ export function tooDeepFlowPrefix(source: string): number | undefined {
   if (opening <= MAX_DEPTH) return undefined;
   let depth = 0;
   let offset = 0;
-  for (const token of new Lexer().lex(source)) {
+  for (const token of new (yamlLib().Lexer)().lex(source)) {
     if (isLexerMarker(token)) continue;
     offset += token.length;
     if (token === '[' || token === '{') {
@@ -256,7 +257,7 @@ export function isLexerMarker(token: string): boolean {
 function tooDeepOffset(source: string): number | undefined {
   const work: [CST.Token | undefined, number][] = [];
   let first: number | undefined;
-  for (const tok of new Parser().parse(source)) if (tok.type === 'document') work.push([tok.value, 0]);
+  for (const tok of new (yamlLib().Parser)().parse(source)) if (tok.type === 'document') work.push([tok.value, 0]);
   while (work.length) {
     const [tok, depth] = work.pop()!;
     if (!tok || (tok.type !== 'block-map' && tok.type !== 'block-seq' && tok.type !== 'flow-collection')) continue;
@@ -288,7 +289,7 @@ interface NodeProblem {
 function scalarDiagnostics(root: unknown): NodeProblem[] {
   const out: NodeProblem[] = [];
   const asWritten = (node: unknown) => {
-    if (!isScalar(node) || node.type !== 'PLAIN') return;
+    if (!yamlLib().isScalar(node) || node.type !== 'PLAIN') return;
     const written = node.source ?? '';
     const kind = typeof node.value === 'number' ? 'number' : typeof node.value === 'boolean' ? 'boolean' : undefined;
     // `True`/`FALSE` are still plainly booleans; `on`/`yes` (YAML 1.1) and `1.20` are not what they look like.
@@ -301,12 +302,12 @@ function scalarDiagnostics(root: unknown): NodeProblem[] {
     });
   };
   const walk = (node: unknown) => {
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       for (const pair of node.items) {
         const key = pair.key as Node | null;
-        if (isAlias(key) || isMap(key) || isSeq(key)) {
+        if (yamlLib().isAlias(key) || yamlLib().isMap(key) || yamlLib().isSeq(key)) {
           out.push({ node: key!, code: 'invalid-key', message: 'a key must be plain text, not an alias or a collection', hint: 'write the key as a string' });
-        } else if (key === null || (isScalar(key) && (key.value === null || key.value === undefined))) {
+        } else if (key === null || (yamlLib().isScalar(key) && (key.value === null || key.value === undefined))) {
           out.push({
             node: (key as Node | null) ?? (pair.value as Node),
             code: 'invalid-key',
@@ -316,7 +317,7 @@ function scalarDiagnostics(root: unknown): NodeProblem[] {
         } else asWritten(key);
         walk(pair.value);
       }
-    } else if (isSeq(node)) {
+    } else if (yamlLib().isSeq(node)) {
       for (const item of node.items) walk(item);
     } else asWritten(node);
   };
@@ -336,7 +337,7 @@ const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].
 function tagDiagnostics(root: unknown, source: string): TextProblem[] {
   const out: TextProblem[] = [];
   const check = (node: unknown) => {
-    if (!node || typeof node !== 'object' || isAlias(node)) return;
+    if (!node || typeof node !== 'object' || yamlLib().isAlias(node)) return;
     const n = node as Node;
     if (n.tag !== undefined && n.tag !== '!' && !CORE_TAGS.has(n.tag)) {
       const offset = tagOffset(source, n.range?.[0] ?? 0);
@@ -348,12 +349,12 @@ function tagDiagnostics(root: unknown, source: string): TextProblem[] {
         hint: 'remove the tag: a spec holds plain strings, numbers, booleans, lists and maps (quote a value that starts with `!`)',
       });
     }
-    if (isMap(n)) {
+    if (yamlLib().isMap(n)) {
       for (const pair of n.items) {
         check(pair.key);
         check(pair.value);
       }
-    } else if (isSeq(n)) {
+    } else if (yamlLib().isSeq(n)) {
       for (const item of n.items) check(item);
     }
   };
@@ -402,12 +403,12 @@ export function positionOf(spec: Pick<LoadedSpec, 'doc' | 'lineCounter'>, path: 
   let node: unknown = spec.doc.contents;
   let keyNode: unknown;
   for (const part of path) {
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       const pair = keyIndex(node).get(String(part));
       if (!pair) break;
       keyNode = pair.key;
       node = pair.value;
-    } else if (isSeq(node) && typeof part === 'number' && node.items[part]) {
+    } else if (yamlLib().isSeq(node) && typeof part === 'number' && node.items[part]) {
       keyNode = undefined;
       node = node.items[part];
     } else {
@@ -432,7 +433,7 @@ function keyIndex(map: YAMLMap): Map<string, Pair> {
   if (hit && hit.items === map.items && hit.length === map.items.length) return hit.index;
   const index = new Map<string, Pair>();
   for (const p of map.items as Pair[]) {
-    if (!isScalar(p.key)) continue; // a collection key never equals a path part
+    if (!yamlLib().isScalar(p.key)) continue; // a collection key never equals a path part
     const k = String(p.key.value);
     if (!index.has(k)) index.set(k, p);
   }

@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import type HandlebarsCompiler from 'handlebars';
 import Handlebars from 'handlebars/runtime';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../load/yaml-lib.js';
 import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../precompiled/builtins.js';
 import { stringProblem } from '../validate/strings.js';
 import { readDirectives } from '../dockerfile/directives.js';
@@ -331,7 +331,7 @@ export function splitTemplate(source: string): TemplateSource {
   if (m) {
     let raw: unknown;
     try {
-      raw = parseYaml(m[1]!);
+      raw = yamlLib().parse(m[1]!);
     } catch (err) {
       throw new TemplateError(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 2, 1);
     }
