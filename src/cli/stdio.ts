@@ -6,7 +6,7 @@
 // - any other error (a full disk: `matrix plan > /full/file`) is a machine
 //   fault: one line on stderr, exit 74, never a stack trace or the exit code
 //   of a drift report.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { causeOf } from './faults.js';
 import type { Io } from './io.js';
 
@@ -70,6 +70,26 @@ function descriptorStream(fd: number, stream: () => Stream, name: string, fault:
   };
 }
 
+/**
+ * Whether descriptor `fd` is a terminal, without creating the process's stream
+ * (Node's stdout stream costs milliseconds to make: net, stream, tty). A
+ * terminal is a character device, so anything else is not one; on Linux,
+ * neither is a memory device (major 1: /dev/null, /dev/zero). Only another
+ * character device is asked of the stream.
+ */
+function descriptorIsTTY(fd: number, stream: () => { isTTY?: boolean }): boolean {
+  if (process.platform !== 'win32') {
+    try {
+      const st = fstatSync(fd);
+      if (!st.isCharacterDevice()) return false;
+      if (process.platform === 'linux' && Math.floor(st.rdev / 256) % 4096 === 1) return false;
+    } catch {
+      // A closed descriptor: the stream decides, as before.
+    }
+  }
+  return Boolean(stream().isTTY);
+}
+
 export function processIo(proc: NodeJS.Process = process): Io {
   const fault = (line: string) => {
     try {
@@ -88,7 +108,7 @@ export function processIo(proc: NodeJS.Process = process): Io {
     env: proc.env,
     // Asked only by a command that decides on colours or wraps text: the stream is made then.
     get isTTY() {
-      return Boolean(proc.stdout.isTTY);
+      return real ? descriptorIsTTY(1, () => proc.stdout) : Boolean(proc.stdout.isTTY);
     },
     get columns() {
       return proc.stdout.columns;

@@ -5,7 +5,7 @@
 // help, --version and usage errors load yargs.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,58 @@ describe('start-up', () => {
     expect(code).toBe(0);
     expect(builtins).toContain('vm'); // the list is read right: bin/load.cjs compiles the chunks with vm.Script
     expect(builtins.filter((m) => /^(v8|child_process|internal\/heap_utils|internal\/child_process)$/.test(m))).toEqual([]);
+  });
+
+  // Whether stdout is a terminal (colours) is read from the descriptor (src/cli/stdio.ts): Node's stdout
+  // stream, made on first use, loads net for a pipe and a SyncWriteStream for a file or /dev/null.
+  it.each([['a pipe'], ['a file'], ['/dev/null']])('a cold gen --check with stdout to %s creates no stdout stream, and prints as ever', (to) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-stdout-'));
+    try {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const out = path.join(dir, 'out.txt');
+      const fd = to === 'a pipe' ? 'pipe' : openSync(to === 'a file' ? out : '/dev/null', 'w');
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'gen', '--check', '--no-cache'], { cwd: path.join(SAMPLES, 'monorepo'), stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      if (typeof fd === 'number') closeSync(fd);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      if (to === 'a pipe') expect(r.stdout).toMatch(/^Up to date: \d+ files\.\n$/);
+      if (to === 'a file') expect(readFileSync(out, 'utf8')).toMatch(/^Up to date: \d+ files\.\n$/);
+      const loaded = JSON.parse(readFileSync(list, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule vm'); // the list is read right
+      expect(loaded.filter((m) => /^NativeModule (net|tty|internal\/fs\/sync_write_stream)$/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // yaml's parser is a chunk of its own, required on first use (src/lazy.ts, src/load/yaml-lib.ts): a
+  // spec in plain YAML is read by load/plain-yaml.ts, and yaml parses it only for a diagnostic's position.
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j compiles samples/monorepo (plain YAML) without loading the yaml package', (argv) => {
+    const r = inNode(runScript(LOAD, DIST, argv, path.join(SAMPLES, 'monorepo')));
+    expect(r.code).toBe(0);
+    const modules = modulesOf(r.chunks.map((c) => c.file));
+    expect(modules).toContain('src/load/plain-yaml.ts'); // the list is read right
+    expect(modules.filter((m) => m.startsWith('node_modules/yaml/'))).toEqual([]);
+  });
+
+  it('a spec in YAML beyond the plain subset (an anchor), or with an error to locate, loads yaml when it needs it, and compiles as ever', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-lazy-yaml-'));
+    try {
+      mkdirSync(path.join(dir, 'svc'));
+      writeFileSync(path.join(dir, 'svc', 'Dockerfile'), 'FROM scratch\n');
+      writeFileSync(path.join(dir, 'matrix.yaml'), 'version: 1\nplatforms: &p [linux/amd64]\nservices:\n  svc: {context: svc, dockerfile: svc/Dockerfile, platforms: *p}\n');
+      writeFileSync(path.join(dir, 'typo.yaml'), 'version: 1\nservices:\n  svc:\n    context: svc\n    dockerfil: svc/Dockerfile\n');
+      const anchored = inNode(runScript(LOAD, DIST, ['validate', '--no-cache'], dir));
+      expect([anchored.code, anchored.out]).toEqual([0, 'matrix.yaml is valid: 1 services, 1 targets.\n']);
+      expect(modulesOf(anchored.chunks.map((c) => c.file)).some((m) => m.startsWith('node_modules/yaml/'))).toBe(true);
+      const typo = inNode(runScript(LOAD, DIST, ['validate', '--no-cache', '--spec', 'typo.yaml'], dir));
+      expect(typo.code).toBe(2);
+      expect(typo.out).toContain('typo.yaml:5:5: error unknown key `dockerfil`');
+      expect(modulesOf(typo.chunks.map((c) => c.file)).some((m) => m.startsWith('node_modules/yaml/'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('plan answers from the record of its last run (src/cache/plan.ts) with no chunk of the compiler, and prints the same', () => {
