@@ -81,17 +81,15 @@ type Planned = ReturnType<typeof planFor>;
 /**
  * After writing, what `gen --check` would read differs from what this run's
  * compile read only in the files it wrote or removed (and the directories
- * holding them). So the reads about those paths are asked again, and every
- * other read keeps the answer the compile saw (reanswered). Then the
- * comparison alone runs again, recorded, on the same compile: it reads each
- * file as written. Together they are what an up-to-date run reads (the
- * property test, test/unit/cache-property.test.ts, holds the record to that);
- * saved when that comparison finds everything up to date. About a tenth of a
- * second compile. Any failure here only loses the record.
+ * holding them). The comparison alone runs again, recorded, on the same
+ * compile: it reads each file as written. Every other read of the compile
+ * about those paths is asked again, and every read about other paths keeps the
+ * answer the compile saw (reanswered). Together they are what an up-to-date
+ * run reads (the property test, test/unit/cache-property.test.ts, holds the
+ * record to that); saved when that comparison finds everything up to date.
+ * About a tenth of a second compile. Any failure here only loses the record.
  */
 async function recordAfterWrite(io: Io, opts: GenOptions, first: RunRecord, written: Planned): Promise<void> {
-  const observations = reanswered(first.observations, touchedBy(written.loc, written.plan));
-  if (!observations) return;
   let again: { value: Planned; record?: RunRecord };
   try {
     again = await recorded(io, false, (rio) => planFor(rio, opts, written.result));
@@ -99,7 +97,8 @@ async function recordAfterWrite(io: Io, opts: GenOptions, first: RunRecord, writ
     return;
   }
   if (again.value.result !== written.result || again.value.plan.changes.length || !again.record?.usable) return;
-  for (const [key, answer] of again.record.observations) observations.set(key, answer);
+  const observations = reanswered(first.observations, touchedBy(written.loc, written.plan), again.record.observations);
+  if (!observations) return;
   const env = new Map([...first.env, ...again.record.env]);
   saveRecord(io, opts.spec, again.value.loc, again.value.plan.unchanged, countsOf(again.value.result), { observations, env, usable: true });
 }
@@ -117,15 +116,22 @@ function touchedBy(loc: { specDir: string; repoRoot: string }, plan: SyncPlan): 
 }
 
 /**
- * The first run's reads as they answer after the write: a call about touched
- * paths only is asked again (the write may have changed its answer); every
- * other call keeps the answer the compile saw, which is what the compile
+ * The first run's reads as they answer after the write, then the comparison's
+ * own (`after`, the reads of the recorded comparison that ran after the write).
+ * A call the comparison made has its answer from it. Any other call about
+ * touched paths only is asked again (the write may have changed its answer);
+ * every other call keeps the answer the compile saw, which is what the compile
  * depended on (if it changed meanwhile, the next run's replay finds that and
  * compiles). Undefined when a call asked again cannot answer.
  */
-function reanswered(observations: ReadonlyMap<string, string>, touched: ReadonlySet<string>): Map<string, string> | undefined {
+function reanswered(observations: ReadonlyMap<string, string>, touched: ReadonlySet<string>, after: ReadonlyMap<string, string>): Map<string, string> | undefined {
   const out = new Map<string, string>();
   for (const [key, answer] of observations) {
+    const fresh = after.get(key);
+    if (fresh !== undefined) {
+      out.set(key, fresh);
+      continue;
+    }
     const call = JSON.parse(key) as unknown[];
     const paths = call.slice(1).filter((a): a is string => typeof a === 'string' && path.isAbsolute(a));
     if (!paths.length || !paths.every((p) => touched.has(p))) {
@@ -136,6 +142,7 @@ function reanswered(observations: ReadonlyMap<string, string>, touched: Readonly
     if (now === undefined) return undefined;
     out.set(key, now);
   }
+  for (const [key, answer] of after) if (!out.has(key)) out.set(key, answer);
   return out;
 }
 
