@@ -25,7 +25,7 @@ import { statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { digestOf, readRegularBytes } from '../fs/read.js';
 import { packageRoot } from '../paths.js';
-import type { Header } from './record.js';
+import { readEvery, type Header } from './record.js';
 import { writeRecord } from './store.js';
 
 export const MANIFEST_FORMAT = 1;
@@ -159,9 +159,8 @@ export function manifestText(m: ManifestInput): string | undefined {
   try {
     const h = m.header;
     const calls = [...m.observations].map(([key, answer]) => [JSON.parse(key) as unknown[], answer] as const);
-    const read = new Set(calls.filter(([call]) => call[0] === 'read').map(([call]) => call[1]));
     // What verifiedRecord asks of a record: it read the spec and every file it counts.
-    if (!read.has(h.specPath) || m.outputs.length !== m.upToDate || !m.outputs.every((o) => read.has(o))) return undefined;
+    if (m.outputs.length !== m.upToDate || !readEvery(calls, [h.specPath, ...m.outputs])) return undefined;
     const lines = [`matrix-hook-manifest ${MANIFEST_FORMAT}`, ...identityLines(h.identity, m.root, m.digest), nodeLine(), `cwd ${safePath(h.cwd)}`];
     lines.push(h.spec === null ? 'nospec' : `spec ${safeSpecArg(h.spec)}`, `specpath ${safePath(h.specPath)}`, `up ${m.upToDate}`);
     lines.push(...envLines(m.env), ...calls.map(([call, answer]) => checkLine(call, answer)), 'end');

@@ -131,13 +131,23 @@ export function parseRecord(text: string, header: Header): CacheRecord | undefin
 }
 
 /**
+ * Whether `calls` (a record's reads, as [call, answer]) read every path of
+ * `mustRead`: a record must have read the spec it is about and each file it
+ * counts (verifiedRecord here, and the hook's manifest, src/cache/manifest.ts).
+ */
+export function readEvery(calls: Iterable<readonly [readonly unknown[], string]>, mustRead: readonly string[]): boolean {
+  const read = new Set<unknown>();
+  for (const [call] of calls) if (call[0] === 'read') read.add(call[1]);
+  return mustRead.every((p) => read.has(p));
+}
+
+/**
  * True when the record read every path of `mustRead` and each of its reads,
  * and of the environment in `env`, answers the same now. A record that claims
  * what it did not read is not the record of a run.
  */
 export function readsHold(record: RunReads, env: Readonly<Record<string, string | undefined>>, mustRead: readonly string[]): boolean {
-  const read = new Set(record.reads.filter(([call]) => call[0] === 'read').map(([call]) => call[1]));
-  if (!mustRead.every((p) => read.has(p))) return false;
+  if (!readEvery(record.reads, mustRead)) return false;
   if (!sameEnv(env, record.env)) return false;
   // The reads of the files it counts first (a generated file edited or removed is the most common change), then the rest:
   // the order only decides how soon a miss is known.
