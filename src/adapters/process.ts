@@ -11,7 +11,7 @@
 // doctor's checks, a registry call) or if the command does not finish in
 // time, matrix removes its temporary directories and exits 128+signal itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeSync } from 'node:fs';
+import { writeDescriptor } from '../fs/descriptor.js';
 
 export interface Command {
   file: string;
@@ -146,15 +146,16 @@ function onSignal(sig: NodeJS.Signals): void {
 
 /**
  * Write to stderr before the process exits: with write(2) on its descriptor
- * (src/cli/stdio.ts writes there too; Node's stream may not exist yet, and
- * one made now could still hold the line when the process exits), else
- * through the stream when the descriptor would block.
+ * (src/fs/descriptor.ts, as src/cli/stdio.ts does: Node's stream may not
+ * exist yet, and one made now could still hold the line when the process
+ * exits), else through the stream when the descriptor would block.
  */
 function sayNow(line: string): void {
   try {
-    writeSync(2, line);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') process.stderr.write(line);
+    const rest = writeDescriptor(2, line);
+    if (rest) process.stderr.write(rest);
+  } catch {
+    // stderr is gone: the exit code says it.
   }
 }
 

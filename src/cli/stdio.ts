@@ -6,7 +6,8 @@
 // - any other error (a full disk: `matrix plan > /full/file`) is a machine
 //   fault: one line on stderr, exit 74, never a stack trace or the exit code
 //   of a drift report.
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { writeDescriptor } from '../fs/descriptor.js';
 import { causeOf } from './faults.js';
 import type { Io } from './io.js';
 
@@ -54,14 +55,11 @@ function descriptorStream(fd: number, stream: () => Stream, name: string, fault:
     write: (s: string | Uint8Array) => {
       if (closed) return true;
       if (guarded) return viaStream(s);
-      const buf = typeof s === 'string' ? Buffer.from(s) : s;
-      let off = 0;
       try {
-        while (off < buf.length) off += writeSync(fd, buf, off);
-        return true;
+        const rest = writeDescriptor(fd, s);
+        return rest ? viaStream(rest) : true;
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EAGAIN') return viaStream(buf.subarray(off));
         closed = true;
         if (err.code !== 'EPIPE') fault(writeFaultLine(name, err));
         return true;
