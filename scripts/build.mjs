@@ -39,7 +39,19 @@ const { loadBundle, cacheFileName } = require('../bin/load.cjs');
 if (writeSpecTypes()) console.log('build: wrote src/spec.generated.ts from schemas/matrix.schema.json');
 
 // ---- Up to date? Every input of the bundle and of its cache, by content, and the Node that builds.
-const INPUTS = ['src', 'templates', 'schemas', 'samples/monorepo', 'samples/hello-go', 'bin/load.cjs', 'scripts/build.mjs', 'scripts/lazy-imports.mjs', 'scripts/spec-types.mjs', 'package.json', 'package-lock.json'];
+const INPUTS = [
+  'src',
+  'templates',
+  'schemas',
+  'samples/monorepo',
+  'samples/hello-go',
+  'bin/load.cjs',
+  'scripts/build.mjs',
+  'scripts/lazy-imports.mjs',
+  'scripts/spec-types.mjs',
+  'package.json',
+  'package-lock.json',
+];
 function inputsHash() {
   const h = createHash('sha256').update(`${process.version}\0${process.versions.v8}\0`);
   const walk = (rel) => {

@@ -151,7 +151,11 @@ describe('start-up', () => {
       writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
       const out = path.join(dir, 'out.txt');
       const fd = to === 'a pipe' ? 'pipe' : openSync(to === 'a file' ? out : '/dev/null', 'w');
-      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'gen', '--check', '--no-cache'], { cwd: path.join(SAMPLES, 'monorepo'), stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'gen', '--check', '--no-cache'], {
+        cwd: path.join(SAMPLES, 'monorepo'),
+        stdio: ['ignore', fd, 'pipe'],
+        encoding: 'utf8',
+      });
       if (typeof fd === 'number') closeSync(fd);
       expect([r.status, r.stderr]).toEqual([0, '']);
       if (to === 'a pipe') expect(r.stdout).toMatch(/^Up to date: \d+ files\.\n$/);
