@@ -4,6 +4,8 @@
 //
 //   1 start-up             CPU of `matrix gen --check`, `plan`, `validate`,
 //                          `--help` (samples/monorepo) / CPU of `node -e 0`       <= 1.5 each
+//                          (and, in the same rounds, `gen --check` of matrix before
+//                          the architecture step, built from git history)
 //   2 scale                `matrix gen` wall, 1,000 services / `bake --print`       <= 0.25
 //                          `matrix gen` wall, 10,000 / 1,000 services              <= 10
 //                          `gen --check` CPU, 1,000 services / `node -e 0`         <= 4
@@ -19,7 +21,7 @@
 //
 //   node scripts/bench.mjs [--rows 1,2,3,4,5,6] [--quick] [--no-write] [--out FILE]
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -95,13 +97,16 @@ function timeOf(cmd, args, { cwd, env = process.env, name } = {}) {
 
 const hasGnuTime = existsSync('/usr/bin/time');
 
-/** Interleaved runs of several commands (so they share the machine's load), CPU ms of each. */
-function interleavedCpu(cmds, rounds, cwd) {
+/**
+ * Interleaved runs of several commands (so they share the machine's load), CPU
+ * ms of each; all in `cwd` but those `cwds` names another directory for.
+ */
+function interleavedCpu(cmds, rounds, cwd, cwds = {}) {
   const out = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
   for (let i = 0; i < rounds; i++) {
     const keys = Object.keys(cmds);
     if (i % 2) keys.reverse();
-    for (const k of keys) out[k].push(cpuOf(cmds[k][0], cmds[k].slice(1), cwd));
+    for (const k of keys) out[k].push(cpuOf(cmds[k][0], cmds[k].slice(1), cwds[k] ?? cwd));
   }
   return out;
 }
@@ -181,6 +186,42 @@ const matrix = (args, opts) => run(NODE, [BIN, ...args], { name: `matrix-${args[
 
 // ---------------------------------------------------------------- row 1
 /**
+ * matrix as it was before the architecture step of issue 17 (the parent of
+ * a769093): `gen` and `gen --check` ran from their own CommonJS bundle with a
+ * V8 code cache and a hand-written reader of their options, every other
+ * command from an ES module bundle; nothing kept a record, so every
+ * `gen --check` compiled. Row 1 times its `gen --check` in the same rounds as
+ * today's cold compile: the one start-up path against the fastest of the two
+ * it replaced, on this machine.
+ */
+const REFERENCE = { commit: '9f45e7658fbf94868de917424fdd967cf5038db5', short: '9f45e76' };
+
+/**
+ * That commit from this clone's history, built with this checkout's
+ * node_modules, and a copy of its samples/monorepo after its own `gen`.
+ * Undefined (and row 1 says so) when the history does not hold it (a shallow clone).
+ */
+function referenceBuild() {
+  const known = spawnSync('git', ['cat-file', '-e', `${REFERENCE.commit}^{commit}`], { cwd: ROOT });
+  if (known.status !== 0) {
+    log(`row 1: commit ${REFERENCE.short} is not in this clone's history (a shallow clone?): no reference`);
+    return undefined;
+  }
+  const dir = path.join(WORK, 'reference');
+  mkdirSync(dir);
+  run('bash', ['-c', 'set -o pipefail; git archive "$1" | tar -x -C "$2"', 'bench', REFERENCE.commit, dir], { name: 'reference-archive' });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  log(`row 1: building matrix at ${REFERENCE.short} (before the architecture step) for the reference`);
+  run(NODE, [path.join(dir, 'scripts', 'build.mjs')], { cwd: dir, name: 'reference-build' });
+  const sample = path.join(WORK, 'reference-monorepo');
+  cpSync(path.join(dir, 'samples', 'monorepo'), sample, { recursive: true });
+  const bin = path.join(dir, 'bin', 'matrix.cjs');
+  run(NODE, [bin, 'gen', '-q'], { cwd: sample, name: 'reference-gen' });
+  run(NODE, [bin, 'gen', '--check'], { cwd: sample, name: 'reference-check' });
+  return { bin, sample };
+}
+
+/**
  * The start-up commands of row 1, each against `node -e 0`. `gen --check`,
  * `plan` and `validate` run twice: as a user runs them after `gen` (answered
  * from the records `gen` and `plan` keep, src/cache/) and cold (`--no-cache`:
@@ -209,6 +250,7 @@ function row1() {
   // yaml as matrix resolves it: the private copy is outside this checkout.
   const yamlPath = createRequire(path.join(ROOT, 'package.json')).resolve('yaml');
   const yamlAlone = `require(${JSON.stringify(yamlPath)}).parseDocument(require('fs').readFileSync('matrix.yaml', 'utf8'))`;
+  const reference = referenceBuild();
   log(`row 1: ${rounds} interleaved runs of node -e 0 and matrix gen --check, plan, validate (after gen, and cold), --help (samples/monorepo)`);
   const load = os.loadavg()[0];
   const all = { ...STARTUP, ...COLD };
@@ -218,9 +260,11 @@ function row1() {
       ...Object.fromEntries(Object.entries(all).map(([k, c]) => [k, [NODE, BIN, ...c.args]])),
       esm: [NODE, empty],
       yaml: [NODE, '-e', yamlAlone],
+      ...(reference ? { reference: [NODE, reference.bin, 'gen', '--check'] } : {}),
     },
     rounds,
     sample,
+    reference ? { reference: reference.sample } : {},
   );
   const loadEnd = os.loadavg()[0];
   const ratiosOf = (k) => cpu[k].map((c, i) => c / cpu.base[i]);
@@ -240,10 +284,11 @@ function row1() {
   const worst = Math.max(...Object.keys(STARTUP).map((k) => ratio(k) / STARTUP[k].goal));
   const figures = (keys) => keys.map((k) => `${all[k].label} ${ratioText(ratio(k), all[k].goal)}x`).join(', ');
   const coldWorst = Math.max(...Object.keys(COLD).map((k) => ratio(k) / COLD[k].goal));
+  const referenceFigure = reference ? `; before the architecture step (${REFERENCE.short}, same rounds): gen --check ${fmt(ratio('reference'))}x` : '';
   return {
     id: 1,
     name: 'Start-up: `gen --check`, `plan`, `validate`, `--help`',
-    figure: `after gen: ${figures(Object.keys(STARTUP))}; cold (--no-cache): ${figures(Object.keys(COLD))} (node -e 0 ${fmt(m('base'), 0)} ms CPU)`,
+    figure: `after gen: ${figures(Object.keys(STARTUP))}; cold (--no-cache): ${figures(Object.keys(COLD))}${referenceFigure} (node -e 0 ${fmt(m('base'), 0)} ms CPU)`,
     goal: '<= 1.5 each',
     met: worst <= 1,
     metText: worst <= 1 ? (coldWorst <= 1 ? 'yes' : 'after gen yes; cold **no**') : '**no**',
@@ -257,6 +302,15 @@ function row1() {
       `| \`node empty.mjs\` (an empty ES module entry, for comparison: bin/matrix.cjs is CommonJS) | ${fmt(m('esm'), 1)} | ${fmt(ratio('esm'))} | ${spread('esm')} | ${fmt(Math.min(...cpu.esm) / Math.min(...cpu.base))} |`,
       `| \`node -e "require('yaml').parseDocument(spec)"\` (yaml alone) | ${fmt(m('yaml'), 1)} | ${fmt(ratio('yaml'))} | ${spread('yaml')} | ${fmt(Math.min(...cpu.yaml) / Math.min(...cpu.base))} |`,
       ...Object.entries(all).map(([k, c]) => `| ${c.name} | ${fmt(m(k), 1)} | ${fmt(ratio(k))} | ${spread(k)} | ${fmt(Math.min(...cpu[k]) / Math.min(...cpu.base))} |`),
+      ...(reference
+        ? [
+            `| \`matrix gen --check\` before the architecture step (${REFERENCE.short}, in its own copy of the sample; no records, so it compiles) | ${fmt(m('reference'), 1)} | ${fmt(ratio('reference'))} | ${spread('reference')} | ${fmt(Math.min(...cpu.reference) / Math.min(...cpu.base))} |`,
+          ]
+        : []),
+      '',
+      reference
+        ? `The last row is matrix at ${REFERENCE.short}, the parent of the architecture step (issue 17), built by this run from git history with this checkout's node_modules: \`gen\` and \`gen --check\` then had a start-up path of their own (a CommonJS bundle with a V8 code cache and a hand-written option reader) beside an ES module bundle for every other command, and kept no records. It is what one start-up path for every command is held to: today's cold rows against it, in the same rounds.`
+        : `No reference row: commit ${REFERENCE.short} (before the architecture step) is not in this clone's history.`,
       '',
       `V8 code cache for dist/matrix.cjs accepted: ${cache.used ? 'yes' : 'NO (compiled from source)'}.`,
       '',
