@@ -3,7 +3,12 @@
 // 2. `exclude` drops every combination that has all of an entry's pairs;
 // 3. each `include` entry is merged into every combination whose original
 //    axis values it does not contradict (keys it adds may be overwritten by
-//    later includes); an entry that fits no combination becomes a new one.
+//    later includes; an original value is never changed); an entry that fits
+//    no combination becomes a new one.
+// "Has" and "contradict" compare as GitHub's runner does: the filters are
+// expressions `matrix.KEY == VALUE` (actions/runner MatrixBuilder), so a key
+// names an axis whatever its case and values compare with the expression
+// language's `==` (valueEquals).
 import type { Cell, MatrixInput, Scalar } from '../spec.js';
 
 export interface Expansion {
@@ -13,41 +18,78 @@ export interface Expansion {
 
 const str = (v: Scalar): string => String(v);
 
+/**
+ * GitHub's expression `==` on matrix values (docs "Evaluate expressions in
+ * workflows and actions", Operators; the reference implementation is
+ * actions/languageservices expressions/src/result.ts `equals`): values of one
+ * type compare as they are, strings ignoring case; a boolean is first the
+ * number 1 or 0, and a string meeting a number is read as a number (`Number`,
+ * so `""` is 0 and `"16.0"` is 16); NaN equals nothing.
+ */
+export function valueEquals(a: Scalar, b: Scalar): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return upperForCompare(a) === upperForCompare(b);
+  if (typeof a === typeof b) return a === b;
+  const x = typeof a === 'boolean' ? Number(a) : a;
+  const y = typeof b === 'boolean' ? Number(b) : b;
+  if (typeof x === 'string' && typeof y === 'string') return upperForCompare(x) === upperForCompare(y);
+  const nx = Number(x);
+  const ny = Number(y);
+  return !Number.isNaN(nx) && !Number.isNaN(ny) && nx === ny;
+}
+
+/** Upper case for a comparison that ignores case, as GitHub's: every letter but the dotless i (ı), which stays. */
+function upperForCompare(s: string): string {
+  return s.includes('\u0131')
+    ? s
+        .split('\u0131')
+        .map((part) => part.toUpperCase())
+        .join('\u0131')
+    : s.toUpperCase();
+}
+
+/** The key as the matrix already spells it (an axis, or a key an earlier include added), when one differs only in case. */
+function spelling(key: string, known: Iterable<string>): string {
+  const upper = key.toUpperCase();
+  for (const k of known) if (k === key || k.toUpperCase() === upper) return k;
+  return key;
+}
+
 export function expandMatrix(m: MatrixInput | undefined): Expansion {
   if (!m) return { axes: [], cells: [{}] };
-  const axes = Object.keys(m).filter((k) => k !== 'include' && k !== 'exclude');
-  let cells: Record<string, string>[] = axes.length ? [{}] : [];
+  const axes = declaredAxes(m);
+  let cells: Record<string, Scalar>[] = axes.length ? [{}] : [];
   for (const axis of axes) {
-    const values = (m[axis] as Scalar[]).map(str);
-    const next: Record<string, string>[] = [];
-    for (const cell of cells) for (const v of values) next.push({ ...cell, [axis]: v });
+    const next: Record<string, Scalar>[] = [];
+    for (const cell of cells) for (const v of m[axis] as Scalar[]) next.push({ ...cell, [axis]: v });
     cells = next;
   }
 
   for (const ex of m.exclude ?? []) {
-    const pairs = Object.entries(ex).map(([k, v]) => [k, str(v)] as const);
-    cells = cells.filter((c) => !pairs.every(([k, v]) => c[k] === v));
+    const pairs = Object.entries(ex).map(([k, v]) => [spelling(k, axes), v] as const);
+    cells = cells.filter((c) => !pairs.every(([k, v]) => c[k] !== undefined && valueEquals(c[k], v)));
   }
 
   const original = new Set(axes);
   // Cells that came from the product; their original axis values never change.
   const productCount = cells.length;
+  const added: string[] = [];
   for (const inc of m.include ?? []) {
-    const pairs = Object.entries(inc).map(([k, v]) => [k, str(v)] as const);
+    const pairs = Object.entries(inc).map(([k, v]) => [spelling(k, [...axes, ...added]), v] as const);
+    for (const [k] of pairs) if (!original.has(k) && !added.includes(k)) added.push(k);
     let matched = false;
     for (let i = 0; i < productCount; i++) {
       const cell = cells[i]!;
-      const fits = pairs.every(([k, v]) => !original.has(k) || cell[k] === v);
-      if (!fits) continue;
+      if (!pairs.every(([k, v]) => !original.has(k) || valueEquals(cell[k]!, v))) continue;
       matched = true;
-      for (const [k, v] of pairs) cell[k] = v;
+      for (const [k, v] of pairs) if (!original.has(k)) cell[k] = v;
     }
     if (!matched) cells.push(Object.fromEntries(pairs));
   }
+  const out = cells.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, str(v)])));
   // Keys only added by include are axes too (for names and variables), after the declared ones.
   const extra: string[] = [];
-  for (const c of cells) for (const k of Object.keys(c)) if (!original.has(k) && !extra.includes(k)) extra.push(k);
-  return { axes: [...axes, ...extra], cells };
+  for (const c of out) for (const k of Object.keys(c)) if (!original.has(k) && !extra.includes(k)) extra.push(k);
+  return { axes: [...axes, ...extra], cells: out };
 }
 
 /** A value as it may appear in a bake target name: [a-z0-9-], no leading/trailing dash. */

@@ -45,7 +45,8 @@ function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, decla
   let ok = true;
   (svc.matrix!.exclude ?? []).forEach((ex, i) => {
     for (const k of Object.keys(ex)) {
-      if (declared.includes(k)) continue;
+      // A key names an axis whatever its case, as in GitHub's matrix filters (expand/matrix.ts).
+      if (declared.some((a) => a.toUpperCase() === k.toUpperCase())) continue;
       ok = false;
       const guess = closest(k, declared);
       ctx.report.err(

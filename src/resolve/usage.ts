@@ -33,7 +33,7 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
   const seen = new Set<string>();
   m.include.forEach((entry, i) => {
     for (const key of Object.keys(entry)) {
-      if (axes.includes(key) || seen.has(key)) continue;
+      if (axes.some((a) => a.toUpperCase() === key.toUpperCase()) || seen.has(key)) continue;
       seen.add(key);
       const k = escape(key);
       const inSpec = new RegExp(`\\$\\{\\{\\s*matrix\\.${k}\\s*\\}\\}`).test(text) || latestKeys.includes(key);

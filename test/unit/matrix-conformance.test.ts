@@ -5,7 +5,8 @@
 // the number of targets before anything is expanded.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { cellTargetNames, expandMatrix } from '../../src/expand/matrix.js';
+import { cellTargetNames, expandMatrix, valueEquals } from '../../src/expand/matrix.js';
+import type { MatrixInput } from '../../src/spec.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
 
@@ -124,6 +125,55 @@ describe('empty matrices say what is wrong', () => {
     const r = compileSpec(src, goDirs('api'));
     expect(brief(r.diagnostics)).toEqual([{ code: 'empty-matrix', ...pos(src, 'include') }]);
     expect(r.diagnostics[0]!.message).toMatch(/include/);
+  });
+});
+
+// GitHub builds each include and exclude entry into expressions
+// `matrix['KEY'] == VALUE` (actions/runner
+// src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs, MatrixFilter) and
+// evaluates them with the expression language's `==`: strings ignore case, a
+// boolean is 1 or 0, a string meeting a number is read as one, NaN equals
+// nothing (docs "Evaluate expressions in workflows and actions", Operators;
+// actions/languageservices expressions/src/result.ts `equals`). An axis is
+// looked up whatever the key's case (DictionaryExpressionData ignores case).
+describe("include and exclude compare values with GitHub's expression ==", () => {
+  const names = (m: MatrixInput) => expandMatrix(m).cells;
+
+  it('strings ignore case: an exclude in other case drops the combination', () => {
+    expect(names({ os: ['Ubuntu-Latest', 'windows-latest'], exclude: [{ os: 'ubuntu-latest' }] })).toEqual([{ os: 'windows-latest' }]);
+  });
+
+  it('an include in other case extends the combination, whose value keeps its spelling', () => {
+    expect(names({ os: ['ubuntu-latest', 'windows-latest'], include: [{ os: 'Ubuntu-Latest', extra: 'yes' }] })).toEqual([{ os: 'ubuntu-latest', extra: 'yes' }, { os: 'windows-latest' }]);
+  });
+
+  it('a string meets a number as a number: "16.0" is 16', () => {
+    expect(names({ version: [16, 18], exclude: [{ version: '16.0' }], include: [{ version: '18.0', npm: '10' }] })).toEqual([{ version: '18', npm: '10' }]);
+  });
+
+  it('an empty string is the number 0, and a boolean is 1 or 0', () => {
+    expect(names({ v: [0, 1], exclude: [{ v: '' }] })).toEqual([{ v: '1' }]);
+    expect(names({ v: [0, 1], exclude: [{ v: true }] })).toEqual([{ v: '0' }]);
+    expect(names({ debug: [true, false], exclude: [{ debug: 'true' }] })).toEqual([{ debug: 'true' }, { debug: 'false' }]);
+  });
+
+  it('an include key names an axis whatever its case', () => {
+    expect(names({ os: ['a', 'b'], include: [{ OS: 'a', x: '1' }] })).toEqual([{ os: 'a', x: '1' }, { os: 'b' }]);
+    expect(names({ os: ['a', 'b'], include: [{ OS: 'c' }] })).toEqual([{ os: 'a' }, { os: 'b' }, { os: 'c' }]);
+  });
+
+  it('the case-insensitive rule keeps the dotless i apart, as GitHub does', () => {
+    expect(valueEquals('\u0131', 'I')).toBe(false);
+    expect(valueEquals('i', 'I')).toBe(true);
+    expect(valueEquals(Number.NaN, Number.NaN)).toBe(false);
+    expect(valueEquals('abc', Number.NaN)).toBe(false);
+  });
+
+  it('an exclude key in other case is the axis in a spec, not an unknown one', () => {
+    const src = ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix:', '      os: [a, b]', '      exclude:', '        - { OS: A }'].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.map((t) => t.name)).toEqual(['api-b']);
   });
 });
 

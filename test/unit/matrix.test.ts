@@ -111,12 +111,26 @@ describe('expandMatrix', () => {
     ]);
   });
 
-  it('matches numbers and booleans by their string form', () => {
-    const m: MatrixInput = { v: [1, 2], debug: [true, false], exclude: [{ v: '1', debug: 'true' }], include: [{ v: 2, debug: false, x: 'y' }] };
+  it('matches a number and its string, and values of one type, as GitHub does', () => {
+    const m: MatrixInput = { v: [1, 2], debug: [true, false], exclude: [{ v: '1', debug: true }], include: [{ v: 2, debug: false, x: 'y' }] };
     expect(cells(m)).toEqual([
       { v: '1', debug: 'false' },
       { v: '2', debug: 'true' },
       { v: '2', debug: 'false', x: 'y' },
+    ]);
+  });
+
+  // The case this test once expected the other way ("matched by their string
+  // form"): GitHub's filter is the expression `matrix['debug'] == 'true'`
+  // (actions/runner src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs,
+  // MatrixFilter.AddExpression), where true is the number 1 and 'true' is NaN.
+  it('the string "true" does not match the boolean true (GitHub coerces both to numbers)', () => {
+    const m: MatrixInput = { v: [1, 2], debug: [true, false], exclude: [{ v: '1', debug: 'true' }] };
+    expect(cells(m)).toEqual([
+      { v: '1', debug: 'true' },
+      { v: '1', debug: 'false' },
+      { v: '2', debug: 'true' },
+      { v: '2', debug: 'false' },
     ]);
   });
 
