@@ -15,7 +15,7 @@ export interface GitInfo {
   shortSha: string;
   /** Branch name made safe for a tag: lower case, [a-z0-9._-]. Empty when detached. */
   branch: string;
-  /** The tag on HEAD, if any (the first, in version order). */
+  /** The tag on HEAD, if any (the first, in version order), made safe for an image tag (tagSlug). */
   tag: string;
   semver?: SemverInfo;
   /** Every tag on HEAD (for per-service versions, see `version_tags`). */
@@ -42,6 +42,22 @@ export function branchSlug(branch: string): string {
   return branch
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, 128);
+}
+
+/**
+ * A git tag made safe for an image tag, as docker/metadata-action makes every
+ * tag it derives from a ref (src/meta.ts `sanitizeTag`: each run of
+ * characters other than letters, digits, `.`, `_` and `-` becomes one `-`;
+ * case is kept): `v1.2.3+build.5` is `v1.2.3-build.5`, `release/1.0` is
+ * `release-1.0`. A tag may not start with `.` or `-` (the distribution
+ * reference grammar, `[\w][\w.-]{0,127}`), so those go, and it is at most 128
+ * characters.
+ */
+export function tagSlug(tag: string): string {
+  return tag
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^[.-]+/, '')
     .slice(0, 128);
 }
@@ -155,7 +171,7 @@ export async function readGitInfo(repo: Git): Promise<GitInfo | undefined> {
   if (!head) return undefined;
   const [sha, epoch] = head.split(' ') as [string, string];
   const tagList = (tags ?? '').split('\n').filter(Boolean);
-  const tag = tagList[0] ?? '';
+  const tag = tagSlug(tagList[0] ?? '');
   const semver = headSemver(tagList);
   return {
     sha,
@@ -209,6 +225,9 @@ export async function buildEnvironment(
   if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(info?.tags ?? [], versions.versionTags, versions.services.keys()));
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
+  // A branch or tag the caller pins (MATRIX_GIT_BRANCH=$GITHUB_REF_NAME) becomes a tag too: made safe the same way.
+  out.MATRIX_GIT_BRANCH = branchSlug(out.MATRIX_GIT_BRANCH ?? '');
+  out.MATRIX_GIT_TAG = tagSlug(out.MATRIX_GIT_TAG ?? '');
   // A source URL the caller sets is a label too: never with credentials.
   if (out.MATRIX_GIT_SOURCE) out.MATRIX_GIT_SOURCE = redactRemote(out.MATRIX_GIT_SOURCE);
   return out;

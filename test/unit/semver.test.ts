@@ -108,6 +108,36 @@ describe('per-service versions (version_tags)', () => {
     expect(tags('web')).toEqual(['r/web:2.0.0-rc.1', undefined]);
   });
 
+  // docker/metadata-action makes every tag it derives from a ref tag-safe
+  // (src/meta.ts sanitizeTag: runs of characters other than [a-zA-Z0-9._-]
+  // become one `-`, case kept; README "Image name and tag sanitization").
+  it('git.tag is made tag-safe as metadata-action makes a tag: from git, and when the environment pins it', async () => {
+    const src = 'version: 1\nservices:\n  api: { context: api, template: go, tags: ["r/api:${{ git.tag }}", "r/api:${{ git.branch }}"], labels: { v: "${{ git.tag }}" } }\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    const dir = tempDir();
+    const git = (...a: string[]) =>
+      spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('init', '-q', '-b', 'Feature/My#Fix');
+    git('commit', '-q', '--allow-empty', '-m', 'x');
+    const target = r.spec!.targets[0]!;
+    const at = (env: Record<string, string>) => ({ tags: target.tags.map((d) => evalDyn(d, env)), label: evalDyn(target.labels.v!, env) });
+    for (const [tag, safe] of [
+      ['v1.2.3+build.5', 'v1.2.3-build.5'],
+      ['release/1.0', 'release-1.0'],
+      ['web@2.0.0-rc.1', 'web-2.0.0-rc.1'],
+      ['V1.0', 'V1.0'],
+    ] as const) {
+      for (const old of git('tag').stdout.split('\n').filter(Boolean)) git('tag', '-d', old);
+      git('tag', tag);
+      const env = await buildEnvironment(dir, {}, false);
+      expect(env.MATRIX_GIT_TAG).toBe(safe);
+      expect(at(env)).toEqual({ tags: [`r/api:${safe}`, 'r/api:feature-my-fix'], label: safe });
+    }
+    const pinned = await buildEnvironment(dir, { MATRIX_GIT_TAG: '.v2+x', MATRIX_GIT_BRANCH: 'Feature/X' }, false);
+    expect([pinned.MATRIX_GIT_TAG, pinned.MATRIX_GIT_BRANCH]).toEqual(['v2-x', 'feature-x']);
+  });
+
   it('a version_tags pattern without {version} is a located error', () => {
     const src = 'version: 1\nversion_tags: "{service}/latest"\nservices:\n  api: { context: api, template: go }\n';
     expect(brief(compileSpec(src, goDirs('api')).diagnostics)).toEqual([{ code: 'invalid-value', ...pos(src, '"{service}/latest"') }]);
