@@ -142,22 +142,25 @@ export function formatPlatform(p: Platform): string {
   return [p.os, p.arch, p.variant].filter(Boolean).join('/');
 }
 
-export type PlatformCheck = { ok: true } | { ok: false; canonical?: string; reason: 'alias' | 'unknown-os' | 'unknown-arch' | 'invalid' };
+export type PlatformCheck = { ok: true } | { ok: false; canonical?: string; reason: 'alias' | 'no-os' | 'unknown-os' | 'unknown-arch' | 'invalid' };
 
 /**
  * A platform is accepted when containerd would keep it exactly as written and
  * knows its OS and architecture. An alias (`linux/aarch64`, `linux/amd64/v1`,
  * `x86_64`) is refused with the name containerd normalises it to.
+ * `no-os`: an architecture and variant without the OS (`arm64/v8`,
+ * `arm/v7`). containerd's Parse reads a two-part name as OS/architecture
+ * (platforms.go Parse, `case 2`), so `arm/v7` is OS `arm`, architecture `v7`:
+ * no platform at all. It is no alias; `canonical` is only the Linux platform
+ * of that CPU, to suggest.
  */
 export function checkPlatform(s: string): PlatformCheck {
   const p = parsePlatform(s);
   if (!p) return { ok: false, reason: 'invalid' };
   if (!KNOWN_OS.has(p.os)) {
-    // `arm64/v8`, `amd64/v2`: an architecture and variant without the OS. containerd would read
-    // the architecture as an OS; the platform meant is plainly the Linux one of that CPU.
     const parts = s.split('/');
     const [arch, variant] = normalizeArch(...normalizeArch(parts[0]!, parts[1] ?? ''));
-    if (parts.length <= 2 && KNOWN_ARCH.has(arch)) return { ok: false, reason: 'alias', canonical: formatPlatform({ os: 'linux', arch, variant }) };
+    if (parts.length <= 2 && KNOWN_ARCH.has(arch)) return { ok: false, reason: 'no-os', canonical: formatPlatform({ os: 'linux', arch, variant }) };
     return { ok: false, reason: 'unknown-os' };
   }
   if (!KNOWN_ARCH.has(p.arch)) return { ok: false, reason: 'unknown-arch' };
@@ -169,10 +172,75 @@ export function isKnownPlatform(p: string): boolean {
   return checkPlatform(p).ok;
 }
 
-/** The canonical name of an alias, as containerd normalises it; undefined when `p` is canonical or unknown. */
+/**
+ * The platform to name in a hint for a refused `p`: the name containerd
+ * normalises an alias to, or for an architecture without its OS (`no-os`)
+ * the Linux platform of that CPU; undefined when `p` is canonical or unknown.
+ */
 export function canonicalHint(p: string): string | undefined {
   const c = checkPlatform(p);
-  return !c.ok && c.reason === 'alias' ? c.canonical : undefined;
+  return !c.ok && (c.reason === 'alias' || c.reason === 'no-os') ? c.canonical : undefined;
+}
+
+/**
+ * The canonical name of `name`, the one function every place a platform name
+ * enters through (command-line options, image indexes, builder nodes,
+ * template front matter) maps it with: `name` itself when canonical, the name
+ * containerd normalises an alias to (Parse then Normalize then Format in
+ * platforms.go, as buildx's util/platformutil/parse.go Parse does for
+ * `--platform`), undefined for anything else (unknown OS or architecture, no
+ * OS, wildcards, OS versions). One difference from containerd: a lone
+ * architecture (`arm64`) is Linux here, where containerd takes the OS of the
+ * machine it runs on.
+ */
+export function canonicalPlatform(name: string): string | undefined {
+  const c = checkPlatform(name);
+  if (c.ok) return name;
+  return c.reason === 'alias' ? c.canonical : undefined;
+}
+
+/**
+ * containerd's Normalize of an already parsed platform, as an image index
+ * descriptor or image config gives it (`{architecture: "arm"}` without a
+ * variant is linux/arm/v7, `{amd64, v1}` is linux/amd64, `{arm64, v8}` is
+ * linux/arm64): normalizeOS and normalizeArch in database.go, then Format.
+ */
+export function normalizedPlatform(p: { os: string; architecture: string; variant?: string | undefined }): string {
+  const [arch, variant] = normalizeArch(p.architecture, p.variant ?? '');
+  return formatPlatform({ os: normalizeOS(p.os), arch, variant });
+}
+
+/**
+ * What to say of a name that is not a canonical platform: the message and a
+ * hint from the canonical mapping (never a guess at another CPU level),
+ * else from `closest` over `candidates` when given.
+ */
+export function platformProblem(p: string, closest?: (p: string) => string | undefined): { message: string; hint: string } {
+  const c = checkPlatform(p);
+  if (c.ok) return { message: `\`${p}\` is a platform`, hint: '' };
+  if (c.reason === 'alias') {
+    return {
+      message: `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``,
+      hint: `did you mean \`${c.canonical}\`? (one spelling per platform keeps target names, caches and plans in agreement)`,
+    };
+  }
+  if (c.reason === 'no-os') {
+    const [first, second] = p.split('/');
+    return {
+      message: `\`${p}\` has no OS: containerd would read \`${first}\` as the OS${second ? ` and \`${second}\` as the architecture` : ''}`,
+      hint: `did you mean \`${c.canonical}\`? The OS comes first: os/arch[/variant]`,
+    };
+  }
+  const osOnly = c.reason === 'invalid' && !p.includes('/') && /^[a-z]+$/i.test(p) && KNOWN_OS.has(normalizeOS(p));
+  const guess = closest?.(p);
+  return {
+    message: `unknown platform \`${p}\``,
+    hint: osOnly
+      ? `give the architecture too, e.g. \`${normalizeOS(p)}/${normalizeOS(p) === 'darwin' ? 'arm64' : 'amd64'}\``
+      : guess
+        ? `did you mean \`${guess}\`?`
+        : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
+  };
 }
 
 /** The platform this process runs on, as BuildKit names it. */

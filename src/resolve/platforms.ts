@@ -1,6 +1,6 @@
 // A service's platforms: its own, else the spec's, else linux/amd64; each canonical.
 import { closest } from '../diagnostics.js';
-import { checkPlatform, KNOWN_PLATFORMS } from '../platforms.js';
+import { checkPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
 import type { ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 
@@ -13,30 +13,10 @@ export function resolvePlatforms(ctx: ResolveContext, name: string, svc: Service
   const platformsAt: Path = input.services[name]!.platforms ? origin(ctx, name, 'platforms') : defaults.platforms ? ['defaults', 'platforms'] : ['platforms'];
   let ok = true;
   platforms.forEach((p, i) => {
-    const c = checkPlatform(p);
-    if (c.ok) return;
+    if (checkPlatform(p).ok) return;
     ok = false;
-    if (c.reason === 'alias') {
-      ctx.report.err(
-        'unknown-platform',
-        [...platformsAt, i],
-        `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``,
-        `did you mean \`${c.canonical}\`? (one spelling per platform keeps target names, caches and plans in agreement)`,
-      );
-      return;
-    }
-    const guess = closest(p, KNOWN_PLATFORMS);
-    const osOnly = c.reason === 'invalid' && !p.includes('/') && /^[a-z]+$/i.test(p);
-    ctx.report.err(
-      'unknown-platform',
-      [...platformsAt, i],
-      `unknown platform \`${p}\``,
-      osOnly
-        ? `give the architecture too, e.g. \`${p.toLowerCase()}/amd64\``
-        : guess
-          ? `did you mean \`${guess}\`?`
-          : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
-    );
+    const { message, hint } = platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
+    ctx.report.err('unknown-platform', [...platformsAt, i], message, hint);
   });
   return ok ? platforms : undefined;
 }

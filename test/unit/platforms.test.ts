@@ -5,7 +5,7 @@
 // switch: what containerd keeps as written is accepted, an alias gets the name
 // containerd normalises it to, never another CPU level.
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalHint, checkPlatform, isKnownPlatform } from '../../src/platforms.js';
+import { canonicalHint, canonicalPlatform, checkPlatform, isKnownPlatform, normalizedPlatform, platformProblem } from '../../src/platforms.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
 
@@ -63,8 +63,6 @@ const ALIASES: [string, string][] = [
   ['linux/arm64/v9.0', 'linux/arm64/v9'],
   ['Aarch64', 'linux/arm64'],
   ['arm64', 'linux/arm64'],
-  ['arm64/v8', 'linux/arm64'],
-  ['amd64/v2', 'linux/amd64/v2'],
   ['linux/arm', 'linux/arm/v7'],
   ['linux/arm/7', 'linux/arm/v7'],
   ['linux/arm/6', 'linux/arm/v6'],
@@ -78,6 +76,16 @@ const ALIASES: [string, string][] = [
   ['macos/arm64', 'darwin/arm64'],
   ['macOS/amd64', 'darwin/amd64'],
   ['Windows/AMD64', 'windows/amd64'],
+];
+
+// An architecture and variant without the OS. No alias: containerd's Parse
+// reads two parts as OS/architecture (platforms.go Parse, `case 2`), so
+// `arm/v7` is OS `arm`, architecture `v7`. The hint names the Linux platform
+// of that CPU; the message must not say containerd reads it so.
+const NO_OS: [string, string][] = [
+  ['arm64/v8', 'linux/arm64'],
+  ['amd64/v2', 'linux/amd64/v2'],
+  ['arm/v7', 'linux/arm/v7'],
 ];
 
 // TestParseSelectorInvalid, plus forms containerd reads but a build cannot use.
@@ -103,6 +111,51 @@ describe('platforms (containerd Parse + Normalize)', () => {
   it.each(INVALID)('refuses %j without a made-up alias', (p) => {
     expect(isKnownPlatform(p)).toBe(false);
     expect(canonicalHint(p)).toBeUndefined();
+    expect(canonicalPlatform(p)).toBeUndefined();
+  });
+
+  it.each(NO_OS)('%s has no OS: hinted as %s, but no alias of it', (p, linux) => {
+    expect(isKnownPlatform(p)).toBe(false);
+    expect(canonicalHint(p)).toBe(linux);
+    expect(canonicalPlatform(p)).toBeUndefined();
+    const [os, arch] = p.split('/');
+    const { message, hint } = platformProblem(p);
+    expect(message).not.toMatch(/containerd reads it as/);
+    expect(message).toContain(`read \`${os}\` as the OS and \`${arch}\` as the architecture`);
+    expect(hint).toContain(`\`${linux}\``);
+  });
+});
+
+// The one function every entry point maps a platform name with: buildx's
+// util/platformutil/parse.go Parse (containerd Parse, then Normalize), Format.
+describe('canonicalPlatform (buildx --platform: containerd Parse + Normalize)', () => {
+  it.each(CANONICAL)('keeps the canonical %s', (p) => expect(canonicalPlatform(p)).toBe(p));
+  it.each(ALIASES)('maps the alias %s to %s', (alias, canonical) => expect(canonicalPlatform(alias)).toBe(canonical));
+});
+
+// Platforms of image index descriptors and image configs: containerd's
+// Normalize (platforms.go), i.e. normalizeOS and normalizeArch (database.go).
+describe('normalizedPlatform (containerd Normalize of a parsed platform)', () => {
+  it.each([
+    [{ os: 'linux', architecture: 'arm' }, 'linux/arm/v7'],
+    [{ os: 'linux', architecture: 'arm', variant: '7' }, 'linux/arm/v7'],
+    [{ os: 'linux', architecture: 'arm', variant: 'v6' }, 'linux/arm/v6'],
+    [{ os: 'linux', architecture: 'amd64', variant: 'v1' }, 'linux/amd64'],
+    [{ os: 'linux', architecture: 'amd64', variant: 'v3' }, 'linux/amd64/v3'],
+    [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'linux/arm64'],
+    [{ os: 'linux', architecture: 'aarch64' }, 'linux/arm64'],
+    [{ os: 'Linux', architecture: 'x86_64' }, 'linux/amd64'],
+    [{ os: 'linux', architecture: 'arm64', variant: 'v9' }, 'linux/arm64/v9'],
+  ])('%j is %s', (p, want) => expect(normalizedPlatform(p)).toBe(want));
+});
+
+describe('hints for what is no platform', () => {
+  it('an OS alone asks for the architecture, with the OS as containerd names it (macos is darwin)', () => {
+    expect(platformProblem('macos').hint).toBe('give the architecture too, e.g. `darwin/arm64`');
+    expect(platformProblem('macOS').hint).toBe('give the architecture too, e.g. `darwin/arm64`');
+    expect(platformProblem('linux').hint).toBe('give the architecture too, e.g. `linux/amd64`');
+    // Every hint it gives is itself accepted.
+    for (const p of ['macos', 'macOS', 'linux', 'windows', 'freebsd']) expect(isKnownPlatform(/`([^`]+)`/.exec(platformProblem(p).hint)![1]!)).toBe(true);
   });
 });
 
@@ -129,5 +182,17 @@ describe('platforms in a spec', () => {
     ]);
     const hints = r.diagnostics.map((d) => /`([^`]+)`/.exec(d.hint ?? '')?.[1]);
     expect(hints).toEqual(['linux/amd64', 'linux/arm64', 'linux/amd64', 'linux/arm/v7', 'linux/arm64']);
+    // `arm64/v8` has no OS: containerd's Parse reads it as OS arm64, architecture v8 (platforms.go Parse, case 2).
+    expect(r.diagnostics[4]!.message).not.toMatch(/containerd reads it as/);
+    expect(r.diagnostics[4]!.message).toMatch(/has no OS/);
+  });
+
+  it('an OS alone (`macos`) is hinted with a platform that is itself accepted (`darwin/...`, not `macos/amd64`)', () => {
+    const src = spec(['linux/amd64', 'macos']);
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(src, '"macos"') }]);
+    const hinted = /`([^`]+)`/.exec(r.diagnostics[0]!.hint ?? '')?.[1];
+    expect(hinted).toBe('darwin/arm64');
+    expect(isKnownPlatform(hinted!)).toBe(true);
   });
 });
