@@ -1,6 +1,7 @@
 // The exact `docker buildx bake` invocation, as data. Pure: tests check the
 // argument list; only the CLI runs it.
 import { closest, userError, visible } from '../diagnostics.js';
+import { canonicalPlatform, isKnownPlatform } from '../platforms.js';
 import { cacheEntries } from '../render/cache.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
@@ -31,8 +32,13 @@ export interface BakeSelection {
   names: string[];
 }
 
-/** Expand target and group names (services are groups) into targets; apply --platform. */
-export function selectTargets(spec: ResolvedSpec, requested: readonly string[], platforms?: readonly string[]): BakeSelection {
+/**
+ * Expand target and group names (services are groups) into targets; apply --platform.
+ * Platforms are compared by their canonical names (src/platforms.ts canonicalPlatform,
+ * as buildx normalises `--platform`): `linux/arm` selects `linux/arm/v7`.
+ */
+export function selectTargets(spec: ResolvedSpec, requested: readonly string[], requestedPlatforms?: readonly string[]): BakeSelection {
+  const platforms = requestedPlatforms?.map((p) => canonicalPlatform(p) ?? p);
   const byName = new Map(spec.targets.map((t) => [t.name, t]));
   const chosen = new Set<string>();
   for (const name of requested) {
@@ -60,10 +66,13 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
   }
   // A platform no selected target builds is a typo or a wrong target, never silently nothing.
   const offered = new Set([...chosen].flatMap((n) => byName.get(n)!.platforms));
-  for (const p of platforms ?? []) {
+  for (const [i, p] of (platforms ?? []).entries()) {
     if (offered.has(p)) continue;
-    const near = closest(p, offered);
-    throw userError('unknown-platform', `--platform ${visible(p)}: no selected target builds it`, {
+    const given = requestedPlatforms![i]!;
+    const named = given === p ? visible(p) : `${visible(given)} (${p})`;
+    // A platform the targets do not build gets the list, never a guess at another CPU; a name that is no platform gets the nearest built one.
+    const near = isKnownPlatform(p) ? undefined : closest(p, offered);
+    throw userError('unknown-platform', `--platform ${named}: no selected target builds it`, {
       hint: near ? `did you mean \`${near}\`? (\`matrix plan\` lists each target's platforms)` : `the selected targets build ${[...offered].join(', ')}`,
     });
   }

@@ -9,7 +9,9 @@
 import { userError } from '../diagnostics.js';
 import { platformSlug } from '../platforms.js';
 import type { Target } from '../spec.js';
-import { DEFAULT_RUNNERS, FALLBACK_RUNNER, type Runner } from './runners.js';
+import { DEFAULT_RUNNERS, FALLBACK_RUNNER, requestedPlatforms, type Runner } from './runners.js';
+
+const LEVELS_EMPTY_HINT = 'a CI run with no job publishes nothing; check --platform against `matrix plan`';
 
 /** Where every job writes its shard file, and where later jobs find the earlier ones. */
 export const SHARD_DIR = 'shards';
@@ -77,9 +79,11 @@ export function dependencyLevels(all: readonly Target[], selected: readonly Targ
 export function levelJobs(all: readonly Target[], selected: readonly Target[], opts: LevelOptions): LevelJob[][] {
   const defaults = opts.defaultRunners ?? DEFAULT_RUNNERS;
   const runnerFor = (p: string): Runner => opts.runners?.[p] ?? defaults[p] ?? opts.fallbackRunner ?? FALLBACK_RUNNER;
-  const keep = (p: string) => !opts.platforms?.length || opts.platforms.includes(p);
+  const levelTargets = dependencyLevels(all, selected);
+  const wanted = requestedPlatforms(levelTargets.flat(), opts.platforms, LEVELS_EMPTY_HINT);
+  const keep = (p: string) => !wanted || wanted.includes(p);
   const jobOf = new Map<string, LevelJob[]>(); // target -> the jobs that build it
-  const levels = dependencyLevels(all, selected).map((targets, i) => {
+  const levels = levelTargets.map((targets, i) => {
     const level = i + 1;
     const jobs = opts.by === 'platform' ? platformJobs(targets, level, keep, runnerFor) : targetJobs(targets, level, keep, runnerFor, opts);
     const byName = new Map(targets.map((t) => [t.name, t]));
@@ -93,7 +97,7 @@ export function levelJobs(all: readonly Target[], selected: readonly Target[], o
     return jobs;
   });
   if (!levels.flat().length) {
-    throw userError('empty-ci-matrix', `no target builds for ${opts.platforms?.join(', ')}`, { hint: 'a CI run with no job publishes nothing; check --platform against `matrix plan`' });
+    throw userError('empty-ci-matrix', `no target builds for ${opts.platforms?.join(', ')}`, { hint: LEVELS_EMPTY_HINT });
   }
   return levels;
 }

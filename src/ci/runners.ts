@@ -1,7 +1,7 @@
 // The GitHub Actions `strategy.matrix` for building on native runners: one
 // job per platform (or per target), each with a runner suggestion. Pure.
 import { userError } from '../diagnostics.js';
-import { platformSlug } from '../platforms.js';
+import { canonicalPlatform, platformSlug } from '../platforms.js';
 import type { Target } from '../spec.js';
 
 /** GitHub-hosted runners that run the platform natively; others get the x86 runner (cross or QEMU). */
@@ -13,6 +13,7 @@ export const DEFAULT_RUNNERS: Readonly<Record<string, string>> = {
   'linux/arm64': 'ubuntu-24.04-arm',
 };
 export const FALLBACK_RUNNER = 'ubuntu-24.04';
+const EMPTY_HINT = 'GitHub Actions rejects an empty matrix; check --platform against `matrix plan`';
 
 /** A runner is a label, or a list of labels (`runs-on: [self-hosted, arm64]`). */
 export type Runner = string | string[];
@@ -40,9 +41,11 @@ export function parseRunnerOverrides(values: readonly string[]): Record<string, 
   const out: Record<string, Runner> = {};
   for (const v of values) {
     const eq = v.indexOf('=');
-    const platform = eq > 0 ? v.slice(0, eq).trim() : '';
+    const given = eq > 0 ? v.slice(0, eq).trim() : '';
     const value = eq > 0 ? v.slice(eq + 1).trim() : '';
-    if (!platform || !value) throw userError('invalid-runner', `--runner ${v}: expected PLATFORM=RUNNER`, { hint: 'e.g. --runner linux/arm64=ubuntu-24.04-arm' });
+    if (!given || !value) throw userError('invalid-runner', `--runner ${v}: expected PLATFORM=RUNNER`, { hint: 'e.g. --runner linux/arm64=ubuntu-24.04-arm' });
+    // By its canonical name, as the targets' platforms are (`linux/aarch64=...` is linux/arm64's runner).
+    const platform = canonicalPlatform(given) ?? given;
     if (value.startsWith('[')) {
       let labels: unknown;
       try {
@@ -66,9 +69,32 @@ export interface CiMatrixOptions {
   runners?: Readonly<Record<string, Runner>>;
 }
 
+/**
+ * The `--platform` values of a CI command by their canonical names (src/platforms.ts
+ * canonicalPlatform, as buildx normalises `--platform`), each built by some target:
+ * a platform no target builds is an error, never a job silently left out.
+ * All of them unbuilt: `empty-ci-matrix` (CI rejects an empty matrix).
+ */
+export function requestedPlatforms(targets: readonly Target[], platforms: readonly string[] | undefined, emptyHint: string): string[] | undefined {
+  if (!platforms?.length) return undefined;
+  const wanted = platforms.map((p) => canonicalPlatform(p) ?? p);
+  const built = new Set(targets.flatMap((t) => t.platforms));
+  const missing = platforms.filter((_, i) => !built.has(wanted[i]!));
+  if (!missing.length) return wanted;
+  const named = (p: string) => {
+    const c = canonicalPlatform(p);
+    return c && c !== p ? `${p} (${c})` : p;
+  };
+  if (missing.length === platforms.length) throw userError('empty-ci-matrix', `no target builds for ${platforms.map(named).join(', ')}`, { hint: emptyHint });
+  throw userError('unknown-platform', `--platform ${missing.map(named).join(', ')}: no target builds ${missing.length > 1 ? 'them' : 'it'}`, {
+    hint: `the targets build ${[...built].join(', ')}; \`matrix plan\` lists each target's platforms`,
+  });
+}
+
 export function ciMatrix(targets: readonly Target[], opts: CiMatrixOptions): CiMatrix {
   const runnerFor = (p: string): Runner => opts.runners?.[p] ?? DEFAULT_RUNNERS[p] ?? FALLBACK_RUNNER;
-  const keep = (p: string) => !opts.platforms?.length || opts.platforms.includes(p);
+  const wanted = requestedPlatforms(targets, opts.platforms, EMPTY_HINT);
+  const keep = (p: string) => !wanted || wanted.includes(p);
   for (const p of Object.keys(opts.runners ?? {})) {
     if (!targets.some((t) => t.platforms.includes(p))) throw userError('invalid-runner', `--runner ${p}=...: no target builds ${p}`, { hint: 'check the platform against `matrix plan`' });
   }
@@ -89,7 +115,7 @@ export function ciMatrix(targets: readonly Target[], opts: CiMatrixOptions): CiM
     });
   }
   if (!include.length) {
-    throw userError('empty-ci-matrix', `no target builds for ${opts.platforms?.join(', ')}`, { hint: 'GitHub Actions rejects an empty matrix; check --platform against `matrix plan`' });
+    throw userError('empty-ci-matrix', `no target builds for ${opts.platforms?.join(', ')}`, { hint: EMPTY_HINT });
   }
   return { include };
 }

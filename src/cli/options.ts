@@ -10,6 +10,8 @@
 // - numbers are whole numbers, choices are checked.
 //
 // This module is data and small pure functions.
+import { closest } from '../diagnostics.js';
+import { canonicalPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
@@ -23,6 +25,14 @@ export interface OptionSpec {
   readonly list?: boolean;
   readonly choices?: readonly string[];
   readonly default?: string | boolean | number;
+  /**
+   * The values are platform names, mapped to their canonical name as buildx
+   * maps `--platform` (util/platformutil/parse.go Parse: containerd's Parse and
+   * Normalize), so `linux/aarch64` is `linux/arm64` from here on. `filter`:
+   * any other name is left for the command to refuse, naming what its targets
+   * build; `known`: any other name is a usage error here.
+   */
+  readonly platform?: 'filter' | 'known';
 }
 
 export interface PositionalSpec {
@@ -87,7 +97,7 @@ export const GLOBAL_OPTIONS = {
 /** buildx's --progress values (docker buildx bake --help). */
 const PROGRESS = ['auto', 'plain', 'tty', 'rawjson', 'quiet'] as const;
 
-const platformOption = { type: 'string', list: true, describe: 'Only build these platforms' } as const;
+const platformOption = { type: 'string', list: true, platform: 'filter', describe: 'Only build these platforms' } as const;
 
 export const COMMANDS = {
   gen: {
@@ -120,7 +130,7 @@ export const COMMANDS = {
     describe: 'Show every target (service x matrix cell) with platforms, tags, args and how each platform is built',
     options: {
       json: { type: 'boolean', default: false, describe: 'Machine-readable output' },
-      buildPlatform: { type: 'string', describe: 'Platform of the builder (default: this machine)' },
+      buildPlatform: { type: 'string', platform: 'known', describe: 'Platform of the builder (default: this machine)' },
       affected: { type: 'string', describe: 'Only targets whose inputs changed since this git revision, and their dependents, with the reasons' },
       cache: {
         type: 'boolean',
@@ -196,7 +206,7 @@ export const COMMANDS = {
     describe: 'Print a GitHub Actions strategy.matrix (JSON) with one job per platform or target and a runner for each',
     options: {
       by: { type: 'string', choices: ['platform', 'target'], default: 'platform', describe: 'One job per platform (native runners), or per target' },
-      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+      platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
       runner: { type: 'string', repeatable: true, describe: 'Runner for a platform: PLATFORM=LABEL or PLATFORM=\'["self-hosted","arm64"]\'' },
       target: { type: 'string', list: true, describe: 'Only these targets or groups' },
       format: {
@@ -221,7 +231,7 @@ export const COMMANDS = {
     positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files of the earlier levels' }],
     options: {
       target: { type: 'string', list: true, describe: 'The targets this job builds' },
-      platform: { type: 'string', list: true, describe: "The platforms this job builds (default: each target's own)" },
+      platform: { type: 'string', list: true, platform: 'filter', describe: "The platforms this job builds (default: each target's own)" },
       out: { type: 'string', default: 'matrix-contexts.json', describe: 'The bake file to write (give it to `matrix bake -f`)' },
       runId: { type: 'string', describe: 'The id of this run: shard files of another run are refused' },
     },
@@ -268,7 +278,7 @@ export const COMMANDS = {
     describe: "Run the spec's `test:` checks on images already built and pushed (each target's first tag, every platform)",
     positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups (default: all)' }],
     options: {
-      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+      platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
     },
     examples: [['$0 test api --platform linux/arm64', "run api's checks in its pushed arm64 image"]],
   },
@@ -281,7 +291,7 @@ export const COMMANDS = {
       metadataFile: { type: 'string', describe: 'Compare with the images recorded by `matrix bake --push --metadata-file FILE`' },
       set: { type: 'string', repeatable: true, describe: 'Override a target value, as given to `matrix bake`' },
       builder: { type: 'string', describe: 'buildx builder to use' },
-      platform: { type: 'string', list: true, describe: 'Only these platforms' },
+      platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
       progress: { type: 'string', choices: PROGRESS, describe: 'Progress output of the rebuild (default: plain)' },
       keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' },
@@ -441,10 +451,22 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
     if (v === undefined) {
       if (o.repeatable || o.list) out[key] = [];
       else if (o.default !== undefined) out[key] = o.default;
-    } else if (o.repeatable || o.list) out[key] = many(flag, v, Boolean(o.list), o.choices);
-    else out[key] = one(flag, o, v);
+    } else if (o.repeatable || o.list) out[key] = many(flag, v, Boolean(o.list), o.choices).map((x) => (o.platform ? platformValue(flag, x, o.platform) : x));
+    else {
+      const x = one(flag, o, v);
+      out[key] = o.platform && typeof x === 'string' ? platformValue(flag, x, o.platform) : x;
+    }
   }
   return out as ArgsOf<C>;
+}
+
+/** A platform option's value by its canonical name (OptionSpec.platform); `known` refuses any other. */
+function platformValue(flag: string, value: string, kind: 'filter' | 'known'): string {
+  const canonical = canonicalPlatform(value.trim());
+  if (canonical !== undefined) return canonical;
+  if (kind === 'filter') return value;
+  const { message, hint } = platformProblem(value.trim(), (x) => closest(x, KNOWN_PLATFORMS));
+  throw new UsageError(`${flag}: ${message}`, hint);
 }
 
 /** parseArgs for the command of the table named `name`: its handler's options. */

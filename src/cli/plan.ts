@@ -2,7 +2,7 @@ import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { colors, UserError } from '../diagnostics.js';
 import { finalStageDiagnostics } from '../plan/final-stage.js';
-import { hostPlatform } from '../platforms.js';
+import { canonicalPlatform, hostPlatform } from '../platforms.js';
 import { formatAffected, formatPlan } from '../output/format.js';
 import { classify, emulationReason, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
@@ -45,6 +45,8 @@ export function buildPlan(
   env: Readonly<Record<string, string | undefined>> = {},
   supports: (t: Target, platform: string) => boolean = () => true,
 ): Plan {
+  // Compared with each target's canonical platforms: `linux/aarch64` is linux/arm64 (the CLI maps it already, see OptionSpec.platform).
+  buildPlatform = canonicalPlatform(buildPlatform) ?? buildPlatform;
   const values = (m: Record<string, Dyn>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, evalDyn(v, env) ?? '']));
   const texts = new Map<string, string>();
   const textOf = (t: Target): string => {

@@ -178,6 +178,68 @@ describe('targets and options in any order (like docker buildx bake)', () => {
   });
 });
 
+// buildx normalises `--platform` (docker/buildx util/platformutil/parse.go Parse:
+// containerd/platforms Parse, then Normalize), so `--platform linux/aarch64` builds
+// linux/arm64. matrix maps command-line platforms the same way (src/platforms.ts
+// canonicalPlatform), where the spec keeps one spelling per platform.
+describe('command-line platforms by their canonical names', () => {
+  it('parseArgs maps aliases of --platform and --build-platform to the canonical name', () => {
+    expect(parseArgs(COMMANDS.bake, { platform: ['linux/aarch64,linux/arm', 'linux/arm64/v8', 'x86_64'] }).platform).toEqual(['linux/arm64', 'linux/arm/v7', 'linux/arm64', 'linux/amd64']);
+    for (const c of ['test', 'verify', 'ci-matrix', 'ci-contexts'] as const)
+      expect(commandArgs(c, { platform: ['linux/aarch64'], target: ['api'], files: ['s.json'] }).platform, c).toEqual(['linux/arm64']);
+    expect(parseArgs(COMMANDS.plan, { buildPlatform: 'linux/aarch64' }).buildPlatform).toBe('linux/arm64');
+    expect(parseArgs(COMMANDS.plan, { buildPlatform: 'Linux/X86_64' }).buildPlatform).toBe('linux/amd64');
+  });
+
+  it.each([
+    ['linux/z80', /unknown platform `linux\/z80`/],
+    ['arm/v7', /`arm\/v7` has no OS/],
+    ['macos', /give the architecture too, e\.g\. `darwin\/arm64`/],
+    ['linux/*', /unknown platform/],
+  ])('--build-platform %s is a usage error, exit 2', async (p, pattern) => {
+    expect(() => parseArgs(COMMANDS.plan, { buildPlatform: p })).toThrow(UsageError);
+    const r = await run(['plan', '--no-cache', '--build-platform', p], monorepo);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(pattern);
+  });
+
+  it('plan --build-platform linux/aarch64 plans as on linux/arm64: arm64 native', async () => {
+    const alias = await run(['plan', '--json', '--no-cache', '--build-platform', 'linux/aarch64'], monorepo);
+    const canonical = await run(['plan', '--json', '--no-cache', '--build-platform', 'linux/arm64'], monorepo);
+    expect(alias.code, alias.stderr).toBe(0);
+    expect(alias.stdout).toBe(canonical.stdout);
+    const plan = JSON.parse(alias.stdout) as { buildPlatform: string; targets: { platforms: { platform: string; mode: string }[] }[] };
+    expect(plan.buildPlatform).toBe('linux/arm64');
+    expect(plan.targets[0]!.platforms.find((p) => p.platform === 'linux/arm64')!.mode).toBe('native');
+  });
+
+  it('bake --platform linux/aarch64 builds linux/arm64, as --platform linux/arm64 does', async () => {
+    const alias = await run(['bake', '--dry-run', '--platform', 'linux/aarch64', 'api'], monorepo);
+    const canonical = await run(['bake', '--dry-run', '--platform', 'linux/arm64', 'api'], monorepo);
+    expect(alias.code, alias.stderr).toBe(0);
+    expect(alias.stdout).toBe(canonical.stdout);
+    expect(dryRunTargets(alias.stdout).platforms).toEqual(['api.platform=linux/arm64']);
+  });
+
+  it('bake, test and verify --platform linux/arm: linux/arm/v7, which no target builds; the hint lists what they build, not another CPU', async () => {
+    for (const cmd of [['bake', '--dry-run'], ['test'], ['verify', '--dry-run']]) {
+      const r = await run([...cmd, '--platform', 'linux/arm'], monorepo);
+      expect(r.code, cmd.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/--platform linux\/arm\/v7: no selected target builds it \[unknown-platform\]\n\s+hint: the selected targets build linux\/amd64, linux\/arm64/);
+      expect(r.stderr).not.toMatch(/did you mean/);
+    }
+  });
+
+  it('selectTargets maps the platforms it is given, naming the alias and its canonical name', async () => {
+    const { selectTargets } = await import('../../src/bake/command.js');
+    const { compileSpec } = await import('../helpers/spec.js');
+    const c = compileSpec('version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  api: {context: api, template: go}\n', { 'api/go.mod': 'module x\n' }, { validateOnly: true });
+    expect(selectTargets(c.spec!, [], ['linux/aarch64']).targets.map((t) => t.platforms)).toEqual([['linux/arm64']]);
+    expect(() => selectTargets(c.spec!, [], ['linux/arm'])).toThrow(/--platform linux\/arm \(linux\/arm\/v7\): no selected target builds it/);
+  });
+});
+
 describe('bake -f FILE', () => {
   // bake reads its files in order and later ones win
   // (https://docs.docker.com/build/bake/reference/#file-format, "Merging and inheritance");

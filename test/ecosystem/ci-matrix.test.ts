@@ -62,7 +62,44 @@ describe('ciMatrix', () => {
   });
 });
 
+// buildx normalises --platform (docker/buildx util/platformutil/parse.go Parse applies
+// containerd/platforms Normalize): ci-matrix takes the same names, by their canonical form,
+// and a platform no target builds is an error, never a job silently left out.
+describe('ciMatrix: --platform by canonical name, unbuilt platforms refused', () => {
+  it('an alias selects its platform (linux/aarch64 is linux/arm64, linux/arm is linux/arm/v7)', () => {
+    expect(ciMatrix(targets(), { by: 'platform', platforms: ['linux/aarch64'] }).include).toEqual([{ platform: 'linux/arm64', slug: 'linux-arm64', runner: 'ubuntu-24.04-arm' }]);
+    expect(ciMatrix(targets(), { by: 'platform', platforms: ['linux/arm'] }).include).toEqual([{ platform: 'linux/arm/v7', slug: 'linux-arm-v7', runner: 'ubuntu-24.04' }]);
+    expect(ciMatrix(targets(), { by: 'target', platforms: ['linux/arm64/v8'] }).include).toEqual([{ target: 'api', platforms: 'linux/arm64', slug: 'api', runner: 'ubuntu-24.04-arm' }]);
+  });
+
+  it('a runner override for an alias is the runner of its platform', () => {
+    const runners = parseRunnerOverrides(['linux/aarch64=my-arm']);
+    expect(runners).toEqual({ 'linux/arm64': 'my-arm' });
+    expect(ciMatrix(targets(), { by: 'platform', platforms: ['linux/arm64'], runners }).include).toEqual([{ platform: 'linux/arm64', slug: 'linux-arm64', runner: 'my-arm' }]);
+  });
+
+  it('a platform no target builds, beside ones they do, is an error naming it', () => {
+    expect(() => ciMatrix(targets(), { by: 'platform', platforms: ['linux/arm64', 'linux/s390x'] })).toThrow(/--platform linux\/s390x: no target builds it/);
+    expect(() => ciMatrix(targets(), { by: 'target', platforms: ['linux/amd64', 'linux/arm/v6'] })).toThrow(/--platform linux\/arm\/v6: no target builds it/);
+    expect(() => ciMatrix(targets(), { by: 'platform', platforms: ['linux/arm64', 'linux/z80'] })).toThrow(/--platform linux\/z80: no target builds it/);
+  });
+});
+
 describe('matrix ci-matrix (CLI)', () => {
+  it('--platform linux/aarch64 is the linux/arm64 job (not a silently empty or smaller matrix)', async () => {
+    const r = await matrix(['ci-matrix', '--platform', 'linux/aarch64'], copySample('hello-go'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('{"include":[{"platform":"linux/arm64","slug":"linux-arm64","runner":"ubuntu-24.04-arm"}]}\n');
+  });
+
+  it('--platform linux/amd64,linux/arm: linux/arm/v7 is not built, exit 2 naming it', async () => {
+    const r = await matrix(['ci-matrix', '--platform', 'linux/amd64,linux/arm'], copySample('hello-go'));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--platform linux/arm/v7: no target builds it [unknown-platform]');
+    expect(r.stderr).toContain('the targets build linux/amd64, linux/arm64');
+  });
+
   it('prints one line of JSON for $GITHUB_OUTPUT', async () => {
     const r = await matrix(['ci-matrix'], copySample('hello-go'));
     expect(r.status, r.stderr).toBe(0);

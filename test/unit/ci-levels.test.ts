@@ -209,6 +209,21 @@ describe('matrix ci-matrix --layered / --format (CLI)', () => {
   });
 });
 
+describe('levelJobs: --platform by canonical name (as buildx normalises it), unbuilt platforms refused', () => {
+  it('linux/aarch64 is the linux/arm64 jobs; a platform no target builds is an error, never a job left out', async () => {
+    const { dir } = monorepo();
+    const alias = await matrix(['ci-matrix', '--layered', '--platform', 'linux/aarch64'], dir);
+    const canonical = await matrix(['ci-matrix', '--layered', '--platform', 'linux/arm64'], dir);
+    expect(alias.status, alias.stderr).toBe(0);
+    expect(alias.stdout).toBe(canonical.stdout);
+    expect(alias.stdout).toContain('linux-arm64');
+    const unbuilt = await matrix(['ci-matrix', '--format', 'gitlab', '--platform', 'linux/arm64,linux/arm'], dir);
+    expect(unbuilt.status).toBe(2);
+    expect(unbuilt.stdout).toBe('');
+    expect(unbuilt.stderr).toContain('--platform linux/arm/v7: no target builds it [unknown-platform]');
+  });
+});
+
 describe('matrix ci-contexts (CLI)', () => {
   it('writes the bake file of pinned contexts; refuses (exit 1, no file) when a dependency has no image', async () => {
     const { dir } = monorepo();
