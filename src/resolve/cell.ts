@@ -167,7 +167,9 @@ function cellTags(scope: CellScope, index: number, metadataAction: string | unde
     const v = scope.dyn(t, where, 'tags', 'tag');
     if (v !== undefined) check(v, where, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
   });
-  if (plan.latestCell === index) check(`${plan.defaultRepo}:latest`, origin(ctx, name, 'latest'), '`registry` and the service name must form a valid image name');
+  // The latest cell of a matrix; or a plain service that says `latest: true` beside tags of its own (without them, its default tag is :latest).
+  const latest = plan.latestCell === index || (!multi && svc.latest === true && svc.tags !== undefined);
+  if (latest && !tags.includes(`${plan.defaultRepo}:latest`)) check(`${plan.defaultRepo}:latest`, origin(ctx, name, 'latest'), '`registry` and the service name must form a valid image name');
   return tags;
 }
 

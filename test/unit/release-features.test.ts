@@ -78,6 +78,14 @@ describe('latest', () => {
     expect(brief(compileSpec(yes, goDirs('web')).diagnostics)).toEqual([{ code: 'ambiguous-latest', ...pos(yes, 'true') }]);
   });
 
+  it('`latest: true` on a plain service with tags of its own adds :latest to them (once)', () => {
+    const own = (tags: string) => compileSpec(base(`  api:\n    context: api\n    template: go\n    tags: ${tags}\n    latest: true\n`), goDirs('api'));
+    expect(own('["ghcr.io/acme/api:1.0"]').spec!.targets[0]!.tags).toEqual(['ghcr.io/acme/api:1.0', 'ghcr.io/acme/api:latest']);
+    expect(own('["ghcr.io/acme/api:latest"]').spec!.targets[0]!.tags).toEqual(['ghcr.io/acme/api:latest']);
+    const plain = compileSpec(base('  api:\n    context: api\n    template: go\n    tags: ["ghcr.io/acme/api:1.0"]\n'), goDirs('api'));
+    expect(plain.spec!.targets[0]!.tags).toEqual(['ghcr.io/acme/api:1.0']);
+  });
+
   it('`latest: false` drops the default :latest tag of a plain service', () => {
     const r = compileSpec(base('  api:\n    context: api\n    template: go\n    latest: false\n'), goDirs('api'));
     expect(r.spec!.targets[0]!.tags).toEqual([]);
