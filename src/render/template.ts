@@ -22,7 +22,7 @@ import { readDirectives } from '../dockerfile/directives.js';
 import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
 import { PARAM_SETS, runtimeLines } from './runtime-params.js';
 import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
-import { platformsDeclarationProblem, type TemplatePlatforms } from '../validate/template-platforms.js';
+import { platformsDeclarationIssue, type TemplatePlatforms } from '../validate/template-platforms.js';
 
 export interface TemplateParam {
   description?: string;
@@ -349,8 +349,16 @@ export function splitTemplate(source: string): TemplateSource {
     }
     const badRef = defaultRefProblem(params) ?? detectProblem(params);
     if (badRef) throw new TemplateError(`front matter: ${badRef}`, 2, 1, 'a default may use `{name}` of a parameter whose default is a plain value');
-    const badPlatforms = platformsDeclarationProblem(fm.platforms);
-    if (badPlatforms) throw new TemplateError(`front matter: ${badPlatforms}`, 2, 1);
+    const badPlatforms = platformsDeclarationIssue(fm.platforms);
+    if (badPlatforms) {
+      // At the entry when there is one: its first occurrence in the front matter (which starts on the file's second line or later).
+      const start = source.indexOf(m[1]!);
+      const at = badPlatforms.value === undefined ? -1 : m[1]!.search(new RegExp(`(^|[\\s\\[,'"])${badPlatforms.value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}($|[\\s\\],'"])`, 'm'));
+      const offset = at < 0 ? -1 : start + at + (/[\s[,'"]/.test(m[1]![at]!) ? 1 : 0);
+      const line = offset < 0 ? 2 : source.slice(0, offset).split('\n').length;
+      const column = offset < 0 ? 1 : offset - source.lastIndexOf('\n', offset - 1);
+      throw new TemplateError(`front matter: ${badPlatforms.problem}`, line, column, badPlatforms.hint);
+    }
     meta = { description: typeof fm.description === 'string' ? fm.description : '', params, ...(fm.platforms !== undefined ? { platforms: fm.platforms as TemplatePlatforms } : {}) };
     body = source.slice(m[0].length);
     bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);

@@ -7,7 +7,8 @@
 // `validate` (every compile) rejects a target platform the template cannot
 // produce, naming the template; `plan` marks it "unsupported".
 import type { CheckedSpec } from './schema.js';
-import type { Diagnostic } from '../diagnostics.js';
+import { closest, type Diagnostic } from '../diagnostics.js';
+import { checkPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
 import { specDiagnostic } from '../load/load.js';
 import type { ParsedTemplate, TemplateMeta } from '../render/template.js';
 import type { ResolvedSpec, Target } from '../spec.js';
@@ -20,13 +21,25 @@ export interface TemplatePlatforms {
 
 export type PlatformSupport = 'image' | 'output' | 'unsupported';
 
-/** Problems with a front matter `platforms:` value (undefined: fine or absent). */
-export function platformsDeclarationProblem(v: unknown): string | undefined {
+/**
+ * The first problem with a front matter `platforms:` value, with the entry it
+ * is about (`value`, to locate it) and a hint. Each entry must be a canonical
+ * platform name (src/platforms.ts checkPlatform, the check of the spec's own
+ * `platforms:`): targets' platforms are canonical and compared with these as
+ * strings, so an alias (`linux/aarch64`) would never match its platform.
+ */
+export function platformsDeclarationIssue(v: unknown): { problem: string; value?: string; hint?: string } | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return '`platforms` must be a mapping with `image` and/or `output` lists';
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { problem: '`platforms` must be a mapping with `image` and/or `output` lists' };
   for (const [k, list] of Object.entries(v)) {
-    if (k !== 'image' && k !== 'output') return `\`platforms.${k}\` is not known (use \`image\` or \`output\`)`;
-    if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))) return `\`platforms.${k}\` must be a list of platforms like linux/amd64`;
+    if (k !== 'image' && k !== 'output') return { problem: `\`platforms.${k}\` is not known (use \`image\` or \`output\`)` };
+    if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)))
+      return { problem: `\`platforms.${k}\` must be a list of platforms like linux/amd64` };
+    for (const p of list as string[]) {
+      if (checkPlatform(p).ok) continue;
+      const { message, hint } = platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
+      return { problem: `\`platforms.${k}\`: ${message}`, value: p, hint };
+    }
   }
   return undefined;
 }

@@ -250,6 +250,34 @@ describe('matrix builder (CLI, fake docker)', () => {
     expect(r.stderr).toContain('+ /bin/false buildx create --name fleet');
   });
 
+  // The same check as the spec's own `platforms:` (src/resolve/platforms.ts): a node's
+  // platforms go to `docker buildx create --platform`, and an alias there would make
+  // BuildKit schedule by a name the spec's targets never use.
+  it("a node platform must be canonical: an alias is a located error naming containerd's name, garbage a located error", async () => {
+    const spec = SPEC.replace('platforms: [linux/arm64]', 'platforms: [linux/aarch64, linux/arm, linux/z80]');
+    const dir = tempRepo({ 'matrix.yaml': spec, Dockerfile: 'FROM scratch\n' });
+    const fake = fakeDocker(tempDir());
+    const r = await matrix(['builder', 'up', '--dry-run'], dir, { MATRIX_DOCKER: fake.bin, FAKE_LOG: fake.log, FAKE_INSPECT: fake.inspect });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const line = spec.split('\n').findIndex((l) => l.includes('linux/aarch64')) + 1;
+    expect(r.stderr).toContain(`matrix.yaml:${line}:${spec.split('\n')[line - 1]!.indexOf('linux/aarch64') + 1}`);
+    expect(r.stderr).toMatch(/`linux\/aarch64` is not a canonical platform name: containerd reads it as `linux\/arm64` \[unknown-platform\]/);
+    expect(r.stderr).toMatch(/`linux\/arm` is not a canonical platform name: containerd reads it as `linux\/arm\/v7` \[unknown-platform\]/);
+    expect(r.stderr).toMatch(/unknown platform `linux\/z80` \[unknown-platform\]/);
+    // `validate` reports them too; one alias alone is shown with its hint.
+    const one = tempRepo({ 'matrix.yaml': SPEC.replace('platforms: [linux/arm64]', 'platforms: [linux/aarch64]'), Dockerfile: 'FROM scratch\n' });
+    const v = await matrix(['validate'], one);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toContain('at builders.nodes[1].platforms[0]');
+    expect(v.stderr).toContain('hint: did you mean `linux/arm64`?');
+  });
+
+  it('resolveBuilder refuses an alias too, with the canonical name', () => {
+    expect(code(() => resolveBuilder({ nodes: [{ platforms: ['linux/amd64', 'linux/arm64/v8'], endpoint: 'tcp://h:1' }] }))).toBe('unknown-platform');
+    expect(() => resolveBuilder({ nodes: [{ platforms: ['x86_64'], endpoint: 'tcp://h:1' }] })).toThrow(/containerd reads it as `linux\/amd64`/);
+  });
+
   it('without builders: exit 2 with an example', async () => {
     const dir = tempRepo({ 'matrix.yaml': 'version: 1\nservices:\n  api:\n    context: .\n    dockerfile: Dockerfile\n', Dockerfile: 'FROM scratch\n' });
     const r = await matrix(['builder', 'up', '--dry-run'], dir);

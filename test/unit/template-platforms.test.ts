@@ -45,6 +45,35 @@ describe('declarations', () => {
     expect(() => parseTemplate('t.hbs', '{{!--\nplatforms:\n  images: [linux/amd64]\n--}}\nFROM x\n')).toThrow(TemplateError);
   });
 
+  // Targets' platforms are canonical and compared with the declaration as strings, so an
+  // alias there (`linux/aarch64`, `linux/arm`) would never match: it gets the same check as
+  // the spec's `platforms:` (src/platforms.ts checkPlatform), at its line and column.
+  it('an alias in a declaration is a located TemplateError naming the canonical spelling', () => {
+    const cases: [string, string, number, number, RegExp][] = [
+      ['{{!--\nplatforms:\n  image: [linux/amd64, linux/aarch64]\n--}}\nFROM x\n', 'linux/arm64', 3, 24, /`linux\/aarch64` is not a canonical platform name: containerd reads it as `linux\/arm64`/],
+      ['{{!--\ndescription: x\nplatforms:\n  image:\n    - linux/amd64\n    - linux/arm\n--}}\nFROM x\n', 'linux/arm/v7', 6, 7, /`linux\/arm` is not a canonical platform name/],
+      ['{{!--\nplatforms:\n  image: [linux/amd64]\n  output: [darwin/arm64, windows/x86_64]\n--}}\nFROM x\n', 'windows/amd64', 4, 26, /`platforms\.output`: `windows\/x86_64`/],
+      ['{{!--\nplatforms:\n  image: [linux/amd64, linux/arm64/v8]\n--}}\nFROM x\n', 'linux/arm64', 3, 24, /`linux\/arm64\/v8`/],
+    ];
+    for (const [src, canonical, line, column, message] of cases) {
+      let err: TemplateError | undefined;
+      try {
+        parseTemplate('t.hbs', src);
+      } catch (e) {
+        err = e as TemplateError;
+      }
+      expect(err, src).toBeInstanceOf(TemplateError);
+      expect(err!.message).toMatch(message);
+      expect([err!.line, err!.column], src).toEqual([line, column]);
+      expect(err!.hint).toContain(`did you mean \`${canonical}\`?`);
+    }
+    expect(() => parseTemplate('t.hbs', '{{!--\nplatforms:\n  image: [linux/amd64, linux/z80]\n--}}\nFROM x\n')).toThrow(/unknown platform `linux\/z80`/);
+    // Canonical names are accepted, the built-ins' declarations among them (see 'every built-in template declares image platforms').
+    expect(parseTemplate('t.hbs', '{{!--\nplatforms:\n  image: [linux/amd64, linux/arm/v7, linux/amd64/v3]\n--}}\nFROM x\n').meta.platforms).toEqual({
+      image: ['linux/amd64', 'linux/arm/v7', 'linux/amd64/v3'],
+    });
+  });
+
   it('plan classifies an unsupported platform as such', () => {
     expect(classify('FROM x\nRUN y\n', 'windows/amd64', 'linux/amd64', undefined, false)).toBe('unsupported');
   });
