@@ -9,6 +9,8 @@
 // https://docs.docker.com/build/metadata/attestations/attestation-storage/):
 // those are not a platform's image.
 
+import { canonicalPlatform, normalizedPlatform } from '../platforms.js';
+
 export interface TargetDigests {
   /** The index (multi-platform image list), when bake exported one. */
   index?: string;
@@ -25,15 +27,19 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
-/** `linux/arm64/v8` and `linux/arm64` are one platform (containerd's Normalize). */
+/**
+ * One key per platform however an index spells it: containerd's Normalize
+ * (platforms.go Normalize, database.go normalizeArch) via src/platforms.ts, so
+ * `{arm64, v8}` is linux/arm64, `{arm}` without a variant linux/arm/v7 and
+ * `{amd64, v1}` linux/amd64.
+ */
 function platformKey(os: string, arch: string, variant?: string): string {
-  const v = arch === 'arm64' && variant === 'v8' ? undefined : variant;
-  return v ? `${os}/${arch}/${v}` : `${os}/${arch}`;
+  return normalizedPlatform({ os, architecture: arch, variant });
 }
 
+/** A platform name by its canonical name (src/platforms.ts canonicalPlatform); a name that is none is kept as it is. */
 export function normalizePlatform(p: string): string {
-  const [os = '', arch = '', variant] = p.split('/');
-  return platformKey(os, arch, variant);
+  return canonicalPlatform(p) ?? p;
 }
 
 /** The image manifests of an index (JSON text), by platform; attestations left out. */

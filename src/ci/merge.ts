@@ -1,7 +1,8 @@
 // Merge shards into final tags: decide, from the spec and the shard result
 // files, whether everything the spec expects was built, and which
 // `imagetools create` commands publish it. Pure: data in, commands out.
-import { evalDyn } from '../dyn.js';
+import { normalizedPlatform } from '../platforms.js';
+import { evalTags } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { repositoryOf, tempTagFor, type ShardResult } from './shard.js';
 
@@ -66,7 +67,7 @@ type Built = Map<string, Map<string, { source: string; file: string }>>;
 
 /** The tags of a target with git values filled in; a tag whose variable is empty is dropped. */
 function tagsOf(t: Target, env: Readonly<Record<string, string | undefined>>): string[] {
-  return t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => Boolean(tag));
+  return evalTags(t.tags, env);
 }
 
 /** What the shard files say was built (checked against the spec), with every problem found on the way. */
@@ -172,8 +173,8 @@ export function indexPlatforms(raw: string): string[] | undefined {
     doc.manifests
       .map((m) => m.platform)
       .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture) && p!.os !== 'unknown')
-      .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'))
-      // BuildKit may write arm64's default variant; the spec names it without.
-      .map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p))
+      // containerd's Normalize (src/platforms.ts normalizedPlatform): BuildKit may write arm64's default variant v8, an index
+      // may say `arm` without a variant (arm/v7) or amd64/v1; the spec names each one way.
+      .map((p) => normalizedPlatform(p))
   );
 }

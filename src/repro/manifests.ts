@@ -6,6 +6,8 @@
 // it also lists the attestation manifests, and provenance records when and
 // how long the build ran, so the index digest changes with every build.
 
+import { canonicalPlatform, normalizedPlatform } from '../platforms.js';
+
 export interface Descriptor {
   mediaType?: string;
   digest: string;
@@ -57,15 +59,19 @@ export function isManifest(doc: unknown): doc is Manifest {
   return Boolean(d && typeof d.config === 'object' && d.config && Array.isArray(d.layers));
 }
 
-/** `os/arch[/variant]` as BuildKit names platforms; arm64's default variant v8 is dropped. */
+/**
+ * `os/arch[/variant]` as BuildKit names platforms: containerd's Normalize
+ * (platforms.go Normalize, database.go normalizeArch) via src/platforms.ts, so
+ * arm64's default variant v8 and amd64's v1 are dropped and `arm` without a
+ * variant is arm/v7.
+ */
 export function platformString(p: { os: string; architecture: string; variant?: string | undefined }): string {
-  const variant = p.architecture === 'arm64' && p.variant === 'v8' ? '' : (p.variant ?? '');
-  return `${p.os}/${p.architecture}${variant ? `/${variant}` : ''}`;
+  return normalizedPlatform(p);
 }
 
+/** A platform name by its canonical name (src/platforms.ts canonicalPlatform); a name that is none is kept as it is. */
 export function normalizePlatform(p: string): string {
-  const [os = '', architecture = '', variant] = p.split('/');
-  return platformString({ os, architecture, ...(variant ? { variant } : {}) });
+  return canonicalPlatform(p) ?? p;
 }
 
 /** Attestation manifests (provenance, SBOM) sit in the index as unknown/unknown. */

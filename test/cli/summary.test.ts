@@ -33,6 +33,21 @@ describe('digests', () => {
     expect(indexPlatforms('not json')).toEqual({});
   });
 
+  // containerd/platforms Normalize (platforms.go) with normalizeArch (database.go): `arm` without a
+  // variant is arm/v7, amd64/v1 is amd64, aarch64 is arm64; so an index spelling them so still
+  // keys each digest by the platform the spec names.
+  it('keys index entries by containerd Normalize: {arm} is linux/arm/v7, {amd64, v1} is linux/amd64', () => {
+    const index = JSON.stringify({
+      manifests: [
+        { digest: d('a'), platform: { os: 'linux', architecture: 'amd64', variant: 'v1' } },
+        { digest: d('b'), platform: { os: 'linux', architecture: 'aarch64' } },
+        { digest: d('c'), platform: { os: 'linux', architecture: 'arm' } },
+        { digest: d('e'), platform: { os: 'linux', architecture: 'arm', variant: '6' } },
+      ],
+    });
+    expect(indexPlatforms(index)).toEqual({ 'linux/amd64': d('a'), 'linux/arm64': d('b'), 'linux/arm/v7': d('c'), 'linux/arm/v6': d('e') });
+  });
+
   it("a single manifest from bake is the one platform's image; an index is the target's", () => {
     const single = { 'containerimage.digest': d('a'), 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('a') } };
     expect(metadataDigests(single, ['linux/amd64'])).toEqual({ platforms: { 'linux/amd64': d('a') } });

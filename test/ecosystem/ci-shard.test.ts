@@ -255,4 +255,14 @@ describe('indexPlatforms', () => {
     expect(indexPlatforms(raw)).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
     expect(indexPlatforms(JSON.stringify({ config: {}, layers: [] }))).toBeUndefined();
   });
+
+  // containerd/platforms Normalize (platforms.go; normalizeArch in database.go): merge checks
+  // each shard's image against the platforms the spec names, so an index that says `arm`
+  // without a variant, or amd64/v1, still holds linux/arm/v7 and linux/amd64.
+  it('names each platform by containerd Normalize: {arm} is linux/arm/v7, {amd64, v1} is linux/amd64', () => {
+    const raw = JSON.stringify({
+      manifests: [{ platform: { os: 'linux', architecture: 'amd64', variant: 'v1' } }, { platform: { os: 'linux', architecture: 'arm' } }, { platform: { os: 'linux', architecture: 'aarch64' } }],
+    });
+    expect(indexPlatforms(raw)).toEqual(['linux/amd64', 'linux/arm/v7', 'linux/arm64']);
+  });
 });

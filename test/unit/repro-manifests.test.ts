@@ -63,6 +63,20 @@ describe('platforms and indexes', () => {
     expect(normalizePlatform('linux/arm/v6')).toBe('linux/arm/v6');
   });
 
+  // containerd/platforms Normalize (platforms.go; normalizeArch in database.go).
+  it('names platforms by containerd Normalize: arm without a variant is arm/v7, amd64/v1 is amd64', () => {
+    expect(platformString({ os: 'linux', architecture: 'arm' })).toBe('linux/arm/v7');
+    expect(platformString({ os: 'linux', architecture: 'amd64', variant: 'v1' })).toBe('linux/amd64');
+    expect(platformString({ os: 'linux', architecture: 'amd64', variant: 'v3' })).toBe('linux/amd64/v3');
+    expect(normalizePlatform('linux/arm')).toBe('linux/arm/v7');
+    expect(normalizePlatform('linux/amd64/v1')).toBe('linux/amd64');
+    const m = imageManifests({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('c'), size: 1, platform: { os: 'linux', architecture: 'arm' } }],
+    } as Index);
+    expect([...m.keys()]).toEqual(['linux/arm/v7']);
+  });
+
   it('takes the image manifests of an index and leaves the attestations out', () => {
     const m = imageManifests(INDEX);
     expect([...m.keys()]).toEqual(['linux/amd64', 'linux/arm64']);
