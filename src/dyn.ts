@@ -14,6 +14,21 @@ export function dynVariables(d: Dyn): string[] {
   return isStatic(d) ? [] : d.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.variable]));
 }
 
+/**
+ * The tags bake builds from these: each with the environment applied, one
+ * whose git value is empty left out (the file's compact()), and a repeated one
+ * once, first place kept (docker/buildx bake/bake.go, Target.normalize:
+ * removeDupes on tags).
+ */
+export function evalTags(tags: readonly Dyn[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const out: string[] = [];
+  for (const d of tags) {
+    const tag = evalDyn(d, env);
+    if (tag && !out.includes(tag)) out.push(tag);
+  }
+  return out;
+}
+
 /** The value with the environment applied; undefined when a variable is unset or empty. */
 export function evalDyn(d: Dyn, env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (isStatic(d)) return d;

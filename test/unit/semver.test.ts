@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEnvironment, gitEnvironment, parseSemver, serviceVersion, serviceVersionEnvironment, serviceVarSuffix, versionTagRegExp } from '../../src/bake/gitenv.js';
-import { dynVariables, evalDyn } from '../../src/dyn.js';
+import { dynVariables, evalDyn, evalTags } from '../../src/dyn.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -136,6 +136,15 @@ describe('per-service versions (version_tags)', () => {
     }
     const pinned = await buildEnvironment(dir, { MATRIX_GIT_TAG: '.v2+x', MATRIX_GIT_BRANCH: 'Feature/X' }, false);
     expect([pinned.MATRIX_GIT_TAG, pinned.MATRIX_GIT_BRANCH]).toEqual(['v2-x', 'feature-x']);
+  });
+
+  it('tags as bake builds them: an empty git value leaves its tag out, a repeated tag counts once (buildx bake.go Target.normalize)', () => {
+    const src =
+      'version: 1\nservices:\n  api: { context: api, template: go, tags: ["r/api:${{ semver.version }}", "r/api:${{ semver.major }}.${{ semver.minor }}.${{ semver.patch }}", "r/api:${{ git.branch }}", "r/api:main", "r/api:${{ git.tag }}"] }\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    const env = gitEnvironment({ sha: 'a', shortSha: 'a', branch: 'main', tag: '', epoch: '1', created: 'c', source: '', semver: parseSemver('v1.2.3')! });
+    expect(evalTags(r.spec!.targets[0]!.tags, env)).toEqual(['r/api:1.2.3', 'r/api:main']);
   });
 
   it('a version_tags pattern without {version} is a located error', () => {
