@@ -21,20 +21,27 @@ function cacheTag(target: string, platforms: readonly string[]): string {
   return `${tag.slice(0, 128 - 13)}-${hash}`;
 }
 
-/** Repository of the target's first static tag (the cache lives next to the image). */
-function imageRepo(t: Target): string | undefined {
-  const first = t.tags.map(dynKey).find((k) => !k.includes('${'));
-  if (!first) return undefined;
-  const noDigest = first.split('@')[0]!;
-  const lastColon = noDigest.lastIndexOf(':');
-  return lastColon > noDigest.lastIndexOf('/') ? noDigest.slice(0, lastColon) : noDigest;
+/**
+ * The repository a registry cache without `ref` lives in, next to the image:
+ * that of the first tag whose repository holds no build-time value
+ * (`localhost:5000/x/api:${{ git.sha }}` names `localhost:5000/x/api`).
+ * Undefined when no tag names one (validate/cache.ts reports it).
+ */
+export function cacheRepository(t: Target): string | undefined {
+  for (const key of t.tags.map(dynKey)) {
+    const noDigest = key.split('@')[0]!;
+    const lastColon = noDigest.lastIndexOf(':');
+    const repo = lastColon > noDigest.lastIndexOf('/') ? noDigest.slice(0, lastColon) : noDigest;
+    if (!repo.includes('${')) return repo;
+  }
+  return undefined;
 }
 
 function entry(c: CacheSpec, t: Target, platforms: readonly string[], direction: 'from' | 'to', localRoot?: string): string | undefined {
   const mode = direction === 'to' && c.mode === 'max' ? ',mode=max' : '';
   switch (c.type) {
     case 'registry': {
-      const repo = c.ref ?? imageRepo(t);
+      const repo = c.ref ?? cacheRepository(t);
       if (!repo) return undefined;
       return `type=registry,${csvField(`ref=${repo}:${cacheTag(t.name, platforms)}`)}${mode}`;
     }

@@ -12,6 +12,7 @@ import { specDiagnostic } from '../load/load.js';
 import type { ResolvedSpec } from '../spec.js';
 import type { CheckedSpec } from './schema.js';
 import { referenceProblem } from './reference.js';
+import { cacheRepository } from '../render/cache.js';
 
 export function cacheRefProblem(ref: string): string | undefined {
   if (/[,="'\s]/.test(ref)) return 'contains a comma, `=`, a quote or white space, which would split the cache entry buildx reads as CSV';
@@ -31,11 +32,27 @@ export function cacheDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec): Diagn
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const t of spec.targets) {
-    const ref = t.cache?.type === 'registry' ? t.cache.ref : undefined;
-    if (ref === undefined) continue;
+    if (t.cache?.type !== 'registry') continue;
+    const own = input.services[t.service]?.cache;
+    const ref = t.cache.ref;
+    if (ref === undefined) {
+      // Without `ref` the cache lives next to the image: some tag must name its repository.
+      if (cacheRepository(t) !== undefined || seen.has(t.service)) continue;
+      seen.add(t.service);
+      const at = own !== undefined ? ['services', t.service, 'cache'] : ['defaults', 'cache'];
+      out.push(
+        specDiagnostic(
+          loaded,
+          'invalid-cache-ref',
+          at,
+          `a registry cache needs a repository, and no tag of \`${t.service}\` names one without a git value (or it has no tag)`,
+          'give the cache its own `ref` (e.g. `{ type: registry, ref: ghcr.io/acme/cache }`), or add a tag whose repository is fixed text',
+        ),
+      );
+      continue;
+    }
     const problem = cacheRefProblem(ref);
     if (!problem) continue;
-    const own = input.services[t.service]?.cache;
     const at = own !== undefined ? ['services', t.service, 'cache', 'ref'] : ['defaults', 'cache', 'ref'];
     const key = pathToString(at);
     if (seen.has(key)) continue;

@@ -93,6 +93,22 @@ describe('latest', () => {
 });
 
 describe('cache, attest, annotations', () => {
+  it('registry cache next to an image whose tag holds a git value: the repository part names it', () => {
+    const r = compileSpec(base('  api:\n    context: api\n    template: go\n    tags: ["localhost:5000/x/api:${{ git.sha }}"]\n    cache: registry\n    platforms: [linux/amd64]\n'), goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(cacheEntries(r.spec!.targets[0]!)).toEqual({
+      from: ['type=registry,ref=localhost:5000/x/api:cache-api-linux-amd64'],
+      to: ['type=registry,ref=localhost:5000/x/api:cache-api-linux-amd64,mode=max'],
+    });
+  });
+
+  it('registry cache with no repository to live in is a located error, not a cache left out', () => {
+    const src = base('  api:\n    context: api\n    template: go\n    tags: ["localhost:5000/${{ git.branch }}:x"]\n    cache: registry\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-cache-ref', ...pos(src, 'registry\n') }]);
+    expect(r.diagnostics[0]!.hint).toMatch(/ref/);
+  });
+
   it('registry cache: one ref per platform set, read from every platform', () => {
     const r = compileSpec(base('  api:\n    context: api\n    template: go\n    cache: registry\n'), goDirs('api'));
     const t = r.spec!.targets[0]!;
