@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { pathToString, type Diagnostic } from '../diagnostics.js';
 import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore.js';
-import { homeDir, realpath } from '../fs/probe.js';
+import { realpath } from '../fs/probe.js';
 import { readRegularText } from '../fs/read.js';
 import { specDiagnostic } from '../load/load.js';
 import { isInside, toPosix } from '../paths.js';
@@ -36,14 +36,23 @@ function real(p: string): string {
   }
 }
 
-/** Where buildx would read `src` from: relative to the spec directory (bake runs there), `~` is the home directory. */
-export function secretSourcePath(src: string, specDir: string, home: string = homeDir()): string {
-  if (src === '~') return home;
-  if (src.startsWith('~/')) return path.join(home, src.slice(2));
+/**
+ * Where buildx reads `src` from: relative to the spec directory (bake runs
+ * there). buildx expands no `~` (util/buildflags/secrets.go parseSecret keeps
+ * `src` as written, and BuildKit's file store opens it as a path), so
+ * `~/.npmrc` is a directory named `~` there: tildeProblem refuses it.
+ */
+export function secretSourcePath(src: string, specDir: string): string {
   return path.resolve(specDir, src);
 }
 
-export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specDir: string, home: string = homeDir()): Diagnostic[] {
+/** Why a secret's `src` that starts with `~` would not be the home directory, or undefined. */
+function tildeProblem(src: string): string | undefined {
+  if (src !== '~' && !src.startsWith('~/')) return undefined;
+  return `secret source \`${src}\` starts with \`~\`, which buildx does not expand: bake would read a directory named \`~\` in the spec's directory`;
+}
+
+export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specDir: string): Diagnostic[] {
   const input = loaded.value;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -62,8 +71,19 @@ export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specD
   for (const t of spec.targets) {
     t.secrets.forEach((s, i) => {
       if (s.src === undefined) return;
+      const own = input.services[t.service]?.secrets;
+      const at = own ? ['services', t.service, 'secrets', i, 'src'] : ['defaults', 'secrets', i, 'src'];
+      const tilde = tildeProblem(s.src);
+      if (tilde) {
+        const id = pathToString(at);
+        if (!seen.has(id)) {
+          seen.add(id);
+          out.push(specDiagnostic(loaded, 'invalid-value', at, tilde, 'write the path from the spec\'s directory or an absolute one, or pass the value in an environment variable: `{ id: npmrc, env: NPM_TOKEN }`'));
+        }
+        return;
+      }
       const contextAbs = path.resolve(specDir, t.context);
-      const srcAbs = secretSourcePath(s.src, specDir, home);
+      const srcAbs = secretSourcePath(s.src, specDir);
       // Lexically inside, or inside once symbolic links are followed.
       let rel: string | undefined;
       if (isInside(contextAbs, srcAbs)) rel = toPosix(path.relative(contextAbs, srcAbs));
@@ -72,8 +92,6 @@ export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specD
       if (rel === undefined || rel === '') return;
       const ig = ignoreFor(path.resolve(specDir, t.dockerfile), contextAbs);
       if (ig?.ignore.isIgnored(rel)) return;
-      const own = input.services[t.service]?.secrets;
-      const at = own ? ['services', t.service, 'secrets', i, 'src'] : ['defaults', 'secrets', i, 'src'];
       const id = `${pathToString(at)}\u0000${t.context}`;
       if (seen.has(id)) return;
       seen.add(id);

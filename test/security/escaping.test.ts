@@ -213,7 +213,9 @@ describe('escaping through the pipeline (property, fixed seed)', () => {
         await expectOutcome(repo, 'secrets', { ...SAFE, secretId: id }, /^[A-Za-z0-9_.-]+$/.test(id), (t) => {
           expect(fieldsOf(t)).toEqual([`id=${id}`, 'src=./npmrc']);
         });
-        await expectOutcome(repo, 'secrets', { ...SAFE, secretSrc: src }, src !== '' && !stringProblem(src, false), (t) => {
+        // (`~` and `~/...` are refused: buildx expands no `~`, test/security/leaks.test.ts)
+        const tilde = src === '~' || src.startsWith('~/');
+        await expectOutcome(repo, 'secrets', { ...SAFE, secretSrc: src }, src !== '' && !tilde && !stringProblem(src, false), (t) => {
           expect(fieldsOf(t)).toEqual(['id=npmrc', `src=${esc(src)}`]);
         });
       }),

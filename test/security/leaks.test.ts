@@ -54,9 +54,23 @@ describe('a secret src inside a build context must be excluded by its .dockerign
     expect(r.diagnostics[0]!.hint).toContain('api/Dockerfile.dockerignore');
   });
 
-  it('outside the context (another directory, the home directory) is fine', () => {
+  it('outside the context (another directory, an absolute path) is fine', () => {
     expect(compileSpec(spec('ci/.npmrc'), { ...goDirs('api'), 'ci/.npmrc': 'x' }).diagnostics).toEqual([]);
-    expect(compileSpec(spec('"~/.npmrc"'), goDirs('api')).diagnostics).toEqual([]);
+    expect(compileSpec(spec('/run/secrets/npmrc'), goDirs('api')).diagnostics).toEqual([]);
+  });
+
+  // This case once passed as "the home directory". buildx expands no `~`:
+  // docker/buildx util/buildflags/secrets.go parseSecret keeps `src` as
+  // written, and `docker buildx bake --print` of `src=~/.npmrc` fails with
+  // "failed to stat ~/.npmrc" while ~/.npmrc exists (checked on buildx 0.13).
+  it('a src that starts with ~ is a located error: buildx would read a directory named ~', () => {
+    for (const src of ['"~/.npmrc"', '"~"']) {
+      const text = spec(src);
+      const r = compileSpec(text, goDirs('api'));
+      expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-value', ...pos(text, src) }]);
+      expect(r.diagnostics[0]!.message).toMatch(/does not expand/);
+      expect(r.diagnostics[0]!.hint).toMatch(/env/);
+    }
   });
 
   it('a whole-repository context catches a secret anywhere, and `defaults.secrets` is located there', () => {
