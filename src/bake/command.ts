@@ -30,6 +30,12 @@ export interface BakeSelection {
   targets: { target: Target; platforms: readonly string[] }[];
   /** Names passed after `--`. */
   names: string[];
+  /**
+   * Targets the selected ones depend on (their `contexts`) and do not name,
+   * with the platforms this run needs of them: set only when --platform
+   * restricts the run, since bake builds a dependency on its own platforms.
+   */
+  dependencies?: { target: Target; platforms: readonly string[] }[];
 }
 
 /**
@@ -80,7 +86,32 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
     throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
   }
   const names = requested.length || platforms?.length ? targets.map((x) => x.target.name) : [];
-  return { targets, names };
+  return { targets, names, ...(platforms?.length ? { dependencies: dependenciesOf(targets, byName, platforms) } : {}) };
+}
+
+/**
+ * The targets `selected` reach through their named contexts (`target:NAME`),
+ * transitively, that are not selected themselves, each restricted to
+ * `platforms`. bake builds such a target on its own `platforms` and hands each
+ * platform's result to the dependent (docker/buildx build/build.go, a
+ * `target:` context); without this, a run for linux/amd64 would still build a
+ * dependency for every platform it lists.
+ */
+function dependenciesOf(selected: BakeSelection['targets'], byName: ReadonlyMap<string, Target>, platforms: readonly string[]): NonNullable<BakeSelection['dependencies']> {
+  const seen = new Set(selected.map((x) => x.target.name));
+  const queue = selected.map((x) => x.target);
+  const out: NonNullable<BakeSelection['dependencies']> = [];
+  for (let t = queue.shift(); t; t = queue.shift()) {
+    for (const name of Object.values(t.contexts)) {
+      const dep = byName.get(name);
+      if (!dep || seen.has(name)) continue;
+      seen.add(name);
+      queue.push(dep);
+      const ps = dep.platforms.filter((p) => platforms.includes(p));
+      if (ps.length) out.push({ target: dep, platforms: ps });
+    }
+  }
+  return out;
 }
 
 export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags): string[] {
@@ -94,7 +125,7 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.pull) args.push('--pull');
   if (flags.progress) args.push('--progress', flags.progress);
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
-  for (const { target, platforms } of sel.targets) {
+  for (const { target, platforms } of [...sel.targets, ...(sel.dependencies ?? [])]) {
     const subset = platforms.length !== target.platforms.length;
     const machineLocal = target.cache?.type === 'local' && target.cache.dir === undefined;
     if (subset) args.push('--set', `${target.name}.platform=${platforms.join(',')}`);

@@ -132,6 +132,23 @@ describe('cache, attest, annotations', () => {
     expect(args).toContain('api.cache-to=type=registry,ref=ghcr.io/acme/api:cache-api-linux-arm64,mode=max');
   });
 
+  // buildx builds a `target:` context on that target's own platforms (build/build.go), so a
+  // run restricted with --platform restricts the dependencies it pulls in too.
+  it('--platform restricts the dependencies a selected target builds through its contexts, transitively', () => {
+    const src = base(
+      '  base: { context: base, dockerfile: base/Dockerfile }\n  mid: { context: mid, dockerfile: mid/Dockerfile, depends_on: [base] }\n  top: { context: top, dockerfile: top/Dockerfile, depends_on: [mid] }\n',
+    );
+    const r = compileSpec(src, { 'base/Dockerfile': 'FROM scratch\n', 'mid/Dockerfile': 'FROM base\n', 'top/Dockerfile': 'FROM mid\n' });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const sel = selectTargets(r.spec!, ['top'], ['linux/amd64']);
+    expect(sel.names).toEqual(['top']);
+    const args = bakeArgs('docker-bake.hcl', sel, { platforms: ['linux/amd64'] });
+    for (const t of ['top', 'mid', 'base']) expect(args).toContain(`${t}.platform=linux/amd64`);
+    // A run for every platform, or one that names the dependency itself, sets nothing more.
+    expect(bakeArgs('docker-bake.hcl', selectTargets(r.spec!, ['top']), {}).filter((a) => a.includes('.platform='))).toEqual([]);
+    expect(selectTargets(r.spec!, ['top', 'base'], ['linux/arm64']).dependencies!.map((d) => d.target.name)).toEqual(['mid']);
+  });
+
   it('local and gha caches, attest entries and annotations reach the bake file', () => {
     const r = compileSpec(
       base(
