@@ -4,11 +4,12 @@
 // beside bake's own start-up), the git values and per-target
 // revisions, a CI shard's tags and outputs. After it: the summary per target
 // and platform, with digests. Each step is a function below, in that order.
-import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { readJsonFile } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
 import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
+import { exportParentDir } from '../resolve/outputs.js';
 import os from 'node:os';
 import path from 'node:path';
 import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
@@ -106,6 +107,7 @@ async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoR
       printDryRun(io, run, command);
       return 0;
     }
+    makeExportDirs(run);
     if (!writesOutside(opts, run)) return await buildBesideChecks(io, opts, run, command, doctor, colors(color));
     // Fail fast with a fix, before buildx prints its own error text.
     const failed = (await doctor).filter((ch) => ch.status === 'fail');
@@ -117,6 +119,22 @@ async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoR
     return await build(io, opts, run, command, colors(color));
   } finally {
     if (run.tmpDir) removeOwned(run.tmpDir);
+  }
+}
+
+/**
+ * The directories the selected targets' tar, oci and docker exports write
+ * into (resolve/outputs.ts exportParentDir): bake opens each export file while
+ * it reads the file, and fails when its directory is missing (as it is in a
+ * fresh clone where `dist/` is ignored). Checked inside the repository by the
+ * compile.
+ */
+function makeExportDirs(run: BakeRun): void {
+  for (const { target } of [...run.sel.targets, ...(run.sel.dependencies ?? [])]) {
+    for (const output of target.outputs) {
+      const dir = exportParentDir(output);
+      if (dir) mkdirSync(path.resolve(run.loc.specDir, dir), { recursive: true });
+    }
   }
 }
 

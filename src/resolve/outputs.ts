@@ -120,3 +120,21 @@ function checkDest(dest: string, ctx: OutputContext): { value: string } | { prob
   const trailing = /[\\/]$/.test(dest) ? '/' : '';
   return { value: (rel || '.') + trailing };
 }
+
+/**
+ * The directory (spec-relative) that must exist before bake reads this output:
+ * buildx opens the `dest` of a tar, oci or docker export as a file while it
+ * reads its options (buildx controller/pb/export.go CreateExports, os.Create;
+ * even for `--print`), so its parent must be there; a `local` export, or one
+ * with `tar=false`, is a directory buildx makes itself. Undefined when none
+ * is needed. `output` is a value checkOutput returned.
+ */
+export function exportParentDir(output: string): string | undefined {
+  const pairs = (parseCsvRecord(output) ?? []).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
+  const get = (k: string) => pairs.find(([key]) => key === k)?.[1];
+  const type = get('type');
+  const dest = get('dest');
+  if (dest === undefined || !(type === 'tar' || type === 'oci' || type === 'docker') || get('tar') === 'false') return undefined;
+  const dir = path.posix.dirname(dest);
+  return dir === '.' ? undefined : dir;
+}

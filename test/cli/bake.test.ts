@@ -62,6 +62,23 @@ describe.skipIf(!run)('docker buildx bake --print', () => {
       });
     }
   });
+
+  // buildx opens the file of a tar (or oci, docker) export while it reads the
+  // options, --print included (controller/pb/export.go CreateExports): its
+  // directory must exist, and in a fresh clone an ignored `dist/` does not.
+  it('matrix bake --print makes the directory of a tar export, which buildx needs before it reads the file', async () => {
+    const dir = copySample('hello-go');
+    const file = path.join(dir, 'matrix.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}    output: ["type=tar,dest=out/images/hello.tar"]\n`);
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+    const dry = await matrix(['bake', '--print', '--dry-run'], dir);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false); // a dry run changes nothing
+    const r = await matrix(['bake', '--print'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'out', 'images'))).toBe(true);
+  });
 });
 
 // A build that pushes nothing starts beside the engine checks (issue 18: bake's

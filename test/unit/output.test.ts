@@ -4,7 +4,7 @@
 // (local, tar, oci, docker, image, registry, cacheonly). The real export of a
 // cross-compiled binary is in test/engine/conformance.ts.
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCsvRecord } from '../../src/resolve/outputs.js';
+import { exportParentDir, parseCsvRecord } from '../../src/resolve/outputs.js';
 import { parseBake } from '../helpers/hcl.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
@@ -77,5 +77,19 @@ describe('output', () => {
   it('image and registry outputs need no dest', () => {
     const r = compileSpec(spec(['type=image,push=true', 'type=cacheonly']), goDirs('api'));
     expect(r.diagnostics).toEqual([]);
+  });
+});
+
+// buildx os.Create's the dest of a file export while reading its options (controller/pb/export.go CreateExports).
+describe('exportParentDir: the directory a file export needs before bake starts', () => {
+  it('tar, oci and docker exports to a file need their directory; local and tar=false exports are directories buildx makes', () => {
+    expect(exportParentDir('type=tar,dest=out/api.tar')).toBe('out');
+    expect(exportParentDir('type=oci,dest=a/b/api.tar')).toBe('a/b');
+    expect(exportParentDir('type=docker,dest=out/img.tar')).toBe('out');
+    expect(exportParentDir('type=tar,dest=api.tar')).toBeUndefined();
+    expect(exportParentDir('type=local,dest=dist/')).toBeUndefined();
+    expect(exportParentDir('type=oci,dest=out/layout,tar=false')).toBeUndefined();
+    expect(exportParentDir('type=registry')).toBeUndefined();
+    expect(exportParentDir('type=tar,"dest=my dir/a,b.tar"')).toBe('my dir');
   });
 });
