@@ -8,7 +8,7 @@ import { classify, emulationReason, type Mode } from '../plan/stages.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import type { AffectedPlan } from '../affected/affected.js';
 import { buildEnvironment } from '../bake/gitenv.js';
-import { dynVariables, evalDyn, type Dyn } from '../dyn.js';
+import { dynVariables, evalDyn, evalTags, type Dyn } from '../dyn.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import { targetSupports } from '../validate/template-platforms.js';
 import type { CommandArgs } from './options.js';
@@ -69,7 +69,7 @@ export function buildPlan(
       generated: t.source.kind === 'template',
       ...(t.stage !== undefined ? { target: t.stage } : {}),
       platforms: t.platforms.map((p) => withReason({ platform: p, mode: classify(textOf(t), p, buildPlatform, t.stage, supports(t, p)) }, () => emulationReason(textOf(t), t.dockerfile, t.stage))),
-      tags: t.tags.map((tag) => evalDyn(tag, env)).filter((tag): tag is string => tag !== undefined),
+      tags: evalTags(t.tags, env),
       args: values(t.args),
       labels: values(t.labels),
       contexts: Object.fromEntries(Object.entries(t.contexts).map(([k, v]) => [k, `target:${v}`])),

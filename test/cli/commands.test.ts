@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -88,6 +88,22 @@ describe('matrix plan --json', () => {
     });
     // Nothing written but plan's own record in the git directory (src/cache/plan.ts, test/cli/plan-cache.test.ts).
     expect([...listTree(dir)].filter(([name]) => !/^\.git\/matrix-plan-[0-9a-f]{16}\.json$/.test(name))).toEqual([...before]);
+  });
+
+  // bake drops a repeated tag (docker/buildx bake/bake.go Target.normalize); plan lists what bake builds.
+  it('lists a tag that two tag templates give once', async () => {
+    const dir = copySample('hello-go');
+    const file = path.join(dir, 'matrix.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        'tags: ["localhost:5000/samples/hello-go:multiarch"]',
+        'tags: ["localhost:5000/samples/hello-go:multiarch", "localhost:5000/samples/hello-go:${{ git.branch }}"]',
+      ),
+    );
+    const r = await matrix(['plan', '--json', '--build-platform', 'linux/amd64'], dir, { MATRIX_GIT_BRANCH: 'multiarch' });
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { targets: { tags: string[] }[] }).targets[0]!.tags).toEqual(['localhost:5000/samples/hello-go:multiarch']);
   });
 
   it('lists matrix cells, dependencies and modes for every target of every sample', async () => {
