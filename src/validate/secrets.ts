@@ -78,7 +78,15 @@ export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specD
         const id = pathToString(at);
         if (!seen.has(id)) {
           seen.add(id);
-          out.push(specDiagnostic(loaded, 'invalid-value', at, tilde, 'write the path from the spec\'s directory or an absolute one, or pass the value in an environment variable: `{ id: npmrc, env: NPM_TOKEN }`'));
+          out.push(
+            specDiagnostic(
+              loaded,
+              'invalid-value',
+              at,
+              tilde,
+              "write the path from the spec's directory or an absolute one, or pass the value in an environment variable: `{ id: npmrc, env: NPM_TOKEN }`",
+            ),
+          );
         }
         return;
       }
