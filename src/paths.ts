@@ -76,8 +76,25 @@ export function gitDirOf(repoRoot: string): string | undefined {
     const m = /^gitdir:\s*(.+?)\s*$/m.exec(readRegularText(dotGit, { followSymlinks: false, maxBytes: 4096 }));
     if (!m) return undefined;
     const dir = path.resolve(repoRoot, m[1]!);
-    return statKind(dir, false) === 'dir' ? dir : undefined;
+    return statKind(dir, false) === 'dir' && isGitDirectory(dir) ? dir : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether `dir` is a git directory, by git's own test (setup.c
+ * is_git_directory): a HEAD, and objects/ and refs/ in it or in the directory
+ * its `commondir` names (a linked worktree's). A `.git` file can name any
+ * directory; matrix keeps records and its lock only in one git would use.
+ */
+function isGitDirectory(dir: string): boolean {
+  try {
+    if (statKind(path.join(dir, 'HEAD'), true) !== 'file') return false;
+    const commondirFile = path.join(dir, 'commondir');
+    const common = exists(commondirFile) ? path.resolve(dir, readRegularText(commondirFile, { followSymlinks: false, maxBytes: 4096 }).trim()) : dir;
+    return statKind(path.join(common, 'objects'), true) === 'dir' && statKind(path.join(common, 'refs'), true) === 'dir';
+  } catch {
+    return false;
   }
 }

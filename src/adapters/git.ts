@@ -27,8 +27,17 @@ const GIT_ENV = { GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 const GIT_TIMEOUT_MS = 120_000;
 const QUERY_TIMEOUT_MS = 20_000;
 
+/**
+ * Configuration a repository could carry that makes a read-only git command
+ * run a program: `core.fsmonitor` (a hook command git runs to list changed
+ * files, from status and diff alike; git-config(1)). Command-line `-c` wins
+ * over every configuration file. (External diff and textconv programs are
+ * turned off where those commands run: --no-ext-diff, --no-textconv.)
+ */
+const GIT_SAFE_CONFIG = ['-c', 'core.fsmonitor=false'];
+
 function run(g: Git, args: string[], timeoutMs: number): Promise<Captured> {
-  return capture({ file: 'git', args, cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);
+  return capture({ file: 'git', args: [...GIT_SAFE_CONFIG, ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);
 }
 
 /** git's output, trimmed, or undefined when it failed (for values a build can do without). */

@@ -1,0 +1,70 @@
+// A repository's own files decide where matrix keeps its records and lock, and
+// its git configuration reaches the git commands matrix runs. Neither may make
+// matrix write outside the repository or run a program.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrixAsync } from './run.js';
+import { removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+const git = (cwd: string, ...args: string[]) => {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: GIT_ENV });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+const SPEC = 'version: 1\nservices:\n  api: { context: api, template: go }\n';
+const tree = (dir: string) => {
+  mkdirSync(path.join(dir, 'api'), { recursive: true });
+  writeFileSync(path.join(dir, 'api', 'go.mod'), 'module example.com/api\n');
+  writeFileSync(path.join(dir, 'matrix.yaml'), SPEC);
+};
+
+describe('a .git file names where records go only when it names a git directory', () => {
+  // git's own test of a git directory (setup.c is_git_directory): HEAD, objects/ and refs/.
+  it('a gitdir that is a plain directory outside gets nothing: records and lock go to the private temp dir', async () => {
+    const repo = tempDir();
+    const victim = tempDir('matrix-victim-');
+    tree(repo);
+    writeFileSync(path.join(repo, '.git'), `gitdir: ${victim}\n`);
+    for (const args of [['gen'], ['gen', '--check'], ['validate'], ['plan']]) {
+      const r = await matrixAsync(args, repo, { TMPDIR: tempDir('matrix-tmp-') });
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    expect(readdirSync(victim)).toEqual([]);
+  });
+
+  it("a linked worktree's gitdir (HEAD, and objects/ through commondir) still keeps the records", async () => {
+    const main = tempDir();
+    git(main, 'init', '-q');
+    tree(main);
+    git(main, 'add', '-A');
+    git(main, 'commit', '-q', '-m', 'x');
+    const wt = path.join(tempDir(), 'wt');
+    git(main, 'worktree', 'add', '-q', wt);
+    const r = await matrixAsync(['gen'], wt);
+    expect(r.status, r.stderr).toBe(0);
+    const gitdir = path.join(main, '.git', 'worktrees', 'wt');
+    expect(readdirSync(gitdir).some((f) => /^matrix-check-[0-9a-f]{16}\.json$/.test(f))).toBe(true);
+  });
+});
+
+describe("the repository's git configuration runs no program", () => {
+  // core.fsmonitor is a command git runs from `status` and `diff` (git-config(1)); matrix runs git with -c core.fsmonitor=false.
+  it('core.fsmonitor set in the repository is not run by plan --affected', async () => {
+    const repo = tempDir();
+    git(repo, 'init', '-q');
+    tree(repo);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'x');
+    const marker = path.join(tempDir(), 'ran');
+    git(repo, 'config', 'core.fsmonitor', `touch '${marker}'; false`);
+    writeFileSync(path.join(repo, 'api', 'main.go'), 'package main\n');
+    const r = await matrixAsync(['plan', '--affected', 'HEAD'], repo);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
