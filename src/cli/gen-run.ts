@@ -14,6 +14,7 @@ import { tempDirOf } from '../fs/temp.js';
 import { acquireLock } from '../output/lock.js';
 import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
+import { addCleanup, removeCleanup } from '../adapters/process.js';
 import { outputOrigins, specInputs } from '../output/origins.js';
 import { renameNotes } from '../output/renames.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
@@ -66,7 +67,7 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Pro
     // written in between. The spec is compiled again only if it changed.
     written = planFor(io, opts, first.result);
     const { loc, plan, result } = written;
-    applySync(loc.specDir, plan);
+    writeHoldingSignals(() => applySync(loc.specDir, plan));
     if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
     sayRenames(io, plan, result);
   } finally {
@@ -74,6 +75,25 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Pro
   }
   if (record?.usable && written.result === first.result) await recordAfterWrite(io, opts, record, written);
   return true;
+}
+
+/**
+ * Run the (synchronous) writes with matrix's signal handling on
+ * (src/adapters/process.ts handles SIGINT, SIGTERM and SIGHUP while a cleanup
+ * is registered): a signal that comes meanwhile waits until every file is
+ * renamed into place, then ends the run (128+signal, with its line on
+ * stderr). Without a handler the default action killed the process between
+ * two renames: half of the files new, temporary files left.
+ */
+function writeHoldingSignals(write: () => void): void {
+  const holding = () => undefined;
+  addCleanup(holding);
+  try {
+    write();
+  } finally {
+    // One turn of the event loop first, so a signal that came during the writes reaches the handler.
+    setImmediate(() => removeCleanup(holding));
+  }
 }
 
 type Planned = ReturnType<typeof planFor>;

@@ -122,6 +122,46 @@ describe('matrix gen killed with SIGKILL at random moments', () => {
   });
 });
 
+// A catchable signal during the writes waits for the last rename (src/cli/gen-run.ts
+// writeHoldingSignals): no mix of old and new files, no temp file left, and the run says it was
+// interrupted. Before, the default action ended the process between two renames.
+describe('matrix gen interrupted (SIGINT, SIGTERM) while it writes', () => {
+  const MANY = Array.from({ length: 150 }, (_, i) => `s${i}`);
+  const many = (version: 'a' | 'b') =>
+    ['version: 1', 'services:', ...MANY.flatMap((s) => [`  ${s}:`, `    context: ${s}`, '    template: go', `    with: { binary: bin-${version} }`])].join('\n') + '\n';
+  const files = [...MANY.map((s) => `${s}/Dockerfile`), 'docker-bake.hcl'];
+
+  it('finishes every rename first: all files old or all new, no temp file, exit 128+signal with its line', async () => {
+    const repo = tempRepo(Object.fromEntries(MANY.map((s) => [`${s}/go.mod`, `module example.com/${s}\n`])));
+    let held = 0;
+    for (const [i, sig] of (['SIGINT', 'SIGTERM', 'SIGINT', 'SIGTERM'] as const).entries()) {
+      const version = i % 2 ? 'b' : 'a';
+      writeFileSync(path.join(repo, 'matrix.yaml'), many(version));
+      const child = spawn(process.execPath, [BIN, 'gen', '-q'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+      // The first temp file in the first service's directory: the write phase has begun.
+      const watcher = watch(path.join(repo, 's0'), (_e, name) => {
+        if (name && String(name).endsWith('.tmp')) child.kill(sig);
+      });
+      const [code, signal] = await exited;
+      watcher.close();
+      expect(tmpFiles(repo), `run ${i}: temp files left`).toEqual([]);
+      const texts = new Set(files.map((f) => (existsSync(path.join(repo, f)) ? readFileSync(path.join(repo, f), 'utf8').includes(`bin-${version}`) || f === 'docker-bake.hcl' : false)));
+      expect([...texts], `run ${i}: some files new, some old`).toEqual([true]);
+      if (code === 128 + (sig === 'SIGINT' ? 2 : 15)) {
+        held++;
+        expect(stderr).toContain(`interrupted by ${sig}`);
+      } else expect([code, signal], `run ${i}: ${stderr}`).toEqual([0, null]);
+    }
+    // Each signal went in while the files were being written.
+    expect(held).toBeGreaterThan(0);
+    const check = await matrixAsync(['gen', '--check'], repo);
+    expect(check.status, check.stdout).toBe(0);
+  }, 120_000);
+});
+
 describe.concurrent('two matrix gen runs at once', () => {
   it('never corrupt the output: both succeed with identical files, or the loser says the repository is locked', async () => {
     const B = expectedOutputs('b');
