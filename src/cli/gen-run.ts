@@ -67,7 +67,7 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Pro
     // written in between. The spec is compiled again only if it changed.
     written = planFor(io, opts, first.result);
     const { loc, plan, result } = written;
-    writeHoldingSignals(() => applySync(loc.specDir, plan));
+    await writeHoldingSignals(() => applySync(loc.specDir, plan));
     if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
     sayRenames(io, plan, result);
   } finally {
@@ -85,14 +85,15 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Pro
  * stderr). Without a handler the default action killed the process between
  * two renames: half of the files new, temporary files left.
  */
-function writeHoldingSignals(write: () => void): void {
+async function writeHoldingSignals(write: () => void): Promise<void> {
   const holding = () => undefined;
   addCleanup(holding);
   try {
     write();
   } finally {
     // One turn of the event loop first, so a signal that came during the writes reaches the handler.
-    setImmediate(() => removeCleanup(holding));
+    await new Promise((resolve) => setImmediate(resolve));
+    removeCleanup(holding);
   }
 }
 
