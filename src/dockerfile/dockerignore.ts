@@ -112,16 +112,28 @@ function ancestors(dir: string): string[] {
  * `?` stay within a path segment; `**` spans any number of them (even none).
  */
 export function compilePattern(pattern: string): (path: string) => boolean {
-  const { kind, re } = translatePattern(pattern);
-  return matcherOf(kind, pattern, re);
+  const { kind, steps } = translatePattern(pattern);
+  return matcherOf(kind, pattern, steps);
 }
 
 type PatternKind = 'exact' | 'prefix' | 'suffix' | 'regexp';
 
-/** The pattern's kind, and its regular expression (used for 'regexp'). */
-function translatePattern(pattern: string): { kind: PatternKind; re: string } {
+/**
+ * One step of a pattern that is no plain string: a character (a literal, `?`
+ * or a class), a run of characters (`*` within a segment, `.*` for a trailing
+ * `**`), or a `**` and slash in the middle: nothing, or any characters up to a `/`.
+ */
+type Step = { kind: 'char'; ok: (ch: string) => boolean } | { kind: 'run'; ok: (ch: string) => boolean } | { kind: 'dirs' };
+
+const notSlash = (ch: string) => ch !== '/';
+// Go's regexp `.` (patternmatcher compiles to Go's RE2): anything but a newline.
+const notNewline = (ch: string) => ch !== '\n';
+
+/** The pattern's kind, and its steps (used for 'regexp'). */
+function translatePattern(pattern: string): { kind: PatternKind; steps: Step[] } {
   let kind: PatternKind = 'exact';
-  let re = '^';
+  const steps: Step[] = [];
+  const literal = (c: string) => steps.push({ kind: 'char', ok: (ch) => ch === c });
   const chars = Array.from(pattern);
   let i = 0;
   for (let step = 0; i < chars.length; step++) {
@@ -135,39 +147,41 @@ function translatePattern(pattern: string): { kind: PatternKind; re: string } {
           // Trailing `**` accepts everything below, as in .gitignore.
           if (kind === 'exact') kind = 'prefix';
           else {
-            re += '.*';
+            steps.push({ kind: 'run', ok: notNewline });
             kind = 'regexp';
           }
         } else {
-          re += '(?:.*/)?';
+          steps.push({ kind: 'dirs' });
           kind = 'regexp';
         }
         if (step === 0) kind = 'suffix';
       } else {
-        re += '[^/]*';
+        steps.push({ kind: 'run', ok: notSlash });
         kind = 'regexp';
       }
     } else if (ch === '?') {
-      re += '[^/]';
+      steps.push({ kind: 'char', ok: notSlash });
       kind = 'regexp';
     } else if (ch === '\\') {
       if (i < chars.length) {
-        re += escapeLiteral(chars[i++]!);
+        literal(chars[i++]!);
         kind = 'regexp';
-      } else re += '\\\\';
+      } else literal('\\');
     } else if (ch === '[') {
       const cls = characterClass(chars, i);
-      re += cls.source;
+      // One character against a class: no backtracking to speak of.
+      const rx = new RegExp(`^${cls.source}$`, 'u');
+      steps.push({ kind: 'char', ok: (c) => rx.test(c) });
       i = cls.end;
       kind = 'regexp';
     } else {
-      re += escapeLiteral(ch);
+      literal(ch);
     }
   }
-  return { kind, re };
+  return { kind, steps };
 }
 
-function matcherOf(kind: PatternKind, pattern: string, re: string): (path: string) => boolean {
+function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[]): (path: string) => boolean {
   switch (kind) {
     case 'exact':
       return (path) => path === pattern;
@@ -180,15 +194,50 @@ function matcherOf(kind: PatternKind, pattern: string, re: string): (path: strin
       // `**/foo` also matches `foo` itself.
       return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
     }
-    case 'regexp': {
-      const rx = new RegExp(re + '$', 'u');
-      return (path) => rx.test(path);
-    }
+    case 'regexp':
+      return (path) => matchSteps(steps, path);
   }
 }
 
-function escapeLiteral(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
+/**
+ * Whether the whole path matches the steps, by walking every position the
+ * pattern can be in at once (a Thompson NFA, as Go's RE2 that Docker's
+ * patternmatcher compiles to): time grows with path length times pattern
+ * length. A backtracking regular expression took exponential time on lines
+ * such as `*a*a*a*a*a*a*a*a*b`, which a repository's .dockerignore can hold.
+ * A state is a step index; `n + k` (n = steps.length + 1) is "inside the
+ * characters of the `**` and slash at step k, before its slash".
+ */
+function matchSteps(steps: readonly Step[], path: string): boolean {
+  const n = steps.length + 1;
+  const closure = (states: Set<number>): Set<number> => {
+    const todo = [...states];
+    for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
+      if (s >= n || s === steps.length) continue;
+      const st = steps[s]!;
+      const next = st.kind === 'run' || st.kind === 'dirs' ? [s + 1, ...(st.kind === 'dirs' ? [n + s] : [])] : [];
+      for (const t of next) if (!states.has(t)) states.add(t), todo.push(t);
+    }
+    return states;
+  };
+  let current = closure(new Set([0]));
+  for (const ch of path) {
+    const next = new Set<number>();
+    for (const s of current) {
+      if (s >= n) {
+        // Inside a `**` and slash: any character but a newline stays, a `/` may end it.
+        if (notNewline(ch)) next.add(s);
+        if (ch === '/') next.add(s - n + 1);
+        continue;
+      }
+      const st = steps[s];
+      if (!st || st.kind === 'dirs') continue;
+      if (st.ok(ch)) next.add(st.kind === 'run' ? s : s + 1);
+    }
+    if (!next.size) return false;
+    current = closure(next);
+  }
+  return current.has(steps.length);
 }
 
 function escapeInClass(ch: string): string {

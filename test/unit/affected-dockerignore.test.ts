@@ -263,3 +263,31 @@ describe('malformed patterns', () => {
     ]);
   });
 });
+
+// A repository's .dockerignore is input matrix reads on every validate and gen. Docker's
+// patternmatcher compiles a line to Go's RE2, which runs in time linear in the path; a
+// backtracking regular expression made of the same line took exponential time (a line such as
+// `*a*a*a*a*a*a*a*a*a*a*b` against a long name of `a`s hung validate).
+describe('matching time does not explode on a hostile line', () => {
+  it('many stars against a long name that almost matches answer at once, and right', () => {
+    const name = 'a'.repeat(200);
+    expect(compilePattern('*a*a*a*a*a*a*a*a*a*a*a*a*b')(name)).toBe(false);
+    expect(compilePattern('*a*a*a*a*a*a*a*a*a*a*a*a*a')(name)).toBe(true);
+    expect(compilePattern('**/a*a*a*a*a*a*a*a*a*a*b')(`${'x/'.repeat(50)}${name}`)).toBe(false);
+    expect(compilePattern('x/**/a*a*a*a*a*a*a*a*a*a*b/**')(`x/${'y/'.repeat(60)}${name}`)).toBe(false);
+    expect(parseDockerignore('*a*a*a*a*a*a*a*a*a*a*b\n').isIgnored(name)).toBe(false);
+  });
+
+  it('steps keep their meaning: * and ? stay in a segment, **/ spans segments or none, classes and escapes', () => {
+    expect(compilePattern('a/**/b')('a/b')).toBe(true);
+    expect(compilePattern('a/**/b')('a/x/y/b')).toBe(true);
+    expect(compilePattern('a/**/b')('a/xb')).toBe(false);
+    expect(compilePattern('a*')('ab/c')).toBe(false);
+    expect(compilePattern('a?c')('a/c')).toBe(false);
+    expect(compilePattern('[a-c]x')('bx')).toBe(true);
+    expect(compilePattern('[^a-c]x')('bx')).toBe(false);
+    expect(compilePattern('\\*x')('*x')).toBe(true);
+    expect(compilePattern('\\*x')('ax')).toBe(false);
+    expect(compilePattern('a*/**')('ab/c/d')).toBe(true);
+  });
+});
