@@ -9,6 +9,7 @@ import { applyCompose, composeAt } from './from-compose.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
+import { stringProblem } from '../validate/strings.js';
 
 /** `unsupported`: a project matrix has no template for (listed, never proposed). */
 export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static' | 'java' | 'unsupported';
@@ -77,6 +78,12 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
     } catch {
       return; // unreadable: not ours to judge
     }
+    const unsayable = rel !== '.' && unsayablePath(rel);
+    if (unsayable) {
+      // Listed as not proposed, and not walked: every path below it has the same name in it.
+      findings.push({ dir: rel, kind: 'unsupported', nameHint: path.posix.basename(rel), reason: 'a directory', note: unsayable });
+      return;
+    }
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     const here = detect(abs, rel, files);
     findings.push(...here);
@@ -91,6 +98,18 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
   walk(root, '.', 0);
   const compose = composeAt(root, read);
   return compose ? applyCompose(root, compose.file, compose.services, findings, read) : findings;
+}
+
+/**
+ * Why a directory's path cannot be a spec value (a context, a Dockerfile path),
+ * or undefined: matrix refuses control characters and the like in every
+ * string (validate/strings.ts), and reads `${{` as a variable.
+ */
+function unsayablePath(rel: string): string | undefined {
+  const problem = stringProblem(rel, false);
+  if (problem) return `its path ${problem.message}, which a spec value cannot hold: rename the directory to add it`;
+  if (rel.includes('${{')) return 'its path holds `${{`, which a spec reads as a variable: rename the directory to add it';
+  return undefined;
 }
 
 function read(file: string): string | undefined {

@@ -176,6 +176,20 @@ describe('proposeSpec', () => {
 });
 
 describe('matrix init (CLI)', () => {
+  it('a directory whose path a spec cannot hold (a line break, a tab, `${{`) is listed as not proposed, the rest proposed', async () => {
+    const go = { 'go.mod': 'module example.com/x\n', 'main.go': 'package main\nfunc main() {}\n' };
+    const dir = tempRepo({ ok: go, 'nl\nname': go, 'tab\tx': go, 'x${{ service }}': go });
+    const dry = await matrix(['init', '--dry-run'], dir);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(Object.keys((parse(dry.stdout) as { services: object }).services)).toEqual(['ok']);
+    expect(dry.stdout).toContain('not proposed: x${{ service }}: a directory: its path holds `${{`');
+    expect(dry.stdout).toContain('not proposed: nl name: a directory: its path contains a line break or tab');
+    const only = await matrix(['init', '--dry-run'], tempRepo({ 'x${{ service }}': go }));
+    expect(only.status).toBe(2);
+    expect(only.stderr).toContain('[no-services-found]');
+    expect(only.stderr).not.toContain('bug in matrix');
+  });
+
   it('--dry-run prints a spec that, once written, passes validate and gen', async () => {
     const dir = tempRepo(REPO);
     const before = hashTree(dir);
