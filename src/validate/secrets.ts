@@ -52,9 +52,29 @@ function tildeProblem(src: string): string | undefined {
   return `secret source \`${src}\` starts with \`~\`, which buildx does not expand: bake would read a directory named \`~\` in the spec's directory`;
 }
 
+/** Where a target's secret `i` comes from in the spec: the service's own list, or `defaults`. */
+function secretSrcAt(input: CheckedSpec['value'], service: string, i: number): (string | number)[] {
+  return input.services[service]?.secrets ? ['services', service, 'secrets', i, 'src'] : ['defaults', 'secrets', i, 'src'];
+}
+
+/** A located error for each secret `src` that starts with `~` (tildeProblem), once per place in the spec. */
+function tildeDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec): Diagnostic[] {
+  const out = new Map<string, Diagnostic>();
+  for (const t of spec.targets) {
+    t.secrets.forEach((s, i) => {
+      const problem = s.src === undefined ? undefined : tildeProblem(s.src);
+      const at = secretSrcAt(loaded.value, t.service, i);
+      if (!problem || out.has(pathToString(at))) return;
+      const hint = "write the path from the spec's directory or an absolute one, or pass the value in an environment variable: `{ id: npmrc, env: NPM_TOKEN }`";
+      out.set(pathToString(at), specDiagnostic(loaded, 'invalid-value', at, problem, hint));
+    });
+  }
+  return [...out.values()];
+}
+
 export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specDir: string): Diagnostic[] {
   const input = loaded.value;
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = tildeDiagnostics(loaded, spec);
   const seen = new Set<string>();
   const ignores = new Map<string, Dockerignore | undefined>();
   const ignoreFor = (dockerfile: string, context: string): { file: string; ignore: Dockerignore } | undefined => {
@@ -70,26 +90,8 @@ export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specD
   };
   for (const t of spec.targets) {
     t.secrets.forEach((s, i) => {
-      if (s.src === undefined) return;
-      const own = input.services[t.service]?.secrets;
-      const at = own ? ['services', t.service, 'secrets', i, 'src'] : ['defaults', 'secrets', i, 'src'];
-      const tilde = tildeProblem(s.src);
-      if (tilde) {
-        const id = pathToString(at);
-        if (!seen.has(id)) {
-          seen.add(id);
-          out.push(
-            specDiagnostic(
-              loaded,
-              'invalid-value',
-              at,
-              tilde,
-              "write the path from the spec's directory or an absolute one, or pass the value in an environment variable: `{ id: npmrc, env: NPM_TOKEN }`",
-            ),
-          );
-        }
-        return;
-      }
+      if (s.src === undefined || tildeProblem(s.src)) return; // tildeDiagnostics
+      const at = secretSrcAt(input, t.service, i);
       const contextAbs = path.resolve(specDir, t.context);
       const srcAbs = secretSourcePath(s.src, specDir);
       // Lexically inside, or inside once symbolic links are followed.
@@ -110,7 +112,7 @@ export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specD
           'secret-in-context',
           at,
           `secret \`${s.id}\` comes from \`${s.src}\`, which is inside the build context \`${t.context}\` of \`${t.name}\` and not excluded by ${ig ? `\`${ignoreName}\`` : 'a .dockerignore'}: \`COPY . .\` would copy it into the image`,
-          `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (e.g. \`~/.config/...\` or a path outside \`${t.context}\`)`,
+          `add \`${rel}\` to ${ignoreName}, or move the file out of the build context (a path outside \`${t.context}\`)`,
         ),
       );
     });
