@@ -1,6 +1,6 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { listDir, statKind } from '../fs/probe.js';
@@ -164,10 +164,48 @@ function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>,
  * the spec; after a power cut, `gen --check` shows what was lost and `gen`
  * writes it again (an output left empty counts as generated, see planSync).
  */
+/**
+ * The directories a failed write had made, emptied of its temporary files:
+ * each removed again with everything below it that is still empty (rmdir
+ * refuses a directory that holds anything, so nothing else is lost).
+ */
+function removeMadeDirs(made: readonly string[]): void {
+  const all = new Set<string>();
+  for (const top of made) {
+    all.add(top);
+    for (const e of listDirs(top)) all.add(e);
+  }
+  // Deepest first.
+  for (const dir of [...all].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not empty, or gone: left as it is */
+    }
+  }
+}
+
+/** Every directory below `dir` (made by one recursive mkdir: a single chain). */
+function listDirs(dir: string): string[] {
+  const out: string[] = [];
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const sub = path.join(dir, e.name);
+      out.push(sub, ...listDirs(sub));
+    }
+  } catch {
+    /* unreadable: nothing to remove below it */
+  }
+  return out;
+}
+
 export function applySync(specDir: string, plan: SyncPlan): void {
   // Each directory is listed once (for stale temp files), not once per file.
   const listed = new Map<string, string[]>();
   const written: { tmp: string; abs: string; file: string }[] = [];
+  // Directories this run made (the top one of each mkdir), removed again when a write fails.
+  const made: string[] = [];
   try {
     for (const c of plan.changes) {
       if (c.kind === 'delete') continue;
@@ -176,7 +214,8 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       let names = listed.get(dir);
       if (!names) {
         try {
-          mkdirSync(dir, { recursive: true });
+          const top = mkdirSync(dir, { recursive: true });
+          if (top !== undefined) made.push(top);
           names = listDir(dir);
         } catch (e) {
           throw writeFault(abs, e, c.file);
@@ -190,6 +229,7 @@ export function applySync(specDir: string, plan: SyncPlan): void {
     }
   } catch (e) {
     for (const w of written) removeQuietly(w.tmp);
+    removeMadeDirs(made);
     throw e;
   }
   for (let i = 0; i < written.length; i++) {

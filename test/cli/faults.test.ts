@@ -4,7 +4,7 @@
 // mount and a full tmpfs (needs root, which mounting needs; chmod means
 // nothing to root), real FIFOs and symlinks, real pipes closed by the reader.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeFault, faultOf } from '../../src/cli/faults.js';
@@ -177,6 +177,20 @@ describe.skipIf(!root)('no space left on device (a full tmpfs)', () => {
     expect(r.status).toBe(74);
     expectOneLineFault(r.stderr, /^matrix: cannot write( [^:]+)?: no space left on device \(ENOSPC\)\n$/);
     expect(readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8')).toBe(old);
+  });
+
+  it('gen: the directories it made for its files go again, with its temporary files', async () => {
+    const src = copySample('hello-go');
+    const spec = readFileSync(path.join(src, 'matrix.yaml'), 'utf8');
+    writeFileSync(path.join(src, 'matrix.yaml'), spec.replace('services:', 'defaults:\n  generated_dir: .matrix/deep/er\nservices:'));
+    const dir = fullCopy(src);
+    // One page free: room for the directories, none for the files.
+    const fill = path.join(dir, '.fill');
+    truncateSync(fill, statSync(fill).size - 4096);
+    const r = await matrix(['gen'], dir);
+    expect(r.status).toBe(74);
+    expectOneLineFault(r.stderr, /no space left on device \(ENOSPC\)\n$/);
+    expect(existsSync(path.join(dir, '.matrix'))).toBe(false);
   });
 
   it.each([['plan'], ['gen', '--check'], ['schema'], ['ci-matrix']])('stdout to a full disk (%s > /full/file): one line, exit 74, never a drift report', (...argv) => {
