@@ -6,7 +6,7 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics
 import { listDir, statKind } from '../fs/probe.js';
 import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
-import { outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
+import { claimEmpty, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { removeStaleTemps } from '../fs/stale.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
@@ -72,10 +72,15 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
 
   let manifest: readonly string[] = [];
   const realDirs = new Map<string, string | undefined>();
+  // The bake file first: the files its manifest lists are the only empty ones matrix may claim (claimEmpty).
+  const bakeCur = known?.get(bakeFile) ?? outputState(where, bakeFile, realDirs);
+  const listedIn = (state: OutputState) =>
+    state.kind !== 'file' || !state.ours ? [] : state.text !== undefined ? previousManifest(state.text) : (state.manifest ?? previousManifest(textOnDisk(where, bakeFile)));
+  const listed = new Set(listedIn(bakeCur).map((f) => path.resolve(where.specDir, f)));
   // One file at a time: its text (rendered when asked for) is compared, and a
   // change renders it again when written or shown; nothing is held for all files.
   for (const file of files.keys()) {
-    const cur = known?.get(file) ?? outputState(where, file, realDirs);
+    const cur = file === bakeFile ? bakeCur : claimEmpty(known?.get(file) ?? outputState(where, file, realDirs), listed.has(path.resolve(where.specDir, file)));
     if (file === bakeFile && cur.kind === 'file') manifest = cur.text !== undefined ? previousManifest(cur.text) : (cur.manifest ?? previousManifest(textOnDisk(where, file)));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);

@@ -11,7 +11,7 @@
 // disk (output/existing.ts, the same check `gen` makes before writing). So
 // `validate` fails exactly when `gen` would.
 import path from 'node:path';
-import { outputState, refusal, withoutText, type OutputState } from '../output/existing.js';
+import { claimEmpty, outputState, previousManifest, refusal, withoutText, type OutputState } from '../output/existing.js';
 import { isInside, kindOf, realpathOrUndefined, toPosix } from '../paths.js';
 import type { ServiceInput, Target } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
@@ -132,6 +132,9 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
   }
   const where = { specDir: ctx.specDir, repoRoot: ctx.repoRoot, realRoot: ctx.realRoot };
   const realDirs = new Map<string, string | undefined>();
+  // The bake file first: the files its manifest lists are the only empty ones matrix may claim (claimEmpty).
+  const bakeState = outputState(where, bakeFile, realDirs);
+  const listed = new Set(bakeState.kind === 'file' && bakeState.ours ? previousManifest(bakeState.text).map((f) => path.resolve(ctx.specDir, f)) : []);
   for (const t of targets) {
     if (t.source.kind !== 'template') continue;
     const { at, onKey } = dockerfileOrigin(ctx, t.service, places);
@@ -149,13 +152,12 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
       ctx.report.err('output-collision', at, `the generated Dockerfile of \`${t.service}\` would overwrite ${t.dockerfile}, ${taken}`, hint, onKey);
       continue;
     }
-    const state = outputState(where, t.dockerfile, realDirs);
+    const state = claimEmpty(outputState(where, t.dockerfile, realDirs), listed.has(abs));
     // Kept as a digest: gen compares it with the new file's digest, and holds no old text (issue 18).
     states.set(t.dockerfile, withoutText(state));
     const refused = refusal(t.dockerfile, state, false);
     if (refused) ctx.report.err(refused.code, at, refused.message, refused.hint, onKey);
   }
-  const bakeState = outputState(where, bakeFile, realDirs);
   states.set(bakeFile, withoutText(bakeState, true));
   const refused = refusal(bakeFile, bakeState, true);
   if (refused) ctx.report.err(refused.code, ctx.input.bake_file !== undefined ? ['bake_file'] : [], refused.message, refused.hint);

@@ -2,7 +2,7 @@
 // its git configuration reaches the git commands matrix runs. Neither may make
 // matrix write outside the repository or run a program.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrixAsync } from './run.js';
@@ -66,5 +66,20 @@ describe("the repository's git configuration runs no program", () => {
     const r = await matrixAsync(['plan', '--affected', 'HEAD'], repo);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('an empty file that matrix did not write', () => {
+  it('at a generated_file path: gen refuses it (not-generated) and leaves it as it is', async () => {
+    const repo = tempDir();
+    tree(repo);
+    mkdirSync(path.join(repo, '.git'));
+    mkdirSync(path.join(repo, 'pkg'));
+    writeFileSync(path.join(repo, 'pkg', '__init__.py'), '');
+    writeFileSync(path.join(repo, 'matrix.yaml'), 'version: 1\nservices:\n  api: { context: api, template: go, generated_file: pkg/__init__.py }\n');
+    const r = await matrixAsync(['gen'], repo);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[not-generated]');
+    expect(readFileSync(path.join(repo, 'pkg', '__init__.py'), 'utf8')).toBe('');
   });
 });

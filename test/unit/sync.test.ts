@@ -51,23 +51,39 @@ describe('planSync', () => {
     ]);
   });
 
-  it('replaces an empty file at an output path (what a write cut short by a power failure leaves)', () => {
-    const dir = tempRepo({ 'a/Dockerfile': '', 'docker-bake.hcl': '' });
+  it('replaces an empty file at an output path its bake file lists (what a write cut short by a power failure leaves)', () => {
+    const dir = tempRepo({ 'a/Dockerfile': '', 'docker-bake.hcl': bake('a/Dockerfile') });
     const files = new Map([
       ['a/Dockerfile', gen('FROM a\n')],
       ['docker-bake.hcl', bake('a/Dockerfile')],
     ]);
     const plan = planSync(dir, dir, files, 'docker-bake.hcl');
     expect(plan.diagnostics).toEqual([]);
-    expect(plan.changes.map((c) => [c.kind, c.file, c.before])).toEqual([
-      ['update', 'a/Dockerfile', ''],
-      ['update', 'docker-bake.hcl', ''],
-    ]);
+    expect(plan.changes.map((c) => [c.kind, c.file, c.before])).toEqual([['update', 'a/Dockerfile', '']]);
     applySync(dir, plan);
     expect(readFileSync(path.join(dir, 'a/Dockerfile'), 'utf8')).toBe(gen('FROM a\n'));
     // A file with anything in it, even one blank line, is still someone's.
     writeFileSync(path.join(dir, 'a/Dockerfile'), '\n');
     expect(planSync(dir, dir, files, 'docker-bake.hcl').diagnostics.map((d) => d.code)).toEqual(['not-generated']);
+    // An empty bake file is matrix's (its path is the spec's own choice).
+    writeFileSync(path.join(dir, 'docker-bake.hcl'), '');
+    writeFileSync(path.join(dir, 'a/Dockerfile'), gen('FROM a\n'));
+    expect(planSync(dir, dir, files, 'docker-bake.hcl').diagnostics).toEqual([]);
+  });
+
+  // A hand-written empty file (`__init__.py`, a placeholder) at a generated_file path was taken
+  // over, and deleted by a later gen once the spec no longer named it.
+  it('refuses an empty file the bake file does not list: someone else owns it', () => {
+    for (const bakeText of ['', bake('other/Dockerfile')]) {
+      const dir = tempRepo({ 'pkg/__init__.py': '', 'docker-bake.hcl': bakeText });
+      const files = new Map([
+        ['pkg/__init__.py', gen('FROM a\n')],
+        ['docker-bake.hcl', bake('pkg/__init__.py')],
+      ]);
+      const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+      expect(plan.diagnostics.map((d) => [d.code, d.file])).toEqual([['not-generated', 'pkg/__init__.py']]);
+      expect(plan.diagnostics[0]!.hint).toMatch(/bake file lists it/);
+    }
   });
 
   it('refuses an output whose directory leads out of the repository', () => {
