@@ -1,6 +1,6 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { mkdirSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { listDir, statKind } from '../fs/probe.js';
@@ -194,10 +194,9 @@ function removeMadeDirs(made: readonly string[]): void {
 function listDirs(dir: string): string[] {
   const out: string[] = [];
   try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (!e.isDirectory()) continue;
-      const sub = path.join(dir, e.name);
-      out.push(sub, ...listDirs(sub));
+    for (const name of listDir(dir)) {
+      const sub = path.join(dir, name);
+      if (statKind(sub, false) === 'dir') out.push(sub, ...listDirs(sub));
     }
   } catch {
     /* unreadable: nothing to remove below it */
