@@ -140,7 +140,8 @@ describe.skipIf(!hasEngine)('matrix bake --keep-going', () => {
     const r = await matrixAsync(dir, ['bake', '--keep-going', '--json', ...base(), '--set', 'kbase.args.FAIL=4']);
     expect(r.status, r.stderr.slice(-3000)).toBe(1);
     const out = JSON.parse(r.stdout) as { keepGoing: { built: string[]; failed: string[]; skipped: { target: string; reason: string }[] } };
-    expect(out.keepGoing).toEqual({ built: ['kother'], failed: ['kbase'], skipped: [{ target: 'kapp', reason: 'depends on kbase, which failed' }] });
+    // (bake's log in the message: an intermittent failure here classified kother as failed)
+    expect(out.keepGoing, r.stderr.slice(-6000)).toEqual({ built: ['kother'], failed: ['kbase'], skipped: [{ target: 'kapp', reason: 'depends on kbase, which failed' }] });
     expect(r.stderr).toMatch(/--keep-going: kbase failed; building what does not depend on it/);
   }, 600_000);
 });
