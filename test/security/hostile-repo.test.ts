@@ -22,6 +22,15 @@ const tree = (dir: string) => {
   writeFileSync(path.join(dir, 'api', 'go.mod'), 'module example.com/api\n');
   writeFileSync(path.join(dir, 'matrix.yaml'), SPEC);
 };
+/** A real git repository holding the spec's tree, committed. */
+const committedRepo = () => {
+  const dir = tempDir();
+  git(dir, 'init', '-q');
+  tree(dir);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'x');
+  return dir;
+};
 
 describe('a .git file names where records go only when it names a git directory', () => {
   // git's own test of a git directory (setup.c is_git_directory): HEAD, objects/ and refs/.
@@ -38,11 +47,7 @@ describe('a .git file names where records go only when it names a git directory'
   });
 
   it("a linked worktree's gitdir (HEAD, and objects/ through commondir) still keeps the records", async () => {
-    const main = tempDir();
-    git(main, 'init', '-q');
-    tree(main);
-    git(main, 'add', '-A');
-    git(main, 'commit', '-q', '-m', 'x');
+    const main = committedRepo();
     const wt = path.join(tempDir(), 'wt');
     git(main, 'worktree', 'add', '-q', wt);
     const r = await matrixAsync(['gen'], wt);
@@ -55,11 +60,7 @@ describe('a .git file names where records go only when it names a git directory'
 describe("the repository's git configuration runs no program", () => {
   // core.fsmonitor is a command git runs from `status` and `diff` (git-config(1)); matrix runs git with -c core.fsmonitor=false.
   it('core.fsmonitor set in the repository is not run by plan --affected', async () => {
-    const repo = tempDir();
-    git(repo, 'init', '-q');
-    tree(repo);
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'x');
+    const repo = committedRepo();
     const marker = path.join(tempDir(), 'ran');
     git(repo, 'config', 'core.fsmonitor', `touch '${marker}'; false`);
     writeFileSync(path.join(repo, 'api', 'main.go'), 'package main\n');
