@@ -199,6 +199,11 @@ export function canonicalPlatform(name: string): string | undefined {
   return c.reason === 'alias' ? c.canonical : undefined;
 }
 
+/** A platform name by its canonical name (canonicalPlatform); a name that is none is kept as it is. */
+export function normalizePlatform(p: string): string {
+  return canonicalPlatform(p) ?? p;
+}
+
 /**
  * containerd's Normalize of an already parsed platform, as an image index
  * descriptor or image config gives it (`{architecture: "arm"}` without a

@@ -9,7 +9,7 @@
 // https://docs.docker.com/build/metadata/attestations/attestation-storage/):
 // those are not a platform's image.
 
-import { canonicalPlatform, normalizedPlatform } from '../platforms.js';
+import { normalizedPlatform, normalizePlatform } from '../platforms.js';
 
 export interface TargetDigests {
   /** The index (multi-platform image list), when bake exported one. */
@@ -27,21 +27,6 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
-/**
- * One key per platform however an index spells it: containerd's Normalize
- * (platforms.go Normalize, database.go normalizeArch) via src/platforms.ts, so
- * `{arm64, v8}` is linux/arm64, `{arm}` without a variant linux/arm/v7 and
- * `{amd64, v1}` linux/amd64.
- */
-function platformKey(os: string, arch: string, variant?: string): string {
-  return normalizedPlatform({ os, architecture: arch, variant });
-}
-
-/** A platform name by its canonical name (src/platforms.ts canonicalPlatform); a name that is none is kept as it is. */
-export function normalizePlatform(p: string): string {
-  return canonicalPlatform(p) ?? p;
-}
-
 /** The image manifests of an index (JSON text), by platform; attestations left out. */
 export function indexPlatforms(indexJson: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -55,7 +40,8 @@ export function indexPlatforms(indexJson: string): Record<string, string> {
     const p = m.platform;
     if (!m.digest || !p?.os || !p.architecture || p.os === 'unknown') continue;
     if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
-    out[platformKey(p.os, p.architecture, p.variant)] ??= m.digest;
+    // One key per platform however the index spells it (containerd's Normalize): {arm64, v8} is linux/arm64, {arm} linux/arm/v7.
+    out[normalizedPlatform({ os: p.os, architecture: p.architecture, variant: p.variant })] ??= m.digest;
   }
   return out;
 }

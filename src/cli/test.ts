@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
 import { selectTargets } from '../bake/command.js';
-import { indexPlatforms, normalizePlatform } from '../bake/digests.js';
+import { indexPlatforms } from '../bake/digests.js';
+import { normalizePlatform } from '../platforms.js';
 import { buildEnvironment } from '../bake/gitenv.js';
 import { repositoryOf } from '../ci/shard.js';
 import { colors } from '../diagnostics.js';

@@ -16,7 +16,8 @@ import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/dock
 import { shellQuote, signalNumber } from '../adapters/process.js';
 import { hostPlatform } from '../platforms.js';
 import { bakeInputs, type BakeInputs } from '../repro/inputs.js';
-import { normalizePlatform, type PlatformImage } from '../repro/manifests.js';
+import { normalizePlatform } from '../platforms.js';
+import type { PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';

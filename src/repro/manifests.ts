@@ -6,7 +6,7 @@
 // it also lists the attestation manifests, and provenance records when and
 // how long the build ran, so the index digest changes with every build.
 
-import { canonicalPlatform, normalizedPlatform } from '../platforms.js';
+import { normalizedPlatform } from '../platforms.js';
 
 export interface Descriptor {
   mediaType?: string;
@@ -67,11 +67,6 @@ export function isManifest(doc: unknown): doc is Manifest {
  */
 export function platformString(p: { os: string; architecture: string; variant?: string | undefined }): string {
   return normalizedPlatform(p);
-}
-
-/** A platform name by its canonical name (src/platforms.ts canonicalPlatform); a name that is none is kept as it is. */
-export function normalizePlatform(p: string): string {
-  return canonicalPlatform(p) ?? p;
 }
 
 /** Attestation manifests (provenance, SBOM) sit in the index as unknown/unknown. */

@@ -2,7 +2,8 @@
 // expected (pushed, or recorded by bake) against the one rebuilt now. Pure.
 import type { colors } from '../diagnostics.js';
 import { formatTable } from '../output/format.js';
-import { explainDifference, normalizePlatform, type Difference, type PlatformImage } from './manifests.js';
+import { normalizePlatform } from '../platforms.js';
+import { explainDifference, type Difference, type PlatformImage } from './manifests.js';
 
 export interface VerifyRow {
   target: string;

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { differingFields, explainDifference, imageManifests, layerSteps, normalizePlatform, platformString, type ImageConfig, type Index, type Manifest } from '../../src/repro/manifests.js';
+import { normalizePlatform } from '../../src/platforms.js';
+import { differingFields, explainDifference, imageManifests, layerSteps, platformString, type ImageConfig, type Index, type Manifest } from '../../src/repro/manifests.js';
 import { platformImages, readLayout } from '../../src/repro/oci.js';
 import { repositoryOf, withTag } from '../../src/repro/registry.js';
 import { compareTarget, describeDifference, explainRow, formatVerify } from '../../src/repro/report.js';
