@@ -70,18 +70,15 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
   const diagnostics: Diagnostic[] = [];
   const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
-  let manifest: readonly string[] = [];
   const realDirs = new Map<string, string | undefined>();
-  // The bake file first: the files its manifest lists are the only empty ones matrix may claim (claimEmpty).
+  // The bake file first: its manifest names the orphans, and the only empty files matrix may claim (claimEmpty).
   const bakeCur = known?.get(bakeFile) ?? outputState(where, bakeFile, realDirs);
-  const listedIn = (state: OutputState) =>
-    state.kind !== 'file' || !state.ours ? [] : state.text !== undefined ? previousManifest(state.text) : (state.manifest ?? previousManifest(textOnDisk(where, bakeFile)));
-  const listed = new Set(listedIn(bakeCur).map((f) => path.resolve(where.specDir, f)));
+  const manifest: readonly string[] = bakeCur.kind !== 'file' ? [] : bakeCur.text !== undefined ? previousManifest(bakeCur.text) : (bakeCur.manifest ?? previousManifest(textOnDisk(where, bakeFile)));
+  const listed = new Set(bakeCur.kind === 'file' && bakeCur.ours ? manifest.map((f) => path.resolve(where.specDir, f)) : []);
   // One file at a time: its text (rendered when asked for) is compared, and a
   // change renders it again when written or shown; nothing is held for all files.
   for (const file of files.keys()) {
     const cur = file === bakeFile ? bakeCur : claimEmpty(known?.get(file) ?? outputState(where, file, realDirs), listed.has(path.resolve(where.specDir, file)));
-    if (file === bakeFile && cur.kind === 'file') manifest = cur.text !== undefined ? previousManifest(cur.text) : (cur.manifest ?? previousManifest(textOnDisk(where, file)));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);
     else if (cur.kind === 'missing')
