@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = [
   'final-stage-build-platform',
   'git-failed',
   'git-not-found',
+  'git-unsafe-config',
   'invalid-builder-name',
   'invalid-cache-ref',
   'invalid-driver-opt',

@@ -28,16 +28,25 @@ const GIT_TIMEOUT_MS = 120_000;
 const QUERY_TIMEOUT_MS = 20_000;
 
 /**
- * Configuration a repository could carry that makes a read-only git command
- * run a program: `core.fsmonitor` (a hook command git runs to list changed
- * files, from status and diff alike; git-config(1)). Command-line `-c` wins
- * over every configuration file. (External diff and textconv programs are
- * turned off where those commands run: --no-ext-diff, --no-textconv.)
+ * Configuration a repository can carry (its .git/config is not the user's)
+ * that makes a read-only git command run a program, turned off for every
+ * command; a command-line `-c` wins over every configuration file
+ * (git-config(1)):
+ * - core.fsmonitor: a hook command that `status` and `diff` run to list
+ *   changed files;
+ * - core.hooksPath: `diff` against the working tree refreshes the index, and
+ *   writing it runs the post-index-change hook (githooks(5));
+ * - log.showSignature: `log` then runs gpg.program (or gpg.ssh.program) on a
+ *   signed commit, and prints its output into ours.
+ * Filter drivers (clean, smudge, process) have one name per driver, so they
+ * are found and turned off where a command reads the working tree
+ * (filterOverrides). External diff and textconv programs are turned off where
+ * those commands run: --no-ext-diff, --no-textconv.
  */
-const GIT_SAFE_CONFIG = ['-c', 'core.fsmonitor=false'];
+const GIT_SAFE_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'log.showSignature=false'];
 
-function run(g: Git, args: string[], timeoutMs: number): Promise<Captured> {
-  return capture({ file: 'git', args: [...GIT_SAFE_CONFIG, ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);
+function run(g: Git, args: string[], timeoutMs: number, config: readonly string[] = []): Promise<Captured> {
+  return capture({ file: 'git', args: [...GIT_SAFE_CONFIG, ...config, ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);
 }
 
 /** git's output, trimmed, or undefined when it failed (for values a build can do without). */
@@ -53,9 +62,9 @@ export async function gitAvailable(g: Git): Promise<{ ok: true } | { ok: false; 
 }
 
 /** git that must work: no git or no repository is a UserError with a hint. */
-async function git(g: Git, args: string[]): Promise<Captured> {
+async function git(g: Git, args: string[], config: readonly string[] = []): Promise<Captured> {
   const repoRoot = g.repoRoot;
-  const r = await run(g, args, GIT_TIMEOUT_MS);
+  const r = await run(g, args, GIT_TIMEOUT_MS, config);
   if (r.spawnError) {
     throw userError('git-not-found', `cannot run git: ${r.spawnError}`, { hint: 'install git and make sure it is on PATH' });
   }
@@ -96,6 +105,33 @@ export async function resolveRef(g: Git, ref: string): Promise<string> {
   });
 }
 
+/**
+ * `-c` settings that turn off every filter driver the configuration defines.
+ * A command that compares working-tree files with the index hashes them
+ * through the `clean` (or `process`) command of the driver .gitattributes
+ * names (gitattributes(5), "filter"): a repository's own config could name
+ * any program. An empty command means no filter (convert.c), and
+ * `required=false` lets the file pass unfiltered. A driver name `-c` cannot
+ * spell (an `=` or a newline in it) is refused rather than left on.
+ */
+async function filterOverrides(g: Git): Promise<string[]> {
+  const r = await git(g, ['config', '-z', '--name-only', '--get-regexp', '^filter\\.']);
+  // Exit 1: no such key.
+  if (r.code === 1 && r.stdout === '') return [];
+  if (r.code !== 0) failed('git config', r);
+  const drivers = new Set(splitZ(r.stdout).map((key) => key.slice('filter.'.length, key.lastIndexOf('.'))));
+  const out: string[] = [];
+  for (const d of drivers) {
+    if (/[=\n]/.test(d)) {
+      throw userError('git-unsafe-config', `the git configuration defines a filter driver matrix cannot turn off: ${JSON.stringify(d)}`, {
+        hint: 'matrix runs no filter programs from a repository it reads; remove or rename that filter.<driver> section (git config --remove-section)',
+      });
+    }
+    out.push('-c', `filter.${d}.clean=`, '-c', `filter.${d}.smudge=`, '-c', `filter.${d}.process=`, '-c', `filter.${d}.required=false`);
+  }
+  return out;
+}
+
 /** `a\0b\0` -> [a, b]. */
 function splitZ(out: string): string[] {
   return out.split('\0').filter((s) => s !== '');
@@ -109,7 +145,7 @@ function splitZ(out: string): string[] {
 export async function changedFiles(g: Git, ref: string): Promise<string[]> {
   const commit = await resolveRef(g, ref);
   // --relative: paths relative to repoRoot even if the git worktree starts above it.
-  const diff = await git(g, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--relative', commit, '--']);
+  const diff = await git(g, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--relative', commit, '--'], await filterOverrides(g));
   if (diff.code !== 0) failed('git diff', diff);
   const untracked = await git(g, ['ls-files', '--others', '--exclude-standard', '-z']);
   if (untracked.code !== 0) failed('git ls-files', untracked);

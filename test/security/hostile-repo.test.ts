@@ -2,7 +2,7 @@
 // its git configuration reaches the git commands matrix runs. Neither may make
 // matrix write outside the repository or run a program.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrixAsync } from './run.js';
@@ -67,6 +67,77 @@ describe("the repository's git configuration runs no program", () => {
     const r = await matrixAsync(['plan', '--affected', 'HEAD'], repo);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  /** A program that records that it ran, in a fresh directory; [program, marker]. */
+  const tattler = (): [string, string] => {
+    const dir = tempDir();
+    const program = path.join(dir, 'tattle');
+    writeFileSync(program, `#!/bin/sh\ntouch '${path.join(dir, 'ran')}'\ncat\n`, { mode: 0o755 });
+    return [program, path.join(dir, 'ran')];
+  };
+
+  // gitattributes(5) "filter": `diff` hashes a changed working-tree file through its driver's clean or process command.
+  it.each(['clean', 'process'])('a filter driver %s command named by .gitattributes is not run by plan --affected', async (kind) => {
+    const repo = committedRepo();
+    const [program, marker] = tattler();
+    writeFileSync(path.join(repo, 'api', 'main.go'), 'package main\n');
+    git(repo, 'add', '-N', 'api/main.go');
+    writeFileSync(path.join(repo, '.gitattributes'), '* filter=Tattle\n');
+    git(repo, 'config', `filter.Tattle.${kind}`, program);
+    git(repo, 'config', 'filter.Tattle.required', 'true');
+    writeFileSync(path.join(repo, 'api', 'go.mod'), 'module example.com/api // changed\n');
+    const r = await matrixAsync(['plan', '--affected', 'HEAD', '--json'], repo);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(JSON.parse(r.stdout).affected.targets.map((t: { name: string }) => t.name)).toContain('api');
+  });
+
+  it('a filter driver whose name `-c` cannot spell is refused, not left on', async () => {
+    const repo = committedRepo();
+    const [program, marker] = tattler();
+    writeFileSync(path.join(repo, '.gitattributes'), '* filter=a=b\n');
+    git(repo, 'config', 'filter.a=b.clean', program);
+    writeFileSync(path.join(repo, 'api', 'go.mod'), 'module example.com/api // changed\n');
+    const r = await matrixAsync(['plan', '--affected', 'HEAD'], repo);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[git-unsafe-config]');
+    expect(r.stderr).toContain('"a=b"');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  // githooks(5): a command that writes the index runs post-index-change; `diff` refreshes and may write it.
+  it('a post-index-change hook is not run', async () => {
+    const repo = committedRepo();
+    const [program, marker] = tattler();
+    git(repo, 'config', 'core.hooksPath', path.dirname(program));
+    writeFileSync(path.join(path.dirname(program), 'post-index-change'), `#!/bin/sh\nexec '${program}' </dev/null\n`, { mode: 0o755 });
+    // A newer mtime with the same content: git must read the file to know it is unchanged, and would write the index.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(path.join(repo, 'api', 'go.mod'), later, later);
+    const r = await matrixAsync(['plan', '--affected', 'HEAD'], repo);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  // git-config(1) log.showSignature: `log` verifies a signed commit with gpg.program and prints what it says.
+  it('log.showSignature does not make the git values run gpg.program, nor add its lines to the commit read', async () => {
+    const repo = committedRepo();
+    const [program, marker] = tattler();
+    const signer = path.join(tempDir(), 'sign');
+    writeFileSync(signer, "#!/bin/sh\ncat >/dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 0 X' >&2\nprintf -- '-----BEGIN PGP SIGNATURE-----\\n\\nx\\n-----END PGP SIGNATURE-----\\n'\n", {
+      mode: 0o755,
+    });
+    writeFileSync(path.join(repo, 'matrix.yaml'), 'version: 1\nservices:\n  api: { context: api, template: go, tags: ["r.example/api:${{ git.short_sha }}"] }\n');
+    git(repo, 'add', '-A');
+    git(repo, '-c', `gpg.program=${signer}`, 'commit', '-q', '-S', '-m', 'signed');
+    git(repo, 'config', 'log.showSignature', 'true');
+    git(repo, 'config', 'gpg.program', program);
+    const sha = git(repo, 'rev-parse', '--short=7', 'HEAD').trim();
+    const r = await matrixAsync(['plan', '--json'], repo, { MATRIX_GIT_SHA: '' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(JSON.stringify(JSON.parse(r.stdout))).toContain(`r.example/api:${sha}`);
   });
 });
 
