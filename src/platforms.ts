@@ -248,6 +248,78 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
   };
 }
 
+/** Go's strconv.Atoi of a variant without its `v` (compare.go: `strconv.Atoi(strings.TrimPrefix(variant, "v"))`). */
+function variantLevel(variant: string): number | undefined {
+  const digits = variant.startsWith('v') ? variant.slice(1) : variant;
+  return /^[+-]?[0-9]+$/.test(digits) ? Number(digits) : undefined;
+}
+
+/**
+ * compare.go arm64variantToVersion: the arm64 levels an arm64 variant runs, as
+ * [major, highest minor] pairs: v8.x runs v8.x down to v8; v9.x (x <= 7) runs
+ * v9.x down to v9, then v8.(x+5, at most 9) down to v8. Undefined for any other
+ * variant (v8.10, v10): containerd lists no arm64 level for it.
+ */
+function arm64Levels(variant: string): [number, number][] | undefined {
+  const m = /^v([89])(?:\.([0-9]))?$/.exec(variant);
+  if (!m) return undefined;
+  const minor = Number(m[2] ?? 0);
+  if (m[1] === '8') return [[8, minor]];
+  return minor <= 7
+    ? [
+        [9, minor],
+        [8, Math.min(minor + 5, 9)],
+      ]
+    : undefined;
+}
+
+/**
+ * containerd's platformVector (compare.go): the platforms a host platform runs,
+ * its own first. amd64/vN adds vN-1 down to v1 (plain amd64), then 386; a
+ * missing or non-numeric variant adds only 386. arm/vN (N > 5) adds vN-1 down
+ * to v5. arm64 (a missing variant is v8) lists its arm64 levels (arm64Levels),
+ * then what arm/v8 runs (any v8.x or v9.x counts as v8; another variant is
+ * kept as arm's).
+ */
+function platformVector(p: Platform): Platform[] {
+  const as = (arch: string, variant: string): Platform => ({ os: p.os, arch, variant });
+  const below = (arch: string, from: number | undefined, to: number) => {
+    const out: Platform[] = [];
+    for (let v = (from ?? to) - 1; from !== undefined && v >= to; v--) out.push(as(arch, `v${v}`));
+    return out;
+  };
+  if (p.arch === 'amd64') return [p, ...below('amd64', variantLevel(p.variant), 1), as('386', '')];
+  if (p.arch === 'arm') return [p, ...below('arm', variantLevel(p.variant), 5)];
+  if (p.arch !== 'arm64') return [p];
+  const variant = p.variant || 'v8';
+  const levels = (arm64Levels(variant) ?? []).flatMap(([major, top]) => Array.from({ length: top + 1 }, (_, i) => as('arm64', top - i ? `v${major}.${top - i}` : `v${major}`)));
+  return [...levels, ...platformVector(as('arm', /^v[89]/.test(variant) ? 'v8' : variant))];
+}
+
+/**
+ * Does a machine of platform `host` run `platform` without emulation?
+ * containerd's `Only(host).Match(platform)` (containerd/platforms compare.go:
+ * Only, platformVector; NewMatcher compares Normalize of both sides), which is
+ * how BuildKit decides that a step needs no emulator: it asks Only(p).Match for
+ * each platform its worker supports (moby/buildkit
+ * solver/llbsolver/ops/exec_binfmt.go getEmulator). So linux/amd64/v3 runs
+ * linux/amd64/v2, linux/amd64 and linux/386; linux/amd64 runs linux/386 but
+ * not linux/amd64/v2; linux/arm64 runs linux/arm/v8 down to v5. Not
+ * OnlyStrict (the platform alone), which buildx uses only to prefer a node
+ * whose configured platform is exact (build/resolver/driver.go). A name
+ * parsePlatform does not read is compared as written.
+ */
+export function runsNatively(host: string, platform: string): boolean {
+  const h = parsePlatform(host);
+  const p = parsePlatform(platform);
+  if (!h || !p) return host === platform;
+  const want = formatPlatform(p);
+  return platformVector(h).some((v) => {
+    const [arch, variant] = normalizeArch(v.arch, v.variant);
+    return formatPlatform({ os: v.os, arch, variant }) === want;
+  });
+}
+
 /** The platform this process runs on, as BuildKit names it. */
 export function hostPlatform(): string {
   const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
 import type { Captured } from '../adapters/process.js';
+import { runsNatively } from '../platforms.js';
 
 export { parseInspect, type BuilderInfo } from '../adapters/docker.js';
 
@@ -225,7 +226,9 @@ async function builderChecks(input: DoctorInput, info: BuilderInfo, driverStatus
   }
 
   for (const p of input.emulatedPlatforms) {
-    const ok = info.platforms.includes(p) || binfmtRegistered(p);
+    // As BuildKit decides a step needs no emulator (moby/buildkit solver/llbsolver/ops/exec_binfmt.go getEmulator):
+    // some platform the builder lists runs it by containerd's matcher (src/platforms.ts runsNatively).
+    const ok = info.platforms.some((h) => runsNatively(h, p)) || binfmtRegistered(p);
     checks.push(
       ok
         ? { name: `emulation ${p}`, status: 'ok', detail: 'the builder can run this platform' }

@@ -1,6 +1,8 @@
 // Where does a Dockerfile's work run? Reads the stages, follows what the
 // built stage needs, and classifies each target platform:
-//   native   - the target platform is the build platform;
+//   native   - the build platform runs the target platform without emulation
+//              (src/platforms.ts runsNatively: containerd's matcher, so an
+//              amd64/v3 builder runs amd64/v2, amd64 and 386 natively);
 //   cross    - every stage that RUNs something is pinned to $BUILDPLATFORM;
 //   emulated - some RUN executes as the target platform (QEMU when foreign);
 //   no-run   - nothing is executed, files are only copied;
@@ -11,6 +13,7 @@
 
 import { logicalLines } from '../dockerfile/directives.js';
 import { parseStages, type Stage } from '../dockerfile/stages.js';
+import { runsNatively } from '../platforms.js';
 
 export type Mode = 'native' | 'cross' | 'emulated' | 'no-run' | 'unsupported';
 
@@ -50,7 +53,7 @@ function runningStages(text: string, targetStage?: string): { running: Stage[]; 
 
 export function classify(text: string, platform: string, buildPlatform: string, targetStage?: string, supported = true): Mode {
   if (!supported) return 'unsupported';
-  if (platform === buildPlatform) return 'native';
+  if (runsNatively(buildPlatform, platform)) return 'native';
   const r = runningStages(text, targetStage);
   if (r === 'no-stages') return 'no-run';
   if (r === 'no-target') return 'emulated';

@@ -76,3 +76,22 @@ describe('the doctor for a build (blockersOnly)', () => {
     expect(remote.calls).toEqual(expect.arrayContaining(['version --format {{.Client.Version}}', 'version --format {{.Server.Version}}', 'buildx version']));
   });
 });
+
+// The emulation check asks what BuildKit asks before it looks for an emulator
+// (moby/buildkit solver/llbsolver/ops/exec_binfmt.go getEmulator): does some
+// platform the builder lists run it, by containerd's matcher (containerd/platforms
+// compare.go Only). Platforms with no QEMU binary matrix knows of, so no
+// binfmt_misc entry of this machine answers for them.
+describe("the emulation check of a builder by containerd's matcher", () => {
+  const listing = (platforms: string) => INSPECT_OK.replace('Platforms: linux/amd64, linux/arm64', `Platforms: ${platforms}`);
+  const emulation = async (platforms: string, emulated: string[]) => {
+    const fake = fakeDocker({ 'buildx inspect': { code: 0, stdout: listing(platforms) } });
+    const checks = await runDoctor({ ...input(fake.docker, true), emulatedPlatforms: emulated });
+    return Object.fromEntries(checks.filter((c) => c.name.startsWith('emulation ')).map((c) => [c.name.slice('emulation '.length), c.status]));
+  };
+
+  it('a builder listing linux/amd64/v3 runs linux/amd64/v2 (not windows/amd64); one listing linux/amd64 and linux/arm64 runs linux/arm/v5, not linux/amd64/v4', async () => {
+    expect(await emulation('linux/amd64/v3', ['linux/amd64/v2', 'windows/amd64'])).toEqual({ 'linux/amd64/v2': 'ok', 'windows/amd64': 'fail' });
+    expect(await emulation('linux/amd64, linux/arm64', ['linux/arm/v5', 'linux/amd64/v4'])).toEqual({ 'linux/arm/v5': 'ok', 'linux/amd64/v4': 'fail' });
+  });
+});

@@ -5,7 +5,7 @@
 // switch: what containerd keeps as written is accepted, an alias gets the name
 // containerd normalises it to, never another CPU level.
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalHint, canonicalPlatform, checkPlatform, isKnownPlatform, normalizedPlatform, platformProblem } from '../../src/platforms.js';
+import { canonicalHint, canonicalPlatform, checkPlatform, isKnownPlatform, normalizedPlatform, platformProblem, runsNatively } from '../../src/platforms.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
 
@@ -147,6 +147,52 @@ describe('normalizedPlatform (containerd Normalize of a parsed platform)', () =>
     [{ os: 'Linux', architecture: 'x86_64' }, 'linux/amd64'],
     [{ os: 'linux', architecture: 'arm64', variant: 'v9' }, 'linux/arm64/v9'],
   ])('%j is %s', (p, want) => expect(normalizedPlatform(p)).toBe(want));
+});
+
+// What a host platform runs without emulation: containerd's matcher,
+// github.com/containerd/platforms compare.go `Only` (its `platformVector`),
+// which BuildKit asks for every platform its worker supports before it looks
+// for a QEMU emulator (moby/buildkit solver/llbsolver/ops/exec_binfmt.go
+// getEmulator). The cases follow compare_test.go TestOnly, host by host; the
+// last ones are where `OnlyStrict` (the platform alone) would say otherwise.
+describe('runsNatively (containerd compare.go Only: platformVector)', () => {
+  const ONLY: [host: string, runs: string[], not: string[]][] = [
+    // A missing amd64 variant lists no lower level: plain amd64 runs 386, not amd64/v2.
+    ['linux/amd64', ['linux/amd64', 'linux/386'], ['linux/amd64/v2', 'linux/arm/v7', 'linux/arm64', 'windows/amd64']],
+    ['linux/amd64/v2', ['linux/amd64', 'linux/amd64/v1', 'linux/amd64/v2', 'linux/386'], ['linux/amd64/v3', 'linux/amd64/v4', 'linux/arm/v7', 'linux/arm64']],
+    ['linux/amd64/v3', ['linux/amd64/v3', 'linux/amd64/v2', 'linux/amd64', 'linux/386'], ['linux/amd64/v4', 'linux/arm64']],
+    ['linux/386', ['linux/386'], ['linux/amd64', 'linux/arm/v7', 'linux/arm64']],
+    ['windows/amd64', ['windows/amd64', 'windows/386'], ['linux/amd64', 'linux/arm/v7', 'windows/arm/v7']],
+    ['linux/arm/v8', ['linux/arm', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7', 'linux/arm/v8'], ['linux/amd64', 'linux/arm/v4', 'linux/arm64']],
+    ['linux/arm/v7', ['linux/arm', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7'], ['linux/amd64', 'linux/arm/v4', 'linux/arm/v8', 'linux/arm64']],
+    ['linux/arm/v6', ['linux/arm/v5', 'linux/arm/v6'], ['linux/arm', 'linux/arm/v4', 'linux/arm/v7', 'linux/arm64']],
+    ['linux/arm/v5', ['linux/arm/v5'], ['linux/arm', 'linux/arm/v4', 'linux/arm/v6']],
+    ['linux/arm/v4', ['linux/arm/v4'], ['linux/arm', 'linux/arm/v5']],
+    // A missing arm64 variant is v8: arm64 runs arm/v8 down to v5, not arm64/v9.
+    [
+      'linux/arm64',
+      ['linux/arm64', 'linux/arm64/v8', 'linux/arm', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7', 'linux/arm/v8'],
+      ['linux/amd64', 'linux/arm/v4', 'linux/arm/v9', 'linux/arm64/v9', 'windows/arm64'],
+    ],
+    ['linux/arm64/v8.1', ['linux/arm64', 'linux/arm64/v8.1', 'linux/arm/v8', 'linux/arm/v5'], ['linux/arm64/v8.2', 'linux/arm64/v9', 'linux/arm/v9']],
+    ['linux/arm64/v9', ['linux/arm64/v9', 'linux/arm64/v9.0', 'linux/arm64/v8.5', 'linux/arm64', 'linux/arm/v8', 'linux/arm/v5'], ['linux/arm64/v8.6', 'linux/arm64/v9.1', 'linux/arm/v4']],
+    [
+      'linux/arm64/v9.6',
+      ['linux/arm64/v9.6', 'linux/arm64/v9.1', 'linux/arm64/v8.9', 'linux/arm64/v8.1', 'linux/arm64', 'linux/arm/v8'],
+      ['linux/arm64/v9.7', 'linux/arm64/v8.10', 'linux/amd64', 'linux/arm/v4'],
+    ],
+  ];
+  it.each(ONLY)('%s', (host, runs, not) => {
+    for (const p of runs) expect(runsNatively(host, p), `${host} runs ${p}`).toBe(true);
+    for (const p of not) expect(runsNatively(host, p), `${host} does not run ${p}`).toBe(false);
+  });
+
+  it('compares by the normalised names on both sides (NewMatcher), and a name containerd does not read only as written', () => {
+    expect(runsNatively('linux/x86_64', 'linux/i386')).toBe(true);
+    expect(runsNatively('linux/aarch64', 'linux/armhf')).toBe(true);
+    expect(runsNatively('windows(10.0.17763)/amd64', 'windows(10.0.17763)/amd64')).toBe(true);
+    expect(runsNatively('windows(10.0.17763)/amd64', 'windows/amd64')).toBe(false);
+  });
 });
 
 describe('hints for what is no platform', () => {

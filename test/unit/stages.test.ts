@@ -33,6 +33,19 @@ describe('stages classification', () => {
     expect(classify(GO_CROSS, ARM, ARM)).toBe('native');
   });
 
+  // containerd/platforms compare.go Only (platformVector), which BuildKit's getEmulator
+  // (moby/buildkit solver/llbsolver/ops/exec_binfmt.go) asks before it looks for QEMU:
+  // amd64/v3 runs amd64/v2, amd64 and 386; plain amd64 runs 386 but not amd64/v2; arm64 runs arm/v8..v5.
+  it("what the build platform runs by containerd's matcher is native, not emulated", () => {
+    for (const p of ['linux/amd64/v2', 'linux/amd64', 'linux/386']) expect(classify(EMULATED, p, 'linux/amd64/v3'), p).toBe('native');
+    expect(classify(EMULATED, 'linux/amd64/v4', 'linux/amd64/v3')).toBe('emulated');
+    expect(classify(EMULATED, 'linux/386', AMD)).toBe('native');
+    expect(classify(EMULATED, 'linux/amd64/v2', AMD)).toBe('emulated');
+    for (const p of ['linux/arm/v7', 'linux/arm/v6', 'linux/arm/v5']) expect(classify(EMULATED, p, ARM), p).toBe('native');
+    expect(classify(EMULATED, ARM, 'linux/arm/v7')).toBe('emulated');
+    expect(classify(EMULATED, 'windows/386', AMD)).toBe('emulated');
+  });
+
   it('RUN only in stages pinned to $BUILDPLATFORM is cross', () => {
     expect(classify(GO_CROSS, ARM, AMD)).toBe('cross');
     expect(classify(GO_CROSS.replace('$BUILDPLATFORM', '${BUILDPLATFORM}'), ARM, AMD)).toBe('cross');
@@ -133,6 +146,23 @@ describe('a final stage pinned to the build platform', () => {
     expect(r.stderr).toContain('--platform=$TARGETPLATFORM');
     const files = tempRepo({ 'matrix.yaml': `${spec}    output: ["type=local,dest=out"]\n`, 'api/Dockerfile': PINNED });
     expect((await matrix(['plan', '--build-platform', 'linux/amd64'], files)).status).toBe(0);
+  });
+});
+
+// `matrix plan --build-platform linux/amd64/v3`: the platforms an amd64/v3 builder runs by
+// containerd's matcher (containerd/platforms compare.go Only, platformVector) are native.
+describe("plan: native by containerd's matcher", () => {
+  it('on linux/amd64/v3, linux/amd64/v2 and linux/386 are native, linux/amd64/v4 is emulated', async () => {
+    const spec = 'version: 1\nplatforms: [linux/amd64/v2, linux/386, linux/amd64/v4]\nservices:\n  api:\n    context: api\n    dockerfile: api/Dockerfile\n';
+    const dir = tempRepo({ 'matrix.yaml': spec, 'api/Dockerfile': EMULATED });
+    const r = await matrix(['plan', '--json', '--no-cache', '--build-platform', 'linux/amd64/v3'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { targets: { platforms: { platform: string; mode: string }[] }[] };
+    expect(plan.targets[0]!.platforms.map((p) => [p.platform, p.mode])).toEqual([
+      ['linux/amd64/v2', 'native'],
+      ['linux/386', 'native'],
+      ['linux/amd64/v4', 'emulated'],
+    ]);
   });
 });
 
