@@ -72,10 +72,11 @@ export interface CiMatrixOptions {
 /**
  * The `--platform` values of a CI command by their canonical names (src/platforms.ts
  * canonicalPlatform, as buildx normalises `--platform`), each built by some target:
- * a platform no target builds is an error, never a job silently left out.
- * All of them unbuilt: `empty-ci-matrix` (CI rejects an empty matrix).
+ * a platform no target builds is an error (`unknown-platform`, the hint listing
+ * what they build), never a job silently left out. All of them unbuilt, with
+ * `emptyHint` (a matrix of jobs): `empty-ci-matrix` (CI rejects an empty matrix).
  */
-export function requestedPlatforms(targets: readonly Target[], platforms: readonly string[] | undefined, emptyHint: string): string[] | undefined {
+export function requestedPlatforms(targets: readonly Target[], platforms: readonly string[] | undefined, emptyHint?: string): string[] | undefined {
   if (!platforms?.length) return undefined;
   const wanted = platforms.map((p) => canonicalPlatform(p) ?? p);
   const built = new Set(targets.flatMap((t) => t.platforms));
@@ -85,7 +86,7 @@ export function requestedPlatforms(targets: readonly Target[], platforms: readon
     const c = canonicalPlatform(p);
     return c && c !== p ? `${p} (${c})` : p;
   };
-  if (missing.length === platforms.length) throw userError('empty-ci-matrix', `no target builds for ${platforms.map(named).join(', ')}`, { hint: emptyHint });
+  if (emptyHint !== undefined && missing.length === platforms.length) throw userError('empty-ci-matrix', `no target builds for ${platforms.map(named).join(', ')}`, { hint: emptyHint });
   throw userError('unknown-platform', `--platform ${missing.map(named).join(', ')}: no target builds ${missing.length > 1 ? 'them' : 'it'}`, {
     hint: `the targets build ${[...built].join(', ')}; \`matrix plan\` lists each target's platforms`,
   });

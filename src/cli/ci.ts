@@ -7,7 +7,7 @@ import { buildEnvironment } from '../bake/gitenv.js';
 import { planMerge, imagetoolsCreateArgs, indexPlatforms, type MergePlan, type ShardFile } from '../ci/merge.js';
 import type { Requester } from '../ci/registry.js';
 import { publishTargets, removeTempTags as removeRunTags } from '../release/publish.js';
-import { ciMatrix, parseRunnerOverrides } from '../ci/runners.js';
+import { ciMatrix, parseRunnerOverrides, requestedPlatforms } from '../ci/runners.js';
 import { planContexts } from '../ci/contexts.js';
 import { githubLevelOutputs } from '../ci/github.js';
 import { GITLAB_FALLBACK_RUNNER, GITLAB_RUNNERS, gitlabPipeline } from '../ci/gitlab.js';
@@ -56,6 +56,8 @@ export async function runCiContexts(io: Io, opts: CommandArgs['ci-contexts'], co
   const spec = compileOrThrow(loc, true).spec!;
   if (!opts.target.length) throw userError('usage', 'ci-contexts needs --target: the targets this job builds', { hint: 'e.g. --target jobs,admin (the `targets` of the job in the plan)' });
   const targets = selectTargets(spec, opts.target).targets.map((t) => t.target);
+  // A platform none of them builds is refused as ci-matrix refuses it: pinning for it would pin nothing.
+  requestedPlatforms(targets, opts.platform);
   const shards: ShardFile[] = opts.files.map((f) => ({ file: f, ...readShardResult(path.resolve(io.cwd, f)) }));
   const env = await buildEnvironment(loc.repoRoot, io.env, false, spec);
   const runId = opts.runId !== undefined ? sanitizeRunId(opts.runId) : undefined;

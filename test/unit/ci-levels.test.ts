@@ -242,4 +242,25 @@ describe('matrix ci-contexts (CLI)', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('needs --target');
   });
+
+  // As ci-matrix refuses it (src/ci/runners.ts requestedPlatforms): a platform the job's targets do not
+  // build pins nothing for it; before, the file was written (every image of base "fitted" no platform at all).
+  it('--platform that none of the --target builds is an error naming it, the hint listing what they build; no file written', async () => {
+    const { dir } = monorepo();
+    const { writeFileSync, existsSync, mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(dir, 'shards'));
+    const s = shard('s.json', 'run-7', 'linux/arm64', { base: { repository: 'localhost:5000/monorepo/base', digest: D('e') } }).result!;
+    writeFileSync(path.join(dir, 'shards/level-1-linux-arm64.json'), JSON.stringify(s));
+    for (const [platforms, named] of [
+      ['linux/s390x', 'linux/s390x'],
+      ['linux/arm64,linux/arm', 'linux/arm/v7'],
+    ]) {
+      const r = await matrix(['ci-contexts', '--run-id', 'run-7', '--platform', platforms!, '--target', 'jobs', 'shards/level-1-linux-arm64.json'], dir);
+      expect(r.status, platforms).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`--platform ${named}: no target builds it [unknown-platform]`);
+      expect(r.stderr).toMatch(/hint: the targets build linux\/amd64, linux\/arm64;/);
+      expect(existsSync(path.join(dir, 'matrix-contexts.json'))).toBe(false);
+    }
+  });
 });
