@@ -223,6 +223,12 @@ export function normalizedPlatform(p: { os: string; architecture: string; varian
 export function platformProblem(p: string, closest?: (p: string) => string | undefined): { message: string; hint: string } {
   const c = checkPlatform(p);
   if (c.ok) return { message: `\`${p}\` is a platform`, hint: '' };
+  if (isLocalPlatform(p)) {
+    return {
+      message: `\`${p}\` cannot be a platform of the spec: it means the machine that runs matrix, and the generated files must be the same on every machine (\`gen --check\` runs on CI machines of other architectures)`,
+      hint: "name the platform, e.g. `linux/amd64` or `linux/arm64`; on the command line, `--platform local` picks this machine's",
+    };
+  }
   if (c.reason === 'alias') {
     return {
       message: `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``,
@@ -320,10 +326,87 @@ export function runsNatively(host: string, platform: string): boolean {
   });
 }
 
-/** The platform this process runs on, as BuildKit names it. */
-export function hostPlatform(): string {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
-  return `linux/${arch[process.arch] ?? process.arch}`;
+/** The machine as Node describes it: process.platform, process.arch, and the ARM level Node was built for. */
+export interface Machine {
+  platform: string;
+  arch: string;
+  armVersion?: string | undefined;
+}
+
+function thisMachine(): Machine {
+  const armVersion = (process.config.variables as { arm_version?: unknown }).arm_version;
+  return { platform: process.platform, arch: process.arch, armVersion: typeof armVersion === 'string' ? armVersion : undefined };
+}
+
+// Node's process.platform and process.arch by the names Go (runtime.GOOS, GOARCH) and so containerd give them.
+const NODE_OS: Readonly<Record<string, string>> = {
+  linux: 'linux',
+  darwin: 'darwin',
+  win32: 'windows',
+  freebsd: 'freebsd',
+  openbsd: 'openbsd',
+  netbsd: 'netbsd',
+  aix: 'aix',
+  sunos: 'solaris',
+  android: 'android',
+};
+const NODE_ARCH: Readonly<Record<string, string>> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  ia32: '386',
+  s390x: 's390x',
+  s390: 's390',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+  mips: 'mips',
+  mipsel: 'mipsle',
+  ppc: 'ppc',
+};
+
+/**
+ * The architecture (and variant) of `m` on `os`. 32-bit ARM: containerd's
+ * DefaultSpec takes the variant from /proc/cpuinfo (cpuinfo_linux.go
+ * getCPUVariant); matrix reads no file for it and takes the ARM level Node was
+ * built for (`arm_version` of process.config: 6 or 7), which that CPU runs
+ * too, else v7 (what containerd's normalizeArch makes of `arm` alone).
+ * Node's ppc64 is little-endian except on AIX.
+ */
+function machineArch(m: Machine, os: string): string | undefined {
+  if (m.arch === 'arm') return `arm/v${/^[5-8]$/.test(m.armVersion ?? '') ? m.armVersion : '7'}`;
+  if (m.arch === 'ppc64') return os === 'aix' ? 'ppc64' : 'ppc64le';
+  return NODE_ARCH[m.arch];
+}
+
+/** The platform BuildKit builds on here (its workers run Linux): the default `--build-platform`. */
+export function hostPlatform(m: Machine = thisMachine()): string {
+  return `linux/${machineArch(m, 'linux') ?? m.arch}`;
+}
+
+/**
+ * What buildx reads `local` as (docker/buildx util/platformutil/parse.go
+ * `parse`: any case of `local` is containerd's DefaultSpec, then Normalize):
+ * the OS and architecture of the machine the command runs on, so `darwin/arm64`
+ * on an Apple silicon Mac. Undefined on a machine containerd has no name for.
+ */
+export function localPlatform(m: Machine = thisMachine()): string | undefined {
+  const os = NODE_OS[m.platform];
+  const arch = os && machineArch(m, os);
+  return arch ? canonicalPlatform(`${os}/${arch}`) : undefined;
+}
+
+/** `local`, in any case, as buildx's parse compares it (strings.EqualFold). */
+export function isLocalPlatform(name: string): boolean {
+  return name.toLowerCase() === 'local';
+}
+
+/**
+ * A platform given on the command line (`--platform`, `--build-platform`,
+ * `--runner`), as buildx reads `--platform`: `local` is this machine's
+ * platform (localPlatform), anything else its canonical name
+ * (canonicalPlatform). A spec never takes `local` (platformProblem).
+ */
+export function commandLinePlatform(name: string, m?: Machine): string | undefined {
+  return isLocalPlatform(name) ? localPlatform(m) : canonicalPlatform(name);
 }
 
 /** Name-safe form of a platform: linux/arm/v7 -> linux-arm-v7. */

@@ -1,7 +1,7 @@
 // The GitHub Actions `strategy.matrix` for building on native runners: one
 // job per platform (or per target), each with a runner suggestion. Pure.
 import { userError } from '../diagnostics.js';
-import { canonicalPlatform, platformSlug } from '../platforms.js';
+import { canonicalPlatform, commandLinePlatform, platformSlug } from '../platforms.js';
 import type { Target } from '../spec.js';
 
 /** GitHub-hosted runners that run the platform natively; others get the x86 runner (cross or QEMU). */
@@ -44,8 +44,8 @@ export function parseRunnerOverrides(values: readonly string[]): Record<string, 
     const given = eq > 0 ? v.slice(0, eq).trim() : '';
     const value = eq > 0 ? v.slice(eq + 1).trim() : '';
     if (!given || !value) throw userError('invalid-runner', `--runner ${v}: expected PLATFORM=RUNNER`, { hint: 'e.g. --runner linux/arm64=ubuntu-24.04-arm' });
-    // By its canonical name, as the targets' platforms are (`linux/aarch64=...` is linux/arm64's runner).
-    const platform = canonicalPlatform(given) ?? given;
+    // By its canonical name, as the targets' platforms are (`linux/aarch64=...` is linux/arm64's runner; `local=...` this machine's).
+    const platform = commandLinePlatform(given) ?? given;
     if (value.startsWith('[')) {
       let labels: unknown;
       try {

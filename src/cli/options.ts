@@ -11,7 +11,7 @@
 //
 // This module is data and small pure functions.
 import { closest } from '../diagnostics.js';
-import { canonicalPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
+import { commandLinePlatform, isLocalPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
@@ -28,7 +28,8 @@ export interface OptionSpec {
   /**
    * The values are platform names, mapped to their canonical name as buildx
    * maps `--platform` (util/platformutil/parse.go Parse: containerd's Parse and
-   * Normalize), so `linux/aarch64` is `linux/arm64` from here on. `filter`:
+   * Normalize), so `linux/aarch64` is `linux/arm64` from here on, and `local`
+   * (any case) is this machine's platform, as buildx's parse has it. `filter`:
    * any other name is left for the command to refuse, naming what its targets
    * build; `known`: any other name is a usage error here.
    */
@@ -460,10 +461,16 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
   return out as ArgsOf<C>;
 }
 
-/** A platform option's value by its canonical name (OptionSpec.platform); `known` refuses any other. */
+/**
+ * A platform option's value by its canonical name (OptionSpec.platform), `local` as
+ * this machine's platform (commandLinePlatform, as buildx reads `--platform`);
+ * `known` refuses any other.
+ */
 function platformValue(flag: string, value: string, kind: 'filter' | 'known'): string {
-  const canonical = canonicalPlatform(value.trim());
+  const canonical = commandLinePlatform(value.trim());
   if (canonical !== undefined) return canonical;
+  if (isLocalPlatform(value.trim()))
+    throw new UsageError(`${flag}: \`local\` is this machine's platform, and ${process.platform}/${process.arch} has no name containerd knows`, 'name the platform, e.g. `linux/amd64`');
   if (kind === 'filter') return value;
   const { message, hint } = platformProblem(value.trim(), (x) => closest(x, KNOWN_PLATFORMS));
   throw new UsageError(`${flag}: ${message}`, hint);

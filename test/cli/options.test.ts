@@ -22,6 +22,7 @@ import {
   type CommandSpec,
 } from '../../src/cli/options.js';
 import { parse as yargsParse } from '../../src/cli/usage.js';
+import { localPlatform } from '../../src/platforms.js';
 import { copySample, hashTree, REPO_ROOT, removeTempDirs } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -229,6 +230,24 @@ describe('command-line platforms by their canonical names', () => {
       expect(r.stderr).toMatch(/--platform linux\/arm\/v7: no selected target builds it \[unknown-platform\]\n\s+hint: the selected targets build linux\/amd64, linux\/arm64/);
       expect(r.stderr).not.toMatch(/did you mean/);
     }
+  });
+
+  // docker/buildx util/platformutil/parse.go `parse`: `local` (strings.EqualFold) is
+  // containerd's DefaultSpec, the platform of the machine the command runs on.
+  it("`local` on the command line is this machine's platform, as buildx reads it (any case)", async () => {
+    const here = localPlatform()!;
+    expect(parseArgs(COMMANDS.plan, { buildPlatform: 'local' }).buildPlatform).toBe(here);
+    expect(parseArgs(COMMANDS.bake, { platform: ['LOCAL,linux/aarch64', 'Local'] }).platform).toEqual([here, 'linux/arm64', here]);
+    for (const c of ['test', 'verify', 'ci-matrix', 'ci-contexts'] as const) expect(commandArgs(c, { platform: ['local'], target: ['api'], files: ['s.json'] }).platform, c).toEqual([here]);
+    const plan = await run(['plan', '--json', '--no-cache', '--build-platform', 'local'], monorepo);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toBe((await run(['plan', '--json', '--no-cache', '--build-platform', here], monorepo)).stdout);
+    const bake = await run(['bake', '--dry-run', '--platform', 'local', 'api'], monorepo);
+    const named = await run(['bake', '--dry-run', '--platform', here, 'api'], monorepo);
+    expect([bake.code, bake.stdout, bake.stderr]).toEqual([named.code, named.stdout, named.stderr]);
+    const runner = await run(['ci-matrix', '--runner', 'local=my-runner', '--platform', 'local'], monorepo);
+    const namedRunner = await run(['ci-matrix', '--runner', `${here}=my-runner`, '--platform', here], monorepo);
+    expect([runner.code, runner.stdout, runner.stderr]).toEqual([namedRunner.code, namedRunner.stdout, namedRunner.stderr]);
   });
 
   it('selectTargets maps the platforms it is given, naming the alias and its canonical name', async () => {

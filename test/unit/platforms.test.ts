@@ -5,9 +5,23 @@
 // switch: what containerd keeps as written is accepted, an alias gets the name
 // containerd normalises it to, never another CPU level.
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalHint, canonicalPlatform, checkPlatform, isKnownPlatform, normalizedPlatform, platformProblem, runsNatively } from '../../src/platforms.js';
+import {
+  canonicalHint,
+  canonicalPlatform,
+  checkPlatform,
+  commandLinePlatform,
+  hostPlatform,
+  isKnownPlatform,
+  localPlatform,
+  normalizedPlatform,
+  platformProblem,
+  runsNatively,
+} from '../../src/platforms.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { matrix } from '../helpers/cli.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
-import { removeTempDirs } from '../helpers/tree.js';
+import { hashTree, removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -240,5 +254,63 @@ describe('platforms in a spec', () => {
     const hinted = /`([^`]+)`/.exec(r.diagnostics[0]!.hint ?? '')?.[1];
     expect(hinted).toBe('darwin/arm64');
     expect(isKnownPlatform(hinted!)).toBe(true);
+  });
+});
+
+// `local`, as docker/buildx util/platformutil/parse.go `parse` reads it (strings.EqualFold):
+// containerd's DefaultSpec (defaults_unix.go, cpuinfo_other.go), the OS and architecture of
+// the machine the command runs on. Node names them its own way (process.platform, process.arch).
+describe('local: the machine matrix runs on', () => {
+  it.each([
+    [{ platform: 'linux', arch: 'x64' }, 'linux/amd64', 'linux/amd64'],
+    [{ platform: 'linux', arch: 'arm64' }, 'linux/arm64', 'linux/arm64'],
+    [{ platform: 'darwin', arch: 'arm64' }, 'darwin/arm64', 'linux/arm64'],
+    [{ platform: 'win32', arch: 'x64' }, 'windows/amd64', 'linux/amd64'],
+    [{ platform: 'linux', arch: 'ia32' }, 'linux/386', 'linux/386'],
+    [{ platform: 'linux', arch: 'arm', armVersion: '6' }, 'linux/arm/v6', 'linux/arm/v6'],
+    [{ platform: 'linux', arch: 'arm', armVersion: 'default' }, 'linux/arm/v7', 'linux/arm/v7'],
+    [{ platform: 'linux', arch: 'ppc64' }, 'linux/ppc64le', 'linux/ppc64le'],
+    [{ platform: 'linux', arch: 'mipsel' }, 'linux/mipsle', 'linux/mipsle'],
+  ])('%j: local is %s, the build platform %s', (m, local, build) => {
+    expect(localPlatform(m)).toBe(local);
+    expect(isKnownPlatform(local)).toBe(true);
+    expect(hostPlatform(m)).toBe(build);
+    for (const word of ['local', 'LOCAL', 'Local']) expect(commandLinePlatform(word, m)).toBe(local);
+  });
+
+  it('a machine containerd has no name for has no local platform; other names are mapped as before', () => {
+    expect(localPlatform({ platform: 'haiku', arch: 'x64' })).toBeUndefined();
+    expect(commandLinePlatform('local', { platform: 'haiku', arch: 'x64' })).toBeUndefined();
+    expect(commandLinePlatform('linux/aarch64')).toBe('linux/arm64');
+    expect(commandLinePlatform('locale')).toBeUndefined();
+    expect(canonicalPlatform('local')).toBeUndefined();
+    expect(localPlatform({ platform: 'aix', arch: 'ppc64' })).toBe('aix/ppc64');
+  });
+
+  it('in a spec, `local` is a located error (platforms, the platforms of a service) whose hint names a platform', () => {
+    const src = `version: 1\nplatforms: [linux/amd64, local]\nservices:\n  api: {context: api, template: go}\n  web:\n    context: web\n    template: go\n    platforms: [LOCAL]\n`;
+    const r = compileSpec(src, goDirs('api', 'web'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([
+      { code: 'unknown-platform', ...pos(src, 'local]') },
+      { code: 'unknown-platform', ...pos(src, 'LOCAL') },
+    ]);
+    for (const d of r.diagnostics) {
+      expect(d.message).toMatch(/cannot be a platform of the spec: it means the machine that runs matrix/);
+      expect(d.hint).toMatch(/^name the platform, e\.g\. `linux\/amd64`/);
+    }
+    // A builder node's platforms are os/arch[/variant] by the schema's own pattern: `local` is refused there too, located.
+    const nodes = `version: 1\nplatforms: [linux/amd64]\nservices:\n  api: {context: api, template: go}\nbuilders:\n  nodes:\n    - {platforms: [local], endpoint: "tcp://buildkit:1234"}\n`;
+    expect(brief(compileSpec(nodes, goDirs('api'), { validateOnly: true }).diagnostics)).toEqual([{ code: 'invalid-format', ...pos(nodes, 'local]') }]);
+  });
+
+  it('`matrix gen` with `local` in the spec: exit 2 at file:line:column, nothing written', async () => {
+    const dir = tempRepo({ 'matrix.yaml': 'version: 1\nplatforms: [local]\nservices:\n  api: {context: api, template: go}\n', ...goDirs('api') });
+    const before = hashTree(dir);
+    const r = await matrix(['gen'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/matrix\.yaml:2:13: error `local` cannot be a platform of the spec.*\[unknown-platform\]/);
+    expect(r.stderr).toMatch(/hint: name the platform, e\.g\. `linux\/amd64`/);
+    expect(hashTree(dir)).toEqual(before);
+    expect(existsSync(path.join(dir, 'docker-bake.hcl'))).toBe(false);
   });
 });
