@@ -26,6 +26,14 @@ export class ProgressTracker {
   private readonly cells = new Map<string, CellProgress>();
   private readonly vertices = new Map<string, Vertex[]>();
   private readonly targets: readonly string[];
+  /**
+   * The targets of the first vertex that failed. A failed step ends the whole
+   * bake: BuildKit cancels what is still running, and a cancelled step can end
+   * in an ERROR of its own (an export cut off mid-blob: "error writing data
+   * blob ... EOF"). Later errors of other targets are such casualties: their
+   * cells count as cancelled, to be built again, not as failed.
+   */
+  private firstFailed: ReadonlySet<string> | undefined;
 
   constructor(
     plan: ReadonlyArray<{ target: string; platforms: readonly string[] }>,
@@ -58,10 +66,16 @@ export class ProgressTracker {
     if (/^(DONE|CACHED)\b/.test(text)) {
       for (const v of list) for (const c of this.cellsOf(v)) c.endedAt = this.now();
     } else if (/^ERROR\b/.test(text)) {
+      this.firstFailed ??= new Set(list.map((v) => v.target));
       for (const v of list) {
+        const cause = this.firstFailed.has(v.target);
         for (const c of this.cellsOf(v)) {
-          c.status = 'failed';
           c.endedAt = this.now();
+          if (!cause) {
+            if (c.status === 'pending') c.status = 'cancelled';
+            continue;
+          }
+          c.status = 'failed';
           if (!c.error.length) c.error = [...v.log.slice(-5), text.replace(/^ERROR:?\s*/, '')];
         }
       }
