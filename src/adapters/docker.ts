@@ -4,6 +4,7 @@
 // Io's environment, never the process's.
 import { userError, type UserError } from '../diagnostics.js';
 import { capture, stream, type Captured, type StreamResult } from './process.js';
+import { safeGitEnvironment } from './git.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,8 +28,9 @@ export function dockerAt(bin: string, env: Env): Docker {
   return {
     bin,
     env,
-    capture: (args, o = {}) => capture({ file: bin, args, env: o.env ?? env, ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal),
-    stream: (args, o, onStderrLine, onStdout) => stream({ file: bin, args, cwd: o.cwd, env: o.env ?? env }, onStderrLine, onStdout, o.signal),
+    // buildx runs git in the build context: with the repository's config, whose programs it must not run (git.ts).
+    capture: (args, o = {}) => capture({ file: bin, args, env: safeGitEnvironment(o.env ?? env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal),
+    stream: (args, o, onStderrLine, onStdout) => stream({ file: bin, args, cwd: o.cwd, env: safeGitEnvironment(o.env ?? env) }, onStderrLine, onStdout, o.signal),
   };
 }
 

@@ -43,7 +43,32 @@ const QUERY_TIMEOUT_MS = 20_000;
  * (filterOverrides). External diff and textconv programs are turned off where
  * those commands run: --no-ext-diff, --no-textconv.
  */
-const GIT_SAFE_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'log.showSignature=false'];
+const SAFE_SETTINGS: ReadonlyArray<readonly [string, string]> = [
+  ['core.fsmonitor', 'false'],
+  ['core.hooksPath', '/dev/null'],
+  ['log.showSignature', 'false'],
+];
+const GIT_SAFE_CONFIG = SAFE_SETTINGS.flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+
+/**
+ * `env` with the same settings for the git that other programs start: buildx
+ * runs git in the build context (its provenance and labels; `git status` too
+ * with BUILDX_GIT_CHECK_DIRTY). GIT_CONFIG_COUNT, GIT_CONFIG_KEY_n and
+ * GIT_CONFIG_VALUE_n rank as command-line configuration (git-config(1),
+ * "ENVIRONMENT", git 2.31 and later); ours are added after the caller's own.
+ * A count that is not a number is left alone: git refuses it itself.
+ */
+export function safeGitEnvironment(env: Env): Record<string, string | undefined> {
+  const given = env.GIT_CONFIG_COUNT;
+  if (given !== undefined && given !== '' && !/^\d{1,4}$/.test(given)) return { ...env };
+  const n = given ? Number(given) : 0;
+  const out: Record<string, string | undefined> = { ...env, GIT_CONFIG_COUNT: String(n + SAFE_SETTINGS.length) };
+  SAFE_SETTINGS.forEach(([k, v], i) => {
+    out[`GIT_CONFIG_KEY_${n + i}`] = k;
+    out[`GIT_CONFIG_VALUE_${n + i}`] = v;
+  });
+  return out;
+}
 
 function run(g: Git, args: string[], timeoutMs: number, config: readonly string[] = []): Promise<Captured> {
   return capture({ file: 'git', args: [...GIT_SAFE_CONFIG, ...config, ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);

@@ -2,7 +2,7 @@
 // `docker buildx bake --print` come back unchanged, and one real build
 // receives a hostile build arg and label byte for byte (the arg read back from
 // a file the build wrote, the label from the pushed image's config).
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -116,5 +116,30 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     expect(inspect.status, inspect.stderr).toBe(0);
     const image = JSON.parse(inspect.stdout) as { config: { Labels: Record<string, string> } };
     expect(image.config.Labels['org.example.hostile']).toBe(HOSTILE);
+  });
+
+  // buildx runs git in the build context (git status with BUILDX_GIT_CHECK_DIRTY); the repository's config names programs.
+  it("a real bake: buildx's own git runs none of the repository's git programs (fsmonitor, post-index-change hook)", () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-marker-')), 'ran');
+    const hooks = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-hooks-'));
+    writeFileSync(path.join(hooks, 'post-index-change'), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+    const dir = repo({
+      'app/README': 'context\n',
+      'app/Dockerfile': 'FROM scratch\nCOPY README /README\n',
+      'matrix.yaml': 'version: 1\nservices:\n  app: { context: app, dockerfile: app/Dockerfile, platforms: [linux/amd64] }\n',
+    });
+    const gitIn = (...args: string[]) =>
+      spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    gitIn('add', '-A');
+    expect(gitIn('commit', '-q', '-m', 'x').status).toBe(0);
+    gitIn('config', 'core.fsmonitor', `touch '${marker}'; false`);
+    gitIn('config', 'core.hooksPath', hooks);
+    writeFileSync(path.join(dir, 'app', 'README'), 'changed\n');
+    const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
+    const r = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(readFileSync(path.join(out, 'README'), 'utf8')).toBe('changed\n');
+    expect(existsSync(marker)).toBe(false);
   });
 });

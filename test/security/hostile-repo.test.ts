@@ -2,9 +2,11 @@
 // its git configuration reaches the git commands matrix runs. Neither may make
 // matrix write outside the repository or run a program.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dockerAt } from '../../src/adapters/docker.js';
+import { safeGitEnvironment } from '../../src/adapters/git.js';
 import { matrixAsync } from './run.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -138,6 +140,44 @@ describe("the repository's git configuration runs no program", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
     expect(JSON.stringify(JSON.parse(r.stdout))).toContain(`r.example/api:${sha}`);
+  });
+});
+
+describe('the git that docker starts gets the same settings', () => {
+  // buildx runs git in the build context (provenance, labels; `git status` with BUILDX_GIT_CHECK_DIRTY).
+  const script = (dir: string) => {
+    const fake = path.join(tempDir(), 'docker');
+    writeFileSync(fake, `#!/bin/sh\ncd '${dir}' || exit 9\ngit status --porcelain >/dev/null\ngit log -1 --format=%H\n`, { mode: 0o755 });
+    return fake;
+  };
+  const hostile = () => {
+    const repo = committedRepo();
+    const marker = path.join(tempDir(), 'ran');
+    git(repo, 'config', 'core.fsmonitor', `touch '${marker}'; false`);
+    git(repo, 'config', 'log.showSignature', 'true');
+    git(repo, 'config', 'gpg.program', `sh -c "touch '${marker}'"`);
+    writeFileSync(path.join(repo, 'api', 'main.go'), 'package main\n');
+    return { repo, marker };
+  };
+
+  it("a program docker runs through the adapter runs git without the repository's fsmonitor", async () => {
+    const { repo, marker } = hostile();
+    // The same script without the adapter's environment does run it: the case is not vacuous.
+    spawnSync(script(repo), { env: process.env });
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    const r = await dockerAt(script(repo), process.env).capture([], { cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.stdout.trim()).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("the caller's own GIT_CONFIG_* settings are kept, ours after them", () => {
+    const env = safeGitEnvironment({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.name', GIT_CONFIG_VALUE_0: 'ci' });
+    expect(env.GIT_CONFIG_KEY_0).toBe('user.name');
+    expect(Number(env.GIT_CONFIG_COUNT)).toBeGreaterThan(1);
+    const keys = Array.from({ length: Number(env.GIT_CONFIG_COUNT) }, (_, i) => env[`GIT_CONFIG_KEY_${i}`]);
+    expect(keys).toEqual(['user.name', 'core.fsmonitor', 'core.hooksPath', 'log.showSignature']);
   });
 });
 
