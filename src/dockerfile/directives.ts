@@ -97,35 +97,50 @@ export interface LogicalLine {
 }
 
 /**
+ * BuildKit's trimContinuationCharacter for one physical line: the line without
+ * its continuation, or undefined when it does not continue. Its regex is
+ * `([^E])E[ \t]*$|^E[ \t]*$` (E the escape character): the escape character
+ * as the last non-blank, not itself escaped by an escape character before it.
+ * Checked here without a regex, so each line is looked at once.
+ */
+function continued(line: string, escapeChar: string): string | undefined {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  if (end === 0 || line[end - 1] !== escapeChar) return undefined;
+  if (end >= 2 && line[end - 2] === escapeChar) return undefined;
+  return line.slice(0, end - 1);
+}
+
+const isBlankOrComment = (l: string): boolean => {
+  const t = l.replace(LEADING_SPACE, '');
+  return t === '' || t.startsWith('#');
+};
+
+/**
  * Instructions as BuildKit's parser assembles them: comment lines dropped
  * (also between continuation lines), a line ending in the escape character
  * (optionally followed by spaces or tabs) continued on the next line.
- * Heredoc bodies are not interpreted.
+ * Heredoc bodies are not interpreted. Linear in the text: the parts of a
+ * continued instruction are collected and joined once.
  */
 export function logicalLines(text: string, escapeChar: string = readDirectives(text).escapeChar): LogicalLine[] {
   const out: LogicalLine[] = [];
-  const cont = new RegExp(`${escapeChar === '\\' ? '\\\\' : escapeChar}[ \\t]*$`);
-  const isComment = (l: string) => l.replace(LEADING_SPACE, '').startsWith('#');
   const lines = scannerLines(text);
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i]!.replace(LEADING_SPACE, '');
-    if (isComment(first) || first === '') continue;
+    if (first === '' || first.startsWith('#')) continue;
     const start = i + 1;
-    let line = first;
-    while (cont.test(line)) {
-      line = line.replace(cont, '');
-      // Skip comments and empty lines inside a continued instruction, as BuildKit does.
-      let next: string | undefined;
-      while (++i < lines.length) {
-        const l = lines[i]!;
-        if (isComment(l) || l.replace(LEADING_SPACE, '') === '') continue;
-        next = l;
-        break;
-      }
-      if (next === undefined) break;
-      line += next;
+    const parts: string[] = [];
+    let rest = continued(first, escapeChar);
+    parts.push(rest ?? first);
+    while (rest !== undefined && ++i < lines.length) {
+      // Comment lines and empty lines inside a continued instruction are skipped, as BuildKit does.
+      const l = lines[i]!;
+      if (isBlankOrComment(l)) continue;
+      rest = continued(l, escapeChar);
+      parts.push(rest ?? l);
     }
-    out.push({ text: line, line: start });
+    out.push({ text: parts.join(''), line: start });
   }
   return out;
 }

@@ -4,7 +4,7 @@
 // [a-zA-Z][a-zA-Z0-9]*, case-insensitive, only syntax/escape/check, the first
 // other line ends the directives, a duplicate is "only one X parser directive
 // can be used"), parser.go (Parse: BOM dropped, leading white space stripped,
-// setEscapeToken accepts only ` and \, continuation regex `\<esc>[ \t]*$`,
+// setEscapeToken accepts only ` and \, continuation regex `([^E])E[ \t]*$|^E[ \t]*$`,
 // comment and empty lines skipped inside a continued instruction) and
 // https://docs.docker.com/reference/dockerfile/#parser-directives.
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,21 @@ describe('logicalLines (parser.go continuation rules)', () => {
 
   it('a backslash continues with the default escape character, spaces after it allowed', () => {
     expect(logicalLines('FROM \\  \n  x AS y').map((l) => l.text)).toEqual(['FROM   x AS y']);
+  });
+
+  it('an escape character escaped by another one does not continue the line (parser.go setEscapeToken regex)', () => {
+    expect(logicalLines('FROM a\nRUN echo \\\\\nCOPY x y').map((l) => l.text)).toEqual(['FROM a', 'RUN echo \\\\', 'COPY x y']);
+    expect(logicalLines('# escape=`\nRUN a ``\nRUN b `\n`\n  c').map((l) => l.text)).toEqual(['RUN a ``', 'RUN b   c']);
+    expect(logicalLines('RUN a \\\n\t# c\n \t\nb \\\t\n').map((l) => l.text)).toEqual(['RUN a b ']);
+  });
+
+  it('a continuation of 100k lines is joined in one pass (was quadratic)', () => {
+    const n = 100_000;
+    const text = `FROM scratch\nRUN a \\\n${'b \\\n'.repeat(n)}c\nCOPY x y\n`;
+    const lines = logicalLines(text);
+    expect(lines.map((l) => l.line)).toEqual([1, 2, n + 4]);
+    expect(lines[1]!.text).toBe(`RUN a ${'b '.repeat(n)}c`);
+    expect(lines[2]!.text).toBe('COPY x y');
   });
 
   it('plan and init read stages and FROM images through it (continued FROM, escape directive)', () => {
