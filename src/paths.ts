@@ -38,12 +38,18 @@ export function realpathOrUndefined(p: string): string | undefined {
   }
 }
 
+/**
+ * What a spec path names. Only ENOENT is "missing"; any other error (a symlink
+ * loop, a file in the way of a directory, permission denied) is thrown, and
+ * reported as what it is, with the path (exit 74), not as "does not exist".
+ */
 export function kindOf(p: string): 'file' | 'dir' | 'missing' | 'other' {
   try {
     const k = statKind(p, true);
     return k === 'file' || k === 'dir' ? k : 'other';
-  } catch {
-    return 'missing';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw e;
   }
 }
 

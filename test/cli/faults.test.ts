@@ -94,6 +94,25 @@ describe('the spec cannot be read', () => {
     }
   });
 
+  // The README's exit-code table: a symlink loop or a file in the way of a directory, anywhere, is 74 with the path and the cause.
+  it.each([
+    ['context', 'a symlink loop', 'context: loopa', 'matrix: cannot read loopa: too many levels of symbolic links (ELOOP)'],
+    ['dockerfile', 'a path through a file', 'context: app, dockerfile: app/Dockerfile/x', 'matrix: cannot read app/Dockerfile/x: a component of the path is not a directory (ENOTDIR)'],
+  ])('a spec %s that is %s: that fault, exit 74, not "does not exist"', async (_key, _what, fields, line) => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'app'));
+    writeFileSync(path.join(dir, 'app', 'Dockerfile'), 'FROM scratch\n');
+    symlinkSync('loopb', path.join(dir, 'loopa'));
+    symlinkSync('loopa', path.join(dir, 'loopb'));
+    writeFileSync(path.join(dir, 'matrix.yaml'), `version: 1\nservices:\n  app: { ${fields.includes('dockerfile') ? fields : `${fields}, dockerfile: app/Dockerfile`} }\n`);
+    for (const cmd of ['gen', 'validate', 'plan']) {
+      const r = await matrix([cmd], dir);
+      expect(r.status, `${cmd}: ${r.stderr}`).toBe(74);
+      expectOneLineFault(r.stderr, new RegExp(`^${line.replace(/[.()]/g, '\\$&')}\n$`));
+    }
+    expect(existsSync(path.join(dir, 'docker-bake.hcl'))).toBe(false);
+  });
+
   it('a dangling matrix.yaml found by default is that fault, not "no matrix.yaml"', async () => {
     const dir = tempDir();
     symlinkSync('elsewhere/matrix.yaml', path.join(dir, 'matrix.yaml'));
