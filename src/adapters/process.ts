@@ -11,7 +11,9 @@
 // doctor's checks, a registry call) or if the command does not finish in
 // time, matrix removes its temporary directories and exits 128+signal itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { diagnostic, UserError } from '../diagnostics.js';
 import { writeDescriptor } from '../fs/descriptor.js';
+import { causeOf } from '../fs/errno.js';
 
 export interface Command {
   file: string;
@@ -30,33 +32,81 @@ export interface Captured {
 }
 
 /**
+ * Starting a program failed because the machine ran out of something (file
+ * descriptors, processes, memory): the user's to fix, not a missing program
+ * and not a bug in matrix. Exit 74, as main() reports other machine faults
+ * (src/cli/faults.ts, FileFault), with the errno and what to do.
+ */
+const SPAWN_FAULTS: Record<string, { cause: string; hint: string }> = {
+  EMFILE: { cause: causeOf({ code: 'EMFILE' }), hint: 'matrix may open no more files: raise the limit (`ulimit -n`) and run it again' },
+  ENFILE: { cause: causeOf({ code: 'ENFILE' }), hint: "the system's table of open files is full: close other programs or raise fs.file-max, then run it again" },
+  EAGAIN: { cause: 'resource temporarily unavailable', hint: 'too many processes or threads (`ulimit -u`), or the system is short of resources: run it again later' },
+  ENOMEM: { cause: 'out of memory', hint: 'free memory (or raise the memory limit) and run it again' },
+};
+
+export const SPAWN_FAULT_EXIT = 74;
+
+/** A spawn failure in the result's terms (`spawnError`: the program could not be started, e.g. ENOENT), or the machine fault to throw. */
+export function spawnFailure(file: string, e: unknown): { spawnError: string } | UserError {
+  const err = e as NodeJS.ErrnoException;
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const fault = code ? SPAWN_FAULTS[code] : undefined;
+  if (!fault) return { spawnError: code ?? String(err?.message ?? e) };
+  return new UserError([diagnostic({ code: 'file-error', message: `cannot start \`${file}\`: ${fault.cause} (${code})`, hint: fault.hint })], SPAWN_FAULT_EXIT);
+}
+
+type Piped = ChildProcess & { stdout: NonNullable<ChildProcess['stdout']>; stderr: NonNullable<ChildProcess['stderr']> };
+
+/**
+ * Start `cmd` with piped stdout and stderr, or settle `failed` with why it
+ * did not start. Node reports some failures (EMFILE, ENFILE, EAGAIN, ENOENT)
+ * with an 'error' event on the next tick and a child without a pid or stdio
+ * (EMFILE, ENFILE): nothing of it may be touched then.
+ */
+function start(cmd: Command, failed: (e: unknown) => void, signal?: AbortSignal): Piped | undefined {
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
+  } catch (e) {
+    failed(e);
+    return undefined;
+  }
+  if (child.pid === undefined || !child.stdout || !child.stderr) {
+    child.once('error', failed);
+    return undefined;
+  }
+  return child as Piped;
+}
+
+/**
  * Run to completion and capture output (short commands: version checks,
  * inspect). Aborting `signal` kills the command; it then resolves with a
- * spawnError.
+ * spawnError. A program that cannot be started resolves with a spawnError;
+ * a machine out of file descriptors, processes or memory rejects (spawnFailure).
  */
 export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal): Promise<Captured> {
-  return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
-    } catch (e) {
-      resolve({ code: 127, stdout: '', stderr: '', spawnError: (e as NodeJS.ErrnoException).code ?? String(e) });
-      return;
-    }
+  return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
+    const failed = (e: unknown) => {
+      const f = spawnFailure(cmd.file, e);
+      if (f instanceof UserError) reject(f);
+      else resolve({ code: 127, stdout, stderr, ...f });
+    };
+    const child = start(cmd, failed, signal);
+    if (!child) return;
     const untrack = track(child, false);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      untrack();
+      failed(e);
+    });
     // Decode the streams, not each chunk: a character may straddle two chunks.
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (stdout += d));
     child.stderr.on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      untrack();
-      resolve({ code: 127, stdout, stderr, spawnError: e.code ?? e.message });
-    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       untrack();
@@ -216,19 +266,14 @@ export interface StreamResult {
  * file); the result then names the signal, and nothing of the group outlives it.
  */
 export function stream(cmd: Command, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void, abortSignal?: AbortSignal): Promise<StreamResult> {
-  return new Promise((resolve) => {
-    let child: ChildProcess & { stdout: NonNullable<ChildProcess['stdout']>; stderr: NonNullable<ChildProcess['stderr']> };
-    try {
-      child = spawn(cmd.file, cmd.args, {
-        cwd: cmd.cwd,
-        env: cmd.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      }) as typeof child;
-    } catch (e) {
-      resolve({ code: 127, spawnError: (e as NodeJS.ErrnoException).code ?? String(e) });
-      return;
-    }
+  return new Promise((resolve, reject) => {
+    const failed = (e: unknown) => {
+      const f = spawnFailure(cmd.file, e);
+      if (f instanceof UserError) reject(f);
+      else resolve({ code: 127, ...f });
+    };
+    const child = start(cmd, failed);
+    if (!child) return;
     const before = interrupted;
     const untrack = track(child, true);
     // Aborted (its result is no longer wanted): the whole group stops, as on SIGTERM.
@@ -252,7 +297,8 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
     child.stdout.on('data', (d: string) => onStdout(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
       untrack();
-      resolve({ code: 127, spawnError: e.code ?? e.message });
+      abortSignal?.removeEventListener('abort', stop);
+      failed(e);
     });
     child.on('close', (code, signal) => {
       untrack();
