@@ -75,6 +75,7 @@ export const DIAGNOSTIC_CODES = [
   'output-not-a-file',
   'output-outside-repo',
   'path-exists',
+  'path-in-git-dir',
   'path-not-found',
   'path-outside-repo',
   'platform-mismatch',

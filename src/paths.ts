@@ -104,3 +104,49 @@ function isGitDirectory(dir: string): boolean {
     return false;
   }
 }
+
+/** The real path of `p`, or of its nearest ancestor that exists (undefined only when none resolves). */
+export function nearestReal(p: string): string | undefined {
+  for (let d = p; ; d = path.dirname(d)) {
+    const real = realpathOrUndefined(d);
+    if (real !== undefined || path.dirname(d) === d) return real;
+  }
+}
+
+/** Code points HFS+ ignores in a name (git utf8.c next_hfs_char). */
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/**
+ * Whether git treats the path component `name` as its own directory: `.git`
+ * in any case (read-cache.c verify_dotfile), the NTFS spellings `.git` or
+ * `git~1` followed by dots and spaces, or by `:` and a stream name (path.c
+ * is_ntfs_dotgit), and `.git` with HFS+ ignorable code points in it (utf8.c
+ * is_hfs_dotgit; only ASCII is case-folded there, as here).
+ */
+export function isDotGitName(name: string): boolean {
+  if (/^(?:\.git|git~1)[. ]*(?::.*)?$/is.test(name)) return true;
+  return name.replace(HFS_IGNORED, '').replace(/[A-Z]/g, (c) => c.toLowerCase()) === '.git';
+}
+
+/** The first component of `p` (split at `/` and `\`, as git's is_xplatform_dir_sep) that git treats as `.git`. */
+export function dotGitComponent(p: string): string | undefined {
+  return p.split(/[\\/]/).find(isDotGitName);
+}
+
+/**
+ * The real paths of a repository's git directories: the one its `.git`
+ * names, and the common one a linked worktree shares (hooks and config live
+ * there; `commondir`).
+ */
+export function realGitDirsOf(repoRoot: string): string[] {
+  const gitDir = gitDirOf(repoRoot);
+  if (gitDir === undefined) return [];
+  const dirs = [gitDir];
+  const commondirFile = path.join(gitDir, 'commondir');
+  try {
+    if (exists(commondirFile)) dirs.push(path.resolve(gitDir, readRegularText(commondirFile, { followSymlinks: false, maxBytes: 4096 }).trim()));
+  } catch {
+    // unreadable: the git directory itself is still checked
+  }
+  return dirs.flatMap((d) => realpathOrUndefined(d) ?? []);
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
 import { statKind } from '../fs/probe.js';
 import { readRegularText } from '../fs/read.js';
-import { isInside, realpathOrUndefined } from '../paths.js';
+import { isInside, nearestReal } from '../paths.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
 
@@ -29,23 +29,13 @@ export type OutputState =
 /** Larger files at an output path are read no further (nothing matrix generates comes near). */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
-/** The real path of `dir`, or of its nearest ancestor that exists. */
-function nearestExistingReal(dir: string): string | undefined {
-  for (let d = dir; ; ) {
-    const real = realpathOrUndefined(d);
-    const up = path.dirname(d);
-    if (real !== undefined || up === d) return real;
-    d = up;
-  }
-}
-
 /** What is at spec-relative `file`. `realDirs` caches directory lookups across calls. */
 export function outputState(where: OutputWhere, file: string, realDirs = new Map<string, string | undefined>()): OutputState {
   const abs = path.resolve(where.specDir, file);
   // The directory an output lands in must really be inside the repository
   // (checked on its nearest existing ancestor when it is still to be created).
   const dir = path.dirname(abs);
-  if (!realDirs.has(dir)) realDirs.set(dir, nearestExistingReal(dir));
+  if (!realDirs.has(dir)) realDirs.set(dir, nearestReal(dir));
   const parentReal = realDirs.get(dir);
   if (!parentReal || !isInside(where.realRoot, parentReal) || !isInside(path.resolve(where.repoRoot), abs)) return { kind: 'outside' };
   let kind;

@@ -140,7 +140,7 @@ function cellOutputs(scope: CellScope): string[] {
     const r = scope.fixed(raw, where, 'output');
     if (r === undefined) return;
     const checked = checkOutput(r, { specDir: ctx.specDir, repoRoot: ctx.repoRoot, realRoot: ctx.realRoot });
-    if ('problem' in checked) scope.fail('invalid-output', where, checked.problem.message, checked.problem.hint);
+    if ('problem' in checked) scope.fail(checked.problem.code ?? 'invalid-output', where, checked.problem.message, checked.problem.hint);
     else outputs.push(checked.value);
   });
   return outputs;

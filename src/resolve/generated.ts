@@ -11,11 +11,13 @@
 // disk (output/existing.ts, the same check `gen` makes before writing). So
 // `validate` fails exactly when `gen` would.
 import path from 'node:path';
+import type { DiagnosticCode } from '../diagnostics.js';
 import { claimEmpty, outputState, previousManifest, refusal, withoutText, type OutputState } from '../output/existing.js';
-import { isInside, kindOf, realpathOrUndefined, toPosix } from '../paths.js';
+import { isInside, kindOf, toPosix } from '../paths.js';
 import type { ServiceInput, Target } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 import { interpolate, varsFor } from './vars.js';
+import { writeTargetProblem, type WhereWritten, type WriteProblem } from './writable.js';
 
 /** A chosen place: an exact file, or a folder (the file is `SERVICE.Dockerfile` there). */
 export type GeneratedPlace = { file: string; at: Path } | { dir: string; at: Path };
@@ -68,7 +70,7 @@ export function generatedPlace(ctx: ResolveContext, name: string, svc: ServiceIn
 
 /** A path matrix will write to (it need not exist yet): spec-relative POSIX, inside the repository, also through symbolic links. */
 function outputPath(ctx: ResolveContext, raw: string, at: Path, field: string): string | undefined {
-  const fail = (code: 'remote-path' | 'absolute-path' | 'path-outside-repo' | 'invalid-value' | 'wrong-path-kind', message: string, hint: string) => {
+  const fail = (code: DiagnosticCode, message: string, hint: string) => {
     ctx.report.err(code, at, message, hint);
     return undefined;
   };
@@ -79,8 +81,9 @@ function outputPath(ctx: ResolveContext, raw: string, at: Path, field: string): 
   const inside = `paths must stay inside ${toPosix(path.relative(ctx.cwd, ctx.repoRoot) || '.')}`;
   if (!isInside(ctx.repoRoot, abs)) return fail('path-outside-repo', `${field} \`${raw}\` is outside the repository`, inside);
   if (abs === path.resolve(ctx.repoRoot)) return fail('invalid-value', `${field} \`${raw}\` is the repository itself`, 'name a folder (or, for generated_file, a file) inside it');
-  const real = nearestReal(field === 'generated_dir' ? abs : path.dirname(abs));
-  if (!real || !isInside(ctx.realRoot, real)) return fail('path-outside-repo', `${field} \`${raw}\` leads outside the repository through a symbolic link`, inside);
+  // Through symbolic links too (the file's folder, which gen creates), and never into the git directory (writable.ts).
+  const problem = writeTargetProblem(ctx, raw, field, field === 'generated_dir' ? 'dir' : 'file');
+  if (problem) return fail(problem.code, problem.message, problem.code === 'path-outside-repo' ? inside : problem.hint);
   const blocked = notAFolder(field === 'generated_dir' ? abs : path.dirname(abs));
   if (blocked) return fail('wrong-path-kind', `${field} \`${raw}\`: ${toPosix(path.relative(ctx.specDir, blocked)) || '.'} is not a directory`, 'choose a folder (gen creates missing ones)');
   return toPosix(path.relative(ctx.specDir, abs)) || '.';
@@ -96,12 +99,10 @@ function notAFolder(dir: string): string | undefined {
   return undefined;
 }
 
-/** The real path of `p`, or of its nearest ancestor that exists. */
-function nearestReal(p: string): string | undefined {
-  for (let d = p; ; d = path.dirname(d)) {
-    const real = realpathOrUndefined(d);
-    if (real !== undefined || path.dirname(d) === d) return real;
-  }
+/** The refusal of a file gen writes into the git directory (other misplacements are outputState's). */
+function inGitDir(where: WhereWritten, file: string, what: string): WriteProblem | undefined {
+  const problem = writeTargetProblem(where, file, what, 'file');
+  return problem?.code === 'path-in-git-dir' ? problem : undefined;
 }
 
 /** The generated Dockerfile's spec-relative path for a chosen place. */
@@ -147,6 +148,11 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
       continue;
     }
     owner.set(abs, t.service);
+    const inGit = inGitDir(where, t.dockerfile, 'generated Dockerfile');
+    if (inGit) {
+      ctx.report.err(inGit.code, at, inGit.message, inGit.hint, onKey);
+      continue;
+    }
     const taken = reads.get(abs);
     if (taken) {
       ctx.report.err('output-collision', at, `the generated Dockerfile of \`${t.service}\` would overwrite ${t.dockerfile}, ${taken}`, hint, onKey);
@@ -159,7 +165,7 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
     if (refused) ctx.report.err(refused.code, at, refused.message, refused.hint, onKey);
   }
   states.set(bakeFile, withoutText(bakeState, true));
-  const refused = refusal(bakeFile, bakeState, true);
+  const refused = inGitDir(where, bakeFile, 'bake_file') ?? refusal(bakeFile, bakeState, true);
   if (refused) ctx.report.err(refused.code, ctx.input.bake_file !== undefined ? ['bake_file'] : [], refused.message, refused.hint);
   return states;
 }

@@ -3,8 +3,10 @@
 // `type=local,dest=dist/`, or a lone path as a local export to it. We parse them the same way, check the exporter and
 // where a `dest` points, and write them back in a canonical CSV form.
 import path from 'node:path';
-import { isInside, realpathOrUndefined, toPosix } from '../paths.js';
+import type { DiagnosticCode } from '../diagnostics.js';
+import { isInside, toPosix } from '../paths.js';
 import { csvField } from '../render/csv.js';
+import { writeTargetProblem } from './writable.js';
 
 /** Exporters buildx knows (docs: "docker buildx build --output"). */
 export const EXPORTERS = ['local', 'tar', 'oci', 'docker', 'image', 'registry', 'cacheonly'] as const;
@@ -12,6 +14,8 @@ export const EXPORTERS = ['local', 'tar', 'oci', 'docker', 'image', 'registry', 
 const NEEDS_DEST = new Set(['local', 'tar', 'oci']);
 
 export interface OutputProblem {
+  /** Set when the problem has a code of its own (else `invalid-output`). */
+  code?: DiagnosticCode;
   message: string;
   hint: string;
 }
@@ -105,17 +109,10 @@ function checkDest(dest: string, ctx: OutputContext): { value: string } | { prob
   if (!isInside(ctx.repoRoot, abs) || abs === ctx.repoRoot) {
     return { problem: { message: `output dest \`${dest}\` is outside the repository`, hint: 'exports stay inside the repository, in a directory of their own (e.g. `dist/`)' } };
   }
-  // The nearest part of the path that exists must not lead outside through a symbolic link.
-  let probe = abs;
-  let real: string | undefined;
-  while (!(real = realpathOrUndefined(probe))) {
-    const up = path.dirname(probe);
-    if (up === probe) break;
-    probe = up;
-  }
-  if (real && !isInside(ctx.realRoot, real)) {
-    return { problem: { message: `output dest \`${dest}\` leads outside the repository through a symbolic link`, hint: 'point at a real directory inside the repository' } };
-  }
+  // Through symbolic links too, and never into the git directory (writable.ts);
+  // an output that leads outside stays an `invalid-output`, as it always was.
+  const problem = writeTargetProblem(ctx, dest, 'output dest');
+  if (problem) return { problem: problem.code === 'path-in-git-dir' ? problem : { message: problem.message, hint: problem.hint } };
   const rel = toPosix(path.relative(ctx.specDir, abs));
   const trailing = /[\\/]$/.test(dest) ? '/' : '';
   return { value: (rel || '.') + trailing };
