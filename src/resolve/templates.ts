@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
-import { packageRoot } from '../paths.js';
+import { isInside, packageRoot, realpathOrUndefined } from '../paths.js';
 import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
@@ -107,7 +107,7 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
   const values: Record<string, string | string[]> = {};
   const derived: string[] = [];
   for (const [key, param] of Object.entries(declared)) {
-    const v = Object.hasOwn(given, key) ? given[key] : (detectValue(ctx, source, param) ?? param.default);
+    const v = Object.hasOwn(given, key) ? given[key] : (detectValue(ctx, source, param, ['services', name, 'context'], key) ?? param.default);
     if (v === undefined) {
       if (param.required) {
         ok = false;
@@ -130,14 +130,24 @@ export function templateParams(ctx: ResolveContext, name: string, svc: ServiceIn
 const MAX_DETECT_BYTES = 256 * 1024;
 
 /** The value a parameter's `detect` finds in the service's context (go.mod's `go` line, ...), if any. */
-function detectValue(ctx: ResolveContext, source: Source & { context?: string }, param: TemplateParam): string | undefined {
+function detectValue(ctx: ResolveContext, source: Source & { context?: string }, param: TemplateParam, at: Path, key: string): string | undefined {
   if (!param.detect || source.context === undefined) return undefined;
   for (const { file, pattern } of param.detect) {
-    const text = detectText(ctx, path.posix.join(source.context, file));
-    if (text === undefined) continue; // absent (or not a small regular file): the next place, then the default
+    const rel = path.posix.join(source.context, file);
+    const read = detectText(ctx, rel);
+    if (read.outside) {
+      ctx.report.err(
+        'path-outside-repo',
+        at,
+        `template parameter \`${key}\` detects its value in \`${rel}\`, which leads outside the repository through a symbolic link`,
+        'point the link at a file inside the repository, or give the value under `with:`',
+      );
+      return undefined;
+    }
+    if (read.text === undefined) continue; // absent (or not a small regular file): the next place, then the default
     let re = PATTERNS.get(pattern);
     if (!re) PATTERNS.set(pattern, (re = new RegExp(pattern, 'm')));
-    const m = re.exec(text)?.[1];
+    const m = re.exec(read.text)?.[1];
     if (m) return m;
   }
   return undefined;
@@ -145,21 +155,37 @@ function detectValue(ctx: ResolveContext, source: Source & { context?: string },
 
 /** Compiled `detect` patterns (a RegExp without the g flag keeps no state between exec calls). */
 const PATTERNS = new Map<string, RegExp>();
-/** The files `detect` read in one resolution, by spec-dir-relative path: a file is read once (go.mod serves two patterns). */
-const DETECT_READS = new WeakMap<ResolveContext, Map<string, string | undefined>>();
 
-function detectText(ctx: ResolveContext, rel: string): string | undefined {
+interface DetectRead {
+  text?: string;
+  /** The file is a symbolic link (or under one) whose real path is outside the repository: not read. */
+  outside?: true;
+}
+/** The files `detect` read in one resolution, by spec-dir-relative path: a file is read once (go.mod serves two patterns). */
+const DETECT_READS = new WeakMap<ResolveContext, Map<string, DetectRead>>();
+
+/**
+ * A detect file's text, read by its real path, which must be inside the
+ * repository (as every spec path: src/resolve/paths.ts): a link leaving it is
+ * not followed, so no file outside ends up in a generated Dockerfile.
+ */
+function detectText(ctx: ResolveContext, rel: string): DetectRead {
   let reads = DETECT_READS.get(ctx);
   if (!reads) DETECT_READS.set(ctx, (reads = new Map()));
-  if (reads.has(rel)) return reads.get(rel);
-  let text: string | undefined;
-  try {
-    text = readRegularText(path.resolve(ctx.specDir, rel), { maxBytes: MAX_DETECT_BYTES, display: rel });
-  } catch (e) {
-    if (!(e instanceof FileFault)) throw e;
+  const known = reads.get(rel);
+  if (known) return known;
+  const read: DetectRead = {};
+  const real = realpathOrUndefined(path.resolve(ctx.specDir, rel));
+  if (real !== undefined && !isInside(ctx.realRoot, real)) read.outside = true;
+  else if (real !== undefined) {
+    try {
+      read.text = readRegularText(real, { maxBytes: MAX_DETECT_BYTES, display: rel, followSymlinks: false });
+    } catch (e) {
+      if (!(e instanceof FileFault)) throw e;
+    }
   }
-  reads.set(rel, text);
-  return text;
+  reads.set(rel, read);
+  return read;
 }
 
 export function expandDefault(text: string, values: Readonly<Record<string, string | readonly string[]>>): string {
