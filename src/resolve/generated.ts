@@ -92,11 +92,21 @@ function outputPath(ctx: ResolveContext, raw: string, at: Path, field: string): 
 /** The nearest existing path at or above `dir`, when it is not a directory (gen could not create the folder). */
 function notAFolder(dir: string): string | undefined {
   for (let d = dir; path.dirname(d) !== d; d = path.dirname(d)) {
-    const kind = kindOf(d);
+    const kind = kindBelowFile(d);
     if (kind === 'dir') return undefined;
     if (kind !== 'missing') return d;
   }
   return undefined;
+}
+
+/** kindOf, where a file in the way (ENOTDIR) means "look further up": the walk finds that file itself. */
+function kindBelowFile(d: string): ReturnType<typeof kindOf> {
+  try {
+    return kindOf(d);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
+    throw e;
+  }
 }
 
 /** The refusal of a file gen writes into the git directory (other misplacements are outputState's). */
