@@ -1,7 +1,9 @@
 // `cache` and `attest`: normalized to what bake takes.
 import path from 'node:path';
+import { isInside } from '../paths.js';
 import type { CacheSpec, ServiceInput } from '../spec.js';
 import { origin, type ResolveContext } from './context.js';
+import { writeTargetProblem } from './writable.js';
 
 /** The cache of a service with its build context; false (reported) when its `dir` is misplaced. */
 export function resolveCache(ctx: ResolveContext, name: string, svc: ServiceInput, context: string): CacheSpec | undefined | false {
@@ -9,8 +11,14 @@ export function resolveCache(ctx: ResolveContext, name: string, svc: ServiceInpu
   if (cache?.dir === undefined) return cache;
   const dir = path.posix.normalize(cache.dir);
   const at = [...origin(ctx, name, 'cache'), 'dir'];
-  if (path.isAbsolute(cache.dir) || dir.startsWith('../')) {
+  if (path.isAbsolute(cache.dir) || dir === '..' || dir.startsWith('../') || !isInside(ctx.repoRoot, path.resolve(ctx.specDir, cache.dir))) {
     ctx.report.err('path-outside-repo', at, `cache dir \`${cache.dir}\` is not inside the repository`, 'leave `dir` out to keep the cache in a machine-local directory outside the repository');
+    return false;
+  }
+  // Bake's cache export writes there: through symbolic links too, and never into the git directory (writable.ts).
+  const problem = writeTargetProblem(ctx, cache.dir, 'cache dir');
+  if (problem) {
+    ctx.report.err(problem.code, at, problem.message, problem.hint);
     return false;
   }
   if (context === '.' || dir === context || dir.startsWith(`${context}/`)) {
