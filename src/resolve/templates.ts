@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
+import { exists } from '../fs/probe.js';
 import { isInside, packageRoot, realpathOrUndefined } from '../paths.js';
 import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
@@ -175,7 +176,9 @@ function detectText(ctx: ResolveContext, rel: string): DetectRead {
   const known = reads.get(rel);
   if (known) return known;
   const read: DetectRead = {};
-  const real = realpathOrUndefined(path.resolve(ctx.specDir, rel));
+  // Absent first (the usual case: most detect places are not there), as a probe the hook's manifest can check; a real path's ENOENT it cannot.
+  const abs = path.resolve(ctx.specDir, rel);
+  const real = exists(abs) ? realpathOrUndefined(abs) : undefined;
   if (real !== undefined && !isInside(ctx.realRoot, real)) read.outside = true;
   else if (real !== undefined) {
     try {
