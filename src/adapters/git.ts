@@ -25,6 +25,7 @@ const GIT_ENV = { GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
 // A diff of a large monorepo can take longer than a version check.
 const GIT_TIMEOUT_MS = 120_000;
+/** One query of a build's git values (MATRIX_GIT_QUERY_TIMEOUT_MS, for tests); a version check is quick. */
 const QUERY_TIMEOUT_MS = 20_000;
 
 /**
@@ -74,9 +75,23 @@ function run(g: Git, args: string[], timeoutMs: number, config: readonly string[
   return capture({ file: 'git', args: [...GIT_SAFE_CONFIG, ...config, ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs);
 }
 
-/** git's output, trimmed, or undefined when it failed (for values a build can do without). */
+/**
+ * Repositories where a git query ran out of time: git blocks on something in
+ * the git directory (a FIFO for HEAD or config, a hung network file system).
+ * Every later query there answers undefined at once instead of waiting again.
+ */
+const STALLED = new Set<string>();
+
+/** Whether a git query in `repoRoot` ran out of time in this process. */
+export function gitStalled(repoRoot: string): boolean {
+  return STALLED.has(repoRoot);
+}
+
+/** git's output, trimmed, or undefined when it failed or git does not answer (for values a build can do without). */
 export async function gitOutput(g: Git, args: string[]): Promise<string | undefined> {
-  const r = await run(g, args, QUERY_TIMEOUT_MS);
+  if (STALLED.has(g.repoRoot)) return undefined;
+  const r = await run(g, args, Number(g.env.MATRIX_GIT_QUERY_TIMEOUT_MS) || QUERY_TIMEOUT_MS);
+  if (r.timedOut) STALLED.add(g.repoRoot);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 

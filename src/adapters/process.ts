@@ -29,6 +29,8 @@ export interface Captured {
   stderr: string;
   /** Set when the program could not be started at all (e.g. ENOENT). */
   spawnError?: string;
+  /** Set when it was killed for taking longer than its time limit. */
+  timedOut?: true;
 }
 
 /**
@@ -96,7 +98,11 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal):
     const child = start(cmd, failed, signal);
     if (!child) return;
     const untrack = track(child, false);
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGKILL');
+    }, timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       untrack();
@@ -110,7 +116,7 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal):
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       untrack();
-      resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr });
+      resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}) });
     });
   });
 }

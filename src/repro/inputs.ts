@@ -5,7 +5,7 @@
 // image differs; test/unit/repro-verify.test.ts compares the two commands.
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
-import { gitAt } from '../adapters/git.js';
+import { gitAt, gitStalled } from '../adapters/git.js';
 import { buildEnvironment, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import type { ResolvedSpec } from '../spec.js';
@@ -30,8 +30,17 @@ export async function bakeInputs(
   const revisions = targetRevisions(where, spec, sel, callerEnv);
   revisions.catch(() => undefined);
   const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning, started);
+  const revs = await revisions;
+  if (gitStalled(where.repoRoot)) {
+    // buildx runs git in the context too, with no time limit: it would wait forever where ours gave up.
+    env.BUILDX_GIT_INFO = 'false';
+    env.BUILDX_GIT_LABELS = 'false';
+    onWarning?.(
+      'git did not answer in time in this repository (something in its git directory blocks: a FIFO, a hung file system): the images get no git values or revision labels, and buildx is told not to run git (BUILDX_GIT_INFO=false)',
+    );
+  }
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
-  return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, await revisions) };
+  return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs) };
 }
 
 /** The last commit that changed the context or Dockerfile of each target bake builds. */

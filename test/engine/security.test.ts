@@ -2,7 +2,7 @@
 // `docker buildx bake --print` come back unchanged, and one real build
 // receives a hostile build arg and label byte for byte (the arg read back from
 // a file the build wrote, the label from the pushed image's config).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringProblem } from '../../src/validate/strings.js';
 import { csvFields, hostile, yamlQuote } from '../security/hostile.js';
-import { docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { docker, fixtures, matrix, matrixAsync, requireEngine, runId } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -142,4 +142,21 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     expect(readFileSync(path.join(out, 'README'), 'utf8')).toBe('changed\n');
     expect(existsSync(marker)).toBe(false);
   });
+
+  // A FIFO at .git/HEAD: every git command blocks; buildx's own git (provenance) has no time limit.
+  it('a real bake in a repository whose git blocks finishes: matrix gives up on git and tells buildx not to run it', async () => {
+    const dir = repo({
+      'app/README': 'context\n',
+      'app/Dockerfile': 'FROM scratch\nCOPY README /README\n',
+      'matrix.yaml': 'version: 1\nservices:\n  app: { context: app, dockerfile: app/Dockerfile, platforms: [linux/amd64] }\n',
+    });
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    rmSync(path.join(dir, '.git', 'HEAD'));
+    spawnSync('mkfifo', [path.join(dir, '.git', 'HEAD')]);
+    const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
+    const r = await matrixAsync(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { MATRIX_GIT_QUERY_TIMEOUT_MS: '2000' });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toContain('git did not answer in time');
+    expect(readFileSync(path.join(out, 'README'), 'utf8')).toBe('context\n');
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 // A repository's own files decide where matrix keeps its records and lock, and
 // its git configuration reaches the git commands matrix runs. Neither may make
 // matrix write outside the repository or run a program.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -179,6 +179,20 @@ describe('the git that docker starts gets the same settings', () => {
     const keys = Array.from({ length: Number(env.GIT_CONFIG_COUNT) }, (_, i) => env[`GIT_CONFIG_KEY_${i}`]);
     expect(keys).toEqual(['user.name', 'core.fsmonitor', 'core.hooksPath', 'log.showSignature']);
   });
+});
+
+describe('a git directory that blocks git', () => {
+  // A FIFO where git reads HEAD: every git command waits for a writer. buildx runs git in the context with no time limit.
+  it('bake gives up on git after its time limit, warns, and tells buildx not to run git', async () => {
+    const repo = committedRepo();
+    expect((await matrixAsync(['gen'], repo)).status).toBe(0);
+    rmSync(path.join(repo, '.git', 'HEAD'));
+    execFileSync('mkfifo', [path.join(repo, '.git', 'HEAD')]);
+    const r = await matrixAsync(['bake', '--dry-run'], repo, { MATRIX_GIT_QUERY_TIMEOUT_MS: '1000' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('git did not answer in time');
+    expect(r.stdout).toMatch(/BUILDX_GIT_INFO=false BUILDX_GIT_LABELS=false docker/);
+  }, 30_000);
 });
 
 describe('an empty file that matrix did not write', () => {
