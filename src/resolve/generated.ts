@@ -129,6 +129,22 @@ function dockerfileOrigin(ctx: ResolveContext, service: string, places: Readonly
 }
 
 /**
+ * Two generated paths that differ only in case are one file where clones often
+ * live (macOS and Windows file systems ignore case; git's clone warns "the
+ * following paths have collided", builtin/clone.c): one service would build
+ * the other's Dockerfile there. The message when `t`'s path has such a twin.
+ */
+function caseTwin(folded: Map<string, Target>, abs: string, t: Target): string | undefined {
+  const key = abs.toLowerCase();
+  const other = folded.get(key);
+  if (other === undefined) {
+    folded.set(key, t);
+    return undefined;
+  }
+  return `the generated Dockerfiles of \`${other.service}\` (${other.dockerfile}) and \`${t.service}\` (${t.dockerfile}) differ only in case`;
+}
+
+/**
  * Every output `gen` would write, checked as `gen` checks it: generated
  * Dockerfiles (one service each, none of them a file the spec reads) and the
  * bake file (not taken by a Dockerfile), then what is on disk at each path.
@@ -136,6 +152,7 @@ function dockerfileOrigin(ctx: ResolveContext, service: string, places: Readonly
 export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], places: ReadonlyMap<string, GeneratedPlace>, bakeFile: string): Map<string, OutputState> {
   const states = new Map<string, OutputState>();
   const owner = new Map<string, string>();
+  const folded = new Map<string, Target>();
   const reads = new Map<string, string>([[path.resolve(ctx.specDir, bakeFile), `the bake file`]]);
   for (const t of targets) {
     if (t.source.kind === 'dockerfile') reads.set(path.resolve(ctx.specDir, t.source.file), `the hand-written Dockerfile of \`${t.service}\``);
@@ -158,6 +175,11 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
       continue;
     }
     owner.set(abs, t.service);
+    const twin = caseTwin(folded, abs, t);
+    if (twin) {
+      ctx.report.err('output-collision', at, twin, 'rename one of them: a case-insensitive file system (macOS, Windows) holds one file for both', onKey);
+      continue;
+    }
     const inGit = inGitDir(where, t.dockerfile, 'generated Dockerfile');
     if (inGit) {
       ctx.report.err(inGit.code, at, inGit.message, inGit.hint, onKey);

@@ -97,6 +97,18 @@ describe('generated_file and generated_dir are checked where they are written', 
     expect(check(spec)).toEqual([{ code: 'output-collision', ...pos(spec, 'ci/x.Dockerfile', 1) }]);
   });
 
+  // git's clone warns of paths that collide on a case-insensitive file system (builtin/clone.c); there one service would build the other's Dockerfile.
+  it('two services on paths that differ only in case: output-collision at the second, and gen writes nothing', async () => {
+    const spec = two('    generated_file: ci/X.Dockerfile\n', '    generated_file: ci/x.Dockerfile\n');
+    expect(check(spec)).toEqual([{ code: 'output-collision', ...pos(spec, 'ci/x.Dockerfile') }]);
+    const dir = tempRepo({ ...goDirs('a', 'b'), 'matrix.yaml': spec });
+    const before = hashTree(dir);
+    const r = await matrix(['gen'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('differ only in case');
+    expect(hashTree(dir)).toBe(before);
+  });
+
   it("a generated path on another service's default place, a hand-written Dockerfile or the bake file: output-collision", () => {
     const onB = two('    generated_file: b/Dockerfile\n', '');
     expect(check(onB)).toEqual([{ code: 'output-collision', ...pos(onB, 'go\n', 1) }]);
