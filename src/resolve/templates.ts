@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
 import { exists } from '../fs/probe.js';
+import { detectPattern } from './detect-pattern.js';
 import { isInside, packageRoot, realpathOrUndefined } from '../paths.js';
 import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
@@ -134,6 +135,16 @@ const MAX_DETECT_BYTES = 256 * 1024;
 function detectValue(ctx: ResolveContext, source: Source & { context?: string }, param: TemplateParam, at: Path, key: string): string | undefined {
   if (!param.detect || source.context === undefined) return undefined;
   for (const { file, pattern } of param.detect) {
+    const re = detectPattern(pattern, source.source.kind === 'template' && source.source.builtin);
+    if ('problem' in re) {
+      ctx.report.err(
+        'template-error',
+        at,
+        `template parameter \`${key}\`: detect pattern \`${pattern}\` is not a regular expression RE2 accepts: ${re.problem}`,
+        "a repository's template detects with RE2 (Go's regexp syntax: no lookaround, no backreferences), which takes linear time",
+      );
+      return undefined;
+    }
     const rel = path.posix.join(source.context, file);
     const read = detectText(ctx, rel);
     if (read.outside) {
@@ -146,16 +157,11 @@ function detectValue(ctx: ResolveContext, source: Source & { context?: string },
       return undefined;
     }
     if (read.text === undefined) continue; // absent (or not a small regular file): the next place, then the default
-    let re = PATTERNS.get(pattern);
-    if (!re) PATTERNS.set(pattern, (re = new RegExp(pattern, 'm')));
-    const m = re.exec(read.text)?.[1];
+    const m = re.firstGroup(read.text);
     if (m) return m;
   }
   return undefined;
 }
-
-/** Compiled `detect` patterns (a RegExp without the g flag keeps no state between exec calls). */
-const PATTERNS = new Map<string, RegExp>();
 
 interface DetectRead {
   text?: string;

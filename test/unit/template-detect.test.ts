@@ -78,3 +78,32 @@ describe('detect: files by their real path, inside the repository', () => {
     expect(JSON.stringify(r)).not.toMatch(/TOPSECRET|1\.99/);
   });
 });
+
+// A repository's own template is not trusted with a backtracking RegExp: its detect patterns run on RE2 (linear time, Go's regexp syntax).
+describe("detect patterns of a repository's template run on RE2", () => {
+  const template = (pattern: string) => `{{!--\nparams:\n  v: { default: none, detect: [{ file: probe.txt, pattern: ${JSON.stringify(pattern)} }] }\n--}}\nFROM scratch\nLABEL v={{word with.v}}\n`;
+
+  it('a pattern that backtracks exponentially in a JavaScript RegExp answers (no match: the default)', () => {
+    // `^(a+)+$` against 40 a's and a b takes minutes in V8's backtracking engine; RE2 answers in linear time.
+    const dir = tempRepo({ 't.hbs': template('^(a+)+$'), 'app/probe.txt': `${'a'.repeat(40)}b\n` });
+    const r = run(dir);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.dockerfile).toContain('LABEL v="none"');
+  });
+
+  it('multi-line, first group of the first match, Go syntax (named groups as (?P<name>...))', () => {
+    const dir = tempRepo({ 't.hbs': template('^go (?P<v>\\d+\\.\\d+)'), 'app/probe.txt': 'module x\n\ngo 1.22.3\n' });
+    const r = run(dir);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.dockerfile).toContain('LABEL v="1.22"');
+  });
+
+  it('lookaround and backreferences, which RE2 has not, are a template-error at the service, not a hang or a crash', () => {
+    for (const pattern of ['(?<=a)(b)', '(a)\\1']) {
+      const dir = tempRepo({ 't.hbs': template(pattern), 'app/probe.txt': 'ab\n' });
+      const r = run(dir);
+      expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([['template-error', 'error']]);
+      expect(r.diagnostics[0]!.message).toContain('is not a regular expression RE2 accepts');
+    }
+  });
+});
