@@ -89,6 +89,16 @@ export function gitDirOf(repoRoot: string): string | undefined {
 }
 
 /**
+ * The directory a git directory shares with its main worktree: the one its
+ * `commondir` file names (a linked worktree's), else itself. Throws when that
+ * file cannot be read.
+ */
+function commonDirOf(gitDir: string): string {
+  const commondirFile = path.join(gitDir, 'commondir');
+  return exists(commondirFile) ? path.resolve(gitDir, readRegularText(commondirFile, { followSymlinks: false, maxBytes: 4096 }).trim()) : gitDir;
+}
+
+/**
  * Whether `dir` is a git directory, by git's own test (setup.c
  * is_git_directory): a HEAD, and objects/ and refs/ in it or in the directory
  * its `commondir` names (a linked worktree's). A `.git` file can name any
@@ -97,8 +107,7 @@ export function gitDirOf(repoRoot: string): string | undefined {
 function isGitDirectory(dir: string): boolean {
   try {
     if (statKind(path.join(dir, 'HEAD'), true) !== 'file') return false;
-    const commondirFile = path.join(dir, 'commondir');
-    const common = exists(commondirFile) ? path.resolve(dir, readRegularText(commondirFile, { followSymlinks: false, maxBytes: 4096 }).trim()) : dir;
+    const common = commonDirOf(dir);
     return statKind(path.join(common, 'objects'), true) === 'dir' && statKind(path.join(common, 'refs'), true) === 'dir';
   } catch {
     return false;
@@ -142,9 +151,9 @@ export function realGitDirsOf(repoRoot: string): string[] {
   const gitDir = gitDirOf(repoRoot);
   if (gitDir === undefined) return [];
   const dirs = [gitDir];
-  const commondirFile = path.join(gitDir, 'commondir');
   try {
-    if (exists(commondirFile)) dirs.push(path.resolve(gitDir, readRegularText(commondirFile, { followSymlinks: false, maxBytes: 4096 }).trim()));
+    const common = commonDirOf(gitDir);
+    if (common !== gitDir) dirs.push(common);
   } catch {
     // unreadable: the git directory itself is still checked
   }
