@@ -20,6 +20,19 @@ export interface WriteProblem {
   hint: string;
 }
 
+/**
+ * The repository's real git directories, found once per `where` (one compile
+ * checks every generated Dockerfile against the same ones): not a gitDirOf,
+ * a commondir read and realpaths per file.
+ */
+const GIT_DIRS = new WeakMap<WhereWritten, string[]>();
+
+function gitDirsFor(where: WhereWritten): string[] {
+  let dirs = GIT_DIRS.get(where);
+  if (!dirs) GIT_DIRS.set(where, (dirs = realGitDirsOf(where.repoRoot)));
+  return dirs;
+}
+
 const GIT_HINT = 'matrix never writes into the git directory (a hook or .git/config there is code git runs); choose a directory of its own, e.g. `dist/`';
 
 /**
@@ -39,7 +52,7 @@ export function writeTargetProblem(where: WhereWritten, raw: string, what: strin
   if (real === undefined || !isInside(where.realRoot, real)) {
     return { code: 'path-outside-repo', message: `${what} \`${raw}\` leads outside the repository through a symbolic link`, hint: 'point at a real directory inside the repository' };
   }
-  if (realGitDirsOf(where.repoRoot).some((g) => isInside(g, real))) {
+  if (gitDirsFor(where).some((g) => isInside(g, real))) {
     return { code: 'path-in-git-dir', message: `${what} \`${raw}\` leads into the git directory through a symbolic link or a .git file`, hint: GIT_HINT };
   }
   return undefined;
