@@ -3,10 +3,11 @@
 // (MATRIX_GIT_*), and `matrix bake` sets those in the environment of the
 // docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
 // images depend on the commit, not on when the build ran.
-import semverParse from 'semver/functions/parse.js';
-import semverRcompare from 'semver/functions/rcompare.js';
 import { gitAt, gitAvailable, gitOutput as git, type Env, type Git } from '../adapters/git.js';
+import { lazyImport } from '../lazy.js';
 import { httpsSource, redactRemote } from './remote.js';
+
+const semver = lazyImport(() => import('./semver.js'));
 
 export { httpsSource, redactRemote };
 
@@ -77,7 +78,7 @@ export interface SemverInfo {
 }
 
 export function parseSemver(tag: string): SemverInfo | undefined {
-  const v = semverParse(tag);
+  const v = semver().parse(tag);
   if (!v) return undefined;
   return { version: v.version, major: String(v.major), minor: String(v.minor), patch: String(v.patch), prerelease: v.prerelease.length > 0 };
 }
@@ -137,7 +138,7 @@ export function serviceVersion(tags: readonly string[], patterns: readonly strin
       }
     }
   }
-  found.sort((a, b) => semverRcompare(a.raw, b.raw));
+  found.sort((a, b) => semver().rcompare(a.raw, b.raw));
   return found[0]?.info;
 }
 
@@ -157,7 +158,7 @@ export function serviceVersionEnvironment(tags: readonly string[], patterns: rea
 
 /** The version of the highest `vX.Y.Z` (or `X.Y.Z`) tag on HEAD. */
 function headSemver(tags: readonly string[]): SemverInfo | undefined {
-  const versions = tags.filter((t) => /^v?\d/.test(t) && parseSemver(t)).sort(semverRcompare);
+  const versions = tags.filter((t) => /^v?\d/.test(t) && parseSemver(t)).sort((a, b) => semver().rcompare(a, b));
   return versions[0] ? parseSemver(versions[0]) : undefined;
 }
 

@@ -60,6 +60,8 @@ export function planSync(
  */
 export interface OutputFiles extends ReadonlyMap<string, string> {
   digestOf?(file: string): string | undefined;
+  /** The text, where it is at hand without rendering: compared as it is, no digest taken. */
+  keptText?(file: string): string | undefined;
 }
 
 /** What to do with each output: create, update, nothing, or refuse (a diagnostic). Also the old bake file's manifest. */
@@ -108,6 +110,8 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
 
 /** Whether the file on disk (`cur`) holds exactly the bytes to write: by digest where either side has only that. */
 function sameContent(files: OutputFiles, file: string, cur: OutputState & { kind: 'file' }): boolean {
+  const kept = cur.text !== undefined ? files.keptText?.(file) : undefined;
+  if (kept !== undefined) return kept === cur.text;
   const digest = files.digestOf?.(file);
   if (digest !== undefined) return digest === (cur.digest ?? textDigest(cur.text!));
   const text = files.get(file)!;

@@ -40,6 +40,19 @@ export function templateContext(t: Target, registry: string | undefined, declare
   }) as object;
 }
 
+/**
+ * Up to this many targets the rendered texts are kept (about 4 MB for the
+ * 2,000 targets of 1,000 services of scripts/gen-scale-spec.mjs): a fresh
+ * `gen` then renders each file once. Above it they are dropped once digested
+ * and rendered again when written, so memory does not grow with the spec.
+ */
+export const KEEP_TEXTS_UP_TO_TARGETS = 4000;
+
+/** Whether a spec of `targets` targets keeps its texts: rendered Dockerfiles, the bake file, and what is on disk at each output. */
+export function keepsTexts(targets: number): boolean {
+  return targets <= KEEP_TEXTS_UP_TO_TARGETS;
+}
+
 /** The text a target's Dockerfile has (throws TemplateError). */
 export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath'>): string {
   return finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec));
@@ -49,17 +62,20 @@ export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<Reso
  * The generated files as a read-only map. On a large spec every file is
  * rendered each time it is read and not kept, so `gen` renders, compares,
  * writes and drops one file at a time (output/sync.ts); a smaller one kept
- * resolve's texts (resolve/dockerfiles.ts KEEP_TEXTS_UP_TO_TARGETS); `digestOf` answers an up-to-date check without
+ * resolve's texts (keepsTexts); `digestOf` answers an up-to-date check without
  * rendering a Dockerfile again (the bake file is rendered once for it).
  */
 export class GeneratedFiles implements ReadonlyMap<string, string> {
   private bakeDigest: string | undefined;
+  private bakeText: string | undefined;
 
   constructor(
     private readonly dockerfiles: ReadonlyMap<string, PlacedDockerfile>,
     private readonly templates: ReadonlyMap<string, ParsedTemplate>,
     private readonly spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath' | 'bakeFile'>,
     private readonly renderBake: () => string,
+    /** A small spec's (keepsTexts): the bake file's text is kept once rendered, and `keptText` answers. */
+    private readonly keep = false,
   ) {}
 
   get size(): number {
@@ -71,10 +87,16 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
   }
 
   get(file: string): string | undefined {
-    if (file === this.spec.bakeFile) return this.renderBake();
+    if (file === this.spec.bakeFile) return this.keep ? (this.bakeText ??= this.renderBake()) : this.renderBake();
     const placed = this.dockerfiles.get(file);
     if (placed?.target.source.kind !== 'template') return undefined;
     return placed.text ?? renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec);
+  }
+
+  /** The file's text where it is at hand without rendering again (a small spec's), so a comparison needs no digest. */
+  keptText(file: string): string | undefined {
+    if (!this.keep) return undefined;
+    return file === this.spec.bakeFile ? this.get(file) : this.dockerfiles.get(file)?.text;
   }
 
   /** textDigest of the file's content: a Dockerfile's is known without rendering it; the bake file's is rendered once. */
@@ -125,5 +147,5 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
   groups.push(...spec.groups);
   const generated = [...placed.files.keys()].sort();
   const bake = () => renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated });
-  return { files: new GeneratedFiles(diagnostics.length ? new Map() : placed.files, templates, spec, bake), diagnostics };
+  return { files: new GeneratedFiles(diagnostics.length ? new Map() : placed.files, templates, spec, bake, keepsTexts(spec.targets.length)), diagnostics };
 }

@@ -5,8 +5,9 @@
 // Deciding that needs the rendered text, so this renders each cell once and
 // keeps the decision: for each file the target whose render it is (enough to
 // render it again) and the text's digest (enough to compare it with the
-// disk); the text itself only for a spec of up to KEEP_TEXTS_UP_TO_TARGETS
-// targets. render/files.ts renders a file when it is read, unless kept.
+// disk); for a small spec (render/files.ts keepsTexts) the text itself, and
+// the digest only when asked. render/files.ts renders a file when it is read,
+// unless kept.
 import path from 'node:path';
 import { textDigest } from '../output/digest.js';
 import { renderDockerfile } from '../render/files.js';
@@ -28,14 +29,6 @@ export interface PlacedDockerfile {
   /** The text itself, kept when the spec is small enough (keepTexts): writing it needs no second render. */
   readonly text?: string;
 }
-
-/**
- * Up to this many targets the rendered texts are kept (about 4 MB for the
- * 2,000 targets of 1,000 services of scripts/gen-scale-spec.mjs): a fresh
- * `gen` then renders each file once. Above it they are dropped once digested
- * and rendered again when written, so memory does not grow with the spec.
- */
-export const KEEP_TEXTS_UP_TO_TARGETS = 4000;
 
 /** A cell whose template failed to render: render reports it (the names stay). */
 export interface FailedRender {
@@ -66,12 +59,30 @@ export function placeDockerfiles(targets: readonly Target[], where: Placement, k
   if (!cells) return { targets: [...targets], files: [] };
   if ('failed' in cells) return { targets: [...targets], files: [], failed: cells.failed };
   const { texts } = cells;
-  const file = (target: Target, text: string): PlacedDockerfile => (keepTexts ? { target, digest: textDigest(text), text } : { target, digest: textDigest(text) });
+  const file = (target: Target, text: string): PlacedDockerfile => (keepTexts ? new KeptDockerfile(target, text) : { target, digest: textDigest(text) });
   if (texts.every((t) => t === texts[0])) return { targets: [...targets], files: [[first.dockerfile, file(first, texts[0]!)]] };
   const dir = path.posix.dirname(first.dockerfile);
   // Same directory as the shared name, so each file's header (and text) is unchanged.
   const placed = targets.map((t) => ({ ...t, dockerfile: dir === '.' ? `${t.name}.Dockerfile` : `${dir}/${t.name}.Dockerfile` }));
   return { targets: placed, files: placed.map((t, i) => [t.dockerfile, file(t, texts[i]!)]) };
+}
+
+/**
+ * A file whose text is kept: its digest is taken only when something compares
+ * by digest (a record, or a disk state held as one). A small spec compares
+ * texts, so a compile without a record never hashes (nor loads node:crypto).
+ */
+class KeptDockerfile implements PlacedDockerfile {
+  private known: string | undefined;
+
+  constructor(
+    readonly target: Target,
+    readonly text: string,
+  ) {}
+
+  get digest(): string {
+    return (this.known ??= textDigest(this.text));
+  }
 }
 
 /** Each cell's Dockerfile text (one service's, dropped once placed), or the first cell that fails. */

@@ -149,7 +149,7 @@ function caseTwin(folded: Map<string, Target>, abs: string, t: Target): string |
  * Dockerfiles (one service each, none of them a file the spec reads) and the
  * bake file (not taken by a Dockerfile), then what is on disk at each path.
  */
-export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], places: ReadonlyMap<string, GeneratedPlace>, bakeFile: string): Map<string, OutputState> {
+export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], places: ReadonlyMap<string, GeneratedPlace>, bakeFile: string, keepTexts: boolean): Map<string, OutputState> {
   const states = new Map<string, OutputState>();
   const owner = new Map<string, string>();
   const folded = new Map<string, Target>();
@@ -191,12 +191,12 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
       continue;
     }
     const state = claimEmpty(outputState(where, t.dockerfile, realDirs), listed.has(abs));
-    // Kept as a digest: gen compares it with the new file's digest, and holds no old text (issue 18).
-    states.set(t.dockerfile, withoutText(state));
+    // On a large spec kept as a digest: gen compares it with the new file's digest, and holds no old text (issue 18).
+    states.set(t.dockerfile, keepTexts ? state : withoutText(state));
     const refused = refusal(t.dockerfile, state, false);
     if (refused) ctx.report.err(refused.code, at, refused.message, refused.hint, onKey);
   }
-  states.set(bakeFile, withoutText(bakeState, true));
+  states.set(bakeFile, keepTexts ? bakeState : withoutText(bakeState, true));
   const refused = inGitDir(where, bakeFile, 'bake_file') ?? refusal(bakeFile, bakeState, true);
   if (refused) ctx.report.err(refused.code, ctx.input.bake_file !== undefined ? ['bake_file'] : [], refused.message, refused.hint);
   return states;

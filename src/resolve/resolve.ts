@@ -13,7 +13,8 @@ import type { CheckedSpec } from '../validate/schema.js';
 import { MAX_MATRIX_CELLS, targetBound } from './bound.js';
 import { Reporter, type Path, type ResolveContext } from './context.js';
 import { analyzeDependencies } from './dependencies.js';
-import { KEEP_TEXTS_UP_TO_TARGETS, placeDockerfiles, type FailedRender, type PlacedDockerfile, type Placement, type Placements } from './dockerfiles.js';
+import { placeDockerfiles, type FailedRender, type PlacedDockerfile, type Placement, type Placements } from './dockerfiles.js';
+import { keepsTexts } from '../render/files.js';
 import { checkOutputs, generatedPlace, placedDockerfile, type GeneratedPlace } from './generated.js';
 import { resolveGroups } from './groups.js';
 import { dockerfileOf, serviceSource, serviceTargets, type ServiceSource } from './service.js';
@@ -91,7 +92,7 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
   return {
     templates: store.parsed,
     dockerfiles: finished.placements,
-    outputs: checkOutputs(ctx, finished.targets, places, input.bake_file ?? 'docker-bake.hcl'),
+    outputs: checkOutputs(ctx, finished.targets, places, input.bake_file ?? 'docker-bake.hcl', keepsTexts(finished.targets.length)),
     diagnostics: report.diagnostics,
     spec: {
       file: loaded.file,
@@ -164,7 +165,7 @@ function finishTargets(input: SpecInput, targets: readonly Target[], byService: 
   const out: Target[] = [];
   const files = new Map<string, PlacedDockerfile>();
   const failed: FailedRender[] = [];
-  const keepTexts = linked.length <= KEEP_TEXTS_UP_TO_TARGETS;
+  const keepTexts = keepsTexts(linked.length);
   for (let i = 0; i < linked.length; ) {
     let j = i + 1;
     while (j < linked.length && linked[j]!.service === linked[i]!.service) j++;

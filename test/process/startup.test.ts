@@ -168,6 +168,31 @@ describe('start-up', () => {
     }
   });
 
+  // A compile that keeps no record compares a small spec's texts as they are (render/files.ts keepsTexts):
+  // it takes no digest, so node:crypto (and node:stream under it, about 6 ms) never loads; the semver
+  // package builds its regular expressions only for a version tag (src/bake/semver.ts, loaded on first use).
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j on samples/monorepo loads neither node:crypto nor the semver package', (argv) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-crypto-'));
+    try {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      // Not \`node -e\`: Node's eval entry loads node:crypto itself.
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), ...argv], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const loaded = JSON.parse(readFileSync(list, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule vm'); // the list is read right
+      expect(loaded.filter((m) => /^NativeModule (crypto|stream)$/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const r = inNode(runScript(LOAD, DIST, argv, path.join(SAMPLES, 'monorepo')));
+    expect(r.code).toBe(0);
+    const modules = modulesOf(r.chunks.map((c) => c.file));
+    expect(modules).toContain('src/bake/gitenv.ts'); // the list is read right: resolve reads its variable names
+    expect(modules.filter((m) => m.includes('node_modules/semver/'))).toEqual([]);
+  });
+
   // yaml's parser is a chunk of its own, required on first use (src/lazy.ts, src/load/yaml-lib.ts): a
   // spec in plain YAML is read by load/plain-yaml.ts, and yaml parses it only for a diagnostic's position.
   it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j compiles samples/monorepo (plain YAML) without loading the yaml package', (argv) => {
