@@ -89,16 +89,16 @@ export function gitStalled(repoRoot: string): boolean {
 
 /** git's output, trimmed, or undefined when it failed or git does not answer (for values a build can do without). */
 export async function gitOutput(g: Git, args: string[]): Promise<string | undefined> {
-  if (STALLED.has(g.repoRoot)) return undefined;
-  const r = await run(g, args, Number(g.env.MATRIX_GIT_QUERY_TIMEOUT_MS) || QUERY_TIMEOUT_MS);
-  if (r.timedOut) STALLED.add(g.repoRoot);
-  return r.code === 0 ? r.stdout.trim() : undefined;
+  return (await gitQuery(g, args)).output;
 }
 
-/** Whether `git` can be started at all (no binary on PATH: the spawn error, e.g. ENOENT). */
-export async function gitAvailable(g: Git): Promise<{ ok: true } | { ok: false; cause: string }> {
-  const r = await run(g, ['--version'], QUERY_TIMEOUT_MS);
-  return r.spawnError ? { ok: false, cause: r.spawnError } : { ok: true };
+/** The same, and the spawn error when git could not be started at all (no binary on PATH: ENOENT). */
+export async function gitQuery(g: Git, args: string[]): Promise<{ output?: string; spawnError?: string }> {
+  if (STALLED.has(g.repoRoot)) return {};
+  const r = await run(g, args, Number(g.env.MATRIX_GIT_QUERY_TIMEOUT_MS) || QUERY_TIMEOUT_MS);
+  if (r.timedOut) STALLED.add(g.repoRoot);
+  if (r.spawnError) return { spawnError: r.spawnError };
+  return r.code === 0 ? { output: r.stdout.trim() } : {};
 }
 
 /** git that must work: no git or no repository is a UserError with a hint. */

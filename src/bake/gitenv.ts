@@ -3,7 +3,7 @@
 // (MATRIX_GIT_*), and `matrix bake` sets those in the environment of the
 // docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
 // images depend on the commit, not on when the build ran.
-import { gitAt, gitAvailable, gitOutput as git, type Env, type Git } from '../adapters/git.js';
+import { gitAt, gitOutput as git, gitQuery, type Env, type Git } from '../adapters/git.js';
 import { lazyImport } from '../lazy.js';
 import { httpsSource, redactRemote } from './remote.js';
 
@@ -163,12 +163,27 @@ function headSemver(tags: readonly string[]): SemverInfo | undefined {
 }
 
 export async function readGitInfo(repo: Git): Promise<GitInfo | undefined> {
-  const [head, branch, tags, remote] = await Promise.all([
-    git(repo, ['log', '-1', '--format=%H %ct']),
+  return (await readGitInfoChecked(repo))[1];
+}
+
+/**
+ * Whether git runs at all, and what readGitInfo reads. The first read tells
+ * the first: a spawn error (no git on PATH) is its answer, so no `git
+ * --version` of its own is started (each process start costs the event loop
+ * several milliseconds).
+ */
+async function readGitInfoChecked(repo: Git): Promise<[{ ok: true } | { ok: false; cause: string }, GitInfo | undefined]> {
+  const [first, branch, tags, remote] = await Promise.all([
+    gitQuery(repo, ['log', '-1', '--format=%H %ct']),
     git(repo, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
     git(repo, ['tag', '--points-at', 'HEAD', '--sort=-v:refname']),
     git(repo, ['remote', 'get-url', 'origin']),
   ]);
+  if (first.spawnError !== undefined) return [{ ok: false, cause: first.spawnError }, undefined];
+  return [{ ok: true }, gitInfoOf(first.output, branch, tags, remote)];
+}
+
+function gitInfoOf(head: string | undefined, branch: string | undefined, tags: string | undefined, remote: string | undefined): GitInfo | undefined {
   if (!head) return undefined;
   const [sha, epoch] = head.split(' ') as [string, string];
   const tagList = (tags ?? '').split('\n').filter(Boolean);
@@ -235,18 +250,18 @@ export async function buildEnvironment(
 }
 
 /** What buildEnvironment reads from git: whether git runs, and HEAD's commit, branch, tags and remote. */
-export type GitInfoRead = Promise<[Awaited<ReturnType<typeof gitAvailable>>, GitInfo | undefined]>;
+export type GitInfoRead = ReturnType<typeof readGitInfoChecked>;
 
 /**
  * Start buildEnvironment's git reads now. They depend on the repository
  * alone, so a command can start them before it compiles the spec: the git
  * processes run beside the compile (which holds the event loop) instead of
- * after it. Side by side: without git every read is undefined, and the info
- * is dropped. A rejection nobody awaits is not reported (a failed compile).
+ * after it. Without git (the first read's spawn error) the info is dropped.
+ * A rejection nobody awaits is not reported (a failed compile).
  */
 export function startGitInfo(repoRoot: string, callerEnv: Env): GitInfoRead {
   const repo = gitAt(repoRoot, callerEnv);
-  const started: GitInfoRead = Promise.all([gitAvailable(repo), readGitInfo(repo)]);
+  const started: GitInfoRead = readGitInfoChecked(repo);
   started.catch(() => undefined);
   return started;
 }

@@ -2,6 +2,7 @@
 // from the Io's environment, and git runs with that environment, never with the
 // process's. Driven in process through main(argv, io), so process.env stays what
 // vitest has (git and docker on PATH) while the Io says otherwise.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,25 @@ describe("git: runs with the Io's environment", () => {
     expect(r.stderr).toMatch(/^matrix: warning: git cannot be run \(ENOENT\)/m);
     expect(r.stdout).not.toContain('SOURCE_DATE_EPOCH=');
     expect(hashTree(dir)).toEqual(before);
+  });
+
+  it('bake starts no `git --version` of its own: whether git runs at all shows in its first read', async () => {
+    const dir = copySample('hello-go');
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'sample');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    const bin = tempDir('matrix-git-log-');
+    const log = path.join(bin, 'calls');
+    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$@" >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(path.join(bin, 'git'), 0o755);
+    const r = await run(['bake', '--dry-run'], dir, { PATH: `${bin}${path.delimiter}${process.env.PATH}`, MATRIX_DOCKER: 'docker' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/SOURCE_DATE_EPOCH=\d+/);
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    expect(calls.some((c) => c.endsWith('log -1 --format=%H %ct'))).toBe(true); // the log is read right
+    expect(calls.filter((c) => c.endsWith('--version'))).toEqual([]);
   });
 
   it('plan runs git only when a tag, build arg or label it shows has a git value', async () => {
