@@ -162,17 +162,13 @@ function headSemver(tags: readonly string[]): SemverInfo | undefined {
   return versions[0] ? parseSemver(versions[0]) : undefined;
 }
 
-export async function readGitInfo(repo: Git): Promise<GitInfo | undefined> {
-  return (await readGitInfoChecked(repo))[1];
-}
-
 /**
- * Whether git runs at all, and what readGitInfo reads. The first read tells
+ * Whether git runs at all, and HEAD's commit, branch, tags and remote. The first read tells
  * the first: a spawn error (no git on PATH) is its answer, so no `git
  * --version` of its own is started (each process start costs the event loop
  * several milliseconds).
  */
-async function readGitInfoChecked(repo: Git): Promise<[{ ok: true } | { ok: false; cause: string }, GitInfo | undefined]> {
+async function readGitInfo(repo: Git): Promise<[{ ok: true } | { ok: false; cause: string }, GitInfo | undefined]> {
   const [first, branch, tags, remote] = await Promise.all([
     gitQuery(repo, ['log', '-1', '--format=%H %ct']),
     git(repo, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
@@ -250,7 +246,7 @@ export async function buildEnvironment(
 }
 
 /** What buildEnvironment reads from git: whether git runs, and HEAD's commit, branch, tags and remote. */
-export type GitInfoRead = ReturnType<typeof readGitInfoChecked>;
+export type GitInfoRead = ReturnType<typeof readGitInfo>;
 
 /**
  * Start buildEnvironment's git reads now. They depend on the repository
@@ -261,7 +257,7 @@ export type GitInfoRead = ReturnType<typeof readGitInfoChecked>;
  */
 export function startGitInfo(repoRoot: string, callerEnv: Env): GitInfoRead {
   const repo = gitAt(repoRoot, callerEnv);
-  const started: GitInfoRead = readGitInfoChecked(repo);
+  const started: GitInfoRead = readGitInfo(repo);
   started.catch(() => undefined);
   return started;
 }
