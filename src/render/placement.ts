@@ -44,6 +44,16 @@ export function unmark(marked: string): string {
 
 /** Instructions whose arguments (in shell form) are handed to a shell as they are. */
 const SHELL_FORM = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'HEALTHCHECK']);
+/**
+ * Instructions whose shell form BuildKit splits at whitespace before it reads
+ * any quote (frontend/dockerfile/parser/parser.go: ADD, COPY and VOLUME take
+ * parseMaybeJSONToList, EXPOSE and FROM parseStringsWhitespaceDelimited):
+ * `COPY "a b" /d` fails with "unexpected end of statement while looking for
+ * matching double-quote".
+ */
+const SPLIT_AT_WHITESPACE = new Set(['ADD', 'COPY', 'VOLUME', 'EXPOSE', 'FROM']);
+/** The whitespace those parsers split at (parser.go tokenWhitespace), and a line end. */
+const SPLITS = /[\t\v\f\r\n ]/;
 /** Helpers whose output is quoted text (ident and int print only [A-Za-z0-9_]). */
 const QUOTING = new Set(['word', 'sh', 'json']);
 
@@ -187,6 +197,13 @@ function problemAt(mark: Mark, w: Where, escapeChar: string): Omit<PlacementProb
     return {
       message: `\`{{word}}\` in ${what}: a shell reads backticks and \`$(\` inside double quotes`,
       hint: 'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word',
+    };
+  }
+  const spaced = mark.helper === 'word' && SPLIT_AT_WHITESPACE.has(w.instruction) && !/^\s*(?:--\S+\s+)*\[/.test(w.args) ? mark.values.find((v) => SPLITS.test(v)) : undefined;
+  if (spaced !== undefined) {
+    return {
+      message: `\`{{word}}\` prints ${JSON.stringify(spaced)}, which has whitespace, into the shell form of ${what}: BuildKit splits its arguments at whitespace, quotes or not`,
+      hint: `give a value without whitespace (rename the file or directory), or write ${what} in its exec form, a JSON array`,
     };
   }
   // A value that starts a word and begins with `-` is an option to whatever reads it.

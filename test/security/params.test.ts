@@ -190,6 +190,10 @@ describe('helpers are safe wherever a user template puts them (checked on the re
     ['word value starting with - in COPY', 'FROM a\nCOPY {{word with.x}} /d', { x: '--from=other' }, 2, 6],
     ['a dash value after an empty one (the quotes vanish)', 'FROM a\nRUN tool {{sh with.x}}{{sh with.l}}', { x: '', l: '-rf' }, 2, 23],
     ['sh under ONBUILD RUN in double quotes', 'FROM a\nONBUILD RUN echo "{{sh with.x}}"', { x: 'a' }, 2, 19],
+    // BuildKit splits the shell form of ADD, COPY, VOLUME, EXPOSE and FROM at whitespace before quotes (parser.go).
+    ['word with a space in shell-form COPY', 'FROM a\nCOPY {{word with.x}} /d', { x: 'my files' }, 2, 6],
+    ['word with a tab in ADD after a flag', 'FROM a\nADD --chown=1:1 {{word with.x}} /d', { x: 'a\tb' }, 2, 17],
+    ['word with a space in VOLUME', 'FROM a\nVOLUME {{word with.x}}', { x: '/data dir' }, 2, 8],
   ])('%s: located error', (_name, body, w, line, column) => {
     const e = fail(body, w);
     expect([e.line, e.column]).toEqual([line + BODY_LINE - 1, column]);
@@ -200,7 +204,8 @@ describe('helpers are safe wherever a user template puts them (checked on the re
     ['sh as its own word', 'FROM a\nRUN echo {{sh with.x}}', { x: "it's $(id) `id`" }],
     ['sh glued to an option', 'FROM a\nRUN tool --name={{sh with.x}}', { x: '-starts-with-dash' }],
     ['sh after -- (the tool ends options there)', 'FROM a\nRUN tool -- {{sh with.x}}', { x: 'pkg' }],
-    ['word in COPY and LABEL', 'FROM a\nCOPY {{word with.x}} /d\nLABEL a={{word with.x}}', { x: 'a b"$c' }],
+    ['word in COPY and LABEL', 'FROM a\nCOPY {{word with.x}} /d\nLABEL a={{word with.x}}', { x: 'a"$c' }],
+    ['word with whitespace in LABEL, ENV and WORKDIR (their parsers read quotes)', 'FROM a\nLABEL a={{word with.x}}\nENV A={{word with.x}}\nWORKDIR {{word with.x}}', { x: 'a b' }],
     ['json as the whole exec form', 'FROM a\nCMD {{json with.l}}\nRUN {{json with.l}}\nHEALTHCHECK --interval=5s CMD {{json with.l}}', { l: ['/bin/app', '--flag'] }],
     ['values in ordinary comments', 'FROM a\n# built from {{word with.x}}\nRUN true', { x: 'a' }],
     ['sh in a RUN heredoc script line', 'FROM a\nRUN <<EOF\necho {{sh with.x}}\nEOF', { x: '$(id)' }],
