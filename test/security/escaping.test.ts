@@ -330,6 +330,7 @@ describe('escaping through `matrix gen` (the written file)', () => {
       '  list: { required: true }',
       '  name: { required: true }',
       '  port: { required: true }',
+      '  path: { required: true }',
       '--}}',
       'FROM scratch',
       'LABEL w={{word with.word}}',
@@ -337,12 +338,14 @@ describe('escaping through `matrix gen` (the written file)', () => {
       'CMD {{json with.list}}',
       'ARG {{ident with.name}}',
       'EXPOSE {{int with.port}}',
-      'COPY {{word (concat "/srv/" with.word)}} /',
+      // COPY's shell form is split at whitespace before quotes are read (BuildKit's parser): its value has none.
+      'COPY {{word (concat "/srv/" with.path)}} /',
       '',
     ].join('\n');
     const word = 'a "b" $HOME \\ ${x} `c`';
     const sh = 'it\'s $(id) `id` \\ "q"';
     const list = ['/bin/app', '--flag=a "b"', '\\', 'é👋'];
+    const pathWord = 'a"b"$HOME\\${x}`c`';
     const spec = [
       'version: 1',
       'services:',
@@ -355,6 +358,7 @@ describe('escaping through `matrix gen` (the written file)', () => {
       `      list: [${list.map(yamlQuote).join(', ')}]`,
       '      name: GO_VERSION',
       '      port: "8080"',
+      `      path: ${yamlQuote(pathWord)}`,
       '',
     ].join('\n');
     const repo = tempRepo({ 'matrix.yaml': spec, 't.hbs': tpl, 'api/README': 'x' });
@@ -371,7 +375,7 @@ describe('escaping through `matrix gen` (the written file)', () => {
       `CMD ${JSON.stringify(list)}`,
       'ARG GO_VERSION',
       'EXPOSE 8080',
-      `COPY ${dq('/srv/' + word)} /`,
+      `COPY ${dq('/srv/' + pathWord)} /`,
     ]);
   });
 });
