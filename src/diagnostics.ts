@@ -82,6 +82,7 @@ export const DIAGNOSTIC_CODES = [
   'remote-path',
   'reserved-name',
   'secret-in-context',
+  'secret-outside-repo',
   'shard-driver',
   'shard-no-tag',
   'spec-exists',

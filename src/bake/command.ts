@@ -15,6 +15,8 @@ export interface BakeFlags {
   noCache?: boolean;
   pull?: boolean;
   metadataFile?: string;
+  /** `--allow` values, passed on (only where bake takes --allow: src/bake/entitlements.ts). */
+  allow?: readonly string[];
   /** Extra bake definition files, read after the generated one (`-f FILE`), as bake sees them from the spec's directory. */
   files?: string[];
   /** Restrict the run to these platforms. */
@@ -125,6 +127,7 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.pull) args.push('--pull');
   if (flags.progress) args.push('--progress', flags.progress);
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
+  for (const a of flags.allow ?? []) args.push(`--allow=${a}`);
   for (const { target, platforms } of [...sel.targets, ...(sel.dependencies ?? [])]) {
     const subset = platforms.length !== target.platforms.length;
     const machineLocal = target.cache?.type === 'local' && target.cache.dir === undefined;

@@ -30,7 +30,10 @@ import { locateSpec } from './locate.js';
 import { startGitInfo, type GitInfoRead } from '../bake/gitenv.js';
 import type { CommandArgs } from './options.js';
 import { dynKey } from '../dyn.js';
-import { bakeInputs } from '../repro/inputs.js';
+import { bakeInputs, withDependencies } from '../repro/inputs.js';
+import { parseAllow } from '../bake/entitlements.js';
+import { allowFlags, refuseOutsideReads } from '../bake/allow.js';
+import type { CheckedSpec } from '../validate/schema.js';
 import { reproducibleOutputs } from '../repro/output.js';
 import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
@@ -88,6 +91,7 @@ export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<n
 }
 
 async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoRoot: string; read: GitInfoRead } | undefined): Promise<number> {
+  const allowed = parseAllow(opts.allow, io.cwd);
   const committed = await compileCommitted(io, opts.spec, 'what is built is what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
@@ -97,6 +101,7 @@ async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoR
   if (!requested) return 0;
   const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined };
   try {
+    refuseOutsideReads(result.loaded as CheckedSpec, loc, withDependencies(spec, run.sel), allowed);
     // git's reads for the command start first (the build waits for them), then
     // the engine checks (docker and buildx calls), which run beside them.
     const pending = bakeCommand(io, opts, run);
@@ -242,6 +247,8 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   const { docker, flags } = run;
   const warnings: string[] = [];
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo);
+  const allow = await allowFlags(docker, parseAllow(opts.allow, io.cwd), run.loc.specDir, warnings);
+  if (allow) flags.allow = allow;
   let shard: ShardPlan | undefined;
   if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {

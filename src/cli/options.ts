@@ -170,6 +170,12 @@ export const COMMANDS = {
       json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
       keepGoing: { type: 'boolean', describe: 'When a target fails, still build every target that does not depend on it (exit code stays non-zero)' },
       retries: { type: 'number', describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
+      allow: {
+        type: 'string',
+        repeatable: true,
+        describe:
+          "Grant what buildx bake's --allow grants (passed on where bake takes it): fs.read=PATH lets a secret's src outside the repository be read; fs=PATH, *, network.host, security.insecure, ssh",
+      },
     },
     examples: [
       ['$0 bake', 'build every target and platform'],
@@ -291,6 +297,7 @@ export const COMMANDS = {
       against: { type: 'string', describe: "Compare with this tag (applied to each target's first tag) or, for one target, this image reference (default: each target's first tag)" },
       metadataFile: { type: 'string', describe: 'Compare with the images recorded by `matrix bake --push --metadata-file FILE`' },
       set: { type: 'string', repeatable: true, describe: 'Override a target value, as given to `matrix bake`' },
+      allow: { type: 'string', repeatable: true, describe: "Grant what buildx bake's --allow grants, as given to `matrix bake`" },
       builder: { type: 'string', describe: 'buildx builder to use' },
       platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
       progress: { type: 'string', choices: PROGRESS, describe: 'Progress output of the rebuild (default: plain)' },

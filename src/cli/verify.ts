@@ -15,7 +15,10 @@ import { runDoctor, type Check } from '../doctor/doctor.js';
 import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
 import { shellQuote, signalNumber } from '../adapters/process.js';
 import { hostPlatform } from '../platforms.js';
-import { bakeInputs, type BakeInputs } from '../repro/inputs.js';
+import { bakeInputs, withDependencies, type BakeInputs } from '../repro/inputs.js';
+import { parseAllow } from '../bake/entitlements.js';
+import { allowFlags, refuseOutsideReads } from '../bake/allow.js';
+import type { CheckedSpec } from '../validate/schema.js';
 import { normalizePlatform } from '../platforms.js';
 import type { PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
@@ -47,7 +50,12 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
   const { loc, result } = committed;
   const spec = result.spec!;
   if (opts.signatures) return (await import('../release/verify-signatures.js')).verifySignatures(io, loc, spec, result.loaded.value, opts.targets);
+  const allowed = parseAllow(opts.allow, io.cwd);
   const { rebuild, keep } = await prepareRebuild(io, opts, loc, spec);
+  refuseOutsideReads(result.loaded as CheckedSpec, loc, withDependencies(spec, rebuild.sel), allowed);
+  const warnings: string[] = [];
+  rebuild.allow = await allowFlags(rebuild.engine, allowed, loc.specDir, warnings);
+  for (const w of warnings) io.stderr.write(`matrix: warning: ${w}\n`);
   if (opts.dryRun) return printVerifyDryRun(io, rebuild, keep);
   if (keep) checkKeep(opts, keep, rebuild.sel);
   const work: WorkDirs = { dir: keep ?? ownedTempDir('matrix-verify-', io.env), keep, created: [], kept: false };
@@ -150,6 +158,8 @@ interface Rebuild {
   engine: Docker;
   /** docker with the build's environment (the Io's and the git values): the rebuild and the registry reads. */
   docker: Docker;
+  /** --allow values passed on to bake (where it takes them). */
+  allow?: readonly string[] | undefined;
 }
 
 /** The selected targets, after the option combinations verify cannot honour were refused. */
@@ -177,7 +187,7 @@ function checkedSelection(opts: VerifyOptions, spec: ResolvedSpec): BakeSelectio
 /** The same command as `matrix bake`, with the given flags. */
 function bakeCommand(r: Rebuild, extra: BakeFlags): string[] {
   const platforms = r.opts.platform.length ? r.opts.platform : undefined;
-  const flags: BakeFlags = { ...extra, ...(r.opts.builder ? { builder: r.opts.builder } : {}), ...(platforms ? { platforms } : {}) };
+  const flags: BakeFlags = { ...extra, ...(r.opts.builder ? { builder: r.opts.builder } : {}), ...(platforms ? { platforms } : {}), ...(r.allow && !extra.print ? { allow: r.allow } : {}) };
   const args = bakeArgs(r.spec.bakeFile, r.sel, flags);
   args.splice(args.indexOf('--'), 0, ...r.inputs.args);
   return args;

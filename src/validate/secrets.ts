@@ -12,8 +12,9 @@ import { parseDockerignore, type Dockerignore } from '../dockerfile/dockerignore
 import { realpath } from '../fs/probe.js';
 import { readRegularText } from '../fs/read.js';
 import { specDiagnostic } from '../load/load.js';
+import { readAllowed, type Allowed } from '../bake/entitlements.js';
 import { isInside, toPosix } from '../paths.js';
-import type { ResolvedSpec } from '../spec.js';
+import type { ResolvedSpec, Target } from '../spec.js';
 import type { CheckedSpec } from './schema.js';
 
 /** A .dockerignore larger than this is not read (it is not one a person wrote). */
@@ -118,4 +119,33 @@ export function secretDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, specD
     });
   }
   return out;
+}
+
+/**
+ * A located error for each secret `src` of `targets` whose real path is
+ * outside the repository and not below a path `--allow fs.read=` gives
+ * (src/bake/entitlements.ts): bake would hand that file to the build.
+ */
+export function secretsOutsideRepo(loaded: CheckedSpec, targets: readonly Target[], where: { specDir: string; repoRoot: string; realRoot: string }, allowed: Allowed): Diagnostic[] {
+  const out = new Map<string, Diagnostic>();
+  for (const t of targets) {
+    t.secrets.forEach((s, i) => {
+      if (s.src === undefined || tildeProblem(s.src)) return;
+      const at = secretSrcAt(loaded.value, t.service, i);
+      const key = pathToString(at);
+      const file = secretSourcePath(s.src, where.specDir);
+      if (out.has(key) || readAllowed(file, where.realRoot, allowed)) return;
+      out.set(
+        key,
+        specDiagnostic(
+          loaded,
+          'secret-outside-repo',
+          at,
+          `secret \`${s.id}\` comes from \`${s.src}\`, which is outside the repository${isInside(where.repoRoot, file) ? ' through a symbolic link' : ''}: the build would be handed that file`,
+          `allow it on the command line, as buildx bake asks: \`--allow fs.read=${path.dirname(file)}\`; or pass the value in an environment variable: \`{ id: ${s.id}, env: NAME }\``,
+        ),
+      );
+    });
+  }
+  return [...out.values()];
 }
