@@ -17,7 +17,9 @@ function fakeDocker(takesAllow: boolean): { bin: string; log: string } {
   const dir = tempDir('matrix-fake-docker-');
   const bin = path.join(dir, 'docker');
   const log = path.join(dir, 'calls');
-  const help = takesAllow ? 'Usage:  docker buildx bake [OPTIONS] [TARGET...]\\n\\nOptions:\\n      --allow stringArray   Allow build to access specified resources\\n' : 'Usage:  docker buildx bake [OPTIONS] [TARGET...]\\n\\nOptions:\\n  -f, --file stringArray   Build definition file\\n';
+  const help = takesAllow
+    ? 'Usage:  docker buildx bake [OPTIONS] [TARGET...]\\n\\nOptions:\\n      --allow stringArray   Allow build to access specified resources\\n'
+    : 'Usage:  docker buildx bake [OPTIONS] [TARGET...]\\n\\nOptions:\\n  -f, --file stringArray   Build definition file\\n';
   writeFileSync(bin, `#!/bin/sh\necho "$@" >> '${log}'\nif [ "$2" = bake ] && [ "$3" = --help ]; then printf '${help}'; exit 0; fi\nexit 1\n`);
   chmodSync(bin, 0o755);
   return { bin, log };
@@ -26,7 +28,10 @@ function fakeDocker(takesAllow: boolean): { bin: string; log: string } {
 /** A repository whose one service reads secret `src`; `gen` has run. */
 async function repoWithSecret(src: (dir: string) => string): Promise<string> {
   const dir = tempRepo({ 'app/Dockerfile': 'FROM scratch\nCOPY . /\n' });
-  writeFileSync(path.join(dir, 'matrix.yaml'), `version: 1\nplatforms: [linux/amd64]\nservices:\n  app:\n    context: app\n    dockerfile: app/Dockerfile\n    secrets:\n      - { id: npmrc, src: ${JSON.stringify(src(dir))} }\n`);
+  writeFileSync(
+    path.join(dir, 'matrix.yaml'),
+    `version: 1\nplatforms: [linux/amd64]\nservices:\n  app:\n    context: app\n    dockerfile: app/Dockerfile\n    secrets:\n      - { id: npmrc, src: ${JSON.stringify(src(dir))} }\n`,
+  );
   const gen = await matrix(['gen', '-q'], dir);
   expect(gen.status, gen.stderr).toBe(0);
   return dir;
