@@ -72,6 +72,47 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     expect(JSON.parse(ours.stdout).target.api.args).toEqual(args);
   });
 
+  // bake/entitlements.go (buildx 0.20+) asks --allow fs.read for a secret outside bake's directory; this
+  // engine's buildx (0.13) asks nothing, so matrix's own check is what stands between a spec and the file.
+  it('a secret outside the repository: refused without --allow fs.read, handed to a real build with it', () => {
+    const away = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-away-'));
+    writeFileSync(path.join(away, 'token'), 'from outside\n');
+    const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
+    const dir = repo({
+      'app/README': 'context\n',
+      'app/Dockerfile': [
+        'ARG BASE_IMAGE',
+        'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work',
+        'RUN --mount=type=secret,id=token cp /run/secrets/token /out',
+        'FROM scratch',
+        'COPY --from=work /out /out',
+        '',
+      ].join('\n'),
+      'matrix.yaml': [
+        'version: 1',
+        'services:',
+        '  app:',
+        '    context: app',
+        '    dockerfile: app/Dockerfile',
+        '    platforms: [linux/amd64]',
+        `    args: {BASE_IMAGE: ${yamlQuote(fixtures().toolchain)}}`,
+        `    secrets: [{id: token, src: ${yamlQuote(path.join(away, 'token'))}}]`,
+        '',
+      ].join('\n'),
+    });
+    const gen = matrix(dir, ['gen']);
+    expect(gen.status, gen.stderr).toBe(0);
+    const refused = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('[secret-outside-repo]');
+    expect(existsSync(path.join(out, 'out'))).toBe(false);
+    const allowed = matrix(dir, ['bake', '--allow', `fs.read=${away}`, '--set', `*.output=type=local,dest=${out}`]);
+    expect(allowed.status, allowed.stderr.slice(-3000)).toBe(0);
+    expect(readFileSync(path.join(out, 'out'), 'utf8')).toBe('from outside\n');
+    rmSync(away, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  });
+
   it('a real build receives a hostile build arg and label byte-exact', () => {
     const HOSTILE = `\${HOME} %{ if true }x%{ endif } $\${y} %%{z} "dq" 'sq' \\ \\n \`id\` $(id) ;|&<> é日本👋\ttab\nline2\r\nline3 -- \\`;
     const tag = `localhost:5000/e2e/hostile:${runId()}`;
