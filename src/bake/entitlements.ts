@@ -22,7 +22,7 @@ export interface Allowed {
   readonly fsRead: readonly string[];
   /** `fs.read=*` or `fs=*`. */
   readonly anyRead: boolean;
-  /** Every value, as given: what is passed on to bake. */
+  /** Every value, what is passed on to bake: a relative fs path made absolute from matrix's working directory (bake runs in the spec's). */
   readonly given: readonly string[];
 }
 
@@ -34,8 +34,10 @@ export const NO_ALLOW: Allowed = { fsRead: [], anyRead: false, given: [] };
 /** The --allow values (relative paths from `cwd`); an unknown key is a usage error, as buildx's ParseEntitlements makes it. */
 export function parseAllow(values: readonly string[], cwd: string): Allowed {
   const fsRead: string[] = [];
+  const given: string[] = [];
   let anyRead = false;
   for (const v of values) {
+    given.push(v);
     if (BARE.has(v)) continue;
     const eq = v.indexOf('=');
     const key = eq < 0 ? v : v.slice(0, eq);
@@ -45,11 +47,16 @@ export function parseAllow(values: readonly string[], cwd: string): Allowed {
         hint: 'give fs.read=PATH, fs.write=PATH or fs=PATH (PATH may be *), network.host, security.insecure, ssh, image.push=REF, image.load=REF or image=REF',
       });
     }
-    if (key !== 'fs.read' && key !== 'fs') continue;
-    if (value === '*') anyRead = true;
-    else fsRead.push(path.resolve(cwd, value));
+    if (key !== 'fs.read' && key !== 'fs' && key !== 'fs.write') continue;
+    if (value === '*') {
+      if (key !== 'fs.write') anyRead = true;
+      continue;
+    }
+    const abs = path.resolve(cwd, value);
+    given[given.length - 1] = `${key}=${abs}`;
+    if (key !== 'fs.write') fsRead.push(abs);
   }
-  return { fsRead, anyRead, given: [...values] };
+  return { fsRead, anyRead, given };
 }
 
 /**

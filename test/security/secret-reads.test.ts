@@ -89,11 +89,28 @@ describe('a secret outside the repository needs --allow fs.read', () => {
     expect(sibling.status).toBe(2);
   });
 
-  it('a relative --allow path is read from the working directory', async () => {
+  it('image.push=* or fs.write=* grants no read', async () => {
+    const away = outside();
+    const dir = await repoWithSecret(() => path.join(away, 'npmrc'));
+    for (const allow of ['image.push=*', 'image=*', 'fs.write=*', `fs.write=${away}`]) {
+      const r = await matrix(['bake', '--dry-run', '--allow', allow], dir, { MATRIX_DOCKER: fakeDocker(true).bin });
+      expect(r.status, allow).toBe(2);
+      expect(r.stderr).toContain('[secret-outside-repo]');
+    }
+  });
+
+  it('a relative --allow path is read from the working directory, and passed on to bake (which runs in the spec directory) made absolute', async () => {
     const away = outside();
     const dir = await repoWithSecret(() => path.join(away, 'npmrc'));
     const r = await matrix(['bake', '--dry-run', '--allow', `fs.read=${path.relative(dir, away)}`], dir, { MATRIX_DOCKER: fakeDocker(false).bin });
     expect(r.status, r.stderr).toBe(0);
+    // From another directory, with --spec: the same path, given from there.
+    const elsewhere = tempDir('matrix-cwd-');
+    const from = await matrix(['bake', '--dry-run', '--spec', path.join(dir, 'matrix.yaml'), '--allow', `fs.read=${path.relative(elsewhere, away)}`], elsewhere, {
+      MATRIX_DOCKER: fakeDocker(true).bin,
+    });
+    expect(from.status, from.stderr).toBe(0);
+    expect(from.stdout).toContain(`--allow=fs.read=${away}`);
   });
 
   it('an entitlement a buildx without bake --allow cannot take is said, not passed on', async () => {
