@@ -19,7 +19,7 @@ export function refuseOutsideReads(loaded: CheckedSpec, loc: SpecLocation, targe
 
 /**
  * The --allow values bake is given: all of them where this buildx's bake
- * takes --allow (0.20 and later ask for it); else none, with a warning for
+ * takes --allow (0.20 and later also ask it for files); else none, with a warning for
  * those matrix does not check itself (fs.read is: refuseOutsideReads).
  */
 export async function allowFlags(docker: Docker, allowed: Allowed, cwd: string, warnings: string[]): Promise<readonly string[] | undefined> {
@@ -27,6 +27,6 @@ export async function allowFlags(docker: Docker, allowed: Allowed, cwd: string, 
   const help = await docker.capture(['buildx', 'bake', '--help'], { cwd, timeoutMs: 30_000 });
   if (help.code === 0 && /(^|\s)--allow\b/m.test(help.stdout)) return allowed.given;
   const unchecked = allowed.given.filter((a) => !/^fs(\.read)?=/.test(a));
-  if (unchecked.length) warnings.push(`this buildx's bake takes no --allow (buildx before 0.20 asks for none): ${unchecked.join(', ')} not passed on`);
+  if (unchecked.length) warnings.push(`this buildx's bake takes no --allow (its --help lists none): ${unchecked.join(', ')} not passed on`);
   return undefined;
 }
