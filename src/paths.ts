@@ -114,12 +114,29 @@ function isGitDirectory(dir: string): boolean {
   }
 }
 
-/** The real path of `p`, or of its nearest ancestor that exists (undefined only when none resolves). */
-export function nearestReal(p: string): string | undefined {
+/** The real path of `p`'s nearest ancestor that exists (or of `p`), and the components below it, outermost first. */
+function nearestRealAndRest(p: string): { real: string | undefined; rest: string[] } {
+  const rest: string[] = [];
   for (let d = p; ; d = path.dirname(d)) {
     const real = realpathOrUndefined(d);
-    if (real !== undefined || path.dirname(d) === d) return real;
+    if (real !== undefined || path.dirname(d) === d) return { real, rest: rest.reverse() };
+    rest.push(path.basename(d));
   }
+}
+
+/** The real path of `p`, or of its nearest ancestor that exists (undefined only when none resolves). */
+export function nearestReal(p: string): string | undefined {
+  return nearestRealAndRest(p).real;
+}
+
+/**
+ * The real path of `p` as far as it exists, with the rest as written (buildx's
+ * evaluateToExistingPath): a link anywhere on the way counts where it points.
+ */
+export function realAsFarAsItExists(p: string): string {
+  const abs = path.resolve(p);
+  const { real, rest } = nearestRealAndRest(abs);
+  return real === undefined ? abs : path.join(real, ...rest);
 }
 
 /** Code points HFS+ ignores in a name (git utf8.c next_hfs_char). */

@@ -15,7 +15,7 @@
 // takes `bake --allow`.
 import path from 'node:path';
 import { userError } from '../diagnostics.js';
-import { isInside, realpathOrUndefined } from '../paths.js';
+import { isInside, realAsFarAsItExists } from '../paths.js';
 
 export interface Allowed {
   /** Absolute paths (as given, from the working directory) below which a read is allowed. */
@@ -28,8 +28,6 @@ export interface Allowed {
 
 const BARE = new Set(['network.host', 'security.insecure', 'ssh']);
 const WITH_VALUE = new Set(['fs.read', 'fs.write', 'fs', 'image.push', 'image.load', 'image']);
-
-export const NO_ALLOW: Allowed = { fsRead: [], anyRead: false, given: [] };
 
 /** The --allow values (relative paths from `cwd`); an unknown key is a usage error, as buildx's ParseEntitlements makes it. */
 export function parseAllow(values: readonly string[], cwd: string): Allowed {
@@ -57,20 +55,6 @@ export function parseAllow(values: readonly string[], cwd: string): Allowed {
     if (key !== 'fs.write') fsRead.push(abs);
   }
   return { fsRead, anyRead, given };
-}
-
-/**
- * The real path of `p` as far as it exists, with the rest as written (buildx's
- * evaluateToExistingPath): a link anywhere on the way counts where it points.
- */
-export function realAsFarAsItExists(p: string): string {
-  const rest: string[] = [];
-  for (let d = path.resolve(p); ; d = path.dirname(d)) {
-    const real = realpathOrUndefined(d);
-    if (real !== undefined) return path.join(real, ...rest.reverse());
-    if (path.dirname(d) === d) return path.resolve(p);
-    rest.push(path.basename(d));
-  }
 }
 
 /** Whether reading `file` (absolute) is allowed: inside the repository's real root, or below a path --allow gives. */
