@@ -31,7 +31,7 @@ import { startGitInfo, type GitInfoRead } from '../bake/gitenv.js';
 import type { CommandArgs } from './options.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs, withDependencies } from '../repro/inputs.js';
-import { parseAllow } from '../bake/entitlements.js';
+import { parseAllow, type Allowed } from '../bake/entitlements.js';
 import { allowFlags, refuseOutsideReads } from '../bake/allow.js';
 import type { CheckedSpec } from '../validate/schema.js';
 import { reproducibleOutputs } from '../repro/output.js';
@@ -49,6 +49,8 @@ type BakeArgs = CommandArgs['bake'];
 
 /** What one bake run needs once its targets are chosen and its files checked. */
 interface BakeRun {
+  /** --allow, read once (src/bake/entitlements.ts). */
+  allowed: Allowed;
   loc: SpecLocation;
   spec: ResolvedSpec;
   sel: BakeSelection;
@@ -99,7 +101,7 @@ async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoR
   const files = result.files!;
   const requested = await affectedTargets(io, opts, loc, spec, files);
   if (!requested) return 0;
-  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined };
+  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined, allowed };
   try {
     refuseOutsideReads(result.loaded as CheckedSpec, loc, withDependencies(spec, run.sel), allowed);
     // git's reads for the command start first (the build waits for them), then
@@ -175,7 +177,7 @@ async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: 
 }
 
 /** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
-function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue' | 'gitInfo'> {
+function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue' | 'gitInfo' | 'allowed'> {
   const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
   const files = extraFiles(io, loc.specDir, opts.file);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
@@ -247,7 +249,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   const { docker, flags } = run;
   const warnings: string[] = [];
   const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo);
-  const allow = await allowFlags(docker, parseAllow(opts.allow, io.cwd), run.loc.specDir, warnings);
+  const allow = await allowFlags(docker, run.allowed, run.loc.specDir, warnings);
   if (allow) flags.allow = allow;
   let shard: ShardPlan | undefined;
   if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
