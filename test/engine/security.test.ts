@@ -26,6 +26,11 @@ function repo(tree: Record<string, string>): string {
 }
 
 /** The environment without BUILDX_BAKE_* settings that would change what bake reads. */
+/** A Dockerfile whose `steps` write /out on the build platform (from the fixture image in BASE_IMAGE), exported alone. */
+function writesOut(...steps: string[]): string {
+  return ['ARG BASE_IMAGE', 'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work', ...steps, 'FROM scratch', 'COPY --from=work /out /out', ''].join('\n');
+}
+
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BUILDX_BAKE_')));
 }
@@ -80,14 +85,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
     const dir = repo({
       'app/README': 'context\n',
-      'app/Dockerfile': [
-        'ARG BASE_IMAGE',
-        'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work',
-        'RUN --mount=type=secret,id=token cp /run/secrets/token /out',
-        'FROM scratch',
-        'COPY --from=work /out /out',
-        '',
-      ].join('\n'),
+      'app/Dockerfile': writesOut('RUN --mount=type=secret,id=token cp /run/secrets/token /out'),
       'matrix.yaml': [
         'version: 1',
         'services:',
@@ -119,18 +117,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
     const dir = repo({
       'app/README': 'context\n',
-      'hostile.hbs': [
-        '{{!--',
-        'description: writes the HOSTILE build arg to /out, byte for byte',
-        '--}}',
-        'ARG BASE_IMAGE',
-        'FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS work',
-        'ARG HOSTILE',
-        `RUN printf '%s' "$HOSTILE" > /out`,
-        'FROM scratch',
-        'COPY --from=work /out /out',
-        '',
-      ].join('\n'),
+      'hostile.hbs': ['{{!--', 'description: writes the HOSTILE build arg to /out, byte for byte', '--}}', writesOut('ARG HOSTILE', `RUN printf '%s' "$HOSTILE" > /out`)].join('\n'),
       'matrix.yaml': [
         'version: 1',
         'services:',
