@@ -101,6 +101,67 @@ export async function gitQuery(g: Git, args: string[]): Promise<{ output?: strin
   return r.code === 0 ? { output: r.stdout.trim() } : {};
 }
 
+/**
+ * Runs `git ARGS...` for each command in a few /bin/sh processes, each
+ * running its share one after another: starting a process from Node costs
+ * 6-20 ms of blocked event loop on a small VM (a fork of the whole process),
+ * a shell's fork of itself well under one. Up to `parallel` shells, so a
+ * slow history still has git processes side by side. Each command's arguments reach git as arguments ("$@"), never
+ * as shell text: the script only counts them. Each command has the time limit
+ * of one query (the shell prints a line as each ends). The answer per command
+ * is gitOutput's (trimmed output, undefined when git failed), undefined also
+ * when git printed more than one line; undefined as a whole when a shell
+ * cannot be used (Windows, no /bin/sh, a stalled repository), and the caller
+ * runs each command on its own.
+ */
+export async function gitEach(g: Git, commands: readonly string[][], parallel: number): Promise<(string | undefined)[] | undefined> {
+  if (process.platform === 'win32' || STALLED.has(g.repoRoot) || !commands.length) return undefined;
+  const shells = Math.max(1, Math.min(parallel, commands.length));
+  const shares = Array.from({ length: shells }, (_, i) => commands.filter((_c, j) => j % shells === i));
+  const answers = await Promise.all(shares.map((share) => gitShell(g, share)));
+  if (answers.some((a) => a === undefined)) return undefined;
+  return commands.map((_c, j) => answers[j % shells]![Math.floor(j / shells)]);
+}
+
+async function gitShell(g: Git, commands: readonly string[][]): Promise<(string | undefined)[] | undefined> {
+  const args = commands.flatMap((c) => [String(GIT_SAFE_CONFIG.length + c.length), ...GIT_SAFE_CONFIG, ...c]);
+  const timeoutMs = Number(g.env.MATRIX_GIT_QUERY_TIMEOUT_MS) || QUERY_TIMEOUT_MS;
+  const r = await capture({ file: '/bin/sh', args: ['-c', EACH_SCRIPT, 'sh', ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs, undefined, true);
+  if (r.timedOut) STALLED.add(g.repoRoot);
+  if (r.spawnError || r.code !== 0) return undefined;
+  const lines = r.stdout.split('\n');
+  if (lines.pop() !== '' || lines.length !== commands.length) return undefined;
+  return lines.map((line) => {
+    const space = line.indexOf(' ');
+    return line.slice(0, space) === '0' ? line.slice(space + 1).trim() : undefined;
+  });
+}
+
+/**
+ * gitEach's shell: its arguments are, per command, a count N and N arguments
+ * for git. `take N ARGS...` runs git with the first N of ARGS (a function has
+ * its own "$@": the first N are appended, then the originals shifted away).
+ * One line per command: git's exit status, a space, its output, or status 1
+ * when that output was more than one line.
+ */
+const EACH_SCRIPT = `take() {
+  n=$1; shift; m=$#; i=0
+  for a do
+    [ "$i" -lt "$n" ] || break
+    set -- "$@" "$a"; i=$((i + 1))
+  done
+  shift "$m"
+  git "$@"
+}
+while [ "$#" -gt 0 ]; do
+  n=$1; shift
+  out=$(take "$n" "$@" 2>/dev/null); s=$?
+  case $out in *'
+'*) s=1; out= ;; esac
+  printf '%s %s\n' "$s" "$out"
+  shift "$n"
+done`;
+
 /** git that must work: no git or no repository is a UserError with a hint. */
 async function git(g: Git, args: string[], config: readonly string[] = []): Promise<Captured> {
   const repoRoot = g.repoRoot;

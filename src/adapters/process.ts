@@ -85,8 +85,10 @@ function start(cmd: Command, failed: (e: unknown) => void, signal?: AbortSignal)
  * inspect). Aborting `signal` kills the command; it then resolves with a
  * spawnError. A program that cannot be started resolves with a spawnError;
  * a machine out of file descriptors, processes or memory rejects (spawnFailure).
+ * With `perOutput`, the time limit counts from the last output on stdout
+ * instead (a command that answers a line per step: gitEach).
  */
-export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal): Promise<Captured> {
+export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, perOutput = false): Promise<Captured> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -111,7 +113,10 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal):
     // Decode the streams, not each chunk: a character may straddle two chunks.
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (stdout += d));
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
+      if (perOutput) timer.refresh();
+    });
     child.stderr.on('data', (d: string) => (stderr += d));
     child.on('close', (code, signal) => {
       clearTimeout(timer);

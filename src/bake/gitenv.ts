@@ -3,7 +3,7 @@
 // (MATRIX_GIT_*), and `matrix bake` sets those in the environment of the
 // docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
 // images depend on the commit, not on when the build ran.
-import { gitAt, gitOutput as git, gitQuery, type Env, type Git } from '../adapters/git.js';
+import { gitAt, gitEach, gitOutput as git, gitQuery, type Env, type Git } from '../adapters/git.js';
 import { lazyImport } from '../lazy.js';
 import { httpsSource, redactRemote } from './remote.js';
 
@@ -272,8 +272,8 @@ export interface InputRevision {
   created: string;
 }
 
-/** How many `git log` processes inputRevisions runs at once. */
-const GIT_PROCESSES = 8;
+/** How many `git log` processes inputRevisions runs at once, at most. */
+export const GIT_PROCESSES = 8;
 
 /**
  * The last commit that touched each target's inputs (context, Dockerfile).
@@ -281,26 +281,36 @@ const GIT_PROCESSES = 8;
  * labels from it, so a commit that changes one service leaves the image
  * digests of every other service unchanged.
  */
-export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>): Promise<Map<string, InputRevision>> {
+export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>, processes = GIT_PROCESSES): Promise<Map<string, InputRevision>> {
   const out = new Map<string, InputRevision>();
   const byPaths = new Map<string, string[]>();
   for (const i of inputs) {
     const key = JSON.stringify([...new Set(i.paths)].sort());
     byPaths.set(key, [...(byPaths.get(key) ?? []), i.target]);
   }
-  const jobs = [...byPaths].map(([key, targets]) => async () => {
-    const paths = JSON.parse(key) as string[];
-    const line = await git(repo, ['log', '-1', '--format=%H %ct', '--', ...paths.map((p) => `:(top,literal)${p}`)]);
+  const groups = [...byPaths].map(([key, targets]) => ({ targets, args: ['log', '-1', '--format=%H %ct', '--', ...(JSON.parse(key) as string[]).map((p) => `:(top,literal)${p}`)] }));
+  const note = (targets: string[], line: string | undefined) => {
     if (!line) return;
     const [sha, epoch] = line.split(' ') as [string, string];
     const rev = { sha, epoch, created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') };
     for (const t of targets) out.set(t, rev);
-  });
+  };
+  // A few shells run them all where they can (gitEach); otherwise one process each.
+  const each = await gitEach(
+    repo,
+    groups.map((g) => g.args),
+    GIT_PROCESSES,
+  );
+  if (each) {
+    groups.forEach((g, i) => note(g.targets, each[i]));
+    return out;
+  }
+  const jobs = groups.map((g) => async () => note(g.targets, await git(repo, g.args)));
   // A few git processes at a time: each next one starts as soon as any ends.
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) await jobs[next++]!();
   };
-  await Promise.all(Array.from({ length: Math.min(GIT_PROCESSES, jobs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(processes, jobs.length)) }, worker));
   return out;
 }

@@ -3,10 +3,11 @@
 // changed its inputs, as SOURCE_DATE_EPOCH and OCI revision/created labels.
 // `matrix verify` must rebuild with exactly what `matrix bake` used, or every
 // image differs; test/unit/repro-verify.test.ts compares the two commands.
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
 import { gitAt, gitStalled } from '../adapters/git.js';
-import { buildEnvironment, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
+import { buildEnvironment, GIT_PROCESSES, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import type { ResolvedSpec } from '../spec.js';
 
@@ -50,6 +51,8 @@ function targetRevisions(where: { repoRoot: string; specDir: string }, spec: Res
   return inputRevisions(
     gitAt(where.repoRoot, callerEnv),
     withDependencies(spec, sel).map((t) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
+    // No more git processes side by side than the machine runs at once.
+    Math.min(GIT_PROCESSES, availableParallelism()),
   );
 }
 

@@ -1,0 +1,107 @@
+// gitEach (src/adapters/git.ts): several git commands run by a few /bin/sh
+// processes instead of one Node spawn each. Each command must answer exactly
+// as gitOutput, its own process, answers it; its arguments reach git as
+// arguments whatever they hold (POSIX sh, "Special Parameters": "$@" expands
+// each positional parameter as a separate field, never re-read as shell text);
+// and each command keeps the time limit of one query.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gitAt, gitEach, gitOutput, gitStalled } from '../../src/adapters/git.js';
+import { capture } from '../../src/adapters/process.js';
+import { removeTempDirs, tempDir } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+function git(dir: string, args: string[], date?: string): string {
+  const env = { ...process.env, ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) };
+  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8', env });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+/** Directory names a shell would read as code, quoting, expansion or options if they reached it as text. */
+const HOSTILE = ['plain', 'with space', "it's", 'say "hi"', '$(touch PWNED)', '`touch PWNED`', 'a;touch PWNED', '-rf', '*', 'back\\slash', 'new\nline', 'tab\there', '$HOME', 'ünï'];
+
+function repoWithHostileNames(): string {
+  const dir = tempDir();
+  git(dir, ['init', '-q']);
+  HOSTILE.forEach((name, i) => {
+    mkdirSync(path.join(dir, name));
+    writeFileSync(path.join(dir, name, 'Dockerfile'), `FROM scratch\n# ${i}\n`);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', `c${i}`], `${1_700_000_000 + i * 60} +0000`);
+  });
+  return dir;
+}
+
+describe.skipIf(process.platform === 'win32')('gitEach', () => {
+  it('answers each command as its own git process does, in order, whatever its paths hold, and runs none of them as shell text', async () => {
+    const dir = repoWithHostileNames();
+    const g = gitAt(dir, process.env);
+    const commands = HOSTILE.map((name) => ['log', '-1', '--format=%H %ct', '--', `:(top,literal)${name}`, `:(top,literal)${name}/Dockerfile`]);
+    commands.push(['rev-parse', 'HEAD'], ['log', '-1', '--format=%H %ct', '--', ':(top,literal)never-there']);
+    for (const parallel of [1, 2, 8]) {
+      const each = await gitEach(g, commands, parallel);
+      const one = await Promise.all(commands.map((c) => gitOutput(g, c)));
+      expect(each, `parallel ${parallel}`).toEqual(one);
+    }
+    // Every path's own commit, and nothing for a path no commit touched.
+    const each = (await gitEach(g, commands, 2))!;
+    HOSTILE.forEach((name, i) => expect(each[i]?.split(' ')[1], JSON.stringify(name)).toBe(String(1_700_000_000 + i * 60)));
+    expect(each.at(-1)).toBe('');
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+  }, 60_000);
+
+  it('answers undefined for a command that fails or prints more than one line, and the others still answer', async () => {
+    const dir = repoWithHostileNames();
+    const g = gitAt(dir, process.env);
+    const head = git(dir, ['rev-parse', 'HEAD']);
+    const each = await gitEach(
+      g,
+      [
+        ['rev-parse', 'HEAD'],
+        ['rev-parse', '--verify', '-q', 'no-such-ref'],
+        ['log', '-2', '--format=%H'],
+        ['rev-parse', 'HEAD~1'],
+      ],
+      1,
+    );
+    expect(each).toEqual([head, undefined, undefined, git(dir, ['rev-parse', 'HEAD~1'])]);
+  }, 60_000);
+
+  it('gives up on a command that does not answer within one query time limit and marks the repository stalled', async () => {
+    const dir = repoWithHostileNames();
+    const fifo = path.join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // hash-object opens the FIFO for reading, which waits for a writer that never comes.
+    const g = gitAt(dir, { ...process.env, MATRIX_GIT_QUERY_TIMEOUT_MS: '500' });
+    expect(
+      await gitEach(
+        g,
+        [
+          ['rev-parse', 'HEAD'],
+          ['hash-object', fifo],
+        ],
+        1,
+      ),
+    ).toBeUndefined();
+    expect(gitStalled(dir)).toBe(true);
+    // Every later batch there answers at once: the caller's own fallback then does too (gitQuery).
+    expect(await gitEach(g, [['rev-parse', 'HEAD']], 1)).toBeUndefined();
+  }, 60_000);
+});
+
+describe.skipIf(process.platform === 'win32')('capture with a time limit per output', () => {
+  const script = 'for i in 1 2 3 4 5 6; do sleep 0.2; echo "$i"; done';
+  it('lets a command that keeps answering run past the limit, and stops one that goes quiet', async () => {
+    const cmd = { file: '/bin/sh', args: ['-c', script], cwd: process.cwd(), env: process.env };
+    const kept = await capture(cmd, 1000, undefined, true);
+    expect(kept.timedOut).toBeUndefined();
+    expect(kept.stdout.split('\n').filter(Boolean)).toHaveLength(6);
+    const quiet = await capture({ ...cmd, args: ['-c', 'echo start; sleep 30'] }, 1000, undefined, true);
+    expect(quiet.timedOut).toBe(true);
+    expect(quiet.stdout).toBe('start\n');
+  }, 60_000);
+});
