@@ -104,20 +104,23 @@ async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoR
   const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined, allowed };
   try {
     refuseOutsideReads(result.loaded as CheckedSpec, loc, withDependencies(spec, run.sel), allowed);
-    // git's reads for the command start first (the build waits for them), then
-    // the engine checks (docker and buildx calls), which run beside them.
+    // git's reads for the command start first (the build waits for them). A
+    // build that waits for the engine checks (docker and buildx calls) has
+    // them run beside those reads; one that starts beside the checks starts
+    // them once it runs, so they do not hold up the reads.
+    const beside = !opts.dryRun && !writesOutside(opts, run);
     const pending = bakeCommand(io, opts, run);
     pending.catch(() => undefined);
-    const doctor = opts.dryRun ? undefined : engineChecks(opts, run, files);
+    const doctor = opts.dryRun || beside ? undefined : engineChecks(opts, run, files);
     const command = await pending;
-    if (!doctor) {
+    if (opts.dryRun) {
       printDryRun(io, run, command);
       return 0;
     }
     makeExportDirs(run);
-    if (!writesOutside(opts, run)) return await buildBesideChecks(io, opts, run, command, doctor, colors(color));
+    if (beside) return await buildBesideChecks(io, opts, run, command, () => engineChecks(opts, run, files), colors(color));
     // Fail fast with a fix, before buildx prints its own error text.
-    const failed = (await doctor).filter((ch) => ch.status === 'fail');
+    const failed = (await doctor!).filter((ch) => ch.status === 'fail');
     if (failed.length) {
       io.stderr.write(formatBlocked(failed, 'build', colors(color)));
       return 2;
@@ -331,18 +334,20 @@ function writesOutside(opts: BakeArgs, run: BakeRun): boolean {
 }
 
 /**
- * A build that pushes nothing starts as soon as its command is known, beside
- * the engine checks (one `buildx inspect`, slower than bake's own start-up):
+ * A build that pushes nothing starts as soon as its command is known, and the
+ * engine checks (one `buildx inspect`, slower than bake's own start-up) beside it:
  * its output is held until every check passed. When one fails, bake's process
  * group is stopped, its output dropped, and the check's failure and fix are
  * said as before (exit 2). A run that pushes, loads or exports (writesOutside)
  * still waits for the checks (runBake).
  */
-async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, doctor: Promise<Check[]>, c: Colors): Promise<number> {
+async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, startChecks: () => Promise<Check[]>, c: Colors): Promise<number> {
   const gate = new OutputGate(io.stdout, io.stderr);
   const stop = new AbortController();
   const building = build({ ...io, stdout: gate.stdout, stderr: gate.stderr }, opts, run, command, c, stop.signal);
   building.catch(() => undefined);
+  // Started once bake runs: they hold up nothing but its output.
+  const doctor = startChecks();
   const stopBuild = async () => {
     gate.drop();
     stop.abort();
