@@ -154,36 +154,8 @@ export function readsHold(record: RunReads, env: Readonly<Record<string, string 
   const counted = new Set(mustRead);
   const first = (call: unknown[]) => call[0] === 'read' && counted.has(call[1] as string);
   for (const [call, answer] of record.reads) if (first(call) && replayAnswer(call) !== answer) return false;
-  const implied = impliedByReads(record.reads);
-  for (const [call, answer] of record.reads) if (!first(call) && !implied(call, answer) && replayAnswer(call) !== answer) return false;
+  for (const [call, answer] of record.reads) if (!first(call) && replayAnswer(call) !== answer) return false;
   return true;
-}
-
-/**
- * Probes whose answer a recorded read of the same path already gives, so
- * replaying that read asks them too. A read that answered with the bytes'
- * digest (not a fault) found a regular file: src/fs/read.ts rawReadBytes
- * refuses anything else, and a link too when links are not followed. Its
- * path then exists (`exists`: stat succeeds) and stat finds a regular file
- * (`kind`, following links); lstat does too when the read did not follow
- * links. The record's own answers must say so: a probe that answered
- * anything else (a change between the two calls of the run) is asked again.
- */
-function impliedByReads(reads: RunReads['reads']): (call: unknown[], answer: string) => boolean {
-  const followed = new Set<string>();
-  const unfollowed = new Set<string>();
-  for (const [call, answer] of reads) {
-    if (call[0] !== 'read' || typeof call[1] !== 'string' || typeof call[2] !== 'string' || answer.startsWith('fault:') || answer.startsWith('err:')) continue;
-    const opts = JSON.parse(call[2]) as { followSymlinks?: boolean };
-    (opts.followSymlinks === false ? unfollowed : followed).add(call[1]);
-  }
-  return (call, answer) => {
-    const p = call[1];
-    if (typeof p !== 'string' || !(unfollowed.has(p) || followed.has(p))) return false;
-    if (call[0] === 'exists') return call.length === 2 && answer === 'true';
-    if (call[0] !== 'kind' || answer !== 'file' || call.length !== 3) return false;
-    return call[2] === true || (call[2] === false && unfollowed.has(p));
-  };
 }
 
 /** The number of up-to-date files of a verified record (verifiedRecord), else undefined. */

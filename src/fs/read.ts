@@ -153,9 +153,6 @@ function rawReadBytes(file: string, opts: ReadOptions): Buffer {
       if (n === 0) break;
       total += n;
       if (total > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
-      // Every byte fstat promised, and the spare one left empty: a regular file read short is at its end
-      // (read(2)), so no second read is needed to see 0. A read short of the size reads on.
-      if (total >= fst.size && total < buf.length) break;
     }
     return buf.subarray(0, total);
   } finally {
