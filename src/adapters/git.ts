@@ -140,18 +140,20 @@ async function gitShell(g: Git, commands: readonly string[][]): Promise<(string 
 /**
  * gitEach's shell: its arguments are, per command, a count N and N arguments
  * for git. `take N ARGS...` runs git with the first N of ARGS (a function has
- * its own "$@": the first N are appended, then the originals shifted away).
+ * its own "$@": the first N are appended, then the originals shifted away);
+ * `command git` is the program, as Node would start it, never a shell
+ * function of that name a bash imports from the environment (BASH_FUNC_git%%).
  * One line per command: git's exit status, a space, its output, or status 1
  * when that output was more than one line.
  */
-const EACH_SCRIPT = `take() {
+export const EACH_SCRIPT = `take() {
   n=$1; shift; m=$#; i=0
   for a do
     [ "$i" -lt "$n" ] || break
     set -- "$@" "$a"; i=$((i + 1))
   done
   shift "$m"
-  git "$@"
+  command git "$@"
 }
 while [ "$#" -gt 0 ]; do
   n=$1; shift

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitAt, gitEach, gitOutput, gitStalled } from '../../src/adapters/git.js';
+import { EACH_SCRIPT, gitAt, gitEach, gitOutput, gitStalled } from '../../src/adapters/git.js';
 import { capture } from '../../src/adapters/process.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -91,6 +91,22 @@ describe.skipIf(process.platform === 'win32')('gitEach', () => {
     // Every later batch there answers at once: the caller's own fallback then does too (gitQuery).
     expect(await gitEach(g, [['rev-parse', 'HEAD']], 1)).toBeUndefined();
   }, 60_000);
+});
+
+describe.skipIf(process.platform === 'win32')('its script in each shell /bin/sh may be', () => {
+  // Debian's /bin/sh is dash, macOS's is bash: the same lines from both, and a bash
+  // never runs a function named git that it imports from the environment (bash(1), "export -f").
+  const shells = ['dash', 'bash', 'busybox'].filter((s) => spawnSync('sh', ['-c', `command -v ${s}`]).status === 0);
+  it.each(shells)('%s', (shell) => {
+    const dir = repoWithHostileNames();
+    const head = git(dir, ['rev-parse', 'HEAD']);
+    const args = ['2', 'rev-parse', 'HEAD', '5', 'log', '-1', '--format=%ct', '--', ':(top,literal)$(touch PWNED)', '1', 'no-such-command'];
+    const argv = shell === 'busybox' ? ['sh', '-c', EACH_SCRIPT, 'sh', ...args] : ['-c', EACH_SCRIPT, 'sh', ...args];
+    const r = spawnSync(shell, argv, { cwd: dir, encoding: 'utf8', env: { ...process.env, 'BASH_FUNC_git%%': '() { echo imported; }' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([`0 ${head}`, `0 ${String(1_700_000_000 + 4 * 60)}`, expect.stringMatching(/^[1-9]\d* $/), '']);
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+  });
 });
 
 describe.skipIf(process.platform === 'win32')('capture with a time limit per output', () => {
