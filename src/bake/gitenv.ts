@@ -299,7 +299,7 @@ export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: 
   const each = await gitEach(
     repo,
     groups.map((g) => g.args),
-    GIT_PROCESSES,
+    processes,
   );
   if (each) {
     groups.forEach((g, i) => note(g.targets, each[i]));

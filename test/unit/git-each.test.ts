@@ -5,11 +5,12 @@
 // each positional parameter as a separate field, never re-read as shell text);
 // and each command keeps the time limit of one query.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EACH_SCRIPT, gitAt, gitEach, gitOutput, gitStalled } from '../../src/adapters/git.js';
 import { capture } from '../../src/adapters/process.js';
+import { inputRevisions } from '../../src/bake/gitenv.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -90,6 +91,28 @@ describe.skipIf(process.platform === 'win32')('gitEach', () => {
     expect(gitStalled(dir)).toBe(true);
     // Every later batch there answers at once: the caller's own fallback then does too (gitQuery).
     expect(await gitEach(g, [['rev-parse', 'HEAD']], 1)).toBeUndefined();
+  }, 60_000);
+});
+
+describe.skipIf(process.platform !== 'linux')('inputRevisions through gitEach', () => {
+  it('runs its git commands in as many shells as it may run processes, and answers as one process per command does', async () => {
+    const dir = repoWithHostileNames();
+    // A git on PATH that notes its process group: each shell gitEach starts is its own group (capture starts it detached).
+    const bin = tempDir();
+    const log = path.join(bin, 'groups');
+    const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncut -d' ' -f5 /proc/$$/stat >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(path.join(bin, 'git'), 0o755);
+    const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+    const inputs = HOSTILE.map((name, i) => ({ target: `t${i}`, paths: [name, `${name}/Dockerfile`] }));
+    const expected = await Promise.all(inputs.map((t) => gitOutput(gitAt(dir, process.env), ['log', '-1', '--format=%H %ct', '--', ...t.paths.map((p) => `:(top,literal)${p}`)])));
+    for (const processes of [1, 2, 3]) {
+      writeFileSync(log, '');
+      const revs = await inputRevisions(gitAt(dir, env), inputs, processes);
+      const groups = new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean));
+      expect(groups.size, `processes ${processes}`).toBe(processes);
+      inputs.forEach((t, i) => expect(`${revs.get(t.target)?.sha} ${revs.get(t.target)?.epoch}`).toBe(expected[i]));
+    }
   }, 60_000);
 });
 
