@@ -82,7 +82,7 @@ up() {
     --containerd-namespace "$NAMESPACE" \
     --containerd-plugins-namespace "$NAMESPACE-plugins" \
     --bridge "$BRIDGE" --iptables=false --ip6tables=false --ip-masq=false \
-    </dev/null >>"$logf" 2>&1) &
+    </dev/null >>"$logf" 2>&1 8>&-) & # (8>&-: not this script's lock, see hold_lock)
   echo $! >"$OUR_PID"
   log "started second dockerd (pid $!), log: $logf"
   local start=$SECONDS
@@ -104,9 +104,19 @@ ensure_bridge() {
     touch "$RUN_DIR/bridge.ours"
     log "created bridge $BRIDGE"
   fi
-  ip addr show dev "$BRIDGE" | grep -q "inet $BRIDGE_CIDR" || ip addr add "$BRIDGE_CIDR" dev "$BRIDGE" || die "cannot give $BRIDGE the address $BRIDGE_CIDR"
+  if ! bridge_has_address; then
+    local err
+    # (An address that came between the check and the add is what we wanted: no error then.)
+    if ! err=$(ip addr add "$BRIDGE_CIDR" dev "$BRIDGE" 2>&1) && ! bridge_has_address; then
+      local other
+      other=$(ip -o -4 addr show to "${BRIDGE_CIDR%/*}" | awk '{print $2}' | sort -u | tr '\n' ' ')
+      die "cannot give $BRIDGE the address $BRIDGE_CIDR: $err${other:+ (the address is on: $other)}"
+    fi
+  fi
   ip link set "$BRIDGE" up
 }
+
+bridge_has_address() { ip -o -4 addr show dev "$BRIDGE" | grep -qF " $BRIDGE_CIDR "; }
 
 down() {
   local pid
@@ -129,8 +139,8 @@ down() {
 }
 
 case "${1:-up}" in
-  up) up ;;
-  down) down ;;
+  up) require_root; hold_lock engine-second; up ;;
+  down) require_root; hold_lock engine-second; down ;;
   host) echo "unix://$SOCK" ;;
   *) die "usage: $0 up|down|host" ;;
 esac

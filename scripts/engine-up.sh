@@ -26,6 +26,7 @@ TIMEOUT="${MATRIX_ENGINE_TIMEOUT:-90}"
 QEMU_ARCHES=(aarch64 arm riscv64 ppc64le s390x)
 
 require_root
+hold_lock engine
 mkdir -p "$LOG_DIR" "$PID_DIR" "$CONF_DIR"
 exec </dev/null
 
@@ -67,7 +68,8 @@ start_detached() {
   local name=$1; shift
   local logf="$LOG_DIR/$name.log"
   printf '\n==== %s starting %s\n' "$(date -Is)" "$*" >>"$logf"
-  (exec setsid nohup "$@" </dev/null >>"$logf" 2>&1) &
+  # (8>&-: the daemon must not keep this script's lock, see hold_lock)
+  (exec setsid nohup "$@" </dev/null >>"$logf" 2>&1 8>&-) &
   echo $! >"$PID_DIR/$name.pid"
   log "started $name (pid $!), log: $logf"
 }

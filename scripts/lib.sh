@@ -24,6 +24,16 @@ short_hash() { printf '%s\n' "$@" | sha256sum | cut -c1-12; }
 # Is the image (or index) in a registry?
 image_exists() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 
+# One run at a time of a script that starts or stops engine parts: two at once (two CI
+# runs on one machine, or a test starting the second daemon while CI does) would
+# both see a part missing and both start it. Waits for the other run, then holds
+# the lock on file descriptor 8 until this script exits.
+hold_lock() {
+  mkdir -p /run/lock
+  exec 8>"/run/lock/matrix-$1.lock"
+  flock -w "${MATRIX_LOCK_TIMEOUT:-600}" 8 || die "another run still holds /run/lock/matrix-$1.lock after ${MATRIX_LOCK_TIMEOUT:-600}s"
+}
+
 # The engine must be up (scripts/engine-up.sh).
 require_engine() {
   command -v docker >/dev/null || die "docker not found: run scripts/engine-up.sh first"
