@@ -41,7 +41,7 @@ read_pidfile() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
 our_pid() {
   local pid
   pid=$(read_pidfile "$OUR_PID")
-  if pid_alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--pidfile $PIDFILE"; then
+  if pid_alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] && [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *"--pidfile $PIDFILE "* ]]; then
     echo "$pid"
   fi
 }
@@ -116,7 +116,9 @@ ensure_bridge() {
   ip link set "$BRIDGE" up
 }
 
-bridge_has_address() { ip -o -4 addr show dev "$BRIDGE" | grep -qF " $BRIDGE_CIDR "; }
+# (Not `ip ... | grep -q`: under pipefail, grep leaving early can end ip with SIGPIPE and a match
+# reads as a failure. That is how a bridge that had its address was given it again, and failed.)
+bridge_has_address() { [[ "$(ip -o -4 addr show dev "$BRIDGE")" == *" $BRIDGE_CIDR "* ]]; }
 
 down() {
   local pid

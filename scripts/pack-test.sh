@@ -53,7 +53,8 @@ got=$(npx --no-install matrix --version)
 echo "npx matrix --version: $got"
 
 npx --no-install matrix schema | node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' || fail "matrix schema did not print JSON"
-npx --no-install matrix templates | grep -q '^go' || fail "matrix templates did not list the go template"
+listed=$(npx --no-install matrix templates) || fail "matrix templates failed"
+grep -q '^go' <<<"$listed" || fail "matrix templates did not list the go template"
 
 # gen from the installed package, on a copy without the generated files...
 cp -R "$ROOT/samples/hello-go" "$WORK/app/hello"
