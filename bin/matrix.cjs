@@ -12,7 +12,7 @@ try {
   io = processIo(process);
 } catch (err) {
   // The working directory was removed under the shell: a fault of the machine, not a bug.
-  process.stderr.write(`matrix: cannot read the current directory: ${err && err.code === 'ENOENT' ? 'it no longer exists (ENOENT)' : err && err.message}\n`);
+  process.stderr.write(`matrix: cannot read the current directory: ${err && err.code === 'ENOENT' ? 'it no longer exists (ENOENT)' : err?.message}\n`);
   process.exit(74);
 }
 
@@ -23,6 +23,6 @@ main(process.argv.slice(2), io).then(
   (err) => {
     // main() reports every error itself; this is a bug in matrix or a broken install.
     process.exitCode = 70;
-    process.stderr.write(`matrix: internal error: ${err && err.stack ? err.stack : err}\n`);
+    process.stderr.write(`matrix: internal error: ${err?.stack ? err.stack : err}\n`);
   },
 );

@@ -132,7 +132,7 @@ async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> 
       }
       const has = inspected.get(source);
       // A single manifest names no platform in itself; its shard built one platform.
-      if (has && has.length && !has.includes(platform)) checks.push(`${t.target}: ${source} has ${has.join(', ')}, not ${platform}`);
+      if (has?.length && !has.includes(platform)) checks.push(`${t.target}: ${source} has ${has.join(', ')}, not ${platform}`);
     }
   }
   return checks;

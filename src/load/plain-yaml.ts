@@ -27,7 +27,7 @@ export function plainYamlValue(source: string): unknown {
   // Printable ASCII and \n only: no tabs, CR, BOM, NEL or other breaks to weigh.
   if (!/^[\x20-\x7e\n]*$/.test(source)) return undefined;
   const lines = contentLines(source);
-  if (!lines || !lines.length || lines[0]!.indent !== 0) return undefined;
+  if (!lines?.length || lines[0]!.indent !== 0) return undefined;
   try {
     const at = { i: 0 };
     const value = blockNode(lines, at, 0, 0);

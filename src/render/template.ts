@@ -499,9 +499,9 @@ const DATA_VARS = new Set(['index', 'key', 'first', 'last']);
  */
 function checkUnescaped(node: HbNode | undefined, bodyLine: number): void {
   if (!node) return;
-  const fail = (n: HbNode, message: string) => {
+  const fail = (n: HbNode, message: string): TemplateError => {
     const loc = n.loc?.start;
-    throw new TemplateError(message, loc ? loc.line + bodyLine - 1 : 0, loc ? loc.column + 1 : 0, ESCAPE_HINT);
+    return new TemplateError(message, loc ? loc.line + bodyLine - 1 : 0, loc ? loc.column + 1 : 0, ESCAPE_HINT);
   };
   switch (node.type) {
     case 'Program':
@@ -516,14 +516,14 @@ function checkUnescaped(node: HbNode | undefined, bodyLine: number): void {
       const name = typeof p.original === 'string' ? p.original : '';
       if (p.type === 'PathExpression' && ESCAPING.has(name) && (node.params?.length ?? 0) > 0) return;
       if (p.type === 'PathExpression' && p.data && p.parts?.length === 1 && DATA_VARS.has(p.parts[0]!)) return;
-      return fail(node, `\`{{${name || '...'}${node.params?.length ? ' ...' : ''}}}\` prints without an escaping helper`);
+      throw fail(node, `\`{{${name || '...'}${node.params?.length ? ' ...' : ''}}}\` prints without an escaping helper`);
     }
     case 'PartialStatement':
     case 'PartialBlockStatement':
-      return fail(node, 'partials are not supported in Dockerfile templates');
+      throw fail(node, 'partials are not supported in Dockerfile templates');
     case 'Decorator':
     case 'DecoratorBlock':
-      return fail(node, 'decorators are not supported in Dockerfile templates');
+      throw fail(node, 'decorators are not supported in Dockerfile templates');
     default:
       return;
   }

@@ -53,7 +53,7 @@ export interface Placements {
 
 export function placeDockerfiles(targets: readonly Target[], where: Placement, keepTexts = false): PlacedService {
   const first = targets[0];
-  if (!first || first.source.kind !== 'template') return { targets: [...targets], files: [] };
+  if (first?.source.kind !== 'template') return { targets: [...targets], files: [] };
   const tpl = where.templates.get(first.source.file);
   const cells = tpl && renderCells(targets, tpl, where);
   if (!cells) return { targets: [...targets], files: [] };

@@ -22,7 +22,7 @@ function specStrings(svc: ServiceInput): string[] {
   return out;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^$()|[\]\\{}-]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^$()|[\]\\{}-]/g, '\\$&');
 
 export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], templateText: string | undefined): UnusedKey[] {
   const m = svc.matrix;
@@ -35,7 +35,7 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
     for (const key of Object.keys(entry)) {
       if (axes.some((a) => a.toUpperCase() === key.toUpperCase()) || seen.has(key)) continue;
       seen.add(key);
-      const k = escape(key);
+      const k = escapeRegExp(key);
       const inSpec = new RegExp(`\\$\\{\\{\\s*matrix\\.${k}\\s*\\}\\}`).test(text) || latestKeys.includes(key);
       // Handlebars reads it as matrix.KEY, matrix.[KEY], (lookup matrix "KEY") or @key in {{#each matrix}}.
       const inTemplate =

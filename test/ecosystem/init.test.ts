@@ -217,8 +217,8 @@ describe('matrix init (CLI)', () => {
       'site',
       'web',
     ]);
-    expect(spec.services['legacy']).toEqual({ context: 'legacy', dockerfile: 'legacy/Dockerfile', depends_on: ['base'] });
-    expect(spec.services['api']).toEqual({ context: 'other/api', template: 'static', with: { dir: '.' } });
+    expect(spec.services.legacy).toEqual({ context: 'legacy', dockerfile: 'legacy/Dockerfile', depends_on: ['base'] });
+    expect(spec.services.api).toEqual({ context: 'other/api', template: 'static', with: { dir: '.' } });
     expect(spec.services['api-2']).toEqual({ context: 'services/api', template: 'go', with: { main: '.', binary: 'api' } });
 
     const init = await matrix(['init'], dir);

@@ -102,8 +102,8 @@ const escMap = (m: Record<string, string>) => Object.fromEntries(Object.entries(
 /** The `api` target as HashiCorp's parser reads it, strings as printed (not unescaped). */
 async function rawTarget(text: string): Promise<BakeTargetJson> {
   const json = (await parse('docker-bake.hcl', text)) as { target: Record<string, BakeTargetJson[]> };
-  expect(json.target['api']).toHaveLength(1);
-  return json.target['api']![0]!;
+  expect(json.target.api).toHaveLength(1);
+  return json.target.api![0]!;
 }
 
 interface Outcome {

@@ -187,7 +187,7 @@ describe('doctor logic on canned output', () => {
 
   it('the docker driver without the containerd image store fails multi-platform output, with the fix', async () => {
     const checks = await byName({ ...base, multiPlatform: true, docker: dockerAt(fakeDocker({ driverStatus: '[["Backing Filesystem","extfs"]]' }), process.env) });
-    expect(checks['builder']!.status).toBe('ok');
+    expect(checks.builder!.status).toBe('ok');
     expect(checks['multi-platform output']).toMatchObject({ status: 'fail' });
     expect(checks['multi-platform output']!.fix).toMatch(/containerd-snapshotter/);
   });

@@ -92,7 +92,7 @@ describe('resolve returns the complete model', () => {
       // @ts-expect-error a stage may not rename a target's Dockerfile
       t.dockerfile = 'x';
       // @ts-expect-error nor add a named context
-      t.contexts['x'] = 'y';
+      t.contexts.x = 'y';
       // @ts-expect-error nor add a platform
       t.platforms.push('linux/arm64');
       // @ts-expect-error nor add a target
