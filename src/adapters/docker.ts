@@ -4,7 +4,7 @@
 // Io's environment, never the process's.
 import { userError, type UserError } from '../diagnostics.js';
 import { capture, stream, type Captured, type StreamResult } from './process.js';
-import { safeGitEnvironment } from './git.js';
+import { gitAt, repositoryFilterSettings, safeGitEnvironment } from './git.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,8 +30,22 @@ export function dockerAt(bin: string, env: Env): Docker {
     env,
     // buildx runs git in the build context: with the repository's config, whose programs it must not run (git.ts).
     capture: (args, o = {}) => capture({ file: bin, args, env: safeGitEnvironment(o.env ?? env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal),
-    stream: (args, o, onStderrLine, onStdout) => stream({ file: bin, args, cwd: o.cwd, env: safeGitEnvironment(o.env ?? env) }, onStderrLine, onStdout, o.signal),
+    // A build: with BUILDX_GIT_CHECK_DIRTY buildx also runs `git status`, which runs the repository's filter drivers.
+    stream: async (args, o, onStderrLine, onStdout) => {
+      const e = o.env ?? env;
+      const filters = checksDirty(e) ? await repositoryFilterSettings(gitAt(o.cwd, e)) : [];
+      return stream({ file: bin, args, cwd: o.cwd, env: safeGitEnvironment(e, filters) }, onStderrLine, onStdout, o.signal);
+    },
   };
+}
+
+/**
+ * Whether buildx checks the working tree for changes before a build: the
+ * variable read as Go's strconv.ParseBool reads it (buildx's build/git.go);
+ * a value it cannot read leaves the check off.
+ */
+export function checksDirty(env: Env): boolean {
+  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(env.BUILDX_GIT_CHECK_DIRTY ?? '');
 }
 
 /** The error of every command that could not start docker at all. */

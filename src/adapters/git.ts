@@ -6,7 +6,7 @@
 // git values (commit, tags, remote) are optional, so those queries answer
 // undefined instead.
 import { capture, type Captured } from './process.js';
-import { userError } from '../diagnostics.js';
+import { UserError, userError } from '../diagnostics.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -56,15 +56,16 @@ const GIT_SAFE_CONFIG = SAFE_SETTINGS.flatMap(([k, v]) => ['-c', `${k}=${v}`]);
  * runs git in the build context (its provenance and labels; `git status` too
  * with BUILDX_GIT_CHECK_DIRTY). GIT_CONFIG_COUNT, GIT_CONFIG_KEY_n and
  * GIT_CONFIG_VALUE_n rank as command-line configuration (git-config(1),
- * "ENVIRONMENT", git 2.31 and later); ours are added after the caller's own.
- * A count that is not a number is left alone: git refuses it itself.
+ * "ENVIRONMENT", git 2.31 and later); ours, then `extra`, are added after the
+ * caller's own. A count that is not a number is left alone: git refuses it itself.
  */
-export function safeGitEnvironment(env: Env): Record<string, string | undefined> {
+export function safeGitEnvironment(env: Env, extra: ReadonlyArray<readonly [string, string]> = []): Record<string, string | undefined> {
   const given = env.GIT_CONFIG_COUNT;
   if (given !== undefined && given !== '' && !/^\d{1,4}$/.test(given)) return { ...env };
   const n = given ? Number(given) : 0;
-  const out: Record<string, string | undefined> = { ...env, GIT_CONFIG_COUNT: String(n + SAFE_SETTINGS.length) };
-  SAFE_SETTINGS.forEach(([k, v], i) => {
+  const settings = extra.length ? [...SAFE_SETTINGS, ...extra] : SAFE_SETTINGS;
+  const out: Record<string, string | undefined> = { ...env, GIT_CONFIG_COUNT: String(n + settings.length) };
+  settings.forEach(([k, v], i) => {
     out[`GIT_CONFIG_KEY_${n + i}`] = k;
     out[`GIT_CONFIG_VALUE_${n + i}`] = v;
   });
@@ -222,17 +223,49 @@ async function filterOverrides(g: Git): Promise<string[]> {
   // Exit 1: no such key.
   if (r.code === 1 && r.stdout === '') return [];
   if (r.code !== 0) failed('git config', r);
-  const drivers = new Set(splitZ(r.stdout).map((key) => key.slice('filter.'.length, key.lastIndexOf('.'))));
-  const out: string[] = [];
+  return filterSettings(splitZ(r.stdout)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}
+
+/** The settings that turn off the filter drivers these `filter.<driver>.<key>` keys name. */
+function filterSettings(keys: readonly string[]): Array<[string, string]> {
+  const drivers = new Set(keys.map((key) => key.slice('filter.'.length, key.lastIndexOf('.'))));
+  const out: Array<[string, string]> = [];
   for (const d of drivers) {
     if (/[=\n]/.test(d)) {
       throw userError('git-unsafe-config', `the git configuration defines a filter driver matrix cannot turn off: ${JSON.stringify(d)}`, {
         hint: 'matrix runs no filter programs from a repository it reads; remove or rename that filter.<driver> section (git config --remove-section)',
       });
     }
-    out.push('-c', `filter.${d}.clean=`, '-c', `filter.${d}.smudge=`, '-c', `filter.${d}.process=`, '-c', `filter.${d}.required=false`);
+    out.push([`filter.${d}.clean`, ''], [`filter.${d}.smudge`, ''], [`filter.${d}.process`, ''], [`filter.${d}.required`, 'false']);
   }
   return out;
+}
+
+/**
+ * Settings that turn off the filter drivers the repository at `g` defines
+ * itself: in its own config file or its worktree's (and what those include),
+ * the part of git's configuration that came with the repository, not from
+ * the user. For the git that buildx runs: with BUILDX_GIT_CHECK_DIRTY it runs
+ * `git status` in the build context, which hashes changed files through their
+ * filter's clean command. The user's own drivers (git-lfs in the global
+ * config) are left on there, so that an LFS file does not read as changed.
+ * Without git there is nothing to turn off: buildx cannot run it either.
+ */
+export async function repositoryFilterSettings(g: Git): Promise<Array<[string, string]>> {
+  let r: Captured;
+  try {
+    r = await git(g, ['config', '-z', '--name-only', '--show-scope', '--get-regexp', '^filter\\.']);
+  } catch (e) {
+    if (e instanceof UserError && (e.diagnostics[0]?.code === 'git-not-found' || e.diagnostics[0]?.code === 'not-a-git-repo')) return [];
+    throw e;
+  }
+  if (r.code === 1 && r.stdout === '') return [];
+  if (r.code !== 0) failed('git config --show-scope (git 2.26 or later)', r);
+  // Pairs: scope, key.
+  const fields = r.stdout.split('\0');
+  const keys: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'local' || fields[i] === 'worktree') keys.push(fields[i + 1]!);
+  return filterSettings(keys);
 }
 
 /** `a\0b\0` -> [a, b]. */

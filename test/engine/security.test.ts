@@ -147,13 +147,14 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
   });
 
   // buildx runs git in the build context (git status with BUILDX_GIT_CHECK_DIRTY); the repository's config names programs.
-  it("a real bake: buildx's own git runs none of the repository's git programs (fsmonitor, post-index-change hook)", () => {
+  it("a real bake: buildx's own git runs none of the repository's git programs (fsmonitor, post-index-change hook, filter driver)", () => {
     const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-marker-')), 'ran');
     const hooks = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-hooks-'));
     writeFileSync(path.join(hooks, 'post-index-change'), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
     const dir = repo({
       'app/README': 'context\n',
       'app/Dockerfile': 'FROM scratch\nCOPY README /README\n',
+      '.gitattributes': 'app/README filter=evil\n',
       'matrix.yaml': 'version: 1\nservices:\n  app: { context: app, dockerfile: app/Dockerfile, platforms: [linux/amd64] }\n',
     });
     const gitIn = (...args: string[]) =>
@@ -163,6 +164,8 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     expect(gitIn('commit', '-q', '-m', 'x').status).toBe(0);
     gitIn('config', 'core.fsmonitor', `touch '${marker}'; false`);
     gitIn('config', 'core.hooksPath', hooks);
+    // `git status` (buildx's dirty check) hashes the changed README through this command (gitattributes(5)).
+    gitIn('config', 'filter.evil.clean', `touch '${marker}'; cat`);
     writeFileSync(path.join(dir, 'app', 'README'), 'changed\n');
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
     const r = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });

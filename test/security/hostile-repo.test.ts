@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerAt } from '../../src/adapters/docker.js';
+import { checksDirty, dockerAt } from '../../src/adapters/docker.js';
 import { safeGitEnvironment } from '../../src/adapters/git.js';
 import { matrixAsync } from './run.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
@@ -170,6 +170,81 @@ describe('the git that docker starts gets the same settings', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
     expect(r.stdout.trim()).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  // buildx's build/git.go: with BUILDX_GIT_CHECK_DIRTY (read by strconv.ParseBool) it runs `git status` in the
+  // build context, and git hashes a file whose stat data changed through its filter's clean command.
+  const filtered = () => {
+    const repo = committedRepo();
+    const dir = tempDir();
+    const marker = path.join(dir, 'ran');
+    const program = path.join(dir, 'tattle');
+    writeFileSync(program, `#!/bin/sh\ntouch '${marker}'\ncat\n`, { mode: 0o755 });
+    writeFileSync(path.join(repo, '.gitattributes'), '*.mod filter=evil\n*.go filter=included\n');
+    git(repo, 'config', 'filter.evil.clean', program);
+    // A driver from a file the repository's config includes is the repository's too.
+    writeFileSync(path.join(dir, 'more.cfg'), `[filter "included"]\n\tclean = ${program}\n`);
+    git(repo, 'config', 'include.path', path.join(dir, 'more.cfg'));
+    writeFileSync(path.join(repo, 'api', 'main.go'), 'package main\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'y');
+    rmSync(marker, { force: true });
+    // New stat data, same bytes: status must hash both files again.
+    const later = new Date(Date.now() + 60_000);
+    for (const f of ['api/go.mod', 'api/main.go']) utimesSync(path.join(repo, f), later, later);
+    return { repo, marker };
+  };
+  const build = (dir: string, env: NodeJS.ProcessEnv) => {
+    const fake = path.join(tempDir(), 'docker');
+    writeFileSync(fake, `#!/bin/sh\ngit status --porcelain\necho "lfs=$(git config filter.lfs.clean)" "evil=$(git config filter.evil.clean)"\n`, { mode: 0o755 });
+    let out = '';
+    return dockerAt(fake, env)
+      .stream(
+        [],
+        { cwd: dir },
+        () => undefined,
+        (chunk) => (out += chunk),
+      )
+      .then((r) => ({ ...r, out }));
+  };
+
+  it("with BUILDX_GIT_CHECK_DIRTY, a build's git status runs none of the repository's filter drivers, included ones too", async () => {
+    const { repo, marker } = filtered();
+    // The same script outside the adapter runs the driver: the case is not vacuous.
+    execFileSync('git', ['status', '--porcelain'], { cwd: repo, env: GIT_ENV });
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    for (const f of ['api/go.mod', 'api/main.go']) utimesSync(path.join(repo, f), new Date(Date.now() + 120_000), new Date(Date.now() + 120_000));
+    const r = await build(repo, { ...process.env, BUILDX_GIT_CHECK_DIRTY: 'true' });
+    expect(r.code).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    // Unfiltered, the bytes are the committed bytes: nothing reads as changed.
+    expect(r.out).not.toMatch(/^ ?M /m);
+    expect(r.out).toMatch(/ evil=$/m);
+  });
+
+  it("the user's own filter drivers (git-lfs in the global config) stay on: an LFS file must not read as changed", async () => {
+    const { repo } = filtered();
+    const home = tempDir();
+    writeFileSync(path.join(home, '.gitconfig'), '[filter "lfs"]\n\tclean = git-lfs clean -- %f\n');
+    const r = await build(repo, { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), BUILDX_GIT_CHECK_DIRTY: '1' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('lfs=git-lfs clean -- %f evil=');
+  });
+
+  it('without the dirty check (unset, or a value Go does not read as true) the settings are the usual three', async () => {
+    expect(['1', 't', 'T', 'TRUE', 'true', 'True'].filter((v) => checksDirty({ BUILDX_GIT_CHECK_DIRTY: v }))).toHaveLength(6);
+    expect(['', '0', 'false', 'yes', 'on', ' 1', 'tRUE'].filter((v) => checksDirty({ BUILDX_GIT_CHECK_DIRTY: v }))).toEqual([]);
+    expect(checksDirty({})).toBe(false);
+    const { repo } = filtered();
+    const r = await build(repo, { ...process.env, BUILDX_GIT_CHECK_DIRTY: 'yes' });
+    expect(r.out).toMatch(/evil=\S+\/tattle$/m);
+  });
+
+  it('with the dirty check, a filter driver name the settings cannot spell refuses the build before docker starts', async () => {
+    const repo = committedRepo();
+    git(repo, 'config', 'filter.a=b.clean', 'cat');
+    await expect(build(repo, { ...process.env, BUILDX_GIT_CHECK_DIRTY: '1' })).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code: 'git-unsafe-config' })] });
   });
 
   it("the caller's own GIT_CONFIG_* settings are kept, ours after them", () => {
