@@ -8,7 +8,7 @@
 import type { CellProgress } from './progress.js';
 import type { BakeSelection } from './command.js';
 import type { Target } from '../spec.js';
-import { backoffSeconds, classifyFailure } from '../release/classify.js';
+import { backoffSeconds, classifyFailure, machineFault } from '../release/classify.js';
 
 export interface Round {
   code: number;
@@ -108,7 +108,8 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
         await (o.sleep ?? sleepFor)(wait);
         continue;
       }
-      if (!o.keepGoing) return finish(st, round);
+      // A full disk fails whatever is built next: --keep-going stops there too.
+      if (!o.keepGoing || machineFault(round.lines)) return finish(st, round);
       const step = afterFailure(current, round.cells, deps, st.failed);
       st.built.push(...step.built);
       st.failed.push(...step.failed);

@@ -43,6 +43,7 @@ import { releaseTests } from '../release/gate.js';
 import { signOf } from '../release/sign.js';
 import { formatTestFailures } from '../release/tests.js';
 import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
+import { isErrorLine, machineFault, type MachineFault } from '../release/classify.js';
 import type { TargetDigests } from '../bake/digests.js';
 
 type BakeArgs = CommandArgs['bake'];
@@ -400,7 +401,24 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   explainPulls(io, run, pulls);
   const code = exitCodeOf(res);
+  if (code && !res.interruptedBy) {
+    const fault = machineFault(rounds.last.lines);
+    if (fault) return reportMachineFault(io, run, fault);
+  }
   return code || (release && (!release.published || release.problems.length) ? 1 : 0);
+}
+
+/**
+ * A build that stopped on a full, read-only or failing disk: said as a fault
+ * of the machine (exit 74, as every other one), with where to make room.
+ */
+function reportMachineFault(io: Io, run: BakeRun, fault: MachineFault): number {
+  const inTemp = run.tmpDir !== undefined && fault.line.includes(run.tmpDir);
+  const hint = inTemp
+    ? `free space in ${path.dirname(run.tmpDir!)} (TMPDIR: matrix has buildx write its metadata file there), or set TMPDIR to a directory on a disk with room`
+    : "free space where the line above says; for the engine's own storage, `docker system df` shows it and `docker builder prune` frees build cache";
+  io.stderr.write(`matrix: the build stopped on a fault of this machine, not of the spec or the build: ${fault.what} (${fault.errno})\n  ${fault.line}\n  hint: ${hint}\n`);
+  return 74;
 }
 
 /** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */
@@ -426,7 +444,8 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
     (line) => {
       tracker.line(line);
       pulls.line(line);
-      if (lines.length < 20_000) lines.push(line);
+      // The error lines always (the failure classifiers read them), the rest up to a bound.
+      if (lines.length < 20_000 || isErrorLine(line)) lines.push(line);
       io.stderr.write(line + '\n');
     },
     (chunk) => io.stdout.write(chunk),

@@ -38,13 +38,52 @@ const TRANSIENT: readonly RegExp[] = [
   /http2: server sent GOAWAY|stream error: .*INTERNAL_ERROR/,
 ];
 
-/** The error lines of a bake run: buildx's `ERROR:` lines and the failed steps' (`#N ERROR: ...`). */
+/** An error line of a bake run: buildx's `ERROR:` lines and the failed steps' (`#N ERROR: ...`). */
+export function isErrorLine(line: string): boolean {
+  return /^(#\d+ )?ERROR\b|^error: |failed to solve/.test(line);
+}
+
 export function errorLines(lines: readonly string[]): string[] {
-  return lines.filter((l) => /^(#\d+ )?ERROR\b|^error: |failed to solve/.test(l));
+  return lines.filter(isErrorLine);
+}
+
+/**
+ * Faults of a machine's storage, as Go prints the errno (syscall.Errno's
+ * strings) at the end of an error chain: buildx writing its metadata file or
+ * a local output, or the engine writing layers or a mount. Neither the spec
+ * nor the build can fix them, and a retry meets the same full disk. Only at
+ * the end of an error line: a failed step's line quotes its RUN command,
+ * whose text can say anything.
+ */
+const MACHINE_FAULTS: Readonly<Record<string, string>> = {
+  'no space left on device': 'ENOSPC',
+  'disk quota exceeded': 'EDQUOT',
+  'read-only file system': 'EROFS',
+  'input/output error': 'EIO',
+};
+const MACHINE_FAULT_END = /: (no space left on device|disk quota exceeded|read-only file system|input\/output error)\s*$/i;
+
+export interface MachineFault {
+  /** As strerror says it, and its name: `no space left on device`, `ENOSPC`. */
+  what: string;
+  errno: string;
+  /** The error line that says it. */
+  line: string;
+}
+
+/** The first storage fault among a failed run's error lines, if any. */
+export function machineFault(lines: readonly string[]): MachineFault | undefined {
+  for (const line of errorLines(lines)) {
+    const what = MACHINE_FAULT_END.exec(line)?.[1]?.toLowerCase();
+    if (what) return { what, errno: MACHINE_FAULTS[what]!, line: line.trim() };
+  }
+  return undefined;
 }
 
 export function classifyFailure(lines: readonly string[]): FailureClass {
   const errors = errorLines(lines);
+  const fault = machineFault(errors);
+  if (fault) return { transient: false, cause: fault.line };
   for (const l of errors) if (BUILD_ERRORS.some((re) => re.test(l))) return { transient: false, cause: l.trim() };
   for (const l of errors) if (TRANSIENT.some((re) => re.test(l))) return { transient: true, cause: l.trim() };
   return { transient: false, ...(errors.length ? { cause: errors[errors.length - 1]!.trim() } : {}) };

@@ -5,7 +5,7 @@
 // `failed to do request: VERB "URL":`) is BuildKit's and containerd's
 // remotes/docker client around Go's net and net/http errors.
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, classifyFailure } from '../../src/release/classify.js';
+import { backoffSeconds, classifyFailure, machineFault } from '../../src/release/classify.js';
 
 const transient: [string, string][] = [
   // docker/buildx#298
@@ -61,5 +61,41 @@ describe('classifyFailure', () => {
 
   it('backs off 2, 4, 8 ... seconds, at most 30', () => {
     expect([1, 2, 3, 4, 5, 9].map(backoffSeconds)).toEqual([2, 4, 8, 16, 30, 30]);
+  });
+});
+
+// Storage faults end Go's error chain with the errno's text (syscall.Errno.Error).
+const storage: [string, string, string][] = [
+  // this project's engine test: TMPDIR full when buildx writes its metadata file
+  ['the metadata file in a full TMPDIR', 'ERROR: write /tmp/full/matrix-bake-x1/.tmp-metadata.json311854196: no space left on device', 'ENOSPC'],
+  // docker/cli#4844: the engine's storage full while it computes a cache key
+  [
+    'a mount of the engine',
+    'ERROR: failed to solve: failed to compute cache key: mount callback failed on /tmp/containerd-mount1749269262: write /tmp/containerd-mount1749269262/usr/bin/cksum: no space left on device',
+    'ENOSPC',
+  ],
+  // serverless/containers#19: BuildKit's temp dir under /var/lib/docker
+  [
+    "the engine's temp dir",
+    'ERROR: failed to build: failed to solve: ResourceExhausted: failed to read dockerfile: failed to create temp dir: mkdir /var/lib/docker/tmp/buildkit-mount2667628103: no space left on device',
+    'ENOSPC',
+  ],
+  ['a quota', 'ERROR: open /home/ci/out/app/.tmp-layer: disk quota exceeded', 'EDQUOT'],
+  ['a read-only output', 'ERROR: failed to solve: error from receiver: mkdir /mnt/ro/out: read-only file system', 'EROFS'],
+  ['a failing disk', '#12 ERROR: write /var/lib/docker/buildkit/content/ingest/abc/data: input/output error', 'EIO'],
+];
+
+describe('machineFault', () => {
+  it.each(storage)('%s: a fault of the machine, never retried, even beside a network error', (_, line, errno) => {
+    expect(machineFault(['#6 exporting to image', line])).toMatchObject({ errno, line });
+    expect(classifyFailure([transient[0]![1], line])).toEqual({ transient: false, cause: line });
+  });
+
+  it("a failed step's line that quotes its command, or a step's own output, is not one", () => {
+    // perber/leafwiki#1523: the step's output says it; the error line is the step's exit code.
+    const step = '#14 23.70 compile: writing output: write $WORK/b533/_pkg_.a: no space left on device';
+    const failed = 'ERROR: failed to build: failed to solve: process "/bin/sh -c go build -o /out/app ./cmd/app" did not complete successfully: exit code: 1';
+    expect(machineFault([step, failed])).toBeUndefined();
+    expect(machineFault(['ERROR: failed to solve: process "/bin/sh -c echo read-only file system: no space left on device; false" did not complete successfully: exit code: 1'])).toBeUndefined();
   });
 });

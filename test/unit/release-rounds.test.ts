@@ -62,6 +62,18 @@ describe('bakeRounds', () => {
     expect(r.exitCode).toBe(1);
   });
 
+  it('--keep-going stops at a full disk: the next round would meet it too; no retry either', async () => {
+    const runs: string[][] = [];
+    const full = 'ERROR: failed to solve: failed to compute cache key: mount callback failed on /tmp/containerd-mount1: write /tmp/containerd-mount1/usr/bin/cksum: no space left on device';
+    const r = await bakeRounds(sel, s.targets, { keepGoing: true, retries: 2, log: () => undefined, sleep: noSleep }, async (x): Promise<Round> => {
+      runs.push(x.names.length ? x.names : ['(all)']);
+      return { code: 1, cells: cells(x, ['base']), lines: [RESET, full] };
+    });
+    expect(runs).toEqual([['(all)']]);
+    expect(r.exitCode).toBe(1);
+    expect(r.last.lines).toContain(full);
+  });
+
   it('--keep-going: a failure shown only under a dependent is not blamed on it until its dependency is decided', async () => {
     const runs: string[][] = [];
     const r = await bakeRounds(sel, s.targets, { keepGoing: true, retries: 0, log: () => undefined, sleep: noSleep }, async (x): Promise<Round> => {
