@@ -37,7 +37,6 @@ const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
 /** What is wrong with an endpoint given as one argument of `docker buildx create`, if anything. */
 export function endpointProblem(endpoint: string): string | undefined {
   if (endpoint.startsWith('-')) return 'starts with `-`, so `docker buildx create` would read it as an option';
-  // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f,"']/.test(endpoint)) return 'contains white space, a control character, a comma or a quote';
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
   if (!scheme) return CONTEXT_NAME.test(endpoint) ? undefined : 'is neither SCHEME://ADDRESS nor a docker context name';
@@ -53,7 +52,6 @@ export function endpointProblem(endpoint: string): string | undefined {
  */
 export function driverOptProblem(key: string, value: string): string | undefined {
   if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(key)) return `key \`${key}\` is not an option name (letters, digits, \`_\`, \`.\`, \`-\`)`;
-  // eslint-disable-next-line no-control-regex
   if (/[,"'\u0000-\u001f\u007f]/.test(value)) return `value of \`${key}\` contains a comma, a quote or a control character, which would split it into more options`;
   if (value.startsWith('-')) return `value of \`${key}\` starts with \`-\``;
   return undefined;

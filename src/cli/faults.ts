@@ -52,7 +52,6 @@ const VERBS: Record<string, string> = {
 export function shownPath(p: string, cwd: string): string {
   const rel = path.relative(cwd, p);
   const s = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -113,7 +113,6 @@ function serviceBody(name: string, f: Finding, names: readonly string[], usedTag
 
 /** Text read from the repository, made safe for one comment line: no line breaks or other control and bidi characters. */
 export function commentText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ');
 }
 

@@ -30,7 +30,6 @@ export interface PlacementProblem {
 const OPEN = '\u0001';
 const MID = '\u0002';
 const CLOSE = '\u0003';
-// eslint-disable-next-line no-control-regex
 const MARKED = /\u0001(\d+)\u0002([^\u0001\u0003]*)\u0003/g;
 
 export function markOutput(index: number, output: string): string {

@@ -360,7 +360,6 @@ export function splitTemplate(source: string): TemplateSource {
     body = source.slice(m[0].length);
     bodyLine = (m[0].match(/\n/g)?.length ?? 0) + (m[0].endsWith('\n') ? 1 : 2);
   }
-  // eslint-disable-next-line no-control-regex
   const ctl = /[\u0001-\u0003]/.exec(body);
   if (ctl) {
     const before = body.slice(0, ctl.index);

@@ -6,16 +6,13 @@
 import { pathToString, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 
-// eslint-disable-next-line no-control-regex
 const ALWAYS_BAD = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[\t\n\r\u2028\u2029\u0085]/;
 /** Bidi controls reorder how text is shown ("Trojan Source"); never legitimate here. */
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isAscii(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return /^[\u0000-\u007f]*$/.test(s);
 }
 
