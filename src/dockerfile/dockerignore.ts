@@ -110,10 +110,11 @@ function ancestors(dir: string): string[] {
  * Pattern -> predicate, following patternmatcher's compile: exact, prefix
  * (`dir/**`), suffix (`**` then no wildcard) or a regular expression. `*` and
  * `?` stay within a path segment; `**` spans any number of them (even none).
+ * `prefilter` false: every path walks the steps (a test holds both the same).
  */
-export function compilePattern(pattern: string): (path: string) => boolean {
+export function compilePattern(pattern: string, prefilter = true): (path: string) => boolean {
   const { kind, steps } = translatePattern(pattern);
-  return matcherOf(kind, pattern, steps);
+  return matcherOf(kind, pattern, steps, prefilter);
 }
 
 type PatternKind = 'exact' | 'prefix' | 'suffix' | 'regexp';
@@ -123,7 +124,7 @@ type PatternKind = 'exact' | 'prefix' | 'suffix' | 'regexp';
  * or a class), a run of characters (`*` within a segment, `.*` for a trailing
  * `**`), or a `**` and slash in the middle: nothing, or any characters up to a `/`.
  */
-type Step = { kind: 'char'; ok: (ch: string) => boolean } | { kind: 'run'; ok: (ch: string) => boolean } | { kind: 'dirs' };
+type Step = { kind: 'char'; ok: (ch: string) => boolean; literal?: string } | { kind: 'run'; ok: (ch: string) => boolean } | { kind: 'dirs' };
 
 const notSlash = (ch: string) => ch !== '/';
 // Go's regexp `.` (patternmatcher compiles to Go's RE2): anything but a newline.
@@ -133,7 +134,7 @@ const notNewline = (ch: string) => ch !== '\n';
 function translatePattern(pattern: string): { kind: PatternKind; steps: Step[] } {
   let kind: PatternKind = 'exact';
   const steps: Step[] = [];
-  const literal = (c: string) => steps.push({ kind: 'char', ok: (ch) => ch === c });
+  const literal = (c: string) => steps.push({ kind: 'char', ok: (ch) => ch === c, literal: c });
   const chars = Array.from(pattern);
   let i = 0;
   for (let step = 0; i < chars.length; step++) {
@@ -181,7 +182,7 @@ function translatePattern(pattern: string): { kind: PatternKind; steps: Step[] }
   return { kind, steps };
 }
 
-function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[]): (path: string) => boolean {
+function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[], prefilter: boolean): (path: string) => boolean {
   switch (kind) {
     case 'exact':
       return (path) => path === pattern;
@@ -194,9 +195,40 @@ function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[]): 
       // `**/foo` also matches `foo` itself.
       return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
     }
-    case 'regexp':
-      return (path) => matchSteps(steps, path);
+    case 'regexp': {
+      if (!prefilter) return (path) => matchSteps(steps, path);
+      // The literal characters the steps start and end with: a path without them cannot match, and
+      // telling that takes two string compares instead of the walk (thousands of lines such as
+      // `dir123/**/*.tmp`, each asked for every changed file and its parents).
+      // Likewise every run of literal characters between two wildcards is somewhere in a path that matches:
+      // the longest is looked for first (`*x123*` against `src/main.go`).
+      const head = leadingLiterals(steps);
+      const tail = leadingLiterals(steps.slice(head.length).reverse()).reverse();
+      const [start, end, inner] = [head.join(''), tail.join(''), longestLiterals(steps.slice(head.length, steps.length - tail.length))];
+      return (path) => path.length >= start.length + end.length && path.startsWith(start) && path.endsWith(end) && path.includes(inner) && matchSteps(steps, path);
+    }
   }
+}
+
+/** The longest run of consecutive literal steps, joined ('' when there is none). */
+function longestLiterals(steps: readonly Step[]): string {
+  let best = '';
+  let run = '';
+  for (const st of steps) {
+    run = st.kind === 'char' && st.literal !== undefined ? run + st.literal : '';
+    if (run.length > best.length) best = run;
+  }
+  return best;
+}
+
+/** The literal characters (code points) that `steps` start with. */
+function leadingLiterals(steps: readonly Step[]): string[] {
+  const out: string[] = [];
+  for (const st of steps) {
+    if (st.kind !== 'char' || st.literal === undefined) break;
+    out.push(st.literal);
+  }
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanPath, compilePattern, parseDockerignore, readPatterns } from '../../src/dockerfile/dockerignore.js';
 
@@ -241,6 +242,40 @@ describe('pattern matching (moby/patternmatcher cases)', () => {
     expect(compilePattern('a/b')('a/bc')).toBe(false);
     expect(compilePattern('foo**')('foobar/x')).toBe(true);
     expect(compilePattern('**')('')).toBe(true);
+  });
+});
+
+describe('the literal prefilter', () => {
+  // A path is only walked through a pattern's steps when it starts and ends with the pattern's
+  // leading and trailing literals and holds its longest inner run of literals: an answer of the
+  // walk alone, sooner. Patterns and paths from a small alphabet, so that they meet often.
+  const piece = fc.constantFrom('a', 'b', 'ab', '/', '*', '**', '**/', '?', '\\*', '\\a', '[ab]', '[^a]', '😀', '.');
+  const pattern = fc.array(piece, { minLength: 1, maxLength: 7 }).map((xs) => xs.join(''));
+  const path = fc.array(fc.constantFrom('a', 'b', '/', '*', '.', 'ab', '😀'), { maxLength: 9 }).map((xs) => xs.join(''));
+
+  it('answers as the walk of every path does', () => {
+    fc.assert(
+      fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 8 }), (p, paths) => {
+        const fast = compilePattern(p);
+        const walk = compilePattern(p, false);
+        for (const x of paths) expect(fast(x), `${p} against ${x}`).toBe(walk(x));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a pattern of escaped literals only still matches itself', () => {
+    expect(compilePattern('a\\*b')('a*b')).toBe(true);
+    expect(compilePattern('x\\?')('x?')).toBe(true);
+    expect(compilePattern('x\\?')('xy')).toBe(false);
+  });
+
+  it('ten thousand `*xN*` lines against two thousand changed files: none ignored, and a path that holds one literal is', () => {
+    const lines = Array.from({ length: 10_000 }, (_, i) => `*x${i}*`).join('\n');
+    const di = parseDockerignore(lines);
+    const files = Array.from({ length: 2000 }, (_, i) => `src/f${i}.go`);
+    expect(files.filter((f) => di.isIgnored(f))).toEqual([]);
+    expect(di.isIgnored('x77y')).toBe(true);
   });
 });
 
