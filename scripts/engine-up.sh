@@ -122,8 +122,8 @@ install_packages() {
   fi
   local rc=0
   {
-    apt-get update -q &&
-    apt-get install -y -q --no-install-recommends \
+    apt-get -o DPkg::Lock::Timeout=600 update -q &&
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
       "${missing_trixie[@]/%//trixie}" "${missing_bookworm[@]}"
   } >"$LOG_DIR/apt.log" 2>&1 || rc=$?
   [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
