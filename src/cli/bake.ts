@@ -21,7 +21,7 @@ import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
 import { interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { targetDigests } from '../bake/digests.js';
-import { formatBlocked, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
+import { formatBlocked, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform, normalizePlatform } from '../platforms.js';
 import type { ResolvedSpec } from '../spec.js';
 import { danglingAt } from './faults.js';
@@ -43,7 +43,7 @@ import { releaseTests } from '../release/gate.js';
 import { signOf } from '../release/sign.js';
 import { formatTestFailures } from '../release/tests.js';
 import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
-import { isErrorLine, machineFault, type MachineFault } from '../release/classify.js';
+import { isErrorLine, machineFault } from '../release/classify.js';
 import type { TargetDigests } from '../bake/digests.js';
 
 type BakeArgs = CommandArgs['bake'];
@@ -403,22 +403,12 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const code = exitCodeOf(res);
   if (code && !res.interruptedBy) {
     const fault = machineFault(rounds.last.lines);
-    if (fault) return reportMachineFault(io, run, fault);
+    if (fault) {
+      io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
+      return 74;
+    }
   }
   return code || (release && (!release.published || release.problems.length) ? 1 : 0);
-}
-
-/**
- * A build that stopped on a full, read-only or failing disk: said as a fault
- * of the machine (exit 74, as every other one), with where to make room.
- */
-function reportMachineFault(io: Io, run: BakeRun, fault: MachineFault): number {
-  const inTemp = run.tmpDir !== undefined && fault.line.includes(run.tmpDir);
-  const hint = inTemp
-    ? `free space in ${path.dirname(run.tmpDir!)} (TMPDIR: matrix has buildx write its metadata file there), or set TMPDIR to a directory on a disk with room`
-    : "free space where the line above says; for the engine's own storage, `docker system df` shows it and `docker builder prune` frees build cache";
-  io.stderr.write(`matrix: the build stopped on a fault of this machine, not of the spec or the build: ${fault.what} (${fault.errno})\n  ${fault.line}\n  hint: ${hint}\n`);
-  return 74;
 }
 
 /** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */

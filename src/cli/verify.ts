@@ -24,7 +24,8 @@ import type { PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
-import { formatBlocked } from '../output/format.js';
+import { formatBlocked, formatMachineFault } from '../output/format.js';
+import { isErrorLine, machineFault } from '../release/classify.js';
 import type { CommandArgs } from './options.js';
 import type { ResolvedSpec } from '../spec.js';
 import { compileCommitted, type Io, type SpecLocation } from './io.js';
@@ -126,14 +127,23 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   }
   // Each layout directory is new and ours (see checkKeep); buildx exports into it.
   if (work.keep) for (const { target } of sel.targets) work.created.push(ownedNewDir(path.join(work.dir, target.name)));
+  const errors: string[] = [];
   const res = await rebuild.docker.stream(
     rebuildArgs(rebuild, work.dir),
     { cwd: loc.specDir },
-    (line) => io.stderr.write(line + '\n'),
+    (line) => {
+      if (isErrorLine(line)) errors.push(line);
+      io.stderr.write(line + '\n');
+    },
     (chunk) => io.stderr.write(chunk),
   );
   if (res.spawnError) throw dockerMissing(rebuild.engine, res.spawnError);
   if (res.interruptedBy) return 128 + signalNumber(res.interruptedBy);
+  const fault = res.code !== 0 ? machineFault(errors) : undefined;
+  if (fault) {
+    io.stderr.write(formatMachineFault(fault, 'rebuild'));
+    return 74;
+  }
   if (res.code !== 0) {
     io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
     return 1;

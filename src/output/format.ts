@@ -2,12 +2,14 @@
 // diagnostics, the changes of `gen` and the drift of `gen --check` (with its
 // diff), the engine checks of `doctor` (and of `bake` and `verify` before they
 // build), the build summary, and the table verify's summary uses too. Pure: text in, text out; the commands only write it.
+import path from 'node:path';
 import { type colors, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CellProgress } from '../bake/progress.js';
 import type { Check } from '../doctor/doctor.js';
 import type { Plan, PlannedTarget } from '../cli/plan.js';
 import type { Mode } from '../plan/stages.js';
 import type { Change } from './sync.js';
+import type { MachineFault } from '../release/classify.js';
 
 export type Colors = ReturnType<typeof colors>;
 
@@ -181,4 +183,17 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
   const done = rows.filter((r) => r.status === 'done').length;
   lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${failed.length ? `, ${failed.length} failed` : ''}.`);
   return lines.join('\n');
+}
+
+/**
+ * A build or rebuild that a full, read-only or failing disk stopped (exit 74): the fault, buildx's
+ * line, and where to make room. `tempDir`: matrix's own directory for bake's metadata file, when
+ * the line names a path in it.
+ */
+export function formatMachineFault(fault: MachineFault, what: 'build' | 'rebuild', tempDir?: string): string {
+  const hint =
+    tempDir !== undefined && fault.line.includes(tempDir)
+      ? `free space in ${path.dirname(tempDir)} (TMPDIR: matrix has buildx write its metadata file there), or set TMPDIR to a directory on a disk with room`
+      : "free space where the line above says; for the engine's own storage, `docker system df` shows it and `docker builder prune` frees build cache";
+  return `matrix: the ${what} stopped on a fault of this machine, not of the spec or the build: ${fault.what} (${fault.errno})\n  ${fault.line}\n  hint: ${hint}\n`;
 }

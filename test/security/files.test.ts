@@ -297,6 +297,22 @@ describe('verify --keep removes only what it created', () => {
   });
 });
 
+describe('verify: a rebuild stopped by a full disk', () => {
+  it('is a fault of the machine (exit 74, the line, where to make room), and the layout directories it made go', async () => {
+    const repo = tempRepo(LAYOUT);
+    spawnSync('git', ['init', '-q'], { cwd: repo });
+    expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
+    const keep = tempDir('matrix-keep-');
+    const docker = fakeDocker(tempDir());
+    const r = await matrixAsync(['verify', 'api', '--keep', keep, '--against', 'localhost:5999/x/api:1'], repo, { MATRIX_DOCKER: docker.bin, FAKE_BAKE: 'enospc', FAKE_PIDS: docker.pids });
+    expect(r.status, r.stderr).toBe(74);
+    expect(r.stderr).toContain('matrix: the rebuild stopped on a fault of this machine, not of the spec or the build: no space left on device (ENOSPC)');
+    expect(r.stderr).toContain('  ERROR: failed to solve: error from receiver: write /full/api/blobs/sha256/ab: no space left on device');
+    expect(r.stderr).not.toMatch(/the rebuild failed/);
+    expect(readdirSync(keep)).toEqual([]);
+  });
+});
+
 /** A docker that passes the doctor and runs a `bake` that waits (with a grandchild) until signalled. */
 function fakeDocker(dir: string): { bin: string; pids: string } {
   const bin = path.join(dir, 'docker');
@@ -314,6 +330,7 @@ function fakeDocker(dir: string): { bin: string; pids: string } {
       '  "buildx imagetools") printf \'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%064d","size":1},"layers":[]}\' 0 ;;',
       '  "buildx bake")',
       '    [ "$FAKE_BAKE" = fail ] && { echo "ERROR: failed to solve" >&2; exit 1; }',
+      '    [ "$FAKE_BAKE" = enospc ] && { echo "ERROR: failed to solve: error from receiver: write /full/api/blobs/sha256/ab: no space left on device" >&2; exit 1; }',
       '    sleep 300 & echo $! >> "$FAKE_PIDS"; echo $$ >> "$FAKE_PIDS"',
       '    echo "#1 [internal] load build definition" >&2',
       // Reached only if the build ran to its end, which takes 300 s.
