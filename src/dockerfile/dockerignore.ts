@@ -205,7 +205,8 @@ function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[], p
       const head = leadingLiterals(steps);
       const tail = leadingLiterals(steps.slice(head.length).reverse()).reverse();
       const [start, end, inner] = [head.join(''), tail.join(''), longestLiterals(steps.slice(head.length, steps.length - tail.length))];
-      return (path) => path.length >= start.length + end.length && path.startsWith(start) && path.endsWith(end) && path.includes(inner) && matchSteps(steps, path);
+      const walk = cachedWalk(steps);
+      return (path) => path.length >= start.length + end.length && path.startsWith(start) && path.endsWith(end) && path.includes(inner) && walk(path);
     }
   }
 }
@@ -241,35 +242,91 @@ function leadingLiterals(steps: readonly Step[]): string[] {
  * characters of the `**` and slash at step k, before its slash".
  */
 function matchSteps(steps: readonly Step[], path: string): boolean {
-  const n = steps.length + 1;
-  const closure = (states: Set<number>): Set<number> => {
-    const todo = [...states];
-    for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
-      if (s >= n || s === steps.length) continue;
-      const st = steps[s]!;
-      const next = st.kind === 'run' || st.kind === 'dirs' ? [s + 1, ...(st.kind === 'dirs' ? [n + s] : [])] : [];
-      for (const t of next) if (!states.has(t)) states.add(t), todo.push(t);
-    }
-    return states;
-  };
-  let current = closure(new Set([0]));
+  let current = closure(steps, new Set([0]));
   for (const ch of path) {
-    const next = new Set<number>();
-    for (const s of current) {
-      if (s >= n) {
-        // Inside a `**` and slash: any character but a newline stays, a `/` may end it.
-        if (notNewline(ch)) next.add(s);
-        if (ch === '/') next.add(s - n + 1);
-        continue;
-      }
-      const st = steps[s];
-      if (!st || st.kind === 'dirs') continue;
-      if (st.ok(ch)) next.add(st.kind === 'run' ? s : s + 1);
-    }
+    const next = advance(steps, current, ch);
     if (!next.size) return false;
-    current = closure(next);
+    current = closure(steps, next);
   }
   return current.has(steps.length);
+}
+
+/** The states `states` reach without reading a character (a `*` run or a `**` may be empty), `states` included. */
+function closure(steps: readonly Step[], states: Set<number>): Set<number> {
+  const n = steps.length + 1;
+  const todo = [...states];
+  for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
+    if (s >= n || s === steps.length) continue;
+    const st = steps[s]!;
+    const next = st.kind === 'run' || st.kind === 'dirs' ? [s + 1, ...(st.kind === 'dirs' ? [n + s] : [])] : [];
+    for (const t of next) if (!states.has(t)) states.add(t), todo.push(t);
+  }
+  return states;
+}
+
+/** The states after reading `ch` in `current` (before their closure). */
+function advance(steps: readonly Step[], current: ReadonlySet<number>, ch: string): Set<number> {
+  const n = steps.length + 1;
+  const next = new Set<number>();
+  for (const s of current) {
+    if (s >= n) {
+      // Inside a `**` and slash: any character but a newline stays, a `/` may end it.
+      if (notNewline(ch)) next.add(s);
+      if (ch === '/') next.add(s - n + 1);
+      continue;
+    }
+    const st = steps[s];
+    if (!st || st.kind === 'dirs') continue;
+    if (st.ok(ch)) next.add(st.kind === 'run' ? s : s + 1);
+  }
+  return next;
+}
+
+/** A set of walk states, and where each character read in it leads (null: nowhere, the path cannot match). */
+interface Walked {
+  states: Set<number>;
+  accepts: boolean;
+  next: Map<string, Walked | null>;
+}
+
+/** At most this many sets of states are kept per pattern; past it, the rest are walked as they come. */
+const MAX_WALKED = 512;
+
+/**
+ * matchSteps, remembering each set of states the walk has been in and where
+ * each character led from it (the subset construction, made lazily): a
+ * pattern asked about thousands of paths computes each move once, and a path
+ * then costs one map lookup per character. Bounded, since a pattern can have
+ * very many such sets.
+ */
+function cachedWalk(steps: readonly Step[]): (path: string) => boolean {
+  // Made on the first path that gets this far: most lines of a long file never do (the literal prefilter).
+  let known: Map<string, Walked> | undefined;
+  let start: Walked | undefined;
+  const walked = (states: Set<number>): Walked => {
+    known ??= new Map();
+    const key = [...states].sort((a, b) => a - b).join(',');
+    const seen = known.get(key);
+    if (seen) return seen;
+    const w: Walked = { states, accepts: states.has(steps.length), next: new Map() };
+    if (known.size < MAX_WALKED) known.set(key, w);
+    return w;
+  };
+  return (path) => {
+    start ??= walked(closure(steps, new Set([0])));
+    let at = start;
+    for (const ch of path) {
+      let to = at.next.get(ch);
+      if (to === undefined) {
+        const next = advance(steps, at.states, ch);
+        to = next.size ? walked(closure(steps, next)) : null;
+        if (known!.size < MAX_WALKED) at.next.set(ch, to);
+      }
+      if (to === null) return false;
+      at = to;
+    }
+    return at.accepts;
+  };
 }
 
 function escapeInClass(ch: string): string {

@@ -245,17 +245,19 @@ describe('pattern matching (moby/patternmatcher cases)', () => {
   });
 });
 
-describe('the literal prefilter', () => {
+describe('the literal prefilter and the remembered walk', () => {
   // A path is only walked through a pattern's steps when it starts and ends with the pattern's
-  // leading and trailing literals and holds its longest inner run of literals: an answer of the
-  // walk alone, sooner. Patterns and paths from a small alphabet, so that they meet often.
+  // leading and trailing literals and holds its longest inner run of literals, and a pattern keeps
+  // where each character led its walk: answers of the plain walk, sooner. Patterns and paths from a
+  // small alphabet, so that they meet often.
   const piece = fc.constantFrom('a', 'b', 'ab', '/', '*', '**', '**/', '?', '\\*', '\\a', '[ab]', '[^a]', '😀', '.');
   const pattern = fc.array(piece, { minLength: 1, maxLength: 7 }).map((xs) => xs.join(''));
-  const path = fc.array(fc.constantFrom('a', 'b', '/', '*', '.', 'ab', '😀'), { maxLength: 9 }).map((xs) => xs.join(''));
+  const path = fc.array(fc.constantFrom('a', 'b', '/', '*', '.', 'ab', '😀', '\n'), { maxLength: 12 }).map((xs) => xs.join(''));
 
+  // The same compiled pattern answers many paths: what it remembers of one walk serves the next.
   it('answers as the walk of every path does', () => {
     fc.assert(
-      fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 8 }), (p, paths) => {
+      fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 24 }), (p, paths) => {
         const fast = compilePattern(p);
         const walk = compilePattern(p, false);
         for (const x of paths) expect(fast(x), `${p} against ${x}`).toBe(walk(x));
@@ -268,6 +270,17 @@ describe('the literal prefilter', () => {
     expect(compilePattern('a\\*b')('a*b')).toBe(true);
     expect(compilePattern('x\\?')('x?')).toBe(true);
     expect(compilePattern('x\\?')('xy')).toBe(false);
+  });
+
+  it('two thousand wildcard-only lines (`?*?*?*`) against two thousand files: the same answers as the plain walk', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `?*?*?*${'?'.repeat(i % 7)}`);
+    const di = parseDockerignore(lines.join('\n'));
+    const walks = lines.map((l) => compilePattern(l, false));
+    const files = Array.from({ length: 2000 }, (_, i) => (i % 3 ? `src/f${i}.go` : `f${i}`));
+    // No exception lines: a file is ignored when a line matches it or its directory.
+    for (const f of files) expect(di.isIgnored(f), f).toBe(walks.some((w) => w(f) || (f.includes('/') && w(f.slice(0, f.indexOf('/'))))));
+    expect(files.filter((f) => di.isIgnored(f)).length).toBeGreaterThan(0);
+    expect(files.filter((f) => !di.isIgnored(f)).length).toBeGreaterThan(0);
   });
 
   it('ten thousand `*xN*` lines against two thousand changed files: none ignored, and a path that holds one literal is', () => {
