@@ -397,17 +397,18 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     ...(release ? { release: { published: release.published, problems: release.problems } } : {}),
     ...(opts.keepGoing ? { keepGoing: { built: rounds.built, failed: rounds.failed, skipped: rounds.skipped } } : {}),
   };
-  if (opts.json) io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...extra, targets: rows }, null, 2) + '\n');
-  else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
+  // A full, read-only or failing disk stopped it: the machine's fault (exit 74), not the build's.
+  const fault = res.code !== 0 && !res.interruptedBy ? machineFault(rounds.last.lines) : undefined;
+  if (opts.json) {
+    const faultJson = fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {};
+    io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');
+  } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   explainPulls(io, run, pulls);
-  const code = exitCodeOf(res);
-  if (code && !res.interruptedBy) {
-    const fault = machineFault(rounds.last.lines);
-    if (fault) {
-      io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
-      return 74;
-    }
+  if (fault) {
+    io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
+    return 74;
   }
+  const code = exitCodeOf(res);
   return code || (release && (!release.published || release.problems.length) ? 1 : 0);
 }
 

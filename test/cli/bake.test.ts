@@ -100,6 +100,7 @@ function fakeDocker(dir: string): { bin: string; log: string } {
     '  exit 0;;',
     '"buildx bake")',
     '  echo "bake-start $(date +%s%N) $$" >> "$log"',
+    '  if [ -n "$FAKE_BAKE_ERROR" ]; then echo "$FAKE_BAKE_ERROR" >&2; exit 1; fi',
     '  echo "FAKE-BAKE-OUTPUT" >&2',
     '  sleep "${FAKE_BAKE_SLEEP:-0}"',
     '  echo "bake-end $(date +%s%N)" >> "$log"',
@@ -209,6 +210,31 @@ describe('bake starts beside the engine checks, which still decide', () => {
 });
 
 const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+
+describe('a build that a full or read-only disk stopped', () => {
+  it("exit 74 with the line and where to make room; --json says it too, beside bake's own exit code", async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const line = 'ERROR: failed to solve: failed to compute cache key: mount callback failed on /tmp/containerd-mount1: write /tmp/containerd-mount1/bin/x: no space left on device';
+    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: line });
+    expect(r.status, r.stderr).toBe(74);
+    expect(r.stderr).toContain('matrix: the build stopped on a fault of this machine, not of the spec or the build: no space left on device (ENOSPC)');
+    expect(r.stderr).toContain(`  ${line}`);
+    expect(r.stderr).toContain('docker builder prune');
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, machineFault: { errno: 'ENOSPC', line } });
+    // A build error stays one: exit 1, nothing said of the machine.
+    const step = await matrix(['bake', '--json'], dir, {
+      MATRIX_DOCKER: fake.bin,
+      FAKE_BAKE_ERROR: 'ERROR: failed to solve: process "/bin/sh -c echo no space left on device; false" did not complete successfully: exit code: 1',
+    });
+    expect(step.status).toBe(1);
+    expect(step.stderr).not.toContain('fault of this machine');
+    expect(JSON.parse(step.stdout).machineFault).toBeUndefined();
+    const ro = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: 'ERROR: failed to solve: error from receiver: mkdir /mnt/out/app: read-only file system' });
+    expect(ro.status).toBe(74);
+    expect(ro.stderr).toContain('read-only file system (EROFS)');
+  });
+});
 
 describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its git reads before it compiles', () => {
   it("HEAD's commit, branch, tags and remote are asked for before the spec is read; the targets' revisions after", () => {
