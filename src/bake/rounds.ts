@@ -8,7 +8,7 @@
 import type { CellProgress } from './progress.js';
 import type { BakeSelection } from './command.js';
 import type { Target } from '../spec.js';
-import { backoffSeconds, classifyFailure, machineFault } from '../release/classify.js';
+import { backoffSeconds, classifyFailure, type MachineFault } from '../release/classify.js';
 
 export interface Round {
   code: number;
@@ -29,6 +29,8 @@ export interface RoundsOutcome {
   skipped: { target: string; reason: string }[];
   /** Non-zero when any target failed or was skipped. */
   exitCode: number;
+  /** The storage fault that stopped the last round, if one did (classifyFailure). */
+  fault?: MachineFault;
 }
 
 export interface RoundOptions {
@@ -82,7 +84,7 @@ type Skip = { target: string; reason: string };
 
 const sleepFor = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
 
-type State = Omit<RoundsOutcome, 'last' | 'exitCode'> & { held: string[] };
+type State = Omit<RoundsOutcome, 'last' | 'exitCode' | 'fault'> & { held: string[] };
 
 export async function bakeRounds(sel: BakeSelection, targets: readonly Target[], o: RoundOptions, runOnce: (sel: BakeSelection) => Promise<Round>): Promise<RoundsOutcome> {
   const deps = dependenciesOf(targets);
@@ -109,7 +111,7 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
         continue;
       }
       // A full disk fails whatever is built next: --keep-going stops there too.
-      if (!o.keepGoing || machineFault(round.lines)) return finish(st, round);
+      if (!o.keepGoing || why.fault) return finish(st, round, why.fault);
       const step = afterFailure(current, round.cells, deps, st.failed);
       st.built.push(...step.built);
       st.failed.push(...step.failed);
@@ -141,8 +143,8 @@ function release(st: State, deps: ReadonlyMap<string, ReadonlySet<string>>, runn
   return back;
 }
 
-function finish(st: State, last: Round): RoundsOutcome {
+function finish(st: State, last: Round, fault?: MachineFault): RoundsOutcome {
   for (const n of st.held) st.skipped.push({ target: n, reason: 'its dependencies were not built' });
   const bad = st.failed.length + st.skipped.length > 0;
-  return { cells: st.cells, built: st.built, failed: st.failed, skipped: st.skipped, last, exitCode: last.code !== 0 ? last.code : bad ? 1 : 0 };
+  return { cells: st.cells, built: st.built, failed: st.failed, skipped: st.skipped, last, exitCode: last.code !== 0 ? last.code : bad ? 1 : 0, ...(fault ? { fault } : {}) };
 }

@@ -43,7 +43,7 @@ import { releaseTests } from '../release/gate.js';
 import { signOf } from '../release/sign.js';
 import { formatTestFailures } from '../release/tests.js';
 import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
-import { isErrorLine, machineFault } from '../release/classify.js';
+import { isErrorLine } from '../release/classify.js';
 import type { TargetDigests } from '../bake/digests.js';
 
 type BakeArgs = CommandArgs['bake'];
@@ -398,7 +398,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     ...(opts.keepGoing ? { keepGoing: { built: rounds.built, failed: rounds.failed, skipped: rounds.skipped } } : {}),
   };
   // A full, read-only or failing disk stopped it: the machine's fault (exit 74), not the build's.
-  const fault = res.code !== 0 && !res.interruptedBy ? machineFault(rounds.last.lines) : undefined;
+  const fault = res.interruptedBy ? undefined : rounds.fault;
   if (opts.json) {
     const faultJson = fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {};
     io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');

@@ -11,6 +11,8 @@ export interface FailureClass {
   transient: boolean;
   /** The line that decided it (for the retry log). */
   cause?: string;
+  /** A full, read-only or failing disk (machineFault): never transient, the machine's to fix. */
+  fault?: MachineFault;
 }
 
 /** Errors of the build itself: retrying gives the same answer. */
@@ -83,7 +85,7 @@ export function machineFault(lines: readonly string[]): MachineFault | undefined
 export function classifyFailure(lines: readonly string[]): FailureClass {
   const errors = errorLines(lines);
   const fault = machineFault(errors);
-  if (fault) return { transient: false, cause: fault.line };
+  if (fault) return { transient: false, cause: fault.line, fault };
   for (const l of errors) if (BUILD_ERRORS.some((re) => re.test(l))) return { transient: false, cause: l.trim() };
   for (const l of errors) if (TRANSIENT.some((re) => re.test(l))) return { transient: true, cause: l.trim() };
   return { transient: false, ...(errors.length ? { cause: errors[errors.length - 1]!.trim() } : {}) };

@@ -88,7 +88,7 @@ const storage: [string, string, string][] = [
 describe('machineFault', () => {
   it.each(storage)('%s: a fault of the machine, never retried, even beside a network error', (_, line, errno) => {
     expect(machineFault(['#6 exporting to image', line])).toMatchObject({ errno, line });
-    expect(classifyFailure([transient[0]![1], line])).toEqual({ transient: false, cause: line });
+    expect(classifyFailure([transient[0]![1], line])).toEqual({ transient: false, cause: line, fault: { what: expect.any(String), errno, line } });
   });
 
   it("a failed step's line that quotes its command, or a step's own output, is not one", () => {

@@ -72,6 +72,7 @@ describe('bakeRounds', () => {
     expect(runs).toEqual([['(all)']]);
     expect(r.exitCode).toBe(1);
     expect(r.last.lines).toContain(full);
+    expect(r.fault).toMatchObject({ errno: 'ENOSPC', line: full });
   });
 
   it('--keep-going: a failure shown only under a dependent is not blamed on it until its dependency is decided', async () => {
