@@ -110,11 +110,12 @@ function ancestors(dir: string): string[] {
  * Pattern -> predicate, following patternmatcher's compile: exact, prefix
  * (`dir/**`), suffix (`**` then no wildcard) or a regular expression. `*` and
  * `?` stay within a path segment; `**` spans any number of them (even none).
- * `prefilter` false: every path walks the steps (a test holds both the same).
+ * `fast` false: the plain walk for every path, without the literal prefilter and
+ * without remembering moves (a test holds both the same).
  */
-export function compilePattern(pattern: string, prefilter = true): (path: string) => boolean {
+export function compilePattern(pattern: string, fast = true): (path: string) => boolean {
   const { kind, steps } = translatePattern(pattern);
-  return matcherOf(kind, pattern, steps, prefilter);
+  return matcherOf(kind, pattern, steps, fast);
 }
 
 type PatternKind = 'exact' | 'prefix' | 'suffix' | 'regexp';
@@ -182,7 +183,7 @@ function translatePattern(pattern: string): { kind: PatternKind; steps: Step[] }
   return { kind, steps };
 }
 
-function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[], prefilter: boolean): (path: string) => boolean {
+function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[], fast: boolean): (path: string) => boolean {
   switch (kind) {
     case 'exact':
       return (path) => path === pattern;
@@ -196,7 +197,7 @@ function matcherOf(kind: PatternKind, pattern: string, steps: readonly Step[], p
       return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
     }
     case 'regexp': {
-      if (!prefilter) return (path) => matchSteps(steps, path);
+      if (!fast) return (path) => matchSteps(steps, path);
       // The literal characters the steps start and end with: a path without them cannot match, and
       // telling that takes two string compares instead of the walk (thousands of lines such as
       // `dir123/**/*.tmp`, each asked for every changed file and its parents).
