@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRegularBytes } from '../fs/read.js';
+import { withReplayMemo } from '../fs/replay-memo.js';
 import { replayAnswer } from '../fs/recorder.js';
 import { packageRoot } from '../paths.js';
 import { sameEnv, type EnvReads } from './env.js';
@@ -153,9 +154,11 @@ export function readsHold(record: RunReads, env: Readonly<Record<string, string 
   // the order only decides how soon a miss is known.
   const counted = new Set(mustRead);
   const first = (call: unknown[]) => call[0] === 'read' && counted.has(call[1] as string);
-  for (const [call, answer] of record.reads) if (first(call) && replayAnswer(call) !== answer) return false;
-  for (const [call, answer] of record.reads) if (!first(call) && replayAnswer(call) !== answer) return false;
-  return true;
+  return withReplayMemo(() => {
+    for (const [call, answer] of record.reads) if (first(call) && replayAnswer(call) !== answer) return false;
+    for (const [call, answer] of record.reads) if (!first(call) && replayAnswer(call) !== answer) return false;
+    return true;
+  });
 }
 
 /** The number of up-to-date files of a verified record (verifiedRecord), else undefined. */

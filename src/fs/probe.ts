@@ -5,9 +5,10 @@
 // (src/fs/recorder.ts), so a cached answer is reused only when every probe
 // still answers the same: a file that was absent and appears, a link that
 // now points elsewhere, a new directory entry all count as changes.
-import { accessSync, constants, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import { defineOp } from './recorder.js';
+import { lstatOf, realpathOf } from './replay-memo.js';
 
 export type FileKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'char' | 'block' | 'socket';
 
@@ -26,14 +27,20 @@ const same = (s: string) => s;
  * What is at `p` (following a final symbolic link when `follow`). Throws the
  * error stat(2)/lstat(2) gave, ENOENT included, as statSync does.
  */
-export const statKind = defineOp('kind', (p: string, follow: boolean): FileKind => kindOfStats(follow ? statSync(p) : lstatSync(p)), same);
+export const statKind = defineOp('kind', (p: string, follow: boolean): FileKind => kindOfStats(lstatOrStat(p, follow)), same);
+
+/** lstat(2) of `p`, or stat(2) when `follow` and it is a link: a path that is not a link is its own target. */
+function lstatOrStat(p: string, follow: boolean): Stats {
+  const st = lstatOf(p);
+  return follow && st.isSymbolicLink() ? statSync(p) : st;
+}
 
 /** True when `p` exists (after links); false on any error, as existsSync. */
 export const exists = defineOp(
   'exists',
   (p: string): boolean => {
     try {
-      statSync(p);
+      lstatOrStat(p, true);
       return true;
     } catch {
       return false;
@@ -42,8 +49,8 @@ export const exists = defineOp(
   String,
 );
 
-/** realpath(3) of `p` (one system call); throws when it fails. */
-export const realpath = defineOp('realpath', (p: string): string => realpathSync.native(p), same);
+/** realpath(3) of `p` (one system call; during a replay, src/fs/replay-memo.ts); throws when it fails. */
+export const realpath = defineOp('realpath', realpathOf, same);
 
 /** The entries of a directory, in the order the file system gives them. Throws when it cannot be listed. */
 export const listDir = defineOp(

@@ -10,6 +10,7 @@ import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
 import { createHash } from 'node:crypto';
 import { defineOp, isRecording } from './recorder.js';
+import { lstatOf } from './replay-memo.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -113,7 +114,7 @@ function rawReadBytes(file: string, opts: ReadOptions): Buffer {
 
   let st: Stats;
   try {
-    st = lstatSync(file);
+    st = lstatOf(file);
     if (st.isSymbolicLink()) {
       if (!follow) throw fault('symlink', 'it is a symbolic link, and matrix does not follow one here');
       st = statSync(file);
@@ -152,6 +153,8 @@ function rawReadBytes(file: string, opts: ReadOptions): Buffer {
       }
       if (n === 0) break;
       total += n;
+      // All fstat counted, and less than asked for: the end (as a later read of nothing would say; what is appended after it is not in this read).
+      if (total === fst.size && total < buf.length) break;
       if (total > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
     }
     return buf.subarray(0, total);

@@ -1,0 +1,67 @@
+// While a record is replayed (src/cache/record.ts) each path is asked about
+// several times in a row: whether it exists, what it is, its real path, then
+// its bytes; and every service directory's real path repeats its parents'.
+// For the length of one replay, which writes nothing, lstat(2) answers and
+// real paths are remembered, so each path costs one lstat and a real path is
+// its parent's plus its name. Outside a replay every call asks the system:
+// a run that writes must see a link swapped in since its last look.
+import { lstatSync, realpathSync, type Stats } from 'node:fs';
+import path from 'node:path';
+
+interface Memo {
+  lstat: Map<string, Stats>;
+  real: Map<string, string>;
+}
+
+let memo: Memo | undefined;
+
+/** Run `fn` (a replay) with lstat answers and real paths remembered. Successes only are remembered: an error is asked again, as it was. */
+export function withReplayMemo<T>(fn: () => T): T {
+  if (memo) return fn();
+  memo = { lstat: new Map(), real: new Map() };
+  try {
+    return fn();
+  } finally {
+    memo = undefined;
+  }
+}
+
+/** lstat(2) of `p`, remembered during a replay. Throws as lstatSync does. */
+export function lstatOf(p: string): Stats {
+  if (!memo) return lstatSync(p);
+  let st = memo.lstat.get(p);
+  if (st === undefined) {
+    st = lstatSync(p);
+    memo.lstat.set(p, st);
+  }
+  return st;
+}
+
+/**
+ * realpath(3) of `p`. During a replay on Linux (where realpath(3) keeps a
+ * name's case as given, as composing it does), a normalized absolute path
+ * whose last component is there and is not a link has its parent's real path
+ * and its own name; anything else (a link, a path that is not there, `.` or
+ * `..`, a parent that fails) gets realpath(3)'s own answer or error.
+ */
+export function realpathOf(p: string): string {
+  if (!memo || process.platform !== 'linux') return realpathSync.native(p);
+  const known = memo.real.get(p);
+  if (known !== undefined) return known;
+  const real = fromParent(p) ?? realpathSync.native(p);
+  memo.real.set(p, real);
+  return real;
+}
+
+function fromParent(p: string): string | undefined {
+  if (!path.isAbsolute(p) || p === '/' || p.endsWith('/') || path.normalize(p) !== p) return undefined;
+  try {
+    if (lstatOf(p).isSymbolicLink()) return undefined;
+    const up = realpathOf(path.dirname(p));
+    const real = `${up === '/' ? '' : up}/${path.basename(p)}`;
+    // realpath(3) refuses an answer of PATH_MAX or more: let it say so.
+    return real.length < 4096 ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
