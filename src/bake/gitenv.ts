@@ -6,6 +6,7 @@
 import { gitAt, gitEach, gitOutput as git, gitQuery, type Env, type Git } from '../adapters/git.js';
 import { lazyImport } from '../lazy.js';
 import { httpsSource, redactRemote } from './remote.js';
+import { literalRegExp } from '../regexp.js';
 
 const semver = lazyImport(() => import('./semver.js'));
 
@@ -144,9 +145,8 @@ export function serviceVersion(tags: readonly string[], patterns: readonly strin
 
 /** `{service}/v{version}` for `api` -> /^api\/v(.+)$/; every other character is literal. */
 export function versionTagRegExp(pattern: string, service: string): RegExp {
-  const esc = (t: string) => t.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
   const parts = pattern.split(/(\{service\}|\{version\})/);
-  return new RegExp(`^${parts.map((p) => (p === '{service}' ? esc(service) : p === '{version}' ? '(.+)' : esc(p))).join('')}$`);
+  return new RegExp(`^${parts.map((p) => (p === '{service}' ? literalRegExp(service) : p === '{version}' ? '(.+)' : literalRegExp(p))).join('')}$`);
 }
 
 /** MATRIX_SEMVER_*__SERVICE for every service, when the spec has `version_tags`. */

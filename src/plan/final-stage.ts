@@ -7,6 +7,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { logicalLines } from '../dockerfile/directives.js';
 import type { Target } from '../spec.js';
+import { literalRegExp } from '../regexp.js';
 
 const BUILD_PLATFORM = /^--platform=(\$\{?BUILDPLATFORM\}?)$/;
 
@@ -14,7 +15,7 @@ const BUILD_PLATFORM = /^--platform=(\$\{?BUILDPLATFORM\}?)$/;
 export function pinnedFinalStage(text: string, targetStage?: string): { line: number; column: number; raw: string } | undefined {
   const froms = logicalLines(text).filter((l) => /^\s*FROM\s/i.test(l.text));
   const wanted = targetStage?.toLowerCase();
-  const final = wanted ? froms.find((l) => new RegExp(`\\sAS\\s+${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i').test(l.text)) : froms[froms.length - 1];
+  const final = wanted ? froms.find((l) => new RegExp(`\\sAS\\s+${literalRegExp(wanted)}\\s*$`, 'i').test(l.text)) : froms[froms.length - 1];
   if (!final) return undefined;
   const flag = final.text
     .trim()

@@ -23,6 +23,7 @@ import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
 import { PARAM_SETS, runtimeLines } from './runtime-params.js';
 import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
 import { platformsDeclarationIssue, type TemplatePlatforms } from '../validate/template-platforms.js';
+import { literalRegExp } from '../regexp.js';
 
 export interface TemplateParam {
   description?: string;
@@ -350,7 +351,7 @@ export function splitTemplate(source: string): TemplateSource {
     if (badPlatforms) {
       // At the entry when there is one: its first occurrence in the front matter (which starts on the file's second line or later).
       const start = source.indexOf(m[1]!);
-      const at = badPlatforms.value === undefined ? -1 : m[1]!.search(new RegExp(`(^|[\\s\\[,'"])${badPlatforms.value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}($|[\\s\\],'"])`, 'm'));
+      const at = badPlatforms.value === undefined ? -1 : m[1]!.search(new RegExp(`(^|[\\s\\[,'"])${literalRegExp(badPlatforms.value)}($|[\\s\\],'"])`, 'm'));
       const offset = at < 0 ? -1 : start + at + (/[\s[,'"]/.test(m[1]![at]!) ? 1 : 0);
       const line = offset < 0 ? 2 : source.slice(0, offset).split('\n').length;
       const column = offset < 0 ? 1 : offset - source.lastIndexOf('\n', offset - 1);

@@ -3,6 +3,7 @@
 // configurations"), so a misspelt axis in an include silently becomes a new,
 // unused variable. We keep GitHub's meaning, and warn when nothing reads it.
 import type { ServiceInput } from '../spec.js';
+import { literalRegExp } from '../regexp.js';
 
 export interface UnusedKey {
   key: string;
@@ -22,8 +23,6 @@ function specStrings(svc: ServiceInput): string[] {
   return out;
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^$()|[\]\\{}-]/g, '\\$&');
-
 export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], templateText: string | undefined): UnusedKey[] {
   const m = svc.matrix;
   if (!m?.include) return [];
@@ -35,7 +34,7 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
     for (const key of Object.keys(entry)) {
       if (axes.some((a) => a.toUpperCase() === key.toUpperCase()) || seen.has(key)) continue;
       seen.add(key);
-      const k = escapeRegExp(key);
+      const k = literalRegExp(key);
       const inSpec = new RegExp(`\\$\\{\\{\\s*matrix\\.${k}\\s*\\}\\}`).test(text) || latestKeys.includes(key);
       // Handlebars reads it as matrix.KEY, matrix.[KEY], (lookup matrix "KEY") or @key in {{#each matrix}}.
       const inTemplate =
