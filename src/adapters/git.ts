@@ -219,11 +219,26 @@ export async function resolveRef(g: Git, ref: string): Promise<string> {
  * spell (an `=` or a newline in it) is refused rather than left on.
  */
 async function filterOverrides(g: Git): Promise<string[]> {
-  const r = await git(g, ['config', '-z', '--name-only', '--get-regexp', '^filter\\.']);
+  return filterSettings(await filterKeys(g, 'all')).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}
+
+/**
+ * The `filter.<driver>.<key>` keys of git's configuration at `g`: all of
+ * them, or only those of the repository's own config files (`local` and
+ * `worktree` scope, includes followed; `--show-scope` needs git 2.26).
+ */
+async function filterKeys(g: Git, scopes: 'all' | 'repository'): Promise<string[]> {
+  const own = scopes === 'repository';
+  const r = await git(g, ['config', '-z', '--name-only', ...(own ? ['--show-scope'] : []), '--get-regexp', '^filter\\.']);
   // Exit 1: no such key.
   if (r.code === 1 && r.stdout === '') return [];
-  if (r.code !== 0) failed('git config', r);
-  return filterSettings(splitZ(r.stdout)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  if (r.code !== 0) failed(own ? 'git config --show-scope (git 2.26 or later)' : 'git config', r);
+  if (!own) return splitZ(r.stdout);
+  // Pairs: scope, key.
+  const fields = r.stdout.split('\0');
+  const keys: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'local' || fields[i] === 'worktree') keys.push(fields[i + 1]!);
+  return keys;
 }
 
 /** The settings that turn off the filter drivers these `filter.<driver>.<key>` keys name. */
@@ -252,19 +267,13 @@ function filterSettings(keys: readonly string[]): Array<[string, string]> {
  * Without git there is nothing to turn off: buildx cannot run it either.
  */
 export async function repositoryFilterSettings(g: Git): Promise<Array<[string, string]>> {
-  let r: Captured;
+  let keys: string[];
   try {
-    r = await git(g, ['config', '-z', '--name-only', '--show-scope', '--get-regexp', '^filter\\.']);
+    keys = await filterKeys(g, 'repository');
   } catch (e) {
     if (e instanceof UserError && (e.diagnostics[0]?.code === 'git-not-found' || e.diagnostics[0]?.code === 'not-a-git-repo')) return [];
     throw e;
   }
-  if (r.code === 1 && r.stdout === '') return [];
-  if (r.code !== 0) failed('git config --show-scope (git 2.26 or later)', r);
-  // Pairs: scope, key.
-  const fields = r.stdout.split('\0');
-  const keys: string[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'local' || fields[i] === 'worktree') keys.push(fields[i + 1]!);
   return filterSettings(keys);
 }
 
