@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { defineOp, isRecording } from './recorder.js';
 import { lstatOf } from './replay-memo.js';
 
@@ -89,7 +89,8 @@ function kindName(st: Stats): string {
 
 /** A digest of bytes read: what a recorded read answers (src/fs/recorder.ts). */
 export function digestOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64');
+  // The one-shot hash (Node 20.12 and later): no Hash object per file.
+  return hash('sha256', bytes, 'base64');
 }
 
 // Recorded as the path and the options (they decide the limit and the fault's message), answered by the bytes' digest.
