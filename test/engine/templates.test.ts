@@ -129,7 +129,10 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
       const lines = [...bake.stderr.matchAll(/^#(\d+) \[javaapp linux\/amd64(?:->arm64)? builder \d+\/\d+\] RUN (.*)$/gm)].filter((m) => m[2]!.includes(step));
       const vertices = [...new Set(lines.map((m) => m[1]!))];
       const ran = vertices.filter((n) => new RegExp(`^#${n} DONE `, 'm').test(bake.stderr));
-      const message = `${step}: ${lines.map((m) => m[0].slice(0, 90)).join(' | ')}`;
+      // Each vertex's end line too (`#N DONE 12.3s` or `#N CACHED`): two vertices that BuildKit merged (the same cache
+      // key reached through two LLB digests) end together, two real runs do not.
+      const ends = vertices.map((n) => bake.stderr.match(new RegExp(`^#${n} (DONE [^\\n]*|CACHED|ERROR[^\\n]*|CANCELED)$`, 'm'))?.[0] ?? `#${n} (no end line)`);
+      const message = `${step}: ${lines.map((m) => m[0].slice(0, 90)).join(' | ')}; ends: ${ends.join(' | ')}`;
       expect(vertices.length, message).toBeGreaterThan(0);
       expect(ran.length, message).toBeLessThanOrEqual(1);
       for (const n of vertices) expect(bake.stderr, `#${n}`).toMatch(new RegExp(`^#${n} (DONE|CACHED)`, 'm'));
