@@ -4,7 +4,7 @@
 // Io's environment, never the process's.
 import { userError, type UserError } from '../diagnostics.js';
 import { capture, stream, type Captured, type StreamResult } from './process.js';
-import { gitAt, repositoryFilterSettings, safeGitEnvironment } from './git.js';
+import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,8 +15,17 @@ export interface Docker {
   readonly env: Env;
   /** Run to completion and capture the output (see process.ts `capture`). */
   capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal }): Promise<Captured>;
-  /** A long command in its own process group, stderr by lines (see process.ts `stream`). */
-  stream(args: string[], opts: { cwd: string; env?: Env; signal?: AbortSignal }, onStderrLine: (line: string) => void, onStdout: (chunk: string) => void): Promise<StreamResult>;
+  /**
+   * A long command in its own process group, stderr by lines (see process.ts
+   * `stream`). `contexts`: the build's context directories (absolute, or
+   * relative to `cwd`), where buildx runs git too.
+   */
+  stream(
+    args: string[],
+    opts: { cwd: string; env?: Env; signal?: AbortSignal; contexts?: readonly string[] },
+    onStderrLine: (line: string) => void,
+    onStdout: (chunk: string) => void,
+  ): Promise<StreamResult>;
 }
 
 /** The docker of this environment: `MATRIX_DOCKER`, else `docker` on PATH. */
@@ -30,10 +39,10 @@ export function dockerAt(bin: string, env: Env): Docker {
     env,
     // buildx runs git in the build context: with the repository's config, whose programs it must not run (git.ts).
     capture: (args, o = {}) => capture({ file: bin, args, env: safeGitEnvironment(o.env ?? env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal),
-    // A build: with BUILDX_GIT_CHECK_DIRTY buildx also runs `git status`, which runs the repository's filter drivers.
+    // A build: with BUILDX_GIT_CHECK_DIRTY buildx also runs `git status` in each context, which runs the filter drivers of the repository around it.
     stream: async (args, o, onStderrLine, onStdout) => {
       const e = o.env ?? env;
-      const filters = checksDirty(e) ? await repositoryFilterSettings(gitAt(o.cwd, e)) : [];
+      const filters = checksDirty(e) ? await buildFilterSettings(o.cwd, o.contexts ?? [], e) : [];
       return stream({ file: bin, args, cwd: o.cwd, env: safeGitEnvironment(e, filters) }, onStderrLine, onStdout, o.signal);
     },
   };

@@ -5,6 +5,8 @@
 // changed since a revision, a file at it) or fails with a hint; the build's
 // git values (commit, tags, remote) are optional, so those queries answer
 // undefined instead.
+import path from 'node:path';
+import { exists } from '../fs/probe.js';
 import { capture, type Captured } from './process.js';
 import { UserError, userError } from '../diagnostics.js';
 
@@ -275,6 +277,29 @@ export async function repositoryFilterSettings(g: Git): Promise<Array<[string, s
     throw e;
   }
   return filterSettings(keys);
+}
+
+/**
+ * repositoryFilterSettings for every repository a build runs git in: the one
+ * around `cwd` (the spec's) and the one around each build context in `dirs`.
+ * buildx runs git in each context, and git reads the config of the nearest
+ * repository above it: a submodule's checkout or a vendored repository with
+ * a `.git` of its own has drivers of its own. A repository is asked once,
+ * however many contexts it holds; the settings of all of them are merged.
+ */
+export async function buildFilterSettings(cwd: string, dirs: readonly string[], env: Env): Promise<Array<[string, string]>> {
+  const repos = new Set<string>();
+  for (const dir of [cwd, ...dirs]) repos.add(nearestRepository(path.resolve(cwd, dir)) ?? path.resolve(cwd, dir));
+  const all = await Promise.all([...repos].map((r) => repositoryFilterSettings(gitAt(r, env))));
+  return [...new Map(all.flat()).entries()];
+}
+
+/** The nearest directory at or above `dir` that holds `.git` (a directory or a worktree's file), as git looks for one; undefined when none does. */
+function nearestRepository(dir: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (exists(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
 }
 
 /** `a\0b\0` -> [a, b]. */

@@ -431,7 +431,7 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
   const args = sel === run.sel ? command.args : command.argsFor(sel);
   const res = await run.docker.stream(
     args,
-    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv }, ...(signal ? { signal } : {}) },
+    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv }, contexts: withDependencies(run.spec, sel).map((t) => t.context), ...(signal ? { signal } : {}) },
     (line) => {
       tracker.line(line);
       pulls.line(line);

@@ -130,7 +130,7 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   const errors: string[] = [];
   const res = await rebuild.docker.stream(
     rebuildArgs(rebuild, work.dir),
-    { cwd: loc.specDir },
+    { cwd: loc.specDir, contexts: withDependencies(rebuild.spec, sel).map((t) => t.context) },
     (line) => {
       if (isErrorLine(line)) errors.push(line);
       io.stderr.write(line + '\n');

@@ -247,6 +247,92 @@ describe('the git that docker starts gets the same settings', () => {
     await expect(build(repo, { ...process.env, BUILDX_GIT_CHECK_DIRTY: '1' })).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code: 'git-unsafe-config' })] });
   });
 
+  it('a build context in a nested repository (its own .git, as a vendored checkout): its drivers are off too', async () => {
+    const repo = committedRepo();
+    const dir = tempDir();
+    const marker = path.join(dir, 'ran');
+    const program = path.join(dir, 'tattle');
+    writeFileSync(program, `#!/bin/sh\necho x >> '${marker}'\ncat\n`, { mode: 0o755 });
+    const nested = path.join(repo, 'vendor', 'lib');
+    mkdirSync(path.join(nested, 'src'), { recursive: true });
+    git(nested, 'init', '-q');
+    writeFileSync(path.join(nested, '.gitattributes'), '*.txt filter=inner\n');
+    writeFileSync(path.join(nested, 'src', 'a.txt'), 'a\n');
+    git(nested, 'add', '-A');
+    git(nested, 'commit', '-q', '-m', 'x');
+    // Set after the commit: the driver is the nested repository's own config, which the spec's repository does not have.
+    git(nested, 'config', 'filter.inner.clean', program);
+    const touch = () => utimesSync(path.join(nested, 'src', 'a.txt'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    touch();
+    // Outside the adapter, git status there runs the driver: the case is not vacuous.
+    execFileSync('git', ['status', '--porcelain'], { cwd: nested, env: GIT_ENV });
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    const fake = path.join(tempDir(), 'docker');
+    // As buildx does: git in each context. The spec's own context (api) and two in the nested repository.
+    writeFileSync(fake, `#!/bin/sh\nfor d in api vendor/lib vendor/lib/src; do (cd "$d" && git status --porcelain); done\n`, { mode: 0o755 });
+    const run = (contexts: string[]) => {
+      touch();
+      return dockerAt(fake, { ...process.env, BUILDX_GIT_CHECK_DIRTY: '1' }).stream(
+        [],
+        { cwd: repo, contexts },
+        () => undefined,
+        () => undefined,
+      );
+    };
+    expect((await run(['api', 'vendor/lib', path.join(nested, 'src')])).code).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    // Without the contexts named, only the spec's repository is read: the nested driver runs (what the contexts are for).
+    await run([]);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('matrix bake names every context to the adapter: a service whose context is a nested repository gets its drivers turned off', async () => {
+    const repo = tempDir();
+    tree(repo);
+    const dir = tempDir();
+    const marker = path.join(dir, 'ran');
+    const program = path.join(dir, 'tattle');
+    writeFileSync(program, `#!/bin/sh\necho x >> '${marker}'\ncat\n`, { mode: 0o755 });
+    // The spec's repository, and api/ a repository of its own inside it (as a vendored checkout).
+    git(path.join(repo, 'api'), 'init', '-q');
+    writeFileSync(path.join(repo, 'api', '.gitattributes'), '*.mod filter=inner\n');
+    git(path.join(repo, 'api'), 'add', '-A');
+    git(path.join(repo, 'api'), 'commit', '-q', '-m', 'x');
+    git(path.join(repo, 'api'), 'config', 'filter.inner.clean', program);
+    git(repo, 'init', '-q');
+    expect((await matrixAsync(['gen'], repo)).status).toBe(0);
+    git(repo, 'add', 'matrix.yaml', 'docker-bake.hcl');
+    git(repo, 'commit', '-q', '-m', 'x');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(repo, 'api', 'go.mod'), later, later);
+    const fake = path.join(dir, 'docker');
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        'case "$1 $2" in',
+        `"buildx inspect") printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'; exit 0;;`,
+        // As buildx does with BUILDX_GIT_CHECK_DIRTY: git status in the target's context.
+        '"buildx bake") (cd api && git status --porcelain) >&2; exit 0;;',
+        'esac',
+        'exit 1',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    // The driver runs when git status runs there without matrix: the case is not vacuous.
+    execFileSync('git', ['status', '--porcelain'], { cwd: path.join(repo, 'api'), env: GIT_ENV });
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    // New stat data again (that git status refreshed the index): the next status must hash the file again.
+    const again = new Date(Date.now() + 120_000);
+    utimesSync(path.join(repo, 'api', 'go.mod'), again, again);
+    const r = await matrixAsync(['bake'], repo, { MATRIX_DOCKER: fake, BUILDX_GIT_CHECK_DIRTY: 'true' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+  }, 30_000);
+
   it("the caller's own GIT_CONFIG_* settings are kept, ours after them", () => {
     const env = safeGitEnvironment({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.name', GIT_CONFIG_VALUE_0: 'ci' });
     expect(env.GIT_CONFIG_KEY_0).toBe('user.name');
