@@ -288,8 +288,12 @@ export async function repositoryFilterSettings(g: Git): Promise<Array<[string, s
  * however many contexts it holds; the settings of all of them are merged.
  */
 export async function buildFilterSettings(cwd: string, dirs: readonly string[], env: Env): Promise<Array<[string, string]>> {
-  const repos = new Set<string>();
-  for (const dir of [cwd, ...dirs]) repos.add(nearestRepository(path.resolve(cwd, dir)) ?? path.resolve(cwd, dir));
+  // The spec's directory as before (git there finds its repository, or GIT_DIR); a context only inside a repository.
+  const repos = new Set<string>([nearestRepository(cwd) ?? cwd]);
+  for (const dir of dirs) {
+    const repo = nearestRepository(path.resolve(cwd, dir));
+    if (repo !== undefined) repos.add(repo);
+  }
   const all = await Promise.all([...repos].map((r) => repositoryFilterSettings(gitAt(r, env))));
   return [...new Map(all.flat()).entries()];
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, w
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checksDirty, dockerAt } from '../../src/adapters/docker.js';
-import { safeGitEnvironment } from '../../src/adapters/git.js';
+import { buildFilterSettings, safeGitEnvironment } from '../../src/adapters/git.js';
 import { matrixAsync } from './run.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -332,6 +332,26 @@ describe('the git that docker starts gets the same settings', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
   }, 30_000);
+
+  it('each repository around the contexts is asked once; a context in no repository asks nothing', async () => {
+    const repo = committedRepo();
+    mkdirSync(path.join(repo, 'vendor', 'lib', 'a'), { recursive: true });
+    mkdirSync(path.join(repo, 'vendor', 'lib', 'b'), { recursive: true });
+    git(path.join(repo, 'vendor', 'lib'), 'init', '-q');
+    git(path.join(repo, 'vendor', 'lib'), 'config', 'filter.inner.clean', 'cat');
+    git(repo, 'config', 'filter.outer.clean', 'cat');
+    const loose = tempDir();
+    // A git on PATH that notes where it ran, then runs git.
+    const bin = tempDir();
+    const log = path.join(bin, 'log');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\npwd >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const contexts = ['api', '.', 'vendor/lib', 'vendor/lib/a', path.join(repo, 'vendor', 'lib', 'b'), path.join(loose), path.join(loose, 'x')];
+    const settings = await buildFilterSettings(repo, contexts, env);
+    expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual([repo, path.join(repo, 'vendor', 'lib')].sort());
+    expect(settings.map(([k]) => k).filter((k) => k.endsWith('.clean'))).toEqual(['filter.outer.clean', 'filter.inner.clean']);
+  });
 
   it("the caller's own GIT_CONFIG_* settings are kept, ours after them", () => {
     const env = safeGitEnvironment({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.name', GIT_CONFIG_VALUE_0: 'ci' });
