@@ -174,6 +174,40 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  // buildx runs its git in the context, so in a repository nested in the spec's (a vendored checkout) git reads that
+  // repository's config: its filter drivers must be off too.
+  it("a real bake: buildx's git status in a context that is a nested repository runs none of that repository's filter drivers", () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-marker-')), 'ran');
+    const dir = repo({
+      'vendor/lib/README': 'context\n',
+      'vendor/lib/Dockerfile': 'FROM scratch\nCOPY README /README\n',
+      'vendor/lib/.gitattributes': 'README filter=inner\n',
+      'matrix.yaml': 'version: 1\nservices:\n  lib: { context: vendor/lib, dockerfile: vendor/lib/Dockerfile, platforms: [linux/amd64] }\n',
+    });
+    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+    const gitIn = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8', env: gitEnv });
+    const lib = path.join(dir, 'vendor', 'lib');
+    gitIn(lib, 'init', '-q');
+    gitIn(lib, 'add', '-A');
+    expect(gitIn(lib, 'commit', '-q', '-m', 'x').status).toBe(0);
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    gitIn(dir, 'add', 'matrix.yaml');
+    expect(gitIn(dir, 'commit', '-q', '-m', 'x').status).toBe(0);
+    gitIn(lib, 'config', 'filter.inner.clean', `touch '${marker}'; cat`);
+    // Plain git status there runs the driver: the case is not vacuous. (Same length as the committed text: git hashes
+    // a file through its filter only when the size alone does not already say it changed.)
+    writeFileSync(path.join(lib, 'README'), 'CHANGED\n');
+    gitIn(lib, 'status', '--porcelain');
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    writeFileSync(path.join(lib, 'README'), 'changed\n');
+    const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
+    const r = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(readFileSync(path.join(out, 'README'), 'utf8')).toBe('changed\n');
+    expect(existsSync(marker)).toBe(false);
+  });
+
   // A FIFO at .git/HEAD: every git command blocks; buildx's own git (provenance) has no time limit.
   it('a real bake in a repository whose git blocks finishes: matrix gives up on git and tells buildx not to run it', async () => {
     const dir = repo({
