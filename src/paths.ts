@@ -20,12 +20,14 @@ export function packageRoot(): string {
 
 /** The repository a spec belongs to: the nearest ancestor holding `.git`, else the spec's dir. */
 export function repoRootOf(specDir: string): string {
-  let dir = specDir;
-  for (;;) {
-    if (exists(path.join(dir, '.git'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return specDir;
-    dir = up;
+  return nearestRepository(specDir) ?? specDir;
+}
+
+/** The nearest directory at or above `dir` that holds `.git` (a directory, or a worktree's or submodule's file), as git looks for one; undefined when none does. */
+export function nearestRepository(dir: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (exists(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return undefined;
   }
 }
 

@@ -6,7 +6,7 @@
 // git values (commit, tags, remote) are optional, so those queries answer
 // undefined instead.
 import path from 'node:path';
-import { exists } from '../fs/probe.js';
+import { nearestRepository, repoRootOf } from '../paths.js';
 import { capture, type Captured } from './process.js';
 import { UserError, userError } from '../diagnostics.js';
 
@@ -289,21 +289,13 @@ export async function repositoryFilterSettings(g: Git): Promise<Array<[string, s
  */
 export async function buildFilterSettings(cwd: string, dirs: readonly string[], env: Env): Promise<Array<[string, string]>> {
   // The spec's directory as before (git there finds its repository, or GIT_DIR); a context only inside a repository.
-  const repos = new Set<string>([nearestRepository(cwd) ?? cwd]);
+  const repos = new Set<string>([repoRootOf(cwd)]);
   for (const dir of dirs) {
     const repo = nearestRepository(path.resolve(cwd, dir));
     if (repo !== undefined) repos.add(repo);
   }
   const all = await Promise.all([...repos].map((r) => repositoryFilterSettings(gitAt(r, env))));
   return [...new Map(all.flat()).entries()];
-}
-
-/** The nearest directory at or above `dir` that holds `.git` (a directory or a worktree's file), as git looks for one; undefined when none does. */
-function nearestRepository(dir: string): string | undefined {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (exists(path.join(d, '.git'))) return d;
-    if (path.dirname(d) === d) return undefined;
-  }
 }
 
 /** `a\0b\0` -> [a, b]. */
