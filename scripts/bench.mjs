@@ -201,14 +201,6 @@ const REFERENCE = { commit: '9f45e7658fbf94868de917424fdd967cf5038db5', short: '
  * node_modules, and a copy of its samples/monorepo after its own `gen`.
  * Undefined (and row 1 says so) when the history does not hold it (a shallow clone).
  */
-let referenceMade;
-
-/** referenceBuild(), made once for every row that uses it. */
-function reference() {
-  if (referenceMade === undefined) referenceMade = referenceBuild() ?? null;
-  return referenceMade ?? undefined;
-}
-
 function referenceBuild() {
   const known = spawnSync('git', ['cat-file', '-e', `${REFERENCE.commit}^{commit}`], { cwd: ROOT });
   if (known.status !== 0) {
@@ -227,6 +219,14 @@ function referenceBuild() {
   run(NODE, [bin, 'gen', '-q'], { cwd: sample, name: 'reference-gen' });
   run(NODE, [bin, 'gen', '--check'], { cwd: sample, name: 'reference-check' });
   return { bin, sample };
+}
+
+let referenceMade;
+
+/** referenceBuild(), made once for every row that uses it. */
+function reference() {
+  if (referenceMade === undefined) referenceMade = referenceBuild() ?? null;
+  return referenceMade ?? undefined;
 }
 
 /**
