@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { builderDiagnostics } from './builder/builder.js';
 import type { Diagnostic } from './diagnostics.js';
+import { withPathMemo } from './fs/path-memo.js';
 import { explainIndentation, explainMisplacedKeys } from './load/indentation.js';
 import { loadSpec, type LoadedSpec } from './load/load.js';
 import { renderFiles } from './render/files.js';
@@ -76,6 +77,11 @@ export function compile(input: CompileInput & { validateOnly: true }): CompileFa
 export function compile(input: CompileInput & { validateOnly?: false }): CompileFailed | CompileRendered;
 export function compile(input: CompileInput): CompileResult;
 export function compile(input: CompileInput): CompileResult {
+  // A compile writes nothing: each path is asked once (src/fs/path-memo.ts).
+  return withPathMemo(() => compileOnce(input));
+}
+
+function compileOnce(input: CompileInput): CompileResult {
   const loaded = loadSpec(input.displayName, input.source);
   if (loaded.diagnostics.length) return failed(loaded, explainIndentation(loaded.source, loaded.file, loaded.diagnostics));
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRegularBytes } from '../fs/read.js';
-import { withReplayMemo } from '../fs/replay-memo.js';
+import { withPathMemo } from '../fs/path-memo.js';
 import { replayAnswer } from '../fs/recorder.js';
 import { packageRoot } from '../paths.js';
 import { sameEnv, type EnvReads } from './env.js';
@@ -154,7 +154,7 @@ export function readsHold(record: RunReads, env: Readonly<Record<string, string 
   // the order only decides how soon a miss is known.
   const counted = new Set(mustRead);
   const first = (call: unknown[]) => call[0] === 'read' && counted.has(call[1] as string);
-  return withReplayMemo(() => {
+  return withPathMemo(() => {
     for (const [call, answer] of record.reads) if (first(call) && replayAnswer(call) !== answer) return false;
     for (const [call, answer] of record.reads) if (!first(call) && replayAnswer(call) !== answer) return false;
     return true;

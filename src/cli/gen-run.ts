@@ -8,6 +8,7 @@ import { cacheEnabled } from '../cache/answer.js';
 import { isLargeSpec, specIsLarge } from '../cache/large.js';
 import { realpath, writable } from '../fs/probe.js';
 import { replayAnswer } from '../fs/recorder.js';
+import { withPathMemo } from '../fs/path-memo.js';
 import { gitDirOf } from '../paths.js';
 import { colors } from '../diagnostics.js';
 import { tempDirOf } from '../fs/temp.js';
@@ -27,9 +28,14 @@ type Compiled = ReturnType<typeof compileOrThrow>;
 
 /**
  * Compile (unless `earlier` was compiled from the same spec text) and compare
- * with the disk.
+ * with the disk: one phase that writes nothing, so each path is asked once
+ * (src/fs/path-memo.ts), and afresh on each call.
  */
 function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
+  return withPathMemo(() => compileAndCompare(io, opts, earlier));
+}
+
+function compileAndCompare(io: Io, opts: GenOptions, earlier?: Compiled) {
   const loc = locateSpec(io, opts.spec);
   if (!earlier) collectSoonerForLargeSpec(loc.specPath);
   const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc, false, io);

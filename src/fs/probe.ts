@@ -8,7 +8,7 @@
 import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import { defineOp } from './recorder.js';
-import { lstatOf, realpathOf } from './replay-memo.js';
+import { lstatOf, realpathOf } from './path-memo.js';
 
 export type FileKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'char' | 'block' | 'socket';
 
@@ -49,7 +49,7 @@ export const exists = defineOp(
   String,
 );
 
-/** realpath(3) of `p` (one system call; during a replay, src/fs/replay-memo.ts); throws when it fails. */
+/** realpath(3) of `p` (one system call; remembered during a read-only phase, src/fs/path-memo.ts); throws when it fails. */
 export const realpath = defineOp('realpath', realpathOf, same);
 
 /** The entries of a directory, in the order the file system gives them. Throws when it cannot be listed. */

@@ -10,7 +10,7 @@ import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
 import { hash } from 'node:crypto';
 import { defineOp, isRecording } from './recorder.js';
-import { lstatOf } from './replay-memo.js';
+import { lstatOf } from './path-memo.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;

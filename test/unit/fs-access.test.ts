@@ -23,7 +23,7 @@ const WRITE_ONLY = new Set(['mkdirSync', 'unlinkSync', 'renameSync', 'writeSync'
 const READERS: Record<string, string> = {
   'src/fs/read.ts': 'the recording adapter for file bytes',
   'src/fs/probe.ts': 'the recording adapter for everything but bytes',
-  'src/fs/replay-memo.ts': 'lstat and realpath for the two recording adapters above, remembered only while a record is replayed',
+  'src/fs/path-memo.ts': 'lstat and realpath for the two recording adapters above, remembered only within a phase that writes nothing (a compile, a comparison, a replay)',
   'src/cache/store.ts': "the cache's own record and its private directory: not an input of the compile",
   'src/cache/manifest.ts': 'stats the running Node binary for the manifest, after the recorded run: not an input of the compile',
   'src/output/lock.ts': "gen's lock, taken only to write: no recorded run takes it",

@@ -1,10 +1,13 @@
-// While a record is replayed (src/cache/record.ts) each path is asked about
-// several times in a row: whether it exists, what it is, its real path, then
-// its bytes; and every service directory's real path repeats its parents'.
-// For the length of one replay, which writes nothing, lstat(2) answers and
-// real paths are remembered, so each path costs one lstat and a real path is
-// its parent's plus its name. Outside a replay every call asks the system:
-// a run that writes must see a link swapped in since its last look.
+// A compile, the comparison with the disk, and the replay of a record
+// (src/compile.ts, src/cli/gen-run.ts, src/cache/record.ts) ask about each
+// path several times in a row: whether it exists, what it is, its real path,
+// then its bytes; and every service directory's real path repeats its
+// parents'. For the length of one such phase, which writes nothing, lstat(2)
+// answers and real paths are remembered, so each path costs one lstat and a
+// real path is its parent's plus its name: the phase sees one view of the
+// disk. Outside these phases every call asks the system, and each phase
+// starts with nothing remembered: the comparison `gen` makes again under its
+// lock, and the writes after it, see a link swapped in since the last look.
 import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
@@ -15,8 +18,12 @@ interface Memo {
 
 let memo: Memo | undefined;
 
-/** Run `fn` (a replay) with lstat answers and real paths remembered. Successes only are remembered: an error is asked again, as it was. */
-export function withReplayMemo<T>(fn: () => T): T {
+/**
+ * Run `fn`, a phase that writes nothing, with lstat answers and real paths
+ * remembered; inside another such phase, `fn` shares that one's. Successes
+ * only are remembered: an error is asked again, as it was.
+ */
+export function withPathMemo<T>(fn: () => T): T {
   if (memo) return fn();
   memo = { lstat: new Map(), real: new Map() };
   try {
@@ -26,7 +33,7 @@ export function withReplayMemo<T>(fn: () => T): T {
   }
 }
 
-/** lstat(2) of `p`, remembered during a replay. Throws as lstatSync does. */
+/** lstat(2) of `p`, remembered during a read-only phase. Throws as lstatSync does. */
 export function lstatOf(p: string): Stats {
   if (!memo) return lstatSync(p);
   let st = memo.lstat.get(p);
@@ -38,7 +45,7 @@ export function lstatOf(p: string): Stats {
 }
 
 /**
- * realpath(3) of `p`. During a replay on Linux (where realpath(3) keeps a
+ * realpath(3) of `p`. During a read-only phase on Linux (where realpath(3) keeps a
  * name's case as given, as composing it does), a normalized absolute path
  * whose last component is there and is not a link has its parent's real path
  * and its own name; anything else (a link, a path that is not there, `.` or

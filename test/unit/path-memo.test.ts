@@ -1,4 +1,4 @@
-// src/fs/replay-memo.ts: during a replay a real path is composed from its
+// src/fs/path-memo.ts: in a read-only phase a real path is composed from its
 // parent's, and lstat answers are remembered. Checked against the system on
 // random trees of directories, files and symbolic links (relative, absolute,
 // dangling, looping, through `..`): for every path, in any order of asking,
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exists, realpath, statKind } from '../../src/fs/probe.js';
 import { readRegularBytes } from '../../src/fs/read.js';
-import { lstatOf, realpathOf, withReplayMemo } from '../../src/fs/replay-memo.js';
+import { lstatOf, realpathOf, withPathMemo } from '../../src/fs/path-memo.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -61,7 +61,7 @@ function outcome(fn: () => unknown): string {
   }
 }
 
-describe('replay memo', () => {
+describe('path memo', () => {
   it('composes the same real path, or the same error, as realpath(3) for every path of random trees with links', () => {
     let n = 0;
     fc.assert(
@@ -72,7 +72,7 @@ describe('replay memo', () => {
         const paths = questions.map((parts) => `${root}/${parts.join('/')}`);
         const plain = paths.map((p) => outcome(() => realpathSync.native(p)));
         // Twice inside one memo: the second time answers from what the first remembered.
-        const memo = withReplayMemo(() => [...paths, ...paths].map((p) => outcome(() => realpathOf(p))));
+        const memo = withPathMemo(() => [...paths, ...paths].map((p) => outcome(() => realpathOf(p))));
         expect(memo).toEqual([...plain, ...plain]);
         n += paths.length;
       }),
@@ -96,34 +96,34 @@ describe('replay memo', () => {
         ];
         const paths = questions.map((parts) => path.join(root, ...parts));
         const plain = paths.map(ask);
-        expect(withReplayMemo(() => paths.map(ask))).toEqual(plain);
+        expect(withPathMemo(() => paths.map(ask))).toEqual(plain);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('remembers only within one replay: outside it, each call asks the system again', () => {
+  it('remembers only within one phase: outside it, each call asks the system again', () => {
     const dir = realpathSync.native(tempDir());
     const sub = path.join(dir, 'sub');
     mkdirSync(sub);
     mkdirSync(path.join(dir, 'elsewhere'));
     const file = path.join(sub, 'f');
     writeFileSync(file, 'x');
-    withReplayMemo(() => {
+    withPathMemo(() => {
       expect(realpathOf(file)).toBe(file);
       expect(lstatOf(file).isFile()).toBe(true);
     });
-    // The directory becomes a link: the next replay (and any call outside one) sees it.
+    // The directory becomes a link: the next phase (and any call outside one) sees it.
     const moved = path.join(dir, 'moved');
     mkdirSync(moved);
     writeFileSync(path.join(moved, 'f'), 'y');
     rmSync(sub, { recursive: true });
     symlinkSync(moved, sub);
     expect(realpathOf(file)).toBe(path.join(moved, 'f'));
-    expect(withReplayMemo(() => realpathOf(file))).toBe(path.join(moved, 'f'));
+    expect(withPathMemo(() => realpathOf(file))).toBe(path.join(moved, 'f'));
     expect(lstatOf(sub).isSymbolicLink()).toBe(true);
     renameSync(moved, path.join(dir, 'gone'));
-    expect(outcome(() => withReplayMemo(() => realpathOf(file)))).toBe('err:ENOENT');
+    expect(outcome(() => withPathMemo(() => realpathOf(file)))).toBe('err:ENOENT');
     expect(lstatSync(sub).isSymbolicLink()).toBe(true);
   });
 });
