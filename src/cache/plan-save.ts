@@ -5,7 +5,7 @@ import { locateSpec, type SpecLocation } from '../cli/locate.js';
 import type { CommandArgs } from '../cli/options.js';
 import { isLargeSpec } from './large.js';
 import { planHeader, planRecordPath } from './plan.js';
-import { readsOf } from './record.js';
+import { withReads } from './record.js';
 import { recorded } from './save.js';
 import { writeRecord } from './store.js';
 
@@ -32,6 +32,6 @@ export async function recordedPlan(io: Io, opts: CommandArgs['plan'], color: boo
   const code = await value;
   if (code !== 0 || consulted || !record?.usable) return code;
   const file = planRecordPath(io, opts, color, loc, true);
-  if (file) writeRecord(file, JSON.stringify({ header: planHeader(io, opts, color, loc.specPath), stdout, env: [...record.env], reads: readsOf(record.observations) }));
+  if (file) writeRecord(file, withReads({ header: planHeader(io, opts, color, loc.specPath), stdout, env: [...record.env] }, record.observations));
   return code;
 }

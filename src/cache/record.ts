@@ -81,8 +81,20 @@ export interface Counts {
 }
 
 export function recordText(header: Header, outputs: readonly string[], counts: Counts, env: EnvReads, observations: ReadonlyMap<string, string>): string {
-  const record: CacheRecord = { header, upToDate: outputs.length, outputs: [...outputs], services: counts.services, targets: counts.targets, env: [...env], reads: readsOf(observations) };
-  return JSON.stringify(record);
+  const record: Omit<CacheRecord, 'reads'> = { header, upToDate: outputs.length, outputs: [...outputs], services: counts.services, targets: counts.targets, env: [...env] };
+  return withReads(record, observations);
+}
+
+/**
+ * `JSON.stringify({ ...fields, reads })`, `reads` as `[[name, ...args], answer]`
+ * in the recording's order, written without parsing each call back: a recorded key is the JSON text of its call
+ * (src/fs/recorder.ts), so `[KEY,ANSWER]` is that read's JSON as it stands.
+ */
+export function withReads(fields: object, observations: ReadonlyMap<string, string>): string {
+  const reads: string[] = [];
+  for (const [key, answer] of observations) reads.push(`[${key},${JSON.stringify(answer)}]`);
+  const text = JSON.stringify(fields);
+  return `${text.slice(0, -1)}${text === '{}' ? '' : ','}"reads":[${reads.join(',')}]}`;
 }
 
 /** What every record holds: who ran, the environment it read, and its reads. */
@@ -91,13 +103,6 @@ export interface RunReads {
   env: [string, string | null][];
   /** `[[name, ...args], answer]` for each read, in the order the run made them. */
   reads: [unknown[], string][];
-}
-
-/** The reads of a recording (src/fs/recorder.ts), as a record holds them. */
-export function readsOf(observations: ReadonlyMap<string, string>): [unknown[], string][] {
-  const reads: [unknown[], string][] = [];
-  for (const [key, answer] of observations) reads.push([JSON.parse(key) as unknown[], answer]);
-  return reads;
 }
 
 /**

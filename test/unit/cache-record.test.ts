@@ -3,9 +3,11 @@
 // record that is corrupt or hostile in any way is a miss, never a crash.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordingEnv, sameEnv } from '../../src/cache/env.js';
-import { headerFor, recordText, verifiedUpToDate } from '../../src/cache/record.js';
+import { checkLine } from '../../src/cache/manifest.js';
+import { headerFor, recordText, verifiedUpToDate, withReads } from '../../src/cache/record.js';
 import { exists, listDir, statKind } from '../../src/fs/probe.js';
 import { readRegularText } from '../../src/fs/read.js';
 import { recording, replayAnswer } from '../../src/fs/recorder.js';
@@ -163,5 +165,65 @@ describe('a corrupt or hostile record is a miss, never a crash', () => {
       JSON.stringify(good).replace(/"reads"/, '"reads":1,"x"'),
     ];
     for (const text of forms) expect(verifiedUpToDate(text as string, header, { A: '1' }), String(text).slice(0, 120)).toBeUndefined();
+  });
+});
+
+describe('a record written without parsing its calls back (withReads)', () => {
+  it('is the JSON.stringify of the same record, for any calls and answers a recording holds', () => {
+    const arg = fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean());
+    const call = fc.tuple(fc.string({ unit: 'binary' }), fc.array(arg, { maxLength: 4 })).map(([name, args]) => JSON.stringify([name, ...args]));
+    const fields = fc.oneof(
+      fc.constant({}),
+      fc.record({ header: fc.record({ cwd: fc.string({ unit: 'binary' }), n: fc.integer() }), env: fc.array(fc.tuple(fc.string(), fc.option(fc.string(), { nil: null }))) }),
+    );
+    fc.assert(
+      fc.property(fields, fc.array(fc.tuple(call, fc.string({ unit: 'binary' }))), (f, entries) => {
+        const observations = new Map(entries);
+        const reads = [...observations].map(([key, answer]) => [JSON.parse(key) as unknown[], answer]);
+        const text = withReads(f, observations);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ ...f, reads })));
+        expect(text).toBe(JSON.stringify({ ...f, reads }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("the hook's manifest carries a read's digest only in the form Node writes it", () => {
+  const roundTrips = (b64: string) => {
+    const hex = Buffer.from(b64, 'base64').toString('hex');
+    return hex.length === 64 && Buffer.from(hex, 'hex').toString('base64') === b64;
+  };
+  const line = (answer: string) => {
+    try {
+      return checkLine(['read', '/r/f', '{}'], answer);
+    } catch {
+      return undefined;
+    }
+  };
+  it('any 32 bytes in base64 gives a `reg` line of their hex', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const b = Buffer.from(bytes);
+        expect(line(b.toString('base64'))).toBe(`reg ${b.toString('hex')} /r/f`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('any other text (near misses: other lengths, padding, alphabets, low bits set) has no line, exactly as decoding and encoding again tells', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n'.split('');
+    const nearMiss = fc.oneof(
+      fc.array(fc.constantFrom(...alphabet), { minLength: 40, maxLength: 46 }).map((a) => a.join('')),
+      fc.tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(43), fc.constantFrom(...alphabet)).map(([b, i, c]) => {
+        const s = Buffer.from(b).toString('base64');
+        return s.slice(0, i) + c + s.slice(i + 1);
+      }),
+    );
+    fc.assert(
+      fc.property(nearMiss, (s) => {
+        expect(line(s) !== undefined).toBe(roundTrips(s));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
