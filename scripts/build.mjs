@@ -127,12 +127,15 @@ const precompiledPlugin = {
 
 /**
  * crypto, child_process and v8 cost milliseconds to load and `gen` rarely calls
- * them (a long cache tag, the lock of a write): they load on first use. A
+ * them (a long cache tag, the lock of a write); http and https (with tls and
+ * the http agent, about 8 ms) only the registry client and the doctor's
+ * registry probe, which a bake that pushes nothing never calls: they load on
+ * first use. A
  * CommonJS proxy reads every property from the module, which it loads on the
  * first read. Its keys (what esbuild's interop copies) are the module's,
  * listed here, so listing them loads nothing.
  */
-const LAZY_BUILTINS = /^node:(crypto|child_process|v8)$/;
+const LAZY_BUILTINS = /^node:(crypto|child_process|v8|http|https)$/;
 const lazyBuiltinsPlugin = {
   name: 'matrix-lazy-builtins',
   setup(b) {
@@ -244,8 +247,10 @@ for (const c of await splitChunks()) {
 // The code caches: load the core and run the commands users run most (on the
 // samples, writing nothing), so the functions they need are compiled too and
 // V8 finds them in the caches; then every other chunk, so at least its
-// top-level code is cached.
-const CACHE_RUNS = [['gen', '--check'], ['plan'], ['validate'], ['--help'], ['gen', '--help']];
+// top-level code is cached. `bake --dry-run` runs bake's own path up to the
+// docker command (the compile, git, the command line) without docker; where
+// it cannot (no git, not a clone) it still compiles what it ran.
+const CACHE_RUNS = [['gen', '--check'], ['plan'], ['validate'], ['--help'], ['gen', '--help'], ['bake', '--dry-run']];
 const caches = [];
 // The help texts (src/cli/help-built.ts), printed by yargs from this very bundle: the old file goes first,
 // or the bundle would print what it says.

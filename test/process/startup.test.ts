@@ -193,6 +193,27 @@ describe('start-up', () => {
     expect(modules.filter((m) => m.includes('node_modules/semver/'))).toEqual([]);
   });
 
+  // The registry client and the doctor's registry probe need node:http and node:https (and tls and the
+  // http agent under them: with them about 8 ms to load); a bake that pushes nothing and has no registry
+  // to probe never calls them: they load on first use (scripts/build.mjs LAZY_BUILTINS). (node:net comes
+  // with child_process's pipes.)
+  it('bake --dry-run on samples/monorepo loads none of node:http, https and tls', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-http-'));
+    try {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake', '--dry-run'], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toMatch(/ buildx bake -f docker-bake\.hcl /);
+      const loaded = JSON.parse(readFileSync(list, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule child_process'); // the list is read right: git ran
+      expect(loaded.filter((m) => /^NativeModule (http|https|tls|_http_agent|_http_client|_tls_wrap)$/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // yaml's parser is a chunk of its own, required on first use (src/lazy.ts, src/load/yaml-lib.ts): a
   // spec in plain YAML is read by load/plain-yaml.ts, and yaml parses it only for a diagnostic's position.
   it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j compiles samples/monorepo (plain YAML) without loading the yaml package', (argv) => {
