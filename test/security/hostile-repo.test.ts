@@ -333,6 +333,58 @@ describe('the git that docker starts gets the same settings', () => {
     expect(existsSync(marker)).toBe(false);
   }, 30_000);
 
+  it('matrix verify names its contexts to the adapter too: the rebuild of a service in a nested repository runs none of its drivers', async () => {
+    const repo = tempDir();
+    tree(repo);
+    const dir = tempDir();
+    const marker = path.join(dir, 'ran');
+    const baked = path.join(dir, 'baked');
+    const program = path.join(dir, 'tattle');
+    writeFileSync(program, `#!/bin/sh\necho x >> '${marker}'\ncat\n`, { mode: 0o755 });
+    git(path.join(repo, 'api'), 'init', '-q');
+    writeFileSync(path.join(repo, 'api', '.gitattributes'), '*.mod filter=inner\n');
+    git(path.join(repo, 'api'), 'add', '-A');
+    git(path.join(repo, 'api'), 'commit', '-q', '-m', 'x');
+    git(path.join(repo, 'api'), 'config', 'filter.inner.clean', program);
+    git(repo, 'init', '-q');
+    expect((await matrixAsync(['gen'], repo)).status).toBe(0);
+    git(repo, 'add', 'matrix.yaml', 'docker-bake.hcl');
+    git(repo, 'commit', '-q', '-m', 'x');
+    const fake = path.join(dir, 'docker');
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        'case "$1 $2" in',
+        `"buildx inspect") printf 'Name:   default\\nDriver: docker-container\\n\\nNodes:\\nName:      default0\\nEndpoint:  unix:///var/run/docker.sock\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'; exit 0;;`,
+        '"version --format") echo 26.1.5; exit 0;;',
+        '"buildx version") echo "github.com/docker/buildx v0.13.1 0"; exit 0;;',
+        '"info --format") echo null; exit 0;;',
+        // What --against names: a one-platform index in the registry.
+        `"buildx imagetools") echo '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:${'a'.repeat(64)}","size":1,"platform":{"os":"linux","architecture":"amd64"}}]}'; exit 0;;`,
+        // The rebuild: git status in the context, as buildx does with BUILDX_GIT_CHECK_DIRTY; then a failure (no image to compare).
+        `"buildx bake") echo x > '${baked}'; (cd api && git status --porcelain) >&2; exit 1;;`,
+        'esac',
+        'exit 1',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const touch = () => {
+      const later = new Date(Date.now() + 60_000 + Math.random() * 60_000);
+      utimesSync(path.join(repo, 'api', 'go.mod'), later, later);
+    };
+    touch();
+    // The driver runs when git status runs there without matrix: the case is not vacuous.
+    execFileSync('git', ['status', '--porcelain'], { cwd: path.join(repo, 'api'), env: GIT_ENV });
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    touch();
+    const r = await matrixAsync(['verify', 'api', '--against', 'localhost:5000/x/api:v1'], repo, { MATRIX_DOCKER: fake, BUILDX_GIT_CHECK_DIRTY: 'true' });
+    expect(existsSync(baked), r.stderr).toBe(true); // verify reached its rebuild
+    expect(existsSync(marker)).toBe(false);
+  }, 30_000);
+
   it('each repository around the contexts is asked once; a context in no repository asks nothing', async () => {
     const repo = committedRepo();
     mkdirSync(path.join(repo, 'vendor', 'lib', 'a'), { recursive: true });
