@@ -5,21 +5,12 @@
 // (src/fs/recorder.ts), so a cached answer is reused only when every probe
 // still answers the same: a file that was absent and appears, a link that
 // now points elsewhere, a new directory entry all count as changes.
-import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { defineOp } from './recorder.js';
-import { lstatOf, realpathOf } from './path-memo.js';
+import { kindOfStats, lstatOf, realpathOf, type FileKind, type PathStat } from './path-memo.js';
 
-export type FileKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'char' | 'block' | 'socket';
-
-function kindOfStats(st: Stats): FileKind {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'char';
-  return st.isBlockDevice() ? 'block' : 'socket';
-}
+export type { FileKind } from './path-memo.js';
 
 const same = (s: string) => s;
 
@@ -30,7 +21,7 @@ const same = (s: string) => s;
 export const statKind = defineOp('kind', (p: string, follow: boolean): FileKind => kindOfStats(lstatOrStat(p, follow)), same);
 
 /** lstat(2) of `p`, or stat(2) when `follow` and it is a link: a path that is not a link is its own target. */
-function lstatOrStat(p: string, follow: boolean): Stats {
+function lstatOrStat(p: string, follow: boolean): PathStat {
   const st = lstatOf(p);
   return follow && st.isSymbolicLink() ? statSync(p) : st;
 }

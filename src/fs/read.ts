@@ -5,12 +5,12 @@
 // (O_NOFOLLOW), checked again on the open descriptor (the path may have been
 // swapped in between), and read with its size limit enforced while reading:
 // a file that grows, or a device that never ends, stops at the limit.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
 import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
 import { hash } from 'node:crypto';
 import { defineOp, isRecording } from './recorder.js';
-import { lstatOf } from './path-memo.js';
+import { lstatOf, type PathStat } from './path-memo.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -71,7 +71,7 @@ export interface ReadOptions {
 
 export { describeErrno };
 
-function kindName(st: Stats): string {
+function kindName(st: PathStat): string {
   return st.isDirectory()
     ? 'a directory'
     : st.isFIFO()
@@ -113,7 +113,7 @@ function rawReadBytes(file: string, opts: ReadOptions): Buffer {
   const fault = (reason: FaultReason, why: string, errno?: string, code?: DiagnosticCode) =>
     new FileFault(reason, file, `cannot read ${display}: ${why}`, errno, { ...extra, ...(code ? { code } : {}), ...(reason === 'too-large' ? opts.tooLargeAt : {}) });
 
-  let st: Stats;
+  let st: PathStat;
   try {
     st = lstatOf(file);
     if (st.isSymbolicLink()) {
