@@ -143,6 +143,30 @@ describe("the repository's git configuration runs no program", () => {
   });
 });
 
+/**
+ * A committed spec repository whose service `api` is a repository of its own
+ * (as a vendored checkout) with a clean filter driver that notes each run in
+ * `marker`; the spec's files generated and committed.
+ */
+async function nestedApiRepo(): Promise<{ repo: string; dir: string; marker: string }> {
+  const repo = tempDir();
+  tree(repo);
+  const dir = tempDir();
+  const marker = path.join(dir, 'ran');
+  const program = path.join(dir, 'tattle');
+  writeFileSync(program, `#!/bin/sh\necho x >> '${marker}'\ncat\n`, { mode: 0o755 });
+  git(path.join(repo, 'api'), 'init', '-q');
+  writeFileSync(path.join(repo, 'api', '.gitattributes'), '*.mod filter=inner\n');
+  git(path.join(repo, 'api'), 'add', '-A');
+  git(path.join(repo, 'api'), 'commit', '-q', '-m', 'x');
+  git(path.join(repo, 'api'), 'config', 'filter.inner.clean', program);
+  git(repo, 'init', '-q');
+  expect((await matrixAsync(['gen'], repo)).status).toBe(0);
+  git(repo, 'add', 'matrix.yaml', 'docker-bake.hcl');
+  git(repo, 'commit', '-q', '-m', 'x');
+  return { repo, dir, marker };
+}
+
 describe('the git that docker starts gets the same settings', () => {
   // buildx runs git in the build context (provenance, labels; `git status` with BUILDX_GIT_CHECK_DIRTY).
   const script = (dir: string) => {
@@ -288,22 +312,7 @@ describe('the git that docker starts gets the same settings', () => {
   });
 
   it('matrix bake names every context to the adapter: a service whose context is a nested repository gets its drivers turned off', async () => {
-    const repo = tempDir();
-    tree(repo);
-    const dir = tempDir();
-    const marker = path.join(dir, 'ran');
-    const program = path.join(dir, 'tattle');
-    writeFileSync(program, `#!/bin/sh\necho x >> '${marker}'\ncat\n`, { mode: 0o755 });
-    // The spec's repository, and api/ a repository of its own inside it (as a vendored checkout).
-    git(path.join(repo, 'api'), 'init', '-q');
-    writeFileSync(path.join(repo, 'api', '.gitattributes'), '*.mod filter=inner\n');
-    git(path.join(repo, 'api'), 'add', '-A');
-    git(path.join(repo, 'api'), 'commit', '-q', '-m', 'x');
-    git(path.join(repo, 'api'), 'config', 'filter.inner.clean', program);
-    git(repo, 'init', '-q');
-    expect((await matrixAsync(['gen'], repo)).status).toBe(0);
-    git(repo, 'add', 'matrix.yaml', 'docker-bake.hcl');
-    git(repo, 'commit', '-q', '-m', 'x');
+    const { repo, dir, marker } = await nestedApiRepo();
     const later = new Date(Date.now() + 60_000);
     utimesSync(path.join(repo, 'api', 'go.mod'), later, later);
     const fake = path.join(dir, 'docker');
@@ -334,22 +343,8 @@ describe('the git that docker starts gets the same settings', () => {
   }, 30_000);
 
   it('matrix verify names its contexts to the adapter too: the rebuild of a service in a nested repository runs none of its drivers', async () => {
-    const repo = tempDir();
-    tree(repo);
-    const dir = tempDir();
-    const marker = path.join(dir, 'ran');
+    const { repo, dir, marker } = await nestedApiRepo();
     const baked = path.join(dir, 'baked');
-    const program = path.join(dir, 'tattle');
-    writeFileSync(program, `#!/bin/sh\necho x >> '${marker}'\ncat\n`, { mode: 0o755 });
-    git(path.join(repo, 'api'), 'init', '-q');
-    writeFileSync(path.join(repo, 'api', '.gitattributes'), '*.mod filter=inner\n');
-    git(path.join(repo, 'api'), 'add', '-A');
-    git(path.join(repo, 'api'), 'commit', '-q', '-m', 'x');
-    git(path.join(repo, 'api'), 'config', 'filter.inner.clean', program);
-    git(repo, 'init', '-q');
-    expect((await matrixAsync(['gen'], repo)).status).toBe(0);
-    git(repo, 'add', 'matrix.yaml', 'docker-bake.hcl');
-    git(repo, 'commit', '-q', '-m', 'x');
     const fake = path.join(dir, 'docker');
     writeFileSync(
       fake,
