@@ -3,11 +3,14 @@
 // table, the table's parser, the error boundary), and the chunks it requires
 // on first use (dist/NAME-HASH.cjs: each command, yargs for help and usage
 // errors, and the modules they share, each module in exactly one chunk).
-// Every chunk is compiled with its own V8 code cache, made by `npm run build`
-// after running the commands on the samples: a command reads and deserializes
-// only the chunks it runs. Node has no compile cache for ES modules before 22,
-// and a cache made after running keeps the functions those runs compiled,
-// which Node's own compile cache does not.
+// Every chunk is compiled with a V8 code cache, made by `npm run build` after
+// running the commands on the samples: a command reads and deserializes only
+// the chunks it runs. Node has no compile cache for ES modules before 22, and
+// a cache made after running keeps the functions those runs compiled, which
+// Node's own compile cache does not. The chunks of each tier of start-up
+// (`--help`; an answer from a record; a compile) are also in one pack
+// (dist/pack-TIER.cjs, listed in dist/packs.json) with one cache: one file
+// and one Script where there were about ten each; the rest load one by one.
 //
 // A chunk's cache is named after the chunk's hash (its first line) and the V8
 // version that wrote it: V8 checks only the source's length, so an edited
@@ -43,31 +46,77 @@ function cacheOf(dir, file, source) {
   }
 }
 
+/** dist/packs.json (scripts/build.mjs): each pack file and the chunk files it holds. */
+const PACKS = 'packs.json';
+
+/** Which pack holds each chunk file of `dir` (none without an index). */
+function packIndex(dir) {
+  const of = new Map();
+  try {
+    for (const [pack, members] of Object.entries(JSON.parse(readFileSync(path.join(dir, PACKS), 'utf8')))) for (const m of members) of.set(m, pack);
+  } catch {
+    // No packs: each chunk from its own file.
+  }
+  return of;
+}
+
 /**
  * The chunks of `dir`, each compiled once (with its code cache unless `cache`
  * is false), requiring each other through `require('./NAME.cjs')` and
- * everything else through Node.
+ * everything else through Node. A chunk a pack holds comes from the pack: one
+ * file and one Script (and cache) for the chunks one tier of start-up needs
+ * (`--help`; an answer from a record; a compile), where a chunk each cost a
+ * few milliseconds more in all. Its text there is the chunk file's.
  */
 function chunkLoader(dir, cache) {
   const chunks = new Map();
+  const packs = new Map();
+  let packOf;
   const nodeRequire = Module.createRequire(path.join(dir, 'matrix.cjs'));
   const requireFor = (id) => (CHUNK.test(id) ? load(id.slice(2)).module.exports : nodeRequire(id));
   Object.assign(requireFor, { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
-  function load(file) {
-    const known = chunks.get(file);
-    if (known) return known;
+  /** A chunk or pack file of `dir` compiled (with its cache unless `cache` is false), its source wrapped by `wrap`. */
+  function compiled(file, wrap) {
     const abs = path.join(dir, file);
     // ASCII only (the build checks it): latin1 is a plain copy, no UTF-8 decoding.
     const source = readFileSync(abs, 'latin1');
     const cachedData = cache ? cacheOf(dir, file, source) : undefined;
-    // The wrapper Node puts around a CommonJS module.
-    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: abs, ...(cachedData ? { cachedData } : {}) });
-    const chunk = { file, script, module: { exports: {} }, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+    const script = new Script(wrap(source), { filename: abs, ...(cachedData ? { cachedData } : {}) });
+    return { script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+  }
+  /** The pack `file`: compiled and run once, an object of its chunks' module functions. */
+  function pack(file) {
+    let p = packs.get(file);
+    if (!p) {
+      const c = compiled(file, (source) => source);
+      p = { file, ...c, modules: c.script.runInThisContext() };
+      packs.set(file, p);
+    }
+    return p;
+  }
+  function load(file) {
+    const known = chunks.get(file);
+    if (known) return known;
+    const abs = path.join(dir, file);
+    // The core is in no pack: a command that needs nothing else reads no index.
+    if (file !== 'matrix.cjs') packOf ??= packIndex(dir);
+    const p = packOf?.has(file) ? pack(packOf.get(file)) : undefined;
+    let chunk;
+    let run;
+    if (typeof p?.modules[file] === 'function') {
+      chunk = { file, script: p.script, module: { exports: {} }, cacheUsed: p.cacheUsed, pack: p.file };
+      run = p.modules[file];
+    } else {
+      // The wrapper Node puts around a CommonJS module.
+      const c = compiled(file, (source) => `(function (exports, require, module, __filename, __dirname) {${source}\n})`);
+      chunk = { file, script: c.script, module: { exports: {} }, cacheUsed: c.cacheUsed };
+      run = c.script.runInThisContext();
+    }
     chunks.set(file, chunk);
-    script.runInThisContext()(chunk.module.exports, requireFor, chunk.module, abs, dir);
+    run(chunk.module.exports, requireFor, chunk.module, abs, dir);
     return chunk;
   }
-  return { load, chunks };
+  return { load, chunks, packs };
 }
 
 /** Is there a code cache for the core of `dir` and this V8? (The core's hash is its first line.) */
@@ -87,9 +136,11 @@ function hasCoreCache(dir) {
 /**
  * Load the core of `dir`; its chunks follow on first use. `cache: false`
  * compiles from source (what the build does before it makes the caches).
- * `chunks`: the chunks loaded so far, by file name; `loadChunk(file)` loads one.
+ * `chunks`: the chunks loaded so far, by file name (`pack`: the pack it came
+ * from); `loadChunk(file)` loads one; `packs`: the packs loaded, by file name.
  * @returns {{ exports: { main: Function, processIo: Function }, script?: import('node:vm').Script, cacheUsed: boolean,
- *   chunks?: Map<string, { file: string, script: import('node:vm').Script, cacheUsed: boolean }>, loadChunk?: Function }}
+ *   chunks?: Map<string, { file: string, script: import('node:vm').Script, cacheUsed: boolean, pack?: string }>, loadChunk?: Function,
+ *   packs?: Map<string, { file: string, script: import('node:vm').Script, cacheUsed: boolean }> }}
  */
 function loadBundle(dir = DIST, { cache = true } = {}) {
   if (cache && typeof Module.enableCompileCache === 'function' && !hasCoreCache(dir)) {
@@ -98,7 +149,7 @@ function loadBundle(dir = DIST, { cache = true } = {}) {
   }
   const loader = chunkLoader(dir, cache);
   const core = loader.load('matrix.cjs');
-  return { exports: core.module.exports, script: core.script, cacheUsed: core.cacheUsed, chunks: loader.chunks, loadChunk: loader.load };
+  return { exports: core.module.exports, script: core.script, cacheUsed: core.cacheUsed, chunks: loader.chunks, loadChunk: loader.load, packs: loader.packs };
 }
 
-module.exports = { loadBundle, cacheFileName, HASH_LINE };
+module.exports = { loadBundle, cacheFileName, HASH_LINE, PACKS };

@@ -24,7 +24,8 @@
 import { build, transform } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSpecTypes } from './spec-types.mjs';
@@ -33,7 +34,7 @@ import { hoistLazyImportsPlugin, splitLazyImports } from './lazy-imports.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const require = createRequire(import.meta.url);
-const { loadBundle, cacheFileName } = require('../bin/load.cjs');
+const { loadBundle, cacheFileName, PACKS } = require('../bin/load.cjs');
 
 // ---- The spec's types follow the schema (src/spec.generated.ts, committed; a test checks it is current).
 if (writeSpecTypes()) console.log('build: wrote src/spec.generated.ts from schemas/matrix.schema.json');
@@ -244,31 +245,103 @@ for (const c of await splitChunks()) {
   chunks.push({ name: c.name, hash, inputs: c.inputs });
 }
 
+// The help texts (src/cli/help-built.ts), printed by yargs from this very bundle: the old file goes first,
+// or the bundle would print what it says. Written before the packs and caches are made, as users run them.
+const helpFile = path.join(dist, 'help.json');
+rmSync(helpFile, { force: true });
+let helpTexts;
+try {
+  helpTexts = await printedHelp(loadBundle(dist, { cache: false }));
+  replaceFile(helpFile, `${JSON.stringify(helpTexts, null, 2)}\n`);
+} catch (e) {
+  console.warn(`build: no help texts (${e.message}); --help prints through yargs`);
+}
+
+const quiet = { write: () => true };
+/** Run `argv` with a bundle, output discarded. */
+const runQuiet = (bundle, argv, cwd, env = {}) => bundle.exports.main(argv, { stdout: quiet, stderr: quiet, cwd, env, isTTY: false });
+const SAMPLES = ['monorepo', 'hello-go'].map((s) => path.join(root, 'samples', s)).filter((dir) => existsSync(path.join(dir, 'matrix.yaml')));
+
+/**
+ * Run `fn` with a copy of samples/monorepo outside any repository, whose
+ * records (of an up-to-date `gen` and of `plan`, made by a bundle of its own)
+ * are in a private temporary directory: answers from a record, as a pre-commit
+ * hook and a second `plan` get them.
+ */
+async function withRecordedSample(fn) {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'matrix-build-'));
+  try {
+    const copy = path.join(work, 'monorepo');
+    cpSync(path.join(root, 'samples', 'monorepo'), copy, { recursive: true });
+    const env = { TMPDIR: work };
+    const writer = loadBundle(dist, { cache: false });
+    for (const argv of [['gen'], ['plan']]) await runQuiet(writer, argv, copy, env);
+    return await fn(copy, env);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// The packs (bin/load.cjs): the chunks of each tier of start-up in one file
+// and one code cache. A tier is what its runs load beyond the tiers before it:
+// `--help`; answers from a record (`gen --check` as a hook runs it, `validate`,
+// `plan`); a compile (gen --check, plan and validate without a record). A
+// chunk no tier loads (`gen`'s writes, bake, yargs) stays a file of its own.
+const TIERS = [
+  { name: 'help', run: (bundle) => Promise.all(SAMPLES.slice(0, 1).map((cwd) => runQuiet(bundle, ['--help'], cwd))) },
+  {
+    name: 'check',
+    run: (bundle) =>
+      withRecordedSample(async (copy, env) => {
+        for (const argv of [['gen', '--check'], ['validate'], ['plan']]) await runQuiet(bundle, argv, copy, env);
+      }),
+  },
+  {
+    name: 'compile',
+    run: async (bundle) => {
+      for (const cwd of SAMPLES)
+        for (const argv of [
+          ['gen', '--check', '--no-cache'],
+          ['plan', '--no-cache'],
+          ['validate', '--no-cache'],
+        ])
+          await runQuiet(bundle, argv, cwd);
+    },
+  },
+];
+let packs = [];
+try {
+  packs = await packTiers();
+} catch (e) {
+  console.warn(`build: no packs (${e.message}); each chunk loads from its own file`);
+}
+
 // The code caches: load the core and run the commands users run most (on the
 // samples, writing nothing), so the functions they need are compiled too and
 // V8 finds them in the caches; then every other chunk, so at least its
 // top-level code is cached. `bake --dry-run` runs bake's own path up to the
 // docker command (the compile, git, the command line) without docker; where
 // it cannot (no git, not a clone) it still compiles what it ran.
-const CACHE_RUNS = [['gen', '--check'], ['plan'], ['validate'], ['--help'], ['gen', '--help'], ['bake', '--dry-run']];
+const CACHE_RUNS = [['gen', '--check', '--no-cache'], ['plan', '--no-cache'], ['validate', '--no-cache'], ['--help'], ['gen', '--help'], ['bake', '--dry-run']];
 const caches = [];
-// The help texts (src/cli/help-built.ts), printed by yargs from this very bundle: the old file goes first,
-// or the bundle would print what it says.
-const helpFile = path.join(dist, 'help.json');
-rmSync(helpFile, { force: true });
-let helpTexts;
 try {
   const bundle = loadBundle(dist, { cache: false });
-  helpTexts = await printedHelp(bundle);
-  const quiet = { write: () => true };
-  for (const sample of ['monorepo', 'hello-go']) {
-    const cwd = path.join(root, 'samples', sample);
-    if (!existsSync(path.join(cwd, 'matrix.yaml'))) continue;
-    for (const argv of CACHE_RUNS) await bundle.exports.main(argv, { stdout: quiet, stderr: quiet, cwd, env: {}, isTTY: false });
-  }
+  await printedHelp(bundle); // yargs' own code, which help.json spares most runs
+  for (const cwd of SAMPLES) for (const argv of CACHE_RUNS) await runQuiet(bundle, argv, cwd);
+  await withRecordedSample(async (copy, env) => {
+    for (const argv of [['gen', '--check'], ['validate'], ['plan']]) await runQuiet(bundle, argv, copy, env);
+  });
   for (const c of chunks) {
     const loaded = bundle.chunks.get(c.name) ?? bundle.loadChunk(c.name);
+    if (loaded.pack) continue; // in its pack's cache, below
     const cacheFile = cacheFileName(c.hash, c.name.slice(0, -'.cjs'.length));
+    replaceFile(path.join(dist, cacheFile), loaded.script.createCachedData());
+    caches.push(cacheFile);
+  }
+  for (const p of packs) {
+    const loaded = bundle.packs.get(p.file);
+    if (!loaded) throw new Error(`${p.file} was not loaded`);
+    const cacheFile = cacheFileName(p.hash, p.file.slice(0, -'.cjs'.length));
     replaceFile(path.join(dist, cacheFile), loaded.script.createCachedData());
     caches.push(cacheFile);
   }
@@ -277,14 +350,45 @@ try {
 }
 
 // What earlier builds left: other chunks and caches, and the files of earlier layouts (cli.mjs, chunks/, fast.cjs, gen.cjs).
-if (helpTexts) replaceFile(helpFile, `${JSON.stringify(helpTexts, null, 2)}\n`);
-const keep = new Set([...chunks.map((c) => c.name), ...caches, path.basename(stampFile)]);
+const packFiles = packs.length ? [...packs.map((p) => p.file), PACKS] : [];
+const keep = new Set([...chunks.map((c) => c.name), ...packFiles, ...caches, path.basename(stampFile)]);
 for (const name of readdirSync(dist)) {
   if (keep.has(name)) continue;
-  if (/\.(cache|mjs|cjs|tmp)$/.test(name) || name === 'chunks') rmSync(path.join(dist, name), { recursive: true, force: true });
+  if (/\.(cache|mjs|cjs|tmp)$/.test(name) || name === 'chunks' || name === PACKS) rmSync(path.join(dist, name), { recursive: true, force: true });
 }
-const manifest = { inputs, files: [...chunks.map((c) => c.name), ...caches, ...(helpTexts ? ['help.json'] : [])].sort(), chunks: Object.fromEntries(chunks.map((c) => [c.name, c.inputs])) };
+const manifest = {
+  inputs,
+  files: [...chunks.map((c) => c.name), ...packFiles, ...caches, ...(helpTexts ? ['help.json'] : [])].sort(),
+  chunks: Object.fromEntries(chunks.map((c) => [c.name, c.inputs])),
+  packs: Object.fromEntries(packs.map((p) => [p.file, p.names])),
+};
 replaceFile(stampFile, `${JSON.stringify(manifest, null, 2)}\n`);
+
+/**
+ * Each tier's pack: the chunks its runs load, in the order they load, found
+ * with no pack in dist/ (an old one would answer instead); then written, with
+ * dist/packs.json, the index bin/load.cjs reads.
+ */
+async function packTiers() {
+  for (const name of readdirSync(dist)) if (name === PACKS || /^pack-[a-z]+\.cjs$/.test(name)) rmSync(path.join(dist, name), { force: true });
+  const probe = loadBundle(dist, { cache: false });
+  const seen = new Set(['matrix.cjs']);
+  const tiers = [];
+  for (const tier of TIERS) {
+    await tier.run(probe);
+    const names = [...probe.chunks.keys()].filter((name) => !seen.has(name));
+    for (const name of names) seen.add(name);
+    if (names.length) tiers.push({ file: `pack-${tier.name}.cjs`, names, hash: '' });
+  }
+  for (const p of tiers) {
+    // One expression: an object of each chunk's text as the function Node wraps a CommonJS module in.
+    const body = `({\n${p.names.map((name) => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname) {${readFileSync(path.join(dist, name), 'latin1')}\n},\n`).join('')}})\n`;
+    p.hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+    replaceFile(path.join(dist, p.file), `// matrix-bundle ${p.hash}\n${body}`);
+  }
+  replaceFile(path.join(dist, PACKS), `${JSON.stringify(Object.fromEntries(tiers.map((p) => [p.file, p.names])))}\n`);
+  return tiers;
+}
 
 /** What `matrix --help`, `-h` and each `COMMAND --help` print without a terminal (yargs, from the bundle), by form. */
 async function printedHelp(bundle) {

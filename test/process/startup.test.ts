@@ -17,7 +17,7 @@ const samples = readdirSync(SAMPLES)
   .sort();
 const DIST = path.join(REPO_ROOT, 'dist');
 const LOAD = path.join(REPO_ROOT, 'bin', 'load.cjs');
-const manifest = () => JSON.parse(readFileSync(path.join(DIST, 'build.json'), 'utf8')) as { files: string[]; chunks: Record<string, string[]> };
+const manifest = () => JSON.parse(readFileSync(path.join(DIST, 'build.json'), 'utf8')) as { files: string[]; chunks: Record<string, string[]>; packs: Record<string, string[]> };
 
 interface Started {
   cacheUsed: boolean;
@@ -57,29 +57,50 @@ function modulesOf(chunks: readonly string[]): string[] {
 }
 
 describe('dist/', () => {
-  it('holds the core, its chunks, each named by the hash of its text in its first line, and a code cache for each for this V8; nothing else', () => {
+  it('holds the core, its chunks and packs, each named by the hash of its text in its first line, and a code cache for each unpacked chunk and each pack for this V8; nothing else', () => {
     const m = manifest();
     const chunks = Object.keys(m.chunks).sort();
     expect(chunks).toContain('matrix.cjs');
-    const caches = chunks.map((c) => {
-      const source = readFileSync(path.join(DIST, c), 'latin1');
+    const packed = new Set(Object.values(m.packs).flat());
+    /** The hash line of `file` checked against the rest of its text, and the name of its cache. */
+    const cacheOf = (file: string) => {
+      const source = readFileSync(path.join(DIST, file), 'latin1');
       const hash = /^\/\/ matrix-bundle ([0-9a-f]{16})\n/.exec(source)?.[1];
-      expect(hash, c).toBe(
+      expect(hash, file).toBe(
         createHash('sha256')
           .update(source.slice(source.indexOf('\n') + 1))
           .digest('hex')
           .slice(0, 16),
       );
       // ASCII, so bin/load.cjs may read it as latin1.
-      expect(/^[\x00-\x7f]*$/.test(source), c).toBe(true);
-      return `${c.slice(0, -'.cjs'.length)}-${hash}-v8-${process.versions.v8}.cache`;
-    });
-    // And the help texts yargs printed at build time (src/cli/help-built.ts).
-    expect(m.files).toEqual([...chunks, ...caches, 'help.json'].sort());
+      expect(/^[\x00-\x7f]*$/.test(source), file).toBe(true);
+      return `${file.slice(0, -'.cjs'.length)}-${hash}-v8-${process.versions.v8}.cache`;
+    };
+    const caches = [...chunks.filter((c) => !packed.has(c)).map(cacheOf), ...Object.keys(m.packs).map(cacheOf)];
+    // And the help texts yargs printed at build time (src/cli/help-built.ts), and the packs' index.
+    expect(m.files).toEqual([...chunks, ...Object.keys(m.packs), 'packs.json', ...caches, 'help.json'].sort());
     expect(readdirSync(DIST).sort()).toEqual(['build.json', ...m.files].sort());
     // Each module is in exactly one chunk (esbuild's splitting): one instance of every class, whichever command loads it.
     const all = Object.values(m.chunks).flat();
     expect(all.length).toBe(new Set(all).size);
+  });
+
+  it('each chunk is in at most one pack, the core in none, and a pack holds the very text of each of its chunks', () => {
+    const m = manifest();
+    expect(JSON.parse(readFileSync(path.join(DIST, 'packs.json'), 'utf8'))).toEqual(m.packs);
+    const members = Object.values(m.packs).flat();
+    expect(members.length).toBeGreaterThan(10);
+    expect(members.length).toBe(new Set(members).size);
+    expect(members).not.toContain('matrix.cjs');
+    for (const [pack, names] of Object.entries(m.packs)) {
+      const text = readFileSync(path.join(DIST, pack), 'latin1');
+      for (const name of names) {
+        expect(Object.hasOwn(m.chunks, name), name).toBe(true);
+        expect(text.includes(`${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname) {${readFileSync(path.join(DIST, name), 'latin1')}\n},\n`), `${pack}: ${name}`).toBe(
+          true,
+        );
+      }
+    }
   });
 
   it('a second build finds dist/ up to date and changes nothing (one build per `npm test`)', () => {
