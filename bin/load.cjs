@@ -84,15 +84,23 @@ function chunkLoader(dir, cache) {
     const script = new Script(wrap(source), { filename: abs, ...(cachedData ? { cachedData } : {}) });
     return { script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
   }
-  /** The pack `file`: compiled and run once, an object of its chunks' module functions. */
+  /**
+   * The pack `file`: compiled and run once, an object of its chunks' module
+   * functions; undefined when it cannot be read (its chunks then load from
+   * their own files, which hold the same text).
+   */
   function pack(file) {
-    let p = packs.get(file);
-    if (!p) {
-      const c = compiled(file, (source) => source);
-      p = { file, ...c, modules: c.script.runInThisContext() };
+    if (!packs.has(file)) {
+      let p;
+      try {
+        const c = compiled(file, (source) => source);
+        p = { file, ...c, modules: c.script.runInThisContext() };
+      } catch {
+        p = undefined;
+      }
       packs.set(file, p);
     }
-    return p;
+    return packs.get(file);
   }
   function load(file) {
     const known = chunks.get(file);
@@ -103,7 +111,7 @@ function chunkLoader(dir, cache) {
     const p = packOf?.has(file) ? pack(packOf.get(file)) : undefined;
     let chunk;
     let run;
-    if (typeof p?.modules[file] === 'function') {
+    if (typeof p?.modules?.[file] === 'function') {
       chunk = { file, script: p.script, module: { exports: {} }, cacheUsed: p.cacheUsed, pack: p.file };
       run = p.modules[file];
     } else {

@@ -284,6 +284,21 @@ describe('start-up', () => {
     expect(modulesOf(r.chunks.map((c) => c.file)).some((m) => m.includes('node_modules/yargs/'))).toBe(true);
   });
 
+  it('a pack that cannot be read: its chunks load from their own files, and the command works the same', () => {
+    const pkg = mkdtempSync(path.join(os.tmpdir(), 'matrix-nopack-'));
+    try {
+      for (const p of ['package.json', 'bin', 'schemas', 'templates', 'dist']) cpSync(path.join(REPO_ROOT, p), path.join(pkg, p), { recursive: true });
+      const packs = Object.keys(manifest().packs);
+      expect(packs.length).toBeGreaterThan(0);
+      for (const p of packs) rmSync(path.join(pkg, 'dist', p));
+      const r = inNode(runScript(path.join(pkg, 'bin', 'load.cjs'), path.join(pkg, 'dist'), ['gen', '--check', '--no-cache'], path.join(SAMPLES, 'monorepo')));
+      expect([r.code, r.out]).toEqual([0, expect.stringMatching(/^Up to date: \d+ files\.\n$/)]);
+      expect(r.chunks.length).toBeGreaterThan(10);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  });
+
   describe('without a code cache for this V8 (another Node than the build)', () => {
     // A copy of the installed package without the cache files.
     const pkg = mkdtempSync(path.join(os.tmpdir(), 'matrix-nocache-'));
