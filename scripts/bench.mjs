@@ -88,15 +88,15 @@ function cpuOf(cmd, args, cwd) {
 }
 
 /**
- * Wall time and peak memory (maxRSS) of one child, from GNU time's report of
- * its resource usage. Not its CPU: GNU time cuts user and system time to
- * hundredths of a second each (cpuOf has milliseconds).
+ * Wall time (run's clock) and peak memory (maxRSS, from GNU time's report of
+ * its resource usage) of one child. Not its CPU: GNU time cuts user and system
+ * time to hundredths of a second each (cpuOf has milliseconds).
  */
 function timeOf(cmd, args, { cwd, env = process.env, name } = {}) {
   const report = path.join(WORK, 'time.txt');
-  const r = run('/usr/bin/time', ['-f', '%e %M', '-o', report, cmd, ...args], { cwd, env, name: name ?? path.basename(cmd) });
-  const [wall, rss] = readFileSync(report, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
-  return { wallMs: r.ms, wallS: wall, maxRssMB: rss / 1024 };
+  const r = run('/usr/bin/time', ['-f', '%M', '-o', report, cmd, ...args], { cwd, env, name: name ?? path.basename(cmd) });
+  const rss = Number(readFileSync(report, 'utf8').trim().split('\n').at(-1));
+  return { wallMs: r.ms, maxRssMB: rss / 1024 };
 }
 
 const hasGnuTime = existsSync('/usr/bin/time');

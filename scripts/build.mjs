@@ -260,7 +260,15 @@ try {
 const quiet = { write: () => true };
 /** Run `argv` with a bundle, output discarded. */
 const runQuiet = (bundle, argv, cwd, env = {}) => bundle.exports.main(argv, { stdout: quiet, stderr: quiet, cwd, env, isTTY: false });
+/** Run each of `runs` in each of `dirs`, one after another. */
+async function runAll(bundle, runs, dirs, env = {}) {
+  for (const cwd of dirs) for (const argv of runs) await runQuiet(bundle, argv, cwd, env);
+}
 const SAMPLES = ['monorepo', 'hello-go'].map((s) => path.join(root, 'samples', s)).filter((dir) => existsSync(path.join(dir, 'matrix.yaml')));
+/** The commands that answer from a record when one holds (a hook's `gen --check`, `validate`, a second `plan`). */
+const RECORD_RUNS = [['gen', '--check'], ['validate'], ['plan']];
+/** The same commands compiling, as with no record. */
+const COMPILE_RUNS = RECORD_RUNS.map((argv) => [...argv, '--no-cache']);
 
 /**
  * Run `fn` with a copy of samples/monorepo outside any repository, whose
@@ -276,7 +284,7 @@ async function withRecordedSample(fn) {
     cpSync(path.join(root, 'samples', 'monorepo'), copy, { recursive: true });
     const env = { TMPDIR: work };
     const writer = loadBundle(dist, { cache: false });
-    for (const argv of [['gen'], ['plan']]) await runQuiet(writer, argv, copy, env);
+    await runAll(writer, [['gen'], ['plan']], [copy], env);
     return await fn(copy, env);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -290,25 +298,8 @@ async function withRecordedSample(fn) {
 // chunk no tier loads (`gen`'s writes, bake, yargs) stays a file of its own.
 const TIERS = [
   { name: 'help', run: (bundle) => runQuiet(bundle, ['--help'], root) },
-  {
-    name: 'check',
-    run: (bundle) =>
-      withRecordedSample(async (copy, env) => {
-        for (const argv of [['gen', '--check'], ['validate'], ['plan']]) await runQuiet(bundle, argv, copy, env);
-      }),
-  },
-  {
-    name: 'compile',
-    run: async (bundle) => {
-      for (const cwd of SAMPLES)
-        for (const argv of [
-          ['gen', '--check', '--no-cache'],
-          ['plan', '--no-cache'],
-          ['validate', '--no-cache'],
-        ])
-          await runQuiet(bundle, argv, cwd);
-    },
-  },
+  { name: 'check', run: (bundle) => withRecordedSample((copy, env) => runAll(bundle, RECORD_RUNS, [copy], env)) },
+  { name: 'compile', run: (bundle) => runAll(bundle, COMPILE_RUNS, SAMPLES) },
 ];
 let packs = [];
 try {
@@ -323,15 +314,13 @@ try {
 // top-level code is cached. `bake --dry-run` runs bake's own path up to the
 // docker command (the compile, git, the command line) without docker; where
 // it cannot (no git, not a clone) it still compiles what it ran.
-const CACHE_RUNS = [['gen', '--check', '--no-cache'], ['plan', '--no-cache'], ['validate', '--no-cache'], ['--help'], ['gen', '--help'], ['bake', '--dry-run']];
+const CACHE_RUNS = [...COMPILE_RUNS, ['--help'], ['gen', '--help'], ['bake', '--dry-run']];
 const caches = [];
 try {
   const bundle = loadBundle(dist, { cache: false });
   await printedHelp(bundle); // yargs' own code, which help.json spares most runs
-  for (const cwd of SAMPLES) for (const argv of CACHE_RUNS) await runQuiet(bundle, argv, cwd);
-  await withRecordedSample(async (copy, env) => {
-    for (const argv of [['gen', '--check'], ['validate'], ['plan']]) await runQuiet(bundle, argv, copy, env);
-  });
+  await runAll(bundle, CACHE_RUNS, SAMPLES);
+  await withRecordedSample((copy, env) => runAll(bundle, RECORD_RUNS, [copy], env));
   for (const c of chunks) {
     const loaded = bundle.chunks.get(c.name) ?? bundle.loadChunk(c.name);
     if (loaded.pack) continue; // in its pack's cache, below
