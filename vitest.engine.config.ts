@@ -12,5 +12,7 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     reporters: ['default'],
+    // Removes the image tags the suite made, when it ends.
+    globalSetup: ['test/engine/global-setup.ts'],
   },
 });
