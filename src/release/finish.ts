@@ -1,6 +1,7 @@
 // The end of an all-or-nothing `matrix bake --push`: publish every target's
 // final tags when bake pushed every image, else nothing (and say why); then
-// remove the run's temporary tags either way.
+// remove the run's temporary tags either way, from the registry and (on the
+// `docker` driver) from the engine's image store (src/release/local-tags.ts).
 import type { Docker } from '../adapters/docker.js';
 import type { TargetDigests } from '../bake/digests.js';
 import type { Colors } from '../output/format.js';
@@ -10,6 +11,7 @@ import { publishTargets, removeTempTags, type Published } from './publish.js';
 import { capture } from '../adapters/process.js';
 import { repositoryOf } from '../ci/shard.js';
 import type { SignInput } from '../spec.js';
+import { settleLocalTempTags } from './local-tags.js';
 import { signArgs } from './sign.js';
 
 export interface FinishInput {
@@ -41,6 +43,8 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
   const { result, plan } = releaseOutcome(input.release, input.exitCode, input.metadata);
   const problems = [...plan.problems, ...(input.blockers ?? [])];
   const digests = new Map<string, TargetDigests>();
+  /** The final tags of each target published (all of them, or those before a failure). */
+  const finalTags = new Map<string, readonly string[]>();
   let published = false;
   if (problems.length) {
     out.stderr(`${c.red('matrix bake: nothing was published:')}\n${problems.map((p) => `  - ${p}\n`).join('')}`);
@@ -49,6 +53,7 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     const pub = await publishTargets(input.docker, plan, (l) => out.stderr(l + '\n'), { retries: input.retries });
     for (const p of pub.published) {
       digests.set(p.target, p.digests);
+      finalTags.set(p.target, p.tags);
       out.stderr(`${c.green('published')} ${p.target}: ${p.tags.join(', ')}\n`);
     }
     if (pub.failed) {
@@ -65,6 +70,9 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     for (const d of await removeTempTags(tempTagsOf(input.release, result))) {
       if (d.outcome !== 'gone') out.stderr(`${d.outcome === 'left' ? c.yellow('left') : 'removed'} temporary tag ${d.ref}: ${d.detail}\n`);
     }
+    // The docker driver also kept each image in the engine's store under its temporary tag.
+    const local = input.release.shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: finalTags.get(t.target) ?? [] }));
+    for (const p of await settleLocalTempTags(input.docker, local)) out.stderr(`${c.yellow('matrix:')} ${p}\n`);
   }
   return { published, problems, digests };
 }

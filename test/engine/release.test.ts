@@ -36,6 +36,11 @@ async function tagsOf(repo: string): Promise<string[]> {
   return ((JSON.parse(r.body) as { tags?: string[] | null }).tags ?? []).sort();
 }
 
+/** The tags of `repo` (e.g. localhost:5000/e2e/release-one) in the engine's own image store. */
+function localTagsOf(repo: string): string[] {
+  return docker(['image', 'ls', '--format', '{{.Tag}}', repo]).stdout.split('\n').filter(Boolean).sort();
+}
+
 /** A repository with services built from a tiny template: one shell step, FAIL (a build arg) makes it exit. */
 function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string; extra?: string[] }>, top: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-release-'));
@@ -84,11 +89,14 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
   let second: RunResult;
   /** The repositories' tags right after the failed run. */
   let tagsAfterFailure: string[][];
+  /** The same repositories' tags in the engine's image store then (the docker driver keeps what it pushed). */
+  let localAfterFailure: string[][];
 
   beforeAll(async () => {
     dir = releaseRepo(id, { one: {}, two: {}, bad: {} });
     failed = await matrixAsync(dir, ['bake', '--push', '--json', ...base(), '--set', 'bad.args.FAIL=3', '--metadata-file', 'meta.json']);
     tagsAfterFailure = await Promise.all(names.map((n) => tagsOf(`e2e/release-${n}`)));
+    localAfterFailure = names.map((n) => localTagsOf(`localhost:5000/e2e/release-${n}`));
     second = await matrixAsync(dir, ['bake', '--push', '--json', ...base(), '--metadata-file', 'meta.json']);
   }, 600_000);
 
@@ -102,6 +110,8 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
     expect(summary.release.published).toBe(false);
     // The final tags did not move; the temporary ones (matrix-tmp-...) are gone (none here is of an earlier run).
     for (const tags of tagsAfterFailure) expect(tags.filter((t) => t === id || t.startsWith('matrix-tmp-'))).toEqual([]);
+    // Nor in the engine's image store, where the docker driver kept each image it pushed under its temporary tag.
+    for (const tags of localAfterFailure) expect(tags.filter((t) => t === id || t.startsWith('matrix-tmp-'))).toEqual([]);
   });
 
   it('the next run publishes every target, from the cache, with one index per target and a metadata file', async () => {
@@ -122,6 +132,8 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
       const own = (p: string) => index.manifests.find((x) => `${x.platform.os}/${x.platform.architecture}` === p)?.digest;
       expect(m.platforms).toEqual({ 'linux/amd64': own('linux/amd64'), 'linux/arm64': own('linux/arm64') });
       expect((await tagsOf(`e2e/release-${n}`)).filter((t) => t.startsWith('matrix-tmp-'))).toEqual([]);
+      // The engine's image store has each image under its final tag, as `docker buildx bake --push` leaves it on this driver.
+      expect(localTagsOf(`localhost:5000/e2e/release-${n}`).filter((t) => t === id || t.startsWith('matrix-tmp-'))).toEqual([id]);
     }
     // The finished targets came from the cache of the failed run.
     expect(second.stderr).toMatch(/CACHED/);

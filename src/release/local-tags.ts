@@ -1,0 +1,48 @@
+// The engine's own copy of a release on the `docker` driver. Its image
+// exporter names the image in the engine's image store before it pushes, so
+// every target pushed under a temporary tag (REPO:matrix-tmp-...) also stays
+// there under that tag: one more per target and run in `docker image ls`,
+// never removed. `docker buildx bake --push` on this driver leaves each image
+// in the store under its final tags instead; a published release does the
+// same here, and an unpublished one leaves the store's final tags where they
+// were.
+import type { Docker } from '../adapters/docker.js';
+
+export interface LocalTempTag {
+  /** REPO:matrix-tmp-... as the run pushed it. */
+  temp: string;
+  /** The final tags to give the image in the store: the published target's, none when nothing was published. */
+  finals: readonly string[];
+}
+
+/** The engine's answer when the store has no image of that name (a target that failed before its export). */
+const NO_SUCH_IMAGE = /No such image/i;
+
+/**
+ * Give each stored image its final tags, then remove the temporary one. A
+ * temporary tag the store does not have is no problem; anything else the
+ * engine refuses is returned, one line each, for the run to show.
+ */
+export async function settleLocalTempTags(docker: Docker, tags: readonly LocalTempTag[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { temp, finals } of tags) {
+    // The temporary tag goes once the image has its final tags; with none to give (nothing published) the
+    // image goes with it (its layers stay in the build cache). A failed tagging keeps it: its only name.
+    let keep = false;
+    for (const final of finals) {
+      const r = await docker.capture(['image', 'tag', temp, final], { timeoutMs: 60_000 });
+      if (r.code === 0) continue;
+      keep = true;
+      if (!NO_SUCH_IMAGE.test(r.stderr)) problems.push(`kept the local temporary tag ${temp}: tagging it ${final} failed: ${lastLine(r.stderr, r.spawnError)}`);
+      break;
+    }
+    if (keep) continue;
+    const r = await docker.capture(['image', 'rm', temp], { timeoutMs: 60_000 });
+    if (r.code !== 0 && !NO_SUCH_IMAGE.test(r.stderr)) problems.push(`left the local temporary tag ${temp}: ${lastLine(r.stderr, r.spawnError)}`);
+  }
+  return problems;
+}
+
+function lastLine(stderr: string, spawnError?: string): string {
+  return spawnError ?? stderr.trim().split('\n').pop() ?? '';
+}
