@@ -197,10 +197,13 @@ async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
 /**
  * A large spec keeps 80-100 MB alive while it compiles and renders, and V8
  * lets the heap grow to about twice that before a full collection. Growing
- * it by a fifth at a time instead keeps the peak near what is alive, for the
- * same CPU (measured on 10,000 services: peak RSS 294 -> 220 MB, user time
- * unchanged). The young generation keeps its first size instead of growing to
- * 32 MB (peak RSS 200 -> 140-146 MB, user+sys within 5%). Set here, not when matrix starts: V8 rejects a code cache made
+ * it by a fifth at a time instead keeps the peak near what is alive
+ * (measured on 10,000 services: peak RSS 294 -> 220 MB). The young generation
+ * keeps its first size instead of growing to 32 MB (peak RSS 200 -> 140-146 MB).
+ * It is not free: measured again on 10,000 services (2026-12-04, interleaved),
+ * `gen` took 10-11 s with both against 7.7-9.3 s without (277-291 MB), and
+ * 7.5-8.4 s (194-198 MB) with the young generation capped at 2-4 MB instead;
+ * the 150 MB peak (issue 18) is what this buys. Set here, not when matrix starts: V8 rejects a code cache made
  * under other flags, so every loaded chunk would compile again; a small spec
  * never needs it. The chunks a large run may still load (the diff) compile
  * without their cache, a few milliseconds beside seconds of compiling.
