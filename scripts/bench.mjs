@@ -618,10 +618,15 @@ function row4(env) {
   const rawRun = () => run('bash', ['-c', dry], { cwd: dir, name: 'raw-bake' });
   for (let i = 0; wrapped.length < rounds && i < rounds * 3; i++) {
     log(`row 4: round ${wrapped.length + 1}/${rounds}`);
-    const matrixFirst = wrapped.length % 2 === 0;
-    const first = matrixFirst ? wrappedRun() : rawRun();
-    const second = matrixFirst ? rawRun() : wrappedRun();
-    const [a, b] = matrixFirst ? [first, second] : [second, first];
+    let a;
+    let b;
+    if (wrapped.length % 2 === 0) {
+      a = wrappedRun();
+      b = rawRun();
+    } else {
+      b = rawRun();
+      a = wrappedRun();
+    }
     // Everything must come from the cache; a step that ran means the cache was
     // evicted or pruned meanwhile (another build on the machine), and the round says nothing.
     if (executedSteps(a.stderr) + executedSteps(b.stderr) > 0) {
