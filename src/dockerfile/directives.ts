@@ -59,12 +59,22 @@ function directiveOf(line: string): { name: string; value: string } | undefined 
   return { name: m[1]!.toLowerCase(), value: m[2]! };
 }
 
+/**
+ * The directives at the top of `text`. Only the lines up to the first that is
+ * not a directive are looked at (usually the first): the rest of the text is
+ * never split.
+ */
 export function readDirectives(text: string): Directives {
   const out: Directives = { directives: [], lineCount: 0, escapeChar: '\\' };
   const seen = new Set<string>();
-  const lines = scannerLines(text);
-  for (let i = 0; i < lines.length; i++) {
-    const d = directiveOf(lines[i]!);
+  for (let i = 0, start = 0; start <= text.length; i++) {
+    const end = lineEnd(text, start);
+    // A line as scannerLines gives it: the BOM dropped from the first, a trailing \r dropped.
+    let line = text.slice(start, end);
+    start = end + 1;
+    if (i === 0 && line.startsWith('\uFEFF')) line = line.slice(1);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const d = directiveOf(line);
     if (!d || !(DIRECTIVE_NAMES as readonly string[]).includes(d.name)) break;
     if (seen.has(d.name)) {
       out.error ??= { line: i + 1, message: `only one \`${d.name}\` parser directive can be used` };
@@ -84,9 +94,33 @@ export function readDirectives(text: string): Directives {
   return out;
 }
 
+/** Where the line that starts at `start` ends: its \n, or the end of the text. */
+function lineEnd(text: string, start: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl < 0 ? text.length : nl;
+}
+
 /** The directive lines at the top of a Dockerfile, as written. */
 export function leadingDirectives(text: string): string[] {
-  return text.split('\n').slice(0, readDirectives(text).lineCount);
+  const out: string[] = [];
+  const count = readDirectives(text).lineCount;
+  for (let start = 0; out.length < count; ) {
+    const end = lineEnd(text, start);
+    out.push(text.slice(start, end));
+    start = end + 1;
+  }
+  return out;
+}
+
+/** The text after its first `n` lines (`text.split('\n').slice(n).join('\n')`, without splitting). */
+export function afterLines(text: string, n: number): string {
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return '';
+    start = nl + 1;
+  }
+  return start ? text.slice(start) : text;
 }
 
 export interface LogicalLine {

@@ -53,9 +53,10 @@ export function keepsTexts(targets: number): boolean {
   return targets <= KEEP_TEXTS_UP_TO_TARGETS;
 }
 
-/** The text a target's Dockerfile has (throws TemplateError). */
-export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath'>): string {
-  return finishDockerfile(tpl.render(templateContext(t, spec.registry, tpl.declaredArgs)), specRelFrom(t.dockerfile, spec));
+/** The text a target's Dockerfile has (throws TemplateError). `again`: rendered before, checks passed (ParsedTemplate.renderAgain). */
+export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath'>, again = false): string {
+  const ctx = templateContext(t, spec.registry, tpl.declaredArgs);
+  return finishDockerfile(again ? tpl.renderAgain(ctx) : tpl.render(ctx), specRelFrom(t.dockerfile, spec));
 }
 
 /**
@@ -90,7 +91,11 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
     if (file === this.spec.bakeFile) return this.keep ? (this.bakeText ??= this.renderBake()) : this.renderBake();
     const placed = this.dockerfiles.get(file);
     if (placed?.target.source.kind !== 'template') return undefined;
-    return placed.text ?? renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec);
+    if (placed.text !== undefined) return placed.text;
+    // Resolve rendered it, checked, and kept its digest: this render skips the checks, so its bytes must be the same.
+    const text = renderDockerfile(placed.target, this.templates.get(placed.target.source.file)!, this.spec, true);
+    if (textDigest(text) !== placed.digest) throw new Error(`${file} rendered to other bytes than when it was checked`);
+    return text;
   }
 
   /** The file's text where it is at hand without rendering again (a small spec's), so a comparison needs no digest. */

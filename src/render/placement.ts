@@ -56,7 +56,7 @@ const SPLITS = /[\t\v\f\r\n ]/;
 /** Helpers whose output is quoted text (ident and int print only [A-Za-z0-9_]). */
 const QUOTING = new Set(['word', 'sh', 'json']);
 
-interface Placed {
+export interface Placed {
   mark: Mark;
   /** Offsets of the output in the unmarked text. */
   start: number;
@@ -70,19 +70,24 @@ interface Placed {
  */
 export function checkPlacement(marked: string, marks: readonly Mark[], escapeChar: string): { text: string; problems: PlacementProblem[] } {
   const { text, placed } = unmarkPlaced(marked, marks);
+  return { text, problems: placementProblems(text, placed, escapeChar) };
+}
+
+/** checkPlacement on a text already unmarked (unmarkPlaced): the problems, if any. */
+export function placementProblems(text: string, placed: readonly Placed[], escapeChar: string): PlacementProblem[] {
   const problems: PlacementProblem[] = [];
-  if (!placed.length) return { text, problems };
+  if (!placed.length) return problems;
   const doc = scanText(text, escapeChar);
   for (const p of placed) {
     const where = locate(doc, p);
     const problem = where === 'directive' ? directiveProblem(p.mark) : where && problemAt(p.mark, where, escapeChar);
     if (problem) problems.push({ mark: p.mark, ...problem });
   }
-  return { text, problems };
+  return problems;
 }
 
 /** The text without markers, and where each marked value landed in it. */
-function unmarkPlaced(marked: string, marks: readonly Mark[]): { text: string; placed: Placed[] } {
+export function unmarkPlaced(marked: string, marks: readonly Mark[]): { text: string; placed: Placed[] } {
   const placed: Placed[] = [];
   let text = '';
   let last = 0;
@@ -116,7 +121,9 @@ function scanText(text: string, escapeChar: string): ScannedText {
     off += l.length + 1;
   }
   const cont = new RegExp(`${escapeChar === '\\' ? '\\\\' : escapeChar}[ \\t]*$`);
-  return { lines, lineStart, directiveLines: readDirectives(text).lineCount, cont, heredoc: heredocLines(lines, cont) };
+  // A heredoc starts at `<<`: a text without one has none (most rendered Dockerfiles).
+  const heredoc = text.includes('<<') ? heredocLines(lines, cont) : new Map<number, string>();
+  return { lines, lineStart, directiveLines: readDirectives(text).lineCount, cont, heredoc };
 }
 
 /** The line an offset is on (binary search over line starts). */
@@ -230,9 +237,10 @@ function continues(lines: readonly string[], j: number, cont: RegExp): boolean {
 }
 
 function instructionOf(prefix: string): string {
-  const words = prefix.split(/\s+/);
-  let w = (words[0] ?? '').toUpperCase();
-  if (w === 'ONBUILD') w = (words[1] ?? '').toUpperCase();
+  // The first two words (as `prefix.split(/\s+/)` gives them), without splitting the whole prefix.
+  const words = /^(\S*)(?:\s+(\S*))?/.exec(prefix)!;
+  let w = words[1]!.toUpperCase();
+  if (w === 'ONBUILD') w = (words[2] ?? '').toUpperCase();
   // The whole prefix is the keyword being typed: the value is (part of) the instruction itself.
   return /\s/.test(prefix) ? w : '';
 }

@@ -19,7 +19,7 @@ import { yamlLib } from '../load/yaml-lib.js';
 import { PRECOMPILED_TEMPLATES, type PrecompiledTemplate } from '../precompiled/builtins.js';
 import { stringProblem } from '../validate/strings.js';
 import { readDirectives } from '../dockerfile/directives.js';
-import { checkPlacement, markOutput, unmark, type Mark } from './placement.js';
+import { markOutput, placementProblems, unmark, unmarkPlaced, type Mark, type Placed } from './placement.js';
 import { PARAM_SETS, runtimeLines } from './runtime-params.js';
 import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
 import { platformsDeclarationIssue, type TemplatePlatforms } from '../validate/template-platforms.js';
@@ -54,6 +54,12 @@ export interface ParsedTemplate {
   /** Build args the template declares itself (`ARG NAME`); `args` in the context leaves them out. */
   declaredArgs: ReadonlySet<string>;
   render: (ctx: object) => string;
+  /**
+   * The text `render` returned for this context before, rendered again without
+   * its checks (a large spec renders each file again to write it, render/files.ts,
+   * which compares the bytes with the digest of the checked text).
+   */
+  renderAgain: (ctx: object) => string;
 }
 
 export class TemplateError extends Error {
@@ -405,8 +411,9 @@ export function fromPrecompiled(file: string, pre: PrecompiledTemplate): ParsedT
 
 function fromSpec(file: string, meta: TemplateMeta, bodyLine: number, declaredArgs: readonly string[], spec: object): ParsedTemplate {
   const env = createEnv();
-  const compiled = env.hb.template(spec as Parameters<typeof env.hb.template>[0]) as HandlebarsTemplateDelegate;
-  return { file, meta, bodyLine, declaredArgs: new Set(declaredArgs), render: renderer(compiled, env.state, bodyLine) };
+  const compiled = setUpOnce(env.hb.template(spec as Parameters<typeof env.hb.template>[0]) as HandlebarsTemplateDelegate);
+  const { render, renderAgain } = renderer(compiled, env.state, bodyLine);
+  return { file, meta, bodyLine, declaredArgs: new Set(declaredArgs), render, renderAgain };
 }
 
 /**
@@ -427,7 +434,7 @@ const RECENT = 4;
  * as another did skips the checks (not when an escape directive asks for a
  * second render, which depends on the context).
  */
-function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, bodyLine: number): (ctx: object) => string {
+function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, bodyLine: number): Pick<ParsedTemplate, 'render' | 'renderAgain'> {
   const run = (ctx: object, esc: string): string => {
     state.esc = esc;
     state.marks = [];
@@ -437,38 +444,65 @@ function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, body
       throw locate(err, bodyLine);
     }
   };
-  const recent = RENDER_MEMO.enabled ? new Map<string, string>() : undefined;
-  return (ctx: object) => {
+  const recent: Rendered[] | undefined = RENDER_MEMO.enabled ? [] : undefined;
+  const renderAgain = (ctx: object): string => {
+    const text = unmark(run(ctx, '\\'));
+    const esc = directivesIn(text, bodyLine).escapeChar;
+    return esc === '\\' ? text : unmark(run(ctx, esc));
+  };
+  const render = (ctx: object): string => {
     let marked = run(ctx, '\\');
-    const key = recent && `${marked}\u0000${JSON.stringify(state.marks)}`;
-    const hit = key === undefined ? undefined : recent!.get(key);
-    if (hit !== undefined) return hit;
-    const esc = directivesOf(marked, bodyLine).escapeChar;
+    const marks = state.marks;
+    const hit = recent?.find((r) => r.marked === marked && sameMarks(r.marks, marks));
+    if (hit) return hit.text;
+    let { text, placed } = unmarkPlaced(marked, marks);
+    const esc = directivesIn(text, bodyLine).escapeChar;
     if (esc !== '\\') {
       marked = run(ctx, esc);
-      if (directivesOf(marked, bodyLine).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
-      return checked(marked, state.marks, esc, bodyLine);
+      ({ text, placed } = unmarkPlaced(marked, state.marks));
+      if (directivesIn(text, bodyLine).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
+      return checked(text, placed, esc, bodyLine);
     }
-    const text = checked(marked, state.marks, esc, bodyLine);
-    if (recent && key !== undefined) {
-      recent.set(key, text);
-      if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+    checked(text, placed, esc, bodyLine);
+    if (recent) {
+      recent.push({ marked, marks, text });
+      if (recent.length > RECENT) recent.shift();
     }
     return text;
   };
+  return { render, renderAgain };
 }
 
-function directivesOf(marked: string, bodyLine: number): ReturnType<typeof readDirectives> {
-  const d = readDirectives(unmark(marked));
+/** A render remembered: its marked text and marks, and the checked text they gave. */
+interface Rendered {
+  marked: string;
+  marks: readonly Mark[];
+  text: string;
+}
+
+/** The same values printed by the same `{{...}}` (compared only when the marked texts are equal). */
+function sameMarks(a: readonly Mark[], b: readonly Mark[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.helper !== y.helper || x.line !== y.line || x.column !== y.column || x.values.length !== y.values.length) return false;
+    for (let j = 0; j < x.values.length; j++) if (x.values[j] !== y.values[j]) return false;
+  }
+  return true;
+}
+
+/** The directives of a rendered text (markers removed); a TemplateError where BuildKit refuses them. */
+function directivesIn(text: string, bodyLine: number): ReturnType<typeof readDirectives> {
+  const d = readDirectives(text);
   if (d.error)
     throw new TemplateError(`the rendered Dockerfile: ${d.error.message}`, d.error.line + bodyLine - 1, 1, 'BuildKit refuses this file; keep one directive of each kind, and `# escape=` with \\ or `');
   return d;
 }
 
-/** The text without markers, once every value is where its helper may print it. */
-function checked(marked: string, marks: readonly Mark[], esc: string, bodyLine: number): string {
-  const { text, problems } = checkPlacement(marked, marks, esc);
-  const p = problems[0];
+/** The text (markers removed), once every value is where its helper may print it. */
+function checked(text: string, placed: readonly Placed[], esc: string, bodyLine: number): string {
+  const p = placementProblems(text, placed, esc)[0];
   if (p) throw new TemplateError(p.message, p.mark.line ? p.mark.line + bodyLine - 1 : 0, p.mark.line ? p.mark.column : 0, p.hint);
   // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
   if (text.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
@@ -476,6 +510,27 @@ function checked(marked: string, marks: readonly Mark[], esc: string, bodyLine: 
 }
 
 type HandlebarsTemplateDelegate = (ctx: object) => string;
+
+/**
+ * Handlebars sets a template up on every call (handlebars/runtime.js,
+ * `ret._setup`): it copies and wraps every helper and builds the prototype
+ * access rules again, about a tenth of a render's allocations. Here every
+ * call passes the same (no) options to the same environment, whose helpers
+ * are registered once when it is made (createEnv), so the first setup holds
+ * for every later call: it runs once.
+ */
+function setUpOnce(compiled: HandlebarsTemplateDelegate): HandlebarsTemplateDelegate {
+  const t = compiled as HandlebarsTemplateDelegate & { _setup?: (options: object) => void };
+  const setup = t._setup;
+  if (typeof setup !== 'function') return compiled;
+  let done = false;
+  t._setup = (options: object) => {
+    if (done) return;
+    setup.call(t, options);
+    done = true;
+  };
+  return compiled;
+}
 
 interface HbNode {
   type: string;

@@ -134,11 +134,14 @@ describe('each matrix cell is rendered once', () => {
   function countRenders(templates: ReadonlyMap<string, ParsedTemplate>): { count: number } {
     const counter = { count: 0 };
     for (const tpl of templates.values()) {
-      const render = tpl.render.bind(tpl);
-      (tpl as { render: ParsedTemplate['render'] }).render = (ctx) => {
-        counter.count++;
-        return render(ctx);
-      };
+      // Both ways to render: checked (resolve), and again without the checks (a large spec's file read).
+      for (const name of ['render', 'renderAgain'] as const) {
+        const render = tpl[name].bind(tpl);
+        (tpl as Record<typeof name, ParsedTemplate['render']>)[name] = (ctx) => {
+          counter.count++;
+          return render(ctx);
+        };
+      }
     }
     return counter;
   }
@@ -167,5 +170,9 @@ describe('each matrix cell is rendered once', () => {
     expect(files).toEqual(keptFiles);
     for (const t of r.spec!.targets) expect(files.get(t.dockerfile)).toBe(renderDockerfile(t, r.templates.get(t.source.kind === 'template' ? t.source.file : '')!, r.spec!));
     for (const [f, text] of files) expect(rendered.files.digestOf(f)).toBe(textDigest(text));
+    // A file read renders without the checks: bytes other than those checked (here, a digest that does not match) are refused.
+    const [file, placed] = [...decisions.files].find(([, p]) => p.target.source.kind === 'template')!;
+    const wrong = { files: new Map([[file, { target: placed.target, digest: textDigest('other bytes') }]]), failed: [] };
+    expect(() => renderFiles(r.spec!, r.templates, wrong).files.get(file)).toThrow(/rendered to other bytes than when it was checked/);
   });
 });

@@ -78,3 +78,23 @@ describe('a renderer that remembers answers as one that checks every render', ()
     );
   });
 });
+
+// A large spec renders each Dockerfile again to write it (src/render/files.ts),
+// with renderAgain, which skips the checks: for a context `render` accepted,
+// it must give the same text (files.ts compares the two by digest as well).
+describe('renderAgain gives the text render gave', () => {
+  it.each([...CUSTOM.map((s, i) => [`custom ${i}`, s]), ...BUILTIN.map((s, i) => [`built-in ${i}`, s])])('%s', (_name, source) => {
+    fc.assert(
+      fc.property(fc.array(context, { minLength: 1, maxLength: 8 }), (contexts) => {
+        const t = parsed(source, true);
+        for (const c of contexts) {
+          const first = outcome(t, c);
+          if (!first.startsWith('ok:')) continue;
+          const ctx = { service: 's', target: 's', with: withValues(t, c), matrix: { e: c.e ? 'yes' : '' }, args: c.args, dependencies: [], registry: '' };
+          expect(`ok:${t.renderAgain(wrap(ctx) as object)}`).toBe(first);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
