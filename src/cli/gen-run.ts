@@ -195,21 +195,24 @@ async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
 }
 
 /**
- * A large spec keeps 80-100 MB alive while it compiles and renders, and V8
- * lets the heap grow to about twice that before a full collection. Growing
- * it by a fifth at a time instead keeps the peak near what is alive
- * (measured on 10,000 services: peak RSS 294 -> 220 MB). The young generation
- * keeps its first size instead of growing to 32 MB (peak RSS 200 -> 140-146 MB).
- * It is not free: measured again on 10,000 services (2026-12-04, interleaved),
- * `gen` took 10-11 s with both against 7.7-9.3 s without (277-291 MB), and
- * 7.5-8.4 s (194-198 MB) with the young generation capped at 2-4 MB instead;
- * the 150 MB peak (issue 18) is what this buys. Set here, not when matrix starts: V8 rejects a code cache made
- * under other flags, so every loaded chunk would compile again; a small spec
- * never needs it. The chunks a large run may still load (the diff) compile
- * without their cache, a few milliseconds beside seconds of compiling.
+ * A large spec keeps about 45 MB alive once it is compiled (the model of
+ * 20,000 targets at 10,000 services), and V8 lets the heap grow to several
+ * times that before a full collection. Growing it by about a third at a time
+ * instead keeps the peak near what is alive, and the young generation keeps
+ * its first size instead of growing to 32 MB: peak RSS 209-218 MB without
+ * these settings, 140-142 MB with them (10,000 services, 2026-12-04, after
+ * the render allocated a third less). Growth by a fifth gave the same peak
+ * with four more full collections (17 against 13, 318 against 181 ms). They
+ * cost time still: `gen` used about 0.3-0.5 s more CPU than without them, in
+ * interleaved runs on the same directory, and ended within 2-12% of 9f45e76's
+ * wall time, which peaks at 360 MB. Set here, not when matrix starts: V8
+ * rejects a code cache made under other flags, so every loaded chunk would
+ * compile again; a small spec never needs it. The chunks a large run may
+ * still load (the diff) compile without their cache, a few milliseconds
+ * beside seconds of compiling.
  */
 function collectSoonerForLargeSpec(specPath: string): void {
-  if (isLargeSpec(specPath)) setFlagsFromString('--heap-growing-percent=20 --semi-space-growth-factor=1');
+  if (isLargeSpec(specPath)) setFlagsFromString('--heap-growing-percent=35 --semi-space-growth-factor=1');
 }
 
 /** The repository's git directory when matrix may write there (private to the repository), else undefined (the temp dir). */
