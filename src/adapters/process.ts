@@ -34,6 +34,14 @@ export interface Captured {
 }
 
 /**
+ * What a failed program said last: why it could not start, else the last line
+ * of its stderr ('' when it said nothing). Most tools end with the error.
+ */
+export function lastLine(r: Pick<Captured, 'stderr' | 'spawnError'>): string {
+  return r.spawnError ?? r.stderr.trim().split('\n').pop() ?? '';
+}
+
+/**
  * Starting a program failed because the machine ran out of something (file
  * descriptors, processes, memory): the user's to fix, not a missing program
  * and not a bug in matrix. Exit 74, as main() reports other machine faults

@@ -18,7 +18,7 @@ import { readShardResult, sanitizeRunId } from '../ci/shard.js';
 import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
 import { colors, userError } from '../diagnostics.js';
 import type { Colors } from '../output/format.js';
-import { shellQuote } from '../adapters/process.js';
+import { lastLine, shellQuote } from '../adapters/process.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
 
@@ -118,7 +118,7 @@ async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> 
         const r = await inspectRaw(docker, source, 120_000);
         if (r.spawnError) throw dockerMissing(docker, r.spawnError);
         if (r.code !== 0) {
-          checks.push(`${t.target}: ${source} cannot be read from the registry: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+          checks.push(`${t.target}: ${source} cannot be read from the registry: ${lastLine({ stderr: r.stderr })}`);
           inspected.set(source, []);
           continue;
         }

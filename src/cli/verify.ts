@@ -13,7 +13,7 @@ import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
 import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
-import { shellQuote, signalNumber } from '../adapters/process.js';
+import { lastLine, shellQuote, signalNumber } from '../adapters/process.js';
 import { hostPlatform } from '../platforms.js';
 import { bakeInputs, withDependencies, type BakeInputs } from '../repro/inputs.js';
 import { parseAllow } from '../bake/entitlements.js';
@@ -330,7 +330,7 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
 async function resolvedTags(docker: Docker, cwd: string, printArgs: string[]): Promise<Map<string, string[]>> {
   const r = await docker.capture(printArgs, { cwd, timeoutMs: 60_000 });
   if (r.spawnError) throw dockerMissing(docker, r.spawnError);
-  if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine({ stderr: r.stderr })}`);
   const printed = JSON.parse(r.stdout) as { target?: Record<string, { tags?: string[] }> };
   return new Map(Object.entries(printed.target ?? {}).map(([name, t]) => [name, t.tags ?? []]));
 }

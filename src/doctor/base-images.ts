@@ -13,6 +13,7 @@ import { readRegularText } from '../fs/read.js';
 import { logicalLines } from '../dockerfile/directives.js';
 import { parseStages } from '../dockerfile/stages.js';
 import type { Check } from './doctor.js';
+import { lastLine } from '../adapters/process.js';
 
 export interface BuildInput {
   /** Target name. */
@@ -130,7 +131,7 @@ export async function baseImageChecks(images: readonly BaseImage[], docker: Dock
       if (local.code === 0) return { name, status: 'ok', detail: 'in the local image store' };
       const remote = await docker.capture(['buildx', 'imagetools', 'inspect', '--raw', img.image], { timeoutMs });
       if (remote.code === 0) return { name, status: 'ok', detail: 'resolves in its registry' };
-      const said = remote.stderr.trim().split('\n').pop() ?? '';
+      const said = lastLine({ stderr: remote.stderr });
       const why = remote.code === 137 || remote.code === 124 ? `did not answer within ${timeoutMs / 1000} s` : WHY[pullReason(said)];
       return { name, status: 'fail', detail: `${why}; needed by ${img.targets.join(', ')}${said ? ` (${said.replace(/^ERROR:\s*/, '')})` : ''}`, fix: mirrorFix(img) };
     }),

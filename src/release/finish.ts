@@ -8,7 +8,7 @@ import type { Colors } from '../output/format.js';
 import { releaseOutcome, tempTagsOf, type Release } from './atomic.js';
 import { writeReleaseMetadata } from './metadata.js';
 import { publishTargets, removeTempTags, type Published } from './publish.js';
-import { capture } from '../adapters/process.js';
+import { lastLine, capture } from '../adapters/process.js';
 import { repositoryOf } from '../ci/shard.js';
 import type { SignInput } from '../spec.js';
 import { settleLocalTempTags } from './local-tags.js';
@@ -90,7 +90,7 @@ async function signPublished(out: Out, published: readonly Published[], s: NonNu
     out.stderr(`+ cosign ${args.join(' ')}\n`);
     const r = await capture({ file: 'cosign', args, env: s.env }, 5 * 60_000);
     if (r.code === 0) out.stderr(`signed ${p.target}: ${ref}\n`);
-    else problems.push(`${p.target}: published, but cosign could not sign ${ref}: ${r.spawnError ?? r.stderr.trim().split('\n').pop()}`);
+    else problems.push(`${p.target}: published, but cosign could not sign ${ref}: ${lastLine(r)}`);
   }
   return problems;
 }

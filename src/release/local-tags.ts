@@ -7,6 +7,7 @@
 // same here, and an unpublished one leaves the store's final tags where they
 // were.
 import type { Docker } from '../adapters/docker.js';
+import { lastLine } from '../adapters/process.js';
 
 export interface LocalTempTag {
   /** REPO:matrix-tmp-... as the run pushed it. */
@@ -33,16 +34,12 @@ export async function settleLocalTempTags(docker: Docker, tags: readonly LocalTe
       const r = await docker.capture(['image', 'tag', temp, final], { timeoutMs: 60_000 });
       if (r.code === 0) continue;
       keep = true;
-      if (!NO_SUCH_IMAGE.test(r.stderr)) problems.push(`kept the local temporary tag ${temp}: tagging it ${final} failed: ${lastLine(r.stderr, r.spawnError)}`);
+      if (!NO_SUCH_IMAGE.test(r.stderr)) problems.push(`kept the local temporary tag ${temp}: tagging it ${final} failed: ${lastLine(r)}`);
       break;
     }
     if (keep) continue;
     const r = await docker.capture(['image', 'rm', temp], { timeoutMs: 60_000 });
-    if (r.code !== 0 && !NO_SUCH_IMAGE.test(r.stderr)) problems.push(`left the local temporary tag ${temp}: ${lastLine(r.stderr, r.spawnError)}`);
+    if (r.code !== 0 && !NO_SUCH_IMAGE.test(r.stderr)) problems.push(`left the local temporary tag ${temp}: ${lastLine(r)}`);
   }
   return problems;
-}
-
-function lastLine(stderr: string, spawnError?: string): string {
-  return spawnError ?? stderr.trim().split('\n').pop() ?? '';
 }

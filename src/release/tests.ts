@@ -7,6 +7,7 @@
 // so they need nothing (no shell, no stat) in the image.
 import type { Docker } from '../adapters/docker.js';
 import type { Target, TestInput } from '../spec.js';
+import { lastLine } from '../adapters/process.js';
 
 export interface TestFailure {
   target: string;
@@ -78,7 +79,7 @@ export async function runImageTests(docker: Docker, target: string, platform: st
 
 async function fileProblems(docker: Docker, platform: string, image: string, t: TestInput): Promise<string[]> {
   const created = await docker.capture(['create', '--platform', platform, '--', image], { timeoutMs: 120_000 });
-  if (created.code !== 0) return [`cannot create a container to read files: ${created.stderr.trim().split('\n').pop()}`];
+  if (created.code !== 0) return [`cannot create a container to read files: ${lastLine({ stderr: created.stderr })}`];
   const id = created.stdout.trim();
   const problems: string[] = [];
   try {

@@ -5,7 +5,7 @@ import { selectTargets } from '../bake/command.js';
 import { buildEnvironment } from '../bake/gitenv.js';
 import { userError } from '../diagnostics.js';
 import { evalDyn } from '../dyn.js';
-import { capture } from '../adapters/process.js';
+import { lastLine, capture } from '../adapters/process.js';
 import type { Io, SpecLocation } from '../cli/io.js';
 import type { ResolvedSpec } from '../spec.js';
 import { signOf, verifyArgs } from './sign.js';
@@ -24,7 +24,7 @@ export async function verifySignatures(io: Io, loc: SpecLocation, spec: Resolved
     if (r.code === 0) io.stdout.write(`signed ${target.name}: ${tag}\n`);
     else {
       bad++;
-      io.stdout.write(`NOT SIGNED ${target.name}: ${tag}: ${r.spawnError ?? r.stderr.trim().split('\n').pop()}\n`);
+      io.stdout.write(`NOT SIGNED ${target.name}: ${tag}: ${lastLine(r)}\n`);
     }
   }
   return bad ? 1 : 0;

@@ -2,6 +2,7 @@
 // (it uses docker's credentials and speaks every registry buildx pushes to).
 import type { Docker } from '../adapters/docker.js';
 import { imageManifests, isIndex, platformString, type Descriptor, type ImageConfig, type Manifest, type PlatformImage } from './manifests.js';
+import { lastLine } from '../adapters/process.js';
 
 /** The registry is read through docker (its credentials). */
 export type RegistryReader = Docker;
@@ -11,7 +12,7 @@ export class RegistryError extends Error {}
 async function imagetools(r: RegistryReader, args: string[]): Promise<unknown> {
   const res = await r.capture(['buildx', 'imagetools', 'inspect', ...args], { timeoutMs: 60_000 });
   if (res.spawnError) throw new RegistryError(`cannot run ${r.bin}: ${res.spawnError}`);
-  if (res.code !== 0) throw new RegistryError((res.stderr.trim().split('\n').pop() ?? '').replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
+  if (res.code !== 0) throw new RegistryError(lastLine({ stderr: res.stderr }).replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
   try {
     return JSON.parse(res.stdout);
   } catch {
