@@ -115,8 +115,7 @@ function chunkLoader(dir, cache) {
       chunk = { file, script: p.script, module: { exports: {} }, cacheUsed: p.cacheUsed, pack: p.file };
       run = p.modules[file];
     } else {
-      // The wrapper Node puts around a CommonJS module.
-      const c = compiled(file, (source) => `(function (exports, require, module, __filename, __dirname) {${source}\n})`);
+      const c = compiled(file, (source) => `(${moduleFunction(source)})`);
       chunk = { file, script: c.script, module: { exports: {} }, cacheUsed: c.cacheUsed };
       run = c.script.runInThisContext();
     }
@@ -160,4 +159,12 @@ function loadBundle(dir = DIST, { cache = true } = {}) {
   return { exports: core.module.exports, script: core.script, cacheUsed: core.cacheUsed, chunks: loader.chunks, loadChunk: loader.load, packs: loader.packs };
 }
 
-module.exports = { loadBundle, cacheFileName, HASH_LINE, PACKS };
+/**
+ * A chunk's text as the function Node wraps a CommonJS module in: how the
+ * loader runs a chunk on its own, and how the build writes each chunk of a pack.
+ */
+function moduleFunction(source) {
+  return `function (exports, require, module, __filename, __dirname) {${source}\n}`;
+}
+
+module.exports = { loadBundle, cacheFileName, moduleFunction, HASH_LINE, PACKS };

@@ -34,7 +34,7 @@ import { hoistLazyImportsPlugin, splitLazyImports } from './lazy-imports.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const require = createRequire(import.meta.url);
-const { loadBundle, cacheFileName, PACKS } = require('../bin/load.cjs');
+const { loadBundle, cacheFileName, moduleFunction, PACKS } = require('../bin/load.cjs');
 
 // ---- The spec's types follow the schema (src/spec.generated.ts, committed; a test checks it is current).
 if (writeSpecTypes()) console.log('build: wrote src/spec.generated.ts from schemas/matrix.schema.json');
@@ -371,8 +371,8 @@ async function packTiers() {
     if (names.length) tiers.push({ file: `pack-${tier.name}.cjs`, names, hash: '' });
   }
   for (const p of tiers) {
-    // One expression: an object of each chunk's text as the function Node wraps a CommonJS module in.
-    const body = `({\n${p.names.map((name) => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname) {${readFileSync(path.join(dist, name), 'latin1')}\n},\n`).join('')}})\n`;
+    // One expression: an object of each chunk's text as the function Node wraps a CommonJS module in (moduleFunction).
+    const body = `({\n${p.names.map((name) => `${JSON.stringify(name)}: ${moduleFunction(readFileSync(path.join(dist, name), 'latin1'))},\n`).join('')}})\n`;
     p.hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
     replaceFile(path.join(dist, p.file), `// matrix-bundle ${p.hash}\n${body}`);
   }
