@@ -200,7 +200,7 @@ async function reportCheck(io: Io, plan: SyncPlan, c: Colors): Promise<number> {
  * times that before a full collection. Growing it by about a third at a time
  * instead keeps the peak near what is alive, and the young generation keeps
  * its first size instead of growing to 32 MB: peak RSS 209-218 MB without
- * these settings, 140-142 MB with them (10,000 services, 2026-12-04, after
+ * these settings, 140-150 MB with them (10,000 services, 2026-12-04, after
  * the render allocated a third less). Growth by a fifth gave the same peak
  * with four more full collections (17 against 13, 318 against 181 ms). They
  * cost time still: `gen` used about 0.3-0.5 s more CPU than without them, in
