@@ -301,7 +301,7 @@ async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<
   const printArgs = bakeArgs(run.spec.bakeFile, run.sel, { print: true, set: opts.set, ...(files ? { files } : {}), ...(builder ? { builder } : {}), ...(platforms ? { platforms } : {}) });
   const printed = await run.docker.capture(printArgs, { cwd: run.loc.specDir, env: { ...io.env, ...buildEnv }, timeoutMs: 120_000 });
   if (printed.spawnError) throw dockerMissing(run.docker, printed.spawnError);
-  if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine({ stderr: printed.stderr })}`, { hint: 'run `matrix bake --print` to see the error' });
+  if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(printed)}`, { hint: 'run `matrix bake --print` to see the error' });
   const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
   return planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId);
 }

@@ -118,7 +118,7 @@ async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> 
         const r = await inspectRaw(docker, source, 120_000);
         if (r.spawnError) throw dockerMissing(docker, r.spawnError);
         if (r.code !== 0) {
-          checks.push(`${t.target}: ${source} cannot be read from the registry: ${lastLine({ stderr: r.stderr })}`);
+          checks.push(`${t.target}: ${source} cannot be read from the registry: ${lastLine(r)}`);
           inspected.set(source, []);
           continue;
         }

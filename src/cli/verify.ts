@@ -330,7 +330,7 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
 async function resolvedTags(docker: Docker, cwd: string, printArgs: string[]): Promise<Map<string, string[]>> {
   const r = await docker.capture(printArgs, { cwd, timeoutMs: 60_000 });
   if (r.spawnError) throw dockerMissing(docker, r.spawnError);
-  if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine({ stderr: r.stderr })}`);
+  if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(r)}`);
   const printed = JSON.parse(r.stdout) as { target?: Record<string, { tags?: string[] }> };
   return new Map(Object.entries(printed.target ?? {}).map(([name, t]) => [name, t.tags ?? []]));
 }

@@ -32,7 +32,7 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
     // A surrogate pair stays in one piece (apart, each half would encode as U+FFFD).
     const last = data.charCodeAt(end - 1);
     if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--;
-    writeBytes(fd, Buffer.from(start === 0 && end === data.length ? data : data.slice(start, end), 'utf8'));
+    writeBytes(fd, Buffer.from(data.slice(start, end), 'utf8'));
     start = end;
   }
 }

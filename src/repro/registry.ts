@@ -12,7 +12,7 @@ export class RegistryError extends Error {}
 async function imagetools(r: RegistryReader, args: string[]): Promise<unknown> {
   const res = await r.capture(['buildx', 'imagetools', 'inspect', ...args], { timeoutMs: 60_000 });
   if (res.spawnError) throw new RegistryError(`cannot run ${r.bin}: ${res.spawnError}`);
-  if (res.code !== 0) throw new RegistryError(lastLine({ stderr: res.stderr }).replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
+  if (res.code !== 0) throw new RegistryError(lastLine(res).replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
   try {
     return JSON.parse(res.stdout);
   } catch {
