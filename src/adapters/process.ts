@@ -150,6 +150,9 @@ const running = new Set<Running>();
 const cleanups = new Set<() => void>();
 let handlersOn = false;
 let interrupted: NodeJS.Signals | undefined;
+/** Holds taken (holdSignals) and not yet released; the end of a run a signal asked for while any is held. */
+let holds = 0;
+let heldEnd: (() => void) | undefined;
 
 /** The first signal matrix received during this process, if any. */
 export function interruptedBy(): NodeJS.Signals | undefined {
@@ -165,6 +168,30 @@ export function addCleanup(fn: () => void): void {
 export function removeCleanup(fn: () => void): void {
   cleanups.delete(fn);
   updateHandlers();
+}
+
+/**
+ * Until the returned release is called, a SIGINT, SIGTERM or SIGHUP is
+ * handled (children are signalled, the signal is remembered) but the run does
+ * not end: work that must not stop halfway (renaming written files into
+ * place) finishes first. The release ends the run then, as the signal would
+ * have (cleanups, its line on stderr, 128+signal).
+ */
+export function holdSignals(): () => void {
+  holds++;
+  updateHandlers();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds--;
+    updateHandlers();
+    if (holds === 0 && heldEnd) {
+      const end = heldEnd;
+      heldEnd = undefined;
+      end();
+    }
+  };
 }
 
 /** Every registered cleanup, newest first; each runs at most once. */
@@ -209,8 +236,12 @@ function onSignal(sig: NodeJS.Signals): void {
     sayInterrupted();
     process.exit(128 + signalNumber(sig));
   };
-  if ([...running].some((r) => r.streamed)) setTimeout(finish, EXIT_AFTER_MS).unref();
-  else finish();
+  const end = () => {
+    if (holds > 0) heldEnd = finish;
+    else finish();
+  };
+  if ([...running].some((r) => r.streamed)) setTimeout(end, EXIT_AFTER_MS).unref();
+  else end();
 }
 
 /**
@@ -244,7 +275,7 @@ function exitCleanup(): void {
 
 function updateHandlers(): void {
   // Interrupted: the exit handler stays, to say so when the process ends.
-  const want = running.size > 0 || cleanups.size > 0 || interrupted !== undefined;
+  const want = running.size > 0 || cleanups.size > 0 || holds > 0 || interrupted !== undefined;
   if (want === handlersOn) return;
   handlersOn = want;
   for (const sig of HANDLED) {

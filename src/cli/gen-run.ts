@@ -15,7 +15,7 @@ import { tempDirOf } from '../fs/temp.js';
 import { acquireLock } from '../output/lock.js';
 import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
-import { addCleanup, removeCleanup } from '../adapters/process.js';
+import { holdSignals } from '../adapters/process.js';
 import { outputOrigins, specInputs } from '../output/origins.js';
 import { renameNotes } from '../output/renames.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
@@ -84,22 +84,20 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Pro
 }
 
 /**
- * Run the (synchronous) writes with matrix's signal handling on
- * (src/adapters/process.ts handles SIGINT, SIGTERM and SIGHUP while a cleanup
- * is registered): a signal that comes meanwhile waits until every file is
- * renamed into place, then ends the run (128+signal, with its line on
- * stderr). Without a handler the default action killed the process between
- * two renames: half of the files new, temporary files left.
+ * Run the writes with signals held (src/adapters/process.ts): a SIGINT,
+ * SIGTERM or SIGHUP that comes meanwhile waits until every file is renamed
+ * into place, then ends the run (128+signal, with its line on stderr).
+ * Without that, a signal ended the process between two renames: half of the
+ * files new, temporary files left.
  */
-async function writeHoldingSignals(write: () => void): Promise<void> {
-  const holding = () => undefined;
-  addCleanup(holding);
+async function writeHoldingSignals(write: () => Promise<void>): Promise<void> {
+  const release = holdSignals();
   try {
-    write();
+    await write();
   } finally {
-    // One turn of the event loop first, so a signal that came during the writes reaches the handler.
+    // One turn of the event loop first, so a signal that came during the last writes reaches the handler.
     await new Promise((resolve) => setImmediate(resolve));
-    removeCleanup(holding);
+    release();
   }
 }
 

@@ -1,6 +1,7 @@
 // Temp files left by killed runs. A leaf of the file-system layer: the
 // cached answer (src/cache/store.ts) uses it without loading the compiler.
 import { unlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { listDir, statKind } from './probe.js';
 
@@ -12,6 +13,16 @@ export function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The entries of an output directory, for removeStaleTemps, from the thread
+ * pool: gen's write phase lists each directory it writes to once, beside
+ * rendering. Not a probe of the compile (src/fs/probe.ts): nothing records
+ * the write phase, whose every file is compared again on the next run.
+ */
+export function listDirAsync(dir: string): Promise<string[]> {
+  return readdir(dir);
 }
 
 /**

@@ -4,7 +4,8 @@
 // is an error, not a truncated file), and the temporary file is renamed over
 // the target. A failure at any step removes the temporary file and leaves the
 // old file as it was.
-import { closeSync, constants, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, constants, linkSync, open, openSync, rename, renameSync, unlinkSync, write, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeErrno, FileFault } from './read.js';
 
@@ -21,10 +22,10 @@ export function writeFault(file: string, e: unknown, display = file): FileFault 
 /** Characters of a text encoded at a time: a large spec's bake file (8 MB at 10,000 services) is never copied whole. */
 export const TEXT_CHUNK = 1 << 20;
 
-/** Write all of `data` to `fd` (a text as UTF-8, a piece at a time), looping over short writes; 0 bytes written is ENOSPC. */
-export function writeAll(fd: number, data: string | Uint8Array): void {
+/** `data` as UTF-8, a piece of at most TEXT_CHUNK characters at a time (bytes as they are). */
+function* piecesOf(data: string | Uint8Array): Generator<Uint8Array> {
   if (typeof data !== 'string') {
-    writeBytes(fd, data);
+    yield data;
     return;
   }
   for (let start = 0; start < data.length; ) {
@@ -32,18 +33,24 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
     // A surrogate pair stays in one piece (apart, each half would encode as U+FFFD).
     const last = data.charCodeAt(end - 1);
     if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--;
-    writeBytes(fd, Buffer.from(data.slice(start, end), 'utf8'));
+    yield Buffer.from(data.slice(start, end), 'utf8');
     start = end;
   }
 }
 
-function writeBytes(fd: number, buf: Uint8Array): void {
-  let off = 0;
-  while (off < buf.length) {
-    const n = writeSync(fd, buf, off, buf.length - off);
-    if (n <= 0) throw Object.assign(new Error('no space left on the device'), { code: 'ENOSPC' });
-    off += n;
+/** Write all of `data` to `fd` (a text as UTF-8, a piece at a time), looping over short writes; 0 bytes written is ENOSPC. */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  for (const buf of piecesOf(data)) {
+    for (let off = 0; off < buf.length; ) {
+      const n = writeSync(fd, buf, off, buf.length - off);
+      if (n <= 0) throw noSpace();
+      off += n;
+    }
   }
+}
+
+function noSpace(): Error {
+  return Object.assign(new Error('no space left on the device'), { code: 'ENOSPC' });
 }
 
 /**
@@ -81,6 +88,80 @@ export function commitTemp(tmp: string, target: string, display = target): void 
     removeQuietly(tmp);
     throw writeFault(target, e, display);
   }
+}
+
+// The same two steps through the thread pool (src/output/sync.ts writes
+// many files at once so that the next one renders while these are written),
+// with the same checks and the same cleanup on failure.
+
+/**
+ * writeTemp, its system calls in the thread pool: one callback chain (open,
+ * each write, close) behind one promise, as cheap on this thread as it can be.
+ */
+export function writeTempAsync(tmp: string, data: string | Uint8Array, target: string, mode = 0o644, display = target): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const pieces = piecesOf(data);
+    // After the open, a failure closes and removes the temporary file (it is ours); before, there is none.
+    const failed = (e: unknown, fd?: number) => {
+      if (fd !== undefined) {
+        closeQuietly(fd);
+        removeQuietly(tmp);
+      }
+      reject(writeFault(target, e, display));
+    };
+    open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode, (e, fd) => {
+      if (e) {
+        failed(e);
+        return;
+      }
+      const finish = () =>
+        close(fd, (ce) => {
+          if (!ce) resolve();
+          else {
+            // close can report a deferred write error (NFS, quotas).
+            removeQuietly(tmp);
+            reject(writeFault(target, ce, display));
+          }
+        });
+      // The rest of `buf` from `off`, then each next piece; closed after the last.
+      const writeFrom = (buf: Uint8Array, off: number): void => {
+        if (off < buf.length) {
+          write(fd, buf, off, buf.length - off, null, (we, n) => {
+            if (we) failed(we, fd);
+            else if (n <= 0) failed(noSpace(), fd);
+            else writeFrom(buf, off + n);
+          });
+          return;
+        }
+        let piece: IteratorResult<Uint8Array>;
+        try {
+          piece = pieces.next();
+        } catch (pe) {
+          failed(pe, fd);
+          return;
+        }
+        if (piece.done) finish();
+        else writeFrom(piece.value, 0);
+      };
+      writeFrom(new Uint8Array(0), 0);
+    });
+  });
+}
+
+/** mkdir -p of `dir` in the thread pool: the first directory it made, undefined when all were there. */
+export function makeDirAsync(dir: string): Promise<string | undefined> {
+  return mkdir(dir, { recursive: true });
+}
+
+/** commitTemp, its rename in the thread pool. */
+export function commitTempAsync(tmp: string, target: string, display = target): Promise<void> {
+  return new Promise((resolve, reject) =>
+    rename(tmp, target, (e) => {
+      if (!e) return resolve();
+      removeQuietly(tmp);
+      reject(writeFault(target, e, display));
+    }),
+  );
 }
 
 /** Replace `target` with `data` atomically (see the top of this file). */

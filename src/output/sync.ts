@@ -1,13 +1,13 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { listDir, statKind } from '../fs/probe.js';
-import { commitTemp, removeQuietly, tempNameFor, writeFault, writeTemp } from '../fs/write.js';
+import { commitTempAsync, makeDirAsync, removeQuietly, tempNameFor, writeFault, writeTempAsync } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { claimEmpty, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
-import { removeStaleTemps } from '../fs/stale.js';
+import { listDirAsync, removeStaleTemps } from '../fs/stale.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
 
@@ -157,20 +157,6 @@ function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>,
 }
 
 /**
- * Apply a plan. Each file is written to a temporary sibling, then renamed over
- * the target: a reader (or a kill at any moment) sees either the whole old file
- * or the whole new one, never a mix. Every new file is written before any is
- * renamed, and files are deleted last: a write that fails (a full disk, a
- * read-only or forbidden directory) removes the temporary files written so
- * far and changes nothing on disk.
- *
- * Files are not flushed with fsync, as compilers and formatters do not: that
- * was most of the time of a large `gen` (1,000 fsyncs took 1.2 s here) and
- * buys nothing a generator needs. Everything written can be written again from
- * the spec; after a power cut, `gen --check` shows what was lost and `gen`
- * writes it again (an output left empty counts as generated, see planSync).
- */
-/**
  * The directories a failed write had made, emptied of its temporary files:
  * each removed again with everything below it that is still empty (rmdir
  * refuses a directory that holds anything, so nothing else is lost).
@@ -205,48 +191,114 @@ function listDirs(dir: string): string[] {
   return out;
 }
 
-export function applySync(specDir: string, plan: SyncPlan): void {
-  // Each directory is listed once (for stale temp files), not once per file.
-  const listed = new Map<string, string[]>();
-  const written: { tmp: string; abs: string; file: string }[] = [];
+/**
+ * Files in the write phase at once. Each file renders on this thread (a
+ * large spec renders it again here, src/render/files.ts) while those before
+ * it are created, written and renamed in Node's thread pool: the kernel's
+ * work on the files runs beside the render instead of after it. Interleaved
+ * runs on the same directory (2 cores, 2026-12-05): `gen` of 10,000 services
+ * 6.6-7.0 s against 7.4-8.0 s one file at a time, of 1,000 services 1.18 s
+ * against 1.32 s, for about a tenth more CPU. 32 at once was no faster and
+ * held 5 MB more at the peak; 1 at once, through the thread pool, 1.5x slower.
+ */
+const AT_ONCE = 16;
+
+/** A temporary file written in full, to be renamed over `abs`. */
+interface Written {
+  tmp: string;
+  abs: string;
+  file: string;
+}
+
+/**
+ * Apply a plan. Each file is written to a temporary sibling, then renamed over
+ * the target: a reader (or a kill at any moment) sees either the whole old file
+ * or the whole new one, never a mix. Every new file is written before any is
+ * renamed, and files are deleted last: a write that fails (a full disk, a
+ * read-only or forbidden directory) removes the temporary files written so
+ * far and changes nothing on disk.
+ *
+ * Files are not flushed with fsync, as compilers and formatters do not: that
+ * was most of the time of a large `gen` (1,000 fsyncs took 1.2 s here) and
+ * buys nothing a generator needs. Everything written can be written again from
+ * the spec; after a power cut, `gen --check` shows what was lost and `gen`
+ * writes it again (an output left empty counts as generated, see planSync).
+ * A failed rename leaves the files renamed before it new, the others old, and
+ * no temporary file.
+ */
+export async function applySync(specDir: string, plan: SyncPlan, atOnce = AT_ONCE): Promise<void> {
+  const written = await writeTemps(
+    specDir,
+    plan.changes.filter((c) => c.kind !== 'delete'),
+    atOnce,
+  );
+  await renameAll(written, atOnce);
+  deleteOrphans(specDir, plan.changes);
+}
+
+/** Every file to create or update, written to its temporary sibling; on a failure none is left, nor any directory made for them. */
+async function writeTemps(specDir: string, writes: readonly Change[], atOnce: number): Promise<Written[]> {
+  // Each directory is made and listed once (for stale temp files), not once per file.
+  const dirs = new Map<string, Promise<string[]>>();
   // Directories this run made (the top one of each mkdir), removed again when a write fails.
   const made: string[] = [];
+  const readyDir = (dir: string): Promise<string[]> => {
+    let ready = dirs.get(dir);
+    if (!ready) {
+      ready = makeDirAsync(dir).then((top) => {
+        if (top !== undefined) made.push(top);
+        return listDirAsync(dir);
+      });
+      dirs.set(dir, ready);
+    }
+    return ready;
+  };
+  const written: Written[] = [];
   try {
-    for (const c of plan.changes) {
-      if (c.kind === 'delete') continue;
+    await inOrder(writes.length, atOnce, (i) => {
+      const c = writes[i]!;
       const abs = path.resolve(specDir, c.file);
-      const dir = path.dirname(abs);
-      let names = listed.get(dir);
-      if (!names) {
+      // Rendered now, on this thread, while the files before it are written.
+      const text = c.after!;
+      return (async () => {
+        let names: string[];
         try {
-          const top = mkdirSync(dir, { recursive: true });
-          if (top !== undefined) made.push(top);
-          names = listDir(dir);
+          names = await readyDir(path.dirname(abs));
         } catch (e) {
           throw writeFault(abs, e, c.file);
         }
-        listed.set(dir, names);
-      }
-      removeStaleTemps(abs, names);
-      const tmp = tempNameFor(abs, process.pid);
-      writeTemp(tmp, c.after!, abs, 0o644, c.file);
-      written.push({ tmp, abs, file: c.file });
-    }
+        removeStaleTemps(abs, names);
+        const tmp = tempNameFor(abs, process.pid);
+        await writeTempAsync(tmp, text, abs, 0o644, c.file);
+        written[i] = { tmp, abs, file: c.file };
+      })();
+    });
   } catch (e) {
-    for (const w of written) removeQuietly(w.tmp);
+    for (const w of written) if (w) removeQuietly(w.tmp);
     removeMadeDirs(made);
     throw e;
   }
-  for (let i = 0; i < written.length; i++) {
-    const w = written[i]!;
-    try {
-      commitTemp(w.tmp, w.abs, w.file);
-    } catch (e) {
-      for (const rest of written.slice(i + 1)) removeQuietly(rest.tmp);
-      throw e;
-    }
+  return written;
+}
+
+/** Each written file renamed into place; on a failure the temporary files not renamed are removed. */
+async function renameAll(written: readonly Written[], atOnce: number): Promise<void> {
+  const renamed: boolean[] = [];
+  try {
+    await inOrder(written.length, atOnce, async (i) => {
+      const w = written[i]!;
+      await commitTempAsync(w.tmp, w.abs, w.file);
+      renamed[i] = true;
+    });
+  } catch (e) {
+    written.forEach((w, i) => renamed[i] || removeQuietly(w.tmp));
+    throw e;
   }
-  for (const c of plan.changes) {
+}
+
+/** The deletions of a plan, after every file is in place. */
+function deleteOrphans(specDir: string, changes: readonly Change[]): void {
+  for (const c of changes) {
     if (c.kind !== 'delete') continue;
     const abs = path.resolve(specDir, c.file);
     try {
@@ -256,4 +308,37 @@ export function applySync(specDir: string, plan: SyncPlan): void {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFault(abs, e, c.file);
     }
   }
+}
+
+/**
+ * Start `start(i)` for i = 0, 1, ... count-1 in that order, with at most
+ * `limit` of them unsettled at a time. After a failure nothing more starts;
+ * once every started one has settled, the failure of the lowest index is
+ * thrown (the same one whatever the timing, when the same files fail).
+ */
+async function inOrder(count: number, limit: number, start: (i: number) => Promise<void>): Promise<void> {
+  let failed: { i: number; e: unknown } | undefined;
+  const fail = (i: number, e: unknown) => {
+    if (!failed || i < failed.i) failed = { i, e };
+  };
+  const unsettled = new Set<Promise<void>>();
+  for (let i = 0; i < count && !failed; i++) {
+    let started: Promise<void>;
+    try {
+      started = start(i);
+    } catch (e) {
+      fail(i, e);
+      break;
+    }
+    const settled: Promise<void> = started
+      .then(
+        () => undefined,
+        (e: unknown) => fail(i, e),
+      )
+      .finally(() => unsettled.delete(settled));
+    unsettled.add(settled);
+    if (unsettled.size >= limit) await Promise.race(unsettled);
+  }
+  await Promise.all(unsettled);
+  if (failed) throw failed.e;
 }

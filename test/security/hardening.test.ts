@@ -200,10 +200,10 @@ describe('output: positions, stale temp files, manifest paths', () => {
     expect(readdirSync(path.join(dir, 'api')).sort()).toEqual(['.Dockerfile.abc.tmp', '.Dockerfile.bak.999999999.tmp', `.Dockerfile.${process.ppid}.tmp`, 'Dockerfile'].sort());
   });
 
-  it('applySync succeeds when a temp file with its own pid is left over (pid reuse after a kill)', () => {
+  it('applySync succeeds when a temp file with its own pid is left over (pid reuse after a kill)', async () => {
     const dir = tempRepo({ [`.Dockerfile.${process.pid}.tmp`]: 'left by a killed run' });
     const plan = planSync(dir, dir, new Map([['Dockerfile', `${HEADER}FROM x\n`]]), 'docker-bake.hcl');
-    applySync(dir, plan);
+    await applySync(dir, plan);
     expect(readdirSync(dir).sort()).toEqual(['.git', 'Dockerfile']);
     expect(existsSync(path.join(dir, `.Dockerfile.${process.pid}.tmp`))).toBe(false);
   });

@@ -29,6 +29,7 @@ const READERS: Record<string, string> = {
   'src/output/lock.ts': "gen's lock, taken only to write: no recorded run takes it",
   'src/cli/faults.ts': 'names a fault on the error path (getBuiltinModule): a failed run saves no record',
   'src/fs/write.ts': 'opens only to create a new file (O_CREAT | O_EXCL) and write it',
+  'src/fs/stale.ts': "lists an output directory in gen's write phase, for the temporary files of killed runs: no recorded run writes",
   'src/fs/temp.ts': 'os.tmpdir() on Windows only; the temp dir otherwise comes from Io.env',
 };
 

@@ -51,7 +51,7 @@ describe('planSync', () => {
     ]);
   });
 
-  it('replaces an empty file at an output path its bake file lists (what a write cut short by a power failure leaves)', () => {
+  it('replaces an empty file at an output path its bake file lists (what a write cut short by a power failure leaves)', async () => {
     const dir = tempRepo({ 'a/Dockerfile': '', 'docker-bake.hcl': bake('a/Dockerfile') });
     const files = new Map([
       ['a/Dockerfile', gen('FROM a\n')],
@@ -60,7 +60,7 @@ describe('planSync', () => {
     const plan = planSync(dir, dir, files, 'docker-bake.hcl');
     expect(plan.diagnostics).toEqual([]);
     expect(plan.changes.map((c) => [c.kind, c.file, c.before])).toEqual([['update', 'a/Dockerfile', '']]);
-    applySync(dir, plan);
+    await applySync(dir, plan);
     expect(readFileSync(path.join(dir, 'a/Dockerfile'), 'utf8')).toBe(gen('FROM a\n'));
     // A file with anything in it, even one blank line, is still someone's.
     writeFileSync(path.join(dir, 'a/Dockerfile'), '\n');
@@ -137,14 +137,14 @@ describe('planSync', () => {
 });
 
 describe('applySync', () => {
-  it('writes, updates and deletes, leaving no temporary files', () => {
+  it('writes, updates and deletes, leaving no temporary files', async () => {
     const dir = tempRepo({ 'docker-bake.hcl': bake('old/Dockerfile'), 'old/Dockerfile': gen('FROM old\n'), 'b/Dockerfile': gen('FROM b0\n') });
     const files = new Map([
       ['b/Dockerfile', gen('FROM b1\n')],
       ['docker-bake.hcl', bake('b/Dockerfile')],
     ]);
     const plan = planSync(dir, dir, files, 'docker-bake.hcl');
-    applySync(dir, plan);
+    await applySync(dir, plan);
     expect(readFileSync(path.join(dir, 'b/Dockerfile'), 'utf8')).toBe(gen('FROM b1\n'));
     expect(existsSync(path.join(dir, 'old/Dockerfile'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -152,7 +152,7 @@ describe('applySync', () => {
     const again = planSync(dir, dir, files, 'docker-bake.hcl');
     expect(again.changes).toEqual([]);
     const h = hashTree(dir);
-    applySync(dir, again);
+    await applySync(dir, again);
     expect(hashTree(dir)).toBe(h);
   });
 });
@@ -198,7 +198,7 @@ describe('render -> compare -> write -> drop (issue 18)', () => {
     return { files, reads };
   }
 
-  it('an up-to-date Dockerfile is compared by digest, never rendered; a change renders it only when written', () => {
+  it('an up-to-date Dockerfile is compared by digest, never rendered; a change renders it only when written', async () => {
     const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM old\n'), 'docker-bake.hcl': bake('a/Dockerfile', 'b/Dockerfile') });
     const texts = { 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM new\n'), 'c/Dockerfile': gen('FROM c\n'), 'docker-bake.hcl': bake('a/Dockerfile', 'b/Dockerfile', 'c/Dockerfile') };
     const { files, reads } = costly(texts);
@@ -212,7 +212,7 @@ describe('render -> compare -> write -> drop (issue 18)', () => {
     // Nothing was rendered to compare.
     expect(reads).toEqual([]);
     reads.length = 0;
-    applySync(dir, plan);
+    await applySync(dir, plan);
     // Each changed file rendered once, when written; `a` never.
     expect(reads).toEqual(['b/Dockerfile', 'c/Dockerfile', 'docker-bake.hcl']);
     for (const [f, text] of Object.entries(texts)) expect(readFileSync(path.join(dir, f), 'utf8')).toBe(text);
