@@ -39,6 +39,7 @@ import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, typ
 import { buildPlan } from './plan.js';
 import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
 import { finishRelease } from '../release/finish.js';
+import { settleLocalTempTags } from '../release/local-tags.js';
 import { releaseTests } from '../release/gate.js';
 import { signOf } from '../release/sign.js';
 import { formatTestFailures } from '../release/tests.js';
@@ -392,6 +393,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const cells = run.sel.targets.flatMap((t) => rounds.cells.get(t.target.name) ?? []);
   const release = command.release ? await publishRelease(io, run, command.release, res, c) : undefined;
   const rows = await summaryRows(opts, run, cells, release?.digests);
+  if (command.shard) await dropLocalTempTags(io, run, command.shard, c);
   const elapsed = (Date.now() - started) / 1000;
   const extra = {
     ...(release ? { release: { published: release.published, problems: release.problems } } : {}),
@@ -410,6 +412,21 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   }
   const code = exitCodeOf(res);
   return code || (release && (!release.published || release.problems.length) ? 1 : 0);
+}
+
+/**
+ * A shard on the \`docker\` driver pushed each target under a temporary tag,
+ * and the engine's exporter also named the image with it in the local store
+ * (src/release/local-tags.ts). The shard result and the registry keep what
+ * \`matrix merge\` needs; the local name was never asked for, and on a
+ * runner that is not thrown away it would pile up, one per target and run.
+ * It goes (the image with it when that was its only name; its layers stay
+ * in the build cache). Nothing is tagged: the final tags are merge's.
+ */
+async function dropLocalTempTags(io: Io, run: BakeRun, shard: ShardPlan, c: Colors): Promise<void> {
+  const local = shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: [] }));
+  if (!local.length) return;
+  for (const p of await settleLocalTempTags(run.docker, local)) io.stderr.write(`${c.yellow('matrix:')} ${p}\n`);
 }
 
 /** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */

@@ -95,6 +95,13 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
     }
   });
 
+  it("leaves no temporary tag in the engine's image store: the registry and the result file hold what merge needs", () => {
+    const local = docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', repo]);
+    expect(local.status, local.stderr).toBe(0);
+    expect(local.stdout.split('\n').filter((t) => t.includes(`matrix-tmp-${id}`))).toEqual([]);
+    for (const s of Object.values(shards)) expect(s.bake.stderr).not.toMatch(/temporary tag/);
+  });
+
   it('a failed shard says so in its result file', () => {
     expect(shards.broken!.bake.status).not.toBe(0);
     expect(shards.broken!.result.status).toBe('failed');
@@ -304,7 +311,33 @@ describe.skipIf(!secondEngine())('layered jobs on two separate Docker daemons (b
     const results: Record<string, RunResult> = {};
     const shardOf = (jobId: string) => JSON.parse(readFileSync(path.join(dir, `shards/${jobId}.json`), 'utf8')) as ShardResult;
 
+    /** When the good run's jobs started (seconds): image events since then tell which daemon stored what. */
+    let since = 0;
+    /** The image events of one daemon since the jobs started (push, untag, delete ...): `ACTION ID NAME` lines (a push's ID is the reference it pushed, an untag's name the tag it removed). */
+    const tagEvents = (host: string) => {
+      const r = spawnSync(
+        'docker',
+        [
+          '--host',
+          host,
+          'events',
+          '--since',
+          String(since),
+          '--until',
+          String(Math.ceil(Date.now() / 1000) + 1),
+          '--filter',
+          'type=image',
+          '--format',
+          '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}',
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.split('\n');
+    };
+
     beforeAll(async () => {
+      since = Math.floor(Date.now() / 1000) - 1;
       for (const level of plan.levels) {
         // The jobs of a level run in parallel, each on its own daemon.
         const done = await Promise.all(level.jobs.map((j) => runJob(dir, j, id)));
@@ -316,10 +349,19 @@ describe.skipIf(!secondEngine())('layered jobs on two separate Docker daemons (b
       for (const [jobId, r] of Object.entries(results)) expect(r.status, `${jobId}\n${r.stderr.slice(-3000)}`).toBe(0);
       for (const j of plan.levels.flat().flatMap((l) => l.jobs)) expect(shardOf(j.id).status, j.id).toBe('succeeded');
       expect(shardOf('level-1-linux-amd64').targets.base!.digest).not.toBe(shardOf('level-1-linux-arm64').targets.base!.digest);
-      // Each daemon has its own image store: the arm64 runner's base is not in the main daemon's.
+      // Each daemon has its own image store: the arm64 runner's base was pushed from the second
+      // daemon's (under its temporary tag, which the shard then removed), never from the main one's.
       const tmpArm = shardOf('level-1-linux-arm64').targets.base!.tempTags[0]!;
-      expect(docker(['image', 'inspect', tmpArm]).status).not.toBe(0);
-      expect(spawnSync('docker', ['--host', SECOND_HOST, 'image', 'inspect', tmpArm], { encoding: 'utf8' }).status).toBe(0);
+      const naming = (events: string[]) => events.filter((e) => e.split(' ').includes(tmpArm)).map((e) => e.split(' ')[0]);
+      expect(naming(tagEvents(SECOND_HOST))).toEqual(expect.arrayContaining(['push', 'untag']));
+      expect(naming(tagEvents(MAIN_HOST))).toEqual([]);
+      // And no runner keeps a temporary tag once its shard is done.
+      for (const j of plan.levels.flatMap((l) => l.jobs)) {
+        const host = j.platforms[0] === 'linux/arm64' ? SECOND_HOST : MAIN_HOST;
+        for (const t of Object.values(shardOf(j.id).targets).flatMap((x) => x.tempTags)) {
+          expect(spawnSync('docker', ['--host', host, 'image', 'inspect', t], { encoding: 'utf8' }).status, `${j.id}: ${t}`).not.toBe(0);
+        }
+      }
     });
 
     it.each(['linux/amd64', 'linux/arm64'])('on %s, level 2 did not build base: it was pinned to the level-1 digest and its RUN step never ran', async (platform) => {
