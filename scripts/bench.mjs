@@ -101,6 +101,9 @@ function timeOf(cmd, args, { cwd, env = process.env, name } = {}) {
 
 const hasGnuTime = existsSync('/usr/bin/time');
 
+/** `node ARGS` in `cwd`: its wall time, and its peak RSS where GNU time is there to tell it. */
+const timedNode = (args, cwd, name) => (hasGnuTime ? timeOf(NODE, args, { cwd, name }) : { wallMs: run(NODE, args, { cwd, name }).ms });
+
 /**
  * Interleaved runs of several commands (so they share the machine's load), CPU
  * ms of each; all in `cwd` but those `cwds` names another directory for.
@@ -388,12 +391,11 @@ function row2(env) {
   };
   const genRef = (n, dir) => {
     settle(dir);
-    const args = [refBuild.bin, 'gen', '-q'];
-    refRuns.get(n).push(hasGnuTime ? timeOf(NODE, args, { cwd: dir, name: `reference-gen-${n}` }) : { wallMs: run(NODE, args, { cwd: dir, name: `reference-gen-${n}` }).ms });
+    refRuns.get(n).push(timedNode([refBuild.bin, 'gen', '-q'], dir, `reference-gen-${n}`));
   };
   const genHere = (n, dir) => {
     settle(dir);
-    fresh.get(n).push(hasGnuTime ? timeOf(NODE, [BIN, 'gen', '-q'], { cwd: dir, name: `gen-${n}` }) : { wallMs: matrix(['gen', '-q'], { cwd: dir }).ms });
+    fresh.get(n).push(timedNode([BIN, 'gen', '-q'], dir, `gen-${n}`));
     if (n === 1000 && env.engine) prints.push(run('docker', ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print'], { cwd: dir, name: 'bake-print' }).ms);
   };
   for (const n of sizes) {
@@ -409,8 +411,8 @@ function row2(env) {
         genHere(n, dir);
       }
     }
-    const again = hasGnuTime ? timeOf(NODE, [BIN, 'gen', '-q'], { cwd: dir, name: `gen-again-${n}` }) : { wallMs: matrix(['gen', '-q'], { cwd: dir }).ms };
-    const check = hasGnuTime ? timeOf(NODE, [BIN, 'gen', '--check'], { cwd: dir, name: `check-${n}` }) : { wallMs: matrix(['gen', '--check'], { cwd: dir }).ms };
+    const again = timedNode([BIN, 'gen', '-q'], dir, `gen-again-${n}`);
+    const check = timedNode([BIN, 'gen', '--check'], dir, `check-${n}`);
     res[n] = {
       dir,
       genMs: median(fresh.get(n).map((r) => r.wallMs)),

@@ -425,7 +425,6 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
  */
 async function dropLocalTempTags(io: Io, run: BakeRun, shard: ShardPlan, c: Colors): Promise<void> {
   const local = shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: [] }));
-  if (!local.length) return;
   for (const p of await settleLocalTempTags(run.docker, local)) io.stderr.write(`${c.yellow('matrix:')} ${p}\n`);
 }
 

@@ -19,6 +19,9 @@ export function writeFault(file: string, e: unknown, display = file): FileFault 
   return new FileFault('io', file, `cannot write ${display}: ${describeErrno(e)}`, (e as NodeJS.ErrnoException).code, { code: 'write-failed', display });
 }
 
+/** How a temporary file is opened: created new (never an existing file), never through a symbolic link. */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 /** Characters of a text encoded at a time: a large spec's bake file (8 MB at 10,000 services) is never copied whole. */
 export const TEXT_CHUNK = 1 << 20;
 
@@ -60,7 +63,7 @@ function noSpace(): Error {
 export function writeTemp(tmp: string, data: string | Uint8Array, target: string, mode = 0o644, display = target): void {
   let fd: number;
   try {
-    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    fd = openSync(tmp, TEMP_FLAGS, mode);
   } catch (e) {
     throw writeFault(target, e, display);
   }
@@ -109,7 +112,7 @@ export function writeTempAsync(tmp: string, data: string | Uint8Array, target: s
       }
       reject(writeFault(target, e, display));
     };
-    open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode, (e, fd) => {
+    open(tmp, TEMP_FLAGS, mode, (e, fd) => {
       if (e) {
         failed(e);
         return;
@@ -123,16 +126,8 @@ export function writeTempAsync(tmp: string, data: string | Uint8Array, target: s
             reject(writeFault(target, ce, display));
           }
         });
-      // The rest of `buf` from `off`, then each next piece; closed after the last.
-      const writeFrom = (buf: Uint8Array, off: number): void => {
-        if (off < buf.length) {
-          write(fd, buf, off, buf.length - off, null, (we, n) => {
-            if (we) failed(we, fd);
-            else if (n <= 0) failed(noSpace(), fd);
-            else writeFrom(buf, off + n);
-          });
-          return;
-        }
+      // Each piece in turn, written to its end; closed after the last.
+      const nextPiece = (): void => {
         let piece: IteratorResult<Uint8Array>;
         try {
           piece = pieces.next();
@@ -143,7 +138,18 @@ export function writeTempAsync(tmp: string, data: string | Uint8Array, target: s
         if (piece.done) finish();
         else writeFrom(piece.value, 0);
       };
-      writeFrom(new Uint8Array(0), 0);
+      const writeFrom = (buf: Uint8Array, off: number): void => {
+        if (off >= buf.length) {
+          nextPiece();
+          return;
+        }
+        write(fd, buf, off, buf.length - off, null, (we, n) => {
+          if (we) failed(we, fd);
+          else if (n <= 0) failed(noSpace(), fd);
+          else writeFrom(buf, off + n);
+        });
+      };
+      nextPiece();
     });
   });
 }

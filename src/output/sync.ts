@@ -283,15 +283,14 @@ async function writeTemps(specDir: string, writes: readonly Change[], atOnce: nu
 
 /** Each written file renamed into place; on a failure the temporary files not renamed are removed. */
 async function renameAll(written: readonly Written[], atOnce: number): Promise<void> {
-  const renamed: boolean[] = [];
   try {
-    await inOrder(written.length, atOnce, async (i) => {
+    await inOrder(written.length, atOnce, (i) => {
       const w = written[i]!;
-      await commitTempAsync(w.tmp, w.abs, w.file);
-      renamed[i] = true;
+      return commitTempAsync(w.tmp, w.abs, w.file);
     });
   } catch (e) {
-    written.forEach((w, i) => renamed[i] || removeQuietly(w.tmp));
+    // A renamed file's temporary name is gone already (nothing else makes one with this pid).
+    for (const w of written) removeQuietly(w.tmp);
     throw e;
   }
 }
