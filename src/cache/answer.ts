@@ -37,19 +37,39 @@ export function cachedRecord(io: Io, opts: { spec?: string | undefined; cache?: 
   return found;
 }
 
-function lookUp(io: Io, spec: string | undefined): { loc: SpecLocation; record: CacheRecord } | undefined {
+/**
+ * What `validate` says from a record: the record of the last up-to-date gen
+ * or `gen --check`, else the record of the last `validate` that compiled
+ * (src/cache/save.ts saveValidation), when every read it made still answers
+ * the same. Undefined on any miss or with the cache off.
+ */
+export function cachedValidation(io: Io, opts: { spec?: string | undefined; cache?: boolean }): { loc: SpecLocation; record: CacheRecord } | undefined {
+  if (!cacheEnabled(io, opts)) {
+    lastOutcome = 'off';
+    return undefined;
+  }
+  const found = lookUp(io, opts.spec) ?? lookUp(io, opts.spec, VALIDATE_KIND);
+  lastOutcome = found === undefined ? 'miss' : 'hit';
+  return found;
+}
+
+/** The kind (src/cache/store.ts recordPath) of the record a `validate` keeps. */
+export const VALIDATE_KIND = 'validate';
+
+function lookUp(io: Io, spec: string | undefined, kind?: string): { loc: SpecLocation; record: CacheRecord } | undefined {
   let loc: SpecLocation;
   try {
     loc = locateSpec(io, spec);
   } catch {
     return undefined; // The full run says what is wrong.
   }
-  const file = recordPath(loc.specPath, loc.repoRoot, io.env);
+  const file = recordPath(loc.specPath, loc.repoRoot, io.env, false, kind);
   const text = file === undefined ? undefined : readRecord(file);
   if (text === undefined) return undefined;
   try {
     const record = verifiedRecord(text, headerFor(io.cwd, spec, loc.specPath), io.env);
-    return record && { loc, record };
+    // A validate record counts no file: it answers only how many services and targets the spec has.
+    return record && (kind === undefined || record.outputs.length === 0) ? { loc, record } : undefined;
   } catch {
     return undefined; // A record that makes checking it fail is no record.
   }

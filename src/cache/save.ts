@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Io, SpecLocation } from '../cli/io.js';
 import { isRecording, recording } from '../fs/recorder.js';
 import { recordingEnv, type EnvReads } from './env.js';
+import { VALIDATE_KIND } from './answer.js';
 import { saveManifest } from './manifest.js';
 import { type Counts, headerFor, recordText } from './record.js';
 import { recordPath, writeRecord } from './store.js';
@@ -44,4 +45,15 @@ export function saveRecord(io: Io, spec: string | undefined, loc: SpecLocation, 
   const saved = writeRecord(file, recordText(header, outputs, counts, record.env, record.observations));
   // The same record as checks for bin/matrix-hook (src/cache/manifest.ts), or none.
   saveManifest(file, saved ? { header, upToDate: outputs.length, outputs, env: [...record.env], observations: record.observations } : undefined);
+}
+
+/**
+ * Save the record of a `validate` that compiled the spec with no diagnostic
+ * (src/cache/answer.ts cachedValidation): its reads and its counts, no file
+ * counted as up to date, no manifest for the hook. A failure to save only loses the record.
+ */
+export function saveValidation(io: Io, spec: string | undefined, loc: SpecLocation, counts: Counts, record: RunRecord | undefined): void {
+  if (!record?.usable) return;
+  const file = recordPath(loc.specPath, loc.repoRoot, io.env, true, VALIDATE_KIND);
+  if (file) writeRecord(file, recordText(headerFor(io.cwd, spec, loc.specPath), [], counts, record.env, record.observations));
 }

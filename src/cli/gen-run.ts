@@ -48,14 +48,25 @@ function compileAndCompare(io: Io, opts: GenOptions, earlier?: Compiled) {
 
 export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Promise<number> {
   const c = colors(color);
-  if (opts.check) {
-    const { plan, result } = planFor(io, opts);
-    const code = await reportCheck(io, plan, c);
-    sayRenames(io, plan, result);
-    return code;
-  }
-  await genOnce(io, opts, c, cacheEnabled(io, opts) && !specIsLarge(io, opts.spec));
+  const cache = cacheEnabled(io, opts) && !specIsLarge(io, opts.spec);
+  if (opts.check) return await checkOnce(io, opts, c, cache);
+  await genOnce(io, opts, c, cache);
   return 0;
+}
+
+/**
+ * `gen --check`: compile and compare, writing no generated file. One that
+ * finds every file up to date keeps the record an up-to-date `gen` keeps
+ * (the same reads of the same compile and comparison), so in a fresh clone,
+ * where no `gen` ran, the second check (and `validate`) answers from it.
+ */
+async function checkOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Promise<number> {
+  const { value, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
+  const { loc, plan, result } = value;
+  if (!plan.changes.length) saveRecord(io, opts.spec, loc, plan.unchanged, countsOf(result), record);
+  const code = await reportCheck(io, plan, c);
+  sayRenames(io, plan, result);
+  return code;
 }
 
 /** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */

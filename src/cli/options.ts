@@ -105,12 +105,12 @@ export const COMMANDS = {
     name: 'gen',
     describe: 'Write the Dockerfiles and docker-bake.hcl that the spec describes',
     options: {
-      check: { type: 'boolean', default: false, describe: 'Write nothing; exit 1 and show a diff when a generated file is missing, stale or orphaned' },
+      check: { type: 'boolean', default: false, describe: 'Write no generated file; exit 1 and show a diff when one is missing, stale or orphaned' },
       quiet: { type: 'boolean', alias: 'q', default: false, describe: 'Print nothing when successful' },
       cache: {
         type: 'boolean',
         default: true,
-        describe: 'Answer "up to date" from the record of the last up-to-date gen when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) compiles every time',
+        describe: 'Answer "up to date" from the record of the last up-to-date gen or gen --check when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) compiles every time',
       },
     },
     examples: [
@@ -122,7 +122,11 @@ export const COMMANDS = {
     name: 'validate',
     describe: 'Check the spec and report every error with its file:line:column',
     options: {
-      cache: { type: 'boolean', default: true, describe: 'Answer from the record of the last up-to-date gen when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) checks every time' },
+      cache: {
+        type: 'boolean',
+        default: true,
+        describe: 'Answer from the record of the last up-to-date gen, gen --check or validate when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) checks every time',
+      },
     },
     examples: [['$0 validate --spec services/matrix.yaml', 'validate a spec elsewhere']],
   },

@@ -2,27 +2,40 @@
 import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
-import { cachedRecord } from '../cache/answer.js';
+import { cachedValidation } from '../cache/answer.js';
 import type { Io } from './io.js';
 import { locateSpec } from './locate.js';
 import type { CommandArgs } from './options.js';
 
 /**
- * The spec checked. When the last up-to-date `gen` of this spec left a record
- * that still holds in every read (src/cache/), its compile checked this very
- * spec with no diagnostic at all (validate runs the first part of the same
- * compile, src/compile.ts), so its counts are the answer; else compile.
+ * The spec checked. When the last up-to-date `gen` (or `gen --check`) of this
+ * spec left a record that still holds in every read (src/cache/), its compile
+ * checked this very spec with no diagnostic at all (validate runs the first
+ * part of the same compile, src/compile.ts), so its counts are the answer;
+ * likewise the record of the last `validate` that compiled. Else compile,
+ * recorded, and keep the record when it said nothing but "valid".
  */
 export async function runValidate(io: Io, args: CommandArgs['validate']): Promise<number> {
-  const hit = cachedRecord(io, args);
+  const hit = cachedValidation(io, args);
   if (hit) {
     io.stdout.write(valid(hit.loc.displayName, hit.record.services, hit.record.targets));
     return 0;
   }
-  const { compileOrThrow } = await import('./io.js');
-  const loc = locateSpec(io, args.spec);
-  const { spec } = compileOrThrow(loc, true, io);
-  io.stdout.write(valid(loc.displayName, spec!.services.size, spec!.targets.length));
+  const [{ compileOrThrow }, { recorded, saveValidation }, { cacheEnabled }, { specIsLarge }] = await Promise.all([
+    import('./io.js'),
+    import('../cache/save.js'),
+    import('../cache/answer.js'),
+    import('../cache/large.js'),
+  ]);
+  const compileSpec = (rio: Io) => {
+    const loc = locateSpec(rio, args.spec);
+    return { loc, spec: compileOrThrow(loc, true, rio).spec! };
+  };
+  const cache = cacheEnabled(io, args) && !specIsLarge(io, args.spec);
+  const { value, record } = cache ? await recorded(io, true, compileSpec) : { value: compileSpec(io), record: undefined };
+  const counts = { services: value.spec.services.size, targets: value.spec.targets.length };
+  saveValidation(io, args.spec, value.loc, counts, record);
+  io.stdout.write(valid(value.loc.displayName, counts.services, counts.targets));
   return 0;
 }
 

@@ -7,20 +7,26 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
 import { BIN, matrix, matrixBin, runEnv } from '../helpers/cli.js';
-import { copySample, hashTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
+import { copySample, hashTree, hashTreeButRecords, recordsIn, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
 const records = (dir: string) => readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-check-[0-9a-f]{16}\.json$/.test(n));
 
-/** gen --check with the cache, and without: the answers must be equal; returns the cached one and whether it was a hit. */
+/**
+ * gen --check with the cache, and without: the answers must be equal; returns
+ * the cached one and whether it was a hit. Neither writes anything but the
+ * record, and that only when the files are up to date.
+ */
 async function bothChecks(dir: string, env: Record<string, string> = {}) {
-  const before = hashTree(dir);
+  const before = hashTreeButRecords(dir);
+  const recordsBefore = recordsIn(dir);
   const cached = await matrix(['gen', '--check'], dir, env);
   const outcome = lastCacheOutcome();
   const full = await matrix(['gen', '--check', '--no-cache'], dir, env);
   expect(cached).toEqual(full);
-  expect(hashTree(dir)).toBe(before);
+  expect(hashTreeButRecords(dir)).toBe(before);
+  if (cached.status !== 0) expect(recordsIn(dir)).toEqual(recordsBefore);
   return { ...cached, outcome };
 }
 
@@ -39,6 +45,44 @@ describe('gen --check on samples/monorepo with the cache', () => {
     expect((await matrix(['gen'], dir)).stdout).toBe(check.stdout);
     expect(lastCacheOutcome()).toBe('hit');
     expect(hashTree(dir)).toBe(before);
+  });
+
+  it('in a clone where no gen ran, an up-to-date gen --check keeps the record and the next answers from it; a check that finds drift keeps none', async () => {
+    // What a clone has: the generated files committed, no record.
+    const dir = copySample('monorepo');
+    expect(records(dir)).toEqual([]);
+    const bake = path.join(dir, 'docker-bake.hcl');
+    const text = readFileSync(bake, 'utf8');
+    writeFileSync(bake, `${text}\n`);
+    const drift = await bothChecks(dir);
+    expect(drift.status).toBe(1);
+    expect(records(dir)).toEqual([]);
+    writeFileSync(bake, text);
+    const before = hashTreeButRecords(dir);
+    const first = await matrix(['gen', '--check'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    expect(first.status).toBe(0);
+    expect(records(dir)).toHaveLength(1);
+    expect(hashTreeButRecords(dir)).toBe(before);
+    const second = await bothChecks(dir);
+    expect(second.outcome).toBe('hit');
+    expect(second).toMatchObject({ status: first.status, stdout: first.stdout, stderr: first.stderr });
+    // gen answers from it as well.
+    expect((await matrix(['gen'], dir)).stdout).toBe(first.stdout);
+    expect(lastCacheOutcome()).toBe('hit');
+  });
+
+  it('a gen --check that cannot write its record (a directory in its place) answers as before', async () => {
+    const dir = copySample('monorepo');
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const [name] = records(dir);
+    const file = path.join(dir, '.git', name!);
+    rmSync(file);
+    mkdirSync(file);
+    const r = await bothChecks(dir);
+    expect(r.outcome).toBe('miss');
+    expect(r.status).toBe(0);
+    expect(readdirSync(file)).toEqual([]);
   });
 
   it("a record's temp file left by a killed gen is removed by the next gen that saves a record", async () => {
@@ -136,6 +180,51 @@ describe('gen --check on samples/monorepo with the cache', () => {
     expect(lastCacheOutcome()).toBe('miss');
     expect(broken.status).toBe(2);
     expect(broken).toEqual(await matrix(['validate', '--no-cache'], dir));
+  });
+
+  it('a validate that compiled keeps a record of its own (no file counted); the next answers from it; one that failed or warned keeps none', async () => {
+    const dir = copySample('monorepo');
+    const validateRecords = () => readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-validate-[0-9a-f]{16}\.json$/.test(n));
+    const before = hashTreeButRecords(dir);
+    const cold = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    expect(cold.status).toBe(0);
+    expect(validateRecords()).toHaveLength(1);
+    expect(records(dir)).toEqual([]); // validate compares no generated file: no record of gen's
+    const saved = JSON.parse(readFileSync(path.join(dir, '.git', validateRecords()[0]!), 'utf8')) as { upToDate: number; outputs: string[] };
+    expect(saved).toMatchObject({ upToDate: 0, outputs: [] });
+    const warm = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('hit');
+    expect(warm).toEqual(cold);
+    expect(hashTreeButRecords(dir)).toBe(before);
+    // gen --check does not answer from it: it says nothing of the generated files.
+    const check = await matrix(['gen', '--check'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    expect(check).toEqual(await matrix(['gen', '--check', '--no-cache'], dir));
+    // A broken spec: a miss, the error, and the record as it was.
+    const spec = path.join(dir, 'matrix.yaml');
+    const text = readFileSync(spec, 'utf8');
+    const kept = readFileSync(path.join(dir, '.git', validateRecords()[0]!), 'utf8');
+    writeFileSync(spec, `${text}bogus: 1\n`);
+    const broken = await matrix(['validate'], dir);
+    expect(lastCacheOutcome()).toBe('miss');
+    expect(broken.status).toBe(2);
+    expect(broken).toEqual(await matrix(['validate', '--no-cache'], dir));
+    expect(readFileSync(path.join(dir, '.git', validateRecords()[0]!), 'utf8')).toBe(kept);
+    // A warning (printed, never replayed): valid, and no record that would answer without it.
+    const warned = text.replace(
+      /^services:\n/m,
+      'services:\n  extra:\n    context: services/web\n    dockerfile: services/web/Dockerfile\n    matrix:\n      v: [a]\n      include: [{v: a, typo: 1}]\n',
+    );
+    expect(warned).not.toBe(text);
+    writeFileSync(spec, warned);
+    for (const r of validateRecords()) rmSync(path.join(dir, '.git', r));
+    const first = await matrix(['validate'], dir);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/unused-matrix-key|is not an axis/);
+    expect(validateRecords()).toEqual([]);
+    expect(await matrix(['validate'], dir)).toEqual(first);
+    expect(lastCacheOutcome()).toBe('miss');
   });
 
   it('--help lists --no-cache and MATRIX_CACHE', async () => {

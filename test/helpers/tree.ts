@@ -88,9 +88,30 @@ export function listTree(root: string): Map<string, string> {
 
 /** One hash for a whole tree: names, kinds, modes, contents and link targets (not times). */
 export function hashTree(root: string): string {
+  return hashEntries(listTree(root));
+}
+
+function hashEntries(entries: Iterable<[string, string]>): string {
   const h = createHash('sha256');
-  for (const [k, v] of listTree(root)) h.update(`${k}\0${v}\n`);
+  for (const [k, v] of entries) h.update(`${k}\0${v}\n`);
   return h.digest('hex');
+}
+
+/**
+ * The records of matrix's cache in a repository's git directory
+ * (src/cache/store.ts recordPath): gen's and `gen --check`'s with the hook's
+ * manifest, `validate`'s and `plan`'s. A run that writes no generated file may still keep one.
+ */
+export const RECORD_FILE = /(^|\/)\.git\/matrix-(check|validate|plan)-[0-9a-f]{16}\.(json|hook)$/;
+
+/** hashTree of everything but the cache's records (RECORD_FILE). */
+export function hashTreeButRecords(root: string): string {
+  return hashEntries([...listTree(root)].filter(([name]) => !RECORD_FILE.test(name)));
+}
+
+/** The cache's records (RECORD_FILE) in a tree, name to entry. */
+export function recordsIn(root: string): Map<string, string> {
+  return new Map([...listTree(root)].filter(([name]) => RECORD_FILE.test(name)));
 }
 
 /**

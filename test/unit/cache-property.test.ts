@@ -2,8 +2,9 @@
 // sequence of changes to a project (the spec, a template, a service file a
 // template reads, a generated file, an unrelated file, the environment,
 // matrix's own build), `gen --check` with the cache answers exactly as with
-// --no-cache: same exit code, stdout and stderr, and neither writes anything;
-// `validate`, which answers from the same record, likewise; and `plan` and
+// --no-cache: same exit code, stdout and stderr, and neither writes anything
+// but its record (kept only by a check that found every file up to date);
+// `validate`, which answers from the same record or its own, likewise; and `plan` and
 // `plan --json`, which keep records of their own, answer as `--no-cache` does.
 // Issue #18: "Any cache that skips work must be proven safe: the same answer
 // as a full run for every change to the spec, a template, a generated file or
@@ -18,7 +19,7 @@ import { lastCacheOutcome } from '../../src/cache/answer.js';
 import { lastPlanOutcome } from '../../src/cache/plan.js';
 import { setIdentityForTests } from '../../src/cache/record.js';
 import { matrix, runEnv } from '../helpers/cli.js';
-import { hashTree, listTree, REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
+import { hashTreeButRecords, listTree, recordsIn, REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 afterEach(() => setIdentityForTests(undefined));
@@ -176,27 +177,37 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
     let planHits = 0;
     let checks = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 5 }), async (changes) => {
+      // The first records come from `gen`, or (as in a fresh clone, where no gen ran) from the first up-to-date `gen --check` and `validate`.
+      fc.asyncProperty(fc.boolean(), fc.array(change, { minLength: 1, maxLength: 5 }), async (genFirst, changes) => {
         setIdentityForTests('v1');
         const dir = project();
         const env: Record<string, string> = {};
-        expect((await matrix(['gen'], dir, env)).status).toBe(0);
+        expect((await matrix(genFirst ? ['gen'] : ['gen', '--no-cache'], dir, env)).status).toBe(0);
         for (const c of changes) {
           await apply(dir, env, c);
-          const before = hashTree(dir);
-          const beforeTree = listTree(dir);
+          const before = hashTreeButRecords(dir);
+          const recordsBefore = recordsIn(dir);
           const cached = await matrix(['gen', '--check'], dir, env);
           if (lastCacheOutcome() === 'hit') hits++;
           checks++;
           const full = await matrix(['gen', '--check', '--no-cache'], dir, env);
-          expect({ status: cached.status, stdout: cached.stdout, stderr: cached.stderr }, JSON.stringify(changes)).toEqual({ status: full.status, stdout: full.stdout, stderr: full.stderr });
-          expect(hashTree(dir), 'gen --check wrote something').toBe(before);
-          // validate answers from the same record (src/cli/validate.ts).
+          expect({ status: cached.status, stdout: cached.stdout, stderr: cached.stderr }, JSON.stringify([genFirst, changes])).toEqual({
+            status: full.status,
+            stdout: full.stdout,
+            stderr: full.stderr,
+          });
+          // Nothing but the record, and that only from a check that found every file up to date.
+          expect(hashTreeButRecords(dir), 'gen --check wrote something').toBe(before);
+          if (cached.status !== 0) expect(recordsIn(dir), 'a failed gen --check kept a record').toEqual(recordsBefore);
+          // validate answers from the same record (src/cli/validate.ts), or from its own.
+          const recordsBeforeValidate = recordsIn(dir);
           const validate = await matrix(['validate'], dir, env);
           const validateFull = await matrix(['validate', '--no-cache'], dir, env);
           expect(validate, JSON.stringify(changes)).toEqual(validateFull);
-          expect(hashTree(dir), 'validate wrote something').toBe(before);
+          expect(hashTreeButRecords(dir), 'validate wrote something').toBe(before);
+          if (validate.status !== 0) expect(recordsIn(dir), 'a failed validate kept a record').toEqual(recordsBeforeValidate);
           // plan answers from a record of its own, one for each output (src/cache/plan.ts).
+          const beforeTree = listTree(dir);
           for (const json of [[], ['--json']]) {
             const plan = await matrix(['plan', ...json], dir, env);
             if (lastPlanOutcome() === 'hit') planHits++;
@@ -303,11 +314,11 @@ describe('bin/matrix-hook answers as a full run, after any changes', () => {
           await new Promise(setImmediate); // runs of spawnSync: let the test runner's messages through
           await applyForHook(w, dir, env, c);
           pointAtShim(w, dir);
-          const before = hashTree(dir);
+          const before = hashTreeButRecords(dir);
           const check = hookRun(w, dir, env, ['gen', '--check']);
           const fullCheck = bin(w, dir, env, ['gen', '--check', '--no-cache']);
           expect(check.answer, JSON.stringify(changes)).toEqual(fullCheck);
-          expect(hashTree(dir), 'the hook gen --check wrote something').toBe(before);
+          expect(hashTreeButRecords(dir), 'the hook gen --check wrote something').toBe(before);
           checks++;
           if (check.hit) hits++;
           if (fullCheck.status !== 0) continue; // gen would write: the hook never hits then (above), and runs the CLI
