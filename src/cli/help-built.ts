@@ -46,3 +46,8 @@ export function builtHelp(argv: readonly string[], columns: number | undefined):
   const text = (texts as Record<string, unknown> | null)?.[key];
   return typeof text === 'string' ? text : undefined;
 }
+
+/** The version of the installed package (package.json), not a copy of it: what `--version` prints. */
+export function packageVersion(): string {
+  return (JSON.parse(readRegularText(path.join(packageRoot(), 'package.json'))) as { version: string }).version;
+}

@@ -6,7 +6,7 @@
 // loads only then. Each command runs with the Io it is given and its typed
 // options, and its modules load only when it runs: this module is the core
 // that every command starts with (scripts/build.mjs, bin/load.cjs).
-import { builtHelp } from './help-built.js';
+import { builtHelp, packageVersion } from './help-built.js';
 import type { Io } from './io.js';
 import { commandArgs, plainInvocation, UsageError, type CommandArgs, type CommandName } from './options.js';
 
@@ -41,6 +41,11 @@ const HANDLERS: { [K in CommandName]: Handler<K> } = {
 export async function main(argv: string[], io: Io): Promise<number> {
   const plain = plainInvocation(argv);
   if (plain) return runCommand(plain.command, plain.raw, argv, io);
+  // `matrix --version` alone, as yargs prints it (usage.ts), without loading yargs.
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   const built = builtHelp(argv, io.columns);
   if (built !== undefined) {
     io.stdout.write(built);

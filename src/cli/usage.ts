@@ -7,7 +7,7 @@
 import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
-import { HELP_WIDTH } from './help-built.js';
+import { HELP_WIDTH, packageVersion } from './help-built.js';
 
 /** The command yargs selected and what it parsed (camel-case keys, repeated options as arrays). */
 export interface Selected {
@@ -19,14 +19,6 @@ interface Out {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
   columns?: number | undefined;
-}
-
-/** The version of the installed package (package.json), not a copy of it. */
-async function packageVersion(): Promise<string> {
-  const { readFileSync } = await import('node:fs');
-  const { packageRoot } = await import('../paths.js');
-  const path = await import('node:path');
-  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** yargs' view of one option: repeated values are collected (never greedy), numbers stay text for parseArgs. */
@@ -106,7 +98,7 @@ export async function parse(argv: string[], columns: number | undefined): Promis
   const picked: { selected?: Selected; error?: Error; output: string } = { output: '' };
   try {
     const { default: yargs } = await import('yargs');
-    await parser(yargs, argv, (s) => (picked.selected = s), await packageVersion(), columns)
+    await parser(yargs, argv, (s) => (picked.selected = s), packageVersion(), columns)
       .exitProcess(false)
       .fail((msg, err) => {
         picked.error = err ?? new Error(msg);
