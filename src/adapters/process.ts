@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { diagnostic, UserError } from '../diagnostics.js';
 import { writeDescriptor } from '../fs/descriptor.js';
 import { causeOf } from '../fs/errno.js';
+import { RESOURCE_HINTS } from '../resource-faults.js';
 
 export interface Command {
   file: string;
@@ -48,10 +49,10 @@ export function lastLine(r: Pick<Captured, 'stderr' | 'spawnError'>): string {
  * (src/cli/faults.ts, FileFault), with the errno and what to do.
  */
 const SPAWN_FAULTS: Record<string, { cause: string; hint: string }> = {
-  EMFILE: { cause: causeOf({ code: 'EMFILE' }), hint: 'matrix may open no more files: raise the limit (`ulimit -n`) and run it again' },
-  ENFILE: { cause: causeOf({ code: 'ENFILE' }), hint: "the system's table of open files is full: close other programs or raise fs.file-max, then run it again" },
+  EMFILE: { cause: causeOf({ code: 'EMFILE' }), hint: RESOURCE_HINTS.EMFILE },
+  ENFILE: { cause: causeOf({ code: 'ENFILE' }), hint: RESOURCE_HINTS.ENFILE },
   EAGAIN: { cause: 'resource temporarily unavailable', hint: 'too many processes or threads (`ulimit -u`), or the system is short of resources: run it again later' },
-  ENOMEM: { cause: 'out of memory', hint: 'free memory (or raise the memory limit) and run it again' },
+  ENOMEM: { cause: 'out of memory', hint: RESOURCE_HINTS.ENOMEM },
 };
 
 export const SPAWN_FAULT_EXIT = 74;

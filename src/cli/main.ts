@@ -6,6 +6,7 @@
 // loads only then. Each command runs with the Io it is given and its typed
 // options, and its modules load only when it runs: this module is the core
 // that every command starts with (scripts/build.mjs, bin/load.cjs).
+import { RESOURCE_HINTS } from '../resource-faults.js';
 import { builtHelp, packageVersion } from './help-built.js';
 import type { Io } from './io.js';
 import { commandArgs, plainInvocation, UsageError, type CommandArgs, type CommandName } from './options.js';
@@ -82,12 +83,13 @@ async function runCommand<K extends CommandName>(command: K, raw: Readonly<Recor
 
 /** The one error boundary: user errors and machine faults are the user's to fix; anything else is a bug in matrix. */
 async function reportError(e: unknown, io: Io, color: boolean): Promise<number> {
-  const [{ FileFault }, { UserError }, { printDiagnostics, SpecError }, { describeFault, faultOf }] = await Promise.all([
-    import('../fs/read.js'),
-    import('../diagnostics.js'),
-    import('./io.js'),
-    import('./faults.js'),
-  ]);
+  let modules;
+  try {
+    modules = await Promise.all([import('../fs/read.js'), import('../diagnostics.js'), import('./io.js'), import('./faults.js')]);
+  } catch (loading) {
+    return reportUnloaded(e, loading, io);
+  }
+  const [{ FileFault }, { UserError }, { printDiagnostics, SpecError }, { describeFault, faultOf }] = modules;
   // A file the machine could not read or write: the same one line as any other fault below.
   if (e instanceof FileFault && e.exitCode === EXIT.fault) {
     io.stderr.write(`matrix: ${e.message}\n`);
@@ -103,6 +105,34 @@ async function reportError(e: unknown, io: Io, color: boolean): Promise<number> 
     io.stderr.write(`matrix: ${describeFault(fault)}\n`);
     return EXIT.fault;
   }
+  return internalError(e, io);
+}
+
+/**
+ * The error when even the code that reports it cannot be loaded: a machine out
+ * of file descriptors (ulimit -n) or memory fails every open, the chunks of
+ * the error report's too. Said with what is at hand: a UserError's (or a
+ * spawn fault's) diagnostics as plain lines, else the resource fault, else
+ * the bug, as reportError would.
+ */
+function reportUnloaded(e: unknown, loading: unknown, io: Io): number {
+  const user = e as { diagnostics?: unknown; exitCode?: unknown } | null | undefined;
+  if (Array.isArray(user?.diagnostics) && typeof user.exitCode === 'number') {
+    for (const d of user.diagnostics as { message?: unknown; hint?: unknown; code?: unknown }[]) {
+      io.stderr.write(`matrix: error ${String(d.message)}${d.code ? ` [${String(d.code)}]` : ''}\n${d.hint ? `  hint: ${String(d.hint)}\n` : ''}`);
+    }
+    return user.exitCode;
+  }
+  const code = [e, loading].map((x) => (x as NodeJS.ErrnoException | null | undefined)?.code).find((c): c is keyof typeof RESOURCE_HINTS => typeof c === 'string' && c in RESOURCE_HINTS);
+  if (code) {
+    io.stderr.write(`matrix: ${String((e as Error | undefined)?.message ?? e)}\n  hint: ${RESOURCE_HINTS[code]}\n`);
+    return EXIT.fault;
+  }
+  return internalError(e, io);
+}
+
+/** Anything else is a bug in matrix: said so, with the trace to report. */
+function internalError(e: unknown, io: Io): number {
   const err = e as Partial<Error> | null | undefined;
   io.stderr.write(`matrix: internal error: ${err?.message ?? String(e)}\nThis is a bug in matrix. Please report it with the command you ran and this trace:\n${err?.stack ?? ''}\n`);
   return EXIT.internal;
