@@ -1,8 +1,9 @@
 // Which specs keep no record: recording holds every read of a run in memory,
 // and a large spec's run must stay within its memory bound
 // (test/bench/limits.test.ts: 10,000 services, peak RSS at most 150 MB;
-// recorded, a fresh gen peaked at 181 MB). gen (src/cli/gen-run.ts) and plan
-// (src/cache/plan-save.ts) ask here; gen also collects garbage sooner for one.
+// recorded, a fresh gen peaked at 181 MB). gen and gen --check
+// (src/cli/gen-run.ts), validate, and the output records of plan, graph and
+// ci-matrix (src/cache/output-save.ts) ask here; gen also collects garbage sooner for one.
 import { locateSpec } from '../cli/locate.js';
 import type { Io } from '../cli/io.js';
 import { fileSize } from '../fs/probe.js';

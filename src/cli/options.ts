@@ -99,6 +99,8 @@ export const GLOBAL_OPTIONS = {
 const PROGRESS = ['auto', 'plain', 'tty', 'rawjson', 'quiet'] as const;
 
 const platformOption = { type: 'string', list: true, platform: 'filter', describe: 'Only build these platforms' } as const;
+/** --cache of the commands that answer from a record of their own output (src/cache/output.ts). */
+const OUTPUT_CACHE = 'Answer from the record of the last run with the same options when every file it read is unchanged; --no-cache (or MATRIX_CACHE=0) compiles every time';
 
 export const COMMANDS = {
   gen: {
@@ -228,6 +230,7 @@ export const COMMANDS = {
       },
       layered: { type: 'boolean', default: false, describe: 'github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
       maxLevels: { type: 'number', describe: 'github --layered: the number of level jobs the workflow has' },
+      cache: { type: 'boolean', default: true, describe: OUTPUT_CACHE },
     },
     examples: [
       ['echo "matrix=$($0 ci-matrix)" >> "$GITHUB_OUTPUT"', 'in a workflow step; see docs/github-actions.md'],
@@ -278,6 +281,7 @@ export const COMMANDS = {
     describe: 'Print the services, what each is built FROM (depends_on) and their platforms, as Mermaid or dot',
     options: {
       format: { type: 'string', choices: ['mermaid', 'dot'], default: 'mermaid', describe: 'Output format' },
+      cache: { type: 'boolean', default: true, describe: OUTPUT_CACHE },
     },
     examples: [
       ['$0 graph >> docs/images.md', 'a Mermaid diagram for Markdown'],

@@ -1,8 +1,8 @@
 // `matrix plan`: first the record of its last run with the same options
 // (src/cache/plan.ts), which answers without compiling when nothing that run
 // read has changed; then, on a miss, the full run (plan.ts), loaded only
-// then, and recorded when it may leave a record (src/cache/plan-save.ts).
-import { cachedPlan, planCacheable } from '../cache/plan.js';
+// then, and recorded when it may leave a record (src/cache/output-save.ts).
+import { cachedPlan, planCacheable, planOutput } from '../cache/plan.js';
 import type { Io } from './io.js';
 import type { CommandArgs } from './options.js';
 
@@ -14,6 +14,6 @@ export async function runPlan(io: Io, opts: CommandArgs['plan'], color: boolean)
   }
   const full = await import('./plan.js');
   if (!planCacheable(io, opts)) return full.runPlan(io, opts, color);
-  const { recordedPlan } = await import('../cache/plan-save.js');
-  return recordedPlan(io, opts, color, (rio, unrecorded) => full.runPlan(rio, opts, color, unrecorded));
+  const { recordedOutput } = await import('../cache/output-save.js');
+  return recordedOutput(io, opts.spec, planOutput(opts, color), (rio, unrecorded) => full.runPlan(rio, opts, color, unrecorded));
 }

@@ -172,7 +172,9 @@ describe('a record that cannot be trusted is a miss, not a crash', () => {
       'null',
       '[]',
       JSON.stringify({ ...record, stdout: 42 }),
-      JSON.stringify({ ...record, header: { ...record.header, plan: '{"json":true}' } }),
+      // The header names another output (src/cache/output.ts): plan's with other options, or another command's.
+      JSON.stringify({ ...record, header: { ...record.header, output: JSON.stringify(['plan', '{"json":true}']) } }),
+      JSON.stringify({ ...record, header: { ...record.header, output: (record.header.output as string).replace('"plan"', '"graph"') } }),
       JSON.stringify({ ...record, header: { ...record.header, node: 'v0.0.0' } }),
       JSON.stringify({ ...record, reads: 'none' }),
       JSON.stringify({ ...record, env: [['A']] }),

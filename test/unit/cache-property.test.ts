@@ -4,8 +4,9 @@
 // matrix's own build), `gen --check` with the cache answers exactly as with
 // --no-cache: same exit code, stdout and stderr, and neither writes anything
 // but its record (kept only by a check that found every file up to date);
-// `validate`, which answers from the same record or its own, likewise; and `plan` and
-// `plan --json`, which keep records of their own, answer as `--no-cache` does.
+// `validate`, which answers from the same record or its own, likewise; and `plan`,
+// `plan --json`, `graph` and `ci-matrix`, which keep records of their own
+// output, answer as `--no-cache` does.
 // Issue #18: "Any cache that skips work must be proven safe: the same answer
 // as a full run for every change to the spec, a template, a generated file or
 // matrix itself (a property test)." Random sequences from fast-check
@@ -16,6 +17,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { lastOutputOutcome } from '../../src/cache/output.js';
 import { lastPlanOutcome } from '../../src/cache/plan.js';
 import { setIdentityForTests } from '../../src/cache/record.js';
 import { matrix, runEnv } from '../helpers/cli.js';
@@ -24,8 +26,8 @@ import { hashTreeButRecords, listTree, recordsIn, REPO_ROOT, removeTempDirs, tem
 afterAll(removeTempDirs);
 afterEach(() => setIdentityForTests(undefined));
 
-/** The tree but plan's records (`.git/matrix-plan-HASH.json`, src/cache/store.ts), which a plan may write. */
-const withoutPlanRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-plan-[0-9a-f]{16}\.json$/.test(name));
+/** The tree but the output records (`.git/matrix-{plan,graph,ci-matrix}-HASH.json`, src/cache/output.ts), which plan, graph and ci-matrix may write. */
+const withoutOutputRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-(plan|graph|ci-matrix)-[0-9a-f]{16}\.json$/.test(name));
 
 const SPEC = `version: 1
 platforms: [linux/amd64, linux/arm64]
@@ -175,6 +177,7 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
   it('same exit code, stdout, stderr and files as --no-cache, for random sequences of changes', async () => {
     let hits = 0;
     let planHits = 0;
+    let outputHits = 0;
     let checks = 0;
     await fc.assert(
       // The first records come from `gen`, or (as in a fresh clone, where no gen ran) from the first up-to-date `gen --check` and `validate`.
@@ -206,7 +209,7 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
           expect(validate, JSON.stringify(changes)).toEqual(validateFull);
           expect(hashTreeButRecords(dir), 'validate wrote something').toBe(before);
           if (validate.status !== 0) expect(recordsIn(dir), 'a failed validate kept a record').toEqual(recordsBeforeValidate);
-          // plan answers from a record of its own, one for each output (src/cache/plan.ts).
+          // plan, graph and ci-matrix answer from records of their own, one for each output (src/cache/output.ts).
           const beforeTree = listTree(dir);
           for (const json of [[], ['--json']]) {
             const plan = await matrix(['plan', ...json], dir, env);
@@ -214,7 +217,13 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
             const planFull = await matrix(['plan', ...json, '--no-cache'], dir, env);
             expect(plan, `plan ${json.join(' ')} ${JSON.stringify(changes)}`).toEqual(planFull);
           }
-          expect(withoutPlanRecords(listTree(dir)), 'plan wrote something besides its records').toEqual(withoutPlanRecords(beforeTree));
+          for (const args of [['graph'], ['graph', '--format', 'dot'], ['ci-matrix'], ['ci-matrix', '--format', 'plan'], ['ci-matrix', '--by', 'target']]) {
+            const out = await matrix(args, dir, env);
+            if (lastOutputOutcome() === 'hit') outputHits++;
+            const outFull = await matrix([...args, '--no-cache'], dir, env);
+            expect(out, `${args.join(' ')} ${JSON.stringify(changes)}`).toEqual(outFull);
+          }
+          expect(withoutOutputRecords(listTree(dir)), 'plan, graph or ci-matrix wrote something besides their records').toEqual(withoutOutputRecords(beforeTree));
         }
       }),
       { numRuns: 40 },
@@ -222,6 +231,7 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
     // The property means something only if the cache was used: most sequences keep some answers cached.
     expect(hits).toBeGreaterThan(checks / 10);
     expect(planHits).toBeGreaterThan(checks / 10);
+    expect(outputHits).toBeGreaterThan(checks / 10);
   }, 600_000);
 });
 
