@@ -92,7 +92,8 @@ async function reportError(e: unknown, io: Io, color: boolean): Promise<number> 
   const [{ FileFault }, { UserError }, { printDiagnostics, SpecError }, { describeFault, faultOf }] = modules;
   // A file the machine could not read or write: the same one line as any other fault below.
   if (e instanceof FileFault && e.exitCode === EXIT.fault) {
-    io.stderr.write(`matrix: ${e.message}\n`);
+    const hint = RESOURCE_HINTS[e.errno as keyof typeof RESOURCE_HINTS];
+    io.stderr.write(`matrix: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
     return EXIT.fault;
   }
   if (e instanceof UserError) {
@@ -116,10 +117,13 @@ async function reportError(e: unknown, io: Io, color: boolean): Promise<number> 
  * the bug, as reportError would.
  */
 function reportUnloaded(e: unknown, loading: unknown, io: Io): number {
-  const user = e as { diagnostics?: unknown; exitCode?: unknown } | null | undefined;
+  const user = e as { diagnostics?: unknown; exitCode?: unknown; errno?: unknown } | null | undefined;
   if (Array.isArray(user?.diagnostics) && typeof user.exitCode === 'number') {
-    for (const d of user.diagnostics as { message?: unknown; hint?: unknown; code?: unknown }[]) {
-      io.stderr.write(`matrix: error ${String(d.message)}${d.code ? ` [${String(d.code)}]` : ''}\n${d.hint ? `  hint: ${String(d.hint)}\n` : ''}`);
+    // A FileFault out of a resource carries its errno, not the hint: the same hint as reportError gives it.
+    const resource = RESOURCE_HINTS[user.errno as keyof typeof RESOURCE_HINTS];
+    for (const d of user.diagnostics as { message?: unknown; hint?: unknown }[]) {
+      const hint = d.hint ?? resource;
+      io.stderr.write(`matrix: ${String(d.message)}\n${hint ? `  hint: ${String(hint)}\n` : ''}`);
     }
     return user.exitCode;
   }

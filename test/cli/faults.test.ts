@@ -63,6 +63,9 @@ describe('faultOf', () => {
     // Control characters in a path are shown escaped, not sent to the terminal.
     const esc = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'open', path: '/r/a\u001b[31m' });
     expect(describeFault(faultOf(esc, '/r')!)).toBe('cannot open a\\u001b[31m: permission denied (EACCES)');
+    // Out of file descriptors: what to do, on a line of its own.
+    const fds = Object.assign(new Error('EMFILE'), { code: 'EMFILE', syscall: 'open', path: '/r/matrix.yaml' });
+    expect(describeFault(faultOf(fds, '/r')!)).toBe('cannot open matrix.yaml: too many open files (EMFILE)\n  hint: matrix may open no more files: raise the limit (`ulimit -n`) and run it again');
   });
 
   it('names a dangling symlink on the path', () => {
