@@ -83,29 +83,40 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
     const cur = file === bakeFile ? bakeCur : claimEmpty(known?.get(file) ?? outputState(where, file, realDirs), listed.has(path.resolve(where.specDir, file)));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);
-    else if (cur.kind === 'missing')
-      changes.push({
-        kind: 'create',
-        file,
-        get after() {
-          return files.get(file);
-        },
-      });
+    else if (cur.kind === 'missing') changes.push(new PlannedChange('create', file, files, where));
     else if (cur.kind === 'file' && sameContent(files, file, cur)) unchanged.push(file);
-    else if (cur.kind === 'file')
-      changes.push({
-        kind: 'update',
-        file,
-        get before() {
-          return textOnDisk(where, file);
-        },
-        get after() {
-          return files.get(file);
-        },
-      });
+    else if (cur.kind === 'file') changes.push(new PlannedChange('update', file, files, where));
   }
 
   return { changes, unchanged, diagnostics, manifest };
+}
+
+/**
+ * A create or an update whose texts are asked for when needed: `after`
+ * rendered (or looked up) when it is written or shown, `before` read from the
+ * disk when a diff shows it. One class, so every change shares its two
+ * accessors: as object literals with getters, each change was an object in
+ * dictionary mode with two closures of its own, 13 MB alive at 10,000
+ * services while an update's two plans (before and under the lock) were.
+ */
+class PlannedChange implements Change {
+  readonly #files: OutputFiles;
+  readonly #where: OutputWhere;
+  constructor(
+    readonly kind: 'create' | 'update',
+    readonly file: string,
+    files: OutputFiles,
+    where: OutputWhere,
+  ) {
+    this.#files = files;
+    this.#where = where;
+  }
+  get before(): string | undefined {
+    return this.kind === 'update' ? textOnDisk(this.#where, this.file) : undefined;
+  }
+  get after(): string | undefined {
+    return this.#files.get(this.file);
+  }
 }
 
 /** Whether the file on disk (`cur`) holds exactly the bytes to write: by digest where either side has only that. */
