@@ -7,3 +7,8 @@ export const RESOURCE_HINTS: Readonly<Record<'EMFILE' | 'ENFILE' | 'ENOMEM', str
   ENFILE: "the system's table of open files is full: close other programs or raise fs.file-max, then run it again",
   ENOMEM: 'free memory (or raise the memory limit) and run it again',
 };
+
+/** What to do about `code` (an errno such as a FileFault's or a Node error's `code`), when it is a resource running out. */
+export function resourceHint(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(RESOURCE_HINTS, code) ? RESOURCE_HINTS[code as keyof typeof RESOURCE_HINTS] : undefined;
+}

@@ -8,7 +8,7 @@
 const { lstatSync, readlinkSync, statSync } = process.getBuiltinModule('node:fs');
 const path = process.getBuiltinModule('node:path');
 import { CAUSES, causeOf } from '../fs/errno.js';
-import { RESOURCE_HINTS } from '../resource-faults.js';
+import { resourceHint } from '../resource-faults.js';
 
 export { causeOf };
 
@@ -116,6 +116,6 @@ export function faultOf(e: unknown, cwd: string): Fault | undefined {
 
 /** The fault in one line; one out of a resource (file descriptors, memory) has a second, what to do (src/resource-faults.ts). */
 export function describeFault(f: Fault): string {
-  const hint = RESOURCE_HINTS[f.code as keyof typeof RESOURCE_HINTS];
+  const hint = resourceHint(f.code);
   return `cannot ${f.action}: ${f.cause} (${f.code})${hint ? `\n  hint: ${hint}` : ''}`;
 }

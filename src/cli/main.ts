@@ -6,7 +6,7 @@
 // loads only then. Each command runs with the Io it is given and its typed
 // options, and its modules load only when it runs: this module is the core
 // that every command starts with (scripts/build.mjs, bin/load.cjs).
-import { RESOURCE_HINTS } from '../resource-faults.js';
+import { resourceHint } from '../resource-faults.js';
 import { builtHelp, packageVersion } from './help-built.js';
 import type { Io } from './io.js';
 import { commandArgs, plainInvocation, UsageError, type CommandArgs, type CommandName } from './options.js';
@@ -92,7 +92,7 @@ async function reportError(e: unknown, io: Io, color: boolean): Promise<number> 
   const [{ FileFault }, { UserError }, { printDiagnostics, SpecError }, { describeFault, faultOf }] = modules;
   // A file the machine could not read or write: the same one line as any other fault below.
   if (e instanceof FileFault && e.exitCode === EXIT.fault) {
-    const hint = RESOURCE_HINTS[e.errno as keyof typeof RESOURCE_HINTS];
+    const hint = resourceHint(e.errno);
     io.stderr.write(`matrix: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
     return EXIT.fault;
   }
@@ -117,19 +117,15 @@ async function reportError(e: unknown, io: Io, color: boolean): Promise<number> 
  * the bug, as reportError would.
  */
 function reportUnloaded(e: unknown, loading: unknown, io: Io): number {
-  const user = e as { diagnostics?: unknown; exitCode?: unknown; errno?: unknown } | null | undefined;
+  const user = e as { diagnostics?: unknown; exitCode?: unknown } | null | undefined;
   if (Array.isArray(user?.diagnostics) && typeof user.exitCode === 'number') {
-    // A FileFault out of a resource carries its errno, not the hint: the same hint as reportError gives it.
-    const resource = RESOURCE_HINTS[user.errno as keyof typeof RESOURCE_HINTS];
-    for (const d of user.diagnostics as { message?: unknown; hint?: unknown }[]) {
-      const hint = d.hint ?? resource;
-      io.stderr.write(`matrix: ${String(d.message)}\n${hint ? `  hint: ${String(hint)}\n` : ''}`);
-    }
+    // A FileFault out of a resource has that hint already (src/fs/read.ts).
+    for (const d of user.diagnostics as { message?: unknown; hint?: unknown }[]) io.stderr.write(`matrix: ${String(d.message)}\n${d.hint ? `  hint: ${String(d.hint)}\n` : ''}`);
     return user.exitCode;
   }
-  const code = [e, loading].map((x) => (x as NodeJS.ErrnoException | null | undefined)?.code).find((c): c is keyof typeof RESOURCE_HINTS => typeof c === 'string' && c in RESOURCE_HINTS);
-  if (code) {
-    io.stderr.write(`matrix: ${String((e as Error | undefined)?.message ?? e)}\n  hint: ${RESOURCE_HINTS[code]}\n`);
+  const hint = [e, loading].map((x) => resourceHint((x as NodeJS.ErrnoException | null | undefined)?.code)).find((h) => h !== undefined);
+  if (hint) {
+    io.stderr.write(`matrix: ${String((e as Error | undefined)?.message ?? e)}\n  hint: ${hint}\n`);
     return EXIT.fault;
   }
   return internalError(e, io);

@@ -11,7 +11,7 @@ import { describeErrno } from './errno.js';
 import { hash } from 'node:crypto';
 import { defineOp, isRecording } from './recorder.js';
 import { lstatOf, type PathStat } from './path-memo.js';
-import { RESOURCE_HINTS } from '../resource-faults.js';
+import { resourceHint } from '../resource-faults.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -48,7 +48,7 @@ export class FileFault extends UserError {
           column: extra.column,
           message,
           // Out of descriptors or memory, the caller's hint (about the file) is beside the point.
-          hint: (reason === 'io' && RESOURCE_HINTS[errno as keyof typeof RESOURCE_HINTS]) || extra.hint || undefined,
+          hint: (reason === 'io' && resourceHint(errno)) || extra.hint || undefined,
         }),
       ],
       reason === 'io' && errno !== undefined && (MACHINE_ERRNOS.has(errno) || errno === 'ENOENT') ? 74 : 2,
