@@ -27,12 +27,17 @@ export function cachedUpToDate(io: Io, opts: { spec?: string | undefined; cache?
  * The record of the last up-to-date gen of this spec when every read it made
  * still answers the same (and where the spec is), else undefined.
  */
-export function cachedRecord(io: Io, opts: { spec?: string | undefined; cache?: boolean }): { loc: SpecLocation; record: CacheRecord } | undefined {
+export function cachedRecord(
+  io: Io,
+  opts: { spec?: string | undefined; cache?: boolean },
+  kinds: readonly (typeof VALIDATE_KIND | undefined)[] = [undefined],
+): { loc: SpecLocation; record: CacheRecord } | undefined {
   if (!cacheEnabled(io, opts)) {
     lastOutcome = 'off';
     return undefined;
   }
-  const found = lookUp(io, opts.spec);
+  let found: { loc: SpecLocation; record: CacheRecord } | undefined;
+  for (const kind of kinds) if ((found = lookUp(io, opts.spec, kind))) break;
   lastOutcome = found === undefined ? 'miss' : 'hit';
   return found;
 }
@@ -44,28 +49,32 @@ export function cachedRecord(io: Io, opts: { spec?: string | undefined; cache?: 
  * the same. Undefined on any miss or with the cache off.
  */
 export function cachedValidation(io: Io, opts: { spec?: string | undefined; cache?: boolean }): { loc: SpecLocation; record: CacheRecord } | undefined {
-  if (!cacheEnabled(io, opts)) {
-    lastOutcome = 'off';
-    return undefined;
-  }
-  const found = lookUp(io, opts.spec) ?? lookUp(io, opts.spec, VALIDATE_KIND);
-  lastOutcome = found === undefined ? 'miss' : 'hit';
-  return found;
+  return cachedRecord(io, opts, [undefined, VALIDATE_KIND]);
 }
 
 /** The kind (src/cache/store.ts recordPath) of the record a `validate` keeps. */
 export const VALIDATE_KIND = 'validate';
 
-function lookUp(io: Io, spec: string | undefined, kind?: string): { loc: SpecLocation; record: CacheRecord } | undefined {
+/**
+ * Where the spec is, and the text of its record of `kind` (gen's without one)
+ * and `key` (src/cache/store.ts recordPath), when there is one to read.
+ */
+export function recordTextOf(io: Io, spec: string | undefined, kind?: string, key?: string): { loc: SpecLocation; text: string } | undefined {
   let loc: SpecLocation;
   try {
     loc = locateSpec(io, spec);
   } catch {
     return undefined; // The full run says what is wrong.
   }
-  const file = recordPath(loc.specPath, loc.repoRoot, io.env, false, kind);
+  const file = recordPath(loc.specPath, loc.repoRoot, io.env, false, kind, key);
   const text = file === undefined ? undefined : readRecord(file);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : { loc, text };
+}
+
+function lookUp(io: Io, spec: string | undefined, kind?: string): { loc: SpecLocation; record: CacheRecord } | undefined {
+  const found = recordTextOf(io, spec, kind);
+  if (!found) return undefined;
+  const { loc, text } = found;
   try {
     const record = verifiedRecord(text, headerFor(io.cwd, spec, loc.specPath), io.env);
     // A validate record counts no file: it answers only how many services and targets the spec has.

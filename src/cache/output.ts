@@ -8,10 +8,10 @@
 // gen's (`matrix-KIND-HASH.json`, src/cache/store.ts). Saving is
 // src/cache/output-save.ts; this module is what a hit loads: no compiler.
 import type { Io } from '../cli/io.js';
-import { locateSpec, type SpecLocation } from '../cli/locate.js';
-import { cacheEnabled } from './answer.js';
+import type { SpecLocation } from '../cli/locate.js';
+import { cacheEnabled, recordTextOf } from './answer.js';
 import { type Header, headerFor, parseRun, readsHold } from './record.js';
-import { readRecord, recordPath } from './store.js';
+import { recordPath } from './store.js';
 
 /** Which command's output a record holds (its file's kind), and everything besides the reads that output depends on. */
 export interface OutputKind {
@@ -55,15 +55,9 @@ export function cachedOutput(io: Io, opts: { spec?: string | undefined; cache?: 
 }
 
 function lookUp(io: Io, spec: string | undefined, what: OutputKind): string | undefined {
-  let loc: SpecLocation;
-  try {
-    loc = locateSpec(io, spec);
-  } catch {
-    return undefined; // The full run says what is wrong.
-  }
-  const file = outputRecordPath(io, loc, what);
-  const text = file === undefined ? undefined : readRecord(file);
-  if (text === undefined) return undefined;
+  const found = recordTextOf(io, spec, what.kind, what.key);
+  if (!found) return undefined;
+  const { loc, text } = found;
   try {
     const record = parseRun(text, outputHeader(io, spec, loc.specPath, what));
     if (!record || typeof record.stdout !== 'string') return undefined;

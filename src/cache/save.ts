@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Io, SpecLocation } from '../cli/io.js';
 import { isRecording, recording } from '../fs/recorder.js';
 import { recordingEnv, type EnvReads } from './env.js';
-import { VALIDATE_KIND } from './answer.js';
+import { cacheEnabled, VALIDATE_KIND } from './answer.js';
+import { specIsLarge } from './large.js';
 import { saveManifest } from './manifest.js';
 import { type Counts, headerFor, recordText } from './record.js';
 import { recordPath, writeRecord } from './store.js';
@@ -33,6 +34,14 @@ export async function recorded<T>(io: Io, echoStderr: boolean, fn: (io: Io) => T
   if (isRecording()) return { value: fn(io) };
   const r = await recording(async () => fn(watched));
   return { value: r.value, record: { observations: r.observations, env, usable: r.complete && !printed } };
+}
+
+/**
+ * `fn` recorded when this run may keep a record (the cache on, and the spec
+ * not large: src/cache/large.ts), else run as it is, with no record.
+ */
+export async function recordedWhenKept<T>(io: Io, opts: { spec?: string | undefined; cache?: boolean }, fn: (io: Io) => T): Promise<{ value: T; record?: RunRecord }> {
+  return cacheEnabled(io, opts) && !specIsLarge(io, opts.spec) ? recorded(io, true, fn) : { value: fn(io) };
 }
 
 /** Save a usable record of a run that found the files `upToDate` (spec-relative) up to date; a failure to save only loses the record. */

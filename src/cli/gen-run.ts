@@ -3,9 +3,8 @@
 // file up to date saves what its compile and comparison read (src/cache/).
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { saveRecord, recorded, type RunRecord } from '../cache/save.js';
-import { cacheEnabled } from '../cache/answer.js';
-import { isLargeSpec, specIsLarge } from '../cache/large.js';
+import { saveRecord, recorded, recordedWhenKept, type RunRecord } from '../cache/save.js';
+import { isLargeSpec } from '../cache/large.js';
 import { realpath, writable } from '../fs/probe.js';
 import { replayAnswer } from '../fs/recorder.js';
 import { withPathMemo } from '../fs/path-memo.js';
@@ -48,9 +47,8 @@ function compileAndCompare(io: Io, opts: GenOptions, earlier?: Compiled) {
 
 export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Promise<number> {
   const c = colors(color);
-  const cache = cacheEnabled(io, opts) && !specIsLarge(io, opts.spec);
-  if (opts.check) return await checkOnce(io, opts, c, cache);
-  await genOnce(io, opts, c, cache);
+  if (opts.check) return await checkOnce(io, opts, c);
+  await genOnce(io, opts, c);
   return 0;
 }
 
@@ -60,8 +58,8 @@ export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Prom
  * (the same reads of the same compile and comparison), so in a fresh clone,
  * where no `gen` ran, the second check (and `validate`) answers from it.
  */
-async function checkOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Promise<number> {
-  const { value, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
+async function checkOnce(io: Io, opts: GenOptions, c: Colors): Promise<number> {
+  const { value, record } = await recordedWhenKept(io, opts, (rio) => planFor(rio, opts));
   const { loc, plan, result } = value;
   if (!plan.changes.length) saveRecord(io, opts.spec, loc, plan.unchanged, countsOf(result), record);
   const code = await reportCheck(io, plan, c);
@@ -70,8 +68,8 @@ async function checkOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): P
 }
 
 /** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */
-async function genOnce(io: Io, opts: GenOptions, c: Colors, cache: boolean): Promise<boolean> {
-  const { value: first, record } = cache ? await recorded(io, true, (rio) => planFor(rio, opts)) : { value: planFor(io, opts), record: undefined };
+async function genOnce(io: Io, opts: GenOptions, c: Colors): Promise<boolean> {
+  const { value: first, record } = await recordedWhenKept(io, opts, (rio) => planFor(rio, opts));
   if (!first.plan.changes.length) {
     if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
     saveRecord(io, opts.spec, first.loc, first.plan.unchanged, countsOf(first.result), record);

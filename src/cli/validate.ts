@@ -21,18 +21,12 @@ export async function runValidate(io: Io, args: CommandArgs['validate']): Promis
     io.stdout.write(valid(hit.loc.displayName, hit.record.services, hit.record.targets));
     return 0;
   }
-  const [{ compileOrThrow }, { recorded, saveValidation }, { cacheEnabled }, { specIsLarge }] = await Promise.all([
-    import('./io.js'),
-    import('../cache/save.js'),
-    import('../cache/answer.js'),
-    import('../cache/large.js'),
-  ]);
+  const [{ compileOrThrow }, { recordedWhenKept, saveValidation }] = await Promise.all([import('./io.js'), import('../cache/save.js')]);
   const compileSpec = (rio: Io) => {
     const loc = locateSpec(rio, args.spec);
     return { loc, spec: compileOrThrow(loc, true, rio).spec! };
   };
-  const cache = cacheEnabled(io, args) && !specIsLarge(io, args.spec);
-  const { value, record } = cache ? await recorded(io, true, compileSpec) : { value: compileSpec(io), record: undefined };
+  const { value, record } = await recordedWhenKept(io, args, compileSpec);
   const counts = { services: value.spec.services.size, targets: value.spec.targets.length };
   saveValidation(io, args.spec, value.loc, counts, record);
   io.stdout.write(valid(value.loc.displayName, counts.services, counts.targets));
