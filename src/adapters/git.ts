@@ -111,13 +111,28 @@ export async function gitQuery(g: Git, args: string[]): Promise<{ output?: strin
  * a shell's fork of itself well under one. Up to `parallel` shells, so a
  * slow history still has git processes side by side. Each command's arguments reach git as arguments ("$@"), never
  * as shell text: the script only counts them. Each command has the time limit
- * of one query (the shell prints a line as each ends). The answer per command
+ * of one query (the shell prints as each ends). The answer per command
  * is gitOutput's (trimmed output, undefined when git failed), undefined also
  * when git printed more than one line; undefined as a whole when a shell
  * cannot be used (Windows, no /bin/sh, a stalled repository), and the caller
  * runs each command on its own.
  */
 export async function gitEach(g: Git, commands: readonly string[][], parallel: number): Promise<(string | undefined)[] | undefined> {
+  const answers = await gitShells(g, commands, parallel);
+  return answers?.map((a) => (a !== undefined && !a.includes('\n') ? a : undefined));
+}
+
+/**
+ * gitEach's commands in one shell, one after another, each answering its
+ * whole output (trimmed; several lines where git printed them): for a few
+ * quick reads that one Node spawn serves instead of one each (startGitInfo's
+ * four). Undefined when the shell cannot be used.
+ */
+export function gitBatch(g: Git, commands: readonly string[][]): Promise<(string | undefined)[] | undefined> {
+  return gitShells(g, commands, 1);
+}
+
+async function gitShells(g: Git, commands: readonly string[][], parallel: number): Promise<(string | undefined)[] | undefined> {
   if (process.platform === 'win32' || STALLED.has(g.repoRoot) || !commands.length) return undefined;
   const shells = Math.max(1, Math.min(parallel, commands.length));
   const shares = Array.from({ length: shells }, (_, i) => commands.filter((_c, j) => j % shells === i));
@@ -132,12 +147,27 @@ async function gitShell(g: Git, commands: readonly string[][]): Promise<(string 
   const r = await capture({ file: '/bin/sh', args: ['-c', EACH_SCRIPT, 'sh', ...args], cwd: g.repoRoot, env: { ...g.env, ...GIT_ENV } }, timeoutMs, undefined, true);
   if (r.timedOut) STALLED.add(g.repoRoot);
   if (r.spawnError || r.code !== 0) return undefined;
-  const lines = r.stdout.split('\n');
-  if (lines.pop() !== '' || lines.length !== commands.length) return undefined;
-  return lines.map((line) => {
-    const space = line.indexOf(' ');
-    return line.slice(0, space) === '0' ? line.slice(space + 1).trim() : undefined;
-  });
+  return eachAnswers(r.stdout, commands.length);
+}
+
+/**
+ * The answers in EACH_SCRIPT's output: per command, its output's lines, each
+ * after a `|`, then `= STATUS`. Undefined when the output is not exactly that
+ * for `count` commands.
+ */
+export function eachAnswers(stdout: string, count: number): (string | undefined)[] | undefined {
+  const lines = stdout.split('\n');
+  if (lines.pop() !== '') return undefined;
+  const answers: (string | undefined)[] = [];
+  let output: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith('|')) output.push(line.slice(1));
+    else if (/^= \d{1,3}$/.test(line)) {
+      answers.push(line === '= 0' ? output.join('\n').trim() : undefined);
+      output = [];
+    } else return undefined;
+  }
+  return answers.length === count && !output.length ? answers : undefined;
 }
 
 /**
@@ -146,10 +176,13 @@ async function gitShell(g: Git, commands: readonly string[][]): Promise<(string 
  * its own "$@": the first N are appended, then the originals shifted away);
  * `command git` is the program, as Node would start it, never a shell
  * function of that name a bash imports from the environment (BASH_FUNC_git%%).
- * One line per command: git's exit status, a space, its output, or status 1
- * when that output was more than one line.
+ * Per command: each line of its output after a `|` (so no line of git's can
+ * pass for the end of one), then `= STATUS`, its exit status. `emit` splits
+ * with the shell's own pattern removal, no other process.
  */
-export const EACH_SCRIPT = `take() {
+export const EACH_SCRIPT = `nl='
+'
+take() {
   n=$1; shift; m=$#; i=0
   for a do
     [ "$i" -lt "$n" ] || break
@@ -158,12 +191,18 @@ export const EACH_SCRIPT = `take() {
   shift "$m"
   command git "$@"
 }
+emit() {
+  rest=$1
+  while [ -n "$rest" ]; do
+    printf '|%s\n' "\${rest%%"$nl"*}"
+    case $rest in *"$nl"*) rest=\${rest#*"$nl"} ;; *) rest= ;; esac
+  done
+}
 while [ "$#" -gt 0 ]; do
   n=$1; shift
   out=$(take "$n" "$@" 2>/dev/null); s=$?
-  case $out in *'
-'*) s=1; out= ;; esac
-  printf '%s %s\n' "$s" "$out"
+  emit "$out"
+  printf '= %s\n' "$s"
   shift "$n"
 done`;
 

@@ -3,7 +3,7 @@
 // (MATRIX_GIT_*), and `matrix bake` sets those in the environment of the
 // docker process. SOURCE_DATE_EPOCH is the commit time, so timestamps in the
 // images depend on the commit, not on when the build ran.
-import { gitAt, gitEach, gitOutput as git, gitQuery, type Env, type Git } from '../adapters/git.js';
+import { gitAt, gitBatch, gitEach, gitOutput as git, gitQuery, type Env, type Git } from '../adapters/git.js';
 import { lazyImport } from '../lazy.js';
 import { httpsSource, redactRemote } from './remote.js';
 import { literalRegExp } from '../regexp.js';
@@ -162,19 +162,31 @@ function headSemver(tags: readonly string[]): SemverInfo | undefined {
   return versions[0] ? parseSemver(versions[0]) : undefined;
 }
 
+/** HEAD's commit and time, its branch, the tags on it (highest version first), and the `origin` remote. */
+const INFO_COMMANDS = [
+  ['log', '-1', '--format=%H %ct'],
+  ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+  ['tag', '--points-at', 'HEAD', '--sort=-v:refname'],
+  ['remote', 'get-url', 'origin'],
+] as const;
+
 /**
- * Whether git runs at all, and HEAD's commit, branch, tags and remote. The first read tells
- * the first: a spawn error (no git on PATH) is its answer, so no `git
- * --version` of its own is started (each process start costs the event loop
- * several milliseconds).
+ * Whether git runs at all, and HEAD's commit, branch, tags and remote:
+ * INFO_COMMANDS in one shell (gitBatch), one Node spawn instead of four
+ * before the compile (each process start costs the event loop several
+ * milliseconds). Where that gives no commit (no shell, no commit yet, no git
+ * to run), each runs as its own process: then the first read's spawn error
+ * (no git on PATH) tells that git cannot run, and no `git --version` of its
+ * own is started.
  */
 async function readGitInfo(repo: Git): Promise<[{ ok: true } | { ok: false; cause: string }, GitInfo | undefined]> {
-  const [first, branch, tags, remote] = await Promise.all([
-    gitQuery(repo, ['log', '-1', '--format=%H %ct']),
-    git(repo, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
-    git(repo, ['tag', '--points-at', 'HEAD', '--sort=-v:refname']),
-    git(repo, ['remote', 'get-url', 'origin']),
-  ]);
+  const batch = await gitBatch(
+    repo,
+    INFO_COMMANDS.map((c) => [...c]),
+  );
+  if (batch?.[0]) return [{ ok: true }, gitInfoOf(batch[0], batch[1], batch[2], batch[3])];
+  const [head, ...others] = INFO_COMMANDS;
+  const [first, branch, tags, remote] = await Promise.all([gitQuery(repo, [...head]), ...others.map((c) => git(repo, [...c]))]);
   if (first.spawnError !== undefined) return [{ ok: false, cause: first.spawnError }, undefined];
   return [{ ok: true }, gitInfoOf(first.output, branch, tags, remote)];
 }

@@ -247,7 +247,7 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     git('add', '-A');
     expect(git('commit', '-q', '-m', 'sample').status).toBe(0);
     const log = path.join(dir, '..', `${path.basename(dir)}-strace.log`);
-    const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=execve,openat', process.execPath, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake', '--dry-run'], {
+    const r = spawnSync('strace', ['-f', '-qq', '-v', '-s', '64', '-o', log, '-e', 'trace=execve,openat', process.execPath, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake', '--dry-run'], {
       cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
@@ -257,8 +257,9 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     rmSync(log);
     const first = (re: RegExp) => lines.findIndex((l) => re.test(l) && !/ENOENT/.test(l));
     const specRead = first(/openat\(.*\/matrix\.yaml", O_RDONLY/);
-    // (each git command starts with matrix's own `-c` settings, src/adapters/git.ts)
-    const headRead = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"/);
+    // (each git command starts with matrix's own `-c` settings, src/adapters/git.ts; the
+    // four reads of HEAD run one after another in one shell, src/adapters/git.ts gitBatch)
+    const headRead = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"|execve\("\/bin\/sh", \["\/bin\/sh", "-c", .*"symbolic-ref", "--quiet", "--short", "HEAD"/);
     const revision = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct", "--"/);
     expect(specRead).toBeGreaterThan(0);
     expect(headRead).toBeGreaterThan(0);

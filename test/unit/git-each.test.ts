@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EACH_SCRIPT, gitAt, gitEach, gitOutput, gitStalled } from '../../src/adapters/git.js';
+import { EACH_SCRIPT, eachAnswers, gitAt, gitBatch, gitEach, gitOutput, gitStalled } from '../../src/adapters/git.js';
 import { capture } from '../../src/adapters/process.js';
-import { inputRevisions } from '../../src/bake/gitenv.js';
+import { inputRevisions, startGitInfo } from '../../src/bake/gitenv.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -94,6 +94,56 @@ describe.skipIf(process.platform === 'win32')('gitEach', () => {
   }, 60_000);
 });
 
+describe.skipIf(process.platform === 'win32')('gitBatch', () => {
+  it('answers each command as its own git process does, several lines included, and a failure as undefined', async () => {
+    const dir = repoWithHostileNames();
+    for (const tag of ['v1.2.0', 'v1.10.0', 'v1.9.0', 'web/v2.0.0']) git(dir, ['tag', tag]);
+    git(dir, ['tag', '-a', '-m', 'annotated', 'v1.10.1']);
+    const g = gitAt(dir, process.env);
+    const commands = [
+      ['tag', '--points-at', 'HEAD', '--sort=-v:refname'],
+      ['log', '-3', '--format=%H %ct%n%n  indented'],
+      ['rev-parse', '--verify', '-q', 'no-such-ref'],
+      ['log', '-1', '--format=|%H', '--', `:(top,literal)${HOSTILE[4]}`],
+      ['log', '-1', '--format=tformat:= 0'],
+      ['remote', 'get-url', 'origin'],
+      ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+    ];
+    const batch = await gitBatch(g, commands);
+    const one = await Promise.all(commands.map((c) => gitOutput(g, c)));
+    expect(batch).toEqual(one);
+    expect(batch![0]!.split('\n')).toEqual(['web/v2.0.0', 'v1.10.1', 'v1.10.0', 'v1.9.0', 'v1.2.0']);
+    expect(batch![1]!.split('\n')).toHaveLength(9);
+    expect([batch![2], batch![5]]).toEqual([undefined, undefined]);
+    // A line of git's that looks like the script's own end of a command is still output.
+    expect(batch![3]).toMatch(/^\|[0-9a-f]{40}$/);
+    expect(batch![4]).toBe('= 0');
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+  }, 60_000);
+
+  it("reads nothing from output that is not exactly the script's", () => {
+    expect(eachAnswers('|a\n|b\n= 0\n= 128\n', 2)).toEqual(['a\nb', undefined]);
+    expect(eachAnswers('= 0\n', 1)).toEqual(['']);
+    for (const bad of ['|a\n= 0', '|a\n= 0\n|b\n', 'a\n= 0\n', '|a\n= x\n', '= 0\n= 0\n']) expect(eachAnswers(bad, 1), JSON.stringify(bad)).toBeUndefined();
+  });
+
+  it("startGitInfo's one batch gives what each read gives as its own process", async () => {
+    const dir = repoWithHostileNames();
+    git(dir, ['checkout', '-q', '-b', 'Feature/My_Fix']);
+    for (const tag of ['v1.2.0', 'v1.10.0']) git(dir, ['tag', tag]);
+    git(dir, ['remote', 'add', 'origin', 'https://user:secret@example.com/org/repo.git']);
+    const g = gitAt(dir, process.env);
+    const [info] = await Promise.all([startGitInfo(dir, process.env)]);
+    const head = (await gitOutput(g, ['log', '-1', '--format=%H %ct']))!.split(' ');
+    expect(info[0]).toEqual({ ok: true });
+    expect(info[1]).toMatchObject({ sha: head[0], epoch: head[1], branch: 'feature-my_fix', tag: 'v1.10.0', tags: ['v1.10.0', 'v1.2.0'], source: 'https://example.com/org/repo' });
+    // No commit yet: the batch finds none, and each read runs on its own (as before the batch).
+    const empty = tempDir();
+    git(empty, ['init', '-q']);
+    expect(await startGitInfo(empty, process.env)).toEqual([{ ok: true }, undefined]);
+  }, 60_000);
+});
+
 describe.skipIf(process.platform !== 'linux')('inputRevisions through gitEach', () => {
   it('runs its git commands in as many shells as it may run processes, and answers as one process per command does', async () => {
     const dir = repoWithHostileNames();
@@ -127,7 +177,7 @@ describe.skipIf(process.platform === 'win32')('its script in each shell /bin/sh 
     const argv = shell === 'busybox' ? ['sh', '-c', EACH_SCRIPT, 'sh', ...args] : ['-c', EACH_SCRIPT, 'sh', ...args];
     const r = spawnSync(shell, argv, { cwd: dir, encoding: 'utf8', env: { ...process.env, 'BASH_FUNC_git%%': '() { echo imported; }' } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')).toEqual([`0 ${head}`, `0 ${String(1_700_000_000 + 4 * 60)}`, expect.stringMatching(/^[1-9]\d* $/), '']);
+    expect(r.stdout.split('\n')).toEqual([`|${head}`, '= 0', `|${String(1_700_000_000 + 4 * 60)}`, '= 0', expect.stringMatching(/^= [1-9]\d*$/), '']);
     expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
   });
 });
