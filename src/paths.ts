@@ -95,7 +95,7 @@ export function gitDirOf(repoRoot: string): string | undefined {
  * `commondir` file names (a linked worktree's), else itself. Throws when that
  * file cannot be read.
  */
-function commonDirOf(gitDir: string): string {
+export function commonDirOf(gitDir: string): string {
   const commondirFile = path.join(gitDir, 'commondir');
   return exists(commondirFile) ? path.resolve(gitDir, readRegularText(commondirFile, { followSymlinks: false, maxBytes: 4096 }).trim()) : gitDir;
 }

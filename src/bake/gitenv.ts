@@ -288,41 +288,76 @@ export interface InputRevision {
 export const GIT_PROCESSES = 8;
 
 /**
+ * Answers of `git log -1 HEAD -- PATHS` kept from an earlier run at the same
+ * HEAD commit (src/repro/revision-store.ts): a commit's history never
+ * changes, so neither does the last commit that touched a path in it.
+ */
+export interface RevisionStore {
+  /** The commit every answer is for: the commands name it instead of HEAD. */
+  readonly head: string;
+  /** The kept line (`SHA EPOCH`, or '' when no commit touched the paths) of a group of paths (inputRevisions' key). */
+  get(key: string): string | undefined;
+  /** Keep these answers too (a failure only loses them). */
+  save(answers: ReadonlyMap<string, string>): void;
+}
+
+/**
  * The last commit that touched each target's inputs (context, Dockerfile).
  * `matrix bake` gives each target its own SOURCE_DATE_EPOCH and revision
  * labels from it, so a commit that changes one service leaves the image
- * digests of every other service unchanged.
+ * digests of every other service unchanged. With a store, what it kept for
+ * the same commit is answered without git, and the rest asked of that commit
+ * and kept.
  */
-export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>, processes = GIT_PROCESSES): Promise<Map<string, InputRevision>> {
-  const out = new Map<string, InputRevision>();
+export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: string; paths: string[] }>, processes = GIT_PROCESSES, store?: RevisionStore): Promise<Map<string, InputRevision>> {
   const byPaths = new Map<string, string[]>();
   for (const i of inputs) {
     const key = JSON.stringify([...new Set(i.paths)].sort());
     byPaths.set(key, [...(byPaths.get(key) ?? []), i.target]);
   }
-  const groups = [...byPaths].map(([key, targets]) => ({ targets, args: ['log', '-1', '--format=%H %ct', '--', ...(JSON.parse(key) as string[]).map((p) => `:(top,literal)${p}`)] }));
-  const note = (targets: string[], line: string | undefined) => {
-    if (!line) return;
+  const lines = new Map<string, string | undefined>();
+  for (const key of byPaths.keys()) {
+    const kept = store?.get(key);
+    if (kept !== undefined) lines.set(key, kept);
+  }
+  const asked = [...byPaths.keys()].filter((key) => !lines.has(key));
+  const answers = await lastCommits(
+    repo,
+    asked.map((key) => ['log', '-1', '--format=%H %ct', ...(store ? [store.head] : []), '--', ...(JSON.parse(key) as string[]).map((p) => `:(top,literal)${p}`)]),
+    processes,
+  );
+  const fresh = new Map<string, string>();
+  asked.forEach((key, i) => {
+    lines.set(key, answers[i]);
+    if (answers[i] !== undefined) fresh.set(key, answers[i]);
+  });
+  if (store && fresh.size) store.save(fresh);
+  const out = new Map<string, InputRevision>();
+  for (const [key, targets] of byPaths) {
+    const line = lines.get(key);
+    if (!line) continue;
     const [sha, epoch] = line.split(' ') as [string, string];
     const rev = { sha, epoch, created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') };
     for (const t of targets) out.set(t, rev);
-  };
-  // A few shells run them all where they can (gitEach); otherwise one process each.
-  const each = await gitEach(
-    repo,
-    groups.map((g) => g.args),
-    processes,
-  );
-  if (each) {
-    groups.forEach((g, i) => note(g.targets, each[i]));
-    return out;
   }
-  const jobs = groups.map((g) => async () => note(g.targets, await git(repo, g.args)));
+  return out;
+}
+
+/** Each command's one line of output ('' for none), undefined where git failed. */
+async function lastCommits(repo: Git, commands: string[][], processes: number): Promise<(string | undefined)[]> {
+  if (!commands.length) return [];
+  // A few shells run them all where they can (gitEach); otherwise one process each.
+  const each = await gitEach(repo, commands, processes);
+  if (each) return each;
+  const answers: (string | undefined)[] = [];
   // A few git processes at a time: each next one starts as soon as any ends.
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < jobs.length) await jobs[next++]!();
+    while (next < commands.length) {
+      const i = next++;
+      answers[i] = await git(repo, commands[i]!);
+    }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(processes, jobs.length)) }, worker));
-  return out;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(processes, commands.length)) }, worker));
+  return answers;
 }

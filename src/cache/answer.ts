@@ -7,8 +7,13 @@ import { readRecord, recordPath } from './store.js';
 
 /** `--no-cache` (opts.cache false) or MATRIX_CACHE=0 (or false, no, off) in the environment turn the cache off. */
 export function cacheEnabled(io: Io, opts: { cache?: boolean }): boolean {
-  const env = io.env.MATRIX_CACHE?.trim().toLowerCase();
-  return opts.cache !== false && !(env === '0' || env === 'false' || env === 'no' || env === 'off');
+  return opts.cache !== false && !cacheOffIn(io.env);
+}
+
+/** MATRIX_CACHE=0 (or false, no, off): nothing kept is used, nor kept. */
+export function cacheOffIn(env: Readonly<Record<string, string | undefined>>): boolean {
+  const v = env.MATRIX_CACHE?.trim().toLowerCase();
+  return v === '0' || v === 'false' || v === 'no' || v === 'off';
 }
 
 let lastOutcome: 'hit' | 'miss' | 'off' | undefined;

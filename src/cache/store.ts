@@ -38,7 +38,7 @@ function privateTempDir(env: Readonly<Record<string, string | undefined>>, creat
 }
 
 /** The git directory when it is a writable directory, else undefined. */
-function gitDirFor(repoRoot: string): string | undefined {
+export function gitDirFor(repoRoot: string): string | undefined {
   const dir = gitDirOf(repoRoot);
   if (!dir) return undefined;
   try {

@@ -9,6 +9,8 @@ import type { BakeSelection } from '../bake/command.js';
 import { gitAt, gitStalled } from '../adapters/git.js';
 import { buildEnvironment, GIT_PROCESSES, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
+import { revisionStore } from './revision-store.js';
+import { cacheOffIn } from '../cache/answer.js';
 import type { ResolvedSpec } from '../spec.js';
 
 export interface BakeInputs {
@@ -28,7 +30,7 @@ export async function bakeInputs(
   started?: GitInfoRead,
 ): Promise<BakeInputs> {
   // The targets' revisions need nothing from the environment: git reads both side by side.
-  const revisions = targetRevisions(where, spec, sel, callerEnv);
+  const revisions = targetRevisions(where, spec, sel, callerEnv, started);
   revisions.catch(() => undefined);
   const env = await buildEnvironment(where.repoRoot, callerEnv, false, spec, onWarning, started);
   const revs = await revisions;
@@ -44,15 +46,22 @@ export async function bakeInputs(
   return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs) };
 }
 
-/** The last commit that changed the context or Dockerfile of each target bake builds. */
-function targetRevisions(where: { repoRoot: string; specDir: string }, spec: ResolvedSpec, sel: BakeSelection, callerEnv: Readonly<Record<string, string | undefined>>) {
+/**
+ * The last commit that changed the context or Dockerfile of each target bake
+ * builds. When HEAD's reads were started already (`matrix bake`), asked of
+ * the commit they found, and kept for it (src/repro/revision-store.ts; not
+ * with MATRIX_CACHE=0): the next run at that commit asks git nothing more.
+ */
+async function targetRevisions(where: { repoRoot: string; specDir: string }, spec: ResolvedSpec, sel: BakeSelection, callerEnv: Readonly<Record<string, string | undefined>>, started?: GitInfoRead) {
   const specDirRel = path.relative(where.repoRoot, where.specDir);
   const repoPath = (p: string) => toPosix(path.join(specDirRel, p)) || '.';
+  const head = started && (await started)[1]?.sha;
   return inputRevisions(
     gitAt(where.repoRoot, callerEnv),
     withDependencies(spec, sel).map((t) => ({ target: t.name, paths: [repoPath(t.context), repoPath(t.dockerfile)] })),
     // No more git processes side by side than the machine runs at once.
     Math.min(GIT_PROCESSES, availableParallelism()),
+    head && !cacheOffIn(callerEnv) ? revisionStore(where.repoRoot, head, callerEnv) : undefined,
   );
 }
 

@@ -260,11 +260,32 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     // (each git command starts with matrix's own `-c` settings, src/adapters/git.ts; the
     // four reads of HEAD run one after another in one shell, src/adapters/git.ts gitBatch)
     const headRead = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"|execve\("\/bin\/sh", \["\/bin\/sh", "-c", .*"symbolic-ref", "--quiet", "--short", "HEAD"/);
-    const revision = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct", "--"/);
+    const revision = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct", (?:"[0-9a-f]{40}", )?"--"/);
     expect(specRead).toBeGreaterThan(0);
     expect(headRead).toBeGreaterThan(0);
     expect(headRead).toBeLessThan(specRead);
     // A target's revision needs its paths, which only the compile knows.
     expect(revision).toBeGreaterThan(specRead);
+    // At the same commit, the next run reads the revisions it kept (src/repro/revision-store.ts).
+    const again = spawnSync('strace', ['-f', '-qq', '-s', '64', '-o', log, '-e', 'trace=execve', process.execPath, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake', '--dry-run'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe(r.stdout);
+    const execs = readFileSync(log, 'utf8');
+    rmSync(log);
+    expect(execs).not.toMatch(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct", "[0-9a-f]{40}", "--"/);
+    expect(execs).toMatch(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"/);
+    // MATRIX_CACHE=0: nothing kept, nothing read back.
+    const kept = path.join(dir, '.git', 'matrix-revisions.json');
+    writeFileSync(kept, readFileSync(kept, 'utf8').replace(/"([0-9a-f]{40}) (\d+)"/g, '"$1 1"'));
+    const off = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake', '--dry-run'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', MATRIX_CACHE: '0' },
+    });
+    expect(off.stdout).toBe(r.stdout);
   }, 60_000);
 });
