@@ -195,6 +195,18 @@ export function holdSignals(): () => void {
   };
 }
 
+/**
+ * Resolves once the event loop has polled for I/O since this call: libuv
+ * reports a signal through its poll phase, so a signal that came before the
+ * call has reached its handler by then. One setImmediate is not enough: from
+ * the poll phase itself (an I/O callback's continuation) its callback runs in
+ * the same turn's check phase, before any other poll; the second runs a
+ * turn later.
+ */
+export function afterPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 /** Every registered cleanup, newest first; each runs at most once. */
 export function runCleanups(): void {
   for (const fn of [...cleanups].reverse()) {

@@ -14,7 +14,7 @@ import { tempDirOf } from '../fs/temp.js';
 import { acquireLock } from '../output/lock.js';
 import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
 import { applySync, planSync, type SyncPlan } from '../output/sync.js';
-import { holdSignals } from '../adapters/process.js';
+import { afterPoll, holdSignals } from '../adapters/process.js';
 import { outputOrigins, specInputs } from '../output/origins.js';
 import { renameNotes } from '../output/renames.js';
 import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
@@ -76,36 +76,40 @@ async function genOnce(io: Io, opts: GenOptions, c: Colors): Promise<boolean> {
     return false;
   }
   const release = acquireLock(realpath(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
-  let written: Planned;
   try {
     // Compare with the disk again under the lock: another run may have
     // written in between. The spec is compiled again only if it changed.
-    written = planFor(io, opts, first.result);
+    const written = planFor(io, opts, first.result);
     const { loc, plan, result } = written;
-    await writeHoldingSignals(() => applySync(loc.specDir, plan));
-    if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
-    sayRenames(io, plan, result);
+    await holdingSignals(async () => {
+      await applySync(loc.specDir, plan);
+      if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
+      sayRenames(io, plan, result);
+      // Under the lock, so no other run writes while the files are read back.
+      if (record?.usable && written.result === first.result) await recordAfterWrite(io, opts, record, written);
+    });
   } finally {
     release();
   }
-  if (record?.usable && written.result === first.result) await recordAfterWrite(io, opts, record, written);
   return true;
 }
 
 /**
- * Run the writes with signals held (src/adapters/process.ts): a SIGINT,
- * SIGTERM or SIGHUP that comes meanwhile waits until every file is renamed
- * into place, then ends the run (128+signal, with its line on stderr).
- * Without that, a signal ended the process between two renames: half of the
- * files new, temporary files left.
+ * Run the rest of a writing `gen` with signals held (src/adapters/process.ts):
+ * a SIGINT, SIGTERM or SIGHUP that comes meanwhile waits until every file is
+ * renamed into place and the record is kept, then ends the run (128+signal,
+ * with its line on stderr). Without that, a signal ended the process between
+ * two renames (half of the files new, temporary files left), or, once they
+ * were renamed, while it read them back for the record (exit by the signal,
+ * without its line).
  */
-async function writeHoldingSignals(write: () => Promise<void>): Promise<void> {
+async function holdingSignals(write: () => Promise<void>): Promise<void> {
   const release = holdSignals();
   try {
     await write();
   } finally {
-    // One turn of the event loop first, so a signal that came during the last writes reaches the handler.
-    await new Promise((resolve) => setImmediate(resolve));
+    // A signal that came during the last writes reaches the handler first (else it is lost with the handler).
+    await afterPoll();
     release();
   }
 }

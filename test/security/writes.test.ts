@@ -8,6 +8,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/output/lock.js';
 import { BIN } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/tree.js';
+
+const SIGNAL_AT_RENAME = path.join(REPO_ROOT, 'test', 'helpers', 'signal-at-rename.cjs');
 import { hashTree, listTree, removeTempDirs, tempDir, tempRepo, type Tree } from '../helpers/tree.js';
 import { matrixAsync } from './run.js';
 
@@ -122,9 +125,10 @@ describe('matrix gen killed with SIGKILL at random moments', () => {
   });
 });
 
-// A catchable signal during the writes waits for the last rename (src/cli/gen-run.ts
-// writeHoldingSignals): no mix of old and new files, no temp file left, and the run says it was
-// interrupted. Before, the default action ended the process between two renames.
+// A catchable signal during the writes waits for the last rename and for the record kept after
+// them (src/cli/gen-run.ts holdingSignals): no mix of old and new files, no temp file left, and
+// the run says it was interrupted. Before, the default action ended the process between two
+// renames, or while it read the files back for its record.
 describe('matrix gen interrupted (SIGINT, SIGTERM) while it writes', () => {
   const MANY = Array.from({ length: 150 }, (_, i) => `s${i}`);
   const many = (version: 'a' | 'b') =>
@@ -159,6 +163,38 @@ describe('matrix gen interrupted (SIGINT, SIGTERM) while it writes', () => {
     expect(held).toBeGreaterThan(0);
     const check = await matrixAsync(['gen', '--check'], repo);
     expect(check.status, check.stdout).toBe(0);
+  }, 120_000);
+
+  it('a signal as the last files or the record are renamed into place is never lost, nor an end by the signal itself: exit 128+signal with its line', async () => {
+    const repo = tempRepo(Object.fromEntries(MANY.map((s) => [`${s}/go.mod`, `module example.com/${s}\n`])));
+    const gitDir = path.join(repo, '.git');
+    // The signal comes as the last service's Dockerfile (among the last renames) or the record is renamed into place.
+    const last = `${MANY.at(-1)}/Dockerfile`;
+    const cases = [
+      ['SIGTERM', last],
+      ['SIGINT', 'matrix-check-'],
+      ['SIGHUP', last],
+      ['SIGTERM', 'matrix-check-'],
+    ] as const;
+    for (const [i, [sig, at]] of cases.entries()) {
+      const version = i % 2 ? 'b' : 'a';
+      writeFileSync(path.join(repo, 'matrix.yaml'), many(version));
+      const env = { ...process.env, NODE_OPTIONS: `--require ${SIGNAL_AT_RENAME}`, MATRIX_TEST_SIGNAL_AT: at, MATRIX_TEST_SIGNAL: sig };
+      const r = spawnSync(process.execPath, [BIN, 'gen', '-q'], { cwd: repo, encoding: 'utf8', env });
+      expect([r.status, r.signal], `run ${i}: ${r.stderr}`).toEqual([128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[sig], null]);
+      expect(r.stderr).toContain(`interrupted by ${sig}`);
+      expect(tmpFiles(repo), `run ${i}: temp files left`).toEqual([]);
+      expect(
+        readdirSync(gitDir).filter((n) => n.endsWith('.tmp')),
+        `run ${i}: temp files left in the git directory`,
+      ).toEqual([]);
+      expect(
+        files.every((f) => f === 'docker-bake.hcl' || readFileSync(path.join(repo, f), 'utf8').includes(`bin-${version}`)),
+        `run ${i}`,
+      ).toBe(true);
+      const check = await matrixAsync(['gen', '--check'], repo);
+      expect(check.status, check.stdout).toBe(0);
+    }
   }, 120_000);
 });
 
