@@ -173,11 +173,12 @@ describe.skipIf(process.platform === 'win32')('its script in each shell /bin/sh 
   it.each(shells)('%s', (shell) => {
     const dir = repoWithHostileNames();
     const head = git(dir, ['rev-parse', 'HEAD']);
-    const args = ['2', 'rev-parse', 'HEAD', '5', 'log', '-1', '--format=%ct', '--', ':(top,literal)$(touch PWNED)', '1', 'no-such-command'];
+    // The last: three lines, one of them empty, one that looks like the end of a command.
+    const args = ['2', 'rev-parse', 'HEAD', '5', 'log', '-1', '--format=%ct', '--', ':(top,literal)$(touch PWNED)', '1', 'no-such-command', '3', 'log', '-1', '--format=tformat:a%n%n= 0'];
     const argv = shell === 'busybox' ? ['sh', '-c', EACH_SCRIPT, 'sh', ...args] : ['-c', EACH_SCRIPT, 'sh', ...args];
     const r = spawnSync(shell, argv, { cwd: dir, encoding: 'utf8', env: { ...process.env, 'BASH_FUNC_git%%': '() { echo imported; }' } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')).toEqual([`|${head}`, '= 0', `|${String(1_700_000_000 + 4 * 60)}`, '= 0', expect.stringMatching(/^= [1-9]\d*$/), '']);
+    expect(r.stdout.split('\n')).toEqual([`|${head}`, '= 0', `|${String(1_700_000_000 + 4 * 60)}`, '= 0', expect.stringMatching(/^= [1-9]\d*$/), '|a', '|', '|= 0', '= 0', '']);
     expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
   });
 });
