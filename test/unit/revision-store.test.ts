@@ -9,7 +9,7 @@
 // kept file someone else wrote. Each case compares against inputRevisions
 // without a store, which asks git every time.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -201,6 +201,19 @@ describe.skipIf(process.platform === 'win32')('revisions kept per HEAD commit', 
     }
     writeFileSync(file, '{not json');
     expect(await withStore(dir)).toEqual(truth);
+    // A FIFO or a symbolic link in its place: never opened (no hang), never followed or written through.
+    const make = { fifo: (at: string) => expect(spawnSync('mkfifo', [at]).status).toBe(0), link: (at: string) => symlinkSync(path.join(dir, 'README.md'), at) };
+    for (const [kind, put] of Object.entries(make)) {
+      rmSync(file, { force: true });
+      put(file);
+      expect(await withStore(dir), kind).toEqual(truth);
+      // At the shallow file (git itself would wait on a FIFO there): nothing is kept or read.
+      const shallow = path.join(dir, '.git', 'shallow');
+      put(shallow);
+      expect(revisionStore(dir, head(dir), process.env), kind).toBeUndefined();
+      rmSync(shallow);
+    }
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('readme\n');
   }, 60_000);
 
   it('in a linked worktree, keeps its own answers and reads the shared history', async () => {
