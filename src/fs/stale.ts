@@ -1,6 +1,6 @@
 // Temp files left by killed runs. A leaf of the file-system layer: the
 // cached answer (src/cache/store.ts) uses it without loading the compiler.
-import { unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { listDir, statKind } from './probe.js';
@@ -23,6 +23,11 @@ export function alive(pid: number): boolean {
  */
 export function listDirAsync(dir: string): Promise<string[]> {
   return readdir(dir);
+}
+
+/** listDirAsync on this thread (applySync with every text at hand). */
+export function listDirNow(dir: string): string[] {
+  return readdirSync(dir);
 }
 
 /**

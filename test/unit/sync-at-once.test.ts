@@ -1,6 +1,7 @@
 // applySync writes many files at once (src/output/sync.ts AT_ONCE): the next
-// file renders while earlier ones are written in the thread pool. Whatever
-// the number at once, a plan must end the same way: the same files on disk,
+// file renders while earlier ones are written in the thread pool; where every
+// text is at hand, one after another on its own thread. Whatever the way, a
+// plan must end the same way: the same files on disk,
 // the same error (the first failing file in plan order), no temporary file
 // left, and a failure before the renames changes nothing at all.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -78,16 +79,21 @@ async function outcome(cases: readonly FileCase[], atOnce: number) {
 
 const temps = (tree: Map<string, string>) => [...tree.keys()].filter((k) => k.endsWith('.tmp'));
 
-describe('applySync, one file at a time or many', () => {
+describe('applySync, one file at a time or many, through the thread pool or on this thread', () => {
   it('ends the same way: same error, same disk, no temporary file; a failure before the renames changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fileCase, { minLength: 1, maxLength: 24 }), fc.integer({ min: 2, max: 20 }), async (cases, atOnce) => {
         const one = await outcome(cases, 1);
         const many = await outcome(cases, atOnce);
+        // 0: on this thread, one after another (writeTempsNow, where every text is at hand).
+        const now = await outcome(cases, 0);
         const strip = (t: Map<string, string>, repo: string) => JSON.stringify([...t].map(([k, v]) => [k.replace(repo, ''), v]));
         expect(many.error).toBe(one.error);
+        expect(now.error).toBe(one.error);
         expect(temps(many.after)).toEqual([]);
         expect(temps(one.after)).toEqual([]);
+        expect(temps(now.after)).toEqual([]);
+        expect(strip(now.after, now.repo)).toBe(strip(one.after, one.repo));
         // Every file is written before any is renamed: a write-phase fault (render, mkdir) comes first.
         const writeFault = cases.findIndex((c) => c.fault === 'render' || c.fault === 'blocked-dir');
         const firstFault = writeFault !== -1 ? writeFault : cases.findIndex((c) => c.fault !== 'none');

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/diagnostics.js';
 import { acquireLock } from '../../src/output/lock.js';
-import { applySync, planSync, previousManifest } from '../../src/output/sync.js';
+import { applySync, everyTextAtHand, planSync, previousManifest, type Change, type SyncPlan } from '../../src/output/sync.js';
+import { KEEP_TEXTS_UP_TO_TARGETS } from '../../src/render/files.js';
+import { compileSpec, goDirs } from '../helpers/spec.js';
 import { headerLines } from '../../src/render/header.js';
 import { textDigest } from '../../src/output/digest.js';
 import { outputState, withoutText } from '../../src/output/existing.js';
@@ -262,5 +264,43 @@ describe('the old bake file kept as a digest', () => {
       ['update', 'docker-bake.hcl'],
       ['delete', 'gone/Dockerfile'],
     ]);
+  });
+});
+
+// Where every new text is kept by the compile (render/files.ts keepsTexts), applySync writes on
+// its own thread; where a text is rendered as it is written (a large spec), through the thread
+// pool beside the render. The choice must follow what the compile kept, never guess.
+describe('everyTextAtHand: which way applySync writes', () => {
+  function planned(services: number, cells: number): SyncPlan {
+    const names = Array.from({ length: services }, (_, i) => `s${i}`);
+    const matrixLine = cells > 1 ? `, matrix: { v: [${Array.from({ length: cells }, (_, i) => `c${i}`).join(', ')}] }` : '';
+    const src = `version: 1\nservices:\n${names.map((n) => `  ${n}: { context: ${n}, template: go${matrixLine} }\n`).join('')}`;
+    const r = compileSpec(src, goDirs(...names));
+    expect(r.diagnostics).toEqual([]);
+    return planSync(r.dir, r.dir, r.files!, r.spec!.bakeFile);
+  }
+
+  it('a spec whose texts the compile kept: every one at hand', () => {
+    const plan = planned(3, 2);
+    expect(plan.changes.length).toBe(4);
+    expect(everyTextAtHand(plan)).toBe(true);
+  });
+
+  it(`a spec of more than ${KEEP_TEXTS_UP_TO_TARGETS} targets, whose texts are rendered as they are written: not`, () => {
+    const plan = planned(KEEP_TEXTS_UP_TO_TARGETS / 2 + 1, 2);
+    expect(everyTextAtHand(plan)).toBe(false);
+  }, 60_000);
+
+  it('a plain text is at hand; a getter, which may render, is not', () => {
+    const plain: Change = { kind: 'create', file: 'a', after: 'x' };
+    const lazy: Change = {
+      kind: 'create',
+      file: 'b',
+      get after() {
+        return 'y';
+      },
+    };
+    expect(everyTextAtHand({ changes: [plain, { kind: 'delete', file: 'c' }], unchanged: [], diagnostics: [] })).toBe(true);
+    expect(everyTextAtHand({ changes: [plain, lazy], unchanged: [], diagnostics: [] })).toBe(false);
   });
 });
