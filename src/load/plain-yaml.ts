@@ -244,7 +244,9 @@ function plainScalar(text: string): unknown {
   // A string: starts with a letter, `_`, `/` or `$` (no indicator, sign, dot or digit), and is none of the
   // core schema's other spellings (True, NULL, ...).
   // A relative path (`./cmd/api`, `../x`) too: a core-schema float or `.inf`/`.nan` never has `/` after its dots.
-  if (!/^(?:[A-Za-z_/$]|\.\.?\/)/.test(text) || /^(true|false|null)$/i.test(text)) giveUp();
+  // And `.` and `..` alone (`context: .`, the most common context): a float needs a digit after its dot,
+  // `.inf` and `.nan` letters (YAML 1.2.2 10.3.2, the core schema's float forms).
+  if (!/^(?:[A-Za-z_/$]|\.\.?\/|\.\.?$)/.test(text) || /^(true|false|null)$/i.test(text)) giveUp();
   // Indicators inside a plain scalar that yaml might read otherwise.
   if (/ #|[`]|\s$/.test(text)) giveUp();
   return text;

@@ -32,7 +32,25 @@ function expectSameAsYaml(source: string): boolean {
 }
 
 // Pieces of text: the subset's own, and near misses (numbers as YAML reads them, indicators, escapes, ...).
-const word = fc.constantFrom('a', 'api', 'svc-1', 'x_y', 'go', 'linux/amd64', '${{ service }}', 'services/${{ matrix.v }}', 'localhost:5000/x', 'a b', 'k8s', 'on', 'yes', 'No', './cmd/api', '../lib');
+const word = fc.constantFrom(
+  'a',
+  'api',
+  'svc-1',
+  'x_y',
+  'go',
+  'linux/amd64',
+  '${{ service }}',
+  'services/${{ matrix.v }}',
+  'localhost:5000/x',
+  'a b',
+  'k8s',
+  'on',
+  'yes',
+  'No',
+  './cmd/api',
+  '../lib',
+  '.',
+);
 const nearMiss = fc.constantFrom(
   '1',
   '0',
@@ -48,6 +66,8 @@ const nearMiss = fc.constantFrom(
   '.nan',
   '.NaN',
   '..',
+  '...',
+  '.',
   './',
   '.:x',
   '../ #x',
