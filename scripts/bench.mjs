@@ -32,6 +32,8 @@ import { fixtureSetFlags } from './fixture-args.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'matrix.cjs');
+/** The shipped hooks' entry (a POSIX sh script: answers from the manifest beside the record without Node). */
+const HOOK = path.join(ROOT, 'bin', 'matrix-hook');
 const NODE = process.execPath;
 
 // ---------------------------------------------------------------- options
@@ -495,33 +497,38 @@ function row2(env) {
  * `node -e 0` in interleaved runs. The `gen` runs before left the record of
  * their up-to-date answer (src/cache/), so the measured run answers from it;
  * the same rounds also run it cold (`--no-cache`: no record, the full compile),
- * so the report gives both.
+ * so the report gives both, and bin/matrix-hook, the shipped hooks' entry.
  */
 function scaleCheckCpu(dir) {
   // The measured pair is cheap (a quarter of a second): 21 rounds, as many as its spread needs (9 left
   // the median at the mercy of two or three noisy rounds); the cold run, five times its cost, in the first 9.
   const rounds = QUICK ? 3 : 21;
   const coldRounds = QUICK ? 3 : 9;
-  log(`row 2: ${rounds} interleaved runs of node -e 0 and matrix gen --check, and in ${coldRounds} of them gen --check --no-cache (1,000 services, up to date)`);
+  log(`row 2: ${rounds} interleaved runs of node -e 0, matrix gen --check and bin/matrix-hook gen --check, and in ${coldRounds} of them gen --check --no-cache (1,000 services, up to date)`);
+  // The hook must answer from its manifest here (else it runs Node, and this measures that): its words, once.
+  const said = spawnSync(HOOK, ['gen', '--check'], { cwd: dir, encoding: 'utf8' });
+  if (said.status !== 0 || said.stdout !== 'Up to date: 1001 files.\n') throw new Error(`bin/matrix-hook gen --check in ${dir}: exit ${said.status}, ${said.stdout}${said.stderr}`);
   const load = os.loadavg()[0];
-  const cpu = { base: [], check: [], cold: [] };
-  const cmds = { base: ['-e', '0'], check: [BIN, 'gen', '--check'], cold: [BIN, 'gen', '--check', '--no-cache'] };
+  const cpu = { base: [], check: [], cold: [], hook: [] };
+  const cmds = { base: [NODE, '-e', '0'], check: [NODE, BIN, 'gen', '--check'], cold: [NODE, BIN, 'gen', '--check', '--no-cache'], hook: [HOOK, 'gen', '--check'] };
   const orders = [
-    ['base', 'check', 'cold'],
-    ['check', 'cold', 'base'],
-    ['cold', 'base', 'check'],
+    ['base', 'check', 'cold', 'hook'],
+    ['check', 'hook', 'cold', 'base'],
+    ['cold', 'base', 'hook', 'check'],
+    ['hook', 'cold', 'check', 'base'],
   ];
   for (let i = 0; i < rounds; i++) {
     for (const k of orders[i % orders.length]) {
       if (k === 'cold' && i >= coldRounds) continue;
       // The shell's `times` (milliseconds), as row 1: GNU time prints user and system time each cut to
       // hundredths of a second, which took up to 20 ms (a third) off `node -e 0`'s ~60 ms.
-      cpu[k].push(cpuOf(NODE, cmds[k], dir));
+      cpu[k].push(cpuOf(cmds[k][0], cmds[k].slice(1), dir));
     }
   }
   const loadEnd = os.loadavg()[0];
   const ratios = cpu.check.map((c, i) => c / cpu.base[i]);
   const coldRatios = cpu.cold.map((c, i) => c / cpu.base[i]);
+  const hookRatios = cpu.hook.map((c, i) => c / cpu.base[i]);
   const ratio = median(ratios);
   const coldRatio = median(coldRatios);
   return {
@@ -534,6 +541,7 @@ function scaleCheckCpu(dir) {
     details: [
       `CPU (user + system) of each run, ${rounds} interleaved rounds; ratio median ${fmt(ratio)}, spread ${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))}; load average ${fmt(load, 2)} at the start, ${fmt(loadEnd, 2)} at the end.`,
       `The measured run answers from the record the last \`matrix gen\` left (every file, probe and variable it read is checked again; nothing is compiled). Cold, without a record (\`gen --check --no-cache\`, the full compile and comparison), in the first ${coldRounds} of the rounds: ${fmt(coldRatio)}x (${fmt(median(cpu.cold), 0)} ms CPU), spread ${fmt(Math.min(...coldRatios))}-${fmt(Math.max(...coldRatios))}.`,
+      `What the shipped pre-commit hooks run, \`bin/matrix-hook gen --check\` (sh, awk, sha256sum and stat checking the manifest beside the record; no Node), in the same rounds: ${fmt(median(hookRatios))}x (${fmt(median(cpu.hook), 0)} ms CPU), spread ${fmt(Math.min(...hookRatios))}-${fmt(Math.max(...hookRatios))}.`,
     ],
   };
 }

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec, positionOf } from '../../src/load/load.js';
 import { unifiedDiff } from '../../src/output/diff.js';
-// @ts-expect-error: a plain ES module without types
 import { scaleSpec, writeScaleRepo } from '../../scripts/gen-scale-spec.mjs';
 import { brief, compileSpec, goDirs, load } from '../helpers/spec.js';
 

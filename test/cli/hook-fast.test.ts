@@ -11,6 +11,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFile
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkLine, manifestText } from '../../src/cache/manifest.js';
+import { writeScaleRepo } from '../../scripts/gen-scale-spec.mjs';
 import { BIN } from '../helpers/cli.js';
 import { copySample, hashTree, hashTreeButRecords, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -124,6 +125,40 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
     await expectFallback(p, ['gen', '--check'], { PATH });
   });
 
+  it("finds this spec's manifest among those of other specs in the same git directory, read before or after it", () => {
+    const good = readFileSync(p.manifest, 'utf8');
+    const other = good.replace(/^specpath .*$/m, `specpath ${path.join(p.dir, 'other', 'matrix.yaml')}`);
+    expect(other).not.toBe(good);
+    for (const name of ['matrix-check-0000000000000000.hook', 'matrix-check-ffffffffffffffff.hook']) {
+      const file = path.join(path.dirname(p.manifest), name);
+      writeFileSync(file, other);
+      expect(hook(p, ['gen', '--check']), name).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n', stderr: '' });
+      rmSync(file);
+    }
+  });
+
+  it('answers for a spec of 300 services (a manifest of about 2,000 lines) as the full run does, without Node', async () => {
+    // A large manifest: the script reads it in one piece and checks its digests in one list (bin/matrix-hook
+    // _mh_find_manifest); it once read it a byte per system call and copied the list once per line.
+    const dir = tempDir('matrix-hook-scale-');
+    writeScaleRepo(300, dir);
+    spawnSync('git', ['init', '-q', dir]);
+    const r = spawnSync(process.execPath, [BIN, 'gen'], { cwd: dir, encoding: 'utf8', env: baseEnv() });
+    expect(r.status, r.stderr).toBe(0);
+    const names = readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-check-[0-9a-f]{16}\.hook$/.test(n));
+    expect(names).toHaveLength(1);
+    const manifest = path.join(dir, '.git', names[0]!);
+    expect(readFileSync(manifest, 'utf8').split('\n').length).toBeGreaterThan(2000);
+    useNode(manifest, path.join(p.shimDir, 'node'));
+    const big: Project = { dir, manifest, shimDir: p.shimDir, log: p.log };
+    const h = hook(big, ['gen', '--check']);
+    expect(h.node).toBe(false);
+    expect(answer(h)).toEqual(full(big, ['gen', '--check']));
+    expect(h.stdout).toBe('Up to date: 301 files.\n');
+    appendFileSync(path.join(dir, 'services', 'svc-00299', 'Dockerfile'), '# x\n');
+    await expectFallback(big, ['gen', '--check']);
+  });
+
   it('is shellcheck-clean (POSIX sh)', () => {
     const r = spawnSync('shellcheck', ['--shell=sh', HOOK], { encoding: 'utf8' });
     if (r.error && process.env.CI !== 'true') return; // shellcheck not installed here
@@ -184,6 +219,14 @@ describe('bin/matrix-hook falls back to the full CLI whenever it cannot prove th
       good.replace(/\nreg ([0-9a-f])/, (_m, c: string) => `\nreg ${c === '0' ? '1' : '0'}`),
       '',
       'garbage\n',
+      // The script splits the manifest on newlines: an empty line, a second `end` or CRLF line ends must
+      // still fail as a line it does not know would.
+      good.replace(/\nup 7\n/, '\nup 7\n\n'),
+      good.replace(/\nup 7\n/, '\nup 7\nend\n'),
+      good.replace(/\nend\n$/, '\nend\nend\n'),
+      good.replace(/\n/g, '\r\n'),
+      'matrix-hook-manifest 1\nend\n',
+      'matrix-hook-manifest 1\n',
     ];
     for (const text of variants) {
       writeFileSync(p.manifest, text);

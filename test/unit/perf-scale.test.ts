@@ -7,7 +7,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { loadSpec, positionOf, type LoadedSpec } from '../../src/load/load.js';
-// @ts-expect-error: a plain ES module without types
 import { scaleSpec } from '../../scripts/gen-scale-spec.mjs';
 import { REPO_ROOT } from '../helpers/tree.js';
 

@@ -12,7 +12,6 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { loadSpec, positionOf, withValue } from '../../src/load/load.js';
 import { plainYamlValue } from '../../src/load/plain-yaml.js';
-// @ts-expect-error: a plain ES module without types
 import { scaleSpec } from '../../scripts/gen-scale-spec.mjs';
 import { REPO_ROOT } from '../helpers/tree.js';
 
