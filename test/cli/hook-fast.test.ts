@@ -297,6 +297,53 @@ describe('bin/matrix-hook falls back to the full CLI whenever it cannot prove th
     await expectFallback(p, ['gen', '--check']);
   });
 
+  it('a field that is not what manifest.ts writes, even where the file check alone would hold', async () => {
+    // Each of these lines holds as a file check (the path exists, or is absent, as it says), so only the
+    // check of its fields (bin/matrix-hook's awk: manifest.ts SAFE_PATH, numbers, digests) refuses it.
+    const spec = path.join(p.dir, 'matrix.yaml');
+    const specDigest = readFileSync(p.manifest, 'utf8').match(/^reg ([0-9a-f]{64}) .*matrix\.yaml$/m)![1]!;
+    const odd = [
+      `exists ${p.dir}/`,
+      `exists ${p.dir}//matrix.yaml`,
+      `exists ${p.dir}/./matrix.yaml`,
+      `exists ${p.dir}/services/../matrix.yaml`,
+      `exists ${p.dir}/services/..`,
+      `real ${p.dir}/.`,
+      'noexist relative/path',
+      `noexist ${p.dir}/nothing `,
+      `nosize ${p.dir}/services/`,
+      `is dir f ${p.dir}/services/`,
+      `is dir x ${p.dir}`,
+      `is folder f ${p.dir}`,
+      `reg ${specDigest.toUpperCase()} ${spec}`,
+      `reg ${specDigest.slice(1)} ${spec}`,
+      `reg ${specDigest}  ${spec}`,
+      `size 0x10 ${spec}`,
+      `size -1 ${spec}`,
+      `exists ${p.dir}/é`,
+      `exists ${p.dir}/a\tb`,
+    ];
+    const good = readFileSync(p.manifest, 'utf8');
+    for (const line of odd) {
+      writeFileSync(p.manifest, good);
+      addLine(p, line);
+      const h = hook(p, ['gen', '--check']);
+      expect(h.node, line).toBe(true);
+      expect(answer(h), line).toEqual(full(p, ['gen', '--check']));
+    }
+    // A count the hook would print: never more than 16 digits, never anything but digits.
+    for (const line of ['up 12345678901234567', 'up 7x', 'up 7 ', 'up ']) {
+      writeFileSync(p.manifest, good);
+      editLine(p, 'up ', line);
+      const h = hook(p, ['gen', '--check']);
+      expect(h.node, line).toBe(true);
+      expect(answer(h), line).toEqual(full(p, ['gen', '--check']));
+    }
+    // And the same manifest without the odd line is a hit: the lines above are refused for their fields only.
+    writeFileSync(p.manifest, good);
+    expect(hook(p, ['gen', '--check']).node).toBe(false);
+  });
+
   it('a hostile manifest never runs anything: paths and values with ; $(...) ` quotes, names that are not identifiers', async () => {
     const pwned = path.join(p.dir, 'PWNED');
     const hostile = [
