@@ -129,8 +129,8 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
     child.stderr.on('data', (d: string) => (stderr += d));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      untrack();
-      resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}) });
+      // The handlers stay until the loop has polled (untrackAfterPoll): a signal that came as the child ended is still queued.
+      void untrackAfterPoll(untrack).then(() => resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}) }));
     });
   });
 }
@@ -311,6 +311,22 @@ function track(child: ChildProcess, streamed: boolean): () => void {
   };
 }
 
+/**
+ * Stop tracking a child that ended, once the event loop has polled (afterPoll).
+ * libuv queues a signal and reports it in its poll phase; a child's 'close'
+ * comes in that phase too. Removing the handlers from the 'close' callback
+ * itself (the last child gone, nothing else held) dropped a signal that came
+ * as the child ended: `matrix bake` then exited with the build's code, as if
+ * never signalled. Kept one poll longer, the handler sees it.
+ */
+async function untrackAfterPoll(untrack: () => void): Promise<void> {
+  try {
+    await afterPoll();
+  } finally {
+    untrack();
+  }
+}
+
 export function signalNumber(sig: NodeJS.Signals | string): number {
   return sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : sig === 'SIGKILL' ? 9 : sig === 'SIGHUP' ? 1 : 1;
 }
@@ -363,10 +379,11 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
       abortSignal?.removeEventListener('abort', stop);
       failed(e);
     });
-    child.on('close', (code, signal) => {
-      untrack();
+    child.on('close', async (code, signal) => {
       abortSignal?.removeEventListener('abort', stop);
       if (pending) onStderrLine(pending);
+      // A SIGTERM that came as the build ended names the result too (untrackAfterPoll).
+      await untrackAfterPoll(untrack);
       const by = interrupted ?? before;
       // Make sure nothing of the group outlives us (buildx may linger after docker exits).
       if (by) killGroup(child, 'SIGKILL', true);

@@ -209,6 +209,34 @@ describe('bake starts beside the engine checks, which still decide', () => {
   }, 60_000);
 });
 
+describe('a signal that comes as the build ends', () => {
+  // test/helpers/signal-at-close.cjs sends the signal just before the bake child's 'close' is
+  // reported: it waits in libuv's queue while matrix handles the end of the build. The handlers
+  // used to go with the last child, in that same callback, and the signal with them: exit 0.
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('%s: matrix says it was interrupted and exits %i, not with the build code', (sig, code) => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const env = { ...process.env, NO_COLOR: '1', MATRIX_DOCKER: fake.bin, FAKE_BAKE_SLEEP: '0' };
+    const bin = path.join(REPO_ROOT, 'bin', 'matrix.cjs');
+    const plain = spawnSync(process.execPath, [bin, 'bake'], { cwd: dir, env, encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    const hook = path.join(REPO_ROOT, 'test', 'helpers', 'signal-at-close.cjs');
+    const r = spawnSync(process.execPath, [bin, 'bake'], {
+      cwd: dir,
+      env: { ...env, NODE_OPTIONS: `--require ${hook}`, MATRIX_TEST_SIGNAL_CHILD: 'bake', MATRIX_TEST_SIGNAL: sig },
+      encoding: 'utf8',
+    });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(code);
+    expect(r.stderr).toContain(`matrix: interrupted by ${sig}`);
+    expect(events(fake.log).has('bake-end')).toBe(true);
+  });
+});
+
 const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 describe('a build that a full or read-only disk stopped', () => {
