@@ -297,11 +297,16 @@ function writeTempsNow(specDir: string, writes: readonly Change[]): Written[] {
       written.push({ tmp, abs, file: c.file });
     }
   } catch (e) {
-    for (const w of written) removeQuietly(w.tmp);
-    removeMadeDirs(made);
+    abandonWrites(written, made);
     throw e;
   }
   return written;
+}
+
+/** What a failed write phase leaves: none of its temporary files (`written` may have holes), none of the directories it made. */
+function abandonWrites(written: readonly (Written | undefined)[], made: readonly string[]): void {
+  for (const w of written) if (w) removeQuietly(w.tmp);
+  removeMadeDirs(made);
 }
 
 /** renameAll on this thread. */
@@ -352,8 +357,7 @@ async function writeTemps(specDir: string, writes: readonly Change[], atOnce: nu
       })();
     });
   } catch (e) {
-    for (const w of written) if (w) removeQuietly(w.tmp);
-    removeMadeDirs(made);
+    abandonWrites(written, made);
     throw e;
   }
   return written;
