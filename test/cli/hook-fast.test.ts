@@ -109,20 +109,25 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
   it("through pre-commit's `node` of a `language: node` environment (nodeenv --node=system: a bash script that execs the system's node)", async () => {
     // pre-commit/pre-commit pre_commit/languages/node.py installs the environment with nodeenv; with the
     // system's Node, nodeenv writes bin/node as this script (ekalinin/nodeenv nodeenv.py, the `--node=system` shim).
+    // pre-commit puts the environment's bin/ first on PATH and exports NODE_VIRTUAL_ENV (pre_commit/languages/node.py get_env_patch).
     const envDir = tempDir('matrix-hook-nodeenv-');
+    mkdirSync(path.join(envDir, 'bin'));
     const shim = (extra = '') =>
       writeFileSync(
-        path.join(envDir, 'node'),
+        path.join(envDir, 'bin', 'node'),
         `#!/usr/bin/env bash\nexport NODE_PATH=${envDir}/lib/node_modules\nexport NPM_CONFIG_PREFIX=${envDir}\nexport npm_config_prefix=${envDir}\n${extra}exec ${path.join(p.shimDir, 'node')} "$@"\n`,
         { mode: 0o755 },
       );
     shim();
-    const PATH = `${envDir}:${process.env.PATH}`;
+    const PATH = `${envDir}/bin:${process.env.PATH}`;
     // pre-commit also exports NODE_PATH to the hook itself: a hit loads no package, so it changes nothing.
     const preCommitEnv = { PATH, NODE_VIRTUAL_ENV: envDir, NODE_PATH: `${envDir}/lib/node_modules` };
     expect(hook(p, ['gen', '--check'], preCommitEnv)).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n', stderr: '' });
-    shim('export NODE_OPTIONS=--trace-warnings\n');
+    // The same script where pre-commit does not put it (no NODE_VIRTUAL_ENV naming its directory): not read; Node answers.
     await expectFallback(p, ['gen', '--check'], { PATH });
+    await expectFallback(p, ['gen', '--check'], { PATH, NODE_VIRTUAL_ENV: `${envDir}/` });
+    shim('export NODE_OPTIONS=--trace-warnings\n');
+    await expectFallback(p, ['gen', '--check'], { ...preCommitEnv });
   });
 
   it("finds this spec's manifest among those of other specs in the same git directory, read before or after it", () => {
