@@ -14,6 +14,7 @@ import { installWorkingTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpe
 afterAll(removeTempDirs);
 
 const version = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
+const straceOk = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 const hasPreCommit = !version.error && version.status === 0;
 if (!hasPreCommit && process.env.CI === 'true') throw new Error('CI=true but `pre-commit` is not installed (Debian: apt-get install -y pre-commit)');
 
@@ -166,6 +167,29 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(run('git', ['add', '-A'], dir).status).toBe(0);
     const good = commit(dir, 'rename the binary');
     expect(good.status, good.stdout + good.stderr).toBe(0);
+  });
+
+  it('an up-to-date check through pre-commit answers without running matrix in Node (bin/matrix-hook and its manifest)', () => {
+    // The first commit ran the hook in Node (no manifest yet), which kept the record and its manifest;
+    // the next run reads them in sh, through pre-commit's nodeenv `node` (NODE_VIRTUAL_ENV/bin/node).
+    expect(straceOk || process.env.CI !== 'true', 'strace is missing: apt-get install -y strace').toBe(true);
+    if (!straceOk) return;
+    const dir = userRepo('matrix-gen-check');
+    const log = path.join(tempDir('matrix-pre-commit-strace-'), 'execve.log');
+    const r = run('strace', ['-f', '-qq', '-s', '256', '-e', 'trace=execve', '-o', log, 'pre-commit', 'run', 'matrix-gen-check', '--files', 'matrix.yaml'], dir, { PRE_COMMIT_HOME: cache });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/matrix gen --check \(generated files up to date\)\.+Passed/);
+    const execs = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('execve('));
+    expect(
+      execs.some((l) => l.includes('matrix-hook')),
+      'the hook ran',
+    ).toBe(true);
+    expect(
+      execs.filter((l) => l.includes('matrix.cjs')),
+      'matrix in Node',
+    ).toEqual([]);
   });
 
   it('a commit touching no spec, template, Dockerfile or bake file skips the hook', () => {
