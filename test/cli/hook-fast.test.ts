@@ -18,6 +18,8 @@ import { copySample, hashTree, hashTreeButRecords, REPO_ROOT, removeTempDirs, te
 afterAll(removeTempDirs);
 
 const HOOK = path.join(REPO_ROOT, 'bin', 'matrix-hook');
+/** Other shells that run it as /bin/sh somewhere (bash is /bin/sh on Fedora and RHEL), where installed. */
+const SHELLS = [['bash'], ['bash', '--posix']].filter(([sh]) => spawnSync(sh!, ['-c', 'exit 0']).status === 0);
 
 /** The test's environment without what makes the script fall back on purpose (NODE_OPTIONS and the like), colours off. */
 function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -64,9 +66,10 @@ interface Answer {
 }
 
 /** The hook as pre-commit runs it: the answer, and whether Node started. */
-function hook(p: Project, args: string[], env: Record<string, string | undefined> = {}, cwd = p.dir): Answer & { node: boolean } {
+function hook(p: Project, args: string[], env: Record<string, string | undefined> = {}, cwd = p.dir, shell: string[] = []): Answer & { node: boolean } {
   rmSync(p.log, { force: true });
-  const r = spawnSync(HOOK, args, { cwd, encoding: 'utf8', env: baseEnv({ PATH: `${p.shimDir}:${process.env.PATH}`, ...env }) });
+  const [file, ...pre] = shell.length ? [...shell, HOOK] : [HOOK];
+  const r = spawnSync(file!, [...pre, ...args], { cwd, encoding: 'utf8', env: baseEnv({ PATH: `${p.shimDir}:${process.env.PATH}`, ...env }) });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, node: existsSync(p.log) };
 }
 
@@ -98,9 +101,11 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
   it('gen --check, gen, gen -q, gen --check --quiet: the cached words, exit 0, no Node started, nothing written', () => {
     const before = hashTree(p.dir);
     for (const args of [['gen', '--check'], ['gen'], ['gen', '-q'], ['gen', '--check', '--quiet'], ['gen', '--quiet', '--check']]) {
-      const h = hook(p, args);
-      expect(h.node, args.join(' ')).toBe(false);
-      expect(answer(h), args.join(' ')).toEqual(full(p, args));
+      for (const shell of [[], ...SHELLS]) {
+        const h = hook(p, args, {}, p.dir, shell);
+        expect(h.node, `${shell.join(' ')} ${args.join(' ')}`).toBe(false);
+        expect(answer(h), `${shell.join(' ')} ${args.join(' ')}`).toEqual(full(p, args));
+      }
     }
     expect(full(p, ['gen', '--check']).stdout).toBe('Up to date: 7 files.\n');
     expect(hashTree(p.dir)).toBe(before);
@@ -156,10 +161,14 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
     expect(readFileSync(manifest, 'utf8').split('\n').length).toBeGreaterThan(2000);
     useNode(manifest, path.join(p.shimDir, 'node'));
     const big: Project = { dir, manifest, shimDir: p.shimDir, log: p.log };
-    const h = hook(big, ['gen', '--check']);
-    expect(h.node).toBe(false);
-    expect(answer(h)).toEqual(full(big, ['gen', '--check']));
-    expect(h.stdout).toBe('Up to date: 301 files.\n');
+    const want = full(big, ['gen', '--check']);
+    expect(want.stdout).toBe('Up to date: 301 files.\n');
+    // And where /bin/sh is bash (Fedora, RHEL): a function call there copies the positional parameters.
+    for (const shell of [[], ...SHELLS]) {
+      const h = hook(big, ['gen', '--check'], {}, dir, shell);
+      expect(h.node, shell.join(' ')).toBe(false);
+      expect(answer(h), shell.join(' ')).toEqual(want);
+    }
     appendFileSync(path.join(dir, 'services', 'svc-00299', 'Dockerfile'), '# x\n');
     await expectFallback(big, ['gen', '--check']);
   });
