@@ -15,7 +15,7 @@ import { recordPath } from './store.js';
 
 /** Which command's output a record holds (its file's kind), and everything besides the reads that output depends on. */
 export interface OutputKind {
-  kind: 'plan' | 'graph' | 'ci-matrix';
+  kind: 'plan' | 'graph' | 'ci-matrix' | 'bake';
   key: string;
 }
 

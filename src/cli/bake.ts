@@ -25,15 +25,14 @@ import { formatBlocked, formatMachineFault, formatSummary, type Colors, type Sum
 import { hostPlatform, normalizePlatform } from '../platforms.js';
 import type { ResolvedSpec } from '../spec.js';
 import { danglingAt } from './faults.js';
-import { compileCommitted, type Io, type SpecLocation } from './io.js';
-import { locateSpec } from './locate.js';
-import { startGitInfo, type GitInfoRead } from '../bake/gitenv.js';
+import type { Io, SpecLocation } from './io.js';
+import type { Committed } from '../cache/bake.js';
+import type { GitInfoRead } from '../bake/gitenv.js';
 import type { CommandArgs } from './options.js';
 import { dynKey } from '../dyn.js';
 import { bakeInputs, withDependencies } from '../repro/inputs.js';
 import { parseAllow, type Allowed } from '../bake/entitlements.js';
 import { allowFlags, refuseOutsideReads } from '../bake/allow.js';
-import type { CheckedSpec } from '../validate/schema.js';
 import { reproducibleOutputs } from '../repro/output.js';
 import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
 import { buildPlan } from './plan.js';
@@ -84,28 +83,18 @@ interface BakeCommand {
   warnings: string[];
 }
 
-export async function runBake(io: Io, opts: BakeArgs, color: boolean): Promise<number> {
-  const gitInfo = gitInfoEarly(io, opts.spec);
-  try {
-    return await bakeSpec(io, opts, color, gitInfo);
-  } finally {
-    // A run that ended before it used them (stale files, a usage error, a fault) still waits for its git processes.
-    await gitInfo?.read.catch(() => undefined);
-  }
-}
-
-async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoRoot: string; read: GitInfoRead } | undefined): Promise<number> {
+export async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoRoot: string; read: GitInfoRead } | undefined): Promise<number> {
   const allowed = parseAllow(opts.allow, io.cwd);
-  const committed = await compileCommitted(io, opts.spec, 'what is built is what is committed');
+  const { committed, keep } = await committedModel(io, opts);
   if (committed === 1) return 1;
-  const { loc, result } = committed;
-  const spec = result.spec!;
-  const files = result.files!;
+  const { loc, spec, files, loaded } = committed;
   const requested = await affectedTargets(io, opts, loc, spec, files);
   if (!requested) return 0;
-  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: result.loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined, allowed };
+  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined, allowed };
   try {
-    refuseOutsideReads(result.loaded as CheckedSpec, loc, withDependencies(spec, run.sel), allowed);
+    refuseOutsideReads(loaded, loc, withDependencies(spec, run.sel), allowed);
+    // What it builds is accepted: the compile's record is kept for the next bake (a refused run writes nothing).
+    keep();
     // git's reads for the command start first (the build waits for them). A
     // build that waits for the engine checks (docker and buildx calls) has
     // them run beside those reads; one that starts beside the checks starts
@@ -135,6 +124,23 @@ async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoR
 }
 
 /**
+ * What bake builds: the committed files must match the spec. From bake's
+ * record of its last compile when every read it made answers the same
+ * (src/cache/bake.ts: the compiler is not even loaded), else compiled and
+ * compared; `keep` then keeps the record for the next run, when they matched.
+ */
+async function committedModel(io: Io, opts: BakeArgs): Promise<{ committed: Committed | 1; keep: () => void }> {
+  const { cachedCommitted } = await import('../cache/bake.js');
+  const hit = cachedCommitted(io, opts);
+  if (hit) return { committed: hit, keep: () => {} };
+  const [{ recordedCommitted }, { compileCommitted }] = await Promise.all([import('../cache/bake-save.js'), import('./io.js')]);
+  return recordedCommitted(io, opts, async (rio) => {
+    const c = await compileCommitted(rio, opts.spec, 'what is built is what is committed');
+    return c === 1 ? 1 : { loc: c.loc, spec: c.result.spec!, files: c.result.files!, loaded: c.result.loaded };
+  });
+}
+
+/**
  * The directories the selected targets' tar, oci and docker exports write
  * into (resolve/outputs.ts exportParentDir): bake opens each export file while
  * it reads the file, and fails when its directory is missing (as it is in a
@@ -148,22 +154,6 @@ function makeExportDirs(run: BakeRun): void {
       if (dir) mkdirSync(path.resolve(run.loc.specDir, dir), { recursive: true });
     }
   }
-}
-
-/**
- * git's reads for the bake variables (HEAD, branch, tags, remote), started
- * before the compile: they need only the repository, so the git processes
- * run while the spec compiles. Undefined when the spec cannot be located:
- * the compile says why.
- */
-function gitInfoEarly(io: Io, spec: string | undefined): { repoRoot: string; read: GitInfoRead } | undefined {
-  let repoRoot: string;
-  try {
-    repoRoot = locateSpec(io, spec).repoRoot;
-  } catch {
-    return undefined;
-  }
-  return { repoRoot, read: startGitInfo(repoRoot, io.env) };
 }
 
 /** The targets asked for, narrowed by --affected; undefined when nothing is affected (said, nothing to build). */

@@ -25,7 +25,7 @@ const HANDLERS: { [K in CommandName]: Handler<K> } = {
   gen: async (a, io, color) => (await import('./gen.js')).runGen(io, a, color),
   validate: async (a, io) => (await import('./validate.js')).runValidate(io, a),
   plan: async (a, io, color) => (await import('./plan-entry.js')).runPlan(io, a, color()),
-  bake: async (a, io, color) => (await import('./bake.js')).runBake(io, a, color()),
+  bake: async (a, io, color) => (await import('./bake-entry.js')).runBake(io, a, color()),
   doctor: async (a, io, color) => (await import('./doctor.js')).runDoctorCommand(io, a, color()),
   init: async (a, io, color) => (await import('./init.js')).runInit(io, a, color()),
   'ci-matrix': async (a, io) => (await import('./output-entry.js')).withOutputRecord(io, 'ci-matrix', a, async (rio) => (await import('./ci.js')).runCiMatrix(rio, a)),

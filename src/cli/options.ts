@@ -164,7 +164,7 @@ export const COMMANDS = {
       builder: { type: 'string', describe: 'buildx builder to use' },
       progress: { type: 'string', choices: PROGRESS, describe: 'Progress output (default: plain, parsed for the summary)' },
       print: { type: 'boolean', describe: 'Print the resolved bake definition and build nothing' },
-      cache: { type: 'boolean', default: true, describe: 'Use the build cache; --no-cache rebuilds every step' },
+      cache: { type: 'boolean', default: true, describe: 'Use the build cache and the record of the last compile; --no-cache rebuilds every step and compiles the spec again' },
       pull: { type: 'boolean', describe: 'Always pull base images' },
       metadataFile: { type: 'string', describe: "Also write bake's metadata (digests) to this file" },
       platform: platformOption,

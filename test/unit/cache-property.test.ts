@@ -6,7 +6,9 @@
 // but its record (kept only by a check that found every file up to date);
 // `validate`, which answers from the same record or its own, likewise; and `plan`,
 // `plan --json`, `graph` and `ci-matrix`, which keep records of their own
-// output, answer as `--no-cache` does.
+// output, answer as `--no-cache` does; and `bake --dry-run`, which builds from
+// its record of the compile (src/cache/bake.ts), prints the same command or
+// the same refusal as with MATRIX_CACHE=0.
 // Issue #18: "Any cache that skips work must be proven safe: the same answer
 // as a full run for every change to the spec, a template, a generated file or
 // matrix itself (a property test)." Random sequences from fast-check
@@ -17,6 +19,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { lastBakeOutcome } from '../../src/cache/bake.js';
 import { lastOutputOutcome } from '../../src/cache/output.js';
 import { lastPlanOutcome } from '../../src/cache/plan.js';
 import { setIdentityForTests } from '../../src/cache/record.js';
@@ -26,8 +29,8 @@ import { hashTreeButRecords, listTree, recordsIn, REPO_ROOT, removeTempDirs, tem
 afterAll(removeTempDirs);
 afterEach(() => setIdentityForTests(undefined));
 
-/** The tree but the output records (`.git/matrix-{plan,graph,ci-matrix}-HASH.json`, src/cache/output.ts), which plan, graph and ci-matrix may write. */
-const withoutOutputRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-(plan|graph|ci-matrix)-[0-9a-f]{16}\.json$/.test(name));
+/** The tree but the output records (`.git/matrix-{plan,graph,ci-matrix}-HASH.json`, src/cache/output.ts), which plan, graph and ci-matrix may write, and bake's (src/cache/bake.ts). */
+const withoutOutputRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-(plan|graph|ci-matrix|bake)-[0-9a-f]{16}\.json$/.test(name));
 
 const SPEC = `version: 1
 platforms: [linux/amd64, linux/arm64]
@@ -175,11 +178,12 @@ async function apply(dir: string, env: Record<string, string>, c: Change): Promi
   }
 }
 
-describe('gen --check, validate and plan with the cache answer as a full run, after any changes', () => {
+describe('gen --check, validate, plan and bake with the cache answer as a full run, after any changes', () => {
   it('same exit code, stdout, stderr and files as --no-cache, for random sequences of changes', async () => {
     let hits = 0;
     let planHits = 0;
     let outputHits = 0;
+    let bakeHits = 0;
     let checks = 0;
     await fc.assert(
       // The first records come from `gen`, or (as in a fresh clone, where no gen ran) from the first up-to-date `gen --check` and `validate`.
@@ -226,6 +230,20 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
             expect(out, `${args.join(' ')} ${JSON.stringify(changes)}`).toEqual(outFull);
           }
           expect(withoutOutputRecords(listTree(dir)), 'plan, graph or ci-matrix wrote something besides their records').toEqual(withoutOutputRecords(beforeTree));
+          // bake builds from its record of the compile (src/cache/bake.ts): the same command, or the same refusal, as after a compile.
+          const bake = await matrix(['bake', '--dry-run'], dir, env);
+          const bakeOutcome = lastBakeOutcome();
+          if (bakeOutcome === 'hit') bakeHits++;
+          const bakeFull = await matrix(['bake', '--dry-run'], dir, { ...env, MATRIX_CACHE: '0' });
+          expect(bake, `bake --dry-run ${JSON.stringify(changes)}`).toEqual(bakeFull);
+          // A bake that found the files current left its record: the next one answers from it, alike.
+          if (bake.status === 0 && bakeOutcome !== 'off') {
+            const again = await matrix(['bake', '--dry-run'], dir, env);
+            expect(lastBakeOutcome(), `bake --dry-run again ${JSON.stringify(changes)}`).toBe('hit');
+            expect(again, `bake --dry-run again ${JSON.stringify(changes)}`).toEqual(bakeFull);
+            bakeHits++;
+          }
+          expect(withoutOutputRecords(listTree(dir)), 'bake --dry-run wrote something besides its record').toEqual(withoutOutputRecords(beforeTree));
         }
         // Whatever the sequence did, a gen that succeeds leaves records every command answers from, nothing changed since;
         // plan, graph and ci-matrix answer from theirs the second time. MATRIX_CACHE=0 (one of the env changes) turns it off.
@@ -241,6 +259,9 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
           await matrix(args, dir, env);
           expect(args[0] === 'plan' ? lastPlanOutcome() : lastOutputOutcome(), `${args[0]} run twice after gen, ${said}`).toBe(expected);
         }
+        await matrix(['bake', '--dry-run'], dir, env);
+        await matrix(['bake', '--dry-run'], dir, env);
+        expect(lastBakeOutcome(), `bake --dry-run run twice after gen, ${said}`).toBe(expected);
       }),
       { numRuns: 40 },
     );
@@ -249,6 +270,7 @@ describe('gen --check, validate and plan with the cache answer as a full run, af
     expect(hits).toBeGreaterThan(checks / 10);
     expect(planHits).toBeGreaterThan(checks / 10);
     expect(outputHits).toBeGreaterThan(checks / 10);
+    expect(bakeHits).toBeGreaterThan(checks / 10);
   }, 600_000);
 });
 
