@@ -2,9 +2,9 @@
 // what it holds and when it answers).
 import type { Io } from '../cli/io.js';
 import { locateSpec, type SpecLocation } from '../cli/locate.js';
-import { type Committed, BAKE_RECORD, bakeCacheable, keptModel } from './bake.js';
+import { type Committed, BAKE_RECORD, bakeCacheable, bakeRecordPath, keptModel } from './bake.js';
 import { isLargeSpec } from './large.js';
-import { outputHeader, outputRecordPath } from './output.js';
+import { outputHeader } from './output.js';
 import { withReads } from './record.js';
 import { recorded } from './save.js';
 import { writeRecord } from './store.js';
@@ -35,7 +35,7 @@ export async function recordedCommitted(io: Io, opts: { spec?: string | undefine
   const committed = await value;
   if (committed === 1 || !record?.usable) return { committed, keep: none };
   const keep = () => {
-    const file = outputRecordPath(io, loc, BAKE_RECORD, true);
+    const file = bakeRecordPath(io, loc, true);
     if (file) writeRecord(file, withReads({ header: outputHeader(io, opts.spec, loc.specPath, BAKE_RECORD), model: keptModel(committed), env: [...record.env] }, record.observations));
   };
   return { committed, keep };

@@ -4,7 +4,9 @@
 // build (a refused run writes nothing), the model it builds from (the
 // resolved spec, the generated files, the spec's text) is kept with every
 // read that compile and comparison made and the environment they read, like
-// an output record (src/cache/output.ts). The next bake answers from it when the header
+// an output record (src/cache/output.ts), in this user's private directory
+// under the temp dir (never in the git directory: the model is used as it
+// is). The next bake answers from it when the header
 // is the same (matrix's build, Node, platform, working directory, --spec) and
 // every read answers the same now: the compile, a deterministic function of
 // those reads, would make the same model. Anything else is a miss: the full
@@ -14,13 +16,14 @@
 //
 // This module is what a hit loads: no compiler.
 import type { Io } from '../cli/io.js';
-import type { SpecLocation } from '../cli/locate.js';
+import { locateSpec, type SpecLocation } from '../cli/locate.js';
 import { loadSpec } from '../load/load.js';
 import type { ResolvedSpec } from '../spec.js';
 import type { CheckedSpec } from '../validate/schema.js';
-import { cacheEnabled, recordTextOf } from './answer.js';
+import { cacheEnabled } from './answer.js';
 import { type OutputKind, outputHeader } from './output.js';
 import { parseRun, readsHold } from './record.js';
+import { privateRecordPath, readRecord } from './store.js';
 // node:v8 loads on first use in dist/ (scripts/build.mjs, LAZY_BUILTINS).
 import { deserialize, serialize } from 'node:v8';
 
@@ -66,10 +69,26 @@ export function cachedCommitted(io: Io, opts: { spec?: string | undefined; cache
   return hit;
 }
 
+/**
+ * Where this spec's bake record is: in this user's private directory under
+ * the temp dir, never in the repository (src/cache/store.ts privateRecordPath).
+ * Its model is used as it is, not derived from the reads checked again: a
+ * record in the git directory could have come with the repository.
+ */
+export function bakeRecordPath(io: Io, loc: SpecLocation, create = false): string | undefined {
+  return privateRecordPath(loc.specPath, io.env, create, BAKE_RECORD.kind, BAKE_RECORD.key);
+}
+
 function lookUp(io: Io, spec: string | undefined): Committed | undefined {
-  const found = recordTextOf(io, spec, BAKE_RECORD.kind, BAKE_RECORD.key);
-  if (!found) return undefined;
-  const { loc, text } = found;
+  let loc: SpecLocation;
+  try {
+    loc = locateSpec(io, spec);
+  } catch {
+    return undefined; // The full run says what is wrong.
+  }
+  const file = bakeRecordPath(io, loc);
+  const text = file === undefined ? undefined : readRecord(file);
+  if (text === undefined) return undefined;
   try {
     const record = parseRun(text, outputHeader(io, spec, loc.specPath, BAKE_RECORD));
     if (!record || typeof record.model !== 'string') return undefined;

@@ -22,8 +22,10 @@ const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 /** This user's directory under the temp dir, created on demand when `create`; undefined when it is not safely ours. */
 function privateTempDir(env: Readonly<Record<string, string | undefined>>, create: boolean): string | undefined {
   const uid = process.getuid?.();
-  if (uid === undefined) return undefined;
-  const dir = path.join(tempDirOf(env), `bake-matrix-${uid}`);
+  const base = tempDirOf(env);
+  // A relative TMPDIR would name a different place from each working directory.
+  if (uid === undefined || !path.isAbsolute(base)) return undefined;
+  const dir = path.join(base, `bake-matrix-${uid}`);
   try {
     if (create) mkdirSync(dir, { mode: 0o700 });
   } catch {
@@ -55,7 +57,21 @@ export function gitDirFor(repoRoot: string): string | undefined {
  */
 export function recordPath(specPath: string, repoRoot: string, env: Readonly<Record<string, string | undefined>>, create = false, kind = 'check', key = ''): string | undefined {
   const dir = gitDirFor(repoRoot) ?? privateTempDir(env, create);
-  if (!dir) return undefined;
+  return dir === undefined ? undefined : recordIn(dir, specPath, kind, key);
+}
+
+/**
+ * The file of a record that holds more than answers checked again before use
+ * (bake's model, src/cache/bake.ts): only in this user's own directory under
+ * the temp dir (closed to others, checked as above), never in the git
+ * directory, which a repository's archive can bring along with it.
+ */
+export function privateRecordPath(specPath: string, env: Readonly<Record<string, string | undefined>>, create: boolean, kind: string, key = ''): string | undefined {
+  const dir = privateTempDir(env, create);
+  return dir === undefined ? undefined : recordIn(dir, specPath, kind, key);
+}
+
+function recordIn(dir: string, specPath: string, kind: string, key: string): string {
   const hash = createHash('sha256').update(key === '' ? specPath : `${specPath}\n${key}`);
   return path.join(dir, `matrix-${kind}-${hash.digest('hex').slice(0, 16)}.json`);
 }

@@ -102,7 +102,7 @@ function hashEntries(entries: Iterable<[string, string]>): string {
  * (src/cache/store.ts recordPath): gen's and `gen --check`'s with the hook's
  * manifest, `validate`'s, and those of `plan`, `graph` and `ci-matrix`. A run that writes no generated file may still keep one.
  */
-export const RECORD_FILE = /(^|\/)\.git\/matrix-(check|validate|plan|graph|ci-matrix|bake)-[0-9a-f]{16}\.(json|hook)$/;
+export const RECORD_FILE = /(^|\/)\.git\/matrix-(check|validate|plan|graph|ci-matrix)-[0-9a-f]{16}\.(json|hook)$/;
 
 /** hashTree of everything but the cache's records (RECORD_FILE). */
 export function hashTreeButRecords(root: string): string {

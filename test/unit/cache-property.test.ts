@@ -29,8 +29,8 @@ import { hashTreeButRecords, listTree, recordsIn, REPO_ROOT, removeTempDirs, tem
 afterAll(removeTempDirs);
 afterEach(() => setIdentityForTests(undefined));
 
-/** The tree but the output records (`.git/matrix-{plan,graph,ci-matrix}-HASH.json`, src/cache/output.ts), which plan, graph and ci-matrix may write, and bake's (src/cache/bake.ts). */
-const withoutOutputRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-(plan|graph|ci-matrix|bake)-[0-9a-f]{16}\.json$/.test(name));
+/** The tree but the output records (`.git/matrix-{plan,graph,ci-matrix}-HASH.json`, src/cache/output.ts), which plan, graph and ci-matrix may write. */
+const withoutOutputRecords = (tree: Map<string, string>) => [...tree].filter(([name]) => !/(^|\/)\.git\/matrix-(plan|graph|ci-matrix)-[0-9a-f]{16}\.json$/.test(name));
 
 const SPEC = `version: 1
 platforms: [linux/amd64, linux/arm64]
@@ -111,6 +111,9 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('version' as const), id: fc.constantFrom('v1', 'v2', 'v3') }) },
 );
+
+/** Whether the temp dir of `env` is absolute: bake's record has a private directory there (src/cache/store.ts). */
+const privateDirFor = (env: Record<string, string>) => path.isAbsolute(env.TMPDIR || env.TMP || env.TEMP || '/tmp');
 
 const edit = (file: string, f: (s: string) => string) => existsSync(file) && writeFileSync(file, f(readFileSync(file, 'utf8')));
 
@@ -236,14 +239,15 @@ describe('gen --check, validate, plan and bake with the cache answer as a full r
           if (bakeOutcome === 'hit') bakeHits++;
           const bakeFull = await matrix(['bake', '--dry-run'], dir, { ...env, MATRIX_CACHE: '0' });
           expect(bake, `bake --dry-run ${JSON.stringify(changes)}`).toEqual(bakeFull);
-          // A bake that found the files current left its record: the next one answers from it, alike.
-          if (bake.status === 0 && bakeOutcome !== 'off') {
+          // A bake that found the files current left its record: the next one answers from it, alike. (Where the temp
+          // dir is a relative path, a TMPDIR change of the sequence, there is no private directory for it: src/cache/store.ts.)
+          if (bake.status === 0 && bakeOutcome !== 'off' && privateDirFor(env)) {
             const again = await matrix(['bake', '--dry-run'], dir, env);
             expect(lastBakeOutcome(), `bake --dry-run again ${JSON.stringify(changes)}`).toBe('hit');
             expect(again, `bake --dry-run again ${JSON.stringify(changes)}`).toEqual(bakeFull);
             bakeHits++;
           }
-          expect(withoutOutputRecords(listTree(dir)), 'bake --dry-run wrote something besides its record').toEqual(withoutOutputRecords(beforeTree));
+          expect(withoutOutputRecords(listTree(dir)), 'bake --dry-run wrote something in the repository').toEqual(withoutOutputRecords(beforeTree));
         }
         // Whatever the sequence did, a gen that succeeds leaves records every command answers from, nothing changed since;
         // plan, graph and ci-matrix answer from theirs the second time. MATRIX_CACHE=0 (one of the env changes) turns it off.
@@ -261,7 +265,7 @@ describe('gen --check, validate, plan and bake with the cache answer as a full r
         }
         await matrix(['bake', '--dry-run'], dir, env);
         await matrix(['bake', '--dry-run'], dir, env);
-        expect(lastBakeOutcome(), `bake --dry-run run twice after gen, ${said}`).toBe(expected);
+        expect(lastBakeOutcome(), `bake --dry-run run twice after gen, ${said}`).toBe(expected === 'hit' && !privateDirFor(env) ? 'miss' : expected);
       }),
       { numRuns: 40 },
     );
