@@ -35,8 +35,14 @@ export async function recordedCommitted(io: Io, opts: { spec?: string | undefine
   const committed = await value;
   if (committed === 1 || !record?.usable) return { committed, keep: none };
   const keep = () => {
+    let text: string;
+    try {
+      text = withReads({ header: outputHeader(io, opts.spec, loc.specPath, BAKE_RECORD), model: keptModel(committed), env: [...record.env] }, record.observations);
+    } catch {
+      return; // A model that cannot be serialized only loses the record.
+    }
     const file = bakeRecordPath(io, loc, true);
-    if (file) writeRecord(file, withReads({ header: outputHeader(io, opts.spec, loc.specPath, BAKE_RECORD), model: keptModel(committed), env: [...record.env] }, record.observations));
+    if (file) writeRecord(file, text);
   };
   return { committed, keep };
 }
