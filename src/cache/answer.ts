@@ -65,13 +65,18 @@ export const VALIDATE_KIND = 'validate';
  * and `key` (src/cache/store.ts recordPath), when there is one to read.
  */
 export function recordTextOf(io: Io, spec: string | undefined, kind?: string, key?: string): { loc: SpecLocation; text: string } | undefined {
+  return recordTextAt(io, spec, (loc) => recordPath(loc.specPath, loc.repoRoot, io.env, false, kind, key));
+}
+
+/** Where the spec is, and the text of the record `fileOf` names for it, when there is one to read. */
+export function recordTextAt(io: Io, spec: string | undefined, fileOf: (loc: SpecLocation) => string | undefined): { loc: SpecLocation; text: string } | undefined {
   let loc: SpecLocation;
   try {
     loc = locateSpec(io, spec);
   } catch {
     return undefined; // The full run says what is wrong.
   }
-  const file = recordPath(loc.specPath, loc.repoRoot, io.env, false, kind, key);
+  const file = fileOf(loc);
   const text = file === undefined ? undefined : readRecord(file);
   return text === undefined ? undefined : { loc, text };
 }

@@ -2,7 +2,8 @@
 // what it holds and when it answers).
 import type { Io } from '../cli/io.js';
 import { locateSpec, type SpecLocation } from '../cli/locate.js';
-import { type Committed, BAKE_RECORD, bakeCacheable, bakeRecordPath, keptModel } from './bake.js';
+import { cacheEnabled } from './answer.js';
+import { type Committed, BAKE_RECORD, bakeRecordPath, keptModel } from './bake.js';
 import { isLargeSpec } from './large.js';
 import { outputHeader } from './output.js';
 import { withReads } from './record.js';
@@ -30,7 +31,7 @@ export async function recordedCommitted(io: Io, opts: { spec?: string | undefine
   } catch {
     return { committed: await compile(io), keep: none }; // The full run says what is wrong.
   }
-  if (!bakeCacheable(io, opts) || isLargeSpec(loc.specPath)) return { committed: await compile(io), keep: none };
+  if (!cacheEnabled(io, opts) || isLargeSpec(loc.specPath)) return { committed: await compile(io), keep: none };
   const { value, record } = await recorded(io, true, compile);
   const committed = await value;
   if (committed === 1 || !record?.usable) return { committed, keep: none };

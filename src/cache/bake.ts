@@ -16,14 +16,14 @@
 //
 // This module is what a hit loads: no compiler.
 import type { Io } from '../cli/io.js';
-import { locateSpec, type SpecLocation } from '../cli/locate.js';
+import type { SpecLocation } from '../cli/locate.js';
 import { loadSpec } from '../load/load.js';
 import type { ResolvedSpec } from '../spec.js';
 import type { CheckedSpec } from '../validate/schema.js';
-import { cacheEnabled } from './answer.js';
+import { cacheEnabled, recordTextAt } from './answer.js';
 import { type OutputKind, outputHeader } from './output.js';
 import { parseRun, readsHold } from './record.js';
-import { privateRecordPath, readRecord } from './store.js';
+import { privateRecordPath } from './store.js';
 // node:v8 loads on first use in dist/ (scripts/build.mjs, LAZY_BUILTINS).
 import { deserialize, serialize } from 'node:v8';
 
@@ -53,14 +53,9 @@ export function lastBakeOutcome(): 'hit' | 'miss' | 'off' | undefined {
   return lastOutcome;
 }
 
-/** May this bake answer from a record, and keep one? */
-export function bakeCacheable(io: Io, opts: { cache?: boolean }): boolean {
-  return cacheEnabled(io, opts);
-}
-
 /** The model of the last bake's compile when its record still holds in every read, else undefined. */
 export function cachedCommitted(io: Io, opts: { spec?: string | undefined; cache?: boolean }): Committed | undefined {
-  if (!bakeCacheable(io, opts)) {
+  if (!cacheEnabled(io, opts)) {
     lastOutcome = 'off';
     return undefined;
   }
@@ -80,15 +75,9 @@ export function bakeRecordPath(io: Io, loc: SpecLocation, create = false): strin
 }
 
 function lookUp(io: Io, spec: string | undefined): Committed | undefined {
-  let loc: SpecLocation;
-  try {
-    loc = locateSpec(io, spec);
-  } catch {
-    return undefined; // The full run says what is wrong.
-  }
-  const file = bakeRecordPath(io, loc);
-  const text = file === undefined ? undefined : readRecord(file);
-  if (text === undefined) return undefined;
+  const found = recordTextAt(io, spec, (loc) => bakeRecordPath(io, loc));
+  if (!found) return undefined;
+  const { loc, text } = found;
   try {
     const record = parseRun(text, outputHeader(io, spec, loc.specPath, BAKE_RECORD));
     if (!record || typeof record.model !== 'string') return undefined;

@@ -23,6 +23,7 @@ import { lastBakeOutcome } from '../../src/cache/bake.js';
 import { lastOutputOutcome } from '../../src/cache/output.js';
 import { lastPlanOutcome } from '../../src/cache/plan.js';
 import { setIdentityForTests } from '../../src/cache/record.js';
+import { tempDirOf } from '../../src/fs/temp.js';
 import { matrix, runEnv } from '../helpers/cli.js';
 import { hashTreeButRecords, listTree, recordsIn, REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
@@ -113,7 +114,7 @@ const change: fc.Arbitrary<Change> = fc.oneof(
 );
 
 /** Whether the temp dir of `env` is absolute: bake's record has a private directory there (src/cache/store.ts). */
-const privateDirFor = (env: Record<string, string>) => path.isAbsolute(env.TMPDIR || env.TMP || env.TEMP || '/tmp');
+const privateDirFor = (env: Record<string, string>) => path.isAbsolute(tempDirOf(runEnv(env)));
 
 const edit = (file: string, f: (s: string) => string) => existsSync(file) && writeFileSync(file, f(readFileSync(file, 'utf8')));
 
