@@ -101,6 +101,8 @@ function fakeDocker(dir: string): { bin: string; log: string } {
     '"buildx bake")',
     '  echo "bake-start $(date +%s%N) $$" >> "$log"',
     '  if [ -n "$FAKE_BAKE_ERROR" ]; then echo "$FAKE_BAKE_ERROR" >&2; exit 1; fi',
+    // buildx's first line of plain progress once it loaded the builder (commands/bake.go, progress.WithDesc).
+    '  if [ -n "$FAKE_BAKE_BUILDER" ]; then echo "#0 building with \\"$FAKE_BAKE_BUILDER\\" instance using docker driver" >&2; fi',
     '  echo "FAKE-BAKE-OUTPUT" >&2',
     '  sleep "${FAKE_BAKE_SLEEP:-0}"',
     '  echo "bake-end $(date +%s%N)" >> "$log"',
@@ -158,6 +160,41 @@ describe('bake starts beside the engine checks, which still decide', () => {
     expect(ev.has('bake-start')).toBe(true);
     expect(ev.has('bake-end')).toBe(false);
     expect(alive(ev.get('bake-start')![1])).toBe(false);
+  });
+
+  // buildx writes `#0 building with "NAME" instance using DRIVER driver` only once it loaded the
+  // builder's nodes: what the one `buildx inspect` would have established. With nothing else to check,
+  // that line stands for the checks, and no inspect runs beside the build.
+  it('bake says which builder it reached: its output is shown and no buildx inspect runs', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_BUILDER: 'default', FAKE_BAKE_SLEEP: '3', FAKE_NO_BUILDER: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('#0 building with "default" instance using docker driver');
+    expect(r.stderr).toContain('FAKE-BAKE-OUTPUT');
+    const ev = events(fake.log);
+    expect(ev.has('bake-end')).toBe(true);
+    expect(ev.has('inspect-start')).toBe(false);
+  });
+
+  it('a bake that fails before it names a builder: the checks run and decide (exit 2, the fix, no bake output)', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_NO_BUILDER: '1', FAKE_BAKE_ERROR: 'ERROR: no builder "gone" found' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('matrix: cannot build until this is fixed (see `matrix doctor`).');
+    expect(r.stderr).not.toContain('ERROR: no builder "gone" found');
+    expect(events(fake.log).has('inspect-start')).toBe(true);
+  });
+
+  it('another progress mode: no line to read, so the checks run beside bake as before', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake', '--progress', 'quiet'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_BUILDER: 'default', FAKE_NO_BUILDER: '1', FAKE_INSPECT_SLEEP: '0.5', FAKE_BAKE_SLEEP: '60' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('matrix: cannot build until this is fixed (see `matrix doctor`).');
+    expect(r.stderr).not.toContain('FAKE-BAKE-OUTPUT');
+    expect(events(fake.log).has('bake-end')).toBe(false);
   });
 
   it('--push waits for the checks before bake starts (a push reaches a registry)', async () => {
