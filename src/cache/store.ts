@@ -7,7 +7,7 @@
 // not be anyone else's to write, so the temp-dir one is used only when it is a
 // real directory owned by this user and closed to others.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { readRegularText } from '../fs/read.js';
 import { statKind, writable } from '../fs/probe.js';
@@ -18,6 +18,24 @@ import { gitDirOf } from '../paths.js';
 
 /** Records above this size are not read (1,000 services make about 1 MiB). */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * At most this many files of records in this user's directory under the temp
+ * dir. Each spec path gets records of its own there (bake's always, gen's and
+ * plan's without a writable git directory), so a machine where every CI job
+ * checks out to a new path, or a test suite of temporary repositories, would
+ * otherwise fill it without end: 1,629 files (50 MB) here after one day of
+ * this repository's tests. Past the bound, a write removes the least recently
+ * written down to three quarters of it (a record is a hint: a removed one
+ * costs its spec one compile).
+ */
+export const MAX_PRIVATE_RECORDS = 256;
+
+/** The name of this user's directory under the temp dir. */
+const PRIVATE_DIR = /^bake-matrix-\d+$/;
+
+/** A record's file (recordIn) or its hook manifest (src/cache/manifest.ts manifestPath). */
+const RECORD_FILE = /^matrix-[a-z]+(?:-[a-z]+)*-[0-9a-f]{16}\.(?:json|hook)$/;
 
 /** This user's directory under the temp dir, created on demand when `create`; undefined when it is not safely ours. */
 function privateTempDir(env: Readonly<Record<string, string | undefined>>, create: boolean): string | undefined {
@@ -91,8 +109,44 @@ export function writeRecord(file: string, text: string): boolean {
   removeStaleTemps(file);
   try {
     writeFileAtomic(file, text, { mode: 0o600 });
-    return true;
   } catch {
     return false;
+  }
+  if (PRIVATE_DIR.test(path.basename(path.dirname(file)))) pruneRecords(path.dirname(file), file);
+  return true;
+}
+
+/**
+ * Past MAX_PRIVATE_RECORDS record files in `dir`, remove the least recently
+ * written (never `keep`, just written) down to three quarters of the bound,
+ * so the next few hundred writes only list the directory. Only regular files
+ * named as records are counted or removed; a failure only leaves a file.
+ */
+export function pruneRecords(dir: string, keep: string, max = MAX_PRIVATE_RECORDS): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => RECORD_FILE.test(n));
+  } catch {
+    return;
+  }
+  if (names.length <= max) return;
+  const written: Array<[number, string]> = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (file === keep) continue;
+    try {
+      const st = lstatSync(file);
+      if (st.isFile()) written.push([st.mtimeMs, file]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  written.sort((a, b) => a[0] - b[0]);
+  for (const [, file] of written.slice(0, names.length - Math.floor((max * 3) / 4))) {
+    try {
+      unlinkSync(file);
+    } catch {
+      /* removed by another run, or not ours to remove */
+    }
   }
 }
