@@ -109,7 +109,7 @@ export async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: 
       return 0;
     }
     makeExportDirs(run);
-    if (beside) return await buildBesideChecks(io, opts, run, command, doctorInput(opts, run, files), colors(color));
+    if (beside) return await buildBesideChecks(io, opts, run, command, () => doctorInput(opts, run, files), colors(color));
     // Fail fast with a fix, before buildx prints its own error text.
     const failed = (await doctor!).filter((ch) => ch.status === 'fail');
     if (failed.length) {
@@ -350,13 +350,15 @@ function writesOutside(opts: BakeArgs, run: BakeRun): boolean {
  * line (another progress mode, a bake that ends or waits first), the checks
  * run as before.
  */
-async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, input: DoctorInput, c: Colors): Promise<number> {
+async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand, inputOf: () => DoctorInput, c: Colors): Promise<number> {
   const gate = new OutputGate(io.stdout, io.stderr);
   const stop = new AbortController();
   const connected = connectedBuilder(gate.stderr);
   const building = build({ ...io, stdout: gate.stdout, stderr: connected.stderr }, opts, run, command, c, stop.signal);
   building.catch(() => undefined);
-  // Started once bake runs: they hold up nothing but its output.
+  // Worked out once bake runs (the build plan it needs is not on the way to docker's start), and the checks, when
+  // they run, hold up nothing but its output.
+  const input = inputOf();
   const doctor = answeredByBake(opts, run, input) ? checksUnlessConnected(connected.seen, building, input) : engineChecks(input);
   doctor.catch(() => undefined);
   const stopBuild = async () => {
