@@ -35,7 +35,7 @@ import { parseAllow, type Allowed } from '../bake/entitlements.js';
 import { allowFlags, refuseOutsideReads } from '../bake/allow.js';
 import { reproducibleOutputs } from '../repro/output.js';
 import { newRunId, runIdFromEnv, shardFileName, shardPlan, writeShardResult, type ShardPlan } from '../ci/shard.js';
-import { buildPlan } from './plan.js';
+import { buildPlan } from '../plan/build-plan.js';
 import { planRelease, printedTargets, withResolvedTags, type Release } from '../release/atomic.js';
 import { finishRelease } from '../release/finish.js';
 import { settleLocalTempTags } from '../release/local-tags.js';

@@ -6,7 +6,7 @@ import { formatDoctor } from '../output/format.js';
 import { hostPlatform } from '../platforms.js';
 import type { CommandArgs } from './options.js';
 import { compileOrThrow, locateSpec, SPEC_NAMES, type Io } from './io.js';
-import { buildPlan } from './plan.js';
+import { buildPlan } from '../plan/build-plan.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 

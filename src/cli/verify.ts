@@ -29,7 +29,7 @@ import { isErrorLine, machineFault } from '../release/classify.js';
 import type { CommandArgs } from './options.js';
 import type { ResolvedSpec } from '../spec.js';
 import { compileCommitted, type Io, type SpecLocation } from './io.js';
-import { buildPlan } from './plan.js';
+import { buildPlan } from '../plan/build-plan.js';
 
 /**
  * `against`: a tag (applied to each target's first tag) or, for one target, a

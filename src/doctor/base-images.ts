@@ -8,7 +8,7 @@
 // https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact
 import path from 'node:path';
 import type { Docker } from '../adapters/docker.js';
-import type { PlannedTarget } from '../cli/plan.js';
+import type { PlannedTarget } from '../plan/build-plan.js';
 import { readRegularText } from '../fs/read.js';
 import { logicalLines } from '../dockerfile/directives.js';
 import { parseStages } from '../dockerfile/stages.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type colors, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CellProgress } from '../bake/progress.js';
 import type { Check } from '../doctor/doctor.js';
-import type { Plan, PlannedTarget } from '../cli/plan.js';
+import type { Plan, PlannedTarget } from '../plan/build-plan.js';
 import type { Mode } from '../plan/stages.js';
 import type { Change } from './sync.js';
 import type { MachineFault } from '../release/classify.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { colors } from '../../src/diagnostics.js';
 import { unifiedDiff } from '../../src/output/diff.js';
-import type { PlannedTarget } from '../../src/cli/plan.js';
+import type { PlannedTarget } from '../../src/plan/build-plan.js';
 import { formatAffected, formatBlocked, formatDoctor, formatDrift, formatPlan, formatStale, formatTable, formatWritten } from '../../src/output/format.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 

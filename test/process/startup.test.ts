@@ -39,10 +39,10 @@ function inNode(script: string, cwd = REPO_ROOT): Started {
 }
 
 /** Loads the bundle in `dir` through `load` (a bin/load.cjs), runs `matrix ARGV` in `cwd` and reports what happened. */
-const runScript = (load: string, dir: string, argv: string[], cwd: string) => `
+const runScript = (load: string, dir: string, argv: string[], cwd: string, env: Record<string, string> = {}) => `
   const { loadBundle } = require(${JSON.stringify(load)});
   const out = [];
-  const io = { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => out.push(s) }, cwd: ${JSON.stringify(cwd)}, env: {}, isTTY: false };
+  const io = { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => out.push(s) }, cwd: ${JSON.stringify(cwd)}, env: ${JSON.stringify(env)}, isTTY: false };
   const bundle = loadBundle(${JSON.stringify(dir)});
   bundle.exports.main(${JSON.stringify(argv)}, io).then((code) => {
     const chunks = [...(bundle.chunks?.values() ?? [])].map((c) => ({ file: c.file, cacheUsed: c.cacheUsed }));
@@ -278,6 +278,29 @@ describe('start-up', () => {
     expect(modules).toContain('src/cache/plan.ts'); // the names are read right
     // Neither the compiler (load, validate, resolve, render) nor the full plan.
     expect(modules.filter((m) => /^src\/(compile|cli\/io|cli\/plan\.ts|load\/|validate\/|resolve\/|render\/|plan\/)/.test(m) || m.includes('node_modules/'))).toEqual([]);
+  });
+
+  // bake's build plan (for the doctor) is src/plan/build-plan.ts, which imports nothing of the
+  // compiler: a bake whose committed files are current by its record starts docker without it.
+  it('bake answers from the record of its last compile with no chunk of the compiler, and prints the same command', () => {
+    const cwd = path.join(SAMPLES, 'monorepo');
+    // bake keeps its record in the user's private directory under TMPDIR: a new one, so the first run compiles.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-record-'));
+    try {
+      const first = inNode(runScript(LOAD, DIST, ['bake', '--dry-run'], cwd, { TMPDIR: tmp }));
+      const hit = inNode(runScript(LOAD, DIST, ['bake', '--dry-run'], cwd, { TMPDIR: tmp }));
+      expect([hit.code, hit.out]).toEqual([first.code, first.out]);
+      expect(hit.out).toMatch(/ buildx bake -f docker-bake\.hcl /);
+      expect(hit.chunks.filter((c) => !c.cacheUsed)).toEqual([]);
+      const modules = modulesOf(hit.chunks.map((c) => c.file));
+      expect(modules).toContain('src/plan/build-plan.ts'); // the names are read right
+      const compiler =
+        /^src\/(compile\.ts|cli\/(io|plan)\.ts|validate\/(validator|schema|rules)\.ts|resolve\/(resolve|service|matrix)\.ts|render\/(template|files|hcl)\.ts)$|^node_modules\/(handlebars|ajv|yaml)\//;
+      expect(modulesOf(first.chunks.map((c) => c.file)).some((m) => compiler.test(m))).toBe(true); // the first run compiled
+      expect(modules.filter((m) => compiler.test(m))).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('a usage error loads yargs, which reports it (exit 2)', () => {
