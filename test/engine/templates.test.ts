@@ -127,6 +127,8 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
     }
     // Once: each Maven step ran (`#N DONE`) as at most one BuildKit vertex for both platforms; any other vertex of
     // that step came from the cache (`#N CACHED`), and with a warm cache none ran.
+    // A retried round (src/bake/rounds.ts) is another bake in the same log, its vertices numbered from #1 again.
+    const retries = bake.stderr.split('\n').filter((l) => l.startsWith('matrix: retry '));
     for (const step of ['mvn --batch-mode --quiet', 'set -euf; mvn --batch-mode']) {
       const lines = [...bake.stderr.matchAll(/^#(\d+) \[javaapp linux\/amd64(?:->arm64)? builder \d+\/\d+\] RUN (.*)$/gm)].filter((m) => m[2]!.includes(step));
       const vertices = [...new Set(lines.map((m) => m[1]!))];
@@ -140,8 +142,6 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
       const seconds = ends.map((e) => (/ DONE ([\d.]+)s$/.exec(e) ? Number(/ DONE ([\d.]+)s$/.exec(e)![1]) : undefined));
       const longest = Math.max(0, ...seconds.filter((x) => x !== undefined));
       const ran = vertices.filter((_n, i) => seconds[i] !== undefined && seconds[i]! >= Math.max(1, longest / 3));
-      // A retried round (src/bake/rounds.ts) is another bake in the same log, its vertices numbered from #1 again.
-      const retries = bake.stderr.split('\n').filter((l) => l.startsWith('matrix: retry '));
       const message = `${step}: ${lines.map((m) => m[0].slice(0, 90)).join(' | ')}; ends: ${ends.join(' | ')}; rounds: ${retries.length + 1}${retries.length ? ` (${retries.join(' | ')})` : ''}`;
       expect(vertices.length, message).toBeGreaterThan(0);
       if (ran.length > 1) writeFileSync(bakeLog, bake.stderr);
