@@ -9,6 +9,7 @@ import type { BakeSelection } from '../bake/command.js';
 import { gitAt, gitStalled } from '../adapters/git.js';
 import { buildEnvironment, GIT_PROCESSES, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
+import { readRegularText } from '../fs/read.js';
 import { revisionStore } from './revision-store.js';
 import { cacheOffIn } from '../cache/answer.js';
 import type { ResolvedSpec } from '../spec.js';
@@ -28,6 +29,8 @@ export async function bakeInputs(
   onWarning?: (message: string) => void,
   /** buildEnvironment's git reads, when the caller started them already (startGitInfo). */
   started?: GitInfoRead,
+  /** Absolute paths of the bake files given with `-f` (docker/metadata-action's), merged after the generated one. */
+  extraFiles: readonly string[] = [],
 ): Promise<BakeInputs> {
   // The targets' revisions need nothing from the environment: git reads both side by side.
   const revisions = targetRevisions(where, spec, sel, callerEnv, started);
@@ -43,7 +46,7 @@ export async function bakeInputs(
     );
   }
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
-  return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs) };
+  return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs, inheritedLabels(extraFiles)) };
 }
 
 /**
@@ -65,7 +68,43 @@ async function targetRevisions(where: { repoRoot: string; specDir: string }, spe
   );
 }
 
-function revisionSets(spec: ResolvedSpec, sel: BakeSelection, env: Readonly<Record<string, string | undefined>>, revs: Map<string, InputRevision>): string[] {
+/**
+ * The label keys each target of the `-f` JSON files sets: docker/metadata-action
+ * writes its OCI labels (revision, created, source, ...) into the target a
+ * `metadata_action` service inherits. A `--set` wins over every file, so
+ * matrix sets none of those keys for such a target: metadata-action's labels
+ * stay, as they do with bake-action. A file that is no JSON bake file (HCL)
+ * gives nothing here; bake reads it and reports what is wrong with it.
+ */
+export function inheritedLabels(files: readonly string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const file of files) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readRegularText(file));
+    } catch {
+      continue;
+    }
+    const targets = (doc as { target?: unknown } | null)?.target;
+    if (!targets || typeof targets !== 'object') continue;
+    for (const [name, def] of Object.entries(targets as Record<string, unknown>)) {
+      const labels = (def as { labels?: unknown } | null)?.labels;
+      if (!labels || typeof labels !== 'object' || Array.isArray(labels)) continue;
+      const keys = out.get(name) ?? new Set<string>();
+      for (const key of Object.keys(labels)) keys.add(key);
+      out.set(name, keys);
+    }
+  }
+  return out;
+}
+
+function revisionSets(
+  spec: ResolvedSpec,
+  sel: BakeSelection,
+  env: Readonly<Record<string, string | undefined>>,
+  revs: Map<string, InputRevision>,
+  inherited: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): string[] {
   const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
   const sets: string[] = [];
   for (const t of withDependencies(spec, sel)) {
@@ -78,8 +117,10 @@ function revisionSets(spec: ResolvedSpec, sel: BakeSelection, env: Readonly<Reco
         ['created', epoch !== undefined ? new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') : rev.created],
       ];
       if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);
+      const fromFile = t.metadataAction !== undefined ? inherited.get(t.metadataAction) : undefined;
       for (const [label, value] of labels) {
-        if (t.labels[`org.opencontainers.image.${label}`] === undefined) sets.push('--set', `${t.name}.labels.org.opencontainers.image.${label}=${value}`);
+        const key = `org.opencontainers.image.${label}`;
+        if (t.labels[key] === undefined && !fromFile?.has(key)) sets.push('--set', `${t.name}.labels.${key}=${value}`);
       }
     }
   }
