@@ -88,6 +88,7 @@ export const DIAGNOSTIC_CODES = [
   'spec-exists',
   'spec-not-found',
   'spec-too-large',
+  'tag-too-long',
   'template-error',
   'too-many-targets',
   'unknown-axis',

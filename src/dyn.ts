@@ -29,6 +29,33 @@ export function evalTags(tags: readonly Dyn[], env: Readonly<Record<string, stri
   return out;
 }
 
+/** Longest tag part of an image reference (the distribution reference grammar: `[\w][\w.-]{0,127}`). */
+export const MAX_TAG_LENGTH = 128;
+
+/**
+ * The tags these give (evalTags) whose tag part is longer than a registry
+ * takes: a long branch name (`${{ git.branch }}` is never cut, see
+ * src/bake/gitenv.ts tagSlug) makes one. Only tags built from git values:
+ * a fixed tag was checked when the files were generated.
+ */
+export function overlongTags(tags: readonly Dyn[], env: Readonly<Record<string, string | undefined>>): { tag: string; length: number }[] {
+  const out: { tag: string; length: number }[] = [];
+  for (const d of tags) {
+    if (isStatic(d)) continue;
+    const tag = evalDyn(d, env);
+    if (tag === undefined) continue;
+    const length = tagPartLength(tag);
+    if (length > MAX_TAG_LENGTH) out.push({ tag, length });
+  }
+  return out;
+}
+
+/** Characters after the `:` that follows the last `/` (0 for a reference with no tag). */
+function tagPartLength(ref: string): number {
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.length - colon - 1 : 0;
+}
+
 /** The value with the environment applied; undefined when a variable is unset or empty. */
 export function evalDyn(d: Dyn, env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (isStatic(d)) return d;

@@ -17,7 +17,7 @@ export interface GitInfo {
   shortSha: string;
   /** Branch name made safe for a tag: lower case, [a-z0-9._-]. Empty when detached. */
   branch: string;
-  /** The tag on HEAD, if any (the first, in version order), made safe for an image tag (tagSlug). */
+  /** The tag on HEAD, if any (headTag: the highest version, else the newest), made safe for an image tag (tagSlug). */
   tag: string;
   semver?: SemverInfo;
   /** Every tag on HEAD (for per-service versions, see `version_tags`). */
@@ -40,12 +40,14 @@ export const GIT_VARIABLES = {
   'semver.patch': 'MATRIX_SEMVER_PATCH',
 } as const;
 
+/**
+ * A branch name made safe for an image tag: made safe as tagSlug makes a tag
+ * (docker/metadata-action's `sanitizeTag`), then lower case (matrix's own
+ * rule, README "Where matrix differs"). In that order, so only ASCII letters
+ * change case: `Kelvin-\u212A` (KELVIN SIGN) is `kelvin--`, not `kelvin-k`.
+ */
 export function branchSlug(branch: string): string {
-  return branch
-    .toLowerCase()
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[.-]+/, '')
-    .slice(0, 128);
+  return tagSlug(branch).toLowerCase();
 }
 
 /**
@@ -54,14 +56,14 @@ export function branchSlug(branch: string): string {
  * characters other than letters, digits, `.`, `_` and `-` becomes one `-`;
  * case is kept): `v1.2.3+build.5` is `v1.2.3-build.5`, `release/1.0` is
  * `release-1.0`. A tag may not start with `.` or `-` (the distribution
- * reference grammar, `[\w][\w.-]{0,127}`), so those go, and it is at most 128
- * characters.
+ * reference grammar, `[\w][\w.-]{0,127}`), so those go: metadata-action keeps
+ * them, and a tag that is the value alone is then refused. Nothing is cut:
+ * two long branches cut to one length would share (and overwrite) one image
+ * tag; a tag over 128 characters is refused before the build instead
+ * (tooLongTags).
  */
 export function tagSlug(tag: string): string {
-  return tag
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^[.-]+/, '')
-    .slice(0, 128);
+  return tag.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
 }
 
 /**
@@ -79,7 +81,8 @@ export interface SemverInfo {
 }
 
 export function parseSemver(tag: string): SemverInfo | undefined {
-  const v = semver().parse(tag);
+  // metadata-action's procSemver reads `/` as `-` before it parses: `1.2.3-rc/1` is 1.2.3-rc-1.
+  const v = semver().parse(tag.replace(/\//g, '-'));
   if (!v) return undefined;
   return { version: v.version, major: String(v.major), minor: String(v.minor), patch: String(v.patch), prerelease: v.prerelease.length > 0 };
 }
@@ -128,19 +131,19 @@ function semverEnvironment(v: SemverInfo | undefined, sfx = ''): Record<string, 
  */
 export function serviceVersion(tags: readonly string[], patterns: readonly string[], service: string): SemverInfo | undefined {
   const res = patterns.map((p) => versionTagRegExp(p, service));
-  const found: { raw: string; info: SemverInfo }[] = [];
+  const found: SemverInfo[] = [];
   for (const tag of tags) {
     for (const re of res) {
       const m = re.exec(tag);
       const info = m ? parseSemver(m[1]!) : undefined;
       if (info) {
-        found.push({ raw: m![1]!, info });
+        found.push(info);
         break;
       }
     }
   }
-  found.sort((a, b) => semver().rcompare(a.raw, b.raw));
-  return found[0]?.info;
+  found.sort((a, b) => semver().rcompare(a.version, b.version));
+  return found[0];
 }
 
 /** `{service}/v{version}` for `api` -> /^api\/v(.+)$/; every other character is literal. */
@@ -156,17 +159,35 @@ export function serviceVersionEnvironment(tags: readonly string[], patterns: rea
   return env;
 }
 
-/** The version of the highest `vX.Y.Z` (or `X.Y.Z`) tag on HEAD. */
-function headSemver(tags: readonly string[]): SemverInfo | undefined {
-  const versions = tags.filter((t) => /^v?\d/.test(t) && parseSemver(t)).sort((a, b) => semver().rcompare(a, b));
-  return versions[0] ? parseSemver(versions[0]) : undefined;
+/** The highest `vX.Y.Z` (or `X.Y.Z`) tag on HEAD, by semver precedence (`v1.0.0` above `v1.0.0-rc.1`), and its version. */
+function headSemver(tags: readonly string[]): { tag: string; info: SemverInfo } | undefined {
+  let best: { tag: string; info: SemverInfo } | undefined;
+  for (const tag of tags) {
+    const info = /^v?\d/.test(tag) ? parseSemver(tag) : undefined;
+    if (info && (!best || semver().rcompare(best.info.version, info.version) > 0)) best = { tag, info };
+  }
+  return best;
 }
 
-/** HEAD's commit and time, its branch, the tags on it (highest version first), and the `origin` remote. */
+/**
+ * Which tag on HEAD `${{ git.tag }}` is, when there are several: the one the
+ * semver values come from (the highest version: a commit tagged
+ * `v1.0.0-rc.1` and then `v1.0.0` is `v1.0.0`), else the newest (`tags` come
+ * newest first, by creatordate, then by name). Never git's version sort,
+ * which the user's `versionsort.suffix` reorders and which ranks any tag
+ * named after a letter above `v1.2.3`. In CI, MATRIX_GIT_TAG set to the tag
+ * that started the run wins over both (buildEnvironment).
+ */
+function headTag(tags: readonly string[], version: { tag: string } | undefined): string {
+  return version?.tag ?? tags[0] ?? '';
+}
+
+/** HEAD's commit and time, its branch, the tags on it (newest first, then by name), and the `origin` remote. */
 const INFO_COMMANDS = [
   ['log', '-1', '--format=%H %ct'],
   ['symbolic-ref', '--quiet', '--short', 'HEAD'],
-  ['tag', '--points-at', 'HEAD', '--sort=-v:refname'],
+  // Two keys: the last one given is the first compared (git-for-each-ref(1)).
+  ['tag', '--points-at', 'HEAD', '--sort=refname', '--sort=-creatordate'],
   ['remote', 'get-url', 'origin'],
 ] as const;
 
@@ -195,8 +216,9 @@ function gitInfoOf(head: string | undefined, branch: string | undefined, tags: s
   if (!head) return undefined;
   const [sha, epoch] = head.split(' ') as [string, string];
   const tagList = (tags ?? '').split('\n').filter(Boolean);
-  const tag = tagSlug(tagList[0] ?? '');
-  const semver = headSemver(tagList);
+  const version = headSemver(tagList);
+  const tag = tagSlug(headTag(tagList, version));
+  const semver = version?.info;
   return {
     sha,
     shortSha: sha.slice(0, 7),

@@ -27,9 +27,9 @@ import type { ResolvedSpec } from '../spec.js';
 import { danglingAt } from './faults.js';
 import type { Io, SpecLocation } from './io.js';
 import type { Committed } from '../cache/bake.js';
-import type { GitInfoRead } from '../bake/gitenv.js';
 import type { CommandArgs } from './options.js';
-import { dynKey } from '../dyn.js';
+import { dynKey, isStatic, MAX_TAG_LENGTH, overlongTags } from '../dyn.js';
+import { GIT_VARIABLES, type GitInfoRead } from '../bake/gitenv.js';
 import { bakeInputs, withDependencies } from '../repro/inputs.js';
 import { parseAllow, type Allowed } from '../bake/entitlements.js';
 import { allowFlags, refuseOutsideReads } from '../bake/allow.js';
@@ -248,7 +248,8 @@ function engineChecks(input: DoctorInput): Promise<Check[]> {
 async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCommand> {
   const { docker, flags } = run;
   const warnings: string[] = [];
-  const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo);
+  const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo, extraFilePaths(run));
+  refuseOverlongTags(run.sel, buildEnv);
   const allow = await allowFlags(docker, run.allowed, run.loc.specDir, warnings);
   if (allow) flags.allow = allow;
   let shard: ShardPlan | undefined;
@@ -275,6 +276,29 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   };
   // An atomic --push gets its release from withRelease, once the engine checks passed.
   return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings };
+}
+
+/** The `-f` files as paths bakeInputs can read (given relative to the spec's directory). */
+function extraFilePaths(run: BakeRun): string[] {
+  return (run.flags.files ?? []).map((f) => path.resolve(run.loc.specDir, f));
+}
+
+/**
+ * A tag whose git values make it longer than a registry takes is refused
+ * here, before anything builds, with the values that made it so: buildx
+ * would stop with "invalid reference format" and no word of which variable.
+ */
+function refuseOverlongTags(sel: BakeSelection, env: Readonly<Record<string, string | undefined>>): void {
+  for (const { target } of sel.targets) {
+    const [long] = overlongTags(target.tags, env);
+    if (!long) continue;
+    const names = Object.entries(GIT_VARIABLES)
+      .filter(([, v]) => target.tags.some((d) => !isStatic(d) && d.parts.some((p) => typeof p !== 'string' && p.variable === v)))
+      .map(([name, v]) => `\`\${{ ${name} }}\` is ${(env[v] ?? '').length} characters`);
+    throw userError('tag-too-long', `target ${target.name}: the tag \`${long.tag}\` has ${long.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`, {
+      hint: `${names.length ? `${names.join(', ')}; ` : ''}build the tag from a shorter value (\`\${{ git.short_sha }}\`), or set MATRIX_GIT_BRANCH / MATRIX_GIT_TAG to a shorter name`,
+    });
+  }
 }
 
 /** An atomic --push: its release plan, and the command that pushes without final tags. */

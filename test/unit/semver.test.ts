@@ -6,8 +6,8 @@
 // follow metadata-action's `match` and GoReleaser's monorepo `tag_prefix`.
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildEnvironment, gitEnvironment, parseSemver, serviceVersion, serviceVersionEnvironment, serviceVarSuffix, versionTagRegExp } from '../../src/bake/gitenv.js';
-import { dynVariables, evalDyn, evalTags } from '../../src/dyn.js';
+import { branchSlug, buildEnvironment, gitEnvironment, parseSemver, tagSlug, serviceVersion, serviceVersionEnvironment, serviceVarSuffix, versionTagRegExp } from '../../src/bake/gitenv.js';
+import { dynVariables, evalDyn, evalTags, overlongTags } from '../../src/dyn.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -136,6 +136,77 @@ describe('per-service versions (version_tags)', () => {
     }
     const pinned = await buildEnvironment(dir, { MATRIX_GIT_TAG: '.v2+x', MATRIX_GIT_BRANCH: 'Feature/X' }, false);
     expect([pinned.MATRIX_GIT_TAG, pinned.MATRIX_GIT_BRANCH]).toEqual(['v2-x', 'feature-x']);
+  });
+
+  // metadata-action reads the tag that started the run (src/meta.ts, context.ref;
+  // __tests__/meta.test.ts tag16: refs/tags/v1.1.1 gives v1.1.1). From git alone,
+  // a commit tagged `v1.0.0-rc.1` and then promoted with `v1.0.0` is the release:
+  // git.tag names the tag the semver values come from, whatever the user's
+  // versionsort.suffix (git-config(1)) makes of git's own version order.
+  it('git.tag on a commit with several tags: the highest version by semver precedence, else the newest; never git config', async () => {
+    const dir = tempDir();
+    const base = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+    const git = (...a: string[]) => spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: base });
+    git('init', '-q');
+    git('commit', '-q', '--allow-empty', '-m', 'x');
+    const retag = (...tags: [string, number][]) => {
+      for (const old of git('tag').stdout.split('\n').filter(Boolean)) git('tag', '-d', old);
+      // Annotated, each with its own date: creatordate orders them.
+      for (const [t, at] of tags) spawnSync('git', ['tag', '-a', '-m', t, t], { cwd: dir, env: { ...base, GIT_COMMITTER_DATE: `${at} +0000` } });
+    };
+    const suffixed = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'versionsort.suffix', GIT_CONFIG_VALUE_0: '-' };
+    retag(['v1.0.0-rc.1', 1_700_000_000], ['v1.0.0', 1_700_000_100]);
+    for (const callerEnv of [{}, suffixed]) {
+      const env = await buildEnvironment(dir, callerEnv, false);
+      expect([env.MATRIX_GIT_TAG, env.MATRIX_SEMVER_VERSION]).toEqual(['v1.0.0', '1.0.0']);
+    }
+    // Created in the other order: the version still decides.
+    retag(['v1.0.0', 1_700_000_000], ['v1.0.0-rc.1', 1_700_000_100]);
+    expect((await buildEnvironment(dir, {}, false)).MATRIX_GIT_TAG).toBe('v1.0.0');
+    // A tag named after a letter does not outrank a version (git's -v:refname put `zz-deploy` first).
+    retag(['v1.2.3', 1_700_000_000], ['zz-deploy', 1_700_000_100]);
+    expect((await buildEnvironment(dir, {}, false)).MATRIX_GIT_TAG).toBe('v1.2.3');
+    // No version among them: the newest.
+    retag(['deploy-b', 1_700_000_000], ['deploy-a', 1_700_000_100]);
+    expect((await buildEnvironment(dir, {}, false)).MATRIX_GIT_TAG).toBe('deploy-a');
+    // CI names the tag that started the run: it wins.
+    retag(['v1.0.0-rc.1', 1_700_000_000], ['v1.0.0', 1_700_000_100]);
+    expect((await buildEnvironment(dir, { MATRIX_GIT_TAG: 'v1.0.0-rc.1' }, false)).MATRIX_GIT_TAG).toBe('v1.0.0-rc.1');
+  });
+
+  // metadata-action's procSemver replaces every `/` by `-` after `match` and
+  // before semver.valid (src/meta.ts): `1.2.3-rc/1` is version 1.2.3-rc-1,
+  // `1.2.3+build/7` is 1.2.3.
+  it('a `/` in a version tag reads as `-`, as metadata-action reads it', () => {
+    expect(parseSemver('1.2.3-rc/1')).toMatchObject({ version: '1.2.3-rc-1', prerelease: true });
+    expect(parseSemver('v1.0.0-beta/1')?.version).toBe('1.0.0-beta-1');
+    expect(parseSemver('1.2.3+build/7')).toMatchObject({ version: '1.2.3', major: '1', minor: '2', prerelease: false });
+    expect(serviceVersion(['api/v1.2.3-rc/1'], ['{service}/v{version}'], 'api')?.version).toBe('1.2.3-rc-1');
+  });
+
+  // sanitizeTag (metadata-action src/meta.ts) replaces runs of other characters and
+  // cuts nothing. matrix cuts nothing either: three long branches that share their
+  // first 128 characters stay three values (they were one, each build overwriting
+  // the others' tag); a tag too long for a registry is refused by `matrix bake`.
+  it('branch and tag values are never cut, so long names stay distinct; letters change case only after sanitising', () => {
+    const long = `feat/${'a'.repeat(150)}`;
+    const values = [long, `${long}x`, `${long}y`].map(branchSlug);
+    expect(new Set(values).size).toBe(3);
+    expect(values[0]).toBe(`feat-${'a'.repeat(150)}`);
+    expect(tagSlug(`v1.2.3-${'b'.repeat(200)}`)).toHaveLength(207);
+    // KELVIN SIGN lower-cases to an ASCII k; sanitised first, it is a `-` as in metadata-action.
+    expect(branchSlug('Kelvin-\u212A')).toBe('kelvin--');
+    expect(branchSlug('\u0130x')).toBe('x');
+    expect(branchSlug('Feature/ABC_1+2')).toBe('feature-abc_1-2');
+  });
+
+  it('a tag longer than a registry takes, from git values, is found before the build, naming its length', () => {
+    const src = 'version: 1\nservices:\n  api: { context: api, template: go, tags: ["r/api:b-${{ git.branch }}", "r.example:5000/api:${{ git.short_sha }}", "r/api:fixed"] }\n';
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    const tags = r.spec!.targets[0]!.tags;
+    expect(overlongTags(tags, { MATRIX_GIT_BRANCH: 'a'.repeat(126), MATRIX_GIT_SHORT_SHA: '0123456' })).toEqual([]);
+    expect(overlongTags(tags, { MATRIX_GIT_BRANCH: 'a'.repeat(127), MATRIX_GIT_SHORT_SHA: '0123456' })).toEqual([{ tag: `r/api:b-${'a'.repeat(127)}`, length: 129 }]);
   });
 
   it('tags as bake builds them: an empty git value leaves its tag out, a repeated tag counts once (buildx bake.go Target.normalize)', () => {

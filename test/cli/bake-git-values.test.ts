@@ -1,0 +1,95 @@
+// What `matrix bake` does with values from git that a reference tool also
+// makes: docker/metadata-action's labels survive in the targets that inherit
+// them, and a tag too long for a registry (a long branch name, never cut) is
+// refused before anything runs. Through --dry-run: no engine needed.
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrix } from '../helpers/cli.js';
+import { removeTempDirs, tempRepo } from '../helpers/tree.js';
+
+afterAll(removeTempDirs);
+
+const SPEC = [
+  'version: 1',
+  'registry: r.example',
+  'services:',
+  '  api: { context: api, template: go, metadata_action: true }',
+  '  web: { context: web, template: go, tags: ["r.example/web:b-${{ git.branch }}"] }',
+  '',
+].join('\n');
+
+function repo(branch: string): string {
+  const dir = tempRepo({ 'matrix.yaml': SPEC, 'api/go.mod': 'module x\n', 'web/go.mod': 'module y\n' });
+  rmSync(path.join(dir, '.git'), { recursive: true });
+  const git = (...a: string[]) => {
+    const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+  };
+  git('init', '-q', '-b', branch);
+  git('add', '-A');
+  git('commit', '-qm', 'x');
+  return dir;
+}
+
+/** The `--set` values of the docker command a dry run prints. */
+function sets(stdout: string): string[] {
+  return [...stdout.matchAll(/--set '?([^' ]+)/g)].map((m) => m[1]!);
+}
+
+describe('matrix bake and values from git', () => {
+  // metadata-action writes its OCI labels (revision: GITHUB_SHA, created, source)
+  // into the target it names (src/meta.ts getOCIAnnotationsWithCustoms, the
+  // bake-file output); a --set would replace them, as no file can.
+  it("keeps docker/metadata-action's labels in a target that inherits them from a -f file", async () => {
+    const dir = repo('main');
+    const gen = await matrix(['gen'], dir);
+    expect(gen.status, gen.stderr).toBe(0);
+    const meta = {
+      target: {
+        'docker-metadata-action': {
+          tags: ['r.example/api:1.2.3'],
+          labels: {
+            'org.opencontainers.image.revision': 'f'.repeat(40),
+            'org.opencontainers.image.created': '2020-01-10T00:30:00.000Z',
+            'org.opencontainers.image.source': 'https://github.com/octo/hello-world',
+          },
+          args: { DOCKER_META_VERSION: '1.2.3' },
+        },
+      },
+    };
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    const withMeta = await matrix(['bake', '--dry-run', '-f', 'meta.json'], dir);
+    expect(withMeta.status, withMeta.stderr).toBe(0);
+    const s = sets(withMeta.stdout);
+    expect(s.filter((x) => x.startsWith('api.labels.'))).toEqual([]);
+    expect(s.some((x) => x.startsWith('api.args.SOURCE_DATE_EPOCH='))).toBe(true);
+    // A target that inherits nothing from the file keeps matrix's labels.
+    expect(s.filter((x) => x.startsWith('web.labels.org.opencontainers.image.')).map((x) => x.split('=')[0])).toEqual([
+      'web.labels.org.opencontainers.image.revision',
+      'web.labels.org.opencontainers.image.created',
+    ]);
+    // Without the file, matrix labels the metadata_action target itself.
+    const without = await matrix(['bake', '--dry-run'], dir);
+    expect(sets(without.stdout).filter((x) => x.startsWith('api.labels.org.opencontainers.image.revision='))).toHaveLength(1);
+  });
+
+  // A tag is at most 128 characters after its `:` (distribution reference grammar,
+  // `[\w][\w.-]{0,127}`); metadata-action cuts no value (sanitizeTag), so neither
+  // does matrix: two branches that differ after 128 characters keep two tags.
+  it('refuses a tag that a long branch name makes longer than a registry takes, before docker runs', async () => {
+    const long = `feature/${'x'.repeat(130)}`;
+    const dir = repo(long);
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const r = await matrix(['bake', '--dry-run', 'web'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('[tag-too-long]');
+    expect(r.stderr).toContain(`r.example/web:b-feature-${'x'.repeat(130)}`);
+    expect(r.stderr).toContain('`${{ git.branch }}` is 138 characters');
+    // The same branch pinned shorter by CI builds.
+    const pinned = await matrix(['bake', '--dry-run', 'web'], dir, { MATRIX_GIT_BRANCH: 'feature-x' });
+    expect(pinned.status, pinned.stderr).toBe(0);
+  });
+});
