@@ -21,6 +21,15 @@ export interface BakeFlags {
   files?: string[];
   /** Restrict the run to these platforms. */
   platforms?: string[];
+  /**
+   * matrix's own `--set` values that the user may override (revision labels,
+   * SOURCE_DATE_EPOCH: src/repro/inputs.ts): given before `set`, since bake
+   * keeps the last value of a key.
+   */
+  ownSets?: readonly string[];
+  /** bake's `--sbom` and `--provenance` (shorthands for `--set *.attest=...`), passed on as given. */
+  sbom?: string;
+  provenance?: string;
   /** Where `cache: local` (without `dir`) lives on this machine; see render/cache.ts. */
   localCacheRoot?: string;
   /** Does a cache directory exist yet (only existing ones are read)? */
@@ -127,6 +136,8 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.pull) args.push('--pull');
   if (flags.progress) args.push('--progress', flags.progress);
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
+  if (flags.sbom !== undefined) args.push(`--sbom=${flags.sbom}`);
+  if (flags.provenance !== undefined) args.push(`--provenance=${flags.provenance}`);
   for (const a of flags.allow ?? []) args.push(`--allow=${a}`);
   for (const { target, platforms } of [...sel.targets, ...(sel.dependencies ?? [])]) {
     const subset = platforms.length !== target.platforms.length;
@@ -139,6 +150,7 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
     for (const e of cache.to) args.push('--set', `${target.name}.cache-to=${e}`);
     for (const e of cache.from) args.push('--set', `${target.name}.cache-from=${e}`);
   }
+  for (const s of flags.ownSets ?? []) args.push('--set', s);
   for (const s of flags.set ?? []) args.push('--set', s);
   // `--` so that no target name can ever be read as a flag.
   args.push('--', ...sel.names);

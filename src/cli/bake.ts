@@ -173,8 +173,12 @@ async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: 
 
 /** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
 function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue' | 'gitInfo' | 'allowed'> {
+  refusePlatformSets(opts.set);
   const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
   const files = extraFiles(io, loc.specDir, opts.file);
+  // With no names, bake builds the `default` group of the files it merged, and a `-f`
+  // file may define its own: name the targets, so that bake builds what the summary reports.
+  if (files.length && !sel.names.length) sel.names = sel.targets.map((t) => t.target.name);
   if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
     throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
   }
@@ -203,6 +207,8 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
     ...(opts.cache ? {} : { noCache: true }),
     ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
     ...(metadataFile ? { metadataFile } : {}),
+    ...(opts.sbom !== undefined ? { sbom: opts.sbom } : {}),
+    ...(opts.provenance !== undefined ? { provenance: opts.provenance } : {}),
     files,
     ...(opts.platform.length ? { platforms: opts.platform } : {}),
     // HOME of the Io; the account's home directory when it has none.
@@ -248,7 +254,7 @@ function engineChecks(input: DoctorInput): Promise<Check[]> {
 async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCommand> {
   const { docker, flags } = run;
   const warnings: string[] = [];
-  const { env: buildEnv, args: revisionArgs } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo, extraFilePaths(run));
+  const { env: buildEnv, sets: revisionSets } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo, extraFilePaths(run));
   refuseOverlongTags(run.sel, buildEnv);
   const allow = await allowFlags(docker, run.allowed, run.loc.specDir, warnings);
   if (allow) flags.allow = allow;
@@ -270,12 +276,27 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     flags.set = [...out.set, ...(flags.set ?? [])];
   }
   const argsFor = (sel: BakeSelection) => {
-    const args = bakeArgs(run.spec.bakeFile, sel, flags);
-    args.splice(args.indexOf('--'), 0, ...revisionArgs);
-    return args;
+    return bakeArgs(run.spec.bakeFile, sel, { ...flags, ownSets: revisionSets });
   };
   // An atomic --push gets its release from withRelease, once the engine checks passed.
   return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings };
+}
+
+/**
+ * A `--set` of a target's `platform`: bake adds its list to the one matrix
+ * sets for --platform (docker/buildx bake/bake.go newOverrides: `platform`
+ * is a list key, each --set appends), and the summary would report
+ * platforms that never built. --platform selects, caches and reports by
+ * platform; a platform the spec does not list belongs in the spec.
+ */
+function refusePlatformSets(sets: readonly string[]): void {
+  for (const s of sets) {
+    const key = s.split('=', 1)[0]!.replace(/\+$/, '');
+    if (key.split('.', 3)[1] !== 'platform') continue;
+    throw userError('usage', `--set ${s}: matrix bake chooses platforms with --platform`, {
+      hint: 'use --platform (e.g. `matrix bake api --platform linux/arm64`), which bake builds and the summary reports; to build a platform the spec does not list, add it to `platforms:` in the spec',
+    });
+  }
 }
 
 /** The `-f` files as paths bakeInputs can read (given relative to the spec's directory). */

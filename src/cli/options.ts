@@ -167,6 +167,8 @@ export const COMMANDS = {
       cache: { type: 'boolean', default: true, describe: 'Use the build cache and the record of the last compile; --no-cache rebuilds every step and compiles the spec again' },
       pull: { type: 'boolean', describe: 'Always pull base images' },
       metadataFile: { type: 'string', describe: "Also write bake's metadata (digests) to this file" },
+      sbom: { type: 'string', describe: "bake's --sbom, passed on: an SBOM attestation for every target (true, false, or generator=IMAGE)" },
+      provenance: { type: 'string', describe: "bake's --provenance, passed on: a provenance attestation for every target (true, false, mode=min or mode=max)" },
       platform: platformOption,
       dryRun: { type: 'boolean', default: false, describe: 'Print the exact docker command and run nothing' },
       affected: { type: 'string', describe: 'Only build targets whose inputs changed since this git revision, and their dependents' },

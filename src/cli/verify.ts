@@ -197,10 +197,14 @@ function checkedSelection(opts: VerifyOptions, spec: ResolvedSpec): BakeSelectio
 /** The same command as `matrix bake`, with the given flags. */
 function bakeCommand(r: Rebuild, extra: BakeFlags): string[] {
   const platforms = r.opts.platform.length ? r.opts.platform : undefined;
-  const flags: BakeFlags = { ...extra, ...(r.opts.builder ? { builder: r.opts.builder } : {}), ...(platforms ? { platforms } : {}), ...(r.allow && !extra.print ? { allow: r.allow } : {}) };
-  const args = bakeArgs(r.spec.bakeFile, r.sel, flags);
-  args.splice(args.indexOf('--'), 0, ...r.inputs.args);
-  return args;
+  const flags: BakeFlags = {
+    ...extra,
+    ...(r.opts.builder ? { builder: r.opts.builder } : {}),
+    ...(platforms ? { platforms } : {}),
+    ...(r.allow && !extra.print ? { allow: r.allow } : {}),
+    ownSets: r.inputs.sets,
+  };
+  return bakeArgs(r.spec.bakeFile, r.sel, flags);
 }
 
 /** The rebuild: `matrix bake`'s command with --no-cache and an OCI layout per target in `workDir` instead of a push. */

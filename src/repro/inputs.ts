@@ -17,8 +17,12 @@ import type { ResolvedSpec } from '../spec.js';
 export interface BakeInputs {
   /** Merged over the caller's environment for the docker process. */
   env: Record<string, string>;
-  /** `--set` arguments (flag and value), to go before `--`. */
-  args: string[];
+  /**
+   * `--set` values (each follows a `--set` of its own), to go before the
+   * user's: bake keeps the last value given for a key, so a label or arg the
+   * user sets with `--set` wins over these (BakeFlags.ownSets).
+   */
+  sets: string[];
 }
 
 export async function bakeInputs(
@@ -46,7 +50,7 @@ export async function bakeInputs(
     );
   }
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
-  return { env, args: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs, inheritedLabels(extraFiles)) };
+  return { env, sets: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs, fileValues(extraFiles)) };
 }
 
 /**
@@ -68,16 +72,23 @@ async function targetRevisions(where: { repoRoot: string; specDir: string }, spe
   );
 }
 
+/** The label and arg keys one target of a `-f` file sets. */
+export interface FileKeys {
+  labels: Set<string>;
+  args: Set<string>;
+}
+
 /**
- * The label keys each target of the `-f` JSON files sets: docker/metadata-action
- * writes its OCI labels (revision, created, source, ...) into the target a
- * `metadata_action` service inherits. A `--set` wins over every file, so
- * matrix sets none of those keys for such a target: metadata-action's labels
- * stay, as they do with bake-action. A file that is no JSON bake file (HCL)
- * gives nothing here; bake reads it and reports what is wrong with it.
+ * The label and arg keys each target of the `-f` JSON files sets: a value
+ * there (docker/metadata-action's OCI labels in the target a `metadata_action`
+ * service inherits, or the user's own for a target) wins over matrix's
+ * revision labels and SOURCE_DATE_EPOCH, as the file would win over the
+ * generated one. A `--set` wins over every file, so matrix sets none of those
+ * keys for such a target. A file that is no JSON bake file (HCL) gives
+ * nothing here; bake reads it and reports what is wrong with it.
  */
-export function inheritedLabels(files: readonly string[]): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+export function fileValues(files: readonly string[]): Map<string, FileKeys> {
+  const out = new Map<string, FileKeys>();
   for (const file of files) {
     let doc: unknown;
     try {
@@ -88,10 +99,11 @@ export function inheritedLabels(files: readonly string[]): Map<string, Set<strin
     const targets = (doc as { target?: unknown } | null)?.target;
     if (!targets || typeof targets !== 'object') continue;
     for (const [name, def] of Object.entries(targets as Record<string, unknown>)) {
-      const labels = (def as { labels?: unknown } | null)?.labels;
-      if (!labels || typeof labels !== 'object' || Array.isArray(labels)) continue;
-      const keys = out.get(name) ?? new Set<string>();
-      for (const key of Object.keys(labels)) keys.add(key);
+      const keys = out.get(name) ?? { labels: new Set<string>(), args: new Set<string>() };
+      for (const field of ['labels', 'args'] as const) {
+        const m = (def as Record<string, unknown> | null)?.[field];
+        if (m && typeof m === 'object' && !Array.isArray(m)) for (const key of Object.keys(m)) keys[field].add(key);
+      }
       out.set(name, keys);
     }
   }
@@ -103,24 +115,26 @@ function revisionSets(
   sel: BakeSelection,
   env: Readonly<Record<string, string | undefined>>,
   revs: Map<string, InputRevision>,
-  inherited: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+  fromFiles: ReadonlyMap<string, FileKeys> = new Map(),
 ): string[] {
   const fixed = env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '' ? env.SOURCE_DATE_EPOCH : spec.sourceDateEpoch;
   const sets: string[] = [];
   for (const t of withDependencies(spec, sel)) {
     const rev = revs.get(t.name);
+    // What a -f file gives the target itself or the metadata-action target it inherits.
+    const files = [fromFiles.get(t.name), t.metadataAction !== undefined ? fromFiles.get(t.metadataAction) : undefined];
+    const inFile = (field: keyof FileKeys, key: string) => files.some((f) => f?.[field].has(key));
     const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
-    if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined) sets.push('--set', `${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
+    if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined && !inFile('args', 'SOURCE_DATE_EPOCH')) sets.push(`${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
     if (spec.ociLabels && rev) {
       const labels: [string, string][] = [
         ['revision', rev.sha],
         ['created', epoch !== undefined ? new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') : rev.created],
       ];
       if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);
-      const fromFile = t.metadataAction !== undefined ? inherited.get(t.metadataAction) : undefined;
       for (const [label, value] of labels) {
         const key = `org.opencontainers.image.${label}`;
-        if (t.labels[key] === undefined && !fromFile?.has(key)) sets.push('--set', `${t.name}.labels.${key}=${value}`);
+        if (t.labels[key] === undefined && !inFile('labels', key)) sets.push(`${t.name}.labels.${key}=${value}`);
       }
     }
   }

@@ -1,7 +1,10 @@
 // What `matrix bake` does with values from git that a reference tool also
-// makes: docker/metadata-action's labels survive in the targets that inherit
-// them, and a tag too long for a registry (a long branch name, never cut) is
-// refused before anything runs. Through --dry-run: no engine needed.
+// makes, and with the user's own values for the same keys: docker/metadata-action's
+// labels survive in the targets that inherit them, the user's `--set` and `-f`
+// values win as they win in plain bake, and a tag too long for a registry (a
+// long branch name, never cut) is refused before anything runs. Through
+// --dry-run (no engine), and `--print` where buildx is installed (CI=true:
+// required).
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +13,9 @@ import { matrix } from '../helpers/cli.js';
 import { removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
+
+const buildx = spawnSync('docker', ['buildx', 'version'], { encoding: 'utf8', timeout: 20_000 });
+const withBuildx = (!buildx.error && buildx.status === 0) || process.env.CI === 'true';
 
 const SPEC = [
   'version: 1',
@@ -91,5 +97,55 @@ describe('matrix bake and values from git', () => {
     // The same branch pinned shorter by CI builds.
     const pinned = await matrix(['bake', '--dry-run', 'web'], dir, { MATRIX_GIT_BRANCH: 'feature-x' });
     expect(pinned.status, pinned.stderr).toBe(0);
+  });
+
+  // bake keeps the last value given for a key, and a --set beats every file
+  // (docker/buildx bake/bake.go newOverrides: `override.Value = parts[1]`;
+  // docs/reference/buildx_bake.md --set). matrix's revision labels and
+  // SOURCE_DATE_EPOCH go first, so the user's come out on top.
+  it.runIf(withBuildx)("the user's --set and -f values for matrix's labels and SOURCE_DATE_EPOCH win, as in plain bake", async () => {
+    const dir = repo('main');
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const own = { target: { web: { labels: { 'org.opencontainers.image.created': '2000-01-01T00:00:00Z' }, args: { SOURCE_DATE_EPOCH: '5' } } } };
+    writeFileSync(path.join(dir, 'own.json'), JSON.stringify(own));
+    const r = await matrix(['bake', '--print', '-f', 'own.json', '--set', 'web.labels.org.opencontainers.image.revision=MINE', 'web'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const web = (JSON.parse(r.stdout) as { target: Record<string, { labels: Record<string, string>; args: Record<string, string> }> }).target.web!;
+    expect(web.labels['org.opencontainers.image.revision']).toBe('MINE');
+    expect(web.labels['org.opencontainers.image.created']).toBe('2000-01-01T00:00:00Z');
+    expect(web.args.SOURCE_DATE_EPOCH).toBe('5');
+    // Without them, matrix's values from git.
+    const plain = await matrix(['bake', '--print', 'web'], dir);
+    const webPlain = (JSON.parse(plain.stdout) as { target: Record<string, { labels: Record<string, string>; args: Record<string, string> }> }).target.web!;
+    expect(webPlain.labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);
+    expect(webPlain.args.SOURCE_DATE_EPOCH).toMatch(/^\d+$/);
+  });
+
+  // A `default` group in a later -f file replaces the generated one (bake merges
+  // files in order); matrix reports every target it selected, so it names them.
+  it('names the targets when -f files are given, so a default group in them cannot shrink the build under the summary', async () => {
+    const dir = repo('main');
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    writeFileSync(path.join(dir, 'only-api.hcl'), 'group "default" {\n  targets = ["api"]\n}\n');
+    const r = await matrix(['bake', '--dry-run', '-f', 'only-api.hcl'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/ -- api web$/);
+    // Without -f, bake's own default group (every target) is used, as before.
+    expect((await matrix(['bake', '--dry-run'], dir)).stdout.trim()).toMatch(/ --$/);
+  });
+
+  // bake appends each --set of `platform` to the list (newOverrides: platform is an
+  // ArrValue key), so a user's one added platforms to --platform's, unreported.
+  it('refuses a --set of a target platform, pointing at --platform; passes --sbom and --provenance on as bake takes them', async () => {
+    const dir = repo('main');
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    for (const set of ['web.platform=linux/arm64', '*.platform+=linux/arm64', 'web-*.platform=linux/amd64,linux/arm64']) {
+      const r = await matrix(['bake', '--dry-run', '--set', set], dir);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('--platform');
+    }
+    const ok = await matrix(['bake', '--dry-run', '--set', 'web.args.PLATFORM_NOTE=x', '--sbom=true', '--provenance', 'mode=max'], dir);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(' --sbom=true --provenance=mode=max ');
   });
 });
