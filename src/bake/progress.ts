@@ -1,8 +1,11 @@
 // Reads buildx's plain progress (`--progress=plain`) line by line and keeps,
 // per target and platform, whether its steps finished, failed or never did.
 // Step names look like `#8 [api linux/amd64->arm64 builder 2/4] RUN ...`:
-// target (absent when bake builds one target), the platform (build->target
-// when cross-compiling), then the stage.
+// the target (absent when bake builds one target), the platform (absent
+// unless the target builds several; build->target when cross-compiling),
+// the stage (absent for an unnamed one), then the step counter. A target with
+// one platform prints `[1/1] COPY ...` alone, or `[b 1/1] COPY ...` among
+// several targets. See parseName for the sources.
 
 export type CellStatus = 'done' | 'failed' | 'cancelled' | 'pending';
 
@@ -103,19 +106,40 @@ export class ProgressTracker {
     return out;
   }
 
+  /**
+   * The target and platform of a vertex name (the text in brackets). How the
+   * name is built:
+   * - buildx adds the target, `[pfx ` before a name that starts with `[`,
+   *   `[pfx] ` before any other, and only when bake builds more than one
+   *   target (docker/buildx util/progress/multiwriter.go `addPrefix`;
+   *   build/build.go `progress.WithPrefix(w, k, multiTarget)`, `multiTarget :=
+   *   len(opt) > 1`).
+   * - BuildKit names a Dockerfile step `[platform stage n/m] CMD`
+   *   (frontend/dockerfile/dockerfile2llb/convert.go `prefixCommand`): the
+   *   platform only when several are requested (`MultiPlatformRequested`), as
+   *   `platforms.FormatAll` plus `formatTargetPlatform`'s `->arch[/variant]`
+   *   (same OS) or `->os/arch[/variant]` (another OS) when TARGETPLATFORM
+   *   differs; the stage name when the stage has one; the counter padded with
+   *   spaces to the width of the total (`%*d/%d`, `[ 1/10]`). Other vertices
+   *   are `[internal] ...`, `[platform internal] load metadata ...`.
+   * So a word with a `/` is the platform unless it is the counter, digits
+   * only (stage names have no `/`), and a name without one is every platform
+   * of its target: the only one when the target builds one.
+   */
   private parseName(name: string): { target: string; platform?: string } | undefined {
-    const words = name.split(' ');
+    const words = name.split(' ').filter((w) => w !== '');
     let target: string;
     if (this.targets.includes(words[0]!)) target = words.shift()!;
     else if (this.targets.length === 1) target = this.targets[0]!;
     else return undefined;
-    const p = words[0];
-    if (p && /^[a-z0-9]+\/[a-z0-9_]+/.test(p)) {
-      const [build, to] = p.split('->');
-      const platform = to ? `${build!.split('/')[0]}/${to}` : build!;
-      return { target, platform };
-    }
-    return { target };
+    const m = words.length && !STEP.test(words[0]!) ? PLATFORM.exec(words[0]!) : null;
+    if (!m) return { target };
+    const [, os, arch, to] = m;
+    if (!to) return { target, platform: `${os}/${arch}` };
+    // `->arm64`, `->arm/v7`: the build's OS; `->windows/amd64`: another one.
+    const sameOs = `${os}/${to}`;
+    const platform = to.includes('/') && !this.cells.has(key(target, sameOs)) ? to : sameOs;
+    return { target, platform };
   }
 
   private cellsOf(v: { target: string; platform?: string }): CellProgress[] {
@@ -126,6 +150,15 @@ export class ProgressTracker {
     return [...this.cells.values()].filter((c) => c.target === v.target);
   }
 }
+
+/** BuildKit's step counter, `2/4` (dockerfile2llb `prefixCommand`). */
+const STEP = /^\d+\/\d+$/;
+/**
+ * A platform word: containerd's `FormatAll`, `os[(osversion)]/arch[/variant]`,
+ * then `->` and the target platform when cross-compiling. Groups: OS,
+ * architecture with variant, target platform.
+ */
+const PLATFORM = /^([a-z0-9_]+)(?:\([^)]*\))?\/([a-z0-9_]+(?:\/[a-z0-9_.]+)?)(?:->([a-z0-9_./()]+))?$/;
 
 function key(target: string, platform: string): string {
   return `${target}\u0000${platform}`;

@@ -66,6 +66,38 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(human.stdout).toMatch(/bad \(linux\/arm64\) failed:/);
   });
 
+  // A target on one platform: bake prefixes no target when it builds one, BuildKit no platform when one is
+  // requested, so the failing step of an unnamed stage is `[1/1] COPY ...`, or `[b 1/1] COPY ...` among
+  // several targets (buildx build/build.go multiTarget, util/progress/multiwriter.go addPrefix; BuildKit
+  // dockerfile2llb/convert.go prefixCommand). `FROM scratch`: no image to pull, a build of a second or two.
+  it('a failed target on one platform is failed with its cause, alone (`[1/1]`) or with others (`[b 1/1]`)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
+    for (const [name, copy] of [
+      ['a', 'f'],
+      ['b', 'missing'],
+    ]) {
+      mkdirSync(path.join(dir, name!));
+      writeFileSync(path.join(dir, name!, 'f'), name!);
+      writeFileSync(path.join(dir, name!, 'Dockerfile'), `FROM scratch\nCOPY ${copy} /f\n`);
+      lines.push(`  ${name}:`, `    context: ${name}`, `    dockerfile: ${name}/Dockerfile`, `    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
+    }
+    writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    type Summary = { targets: { target: string; platform: string; status: string; error?: string[] }[] };
+    const alone = matrix(dir, ['bake', 'b', '--json']);
+    expect(alone.status).toBe(1);
+    const one = (JSON.parse(alone.stdout) as Summary).targets;
+    expect(one.map((t) => `${t.target} ${t.platform} ${t.status}`)).toEqual(['b linux/amd64 failed']);
+    expect(one[0]!.error!.join('\n')).toMatch(/"\/missing": not found/);
+    const both = matrix(dir, ['bake', 'a', 'b', '--json']);
+    expect(both.status).toBe(1);
+    const two = (JSON.parse(both.stdout) as Summary).targets;
+    expect(two.find((t) => t.target === 'b')).toMatchObject({ platform: 'linux/amd64', status: 'failed', error: expect.arrayContaining([expect.stringMatching(/"\/missing": not found/)]) });
+    expect(two.find((t) => t.target === 'a')!.status).not.toBe('failed');
+  });
+
   // FACTS.md: buildx cancels on SIGINT/SIGTERM to its process group; matrix forwards SIGINT, SIGTERM
   // and SIGHUP to the group (src/exec.ts) and exits 128+signal (POSIX shells' convention, 129/130/143).
   it.each([

@@ -64,3 +64,76 @@ describe('ProgressTracker', () => {
     expect([s['kbase linux/amd64'], s['kother linux/amd64'], s['kapp linux/amd64']]).toEqual(['failed', 'failed', 'cancelled']);
   });
 });
+
+// Which cells a failed step is charged to, by the vertex name alone. The forms
+// come from how the name is built: buildx prefixes the target only when bake
+// builds more than one (docker/buildx util/progress/multiwriter.go addPrefix;
+// build/build.go `progress.WithPrefix(w, k, multiTarget)`, `multiTarget :=
+// len(opt) > 1`), and BuildKit names a step `[platform stage n/m]`, the
+// platform only for a multi-platform build, the counter padded to the width
+// of the total (moby/buildkit frontend/dockerfile/dockerfile2llb/convert.go
+// prefixCommand, formatTargetPlatform).
+describe('ProgressTracker: vertex names', () => {
+  const failedBy = (targets: Record<string, string[]>, name: string) => {
+    const p = new ProgressTracker(
+      Object.entries(targets).map(([target, platforms]) => ({ target, platforms })),
+      () => 0,
+    );
+    for (const l of [`#5 [${name}] COPY missing /f`, '#5 ERROR: "/missing": not found']) p.line(l);
+    const cells = p.finish(1);
+    return {
+      failed: cells.filter((c) => c.status === 'failed').map((c) => `${c.target} ${c.platform}`),
+      errors: cells.flatMap((c) => c.error),
+    };
+  };
+  const ONE = ['linux/amd64'];
+  const TWO = ['linux/amd64', 'linux/arm64'];
+
+  it('one target, one platform: the whole plain log of `docker buildx bake b` (buildx 0.13.1), its counter no platform', () => {
+    const p = new ProgressTracker([{ target: 'b', platforms: ONE }], () => 0);
+    for (const l of [
+      '#1 [internal] load local bake definitions',
+      '#1 DONE 0.0s',
+      '#2 [internal] load build definition from Dockerfile',
+      '#2 DONE 0.1s',
+      '#5 [1/1] COPY missing /f',
+      '#5 ERROR: failed to calculate checksum of ref g6mf::e3wl: "/missing": not found',
+    ])
+      p.line(l);
+    expect(p.finish(1)).toEqual([
+      { target: 'b', platform: 'linux/amd64', status: 'failed', startedAt: 0, endedAt: 0, error: ['failed to calculate checksum of ref g6mf::e3wl: "/missing": not found'] },
+    ]);
+  });
+
+  it('several targets, one platform each: `[b 1/1]` (`docker buildx bake a b`, buildx 0.13.1) fails b, not a', () => {
+    expect(failedBy({ a: ONE, b: ONE }, 'b 1/1')).toEqual({ failed: ['b linux/amd64'], errors: ['"/missing": not found'] });
+  });
+
+  it('a counter padded to the width of the total: `[ 1/10]`, `[b  1/10]`, `[b builder  2/10]`', () => {
+    expect(failedBy({ b: ONE }, ' 1/10').failed).toEqual(['b linux/amd64']);
+    expect(failedBy({ a: ONE, b: ONE }, 'b  1/10').failed).toEqual(['b linux/amd64']);
+    expect(failedBy({ a: ONE, b: ONE }, 'b builder  2/10').failed).toEqual(['b linux/amd64']);
+  });
+
+  it('a vertex that is no Dockerfile step: `[b internal] load build context` fails every platform of b', () => {
+    expect(failedBy({ a: TWO, b: TWO }, 'b internal').failed).toEqual(['b linux/amd64', 'b linux/arm64']);
+    expect(failedBy({ a: TWO, b: TWO }, 'b').failed).toEqual(['b linux/amd64', 'b linux/arm64']);
+  });
+
+  it('several platforms: `[linux/arm64 1/1]` alone, `[b linux/arm64 1/1]` and `[b linux/arm64 builder  1/10]` among targets', () => {
+    expect(failedBy({ b: TWO }, 'linux/arm64 1/1').failed).toEqual(['b linux/arm64']);
+    expect(failedBy({ a: TWO, b: TWO }, 'b linux/arm64 1/1').failed).toEqual(['b linux/arm64']);
+    expect(failedBy({ a: TWO, b: TWO }, 'b linux/arm64 builder  1/10').failed).toEqual(['b linux/arm64']);
+    expect(failedBy({ a: TWO, b: TWO }, 'b linux/arm64 internal').failed).toEqual(['b linux/arm64']);
+  });
+
+  it('a platform with a variant: `[linux/arm/v7 1/1]`', () => {
+    expect(failedBy({ b: ['linux/amd64', 'linux/arm/v7'] }, 'linux/arm/v7 1/1').failed).toEqual(['b linux/arm/v7']);
+  });
+
+  it('cross-compiling, the target platform counts: `->arm64`, `->arm/v7` on the same OS, `->windows/amd64` on another', () => {
+    expect(failedBy({ a: TWO, b: TWO }, 'b linux/amd64->arm64 work 3/3').failed).toEqual(['b linux/arm64']);
+    expect(failedBy({ b: ['linux/amd64', 'linux/arm/v7'] }, 'linux/amd64->arm/v7 work 1/2').failed).toEqual(['b linux/arm/v7']);
+    expect(failedBy({ b: ['linux/amd64', 'windows/amd64'] }, 'linux/amd64->windows/amd64 1/2').failed).toEqual(['b windows/amd64']);
+  });
+});
