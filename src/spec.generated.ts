@@ -63,7 +63,7 @@ export interface ServiceInput {
   metadata_action?: boolean | string;
   /** Which image gets the `REGISTRY/SERVICE:latest` tag: `true` (the service, when it has no matrix), `false`, or the one matrix combination to tag, e.g. `{python: "3.12"}`. */
   latest?: boolean | Record<string, Scalar>;
-  /** OCI annotations on the image manifest. Same variables as `labels`. */
+  /** OCI annotations, on each image manifest unless the key starts with the levels bake reads (comma-separated, before a `:`): `index`, `index-descriptor`, `manifest`, `manifest-descriptor`, each optionally for one platform, e.g. `index,manifest:org.opencontainers.image.description` or `manifest[linux/arm64]:KEY`. Same variables as `labels`. */
   annotations?: Record<string, Scalar>;
   /** Build cache: `registry` (a cache image next to the service's image), `local` (a directory), `gha` (GitHub Actions cache), `inline` (in the image), or `none`. Each platform set gets its own cache ref, so runs for different platforms never overwrite each other's cache. */
   cache?: 'registry' | 'local' | 'gha' | 'inline' | 'none' | CacheInput;

@@ -1,6 +1,7 @@
 // HCL output for docker buildx bake. Every user value and map key goes
 // through `hclString`: bake evaluates `${...}` and `%{...}` in quoted strings
 // and keys, and accepts only a few backslash escapes.
+import { annotationKeys } from '../annotations.js';
 import { dynVariables, isStatic, type Dyn, type DynPart } from '../dyn.js';
 import type { Target } from '../spec.js';
 import { cacheEntries } from './cache.js';
@@ -154,12 +155,12 @@ function renderTarget(t: Target): string[] {
   if (t.tags.length || t.metadataAction === undefined) rows.push(['tags', tagList(t.tags)]);
   if (Object.keys(t.args).length) rows.push(['args', map(t.args, '  ')]);
   if (Object.keys(t.labels).length) rows.push(['labels', map(t.labels, '  ')]);
-  const annotations = Object.keys(t.annotations).sort();
+  // One entry per level: `index,manifest:K` is written `index:K`, `manifest:K` (src/annotations.ts).
+  const annotations = Object.keys(t.annotations)
+    .sort()
+    .flatMap((k) => annotationKeys(k).map((entry) => [entry, t.annotations[k]!] as const));
   if (annotations.length) {
-    rows.push([
-      'annotations',
-      `[${annotations.map((k) => hclDyn(isStatic(t.annotations[k]!) ? `${k}=${t.annotations[k]}` : { parts: [`${k}=`, ...(t.annotations[k] as { parts: DynPart[] }).parts] })).join(', ')}]`,
-    ]);
+    rows.push(['annotations', `[${annotations.map(([k, v]) => hclDyn(isStatic(v) ? `${k}=${v}` : { parts: [`${k}=`, ...(v as { parts: DynPart[] }).parts] })).join(', ')}]`]);
   }
   if (t.secrets.length) rows.push(['secret', list(t.secrets.map(secretEntry))]);
   const cache = cacheEntries(t);

@@ -10,6 +10,7 @@ import { buildTimeVars, mergeService, origin, type ResolveContext } from './cont
 import { latestCell } from './latest.js';
 import { resolveMatrix, type ResolvedMatrix } from './matrix.js';
 import { checkPath } from './paths.js';
+import { checkAnnotationKeys } from './annotations.js';
 import { resolvePlatforms } from './platforms.js';
 import { BUILTIN_TEMPLATES, resolveSource, templateParams, type Source, type TemplateStore } from './templates.js';
 import { interpolate, varsFor } from './vars.js';
@@ -109,6 +110,7 @@ function servicePlan(ctx: ResolveContext, store: TemplateStore, s: ServiceSource
   const { name, svc } = s;
   const platforms = resolvePlatforms(ctx, name, svc);
   if (!platforms) return undefined;
+  if (!checkAnnotationKeys(ctx, name, svc)) return undefined;
   const params = templateParams(ctx, name, svc, s);
   if (!params) return undefined;
   if (tooLarge.has(name)) return undefined; // reported before anything was expanded

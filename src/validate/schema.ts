@@ -153,10 +153,15 @@ const PROBLEMS: Record<string, (c: ErrorContext) => SchemaProblem> = {
   anyOf: ({ field, schema, path }) => ({ code: 'wrong-type', message: `${field} has the wrong type`, hint: describe(schema, path) }),
 };
 
+/** What the `propertyNames` pattern of the map at `path` allows (schemas/matrix.schema.json), in words. */
 function nameHint(path: (string | number)[]): string {
-  const last = path[path.length - 1];
+  const last = path.findLast((p) => typeof p === 'string');
   if (last === 'services') return 'service names are lower case letters, digits, `-` and `_`, starting with a letter or digit';
   if (last === 'args') return 'build argument names are letters, digits and `_`, not starting with a digit';
+  if (last === 'annotations') {
+    // The levels and their form as docker/buildx util/buildflags/export.go ParseAnnotations reads them.
+    return 'annotation keys are letters, digits, `.`, `_`, `/` and `-`, starting with a letter or digit; a prefix before `:` names the levels, comma-separated, each `index`, `index-descriptor`, `manifest` or `manifest-descriptor`, optionally with a platform in brackets: `index,manifest:org.opencontainers.image.title`, `manifest[linux/arm64]:KEY`';
+  }
   return 'names are lower case letters, digits and `_`, starting with a letter';
 }
 
