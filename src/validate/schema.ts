@@ -156,12 +156,15 @@ const PROBLEMS: Record<string, (c: ErrorContext) => SchemaProblem> = {
 /** What the `propertyNames` pattern of the map at `path` allows (schemas/matrix.schema.json), in words. */
 function nameHint(path: (string | number)[]): string {
   const last = path.findLast((p) => typeof p === 'string');
-  if (last === 'services') return 'service names are lower case letters, digits, `-` and `_`, starting with a letter or digit';
+  if (last === 'services' || last === 'groups') return `${last === 'services' ? 'service' : 'group'} names are lower case letters, digits, \`-\` and \`_\`, starting with a letter or digit`;
   if (last === 'args') return 'build argument names are letters, digits and `_`, not starting with a digit';
   if (last === 'annotations') {
     // The levels and their form as docker/buildx util/buildflags/export.go ParseAnnotations reads them.
     return 'annotation keys are letters, digits, `.`, `_`, `/` and `-`, starting with a letter or digit; a prefix before `:` names the levels, comma-separated, each `index`, `index-descriptor`, `manifest` or `manifest-descriptor`, optionally with a platform in brackets: `index,manifest:org.opencontainers.image.title`, `manifest[linux/arm64]:KEY`';
   }
+  if (last === 'matrix' || last === 'include' || last === 'exclude' || last === 'latest') return 'matrix axis names are letters, digits, `-` and `_`, not starting with a digit or `-`';
+  if (last === 'labels') return 'a label key cannot be empty';
+  if (last === 'driver_opts') return 'driver option names are lower case letters, digits, `-` and `_`, starting with a letter';
   return 'names are lower case letters, digits and `_`, starting with a letter';
 }
 

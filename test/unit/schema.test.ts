@@ -88,6 +88,22 @@ describe('schema', () => {
     expect(brief(check(src))).toEqual([{ code: 'invalid-name', ...pos(src, '1BAD') }]);
   });
 
+  // Each map's hint says what its propertyNames pattern in schemas/matrix.schema.json allows.
+  it.each([
+    ['groups', 'version: 1\ngroups:\n  Web: [api]\nservices:\n  api: {context: ., template: go}\n', 'Web', 'group names are lower case letters, digits, `-` and `_`, starting with a letter or digit'],
+    [
+      'matrix',
+      'version: 1\nservices:\n  api:\n    context: .\n    template: go\n    matrix:\n      1go: ["1.22"]\n',
+      '1go',
+      'matrix axis names are letters, digits, `-` and `_`, not starting with a digit or `-`',
+    ],
+    ['labels', 'version: 1\nservices:\n  api:\n    context: .\n    template: go\n    labels:\n      "": x\n', '""', 'a label key cannot be empty'],
+  ])('an invalid name in %s gets a hint that describes the pattern', (_, src, at, hint) => {
+    const ds = check(src);
+    expect(brief(ds)).toEqual([{ code: 'invalid-name', ...pos(src, at) }]);
+    expect(ds[0]!.hint).toBe(hint);
+  });
+
   it('reports a secret with both env and src at the secret', () => {
     const src = 'version: 1\nservices:\n  api:\n    context: .\n    template: go\n    secrets:\n      - id: tok\n        env: TOKEN\n        src: ./token.txt\n';
     expect(brief(check(src))).toEqual([{ code: 'invalid-value', ...pos(src, 'id: tok') }]);
