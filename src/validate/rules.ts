@@ -10,7 +10,11 @@ import { analyzeDependencies } from '../resolve/dependencies.js';
 type Rule = (spec: ResolvedSpec, input: SpecInput, report: Report) => void;
 type Report = (code: DiagnosticCode, at: (string | number)[], message: string, hint?: string, onKey?: boolean) => void;
 
-/** Bake target and group names share one namespace; ours must not collide. */
+/**
+ * No generated name twice: bake merges two targets of one name into one, and
+ * reads a name that is both a group and a target as the group (bake/bake.go
+ * Config.group), so a service's group must not take another target's name.
+ */
 const uniqueNames: Rule = (spec, _input, report) => {
   const owner = new Map<string, string>();
   const claim = (name: string, what: string, service: string) => {

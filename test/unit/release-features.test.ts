@@ -187,4 +187,28 @@ describe('groups', () => {
       { code: 'unknown-group-member', ...pos(src, 'apj') },
     ]);
   });
+
+  // bake accepts a group and a target of one name and reads the name as the group (docker/buildx
+  // bake/bake_test.go TestReadTargetsSameGroupTarget(Multi), bake/bake.go Config.group): refused here,
+  // with that reason, not "one namespace", which bake does not have.
+  it('a group with the name of a target: the hint says bake would build the group for that name', () => {
+    const src = base('  api:\n    context: api\n    template: go\n').replace('services:', 'groups:\n  api: [api]\nservices:');
+    const d = compileSpec(src, goDirs('api')).diagnostics;
+    expect(d.map((x) => x.code)).toEqual(['name-collision']);
+    expect(d[0]!.hint).toContain('bake reads a name that is both a group and a target as the group');
+    expect(d[0]!.hint).not.toContain('namespace');
+  });
+
+  // bake nests groups (docker/buildx bake/bake_test.go TestNestedGroupsWithSameTarget); matrix keeps one
+  // level and says so, naming the members to list instead of "not a service or target".
+  it('a group listed in a group is refused as a group, with its members to list instead', () => {
+    const src = base('  api:\n    context: api\n    template: go\n  web:\n    context: web\n    template: go\n').replace(
+      'services:',
+      'groups:\n  frontend: [web]\n  everything: [api, frontend]\nservices:',
+    );
+    const d = compileSpec(src, goDirs('api', 'web')).diagnostics;
+    expect(brief(d)).toEqual([{ code: 'unknown-group-member', ...pos(src, 'frontend]') }]);
+    expect(d[0]!.message).toBe('group member `frontend` is a group: matrix groups list services and targets, not other groups');
+    expect(d[0]!.hint).toBe('list the members of `frontend` here instead (`web`)');
+  });
 });
