@@ -6,51 +6,22 @@
 //    later includes; an original value is never changed); an entry that fits
 //    no combination becomes a new one.
 // "Has" and "contradict" compare as GitHub's runner does: the filters are
-// expressions `matrix.KEY == VALUE` (actions/runner MatrixBuilder), so a key
-// names an axis whatever its case and values compare with the expression
-// language's `==` (valueEquals).
+// expressions `matrix['KEY'] == VALUE` (actions/runner MatrixBuilder), so a key
+// names an axis whatever its case (ordinal, ignoring case) and values compare
+// with the expression language's `==` (valueEquals, in values.ts).
 import type { Cell, MatrixInput, Scalar } from '../spec.js';
+import { equalsIgnoreCase, valueEquals, valueText } from './values.js';
+
+export { valueEquals } from './values.js';
 
 export interface Expansion {
   axes: string[];
   cells: Cell[];
 }
 
-const str = (v: Scalar): string => String(v);
-
-/**
- * GitHub's expression `==` on matrix values (docs "Evaluate expressions in
- * workflows and actions", Operators; the reference implementation is
- * actions/languageservices expressions/src/result.ts `equals`): values of one
- * type compare as they are, strings ignoring case; a boolean is first the
- * number 1 or 0, and a string meeting a number is read as a number (`Number`,
- * so `""` is 0 and `"16.0"` is 16); NaN equals nothing.
- */
-export function valueEquals(a: Scalar, b: Scalar): boolean {
-  if (typeof a === 'string' && typeof b === 'string') return upperForCompare(a) === upperForCompare(b);
-  if (typeof a === typeof b) return a === b;
-  const x = typeof a === 'boolean' ? Number(a) : a;
-  const y = typeof b === 'boolean' ? Number(b) : b;
-  if (typeof x === 'string' && typeof y === 'string') return upperForCompare(x) === upperForCompare(y);
-  const nx = Number(x);
-  const ny = Number(y);
-  return !Number.isNaN(nx) && !Number.isNaN(ny) && nx === ny;
-}
-
-/** Upper case for a comparison that ignores case, as GitHub's: every letter but the dotless i (ı), which stays. */
-function upperForCompare(s: string): string {
-  return s.includes('\u0131')
-    ? s
-        .split('\u0131')
-        .map((part) => part.toUpperCase())
-        .join('\u0131')
-    : s.toUpperCase();
-}
-
 /** The key as the matrix already spells it (an axis, or a key an earlier include added), when one differs only in case. */
-function spelling(key: string, known: Iterable<string>): string {
-  const upper = key.toUpperCase();
-  for (const k of known) if (k === key || k.toUpperCase() === upper) return k;
+export function spelling(key: string, known: Iterable<string>): string {
+  for (const k of known) if (equalsIgnoreCase(k, key)) return k;
   return key;
 }
 
@@ -85,7 +56,7 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
     }
     if (!matched) cells.push(Object.fromEntries(pairs));
   }
-  const out = cells.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, str(v)])));
+  const out = cells.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, valueText(v)])));
   // Keys only added by include are axes too (for names and variables), after the declared ones.
   const extra: string[] = [];
   for (const c of out) for (const k of Object.keys(c)) if (!original.has(k) && !extra.includes(k)) extra.push(k);

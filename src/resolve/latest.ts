@@ -1,4 +1,5 @@
 // `latest`: which single matrix cell (if any) also gets REPO:latest.
+import { valueText } from '../expand/values.js';
 import type { Cell, ServiceInput } from '../spec.js';
 import { origin, type ResolveContext } from './context.js';
 
@@ -10,7 +11,8 @@ export function latestCell(ctx: ResolveContext, name: string, svc: ServiceInput,
     ctx.report.err('ambiguous-latest', at, '`latest: true` on a service with a matrix does not say which image is latest', 'name the combination, e.g. `latest: { python: "3.12" }`');
     return false;
   }
-  const pairs = Object.entries(svc.latest).map(([k, v]) => [k, String(v)] as const);
+  // Values are written as the matrix writes its own (numbers as GitHub renders them), so `3.12` meets `3.12`.
+  const pairs = Object.entries(svc.latest).map(([k, v]) => [k, valueText(v)] as const);
   const matches = cells.flatMap((c, i) => (pairs.every(([k, v]) => c[k] === v) ? [i] : []));
   if (matches.length !== 1) {
     ctx.report.err('ambiguous-latest', at, `\`latest\` matches ${matches.length} matrix combinations; it must match exactly one`, 'add axis values until one combination is left');

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cellTargetNames, expandMatrix, valueEquals } from '../../src/expand/matrix.js';
+import { formatNumber, parseNumber } from '../../src/expand/values.js';
 import type { MatrixInput } from '../../src/spec.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
@@ -273,5 +274,86 @@ describe('the number of targets is bounded before anything is expanded (issue 12
     expect(r.diagnostics[0]!.message).toMatch(/60,000 targets/);
     // Refused from the counts: not one of the 60,000 targets was expanded.
     expect(cellsExpanded()).toBe(0);
+  });
+});
+
+// The C# code GitHub runs for a matrix (actions/runner, src/Sdk): MatrixBuilder.cs
+// turns every include and exclude leaf into `matrix['KEY'] == VALUE`, evaluated
+// by Expressions/EvaluationResult.cs (AbstractEqual, CoerceTypes, ConvertToNumber,
+// ConvertToString) with Expressions/Sdk/ExpressionUtility.cs ParseNumber. The
+// cases below are read from that code, one reference per test.
+describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", () => {
+  const cells = (m: MatrixInput) => expandMatrix(m).cells;
+
+  // EvaluationResult.cs AbstractEqual: String.Equals(left, right, StringComparison.OrdinalIgnoreCase),
+  // which compares lengths first and then each character's simple upper case.
+  it('strings compare ordinally ignoring case: same length, one-to-one upper case', () => {
+    expect(valueEquals('Ubuntu-Latest', 'ubuntu-latest')).toBe(true);
+    expect(valueEquals('straße', 'STRASSE')).toBe(false);
+    expect(valueEquals('straße', 'STRAßE')).toBe(true);
+    expect(valueEquals('\ufb01le', 'FILE')).toBe(false);
+    expect(valueEquals('\u1fb3', '\u1fbc')).toBe(true); // ᾳ's simple upper case is ᾼ (its full one is ΑΙ)
+    expect(valueEquals('\u{10428}', '\u{10400}')).toBe(true); // Deseret: a pair of UTF-16 units each
+    expect(valueEquals('\u0131', 'i')).toBe(false);
+  });
+
+  // MatrixBuilder.cs MatrixExclude + EvaluationResult.cs AbstractEqual (audit cases c10, c11).
+  it('an exclude `STRASSE` does not remove `straße`, nor `FILE` remove `ﬁle`', () => {
+    expect(cells({ os: ['straße', 'linux'], exclude: [{ os: 'STRASSE' }] })).toEqual([{ os: 'straße' }, { os: 'linux' }]);
+    expect(cells({ os: ['\ufb01le', 'linux'], exclude: [{ os: 'FILE' }] })).toEqual([{ os: '\ufb01le' }, { os: 'linux' }]);
+    expect(cells({ os: ['Ubuntu-Latest', 'linux'], include: [{ os: 'ubuntu-latest', x: '1' }] })).toEqual([{ os: 'Ubuntu-Latest', x: '1' }, { os: 'linux' }]);
+  });
+
+  // ExpressionUtility.cs ParseNumber, reached from EvaluationResult.cs CoerceTypes/ConvertToNumber.
+  it('a string meets a number through ParseNumber, not JavaScript Number()', () => {
+    expect(parseNumber('')).toBe(0);
+    expect(parseNumber('  ')).toBe(0);
+    expect(parseNumber('16.0')).toBe(16);
+    expect(parseNumber(' 20 ')).toBe(20);
+    expect(parseNumber('+1.5e3')).toBe(1500);
+    expect(parseNumber('.5')).toBe(0.5);
+    expect(parseNumber('0x10')).toBe(16);
+    expect(parseNumber('0xffffffff')).toBe(-1); // Int32.TryParse with AllowHexSpecifier
+    expect(parseNumber('0x0000000010')).toBe(16);
+    expect(parseNumber('0x100000000')).toBeNaN(); // more than 32 bits
+    expect(parseNumber('0o17')).toBe(15);
+    expect(parseNumber('0o37777777777')).toBe(-1); // Convert.ToInt32(s, 8)
+    expect(parseNumber('0o40000000000')).toBeNaN();
+    expect(parseNumber('Infinity')).toBe(Number.POSITIVE_INFINITY);
+    expect(parseNumber('-Infinity')).toBe(Number.NEGATIVE_INFINITY);
+    // Everything JavaScript's Number() also reads, but ParseNumber does not:
+    for (const s of ['0b1', '0X10', '0O17', '1_000', '0x', '-0x10', '\ufeff1', '1e', 'one']) expect(parseNumber(s), s).toBeNaN();
+    // String.Trim() removes .NET white space, U+0085 included.
+    expect(parseNumber('\u00852')).toBe(2);
+  });
+
+  // ExpressionUtility.cs ParseNumber via MatrixBuilder.cs MatrixExclude (audit cases c12-c16).
+  it('exclude compares prefixed strings with numbers as GitHub does', () => {
+    expect(cells({ v: ['0b1', '2'], exclude: [{ v: 1 }] })).toEqual([{ v: '0b1' }, { v: '2' }]);
+    expect(cells({ v: ['0X10', '2'], exclude: [{ v: 16 }] })).toEqual([{ v: '0X10' }, { v: '2' }]);
+    expect(cells({ v: ['0O17', '2'], exclude: [{ v: 15 }] })).toEqual([{ v: '0O17' }, { v: '2' }]);
+    expect(cells({ v: ['0xffffffff', '2'], exclude: [{ v: 4294967295 }] })).toEqual([{ v: '0xffffffff' }, { v: '2' }]);
+    expect(cells({ v: ['0xffffffff', '2'], exclude: [{ v: -1 }] })).toEqual([{ v: '2' }]);
+    expect(cells({ v: ['0x10', '2'], exclude: [{ v: 16 }] })).toEqual([{ v: '2' }]);
+    expect(cells({ v: ['', ' 20 ', '16.0'], exclude: [{ v: 0 }, { v: 20 }, { v: 16 }] })).toEqual([]);
+  });
+
+  // EvaluationResult.cs ConvertToString: ToString(ExpressionConstants.NumberFormat), "G15" (ExpressionConstants.cs).
+  it('a number is written with 15 significant digits, in scientific form where G15 uses it', () => {
+    const cases: [number, string][] = [
+      [0.00001, '1E-05'],
+      [0.0001, '0.0001'],
+      [1e15, '1E+15'],
+      [1e14, '100000000000000'],
+      [1234567890123456, '1.23456789012346E+15'],
+      [0.1234567890123456, '0.123456789012346'],
+      [-2.5e-7, '-2.5E-07'],
+      [1.5e300, '1.5E+300'],
+      [3.1, '3.1'],
+      [16, '16'],
+      [-0, '0'],
+    ];
+    for (const [n, text] of cases) expect(formatNumber(n), String(n)).toBe(text);
+    expect(cells({ v: [1e-5, 1e15, 2] })).toEqual([{ v: '1E-05' }, { v: '1E+15' }, { v: '2' }]);
   });
 });
