@@ -2,6 +2,7 @@
 import type { CST, Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from '../diagnostics.js';
+import { formatNumber } from '../expand/values.js';
 import { plainYamlValue } from './plain-yaml.js';
 
 /** Larger specs are refused before parsing (a generated 10,000-service spec is ~2 MB). */
@@ -173,7 +174,7 @@ function documentProblems(doc: Document.Parsed, source: string): TextProblem[] {
     ];
   const tags = tagDiagnostics(doc.contents, source);
   if (tags.length) return tags;
-  return scalarDiagnostics(doc.contents).map(({ node, code, message, hint }) => ({ offset: node.range?.[0] ?? 0, code, message, hint }));
+  return scalarDiagnostics(doc.contents, doc).map(({ node, code, message, hint }) => ({ offset: node.range?.[0] ?? 0, code, message, hint }));
 }
 
 /**
@@ -280,28 +281,56 @@ interface NodeProblem {
   hint: string;
 }
 
+/** Where in the spec a scalar is: a matrix (or `latest`, which names matrix values), or anywhere else. */
+type NumberForm = 'plain' | 'matrix';
+
+/** The keys under which values are matrix values: `services.NAME.matrix`, `defaults.matrix`, and their `latest`. */
+const MATRIX_FIELDS = new Set(['matrix', 'latest']);
+
 /**
  * What `toJS` would silently change: keys that are not text (a collection key is
  * stringified with a process warning, a null key becomes "") and plain numbers
- * whose written form is lost (`1.20` becomes "1.2", `0x10` becomes "16").
- * Runs after the depth check, so the recursion is bounded; keys are not descended into.
+ * whose written form is lost (`1.20` becomes "1.2", `0x10` becomes "16"). A
+ * number in a matrix is written as GitHub writes it in `${{ matrix.KEY }}`
+ * (.NET's "G15": `0.00001` becomes "1E-05"), so there the written form is
+ * compared with that. Runs after the depth check, so the recursion is bounded;
+ * keys are not descended into, and an alias in a matrix is followed once per
+ * node it names.
  */
-function scalarDiagnostics(root: unknown): NodeProblem[] {
+function scalarDiagnostics(root: unknown, doc: Document.Parsed): NodeProblem[] {
   const out: NodeProblem[] = [];
-  const asWritten = (node: unknown) => {
-    if (!yamlLib().isScalar(node) || node.type !== 'PLAIN') return;
+  const flagged = new Set<unknown>();
+  const followed = new Set<unknown>();
+  const asWritten = (node: unknown, form: NumberForm) => {
+    if (!yamlLib().isScalar(node) || node.type !== 'PLAIN' || flagged.has(node)) return;
     const written = node.source ?? '';
     const kind = typeof node.value === 'number' ? 'number' : typeof node.value === 'boolean' ? 'boolean' : undefined;
+    const shown = typeof node.value === 'number' && form === 'matrix' ? formatNumber(node.value) : String(node.value);
     // `True`/`FALSE` are still plainly booleans; `on`/`yes` (YAML 1.1) and `1.20` are not what they look like.
-    if (!kind || String(node.value) === written || (kind === 'boolean' && String(node.value) === written.toLowerCase())) return;
+    if (!kind || shown === written || (kind === 'boolean' && shown === written.toLowerCase())) return;
+    flagged.add(node);
     out.push({
       node,
       code: 'ambiguous-value',
-      message: `\`${written}\` is read as the ${kind} ${String(node.value)}, not as written`,
+      message:
+        form === 'matrix' && kind === 'number'
+          ? `\`${written}\` is read as the number ${shown} (a matrix number is written as GitHub writes it), not as written`
+          : `\`${written}\` is read as the ${kind} ${shown}, not as written`,
       hint: `quote it to keep it as written: "${written}"`,
     });
   };
-  const walk = (node: unknown) => {
+  const walk = (node: unknown, form: NumberForm, path: readonly string[]) => {
+    if (yamlLib().isAlias(node)) {
+      // Plain values are checked where they are written; a matrix value may be written under an anchor elsewhere.
+      if (form !== 'matrix' || followed.has(node)) return;
+      followed.add(node);
+      const target = node.resolve(doc);
+      if (target && !followed.has(target)) {
+        followed.add(target);
+        walk(target, form, path);
+      }
+      return;
+    }
     if (yamlLib().isMap(node)) {
       for (const pair of node.items) {
         const key = pair.key as Node | null;
@@ -314,15 +343,24 @@ function scalarDiagnostics(root: unknown): NodeProblem[] {
             message: 'a key is empty or null',
             hint: 'give the entry a name; quote it if it really is the word `null` or `~`',
           });
-        } else asWritten(key);
-        walk(pair.value);
+        } else asWritten(key, form);
+        const name = yamlLib().isScalar(key) ? String(key.value) : '';
+        const inner = path.length < 3 ? [...path, name] : path;
+        walk(pair.value, form === 'matrix' || isMatrixField(inner) ? 'matrix' : 'plain', inner);
       }
     } else if (yamlLib().isSeq(node)) {
-      for (const item of node.items) walk(item);
-    } else asWritten(node);
+      for (const item of node.items) walk(item, form, path);
+    } else asWritten(node, form);
   };
-  walk(root);
+  walk(root, 'plain', []);
   return out;
+}
+
+/** `services.NAME.matrix`, `defaults.matrix` and their `latest`. */
+function isMatrixField(path: readonly string[]): boolean {
+  if (path.length === 3) return path[0] === 'services' && MATRIX_FIELDS.has(path[2]!);
+  if (path.length === 2) return path[0] === 'defaults' && MATRIX_FIELDS.has(path[1]!);
+  return false;
 }
 
 /** The tags a spec may carry: YAML 1.2's core schema (`!!str 1` is the string "1"). */

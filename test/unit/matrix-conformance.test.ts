@@ -356,4 +356,42 @@ describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", (
     for (const [n, text] of cases) expect(formatNumber(n), String(n)).toBe(text);
     expect(cells({ v: [1e-5, 1e15, 2] })).toEqual([{ v: '1E-05' }, { v: '1E+15' }, { v: '2' }]);
   });
+
+  const spec = (matrix: string[], extra: string[] = []) =>
+    ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix:', ...matrix.map((l) => `      ${l}`), ...extra].join('\n');
+
+  // EvaluationResult.cs ConvertToString ("G15"): GitHub would build `1E-05` where the spec says 0.00001.
+  it('an unquoted matrix number that GitHub writes differently is a located error with a hint to quote it', () => {
+    const src = spec(['v: [0.00001, 2]']);
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'ambiguous-value', ...pos(src, '0.00001') }]);
+    expect(r.diagnostics[0]!.message).toMatch(/1E-05/);
+    expect(r.diagnostics[0]!.hint).toBe('quote it to keep it as written: "0.00001"');
+    // Quoted it is a string, and stays as written; outside a matrix a number is read as before.
+    const quoted = compileSpec(spec(['v: ["0.00001", 2]'], ['    args: { V: "${{ matrix.v }}", W: 0.00001 }']), goDirs('api'));
+    expect(quoted.diagnostics).toEqual([]);
+    expect(quoted.spec!.targets.map((t) => [t.name, t.args.V, t.args.W])).toEqual([
+      ['api-0-00001', '0.00001', '0.00001'],
+      ['api-2', '2', '0.00001'],
+    ]);
+  });
+
+  // EvaluationResult.cs ConvertToString ("G15"): written as GitHub writes it, the value is GitHub's, the target name valid.
+  it('a matrix number written in G15 form reaches ${{ matrix.X }} as GitHub writes it', () => {
+    const src = spec(['v: [1E-05, 1E+15]'], ['    args: { V: "${{ matrix.v }}" }']);
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.map((t) => [t.name, t.args.V])).toEqual([
+      ['api-1e-05', '1E-05'],
+      ['api-1e-15', '1E+15'],
+    ]);
+    for (const t of r.spec!.targets) expect(t.name).toMatch(BAKE_NAME);
+  });
+
+  // ConvertToString ("G15") for a matrix number written under an anchor elsewhere in the spec.
+  it('a defaults matrix reached through an alias is checked as a matrix', () => {
+    const src = ['version: 1', 'x-versions: &v [0.00001]', 'defaults:', '  context: api', '  template: go', '  matrix:', '    v: *v', 'services:', '  api: {}'].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'ambiguous-value', ...pos(src, '0.00001') }]);
+  });
 });
