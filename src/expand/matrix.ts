@@ -71,6 +71,35 @@ export function slug(value: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
+/** A key that repeats an earlier key of the same mapping in other case: where it is (below `matrix`) and the earlier spelling. */
+export interface CaseDuplicate {
+  path: (string | number)[];
+  key: string;
+  first: string;
+}
+
+/**
+ * Keys of one mapping that differ only in case: two axes `os` and `OS`, or
+ * `Npm` and `npm` in one include or exclude entry. GitHub reads these mappings
+ * with keys compared ordinally ignoring case and refuses the second key
+ * (actions/runner TemplateReader.cs); yaml keeps both, so they are found here.
+ */
+export function caseDuplicateKeys(m: MatrixInput): CaseDuplicate[] {
+  const out: CaseDuplicate[] = [];
+  const scan = (keys: readonly string[], at: (string | number)[]) => {
+    keys.forEach((key, i) => {
+      const first = keys.slice(0, i).find((k) => equalsIgnoreCase(k, key));
+      if (first !== undefined) out.push({ path: [...at, key], key, first });
+    });
+  };
+  scan(declaredAxes(m), []);
+  for (const list of ['include', 'exclude'] as const) {
+    const entries = m[list];
+    if (Array.isArray(entries)) entries.forEach((e, i) => e && typeof e === 'object' && scan(Object.keys(e), [list, i]));
+  }
+  return out;
+}
+
 /** The axes a matrix declares (every key but `include` and `exclude`), in order. */
 export function declaredAxes(m: MatrixInput | undefined): string[] {
   return Object.keys(m ?? {}).filter((k) => k !== 'include' && k !== 'exclude');

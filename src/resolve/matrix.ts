@@ -1,7 +1,8 @@
 // A service's matrix: expanded into cells, checked (empty, unknown axes,
 // unused include keys), and each cell named as a target.
 import { closest } from '../diagnostics.js';
-import { cellTargetNames, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
+import { caseDuplicateKeys, cellTargetNames, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
+import { equalsIgnoreCase } from '../expand/values.js';
 import type { Cell, ServiceInput } from '../spec.js';
 import { origin, type ResolveContext } from './context.js';
 import { unusedMatrixKeys } from './usage.js';
@@ -21,6 +22,7 @@ export function resolveMatrix(ctx: ResolveContext, name: string, svc: ServiceInp
       ctx.report.err('empty-matrix', origin(ctx, name, 'matrix'), empty.message, empty.hint);
       return undefined;
     }
+    if (!uniqueKeys(ctx, name, svc)) return undefined;
   }
   const { axes, cells } = expandMatrix(svc.matrix);
   const declared = declaredAxes(svc.matrix);
@@ -40,13 +42,33 @@ export function resolveMatrix(ctx: ResolveContext, name: string, svc: ServiceInp
   return { axes, cells, names: svc.matrix ? naming.names : [name] };
 }
 
+/**
+ * No two keys of one mapping in the matrix differ only in case: on GitHub the
+ * keys of the matrix and of each include or exclude entry ignore case, and a
+ * second spelling of a key is refused (actions/runner TemplateReader.cs).
+ */
+function uniqueKeys(ctx: ResolveContext, name: string, svc: ServiceInput): boolean {
+  const dups = caseDuplicateKeys(svc.matrix!);
+  for (const d of dups) {
+    const where = d.path.length === 1 ? 'the matrix' : `${d.path[0]} entry ${Number(d.path[1]) + 1}`;
+    ctx.report.err(
+      'duplicate-key',
+      [...origin(ctx, name, 'matrix'), ...d.path],
+      `\`${d.key}\` repeats \`${d.first}\` in ${where}: matrix keys ignore case, as on GitHub, so they are one key`,
+      d.path.length === 1 ? 'keep one spelling: merge the two axes, or rename one' : 'keep one of the two keys',
+      true,
+    );
+  }
+  return dups.length === 0;
+}
+
 /** Exclude entries name axes, something is left, and include keys that are no axis are read somewhere. */
 function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, declared: string[], cells: readonly Cell[], templateText: string | undefined): boolean {
   let ok = true;
   (svc.matrix!.exclude ?? []).forEach((ex, i) => {
     for (const k of Object.keys(ex)) {
       // A key names an axis whatever its case, as in GitHub's matrix filters (expand/matrix.ts).
-      if (declared.some((a) => a.toUpperCase() === k.toUpperCase())) continue;
+      if (declared.some((a) => equalsIgnoreCase(a, k))) continue;
       ok = false;
       const guess = closest(k, declared);
       ctx.report.err(

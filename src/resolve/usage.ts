@@ -2,6 +2,7 @@
 // the combinations it matches (docs: "Expanding or adding matrix
 // configurations"), so a misspelt axis in an include silently becomes a new,
 // unused variable. We keep GitHub's meaning, and warn when nothing reads it.
+import { equalsIgnoreCase } from '../expand/values.js';
 import type { ServiceInput } from '../spec.js';
 import { literalRegExp } from '../regexp.js';
 
@@ -23,19 +24,26 @@ function specStrings(svc: ServiceInput): string[] {
   return out;
 }
 
+/** The keys `${{ matrix.KEY }}` reads in the spec's strings. */
+function matrixReads(text: string): string[] {
+  return [...text.matchAll(/\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g)].map((m) => m[1]!);
+}
+
 export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], templateText: string | undefined): UnusedKey[] {
   const m = svc.matrix;
   if (!m?.include) return [];
-  const text = specStrings(svc).join('\n');
+  // `${{ matrix.KEY }}` finds a key whatever its case, as GitHub's matrix context does.
+  const reads = matrixReads(specStrings(svc).join('\n'));
   const latestKeys = svc.latest && typeof svc.latest === 'object' ? Object.keys(svc.latest) : [];
   const out: UnusedKey[] = [];
-  const seen = new Set<string>();
+  // One key whatever its case across entries: GitHub keeps the first spelling.
+  const seen: string[] = [];
   m.include.forEach((entry, i) => {
     for (const key of Object.keys(entry)) {
-      if (axes.some((a) => a.toUpperCase() === key.toUpperCase()) || seen.has(key)) continue;
-      seen.add(key);
+      if (axes.some((a) => equalsIgnoreCase(a, key)) || seen.some((s) => equalsIgnoreCase(s, key))) continue;
+      seen.push(key);
       const k = literalRegExp(key);
-      const inSpec = new RegExp(`\\$\\{\\{\\s*matrix\\.${k}\\s*\\}\\}`).test(text) || latestKeys.includes(key);
+      const inSpec = reads.some((r) => equalsIgnoreCase(r, key)) || latestKeys.includes(key);
       // Handlebars reads it as matrix.KEY, matrix.[KEY], (lookup matrix "KEY") or @key in {{#each matrix}}.
       const inTemplate =
         templateText !== undefined && (new RegExp(`matrix(\\.|/)(\\[${k}\\]|${k}(?![A-Za-z0-9_-]))|lookup\\s+matrix\\s+["']${k}["']`).test(templateText) || /#each\s+matrix\b/.test(templateText));

@@ -2,6 +2,7 @@
 // Resolved here, in TypeScript; nothing of this syntax ever reaches HCL.
 
 import type { Dyn, DynPart } from '../dyn.js';
+import { equalsIgnoreCase } from '../expand/values.js';
 
 const VAR = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 
@@ -13,11 +14,24 @@ export interface Interpolated {
   unknown: string[];
 }
 
+/**
+ * A variable's value. `matrix.KEY` finds the key whatever its case, as GitHub's
+ * matrix context does (actions/runner DictionaryExpressionData.cs: keys are
+ * looked up ordinally ignoring case), so `${{ matrix.OS }}` reads axis `os`.
+ */
+function lookup(vars: Vars, name: string): string | undefined {
+  const exact = vars.get(name);
+  if (exact !== undefined || !name.startsWith('matrix.')) return exact;
+  const key = name.slice('matrix.'.length);
+  for (const [k, v] of vars) if (k.startsWith('matrix.') && equalsIgnoreCase(k.slice('matrix.'.length), key)) return v;
+  return undefined;
+}
+
 export function interpolate(s: string, vars: Vars): Interpolated {
   if (!s.includes('${{')) return { value: s, unknown: [] };
   const unknown: string[] = [];
   const value = s.replace(VAR, (whole, name: string) => {
-    const v = vars.get(name);
+    const v = lookup(vars, name);
     if (v === undefined) {
       unknown.push(name);
       return whole;
@@ -40,7 +54,7 @@ export function interpolateDyn(s: string, vars: Vars, buildTime: Readonly<Record
     const name = m[1]!;
     const before = s.slice(last, m.index);
     last = m.index! + m[0].length;
-    const v = vars.get(name);
+    const v = lookup(vars, name);
     if (v !== undefined) parts.push(before + v);
     else if (Object.hasOwn(buildTime, name)) parts.push(before, { variable: buildTime[name]! });
     else {

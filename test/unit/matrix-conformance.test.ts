@@ -394,4 +394,33 @@ describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", (
     const r = compileSpec(src, goDirs('api'));
     expect(brief(r.diagnostics)).toEqual([{ code: 'ambiguous-value', ...pos(src, '0.00001') }]);
   });
+
+  // WorkflowParser/ObjectTemplating/TemplateReader.cs: mapping keys are checked with
+  // StringComparer.OrdinalIgnoreCase, and a second spelling is "'KEY' is already defined".
+  it('two axes, or two keys of one include or exclude entry, that differ only in case are located errors', () => {
+    const axes = spec(['os: [a]', 'OS: [b]']);
+    const r1 = compileSpec(axes, goDirs('api'));
+    expect(brief(r1.diagnostics)).toEqual([{ code: 'duplicate-key', ...pos(axes, 'OS:') }]);
+    expect(r1.diagnostics[0]!.hint).toMatch(/one spelling/);
+    const inc = spec(['os: [a]', 'include:', '  - { os: a, Npm: 6, npm: 7 }'], ['    args: { N: "${{ matrix.npm }}" }']);
+    expect(brief(compileSpec(inc, goDirs('api')).diagnostics)).toEqual([{ code: 'duplicate-key', ...pos(inc, 'npm: 7') }]);
+    const exc = spec(['os: [a, b]', 'exclude:', '  - { os: a, OS: b }']);
+    expect(brief(compileSpec(exc, goDirs('api')).diagnostics)).toEqual([{ code: 'duplicate-key', ...pos(exc, 'OS: b') }]);
+  });
+
+  // Expressions/Data/DictionaryExpressionData.cs: the matrix context looks keys up with
+  // StringComparer.OrdinalIgnoreCase; MatrixBuilder.cs keeps one key per name.
+  it('one include key in two spellings is one variable, and ${{ matrix.KEY }} finds a key whatever its case', () => {
+    const across = spec(['os: [a, b]', 'include:', '  - { os: a, Npm: 6 }', '  - { os: b, npm: 7 }'], ['    args: { N: "${{ matrix.npm }}", O: "${{ matrix.OS }}" }']);
+    const r = compileSpec(across, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.map((t) => [t.name, t.args.N, t.args.O])).toEqual([
+      ['api-a', '6', 'a'],
+      ['api-b', '7', 'b'],
+    ]);
+    const only = spec(['include:', '  - { Site: a }', '  - { site: b }'], ['    args: { S: "${{ matrix.site }}" }']);
+    const r2 = compileSpec(only, goDirs('api'));
+    expect(r2.diagnostics).toEqual([]);
+    expect(r2.spec!.targets.map((t) => t.args.S)).toEqual(['a', 'b']);
+  });
 });
