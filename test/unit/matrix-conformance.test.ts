@@ -424,3 +424,23 @@ describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", (
     expect(r2.spec!.targets.map((t) => t.args.S)).toEqual(['a', 'b']);
   });
 });
+
+// Loud divergences, kept on purpose and listed in README's "Where matrix differs from GitHub and bake" table.
+describe('where matrix refuses what GitHub accepts', () => {
+  const spec = (matrix: string[]) => ['version: 1', 'services:', '  api:', '    context: api', '    template: go', '    matrix:', ...matrix.map((l) => `      ${l}`)].join('\n');
+
+  // MatrixBuilder.cs Build: an exclude that removes every combination just yields no configuration there.
+  it('an exclude that removes every combination is an error', () => {
+    const src = spec(['os: [a]', 'exclude:', '  - { os: a }']);
+    expect(brief(compileSpec(src, goDirs('api')).diagnostics)).toEqual([{ code: 'empty-matrix', ...pos(src, 'os: [a]') }]);
+  });
+
+  // MatrixBuilder.cs MatrixExclude: `os: null` is `matrix['os'] == null`, which GitHub accepts.
+  it('null in an include or exclude entry is an error', () => {
+    for (const list of ['include', 'exclude']) {
+      const src = spec(['os: [a, b]', `${list}:`, '  - { os: null }']);
+      const codes = brief(compileSpec(src, goDirs('api')).diagnostics).map((d) => d.code);
+      expect(codes, list).toEqual(['wrong-type']);
+    }
+  });
+});
