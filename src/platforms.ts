@@ -284,8 +284,11 @@ function arm64Levels(variant: string): [number, number][] | undefined {
  * its own first. amd64/vN adds vN-1 down to v1 (plain amd64), then 386; a
  * missing or non-numeric variant adds only 386. arm/vN (N > 5) adds vN-1 down
  * to v5. arm64 (a missing variant is v8) lists its arm64 levels (arm64Levels),
- * then what arm/v8 runs (any v8.x or v9.x counts as v8; another variant is
- * kept as arm's).
+ * then what arm/v8 runs (any v8.x or v9.x counts as v8). An arm64 variant
+ * missing from containerd's arm64variantToVersion (v10, v8.10, v9.8, v7) gives
+ * an empty vector: compare.go resets the vector for arm64 and leaves the
+ * switch (`if !ok { break }`) before it adds anything, so such a host runs
+ * nothing by this matcher, not even itself, and no 32-bit arm.
  */
 function platformVector(p: Platform): Platform[] {
   const as = (arch: string, variant: string): Platform => ({ os: p.os, arch, variant });
@@ -298,8 +301,11 @@ function platformVector(p: Platform): Platform[] {
   if (p.arch === 'arm') return [p, ...below('arm', variantLevel(p.variant), 5)];
   if (p.arch !== 'arm64') return [p];
   const variant = p.variant || 'v8';
-  const levels = (arm64Levels(variant) ?? []).flatMap(([major, top]) => Array.from({ length: top + 1 }, (_, i) => as('arm64', top - i ? `v${major}.${top - i}` : `v${major}`)));
-  return [...levels, ...platformVector(as('arm', /^v[89]/.test(variant) ? 'v8' : variant))];
+  const known = arm64Levels(variant);
+  if (!known) return [];
+  const levels = known.flatMap(([major, top]) => Array.from({ length: top + 1 }, (_, i) => as('arm64', top - i ? `v${major}.${top - i}` : `v${major}`)));
+  // "All arm64/v8.x and arm64/v9.x are compatible with arm/v8 (32-bits) and below" (compare.go).
+  return [...levels, ...platformVector(as('arm', 'v8'))];
 }
 
 /**

@@ -314,3 +314,16 @@ describe('local: the machine matrix runs on', () => {
     expect(existsSync(path.join(dir, 'docker-bake.hcl'))).toBe(false);
   });
 });
+
+// Finding 6: compare.go platformVector, `case "arm64"`: the vector is reset and `if !ok { break }` leaves
+// the switch for a variant missing from arm64variantToVersion, so Only(host) matches nothing, not even
+// the host itself and no 32-bit arm. The audit ran containerd's own code for these pairs (cdref NATIVE).
+describe('runsNatively on an arm64 host whose variant containerd does not list', () => {
+  it.each(['linux/arm64/v10', 'linux/arm64/v7', 'linux/arm64/v8.10', 'linux/arm64/v9.8'])('%s runs no arm target natively', (host) => {
+    for (const p of ['linux/arm/v7', 'linux/arm/v5', 'linux/arm/v8', 'linux/arm', 'linux/arm64', host]) expect(runsNatively(host, p), `${host} runs ${p}`).toBe(false);
+  });
+
+  it('the last variant containerd lists (v9.7) still runs 32-bit arm', () => {
+    for (const p of ['linux/arm/v7', 'linux/arm/v5', 'linux/arm', 'linux/arm64', 'linux/arm64/v9.7']) expect(runsNatively('linux/arm64/v9.7', p), p).toBe(true);
+  });
+});
