@@ -4,6 +4,7 @@
 // package, so we accept exactly the spellings it keeps as they are
 // (canonical), and for an alias we name the platform containerd turns it into:
 // never a guess at another CPU level.
+import { closest } from './diagnostics.js';
 
 export interface Platform {
   os: string;
@@ -109,21 +110,32 @@ function normalizeArch(archIn: string, variantIn: string): [string, string] {
   return [arch, variant];
 }
 
+// platforms.go osRe: the first component is <os>[(<OSVersion>[+<OSFeature>]*)].
+const OS_RE = /^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$/;
+
 /**
- * containerd's Parse followed by Normalize, for the forms a spec can use.
- * A lone architecture gets the OS `linux` (containerd takes the host's; images
- * built here are Linux unless they say otherwise). OS versions and features
- * (`windows(10.0.17763)`) are not supported: undefined.
+ * containerd's Parse followed by Normalize, with what matrix does not take
+ * marked rather than read: `osOnly`, an OS alone (`linux`), which Parse
+ * (`case 1`, isKnownOS) gives the architecture of the machine it runs on
+ * (`arch` is '' here); `osOptions`, an OS version or features in parentheses
+ * (`windows(10.0.17763)/amd64`, `linux(+gpu)/amd64`), which Parse keeps beside
+ * the platform; `bare` is the name without them. A lone architecture gets the
+ * OS `linux` (containerd takes the host's; images built here are Linux unless
+ * they say otherwise).
  */
-export function parsePlatform(s: string): Platform | undefined {
+function parseSpecifier(s: string): { platform: Platform; osOnly: boolean; osOptions: boolean; bare: string } | undefined {
   if (s.includes('*')) return undefined;
   const parts = s.split('/');
-  if (parts.length > 3 || !parts.every((p) => COMPONENT.test(p))) return undefined;
-  let os = normalizeOS(parts[0]!);
+  const m = OS_RE.exec(parts[0]!);
+  if (!m || parts.length > 3 || !parts.slice(1).every((p) => COMPONENT.test(p))) return undefined;
+  const osOptions = m[2] !== undefined;
+  const bare = [m[1]!, ...parts.slice(1)].join('/');
+  let os = normalizeOS(m[1]!);
   let arch: string;
   let variant: string;
   if (parts.length === 1) {
-    if (KNOWN_OS.has(os)) return undefined; // an OS alone means "this machine's architecture": say which
+    if (KNOWN_OS.has(os)) return { platform: { os, arch: '', variant: '' }, osOnly: true, osOptions, bare };
+    if (osOptions) return undefined; // Parse: not an OS, and no architecture either
     [arch, variant] = normalizeArch(parts[0]!, '');
     if (!KNOWN_ARCH.has(arch)) return undefined;
     os = 'linux';
@@ -134,7 +146,19 @@ export function parsePlatform(s: string): Platform | undefined {
   }
   // Normalize (platforms.go): a second normalizeArch settles arm -> arm/v7, arm64/v8 -> arm64.
   [arch, variant] = normalizeArch(arch, variant);
-  return { os, arch, variant };
+  return { platform: { os, arch, variant }, osOnly: false, osOptions, bare };
+}
+
+/**
+ * containerd's Parse followed by Normalize, for the forms a spec can use.
+ * A lone architecture gets the OS `linux` (containerd takes the host's; images
+ * built here are Linux unless they say otherwise). An OS alone (its
+ * architecture would be the machine's) and OS versions and features
+ * (`windows(10.0.17763)`) are not supported: undefined.
+ */
+export function parsePlatform(s: string): Platform | undefined {
+  const r = parseSpecifier(s);
+  return r && !r.osOnly && !r.osOptions ? r.platform : undefined;
 }
 
 /** containerd's Format. */
@@ -142,7 +166,7 @@ export function formatPlatform(p: Platform): string {
   return [p.os, p.arch, p.variant].filter(Boolean).join('/');
 }
 
-export type PlatformCheck = { ok: true } | { ok: false; canonical?: string; reason: 'alias' | 'no-os' | 'unknown-os' | 'unknown-arch' | 'invalid' };
+export type PlatformCheck = { ok: true } | { ok: false; canonical?: string | undefined; reason: 'alias' | 'no-os' | 'os-only' | 'os-version' | 'unknown-os' | 'unknown-arch' | 'invalid' };
 
 /**
  * A platform is accepted when containerd would keep it exactly as written and
@@ -153,10 +177,20 @@ export type PlatformCheck = { ok: true } | { ok: false; canonical?: string; reas
  * (platforms.go Parse, `case 2`), so `arm/v7` is OS `arm`, architecture `v7`:
  * no platform at all. It is no alias; `canonical` is only the Linux platform
  * of that CPU, to suggest.
+ * `os-only`: an OS alone (`linux`, `macos`), which containerd's Parse (`case
+ * 1`, isKnownOS) reads as that OS on the architecture of the machine it runs
+ * on: no name of one platform (on the command line, commandLinePlatform
+ * reads it so). `os-version`: an OS version or features
+ * (`windows(10.0.17763)/amd64`, `linux(+gpu)/amd64`; platforms.go osRe),
+ * which matrix does not support; `canonical` is the platform without them,
+ * when it is one.
  */
 export function checkPlatform(s: string): PlatformCheck {
-  const p = parsePlatform(s);
-  if (!p) return { ok: false, reason: 'invalid' };
+  const r = parseSpecifier(s);
+  if (!r) return { ok: false, reason: 'invalid' };
+  if (r.osOptions) return { ok: false, reason: 'os-version', canonical: r.osOnly ? undefined : canonicalPlatform(r.bare) };
+  if (r.osOnly) return { ok: false, reason: 'os-only' };
+  const p = r.platform;
   if (!KNOWN_OS.has(p.os)) {
     const parts = s.split('/');
     const [arch, variant] = normalizeArch(...normalizeArch(parts[0]!, parts[1] ?? ''));
@@ -242,16 +276,41 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
       hint: `did you mean \`${c.canonical}\`? The OS comes first: os/arch[/variant]`,
     };
   }
-  const osOnly = c.reason === 'invalid' && !p.includes('/') && /^[a-z]+$/i.test(p) && KNOWN_OS.has(normalizeOS(p));
+  if (c.reason === 'os-version') {
+    const write = c.canonical ?? `os/arch[/variant], e.g. \`${osExample(p.split(/[(/]/)[0]!)}\``;
+    return {
+      message: `\`${p}\`: OS versions and features in a platform are not supported; write ${write}`,
+      hint: 'matrix names a platform os/arch[/variant], as containerd formats it (Format leaves the OS version out); the OS version an image runs on comes from its base image',
+    };
+  }
+  if (c.reason === 'os-only') {
+    return {
+      message: `\`${p}\` names only an OS: containerd reads it as that OS on the architecture of the machine that reads it, and the generated files must be the same on every machine`,
+      hint: `give the architecture too, e.g. \`${osExample(p)}\`; an OS alone depends on the machine (on the command line, \`--platform ${p}\` is ${normalizeOS(p)} on this machine's architecture)`,
+    };
+  }
   const guess = closest?.(p);
   return {
     message: `unknown platform \`${p}\``,
-    hint: osOnly
-      ? `give the architecture too, e.g. \`${normalizeOS(p)}/${normalizeOS(p) === 'darwin' ? 'arm64' : 'amd64'}\``
-      : guess
-        ? `did you mean \`${guess}\`?`
-        : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
+    hint: guess ? `did you mean \`${guess}\`?` : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
   };
+}
+
+/** A platform of the OS `os` (any spelling containerd reads, `macOS`), to name in a hint: darwin/arm64, else os/amd64. */
+function osExample(os: string): string {
+  const o = normalizeOS(os);
+  return `${o}/${o === 'darwin' ? 'arm64' : 'amd64'}`;
+}
+
+/**
+ * What is wrong with a platform of the spec (`platforms:`, a service's
+ * `platforms`, `builders.nodes[].platforms`, a template's front matter
+ * `platforms`): undefined when it is a canonical platform name, else the
+ * message and hint of platformProblem, with a "did you mean" among the
+ * common platforms. The one check of every place a spec names a platform.
+ */
+export function specPlatformProblem(p: string): { message: string; hint: string } | undefined {
+  return checkPlatform(p).ok ? undefined : platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
 }
 
 /** Go's strconv.Atoi of a variant without its `v` (compare.go: `strconv.Atoi(strings.TrimPrefix(variant, "v"))`). */

@@ -2,9 +2,9 @@
 // `builders:`: each platform then builds natively on its own machine, and one
 // `docker buildx bake` still produces one multi-platform image. The commands
 // are computed here as argument arrays; the CLI runs or prints them.
-import { closest, userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { userError, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { specDiagnostic } from '../load/load.js';
-import { checkPlatform, KNOWN_PLATFORMS, platformProblem, platformSlug } from '../platforms.js';
+import { platformSlug, specPlatformProblem } from '../platforms.js';
 import type { BuildersInput } from '../spec.js';
 import type { CheckedSpec } from '../validate/schema.js';
 
@@ -64,11 +64,10 @@ export function builderDiagnostics(loaded: CheckedSpec): Diagnostic[] {
   if (!Array.isArray(nodes)) return out;
   const add = (code: DiagnosticCode, at: (string | number)[], message: string, hint: string) => out.push(specDiagnostic(loaded, code, at, message, hint));
   nodes.forEach((n, i) => {
-    // The same check as the spec's own platforms (src/resolve/platforms.ts): one canonical spelling per platform.
+    // The same check as the spec's own platforms (src/platforms.ts specPlatformProblem): one canonical spelling per platform.
     (Array.isArray(n.platforms) ? n.platforms : []).forEach((p, j) => {
-      if (typeof p !== 'string' || checkPlatform(p).ok) return;
-      const { message, hint } = platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
-      add('unknown-platform', ['builders', 'nodes', i, 'platforms', j], `builder node platform: ${message}`, hint);
+      const problem = typeof p === 'string' ? specPlatformProblem(p) : undefined;
+      if (problem) add('unknown-platform', ['builders', 'nodes', i, 'platforms', j], `builder node platform: ${problem.message}`, problem.hint);
     });
     if (typeof n.endpoint === 'string') {
       const p = endpointProblem(n.endpoint);
@@ -108,9 +107,13 @@ export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: 
     if (seen.has(nodeName)) throw userError('duplicate-node', `two nodes are named \`${nodeName}\``, { path: `builders.nodes[${i}]`, hint: 'give the nodes distinct `name`s' });
     seen.add(nodeName);
     n.platforms.forEach((p, j) => {
-      if (checkPlatform(p).ok) return;
-      const { message, hint } = platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
-      throw userError('unknown-platform', `builder node platform: ${message}`, { path: `builders.nodes[${i}].platforms[${j}]`, ...locate?.(['builders', 'nodes', i, 'platforms', j]), hint });
+      const problem = specPlatformProblem(p);
+      if (!problem) return;
+      throw userError('unknown-platform', `builder node platform: ${problem.message}`, {
+        path: `builders.nodes[${i}].platforms[${j}]`,
+        ...locate?.(['builders', 'nodes', i, 'platforms', j]),
+        hint: problem.hint,
+      });
     });
     if (n.endpoint !== undefined) {
       const p = endpointProblem(n.endpoint);

@@ -1,6 +1,5 @@
 // A service's platforms: its own, else the spec's, else linux/amd64; each canonical.
-import { closest } from '../diagnostics.js';
-import { checkPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
+import { specPlatformProblem } from '../platforms.js';
 import type { ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 
@@ -13,10 +12,10 @@ export function resolvePlatforms(ctx: ResolveContext, name: string, svc: Service
   const platformsAt: Path = input.services[name]!.platforms ? origin(ctx, name, 'platforms') : defaults.platforms ? ['defaults', 'platforms'] : ['platforms'];
   let ok = true;
   platforms.forEach((p, i) => {
-    if (checkPlatform(p).ok) return;
+    const problem = specPlatformProblem(p);
+    if (!problem) return;
     ok = false;
-    const { message, hint } = platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
-    ctx.report.err('unknown-platform', [...platformsAt, i], message, hint);
+    ctx.report.err('unknown-platform', [...platformsAt, i], problem.message, problem.hint);
   });
   return ok ? platforms : undefined;
 }

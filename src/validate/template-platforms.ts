@@ -7,8 +7,8 @@
 // `validate` (every compile) rejects a target platform the template cannot
 // produce, naming the template; `plan` marks it "unsupported".
 import type { CheckedSpec } from './schema.js';
-import { closest, type Diagnostic } from '../diagnostics.js';
-import { checkPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { specPlatformProblem } from '../platforms.js';
 import { specDiagnostic } from '../load/load.js';
 import type { ParsedTemplate, TemplateMeta } from '../render/template.js';
 import type { ResolvedSpec, Target } from '../spec.js';
@@ -24,8 +24,8 @@ export type PlatformSupport = 'image' | 'output' | 'unsupported';
 /**
  * The first problem with a front matter `platforms:` value, with the entry it
  * is about (`value`, to locate it) and a hint. Each entry must be a canonical
- * platform name (src/platforms.ts checkPlatform, the check of the spec's own
- * `platforms:`): targets' platforms are canonical and compared with these as
+ * platform name (src/platforms.ts specPlatformProblem, the check of the
+ * spec's own `platforms:` and of builder nodes): targets' platforms are canonical and compared with these as
  * strings, so an alias (`linux/aarch64`) would never match its platform.
  */
 export function platformsDeclarationIssue(v: unknown): { problem: string; value?: string; hint?: string } | undefined {
@@ -33,12 +33,10 @@ export function platformsDeclarationIssue(v: unknown): { problem: string; value?
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { problem: '`platforms` must be a mapping with `image` and/or `output` lists' };
   for (const [k, list] of Object.entries(v)) {
     if (k !== 'image' && k !== 'output') return { problem: `\`platforms.${k}\` is not known (use \`image\` or \`output\`)` };
-    if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)))
-      return { problem: `\`platforms.${k}\` must be a list of platforms like linux/amd64` };
+    if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) return { problem: `\`platforms.${k}\` must be a list of platforms like linux/amd64` };
     for (const p of list as string[]) {
-      if (checkPlatform(p).ok) continue;
-      const { message, hint } = platformProblem(p, (x) => closest(x, KNOWN_PLATFORMS));
-      return { problem: `\`platforms.${k}\`: ${message}`, value: p, hint };
+      const bad = specPlatformProblem(p);
+      if (bad) return { problem: `\`platforms.${k}\`: ${bad.message}`, value: p, hint: bad.hint };
     }
   }
   return undefined;

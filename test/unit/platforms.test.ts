@@ -16,12 +16,13 @@ import {
   normalizedPlatform,
   platformProblem,
   runsNatively,
+  specPlatformProblem,
 } from '../../src/platforms.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { matrix } from '../helpers/cli.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
-import { hashTree, removeTempDirs, tempRepo } from '../helpers/tree.js';
+import { hashTree, REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -210,10 +211,13 @@ describe('runsNatively (containerd compare.go Only: platformVector)', () => {
 });
 
 describe('hints for what is no platform', () => {
+  // The hint also says that an OS alone depends on the machine: containerd's Parse gives it runtime.GOARCH
+  // (platforms.go Parse `case 1`, isKnownOS; platforms_test.go TestParseSelector "linux", "macOS").
   it('an OS alone asks for the architecture, with the OS as containerd names it (macos is darwin)', () => {
-    expect(platformProblem('macos').hint).toBe('give the architecture too, e.g. `darwin/arm64`');
-    expect(platformProblem('macOS').hint).toBe('give the architecture too, e.g. `darwin/arm64`');
-    expect(platformProblem('linux').hint).toBe('give the architecture too, e.g. `linux/amd64`');
+    const onMachine = (os: string, word: string) => `; an OS alone depends on the machine (on the command line, \`--platform ${word}\` is ${os} on this machine's architecture)`;
+    expect(platformProblem('macos').hint).toBe(`give the architecture too, e.g. \`darwin/arm64\`${onMachine('darwin', 'macos')}`);
+    expect(platformProblem('macOS').hint).toBe(`give the architecture too, e.g. \`darwin/arm64\`${onMachine('darwin', 'macOS')}`);
+    expect(platformProblem('linux').hint).toBe(`give the architecture too, e.g. \`linux/amd64\`${onMachine('linux', 'linux')}`);
     // Every hint it gives is itself accepted.
     for (const p of ['macos', 'macOS', 'linux', 'windows', 'freebsd']) expect(isKnownPlatform(/`([^`]+)`/.exec(platformProblem(p).hint)![1]!)).toBe(true);
   });
@@ -298,9 +302,14 @@ describe('local: the machine matrix runs on', () => {
       expect(d.message).toMatch(/cannot be a platform of the spec: it means the machine that runs matrix/);
       expect(d.hint).toMatch(/^name the platform, e\.g\. `linux\/amd64`/);
     }
-    // A builder node's platforms are os/arch[/variant] by the schema's own pattern: `local` is refused there too, located.
+    // A builder node's platforms get the same check (src/platforms.ts specPlatformProblem): `local` is refused there
+    // with the same explanation, located (it was an `invalid-format` of a narrower schema pattern, which README's
+    // `local` row did not promise).
     const nodes = `version: 1\nplatforms: [linux/amd64]\nservices:\n  api: {context: api, template: go}\nbuilders:\n  nodes:\n    - {platforms: [local], endpoint: "tcp://buildkit:1234"}\n`;
-    expect(brief(compileSpec(nodes, goDirs('api'), { validateOnly: true }).diagnostics)).toEqual([{ code: 'invalid-format', ...pos(nodes, 'local]') }]);
+    const n = compileSpec(nodes, goDirs('api'), { validateOnly: true }).diagnostics;
+    expect(brief(n)).toEqual([{ code: 'unknown-platform', ...pos(nodes, 'local]') }]);
+    expect(n[0]!.message).toMatch(/^builder node platform: `local` cannot be a platform of the spec: it means the machine that runs matrix/);
+    expect(n[0]!.hint).toMatch(/^name the platform, e\.g\. `linux\/amd64`/);
   });
 
   it('`matrix gen` with `local` in the spec: exit 2 at file:line:column, nothing written', async () => {
@@ -312,6 +321,125 @@ describe('local: the machine matrix runs on', () => {
     expect(r.stderr).toMatch(/hint: name the platform, e\.g\. `linux\/amd64`/);
     expect(hashTree(dir)).toEqual(before);
     expect(existsSync(path.join(dir, 'docker-bake.hcl'))).toBe(false);
+  });
+});
+
+// Finding 1 of the platform audit: every place a spec names a platform (`platforms:`, a service's
+// `platforms`, `builders.nodes[].platforms`, a template's front matter) takes exactly what containerd
+// keeps as written (platforms.go Parse, Normalize, Format) and refuses an alias with containerd's name
+// (database.go normalizeOS/normalizeArch; platforms_test.go TestParseSelector "Linux/x86_64", "armhf").
+// One check (src/platforms.ts specPlatformProblem) for all of them.
+describe('one check for every platform of a spec (platforms:, builders.nodes[].platforms)', () => {
+  const withNode = (p: string) =>
+    `version: 1\nplatforms: [linux/amd64]\nservices:\n  api: {context: api, template: go}\nbuilders:\n  nodes:\n    - {platforms: [${JSON.stringify(p)}], endpoint: "tcp://buildkit:1234"}\n`;
+  const inPlatforms = (p: string) => `version: 1\nplatforms: [${JSON.stringify(p)}]\nservices:\n  api: {context: api, template: go}\n`;
+
+  // platforms_test.go TestParseSelector: "linux/arm64/v8.2" style variants are kept (Format(Normalize(...)) is the input).
+  it.each(['linux/arm64/v8.2', 'linux/arm64/v9.3', 'linux/amd64/v3', 'linux/arm/v7', 'windows/amd64'])('a builder node takes the canonical %s, as platforms: does', (p) => {
+    expect(brief(compileSpec(withNode(p), goDirs('api'), { validateOnly: true }).diagnostics)).toEqual([]);
+    expect(specPlatformProblem(p)).toBeUndefined();
+  });
+
+  // Aliases: TestParseSelector "Linux/x86_64" (case and x86_64), "armhf" (-> arm/v7), database.go normalizeArch
+  // ("x86-64"; a variant is lower-cased by Normalize, so "V3" is "v3"); `local` is buildx's
+  // util/platformutil/parse.go `parse` (the machine: no name of the spec); an OS version is platforms.go osRe.
+  it.each([
+    ['Linux/AMD64', 'linux/amd64'],
+    ['linux/x86-64', 'linux/amd64'],
+    ['x86_64', 'linux/amd64'],
+    ['armhf', 'linux/arm/v7'],
+    ['linux/amd64/V3', 'linux/amd64/v3'],
+    ['linux/aarch64', 'linux/arm64'],
+    ['local', 'linux/amd64'],
+    ['linux', 'linux/amd64'],
+    ['windows(10.0.17763)/amd64', 'windows/amd64'],
+  ])('%s: the same located error and hint in a builder node as in platforms: (%s)', (p, named) => {
+    const node = compileSpec(withNode(p), goDirs('api'), { validateOnly: true }).diagnostics;
+    const top = compileSpec(inPlatforms(p), goDirs('api'), { validateOnly: true }).diagnostics;
+    expect(brief(node)).toEqual([{ code: 'unknown-platform', ...pos(withNode(p), JSON.stringify(p)) }]);
+    expect(brief(top)).toEqual([{ code: 'unknown-platform', ...pos(inPlatforms(p), JSON.stringify(p)) }]);
+    expect(node[0]!.message).toBe(`builder node platform: ${top[0]!.message}`);
+    expect(node[0]!.hint).toBe(top[0]!.hint);
+    expect(`${node[0]!.message} ${node[0]!.hint}`).toContain(named);
+    expect(specPlatformProblem(p)).toEqual({ message: top[0]!.message, hint: top[0]!.hint });
+  });
+
+  it("an alias's hint is containerd's name", () => {
+    for (const [p, c] of [
+      ['Linux/AMD64', 'linux/amd64'],
+      ['armhf', 'linux/arm/v7'],
+      ['linux/amd64/V3', 'linux/amd64/v3'],
+    ]) {
+      const d = compileSpec(withNode(p!), goDirs('api'), { validateOnly: true }).diagnostics[0]!;
+      expect(d.message).toBe(`builder node platform: \`${p}\` is not a canonical platform name: containerd reads it as \`${c}\``);
+      expect(/`([^`]+)`/.exec(d.hint ?? '')?.[1]).toBe(c);
+    }
+  });
+
+  it('every platform item of the schema has one pattern (platforms, defaults, services, builder nodes)', () => {
+    const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'matrix.schema.json'), 'utf8'));
+    const patterns = [
+      schema.properties.platforms.items.pattern,
+      schema.properties.defaults.properties.platforms.items.pattern,
+      schema.properties.services.additionalProperties.properties.platforms.items.pattern,
+      schema.properties.builders.properties.nodes.items.properties.platforms.items.pattern,
+    ];
+    expect(new Set(patterns).size).toBe(1);
+  });
+});
+
+// Finding 2 of the platform audit, in the spec: containerd's Parse reads an OS alone as that OS on the
+// machine's architecture (platforms.go Parse `case 1`, isKnownOS; platforms_test.go TestParseSelector
+// "linux", "macOS", "windows"). Like `local`, it depends on the machine: an error, and the hint says so.
+describe('an OS alone in the spec: an error', () => {
+  it('is no canonical name of its own (canonicalPlatform, the spec): it depends on the machine', () => {
+    for (const os of ['linux', 'windows', 'macos', 'darwin']) {
+      expect(canonicalPlatform(os)).toBeUndefined();
+      expect(checkPlatform(os)).toEqual({ ok: false, reason: 'os-only' });
+    }
+  });
+
+  it('in the spec: a located unknown-platform whose hint says an OS alone depends on the machine', () => {
+    const src = `version: 1\nplatforms: [linux/amd64, windows]\nservices:\n  api: {context: api, template: go, output: ["type=local,dest=dist/"]}\n`;
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(src, 'windows]') }]);
+    expect(r.diagnostics[0]!.message).toBe(
+      '`windows` names only an OS: containerd reads it as that OS on the architecture of the machine that reads it, and the generated files must be the same on every machine',
+    );
+    expect(r.diagnostics[0]!.hint).toMatch(/^give the architecture too, e\.g\. `windows\/amd64`; an OS alone depends on the machine/);
+  });
+});
+
+// Finding 3: OS versions and features. containerd reads them (platforms.go osRe; platforms_test.go
+// TestParseSelector "windows(10.0.17763)", "windows()", "linux(+gpu)", "windows(10.0.17763+win32k)"), and
+// Format leaves them out; matrix does not support them, and says so.
+describe('OS versions and features: not supported, and the error says so', () => {
+  it.each([
+    ['windows(10.0.17763)/amd64', 'windows/amd64'],
+    ['windows()/amd64', 'windows/amd64'],
+    ['linux(+gpu)/amd64', 'linux/amd64'],
+    ['windows(10.0.17763+win32k)/amd64', 'windows/amd64'],
+    ['Windows(10.0.17763)/AMD64', 'windows/amd64'],
+    ['linux(+gpu)/arm', 'linux/arm/v7'],
+  ])('%s: write %s', (p, bare) => {
+    expect(checkPlatform(p)).toEqual({ ok: false, reason: 'os-version', canonical: bare });
+    expect(platformProblem(p).message).toBe(`\`${p}\`: OS versions and features in a platform are not supported; write ${bare}`);
+  });
+
+  it('an OS alone with a version (TestParseSelector "windows(10.0.17763)") names an example', () => {
+    expect(platformProblem('windows(10.0.17763)').message).toBe('`windows(10.0.17763)`: OS versions and features in a platform are not supported; write os/arch[/variant], e.g. `windows/amd64`');
+  });
+
+  it('in the spec: unknown-platform at its line, not a format error', () => {
+    const src = `version: 1\nplatforms: [linux/amd64, "linux(+gpu)/amd64"]\nservices:\n  api: {context: api, template: go}\n`;
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(src, '"linux(+gpu)/amd64"') }]);
+    expect(r.diagnostics[0]!.message).toBe('`linux(+gpu)/amd64`: OS versions and features in a platform are not supported; write linux/amd64');
+  });
+
+  // platforms.go osRe: a feature needs a name (`+` alone), and no `.` in the OS: refused as before.
+  it.each(['linux(+)/amd64', 'lin.ux/amd64', 'linux(10/amd64'])('%s is no platform at all', (p) => {
+    expect(checkPlatform(p)).toEqual({ ok: false, reason: 'invalid' });
   });
 });
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/plan/stages.js';
 import { parseTemplate, TemplateError } from '../../src/render/template.js';
+import { specPlatformProblem } from '../../src/platforms.js';
 import { platformSupport } from '../../src/validate/template-platforms.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, REPO_ROOT } from '../helpers/tree.js';
@@ -72,6 +73,46 @@ describe('declarations', () => {
     expect(parseTemplate('t.hbs', '{{!--\nplatforms:\n  image: [linux/amd64, linux/arm/v7, linux/amd64/v3]\n--}}\nFROM x\n').meta.platforms).toEqual({
       image: ['linux/amd64', 'linux/arm/v7', 'linux/amd64/v3'],
     });
+  });
+
+  // Finding 1 of the platform audit: the front matter takes exactly what the spec's `platforms:` takes
+  // (src/platforms.ts specPlatformProblem): canonical names containerd keeps as written (platforms.go
+  // Parse/Normalize/Format; `linux/arm64/v8.2` as in platforms_test.go TestParseSelector), and for an
+  // alias (TestParseSelector "Linux/x86_64", "armhf"; database.go normalizeArch) containerd's name,
+  // `local` (buildx util/platformutil/parse.go `parse`) with the spec's explanation, an OS version
+  // (platforms.go osRe) with the spec's message.
+  it('accepts what platforms: accepts, linux/arm64/v8.2 among them', () => {
+    expect(parseTemplate('t.hbs', '{{!--\nplatforms:\n  image: [linux/arm64/v8.2, linux/arm64/v9.3, linux/amd64]\n--}}\nFROM x\n').meta.platforms).toEqual({
+      image: ['linux/arm64/v8.2', 'linux/arm64/v9.3', 'linux/amd64'],
+    });
+  });
+
+  it.each([
+    ['Linux/AMD64', 'linux/amd64'],
+    ['linux/x86-64', 'linux/amd64'],
+    ['x86_64', 'linux/amd64'],
+    ['armhf', 'linux/arm/v7'],
+    ['linux/amd64/V3', 'linux/amd64/v3'],
+    ['local', undefined],
+    ['linux', undefined],
+    ['"windows(10.0.17763)/amd64"', undefined],
+  ])('%s: the located error and hint of the spec', (written, canonical) => {
+    const p = written.replace(/"/g, '');
+    const src = `{{!--\nplatforms:\n  image: [linux/amd64, ${written}]\n--}}\nFROM x\n`;
+    let err: TemplateError | undefined;
+    try {
+      parseTemplate('t.hbs', src);
+    } catch (e) {
+      err = e as TemplateError;
+    }
+    expect(err).toBeInstanceOf(TemplateError);
+    const spec = specPlatformProblem(p)!;
+    expect(err!.message).toBe(`front matter: \`platforms.image\`: ${spec.message}`);
+    expect(err!.hint).toBe(spec.hint);
+    expect([err!.line, err!.column]).toEqual([3, 24 + (written.startsWith('"') ? 1 : 0)]);
+    if (canonical) expect(err!.hint).toContain(`did you mean \`${canonical}\`?`);
+    if (p === 'local') expect(err!.message).toMatch(/cannot be a platform of the spec: it means the machine that runs matrix/);
+    if (p.includes('(')) expect(err!.message).toMatch(/OS versions and features in a platform are not supported; write windows\/amd64$/);
   });
 
   it('plan classifies an unsupported platform as such', () => {
