@@ -466,12 +466,50 @@ export function isLocalPlatform(name: string): boolean {
 
 /**
  * A platform given on the command line (`--platform`, `--build-platform`,
- * `--runner`), as buildx reads `--platform`: `local` is this machine's
- * platform (localPlatform), anything else its canonical name
- * (canonicalPlatform). A spec never takes `local` (platformProblem).
+ * `--runner`), as buildx reads `--platform` (util/platformutil/parse.go):
+ * `local` is this machine's platform (localPlatform); an OS alone (`linux`,
+ * `windows`, `macos`) is that OS on this machine's architecture, as
+ * containerd's Parse reads it (platforms.go `case 1`, isKnownOS:
+ * runtime.GOARCH); anything else its canonical name (canonicalPlatform). A
+ * spec takes neither `local` nor an OS alone (platformProblem).
  */
-export function commandLinePlatform(name: string, m?: Machine): string | undefined {
-  return isLocalPlatform(name) ? localPlatform(m) : canonicalPlatform(name);
+export function commandLinePlatform(name: string, m: Machine = thisMachine()): string | undefined {
+  if (isLocalPlatform(name)) return localPlatform(m);
+  const c = checkPlatform(name);
+  if (!c.ok && c.reason === 'os-only') {
+    // runtime.GOARCH is the machine's, whatever OS is named (Node's ppc64 is little-endian off AIX).
+    const arch = machineArch(m, NODE_OS[m.platform] ?? 'linux');
+    return arch ? canonicalPlatform(`${normalizeOS(name)}/${arch}`) : undefined;
+  }
+  return canonicalPlatform(name);
+}
+
+/**
+ * What is wrong with a platform given on the command line that no command
+ * can say better than this: whitespace (buildx splits a list at commas only,
+ * and containerd's Parse refuses a space: platforms_test.go
+ * TestParseSelectorInvalid "linux /arm"), an OS version or features, or
+ * `local` or an OS alone on a machine containerd has no name for. Undefined
+ * otherwise: commandLinePlatform maps it, or the command says what it builds.
+ */
+export function commandLinePlatformProblem(name: string, m: Machine = thisMachine()): { message: string; hint: string } | undefined {
+  if (/\s/.test(name)) {
+    const bare = name.replace(/\s+/g, '');
+    return {
+      message: `\`${name}\` contains a space: buildx splits a list of platforms at commas only and refuses a platform with spaces`,
+      hint: bare ? `drop the spaces: \`${bare}\`` : 'drop the spaces',
+    };
+  }
+  const c = checkPlatform(name);
+  if (!c.ok && c.reason === 'os-version') return platformProblem(name);
+  const local = isLocalPlatform(name);
+  if ((local || (!c.ok && c.reason === 'os-only')) && commandLinePlatform(name, m) === undefined) {
+    return {
+      message: `\`${name}\` is ${local ? "this machine's platform" : "that OS on this machine's architecture"}, and ${m.platform}/${m.arch} has no name containerd knows`,
+      hint: 'name the platform, e.g. `linux/amd64`',
+    };
+  }
+  return undefined;
 }
 
 /** Name-safe form of a platform: linux/arm/v7 -> linux-arm-v7. */

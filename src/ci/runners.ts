@@ -1,7 +1,7 @@
 // The GitHub Actions `strategy.matrix` for building on native runners: one
 // job per platform (or per target), each with a runner suggestion. Pure.
 import { userError } from '../diagnostics.js';
-import { canonicalPlatform, commandLinePlatform, platformSlug } from '../platforms.js';
+import { canonicalPlatform, commandLinePlatform, commandLinePlatformProblem, platformSlug } from '../platforms.js';
 import type { Target } from '../spec.js';
 
 /** GitHub-hosted runners that run the platform natively; others get the x86 runner (cross or QEMU). */
@@ -36,15 +36,21 @@ export interface CiMatrix {
   include: (PlatformEntry | TargetEntry)[];
 }
 
-/** `linux/arm64=my-runner` or `linux/arm64=["self-hosted","arm64"]`. */
+/**
+ * `linux/arm64=my-runner` or `linux/arm64=["self-hosted","arm64"]`. The
+ * platform is read as `--platform` is (src/platforms.ts commandLinePlatform):
+ * spaces in it are refused, as buildx refuses them, not trimmed.
+ */
 export function parseRunnerOverrides(values: readonly string[]): Record<string, Runner> {
   const out: Record<string, Runner> = {};
   for (const v of values) {
     const eq = v.indexOf('=');
-    const given = eq > 0 ? v.slice(0, eq).trim() : '';
+    const given = eq > 0 ? v.slice(0, eq) : '';
     const value = eq > 0 ? v.slice(eq + 1).trim() : '';
-    if (!given || !value) throw userError('invalid-runner', `--runner ${v}: expected PLATFORM=RUNNER`, { hint: 'e.g. --runner linux/arm64=ubuntu-24.04-arm' });
-    // By its canonical name, as the targets' platforms are (`linux/aarch64=...` is linux/arm64's runner; `local=...` this machine's).
+    if (!given.trim() || !value) throw userError('invalid-runner', `--runner ${v}: expected PLATFORM=RUNNER`, { hint: 'e.g. --runner linux/arm64=ubuntu-24.04-arm' });
+    const problem = commandLinePlatformProblem(given);
+    if (problem) throw userError('invalid-runner', `--runner ${v}: ${problem.message}`, { hint: problem.hint });
+    // By its canonical name, as the targets' platforms are (`linux/aarch64=...` is linux/arm64's runner; `local=...` and `linux=...` this machine's).
     const platform = commandLinePlatform(given) ?? given;
     if (value.startsWith('[')) {
       let labels: unknown;

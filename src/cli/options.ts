@@ -11,7 +11,7 @@
 //
 // This module is data and small pure functions.
 import { closest } from '../diagnostics.js';
-import { commandLinePlatform, isLocalPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
+import { commandLinePlatform, commandLinePlatformProblem, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
@@ -29,7 +29,9 @@ export interface OptionSpec {
    * The values are platform names, mapped to their canonical name as buildx
    * maps `--platform` (util/platformutil/parse.go Parse: containerd's Parse and
    * Normalize), so `linux/aarch64` is `linux/arm64` from here on, and `local`
-   * (any case) is this machine's platform, as buildx's parse has it. `filter`:
+   * (any case) is this machine's platform, as buildx's parse has it, and an OS
+   * alone (`linux`) that OS on this machine's architecture, as containerd's
+   * Parse has it. Spaces are refused, as buildx refuses them. `filter`:
    * any other name is left for the command to refuse, naming what its targets
    * build; `known`: any other name is a usage error here.
    */
@@ -394,11 +396,12 @@ function one(flag: string, o: OptionSpec, raw: unknown): string | boolean | numb
   return value;
 }
 
-function many(flag: string, raw: unknown, split: boolean, choices?: readonly string[]): string[] {
+/** `trim`: each comma-separated part without the spaces around it; platforms keep theirs, for platformValue to refuse (buildx does not trim). */
+function many(flag: string, raw: unknown, split: boolean, choices?: readonly string[], trim = true): string[] {
   const given = (Array.isArray(raw) ? raw : [raw]).map((v) => String(v));
   const out: string[] = [];
   for (const v of given) {
-    const parts = split ? v.split(',').map((x) => x.trim()) : [v];
+    const parts = split ? v.split(',').map((x) => (trim ? x.trim() : x)) : [v];
     for (const p of parts) {
       if (p.trim() === '') throw new UsageError(`${flag} needs a value, and got an empty one${split && given.some((g) => g.includes(',')) ? ` in ${shown(v)}` : ''}`);
       if (choices && !choices.includes(p)) throw new UsageError(`${flag} ${shown(p)}: expected one of ${choices.join(', ')}`);
@@ -469,7 +472,7 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
     if (v === undefined) {
       if (o.repeatable || o.list) out[key] = [];
       else if (o.default !== undefined) out[key] = o.default;
-    } else if (o.repeatable || o.list) out[key] = many(flag, v, Boolean(o.list), o.choices).map((x) => (o.platform ? platformValue(flag, x, o.platform) : x));
+    } else if (o.repeatable || o.list) out[key] = many(flag, v, Boolean(o.list), o.choices, !o.platform).map((x) => (o.platform ? platformValue(flag, x, o.platform) : x));
     else {
       const x = one(flag, o, v);
       out[key] = o.platform && typeof x === 'string' ? platformValue(flag, x, o.platform) : x;
@@ -479,17 +482,18 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
 }
 
 /**
- * A platform option's value by its canonical name (OptionSpec.platform), `local` as
- * this machine's platform (commandLinePlatform, as buildx reads `--platform`);
- * `known` refuses any other.
+ * A platform option's value by its canonical name (OptionSpec.platform), `local`
+ * and an OS alone (`linux`) on this machine's architecture (commandLinePlatform,
+ * as buildx reads `--platform`). Spaces, OS versions and features are usage
+ * errors (commandLinePlatformProblem); `known` refuses any other name too.
  */
 function platformValue(flag: string, value: string, kind: 'filter' | 'known'): string {
-  const canonical = commandLinePlatform(value.trim());
+  const problem = commandLinePlatformProblem(value);
+  if (problem) throw new UsageError(`${flag}: ${problem.message}`, problem.hint);
+  const canonical = commandLinePlatform(value);
   if (canonical !== undefined) return canonical;
-  if (isLocalPlatform(value.trim()))
-    throw new UsageError(`${flag}: \`local\` is this machine's platform, and ${process.platform}/${process.arch} has no name containerd knows`, 'name the platform, e.g. `linux/amd64`');
   if (kind === 'filter') return value;
-  const { message, hint } = platformProblem(value.trim(), (x) => closest(x, KNOWN_PLATFORMS));
+  const { message, hint } = platformProblem(value, (x) => closest(x, KNOWN_PLATFORMS));
   throw new UsageError(`${flag}: ${message}`, hint);
 }
 

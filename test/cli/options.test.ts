@@ -22,7 +22,7 @@ import {
   type CommandSpec,
 } from '../../src/cli/options.js';
 import { parse as yargsParse } from '../../src/cli/usage.js';
-import { localPlatform } from '../../src/platforms.js';
+import { commandLinePlatform, hostPlatform, localPlatform } from '../../src/platforms.js';
 import { copySample, hashTree, REPO_ROOT, removeTempDirs } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -120,7 +120,9 @@ describe('the command table', () => {
   });
 
   it("types each command's options from the table: defaults, lists split at commas, repeatable values kept whole", () => {
-    const a = parseArgs(COMMANDS.bake, { targets: ['api,web', 'admin'], platform: ['linux/amd64, linux/arm64', 'linux/arm/v7'], set: ['a.args.X=1,2'] });
+    // Platforms without spaces: docker/buildx util/platformutil/parse.go Parse splits a list at commas and
+    // trims nothing, and containerd's Parse refuses a space (platforms_test.go TestParseSelectorInvalid "linux /arm").
+    const a = parseArgs(COMMANDS.bake, { targets: ['api,web', 'admin'], platform: ['linux/amd64,linux/arm64', 'linux/arm/v7'], set: ['a.args.X=1,2'] });
     expect(a.targets).toEqual(['api', 'web', 'admin']);
     expect(a.platform).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
     expect(a.set).toEqual(['a.args.X=1,2']);
@@ -192,10 +194,12 @@ describe('command-line platforms by their canonical names', () => {
     expect(parseArgs(COMMANDS.plan, { buildPlatform: 'Linux/X86_64' }).buildPlatform).toBe('linux/amd64');
   });
 
+  // `macos` was here: containerd's Parse reads an OS alone as that OS on the machine's architecture
+  // (platforms.go Parse `case 1`, isKnownOS; platforms_test.go TestParseSelector "macOS"), and buildx's
+  // util/platformutil/parse.go Parse with it, so it is no usage error (see 'an OS alone' below).
   it.each([
     ['linux/z80', /unknown platform `linux\/z80`/],
     ['arm/v7', /`arm\/v7` has no OS/],
-    ['macos', /give the architecture too, e\.g\. `darwin\/arm64`/],
     ['linux/*', /unknown platform/],
   ])('--build-platform %s is a usage error, exit 2', async (p, pattern) => {
     expect(() => parseArgs(COMMANDS.plan, { buildPlatform: p })).toThrow(UsageError);
@@ -248,6 +252,73 @@ describe('command-line platforms by their canonical names', () => {
     const runner = await run(['ci-matrix', '--runner', 'local=my-runner', '--platform', 'local'], monorepo);
     const namedRunner = await run(['ci-matrix', '--runner', `${here}=my-runner`, '--platform', here], monorepo);
     expect([runner.code, runner.stdout, runner.stderr]).toEqual([namedRunner.code, namedRunner.stdout, namedRunner.stderr]);
+  });
+
+  // containerd's Parse reads an OS alone as that OS on the machine's architecture (platforms.go Parse `case 1`,
+  // isKnownOS: runtime.GOARCH; platforms_test.go TestParseSelector "linux", "macOS", "windows"), and buildx's
+  // util/platformutil/parse.go Parse reads `--platform` with it: like `local`, this machine's architecture.
+  it('an OS alone on the command line is that OS on this machine, for --platform, --build-platform and --runner', async () => {
+    const linux = commandLinePlatform('linux')!;
+    expect(linux).toBe(hostPlatform());
+    expect(parseArgs(COMMANDS.plan, { buildPlatform: 'linux' }).buildPlatform).toBe(linux);
+    expect(parseArgs(COMMANDS.plan, { buildPlatform: 'macos' }).buildPlatform).toBe(commandLinePlatform('darwin'));
+    expect(parseArgs(COMMANDS.plan, { buildPlatform: 'macos' }).buildPlatform).toMatch(/^darwin\//);
+    expect(parseArgs(COMMANDS.bake, { platform: ['Linux,windows', 'macOS'] }).platform).toEqual([linux, commandLinePlatform('windows'), commandLinePlatform('darwin')]);
+    for (const c of ['test', 'verify', 'ci-matrix', 'ci-contexts'] as const) expect(commandArgs(c, { platform: ['linux'], target: ['api'], files: ['s.json'] }).platform, c).toEqual([linux]);
+    const plan = await run(['plan', '--json', '--no-cache', '--build-platform', 'linux'], monorepo);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toBe((await run(['plan', '--json', '--no-cache', '--build-platform', linux], monorepo)).stdout);
+    const bake = await run(['bake', '--dry-run', '--platform', 'linux', 'api'], monorepo);
+    const named = await run(['bake', '--dry-run', '--platform', linux, 'api'], monorepo);
+    expect([bake.code, bake.stdout, bake.stderr]).toEqual([named.code, named.stdout, named.stderr]);
+    const runner = await run(['ci-matrix', '--runner', 'linux=my-runner', '--platform', 'linux'], monorepo);
+    const namedRunner = await run(['ci-matrix', '--runner', `${linux}=my-runner`, '--platform', linux], monorepo);
+    expect([runner.code, runner.stdout, runner.stderr]).toEqual([namedRunner.code, namedRunner.stdout, namedRunner.stderr]);
+  });
+
+  // containerd's osRe reads an OS version and features (platforms.go; platforms_test.go TestParseSelector
+  // "windows(10.0.17763)", "linux(+gpu)"); matrix does not support them, and says so rather than "no target builds it".
+  it.each([
+    ['bake', '--dry-run', '--platform'],
+    ['test', '--platform'],
+    ['verify', '--dry-run', '--platform'],
+    ['ci-matrix', '--platform'],
+    ['plan', '--no-cache', '--build-platform'],
+  ])('%s ... %s windows(10.0.17763)/amd64: OS versions are not supported, exit 2', async (...argv) => {
+    for (const [p, bare] of [
+      ['windows(10.0.17763)/amd64', 'windows/amd64'],
+      ['linux(+gpu)/amd64', 'linux/amd64'],
+      ['windows()/amd64', 'windows/amd64'],
+    ] as const) {
+      const r = await run([...argv, p], monorepo);
+      expect(r.code, `${argv.join(' ')} ${p}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`${argv.at(-1)}: \`${p}\`: OS versions and features in a platform are not supported; write ${bare}`);
+      expect(r.stderr).not.toMatch(/no (selected )?target builds it|did you mean/);
+    }
+  });
+
+  it('--runner with an OS version: the same message, not "no target builds"', async () => {
+    const r = await run(['ci-matrix', '--runner', 'linux(+gpu)/amd64=gpu-runner'], monorepo);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('`linux(+gpu)/amd64`: OS versions and features in a platform are not supported; write linux/amd64 [invalid-runner]');
+  });
+
+  // buildx's util/platformutil/parse.go Parse splits `--platform` at commas and trims nothing; containerd's
+  // Parse then refuses the space (platforms.go osRe; platforms_test.go TestParseSelectorInvalid "linux /arm").
+  it.each([
+    [['bake', '--dry-run', '--platform', 'linux/amd64, linux/arm64'], ' linux/arm64', 'linux/arm64'],
+    [['bake', '--dry-run', '--platform', ' linux/amd64'], ' linux/amd64', 'linux/amd64'],
+    [['ci-matrix', '--platform', 'linux/amd64 ,linux/arm64'], 'linux/amd64 ', 'linux/amd64'],
+    [['plan', '--no-cache', '--build-platform', 'linux/arm64 '], 'linux/arm64 ', 'linux/arm64'],
+    [['ci-matrix', '--runner', ' linux/arm64=my-runner'], ' linux/arm64', 'linux/arm64'],
+  ])('%j: spaces in a platform are an error with a hint, as buildx refuses them', async (argv, part, bare) => {
+    const r = await run(argv, monorepo);
+    expect(r.code, argv.join(' ')).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`\`${part}\` contains a space: buildx splits a list of platforms at commas only and refuses a platform with spaces`);
+    expect(r.stderr).toContain(`drop the spaces: \`${bare}\``);
+    expect(() => parseArgs(COMMANDS.bake, { platform: ['linux/amd64, linux/arm64'] })).toThrow(UsageError);
   });
 
   it('selectTargets maps the platforms it is given, naming the alias and its canonical name', async () => {

@@ -10,6 +10,7 @@ import {
   canonicalPlatform,
   checkPlatform,
   commandLinePlatform,
+  commandLinePlatformProblem,
   hostPlatform,
   isKnownPlatform,
   localPlatform,
@@ -388,6 +389,40 @@ describe('one check for every platform of a spec (platforms:, builders.nodes[].p
   });
 });
 
+// Finding 2: an OS alone. containerd's Parse `case 1` with isKnownOS (platforms.go) gives that OS and
+// runtime.GOARCH (with the CPU variant on 32-bit ARM); platforms_test.go TestParseSelector cases "linux",
+// "macOS" (darwin) and "windows" expect {os, defaultArch, defaultVariant}. buildx's util/platformutil/parse.go
+// Parse reads `--platform` with it, so on the command line it is this machine's architecture.
+describe('an OS alone on the command line: this machine', () => {
+  it.each([
+    ['linux', { platform: 'linux', arch: 'x64' }, 'linux/amd64'],
+    ['Linux', { platform: 'linux', arch: 'x64' }, 'linux/amd64'],
+    ['windows', { platform: 'linux', arch: 'x64' }, 'windows/amd64'],
+    ['macos', { platform: 'linux', arch: 'x64' }, 'darwin/amd64'],
+    ['macOS', { platform: 'darwin', arch: 'arm64' }, 'darwin/arm64'],
+    ['darwin', { platform: 'darwin', arch: 'arm64' }, 'darwin/arm64'],
+    ['linux', { platform: 'darwin', arch: 'arm64' }, 'linux/arm64'],
+    ['freebsd', { platform: 'freebsd', arch: 'x64' }, 'freebsd/amd64'],
+    // 32-bit ARM: Parse adds cpuVariant() (TestParseSelector's defaultVariant).
+    ['linux', { platform: 'linux', arch: 'arm', armVersion: '6' }, 'linux/arm/v6'],
+    ['linux', { platform: 'linux', arch: 'arm', armVersion: '7' }, 'linux/arm/v7'],
+    // runtime.GOARCH is the machine's whatever OS is named: ppc64le on Linux, also for `aix`.
+    ['aix', { platform: 'linux', arch: 'ppc64' }, 'aix/ppc64le'],
+    // A machine containerd has no OS name for still has its GOARCH.
+    ['linux', { platform: 'haiku', arch: 'x64' }, 'linux/amd64'],
+  ])('%s on %j is %s', (os, m, want) => {
+    expect(commandLinePlatform(os, m)).toBe(want);
+    expect(commandLinePlatformProblem(os, m)).toBeUndefined();
+  });
+
+  it('an architecture containerd has no name for: no platform, and the error says why', () => {
+    const m = { platform: 'linux', arch: 'z80' };
+    expect(commandLinePlatform('linux', m)).toBeUndefined();
+    expect(commandLinePlatformProblem('linux', m)?.message).toBe("`linux` is that OS on this machine's architecture, and linux/z80 has no name containerd knows");
+    expect(commandLinePlatformProblem('local', m)?.message).toBe("`local` is this machine's platform, and linux/z80 has no name containerd knows");
+  });
+});
+
 // Finding 2 of the platform audit, in the spec: containerd's Parse reads an OS alone as that OS on the
 // machine's architecture (platforms.go Parse `case 1`, isKnownOS; platforms_test.go TestParseSelector
 // "linux", "macOS", "windows"). Like `local`, it depends on the machine: an error, and the hint says so.
@@ -440,6 +475,28 @@ describe('OS versions and features: not supported, and the error says so', () =>
   // platforms.go osRe: a feature needs a name (`+` alone), and no `.` in the OS: refused as before.
   it.each(['linux(+)/amd64', 'lin.ux/amd64', 'linux(10/amd64'])('%s is no platform at all', (p) => {
     expect(checkPlatform(p)).toEqual({ ok: false, reason: 'invalid' });
+  });
+});
+
+// Finding 3 on the command line: the same message, never "no target builds it" (platforms.go osRe reads
+// the version; TestParseSelector "windows(10.0.17763)", "linux(+gpu)").
+describe('OS versions and features on the command line', () => {
+  it.each(['windows(10.0.17763)/amd64', 'windows()/amd64', 'linux(+gpu)/amd64', 'windows(10.0.17763)'])('%s', (p) => {
+    expect(commandLinePlatform(p)).toBeUndefined();
+    expect(commandLinePlatformProblem(p)?.message).toBe(platformProblem(p).message);
+    expect(commandLinePlatformProblem(p)?.message).toMatch(/OS versions and features in a platform are not supported; write /);
+  });
+});
+
+// Finding 4: buildx's util/platformutil/parse.go Parse splits a list at commas and trims nothing, so
+// " linux/arm64" reaches containerd's Parse, whose osRe refuses it (platforms_test.go
+// TestParseSelectorInvalid "linux /arm", "spaces").
+describe('spaces in a command-line platform are refused, as buildx refuses them', () => {
+  it.each([' linux/amd64', 'linux/amd64 ', 'linux /arm', 'linux/ arm64'])('%j', (p) => {
+    expect(commandLinePlatform(p)).toBeUndefined();
+    const problem = commandLinePlatformProblem(p)!;
+    expect(problem.message).toBe(`\`${p}\` contains a space: buildx splits a list of platforms at commas only and refuses a platform with spaces`);
+    expect(problem.hint).toBe(`drop the spaces: \`${p.replace(/\s+/g, '')}\``);
   });
 });
 
