@@ -225,7 +225,7 @@ export function canonicalHint(p: string): string | undefined {
  * `--platform`), undefined for anything else (unknown OS or architecture, no
  * OS, wildcards, OS versions). One difference from containerd: a lone
  * architecture (`arm64`) is Linux here, where containerd takes the OS of the
- * machine it runs on.
+ * machine it runs on (README, "Where matrix differs from GitHub and bake").
  */
 export function canonicalPlatform(name: string): string | undefined {
   const c = checkPlatform(name);
@@ -265,7 +265,8 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
   }
   if (c.reason === 'alias') {
     return {
-      message: `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\``,
+      // A lone architecture: containerd's Parse gives it the machine's OS (platforms.go `case 1`); matrix, Linux.
+      message: `\`${p}\` is not a canonical platform name: containerd reads it as \`${c.canonical}\`${p.includes('/') ? '' : ' on a Linux machine (an architecture alone is Linux in matrix, on every machine)'}`,
       hint: `did you mean \`${c.canonical}\`? (one spelling per platform keeps target names, caches and plans in agreement)`,
     };
   }

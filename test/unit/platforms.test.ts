@@ -372,7 +372,7 @@ describe('one check for every platform of a spec (platforms:, builders.nodes[].p
       ['linux/amd64/V3', 'linux/amd64/v3'],
     ]) {
       const d = compileSpec(withNode(p!), goDirs('api'), { validateOnly: true }).diagnostics[0]!;
-      expect(d.message).toBe(`builder node platform: \`${p}\` is not a canonical platform name: containerd reads it as \`${c}\``);
+      expect(d.message).toMatch(new RegExp(`^builder node platform: \`${p}\` is not a canonical platform name: containerd reads it as \`${c}\``));
       expect(/`([^`]+)`/.exec(d.hint ?? '')?.[1]).toBe(c);
     }
   });
@@ -498,6 +498,23 @@ describe('spaces in a command-line platform are refused, as buildx refuses them'
     expect(problem.message).toBe(`\`${p}\` contains a space: buildx splits a list of platforms at commas only and refuses a platform with spaces`);
     expect(problem.hint).toBe(`drop the spaces: \`${p.replace(/\s+/g, '')}\``);
   });
+});
+
+// Finding 5: a lone architecture is Linux here, where containerd's Parse `case 1` takes runtime.GOOS
+// (platforms_test.go TestParseSelector: path.Join(defaultOS, "arm64")). Deliberate, and in the README.
+describe('a lone architecture is Linux on every machine (README: Where matrix differs)', () => {
+  it('in the spec, the message says containerd reads it so on a Linux machine, and matrix on every machine', () => {
+    expect(platformProblem('arm64').message).toBe(
+      '`arm64` is not a canonical platform name: containerd reads it as `linux/arm64` on a Linux machine (an architecture alone is Linux in matrix, on every machine)',
+    );
+    expect(platformProblem('linux/aarch64').message).toBe('`linux/aarch64` is not a canonical platform name: containerd reads it as `linux/arm64`');
+  });
+
+  it.each([
+    [{ platform: 'darwin', arch: 'arm64' }, 'arm64', 'linux/arm64'],
+    [{ platform: 'win32', arch: 'x64' }, 'x86_64', 'linux/amd64'],
+    [{ platform: 'linux', arch: 'x64' }, 'aarch64', 'linux/arm64'],
+  ])('%j: %s is %s', (m, p, want) => expect(commandLinePlatform(p, m)).toBe(want));
 });
 
 // Finding 6: compare.go platformVector, `case "arm64"`: the vector is reset and `if !ok { break }` leaves
