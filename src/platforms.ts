@@ -281,7 +281,7 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
     const write = c.canonical ?? `os/arch[/variant], e.g. \`${osExample(p.split(/[(/]/)[0]!)}\``;
     return {
       message: `\`${p}\`: OS versions and features in a platform are not supported; write ${write}`,
-      hint: 'matrix names a platform os/arch[/variant], as containerd formats it (Format leaves the OS version out); the OS version an image runs on comes from its base image',
+      hint: "matrix names a platform os/arch[/variant], as containerd's Format writes it, without the OS version; the OS version an image runs on comes from its base image",
     };
   }
   if (c.reason === 'os-only') {

@@ -470,6 +470,10 @@ describe('OS versions and features: not supported, and the error says so', () =>
     const r = compileSpec(src, goDirs('api'), { validateOnly: true });
     expect(brief(r.diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(src, '"linux(+gpu)/amd64"') }]);
     expect(r.diagnostics[0]!.message).toBe('`linux(+gpu)/amd64`: OS versions and features in a platform are not supported; write linux/amd64');
+    // No parentheses in the hint: a usage error prints its hint in parentheses.
+    expect(r.diagnostics[0]!.hint).toBe(
+      "matrix names a platform os/arch[/variant], as containerd's Format writes it, without the OS version; the OS version an image runs on comes from its base image",
+    );
   });
 
   // platforms.go osRe: a feature needs a name (`+` alone), and no `.` in the OS: refused as before.
