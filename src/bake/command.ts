@@ -58,12 +58,29 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
   const platforms = requestedPlatforms?.map((p) => canonicalPlatform(p) ?? p);
   const byName = new Map(spec.targets.map((t) => [t.name, t]));
   const chosen = new Set<string>();
-  for (const name of requested) {
+  const addName = (name: string): boolean => {
     if (name === 'default') spec.targets.forEach((t) => chosen.add(t.name));
     else if (byName.has(name)) chosen.add(name);
     else if (spec.services.has(name)) spec.services.get(name)!.forEach((n) => chosen.add(n));
     else if (spec.groups.some(([g]) => g === name)) spec.groups.find(([g]) => g === name)![1].forEach((n) => chosen.add(n));
-    else {
+    else return false;
+    return true;
+  };
+  for (const name of requested) {
+    if (isNamePattern(name)) {
+      // docker/buildx bake/bake.go matchNames: a name with *, ?, [ or ] matches groups and targets by path.Match.
+      const re = namePatternRegExp(name);
+      const all = ['default', ...spec.groups.map(([g]) => g), ...spec.services.keys(), ...byName.keys()];
+      const matched = all.filter((n) => re.test(n));
+      if (!matched.length) {
+        throw userError('unknown-target', `no target or group of ${spec.bakeFile} matches \`${visible(name)}\``, {
+          hint: 'run `matrix plan` to list targets; in a pattern, * stands for any run of characters, ? for one, [a-z] for one of a set',
+        });
+      }
+      for (const n of matched) addName(n);
+      continue;
+    }
+    if (!addName(name)) {
       const all = [...new Set([...spec.services.keys(), ...spec.groups.map(([g]) => g), ...byName.keys()])];
       const near = closest(name, all);
       const prefixed = all.filter((n) => n !== near && (n.startsWith(name) || name.startsWith(n))).slice(0, 4);
@@ -123,6 +140,67 @@ function dependenciesOf(selected: BakeSelection['targets'], byName: ReadonlyMap<
     }
   }
   return out;
+}
+
+/** Does bake read this name as a pattern (bake.go matchNames: any of `*?[]`)? */
+function isNamePattern(name: string): boolean {
+  return /[*?[\]]/.test(name);
+}
+
+/**
+ * Go's path.Match as a RegExp, for names (which hold no `/`): `*` any run of
+ * characters but `/`, `?` one, `[...]` one of a set (`^` negates, `a-z` a
+ * range), `\\` quotes the next character; `]` alone is itself. A malformed
+ * pattern (an unclosed `[`, a set that starts with `-` or `]`, a trailing
+ * `\\`) is a usage error, where bake would match nothing.
+ */
+export function namePatternRegExp(pattern: string): RegExp {
+  let out = '';
+  const bad = () => userError('usage', `\`${visible(pattern)}\` is no valid name pattern`, { hint: 'close each [ with ], and quote a special character with \\' });
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '\\') {
+      if (i + 1 >= pattern.length) throw bad();
+      out += literal(pattern[++i]!);
+    } else if (c === '[') {
+      // As Go's matchChunk reads a set: optional ^, then one or more chars or ranges lo-hi, then ].
+      let j = i + 1;
+      let set = '';
+      if (pattern[j] === '^') {
+        set += '^';
+        j++;
+      }
+      // getEsc: a char where a set member is expected; `-` and `]` there, or the end, are malformed.
+      const member = (): string => {
+        let x = pattern[j];
+        if (x === undefined || x === '-' || x === ']') throw bad();
+        if (x === '\\') {
+          x = pattern[++j];
+          if (x === undefined) throw bad();
+        }
+        j++;
+        return literal(x, true);
+      };
+      for (let n = 0; ; n++) {
+        if (pattern[j] === ']' && n > 0) break;
+        const lo = member();
+        if (pattern[j] === '-') {
+          j++;
+          set += `${lo}-${member()}`;
+        } else set += lo;
+      }
+      out += `[${set}]`;
+      i = j;
+    } else out += literal(c);
+  }
+  return new RegExp(`^${out}$`, 'u');
+}
+
+/** One character matched as itself; `-` is quoted only inside a set (the `u` flag refuses `\\-` outside one). */
+function literal(c: string, inSet = false): string {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) || (inSet && c === '-') ? `\\${c}` : c;
 }
 
 export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags): string[] {

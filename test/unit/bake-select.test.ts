@@ -1,0 +1,53 @@
+// Target names as bake reads them: a name with `*`, `?`, `[` or `]` is a
+// pattern matched against every group and target by Go's path.Match
+// (docker/buildx bake/bake.go matchNames, since buildx 0.26; Go's path.Match
+// for the syntax: `*`, `?`, sets with `^` and ranges, `\` quoting, and
+// ErrBadPattern for a set that starts with `-` or `]` or never closes).
+// matrix expands the pattern itself and passes bake the target names, so it
+// works on every buildx, 0.13 included.
+import { describe, expect, it } from 'vitest';
+import { namePatternRegExp, selectTargets } from '../../src/bake/command.js';
+import { compileSpec, goDirs } from '../helpers/spec.js';
+
+const SPEC = [
+  'version: 1',
+  'groups: { backend: [api, jobs] }',
+  'services:',
+  '  api: { context: api, template: go }',
+  '  jobs: { context: jobs, template: go }',
+  '  web: { context: web, template: go, matrix: { v: ["20", "22"] } }',
+  '',
+].join('\n');
+
+describe('bake target patterns', () => {
+  const spec = () => {
+    const c = compileSpec(SPEC, goDirs('api', 'jobs', 'web'), { validateOnly: true });
+    expect(c.diagnostics).toEqual([]);
+    return c.spec!;
+  };
+  const names = (requested: string[]) => selectTargets(spec(), requested).names;
+
+  it('a pattern selects every target and group it matches, and bake gets the target names', () => {
+    expect(names(['web-*'])).toEqual(['web-20', 'web-22']);
+    expect(names(['?pi'])).toEqual(['api']);
+    expect(names(['[aj]*'])).toEqual(['api', 'jobs']);
+    expect(names(['back*'])).toEqual(['api', 'jobs']);
+    expect(names(['[^abdj]*'])).toEqual(['web-20', 'web-22']);
+    // `[^aj]*` also matches the default group (bake's matchNames matches groups too): everything.
+    expect(names(['[^aj]*'])).toEqual(['api', 'jobs', 'web-20', 'web-22']);
+    // `*` matches the default group too: everything.
+    expect(names(['*'])).toEqual(['api', 'jobs', 'web-20', 'web-22']);
+    // A pattern and a name together, each once.
+    expect(names(['web-2[0-1]', 'api', 'a*'])).toEqual(['api', 'web-20']);
+  });
+
+  it('a pattern that matches nothing is unknown-target; a malformed one is a usage error', () => {
+    expect(() => names(['nope-*'])).toThrow(/no target or group of docker-bake.hcl matches `nope-\*`/);
+    for (const bad of ['[abc', '*\\', '[-a]', '[]a]', '[a-]']) expect(() => names([bad]), bad).toThrow(/is no valid name pattern/);
+  });
+
+  it("reads Go's path.Match syntax", () => {
+    const m = (p: string, s: string) => namePatternRegExp(p).test(s);
+    expect([m('web\\-x', 'web-x'), m('a-[0-9]', 'a-5'), m('[\\-a]', '-'), m('a]', 'a]'), m('?', 'ab'), m('*', '')]).toEqual([true, true, true, true, false, true]);
+  });
+});
