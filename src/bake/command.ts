@@ -68,16 +68,7 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
   };
   for (const name of requested) {
     if (isNamePattern(name)) {
-      // docker/buildx bake/bake.go matchNames: a name with *, ?, [ or ] matches groups and targets by path.Match.
-      const re = namePatternRegExp(name);
-      const all = ['default', ...spec.groups.map(([g]) => g), ...spec.services.keys(), ...byName.keys()];
-      const matched = all.filter((n) => re.test(n));
-      if (!matched.length) {
-        throw userError('unknown-target', `no target or group of ${spec.bakeFile} matches \`${visible(name)}\``, {
-          hint: 'run `matrix plan` to list targets; in a pattern, * stands for any run of characters, ? for one, [a-z] for one of a set',
-        });
-      }
-      for (const n of matched) addName(n);
+      for (const n of patternMatches(spec, name)) addName(n);
       continue;
     }
     if (!addName(name)) {
@@ -140,6 +131,23 @@ function dependenciesOf(selected: BakeSelection['targets'], byName: ReadonlyMap<
     }
   }
   return out;
+}
+
+/**
+ * The groups and targets a pattern names: docker/buildx bake/bake.go
+ * matchNames matches a name with `*`, `?`, `[` or `]` against every group and
+ * target by path.Match. None is unknown-target.
+ */
+function patternMatches(spec: ResolvedSpec, pattern: string): string[] {
+  const re = namePatternRegExp(pattern);
+  const all = ['default', ...spec.groups.map(([g]) => g), ...spec.services.keys(), ...spec.targets.map((t) => t.name)];
+  const matched = all.filter((n) => re.test(n));
+  if (!matched.length) {
+    throw userError('unknown-target', `no target or group of ${spec.bakeFile} matches \`${visible(pattern)}\``, {
+      hint: 'run `matrix plan` to list targets; in a pattern, * stands for any run of characters, ? for one, [a-z] for one of a set',
+    });
+  }
+  return matched;
 }
 
 /** Does bake read this name as a pattern (bake.go matchNames: any of `*?[]`)? */
