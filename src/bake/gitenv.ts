@@ -60,7 +60,7 @@ export function branchSlug(branch: string): string {
  * them, and a tag that is the value alone is then refused. Nothing is cut:
  * two long branches cut to one length would share (and overwrite) one image
  * tag; a tag over 128 characters is refused before the build instead
- * (tooLongTags).
+ * (src/dyn.ts overlongTags, from `matrix bake`).
  */
 export function tagSlug(tag: string): string {
   return tag.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
@@ -131,19 +131,18 @@ function semverEnvironment(v: SemverInfo | undefined, sfx = ''): Record<string, 
  */
 export function serviceVersion(tags: readonly string[], patterns: readonly string[], service: string): SemverInfo | undefined {
   const res = patterns.map((p) => versionTagRegExp(p, service));
-  const found: SemverInfo[] = [];
+  const found: { tag: string; info: SemverInfo }[] = [];
   for (const tag of tags) {
     for (const re of res) {
       const m = re.exec(tag);
       const info = m ? parseSemver(m[1]!) : undefined;
       if (info) {
-        found.push(info);
+        found.push({ tag, info });
         break;
       }
     }
   }
-  found.sort((a, b) => semver().rcompare(a.version, b.version));
-  return found[0];
+  return highest(found)?.info;
 }
 
 /** `{service}/v{version}` for `api` -> /^api\/v(.+)$/; every other character is literal. */
@@ -161,11 +160,18 @@ export function serviceVersionEnvironment(tags: readonly string[], patterns: rea
 
 /** The highest `vX.Y.Z` (or `X.Y.Z`) tag on HEAD, by semver precedence (`v1.0.0` above `v1.0.0-rc.1`), and its version. */
 function headSemver(tags: readonly string[]): { tag: string; info: SemverInfo } | undefined {
+  return highest(
+    tags.flatMap((tag) => {
+      const info = /^v?\d/.test(tag) ? parseSemver(tag) : undefined;
+      return info ? [{ tag, info }] : [];
+    }),
+  );
+}
+
+/** The tag of the highest version by semver precedence; of equal ones, the first given. */
+function highest(found: readonly { tag: string; info: SemverInfo }[]): { tag: string; info: SemverInfo } | undefined {
   let best: { tag: string; info: SemverInfo } | undefined;
-  for (const tag of tags) {
-    const info = /^v?\d/.test(tag) ? parseSemver(tag) : undefined;
-    if (info && (!best || semver().rcompare(best.info.version, info.version) > 0)) best = { tag, info };
-  }
+  for (const f of found) if (!best || semver().rcompare(best.info.version, f.info.version) > 0) best = f;
   return best;
 }
 

@@ -28,7 +28,7 @@ import { danglingAt } from './faults.js';
 import type { Io, SpecLocation } from './io.js';
 import type { Committed } from '../cache/bake.js';
 import type { CommandArgs } from './options.js';
-import { dynKey, isStatic, MAX_TAG_LENGTH, overlongTags } from '../dyn.js';
+import { dynKey, dynVariables, MAX_TAG_LENGTH, overlongTags } from '../dyn.js';
 import { GIT_VARIABLES, type GitInfoRead } from '../bake/gitenv.js';
 import { bakeInputs, withDependencies } from '../repro/inputs.js';
 import { parseAllow, type Allowed } from '../bake/entitlements.js';
@@ -313,8 +313,9 @@ function refuseOverlongTags(sel: BakeSelection, env: Readonly<Record<string, str
   for (const { target } of sel.targets) {
     const [long] = overlongTags(target.tags, env);
     if (!long) continue;
+    const used = new Set(target.tags.flatMap(dynVariables));
     const names = Object.entries(GIT_VARIABLES)
-      .filter(([, v]) => target.tags.some((d) => !isStatic(d) && d.parts.some((p) => typeof p !== 'string' && p.variable === v)))
+      .filter(([, v]) => used.has(v))
       .map(([name, v]) => `\`\${{ ${name} }}\` is ${(env[v] ?? '').length} characters`);
     throw userError('tag-too-long', `target ${target.name}: the tag \`${long.tag}\` has ${long.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`, {
       hint: `${names.length ? `${names.join(', ')}; ` : ''}build the tag from a shorter value (\`\${{ git.short_sha }}\`), or set MATRIX_GIT_BRANCH / MATRIX_GIT_TAG to a shorter name`,

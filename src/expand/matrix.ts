@@ -12,15 +12,13 @@
 import type { Cell, MatrixInput, Scalar } from '../spec.js';
 import { equalsIgnoreCase, valueEquals, valueText } from './values.js';
 
-export { valueEquals } from './values.js';
-
 export interface Expansion {
   axes: string[];
   cells: Cell[];
 }
 
 /** The key as the matrix already spells it (an axis, or a key an earlier include added), when one differs only in case. */
-export function spelling(key: string, known: Iterable<string>): string {
+function spelling(key: string, known: Iterable<string>): string {
   for (const k of known) if (equalsIgnoreCase(k, key)) return k;
   return key;
 }

@@ -1,8 +1,7 @@
 // A service's annotation keys beyond their shape (the schema's): the platform
 // of a level, and two keys that would set the same annotation.
 import { annotationKeys, annotationLevels } from '../annotations.js';
-import { closest } from '../diagnostics.js';
-import { checkPlatform, KNOWN_PLATFORMS, platformProblem } from '../platforms.js';
+import { specPlatformProblem } from '../platforms.js';
 import type { ServiceInput } from '../spec.js';
 import { keyOrigin, type ResolveContext } from './context.js';
 
@@ -20,10 +19,10 @@ export function checkAnnotationKeys(ctx: ResolveContext, name: string, svc: Serv
   for (const key of Object.keys(svc.annotations ?? {})) {
     const at = keyOrigin(ctx, name, 'annotations', key);
     for (const { platform } of annotationLevels(key)) {
-      if (platform === undefined || checkPlatform(platform).ok) continue;
+      const problem = platform === undefined ? undefined : specPlatformProblem(platform);
+      if (!problem) continue;
       ok = false;
-      const { message, hint } = platformProblem(platform, (x) => closest(x, KNOWN_PLATFORMS));
-      ctx.report.err('unknown-platform', at, `annotation \`${key}\`: ${message}`, hint, true);
+      ctx.report.err('unknown-platform', at, `annotation \`${key}\`: ${problem.message}`, problem.hint, true);
     }
     for (const k of annotationKeys(key)) {
       const other = seen.get(k);

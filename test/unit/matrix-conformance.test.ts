@@ -5,8 +5,8 @@
 // the number of targets before anything is expanded.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { cellTargetNames, expandMatrix, valueEquals } from '../../src/expand/matrix.js';
-import { formatNumber, parseNumber } from '../../src/expand/values.js';
+import { cellTargetNames, expandMatrix } from '../../src/expand/matrix.js';
+import { formatNumber, parseNumber, valueEquals } from '../../src/expand/values.js';
 import type { MatrixInput } from '../../src/spec.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
