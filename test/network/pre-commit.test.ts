@@ -113,7 +113,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(bad.status, out).not.toBe(0);
     expect(out).toMatch(/matrix gen --check \(generated files up to date\)\.+Failed/);
     expect(out).toContain('Dockerfile: stale');
-    expect(out).toContain("+    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/rootfs/greeter' -- '.'");
+    expect(out).toContain("+    go build -trimpath -buildvcs=false -ldflags='-s -w' -o '/matrix/rootfs/greeter' -- '.'");
     expect(out).toContain('1 generated file(s) out of date. Run `matrix gen` and commit the result.');
     expect(head(dir)).toBe(before);
 
@@ -135,7 +135,7 @@ describe.skipIf(!hasPreCommit)('pre-commit hooks matrix-gen and matrix-gen-check
     expect(out).toMatch(/matrix gen \(regenerate Dockerfiles and docker-bake\.hcl\)\.+Failed/);
     expect(out).toContain('files were modified by this hook');
     expect(out).toContain('updated Dockerfile');
-    expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toContain("'/rootfs/greeter'");
+    expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toContain("'/matrix/rootfs/greeter'");
     expect(run('git', ['add', '-A'], dir).status).toBe(0);
     const good = commit(dir, 'rename the binary');
     expect(good.status, good.stdout + good.stderr).toBe(0);

@@ -141,7 +141,7 @@ describe('no generated file reaches an image', () => {
   it.each(['go', 'rust'])('%s copies only the staged binary into the final stage', (name) => {
     const text = readFileSync(path.join(REPO_ROOT, 'templates', `${name}.Dockerfile.hbs`), 'utf8');
     const final = text.slice(text.lastIndexOf('\nFROM '));
-    expect(final.match(/^COPY .*$/gm)).toEqual(['COPY --from=builder --chown=0:0 /rootfs/ /']);
+    expect(final.match(/^COPY .*$/gm)).toEqual(['COPY --from=builder --chown=0:0 /matrix/rootfs/ /']);
   });
 });
 
