@@ -17,12 +17,16 @@ export interface CellProgress {
   endedAt?: number;
   /** First lines of the error, for a failed cell. */
   error: string[];
+  /** The failed step as BuildKit names it after its brackets (`COPY missing /f`), for a failed cell. */
+  failedStep?: string;
 }
 
 interface Vertex {
   target: string;
   platform?: string;
   log: string[];
+  /** The text after the name in brackets: the instruction of a Dockerfile step. */
+  step: string;
 }
 
 export class ProgressTracker {
@@ -54,7 +58,7 @@ export class ProgressTracker {
       const v = this.parseName(head[2]!);
       if (!v) return;
       const list = this.vertices.get(head[1]!) ?? [];
-      if (!list.some((x) => x.target === v.target && x.platform === v.platform)) list.push({ ...v, log: [] });
+      if (!list.some((x) => x.target === v.target && x.platform === v.platform)) list.push({ ...v, log: [], step: line.slice(head[0].length).trim() });
       this.vertices.set(head[1]!, list);
       for (const c of this.cellsOf(v)) {
         c.startedAt ??= this.now();
@@ -79,7 +83,10 @@ export class ProgressTracker {
             continue;
           }
           c.status = 'failed';
-          if (!c.error.length) c.error = [...v.log.slice(-5), text.replace(/^ERROR:?\s*/, '')];
+          if (!c.error.length) {
+            c.error = [...v.log.slice(-5), text.replace(/^ERROR:?\s*/, '')];
+            if (v.step) c.failedStep = v.step;
+          }
         }
       }
     } else if (/^CANCELED\b/.test(text)) {

@@ -53,6 +53,22 @@ export function dependenciesOf(targets: readonly Target[]): Map<string, Set<stri
 }
 
 /**
+ * Rows of a target that did not finish while a target it is built from (a
+ * named context `target:`, transitively) failed get that target as the cause:
+ * bake never started them, and the summary says why instead of "not finished".
+ */
+export function withBlockedBy<R extends { target: string; status: string; blockedBy?: string }>(rows: readonly R[], targets: readonly Target[]): (R & { blockedBy?: string })[] {
+  const failed = new Set(rows.filter((r) => r.status === 'failed').map((r) => r.target));
+  if (!failed.size) return [...rows];
+  const deps = dependenciesOf(targets);
+  return rows.map((r) => {
+    if (r.status !== 'cancelled' && r.status !== 'pending') return r;
+    const cause = [...(deps.get(r.target) ?? [])].find((d) => failed.has(d));
+    return cause ? { ...r, blockedBy: cause } : r;
+  });
+}
+
+/**
  * After a failed round: what built, what failed, what is held back, what is
  * skipped (and why), and what runs next. Pure. BuildKit names a step shared
  * through a named context after one or more of the targets that use it, so a

@@ -5,7 +5,7 @@
 // revisions, a CI shard's tags and outputs. After it: the summary per target
 // and platform, with digests. Each step is a function below, in that order.
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
-import { readJsonFile } from '../fs/read.js';
+import { readJsonFile, readRegularText } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
 import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
@@ -23,7 +23,7 @@ import { lastLine, interruptedBy, shellQuote, signalNumber, type StreamResult } 
 import { targetDigests } from '../bake/digests.js';
 import { formatBlocked, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform, normalizePlatform } from '../platforms.js';
-import type { ResolvedSpec } from '../spec.js';
+import type { ResolvedSpec, Target } from '../spec.js';
 import { danglingAt } from './faults.js';
 import type { Io, SpecLocation } from './io.js';
 import type { Committed } from '../cache/bake.js';
@@ -42,7 +42,8 @@ import { settleLocalTempTags } from '../release/local-tags.js';
 import { releaseTests } from '../release/gate.js';
 import { signOf } from '../release/sign.js';
 import { formatTestFailures } from '../release/tests.js';
-import { bakeRounds, type Round, type RoundsOutcome } from '../bake/rounds.js';
+import { bakeRounds, withBlockedBy, type Round, type RoundsOutcome } from '../bake/rounds.js';
+import { reattribute } from '../bake/attribution.js';
 import { isErrorLine } from '../release/classify.js';
 import type { TargetDigests } from '../bake/digests.js';
 
@@ -569,7 +570,17 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
   );
   if (res.spawnError) throw dockerMissing(run.docker, res.spawnError);
   if (signal?.aborted) return { code: res.code || 1, interruptedBy: 'SIGTERM', cells: tracker.finish(res.code || 1), lines };
-  return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells: tracker.finish(res.code), lines };
+  const cells = reattribute(tracker.finish(res.code), run.spec.targets, (t) => dockerfileText(run.loc.specDir, t));
+  return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells, lines };
+}
+
+/** A target's Dockerfile as it is on disk (the compile read it), for reattribute; undefined when it cannot be read. */
+function dockerfileText(specDir: string, t: Target): string | undefined {
+  try {
+    return readRegularText(path.resolve(specDir, t.dockerfile));
+  } catch {
+    return undefined;
+  }
 }
 
 /** --keep-going's summary: built, failed, skipped with the reason. */
@@ -619,7 +630,11 @@ function exitCodeOf(res: Pick<StreamResult, 'code' | 'interruptedBy'>): number {
 async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>, published?: Map<string, TargetDigests>): Promise<SummaryRow[]> {
   const meta = readMetadata(run.metadataFile);
   // A release: the digests of the final tags (what was published), never the temporary ones.
-  if (published) return cells.map((cell) => summaryRow(cell, published.get(cell.target), undefined));
+  if (published)
+    return withBlockedBy(
+      cells.map((cell) => summaryRow(cell, published.get(cell.target), undefined)),
+      run.spec.targets,
+    );
   // A pushed index is in the registry: its platforms' own manifests are read from there.
   const inspect =
     opts.push || opts.pushByDigest
@@ -633,7 +648,10 @@ async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<Progr
     run.sel.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })),
     inspect,
   );
-  return cells.map((cell) => summaryRow(cell, digests.get(cell.target), meta[cell.target]?.['image.name']));
+  return withBlockedBy(
+    cells.map((cell) => summaryRow(cell, digests.get(cell.target), meta[cell.target]?.['image.name'])),
+    run.spec.targets,
+  );
 }
 
 function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: TargetDigests | undefined, image: unknown): SummaryRow {

@@ -151,10 +151,13 @@ export interface SummaryRow {
   /** The target's index (its multi-platform image), the same on each of its rows. */
   indexDigest?: string;
   error?: string[];
+  /** Not finished because a target it is built from (a named context `target:`) failed: that target. */
+  blockedBy?: string;
 }
 
 export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): string {
-  const statusText = (s: SummaryRow['status']) => (s === 'done' ? c.green('done') : s === 'failed' ? c.red('FAILED') : c.yellow(s === 'cancelled' ? 'not finished' : s));
+  const statusText = (r: SummaryRow) =>
+    r.status === 'done' ? c.green('done') : r.status === 'failed' ? c.red('FAILED') : c.yellow(r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status);
   // Each platform's own manifest; the index once per target, on a row of its own after its platforms.
   const lastOf = new Map(rows.map((r, i) => [r.target, i]));
   const shown: (SummaryRow & { index?: true })[] = rows.flatMap((r, i) =>
@@ -165,24 +168,39 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
   const table = shown.map((r) => [
     r.target,
     r.platform,
-    r.index ? '' : r.status,
+    r.index ? '' : plainStatus(r),
     r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-',
     r.image ?? '-',
     r.digest ? r.digest.slice(0, 19) : '-',
   ]);
   const head = ['TARGET', 'PLATFORM', 'STATUS', 'TIME', 'IMAGE', 'DIGEST'];
   // The status in colour, padded as its plain text is.
-  const status = (row: number, col: number, text: string, width: number) =>
-    col === 2 && !shown[row]!.index ? statusText(shown[row]!.status) + ' '.repeat(Math.max(0, width - text.length)) : undefined;
+  const status = (row: number, col: number, text: string, width: number) => (col === 2 && !shown[row]!.index ? statusText(shown[row]!) + ' '.repeat(Math.max(0, width - text.length)) : undefined);
   const lines = ['', ...formatTable(head, table, c, status)];
   const failed = rows.filter((r) => r.status === 'failed');
   for (const f of failed) {
     lines.push('', c.red(`${f.target} (${f.platform}) failed:`));
     for (const l of (f.error ?? []).slice(-6)) lines.push(`  ${l}`);
   }
+  lines.push(...blockedLines(rows));
   const done = rows.filter((r) => r.status === 'done').length;
   lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${failed.length ? `, ${failed.length} failed` : ''}.`);
   return lines.join('\n');
+}
+
+/** The status column's plain text (its width; coloured by formatSummary). */
+const plainStatus = (r: SummaryRow) => (r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status);
+
+/** One line per failed target that others are built from: which targets it kept from being built. */
+function blockedLines(rows: readonly SummaryRow[]): string[] {
+  const byCause = new Map<string, string[]>();
+  for (const r of rows) {
+    if (!r.blockedBy) continue;
+    const list = byCause.get(r.blockedBy) ?? [];
+    if (!list.includes(r.target)) list.push(r.target);
+    byCause.set(r.blockedBy, list);
+  }
+  return [...byCause].flatMap(([cause, targets]) => ['', `${targets.join(', ')}: not built, as ${targets.length > 1 ? 'they are' : 'it is'} built from ${cause}, which failed.`]);
 }
 
 /**

@@ -83,6 +83,11 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
       writeFileSync(path.join(dir, name!, 'Dockerfile'), `FROM scratch\nCOPY ${copy} /f\n`);
       lines.push(`  ${name}:`, `    context: ${name}`, `    dockerfile: ${name}/Dockerfile`, `    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
     }
+    // c is built from b (a named context `target:b`), so bake never starts it when b fails.
+    mkdirSync(path.join(dir, 'c'));
+    writeFileSync(path.join(dir, 'c', 'f'), 'c');
+    writeFileSync(path.join(dir, 'c', 'Dockerfile'), 'FROM b\nCOPY f /g\n');
+    lines.push('  c:', '    context: c', '    dockerfile: c/Dockerfile', '    depends_on: [b]', `    tags: ["localhost:5000/e2e/c:${runId()}"]`);
     writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
     expect(matrix(dir, ['gen']).status).toBe(0);
     type Summary = { targets: { target: string; platform: string; status: string; error?: string[] }[] };
@@ -96,6 +101,18 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     const two = (JSON.parse(both.stdout) as Summary).targets;
     expect(two.find((t) => t.target === 'b')).toMatchObject({ platform: 'linux/amd64', status: 'failed', error: expect.arrayContaining([expect.stringMatching(/"\/missing": not found/)]) });
     expect(two.find((t) => t.target === 'a')!.status).not.toBe('failed');
+    // What a failed target kept from being built says so, and names it.
+    const chain = matrix(dir, ['bake', 'b', 'c', '--json']);
+    expect(chain.status).toBe(1);
+    const rows = (JSON.parse(chain.stdout) as { targets: { target: string; status: string; blockedBy?: string }[] }).targets;
+    expect(rows.map((t) => [t.target, t.status, t.blockedBy])).toEqual([
+      ['b', 'failed', undefined],
+      ['c', 'cancelled', 'b'],
+    ]);
+    const human = matrix(dir, ['bake', 'b', 'c']);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toMatch(/^c +linux\/amd64 +not built /m);
+    expect(human.stdout).toContain('c: not built, as it is built from b, which failed.');
   });
 
   // FACTS.md: buildx cancels on SIGINT/SIGTERM to its process group; matrix forwards SIGINT, SIGTERM

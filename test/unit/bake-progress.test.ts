@@ -101,7 +101,15 @@ describe('ProgressTracker: vertex names', () => {
     ])
       p.line(l);
     expect(p.finish(1)).toEqual([
-      { target: 'b', platform: 'linux/amd64', status: 'failed', startedAt: 0, endedAt: 0, error: ['failed to calculate checksum of ref g6mf::e3wl: "/missing": not found'] },
+      {
+        target: 'b',
+        platform: 'linux/amd64',
+        status: 'failed',
+        startedAt: 0,
+        endedAt: 0,
+        error: ['failed to calculate checksum of ref g6mf::e3wl: "/missing": not found'],
+        failedStep: 'COPY missing /f',
+      },
     ]);
   });
 

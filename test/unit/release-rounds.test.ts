@@ -3,7 +3,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectTargets, type BakeSelection } from '../../src/bake/command.js';
 import type { CellProgress } from '../../src/bake/progress.js';
-import { bakeRounds, dependenciesOf, type Round } from '../../src/bake/rounds.js';
+import { bakeRounds, dependenciesOf, type Round, withBlockedBy } from '../../src/bake/rounds.js';
+import { colors } from '../../src/diagnostics.js';
+import { formatSummary } from '../../src/output/format.js';
 import type { ResolvedSpec } from '../../src/spec.js';
 import { compileSpec } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
@@ -109,5 +111,40 @@ describe('bakeRounds', () => {
     const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: () => undefined, sleep: noSleep }, async (x) => (++n, { code: 1, cells: cells(x, []), lines: [RESET] }));
     expect(n).toBe(3);
     expect(r.exitCode).toBe(1);
+  });
+});
+
+describe('withBlockedBy: why a target did not finish', () => {
+  const s = spec();
+  const row = (target: string, status: CellProgress['status']) => ({ target, platform: 'linux/amd64', status });
+
+  it('names the failed target each unfinished one is built from, transitively, and nothing else', () => {
+    const rows = [row('base', 'failed'), row('app', 'cancelled'), row('top', 'cancelled'), row('other', 'cancelled')];
+    expect(withBlockedBy(rows, s.targets).map((r) => [r.target, r.blockedBy])).toEqual([
+      ['base', undefined],
+      ['app', 'base'],
+      ['top', 'base'],
+      // Built from nothing that failed: bake stopped before it finished.
+      ['other', undefined],
+    ]);
+  });
+
+  it('blames the nearest failed target, and none when nothing failed', () => {
+    const rows = [row('base', 'done'), row('app', 'failed'), row('top', 'cancelled')];
+    expect(withBlockedBy(rows, s.targets).map((r) => r.blockedBy)).toEqual([undefined, undefined, 'app']);
+    const none = [row('base', 'cancelled'), row('app', 'cancelled')];
+    expect(withBlockedBy(none, s.targets)).toEqual(none);
+  });
+
+  it('the summary says "not built" and why, and "not finished" only for the rest', () => {
+    const rows = withBlockedBy([row('base', 'failed'), row('app', 'cancelled'), row('top', 'cancelled'), row('other', 'cancelled')], s.targets);
+    const text = formatSummary(rows, 1, colors(false));
+    const statusOf = (t: string) =>
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${t} `))
+        ?.split(/\s{2,}/)[2];
+    expect([statusOf('base'), statusOf('app'), statusOf('top'), statusOf('other')]).toEqual(['FAILED', 'not built', 'not built', 'not finished']);
+    expect(text).toContain('\napp, top: not built, as they are built from base, which failed.\n');
   });
 });
