@@ -2,7 +2,8 @@
 // files, whether everything the spec expects was built, and which
 // `imagetools create` commands publish it. Pure: data in, commands out.
 import { normalizedPlatform } from '../platforms.js';
-import { evalTags } from '../dyn.js';
+import { annotationKeys } from '../annotations.js';
+import { evalTags, isStatic } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { repositoryOf, tempTagFor, type ShardResult } from './shard.js';
 
@@ -20,6 +21,14 @@ export interface MergeTarget {
   sources: string[];
   /** Platform -> the source that holds it. */
   platforms: Record<string, string>;
+  /**
+   * `LEVEL:KEY=VALUE` for imagetools create's `--annotation`: the spec's
+   * index and manifest-descriptor annotations, when the sources are several
+   * (imagetools then writes a new index, and the shards' own index
+   * annotations are not carried into it); none for one source, which
+   * imagetools copies as it is, annotations and all.
+   */
+  annotations?: string[];
 }
 
 export interface TempTag {
@@ -150,9 +159,28 @@ function completeTargets(expected: readonly Target[], built: Built, env: Readonl
       platforms[p] = src;
       if (!sources.includes(src)) sources.push(src);
     }
-    targets.push({ target: t.name, tags, sources, platforms });
+    const annotations = sources.length > 1 ? indexAnnotations(t, env) : [];
+    targets.push({ target: t.name, tags, sources, platforms, ...(annotations.length ? { annotations } : {}) });
   }
   return targets;
+}
+
+/**
+ * The annotations of the index a multi-platform bake pushes, as bake writes
+ * them (src/render/hcl.ts: one entry per level; a git value that is empty
+ * here is empty, as an unset HCL variable is): the `index` level, and
+ * `manifest-descriptor` (with its platform, if any), which imagetools
+ * create sets on the index's descriptors (docker/buildx
+ * util/imagetools/create.go combine). The manifest levels live in the
+ * shards' manifests, which imagetools does not change.
+ */
+function indexAnnotations(t: Target, env: Readonly<Record<string, string | undefined>>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(t.annotations)) {
+    const text = isStatic(value) ? value : value.parts.map((p) => (typeof p === 'string' ? p : (env[p.variable] ?? ''))).join('');
+    for (const entry of annotationKeys(key)) if (/^(index|manifest-descriptor(\[[^\]]*\])?):/.test(entry)) out.push(`${entry}=${text}`);
+  }
+  return out;
 }
 
 function dedupe(tags: TempTag[]): TempTag[] {
@@ -160,9 +188,9 @@ function dedupe(tags: TempTag[]): TempTag[] {
   return tags.filter((t) => (seen.has(t.ref) ? false : (seen.add(t.ref), true)));
 }
 
-/** `docker buildx imagetools create -t TAG... SOURCE...` for one target. */
+/** `docker buildx imagetools create -t TAG... [--annotation A...] SOURCE...` for one target. */
 export function imagetoolsCreateArgs(t: MergeTarget): string[] {
-  return ['buildx', 'imagetools', 'create', ...t.tags.flatMap((tag) => ['-t', tag]), ...t.sources];
+  return ['buildx', 'imagetools', 'create', ...t.tags.flatMap((tag) => ['-t', tag]), ...(t.annotations ?? []).flatMap((a) => ['--annotation', a]), ...t.sources];
 }
 
 /** Platforms of an image as `imagetools inspect --raw` shows it; undefined for a single manifest (no list). */

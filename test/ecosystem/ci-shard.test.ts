@@ -234,6 +234,58 @@ describe('planMerge', () => {
     expect(plan.targets.map((t) => t.target)).toEqual(['web']);
   });
 
+  // A multi-platform bake pushes one index with the spec's index and manifest-descriptor
+  // annotations. imagetools create writes a new index from several sources and keeps none of
+  // theirs (docker/buildx util/imagetools/create.go combine: the new index's annotations are
+  // its --annotation flags alone; measured with buildx 0.13.1, 2026-12-06: two single-platform
+  // indexes with `index:org.example.idx=hello` merged into an index without it), so merge gives
+  // them again. One source is copied as it is, annotations and all: nothing to add.
+  it('gives imagetools the index and manifest-descriptor annotations when it merges several sources', () => {
+    const annotated = spec(
+      [
+        'version: 1',
+        'registry: localhost:5000/acme',
+        'platforms: [linux/amd64, linux/arm64]',
+        'services:',
+        '  api:',
+        '    context: api',
+        '    template: go',
+        '    annotations:',
+        '      "index:org.opencontainers.image.description": "the api"',
+        '      "index,manifest:org.opencontainers.image.revision": "${{ git.sha }}"',
+        '      "manifest-descriptor[linux/arm64]:org.example.arch": "arm"',
+        '      "org.example.manifest-only": "m"',
+        '',
+      ].join('\n'),
+      { 'api/go.mod': 'module x\n' },
+    );
+    const apiAmd = shard('amd.json', ['linux/amd64'], { api: { digest: D1 } });
+    const plan = planMerge(annotated, [apiAmd, arm], annotated.targets, { MATRIX_GIT_SHA: 'abc123' });
+    expect(plan.problems).toEqual([]);
+    expect(plan.targets[0]!.annotations).toEqual([
+      'index:org.opencontainers.image.description=the api',
+      'index:org.opencontainers.image.revision=abc123',
+      'manifest-descriptor[linux/arm64]:org.example.arch=arm',
+    ]);
+    expect(imagetoolsCreateArgs(plan.targets[0]!).slice(3)).toEqual([
+      '-t',
+      'localhost:5000/acme/api:latest',
+      '--annotation',
+      'index:org.opencontainers.image.description=the api',
+      '--annotation',
+      'index:org.opencontainers.image.revision=abc123',
+      '--annotation',
+      'manifest-descriptor[linux/arm64]:org.example.arch=arm',
+      `localhost:5000/acme/api@${D1}`,
+      `localhost:5000/acme/api@${D2}`,
+    ]);
+    // An empty git value is an empty value, as bake reads the unset HCL variable.
+    expect(planMerge(annotated, [apiAmd, arm]).targets[0]!.annotations).toContain('index:org.opencontainers.image.revision=');
+    const one = planMerge(annotated, [shard('all.json', ['linux/amd64', 'linux/arm64'], { api: { digest: D1 } })]);
+    expect(one.targets[0]!.annotations).toBeUndefined();
+    expect(imagetoolsCreateArgs(one.targets[0]!)).not.toContain('--annotation');
+  });
+
   it('collects the temporary tags to remove, once each', () => {
     const a = shard('amd.json', ['linux/amd64'], { api: { digest: D1 }, web: { digest: D3 } });
     a.result!.targets.api!.tempTags = ['localhost:5000/acme/api:matrix-tmp-7-1-api-linux-amd64'];

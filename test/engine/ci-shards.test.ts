@@ -66,8 +66,9 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
     dir = copySample('hello-go');
     id = runId();
     finalTag = `${repo}:${id}`;
+    // An index annotation, which a multi-platform bake writes on its index: merge writes a new index, and gives it again.
     const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8').replace('localhost:5000/samples/hello-go:multiarch', finalTag);
-    writeFileSync(path.join(dir, 'matrix.yaml'), spec);
+    writeFileSync(path.join(dir, 'matrix.yaml'), `${spec}    annotations:\n      "index:org.opencontainers.image.description": "merged from shards ${id}"\n`);
     const gen = matrix(dir, ['gen']);
     expect(gen.status, gen.stderr).toBe(0);
     shards.amd64 = await runShard('linux/amd64', path.join(dir, 'shard-linux-amd64.json'));
@@ -152,10 +153,11 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
       expect(merge.stdout).toContain(`published hello (linux/amd64, linux/arm64): ${finalTag}`);
       const raw = docker(['buildx', 'imagetools', 'inspect', '--raw', finalTag]);
       expect(raw.status, raw.stderr).toBe(0);
-      const index = JSON.parse(raw.stdout) as { manifests: { digest: string; platform: { os: string; architecture: string } }[] };
+      const index = JSON.parse(raw.stdout) as { annotations?: Record<string, string>; manifests: { digest: string; platform: { os: string; architecture: string } }[] };
       const platforms = index.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`);
       expect(platforms).toContain('linux/amd64');
       expect(platforms).toContain('linux/arm64');
+      expect(index.annotations?.['org.opencontainers.image.description']).toBe(`merged from shards ${id}`);
     });
 
     it('removes the temporary tags, and only them: every manifest of the final index is still served', async () => {
