@@ -138,7 +138,7 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
     expect(r.status, r.stderr).toBe(0);
     const a = shards.amd64!.result.targets.hello!.digest!;
     const b = shards.arm64!.result.targets.hello!.digest!;
-    expect(r.stdout).toContain(`docker buildx imagetools create -t ${finalTag} ${repo}@${a} ${repo}@${b}\n`);
+    expect(r.stdout).toContain(`docker buildx imagetools create -t ${finalTag} --annotation 'index:org.opencontainers.image.description=merged from shards ${id}' ${repo}@${a} ${repo}@${b}\n`);
     expect(docker(['buildx', 'imagetools', 'inspect', finalTag]).status).not.toBe(0);
   });
 
