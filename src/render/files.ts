@@ -7,6 +7,7 @@ import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
 import { wrap, type ParsedTemplate } from './template.js';
+import { equalsIgnoreCase } from '../expand/values.js';
 import { textDigest } from '../output/digest.js';
 import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
 
@@ -25,7 +26,7 @@ export function specRelFrom(file: string, spec: Pick<ResolvedSpec, 'specRepoPath
 
 export function templateContext(t: Target, registry: string | undefined, declaredArgs: ReadonlySet<string> = new Set()): object {
   const own = t.ownArgs ? new Set(t.ownArgs) : undefined;
-  return wrap({
+  const context = wrap({
     service: t.service,
     target: t.name,
     // Every key of the matrix, '' where this combination lacks one (GitHub reads a missing key as empty).
@@ -37,7 +38,30 @@ export function templateContext(t: Target, registry: string | undefined, declare
     args: Object.keys(t.args).filter((a) => !declaredArgs.has(a) && (own === undefined || own.has(a))),
     dependencies: Object.keys(t.contexts),
     registry: registry ?? '',
-  }) as object;
+  }) as Record<string, unknown>;
+  context.matrix = keysIgnoringCase(context.matrix as Record<string, unknown>);
+  return context;
+}
+
+/**
+ * The matrix values with GitHub's key lookup: `matrix.os` reads axis `OS`, as
+ * `${{ matrix.os }}` does in the spec (the runner's expression engine looks
+ * keys up with .NET OrdinalIgnoreCase, src/expand/values.ts). A key spelled
+ * exactly is found first; listing the keys (`{{#each matrix}}`) gives them as
+ * the spec spells them. Handlebars reads a property only when the object owns
+ * it (its lookupProperty), so the descriptor is answered the same way.
+ */
+function keysIgnoringCase(values: Record<string, unknown>): Record<string, unknown> {
+  const keyOf = (p: string | symbol) => (typeof p !== 'string' || Object.hasOwn(values, p) ? p : (Object.keys(values).find((k) => equalsIgnoreCase(k, p)) ?? p));
+  return new Proxy(values, {
+    get: (target, p) => Reflect.get(target, keyOf(p)),
+    has: (target, p) => Reflect.has(target, keyOf(p)),
+    getOwnPropertyDescriptor: (target, p) => {
+      const d = Reflect.getOwnPropertyDescriptor(target, keyOf(p));
+      // A key found by another spelling is not the target's own: a proxy may only report it as configurable.
+      return d && keyOf(p) !== p ? { ...d, configurable: true } : d;
+    },
+  });
 }
 
 /**

@@ -4,7 +4,6 @@
 // unused variable. We keep GitHub's meaning, and warn when nothing reads it.
 import { equalsIgnoreCase } from '../expand/values.js';
 import type { ServiceInput } from '../spec.js';
-import { literalRegExp } from '../regexp.js';
 
 export interface UnusedKey {
   key: string;
@@ -29,11 +28,23 @@ function matrixReads(text: string): string[] {
   return [...text.matchAll(/\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g)].map((m) => m[1]!);
 }
 
+/**
+ * The matrix keys a Handlebars template reads: `matrix.KEY`, `matrix/KEY`,
+ * `matrix.[KEY]`, `(lookup matrix "KEY")`; `each` when it lists them all
+ * (`{{#each matrix}}`, every key read as `@key`).
+ */
+export function templateMatrixReads(text: string): { keys: string[]; each: boolean } {
+  const keys: string[] = [];
+  for (const m of text.matchAll(/matrix[./](?:\[([^\]]*)\]|([A-Za-z0-9_-]+))|lookup\s+matrix\s+(?:"([^"]*)"|'([^']*)')/g)) keys.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? '');
+  return { keys, each: /#each\s+matrix\b/.test(text) };
+}
+
 export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], templateText: string | undefined): UnusedKey[] {
   const m = svc.matrix;
   if (!m?.include) return [];
   // `${{ matrix.KEY }}` finds a key whatever its case, as GitHub's matrix context does.
   const reads = matrixReads(specStrings(svc).join('\n'));
+  const templateReads = templateText === undefined ? undefined : templateMatrixReads(templateText);
   const latestKeys = svc.latest && typeof svc.latest === 'object' ? Object.keys(svc.latest) : [];
   const out: UnusedKey[] = [];
   // One key whatever its case across entries: GitHub keeps the first spelling.
@@ -42,11 +53,9 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
     for (const key of Object.keys(entry)) {
       if (axes.some((a) => equalsIgnoreCase(a, key)) || seen.some((s) => equalsIgnoreCase(s, key))) continue;
       seen.push(key);
-      const k = literalRegExp(key);
       const inSpec = reads.some((r) => equalsIgnoreCase(r, key)) || latestKeys.includes(key);
-      // Handlebars reads it as matrix.KEY, matrix.[KEY], (lookup matrix "KEY") or @key in {{#each matrix}}.
-      const inTemplate =
-        templateText !== undefined && (new RegExp(`matrix(\\.|/)(\\[${k}\\]|${k}(?![A-Za-z0-9_-]))|lookup\\s+matrix\\s+["']${k}["']`).test(templateText) || /#each\s+matrix\b/.test(templateText));
+      // A template reads a key whatever its case too (src/render/files.ts keysIgnoringCase).
+      const inTemplate = templateReads !== undefined && (templateReads.each || templateReads.keys.some((r) => equalsIgnoreCase(r, key)));
       if (!inSpec && !inTemplate) out.push({ key, include: i });
     }
   });

@@ -203,6 +203,34 @@ describe('include keys that are not axes', () => {
     const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
     expect(r.diagnostics).toEqual([]);
   });
+
+  // GitHub looks up matrix keys with OrdinalIgnoreCase wherever they are read (the runner's
+  // expression engine, actions/runner src/Sdk/DTExpressions2 ... DictionaryContextData), and
+  // `${{ matrix.OS }}` in the spec already reads axis `os`; a template reads them the same way.
+  it('a template reads a key whatever its case: values in each cell, and the read counts as a use', () => {
+    const tpl = ['FROM scratch', 'LABEL a={{word matrix.ARCH}} b={{word matrix.Archh}} c={{word matrix.[ARCHH]}} d={{word (lookup matrix "archH")}}', ''].join('\n');
+    const src = spec('').replace('template: go', 'template: t.hbs');
+    const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics).toEqual([]);
+    const labels = [...r.files!.entries()].filter(([f]) => f.endsWith('Dockerfile')).map(([, text]) => text.split('\n').find((l) => l.startsWith('LABEL')));
+    expect(labels).toEqual(['LABEL a="x" b="z" c="z" d="z"', 'LABEL a="y" b="" c="" d=""']);
+  });
+
+  it('{{#each matrix}} lists the keys as the spec spells them, once each', () => {
+    const tpl = 'FROM scratch\n{{#each matrix}}\nLABEL {{@key}}={{word this}}\n{{/each}}\n';
+    const src = spec('').replace('template: go', 'template: t.hbs');
+    const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics).toEqual([]);
+    const first = [...r.files!.entries()].find(([f]) => f.endsWith('Dockerfile'))![1];
+    expect(first.split('\n').filter((l) => l.startsWith('LABEL'))).toEqual(['LABEL arch="x"', 'LABEL archh="z"']);
+  });
+
+  it('a key no template or spec string reads, in any case, still warns', () => {
+    const tpl = 'FROM scratch\n{{#if matrix.archhh}}LABEL x=1{{/if}}{{#if matrix.ARC}}LABEL y=1{{/if}}\n';
+    const src = spec('').replace('template: go', 'template: t.hbs');
+    const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['unused-matrix-key']);
+  });
 });
 
 describe('${{ }} in with: is resolved per cell or is a located error', () => {
