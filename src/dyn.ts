@@ -71,6 +71,11 @@ export function evalDyn(d: Dyn, env: Readonly<Record<string, string | undefined>
   return out;
 }
 
+/** The value as bake gives it when its variables are set from `env`: an unset or empty one is empty (an HCL variable's default). */
+export function dynValue(d: Dyn, env: Readonly<Record<string, string | undefined>>): string {
+  return isStatic(d) ? d : d.parts.map((p) => (typeof p === 'string' ? p : (env[p.variable] ?? ''))).join('');
+}
+
 /** A stable identity for comparisons (two targets writing the same tag pattern). */
 export function dynKey(d: Dyn): string {
   return isStatic(d) ? d : d.parts.map((p) => (typeof p === 'string' ? p : `\${${p.variable}}`)).join('');

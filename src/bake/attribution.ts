@@ -9,26 +9,16 @@
 // Dockerfile holds it is the one that failed. Only a failure that cannot be
 // the named target's own, and is exactly one of its unfinished dependencies',
 // moves; anything unclear stays as BuildKit named it.
+import { logicalLines } from '../dockerfile/directives.js';
 import type { CellProgress } from './progress.js';
 import { dependenciesOf } from './rounds.js';
 import type { Target } from '../spec.js';
 
-/** The instructions of a Dockerfile: continuation lines joined, comments and blank lines dropped, whitespace collapsed. */
+/** The instructions of a Dockerfile as BuildKit's parser assembles them (src/dockerfile/directives.ts logicalLines), whitespace collapsed. */
 export function dockerfileInstructions(text: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.startsWith('#') || (!line && current)) continue;
-    const continued = line.endsWith('\\');
-    current += ` ${continued ? line.slice(0, -1) : line}`;
-    if (continued) continue;
-    const instruction = collapse(current);
-    if (instruction) out.push(instruction);
-    current = '';
-  }
-  if (collapse(current)) out.push(collapse(current));
-  return out;
+  return logicalLines(text)
+    .map((l) => collapse(l.text))
+    .filter(Boolean);
 }
 
 const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();

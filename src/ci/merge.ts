@@ -2,8 +2,8 @@
 // files, whether everything the spec expects was built, and which
 // `imagetools create` commands publish it. Pure: data in, commands out.
 import { normalizedPlatform } from '../platforms.js';
-import { annotationKeys } from '../annotations.js';
-import { evalTags, isStatic } from '../dyn.js';
+import { annotationKeys, annotationLevels } from '../annotations.js';
+import { dynValue, evalTags } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { repositoryOf, tempTagFor, type ShardResult } from './shard.js';
 
@@ -165,6 +165,9 @@ function completeTargets(expected: readonly Target[], built: Built, env: Readonl
   return targets;
 }
 
+/** The levels an index made by imagetools create carries (the others are in the shards' manifests). */
+const MERGED_LEVELS = new Set(['index', 'manifest-descriptor']);
+
 /**
  * The annotations of the index a multi-platform bake pushes, as bake writes
  * them (src/render/hcl.ts: one entry per level; a git value that is empty
@@ -177,8 +180,8 @@ function completeTargets(expected: readonly Target[], built: Built, env: Readonl
 function indexAnnotations(t: Target, env: Readonly<Record<string, string | undefined>>): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(t.annotations)) {
-    const text = isStatic(value) ? value : value.parts.map((p) => (typeof p === 'string' ? p : (env[p.variable] ?? ''))).join('');
-    for (const entry of annotationKeys(key)) if (/^(index|manifest-descriptor(\[[^\]]*\])?):/.test(entry)) out.push(`${entry}=${text}`);
+    const text = dynValue(value, env);
+    for (const entry of annotationKeys(key)) if (MERGED_LEVELS.has(annotationLevels(entry)[0]?.level ?? '')) out.push(`${entry}=${text}`);
   }
   return out;
 }

@@ -10,17 +10,11 @@
 // names an axis whatever its case (ordinal, ignoring case) and values compare
 // with the expression language's `==` (valueEquals, in values.ts).
 import type { Cell, MatrixInput, Scalar } from '../spec.js';
-import { equalsIgnoreCase, valueEquals, valueText } from './values.js';
+import { equalsIgnoreCase, spelling, valueEquals, valueText } from './values.js';
 
 export interface Expansion {
   axes: string[];
   cells: Cell[];
-}
-
-/** The key as the matrix already spells it (an axis, or a key an earlier include added), when one differs only in case. */
-function spelling(key: string, known: Iterable<string>): string {
-  for (const k of known) if (equalsIgnoreCase(k, key)) return k;
-  return key;
 }
 
 export function expandMatrix(m: MatrixInput | undefined): Expansion {

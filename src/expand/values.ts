@@ -68,6 +68,15 @@ export function equalsIgnoreCase(a: string, b: string): boolean {
   return true;
 }
 
+/**
+ * The key as `known` already spells it when one equals it ignoring case (an
+ * axis, a key an earlier include added, a key of a cell), else the key itself.
+ */
+export function spelling(key: string, known: Iterable<string>): string {
+  for (const k of known) if (equalsIgnoreCase(k, key)) return k;
+  return key;
+}
+
 /** .NET's `Char.IsWhiteSpace`, which `String.Trim()` removes from both ends. */
 const DOTNET_SPACE = '[\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 const DOTNET_TRIM = new RegExp(`^${DOTNET_SPACE}+|${DOTNET_SPACE}+$`, 'g');

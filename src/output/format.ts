@@ -156,8 +156,7 @@ export interface SummaryRow {
 }
 
 export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): string {
-  const statusText = (r: SummaryRow) =>
-    r.status === 'done' ? c.green('done') : r.status === 'failed' ? c.red('FAILED') : c.yellow(r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status);
+  const statusText = (r: SummaryRow) => (r.status === 'done' ? c.green : r.status === 'failed' ? c.red : c.yellow)(statusWords(r));
   // Each platform's own manifest; the index once per target, on a row of its own after its platforms.
   const lastOf = new Map(rows.map((r, i) => [r.target, i]));
   const shown: (SummaryRow & { index?: true })[] = rows.flatMap((r, i) =>
@@ -168,7 +167,7 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
   const table = shown.map((r) => [
     r.target,
     r.platform,
-    r.index ? '' : plainStatus(r),
+    r.index ? '' : statusWords(r),
     r.seconds !== undefined ? `${r.seconds}s` : r.index ? '' : '-',
     r.image ?? '-',
     r.digest ? r.digest.slice(0, 19) : '-',
@@ -188,8 +187,8 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
   return lines.join('\n');
 }
 
-/** The status column's plain text (its width; coloured by formatSummary). */
-const plainStatus = (r: SummaryRow) => (r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status);
+/** The status column's text (coloured by formatSummary, padded by its plain width). */
+const statusWords = (r: SummaryRow) => (r.status === 'failed' ? 'FAILED' : r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status);
 
 /** One line per failed target that others are built from: which targets it kept from being built. */
 function blockedLines(rows: readonly SummaryRow[]): string[] {

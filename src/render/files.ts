@@ -7,7 +7,7 @@ import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
 import { wrap, type ParsedTemplate } from './template.js';
-import { equalsIgnoreCase } from '../expand/values.js';
+import { spelling } from '../expand/values.js';
 import { textDigest } from '../output/digest.js';
 import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
 
@@ -52,7 +52,7 @@ export function templateContext(t: Target, registry: string | undefined, declare
  * it (its lookupProperty), so the descriptor is answered the same way.
  */
 function keysIgnoringCase(values: Record<string, unknown>): Record<string, unknown> {
-  const keyOf = (p: string | symbol) => (typeof p !== 'string' || Object.hasOwn(values, p) ? p : (Object.keys(values).find((k) => equalsIgnoreCase(k, p)) ?? p));
+  const keyOf = (p: string | symbol) => (typeof p !== 'string' || Object.hasOwn(values, p) ? p : spelling(p, Object.keys(values)));
   return new Proxy(values, {
     get: (target, p) => Reflect.get(target, keyOf(p)),
     has: (target, p) => Reflect.has(target, keyOf(p)),

@@ -8,20 +8,20 @@
 // 1.46 s between the stage's last step and the COPY, `/matrix/rootfs/` 0.02 s).
 // Every COPY --from in the built-in templates, the samples and the Dockerfiles
 // of the docs names a source at least two directories deep.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/tree.js';
+import { dockerfileInstructions } from '../../src/bake/attribution.js';
+import { blocks, docFiles, readDoc } from '../helpers/fences.js';
+import { listTree, REPO_ROOT } from '../helpers/tree.js';
 
-/** The sources of each `COPY --from=...` instruction in a Dockerfile's text (continuation lines joined). */
-export function copyFromSources(text: string): { line: string; sources: string[] }[] {
-  const joined = text.replace(/\\\r?\n/g, ' ');
+/** The sources of each `COPY --from=...` instruction of a Dockerfile's text, read as BuildKit assembles instructions. */
+function copyFromSources(text: string): { line: string; sources: string[] }[] {
   const out: { line: string; sources: string[] }[] = [];
-  for (const line of joined.split(/\r?\n/)) {
-    const words = line.trim().split(/\s+/);
+  for (const line of dockerfileInstructions(text)) {
+    const words = line.split(' ');
     if (words[0]?.toUpperCase() !== 'COPY' || !words.some((w) => w.startsWith('--from='))) continue;
     const args = words.slice(1).filter((w) => !w.startsWith('--'));
-    out.push({ line: line.trim(), sources: args.slice(0, -1) });
+    out.push({ line, sources: args.slice(0, -1) });
   }
   return out;
 }
@@ -29,22 +29,13 @@ export function copyFromSources(text: string): { line: string; sources: string[]
 /** True when BuildKit would walk the whole stage to checksum this source. */
 const walksWholeStage = (source: string) => path.posix.dirname(path.posix.normalize(`/${source}`)) === '/';
 
-function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const file = path.join(dir, name);
-    if (statSync(file).isDirectory()) out.push(...filesUnder(file, keep));
-    else if (keep(name)) out.push(file);
-  }
-  return out;
-}
-
-/** Fenced dockerfile blocks of a Markdown file. */
-const dockerfileBlocks = (md: string) => [...md.matchAll(/```dockerfile\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+/** Files below a directory of the repository whose name passes `keep`, relative to the repository. */
+const filesUnder = (dir: string, keep: (name: string) => boolean) =>
+  [...listTree(path.join(REPO_ROOT, dir)).keys()].filter((r) => !r.endsWith('/') && keep(path.posix.basename(r))).map((r) => `${dir}/${r}`);
 
 describe('COPY --from sources are never directly under /', () => {
   it('reads the sources of a COPY --from, with flags and continuation lines', () => {
-    expect(copyFromSources('FROM a\nCOPY --from=b --chown=0:0 \\\n  /x/y/ /z/ /\nCOPY . .\n')).toEqual([{ line: 'COPY --from=b --chown=0:0    /x/y/ /z/ /', sources: ['/x/y/', '/z/'] }]);
+    expect(copyFromSources('FROM a\nCOPY --from=b --chown=0:0 \\\n  /x/y/ /z/ /\nCOPY . .\n')).toEqual([{ line: 'COPY --from=b --chown=0:0 /x/y/ /z/ /', sources: ['/x/y/', '/z/'] }]);
     expect(walksWholeStage('/rootfs/')).toBe(true);
     expect(walksWholeStage('/hello')).toBe(true);
     expect(walksWholeStage('rootfs')).toBe(true);
@@ -53,9 +44,9 @@ describe('COPY --from sources are never directly under /', () => {
   });
 
   const texts: [string, string][] = [
-    ...filesUnder(path.join(REPO_ROOT, 'templates'), (n) => n.endsWith('.Dockerfile.hbs')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
-    ...filesUnder(path.join(REPO_ROOT, 'samples'), (n) => /Dockerfile/.test(n)).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
-    ...filesUnder(path.join(REPO_ROOT, 'docs'), (n) => n.endsWith('.md')).flatMap((f) => dockerfileBlocks(readFileSync(f, 'utf8')).map((b, i): [string, string] => [`${f} block ${i + 1}`, b])),
+    ...filesUnder('templates', (n) => n.endsWith('.Dockerfile.hbs')).map((f): [string, string] => [f, readDoc(f)]),
+    ...filesUnder('samples', (n) => n.includes('Dockerfile')).map((f): [string, string] => [f, readDoc(f)]),
+    ...docFiles().flatMap((f) => blocks(readDoc(f), 'dockerfile').map((b, i): [string, string] => [`${f} block ${i + 1}`, b])),
   ];
 
   it('finds the COPY --from instructions it checks', () => {
@@ -64,7 +55,7 @@ describe('COPY --from sources are never directly under /', () => {
     expect(count).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(texts.map(([f, t]) => [path.relative(REPO_ROOT, f), t]))('%s', (_file, text) => {
+  it.each(texts)('%s', (_file, text) => {
     const bad = copyFromSources(text).flatMap(({ line, sources }) => sources.filter(walksWholeStage).map((s) => `${s} in: ${line}`));
     expect(bad).toEqual([]);
   });
