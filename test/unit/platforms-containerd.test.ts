@@ -253,3 +253,35 @@ describe('containerd TestOnlyStrict: the same platform is the same canonical nam
     for (const p of other) expect(canonicalPlatform(p), p).not.toBe(name);
   });
 });
+
+// An OS or architecture containerd's lists do not hold (database.go isKnownOS, isKnownArch). containerd's
+// Parse reads such a name all the same (platforms.go Parse, `case 2`/`case 3` look nothing up), and buildx
+// passes it to BuildKit; matrix refuses it, deliberately (README: "Where matrix differs"). The error must
+// say which part containerd does not know, and a hint must never be another CPU that merely shares the OS
+// (`linux/z80` was hinted `linux/386`, three edits of three letters away).
+describe('an OS or architecture containerd does not know: refused, saying which', () => {
+  it.each([
+    ['wasi/wasm', 'OS `wasi`', undefined],
+    ['linux/z80', 'architecture `z80`', undefined],
+    ['linux/amd46', 'architecture `amd46`', 'linux/amd64'],
+    ['lniux/amd64', 'OS `lniux`', 'linux/amd64'],
+    ['linux/mips64el', 'architecture `mips64el`', 'linux/mips64le'],
+    ['linux/riscv32', 'architecture `riscv32`', 'linux/riscv'],
+    ['plan10/386', 'OS `plan10`', 'plan9/386'],
+    ['Linux/AMD46', 'architecture `AMD46`', 'linux/amd64'],
+    ['darwn/arm64', 'OS `darwn`', 'darwin/arm64'],
+  ])('%s: containerd knows no %s', (p, part, guess) => {
+    expect(canonicalPlatform(p)).toBeUndefined();
+    const problem = specPlatformProblem(p)!;
+    expect(problem.message).toBe(`unknown platform \`${p}\`: containerd knows no ${part}`);
+    if (guess) expect(problem.hint).toBe(`did you mean \`${guess}\`?`);
+    else expect(problem.hint).toMatch(/^matrix takes the (OSes|architectures) containerd knows: /);
+    // Every hinted name is itself a platform matrix takes.
+    if (guess) expect(checkPlatform(guess)).toEqual({ ok: true });
+  });
+
+  it('the hint lists the names containerd knows, so the right one is there to pick', () => {
+    expect(specPlatformProblem('linux/z80')!.hint).toContain('386, amd64, amd64p32, arm, armbe, arm64');
+    expect(specPlatformProblem('wasi/wasm')!.hint).toContain('linux, nacl, netbsd, openbsd, plan9, solaris, windows, zos');
+  });
+});
