@@ -4,7 +4,7 @@
 // package, so we accept exactly the spellings it keeps as they are
 // (canonical), and for an alias we name the platform containerd turns it into:
 // never a guess at another CPU level.
-import { closest } from './diagnostics.js';
+import { closest, visible } from './diagnostics.js';
 
 export interface Platform {
   os: string;
@@ -291,11 +291,42 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
     };
   }
   if (c.reason === 'unknown-os' || c.reason === 'unknown-arch') return unknownPartProblem(p, c.reason);
+  const syntax = platformSyntaxProblem(p);
+  if (syntax) return { message: `unknown platform \`${p}\`: ${syntax.why}`, hint: syntax.hint };
   const guess = closest?.(p);
   return {
     message: `unknown platform \`${p}\``,
     hint: guess ? `did you mean \`${guess}\`?` : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
   };
+}
+
+/**
+ * Why containerd's Parse refuses `s` as a platform (platforms.go Parse: no
+ * wildcards, at most three parts, each non-empty and of letters, digits, `_`,
+ * `.` and `-`; platforms_test.go TestParseSelectorInvalid: "", "/linux/arm",
+ * "linux/arm/", "linux /arm", "linux/&arm", "linux/arm/foo/bar"), or that it
+ * lists several platforms in one entry (buildx splits a list at commas, and a
+ * spec gives each platform its own entry); undefined for anything else.
+ */
+export function platformSyntaxProblem(s: string): { why: string; hint: string } | undefined {
+  const example = 'a platform is os/arch[/variant], e.g. linux/amd64, linux/arm64, linux/arm/v7';
+  const parts = s.split('/');
+  const bad = /[^A-Za-z0-9_./()+%-]/.exec(s.replace(/[\s,*]/g, ''))?.[0];
+  if (s.trim() === '') return { why: 'it is empty', hint: example };
+  if (bad !== undefined) return { why: `\`${visible(bad)}\` is not allowed: each part is letters, digits, \`_\`, \`.\` and \`-\``, hint: example };
+  if (s.includes(','))
+    return {
+      why: 'it lists several platforms in one entry',
+      hint: `give each platform its own entry: [${s
+        .split(',')
+        .map((x) => x.trim())
+        .join(', ')}]`,
+    };
+  if (/\s/.test(s)) return { why: 'it contains a space, which containerd refuses', hint: `drop the spaces: \`${s.replace(/\s+/g, '')}\`` };
+  if (s.includes('*')) return { why: 'containerd does not support wildcards in a platform', hint: `name each platform; ${example}` };
+  if (parts.length > 3) return { why: `it has ${parts.length} parts, and a platform has at most three: os/arch/variant`, hint: example };
+  if (parts.includes('')) return { why: 'it has an empty part: a `/` at the start or the end, or two in a row', hint: example };
+  return undefined;
 }
 
 /**
@@ -535,8 +566,10 @@ export function commandLinePlatform(name: string, m: Machine = thisMachine()): s
  * What is wrong with a platform given on the command line that no command
  * can say better than this: whitespace (buildx splits a list at commas only,
  * and containerd's Parse refuses a space: platforms_test.go
- * TestParseSelectorInvalid "linux /arm"), an OS version or features, or
- * `local` or an OS alone on a machine containerd has no name for. Undefined
+ * TestParseSelectorInvalid "linux /arm"), anything else that Parse refuses
+ * (platformSyntaxProblem: `linux/&arm`, `linux/*`), an OS version or
+ * features, or `local` or an OS alone on a machine containerd has no name
+ * for. Undefined
  * otherwise: commandLinePlatform maps it, or the command says what it builds.
  */
 export function commandLinePlatformProblem(name: string, m: Machine = thisMachine()): { message: string; hint: string } | undefined {
@@ -549,6 +582,9 @@ export function commandLinePlatformProblem(name: string, m: Machine = thisMachin
   }
   const c = checkPlatform(name);
   if (!c.ok && c.reason === 'os-version') return platformProblem(name);
+  // What containerd's Parse refuses (buildx's `--platform` fails on it), said as such, not "no target builds it".
+  const syntax = c.ok ? undefined : platformSyntaxProblem(name);
+  if (syntax) return { message: `unknown platform \`${visible(name)}\`: ${syntax.why}`, hint: syntax.hint };
   const local = isLocalPlatform(name);
   if ((local || (!c.ok && c.reason === 'os-only')) && commandLinePlatform(name, m) === undefined) {
     return {

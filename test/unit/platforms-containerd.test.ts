@@ -17,6 +17,7 @@
 // (README: deliberately not supported); their cases check that refusal.
 import { describe, expect, it } from 'vitest';
 import { canonicalPlatform, checkPlatform, commandLinePlatform, commandLinePlatformProblem, normalizedPlatform, runsNatively, specPlatformProblem } from '../../src/platforms.js';
+import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 
 const LINUX_AMD64 = { platform: 'linux', arch: 'x64' };
 
@@ -283,5 +284,48 @@ describe('an OS or architecture containerd does not know: refused, saying which'
   it('the hint lists the names containerd knows, so the right one is there to pick', () => {
     expect(specPlatformProblem('linux/z80')!.hint).toContain('386, amd64, amd64p32, arm, armbe, arm64');
     expect(specPlatformProblem('wasi/wasm')!.hint).toContain('linux, nacl, netbsd, openbsd, plan9, solaris, windows, zos');
+  });
+});
+
+// What containerd's Parse refuses (TestParseSelectorInvalid, plus its wildcard error) was, in a spec, the
+// schema's bare "has an invalid format", and on the command line "no selected target builds it" (buildx's
+// `--platform` fails on it instead). Both now say what Parse objects to.
+describe('a name containerd cannot parse: the reason, in a spec and on the command line', () => {
+  const WHY: [input: string, why: RegExp][] = [
+    ['/linux/arm', /it has an empty part/],
+    ['linux/arm/', /it has an empty part/],
+    ['linux//arm', /it has an empty part/],
+    ['linux/&arm', /`&` is not allowed: each part is letters, digits, `_`, `\.` and `-`/],
+    ['linux/arm/foo/bar', /it has 4 parts, and a platform has at most three: os\/arch\/variant/],
+    ['linux/*', /containerd does not support wildcards/],
+    ['*', /containerd does not support wildcards/],
+  ];
+
+  it.each(WHY)('%s', (input, why) => {
+    const cli = commandLinePlatformProblem(input, LINUX_AMD64)!;
+    expect(cli.message).toMatch(new RegExp(`^unknown platform \`${input.replace(/[*/]/g, '\\$&')}\`: `));
+    expect(cli.message).toMatch(why);
+    const src = `version: 1\nplatforms: [linux/amd64, ${JSON.stringify(input)}]\nservices:\n  api: {context: api, template: go}\n`;
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-format', ...pos(src, JSON.stringify(input)) }]);
+    expect(r.diagnostics[0]!.message).toMatch(/^platforms\[1\] `.+` is no platform: /);
+    expect(r.diagnostics[0]!.message).toMatch(why);
+  });
+
+  it('spaces (containerd: "linux /arm") and a list in one entry (bake would split it) get the fix', () => {
+    const src = `version: 1\nplatforms: ["linux /arm64", "linux/amd64, linux/arm64"]\nservices:\n  api: {context: api, template: go}\n`;
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(r.diagnostics.map((d) => [d.message, d.hint])).toEqual([
+      ['platforms[0] `linux /arm64` is no platform: it contains a space, which containerd refuses', 'drop the spaces: `linux/arm64`'],
+      ['platforms[1] `linux/amd64, linux/arm64` is no platform: it lists several platforms in one entry', 'give each platform its own entry: [linux/amd64, linux/arm64]'],
+    ]);
+  });
+
+  it('a bake template directive in a platform names the character, not the spaces', () => {
+    const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n    platforms: ["%{ if true }linux/amd64%{ endif }"]\n';
+    const d = compileSpec(src, goDirs('api'), { validateOnly: true }).diagnostics;
+    expect(d.map((x) => [x.code, x.message])).toEqual([
+      ['invalid-format', 'services.api.platforms[0] `%{ if true }linux/amd64%{ endif }` is no platform: `{` is not allowed: each part is letters, digits, `_`, `.` and `-`'],
+    ]);
   });
 });
