@@ -292,7 +292,7 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
   }
   if (c.reason === 'unknown-os' || c.reason === 'unknown-arch') return unknownPartProblem(p, c.reason);
   const syntax = platformSyntaxProblem(p);
-  if (syntax) return { message: `unknown platform \`${p}\`: ${syntax.why}`, hint: syntax.hint };
+  if (syntax) return { message: `unknown platform \`${visible(p)}\`: ${syntax.why}`, hint: syntax.hint };
   const guess = closest?.(p);
   return {
     message: `unknown platform \`${p}\``,
@@ -569,8 +569,8 @@ export function commandLinePlatform(name: string, m: Machine = thisMachine()): s
  * TestParseSelectorInvalid "linux /arm"), anything else that Parse refuses
  * (platformSyntaxProblem: `linux/&arm`, `linux/*`), an OS version or
  * features, or `local` or an OS alone on a machine containerd has no name
- * for. Undefined
- * otherwise: commandLinePlatform maps it, or the command says what it builds.
+ * for. Undefined otherwise: commandLinePlatform maps it, or the command says
+ * what it builds.
  */
 export function commandLinePlatformProblem(name: string, m: Machine = thisMachine()): { message: string; hint: string } | undefined {
   if (/\s/.test(name)) {
