@@ -4,7 +4,7 @@
 // package, so we accept exactly the spellings it keeps as they are
 // (canonical), and for an alias we name the platform containerd turns it into:
 // never a guess at another CPU level.
-import { closest } from './diagnostics.js';
+import { closest, visible } from './diagnostics.js';
 
 export interface Platform {
   os: string;
@@ -290,11 +290,88 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
       hint: `give the architecture too, e.g. \`${osExample(p)}\`; an OS alone depends on the machine (on the command line, \`--platform ${p}\` is ${normalizeOS(p)} on this machine's architecture)`,
     };
   }
+  if (c.reason === 'unknown-os' || c.reason === 'unknown-arch') return unknownPartProblem(p, c.reason);
+  const syntax = platformSyntaxProblem(p);
+  if (syntax) return { message: `unknown platform \`${visible(p)}\`: ${syntax.why}`, hint: syntax.hint };
   const guess = closest?.(p);
   return {
     message: `unknown platform \`${p}\``,
     hint: guess ? `did you mean \`${guess}\`?` : `a platform is os/arch[/variant], e.g. ${KNOWN_PLATFORMS.slice(0, 6).join(', ')}`,
   };
+}
+
+/**
+ * Why containerd's Parse refuses `s` as a platform (platforms.go Parse: no
+ * wildcards, at most three parts, each non-empty and of letters, digits, `_`,
+ * `.` and `-`; platforms_test.go TestParseSelectorInvalid: "", "/linux/arm",
+ * "linux/arm/", "linux /arm", "linux/&arm", "linux/arm/foo/bar"), or that it
+ * lists several platforms in one entry (buildx splits a list at commas, and a
+ * spec gives each platform its own entry); undefined for anything else.
+ */
+export function platformSyntaxProblem(s: string): { why: string; hint: string } | undefined {
+  const example = 'a platform is os/arch[/variant], e.g. linux/amd64, linux/arm64, linux/arm/v7';
+  const parts = s.split('/');
+  const bad = /[^A-Za-z0-9_./()+%-]/.exec(s.replace(/[\s,*]/g, ''))?.[0];
+  if (s.trim() === '') return { why: 'it is empty', hint: example };
+  if (bad !== undefined) return { why: `\`${visible(bad)}\` is not allowed: each part is letters, digits, \`_\`, \`.\` and \`-\``, hint: example };
+  if (s.includes(','))
+    return {
+      why: 'it lists several platforms in one entry',
+      hint: `give each platform its own entry: [${s
+        .split(',')
+        .map((x) => x.trim())
+        .join(', ')}]`,
+    };
+  if (/\s/.test(s)) return { why: 'it contains a space, which containerd refuses', hint: `drop the spaces: \`${s.replace(/\s+/g, '')}\`` };
+  if (s.includes('*')) return { why: 'containerd does not support wildcards in a platform', hint: `name each platform; ${example}` };
+  if (parts.length > 3) return { why: `it has ${parts.length} parts, and a platform has at most three: os/arch/variant`, hint: example };
+  if (parts.includes('')) return { why: 'it has an empty part: a `/` at the start or the end, or two in a row', hint: example };
+  return undefined;
+}
+
+/**
+ * A well-formed name whose OS or architecture containerd's lists do not hold
+ * (database.go isKnownOS, isKnownArch: `linux/z80`, `wasi/wasm`). containerd's
+ * Parse reads it all the same (platforms.go Parse, `case 2`: it does not look
+ * the parts up) and buildx passes it to BuildKit; matrix refuses it (README:
+ * "Where matrix differs"). The hint is the known name spelt nearest that part
+ * (`linux/amd46`: `linux/amd64`), never a CPU that merely shares the OS, else
+ * the names containerd knows.
+ */
+function unknownPartProblem(p: string, reason: 'unknown-os' | 'unknown-arch'): { message: string; hint: string } {
+  const parts = p.split('/');
+  const i = reason === 'unknown-os' ? 0 : 1;
+  const [what, known] = i === 0 ? (['OS', KNOWN_OS] as const) : (['architecture', KNOWN_ARCH] as const);
+  const near = nearestName(parts[i]!.toLowerCase(), known);
+  const guess = near === undefined ? undefined : canonicalPlatform(parts.map((x, j) => (j === i ? near : x)).join('/'));
+  return {
+    message: `unknown platform \`${p}\`: containerd knows no ${what} \`${parts[i]}\``,
+    hint: guess ? `did you mean \`${guess}\`?` : `matrix takes the ${i === 0 ? 'OSes' : 'architectures'} containerd knows: ${[...known].join(', ')}`,
+  };
+}
+
+/** The name in `names` spelt nearest `word`: at most one edit per three letters, a swap of two neighbours counting as one. */
+function nearestName(word: string, names: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
+  for (const name of names) {
+    const d = swapDistance(word, name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+/** Edit distance where a swap of two neighbouring letters is one edit (optimal string alignment). */
+function swapDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 /** A platform of the OS `os` (any spelling containerd reads, `macOS`), to name in a hint: darwin/arm64, else os/amd64. */
@@ -489,9 +566,11 @@ export function commandLinePlatform(name: string, m: Machine = thisMachine()): s
  * What is wrong with a platform given on the command line that no command
  * can say better than this: whitespace (buildx splits a list at commas only,
  * and containerd's Parse refuses a space: platforms_test.go
- * TestParseSelectorInvalid "linux /arm"), an OS version or features, or
- * `local` or an OS alone on a machine containerd has no name for. Undefined
- * otherwise: commandLinePlatform maps it, or the command says what it builds.
+ * TestParseSelectorInvalid "linux /arm"), anything else that Parse refuses
+ * (platformSyntaxProblem: `linux/&arm`, `linux/*`), an OS version or
+ * features, or `local` or an OS alone on a machine containerd has no name
+ * for. Undefined otherwise: commandLinePlatform maps it, or the command says
+ * what it builds.
  */
 export function commandLinePlatformProblem(name: string, m: Machine = thisMachine()): { message: string; hint: string } | undefined {
   if (/\s/.test(name)) {
@@ -503,6 +582,9 @@ export function commandLinePlatformProblem(name: string, m: Machine = thisMachin
   }
   const c = checkPlatform(name);
   if (!c.ok && c.reason === 'os-version') return platformProblem(name);
+  // What containerd's Parse refuses (buildx's `--platform` fails on it), said as such, not "no target builds it".
+  const syntax = c.ok ? undefined : platformSyntaxProblem(name);
+  if (syntax) return { message: `unknown platform \`${visible(name)}\`: ${syntax.why}`, hint: syntax.hint };
   const local = isLocalPlatform(name);
   if ((local || (!c.ok && c.reason === 'os-only')) && commandLinePlatform(name, m) === undefined) {
     return {

@@ -2,7 +2,8 @@
 // for what a spec may contain; this file only turns ajv's errors into located,
 // friendly diagnostics.
 import type { ErrorObject } from 'ajv';
-import { closest, diagnostic, pathToString, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { closest, diagnostic, pathToString, visible, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { platformSyntaxProblem } from '../platforms.js';
 import { positionOf, withValue, type LoadedSpec } from '../load/load.js';
 import type { SpecInput } from '../spec.js';
 
@@ -78,7 +79,8 @@ function toDiagnostic(spec: LoadedSpec, err: ErrorObject, schema: SchemaLike): D
   const path = splitPointer(err.instancePath);
   const params = err.params as Record<string, unknown>;
   const field = path.length ? pathToString(path) : 'the spec';
-  const problem = (Object.hasOwn(PROBLEMS, err.keyword) ? PROBLEMS[err.keyword]! : otherProblem)({ path, field, params, schema, err });
+  const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), spec.value);
+  const problem = (Object.hasOwn(PROBLEMS, err.keyword) ? PROBLEMS[err.keyword]! : otherProblem)({ path, field, params, schema, err, value });
   const at = problem.at ?? path;
   return diagnostic({ code: problem.code, file: spec.file, path: at, ...positionOf(spec, at, problem.at !== undefined), message: problem.message, hint: problem.hint });
 }
@@ -98,6 +100,8 @@ interface ErrorContext {
   params: Record<string, unknown>;
   schema: SchemaLike;
   err: ErrorObject;
+  /** The failing value, from the spec's plain value. */
+  value: unknown;
 }
 
 const otherProblem = ({ field, err }: ErrorContext): SchemaProblem => ({ code: 'invalid-value', message: `${field} ${err.message ?? 'is invalid'}` });
@@ -136,7 +140,7 @@ const PROBLEMS: Record<string, (c: ErrorContext) => SchemaProblem> = {
     message: `\`${String(params.propertyName)}\` is not a valid name in ${field}`,
     hint: nameHint(path),
   }),
-  pattern: ({ field, params, schema, path }) => ({ code: 'invalid-format', message: `${field} has an invalid format`, hint: describe(schema, path) ?? `it must match ${String(params.pattern)}` }),
+  pattern: (c) => platformPatternProblem(c) ?? { code: 'invalid-format', message: `${c.field} has an invalid format`, hint: describe(c.schema, c.path) ?? `it must match ${String(c.params.pattern)}` },
   minItems: emptyProblem,
   minProperties: emptyProblem,
   minLength: emptyProblem,
@@ -152,6 +156,17 @@ const PROBLEMS: Record<string, (c: ErrorContext) => SchemaProblem> = {
   }),
   anyOf: ({ field, schema, path }) => ({ code: 'wrong-type', message: `${field} has the wrong type`, hint: describe(schema, path) }),
 };
+
+/**
+ * A platform (an item of any `platforms` list) that fails the schema's
+ * pattern: what containerd's Parse would say of it (src/platforms.ts
+ * platformSyntaxProblem), not only that it has an invalid format.
+ */
+function platformPatternProblem({ field, path, value }: ErrorContext): SchemaProblem | undefined {
+  if (path.at(-2) !== 'platforms' || typeof path.at(-1) !== 'number' || typeof value !== 'string') return undefined;
+  const p = platformSyntaxProblem(value);
+  return p && { code: 'invalid-format', message: `${field} \`${visible(value)}\` is no platform: ${p.why}`, hint: p.hint };
+}
 
 /** What the `propertyNames` pattern of the map at `path` allows (schemas/matrix.schema.json), in words. */
 function nameHint(path: (string | number)[]): string {

@@ -264,7 +264,7 @@ describe('matrix builder (CLI, fake docker)', () => {
     expect(r.stderr).toContain(`matrix.yaml:${line}:${spec.split('\n')[line - 1]!.indexOf('linux/aarch64') + 1}`);
     expect(r.stderr).toMatch(/`linux\/aarch64` is not a canonical platform name: containerd reads it as `linux\/arm64` \[unknown-platform\]/);
     expect(r.stderr).toMatch(/`linux\/arm` is not a canonical platform name: containerd reads it as `linux\/arm\/v7` \[unknown-platform\]/);
-    expect(r.stderr).toMatch(/unknown platform `linux\/z80` \[unknown-platform\]/);
+    expect(r.stderr).toMatch(/unknown platform `linux\/z80`: containerd knows no architecture `z80` \[unknown-platform\]/);
     // `validate` reports them too; one alias alone is shown with its hint.
     const one = tempRepo({ 'matrix.yaml': SPEC.replace('platforms: [linux/arm64]', 'platforms: [linux/aarch64]'), Dockerfile: 'FROM scratch\n' });
     const v = await matrix(['validate'], one);
