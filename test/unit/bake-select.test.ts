@@ -50,4 +50,17 @@ describe('bake target patterns', () => {
     const m = (p: string, s: string) => namePatternRegExp(p).test(s);
     expect([m('web\\-x', 'web-x'), m('a-[0-9]', 'a-5'), m('[\\-a]', '-'), m('a]', 'a]'), m('?', 'ab'), m('*', '')]).toEqual([true, true, true, true, false, true]);
   });
+
+  // docker/buildx bake/bake.go ReadTargets: sanitizeTargetName turns every `.` of a name into `_`
+  // before the lookup and the pattern match (v0.13.1 and later); `docker buildx bake --print a.b`
+  // on 0.13.1 prints target `a_b`.
+  it('a `.` in a name reads as `_`, as bake reads it: before the lookup and the pattern match', () => {
+    const c = compileSpec(['version: 1', 'services:', '  my_api: { context: api, template: go, matrix: { v: ["1"] } }', ''].join('\n'), goDirs('api'), { validateOnly: true });
+    expect(c.diagnostics).toEqual([]);
+    const sel = (requested: string[]) => selectTargets(c.spec!, requested).names;
+    expect(sel(['my.api'])).toEqual(['my_api-1']);
+    expect(sel(['my.api-1'])).toEqual(['my_api-1']);
+    expect(sel(['my.*'])).toEqual(['my_api-1']);
+    expect(() => sel(['my.web'])).toThrow(/no target or group named `my_web` in docker-bake.hcl \(bake reads `my.web` as `my_web`\)/);
+  });
 });
