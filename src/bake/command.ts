@@ -231,7 +231,8 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.push) args.push('--push');
   if (flags.load) args.push('--load');
   if (flags.noCache) args.push('--no-cache');
-  if (flags.pull) args.push('--pull');
+  // bake's --pull=false is `*.pull=false` (commands/bake.go, when the flag is given): it overrides a -f file's `pull = true`.
+  if (flags.pull !== undefined) args.push(flags.pull ? '--pull' : '--pull=false');
   if (flags.progress) args.push('--progress', flags.progress);
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
   if (flags.sbom !== undefined) args.push(`--sbom=${flags.sbom}`);
