@@ -680,6 +680,8 @@ function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: Targ
  */
 function extraFiles(io: Io, specDir: string, given: readonly string[]): string[] {
   return given.map((f) => {
+    // bake reads `-f -` from its standard input (bake/bake.go ReadLocalFiles); matrix runs bake more than once (--print first for --push, rounds).
+    if (f === '-') throw userError('bake-file', '-f -: matrix bake does not read a bake file from standard input', { hint: 'write it to a file and give its path: `-f meta.json`' });
     const abs = path.resolve(io.cwd, f);
     let st;
     try {

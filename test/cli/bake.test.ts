@@ -179,6 +179,13 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
 // docs/reference/buildx_bake.md: --list since 0.20, --call and --check since 0.16, --var since
 // 0.31): a usage error, with what to use instead.
 describe('a docker buildx bake option that matrix bake does not take', () => {
+  // bake reads `-f -` from standard input (docker/buildx bake/bake.go ReadLocalFiles, v0.13.1).
+  it('-f -: a bake-file error that says so, not "no such file"', async () => {
+    const r = await matrix(['bake', '--dry-run', '-f', '-'], copySample('hello-go'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('-f -: matrix bake does not read a bake file from standard input');
+  });
+
   it.each([
     ['--list', /hint: `matrix plan` lists every target/],
     ['--check', /hint: matrix bake only builds; .*docker buildx bake -f docker-bake.hcl --check/],
