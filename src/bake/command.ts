@@ -66,7 +66,8 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
     else return false;
     return true;
   };
-  for (const name of requested) {
+  for (const given of requested) {
+    const name = bakeTargetName(given);
     if (isNamePattern(name)) {
       for (const n of patternMatches(spec, name)) addName(n);
       continue;
@@ -76,7 +77,8 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
       const near = closest(name, all);
       const prefixed = all.filter((n) => n !== near && (n.startsWith(name) || name.startsWith(n))).slice(0, 4);
       const suggestions = [...(near ? [near] : []), ...prefixed];
-      throw userError('unknown-target', `no target or group named \`${visible(name)}\` in ${spec.bakeFile}`, {
+      const read = name === given ? '' : ` (bake reads \`${visible(given)}\` as \`${visible(name)}\`)`;
+      throw userError('unknown-target', `no target or group named \`${visible(name)}\` in ${spec.bakeFile}${read}`, {
         hint: suggestions.length ? `did you mean ${suggestions.map((n) => `\`${n}\``).join(', ')}? (\`matrix plan\` lists every target)` : 'run `matrix plan` to list targets',
       });
     }
@@ -150,6 +152,16 @@ function patternMatches(spec: ResolvedSpec, pattern: string): string[] {
   return matched;
 }
 
+/**
+ * A name as bake reads it: buildx bake/bake.go ReadTargets passes every name
+ * through sanitizeTargetName, which turns `.` into `_` (a Compose service
+ * name may hold a dot; a bake target name may not), before it looks the name
+ * up or matches it as a pattern. So `matrix bake my.svc` builds `my_svc`.
+ */
+function bakeTargetName(name: string): string {
+  return name.replaceAll('.', '_');
+}
+
 /** Does bake read this name as a pattern (bake.go matchNames: any of `*?[]`)? */
 function isNamePattern(name: string): boolean {
   return /[*?[\]]/.test(name);
@@ -219,7 +231,8 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   if (flags.push) args.push('--push');
   if (flags.load) args.push('--load');
   if (flags.noCache) args.push('--no-cache');
-  if (flags.pull) args.push('--pull');
+  // bake's --pull=false is `*.pull=false` (commands/bake.go, when the flag is given): it overrides a -f file's `pull = true`.
+  if (flags.pull !== undefined) args.push(flags.pull ? '--pull' : '--pull=false');
   if (flags.progress) args.push('--progress', flags.progress);
   if (flags.metadataFile) args.push('--metadata-file', flags.metadataFile);
   if (flags.sbom !== undefined) args.push(`--sbom=${flags.sbom}`);

@@ -271,7 +271,8 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
   const driver = (opts.push || opts.load) && !(run.atomic && !opts.dryRun) ? await detectDriver(docker, opts.builder).catch(() => undefined) : undefined;
   if (driver && !opts.pushByDigest) {
-    const out = reproducibleOutputs(driver, flags);
+    const targets = run.sel.targets.map(({ target }) => ({ name: target.name, outputs: target.outputs }));
+    const out = reproducibleOutputs(driver, { ...flags, targets });
     flags.push = out.push;
     flags.load = out.load;
     flags.set = [...out.set, ...(flags.set ?? [])];
@@ -346,7 +347,11 @@ async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<
   if (printed.spawnError) throw dockerMissing(run.docker, printed.spawnError);
   if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(printed)}`, { hint: 'run `matrix bake --print` to see the error' });
   const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
-  return planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId);
+  const release = planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId, opts.set);
+  // As bake's --push leaves a local, tar, oci or docker output alone (buildx bake/bake.go AddOverrides `push`).
+  for (const name of release.notPushed)
+    io.stderr.write(`matrix: note: ${name} is not pushed: its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)\n`);
+  return release;
 }
 
 function sayWarnings(io: Io, command: BakeCommand): void {
@@ -675,6 +680,8 @@ function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: Targ
  */
 function extraFiles(io: Io, specDir: string, given: readonly string[]): string[] {
   return given.map((f) => {
+    // bake reads `-f -` from its standard input (bake/bake.go ReadLocalFiles); matrix runs bake more than once (--print first for --push, rounds).
+    if (f === '-') throw userError('bake-file', '-f -: matrix bake does not read a bake file from standard input', { hint: 'write it to a file and give its path: `-f meta.json`' });
     const abs = path.resolve(io.cwd, f);
     let st;
     try {

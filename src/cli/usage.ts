@@ -127,8 +127,30 @@ export async function readWithYargs(argv: string[], out: Out): Promise<number | 
   if ('error' in parsed) {
     if (parsed.output) out.stderr.write(tidyHelp(parsed.output).trimEnd() + '\n\n');
     out.stderr.write(`matrix: ${parsed.error.message}\n`);
+    const hint = argv[0] === 'bake' ? bakeOnlyHint(parsed.error.message) : undefined;
+    if (hint) out.stderr.write(`  hint: ${hint}\n`);
     return 2;
   }
   if (parsed.output) out.stdout.write(tidyHelp(parsed.output).trimEnd() + '\n');
   return parsed.selected ?? 0; // --help or --version: 0
+}
+
+/**
+ * `docker buildx bake` options that `matrix bake` does not take (buildx
+ * docs/reference/buildx_bake.md): what to use instead, for yargs' "Unknown
+ * argument" error.
+ */
+const CHECK_HINT = "matrix bake only builds; run bake's build checks on the generated bake file: `docker buildx bake -f docker-bake.hcl --check` (buildx 0.16 and later) in the spec's directory";
+const BAKE_ONLY: Readonly<Record<string, string>> = {
+  list: '`matrix plan` lists every target with its platforms (`matrix plan --json` for a script); a service name is a group of its targets',
+  call: CHECK_HINT,
+  check: CHECK_HINT,
+  var: 'bake also reads a variable from the environment variable of the same name: `NAME=value matrix bake` (the git values are MATRIX_GIT_*)',
+};
+
+/** The hint for a bake option matrix does not take, when the usage error names one. */
+export function bakeOnlyHint(message: string): string | undefined {
+  const m = /^Unknown arguments?: (.*)$/.exec(message);
+  const name = (m?.[1] ?? '').split(', ').find((a) => Object.hasOwn(BAKE_ONLY, a));
+  return name ? `${BAKE_ONLY[name]} (\`--${name}\` is an option of docker buildx bake, not of matrix bake)` : undefined;
 }

@@ -7,12 +7,19 @@ import type { BakeSelection } from '../bake/command.js';
 import { planMerge, type MergePlan } from '../ci/merge.js';
 import { shardPlan, shardResult, type ShardPlan, type ShardResult } from '../ci/shard.js';
 import { userError } from '../diagnostics.js';
+import { csvField } from '../render/csv.js';
 import { REWRITE_TIMESTAMP_DRIVERS } from '../repro/output.js';
+import { outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
+import { namePatternRegExp } from '../bake/command.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
-/** Bake's own view of each target (`docker buildx bake --print`): the tags after every -f file and --set. */
+/**
+ * Bake's own view of each target (`docker buildx bake --print`): the tags and
+ * outputs after every -f file and --set. buildx 0.13 prints an output as its
+ * CSV text, later versions as an object of its fields.
+ */
 export interface PrintedTargets {
-  [target: string]: { tags?: string[] };
+  [target: string]: { tags?: string[]; output?: (string | Record<string, string>)[] };
 }
 
 /** `bake --print` JSON -> its targets; a usage error when it is not bake's output. */
@@ -27,18 +34,26 @@ export function printedTargets(json: string): PrintedTargets {
 }
 
 /**
- * The selection with each target's tags as bake resolves them: the user's
- * `--set T.tags=...` and `-f` files (e.g. docker/metadata-action's) decide the
- * final tags, not the spec alone.
+ * The selection with each target's tags and outputs as bake resolves them:
+ * the user's `--set T.tags=...` (or `T.output=...`) and `-f` files (e.g.
+ * docker/metadata-action's) decide them, not the spec alone.
  */
 export function withResolvedTags(sel: BakeSelection, printed: PrintedTargets): BakeSelection {
   return {
     names: sel.names,
-    targets: sel.targets.map(({ target, platforms }) => ({
-      target: { ...target, tags: printed[target.name]?.tags ?? target.tags } as Target,
-      platforms,
-    })),
+    targets: sel.targets.map(({ target, platforms }) => {
+      const p = printed[target.name];
+      const outputs = p ? (p.output ?? []).map(outputText) : target.outputs;
+      return { target: { ...target, tags: p?.tags ?? target.tags, outputs } as Target, platforms };
+    }),
   };
+}
+
+/** One printed output as CSV text (buildx 0.14+ prints `{"type": "local", "dest": "dist"}`). */
+function outputText(o: string | Record<string, string>): string {
+  if (typeof o === 'string') return o;
+  const { type, ...rest } = o;
+  return [`type=${type ?? ''}`, ...Object.entries(rest).map(([k, v]) => `${k}=${v}`)].map(csvField).join(',');
 }
 
 export interface Release {
@@ -47,16 +62,51 @@ export interface Release {
   spec: ResolvedSpec;
   /** Each selected target with the platforms this run builds: all must be complete. */
   expected: Target[];
+  /** Selected targets that are not pushed: their outputs export files (pushedByBake). */
+  notPushed: string[];
 }
 
-/** The release of one run: the shard plan (its --set values go last) and what must be complete to publish. */
-export function planRelease(spec: ResolvedSpec, sel: BakeSelection, driver: string, runId: string): Release {
-  const shard = shardPlan(sel, driver, runId);
+/**
+ * The release of one run: the shard plan (its --set values go last) and what
+ * must be complete to publish. Only the targets bake's `--push` would push
+ * (pushedByBake) are pushed and published; the others build with their own
+ * outputs (a binary exported to `dist/`), as with bake. A pushed target that
+ * also exports files keeps those outputs beside the push: the shard's
+ * `T.output` replaces them, so they are given again, unless the user's
+ * `--set` (`userSets`) gives the target's outputs, which then stay in bake's
+ * list before the shard's.
+ */
+export function planRelease(spec: ResolvedSpec, sel: BakeSelection, driver: string, runId: string, userSets: readonly string[] = []): Release {
+  const pushed = sel.targets.filter(({ target }) => pushedByBake(target.outputs));
+  const shard = shardPlan({ ...sel, targets: pushed }, driver, runId);
   // Where the exporter allows it, layers are clamped to SOURCE_DATE_EPOCH as a plain --push does.
   if (REWRITE_TIMESTAMP_DRIVERS.includes(driver)) shard.set = shard.set.map((s) => (/^[^=]+\.output=/.test(s) ? `${s},rewrite-timestamp=true` : s));
-  const expected = sel.targets.map(({ target, platforms }) => ({ ...target, platforms }) as Target);
+  for (const { target } of pushed) {
+    if (userSetsOutput(userSets, target.name)) continue;
+    for (const o of target.outputs) if (!PUSHED_TYPES.has(outputType(o) ?? '')) shard.set.push(`${target.name}.output=${o}`);
+  }
+  const expected = pushed.map(({ target, platforms }) => ({ ...target, platforms }) as Target);
   const byName = new Map(expected.map((t) => [t.name, t]));
-  return { shard, spec: { ...spec, targets: spec.targets.map((t) => byName.get(t.name) ?? t) }, expected };
+  const notPushed = sel.targets.filter((t) => !pushed.includes(t)).map((t) => t.target.name);
+  return { shard, spec: { ...spec, targets: spec.targets.map((t) => byName.get(t.name) ?? t) }, expected, notPushed };
+}
+
+/**
+ * Does one of the user's `--set` values give this target's `output`? bake
+ * matches the part before the first `.` against target names as a
+ * path.Match pattern (buildx bake/bake.go expandTargets).
+ */
+function userSetsOutput(sets: readonly string[], target: string): boolean {
+  return sets.some((s) => {
+    const key = s.split('=', 1)[0]!.replace(/\+$/, '');
+    const [pattern, field] = key.split('.', 3);
+    if (field !== 'output' || pattern === undefined) return false;
+    try {
+      return pattern === target || namePatternRegExp(pattern).test(target);
+    } catch {
+      return false; // bake refuses the pattern itself
+    }
+  });
 }
 
 /** After bake: what it pushed (its exit code and metadata), and the merge plan; `problems` non-empty = publish nothing. */

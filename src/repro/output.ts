@@ -8,6 +8,8 @@
 // (`exporter option "rewrite-timestamp" conflicts with "unpack"`, even with
 // unpack=false); there the templates normalise file times themselves.
 
+import { pushedByBake } from '../resolve/outputs.js';
+
 /** Drivers whose image and docker exporters accept rewrite-timestamp. */
 export const REWRITE_TIMESTAMP_DRIVERS: readonly string[] = ['docker-container', 'remote', 'kubernetes'];
 
@@ -16,6 +18,12 @@ export interface OutputFlags {
   load?: boolean;
   /** The run's other `--set` values: an explicit `*.output` there is the caller's choice and is left alone. */
   set?: readonly string[];
+  /**
+   * The targets of the run with their own outputs. Without it, `--push`
+   * pushes every target; with it, as bake's --push: a target with a local,
+   * tar, oci, docker or cacheonly output only is exported, not pushed.
+   */
+  targets?: readonly { name: string; outputs: readonly string[] }[];
 }
 
 export interface ReproducibleOutputs {
@@ -43,11 +51,25 @@ export function reproducibleOutputs(driver: string, flags: OutputFlags): Reprodu
   if (!REWRITE_TIMESTAMP_DRIVERS.includes(driver)) return unchanged;
   if ((flags.set ?? []).some(setsOutput)) return unchanged;
   const set: string[] = [];
-  if (flags.push) set.push('*.output=type=image,push=true,rewrite-timestamp=true');
+  if (flags.push) set.push(...pushOutputs(flags));
   if (flags.load) set.push('*.output=type=docker,rewrite-timestamp=true');
   // Neither: bake exports nothing on these drivers (the result stays in the cache).
   if (!set.length) return unchanged;
   return { set, push: false, load: false };
+}
+
+/**
+ * --push as outputs. With --load too, every target (buildx 0.13's --load
+ * replaces each target's outputs by `type=docker`, so every target then has
+ * an image to push). Else per target, as bake's --push: one without outputs
+ * gets the image output with rewrite-timestamp, one with an image or
+ * registry output `T.push=true` (bake's own per-target form of --push), and
+ * one that only exports files nothing (buildx bake/bake.go AddOverrides `push`).
+ */
+function pushOutputs(flags: OutputFlags): string[] {
+  const image = 'output=type=image,push=true,rewrite-timestamp=true';
+  if (flags.load || !flags.targets) return [`*.${image}`];
+  return flags.targets.flatMap((t) => (!pushedByBake(t.outputs) ? [] : t.outputs.length ? [`${t.name}.push=true`] : [`${t.name}.${image}`]));
 }
 
 /** `--set` value whose key is a target's `output` (`*.output=...`, `api.output=...`). */

@@ -135,3 +135,26 @@ export function exportParentDir(output: string): string | undefined {
   const dir = path.posix.dirname(dest);
   return dir === '.' ? undefined : dir;
 }
+
+/** An output's exporter: its `type`, or `local` for a lone path (buildx's shorthand). */
+export function outputType(output: string): string | undefined {
+  const fields = parseCsvRecord(output) ?? [];
+  if (fields.length === 1 && !fields[0]!.includes('=')) return 'local';
+  return fields.find((f) => f.startsWith('type='))?.slice('type='.length);
+}
+
+/** Exporters that bake's --push makes push. */
+export const PUSHED_TYPES: ReadonlySet<string> = new Set(['image', 'registry']);
+
+/**
+ * Does bake's `--push` push a target with these outputs? buildx bake/bake.go
+ * (AddOverrides, `push` key; buildx 0.13): a target without outputs gets
+ * `type=image,push=true`, an `image` or `registry` output gets `push=true`,
+ * and `local`, `tar`, `oci`, `docker` and `cacheonly` outputs are left as
+ * they are, so a target with only those is built and exported, never pushed
+ * (docker/buildx docs/reference/buildx_bake.md, --push, says the same of
+ * local and tar outputs).
+ */
+export function pushedByBake(outputs: readonly string[]): boolean {
+  return outputs.length === 0 || outputs.some((o) => PUSHED_TYPES.has(outputType(o) ?? ''));
+}

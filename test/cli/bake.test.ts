@@ -136,6 +136,69 @@ const alive = (pid: number) => {
   }
 };
 
+// docker buildx bake --push (buildx bake/bake.go AddOverrides `push`, v0.13.1; docs/reference/
+// buildx_bake.md --push) pushes a target without outputs and leaves a `type=local` one alone.
+// matrix's all-or-nothing --push reads the outputs from bake --print (the real buildx here) and
+// pushes, and later publishes, only what bake would push; a fake docker stops the build itself.
+describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push pushes', () => {
+  it('a target whose output exports files is built with that output, not pushed', async () => {
+    const dir = copySample('hello-go');
+    const file = path.join(dir, 'matrix.yaml');
+    const spec = readFileSync(file, 'utf8')
+      .replace('localhost:5000/samples/hello-go:multiarch', 'example.com/acme/hello:1')
+      .replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]');
+    writeFileSync(file, `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n`);
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    const log = path.join(dir, 'bake-args.log');
+    const bin = path.join(dir, 'fake-docker');
+    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      `"buildx inspect") ${driver}; exit 0;;`,
+      '"buildx bake")',
+      '  for a in "$@"; do [ "$a" = --print ] && exec docker "$@"; done',
+      `  echo "$@" >> '${log}'`,
+      '  echo "ERROR: stopped by the test" >&2; exit 1;;',
+      'esac',
+      'exit 1',
+      '',
+    ];
+    writeFileSync(bin, script.join('\n'));
+    chmodSync(bin, 0o755);
+    const r = await matrix(['bake', '--push', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix: note: bin is not pushed: its outputs export it');
+    const args = readFileSync(log, 'utf8');
+    expect(args).toContain('--set hello.output=type=image,push=true');
+    expect(args).not.toMatch(/--set bin\.(output|tags)=/);
+  }, 60_000);
+});
+
+// Options of docker buildx bake that matrix bake does not take (docker/buildx
+// docs/reference/buildx_bake.md: --list since 0.20, --call and --check since 0.16, --var since
+// 0.31): a usage error, with what to use instead.
+describe('a docker buildx bake option that matrix bake does not take', () => {
+  // bake reads `-f -` from standard input (docker/buildx bake/bake.go ReadLocalFiles, v0.13.1).
+  it('-f -: a bake-file error that says so, not "no such file"', async () => {
+    const r = await matrix(['bake', '--dry-run', '-f', '-'], copySample('hello-go'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('-f -: matrix bake does not read a bake file from standard input');
+  });
+
+  it.each([
+    ['--list', /hint: `matrix plan` lists every target/],
+    ['--check', /hint: matrix bake only builds; .*docker buildx bake -f docker-bake.hcl --check/],
+    ['--call=check', /hint: matrix bake only builds/],
+    ['--var=TAG=1', /hint: bake also reads a variable from the environment variable of the same name/],
+  ])('%s: exit 2 and a hint', async (flag, hint) => {
+    const r = await matrix(['bake', flag], copySample('hello-go'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument/);
+    expect(r.stderr).toMatch(hint);
+  });
+});
+
 describe('bake starts beside the engine checks, which still decide', () => {
   it('checks that pass: bake started before they ended, its output shown, exit 0', async () => {
     const dir = copySample('hello-go');

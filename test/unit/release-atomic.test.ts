@@ -74,6 +74,74 @@ describe('the release plan of bake --push', () => {
   });
 });
 
+// bake's --push pushes a target that has no outputs or an image/registry one, and leaves a target
+// whose outputs only export files (local, tar, oci, docker, cacheonly) alone: docker/buildx
+// bake/bake.go, AddOverrides' `push` key (v0.13.1), and docs/reference/buildx_bake.md (--push).
+// `docker buildx bake --print --push` on 0.13.1 shows the same: a `type=local` target keeps its
+// output and gets no push. `matrix bake --push` publishes the same targets bake would push.
+describe('bake --push leaves a target that exports files alone', () => {
+  function exportSpec(): ResolvedSpec {
+    const source = [
+      'version: 1',
+      'platforms: [linux/amd64]',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: go',
+      '    tags: ["localhost:5000/acme/api:1"]',
+      '  bin:',
+      '    context: bin',
+      '    template: go',
+      '    tags: ["localhost:5000/acme/bin:1"]',
+      '    output: ["type=local,dest=dist/"]',
+      '  both:',
+      '    context: both',
+      '    template: go',
+      '    tags: ["localhost:5000/acme/both:1"]',
+      '    output: ["type=tar,dest=out/both.tar", "type=image"]',
+      '  noimage:',
+      '    context: noimage',
+      '    template: go',
+      '    output: ["type=cacheonly"]',
+      '',
+    ].join('\n');
+    const c = compileSpec(source, { 'api/go.mod': 'module x\n', 'bin/go.mod': 'module x\n', 'both/go.mod': 'module x\n', 'noimage/go.mod': 'module x\n' }, { validateOnly: true });
+    expect(c.diagnostics).toEqual([]);
+    return c.spec!;
+  }
+
+  it('only the targets bake would push are pushed and published; one that also exports keeps that output', () => {
+    const s = exportSpec();
+    const r = planRelease(s, selectTargets(s, []), 'docker', 'run1');
+    expect(r.notPushed).toEqual(['bin', 'noimage']);
+    expect(r.expected.map((t) => t.name)).toEqual(['api', 'both']);
+    expect(r.shard.targets.map((t) => t.target)).toEqual(['api', 'both']);
+    expect(r.shard.set.filter((x) => !x.includes('.tags='))).toEqual(['api.output=type=image,push=true', 'both.output=type=image,push=true', 'both.output=type=tar,dest=out/both.tar']);
+    // A target that is not pushed needs no tag (shard-no-tag is for pushed ones).
+    expect(() => planRelease(s, selectTargets(s, ['noimage']), 'docker-container', 'run1')).not.toThrow();
+  });
+
+  it("decides from bake's resolved outputs: the user's --set output, a -f file's, buildx 0.14+ printed objects", () => {
+    const s = exportSpec();
+    // `--set '*.output=type=local,dest=out'`: bake --push then pushes nothing.
+    const local = { output: ['type=local,dest=out'] };
+    const printed = printedTargets(JSON.stringify({ target: { api: local, bin: local, both: local, noimage: local } }));
+    const r = planRelease(s, withResolvedTags(selectTargets(s, []), printed), 'docker', 'run1', ['*.output=type=local,dest=out']);
+    expect(r.notPushed).toEqual(['api', 'bin', 'both', 'noimage']);
+    expect(r.shard.set).toEqual([]);
+    // buildx 0.14 and later print each output as an object of its fields; a -f file made `bin` push.
+    const objects = printedTargets(
+      JSON.stringify({ target: { api: {}, bin: { output: [{ type: 'registry' }] }, both: { output: [{ type: 'local', dest: 'a b' }, { type: 'image' }] }, noimage: {} } }),
+    );
+    const r2 = planRelease(s, withResolvedTags(selectTargets(s, []), objects), 'docker', 'run1');
+    expect(r2.notPushed).toEqual([]);
+    expect(r2.shard.set).toContain('both.output=type=local,"dest=a b"');
+    // The user's --set gave `both` its outputs: they stay in bake's list, and are not given twice.
+    const r3 = planRelease(s, withResolvedTags(selectTargets(s, []), objects), 'docker', 'run1', ['b?th.output=type=image']);
+    expect(r3.shard.set.filter((x) => x.startsWith('both.output='))).toEqual(['both.output=type=image,push=true']);
+  });
+});
+
 describe('publish or not', () => {
   const s = spec();
   const r = planRelease(s, selectTargets(s, []), 'docker', 'run1');

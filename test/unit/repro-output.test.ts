@@ -45,4 +45,26 @@ describe('reproducibleOutputs', () => {
     expect(reproducibleOutputs('', { push: true }).set).toEqual([]);
     expect(reproducibleOutputs('cloud', { push: true }).set).toEqual([]);
   });
+
+  // bake's --push (buildx bake/bake.go AddOverrides `push`, v0.13.1): no outputs -> an image push;
+  // an image or registry output -> push=true on it; local, tar, oci, docker, cacheonly -> left alone.
+  it('with the targets given, --push becomes per-target outputs as bake --push reads them', () => {
+    const targets = [
+      { name: 'api', outputs: [] },
+      { name: 'bin', outputs: ['type=local,dest=dist/'] },
+      { name: 'both', outputs: ['type=tar,dest=o.tar', 'type=image'] },
+    ];
+    expect(reproducibleOutputs('docker-container', { push: true, targets })).toEqual({
+      set: ['api.output=type=image,push=true,rewrite-timestamp=true', 'both.push=true'],
+      push: false,
+      load: false,
+    });
+    // Every target exports files: bake's own --push, which pushes none of them.
+    expect(reproducibleOutputs('docker-container', { push: true, targets: [targets[1]!] })).toEqual({ set: [], push: true, load: false });
+    // With --load (which in buildx 0.13 replaces every output by type=docker), every target pushes, as before.
+    expect(reproducibleOutputs('docker-container', { push: true, load: true, targets }).set).toEqual([
+      '*.output=type=image,push=true,rewrite-timestamp=true',
+      '*.output=type=docker,rewrite-timestamp=true',
+    ]);
+  });
 });
