@@ -671,11 +671,14 @@ function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: Targ
 /**
  * `-f FILE`: each must be a regular file (a FIFO or device could block bake or
  * feed it without end). Given relative to the working directory; bake runs in
- * the spec's directory, so they are passed relative to that.
+ * the spec's directory, so they are passed relative to that. `cwd://FILE` is
+ * FILE, as buildx reads it (commands/bake.go readBakeFiles drops the prefix of
+ * a local file): docker/metadata-action's README passes its bake file so
+ * (`cwd://${{ steps.meta.outputs.bake-file }}`).
  */
 function extraFiles(io: Io, specDir: string, given: readonly string[]): string[] {
   return given.map((f) => {
-    const abs = path.resolve(io.cwd, f);
+    const abs = path.resolve(io.cwd, f.startsWith('cwd://') ? f.slice('cwd://'.length) : f);
     let st;
     try {
       st = statSync(abs);
