@@ -57,3 +57,36 @@ describe('metadata_action', () => {
     }
   });
 });
+
+// A tag written with docker/metadata-action's patterns (README `type=semver`: {{raw}}, {{version}},
+// {{major}}, {{minor}}, {{patch}}; "Global expressions": {{branch}}, {{tag}}, {{sha}}, {{date}}) is
+// no image reference; the error names the spec's variable for each, so the hint does not just
+// repeat the reference grammar.
+describe("metadata-action's pattern syntax in a spec", () => {
+  it('{{version}}-style tags: a located error whose hint names the ${{ semver.* }} / ${{ git.* }} variable to write', () => {
+    const src = svc(['    tags: ["r.example/api:{{major}}.{{ minor }}", "r.example/api:sha-{{sha}}-{{date \'YYYYMMDD\'}}", "r.example/api:{{raw}}"]']);
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([
+      { code: 'invalid-tag', ...pos(src, '"r.example/api:{{major}}') },
+      { code: 'invalid-tag', ...pos(src, '"r.example/api:sha-') },
+      { code: 'invalid-tag', ...pos(src, '"r.example/api:{{raw}}') },
+    ]);
+    const hints = r.diagnostics.map((d) => d.hint);
+    expect(hints[0]).toContain('`${{ semver.major }}` for `{{major}}`, `${{ semver.minor }}` for `{{ minor }}`');
+    expect(hints[1]).toContain("`${{ git.short_sha }}` for `{{sha}}`, no variable gives `{{date 'YYYYMMDD'}}`");
+    expect(hints[2]).toContain('`${{ git.tag }}` for `{{raw}}`');
+    // A `{` that is no metadata-action pattern keeps the grammar hint.
+    const other = svc(['    tags: ["r.example/api:{{x}}"]']);
+    expect(compileSpec(other, goDirs('api')).diagnostics[0]!.hint).toMatch(/^a tag is \[registry\/\]name\[:tag\]/);
+  });
+
+  it('${{ version }}, ${{ sha }}, ${{ raw }}: the unknown-variable hint suggests the spec variable of that meaning', () => {
+    const src = svc(['    tags: ["r.example/api:${{ version }}", "r.example/api:${{ sha }}"]', '    labels: { v: "${{ raw }}" }']);
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics.map((d) => [d.code, d.hint!.split('?')[0]])).toEqual([
+      ['unknown-variable', 'did you mean `${{ semver.version }}`'],
+      ['unknown-variable', 'did you mean `${{ git.short_sha }}`'],
+      ['unknown-variable', 'did you mean `${{ git.tag }}`'],
+    ]);
+  });
+});
