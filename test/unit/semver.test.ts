@@ -247,6 +247,23 @@ describe('per-service versions (version_tags)', () => {
     expect(overlongTags(tags, { MATRIX_GIT_BRANCH: 'a'.repeat(127), MATRIX_GIT_SHORT_SHA: '0123456' })).toEqual([{ tag: `r/api:b-${'a'.repeat(127)}`, length: 129 }]);
   });
 
+  // The distribution reference grammar's tag is `[\w][\w.-]{0,127}` (docker/metadata-action's
+  // sanitizeTag makes characters safe but neither cuts nor fixes the first one): a tag written
+  // too long, or with a leading `.` or `-`, is refused with what is wrong with it, not only
+  // "not a valid image reference".
+  it('a tag too long or starting with `-`/`.` when generated: the error says which, and how long', () => {
+    const long = 'a'.repeat(129);
+    const src = `version: 1\nservices:\n  api: { context: api, template: go, tags: ["r/api:${long}", "r.example:5000/api:-x", "r/api:.x", "r/api:\${{ git.sha }}-\${{ git.sha }}-\${{ git.sha }}-\${{ git.sha }}", "r/api:${'a'.repeat(128)}"] }\n`;
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics.map((d) => [d.code, d.message.replace(/^tag `[^`]*` /, '')])).toEqual([
+      ['invalid-tag', 'has 129 characters after its `:`; a registry takes at most 128'],
+      ['invalid-tag', 'has a tag that starts with `-`; a tag starts with a letter, a digit or `_`'],
+      ['invalid-tag', 'has a tag that starts with `.`; a tag starts with a letter, a digit or `_`'],
+      // With git values, a full sha is 40 characters: 4 of them and 3 dashes are 163.
+      ['invalid-tag', 'has 163 characters after its `:`; a registry takes at most 128'],
+    ]);
+  });
+
   it('tags as bake builds them: an empty git value leaves its tag out, a repeated tag counts once (buildx bake.go Target.normalize)', () => {
     const src =
       'version: 1\nservices:\n  api: { context: api, template: go, tags: ["r/api:${{ semver.version }}", "r/api:${{ semver.major }}.${{ semver.minor }}.${{ semver.patch }}", "r/api:${{ git.branch }}", "r/api:main", "r/api:${{ git.tag }}"] }\n';
