@@ -28,7 +28,8 @@ import { danglingAt } from './faults.js';
 import type { Io, SpecLocation } from './io.js';
 import type { Committed } from '../cache/bake.js';
 import type { CommandArgs } from './options.js';
-import { dynKey, dynVariables, MAX_TAG_LENGTH, overlongTags } from '../dyn.js';
+import { dynKey, dynVariables, evalDyn, isStatic, MAX_TAG_LENGTH, overlongTags, type Dyn } from '../dyn.js';
+import { referenceProblem } from '../validate/reference.js';
 import { GIT_VARIABLES, type GitInfoRead } from '../bake/gitenv.js';
 import { bakeInputs, withDependencies } from '../repro/inputs.js';
 import { parseAllow, type Allowed } from '../bake/entitlements.js';
@@ -309,19 +310,39 @@ function extraFilePaths(run: BakeRun): string[] {
  * A tag whose git values make it longer than a registry takes is refused
  * here, before anything builds, with the values that made it so: buildx
  * would stop with "invalid reference format" and no word of which variable.
+ * So is any other tag they make invalid: a git value in the repository part
+ * (`r/app-${{ git.tag }}:x` with the tag `V1.0`, `r/${{ git.branch }}:x` on a
+ * branch `fix_`), which the tag-safe values do not make repository-safe.
  */
 function refuseOverlongTags(sel: BakeSelection, env: Readonly<Record<string, string | undefined>>): void {
   for (const { target } of sel.targets) {
     const [long] = overlongTags(target.tags, env);
-    if (!long) continue;
-    const used = new Set(target.tags.flatMap(dynVariables));
+    const bad = long ? undefined : invalidTag(target.tags, env);
+    if (!long && !bad) continue;
+    const used = new Set(bad ? dynVariables(bad.dyn) : target.tags.flatMap(dynVariables));
     const names = Object.entries(GIT_VARIABLES)
       .filter(([, v]) => used.has(v))
-      .map(([name, v]) => `\`\${{ ${name} }}\` is ${(env[v] ?? '').length} characters`);
-    throw userError('tag-too-long', `target ${target.name}: the tag \`${long.tag}\` has ${long.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`, {
+      .map(([name, v]) => (long ? `\`\${{ ${name} }}\` is ${(env[v] ?? '').length} characters` : `\`\${{ ${name} }}\` is \`${env[v] ?? ''}\``));
+    if (bad) {
+      throw userError('invalid-tag', `target ${target.name}: the tag \`${bad.tag}\` ${bad.problem}`, {
+        hint: `${names.length ? `${names.join(', ')}; ` : ''}a git value makes only a valid tag part (after the \`:\`); keep it out of the repository name, or set MATRIX_GIT_BRANCH / MATRIX_GIT_TAG to a name that fits`,
+      });
+    }
+    throw userError('tag-too-long', `target ${target.name}: the tag \`${long!.tag}\` has ${long!.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`, {
       hint: `${names.length ? `${names.join(', ')}; ` : ''}build the tag from a shorter value (\`\${{ git.short_sha }}\`), or set MATRIX_GIT_BRANCH / MATRIX_GIT_TAG to a shorter name`,
     });
   }
+}
+
+/** The first tag built from git values that is no valid image reference once they are set. */
+function invalidTag(tags: readonly Dyn[], env: Readonly<Record<string, string | undefined>>): { dyn: Dyn; tag: string; problem: string } | undefined {
+  for (const d of tags) {
+    if (isStatic(d)) continue;
+    const tag = evalDyn(d, env);
+    const problem = tag === undefined ? undefined : referenceProblem(tag);
+    if (problem) return { dyn: d, tag: tag!, problem };
+  }
+  return undefined;
 }
 
 /** An atomic --push: its release plan, and the command that pushes without final tags. */
