@@ -81,16 +81,16 @@ export function dynKey(d: Dyn): string {
   return isStatic(d) ? d : d.parts.map((p) => (typeof p === 'string' ? p : `\${${p.variable}}`)).join('');
 }
 
-/** Representative values, to validate a pattern (e.g. that a tag is a valid reference). */
+/**
+ * Representative values, to validate a pattern (e.g. that a tag is a valid
+ * reference). The semver variables, per service and stable ones included,
+ * take theirs from src/resolve/cell.ts sampleEnv.
+ */
 export const SAMPLE_VALUES: Record<string, string> = {
   MATRIX_GIT_SHA: '0123456789abcdef0123456789abcdef01234567',
   MATRIX_GIT_SHORT_SHA: '0123456',
   MATRIX_GIT_BRANCH: 'main',
   MATRIX_GIT_TAG: 'v1.2.3',
-  MATRIX_SEMVER_VERSION: '1.2.3',
-  MATRIX_SEMVER_MAJOR: '1',
-  MATRIX_SEMVER_MINOR: '1.2',
-  MATRIX_SEMVER_PATCH: '1.2.3',
   MATRIX_GIT_SOURCE: 'https://example.com/acme/repo',
   MATRIX_GIT_CREATED: '2024-01-01T00:00:00Z',
 };

@@ -182,7 +182,8 @@ function highest(found: readonly { tag: string; info: SemverInfo }[]): { tag: st
  * newest first, by creatordate, then by name). Never git's version sort,
  * which the user's `versionsort.suffix` reorders and which ranks any tag
  * named after a letter above `v1.2.3`. In CI, MATRIX_GIT_TAG set to the tag
- * that started the run wins over both (buildEnvironment).
+ * that started the run wins over both, and the semver values then come from
+ * that tag (buildEnvironment).
  */
 function headTag(tags: readonly string[], version: { tag: string } | undefined): string {
   return version?.tag ?? tags[0] ?? '';
@@ -258,7 +259,9 @@ export function gitEnvironment(info: GitInfo | undefined, sourceDateEpoch?: numb
 
 /**
  * What `matrix bake` (and `plan`) use: values the caller's environment already
- * sets win, so CI can pin them; the rest come from git.
+ * sets win, so CI can pin them; the rest come from git. A pinned
+ * MATRIX_GIT_TAG also decides the semver values (and, with `version_tags`,
+ * each service's), so `git.tag` and `semver.*` always name one tag.
  */
 export async function buildEnvironment(
   repoRoot: string,
@@ -274,7 +277,13 @@ export async function buildEnvironment(
   if (!available.ok) onWarning?.(missingGitWarning(available.cause));
   const info = available.ok ? read : undefined;
   const computed = gitEnvironment(info, sourceDateEpoch);
-  if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(info?.tags ?? [], versions.versionTags, versions.services.keys()));
+  const pinned = callerEnv.MATRIX_GIT_TAG;
+  // A tag the caller pins is the run's tag, as metadata-action versions from the tag of the event
+  // (src/meta.ts procSemver reads context.ref): the semver values come from it alone, never from
+  // another tag on HEAD, and also where the checkout has no tags or git cannot run.
+  const tags = pinned === undefined ? (info?.tags ?? []) : pinned ? [pinned] : [];
+  if (pinned !== undefined) Object.assign(computed, semverEnvironment(headSemver(tags)?.info));
+  if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(tags, versions.versionTags, versions.services.keys()));
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
   // A branch or tag the caller pins (MATRIX_GIT_BRANCH=$GITHUB_REF_NAME) becomes a tag too: made safe the same way.

@@ -28,7 +28,8 @@ import { danglingAt } from './faults.js';
 import type { Io, SpecLocation } from './io.js';
 import type { Committed } from '../cache/bake.js';
 import type { CommandArgs } from './options.js';
-import { dynKey, dynVariables, MAX_TAG_LENGTH, overlongTags } from '../dyn.js';
+import { dynKey, dynVariables, evalDyn, isStatic, MAX_TAG_LENGTH, overlongTags, type Dyn } from '../dyn.js';
+import { referenceProblem } from '../validate/reference.js';
 import { GIT_VARIABLES, type GitInfoRead } from '../bake/gitenv.js';
 import { bakeInputs, withDependencies } from '../repro/inputs.js';
 import { parseAllow, type Allowed } from '../bake/entitlements.js';
@@ -310,19 +311,39 @@ function extraFilePaths(run: BakeRun): string[] {
  * A tag whose git values make it longer than a registry takes is refused
  * here, before anything builds, with the values that made it so: buildx
  * would stop with "invalid reference format" and no word of which variable.
+ * So is any other tag they make invalid: a git value in the repository part
+ * (`r/app-${{ git.tag }}:x` with the tag `V1.0`, `r/${{ git.branch }}:x` on a
+ * branch `fix_`), which the tag-safe values do not make repository-safe.
  */
 function refuseOverlongTags(sel: BakeSelection, env: Readonly<Record<string, string | undefined>>): void {
   for (const { target } of sel.targets) {
     const [long] = overlongTags(target.tags, env);
-    if (!long) continue;
-    const used = new Set(target.tags.flatMap(dynVariables));
+    const bad = long ? undefined : invalidTag(target.tags, env);
+    if (!long && !bad) continue;
+    const used = new Set(bad ? dynVariables(bad.dyn) : target.tags.flatMap(dynVariables));
     const names = Object.entries(GIT_VARIABLES)
       .filter(([, v]) => used.has(v))
-      .map(([name, v]) => `\`\${{ ${name} }}\` is ${(env[v] ?? '').length} characters`);
-    throw userError('tag-too-long', `target ${target.name}: the tag \`${long.tag}\` has ${long.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`, {
+      .map(([name, v]) => (long ? `\`\${{ ${name} }}\` is ${(env[v] ?? '').length} characters` : `\`\${{ ${name} }}\` is \`${env[v] ?? ''}\``));
+    if (bad) {
+      throw userError('invalid-tag', `target ${target.name}: the tag \`${bad.tag}\` ${bad.problem}`, {
+        hint: `${names.length ? `${names.join(', ')}; ` : ''}a git value makes only a valid tag part (after the \`:\`); keep it out of the repository name, or set MATRIX_GIT_BRANCH / MATRIX_GIT_TAG to a name that fits`,
+      });
+    }
+    throw userError('tag-too-long', `target ${target.name}: the tag \`${long!.tag}\` has ${long!.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`, {
       hint: `${names.length ? `${names.join(', ')}; ` : ''}build the tag from a shorter value (\`\${{ git.short_sha }}\`), or set MATRIX_GIT_BRANCH / MATRIX_GIT_TAG to a shorter name`,
     });
   }
+}
+
+/** The first tag built from git values that is no valid image reference once they are set. */
+function invalidTag(tags: readonly Dyn[], env: Readonly<Record<string, string | undefined>>): { dyn: Dyn; tag: string; problem: string } | undefined {
+  for (const d of tags) {
+    if (isStatic(d)) continue;
+    const tag = evalDyn(d, env);
+    const problem = tag === undefined ? undefined : referenceProblem(tag);
+    if (problem) return { dyn: d, tag: tag!, problem };
+  }
+  return undefined;
 }
 
 /** An atomic --push: its release plan, and the command that pushes without final tags. */
@@ -676,13 +697,16 @@ function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: Targ
 /**
  * `-f FILE`: each must be a regular file (a FIFO or device could block bake or
  * feed it without end). Given relative to the working directory; bake runs in
- * the spec's directory, so they are passed relative to that.
+ * the spec's directory, so they are passed relative to that. `cwd://FILE` is
+ * FILE, as buildx reads it (commands/bake.go readBakeFiles drops the prefix of
+ * a local file): docker/metadata-action's README passes its bake file so
+ * (`cwd://${{ steps.meta.outputs.bake-file }}`).
  */
 function extraFiles(io: Io, specDir: string, given: readonly string[]): string[] {
   return given.map((f) => {
     // bake reads `-f -` from its standard input (bake/bake.go ReadLocalFiles); matrix runs bake more than once (--print first for --push, rounds).
     if (f === '-') throw userError('bake-file', '-f -: matrix bake does not read a bake file from standard input', { hint: 'write it to a file and give its path: `-f meta.json`' });
-    const abs = path.resolve(io.cwd, f);
+    const abs = path.resolve(io.cwd, f.startsWith('cwd://') ? f.slice('cwd://'.length) : f);
     let st;
     try {
       st = statSync(abs);

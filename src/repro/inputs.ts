@@ -49,8 +49,31 @@ export async function bakeInputs(
       'git did not answer in time in this repository (something in its git directory blocks: a FIFO, a hung file system): the images get no git values or revision labels, and buildx is told not to run git (BUILDX_GIT_INFO=false)',
     );
   }
+  const fromFiles = fileValues(extraFiles);
+  for (const m of uninheritedWarnings(spec, sel, fromFiles)) onWarning?.(m);
   // The caller's own values win, except MATRIX_GIT_SOURCE: buildEnvironment removed its credentials.
-  return { env, sets: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs, fileValues(extraFiles)) };
+  return { env, sets: revisionSets(spec, sel, { ...env, ...callerEnv, MATRIX_GIT_SOURCE: env.MATRIX_GIT_SOURCE }, revs, fromFiles.targets) };
+}
+
+/**
+ * A `metadata_action` target that none of the `-f` files defines: its images
+ * get no tags at all. metadata-action names the target by its `bake-target`
+ * input (default `docker-metadata-action`, src/context.ts), and one that
+ * differs from the spec's `metadata_action` is easy to miss. Said only when
+ * every file was read (an HCL file may define it).
+ */
+export function uninheritedWarnings(spec: ResolvedSpec, sel: BakeSelection, fromFiles: FileValues): string[] {
+  if (!fromFiles.files || !fromFiles.allRead) return [];
+  const missing = new Map<string, string[]>();
+  for (const t of withDependencies(spec, sel)) {
+    if (t.metadataAction === undefined || fromFiles.targets.has(t.metadataAction)) continue;
+    missing.set(t.metadataAction, [...(missing.get(t.metadataAction) ?? []), t.name]);
+  }
+  const defined = [...fromFiles.targets.keys()].map((n) => `\`${n}\``).join(', ') || 'none';
+  return [...missing].map(
+    ([name, targets]) =>
+      `${targets.join(', ')} ${targets.length === 1 ? 'inherits' : 'inherit'} the bake target \`${name}\` (\`metadata_action\`), which no -f file defines (they define: ${defined}), so ${targets.length === 1 ? 'its image gets' : 'their images get'} no tags from docker/metadata-action; give metadata-action's step \`bake-target: ${name}\`, or pass its file`,
+  );
 }
 
 /**
@@ -78,6 +101,13 @@ export interface FileKeys {
   args: Set<string>;
 }
 
+/** The keys of each target the `-f` files define; `allRead` when every one was a JSON bake file. */
+export interface FileValues {
+  targets: Map<string, FileKeys>;
+  files: number;
+  allRead: boolean;
+}
+
 /**
  * The label and arg keys each target of the `-f` JSON files sets: a value
  * there (docker/metadata-action's OCI labels in the target a `metadata_action`
@@ -87,24 +117,29 @@ export interface FileKeys {
  * keys for such a target. A file that is no JSON bake file (HCL) gives
  * nothing here; bake reads it and reports what is wrong with it.
  */
-export function fileValues(files: readonly string[]): Map<string, FileKeys> {
-  const out = new Map<string, FileKeys>();
+export function fileValues(files: readonly string[]): FileValues {
+  const out: FileValues = { targets: new Map(), files: files.length, allRead: true };
   for (const file of files) {
     let doc: unknown;
     try {
       doc = JSON.parse(readRegularText(file));
     } catch {
+      out.allRead = false;
       continue;
     }
     const targets = (doc as { target?: unknown } | null)?.target;
-    if (!targets || typeof targets !== 'object') continue;
+    if (!targets || typeof targets !== 'object') {
+      // No bake targets: maybe a compose file in JSON, whose services bake reads as targets.
+      out.allRead = false;
+      continue;
+    }
     for (const [name, def] of Object.entries(targets as Record<string, unknown>)) {
-      const keys = out.get(name) ?? { labels: new Set<string>(), args: new Set<string>() };
+      const keys = out.targets.get(name) ?? { labels: new Set<string>(), args: new Set<string>() };
       for (const field of ['labels', 'args'] as const) {
         const m = (def as Record<string, unknown> | null)?.[field];
         if (m && typeof m === 'object' && !Array.isArray(m)) for (const key of Object.keys(m)) keys[field].add(key);
       }
-      out.set(name, keys);
+      out.targets.set(name, keys);
     }
   }
   return out;

@@ -14,6 +14,42 @@ import { interpolate, interpolateDyn, varsFor, type Vars } from './vars.js';
 /** A bake target name (buildx: `^[a-zA-Z0-9_-]+$`). */
 const BAKE_NAME = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * docker/metadata-action's pattern expressions (README `type=semver`: `raw`,
+ * `version`, `major`, `minor`, `patch`; "Global expressions": `branch`,
+ * `tag`, `sha`, the commit's short sha) and the spec's variable for each.
+ */
+const METADATA_ACTION_EXPRESSIONS: Readonly<Record<string, string>> = {
+  version: 'semver.version',
+  major: 'semver.major',
+  minor: 'semver.minor',
+  patch: 'semver.patch',
+  raw: 'git.tag',
+  tag: 'git.tag',
+  branch: 'git.branch',
+  sha: 'git.short_sha',
+};
+
+/** The spec's variable for a name written as metadata-action names it (`version`), when one is available here. */
+function metadataActionName(name: string, known: readonly string[]): string | undefined {
+  const v = Object.hasOwn(METADATA_ACTION_EXPRESSIONS, name) ? METADATA_ACTION_EXPRESSIONS[name] : undefined;
+  return v !== undefined && known.includes(v) ? v : undefined;
+}
+
+/** metadata-action's other global expressions (README "Global expressions"): no spec variable gives them. */
+const METADATA_ACTION_ONLY = new Set(['date', 'commit_date', 'base_ref', 'is_default_branch', 'is_not_default_branch']);
+
+/** For a tag written with metadata-action's patterns (`{{version}}`): what to write in a spec instead. */
+function patternHint(raw: string, known: readonly string[]): string | undefined {
+  const found = [...raw.matchAll(/(?<!\$)\{\{\s*([A-Za-z_]+)[^}]*\}\}/g)].filter((m) => Object.hasOwn(METADATA_ACTION_EXPRESSIONS, m[1]!) || METADATA_ACTION_ONLY.has(m[1]!));
+  if (!found.length) return undefined;
+  const each = found.map(([text, name]) => {
+    const v = metadataActionName(name!, known);
+    return v ? `\`\${{ ${v} }}\` for \`${text}\`` : `no variable gives \`${text}\``;
+  });
+  return `\`{{...}}\` is docker/metadata-action's pattern syntax, which a spec does not read (its variables are \`\${{ ... }}\`): ${each.join(', ')}`;
+}
+
 /** Interpolation in one cell; a field that fails is reported and sets `ok` false. */
 class CellScope {
   ok = true;
@@ -36,7 +72,8 @@ class CellScope {
     if (!r.unknown.length) return r.value;
     const known = [...this.vars.keys(), ...Object.keys(buildTime)];
     const avail = known.map((k) => '${{ ' + k + ' }}').join(', ');
-    const guess = closest(r.unknown[0]!, known);
+    // metadata-action's name for a value (`version`) before a spelling guess.
+    const guess = metadataActionName(r.unknown[0]!, known) ?? closest(r.unknown[0]!, known);
     this.fail('unknown-variable', where, `unknown variable \`${r.unknown[0]}\` in ${field}`, guess ? `did you mean \`\${{ ${guess} }}\`? available here: ${avail}` : `available here: ${avail}`);
     return undefined;
   }
@@ -165,7 +202,10 @@ function cellTags(scope: CellScope, index: number, metadataAction: string | unde
     // A default tag is made of `registry` and the service name: point at `registry`.
     const where: Path = svc.tags ? [...origin(ctx, name, 'tags'), i] : ctx.input.registry !== undefined ? ['registry'] : ['services', name];
     const v = scope.dyn(t, where, 'tags', 'tag');
-    if (v !== undefined) check(v, where, svc.tags ? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2' : '`registry` and the service name must form a valid image name');
+    const hint = svc.tags
+      ? (patternHint(t, [...Object.keys(plan.tagVars)]) ?? 'a tag is [registry/]name[:tag] in lower case, e.g. ghcr.io/acme/api:1.2')
+      : '`registry` and the service name must form a valid image name';
+    if (v !== undefined) check(v, where, hint);
   });
   // The latest cell of a matrix; or a plain service that says `latest: true` beside tags of its own (without them, its default tag is :latest).
   const latest = plan.latestCell === index || (!multi && svc.latest === true && svc.tags !== undefined);

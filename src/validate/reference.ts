@@ -1,4 +1,6 @@
 // Image references as the distribution/reference grammar defines them.
+import { MAX_TAG_LENGTH } from '../dyn.js';
+
 const ALNUM = '[a-z0-9]+';
 const SEPARATOR = '(?:[._]|__|[-]+)';
 const COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
@@ -15,6 +17,13 @@ export function referenceProblem(ref: string): string | undefined {
     if (odd.length) return `contains ${odd.map((c) => `\`${c}\``).join(', ')}, which an image reference cannot`;
     if (/[A-Z]/.test(ref.split(':')[0]!.split('/').slice(1).join('/') || (ref.includes('/') ? '' : ref.split(':')[0]!))) {
       return 'has upper-case letters in the repository name';
+    }
+    // A tag is `[\w][\w.-]{0,127}`: say which part of that one breaks, when the rest is right.
+    const at = ref.includes('@') ? ref.indexOf('@') : ref.length;
+    const tag = /:([\w.-]+)$/.exec(ref.slice(0, at));
+    if (tag && REFERENCE.test(`${ref.slice(0, tag.index + 1)}x${ref.slice(at)}`)) {
+      if (/^[.-]/.test(tag[1]!)) return `has a tag that starts with \`${tag[1]![0]}\`; a tag starts with a letter, a digit or \`_\``;
+      if (tag[1]!.length > MAX_TAG_LENGTH) return `has ${tag[1]!.length} characters after its \`:\`; a registry takes at most ${MAX_TAG_LENGTH}`;
     }
     return 'is not a valid image reference';
   }

@@ -99,6 +99,22 @@ describe('matrix bake and values from git', () => {
     expect(pinned.status, pinned.stderr).toBe(0);
   });
 
+  // The values are made tag-safe (metadata-action's sanitizeTag), not safe for a repository name,
+  // whose components are lower case with single separators (distribution reference grammar):
+  // buildx would refuse `r.example/fix_:x` as an "invalid reference format" naming no variable.
+  it('refuses a tag whose git value makes its repository name invalid, naming the value, before docker runs', async () => {
+    const dir = repo('fix_');
+    writeFileSync(path.join(dir, 'matrix.yaml'), SPEC.replace('r.example/web:b-${{ git.branch }}', 'r.example/${{ git.branch }}:x'));
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const r = await matrix(['bake', '--dry-run', 'web'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('target web: the tag `r.example/fix_:x` is not a valid image reference [invalid-tag]');
+    expect(r.stderr).toContain('`${{ git.branch }}` is `fix_`;');
+    const pinned = await matrix(['bake', '--dry-run', 'web'], dir, { MATRIX_GIT_BRANCH: 'fix' });
+    expect(pinned.status, pinned.stderr).toBe(0);
+  });
+
   // bake keeps the last value given for a key, and a --set beats every file
   // (docker/buildx bake/bake.go newOverrides: `override.Value = parts[1]`;
   // docs/reference/buildx_bake.md --set). matrix's revision labels and

@@ -23,7 +23,7 @@ import {
 } from '../../src/cli/options.js';
 import { parse as yargsParse } from '../../src/cli/usage.js';
 import { commandLinePlatform, hostPlatform, localPlatform } from '../../src/platforms.js';
-import { copySample, hashTree, REPO_ROOT, removeTempDirs } from '../helpers/tree.js';
+import { copySample, hashTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -343,6 +343,21 @@ describe('bake -f FILE', () => {
     const r = await run(['bake', '--dry-run', 'api', '-f', 'meta.json', '--file', 'ci/labels.hcl', '--file=-odd.json'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(dryRunTargets(r.stdout).files).toEqual(['docker-bake.hcl', 'meta.json', 'ci/labels.hcl', './-odd.json']);
+  });
+
+  // buildx reads `cwd://FILE` as the local FILE (docker/buildx commands/bake.go readBakeFiles), and
+  // docker/metadata-action's README ("Bake definition") passes its file as `cwd://${{ steps.meta.outputs.bake-file }}`.
+  it('cwd://FILE is FILE, relative to where matrix runs or absolute', async () => {
+    const dir = copySample('monorepo');
+    writeFileSync(path.join(dir, 'meta.json'), '{"target":{"docker-metadata-action":{"tags":["x"]}}}');
+    const outside = path.join(tempDir(), 'docker-metadata-action-bake.json');
+    writeFileSync(outside, '{"target":{"docker-metadata-action":{"tags":["y"]}}}');
+    const r = await run(['bake', '--dry-run', 'api', '-f', 'cwd://meta.json', '-f', `cwd://${outside}`], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(dryRunTargets(r.stdout).files).toEqual(['docker-bake.hcl', 'meta.json', outside]);
+    const missing = await run(['bake', '--dry-run', '-f', 'cwd://nope.json'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('-f cwd://nope.json: no such file [bake-file]');
   });
 
   it('a missing file, a directory or a FIFO is an error, exit 2', async () => {

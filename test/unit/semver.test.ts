@@ -174,6 +174,44 @@ describe('per-service versions (version_tags)', () => {
     expect((await buildEnvironment(dir, { MATRIX_GIT_TAG: 'v1.0.0-rc.1' }, false)).MATRIX_GIT_TAG).toBe('v1.0.0-rc.1');
   });
 
+  // metadata-action versions from the tag that started the run (src/meta.ts procSemver reads
+  // context.ref; __tests__/meta.test.ts tag13 on event_tag_v2.0.8-beta.67.env: a pre-release moves
+  // no {{major}}/{{minor}} tag). A tag pinned in MATRIX_GIT_TAG is that tag: git.tag and the semver
+  // values name one tag, whatever else is on HEAD, also in a checkout without tags.
+  it('a pinned MATRIX_GIT_TAG decides the semver values too, per service as well', async () => {
+    const dir = tempDir();
+    const git = (...a: string[]) =>
+      spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('init', '-q');
+    git('commit', '-q', '--allow-empty', '-m', 'x');
+    git('tag', 'v1.0.0-rc.1');
+    git('tag', 'v1.0.0');
+    const semverOf = (env: Record<string, string>) => [env.MATRIX_GIT_TAG, env.MATRIX_SEMVER_VERSION, env.MATRIX_SEMVER_MAJOR, env.MATRIX_SEMVER_STABLE_MAJOR];
+    expect(semverOf(await buildEnvironment(dir, {}, false))).toEqual(['v1.0.0', '1.0.0', '1', '1']);
+    // The run for the release candidate: no floating tag moves, though v1.0.0 is on HEAD too.
+    expect(semverOf(await buildEnvironment(dir, { MATRIX_GIT_TAG: 'v1.0.0-rc.1' }, false))).toEqual(['v1.0.0-rc.1', '1.0.0-rc.1', '1', '']);
+    // A tag the checkout does not have (a shallow clone without tags) still versions the build.
+    expect(semverOf(await buildEnvironment(dir, { MATRIX_GIT_TAG: 'v2.3.4+build/7' }, false))).toEqual(['v2.3.4-build-7', '2.3.4', '2', '2']);
+    // A pinned tag that is no version, or no tag at all: no version, as metadata-action's type=semver on a branch.
+    for (const tag of ['nightly', '']) expect(semverOf(await buildEnvironment(dir, { MATRIX_GIT_TAG: tag }, false))).toEqual([tag, '', '', '']);
+    // With version_tags, the pinned tag is the only one read: the run for api's tag versions api alone.
+    git('tag', 'api/v1.2.3');
+    git('tag', 'web/v4.0.0');
+    const services = {
+      versionTags: ['{service}/v{version}'],
+      services: new Map([
+        ['api', {}],
+        ['web', {}],
+      ]),
+    };
+    const both = await buildEnvironment(dir, {}, false, services);
+    expect([both.MATRIX_SEMVER_VERSION__api, both.MATRIX_SEMVER_VERSION__web]).toEqual(['1.2.3', '4.0.0']);
+    const api = await buildEnvironment(dir, { MATRIX_GIT_TAG: 'api/v1.2.4-rc.1' }, false, services);
+    expect([api.MATRIX_GIT_TAG, api.MATRIX_SEMVER_VERSION__api, api.MATRIX_SEMVER_STABLE_MAJOR__api, api.MATRIX_SEMVER_VERSION__web]).toEqual(['api-v1.2.4-rc.1', '1.2.4-rc.1', '', '']);
+    // Values the caller pins themselves still win.
+    expect((await buildEnvironment(dir, { MATRIX_GIT_TAG: 'v3.0.0', MATRIX_SEMVER_VERSION: '9.9.9' }, false)).MATRIX_SEMVER_VERSION).toBe('9.9.9');
+  });
+
   // metadata-action's procSemver replaces every `/` by `-` after `match` and
   // before semver.valid (src/meta.ts): `1.2.3-rc/1` is version 1.2.3-rc-1,
   // `1.2.3+build/7` is 1.2.3.
@@ -207,6 +245,23 @@ describe('per-service versions (version_tags)', () => {
     const tags = r.spec!.targets[0]!.tags;
     expect(overlongTags(tags, { MATRIX_GIT_BRANCH: 'a'.repeat(126), MATRIX_GIT_SHORT_SHA: '0123456' })).toEqual([]);
     expect(overlongTags(tags, { MATRIX_GIT_BRANCH: 'a'.repeat(127), MATRIX_GIT_SHORT_SHA: '0123456' })).toEqual([{ tag: `r/api:b-${'a'.repeat(127)}`, length: 129 }]);
+  });
+
+  // The distribution reference grammar's tag is `[\w][\w.-]{0,127}` (docker/metadata-action's
+  // sanitizeTag makes characters safe but neither cuts nor fixes the first one): a tag written
+  // too long, or with a leading `.` or `-`, is refused with what is wrong with it, not only
+  // "not a valid image reference".
+  it('a tag too long or starting with `-`/`.` when generated: the error says which, and how long', () => {
+    const long = 'a'.repeat(129);
+    const src = `version: 1\nservices:\n  api: { context: api, template: go, tags: ["r/api:${long}", "r.example:5000/api:-x", "r/api:.x", "r/api:\${{ git.sha }}-\${{ git.sha }}-\${{ git.sha }}-\${{ git.sha }}", "r/api:${'a'.repeat(128)}"] }\n`;
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics.map((d) => [d.code, d.message.replace(/^tag `[^`]*` /, '')])).toEqual([
+      ['invalid-tag', 'has 129 characters after its `:`; a registry takes at most 128'],
+      ['invalid-tag', 'has a tag that starts with `-`; a tag starts with a letter, a digit or `_`'],
+      ['invalid-tag', 'has a tag that starts with `.`; a tag starts with a letter, a digit or `_`'],
+      // With git values, a full sha is 40 characters: 4 of them and 3 dashes are 163.
+      ['invalid-tag', 'has 163 characters after its `:`; a registry takes at most 128'],
+    ]);
   });
 
   it('tags as bake builds them: an empty git value leaves its tag out, a repeated tag counts once (buildx bake.go Target.normalize)', () => {
