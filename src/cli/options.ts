@@ -334,8 +334,10 @@ export const COMMANDS = {
   templates: {
     name: 'templates',
     describe: 'List the built-in templates and their parameters',
+    positionals: [{ name: 'names', variadic: true, list: true, describe: 'Only these templates (default: all)' }],
     options: {},
     readsSpec: false,
+    examples: [['$0 templates java', "the java template's platforms and parameters"]],
   },
 } as const satisfies Record<string, CommandSpec>;
 
