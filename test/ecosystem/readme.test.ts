@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILTIN_TEMPLATES } from '../../src/resolve/templates.js';
 import { matrix } from '../helpers/cli.js';
 import { blockUnder } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
@@ -54,6 +55,12 @@ describe('README reference', () => {
 
   it('lists every service key of the schema, and no other', () => {
     expect(tableKeys('Service:').sort()).toEqual(Object.keys(schema.properties.services.additionalProperties.properties).sort());
+  });
+
+  it("the service table's `template` row names every built-in template", () => {
+    const row = readme.split('\n').find((l) => l.startsWith('| `template` |'))!;
+    const named = [...row.split(' | ')[1]!.matchAll(/`([a-z]+)`/g)].map((m) => m[1]);
+    expect(named).toEqual([...BUILTIN_TEMPLATES]);
   });
 
   it('links every page under docs/', () => {
