@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_TEMPLATES } from '../../src/resolve/templates.js';
 import { matrix } from '../helpers/cli.js';
 import { blockUnder } from '../helpers/fences.js';
+import { parseBake } from '../helpers/hcl.js';
 import { REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -94,6 +95,10 @@ describe("README's example spec", () => {
       .match(/`([a-z0-9-]+)`/g)!
       .map((n) => n.slice(1, -1));
     expect(plan.targets.map((t) => t.name)).toEqual(named);
+    // "a group `web` with the cells of `web` ... and a `default` group with everything"
+    const bake = await parseBake(readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8'));
+    expect(bake.group).toEqual({ default: { targets: named }, web: { targets: named.filter((n) => n.startsWith('web-')) } });
+    expect(claim.replace(/\n/g, ' ')).toContain('a group `web` with the cells of `web`');
   });
 
   it("each web cell's Node version reaches its base images; api builds FROM the base service; one latest", async () => {
