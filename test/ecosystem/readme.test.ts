@@ -64,6 +64,14 @@ describe('README reference', () => {
     expect(named).toEqual([...BUILTIN_TEMPLATES]);
   });
 
+  // Install: `npm pack` names the tarball NAME-VERSION.tgz from package.json (docs.npmjs.com, npm-pack).
+  it("the install example's tarball is the one `npm pack` writes for package.json's name and version", () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    const tarballs = [...readme.matchAll(/[\w./-]+\.tgz/g)].map((m) => path.basename(m[0]));
+    expect(tarballs.length).toBeGreaterThan(0);
+    for (const t of tarballs) expect(t).toBe(`${pkg.name}-${pkg.version}.tgz`);
+  });
+
   it('links every page under docs/', () => {
     for (const page of readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md'))) expect(readme, page).toContain(`](docs/${page})`);
   });
