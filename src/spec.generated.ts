@@ -59,7 +59,7 @@ export interface ServiceInput {
   matrix?: MatrixInput;
   /** Services whose image this one builds FROM. Each is wired as a bake named context (`contexts = { NAME = "target:NAME" }`), so bake builds it first in the same run; write `FROM NAME` in the Dockerfile. */
   depends_on?: string[];
-  /** Take tags (and labels, args, annotations) from docker/metadata-action's bake file: `true` inherits its default target `docker-metadata-action`; a name inherits that target (metadata-action's `bake-target` input), so each service or matrix cell can use its own metadata-action step. May use `${{ service }}` and `${{ matrix.AXIS }}`. The target gets no default tags; tags you set yourself win over metadata-action's. */
+  /** Take tags (and labels, args, annotations) from docker/metadata-action's bake file: `true` inherits its default target `docker-metadata-action`; a name inherits that target (metadata-action's `bake-target` input), so each service or matrix cell can use its own metadata-action step. May use `${{ service }}`, `${{ target }}` and `${{ matrix.AXIS }}` (`meta-${{ target }}`: one step per matrix cell). The target gets no default tags; tags you set yourself win over metadata-action's. */
   metadata_action?: boolean | string;
   /** Which image gets the `REGISTRY/SERVICE:latest` tag: `true` (the service, when it has no matrix), `false`, or the one matrix combination to tag, e.g. `{python: "3.12"}`. */
   latest?: boolean | Record<string, Scalar>;
