@@ -14,7 +14,7 @@ export interface SpecInput {
   bake_file?: string;
   /** Add OCI labels from git to every image: `org.opencontainers.image.revision`, `.source` and `.created` (the commit time, so builds stay reproducible). Values come from `matrix bake` at build time, so the committed files do not change per commit. Your own `labels` win. */
   oci_labels?: boolean;
-  /** Reproducible images: SOURCE_DATE_EPOCH for every build (default: the commit time of the spec's repository). */
+  /** Reproducible images: SOURCE_DATE_EPOCH for every build (default: for each target, the time of the last commit that changed its context or Dockerfile; a SOURCE_DATE_EPOCH in the environment of `matrix bake` wins). */
   reproducible?: { source_date_epoch?: number | false };
   /** Git tags that version one service in a monorepo: patterns with `{service}` and `{version}`, e.g. `{service}/v{version}` or `{service}@{version}`. A service whose own tag points at HEAD gets its `${{ semver.* }}` from it; without this key every service uses a `vX.Y.Z` tag on HEAD. */
   version_tags?: string | string[];
