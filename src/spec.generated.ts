@@ -97,7 +97,7 @@ export interface CacheInput {
   type: 'registry' | 'local' | 'gha' | 'inline' | 'none';
   /** registry: the cache image repository (default: the first tag's repository). */
   ref?: string;
-  /** local: the cache directory, relative to the spec (default `.buildx-cache`). */
+  /** local: the cache directory, relative to the spec, inside the repository and outside every build context. Default: a directory of this repository outside it, under `MATRIX_CACHE_DIR`, else `$XDG_CACHE_HOME/matrix`, else `~/.cache/matrix`. */
   dir?: string;
   /** `max` exports every layer (more hits, bigger cache), `min` only the final image's. */
   mode?: 'min' | 'max';
