@@ -47,7 +47,7 @@ export interface ServiceInput {
   platforms?: string[];
   /** Build arguments passed by bake (`ARG` in the Dockerfile). Values may use `${{ service }}`, `${{ target }}`, `${{ registry }}` and `${{ matrix.AXIS }}`. */
   args?: Record<string, Scalar>;
-  /** Image references to tag each target with. Default: `REGISTRY/SERVICE:latest` (matrix cells add their values). Same variables as `args`. */
+  /** Image references to tag each target with. Default: `REGISTRY/SERVICE:latest`; for a matrix cell `REGISTRY/SERVICE:VALUES` (`web:22-slim`), and `latest` picks the cell that is also tagged `latest`. Same variables as `args`. */
   tags?: string[];
   /** Image labels (OCI or your own). Same variables as `args`. */
   labels?: Record<string, Scalar>;
