@@ -220,7 +220,7 @@ export const COMMANDS = {
   },
   'ci-matrix': {
     name: 'ci-matrix',
-    describe: 'Print a GitHub Actions strategy.matrix (JSON) with one job per platform or target and a runner for each',
+    describe: 'Print the jobs of a build sharded per platform or target, each with a runner: a GitHub Actions strategy.matrix (JSON), a GitLab child pipeline or a JSON plan',
     options: {
       by: { type: 'string', choices: ['platform', 'target'], default: 'platform', describe: 'One job per platform (native runners), or per target' },
       platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
