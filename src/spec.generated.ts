@@ -14,7 +14,7 @@ export interface SpecInput {
   bake_file?: string;
   /** Add OCI labels from git to every image: `org.opencontainers.image.revision`, `.source` and `.created` (the commit time, so builds stay reproducible). Values come from `matrix bake` at build time, so the committed files do not change per commit. Your own `labels` win. */
   oci_labels?: boolean;
-  /** Reproducible images: SOURCE_DATE_EPOCH for every build (default: the commit time of the spec's repository). */
+  /** Reproducible images: SOURCE_DATE_EPOCH for every build (default: for each target, the time of the last commit that changed its context or Dockerfile; a SOURCE_DATE_EPOCH in the environment of `matrix bake` wins). */
   reproducible?: { source_date_epoch?: number | false };
   /** Git tags that version one service in a monorepo: patterns with `{service}` and `{version}`, e.g. `{service}/v{version}` or `{service}@{version}`. A service whose own tag points at HEAD gets its `${{ semver.* }}` from it; without this key every service uses a `vX.Y.Z` tag on HEAD. */
   version_tags?: string | string[];
@@ -47,7 +47,7 @@ export interface ServiceInput {
   platforms?: string[];
   /** Build arguments passed by bake (`ARG` in the Dockerfile). Values may use `${{ service }}`, `${{ target }}`, `${{ registry }}` and `${{ matrix.AXIS }}`. */
   args?: Record<string, Scalar>;
-  /** Image references to tag each target with. Default: `REGISTRY/SERVICE:latest` (matrix cells add their values). Same variables as `args`. */
+  /** Image references to tag each target with. Default: `REGISTRY/SERVICE:latest`; for a matrix cell `REGISTRY/SERVICE:VALUES` (`web:22-slim`), and `latest` picks the cell that is also tagged `latest`. Same variables as `args`. */
   tags?: string[];
   /** Image labels (OCI or your own). Same variables as `args`. */
   labels?: Record<string, Scalar>;
@@ -59,7 +59,7 @@ export interface ServiceInput {
   matrix?: MatrixInput;
   /** Services whose image this one builds FROM. Each is wired as a bake named context (`contexts = { NAME = "target:NAME" }`), so bake builds it first in the same run; write `FROM NAME` in the Dockerfile. */
   depends_on?: string[];
-  /** Take tags (and labels, args, annotations) from docker/metadata-action's bake file: `true` inherits its default target `docker-metadata-action`; a name inherits that target (metadata-action's `bake-target` input), so each service or matrix cell can use its own metadata-action step. May use `${{ service }}` and `${{ matrix.AXIS }}`. The target gets no default tags; tags you set yourself win over metadata-action's. */
+  /** Take tags (and labels, args, annotations) from docker/metadata-action's bake file: `true` inherits its default target `docker-metadata-action`; a name inherits that target (metadata-action's `bake-target` input), so each service or matrix cell can use its own metadata-action step. May use `${{ service }}`, `${{ target }}` and `${{ matrix.AXIS }}` (`meta-${{ target }}`: one step per matrix cell). The target gets no default tags; tags you set yourself win over metadata-action's. */
   metadata_action?: boolean | string;
   /** Which image gets the `REGISTRY/SERVICE:latest` tag: `true` (the service, when it has no matrix), `false`, or the one matrix combination to tag, e.g. `{python: "3.12"}`. */
   latest?: boolean | Record<string, Scalar>;
@@ -97,7 +97,7 @@ export interface CacheInput {
   type: 'registry' | 'local' | 'gha' | 'inline' | 'none';
   /** registry: the cache image repository (default: the first tag's repository). */
   ref?: string;
-  /** local: the cache directory, relative to the spec (default `.buildx-cache`). */
+  /** local: the cache directory, relative to the spec, inside the repository and outside every build context. Default: a directory of this repository outside it, under `MATRIX_CACHE_DIR`, else `$XDG_CACHE_HOME/matrix`, else `~/.cache/matrix`. */
   dir?: string;
   /** `max` exports every layer (more hits, bigger cache), `min` only the final image's. */
   mode?: 'min' | 'max';

@@ -36,7 +36,7 @@ const HANDLERS: { [K in CommandName]: Handler<K> } = {
   verify: async (a, io, color) => (await import('./verify.js')).runVerify(io, a, color()),
   test: async (a, io, color) => (await import('./test.js')).runTest(io, a, color()),
   schema: async (_a, io) => (await import('./validate.js')).runSchema(io),
-  templates: async (_a, io, color) => (await import('./templates.js')).runTemplates(io, color()),
+  templates: async (a, io, color) => (await import('./templates.js')).runTemplates(io, color(), a.names),
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

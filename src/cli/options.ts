@@ -220,7 +220,7 @@ export const COMMANDS = {
   },
   'ci-matrix': {
     name: 'ci-matrix',
-    describe: 'Print a GitHub Actions strategy.matrix (JSON) with one job per platform or target and a runner for each',
+    describe: 'Print the jobs of a build sharded per platform or target, each with a runner: a GitHub Actions strategy.matrix (JSON), a GitLab child pipeline or a JSON plan',
     options: {
       by: { type: 'string', choices: ['platform', 'target'], default: 'platform', describe: 'One job per platform (native runners), or per target' },
       platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
@@ -334,8 +334,10 @@ export const COMMANDS = {
   templates: {
     name: 'templates',
     describe: 'List the built-in templates and their parameters',
+    positionals: [{ name: 'names', variadic: true, list: true, describe: 'Only these templates (default: all)' }],
     options: {},
     readsSpec: false,
+    examples: [['$0 templates java', "the java template's platforms and parameters"]],
   },
 } as const satisfies Record<string, CommandSpec>;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { colors } from '../diagnostics.js';
+import { closest, colors, userError, visible } from '../diagnostics.js';
 import { packageRoot } from '../paths.js';
 import { parseTemplate, type TemplateMeta, type TemplateParam } from '../render/template.js';
 import { BUILTIN_TEMPLATES } from '../resolve/resolve.js';
@@ -34,9 +34,15 @@ export function templatesMarkdown(): string {
   return out.join('\n');
 }
 
-export function runTemplates(io: Io, color: boolean): number {
+/** `matrix templates [NAME...]`: every built-in template, or the named ones; an unknown name is error `unknown-template`. */
+export function runTemplates(io: Io, color: boolean, names: readonly string[] = []): number {
   const c = colors(color);
-  for (const [name, t] of builtinMetas()) {
+  const unknown = names.find((n) => !(BUILTIN_TEMPLATES as readonly string[]).includes(n));
+  if (unknown !== undefined) {
+    const guess = closest(unknown, BUILTIN_TEMPLATES);
+    throw userError('unknown-template', `unknown template \`${visible(unknown)}\``, { hint: `${guess ? `did you mean \`${guess}\`? ` : ''}built-ins are ${BUILTIN_TEMPLATES.join(', ')}` });
+  }
+  for (const [name, t] of builtinMetas().filter(([n]) => !names.length || names.includes(n))) {
     io.stdout.write(`${c.bold(name)}  ${t.description}\n`);
     const pl = t.platforms;
     if (pl?.image?.length) io.stdout.write(`  platforms  ${pl.image.join(', ')}\n`);

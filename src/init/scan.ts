@@ -4,7 +4,6 @@ import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
-import { BUILTIN_TEMPLATES } from '../resolve/templates.js';
 import { applyCompose, composeAt } from './from-compose.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
 import { isGenerated } from '../render/header.js';
@@ -255,20 +254,23 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
 }
 
-/** Java (Maven, Gradle): the `java` template when this matrix has one; .NET: listed, not built (no template). */
+/**
+ * Java with Maven (pom.xml): the `java` template, which runs `mvn package`. Gradle
+ * alone (build.gradle[.kts]): listed, not proposed, since that template cannot build
+ * it (README, Templates: "Gradle is not built in"). .NET: listed, not built (no template).
+ */
 function jvmOrDotnet(rel: string, base: string, files: ReadonlySet<string>): Finding | undefined {
-  const jvm = ['pom.xml', 'build.gradle', 'build.gradle.kts'].find((f) => files.has(f));
-  if (jvm) {
-    const tool = jvm === 'pom.xml' ? 'Maven' : 'Gradle';
-    if ((BUILTIN_TEMPLATES as readonly string[]).includes('java')) {
-      return { dir: rel, kind: 'java', nameHint: base, reason: `${jvm} (Java, ${tool})`, note: "check the java template's parameters (`matrix templates java`)" };
-    }
+  if (files.has('pom.xml')) {
+    return { dir: rel, kind: 'java', nameHint: base, reason: 'pom.xml (Java, Maven)', note: "check the java template's parameters (`matrix templates java`)" };
+  }
+  const gradle = ['build.gradle', 'build.gradle.kts'].find((f) => files.has(f));
+  if (gradle) {
     return {
       dir: rel,
       kind: 'unsupported',
       nameHint: base,
-      reason: `${jvm} (Java, ${tool})`,
-      note: 'no `java` template in this version of matrix: write a Dockerfile and build it with `dockerfile:`',
+      reason: `${gradle} (Java, Gradle)`,
+      note: 'the java template builds with Maven (pom.xml), not Gradle: write a Dockerfile and build it with `dockerfile:`',
     };
   }
   const csproj = [...files].find((f) => f.endsWith('.csproj'));

@@ -417,3 +417,30 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     expect(off.stdout).toBe(r.stdout);
   }, 60_000);
 });
+
+// README, Service table, `cache`: "A `local` cache without `dir` lives outside the repository, in a
+// directory of its own under `MATRIX_CACHE_DIR`, else `$XDG_CACHE_HOME/matrix`, else
+// `~/.cache/matrix`" (the schema's `cache.dir` description says the same).
+describe('a local cache without dir', () => {
+  const repo = () => {
+    const dir = copySample('hello-go');
+    writeFileSync(path.join(dir, 'matrix.yaml'), `${readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')}    cache: local\n`);
+    return dir;
+  };
+  const dest = async (dir: string, env: Record<string, string>) => {
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    const r = await matrix(['bake', '--dry-run'], dir, { MATRIX_DOCKER: '/bin/true', ...env });
+    expect(r.status, r.stderr).toBe(0);
+    return /hello\.cache-to=type=local,dest=(\S+?)\/hello\//.exec(r.stdout)?.[1];
+  };
+
+  it('lives under MATRIX_CACHE_DIR, else $XDG_CACHE_HOME/matrix, else ~/.cache/matrix, one directory per repository', async () => {
+    const dir = repo();
+    const home = path.join(dir, '..', 'home');
+    expect(await dest(dir, { MATRIX_CACHE_DIR: '/c/m', XDG_CACHE_HOME: '/c/x', HOME: home })).toMatch(/^\/c\/m\/[0-9a-f]{12}$/);
+    expect(await dest(dir, { MATRIX_CACHE_DIR: '', XDG_CACHE_HOME: '/c/x', HOME: home })).toMatch(/^\/c\/x\/matrix\/[0-9a-f]{12}$/);
+    expect(await dest(dir, { MATRIX_CACHE_DIR: '', XDG_CACHE_HOME: '', HOME: home })).toBe(`${home}/.cache/matrix/${(await dest(dir, { MATRIX_CACHE_DIR: '/c/m' }))!.slice('/c/m/'.length)}`);
+    const schema = readFileSync(path.join(REPO_ROOT, 'schemas', 'matrix.schema.json'), 'utf8');
+    for (const text of [schema, readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')]) for (const v of ['MATRIX_CACHE_DIR', '$XDG_CACHE_HOME/matrix', '~/.cache/matrix']) expect(text).toContain(v);
+  });
+});

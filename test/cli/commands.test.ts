@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
 import { copySample, hashTree, listTree, removeTempDirs, REPO_ROOT, tempDir, tempRepo } from '../helpers/tree.js';
+import { BUILTIN_TEMPLATES } from '../../src/resolve/templates.js';
 
 afterAll(removeTempDirs);
 
@@ -139,7 +140,20 @@ describe('other commands', () => {
   it('templates lists every built-in template', async () => {
     const r = await matrix(['templates'], tempDir());
     expect(r.status, r.stderr).toBe(0);
-    for (const t of ['go', 'node', 'python', 'rust', 'static']) expect(r.stdout).toMatch(new RegExp(`^${t}  `, 'm'));
+    for (const t of BUILTIN_TEMPLATES) expect(r.stdout).toMatch(new RegExp(`^${t}  `, 'm'));
+  });
+
+  // `matrix init` tells the user to run `matrix templates java` (README, Commands: `matrix templates [NAME...]`).
+  it('templates NAME... lists only those; an unknown name is a usage error with a did-you-mean', async () => {
+    const r = await matrix(['templates', 'java', 'php'], tempDir());
+    expect(r.status, r.stderr).toBe(0);
+    expect([...r.stdout.matchAll(/^([a-z]+) {2}/gm)].map((m) => m[1])).toEqual(['java', 'php']);
+    expect(r.stdout).toContain('with.java_version');
+    const typo = await matrix(['templates', 'jav'], tempDir());
+    expect(typo.status).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toContain('unknown template `jav`');
+    expect(typo.stderr).toContain('did you mean `java`?');
   });
 
   it.each([[[]], [['gen']], [['validate']], [['plan']], [['schema']], [['templates']]])('%j --help exits 0 and writes nothing', async (cmd) => {

@@ -180,3 +180,46 @@ describe('matrix init on test/fixtures/init-compose', () => {
     expect(text).not.toMatch(/^ {2}db:/m);
   });
 });
+
+// README, "Starting out": a Maven pom.xml is proposed with the `java` template, whose
+// Dockerfile runs `mvn package` (README, Templates: "Gradle is not built in"); a
+// Gradle-only project is listed as not proposed rather than given a template that
+// cannot build it. Every `matrix ...` command a note tells the user to run exists.
+describe('matrix init on Java projects', () => {
+  const repo = () => {
+    const dir = tempDir();
+    for (const d of ['maven', 'gradle', 'kts', 'both']) mkdirSync(path.join(dir, 'svc', d), { recursive: true });
+    writeFileSync(path.join(dir, 'svc', 'maven', 'pom.xml'), '<project><modelVersion>4.0.0</modelVersion></project>\n');
+    writeFileSync(path.join(dir, 'svc', 'gradle', 'build.gradle'), "plugins { id 'java' }\n");
+    writeFileSync(path.join(dir, 'svc', 'kts', 'build.gradle.kts'), 'plugins { java }\n');
+    writeFileSync(path.join(dir, 'svc', 'both', 'pom.xml'), '<project><modelVersion>4.0.0</modelVersion></project>\n');
+    writeFileSync(path.join(dir, 'svc', 'both', 'build.gradle'), "plugins { id 'java' }\n");
+    return dir;
+  };
+
+  it('proposes java for pom.xml only; Gradle alone is not proposed, with the reason', async () => {
+    const dir = repo();
+    const r = await run(['init'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    const spec = parse(text) as { services: Record<string, Record<string, unknown>> };
+    expect(spec.services).toEqual({ both: { context: 'svc/both', template: 'java' }, maven: { context: 'svc/maven', template: 'java' } });
+    for (const out of [text, r.stdout]) {
+      expect(out).toContain('not proposed: svc/gradle: build.gradle (Java, Gradle)');
+      expect(out).toContain('not proposed: svc/kts: build.gradle.kts (Java, Gradle)');
+      expect(out).toContain('the java template builds with Maven');
+    }
+    expect((await run(['validate'], dir)).code).toBe(0);
+  });
+
+  it('each `matrix ...` command its notes name runs', async () => {
+    const dir = repo();
+    const r = await run(['init', '--dry-run'], dir);
+    const commands = [...new Set([...r.stdout.matchAll(/`(matrix [^`]+)`/g)].map((m) => m[1]!))];
+    expect(commands).toContain('matrix templates java');
+    for (const c of commands) {
+      const out = await run(c.split(' ').slice(1), dir);
+      expect(out.code, `${c}: ${out.stderr}`).toBe(0);
+    }
+  });
+});

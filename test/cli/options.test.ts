@@ -464,6 +464,7 @@ describe("the table's own reader (plainInvocation) and yargs read a plain invoca
     [['init', 'repo', '--depth', '2']],
     [['schema']],
     [['templates']],
+    [['templates', 'java', 'go,php']],
     // Usage errors that are the table's: its reader and yargs agree on them too.
     [['gen', '--check', '--check']],
     [['plan', '--spec', '']],

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
 import { blocks } from '../helpers/fences.js';
-import { REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
+import { copySample, REPO_ROOT, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -80,5 +80,31 @@ describe('docs/github-actions.md', () => {
     const r = await matrix(['ci-matrix'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(shown);
+  });
+});
+
+// samples/monorepo/README.md (linked from the README's command table): "Every base image is a
+// build arg ... The template args are ...": the list names every image and version ARG of the
+// sample's committed Dockerfiles, and the templates it says the sample uses are the ones it uses.
+describe('samples/monorepo/README.md', () => {
+  const sample = path.join(REPO_ROOT, 'samples', 'monorepo');
+  const text = readFileSync(path.join(sample, 'README.md'), 'utf8');
+
+  it('names every *_IMAGE and *_VERSION build arg of the Dockerfiles, and no other', async () => {
+    const paragraph = text.slice(text.indexOf('The template args are'), text.indexOf('\n\n', text.indexOf('The template args are')));
+    const named = new Set([...paragraph.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]!));
+    const copy = copySample('monorepo');
+    const plan = await matrix(['plan', '--json'], copy);
+    expect(plan.status, plan.stderr).toBe(0);
+    const files = new Set((JSON.parse(plan.stdout) as { targets: { dockerfile: string }[] }).targets.map((t) => t.dockerfile));
+    const args = new Set([...files].flatMap((f) => [...readFileSync(path.join(copy, f), 'utf8').matchAll(/^ARG ([A-Z_]+_(?:IMAGE|VERSION))\b/gm)].map((m) => m[1]!)));
+    expect([...named].sort()).toEqual([...args].sort());
+  });
+
+  it('lists the templates the spec uses', () => {
+    const spec = parse(readFileSync(path.join(sample, 'matrix.yaml'), 'utf8')) as { services: Record<string, { template?: string }> };
+    const used = [...new Set(Object.values(spec.services).flatMap((s) => (s.template ? [s.template] : [])))];
+    const said = /`matrix\.yaml`: the ([a-z, ]+) templates/.exec(text.replace(/\n/g, ' '))![1]!.split(/, | and /);
+    expect(said.sort()).toEqual(used.sort());
   });
 });

@@ -156,6 +156,44 @@ describe('commands in the README and docs/', () => {
     }
   });
 
+  /**
+   * `matrix ...` in the prose's inline code (`matrix templates java`, `matrix graph [--format
+   * mermaid\|dot]`): its command and the options it names. benchmarks.md is generated and
+   * abbreviates its commands (`--set ...`).
+   */
+  const inline = docFiles()
+    .filter((f) => f !== 'docs/benchmarks.md')
+    .flatMap((file) => {
+      const prose = readDoc(file).replace(/^```[\s\S]*?^```$/gm, '');
+      return [...prose.matchAll(/`(?:npx )?matrix ([a-z][a-z-]*)((?: [^`]*)?)`/g)].map((m) => ({
+        where: `${file}: ${m[0]}`,
+        command: m[1]!,
+        options: [...m[2]!.matchAll(/(?:^|[\s[])(--?[a-z][a-z-]*)/g)].map((o) => o[1]!),
+      }));
+    });
+
+  it('every `matrix` command in the inline code of the prose exists, with options that its --help lists', async () => {
+    expect(inline.length).toBeGreaterThan(20);
+    expect(inline.map((i) => i.where)).toContain('README.md: `matrix templates java`');
+    const dir = tempDir();
+    const help = new Map<string, { status: number | null; stdout: string }>();
+    for (const { where, command, options } of inline) {
+      if (!help.has(command)) help.set(command, await matrix([command, '--help'], dir));
+      const h = help.get(command)!;
+      expect(h.status, where).toBe(0);
+      for (const o of options) {
+        const name = o.replace(/^--no-/, '--');
+        expect(h.stdout, where).toMatch(new RegExp(`(^|[\\s,])${name}(?![\\w-])`, 'm'));
+      }
+    }
+    // And the positional words of `matrix templates NAME` are templates it lists.
+    for (const { where } of inline.filter((i) => i.command === 'templates')) {
+      const words = /`(?:npx )?matrix templates ([^`]*)`/.exec(where)?.[1]?.split(' ') ?? [];
+      const names = words.filter((w) => /^[a-z]+$/.test(w));
+      if (names.length) expect((await matrix(['templates', ...names], dir)).status, where).toBe(0);
+    }
+  });
+
   it('`matrix bake` examples run (as a dry run) on samples/hello-go', async () => {
     const dir = tempDir('matrix-examples-');
     cpSync(path.join(REPO_ROOT, 'samples', 'hello-go'), dir, { recursive: true });

@@ -10,6 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { builtinMetas } from '../../src/cli/templates.js';
 import { fencesOfFile } from '../helpers/fences.js';
 import { REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -76,6 +78,19 @@ describe("README's husky hook: matrix gen --check only when the commit stages wh
     expect(sh('git', ['reset', '-q', '--hard'], dir).status).toBe(0);
   });
 
+  // go.mod is a `detect:` file of the go template (templates/go.Dockerfile.hbs): its `go` line is the
+  // default toolchain image, so a commit of go.mod alone can leave the Dockerfile stale.
+  it('a staged go.mod with a new go line runs the check, which fails with the diff', () => {
+    const mod = path.join(dir, 'go.mod');
+    writeFileSync(mod, readFileSync(mod, 'utf8').replace(/^go .*$/m, 'go 1.23.4'));
+    expect(sh('git', ['add', 'go.mod'], dir).status).toBe(0);
+    const r = hook();
+    expect(r.ranMatrix).toBe(true);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('+ARG GO_IMAGE="golang:1.23.4"');
+    expect(sh('git', ['reset', '-q', '--hard'], dir).status).toBe(0);
+  });
+
   it('a staged Dockerfile (any case, any directory) runs the check, which passes when up to date', () => {
     stage('Dockerfile', '');
     mkdirSync(path.join(dir, 'deploy'));
@@ -86,5 +101,40 @@ describe("README's husky hook: matrix gen --check only when the commit stages wh
     expect(r.ranMatrix, r.out).toBe(true);
     expect(r.status, r.out).toBe(0);
     expect(sh('git', ['reset', '-q', '--hard'], dir).status).toBe(0);
+  });
+});
+
+/**
+ * The files a built-in template reads for a default (`detect:` in templates/*.hbs): a commit of
+ * one of them alone can make the generated files stale, so every recipe's filter lets it through.
+ * pre-commit matches `files` with Python's re.search on the path (https://pre-commit.com/#regular-expressions);
+ * lint-staged's brace list names each file.
+ */
+describe('every pre-commit recipe runs when a file a built-in template reads is committed', () => {
+  const detected = [...new Set(builtinMetas().flatMap(([, m]) => Object.values(m.params).flatMap((p) => (p.detect ?? []).map((d) => d.file))))].sort();
+
+  it('the templates read these files (the list the README names)', () => {
+    expect(detected).toEqual(['Procfile', 'composer.json', 'go.mod', 'package-lock.json', 'package.json', 'pom.xml', 'pyproject.toml', 'requirements.txt']);
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const f of detected) expect(readme).toContain(`\`${f}\``);
+  });
+
+  it(".pre-commit-hooks.yaml's hooks and the README's `repo: local` hook", () => {
+    const hooks = parse(readFileSync(path.join(REPO_ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as { id: string; files: string }[];
+    const local = fencesOfFile('README.md')
+      .filter((f) => f.lang === 'yaml' && f.body.includes('repo: local'))
+      .flatMap((f) => (parse(f.body) as { repos: { hooks: { id: string; files: string }[] }[] }).repos.flatMap((r) => r.hooks));
+    expect(hooks.length + local.length).toBeGreaterThanOrEqual(3);
+    for (const h of [...hooks, ...local]) {
+      for (const f of [...detected, 'matrix.yaml', 'Dockerfile']) for (const at of [f, `services/api/${f}`]) expect(new RegExp(h.files).test(at), `${h.id}: ${at}`).toBe(true);
+      for (const at of ['main.go', 'README.md', 'services/api/go.sum', 'package.json.bak']) expect(new RegExp(h.files).test(at), `${h.id}: ${at}`).toBe(false);
+    }
+  });
+
+  it("the README's lint-staged config", () => {
+    const block = fencesOfFile('README.md').find((f) => f.lang === 'js' && f.body.startsWith('// lint-staged.config.mjs'))!;
+    const braces = /'\*\*\/\{(.*)\}'/.exec(block.body)![1]!.replace(/\{[^}]*\}/g, '');
+    const names = braces.split(',');
+    for (const f of detected) expect(names, f).toContain(f);
   });
 });

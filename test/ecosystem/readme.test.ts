@@ -4,8 +4,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILTIN_TEMPLATES } from '../../src/resolve/templates.js';
 import { matrix } from '../helpers/cli.js';
 import { blockUnder } from '../helpers/fences.js';
+import { parseBake } from '../helpers/hcl.js';
 import { REPO_ROOT, removeTempDirs, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -56,6 +58,20 @@ describe('README reference', () => {
     expect(tableKeys('Service:').sort()).toEqual(Object.keys(schema.properties.services.additionalProperties.properties).sort());
   });
 
+  it("the service table's `template` row names every built-in template", () => {
+    const row = readme.split('\n').find((l) => l.startsWith('| `template` |'))!;
+    const named = [...row.split(' | ')[1]!.matchAll(/`([a-z]+)`/g)].map((m) => m[1]);
+    expect(named).toEqual([...BUILTIN_TEMPLATES]);
+  });
+
+  // Install: `npm pack` names the tarball NAME-VERSION.tgz from package.json (docs.npmjs.com, npm-pack).
+  it("the install example's tarball is the one `npm pack` writes for package.json's name and version", () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    const tarballs = [...readme.matchAll(/[\w./-]+\.tgz/g)].map((m) => path.basename(m[0]));
+    expect(tarballs.length).toBeGreaterThan(0);
+    for (const t of tarballs) expect(t).toBe(`${pkg.name}-${pkg.version}.tgz`);
+  });
+
   it('links every page under docs/', () => {
     for (const page of readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md'))) expect(readme, page).toContain(`](docs/${page})`);
   });
@@ -87,6 +103,10 @@ describe("README's example spec", () => {
       .match(/`([a-z0-9-]+)`/g)!
       .map((n) => n.slice(1, -1));
     expect(plan.targets.map((t) => t.name)).toEqual(named);
+    // "a group `web` with the cells of `web` ... and a `default` group with everything"
+    const bake = await parseBake(readFileSync(path.join(dir, 'docker-bake.hcl'), 'utf8'));
+    expect(bake.group).toEqual({ default: { targets: named }, web: { targets: named.filter((n) => n.startsWith('web-')) } });
+    expect(claim.replace(/\n/g, ' ')).toContain('a group `web` with the cells of `web`');
   });
 
   it("each web cell's Node version reaches its base images; api builds FROM the base service; one latest", async () => {

@@ -12,12 +12,7 @@ import { installWorkingTree, REPO_ROOT, removeTempDirs, tempDir } from '../helpe
 afterAll(removeTempDirs);
 
 /** The recipe, exactly as the README gives it. */
-const LINT_STAGED_CONFIG = `// lint-staged.config.mjs
-// A function, so the command runs once and without file names: matrix reads the spec itself.
-export default {
-  '**/{matrix.{yaml,yml},*.hbs,Dockerfile,*.Dockerfile,*.hcl}': () => 'matrix gen --check',
-};
-`;
+const LINT_STAGED_CONFIG = fencesOfFile('README.md').find((f) => f.lang === 'js' && f.body.startsWith('// lint-staged.config.mjs'))!.body;
 // lint-staged from node_modules/.bin, which husky 9 puts first on PATH (no npx).
 const HUSKY_PRE_COMMIT = 'lint-staged\n';
 

@@ -127,6 +127,19 @@ describe('empty matrices say what is wrong', () => {
     expect(brief(r.diagnostics)).toEqual([{ code: 'empty-matrix', ...pos(src, 'include') }]);
     expect(r.diagnostics[0]!.message).toMatch(/include/);
   });
+
+  // README, "Matrix semantics": beside axes, `include: []` adds nothing (and `exclude: []` drops nothing).
+  it('an empty include or exclude beside axes is no error and changes nothing', () => {
+    for (const key of ['include', 'exclude']) {
+      const src = `version: 1\nservices:\n  api:\n    context: api\n    template: go\n    matrix:\n      go: ["1.22", "1.23"]\n      ${key}: []\n`;
+      const r = compileSpec(src, goDirs('api'));
+      expect(r.diagnostics, key).toEqual([]);
+      expect(
+        r.spec!.targets.map((t) => t.name),
+        key,
+      ).toEqual(['api-1-22', 'api-1-23']);
+    }
+  });
 });
 
 // GitHub builds each include and exclude entry into expressions
