@@ -60,7 +60,7 @@ const median = (xs) => {
 const HOOKS = [
   { id: 'matrix-gen-check', name: 'shipped `matrix-gen-check` (language: node)' },
   { id: 'matrix-gen', name: 'shipped `matrix-gen` (language: node)' },
-  { id: 'local-matrix-gen-check', name: "README's `repo: local` recipe (`node_modules/.bin/matrix gen --check`)" },
+  { id: 'local-matrix-gen-check', name: "README's `repo: local` recipe (`node_modules/bake-matrix/bin/matrix-hook gen --check`)" },
 ];
 /** Measured beside the hooks, not a documented hook: what starting Node alone costs through pre-commit. */
 const FLOOR = { id: 'node-floor', name: '`node -e 0` as a `language: system` hook (the floor of any Node hook)' };

@@ -11,7 +11,7 @@ import { readRegularText } from '../fs/read.js';
 import { stringProblem } from '../validate/strings.js';
 
 /** `unsupported`: a project matrix has no template for (listed, never proposed). */
-export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static' | 'java' | 'unsupported';
+export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static' | 'java' | 'php' | 'unsupported';
 
 export interface Finding {
   /** Directory of the service, relative to the scanned root, POSIX ('.' for the root). */
@@ -158,6 +158,8 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
     const details = pyprojectDetails(read(path.join(abs, 'pyproject.toml')) ?? '');
     return [{ ...pythonService(abs, rel, base, files), ...(details.length ? { details } : {}) }];
   }
+  // Before package.json: a PHP app keeps its front-end tooling there (Laravel's vite scripts).
+  if (files.has('composer.json')) return [phpService(abs, rel, base)];
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
     if (svc) return [svc];
@@ -252,6 +254,25 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   if (!cmd) return undefined;
   const details = packageJsonDetails(pkg);
   return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
+}
+
+/**
+ * PHP (composer.json): the `php` template, served from `public/` when it holds
+ * index.php (the front controller of Laravel, Symfony and Slim), else from the
+ * context. The template does not run Composer (it needs the network), so
+ * dependencies without a vendor/ directory get a note.
+ */
+function phpService(abs: string, rel: string, base: string): Finding {
+  const docroot = existsSync(path.join(abs, 'public', 'index.php')) ? 'public' : undefined;
+  let requires = false;
+  try {
+    const composer = JSON.parse(read(path.join(abs, 'composer.json')) ?? '') as { require?: Record<string, unknown> };
+    requires = Object.keys(composer?.require ?? {}).some((k) => k !== 'php' && !k.startsWith('ext-'));
+  } catch {
+    // An unreadable composer.json still marks a PHP project; the template reads it for php_version and says what is wrong.
+  }
+  const note = requires && !existsSync(path.join(abs, 'vendor')) ? 'the php template does not run Composer: commit vendor/ or run `composer install` before the build' : undefined;
+  return { dir: rel, kind: 'php', ...(docroot ? { with: { docroot } } : {}), nameHint: base, reason: 'composer.json (PHP)', ...(note ? { note } : {}) };
 }
 
 /**

@@ -223,3 +223,42 @@ describe('matrix init on Java projects', () => {
     }
   });
 });
+
+// The php template (issue 19) builds a composer.json project as it is: init proposes it, with the
+// document root of the usual front controller (public/index.php: Laravel, Symfony, Slim), and says
+// that Composer does not run in the build. A PHP app's package.json (front-end tooling) does not make
+// it a Node service.
+describe('matrix init on PHP projects', () => {
+  const repo = () => {
+    const dir = tempDir();
+    for (const d of ['laravel/public', 'plain', 'vendored/vendor']) mkdirSync(path.join(dir, 'svc', d), { recursive: true });
+    writeFileSync(path.join(dir, 'svc', 'laravel', 'composer.json'), JSON.stringify({ require: { php: '^8.2', 'laravel/framework': '^11.0' } }));
+    writeFileSync(path.join(dir, 'svc', 'laravel', 'package.json'), JSON.stringify({ private: true, scripts: { dev: 'vite', build: 'vite build' } }));
+    writeFileSync(path.join(dir, 'svc', 'laravel', 'public', 'index.php'), '<?php echo "hi";\n');
+    writeFileSync(path.join(dir, 'svc', 'plain', 'composer.json'), JSON.stringify({ require: { php: '>=8.1', 'ext-json': '*' } }));
+    writeFileSync(path.join(dir, 'svc', 'plain', 'index.php'), '<?php echo "hi";\n');
+    writeFileSync(path.join(dir, 'svc', 'vendored', 'composer.json'), JSON.stringify({ require: { 'slim/slim': '^4' } }));
+    return dir;
+  };
+
+  it('proposes php for composer.json, public/ as the document root when it holds index.php, and a note when Composer would be needed', async () => {
+    const dir = repo();
+    const r = await run(['init'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    const spec = parse(text) as { services: Record<string, Record<string, unknown>> };
+    expect(spec.services).toEqual({
+      laravel: { context: 'svc/laravel', template: 'php', with: { docroot: 'public' } },
+      plain: { context: 'svc/plain', template: 'php' },
+      vendored: { context: 'svc/vendored', template: 'php' },
+    });
+    for (const out of [text, r.stdout]) {
+      expect(out).toContain('svc/laravel: composer.json (PHP)');
+      expect(out).toMatch(/laravel[^\n]*\n?[^\n]*does not run Composer/);
+    }
+    // Only the app that needs packages and has no vendor/ gets the note.
+    expect(text.match(/does not run Composer/g)).toHaveLength(1);
+    expect((await run(['validate'], dir)).code).toBe(0);
+    expect((await run(['gen'], dir)).code).toBe(0);
+  });
+});
