@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../src/fs/write.js';
 import { lockPath } from '../../src/output/lock.js';
 import { BIN } from '../helpers/cli.js';
 import { compileSpec } from '../helpers/spec.js';
-import { hashTree, listTree, removeTempDirs, REPO_ROOT, tempDir, tempRepo } from '../helpers/tree.js';
+import { hashTree, listTree, removeTempDirs, REPO_ROOT, tempDir, tempRepo, writeTree } from '../helpers/tree.js';
 import { diagnosticBlocks, matrixAsync } from './run.js';
 
 afterAll(removeTempDirs);
@@ -181,8 +181,14 @@ describe('writes: every byte or nothing', () => {
   });
 
   it('matrix gen in a directory it may not write (as an unprivileged user): EACCES with the path, nothing changed', { skip: !isRoot || !existsSync('/usr/bin/setpriv') }, () => {
-    const repo = tempRepo(LAYOUT);
-    chmodSync(path.dirname(repo), 0o755);
+    // The repository in a directory of its own that the user may enter: never chmod the system's
+    // temp directory itself (it is shared; without its sticky, world-writable mode other users'
+    // programs, apt's sandboxed downloads among them, cannot write there).
+    const parent = tempDir('matrix-eacces-');
+    chmodSync(parent, 0o755);
+    const repo = path.join(parent, 'repo');
+    mkdirSync(path.join(repo, '.git'), { recursive: true });
+    writeTree(repo, LAYOUT);
     chmodSync(repo, 0o755);
     const before = hashTree(repo);
     // The lock falls back to the temp dir (the git dir is not writable for this user either).
