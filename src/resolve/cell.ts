@@ -3,7 +3,7 @@
 import { closest, type DiagnosticCode } from '../diagnostics.js';
 import { dynText, dynVariables, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
 import type { Cell, Target } from '../spec.js';
-import { referenceProblem } from '../validate/reference.js';
+import { lowerCaseRepository, referenceProblem, UPPER_CASE_NAME } from '../validate/reference.js';
 import { keyOrigin, origin, type Path, type ResolveContext } from './context.js';
 import { withAllKeys } from './matrix.js';
 import { checkOutput } from './outputs.js';
@@ -195,7 +195,8 @@ function cellTags(scope: CellScope, index: number, metadataAction: string | unde
   const tags: Dyn[] = [];
   const check = (v: Dyn, where: Path, hint: string) => {
     const problem = referenceProblem(evalDyn(v, sampleEnv(v))!);
-    if (problem) scope.fail('invalid-tag', where, `tag \`${dynText(v, plan.tagNames)}\` ${problem}`, hint);
+    const written = dynText(v, plan.tagNames);
+    if (problem) scope.fail('invalid-tag', where, `tag \`${written}\` ${problem}`, problem === UPPER_CASE_NAME ? lowerCaseHint(written, where) : hint);
     else tags.push(v);
   };
   (svc.tags ?? defaultTags).forEach((t, i) => {
@@ -233,4 +234,10 @@ function sampleEnv(d: Dyn): Record<string, string> {
       return [v, m ? semver[m[1]!]! : (SAMPLE_VALUES[v] ?? 'x')];
     }),
   );
+}
+
+/** The hint for an image name with upper-case letters: the name in lower case, which registries take. */
+function lowerCaseHint(written: string, where: Path): string {
+  const lower = lowerCaseRepository(written);
+  return where[0] === 'registry' ? `write \`registry\` in lower case: the tag is then \`${lower}\`` : `write the name in lower case: \`${lower}\` (registries refuse upper case in a repository name)`;
 }

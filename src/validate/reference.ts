@@ -10,14 +10,28 @@ const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
 
+/** referenceProblem's answer for a repository name with upper-case letters (`ghcr.io/Acme/api`). */
+export const UPPER_CASE_NAME = 'has upper-case letters in the repository name';
+
+/**
+ * `ref` with its registry and repository in lower case, its tag as written:
+ * the name a registry takes (docker/metadata-action lower-cases its `images`
+ * input the same way, src/meta.ts getImageNames).
+ */
+export function lowerCaseRepository(ref: string): string {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.indexOf(':', slash + 1);
+  const end = colon === -1 ? ref.length : colon;
+  return ref.slice(0, end).toLowerCase() + ref.slice(end);
+}
+
 export function referenceProblem(ref: string): string | undefined {
   if (ref.length > 255 + 130) return 'is too long';
   if (!REFERENCE.test(ref)) {
     const odd = [...new Set(ref.replace(/[A-Za-z0-9._\-/:@[\]]/g, ''))];
     if (odd.length) return `contains ${odd.map((c) => `\`${c}\``).join(', ')}, which an image reference cannot`;
-    if (/[A-Z]/.test(ref.split(':')[0]!.split('/').slice(1).join('/') || (ref.includes('/') ? '' : ref.split(':')[0]!))) {
-      return 'has upper-case letters in the repository name';
-    }
+    // Right once the name is in lower case (a registry host with a port, `localhost:5000/Acme/api`, included).
+    if (REFERENCE.test(lowerCaseRepository(ref))) return UPPER_CASE_NAME;
     // A tag is `[\w][\w.-]{0,127}`: say which part of that one breaks, when the rest is right.
     const at = ref.includes('@') ? ref.indexOf('@') : ref.length;
     const tag = /:([\w.-]+)$/.exec(ref.slice(0, at));

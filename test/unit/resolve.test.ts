@@ -200,6 +200,28 @@ describe('resolve: tags and variables', () => {
     expect(brief(compileSpec(src, {}).diagnostics)).toEqual([{ code: 'invalid-tag', ...pos(src, '"Acme') }]);
   });
 
+  // docker/metadata-action lower-cases the image names it is given (src/meta.ts getImageNames: a
+  // GitHub owner is often spelt with capitals); matrix refuses them (README, "Where matrix differs")
+  // and names the lower-case tag, a registry host with a port included, the tag part as written.
+  it.each([
+    ['Acme/API:latest', 'acme/api:latest'],
+    ['localhost:5000/Acme/web:V1', 'localhost:5000/acme/web:V1'],
+    ['Web:1', 'web:1'],
+    ['ghcr.io/Acme/api', 'ghcr.io/acme/api'],
+  ])('an upper-case image name %j is invalid-tag with %j as the hint', (tag, lower) => {
+    const src = svc(`    context: .\n    template: go\n    tags: ["${tag}"]\n`);
+    const [d] = compileSpec(src, {}).diagnostics;
+    expect(d).toMatchObject({ code: 'invalid-tag', message: `tag \`${tag}\` has upper-case letters in the repository name` });
+    expect(d!.hint).toContain(`\`${lower}\``);
+  });
+
+  it('an upper-case registry: the hint says to write registry in lower case, with the tag it then gives', () => {
+    const src = 'version: 1\nplatforms: [linux/amd64]\nregistry: ghcr.io/Acme\nservices:\n  api:\n    context: .\n    template: go\n';
+    const [d] = compileSpec(src, {}).diagnostics;
+    expect(d).toMatchObject({ code: 'invalid-tag', path: 'registry' });
+    expect(d!.hint).toBe('write `registry` in lower case: the tag is then `ghcr.io/acme/api:latest`');
+  });
+
   it.each(['r/api:', 'r/api:-x', 'r/api:a b', 'r//api', 'r/api:' + 'x'.repeat(129)])('reports the invalid tag %j', (tag) => {
     const src = svc(`    context: .\n    template: go\n    tags: ["${tag}"]\n`);
     expect(brief(compileSpec(src, {}).diagnostics)).toEqual([{ code: 'invalid-tag', ...pos(src, `"${tag}"`) }]);
