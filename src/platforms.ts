@@ -342,36 +342,12 @@ function unknownPartProblem(p: string, reason: 'unknown-os' | 'unknown-arch'): {
   const parts = p.split('/');
   const i = reason === 'unknown-os' ? 0 : 1;
   const [what, known] = i === 0 ? (['OS', KNOWN_OS] as const) : (['architecture', KNOWN_ARCH] as const);
-  const near = nearestName(parts[i]!.toLowerCase(), known);
+  const near = closest(parts[i]!.toLowerCase(), known);
   const guess = near === undefined ? undefined : canonicalPlatform(parts.map((x, j) => (j === i ? near : x)).join('/'));
   return {
     message: `unknown platform \`${p}\`: containerd knows no ${what} \`${parts[i]}\``,
     hint: guess ? `did you mean \`${guess}\`?` : `matrix takes the ${i === 0 ? 'OSes' : 'architectures'} containerd knows: ${[...known].join(', ')}`,
   };
-}
-
-/** The name in `names` spelt nearest `word`: at most one edit per three letters, a swap of two neighbours counting as one. */
-function nearestName(word: string, names: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
-  for (const name of names) {
-    const d = swapDistance(word, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return best;
-}
-
-/** Edit distance where a swap of two neighbouring letters is one edit (optimal string alignment). */
-function swapDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** A platform of the OS `os` (any spelling containerd reads, `macOS`), to name in a hint: darwin/arm64, else os/amd64. */
