@@ -42,7 +42,7 @@ import { finishRelease } from '../release/finish.js';
 import { settleLocalTempTags } from '../release/local-tags.js';
 import { releaseTests } from '../release/gate.js';
 import { signOf } from '../release/sign.js';
-import { formatTestFailures } from '../release/tests.js';
+import { formatTestFailures, testsOf } from '../release/tests.js';
 import { bakeRounds, withBlockedBy, type Round, type RoundsOutcome } from '../bake/rounds.js';
 import { reattribute } from '../bake/attribution.js';
 import { isErrorLine } from '../release/classify.js';
@@ -370,8 +370,12 @@ async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<
   const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
   const release = planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId, opts.set);
   // As bake's --push leaves a local, tar, oci or docker output alone (buildx bake/bake.go AddOverrides `push`).
-  for (const name of release.notPushed)
-    io.stderr.write(`matrix: note: ${name} is not pushed: its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)\n`);
+  for (const name of release.notPushed) {
+    // Its test: checks run in pushed images only: say that they do not run, rather than pass in silence.
+    const target = run.spec.targets.find((t) => t.name === name);
+    const untested = target && testsOf(run.specValue, target).length ? `; its test: checks do not run (they run in pushed images only)` : '';
+    io.stderr.write(`matrix: note: ${name} is not pushed: its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)${untested}\n`);
+  }
   return release;
 }
 

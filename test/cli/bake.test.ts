@@ -147,7 +147,10 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
     const spec = readFileSync(file, 'utf8')
       .replace('localhost:5000/samples/hello-go:multiarch', 'example.com/acme/hello:1')
       .replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]');
-    writeFileSync(file, `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n`);
+    writeFileSync(
+      file,
+      `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n    test: [{ name: runs, command: ["/hello"] }]\n`,
+    );
     expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
     const log = path.join(dir, 'bake-args.log');
     const bin = path.join(dir, 'fake-docker');
@@ -169,6 +172,8 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
     const r = await matrix(['bake', '--push', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain('matrix: note: bin is not pushed: its outputs export it');
+    // Its test: checks run in pushed images only: the note says they do not run, rather than nothing.
+    expect(r.stderr).toMatch(/note: bin is not pushed: .*; its test: checks do not run \(they run in pushed images only\)\n/);
     const args = readFileSync(log, 'utf8');
     expect(args).toContain('--set hello.output=type=image,push=true');
     expect(args).not.toMatch(/--set bin\.(output|tags)=/);
