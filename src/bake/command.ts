@@ -162,6 +162,15 @@ function bakeTargetName(name: string): string {
   return name.replaceAll('.', '_');
 }
 
+/**
+ * The target pattern and the field a `--set` value sets, as bake splits its
+ * key (`api*.args.X+=1`: `api*` and `args`; a trailing `+` of append dropped).
+ */
+export function setTarget(value: string): { pattern: string; field: string | undefined } {
+  const [pattern, field] = value.split('=', 1)[0]!.replace(/\+$/, '').split('.', 3);
+  return { pattern: pattern!, field };
+}
+
 /** Does bake read this name as a pattern (bake.go matchNames: any of `*?[]`)? */
 function isNamePattern(name: string): boolean {
   return /[*?[\]]/.test(name);

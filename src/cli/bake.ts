@@ -13,7 +13,7 @@ import { exportParentDir } from '../resolve/outputs.js';
 import os from 'node:os';
 import path from 'node:path';
 import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
-import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
+import { bakeArgs, selectTargets, setTarget, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { OutputGate } from '../bake/gate.js';
 import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
@@ -294,8 +294,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
  */
 function refusePlatformSets(sets: readonly string[]): void {
   for (const s of sets) {
-    const key = s.split('=', 1)[0]!.replace(/\+$/, '');
-    if (key.split('.', 3)[1] !== 'platform') continue;
+    if (setTarget(s).field !== 'platform') continue;
     throw userError('usage', `--set ${s}: matrix bake chooses platforms with --platform`, {
       hint: 'use --platform (e.g. `matrix bake api --platform linux/arm64`), which bake builds and the summary reports; to build a platform the spec does not list, add it to `platforms:` in the spec',
     });

@@ -10,7 +10,7 @@ import { userError } from '../diagnostics.js';
 import { csvField } from '../render/csv.js';
 import { REWRITE_TIMESTAMP_DRIVERS } from '../repro/output.js';
 import { outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
-import { namePatternRegExp } from '../bake/command.js';
+import { namePatternRegExp, setTarget } from '../bake/command.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
 /**
@@ -98,9 +98,8 @@ export function planRelease(spec: ResolvedSpec, sel: BakeSelection, driver: stri
  */
 function userSetsOutput(sets: readonly string[], target: string): boolean {
   return sets.some((s) => {
-    const key = s.split('=', 1)[0]!.replace(/\+$/, '');
-    const [pattern, field] = key.split('.', 3);
-    if (field !== 'output' || pattern === undefined) return false;
+    const { pattern, field } = setTarget(s);
+    if (field !== 'output') return false;
     try {
       return pattern === target || namePatternRegExp(pattern).test(target);
     } catch {
