@@ -19,6 +19,7 @@ export const DIAGNOSTIC_CODES = [
   'builder-driver-mismatch',
   'builder-unknown',
   'cache-in-context',
+  'ci-matrix-too-large',
   'conflicting-keys',
   'control-character',
   'dependency-cycle',

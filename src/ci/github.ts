@@ -19,7 +19,29 @@ export interface LevelEntry {
   shard: string;
 }
 
-export function githubLevelOutputs(levels: readonly (readonly LevelJob[])[], maxLevels?: number): string {
+/**
+ * The most jobs one GitHub Actions matrix makes: "A matrix will generate a
+ * maximum of 256 jobs per workflow run. This limit applies to both
+ * GitHub-hosted and self-hosted runners." (docs.github.com, actions: Running
+ * variations of jobs in a workflow; the workflow syntax reference for
+ * jobs.<job_id>.strategy.matrix says the same). A larger matrix fails the
+ * workflow run when the job is expanded, after everything before it ran:
+ * refused here, where the matrix is made.
+ */
+export const GITHUB_MATRIX_MAX_JOBS = 256;
+
+/** Refuse a matrix of more jobs than GitHub expands (`what` names it: `the matrix`, `level 2`). */
+export function checkGithubMatrixSize(jobs: number, what: string, by: 'platform' | 'target'): void {
+  if (jobs <= GITHUB_MATRIX_MAX_JOBS) return;
+  throw userError('ci-matrix-too-large', `${what} has ${jobs} jobs; GitHub Actions expands at most ${GITHUB_MATRIX_MAX_JOBS} jobs from one matrix`, {
+    hint:
+      by === 'target'
+        ? '`--by platform` makes one job per platform, each building every target; or give each workflow its own targets with `--target`'
+        : 'give each workflow its own targets with `--target`',
+  });
+}
+
+export function githubLevelOutputs(levels: readonly (readonly LevelJob[])[], maxLevels?: number, by: 'platform' | 'target' = 'platform'): string {
   const n = maxLevels ?? levels.length;
   if (levels.length > n) {
     throw userError('usage', `the spec has ${levels.length} dependency levels, the workflow jobs for ${n}`, {
@@ -29,6 +51,7 @@ export function githubLevelOutputs(levels: readonly (readonly LevelJob[])[], max
   const lines = [`levels=${levels.length}`];
   for (let i = 0; i < n; i++) {
     const jobs = levels[i] ?? [];
+    checkGithubMatrixSize(jobs.length, `level ${i + 1}`, by);
     const include: LevelEntry[] = jobs.map((j) => ({ id: j.id, platforms: j.platforms.join(','), runner: j.runner, targets: j.targets.join(','), shard: j.shard }));
     lines.push(`level${i + 1}=${include.length ? JSON.stringify({ include }) : ''}`);
   }

@@ -1,6 +1,7 @@
 // The GitHub Actions `strategy.matrix` for building on native runners: one
 // job per platform (or per target), each with a runner suggestion. Pure.
 import { userError } from '../diagnostics.js';
+import { checkGithubMatrixSize } from './github.js';
 import { canonicalPlatform, commandLinePlatform, commandLinePlatformProblem, platformSlug } from '../platforms.js';
 import type { Target } from '../spec.js';
 
@@ -124,5 +125,6 @@ export function ciMatrix(targets: readonly Target[], opts: CiMatrixOptions): CiM
   if (!include.length) {
     throw userError('empty-ci-matrix', `no target builds for ${opts.platforms?.join(', ')}`, { hint: EMPTY_HINT });
   }
+  checkGithubMatrixSize(include.length, 'the matrix', opts.by);
   return { include };
 }

@@ -43,7 +43,7 @@ export function runCiMatrix(io: Io, opts: CommandArgs['ci-matrix']): number {
     runners,
     ...(gitlab ? { defaultRunners: GITLAB_RUNNERS, fallbackRunner: GITLAB_FALLBACK_RUNNER } : {}),
   });
-  if (opts.format === 'github') io.stdout.write(githubLevelOutputs(levels, opts.maxLevels));
+  if (opts.format === 'github') io.stdout.write(githubLevelOutputs(levels, opts.maxLevels, opts.by));
   else if (gitlab) io.stdout.write(gitlabPipeline(spec.specRepoPath, levels));
   else io.stdout.write(JSON.stringify(ciPlan(spec.specRepoPath, levels), null, 2) + '\n');
   return 0;
