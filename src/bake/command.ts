@@ -165,6 +165,12 @@ function bakeTargetName(name: string): string {
 /**
  * The target pattern and the field a `--set` value sets, as bake splits its
  * key (`api*.args.X+=1`: `api*` and `args`; a trailing `+` of append dropped).
+ * docker/buildx bake/bake.go newOverrides: the key is what comes before the
+ * first `=`, split on `.` into at most three parts; the first is a target
+ * pattern (expandTargets: a name, else a path.Match pattern), the second the
+ * field, taken as written (no trimming, no case folding: `OUTPUT` or
+ * `output ` are keys bake refuses). Every reader of a --set key in matrix
+ * goes through here.
  */
 export function setTarget(value: string): { pattern: string; field: string | undefined } {
   const [pattern, field] = value.split('=', 1)[0]!.replace(/\+$/, '').split('.', 3);

@@ -392,6 +392,9 @@ function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
   io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
 }
 
+/** --set fields that make bake export (read by setTarget, as bake reads the key). */
+const EXPORTING_FIELDS: ReadonlySet<string> = new Set(['output', 'cache-to', 'push', 'load']);
+
 /**
  * Does this run write anything outside the builder's cache before it ends: a push, a load, a
  * target's `output` (registry, image, local, tar, oci) or `cache-to` export, or what a user's
@@ -402,7 +405,7 @@ function writesOutside(opts: BakeArgs, run: BakeRun): boolean {
   if (run.atomic || opts.push || opts.pushByDigest || opts.load) return true;
   if (run.flags.files?.length) return true;
   // `--set target.attr=value` (or `+=`): bake attributes that export (buildx bake --set).
-  if (opts.set.some((s) => /^[^=.]*\.(output|cache-to|push|load)(\.|\+?=)/.test(s))) return true;
+  if (opts.set.some((s) => EXPORTING_FIELDS.has(setTarget(s).field ?? ''))) return true;
   return run.sel.targets.some(({ target }) => target.outputs.length > 0 || target.cache !== undefined);
 }
 
