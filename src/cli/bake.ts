@@ -9,7 +9,7 @@ import { readJsonFile, readRegularText } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
 import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
-import { exportParentDir } from '../resolve/outputs.js';
+import { exportParentDir, pushedByBake } from '../resolve/outputs.js';
 import os from 'node:os';
 import path from 'node:path';
 import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
@@ -83,6 +83,8 @@ interface BakeCommand {
   release: Release | undefined;
   /** Said right before the build (or the dry run's command), after the engine checks. */
   warnings: string[];
+  /** Said there too, as notes: what the run does differently from what was asked, as bake would. */
+  notes: string[];
 }
 
 export async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoRoot: string; read: GitInfoRead } | undefined): Promise<number> {
@@ -232,7 +234,8 @@ function doctorInput(opts: BakeArgs, run: BakeRun, files: ReadonlyMap<string, st
     ...(opts.builder ? { builder: opts.builder } : {}),
     platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
     emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-    registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
+    // Only where something is pushed: a target whose outputs only export files is not (pushedByBake).
+    registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.filter((t) => pushedByBake(t.target.outputs)).flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
     multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
     // Only failures block a build: one `buildx inspect` answers for the CLI, buildx and the daemon when it can.
     blockersOnly: true,
@@ -256,6 +259,7 @@ function engineChecks(input: DoctorInput): Promise<Check[]> {
 async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCommand> {
   const { docker, flags } = run;
   const warnings: string[] = [];
+  const notes: string[] = [];
   const { env: buildEnv, sets: revisionSets } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo, extraFilePaths(run));
   refuseOverlongTags(run.sel, buildEnv);
   const allow = await allowFlags(docker, run.allowed, run.loc.specDir, warnings);
@@ -264,9 +268,10 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
-    shard = shardPlan(run.sel, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env });
+    shard = shardPlan(run.sel, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env }, opts.set);
     // Ours last, so they win over the user's --set for tags and output.
     flags.set = [...opts.set, ...shard.set];
+    for (const name of shard.exported) notes.push(`${name} is not pushed: ${EXPORTED_NOTE}; it is in no shard result, and \`matrix merge\` does not expect it`);
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
   }
   // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
@@ -282,7 +287,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     return bakeArgs(run.spec.bakeFile, sel, { ...flags, ownSets: revisionSets });
   };
   // An atomic --push gets its release from withRelease, once the engine checks passed.
-  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings };
+  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings, notes };
 }
 
 /**
@@ -373,13 +378,17 @@ async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<
     // Its test: checks run in pushed images only: say that they do not run, rather than pass in silence.
     const target = run.spec.targets.find((t) => t.name === name);
     const untested = target && testsOf(run.specValue, target).length ? `; its test: checks do not run (they run in pushed images only)` : '';
-    io.stderr.write(`matrix: note: ${name} is not pushed: its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)${untested}\n`);
+    io.stderr.write(`matrix: note: ${name} is not pushed: ${EXPORTED_NOTE}${untested}\n`);
   }
   return release;
 }
 
+/** Why a target is built and exported, not pushed (resolve/outputs.ts pushedByBake). */
+const EXPORTED_NOTE = 'its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)';
+
 function sayWarnings(io: Io, command: BakeCommand): void {
   for (const m of command.warnings) io.stderr.write(`matrix: warning: ${m}\n`);
+  for (const m of command.notes) io.stderr.write(`matrix: note: ${m}\n`);
 }
 
 /** --dry-run: the exact command, with the environment bake would get. */

@@ -178,6 +178,46 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
     expect(args).toContain('--set hello.output=type=image,push=true');
     expect(args).not.toMatch(/--set bin\.(output|tags)=/);
   }, 60_000);
+
+  // A CI shard follows the same rule (src/ci/shard.ts shardPlan): the fake docker records bake's
+  // arguments and writes bake's metadata file with a digest for each target.
+  it('--push-by-digest: a target whose output exports files is built, not pushed, and is not in the shard file', async () => {
+    const dir = copySample('hello-go');
+    const file = path.join(dir, 'matrix.yaml');
+    const spec = readFileSync(file, 'utf8')
+      .replace('localhost:5000/samples/hello-go:multiarch', 'example.com/acme/hello:1')
+      .replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]');
+    writeFileSync(file, `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n`);
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    const log = path.join(dir, 'bake-args.log');
+    const bin = path.join(dir, 'fake-docker');
+    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const meta = JSON.stringify({ hello: { 'containerimage.digest': digest('a') }, bin: { 'containerimage.digest': digest('b') } });
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      `"buildx inspect") ${driver}; exit 0;;`,
+      '"buildx bake")',
+      `  echo "$@" >> '${log}'`,
+      '  prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && m="$a"; prev="$a"; done',
+      `  printf '%s' '${meta}' > "$m"; exit 0;;`,
+      'esac',
+      'exit 1',
+      '',
+    ];
+    writeFileSync(bin, script.join('\n'));
+    chmodSync(bin, 0o755);
+    const r = await matrix(['bake', '--push-by-digest', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('matrix: note: bin is not pushed: its outputs export it');
+    const args = readFileSync(log, 'utf8');
+    expect(args).toContain('--set hello.output=type=image,push=true');
+    expect(args).not.toMatch(/--set bin\.(output|tags)=/);
+    const shard = JSON.parse(readFileSync(path.join(dir, 'shard.json'), 'utf8'));
+    expect(Object.keys(shard.targets)).toEqual(['hello']);
+    expect(shard.targets.hello.digest).toBe(digest('a'));
+  }, 60_000);
 });
 
 // Options of docker buildx bake that matrix bake does not take (docker/buildx
