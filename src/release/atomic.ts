@@ -7,7 +7,7 @@ import type { BakeSelection } from '../bake/command.js';
 import { planMerge, type MergePlan } from '../ci/merge.js';
 import { shardPlan, shardResult, type ShardPlan, type ShardResult } from '../ci/shard.js';
 import { userError } from '../diagnostics.js';
-import { csvField } from '../render/csv.js';
+import { outputText } from '../bake/file-targets.js';
 import { REWRITE_TIMESTAMP_DRIVERS } from '../repro/output.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
@@ -47,13 +47,6 @@ export function withResolvedTags(sel: BakeSelection, printed: PrintedTargets): B
   };
 }
 
-/** One printed output as CSV text (buildx 0.14+ prints `{"type": "local", "dest": "dist"}`). */
-function outputText(o: string | Record<string, string>): string {
-  if (typeof o === 'string') return o;
-  const { type, ...rest } = o;
-  return [`type=${type ?? ''}`, ...Object.entries(rest).map(([k, v]) => `${k}=${v}`)].map(csvField).join(',');
-}
-
 export interface Release {
   shard: ShardPlan;
   /** The spec with the resolved targets: what the merge plan checks against. */
@@ -78,7 +71,9 @@ export function planRelease(spec: ResolvedSpec, sel: BakeSelection, driver: stri
   const pushedNames = new Set(shard.targets.map((t) => t.target));
   const expected = sel.targets.filter(({ target }) => pushedNames.has(target.name)).map(({ target, platforms }) => ({ ...target, platforms }) as Target);
   const byName = new Map(expected.map((t) => [t.name, t]));
-  return { shard, spec: { ...spec, targets: spec.targets.map((t) => byName.get(t.name) ?? t) }, expected, notPushed: shard.exported };
+  // A target only a -f file defines (bake/file-targets.ts) is published as the spec's are: the merge plan must know it.
+  const own = expected.filter((t) => !spec.targets.some((s) => s.name === t.name));
+  return { shard, spec: { ...spec, targets: [...spec.targets.map((t) => byName.get(t.name) ?? t), ...own] }, expected, notPushed: shard.exported };
 }
 
 /** After bake: what it pushed (its exit code and metadata), and the merge plan; `problems` non-empty = publish nothing. */
