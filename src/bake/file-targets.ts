@@ -7,6 +7,7 @@
 // target of bake's own (its context, Dockerfile, platforms, tags and outputs
 // as bake prints them). Pure: bake's answer in, the selection's part out.
 import path from 'node:path';
+import { userError } from '../diagnostics.js';
 import { csvField } from '../render/csv.js';
 import { isNamePattern, namePatternRegExp } from './command.js';
 import type { ResolvedSpec, Target } from '../spec.js';
@@ -37,7 +38,12 @@ interface Printed {
  * the builder's default platform; matrix counts this machine's).
  */
 export function fileTargetsFrom(spec: ResolvedSpec, requested: readonly string[], printedJson: string, files: readonly string[], hostPlatform: string): FileTargets {
-  const printed = JSON.parse(printedJson) as Printed;
+  let printed: Printed;
+  try {
+    printed = JSON.parse(printedJson) as Printed;
+  } catch {
+    throw userError('bake-print', 'cannot read the targets of the -f files from `docker buildx bake --print`', { hint: 'run `matrix bake --print` with the same -f files to see what bake says' });
+  }
   const groups = printed.group ?? {};
   const printedTargets = printed.target ?? {};
   const known = new Set(spec.targets.map((t) => t.name));

@@ -73,6 +73,10 @@ describe("a -f file's targets, from bake --print", () => {
     expect(() => selectTargets(s, ['extra'], ['linux/arm64'], f)).toThrow(/--platform linux\/arm64: no selected target builds it/);
   });
 
+  it('output that is not bake --print JSON is a bake-print error, not a crash', () => {
+    expect(() => fileTargetsFrom(spec(), ['x'], 'not json', FILES, 'linux/amd64')).toThrow(/cannot read the targets of the -f files/);
+  });
+
   it('a pattern stands for the names bake matched with it (buildx 0.26+ matchNames)', () => {
     const s = spec();
     const printed = JSON.stringify({ group: { default: { targets: ['extra', 'extra2'] } }, target: { extra: {}, extra2: { platforms: ['linux/arm64'] } } });
