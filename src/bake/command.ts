@@ -4,6 +4,7 @@ import { closest, userError, visible } from '../diagnostics.js';
 import { canonicalPlatform, isKnownPlatform } from '../platforms.js';
 import { cacheEntries } from '../render/cache.js';
 import type { ResolvedSpec, Target } from '../spec.js';
+import type { FileTargets } from './file-targets.js';
 
 export interface BakeFlags {
   push?: boolean;
@@ -47,51 +48,65 @@ export interface BakeSelection {
    * restricts the run, since bake builds a dependency on its own platforms.
    */
   dependencies?: { target: Target; platforms: readonly string[] }[];
+  /**
+   * Selected targets that only the `-f` files define (bake/file-targets.ts),
+   * and the files bake reads: they build as bake builds them; the spec knows
+   * nothing of their inputs, tests or tags.
+   */
+  fromFiles?: { names: readonly string[]; files: readonly string[] };
 }
 
 /**
  * Expand target and group names (services are groups) into targets; apply --platform.
  * Platforms are compared by their canonical names (src/platforms.ts canonicalPlatform,
  * as buildx normalises `--platform`): `linux/arm` selects `linux/arm/v7`.
+ * `fromFiles`: what bake's --print said of the names the spec does not know
+ * (bake/file-targets.ts); its targets join the selection as bake's own.
  */
-export function selectTargets(spec: ResolvedSpec, requested: readonly string[], requestedPlatforms?: readonly string[]): BakeSelection {
+export function selectTargets(spec: ResolvedSpec, requested: readonly string[], requestedPlatforms?: readonly string[], fromFiles?: FileTargets): BakeSelection {
   const platforms = requestedPlatforms?.map((p) => canonicalPlatform(p) ?? p);
-  const byName = new Map(spec.targets.map((t) => [t.name, t]));
+  const all = [...spec.targets, ...(fromFiles?.targets ?? [])];
+  const byName = new Map(all.map((t) => [t.name, t]));
   const chosen = new Set<string>();
   const addName = (name: string): boolean => {
     if (name === 'default') spec.targets.forEach((t) => chosen.add(t.name));
     else if (byName.has(name)) chosen.add(name);
     else if (spec.services.has(name)) spec.services.get(name)!.forEach((n) => chosen.add(n));
     else if (spec.groups.some(([g]) => g === name)) spec.groups.find(([g]) => g === name)![1].forEach((n) => chosen.add(n));
+    else if (fromFiles?.expand.has(name)) fromFiles.expand.get(name)!.forEach((n) => chosen.add(n));
     else return false;
     return true;
   };
   for (const given of requested) {
     const name = bakeTargetName(given);
-    if (isNamePattern(name)) {
-      for (const n of patternMatches(spec, name)) addName(n);
-      continue;
-    }
-    if (!addName(name)) {
-      const all = [...new Set([...spec.services.keys(), ...spec.groups.map(([g]) => g), ...byName.keys()])];
-      const near = closest(name, all);
-      const prefixed = all.filter((n) => n !== near && (n.startsWith(name) || name.startsWith(n))).slice(0, 4);
-      const suggestions = [...(near ? [near] : []), ...prefixed];
-      const read = name === given ? '' : ` (bake reads \`${visible(given)}\` as \`${visible(name)}\`)`;
-      throw userError('unknown-target', `no target or group named \`${visible(name)}\` in ${spec.bakeFile}${read}`, {
-        hint: suggestions.length ? `did you mean ${suggestions.map((n) => `\`${n}\``).join(', ')}? (\`matrix plan\` lists every target)` : 'run `matrix plan` to list targets',
-      });
-    }
+    if (fromFiles?.expand.has(name)) addName(name);
+    else if (isNamePattern(name)) for (const n of patternMatches(spec, name, fromFiles?.files)) addName(n);
+    else if (!addName(name)) throw unknownTarget(spec, name, given, fromFiles?.files);
   }
   if (!requested.length) spec.targets.forEach((t) => chosen.add(t.name));
   // Dependencies need no listing: bake builds them through the named contexts.
   const targets: BakeSelection['targets'] = [];
-  for (const t of spec.targets) {
+  for (const t of all) {
     if (!chosen.has(t.name)) continue;
     const ps = platforms?.length ? t.platforms.filter((p) => platforms.includes(p)) : t.platforms;
     if (ps.length) targets.push({ target: t, platforms: ps });
   }
-  // A platform no selected target builds is a typo or a wrong target, never silently nothing.
+  refuseUnbuiltPlatforms(chosen, byName, platforms, requestedPlatforms);
+  if (!targets.length) {
+    throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
+  }
+  const names = requested.length || platforms?.length ? targets.map((x) => x.target.name) : [];
+  const own = fromFiles?.targets.filter((t) => chosen.has(t.name)).map((t) => t.name);
+  return {
+    targets,
+    names,
+    ...(platforms?.length ? { dependencies: dependenciesOf(targets, byName, platforms) } : {}),
+    ...(own?.length ? { fromFiles: { names: own, files: fromFiles!.files } } : {}),
+  };
+}
+
+/** A platform no selected target builds is a typo or a wrong target, never silently nothing. */
+function refuseUnbuiltPlatforms(chosen: ReadonlySet<string>, byName: ReadonlyMap<string, Target>, platforms: readonly string[] | undefined, requestedPlatforms: readonly string[] | undefined): void {
   const offered = new Set([...chosen].flatMap((n) => byName.get(n)!.platforms));
   for (const [i, p] of (platforms ?? []).entries()) {
     if (offered.has(p)) continue;
@@ -103,11 +118,24 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
       hint: near ? `did you mean \`${near}\`? (\`matrix plan\` lists each target's platforms)` : `the selected targets build ${[...offered].join(', ')}`,
     });
   }
-  if (!targets.length) {
-    throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
-  }
-  const names = requested.length || platforms?.length ? targets.map((x) => x.target.name) : [];
-  return { targets, names, ...(platforms?.length ? { dependencies: dependenciesOf(targets, byName, platforms) } : {}) };
+}
+
+/**
+ * A name no file bake reads defines: `unknown-target`, naming every file
+ * (the generated one, then the `-f` files), with the nearest names as a hint.
+ * `others`: names the `-f` files define, for the hint.
+ */
+export function unknownTarget(spec: ResolvedSpec, name: string, given: string, files: readonly string[] = [spec.bakeFile], others: readonly string[] = []) {
+  const all = [...new Set([...spec.services.keys(), ...spec.groups.map(([g]) => g), ...spec.targets.map((t) => t.name), ...others])];
+  const near = closest(name, all);
+  const prefixed = all.filter((n) => n !== near && (n.startsWith(name) || name.startsWith(n))).slice(0, 4);
+  const suggestions = [...(near ? [near] : []), ...prefixed];
+  const read = name === given ? '' : ` (bake reads \`${visible(given)}\` as \`${visible(name)}\`)`;
+  const where = files.map(visible).join(', ');
+  if (isNamePattern(name)) return userError('unknown-target', `no target or group of ${where} matches \`${visible(name)}\`${read}`, { hint: PATTERN_HINT });
+  return userError('unknown-target', `no target or group named \`${visible(name)}\` in ${where}${read}`, {
+    hint: suggestions.length ? `did you mean ${suggestions.map((n) => `\`${n}\``).join(', ')}? (\`matrix plan\` lists every target)` : 'run `matrix plan` to list targets',
+  });
 }
 
 /**
@@ -140,17 +168,17 @@ function dependenciesOf(selected: BakeSelection['targets'], byName: ReadonlyMap<
  * matchNames matches a name with `*`, `?`, `[` or `]` against every group and
  * target by path.Match. None is unknown-target.
  */
-function patternMatches(spec: ResolvedSpec, pattern: string): string[] {
+function patternMatches(spec: ResolvedSpec, pattern: string, files: readonly string[] = [spec.bakeFile]): string[] {
   const re = namePatternRegExp(pattern);
   const all = ['default', ...spec.groups.map(([g]) => g), ...spec.services.keys(), ...spec.targets.map((t) => t.name)];
   const matched = all.filter((n) => re.test(n));
   if (!matched.length) {
-    throw userError('unknown-target', `no target or group of ${spec.bakeFile} matches \`${visible(pattern)}\``, {
-      hint: 'run `matrix plan` to list targets; in a pattern, * stands for any run of characters, ? for one, [a-z] for one of a set',
-    });
+    throw userError('unknown-target', `no target or group of ${files.map(visible).join(', ')} matches \`${visible(pattern)}\``, { hint: PATTERN_HINT });
   }
   return matched;
 }
+
+const PATTERN_HINT = 'run `matrix plan` to list targets; in a pattern, * stands for any run of characters, ? for one, [a-z] for one of a set';
 
 /**
  * A name as bake reads it: buildx bake/bake.go ReadTargets passes every name
@@ -158,21 +186,32 @@ function patternMatches(spec: ResolvedSpec, pattern: string): string[] {
  * name may hold a dot; a bake target name may not), before it looks the name
  * up or matches it as a pattern. So `matrix bake my.svc` builds `my_svc`.
  */
-function bakeTargetName(name: string): string {
+export function bakeTargetName(name: string): string {
   return name.replaceAll('.', '_');
 }
 
 /**
  * The target pattern and the field a `--set` value sets, as bake splits its
  * key (`api*.args.X+=1`: `api*` and `args`; a trailing `+` of append dropped).
+ * docker/buildx bake/bake.go newOverrides: the key is what comes before the
+ * first `=`, split on `.` into at most three parts; the first is a target
+ * pattern (expandTargets: a name, else a path.Match pattern), the second the
+ * field, taken as written (no trimming, no case folding: `OUTPUT` or
+ * `output ` are keys bake refuses). Every reader of a --set key in matrix
+ * goes through here.
  */
 export function setTarget(value: string): { pattern: string; field: string | undefined } {
   const [pattern, field] = value.split('=', 1)[0]!.replace(/\+$/, '').split('.', 3);
   return { pattern: pattern!, field };
 }
 
+/** Is `name` a target or group of the generated file (a service is a group)? */
+export function specDefines(spec: ResolvedSpec, name: string): boolean {
+  return name === 'default' || spec.targets.some((t) => t.name === name) || spec.services.has(name) || spec.groups.some(([g]) => g === name);
+}
+
 /** Does bake read this name as a pattern (bake.go matchNames: any of `*?[]`)? */
-function isNamePattern(name: string): boolean {
+export function isNamePattern(name: string): boolean {
   return /[*?[\]]/.test(name);
 }
 

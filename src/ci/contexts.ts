@@ -7,6 +7,7 @@
 import { evalDyn } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import type { ShardFile } from './merge.js';
+import { pushedByBake } from '../resolve/outputs.js';
 import { repositoryOf } from './shard.js';
 
 export interface ContextsPlan {
@@ -38,9 +39,13 @@ export function planContexts(
   const problems: string[] = [];
   const built = collectBuilt(spec, shards, env, runId, problems);
   const file: ContextsPlan['file'] = { target: {} };
+  const byName = new Map(spec.targets.map((t) => [t.name, t]));
   for (const t of targets) {
     const need = platforms.length ? t.platforms.filter((p) => platforms.includes(p)) : [...t.platforms];
     for (const [name, dep] of Object.entries(t.contexts)) {
+      // Its outputs only export files: no shard pushed it (shard.ts shardPlan); it stays `target:DEP`, and bake builds it in this job.
+      const depTarget = byName.get(dep);
+      if (depTarget && !pushedByBake(depTarget.outputs)) continue;
       // One named context serves every platform of the build: one digest must hold them all.
       const fits = (built.get(dep) ?? []).filter((b) => need.every((p) => b.platforms.includes(p)));
       const sources = [...new Set(fits.map((b) => b.source))];

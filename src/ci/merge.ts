@@ -5,6 +5,7 @@ import { normalizedPlatform } from '../platforms.js';
 import { annotationKeys, annotationLevels } from '../annotations.js';
 import { dynValue, evalTags } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
+import { pushedByBake } from '../resolve/outputs.js';
 import { repositoryOf, tempTagFor, type ShardResult } from './shard.js';
 
 export interface ShardFile {
@@ -46,9 +47,10 @@ export interface MergePlan {
 
 /**
  * `expected`: the targets that must be published (default: every target of
- * the spec), each with every platform the spec gives it. `env`: the values of
- * git-derived tag variables (MATRIX_GIT_* ...); a tag whose variable is empty
- * is dropped, as `matrix bake` drops it. `ciRunId`: the CI run this merge
+ * the spec), each with every platform the spec gives it; of these, those
+ * whose outputs only export files are not pushed by a shard and not
+ * expected. `env`: the values of git-derived tag variables (MATRIX_GIT_*
+ * ...); a tag whose variable is empty is dropped, as `matrix bake` drops it. `ciRunId`: the CI run this merge
  * belongs to (GITHUB_RUN_ID), when known; every shard must be of that run.
  */
 export function planMerge(
@@ -65,7 +67,13 @@ export function planMerge(
   // artifact, or one written to name another run's tags) are refused.
   if (ciRunId !== undefined) for (const id of runIds) if (id !== ciRunId && !id.startsWith(`${ciRunId}-`)) problems.push(`the shard files are of run ${id}, but this is run ${ciRunId}`);
   if (runIds.size > 1) problems.push(`the shard files come from different runs (${[...runIds].sort().join(', ')}): give merge the files of one run`);
-  const targets = completeTargets(expected, built, env, problems);
+  // A target whose outputs only export files is built, not pushed, by its shard (shard.ts shardPlan, as bake's --push): nothing to publish.
+  const targets = completeTargets(
+    expected.filter((t) => pushedByBake(t.outputs)),
+    built,
+    env,
+    problems,
+  );
   const known = new Set(spec.targets.map((t) => t.name));
   for (const name of built.keys()) if (!known.has(name)) problems.push(`${name}: a shard built it, but the spec has no such target (is it the same spec and revision?)`);
   return { ...(runIds.size === 1 ? { runId: [...runIds][0]! } : {}), targets, tempTags: dedupe(tempTags), problems };

@@ -5,10 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { FileFault, readJsonFile } from '../fs/read.js';
 import { writeFileAtomic } from '../fs/write.js';
-import type { BakeSelection } from '../bake/command.js';
+import { namePatternRegExp, setTarget, type BakeSelection } from '../bake/command.js';
 import { userError } from '../diagnostics.js';
 import { evalDyn } from '../dyn.js';
 import { platformSlug } from '../platforms.js';
+import { outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
 
 /** `push-by-digest`: no tag at all. `temp-tag`: the `docker` driver's way. */
 export type ShardMode = 'push-by-digest' | 'temp-tag';
@@ -36,6 +37,12 @@ export interface ShardPlan {
   targets: ShardTarget[];
   /** Values for bake's `--set` (without the flag), to go after the user's own. */
   set: string[];
+  /**
+   * Selected targets that are not pushed, as bake's --push would not push
+   * them (resolve/outputs.ts pushedByBake): their outputs only export files.
+   * They build with those outputs and are in no shard result.
+   */
+  exported: string[];
 }
 
 export interface ShardTargetResult {
@@ -110,9 +117,18 @@ export function shardFileName(plan: Pick<ShardPlan, 'platforms'>): string {
  *   `T.output=type=image,name=REPO,push-by-digest=true,name-canonical=true,push=true`.
  * - docker (no push-by-digest there): `T.tags=REPO:matrix-tmp-...` and `T.output=type=image,push=true`.
  *
+ * Only the targets bake's `--push` would push (resolve/outputs.ts
+ * pushedByBake: no outputs, or an image or registry one); one whose outputs
+ * only export files (`type=local,dest=dist/`) is built and exported as it
+ * is, and listed in `exported`. A pushed target that also exports files
+ * keeps those outputs: the shard's `T.output` replaces the target's list
+ * (buildx bake/bake.go AddOverrides `output`), so they are given again after
+ * it, unless the user's `--set` (`userSets`) gives the target's outputs,
+ * which then stay in bake's list before the shard's.
+ *
  * `env`: the build's environment (MATRIX_GIT_* ...), for tags that use git values.
  */
-export function shardPlan(sel: BakeSelection, driver: string, runId: string, env: Readonly<Record<string, string | undefined>> = {}): ShardPlan {
+export function shardPlan(sel: BakeSelection, driver: string, runId: string, env: Readonly<Record<string, string | undefined>> = {}, userSets: readonly string[] = []): ShardPlan {
   const mode: ShardMode = DIGEST_DRIVERS.includes(driver) ? 'push-by-digest' : 'temp-tag';
   if (mode === 'temp-tag' && driver !== 'docker') {
     throw userError('shard-driver', `builder driver \`${driver}\` is not known to push by digest or by temporary tag`, {
@@ -123,8 +139,13 @@ export function shardPlan(sel: BakeSelection, driver: string, runId: string, env
   const platforms: string[] = [];
   const targets: ShardTarget[] = [];
   const set: string[] = [];
+  const exported: string[] = [];
   for (const { target, platforms: ps } of sel.targets) {
     for (const p of ps) if (!platforms.includes(p)) platforms.push(p);
+    if (!pushedByBake(target.outputs)) {
+      exported.push(target.name);
+      continue;
+    }
     const first = target.tags.map((t) => evalDyn(t, env)).find((t): t is string => Boolean(t));
     if (!first) {
       throw userError('shard-no-tag', `target \`${target.name}\` has no tag, so a shard has no repository to push it to`, {
@@ -140,8 +161,26 @@ export function shardPlan(sel: BakeSelection, driver: string, runId: string, env
       set.push(`${target.name}.tags=${tempTag}`, `${target.name}.output=type=image,push=true`);
       targets.push({ target: target.name, repository, platforms: [...ps], tempTag });
     }
+    if (!userSetsOutput(userSets, target.name)) for (const o of target.outputs) if (!PUSHED_TYPES.has(outputType(o) ?? '')) set.push(`${target.name}.output=${o}`);
   }
-  return { runId: id, driver, mode, platforms, targets, set };
+  return { runId: id, driver, mode, platforms, targets, set, exported };
+}
+
+/**
+ * Does one of the user's `--set` values give this target's `output`? bake
+ * matches the part before the first `.` against target names as a
+ * path.Match pattern (buildx bake/bake.go expandTargets).
+ */
+function userSetsOutput(sets: readonly string[], target: string): boolean {
+  return sets.some((s) => {
+    const { pattern, field } = setTarget(s);
+    if (field !== 'output') return false;
+    try {
+      return pattern === target || namePatternRegExp(pattern).test(target);
+    } catch {
+      return false; // bake refuses the pattern itself
+    }
+  });
 }
 
 /** What a shard did, from bake's exit code and metadata file content (keyed by target). Pure. */

@@ -9,11 +9,12 @@ import { readJsonFile, readRegularText } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
 import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
-import { exportParentDir } from '../resolve/outputs.js';
+import { exportParentDir, pushedByBake } from '../resolve/outputs.js';
 import os from 'node:os';
 import path from 'node:path';
 import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
-import { bakeArgs, selectTargets, setTarget, type BakeFlags, type BakeSelection } from '../bake/command.js';
+import { bakeArgs, bakeTargetName, isNamePattern, namePatternRegExp, selectTargets, setTarget, specDefines, unknownTarget, type BakeFlags, type BakeSelection } from '../bake/command.js';
+import { definedNames, fileTargetsFrom, unfoundName, type FileTargets } from '../bake/file-targets.js';
 import { OutputGate } from '../bake/gate.js';
 import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
@@ -83,6 +84,8 @@ interface BakeCommand {
   release: Release | undefined;
   /** Said right before the build (or the dry run's command), after the engine checks. */
   warnings: string[];
+  /** Said there too, as notes: what the run does differently from what was asked, as bake would. */
+  notes: string[];
 }
 
 export async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: { repoRoot: string; read: GitInfoRead } | undefined): Promise<number> {
@@ -90,9 +93,10 @@ export async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: 
   const { committed, keep } = await committedModel(io, opts);
   if (committed === 1) return 1;
   const { loc, spec, files, loaded } = committed;
-  const requested = await affectedTargets(io, opts, loc, spec, files);
+  const fromFiles = await targetsOfFiles(io, opts, loc, spec);
+  const requested = await affectedTargets(io, opts, loc, spec, files, fromFiles);
   if (!requested) return 0;
-  const run = { ...prepareRun(io, opts, loc, spec, requested), specValue: loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined, allowed };
+  const run = { ...prepareRun(io, opts, loc, spec, requested, fromFiles), specValue: loaded.value, gitInfo: loc.repoRoot === gitInfo?.repoRoot ? gitInfo.read : undefined, allowed };
   try {
     refuseOutsideReads(loaded, loc, withDependencies(spec, run.sel), allowed);
     // What it builds is accepted: the compile's record is kept for the next bake (a refused run writes nothing).
@@ -150,7 +154,10 @@ async function committedModel(io: Io, opts: BakeArgs): Promise<{ committed: Comm
  * compile.
  */
 function makeExportDirs(run: BakeRun): void {
+  const own = new Set(run.sel.fromFiles?.names);
   for (const { target } of [...run.sel.targets, ...(run.sel.dependencies ?? [])]) {
+    // A -f file's target: its outputs were never checked to stay inside the repository; bake handles them as written.
+    if (own.has(target.name)) continue;
     for (const output of target.outputs) {
       const dir = exportParentDir(output);
       if (dir) mkdirSync(path.resolve(run.loc.specDir, dir), { recursive: true });
@@ -158,25 +165,81 @@ function makeExportDirs(run: BakeRun): void {
   }
 }
 
-/** The targets asked for, narrowed by --affected; undefined when nothing is affected (said, nothing to build). */
-async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, files: ReadonlyMap<string, string>): Promise<string[] | undefined> {
+/**
+ * The targets asked for, narrowed by --affected; undefined when nothing is affected (said, nothing to build).
+ * A target that only a `-f` file defines has inputs matrix does not know: it is always built, and said so.
+ */
+async function affectedTargets(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, files: ReadonlyMap<string, string>, fromFiles: FileTargets | undefined): Promise<string[] | undefined> {
   if (opts.affected === undefined) return opts.targets;
   const { computeAffected } = await import('../affected/affected.js');
   const aff = await computeAffected({ repoRoot: loc.repoRoot, specPath: loc.specPath, ref: opts.affected, current: { spec, files }, env: io.env });
-  const wanted = opts.targets.length ? new Set(selectTargets(spec, opts.targets).targets.map((t) => t.target.name)) : undefined;
+  const selected = opts.targets.length ? selectTargets(spec, opts.targets, undefined, fromFiles) : undefined;
+  const wanted = selected ? new Set(selected.targets.map((t) => t.target.name)) : undefined;
   const picked = aff.targets.filter((t) => !wanted || wanted.has(t.name));
-  if (!picked.length) {
+  const unknowable = selected?.fromFiles?.names ?? [];
+  if (unknowable.length) {
+    io.stderr.write(
+      `matrix: note: --affected cannot tell what ${unknowable.join(', ')} ${unknowable.length > 1 ? 'are' : 'is'} built from (defined in ${selected!.fromFiles!.files.slice(1).join(', ')}, not in the spec): built anyway\n`,
+    );
+  }
+  if (!picked.length && !unknowable.length) {
     io.stdout.write(`Nothing affected since ${opts.affected}: ${spec.targets.length} targets unchanged, nothing to build.\n`);
     return undefined;
   }
-  io.stderr.write(`Affected since ${opts.affected}: ${picked.map((t) => `${t.name} (${t.reasons[0] ?? 'changed'})`).join(', ')}\n`);
-  return picked.map((t) => t.name);
+  if (picked.length) io.stderr.write(`Affected since ${opts.affected}: ${picked.map((t) => `${t.name} (${t.reasons[0] ?? 'changed'})`).join(', ')}\n`);
+  return [...picked.map((t) => t.name), ...unknowable];
+}
+
+/**
+ * What the `-f` files define among the names asked for that the generated
+ * file does not (bake/file-targets.ts): `docker buildx bake --print` over
+ * every file, as bake reads them all before it looks a name up (buildx
+ * bake/bake.go ReadTargets). A pattern is asked of bake only when it matches
+ * nothing in the generated file (buildx 0.13 takes no pattern at all). A name
+ * bake does not find either is `unknown-target`, naming every file read.
+ */
+async function targetsOfFiles(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec): Promise<FileTargets | undefined> {
+  if (!opts.file.length) return undefined;
+  const asked = [...new Set(opts.targets.map(bakeTargetName))].filter((n) => (isNamePattern(n) ? !patternInSpec(spec, n) : !specDefines(spec, n)));
+  if (!asked.length) return undefined;
+  const files = extraFiles(io, loc.specDir, opts.file);
+  const shown = [spec.bakeFile, ...opts.file];
+  const docker = dockerOf(io.env);
+  const args = ['buildx', 'bake', '-f', spec.bakeFile, ...files.flatMap((f) => ['-f', f]), ...(opts.builder ? ['--builder', opts.builder] : []), '--print', '--', ...asked];
+  const printed = await docker.capture(args, { cwd: loc.specDir, env: io.env, timeoutMs: 120_000 });
+  if (printed.spawnError) throw dockerMissing(docker, printed.spawnError);
+  if (printed.code === 0) return fileTargetsFrom(spec, asked, printed.stdout, shown, hostPlatform());
+  const missing = unfoundName(printed.stderr);
+  if (missing === undefined)
+    throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(printed)}`, { hint: `check the -f files (${opts.file.join(', ')}); run \`matrix bake --print\` to see the error` });
+  const given = opts.targets.find((g) => bakeTargetName(g) === missing) ?? missing;
+  const defined = files.flatMap((f) => definedNames(readTextOr(path.resolve(loc.specDir, f))));
+  throw unknownTarget(spec, missing, given, shown, defined);
+}
+
+/** Does a name pattern match a name of the generated file? */
+function patternInSpec(spec: ResolvedSpec, pattern: string): boolean {
+  const names = ['default', ...spec.groups.map(([g]) => g), ...spec.services.keys(), ...spec.targets.map((t) => t.name)];
+  try {
+    return names.some((n) => namePatternRegExp(pattern).test(n));
+  } catch {
+    return true; // a malformed pattern: selectTargets says so
+  }
+}
+
+/** A file's text, or nothing when it cannot be read (a hint's best effort). */
+function readTextOr(file: string): string {
+  try {
+    return readRegularText(file);
+  } catch {
+    return '';
+  }
 }
 
 /** The selection, the files bake reads and writes (checked now, not after the build), and bake's flags. */
-function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[]): Omit<BakeRun, 'specValue' | 'gitInfo' | 'allowed'> {
+function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpec, requested: string[], fromFiles: FileTargets | undefined): Omit<BakeRun, 'specValue' | 'gitInfo' | 'allowed'> {
   refusePlatformSets(opts.set);
-  const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined);
+  const sel = selectTargets(spec, requested, opts.platform.length ? opts.platform : undefined, fromFiles);
   const files = extraFiles(io, loc.specDir, opts.file);
   // With no names, bake builds the `default` group of the files it merged, and a `-f`
   // file may define its own: name the targets, so that bake builds what the summary reports.
@@ -232,7 +295,8 @@ function doctorInput(opts: BakeArgs, run: BakeRun, files: ReadonlyMap<string, st
     ...(opts.builder ? { builder: opts.builder } : {}),
     platforms: [...new Set(sel.targets.flatMap((t) => t.platforms))],
     emulatedPlatforms: printing ? [] : [...new Set(planned.flatMap((t) => t.platforms.filter((p) => p.mode === 'emulated').map((p) => p.platform)))],
-    registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
+    // Only where something is pushed: a target whose outputs only export files is not (pushedByBake).
+    registries: opts.push || opts.pushByDigest ? [...new Set(sel.targets.filter((t) => pushedByBake(t.target.outputs)).flatMap((t) => t.target.tags.map((tag) => registryOf(dynKey(tag)))))] : [],
     multiPlatform: !printing && sel.targets.some((t) => t.platforms.length > 1) && Boolean(opts.push || opts.load || opts.pushByDigest),
     // Only failures block a build: one `buildx inspect` answers for the CLI, buildx and the daemon when it can.
     blockersOnly: true,
@@ -256,6 +320,7 @@ function engineChecks(input: DoctorInput): Promise<Check[]> {
 async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCommand> {
   const { docker, flags } = run;
   const warnings: string[] = [];
+  const notes: string[] = [];
   const { env: buildEnv, sets: revisionSets } = await bakeInputs(run.loc, run.spec, run.sel, io.env, (m) => warnings.push(m), run.gitInfo, extraFilePaths(run));
   refuseOverlongTags(run.sel, buildEnv);
   const allow = await allowFlags(docker, run.allowed, run.loc.specDir, warnings);
@@ -264,9 +329,17 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
   if (run.atomic && opts.dryRun) warnings.push('--push publishes all or nothing: the run pushes every image without its final tags first (see "Releasing" in the README); this is the plain command');
   if (opts.pushByDigest) {
     const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
-    shard = shardPlan(run.sel, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env });
+    // A -f file's target is not the spec's: `matrix merge` (which reads the spec) could not publish it. It builds as bake builds it, unpushed.
+    const own = new Set(run.sel.fromFiles?.names);
+    const pushable = { ...run.sel, targets: run.sel.targets.filter((t) => !own.has(t.target.name)) };
+    shard = shardPlan(pushable, await detectDriver(docker, opts.builder), runId, { ...buildEnv, ...io.env }, opts.set);
+    for (const name of own)
+      notes.push(
+        `${name} is not pushed: only ${run.sel.fromFiles!.files.slice(1).join(', ')} define${run.sel.fromFiles!.files.length > 2 ? '' : 's'} it, and \`matrix merge\` publishes the spec's targets; it builds as bake builds it`,
+      );
     // Ours last, so they win over the user's --set for tags and output.
     flags.set = [...opts.set, ...shard.set];
+    for (const name of shard.exported) notes.push(`${name} is not pushed: ${EXPORTED_NOTE}; it is in no shard result, and \`matrix merge\` does not expect it`);
     if (!opts.runId && !runIdFromEnv(io.env)) io.stderr.write(`matrix: run id ${shard.runId} (give every shard of this run --run-id ${shard.runId})\n`);
   }
   // No driver known (e.g. no daemon): nothing to add; the engine checks say why.
@@ -282,7 +355,7 @@ async function bakeCommand(io: Io, opts: BakeArgs, run: BakeRun): Promise<BakeCo
     return bakeArgs(run.spec.bakeFile, sel, { ...flags, ownSets: revisionSets });
   };
   // An atomic --push gets its release from withRelease, once the engine checks passed.
-  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings };
+  return { args: argsFor(run.sel), argsFor, buildEnv, shard, release: undefined, warnings, notes };
 }
 
 /**
@@ -367,19 +440,31 @@ async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<
   if (printed.spawnError) throw dockerMissing(run.docker, printed.spawnError);
   if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(printed)}`, { hint: 'run `matrix bake --print` to see the error' });
   const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
-  const release = planRelease(run.spec, withResolvedTags(run.sel, printedTargets(printed.stdout)), driver, runId, opts.set);
+  const resolved = withResolvedTags(run.sel, printedTargets(printed.stdout));
+  // A -f file's target is pushed as bake --push would push it: it needs a tag of its own, there.
+  const untagged = resolved.targets.find(({ target }) => run.sel.fromFiles?.names.includes(target.name) && !target.tags.length && pushedByBake(target.outputs));
+  if (untagged) {
+    throw userError('shard-no-tag', `target \`${untagged.target.name}\` of ${run.sel.fromFiles!.files.slice(1).join(', ')} has no tag, so --push has nowhere to push it`, {
+      hint: 'give it `tags` in its bake file, or an `output` that exports files',
+    });
+  }
+  const release = planRelease(run.spec, resolved, driver, runId, opts.set);
   // As bake's --push leaves a local, tar, oci or docker output alone (buildx bake/bake.go AddOverrides `push`).
   for (const name of release.notPushed) {
     // Its test: checks run in pushed images only: say that they do not run, rather than pass in silence.
     const target = run.spec.targets.find((t) => t.name === name);
     const untested = target && testsOf(run.specValue, target).length ? `; its test: checks do not run (they run in pushed images only)` : '';
-    io.stderr.write(`matrix: note: ${name} is not pushed: its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)${untested}\n`);
+    io.stderr.write(`matrix: note: ${name} is not pushed: ${EXPORTED_NOTE}${untested}\n`);
   }
   return release;
 }
 
+/** Why a target is built and exported, not pushed (resolve/outputs.ts pushedByBake). */
+const EXPORTED_NOTE = 'its outputs export it (bake --push pushes only a target without outputs or with an image or registry output)';
+
 function sayWarnings(io: Io, command: BakeCommand): void {
   for (const m of command.warnings) io.stderr.write(`matrix: warning: ${m}\n`);
+  for (const m of command.notes) io.stderr.write(`matrix: note: ${m}\n`);
 }
 
 /** --dry-run: the exact command, with the environment bake would get. */
@@ -392,6 +477,9 @@ function printDryRun(io: Io, run: BakeRun, command: BakeCommand): void {
   io.stdout.write(`cd ${shellQuote([run.loc.specDir])} && ${envText ? envText + ' ' : ''}${shellQuote([run.docker.bin, ...command.args])}\n`);
 }
 
+/** --set fields that make bake export (read by setTarget, as bake reads the key). */
+const EXPORTING_FIELDS: ReadonlySet<string> = new Set(['output', 'cache-to', 'push', 'load']);
+
 /**
  * Does this run write anything outside the builder's cache before it ends: a push, a load, a
  * target's `output` (registry, image, local, tar, oci) or `cache-to` export, or what a user's
@@ -402,7 +490,7 @@ function writesOutside(opts: BakeArgs, run: BakeRun): boolean {
   if (run.atomic || opts.push || opts.pushByDigest || opts.load) return true;
   if (run.flags.files?.length) return true;
   // `--set target.attr=value` (or `+=`): bake attributes that export (buildx bake --set).
-  if (opts.set.some((s) => /^[^=.]*\.(output|cache-to|push|load)(\.|\+?=)/.test(s))) return true;
+  if (opts.set.some((s) => EXPORTING_FIELDS.has(setTarget(s).field ?? ''))) return true;
   return run.sel.targets.some(({ target }) => target.outputs.length > 0 || target.cache !== undefined);
 }
 

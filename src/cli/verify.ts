@@ -9,7 +9,7 @@ import { readJsonFile } from '../fs/read.js';
 import { keepOwned, ownedNewDir, ownedTempDir, removeOwned } from '../fs/owned.js';
 import { tempDirOf } from '../fs/temp.js';
 import path from 'node:path';
-import { bakeArgs, selectTargets, type BakeFlags, type BakeSelection } from '../bake/command.js';
+import { bakeArgs, selectTargets, setTarget, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
 import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
@@ -174,7 +174,8 @@ interface Rebuild {
 
 /** The selected targets, after the option combinations verify cannot honour were refused. */
 function checkedSelection(opts: VerifyOptions, spec: ResolvedSpec): BakeSelection {
-  if (opts.set.some((s) => /^[^.=]+\.(output|push|load)\s*=/.test(s))) {
+  // As bake reads the key (setTarget): `api.output.x=...` sets `output` too.
+  if (opts.set.some((s) => ['output', 'push', 'load'].includes(setTarget(s).field ?? ''))) {
     throw userError('verify-output', '`matrix verify` chooses the outputs itself (an OCI layout, nothing pushed)', { hint: 'drop the --set of output/push/load' });
   }
   const against = opts.against;

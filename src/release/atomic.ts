@@ -7,10 +7,8 @@ import type { BakeSelection } from '../bake/command.js';
 import { planMerge, type MergePlan } from '../ci/merge.js';
 import { shardPlan, shardResult, type ShardPlan, type ShardResult } from '../ci/shard.js';
 import { userError } from '../diagnostics.js';
-import { csvField } from '../render/csv.js';
+import { outputText } from '../bake/file-targets.js';
 import { REWRITE_TIMESTAMP_DRIVERS } from '../repro/output.js';
-import { outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
-import { namePatternRegExp, setTarget } from '../bake/command.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
 /**
@@ -49,13 +47,6 @@ export function withResolvedTags(sel: BakeSelection, printed: PrintedTargets): B
   };
 }
 
-/** One printed output as CSV text (buildx 0.14+ prints `{"type": "local", "dest": "dist"}`). */
-function outputText(o: string | Record<string, string>): string {
-  if (typeof o === 'string') return o;
-  const { type, ...rest } = o;
-  return [`type=${type ?? ''}`, ...Object.entries(rest).map(([k, v]) => `${k}=${v}`)].map(csvField).join(',');
-}
-
 export interface Release {
   shard: ShardPlan;
   /** The spec with the resolved targets: what the merge plan checks against. */
@@ -70,42 +61,19 @@ export interface Release {
  * The release of one run: the shard plan (its --set values go last) and what
  * must be complete to publish. Only the targets bake's `--push` would push
  * (pushedByBake) are pushed and published; the others build with their own
- * outputs (a binary exported to `dist/`), as with bake. A pushed target that
- * also exports files keeps those outputs beside the push: the shard's
- * `T.output` replaces them, so they are given again, unless the user's
- * `--set` (`userSets`) gives the target's outputs, which then stay in bake's
- * list before the shard's.
+ * outputs (a binary exported to `dist/`), as with bake (ci/shard.ts
+ * shardPlan decides, as it does for a CI shard).
  */
 export function planRelease(spec: ResolvedSpec, sel: BakeSelection, driver: string, runId: string, userSets: readonly string[] = []): Release {
-  const pushed = sel.targets.filter(({ target }) => pushedByBake(target.outputs));
-  const shard = shardPlan({ ...sel, targets: pushed }, driver, runId);
-  // Where the exporter allows it, layers are clamped to SOURCE_DATE_EPOCH as a plain --push does.
-  if (REWRITE_TIMESTAMP_DRIVERS.includes(driver)) shard.set = shard.set.map((s) => (/^[^=]+\.output=/.test(s) ? `${s},rewrite-timestamp=true` : s));
-  for (const { target } of pushed) {
-    if (userSetsOutput(userSets, target.name)) continue;
-    for (const o of target.outputs) if (!PUSHED_TYPES.has(outputType(o) ?? '')) shard.set.push(`${target.name}.output=${o}`);
-  }
-  const expected = pushed.map(({ target, platforms }) => ({ ...target, platforms }) as Target);
+  const shard = shardPlan(sel, driver, runId, {}, userSets);
+  // Where the exporter allows it, the pushed images' layers are clamped to SOURCE_DATE_EPOCH as a plain --push does.
+  if (REWRITE_TIMESTAMP_DRIVERS.includes(driver)) shard.set = shard.set.map((s) => (/^[^=]+\.output=type=image,.*push=true$/.test(s) ? `${s},rewrite-timestamp=true` : s));
+  const pushedNames = new Set(shard.targets.map((t) => t.target));
+  const expected = sel.targets.filter(({ target }) => pushedNames.has(target.name)).map(({ target, platforms }) => ({ ...target, platforms }) as Target);
   const byName = new Map(expected.map((t) => [t.name, t]));
-  const notPushed = sel.targets.filter((t) => !pushed.includes(t)).map((t) => t.target.name);
-  return { shard, spec: { ...spec, targets: spec.targets.map((t) => byName.get(t.name) ?? t) }, expected, notPushed };
-}
-
-/**
- * Does one of the user's `--set` values give this target's `output`? bake
- * matches the part before the first `.` against target names as a
- * path.Match pattern (buildx bake/bake.go expandTargets).
- */
-function userSetsOutput(sets: readonly string[], target: string): boolean {
-  return sets.some((s) => {
-    const { pattern, field } = setTarget(s);
-    if (field !== 'output') return false;
-    try {
-      return pattern === target || namePatternRegExp(pattern).test(target);
-    } catch {
-      return false; // bake refuses the pattern itself
-    }
-  });
+  // A target only a -f file defines (bake/file-targets.ts) is published as the spec's are: the merge plan must know it.
+  const own = expected.filter((t) => !spec.targets.some((s) => s.name === t.name));
+  return { shard, spec: { ...spec, targets: [...spec.targets.map((t) => byName.get(t.name) ?? t), ...own] }, expected, notPushed: shard.exported };
 }
 
 /** After bake: what it pushed (its exit code and metadata), and the merge plan; `problems` non-empty = publish nothing. */

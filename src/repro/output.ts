@@ -8,6 +8,7 @@
 // (`exporter option "rewrite-timestamp" conflicts with "unpack"`, even with
 // unpack=false); there the templates normalise file times themselves.
 
+import { setTarget } from '../bake/command.js';
 import { pushedByBake } from '../resolve/outputs.js';
 
 /** Drivers whose image and docker exporters accept rewrite-timestamp. */
@@ -72,9 +73,14 @@ function pushOutputs(flags: OutputFlags): string[] {
   return flags.targets.flatMap((t) => (!pushedByBake(t.outputs) ? [] : t.outputs.length ? [`${t.name}.push=true`] : [`${t.name}.${image}`]));
 }
 
-/** `--set` value whose key is a target's `output` (`*.output=...`, `api.output=...`). */
+/**
+ * Does bake read this `--set` value as setting a target's `output`? Read by
+ * bake/command.ts setTarget, the one reader of a --set key: buildx bake/bake.go
+ * newOverrides splits the key on `.` (the target pattern, a path.Match pattern
+ * such as `*`, `api` or `api-*`, then the field; `api.output.x=...` sets
+ * `output` too), compares the field as written (`OUTPUT`, `output ` are keys
+ * bake refuses, not outputs) and drops the `+` of an append.
+ */
 function setsOutput(value: string): boolean {
-  const eq = value.indexOf('=');
-  const key = eq < 0 ? value : value.slice(0, eq);
-  return /^[^.]+\.output$/.test(key.trim());
+  return setTarget(value).field === 'output';
 }

@@ -178,6 +178,119 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
     expect(args).toContain('--set hello.output=type=image,push=true');
     expect(args).not.toMatch(/--set bin\.(output|tags)=/);
   }, 60_000);
+
+  // A CI shard follows the same rule (src/ci/shard.ts shardPlan): the fake docker records bake's
+  // arguments and writes bake's metadata file with a digest for each target.
+  it('--push-by-digest: a target whose output exports files is built, not pushed, and is not in the shard file', async () => {
+    const dir = copySample('hello-go');
+    const file = path.join(dir, 'matrix.yaml');
+    const spec = readFileSync(file, 'utf8')
+      .replace('localhost:5000/samples/hello-go:multiarch', 'example.com/acme/hello:1')
+      .replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]');
+    writeFileSync(file, `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n`);
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    const log = path.join(dir, 'bake-args.log');
+    const bin = path.join(dir, 'fake-docker');
+    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const meta = JSON.stringify({ hello: { 'containerimage.digest': digest('a') }, bin: { 'containerimage.digest': digest('b') } });
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      `"buildx inspect") ${driver}; exit 0;;`,
+      '"buildx bake")',
+      `  echo "$@" >> '${log}'`,
+      '  prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && m="$a"; prev="$a"; done',
+      `  printf '%s' '${meta}' > "$m"; exit 0;;`,
+      'esac',
+      'exit 1',
+      '',
+    ];
+    writeFileSync(bin, script.join('\n'));
+    chmodSync(bin, 0o755);
+    const r = await matrix(['bake', '--push-by-digest', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('matrix: note: bin is not pushed: its outputs export it');
+    const args = readFileSync(log, 'utf8');
+    expect(args).toContain('--set hello.output=type=image,push=true');
+    expect(args).not.toMatch(/--set bin\.(output|tags)=/);
+    const shard = JSON.parse(readFileSync(path.join(dir, 'shard.json'), 'utf8'));
+    expect(Object.keys(shard.targets)).toEqual(['hello']);
+    expect(shard.targets.hello.digest).toBe(digest('a'));
+  }, 60_000);
+});
+
+// bake reads every -f file before it looks a name up (docker/buildx bake/bake.go ReadLocalFiles,
+// ReadTargets; commands/bake.go): `docker buildx bake -f docker-bake.hcl -f extra.hcl --print
+// extra` resolves a target only extra.hcl defines. matrix bake -f builds it too (asking bake's
+// --print, here the real buildx), and a name no file defines is unknown-target naming every file.
+describe.skipIf(!run)('matrix bake -f: targets and groups that only the -f files define', () => {
+  const setup = async () => {
+    const dir = copySample('monorepo');
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    writeFileSync(path.join(dir, 'extra.hcl'), 'target "extra" {\n  context = "services/api"\n  dockerfile = "Dockerfile"\n}\ngroup "xg" {\n  targets = ["extra", "api"]\n}\n');
+    return dir;
+  };
+
+  it('builds them as docker buildx bake does: the names reach bake, and its --print resolves them', async () => {
+    const dir = await setup();
+    const r = await matrix(['bake', '--dry-run', '-f', 'extra.hcl', 'extra'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/ -f docker-bake\.hcl -f extra\.hcl .*-- extra$/);
+    const g = await matrix(['bake', '--dry-run', '-f', 'extra.hcl', 'xg'], dir);
+    expect(g.status, g.stderr).toBe(0);
+    expect(g.stdout.trim()).toMatch(/-- api extra$/);
+    const p = await matrix(['bake', '--print', '-f', 'extra.hcl', 'extra'], dir);
+    expect(p.status, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout).target.extra).toEqual({ context: 'services/api', dockerfile: 'Dockerfile' });
+  }, 60_000);
+
+  // --push publishes all or nothing; a target of a -f file is pushed as bake --push would push it
+  // (under a temporary tag first, as the spec's are), one that exports files is not, and the
+  // summary lists both. A fake docker answers the build (and runs the real buildx for --print).
+  it('--push: a tagged -f target is pushed with the spec targets, an exporting one is not; the summary lists them', async () => {
+    const dir = await setup();
+    writeFileSync(
+      path.join(dir, 'extra2.hcl'),
+      'target "tagged" {\n  context = "services/api"\n  dockerfile = "Dockerfile"\n  tags = ["localhost:5000/x/tagged:1"]\n}\ntarget "exp" {\n  context = "services/api"\n  dockerfile = "Dockerfile"\n  output = ["type=local,dest=out"]\n}\n',
+    );
+    const log = path.join(dir, 'bake-args.log');
+    const bin = path.join(dir, 'fake-docker');
+    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      `"buildx inspect") ${driver}; exit 0;;`,
+      '"buildx bake")',
+      '  for a in "$@"; do [ "$a" = --print ] && exec docker "$@"; done',
+      `  echo "$@" >> '${log}'`,
+      '  echo "ERROR: stopped by the test" >&2; exit 1;;',
+      'esac',
+      'exit 1',
+      '',
+    ];
+    writeFileSync(bin, script.join('\n'));
+    chmodSync(bin, 0o755);
+    const r = await matrix(['bake', '--push', '--retries', '0', '--platform', 'linux/amd64', '-f', 'extra2.hcl', 'tagged', 'exp', 'api'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix: note: exp is not pushed: its outputs export it');
+    const args = readFileSync(log, 'utf8');
+    expect(args).toMatch(/--set tagged\.tags=localhost:5000\/x\/tagged:matrix-tmp-\S+ --set tagged\.output=type=image,push=true/);
+    expect(args).not.toMatch(/--set exp\.(output|tags)=/);
+    expect(args.trim()).toMatch(/-- api tagged exp$/);
+    for (const t of ['api', 'tagged', 'exp']) expect(r.stdout).toMatch(new RegExp(`^${t}\\s+linux/amd64`, 'm'));
+  }, 60_000);
+
+  it('a name no file defines: unknown-target naming every file read, with a did-you-mean from extra.hcl', async () => {
+    const dir = await setup();
+    const r = await matrix(['bake', '--dry-run', '-f', 'extra.hcl', 'extrq'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no target or group named `extrq` in docker-bake.hcl, extra.hcl');
+    expect(r.stderr).toContain('did you mean `extra`?');
+    const without = await matrix(['bake', '--dry-run', 'extra'], dir);
+    expect(without.status).toBe(2);
+    expect(without.stderr).toContain('no target or group named `extra` in docker-bake.hcl [unknown-target]');
+  }, 60_000);
 });
 
 // Options of docker buildx bake that matrix bake does not take (docker/buildx

@@ -32,8 +32,24 @@ describe('reproducibleOutputs', () => {
   });
 
   it("an explicit output in the caller's --set is left alone, flags unchanged", () => {
-    for (const set of [['*.output=type=local,dest=out'], ['api.output=type=oci,dest=x.tar'], ['other.args.X=1', 'web.output = type=tar,dest=-']]) {
+    for (const set of [['*.output=type=local,dest=out'], ['api.output=type=oci,dest=x.tar'], ['other.args.X=1', 'web.output=type=tar,dest=-']]) {
       expect(reproducibleOutputs('docker-container', { push: true, set })).toEqual({ set: [], push: true, load: false });
+    }
+  });
+
+  // As buildx reads a --set key (docker/buildx bake/bake.go newOverrides, v0.13.1 and later): the
+  // part before the first `=`, split on `.`; the first part a target pattern (expandTargets: a name,
+  // else path.Match), the second the field as written. `docker buildx bake --print` 0.13.1 with
+  // `--set 'api-*.output=...'`, `'[a-w]eb.output=...'` and `'web.output.x=...'` prints the output;
+  // with `'web.OUTPUT=...'` and `'web.output =...'` it fails: "unknown key: OUTPUT", "unknown key: output ".
+  it('an output --set is recognised as bake reads the key (src/bake/command.ts setTarget), in every pattern form', () => {
+    const sets = ['*.output=type=local,dest=o', 'api.output=type=local,dest=o', 'api-*.output=type=local,dest=o', '[a-w]eb.output=type=local,dest=o', 'a?i.output=type=local,dest=o'];
+    for (const s of [...sets, 'web.output.x=type=tar,dest=o.tar', '*.output+=type=local,dest=o']) {
+      expect(reproducibleOutputs('docker-container', { push: true, set: [s] }), s).toEqual({ set: [], push: true, load: false });
+    }
+    // Keys bake does not read as `output` (it refuses them): not the caller's outputs.
+    for (const s of ['web.OUTPUT=type=tar,dest=o.tar', 'web.output =type=tar,dest=o.tar', 'output=type=tar,dest=o.tar', 'web.x.output=type=tar,dest=o.tar']) {
+      expect(reproducibleOutputs('docker-container', { push: true, set: [s] }).set, s).toEqual(['*.output=type=image,push=true,rewrite-timestamp=true']);
     }
   });
 

@@ -107,6 +107,8 @@ describe('matrix verify --dry-run', () => {
     for (const args of [
       ['verify', '--dry-run', '--set', '*.output=type=registry'],
       ['verify', 'api', '--dry-run', '--set', 'api.push=true'],
+      // bake reads `api-*.output.x` as setting `output` too (buildx bake/bake.go newOverrides; src/bake/command.ts setTarget).
+      ['verify', 'api', '--dry-run', '--set', 'a?i.output.x=type=local,dest=o'],
       ['verify', 'api', 'web', '--against', 'localhost:5000/x/api:1'],
       ['verify', 'api', '--against', 'v1', '--metadata-file', 'm.json'],
       ['verify', 'api', '--against', 'not a tag'],
