@@ -25,6 +25,9 @@ export interface OptionSpec {
   readonly list?: boolean;
   readonly choices?: readonly string[];
   readonly default?: string | boolean | number;
+  /** A number option's smallest and largest value (whole numbers; the smallest is 0 unless told). */
+  readonly min?: number;
+  readonly max?: number;
   /**
    * The values are platform names, mapped to their canonical name as buildx
    * maps `--platform` (util/platformutil/parse.go Parse: containerd's Parse and
@@ -179,7 +182,7 @@ export const COMMANDS = {
       runId: { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
       json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
       keepGoing: { type: 'boolean', describe: 'When a target fails, still build every target that does not depend on it (exit code stays non-zero)' },
-      retries: { type: 'number', describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
+      retries: { type: 'number', max: 10, describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
       allow: {
         type: 'string',
         repeatable: true,
@@ -233,7 +236,7 @@ export const COMMANDS = {
         describe: 'github: strategy.matrix JSON; gitlab: a child pipeline (YAML); plan: the layered JSON plan (docs/ci-plan.md)',
       },
       layered: { type: 'boolean', default: false, describe: 'github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
-      maxLevels: { type: 'number', describe: 'github --layered: the number of level jobs the workflow has' },
+      maxLevels: { type: 'number', min: 1, describe: 'github --layered: the number of level jobs the workflow has' },
       cache: { type: 'boolean', default: true, describe: OUTPUT_CACHE },
     },
     examples: [
@@ -258,7 +261,7 @@ export const COMMANDS = {
   merge: {
     name: 'merge',
     describe: 'Publish the final multi-platform tags from shard result files, only if every shard built every platform',
-    positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files (from `matrix bake --push-by-digest`)' }],
+    positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files, written by `matrix bake --push-by-digest`' }],
     options: {
       target: { type: 'string', list: true, describe: 'Only these targets or groups must be complete (default: every target of the spec)' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker buildx imagetools commands and run nothing' },
@@ -368,7 +371,7 @@ export function helpText(o: OptionSpec): string {
 
 export const USAGE_RULES = 'An option that is not marked repeatable may be given once (switches too); an empty value is an error.';
 
-/** A usage error: printed as `matrix: MESSAGE`, exit 2. */
+/** A usage error: printed as every usage error is (usage-error.ts: `matrix: error in `matrix CMD`: MESSAGE [usage]`), exit 2. */
 export class UsageError extends Error {
   constructor(
     message: string,
@@ -390,12 +393,21 @@ function one(flag: string, o: OptionSpec, raw: unknown): string | boolean | numb
   }
   const value = String(raw);
   if (value.trim() === '') throw new UsageError(`${flag} needs a value, and got an empty one`);
-  if (o.type === 'number') {
-    if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} takes a whole number, not ${shown(value)}`);
-    return Number(value);
-  }
+  if (o.type === 'number') return wholeNumber(flag, o, value);
   if (o.choices && !o.choices.includes(value)) throw new UsageError(`${flag} ${shown(value)}: expected one of ${o.choices.join(', ')}`);
   return value;
+}
+
+/** What a number option takes, for its usage error: `a whole number from 0 to 10`. */
+export function numberRange(o: OptionSpec): string {
+  const min = o.min ?? 0;
+  return o.max !== undefined ? `a whole number from ${min} to ${o.max}` : min > 0 ? `a whole number, ${min} or more` : 'a whole number (0 or more)';
+}
+
+function wholeNumber(flag: string, o: OptionSpec, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < (o.min ?? 0) || (o.max !== undefined && n > o.max)) throw new UsageError(`${flag} takes ${numberRange(o)}, not ${shown(value)}`);
+  return n;
 }
 
 /** `trim`: each comma-separated part without the spaces around it; platforms keep theirs, for platformValue to refuse (buildx does not trim). */
@@ -447,6 +459,43 @@ export function repeatedOptions(command: CommandSpec, argv: readonly string[]): 
   return repeated;
 }
 
+/** A word yargs takes as the value of the option before it: not an option (`-1` is a number, `-` a word). */
+const isValue = (word: string | undefined) => word !== undefined && (!word.startsWith('-') || word === '-' || /^-\d/.test(word));
+
+/**
+ * What yargs reads without a word about it, which the table's rules refuse:
+ * a switch given a value other than true or false (`--check=yes` is
+ * --check=false to yargs), and an option that takes a value given none
+ * (yargs gives it its default: `ci-matrix --format` is --format github).
+ */
+export function valueProblem(command: CommandSpec, argv: readonly string[]): UsageError | undefined {
+  const words = flagWords(command);
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') break;
+    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    const flag = eq < 0 ? word : word.slice(0, eq);
+    const known = words.get(flag) ?? (flag.startsWith('-') && !flag.startsWith('--') && flag.length > 2 ? words.get(`-${flag.at(-1)}`) : undefined);
+    const negated = !known && eq >= 0 && flag.startsWith('--no-') ? words.get(`--${flag.slice(5)}`) : undefined;
+    if (negated?.[1].type === 'boolean') return new UsageError(`${flag} is a switch and takes no value ${shown(word.slice(eq + 1))}`, `give ${flag} or --${flag.slice(5)}`);
+    if (!known) continue;
+    const [key, o] = known;
+    const name = `--${flagName(key)}`;
+    if (o.type === 'boolean') {
+      const value = eq < 0 ? undefined : word.slice(eq + 1);
+      if (value !== undefined && value !== 'true' && value !== 'false') return new UsageError(`${name} is a switch and takes no value ${shown(value)}`, `give ${name} or --no-${flagName(key)}`);
+    } else if (eq < 0 && !isValue(argv[i + 1])) return new UsageError(`${name} needs a value`, valueExample(name, o));
+  }
+  return undefined;
+}
+
+/** `e.g. --format github`: how to give an option its value, for a usage error's hint. */
+export function valueExample(name: string, o: OptionSpec): string {
+  if (o.choices) return `give one of ${o.choices.join(', ')}, e.g. ${name} ${o.choices[0]}`;
+  if (o.type === 'number') return `give ${numberRange(o)}, e.g. ${name} ${Math.max(1, o.min ?? 0)}`;
+  return `give it as ${name} VALUE or ${name}=VALUE`;
+}
+
 /**
  * What yargs parsed (camel-case keys, repeated options as arrays) -> the
  * command's options by the table's rules. Throws UsageError.
@@ -454,6 +503,8 @@ export function repeatedOptions(command: CommandSpec, argv: readonly string[]): 
 export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Record<string, unknown>>, argv: readonly string[] = []): ArgsOf<C> {
   const [twice] = repeatedOptions(command, argv);
   if (twice) throw new UsageError(`--${flagName(twice)} was given more than once; it is not repeatable`, `give --${flagName(twice)} once`);
+  const problem = valueProblem(command, argv);
+  if (problem) throw problem;
   const out: Record<string, unknown> = {};
   // Words after `--` (a target or directory that starts with `-`): yargs leaves them in `_`, after the command.
   const rest = Array.isArray(raw._) ? raw._.slice(1).map(String) : [];
@@ -467,7 +518,7 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
       out[p.name] = value;
     }
   }
-  if (rest.length) throw new UsageError(`unexpected argument ${shown(rest[0])}`, `see \`matrix ${command.name} --help\``);
+  if (rest.length) throw new UsageError(`unexpected argument ${shown(rest[0])}`);
   for (const [key, o] of optionsOf(command)) {
     const v = raw[key];
     const flag = `--${flagName(key)}`;
@@ -508,7 +559,7 @@ export function commandArgs<K extends CommandName>(name: K, raw: Readonly<Record
 // ---- The table's own reader of a plain invocation.
 
 /** The words that name each option of a command (`--dry-run`, `-f`), with its key. */
-function flagWords(command: CommandSpec): Map<string, [string, OptionSpec]> {
+export function flagWords(command: CommandSpec): Map<string, [string, OptionSpec]> {
   const words = new Map<string, [string, OptionSpec]>();
   for (const [key, o] of optionsOf(command)) {
     words.set(`--${flagName(key)}`, [key, o]);

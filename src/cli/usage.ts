@@ -1,12 +1,13 @@
 // What yargs does for matrix: help (`--help`, `COMMAND --help`), `--version`,
 // shell completion, and the usage errors of anything the table's own reader
 // (plainInvocation in options.ts) leaves to it: unknown commands and options,
-// a missing command or value, a value outside its choices. yargs is
+// a missing command or value, a value outside its choices (said in the
+// table's words, in the one shape of usage errors: usage-error.ts). yargs is
 // configured from the same table, and main() loads this module (and yargs)
 // only for such an invocation: a plain `matrix gen --check` never reads it.
 import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
-import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
+import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, UsageError, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
 import { HELP_WIDTH, packageVersion } from './help-built.js';
 
 /** The command yargs selected and what it parsed (camel-case keys, repeated options as arrays). */
@@ -19,6 +20,9 @@ interface Out {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
   columns?: number | undefined;
+  /** For the colours of a usage error; none: no colours. */
+  env?: Readonly<Record<string, string | undefined>>;
+  isTTY?: boolean;
 }
 
 /** yargs' view of one option: repeated values are collected (never greedy), numbers stay text for parseArgs. */
@@ -125,32 +129,13 @@ export async function readWithYargs(argv: string[], out: Out): Promise<number | 
   }
   const parsed = await parse(argv, out.columns);
   if ('error' in parsed) {
-    if (parsed.output) out.stderr.write(tidyHelp(parsed.output).trimEnd() + '\n\n');
-    out.stderr.write(`matrix: ${parsed.error.message}\n`);
-    const hint = argv[0] === 'bake' ? bakeOnlyHint(parsed.error.message) : undefined;
-    if (hint) out.stderr.write(`  hint: ${hint}\n`);
-    return 2;
+    // Said from the table, as the table's own usage errors are (usage-error.ts); yargs' words only for what the table cannot place.
+    const { printUsageError, usageProblem } = await import('./usage-error.js');
+    const problem = usageProblem(argv);
+    if (problem) return printUsageError(out, argv, problem.command, problem.error);
+    const named = Object.hasOwn(COMMANDS, argv[0] ?? '') ? argv[0] : undefined;
+    return printUsageError(out, argv, named, new UsageError(parsed.error.message));
   }
   if (parsed.output) out.stdout.write(tidyHelp(parsed.output).trimEnd() + '\n');
   return parsed.selected ?? 0; // --help or --version: 0
-}
-
-/**
- * `docker buildx bake` options that `matrix bake` does not take (buildx
- * docs/reference/buildx_bake.md): what to use instead, for yargs' "Unknown
- * argument" error.
- */
-const CHECK_HINT = "matrix bake only builds; run bake's build checks on the generated bake file: `docker buildx bake -f docker-bake.hcl --check` (buildx 0.16 and later) in the spec's directory";
-const BAKE_ONLY: Readonly<Record<string, string>> = {
-  list: '`matrix plan` lists every target with its platforms (`matrix plan --json` for a script); a service name is a group of its targets',
-  call: CHECK_HINT,
-  check: CHECK_HINT,
-  var: 'bake also reads a variable from the environment variable of the same name: `NAME=value matrix bake` (the git values are MATRIX_GIT_*)',
-};
-
-/** The hint for a bake option matrix does not take, when the usage error names one. */
-export function bakeOnlyHint(message: string): string | undefined {
-  const m = /^Unknown arguments?: (.*)$/.exec(message);
-  const name = (m?.[1] ?? '').split(', ').find((a) => Object.hasOwn(BAKE_ONLY, a));
-  return name ? `${BAKE_ONLY[name]} (\`--${name}\` is an option of docker buildx bake, not of matrix bake)` : undefined;
 }
