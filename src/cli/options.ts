@@ -182,7 +182,11 @@ export const COMMANDS = {
       runId: { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
       json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
       keepGoing: { type: 'boolean', describe: 'When a target fails, still build every target that does not depend on it (exit code stays non-zero)' },
-      retries: { type: 'number', max: 10, describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
+      retries: {
+        type: 'number',
+        max: 10,
+        describe: 'Run bake again up to this many times (0 to 10, default: 2) when a pull or push failed for a network or registry reason; build errors are never retried',
+      },
       allow: {
         type: 'string',
         repeatable: true,
@@ -214,7 +218,7 @@ export const COMMANDS = {
     options: {
       dryRun: { type: 'boolean', default: false, describe: 'Print the proposed spec and write nothing' },
       registry: { type: 'string', describe: 'Image name prefix, e.g. ghcr.io/acme (default: from a GitHub `origin` remote)' },
-      depth: { type: 'number', describe: 'Directory levels below DIR to look into (default: 4)' },
+      depth: { type: 'number', describe: 'Directory levels below DIR to look into (default: 4; 0: DIR alone)' },
     },
     examples: [
       ['$0 init --dry-run', 'see what would be written'],
@@ -236,7 +240,7 @@ export const COMMANDS = {
         describe: 'github: strategy.matrix JSON; gitlab: a child pipeline (YAML); plan: the layered JSON plan (docs/ci-plan.md)',
       },
       layered: { type: 'boolean', default: false, describe: 'github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
-      maxLevels: { type: 'number', min: 1, describe: 'github --layered: the number of level jobs the workflow has' },
+      maxLevels: { type: 'number', min: 1, describe: "With --layered (github format): the number of level jobs the workflow has (default: the spec's number of levels)" },
       cache: { type: 'boolean', default: true, describe: OUTPUT_CACHE },
     },
     examples: [

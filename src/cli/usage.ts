@@ -25,10 +25,15 @@ interface Out {
   isTTY?: boolean;
 }
 
-/** yargs' view of one option: repeated values are collected (never greedy), numbers stay text for parseArgs. */
-function yargsOption(o: OptionSpec) {
+/**
+ * yargs' view of one option: repeated values are collected (never greedy).
+ * A number stays text for parseArgs, which says what is wrong with `x`,
+ * `1.5` or `-1` (yargs would make them NaN, 1.5 and -1, and `--depth=` 0);
+ * only help, which parses nothing the command reads, shows it as a number.
+ */
+function yargsOption(o: OptionSpec, help: boolean) {
   return {
-    type: o.type === 'boolean' ? ('boolean' as const) : ('string' as const),
+    type: o.type === 'boolean' ? ('boolean' as const) : o.type === 'number' && help ? ('number' as const) : ('string' as const),
     describe: helpText(o),
     ...(o.alias ? { alias: o.alias } : {}),
     ...(o.choices ? { choices: [...o.choices] } : {}),
@@ -40,13 +45,13 @@ function commandLine(c: CommandSpec): string {
   return [c.name, ...(c.positionals ?? []).map((p) => (p.required ? `<${p.name}${p.variadic ? '..' : ''}>` : `[${p.name}${p.variadic ? '..' : ''}]`))].join(' ');
 }
 
-/** One command of the table, as yargs' builder. */
-function commandBuilder(c: CommandSpec) {
+/** One command of the table, as yargs' builder (`help`: for its help only). */
+function commandBuilder(c: CommandSpec, help: boolean) {
   return (sub: Argv) => {
     let s: Argv = sub;
     for (const p of c.positionals ?? [])
       s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
-    for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o));
+    for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o, help));
     for (const [cmd, what] of c.examples ?? []) s = s.example(cmd, what);
     if (c.readsSpec === false) s = s.hide('spec');
     return s;
@@ -54,14 +59,16 @@ function commandBuilder(c: CommandSpec) {
 }
 
 export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected) => void, version: string, columns?: number) {
+  const end = argv.indexOf('--');
+  const help = (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
   let y: Argv = yargs(argv)
     .scriptName('matrix')
     .usage('$0 <command> [options]\n\nCompile matrix.yaml into Dockerfiles and a docker-bake.hcl, then build every target and platform with docker buildx bake.');
-  for (const [key, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(flagName(key), { ...yargsOption(o), global: true });
+  for (const [key, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(flagName(key), { ...yargsOption(o, help), global: true });
   for (const name of COMMAND_NAMES) {
     const c: CommandSpec = COMMANDS[name];
     if (name === 'graph') y = y.completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc');
-    y = y.command(commandLine(c), c.describe, commandBuilder(c), (args) => select({ command: name, args }));
+    y = y.command(commandLine(c), c.describe, commandBuilder(c, help), (args) => select({ command: name, args }));
   }
   return y
     .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')

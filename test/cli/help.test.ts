@@ -3,7 +3,7 @@
 // not show yargs' meaningless `[default: []]`.
 import { describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
-import { COMMANDS } from '../../src/cli/options.js';
+import { COMMANDS, type CommandSpec, flagName } from '../../src/cli/options.js';
 import { tidyHelp } from '../../src/cli/usage.js';
 import { tempDir } from '../helpers/tree.js';
 
@@ -18,6 +18,20 @@ describe('--help', () => {
       else expect(r.stdout, name).toContain('--spec');
       expect(r.stdout, name).not.toContain('[default: []]');
     }
+  });
+
+  it('every number option of every command shows as [number], every other option as its own type', async () => {
+    let numbers = 0;
+    for (const [name, c] of Object.entries(COMMANDS) as [string, CommandSpec][]) {
+      const help = (await matrix([name, '--help'], dir)).stdout;
+      for (const [key, o] of Object.entries(c.options)) {
+        // The option's block runs from its flag to the first type tag after it.
+        const type = new RegExp(`--${flagName(key)}\\s[\\s\\S]*?\\[(string|number|boolean)\\]`).exec(help)?.[1];
+        expect(type, `${name} --${flagName(key)}`).toBe(o.type);
+        if (o.type === 'number') numbers++;
+      }
+    }
+    expect(numbers).toBe(3); // bake --retries, init --depth, ci-matrix --max-levels
   });
 
   it('completion --help prints help, not the script; completion prints the script', async () => {

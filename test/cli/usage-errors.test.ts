@@ -151,6 +151,24 @@ describe('usage errors: one shape for every command and every check', () => {
     expect(hashTree(dir)).toBe(before);
   }, 120_000);
 
+  it("a number option: the table's reader (`--retries=-1`) and yargs (`--retries -1`) refuse a bad value with the same words", async () => {
+    const dir = copySample('monorepo');
+    for (const [cmd, flag] of [
+      ['bake', '--retries'],
+      ['init', '--depth'],
+      ['ci-matrix', '--max-levels'],
+    ] as const) {
+      for (const v of ['-1', '1.5', 'x', '0x10', '99']) {
+        const joined = await matrix([cmd, `${flag}=${v}`], dir);
+        const apart = await matrix([cmd, flag, v], dir);
+        expect([apart.status, apart.stdout, apart.stderr], `${cmd} ${flag} ${v}`).toEqual([joined.status, joined.stdout, joined.stderr]);
+        if (v !== '99' || cmd === 'bake') expect(joined.stderr, `${cmd} ${flag} ${v}`).toMatch(new RegExp(`^matrix: error in \`matrix ${cmd}\`: ${flag} takes a whole number`));
+      }
+    }
+    // What was accepted still is.
+    expect((await matrix(['init', '--dry-run', '--depth', '007'], dir)).status).toBe(0);
+  });
+
   it('--check=true and --no-check still read as before; a colour flag colours the error as it would any other', async () => {
     const dir = copySample('monorepo');
     expect((await matrix(['gen', '--check=true'], dir)).status).toBe(0);
