@@ -50,7 +50,7 @@ function commandBuilder(c: CommandSpec, help: boolean) {
   return (sub: Argv) => {
     let s: Argv = sub;
     for (const p of c.positionals ?? [])
-      s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
+      s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (separate with spaces or commas)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
     for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o, help));
     for (const [cmd, what] of c.examples ?? []) s = s.example(cmd, what);
     if (c.readsSpec === false) s = s.hide('spec');
@@ -78,7 +78,7 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
     .alias('h', 'help')
     .version(version)
     .epilog(
-      `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink), 70 internal error.\nDocs: README.md`,
+      `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 70 internal error, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink).\nDocs: README.md`,
     )
     .wrap(Math.min(HELP_WIDTH, columns || HELP_WIDTH));
 }
