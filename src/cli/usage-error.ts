@@ -81,7 +81,10 @@ export function usageProblem(argv: readonly string[]): Problem | undefined {
     const flag = word.startsWith('--') ? word.split('=')[0]! : word;
     const o = TOP_FLAGS.get(flag) ?? (flag === '--no-color' ? GLOBAL_OPTIONS.color : undefined);
     if (!o) return { command: undefined, error: unknownOption(flag, [...TOP_FLAGS.keys()]) };
-    if (o.type !== 'boolean' && !word.includes('=')) i++;
+    if (o.type === 'boolean' || word.includes('=')) continue;
+    const next = argv[i + 1];
+    if (next === undefined || (next.startsWith('-') && next !== '-')) return { command: undefined, error: new UsageError('--spec needs a value', valueExample('--spec', o)) };
+    i++;
   }
   const name = argv[i];
   if (name === undefined || name === '--')

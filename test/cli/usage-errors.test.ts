@@ -85,6 +85,7 @@ const CASES: Case[] = [
   { command: undefined, argv: ['frobnicate'], says: /unknown command "frobnicate"/ },
   { command: undefined, argv: ['bkae'], says: /unknown command "bkae" \[usage\]\n {2}hint: did you mean `matrix bake`\?/ },
   { command: undefined, argv: ['--no-such-option'], says: /unknown option --no-such-option/ },
+  { command: undefined, argv: ['-s'], says: /--spec needs a value/ },
   { command: 'completion', argv: ['completion', 'extra'], says: /unexpected argument "extra"/ },
   { command: 'gen', argv: ['gen', 'check'], says: /unexpected argument "check" \[usage\]\n {2}hint: did you mean `--check`\?/ },
   { command: 'builder', argv: ['builder', 'upp'], says: /ACTION "upp": expected one of up, rm \[usage\]\n {2}hint: did you mean `matrix builder up`\?/ },
