@@ -134,7 +134,10 @@ export async function readWithYargs(argv: string[], out: Out): Promise<number | 
     out.stdout.write(COMPLETION_HELP);
     return 0;
   }
-  const parsed = await parse(argv, out.columns);
+  // An unknown command is a usage error with --help too (yargs would print the general help, exit 0).
+  const first = argv[0];
+  const unknownCommand = first !== undefined && !first.startsWith('-') && first !== 'completion' && !Object.hasOwn(COMMANDS, first);
+  const parsed = unknownCommand ? { error: new Error(`Unknown argument: ${first}`), output: '' } : await parse(argv, out.columns);
   if ('error' in parsed) {
     // Said from the table, as the table's own usage errors are (usage-error.ts); yargs' words only for what the table cannot place.
     const { printUsageError, usageProblem } = await import('./usage-error.js');

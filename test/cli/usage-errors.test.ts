@@ -83,6 +83,7 @@ const CASES: Case[] = [
   ...COMMAND_NAMES.flatMap((name) => casesOf(name, COMMANDS[name])),
   { command: undefined, argv: [], says: /no command given/ },
   { command: undefined, argv: ['frobnicate'], says: /unknown command "frobnicate"/ },
+  { command: undefined, argv: ['frobnicate', '--help'], says: /unknown command "frobnicate"/ },
   { command: undefined, argv: ['bkae'], says: /unknown command "bkae" \[usage\]\n {2}hint: did you mean `matrix bake`\?/ },
   { command: undefined, argv: ['--no-such-option'], says: /unknown option --no-such-option/ },
   { command: undefined, argv: ['-s'], says: /--spec needs a value/ },
