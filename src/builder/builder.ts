@@ -88,7 +88,8 @@ const DRIVER_OPT_HINT = 'give each option as its own key: value pair; buildx rea
 export function resolveBuilder(input: BuildersInput | undefined, nameOverride?: string, locate?: Locate): Builder {
   if (!input || !Array.isArray(input.nodes) || !input.nodes.length) {
     throw userError('no-builders', 'the spec has no `builders:` section', {
-      hint: 'add one, e.g.\n  builders:\n    nodes:\n      - { platforms: [linux/amd64], endpoint: "tcp://buildkit-amd64:1234" }\n      - { platforms: [linux/arm64], endpoint: "tcp://buildkit-arm64:1234" }\n(see docs/multi-node.md)',
+      // One line: a hint's line breaks print as \u000a (diagnostics.ts visible).
+      hint: 'add one (see docs/multi-node.md), e.g. `builders: {nodes: [{platforms: [linux/amd64], endpoint: "tcp://buildkit-amd64:1234"}, {platforms: [linux/arm64], endpoint: "tcp://buildkit-arm64:1234"}]}`',
     });
   }
   const name = nameOverride ?? input.name ?? DEFAULT_BUILDER;

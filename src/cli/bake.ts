@@ -244,12 +244,6 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
   // With no names, bake builds the `default` group of the files it merged, and a `-f`
   // file may define its own: name the targets, so that bake builds what the summary reports.
   if (files.length && !sel.names.length) sel.names = sel.targets.map((t) => t.target.name);
-  if (opts.pushByDigest && (opts.load || opts.print || opts.push)) {
-    throw userError('usage', '--push-by-digest cannot be combined with --load, --print or --push', { hint: 'a shard pushes by digest only; `matrix merge` applies the final tags' });
-  }
-  if (opts.retries !== undefined && !(Number.isInteger(opts.retries) && opts.retries >= 0 && opts.retries <= 10)) {
-    throw userError('usage', `--retries ${opts.retries}: expected a whole number from 0 to 10`, { hint: '--retries 0 turns retrying off' });
-  }
   const printing = Boolean(opts.print);
   // Given relative to where matrix runs; bake runs in the spec's directory.
   const atomic = Boolean(opts.push) && !printing;

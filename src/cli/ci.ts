@@ -23,12 +23,13 @@ import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
 
 export function runCiMatrix(io: Io, opts: CommandArgs['ci-matrix']): number {
+  // Options that do not go together: said before the spec is read.
+  if (opts.format === 'github' && !opts.layered && opts.maxLevels !== undefined) throw userError('usage', '--max-levels needs --layered', { hint: 'e.g. `matrix ci-matrix --layered --max-levels 2`' });
   const loc = locateSpec(io, opts.spec);
   const spec = compileOrThrow(loc, true).spec!;
   const targets = opts.target.length ? selectTargets(spec, opts.target).targets.map((t) => t.target) : spec.targets;
   const runners = parseRunnerOverrides(opts.runner);
   if (opts.format === 'github' && !opts.layered) {
-    if (opts.maxLevels !== undefined) throw userError('usage', '--max-levels needs --layered', { hint: 'matrix ci-matrix --layered --max-levels 2' });
     // One line: it goes into $GITHUB_OUTPUT as `matrix=...`.
     io.stdout.write(JSON.stringify(ciMatrix(targets, { by: opts.by, platforms: opts.platform, runners })) + '\n');
     return 0;
@@ -52,9 +53,9 @@ export function runCiMatrix(io: Io, opts: CommandArgs['ci-matrix']): number {
 /** `matrix ci-contexts`: pin a level-2+ job's named contexts to the digests the earlier levels pushed. */
 export async function runCiContexts(io: Io, opts: CommandArgs['ci-contexts'], color: boolean): Promise<number> {
   const c = colors(color);
+  if (!opts.target.length) throw userError('usage', 'each job needs --target: the targets it builds', { hint: 'e.g. --target jobs,admin (the `targets` of the job in the plan)' });
   const loc = locateSpec(io, opts.spec);
   const spec = compileOrThrow(loc, true).spec!;
-  if (!opts.target.length) throw userError('usage', 'ci-contexts needs --target: the targets this job builds', { hint: 'e.g. --target jobs,admin (the `targets` of the job in the plan)' });
   const targets = selectTargets(spec, opts.target).targets.map((t) => t.target);
   // A platform none of them builds is refused as ci-matrix refuses it: pinning for it would pin nothing.
   requestedPlatforms(targets, opts.platform);

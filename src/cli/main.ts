@@ -65,8 +65,7 @@ async function runCommand<K extends CommandName>(command: K, raw: Readonly<Recor
     args = commandArgs(command, raw, argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`matrix ${command}: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
-    return EXIT.usage;
+    return (await import('./usage-error.js')).printUsageError(io, argv, command, e);
   }
   const { useColor } = await import('./color.js');
   let decided: boolean | undefined;
@@ -77,12 +76,12 @@ async function runCommand<K extends CommandName>(command: K, raw: Readonly<Recor
   try {
     return await HANDLERS[command](args, io, color);
   } catch (e) {
-    return reportError(e, io, color());
+    return reportError(e, io, color(), command, argv);
   }
 }
 
 /** The one error boundary: user errors and machine faults are the user's to fix; anything else is a bug in matrix. */
-async function reportError(e: unknown, io: Io, color: boolean): Promise<number> {
+async function reportError(e: unknown, io: Io, color: boolean, command: CommandName, argv: readonly string[]): Promise<number> {
   let modules;
   try {
     modules = await Promise.all([import('../fs/read.js'), import('../diagnostics.js'), import('./io.js'), import('./faults.js')]);
@@ -95,6 +94,11 @@ async function reportError(e: unknown, io: Io, color: boolean): Promise<number> 
     const hint = resourceHint(e.errno);
     io.stderr.write(`matrix: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
     return EXIT.fault;
+  }
+  // A combination of options the command refuses: a usage error like those of the table (usage-error.ts).
+  if (e instanceof UserError && e.diagnostics.every((d) => d.code === 'usage' || d.code === 'verify-usage')) {
+    (await import('./usage-error.js')).printUsageErrors(io, argv, command, e.diagnostics);
+    return e.exitCode;
   }
   if (e instanceof UserError) {
     printDiagnostics(io, e.diagnostics, color, e instanceof SpecError ? e.sources : undefined);

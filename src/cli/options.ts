@@ -25,6 +25,9 @@ export interface OptionSpec {
   readonly list?: boolean;
   readonly choices?: readonly string[];
   readonly default?: string | boolean | number;
+  /** A number option's smallest and largest value (whole numbers; the smallest is 0 unless told). */
+  readonly min?: number;
+  readonly max?: number;
   /**
    * The values are platform names, mapped to their canonical name as buildx
    * maps `--platform` (util/platformutil/parse.go Parse: containerd's Parse and
@@ -138,7 +141,7 @@ export const COMMANDS = {
     name: 'plan',
     describe: 'Show every target (service x matrix cell) with platforms, tags, args and how each platform is built',
     options: {
-      json: { type: 'boolean', default: false, describe: 'Machine-readable output' },
+      json: { type: 'boolean', default: false, describe: 'Print the plan as JSON' },
       buildPlatform: { type: 'string', platform: 'known', describe: 'Platform of the builder (default: this machine)' },
       affected: { type: 'string', describe: 'Only targets whose inputs changed since this git revision, and their dependents, with the reasons' },
       cache: {
@@ -149,37 +152,41 @@ export const COMMANDS = {
       },
     },
     examples: [
-      ['$0 plan --affected origin/main', 'what a pull request would rebuild'],
       ['$0 plan', 'see which platforms cross-compile and which need QEMU'],
+      ['$0 plan --affected origin/main', 'what a pull request would rebuild'],
       ['$0 plan --json | jq ".targets[].name"', 'list target names'],
     ],
   },
   bake: {
     name: 'bake',
     describe: 'Build targets (default: all) for all their platforms in one docker buildx bake run',
-    positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups (a service name builds all its matrix cells)' }],
+    positionals: [{ name: 'targets', variadic: true, list: true, describe: 'Targets or groups to build (default: all); a service name builds all its matrix cells' }],
     options: {
       push: { type: 'boolean', describe: 'Push images to their registry' },
       load: { type: 'boolean', describe: 'Load images into the local image store' },
       set: { type: 'string', repeatable: true, describe: "Override a target value, e.g. --set '*.args.GO_IMAGE=mirror/golang:1.22'" },
       file: { type: 'string', alias: 'f', repeatable: true, describe: "Extra bake definition file, read after the generated one (e.g. docker/metadata-action's bake file)" },
-      builder: { type: 'string', describe: 'buildx builder to use' },
+      builder: { type: 'string', describe: "The buildx builder to use (default: buildx's current builder)" },
       progress: { type: 'string', choices: PROGRESS, describe: 'Progress output (default: plain, parsed for the summary)' },
       print: { type: 'boolean', describe: 'Print the resolved bake definition and build nothing' },
       cache: { type: 'boolean', default: true, describe: 'Use the build cache and the record of the last compile; --no-cache rebuilds every step and compiles the spec again' },
       pull: { type: 'boolean', describe: 'Always pull base images' },
       metadataFile: { type: 'string', describe: "Also write bake's metadata (digests) to this file" },
-      sbom: { type: 'string', describe: "bake's --sbom, passed on: an SBOM attestation for every target (true, false, or generator=IMAGE)" },
-      provenance: { type: 'string', describe: "bake's --provenance, passed on: a provenance attestation for every target (true, false, mode=min or mode=max)" },
+      sbom: { type: 'string', describe: "An SBOM attestation for every target, passed to bake's --sbom (true, false, or generator=IMAGE)" },
+      provenance: { type: 'string', describe: "A provenance attestation for every target, passed to bake's --provenance (true, false, mode=min or mode=max)" },
       platform: platformOption,
       dryRun: { type: 'boolean', default: false, describe: 'Print the exact docker command and run nothing' },
       affected: { type: 'string', describe: 'Only build targets whose inputs changed since this git revision, and their dependents' },
       pushByDigest: { type: 'boolean', describe: 'CI shard: push without the final tags (by digest, or a temporary tag on the docker driver) and write a shard file for `matrix merge`' },
       shardFile: { type: 'string', describe: 'Where --push-by-digest writes its result (default: matrix-shard-PLATFORMS.json)' },
-      runId: { type: 'string', describe: 'Id shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
+      runId: { type: 'string', describe: 'ID shared by every shard of one CI run (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT)' },
       json: { type: 'boolean', default: false, describe: 'Print the summary as JSON' },
       keepGoing: { type: 'boolean', describe: 'When a target fails, still build every target that does not depend on it (exit code stays non-zero)' },
-      retries: { type: 'number', describe: 'Run bake again this many times when a pull or push failed for a network or registry reason (default: 2); build errors are never retried' },
+      retries: {
+        type: 'number',
+        max: 10,
+        describe: 'Run bake again up to this many times (0 to 10, default: 2) when a pull or push failed for a network or registry reason; build errors are never retried',
+      },
       allow: {
         type: 'string',
         repeatable: true,
@@ -200,8 +207,8 @@ export const COMMANDS = {
     name: 'doctor',
     describe: 'Check docker, buildx, the builder, QEMU and registries for what the spec needs, with fixes',
     options: {
-      builder: { type: 'string', describe: 'buildx builder to check' },
-      json: { type: 'boolean', default: false, describe: 'Machine-readable output' },
+      builder: { type: 'string', describe: "The buildx builder to check (default: buildx's current builder)" },
+      json: { type: 'boolean', default: false, describe: 'Print the checks as JSON' },
     },
   },
   init: {
@@ -211,7 +218,7 @@ export const COMMANDS = {
     options: {
       dryRun: { type: 'boolean', default: false, describe: 'Print the proposed spec and write nothing' },
       registry: { type: 'string', describe: 'Image name prefix, e.g. ghcr.io/acme (default: from a GitHub `origin` remote)' },
-      depth: { type: 'number', describe: 'Directory levels below DIR to look into (default: 4)' },
+      depth: { type: 'number', describe: 'Directory levels below DIR to look into (default: 4; 0: DIR alone)' },
     },
     examples: [
       ['$0 init --dry-run', 'see what would be written'],
@@ -230,35 +237,35 @@ export const COMMANDS = {
         type: 'string',
         choices: ['github', 'gitlab', 'plan'],
         default: 'github',
-        describe: 'github: strategy.matrix JSON; gitlab: a child pipeline (YAML); plan: the layered JSON plan (docs/ci-plan.md)',
+        describe: 'Output: github, a strategy.matrix (JSON); gitlab, a child pipeline (YAML); plan, the layered JSON plan (docs/ci-plan.md)',
       },
-      layered: { type: 'boolean', default: false, describe: 'github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
-      maxLevels: { type: 'number', describe: 'github --layered: the number of level jobs the workflow has' },
+      layered: { type: 'boolean', default: false, describe: 'With --format github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
+      maxLevels: { type: 'number', min: 1, describe: "With --layered (github format): the number of level jobs the workflow has (default: the spec's number of levels)" },
       cache: { type: 'boolean', default: true, describe: OUTPUT_CACHE },
     },
     examples: [
-      ['echo "matrix=$($0 ci-matrix)" >> "$GITHUB_OUTPUT"', 'in a workflow step; see docs/github-actions.md'],
-      ['$0 ci-matrix --layered --max-levels 2 >> "$GITHUB_OUTPUT"', 'one matrix per dependency level'],
-      ['$0 ci-matrix --format gitlab > matrix-pipeline.yml', 'a GitLab child pipeline; see docs/gitlab-ci.md'],
-      ['$0 ci-matrix --runner linux/arm64=my-arm-runner', 'a self-hosted arm64 runner'],
+      ['$0 ci-matrix', 'one job per platform: strategy.matrix for GitHub Actions; see docs/github-actions.md'],
+      ['$0 ci-matrix --layered --max-levels 2', 'one matrix per dependency level, as lines for $GITHUB_OUTPUT'],
+      ['$0 ci-matrix --format gitlab > pipeline.yml', 'a GitLab child pipeline; see docs/gitlab-ci.md'],
+      ['$0 ci-matrix --runner linux/arm64=arm-runner', 'arm64 jobs on a self-hosted runner labelled arm-runner'],
     ],
   },
   'ci-contexts': {
     name: 'ci-contexts',
-    describe: "Write a bake file that pins the named contexts of TARGETs to the digests in earlier levels' shard files",
+    describe: "Write a bake file that pins the named contexts of the --target targets to the digests in earlier levels' shard files",
     positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files of the earlier levels' }],
     options: {
       target: { type: 'string', list: true, describe: 'The targets this job builds' },
       platform: { type: 'string', list: true, platform: 'filter', describe: "The platforms this job builds (default: each target's own)" },
       out: { type: 'string', default: 'matrix-contexts.json', describe: 'The bake file to write (give it to `matrix bake -f`)' },
-      runId: { type: 'string', describe: 'The id of this run: shard files of another run are refused' },
+      runId: { type: 'string', describe: 'The ID of this run: shard files of another run are refused' },
     },
-    examples: [['$0 ci-contexts --target jobs --platform linux/amd64 shards/*.json', 'in a level-2 job; see docs/ci-plan.md']],
+    examples: [['$0 ci-contexts --target jobs shards/*.json', 'in the level-2 job that builds jobs; see docs/ci-plan.md']],
   },
   merge: {
     name: 'merge',
     describe: 'Publish the final multi-platform tags from shard result files, only if every shard built every platform',
-    positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files (from `matrix bake --push-by-digest`)' }],
+    positionals: [{ name: 'files', variadic: true, required: true, describe: 'Shard result files, written by `matrix bake --push-by-digest`' }],
     options: {
       target: { type: 'string', list: true, describe: 'Only these targets or groups must be complete (default: every target of the spec)' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker buildx imagetools commands and run nothing' },
@@ -269,7 +276,7 @@ export const COMMANDS = {
   builder: {
     name: 'builder',
     describe: "Create/update (up) or remove (rm) the multi-node buildx builder of the spec's `builders:`",
-    positionals: [{ name: 'action', required: true, choices: ['up', 'rm'], describe: 'up: create or update; rm: remove' }],
+    positionals: [{ name: 'action', required: true, choices: ['up', 'rm'], describe: 'What to do: up creates or updates the builder, rm removes it' }],
     options: {
       name: { type: 'string', describe: 'Builder name (default: builders.name, else `matrix`)' },
       use: { type: 'boolean', default: false, describe: 'Also make it the current builder (docker buildx use)' },
@@ -310,10 +317,10 @@ export const COMMANDS = {
       metadataFile: { type: 'string', describe: 'Compare with the images recorded by `matrix bake --push --metadata-file FILE`' },
       set: { type: 'string', repeatable: true, describe: 'Override a target value, as given to `matrix bake`' },
       allow: { type: 'string', repeatable: true, describe: "Grant what buildx bake's --allow grants, as given to `matrix bake`" },
-      builder: { type: 'string', describe: 'buildx builder to use' },
+      builder: { type: 'string', describe: "The buildx builder to use (default: buildx's current builder)" },
       platform: { type: 'string', list: true, platform: 'filter', describe: 'Only these platforms' },
       progress: { type: 'string', choices: PROGRESS, describe: 'Progress output of the rebuild (default: plain)' },
-      keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in DIR/TARGET' },
+      keep: { type: 'string', describe: 'Keep the rebuilt images as OCI layouts in this directory, one per target (DIR/TARGET)' },
       dryRun: { type: 'boolean', default: false, describe: 'Print the docker command of the rebuild and run nothing' },
       json: { type: 'boolean', default: false, describe: 'Print the result as JSON' },
       signatures: { type: 'boolean', describe: "Instead of rebuilding: check each target's first tag with cosign and the spec's sign.public_key" },
@@ -368,7 +375,7 @@ export function helpText(o: OptionSpec): string {
 
 export const USAGE_RULES = 'An option that is not marked repeatable may be given once (switches too); an empty value is an error.';
 
-/** A usage error: printed as `matrix: MESSAGE`, exit 2. */
+/** A usage error: printed as every usage error is (usage-error.ts: `matrix: error in `matrix CMD`: MESSAGE [usage]`), exit 2. */
 export class UsageError extends Error {
   constructor(
     message: string,
@@ -390,12 +397,21 @@ function one(flag: string, o: OptionSpec, raw: unknown): string | boolean | numb
   }
   const value = String(raw);
   if (value.trim() === '') throw new UsageError(`${flag} needs a value, and got an empty one`);
-  if (o.type === 'number') {
-    if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} takes a whole number, not ${shown(value)}`);
-    return Number(value);
-  }
+  if (o.type === 'number') return wholeNumber(flag, o, value);
   if (o.choices && !o.choices.includes(value)) throw new UsageError(`${flag} ${shown(value)}: expected one of ${o.choices.join(', ')}`);
   return value;
+}
+
+/** What a number option takes, for its usage error: `a whole number from 0 to 10`. */
+export function numberRange(o: OptionSpec): string {
+  const min = o.min ?? 0;
+  return o.max !== undefined ? `a whole number from ${min} to ${o.max}` : min > 0 ? `a whole number, ${min} or more` : 'a whole number (0 or more)';
+}
+
+function wholeNumber(flag: string, o: OptionSpec, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < (o.min ?? 0) || (o.max !== undefined && n > o.max)) throw new UsageError(`${flag} takes ${numberRange(o)}, not ${shown(value)}`);
+  return n;
 }
 
 /** `trim`: each comma-separated part without the spaces around it; platforms keep theirs, for platformValue to refuse (buildx does not trim). */
@@ -447,6 +463,43 @@ export function repeatedOptions(command: CommandSpec, argv: readonly string[]): 
   return repeated;
 }
 
+/** A word yargs takes as the value of the option before it: not an option (`-1` is a number, `-` a word). */
+const isValue = (word: string | undefined) => word !== undefined && (!word.startsWith('-') || word === '-' || /^-\d/.test(word));
+
+/**
+ * What yargs reads without a word about it, which the table's rules refuse:
+ * a switch given a value other than true or false (`--check=yes` is
+ * --check=false to yargs), and an option that takes a value given none
+ * (yargs gives it its default: `ci-matrix --format` is --format github).
+ */
+export function valueProblem(command: CommandSpec, argv: readonly string[]): UsageError | undefined {
+  const words = flagWords(command);
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') break;
+    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    const flag = eq < 0 ? word : word.slice(0, eq);
+    const known = words.get(flag) ?? (flag.startsWith('-') && !flag.startsWith('--') && flag.length > 2 ? words.get(`-${flag.at(-1)}`) : undefined);
+    const negated = !known && eq >= 0 && flag.startsWith('--no-') ? words.get(`--${flag.slice(5)}`) : undefined;
+    if (negated?.[1].type === 'boolean') return new UsageError(`${flag} is a switch and takes no value ${shown(word.slice(eq + 1))}`, `give ${flag} or --${flag.slice(5)}`);
+    if (!known) continue;
+    const [key, o] = known;
+    const name = `--${flagName(key)}`;
+    if (o.type === 'boolean') {
+      const value = eq < 0 ? undefined : word.slice(eq + 1);
+      if (value !== undefined && value !== 'true' && value !== 'false') return new UsageError(`${name} is a switch and takes no value ${shown(value)}`, `give ${name} or --no-${flagName(key)}`);
+    } else if (eq < 0 && !isValue(argv[i + 1])) return new UsageError(`${name} needs a value`, valueExample(name, o));
+  }
+  return undefined;
+}
+
+/** `e.g. --format github`: how to give an option its value, for a usage error's hint. */
+export function valueExample(name: string, o: OptionSpec): string {
+  if (o.choices) return `give one of ${o.choices.join(', ')}, e.g. ${name} ${o.choices[0]}`;
+  if (o.type === 'number') return `give ${numberRange(o)}, e.g. ${name} ${Math.max(1, o.min ?? 0)}`;
+  return `give it as ${name} VALUE or ${name}=VALUE`;
+}
+
 /**
  * What yargs parsed (camel-case keys, repeated options as arrays) -> the
  * command's options by the table's rules. Throws UsageError.
@@ -454,6 +507,8 @@ export function repeatedOptions(command: CommandSpec, argv: readonly string[]): 
 export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Record<string, unknown>>, argv: readonly string[] = []): ArgsOf<C> {
   const [twice] = repeatedOptions(command, argv);
   if (twice) throw new UsageError(`--${flagName(twice)} was given more than once; it is not repeatable`, `give --${flagName(twice)} once`);
+  const problem = valueProblem(command, argv);
+  if (problem) throw problem;
   const out: Record<string, unknown> = {};
   // Words after `--` (a target or directory that starts with `-`): yargs leaves them in `_`, after the command.
   const rest = Array.isArray(raw._) ? raw._.slice(1).map(String) : [];
@@ -467,7 +522,7 @@ export function parseArgs<C extends CommandSpec>(command: C, raw: Readonly<Recor
       out[p.name] = value;
     }
   }
-  if (rest.length) throw new UsageError(`unexpected argument ${shown(rest[0])}`, `see \`matrix ${command.name} --help\``);
+  if (rest.length) throw new UsageError(`unexpected argument ${shown(rest[0])}`);
   for (const [key, o] of optionsOf(command)) {
     const v = raw[key];
     const flag = `--${flagName(key)}`;
@@ -508,7 +563,7 @@ export function commandArgs<K extends CommandName>(name: K, raw: Readonly<Record
 // ---- The table's own reader of a plain invocation.
 
 /** The words that name each option of a command (`--dry-run`, `-f`), with its key. */
-function flagWords(command: CommandSpec): Map<string, [string, OptionSpec]> {
+export function flagWords(command: CommandSpec): Map<string, [string, OptionSpec]> {
   const words = new Map<string, [string, OptionSpec]>();
   for (const [key, o] of optionsOf(command)) {
     words.set(`--${flagName(key)}`, [key, o]);

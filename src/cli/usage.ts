@@ -1,12 +1,13 @@
 // What yargs does for matrix: help (`--help`, `COMMAND --help`), `--version`,
 // shell completion, and the usage errors of anything the table's own reader
 // (plainInvocation in options.ts) leaves to it: unknown commands and options,
-// a missing command or value, a value outside its choices. yargs is
+// a missing command or value, a value outside its choices (said in the
+// table's words, in the one shape of usage errors: usage-error.ts). yargs is
 // configured from the same table, and main() loads this module (and yargs)
 // only for such an invocation: a plain `matrix gen --check` never reads it.
 import type Yargs from 'yargs';
 import type { Argv } from 'yargs';
-import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
+import { COMMAND_NAMES, COMMANDS, GLOBAL_OPTIONS, USAGE_RULES, flagName, helpText, UsageError, type CommandName, type CommandSpec, type OptionSpec } from './options.js';
 import { HELP_WIDTH, packageVersion } from './help-built.js';
 
 /** The command yargs selected and what it parsed (camel-case keys, repeated options as arrays). */
@@ -19,12 +20,20 @@ interface Out {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
   columns?: number | undefined;
+  /** For the colours of a usage error; none: no colours. */
+  env?: Readonly<Record<string, string | undefined>>;
+  isTTY?: boolean;
 }
 
-/** yargs' view of one option: repeated values are collected (never greedy), numbers stay text for parseArgs. */
-function yargsOption(o: OptionSpec) {
+/**
+ * yargs' view of one option: repeated values are collected (never greedy).
+ * A number stays text for parseArgs, which says what is wrong with `x`,
+ * `1.5` or `-1` (yargs would make them NaN, 1.5 and -1, and `--depth=` 0);
+ * only help, which parses nothing the command reads, shows it as a number.
+ */
+function yargsOption(o: OptionSpec, help: boolean) {
   return {
-    type: o.type === 'boolean' ? ('boolean' as const) : ('string' as const),
+    type: o.type === 'boolean' ? ('boolean' as const) : o.type === 'number' && help ? ('number' as const) : ('string' as const),
     describe: helpText(o),
     ...(o.alias ? { alias: o.alias } : {}),
     ...(o.choices ? { choices: [...o.choices] } : {}),
@@ -36,13 +45,13 @@ function commandLine(c: CommandSpec): string {
   return [c.name, ...(c.positionals ?? []).map((p) => (p.required ? `<${p.name}${p.variadic ? '..' : ''}>` : `[${p.name}${p.variadic ? '..' : ''}]`))].join(' ');
 }
 
-/** One command of the table, as yargs' builder. */
-function commandBuilder(c: CommandSpec) {
+/** One command of the table, as yargs' builder (`help`: for its help only). */
+function commandBuilder(c: CommandSpec, help: boolean) {
   return (sub: Argv) => {
     let s: Argv = sub;
     for (const p of c.positionals ?? [])
-      s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (or comma-separate)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
-    for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o));
+      s = s.positional(p.name, { type: 'string', describe: p.list ? `${p.describe} (separate with spaces or commas)` : p.describe, ...(p.choices ? { choices: [...p.choices] } : {}) });
+    for (const [key, o] of Object.entries(c.options)) s = s.option(flagName(key), yargsOption(o, help));
     for (const [cmd, what] of c.examples ?? []) s = s.example(cmd, what);
     if (c.readsSpec === false) s = s.hide('spec');
     return s;
@@ -50,14 +59,16 @@ function commandBuilder(c: CommandSpec) {
 }
 
 export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected) => void, version: string, columns?: number) {
+  const end = argv.indexOf('--');
+  const help = (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
   let y: Argv = yargs(argv)
     .scriptName('matrix')
     .usage('$0 <command> [options]\n\nCompile matrix.yaml into Dockerfiles and a docker-bake.hcl, then build every target and platform with docker buildx bake.');
-  for (const [key, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(flagName(key), { ...yargsOption(o), global: true });
+  for (const [key, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(flagName(key), { ...yargsOption(o, help), global: true });
   for (const name of COMMAND_NAMES) {
     const c: CommandSpec = COMMANDS[name];
     if (name === 'graph') y = y.completion('completion', 'Print a shell completion script (bash, zsh): matrix completion >> ~/.bashrc');
-    y = y.command(commandLine(c), c.describe, commandBuilder(c), (args) => select({ command: name, args }));
+    y = y.command(commandLine(c), c.describe, commandBuilder(c, help), (args) => select({ command: name, args }));
   }
   return y
     .demandCommand(1, 'Tell matrix what to do: try `matrix gen`, or `matrix --help`.')
@@ -67,7 +78,7 @@ export function parser(yargs: typeof Yargs, argv: string[], select: (s: Selected
     .alias('h', 'help')
     .version(version)
     .epilog(
-      `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink), 70 internal error.\nDocs: README.md`,
+      `${USAGE_RULES}\nExit codes: 0 success, 1 check or build failed, 2 invalid spec or usage, 70 internal error, 74 a file or device could not be read or written (permission, read-only, full disk, bad symlink).\nDocs: README.md`,
     )
     .wrap(Math.min(HELP_WIDTH, columns || HELP_WIDTH));
 }
@@ -123,34 +134,18 @@ export async function readWithYargs(argv: string[], out: Out): Promise<number | 
     out.stdout.write(COMPLETION_HELP);
     return 0;
   }
-  const parsed = await parse(argv, out.columns);
+  // An unknown command is a usage error with --help too (yargs would print the general help, exit 0).
+  const first = argv[0];
+  const unknownCommand = first !== undefined && !first.startsWith('-') && first !== 'completion' && !Object.hasOwn(COMMANDS, first);
+  const parsed = unknownCommand ? { error: new Error(`Unknown argument: ${first}`), output: '' } : await parse(argv, out.columns);
   if ('error' in parsed) {
-    if (parsed.output) out.stderr.write(tidyHelp(parsed.output).trimEnd() + '\n\n');
-    out.stderr.write(`matrix: ${parsed.error.message}\n`);
-    const hint = argv[0] === 'bake' ? bakeOnlyHint(parsed.error.message) : undefined;
-    if (hint) out.stderr.write(`  hint: ${hint}\n`);
-    return 2;
+    // Said from the table, as the table's own usage errors are (usage-error.ts); yargs' words only for what the table cannot place.
+    const { printUsageError, usageProblem } = await import('./usage-error.js');
+    const problem = usageProblem(argv);
+    if (problem) return printUsageError(out, argv, problem.command, problem.error);
+    const named = Object.hasOwn(COMMANDS, argv[0] ?? '') ? argv[0] : undefined;
+    return printUsageError(out, argv, named, new UsageError(parsed.error.message));
   }
   if (parsed.output) out.stdout.write(tidyHelp(parsed.output).trimEnd() + '\n');
   return parsed.selected ?? 0; // --help or --version: 0
-}
-
-/**
- * `docker buildx bake` options that `matrix bake` does not take (buildx
- * docs/reference/buildx_bake.md): what to use instead, for yargs' "Unknown
- * argument" error.
- */
-const CHECK_HINT = "matrix bake only builds; run bake's build checks on the generated bake file: `docker buildx bake -f docker-bake.hcl --check` (buildx 0.16 and later) in the spec's directory";
-const BAKE_ONLY: Readonly<Record<string, string>> = {
-  list: '`matrix plan` lists every target with its platforms (`matrix plan --json` for a script); a service name is a group of its targets',
-  call: CHECK_HINT,
-  check: CHECK_HINT,
-  var: 'bake also reads a variable from the environment variable of the same name: `NAME=value matrix bake` (the git values are MATRIX_GIT_*)',
-};
-
-/** The hint for a bake option matrix does not take, when the usage error names one. */
-export function bakeOnlyHint(message: string): string | undefined {
-  const m = /^Unknown arguments?: (.*)$/.exec(message);
-  const name = (m?.[1] ?? '').split(', ').find((a) => Object.hasOwn(BAKE_ONLY, a));
-  return name ? `${BAKE_ONLY[name]} (\`--${name}\` is an option of docker buildx bake, not of matrix bake)` : undefined;
 }

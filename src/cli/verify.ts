@@ -46,6 +46,8 @@ interface Expected {
 }
 
 export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Promise<number> {
+  // Options that do not go together: said before the spec is read.
+  if (opts.against !== undefined && opts.metadataFile) throw userError('verify-usage', 'give --against or --metadata-file, not both');
   const committed = await compileCommitted(io, opts.spec, 'verify rebuilds what is committed');
   if (committed === 1) return 1;
   const { loc, result } = committed;
@@ -180,7 +182,6 @@ function checkedSelection(opts: VerifyOptions, spec: ResolvedSpec): BakeSelectio
   }
   const against = opts.against;
   const fullRef = against !== undefined && /[/:@]/.test(against);
-  if (against !== undefined && opts.metadataFile) throw userError('verify-usage', 'give --against or --metadata-file, not both');
   if (against !== undefined && !fullRef && !/^[\w][\w.-]{0,127}$/.test(against)) {
     throw userError('verify-usage', `--against ${against} is neither a tag nor an image reference`, {
       hint: "a tag (v1.2.3) is applied to each target's first tag; a reference (registry/name:tag) needs one target",

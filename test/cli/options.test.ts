@@ -80,7 +80,7 @@ describe('the command table', () => {
     ]) {
       const r = await run(argv, monorepo);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/^matrix [a-z-]+: --[a-z-]+ was given more than once; it is not repeatable/);
+      expect(r.stderr).toMatch(/^matrix: error in `matrix [a-z-]+`: --[a-z-]+ was given more than once; it is not repeatable/);
       expect(r.stderr).not.toMatch(/internal error|,.*,/);
     }
   });
@@ -115,7 +115,7 @@ describe('the command table', () => {
     for (const v of ['x', '-1', '1.5', '']) {
       const r = await run(['init', '--dry-run', `--depth=${v}`], monorepo);
       expect(r.code, v).toBe(2);
-      expect(r.stderr).toMatch(/^matrix init: --depth (takes a whole number|needs a value)/);
+      expect(r.stderr).toMatch(/^matrix: error in `matrix init`: --depth (takes a whole number|needs a value)/);
     }
   });
 
