@@ -33,7 +33,7 @@ function colorOf(io: Out, argv: readonly string[]): boolean {
  * return exit code 2. Each message names the command; the last hint says
  * where its usage is.
  */
-export function printUsageErrors(io: Out, argv: readonly string[], command: string | undefined, errors: readonly Pick<Diagnostic, 'message' | 'hint' | 'code'>[]): number {
+export function printUsageErrors(io: Out, argv: readonly string[], command: string | undefined, errors: readonly UsageProblem[]): number {
   const color = colorOf(io, argv);
   const c = colors(color);
   const lines = errors.map((e) =>
@@ -44,9 +44,16 @@ export function printUsageErrors(io: Out, argv: readonly string[], command: stri
   return USAGE_EXIT;
 }
 
+/** What a usage error says: printUsageErrors makes it a diagnostic (one constructor, diagnostic()). */
+interface UsageProblem {
+  code: Diagnostic['code'];
+  message: string;
+  hint?: string | undefined;
+}
+
 /** One UsageError of `command`, printed as every usage error is. */
 export function printUsageError(io: Out, argv: readonly string[], command: string | undefined, e: UsageError): number {
-  return printUsageErrors(io, argv, command, [{ code: 'usage', message: e.message, ...(e.hint ? { hint: e.hint } : {}) }]);
+  return printUsageErrors(io, argv, command, [{ code: 'usage', message: e.message, hint: e.hint }]);
 }
 
 // ---- What yargs refused, said from the table.
