@@ -9,7 +9,7 @@
 // unpack=false); there the templates normalise file times themselves.
 
 import { setTarget } from '../bake/command.js';
-import { pushedByBake } from '../resolve/outputs.js';
+import { outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
 
 /** Drivers whose image and docker exporters accept rewrite-timestamp. */
 export const REWRITE_TIMESTAMP_DRIVERS: readonly string[] = ['docker-container', 'remote', 'kubernetes'];
@@ -62,15 +62,23 @@ export function reproducibleOutputs(driver: string, flags: OutputFlags): Reprodu
 /**
  * --push as outputs. With --load too, every target (buildx 0.13's --load
  * replaces each target's outputs by `type=docker`, so every target then has
- * an image to push). Else per target, as bake's --push: one without outputs
- * gets the image output with rewrite-timestamp, one with an image or
- * registry output `T.push=true` (bake's own per-target form of --push), and
- * one that only exports files nothing (buildx bake/bake.go AddOverrides `push`).
+ * an image to push). Else per target, as bake's --push (resolve/outputs.ts
+ * pushedByBake): one without outputs gets the image output with
+ * rewrite-timestamp; one with an image or registry output `T.push=true`
+ * (bake's own per-target form of --push); one whose outputs are all `docker`
+ * the image output and its own outputs again (`T.output` replaces the list;
+ * buildx 0.13's `T.push=true` would leave it unpushed); one that only exports
+ * files nothing.
  */
 function pushOutputs(flags: OutputFlags): string[] {
   const image = 'output=type=image,push=true,rewrite-timestamp=true';
   if (flags.load || !flags.targets) return [`*.${image}`];
-  return flags.targets.flatMap((t) => (!pushedByBake(t.outputs) ? [] : t.outputs.length ? [`${t.name}.push=true`] : [`${t.name}.${image}`]));
+  return flags.targets.flatMap((t) => {
+    if (!pushedByBake(t.outputs)) return [];
+    if (!t.outputs.length) return [`${t.name}.${image}`];
+    if (t.outputs.some((o) => PUSHED_TYPES.has(outputType(o) ?? ''))) return [`${t.name}.push=true`];
+    return [`${t.name}.${image}`, ...t.outputs.map((o) => `${t.name}.output=${o}`)];
+  });
 }
 
 /**

@@ -147,14 +147,19 @@ export function outputType(output: string): string | undefined {
 export const PUSHED_TYPES: ReadonlySet<string> = new Set(['image', 'registry']);
 
 /**
- * Does bake's `--push` push a target with these outputs? buildx bake/bake.go
- * (AddOverrides, `push` key; buildx 0.13): a target without outputs gets
- * `type=image,push=true`, an `image` or `registry` output gets `push=true`,
- * and `local`, `tar`, `oci`, `docker` and `cacheonly` outputs are left as
- * they are, so a target with only those is built and exported, never pushed
- * (docker/buildx docs/reference/buildx_bake.md, --push, says the same of
- * local and tar outputs).
+ * Does bake's `--push` push a target with these outputs? As buildx since 0.14
+ * (bake/bake.go setPushOverride, `push` key of AddOverrides; its tests,
+ * bake/bake_test.go TestPushOverride; docs/reference/buildx_bake.md, --push
+ * "follows the same logic as --load"): a target without outputs gets
+ * `type=image,push=true`; an `image` or `registry` output pushes; a target
+ * whose every output is `docker` (loaded, or a docker tarball) gets an image
+ * output that pushes beside them; a `local`, `tar`, `oci` or `cacheonly`
+ * output without an image or registry one is built and exported, never
+ * pushed. buildx 0.13 did not push the `docker`-only target (it set push only
+ * on image and registry outputs): matrix pushes it on every buildx, as it
+ * spells each pushed target's outputs out itself (ci/shard.ts), so a shard and
+ * `matrix merge` on machines with different buildx agree.
  */
 export function pushedByBake(outputs: readonly string[]): boolean {
-  return outputs.length === 0 || outputs.some((o) => PUSHED_TYPES.has(outputType(o) ?? ''));
+  return outputs.length === 0 || outputs.some((o) => PUSHED_TYPES.has(outputType(o) ?? '')) || outputs.every((o) => outputType(o) === 'docker');
 }

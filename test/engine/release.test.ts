@@ -142,6 +142,28 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
   });
 });
 
+// docker/buildx bake/bake.go setPushOverride (buildx 0.14+): bake --push pushes a target whose every
+// output is `docker`, adding an image output beside them; one that exports files (`local`) is built
+// and exported, not pushed. The engine's buildx is 0.13.1, whose --push did not push the first:
+// matrix spells the outputs out itself, so the rule is the same whatever buildx runs it.
+describe.skipIf(!hasEngine)('matrix bake --push: which outputs push', () => {
+  it('a target with only a docker output is published and loaded; one with a local export is exported, not pushed', async () => {
+    const id = runId();
+    const dir = releaseRepo(id, {
+      dockout: { extra: ['    output: ["type=docker"]'] },
+      localout: { extra: ['    output: ["type=local,dest=out/localout"]'] },
+    });
+    const r = await matrixAsync(dir, ['bake', '--push', ...base()]);
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(await tagsOf('e2e/release-dockout')).toContain(id);
+    expect(localTagsOf('localhost:5000/e2e/release-dockout')).toContain(id);
+    expect(r.stderr).toMatch(/note: localout is not pushed: its outputs export it/);
+    expect(r.stderr).not.toMatch(/note: dockout is not pushed/);
+    expect(await tagsOf('e2e/release-localout')).not.toContain(id);
+    expect(readFileSync(path.join(dir, 'out/localout/linux_arm64/arch'), 'utf8').trim()).toBe('arm64');
+  }, 600_000);
+});
+
 describe.skipIf(!hasEngine)('matrix bake --keep-going', () => {
   it('builds the unrelated target, skips the dependents of the failed one, and exits 1', async () => {
     const id = runId();

@@ -1,7 +1,8 @@
 // A CI shard (`matrix bake --push-by-digest`) pushes what docker buildx bake --push would push,
-// no more: docker/buildx bake/bake.go AddOverrides, key `push` (v0.13.1), gives a target without
-// outputs `type=image,push=true`, sets push=true on an image or registry output and leaves local,
-// tar, oci, docker and cacheonly outputs as they are (docs/reference/buildx_bake.md, --push, says
+// no more: docker/buildx bake/bake.go setPushOverride (0.14+; AddOverrides `push` in 0.13.1) gives a
+// target without outputs `type=image,push=true`, sets push=true on an image or registry output, adds
+// an image push beside outputs that are all `docker`, and leaves local, tar, oci and cacheonly
+// outputs as they are (docs/reference/buildx_bake.md, --push, says
 // the same of local and tar). `matrix bake --push` follows that rule (release-atomic.test.ts); a
 // shard follows it too: a target whose outputs only export files is built and exported with its
 // own outputs, gets no --set from the shard, is in no shard result, and merge does not expect it.
@@ -84,6 +85,37 @@ describe('a shard pushes only what bake --push would push', () => {
   it("the user's --set output of a pushed target stays before the shard's, and its own file outputs are not given again", () => {
     const plan = shardPlan(selectTargets(s, ['both']), 'docker', 'r1', {}, ['b?th.output=type=local,dest=o']);
     expect(plan.set.filter((x) => x.startsWith('both.output='))).toEqual(['both.output=type=image,push=true']);
+  });
+
+  // buildx 0.14+ (bake/bake.go setPushOverride): a target whose every output is `docker` is pushed
+  // too, an image output added beside them; a shard pushes it and keeps its docker outputs.
+  it('a target whose outputs are all docker is pushed, its docker outputs kept; docker beside a file export is not', () => {
+    const source = [
+      'version: 1',
+      'platforms: [linux/amd64]',
+      'services:',
+      '  loaded:',
+      '    context: loaded',
+      '    template: go',
+      '    tags: ["localhost:5000/acme/loaded:1"]',
+      '    output: ["type=docker", "type=docker,dest=out/loaded.tar"]',
+      '  mixed:',
+      '    context: mixed',
+      '    template: go',
+      '    tags: ["localhost:5000/acme/mixed:1"]',
+      '    output: ["type=docker", "type=local,dest=dist/"]',
+      '',
+    ].join('\n');
+    const c = compileSpec(source, { 'loaded/go.mod': 'module x\n', 'mixed/go.mod': 'module x\n' }, { validateOnly: true });
+    expect(c.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = shardPlan(selectTargets(c.spec!, []), 'docker-container', 'r1');
+    expect(plan.set).toEqual([
+      'loaded.tags=',
+      'loaded.output=type=image,name=localhost:5000/acme/loaded,push-by-digest=true,name-canonical=true,push=true',
+      'loaded.output=type=docker',
+      'loaded.output=type=docker,dest=out/loaded.tar',
+    ]);
+    expect(plan.exported).toEqual(['mixed']);
   });
 
   it('the shard result holds the pushed targets only, even when bake reports a digest for an exported one', () => {

@@ -62,8 +62,9 @@ describe('reproducibleOutputs', () => {
     expect(reproducibleOutputs('cloud', { push: true }).set).toEqual([]);
   });
 
-  // bake's --push (buildx bake/bake.go AddOverrides `push`, v0.13.1): no outputs -> an image push;
-  // an image or registry output -> push=true on it; local, tar, oci, docker, cacheonly -> left alone.
+  // bake's --push (buildx bake/bake.go setPushOverride, 0.14+): no outputs -> an image push; an image or
+  // registry output -> push=true on it; only docker outputs -> an image push beside them; local, tar, oci,
+  // cacheonly (with no image or registry output) -> left alone.
   it('with the targets given, --push becomes per-target outputs as bake --push reads them', () => {
     const targets = [
       { name: 'api', outputs: [] },
@@ -77,6 +78,15 @@ describe('reproducibleOutputs', () => {
     });
     // Every target exports files: bake's own --push, which pushes none of them.
     expect(reproducibleOutputs('docker-container', { push: true, targets: [targets[1]!] })).toEqual({ set: [], push: true, load: false });
+    // Outputs that are all `docker` (buildx 0.14+ setPushOverride, bake/bake.go: push is added beside them): the
+    // image output, then the target's own outputs again, since T.output replaces the list (0.13's T.push=true would not push).
+    expect(reproducibleOutputs('docker-container', { push: true, targets: [{ name: 'loaded', outputs: ['type=docker', 'type=docker,dest=l.tar'] }] }).set).toEqual([
+      'loaded.output=type=image,push=true,rewrite-timestamp=true',
+      'loaded.output=type=docker',
+      'loaded.output=type=docker,dest=l.tar',
+    ]);
+    // docker beside a file export: not pushed, as buildx pushes it not either.
+    expect(reproducibleOutputs('docker-container', { push: true, targets: [{ name: 'mixed', outputs: ['type=docker', 'type=local,dest=d'] }] }).set).toEqual([]);
     // With --load (which in buildx 0.13 replaces every output by type=docker), every target pushes, as before.
     expect(reproducibleOutputs('docker-container', { push: true, load: true, targets }).set).toEqual([
       '*.output=type=image,push=true,rewrite-timestamp=true',
