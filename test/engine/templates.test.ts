@@ -263,6 +263,12 @@ const WORKSPACES: Record<string, string> = {
   'go/svc/wsgo/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"runtime"\n\n\t"example.com/shared"\n)\n\nfunc main() { fmt.Println(shared.Hello("go workspace"), runtime.GOARCH) }\n',
   'go/lib/shared/go.mod': 'module example.com/shared\n\ngo 1.22\n',
   'go/lib/shared/shared.go': 'package shared\n\nfunc Hello(who string) string { return "hello from " + who }\n',
+  // No go.work: a `replace` with a directory inside the module (go.dev/ref/mod#go-mod-file-replace), which
+  // the template's `go mod download` before `COPY . .` could not read; that step is skipped for it.
+  'gorep/go.mod': 'module example.com/gorep\n\ngo 1.22\n\nrequire example.com/util v0.0.0\n\nreplace example.com/util => ./third_party/util\n',
+  'gorep/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"runtime"\n\n\t"example.com/util"\n)\n\nfunc main() { fmt.Println(util.Hello("go replace"), runtime.GOARCH) }\n',
+  'gorep/third_party/util/go.mod': 'module example.com/util\n\ngo 1.22\n',
+  'gorep/third_party/util/util.go': 'package util\n\nfunc Hello(who string) string { return "hello from " + who }\n',
 };
 
 describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds', () => {
@@ -271,7 +277,7 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
   let bake: RunResult;
   const id = runId();
   const tagOf = (t: string) => `localhost:5000/e2e-templates/ws-${t}:${id}`;
-  const NAMES = ['wsrust', 'wsgo'];
+  const NAMES = ['wsrust', 'wsgo', 'gorep'];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-workspaces-'));
@@ -293,6 +299,7 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
     expect(Object.keys(spec.services).sort()).toEqual([...NAMES].sort());
     expect(spec.services.wsrust).toEqual({ context: 'rs', template: 'rust', with: { binary: 'wsrust' } });
     expect(spec.services.wsgo).toEqual({ context: 'go', template: 'go', with: { main: './svc/wsgo', binary: 'wsgo' } });
+    expect(spec.services.gorep).toEqual({ context: 'gorep', template: 'go', with: { main: '.', binary: 'gorep' } });
   });
 
   it('builds every member for both platforms in one bake, and each image runs on both', async () => {
@@ -301,9 +308,10 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
     expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(NAMES.flatMap((t) => PLATFORMS.map((p) => `${t} ${p} done`)).sort());
     for (const platform of PLATFORMS) {
       const arch = platform.split('/')[1]!;
-      const [rust, go] = await Promise.all(NAMES.map((t) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)])));
+      const [rust, go, rep] = await Promise.all(NAMES.map((t) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)])));
       expect(rust!.stdout + rust!.stderr).toBe(`hello from rust workspace ${arch === 'amd64' ? 'x86_64' : 'aarch64'}\n`);
       expect(go!.stdout + go!.stderr).toBe(`hello from go workspace ${arch}\n`);
+      expect(rep!.stdout + rep!.stderr).toBe(`hello from go replace ${arch}\n`);
     }
   });
 });
