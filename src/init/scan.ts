@@ -6,7 +6,7 @@ import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
 import { applyCompose, composeAt } from './from-compose.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
-import { cargoBinaryTarget, cargoWorkspaceRoot, goWorkspaceOf, isWithin, localReplaces, readCargoManifest, relativeTo, underRoot, type Read } from './workspaces.js';
+import { cargoBinaryTarget, cargoWorkspaceRoot, goWorkspaceOf, isWithin, localReplaces, nodeWorkspaceOf, readCargoManifest, relativeTo, underRoot, type Read } from './workspaces.js';
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
 import { stringProblem } from '../validate/strings.js';
@@ -180,7 +180,7 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
   if (files.has('composer.json')) return [phpService(abs, rel, base)];
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
-    if (svc) return [svc];
+    if (svc) return [inNodeWorkspace(svc, readUnder)];
   }
   const other = jvmOrDotnet(rel, base, files);
   if (other) return [other];
@@ -334,6 +334,41 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   if (!cmd) return undefined;
   const details = packageJsonDetails(pkg);
   return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
+}
+
+/**
+ * A Node service in a workspace: npm's is built at the root (its lock file, the
+ * sibling packages) with `workspace:` the member, its build script given (the
+ * template would detect the root's). pnpm and Yarn workspaces are not proposed:
+ * the node template installs with npm, which reads neither their lock files
+ * nor the `workspace:` protocol.
+ */
+function inNodeWorkspace(svc: Finding, readUnder: Read): Finding {
+  const ws = nodeWorkspaceOf(svc.dir, readUnder);
+  if (!ws) return svc;
+  const at = ws.dir === '.' ? 'the root' : ws.dir;
+  if (ws.manager !== 'npm') {
+    const note = `a ${ws.manager === 'pnpm' ? 'pnpm' : 'Yarn'} workspace: the node template installs with npm, which reads neither ${ws.manager === 'pnpm' ? 'pnpm-lock.yaml nor pnpm-workspace.yaml' : 'yarn.lock'} nor the \`workspace:\` protocol; write a Dockerfile that installs with ${ws.manager} at ${at} and build it with \`dockerfile:\``;
+    return { dir: svc.dir, kind: 'unsupported', nameHint: svc.nameHint, reason: `${svc.reason}, a member of the ${ws.manager} workspace at ${at}`, note };
+  }
+  const member = relativeTo(svc.dir, ws.dir);
+  const own = readScripts(readUnder(path.posix.join(svc.dir, 'package.json')));
+  const build = typeof own.build === 'string' ? 'build' : typeof ws.rootScripts.build === 'string' ? '' : undefined;
+  return {
+    ...svc,
+    context: ws.dir,
+    with: { ...svc.with, workspace: member, ...(build !== undefined ? { build_script: build } : {}) },
+    reason: `${svc.reason}, a member of the npm workspace at ${at} (built there)`,
+  };
+}
+
+function readScripts(text: string | undefined): Record<string, unknown> {
+  try {
+    const scripts = (JSON.parse(text ?? '') as { scripts?: unknown })?.scripts;
+    return scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

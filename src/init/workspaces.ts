@@ -15,8 +15,14 @@
 // the working directory or above; its `use` directives name module
 // directories, relative to it. A `replace` to a local path (go.dev/ref/mod#go-mod-file-replace)
 // is a directory read at build time, which must be inside the build context.
+//
+// Node: npm and Yarn read the root package.json's `workspaces` (a list of
+// globs, or Yarn's `{ packages: [...] }`; docs.npmjs.com/cli/v11/using-npm/workspaces),
+// pnpm its pnpm-workspace.yaml `packages` (`!` excludes; pnpm.io/pnpm-workspace_yaml).
+// The lock file at the root says which package manager installs it.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 /** Reads a file under the scan root, undefined when it cannot. */
 export type Read = (file: string) => string | undefined;
@@ -251,4 +257,55 @@ export function goWorkspaceOf(rel: string, read: Read): GoWorkspace | undefined 
     return { dir, reads };
   }
   return undefined;
+}
+
+export interface NodeWorkspace {
+  /** The workspace root, relative to the scan root. */
+  dir: string;
+  /** Who installs it: npm (package-lock.json, or no lock), pnpm or Yarn (their lock, or `packageManager`). */
+  manager: 'npm' | 'pnpm' | 'yarn';
+  /** The root package.json's scripts. */
+  rootScripts: Record<string, unknown>;
+}
+
+/** The nearest workspace root above `rel` whose globs list it, if any. */
+export function nodeWorkspaceOf(rel: string, read: Read): NodeWorkspace | undefined {
+  for (const dir of ancestors(rel).slice(1)) {
+    const pkg = jsonObject(read(path.posix.join(dir, 'package.json')));
+    const pnpm = read(path.posix.join(dir, 'pnpm-workspace.yaml'));
+    const globs = pnpm !== undefined ? pnpmPackages(pnpm) : npmWorkspaces(pkg?.workspaces);
+    if (!globs.length) continue;
+    const member = relativeTo(rel, dir);
+    const listed = globs.some((g) => !g.startsWith('!') && globMatches(g, member)) && !globs.some((g) => g.startsWith('!') && globMatches(g.slice(1), member));
+    if (!listed) continue;
+    const has = (f: string) => read(path.posix.join(dir, f)) !== undefined;
+    const declared = typeof pkg?.packageManager === 'string' ? /^(npm|pnpm|yarn)@/.exec(pkg.packageManager)?.[1] : undefined;
+    const manager = pnpm !== undefined || has('pnpm-lock.yaml') ? 'pnpm' : has('package-lock.json') ? 'npm' : has('yarn.lock') ? 'yarn' : ((declared as NodeWorkspace['manager'] | undefined) ?? 'npm');
+    const scripts = pkg?.scripts && typeof pkg.scripts === 'object' ? (pkg.scripts as Record<string, unknown>) : {};
+    return { dir, manager, rootScripts: scripts };
+  }
+  return undefined;
+}
+
+function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text ?? '');
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function npmWorkspaces(ws: unknown): string[] {
+  const list = Array.isArray(ws) ? ws : ws && typeof ws === 'object' ? (ws as { packages?: unknown }).packages : undefined;
+  return Array.isArray(list) ? list.filter((g): g is string => typeof g === 'string') : [];
+}
+
+function pnpmPackages(text: string): string[] {
+  try {
+    const doc = parseYaml(text) as { packages?: unknown } | null;
+    return npmWorkspaces(doc?.packages);
+  } catch {
+    return [];
+  }
 }

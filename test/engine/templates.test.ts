@@ -245,10 +245,11 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
 
 // `matrix init` on workspaces (what it proposes must build): a Cargo workspace
 // (a binary crate with a path dependency on a library crate, a Cargo.lock, no
-// crates.io: doc.rust-lang.org/cargo/reference/workspaces.html) and a Go
+// crates.io: doc.rust-lang.org/cargo/reference/workspaces.html), a Go
 // workspace (go.work `use`s two modules, standard library only:
-// go.dev/ref/mod#workspaces). init proposes each member at its workspace's
-// root, gen writes its Dockerfile, and one bake builds both for linux/amd64 and
+// go.dev/ref/mod#workspaces), a Go module with a local replace inside it, and an
+// npm workspace (a member and its sibling). init proposes each member at its workspace's
+// root, gen writes its Dockerfile, and one bake builds all for linux/amd64 and
 // linux/arm64 offline with the fixture toolchain; each image runs on both.
 const WORKSPACES: Record<string, string> = {
   'rs/Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
@@ -269,6 +270,32 @@ const WORKSPACES: Record<string, string> = {
   'gorep/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"runtime"\n\n\t"example.com/util"\n)\n\nfunc main() { fmt.Println(util.Hello("go replace"), runtime.GOARCH) }\n',
   'gorep/third_party/util/go.mod': 'module example.com/util\n\ngo 1.22\n',
   'gorep/third_party/util/util.go': 'package util\n\nfunc Hello(who string) string { return "hello from " + who }\n',
+  // An npm workspace (docs.npmjs.com/cli/v11/using-npm/workspaces) whose only dependency is the sibling
+  // package: `npm ci` at the root links it, no registry. The member's build script writes dist/ in
+  // its own directory, and the server reads it relative to where it starts (the member's directory).
+  'js/package.json': JSON.stringify({ name: 'js', private: true, workspaces: ['packages/*'] }),
+  'js/package-lock.json': `${JSON.stringify(
+    {
+      name: 'js',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'js', workspaces: ['packages/*'] },
+        'node_modules/shared': { resolved: 'packages/shared', link: true },
+        'node_modules/wsnode': { resolved: 'packages/wsnode', link: true },
+        'packages/shared': { version: '1.0.0' },
+        'packages/wsnode': { version: '1.0.0', dependencies: { shared: '1.0.0' } },
+      },
+    },
+    null,
+    2,
+  )}\n`,
+  'js/packages/wsnode/package.json': JSON.stringify({ name: 'wsnode', version: '1.0.0', scripts: { build: 'node build.js', start: 'node server.js' }, dependencies: { shared: '1.0.0' } }),
+  'js/packages/wsnode/build.js': "require('fs').mkdirSync('dist', { recursive: true });\nrequire('fs').writeFileSync('dist/stamp.txt', 'built-in-member\\n');\n",
+  'js/packages/wsnode/server.js':
+    "const { hello } = require('shared');\nconst stamp = require('fs').readFileSync('dist/stamp.txt', 'utf8').trim();\nconsole.log(`${hello('node workspace')} ${process.arch} ${stamp}`);\n",
+  'js/packages/shared/package.json': JSON.stringify({ name: 'shared', version: '1.0.0', main: 'index.js' }),
+  'js/packages/shared/index.js': 'exports.hello = (who) => `hello from ${who}`;\n',
 };
 
 describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds', () => {
@@ -277,7 +304,7 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
   let bake: RunResult;
   const id = runId();
   const tagOf = (t: string) => `localhost:5000/e2e-templates/ws-${t}:${id}`;
-  const NAMES = ['wsrust', 'wsgo', 'gorep'];
+  const NAMES = ['wsrust', 'wsgo', 'gorep', 'wsnode'];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-workspaces-'));
@@ -300,6 +327,7 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
     expect(spec.services.wsrust).toEqual({ context: 'rs', template: 'rust', with: { binary: 'wsrust' } });
     expect(spec.services.wsgo).toEqual({ context: 'go', template: 'go', with: { main: './svc/wsgo', binary: 'wsgo' } });
     expect(spec.services.gorep).toEqual({ context: 'gorep', template: 'go', with: { main: '.', binary: 'gorep' } });
+    expect(spec.services.wsnode).toEqual({ context: 'js', template: 'node', with: { cmd: ['node', 'server.js'], workspace: 'packages/wsnode', build_script: 'build' } });
   });
 
   it('builds every member for both platforms in one bake, and each image runs on both', async () => {
@@ -308,10 +336,11 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
     expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(NAMES.flatMap((t) => PLATFORMS.map((p) => `${t} ${p} done`)).sort());
     for (const platform of PLATFORMS) {
       const arch = platform.split('/')[1]!;
-      const [rust, go, rep] = await Promise.all(NAMES.map((t) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)])));
+      const [rust, go, rep, node] = await Promise.all(NAMES.map((t) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)])));
       expect(rust!.stdout + rust!.stderr).toBe(`hello from rust workspace ${arch === 'amd64' ? 'x86_64' : 'aarch64'}\n`);
       expect(go!.stdout + go!.stderr).toBe(`hello from go workspace ${arch}\n`);
       expect(rep!.stdout + rep!.stderr).toBe(`hello from go replace ${arch}\n`);
+      expect(node!.stdout + node!.stderr).toBe(`hello from node workspace ${arch === 'amd64' ? 'x64' : 'arm64'} built-in-member\n`);
     }
   });
 });

@@ -233,3 +233,59 @@ describe('Go workspaces', () => {
     expect(found).toEqual([expect.objectContaining({ dir: 'svc', kind: 'unsupported', note: expect.stringContaining('go.work at svc uses or replaces with directories outside it (../lib)') })]);
   });
 });
+
+// npm workspaces (docs.npmjs.com/cli/v11/using-npm/workspaces): `workspaces` globs in the root
+// package.json, one package-lock.json at the root; pnpm (pnpm.io/pnpm-workspace_yaml) and Yarn
+// install with their own tools and lock files, which the npm-based node template does not run.
+const NPM_WS: Tree = {
+  'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*', 'apps/web'], scripts: { build: 'npm run build --workspaces --if-present' } }),
+  'package-lock.json': '{}\n',
+  'packages/api/package.json': JSON.stringify({ name: 'api', scripts: { start: 'node server.js' }, dependencies: { shared: '*' } }),
+  'packages/api/server.js': '',
+  'packages/shared/package.json': JSON.stringify({ name: 'shared', main: 'index.js' }),
+  'apps/web/package.json': JSON.stringify({ name: 'web', scripts: { build: 'node build.js', start: 'node dist/server.js' } }),
+  'apps/other/package.json': JSON.stringify({ name: 'other', scripts: { start: 'node x.js' } }),
+};
+
+describe('Node workspaces', () => {
+  it('an npm member is built at the root with `workspace:` and its own build script (or none)', async () => {
+    const dir = tempRepo(NPM_WS);
+    const found = scanRepository(dir);
+    expect(found.map((f) => [f.dir, f.context ?? f.dir, f.with])).toEqual([
+      ['apps/other', 'apps/other', { cmd: ['node', 'x.js'] }],
+      ['apps/web', '.', { cmd: ['node', 'dist/server.js'], workspace: 'apps/web', build_script: 'build' }],
+      ['packages/api', '.', { cmd: ['node', 'server.js'], workspace: 'packages/api', build_script: '' }],
+    ]);
+    expect(found[2]!.reason).toBe('package.json (scripts.start), a member of the npm workspace at the root (built there)');
+    expect((await matrix(['init'], dir)).status).toBe(0);
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    const api = readFileSync(path.join(dir, 'api.Dockerfile'), 'utf8');
+    expect(api).toContain('WORKDIR "/app/packages/api"\n');
+    expect(api).not.toMatch(/^RUN .*npm run/m);
+    expect(readFileSync(path.join(dir, 'web.Dockerfile'), 'utf8')).toContain("RUN cd -- 'apps/web' && npm run -- 'build'\n");
+  });
+
+  it("yarn's `{ packages: [...] }` form; a Yarn or pnpm workspace member is not proposed, saying why", async () => {
+    const { 'package-lock.json': _lock, ...npmTree } = NPM_WS;
+    const yarn = scanRepository(tempRepo({ ...npmTree, 'yarn.lock': '', 'package.json': JSON.stringify({ workspaces: { packages: ['packages/*'] } }) }));
+    expect(yarn.filter((f) => f.dir.startsWith('packages/'))).toEqual([
+      expect.objectContaining({ dir: 'packages/api', kind: 'unsupported', note: expect.stringContaining('a Yarn workspace: the node template installs with npm') }),
+    ]);
+    const pnpmTree = {
+      'package.json': JSON.stringify({ name: 'mono' }),
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n  - '!packages/skip'\n",
+      'packages/api/package.json': JSON.stringify({ scripts: { start: 'node s.js' }, dependencies: { shared: 'workspace:*' } }),
+      'packages/skip/package.json': JSON.stringify({ scripts: { start: 'node s.js' } }),
+      'site/index.html': '<p>x</p>',
+    };
+    const pnpm = scanRepository(tempRepo(pnpmTree));
+    expect(pnpm.map((f) => [f.dir, f.kind])).toEqual([
+      ['packages/api', 'unsupported'],
+      ['packages/skip', 'node'],
+      ['site', 'static'],
+    ]);
+    const dry = await matrix(['init', '--dry-run'], tempRepo(pnpmTree));
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('# not proposed: packages/api: package.json (scripts.start), a member of the pnpm workspace at the root: a pnpm workspace: the node template installs with npm');
+  });
+});
