@@ -7,11 +7,12 @@
 // `requires-python`, https://packaging.python.org/en/latest/specifications/pyproject-toml/).
 // Shown as lines of the proposal only: line-oriented reads, no full parsers.
 
-export function goModDetails(text: string): string[] {
+/** `file`: go.mod, or go.work (the same `go` and `toolchain` lines, go.dev/ref/mod#go-work-file). */
+export function goModDetails(text: string, file = 'go.mod'): string[] {
   const go = /^go\s+(\S+)\s*$/m.exec(text)?.[1];
   const toolchain = /^toolchain\s+(\S+)\s*$/m.exec(text)?.[1];
   if (!go && !toolchain) return [];
-  return [`go.mod: ${[go && `go ${go}`, toolchain && `toolchain ${toolchain}`].filter(Boolean).join(', ')}`];
+  return [`${file}: ${[go && `go ${go}`, toolchain && `toolchain ${toolchain}`].filter(Boolean).join(', ')}`];
 }
 
 export function packageJsonDetails(pkg: { main?: unknown; scripts?: Record<string, unknown>; engines?: Record<string, unknown> }): string[] {

@@ -91,7 +91,7 @@ function flow(node: unknown): void {
 
 /** The spec entry of one service; `note` when a Compose image was left out (another service already has that tag). */
 function serviceBody(name: string, f: Finding, names: readonly string[], usedTags: Set<string>): { body: Record<string, unknown>; note?: string } {
-  const body: Record<string, unknown> = { context: f.dir };
+  const body: Record<string, unknown> = { context: f.context ?? f.dir };
   if (f.kind === 'dockerfile') {
     body.dockerfile = f.dockerfile;
     // `FROM base` where base is another service: bake must build it first.

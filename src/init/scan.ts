@@ -6,6 +6,7 @@ import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
 import { applyCompose, composeAt } from './from-compose.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
+import { cargoBinaryTarget, cargoWorkspaceRoot, goWorkspaceOf, isWithin, localReplaces, nodeWorkspaceOf, readCargoManifest, relativeTo, underRoot, type Read } from './workspaces.js';
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
 import { stringProblem } from '../validate/strings.js';
@@ -16,6 +17,8 @@ export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'st
 export interface Finding {
   /** Directory of the service, relative to the scanned root, POSIX ('.' for the root). */
   dir: string;
+  /** The build context when it is not `dir`: the root of the workspace `dir` is a member of (workspaces.ts). */
+  context?: string;
   kind: FindingKind;
   /** `dockerfile` findings: the file, relative to the root, POSIX. */
   dockerfile?: string;
@@ -70,7 +73,10 @@ const DOCKERFILE = /^(Dockerfile|Containerfile|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]o
 export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] {
   const maxDepth = opts.maxDepth ?? 4;
   const findings: Finding[] = [];
-  const walk = (abs: string, rel: string, depth: number) => {
+  const readUnder: Read = (file) => read(path.join(root, file));
+  // `membersOf`: below a workspace root that is a service itself, only that workspace's members
+  // (and why one is not proposed) are taken; the root's other folders are its sources.
+  const walk = (abs: string, rel: string, depth: number, membersOf?: string) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -84,14 +90,16 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
       return;
     }
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-    const here = detect(abs, rel, files);
+    const here = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
     findings.push(...here);
-    // A service's own subdirectories are its sources (public/, cmd/, src/...), not more services.
-    if (here.length || depth >= maxDepth) return;
+    // A service's own subdirectories are its sources (public/, cmd/, src/...), not more services,
+    // except a workspace root's members.
+    const workspace = here.length > 0 && isWorkspaceRoot(abs, files);
+    if ((here.length && !workspace) || depth >= maxDepth) return;
     for (const e of entries) {
       // Symbolic links are not followed: a context must stay inside the repository.
       if (!e.isDirectory() || e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
-      walk(path.join(abs, e.name), rel === '.' ? e.name : `${rel}/${e.name}`, depth + 1);
+      walk(path.join(abs, e.name), rel === '.' ? e.name : `${rel}/${e.name}`, depth + 1, workspace ? rel : membersOf);
     }
   };
   walk(root, '.', 0);
@@ -109,6 +117,16 @@ function unsayablePath(rel: string): string | undefined {
   if (problem) return `its path ${problem.message}, which a spec value cannot hold: rename the directory to add it`;
   if (rel.includes('${{')) return 'its path holds `${{`, which a spec reads as a variable: rename the directory to add it';
   return undefined;
+}
+
+/** A member of the workspace at `root` (built there), or a Cargo package or Go module there that cannot be proposed. */
+function isMemberFinding(f: Finding, root: string): boolean {
+  return f.context === root || (f.kind === 'unsupported' && (f.reason.startsWith('Cargo.toml') || f.reason.startsWith('go.mod')));
+}
+
+/** A Cargo.toml with `[workspace]` or a go.work: its members below it are services of their own. */
+function isWorkspaceRoot(abs: string, files: ReadonlySet<string>): boolean {
+  return files.has('go.work') || (files.has('Cargo.toml') && readCargoManifest(read(path.join(abs, 'Cargo.toml')) ?? '').workspace);
 }
 
 function read(file: string): string | undefined {
@@ -129,7 +147,8 @@ export function namingFolder(abs: string, rel: string): string {
   return parts[parts.length - 1] ?? path.basename(path.resolve(abs));
 }
 
-function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[] {
+/** `readUnder` reads a file by its path relative to the scan root (a workspace root above `rel`). */
+function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder: Read): Finding[] {
   const base = namingFolder(abs, rel === '.' ? '.' : rel);
   const join = (f: string) => (rel === '.' ? f : `${rel}/${f}`);
 
@@ -147,12 +166,11 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
 
   if (files.has('go.mod')) {
     const found = goServices(abs, base, files);
-    const details = goModDetails(read(path.join(abs, 'go.mod')) ?? '');
-    if (found.length) return found.map((f) => ({ ...f, dir: rel, ...(details.length ? { details } : {}) }));
+    if (found.length) return goPlaced(rel, base, found, read(path.join(abs, 'go.mod')) ?? '', readUnder);
   }
   if (files.has('Cargo.toml')) {
-    const binary = cargoBinary(read(path.join(abs, 'Cargo.toml')) ?? '');
-    if (binary) return [{ dir: rel, kind: 'rust', with: { binary }, nameHint: base, reason: 'Cargo.toml' }];
+    const rust = rustService(abs, rel, base, readUnder);
+    if (rust) return [rust];
   }
   if (files.has('pyproject.toml') || files.has('requirements.txt')) {
     const details = pyprojectDetails(read(path.join(abs, 'pyproject.toml')) ?? '');
@@ -162,7 +180,7 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>): Finding[]
   if (files.has('composer.json')) return [phpService(abs, rel, base)];
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
-    if (svc) return [svc];
+    if (svc) return [inNodeWorkspace(svc, readUnder)];
   }
   const other = jvmOrDotnet(rel, base, files);
   if (other) return [other];
@@ -197,6 +215,68 @@ function goServices(abs: string, base: string, files: ReadonlySet<string>): Omit
 
 function binaryName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'app';
+}
+
+/**
+ * A Rust service: a package with a binary target (a library crate is none),
+ * built at the root of its workspace. A path dependency the context cannot
+ * hold makes it a finding not proposed, saying why.
+ */
+function rustService(abs: string, rel: string, base: string, readUnder: Read): Finding | undefined {
+  const manifest = readCargoManifest(read(path.join(abs, 'Cargo.toml')) ?? '');
+  const bin = cargoBinaryTarget(abs, manifest);
+  if (bin === undefined) return undefined;
+  const context = cargoWorkspaceRoot(rel, manifest, readUnder);
+  const reason = context === rel ? 'Cargo.toml' : `Cargo.toml, a member of the Cargo workspace at ${context === '.' ? 'the root' : context} (built there)`;
+  const outside = manifest.pathDeps.filter((p) => {
+    const dep = underRoot(rel, p);
+    return dep === undefined || !isWithin(dep, context);
+  });
+  if (outside.length) {
+    const note = `its path dependencies (${outside.join(', ')}) are outside the build context ${context}: make both members of one Cargo workspace (a Cargo.toml with [workspace] above them) and run init again, or write a Dockerfile and build it with \`dockerfile:\``;
+    return { dir: rel, kind: 'unsupported', nameHint: base, reason, note };
+  }
+  return { dir: rel, ...(context !== rel ? { context } : {}), kind: 'rust', with: { binary: binaryName(bin) }, nameHint: base, reason };
+}
+
+/**
+ * Go services of the module at `rel`, built at the go.work that uses it (with
+ * `main` relative to that), else in the module. A local `replace` or `use`
+ * directory outside that context makes each a finding not proposed.
+ */
+function goPlaced(rel: string, base: string, found: readonly Omit<Finding, 'dir'>[], goMod: string, readUnder: Read): Finding[] {
+  const ws = goWorkspaceOf(rel, readUnder);
+  const context = ws?.dir ?? rel;
+  const details = [...goModDetails(goMod), ...(ws ? goModDetails(readUnder(path.posix.join(ws.dir, 'go.work')) ?? '', 'go.work') : [])];
+  const reads = [...(ws?.reads ?? []), ...localReplaces(goMod).map((written) => ({ written, at: underRoot(rel, written) }))];
+  const outside = reads.filter((d) => d.at === undefined || !isWithin(d.at, context)).map((d) => d.written);
+  if (outside.length) {
+    const what = `${ws ? `go.work at ${ws.dir} uses or replaces with directories outside it` : 'go.mod replaces a module with a directory outside the module'} (${outside.join(', ')})`;
+    const fix = ws ? 'move go.work to a directory above all of them' : `add a go.work in a directory above both (\`go work init\` with the module directories) and run init again`;
+    return [
+      {
+        dir: rel,
+        kind: 'unsupported',
+        nameHint: base,
+        reason: 'go.mod',
+        note: `${what}, which a build context of ${context} cannot hold: ${fix}, or write a Dockerfile and build it with \`dockerfile:\``,
+      },
+    ];
+  }
+  const member = ws && ws.dir !== rel ? relativeTo(rel, ws.dir) : undefined;
+  return found.map((f) => ({
+    ...f,
+    dir: rel,
+    ...(member
+      ? { context: context, with: { ...f.with, main: goMain(member, String(f.with?.main ?? '.')) }, reason: `${f.reason}; go.work at ${context === '.' ? 'the root' : context} uses it (built there)` }
+      : {}),
+    ...(details.length ? { details } : {}),
+  }));
+}
+
+/** The package `main` (relative to the module at `member`) relative to the workspace root. */
+function goMain(member: string, main: string): string {
+  return `./${path.posix.join(member, main)}`;
 }
 
 /** The binary a Cargo package builds: its first `[[bin]]` name, else the package name. Undefined for a workspace root. */
@@ -254,6 +334,41 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   if (!cmd) return undefined;
   const details = packageJsonDetails(pkg);
   return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
+}
+
+/**
+ * A Node service in a workspace: npm's is built at the root (its lock file, the
+ * sibling packages) with `workspace:` the member, its build script given (the
+ * template would detect the root's). pnpm and Yarn workspaces are not proposed:
+ * the node template installs with npm, which reads neither their lock files
+ * nor the `workspace:` protocol.
+ */
+function inNodeWorkspace(svc: Finding, readUnder: Read): Finding {
+  const ws = nodeWorkspaceOf(svc.dir, readUnder);
+  if (!ws) return svc;
+  const at = ws.dir === '.' ? 'the root' : ws.dir;
+  if (ws.manager !== 'npm') {
+    const note = `a ${ws.manager === 'pnpm' ? 'pnpm' : 'Yarn'} workspace: the node template installs with npm, which reads neither ${ws.manager === 'pnpm' ? 'pnpm-lock.yaml nor pnpm-workspace.yaml' : 'yarn.lock'} nor the \`workspace:\` protocol; write a Dockerfile that installs with ${ws.manager} at ${at} and build it with \`dockerfile:\``;
+    return { dir: svc.dir, kind: 'unsupported', nameHint: svc.nameHint, reason: `${svc.reason}, a member of the ${ws.manager} workspace at ${at}`, note };
+  }
+  const member = relativeTo(svc.dir, ws.dir);
+  const own = readScripts(readUnder(path.posix.join(svc.dir, 'package.json')));
+  const build = typeof own.build === 'string' ? 'build' : typeof ws.rootScripts.build === 'string' ? '' : undefined;
+  return {
+    ...svc,
+    context: ws.dir,
+    with: { ...svc.with, workspace: member, ...(build !== undefined ? { build_script: build } : {}) },
+    reason: `${svc.reason}, a member of the npm workspace at ${at} (built there)`,
+  };
+}
+
+function readScripts(text: string | undefined): Record<string, unknown> {
+  try {
+    const scripts = (JSON.parse(text ?? '') as { scripts?: unknown })?.scripts;
+    return scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

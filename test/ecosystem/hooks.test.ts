@@ -114,7 +114,7 @@ describe('every pre-commit recipe runs when a file a built-in template reads is 
   const detected = [...new Set(builtinMetas().flatMap(([, m]) => Object.values(m.params).flatMap((p) => (p.detect ?? []).map((d) => d.file))))].sort();
 
   it('the templates read these files (the list the README names)', () => {
-    expect(detected).toEqual(['Procfile', 'composer.json', 'go.mod', 'package-lock.json', 'package.json', 'pom.xml', 'pyproject.toml', 'requirements.txt']);
+    expect(detected).toEqual(['Procfile', 'composer.json', 'go.mod', 'go.work', 'package-lock.json', 'package.json', 'pom.xml', 'pyproject.toml', 'requirements.txt']);
     const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     for (const f of detected) expect(readme).toContain(`\`${f}\``);
   });

@@ -121,3 +121,33 @@ describe('node: `matrix plan` says which platform is emulated, and why', () => {
     expect(json.targets[0].platforms[0]).toEqual({ platform: 'linux/amd64', mode: 'native' });
   });
 });
+
+// npm workspaces (docs.npmjs.com/cli/v11/using-npm/workspaces): the root's package-lock.json
+// covers every member and `npm ci` at the root links the sibling packages into its node_modules;
+// `npm run` inside a member's directory runs that member's script.
+describe('node: a workspace member (`workspace`)', () => {
+  const root = { 'package.json': '{ "name": "root", "workspaces": ["packages/*"] }\n', 'package-lock.json': '{}\n' };
+  it('installs at the context (the root), builds and runs in the member directory', () => {
+    const text = render(root, '{ workspace: packages/api, build_script: build, cmd: [node, server.js] }');
+    expect(text).toContain('npm ci --include=dev');
+    expect(text).toContain("RUN cd -- 'packages/api' && npm run -- 'build'\n");
+    expect(text).toContain('RUN npm prune --omit=dev\n');
+    expect(text).toMatch(/\nWORKDIR \/app\/\n# [^\n]*\nWORKDIR "\/app\/packages\/api"\n(?:.*\n)*CMD \["node","server.js"\]\n$/);
+    expect(mode(text)).toBe('cross');
+  });
+
+  it('the default `.` renders as before: no second WORKDIR, no cd', () => {
+    const text = render(root);
+    expect(text).not.toMatch(/WORKDIR "|cd --/);
+  });
+
+  it('a path leaving the context, or absolute, is refused at it', () => {
+    for (const bad of ['../x', '/abs', 'a/../../b']) {
+      const r = compileSpec(spec(`{ workspace: "${bad}" }`), { 'w/package.json': '{}' });
+      expect(
+        r.diagnostics.map((d) => d.code),
+        bad,
+      ).toContain('invalid-param');
+    }
+  });
+});

@@ -15,10 +15,13 @@ WORKDIR /app/
 # Dependencies first: this layer is reused until go.mod or go.sum change. A
 # vendor directory (vendor/modules.txt) is used as it is, offline. The target
 # platform is declared only after it, so every platform shares this download.
+# A go.mod that replaces a module with a local directory (`=> ./dir`) needs
+# that directory, not copied yet: go build downloads its modules below instead,
+# into the same cache.
 COPY go.mo[d] go.su[m] ./
 COPY vendo[r]/modules.tx[t] vendor/
 RUN --mount=type=cache,target=/root/go/pkg/mod \
-    if [ -f go.mod ] && [ ! -f vendor/modules.txt ]; then go mod download; fi
+    if [ -f go.mod ] && [ ! -f vendor/modules.txt ] && ! grep -qE '=>[[:space:]]*"?\.\.?/' go.mod; then go mod download; fi
 COPY . .
 ARG TARGETOS
 ARG TARGETARCH
