@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
 import { applyCompose, composeAt } from './from-compose.js';
+import { mavenFindings } from './maven.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
 import { cargoBinaryTarget, cargoWorkspaceRoot, goWorkspaceOf, isWithin, localReplaces, nodeWorkspaceOf, readCargoManifest, relativeTo, underRoot, type Read } from './workspaces.js';
 import { isGenerated } from '../render/header.js';
@@ -182,6 +183,7 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
     const svc = nodeService(abs, rel, base, files);
     if (svc) return [inNodeWorkspace(svc, readUnder)];
   }
+  if (files.has('pom.xml')) return mavenFindings(rel, base, readUnder);
   const other = jvmOrDotnet(rel, base, files);
   if (other) return [other];
   const markers = ['go.mod', 'Cargo.toml', 'package.json'].filter((m) => files.has(m));
@@ -391,14 +393,10 @@ function phpService(abs: string, rel: string, base: string): Finding {
 }
 
 /**
- * Java with Maven (pom.xml): the `java` template, which runs `mvn package`. Gradle
- * alone (build.gradle[.kts]): listed, not proposed, since that template cannot build
+ * Gradle alone (build.gradle[.kts]): listed, not proposed, since that template cannot build
  * it (README, Templates: "Gradle is not built in"). .NET: listed, not built (no template).
  */
 function jvmOrDotnet(rel: string, base: string, files: ReadonlySet<string>): Finding | undefined {
-  if (files.has('pom.xml')) {
-    return { dir: rel, kind: 'java', nameHint: base, reason: 'pom.xml (Java, Maven)', note: "check the java template's parameters (`matrix templates java`)" };
-  }
   const gradle = ['build.gradle', 'build.gradle.kts'].find((f) => files.has(f));
   if (gradle) {
     return {

@@ -248,7 +248,8 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
 // crates.io: doc.rust-lang.org/cargo/reference/workspaces.html), a Go
 // workspace (go.work `use`s two modules, standard library only:
 // go.dev/ref/mod#workspaces), a Go module with a local replace inside it, and an
-// npm workspace (a member and its sibling). init proposes each member at its workspace's
+// npm workspace (a member and its sibling), and a Maven reactor (an app module
+// that compiles against a library module). init proposes each member at its workspace's
 // root, gen writes its Dockerfile, and one bake builds all for linux/amd64 and
 // linux/arm64 offline with the fixture toolchain; each image runs on both.
 const WORKSPACES: Record<string, string> = {
@@ -296,6 +297,20 @@ const WORKSPACES: Record<string, string> = {
     "const { hello } = require('shared');\nconst stamp = require('fs').readFileSync('dist/stamp.txt', 'utf8').trim();\nconsole.log(`${hello('node workspace')} ${process.arch} ${stamp}`);\n",
   'js/packages/shared/package.json': JSON.stringify({ name: 'shared', version: '1.0.0', main: 'index.js' }),
   'js/packages/shared/index.js': 'exports.hello = (who) => `hello from ${who}`;\n',
+  // A Maven reactor (maven.apache.org/guides/mini/guide-multiple-modules.html): a `pom` aggregator whose
+  // properties and pluginManagement (Debian's plugin versions, as the javaapp fixture pins them) the
+  // two modules inherit; mvnapp compiles against its sibling mvnlib (`provided`: its one use is a
+  // constant, which javac copies into mvnapp's class), so it builds only in the reactor, at mvn/,
+  // offline (nothing but the fixture jdk image's local repository); mvnlib is a library.
+  'mvn/pom.xml':
+    '<?xml version="1.0" encoding="UTF-8"?>\n<project xmlns="http://maven.apache.org/POM/4.0.0">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>fixture</groupId>\n  <artifactId>reactor</artifactId>\n  <version>1.0</version>\n  <packaging>pom</packaging>\n  <modules>\n    <module>mvnapp</module>\n    <module>mvnlib</module>\n  </modules>\n  <properties>\n    <maven.compiler.release>17</maven.compiler.release>\n    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>\n  </properties>\n  <build>\n    <pluginManagement>\n      <plugins>\n        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>\n        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>\n        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>2.22.3</version></plugin>\n        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.3.0</version></plugin>\n      </plugins>\n    </pluginManagement>\n  </build>\n</project>\n',
+  'mvn/mvnapp/pom.xml':
+    '<?xml version="1.0" encoding="UTF-8"?>\n<project xmlns="http://maven.apache.org/POM/4.0.0">\n  <modelVersion>4.0.0</modelVersion>\n  <parent>\n    <groupId>fixture</groupId>\n    <artifactId>reactor</artifactId>\n    <version>1.0</version>\n  </parent>\n  <artifactId>mvnapp</artifactId>\n  <dependencies>\n    <dependency>\n      <groupId>fixture</groupId>\n      <artifactId>mvnlib</artifactId>\n      <version>1.0</version>\n      <scope>provided</scope>\n    </dependency>\n  </dependencies>\n  <build>\n    <plugins>\n      <plugin>\n        <groupId>org.apache.maven.plugins</groupId>\n        <artifactId>maven-jar-plugin</artifactId>\n        <configuration>\n          <archive>\n            <manifest>\n              <mainClass>app.Main</mainClass>\n            </manifest>\n          </archive>\n        </configuration>\n      </plugin>\n    </plugins>\n  </build>\n</project>\n',
+  'mvn/mvnlib/pom.xml':
+    '<?xml version="1.0" encoding="UTF-8"?>\n<project xmlns="http://maven.apache.org/POM/4.0.0">\n  <modelVersion>4.0.0</modelVersion>\n  <parent>\n    <groupId>fixture</groupId>\n    <artifactId>reactor</artifactId>\n    <version>1.0</version>\n  </parent>\n  <artifactId>mvnlib</artifactId>\n</project>\n',
+  'mvn/mvnlib/src/main/java/lib/Greeting.java': 'package lib;\n\npublic final class Greeting {\n  public static final String TEXT = "hello from maven reactor";\n}\n',
+  'mvn/mvnapp/src/main/java/app/Main.java':
+    'package app;\n\npublic final class Main {\n  public static void main(String[] args) {\n    String arch = System.getProperty("os.arch").replace("aarch64", "arm64").replace("x86_64", "amd64");\n    System.out.println(lib.Greeting.TEXT + " " + arch);\n  }\n}\n',
 };
 
 describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds', () => {
@@ -304,7 +319,7 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
   let bake: RunResult;
   const id = runId();
   const tagOf = (t: string) => `localhost:5000/e2e-templates/ws-${t}:${id}`;
-  const NAMES = ['wsrust', 'wsgo', 'gorep', 'wsnode'];
+  const NAMES = ['wsrust', 'wsgo', 'gorep', 'wsnode', 'mvnapp'];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-workspaces-'));
@@ -328,6 +343,9 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
     expect(spec.services.wsgo).toEqual({ context: 'go', template: 'go', with: { main: './svc/wsgo', binary: 'wsgo' } });
     expect(spec.services.gorep).toEqual({ context: 'gorep', template: 'go', with: { main: '.', binary: 'gorep' } });
     expect(spec.services.wsnode).toEqual({ context: 'js', template: 'node', with: { cmd: ['node', 'server.js'], workspace: 'packages/wsnode', build_script: 'build' } });
+    // The reactor's app module, built at the reactor root with its jar from its own target/; the library not at all.
+    expect(spec.services.mvnapp).toEqual({ context: 'mvn', template: 'java', with: { jar: 'mvnapp/target' } });
+    expect(readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')).toContain('# not proposed: mvn/mvnlib: pom.xml (Java, Maven), a module of the Maven reactor at mvn: a library');
   });
 
   it('builds every member for both platforms in one bake, and each image runs on both', async () => {
@@ -336,11 +354,12 @@ describe.skipIf(!hasEngine)('matrix init on workspaces: what it proposes builds'
     expect(rows.map((r) => `${r.target} ${r.platform} ${r.status}`).sort()).toEqual(NAMES.flatMap((t) => PLATFORMS.map((p) => `${t} ${p} done`)).sort());
     for (const platform of PLATFORMS) {
       const arch = platform.split('/')[1]!;
-      const [rust, go, rep, node] = await Promise.all(NAMES.map((t) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)])));
+      const [rust, go, rep, node, java] = await Promise.all(NAMES.map((t) => dockerAsync(['run', '--rm', '--platform', platform, tagOf(t)])));
       expect(rust!.stdout + rust!.stderr).toBe(`hello from rust workspace ${arch === 'amd64' ? 'x86_64' : 'aarch64'}\n`);
       expect(go!.stdout + go!.stderr).toBe(`hello from go workspace ${arch}\n`);
       expect(rep!.stdout + rep!.stderr).toBe(`hello from go replace ${arch}\n`);
       expect(node!.stdout + node!.stderr).toBe(`hello from node workspace ${arch === 'amd64' ? 'x64' : 'arm64'} built-in-member\n`);
+      expect(java!.stdout, java!.stderr).toBe(`hello from maven reactor ${arch}\n`);
     }
   });
 });
