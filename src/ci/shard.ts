@@ -9,7 +9,7 @@ import { namePatternRegExp, setTarget, type BakeSelection } from '../bake/comman
 import { userError } from '../diagnostics.js';
 import { evalDyn } from '../dyn.js';
 import { platformSlug } from '../platforms.js';
-import { outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
+import { loadsIntoEngine, outputType, PUSHED_TYPES, pushedByBake } from '../resolve/outputs.js';
 
 /** `push-by-digest`: no tag at all. `temp-tag`: the `docker` driver's way. */
 export type ShardMode = 'push-by-digest' | 'temp-tag';
@@ -161,7 +161,10 @@ export function shardPlan(sel: BakeSelection, driver: string, runId: string, env
       set.push(`${target.name}.tags=${tempTag}`, `${target.name}.output=type=image,push=true`);
       targets.push({ target: target.name, repository, platforms: [...ps], tempTag });
     }
-    if (!userSetsOutput(userSets, target.name)) for (const o of target.outputs) if (!PUSHED_TYPES.has(outputType(o) ?? '')) set.push(`${target.name}.output=${o}`);
+    // Its other outputs again, after the push (T.output replaces the list); on the docker driver not a load into
+    // the engine's store, which the push fills already (resolve/outputs.ts loadsIntoEngine).
+    const again = target.outputs.filter((o) => !PUSHED_TYPES.has(outputType(o) ?? '') && !(driver === 'docker' && loadsIntoEngine(o)));
+    if (!userSetsOutput(userSets, target.name)) for (const o of again) set.push(`${target.name}.output=${o}`);
   }
   return { runId: id, driver, mode, platforms, targets, set, exported };
 }

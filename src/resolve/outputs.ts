@@ -143,6 +143,19 @@ export function outputType(output: string): string | undefined {
   return fields.find((f) => f.startsWith('type='))?.slice('type='.length);
 }
 
+/**
+ * A `type=docker` output that loads the image into the engine's own image
+ * store (no `dest`): on the `docker` driver, a pushed image is kept there
+ * already (the image exporter stores what it pushes), and a second exporter
+ * writing the same image name into the same store made BuildKit fail the
+ * build (`failed to solve: not found`) or hang, on this engine (Docker 26.1,
+ * buildx 0.13.1, 2026-12-06).
+ */
+export function loadsIntoEngine(output: string): boolean {
+  const fields = parseCsvRecord(output) ?? [];
+  return outputType(output) === 'docker' && !fields.some((f) => f.startsWith('dest='));
+}
+
 /** Exporters that bake's --push makes push. */
 export const PUSHED_TYPES: ReadonlySet<string> = new Set(['image', 'registry']);
 

@@ -149,10 +149,23 @@ describe.skipIf(!hasEngine)('matrix bake --push: all or nothing', () => {
 describe.skipIf(!hasEngine)('matrix bake --push: which outputs push', () => {
   it('a target with only a docker output is published and loaded; one with a local export is exported, not pushed', async () => {
     const id = runId();
-    const dir = releaseRepo(id, {
-      dockout: { extra: ['    output: ["type=docker"]'] },
-      localout: { extra: ['    output: ["type=local,dest=out/localout"]'] },
-    });
+    const dir = releaseRepo(id, { dockout: { extra: ['    output: ["type=docker"]'] } });
+    // The exported target's image is FROM scratch: a local export of the whole runtime fixture (multi-platform) fails
+    // on this engine now and then with raw `docker buildx bake` too ("failed to solve: not found", "context canceled").
+    mkdirSync(path.join(dir, 'localout'));
+    writeFileSync(path.join(dir, 'localout', 'README'), `localout ${id}\n`);
+    writeFileSync(path.join(dir, 'scratch.hbs'), ['{{!--', 'description: one file on scratch', '--}}', 'FROM scratch', 'COPY README /README', ''].join('\n'));
+    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8');
+    const localout = [
+      '  localout:',
+      '    context: localout',
+      '    template: scratch.hbs',
+      `    tags: ["localhost:5000/e2e/release-localout:${id}"]`,
+      '    output: ["type=local,dest=out/localout"]',
+      '',
+    ];
+    writeFileSync(path.join(dir, 'matrix.yaml'), spec + localout.join('\n'));
+    expect(matrix(dir, ['gen']).status).toBe(0);
     const r = await matrixAsync(dir, ['bake', '--push', ...base()]);
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     expect(await tagsOf('e2e/release-dockout')).toContain(id);
@@ -160,7 +173,7 @@ describe.skipIf(!hasEngine)('matrix bake --push: which outputs push', () => {
     expect(r.stderr).toMatch(/note: localout is not pushed: its outputs export it/);
     expect(r.stderr).not.toMatch(/note: dockout is not pushed/);
     expect(await tagsOf('e2e/release-localout')).not.toContain(id);
-    expect(readFileSync(path.join(dir, 'out/localout/linux_arm64/arch'), 'utf8').trim()).toBe('arm64');
+    expect(readFileSync(path.join(dir, 'out/localout/linux_arm64/README'), 'utf8')).toBe(`localout ${id}\n`);
   }, 600_000);
 });
 

@@ -116,6 +116,10 @@ describe('a shard pushes only what bake --push would push', () => {
       'loaded.output=type=docker,dest=out/loaded.tar',
     ]);
     expect(plan.exported).toEqual(['mixed']);
+    // The docker driver keeps what it pushes in the engine's image store: a second exporter loading the same
+    // image there failed the build on the engine ("failed to solve: not found"), so the load is not repeated.
+    const onDocker = shardPlan(selectTargets(c.spec!, ['loaded']), 'docker', 'r1');
+    expect(onDocker.set.filter((x) => x.startsWith('loaded.output='))).toEqual(['loaded.output=type=image,push=true', 'loaded.output=type=docker,dest=out/loaded.tar']);
   });
 
   it('the shard result holds the pushed targets only, even when bake reports a digest for an exported one', () => {
