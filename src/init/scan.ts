@@ -68,7 +68,18 @@ const SKIP_DIRS = new Set([
   '__fixtures__',
 ]);
 
-const DOCKERFILE = /^(Dockerfile|Containerfile|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]ockerfile)$/;
+/**
+ * A hand-written Dockerfile, by the names projects give them: `Dockerfile` and
+ * `Containerfile`, `NAME.Dockerfile` (the convention Docker's docs suggest,
+ * https://docs.docker.com/build/concepts/dockerfile/#filename), and
+ * `Dockerfile.NAME` (`Dockerfile.prod`, `Dockerfile.dev`: any name works with
+ * `docker build -f`). Not the files named like one that are something else:
+ * `Dockerfile.dockerignore` is the ignore file of `Dockerfile`
+ * (https://docs.docker.com/build/concepts/context/#filename-and-location),
+ * and templates and backups (`Dockerfile.j2`, `Dockerfile.orig`) are no build.
+ */
+const DOCKERFILE = /^(?:(?:Dockerfile|Containerfile)(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)?|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]ockerfile)$/;
+const NOT_A_DOCKERFILE = /\.(?:dockerignore|j2|jinja2?|tpl|tmpl|template|tmp|in|hbs|mustache|erb|ejs|bak|orig|old|swp|save|sample|example|dist|md|txt)$/i;
 
 /** The findings, with a root Compose file's services applied (from-compose.ts). */
 export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] {
@@ -77,7 +88,8 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
   const readUnder: Read = (file) => read(path.join(root, file));
   // `membersOf`: below a workspace root that is a service itself, only that workspace's members
   // (and why one is not proposed) are taken; the root's other folders are its sources.
-  const walk = (abs: string, rel: string, depth: number, membersOf?: string) => {
+  // `inside`: the service whose build context holds this directory (belowService).
+  const walk = (abs: string, rel: string, depth: number, membersOf?: string, inside?: string) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -91,16 +103,17 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
       return;
     }
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-    const here = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
-    findings.push(...here);
-    // A service's own subdirectories are its sources (public/, cmd/, src/...), not more services,
-    // except a workspace root's members.
-    const workspace = here.length > 0 && isWorkspaceRoot(abs, files);
-    if ((here.length && !workspace) || depth >= maxDepth) return;
+    const found = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
+    findings.push(...(inside === undefined ? found : belowService(found, inside)));
+    // Below a workspace root, its members; below any other service, what builds on its own (belowService).
+    // Below a service found inside another one, its sources only.
+    const workspace = found.length > 0 && isWorkspaceRoot(abs, files);
+    if ((found.length && inside !== undefined && !workspace) || depth >= maxDepth) return;
+    const below = workspace ? inside : found.length ? rel : inside;
     for (const e of entries) {
       // Symbolic links are not followed: a context must stay inside the repository.
       if (!e.isDirectory() || e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
-      walk(path.join(abs, e.name), rel === '.' ? e.name : `${rel}/${e.name}`, depth + 1, workspace ? rel : membersOf);
+      walk(path.join(abs, e.name), rel === '.' ? e.name : `${rel}/${e.name}`, depth + 1, workspace ? rel : membersOf, below);
     }
   };
   walk(root, '.', 0);
@@ -118,6 +131,25 @@ function unsayablePath(rel: string): string | undefined {
   if (problem) return `its path ${problem.message}, which a spec value cannot hold: rename the directory to add it`;
   if (rel.includes('${{')) return 'its path holds `${{`, which a spec reads as a variable: rename the directory to add it';
   return undefined;
+}
+
+/**
+ * What was found in a directory inside the service at `outer` (a service at
+ * the repository root, with others below it). A build of its own is proposed:
+ * a hand-written Dockerfile, a Go module (a nested module is left out of the
+ * module above it, https://go.dev/ref/mod#modules-overview), a Cargo package,
+ * a Maven project. A Node, Python or PHP app there may as well be a part of the
+ * outer service (its front end, its scripts): listed as not proposed, saying
+ * so. An index.html there is the outer service's (public/, templates/): no site.
+ */
+function belowService(found: readonly Finding[], outer: string): Finding[] {
+  const at = outer === '.' ? 'the repository root' : outer;
+  return found.flatMap((f): Finding[] => {
+    if (f.kind === 'static') return [];
+    if (f.kind !== 'node' && f.kind !== 'python' && f.kind !== 'php') return [f];
+    const note = `inside the service at ${at}, whose build context holds it: a part of that service (its front end, its scripts)? If it is a service of its own, add it with \`context: ${f.context ?? f.dir}\` and \`template: ${f.kind}\``;
+    return [{ dir: f.dir, kind: 'unsupported', nameHint: f.nameHint, reason: f.reason, note }];
+  });
 }
 
 /** A member of the workspace at `root` (built there), or a Cargo package or Go module there that cannot be proposed. */
@@ -155,10 +187,11 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
 
   // 1. Hand-written Dockerfiles win: built as they are, never replaced by a template.
   // Files generated by matrix belong to some other spec and are left out.
-  const dockerfiles = [...files].filter((f) => DOCKERFILE.test(f) && !isGenerated(read(path.join(abs, f)) ?? ''));
+  const dockerfiles = [...files].filter((f) => DOCKERFILE.test(f) && !NOT_A_DOCKERFILE.test(f) && !isGenerated(read(path.join(abs, f)) ?? ''));
   if (dockerfiles.length) {
     return dockerfiles.map((f) => {
-      const stem = /^(Dockerfile|Containerfile)$/.test(f) ? '' : f.replace(/\.[Dd]ockerfile$/, '');
+      // What tells it from the directory's other Dockerfiles: `prod` in `Dockerfile.prod` and in `prod.Dockerfile`.
+      const stem = /^(Dockerfile|Containerfile)$/.test(f) ? '' : f.replace(/^(?:Dockerfile|Containerfile)\./, '').replace(/\.[Dd]ockerfile$/, '');
       const text = read(path.join(abs, f)) ?? '';
       const nameHint = stem && stem !== base ? `${base}-${stem}` : base;
       return { dir: rel, kind: 'dockerfile' as const, dockerfile: join(f), nameHint, reason: `${f}, kept as it is`, from: fromImages(text), details: [describeFacts(dockerfileFacts(text))] };
