@@ -334,22 +334,56 @@ export function cargoBinary(toml: string): string | undefined {
   return b ? binaryName(b) : undefined;
 }
 
+/**
+ * What starts a Python service. The python template itself reads pyproject.toml's
+ * first `[project.scripts]` entry, else a Procfile's `web:` line
+ * (templates/python.Dockerfile.hbs `script`, `web`; the patterns below are its
+ * `detect` patterns): then `cmd` is left to it. Else an entry file, a package
+ * with `__main__.py`, or Django's manage.py with `runserver` (run alone it only
+ * prints its help).
+ */
+function pythonStart(abs: string, files: ReadonlySet<string>): { cmd?: string[]; from?: string; note?: string } {
+  const script = /^\[project\.scripts\][ \t]*\r?\n(?:[ \t]*(?:#.*)?\r?\n)*[ \t]*"?([A-Za-z0-9_.-]+)"?[ \t]*=[ \t]*["']([A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*)["']/m.exec(
+    files.has('pyproject.toml') ? (read(path.join(abs, 'pyproject.toml')) ?? '') : '',
+  );
+  if (script) return { from: `pyproject.toml [project.scripts] ${script[1]} = ${script[2]} (the template calls it)` };
+  // devcenter.heroku.com/articles/procfile
+  const web = /^web:[ \t]*([^\s-][^\r\n]*?)[ \t]*\r?$/m.exec(files.has('Procfile') ? (read(path.join(abs, 'Procfile')) ?? '') : '');
+  if (web) {
+    const port = /\$\{?PORT\b/.test(web[1]!) ? ': it reads $PORT, which nothing sets in the image: set `with.env` (PORT=8000) or change the line' : '';
+    return { from: `Procfile web: ${web[1]} (the template runs it)`, ...(port ? { note: `the Procfile's web line${port}` } : {}) };
+  }
+  if (files.has('manage.py') && !['app.py', 'main.py', 'server.py'].some((f) => files.has(f))) {
+    // docs.djangoproject.com/en/stable/ref/django-admin/#runserver: "DO NOT USE THIS SERVER IN A PRODUCTION SETTING".
+    return {
+      cmd: ['python3', 'manage.py', 'runserver', '0.0.0.0:8000'],
+      note: "manage.py runserver is Django's development server, not for production: serve the project's wsgi module with a WSGI server (gunicorn PROJECT.wsgi) in `with.cmd`",
+    };
+  }
+  const entry = ['app.py', 'main.py', 'server.py'].find((f) => files.has(f));
+  if (entry) return { cmd: ['python3', entry] };
+  const pkg = readdirSync(abs, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort()
+    .find((d) => existsSync(path.join(abs, d, '__main__.py')));
+  return pkg ? { cmd: ['python3', '-m', pkg] } : {};
+}
+
 function pythonService(abs: string, rel: string, base: string, files: ReadonlySet<string>): Finding {
   const reason = ['pyproject.toml', 'requirements.txt'].filter((f) => files.has(f)).join(', ');
-  const entry = ['app.py', 'main.py', 'server.py', 'manage.py'].find((f) => files.has(f));
-  let cmd: string[] | undefined = entry ? ['python3', entry] : undefined;
-  if (!cmd) {
-    const pkg = readdirSync(abs, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
-      .sort()
-      .find((d) => existsSync(path.join(abs, d, '__main__.py')));
-    if (pkg) cmd = ['python3', '-m', pkg];
-  }
-  const notes: string[] = [];
-  if (!cmd) notes.push('no app.py, main.py or package with __main__.py found: set `with.cmd` to what starts the service');
+  const start = pythonStart(abs, files);
+  const notes: string[] = start.note ? [start.note] : [];
+  if (!start.cmd && !start.from) notes.push('no [project.scripts], Procfile web line, app.py, main.py, manage.py or package with __main__.py found: set `with.cmd` to what starts the service');
   if (!files.has('requirements.txt')) notes.push('the python template installs requirements.txt only: export the dependencies of pyproject.toml to it');
-  return { dir: rel, kind: 'python', ...(cmd ? { with: { cmd } } : {}), nameHint: base, reason, ...(notes.length ? { note: notes.join('; ') } : {}) };
+  return {
+    dir: rel,
+    kind: 'python',
+    ...(start.cmd ? { with: { cmd: start.cmd } } : {}),
+    nameHint: base,
+    reason: start.from ? `${reason}; ${start.from}` : reason,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
 }
 
 /** A Node.js app (something to start); a workspace root or a tooling-only package.json is not one. */

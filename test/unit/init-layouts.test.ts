@@ -85,3 +85,39 @@ describe('a service at the repository root, others below it', () => {
     expect(summary(nested)).toEqual(['svc/api go api', 'svc/api/docker dockerfile svc/api/docker/Dockerfile docker', 'svc/api/ui unsupported ui']);
   });
 });
+
+describe('what starts a Python service', () => {
+  const root = tempRepo({
+    // The template calls the first [project.scripts] entry (packaging.python.org pyproject-toml spec) ...
+    'uvsvc/pyproject.toml': '[project]\nname = "uvsvc"\n\n[project.scripts]\nuvsvc = "uvsvc.cli:main"\n',
+    'uvsvc/main.py': '',
+    // ... else runs the Procfile's web line (devcenter.heroku.com/articles/procfile), before an entry file.
+    'proc/requirements.txt': 'gunicorn\n',
+    'proc/Procfile': 'release: ./migrate\nweb: gunicorn app:app --bind 0.0.0.0:$PORT\n',
+    'proc/app.py': '',
+    // Django's manage.py alone only prints its help.
+    'site/requirements.txt': 'django\n',
+    'site/manage.py': '',
+    'poetry/pyproject.toml': '[tool.poetry]\nname = "p"\n\n[tool.poetry.scripts]\nserve = "p.main:run"\n',
+  });
+  const by = Object.fromEntries(scanRepository(root).map((f) => [f.dir, f]));
+
+  it('leaves `cmd` to the template when it reads [project.scripts] or a Procfile, saying so, with no TODO to set it', () => {
+    expect(by.uvsvc).toMatchObject({ reason: 'pyproject.toml; pyproject.toml [project.scripts] uvsvc = uvsvc.cli:main (the template calls it)' });
+    expect(by.uvsvc!.with).toBeUndefined();
+    expect(by.uvsvc!.note).not.toMatch(/with\.cmd/);
+    expect(by.proc!.with).toBeUndefined();
+    expect(by.proc!.reason).toBe('requirements.txt; Procfile web: gunicorn app:app --bind 0.0.0.0:$PORT (the template runs it)');
+    expect(by.proc!.note).toMatch(/reads \$PORT, which nothing sets in the image/);
+  });
+
+  it('runs Django with runserver on all interfaces, with a TODO for production', () => {
+    expect(by.site!.with).toEqual({ cmd: ['python3', 'manage.py', 'runserver', '0.0.0.0:8000'] });
+    expect(by.site!.note).toMatch(/development server.*gunicorn PROJECT\.wsgi/);
+  });
+
+  it('asks for `cmd` when nothing says what starts it (Poetry scripts are not read by the template)', () => {
+    expect(by.poetry!.with).toBeUndefined();
+    expect(by.poetry!.note).toMatch(/set `with\.cmd`/);
+  });
+});
