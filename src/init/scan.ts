@@ -215,6 +215,8 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
     if (svc) return [inNodeWorkspace(svc, readUnder)];
+    const spa = frontEndApp(abs, rel, base);
+    if (spa) return [spa];
   }
   if (files.has('pom.xml')) return mavenFindings(rel, base, readUnder);
   const other = jvmOrDotnet(rel, base, files);
@@ -402,8 +404,53 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   const cmd = plain ? ['node', plain] : start ? ['npm', 'start'] : entry ? ['node', entry] : undefined;
   if (!cmd) return undefined;
   const details = packageJsonDetails(pkg);
-  return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
+  const notes: string[] = [];
+  const dev = start ? DEV_SERVER.exec(start)?.[1] : undefined;
+  if (dev) notes.push(`scripts.start runs a development server (${dev}), not one for production: set \`with.cmd\` to what serves the built app`);
+  // The template runs npm (`npm ci` with package-lock.json, else `npm install`); npm does not install from another manager's lock file.
+  const lock = ['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock'].find((f) => files.has(f));
+  if (lock && !files.has('package-lock.json')) {
+    notes.push(
+      `the node template installs with npm (\`npm install\`, as there is no package-lock.json), not from ${lock}: the versions may differ from the locked ones; add a package-lock.json (\`npm install --package-lock-only\`) or write a Dockerfile`,
+    );
+  }
+  return {
+    dir: rel,
+    kind: 'node',
+    with: { cmd },
+    nameHint: base,
+    reason: start ? 'package.json (scripts.start)' : 'package.json',
+    ...(details.length ? { details } : {}),
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
 }
+
+/**
+ * A front-end app: package.json builds it (`scripts.build`) but starts nothing,
+ * and an index.html is where the bundlers keep theirs: Vite at the project root
+ * (vite.dev/guide/#index-html-and-project-root), Create React App in public/,
+ * Angular in src/. No template builds it and serves the output: listed as not
+ * proposed, where it was left out without a word.
+ */
+function frontEndApp(abs: string, rel: string, base: string): Finding | undefined {
+  let pkg: { scripts?: Record<string, unknown>; workspaces?: unknown };
+  try {
+    pkg = JSON.parse(read(path.join(abs, 'package.json')) ?? '');
+  } catch {
+    return undefined;
+  }
+  if (!pkg || typeof pkg !== 'object' || pkg.workspaces || typeof pkg.scripts?.build !== 'string') return undefined;
+  const html = ['index.html', 'public/index.html', 'src/index.html'].find((f) => existsSync(path.join(abs, f)));
+  if (!html) return undefined;
+  const note = `a front-end app built by \`npm run build\` (${pkg.scripts.build}) with no start script or server file: no template builds it and serves its output; write a Dockerfile that builds it and serves the output directory (dist/, build/), and build it with \`dockerfile:\``;
+  return { dir: rel, kind: 'unsupported', nameHint: base, reason: `package.json (scripts.build only), ${html}`, note };
+}
+
+/**
+ * Dev servers: what `npm start` runs in many front-end projects, not a production server
+ * (`vite preview` neither: vite.dev/guide/cli#vite-preview).
+ */
+const DEV_SERVER = /(?:^|[\s;&|])(vite(?!\s+build)(?=\s|$)|react-scripts\s+start|ng\s+serve|webpack(?:-dev-server|\s+serve)|vue-cli-service\s+serve|next\s+dev|nuxt\s+dev|nodemon)\b/;
 
 /**
  * A Node service in a workspace: npm's is built at the root (its lock file, the

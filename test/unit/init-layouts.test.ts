@@ -121,3 +121,42 @@ describe('what starts a Python service', () => {
     expect(by.poetry!.note).toMatch(/set `with\.cmd`/);
   });
 });
+
+describe('Node projects', () => {
+  const root = tempRepo({
+    // Vite keeps index.html at the project root, Create React App in public/, Angular in src/.
+    'vite/package.json': JSON.stringify({ scripts: { dev: 'vite', build: 'vite build' } }),
+    'vite/index.html': '',
+    'ng/package.json': JSON.stringify({ scripts: { build: 'ng build' } }),
+    'ng/src/index.html': '',
+    'lib/package.json': JSON.stringify({ main: 'index.js', scripts: { build: 'tsc' } }),
+    'cra/package.json': JSON.stringify({ scripts: { start: 'react-scripts start', build: 'react-scripts build' } }),
+    'prod/package.json': JSON.stringify({ scripts: { start: 'next start', build: 'next build' } }),
+    'preview/package.json': JSON.stringify({ scripts: { start: 'vite preview --host' } }),
+    'pnpm/package.json': JSON.stringify({ scripts: { start: 'node index.js' } }),
+    'pnpm/pnpm-lock.yaml': 'lockfileVersion: 9.0\n',
+    'both/package.json': JSON.stringify({ scripts: { start: 'node index.js' } }),
+    'both/package-lock.json': '{}',
+    'both/yarn.lock': '',
+  });
+  const by = Object.fromEntries(scanRepository(root).map((f) => [f.dir, f]));
+
+  it('a front-end app that only builds is listed as not proposed, saying why; a library is not listed', () => {
+    expect(by.vite).toMatchObject({ kind: 'unsupported', reason: 'package.json (scripts.build only), index.html' });
+    expect(by.vite!.note).toMatch(/no template builds it and serves its output/);
+    expect(by.ng).toMatchObject({ kind: 'unsupported', reason: 'package.json (scripts.build only), src/index.html' });
+    expect(by.lib).toBeUndefined();
+  });
+
+  it('a start script that runs a development server gets a TODO', () => {
+    expect(by.cra).toMatchObject({ kind: 'node', with: { cmd: ['npm', 'start'] } });
+    expect(by.cra!.note).toMatch(/development server \(react-scripts start\)/);
+    expect(by.preview!.note).toMatch(/development server \(vite\)/);
+    expect(by.prod!.note).toBeUndefined();
+  });
+
+  it('another manager lock file without package-lock.json gets a TODO: npm does not install from it', () => {
+    expect(by.pnpm!.note).toMatch(/installs with npm .* not from pnpm-lock\.yaml/);
+    expect(by.both!.note).toBeUndefined();
+  });
+});
