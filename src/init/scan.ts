@@ -102,6 +102,13 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
       findings.push({ dir: rel, kind: 'unsupported', nameHint: path.posix.basename(rel), reason: 'a directory', note: unsayable });
       return;
     }
+    const other = rel !== '.' && entries.find((e) => e.name === '.git');
+    if (other) {
+      // Another repository (a submodule has a `.git` file, git-scm.com/docs/gitsubmodules): listed, not walked.
+      const note = `another git repository (${other.isFile() ? 'a submodule' : 'a nested clone'}): its files are not this repository's (a checkout has a submodule's only after \`git submodule update --init\`); run init there, or add its services by hand`;
+      findings.push({ dir: rel, kind: 'unsupported', nameHint: path.posix.basename(rel), reason: 'a directory with .git', note });
+      return;
+    }
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     const found = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
     findings.push(...(inside === undefined ? found : belowService(found, inside)));

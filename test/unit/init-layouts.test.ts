@@ -160,3 +160,20 @@ describe('Node projects', () => {
     expect(by.both!.note).toBeUndefined();
   });
 });
+
+describe('another repository inside this one', () => {
+  it('a submodule (a .git file) or a nested clone is listed as not proposed, and not walked', () => {
+    const root = tempRepo({
+      'api/Dockerfile': 'FROM alpine\n',
+      'libs/theme/.git': 'gitdir: ../../.git/modules/theme\n',
+      'libs/theme/Dockerfile': 'FROM alpine\n',
+      'clone/.git/HEAD': 'ref: refs/heads/main\n',
+      'clone/svc/Dockerfile': 'FROM alpine\n',
+    });
+    const found = scanRepository(root);
+    expect(found.filter((f) => f.kind !== 'unsupported').map((f) => f.dir)).toEqual(['api']);
+    const note = (what: string) =>
+      `another git repository (${what}): its files are not this repository's (a checkout has a submodule's only after \`git submodule update --init\`); run init there, or add its services by hand`;
+    expect(notProposed(found)).toEqual([`not proposed: clone: a directory with .git: ${note('a nested clone')}`, `not proposed: libs/theme: a directory with .git: ${note('a submodule')}`]);
+  });
+});
