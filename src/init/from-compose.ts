@@ -92,6 +92,7 @@ function composeFinding(file: string, cs: ComposeService, base: Finding, stages:
   const details = [...(base.details ?? [])];
   if (cs.ports.length) details.push(`ports ${cs.ports.map((p) => JSON.stringify(p)).join(', ')} (${file})`);
   if (cs.dependsOn.length) details.push(`depends_on ${cs.dependsOn.join(', ')} in ${file}: run-time order, not a build dependency`);
+  if (cs.profiles?.length) details.push(`profiles ${cs.profiles.join(', ')} (${file}): Compose builds it only when its profile is enabled; \`matrix bake\` builds it with every other service`);
   if (cs.envArgs.length) details.push(`args ${cs.envArgs.join(', ')} come from the environment in Compose: set them under \`args\``);
   const notes = [...(base.note ? [base.note] : []), ...(dropped.length ? [`left out from ${file}: ${dropped.join('; ')}`] : [])];
   return {

@@ -177,3 +177,15 @@ describe('another repository inside this one', () => {
     expect(notProposed(found)).toEqual([`not proposed: clone: a directory with .git: ${note('a nested clone')}`, `not proposed: libs/theme: a directory with .git: ${note('a submodule')}`]);
   });
 });
+
+describe('Compose', () => {
+  it('a service in a profile says so: Compose builds it only then, matrix always (compose-spec 05-services.md#profiles)', () => {
+    const root = tempRepo({
+      'compose.yaml': 'services:\n  web:\n    build:\n      context: web\n      dockerfile: Dockerfile.prod\n    profiles: [frontend, full]\n  db:\n    image: postgres:16\n',
+      'web/Dockerfile.prod': 'FROM alpine\n',
+    });
+    const found = scanRepository(root);
+    expect(found.map((f) => [f.dir, f.dockerfile, f.nameHint])).toEqual([['web', 'web/Dockerfile.prod', 'web']]);
+    expect(found[0]!.details).toContain('profiles frontend, full (compose.yaml): Compose builds it only when its profile is enabled; `matrix bake` builds it with every other service');
+  });
+});
