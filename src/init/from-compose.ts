@@ -44,7 +44,7 @@ export function applyCompose(root: string, file: string, services: readonly Comp
     }
     const base = placed.finding;
     // The scan's finding for the same thing is replaced (or, with several Compose services on it, shared).
-    out = out.filter((f) => !(f.dir === base.dir && (f.kind !== 'dockerfile' || f.dockerfile === base.dockerfile)));
+    out = out.filter((f) => !(f.kind === 'dockerfile' ? f.dockerfile === base.dockerfile : f.dir === base.dir));
     const stages = base.kind === 'dockerfile' ? parseStages(read(path.join(root, base.dockerfile!)) ?? '').flatMap((st) => st.name ?? []) : [];
     added.push(composeFinding(file, cs, base, stages));
   }
@@ -65,8 +65,9 @@ function placeService(root: string, cs: ComposeService, findings: readonly Findi
   if (dockerfile.startsWith('../')) return { skip: `its dockerfile ${df} is outside the repository` };
   const text = isFile(path.join(root, dockerfile)) && insideReal(root, dockerfile) ? read(path.join(root, dockerfile)) : undefined;
   if (text !== undefined && !isGenerated(text)) {
+    // The context is Compose's, wherever the Dockerfile is (`context: .` with `dockerfile: docker/Dockerfile`).
     const scanned = findings.find((f) => f.dockerfile === dockerfile);
-    return { finding: scanned ?? { dir, kind: 'dockerfile', dockerfile, nameHint: cs.name, reason: path.posix.basename(dockerfile) } };
+    return { finding: scanned ? { ...scanned, dir, context: undefined } : { dir, kind: 'dockerfile', dockerfile, nameHint: cs.name, reason: path.posix.basename(dockerfile) } };
   }
   if (df !== undefined) return { skip: `its dockerfile ${dockerfile} was not found` };
   const scanned = findings.find((f) => f.dir === dir && f.kind !== 'dockerfile' && f.kind !== 'unsupported');

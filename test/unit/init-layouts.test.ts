@@ -188,4 +188,13 @@ describe('Compose', () => {
     expect(found.map((f) => [f.dir, f.dockerfile, f.nameHint])).toEqual([['web', 'web/Dockerfile.prod', 'web']]);
     expect(found[0]!.details).toContain('profiles frontend, full (compose.yaml): Compose builds it only when its profile is enabled; `matrix bake` builds it with every other service');
   });
+
+  it("a Dockerfile the scan found elsewhere is built in Compose's context, once (build.md: dockerfile is relative to the context)", () => {
+    const root = tempRepo({
+      'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n',
+      'package.json': JSON.stringify({ scripts: { start: 'node server.js' } }),
+      'docker/Dockerfile': 'FROM node:20\nCOPY package.json ./\n',
+    });
+    expect(scanRepository(root).map((f) => [f.dir, f.context, f.kind, f.dockerfile, f.nameHint])).toEqual([['.', undefined, 'dockerfile', 'docker/Dockerfile', 'app']]);
+  });
 });
