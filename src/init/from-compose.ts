@@ -13,6 +13,7 @@ import { isGenerated } from '../render/header.js';
 import { referenceProblem } from '../validate/reference.js';
 import { stringProblem } from '../validate/strings.js';
 import { COMPOSE_FILES, parseCompose, type ComposeService } from './compose.js';
+import { copySources, dockerfileContext } from './dockerfile-context.js';
 import type { Finding } from './scan.js';
 
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,7 +68,12 @@ function placeService(root: string, cs: ComposeService, findings: readonly Findi
   if (text !== undefined && !isGenerated(text)) {
     // The context is Compose's, wherever the Dockerfile is (`context: .` with `dockerfile: docker/Dockerfile`).
     const scanned = findings.find((f) => f.dockerfile === dockerfile);
-    return { finding: scanned ? { ...scanned, dir, context: undefined } : { dir, kind: 'dockerfile', dockerfile, nameHint: cs.name, reason: path.posix.basename(dockerfile) } };
+    if (!scanned) return { finding: { dir, kind: 'dockerfile', dockerfile, nameHint: cs.name, reason: path.posix.basename(dockerfile) } };
+    const { context: _, note: __, ...rest } = scanned;
+    const where = dockerfileContext(root, dir, text);
+    const missing = where.missing ?? (where.context !== undefined ? copySources(text).filter((s) => !existsSync(path.join(root, dir, s))) : []);
+    const note = missing.length ? `it copies ${missing.join(', ')}, not in its context ${dir}` : undefined;
+    return { finding: { ...rest, dir, reason: `${path.posix.basename(dockerfile)}, kept as it is`, ...(note ? { note } : {}) } };
   }
   if (df !== undefined) return { skip: `its dockerfile ${dockerfile} was not found` };
   const scanned = findings.find((f) => f.dir === dir && f.kind !== 'dockerfile' && f.kind !== 'unsupported');

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
+import { dockerfileContext } from './dockerfile-context.js';
 import { applyCompose, composeAt } from './from-compose.js';
 import { mavenFindings } from './maven.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
@@ -124,8 +125,11 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
     }
   };
   walk(root, '.', 0);
+  // A hand-written Dockerfile built in another folder (`docker/Dockerfile` at its parent) is that folder's build: no template there.
+  const built = new Set(findings.flatMap((f) => (f.kind === 'dockerfile' && f.context !== undefined ? [f.context] : [])));
+  const kept = findings.filter((f) => f.kind === 'dockerfile' || f.kind === 'unsupported' || f.context !== undefined || !built.has(f.dir));
   const compose = composeAt(root, read);
-  return compose ? applyCompose(root, compose.file, compose.services, findings, read) : findings;
+  return compose ? applyCompose(root, compose.file, compose.services, kept, read) : kept;
 }
 
 /**
@@ -187,6 +191,11 @@ export function namingFolder(abs: string, rel: string): string {
   return parts[parts.length - 1] ?? path.basename(path.resolve(abs));
 }
 
+/** The scan root, from a directory's absolute path and its path relative to the root. */
+function rootOf(abs: string, rel: string): string {
+  return rel === '.' ? abs : path.resolve(abs, ...rel.split('/').map(() => '..'));
+}
+
 /** `readUnder` reads a file by its path relative to the scan root (a workspace root above `rel`). */
 function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder: Read): Finding[] {
   const base = namingFolder(abs, rel === '.' ? '.' : rel);
@@ -200,8 +209,22 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
       // What tells it from the directory's other Dockerfiles: `prod` in `Dockerfile.prod` and in `prod.Dockerfile`.
       const stem = /^(Dockerfile|Containerfile)$/.test(f) ? '' : f.replace(/^(?:Dockerfile|Containerfile)\./, '').replace(/\.[Dd]ockerfile$/, '');
       const text = read(path.join(abs, f)) ?? '';
-      const nameHint = stem && stem !== base ? `${base}-${stem}` : base;
-      return { dir: rel, kind: 'dockerfile' as const, dockerfile: join(f), nameHint, reason: `${f}, kept as it is`, from: fromImages(text), details: [describeFacts(dockerfileFacts(text))] };
+      // Built where its COPY sources are (`docker/Dockerfile` copying the folder above), and named by that folder.
+      const { context, missing } = dockerfileContext(rootOf(abs, rel), rel, text);
+      const named = context === undefined ? base : namingFolder(rootOf(abs, rel), context);
+      const nameHint = stem && stem !== named ? `${named}-${stem}` : named;
+      const at = context === '.' ? 'the root' : context;
+      return {
+        dir: rel,
+        ...(context !== undefined ? { context } : {}),
+        kind: 'dockerfile' as const,
+        dockerfile: join(f),
+        nameHint,
+        reason: `${f}, kept as it is${context !== undefined ? `; built at ${at}, where the files it copies are` : ''}`,
+        from: fromImages(text),
+        details: [describeFacts(dockerfileFacts(text))],
+        ...(missing ? { note: `it copies ${missing.join(', ')}, found neither here nor in a folder above: build them first, or set \`context:\` to where they are` } : {}),
+      };
     });
   }
 

@@ -195,6 +195,43 @@ describe('Compose', () => {
       'package.json': JSON.stringify({ scripts: { start: 'node server.js' } }),
       'docker/Dockerfile': 'FROM node:20\nCOPY package.json ./\n',
     });
-    expect(scanRepository(root).map((f) => [f.dir, f.context, f.kind, f.dockerfile, f.nameHint])).toEqual([['.', undefined, 'dockerfile', 'docker/Dockerfile', 'app']]);
+    const found = scanRepository(root);
+    expect(found.map((f) => [f.dir, f.context, f.kind, f.dockerfile, f.nameHint])).toEqual([['.', undefined, 'dockerfile', 'docker/Dockerfile', 'app']]);
+    expect(found[0]).toMatchObject({ reason: 'compose.yaml service app; Dockerfile, kept as it is' });
+    expect(found[0]!.note).toBeUndefined();
+  });
+
+  it("Compose's context wins over where the files a Dockerfile copies are, with a TODO when they are not in it", () => {
+    const root = tempRepo({
+      'compose.yaml': 'services:\n  app:\n    build: docker\n',
+      'package.json': JSON.stringify({ scripts: { start: 'node server.js' } }),
+      'docker/Dockerfile': 'FROM node:20\nCOPY package.json ./\n',
+    });
+    const found = scanRepository(root);
+    expect(found.map((f) => [f.dir, f.context, f.kind, f.nameHint])).toEqual([['docker', undefined, 'dockerfile', 'app']]);
+    expect(found[0]).toMatchObject({ reason: 'compose.yaml service app; Dockerfile, kept as it is', note: 'it copies package.json, not in its context docker' });
+  });
+});
+
+describe('a Dockerfile built in the folder above it', () => {
+  it('is built where its COPY sources are (docs.docker.com/reference/dockerfile/#copy), named by that folder, with no template there', () => {
+    const root = tempRepo({
+      'svc/api/package.json': JSON.stringify({ scripts: { start: 'node server.js' } }),
+      'svc/api/src/server.js': '',
+      'svc/api/docker/Dockerfile':
+        'FROM node:20 AS build\nCOPY --from=node:20 /x /x\nCOPY ["package.json", "./"]\nCOPY --chown=1:1 src/ ./src/\nADD https://example.com/x.tgz /x\nCOPY $X /y\nCOPY <<EOF /z\nEOF\nCOPY . .\n',
+      'svc/web/Dockerfile': 'FROM nginx\nCOPY dist/ /usr/share/nginx/html/\n',
+      'svc/ok/Dockerfile': 'FROM alpine\nCOPY run.sh /\n',
+      'svc/ok/run.sh': '',
+    });
+    const found = scanRepository(root);
+    expect(found.map((f) => [f.dir, f.context, f.kind, f.nameHint])).toEqual([
+      ['svc/api/docker', 'svc/api', 'dockerfile', 'api'],
+      ['svc/ok', undefined, 'dockerfile', 'ok'],
+      ['svc/web', undefined, 'dockerfile', 'web'],
+    ]);
+    expect(found[0]!.reason).toBe('Dockerfile, kept as it is; built at svc/api, where the files it copies are');
+    expect(found[2]!.note).toBe('it copies dist, found neither here nor in a folder above: build them first, or set `context:` to where they are');
+    expect(found[1]!.note).toBeUndefined();
   });
 });
