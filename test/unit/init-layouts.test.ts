@@ -1,10 +1,12 @@
 // `matrix init` on the layouts a repository has on its first day with matrix:
 // hand-written Dockerfiles by their usual names, a service at the repository
 // root with others below it.
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { notProposed } from '../../src/init/propose.js';
 import { scanRepository } from '../../src/init/scan.js';
-import { removeTempDirs, tempRepo } from '../helpers/tree.js';
+import { matrix } from '../helpers/cli.js';
+import { removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -233,5 +235,14 @@ describe('a Dockerfile built in the folder above it', () => {
     expect(found[0]!.reason).toBe('Dockerfile, kept as it is; built at svc/api, where the files it copies are');
     expect(found[2]!.note).toBe('it copies dist, found neither here nor in a folder above: build them first, or set `context:` to where they are');
     expect(found[1]!.note).toBeUndefined();
+  });
+});
+
+describe('errors', () => {
+  it('a directory that does not exist is named as it was given, absolute or not', async () => {
+    const missing = path.join(tempDir(), 'nope');
+    const r = await matrix(['init', missing], tempDir());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${missing} is not a directory [not-a-directory]`);
   });
 });
