@@ -113,10 +113,9 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     const found = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
     findings.push(...(inside === undefined ? found : belowService(found, inside)));
-    // Below a workspace root, its members; below any other service, what builds on its own (belowService).
-    // Below a service found inside another one, its sources only.
+    // Below a workspace root, its members; below any other service (one listed as not proposed too), what builds on its own (belowService).
     const workspace = found.length > 0 && isWorkspaceRoot(abs, files);
-    if ((found.length && inside !== undefined && !workspace) || depth >= maxDepth) return;
+    if (depth >= maxDepth) return;
     const below = workspace ? inside : found.length ? rel : inside;
     for (const e of entries) {
       // Symbolic links are not followed: a context must stay inside the repository.
@@ -127,7 +126,7 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
   walk(root, '.', 0);
   // A hand-written Dockerfile built in another folder (`docker/Dockerfile` at its parent) is that folder's build: no template there.
   const built = new Set(findings.flatMap((f) => (f.kind === 'dockerfile' && f.context !== undefined ? [f.context] : [])));
-  const kept = findings.filter((f) => f.kind === 'dockerfile' || f.kind === 'unsupported' || f.context !== undefined || !built.has(f.dir));
+  const kept = findings.filter((f) => f.kind === 'dockerfile' || f.context !== undefined || !built.has(f.dir));
   const compose = composeAt(root, read);
   return compose ? applyCompose(root, compose.file, compose.services, kept, read) : kept;
 }

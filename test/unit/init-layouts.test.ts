@@ -60,19 +60,26 @@ describe('a service at the repository root, others below it', () => {
     'scripts/app.py': '',
     // The root service's own files, no site.
     'public/index.html': '<html></html>',
-    // Below a service found below the root: its sources.
+    // Below a service found below the root: a Dockerfile there is a build of its own too.
     'services/api/sub/Dockerfile': 'FROM alpine\n',
+    // Below an app listed as not proposed: a Dockerfile building it at its folder, which is then its service.
+    'web/docker/Dockerfile': 'FROM node:20\nCOPY package.json ./\n',
   });
   const found = scanRepository(root);
 
   it('proposes the root and the builds of their own below it', () => {
-    expect(found.filter((f) => f.kind !== 'unsupported').map((f) => `${f.dir} ${f.kind}`)).toEqual(['. go', 'services/api dockerfile', 'tools/seed go']);
+    expect(found.filter((f) => f.kind !== 'unsupported').map((f) => `${f.dir} ${f.context ?? f.dir} ${f.kind}`)).toEqual([
+      '. . go',
+      'services/api services/api dockerfile',
+      'services/api/sub services/api/sub dockerfile',
+      'tools/seed tools/seed go',
+      'web/docker web dockerfile',
+    ]);
   });
 
-  it('lists a Node or Python app below it as not proposed, saying how to add it', () => {
+  it('lists a Node or Python app below it as not proposed, saying how to add it (web is built by its docker/Dockerfile)', () => {
     expect(notProposed(found)).toEqual([
       'not proposed: scripts: requirements.txt: inside the service at the repository root, whose build context holds it: a part of that service (its front end, its scripts)? If it is a service of its own, add it with `context: scripts` and `template: python`',
-      'not proposed: web: package.json (scripts.start): inside the service at the repository root, whose build context holds it: a part of that service (its front end, its scripts)? If it is a service of its own, add it with `context: web` and `template: node`',
     ]);
   });
 
