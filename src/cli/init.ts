@@ -50,7 +50,9 @@ function checkRegistryOption(registry: string | undefined): void {
 function initTarget(io: Io, opts: InitOptions): { root: string; shown: string; specPath: string } {
   const root = path.resolve(io.cwd, opts.dir ?? '.');
   const shown = toPosix(path.relative(io.cwd, root)) || '.';
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw userError('not-a-directory', `${shown} is not a directory`, { hint: 'give the repository to scan: `matrix init path/to/repo`' });
+  // Named as it was given (`/srv/repo`, not `../../srv/repo`).
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw userError('not-a-directory', `${opts.dir ?? shown} is not a directory`, { hint: 'give the repository to scan: `matrix init path/to/repo`' });
   const specPath = path.join(root, 'matrix.yaml');
   const existing = SPEC_NAMES.map((n) => path.join(root, n)).find((p) => existsSync(p));
   if (existing && !opts.dryRun) {
@@ -66,7 +68,7 @@ function scanOrFail(root: string, shown: string, depth: number | undefined): Ret
   if (findings.some((f) => f.kind !== 'unsupported')) return findings;
   throw userError(
     'no-services-found',
-    `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml, pyproject.toml, requirements.txt or static index.html${findings.length ? ` (${notProposed(findings).join('; ')})` : ''}`,
+    `found no service in ${shown}: no Dockerfile, go.mod with a main package, package.json with a start script, Cargo.toml with a binary, pyproject.toml, requirements.txt, pom.xml, composer.json, Compose file that builds, or static index.html${findings.length ? ` (${notProposed(findings).join('; ')})` : ''}`,
     {
       hint: 'write matrix.yaml by hand (README: "A spec"), or point init at the repository: `matrix init path/to/repo`',
     },

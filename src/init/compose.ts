@@ -28,6 +28,8 @@ export interface ComposeService {
   image?: string;
   ports: string[];
   dependsOn: string[];
+  /** `profiles`: Compose starts (and builds) it only when one is enabled (05-services.md#profiles). */
+  profiles?: string[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -73,6 +75,7 @@ function composeService(name: string, raw: Record<string, unknown>): ComposeServ
     ...(image !== undefined ? { image } : {}),
     ports: Array.isArray(raw.ports) ? raw.ports.flatMap((p) => scalar(p) ?? (isRecord(p) ? (scalar(p.target) ?? []) : [])) : [],
     dependsOn: Array.isArray(raw.depends_on) ? raw.depends_on.flatMap((d) => scalar(d) ?? []) : isRecord(raw.depends_on) ? Object.keys(raw.depends_on) : [],
+    ...(Array.isArray(raw.profiles) && raw.profiles.length ? { profiles: raw.profiles.flatMap((p) => scalar(p) ?? []) } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { isGenerated } from '../render/header.js';
 import { referenceProblem } from '../validate/reference.js';
 import { stringProblem } from '../validate/strings.js';
 import { COMPOSE_FILES, parseCompose, type ComposeService } from './compose.js';
+import { copySources, dockerfileContext } from './dockerfile-context.js';
 import type { Finding } from './scan.js';
 
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -44,7 +45,7 @@ export function applyCompose(root: string, file: string, services: readonly Comp
     }
     const base = placed.finding;
     // The scan's finding for the same thing is replaced (or, with several Compose services on it, shared).
-    out = out.filter((f) => !(f.dir === base.dir && (f.kind !== 'dockerfile' || f.dockerfile === base.dockerfile)));
+    out = out.filter((f) => !(f.kind === 'dockerfile' ? f.dockerfile === base.dockerfile : f.dir === base.dir));
     const stages = base.kind === 'dockerfile' ? parseStages(read(path.join(root, base.dockerfile!)) ?? '').flatMap((st) => st.name ?? []) : [];
     added.push(composeFinding(file, cs, base, stages));
   }
@@ -65,8 +66,14 @@ function placeService(root: string, cs: ComposeService, findings: readonly Findi
   if (dockerfile.startsWith('../')) return { skip: `its dockerfile ${df} is outside the repository` };
   const text = isFile(path.join(root, dockerfile)) && insideReal(root, dockerfile) ? read(path.join(root, dockerfile)) : undefined;
   if (text !== undefined && !isGenerated(text)) {
+    // The context is Compose's, wherever the Dockerfile is (`context: .` with `dockerfile: docker/Dockerfile`).
     const scanned = findings.find((f) => f.dockerfile === dockerfile);
-    return { finding: scanned ?? { dir, kind: 'dockerfile', dockerfile, nameHint: cs.name, reason: path.posix.basename(dockerfile) } };
+    if (!scanned) return { finding: { dir, kind: 'dockerfile', dockerfile, nameHint: cs.name, reason: path.posix.basename(dockerfile) } };
+    const { context: _, note: __, ...rest } = scanned;
+    const where = dockerfileContext(root, dir, text);
+    const missing = where.missing ?? (where.context !== undefined ? copySources(text).filter((s) => !existsSync(path.join(root, dir, s))) : []);
+    const note = missing.length ? `it copies ${missing.join(', ')}, not in its context ${dir}` : undefined;
+    return { finding: { ...rest, dir, reason: `${path.posix.basename(dockerfile)}, kept as it is`, ...(note ? { note } : {}) } };
   }
   if (df !== undefined) return { skip: `its dockerfile ${dockerfile} was not found` };
   const scanned = findings.find((f) => f.dir === dir && f.kind !== 'dockerfile' && f.kind !== 'unsupported');
@@ -92,6 +99,7 @@ function composeFinding(file: string, cs: ComposeService, base: Finding, stages:
   const details = [...(base.details ?? [])];
   if (cs.ports.length) details.push(`ports ${cs.ports.map((p) => JSON.stringify(p)).join(', ')} (${file})`);
   if (cs.dependsOn.length) details.push(`depends_on ${cs.dependsOn.join(', ')} in ${file}: run-time order, not a build dependency`);
+  if (cs.profiles?.length) details.push(`profiles ${cs.profiles.join(', ')} (${file}): Compose builds it only when its profile is enabled; \`matrix bake\` builds it with every other service`);
   if (cs.envArgs.length) details.push(`args ${cs.envArgs.join(', ')} come from the environment in Compose: set them under \`args\``);
   const notes = [...(base.note ? [base.note] : []), ...(dropped.length ? [`left out from ${file}: ${dropped.join('; ')}`] : [])];
   return {

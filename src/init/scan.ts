@@ -4,6 +4,7 @@ import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeFacts, dockerfileFacts } from '../dockerfile/facts.js';
 import { fromImages } from '../dockerfile/stages.js';
+import { dockerfileContext } from './dockerfile-context.js';
 import { applyCompose, composeAt } from './from-compose.js';
 import { mavenFindings } from './maven.js';
 import { goModDetails, packageJsonDetails, pyprojectDetails } from './manifests.js';
@@ -68,7 +69,18 @@ const SKIP_DIRS = new Set([
   '__fixtures__',
 ]);
 
-const DOCKERFILE = /^(Dockerfile|Containerfile|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]ockerfile)$/;
+/**
+ * A hand-written Dockerfile, by the names projects give them: `Dockerfile` and
+ * `Containerfile`, `NAME.Dockerfile` (the convention Docker's docs suggest,
+ * https://docs.docker.com/build/concepts/dockerfile/#filename), and
+ * `Dockerfile.NAME` (`Dockerfile.prod`, `Dockerfile.dev`: any name works with
+ * `docker build -f`). Not the files named like one that are something else:
+ * `Dockerfile.dockerignore` is the ignore file of `Dockerfile`
+ * (https://docs.docker.com/build/concepts/context/#filename-and-location),
+ * and templates and backups (`Dockerfile.j2`, `Dockerfile.orig`) are no build.
+ */
+const DOCKERFILE = /^(?:(?:Dockerfile|Containerfile)(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)?|[A-Za-z0-9][A-Za-z0-9._-]*\.[Dd]ockerfile)$/;
+const NOT_A_DOCKERFILE = /\.(?:dockerignore|j2|jinja2?|tpl|tmpl|template|tmp|in|hbs|mustache|erb|ejs|bak|orig|old|swp|save|sample|example|dist|md|txt)$/i;
 
 /** The findings, with a root Compose file's services applied (from-compose.ts). */
 export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] {
@@ -77,7 +89,8 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
   const readUnder: Read = (file) => read(path.join(root, file));
   // `membersOf`: below a workspace root that is a service itself, only that workspace's members
   // (and why one is not proposed) are taken; the root's other folders are its sources.
-  const walk = (abs: string, rel: string, depth: number, membersOf?: string) => {
+  // `inside`: the service whose build context holds this directory (belowService).
+  const walk = (abs: string, rel: string, depth: number, membersOf?: string, inside?: string) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -90,22 +103,32 @@ export function scanRepository(root: string, opts: ScanOptions = {}): Finding[] 
       findings.push({ dir: rel, kind: 'unsupported', nameHint: path.posix.basename(rel), reason: 'a directory', note: unsayable });
       return;
     }
+    const other = rel !== '.' && entries.find((e) => e.name === '.git');
+    if (other) {
+      // Another repository (a submodule has a `.git` file, git-scm.com/docs/gitsubmodules): listed, not walked.
+      const note = `another git repository (${other.isFile() ? 'a submodule' : 'a nested clone'}): its files are not this repository's (a checkout has a submodule's only after \`git submodule update --init\`); run init there, or add its services by hand`;
+      findings.push({ dir: rel, kind: 'unsupported', nameHint: path.posix.basename(rel), reason: 'a directory with .git', note });
+      return;
+    }
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-    const here = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
-    findings.push(...here);
-    // A service's own subdirectories are its sources (public/, cmd/, src/...), not more services,
-    // except a workspace root's members.
-    const workspace = here.length > 0 && isWorkspaceRoot(abs, files);
-    if ((here.length && !workspace) || depth >= maxDepth) return;
+    const found = detect(abs, rel, files, readUnder).filter((f) => membersOf === undefined || isMemberFinding(f, membersOf));
+    findings.push(...(inside === undefined ? found : belowService(found, inside)));
+    // Below a workspace root, its members; below any other service (one listed as not proposed too), what builds on its own (belowService).
+    const workspace = found.length > 0 && isWorkspaceRoot(abs, files);
+    if (depth >= maxDepth) return;
+    const below = workspace ? inside : found.length ? rel : inside;
     for (const e of entries) {
       // Symbolic links are not followed: a context must stay inside the repository.
       if (!e.isDirectory() || e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
-      walk(path.join(abs, e.name), rel === '.' ? e.name : `${rel}/${e.name}`, depth + 1, workspace ? rel : membersOf);
+      walk(path.join(abs, e.name), rel === '.' ? e.name : `${rel}/${e.name}`, depth + 1, workspace ? rel : membersOf, below);
     }
   };
   walk(root, '.', 0);
+  // A hand-written Dockerfile built in another folder (`docker/Dockerfile` at its parent) is that folder's build: no template there.
+  const built = new Set(findings.flatMap((f) => (f.kind === 'dockerfile' && f.context !== undefined ? [f.context] : [])));
+  const kept = findings.filter((f) => f.kind === 'dockerfile' || f.context !== undefined || !built.has(f.dir));
   const compose = composeAt(root, read);
-  return compose ? applyCompose(root, compose.file, compose.services, findings, read) : findings;
+  return compose ? applyCompose(root, compose.file, compose.services, kept, read) : kept;
 }
 
 /**
@@ -118,6 +141,25 @@ function unsayablePath(rel: string): string | undefined {
   if (problem) return `its path ${problem.message}, which a spec value cannot hold: rename the directory to add it`;
   if (rel.includes('${{')) return 'its path holds `${{`, which a spec reads as a variable: rename the directory to add it';
   return undefined;
+}
+
+/**
+ * What was found in a directory inside the service at `outer` (a service at
+ * the repository root, with others below it). A build of its own is proposed:
+ * a hand-written Dockerfile, a Go module (a nested module is left out of the
+ * module above it, https://go.dev/ref/mod#modules-overview), a Cargo package,
+ * a Maven project. A Node, Python or PHP app there may as well be a part of the
+ * outer service (its front end, its scripts): listed as not proposed, saying
+ * so. An index.html there is the outer service's (public/, templates/): no site.
+ */
+function belowService(found: readonly Finding[], outer: string): Finding[] {
+  const at = outer === '.' ? 'the repository root' : outer;
+  return found.flatMap((f): Finding[] => {
+    if (f.kind === 'static') return [];
+    if (f.kind !== 'node' && f.kind !== 'python' && f.kind !== 'php') return [f];
+    const note = `inside the service at ${at}, whose build context holds it: a part of that service (its front end, its scripts)? If it is a service of its own, add it with \`context: ${f.context ?? f.dir}\` and \`template: ${f.kind}\``;
+    return [{ dir: f.dir, kind: 'unsupported', nameHint: f.nameHint, reason: f.reason, note }];
+  });
 }
 
 /** A member of the workspace at `root` (built there), or a Cargo package or Go module there that cannot be proposed. */
@@ -148,6 +190,11 @@ export function namingFolder(abs: string, rel: string): string {
   return parts[parts.length - 1] ?? path.basename(path.resolve(abs));
 }
 
+/** The scan root, from a directory's absolute path and its path relative to the root. */
+function rootOf(abs: string, rel: string): string {
+  return rel === '.' ? abs : path.resolve(abs, ...rel.split('/').map(() => '..'));
+}
+
 /** `readUnder` reads a file by its path relative to the scan root (a workspace root above `rel`). */
 function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder: Read): Finding[] {
   const base = namingFolder(abs, rel === '.' ? '.' : rel);
@@ -155,13 +202,28 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
 
   // 1. Hand-written Dockerfiles win: built as they are, never replaced by a template.
   // Files generated by matrix belong to some other spec and are left out.
-  const dockerfiles = [...files].filter((f) => DOCKERFILE.test(f) && !isGenerated(read(path.join(abs, f)) ?? ''));
+  const dockerfiles = [...files].filter((f) => DOCKERFILE.test(f) && !NOT_A_DOCKERFILE.test(f) && !isGenerated(read(path.join(abs, f)) ?? ''));
   if (dockerfiles.length) {
     return dockerfiles.map((f) => {
-      const stem = /^(Dockerfile|Containerfile)$/.test(f) ? '' : f.replace(/\.[Dd]ockerfile$/, '');
+      // What tells it from the directory's other Dockerfiles: `prod` in `Dockerfile.prod` and in `prod.Dockerfile`.
+      const stem = /^(Dockerfile|Containerfile)$/.test(f) ? '' : f.replace(/^(?:Dockerfile|Containerfile)\./, '').replace(/\.[Dd]ockerfile$/, '');
       const text = read(path.join(abs, f)) ?? '';
-      const nameHint = stem && stem !== base ? `${base}-${stem}` : base;
-      return { dir: rel, kind: 'dockerfile' as const, dockerfile: join(f), nameHint, reason: `${f}, kept as it is`, from: fromImages(text), details: [describeFacts(dockerfileFacts(text))] };
+      // Built where its COPY sources are (`docker/Dockerfile` copying the folder above), and named by that folder.
+      const { context, missing } = dockerfileContext(rootOf(abs, rel), rel, text);
+      const named = context === undefined ? base : namingFolder(rootOf(abs, rel), context);
+      const nameHint = stem && stem !== named ? `${named}-${stem}` : named;
+      const at = context === '.' ? 'the root' : context;
+      return {
+        dir: rel,
+        ...(context !== undefined ? { context } : {}),
+        kind: 'dockerfile' as const,
+        dockerfile: join(f),
+        nameHint,
+        reason: `${f}, kept as it is${context !== undefined ? `; built at ${at}, where the files it copies are` : ''}`,
+        from: fromImages(text),
+        details: [describeFacts(dockerfileFacts(text))],
+        ...(missing ? { note: `it copies ${missing.join(', ')}, found neither here nor in a folder above: build them first, or set \`context:\` to where they are` } : {}),
+      };
     });
   }
 
@@ -182,6 +244,8 @@ function detect(abs: string, rel: string, files: ReadonlySet<string>, readUnder:
   if (files.has('package.json')) {
     const svc = nodeService(abs, rel, base, files);
     if (svc) return [inNodeWorkspace(svc, readUnder)];
+    const spa = frontEndApp(abs, rel, base);
+    if (spa) return [spa];
   }
   if (files.has('pom.xml')) return mavenFindings(rel, base, readUnder);
   const other = jvmOrDotnet(rel, base, files);
@@ -301,22 +365,56 @@ export function cargoBinary(toml: string): string | undefined {
   return b ? binaryName(b) : undefined;
 }
 
+/**
+ * What starts a Python service. The python template itself reads pyproject.toml's
+ * first `[project.scripts]` entry, else a Procfile's `web:` line
+ * (templates/python.Dockerfile.hbs `script`, `web`; the patterns below are its
+ * `detect` patterns): then `cmd` is left to it. Else an entry file, a package
+ * with `__main__.py`, or Django's manage.py with `runserver` (run alone it only
+ * prints its help).
+ */
+function pythonStart(abs: string, files: ReadonlySet<string>): { cmd?: string[]; from?: string; note?: string } {
+  const script = /^\[project\.scripts\][ \t]*\r?\n(?:[ \t]*(?:#.*)?\r?\n)*[ \t]*"?([A-Za-z0-9_.-]+)"?[ \t]*=[ \t]*["']([A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*)["']/m.exec(
+    files.has('pyproject.toml') ? (read(path.join(abs, 'pyproject.toml')) ?? '') : '',
+  );
+  if (script) return { from: `pyproject.toml [project.scripts] ${script[1]} = ${script[2]} (the template calls it)` };
+  // devcenter.heroku.com/articles/procfile
+  const web = /^web:[ \t]*([^\s-][^\r\n]*?)[ \t]*\r?$/m.exec(files.has('Procfile') ? (read(path.join(abs, 'Procfile')) ?? '') : '');
+  if (web) {
+    const port = /\$\{?PORT\b/.test(web[1]!) ? ': it reads $PORT, which nothing sets in the image: set `with.env` (PORT=8000) or change the line' : '';
+    return { from: `Procfile web: ${web[1]} (the template runs it)`, ...(port ? { note: `the Procfile's web line${port}` } : {}) };
+  }
+  if (files.has('manage.py') && !['app.py', 'main.py', 'server.py'].some((f) => files.has(f))) {
+    // docs.djangoproject.com/en/stable/ref/django-admin/#runserver: "DO NOT USE THIS SERVER IN A PRODUCTION SETTING".
+    return {
+      cmd: ['python3', 'manage.py', 'runserver', '0.0.0.0:8000'],
+      note: "manage.py runserver is Django's development server, not for production: serve the project's wsgi module with a WSGI server (gunicorn PROJECT.wsgi) in `with.cmd`",
+    };
+  }
+  const entry = ['app.py', 'main.py', 'server.py'].find((f) => files.has(f));
+  if (entry) return { cmd: ['python3', entry] };
+  const pkg = readdirSync(abs, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort()
+    .find((d) => existsSync(path.join(abs, d, '__main__.py')));
+  return pkg ? { cmd: ['python3', '-m', pkg] } : {};
+}
+
 function pythonService(abs: string, rel: string, base: string, files: ReadonlySet<string>): Finding {
   const reason = ['pyproject.toml', 'requirements.txt'].filter((f) => files.has(f)).join(', ');
-  const entry = ['app.py', 'main.py', 'server.py', 'manage.py'].find((f) => files.has(f));
-  let cmd: string[] | undefined = entry ? ['python3', entry] : undefined;
-  if (!cmd) {
-    const pkg = readdirSync(abs, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
-      .sort()
-      .find((d) => existsSync(path.join(abs, d, '__main__.py')));
-    if (pkg) cmd = ['python3', '-m', pkg];
-  }
-  const notes: string[] = [];
-  if (!cmd) notes.push('no app.py, main.py or package with __main__.py found: set `with.cmd` to what starts the service');
+  const start = pythonStart(abs, files);
+  const notes: string[] = start.note ? [start.note] : [];
+  if (!start.cmd && !start.from) notes.push('no [project.scripts], Procfile web line, app.py, main.py, manage.py or package with __main__.py found: set `with.cmd` to what starts the service');
   if (!files.has('requirements.txt')) notes.push('the python template installs requirements.txt only: export the dependencies of pyproject.toml to it');
-  return { dir: rel, kind: 'python', ...(cmd ? { with: { cmd } } : {}), nameHint: base, reason, ...(notes.length ? { note: notes.join('; ') } : {}) };
+  return {
+    dir: rel,
+    kind: 'python',
+    ...(start.cmd ? { with: { cmd: start.cmd } } : {}),
+    nameHint: base,
+    reason: start.from ? `${reason}; ${start.from}` : reason,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
 }
 
 /** A Node.js app (something to start); a workspace root or a tooling-only package.json is not one. */
@@ -335,8 +433,53 @@ function nodeService(abs: string, rel: string, base: string, files: ReadonlySet<
   const cmd = plain ? ['node', plain] : start ? ['npm', 'start'] : entry ? ['node', entry] : undefined;
   if (!cmd) return undefined;
   const details = packageJsonDetails(pkg);
-  return { dir: rel, kind: 'node', with: { cmd }, nameHint: base, reason: start ? 'package.json (scripts.start)' : 'package.json', ...(details.length ? { details } : {}) };
+  const notes: string[] = [];
+  const dev = start ? DEV_SERVER.exec(start)?.[1] : undefined;
+  if (dev) notes.push(`scripts.start runs a development server (${dev}), not one for production: set \`with.cmd\` to what serves the built app`);
+  // The template runs npm (`npm ci` with package-lock.json, else `npm install`); npm does not install from another manager's lock file.
+  const lock = ['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock'].find((f) => files.has(f));
+  if (lock && !files.has('package-lock.json')) {
+    notes.push(
+      `the node template installs with npm (\`npm install\`, as there is no package-lock.json), not from ${lock}: the versions may differ from the locked ones; add a package-lock.json (\`npm install --package-lock-only\`) or write a Dockerfile`,
+    );
+  }
+  return {
+    dir: rel,
+    kind: 'node',
+    with: { cmd },
+    nameHint: base,
+    reason: start ? 'package.json (scripts.start)' : 'package.json',
+    ...(details.length ? { details } : {}),
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
 }
+
+/**
+ * A front-end app: package.json builds it (`scripts.build`) but starts nothing,
+ * and an index.html is where the bundlers keep theirs: Vite at the project root
+ * (vite.dev/guide/#index-html-and-project-root), Create React App in public/,
+ * Angular in src/. No template builds it and serves the output: listed as not
+ * proposed, where it was left out without a word.
+ */
+function frontEndApp(abs: string, rel: string, base: string): Finding | undefined {
+  let pkg: { scripts?: Record<string, unknown>; workspaces?: unknown };
+  try {
+    pkg = JSON.parse(read(path.join(abs, 'package.json')) ?? '');
+  } catch {
+    return undefined;
+  }
+  if (!pkg || typeof pkg !== 'object' || pkg.workspaces || typeof pkg.scripts?.build !== 'string') return undefined;
+  const html = ['index.html', 'public/index.html', 'src/index.html'].find((f) => existsSync(path.join(abs, f)));
+  if (!html) return undefined;
+  const note = `a front-end app built by \`npm run build\` (${pkg.scripts.build}) with no start script or server file: no template builds it and serves its output; write a Dockerfile that builds it and serves the output directory (dist/, build/), and build it with \`dockerfile:\``;
+  return { dir: rel, kind: 'unsupported', nameHint: base, reason: `package.json (scripts.build only), ${html}`, note };
+}
+
+/**
+ * Dev servers: what `npm start` runs in many front-end projects, not a production server
+ * (`vite preview` neither: vite.dev/guide/cli#vite-preview).
+ */
+const DEV_SERVER = /(?:^|[\s;&|])(vite(?!\s+build)(?=\s|$)|react-scripts\s+start|ng\s+serve|webpack(?:-dev-server|\s+serve)|vue-cli-service\s+serve|next\s+dev|nuxt\s+dev|nodemon)\b/;
 
 /**
  * A Node service in a workspace: npm's is built at the root (its lock file, the
