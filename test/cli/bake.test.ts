@@ -152,23 +152,11 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
       `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n    test: [{ name: runs, command: ["/hello"] }]\n`,
     );
     expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
-    const log = path.join(dir, 'bake-args.log');
-    const bin = path.join(dir, 'fake-docker');
-    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
-    const script = [
-      '#!/bin/sh',
-      'case "$1 $2" in',
-      `"buildx inspect") ${driver}; exit 0;;`,
-      '"buildx bake")',
+    const { bin, log } = bakeRecorder(dir, [
       '  for a in "$@"; do [ "$a" = --print ] && exec docker "$@"; done',
-      `  echo "$@" >> '${log}'`,
+      `  echo "$@" >> '${path.join(dir, 'bake-args.log')}'`,
       '  echo "ERROR: stopped by the test" >&2; exit 1;;',
-      'esac',
-      'exit 1',
-      '',
-    ];
-    writeFileSync(bin, script.join('\n'));
-    chmodSync(bin, 0o755);
+    ]);
     const r = await matrix(['bake', '--push', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain('matrix: note: bin is not pushed: its outputs export it');
@@ -189,25 +177,13 @@ describe.skipIf(!run)('matrix bake --push pushes what docker buildx bake --push 
       .replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]');
     writeFileSync(file, `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["example.com/acme/bin:1"]\n    output: ["type=local,dest=dist/"]\n`);
     expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
-    const log = path.join(dir, 'bake-args.log');
-    const bin = path.join(dir, 'fake-docker');
-    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
     const meta = JSON.stringify({ hello: { 'containerimage.digest': digest('a') }, bin: { 'containerimage.digest': digest('b') } });
-    const script = [
-      '#!/bin/sh',
-      'case "$1 $2" in',
-      `"buildx inspect") ${driver}; exit 0;;`,
-      '"buildx bake")',
-      `  echo "$@" >> '${log}'`,
+    const { bin, log } = bakeRecorder(dir, [
+      `  echo "$@" >> '${path.join(dir, 'bake-args.log')}'`,
       '  prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && m="$a"; prev="$a"; done',
       `  printf '%s' '${meta}' > "$m"; exit 0;;`,
-      'esac',
-      'exit 1',
-      '',
-    ];
-    writeFileSync(bin, script.join('\n'));
-    chmodSync(bin, 0o755);
+    ]);
     const r = await matrix(['bake', '--push-by-digest', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('matrix: note: bin is not pushed: its outputs export it');
@@ -254,23 +230,11 @@ describe.skipIf(!run)('matrix bake -f: targets and groups that only the -f files
       path.join(dir, 'extra2.hcl'),
       'target "tagged" {\n  context = "services/api"\n  dockerfile = "Dockerfile"\n  tags = ["localhost:5000/x/tagged:1"]\n}\ntarget "exp" {\n  context = "services/api"\n  dockerfile = "Dockerfile"\n  output = ["type=local,dest=out"]\n}\n',
     );
-    const log = path.join(dir, 'bake-args.log');
-    const bin = path.join(dir, 'fake-docker');
-    const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
-    const script = [
-      '#!/bin/sh',
-      'case "$1 $2" in',
-      `"buildx inspect") ${driver}; exit 0;;`,
-      '"buildx bake")',
+    const { bin, log } = bakeRecorder(dir, [
       '  for a in "$@"; do [ "$a" = --print ] && exec docker "$@"; done',
-      `  echo "$@" >> '${log}'`,
+      `  echo "$@" >> '${path.join(dir, 'bake-args.log')}'`,
       '  echo "ERROR: stopped by the test" >&2; exit 1;;',
-      'esac',
-      'exit 1',
-      '',
-    ];
-    writeFileSync(bin, script.join('\n'));
-    chmodSync(bin, 0o755);
+    ]);
     const r = await matrix(['bake', '--push', '--retries', '0', '--platform', 'linux/amd64', '-f', 'extra2.hcl', 'tagged', 'exp', 'api'], dir, { MATRIX_DOCKER: bin });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain('matrix: note: exp is not pushed: its outputs export it');
@@ -562,3 +526,17 @@ describe('a local cache without dir', () => {
     for (const text of [schema, readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')]) for (const v of ['MATRIX_CACHE_DIR', '$XDG_CACHE_HOME/matrix', '~/.cache/matrix']) expect(text).toContain(v);
   });
 });
+
+/**
+ * A fake docker in `dir` for `matrix bake` runs that record what reaches bake:
+ * `buildx inspect` answers a running default builder on the docker driver,
+ * `buildx bake` runs `bake` (shell lines ending in `;;`), anything else fails.
+ * `log` is where those lines are expected to write bake's arguments.
+ */
+function bakeRecorder(dir: string, bake: readonly string[]): { bin: string; log: string } {
+  const bin = path.join(dir, 'fake-docker');
+  const driver = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
+  writeFileSync(bin, ['#!/bin/sh', 'case "$1 $2" in', `"buildx inspect") ${driver}; exit 0;;`, '"buildx bake")', ...bake, 'esac', 'exit 1', ''].join('\n'));
+  chmodSync(bin, 0o755);
+  return { bin, log: path.join(dir, 'bake-args.log') };
+}

@@ -55,3 +55,38 @@ export function brief(ds: readonly Diagnostic[]): { code: string; line: number; 
 export function goDirs(...dirs: string[]): Tree {
   return Object.fromEntries(dirs.map((d) => [`${d}/go.mod`, 'module example.com/x\n']));
 }
+
+/**
+ * A spec of go services with every kind of output bake's --push treats apart
+ * (none; a local export; a tar export beside an image; cacheonly), and
+ * `extra` service lines after them; its tree gives each service dir a go.mod.
+ */
+export function exportSpecSource(extra: readonly string[] = []): { source: string; tree: Tree } {
+  const lines = [
+    'version: 1',
+    'platforms: [linux/amd64]',
+    'services:',
+    '  api:',
+    '    context: api',
+    '    template: go',
+    '    tags: ["localhost:5000/acme/api:1"]',
+    '  bin:',
+    '    context: bin',
+    '    template: go',
+    '    tags: ["localhost:5000/acme/bin:1"]',
+    '    output: ["type=local,dest=dist/"]',
+    '  both:',
+    '    context: both',
+    '    template: go',
+    '    tags: ["localhost:5000/acme/both:1"]',
+    '    output: ["type=tar,dest=out/both.tar", "type=image"]',
+    '  noimage:',
+    '    context: noimage',
+    '    template: go',
+    '    output: ["type=cacheonly"]',
+    ...extra,
+    '',
+  ];
+  const dirs = lines.map((l) => /^ {4}context: (\S+)$/.exec(l)?.[1]).filter((d): d is string => d !== undefined);
+  return { source: lines.join('\n'), tree: Object.fromEntries(dirs.map((d) => [`${d}/go.mod`, 'module x\n'])) };
+}

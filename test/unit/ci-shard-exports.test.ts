@@ -14,7 +14,7 @@ import { planContexts } from '../../src/ci/contexts.js';
 import { planMerge, type ShardFile } from '../../src/ci/merge.js';
 import { shardPlan, shardResult, tempTagFor } from '../../src/ci/shard.js';
 import type { ResolvedSpec } from '../../src/spec.js';
-import { compileSpec } from '../helpers/spec.js';
+import { compileSpec, exportSpecSource } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -22,36 +22,7 @@ afterAll(removeTempDirs);
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 
 function exportSpec(): ResolvedSpec {
-  const source = [
-    'version: 1',
-    'platforms: [linux/amd64]',
-    'services:',
-    '  api:',
-    '    context: api',
-    '    template: go',
-    '    tags: ["localhost:5000/acme/api:1"]',
-    '  bin:',
-    '    context: bin',
-    '    template: go',
-    '    tags: ["localhost:5000/acme/bin:1"]',
-    '    output: ["type=local,dest=dist/"]',
-    '  both:',
-    '    context: both',
-    '    template: go',
-    '    tags: ["localhost:5000/acme/both:1"]',
-    '    output: ["type=tar,dest=out/both.tar", "type=image"]',
-    '  noimage:',
-    '    context: noimage',
-    '    template: go',
-    '    output: ["type=cacheonly"]',
-    '  app:',
-    '    context: app',
-    '    template: go',
-    '    tags: ["localhost:5000/acme/app:1"]',
-    '    depends_on: [bin]',
-    '',
-  ].join('\n');
-  const tree = Object.fromEntries(['api', 'bin', 'both', 'noimage', 'app'].map((d) => [`${d}/go.mod`, 'module x\n']));
+  const { source, tree } = exportSpecSource(['  app:', '    context: app', '    template: go', '    tags: ["localhost:5000/acme/app:1"]', '    depends_on: [bin]']);
   const c = compileSpec(source, tree, { validateOnly: true });
   expect(c.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return c.spec!;

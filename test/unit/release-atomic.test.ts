@@ -8,7 +8,7 @@ import { tempTagFor } from '../../src/ci/shard.js';
 import { planRelease, printedTargets, releaseOutcome, tempTagsOf, withResolvedTags } from '../../src/release/atomic.js';
 import { releaseMetadata } from '../../src/release/metadata.js';
 import type { ResolvedSpec } from '../../src/spec.js';
-import { compileSpec } from '../helpers/spec.js';
+import { compileSpec, exportSpecSource } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
@@ -81,31 +81,8 @@ describe('the release plan of bake --push', () => {
 // output and gets no push. `matrix bake --push` publishes the same targets bake would push.
 describe('bake --push leaves a target that exports files alone', () => {
   function exportSpec(): ResolvedSpec {
-    const source = [
-      'version: 1',
-      'platforms: [linux/amd64]',
-      'services:',
-      '  api:',
-      '    context: api',
-      '    template: go',
-      '    tags: ["localhost:5000/acme/api:1"]',
-      '  bin:',
-      '    context: bin',
-      '    template: go',
-      '    tags: ["localhost:5000/acme/bin:1"]',
-      '    output: ["type=local,dest=dist/"]',
-      '  both:',
-      '    context: both',
-      '    template: go',
-      '    tags: ["localhost:5000/acme/both:1"]',
-      '    output: ["type=tar,dest=out/both.tar", "type=image"]',
-      '  noimage:',
-      '    context: noimage',
-      '    template: go',
-      '    output: ["type=cacheonly"]',
-      '',
-    ].join('\n');
-    const c = compileSpec(source, { 'api/go.mod': 'module x\n', 'bin/go.mod': 'module x\n', 'both/go.mod': 'module x\n', 'noimage/go.mod': 'module x\n' }, { validateOnly: true });
+    const { source, tree } = exportSpecSource();
+    const c = compileSpec(source, tree, { validateOnly: true });
     expect(c.diagnostics).toEqual([]);
     return c.spec!;
   }
