@@ -345,26 +345,6 @@ function goMain(member: string, main: string): string {
   return `./${path.posix.join(member, main)}`;
 }
 
-/** The binary a Cargo package builds: its first `[[bin]]` name, else the package name. Undefined for a workspace root. */
-export function cargoBinary(toml: string): string | undefined {
-  let section = '';
-  let pkg: string | undefined;
-  let bin: string | undefined;
-  for (const line of toml.split('\n')) {
-    const head = /^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(#.*)?$/.exec(line);
-    if (head) {
-      section = head[1]!;
-      continue;
-    }
-    const name = /^\s*name\s*=\s*"([^"]+)"/.exec(line)?.[1];
-    if (!name) continue;
-    if (section === 'package') pkg ??= name;
-    else if (section === 'bin') bin ??= name;
-  }
-  const b = bin ?? pkg;
-  return b ? binaryName(b) : undefined;
-}
-
 /**
  * What starts a Python service. The python template itself reads pyproject.toml's
  * first `[project.scripts]` entry, else a Procfile's `web:` line

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nameServices, proposeSpec, registryFromGitConfig, serviceName } from '../../src/init/propose.js';
-import { cargoBinary, scanRepository } from '../../src/init/scan.js';
+import { scanRepository } from '../../src/init/scan.js';
+import { cargoBinaryTarget, readCargoManifest } from '../../src/init/workspaces.js';
 import { fromImages } from '../../src/dockerfile/stages.js';
 import { matrix } from '../helpers/cli.js';
 import { hashTree, REPO_ROOT, removeTempDirs, tempDir, tempRepo, type Tree } from '../helpers/tree.js';
@@ -117,7 +118,7 @@ describe('scanRepository', () => {
   it('rust: the [[bin]] or package name; a workspace root is looked into', () => {
     expect(byDir('rs')[0]!.with).toEqual({ binary: 'Hasher_Tool' });
     expect(byDir('rsws/crates/cli')[0]!.with).toEqual({ binary: 'ws-cli' });
-    expect(cargoBinary('[workspace]\nmembers = []\n')).toBeUndefined();
+    expect(cargoBinaryTarget('/nonexistent', readCargoManifest('[workspace]\nmembers = []\n'))).toBeUndefined();
   });
 
   it('existing Dockerfiles are used, never replaced by a template; generated ones are left out', () => {
