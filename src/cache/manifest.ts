@@ -61,11 +61,26 @@ function hexOf(b64: string): string {
 /** The ENOENT answer of a read that found nothing (src/fs/read.ts: lstat said ENOENT). */
 const MISSING = /^fault:missing:ENOENT:file-missing:/;
 
+/**
+ * Whether a read's options (their JSON, as recorded) follow links. A record
+ * holds a few distinct options for thousands of reads: each is parsed once.
+ */
+const FOLLOWS = new Map<string, boolean>();
+
+function follows(optsText: string): boolean {
+  let follow = FOLLOWS.get(optsText);
+  if (follow === undefined) {
+    follow = (JSON.parse(optsText) as { followSymlinks?: boolean }).followSymlinks !== false;
+    if (FOLLOWS.size < 64) FOLLOWS.set(optsText, follow);
+  }
+  return follow;
+}
+
 function readLine(args: unknown[], answer: string): string {
   const [file, optsText] = args;
   if (args.length !== 2 || typeof optsText !== 'string') fail();
   const p = safePath(file);
-  const follow = (JSON.parse(optsText) as { followSymlinks?: boolean }).followSymlinks !== false;
+  const follow = follows(optsText);
   if (MISSING.test(answer)) return `absent ${p}`;
   if (answer.startsWith('fault:') || answer.startsWith('err:')) fail();
   return `${follow ? 'reg' : 'regnf'} ${hexOf(answer)} ${p}`;
