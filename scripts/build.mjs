@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSpecTypes } from './spec-types.mjs';
-import { hoistLazyImportsPlugin, splitLazyImports } from './lazy-imports.mjs';
+import { hoistLazyImportsPlugin, lazyBuiltinsPlugin, splitLazyImports } from './lazy-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -123,36 +123,6 @@ const precompiledPlugin = {
       // CommonJS: esbuild bundles the ajv runtime helpers it requires.
       return { contents: pre.validatorCode, loader: 'js', resolveDir: root };
     });
-  },
-};
-
-/**
- * crypto, child_process and v8 cost milliseconds to load and `gen` rarely calls
- * them (a long cache tag, the lock of a write); http and https (with tls and
- * the http agent, about 8 ms) only the registry client and the doctor's
- * registry probe, which a bake that pushes nothing never calls: they load on
- * first use. A
- * CommonJS proxy reads every property from the module, which it loads on the
- * first read. Its keys (what esbuild's interop copies) are the module's,
- * listed here, so listing them loads nothing.
- */
-const LAZY_BUILTINS = /^node:(crypto|child_process|v8|http|https)$/;
-const lazyBuiltinsPlugin = {
-  name: 'matrix-lazy-builtins',
-  setup(b) {
-    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'matrix-lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'matrix-lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'matrix-lazy' }, (args) => ({
-      contents: `let m;
-const real = () => (m ??= require(${JSON.stringify(args.path)}));
-const keys = ${JSON.stringify(Object.keys(require(args.path)))};
-module.exports = new Proxy({}, {
-  get: (_, k) => real()[k],
-  has: (_, k) => k in real(),
-  ownKeys: () => [...keys],
-  getOwnPropertyDescriptor: (_, k) => (keys.includes(k) ? { get: () => real()[k], enumerable: true, configurable: true } : undefined),
-});`,
-      loader: 'js',
-    }));
   },
 };
 

@@ -217,6 +217,25 @@ describe('start-up', () => {
     expect(modules.filter((m) => m.includes('node_modules/semver/'))).toEqual([]);
   });
 
+  // node:fs/promises (with readline's interface and the file watchers under it, about 2 ms on Node 20) is
+  // for a write or a listing in the thread pool, node:os for the temporary and home directories: both load
+  // on first use (scripts/build.mjs LAZY_BUILTINS), and a cold compile that writes nothing calls neither.
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j on samples/monorepo loads neither node:fs/promises nor node:os', (argv) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-fs-promises-'));
+    try {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), ...argv], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const loaded = JSON.parse(readFileSync(list, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule vm'); // the list is read right
+      expect(loaded.filter((m) => /^NativeModule (fs\/promises|os|internal\/readline\/interface)$/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // The registry client and the doctor's registry probe need node:http and node:https (and tls and the
   // http agent under them: with them about 8 ms to load); a bake that pushes nothing and has no registry
   // to probe never calls them: they load on first use (scripts/build.mjs LAZY_BUILTINS). (node:net comes
