@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSpecTypes } from './spec-types.mjs';
+import { exportsInPlace } from './chunk-exports.mjs';
 import { hoistLazyImportsPlugin, lazyBuiltinsPlugin, splitLazyImports } from './lazy-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +50,7 @@ const INPUTS = [
   'bin/load.cjs',
   'scripts/build.mjs',
   'scripts/lazy-imports.mjs',
+  'scripts/chunk-exports.mjs',
   'scripts/spec-types.mjs',
   'package.json',
   'package-lock.json',
@@ -195,12 +197,22 @@ async function splitChunks() {
 /**
  * One ES module chunk as CommonJS: imports become require('./NAME.cjs'),
  * import() a require on first use (and lazyImport's import() a synchronous
- * one, scripts/lazy-imports.mjs) (bin/load.cjs runs chunks in a vm.Script,
- * which has no ES module loader). First line: the hash of the rest, which
- * names its code cache.
+ * one, scripts/lazy-imports.mjs), and its exports one getter each on
+ * module.exports (scripts/chunk-exports.mjs) (bin/load.cjs runs chunks in a
+ * vm.Script, which has no ES module loader). First line: the hash of the
+ * rest, which names its code cache.
  */
 async function chunkCommonJs(text) {
-  const { code } = await transform(splitLazyImports(text), { format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, minifyWhitespace: true, logLevel: 'warning' });
+  const { code: cjs } = await transform(splitLazyImports(text), {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    minifyWhitespace: true,
+    logLevel: 'warning',
+  });
+  // Its exports on module.exports itself, one getter each (scripts/chunk-exports.mjs).
+  const code = exportsInPlace(cjs);
   const body = code.includes('__matrixImportMetaUrl') ? `'use strict';const __matrixImportMetaUrl=require('node:url').pathToFileURL(__filename).href;\n${code}` : `'use strict';\n${code}`;
   // bin/load.cjs reads chunks as latin1 (no UTF-8 decoding); esbuild escapes what is not ASCII.
   if (!/^[\x00-\x7f]*$/.test(body)) throw new Error('a chunk is not ASCII');

@@ -85,6 +85,17 @@ describe('dist/', () => {
     expect(all.length).toBe(new Set(all).size);
   });
 
+  // scripts/chunk-exports.mjs: a chunk's exports are getters on module.exports itself, not esbuild's copy of them.
+  it("every chunk defines its exports on module.exports itself; none keeps esbuild's copy (__toCommonJS)", () => {
+    const files = manifest().files.filter((f) => f.endsWith('.cjs') && !f.startsWith('pack-'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const text = readFileSync(path.join(DIST, f), 'latin1');
+      expect([f, text.includes('module.exports=__toCommonJS(stdin_exports)')]).toEqual([f, false]);
+      if (text.includes('stdin_exports')) expect([f, text.includes('var stdin_exports=module.exports;')]).toEqual([f, true]);
+    }
+  });
+
   it('each chunk is in at most one pack, the core in none, and a pack holds the very text of each of its chunks', () => {
     const m = manifest();
     expect(JSON.parse(readFileSync(path.join(DIST, 'packs.json'), 'utf8'))).toEqual(m.packs);
