@@ -247,6 +247,38 @@ describe('start-up', () => {
     }
   });
 
+  // node:module is for a template without a precompiled form, which the Handlebars compiler (required
+  // through createRequire) compiles at run time; it loads on first use (scripts/lazy-imports.mjs) and
+  // bin/load.cjs takes createRequire from its own module's class on Node 20.
+  it('a cold gen --check on samples/monorepo loads no node:module; a template of your own compiles through it, loaded then', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-lazy-module-'));
+    const modulesLoaded = (cwd: string, argv: string[]) => {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), ...argv], { cwd, encoding: 'utf8', env: { ...process.env, TMPDIR: dir } });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      return { out: r.stdout, loaded: JSON.parse(readFileSync(list, 'utf8')) as string[] };
+    };
+    try {
+      const cold = modulesLoaded(path.join(SAMPLES, 'monorepo'), ['gen', '--check', '--no-cache']);
+      expect(cold.loaded).toContain('NativeModule vm'); // the list is read right
+      // Node 22 and later: bin/load.cjs requires node:module for enableCompileCache.
+      if (Number(process.versions.node.split('.')[0]) < 22) expect(cold.loaded).not.toContain('NativeModule module');
+      const own = path.join(dir, 'own');
+      mkdirSync(path.join(own, 'svc'), { recursive: true });
+      writeFileSync(path.join(own, 'svc', 'README'), 'hello\n');
+      writeFileSync(path.join(own, 'step.hbs'), ['{{!--', 'description: a template of its own', '--}}', 'FROM scratch', 'COPY README /README', ''].join('\n'));
+      writeFileSync(path.join(own, 'matrix.yaml'), 'version: 1\nservices:\n  svc:\n    context: svc\n    template: step.hbs\n');
+      const gen = modulesLoaded(own, ['gen', '--no-cache']);
+      expect(readFileSync(path.join(own, 'svc', 'Dockerfile'), 'utf8')).toContain('FROM scratch\nCOPY README /README\n');
+      expect(gen.loaded).toContain('NativeModule module');
+      expect(modulesLoaded(own, ['gen', '--check', '--no-cache']).out).toMatch(/^Up to date: 2 files\.\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // The registry client and the doctor's registry probe need node:http and node:https (and tls and the
   // http agent under them: with them about 8 ms to load); a bake that pushes nothing and has no registry
   // to probe never calls them: they load on first use (scripts/build.mjs LAZY_BUILTINS). (node:net comes
