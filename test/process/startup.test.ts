@@ -158,8 +158,10 @@ describe('start-up', () => {
   });
 
   // node:v8 (and the heap utilities it brings) is only for a large spec's GC flags; child_process only for git and docker.
-  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate']]])('%j loads neither node:v8 nor node:child_process (scripts/build.mjs loads them on first use)', (argv) => {
-    const script = `
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate']]])(
+    '%j loads neither node:v8 nor node:child_process (scripts/lazy-imports.mjs LAZY_BUILTINS: they load on first use)',
+    (argv) => {
+      const script = `
       const before = new Set(process.moduleLoadList);
       const { loadBundle } = require(${JSON.stringify(LOAD)});
       const io = { stdout: { write: () => true }, stderr: { write: (s) => process.stderr.write(s) }, cwd: process.cwd(), env: {}, isTTY: false };
@@ -168,13 +170,14 @@ describe('start-up', () => {
         process.stdout.write(JSON.stringify({ code, builtins }));
       });
     `;
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const { code, builtins } = JSON.parse(r.stdout) as { code: number; builtins: string[] };
-    expect(code).toBe(0);
-    expect(builtins).toContain('vm'); // the list is read right: bin/load.cjs compiles the chunks with vm.Script
-    expect(builtins.filter((m) => /^(v8|child_process|internal\/heap_utils|internal\/child_process)$/.test(m))).toEqual([]);
-  });
+      const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const { code, builtins } = JSON.parse(r.stdout) as { code: number; builtins: string[] };
+      expect(code).toBe(0);
+      expect(builtins).toContain('vm'); // the list is read right: bin/load.cjs compiles the chunks with vm.Script
+      expect(builtins.filter((m) => /^(v8|child_process|internal\/heap_utils|internal\/child_process)$/.test(m))).toEqual([]);
+    },
+  );
 
   // Whether stdout is a terminal (colours) is read from the descriptor (src/cli/stdio.ts): Node's stdout
   // stream, made on first use, loads net for a pipe and a SyncWriteStream for a file or /dev/null.
@@ -230,7 +233,7 @@ describe('start-up', () => {
 
   // node:fs/promises (with readline's interface and the file watchers under it, about 2 ms on Node 20) is
   // for a write or a listing in the thread pool, node:os for the temporary and home directories: both load
-  // on first use (scripts/build.mjs LAZY_BUILTINS), and a cold compile that writes nothing calls neither.
+  // on first use (scripts/lazy-imports.mjs LAZY_BUILTINS), and a cold compile that writes nothing calls neither.
   it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j on samples/monorepo loads neither node:fs/promises nor node:os', (argv) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-fs-promises-'));
     try {
@@ -281,7 +284,7 @@ describe('start-up', () => {
 
   // The registry client and the doctor's registry probe need node:http and node:https (and tls and the
   // http agent under them: with them about 8 ms to load); a bake that pushes nothing and has no registry
-  // to probe never calls them: they load on first use (scripts/build.mjs LAZY_BUILTINS). (node:net comes
+  // to probe never calls them: they load on first use (scripts/lazy-imports.mjs LAZY_BUILTINS). (node:net comes
   // with child_process's pipes.)
   it('bake --dry-run on samples/monorepo loads none of node:http, https and tls', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-http-'));
