@@ -29,7 +29,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSpecTypes } from './spec-types.mjs';
-import { hoistLazyImportsPlugin, splitLazyImports } from './lazy-imports.mjs';
+import { exportsInPlace } from './chunk-exports.mjs';
+import { hoistLazyImportsPlugin, lazyBuiltinsPlugin, splitLazyImports } from './lazy-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -49,6 +50,7 @@ const INPUTS = [
   'bin/load.cjs',
   'scripts/build.mjs',
   'scripts/lazy-imports.mjs',
+  'scripts/chunk-exports.mjs',
   'scripts/spec-types.mjs',
   'package.json',
   'package-lock.json',
@@ -127,36 +129,6 @@ const precompiledPlugin = {
 };
 
 /**
- * crypto, child_process and v8 cost milliseconds to load and `gen` rarely calls
- * them (a long cache tag, the lock of a write); http and https (with tls and
- * the http agent, about 8 ms) only the registry client and the doctor's
- * registry probe, which a bake that pushes nothing never calls: they load on
- * first use. A
- * CommonJS proxy reads every property from the module, which it loads on the
- * first read. Its keys (what esbuild's interop copies) are the module's,
- * listed here, so listing them loads nothing.
- */
-const LAZY_BUILTINS = /^node:(crypto|child_process|v8|http|https)$/;
-const lazyBuiltinsPlugin = {
-  name: 'matrix-lazy-builtins',
-  setup(b) {
-    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'matrix-lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'matrix-lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'matrix-lazy' }, (args) => ({
-      contents: `let m;
-const real = () => (m ??= require(${JSON.stringify(args.path)}));
-const keys = ${JSON.stringify(Object.keys(require(args.path)))};
-module.exports = new Proxy({}, {
-  get: (_, k) => real()[k],
-  has: (_, k) => k in real(),
-  ownKeys: () => [...keys],
-  getOwnPropertyDescriptor: (_, k) => (keys.includes(k) ? { get: () => real()[k], enumerable: true, configurable: true } : undefined),
-});`,
-      loader: 'js',
-    }));
-  },
-};
-
-/**
  * yargs lays out its help with string-width, whose first call compiles a very
  * large emoji regular expression (tens of milliseconds, and V8 caches no
  * regular expression). Printable ASCII is as wide as it is long, so only
@@ -225,12 +197,22 @@ async function splitChunks() {
 /**
  * One ES module chunk as CommonJS: imports become require('./NAME.cjs'),
  * import() a require on first use (and lazyImport's import() a synchronous
- * one, scripts/lazy-imports.mjs) (bin/load.cjs runs chunks in a vm.Script,
- * which has no ES module loader). First line: the hash of the rest, which
- * names its code cache.
+ * one, scripts/lazy-imports.mjs), and its exports one getter each on
+ * module.exports (scripts/chunk-exports.mjs) (bin/load.cjs runs chunks in a
+ * vm.Script, which has no ES module loader). First line: the hash of the
+ * rest, which names its code cache.
  */
 async function chunkCommonJs(text) {
-  const { code } = await transform(splitLazyImports(text), { format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, minifyWhitespace: true, logLevel: 'warning' });
+  const { code: cjs } = await transform(splitLazyImports(text), {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    minifyWhitespace: true,
+    logLevel: 'warning',
+  });
+  // Its exports on module.exports itself, one getter each (scripts/chunk-exports.mjs).
+  const code = exportsInPlace(cjs);
   const body = code.includes('__matrixImportMetaUrl') ? `'use strict';const __matrixImportMetaUrl=require('node:url').pathToFileURL(__filename).href;\n${code}` : `'use strict';\n${code}`;
   // bin/load.cjs reads chunks as latin1 (no UTF-8 decoding); esbuild escapes what is not ASCII.
   if (!/^[\x00-\x7f]*$/.test(body)) throw new Error('a chunk is not ASCII');

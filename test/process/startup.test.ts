@@ -85,6 +85,17 @@ describe('dist/', () => {
     expect(all.length).toBe(new Set(all).size);
   });
 
+  // scripts/chunk-exports.mjs: a chunk's exports are getters on module.exports itself, not esbuild's copy of them.
+  it("every chunk defines its exports on module.exports itself; none keeps esbuild's copy (__toCommonJS)", () => {
+    const files = manifest().files.filter((f) => f.endsWith('.cjs') && !f.startsWith('pack-'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const text = readFileSync(path.join(DIST, f), 'latin1');
+      expect([f, text.includes('module.exports=__toCommonJS(stdin_exports)')]).toEqual([f, false]);
+      if (text.includes('stdin_exports')) expect([f, text.includes('var stdin_exports=module.exports;')]).toEqual([f, true]);
+    }
+  });
+
   it('each chunk is in at most one pack, the core in none, and a pack holds the very text of each of its chunks', () => {
     const m = manifest();
     expect(JSON.parse(readFileSync(path.join(DIST, 'packs.json'), 'utf8'))).toEqual(m.packs);
@@ -147,8 +158,10 @@ describe('start-up', () => {
   });
 
   // node:v8 (and the heap utilities it brings) is only for a large spec's GC flags; child_process only for git and docker.
-  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate']]])('%j loads neither node:v8 nor node:child_process (scripts/build.mjs loads them on first use)', (argv) => {
-    const script = `
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate']]])(
+    '%j loads neither node:v8 nor node:child_process (scripts/lazy-imports.mjs LAZY_BUILTINS: they load on first use)',
+    (argv) => {
+      const script = `
       const before = new Set(process.moduleLoadList);
       const { loadBundle } = require(${JSON.stringify(LOAD)});
       const io = { stdout: { write: () => true }, stderr: { write: (s) => process.stderr.write(s) }, cwd: process.cwd(), env: {}, isTTY: false };
@@ -157,13 +170,14 @@ describe('start-up', () => {
         process.stdout.write(JSON.stringify({ code, builtins }));
       });
     `;
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const { code, builtins } = JSON.parse(r.stdout) as { code: number; builtins: string[] };
-    expect(code).toBe(0);
-    expect(builtins).toContain('vm'); // the list is read right: bin/load.cjs compiles the chunks with vm.Script
-    expect(builtins.filter((m) => /^(v8|child_process|internal\/heap_utils|internal\/child_process)$/.test(m))).toEqual([]);
-  });
+      const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const { code, builtins } = JSON.parse(r.stdout) as { code: number; builtins: string[] };
+      expect(code).toBe(0);
+      expect(builtins).toContain('vm'); // the list is read right: bin/load.cjs compiles the chunks with vm.Script
+      expect(builtins.filter((m) => /^(v8|child_process|internal\/heap_utils|internal\/child_process)$/.test(m))).toEqual([]);
+    },
+  );
 
   // Whether stdout is a terminal (colours) is read from the descriptor (src/cli/stdio.ts): Node's stdout
   // stream, made on first use, loads net for a pipe and a SyncWriteStream for a file or /dev/null.
@@ -217,9 +231,60 @@ describe('start-up', () => {
     expect(modules.filter((m) => m.includes('node_modules/semver/'))).toEqual([]);
   });
 
+  // node:fs/promises (with readline's interface and the file watchers under it, about 2 ms on Node 20) is
+  // for a write or a listing in the thread pool, node:os for the temporary and home directories: both load
+  // on first use (scripts/lazy-imports.mjs LAZY_BUILTINS), and a cold compile that writes nothing calls neither.
+  it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j on samples/monorepo loads neither node:fs/promises nor node:os', (argv) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-fs-promises-'));
+    try {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), ...argv], { cwd: path.join(SAMPLES, 'monorepo'), encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const loaded = JSON.parse(readFileSync(list, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule vm'); // the list is read right
+      expect(loaded.filter((m) => /^NativeModule (fs\/promises|os|internal\/readline\/interface)$/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // node:module is for a template without a precompiled form, which the Handlebars compiler (required
+  // through createRequire) compiles at run time; it loads on first use (scripts/lazy-imports.mjs) and
+  // bin/load.cjs takes createRequire from its own module's class on Node 20.
+  it('a cold gen --check on samples/monorepo loads no node:module; a template of your own compiles through it, loaded then', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-lazy-module-'));
+    const modulesLoaded = (cwd: string, argv: string[]) => {
+      const list = path.join(dir, 'modules.json');
+      const preload = path.join(dir, 'preload.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(REPO_ROOT, 'bin', 'matrix.cjs'), ...argv], { cwd, encoding: 'utf8', env: { ...process.env, TMPDIR: dir } });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      return { out: r.stdout, loaded: JSON.parse(readFileSync(list, 'utf8')) as string[] };
+    };
+    try {
+      const cold = modulesLoaded(path.join(SAMPLES, 'monorepo'), ['gen', '--check', '--no-cache']);
+      expect(cold.loaded).toContain('NativeModule vm'); // the list is read right
+      // Node 22 and later: bin/load.cjs requires node:module for enableCompileCache.
+      if (Number(process.versions.node.split('.')[0]) < 22) expect(cold.loaded).not.toContain('NativeModule module');
+      const own = path.join(dir, 'own');
+      mkdirSync(path.join(own, 'svc'), { recursive: true });
+      writeFileSync(path.join(own, 'svc', 'README'), 'hello\n');
+      writeFileSync(path.join(own, 'step.hbs'), ['{{!--', 'description: a template of its own', '--}}', 'FROM scratch', 'COPY README /README', ''].join('\n'));
+      writeFileSync(path.join(own, 'matrix.yaml'), 'version: 1\nservices:\n  svc:\n    context: svc\n    template: step.hbs\n');
+      const gen = modulesLoaded(own, ['gen', '--no-cache']);
+      expect(readFileSync(path.join(own, 'svc', 'Dockerfile'), 'utf8')).toContain('FROM scratch\nCOPY README /README\n');
+      expect(gen.loaded).toContain('NativeModule module');
+      expect(modulesLoaded(own, ['gen', '--check', '--no-cache']).out).toMatch(/^Up to date: 2 files\.\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // The registry client and the doctor's registry probe need node:http and node:https (and tls and the
   // http agent under them: with them about 8 ms to load); a bake that pushes nothing and has no registry
-  // to probe never calls them: they load on first use (scripts/build.mjs LAZY_BUILTINS). (node:net comes
+  // to probe never calls them: they load on first use (scripts/lazy-imports.mjs LAZY_BUILTINS). (node:net comes
   // with child_process's pipes.)
   it('bake --dry-run on samples/monorepo loads none of node:http, https and tls', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-no-http-'));

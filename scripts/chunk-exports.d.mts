@@ -1,0 +1,2 @@
+// Types of scripts/chunk-exports.mjs, for the tests.
+export function exportsInPlace(code: string): string;
