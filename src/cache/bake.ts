@@ -24,7 +24,7 @@ import { cacheEnabled, recordTextAt } from './answer.js';
 import { type OutputKind, outputHeader } from './output.js';
 import { parseRun, readsHold } from './record.js';
 import { privateRecordPath } from './store.js';
-// node:v8 loads on first use in dist/ (scripts/build.mjs, LAZY_BUILTINS).
+// node:v8 loads on first use in dist/ (scripts/lazy-imports.mjs, LAZY_BUILTINS).
 import { deserialize, serialize } from 'node:v8';
 
 /** What bake builds from: the located spec, its resolved model, the generated files, and the spec as loaded. */
