@@ -204,7 +204,8 @@ function cellTags(scope: CellScope, index: number, metadataAction: string | unde
   const defaultTags = metadataAction === undefined && (multi || svc.latest !== false) ? [`${plan.defaultRepo}:${cellSuffix}`] : [];
   const tags: Dyn[] = [];
   const check = (v: Dyn, where: Path, hint: string) => {
-    const problem = referenceProblem(evalDyn(v, sampleEnv(v))!);
+    // A tag without build-time variables is its own sample.
+    const problem = referenceProblem(typeof v === 'string' ? v : evalDyn(v, sampleEnv(v))!);
     const written = dynText(v, plan.tagNames);
     if (problem) scope.fail('invalid-tag', where, `tag \`${written}\` ${problem}`, problem === UPPER_CASE_NAME ? lowerCaseHint(written, where) : hint);
     else tags.push(v);

@@ -5,11 +5,11 @@ import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
 import { exists } from '../fs/probe.js';
 import { detectPattern } from './detect-pattern.js';
-import { isInside, packageRoot, realpathOrUndefined } from '../paths.js';
+import { packageRoot, realpathOrUndefined } from '../paths.js';
 import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
-import { checkPath } from './paths.js';
+import { checkPath, insideNormalized } from './paths.js';
 
 export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static', 'java', 'php'] as const;
 
@@ -192,7 +192,7 @@ function detectText(ctx: ResolveContext, context: string, file: string): DetectR
   // Absent first (the usual case: most detect places are not there), as a probe the hook's manifest can check; a real path's ENOENT it cannot.
   const abs = path.resolve(ctx.specDir, rel);
   const real = exists(abs) ? realpathOrUndefined(abs) : undefined;
-  if (real !== undefined && !isInside(ctx.realRoot, real)) read.outside = true;
+  if (real !== undefined && !insideNormalized(ctx.realRoot, real)) read.outside = true;
   else if (real !== undefined) {
     try {
       read.text = readRegularText(real, { maxBytes: MAX_DETECT_BYTES, display: rel, followSymlinks: false });

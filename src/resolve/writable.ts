@@ -6,7 +6,8 @@
 // written there is code git runs (a hook, `core.fsmonitor` in .git/config).
 import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
-import { dotGitComponent, isInside, nearestReal, realGitDirsOf, toPosix } from '../paths.js';
+import { dotGitComponent, nearestReal, realGitDirsOf, toPosix } from '../paths.js';
+import { insideNormalized } from './paths.js';
 
 export interface WhereWritten {
   specDir: string;
@@ -60,10 +61,10 @@ export function writeTargetProblem(where: WhereWritten, raw: string, what: strin
     return { code: 'path-in-git-dir', message: `${what} \`${raw}\` is inside the git directory (\`${dotGit}\` is what git calls .git)`, hint: GIT_HINT };
   }
   const real = nearestReal(kind === 'file' ? path.dirname(abs) : abs);
-  if (real === undefined || !isInside(where.realRoot, real)) {
+  if (real === undefined || !insideNormalized(where.realRoot, real)) {
     return { code: 'path-outside-repo', message: `${what} \`${raw}\` leads outside the repository through a symbolic link`, hint: 'point at a real directory inside the repository' };
   }
-  if (gitDirsFor(where).some((g) => isInside(g, real))) {
+  if (gitDirsFor(where).some((g) => insideNormalized(g, real))) {
     return { code: 'path-in-git-dir', message: `${what} \`${raw}\` leads into the git directory through a symbolic link or a .git file`, hint: GIT_HINT };
   }
   return undefined;

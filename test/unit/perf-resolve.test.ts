@@ -15,7 +15,8 @@ import { copyInto, defineKey } from '../../src/expand/records.js';
 import { lstatIfThere, lstatOf, withPathMemo } from '../../src/fs/path-memo.js';
 import { exists, statKind } from '../../src/fs/probe.js';
 import { recording } from '../../src/fs/recorder.js';
-import { dotGitComponent } from '../../src/paths.js';
+import { dotGitComponent, isInside } from '../../src/paths.js';
+import { insideNormalized } from '../../src/resolve/paths.js';
 import { interpolate, interpolateDyn } from '../../src/resolve/vars.js';
 import { mayNameDotGit } from '../../src/resolve/writable.js';
 import { compileSpec, goDirs } from '../helpers/spec.js';
@@ -146,6 +147,25 @@ describe('the `.git` prefilter of writable.ts', () => {
     );
     expect(mayNameDotGit('services/svc-00001/Dockerfile')).toBe(false);
     expect(mayNameDotGit('a/.GiT/hooks')).toBe(true);
+  });
+});
+
+describe('insideNormalized', () => {
+  it('answers as isInside for every normalized absolute child, whatever the parent', () => {
+    const part = fc.constantFrom('a', 'b', 'ab', '..b', '.b', '...', 'a.', '.', '..', '');
+    const abs = fc.array(part, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`);
+    fc.assert(
+      fc.property(abs, abs, fc.boolean(), (parent, raw, trailing) => {
+        const child = path.resolve(raw);
+        const p = trailing && parent !== '/' ? `${parent}/` : parent;
+        expect(insideNormalized(p, child)).toBe(isInside(p, child));
+        expect(insideNormalized(path.normalize(p), child)).toBe(isInside(path.normalize(p), child));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(insideNormalized('/r', '/r/..b')).toBe(false);
+    expect(insideNormalized('/r', '/r/a/b')).toBe(true);
+    expect(insideNormalized('/r', '/rr')).toBe(false);
   });
 });
 
