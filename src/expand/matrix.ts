@@ -69,6 +69,8 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
 
 /** A value as it may appear in a bake target name: [a-z0-9-], no leading/trailing dash. */
 export function slug(value: string): string {
+  // Most values are slugs already (`small`, `22`, `linux-amd64`): nothing to change.
+  if (/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value)) return value;
   return value
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

@@ -11,6 +11,7 @@ import { lstatSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { slug } from '../../src/expand/matrix.js';
 import { copyInto, defineKey } from '../../src/expand/records.js';
 import { lstatIfThere, lstatOf, withPathMemo } from '../../src/fs/path-memo.js';
 import { exists, statKind } from '../../src/fs/probe.js';
@@ -147,6 +148,23 @@ describe('the `.git` prefilter of writable.ts', () => {
     );
     expect(mayNameDotGit('services/svc-00001/Dockerfile')).toBe(false);
     expect(mayNameDotGit('a/.GiT/hooks')).toBe(true);
+  });
+});
+
+describe('slug', () => {
+  it('gives what lower-casing and replacing give, also for a value that is a slug already', () => {
+    const full = (v: string) =>
+      v
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '');
+    const text = fc.array(fc.constantFrom('a', 'z', '0', '9', '-', '--', 'A', '.', '_', ' ', '\u212a', 'é'), { maxLength: 8 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (v) => {
+        expect(slug(v)).toBe(full(v));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
