@@ -144,14 +144,21 @@ export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: numbe
 /** A value with no `${{`: interpolating it gives it back, and nothing can fail, so its place in the spec is not looked up. */
 const plain = (s: string) => !s.includes('${{');
 
+/** A service's `with` when no value of it has a variable: every cell's is that one record (the model is readonly). */
+const PLAIN_WITH = new WeakMap<ServicePlan, Record<string, string | string[]>>();
+
 function cellWith(scope: CellScope): Record<string, string | string[]> {
   const { ctx, plan } = scope;
+  const known = PLAIN_WITH.get(plan);
+  if (known) return known;
   const out: Record<string, string | string[]> = {};
+  let allPlain = true;
   for (const [key, v] of Object.entries(plan.params)) {
     if (Array.isArray(v) ? v.every(plain) : plain(v)) {
       out[key] = Array.isArray(v) ? [...v] : v;
       continue;
     }
+    allPlain = false;
     const at = keyOrigin(ctx, plan.name, 'with', key);
     if (Array.isArray(v)) {
       const list: string[] = [];
@@ -165,6 +172,7 @@ function cellWith(scope: CellScope): Record<string, string | string[]> {
       if (r !== undefined) out[key] = r;
     }
   }
+  if (allPlain) PLAIN_WITH.set(plan, out);
   return out;
 }
 

@@ -56,8 +56,10 @@ export function resolveSource(ctx: ResolveContext, store: TemplateStore, name: s
   }
   const at = origin(ctx, name, 'template');
   if ((BUILTIN_TEMPLATES as readonly string[]).includes(template!)) {
-    const file = path.join(packageRoot(), 'templates', `${template}.Dockerfile.hbs`);
-    const tpl = store.load(ctx, `builtin:${template}`, file, `templates/${template}.Dockerfile.hbs`, at);
+    // The file's path only for its first service: store.load answers the rest from what it parsed.
+    const key = `builtin:${template}`;
+    const file = store.parsed.has(key) ? '' : path.join(packageRoot(), 'templates', `${template}.Dockerfile.hbs`);
+    const tpl = store.load(ctx, key, file, `templates/${template}.Dockerfile.hbs`, at);
     return tpl ? { source: { kind: 'template', template: template!, builtin: true, file: `builtin:${template}` }, tpl } : undefined;
   }
   if (template!.endsWith('.hbs')) {
