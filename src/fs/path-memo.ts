@@ -11,8 +11,11 @@
 // A path that is not there is remembered as missing too: a compile asks for
 // each service's go.work, .nvmrc, ... that most services do not have, and
 // Node's lstatSync builds an Error with a stack for each ENOENT (about 20 us,
-// against 3 us for `throwIfNoEntry: false`, which returns undefined for
-// ENOENT only: ENOTDIR and the rest still throw, and are asked again).
+// against 3 us for `throwIfNoEntry: false`). Node 20 answers undefined there
+// for ENOENT only; later versions for ENOTDIR too (nodejs/node issue 56993),
+// so undefined counts as ENOENT only for a plain name in a directory, where
+// nothing else can fail; otherwise the path is asked again with the error
+// thrown. Other errors are not remembered: they are asked again.
 import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
@@ -111,14 +114,42 @@ export function withPathMemo<T>(fn: () => T): T {
  * Error is made for a missing path.
  */
 export function lstatIfThere(p: string): PathStat | undefined {
-  if (!memo) return lstatSync(p, { throwIfNoEntry: false });
+  if (!memo) return lstatSync(p, { throwIfNoEntry: false }) ?? missingOrThrow(p);
   let st = memo.lstat.get(p);
   if (st === undefined) {
-    const fresh = lstatSync(p, { throwIfNoEntry: false });
+    const fresh = lstatSync(p, { throwIfNoEntry: false }) ?? missingOrThrow(p);
     st = fresh === undefined ? MISSING : remembered(fresh);
     memo.lstat.set(p, st);
   }
   return st ?? undefined;
+}
+
+/**
+ * After lstatSync with `throwIfNoEntry: false` answered undefined: undefined
+ * when nothing is at `p` (ENOENT), known without asking again when `p` is a
+ * plain name in a directory; else lstatSync's own answer now, or its error
+ * (ENOTDIR, which later Node versions also answer with undefined).
+ */
+function missingOrThrow(p: string): Stats | undefined {
+  if (nameInDirectory(p)) return undefined;
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Whether `p` is a name (not `.`, `..` or a trailing separator) in a directory that is there: looking it up can fail only with ENOENT. */
+function nameInDirectory(p: string): boolean {
+  const name = path.basename(p);
+  const dir = path.dirname(p);
+  if (name === '' || name === '.' || name === '..' || dir === p || p.endsWith('/') || p.endsWith(path.sep)) return false;
+  try {
+    return lstatIfThere(dir)?.isDirectory() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** lstat(2) of `p`, remembered during a read-only phase. Throws as lstatSync does (ENOENT included). */
