@@ -10,6 +10,7 @@
 // names an axis whatever its case (ordinal, ignoring case) and values compare
 // with the expression language's `==` (valueEquals, in values.ts).
 import type { Cell, MatrixInput, Scalar } from '../spec.js';
+import { copyInto, defineKey } from './records.js';
 import { equalsIgnoreCase, spelling, valueEquals, valueText } from './values.js';
 
 export interface Expansion {
@@ -23,7 +24,14 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
   let cells: Record<string, Scalar>[] = axes.length ? [{}] : [];
   for (const axis of axes) {
     const next: Record<string, Scalar>[] = [];
-    for (const cell of cells) for (const v of m[axis] as Scalar[]) next.push({ ...cell, [axis]: v });
+    for (const cell of cells) {
+      for (const v of m[axis] as Scalar[]) {
+        // `{ ...cell, [axis]: v }` (src/expand/records.ts).
+        const one = copyInto({}, cell);
+        defineKey(one, axis, v);
+        next.push(one);
+      }
+    }
     cells = next;
   }
 
@@ -48,7 +56,11 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
     }
     if (!matched) cells.push(Object.fromEntries(pairs));
   }
-  const out = cells.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, valueText(v)])));
+  const out = cells.map((c) => {
+    const text: Cell = {};
+    for (const k of Object.keys(c)) defineKey(text, k, valueText(c[k]!));
+    return text;
+  });
   // Keys only added by include are axes too (for names and variables), after the declared ones.
   const extra: string[] = [];
   for (const c of out) for (const k of Object.keys(c)) if (!original.has(k) && !extra.includes(k)) extra.push(k);
@@ -57,6 +69,8 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
 
 /** A value as it may appear in a bake target name: [a-z0-9-], no leading/trailing dash. */
 export function slug(value: string): string {
+  // Most values are slugs already (`small`, `22`, `linux-amd64`): nothing to change.
+  if (/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value)) return value;
   return value
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

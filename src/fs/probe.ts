@@ -8,7 +8,7 @@
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { defineOp } from './recorder.js';
-import { kindOfStats, lstatOf, realpathOf, type FileKind, type PathStat } from './path-memo.js';
+import { kindOfStats, lstatIfThere, lstatOf, realpathOf, type FileKind, type PathStat } from './path-memo.js';
 
 export type { FileKind } from './path-memo.js';
 
@@ -31,8 +31,9 @@ export const exists = defineOp(
   'exists',
   (p: string): boolean => {
     try {
-      lstatOrStat(p, true);
-      return true;
+      // Asked without an Error for a missing path, the usual answer here (src/fs/path-memo.ts).
+      const st = lstatIfThere(p);
+      return st !== undefined && (!st.isSymbolicLink() || statSync(p, { throwIfNoEntry: false }) !== undefined);
     } catch {
       return false;
     }

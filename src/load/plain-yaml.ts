@@ -48,7 +48,8 @@ function contentLines(source: string): Line[] | undefined {
   for (const raw of source.split('\n')) {
     const trimmed = raw.trimStart();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (/^(---|\.\.\.)( |$)/.test(raw) || raw.startsWith('%')) return undefined;
+    // A marker starts with `-` or `.` in the first column: only such lines are tested for one.
+    if (((raw[0] === '-' || raw[0] === '.') && /^(---|\.\.\.)( |$)/.test(raw)) || raw.startsWith('%')) return undefined;
     out.push({ indent: raw.length - trimmed.length, text: trimmed });
   }
   return out;

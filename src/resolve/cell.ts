@@ -5,7 +5,6 @@ import { dynText, dynVariables, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.
 import type { Cell, Target } from '../spec.js';
 import { lowerCaseRepository, referenceProblem, UPPER_CASE_NAME } from '../validate/reference.js';
 import { keyOrigin, origin, type Path, type ResolveContext } from './context.js';
-import { withAllKeys } from './matrix.js';
 import { checkOutput } from './outputs.js';
 import { alike, NO_ENTRIES, NO_ITEMS } from './shared.js';
 import type { ServicePlan } from './service.js';
@@ -62,7 +61,11 @@ class CellScope {
     cell: Cell,
   ) {
     // A key that only some combinations have (from include) reads as empty in the others, as on GitHub.
-    this.vars = varsFor(plan.name, target, ctx.input.registry, withAllKeys(plan.matrix.axes, cell));
+    // withAllKeys(axes, cell), set straight into the map: the same keys in the same order, no record between.
+    const vars = varsFor(plan.name, target, ctx.input.registry, NO_ENTRIES);
+    for (const a of plan.matrix.axes) vars.set(`matrix.${a}`, cell[a] ?? '');
+    for (const [k, v] of Object.entries(cell)) vars.set(`matrix.${k}`, v);
+    this.vars = vars;
   }
 
   /** A value that may hold build-time (git) variables. */
@@ -138,10 +141,24 @@ export function resolveCell(ctx: ResolveContext, plan: ServicePlan, index: numbe
   };
 }
 
+/** A value with no `${{`: interpolating it gives it back, and nothing can fail, so its place in the spec is not looked up. */
+const plain = (s: string) => !s.includes('${{');
+
+/** A service's `with` when no value of it has a variable: every cell's is that one record (the model is readonly). */
+const PLAIN_WITH = new WeakMap<ServicePlan, Record<string, string | string[]>>();
+
 function cellWith(scope: CellScope): Record<string, string | string[]> {
   const { ctx, plan } = scope;
+  const known = PLAIN_WITH.get(plan);
+  if (known) return known;
   const out: Record<string, string | string[]> = {};
+  let allPlain = true;
   for (const [key, v] of Object.entries(plan.params)) {
+    if (Array.isArray(v) ? v.every(plain) : plain(v)) {
+      out[key] = Array.isArray(v) ? [...v] : v;
+      continue;
+    }
+    allPlain = false;
     const at = keyOrigin(ctx, plan.name, 'with', key);
     if (Array.isArray(v)) {
       const list: string[] = [];
@@ -155,6 +172,7 @@ function cellWith(scope: CellScope): Record<string, string | string[]> {
       if (r !== undefined) out[key] = r;
     }
   }
+  if (allPlain) PLAIN_WITH.set(plan, out);
   return out;
 }
 
@@ -194,7 +212,8 @@ function cellTags(scope: CellScope, index: number, metadataAction: string | unde
   const defaultTags = metadataAction === undefined && (multi || svc.latest !== false) ? [`${plan.defaultRepo}:${cellSuffix}`] : [];
   const tags: Dyn[] = [];
   const check = (v: Dyn, where: Path, hint: string) => {
-    const problem = referenceProblem(evalDyn(v, sampleEnv(v))!);
+    // A tag without build-time variables is its own sample.
+    const problem = referenceProblem(typeof v === 'string' ? v : evalDyn(v, sampleEnv(v))!);
     const written = dynText(v, plan.tagNames);
     if (problem) scope.fail('invalid-tag', where, `tag \`${written}\` ${problem}`, problem === UPPER_CASE_NAME ? lowerCaseHint(written, where) : hint);
     else tags.push(v);
@@ -219,7 +238,8 @@ function cellMap(scope: CellScope, field: 'args' | 'labels' | 'annotations'): Re
   const { ctx, plan } = scope;
   const entries: [string, Dyn][] = [];
   for (const [k, raw] of Object.entries(plan.svc[field] ?? {})) {
-    const v = scope.dyn(String(raw), keyOrigin(ctx, plan.name, field, k), field);
+    const text = String(raw);
+    const v = plain(text) ? text : scope.dyn(text, keyOrigin(ctx, plan.name, field, k), field);
     if (v !== undefined) entries.push([k, v]);
   }
   return Object.fromEntries(entries);

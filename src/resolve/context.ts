@@ -4,6 +4,7 @@ import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { specDiagnostic, type LoadedSpec } from '../load/load.js';
 import { GIT_VARIABLES, semverVariables } from '../bake/gitenv.js';
 import type { ServiceInput, SpecInput } from '../spec.js';
+import { copyInto } from '../expand/records.js';
 
 export type Path = (string | number)[];
 
@@ -65,16 +66,26 @@ export function keyOrigin(ctx: ResolveContext, name: string, field: 'args' | 'la
   return own && Object.hasOwn(own, key) ? ['services', name, field, key] : ['defaults', field, key];
 }
 
-/** Variables known only at build time, per service and per field kind (tags read the stable semver parts). */
-export function buildTimeVars(ctx: ResolveContext, service: string, scope: 'tag' | 'value'): Record<string, string> {
-  return { ...GIT_VARIABLES, ...semverVariables(scope, ctx.versionTags ? service : undefined) };
+/** Without `version_tags` every service has the same build-time variables: one record per field kind and resolution. */
+const SHARED_VARS = new WeakMap<ResolveContext, Partial<Record<'tag' | 'value', Readonly<Record<string, string>>>>>();
+
+/**
+ * Variables known only at build time, per service and per field kind (tags
+ * read the stable semver parts). Readonly: without `version_tags` the record
+ * is shared by every service.
+ */
+export function buildTimeVars(ctx: ResolveContext, service: string, scope: 'tag' | 'value'): Readonly<Record<string, string>> {
+  if (ctx.versionTags) return { ...GIT_VARIABLES, ...semverVariables(scope, service) };
+  let shared = SHARED_VARS.get(ctx);
+  if (!shared) SHARED_VARS.set(ctx, (shared = {}));
+  return (shared[scope] ??= { ...GIT_VARIABLES, ...semverVariables(scope, undefined) });
 }
 
-/** Defaults under a service: scalars and lists are replaced, maps merged key by key. */
+/** Defaults under a service: scalars and lists are replaced, maps merged key by key (`{ ...defaults, ...own }`, built as src/expand/records.ts says). */
 export function mergeService(defaults: ServiceInput, own: ServiceInput): ServiceInput {
-  const out: ServiceInput = { ...defaults, ...own };
+  const out: ServiceInput = copyInto(copyInto({}, defaults), own);
   for (const key of ['args', 'labels', 'with'] as const) {
-    if (defaults[key] && own[key]) (out as Record<string, unknown>)[key] = { ...defaults[key], ...own[key] };
+    if (defaults[key] && own[key]) (out as Record<string, unknown>)[key] = copyInto(copyInto({}, defaults[key]), own[key]);
   }
   return out;
 }

@@ -15,12 +15,13 @@ export interface DetectPattern {
   firstGroup(text: string): string | undefined;
 }
 
-const COMPILED = new Map<string, DetectPattern>();
+/** Compiled patterns by pattern, for the built-ins (JavaScript) and for the rest (RE2): asked once per service and detect place. */
+const COMPILED = { js: new Map<string, DetectPattern>(), re2: new Map<string, DetectPattern>() };
 
 /** `pattern` compiled (`^`/`$` match at line ends), or the reason RE2 refuses it. */
 export function detectPattern(pattern: string, builtin: boolean): DetectPattern | { problem: string } {
-  const key = `${builtin ? 'js' : 're2'}\u0000${pattern}`;
-  const known = COMPILED.get(key);
+  const compiledHere = builtin ? COMPILED.js : COMPILED.re2;
+  const known = compiledHere.get(pattern);
   if (known) return known;
   let compiled: DetectPattern;
   if (builtin) {
@@ -41,6 +42,6 @@ export function detectPattern(pattern: string, builtin: boolean): DetectPattern 
       },
     };
   }
-  COMPILED.set(key, compiled);
+  compiledHere.set(pattern, compiled);
   return compiled;
 }

@@ -165,10 +165,10 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
   const listed = new Set(bakeState.kind === 'file' && bakeState.ours ? previousManifest(bakeState.text).map((f) => path.resolve(ctx.specDir, f)) : []);
   for (const t of targets) {
     if (t.source.kind !== 'template') continue;
-    const { at, onKey } = dockerfileOrigin(ctx, t.service, places);
     const abs = path.resolve(ctx.specDir, t.dockerfile);
     const first = owner.get(abs);
     if (first === t.service) continue;
+    const { at, onKey } = dockerfileOrigin(ctx, t.service, places);
     const hint = 'give each service its own place with `generated_file`, or `generated_dir` (files there are named after the service)';
     if (first !== undefined) {
       ctx.report.err('output-collision', at, `\`${first}\` and \`${t.service}\` would both write their generated Dockerfile to ${t.dockerfile}`, hint, onKey);

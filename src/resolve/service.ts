@@ -33,10 +33,10 @@ export interface ServicePlan extends ServiceSource {
   cache: CacheSpec | undefined;
   attest: string[];
   metadataRaw: string | undefined;
-  valueVars: Record<string, string>;
-  tagVars: Record<string, string>;
+  valueVars: Readonly<Record<string, string>>;
+  tagVars: Readonly<Record<string, string>>;
   /** Bake variable -> the name users write, for messages. */
-  tagNames: Record<string, string>;
+  tagNames: Readonly<Record<string, string>>;
 }
 
 export function serviceSource(ctx: ResolveContext, store: TemplateStore, name: string): ServiceSource | undefined {
@@ -83,7 +83,11 @@ export function serviceSource(ctx: ResolveContext, store: TemplateStore, name: s
   }
   if (context === undefined) return undefined;
   const source = resolveSource(ctx, store, name, template, dockerfile);
-  return source && { name, svc, context, ...source };
+  if (!source) return undefined;
+  // Named one by one, not spread: src/expand/records.ts.
+  const out: ServiceSource = { name, svc, context, source: source.source };
+  if (source.tpl !== undefined) out.tpl = source.tpl;
+  return out;
 }
 
 /** One generated Dockerfile per service: `Dockerfile`, or `SERVICE.Dockerfile` when it would share its place (see dockerfiles.ts for per-cell files). */
@@ -132,8 +136,12 @@ function servicePlan(ctx: ResolveContext, store: TemplateStore, s: ServiceSource
       true,
     );
   }
-  return {
-    ...s,
+  // Named one by one, not `...s`: src/expand/records.ts.
+  const plan: ServicePlan = {
+    name: s.name,
+    svc: s.svc,
+    context: s.context,
+    source: s.source,
     platforms,
     params,
     matrix,
@@ -145,6 +153,17 @@ function servicePlan(ctx: ResolveContext, store: TemplateStore, s: ServiceSource
     defaultRepo: `${ctx.input.registry ? `${ctx.input.registry}/` : ''}${name}`,
     attest: attestEntries(svc.attest),
     valueVars: buildTimeVars(ctx, name, 'value'),
-    tagNames: Object.fromEntries(Object.entries(tagVars).map(([k, v]) => [v, k])),
+    tagNames: tagNamesOf(tagVars),
   };
+  if (s.tpl !== undefined) plan.tpl = s.tpl;
+  return plan;
+}
+
+/** Bake variable -> spec name, per record of build-time variables (one for every service without `version_tags`: buildTimeVars). */
+const TAG_NAMES = new WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
+
+function tagNamesOf(tagVars: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let names = TAG_NAMES.get(tagVars);
+  if (!names) TAG_NAMES.set(tagVars, (names = Object.fromEntries(Object.entries(tagVars).map(([k, v]) => [v, k]))));
+  return names;
 }

@@ -5,11 +5,11 @@ import { FileFault, readRegularText } from '../fs/read.js';
 import { closest, diagnostic } from '../diagnostics.js';
 import { exists } from '../fs/probe.js';
 import { detectPattern } from './detect-pattern.js';
-import { isInside, packageRoot, realpathOrUndefined } from '../paths.js';
+import { packageRoot, realpathOrUndefined } from '../paths.js';
 import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type TemplateParam } from '../render/template.js';
 import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
-import { checkPath } from './paths.js';
+import { checkPath, insideNormalized } from './paths.js';
 
 export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static', 'java', 'php'] as const;
 
@@ -56,8 +56,10 @@ export function resolveSource(ctx: ResolveContext, store: TemplateStore, name: s
   }
   const at = origin(ctx, name, 'template');
   if ((BUILTIN_TEMPLATES as readonly string[]).includes(template!)) {
-    const file = path.join(packageRoot(), 'templates', `${template}.Dockerfile.hbs`);
-    const tpl = store.load(ctx, `builtin:${template}`, file, `templates/${template}.Dockerfile.hbs`, at);
+    // The file's path only for its first service: store.load answers the rest from what it parsed.
+    const key = `builtin:${template}`;
+    const file = store.parsed.has(key) ? '' : path.join(packageRoot(), 'templates', `${template}.Dockerfile.hbs`);
+    const tpl = store.load(ctx, key, file, `templates/${template}.Dockerfile.hbs`, at);
     return tpl ? { source: { kind: 'template', template: template!, builtin: true, file: `builtin:${template}` }, tpl } : undefined;
   }
   if (template!.endsWith('.hbs')) {
@@ -145,13 +147,12 @@ function detectValue(ctx: ResolveContext, source: Source & { context?: string },
       );
       return undefined;
     }
-    const rel = path.posix.join(source.context, file);
-    const read = detectText(ctx, rel);
+    const read = detectText(ctx, source.context, file);
     if (read.outside) {
       ctx.report.err(
         'path-outside-repo',
         at,
-        `template parameter \`${key}\` detects its value in \`${rel}\`, which leads outside the repository through a symbolic link`,
+        `template parameter \`${key}\` detects its value in \`${path.posix.join(source.context, file)}\`, which leads outside the repository through a symbolic link`,
         'point the link at a file inside the repository, or give the value under `with:`',
       );
       return undefined;
@@ -168,24 +169,32 @@ interface DetectRead {
   /** The file is a symbolic link (or under one) whose real path is outside the repository: not read. */
   outside?: true;
 }
-/** The files `detect` read in one resolution, by spec-dir-relative path: a file is read once (go.mod serves two patterns). */
-const DETECT_READS = new WeakMap<ResolveContext, Map<string, DetectRead>>();
+/**
+ * The files `detect` read in one resolution, by context and then by the name
+ * the template gives: a file is read once (go.mod serves two patterns), and a
+ * place already asked costs two lookups of strings the spec and the template
+ * hold, not a path joined anew (four places per go service).
+ */
+const DETECT_READS = new WeakMap<ResolveContext, Map<string, Map<string, DetectRead>>>();
 
 /**
  * A detect file's text, read by its real path, which must be inside the
  * repository (as every spec path: src/resolve/paths.ts): a link leaving it is
  * not followed, so no file outside ends up in a generated Dockerfile.
  */
-function detectText(ctx: ResolveContext, rel: string): DetectRead {
-  let reads = DETECT_READS.get(ctx);
-  if (!reads) DETECT_READS.set(ctx, (reads = new Map()));
-  const known = reads.get(rel);
+function detectText(ctx: ResolveContext, context: string, file: string): DetectRead {
+  let byContext = DETECT_READS.get(ctx);
+  if (!byContext) DETECT_READS.set(ctx, (byContext = new Map()));
+  let reads = byContext.get(context);
+  if (!reads) byContext.set(context, (reads = new Map()));
+  const known = reads.get(file);
   if (known) return known;
+  const rel = path.posix.join(context, file);
   const read: DetectRead = {};
   // Absent first (the usual case: most detect places are not there), as a probe the hook's manifest can check; a real path's ENOENT it cannot.
   const abs = path.resolve(ctx.specDir, rel);
   const real = exists(abs) ? realpathOrUndefined(abs) : undefined;
-  if (real !== undefined && !isInside(ctx.realRoot, real)) read.outside = true;
+  if (real !== undefined && !insideNormalized(ctx.realRoot, real)) read.outside = true;
   else if (real !== undefined) {
     try {
       read.text = readRegularText(real, { maxBytes: MAX_DETECT_BYTES, display: rel, followSymlinks: false });
@@ -193,12 +202,17 @@ function detectText(ctx: ResolveContext, rel: string): DetectRead {
       if (!(e instanceof FileFault)) throw e;
     }
   }
-  reads.set(rel, read);
+  reads.set(file, read);
   return read;
 }
 
+/** Every `{name}` of a default; one global RegExp (replace starts each use at 0), not one made per value. */
+const DEFAULT_REFS = new RegExp(DEFAULT_REF.source, 'g');
+
 export function expandDefault(text: string, values: Readonly<Record<string, string | readonly string[]>>): string {
-  return text.replace(new RegExp(DEFAULT_REF.source, 'g'), (m, ref: string) => {
+  // Most values name no parameter: nothing to replace.
+  if (!text.includes('{')) return text;
+  return text.replace(DEFAULT_REFS, (m, ref: string) => {
     const v = values[ref];
     return typeof v === 'string' ? v : m;
   });

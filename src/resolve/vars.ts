@@ -50,7 +50,9 @@ export function interpolateDyn(s: string, vars: Vars, buildTime: Readonly<Record
   const unknown: string[] = [];
   const parts: DynPart[] = [];
   let last = 0;
-  for (const m of s.matchAll(VAR)) {
+  // exec on VAR itself (matchAll copies the RegExp at every call); nothing below runs another search with it.
+  VAR.lastIndex = 0;
+  for (let m = VAR.exec(s); m !== null; m = VAR.exec(s)) {
     const name = m[1]!;
     const before = s.slice(last, m.index);
     last = m.index! + m[0].length;

@@ -6,7 +6,8 @@
 // written there is code git runs (a hook, `core.fsmonitor` in .git/config).
 import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
-import { dotGitComponent, isInside, nearestReal, realGitDirsOf, toPosix } from '../paths.js';
+import { dotGitComponent, nearestReal, realGitDirsOf, toPosix } from '../paths.js';
+import { insideNormalized } from './paths.js';
 
 export interface WhereWritten {
   specDir: string;
@@ -33,6 +34,17 @@ function gitDirsFor(where: WhereWritten): string[] {
   return dirs;
 }
 
+/**
+ * False when no component of `p` can be one git treats as `.git`
+ * (src/paths.ts isDotGitName): each such name, once the HFS+ ignorable code
+ * points (all outside ASCII) are dropped and ASCII is in lower case, starts
+ * with `.git` or `git~1`. An ASCII path without either, in any case, has none:
+ * the usual answer for a generated Dockerfile, asked once per service.
+ */
+export function mayNameDotGit(p: string): boolean {
+  return /\.git|git~1|[^\x00-\x7f]/i.test(p);
+}
+
 const GIT_HINT = 'matrix never writes into the git directory (a hook or .git/config there is code git runs); choose a directory of its own, e.g. `dist/`';
 
 /**
@@ -44,15 +56,15 @@ const GIT_HINT = 'matrix never writes into the git directory (a hook or .git/con
  */
 export function writeTargetProblem(where: WhereWritten, raw: string, what: string, kind: 'file' | 'dir' = 'dir'): WriteProblem | undefined {
   const abs = path.resolve(where.specDir, raw);
-  const dotGit = dotGitComponent(raw) ?? dotGitComponent(toPosix(path.relative(where.repoRoot, abs)));
+  const dotGit = mayNameDotGit(raw) || mayNameDotGit(abs) ? (dotGitComponent(raw) ?? dotGitComponent(toPosix(path.relative(where.repoRoot, abs)))) : undefined;
   if (dotGit !== undefined) {
     return { code: 'path-in-git-dir', message: `${what} \`${raw}\` is inside the git directory (\`${dotGit}\` is what git calls .git)`, hint: GIT_HINT };
   }
   const real = nearestReal(kind === 'file' ? path.dirname(abs) : abs);
-  if (real === undefined || !isInside(where.realRoot, real)) {
+  if (real === undefined || !insideNormalized(where.realRoot, real)) {
     return { code: 'path-outside-repo', message: `${what} \`${raw}\` leads outside the repository through a symbolic link`, hint: 'point at a real directory inside the repository' };
   }
-  if (gitDirsFor(where).some((g) => isInside(g, real))) {
+  if (gitDirsFor(where).some((g) => insideNormalized(g, real))) {
     return { code: 'path-in-git-dir', message: `${what} \`${raw}\` leads into the git directory through a symbolic link or a .git file`, hint: GIT_HINT };
   }
   return undefined;

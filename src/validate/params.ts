@@ -12,7 +12,7 @@ import { DEFAULT_REF, type ParsedTemplate } from '../render/template.js';
 import type { ResolvedSpec, SpecInput } from '../spec.js';
 import { USER } from '../render/runtime-params.js';
 import { referenceProblem } from './reference.js';
-import { templatedTargets } from './templated.js';
+import { templatedTargets, type TemplatedTarget } from './templated.js';
 
 export const PARAM_KINDS = [
   'go-package',
@@ -206,6 +206,24 @@ function serviceImageProblem(kind: ParamKind | undefined, value: string | readon
 }
 
 /**
+ * paramProblem of one value, asked once per kind and value in one check of a
+ * spec: the services of a large spec share most values (a version, `-s -w`,
+ * `scratch`). Lists are asked each time.
+ */
+class ProblemCache {
+  private readonly byKind = new Map<ParamKind | undefined, Map<string, ReturnType<typeof paramProblem> | null>>();
+
+  of(kind: ParamKind | undefined, value: string | readonly string[]): ReturnType<typeof paramProblem> {
+    if (typeof value !== 'string') return paramProblem(kind, value);
+    let known = this.byKind.get(kind);
+    if (!known) this.byKind.set(kind, (known = new Map()));
+    let p = known.get(value);
+    if (p === undefined) known.set(value, (p = paramProblem(kind, value) ?? null));
+    return p ?? undefined;
+  }
+}
+
+/**
  * Every target's template parameters checked by kind, at the `with:` value
  * that set it (or, for a default of the template itself, at its front matter).
  * One diagnostic per place.
@@ -214,11 +232,18 @@ export function paramDiagnostics(loaded: CheckedSpec, spec: ResolvedSpec, templa
   const input = loaded.value;
   const out: Diagnostic[] = defaultsWithDiagnostics(loaded, input, templates);
   const seen = new Set<string>();
+  const problems = new ProblemCache();
+  let prev: TemplatedTarget | undefined;
   for (const [t, tpl] of templatedTargets(spec, templates)) {
+    // A cell whose service, template and `with` (one record when equal: src/resolve/shared.ts alike) are the
+    // previous target's finds the same problems at the same places, all of them seen already.
+    const repeats = prev !== undefined && t.with === prev.with && t.service === prev.service && t.source.file === prev.source.file;
+    prev = t;
+    if (repeats) continue;
     for (const [name, param] of Object.entries(tpl.meta.params)) {
       const value = t.with[name];
       if (value === undefined) continue;
-      const p = paramProblem(param.kind, value) ?? serviceImageProblem(param.kind, value, t.service, spec, input);
+      const p = problems.of(param.kind, value) ?? serviceImageProblem(param.kind, value, t.service, spec, input);
       if (!p) continue;
       const own = input.services[t.service]?.with;
       const at = own && Object.hasOwn(own, name) ? ['services', t.service, 'with', name] : input.defaults?.with && Object.hasOwn(input.defaults.with, name) ? ['defaults', 'with', name] : undefined;

@@ -41,6 +41,8 @@ export function referenceProblem(ref: string): string | undefined {
     }
     return 'is not a valid image reference';
   }
+  // The name is part of the reference: only a reference longer than the limit can hold a name that is.
+  if (ref.length <= 255) return undefined;
   const name = ref.split('@')[0]!.replace(/:[\w][\w.-]*$/, '');
   if (name.length > 255) return 'has a repository name longer than 255 characters';
   return undefined;

@@ -16,7 +16,11 @@ function isAscii(s: string): boolean {
   return /^[\u0000-\u007f]*$/.test(s);
 }
 
+/** Printable ASCII only: none of the checks below finds anything in it (most strings of a spec). */
+const PLAIN = /^[\u0020-\u007e]*$/;
+
 export function stringProblem(s: string, allowLineBreaks: boolean): { code: DiagnosticCode; message: string; hint: string } | undefined {
+  if (PLAIN.test(s)) return undefined;
   if (s.includes('\u0000')) return { code: 'control-character', message: 'contains a NUL character', hint: 'remove it' };
   if (LONE_SURROGATE.test(s)) {
     return { code: 'invalid-unicode', message: 'contains a lone UTF-16 surrogate', hint: 'the text is not valid Unicode; re-save the file as UTF-8' };
@@ -64,20 +68,28 @@ export function stringDiagnostics(spec: LoadedSpec): Diagnostic[] {
   const report = (path: (string | number)[], onKey: boolean, p: NonNullable<ReturnType<typeof stringProblem>>) => {
     out.push(specDiagnostic(spec, p.code, path, `${onKey ? 'key' : 'value'} at ${pathToString(path) || 'top level'} ${p.message}`, p.hint, { onKey }));
   };
-  const walk = (v: unknown, path: (string | number)[]) => {
+  // One path, grown and shrunk as the walk goes (a copy only for a diagnostic): a spec of 1,000 services has tens of thousands of values.
+  const path: (string | number)[] = [];
+  const walk = (v: unknown) => {
     if (typeof v === 'string') {
       const p = stringProblem(v, allowsLineBreaks(path));
-      if (p) report(path, false, p);
+      if (p) report([...path], false, p);
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, [...path, i]));
+      v.forEach((item, i) => {
+        path.push(i);
+        walk(item);
+        path.pop();
+      });
     } else if (v && typeof v === 'object') {
       for (const [k, item] of Object.entries(v)) {
         const p = stringProblem(k, false);
-        if (p) report([...path, k], true, p);
-        walk(item, [...path, k]);
+        path.push(k);
+        if (p) report([...path], true, p);
+        walk(item);
+        path.pop();
       }
     }
   };
-  walk(spec.value, []);
+  walk(spec.value);
   return out;
 }
