@@ -7,7 +7,7 @@
 // now points elsewhere, a new directory entry all count as changes.
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { defineOp } from './recorder.js';
+import { defineOp, noteAssumed } from './recorder.js';
 import { kindOfStats, lstatIfThere, lstatOf, realpathOf, type FileKind, type PathStat } from './path-memo.js';
 
 export type { FileKind } from './path-memo.js';
@@ -19,6 +19,11 @@ const same = (s: string) => s;
  * error stat(2)/lstat(2) gave, ENOENT included, as statSync does.
  */
 export const statKind = defineOp('kind', (p: string, follow: boolean): FileKind => kindOfStats(lstatOrStat(p, follow)), same);
+
+/** While recording, note what statKind(p, follow) answers for a path known to be `kind`, without asking (src/fs/recorder.ts noteAssumed). */
+export function assumeKind(p: string, follow: boolean, kind: FileKind): void {
+  noteAssumed('kind', [p, follow], kind);
+}
 
 /** lstat(2) of `p`, or stat(2) when `follow` and it is a link: a path that is not a link is its own target. */
 function lstatOrStat(p: string, follow: boolean): PathStat {

@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSyn
 import { diagnostic, UserError, type DiagnosticCode } from '../diagnostics.js';
 import { describeErrno } from './errno.js';
 import { hash } from 'node:crypto';
-import { defineOp, isRecording } from './recorder.js';
+import { defineOp, isRecording, noteAssumed } from './recorder.js';
 import { lstatOf, type PathStat } from './path-memo.js';
 import { resourceHint } from '../resource-faults.js';
 
@@ -101,6 +101,15 @@ const recordedRead = defineOp(
   (file: string, opts: string) => rawReadBytes(file, JSON.parse(opts) as ReadOptions),
   (bytes: Buffer) => digestOf(bytes),
 );
+
+/**
+ * While recording, note what readRegularBytes(file, opts) answers for a file
+ * whose bytes have `digest` (digestOf, or output/digest.ts textDigest of their
+ * text), without reading it: for bytes just written (src/fs/recorder.ts noteAssumed).
+ */
+export function assumeRead(file: string, opts: ReadOptions, digest: string): void {
+  noteAssumed('read', [file, JSON.stringify(opts)], digest);
+}
 
 /** Read a regular file as bytes, with the checks described above. Throws FileFault. */
 export function readRegularBytes(file: string, opts: ReadOptions = {}): Buffer {

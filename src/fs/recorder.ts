@@ -67,6 +67,19 @@ export function defineOp<A extends Arg[], T>(name: string, run: (...args: A) => 
   };
 }
 
+/**
+ * Note the answer a call of operation `name` would give, without running it:
+ * for a caller that knows it for certain (the bytes it has just written, src/output/existing.ts
+ * assumeOutputFile). The key is the one the operation itself would note. An answer
+ * that is wrong can only make a later replay see a change (and compile); it
+ * cannot hide one. Nothing happens outside a recording.
+ */
+export function noteAssumed(name: string, args: Arg[], answer: string): void {
+  if (!session) return;
+  if (!OPS.has(name)) throw new Error(`noteAssumed: no operation named ${name}`);
+  note(JSON.stringify([name, ...args]), answer);
+}
+
 /** True while a recording is active (callers skip building arguments otherwise). */
 export function isRecording(): boolean {
   return session !== undefined;

@@ -4,8 +4,8 @@
 // them: resolve/generated.ts).
 import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
-import { statKind } from '../fs/probe.js';
-import { readRegularText } from '../fs/read.js';
+import { assumeKind, statKind } from '../fs/probe.js';
+import { assumeRead, readRegularText } from '../fs/read.js';
 import { isInside, nearestReal } from '../paths.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
@@ -29,6 +29,9 @@ export type OutputState =
 /** Larger files at an output path are read no further (nothing matrix generates comes near). */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
+/** How outputState reads a regular file at an output path: not through a link, up to the limit. */
+const OUTPUT_READ = { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES } as const;
+
 /** What is at spec-relative `file`. `realDirs` caches directory lookups across calls. */
 export function outputState(where: OutputWhere, file: string, realDirs = new Map<string, string | undefined>()): OutputState {
   const abs = path.resolve(where.specDir, file);
@@ -46,8 +49,21 @@ export function outputState(where: OutputWhere, file: string, realDirs = new Map
   }
   if (kind === 'symlink' || kind === 'dir') return { kind };
   if (kind !== 'file') return { kind: 'other' };
-  const text = readRegularText(abs, { followSymlinks: false, maxBytes: MAX_OUTPUT_BYTES });
+  const text = readRegularText(abs, OUTPUT_READ);
   return { kind: 'file', text, ours: text === '' || isGenerated(text) };
+}
+
+/**
+ * While recording: note the reads outputState makes of a regular file at
+ * `abs` whose text has `digest` (output/digest.ts textDigest), without making
+ * them. For a file this run has just written (src/cli/gen-run.ts): what an
+ * up-to-date run reads there is what was written, and reading every file back
+ * was most of the cost of keeping a record after a write. The directory's
+ * real path, the one other read outputState makes, the caller asks again.
+ */
+export function assumeOutputFile(abs: string, digest: string): void {
+  assumeKind(abs, false, 'file');
+  assumeRead(abs, OUTPUT_READ, digest);
 }
 
 /**
