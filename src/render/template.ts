@@ -456,14 +456,16 @@ function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, body
     const hit = recent?.find((r) => r.marked === marked && sameMarks(r.marks, marks));
     if (hit) return hit.text;
     let { text, placed } = unmarkPlaced(marked, marks);
-    const esc = directivesIn(text, bodyLine).escapeChar;
+    let directives = directivesIn(text, bodyLine);
+    const esc = directives.escapeChar;
     if (esc !== '\\') {
       marked = run(ctx, esc);
       ({ text, placed } = unmarkPlaced(marked, state.marks));
-      if (directivesIn(text, bodyLine).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
-      return checked(text, placed, esc, bodyLine);
+      directives = directivesIn(text, bodyLine);
+      if (directives.escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
+      return checked(text, placed, esc, bodyLine, directives.lineCount);
     }
-    checked(text, placed, esc, bodyLine);
+    checked(text, placed, esc, bodyLine, directives.lineCount);
     if (recent) {
       recent.push({ marked, marks, text });
       if (recent.length > RECENT) recent.shift();
@@ -501,8 +503,8 @@ function directivesIn(text: string, bodyLine: number): ReturnType<typeof readDir
 }
 
 /** The text (markers removed), once every value is where its helper may print it. */
-function checked(text: string, placed: readonly Placed[], esc: string, bodyLine: number): string {
-  const p = placementProblems(text, placed, esc)[0];
+function checked(text: string, placed: readonly Placed[], esc: string, bodyLine: number, directiveLines: number): string {
+  const p = placementProblems(text, placed, esc, directiveLines)[0];
   if (p) throw new TemplateError(p.message, p.mark.line ? p.mark.line + bodyLine - 1 : 0, p.mark.line ? p.mark.column : 0, p.hint);
   // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
   if (text.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
