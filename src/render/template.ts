@@ -188,6 +188,13 @@ export function wrap(v: unknown): unknown {
   return v;
 }
 
+/**
+ * The prototype of a wrapped container, for a context made by other means than
+ * `wrap` (render/files.ts templateContext): nothing to inherit, and printed as
+ * UNESCAPED.
+ */
+export const CONTEXT_PROTO: object = CONTAINER_PROTO;
+
 function text(v: unknown, helper: string): string {
   const s = isTemplateValue(v) ? rawText(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
   if (s === undefined)
