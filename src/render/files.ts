@@ -6,7 +6,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { renderBakeFile } from './hcl.js';
-import { wrap, type ParsedTemplate } from './template.js';
+import { CONTEXT_PROTO, wrap, type ParsedTemplate } from './template.js';
 import { spelling } from '../expand/values.js';
 import { textDigest } from '../output/digest.js';
 import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
@@ -19,28 +19,104 @@ export interface RenderedFiles {
 
 /** The spec's path as seen from a generated file (spec-dir-relative), via repo-relative paths only. */
 export function specRelFrom(file: string, spec: Pick<ResolvedSpec, 'specRepoPath'>): string {
-  const specAbs = path.posix.join('/', spec.specRepoPath);
-  const fileAbs = path.posix.join(path.posix.dirname(specAbs), file);
-  return path.posix.relative(path.posix.dirname(fileAbs), specAbs);
+  if (SPEC_REL.repoPath !== spec.specRepoPath || SPEC_REL.byFile.size >= SPEC_REL_KEPT) {
+    const specAbs = path.posix.join('/', spec.specRepoPath);
+    SPEC_REL.repoPath = spec.specRepoPath;
+    SPEC_REL.specAbs = specAbs;
+    SPEC_REL.specDir = path.posix.dirname(specAbs);
+    SPEC_REL.byFile.clear();
+  }
+  let rel = SPEC_REL.byFile.get(file);
+  if (rel === undefined) {
+    const fileAbs = path.posix.join(SPEC_REL.specDir, file);
+    rel = path.posix.relative(path.posix.dirname(fileAbs), SPEC_REL.specAbs);
+    SPEC_REL.byFile.set(file, rel);
+  }
+  return rel;
 }
 
-export function templateContext(t: Target, registry: string | undefined, declaredArgs: ReadonlySet<string> = new Set()): object {
-  const own = t.ownArgs ? new Set(t.ownArgs) : undefined;
-  const context = wrap({
-    service: t.service,
-    target: t.name,
-    // Every key of the matrix, '' where this combination lacks one (GitHub reads a missing key as empty).
-    matrix: Object.fromEntries([...t.axes.map((a) => [a, t.cell[a] ?? ''] as const), ...Object.entries(t.cell)]),
-    with: t.with,
-    // The service's own args the template does not declare itself, for `{{#each args}}ARG {{ident this}}{{/each}}`.
-    // `defaults.args` serve every service: a Dockerfile gets an ARG for one only when its template declares it.
-    // (a Set: a list searched once per arg made 100,000 args take minutes)
-    args: Object.keys(t.args).filter((a) => !declaredArgs.has(a) && (own === undefined || own.has(a))),
-    dependencies: Object.keys(t.contexts),
-    registry: registry ?? '',
-  }) as Record<string, unknown>;
-  context.matrix = keysIgnoringCase(context.matrix as Record<string, unknown>);
-  return context;
+/**
+ * specRelFrom's answers for one spec path, by file (a function of the two
+ * strings alone), and the spec's absolute path and directory: each cell of a
+ * service asks for the same file. Bounded, so a long-lived process does not grow.
+ */
+const SPEC_REL = { repoPath: '', specAbs: '/', specDir: '/', byFile: new Map<string, string>() };
+const SPEC_REL_KEPT = 20_000;
+
+/** The fields of a template's context, in the order `{{#each this}}` lists them. */
+const FIELDS = ['service', 'target', 'matrix', 'with', 'args', 'dependencies', 'registry'] as const;
+type Field = (typeof FIELDS)[number];
+
+/** A context field as the target gives it, before it is wrapped. */
+function fieldValue(f: Field, t: Target, registry: string | undefined, declaredArgs: ReadonlySet<string>): unknown {
+  switch (f) {
+    case 'service':
+      return t.service;
+    case 'target':
+      return t.name;
+    case 'matrix':
+      // Every key of the matrix, '' where this combination lacks one (GitHub reads a missing key as empty).
+      return Object.fromEntries([...t.axes.map((a) => [a, t.cell[a] ?? ''] as const), ...Object.entries(t.cell)]);
+    case 'with':
+      return t.with;
+    case 'args': {
+      // The service's own args the template does not declare itself, for `{{#each args}}ARG {{ident this}}{{/each}}`.
+      // `defaults.args` serve every service: a Dockerfile gets an ARG for one only when its template declares it.
+      // (a Set: a list searched once per arg made 100,000 args take minutes)
+      const own = t.ownArgs ? new Set(t.ownArgs) : undefined;
+      return Object.keys(t.args).filter((a) => !declaredArgs.has(a) && (own === undefined || own.has(a)));
+    }
+    case 'dependencies':
+      return Object.keys(t.contexts);
+    case 'registry':
+      return registry ?? '';
+  }
+}
+
+/**
+ * The context a template renders a target with: a wrapped container (as
+ * `wrap` makes) whose fields are made when the template first reads one, and
+ * `read` hears of each with its value before wrapping. Handlebars reads a
+ * field only through the object (its lookupProperty, and `Object.keys` for
+ * `{{#each this}}`, which names every field and then reads each), so what
+ * `read` heard is everything a render saw of the target. The built-in
+ * templates read two or three of the seven, and rarely `matrix`, whose
+ * case-insensitive lookup is a Proxy. The getters are own properties (as
+ * Handlebars requires of what it reads), listed in FIELDS order.
+ */
+export function templateContext(t: Target, registry: string | undefined, declaredArgs: ReadonlySet<string> = new Set(), read?: (f: Field, raw: unknown) => void): object {
+  const made: Partial<Record<Field, unknown>> = {};
+  const field = (f: Field): unknown => {
+    if (Object.hasOwn(made, f)) return made[f];
+    const raw = fieldValue(f, t, registry, declaredArgs);
+    read?.(f, raw);
+    const value = wrap(raw);
+    return (made[f] = f === 'matrix' ? keysIgnoringCase(value as Record<string, unknown>) : value);
+  };
+  return {
+    __proto__: CONTEXT_PROTO,
+    get service() {
+      return field('service');
+    },
+    get target() {
+      return field('target');
+    },
+    get matrix() {
+      return field('matrix');
+    },
+    get with() {
+      return field('with');
+    },
+    get args() {
+      return field('args');
+    },
+    get dependencies() {
+      return field('dependencies');
+    },
+    get registry() {
+      return field('registry');
+    },
+  } as object;
 }
 
 /**
@@ -79,8 +155,73 @@ export function keepsTexts(targets: number): boolean {
 
 /** The text a target's Dockerfile has (throws TemplateError). `again`: rendered before, checks passed (ParsedTemplate.renderAgain). */
 export function renderDockerfile(t: Target, tpl: ParsedTemplate, spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath'>, again = false): string {
-  const ctx = templateContext(t, spec.registry, tpl.declaredArgs);
-  return finishDockerfile(again ? tpl.renderAgain(ctx) : tpl.render(ctx), specRelFrom(t.dockerfile, spec));
+  const body = again ? tpl.renderAgain(templateContext(t, spec.registry, tpl.declaredArgs)) : renderChecked(t, tpl, spec.registry);
+  const specRel = specRelFrom(t.dockerfile, spec);
+  const last = LAST_FINISHED;
+  if (DOCKERFILE_MEMO.enabled && last && last.body === body && last.specRel === specRel) return last.text;
+  const text = finishDockerfile(body, specRel);
+  LAST_FINISHED = { body, specRel, text };
+  return text;
+}
+
+/**
+ * Whether renderDockerfile remembers its last render of each template (and
+ * the last file it finished). Off only in the test that compares remembering
+ * with rendering every cell (test/unit/dockerfile-memo.test.ts).
+ */
+export const DOCKERFILE_MEMO = { enabled: true };
+
+/** A checked render remembered: the context fields it read, with their values, and its text. */
+interface Remembered {
+  reads: [Field, unknown][];
+  text: string;
+}
+const LAST_RENDER = new WeakMap<ParsedTemplate, Remembered>();
+/** finishDockerfile is a function of its two strings: the cells of a service finish the same body with the same path. */
+let LAST_FINISHED: { body: string; specRel: string; text: string } | undefined;
+
+/**
+ * tpl.render on the target's context, or the text of the template's last
+ * render when every field that render read has an equal value for this
+ * target. A render is a function of what it reads: the template's code,
+ * its helpers and the escape character they print with are the same for
+ * every cell, and the context reaches the template only through its fields
+ * (templateContext records each one read, in every run the render makes), so
+ * equal values read give the same text and the same checks passed. The
+ * cells of a matrix service usually differ only in `matrix` and `target`,
+ * which most templates never read: one render then serves them all.
+ */
+function renderChecked(t: Target, tpl: ParsedTemplate, registry: string | undefined): string {
+  if (!DOCKERFILE_MEMO.enabled) return tpl.render(templateContext(t, registry, tpl.declaredArgs));
+  const last = LAST_RENDER.get(tpl);
+  if (last?.reads.every(([f, raw]) => sameValue(raw, fieldValue(f, t, registry, tpl.declaredArgs)))) return last.text;
+  const reads: [Field, unknown][] = [];
+  const text = tpl.render(templateContext(t, registry, tpl.declaredArgs, (f, raw) => reads.push([f, raw])));
+  LAST_RENDER.set(tpl, { reads, text });
+  return text;
+}
+
+/**
+ * Whether two unwrapped context values wrap to contexts no template can tell
+ * apart: the same strings, numbers and booleans, lists of the same length,
+ * and mappings with the same keys in the same order (`{{#each}}` lists them
+ * in it). Anything else (a value already wrapped, which carries its text
+ * where a key cannot show it) only when it is the same object.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const proto = Object.getPrototypeOf(a) as unknown;
+  if (proto !== Object.getPrototypeOf(b) || (proto !== Object.prototype && proto !== Array.prototype)) return false;
+  if (Array.isArray(a) && (a as unknown[]).length !== (b as unknown[]).length) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 /**

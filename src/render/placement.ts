@@ -73,14 +73,15 @@ export function checkPlacement(marked: string, marks: readonly Mark[], escapeCha
   return { text, problems: placementProblems(text, placed, escapeChar) };
 }
 
-/** checkPlacement on a text already unmarked (unmarkPlaced): the problems, if any. */
-export function placementProblems(text: string, placed: readonly Placed[], escapeChar: string): PlacementProblem[] {
+/** checkPlacement on a text already unmarked (unmarkPlaced): the problems, if any. `directiveLines`: readDirectives(text).lineCount, when known. */
+export function placementProblems(text: string, placed: readonly Placed[], escapeChar: string, directiveLines?: number): PlacementProblem[] {
   const problems: PlacementProblem[] = [];
   if (!placed.length) return problems;
-  const doc = scanText(text, escapeChar);
+  const doc = scanText(text, escapeChar, directiveLines);
   for (const p of placed) {
-    const where = locate(doc, p);
-    const problem = where === 'directive' ? directiveProblem(p.mark) : where && problemAt(p.mark, where, escapeChar);
+    // problemAt has rules for the quoting helpers only: `ident` and `int` print [A-Za-z0-9_], wrong only in a directive line.
+    const where = QUOTING.has(p.mark.helper) ? locate(doc, p) : lineOf(doc, p.start) < doc.directiveLines ? 'directive' : undefined;
+    const problem = where === 'directive' ? directiveProblem(p.mark) : where && problemAt(p.mark, where, escapeChar, doc);
     if (problem) problems.push({ mark: p.mark, ...problem });
   }
   return problems;
@@ -109,11 +110,24 @@ interface ScannedText {
   directiveLines: number;
   cont: RegExp;
   heredoc: Map<number, string>;
+  /**
+   * Per line, for the lines of instructions a value was printed in
+   * (instructionLines): the first line of its instruction, and that
+   * instruction's text on the lines before it, continuations joined. Each
+   * value used to join its instruction's lines again, which made a long RUN
+   * with many values quadratic.
+   */
+  first: (number | undefined)[];
+  before: (string | undefined)[];
+  /** Per line looked at: whether it (or, for a comment or empty line, the last line above it that is neither) ends with the escape character. */
+  continued: (boolean | undefined)[];
+  /** The last quoteAtEnd answered, which a longer text starting with the same one continues from. */
+  quote: QuoteScan;
 }
 
-function scanText(text: string, escapeChar: string): ScannedText {
+function scanText(text: string, escapeChar: string, directiveLines = readDirectives(text).lineCount): ScannedText {
   const raw = text.split('\n');
-  const lines = raw.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = text.includes('\r') ? raw.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)) : raw;
   const lineStart: number[] = [];
   let off = 0;
   for (const l of raw) {
@@ -123,7 +137,41 @@ function scanText(text: string, escapeChar: string): ScannedText {
   const cont = new RegExp(`${escapeChar === '\\' ? '\\\\' : escapeChar}[ \\t]*$`);
   // A heredoc starts at `<<`: a text without one has none (most rendered Dockerfiles).
   const heredoc = text.includes('<<') ? heredocLines(lines, cont) : new Map<number, string>();
-  return { lines, lineStart, directiveLines: readDirectives(text).lineCount, cont, heredoc };
+  return { lines, lineStart, directiveLines, cont, heredoc, first: [], before: [], continued: [], quote: { text: '', esc: '', q: undefined, skip: false } };
+}
+
+/**
+ * Fills `first` and `before` (ScannedText) for line `li`, and for the lines
+ * above it in its instruction. A line starts its own instruction unless it is
+ * below the directives, the line above is no heredoc line, and that line
+ * continues onto it (continuedAt); the text before it is the instruction's
+ * earlier lines, comments and empty lines skipped (BuildKit's parser does),
+ * each without its escape character at the end. Only the lines of the
+ * instructions that hold a value are read, each once.
+ */
+function instructionLines(doc: ScannedText, li: number): void {
+  const { lines, cont, heredoc, first, before } = doc;
+  let s = li;
+  while (first[s] === undefined && s > doc.directiveLines && !heredoc.has(s - 1) && continuedAt(doc, s - 1)) s--;
+  if (first[s] === undefined) {
+    first[s] = s;
+    before[s] = '';
+  }
+  for (let i = s + 1; i <= li; i++) {
+    const above = lines[i - 1]!;
+    first[i] = first[s]!;
+    before[i] = skippable(above) ? before[i - 1]! : before[i - 1]! + above.replace(cont, '');
+  }
+}
+
+/** Does line `j` continue onto the next one? A comment or empty line carries the state from above (none above the first line). */
+function continuedAt(doc: ScannedText, j: number): boolean {
+  const { lines, continued, cont } = doc;
+  let k = j;
+  while (k >= 0 && continued[k] === undefined && skippable(lines[k]!)) k--;
+  const answer = k < 0 ? false : (continued[k] ?? cont.test(lines[k]!));
+  for (let i = Math.max(k, 0); i <= j; i++) continued[i] = answer;
+  return answer;
 }
 
 /** The line an offset is on (binary search over line starts). */
@@ -149,7 +197,7 @@ interface Where {
 
 /** The value's place; 'directive' on a parser directive line; undefined where nothing is checked (a comment, file content). */
 function locate(doc: ScannedText, p: Placed): Where | 'directive' | undefined {
-  const { lines, lineStart, cont, heredoc } = doc;
+  const { lines, lineStart, heredoc } = doc;
   const li = lineOf(doc, p.start);
   const physical = lines[li] ?? '';
   if (li < doc.directiveLines) return 'directive';
@@ -164,12 +212,8 @@ function locate(doc: ScannedText, p: Placed): Where | 'directive' | undefined {
     return { instruction: 'RUN-SCRIPT', args: script, suffix, shell: true, exec: /^\s*\[/.test(script) };
   }
   // The instruction's text from its first line to the value, continuations joined.
-  let first = li;
-  while (first > doc.directiveLines && !heredoc.has(first - 1) && continues(lines, first - 1, cont)) first--;
-  const parts: string[] = [];
-  for (let i = first; i < li; i++) if (!skippable(lines[i]!)) parts.push(lines[i]!.replace(cont, ''));
-  parts.push(physical.slice(0, colStart));
-  const prefix = parts.join('').replace(/^\s+/, '');
+  instructionLines(doc, li);
+  const prefix = (doc.before[li]! + physical.slice(0, colStart)).replace(/^\s+/, '');
   const instruction = instructionOf(prefix);
   const args = argsOf(prefix);
   const shell = SHELL_FORM.has(instruction);
@@ -184,9 +228,9 @@ function directiveProblem(mark: Mark): Omit<PlacementProblem, 'mark'> {
 }
 
 /** What is wrong with a helper's output where it landed, if anything (the first rule that applies). */
-function problemAt(mark: Mark, w: Where, escapeChar: string): Omit<PlacementProblem, 'mark'> | undefined {
+function problemAt(mark: Mark, w: Where, escapeChar: string, doc: ScannedText): Omit<PlacementProblem, 'mark'> | undefined {
   const what = w.instruction === 'RUN-SCRIPT' ? 'a RUN script' : w.instruction;
-  const q = QUOTING.has(mark.helper) ? openQuote(w.args, w.shell ? '\\' : escapeChar) : undefined;
+  const q = QUOTING.has(mark.helper) ? quoteAtEnd(doc.quote, w.args, w.shell ? '\\' : escapeChar) : undefined;
   if (q) {
     return {
       message: `\`{{${mark.helper}}}\` is inside ${q === '"' ? 'double' : 'single'} quotes`,
@@ -227,15 +271,6 @@ function skippable(l: string): boolean {
   return /^\s*(#|$)/.test(l);
 }
 
-/** Does line `j` continue onto the next one? A comment or empty line carries the state from above. */
-function continues(lines: readonly string[], j: number, cont: RegExp): boolean {
-  for (; j >= 0; j--) {
-    if (skippable(lines[j]!)) continue;
-    return cont.test(lines[j]!);
-  }
-  return false;
-}
-
 function instructionOf(prefix: string): string {
   // The first two words (as `prefix.split(/\s+/)` gives them), without splitting the whole prefix.
   const words = /^(\S*)(?:\s+(\S*))?/.exec(prefix)!;
@@ -257,10 +292,40 @@ function argsOf(prefix: string): string {
   return rest.replace(/^CMD\s+/i, '');
 }
 
-/** The quote open at the end of `s` (shell-style: `'...'` literal, `"..."` with escapes), if any. */
-function openQuote(s: string, esc: string): '"' | "'" | undefined {
-  let q: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
+/** How far quoteAtEnd read a text: the quote open there, and whether the next character is escaped. */
+interface QuoteScan {
+  text: string;
+  esc: string;
+  q: '"' | "'" | undefined;
+  skip: boolean;
+}
+
+/**
+ * The quote open at the end of `s` (shell-style: `'...'` literal, `"..."` with
+ * escapes), if any; read on from the last text asked when `s` starts with it: the
+ * values of one instruction are checked in order, each against the text
+ * before it, which holds the text before the previous one. The scan reads
+ * left to right, so its state after a prefix is the same in any text that
+ * starts with it.
+ */
+function quoteAtEnd(last: QuoteScan, s: string, esc: string): '"' | "'" | undefined {
+  if (last.esc !== esc || !s.startsWith(last.text)) {
+    last.esc = esc;
+    last.q = undefined;
+    last.skip = false;
+    readQuotes(last, s, 0);
+  } else readQuotes(last, s, last.text.length);
+  last.text = s;
+  return last.q;
+}
+
+function readQuotes(scan: QuoteScan, s: string, from: number): void {
+  const esc = scan.esc;
+  let q = scan.q;
+  let i = from;
+  // An escape character at the end of the text read before escapes the first character of this one.
+  if (scan.skip) i++;
+  for (; i < s.length; i++) {
     const c = s[i]!;
     if (q === "'") {
       if (c === "'") q = undefined;
@@ -269,7 +334,9 @@ function openQuote(s: string, esc: string): '"' | "'" | undefined {
       if (c === '"') q = undefined;
     } else if (c === '"' || c === "'") q = c;
   }
-  return q;
+  scan.q = q;
+  // The loop steps past the end only when the last character read was an unspent escape character.
+  scan.skip = i > s.length;
 }
 
 /** Does a value printed after `args` begin a new word (nothing glued before it but empty quotes)? */

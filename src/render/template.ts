@@ -106,8 +106,15 @@ const RAW = Symbol('matrix:raw');
 export type TemplateValue = { readonly [Symbol.toPrimitive]: () => string };
 
 export function templateValue(value: string): TemplateValue {
-  return { __proto__: VALUE_PROTO, [RAW]: value } as unknown as TemplateValue;
+  return new Wrapped(value) as unknown as TemplateValue;
 }
+
+type WrappedValue = new (value: string) => object;
+/** Makes the objects templateValue returns: one shape for all of them, which an object literal with a computed key and `__proto__` is not. */
+const Wrapped = function (this: { [RAW]: string }, value: string) {
+  this[RAW] = value;
+} as unknown as WrappedValue;
+Wrapped.prototype = VALUE_PROTO;
 
 export function isTemplateValue(v: unknown): v is TemplateValue {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === VALUE_PROTO;
@@ -188,6 +195,13 @@ export function wrap(v: unknown): unknown {
   return v;
 }
 
+/**
+ * The prototype of a wrapped container, for a context made by other means than
+ * `wrap` (render/files.ts templateContext): nothing to inherit, and printed as
+ * UNESCAPED.
+ */
+export const CONTEXT_PROTO: object = CONTAINER_PROTO;
+
 function text(v: unknown, helper: string): string {
   const s = isTemplateValue(v) ? rawText(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
   if (s === undefined)
@@ -198,10 +212,21 @@ function text(v: unknown, helper: string): string {
       'define it with a default in the template front matter `params`, or pass it in the service `with`',
     );
   if (typeof s !== 'string') throw new TemplateError(`{{${helper}}} expects a string, got ${describe(v)}`);
+  if (CLEAN.has(s)) return s;
   const p = stringProblem(s, false);
   if (p) throw new TemplateError(`{{${helper}}}: value ${p.message}`, 0, 0, p.hint);
+  if (CLEAN.size >= CLEAN_KEPT) CLEAN.clear();
+  CLEAN.add(s);
   return s;
 }
+
+/**
+ * Values stringProblem found nothing wrong with (it is a function of the
+ * string alone): the same values come back in every cell and every service
+ * of a spec (`golang:1.22`, `-s -w`). Bounded, so a long-lived process does not grow.
+ */
+const CLEAN = new Set<string>();
+const CLEAN_KEPT = 10_000;
 
 function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
@@ -224,6 +249,13 @@ export function handlebarsCompiler(): typeof HandlebarsCompiler {
 /** Options every template is compiled with, at run time or at build time. */
 export const COMPILE_OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: false } as const;
 
+/** The characters `{{word}}` escapes inside double quotes: the escape character, `"` and `$`. */
+function quotedBy(esc: string): RegExp {
+  return new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g');
+}
+/** For the usual escape character, made once (String.replace resets a global pattern's lastIndex). */
+const QUOTED_BACKSLASH = quotedBy('\\');
+
 /** What one render records: the escape character in use and every value a helper printed. */
 interface RenderState {
   esc: string;
@@ -241,18 +273,14 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
   const state: RenderState = { esc: '\\', marks: [] };
   const quoteWord = (s: string) => {
     const esc = state.esc;
-    return '"' + s.replace(new RegExp(`[${esc === '\\' ? '\\\\' : esc}"$]`, 'g'), (c) => esc + c) + '"';
+    return '"' + s.replace(esc === '\\' ? QUOTED_BACKSLASH : quotedBy(esc), (c) => esc + c) + '"';
   };
   // Every helper reports errors at its own {{...}} (body-relative; parseTemplate adds the offset).
-  const helper = (name: string, fn: (...args: unknown[]) => unknown, mark?: (...args: unknown[]) => string[]) => {
+  const register = (name: string, run: (args: unknown[], options: HelperOptions) => unknown) => {
     hb.registerHelper(name, (...args: unknown[]) => {
-      const options = args[args.length - 1] as HelperOptions;
+      const options = args.pop() as HelperOptions;
       try {
-        const out = fn(...args.slice(0, -1));
-        if (!mark) return out;
-        const loc = options?.loc?.start;
-        state.marks.push({ helper: name, values: mark(...args.slice(0, -1)), line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 });
-        return markOutput(state.marks.length - 1, out as string);
+        return run(args, options);
       } catch (e) {
         if (e instanceof TemplateError && e.line === 0 && options?.loc) {
           throw new TemplateError(e.message, options.loc.start.line, options.loc.start.column + 1, e.hint, true);
@@ -261,32 +289,33 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
       }
     });
   };
+  const helper = (name: string, fn: (...args: unknown[]) => unknown) => register(name, (args) => fn(...args));
+  // A helper that prints values: `values` reads (and checks) them from its first argument, once, and `print`
+  // makes its output from them; the output is marked with the values, for the placement checks.
+  const printing = (name: string, values: (v: unknown) => string[], print: (values: string[]) => string) =>
+    register(name, (args, options) => {
+      const vs = values(args[0]);
+      const out = print(vs);
+      const loc = options?.loc?.start;
+      state.marks.push({ helper: name, values: vs, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 });
+      return markOutput(state.marks.length - 1, out);
+    });
   const one = (helperName: string) => (v: unknown) => [text(v, helperName)];
   const list = (v: unknown) => (Array.isArray(v) ? Array.from(v as ArrayLike<unknown>) : [v]).map((x) => text(x, 'json'));
-  helper('word', (v) => quoteWord(text(v, 'word')), one('word'));
+  printing('word', one('word'), ([s]) => quoteWord(s!));
   // Single quotes: the shell takes everything literally; a trailing escape
   // character can't occur because the word ends with a quote.
-  helper('sh', (v) => `'${text(v, 'sh').replace(/'/g, `'"'"'`)}'`, one('sh'));
+  printing('sh', one('sh'), ([s]) => `'${s!.replace(/'/g, `'"'"'`)}'`);
   // Array.from: wrapped lists have no prototype (no `.map`).
-  helper('json', (v) => JSON.stringify(list(v)), list);
-  helper(
-    'ident',
-    (v) => {
-      const s = text(v, 'ident');
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
-      return s;
-    },
-    one('ident'),
-  );
-  helper(
-    'int',
-    (v) => {
-      const s = text(v, 'int');
-      if (!/^[0-9]{1,9}$/.test(s)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
-      return s;
-    },
-    one('int'),
-  );
+  printing('json', list, (vs) => JSON.stringify(vs));
+  printing('ident', one('ident'), ([s]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s!)) throw new TemplateError(`{{ident}}: ${JSON.stringify(s)} is not a name`, 0, 0, 'names are letters, digits and _');
+    return s!;
+  });
+  printing('int', one('int'), ([s]) => {
+    if (!/^[0-9]{1,9}$/.test(s!)) throw new TemplateError(`{{int}}: ${JSON.stringify(s)} is not a whole number`);
+    return s!;
+  });
   // Joins values into one (still wrapped) value, to hand to another helper.
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   // Collects values (still wrapped) into a list, to hand to {{json}}: `{{json (list "sh" "-c" with.x)}}`.
@@ -456,14 +485,16 @@ function renderer(compiled: HandlebarsTemplateDelegate, state: RenderState, body
     const hit = recent?.find((r) => r.marked === marked && sameMarks(r.marks, marks));
     if (hit) return hit.text;
     let { text, placed } = unmarkPlaced(marked, marks);
-    const esc = directivesIn(text, bodyLine).escapeChar;
+    let directives = directivesIn(text, bodyLine);
+    const esc = directives.escapeChar;
     if (esc !== '\\') {
       marked = run(ctx, esc);
       ({ text, placed } = unmarkPlaced(marked, state.marks));
-      if (directivesIn(text, bodyLine).escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
-      return checked(text, placed, esc, bodyLine);
+      directives = directivesIn(text, bodyLine);
+      if (directives.escapeChar !== esc) throw new TemplateError('the escape directive changes with the escape character it selects', bodyLine, 1);
+      return checked(text, placed, esc, bodyLine, directives.lineCount);
     }
-    checked(text, placed, esc, bodyLine);
+    checked(text, placed, esc, bodyLine, directives.lineCount);
     if (recent) {
       recent.push({ marked, marks, text });
       if (recent.length > RECENT) recent.shift();
@@ -501,8 +532,8 @@ function directivesIn(text: string, bodyLine: number): ReturnType<typeof readDir
 }
 
 /** The text (markers removed), once every value is where its helper may print it. */
-function checked(text: string, placed: readonly Placed[], esc: string, bodyLine: number): string {
-  const p = placementProblems(text, placed, esc)[0];
+function checked(text: string, placed: readonly Placed[], esc: string, bodyLine: number, directiveLines: number): string {
+  const p = placementProblems(text, placed, esc, directiveLines)[0];
   if (p) throw new TemplateError(p.message, p.mark.line ? p.mark.line + bodyLine - 1 : 0, p.mark.line ? p.mark.column : 0, p.hint);
   // A backstop for prints checkUnescaped cannot see (e.g. `{{lookup with "x"}}`).
   if (text.includes(UNESCAPED)) throw new TemplateError('a value was printed without an escaping helper', 0, 0, ESCAPE_HINT);
