@@ -212,21 +212,11 @@ function text(v: unknown, helper: string): string {
       'define it with a default in the template front matter `params`, or pass it in the service `with`',
     );
   if (typeof s !== 'string') throw new TemplateError(`{{${helper}}} expects a string, got ${describe(v)}`);
-  if (CLEAN.has(s)) return s;
+  // stringProblem answers a printable-ASCII value (nearly every one) with one RegExp test.
   const p = stringProblem(s, false);
   if (p) throw new TemplateError(`{{${helper}}}: value ${p.message}`, 0, 0, p.hint);
-  if (CLEAN.size >= CLEAN_KEPT) CLEAN.clear();
-  CLEAN.add(s);
   return s;
 }
-
-/**
- * Values stringProblem found nothing wrong with (it is a function of the
- * string alone): the same values come back in every cell and every service
- * of a spec (`golang:1.22`, `-s -w`). Bounded, so a long-lived process does not grow.
- */
-const CLEAN = new Set<string>();
-const CLEAN_KEPT = 10_000;
 
 function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';

@@ -1,6 +1,7 @@
 // The printing helpers read each value once (src/render/template.ts
-// createEnv, `printing`), remember the values stringProblem passed (CLEAN),
-// and quote words with a pattern made once for the usual escape character.
+// createEnv, `printing`), check them with stringProblem (which answers a
+// printable-ASCII value at once), and quote words with a pattern made once for
+// the usual escape character.
 // None of that may change what a helper prints or refuses: a refused value is
 // refused every time, whatever was printed before it, and each escape
 // character quotes as its own.
