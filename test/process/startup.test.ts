@@ -53,7 +53,17 @@ const runScript = (load: string, dir: string, argv: string[], cwd: string, env: 
 /** The modules (sources and packages) the chunks hold, from dist/build.json. */
 function modulesOf(chunks: readonly string[]): string[] {
   const m = manifest();
-  return chunks.flatMap((c) => m.chunks[c] ?? [`(not in build.json: ${c})`]);
+  return chunks.flatMap((c) => (m.chunks[c] ?? [`(not in build.json: ${c})`]).map(packagePath));
+}
+
+/**
+ * A module of a package as `node_modules/NAME/...`: esbuild names an input by
+ * its real path, so in a checkout whose node_modules is a symbolic link (a git
+ * worktree sharing another's) it is `../../elsewhere/node_modules/NAME/...`.
+ */
+function packagePath(input: string): string {
+  const at = input.indexOf('node_modules/');
+  return at > 0 ? input.slice(at) : input;
 }
 
 describe('dist/', () => {
