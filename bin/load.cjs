@@ -39,12 +39,72 @@ function cacheFileName(hash, name = 'matrix') {
   return `${name}-${hash}-v8-${process.versions.v8}.cache`;
 }
 
-/** The code cache of a chunk's source, if this V8 has one. */
-function cacheOf(dir, file, source) {
+/**
+ * What path.join(dir, name) gives for a plain file name (no `/`, not `.` or
+ * `..`): the directory as path.join writes it, then the name, without a
+ * path.join per chunk (see pathFor for why those add up).
+ */
+function inDir(dir) {
+  const prefix = path.join(dir, '_').slice(0, -1);
+  return (name) => prefix + name;
+}
+
+/** A relative path in which every part is a name: no empty part (`//`, a `/` at either end), no `.` or `..`. */
+const PLAIN = /^(?!\.\.?(?:\/|$))[^/]+(?:\/(?!\.\.?(?:\/|$))[^/]+)*$/;
+/** An absolute path path.normalize leaves as it is, other than `/` itself: a `/` before each of its plain parts (PLAIN). */
+const NORMAL = /^\/(?!\.\.?(?:\/|$))[^/]+(?:\/(?!\.\.?(?:\/|$))[^/]+)*$/;
+
+/**
+ * node:path as the chunks require it. On POSIX, resolve, join, relative and
+ * normalize answer from the strings where node:path would compute the same
+ * (a normalized absolute path, plain parts: what the compile mostly asks),
+ * and call node:path otherwise. Each call of node:path's own runs its
+ * normalizeString, a loop over every character, in the interpreter: a cold
+ * `gen --check` of samples/monorepo made about 290 such runs (the spec's
+ * inputs, each output, the records), enough for V8 to optimize
+ * normalizeString with TurboFan (4-14 ms on a background thread, `node
+ * --trace-opt`), CPU time a run of 50 ms never gets back. With these answers
+ * normalizeString is not optimized (see CHANGELOG.md). Windows
+ * paths are node:path's alone.
+ */
+function pathFor(real) {
+  if (real.sep !== '/') return real;
+  const str = (x) => typeof x === 'string';
+  const fast = {
+    ...real,
+    resolve(...args) {
+      if (args.length === 2 && str(args[0]) && str(args[1])) {
+        if (NORMAL.test(args[1])) return args[1];
+        if (NORMAL.test(args[0]) && PLAIN.test(args[1])) return `${args[0]}/${args[1]}`;
+      } else if (args.length === 1 && str(args[0]) && NORMAL.test(args[0])) return args[0];
+      return real.resolve(...args);
+    },
+    join(...args) {
+      if (args.length === 2 && str(args[0]) && str(args[1]) && (NORMAL.test(args[0]) || PLAIN.test(args[0])) && PLAIN.test(args[1])) return `${args[0]}/${args[1]}`;
+      return real.join(...args);
+    },
+    relative(from, to) {
+      if (str(from) && str(to) && NORMAL.test(from) && NORMAL.test(to)) {
+        if (from === to) return '';
+        if (to.length > from.length && to.charCodeAt(from.length) === 47 && to.startsWith(from)) return to.slice(from.length + 1);
+      }
+      return real.relative(from, to);
+    },
+    normalize(p) {
+      return str(p) && (NORMAL.test(p) || PLAIN.test(p)) ? p : real.normalize(p);
+    },
+  };
+  // As in node:path on POSIX, path.posix is path itself.
+  fast.posix = fast;
+  return fast;
+}
+
+/** The code cache of a chunk's source (`at`: the path of a file of its directory, inDir), if this V8 has one. */
+function cacheOf(at, file, source) {
   const hash = HASH_LINE.exec(source)?.[1];
   if (!hash) return undefined;
   try {
-    return readFileSync(path.join(dir, cacheFileName(hash, file.slice(0, -'.cjs'.length))));
+    return readFileSync(at(cacheFileName(hash, file.slice(0, -'.cjs'.length))));
   } catch {
     return undefined; // No cache for this chunk and V8: it compiles.
   }
@@ -53,11 +113,11 @@ function cacheOf(dir, file, source) {
 /** dist/packs.json (scripts/build.mjs): each pack file and the chunk files it holds. */
 const PACKS = 'packs.json';
 
-/** Which pack holds each chunk file of `dir` (none without an index). */
-function packIndex(dir) {
+/** Which pack holds each chunk file of a directory (`at`: inDir) (none without an index). */
+function packIndex(at) {
   const of = new Map();
   try {
-    for (const [pack, members] of Object.entries(JSON.parse(readFileSync(path.join(dir, PACKS), 'utf8')))) for (const m of members) of.set(m, pack);
+    for (const [pack, members] of Object.entries(JSON.parse(readFileSync(at(PACKS), 'utf8')))) for (const m of members) of.set(m, pack);
   } catch {
     // No packs: each chunk from its own file.
   }
@@ -76,15 +136,17 @@ function chunkLoader(dir, cache) {
   const chunks = new Map();
   const packs = new Map();
   let packOf;
-  const nodeRequire = Module.createRequire(path.join(dir, 'matrix.cjs'));
-  const requireFor = (id) => (CHUNK.test(id) ? load(id.slice(2)).module.exports : nodeRequire(id));
+  const at = inDir(dir);
+  const nodeRequire = Module.createRequire(at('matrix.cjs'));
+  let fastPath;
+  const requireFor = (id) => (CHUNK.test(id) ? load(id.slice(2)).module.exports : id === 'node:path' ? (fastPath ??= pathFor(nodeRequire(id))) : nodeRequire(id));
   Object.assign(requireFor, { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
   /** A chunk or pack file of `dir` compiled (with its cache unless `cache` is false), its source wrapped by `wrap`. */
   function compiled(file, wrap) {
-    const abs = path.join(dir, file);
+    const abs = at(file);
     // ASCII only (the build checks it): latin1 is a plain copy, no UTF-8 decoding.
     const source = readFileSync(abs, 'latin1');
-    const cachedData = cache ? cacheOf(dir, file, source) : undefined;
+    const cachedData = cache ? cacheOf(at, file, source) : undefined;
     const script = new Script(wrap(source), { filename: abs, ...(cachedData ? { cachedData } : {}) });
     return { script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
   }
@@ -109,9 +171,9 @@ function chunkLoader(dir, cache) {
   function load(file) {
     const known = chunks.get(file);
     if (known) return known;
-    const abs = path.join(dir, file);
+    const abs = at(file);
     // The core is in no pack: a command that needs nothing else reads no index.
-    if (file !== 'matrix.cjs') packOf ??= packIndex(dir);
+    if (file !== 'matrix.cjs') packOf ??= packIndex(at);
     const p = packOf?.has(file) ? pack(packOf.get(file)) : undefined;
     let chunk;
     let run;
@@ -171,4 +233,4 @@ function moduleFunction(source) {
   return `function (exports, require, module, __filename, __dirname) {${source}\n}`;
 }
 
-module.exports = { loadBundle, cacheFileName, moduleFunction, HASH_LINE, PACKS };
+module.exports = { loadBundle, cacheFileName, moduleFunction, pathFor, HASH_LINE, PACKS };

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSpecTypes } from './spec-types.mjs';
-import { exportsInPlace } from './chunk-exports.mjs';
+import { builtinDefaults, exportsInPlace } from './chunk-exports.mjs';
 import { hoistLazyImportsPlugin, lazyBuiltinsPlugin, splitLazyImports } from './lazy-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -211,8 +211,9 @@ async function chunkCommonJs(text) {
     minifyWhitespace: true,
     logLevel: 'warning',
   });
-  // Its exports on module.exports itself, one getter each (scripts/chunk-exports.mjs).
-  const code = exportsInPlace(cjs);
+  // Its exports on module.exports itself, one getter each, and the builtins it imports by default
+  // without a copy of their exports (scripts/chunk-exports.mjs).
+  const code = builtinDefaults(exportsInPlace(cjs));
   const body = code.includes('__matrixImportMetaUrl') ? `'use strict';const __matrixImportMetaUrl=require('node:url').pathToFileURL(__filename).href;\n${code}` : `'use strict';\n${code}`;
   // bin/load.cjs reads chunks as latin1 (no UTF-8 decoding); esbuild escapes what is not ASCII.
   if (!/^[\x00-\x7f]*$/.test(body)) throw new Error('a chunk is not ASCII');

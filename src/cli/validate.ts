@@ -2,7 +2,7 @@
 import { readRegularText } from '../fs/read.js';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
-import { cachedValidation } from '../cache/answer.js';
+import { cacheEnabled, cachedValidation } from '../cache/answer.js';
 import type { Io } from './io.js';
 import { locateSpec } from './locate.js';
 import type { CommandArgs } from './options.js';
@@ -21,11 +21,19 @@ export async function runValidate(io: Io, args: CommandArgs['validate']): Promis
     io.stdout.write(valid(hit.loc.displayName, hit.record.services, hit.record.targets));
     return 0;
   }
-  const [{ compileOrThrow }, { recordedWhenKept, saveValidation }] = await Promise.all([import('./io.js'), import('../cache/save.js')]);
+  const { compileOrThrow } = await import('./io.js');
   const compileSpec = (rio: Io) => {
     const loc = locateSpec(rio, args.spec);
     return { loc, spec: compileOrThrow(loc, true, rio).spec! };
   };
+  // With the cache off (--no-cache, MATRIX_CACHE=0) nothing is recorded or kept (recordedWhenKept then
+  // only runs the compile): the module that keeps records, and the hook's manifest with its tables, stay unloaded.
+  if (!cacheEnabled(io, args)) {
+    const { loc, spec } = compileSpec(io);
+    io.stdout.write(valid(loc.displayName, spec.services.size, spec.targets.length));
+    return 0;
+  }
+  const { recordedWhenKept, saveValidation } = await import('../cache/save.js');
   const { value, record } = await recordedWhenKept(io, args, compileSpec);
   const counts = { services: value.spec.services.size, targets: value.spec.targets.length };
   saveValidation(io, args.spec, value.loc, counts, record);

@@ -43,8 +43,33 @@ export function compileValidator(schema: object): ValidateFn {
 export function schemaValidator(): { validate: ValidateFn; schema: object } {
   if (cached) return cached;
   const text = readRegularText(schemaPath());
-  const schema = JSON.parse(text) as object;
-  const validate = PRECOMPILED_VALIDATOR?.schemaText === text ? PRECOMPILED_VALIDATOR.validate : compileValidator(schema);
-  cached = { validate, schema };
+  if (PRECOMPILED_VALIDATOR?.schemaText === text) {
+    cached = { validate: PRECOMPILED_VALIDATOR.validate, schema: parsedWhenRead(text) };
+  } else {
+    const schema = JSON.parse(text) as object;
+    cached = { validate: compileValidator(schema), schema };
+  }
   return cached;
+}
+
+/**
+ * The schema object, parsed from `text` when something first reads it. The
+ * precompiled validator needs no schema; only a spec with shape errors does
+ * (schema.ts describes the fields it names, load/indentation.ts finds
+ * misplaced keys), so a valid spec, nearly every run, never parses the 57 KB:
+ * about 0.6 ms of CPU, and objects the young generation would carry.
+ */
+export function parsedWhenRead(text: string): object {
+  let parsed: object | undefined;
+  const schema = () => (parsed ??= JSON.parse(text) as object);
+  return new Proxy(
+    {},
+    {
+      get: (_t, key) => Reflect.get(schema(), key),
+      has: (_t, key) => Reflect.has(schema(), key),
+      ownKeys: () => Reflect.ownKeys(schema()),
+      getOwnPropertyDescriptor: (_t, key) => Reflect.getOwnPropertyDescriptor(schema(), key),
+      getPrototypeOf: () => Reflect.getPrototypeOf(schema()),
+    },
+  );
 }

@@ -313,6 +313,31 @@ describe('start-up', () => {
     }
   });
 
+  // validate with the cache off keeps no record (src/cli/validate.ts): the module that keeps records and
+  // the hook's manifest (src/cache/save.ts, manifest.ts: a 4,096-entry table built at load) stay unloaded.
+  it.each([
+    [['validate', '--no-cache'], {}],
+    [['validate'], { MATRIX_CACHE: '0' }],
+  ])('%j %j loads no module that keeps records, and says what a validate with the cache says', (argv, env) => {
+    const monorepo = path.join(SAMPLES, 'monorepo');
+    const off = inNode(runScript(LOAD, DIST, argv, monorepo, env));
+    expect([off.code, off.out]).toEqual([0, 'matrix.yaml is valid: 9 services, 12 targets.\n']);
+    const modules = modulesOf(off.chunks.map((c) => c.file));
+    expect(modules).toContain('src/cli/validate.ts'); // the list is read right
+    expect(modules.filter((m) => /^src\/cache\/(save|manifest)\.ts$/.test(m))).toEqual([]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-validate-on-'));
+    try {
+      // With the cache, in a copy outside any repository (its records in this test's directory), the same answer: compiled and recorded.
+      const copy = path.join(dir, 'monorepo');
+      cpSync(monorepo, copy, { recursive: true });
+      const on = inNode(runScript(LOAD, DIST, ['validate'], copy, { TMPDIR: dir }));
+      expect([on.code, on.out]).toEqual([off.code, off.out]);
+      expect(modulesOf(on.chunks.map((c) => c.file))).toContain('src/cache/save.ts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // yaml's parser is a chunk of its own, required on first use (src/lazy.ts, src/load/yaml-lib.ts): a
   // spec in plain YAML is read by load/plain-yaml.ts, and yaml parses it only for a diagnostic's position.
   it.each([[['gen', '--check', '--no-cache']], [['plan', '--no-cache']], [['validate', '--no-cache']]])('%j compiles samples/monorepo (plain YAML) without loading the yaml package', (argv) => {

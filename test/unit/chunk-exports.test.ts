@@ -1,7 +1,10 @@
 // scripts/chunk-exports.mjs: a chunk's exports are getters on module.exports itself, not on a copy.
+import { createRequire } from 'node:module';
 import { transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { exportsInPlace } from '../../scripts/chunk-exports.mjs';
+import { builtinDefaults, exportsInPlace } from '../../scripts/chunk-exports.mjs';
+
+const require = createRequire(import.meta.url);
 
 /** `esm` as scripts/build.mjs makes a chunk of it (CommonJS, whitespace minified), exports in place or not. */
 async function chunkOf(esm: string, inPlace: boolean): Promise<string> {
@@ -50,5 +53,40 @@ describe('exportsInPlace', () => {
     const none = await chunkOf('console.log(1);', false);
     expect(exportsInPlace(none)).toBe(none);
     expect(() => exportsInPlace('var stdin_exports={};module.exports=somethingElse(stdin_exports);')).toThrow(/not in the form/);
+  });
+});
+
+describe('builtinDefaults', () => {
+  /** `esm` as esbuild writes it in CommonJS (as scripts/build.mjs does), run with Node's require; its exports. */
+  function runWith(code: string): Record<string, unknown> {
+    const module = { exports: {} as Record<string, unknown> };
+    new Function('exports', 'require', 'module', code)(module.exports, require, module);
+    return module.exports;
+  }
+
+  it("makes a default import of a builtin without __toESM's copy, with the same value", async () => {
+    const esm = `import path from 'node:path';\nimport fs from 'node:fs';\nexport const joined = path.join('/a', 'b');\nexport const same = [path, fs];`;
+    const { code } = await transform(esm, { format: 'cjs', platform: 'node', target: 'node20', minifyWhitespace: true, logLevel: 'silent' });
+    expect(code).toMatch(/__toESM\(require\("node:path"\)\)/);
+    const rewritten = builtinDefaults(code);
+    expect(rewritten).not.toMatch(/__toESM\(require\("node:/);
+    expect(rewritten).toContain('var import_node_path={default:require("node:path")};');
+    const before = runWith(code);
+    const after = runWith(rewritten);
+    expect(after.joined).toBe('/a/b');
+    expect(after.joined).toBe(before.joined);
+    // The default is the builtin's own exports object, as __toESM's was.
+    expect(after.same).toEqual([require('node:path'), require('node:fs')]);
+    expect((before.same as unknown[])[0]).toBe(require('node:path'));
+  });
+
+  it('leaves a builtin read in any other way than `.default` (a namespace import) as esbuild wrote it', async () => {
+    const esm = `import * as path from 'node:path';\nexport const all = path;\nexport const j = path.join('a', 'b');`;
+    const { code } = await transform(esm, { format: 'cjs', platform: 'node', target: 'node20', minifyWhitespace: true, logLevel: 'silent' });
+    expect(builtinDefaults(code)).toBe(code);
+    const both = `var import_node_path=__toESM(require("node:path"));var import_node_path2=__toESM(require("node:path"));f(import_node_path.default.sep,import_node_path2.sep);`;
+    expect(builtinDefaults(both)).toBe(
+      `var import_node_path={default:require("node:path")};var import_node_path2=__toESM(require("node:path"));f(import_node_path.default.sep,import_node_path2.sep);`,
+    );
   });
 });
