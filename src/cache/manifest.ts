@@ -54,11 +54,25 @@ export function safePath(p: unknown): string {
 const DIGEST_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** Each base64 character's 6 bits, by character code (checked by DIGEST_B64 first). */
-const SEXTET = new Uint8Array(128);
-for (let i = 0; i < B64.length; i++) SEXTET[B64.charCodeAt(i)] = i;
-/** Each 12 bits (two base64 characters) as three hex digits. */
-const HEX3 = Array.from({ length: 4096 }, (_, v) => v.toString(16).padStart(3, '0'));
+let SEXTET: Uint8Array | undefined;
+let HEX3: string[] | undefined;
+
+/**
+ * Each base64 character's 6 bits, by character code (checked by DIGEST_B64
+ * first), and each 12 bits (two base64 characters) as three hex digits. Made
+ * when a manifest is first written, not when the module loads: every cold
+ * `gen` loads this module, and the 4,096 strings cost about 1.3 ms CPU there
+ * (and V8 then optimized the function that made them on a background thread).
+ */
+function tables(): { sextet: Uint8Array; hex3: string[] } {
+  if (!SEXTET || !HEX3) {
+    SEXTET = new Uint8Array(128);
+    for (let i = 0; i < B64.length; i++) SEXTET[B64.charCodeAt(i)] = i;
+    HEX3 = new Array<string>(4096);
+    for (let v = 0; v < 4096; v++) HEX3[v] = v.toString(16).padStart(3, '0');
+  }
+  return { sextet: SEXTET, hex3: HEX3 };
+}
 
 /**
  * The digest in hex, as sha256sum prints it. Two base64 characters are three
@@ -69,9 +83,10 @@ const HEX3 = Array.from({ length: 4096 }, (_, v) => v.toString(16).padStart(3, '
  */
 export function hexOf(b64: string): string {
   if (!DIGEST_B64.test(b64)) fail();
+  const { sextet, hex3 } = tables();
   let hex = '';
-  for (let i = 0; i < 42; i += 2) hex += HEX3[(SEXTET[b64.charCodeAt(i)]! << 6) | SEXTET[b64.charCodeAt(i + 1)]!];
-  return hex + (SEXTET[b64.charCodeAt(42)]! >> 2).toString(16);
+  for (let i = 0; i < 42; i += 2) hex += hex3[(sextet[b64.charCodeAt(i)]! << 6) | sextet[b64.charCodeAt(i + 1)]!];
+  return hex + (sextet[b64.charCodeAt(42)]! >> 2).toString(16);
 }
 
 /** The ENOENT answer of a read that found nothing (src/fs/read.ts: lstat said ENOENT). */
