@@ -13,13 +13,15 @@ import { colors } from '../diagnostics.js';
 import { tempDirOf } from '../fs/temp.js';
 import { acquireLock } from '../output/lock.js';
 import { formatDrift, formatUpToDate, formatWritten, type Colors } from '../output/format.js';
-import { applySync, planSync, type OutputFiles, type SyncPlan } from '../output/sync.js';
+import { applySync, planSync, type OutputFiles, type OutputOrigins, type SyncPlan } from '../output/sync.js';
 import { textDigest } from '../output/digest.js';
 import { afterPoll, holdSignals } from '../adapters/process.js';
 import { outputOrigins, specInputs } from '../output/origins.js';
 import { assumeOutputFile } from '../output/existing.js';
 import { renameNotes } from '../output/renames.js';
-import { compileOrThrow, locateSpec, readSpecSource, type Io } from './io.js';
+import { compileOrThrow, locateSpec, readSpecSource, type Io, type SpecLocation } from './io.js';
+import { loadSpec } from '../load/load.js';
+import type { CheckedSpec } from '../validate/schema.js';
 import { UserError } from '../diagnostics.js';
 import type { CommandArgs } from './options.js';
 
@@ -28,23 +30,61 @@ type GenOptions = CommandArgs['gen'];
 type Compiled = ReturnType<typeof compileOrThrow>;
 
 /**
+ * What a writing `gen` keeps of its first compile while it takes the lock,
+ * compares again and writes: the files and the resolved spec, and the spec's
+ * text as its digest. Not the spec as loaded (its text and value: 4.6 MB at
+ * 10,000 services, only the comparison's refusals use it, and the second
+ * comparison finds them in the text it reads again), nor what resolve found
+ * at each output path (the first comparison's, read again under the lock).
+ */
+interface Kept {
+  files: OutputFiles;
+  spec: NonNullable<Compiled['spec']>;
+  sourceDigest: string;
+}
+
+/** What the second comparison needs of a compile: it keeps nothing else alive. */
+function keptOf(result: Compiled | Kept): Kept {
+  return 'sourceDigest' in result ? result : { files: result.files!, spec: result.spec!, sourceDigest: textDigest(result.loaded.source) };
+}
+
+/**
  * Compile (unless `earlier` was compiled from the same spec text) and compare
  * with the disk: one phase that writes nothing, so each path is asked once
  * (src/fs/path-memo.ts), and afresh on each call.
  */
-function planFor(io: Io, opts: GenOptions, earlier?: Compiled) {
+function planFor(io: Io, opts: GenOptions, earlier?: Kept) {
   return withPathMemo(() => compileAndCompare(io, opts, earlier));
 }
 
-function compileAndCompare(io: Io, opts: GenOptions, earlier?: Compiled) {
+function compileAndCompare(io: Io, opts: GenOptions, earlier?: Kept): { loc: SpecLocation; plan: SyncPlan; result: Compiled | Kept } {
   const loc = locateSpec(io, opts.spec);
   if (!earlier) collectSoonerForLargeSpec(loc.specPath);
-  const result = earlier && readSpecSource(loc) === earlier.loaded.source ? earlier : compileOrThrow(loc, false, io);
-  // A compile reused from before the lock read the disk then: read it again now.
-  const known = result === earlier ? undefined : result.outputs;
-  const plan = planSync(loc.specDir, loc.repoRoot, result.files!, result.spec!.bakeFile, outputOrigins(result.loaded, result.spec!), specInputs(loc.specPath, loc.specDir, result.spec!), known);
+  const source = earlier && readSpecSource(loc);
+  if (earlier && textDigest(source!) === earlier.sourceDigest) {
+    // A compile reused from before the lock read the disk then: read it again now.
+    const origins = reloadedOrigins(loc, source!, earlier.spec);
+    return { loc, plan: planChecked(loc, earlier.files, earlier.spec, origins), result: earlier };
+  }
+  const result = compileOrThrow(loc, false, io);
+  return { loc, plan: planChecked(loc, result.files!, result.spec!, outputOrigins(result.loaded, result.spec!), result.outputs), result };
+}
+
+function planChecked(loc: SpecLocation, files: OutputFiles, spec: Kept['spec'], origins: OutputOrigins, known?: Compiled['outputs']): SyncPlan {
+  const plan = planSync(loc.specDir, loc.repoRoot, files, spec.bakeFile, origins, specInputs(loc.specPath, loc.specDir, spec), known);
   if (plan.diagnostics.length) throw new UserError(plan.diagnostics);
-  return { loc, plan, result };
+  return plan;
+}
+
+/**
+ * outputOrigins for a compile reused on `source`, the same text it was
+ * compiled from: loaded again only if a refusal asks where an output comes
+ * from. The text passed the compile's checks, so its value has the
+ * checked shape.
+ */
+function reloadedOrigins(loc: SpecLocation, source: string, spec: Kept['spec']): OutputOrigins {
+  let origins: OutputOrigins | undefined;
+  return { get: (file) => (origins ??= outputOrigins(loadSpec(loc.displayName, source) as CheckedSpec, spec)).get(file) };
 }
 
 export async function runGenFull(io: Io, opts: GenOptions, color: boolean): Promise<number> {
@@ -71,29 +111,45 @@ async function checkOnce(io: Io, opts: GenOptions, c: Colors): Promise<number> {
 
 /** Compile, compare and write what changed; true when something was written. An up-to-date run saves its record. */
 async function genOnce(io: Io, opts: GenOptions, c: Colors): Promise<boolean> {
+  const changed = await firstComparison(io, opts);
+  if (!changed) return false;
+  await writeChanges(io, opts, c, changed.loc, changed.kept, changed.record);
+  return true;
+}
+
+/**
+ * The comparison before the lock: undefined when every file is up to date
+ * (said, and the record saved), else what writeChanges needs of it. In a
+ * function of its own so that nothing else of it (its plan, an object per
+ * file, and the compile as it was) stays referenced while the files are
+ * compared again and written.
+ */
+async function firstComparison(io: Io, opts: GenOptions): Promise<{ loc: SpecLocation; kept: Kept; record: RunRecord | undefined } | undefined> {
   const { value: first, record } = await recordedWhenKept(io, opts, (rio) => planFor(rio, opts));
-  if (!first.plan.changes.length) {
-    if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
-    saveRecord(io, opts.spec, first.loc, first.plan.unchanged, countsOf(first.result), record);
-    return false;
-  }
-  const release = acquireLock(realpath(first.loc.specDir), 3000, lockDirOf(first.loc.repoRoot) ?? tempDirOf(io.env));
+  if (first.plan.changes.length) return { loc: first.loc, kept: keptOf(first.result), record };
+  if (!opts.quiet) io.stdout.write(formatUpToDate(first.plan.unchanged.length));
+  saveRecord(io, opts.spec, first.loc, first.plan.unchanged, countsOf(first.result), record);
+  return undefined;
+}
+
+/** Under the lock: compare again (`first`, the compile before it, is reused if the spec did not change), write, keep the record. */
+async function writeChanges(io: Io, opts: GenOptions, c: Colors, firstLoc: SpecLocation, first: Kept, record: RunRecord | undefined): Promise<void> {
+  const release = acquireLock(realpath(firstLoc.specDir), 3000, lockDirOf(firstLoc.repoRoot) ?? tempDirOf(io.env));
   try {
     // Compare with the disk again under the lock: another run may have
     // written in between. The spec is compiled again only if it changed.
-    const written = planFor(io, opts, first.result);
+    const written = planFor(io, opts, first);
     const { loc, plan, result } = written;
     await holdingSignals(async () => {
       await applySync(loc.specDir, plan);
       if (!opts.quiet) io.stdout.write(formatWritten(plan.changes, plan.unchanged.length, c));
       sayRenames(io, plan, result);
       // Under the lock, so no other run writes while the files are read back.
-      if (record?.usable && written.result === first.result) await recordAfterWrite(io, opts, record, written);
+      if (record?.usable && written.result === first) await recordAfterWrite(io, opts, record, written);
     });
   } finally {
     release();
   }
-  return true;
 }
 
 /**
@@ -202,12 +258,12 @@ function reanswered(observations: ReadonlyMap<string, string>, touched: Readonly
 }
 
 /** What `validate` would say of the spec compiled (src/cli/validate.ts). */
-function countsOf(result: Compiled): { services: number; targets: number } {
+function countsOf(result: Compiled | Kept): { services: number; targets: number } {
   return { services: result.spec!.services.size, targets: result.spec!.targets.length };
 }
 
 /** Why a generated `Dockerfile` gave way to `TARGET.Dockerfile` files (said even with --quiet: a file the user committed goes away). */
-function sayRenames(io: Io, plan: SyncPlan, result: Compiled): void {
+function sayRenames(io: Io, plan: SyncPlan, result: Compiled | Kept): void {
   for (const note of renameNotes(plan.changes, result.spec!.targets)) io.stderr.write(`matrix: ${note}\n`);
 }
 

@@ -80,6 +80,17 @@ export function noteAssumed(name: string, args: Arg[], answer: string): void {
   note(JSON.stringify([name, ...args]), answer);
 }
 
+/**
+ * Note that a call of operation `name` threw `e`, for a caller that did the
+ * operation's work itself (src/fs/read.ts readRegularPieces): the answer the
+ * operation would have noted. Nothing happens outside a recording.
+ */
+export function noteThrown(name: string, args: Arg[], e: unknown): void {
+  if (!session) return;
+  if (!OPS.has(name)) throw new Error(`noteThrown: no operation named ${name}`);
+  note(JSON.stringify([name, ...args]), errorAnswer(e));
+}
+
 /** True while a recording is active (callers skip building arguments otherwise). */
 export function isRecording(): boolean {
   return session !== undefined;

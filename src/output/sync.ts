@@ -6,7 +6,7 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics
 import { listDir, statKind } from '../fs/probe.js';
 import { commitTemp, commitTempAsync, makeDirAsync, removeQuietly, tempNameFor, writeFault, writeTemp, writeTempAsync } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
-import { claimEmpty, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
+import { claimEmpty, outputDigestState, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { listDirAsync, listDirNow, removeStaleTemps } from '../fs/stale.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
@@ -73,14 +73,17 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
   const problem = (file: string, code: DiagnosticCode, message: string, hint: string) => diagnostics.push(diagnostic({ code, file, ...origins?.get(file), message, hint }));
 
   const realDirs = new Map<string, string | undefined>();
+  // A file whose new text is not kept is compared by digest (sameContent): what is on disk is read as one too.
+  const onDisk = (file: string, manifest = false): OutputState =>
+    files.digestOf !== undefined && files.keptText?.(file) === undefined ? outputDigestState(where, file, realDirs, manifest) : outputState(where, file, realDirs);
   // The bake file first: its manifest names the orphans, and the only empty files matrix may claim (claimEmpty).
-  const bakeCur = known?.get(bakeFile) ?? outputState(where, bakeFile, realDirs);
+  const bakeCur = known?.get(bakeFile) ?? onDisk(bakeFile, true);
   const manifest: readonly string[] = bakeCur.kind !== 'file' ? [] : bakeCur.text !== undefined ? previousManifest(bakeCur.text) : (bakeCur.manifest ?? previousManifest(textOnDisk(where, bakeFile)));
   const listed = new Set(bakeCur.kind === 'file' && bakeCur.ours ? manifest.map((f) => path.resolve(where.specDir, f)) : []);
   // One file at a time: its text (rendered when asked for) is compared, and a
   // change renders it again when written or shown; nothing is held for all files.
   for (const file of files.keys()) {
-    const cur = file === bakeFile ? bakeCur : claimEmpty(known?.get(file) ?? outputState(where, file, realDirs), listed.has(path.resolve(where.specDir, file)));
+    const cur = file === bakeFile ? bakeCur : claimEmpty(known?.get(file) ?? onDisk(file), listed.has(path.resolve(where.specDir, file)));
     const refused = refusal(file, cur, file === bakeFile);
     if (refused) problem(file, refused.code, refused.message, refused.hint);
     else if (cur.kind === 'missing') changes.push(new PlannedChange('create', file, files, where));
