@@ -12,7 +12,7 @@
 // `validate` fails exactly when `gen` would.
 import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
-import { claimEmpty, outputState, previousManifest, refusal, withoutText, type OutputState } from '../output/existing.js';
+import { claimEmpty, outputDigestState, outputState, previousManifest, refusal, type OutputState } from '../output/existing.js';
 import { isInside, kindOf, toPosix } from '../paths.js';
 import type { ServiceInput, Target } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
@@ -160,9 +160,14 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
   }
   const where = { specDir: ctx.specDir, repoRoot: ctx.repoRoot, realRoot: ctx.realRoot };
   const realDirs = new Map<string, string | undefined>();
+  // On a large spec kept as digests, what is on disk is read as a digest too, a
+  // piece at a time (output/existing.ts outputDigestState): gen compares it with
+  // the new file's digest and holds no old text, nor ever the whole of one (issue 18).
+  const stateOf = (file: string, manifest = false) => (keepTexts ? outputState(where, file, realDirs) : outputDigestState(where, file, realDirs, manifest));
   // The bake file first: the files its manifest lists are the only empty ones matrix may claim (claimEmpty).
-  const bakeState = outputState(where, bakeFile, realDirs);
-  const listed = new Set(bakeState.kind === 'file' && bakeState.ours ? previousManifest(bakeState.text).map((f) => path.resolve(ctx.specDir, f)) : []);
+  const bakeState = stateOf(bakeFile, true);
+  const manifest = bakeState.kind === 'file' && bakeState.ours ? (bakeState.text !== undefined ? previousManifest(bakeState.text) : (bakeState.manifest ?? [])) : [];
+  const listed = new Set(manifest.map((f) => path.resolve(ctx.specDir, f)));
   for (const t of targets) {
     if (t.source.kind !== 'template') continue;
     const abs = path.resolve(ctx.specDir, t.dockerfile);
@@ -190,13 +195,12 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
       ctx.report.err('output-collision', at, `the generated Dockerfile of \`${t.service}\` would overwrite ${t.dockerfile}, ${taken}`, hint, onKey);
       continue;
     }
-    const state = claimEmpty(outputState(where, t.dockerfile, realDirs), listed.has(abs));
-    // On a large spec kept as a digest: gen compares it with the new file's digest, and holds no old text (issue 18).
-    states.set(t.dockerfile, keepTexts ? state : withoutText(state));
+    const state = claimEmpty(stateOf(t.dockerfile), listed.has(abs));
+    states.set(t.dockerfile, state);
     const refused = refusal(t.dockerfile, state, false);
     if (refused) ctx.report.err(refused.code, at, refused.message, refused.hint, onKey);
   }
-  states.set(bakeFile, keepTexts ? bakeState : withoutText(bakeState, true));
+  states.set(bakeFile, bakeState);
   const refused = inGitDir(where, bakeFile, 'bake_file') ?? refusal(bakeFile, bakeState, true);
   if (refused) ctx.report.err(refused.code, ctx.input.bake_file !== undefined ? ['bake_file'] : [], refused.message, refused.hint);
   return states;
