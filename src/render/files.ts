@@ -5,10 +5,10 @@ import path from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
-import { renderBakeFile } from './hcl.js';
+import { bakeFileParts } from './hcl.js';
 import { CONTEXT_PROTO, wrap, type ParsedTemplate } from './template.js';
 import { spelling } from '../expand/values.js';
-import { textDigest } from '../output/digest.js';
+import { partsDigest, textDigest } from '../output/digest.js';
 import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
 
 export interface RenderedFiles {
@@ -239,7 +239,8 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
     private readonly dockerfiles: ReadonlyMap<string, PlacedDockerfile>,
     private readonly templates: ReadonlyMap<string, ParsedTemplate>,
     private readonly spec: Pick<ResolvedSpec, 'registry' | 'specRepoPath' | 'bakeFile'>,
-    private readonly renderBake: () => string,
+    /** The bake file as parts to join with `\n` (render/hcl.ts bakeFileParts). */
+    private readonly bakeParts: () => Iterable<string>,
     /** A small spec's (keepsTexts): the bake file's text is kept once rendered, and `keptText` answers. */
     private readonly keep = false,
   ) {}
@@ -250,6 +251,10 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
 
   has(file: string): boolean {
     return file === this.spec.bakeFile || this.dockerfiles.has(file);
+  }
+
+  private renderBake(): string {
+    return [...this.bakeParts()].join('\n');
   }
 
   get(file: string): string | undefined {
@@ -269,9 +274,13 @@ export class GeneratedFiles implements ReadonlyMap<string, string> {
     return file === this.spec.bakeFile ? this.get(file) : this.dockerfiles.get(file)?.text;
   }
 
-  /** textDigest of the file's content: a Dockerfile's is known without rendering it; the bake file's is rendered once. */
+  /**
+   * textDigest of the file's content: a Dockerfile's is known without
+   * rendering it; the bake file's is made once, from its kept text, or else
+   * from its parts as they are rendered (no text of the whole file).
+   */
   digestOf(file: string): string | undefined {
-    if (file === this.spec.bakeFile) return (this.bakeDigest ??= textDigest(this.renderBake()));
+    if (file === this.spec.bakeFile) return (this.bakeDigest ??= this.keep ? textDigest(this.get(file)!) : partsDigest(this.bakeParts(), '\n'));
     return this.dockerfiles.get(file)?.digest;
   }
 
@@ -316,6 +325,6 @@ export function renderFiles(spec: ResolvedSpec, templates: ReadonlyMap<string, P
   }
   groups.push(...spec.groups);
   const generated = [...placed.files.keys()].sort();
-  const bake = () => renderBakeFile({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated });
+  const bake = () => bakeFileParts({ specRel: specRelFrom(spec.bakeFile, spec), targets: spec.targets, groups, generated });
   return { files: new GeneratedFiles(diagnostics.length ? new Map() : placed.files, templates, spec, bake, keepsTexts(spec.targets.length)), diagnostics };
 }

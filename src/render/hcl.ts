@@ -113,6 +113,16 @@ export interface BakeFileInput {
 }
 
 export function renderBakeFile(input: BakeFileInput): string {
+  return [...bakeFileParts(input)].join('\n');
+}
+
+/**
+ * The bake file as parts to join with `\n`: its header and fixed blocks line
+ * by line, then each target's block. A large spec's digest is made from the
+ * parts as they come (output/digest.ts partsDigest), with no text of the
+ * whole file.
+ */
+export function* bakeFileParts(input: BakeFileInput): Generator<string> {
   const out: string[] = [...headerLines(input.specRel)];
   for (const f of input.generated) out.push(`# generated: ${f}`);
   out.push('');
@@ -136,9 +146,12 @@ export function renderBakeFile(input: BakeFileInput): string {
   out.push(`# Inherited by targets with \`metadata_action: true\`; docker/metadata-action's bake file fills it in.`);
   for (const name of metadataTargets) out.push(`target ${hclString(name)} {}`);
   out.push('');
+  yield* out;
   // Joined per target: a few thousand strings wait for the final join, not every row of every target.
-  for (const t of input.targets) out.push(renderTarget(t).join('\n'), '');
-  return out.join('\n');
+  for (const t of input.targets) {
+    yield renderTarget(t).join('\n');
+    yield '';
+  }
 }
 
 function renderTarget(t: Target): string[] {
