@@ -43,7 +43,8 @@ export function outputState(where: OutputWhere, file: string, realDirs = new Map
 }
 
 /**
- * withoutText(outputState(where, file, realDirs), manifest), without making
+ * outputState(where, file, realDirs) with its text replaced by its digest
+ * (and, for a bake file, `manifest`: the files its header lists), without making
  * the text: the file is read a piece at a time (fs/read.ts
  * readRegularPieces), digested, and looked at only as far as its header.
  * For a comparison that has only digests to compare with (a large spec's,
@@ -213,10 +214,14 @@ export function claimEmpty(state: OutputState, listed: boolean): OutputState {
   return state.kind === 'file' && state.text === '' && !listed ? { ...state, ours: false } : state;
 }
 
-/** The state without the file's text: its digest stands for it (and for a bake file, `manifest`: the files it lists). */
-export function withoutText(state: OutputState, manifest = false): OutputState {
-  if (state.kind !== 'file' || state.text === undefined) return state;
-  return { kind: 'file', digest: textDigest(state.text), ours: state.ours, ...(manifest ? { manifest: previousManifest(state.text) } : {}) };
+/**
+ * The files a bake file's state lists in its header: from its text, or the
+ * manifest read with its digest (outputDigestState); undefined for a digest
+ * read without one.
+ */
+export function manifestOf(state: OutputState): readonly string[] | undefined {
+  if (state.kind !== 'file') return [];
+  return state.text !== undefined ? previousManifest(state.text) : state.manifest;
 }
 
 /** Files a previous `gen` recorded in the bake file's header. */

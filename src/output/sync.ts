@@ -6,7 +6,7 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics
 import { listDir, statKind } from '../fs/probe.js';
 import { commitTemp, commitTempAsync, makeDirAsync, removeQuietly, tempNameFor, writeFault, writeTemp, writeTempAsync } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
-import { claimEmpty, outputDigestState, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
+import { claimEmpty, manifestOf, outputDigestState, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { listDirAsync, listDirNow, removeStaleTemps } from '../fs/stale.js';
 import { isGenerated } from '../render/header.js';
 import { textDigest } from './digest.js';
@@ -78,7 +78,7 @@ function planOutputs(where: OutputWhere, files: OutputFiles, bakeFile: string, o
     files.digestOf !== undefined && files.keptText?.(file) === undefined ? outputDigestState(where, file, realDirs, manifest) : outputState(where, file, realDirs);
   // The bake file first: its manifest names the orphans, and the only empty files matrix may claim (claimEmpty).
   const bakeCur = known?.get(bakeFile) ?? onDisk(bakeFile, true);
-  const manifest: readonly string[] = bakeCur.kind !== 'file' ? [] : bakeCur.text !== undefined ? previousManifest(bakeCur.text) : (bakeCur.manifest ?? previousManifest(textOnDisk(where, bakeFile)));
+  const manifest: readonly string[] = manifestOf(bakeCur) ?? previousManifest(textOnDisk(where, bakeFile));
   const listed = new Set(bakeCur.kind === 'file' && bakeCur.ours ? manifest.map((f) => path.resolve(where.specDir, f)) : []);
   // One file at a time: its text (rendered when asked for) is compared, and a
   // change renders it again when written or shown; nothing is held for all files.

@@ -12,7 +12,7 @@
 // `validate` fails exactly when `gen` would.
 import path from 'node:path';
 import type { DiagnosticCode } from '../diagnostics.js';
-import { claimEmpty, outputDigestState, outputState, previousManifest, refusal, type OutputState } from '../output/existing.js';
+import { claimEmpty, manifestOf, outputDigestState, outputState, refusal, type OutputState } from '../output/existing.js';
 import { isInside, kindOf, toPosix } from '../paths.js';
 import type { ServiceInput, Target } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
@@ -166,8 +166,7 @@ export function checkOutputs(ctx: ResolveContext, targets: readonly Target[], pl
   const stateOf = (file: string, manifest = false) => (keepTexts ? outputState(where, file, realDirs) : outputDigestState(where, file, realDirs, manifest));
   // The bake file first: the files its manifest lists are the only empty ones matrix may claim (claimEmpty).
   const bakeState = stateOf(bakeFile, true);
-  const manifest = bakeState.kind === 'file' && bakeState.ours ? (bakeState.text !== undefined ? previousManifest(bakeState.text) : (bakeState.manifest ?? [])) : [];
-  const listed = new Set(manifest.map((f) => path.resolve(ctx.specDir, f)));
+  const listed = new Set(bakeState.kind === 'file' && bakeState.ours ? (manifestOf(bakeState) ?? []).map((f) => path.resolve(ctx.specDir, f)) : []);
   for (const t of targets) {
     if (t.source.kind !== 'template') continue;
     const abs = path.resolve(ctx.specDir, t.dockerfile);

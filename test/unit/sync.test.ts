@@ -10,7 +10,8 @@ import { KEEP_TEXTS_UP_TO_TARGETS } from '../../src/render/files.js';
 import { compileSpec, goDirs } from '../helpers/spec.js';
 import { headerLines } from '../../src/render/header.js';
 import { textDigest } from '../../src/output/digest.js';
-import { outputState, withoutText } from '../../src/output/existing.js';
+import { outputState } from '../../src/output/existing.js';
+import { withoutText } from '../helpers/output-state.js';
 import { hashTree, removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
