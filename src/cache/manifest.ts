@@ -54,9 +54,6 @@ export function safePath(p: unknown): string {
 const DIGEST_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-let SEXTET: Uint8Array | undefined;
-let HEX3: string[] | undefined;
-
 /**
  * Each base64 character's 6 bits, by character code (checked by DIGEST_B64
  * first), and each 12 bits (two base64 characters) as three hex digits. Made
@@ -64,14 +61,14 @@ let HEX3: string[] | undefined;
  * `gen` loads this module, and the 4,096 strings cost about 1.3 ms CPU there
  * (and V8 then optimized the function that made them on a background thread).
  */
-function tables(): { sextet: Uint8Array; hex3: string[] } {
-  if (!SEXTET || !HEX3) {
-    SEXTET = new Uint8Array(128);
-    for (let i = 0; i < B64.length; i++) SEXTET[B64.charCodeAt(i)] = i;
-    HEX3 = new Array<string>(4096);
-    for (let v = 0; v < 4096; v++) HEX3[v] = v.toString(16).padStart(3, '0');
-  }
-  return { sextet: SEXTET, hex3: HEX3 };
+let TABLES: { sextet: Uint8Array; hex3: string[] } | undefined;
+
+function makeTables(): { sextet: Uint8Array; hex3: string[] } {
+  const sextet = new Uint8Array(128);
+  for (let i = 0; i < B64.length; i++) sextet[B64.charCodeAt(i)] = i;
+  const hex3 = new Array<string>(4096);
+  for (let v = 0; v < 4096; v++) hex3[v] = v.toString(16).padStart(3, '0');
+  return { sextet, hex3 };
 }
 
 /**
@@ -83,7 +80,7 @@ function tables(): { sextet: Uint8Array; hex3: string[] } {
  */
 export function hexOf(b64: string): string {
   if (!DIGEST_B64.test(b64)) fail();
-  const { sextet, hex3 } = tables();
+  const { sextet, hex3 } = (TABLES ??= makeTables());
   let hex = '';
   for (let i = 0; i < 42; i += 2) hex += hex3[(sextet[b64.charCodeAt(i)]! << 6) | sextet[b64.charCodeAt(i + 1)]!];
   return hex + (sextet[b64.charCodeAt(42)]! >> 2).toString(16);
