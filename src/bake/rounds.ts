@@ -8,7 +8,7 @@
 import type { CellProgress } from './progress.js';
 import type { BakeSelection } from './command.js';
 import type { Target } from '../spec.js';
-import { backoffSeconds, classifyFailure, type MachineFault } from '../release/classify.js';
+import { backoffSeconds, classifyFailure, type CacheFault, type MachineFault } from '../release/classify.js';
 
 export interface Round {
   code: number;
@@ -31,6 +31,8 @@ export interface RoundsOutcome {
   exitCode: number;
   /** The storage fault that stopped the last round, if one did (classifyFailure). */
   fault?: MachineFault;
+  /** A snapshot the engine's build cache lost, if a failed round said so (classifyFailure): the first one. */
+  cacheFault?: CacheFault;
 }
 
 export interface RoundOptions {
@@ -126,6 +128,7 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
         await (o.sleep ?? sleepFor)(wait);
         continue;
       }
+      if (why.cacheFault && !st.cacheFault) st.cacheFault = why.cacheFault;
       // A full disk fails whatever is built next: --keep-going stops there too.
       if (!o.keepGoing || why.fault) return finish(st, round, why.fault);
       const step = afterFailure(current, round.cells, deps, st.failed);
@@ -162,5 +165,6 @@ function release(st: State, deps: ReadonlyMap<string, ReadonlySet<string>>, runn
 function finish(st: State, last: Round, fault?: MachineFault): RoundsOutcome {
   for (const n of st.held) st.skipped.push({ target: n, reason: 'its dependencies were not built' });
   const bad = st.failed.length + st.skipped.length > 0;
-  return { cells: st.cells, built: st.built, failed: st.failed, skipped: st.skipped, last, exitCode: last.code !== 0 ? last.code : bad ? 1 : 0, ...(fault ? { fault } : {}) };
+  const lost = st.cacheFault ? { cacheFault: st.cacheFault } : {};
+  return { cells: st.cells, built: st.built, failed: st.failed, skipped: st.skipped, last, exitCode: last.code !== 0 ? last.code : bad ? 1 : 0, ...(fault ? { fault } : {}), ...lost };
 }

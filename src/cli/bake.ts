@@ -22,7 +22,7 @@ import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { binfmtRegistered, runDoctor, type Check, type DoctorInput } from '../doctor/doctor.js';
 import { lastLine, interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { targetDigests } from '../bake/digests.js';
-import { formatBlocked, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
+import { formatBlocked, formatCacheFault, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { hostPlatform, normalizePlatform } from '../platforms.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { danglingAt } from './faults.js';
@@ -623,11 +623,14 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   };
   // A full, read-only or failing disk stopped it: the machine's fault (exit 74), not the build's.
   const fault = res.interruptedBy ? undefined : rounds.fault;
+  // A snapshot the engine's build cache lost failed it: the engine's fault, said as such (exit 1, a failed build).
+  const lost = res.interruptedBy || fault ? undefined : rounds.cacheFault;
   if (opts.json) {
-    const faultJson = fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {};
+    const faultJson = { ...(fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {}), ...(lost ? { cacheFault: { snapshot: lost.snapshot, line: lost.line } } : {}) };
     io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');
   } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   explainPulls(io, run, pulls);
+  if (lost) io.stderr.write(formatCacheFault(lost, 'build'));
   if (fault) {
     io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
     return 74;

@@ -24,8 +24,8 @@ import type { PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
-import { formatBlocked, formatMachineFault } from '../output/format.js';
-import { isErrorLine, machineFault } from '../release/classify.js';
+import { formatBlocked, formatCacheFault, formatMachineFault } from '../output/format.js';
+import { cacheFault, isErrorLine, machineFault } from '../release/classify.js';
 import type { CommandArgs } from './options.js';
 import type { ResolvedSpec } from '../spec.js';
 import { compileCommitted, type Io, type SpecLocation } from './io.js';
@@ -146,6 +146,8 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
     io.stderr.write(formatMachineFault(fault, 'rebuild'));
     return 74;
   }
+  const lost = res.code !== 0 ? cacheFault(errors) : undefined;
+  if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild'));
   if (res.code !== 0) {
     io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
     return 1;

@@ -9,7 +9,7 @@ import type { Check } from '../doctor/doctor.js';
 import type { Plan, PlannedTarget } from '../plan/build-plan.js';
 import type { Mode } from '../plan/stages.js';
 import type { Change } from './sync.js';
-import type { MachineFault } from '../release/classify.js';
+import type { CacheFault, MachineFault } from '../release/classify.js';
 
 export type Colors = ReturnType<typeof colors>;
 
@@ -200,6 +200,22 @@ function blockedLines(rows: readonly SummaryRow[]): string[] {
     byCause.set(r.blockedBy, list);
   }
   return [...byCause].flatMap(([cause, targets]) => ['', `${targets.join(', ')}: not built, as ${targets.length > 1 ? 'they are' : 'it is'} built from ${cause}, which failed.`]);
+}
+
+/**
+ * A build or rebuild that failed on a snapshot the engine lost (src/release/classify.ts
+ * cacheFault): the fault, buildx's line, and how to build past it. A rebuild (`verify`)
+ * already runs with --no-cache.
+ */
+export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild'): string {
+  const past =
+    what === 'build' ? 'run it again with --no-cache, which builds every layer anew, or clear the build cache: `docker builder prune -af`' : 'clear the build cache: `docker builder prune -af`';
+  return [
+    `matrix: the ${what} failed on a fault of the engine, not of the spec or the build: its storage lists snapshot ${fault.snapshot} (the files of a layer) but no longer has it, and a build that takes that layer from the cache fails the same way`,
+    `  ${fault.line}`,
+    `  hint: ${past}. BuildKit has been seen to lose snapshots on the docker driver with the containerd image store, after a build that was cancelled or failed beside others; a docker-container builder (\`docker buildx create --use --driver docker-container\`) keeps a store of its own`,
+    '',
+  ].join('\n');
 }
 
 /**

@@ -13,6 +13,8 @@ export interface FailureClass {
   cause?: string;
   /** A full, read-only or failing disk (machineFault): never transient, the machine's to fix. */
   fault?: MachineFault;
+  /** The engine's build cache lost a snapshot it still lists (cacheFault): never transient, the engine's to fix. */
+  cacheFault?: CacheFault;
 }
 
 /** Errors of the build itself: retrying gives the same answer. */
@@ -82,10 +84,47 @@ export function machineFault(lines: readonly string[]): MachineFault | undefined
   return undefined;
 }
 
+/**
+ * The engine's build cache names a snapshot (the filesystem of a layer it
+ * keeps) that its storage no longer has. containerd's snapshotter says
+ * `snapshot ID does not exist: not found` (`parent snapshot ...` for the
+ * layer under a new one), and BuildKit wraps it: `failed to commit A to B
+ * during finalize: failed to stat active key during commit: snapshot A does
+ * not exist: not found` as it exports a layer. Reported on the docker
+ * driver's BuildKit with the containerd image store (moby/buildkit#6521,
+ * #6977; project-dalec/dalec#1069 reproduces it with a build that fails
+ * beside others), and seen on this project's engine after a bake in which
+ * one target failed while another was exporting: every later build that
+ * takes that layer from the cache fails the same way, with the same id,
+ * until the record goes. Neither the spec nor the build is at fault, and a
+ * retry meets the same record. Only at the end of an error line, as for
+ * machineFault: a failed step's line ends in its exit code, whatever its
+ * RUN command says.
+ */
+const CACHE_FAULT_END = /\bsnapshot (\S+) does not exist: not found\s*$/;
+
+export interface CacheFault {
+  /** The snapshot the cache lists and the storage lacks. */
+  snapshot: string;
+  /** The error line that says it. */
+  line: string;
+}
+
+/** The first lost snapshot among a failed run's error lines, if any. */
+export function cacheFault(lines: readonly string[]): CacheFault | undefined {
+  for (const line of errorLines(lines)) {
+    const snapshot = CACHE_FAULT_END.exec(line)?.[1];
+    if (snapshot) return { snapshot, line: line.trim() };
+  }
+  return undefined;
+}
+
 export function classifyFailure(lines: readonly string[]): FailureClass {
   const errors = errorLines(lines);
   const fault = machineFault(errors);
   if (fault) return { transient: false, cause: fault.line, fault };
+  const lost = cacheFault(errors);
+  if (lost) return { transient: false, cause: lost.line, cacheFault: lost };
   for (const l of errors) if (BUILD_ERRORS.some((re) => re.test(l))) return { transient: false, cause: l.trim() };
   for (const l of errors) if (TRANSIENT.some((re) => re.test(l))) return { transient: true, cause: l.trim() };
   return { transient: false, ...(errors.length ? { cause: errors[errors.length - 1]!.trim() } : {}) };

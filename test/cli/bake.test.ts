@@ -446,6 +446,37 @@ describe('a build that a full or read-only disk stopped', () => {
   });
 });
 
+describe('a build that failed on a snapshot the engine lost', () => {
+  // src/release/classify.ts cacheFault: the line as this project's CI saw it (test/unit/release-classify.test.ts).
+  const line =
+    'ERROR: failed to solve: failed to commit cm7sno5k4vx763c94wwhdzo1c to 5qzyxfru9erqe7wczt3lvl6v6 during finalize: failed to stat active key during commit: snapshot cm7sno5k4vx763c94wwhdzo1c does not exist: not found';
+
+  it("is the engine's fault, said with the way past it (exit 1, not retried); --json says it too", async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: line });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix: the build failed on a fault of the engine, not of the spec or the build: its storage lists snapshot cm7sno5k4vx763c94wwhdzo1c');
+    expect(r.stderr).toContain(`  ${line}`);
+    expect(r.stderr).toContain('hint: run it again with --no-cache');
+    expect(r.stderr).toContain('docker builder prune -af');
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, cacheFault: { snapshot: 'cm7sno5k4vx763c94wwhdzo1c', line } });
+    expect(JSON.parse(r.stdout).machineFault).toBeUndefined();
+    // Retries are for the network: the same record fails the same way.
+    expect(readFileSync(fake.log, 'utf8').match(/^bake-start /gm)).toHaveLength(1);
+  });
+
+  it('a step that prints the words is a build error, and nothing is said of the engine', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const step = 'ERROR: failed to solve: process "/bin/sh -c echo snapshot x does not exist: not found; false" did not complete successfully: exit code: 1';
+    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: step });
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain('fault of the engine');
+    expect(JSON.parse(r.stdout).cacheFault).toBeUndefined();
+  });
+});
+
 describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its git reads before it compiles', () => {
   it("HEAD's commit, branch, tags and remote are asked for before the spec is read; the targets' revisions after", () => {
     expect(straceOk, 'strace is missing: apt-get install -y strace').toBe(true);

@@ -61,7 +61,10 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(bad.error!.join('\n')).toMatch(/compiler exploded|exit code: 7/);
     // Every target x platform has a row, whatever happened to it.
     expect(summary.targets.map((t) => `${t.target} ${t.platform}`).sort()).toEqual(['bad linux/amd64', 'bad linux/arm64', 'good linux/amd64', 'good linux/arm64']);
-    const human = matrix(dir, ['bake', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
+    // --no-cache again: after a bake in which one target failed while another exported, BuildKit on the
+    // docker driver can keep a cache record of a layer whose snapshot it lost, and a cached bake then
+    // fails on that instead (src/release/classify.ts cacheFault; this project's CI, 2026-12-06).
+    const human = matrix(dir, ['bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
     expect(human.status).toBe(1);
     expect(human.stdout).toMatch(/bad \(linux\/arm64\) failed:/);
   });

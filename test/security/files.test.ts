@@ -319,6 +319,20 @@ describe('verify: a rebuild stopped by a full disk', () => {
   });
 });
 
+describe('verify: a rebuild failed on a snapshot the engine lost', () => {
+  it("is the engine's fault (the line, and the cache to clear: a rebuild is already --no-cache), exit 1", async () => {
+    const repo = tempRepo(LAYOUT);
+    spawnSync('git', ['init', '-q'], { cwd: repo });
+    expect((await matrixAsync(['gen', '-q'], repo)).status).toBe(0);
+    const docker = fakeDocker(tempDir());
+    const r = await matrixAsync(['verify', 'api', '--against', 'localhost:5999/x/api:1'], repo, { MATRIX_DOCKER: docker.bin, FAKE_BAKE: 'lost', FAKE_PIDS: docker.pids });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix: the rebuild failed on a fault of the engine, not of the spec or the build: its storage lists snapshot aaa');
+    expect(r.stderr).toContain('hint: clear the build cache: `docker builder prune -af`');
+    expect(r.stderr).not.toContain('--no-cache');
+  });
+});
+
 /** A docker that passes the doctor and runs a `bake` that waits (with a grandchild) until signalled. */
 function fakeDocker(dir: string): { bin: string; pids: string } {
   const bin = path.join(dir, 'docker');
@@ -337,6 +351,7 @@ function fakeDocker(dir: string): { bin: string; pids: string } {
       '  "buildx bake")',
       '    [ "$FAKE_BAKE" = fail ] && { echo "ERROR: failed to solve" >&2; exit 1; }',
       '    [ "$FAKE_BAKE" = enospc ] && { echo "ERROR: failed to solve: error from receiver: write /full/api/blobs/sha256/ab: no space left on device" >&2; exit 1; }',
+      '    [ "$FAKE_BAKE" = lost ] && { echo "#9 ERROR: failed to commit aaa to bbb during finalize: failed to stat active key during commit: snapshot aaa does not exist: not found" >&2; exit 1; }',
       '    sleep 300 & echo $! >> "$FAKE_PIDS"; echo $$ >> "$FAKE_PIDS"',
       '    echo "#1 [internal] load build definition" >&2',
       // Reached only if the build ran to its end, which takes 300 s.

@@ -5,7 +5,7 @@
 // `failed to do request: VERB "URL":`) is BuildKit's and containerd's
 // remotes/docker client around Go's net and net/http errors.
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, classifyFailure, machineFault } from '../../src/release/classify.js';
+import { backoffSeconds, cacheFault, classifyFailure, machineFault } from '../../src/release/classify.js';
 
 const transient: [string, string][] = [
   // docker/buildx#298
@@ -97,5 +97,55 @@ describe('machineFault', () => {
     const failed = 'ERROR: failed to build: failed to solve: process "/bin/sh -c go build -o /out/app ./cmd/app" did not complete successfully: exit code: 1';
     expect(machineFault([step, failed])).toBeUndefined();
     expect(machineFault(['ERROR: failed to solve: process "/bin/sh -c echo read-only file system: no space left on device; false" did not complete successfully: exit code: 1'])).toBeUndefined();
+  });
+});
+
+// containerd's snapshotter ends the chain with `snapshot ID does not exist: not found`
+// (metadata/snapshot.go: errdefs.ErrNotFound wrapped with the key), whatever BuildKit put before it.
+const lostSnapshot: [string, string, string][] = [
+  // this project's CI (2026-12-06, docker driver, containerd image store): the second bake after one
+  // in which a target failed on arm64 while another exported; every cached bake after it failed alike
+  [
+    'exporting a layer the cache lists',
+    '#14 ERROR: failed to commit cm7sno5k4vx763c94wwhdzo1c to 5qzyxfru9erqe7wczt3lvl6v6 during finalize: failed to stat active key during commit: snapshot cm7sno5k4vx763c94wwhdzo1c does not exist: not found',
+    'cm7sno5k4vx763c94wwhdzo1c',
+  ],
+  // the shape of project-dalec/dalec#1069 (its ids elided there; these are made up): a diff over the same
+  [
+    'a diff over a lost parent',
+    'ERROR: failed to solve: failed to finalize upper parent during diff: failed to commit w3k0q1y2r6n4m5b8v7c9x0z1a to p2o3i4u5y6t7r8e9w0q1l2k3j during finalize: failed to stat active key during commit: snapshot w3k0q1y2r6n4m5b8v7c9x0z1a does not exist: not found',
+    'w3k0q1y2r6n4m5b8v7c9x0z1a',
+  ],
+  // moby/buildkit#6977: a RUN step on a lower layer that is gone
+  [
+    'a lower snapshot',
+    '#39 ERROR: failed to apply diffs: failed to stat lower snapshot oqp2tt0j92m39s8wogp0pul7d: snapshot oqp2tt0j92m39s8wogp0pul7d does not exist: not found',
+    'oqp2tt0j92m39s8wogp0pul7d',
+  ],
+  // the shape of ddev/ddev#8136 and moby/buildkit#6521 (the extraction key's digest cut short there, filled
+  // in here): unpacking the exported image over a parent that is gone
+  [
+    'a parent snapshot while unpacking',
+    '#19 ERROR: failed to prepare extraction snapshot "extract-771744199-MArs sha256:1d41b7b3d27c93b64dfdccfc6e369b418c2e41566531f1db7ee0900000000000": parent snapshot sha256:e644ff0c302d7de4c3e03dc718bc4b77ebeb324f7c8f5483b463fa230027b02c does not exist: not found',
+    'sha256:e644ff0c302d7de4c3e03dc718bc4b77ebeb324f7c8f5483b463fa230027b02c',
+  ],
+];
+
+describe('cacheFault', () => {
+  it.each(lostSnapshot)("%s: the engine's fault, with the snapshot it lost; never retried, even beside a network error", (_, line, snapshot) => {
+    expect(cacheFault(['#14 exporting layers 0.0s done', line])).toEqual({ snapshot, line });
+    expect(classifyFailure([transient[0]![1], line])).toEqual({ transient: false, cause: line, cacheFault: { snapshot, line } });
+  });
+
+  it("a failed step's line that quotes its command, a step's own output, or a missing file is not one", () => {
+    expect(cacheFault(['ERROR: failed to solve: process "/bin/sh -c echo snapshot x does not exist: not found; false" did not complete successfully: exit code: 1'])).toBeUndefined();
+    expect(cacheFault(['#7 0.512 snapshot x does not exist: not found'])).toBeUndefined();
+    expect(cacheFault([build[3]![1]])).toBeUndefined();
+    expect(classifyFailure([build[3]![1]])).toEqual({ transient: false, cause: build[3]![1] });
+  });
+
+  it('a full disk in the same run is the fault said', () => {
+    const full = storage[0]![1];
+    expect(classifyFailure([lostSnapshot[0]![1], full])).toMatchObject({ transient: false, cause: full, fault: { errno: 'ENOSPC' } });
   });
 });
