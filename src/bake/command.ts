@@ -54,6 +54,11 @@ export interface BakeSelection {
    * nothing of their inputs, tests or tags.
    */
   fromFiles?: { names: readonly string[]; files: readonly string[] };
+  /**
+   * Targets this run builds without the cache (`--set NAME.no-cache=true`): a
+   * retry after the engine lost a cached layer of theirs (src/bake/rounds.ts).
+   */
+  noCache?: readonly string[];
 }
 
 /**
@@ -299,6 +304,7 @@ export function bakeArgs(bakeFile: string, sel: BakeSelection, flags: BakeFlags)
   }
   for (const s of flags.ownSets ?? []) args.push('--set', s);
   for (const s of flags.set ?? []) args.push('--set', s);
+  if (!flags.noCache) for (const name of sel.noCache ?? []) args.push('--set', `${name}.no-cache=true`);
   // `--` so that no target name can ever be read as a flag.
   args.push('--', ...sel.names);
   return args;

@@ -1,6 +1,8 @@
 // One `matrix bake` as rounds of `docker buildx bake`: a round that failed
 // for a transient reason (src/release/classify.ts) runs again, after a
-// backoff, up to --retries times; with --keep-going, a round that failed
+// backoff, up to --retries times, and one that failed on a cached layer the
+// engine lost runs again at once with the targets it failed built without the
+// cache, within the same count; with --keep-going, a round that failed
 // for a build error is followed by one on what is left that does not depend
 // on a failed target (dependencies from the resolved model: a target's named
 // contexts). Bake schedules every round; the cache makes finished work
@@ -121,6 +123,15 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
     if (round.code === 0) st.built.push(...current.targets.map((t) => t.target.name));
     else {
       const why = classifyFailure(round.lines);
+      // A cached layer the engine lost fails every build that takes it from the cache: the targets it failed
+      // build again without the cache, the rest as before (their finished work comes from the cache).
+      if (why.cacheFault && attempt < o.retries) {
+        attempt++;
+        const fresh = lostLayerTargets(current, round.cells, why.cacheFault.snapshot);
+        o.log(`matrix: retry ${attempt} of ${o.retries} now: the engine lost a cached layer (snapshot ${why.cacheFault.snapshot}); building ${fresh.join(', ')} again without the cache`);
+        current = { ...current, noCache: [...new Set([...(current.noCache ?? []), ...fresh])] };
+        continue;
+      }
       if (why.transient && attempt < o.retries) {
         attempt++;
         const wait = backoffSeconds(attempt);
@@ -143,9 +154,27 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
     }
     next.push(...release(st, deps, new Set(next)));
     if (!next.length) return finish(st, round);
-    current = { targets: sel.targets.filter((t) => next.includes(t.target.name)), names: sel.targets.map((t) => t.target.name).filter((n) => next.includes(n)) };
+    const fresh = current.noCache?.filter((n) => next.includes(n));
+    current = {
+      targets: sel.targets.filter((t) => next.includes(t.target.name)),
+      names: sel.targets.map((t) => t.target.name).filter((n) => next.includes(n)),
+      ...(fresh?.length ? { noCache: fresh } : {}),
+    };
     attempt = 0;
   }
+}
+
+/**
+ * The targets whose failed cells name the lost snapshot (their error lines
+ * hold containerd's `snapshot ID does not exist`); every target of the round
+ * when none does.
+ */
+function lostLayerTargets(sel: BakeSelection, cells: readonly CellProgress[], snapshot: string): string[] {
+  const says = `snapshot ${snapshot} does not exist`;
+  const named = new Set(cells.filter((c) => c.status === 'failed' && c.error.some((l) => l.includes(says))).map((c) => c.target));
+  const inRound = sel.targets.map((t) => t.target.name);
+  const hit = inRound.filter((n) => named.has(n));
+  return hit.length ? hit : inRound;
 }
 
 /** Held targets whose dependencies are decided: skipped (one failed) or returned to run (all built). */

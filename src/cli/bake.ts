@@ -653,7 +653,7 @@ async function dropLocalTempTags(io: Io, run: BakeRun, shard: ShardPlan, c: Colo
   for (const p of await settleLocalTempTags(run.docker, local)) io.stderr.write(`${c.yellow('matrix:')} ${p}\n`);
 }
 
-/** Retries of a bake run that failed for a network or registry reason (src/release/classify.ts). */
+/** Retries of a bake run that failed for a network or registry reason, or on a cached layer the engine lost (src/release/classify.ts). */
 const DEFAULT_RETRIES = 2;
 
 /** A retry's wait, cut short when the build is no longer wanted. */

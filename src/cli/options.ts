@@ -185,7 +185,8 @@ export const COMMANDS = {
       retries: {
         type: 'number',
         max: 10,
-        describe: 'Run bake again up to this many times (0 to 10, default: 2) when a pull or push failed for a network or registry reason; build errors are never retried',
+        describe:
+          'Run bake again up to this many times (0 to 10, default: 2) when a pull or push failed for a network or registry reason, or a cached layer the engine lost failed a target (built again without the cache); build errors are never retried',
       },
       allow: {
         type: 'string',

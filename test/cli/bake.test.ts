@@ -100,7 +100,10 @@ function fakeDocker(dir: string): { bin: string; log: string } {
     '  exit 0;;',
     '"buildx bake")',
     '  echo "bake-start $(date +%s%N) $$" >> "$log"',
+    '  echo "bake-args $*" >> "$log"',
     '  if [ -n "$FAKE_BAKE_ERROR" ]; then echo "$FAKE_BAKE_ERROR" >&2; exit 1; fi',
+    // The first bake fails with it, the next ones build.
+    '  if [ -n "$FAKE_BAKE_ERROR_ONCE" ] && [ ! -e "$log.failed" ]; then : > "$log.failed"; echo "$FAKE_BAKE_ERROR_ONCE" >&2; exit 1; fi',
     // buildx's first line of plain progress once it loaded the builder (commands/bake.go, progress.WithDesc).
     '  if [ -n "$FAKE_BAKE_BUILDER" ]; then echo "#0 building with \\"$FAKE_BAKE_BUILDER\\" instance using docker driver" >&2; fi',
     '  echo "FAKE-BAKE-OUTPUT" >&2',
@@ -451,19 +454,48 @@ describe('a build that failed on a snapshot the engine lost', () => {
   const line =
     'ERROR: failed to solve: failed to commit cm7sno5k4vx763c94wwhdzo1c to 5qzyxfru9erqe7wczt3lvl6v6 during finalize: failed to stat active key during commit: snapshot cm7sno5k4vx763c94wwhdzo1c does not exist: not found';
 
-  it("is the engine's fault, said with the way past it (exit 1, not retried); --json says it too", async () => {
+  it("once retries are spent, it is the engine's fault, said with the way past it (exit 1); --json says it too", async () => {
     const dir = copySample('hello-go');
     const fake = fakeDocker(dir);
-    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: line });
+    const r = await matrix(['bake', '--json', '--retries', '1'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: line });
     expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix: retry 1 of 1 now: the engine lost a cached layer (snapshot cm7sno5k4vx763c94wwhdzo1c); building hello again without the cache');
     expect(r.stderr).toContain('matrix: the build failed on a fault of the engine, not of the spec or the build: its storage lists snapshot cm7sno5k4vx763c94wwhdzo1c');
     expect(r.stderr).toContain(`  ${line}`);
     expect(r.stderr).toContain('hint: run it again with --no-cache');
     expect(r.stderr).toContain('docker builder prune -af');
     expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, cacheFault: { snapshot: 'cm7sno5k4vx763c94wwhdzo1c', line } });
     expect(JSON.parse(r.stdout).machineFault).toBeUndefined();
-    // Retries are for the network: the same record fails the same way.
-    expect(readFileSync(fake.log, 'utf8').match(/^bake-start /gm)).toHaveLength(1);
+    const bakes = readFileSync(fake.log, 'utf8').match(/^bake-args .*$/gm)!;
+    expect(bakes).toHaveLength(2);
+    expect(bakes[0]).not.toContain('no-cache');
+    expect(bakes[1]).toMatch(/ --set hello\.no-cache=true --$/);
+  });
+
+  it('a retry without the cache for the target that met it builds: exit 0, nothing said of the engine', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR_ONCE: line });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('matrix: retry 1 of 2 now: the engine lost a cached layer');
+    expect(r.stderr).not.toContain('fault of the engine');
+    expect(
+      readFileSync(fake.log, 'utf8')
+        .match(/^bake-args .*$/gm)!
+        .map((l) => l.includes('--set hello.no-cache=true')),
+    ).toEqual([false, true]);
+    // --no-cache already: no per-target --set beside it.
+    const all = fakeDocker(copySample('hello-go'));
+    const n = await matrix(['bake', '--no-cache'], path.dirname(all.log), { MATRIX_DOCKER: all.bin, FAKE_BAKE_ERROR_ONCE: line });
+    expect(n.status, n.stderr).toBe(0);
+    expect(
+      readFileSync(all.log, 'utf8')
+        .match(/^bake-args .*$/gm)!
+        .map((l) => [l.includes(' --no-cache '), l.includes('.no-cache=true')]),
+    ).toEqual([
+      [true, false],
+      [true, false],
+    ]);
   });
 
   it('a step that prints the words is a build error, and nothing is said of the engine', async () => {

@@ -106,6 +106,63 @@ describe('bakeRounds', () => {
     expect(b.exitCode).toBe(1);
   });
 
+  // src/release/classify.ts cacheFault: a cache record whose layer the engine lost (this project's CI, 2026-12-06).
+  const LOST = 'snapshot cm7sno5k4vx763c94wwhdzo1c does not exist: not found';
+  const LOST_LINE = `#14 ERROR: failed to commit cm7sno5k4vx763c94wwhdzo1c to 5qzyxfru9erqe7wczt3lvl6v6 during finalize: failed to stat active key during commit: ${LOST}`;
+  const lostIn = (x: BakeSelection, names: string[]): CellProgress[] =>
+    x.targets.map((t) => ({
+      target: t.target.name,
+      platform: 'linux/amd64',
+      status: names.includes(t.target.name) ? 'failed' : 'cancelled',
+      error: names.includes(t.target.name) ? ['exporting layers 0.0s done', `failed to commit cm7sno5k4vx763c94wwhdzo1c to 5qzyxfru9erqe7wczt3lvl6v6 during finalize: ${LOST}`] : [],
+    }));
+
+  it('a lost cached layer: the round runs again at once, the targets it failed without the cache', async () => {
+    const log: string[] = [];
+    const runs: (readonly string[] | undefined)[] = [];
+    const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: (l) => log.push(l), sleep: () => Promise.reject(new Error('no wait')) }, async (x) => {
+      runs.push(x.noCache);
+      return runs.length === 1
+        ? { code: 1, cells: lostIn(x, ['other']), lines: ['#14 exporting layers 0.0s done', LOST_LINE, `ERROR: failed to solve: ${LOST}`] }
+        : { code: 0, cells: cells(x, []), lines: [] };
+    });
+    expect(runs).toEqual([undefined, ['other']]);
+    expect(r.exitCode).toBe(0);
+    expect(r.cacheFault).toBeUndefined();
+    expect(log).toEqual(['matrix: retry 1 of 2 now: the engine lost a cached layer (snapshot cm7sno5k4vx763c94wwhdzo1c); building other again without the cache']);
+  });
+
+  it('a lost cached layer no failed cell names: every target of the round without the cache; then it is said, once retries are spent', async () => {
+    const runs: (readonly string[] | undefined)[] = [];
+    const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 1, log: () => undefined, sleep: noSleep }, async (x) => {
+      runs.push(x.noCache);
+      return { code: 1, cells: cells(x, []), lines: [`ERROR: failed to solve: ${LOST}`] };
+    });
+    expect(runs).toEqual([undefined, ['base', 'app', 'top', 'other']]);
+    expect(r.exitCode).toBe(1);
+    expect(r.cacheFault).toEqual({ snapshot: 'cm7sno5k4vx763c94wwhdzo1c', line: `ERROR: failed to solve: ${LOST}` });
+    const none: (readonly string[] | undefined)[] = [];
+    const z = await bakeRounds(
+      sel,
+      s.targets,
+      { keepGoing: false, retries: 0, log: () => undefined, sleep: noSleep },
+      async (x) => (none.push(x.noCache), { code: 1, cells: lostIn(x, ['app']), lines: [LOST_LINE] }),
+    );
+    expect(none).toEqual([undefined]);
+    expect(z.cacheFault?.snapshot).toBe('cm7sno5k4vx763c94wwhdzo1c');
+  });
+
+  it('--keep-going after a retry without the cache: the next round keeps it for the targets still to build', async () => {
+    const runs: { names: readonly string[]; noCache?: readonly string[] }[] = [];
+    await bakeRounds(sel, s.targets, { keepGoing: true, retries: 2, log: () => undefined, sleep: noSleep }, async (x) => {
+      runs.push({ names: x.names, ...(x.noCache ? { noCache: x.noCache } : {}) });
+      if (runs.length === 1) return { code: 1, cells: lostIn(x, ['other']), lines: [LOST_LINE] };
+      if (runs.length === 2) return { code: 1, cells: cells(x, ['base']), lines: [BUILD_ERROR] };
+      return { code: 0, cells: cells(x, []), lines: [] };
+    });
+    expect(runs).toEqual([{ names: [] }, { names: [], noCache: ['other'] }, { names: ['other'], noCache: ['other'] }]);
+  });
+
   it('gives up after --retries attempts', async () => {
     let n = 0;
     const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: () => undefined, sleep: noSleep }, async (x) => (++n, { code: 1, cells: cells(x, []), lines: [RESET] }));
