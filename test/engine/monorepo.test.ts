@@ -73,6 +73,19 @@ describe.skipIf(!hasEngine)('samples/monorepo on a real engine', () => {
     expect(ours.status, ours.stderr).toBe(0);
     expect(JSON.parse(ours.stdout)).toEqual(JSON.parse(theirs.stdout));
   });
+
+  // A retry after the engine lost a cached layer builds the targets it failed without the cache
+  // (src/bake/rounds.ts): the real bake reads the --set that bakeArgs gives it as that target's no-cache alone.
+  it("a retry's targets without the cache: bake --print has no-cache on those targets only", async () => {
+    const { bakeArgs } = await import('../../src/bake/command.js');
+    const args = bakeArgs('docker-bake.hcl', { targets: [], names: ['api', 'worker'], noCache: ['api'] }, { print: true });
+    expect(args).toContain('api.no-cache=true');
+    const r = docker(args, dir);
+    expect(r.status, r.stderr).toBe(0);
+    const target = (JSON.parse(r.stdout) as { target: Record<string, { 'no-cache'?: boolean }> }).target;
+    expect(target.api!['no-cache']).toBe(true);
+    expect(target.worker!['no-cache']).toBeUndefined();
+  });
 });
 
 // The README's example spec, exactly as the README prints it, built on the
