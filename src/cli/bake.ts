@@ -66,6 +66,8 @@ interface BakeRun {
   /** `--push`: all or nothing (src/release); the user's --metadata-file then gets what was published. */
   atomic: boolean;
   releaseMetadataFile: string | undefined;
+  /** The user asked for bake's metadata (--metadata-file): bake writes all of it, provenance included. */
+  userMetadata: boolean;
   retries: number;
   /** The spec as written (its `test:` entries). */
   specValue: unknown;
@@ -274,7 +276,19 @@ function prepareRun(io: Io, opts: BakeArgs, loc: SpecLocation, spec: ResolvedSpe
     localCacheRoot: localCacheRoot(io.env, io.env.HOME || os.homedir(), realpathSync(loc.repoRoot)),
     cacheDirExists: (dir) => existsSync(path.join(dir, 'index.json')),
   };
-  return { loc, spec, sel, docker: dockerOf(io.env), flags, metadataFile, tmpDir, atomic, releaseMetadataFile: atomic ? userMetadata : undefined, retries: opts.retries ?? DEFAULT_RETRIES };
+  return {
+    loc,
+    spec,
+    sel,
+    docker: dockerOf(io.env),
+    flags,
+    metadataFile,
+    tmpDir,
+    atomic,
+    releaseMetadataFile: atomic ? userMetadata : undefined,
+    userMetadata: userMetadata !== undefined,
+    retries: opts.retries ?? DEFAULT_RETRIES,
+  };
 }
 
 /** What the doctor checks for this run: the builder, and what this build needs of it. */
@@ -672,7 +686,7 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
   const args = sel === run.sel ? command.args : command.argsFor(sel);
   const res = await run.docker.stream(
     args,
-    { cwd: run.loc.specDir, env: { ...io.env, ...command.buildEnv }, contexts: withDependencies(run.spec, sel).map((t) => t.context), ...(signal ? { signal } : {}) },
+    { cwd: run.loc.specDir, env: roundEnv(io, run, command), contexts: withDependencies(run.spec, sel).map((t) => t.context), ...(signal ? { signal } : {}) },
     (line) => {
       tracker.line(line);
       pulls.line(line);
@@ -686,6 +700,21 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
   if (signal?.aborted) return { code: res.code || 1, interruptedBy: 'SIGTERM', cells: tracker.finish(res.code || 1), lines };
   const cells = reattribute(tracker.finish(res.code), run.spec.targets, (t) => dockerfileText(run.loc.specDir, t));
   return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells, lines };
+}
+
+/**
+ * bake's environment. With a metadata file, buildx 0.14 and later fetch each
+ * target's provenance from the build history after it built, to write it
+ * there as `buildx.build.provenance` (build/provenance.go setRecordProvenance,
+ * "resolving provenance for metadata file"), unless BUILDX_METADATA_PROVENANCE
+ * is `disabled` (docs/reference/buildx_bake.md). matrix reads digests and
+ * image names from its own file, never provenance: unless the user asked for
+ * the file or set the variable, bake skips that work. The images' own
+ * attestations (--provenance, `attest`) are not affected.
+ */
+function roundEnv(io: Io, run: BakeRun, command: BakeCommand): NodeJS.ProcessEnv {
+  const skip = !run.userMetadata && io.env.BUILDX_METADATA_PROVENANCE === undefined;
+  return { ...io.env, ...command.buildEnv, ...(skip ? { BUILDX_METADATA_PROVENANCE: 'disabled' } : {}) };
 }
 
 /** A target's Dockerfile as it is on disk (the compile read it), for reattribute; undefined when it cannot be read. */

@@ -101,6 +101,7 @@ function fakeDocker(dir: string): { bin: string; log: string } {
     '"buildx bake")',
     '  echo "bake-start $(date +%s%N) $$" >> "$log"',
     '  echo "bake-args $*" >> "$log"',
+    '  echo "bake-metadata-provenance ${BUILDX_METADATA_PROVENANCE-unset}" >> "$log"',
     '  if [ -n "$FAKE_BAKE_ERROR" ]; then echo "$FAKE_BAKE_ERROR" >&2; exit 1; fi',
     // The first bake fails with it, the next ones build.
     '  if [ -n "$FAKE_BAKE_ERROR_ONCE" ] && [ ! -e "$log.failed" ]; then : > "$log.failed"; echo "$FAKE_BAKE_ERROR_ONCE" >&2; exit 1; fi',
@@ -446,6 +447,29 @@ describe('a build that a full or read-only disk stopped', () => {
     const ro = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: 'ERROR: failed to solve: error from receiver: mkdir /mnt/out/app: read-only file system' });
     expect(ro.status).toBe(74);
     expect(ro.stderr).toContain('read-only file system (EROFS)');
+  });
+});
+
+// buildx 0.14+ fetches each target's provenance for a metadata file unless BUILDX_METADATA_PROVENANCE is
+// disabled (docker/buildx build/provenance.go, docs/reference/buildx_bake.md); matrix's own file never needs it.
+describe("bake's metadata provenance", () => {
+  const provenanceOf = (log: string) => readFileSync(log, 'utf8').match(/^bake-metadata-provenance (.*)$/m)![1];
+
+  it('is not fetched for the file matrix reads; the user who asks for the file, or sets the variable, gets what bake gives', async () => {
+    const dir = copySample('hello-go');
+    const own = fakeDocker(dir);
+    expect((await matrix(['bake'], dir, { MATRIX_DOCKER: own.bin })).status).toBe(0);
+    expect(provenanceOf(own.log)).toBe('disabled');
+    const asked = fakeDocker(copySample('hello-go'));
+    const r = await matrix(['bake', '--metadata-file', 'meta.json'], path.dirname(asked.log), { MATRIX_DOCKER: asked.bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(provenanceOf(asked.log)).toBe('unset');
+    const set = fakeDocker(copySample('hello-go'));
+    expect((await matrix(['bake'], path.dirname(set.log), { MATRIX_DOCKER: set.bin, BUILDX_METADATA_PROVENANCE: 'max' })).status).toBe(0);
+    expect(provenanceOf(set.log)).toBe('max');
+    // The command --dry-run prints has no metadata file, and says nothing of it.
+    const dry = await matrix(['bake', '--dry-run'], dir, { MATRIX_DOCKER: own.bin });
+    expect(dry.stdout).not.toContain('BUILDX_METADATA_PROVENANCE');
   });
 });
 
