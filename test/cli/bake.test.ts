@@ -131,6 +131,14 @@ function events(log: string): Map<string, [bigint, number]> {
   return out;
 }
 
+/** The fake's log: each bake's value of `key` (`bake-args`: its arguments), in the order the bakes ran. */
+function logged(log: string, key: 'bake-args' | 'bake-metadata-provenance'): string[] {
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(`${key} `))
+    .map((l) => l.slice(key.length + 1));
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -453,7 +461,7 @@ describe('a build that a full or read-only disk stopped', () => {
 // buildx 0.14+ fetches each target's provenance for a metadata file unless BUILDX_METADATA_PROVENANCE is
 // disabled (docker/buildx build/provenance.go, docs/reference/buildx_bake.md); matrix's own file never needs it.
 describe("bake's metadata provenance", () => {
-  const provenanceOf = (log: string) => readFileSync(log, 'utf8').match(/^bake-metadata-provenance (.*)$/m)![1];
+  const provenanceOf = (log: string) => logged(log, 'bake-metadata-provenance')[0];
 
   it('is not fetched for the file matrix reads; the user who asks for the file, or sets the variable, gets what bake gives', async () => {
     const dir = copySample('hello-go');
@@ -490,7 +498,7 @@ describe('a build that failed on a snapshot the engine lost', () => {
     expect(r.stderr).toContain('docker builder prune -af');
     expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, cacheFault: { snapshot: 'cm7sno5k4vx763c94wwhdzo1c', line } });
     expect(JSON.parse(r.stdout).machineFault).toBeUndefined();
-    const bakes = readFileSync(fake.log, 'utf8').match(/^bake-args .*$/gm)!;
+    const bakes = logged(fake.log, 'bake-args');
     expect(bakes).toHaveLength(2);
     expect(bakes[0]).not.toContain('no-cache');
     expect(bakes[1]).toMatch(/ --set hello\.no-cache=true --$/);
@@ -503,20 +511,12 @@ describe('a build that failed on a snapshot the engine lost', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('matrix: retry 1 of 2 now: the engine lost a cached layer');
     expect(r.stderr).not.toContain('fault of the engine');
-    expect(
-      readFileSync(fake.log, 'utf8')
-        .match(/^bake-args .*$/gm)!
-        .map((l) => l.includes('--set hello.no-cache=true')),
-    ).toEqual([false, true]);
+    expect(logged(fake.log, 'bake-args').map((l) => l.includes('--set hello.no-cache=true'))).toEqual([false, true]);
     // --no-cache already: no per-target --set beside it.
     const all = fakeDocker(copySample('hello-go'));
     const n = await matrix(['bake', '--no-cache'], path.dirname(all.log), { MATRIX_DOCKER: all.bin, FAKE_BAKE_ERROR_ONCE: line });
     expect(n.status, n.stderr).toBe(0);
-    expect(
-      readFileSync(all.log, 'utf8')
-        .match(/^bake-args .*$/gm)!
-        .map((l) => [l.includes(' --no-cache '), l.includes('.no-cache=true')]),
-    ).toEqual([
+    expect(logged(all.log, 'bake-args').map((l) => [l.includes(' --no-cache '), l.includes('.no-cache=true')])).toEqual([
       [true, false],
       [true, false],
     ]);
