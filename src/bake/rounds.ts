@@ -35,6 +35,11 @@ export interface RoundsOutcome {
   fault?: MachineFault;
   /** A snapshot the engine's build cache lost, if a failed round said so (classifyFailure): the first one. */
   cacheFault?: CacheFault;
+  /**
+   * With cacheFault: whether that round took any target the fault failed from the cache (it was not
+   * among the round's noCache). False after a retry built them without it: --no-cache is no way past it then.
+   */
+  cacheFaultFromCache?: boolean;
 }
 
 export interface RoundOptions {
@@ -139,7 +144,10 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
         await (o.sleep ?? sleepFor)(wait);
         continue;
       }
-      if (why.cacheFault && !st.cacheFault) st.cacheFault = why.cacheFault;
+      if (why.cacheFault && !st.cacheFault) {
+        st.cacheFault = why.cacheFault;
+        st.cacheFaultFromCache = lostLayerTargets(current, round.cells, why.cacheFault.snapshot).some((n) => !current.noCache?.includes(n));
+      }
       // A full disk fails whatever is built next: --keep-going stops there too.
       if (!o.keepGoing || why.fault) return finish(st, round, why.fault);
       const step = afterFailure(current, round.cells, deps, st.failed);
@@ -194,6 +202,6 @@ function release(st: State, deps: ReadonlyMap<string, ReadonlySet<string>>, runn
 function finish(st: State, last: Round, fault?: MachineFault): RoundsOutcome {
   for (const n of st.held) st.skipped.push({ target: n, reason: 'its dependencies were not built' });
   const bad = st.failed.length + st.skipped.length > 0;
-  const lost = st.cacheFault ? { cacheFault: st.cacheFault } : {};
+  const lost = st.cacheFault ? { cacheFault: st.cacheFault, cacheFaultFromCache: st.cacheFaultFromCache ?? true } : {};
   return { cells: st.cells, built: st.built, failed: st.failed, skipped: st.skipped, last, exitCode: last.code !== 0 ? last.code : bad ? 1 : 0, ...(fault ? { fault } : {}), ...lost };
 }

@@ -644,7 +644,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');
   } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   explainPulls(io, run, pulls);
-  if (lost) io.stderr.write(formatCacheFault(lost, 'build'));
+  if (lost) io.stderr.write(formatCacheFault(lost, 'build', opts.cache && rounds.cacheFaultFromCache !== false));
   if (fault) {
     io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
     return 74;

@@ -147,7 +147,7 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
     return 74;
   }
   const lost = res.code !== 0 ? cacheFault(errors) : undefined;
-  if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild'));
+  if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild', false));
   if (res.code !== 0) {
     io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
     return 1;

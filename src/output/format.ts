@@ -204,12 +204,15 @@ function blockedLines(rows: readonly SummaryRow[]): string[] {
 
 /**
  * A build or rebuild that failed on a snapshot the engine lost (src/release/classify.ts
- * cacheFault): the fault, buildx's line, and how to build past it. A rebuild (`verify`)
- * already runs with --no-cache.
+ * cacheFault): the fault, buildx's line, and how to build past it. `fromCache`: whether the
+ * build that failed took those targets from the cache; when it did not (a rebuild, which `verify`
+ * runs with --no-cache, a bake with --no-cache, or a retry without the cache), --no-cache is no
+ * way past it and only the prune is named.
  */
-export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild'): string {
-  const past =
-    what === 'build' ? 'run it again with --no-cache, which builds every layer anew, or clear the build cache: `docker builder prune -af`' : 'clear the build cache: `docker builder prune -af`';
+export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild', fromCache: boolean): string {
+  const past = fromCache
+    ? 'run it again with --no-cache, which builds every layer anew, or clear the build cache: `docker builder prune -af`'
+    : `the ${what} already ran without the cache; clear the build cache: \`docker builder prune -af\``;
   return [
     `matrix: the ${what} failed on a fault of the engine, not of the spec or the build: its storage lists snapshot ${fault.snapshot} (the files of a layer) but no longer has it, and a build that takes that layer from the cache fails the same way`,
     `  ${fault.line}`,

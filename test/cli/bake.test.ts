@@ -494,14 +494,31 @@ describe('a build that failed on a snapshot the engine lost', () => {
     expect(r.stderr).toContain('matrix: retry 1 of 1 now: the engine lost a cached layer (snapshot cm7sno5k4vx763c94wwhdzo1c); building hello again without the cache');
     expect(r.stderr).toContain('matrix: the build failed on a fault of the engine, not of the spec or the build: its storage lists snapshot cm7sno5k4vx763c94wwhdzo1c');
     expect(r.stderr).toContain(`  ${line}`);
-    expect(r.stderr).toContain('hint: run it again with --no-cache');
-    expect(r.stderr).toContain('docker builder prune -af');
+    // The retry already built hello without the cache: --no-cache is no way past it, the prune is.
+    expect(r.stderr).toContain('hint: the build already ran without the cache; clear the build cache: `docker builder prune -af`');
+    expect(r.stderr).not.toContain('run it again with --no-cache');
     expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, cacheFault: { snapshot: 'cm7sno5k4vx763c94wwhdzo1c', line } });
     expect(JSON.parse(r.stdout).machineFault).toBeUndefined();
     const bakes = logged(fake.log, 'bake-args');
     expect(bakes).toHaveLength(2);
     expect(bakes[0]).not.toContain('no-cache');
     expect(bakes[1]).toMatch(/ --set hello\.no-cache=true --$/);
+  });
+
+  it('the hint names --no-cache only when the build that failed took the layer from the cache', async () => {
+    // --retries 0: the one build used the cache, so building without it is a way past.
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake', '--retries', '0'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: line });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('hint: run it again with --no-cache, which builds every layer anew, or clear the build cache: `docker builder prune -af`');
+    expect(logged(fake.log, 'bake-args')).toHaveLength(1);
+    // --no-cache given: the build that failed used no cache, so only the prune is named.
+    const all = fakeDocker(copySample('hello-go'));
+    const n = await matrix(['bake', '--no-cache', '--retries', '0'], path.dirname(all.log), { MATRIX_DOCKER: all.bin, FAKE_BAKE_ERROR: line });
+    expect(n.status, n.stderr).toBe(1);
+    expect(n.stderr).toContain('hint: the build already ran without the cache; clear the build cache: `docker builder prune -af`');
+    expect(n.stderr).not.toContain('run it again with --no-cache');
   });
 
   it('a retry without the cache for the target that met it builds: exit 0, nothing said of the engine', async () => {

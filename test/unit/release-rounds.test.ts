@@ -141,6 +141,8 @@ describe('bakeRounds', () => {
     expect(runs).toEqual([undefined, ['base', 'app', 'top', 'other']]);
     expect(r.exitCode).toBe(1);
     expect(r.cacheFault).toEqual({ snapshot: 'cm7sno5k4vx763c94wwhdzo1c', line: `ERROR: failed to solve: ${LOST}` });
+    // The retry built every target without the cache, and still met it.
+    expect(r.cacheFaultFromCache).toBe(false);
     const none: (readonly string[] | undefined)[] = [];
     const z = await bakeRounds(
       sel,
@@ -150,6 +152,7 @@ describe('bakeRounds', () => {
     );
     expect(none).toEqual([undefined]);
     expect(z.cacheFault?.snapshot).toBe('cm7sno5k4vx763c94wwhdzo1c');
+    expect(z.cacheFaultFromCache).toBe(true);
   });
 
   it('--keep-going after a retry without the cache: the next round keeps it for the targets still to build', async () => {
