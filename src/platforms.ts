@@ -68,6 +68,13 @@ export const KNOWN_PLATFORMS: readonly string[] = [
 
 const COMPONENT = /^[A-Za-z0-9_.-]+$/;
 
+/**
+ * The shape of every CPU level containerd names (database.go normalizeArch, compare.go
+ * platformVector: `v2`-`v4` of amd64, `v5`-`v8` of arm, `v8.0`-`v9.7` of arm64, and the bare
+ * numbers normalizeArch reads: `7`, `9.0`), or none.
+ */
+const VARIANT_SHAPE = /^(?:v?\d+(?:\.\d+)?)?$/;
+
 function normalizeOS(os: string): string {
   const o = os.toLowerCase();
   return o === 'macos' ? 'darwin' : o;
@@ -194,7 +201,17 @@ export function checkPlatform(s: string): PlatformCheck {
   if (!KNOWN_OS.has(p.os)) {
     const parts = s.split('/');
     const [arch, variant] = normalizeArch(...normalizeArch(parts[0]!, parts[1] ?? ''));
-    if (parts.length <= 2 && KNOWN_ARCH.has(arch)) return { ok: false, reason: 'no-os', canonical: formatPlatform({ os: 'linux', arch, variant }) };
+    if (parts.length <= 2 && KNOWN_ARCH.has(arch)) {
+      // The two parts the wrong way round (`amd64/linux`): the platform is the second, then the first.
+      const os = parts[1] === undefined ? undefined : normalizeOS(parts[1]);
+      if (os !== undefined && KNOWN_OS.has(os)) {
+        const swapped = canonicalPlatform(`${os}/${parts[0]}`);
+        if (swapped !== undefined) return { ok: false, reason: 'no-os', canonical: swapped };
+      }
+      // An architecture and a CPU level (`arm/v7`, `arm64/8`): that CPU on Linux. Anything else in the
+      // second part (`arm64/amd64`) is no variant containerd or its matcher knows: no platform to suggest.
+      if (VARIANT_SHAPE.test(variant)) return { ok: false, reason: 'no-os', canonical: formatPlatform({ os: 'linux', arch, variant }) };
+    }
     return { ok: false, reason: 'unknown-os' };
   }
   if (!KNOWN_ARCH.has(p.arch)) return { ok: false, reason: 'unknown-arch' };
@@ -324,8 +341,23 @@ export function platformSyntaxProblem(s: string): { why: string; hint: string } 
     };
   if (/\s/.test(s)) return { why: 'it contains a space, which containerd refuses', hint: `drop the spaces: \`${s.replace(/\s+/g, '')}\`` };
   if (s.includes('*')) return { why: 'containerd does not support wildcards in a platform', hint: `name each platform; ${example}` };
-  if (parts.length > 3) return { why: `it has ${parts.length} parts, and a platform has at most three: os/arch/variant`, hint: example };
+  // containerd checks each part before it counts them (platforms.go Parse): `linux/amd64/v2/` is an empty part.
   if (parts.includes('')) return { why: 'it has an empty part: a `/` at the start or the end, or two in a row', hint: example };
+  if (parts.length > 3) return { why: `it has ${parts.length} parts, and a platform has at most three: os/arch/variant`, hint: example };
+  const [os, ...rest] = parts as [string, ...string[]];
+  const bare = [os.replace(/\(.*$/, '').replace(/\).*$/, ''), ...rest].join('/');
+  if (/[()]/.test(os) && !OS_RE.test(os))
+    return {
+      why: `\`${os}\` is no OS with a version: containerd reads an OS version and features as \`os(version+feature)\`, the parentheses closed, each feature after a \`+\``,
+      hint: `write \`${bare}\`: matrix names a platform without the OS version`,
+    };
+  if (!/[()]/.test(os) && !OS_RE.test(os)) return { why: `the OS \`${os}\` is letters, digits, \`_\` and \`-\` only (containerd's OS part has no \`.\`)`, hint: example };
+  const odd = rest.find((x) => !COMPONENT.test(x));
+  if (odd !== undefined)
+    return {
+      why: `\`${odd}\`: \`(\`, \`)\`, \`+\` and \`%\` belong only to an OS version, after the OS (\`os(version)/arch\`); the architecture and variant are letters, digits, \`_\`, \`.\` and \`-\``,
+      hint: example,
+    };
   return undefined;
 }
 
@@ -342,7 +374,9 @@ function unknownPartProblem(p: string, reason: 'unknown-os' | 'unknown-arch'): {
   const parts = p.split('/');
   const i = reason === 'unknown-os' ? 0 : 1;
   const [what, known] = i === 0 ? (['OS', KNOWN_OS] as const) : (['architecture', KNOWN_ARCH] as const);
-  const near = closest(parts[i]!.toLowerCase(), known);
+  // Equally near names: the one of a common platform first (`riscv32`: `riscv64`, not `riscv`).
+  const common = KNOWN_PLATFORMS.map((k) => k.split('/')[i]!);
+  const near = closest(parts[i]!.toLowerCase(), new Set([...common, ...known]));
   const guess = near === undefined ? undefined : canonicalPlatform(parts.map((x, j) => (j === i ? near : x)).join('/'));
   return {
     message: `unknown platform \`${p}\`: containerd knows no ${what} \`${parts[i]}\``,

@@ -267,7 +267,8 @@ describe('an OS or architecture containerd does not know: refused, saying which'
     ['linux/amd46', 'architecture `amd46`', 'linux/amd64'],
     ['lniux/amd64', 'OS `lniux`', 'linux/amd64'],
     ['linux/mips64el', 'architecture `mips64el`', 'linux/mips64le'],
-    ['linux/riscv32', 'architecture `riscv32`', 'linux/riscv'],
+    // Equally near: `riscv` (Go's list, no port builds for it) and `riscv64`; the common platform is named.
+    ['linux/riscv32', 'architecture `riscv32`', 'linux/riscv64'],
     ['plan10/386', 'OS `plan10`', 'plan9/386'],
     ['Linux/AMD46', 'architecture `AMD46`', 'linux/amd64'],
     ['darwn/arm64', 'OS `darwn`', 'darwin/arm64'],
@@ -287,6 +288,35 @@ describe('an OS or architecture containerd does not know: refused, saying which'
   });
 });
 
+// A name whose first part is an architecture has no OS: containerd's Parse (`case 2`) reads the first part as
+// the OS. The hint is the platform meant, never one made by reading the second part as a variant whatever it is:
+// `amd64/linux` was hinted `linux/amd64/linux`, which matrix then took, and `arm64/amd64` `linux/arm64/amd64`.
+describe('an architecture first: the hint is the platform meant, and one matrix takes', () => {
+  it.each([
+    ['amd64/linux', 'linux/amd64'],
+    ['arm64/linux', 'linux/arm64'],
+    ['x86_64/linux', 'linux/amd64'],
+    ['aarch64/Linux', 'linux/arm64'],
+    ['arm64/windows', 'windows/arm64'],
+    ['arm/v7', 'linux/arm/v7'],
+    ['arm64/8', 'linux/arm64'],
+    ['amd64/v3', 'linux/amd64/v3'],
+  ])('%s: did you mean %s', (p, meant) => {
+    const problem = specPlatformProblem(p)!;
+    expect(problem.message).toMatch(/has no OS: containerd would read/);
+    expect(problem.hint).toBe(`did you mean \`${meant}\`? The OS comes first: os/arch[/variant]`);
+    expect(checkPlatform(meant)).toEqual({ ok: true });
+  });
+
+  it.each(['arm64/amd64', 'amd64/foo', 'arm/linux2'])('%s: no platform is made up from it', (p) => {
+    const problem = specPlatformProblem(p)!;
+    expect(problem.message).toMatch(/^unknown platform `.+`: containerd knows no OS `/);
+    expect(problem.hint).not.toContain(`linux/${p}`);
+    const named = /`([^`]+)`/.exec(problem.hint)?.[1];
+    if (named !== undefined) expect(checkPlatform(named)).toEqual({ ok: true });
+  });
+});
+
 // What containerd's Parse refuses (TestParseSelectorInvalid, plus its wildcard error) was, in a spec, the
 // schema's bare "has an invalid format", and on the command line "no selected target builds it" (buildx's
 // `--platform` fails on it instead). Both now say what Parse objects to.
@@ -297,6 +327,9 @@ describe('a name containerd cannot parse: the reason, in a spec and on the comma
     ['linux//arm', /it has an empty part/],
     ['linux/&arm', /`&` is not allowed: each part is letters, digits, `_`, `\.` and `-`/],
     ['linux/arm/foo/bar', /it has 4 parts, and a platform has at most three: os\/arch\/variant/],
+    // Parse checks every part before it counts them: the empty last part is the fault.
+    ['linux/amd64/v2/', /it has an empty part/],
+
     ['linux/*', /containerd does not support wildcards/],
     ['*', /containerd does not support wildcards/],
   ];
@@ -309,6 +342,24 @@ describe('a name containerd cannot parse: the reason, in a spec and on the comma
     const r = compileSpec(src, goDirs('api'), { validateOnly: true });
     expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-format', ...pos(src, JSON.stringify(input)) }]);
     expect(r.diagnostics[0]!.message).toMatch(/^platforms\[1\] `.+` is no platform: /);
+    expect(r.diagnostics[0]!.message).toMatch(why);
+  });
+
+  // platforms.go osRe: the OS is letters, digits, `_` and `-`, then an optional `(version+feature)`; these were
+  // a bare "unknown platform" (with a guess) or the schema's "has an invalid format".
+  it.each([
+    ['linux.x/amd64', /the OS `linux\.x` is letters, digits, `_` and `-` only/],
+    ['windows(+)/amd64', /`windows\(\+\)` is no OS with a version: .*the parentheses closed, each feature after a `\+`/],
+    ['windows(10.0/amd64', /`windows\(10\.0` is no OS with a version/],
+    ['linux/amd64(1)', /`amd64\(1\)`: `\(`, `\)`, `\+` and `%` belong only to an OS version, after the OS/],
+  ])('%s: what is wrong with its OS part, or a parenthesis outside it', (input, why) => {
+    expect(canonicalPlatform(input)).toBeUndefined();
+    expect(commandLinePlatformProblem(input, LINUX_AMD64)!.message).toMatch(why);
+    expect(specPlatformProblem(input)!.message).toMatch(why);
+    const src = `version: 1\nplatforms: [linux/amd64, ${JSON.stringify(input)}]\nservices:\n  api: {context: api, template: go}\n`;
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]!).toMatchObject(pos(src, JSON.stringify(input)));
     expect(r.diagnostics[0]!.message).toMatch(why);
   });
 
