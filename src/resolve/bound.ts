@@ -21,6 +21,20 @@ export interface BoundProblem {
 const count = (n: number) => (n > 1e15 ? 'more than 10^15' : n.toLocaleString('en-US'));
 
 /**
+ * The size of a matrix as matrixBound counts it: an include entry adds at most one combination (one
+ * that extends a combination of the axes adds none), so with `include` the count is an upper bound.
+ */
+function sizeText(m: MatrixInput | undefined, n: number): string {
+  const includes = Array.isArray(m?.include) ? m.include.length : 0;
+  if (!includes || !Number.isFinite(n)) return `the matrix has ${count(n)} combinations`;
+  const fromAxes = n - includes;
+  const entries = `${includes.toLocaleString('en-US')} \`include\` ${includes === 1 ? 'entry' : 'entries'}`;
+  return fromAxes > 0
+    ? `the matrix has ${count(fromAxes)} combinations from its axes and up to ${count(n)} with its ${entries} (counted before anything is expanded: each entry may add one)`
+    : `the matrix has up to ${count(n)} combinations from its ${entries}`;
+}
+
+/**
  * Per-service and total bounds; `skip` lists services not to count (already
  * invalid). Returns the problems and the services not to expand; after a
  * `too-many-targets` problem nothing may be expanded.
@@ -45,7 +59,7 @@ export function targetBound(input: SpecInput, skip: ReadonlySet<string> = new Se
       problems.push({
         code: 'matrix-too-large',
         at,
-        message: `the matrix has ${count(n)} combinations; at most ${MAX_MATRIX_CELLS} are allowed per service`,
+        message: `${sizeText(m, n)}; at most ${MAX_MATRIX_CELLS} are allowed per service`,
         hint: 'split the service, or use `include` to list the combinations you build',
       });
       continue;

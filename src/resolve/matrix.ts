@@ -23,6 +23,7 @@ export function resolveMatrix(ctx: ResolveContext, name: string, svc: ServiceInp
       return undefined;
     }
     if (!uniqueKeys(ctx, name, svc)) return undefined;
+    if (!literalValues(ctx, name, svc)) return undefined;
   }
   const { axes, cells } = expandMatrix(svc.matrix);
   const declared = declaredAxes(svc.matrix);
@@ -60,6 +61,35 @@ function uniqueKeys(ctx: ResolveContext, name: string, svc: ServiceInput): boole
     );
   }
   return dups.length === 0;
+}
+
+/**
+ * No value of the matrix holds `${{`. GitHub evaluates expressions in a job's
+ * matrix (its github, inputs, vars and needs contexts: "Using contexts to
+ * create matrices" in GitHub's docs), so `os: ["${{ inputs.os }}"]` is the
+ * input's value there; matrix has no such contexts and took the text as the
+ * value, silently: a build arg of `${{ inputs.os }}`, an exclude that matched
+ * nothing. Refused, at the value.
+ */
+function literalValues(ctx: ResolveContext, name: string, svc: ServiceInput): boolean {
+  const found: { at: (string | number)[]; value: string }[] = [];
+  const look = (at: (string | number)[], v: unknown) => {
+    if (typeof v === 'string' && v.includes('${{')) found.push({ at, value: v });
+  };
+  for (const [key, v] of Object.entries(svc.matrix!)) {
+    if (!Array.isArray(v)) continue;
+    if (key === 'include' || key === 'exclude') v.forEach((entry, i) => Object.entries((entry ?? {}) as Record<string, unknown>).forEach(([k, x]) => look([key, i, k], x)));
+    else v.forEach((x, i) => look([key, i], x));
+  }
+  for (const f of found) {
+    ctx.report.err(
+      'invalid-value',
+      [...origin(ctx, name, 'matrix'), ...f.at],
+      `\`${f.value}\`: a matrix value is taken as written, and \`\${{ }}\` in it would be neither evaluated nor matched as GitHub evaluates it (matrix has no github, inputs, vars or needs context)`,
+      'write the value itself; to vary a build by a CI input, pass it on the command line (`matrix bake --set TARGET.args.NAME=VALUE`) or list each value as an axis value',
+    );
+  }
+  return found.length === 0;
 }
 
 /** Exclude entries name axes, something is left, and include keys that are no axis are read somewhere. */

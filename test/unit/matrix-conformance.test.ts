@@ -277,6 +277,38 @@ describe('${{ }} in with: is resolved per cell or is a located error', () => {
   });
 });
 
+// GitHub evaluates expressions in a job's matrix: "Using contexts to create matrices" (github/docs,
+// content/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations.md) builds axis values
+// and include entries from `${{ github.event... }}` and `${{ fromJSON(...) }}`. matrix has none of those
+// contexts, and took such a value as its text: a target `job-a` whose build arg was `${{ 'a' }}`, an exclude
+// that matched nothing, an include that added a combination instead of extending one. Each is refused, at it.
+describe('${{ }} in a matrix value is refused, where GitHub would evaluate it', () => {
+  const svc = (matrix: string[]) =>
+    ['version: 1', 'services:', '  job:', '    context: api', '    template: go', '    args: { OS: "${{ matrix.os }}" }', '    matrix:', ...matrix.map((l) => `      ${l}`)].join('\n');
+
+  it.each([
+    ['an axis value', ['os: ["${{ \'a\' }}", b]'], '"${{ \'a\' }}"'],
+    ['an exclude value', ['os: [a, b]', 'exclude: [{ os: "${{ inputs.os }}" }]'], '"${{ inputs.os }}"'],
+    ['an include value', ['os: [a, b]', 'include: [{ os: "${{ \'a\' }}", extra: x }]'], '"${{ \'a\' }}"'],
+    ['an include variable', ['os: [a, b]', 'include: [{ os: a, sha: "${{ github.sha }}" }]'], '"${{ github.sha }}"'],
+  ])('%s: invalid-value at it, and nothing is generated', (_, matrix, value) => {
+    const src = svc(matrix);
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'invalid-value', ...pos(src, value) }]);
+    expect(r.diagnostics[0]!.message).toMatch(/a matrix value is taken as written, and `\$\{\{ \}\}` in it would be neither evaluated nor matched as GitHub evaluates it/);
+    expect(r.diagnostics[0]!.hint).toMatch(/^write the value itself/);
+    expect(r.files).toBeUndefined();
+  });
+
+  it('the same under defaults; a value with `$` or `{` alone is a value like any other', () => {
+    const src = ['version: 1', 'defaults:', '  context: api', '  template: go', '  matrix: { os: ["${{ vars.OS }}"] }', 'services:', '  job: {}'].join('\n');
+    expect(brief(compileSpec(src, goDirs('api')).diagnostics)).toEqual([{ code: 'invalid-value', ...pos(src, '"${{ vars.OS }}"') }]);
+    const ok = compileSpec(svc(['os: ["a$b", "{c}"]']), goDirs('api'));
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.spec!.targets.map((t) => t.args.OS)).toEqual(['a$b', '{c}']);
+  });
+});
+
 describe('the number of targets is bounded before anything is expanded (issue 12)', () => {
   it('a defaults matrix of 10^12 combinations (YAML aliases) is refused without expanding it, once', () => {
     // 12 axes of 10 values through one anchor: a few lines, 10^12 combinations for each service.
@@ -315,6 +347,27 @@ describe('the number of targets is bounded before anything is expanded (issue 12
     expect(r.diagnostics[0]!.message).toMatch(/60,000 targets/);
     // Refused from the counts: not one of the 60,000 targets was expanded.
     expect(cellsExpanded()).toBe(0);
+  });
+
+  it('with include, the count is said as the bound it is: the axes, then up to one more per entry', () => {
+    // 1,024 from the axis, and an include that only extends one of them: 1,024 cells, but counted as 1,025.
+    const values = Array.from({ length: 1024 }, (_, i) => i).join(', ');
+    const src = ['version: 1', 'services:', '  a:', '    context: api', '    template: go', '    matrix:', `      n: [${values}]`, '      include: [{ n: 1, x: y }]'].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(brief(r.diagnostics)).toEqual([{ code: 'matrix-too-large', ...pos(src, 'n: [') }]);
+    expect(r.diagnostics[0]!.message).toBe(
+      'the matrix has 1,024 combinations from its axes and up to 1,025 with its 1 `include` entry (counted before anything is expanded: each entry may add one); at most 1024 are allowed per service',
+    );
+    const only = [
+      'version: 1',
+      'services:',
+      '  a:',
+      '    context: api',
+      '    template: go',
+      '    matrix:',
+      `      include: [${Array.from({ length: 1025 }, (_, i) => `{ n: ${i} }`).join(', ')}]`,
+    ].join('\n');
+    expect(compileSpec(only, goDirs('api')).diagnostics[0]!.message).toBe('the matrix has up to 1,025 combinations from its 1,025 `include` entries; at most 1024 are allowed per service');
   });
 });
 
