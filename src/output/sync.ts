@@ -9,6 +9,7 @@ import { isInside, realpathOrUndefined } from '../paths.js';
 import { claimEmpty, manifestOf, outputDigestState, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { listDirAsync, listDirNow, removeStaleTemps } from '../fs/stale.js';
 import { isGenerated } from '../render/header.js';
+import { writeTargetProblem } from '../resolve/writable.js';
 import { textDigest } from './digest.js';
 
 export type ChangeKind = 'create' | 'update' | 'delete';
@@ -181,6 +182,10 @@ function orphanDeletions(where: OutputWhere, files: ReadonlyMap<string, string>,
     const parentReal = realpathOrUndefined(path.dirname(abs));
     if (!parentReal || !isInside(realRoot, parentReal)) continue;
     if (kept().has(path.join(parentReal, path.basename(abs))) || kept().has(realpathOrUndefined(abs) ?? abs)) continue;
+    // A removal is held to what a write is (resolve/writable.ts): the bake file's header is text a
+    // repository brings along, and a line `docs/gl/description` through a link to .git, or
+    // `.git/info/exclude`, named a file there that carried matrix's header. Never the git directory.
+    if (writeTargetProblem(where, file, 'a file the bake file lists', 'file') !== undefined) continue;
     const cur = outputState(where, file);
     // Only files that still carry our header: an edited-away header means a human owns it now.
     if (cur.kind === 'file' && cur.text !== undefined && isGenerated(cur.text)) changes.push({ kind: 'delete', file, before: cur.text });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -130,6 +130,29 @@ describe('planSync', () => {
     writeFileSync(path.join(dir, 'docker-bake.hcl'), bake(path.relative(dir, path.join(outside, 'Dockerfile')), path.join(outside, 'Dockerfile')));
     const plan = planSync(dir, dir, new Map([['docker-bake.hcl', bake()]]), 'docker-bake.hcl');
     expect(plan.changes.filter((c) => c.kind === 'delete')).toEqual([]);
+  });
+
+  // A bake file's `# generated:` lines are text the repository brings along, so a removal is held to what
+  // a write is (src/resolve/writable.ts): never the git directory, by name or through a link; through a link
+  // to a directory inside the repository, as a write may. (A hostile header named .git/info/exclude2 and
+  // docs/gl/description2, docs/gl a link to ../.git, and gen removed both.)
+  it('never deletes in the git directory, whatever the manifest says, named or through a link', async () => {
+    const dir = tempRepo({
+      '.git/info/exclude2': gen('precious\n'),
+      '.git/description2': gen('precious\n'),
+      'real/Dockerfile': gen('FROM old\n'),
+      'docker-bake.hcl': bake('.git/info/exclude2', 'docs/gl/description2', './.GIT/description2', 'alias/Dockerfile'),
+    });
+    mkdirSync(path.join(dir, 'docs'));
+    symlinkSync('../.git', path.join(dir, 'docs', 'gl'));
+    symlinkSync('real', path.join(dir, 'alias'));
+    const before = hashTree(path.join(dir, '.git'));
+    const plan = planSync(dir, dir, new Map([['docker-bake.hcl', bake()]]), 'docker-bake.hcl');
+    // Only the file a link inside the repository reaches, as a write there would.
+    expect(plan.changes.filter((c) => c.kind === 'delete').map((c) => c.file)).toEqual(['alias/Dockerfile']);
+    await applySync(dir, plan);
+    expect(hashTree(path.join(dir, '.git'))).toEqual(before);
+    expect(existsSync(path.join(dir, 'real', 'Dockerfile'))).toBe(false);
   });
 
   it('reads no manifest from a bake file it did not write', () => {
