@@ -6,7 +6,7 @@
 // git values (commit, tags, remote) are optional, so those queries answer
 // undefined instead.
 import path from 'node:path';
-import { nearestRepository, repoRootOf } from '../paths.js';
+import { kindOf, nearestRepository, repoRootOf } from '../paths.js';
 import { capture, type Captured } from './process.js';
 import { UserError, userError } from '../diagnostics.js';
 
@@ -260,7 +260,55 @@ export async function resolveRef(g: Git, ref: string): Promise<string> {
  * spell (an `=` or a newline in it) is refused rather than left on.
  */
 async function filterOverrides(g: Git): Promise<string[]> {
-  return filterSettings(await filterKeys(g, 'all')).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const own = filterSettings(await filterKeys(g, 'all'));
+  // git enters each checked-out repository its index holds (a submodule, or a repository added inside
+  // this one) and runs `git status` there, which hashes that repository's changed files through the
+  // drivers of its own config; our `-c` settings reach that git (GIT_CONFIG_PARAMETERS), so theirs
+  // are turned off too. Past the bound, git is told not to look inside them at all.
+  const nested = await nestedRepositories(g);
+  const theirs = await Promise.all([...nested.dirs].map(async (d) => filterSettings(await filterKeys(gitAt(d, g.env), 'all'))));
+  const settings = [...new Map([...own, ...theirs.flat()]).entries()];
+  return [...settings.flatMap(([k, v]) => ['-c', `${k}=${v}`]), ...(nested.complete ? [] : ['-c', 'diff.ignoreSubmodules=dirty'])];
+}
+
+/** How deep, and how many, nested repositories nestedRepositories follows. */
+const NESTED_DEPTH = 4;
+const NESTED_MAX = 64;
+
+/**
+ * The checked-out repositories that git, reading the working tree at `g`,
+ * enters: each gitlink of its index (mode 160000: a submodule, or a
+ * repository `git add` found inside it) that has a `.git`, and theirs, up to
+ * NESTED_DEPTH levels and NESTED_MAX repositories (`complete` false past
+ * them). `ls-files` reads the index only: it runs nothing.
+ */
+export async function nestedRepositories(g: Git): Promise<{ dirs: Set<string>; complete: boolean }> {
+  const dirs = new Set<string>();
+  let complete = true;
+  const walk = async (at: Git, depth: number): Promise<void> => {
+    const r = await git(at, ['ls-files', '-z', '--stage']);
+    if (r.code !== 0) return;
+    for (const entry of splitZ(r.stdout)) {
+      if (!entry.startsWith('160000 ')) continue;
+      const dir = path.join(at.repoRoot, entry.slice(entry.indexOf('\t') + 1));
+      let dotGit: ReturnType<typeof kindOf> | undefined;
+      try {
+        dotGit = kindOf(path.join(dir, '.git'));
+      } catch {
+        dotGit = undefined;
+      }
+      if (dotGit !== 'dir' && dotGit !== 'file') continue;
+      if (dirs.has(dir)) continue;
+      if (depth >= NESTED_DEPTH || dirs.size >= NESTED_MAX) {
+        complete = false;
+        continue;
+      }
+      dirs.add(dir);
+      await walk(gitAt(dir, at.env), depth + 1);
+    }
+  };
+  await walk(g, 0);
+  return { dirs, complete };
 }
 
 /**
@@ -332,6 +380,14 @@ export async function buildFilterSettings(cwd: string, dirs: readonly string[], 
   for (const dir of dirs) {
     const repo = nearestRepository(path.resolve(cwd, dir));
     if (repo !== undefined) repos.add(repo);
+  }
+  // And the repositories git enters from each (filterOverrides): buildx's `git status` runs theirs too.
+  for (const r of [...repos]) {
+    try {
+      for (const d of (await nestedRepositories(gitAt(r, env))).dirs) repos.add(d);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+    }
   }
   const all = await Promise.all([...repos].map((r) => repositoryFilterSettings(gitAt(r, env))));
   return [...new Map(all.flat()).entries()];

@@ -95,6 +95,46 @@ describe("the repository's git configuration runs no program", () => {
     expect(JSON.parse(r.stdout).affected.targets.map((t: { name: string }) => t.name)).toContain('api');
   });
 
+  // A repository inside the context, added to the spec's repository (a gitlink, as a submodule is): `git diff`
+  // enters it and runs `git status` there, which hashes its changed files through the drivers of its own
+  // config. The spec's repository does not have them, so turning off its own was not enough.
+  it.each([1, 2])('a filter driver of a repository the index holds, %i level(s) down, is not run by plan --affected', async (levels) => {
+    const repo = committedRepo();
+    const [program, marker] = tattler();
+    let inner = path.join(repo, 'api');
+    const made: string[] = [];
+    for (let i = 0; i < levels; i++) {
+      inner = path.join(inner, `inner${i}`);
+      mkdirSync(inner);
+      git(inner, 'init', '-q');
+      made.push(inner);
+    }
+    // Innermost first: each repository commits the one inside it as a gitlink.
+    writeFileSync(path.join(inner, 'a'), 'a\n');
+    for (const d of made.reverse()) {
+      git(d, 'add', '-A');
+      git(d, 'commit', '-q', '-m', 'x');
+    }
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'nested');
+    git(inner, 'config', 'filter.y.clean', program);
+    writeFileSync(path.join(inner, '.git', 'info', 'attributes'), '* filter=y\n');
+    // Same size, newer time: git must hash it to know.
+    writeFileSync(path.join(inner, 'a'), 'b\n');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(inner, 'a'), later, later);
+    // Outside matrix, git diff in the spec's repository runs it: the case is not vacuous.
+    spawnSync('git', ['diff', '--name-only', 'HEAD'], { cwd: repo, env: GIT_ENV });
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+    utimesSync(path.join(inner, 'a'), new Date(Date.now() + 120_000), new Date(Date.now() + 120_000));
+    const r = await matrixAsync(['plan', '--affected', 'HEAD', '--json'], repo);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    // The change inside it still counts: read without the filter, the file differs from its commit.
+    expect(JSON.parse(r.stdout).affected.targets.map((t: { name: string }) => t.name)).toContain('api');
+  });
+
   it('a filter driver whose name `-c` cannot spell is refused, not left on', async () => {
     const repo = committedRepo();
     const [program, marker] = tattler();
@@ -380,7 +420,7 @@ describe('the git that docker starts gets the same settings', () => {
     expect(existsSync(marker)).toBe(false);
   }, 30_000);
 
-  it('each repository around the contexts is asked once; a context in no repository asks nothing', async () => {
+  it('each repository around the contexts is asked once for its drivers (and once for the repositories its index holds); a context in no repository asks nothing', async () => {
     const repo = committedRepo();
     mkdirSync(path.join(repo, 'vendor', 'lib', 'a'), { recursive: true });
     mkdirSync(path.join(repo, 'vendor', 'lib', 'b'), { recursive: true });
@@ -396,8 +436,26 @@ describe('the git that docker starts gets the same settings', () => {
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const contexts = ['api', '.', 'vendor/lib', 'vendor/lib/a', path.join(repo, 'vendor', 'lib', 'b'), path.join(loose), path.join(loose, 'x')];
     const settings = await buildFilterSettings(repo, contexts, env);
-    expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual([repo, path.join(repo, 'vendor', 'lib')].sort());
+    // Two questions each: `ls-files --stage` (gitlinks: repositories git would enter, none here) and `config`.
+    expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual([repo, repo, path.join(repo, 'vendor', 'lib'), path.join(repo, 'vendor', 'lib')].sort());
     expect(settings.map(([k]) => k).filter((k) => k.endsWith('.clean'))).toEqual(['filter.outer.clean', 'filter.inner.clean']);
+  });
+
+  it("with the dirty check, the drivers of a repository the context's index holds (a gitlink) are turned off too", async () => {
+    // buildx's `git status` in the context enters it as `git diff` does (plan --affected, above).
+    const repo = committedRepo();
+    const inner = path.join(repo, 'api', 'inner');
+    mkdirSync(inner);
+    git(inner, 'init', '-q');
+    writeFileSync(path.join(inner, 'a'), 'a\n');
+    git(inner, 'add', '-A');
+    git(inner, 'commit', '-q', '-m', 'x');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'gitlink');
+    git(inner, 'config', 'filter.y.clean', 'cat');
+    const settings = await buildFilterSettings(repo, ['api'], process.env);
+    expect(settings).toContainEqual(['filter.y.clean', '']);
+    expect(settings).toContainEqual(['filter.y.required', 'false']);
   });
 
   it("the caller's own GIT_CONFIG_* settings are kept, ours after them", () => {
