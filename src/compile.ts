@@ -89,7 +89,11 @@ function compileOnce(input: CompileInput): CompileResult {
   // services that passed it, so one broken service does not hide the others'.
   const { validate, schema } = schemaValidator();
   const shapeCheck = checkShape(loaded, validate, schema);
-  const shape = explainMisplacedKeys(loaded, schema, [...shapeCheck.diagnostics, ...stringDiagnostics(loaded)]);
+  // A value the schema already refuses needs no second error for its tab or line break (a platform
+  // with a tab: "it contains a tab, which containerd refuses" says it).
+  const refused = new Set(shapeCheck.diagnostics.filter((d) => d.severity === 'error').map((d) => d.path));
+  const strings = stringDiagnostics(loaded).filter((d) => d.code !== 'line-break' || !refused.has(d.path));
+  const shape = explainMisplacedKeys(loaded, schema, [...shapeCheck.diagnostics, ...strings]);
   const broken = brokenServices(shape);
   if (!broken) return failed(loaded, sortDiagnostics(shape));
   const checked = shapeCheck.checked ?? checkedExcept(loaded, broken);

@@ -339,7 +339,12 @@ export function platformSyntaxProblem(s: string): { why: string; hint: string } 
         .map((x) => x.trim())
         .join(', ')}]`,
     };
-  if (/\s/.test(s)) return { why: 'it contains a space, which containerd refuses', hint: `drop the spaces: \`${s.replace(/\s+/g, '')}\`` };
+  const blank = /\s/.exec(s)?.[0];
+  if (blank !== undefined)
+    return {
+      why: `it contains ${blank === ' ' ? 'a space' : blank === '\t' ? 'a tab' : 'a line break or other blank'}, which containerd refuses`,
+      hint: `drop the spaces: \`${s.replace(/\s+/g, '')}\``,
+    };
   if (s.includes('*')) return { why: 'containerd does not support wildcards in a platform', hint: `name each platform; ${example}` };
   // containerd checks each part before it counts them (platforms.go Parse): `linux/amd64/v2/` is an empty part.
   if (parts.includes('')) return { why: 'it has an empty part: a `/` at the start or the end, or two in a row', hint: example };

@@ -372,6 +372,18 @@ describe('a name containerd cannot parse: the reason, in a spec and on the comma
     ]);
   });
 
+  it('a tab: one error that names it, not a second one for the same value', () => {
+    // The schema's platform check refuses it; the generic line-break-or-tab error at the same value said it again.
+    const src = 'version: 1\nplatforms: ["linux/\\tamd64"]\nservices:\n  api: {context: api, template: go}\n';
+    const r = compileSpec(src, goDirs('api'), { validateOnly: true });
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      ['invalid-format', 'platforms[0] `linux/\\u0009amd64` is no platform: it contains a tab, which containerd refuses', 'drop the spaces: `linux/amd64`'],
+    ]);
+    // A tab where nothing else refuses the value is still the line-break error.
+    const tag = 'version: 1\nservices:\n  api: {context: api, template: go, tags: ["r.example/api:a\\tb"]}\n';
+    expect(compileSpec(tag, goDirs('api'), { validateOnly: true }).diagnostics.map((d) => d.code)).toContain('line-break');
+  });
+
   it('a bake template directive in a platform names the character, not the spaces', () => {
     const src = 'version: 1\nservices:\n  api:\n    context: api\n    template: go\n    platforms: ["%{ if true }linux/amd64%{ endif }"]\n';
     const d = compileSpec(src, goDirs('api'), { validateOnly: true }).diagnostics;
