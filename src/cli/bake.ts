@@ -628,7 +628,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   }
   const cells = run.sel.targets.flatMap((t) => rounds.cells.get(t.target.name) ?? []);
   const release = command.release ? await publishRelease(io, run, command.release, res, c) : undefined;
-  const rows = await summaryRows(opts, run, cells, release?.digests);
+  const rows = await summaryRows(opts, run, cells, release?.digests, release?.tags);
   if (command.shard) await dropLocalTempTags(io, run, command.shard, c);
   const elapsed = (Date.now() - started) / 1000;
   const extra = {
@@ -770,12 +770,19 @@ function exitCodeOf(res: Pick<StreamResult, 'code' | 'interruptedBy'>): number {
 }
 
 /** One row per target and platform: status, time, image and digests (from bake's metadata). */
-async function summaryRows(opts: BakeArgs, run: BakeRun, cells: ReturnType<ProgressTracker['finish']>, published?: Map<string, TargetDigests>): Promise<SummaryRow[]> {
+async function summaryRows(
+  opts: BakeArgs,
+  run: BakeRun,
+  cells: ReturnType<ProgressTracker['finish']>,
+  published?: Map<string, TargetDigests>,
+  publishedTags?: ReadonlyMap<string, readonly string[]>,
+): Promise<SummaryRow[]> {
   const meta = readMetadata(run.metadataFile);
-  // A release: the digests of the final tags (what was published), never the temporary ones.
+  // A release: the digests of the final tags (what was published), never the temporary ones; the image is
+  // the first final tag (those the digests were read from).
   if (published)
     return withBlockedBy(
-      cells.map((cell) => summaryRow(cell, published.get(cell.target), undefined)),
+      cells.map((cell) => summaryRow(cell, published.get(cell.target), publishedTags?.get(cell.target)?.[0])),
       run.spec.targets,
     );
   // A pushed index is in the registry: its platforms' own manifests are read from there.

@@ -35,6 +35,8 @@ export interface FinishResult {
   problems: string[];
   /** Final digests of the published targets. */
   digests: Map<string, TargetDigests>;
+  /** The final tags of each target published. */
+  tags: Map<string, readonly string[]>;
 }
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -74,7 +76,7 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     const local = input.release.shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: finalTags.get(t.target) ?? [] }));
     for (const p of await settleLocalTempTags(input.docker, local)) out.stderr(`${c.yellow('matrix:')} ${p}\n`);
   }
-  return { published, problems, digests };
+  return { published, problems, digests, tags: finalTags };
 }
 
 /** `cosign sign` on each published index; the problems (a target published but not signed). */

@@ -260,7 +260,9 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(matrix(dir, ['gen']).status).toBe(0);
     const r = matrix(dir, ['bake', '--push', '--json', '--metadata-file', 'meta.json']);
     expect(r.status, r.stderr).toBe(0);
-    const rows = (JSON.parse(r.stdout) as { targets: { platform: string; digest?: string; indexDigest?: string }[] }).targets;
+    const rows = (JSON.parse(r.stdout) as { targets: { platform: string; image?: string; digest?: string; indexDigest?: string }[] }).targets;
+    // The image each row was published as: the final tag its digests were read from.
+    expect(rows.map((row) => row.image)).toEqual([tag, tag]);
     // The index: what bake's metadata reports (https://docs.docker.com/build/bake/reference/, --metadata-file)
     // and what the tag now points at in the registry.
     const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Record<string, Record<string, string>>;
@@ -281,6 +283,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(human.status, human.stderr).toBe(0);
     const lines = human.stdout.split('\n').filter((l) => l.startsWith('app '));
     expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain(tag);
     expect(lines[0]).toMatch(/^app\s+linux\/amd64\s+done.*sha256:[0-9a-f]{12}$/);
     expect(lines[1]).toMatch(/^app\s+linux\/arm64\s+done.*sha256:[0-9a-f]{12}$/);
     expect(lines[2]).toMatch(/^app\s+\(index\)\s+.*sha256:[0-9a-f]{12}$/);
