@@ -192,7 +192,7 @@ export const COMMANDS = {
         type: 'string',
         repeatable: true,
         describe:
-          "Grant what buildx bake's --allow grants (passed on where bake takes it): fs.read=PATH lets a secret's src outside the repository be read; fs=PATH, *, network.host, security.insecure, ssh",
+          "Grant what buildx bake's --allow grants (passed on where bake takes it): fs.read=PATH lets a secret's src outside the repository be read; also fs.write=PATH, fs=PATH (PATH may be *), network.host, security.insecure, ssh, image.push=REF, image.load=REF, image=REF",
       },
     },
     examples: [
