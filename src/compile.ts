@@ -89,9 +89,10 @@ function compileOnce(input: CompileInput): CompileResult {
   // services that passed it, so one broken service does not hide the others'.
   const { validate, schema } = schemaValidator();
   const shapeCheck = checkShape(loaded, validate, schema);
-  // A value the schema already refuses needs no second error for its tab or line break (a platform
-  // with a tab: "it contains a tab, which containerd refuses" says it).
-  const refused = new Set(shapeCheck.diagnostics.filter((d) => d.severity === 'error').map((d) => d.path));
+  // A platform the schema refuses is explained there (validate/schema.ts platformPatternProblem: "it
+  // contains a tab, which containerd refuses"): no second error for its tab or line break. Elsewhere
+  // the schema only says "invalid format", and the line-break error is the one that explains.
+  const refused = new Set(shapeCheck.diagnostics.filter((d) => d.severity === 'error' && /(?:^|\.)platforms\[\d+\]$/.test(d.path)).map((d) => d.path));
   const strings = stringDiagnostics(loaded).filter((d) => d.code !== 'line-break' || !refused.has(d.path));
   const shape = explainMisplacedKeys(loaded, schema, [...shapeCheck.diagnostics, ...strings]);
   const broken = brokenServices(shape);
