@@ -204,16 +204,24 @@ function problemAt(mark: Mark, w: Where, escapeChar: string): Omit<PlacementProb
       hint: `use {{json x}} as the whole exec-form argument (\`CMD {{json x}}\`), or {{sh x}} for one shell word`,
     };
   }
+  // The rules (not the scan) follow src/render/placement.ts: added there since, added here alike.
+  if (mark.helper === 'json' && /^\s*\[/.test(w.args)) {
+    return {
+      message: `\`{{json}}\` inside the exec-form array of ${what}: it prints a whole JSON array, so the array would hold an array`,
+      hint: 'build the whole argument with it: `CMD {{json (list "echo" with.x)}}`',
+    };
+  }
   if (mark.helper === 'word' && w.shell) {
     return {
       message: `\`{{word}}\` in ${what}: a shell reads backticks and \`$(\` inside double quotes`,
       hint: 'inside RUN (and shell-form CMD, ENTRYPOINT, HEALTHCHECK) write {{sh x}}, a single-quoted shell word',
     };
   }
-  const spaced = mark.helper === 'word' && SPLIT_AT_WHITESPACE.has(w.instruction) && !/^\s*(?:--\S+\s+)*\[/.test(w.args) ? mark.values.find((v) => SPLITS.test(v)) : undefined;
+  const spaced =
+    (mark.helper === 'word' || mark.helper === 'sh') && SPLIT_AT_WHITESPACE.has(w.instruction) && !/^\s*(?:--\S+\s+)*\[/.test(w.args) ? mark.values.find((v) => SPLITS.test(v)) : undefined;
   if (spaced !== undefined) {
     return {
-      message: `\`{{word}}\` prints ${JSON.stringify(spaced)}, which has whitespace, into the shell form of ${what}: BuildKit splits its arguments at whitespace, quotes or not`,
+      message: `\`{{${mark.helper}}}\` prints ${JSON.stringify(spaced)}, which has whitespace, into the shell form of ${what}: BuildKit splits its arguments at whitespace, quotes or not`,
       hint: `give a value without whitespace (rename the file or directory), or write ${what} in its exec form, a JSON array`,
     };
   }

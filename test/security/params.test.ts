@@ -194,6 +194,13 @@ describe('helpers are safe wherever a user template puts them (checked on the re
     ['word with a space in shell-form COPY', 'FROM a\nCOPY {{word with.x}} /d', { x: 'my files' }, 2, 6],
     ['word with a tab in ADD after a flag', 'FROM a\nADD --chown=1:1 {{word with.x}} /d', { x: 'a\tb' }, 2, 17],
     ['word with a space in VOLUME', 'FROM a\nVOLUME {{word with.x}}', { x: '/data dir' }, 2, 8],
+    // {{sh}}'s single quotes do not keep a word together there either: COPY 'a b' /x is the sources 'a and b'.
+    ['sh with a space in shell-form COPY', 'FROM a\nCOPY {{sh with.x}} /d', { x: 'a b' }, 2, 6],
+    ['sh with a space in FROM', 'FROM {{sh with.x}}', { x: 'img AS x' }, 1, 6],
+    ['sh with a space in EXPOSE', 'FROM a\nEXPOSE {{sh with.x}}', { x: '80 22' }, 2, 8],
+    // It prints a whole JSON array: nested in an exec-form array, BuildKit refuses the line (errDockerfileNotStringArray).
+    ['json inside an exec-form array of CMD', 'FROM a\nCMD ["echo", {{json with.l}}]', { l: ['a'] }, 2, 14],
+    ['json inside an exec-form array of RUN', 'FROM a\nRUN ["sh", "-c", {{json with.l}}]', { l: ['a'] }, 2, 18],
   ])('%s: located error', (_name, body, w, line, column) => {
     const e = fail(body, w);
     expect([e.line, e.column]).toEqual([line + BODY_LINE - 1, column]);
@@ -212,6 +219,7 @@ describe('helpers are safe wherever a user template puts them (checked on the re
     ['word in a COPY heredoc (file content)', 'FROM a\nCOPY <<EOF /f\n{{word with.x}}\nEOF', { x: 'a' }],
     ['sh after a closed quote', 'FROM a\nRUN cp "$dir/"{{sh with.x}} /d', { x: 'bin' }],
     ['int inside a JSON string', 'FROM a\nCMD ["httpd", "-p", "{{int with.x}}"]', { x: '8080' }],
+    ['sh without whitespace in COPY and FROM (their words lose the quotes)', 'FROM {{sh with.x}}\nCOPY {{sh with.x}} /d', { x: "it's" }],
   ])('%s: accepted', (_name, body, w) => {
     expect(() => ok(body, w)).not.toThrow();
   });
