@@ -13,6 +13,7 @@ import { withPathMemo } from '../fs/path-memo.js';
 import { replayAnswer } from '../fs/recorder.js';
 import { packageRoot } from '../paths.js';
 import { sameEnv, type EnvReads } from './env.js';
+import { sealPath } from './store.js';
 
 /** Bumped whenever the record's meaning changes. */
 export const RECORD_FORMAT = 1;
@@ -147,12 +148,25 @@ export function readEvery(calls: Iterable<readonly [readonly unknown[], string]>
   return mustRead.every((p) => read.has(p));
 }
 
+/** How every record reads the seal: a regular file, not through a link. */
+export const SEAL_READ = { followSymlinks: false } as const;
+
+/** Whether `calls` read the seal at `seal` as recorded() reads it (its answer is checked with every read). */
+function readSeal(calls: Iterable<readonly [readonly unknown[], string]>, seal: string): boolean {
+  const opts = JSON.stringify(SEAL_READ);
+  for (const [call] of calls) if (call[0] === 'read' && call[1] === seal && call[2] === opts) return true;
+  return false;
+}
+
 /**
  * True when the record read every path of `mustRead` and each of its reads,
  * and of the environment in `env`, answers the same now. A record that claims
  * what it did not read is not the record of a run.
  */
 export function readsHold(record: RunReads, env: Readonly<Record<string, string | undefined>>, mustRead: readonly string[]): boolean {
+  // This user's seal too (store.ts sealPath): read alike now, or the record is not one this user's matrix wrote.
+  const seal = sealPath(env, false);
+  if (seal === undefined || !readSeal(record.reads, seal)) return false;
   if (!readEvery(record.reads, mustRead)) return false;
   if (!sameEnv(env, record.env)) return false;
   // The reads of the files it counts first (a generated file edited or removed is the most common change), then the rest:

@@ -8,7 +8,9 @@ import { cacheEnabled, VALIDATE_KIND } from './answer.js';
 import { specIsLarge } from './large.js';
 import { saveManifest } from './manifest.js';
 import { type Counts, headerFor, recordText } from './record.js';
-import { recordPath, writeRecord } from './store.js';
+import { recordPath, sealPath, writeRecord } from './store.js';
+import { readRegularBytes } from '../fs/read.js';
+import { SEAL_READ } from './record.js';
 
 export interface RunRecord {
   observations: ReadonlyMap<string, string>;
@@ -32,8 +34,21 @@ export async function recorded<T>(io: Io, echoStderr: boolean, fn: (io: Io) => T
     stderr: { write: (s: string) => ((printed = true), echoStderr ? io.stderr.write(s) : true) },
   };
   if (isRecording()) return { value: fn(io) };
-  const r = await recording(async () => fn(watched));
-  return { value: r.value, record: { observations: r.observations, env, usable: r.complete && !printed } };
+  // The seal first (store.ts sealPath): a record that did not read it is never used.
+  const seal = sealPath(io.env, true);
+  let sealed = false;
+  const r = await recording(async () => {
+    if (seal !== undefined) {
+      try {
+        readRegularBytes(seal, SEAL_READ);
+        sealed = true;
+      } catch {
+        /* no seal: the run goes on, and keeps no record */
+      }
+    }
+    return fn(watched);
+  });
+  return { value: r.value, record: { observations: r.observations, env, usable: r.complete && !printed && sealed } };
 }
 
 /**

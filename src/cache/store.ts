@@ -6,8 +6,8 @@
 // it is checked again before it is used (src/cache/record.ts). It still must
 // not be anyone else's to write, so the temp-dir one is used only when it is a
 // real directory owned by this user and closed to others.
-import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readRegularText } from '../fs/read.js';
 import { statKind, writable } from '../fs/probe.js';
@@ -88,6 +88,34 @@ export function privateRecordPath(specPath: string, env: Readonly<Record<string,
   const dir = privateTempDir(env, create);
   return dir === undefined ? undefined : recordIn(dir, specPath, kind, key);
 }
+
+/**
+ * The seal of this user's records: a file of random bytes in this user's own
+ * directory under the temp dir (closed to others, checked as above), made on
+ * demand when `create`; undefined where there is no such directory. Every
+ * record reads it, and one is used only while it reads the same
+ * (record.ts readsHold): a record in the git directory, which a
+ * repository's archive can bring along, is then one that this user's matrix
+ * wrote, not a file made to look like one, whose reads all hold (they are
+ * the files as they are now) but whose answer was never this spec's.
+ */
+export function sealPath(env: Readonly<Record<string, string | undefined>>, create: boolean): string | undefined {
+  const dir = privateTempDir(env, create);
+  if (dir === undefined) return undefined;
+  const file = path.join(dir, SEAL_NAME);
+  if (create) {
+    try {
+      // `wx`: never over another's; two runs making it at once keep the first.
+      writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+    } catch {
+      /* there already, or cannot be made: a read of it decides */
+    }
+  }
+  return file;
+}
+
+/** The seal's name in that directory (bin/matrix-hook computes the same path). */
+export const SEAL_NAME = 'record-seal';
 
 function recordIn(dir: string, specPath: string, kind: string, key: string): string {
   const hash = createHash('sha256').update(key === '' ? specPath : `${specPath}\n${key}`);

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastCacheOutcome } from '../../src/cache/answer.js';
+import { replayAnswer } from '../../src/fs/recorder.js';
 import { BIN, matrix, matrixBin, runEnv } from '../helpers/cli.js';
 import { copySample, hashTree, hashTreeButRecords, recordsIn, REPO_ROOT, removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -29,6 +30,42 @@ async function bothChecks(dir: string, env: Record<string, string> = {}) {
   if (cached.status !== 0) expect(recordsIn(dir)).toEqual(recordsBefore);
   return { ...cached, outcome };
 }
+
+// A record in the git directory can come with a repository's archive (a tarball of a checkout, .git and
+// all). One made by someone else, each read re-answered for the files as they are now (replayAnswer, what
+// matrix itself would compute), held every read, and `validate` said "valid" and `gen --check` "Up to date"
+// of a spec they refuse. Every record reads this user's seal (src/cache/store.ts sealPath), which no one
+// else can read: such a record is a miss, and the answer is the full run's.
+describe("a record made under another user's seal", () => {
+  it('is never used: validate and gen --check answer as a full run', async () => {
+    const dir = copySample('monorepo');
+    const theirs = { TMPDIR: tempDir() };
+    expect((await matrix(['gen'], dir, theirs)).status).toBe(0);
+    writeFileSync(path.join(dir, 'matrix.yaml'), `${readFileSync(path.join(dir, 'matrix.yaml'), 'utf8')}unknown_key: 1\n`);
+    const forge = () => {
+      for (const name of readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-.*\.json$/.test(n))) {
+        const file = path.join(dir, '.git', name);
+        const r = JSON.parse(readFileSync(file, 'utf8')) as { reads: [unknown[], string][] };
+        r.reads = r.reads.map(([call]) => [call, replayAnswer(call)!]);
+        writeFileSync(file, JSON.stringify(r));
+      }
+    };
+    forge();
+    // Under the seal it was made with, the forgery holds (what the seal is for): the case is not vacuous.
+    const fooled = await matrix(['validate'], dir, theirs);
+    expect(fooled.status, fooled.stderr).toBe(0);
+    expect(lastCacheOutcome()).toBe('hit');
+    // Under this user's own seal: the full run, and its error.
+    const ours = { TMPDIR: tempDir() };
+    const v = await matrix(['validate'], dir, ours);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toContain('unknown_key');
+    expect(v).toEqual(await matrix(['validate', '--no-cache'], dir, ours));
+    const c = await matrix(['gen', '--check'], dir, ours);
+    expect(c.status).toBe(2);
+    expect(c).toEqual(await matrix(['gen', '--check', '--no-cache'], dir, ours));
+  });
+});
 
 describe('gen --check on samples/monorepo with the cache', () => {
   it('gen saves a record in .git; gen --check then answers from it, as a full run does', async () => {

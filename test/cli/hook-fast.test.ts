@@ -37,13 +37,13 @@ interface Project {
 }
 
 /** samples/monorepo after a `gen` of the built bin, with a manifest whose Node is the recording shim. */
-function project(): Project {
+function project(env: Record<string, string | undefined> = {}): Project {
   const dir = copySample('monorepo');
   const shimDir = tempDir('matrix-hook-shim-');
   const log = path.join(shimDir, 'starts.log');
   writeFileSync(path.join(shimDir, 'node'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`);
   chmodSync(path.join(shimDir, 'node'), 0o755);
-  const r = spawnSync(process.execPath, [BIN, 'gen'], { cwd: dir, encoding: 'utf8', env: baseEnv() });
+  const r = spawnSync(process.execPath, [BIN, 'gen'], { cwd: dir, encoding: 'utf8', env: baseEnv(env) });
   expect(r.status, r.stderr).toBe(0);
   const names = readdirSync(path.join(dir, '.git')).filter((n) => /^matrix-check-[0-9a-f]{16}\.hook$/.test(n));
   expect(names).toHaveLength(1);
@@ -256,6 +256,37 @@ describe('bin/matrix-hook falls back to the full CLI whenever it cannot prove th
     writeFileSync(elsewhere, good);
     symlinkSync(elsewhere, p.manifest);
     await expectFallback(p, ['gen', '--check']);
+  });
+
+  // Every record reads this user's seal (src/cache/store.ts sealPath); its manifest carries that read as a
+  // `regnf` line the script checks with the rest. A manifest without it, with another digest for it (another
+  // user's seal: a record that came with an archive), or read under another temp dir, proves nothing.
+  it("a manifest that does not read this user's seal, or read another's", async () => {
+    // A temp dir of its own: the seal is changed below, which would turn every other test's records into misses.
+    const own = { TMPDIR: tempDir() };
+    p = project(own);
+    const good = readFileSync(p.manifest, 'utf8');
+    // The hook answers from it as it is (the case is not vacuous).
+    expect(hook(p, ['gen', '--check'], own).node).toBe(false);
+    const sealLine = /\nregnf ([0-9a-f]{64}) (\S*\/bake-matrix-\d+\/record-seal)\n/.exec(good);
+    expect(sealLine, 'the manifest reads the seal').not.toBeNull();
+    for (const text of [
+      good.replace(sealLine![0], '\n'),
+      good.replace(
+        sealLine![1]!,
+        sealLine![1]!.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      ),
+    ]) {
+      writeFileSync(p.manifest, text);
+      await expectFallback(p, ['gen', '--check'], own);
+    }
+    writeFileSync(p.manifest, good);
+    // Another temp dir: another private directory, whose seal (if any) is not the one read.
+    await expectFallback(p, ['gen', '--check'], { TMPDIR: tempDir() });
+    // The seal made anew (the temp dir was cleared since): its digest differs.
+    expect(sealLine![2]!.startsWith(own.TMPDIR)).toBe(true);
+    writeFileSync(sealLine![2]!, 'another\n');
+    await expectFallback(p, ['gen', '--check'], own);
   });
 
   it('a changed input, a generated file edited, deleted or made a link, a new file where one was absent', async () => {

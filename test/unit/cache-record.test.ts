@@ -7,9 +7,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordingEnv, sameEnv } from '../../src/cache/env.js';
 import { checkLine } from '../../src/cache/manifest.js';
-import { headerFor, recordText, verifiedUpToDate, withReads } from '../../src/cache/record.js';
+import { headerFor, recordText, SEAL_READ, verifiedUpToDate, withReads } from '../../src/cache/record.js';
+import { sealPath } from '../../src/cache/store.js';
 import { exists, listDir, statKind } from '../../src/fs/probe.js';
-import { readRegularText } from '../../src/fs/read.js';
+import { readRegularBytes, readRegularText } from '../../src/fs/read.js';
 import { recording, replayAnswer } from '../../src/fs/recorder.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -122,15 +123,36 @@ describe('a corrupt or hostile record is a miss, never a crash', () => {
   writeFileSync(out, 'FROM scratch\n');
   const header = headerFor(dir, undefined, spec);
 
+  // This user's seal (src/cache/store.ts sealPath), read first as src/cache/save.ts recorded() reads it.
+  const env = { A: '1', TMPDIR: tempDir() };
+  const seal = sealPath(env, true)!;
   async function goodRecord(): Promise<string> {
-    const r = await recording(async () => [readRegularText(spec), readRegularText(out)]);
+    const r = await recording(async () => [readRegularBytes(seal, SEAL_READ), readRegularText(spec), readRegularText(out)]);
     return recordText(header, [out], { services: 1, targets: 1 }, new Map([['A', '1']]), r.observations);
   }
 
   it('the good record answers 1 file up to date; with the same env only', async () => {
     const text = await goodRecord();
-    expect(verifiedUpToDate(text, header, { A: '1' })).toBe(1);
-    expect(verifiedUpToDate(text, header, { A: '2' })).toBeUndefined();
+    expect(verifiedUpToDate(text, header, env)).toBe(1);
+    expect(verifiedUpToDate(text, header, { ...env, A: '2' })).toBeUndefined();
+  });
+
+  // A record in the git directory can come with a repository's archive: one made to look like a record
+  // (every read the file as it is now, so each holds) must not give its answer. It cannot have read this
+  // user's seal, a file of random bytes in a directory only this user can read.
+  it("a record that did not read this user's seal, or read another's, is a miss", async () => {
+    const good = JSON.parse(await goodRecord());
+    const withoutSeal = { ...good, reads: good.reads.filter((r: [unknown[]]) => r[0][1] !== seal) };
+    expect(verifiedUpToDate(JSON.stringify(withoutSeal), header, env)).toBeUndefined();
+    // Another user's seal, or this one's made anew (the temp dir was cleared): its digest differs.
+    const forged = { ...good, reads: good.reads.map((r: [unknown[], string]) => (r[0][1] === seal ? [r[0], 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] : r)) };
+    expect(verifiedUpToDate(JSON.stringify(forged), header, env)).toBeUndefined();
+    // Read through a link, or a seal elsewhere: not how every record reads it.
+    const linked = { ...good, reads: good.reads.map((r: [unknown[], string]) => (r[0][1] === seal ? [[r[0][0], r[0][1], '{}'], r[1]] : r)) };
+    expect(verifiedUpToDate(JSON.stringify(linked), header, env)).toBeUndefined();
+    // Where this user has no private directory (a relative TMPDIR), no record is used at all.
+    expect(verifiedUpToDate(JSON.stringify(good), header, { ...env, TMPDIR: 'relative' })).toBeUndefined();
+    expect(verifiedUpToDate(JSON.stringify(good), header, env)).toBe(1);
   });
 
   it('every mangled form is a miss', async () => {
@@ -164,7 +186,7 @@ describe('a corrupt or hostile record is a miss, never a crash', () => {
       `{"__proto__": {"upToDate": 1}, "header": ${JSON.stringify(good.header)}}`,
       JSON.stringify(good).replace(/"reads"/, '"reads":1,"x"'),
     ];
-    for (const text of forms) expect(verifiedUpToDate(text as string, header, { A: '1' }), String(text).slice(0, 120)).toBeUndefined();
+    for (const text of forms) expect(verifiedUpToDate(text as string, header, env), String(text).slice(0, 120)).toBeUndefined();
   });
 });
 
