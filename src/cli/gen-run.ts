@@ -146,7 +146,7 @@ async function writeChanges(io: Io, opts: GenOptions, c: Colors, firstLoc: SpecL
       sayRenames(io, plan, result);
       // Under the lock, so no other run writes while the files are read back.
       if (record?.usable && written.result === first) await recordAfterWrite(io, opts, record, written);
-    });
+    }, release);
   } finally {
     release();
   }
@@ -156,18 +156,21 @@ async function writeChanges(io: Io, opts: GenOptions, c: Colors, firstLoc: SpecL
  * Run the rest of a writing `gen` with signals held (src/adapters/process.ts):
  * a SIGINT, SIGTERM or SIGHUP that comes meanwhile waits until every file is
  * renamed into place and the record is kept, then ends the run (128+signal,
- * with its line on stderr). Without that, a signal ended the process between
+ * with its line on stderr), after `unlock` releases gen's lock. Without that, a signal ended the process between
  * two renames (half of the files new, temporary files left), or, once they
  * were renamed, while it read them back for the record (exit by the signal,
  * without its line).
  */
-async function holdingSignals(write: () => Promise<void>): Promise<void> {
+async function holdingSignals(write: () => Promise<void>, unlock: () => void): Promise<void> {
   const release = holdSignals();
   try {
     await write();
   } finally {
     // A signal that came during the last writes reaches the handler first (else it is lost with the handler).
     await afterPoll();
+    // The lock before a held signal ends the process: that exit runs no `finally` of the caller, and a lock
+    // left with this pid in it blocked every later gen where each run has the same pid (pid 1 in a container).
+    unlock();
     release();
   }
 }

@@ -90,6 +90,9 @@ function removeLock(file: string): void {
  * `lockDir`: where the lock lives (the repository's git directory, see
  * gitDirOf in src/paths.ts); the temp dir when not given.
  */
+/** The locks this process holds (a lock with this pid in it and not here is an earlier process's). */
+const HELD = new Set<string>();
+
 export function acquireLock(specDirReal: string, waitMs: number, lockDir: string): () => void {
   const file = lockPath(specDirReal, lockDir);
   // A directory, FIFO or link at the lock path is refused before anything is created.
@@ -100,13 +103,20 @@ export function acquireLock(specDirReal: string, waitMs: number, lockDir: string
   // hard-linked into place), so a kill at any moment never leaves an empty lock.
   const mine = `${file}.${process.pid}`;
   createPidFile(mine);
+  // Once: a second call (gen's release before a held signal ends it, then its `finally`) must not
+  // remove a lock this process took again meanwhile.
+  let released = false;
   const release = () => {
+    if (released) return;
+    released = true;
+    HELD.delete(file);
     if (ownerOrNaN(file) === process.pid) removeLock(file);
   };
   for (;;) {
     try {
       linkSync(mine, file);
       removeQuietly(mine);
+      HELD.add(file);
       return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -122,8 +132,10 @@ export function acquireLock(specDirReal: string, waitMs: number, lockDir: string
       throw e;
     }
     if (Number.isNaN(owner) && !lstatSync(file, { throwIfNoEntry: false })) continue; // released between link and read
-    // A dead owner, or no readable owner at all (a lock from an older matrix killed mid-write).
-    if (!Number.isInteger(owner) || owner <= 0 || !alive(owner)) {
+    // A dead owner, or no readable owner at all (a lock from an older matrix killed mid-write); or this
+    // process's own pid on a lock this process does not hold: a run before it with the same pid (each
+    // container's first process is pid 1) left it.
+    if (!Number.isInteger(owner) || owner <= 0 || (owner === process.pid && !HELD.has(file)) || !alive(owner)) {
       removeLock(file);
       continue;
     }

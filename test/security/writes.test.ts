@@ -152,6 +152,12 @@ describe('matrix gen interrupted (SIGINT, SIGTERM) while it writes', () => {
       const [code, signal] = await exited;
       watcher.close();
       expect(tmpFiles(repo), `run ${i}: temp files left`).toEqual([]);
+      // Nor its lock: the exit by the held signal ran no `finally`, and a lock left with a pid that the next
+      // run has too (pid 1 in every container) blocked every later gen there.
+      expect(
+        readdirSync(path.join(repo, '.git')).filter((n) => n.includes('.lock')),
+        `run ${i}: lock left`,
+      ).toEqual([]);
       const texts = new Set(files.map((f) => (existsSync(path.join(repo, f)) ? readFileSync(path.join(repo, f), 'utf8').includes(`bin-${version}`) || f === 'docker-bake.hcl' : false)));
       expect([...texts], `run ${i}: some files new, some old`).toEqual([true]);
       if (code === 128 + (sig === 'SIGINT' ? 2 : 15)) {
@@ -184,6 +190,10 @@ describe('matrix gen interrupted (SIGINT, SIGTERM) while it writes', () => {
       expect([r.status, r.signal], `run ${i}: ${r.stderr}`).toEqual([128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[sig], null]);
       expect(r.stderr).toContain(`interrupted by ${sig}`);
       expect(tmpFiles(repo), `run ${i}: temp files left`).toEqual([]);
+      expect(
+        readdirSync(gitDir).filter((n) => n.includes('.lock')),
+        `run ${i}: lock left`,
+      ).toEqual([]);
       expect(
         readdirSync(gitDir).filter((n) => n.endsWith('.tmp')),
         `run ${i}: temp files left in the git directory`,

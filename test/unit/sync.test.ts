@@ -199,6 +199,18 @@ describe('acquireLock', () => {
     acquireLock(dir, 0, os.tmpdir())();
   });
 
+  // Where every run has the same pid (each container's first process is pid 1), a lock a killed run left
+  // names a live process: this one, which has not taken it. It was "another matrix gen (pid 1) is writing".
+  it("takes over a lock that names this process's own pid", () => {
+    const dir = tempDir();
+    const file = path.join(os.tmpdir(), `matrix-gen-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.lock`);
+    writeFileSync(file, String(process.pid));
+    const release = acquireLock(dir, 0, os.tmpdir());
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+    release();
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('takes over a lock whose owner is gone', () => {
     const dir = tempDir();
     const file = path.join(os.tmpdir(), `matrix-gen-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.lock`);
