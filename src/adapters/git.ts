@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { kindOf, nearestRepository, repoRootOf } from '../paths.js';
 import { capture, type Captured } from './process.js';
-import { UserError, userError } from '../diagnostics.js';
+import { diagnostic, UserError, userError } from '../diagnostics.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -206,10 +206,23 @@ while [ "$#" -gt 0 ]; do
   shift "$n"
 done`;
 
-/** git that must work: no git or no repository is a UserError with a hint. */
-async function git(g: Git, args: string[], config: readonly string[] = []): Promise<Captured> {
+/**
+ * git that must work: no git or no repository is a UserError with a hint, and
+ * git that does not answer in time (`quick`: a read of refs or config, the
+ * time of one query; else a walk of the working tree, GIT_TIMEOUT_MS) is a
+ * fault of the machine (exit 74), said as such, and not waited for again in
+ * that repository. It was read as its exit code: a revision "not found", after
+ * two waits of two minutes each.
+ */
+async function git(g: Git, args: string[], config: readonly string[] = [], quick = false): Promise<Captured> {
   const repoRoot = g.repoRoot;
-  const r = await run(g, args, GIT_TIMEOUT_MS, config);
+  const limit = quick ? Number(g.env.MATRIX_GIT_QUERY_TIMEOUT_MS) || QUERY_TIMEOUT_MS : GIT_TIMEOUT_MS;
+  if (STALLED.has(repoRoot)) throw gitStall(g, args, limit);
+  const r = await run(g, args, limit, config);
+  if (r.timedOut) {
+    STALLED.add(repoRoot);
+    throw gitStall(g, args, limit);
+  }
   if (r.spawnError) {
     throw userError('git-not-found', `cannot run git: ${r.spawnError}`, { hint: 'install git and make sure it is on PATH' });
   }
@@ -219,6 +232,19 @@ async function git(g: Git, args: string[], config: readonly string[] = []): Prom
     });
   }
   return r;
+}
+
+function gitStall(g: Git, args: readonly string[], limitMs: number): UserError {
+  return new UserError(
+    [
+      diagnostic({
+        code: 'git-failed',
+        message: `git did not answer within ${Math.round(limitMs / 1000)} s (\`git ${args[0]}\` in ${g.repoRoot}): something blocks it, such as a FIFO where a file of the git directory should be, or a network file system that hangs`,
+        hint: 'run `git status` there to see it wait; remove or fix what blocks it, then run again',
+      }),
+    ],
+    74,
+  );
 }
 
 function failed(what: string, r: Captured): never {
@@ -236,11 +262,11 @@ function failed(what: string, r: Captured): never {
  */
 export async function resolveRef(g: Git, ref: string): Promise<string> {
   // A ref starting with `-` would be read as an option.
-  const r = ref.startsWith('-') || ref === '' ? undefined : await git(g, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  const r = ref.startsWith('-') || ref === '' ? undefined : await git(g, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], [], true);
   if (r && r.code === 0) return r.stdout.trim();
   if (!r) throw userError('unknown-ref', `\`${ref}\` is not a git revision`, { hint: 'give a branch, tag or commit, e.g. origin/main or HEAD~1' });
   // Distinguish "not a repository" (thrown by git()) from an unknown name.
-  const top = await git(g, ['rev-parse', '--is-shallow-repository']);
+  const top = await git(g, ['rev-parse', '--is-shallow-repository'], [], true);
   if (top.code !== 0) failed('git rev-parse', top);
   const shallow = top.stdout.trim() === 'true';
   throw userError('unknown-ref', `git revision \`${ref}\` not found`, {
@@ -318,7 +344,7 @@ export async function nestedRepositories(g: Git): Promise<{ dirs: Set<string>; c
  */
 async function filterKeys(g: Git, scopes: 'all' | 'repository'): Promise<string[]> {
   const own = scopes === 'repository';
-  const r = await git(g, ['config', '-z', '--name-only', ...(own ? ['--show-scope'] : []), '--get-regexp', '^filter\\.']);
+  const r = await git(g, ['config', '-z', '--name-only', ...(own ? ['--show-scope'] : []), '--get-regexp', '^filter\\.'], [], true);
   // Exit 1: no such key.
   if (r.code === 1 && r.stdout === '') return [];
   if (r.code !== 0) failed(own ? 'git config --show-scope (git 2.26 or later)' : 'git config', r);

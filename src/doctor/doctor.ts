@@ -5,6 +5,7 @@ import http from 'node:http';
 import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
 import type { Captured } from '../adapters/process.js';
 import { runsNatively } from '../platforms.js';
+import { visible } from '../diagnostics.js';
 
 export { parseInspect, type BuilderInfo } from '../adapters/docker.js';
 
@@ -186,9 +187,18 @@ async function buildxCheck(_input: DoctorInput, probes: Probes): Promise<Check> 
   const bx = await probes.buildx;
   if (bx.code !== 0) return { name: 'buildx', status: 'fail', detail: 'the buildx plugin is missing', fix: 'install the buildx plugin (package docker-buildx-plugin or docker-buildx)' };
   const version = parseBuildxVersion(bx.stdout);
-  if (version && versionLess(version, '0.13'))
-    return { name: 'buildx', status: 'warn', detail: `version ${version} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' };
-  return { name: 'buildx', status: 'ok', detail: `version ${version ?? bx.stdout.trim()}` };
+  // Exit 0 and no version: not the buildx this checks (a wrapper, a stub); said, never "ok" with its text.
+  if (!version) {
+    const first = visible(bx.stdout.trim().split('\n')[0] ?? '').slice(0, 80);
+    return {
+      name: 'buildx',
+      status: 'warn',
+      detail: `\`docker buildx version\` printed no version matrix can read${first ? `: ${first}` : ''}`,
+      fix: 'check that `docker` on PATH is the Docker CLI and buildx its plugin (`docker buildx version` prints github.com/docker/buildx and a version)',
+    };
+  }
+  if (versionLess(version, '0.13')) return { name: 'buildx', status: 'warn', detail: `version ${version} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' };
+  return { name: 'buildx', status: 'ok', detail: `version ${version}` };
 }
 
 async function builderCheck(input: DoctorInput, probes: Probes): Promise<Check> {

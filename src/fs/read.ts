@@ -24,7 +24,7 @@ export type FaultReason = 'missing' | 'not-a-file' | 'symlink' | 'too-large' | '
  * FIFO, device or directory in a file's place, or a file over its limit, is
  * the input's fault: exit 2.
  */
-const MACHINE_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO', 'ELOOP', 'ENOTDIR', 'EMFILE', 'ENFILE', 'ENXIO', 'ENODEV', 'EBUSY', 'ETXTBSY', 'ENAMETOOLONG']);
+const MACHINE_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EFBIG', 'EIO', 'ELOOP', 'ENOTDIR', 'EMFILE', 'ENFILE', 'ENXIO', 'ENODEV', 'EBUSY', 'ETXTBSY', 'ENAMETOOLONG']);
 
 /**
  * A file that cannot be read or written, with the path and the cause in one

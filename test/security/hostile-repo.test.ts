@@ -479,6 +479,37 @@ describe('a git directory that blocks git', () => {
     expect(r.stderr).toContain('git did not answer in time');
     expect(r.stdout).toMatch(/BUILDX_GIT_INFO=false BUILDX_GIT_LABELS=false docker/);
   }, 30_000);
+
+  // --affected needs git's answer, so it cannot go on without it: a fault of the machine (exit 74), said as
+  // such, after one query's time. It was `git revision 'HEAD' not found` (unknown-ref, exit 2) after 120 s,
+  // and with a git that never answers, two waits of 120 s.
+  it.each([
+    ['a FIFO where git reads packed-refs', 'fifo'],
+    ['a git that never answers', 'hang'],
+  ])(
+    'plan --affected, %s: exit 74 saying git did not answer, within the query time',
+    async (_, how) => {
+      const repo = committedRepo();
+      expect((await matrixAsync(['gen'], repo)).status).toBe(0);
+      const env: Record<string, string> = { MATRIX_GIT_QUERY_TIMEOUT_MS: '1000' };
+      if (how === 'fifo') {
+        git(repo, 'pack-refs', '--all');
+        rmSync(path.join(repo, '.git', 'packed-refs'));
+        execFileSync('mkfifo', [path.join(repo, '.git', 'packed-refs')]);
+      } else {
+        const bin = tempDir();
+        writeFileSync(path.join(bin, 'git'), '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+        env.PATH = `${bin}:${process.env.PATH}`;
+      }
+      const started = Date.now();
+      const r = await matrixAsync(['plan', '--affected', 'HEAD'], repo, env);
+      expect(r.status, r.stderr).toBe(74);
+      expect(r.stderr).toMatch(/git did not answer within 1 s \(`git rev-parse` in .*\): something blocks it/);
+      expect(r.stderr).not.toContain('not found');
+      expect(Date.now() - started).toBeLessThan(15_000);
+    },
+    30_000,
+  );
 });
 
 describe('an empty file that matrix did not write', () => {

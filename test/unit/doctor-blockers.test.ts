@@ -77,6 +77,22 @@ describe('the doctor for a build (blockersOnly)', () => {
   });
 });
 
+describe('a buildx that answers with no version', () => {
+  // A `docker` that exits 0 and prints anything (a stub, a wrapper) was "ok buildx: version <its text>".
+  it.each([['@@@ garbage \u0007'], [''], ['buildx (devel)']])('%j: a warning that names what it printed, never ok', async (out) => {
+    const fake = fakeDocker({
+      version: { code: 0, stdout: '26.1' },
+      'buildx version': { code: 0, stdout: out },
+      'buildx inspect': { code: 0, stdout: INSPECT_OK },
+    });
+    const bx = (await runDoctor(input(fake.docker, false))).find((c) => c.name === 'buildx')!;
+    expect(bx.status).toBe('warn');
+    expect(bx.detail).toMatch(/^`docker buildx version` printed no version matrix can read/);
+    expect(bx.detail).not.toContain('\u0007');
+    expect(bx.fix).toMatch(/is the Docker CLI and buildx its plugin/);
+  });
+});
+
 // The emulation check asks what BuildKit asks before it looks for an emulator
 // (moby/buildkit solver/llbsolver/ops/exec_binfmt.go getEmulator): does some
 // platform the builder lists run it, by containerd's matcher (containerd/platforms
