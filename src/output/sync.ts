@@ -1,6 +1,6 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { listDir, statKind } from '../fs/probe.js';
@@ -302,6 +302,7 @@ function writeTempsNow(specDir: string, writes: readonly Change[]): Written[] {
       removeStaleTemps(abs, names);
       const tmp = tempNameFor(abs, process.pid);
       writeTemp(tmp, c.after!, abs, 0o644, c.file);
+      if (c.kind === 'update') keepMode(abs, tmp);
       written.push({ tmp, abs, file: c.file });
     }
   } catch (e) {
@@ -309,6 +310,20 @@ function writeTempsNow(specDir: string, writes: readonly Change[]): Written[] {
     throw e;
   }
   return written;
+}
+
+/**
+ * An updated file keeps the permissions it had (a `chmod 600` Dockerfile came back 644, a read-only one
+ * writable), never setuid, setgid or sticky bits; a new one gets 0644 less the umask. Only where they
+ * differ from 0644 is the temporary file changed; a failure leaves it as written.
+ */
+function keepMode(abs: string, tmp: string): void {
+  try {
+    const mode = lstatSync(abs).mode & 0o777;
+    if (mode !== 0o644) chmodSync(tmp, mode);
+  } catch {
+    /* gone meanwhile, or not ours to read: the new file's own mode */
+  }
 }
 
 /** What a failed write phase leaves: none of its temporary files (`written` may have holes), none of the directories it made. */
@@ -361,6 +376,7 @@ async function writeTemps(specDir: string, writes: readonly Change[], atOnce: nu
         removeStaleTemps(abs, names);
         const tmp = tempNameFor(abs, process.pid);
         await writeTempAsync(tmp, text, abs, 0o644, c.file);
+        if (c.kind === 'update') keepMode(abs, tmp);
         written[i] = { tmp, abs, file: c.file };
       })();
     });

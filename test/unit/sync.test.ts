@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -153,6 +153,32 @@ describe('planSync', () => {
     await applySync(dir, plan);
     expect(hashTree(path.join(dir, '.git'))).toEqual(before);
     expect(existsSync(path.join(dir, 'real', 'Dockerfile'))).toBe(false);
+  });
+
+  // A temporary file renamed over the old one has the temporary file's mode: a `chmod 600` Dockerfile came
+  // back 0644, a read-only one writable. An updated file keeps its permissions (never setuid and the like).
+  it.each([0, 4])('an updated file keeps its permissions (atOnce %i)', async (atOnce) => {
+    const dir = tempRepo({ 'a/Dockerfile': gen('FROM a\n'), 'b/Dockerfile': gen('FROM b\n'), 'c/Dockerfile': gen('FROM c\n') });
+    chmodSync(path.join(dir, 'a', 'Dockerfile'), 0o600);
+    chmodSync(path.join(dir, 'b', 'Dockerfile'), 0o444);
+    chmodSync(path.join(dir, 'c', 'Dockerfile'), 0o4755);
+    const files = new Map([
+      ['a/Dockerfile', gen('FROM a2\n')],
+      ['b/Dockerfile', gen('FROM b2\n')],
+      ['c/Dockerfile', gen('FROM c2\n')],
+      ['d/Dockerfile', gen('FROM d\n')],
+      ['docker-bake.hcl', bake('a/Dockerfile', 'b/Dockerfile', 'c/Dockerfile', 'd/Dockerfile')],
+    ]);
+    const plan = planSync(dir, dir, files, 'docker-bake.hcl');
+    expect(plan.changes.map((c) => c.kind)).toEqual(['update', 'update', 'update', 'create', 'create']);
+    await applySync(dir, plan, atOnce);
+    const mode = (f: string) => statSync(path.join(dir, f)).mode & 0o7777;
+    expect(readFileSync(path.join(dir, 'b', 'Dockerfile'), 'utf8')).toBe(gen('FROM b2\n'));
+    expect([mode('a/Dockerfile'), mode('b/Dockerfile'), mode('c/Dockerfile')]).toEqual([0o600, 0o444, 0o755]);
+    // A new file: 0644 less the umask, as before.
+    const probe = path.join(tempDir(), 'probe');
+    writeFileSync(probe, '', { mode: 0o644 });
+    expect(mode('d/Dockerfile')).toBe(statSync(probe).mode & 0o7777);
   });
 
   it('reads no manifest from a bake file it did not write', () => {
