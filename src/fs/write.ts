@@ -4,7 +4,7 @@
 // is an error, not a truncated file), and the temporary file is renamed over
 // the target. A failure at any step removes the temporary file and leaves the
 // old file as it was.
-import { close, closeSync, constants, linkSync, open, openSync, rename, renameSync, unlinkSync, write, writeSync } from 'node:fs';
+import { chmodSync, close, closeSync, constants, linkSync, lstatSync, open, openSync, rename, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeErrno, FileFault } from './read.js';
@@ -80,6 +80,21 @@ export function writeTemp(tmp: string, data: string | Uint8Array, target: string
   } catch (e) {
     removeQuietly(tmp);
     throw writeFault(target, e, display);
+  }
+}
+
+/**
+ * Before a written temporary file replaces `target`: it takes the permissions `target` has (a
+ * `chmod 600` Dockerfile came back 0644, a read-only one writable), never setuid, setgid or sticky
+ * bits. Only where they differ from 0644 is it changed; a failure leaves it as written. In gen's write
+ * phase, which no recorded run is in.
+ */
+export function keepMode(target: string, tmp: string): void {
+  try {
+    const mode = lstatSync(target).mode & 0o777;
+    if (mode !== 0o644) chmodSync(tmp, mode);
+  } catch {
+    /* gone meanwhile, or not ours to read: the new file's own mode */
   }
 }
 

@@ -1,10 +1,10 @@
 // Stage 6: compare the rendered files with the disk, then either report
 // (`gen --check`, opens nothing for writing) or apply the changes.
-import { chmodSync, lstatSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { listDir, statKind } from '../fs/probe.js';
-import { commitTemp, commitTempAsync, makeDirAsync, removeQuietly, tempNameFor, writeFault, writeTemp, writeTempAsync } from '../fs/write.js';
+import { commitTemp, commitTempAsync, keepMode, makeDirAsync, removeQuietly, tempNameFor, writeFault, writeTemp, writeTempAsync } from '../fs/write.js';
 import { isInside, realpathOrUndefined } from '../paths.js';
 import { claimEmpty, manifestOf, outputDigestState, outputState, previousManifest, refusal, type OutputState, type OutputWhere } from './existing.js';
 import { listDirAsync, listDirNow, removeStaleTemps } from '../fs/stale.js';
@@ -310,20 +310,6 @@ function writeTempsNow(specDir: string, writes: readonly Change[]): Written[] {
     throw e;
   }
   return written;
-}
-
-/**
- * An updated file keeps the permissions it had (a `chmod 600` Dockerfile came back 644, a read-only one
- * writable), never setuid, setgid or sticky bits; a new one gets 0644 less the umask. Only where they
- * differ from 0644 is the temporary file changed; a failure leaves it as written.
- */
-function keepMode(abs: string, tmp: string): void {
-  try {
-    const mode = lstatSync(abs).mode & 0o777;
-    if (mode !== 0o644) chmodSync(tmp, mode);
-  } catch {
-    /* gone meanwhile, or not ours to read: the new file's own mode */
-  }
 }
 
 /** What a failed write phase leaves: none of its temporary files (`written` may have holes), none of the directories it made. */

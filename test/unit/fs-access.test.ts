@@ -28,7 +28,7 @@ const READERS: Record<string, string> = {
   'src/cache/manifest.ts': 'stats the running Node binary for the manifest, after the recorded run: not an input of the compile',
   'src/output/lock.ts': "gen's lock, taken only to write: no recorded run takes it",
   'src/cli/faults.ts': 'names a fault on the error path (getBuiltinModule): a failed run saves no record',
-  'src/fs/write.ts': 'opens only to create a new file (O_CREAT | O_EXCL) and write it',
+  'src/fs/write.ts': "opens only to create a new file (O_CREAT | O_EXCL) and write it; and the mode of the file it replaces (keepMode), in gen's write phase: no recorded run writes",
   'src/fs/stale.ts': "lists an output directory in gen's write phase, for the temporary files of killed runs: no recorded run writes",
   'src/fs/temp.ts': 'os.tmpdir() on Windows only; the temp dir otherwise comes from Io.env',
 };
