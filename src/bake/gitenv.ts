@@ -7,6 +7,7 @@ import { gitAt, gitBatch, gitEach, gitOutput as git, gitQuery, type Env, type Gi
 import { lazyImport } from '../lazy.js';
 import { httpsSource, redactRemote } from './remote.js';
 import { literalRegExp } from '../regexp.js';
+import { diagnostic, UserError } from '../diagnostics.js';
 
 const semver = lazyImport(() => import('./semver.js'));
 
@@ -228,7 +229,7 @@ function gitInfoOf(head: string | undefined, branch: string | undefined, tags: s
   const semver = version?.info;
   return {
     sha,
-    shortSha: sha.slice(0, 7),
+    shortSha: sha.slice(0, SHORT_SHA_LENGTH),
     branch: branchSlug(branch ?? ''),
     tag,
     tags: tagList,
@@ -286,12 +287,43 @@ export async function buildEnvironment(
   if (versions?.versionTags?.length) Object.assign(computed, serviceVersionEnvironment(tags, versions.versionTags, versions.services.keys()));
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
+  // The short sha names the commit the run uses: a pinned MATRIX_GIT_SHA's, at the length metadata-action's is set to.
+  if (callerEnv.MATRIX_GIT_SHORT_SHA === undefined) out.MATRIX_GIT_SHORT_SHA = (out.MATRIX_GIT_SHA ?? '').slice(0, shortShaLength(callerEnv));
   // A branch or tag the caller pins (MATRIX_GIT_BRANCH=$GITHUB_REF_NAME) becomes a tag too: made safe the same way.
   out.MATRIX_GIT_BRANCH = branchSlug(out.MATRIX_GIT_BRANCH ?? '');
   out.MATRIX_GIT_TAG = tagSlug(out.MATRIX_GIT_TAG ?? '');
   // A source URL the caller sets is a label too: never with credentials.
   if (out.MATRIX_GIT_SOURCE) out.MATRIX_GIT_SOURCE = redactRemote(out.MATRIX_GIT_SOURCE);
   return out;
+}
+
+/** The short sha's length unless the environment sets one: git's and metadata-action's default. */
+export const SHORT_SHA_LENGTH = 7;
+
+/**
+ * The length of `git.short_sha`: DOCKER_METADATA_SHORT_SHA_LENGTH, as
+ * docker/metadata-action reads it for its `type=sha` tags (src/meta.ts
+ * shortSha; README "environment variables"), so a workflow that lengthened
+ * its short sha for a large repository keeps its tags. metadata-action
+ * throws on a value that is no number and takes any number; matrix takes a
+ * whole number from 4 (git's shortest abbreviation, core.abbrev) to 64 (a
+ * SHA-256 object name), so a typo never tags an image with an empty or
+ * one-letter sha.
+ */
+export function shortShaLength(env: Env): number {
+  const raw = env.DOCKER_METADATA_SHORT_SHA_LENGTH;
+  if (raw === undefined || raw === '') return SHORT_SHA_LENGTH;
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 4 && n <= 64)) {
+    throw new UserError([
+      diagnostic({
+        code: 'invalid-value',
+        message: `DOCKER_METADATA_SHORT_SHA_LENGTH in the environment is ${JSON.stringify(raw)}: expected the number of characters of \`git.short_sha\`, a whole number from 4 to 64`,
+        hint: `unset it for the default of ${SHORT_SHA_LENGTH}, or set a length such as 12`,
+      }),
+    ]);
+  }
+  return n;
 }
 
 /** What buildEnvironment reads from git: whether git runs, and HEAD's commit, branch, tags and remote. */

@@ -212,6 +212,35 @@ describe('per-service versions (version_tags)', () => {
     expect((await buildEnvironment(dir, { MATRIX_GIT_TAG: 'v3.0.0', MATRIX_SEMVER_VERSION: '9.9.9' }, false)).MATRIX_SEMVER_VERSION).toBe('9.9.9');
   });
 
+  // metadata-action's `type=sha` tag is the commit's first 7 characters, or as many as
+  // DOCKER_METADATA_SHORT_SHA_LENGTH says (its README "environment variables" and `type=sha`,
+  // which sets 12; src/meta.ts shortSha, where a value that is no number is an error; its
+  // .github/workflows/ci.yml sha job runs with '' and 16).
+  it('git.short_sha: 7 characters, DOCKER_METADATA_SHORT_SHA_LENGTH as metadata-action reads it, of the sha the run uses', async () => {
+    const dir = tempDir();
+    const git = (...a: string[]) =>
+      spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('init', '-q');
+    git('commit', '-q', '--allow-empty', '-m', 'x');
+    const sha = git('rev-parse', 'HEAD').stdout.trim();
+    const short = async (env: Record<string, string>) => (await buildEnvironment(dir, env, false)).MATRIX_GIT_SHORT_SHA;
+    expect(await short({})).toBe(sha.slice(0, 7));
+    expect(await short({ DOCKER_METADATA_SHORT_SHA_LENGTH: '12' })).toBe(sha.slice(0, 12));
+    expect(await short({ DOCKER_METADATA_SHORT_SHA_LENGTH: '' })).toBe(sha.slice(0, 7));
+    // Longer than the sha: the whole sha, as metadata-action gives it.
+    expect(await short({ DOCKER_METADATA_SHORT_SHA_LENGTH: '64' })).toBe(sha);
+    // A pinned sha is the commit the run names: its short form follows it, not HEAD's.
+    const pinned = 'f'.repeat(40);
+    expect(await short({ MATRIX_GIT_SHA: pinned, DOCKER_METADATA_SHORT_SHA_LENGTH: '9' })).toBe('f'.repeat(9));
+    // A pinned short sha wins over both.
+    expect(await short({ MATRIX_GIT_SHORT_SHA: 'abc', DOCKER_METADATA_SHORT_SHA_LENGTH: '9' })).toBe('abc');
+    for (const bad of ['abc', '0', '3', '-5', '7.5', '65', '1e1']) {
+      await expect(buildEnvironment(dir, { DOCKER_METADATA_SHORT_SHA_LENGTH: bad }, false)).rejects.toThrow(
+        `DOCKER_METADATA_SHORT_SHA_LENGTH in the environment is ${JSON.stringify(bad)}: expected the number of characters`,
+      );
+    }
+  });
+
   // metadata-action's procSemver replaces every `/` by `-` after `match` and
   // before semver.valid (src/meta.ts): `1.2.3-rc/1` is version 1.2.3-rc-1,
   // `1.2.3+build/7` is 1.2.3.
