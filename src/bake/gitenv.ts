@@ -274,6 +274,7 @@ export async function buildEnvironment(
   /** The same reads, started earlier by startGitInfo for this repoRoot and callerEnv. */
   started?: GitInfoRead,
 ): Promise<Record<string, string>> {
+  checkEnvironment(callerEnv);
   const [available, read] = await (started ?? startGitInfo(repoRoot, callerEnv));
   if (!available.ok) onWarning?.(missingGitWarning(available.cause));
   const info = available.ok ? read : undefined;
@@ -324,6 +325,38 @@ export function shortShaLength(env: Env): number {
     ]);
   }
   return n;
+}
+
+/** The last second an RFC 3339 time (a four-digit year) names: 9999-12-31T23:59:59Z. */
+export const LAST_EPOCH = 253_402_300_799;
+
+/**
+ * SOURCE_DATE_EPOCH from the caller's environment, checked before anything
+ * builds. BuildKit reads the build arg with Go's strconv.ParseInt (base 10,
+ * an optional sign) and fails the build on anything else, late, in every
+ * target (containerd pkg/epoch ParseSourceDateEpoch, which buildx vendors);
+ * the reproducible-builds specification asks for the digits `date +%s`
+ * prints. matrix also writes the time as the `created` label, so it must be
+ * a time RFC 3339 can write: from 0 (1970) to the end of the year 9999.
+ * Empty counts as unset, as it does for containerd.
+ */
+export function sourceDateEpochOf(env: Env): string | undefined {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return undefined;
+  if (/^\d+$/.test(raw) && Number(raw) <= LAST_EPOCH) return raw;
+  throw new UserError([
+    diagnostic({
+      code: 'invalid-value',
+      message: `SOURCE_DATE_EPOCH in the environment is ${JSON.stringify(raw)}: expected a time in seconds since 1970 (the digits \`date +%s\` prints), from 0 to ${LAST_EPOCH} (the end of the year 9999)`,
+      hint: "set it to a commit time, `SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`, or unset it for each target's own commit time",
+    }),
+  ]);
+}
+
+/** The caller's values buildEnvironment reads that can be wrong: checked before any git process starts. */
+export function checkEnvironment(env: Env): void {
+  sourceDateEpochOf(env);
+  shortShaLength(env);
 }
 
 /** What buildEnvironment reads from git: whether git runs, and HEAD's commit, branch, tags and remote. */

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
 import { gitAt, gitStalled } from '../adapters/git.js';
-import { buildEnvironment, GIT_PROCESSES, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
+import { buildEnvironment, checkEnvironment, GIT_PROCESSES, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import { readRegularText } from '../fs/read.js';
 import { revisionStore } from './revision-store.js';
@@ -36,6 +36,8 @@ export async function bakeInputs(
   /** Absolute paths of the bake files given with `-f` (docker/metadata-action's), merged after the generated one. */
   extraFiles: readonly string[] = [],
 ): Promise<BakeInputs> {
+  // Before a git process starts: an error must not leave one running.
+  checkEnvironment(callerEnv);
   // The targets' revisions need nothing from the environment: git reads both side by side.
   const revisions = targetRevisions(where, spec, sel, callerEnv, started);
   revisions.catch(() => undefined);

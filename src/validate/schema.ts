@@ -50,6 +50,10 @@ export interface SchemaLike {
   additionalProperties?: SchemaLike | boolean;
   items?: SchemaLike;
   description?: string;
+  anyOf?: SchemaLike[];
+  type?: string | string[];
+  minimum?: number;
+  maximum?: number;
 }
 
 /**
@@ -154,8 +158,28 @@ const PROBLEMS: Record<string, (c: ErrorContext) => SchemaProblem> = {
     message: `${field} must have exactly one of \`env\` or \`src\``,
     hint: 'a secret comes from an environment variable (`env: NAME`) or a file (`src: path`), not both',
   }),
-  anyOf: ({ field, schema, path }) => ({ code: 'wrong-type', message: `${field} has the wrong type`, hint: describe(schema, path) }),
+  anyOf: (c) => rangeProblem(c) ?? { code: 'wrong-type', message: `${c.field} has the wrong type`, hint: describe(c.schema, c.path) },
 };
+
+/**
+ * A number where one branch of `anyOf` takes an integer in a range
+ * (`source_date_epoch`: an integer from 0, or `false`): its type is right,
+ * so say what is wrong with the number.
+ */
+function rangeProblem({ field, schema, path, value }: ErrorContext): SchemaProblem | undefined {
+  if (typeof value !== 'number') return undefined;
+  const numeric = schemaAt(schema, path)?.anyOf?.find((b) => b.type === 'integer' || b.type === 'number');
+  if (!numeric) return undefined;
+  const lo = numeric.minimum;
+  const hi = numeric.maximum;
+  const range = lo !== undefined && hi !== undefined ? `from ${lo} to ${hi}` : lo !== undefined ? `${lo} or more` : hi !== undefined ? `${hi} or less` : '';
+  const kind = numeric.type === 'integer' ? 'a whole number' : 'a number';
+  if (numeric.type === 'integer' && !Number.isInteger(value))
+    return { code: 'invalid-value', message: `${field} is ${value}: it must be ${kind}${range ? ` ${range}` : ''}`, hint: describe(schema, path) };
+  if ((lo !== undefined && value < lo) || (hi !== undefined && value > hi))
+    return { code: 'invalid-value', message: `${field} is ${value}: it must be ${kind} ${range}`, hint: describe(schema, path) };
+  return undefined;
+}
 
 /**
  * A platform (an item of any `platforms` list) that fails the schema's

@@ -99,6 +99,29 @@ describe('matrix bake and values from git', () => {
     expect(pinned.status, pinned.stderr).toBe(0);
   });
 
+  // BuildKit fails each target late on a SOURCE_DATE_EPOCH strconv.ParseInt refuses (containerd
+  // pkg/epoch, vendored by docker/buildx); one past the year 9999 was "a bug in matrix" (exit 70).
+  // A short sha as long as DOCKER_METADATA_SHORT_SHA_LENGTH says (docker/metadata-action README).
+  it('refuses a SOURCE_DATE_EPOCH or DOCKER_METADATA_SHORT_SHA_LENGTH from the environment it cannot use, before docker runs', async () => {
+    const dir = repo('main');
+    expect((await matrix(['gen'], dir)).status).toBe(0);
+    for (const [name, value] of [
+      ['SOURCE_DATE_EPOCH', 'yesterday'],
+      ['SOURCE_DATE_EPOCH', '99999999999999999'],
+      ['DOCKER_METADATA_SHORT_SHA_LENGTH', 'long'],
+    ] as const) {
+      const r = await matrix(['bake', '--dry-run', 'web'], dir, { [name]: value });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`${name} in the environment is "${value}"`);
+      expect(r.stderr).not.toContain('bug in matrix');
+    }
+    const ok = await matrix(['bake', '--dry-run', 'web'], dir, { SOURCE_DATE_EPOCH: '1700000000', DOCKER_METADATA_SHORT_SHA_LENGTH: '12' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('web.args.SOURCE_DATE_EPOCH=1700000000');
+    expect(ok.stdout).toMatch(/MATRIX_GIT_SHORT_SHA=[0-9a-f]{12} /);
+  });
+
   // The values are made tag-safe (metadata-action's sanitizeTag), not safe for a repository name,
   // whose components are lower case with single separators (distribution reference grammar):
   // buildx would refuse `r.example/fix_:x` as an "invalid reference format" naming no variable.

@@ -49,6 +49,21 @@ describe('schema', () => {
     expect(brief(check(src))).toEqual([{ code: 'wrong-type', ...pos(src, 'linux/amd64') }]);
   });
 
+  // SOURCE_DATE_EPOCH is read by BuildKit with Go's strconv.ParseInt and written by matrix as
+  // the RFC 3339 `created` label (containerd pkg/epoch ParseSourceDateEpoch, vendored by
+  // docker/buildx): a number of the right type but out of range is said so, not "wrong type".
+  it('a source_date_epoch out of range or not whole is an invalid value that names the range', () => {
+    for (const v of ['-5', '1.5', '253402300800']) {
+      const src = `version: 1\nreproducible:\n  source_date_epoch: ${v}\nservices:\n  api: {context: ., template: go}\n`;
+      const ds = check(src);
+      expect(brief(ds), v).toEqual([{ code: 'invalid-value', ...pos(src, v) }]);
+      expect(ds[0]!.message).toBe(`reproducible.source_date_epoch is ${v}: it must be a whole number from 0 to 253402300799`);
+    }
+    for (const v of ['0', '253402300799', 'false']) expect(check(`version: 1\nreproducible:\n  source_date_epoch: ${v}\nservices:\n  api: {context: ., template: go}\n`), v).toEqual([]);
+    const src = 'version: 1\nreproducible:\n  source_date_epoch: "1700000000"\nservices:\n  api: {context: ., template: go}\n';
+    expect(brief(check(src))).toEqual([{ code: 'wrong-type', ...pos(src, '"1700000000"') }]);
+  });
+
   it('reports a mapping where a list belongs, and a list where a mapping belongs', () => {
     const src = 'version: 1\nservices:\n  api:\n    context: .\n    template: go\n    tags: {a: b}\n    args: [x]\n';
     expect(sorted(brief(check(src)))).toEqual([

@@ -6,7 +6,18 @@
 // follow metadata-action's `match` and GoReleaser's monorepo `tag_prefix`.
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { branchSlug, buildEnvironment, gitEnvironment, parseSemver, tagSlug, serviceVersion, serviceVersionEnvironment, serviceVarSuffix, versionTagRegExp } from '../../src/bake/gitenv.js';
+import {
+  branchSlug,
+  buildEnvironment,
+  gitEnvironment,
+  parseSemver,
+  sourceDateEpochOf,
+  tagSlug,
+  serviceVersion,
+  serviceVersionEnvironment,
+  serviceVarSuffix,
+  versionTagRegExp,
+} from '../../src/bake/gitenv.js';
 import { dynVariables, evalDyn, evalTags, overlongTags } from '../../src/dyn.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
@@ -238,6 +249,21 @@ describe('per-service versions (version_tags)', () => {
       await expect(buildEnvironment(dir, { DOCKER_METADATA_SHORT_SHA_LENGTH: bad }, false)).rejects.toThrow(
         `DOCKER_METADATA_SHORT_SHA_LENGTH in the environment is ${JSON.stringify(bad)}: expected the number of characters`,
       );
+    }
+  });
+
+  // BuildKit reads the SOURCE_DATE_EPOCH build arg with strconv.ParseInt and fails every
+  // target late on anything else (containerd pkg/epoch ParseSourceDateEpoch, vendored by
+  // docker/buildx); matrix also writes it as an RFC 3339 `created` label, where a time past
+  // the year 9999 made `new Date().toISOString()` throw ("a bug in matrix").
+  it('SOURCE_DATE_EPOCH from the environment is checked before anything builds', async () => {
+    const dir = tempDir();
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    expect(sourceDateEpochOf({})).toBeUndefined();
+    expect(sourceDateEpochOf({ SOURCE_DATE_EPOCH: '' })).toBeUndefined();
+    for (const ok of ['0', '1700000000', '253402300799']) expect(sourceDateEpochOf({ SOURCE_DATE_EPOCH: ok })).toBe(ok);
+    for (const bad of ['abc', '-5', '+5', '1.5', ' 1700000000', '1e9', '253402300800', '99999999999999999']) {
+      await expect(buildEnvironment(dir, { SOURCE_DATE_EPOCH: bad }, false)).rejects.toThrow(`SOURCE_DATE_EPOCH in the environment is ${JSON.stringify(bad)}: expected a time in seconds since 1970`);
     }
   });
 
