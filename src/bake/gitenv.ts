@@ -223,6 +223,7 @@ async function readGitInfo(repo: Git): Promise<[{ ok: true } | { ok: false; caus
 function gitInfoOf(head: string | undefined, branch: string | undefined, tags: string | undefined, remote: string | undefined): GitInfo | undefined {
   if (!head) return undefined;
   const [sha, epoch] = head.split(' ') as [string, string];
+  const time = commitTime(epoch);
   const tagList = (tags ?? '').split('\n').filter(Boolean);
   const version = headSemver(tagList);
   const tag = tagSlug(headTag(tagList, version));
@@ -234,8 +235,8 @@ function gitInfoOf(head: string | undefined, branch: string | undefined, tags: s
     tag,
     tags: tagList,
     ...(semver ? { semver } : {}),
-    epoch,
-    created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+    epoch: time?.epoch ?? '',
+    created: time?.created ?? '',
     source: remote ? httpsSource(remote) : '',
   };
 }
@@ -382,8 +383,25 @@ export function missingGitWarning(cause: string): string {
 
 export interface InputRevision {
   sha: string;
-  epoch: string;
-  created: string;
+  /** The commit time, absent where it is no time RFC 3339 can write (commitTime). */
+  epoch?: string;
+  created?: string;
+}
+
+/**
+ * A commit time as git prints it (`%ct`), with its RFC 3339 form; undefined
+ * for one outside 1970 to the year 9999. git writes any number a commit
+ * object holds, and a repository can bring a commit dated `99999999999999`
+ * (hash-object takes it): its time is then not used, as where git cannot run.
+ */
+export function commitTime(epoch: string | undefined): { epoch: string; created: string } | undefined {
+  if (epoch === undefined || !/^\d+$/.test(epoch) || Number(epoch) > LAST_EPOCH) return undefined;
+  return { epoch, created: rfc3339(Number(epoch)) };
+}
+
+/** Seconds since 1970 as RFC 3339 in UTC, without fractions: `2023-11-14T22:13:20Z`. */
+export function rfc3339(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 /** How many `git log` processes inputRevisions runs at once, at most. */
@@ -439,7 +457,7 @@ export async function inputRevisions(repo: Git, inputs: ReadonlyArray<{ target: 
     const line = lines.get(key);
     if (!line) continue;
     const [sha, epoch] = line.split(' ') as [string, string];
-    const rev = { sha, epoch, created: new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') };
+    const rev: InputRevision = { sha, ...commitTime(epoch) };
     for (const t of targets) out.set(t, rev);
   }
   return out;

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { BakeSelection } from '../bake/command.js';
 import { gitAt, gitStalled } from '../adapters/git.js';
-import { buildEnvironment, checkEnvironment, GIT_PROCESSES, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
+import { buildEnvironment, checkEnvironment, GIT_PROCESSES, rfc3339, inputRevisions, type GitInfoRead, type InputRevision } from '../bake/gitenv.js';
 import { toPosix } from '../paths.js';
 import { readRegularText } from '../fs/read.js';
 import { revisionStore } from './revision-store.js';
@@ -166,8 +166,9 @@ function revisionSets(
     if (spec.ociLabels && rev) {
       const labels: [string, string][] = [
         ['revision', rev.sha],
-        ['created', epoch !== undefined ? new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, 'Z') : rev.created],
       ];
+      const created = epoch !== undefined ? rfc3339(Number(epoch)) : rev.created;
+      if (created !== undefined) labels.push(['created', created]);
       if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);
       for (const [label, value] of labels) {
         const key = `org.opencontainers.image.${label}`;

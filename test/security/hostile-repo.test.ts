@@ -526,3 +526,28 @@ describe('an empty file that matrix did not write', () => {
     expect(readFileSync(path.join(repo, 'pkg', '__init__.py'), 'utf8')).toBe('');
   });
 });
+
+describe('commit times git prints that are no time', () => {
+  // A commit object holds any decimal number as its time, and `git log --format=%ct` prints it
+  // (git's own parser, commit.c parse_commit_date, reads it with parse_timestamp). One past the
+  // year 9999 made `new Date(...).toISOString()` throw: `matrix bake` died as "a bug in matrix".
+  // Its time is now not used, as where git cannot run: no SOURCE_DATE_EPOCH and no `created` from it.
+  it('a commit dated past the year 9999 gives no SOURCE_DATE_EPOCH or created label, and bake still runs', async () => {
+    const dir = committedRepo();
+    writeFileSync(path.join(dir, 'matrix.yaml'), `${SPEC}oci_labels: true\n`);
+    git(dir, 'add', '-A');
+    const treeSha = git(dir, 'write-tree').trim();
+    const body = `tree ${treeSha}\nauthor t <t@e> 99999999999999 +0000\ncommitter t <t@e> 99999999999999 +0000\n\nfrom far ahead\n`;
+    const commit = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: dir, input: body, encoding: 'utf8' }).trim();
+    git(dir, 'reset', '-q', '--hard', commit);
+    expect(git(dir, 'log', '-1', '--format=%ct').trim()).toBe('99999999999999');
+    expect((await matrixAsync(['gen'], dir)).status).toBe(0);
+    const r = await matrixAsync(['bake', '--dry-run'], dir);
+    expect(r.stderr).not.toContain('bug in matrix');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`api.labels.org.opencontainers.image.revision=${commit}`);
+    expect(r.stdout).not.toContain('SOURCE_DATE_EPOCH');
+    expect(r.stdout).not.toContain('image.created');
+    expect(r.stdout).not.toContain('MATRIX_GIT_CREATED=9');
+  });
+});
