@@ -290,7 +290,8 @@ export async function buildEnvironment(
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(computed)) out[k] = callerEnv[k] !== undefined ? callerEnv[k]! : v;
   // The short sha names the commit the run uses: a pinned MATRIX_GIT_SHA's, at the length metadata-action's is set to.
-  if (callerEnv.MATRIX_GIT_SHORT_SHA === undefined) out.MATRIX_GIT_SHORT_SHA = (out.MATRIX_GIT_SHA ?? '').slice(0, shortShaLength(callerEnv));
+  // An empty pin (a CI expression with no value) leaves it git's, as it always did.
+  if (callerEnv.MATRIX_GIT_SHORT_SHA === undefined) out.MATRIX_GIT_SHORT_SHA = (callerEnv.MATRIX_GIT_SHA || computed.MATRIX_GIT_SHA || '').slice(0, shortShaLength(callerEnv));
   // A branch or tag the caller pins (MATRIX_GIT_BRANCH=$GITHUB_REF_NAME) becomes a tag too: made safe the same way.
   out.MATRIX_GIT_BRANCH = branchSlug(out.MATRIX_GIT_BRANCH ?? '');
   out.MATRIX_GIT_TAG = tagSlug(out.MATRIX_GIT_TAG ?? '');

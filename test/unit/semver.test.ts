@@ -243,6 +243,8 @@ describe('per-service versions (version_tags)', () => {
     // A pinned sha is the commit the run names: its short form follows it, not HEAD's.
     const pinned = 'f'.repeat(40);
     expect(await short({ MATRIX_GIT_SHA: pinned, DOCKER_METADATA_SHORT_SHA_LENGTH: '9' })).toBe('f'.repeat(9));
+    // An empty pin (a CI expression without a value) leaves the short sha git's.
+    expect(await short({ MATRIX_GIT_SHA: '' })).toBe(sha.slice(0, 7));
     // A pinned short sha wins over both.
     expect(await short({ MATRIX_GIT_SHORT_SHA: 'abc', DOCKER_METADATA_SHORT_SHA_LENGTH: '9' })).toBe('abc');
     for (const bad of ['abc', '0', '3', '-5', '7.5', '65', '1e1']) {
