@@ -68,12 +68,36 @@ export const KNOWN_PLATFORMS: readonly string[] = [
 
 const COMPONENT = /^[A-Za-z0-9_.-]+$/;
 
+const range = (from: number, to: number, name: (i: number) => string) => Array.from({ length: to - from + 1 }, (_, i) => name(from + i));
+
 /**
- * The shape of every CPU level containerd names (database.go normalizeArch, compare.go
- * platformVector: `v2`-`v4` of amd64, `v5`-`v8` of arm, `v8.0`-`v9.7` of arm64, and the bare
- * numbers normalizeArch reads: `7`, `9.0`), or none.
+ * The variants of each architecture, by their canonical names ('' is none).
+ * containerd's Parse keeps any variant and looks none up (platforms.go Parse,
+ * `case 3`); the levels it knows are those normalizeArch renames and its
+ * matcher ranks (compare.go platformVector, arm64variantToVersion), and
+ * those it names a machine by (cpuinfo_linux.go getCPUVariant): amd64 v2-v4
+ * (GOAMD64; `v1` is amd64 itself), arm v3-v8 (`arm` alone is v7; Go and the
+ * official images start at v5), arm64 v8.1-v8.9, v9 and v9.1-v9.7 (`v8`,
+ * `v8.0` are arm64 itself, `v9.0` is v9).
+ * BuildKit's cross-compilation helpers add the MIPS float ABIs
+ * (tonistiigi/xx src/xx-go: TARGETVARIANT as GOMIPS, GOMIPS64). Any other
+ * architecture has no variant: a variant there is a typo, or a level no
+ * builder, matcher or registry knows, so no base image has it.
  */
-const VARIANT_SHAPE = /^(?:v?\d+(?:\.\d+)?)?$/;
+const VARIANTS: Readonly<Record<string, readonly string[]>> = {
+  amd64: ['', 'v2', 'v3', 'v4'],
+  arm: ['v3', 'v4', 'v5', 'v6', 'v7', 'v8'],
+  arm64: ['', ...range(1, 9, (i) => `v8.${i}`), 'v9', ...range(1, 7, (i) => `v9.${i}`)],
+  mips: ['', 'hardfloat', 'softfloat'],
+  mipsle: ['', 'hardfloat', 'softfloat'],
+  mips64: ['', 'hardfloat', 'softfloat'],
+  mips64le: ['', 'hardfloat', 'softfloat'],
+};
+
+/** The canonical variants of `arch` (normalized), '' for none. */
+function variantsOf(arch: string): readonly string[] {
+  return VARIANTS[arch] ?? [''];
+}
 
 function normalizeOS(os: string): string {
   const o = os.toLowerCase();
@@ -173,11 +197,14 @@ export function formatPlatform(p: Platform): string {
   return [p.os, p.arch, p.variant].filter(Boolean).join('/');
 }
 
-export type PlatformCheck = { ok: true } | { ok: false; canonical?: string | undefined; reason: 'alias' | 'no-os' | 'os-only' | 'os-version' | 'unknown-os' | 'unknown-arch' | 'invalid' };
+export type PlatformCheck =
+  | { ok: true }
+  | { ok: false; canonical?: string | undefined; reason: 'alias' | 'no-os' | 'os-only' | 'os-version' | 'unknown-os' | 'unknown-arch' | 'unknown-variant' | 'invalid' };
 
 /**
  * A platform is accepted when containerd would keep it exactly as written and
- * knows its OS and architecture. An alias (`linux/aarch64`, `linux/amd64/v1`,
+ * knows its OS and architecture, and its variant is one of that architecture
+ * (VARIANTS; `unknown-variant`: `linux/amd64/foo`, `linux/riscv64/v2`). An alias (`linux/aarch64`, `linux/amd64/v1`,
  * `x86_64`) is refused with the name containerd normalises it to.
  * `no-os`: an architecture and variant without the OS (`arm64/v8`,
  * `arm/v7`). containerd's Parse reads a two-part name as OS/architecture
@@ -208,13 +235,14 @@ export function checkPlatform(s: string): PlatformCheck {
         const swapped = canonicalPlatform(`${os}/${parts[0]}`);
         if (swapped !== undefined) return { ok: false, reason: 'no-os', canonical: swapped };
       }
-      // An architecture and a CPU level (`arm/v7`, `arm64/8`): that CPU on Linux. Anything else in the
-      // second part (`arm64/amd64`) is no variant containerd or its matcher knows: no platform to suggest.
-      if (VARIANT_SHAPE.test(variant)) return { ok: false, reason: 'no-os', canonical: formatPlatform({ os: 'linux', arch, variant }) };
+      // An architecture and a variant of it (`arm/v7`, `arm64/8`): that CPU on Linux. Anything else in the
+      // second part (`arm64/amd64`, `amd64/v9`) is no variant of it (VARIANTS): no platform to suggest.
+      if (variantsOf(arch).includes(variant)) return { ok: false, reason: 'no-os', canonical: formatPlatform({ os: 'linux', arch, variant }) };
     }
     return { ok: false, reason: 'unknown-os' };
   }
   if (!KNOWN_ARCH.has(p.arch)) return { ok: false, reason: 'unknown-arch' };
+  if (!variantsOf(p.arch).includes(p.variant)) return { ok: false, reason: 'unknown-variant' };
   const canonical = formatPlatform(p);
   return canonical === s ? { ok: true } : { ok: false, reason: 'alias', canonical };
 }
@@ -308,6 +336,7 @@ export function platformProblem(p: string, closest?: (p: string) => string | und
     };
   }
   if (c.reason === 'unknown-os' || c.reason === 'unknown-arch') return unknownPartProblem(p, c.reason);
+  if (c.reason === 'unknown-variant') return unknownVariantProblem(p);
   const syntax = platformSyntaxProblem(p);
   if (syntax) return { message: `unknown platform \`${visible(p)}\`: ${syntax.why}`, hint: syntax.hint };
   const guess = closest?.(p);
@@ -387,6 +416,63 @@ function unknownPartProblem(p: string, reason: 'unknown-os' | 'unknown-arch'): {
     message: `unknown platform \`${p}\`: containerd knows no ${what} \`${parts[i]}\``,
     hint: guess ? `did you mean \`${guess}\`?` : `matrix takes the ${i === 0 ? 'OSes' : 'architectures'} containerd knows: ${[...known].join(', ')}`,
   };
+}
+
+/** A variant's CPU level as a number (`v8.2`: 802, `7`: 700), to rank equally near names by; undefined for a name (`softfloat`). */
+function variantRank(variant: string): number | undefined {
+  const m = /^v?([0-9]{1,3})(?:\.([0-9]{1,2}))?$/.exec(variant);
+  return m ? Number(m[1]) * 100 + Number(m[2] ?? 0) : undefined;
+}
+
+/** The variants of `arch` as a message lists them: `v2`, `v3`, `v4`, the arm64 levels as ranges. */
+function variantList(arch: string): string {
+  if (arch === 'arm64') return '`v8.1` to `v8.9`, `v9` and `v9.1` to `v9.7`';
+  const named = variantsOf(arch).filter(Boolean);
+  return named.length === 1
+    ? `\`${named[0]}\``
+    : `${named
+        .slice(0, -1)
+        .map((v) => `\`${v}\``)
+        .join(', ')} and \`${named.at(-1)}\``;
+}
+
+/**
+ * A variant its architecture does not have (VARIANTS: `linux/amd64/foo`,
+ * `linux/arm/v9`, `linux/riscv64/v2`). containerd's Parse keeps any variant
+ * (platforms.go Parse, `case 3`) and buildx passes it to BuildKit, which finds
+ * no base image for it; matrix refuses it (README: "Where matrix differs").
+ * The hint: the same variant of the other ARM architecture (`linux/arm64/v7`:
+ * `linux/arm/v7`; `linux/arm/v9`: `linux/arm64/v9`), else this architecture's
+ * variant spelt nearest it (equally near ones by the nearest CPU level:
+ * `linux/amd64/v5`: `linux/amd64/v4`), else the architecture alone (when it
+ * has no variants, or nothing is near).
+ */
+function unknownVariantProblem(p: string): { message: string; hint: string } {
+  const { os, arch } = parsePlatform(p)!;
+  const written = p.split('/')[2] ?? '';
+  const named = (a: string, v: string) => formatPlatform({ os, arch: a, variant: v });
+  const known = variantsOf(arch);
+  if (known.length === 1 && known[0] === '') {
+    return {
+      message: `unknown platform \`${p}\`: ${arch} has no variants, so \`${written}\` is none (containerd and BuildKit name variants of amd64, arm and arm64, CPU levels, and of mips, mipsle, mips64 and mips64le, float ABIs)`,
+      hint: `did you mean \`${named(arch, '')}\`?`,
+    };
+  }
+  const plain = known.includes('') ? ` (\`${named(arch, '')}\` is ${arch} without one)` : '';
+  const message = `unknown platform \`${p}\`: \`${written}\` is no variant of ${arch}, which has ${variantList(arch)}${plain}`;
+  const sibling = arch === 'arm' ? 'arm64' : arch === 'arm64' ? 'arm' : undefined;
+  const other = sibling === undefined ? undefined : canonicalPlatform(named(sibling, written));
+  if (other !== undefined && checkPlatform(other).ok && parsePlatform(other)!.variant !== '') {
+    return { message, hint: `did you mean \`${other}\` (${sibling === 'arm' ? '32-bit' : '64-bit'} ARM)?` };
+  }
+  const rank = variantRank(written.toLowerCase());
+  const candidates = known.filter(Boolean);
+  const far = (v: string) => Math.abs((variantRank(v) ?? 1e6) - (rank ?? 0));
+  const near = closest(written, rank === undefined ? candidates : [...candidates].sort((a, b) => far(a) - far(b)));
+  if (near !== undefined) return { message, hint: `did you mean \`${named(arch, near)}\`?` };
+  // containerd's name of the architecture alone: plain amd64 and arm64, arm/v7 (database.go normalizeArch).
+  const alone = canonicalPlatform(`${os}/${arch}`)!;
+  return { message, hint: `name one of them, or \`${alone}\`, what containerd makes of ${arch} without a variant` };
 }
 
 /** A platform of the OS `os` (any spelling containerd reads, `macOS`), to name in a hint: darwin/arm64, else os/amd64. */

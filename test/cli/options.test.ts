@@ -199,6 +199,8 @@ describe('command-line platforms by their canonical names', () => {
   // util/platformutil/parse.go Parse with it, so it is no usage error (see 'an OS alone' below).
   it.each([
     ['linux/z80', /unknown platform `linux\/z80`/],
+    // A variant amd64 does not have: containerd/platforms compare.go platformVector ranks amd64 vN, Go's GOAMD64 is v1-v4.
+    ['linux/amd64/foo', /unknown platform `linux\/amd64\/foo`: `foo` is no variant of amd64/],
     ['arm/v7', /`arm\/v7` has no OS/],
     ['linux/*', /unknown platform/],
   ])('--build-platform %s is a usage error, exit 2', async (p, pattern) => {
