@@ -19,3 +19,23 @@ export function resolvePlatforms(ctx: ResolveContext, name: string, svc: Service
   });
   return ok ? platforms : undefined;
 }
+
+/**
+ * The spec's own lists, `platforms` and `defaults.platforms`, checked whether
+ * or not a service reads them: a list that `defaults` or every service
+ * replaces is still a platform the spec names (`platforms: [linux/z80]`, each
+ * service with its own `platforms`, passed validate). A service that reads
+ * one reports the same error at the same place; the reporter keeps one.
+ */
+export function checkSpecPlatforms(ctx: ResolveContext): void {
+  const lists: [Path, readonly string[] | undefined][] = [
+    [['platforms'], ctx.input.platforms],
+    [['defaults', 'platforms'], ctx.defaults.platforms],
+  ];
+  for (const [at, list] of lists) {
+    (list ?? []).forEach((p, i) => {
+      const problem = specPlatformProblem(p);
+      if (problem) ctx.report.err('unknown-platform', [...at, i], problem.message, problem.hint);
+    });
+  }
+}

@@ -18,6 +18,7 @@ import { keepsTexts } from '../render/files.js';
 import { checkOutputs, generatedPlace, placedDockerfile, type GeneratedPlace } from './generated.js';
 import { resolveGroups } from './groups.js';
 import { dockerfileOf, serviceSource, serviceTargets, type ServiceSource } from './service.js';
+import { checkSpecPlatforms } from './platforms.js';
 import { TemplateStore } from './templates.js';
 
 export { MAX_MATRIX_CELLS };
@@ -67,6 +68,7 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
   const store = new TemplateStore();
   const skip = opts.skipServices ?? new Set<string>();
   checkVersionTags(ctx);
+  checkSpecPlatforms(ctx);
   // Count before expanding anything (a matrix in defaults multiplies across services).
   const bound = targetBound(input, skip);
   for (const p of bound.problems) report.err(p.code, p.at, p.message, p.hint);

@@ -252,6 +252,26 @@ describe('platforms in a spec', () => {
     expect(r.diagnostics[4]!.message).toMatch(/has no OS/);
   });
 
+  // A list no service reads is still a platform the spec names: `linux/z80` (containerd/platforms database.go
+  // isKnownArch has no z80) and `linux/amd64/foo` (no amd64 variant: compare.go platformVector) passed validate
+  // when `defaults.platforms` or each service's own `platforms` replaced the spec's `platforms:`.
+  it('the spec`s platforms: and defaults.platforms are checked even where every service replaces them, once each', () => {
+    const own = 'version: 1\nplatforms: [linux/z80]\nservices:\n  api: {context: api, template: go, platforms: [linux/amd64]}\n';
+    const r1 = compileSpec(own, goDirs('api'), { validateOnly: true });
+    expect(brief(r1.diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(own, 'linux/z80') }]);
+    expect(r1.diagnostics[0]!.message).toBe('unknown platform `linux/z80`: containerd knows no architecture `z80`');
+
+    const byDefaults = 'version: 1\nplatforms: [linux/amd64/foo]\ndefaults:\n  platforms: [linux/amd64]\nservices:\n  api: {context: api, template: go}\n';
+    expect(brief(compileSpec(byDefaults, goDirs('api'), { validateOnly: true }).diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(byDefaults, 'linux/amd64/foo') }]);
+
+    const unreadDefaults = 'version: 1\ndefaults:\n  platforms: [linux/arm64/v8.10]\nservices:\n  api: {context: api, template: go, platforms: [linux/arm64]}\n';
+    expect(brief(compileSpec(unreadDefaults, goDirs('api'), { validateOnly: true }).diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(unreadDefaults, 'linux/arm64/v8.10') }]);
+
+    // Read by two services and checked as the spec's own: one error at the value.
+    const shared = 'version: 1\nplatforms: [linux/amd64, linux/z80]\nservices:\n  api: {context: api, template: go}\n  web: {context: web, template: go}\n';
+    expect(brief(compileSpec(shared, goDirs('api', 'web'), { validateOnly: true }).diagnostics)).toEqual([{ code: 'unknown-platform', ...pos(shared, 'linux/z80') }]);
+  });
+
   it('an OS alone (`macos`) is hinted with a platform that is itself accepted (`darwin/...`, not `macos/amd64`)', () => {
     const src = spec(['linux/amd64', 'macos']);
     const r = compileSpec(src, goDirs('api'), { validateOnly: true });
