@@ -2,7 +2,8 @@
 // (MATRIX_DOCKER names another binary; tests point it at a fake). Every
 // docker and buildx call goes through this adapter and src/adapters/process.ts, with the
 // Io's environment, never the process's.
-import { userError, type UserError } from '../diagnostics.js';
+import { diagnostic, userError, UserError } from '../diagnostics.js';
+import { abnormalEnd } from './exit.js';
 import { capture, stream, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
@@ -91,6 +92,12 @@ export function parseInspect(out: string): BuilderInfo {
 export async function detectDriver(docker: Docker, builder?: string): Promise<string> {
   const r = await docker.capture(['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
   const driver = r.code === 0 ? parseInspect(r.stdout).driver : '';
+  // Killed (exit 74), or a docker that could not run it (2): said as that (src/adapters/exit.ts), not as an unknown builder.
+  const end = r.code === 0 || r.spawnError !== undefined || r.timedOut ? undefined : abnormalEnd(`${docker.bin} buildx inspect`, r, { plugin: true, said: r.stderr.trim() !== '' });
+  if (end) {
+    const which = builder ? `builder \`${builder}\`` : 'the current builder';
+    throw new UserError([diagnostic({ code: 'builder-unknown', message: `cannot tell the driver of ${which}: ${end.what}`, hint: end.hint })], end.machine ? 74 : 2);
+  }
   if (!driver) {
     throw userError(
       'builder-unknown',

@@ -32,6 +32,8 @@ export interface Captured {
   spawnError?: string;
   /** Set when it was killed for taking longer than its time limit. */
   timedOut?: true;
+  /** The signal that ended the program, as Node reports it (its `code` is then 128 + the signal's number). */
+  signal?: NodeJS.Signals;
 }
 
 /**
@@ -130,7 +132,9 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       // The handlers stay until the loop has polled (untrackAfterPoll): a signal that came as the child ended is still queued.
-      void untrackAfterPoll(untrack).then(() => resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}) }));
+      void untrackAfterPoll(untrack).then(() =>
+        resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}), ...(signal ? { signal } : {}) }),
+      );
     });
   });
 }
@@ -327,8 +331,30 @@ async function untrackAfterPoll(untrack: () => void): Promise<void> {
   }
 }
 
+/**
+ * The signals whose numbers every Unix matrix runs on shares (Linux, macOS, the BSDs: the numbers of
+ * Version 7 Unix; SIGBUS, SIGUSR1, SIGSYS ... differ). This module is on the path of gen, which
+ * reads nothing of node:os (test/unit/fs-access.test.ts); src/adapters/exit.ts names any other
+ * signal by this system's os.constants.signals.
+ */
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/** A signal's number (SIGKILL 9, SIGSEGV 11); 0 for one whose number differs between systems (its 128 + 0 names no signal). */
 export function signalNumber(sig: NodeJS.Signals | string): number {
-  return sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : sig === 'SIGKILL' ? 9 : sig === 'SIGHUP' ? 1 : 1;
+  return Object.hasOwn(SIGNAL_NUMBERS, sig) ? SIGNAL_NUMBERS[sig]! : 0;
 }
 
 export interface StreamResult {
@@ -336,6 +362,8 @@ export interface StreamResult {
   /** The signal we forwarded to the child's group, if any. */
   interruptedBy?: NodeJS.Signals;
   spawnError?: string;
+  /** The signal that ended the program itself, as Node reports it (its `code` is then 128 + the signal's number). */
+  signal?: NodeJS.Signals;
 }
 
 /**
@@ -388,6 +416,7 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
       // Make sure nothing of the group outlives us (buildx may linger after docker exits).
       if (by) killGroup(child, 'SIGKILL', true);
       const result: StreamResult = { code: code ?? (signal ? 128 + signalNumber(signal) : 1) };
+      if (signal) result.signal = signal;
       if (by) result.interruptedBy = by;
       resolve(result);
     });

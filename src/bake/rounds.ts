@@ -7,6 +7,7 @@
 // on a failed target (dependencies from the resolved model: a target's named
 // contexts). Bake schedules every round; the cache makes finished work
 // instant. The decisions are pure; `runOnce` runs bake.
+import type { AbnormalEnd } from '../adapters/exit.js';
 import type { CellProgress } from './progress.js';
 import type { BakeSelection } from './command.js';
 import type { Target } from '../spec.js';
@@ -19,6 +20,8 @@ export interface Round {
   cells: CellProgress[];
   /** bake's stderr lines of this round. */
   lines: string[];
+  /** bake (docker, buildx) was killed by a signal matrix did not send, or exited 125, 126 or 127 (src/adapters/exit.ts): no build error, and never retried. */
+  end?: AbnormalEnd;
 }
 
 export interface RoundsOutcome {
@@ -118,12 +121,9 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
   let attempt = 0;
   for (;;) {
     const round = await runOnce(current);
-    for (const t of current.targets)
-      st.cells.set(
-        t.target.name,
-        round.cells.filter((c) => c.target === t.target.name),
-      );
-    if (round.interruptedBy) return finish(st, round);
+    keepCells(st, current, round);
+    // Interrupted, killed (the OOM killer ...) or not run at all: nothing built can be blamed; --keep-going stops too.
+    if (round.interruptedBy || round.end) return finish(st, round);
     let next: string[] = [];
     if (round.code === 0) st.built.push(...current.targets.map((t) => t.target.name));
     else {
@@ -170,6 +170,15 @@ export async function bakeRounds(sel: BakeSelection, targets: readonly Target[],
     };
     attempt = 0;
   }
+}
+
+/** Per target of the round, its cells: the last round that built a target has the say. */
+function keepCells(st: State, sel: BakeSelection, round: Round): void {
+  for (const t of sel.targets)
+    st.cells.set(
+      t.target.name,
+      round.cells.filter((c) => c.target === t.target.name),
+    );
 }
 
 /**

@@ -22,7 +22,8 @@ import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { binfmtRegistered, runDoctor, type Check, type DoctorInput } from '../doctor/doctor.js';
 import { lastLine, interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { targetDigests } from '../bake/digests.js';
-import { formatBlocked, formatCacheFault, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
+import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
+import { abnormalEnd } from '../adapters/exit.js';
 import { hostPlatform, normalizePlatform } from '../platforms.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { danglingAt } from './faults.js';
@@ -122,7 +123,7 @@ export async function bakeSpec(io: Io, opts: BakeArgs, color: boolean, gitInfo: 
     const failed = (await doctor!).filter((ch) => ch.status === 'fail');
     if (failed.length) {
       io.stderr.write(formatBlocked(failed, 'build', colors(color)));
-      return 2;
+      return blockedExit(failed);
     }
     if (run.atomic) await withRelease(io, opts, run, command);
     return await build(io, opts, run, command, colors(color));
@@ -552,7 +553,7 @@ async function buildBesideChecks(io: Io, opts: BakeArgs, run: BakeRun, command: 
   if (failed.length) {
     await stopBuild();
     io.stderr.write(formatBlocked(failed, 'build', c));
-    return 2;
+    return blockedExit(failed);
   }
   gate.open();
   return await building;
@@ -639,8 +640,14 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const fault = res.interruptedBy ? undefined : rounds.fault;
   // A snapshot the engine's build cache lost failed it: the engine's fault, said as such (exit 1, a failed build).
   const lost = res.interruptedBy || fault ? undefined : rounds.cacheFault;
+  // Killed by a signal (exit 74), or docker that could not run the command (125, 126, 127: exit 2).
+  const end = res.interruptedBy ? undefined : rounds.last.end;
   if (opts.json) {
-    const faultJson = { ...(fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {}), ...(lost ? { cacheFault: { snapshot: lost.snapshot, line: lost.line } } : {}) };
+    const faultJson = {
+      ...(fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {}),
+      ...(lost ? { cacheFault: { snapshot: lost.snapshot, line: lost.line } } : {}),
+      ...(end ? { dockerEnd: { kind: end.kind, exitCode: end.code, ...(end.signal ? { signal: end.signal } : {}) } } : {}),
+    };
     io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');
   } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   explainPulls(io, run, pulls);
@@ -648,6 +655,10 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   if (fault) {
     io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
     return 74;
+  }
+  if (end) {
+    io.stderr.write(formatAbnormalEnd(end, 'build'));
+    return end.machine ? 74 : 2;
   }
   const code = exitCodeOf(res);
   return code || (release && (!release.published || release.problems.length) ? 1 : 0);
@@ -699,7 +710,9 @@ async function bakeRound(io: Io, run: BakeRun, command: BakeCommand, sel: BakeSe
   if (res.spawnError) throw dockerMissing(run.docker, res.spawnError);
   if (signal?.aborted) return { code: res.code || 1, interruptedBy: 'SIGTERM', cells: tracker.finish(res.code || 1), lines };
   const cells = reattribute(tracker.finish(res.code), run.spec.targets, (t) => dockerfileText(run.loc.specDir, t));
-  return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells, lines };
+  // A signal matrix forwarded is an interruption; any other end that says nothing of the build is said as what it is.
+  const end = res.code === 0 || res.interruptedBy ? undefined : abnormalEnd(`${run.docker.bin} buildx bake`, res, { plugin: true, said: lines.some(isErrorLine) });
+  return { code: res.code, ...(res.interruptedBy ? { interruptedBy: res.interruptedBy } : {}), cells, lines, ...(end ? { end } : {}) };
 }
 
 /**

@@ -24,7 +24,8 @@ import type { PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
-import { formatBlocked, formatCacheFault, formatMachineFault } from '../output/format.js';
+import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault } from '../output/format.js';
+import { abnormalEnd } from '../adapters/exit.js';
 import { cacheFault, isErrorLine, machineFault } from '../release/classify.js';
 import type { CommandArgs } from './options.js';
 import type { ResolvedSpec } from '../spec.js';
@@ -113,7 +114,7 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   const failed = (await engineChecks(rebuild, files)).filter((ch) => ch.status === 'fail');
   if (failed.length) {
     io.stderr.write(formatBlocked(failed, 'rebuild', c));
-    return 2;
+    return blockedExit(failed);
   }
   const expected = await expectedImages(
     io,
@@ -145,6 +146,12 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   if (fault) {
     io.stderr.write(formatMachineFault(fault, 'rebuild'));
     return 74;
+  }
+  // Killed by a signal matrix did not send (74), or a docker that could not run the command (2): src/adapters/exit.ts.
+  const end = res.code !== 0 ? abnormalEnd(`${rebuild.docker.bin} buildx bake`, res, { plugin: true, said: errors.length > 0 }) : undefined;
+  if (end) {
+    io.stderr.write(formatAbnormalEnd(end, 'rebuild'));
+    return end.machine ? 74 : 2;
   }
   const lost = res.code !== 0 ? cacheFault(errors) : undefined;
   if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild', false));

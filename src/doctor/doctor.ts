@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
 import type { Captured } from '../adapters/process.js';
+import { abnormalEnd } from '../adapters/exit.js';
 import { runsNatively } from '../platforms.js';
 import { visible } from '../diagnostics.js';
 
@@ -16,6 +17,8 @@ export interface Check {
   status: Status;
   detail: string;
   fix?: string;
+  /** A fault of this machine (a probe killed by a signal, src/adapters/exit.ts): a build it stops exits 74, not 2. */
+  fault?: true;
 }
 
 export interface DoctorInput {
@@ -156,8 +159,22 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
   return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
 }
 
+/**
+ * A probe that did not end on its own terms (src/adapters/exit.ts): killed by
+ * a signal matrix did not send, a command of a docker wrapper not found or
+ * not executable, a command line docker refused. Said as that, never as what
+ * the probe asks about (a SIGKILLed `docker version` is no unreachable daemon).
+ */
+function endedCheck(name: string, input: DoctorInput, shownArgs: string, r: Captured): Check | undefined {
+  if (r.spawnError !== undefined || r.timedOut || r.code === 0) return undefined;
+  const end = abnormalEnd(`${input.docker.bin} ${shownArgs}`, r, { plugin: shownArgs.startsWith('buildx '), said: r.stderr.trim() !== '' });
+  return end && { name, status: 'fail', detail: end.what, fix: end.hint, ...(end.machine ? { fault: true as const } : {}) };
+}
+
 async function cliCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const cli = await probes.cli;
+  const ended = endedCheck('docker CLI', input, 'version', cli);
+  if (ended) return ended;
   if (!cli.spawnError) return { name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` };
   return {
     name: 'docker CLI',
@@ -169,6 +186,8 @@ async function cliCheck(input: DoctorInput, probes: Probes): Promise<Check> {
 
 async function serverCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const server = await probes.server;
+  const ended = endedCheck('Docker daemon', input, 'version', server);
+  if (ended) return ended;
   if (server.code === 0 && server.stdout.trim()) return { name: 'Docker daemon', status: 'ok', detail: `version ${server.stdout.trim()}` };
   const lines = server.stderr.trim().split('\n');
   const why = (lines.find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? lines[0] ?? '').trim();
@@ -183,8 +202,10 @@ async function serverCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   };
 }
 
-async function buildxCheck(_input: DoctorInput, probes: Probes): Promise<Check> {
+async function buildxCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const bx = await probes.buildx;
+  const ended = endedCheck('buildx', input, 'buildx version', bx);
+  if (ended) return ended;
   if (bx.code !== 0) return { name: 'buildx', status: 'fail', detail: 'the buildx plugin is missing', fix: 'install the buildx plugin (package docker-buildx-plugin or docker-buildx)' };
   const version = parseBuildxVersion(bx.stdout);
   // Exit 0 and no version: not the buildx this checks (a wrapper, a stub); said, never "ok" with its text.
@@ -203,6 +224,8 @@ async function buildxCheck(_input: DoctorInput, probes: Probes): Promise<Check> 
 
 async function builderCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const ins = await probes.inspect;
+  const ended = endedCheck('builder', input, 'buildx inspect', ins);
+  if (ended) return ended;
   if (ins.code !== 0) {
     return {
       name: 'builder',

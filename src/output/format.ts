@@ -10,6 +10,7 @@ import type { Plan, PlannedTarget } from '../plan/build-plan.js';
 import type { Mode } from '../plan/stages.js';
 import type { Change } from './sync.js';
 import type { CacheFault, MachineFault } from '../release/classify.js';
+import type { AbnormalEnd } from '../adapters/exit.js';
 
 export type Colors = ReturnType<typeof colors>;
 
@@ -133,6 +134,11 @@ export function formatDoctor(checks: readonly Check[], c: Colors): string {
   return lines.join('');
 }
 
+/** The exit code of a build the failed checks stop: 74 when one is a fault of this machine (a probe killed by a signal), else 2. */
+export function blockedExit(failed: readonly Check[]): number {
+  return failed.some((ch) => ch.fault) ? 74 : 2;
+}
+
 /** The failed checks that stop a build (bake) or a rebuild (verify), with where to look. */
 export function formatBlocked(failed: readonly Check[], what: 'build' | 'rebuild', c: Colors): string {
   return failed.map((ch) => formatCheck(ch, c) + '\n').join('') + `matrix: cannot ${what} until this is fixed (see \`matrix doctor\`).\n`;
@@ -219,6 +225,15 @@ export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild', f
     `  hint: ${past}. BuildKit has been seen to lose snapshots on the docker driver with the containerd image store, after a build that was cancelled or failed beside others; a docker-container builder (\`docker buildx create --use --driver docker-container\`) keeps a store of its own`,
     '',
   ].join('\n');
+}
+
+/**
+ * A build or rebuild that stopped because docker or buildx was killed by a signal matrix did not
+ * send (exit 74), or could not run the command (125, 126, 127: exit 2): src/adapters/exit.ts.
+ */
+export function formatAbnormalEnd(end: AbnormalEnd, what: 'build' | 'rebuild'): string {
+  const whose = end.machine ? 'a fault of this machine' : 'a fault of the docker installation';
+  return `matrix: the ${what} stopped on ${whose}, not of the spec or the build: ${end.what}\n  hint: ${end.hint}\n`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // `matrix plan` says? Needs only the docker CLI with buildx (`--print` does
 // not talk to the daemon). Skipped where buildx is missing, except under CI=true.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -103,6 +103,9 @@ function fakeDocker(dir: string): { bin: string; log: string } {
     '  echo "bake-args $*" >> "$log"',
     '  echo "bake-metadata-provenance ${BUILDX_METADATA_PROVENANCE-unset}" >> "$log"',
     '  if [ -n "$FAKE_BAKE_ERROR" ]; then echo "$FAKE_BAKE_ERROR" >&2; exit 1; fi',
+    // Ended by a signal (the OOM killer's SIGKILL), or an exit code of its own (a wrapper's 137, 127 ...).
+    '  if [ -n "$FAKE_BAKE_KILL" ]; then kill -"$FAKE_BAKE_KILL" $$; fi',
+    '  if [ -n "$FAKE_BAKE_EXIT" ]; then exit "$FAKE_BAKE_EXIT"; fi',
     // The first bake fails with it, the next ones build.
     '  if [ -n "$FAKE_BAKE_ERROR_ONCE" ] && [ ! -e "$log.failed" ]; then : > "$log.failed"; echo "$FAKE_BAKE_ERROR_ONCE" >&2; exit 1; fi',
     // buildx's first line of plain progress once it loaded the builder (commands/bake.go, progress.WithDesc).
@@ -455,6 +458,82 @@ describe('a build that a full or read-only disk stopped', () => {
     const ro = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: 'ERROR: failed to solve: error from receiver: mkdir /mnt/out/app: read-only file system' });
     expect(ro.status).toBe(74);
     expect(ro.stderr).toContain('read-only file system (EROFS)');
+  });
+});
+
+// A bake that a signal ended, or a docker that could not run it, is said as that (src/adapters/exit.ts;
+// POSIX 2.8.2 for a shell's 126, 127 and 128 + n; docker/cli cmd/docker/docker.go for 125 and for the 255
+// of a plugin a signal ended). It was the bare exit code under a summary of "not finished" rows.
+describe('a bake that did not end on its own terms', () => {
+  it('killed by SIGKILL: exit 74 naming the signal and the OOM killer, never retried; --json says it too', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_BUILDER: 'default', FAKE_BAKE_KILL: 'KILL' });
+    expect(r.status, r.stderr).toBe(74);
+    expect(r.stderr).toContain(`matrix: the build stopped on a fault of this machine, not of the spec or the build: \`${fake.bin} buildx bake\` was killed by SIGKILL`);
+    expect(r.stderr).toMatch(/hint: SIGKILL is what the kernel's OOM killer sends/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 137, dockerEnd: { kind: 'signal', signal: 'SIGKILL', exitCode: 137 } });
+    expect(logged(fake.log, 'bake-args')).toHaveLength(1);
+  });
+
+  it.each([
+    ['137 from a wrapper', '137', 74, 'exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL'],
+    ['143 from a wrapper', '143', 74, 'exited 143 (128 + 15): it, or a program it ran, was killed by SIGTERM'],
+    ['255 with nothing said (buildx killed under the docker CLI)', '255', 74, 'exited 255 and said nothing: the docker CLI ends so when its buildx plugin was killed by a signal'],
+    ['127', '127', 2, 'exited 127: a command it runs was not found'],
+    ['126', '126', 2, 'exited 126: a command it runs was found but cannot be executed'],
+    ['125', '125', 2, 'exited 125: the docker CLI or buildx refused the command line before anything ran'],
+  ])('%s: exit %s is said as what it is', async (_name, code, exit, words) => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_BUILDER: 'default', FAKE_BAKE_EXIT: code });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(words);
+    expect(r.stderr).toContain(exit === 74 ? 'a fault of this machine' : 'a fault of the docker installation');
+  });
+
+  it('a build error stays one (exit 1, nothing said of signals), even when its step exited 137', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake', '--retries', '0'], dir, {
+      MATRIX_DOCKER: fake.bin,
+      FAKE_BAKE_ERROR: 'ERROR: failed to solve: process "/bin/sh -c false" did not complete successfully: exit code: 137',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain('killed by');
+  });
+
+  // The real docker CLI with a buildx plugin (in DOCKER_CONFIG's cli-plugins) that kills itself once
+  // bake starts: docker exits 255 and prints nothing (docker/cli cmd/docker/docker.go tryPluginRun).
+  it.skipIf(!run)('buildx killed under the real docker CLI: exit 74 and the OOM killer named, not a bare 255', async () => {
+    const dir = copySample('hello-go');
+    const config = path.join(dir, '..', `${path.basename(dir)}-docker-config`);
+    const plugins = path.join(config, 'cli-plugins');
+    mkdirSync(plugins, { recursive: true });
+    const inspect = "printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64, linux/arm64\\n'";
+    writeFileSync(
+      path.join(plugins, 'docker-buildx'),
+      [
+        '#!/bin/sh',
+        'case "$1 $2" in',
+        '"docker-cli-plugin-metadata ") echo \'{"SchemaVersion":"0.1.0","Vendor":"test","Version":"v0.13.1"}\'; exit 0;;',
+        `"buildx inspect") ${inspect}; exit 0;;`,
+        '"buildx version") echo "github.com/docker/buildx v0.13.1 test"; exit 0;;',
+        '"buildx bake") echo \'#0 building with "default" instance using docker driver\' >&2; kill -KILL $$;;',
+        'esac',
+        'exit 1',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(path.join(plugins, 'docker-buildx'), 0o755);
+    try {
+      const r = await matrix(['bake'], dir, { MATRIX_DOCKER: 'docker', DOCKER_CONFIG: config });
+      expect(r.status, r.stderr).toBe(74);
+      expect(r.stderr).toContain('`docker buildx bake` exited 255 and said nothing: the docker CLI ends so when its buildx plugin was killed by a signal, most often SIGKILL');
+      expect(r.stderr).toContain('OOM killer');
+    } finally {
+      rmSync(config, { recursive: true, force: true });
+    }
   });
 });
 

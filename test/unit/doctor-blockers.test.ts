@@ -77,6 +77,51 @@ describe('the doctor for a build (blockersOnly)', () => {
   });
 });
 
+// A probe a signal ended (the OOM killer's SIGKILL) or a docker wrapper that could not run its
+// command (POSIX 2.8.2: 127 not found, 126 not executable; docker/cli: 125 a refused command line,
+// 255 and nothing said for a plugin a signal ended) is said as that: it was "Docker daemon: not
+// reachable" (a killed `docker version`) or "the buildx plugin is missing". Classified by
+// src/adapters/exit.ts (test/unit/process-exit.test.ts).
+describe('a probe that did not end on its own terms', () => {
+  const killed = { code: 137, signal: 'SIGKILL' };
+  it('docker CLI killed: the first check fails naming SIGKILL and the OOM killer, a fault of the machine; never "not reachable"', async () => {
+    const fake = fakeDocker({ version: killed, 'buildx version': killed, 'buildx inspect': killed });
+    const failed = (await runDoctor(input(fake.docker, true))).filter((c) => c.status === 'fail');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ name: 'docker CLI', detail: '`docker version` was killed by SIGKILL', fault: true });
+    expect(failed[0]!.fix).toContain('OOM killer');
+    expect(JSON.stringify(failed)).not.toContain('not reachable');
+  });
+
+  it('the daemon probe exits 137 from a wrapper shell: the daemon check says so (128 + 9), not "not reachable"', async () => {
+    const fake = fakeDocker({ version: { code: 137 }, 'buildx version': { code: 0, stdout: 'github.com/docker/buildx v0.13.1 abc' }, 'buildx inspect': { code: 0, stdout: INSPECT_DOWN } });
+    // The CLI probe (the same command) is killed as well: it fails first.
+    const fail = (await runDoctor(input(fake.docker, false))).find((c) => c.status === 'fail')!;
+    expect(fail).toMatchObject({ detail: '`docker version` exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL', fault: true });
+  });
+
+  it('buildx killed under the docker CLI (255, nothing said): not "the buildx plugin is missing"', async () => {
+    const fake = fakeDocker({ version: { code: 0, stdout: '26.1' }, 'buildx version': { code: 255 }, 'buildx inspect': { code: 255 } });
+    const fail = (await runDoctor(input(fake.docker, true))).find((c) => c.status === 'fail')!;
+    expect(fail.name).toBe('buildx');
+    expect(fail.detail).toContain('the docker CLI ends so when its buildx plugin was killed by a signal');
+    expect(fail.fault).toBe(true);
+  });
+
+  it('127 and 126 of a wrapper: a fault of the installation (no `fault`), said as not found / not executable', async () => {
+    for (const [code, words] of [
+      [127, 'was not found'],
+      [126, 'cannot be executed'],
+    ] as const) {
+      const fake = fakeDocker({ version: { code }, 'buildx version': { code }, 'buildx inspect': { code } });
+      const fail = (await runDoctor(input(fake.docker, true))).find((c) => c.status === 'fail')!;
+      expect(fail.name).toBe('docker CLI');
+      expect(fail.detail).toContain(words);
+      expect(fail.fault).toBeUndefined();
+    }
+  });
+});
+
 describe('a buildx that answers with no version', () => {
   // A `docker` that exits 0 and prints anything (a stub, a wrapper) was "ok buildx: version <its text>".
   it.each([['@@@ garbage \u0007'], [''], ['buildx (devel)']])('%j: a warning that names what it printed, never ok', async (out) => {

@@ -1,0 +1,94 @@
+// How a docker or buildx process ended when not on its own terms
+// (src/adapters/exit.ts). The shapes come from:
+// - POSIX, Shell Command Language 2.8.2 "Exit Status for Commands": a shell (a
+//   `docker` wrapper or shim) exits 127 for a command not found, 126 for one
+//   found but not executable, and above 128 for a command a signal ended
+//   (every shell here: 128 + the signal's number, 137 for SIGKILL);
+// - docker/cli cmd/docker/docker.go: 125 is the StatusError of a refused
+//   command line (`docker buildx bake --nosuchflag` exits 125 with docker 28.2
+//   and buildx 0.13.1), and tryPluginRun passes on ws.ExitStatus() of the
+//   plugin, which Go's syscall.WaitStatus gives as -1 for a plugin a signal
+//   ended: the CLI exits 255 and prints nothing (measured with docker 28.2 and
+//   a plugin that kills itself: test/cli/bake.test.ts).
+// Node reports a signal itself with `signal` and no code (capture and stream
+// then give code 128 + the number, os.constants.signals).
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { abnormalEnd } from '../../src/adapters/exit.js';
+import { capture, signalNumber, stream } from '../../src/adapters/process.js';
+
+const bake = (code: number, o: { signal?: string; plugin?: boolean; said?: boolean } = {}) =>
+  abnormalEnd('docker buildx bake', { code, ...(o.signal ? { signal: o.signal } : {}) }, { plugin: o.plugin ?? true, said: o.said ?? false });
+
+describe('abnormalEnd', () => {
+  it('a signal Node reports: named, a machine fault; SIGKILL names the OOM killer', () => {
+    const end = bake(137, { signal: 'SIGKILL' })!;
+    expect(end).toMatchObject({ kind: 'signal', signal: 'SIGKILL', code: 137, machine: true });
+    expect(end.what).toBe('`docker buildx bake` was killed by SIGKILL');
+    expect(end.hint).toContain('OOM killer');
+    expect(bake(143, { signal: 'SIGTERM' })!.hint).toContain('matrix sent no signal');
+    expect(bake(139, { signal: 'SIGSEGV' })!.hint).toContain('SIGSEGV is a crash');
+  });
+
+  it.each([
+    [137, 'SIGKILL'],
+    [143, 'SIGTERM'],
+    [130, 'SIGINT'],
+    [134, 'SIGABRT'],
+  ])('exit %i from a shell is 128 + the number of %s', (code, sig) => {
+    expect(bake(code)).toMatchObject({ kind: 'signal', signal: sig, machine: true });
+    expect(bake(code)!.what).toContain(`exited ${code} (128 + ${code - 128})`);
+    expect(os.constants.signals[sig as NodeJS.Signals]).toBe(code - 128);
+  });
+
+  it('255 with nothing said, of a plugin command: buildx killed under the docker CLI; not for other commands, nor with an error line', () => {
+    expect(bake(255)).toMatchObject({ kind: 'plugin-signal', machine: true });
+    expect(bake(255)!.hint).toContain('OOM killer');
+    expect(bake(255, { said: true })).toBeUndefined();
+    expect(bake(255, { plugin: false })).toBeUndefined();
+  });
+
+  it('127, 126, 125: the docker installation (not a machine fault), each said as what it is', () => {
+    expect(bake(127)).toMatchObject({ kind: 'not-found', machine: false });
+    expect(bake(127)!.what).toContain('was not found');
+    expect(bake(126)).toMatchObject({ kind: 'not-executable', machine: false });
+    expect(bake(126)!.what).toContain('cannot be executed');
+    expect(bake(125)).toMatchObject({ kind: 'cli-refused', machine: false });
+    expect(bake(125)!.what).toContain('refused the command line');
+  });
+
+  it('an ordinary failure (a build error exits 1) or success is no abnormal end', () => {
+    expect(bake(0)).toBeUndefined();
+    expect(bake(1)).toBeUndefined();
+    expect(bake(2)).toBeUndefined();
+    expect(bake(128)).toBeUndefined();
+  });
+});
+
+describe('signalNumber and what capture and stream report', () => {
+  it('the signals every Unix numbers alike by their number (SIGSEGV was 1, which read as SIGHUP); another is 0, never a wrong one', () => {
+    for (const sig of ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGKILL', 'SIGSEGV', 'SIGPIPE', 'SIGTERM'] as const) expect(signalNumber(sig)).toBe(os.constants.signals[sig]);
+    expect(signalNumber('SIGUSR1')).toBe(0);
+    // abnormalEnd names it, with this system's number.
+    expect(abnormalEnd('docker', { code: 128, signal: 'SIGUSR1' }, { plugin: false, said: false })).toMatchObject({ signal: 'SIGUSR1', code: 128 + os.constants.signals.SIGUSR1 });
+  });
+
+  const sh = spawnSync('sh', ['-c', 'exit 0']).status === 0;
+  it.skipIf(!sh)('a program that a signal ends: code 128 + its number, and the signal', async () => {
+    const env = { PATH: process.env.PATH };
+    const c = await capture({ file: 'sh', args: ['-c', 'kill -SEGV $$'], env });
+    expect(c).toMatchObject({ code: 128 + os.constants.signals.SIGSEGV, signal: 'SIGSEGV' });
+    const s = await stream(
+      { file: 'sh', args: ['-c', 'kill -KILL $$'], env },
+      () => {},
+      () => {},
+    );
+    expect(s).toMatchObject({ code: 137, signal: 'SIGKILL' });
+    expect(s.interruptedBy).toBeUndefined();
+    // A shell that reports its child's signal exits with a code, and no signal.
+    const w = await capture({ file: 'sh', args: ['-c', 'sh -c "kill -KILL \\$\\$"; exit $?'], env });
+    expect(w.code).toBe(137);
+    expect(w.signal).toBeUndefined();
+  });
+});
