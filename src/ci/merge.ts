@@ -105,7 +105,13 @@ function collectShards(spec: ResolvedSpec, shards: readonly ShardFile[], env: Re
       const failed = Object.entries(r.targets)
         .filter(([, t]) => !t.digest)
         .map(([n]) => n);
-      problems.push(`${s.file}: the shard for ${r.platforms.join(', ') || 'no platform'} failed (exit ${r.exitCode}${failed.length ? `; no image for ${failed.join(', ')}` : ''})`);
+      const platforms = r.platforms.join(', ') || 'no platform';
+      // Exit 0 and no digest: bake reported none (its metadata says nothing of the target, src/bake/metadata.ts).
+      problems.push(
+        r.exitCode === 0 && failed.length
+          ? `${s.file}: the shard for ${platforms} is incomplete: its bake ended with exit 0 but reported no image digest for ${failed.join(', ')}`
+          : `${s.file}: the shard for ${platforms} failed (exit ${r.exitCode}${failed.length ? `; no image for ${failed.join(', ')}` : ''})`,
+      );
     }
     for (const [name, t] of Object.entries(r.targets)) collectTarget(s.file, r.runId, name, t, repositories.get(name), { built, tempTags, problems });
   }

@@ -211,12 +211,13 @@ export function shardResult(plan: ShardPlan, exitCode: number, metadata: Record<
 
 /**
  * Write the shard result file after the bake run, failed or not (a failed
- * shard must say so, so that merge refuses). `metadataFile` is bake's
- * `--metadata-file`; bake writes none when it fails.
+ * shard must say so, so that merge refuses). `metadata`: the entries bake's
+ * `--metadata-file` gave this run (src/bake/metadata.ts, which reads it after
+ * each round); else `metadataFile`, read here. bake writes none when it fails.
  */
-export function writeShardResult(file: string, plan: ShardPlan, outcome: { exitCode: number; metadataFile?: string }): ShardResult {
-  let metadata: Record<string, Record<string, unknown>> = {};
-  if (outcome.metadataFile) {
+export function writeShardResult(file: string, plan: ShardPlan, outcome: { exitCode: number; metadata?: Record<string, Record<string, unknown>>; metadataFile?: string }): ShardResult {
+  let metadata: Record<string, Record<string, unknown>> = outcome.metadata ?? {};
+  if (!outcome.metadata && outcome.metadataFile) {
     try {
       const raw = readJsonFile(outcome.metadataFile, { maxBytes: MAX_SHARD_BYTES });
       if (raw && typeof raw === 'object' && !Array.isArray(raw)) metadata = raw as Record<string, Record<string, unknown>>;

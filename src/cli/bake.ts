@@ -5,7 +5,7 @@
 // revisions, a CI shard's tags and outputs. After it: the summary per target
 // and platform, with digests. Each step is a function below, in that order.
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
-import { readJsonFile, readRegularText } from '../fs/read.js';
+import { readRegularText } from '../fs/read.js';
 import { ownedTempDir, removeOwned } from '../fs/owned.js';
 import { toPosix } from '../paths.js';
 import { localCacheRoot } from '../render/cache.js';
@@ -49,6 +49,7 @@ import { bakeRounds, withBlockedBy, type Round, type RoundsOutcome } from '../ba
 import { reattribute } from '../bake/attribution.js';
 import { isErrorLine } from '../release/classify.js';
 import type { TargetDigests } from '../bake/digests.js';
+import { BakeMetadata, type MetadataEntries } from '../bake/metadata.js';
 
 type BakeArgs = CommandArgs['bake'];
 
@@ -619,17 +620,24 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const log = (l: string) => io.stderr.write(l + '\n');
   const pulls = new PullFailures();
   const how = { keepGoing: Boolean(opts.keepGoing), retries: run.retries, log, ...(signal ? { sleep: (s: number) => abortableSleep(s, signal) } : {}) };
-  const rounds = await bakeRounds(run.sel, run.spec.targets, how, (sel) => bakeRound(io, run, command, sel, pulls, signal));
+  // bake's metadata, read after each round it ended with exit 0 (src/bake/metadata.ts).
+  const meta = new BakeMetadata(run.metadataFile, run.userMetadata && !run.atomic && run.metadataFile ? path.relative(io.cwd, run.metadataFile) || run.metadataFile : undefined);
+  const rounds = await bakeRounds(run.sel, run.spec.targets, how, async (sel) => {
+    const before = meta.stamp();
+    const round = await bakeRound(io, run, command, sel, pulls, signal);
+    if (round.code === 0 && !round.interruptedBy)
+      meta.afterRound(
+        sel.targets.map((t) => t.target.name),
+        before,
+      );
+    return round;
+  });
   const res = { code: rounds.exitCode, ...(rounds.last.interruptedBy ? { interruptedBy: rounds.last.interruptedBy } : {}) };
   if (opts.print) return exitCodeOf(res);
-  if (command.shard) {
-    const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(command.shard));
-    const written = writeShardResult(file, command.shard, { exitCode: res.code, ...(run.metadataFile ? { metadataFile: run.metadataFile } : {}) });
-    io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
-  }
+  const incompleteShard = command.shard ? shardResultOf(io, opts, command.shard, res.code, meta) : false;
   const cells = run.sel.targets.flatMap((t) => rounds.cells.get(t.target.name) ?? []);
-  const release = command.release ? await publishRelease(io, run, command.release, res, c) : undefined;
-  const rows = await summaryRows(opts, run, cells, release?.digests, release?.tags);
+  const release = command.release ? await publishRelease(io, run, command.release, res, c, meta.entries) : undefined;
+  const rows = await summaryRows(opts, run, cells, meta, release?.digests, release?.tags);
   if (command.shard) await dropLocalTempTags(io, run, command.shard, c);
   const elapsed = (Date.now() - started) / 1000;
   const extra = {
@@ -650,6 +658,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     };
     io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');
   } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
+  for (const w of meta.warnings(run.docker.bin)) io.stderr.write(`${c.yellow('matrix: warning:')} ${w}\n`);
   explainPulls(io, run, pulls);
   if (lost) io.stderr.write(formatCacheFault(lost, 'build', opts.cache && rounds.cacheFaultFromCache !== false));
   if (fault) {
@@ -661,7 +670,25 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     return end.machine ? 74 : 2;
   }
   const code = exitCodeOf(res);
-  return code || (release && (!release.published || release.problems.length) ? 1 : 0);
+  return code || (release && (!release.published || release.problems.length) ? 1 : 0) || (incompleteShard ? 1 : 0);
+}
+
+/**
+ * A CI shard's result file, from bake's exit code and metadata. After exit 0, a
+ * target bake reported no digest of makes the shard `failed` (ci/shard.ts
+ * shardResult): `matrix merge` refuses it, so this run fails now, saying why
+ * (it exited 0 with "shard result failed"). True when it did.
+ */
+function shardResultOf(io: Io, opts: BakeArgs, shard: ShardPlan, exitCode: number, meta: BakeMetadata): boolean {
+  const file = path.resolve(io.cwd, opts.shardFile ?? shardFileName(shard));
+  const written = writeShardResult(file, shard, { exitCode, metadata: meta.entries });
+  io.stderr.write(`matrix: shard result ${written.status}: ${path.relative(io.cwd, file) || file}\n`);
+  if (exitCode !== 0 || written.status === 'succeeded') return false;
+  const without = Object.entries(written.targets)
+    .filter(([, t]) => !t.digest)
+    .map(([n]) => n);
+  io.stderr.write(`matrix: bake ended with exit 0 but reported no image digest for ${without.join(', ')}: the shard result is incomplete, and \`matrix merge\` refuses it\n`);
+  return true;
 }
 
 /**
@@ -747,9 +774,8 @@ function keepGoingText(r: RoundsOutcome): string {
 }
 
 /** An atomic --push after bake: the final tags when every image was pushed, else none (said). */
-async function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors) {
+async function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors, metadata: MetadataEntries) {
   const out = { stdout: (s: string) => io.stdout.write(s), stderr: (s: string) => io.stderr.write(s) };
-  const metadata = readMetadata(run.metadataFile);
   // The images' own tests, before any final tag moves: a failure blocks publishing.
   const failures = res.code === 0 ? await releaseTests(run.docker, release, run.specValue, metadata) : [];
   if (failures.length) io.stderr.write(formatTestFailures(failures));
@@ -787,15 +813,18 @@ async function summaryRows(
   opts: BakeArgs,
   run: BakeRun,
   cells: ReturnType<ProgressTracker['finish']>,
+  metadata: BakeMetadata,
   published?: Map<string, TargetDigests>,
   publishedTags?: ReadonlyMap<string, readonly string[]>,
 ): Promise<SummaryRow[]> {
-  const meta = readMetadata(run.metadataFile);
+  const meta = metadata.entries;
+  // Built, as bake's exit 0 says, but of which its metadata says nothing: no image or digest to show.
+  const cellOf = (cell: ReturnType<ProgressTracker['finish']>[number]) => (cell.status === 'done' && metadata.missing.has(cell.target) ? { ...cell, status: 'no-metadata' as const } : cell);
   // A release: the digests of the final tags (what was published), never the temporary ones; the image is
   // the first final tag (those the digests were read from).
   if (published)
     return withBlockedBy(
-      cells.map((cell) => summaryRow(cell, published.get(cell.target), publishedTags?.get(cell.target)?.[0])),
+      cells.map((cell) => summaryRow(cellOf(cell), published.get(cell.target), publishedTags?.get(cell.target)?.[0])),
       run.spec.targets,
     );
   // A pushed index is in the registry: its platforms' own manifests are read from there.
@@ -812,12 +841,12 @@ async function summaryRows(
     inspect,
   );
   return withBlockedBy(
-    cells.map((cell) => summaryRow(cell, digests.get(cell.target), meta[cell.target]?.['image.name'])),
+    cells.map((cell) => summaryRow(cellOf(cell), digests.get(cell.target), meta[cell.target]?.['image.name'])),
     run.spec.targets,
   );
 }
 
-function summaryRow(cell: ReturnType<ProgressTracker['finish']>[number], d: TargetDigests | undefined, image: unknown): SummaryRow {
+function summaryRow(cell: Omit<ReturnType<ProgressTracker['finish']>[number], 'status'> & { status: SummaryRow['status'] }, d: TargetDigests | undefined, image: unknown): SummaryRow {
   const digest = d?.platforms[normalizePlatform(cell.platform)];
   return {
     target: cell.target,
@@ -888,13 +917,4 @@ function writableFile(io: Io, file: string, kind: 'file' | 'directory' = 'file')
 function registryOf(tag: string): string {
   const first = tag.split('/')[0]!;
   return tag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
-}
-
-function readMetadata(file: string | undefined): Record<string, Record<string, unknown>> {
-  if (!file) return {};
-  try {
-    return readJsonFile(file) as Record<string, Record<string, unknown>>;
-  } catch {
-    return {}; // bake writes no metadata when the run fails
-  }
 }

@@ -149,7 +149,8 @@ export function formatBlocked(failed: readonly Check[], what: 'build' | 'rebuild
 export interface SummaryRow {
   target: string;
   platform: string;
-  status: CellProgress['status'];
+  /** `no-metadata`: bake ended with exit 0, but its metadata says nothing of the target (src/bake/metadata.ts): no image or digest known. */
+  status: CellProgress['status'] | 'no-metadata';
   seconds?: number;
   image?: string;
   /** This platform's own image manifest. */
@@ -188,13 +189,15 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
     for (const l of (f.error ?? []).slice(-6)) lines.push(`  ${l}`);
   }
   lines.push(...blockedLines(rows));
-  const done = rows.filter((r) => r.status === 'done').length;
-  lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${failed.length ? `, ${failed.length} failed` : ''}.`);
+  const done = rows.filter((r) => r.status === 'done' || r.status === 'no-metadata').length;
+  const unknown = rows.filter((r) => r.status === 'no-metadata').length;
+  lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${unknown ? `, ${unknown} with no metadata` : ''}${failed.length ? `, ${failed.length} failed` : ''}.`);
   return lines.join('\n');
 }
 
 /** The status column's text (coloured by formatSummary, padded by its plain width). */
-const statusWords = (r: SummaryRow) => (r.status === 'failed' ? 'FAILED' : r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status);
+const statusWords = (r: SummaryRow) =>
+  r.status === 'failed' ? 'FAILED' : r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status === 'no-metadata' ? 'built, no metadata' : r.status;
 
 /** One line per failed target that others are built from: which targets it kept from being built. */
 function blockedLines(rows: readonly SummaryRow[]): string[] {

@@ -537,6 +537,110 @@ describe('a bake that did not end on its own terms', () => {
   });
 });
 
+// buildx writes its metadata file once a build succeeded, an entry for every target it built (docker/buildx
+// commands/bake.go: writeMetadataFile after build.Build returned without error; measured with buildx 0.13.1:
+// `docker buildx bake --metadata-file m.json` of two targets on the docker driver writes both, each with
+// containerimage.digest and image.name). A `docker` that exits 0 without it (a wrapper, a shim, a stub) built
+// nothing matrix can name: the rows were "done", and an older --metadata-file's image and digest were shown
+// as this build's. Now they say "built, no metadata", with a warning; --push and --push-by-digest fail.
+describe('a bake that ended with exit 0 but wrote no metadata for a target', () => {
+  const D = (c: string) => `sha256:${c.repeat(64)}`;
+  /** hello-go with a second service, `bin`, on linux/amd64 alone. */
+  const twoTargets = async () => {
+    const dir = copySample('hello-go');
+    const file = path.join(dir, 'matrix.yaml');
+    const spec = readFileSync(file, 'utf8').replace('platforms: [linux/amd64, linux/arm64]', 'platforms: [linux/amd64]');
+    writeFileSync(file, `${spec}  bin:\n    context: .\n    template: go\n    with: { binary: hello }\n    tags: ["localhost:5000/samples/bin:1"]\n`);
+    expect((await matrix(['gen', '-q'], dir)).status).toBe(0);
+    return dir;
+  };
+  /** A bake that writes `meta` (JSON text) to its --metadata-file, or nothing when undefined. */
+  const writer = (dir: string, meta: string | undefined) =>
+    bakeRecorder(dir, [
+      `  echo "$@" >> '${path.join(dir, 'bake-args.log')}'`,
+      ...(meta === undefined ? [] : ['  prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && m="$a"; prev="$a"; done', `  printf '%s' '${meta}' > "$m"`]),
+      '  exit 0;;',
+    ]);
+
+  it('no file: exit 0, each row "built, no metadata" without image or digest, and a warning that says what buildx does', async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const r = await matrix(['bake'], dir, { MATRIX_DOCKER: fake.bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^hello\s+linux\/amd64\s+built, no metadata\s+-\s+-\s+-$/m);
+    expect(r.stdout).toContain('2/2 target platforms built in');
+    expect(r.stdout).toContain(', 2 with no metadata.');
+    expect(r.stderr).toContain(`matrix: warning: \`${fake.bin} buildx bake\` ended with exit 0 but wrote no metadata file: buildx writes one after every build that succeeds`);
+    expect(r.stderr).toContain('The images and digests of hello are unknown');
+    const json = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: fake.bin });
+    expect(json.status).toBe(0);
+    const rows = JSON.parse(json.stdout).targets as Record<string, unknown>[];
+    expect(rows.map((t) => t.status)).toEqual(['no-metadata', 'no-metadata']);
+    for (const t of rows) expect(Object.keys(t).filter((k) => /image|digest/i.test(k))).toEqual([]);
+  });
+
+  it("an entry for one target but not the other: that one's row has its image and digest, the other none", async () => {
+    const dir = await twoTargets();
+    const { bin } = writer(dir, JSON.stringify({ hello: { 'containerimage.digest': D('a'), 'image.name': 'localhost:5000/samples/hello-go:multiarch' } }));
+    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout).targets;
+    expect(rows).toEqual([
+      expect.objectContaining({ target: 'hello', status: 'done', image: 'localhost:5000/samples/hello-go:multiarch', indexDigest: D('a') }),
+      { target: 'bin', platform: 'linux/amd64', status: 'no-metadata' },
+    ]);
+    expect(r.stderr).toContain('wrote a metadata file without an entry for it');
+    expect(r.stderr).toContain('The images and digests of bin are unknown');
+  });
+
+  it("the user's --metadata-file left as it was: its older image and digest are not shown as this build's", async () => {
+    const dir = copySample('hello-go');
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ hello: { 'containerimage.digest': D('b'), 'image.name': 'old/image:1' } }));
+    const { bin } = writer(dir, undefined);
+    const r = await matrix(['bake', '--json', '--metadata-file', 'meta.json'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('old/image:1');
+    expect(r.stdout).not.toContain(D('b'));
+    expect(r.stderr).toContain('left the metadata file meta.json as it was before the build (its entries are not of this build)');
+  });
+
+  it('a file bake wrote for this build: nothing said, rows done (the entry of a target that exported no image has no digest, as buildx says)', async () => {
+    const dir = await twoTargets();
+    const { bin } = writer(dir, JSON.stringify({ hello: { 'containerimage.digest': D('c') }, bin: { 'buildx.build.ref': 'default/default/x' } }));
+    const r = await matrix(['bake', '--json'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).targets.map((t: { status: string }) => t.status)).toEqual(['done', 'done']);
+    expect(r.stderr).not.toContain('no metadata');
+  });
+
+  it('--push-by-digest: a shard result without a digest is a failed run (exit 1), saying why; it exited 0', async () => {
+    const dir = await twoTargets();
+    const { bin } = writer(dir, JSON.stringify({ hello: { 'containerimage.digest': D('d') } }));
+    const r = await matrix(['bake', '--push-by-digest', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix: shard result failed: shard.json');
+    expect(r.stderr).toContain('matrix: bake ended with exit 0 but reported no image digest for bin: the shard result is incomplete, and `matrix merge` refuses it');
+    const shard = JSON.parse(readFileSync(path.join(dir, 'shard.json'), 'utf8'));
+    expect(shard).toMatchObject({ status: 'failed', exitCode: 0, targets: { hello: { digest: D('d') } } });
+    expect(shard.targets.bin.digest).toBeUndefined();
+  });
+
+  it.skipIf(!run)(
+    '--push: nothing is published, and the reason says bake reported no digest (not "failed (exit 0)")',
+    async () => {
+      const dir = await twoTargets();
+      const { bin } = bakeRecorder(dir, ['  for a in "$@"; do [ "$a" = --print ] && exec docker "$@"; done', '  exit 0;;']);
+      const r = await matrix(['bake', '--push', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain('matrix bake: nothing was published:');
+      expect(r.stderr).toContain('this run: the shard for linux/amd64 is incomplete: its bake ended with exit 0 but reported no image digest for hello, bin');
+      expect(r.stderr).not.toContain('failed (exit 0');
+      expect(r.stdout).toMatch(/^bin\s+linux\/amd64\s+built, no metadata/m);
+    },
+    60_000,
+  );
+});
+
 // buildx 0.14+ fetches each target's provenance for a metadata file unless BUILDX_METADATA_PROVENANCE is
 // disabled (docker/buildx build/provenance.go, docs/reference/buildx_bake.md); matrix's own file never needs it.
 describe("bake's metadata provenance", () => {
