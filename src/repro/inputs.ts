@@ -164,9 +164,7 @@ function revisionSets(
     const epoch = fixed === false ? undefined : fixed !== undefined ? String(fixed) : rev?.epoch;
     if (epoch !== undefined && t.args.SOURCE_DATE_EPOCH === undefined && !inFile('args', 'SOURCE_DATE_EPOCH')) sets.push(`${t.name}.args.SOURCE_DATE_EPOCH=${epoch}`);
     if (spec.ociLabels && rev) {
-      const labels: [string, string][] = [
-        ['revision', rev.sha],
-      ];
+      const labels: [string, string][] = [['revision', rev.sha]];
       const created = epoch !== undefined ? rfc3339(Number(epoch)) : rev.created;
       if (created !== undefined) labels.push(['created', created]);
       if (env.MATRIX_GIT_SOURCE) labels.push(['source', env.MATRIX_GIT_SOURCE]);

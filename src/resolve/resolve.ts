@@ -54,17 +54,7 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
   // The schema checked the shape before (compile.ts): this is the one place the value is read as a spec.
   const input = loaded.value;
   const report = new Reporter(loaded);
-  const ctx: ResolveContext = {
-    input,
-    loaded,
-    report,
-    specDir: path.dirname(opts.specPath),
-    repoRoot: opts.repoRoot,
-    realRoot: realpathOrUndefined(opts.repoRoot) ?? opts.repoRoot,
-    cwd: opts.cwd,
-    defaults: input.defaults ?? {},
-    versionTags: input.version_tags === undefined ? undefined : typeof input.version_tags === 'string' ? [input.version_tags] : input.version_tags,
-  };
+  const ctx = resolveContext(loaded, opts, report);
   const store = new TemplateStore();
   const skip = opts.skipServices ?? new Set<string>();
   checkVersionTags(ctx);
@@ -109,6 +99,22 @@ export function resolveSpec(loaded: CheckedSpec, opts: ResolveOptions): Resoluti
       ...(ctx.versionTags ? { versionTags: ctx.versionTags } : {}),
       ...(input.reproducible?.source_date_epoch !== undefined ? { sourceDateEpoch: input.reproducible.source_date_epoch } : {}),
     },
+  };
+}
+
+/** What every step of the resolution reads: the spec, where it is, and where problems are reported. */
+function resolveContext(loaded: CheckedSpec, opts: ResolveOptions, report: Reporter): ResolveContext {
+  const input = loaded.value;
+  return {
+    input,
+    loaded,
+    report,
+    specDir: path.dirname(opts.specPath),
+    repoRoot: opts.repoRoot,
+    realRoot: realpathOrUndefined(opts.repoRoot) ?? opts.repoRoot,
+    cwd: opts.cwd,
+    defaults: input.defaults ?? {},
+    versionTags: input.version_tags === undefined ? undefined : typeof input.version_tags === 'string' ? [input.version_tags] : input.version_tags,
   };
 }
 
