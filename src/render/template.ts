@@ -24,6 +24,7 @@ import { PARAM_SETS, runtimeLines } from './runtime-params.js';
 import { PARAM_KINDS, type ParamKind } from '../validate/params.js';
 import { platformsDeclarationIssue, type TemplatePlatforms } from '../validate/template-platforms.js';
 import { literalRegExp } from '../regexp.js';
+import { closest } from '../diagnostics.js';
 
 export interface TemplateParam {
   description?: string;
@@ -219,6 +220,7 @@ function text(v: unknown, helper: string): string {
 }
 
 function describe(v: unknown): string {
+  if (isTemplateValue(v)) return 'one value';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object' && v !== null) return 'a mapping';
   if (v === undefined || v === null) return 'nothing';
@@ -309,16 +311,33 @@ export function createEnv(base: Pick<typeof HandlebarsCompiler, 'create'> = Hand
   // Joins values into one (still wrapped) value, to hand to another helper.
   helper('concat', (...parts) => templateValue(parts.map((p) => text(p, 'concat')).join('')));
   // Collects values (still wrapped) into a list, to hand to {{json}}: `{{json (list "sh" "-c" with.x)}}`.
-  helper('list', (...parts) => parts);
+  helper('list', listOf);
   helper('eq', (a, b) => unwrap(a) === unwrap(b));
   // The shared run-time settings (render/runtime-params.ts): whole instructions, each value checked or quoted inside.
   helper('runtime', runtimeHelper(quoteWord));
+  handlebarsHelpers(hb);
   return { hb, state };
+}
+
+/** `{{list a b}}`: its arguments, each defined. */
+function listOf(...parts: unknown[]): unknown[] {
+  const missing = parts.findIndex((p) => p === undefined || p === null);
+  if (missing >= 0)
+    throw new TemplateError(`{{list}}: argument ${missing + 1} is not defined`, 0, 0, 'define it with a default in the template front matter `params`, or pass it in the service `with`');
+  return parts;
+}
+
+/** Handlebars' own helpers, as templates have them. */
+function handlebarsHelpers(hb: Pick<typeof HandlebarsCompiler, 'unregisterHelper'>): void {
+  // `log` writes to the console (stdout, where `--json` output goes); precompileBody refuses it as an unknown helper.
+  hb.unregisterHelper('log');
 }
 
 /** `{{runtime with}}`: the EXPOSE/ENV/HEALTHCHECK/USER lines from `with`. */
 function runtimeHelper(quoteWord: (s: string) => string): (w: unknown) => string {
   return (w) => {
+    if (typeof w !== 'object' || w === null || Array.isArray(w) || isTemplateValue(w))
+      throw new TemplateError(`{{runtime}} takes the template's \`with\`, got ${describe(w)}`, 0, 0, 'write {{runtime with}} on a line of its own');
     const get = (name: string) => {
       const v = (w as Record<string, unknown> | undefined)?.[name];
       if (v === undefined) return undefined;
@@ -406,6 +425,8 @@ export function splitTemplate(source: string): TemplateSource {
  */
 export function precompileBody(t: TemplateSource): string {
   const hb = handlebarsCompiler().create();
+  const compiler = hb as unknown as { JavaScriptCompiler: JsCompilerClass };
+  compiler.JavaScriptCompiler = pathCheckingCompiler(compiler.JavaScriptCompiler);
   try {
     checkUnescaped(hb.parse(t.body) as unknown as HbNode, t.bodyLine);
     return hb.precompile(t.body, { ...COMPILE_OPTIONS }) as unknown as string;
@@ -553,6 +574,55 @@ function setUpOnce(compiled: HandlebarsTemplateDelegate): HandlebarsTemplateDele
   return compiled;
 }
 
+/** Handlebars' code generator (handlebars/compiler/javascript-compiler.js): the parts pathCheckingCompiler uses. */
+interface JsCompiler {
+  options: { strict?: boolean };
+  source: { currentLocation?: { start: { line: number; column: number }; end?: { line: number; column: number } } };
+  popStack(): unknown;
+  push(expr: unknown): void;
+  nameLookup(parent: unknown, name: string, type: string): unknown;
+  quotedString(s: string): string;
+  resolvePath(type: string, parts: string[], startPartIndex: number, falsy?: boolean, strict?: boolean): void;
+}
+interface JsCompilerClass {
+  prototype: JsCompiler & { compiler: JsCompilerClass };
+}
+
+/**
+ * Handlebars' code generator, except that a path of several steps checks each
+ * step it reads through. Handlebars compiles `with.nope.x` to
+ * `lookupProperty(lookupProperty(lookupProperty(depth0, "with"), "nope"), "x")`
+ * (javascript-compiler.js strictLookup, which checks only the last step, and
+ * only where strict mode asks for it), so a missing `with.nope` was a
+ * TypeError "Cannot read properties of undefined (reading 'x')" raised by the
+ * compiled code itself, with no position: a typo such as `{{#if wiht.x}}`
+ * came out so. Here every step after the first reads from
+ * `(PARENT ?? container.strict(null, "with.nope", LOC))`: one null test when
+ * nothing is missing, and when something is, Handlebars' own "not defined"
+ * exception (runtime.js `container.strict`) at the path's line and column,
+ * naming the part that is missing. The last step is left as Handlebars leaves
+ * it: `{{#if matrix.extra}}` is false in a cell that has no `extra`.
+ */
+function pathCheckingCompiler(base: JsCompilerClass): JsCompilerClass {
+  const PathChecking = function PathChecking() {} as unknown as JsCompilerClass;
+  PathChecking.prototype = Object.create(base.prototype) as JsCompilerClass['prototype'];
+  // Handlebars makes the compiler of each block (`{{#each}}`'s body) with `new this.compiler()`.
+  PathChecking.prototype.compiler = PathChecking;
+  PathChecking.prototype.resolvePath = function (this: JsCompiler, type, parts, start, falsy, strict) {
+    if (!this.options.strict || parts.length === 0) return base.prototype.resolvePath.call(this, type, parts, start, falsy, strict);
+    const loc = this.source.currentLocation;
+    const at = loc ? JSON.stringify({ start: loc.start, end: loc.end }) : 'undefined';
+    // The path up to step i, as the template spells it (a block parameter's name is parts[0], with start 1).
+    const checked = (parent: unknown, i: number) => ['(', parent, ' ?? container.strict(null, ', this.quotedString(`${type === 'data' ? '@' : ''}${parts.slice(0, i).join('.')}`), ', ', at, '))'];
+    let stack = this.popStack();
+    const last = strict ? parts.length - 1 : parts.length;
+    // The first step reads from the context, the data frame or a block parameter: only the last can be missing.
+    for (let i = start; i < last; i++) stack = this.nameLookup(i > start || start > 0 ? checked(stack, i) : stack, parts[i]!, type);
+    this.push(strict ? ['container.strict(', last > start || start > 0 ? checked(stack, last) : stack, ', ', this.quotedString(parts[last]!), ', ', at, ' )'] : stack);
+  };
+  return PathChecking;
+}
+
 interface HbNode {
   type: string;
   body?: HbNode[];
@@ -560,8 +630,79 @@ interface HbNode {
   inverse?: HbNode;
   path?: HbNode & { original?: unknown; data?: boolean; parts?: string[] };
   params?: HbNode[];
-  hash?: unknown;
+  hash?: { pairs?: { key: string; value: HbNode }[] };
   loc?: { start: { line: number; column: number } };
+}
+
+/**
+ * Every helper a template can call, how (a block `{{#if}}...{{/if}}` or not),
+ * with how many arguments, which named ones, and how it is written. A call
+ * outside this table would fail only when the render reached it, some with
+ * no position (Handlebars' own helpers throw "#if requires exactly one
+ * argument", "Must pass iterator to #each", or a TypeError, without one:
+ * handlebars/helpers/*.js), some not at all (an extra argument is ignored,
+ * `{{#word x}}` drops its block): so each call is checked here, on the syntax
+ * tree, where every error has its line and column.
+ */
+const HELPERS: Readonly<Record<string, { block: boolean; min: number; max: number; hash?: readonly string[]; usage: string }>> = {
+  word: { block: false, min: 1, max: 1, usage: '{{word with.x}}' },
+  sh: { block: false, min: 1, max: 1, usage: '{{sh with.x}}' },
+  json: { block: false, min: 1, max: 1, usage: '{{json with.cmd}}' },
+  ident: { block: false, min: 1, max: 1, usage: '{{ident this}}' },
+  int: { block: false, min: 1, max: 1, usage: '{{int with.port}}' },
+  runtime: { block: false, min: 1, max: 1, usage: '{{runtime with}}' },
+  concat: { block: false, min: 1, max: Number.POSITIVE_INFINITY, usage: '{{word (concat "/app/" with.x)}}' },
+  list: { block: false, min: 0, max: Number.POSITIVE_INFINITY, usage: '{{json (list "sh" "-c" with.x)}}' },
+  eq: { block: false, min: 2, max: 2, usage: '{{#if (eq with.x "y")}}' },
+  lookup: { block: false, min: 2, max: 2, usage: '{{word (lookup with "x")}}' },
+  if: { block: true, min: 1, max: 1, hash: ['includeZero'], usage: '{{#if with.x}}...{{else}}...{{/if}}' },
+  unless: { block: true, min: 1, max: 1, hash: ['includeZero'], usage: '{{#unless with.x}}...{{/unless}}' },
+  each: { block: true, min: 1, max: 1, usage: '{{#each with.x}}...{{this}}...{{/each}}' },
+  with: { block: true, min: 1, max: 1, usage: '{{#with with.x}}...{{/with}}' },
+};
+const HELPER_HINT = `helpers: ${Object.keys(HELPERS)
+  .filter((n) => !HELPERS[n]!.block)
+  .join(', ')}; blocks: ${Object.keys(HELPERS)
+  .filter((n) => HELPERS[n]!.block)
+  .map((n) => `#${n}`)
+  .join(', ')}`;
+
+function countArgs(n: number): string {
+  return n === 0 ? 'none' : n === 1 ? 'one' : String(n);
+}
+
+/**
+ * A call (`{{name ...}}`, `{{#name ...}}`, `(name ...)`) of a helper in HELPERS, as that
+ * helper is called; the subexpressions in its arguments too. A path without arguments
+ * that names no helper is a value (`{{#with.x}}` is a section), not a call.
+ */
+function checkCall(node: HbNode, form: 'block' | 'mustache' | 'subexpression', bodyLine: number): void {
+  const params = node.params ?? [];
+  const pairs = node.hash?.pairs ?? [];
+  for (const n of [...params, ...pairs.map((p) => p.value)]) checkUnescaped(n, bodyLine);
+  const p = node.path!;
+  const original = typeof p.original === 'string' ? p.original : '';
+  const name = p.type === 'PathExpression' && !p.data && p.parts?.length === 1 && original === p.parts[0] ? original : undefined;
+  const spec = name !== undefined && Object.hasOwn(HELPERS, name) ? HELPERS[name] : undefined;
+  const open = form === 'block' ? '{{#' : form === 'subexpression' ? '(' : '{{';
+  const close = form === 'subexpression' ? ')' : '}}';
+  const at = (message: string, hint: string): TemplateError => {
+    const loc = node.loc?.start;
+    return new TemplateError(message, loc ? loc.line + bodyLine - 1 : 0, loc ? loc.column + 1 : 0, hint);
+  };
+  if (!spec) {
+    if (params.length === 0 && pairs.length === 0 && form !== 'subexpression') return;
+    const guess = name === undefined ? undefined : closest(name, Object.keys(HELPERS));
+    throw at(`\`${open}${original || '...'} ...${close}\`: \`${original || '...'}\` is not a helper`, guess ? `did you mean \`${guess}\` (${HELPERS[guess]!.usage})?` : HELPER_HINT);
+  }
+  if (spec.block && form !== 'block') throw at(`\`${name}\` is a block helper: \`${open}${name} ...${close}\` cannot use it`, `write ${spec.usage}`);
+  if (!spec.block && form === 'block') throw at(`\`{{#${name}}}\` is not a block: \`${name}\` prints a value and would drop the block`, `write ${spec.usage}`);
+  if (params.length < spec.min || params.length > spec.max) {
+    const wants = spec.min === spec.max ? `exactly ${countArgs(spec.min)}` : `at least ${countArgs(spec.min)}`;
+    throw at(`\`${open}${name}${close}\` takes ${wants} argument${spec.min === 1 ? '' : 's'}, got ${countArgs(params.length)}`, `write ${spec.usage}`);
+  }
+  const badKey = pairs.find((x) => !spec.hash?.includes(x.key));
+  if (badKey) throw at(`\`${open}${name}${close}\` takes no named argument \`${badKey.key}=\``, spec.hash ? `its named arguments: ${spec.hash.join(', ')}` : `write ${spec.usage}`);
 }
 
 /** Helpers whose output is escaped or validated for its place in a Dockerfile. */
@@ -584,10 +725,15 @@ function checkUnescaped(node: HbNode | undefined, bodyLine: number): void {
       for (const n of node.body ?? []) checkUnescaped(n, bodyLine);
       return;
     case 'BlockStatement':
+      checkCall(node, 'block', bodyLine);
       checkUnescaped(node.program, bodyLine);
       checkUnescaped(node.inverse, bodyLine);
       return;
+    case 'SubExpression':
+      checkCall(node, 'subexpression', bodyLine);
+      return;
     case 'MustacheStatement': {
+      checkCall(node, 'mustache', bodyLine);
       const p = node.path!;
       const name = typeof p.original === 'string' ? p.original : '';
       if (p.type === 'PathExpression' && ESCAPING.has(name) && (node.params?.length ?? 0) > 0) return;
@@ -621,8 +767,20 @@ function locate(err: unknown, bodyLine: number): TemplateError {
     missing ? `template uses \`${missing[1]}\`, which is not defined` : msg.replace(/ - \d+:\d+$/, ''),
     line ? line + bodyLine - 1 : 0,
     line ? column : 0,
-    missing ? 'define it with a default in the template front matter `params`, or pass it in the service `with`' : undefined,
+    missing ? missingHint(missing[1]!) : undefined,
   );
+}
+
+/** The fields of every template's context (render/files.ts templateContext). */
+const CONTEXT_FIELDS = ['service', 'target', 'matrix', 'with', 'args', 'dependencies', 'registry'];
+
+/** What to do about a missing `name`: a parameter of `with`, or (a name no parameter path starts with) a misspelt field. */
+function missingHint(name: string): string {
+  const head = name.split('.')[0]!;
+  if (head === 'with') return 'define it with a default in the template front matter `params`, or pass it in the service `with`';
+  const field = name.includes('.') ? undefined : closest(head, CONTEXT_FIELDS);
+  const fields = `the context has ${CONTEXT_FIELDS.join(', ')}; a parameter is \`with.NAME\``;
+  return field ? `did you mean \`${field}\`? ${fields}` : fields;
 }
 
 /** Parser directives at the top of a Dockerfile, as BuildKit reads them (src/dockerfile/directives.ts). */

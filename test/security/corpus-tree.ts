@@ -19,6 +19,10 @@ export const BASE_TREE: Tree = {
   // A list element may start with `-` (the kind allows options after the first word); as a shell word it may not.
   'tpl/dash.hbs': FRONT('  l: { default: ["a"] }\n') + 'FROM scratch\nRUN tool {{#each with.l}} {{sh this}}{{/each}}\n',
   'tpl/ident.hbs': FRONT('  name: { required: true }\n') + 'FROM scratch\nARG {{ident with.name}}\n',
+  // Raised while rendering, with no position before: a TypeError of the compiled code, Handlebars' own helpers.
+  'tpl/typo.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\n{{#if wiht.x}}\nRUN true\n{{/if}}\n',
+  'tpl/each.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\n{{#each}}\nRUN true\n{{/each}}\n',
+  'tpl/helper.hbs': FRONT('  x: { default: "v" }\n') + 'FROM scratch\nRUN {{sh (wrod with.x)}}\n',
 };
 
 export const CASE_TREES: Record<string, Tree> = {

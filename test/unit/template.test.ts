@@ -143,3 +143,87 @@ describe('template helpers', () => {
     expect(a.render(wrap({ with: { x: '$' } }) as object)).toBe('"\\$"');
   });
 });
+
+// Errors raised while a template renders, each at the `{{...}}` that failed. Handlebars'
+// own helpers throw without a position ("#if requires exactly one argument",
+// "Must pass iterator to #each": handlebars-lang/handlebars lib/handlebars/helpers/if.js,
+// each.js, with.js), and a path through a missing value (`wiht.x`) was a TypeError of
+// the compiled code (lib/handlebars/compiler/javascript-compiler.js strictLookup reads
+// every step but the last without a check). Calls are checked on the syntax tree, at
+// load; a missing step of a path is Handlebars' located "not defined" (runtime.js
+// container.strict).
+describe('template errors while rendering are located', () => {
+  function expectAt(body: string, mustache: string, message: RegExp, withValues: Record<string, unknown> = { x: 'v', l: ['a'] }): TemplateError {
+    const e = renderError(body, withValues);
+    expect(e.message).toMatch(message);
+    expect(e.hint).toBeTruthy();
+    const source = `${FRONT}\n${body}`;
+    const idx = source.indexOf(mustache);
+    expect(idx, `${mustache} in the source`).toBeGreaterThanOrEqual(0);
+    const before = source.slice(0, idx);
+    const start = idx - before.lastIndexOf('\n');
+    expect({ line: e.line, inMustache: e.column >= start && e.column < start + mustache.length }).toEqual({ line: before.split('\n').length, inMustache: true });
+    return e;
+  }
+
+  it.each([
+    ['#each without a list', 'FROM x\n{{#each}}RUN true{{/each}}\n', '{{#each}}', /`\{\{#each\}\}` takes exactly one argument, got none/],
+    ['#each with two', 'FROM x\n{{#each with.l with.l}}RUN true{{/each}}\n', '{{#each with.l with.l}}', /takes exactly one argument, got 2/],
+    ['#each inverse without a list', 'FROM x\n{{^each}}RUN true{{/each}}\n', '{{^each}}', /takes exactly one argument/],
+    ['#if without a condition', 'FROM x\nRUN true\n{{#if}}RUN a{{/if}}\n', '{{#if}}', /`\{\{#if\}\}` takes exactly one argument, got none/],
+    ['#if with two', 'FROM x\n{{#if with.x with.x}}RUN a{{/if}}\n', '{{#if with.x with.x}}', /got 2/],
+    ['else if without a condition', 'FROM x\n{{#if with.x}}RUN a{{else if}}RUN b{{/if}}\n', '{{else if}}', /`\{\{#if\}\}` takes exactly one argument/],
+    ['#unless without a condition', 'FROM x\n{{#unless}}RUN a{{/unless}}\n', '{{#unless}}', /takes exactly one argument/],
+    ['#with without a value', 'FROM x\n{{#with}}RUN a{{/with}}\n', '{{#with}}', /takes exactly one argument/],
+    ['#if nested in #each', 'FROM x\n{{#each with.l}}\n{{#if}}RUN a{{/if}}\n{{/each}}\n', '{{#if}}', /takes exactly one argument/],
+    ['a named argument #each ignores', 'FROM x\n{{#each with.l key="x"}}RUN a{{/each}}\n', '{{#each with.l key="x"}}', /no named argument `key=`/],
+    ['lookup without arguments', 'FROM x\nRUN {{sh (lookup)}}\n', '(lookup)', /`\(lookup\)` takes exactly 2 arguments, got none/],
+    ['eq with one', 'FROM x\n{{#if (eq with.x)}}RUN a{{/if}}\n', '(eq with.x)', /takes exactly 2 arguments, got one/],
+    ['concat of nothing', 'FROM x\nRUN {{sh (concat)}}\n', '(concat)', /takes at least one argument/],
+    ['sh with two values', 'FROM x\nRUN {{sh with.x with.x}}\n', '{{sh with.x with.x}}', /takes exactly one argument, got 2/],
+    ['a block of a printing helper', 'FROM x\n{{#word with.x}}RUN a{{/word}}\n', '{{#word with.x}}', /is not a block/],
+    ['a block helper in a subexpression', 'FROM x\nRUN {{sh (if with.x)}}\n', '(if with.x)', /`if` is a block helper/],
+    ['an unknown helper in a block', 'FROM x\n{{#foo with.x}}RUN a{{/foo}}\n', '{{#foo with.x}}', /`foo` is not a helper/],
+    ['an unknown helper in a subexpression', 'FROM x\nRUN {{sh (wrod with.x)}}\n', '(wrod with.x)', /`wrod` is not a helper/],
+    ['log, which writes to the console', 'FROM x\n{{#if (log "hello")}}RUN a{{/if}}\n', '(log "hello")', /`log` is not a helper/],
+    ['runtime given a value', 'FROM x\n{{runtime with.x}}\n', '{{runtime with.x}}', /\{\{runtime\}\} takes the template's `with`, got one value/],
+    ['a list of a missing value', 'FROM x\nCMD {{json (list "a" with.nope)}}\n', '(list "a" with.nope)', /\{\{list\}\}: argument 2 is not defined/],
+  ])('%s', (_, body, mustache, message) => {
+    expectAt(body, mustache, message);
+  });
+
+  it.each([
+    ['a misspelt context field in #if', 'FROM x\n{{#if wiht.x}}RUN a{{/if}}\n', 'wiht.x', /template uses `wiht`, which is not defined/, /did you mean `with`/],
+    ['a misspelt context field in a helper', 'FROM x\nRUN {{sh wiht.x}}\n', 'wiht.x', /template uses `wiht`/, /did you mean `with`/],
+    ['a path through a missing parameter', 'FROM x\n{{#if with.nope.deeper}}RUN a{{/if}}\n', 'with.nope.deeper', /template uses `with.nope`, which is not defined/, /front matter `params`/],
+    ['a path through a missing data field', 'FROM x\nRUN {{sh @root.nope.x}}\n', '@root.nope.x', /template uses `@root.nope`/, /a parameter is `with.NAME`/],
+    ['a path through a block parameter', 'FROM x\n{{#each with.m as |v|}}RUN {{sh v.a.b}}{{/each}}\n', 'v.a.b', /template uses `v.a`/, /./],
+  ])('%s (was a TypeError of the compiled code, with no position)', (_, body, mustache, message, hint) => {
+    const e = expectAt(body, mustache, message, { x: 'v', m: { k: { other: 'x' } } });
+    expect(e.hint).toMatch(hint);
+  });
+
+  it('a missing last step in #if is false, as in Handlebars (a matrix key only some cells have)', () => {
+    expect(render('{{#if matrix.extra}}yes{{else}}no{{/if}}', {})).toBe('no');
+    expect(render('{{#if with.x.length}}yes{{else}}no{{/if}}', { x: 'abc' })).toBe('no');
+  });
+
+  it('a template that calls `log` writes nothing to the console', () => {
+    const logs: unknown[] = [];
+    const saved = { log: console.log, info: console.info, error: console.error, warn: console.warn };
+    Object.assign(console, { log: (...a: unknown[]) => logs.push(a), info: (...a: unknown[]) => logs.push(a), error: (...a: unknown[]) => logs.push(a), warn: (...a: unknown[]) => logs.push(a) });
+    try {
+      expect(() => render('{{#if (log "hello")}}a{{/if}}', {})).toThrow(TemplateError);
+      expect(() => render('{{#log}}a{{/log}}', {})).toThrow(TemplateError);
+    } finally {
+      Object.assign(console, saved);
+    }
+    expect(logs).toEqual([]);
+  });
+
+  it('the built-in helpers still work as documented', () => {
+    expect(render('{{#if with.x includeZero=true}}y{{/if}}{{#unless with.x}}n{{/unless}}{{#with with}}{{sh x}}{{/with}}', { x: 'v' })).toBe("y'v'");
+    expect(render('{{sh (lookup with "x")}} {{json (list)}} {{word (concat "a" with.x "b")}}', { x: 'v' })).toBe('\'v\' [] "avb"');
+    expect(render('{{#with.x}}section{{/with.x}}', { x: 'v' })).toBe('section');
+  });
+});

@@ -159,6 +159,11 @@ export const EXPECTED: Record<string, Expected> = {
   'tpl-partial': { code: 'template-error', file: 'tpl/partial.hbs', line: 7, column: 1 },
   'tpl-unknown-param': { code: 'unknown-param', line: 7, column: 7 },
   'tpl-quote-in-ident': { code: 'template-error', file: 'tpl/ident.hbs', line: 7, column: 5 },
+  // Handlebars raises these without a position (a TypeError reading `x` of the missing `wiht`;
+  // helpers/each.js "Must pass iterator to #each"); matrix says where.
+  'tpl-typo-context': { code: 'template-error', file: 'tpl/typo.hbs', line: 7, column: 7 },
+  'tpl-each-no-list': { code: 'template-error', file: 'tpl/each.hbs', line: 7, column: 1 },
+  'tpl-unknown-helper': { code: 'template-error', file: 'tpl/helper.hbs', line: 7, column: 10 },
 
   // Never run what a spec value says: parameters by kind, helpers by where they land (issue 12).
   'param-go-main-option': { code: 'invalid-param', line: 7, column: 13 },
