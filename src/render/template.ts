@@ -328,9 +328,16 @@ function listOf(...parts: unknown[]): unknown[] {
 }
 
 /** Handlebars' own helpers, as templates have them. */
-function handlebarsHelpers(hb: Pick<typeof HandlebarsCompiler, 'unregisterHelper'>): void {
+function handlebarsHelpers(hb: Pick<typeof HandlebarsCompiler, 'helpers' | 'registerHelper' | 'unregisterHelper'>): void {
   // `log` writes to the console (stdout, where `--json` output goes); precompileBody refuses it as an unknown helper.
   hb.unregisterHelper('log');
+  // `{{#each}}` over one value runs its block once with it, as over a list of that one value: a parameter whose
+  // kind is a list takes one value too (`files: static`, `packages: curl`), and Handlebars' `each` ran no block
+  // for it (handlebars/helpers/each.js iterates arrays, iterables and object keys; a wrapped value has none).
+  const each = hb.helpers.each as (this: unknown, context: unknown, options: unknown) => unknown;
+  hb.registerHelper('each', function (this: unknown, context: unknown, options: unknown) {
+    return each.call(this, isTemplateValue(context) ? [context] : context, options);
+  });
 }
 
 /** `{{runtime with}}`: the EXPOSE/ENV/HEALTHCHECK/USER lines from `with`. */

@@ -26,6 +26,13 @@ describe.each(['node', 'python'])('%s: packages', (template) => {
     expect(emulationReason(text, 'w/Dockerfile')).toMatch(/^the final stage runs `RUN` as the target platform, w\/Dockerfile:\d+$/);
   });
 
+  it('one package given as a string is installed as a list of it is (helpers/each.js ran no block for one value)', () => {
+    const r = compileSpec(spec(template, '{ packages: curl }'), TREES[template]);
+    expect(r.diagnostics).toEqual([]);
+    const text = ('files' in r && r.files?.get('w/Dockerfile')) || '';
+    expect(text).toContain("    apt-get install -y --no-install-recommends 'curl' ; \\\n");
+  });
+
   it('none given: no apt-get, and the template stays cross-built', () => {
     const r = compileSpec(spec(template, '{}'), TREES[template]);
     const text = ('files' in r && r.files?.get('w/Dockerfile')) || '';

@@ -184,6 +184,15 @@ describe('go: version from go.mod, run-time files, runtime settings', () => {
     }
   });
 
+  it('one path given as `files: static` is copied as `files: [static]` is (a list parameter takes one value)', () => {
+    // README, kinds: `relative-paths` is a list; the value check takes one path too. The template's
+    // `{{#each with.files}}` ran no block over one value (handlebars-lang/handlebars helpers/each.js
+    // iterates arrays, iterables and object keys), so the file was silently not copied.
+    const one = files(compileSpec(goSpec('{ files: static }'), goDirs('api'))).get('api/Dockerfile')!;
+    expect(one).toContain("for f in 'static' ; do");
+    expect(one).toBe(files(compileSpec(goSpec('{ files: [static] }'), goDirs('api'))).get('api/Dockerfile')!);
+  });
+
   it('ports, env, healthcheck and user are printed in the final stage, quoted; non-root by default', () => {
     const src = goSpec('{ ports: [8080, "53/udp"], env: ["GREETING=hello $USER \\"x\\""], healthcheck: [/app, "-health"], user: "app:app" }');
     const text = files(compileSpec(src, goDirs('api'))).get('api/Dockerfile')!;

@@ -208,6 +208,15 @@ describe('template errors while rendering are located', () => {
     expect(render('{{#if with.x.length}}yes{{else}}no{{/if}}', { x: 'abc' })).toBe('no');
   });
 
+  it('#each over one value runs its block once with it, as over a list of that value', () => {
+    // A list parameter takes one value too (README, kinds `relative-paths`, `debian-packages`, `text`);
+    // Handlebars' each (helpers/each.js) iterates arrays, iterables and object keys, and ran nothing for it.
+    expect(render('{{#each with.x}}[{{sh this}}]{{/each}}', { x: 'static' })).toBe("['static']");
+    expect(render('{{#each with.x}}[{{sh this}}]{{/each}}', { x: ['a', 'b'] })).toBe("['a']['b']");
+    expect(render('{{#each with.x}}[{{sh this}}]{{else}}none{{/each}}', { x: [] })).toBe('none');
+    expect(render('{{#each with.x}}{{@index}}:{{@first}}:{{@last}}{{/each}}', { x: 'one' })).toBe('0:true:true');
+  });
+
   it('a template that calls `log` writes nothing to the console', () => {
     const logs: unknown[] = [];
     const saved = { log: console.log, info: console.info, error: console.error, warn: console.warn };
