@@ -5,6 +5,9 @@
 //    axis values it does not contradict (keys it adds may be overwritten by
 //    later includes; an original value is never changed); an entry that fits
 //    no combination becomes a new one.
+// A combination's keys are in the runner's order: the axes as declared, then
+// the keys includes add, in the order they are first added; a new combination
+// from include, the entry's axis keys, then its other keys.
 // "Has" and "contradict" compare as GitHub's runner does: the filters are
 // expressions `matrix['KEY'] == VALUE` (actions/runner MatrixBuilder), so a key
 // names an axis whatever its case (ordinal, ignoring case) and values compare
@@ -54,7 +57,11 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
       matched = true;
       for (const [k, v] of pairs) if (!original.has(k)) cell[k] = v;
     }
-    if (!matched) cells.push(Object.fromEntries(pairs));
+    // A new combination holds the entry's axis keys, then its other keys, each in the entry's order: the
+    // runner builds it from the entry's filter, then adds its extra values (actions/runner
+    // src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs GetUnmatchedVectors), and its matrix context
+    // (`toJSON(matrix)`, a template's `{{#each matrix}}`) lists them so.
+    if (!matched) cells.push(Object.fromEntries([...pairs.filter(([k]) => original.has(k)), ...pairs.filter(([k]) => !original.has(k))]));
   }
   const out = cells.map((c) => {
     const text: Cell = {};

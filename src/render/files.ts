@@ -55,8 +55,10 @@ function fieldValue(f: Field, t: Target, registry: string | undefined, declaredA
     case 'target':
       return t.name;
     case 'matrix':
-      // Every key of the matrix, '' where this combination lacks one (GitHub reads a missing key as empty).
-      return Object.fromEntries([...t.axes.map((a) => [a, t.cell[a] ?? ''] as const), ...Object.entries(t.cell)]);
+      // The combination's own keys in its order, then every other key of the service's matrix as undefined:
+      // matrixContext lists only the first (as GitHub's matrix context holds them) and reads the others as ''
+      // (GitHub reads a key the combination lacks as empty).
+      return Object.fromEntries([...Object.entries(t.cell), ...t.axes.filter((a) => !Object.hasOwn(t.cell, a)).map((a) => [a, undefined] as const)]);
     case 'with':
       return t.with;
     case 'args': {
@@ -91,7 +93,7 @@ export function templateContext(t: Target, registry: string | undefined, declare
     const raw = fieldValue(f, t, registry, declaredArgs);
     read?.(f, raw);
     const value = wrap(raw);
-    return (made[f] = f === 'matrix' ? keysIgnoringCase(value as Record<string, unknown>) : value);
+    return (made[f] = f === 'matrix' ? matrixContext(value as Record<string, unknown>) : value);
   };
   return {
     __proto__: CONTEXT_PROTO,
@@ -120,22 +122,36 @@ export function templateContext(t: Target, registry: string | undefined, declare
 }
 
 /**
- * The matrix values with GitHub's key lookup: `matrix.os` reads axis `OS`, as
- * `${{ matrix.os }}` does in the spec (the runner's expression engine looks
- * keys up with .NET OrdinalIgnoreCase, src/expand/values.ts). A key spelled
- * exactly is found first; listing the keys (`{{#each matrix}}`) gives them as
- * the spec spells them. Handlebars reads a property only when the object owns
- * it (its lookupProperty), so the descriptor is answered the same way.
+ * The matrix values as GitHub's matrix context has them. Keys are looked up
+ * as GitHub does: `matrix.os` reads axis `OS`, as `${{ matrix.os }}` does in
+ * the spec (the runner's expression engine looks keys up with .NET
+ * OrdinalIgnoreCase, src/expand/values.ts); a key spelled exactly is found
+ * first. A key of the service's matrix that this combination lacks (undefined
+ * in `values`) reads as '', as on GitHub, but is not listed: `{{#each matrix}}`
+ * gives the combination's own keys, in its order (src/expand/matrix.ts), as
+ * the spec spells them, as `toJSON(matrix)` does in a job. Handlebars reads a
+ * property only when the object owns it (its lookupProperty), so the
+ * descriptor is answered the same way.
  */
-function keysIgnoringCase(values: Record<string, unknown>): Record<string, unknown> {
+function matrixContext(values: Record<string, unknown>): Record<string, unknown> {
   const keyOf = (p: string | symbol) => (typeof p !== 'string' || Object.hasOwn(values, p) ? p : spelling(p, Object.keys(values)));
+  const listed = Object.keys(values).filter((k) => values[k] !== undefined);
+  let empty: unknown;
+  const absent = () => (empty ??= wrap(''));
   return new Proxy(values, {
-    get: (target, p) => Reflect.get(target, keyOf(p)),
+    get: (target, p) => {
+      const k = keyOf(p);
+      const v = Reflect.get(target, k);
+      return v === undefined && typeof k === 'string' && Object.hasOwn(target, k) ? absent() : v;
+    },
     has: (target, p) => Reflect.has(target, keyOf(p)),
+    ownKeys: () => listed,
     getOwnPropertyDescriptor: (target, p) => {
       const d = Reflect.getOwnPropertyDescriptor(target, keyOf(p));
-      // A key found by another spelling is not the target's own: a proxy may only report it as configurable.
-      return d && keyOf(p) !== p ? { ...d, configurable: true } : d;
+      if (!d || (keyOf(p) === p && d.value !== undefined)) return d;
+      // A key found by another spelling, or one the combination lacks, is described as the proxy answers it; a proxy
+      // may describe a property otherwise than its target only as configurable.
+      return d.value === undefined ? { ...d, value: absent(), enumerable: false, configurable: true } : { ...d, configurable: true };
     },
   });
 }

@@ -54,7 +54,7 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
       if (axes.some((a) => equalsIgnoreCase(a, key)) || seen.some((s) => equalsIgnoreCase(s, key))) continue;
       seen.push(key);
       const inSpec = reads.some((r) => equalsIgnoreCase(r, key)) || latestKeys.includes(key);
-      // A template reads a key whatever its case too (src/render/files.ts keysIgnoringCase).
+      // A template reads a key whatever its case too (src/render/files.ts matrixContext).
       const inTemplate = templateReads !== undefined && (templateReads.each || templateReads.keys.some((r) => equalsIgnoreCase(r, key)));
       if (!inSpec && !inTemplate) out.push({ key, include: i });
     }

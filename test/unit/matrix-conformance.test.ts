@@ -246,6 +246,114 @@ describe('include keys that are not axes', () => {
   });
 });
 
+// The order of a combination's keys, as GitHub's runner builds its matrix context
+// (actions/runner src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs): a combination of the
+// axes has the axes in declared order, then the values includes add to it, in the order they
+// are first added (`Match` collects them in include order, `CreateConfiguration` appends them);
+// one an include entry makes (`GetUnmatchedVectors`) has the entry's axis keys, then its other
+// keys, each in the entry's order. It shows in `toJSON(matrix)` and in the order a template's
+// `{{#each matrix}}` lists them; `plan --json` prints a target's `matrix` so.
+describe("a combination's keys are in the runner's order", () => {
+  const MATRIX: MatrixInput = { os: ['windows', 'linux'], node: ['20'], include: [{ os: 'linux', b: '1' }, { a: '2' }, { experimental: 'true', os: 'macos' }] };
+
+  it('axes as declared, then added keys as first added; a new combination puts its axis keys first', () => {
+    const { cells } = expandMatrix(MATRIX);
+    expect(cells.map((c) => Object.entries(c))).toEqual([
+      [
+        ['os', 'windows'],
+        ['node', '20'],
+        ['a', '2'],
+      ],
+      [
+        ['os', 'linux'],
+        ['node', '20'],
+        ['b', '1'],
+        ['a', '2'],
+      ],
+      // The entry lists `experimental` first; the runner's new vector starts with the entry's filter (`os`).
+      [
+        ['os', 'macos'],
+        ['experimental', 'true'],
+      ],
+    ]);
+    // An include-only matrix has no axes: every key is an added value, in the entry's order.
+    expect(expandMatrix({ include: [{ b: '1', a: '2' }] }).cells.map((c) => Object.keys(c))).toEqual([['b', 'a']]);
+  });
+
+  const spec = (template: string) =>
+    [
+      'version: 1',
+      'services:',
+      '  api:',
+      '    context: api',
+      `    template: ${template}`,
+      '    matrix:',
+      '      os: [windows, linux]',
+      '      node: ["20"]',
+      '      include:',
+      '        - { os: linux, b: "1" }',
+      '        - { a: "2" }',
+      '        - { experimental: "true", os: macos }',
+      '',
+    ].join('\n');
+
+  it("{{#each matrix}} lists each combination's own keys in that order; a key it lacks still reads as empty", () => {
+    const tpl = 'FROM scratch\n{{#each matrix}}\nLABEL {{@key}}={{word this}}\n{{/each}}\nLABEL node-read={{word matrix.node}}\n';
+    const r = compileSpec(spec('t.hbs'), { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics).toEqual([]);
+    const labels = (target: string) =>
+      r
+        .files!.get(`api/${target}.Dockerfile`)!
+        .split('\n')
+        .filter((l) => l.startsWith('LABEL'));
+    // Before: every key of the service's matrix in one order (a before b), '' for the keys a combination lacks.
+    expect(labels('api-windows-20')).toEqual(['LABEL os="windows"', 'LABEL node="20"', 'LABEL a="2"', 'LABEL node-read="20"']);
+    expect(labels('api-linux-20')).toEqual(['LABEL os="linux"', 'LABEL node="20"', 'LABEL b="1"', 'LABEL a="2"', 'LABEL node-read="20"']);
+    expect(labels('api-macos')).toEqual(['LABEL os="macos"', 'LABEL experimental="true"', 'LABEL node-read=""']);
+    // The target's cell, which `plan --json` prints as its `matrix`, in the same order.
+    expect(r.spec!.targets.map((t) => Object.keys(t.cell))).toEqual([
+      ['os', 'node', 'a'],
+      ['os', 'node', 'b', 'a'],
+      ['os', 'experimental'],
+    ]);
+  });
+
+  it('a key a combination lacks and a key whose value is empty are told apart, also when one template serves both', () => {
+    // The remembered render (render/files.ts renderChecked) must not answer one with the other.
+    const tpl = 'FROM scratch\n{{#each matrix}}\nLABEL {{@key}}={{word this}}\n{{/each}}\n';
+    const src = [
+      'version: 1',
+      'services:',
+      '  one:',
+      '    context: api',
+      '    template: t.hbs',
+      '    matrix: { os: [x], node: [""] }',
+      '  two:',
+      '    context: api',
+      '    template: t.hbs',
+      '    matrix: { os: [y], node: ["1"], include: [{ os: x }] }',
+      '',
+    ].join('\n');
+    const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics).toEqual([]);
+    const labels = (file: string) =>
+      r
+        .files!.get(file)!
+        .split('\n')
+        .filter((l) => l.startsWith('LABEL'));
+    expect(labels('api/one.Dockerfile')).toEqual(['LABEL os="x"', 'LABEL node=""']);
+    expect(labels('api/two-x.Dockerfile')).toEqual(['LABEL os="x"']);
+  });
+
+  it("target names stay matrix's own: the declared axes in declared order (README, differences from GitHub)", () => {
+    // The runner names a job made by an include entry by all its values, the entry's axis keys in the
+    // entry's order (`api (20, macos, true)` here); matrix names every combination of a service by its
+    // declared axes, so each name has one pattern (api-OS-NODE), and added keys do not rename it.
+    const { cells } = expandMatrix({ os: ['linux'], node: ['18'], include: [{ node: '20', os: 'macos', experimental: 'true' }] });
+    expect(cellTargetNames('api', ['os', 'node'], cells).names).toEqual(['api-linux-18', 'api-macos-20']);
+  });
+});
+
 describe('${{ }} in with: is resolved per cell or is a located error', () => {
   it('matrix values reach the template parameter, one Dockerfile per differing cell', () => {
     const src = [
