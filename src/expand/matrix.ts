@@ -13,7 +13,7 @@
 // names an axis whatever its case (ordinal, ignoring case) and values compare
 // with the expression language's `==` (valueEquals, in values.ts).
 import type { Cell, MatrixInput, Scalar } from '../spec.js';
-import { copyInto, defineKey } from './records.js';
+import { copyInto, defineKey, ownValue } from './records.js';
 import { equalsIgnoreCase, spelling, valueEquals, valueText } from './values.js';
 
 export interface Expansion {
@@ -40,7 +40,13 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
 
   for (const ex of m.exclude ?? []) {
     const pairs = Object.entries(ex).map(([k, v]) => [spelling(k, axes), v] as const);
-    cells = cells.filter((c) => !pairs.every(([k, v]) => c[k] !== undefined && valueEquals(c[k], v)));
+    cells = cells.filter(
+      (c) =>
+        !pairs.every(([k, v]) => {
+          const value = ownValue(c, k);
+          return value !== undefined && valueEquals(value, v);
+        }),
+    );
   }
 
   const original = new Set(axes);
@@ -55,7 +61,7 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
       const cell = cells[i]!;
       if (!pairs.every(([k, v]) => !original.has(k) || valueEquals(cell[k]!, v))) continue;
       matched = true;
-      for (const [k, v] of pairs) if (!original.has(k)) cell[k] = v;
+      for (const [k, v] of pairs) if (!original.has(k)) defineKey(cell, k, v);
     }
     // A new combination holds the entry's axis keys, then its other keys, each in the entry's order: the
     // runner builds it from the entry's filter, then adds its extra values (actions/runner
@@ -149,10 +155,10 @@ export function emptyMatrixProblem(m: MatrixInput): { message: string; hint: str
 
 /** The name a cell gets without disambiguation: service + slugs of the declared axes' values (all values for an include-only cell). */
 export function cellTargetName(service: string, axes: readonly string[], cell: Cell): string {
-  const keys = axes.some((a) => cell[a] !== undefined) ? axes : Object.keys(cell);
+  const keys = axes.some((a) => ownValue(cell, a) !== undefined) ? axes : Object.keys(cell);
   const parts = [service];
   for (const a of keys) {
-    const v = cell[a];
+    const v = ownValue(cell, a);
     if (v !== undefined) parts.push(slug(v) || 'x');
   }
   return parts.join('-');

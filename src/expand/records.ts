@@ -19,3 +19,14 @@ export function copyInto<T extends object>(to: T, from: object): T {
   for (const k of Object.keys(source)) defineKey(target, k, source[k]);
   return to;
 }
+
+/**
+ * `record[key]` when the record has that key of its own, else undefined. A
+ * matrix key is any name a spec gives (`constructor`, `__proto__`,
+ * `toString` are valid axis and include keys), and a plain record's index
+ * reads Object.prototype for a key it lacks: `cell.constructor` of a
+ * combination without that include key is the function Object.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -2,6 +2,7 @@
 // unused include keys), and each cell named as a target.
 import { closest } from '../diagnostics.js';
 import { caseDuplicateKeys, cellTargetNames, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
+import { ownValue } from '../expand/records.js';
 import { equalsIgnoreCase } from '../expand/values.js';
 import type { Cell, ServiceInput } from '../spec.js';
 import { origin, type ResolveContext } from './context.js';
@@ -133,7 +134,7 @@ function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, decla
 
 /** The cell with every key of its matrix, '' where this combination lacks one. */
 export function withAllKeys(axes: readonly string[], cell: Cell): Cell {
-  return Object.fromEntries([...axes.map((a) => [a, cell[a] ?? ''] as const), ...Object.entries(cell)]);
+  return Object.fromEntries([...axes.map((a) => [a, ownValue(cell, a) ?? ''] as const), ...Object.entries(cell)]);
 }
 
 function cellText(c: Cell): string {

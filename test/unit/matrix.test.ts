@@ -169,3 +169,33 @@ describe('target names', () => {
     for (const c of cs) expect(cellTargetName('svc', axes, c)).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
   });
 });
+
+// An axis or include key is any name a spec gives, and `constructor`, `toString`
+// and `__proto__` are valid ones (GitHub reads `matrix['KEY']` from the
+// mapping itself: actions/runner MatrixBuilder.cs). A plain record read by
+// such a key finds Object.prototype's member when it lacks the key: the
+// exclude filter crashed on the function it found, names got
+// `function Object() { [native code] }`, and an include's `__proto__` was lost.
+describe('keys that Object.prototype also has', () => {
+  it('an exclude naming such a key (not an axis) removes nothing and does not throw', () => {
+    for (const k of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(cells({ node: ['20', '22'], exclude: [{ [k]: 'x' }] as MatrixInput['exclude'] })).toEqual([{ node: '20' }, { node: '22' }]);
+    }
+  });
+
+  it('an include key `__proto__` is a variable like any other, an own key of each cell it joins', () => {
+    const include = [JSON.parse('{"__proto__": "y"}')] as MatrixInput['include'];
+    const { axes, cells: cs } = expandMatrix({ node: ['20', '22'], include });
+    expect(axes).toEqual(['node', '__proto__']);
+    for (const c of cs) {
+      expect(Object.hasOwn(c, '__proto__')).toBe(true);
+      expect(Object.getPrototypeOf(c)).toBe(Object.prototype);
+    }
+    expect(cs.map((c) => Object.getOwnPropertyDescriptor(c, '__proto__')?.value)).toEqual(['y', 'y']);
+  });
+
+  it('a combination without an axis named `constructor` is named by the keys it has', () => {
+    const { axes, cells: cs } = expandMatrix({ constructor: ['a'], node: ['20'], include: [{ node: '99' }] });
+    expect(cs.map((c) => cellTargetName('web', axes, c))).toEqual(['web-a-20', 'web-99']);
+  });
+});
