@@ -113,6 +113,7 @@ export const DIAGNOSTIC_CODES = [
   'write-failed',
   'wrong-path-kind',
   'wrong-type',
+  'yaml-alias-cycle',
   'yaml-alias-limit',
   'yaml-syntax',
   'yaml-too-deep',

@@ -1,5 +1,5 @@
 // Stage 1: text -> YAML document with positions. Pure: the caller reads the file.
-import type { CST, Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
+import type { Alias, CST, Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from '../diagnostics.js';
 import { formatNumber } from '../expand/values.js';
@@ -172,9 +172,57 @@ function documentProblems(doc: Document.Parsed, source: string): TextProblem[] {
         hint: DEEP_INPUT_HINT,
       },
     ];
+  const cycle = aliasCycle(doc.contents);
+  if (cycle)
+    return [
+      {
+        offset: cycle.range?.[0] ?? 0,
+        code: 'yaml-alias-cycle',
+        message: `alias \`*${cycle.source}\` is inside the node its anchor names: the value would contain itself`,
+        hint: 'an alias may repeat a node written before it, not one it is part of; write the value out',
+      },
+    ];
   const tags = tagDiagnostics(doc.contents, source);
   if (tags.length) return tags;
   return scalarDiagnostics(doc.contents, doc).map(({ node, code, message, hint }) => ({ offset: node.range?.[0] ?? 0, code, message, hint }));
+}
+
+/**
+ * The first alias that names a node it is inside (`args: &a { A: *a }`): YAML
+ * lets an anchor's node hold an alias to it (yaml.org/spec/1.2.2 3.2.1.1: the
+ * representation is a graph, not a tree), and yaml's toJS then gives a value
+ * that contains itself, which every later walk of the spec followed until the
+ * stack ran out. An alias names the last node with its anchor before it in
+ * document order (yaml's Alias.resolve); a walk in that order, keys before
+ * values, knows that node when it meets the alias. No other cycle can exist:
+ * an alias cannot name a node that starts after it. Runs after the depth
+ * check (bounded recursion).
+ */
+function aliasCycle(root: unknown): Alias | undefined {
+  const anchors = new Map<string, unknown>();
+  const open = new Set<unknown>();
+  const walk = (node: unknown): Alias | undefined => {
+    if (!node || typeof node !== 'object') return undefined;
+    if (yamlLib().isAlias(node)) return open.has(anchors.get(node.source)) ? node : undefined;
+    const anchor = (node as Node).anchor;
+    if (anchor) anchors.set(anchor, node);
+    open.add(node);
+    let hit: Alias | undefined;
+    if (yamlLib().isMap(node)) {
+      for (const pair of node.items) {
+        hit = walk(pair.key) ?? walk(pair.value);
+        if (hit) break;
+      }
+    } else if (yamlLib().isSeq(node)) {
+      for (const item of node.items) {
+        hit = walk(item);
+        if (hit) break;
+      }
+    }
+    open.delete(node);
+    return hit;
+  };
+  return walk(root);
 }
 
 /**

@@ -56,6 +56,32 @@ describe('load', () => {
     expect(brief(spec.diagnostics)).toEqual([{ code: 'yaml-alias-limit', line: 1, column: 1 }]);
   });
 
+  // YAML 1.2.2 3.2.1.1: a representation is a graph, and an anchored node may
+  // hold an alias to itself; yaml's toJS then builds a value that contains
+  // itself, which crashed validate with a stack overflow (a bug in matrix).
+  it('refuses an alias inside the node its anchor names, at the alias', () => {
+    const cases = [
+      'version: 1\nservices:\n  api:\n    args: &a { A: *a }\n',
+      'version: 1\nservices:\n  api:\n    tags: &t [x, *t]\n',
+      'version: 1\nservices: &s\n  api:\n    context: .\n    labels: { a: [ *s ] }\n',
+      'version: 1\nservices:\n  api: &a\n    args: &a { B: x }\n    labels: { l: &b [ *b ] }\n',
+    ];
+    for (const src of cases) {
+      const spec = load(src);
+      expect(spec.value, src).toBeUndefined();
+      const alias = src.lastIndexOf('*');
+      expect(brief(spec.diagnostics), src).toEqual([{ code: 'yaml-alias-cycle', ...pos(src, src.slice(alias, alias + 2)) }]);
+    }
+  });
+
+  it('an alias to an earlier node of the same name is no cycle, even inside a node with that anchor', () => {
+    // The alias names the last `&a` before it (yaml's Alias.resolve): here the `{ B: x }` it follows, not its parent.
+    const src = 'version: 1\nservices:\n  api: &a\n    args: &a { B: x }\n    labels: *a\n';
+    const spec = load(src);
+    expect(spec.diagnostics).toEqual([]);
+    expect((spec.value as { services: { api: { labels: unknown } } }).services.api.labels).toEqual({ B: 'x' });
+  });
+
   it('accepts a few ordinary aliases', () => {
     const src = 'version: 1\nx: &p [linux/amd64]\nservices:\n  a: {platforms: *p}\n  b: {platforms: *p}\n';
     const spec = load(src);

@@ -56,6 +56,8 @@ export const EXPECTED: Record<string, Expected> = {
 
   // Expansion bombs: aliases, and a matrix whose product is 10^10 targets.
   'alias-billion-laughs': { code: 'yaml-alias-limit', line: 1, column: 1 },
+  // An alias inside its own anchor's node: a value that contains itself (YAML 1.2.2 3.2.1.1); it overflowed the stack.
+  'alias-self-cycle': { code: 'yaml-alias-cycle', line: 7, column: 10 },
   'alias-matrix-explosion': { code: 'matrix-too-large', line: 7, column: 7 },
   // A matrix under defaults: 10^12 per service, and 1,000 per service x 60 services (issue 12).
   'defaults-matrix-explosion': { code: 'matrix-too-large', line: 6, column: 5 },
