@@ -13,7 +13,7 @@
 import type { Node, Pair, YAMLMap } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
 import { closest, diagnostic, type Diagnostic, pathToString } from '../diagnostics.js';
-import { schemaAt, type SchemaLike } from '../validate/schema.js';
+import { propertySchema, schemaAt, type SchemaLike } from '../validate/schema.js';
 import type { LoadedSpec } from './load.js';
 
 // ---- pass 1: the source lines, when the YAML parser failed
@@ -240,12 +240,12 @@ function dedented(v: Visit, prev: Pair, pair: Pair, shape: readonly Diagnostic[]
   const k = keyOf(pair)!;
   const p = keyOf(prev)!;
   const here = [...v.path, k];
-  if (v.schema?.properties?.[k] || !shape.some((d) => under(d, here))) return undefined;
+  if (propertySchema(v.schema, k) || !shape.some((d) => under(d, here))) return undefined;
   const target = childSchema(v.schema, p);
   const empty = prev.value === null || (yamlLib().isScalar(prev.value) && prev.value.value === null);
-  const takes = target?.properties?.[k] !== undefined || (empty && open(target) && !open(v.schema));
+  const takes = propertySchema(target, k) !== undefined || (empty && open(target) && !open(v.schema));
   if (!takes || (!empty && !yamlLib().isMap(prev.value)) || has(prev.value, k)) return undefined;
-  if (!open(v.schema) && !target?.properties?.[k] && closest(k, Object.keys(v.schema?.properties ?? {}))) return undefined;
+  if (!open(v.schema) && !propertySchema(target, k) && closest(k, Object.keys(v.schema?.properties ?? {}))) return undefined;
   const prevPath = [...v.path, p];
   return {
     key: pair,
@@ -262,8 +262,8 @@ function overIndented(v: Visit, pair: Pair, shape: readonly Diagnostic[]): Mispl
   const here = [...v.path, k];
   const outer = v.parent;
   const last = v.path[v.path.length - 1];
-  if (!outer || typeof last !== 'string' || open(v.schema) || v.schema?.properties?.[k]) return undefined;
-  if (!outer.schema?.properties?.[k] || has(outer.map, k)) return undefined;
+  if (!outer || typeof last !== 'string' || open(v.schema) || propertySchema(v.schema, k)) return undefined;
+  if (!propertySchema(outer.schema, k) || has(outer.map, k)) return undefined;
   if (!shape.some((d) => d.code === 'unknown-key' && d.path === pathToString(here))) return undefined;
   return {
     key: pair,

@@ -217,12 +217,24 @@ export function schemaAt(schema: SchemaLike, path: (string | number)[]): SchemaL
   let node: SchemaLike | undefined = schema;
   for (const part of path) {
     if (!node) return undefined;
+    const named = typeof part === 'string' ? propertySchema(node, part) : undefined;
     if (typeof part === 'number') node = node.items;
-    else if (node.properties?.[part]) node = node.properties[part];
+    else if (named) node = named;
     else if (typeof node.additionalProperties === 'object') node = node.additionalProperties;
     else return undefined;
   }
   return node;
+}
+
+/**
+ * The schema of key `key` that `node` names in its `properties`, else
+ * undefined. Own keys only: `properties` is a plain object, and a spec key
+ * such as `constructor` or `toString` (a service or argument name) would
+ * otherwise find Object.prototype's member there.
+ */
+export function propertySchema(node: SchemaLike | undefined, key: string): SchemaLike | undefined {
+  const props = node?.properties;
+  return props && Object.hasOwn(props, key) ? props[key] : undefined;
 }
 
 function describe(schema: SchemaLike, path: (string | number)[]): string | undefined {

@@ -36,6 +36,15 @@ describe('indentation mistakes, from the parsed document', () => {
     expect(r.errors).toEqual(['matrix.yaml:4:3: error `services` is indented under `defaults`, which has no such key: move it left, to the level of `defaults` [misplaced-key]']);
   });
 
+  // The schema's `properties` is a plain object: a key such as `toString` found
+  // Object.prototype's member there and read as a field every mapping takes.
+  it('a key named like an Object.prototype member is no field of the mapping above it', async () => {
+    const r = await validate(`${head}    template: go\n  toString: 1\n`);
+    expect(r.errors).toEqual(['matrix.yaml:6:3: error `toString` is not a valid name in services [invalid-name]', 'matrix.yaml:6:13: error services.toString must be a mapping [wrong-type]']);
+    const nested = await validate(`${head}    template: go\n    with:\n      binary: x\n    constructor: 1\n`);
+    expect(nested.errors).toEqual(['matrix.yaml:8:5: error unknown key `constructor` in services.api [unknown-key]']);
+  });
+
   it('a typo stays a typo: the unknown-key error with its suggestion, not an indentation story', async () => {
     const r = await validate(`${head}    template: go\n    args:\n      A: "1"\n    platfroms: [linux/amd64]\n`);
     expect(r.errors).toEqual(['matrix.yaml:8:5: error unknown key `platfroms` in services.api [unknown-key]']);
