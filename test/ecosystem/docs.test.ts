@@ -63,6 +63,31 @@ describe('docs/github-actions.md', () => {
     }
   });
 
+  // docker/bake-action runs no matrix: the step before it must give the bake variables the
+  // values `matrix bake` would (GitHub's GITHUB_ENV file: each `NAME=value` line is in the
+  // environment of the later steps). It set MATRIX_GIT_SHA alone, so a tag of
+  // ${{ git.short_sha }} was left out.
+  it('the bake-action workflow sets the git values its comment names, as matrix bake sets them', async () => {
+    const steps = workflows[1]!.jobs.bake!.steps;
+    const i = steps.findIndex((st) => (st as { uses?: string }).uses?.startsWith('docker/bake-action@'));
+    const script = steps[i - 1]!.run!;
+    const env = tempDir();
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('bash', ['-e', '-c', script], { env: { PATH: process.env.PATH, GITHUB_SHA: sha, GITHUB_ENV: path.join(env, 'env') }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const set = Object.fromEntries(
+      readFileSync(path.join(env, 'env'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=') as [string, string]),
+    );
+    const { buildEnvironment } = await import('../../src/bake/gitenv.js');
+    const ours = await buildEnvironment(env, { MATRIX_GIT_SHA: sha }, false);
+    expect(set).toEqual({ MATRIX_GIT_SHA: sha, MATRIX_GIT_SHORT_SHA: ours.MATRIX_GIT_SHORT_SHA });
+    expect(set.MATRIX_GIT_SHORT_SHA).toBe('0123456');
+  });
+
   it("the metadata-action example: each step's bake-target is a metadata_action of the spec shown, and the spec compiles", async () => {
     const specText = blocks(text, 'yaml').find((b) => b.startsWith('# matrix.yaml'))!;
     const spec = parse(specText) as { services: Record<string, { metadata_action: string }> };
