@@ -19,7 +19,7 @@ import { OutputGate } from '../bake/gate.js';
 import { ProgressTracker } from '../bake/progress.js';
 import { colors, userError } from '../diagnostics.js';
 import { PullFailures, planBaseImages } from '../doctor/base-images.js';
-import { binfmtRegistered, runDoctor, type Check, type DoctorInput } from '../doctor/doctor.js';
+import { binfmtRegistered, dottedVariants, runDoctor, type Check, type DoctorInput } from '../doctor/doctor.js';
 import { lastLine, interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { targetDigests } from '../bake/digests.js';
 import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
@@ -570,6 +570,8 @@ const CONNECT_WAIT_MS = 2000;
 function answeredByBake(opts: BakeArgs, run: BakeRun, input: DoctorInput): boolean {
   if (opts.print || run.flags.progress !== 'plain') return false;
   if (input.multiPlatform || input.registries.length) return false;
+  // Whether buildx reads such a platform depends on its version, which bake's first line does not tell.
+  if (dottedVariants(input.platforms).length) return false;
   return input.emulatedPlatforms.every((p) => binfmtRegistered(p));
 }
 

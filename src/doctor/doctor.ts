@@ -122,9 +122,26 @@ async function quickChecks(input: DoctorInput, run: (args: string[]) => Promise<
   const inspect = run(['buildx', 'inspect', ...(input.builder ? ['--builder', input.builder] : [])]);
   const driverStatus = input.multiPlatform ? run(['info', '--format', '{{json .DriverStatus}}']) : undefined;
   driverStatus?.catch(() => undefined);
+  // A dotted variant depends on buildx's version, which inspect does not print.
+  const dotted = dottedVariants(input.platforms).length > 0;
+  const buildx = dotted ? run(['buildx', 'version']) : undefined;
+  const server = dotted ? run(['version', '--format', '{{.Server.Version}}']) : undefined;
+  buildx?.catch(() => undefined);
+  server?.catch(() => undefined);
   const ins = await inspect;
   const info = ins.code === 0 && !ins.spawnError ? parseInspect(ins.stdout) : undefined;
   if (!info || !['docker', 'docker-container'].includes(info.driver) || /^Error:/m.test(ins.stdout)) return undefined;
+  if (buildx) {
+    const bx = await buildx;
+    const version = bx.code === 0 ? parseBuildxVersion(bx.stdout) : undefined;
+    // No version to read: the full doctor says why.
+    if (!version) return undefined;
+    const client = dottedVariantCheck(version, input.platforms);
+    if (client) return [client];
+    const sv = await server!;
+    const engine = dottedEngineCheck(input.platforms, ins.stdout, sv.code === 0 ? sv.stdout.trim() : undefined);
+    if (engine) return [engine];
+  }
   const builder: Check = { name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` };
   return [builder, ...(await builderChecks(input, info, driverStatus))];
 }
@@ -155,7 +172,11 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
     checks.push(ch);
     if (ch.status === 'fail') return checks;
   }
-  const info = parseInspect((await probes.inspect).stdout);
+  const inspected = (await probes.inspect).stdout;
+  const sv = await probes.server;
+  const engine = dottedEngineCheck(input.platforms, inspected, sv.code === 0 ? sv.stdout.trim() : undefined);
+  if (engine) return [...checks, engine];
+  const info = parseInspect(inspected);
   return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
 }
 
@@ -218,8 +239,70 @@ async function buildxCheck(input: DoctorInput, probes: Probes): Promise<Check> {
       fix: 'check that `docker` on PATH is the Docker CLI and buildx its plugin (`docker buildx version` prints github.com/docker/buildx and a version)',
     };
   }
+  const dotted = dottedVariantCheck(version, input.platforms);
+  if (dotted) return dotted;
   if (versionLess(version, '0.13')) return { name: 'buildx', status: 'warn', detail: `version ${version} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' };
   return { name: 'buildx', status: 'ok', detail: `version ${version}` };
+}
+
+/** The first buildx that reads a platform variant with a dot. */
+export const DOTTED_VARIANTS_SINCE = '0.20';
+
+/**
+ * The platforms whose variant has a dot (`linux/arm64/v8.2`, `linux/arm64/v9.1`):
+ * containerd's platform parser took `[A-Za-z0-9_-]` in a part until it
+ * learnt arm64's minor versions (`[A-Za-z0-9_.-]`, containerd/platforms
+ * platforms.go specifierRe); buildx vendors it from 0.20.0 (docker/buildx,
+ * "vendor: update buildkit to v0.19.0-rc1"). Before, buildx refuses such a
+ * platform in every target, after matrix has generated the files.
+ */
+export function dottedVariants(platforms: readonly string[]): string[] {
+  return platforms.filter((p) => p.split('/')[2]?.includes('.'));
+}
+
+/** The first BuildKit that reads a dotted variant (it vendors containerd/platforms v1.0.0-rc.1), and the first Docker Engine built with one. */
+export const DOTTED_BUILDKIT_SINCE = '0.19';
+export const DOTTED_DOCKER_SINCE = '28.0';
+
+/**
+ * The BuildKit of the builder must read a dotted variant too: the daemon
+ * parses the target platform again (dockerd 26.1 with buildx 0.22: "failed
+ * to parse target platform linux/arm64/v8.2"). `buildx inspect` prints each
+ * node's BuildKit version; a Docker Engine built from distribution sources
+ * prints `v0.0.0+unknown`, and then the engine's version tells (`server`).
+ */
+export function dottedEngineCheck(platforms: readonly string[], inspect: string, server: string | undefined): Check | undefined {
+  const dotted = dottedVariants(platforms);
+  if (!dotted.length) return undefined;
+  const known = [...inspect.matchAll(/^(?:BuildKit version|Buildkit):\s+v?(\d+\.\d+(?:\.\d+)?)/gm)].map((m) => m[1]!).filter((v) => v !== '0.0.0');
+  const old = known.find((v) => versionLess(v, DOTTED_BUILDKIT_SINCE));
+  const driver = /^Driver:\s+(\S+)/m.exec(inspect)?.[1];
+  const engine = !known.length && driver === 'docker' ? /^(\d+\.\d+)/.exec(server ?? '')?.[1] : undefined;
+  const base = [...new Set(dotted.map((p) => p.split('/').slice(0, 2).join('/')))].join(', ');
+  if (old || (engine && versionLess(engine, DOTTED_DOCKER_SINCE))) {
+    return {
+      name: 'builder',
+      status: 'fail',
+      detail: old
+        ? `BuildKit ${old} cannot read ${dotted.join(', ')}: BuildKit reads a variant with a dot from ${DOTTED_BUILDKIT_SINCE} on`
+        : `Docker Engine ${server} builds with a BuildKit older than ${DOTTED_BUILDKIT_SINCE}, which cannot read ${dotted.join(', ')}: Docker Engine ${DOTTED_DOCKER_SINCE} and later build with one that can`,
+      fix: `use a builder with BuildKit ${DOTTED_BUILDKIT_SINCE} or later (\`docker buildx create --driver docker-container\`), or build ${base} instead`,
+    };
+  }
+  return undefined;
+}
+
+/** A build of a dotted variant on a buildx that cannot read it: a failure that names the fix; undefined otherwise. */
+export function dottedVariantCheck(version: string, platforms: readonly string[]): Check | undefined {
+  const dotted = dottedVariants(platforms);
+  if (!dotted.length || !versionLess(version, DOTTED_VARIANTS_SINCE)) return undefined;
+  const base = [...new Set(dotted.map((p) => p.split('/').slice(0, 2).join('/')))];
+  return {
+    name: 'buildx',
+    status: 'fail',
+    detail: `version ${version} cannot read ${dotted.join(', ')}: buildx reads a variant with a dot from ${DOTTED_VARIANTS_SINCE} on`,
+    fix: `upgrade the buildx plugin to ${DOTTED_VARIANTS_SINCE} or later, or build ${base.join(', ')} instead`,
+  };
 }
 
 async function builderCheck(input: DoctorInput, probes: Probes): Promise<Check> {

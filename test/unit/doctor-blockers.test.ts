@@ -156,3 +156,71 @@ describe("the emulation check of a builder by containerd's matcher", () => {
     expect(await emulation('linux/amd64, linux/arm64', ['linux/arm/v5', 'linux/amd64/v4'])).toEqual({ 'linux/arm/v5': 'ok', 'linux/amd64/v4': 'fail' });
   });
 });
+
+// containerd's platform parser took no dot in a part until arm64's minor versions
+// (containerd/platforms platforms.go specifierRe `^[A-Za-z0-9_.-]+$`); docker/buildx vendors
+// that from v0.20.0. buildx 0.13.1 refuses `linux/arm64/v8.2` in every target ("is an invalid
+// component ... must match ^[A-Za-z0-9_-]+$"), after matrix generated the files.
+describe('a platform variant with a dot and the buildx that reads it', () => {
+  const dotted = (docker: Docker, blockersOnly: boolean) => ({ ...input(docker, blockersOnly), platforms: ['linux/amd64', 'linux/arm64/v8.2'], emulatedPlatforms: [] });
+  const answers = (version: string, server = '28.0.1', inspect = INSPECT_OK) => ({
+    version: { code: 0, stdout: server },
+    'buildx version': { code: 0, stdout: `github.com/docker/buildx ${version} abc` },
+    'buildx inspect': { code: 0, stdout: inspect },
+  });
+
+  it('buildx before 0.20 blocks the build, in bake (blockersOnly) and in the doctor, naming the platform and the fix', async () => {
+    for (const blockersOnly of [true, false]) {
+      const fake = fakeDocker(answers('0.13.1+ds1'));
+      const fail = (await runDoctor(dotted(fake.docker, blockersOnly))).find((c) => c.status === 'fail');
+      expect(fail, String(blockersOnly)).toMatchObject({ name: 'buildx', detail: 'version 0.13.1 cannot read linux/arm64/v8.2: buildx reads a variant with a dot from 0.20 on' });
+      expect(fail!.fix).toBe('upgrade the buildx plugin to 0.20 or later, or build linux/arm64 instead');
+    }
+  });
+
+  it('buildx 0.20 and later, or no dotted variant: nothing more to say, and bake asks buildx nothing more', async () => {
+    for (const blockersOnly of [true, false]) {
+      const fake = fakeDocker(answers('v0.20.0'));
+      expect((await runDoctor(dotted(fake.docker, blockersOnly))).filter((c) => c.status === 'fail')).toEqual([]);
+    }
+    const plain = fakeDocker(answers('0.13.1'));
+    await runDoctor(input(plain.docker, true));
+    expect(plain.calls).toEqual(['buildx inspect']);
+  });
+});
+
+// The builder parses the target platform again: dockerd 26.1.5 (its own BuildKit, shown as
+// v0.0.0+unknown) with buildx 0.22 said "failed to parse target platform linux/arm64/v8.2".
+// BuildKit reads it from v0.19.0 (its go.mod: containerd/platforms v1.0.0-rc.1, as docker/buildx
+// "vendor: update buildkit to v0.19.0-rc1" shows); Docker Engine 28.0 builds with BuildKit 0.20.
+describe("a platform variant with a dot and the builder's BuildKit", () => {
+  const dotted = (docker: Docker, blockersOnly: boolean) => ({ ...input(docker, blockersOnly), platforms: ['linux/arm64/v8.2'], emulatedPlatforms: [] });
+  const withBuildkit = (v: string, driver = 'docker-container') =>
+    INSPECT_OK.replace('Driver:        docker', `Driver:        ${driver}`).replace('Status:    running\n', `Status:    running\nBuildKit version: ${v}\n`);
+  const answers = (server: string, inspect: string) => ({
+    version: { code: 0, stdout: server },
+    'buildx version': { code: 0, stdout: 'github.com/docker/buildx v0.22.0 abc' },
+    'buildx inspect': { code: 0, stdout: inspect },
+  });
+  const failOf = async (server: string, inspect: string, blockersOnly: boolean) =>
+    (await runDoctor(dotted(fakeDocker(answers(server, inspect)).docker, blockersOnly))).find((c) => c.status === 'fail');
+
+  it('a BuildKit before 0.19, or a Docker Engine before 28.0 whose BuildKit version is unknown, blocks the build', async () => {
+    for (const blockersOnly of [true, false]) {
+      expect(await failOf('28.0.1', withBuildkit('v0.18.2'), blockersOnly)).toMatchObject({
+        name: 'builder',
+        detail: 'BuildKit 0.18.2 cannot read linux/arm64/v8.2: BuildKit reads a variant with a dot from 0.19 on',
+      });
+      const engine = await failOf('26.1.5+dfsg1', withBuildkit('v0.0.0+unknown', 'docker'), blockersOnly);
+      expect(engine?.detail).toBe('Docker Engine 26.1.5+dfsg1 builds with a BuildKit older than 0.19, which cannot read linux/arm64/v8.2: Docker Engine 28.0 and later build with one that can');
+      expect(engine?.fix).toContain('or build linux/arm64 instead');
+    }
+  });
+
+  it('BuildKit 0.19 or later, or Docker Engine 28.0 or later: no failure', async () => {
+    for (const blockersOnly of [true, false]) {
+      expect(await failOf('26.1.5', withBuildkit('v0.19.0'), blockersOnly)).toBeUndefined();
+      expect(await failOf('28.0.1', withBuildkit('v0.0.0+unknown', 'docker'), blockersOnly)).toBeUndefined();
+    }
+  });
+});
