@@ -1,5 +1,5 @@
 // `matrix init [DIR]`: propose a starter matrix.yaml from what the repository holds.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { writeFileExclusive } from '../fs/write.js';
 import path from 'node:path';
 import { compile } from '../compile.js';
@@ -7,11 +7,14 @@ import { colors, userError, visible } from '../diagnostics.js';
 import { shellQuote } from '../adapters/process.js';
 import { commentText, nameServices, notProposed, proposeSpec, registryFromGitConfig, registryProblem } from '../init/propose.js';
 import { scanRepository } from '../init/scan.js';
+import { settleProposal, type Proposal } from '../init/settle.js';
+import type { Diagnostic } from '../diagnostics.js';
 import { planSync } from '../output/sync.js';
 import { repoRootOf, toPosix } from '../paths.js';
 import { printDiagnostics, SPEC_NAMES, type Io } from './io.js';
 import { readRegularText } from '../fs/read.js';
 import type { CommandArgs } from './options.js';
+import type { Finding } from '../init/scan.js';
 
 type InitOptions = CommandArgs['init'];
 
@@ -20,19 +23,33 @@ const SCHEMA_IN_PACKAGE = 'node_modules/bake-matrix/schemas/matrix.schema.json';
 export function runInit(io: Io, opts: InitOptions, color: boolean): number {
   checkRegistryOption(opts.registry);
   const { root, shown, specPath } = initTarget(io, opts);
-  const all = scanOrFail(root, shown, opts.depth);
-  const services = nameServices(all.filter((f) => f.kind !== 'unsupported'));
+  const found = scanOrFail(root, shown, opts.depth);
   const repoRoot = repoRootOf(root);
   const registry = opts.registry ?? registryFromGitConfig(readOr(path.join(repoRoot, '.git', 'config')));
-  const text = proposeSpec(services, { schemaRef: schemaRef(root), ...(registry ? { registry } : {}) }, all);
   const displayName = toPosix(path.relative(io.cwd, specPath)) || 'matrix.yaml';
-  if (!proposalPasses(io, { specPath, displayName, text, root, repoRoot }, color)) return 70;
+  const where = { specPath, displayName, root, repoRoot };
+  const textOf = (p: Proposal) =>
+    proposeSpec(p.services, { schemaRef: schemaRef(root), ...(p.registry ? { registry: p.registry } : {}), ...(p.bakeFile ? { bakeFile: p.bakeFile, bakeNote: p.bakeNote } : {}) }, [
+      ...found,
+      ...p.left,
+    ]);
+  const first: Proposal = { services: nameServices(found.filter((f) => f.kind !== 'unsupported')), left: [], ...(registry ? { registry } : {}) };
+  // What matrix's own check refuses is settled (settle.ts): a proposal is never one `validate` or `gen` refuses.
+  const { proposal, problems } = settleProposal(
+    first,
+    (p) => proposalProblems(io, { ...where, text: textOf(p) }),
+    (rel) => exists(path.join(root, rel)),
+    opts.registry === undefined,
+  );
+  const text = textOf(proposal);
+  if (problems.length) return reportBug(io, displayName, text, problems, color);
+  if (!proposal.services.length) scanOrFail(root, shown, opts.depth, [...found, ...proposal.left]);
   if (opts.dryRun) {
     io.stdout.write(text);
     return 0;
   }
   writeProposal(specPath, displayName, text);
-  reportCreated(io, displayName, services, shown, colors(color), notProposed(all));
+  reportCreated(io, displayName, proposal.services, shown, colors(color), notProposed([...found, ...proposal.left]));
   return 0;
 }
 
@@ -63,8 +80,9 @@ function initTarget(io: Io, opts: InitOptions): { root: string; shown: string; s
   return { root, shown, specPath };
 }
 
-function scanOrFail(root: string, shown: string, depth: number | undefined): ReturnType<typeof scanRepository> {
-  const findings = scanRepository(root, depth !== undefined ? { maxDepth: depth } : {});
+/** The findings, when one of them is proposable; `left` instead of a scan: every service found was left out. */
+function scanOrFail(root: string, shown: string, depth: number | undefined, left?: readonly Finding[]): readonly Finding[] {
+  const findings = left ?? scanRepository(root, depth !== undefined ? { maxDepth: depth } : {});
   if (findings.some((f) => f.kind !== 'unsupported')) return findings;
   throw userError(
     'no-services-found',
@@ -75,16 +93,29 @@ function scanOrFail(root: string, shown: string, depth: number | undefined): Ret
   );
 }
 
-/** The proposal must validate and generate as it is: checked with the real pipeline before it is shown. */
-function proposalPasses(io: Io, p: { specPath: string; displayName: string; text: string; root: string; repoRoot: string }, color: boolean): boolean {
+/** The errors `matrix validate` and `matrix gen` would report for the proposal, checked with the real pipeline. */
+function proposalProblems(io: Io, p: { specPath: string; displayName: string; text: string; root: string; repoRoot: string }): Diagnostic[] {
   const result = compile({ specPath: p.specPath, displayName: p.displayName, source: p.text, repoRoot: p.repoRoot, cwd: io.cwd });
   const sync = result.files && result.spec ? planSync(p.root, p.repoRoot, result.files, result.spec.bakeFile) : undefined;
-  const problems = [...result.diagnostics, ...(sync?.diagnostics ?? [])].filter((d) => d.severity === 'error');
-  if (!problems.length) return true;
-  io.stderr.write(p.text);
-  printDiagnostics(io, problems, color, new Map([[p.displayName, p.text]]));
+  return [...result.diagnostics, ...(sync?.diagnostics ?? [])].filter((d) => d.severity === 'error');
+}
+
+/** A refusal init could not settle: its own bug, shown with the proposal. */
+function reportBug(io: Io, displayName: string, text: string, problems: readonly Diagnostic[], color: boolean): number {
+  io.stderr.write(text);
+  printDiagnostics(io, problems, color, new Map([[displayName, text]]));
   io.stderr.write('matrix init: the proposal above does not pass `matrix validate`/`matrix gen`. This is a bug in matrix init; please report it with the list of files of the repository.\n');
-  return false;
+  return 70;
+}
+
+/** Whether anything is at `p` (a dangling link too). */
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Exclusive: fail instead of overwriting a spec written since the check; a failed write leaves nothing. */

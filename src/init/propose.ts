@@ -29,6 +29,9 @@ export function serviceName(raw: string): string {
 export interface ProposedService {
   name: string;
   finding: Finding;
+  /** `generated_file`, when the generated Dockerfile cannot go to its default place (settle.ts); `placeNote` says why. */
+  generatedFile?: string;
+  placeNote?: string;
 }
 
 /** Names from directory names, made unique with -2, -3 ... in scan order. */
@@ -48,6 +51,9 @@ export interface ProposeOptions {
   schemaRef: string;
   registry?: string;
   platforms?: readonly string[];
+  /** `bake_file`, when docker-bake.hcl cannot be matrix's (settle.ts); `bakeNote` says why. */
+  bakeFile?: string;
+  bakeNote?: string;
 }
 
 /** `services` as named by nameServices; `all` the findings, for the list of what is not proposed. */
@@ -59,17 +65,23 @@ export function proposeSpec(services: readonly ProposedService[], opts: ProposeO
   const platforms = doc.createNode([...(opts.platforms ?? DEFAULT_PLATFORMS)]);
   platforms.flow = true;
   root.set('platforms', platforms);
+  if (opts.bakeFile) {
+    const pair = doc.createPair('bake_file', opts.bakeFile);
+    root.add(pair);
+    (pair.key as { commentBefore?: string }).commentBefore = ` ${commentText(`not docker-bake.hcl: ${opts.bakeNote ?? 'it is taken'}`)}`;
+  }
   const svcMap = doc.createNode({}) as YAMLMap;
   const names = services.map((s) => s.name);
   const usedTags = new Set<string>();
-  for (const { name, finding: f } of services) {
+  for (const { name, finding: f, generatedFile, placeNote } of services) {
     const { body, note } = serviceBody(name, f, names, usedTags);
+    if (generatedFile !== undefined) body.generated_file = generatedFile;
     const node = doc.createNode(body) as YAMLMap;
     for (const key of ['depends_on', 'tags']) flow(node.get(key, true));
     flow(isMap(node.get('with')) ? (node.get('with') as YAMLMap).get('cmd', true) : undefined);
     svcMap.add(doc.createPair(name, node));
     const pair = svcMap.items[svcMap.items.length - 1]!;
-    (pair.key as { commentBefore?: string }).commentBefore = whyComment(f, note);
+    (pair.key as { commentBefore?: string }).commentBefore = whyComment(f, note, placeNote);
   }
   root.set('services', svcMap);
   const left = notProposed(all);
@@ -117,10 +129,10 @@ export function commentText(s: string): string {
 }
 
 /** The comment above a service: where it is, why this template or Dockerfile, what else was read, what to check. */
-function whyComment(f: Finding, extraNote?: string): string {
+function whyComment(f: Finding, extraNote?: string, placeNote?: string): string {
   const where = f.dir === '.' ? 'the repository root' : f.dir;
   const notes = [f.note, extraNote].filter(Boolean).join('; ');
-  const lines = [`${where}: ${f.reason}`, ...(f.details ?? []), ...(notes ? [`TODO: ${notes}`] : [])];
+  const lines = [`${where}: ${f.reason}`, ...(f.details ?? []), ...(placeNote ? [placeNote] : []), ...(notes ? [`TODO: ${notes}`] : [])];
   return lines.map((l) => ` ${commentText(l)}`).join('\n');
 }
 
@@ -169,5 +181,7 @@ export function registryFromGitConfig(config: string): string | undefined {
   // Credentials removed first: a user name like `github.com` must not pass for the host.
   const url = redactRemote(raw);
   const owner = /github\.com[:/]([A-Za-z0-9-]+)\//.exec(url)?.[1];
-  return owner ? `ghcr.io/${owner.toLowerCase()}` : undefined;
+  const registry = owner ? `ghcr.io/${owner.toLowerCase()}` : undefined;
+  // An owner no GitHub account has (`-`, `-a`, `a-`: a hand-edited config) makes no image name: none proposed.
+  return registry !== undefined && registryProblem(registry) === undefined ? registry : undefined;
 }

@@ -12,6 +12,7 @@ import { cargoBinaryTarget, cargoWorkspaceRoot, goWorkspaceOf, isWithin, localRe
 import { isGenerated } from '../render/header.js';
 import { readRegularText } from '../fs/read.js';
 import { stringProblem } from '../validate/strings.js';
+import { paramProblem } from '../validate/params.js';
 
 /** `unsupported`: a project matrix has no template for (listed, never proposed). */
 export type FindingKind = 'dockerfile' | 'go' | 'node' | 'python' | 'rust' | 'static' | 'java' | 'php' | 'unsupported';
@@ -279,8 +280,25 @@ function goServices(abs: string, base: string, files: ReadonlySet<string>): Omit
   return out;
 }
 
+/** A program name the `binary-name` parameter takes (validate/params.ts): at most 128 characters. */
 function binaryName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'app';
+  return (
+    s
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 128) || 'app'
+  );
+}
+
+/**
+ * Why Go cannot build the package at `main` (`./cmd/NAME`, `./MEMBER/cmd/NAME`
+ * in a go.work), or undefined: an import path element is letters, digits and
+ * `-._~+` (golang.org/x/mod module.CheckImportPath; go build refuses a directory
+ * with a space as a "malformed import path"), the `go-package` parameter's rule.
+ */
+function goPackageProblem(main: string): string | undefined {
+  const problem = paramProblem('go-package', main);
+  return problem ? `its package ${main} is not a path Go builds (an import path element has only letters, digits and -._~+): rename the directory` : undefined;
 }
 
 /**
@@ -330,14 +348,17 @@ function goPlaced(rel: string, base: string, found: readonly Omit<Finding, 'dir'
     ];
   }
   const member = ws && ws.dir !== rel ? relativeTo(rel, ws.dir) : undefined;
-  return found.map((f) => ({
-    ...f,
-    dir: rel,
-    ...(member
-      ? { context: context, with: { ...f.with, main: goMain(member, String(f.with?.main ?? '.')) }, reason: `${f.reason}; go.work at ${context === '.' ? 'the root' : context} uses it (built there)` }
-      : {}),
-    ...(details.length ? { details } : {}),
-  }));
+  return found.map((f): Finding => {
+    const main = member ? goMain(member, String(f.with?.main ?? '.')) : String(f.with?.main ?? '.');
+    const problem = goPackageProblem(main);
+    if (problem) return { dir: rel, kind: 'unsupported', nameHint: f.nameHint, reason: f.reason, note: problem };
+    return {
+      ...f,
+      dir: rel,
+      ...(member ? { context: context, with: { ...f.with, main }, reason: `${f.reason}; go.work at ${context === '.' ? 'the root' : context} uses it (built there)` } : {}),
+      ...(details.length ? { details } : {}),
+    };
+  });
 }
 
 /** The package `main` (relative to the module at `member`) relative to the workspace root. */
