@@ -4,6 +4,7 @@
 // is exported as an OCI layout (the one output that gives per-platform
 // manifest digests on every driver, `docker` included); it uses exactly the
 // inputs `matrix bake` uses, SOURCE_DATE_EPOCH from git among them.
+import { printedTargets } from '../release/atomic.js';
 import { lstatSync } from 'node:fs';
 import { readJsonFile } from '../fs/read.js';
 import { keepOwned, ownedNewDir, ownedTempDir, removeOwned } from '../fs/owned.js';
@@ -346,6 +347,6 @@ async function resolvedTags(docker: Docker, cwd: string, printArgs: string[]): P
   const r = await docker.capture(printArgs, { cwd, timeoutMs: 60_000 });
   if (r.spawnError) throw dockerMissing(docker, r.spawnError);
   if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(r)}`);
-  const printed = JSON.parse(r.stdout) as { target?: Record<string, { tags?: string[] }> };
-  return new Map(Object.entries(printed.target ?? {}).map(([name, t]) => [name, t.tags ?? []]));
+  // Read as bake's --print output is read everywhere (release/atomic.ts): anything else is error bake-print, never a crash.
+  return new Map(Object.entries(printedTargets(r.stdout)).map(([name, t]) => [name, t.tags ?? []]));
 }

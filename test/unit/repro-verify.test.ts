@@ -3,7 +3,7 @@
 // environment), or every digest would differ. Compared through --dry-run,
 // which needs no engine.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
@@ -123,6 +123,25 @@ describe('matrix verify --dry-run', () => {
     const r = await matrix(['verify', 'nope', '--dry-run'], dir, env);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no target or group named `nope`/);
+  });
+
+  it("a docker whose bake --print prints no JSON is error bake-print (exit 2), never a bug in matrix (release/atomic.ts reads bake's --print output)", async () => {
+    const bin = path.join(dir, 'fake-docker');
+    // A docker, buildx and builder that answer; everything else (`bake --print` too) exits 0 with nothing on stdout.
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      `  "version "*) echo '{"Client":{"Version":"26.1.0"},"Server":{"Version":"26.1.0"}}';;`,
+      '  "buildx version") echo "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dddce2e08c7a0";;',
+      `  "buildx inspect") printf 'Name: default\\nDriver: docker-container\\n\\nNodes:\\nName: default0\\nEndpoint: unix:///x\\nStatus: running\\nPlatforms: linux/amd64, linux/arm64\\n';;`,
+      'esac',
+      'exit 0',
+    ];
+    writeFileSync(bin, `${script.join('\n')}\n`, { mode: 0o755 });
+    const r = await matrix(['verify', 'api'], dir, { ...env, MATRIX_DOCKER: bin });
+    expect(r.stderr).not.toMatch(/bug in matrix/);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/cannot read the resolved targets from `docker buildx bake --print` \[bake-print\]/);
   });
 
   it('is listed in --help', async () => {
