@@ -241,7 +241,10 @@ export const COMMANDS = {
         describe: 'Output: github, a strategy.matrix (JSON); gitlab, a child pipeline (YAML); plan, the layered JSON plan (docs/ci-plan.md)',
       },
       layered: { type: 'boolean', default: false, describe: 'With --format github: one matrix per dependency level (levelN=JSON lines for $GITHUB_OUTPUT)' },
-      maxLevels: { type: 'number', min: 1, describe: "With --layered (github format): the number of level jobs the workflow has (default: the spec's number of levels)" },
+      // Each level is a job of the workflow run, and GitHub runs at most 256 jobs per run (docs.github.com/actions/reference/limits,
+      // ci/github.ts GITHUB_MATRIX_MAX_JOBS):
+      // a larger number is no workflow's, and it wrote that many `levelN=` lines (1e20 never finished).
+      maxLevels: { type: 'number', min: 1, max: 256, describe: "With --layered (github format): the number of level jobs the workflow has (default: the spec's number of levels)" },
       cache: { type: 'boolean', default: true, describe: OUTPUT_CACHE },
     },
     examples: [

@@ -92,7 +92,10 @@ const CASES: Case[] = [
   { command: 'builder', argv: ['builder', 'upp'], says: /ACTION "upp": expected one of up, rm \[usage\]\n {2}hint: did you mean `matrix builder up`\?/ },
   { command: 'bake', argv: ['bake', '--progress', 'plian'], says: /did you mean `--progress plain`\?/ },
   { command: 'bake', argv: ['bake', '--retries', '11'], says: /--retries takes a whole number from 0 to 10, not "11"/ },
-  { command: 'ci-matrix', argv: ['ci-matrix', '--max-levels', '0'], says: /--max-levels takes a whole number, 1 or more, not "0"/ },
+  { command: 'ci-matrix', argv: ['ci-matrix', '--max-levels', '0'], says: /--max-levels takes a whole number from 1 to 256, not "0"/ },
+  // GitHub runs at most 256 jobs per workflow run (docs.github.com/actions/reference/limits); 1e20 wrote level lines without end.
+  { command: 'ci-matrix', argv: ['ci-matrix', '--layered', '--max-levels', '99999999999999999999'], says: /--max-levels takes a whole number from 1 to 256, not "99999999999999999999"/ },
+  { command: 'ci-matrix', argv: ['ci-matrix', '--layered', '--max-levels', '257'], says: /--max-levels takes a whole number from 1 to 256, not "257"/ },
   { command: 'bake', argv: ['bake', '--list'], says: /unknown option --list \[usage\]\n {2}hint: `matrix plan` lists every target/ },
   // Options that do not go together, refused by the command itself: the same shape.
   { command: 'bake', argv: ['bake', '--push-by-digest', '--push'], says: /--push-by-digest cannot be combined with --load, --print or --push/ },
