@@ -60,6 +60,26 @@ async function platformDigests(docker: Docker, tag: string): Promise<Record<stri
   // A single manifest: its platform is in its config; the digest of the bytes is the image.
   const single = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   const cfg = await docker.capture(['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag], { timeoutMs: 60_000 });
-  const img = cfg.code === 0 ? (JSON.parse(cfg.stdout) as { os?: string; architecture?: string; variant?: string }) : {};
+  const img = cfg.code === 0 ? imageConfig(cfg.stdout) : {};
   return img.os && img.architecture ? { [normalizePlatform([img.os, img.architecture, img.variant].filter(Boolean).join('/'))]: single } : undefined;
+}
+
+/**
+ * The platform fields of `imagetools inspect --format '{{json .Image}}'`:
+ * an OCI image config (os, architecture, variant: strings). Output that is
+ * not such an object (a wrapper's text, `null`) gives none: the digests are
+ * then not known, as where the inspect failed, never a crash.
+ */
+export function imageConfig(text: string): { os?: string; architecture?: string; variant?: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  const o = v as Record<string, unknown>;
+  const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
+  const [os, architecture, variant] = [str('os'), str('architecture'), str('variant')];
+  return { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}) };
 }
