@@ -68,6 +68,27 @@ export function spawnFailure(file: string, e: unknown): { spawnError: string } |
   return new UserError([diagnostic({ code: 'file-error', message: `cannot start \`${file}\`: ${fault.cause} (${code})`, hint: fault.hint })], SPAWN_FAULT_EXIT);
 }
 
+/** Linux's PATH_MAX: the longest path execve takes, its terminating NUL included. */
+const PATH_MAX = 4096;
+
+/**
+ * The child's environment with the PATH entries left out where `file` would
+ * make a path execve cannot take (PATH_MAX): none can start it. Node's spawn
+ * searches PATH for a name without `/`, and with such an entry it returned a
+ * child whose exit it never reported (Node 20.20, an entry of 4,100
+ * characters: a pid, no 'exit', no 'close'), or an error that named no real
+ * cause (ENOTTY, EINVAL): `matrix doctor` waited forever. The shorter entries
+ * keep their order, so the program found is the one execvp would find.
+ */
+export function searchableEnv(file: string, env: Command['env']): Command['env'] | undefined {
+  const dirs = env.PATH?.split(':');
+  const fits = (d: string) => Buffer.byteLength(d) + 1 + Buffer.byteLength(file) < PATH_MAX;
+  if (file.includes('/') || !dirs || dirs.every(fits)) return env;
+  const kept = dirs.filter(fits);
+  // None left: not found (an empty PATH would search the working directory).
+  return kept.length ? { ...env, PATH: kept.join(':') } : undefined;
+}
+
 type Piped = ChildProcess & { stdout: NonNullable<ChildProcess['stdout']>; stderr: NonNullable<ChildProcess['stderr']> };
 
 /**
@@ -78,8 +99,13 @@ type Piped = ChildProcess & { stdout: NonNullable<ChildProcess['stdout']>; stder
  */
 function start(cmd: Command, failed: (e: unknown) => void, signal?: AbortSignal): Piped | undefined {
   let child: ChildProcess;
+  const env = searchableEnv(cmd.file, cmd.env);
+  if (!env) {
+    failed(Object.assign(new Error(`spawn ${cmd.file} ENOENT`), { code: 'ENOENT' }));
+    return undefined;
+  }
   try {
-    child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
+    child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(signal ? { signal } : {}) });
   } catch (e) {
     failed(e);
     return undefined;
