@@ -276,9 +276,9 @@ export function dottedEngineCheck(platforms: readonly string[], inspect: string,
   if (!dotted.length) return undefined;
   const known = [...inspect.matchAll(/^(?:BuildKit version|Buildkit):\s+v?(\d+\.\d+(?:\.\d+)?)/gm)].map((m) => m[1]!).filter((v) => v !== '0.0.0');
   const old = known.find((v) => versionLess(v, DOTTED_BUILDKIT_SINCE));
-  const driver = /^Driver:\s+(\S+)/m.exec(inspect)?.[1];
+  const { driver } = parseInspect(inspect);
   const engine = !known.length && driver === 'docker' ? /^(\d+\.\d+)/.exec(server ?? '')?.[1] : undefined;
-  const base = [...new Set(dotted.map((p) => p.split('/').slice(0, 2).join('/')))].join(', ');
+  const base = withoutVariants(dotted);
   if (old || (engine && versionLess(engine, DOTTED_DOCKER_SINCE))) {
     return {
       name: 'builder',
@@ -292,16 +292,21 @@ export function dottedEngineCheck(platforms: readonly string[], inspect: string,
   return undefined;
 }
 
+/** The platforms to build instead of dotted ones, each once: `linux/arm64/v8.2, linux/arm64/v9.1` is `linux/arm64`. */
+function withoutVariants(dotted: readonly string[]): string {
+  return [...new Set(dotted.map((p) => p.split('/').slice(0, 2).join('/')))].join(', ');
+}
+
 /** A build of a dotted variant on a buildx that cannot read it: a failure that names the fix; undefined otherwise. */
 export function dottedVariantCheck(version: string, platforms: readonly string[]): Check | undefined {
   const dotted = dottedVariants(platforms);
   if (!dotted.length || !versionLess(version, DOTTED_VARIANTS_SINCE)) return undefined;
-  const base = [...new Set(dotted.map((p) => p.split('/').slice(0, 2).join('/')))];
+  const base = withoutVariants(dotted);
   return {
     name: 'buildx',
     status: 'fail',
     detail: `version ${version} cannot read ${dotted.join(', ')}: buildx reads a variant with a dot from ${DOTTED_VARIANTS_SINCE} on`,
-    fix: `upgrade the buildx plugin to ${DOTTED_VARIANTS_SINCE} or later, or build ${base.join(', ')} instead`,
+    fix: `upgrade the buildx plugin to ${DOTTED_VARIANTS_SINCE} or later, or build ${base} instead`,
   };
 }
 
