@@ -3,7 +3,7 @@
 // docker and buildx call goes through this adapter and src/adapters/process.ts, with the
 // Io's environment, never the process's.
 import { diagnostic, userError, UserError } from '../diagnostics.js';
-import { abnormalEnd } from './exit.js';
+import { abnormalEnd, endOf, type AbnormalEnd } from './exit.js';
 import { capture, stream, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
@@ -63,9 +63,30 @@ export function dockerMissing(docker: Docker, spawnError: string): UserError {
   return userError('docker-missing', `cannot run \`${docker.bin}\`: ${spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
 }
 
-/** `docker buildx imagetools inspect --raw REF`: the manifest or index as the registry serves it. */
-export async function inspectRaw(docker: Docker, ref: string, timeoutMs = 60_000): Promise<Captured> {
-  return docker.capture(['buildx', 'imagetools', 'inspect', '--raw', ref], { timeoutMs });
+/**
+ * How a docker command that `capture` ran ended, when not on its own terms
+ * (src/adapters/exit.ts endOf): said as the words that name the command, up
+ * to its first flag (`docker buildx imagetools create`), never its operands.
+ */
+export function dockerEnd(docker: Docker, args: readonly string[], r: Captured): AbnormalEnd | undefined {
+  const words: string[] = [];
+  for (const a of args) {
+    if (a.startsWith('-') || words.length === 3) break;
+    words.push(a);
+  }
+  return endOf([docker.bin, ...words].join(' '), r, { plugin: args[0] === 'buildx' });
+}
+
+/**
+ * `docker buildx imagetools inspect --raw REF`: the manifest or index as the
+ * registry serves it; `end` when imagetools did not end on its own terms
+ * (killed, or a docker that could not run it): no answer about the registry.
+ */
+export async function inspectRaw(docker: Docker, ref: string, timeoutMs = 60_000): Promise<Captured & { end?: AbnormalEnd }> {
+  const args = ['buildx', 'imagetools', 'inspect', '--raw', ref];
+  const r = await docker.capture(args, { timeoutMs });
+  const end = dockerEnd(docker, args, r);
+  return end ? { ...r, end } : r;
 }
 
 export interface BuilderInfo {

@@ -23,7 +23,7 @@ import { binfmtRegistered, dottedVariants, runDoctor, type Check, type DoctorInp
 import { lastLine, interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { targetDigests } from '../bake/digests.js';
 import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
-import { abnormalEnd } from '../adapters/exit.js';
+import { abnormalEnd, endExit, type AbnormalEnd } from '../adapters/exit.js';
 import { hostPlatform, normalizePlatform } from '../platforms.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 import { danglingAt } from './faults.js';
@@ -639,7 +639,8 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const incompleteShard = command.shard ? shardResultOf(io, opts, command.shard, res.code, meta) : false;
   const cells = run.sel.targets.flatMap((t) => rounds.cells.get(t.target.name) ?? []);
   const release = command.release ? await publishRelease(io, run, command.release, res, c, meta.entries) : undefined;
-  const rows = await summaryRows(opts, run, cells, meta, release?.digests, release?.tags);
+  const readEnds: AbnormalEnd[] = [];
+  const rows = await summaryRows(opts, run, cells, meta, release?.digests, release?.tags, readEnds);
   if (command.shard) await dropLocalTempTags(io, run, command.shard, c);
   const elapsed = (Date.now() - started) / 1000;
   const extra = {
@@ -668,11 +669,25 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     return 74;
   }
   if (end) {
-    io.stderr.write(formatAbnormalEnd(end, 'build'));
+    io.stderr.write(formatAbnormalEnd(end, 'the build'));
     return end.machine ? 74 : 2;
   }
   const code = exitCodeOf(res);
-  return code || (release && (!release.published || release.problems.length) ? 1 : 0) || (incompleteShard ? 1 : 0);
+  return code || afterBuildEnd(io, release?.end, readEnds[0]) || (release && (!release.published || release.problems.length) ? 1 : 0) || (incompleteShard ? 1 : 0);
+}
+
+/**
+ * imagetools or cosign killed after the build, or a docker or cosign that
+ * could not run the command (src/adapters/exit.ts): publishing (its checks,
+ * `imagetools create`, the digests read back, `cosign sign`), or the read of
+ * the pushed digests for the summary. Said after the summary; its exit code
+ * (74, 2), or 0 when there was none.
+ */
+function afterBuildEnd(io: Io, publishing: AbnormalEnd | undefined, reading: AbnormalEnd | undefined): number {
+  if (publishing) io.stderr.write(formatAbnormalEnd(publishing, 'publishing'));
+  else if (reading) io.stderr.write(formatAbnormalEnd(reading, 'reading the pushed digests'));
+  const end = publishing ?? reading;
+  return end ? endExit(end) : 0;
 }
 
 /**
@@ -779,7 +794,7 @@ function keepGoingText(r: RoundsOutcome): string {
 async function publishRelease(io: Io, run: BakeRun, release: Release, res: { code: number; interruptedBy?: NodeJS.Signals }, c: Colors, metadata: MetadataEntries) {
   const out = { stdout: (s: string) => io.stdout.write(s), stderr: (s: string) => io.stderr.write(s) };
   // The images' own tests, before any final tag moves: a failure blocks publishing.
-  const failures = res.code === 0 ? await releaseTests(run.docker, release, run.specValue, metadata) : [];
+  const { failures, end } = res.code === 0 ? await releaseTests(run.docker, release, run.specValue, metadata) : { failures: [], end: undefined };
   if (failures.length) io.stderr.write(formatTestFailures(failures));
   return finishRelease(
     out,
@@ -791,6 +806,7 @@ async function publishRelease(io: Io, run: BakeRun, release: Release, res: { cod
       metadata,
       metadataFile: run.releaseMetadataFile,
       blockers: failures.map((f) => `${f.target} (${f.platform}): test \`${f.test}\` failed: ${f.problem}`),
+      ...(end ? { end } : {}),
       retries: run.retries,
       ...(signOf(run.specValue) ? { sign: { sign: signOf(run.specValue)!, specDir: run.loc.specDir, env: io.env } } : {}),
     },
@@ -818,6 +834,7 @@ async function summaryRows(
   metadata: BakeMetadata,
   published?: Map<string, TargetDigests>,
   publishedTags?: ReadonlyMap<string, readonly string[]>,
+  ends: AbnormalEnd[] = [],
 ): Promise<SummaryRow[]> {
   const meta = metadata.entries;
   // Built, as bake's exit 0 says, but of which its metadata says nothing: no image or digest to show.
@@ -834,6 +851,8 @@ async function summaryRows(
     opts.push || opts.pushByDigest
       ? async (ref: string) => {
           const r = await inspectRaw(run.docker, ref);
+          // imagetools killed, or a docker that could not run it: the row shows no digest, and the run says why (build).
+          if (r.end) ends.push(r.end);
           return r.code === 0 ? r.stdout : undefined;
         }
       : undefined;

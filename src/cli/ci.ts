@@ -17,7 +17,8 @@ import { writeFileAtomic } from '../fs/write.js';
 import { readShardResult, sanitizeRunId } from '../ci/shard.js';
 import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
 import { colors, userError } from '../diagnostics.js';
-import type { Colors } from '../output/format.js';
+import { formatAbnormalEnd, type Colors } from '../output/format.js';
+import { EndedError, endExit } from '../adapters/exit.js';
 import { lastLine, shellQuote } from '../adapters/process.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
 import type { CommandArgs } from './options.js';
@@ -100,10 +101,17 @@ export async function runMerge(io: Io, opts: CommandArgs['merge'], color: boolea
   }
 
   // Every source must exist with the platforms its shard claims, before any final tag moves.
-  const checks = await checkSources(docker, plan);
+  let checks: string[];
+  try {
+    checks = await checkSources(docker, plan);
+  } catch (e) {
+    if (!(e instanceof EndedError)) throw e;
+    io.stderr.write(formatAbnormalEnd(e.end, 'the merge') + `${c.red('matrix merge: nothing was published.')} The final tags are unchanged.\n`);
+    return endExit(e.end);
+  }
   if (checks.length) return refuse(checks);
   const published = await publish(io, docker, plan, c);
-  if (published === undefined) return 1;
+  if (typeof published !== 'number') return published.exit;
   if (plan.tempTags.length) await removeTempTags(io, plan, opts.keepTempTags, c, request);
   io.stdout.write(`${published} target(s) published from run ${plan.runId}.\n`);
   return 0;
@@ -118,6 +126,8 @@ async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> 
       if (!inspected.has(source)) {
         const r = await inspectRaw(docker, source, 120_000);
         if (r.spawnError) throw dockerMissing(docker, r.spawnError);
+        // Killed, or a docker that could not run it: nothing is known of the source (src/adapters/exit.ts).
+        if (r.end) throw new EndedError(r.end);
         if (r.code !== 0) {
           checks.push(`${t.target}: ${source} cannot be read from the registry: ${lastLine(r)}`);
           inspected.set(source, []);
@@ -139,18 +149,28 @@ async function checkSources(docker: Docker, plan: MergePlan): Promise<string[]> 
   return checks;
 }
 
-/** `docker buildx imagetools create` per target (src/release/publish.ts); the number published, or undefined when one failed (said). */
-async function publish(io: Io, docker: Docker, plan: MergePlan, c: Colors): Promise<number | undefined> {
+/**
+ * `docker buildx imagetools create` per target (src/release/publish.ts); the
+ * number published, or the exit code when one failed (1) or a command did not
+ * end on its own terms (74 or 2, src/adapters/exit.ts), said.
+ */
+async function publish(io: Io, docker: Docker, plan: MergePlan, c: Colors): Promise<number | { exit: number }> {
   const out = await publishTargets(docker, plan, (line) => io.stderr.write(`${line}\n`));
   for (const p of out.published) {
     const t = plan.targets.find((x) => x.target === p.target)!;
     io.stdout.write(`${c.green('published')} ${t.target} (${Object.keys(t.platforms).join(', ')}): ${t.tags.join(', ')}\n`);
   }
-  if (!out.failed) return out.published.length;
-  io.stderr.write(`${out.failed.error}\n`);
+  if (!out.failed && !out.end) return out.published.length;
   const already = out.published.map((p) => p.target);
-  io.stderr.write(`${c.red(`matrix merge: publishing ${out.failed.target} failed.`)} ${already.length ? `Already published: ${already.join(', ')}.` : 'Nothing was published.'}\n`);
-  return undefined;
+  if (out.end) io.stderr.write(formatAbnormalEnd(out.end, 'the merge'));
+  else io.stderr.write(`${out.failed!.error}\n`);
+  if (out.failed) {
+    io.stderr.write(`${c.red(`matrix merge: publishing ${out.failed.target} failed.`)} ${already.length ? `Already published: ${already.join(', ')}.` : 'Nothing was published.'}\n`);
+  } else {
+    const rest = plan.targets.map((t) => t.target).filter((t) => !already.includes(t));
+    io.stderr.write(`${c.red(`matrix merge: stopped after publishing ${already.at(-1)}.`)} Already published: ${already.join(', ')}.${rest.length ? ` Not published: ${rest.join(', ')}.` : ''}\n`);
+  }
+  return { exit: out.end ? endExit(out.end) : 1 };
 }
 
 /** The temporary tags of docker-driver shards: kept with --keep-temp-tags, else deleted from the registry. */

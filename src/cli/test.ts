@@ -2,7 +2,9 @@
 // built and pushed, without building: each target's first tag, each of its
 // platforms' own manifest (by digest) from the index that tag points at.
 import { createHash } from 'node:crypto';
-import { dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
+import { dockerEnd, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
+import { EndedError, endExit } from '../adapters/exit.js';
+import { formatAbnormalEnd } from '../output/format.js';
 import { selectTargets } from '../bake/command.js';
 import { indexPlatforms } from '../bake/digests.js';
 import { normalizePlatform } from '../platforms.js';
@@ -24,21 +26,29 @@ export async function runTest(io: Io, opts: CommandArgs['test'], color: boolean)
   const docker = dockerOf(io.env);
   const failures: TestFailure[] = [];
   let images = 0;
-  for (const { target, platforms } of sel.targets) {
-    const tests = testsOf(compiled.loaded.value, target);
-    const tag = target.tags.map((t) => evalDyn(t, env)).find((t): t is string => Boolean(t));
-    if (!tests.length || !tag) continue;
-    const digests = await platformDigests(docker, tag);
-    for (const p of platforms) {
-      const digest = digests?.[normalizePlatform(p)];
-      if (!digest) {
-        failures.push({ target: target.name, platform: p, test: '(all)', problem: `${tag} has no image for ${p} (is it built and pushed?)`, output: [] });
-        continue;
+  try {
+    for (const { target, platforms } of sel.targets) {
+      const tests = testsOf(compiled.loaded.value, target);
+      const tag = target.tags.map((t) => evalDyn(t, env)).find((t): t is string => Boolean(t));
+      if (!tests.length || !tag) continue;
+      const digests = await platformDigests(docker, tag);
+      for (const p of platforms) {
+        const digest = digests?.[normalizePlatform(p)];
+        if (!digest) {
+          failures.push({ target: target.name, platform: p, test: '(all)', problem: `${tag} has no image for ${p} (is it built and pushed?)`, output: [] });
+          continue;
+        }
+        images++;
+        io.stderr.write(`matrix test: ${target.name} (${p}) ${repositoryOf(tag)}@${digest}\n`);
+        failures.push(...(await runImageTests(docker, target.name, p, `${repositoryOf(tag)}@${digest}`, tests)));
       }
-      images++;
-      io.stderr.write(`matrix test: ${target.name} (${p}) ${repositoryOf(tag)}@${digest}\n`);
-      failures.push(...(await runImageTests(docker, target.name, p, `${repositoryOf(tag)}@${digest}`, tests)));
     }
+  } catch (e) {
+    // imagetools killed, or a docker that could not run it: said as that, not as an image that is not there.
+    if (!(e instanceof EndedError)) throw e;
+    if (failures.length) io.stderr.write(formatTestFailures(failures));
+    io.stderr.write(formatAbnormalEnd(e.end, 'the tests'));
+    return endExit(e.end);
   }
   if (failures.length) {
     io.stderr.write(formatTestFailures(failures));
@@ -49,17 +59,25 @@ export async function runTest(io: Io, opts: CommandArgs['test'], color: boolean)
   return 0;
 }
 
-/** Platform -> its image manifest digest, for the image a tag points at; undefined when it cannot be read. */
+/**
+ * Platform -> its image manifest digest, for the image a tag points at;
+ * undefined when it cannot be read. EndedError when imagetools did not end on
+ * its own terms (src/adapters/exit.ts): that says nothing of the image.
+ */
 async function platformDigests(docker: Docker, tag: string): Promise<Record<string, string> | undefined> {
   const r = await inspectRaw(docker, tag);
   if (r.spawnError) throw dockerMissing(docker, r.spawnError);
+  if (r.end) throw new EndedError(r.end);
   if (r.code !== 0) return undefined;
   const raw = r.stdout.replace(/\n$/, '');
   const platforms = indexPlatforms(raw);
   if (Object.keys(platforms).length) return platforms;
   // A single manifest: its platform is in its config; the digest of the bytes is the image.
   const single = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  const cfg = await docker.capture(['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag], { timeoutMs: 60_000 });
+  const args = ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag];
+  const cfg = await docker.capture(args, { timeoutMs: 60_000 });
+  const end = dockerEnd(docker, args, cfg);
+  if (end) throw new EndedError(end);
   const img = cfg.code === 0 ? imageConfig(cfg.stdout) : {};
   return img.os && img.architecture ? { [normalizePlatform([img.os, img.architecture, img.variant].filter(Boolean).join('/'))]: single } : undefined;
 }

@@ -26,7 +26,7 @@ import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
 import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault } from '../output/format.js';
-import { abnormalEnd } from '../adapters/exit.js';
+import { abnormalEnd, EndedError, endExit } from '../adapters/exit.js';
 import { cacheFault, isErrorLine, machineFault } from '../release/classify.js';
 import type { CommandArgs } from './options.js';
 import type { ResolvedSpec } from '../spec.js';
@@ -66,6 +66,11 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
   const work: WorkDirs = { dir: keep ?? ownedTempDir('matrix-verify-', io.env), keep, created: [], kept: false };
   try {
     return await rebuildAndCompare(io, rebuild, result.files!, work, colors(color));
+  } catch (e) {
+    // imagetools killed, or a docker that could not run it, reading the pushed images (src/repro/registry.ts).
+    if (!(e instanceof EndedError)) throw e;
+    io.stderr.write(formatAbnormalEnd(e.end, 'reading the pushed images'));
+    return endExit(e.end);
   } finally {
     // Only what this run created: the temp dir, or the layouts of a run that did not finish.
     if (!keep) removeOwned(work.dir);
@@ -151,7 +156,7 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   // Killed by a signal matrix did not send (74), or a docker that could not run the command (2): src/adapters/exit.ts.
   const end = res.code !== 0 ? abnormalEnd(`${rebuild.docker.bin} buildx bake`, res, { plugin: true, said: errors.length > 0 }) : undefined;
   if (end) {
-    io.stderr.write(formatAbnormalEnd(end, 'rebuild'));
+    io.stderr.write(formatAbnormalEnd(end, 'the rebuild'));
     return end.machine ? 74 : 2;
   }
   const lost = res.code !== 0 ? cacheFault(errors) : undefined;
@@ -281,8 +286,9 @@ async function compareRows(r: Rebuild, expected: Map<string, Expected>, workDir:
       let details: PlatformImage = e;
       try {
         details = await imageDetails(r.docker, repositoryOf(exp.ref), e);
-      } catch {
-        /* explained as "cannot tell where" */
+      } catch (err) {
+        // A registry error is explained as "cannot tell where"; a killed imagetools is said as that.
+        if (err instanceof EndedError) throw err;
       }
       rows.push(explainRow(row, details, a));
     }
@@ -335,6 +341,7 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
       try {
         e.images = (await pushedImages(reader, e.ref)).map((i) => ({ ...i, platform: normalizePlatform(i.platform) }));
       } catch (err) {
+        if (err instanceof EndedError) throw err;
         e.error = `cannot read ${e.ref}: ${(err as Error).message}`;
       }
     }),

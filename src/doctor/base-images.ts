@@ -7,7 +7,7 @@
 // Dockerfile reference, "Understand how ARG and FROM interact":
 // https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact
 import path from 'node:path';
-import type { Docker } from '../adapters/docker.js';
+import { dockerEnd, type Docker } from '../adapters/docker.js';
 import type { PlannedTarget } from '../plan/build-plan.js';
 import { readRegularText } from '../fs/read.js';
 import { logicalLines } from '../dockerfile/directives.js';
@@ -127,12 +127,18 @@ export async function baseImageChecks(images: readonly BaseImage[], docker: Dock
   return Promise.all(
     images.map(async (img): Promise<Check> => {
       const name = `base image ${img.image}`;
-      const local = await docker.capture(['image', 'inspect', '--format', '{{.Id}}', img.image], { timeoutMs });
+      const localArgs = ['image', 'inspect', '--format', '{{.Id}}', img.image];
+      const local = await docker.capture(localArgs, { timeoutMs });
       if (local.code === 0) return { name, status: 'ok', detail: 'in the local image store' };
-      const remote = await docker.capture(['buildx', 'imagetools', 'inspect', '--raw', img.image], { timeoutMs });
+      const remoteArgs = ['buildx', 'imagetools', 'inspect', '--raw', img.image];
+      const remote = await docker.capture(remoteArgs, { timeoutMs });
       if (remote.code === 0) return { name, status: 'ok', detail: 'resolves in its registry' };
+      // Killed by a signal matrix did not send, or a docker that could not run it (src/adapters/exit.ts): nothing is known of the image.
+      const end = dockerEnd(docker, remoteArgs, remote) ?? dockerEnd(docker, localArgs, local);
+      if (end) return { name, status: 'fail', detail: end.what, fix: end.hint, ...(end.machine ? { fault: true as const } : {}) };
       const said = lastLine({ stderr: remote.stderr });
-      const why = remote.code === 137 || remote.code === 124 ? `did not answer within ${timeoutMs / 1000} s` : WHY[pullReason(said)];
+      // Its time limit (capture kills it), or a `timeout` wrapper's 124.
+      const why = remote.timedOut || remote.code === 124 ? `did not answer within ${timeoutMs / 1000} s` : WHY[pullReason(said)];
       return { name, status: 'fail', detail: `${why}; needed by ${img.targets.join(', ')}${said ? ` (${said.replace(/^ERROR:\s*/, '')})` : ''}`, fix: mirrorFix(img) };
     }),
   );

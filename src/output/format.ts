@@ -231,12 +231,13 @@ export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild', f
 }
 
 /**
- * A build or rebuild that stopped because docker or buildx was killed by a signal matrix did not
- * send (exit 74), or could not run the command (125, 126, 127: exit 2): src/adapters/exit.ts.
+ * `what` (the build, the rebuild, publishing, ...) stopped because docker, buildx or cosign was
+ * killed by a signal matrix did not send (exit 74), or could not run the command (125, 126, 127:
+ * exit 2): src/adapters/exit.ts.
  */
-export function formatAbnormalEnd(end: AbnormalEnd, what: 'build' | 'rebuild'): string {
-  const whose = end.machine ? 'a fault of this machine' : 'a fault of the docker installation';
-  return `matrix: the ${what} stopped on ${whose}, not of the spec or the build: ${end.what}\n  hint: ${end.hint}\n`;
+export function formatAbnormalEnd(end: AbnormalEnd, what: string): string {
+  const whose = end.machine ? 'a fault of this machine' : `a fault of the ${end.program} installation`;
+  return `matrix: ${what} stopped on ${whose}, not of the spec or the build: ${end.what}\n  hint: ${end.hint}\n`;
 }
 
 /**

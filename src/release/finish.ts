@@ -3,6 +3,7 @@
 // remove the run's temporary tags either way, from the registry and (on the
 // `docker` driver) from the engine's image store (src/release/local-tags.ts).
 import type { Docker } from '../adapters/docker.js';
+import type { AbnormalEnd } from '../adapters/exit.js';
 import type { TargetDigests } from '../bake/digests.js';
 import type { Colors } from '../output/format.js';
 import { releaseOutcome, tempTagsOf, type Release } from './atomic.js';
@@ -12,7 +13,7 @@ import { lastLine, capture } from '../adapters/process.js';
 import { repositoryOf } from '../ci/shard.js';
 import type { SignInput } from '../spec.js';
 import { settleLocalTempTags } from './local-tags.js';
-import { signArgs } from './sign.js';
+import { cosignEnd, signArgs } from './sign.js';
 
 export interface FinishInput {
   docker: Docker;
@@ -24,6 +25,8 @@ export interface FinishInput {
   metadataFile: string | undefined;
   /** Problems found after the build (a failed image test ...): they block publishing too. */
   blockers?: string[];
+  /** A command of the checks before publishing (the image tests' reads) that did not end on its own terms: it blocks publishing, and is the result's `end`. */
+  end?: AbnormalEnd;
   /** --retries: for a transient fault of `imagetools create`. */
   retries: number;
   /** The spec's `sign:`: cosign signs each published index. */
@@ -37,13 +40,16 @@ export interface FinishResult {
   digests: Map<string, TargetDigests>;
   /** The final tags of each target published. */
   tags: Map<string, readonly string[]>;
+  /** imagetools or cosign killed, or a docker or cosign that could not run the command (src/adapters/exit.ts): the release stopped there; exit 74 or 2. */
+  end?: AbnormalEnd;
 }
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 
 export async function finishRelease(out: Out, input: FinishInput, c: Colors): Promise<FinishResult> {
   const { result, plan } = releaseOutcome(input.release, input.exitCode, input.metadata);
-  const problems = [...plan.problems, ...(input.blockers ?? [])];
+  const problems = [...plan.problems, ...(input.blockers ?? []), ...(input.end ? [`the checks before publishing did not finish: ${input.end.what}`] : [])];
+  let end = input.end;
   const digests = new Map<string, TargetDigests>();
   /** The final tags of each target published (all of them, or those before a failure). */
   const finalTags = new Map<string, readonly string[]>();
@@ -58,14 +64,24 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
       finalTags.set(p.target, p.tags);
       out.stderr(`${c.green('published')} ${p.target}: ${p.tags.join(', ')}\n`);
     }
+    end = pub.end;
+    const done = pub.published.map((p) => p.target);
     if (pub.failed) {
-      const done = pub.published.map((p) => p.target);
       problems.push(`publishing ${pub.failed.target} failed: ${pub.failed.error.split('\n').pop() ?? ''}`);
       out.stderr(`${pub.failed.error}\n${c.red(`matrix bake: publishing ${pub.failed.target} failed.`)} ${done.length ? `Already published: ${done.join(', ')}.` : 'Nothing was published.'}\n`);
+    } else if (pub.end) {
+      // The last target's tags moved, but its digests are unknown: no metadata file, nothing signed.
+      const rest = plan.targets.map((t) => t.target).filter((t) => !done.includes(t));
+      problems.push(`${done.at(-1)}: published, but its digests could not be read: ${pub.end.what}`, ...rest.map((t) => `${t}: not published`));
+      out.stderr(`${c.red(`matrix bake: publishing stopped after ${done.at(-1)}.`)} Already published: ${done.join(', ')}.${rest.length ? ` Not published: ${rest.join(', ')}.` : ''}\n`);
     } else {
       published = true;
       if (input.metadataFile) writeReleaseMetadata(input.metadataFile, pub.published);
-      if (input.sign) problems.push(...(await signPublished(out, pub.published, input.sign)));
+      if (input.sign) {
+        const signed = await signPublished(out, pub.published, input.sign);
+        problems.push(...signed.problems);
+        end = signed.end;
+      }
     }
   }
   if (!input.interrupted) {
@@ -76,13 +92,18 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
     const local = input.release.shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: finalTags.get(t.target) ?? [] }));
     for (const p of await settleLocalTempTags(input.docker, local)) out.stderr(`${c.yellow('matrix:')} ${p}\n`);
   }
-  return { published, problems, digests, tags: finalTags };
+  return { published, problems, digests, tags: finalTags, ...(end ? { end } : {}) };
 }
 
-/** `cosign sign` on each published index; the problems (a target published but not signed). */
-async function signPublished(out: Out, published: readonly Published[], s: NonNullable<FinishInput['sign']>): Promise<string[]> {
+/**
+ * `cosign sign` on each published index; the problems (a target published but
+ * not signed). A cosign that did not end on its own terms (killed, or a
+ * wrapper that could not run it: src/adapters/exit.ts) stops the signing: its
+ * `end`, and the targets after it are not signed.
+ */
+async function signPublished(out: Out, published: readonly Published[], s: NonNullable<FinishInput['sign']>): Promise<{ problems: string[]; end?: AbnormalEnd }> {
   const problems: string[] = [];
-  for (const p of published) {
+  for (const [i, p] of published.entries()) {
     if (!p.digests.index) {
       problems.push(`${p.target}: published, but its index digest is unknown, so it is not signed`);
       continue;
@@ -91,8 +112,13 @@ async function signPublished(out: Out, published: readonly Published[], s: NonNu
     const args = signArgs(s.sign, s.specDir, ref);
     out.stderr(`+ cosign ${args.join(' ')}\n`);
     const r = await capture({ file: 'cosign', args, env: s.env }, 5 * 60_000);
+    const end = cosignEnd(args, r);
+    if (end) {
+      problems.push(`${p.target}: published, but cosign could not sign ${ref}: ${end.what}`, ...published.slice(i + 1).map((q) => `${q.target}: published, not signed (signing stopped)`));
+      return { problems, end };
+    }
     if (r.code === 0) out.stderr(`signed ${p.target}: ${ref}\n`);
     else problems.push(`${p.target}: published, but cosign could not sign ${ref}: ${lastLine(r)}`);
   }
-  return problems;
+  return { problems };
 }

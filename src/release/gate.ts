@@ -2,15 +2,23 @@
 // any final tag moves: each platform's own image, by digest, in the
 // repository it was pushed to. A failure is a reason not to publish.
 import { inspectRaw, type Docker } from '../adapters/docker.js';
+import type { AbnormalEnd } from '../adapters/exit.js';
 import { targetDigests } from '../bake/digests.js';
 import type { Release } from './atomic.js';
 import { runImageTests, testsOf, type TestFailure } from './tests.js';
 
-export async function releaseTests(docker: Docker, release: Release, specValue: unknown, metadata: Record<string, Record<string, unknown>>): Promise<TestFailure[]> {
+/**
+ * The failed tests; `end` when reading an index did not end on its own terms
+ * (imagetools killed, or a docker that could not run it: src/adapters/exit.ts):
+ * no test ran then, and nothing may be published.
+ */
+export async function releaseTests(docker: Docker, release: Release, specValue: unknown, metadata: Record<string, Record<string, unknown>>): Promise<{ failures: TestFailure[]; end?: AbnormalEnd }> {
   const withTests = release.expected.filter((t) => testsOf(specValue, t).length);
-  if (!withTests.length) return [];
+  if (!withTests.length) return { failures: [] };
+  let end: AbnormalEnd | undefined;
   const inspect = async (ref: string) => {
     const r = await inspectRaw(docker, ref);
+    end ??= r.end;
     return r.code === 0 ? r.stdout : undefined;
   };
   const digests = await targetDigests(
@@ -18,6 +26,7 @@ export async function releaseTests(docker: Docker, release: Release, specValue: 
     withTests.map((t) => ({ target: t.name, platforms: t.platforms })),
     inspect,
   );
+  if (end) return { failures: [], end };
   const failures: TestFailure[] = [];
   for (const t of withTests) {
     const repository = release.shard.targets.find((s) => s.target === t.name)!.repository;
@@ -30,5 +39,5 @@ export async function releaseTests(docker: Docker, release: Release, specValue: 
       failures.push(...(await runImageTests(docker, t.name, p, `${repository}@${digest}`, testsOf(specValue, t))));
     }
   }
-  return failures;
+  return { failures };
 }

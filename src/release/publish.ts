@@ -2,11 +2,12 @@
 // final tags, as `matrix merge` does), the digests the final tags now point
 // at, and the removal of this run's temporary tags (src/ci/registry.ts).
 import { createHash } from 'node:crypto';
-import { inspectRaw, type Docker } from '../adapters/docker.js';
+import { dockerEnd, inspectRaw, type Docker } from '../adapters/docker.js';
+import type { AbnormalEnd } from '../adapters/exit.js';
 import { indexPlatforms, type TargetDigests } from '../bake/digests.js';
 import { imagetoolsCreateArgs, type MergePlan, type MergeTarget } from '../ci/merge.js';
 import { deleteTag, type Requester, type TagDeletion } from '../ci/registry.js';
-import { shellQuote } from '../adapters/process.js';
+import { shellQuote, type Captured } from '../adapters/process.js';
 import { backoffSeconds, classifyFailure } from './classify.js';
 
 export interface Published {
@@ -20,10 +21,18 @@ export interface PublishOutcome {
   published: Published[];
   /** The target whose tags could not be created, with the error; the later targets were not tried. */
   failed?: { target: string; error: string };
+  /**
+   * A command that did not end on its own terms (killed, or a docker that
+   * could not run it: src/adapters/exit.ts), where publishing stopped: with
+   * `failed`, that target's `imagetools create`; without, the read of the
+   * digests of the last target published (its tags were created). The later
+   * targets were not tried.
+   */
+  end?: AbnormalEnd;
 }
 
 type Log = (line: string) => void;
-type Create = (args: string[]) => Promise<{ code: number; stderr: string }>;
+type Create = (args: string[]) => Promise<Pick<Captured, 'code' | 'stderr'> & Partial<Pick<Captured, 'signal' | 'spawnError' | 'timedOut'>>>;
 
 export interface Retry {
   retries: number;
@@ -38,7 +47,9 @@ export async function publishTargets(docker: Docker, plan: MergePlan, log: Log, 
   const run: Create = async (args) => {
     for (let attempt = 1; ; attempt++) {
       const r = await once(args);
-      const why = r.code === 0 ? undefined : classifyFailure(r.stderr.split('\n'));
+      // Killed, or a docker that could not run it: no registry fault, never retried.
+      if (r.code === 0 || dockerEnd(docker, args, { stdout: '', ...r })) return r;
+      const why = classifyFailure(r.stderr.split('\n'));
       if (!why?.transient || attempt > retry.retries) return r;
       log(`matrix: retry ${attempt} of ${retry.retries} in ${backoffSeconds(attempt)}s: a transient registry or network error: ${why.cause}`);
       await (retry.sleep ?? sleepFor)(backoffSeconds(attempt));
@@ -49,18 +60,23 @@ export async function publishTargets(docker: Docker, plan: MergePlan, log: Log, 
     const args = imagetoolsCreateArgs(t);
     log(`+ ${shellQuote([docker.bin, ...args])}`);
     const r = await run(args);
-    if (r.code !== 0) return { published, failed: { target: t.target, error: r.stderr.trim() } };
-    published.push({ target: t.target, tags: t.tags, digests: await finalDigests(docker, t) });
+    if (r.code !== 0) {
+      const end = dockerEnd(docker, args, { stdout: '', ...r });
+      return { published, failed: { target: t.target, error: end ? end.what : r.stderr.trim() }, ...(end ? { end } : {}) };
+    }
+    const read = await finalDigests(docker, t);
+    published.push({ target: t.target, tags: t.tags, digests: read.digests });
+    if (read.end) return { published, end: read.end };
   }
   return { published };
 }
 
 /** The index digest of the first final tag (sha256 of the bytes the registry serves) and its platforms' manifests. */
-async function finalDigests(docker: Docker, t: MergeTarget): Promise<TargetDigests> {
+async function finalDigests(docker: Docker, t: MergeTarget): Promise<{ digests: TargetDigests; end?: AbnormalEnd }> {
   const r = await inspectRaw(docker, t.tags[0]!);
-  if (r.code !== 0) return { platforms: {} };
+  if (r.code !== 0) return { digests: { platforms: {} }, ...(r.end ? { end: r.end } : {}) };
   const raw = r.stdout.replace(/\n$/, '');
-  return { index: `sha256:${createHash('sha256').update(raw).digest('hex')}`, platforms: indexPlatforms(raw) };
+  return { digests: { index: `sha256:${createHash('sha256').update(raw).digest('hex')}`, platforms: indexPlatforms(raw) } };
 }
 
 /** Remove the run's temporary tags (only while each still points at what this run pushed, when that is known). */

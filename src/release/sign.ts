@@ -5,6 +5,8 @@
 // environment variable's name (cosign's `env://NAME`), never a value; every
 // spec value is one `--flag=value` word, and the image comes after `--`.
 import path from 'node:path';
+import { COSIGN, endOf, type AbnormalEnd } from '../adapters/exit.js';
+import type { Captured } from '../adapters/process.js';
 import { isLocalRegistry } from '../doctor/doctor.js';
 import type { SignInput } from '../spec.js';
 import { parseReference } from '../ci/registry.js';
@@ -30,4 +32,13 @@ export function verifyArgs(publicKey: string, ref: string): string[] {
 /** The spec's `sign:` (from the spec as written), if any. */
 export function signOf(specValue: unknown): SignInput | undefined {
   return (specValue as { sign?: SignInput } | undefined)?.sign;
+}
+
+/**
+ * How a cosign command (`args` as signArgs or verifyArgs give them) ended,
+ * when not on its own terms: killed by a signal, or a `cosign` wrapper whose
+ * program was not found (127) or not executable (126); src/adapters/exit.ts.
+ */
+export function cosignEnd(args: readonly string[], r: Captured): AbnormalEnd | undefined {
+  return endOf(`cosign ${args[0]}`, r, { plugin: false, program: COSIGN });
 }

@@ -8,7 +8,9 @@ import { evalDyn } from '../dyn.js';
 import { lastLine, capture } from '../adapters/process.js';
 import type { Io, SpecLocation } from '../cli/io.js';
 import type { ResolvedSpec } from '../spec.js';
-import { signOf, verifyArgs } from './sign.js';
+import { endExit } from '../adapters/exit.js';
+import { formatAbnormalEnd } from '../output/format.js';
+import { cosignEnd, signOf, verifyArgs } from './sign.js';
 
 export async function verifySignatures(io: Io, loc: SpecLocation, spec: ResolvedSpec, specValue: unknown, targets: readonly string[]): Promise<number> {
   const sign = signOf(specValue);
@@ -20,7 +22,14 @@ export async function verifySignatures(io: Io, loc: SpecLocation, spec: Resolved
   for (const { target } of selectTargets(spec, [...targets]).targets) {
     const tag = target.tags.map((t) => evalDyn(t, env)).find((t): t is string => Boolean(t));
     if (!tag) continue;
-    const r = await capture({ file: 'cosign', args: verifyArgs(publicKey, tag), env: io.env }, 5 * 60_000);
+    const args = verifyArgs(publicKey, tag);
+    const r = await capture({ file: 'cosign', args, env: io.env }, 5 * 60_000);
+    // Killed, or a cosign wrapper that could not run it: nothing is known of the signature (src/adapters/exit.ts).
+    const end = cosignEnd(args, r);
+    if (end) {
+      io.stderr.write(formatAbnormalEnd(end, 'the signature check'));
+      return endExit(end);
+    }
     if (r.code === 0) io.stdout.write(`signed ${target.name}: ${tag}\n`);
     else {
       bad++;

@@ -1,6 +1,7 @@
 // The images a registry holds, read with `docker buildx imagetools inspect`
 // (it uses docker's credentials and speaks every registry buildx pushes to).
-import type { Docker } from '../adapters/docker.js';
+import { dockerEnd, type Docker } from '../adapters/docker.js';
+import { EndedError } from '../adapters/exit.js';
 import { imageManifests, isIndex, platformString, type Descriptor, type ImageConfig, type Manifest, type PlatformImage } from './manifests.js';
 import { lastLine } from '../adapters/process.js';
 
@@ -9,9 +10,18 @@ export type RegistryReader = Docker;
 
 export class RegistryError extends Error {}
 
+/**
+ * `imagetools inspect ARGS`, its JSON. RegistryError when the registry or the
+ * reference is at fault; EndedError when imagetools did not end on its own
+ * terms (killed, or a docker that could not run it: src/adapters/exit.ts),
+ * which says nothing of the registry.
+ */
 async function imagetools(r: RegistryReader, args: string[]): Promise<unknown> {
-  const res = await r.capture(['buildx', 'imagetools', 'inspect', ...args], { timeoutMs: 60_000 });
+  const full = ['buildx', 'imagetools', 'inspect', ...args];
+  const res = await r.capture(full, { timeoutMs: 60_000 });
   if (res.spawnError) throw new RegistryError(`cannot run ${r.bin}: ${res.spawnError}`);
+  const end = dockerEnd(r, full, res);
+  if (end) throw new EndedError(end);
   if (res.code !== 0) throw new RegistryError(lastLine(res).replace(/^ERROR:\s*/, '') || `imagetools inspect failed (exit ${res.code})`);
   try {
     return JSON.parse(res.stdout);

@@ -503,6 +503,31 @@ describe('a bake that did not end on its own terms', () => {
     expect(r.stderr).not.toContain('killed by');
   });
 
+  // After a build that pushed, the summary reads each pushed index (`docker buildx imagetools inspect
+  // --raw`) for its platforms' digests: a read killed (Node's `signal`, a shell's 137) or one docker
+  // could not run (127) left the digests out without a word, exit 0.
+  it.each([
+    ['killed', 'kill -KILL $$', 74, 'was killed by SIGKILL'],
+    ['137 from a wrapper', 'exit 137', 74, 'exited 137 (128 + 9)'],
+    ['127 from a wrapper', 'exit 127', 2, 'exited 127: a command it runs was not found'],
+  ])('--push-by-digest, the read of the pushed index %s: the summary, then said as that (exit 74 or 2); the shard result is written', async (_name, line, exit, words) => {
+    const dir = copySample('hello-go');
+    const meta = JSON.stringify({ hello: { 'containerimage.digest': `sha256:${'d'.repeat(64)}`, 'image.name': 'localhost:5000/samples/hello-go' } });
+    const { bin } = bakeRecorder(dir, [
+      '  prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && m="$a"; prev="$a"; done',
+      `  printf '%s' '${meta}' > "$m"`,
+      '  exit 0;;',
+      `"buildx imagetools") ${line};;`,
+    ]);
+    const r = await matrix(['bake', '--push-by-digest', '--platform', 'linux/amd64', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stdout).toMatch(/^hello\s+linux\/amd64\s+done/m);
+    expect(r.stderr).toContain(
+      `matrix: reading the pushed digests stopped on a fault of ${exit === 74 ? 'this machine' : 'the docker installation'}, not of the spec or the build: \`${bin} buildx imagetools inspect\` ${words}`,
+    );
+    expect(JSON.parse(readFileSync(path.join(dir, 'shard.json'), 'utf8'))).toMatchObject({ status: 'succeeded' });
+  });
+
   // The real docker CLI with a buildx plugin (in DOCKER_CONFIG's cli-plugins) that kills itself once
   // bake starts: docker exits 255 and prints nothing (docker/cli cmd/docker/docker.go tryPluginRun).
   it.skipIf(!run)('buildx killed under the real docker CLI: exit 74 and the OOM killer named, not a bare 255', async () => {

@@ -8,7 +8,8 @@ import { imagetoolsCreateArgs, indexPlatforms, planMerge, type ShardFile } from 
 import { readShardResult, repositoryOf, shardFileName, runIdFromEnv, sanitizeRunId, shardPlan, shardResult, tempTagFor, writeShardResult, type ShardResult } from '../../src/ci/shard.js';
 import type { ResolvedSpec } from '../../src/spec.js';
 import { compileSpec } from '../helpers/spec.js';
-import { removeTempDirs, tempDir } from '../helpers/tree.js';
+import { matrix } from '../helpers/cli.js';
+import { removeTempDirs, tempDir, tempRepo } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -316,5 +317,68 @@ describe('indexPlatforms', () => {
       manifests: [{ platform: { os: 'linux', architecture: 'amd64', variant: 'v1' } }, { platform: { os: 'linux', architecture: 'arm' } }, { platform: { os: 'linux', architecture: 'aarch64' } }],
     });
     expect(indexPlatforms(raw)).toEqual(['linux/amd64', 'linux/arm/v7', 'linux/arm64']);
+  });
+});
+
+// `matrix merge` reads each source (`docker buildx imagetools inspect --raw`) and publishes with
+// `imagetools create`. When imagetools did not end on its own terms (src/adapters/exit.ts: Node's
+// `signal`; a shell's 128 + n, 127, 126, POSIX Shell Command Language 2.8.2; docker's 125 and its silent
+// 255 for a plugin a signal ended, docker/cli cmd/docker/docker.go) that is said, exit 74 for a signal
+// and 2 for the others. It was "SOURCE cannot be read from the registry: " and "publishing api failed"
+// after a blank line, exit 1.
+describe('matrix merge when imagetools did not end on its own terms', () => {
+  const SOURCE = ['version: 1', 'registry: localhost:5000/acme', 'platforms: [linux/amd64, linux/arm64]', 'services:', '  api:', '    context: api', '    template: go', ''].join('\n');
+  const s = spec(SOURCE, { 'api/go.mod': 'module x\n' });
+  const INDEX = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
+
+  /** The repository, both shard files, and a docker whose `imagetools inspect` runs `inspect` and `create` runs `create` (shell lines). */
+  function setup(inspect: string, create: string): { dir: string; bin: string } {
+    const dir = tempRepo({ 'api/go.mod': 'module x\n', 'matrix.yaml': SOURCE });
+    for (const [p, d] of [
+      ['linux/amd64', D1],
+      ['linux/arm64', D2],
+    ] as const) {
+      const result = shardResult(shardPlan(selectTargets(s, ['api'], [p]), 'docker-container', '42-1'), 0, { api: { 'containerimage.digest': d } });
+      writeFileSync(path.join(dir, `${p.replace('/', '-')}.json`), JSON.stringify(result));
+    }
+    const bin = path.join(dir, 'fake-docker');
+    writeFileSync(bin, ['#!/bin/sh', 'case "$1 $2 $3" in', `  "buildx imagetools inspect") ${inspect};;`, `  "buildx imagetools create") ${create};;`, 'esac', 'exit 1', ''].join('\n'), {
+      mode: 0o755,
+    });
+    return { dir, bin };
+  }
+  const answer = `echo '${INDEX}'; exit 0`;
+
+  it.each([
+    ['create killed', answer, 'kill -KILL $$', 74, 'a fault of this machine', 'create` was killed by SIGKILL', 'publishing api failed. Nothing was published.'],
+    ['create exits 137 (a wrapper shell)', answer, 'exit 137', 74, 'a fault of this machine', 'create` exited 137 (128 + 9)', 'publishing api failed. Nothing was published.'],
+    ['create exits 255, nothing said', answer, 'exit 255', 74, 'a fault of this machine', 'create` exited 255 and said nothing', 'publishing api failed. Nothing was published.'],
+    ['create exits 125', answer, 'echo "unknown flag: --annotation" >&2; exit 125', 2, 'a fault of the docker installation', 'create` exited 125', 'publishing api failed. Nothing was published.'],
+    ['inspect killed', 'kill -KILL $$', 'exit 0', 74, 'a fault of this machine', 'inspect` was killed by SIGKILL', 'matrix merge: nothing was published. The final tags are unchanged.'],
+    [
+      'inspect exits 127',
+      'exit 127',
+      'exit 0',
+      2,
+      'a fault of the docker installation',
+      'inspect` exited 127: a command it runs was not found',
+      'matrix merge: nothing was published. The final tags are unchanged.',
+    ],
+    ['inspect exits 126', 'exit 126', 'exit 0', 2, 'a fault of the docker installation', 'inspect` exited 126', 'matrix merge: nothing was published. The final tags are unchanged.'],
+  ])('%s: said as that, exit 74 or 2', async (_name, inspect, create, exit, whose, words, after) => {
+    const { dir, bin } = setup(inspect, create);
+    const r = await matrix(['merge', 'linux-amd64.json', 'linux-arm64.json'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: the merge stopped on ${whose}, not of the spec or the build: \`${bin} buildx imagetools ${words}`);
+    expect(r.stderr).toContain(after);
+    expect(r.stdout).not.toContain('published from run');
+  });
+
+  it("imagetools create's own failure (exit 1, its error) stays what it was: the error, exit 1", async () => {
+    const { dir, bin } = setup(answer, 'echo "ERROR: unexpected status: 403 Forbidden" >&2; exit 1');
+    const r = await matrix(['merge', 'linux-amd64.json', 'linux-arm64.json'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('ERROR: unexpected status: 403 Forbidden\nmatrix merge: publishing api failed. Nothing was published.');
+    expect(r.stderr).not.toContain('stopped on');
   });
 });

@@ -1,7 +1,9 @@
 // Which images a build pulls, read as BuildKit reads FROM lines, and what a failed pull says.
 // Dockerfile reference, ARG and FROM: https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact
 import { describe, expect, it } from 'vitest';
-import { baseImages, mirrorFix, PullFailures, pullReason } from '../../src/doctor/base-images.js';
+import type { Docker } from '../../src/adapters/docker.js';
+import type { Captured } from '../../src/adapters/process.js';
+import { baseImageChecks, baseImages, mirrorFix, PullFailures, pullReason } from '../../src/doctor/base-images.js';
 
 const go = [
   'ARG GO_IMAGE="golang:1.22.1"',
@@ -69,5 +71,44 @@ describe('a failed pull', () => {
   it('an image written in a FROM line is changed there; one from elsewhere is checked where it came from', () => {
     expect(mirrorFix({ image: 'alpine:3', targets: ['t'] })).toContain("Dockerfile's FROM line");
     expect(mirrorFix({ image: 'alpine:3', targets: [] })).toContain('--set');
+  });
+});
+
+// The doctor's base-image lookup (`docker image inspect`, then `docker buildx imagetools inspect --raw`)
+// when imagetools did not end on its own terms (src/adapters/exit.ts): Node's `signal`, a shell's 128 + n,
+// 127 and 126 (POSIX, Shell Command Language 2.8.2), docker's 125 and its silent 255 for a plugin a
+// signal ended (docker/cli cmd/docker/docker.go). A killed lookup was "did not answer within 15 s" (its
+// 137 read as the time limit) or "it could not be resolved", with a mirror as the fix.
+describe('a base image lookup that did not end on its own terms', () => {
+  const img = { image: 'golang:1.22', arg: 'GO_IMAGE', targets: ['api'] };
+  const lookup = (remote: Partial<Captured>) => {
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => (args[0] === 'image' ? { code: 1, stdout: '', stderr: 'Error: No such image: golang:1.22' } : { code: 0, stdout: '', stderr: '', ...remote }),
+    } as unknown as Docker;
+    return baseImageChecks([img], docker).then((c) => c[0]!);
+  };
+
+  it.each([
+    ['killed, as Node reports it', { code: 137, signal: 'SIGKILL' as const }, '`docker buildx imagetools inspect` was killed by SIGKILL', true],
+    ['137 from a wrapper shell', { code: 137 }, '`docker buildx imagetools inspect` exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL', true],
+    ['255, nothing said', { code: 255 }, '`docker buildx imagetools inspect` exited 255 and said nothing: the docker CLI ends so when its buildx plugin was killed', true],
+    ['127', { code: 127 }, '`docker buildx imagetools inspect` exited 127: a command it runs was not found', false],
+    ['126', { code: 126 }, '`docker buildx imagetools inspect` exited 126: a command it runs was found but cannot be executed', false],
+    ['125', { code: 125, stderr: 'unknown flag: --raw' }, '`docker buildx imagetools inspect` exited 125: the docker CLI or buildx refused the command line', false],
+  ])('%s: the check fails saying so (a fault of the machine for a signal), never a mirror to use', async (_name, remote, detail, fault) => {
+    const ch = await lookup(remote);
+    expect(ch.status).toBe('fail');
+    expect(ch.detail).toContain(detail);
+    expect(ch.fault).toBe(fault ? true : undefined);
+    expect(ch.fix).not.toContain('mirror');
+  });
+
+  it('its own time limit is still said as one, and a registry error as before', async () => {
+    expect((await lookup({ code: 137, signal: 'SIGKILL', timedOut: true })).detail).toBe('did not answer within 15 s; needed by api');
+    const denied = await lookup({ code: 1, stderr: 'ERROR: pull access denied' });
+    expect(denied).toMatchObject({ status: 'fail', detail: 'the registry refused access (a private image needs `docker login`); needed by api (pull access denied)' });
+    expect(denied.fault).toBeUndefined();
   });
 });

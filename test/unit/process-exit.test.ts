@@ -12,10 +12,14 @@
 //   a plugin that kills itself: test/cli/bake.test.ts).
 // Node reports a signal itself with `signal` and no code (capture and stream
 // then give code 128 + the number, os.constants.signals).
+// cosign (sigstore/cosign cmd/cosign/errors/exit_codes.go) exits 1, or 10 to
+// 12 for a signature it did not find: no 125 and no plugin, so only the
+// shell's codes and signals are read from it.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { abnormalEnd } from '../../src/adapters/exit.js';
+import { dockerAt, dockerEnd } from '../../src/adapters/docker.js';
+import { abnormalEnd, COSIGN, endExit, endOf } from '../../src/adapters/exit.js';
 import { capture, signalNumber, stream } from '../../src/adapters/process.js';
 
 const bake = (code: number, o: { signal?: string; plugin?: boolean; said?: boolean } = {}) =>
@@ -63,6 +67,52 @@ describe('abnormalEnd', () => {
     expect(bake(1)).toBeUndefined();
     expect(bake(2)).toBeUndefined();
     expect(bake(128)).toBeUndefined();
+  });
+});
+
+describe('the same reader for imagetools and cosign (release and CI commands)', () => {
+  const cosign = (code: number, signal?: string) => abnormalEnd('cosign sign', { code, ...(signal ? { signal } : {}) }, { plugin: false, said: false, program: COSIGN });
+
+  it("cosign: a signal and a shell's 128 + n as for docker, 127 and 126 name cosign, not docker; 125 and a silent 255 are its own failures", () => {
+    expect(cosign(137, 'SIGKILL')).toMatchObject({ kind: 'signal', what: '`cosign sign` was killed by SIGKILL', machine: true, program: 'cosign' });
+    expect(cosign(137)!.what).toBe('`cosign sign` exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL');
+    expect(cosign(139, 'SIGSEGV')!.hint).toBe('SIGSEGV is a crash of the program: check that `cosign version` runs, and reinstall or upgrade cosign');
+    expect(cosign(127)).toMatchObject({ kind: 'not-found', machine: false, program: 'cosign' });
+    expect(cosign(127)!.what).toContain('(a `cosign` wrapper or shim whose program is missing?)');
+    expect(cosign(127)!.hint).toContain('`command -v cosign`');
+    expect(cosign(126)!.hint).not.toContain('docker');
+    expect(cosign(125)).toBeUndefined();
+    expect(cosign(255)).toBeUndefined();
+    expect(cosign(10)).toBeUndefined();
+    // docker's stays docker's.
+    expect(bake(127)).toMatchObject({ program: 'docker' });
+    expect(bake(127)!.hint).toContain('MATRIX_DOCKER');
+  });
+
+  it('endOf: success, an ordinary failure, a program that did not start and a run matrix timed out are not asked about', () => {
+    const at = (r: { code: number; signal?: NodeJS.Signals; stderr?: string; spawnError?: string; timedOut?: true }) =>
+      endOf('docker buildx imagetools create', { stderr: '', ...r }, { plugin: true });
+    expect(at({ code: 0 })).toBeUndefined();
+    expect(at({ code: 1, stderr: 'ERROR: denied' })).toBeUndefined();
+    expect(at({ code: 127, spawnError: 'ENOENT' })).toBeUndefined();
+    expect(at({ code: 137, signal: 'SIGKILL', timedOut: true })).toBeUndefined();
+    expect(at({ code: 137, signal: 'SIGKILL' })).toMatchObject({ kind: 'signal', machine: true });
+    // 255 is buildx killed only when nothing was said.
+    expect(at({ code: 255 })).toMatchObject({ kind: 'plugin-signal' });
+    expect(at({ code: 255, stderr: 'ERROR: something' })).toBeUndefined();
+    expect(endExit(at({ code: 137 })!)).toBe(74);
+    expect(endExit(at({ code: 125 })!)).toBe(2);
+  });
+
+  it('dockerEnd names the command by its words up to the first flag, never a reference; a plugin only under buildx', () => {
+    const docker = dockerAt('/opt/docker', {});
+    expect(dockerEnd(docker, ['buildx', 'imagetools', 'create', '-t', 'r/a:1', 'r/a@sha256:x'], { code: 137, signal: 'SIGKILL', stdout: '', stderr: '' })!.what).toBe(
+      '`/opt/docker buildx imagetools create` was killed by SIGKILL',
+    );
+    expect(dockerEnd(docker, ['buildx', 'imagetools', 'inspect', 'r/a:1', '--format', '{{json .Image}}'], { code: 255, stdout: '', stderr: '' })!.what).toContain(
+      '`/opt/docker buildx imagetools inspect` exited 255 and said nothing',
+    );
+    expect(dockerEnd(docker, ['image', 'inspect', '--format', '{{.Id}}', 'golang'], { code: 255, stdout: '', stderr: '' })).toBeUndefined();
   });
 });
 

@@ -2,14 +2,17 @@
 // without its final tags), the final tags as bake resolves them, the decision
 // to publish, and the metadata file. The mechanism is the shard + merge one
 // (src/ci/shard.ts, src/ci/merge.ts), in one run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectTargets } from '../../src/bake/command.js';
 import { tempTagFor } from '../../src/ci/shard.js';
+import { colors } from '../../src/diagnostics.js';
 import { planRelease, printedTargets, releaseOutcome, tempTagsOf, withResolvedTags } from '../../src/release/atomic.js';
 import { releaseMetadata } from '../../src/release/metadata.js';
 import type { ResolvedSpec } from '../../src/spec.js';
 import { compileSpec, exportSpecSource } from '../helpers/spec.js';
-import { removeTempDirs } from '../helpers/tree.js';
+import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -206,5 +209,126 @@ describe('publishing the final tags', () => {
     const no = await publishTargets(denied.docker, plan, () => undefined, { retries: 2, sleep: async () => undefined });
     expect(no.failed?.target).toBe('api');
     expect(denied.calls.filter((a) => a[2] === 'create')).toHaveLength(1);
+  });
+
+  // imagetools create that did not end on its own terms (src/adapters/exit.ts): POSIX, Shell Command
+  // Language 2.8.2 (a wrapper's 128 + n, 127, 126); docker/cli cmd/docker/docker.go (125, and 255 with
+  // nothing said for a plugin a signal ended); Node's `signal` for one it saw itself. It was a failed
+  // target with an empty error ("publishing api failed" after a blank line), and a retry candidate.
+  it.each([
+    ['killed, as Node reports it', { code: 137, signal: 'SIGKILL' as const, stderr: '' }, 'signal', 74, 'was killed by SIGKILL'],
+    ['137 from a wrapper shell', { code: 137, stderr: '' }, 'signal', 74, 'exited 137 (128 + 9)'],
+    ['255 and nothing said: buildx killed under the docker CLI', { code: 255, stderr: '' }, 'plugin-signal', 74, 'exited 255 and said nothing'],
+    ['127 from a wrapper', { code: 127, stderr: '' }, 'not-found', 2, 'exited 127'],
+    ['126 from a wrapper', { code: 126, stderr: '' }, 'not-executable', 2, 'exited 126'],
+    ['125: docker refused the command line', { code: 125, stderr: 'unknown flag: --annotation' }, 'cli-refused', 2, 'exited 125'],
+  ])('imagetools create %s: the end, said as what it is, never retried', async (_name, result, kind, exit, words) => {
+    const { publishTargets } = await import('../../src/release/publish.js');
+    const { endExit } = await import('../../src/adapters/exit.js');
+    const { docker, calls } = fakeDocker([result, { code: 0, stderr: '' }]);
+    const out = await publishTargets(docker, plan, () => undefined, { retries: 2, sleep: async () => undefined });
+    expect(out.published).toEqual([]);
+    expect(out.end).toMatchObject({ kind });
+    expect(out.failed).toEqual({ target: 'api', error: out.end!.what });
+    expect(out.end!.what).toContain(`\`docker buildx imagetools create\` ${words}`);
+    expect(endExit(out.end!)).toBe(exit);
+    expect(calls.filter((a) => a[2] === 'create')).toHaveLength(1);
+  });
+
+  it('the digests read back after create killed: that target is published (no digests), the end said, the next not tried', async () => {
+    const { publishTargets } = await import('../../src/release/publish.js');
+    const two = { ...plan, targets: [plan.targets[0]!, { target: 'web', tags: ['r/web:1'], sources: [`r/web@${D2}`], platforms: { 'linux/amd64': `r/web@${D2}` } }] };
+    const calls: string[][] = [];
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => (calls.push(args), args[2] === 'inspect' ? { code: 137, signal: 'SIGKILL', stdout: '', stderr: '' } : { code: 0, stdout: '', stderr: '' }),
+      stream: async () => ({ code: 0 }),
+    } as unknown as import('../../src/adapters/docker.js').Docker;
+    const out = await publishTargets(docker, two, () => undefined);
+    expect(out.published).toEqual([{ target: 'api', tags: ['r/api:1'], digests: { platforms: {} } }]);
+    expect(out.failed).toBeUndefined();
+    expect(out.end?.what).toBe('`docker buildx imagetools inspect` was killed by SIGKILL');
+    expect(calls.filter((a) => a[2] === 'create')).toHaveLength(1);
+  });
+});
+
+// The end of an all-or-nothing `matrix bake --push` (src/release/finish.ts) when cosign, or a read
+// before publishing, did not end on its own terms: cosign killed (Node's `signal`, a wrapper's 137)
+// or a `cosign` wrapper whose program is missing (127; POSIX Shell Command Language 2.8.2). It was
+// "cosign could not sign REF: " with nothing after the colon, and a run that went on signing.
+describe('finishing a release when a command did not end on its own terms', () => {
+  const s = spec();
+  const release = planRelease(s, selectTargets(s, []), 'docker-container', 'run1');
+  const meta = { api: { 'containerimage.digest': D1 }, web: { 'containerimage.digest': D2 } };
+  const INDEX = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
+
+  /** A docker whose imagetools answer, and a `cosign` on PATH that runs `body` (a shell line) and logs its calls. */
+  function tools(body: string) {
+    const bin = tempDir();
+    const log = path.join(bin, 'cosign.log');
+    writeFileSync(path.join(bin, 'cosign'), `#!/bin/sh\necho "$1" >> '${log}'\n${body}\n`, { mode: 0o755 });
+    const calls: string[][] = [];
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => (calls.push(args), { code: 0, stdout: args[2] === 'inspect' ? INDEX : '', stderr: '' }),
+      stream: async () => ({ code: 0 }),
+    } as unknown as import('../../src/adapters/docker.js').Docker;
+    const signed = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    return { docker, calls, signed, env: { PATH: `${bin}:${process.env.PATH}` } };
+  }
+
+  const finish = async (t: ReturnType<typeof tools>, extra: Partial<import('../../src/release/finish.js').FinishInput> = {}) => {
+    const { finishRelease } = await import('../../src/release/finish.js');
+    const err: string[] = [];
+    const input = {
+      docker: t.docker,
+      release,
+      exitCode: 0,
+      interrupted: false,
+      metadata: meta,
+      metadataFile: undefined,
+      retries: 0,
+      sign: { sign: { key: 'cosign.key' }, specDir: '/', env: t.env },
+      ...extra,
+    };
+    return { result: await finishRelease({ stdout: () => undefined, stderr: (x) => err.push(x) }, input, colors(false)), err: err.join('') };
+  };
+
+  it.each([
+    ['killed, as Node reports it', 'kill -KILL $$', 'signal', 'was killed by SIGKILL', true],
+    ['137 from a wrapper shell', 'exit 137', 'signal', 'exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL', true],
+    ['127 from a wrapper', 'exit 127', 'not-found', 'exited 127: a command it runs was not found (a `cosign` wrapper', false],
+  ])('cosign sign %s: the end (the release exits 74 or 2), signing stops, the rest is said as not signed', async (_name, body, kind, words, machine) => {
+    const t = tools(body);
+    const { result } = await finish(t);
+    expect(result.published).toBe(true);
+    expect(result.end).toMatchObject({ kind, machine, program: 'cosign' });
+    expect(result.problems[0]).toMatch(/^api: published, but cosign could not sign localhost:5000\/acme\/api@sha256:[0-9a-f]{64}: `cosign sign` /);
+    expect(result.problems[0]).toContain(words);
+    expect(result.problems[1]).toBe('web: published, not signed (signing stopped)');
+    expect(t.signed()).toEqual(['sign']);
+  });
+
+  it('an ordinary cosign failure (exit 1, its error) stays a problem of its target, and the next is signed', async () => {
+    const t = tools('echo "Error: signing: getting signer: reading key: decrypt: encrypted: decryption failed" >&2; exit 1');
+    const { result } = await finish(t);
+    expect(result.end).toBeUndefined();
+    expect(result.problems).toHaveLength(2);
+    expect(result.problems[0]).toMatch(/: Error: signing: getting signer: reading key: decrypt: encrypted: decryption failed$/);
+    expect(t.signed()).toEqual(['sign', 'sign']);
+  });
+
+  it('a read before publishing that did not end on its own terms (the image tests): nothing is published, and it is the end', async () => {
+    const { abnormalEnd } = await import('../../src/adapters/exit.js');
+    const end = abnormalEnd('docker buildx imagetools inspect', { code: 137, signal: 'SIGKILL' }, { plugin: true, said: false })!;
+    const t = tools('exit 0');
+    const { result, err } = await finish(t, { end });
+    expect(result).toMatchObject({ published: false, end });
+    expect(result.problems).toContain('the checks before publishing did not finish: `docker buildx imagetools inspect` was killed by SIGKILL');
+    expect(err).toContain('nothing was published');
+    expect(t.calls.filter((a) => a[2] === 'create')).toEqual([]);
+    expect(t.signed()).toEqual([]);
   });
 });

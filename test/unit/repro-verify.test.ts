@@ -7,7 +7,11 @@ import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../helpers/cli.js';
-import { copySample, removeTempDirs } from '../helpers/tree.js';
+import type { Docker } from '../../src/adapters/docker.js';
+import { EndedError } from '../../src/adapters/exit.js';
+import type { Captured } from '../../src/adapters/process.js';
+import { pushedImages, RegistryError } from '../../src/repro/registry.js';
+import { copySample, removeTempDirs, tempDir } from '../helpers/tree.js';
 
 afterAll(removeTempDirs);
 
@@ -146,5 +150,99 @@ describe('matrix verify --dry-run', () => {
 
   it('is listed in --help', async () => {
     expect((await matrix(['--help'], dir)).stdout).toMatch(/matrix verify/);
+  });
+});
+
+// verify reads the pushed images with `docker buildx imagetools inspect` (src/repro/registry.ts) and
+// checks signatures with `cosign verify`. When either did not end on its own terms (src/adapters/exit.ts:
+// Node's `signal`; a shell's 128 + n, 127 and 126, POSIX Shell Command Language 2.8.2; docker's 125 and
+// its silent 255 for a plugin a signal ended, docker/cli cmd/docker/docker.go), that is said, exit 74 for
+// a signal and 2 for the others. It was "cannot read REF: imagetools inspect failed (exit 137)" and
+// "nothing to compare with" (exit 1), and "NOT SIGNED hello: REF: " with nothing after the colon.
+describe('verify when imagetools or cosign did not end on its own terms', () => {
+  const reader = (r: Partial<Captured>) => ({ bin: 'docker', env: {}, capture: async () => ({ code: 0, stdout: '', stderr: '', ...r }) }) as unknown as Docker;
+
+  it.each([
+    ['killed, as Node reports it', { code: 137, signal: 'SIGKILL' as const }, 'signal', true],
+    ['137 from a wrapper shell', { code: 137 }, 'signal', true],
+    ['255, nothing said', { code: 255 }, 'plugin-signal', true],
+    ['127', { code: 127 }, 'not-found', false],
+    ['126', { code: 126 }, 'not-executable', false],
+    ['125', { code: 125, stderr: 'unknown flag: --format' }, 'cli-refused', false],
+  ])('reading a pushed image, imagetools %s: EndedError, not a registry error', async (_name, r, kind, machine) => {
+    const err = await pushedImages(reader(r), 'localhost:5000/x/hello:1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EndedError);
+    expect((err as EndedError).end).toMatchObject({ kind, machine });
+    expect((err as EndedError).end.what).toMatch(/^`docker buildx imagetools inspect` /);
+  });
+
+  it('a registry that says no stays a registry error', async () => {
+    const err = await pushedImages(reader({ code: 1, stderr: 'ERROR: localhost:5000/x/hello:1: not found' }), 'localhost:5000/x/hello:1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as Error).message).toBe('localhost:5000/x/hello:1: not found');
+  });
+
+  /** A docker that passes the engine checks; `buildx imagetools` runs `imagetools` (a shell line). */
+  function fakeDocker(imagetools: string): string {
+    const bin = path.join(tempDir(), 'docker');
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      '  "version --format") echo 26.1.0;;',
+      '  "buildx version") echo "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dddce2e08c7a0";;',
+      `  "buildx inspect") printf 'Name: default\\nDriver: docker\\nPlatforms: linux/amd64, linux/arm64\\n';;`,
+      `  "info --format") echo '[["driver-type","io.containerd.snapshotter.v1"]]';;`,
+      `  "buildx imagetools") ${imagetools};;`,
+      '  *) exit 1;;',
+      'esac',
+      'exit 0',
+    ];
+    writeFileSync(bin, `${script.join('\n')}\n`, { mode: 0o755 });
+    return bin;
+  }
+
+  it.each([
+    ['killed', 'kill -KILL $$', 74, 'a fault of this machine', 'was killed by SIGKILL'],
+    ['exit 127 from a wrapper', 'exit 127', 2, 'a fault of the docker installation', 'exited 127: a command it runs was not found'],
+  ])('matrix verify, imagetools %s: said as that, exit 74 or 2, nothing rebuilt', async (_name, imagetools, exit, whose, words) => {
+    const dir = copySample('hello-go');
+    const bin = fakeDocker(imagetools);
+    const r = await matrix(['verify', 'hello', '--against', 'localhost:5000/x/hello:1'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: reading the pushed images stopped on ${whose}, not of the spec or the build: \`${bin} buildx imagetools inspect\` ${words}`);
+    expect(r.stderr).not.toContain('nothing to compare with');
+  });
+
+  /** hello-go with `sign:`, and a `cosign` on PATH that runs `body` (a shell line). */
+  function signed(body: string): { dir: string; env: Record<string, string> } {
+    const dir = copySample('hello-go');
+    appendFileSync(path.join(dir, 'matrix.yaml'), 'sign:\n  key: cosign.key\n  public_key: cosign.pub\n');
+    writeFileSync(path.join(dir, 'cosign.pub'), 'not a key\n');
+    const bin = tempDir();
+    writeFileSync(path.join(bin, 'cosign'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return { dir, env: { PATH: `${bin}:${process.env.PATH}` } };
+  }
+
+  it.each([
+    ['killed', 'kill -KILL $$', 74, 'a fault of this machine', '`cosign verify` was killed by SIGKILL'],
+    ['137 from a wrapper shell', 'exit 137', 74, 'a fault of this machine', '`cosign verify` exited 137 (128 + 9)'],
+    ['127 from a wrapper', 'exit 127', 2, 'a fault of the cosign installation', '`cosign verify` exited 127: a command it runs was not found (a `cosign` wrapper'],
+    ['126 from a wrapper', 'exit 126', 2, 'a fault of the cosign installation', '`cosign verify` exited 126'],
+  ])('matrix verify --signatures, cosign %s: said as that, exit 74 or 2, not "NOT SIGNED"', async (_name, body, exit, whose, words) => {
+    const { dir, env } = signed(body);
+    const r = await matrix(['verify', '--signatures'], dir, env);
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: the signature check stopped on ${whose}, not of the spec or the build: ${words}`);
+    expect(r.stdout).not.toContain('NOT SIGNED');
+  });
+
+  it("matrix verify --signatures: cosign's own failures (exit 1, or 125, which is no docker here) stay NOT SIGNED, exit 1", async () => {
+    for (const body of ['echo "Error: no matching signatures" >&2; exit 1', 'exit 125']) {
+      const { dir, env } = signed(body);
+      const r = await matrix(['verify', '--signatures'], dir, env);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/^NOT SIGNED hello: localhost:5000\/samples\/hello-go:multiarch: /m);
+      expect(r.stderr).not.toContain('stopped on');
+    }
   });
 });
