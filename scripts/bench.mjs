@@ -81,8 +81,8 @@ function run(cmd, args, { cwd = ROOT, env = process.env, name = path.basename(cm
  * CPU time (user + sys) of one child, from its resource usage: bash's `times`
  * prints the children's totals with millisecond resolution.
  */
-function cpuOf(cmd, args, cwd) {
-  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; rc=$?; times; exit $rc', 'bench', cmd, ...args], { cwd, encoding: 'utf8' });
+function cpuOf(cmd, args, cwd, env = process.env) {
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; rc=$?; times; exit $rc', 'bench', cmd, ...args], { cwd, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} failed (exit ${r.status}) in ${cwd}`);
   const line = r.stdout.trim().split('\n').at(-1);
   const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
@@ -143,7 +143,37 @@ function environment() {
       .loadavg()
       .map((x) => x.toFixed(2))
       .join(' '),
+    nodeStart: nodeStartCost(),
   };
+}
+
+/** The environment without NODE_EXTRA_CA_CERTS (a copy; the run's own is left as it is). */
+function withoutExtraCa(env = process.env) {
+  const out = { ...env };
+  delete out.NODE_EXTRA_CA_CERTS;
+  return out;
+}
+
+/**
+ * What NODE_EXTRA_CA_CERTS costs every Node start here, when this environment
+ * sets it: Node 20 builds its root certificate store at start-up then (its
+ * bundled roots parsed, the file's added), before any script runs, not on
+ * the first TLS connection (nodejs/node issue 40524; later versions load
+ * them off the main thread, once `tls` is loaded: pull requests 59856 and
+ * 60764). Every `node` below pays it, matrix and `node -e 0` alike: it is the
+ * environment's, and no script can avoid it. CPU ms of `node -e 0` with and
+ * without it, median of 15 interleaved runs.
+ */
+function nodeStartCost() {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return undefined;
+  const withCa = [];
+  const without = [];
+  for (let i = 0; i < 15; i++) {
+    const pair = [() => withCa.push(cpuOf(NODE, ['-e', '0'], ROOT)), () => without.push(cpuOf(NODE, ['-e', '0'], ROOT, withoutExtraCa()))];
+    if (i % 2) pair.reverse();
+    for (const f of pair) f();
+  }
+  return { withCa: median(withCa), without: median(without) };
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -699,29 +729,37 @@ function row4(env) {
     "const c = require('node:child_process').spawn('bash', ['-c', process.argv[2]], { stdio: ['inherit', 'pipe', 'pipe'] });\nc.stdout.pipe(process.stdout);\nc.stderr.pipe(process.stderr);\nc.on('close', (code) => { process.exitCode = code ?? 1; });\n",
   );
   const floorRun = () => run(NODE, [relay, dry], { cwd: dir, name: 'relay-bake' });
+  // Where this environment sets NODE_EXTRA_CA_CERTS (which every Node start pays for here:
+  // nodeStartCost), the same script without it too: the floor on a machine without it.
+  const bareFloor = process.env.NODE_EXTRA_CA_CERTS ? [] : undefined;
+  const bareFloorRun = () => run(NODE, [relay, dry], { cwd: dir, env: withoutExtraCa(), name: 'relay-bake-no-extra-ca' });
   for (let i = 0; wrapped.length < rounds && i < rounds * 3; i++) {
     log(`row 4: round ${wrapped.length + 1}/${rounds}`);
     let a;
     let b;
     let f;
+    let g;
     if (wrapped.length % 2 === 0) {
       a = wrappedRun();
       b = rawRun();
       f = floorRun();
+      if (bareFloor) g = bareFloorRun();
     } else {
+      if (bareFloor) g = bareFloorRun();
       f = floorRun();
       b = rawRun();
       a = wrappedRun();
     }
     // Everything must come from the cache; a step that ran means the cache was
     // evicted or pruned meanwhile (another build on the machine), and the round says nothing.
-    if (executedSteps(a.stderr) + executedSteps(b.stderr) + executedSteps(f.stderr) > 0) {
+    if (executedSteps(a.stderr) + executedSteps(b.stderr) + executedSteps(f.stderr) + (g ? executedSteps(g.stderr) : 0) > 0) {
       discarded++;
       continue;
     }
     wrapped.push(a.ms);
     raw.push(b.ms);
     floor.push(f.ms);
+    if (g) bareFloor.push(g.ms);
   }
   if (wrapped.length < rounds) throw new Error(`the build cache did not stay intact: ${discarded} rounds ran build steps (is something pruning the builder cache?)`);
   const ratio = median(wrapped) / median(raw);
@@ -730,6 +768,9 @@ function row4(env) {
   const floorRounds = floor.map((f, i) => f / raw[i]);
   const overFloor = wrapped.map((w, i) => w - floor[i]);
   const floorText = `In the same rounds, a Node script that only starts the raw command and relays its output, as matrix relays bake's (\`node relay.cjs COMMAND\`: \`spawn('bash', ['-c', COMMAND])\`, its stdout and stderr piped through): ${fmt(median(floor) / 1000)} s, ${fmt(floorRatio)}x raw (the ratio of each round's pair: median ${fmt(median(floorRounds))}, spread ${fmt(Math.min(...floorRounds))}-${fmt(Math.max(...floorRounds))}). That is the floor of any wrapper written for Node (Node's start and one spawn): its median is ${fmt(median(floor) - median(raw), 0)} ms above raw's, where the goal allows ${fmt(median(raw) * (ROW4_GOAL - 1), 0)} ms; \`matrix bake\` takes ${fmt(median(overFloor), 0)} ms more than the script (median of the rounds' differences, spread ${fmt(Math.min(...overFloor), 0)} to ${fmt(Math.max(...overFloor), 0)} ms).`;
+  const bareFloorText = bareFloor
+    ? ` This environment sets NODE_EXTRA_CA_CERTS, which every Node start pays for here (see Node's start above): the same script without it, in the same rounds, ${fmt(median(bareFloor) / 1000)} s, ${fmt(median(bareFloor) / median(raw))}x raw (the ratio of each round's pair: median ${fmt(median(bareFloor.map((x, i) => x / raw[i])))}).`
+    : '';
   return {
     id: 4,
     name: 'Overhead of `matrix bake`',
@@ -743,7 +784,7 @@ function row4(env) {
     ],
     details: [
       `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} rounds of one run each, \`matrix bake\` first in every other round, in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. The ratio of the medians; the ratio of each round's pair: median ${fmt(median(perRound))}, spread ${fmt(Math.min(...perRound))}-${fmt(Math.max(...perRound))} (the same cached build takes from ${fmt(Math.min(...raw) / 1000)} s to ${fmt(Math.max(...raw) / 1000)} s raw here, so one round's pair says little alone). \`matrix bake\` also checks that the committed files are current (after the warm-up, from its record of that build's compile when every read it made answers the same, src/cache/bake.ts: no compile), reads git for SOURCE_DATE_EPOCH and labels (HEAD's values in one shell that runs its four git commands, started before the rest of bake loads, src/cli/bake-entry.ts and src/adapters/git.ts gitBatch; each target's last commit in a few shells, gitEach), holds bake's output until bake's first line of progress names the builder it reached (that line stands for the doctor's checks, so no \`buildx inspect\` runs beside the build; src/cli/bake.ts buildBesideChecks), and prints a summary.`,
-      floorText,
+      floorText + bareFloorText,
       '',
       'Raw command:',
       '',
@@ -823,6 +864,11 @@ function markdown(env, rows, seconds) {
       .map((x) => x.toFixed(2))
       .join(' ')} at the end |`,
     `| duration | ${fmt(seconds / 60, 1)} min |`,
+    ...(env.nodeStart
+      ? [
+          `| Node's start | NODE_EXTRA_CA_CERTS is set here: \`node -e 0\` takes ${fmt(env.nodeStart.withCa, 0)} ms CPU with it, ${fmt(env.nodeStart.without, 0)} ms without (median of 15 each; Node 20 loads every root certificate at start-up when it is set, nodejs/node issue 40524). Every Node process below pays it, matrix and the \`node -e 0\` baselines alike |`,
+        ]
+      : []),
     '',
     ...summaryRows(rows),
     '',
