@@ -18,6 +18,7 @@
 //   tryPluginRun; measured with docker 28.2 and a plugin that kills itself).
 import os from 'node:os';
 import { interruptedBy } from './process.js';
+import { CRASHES, OOM_HINT } from './signals.js';
 
 export type EndKind = 'signal' | 'plugin-signal' | 'not-found' | 'not-executable' | 'cli-refused';
 
@@ -79,12 +80,6 @@ export const COSIGN: Program = {
 function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
 }
-
-/** Signals a program gets when it crashes: a fault of the program or its installation, not something outside it. */
-const CRASHES = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT', 'SIGSYS', 'SIGTRAP']);
-
-export const OOM_HINT =
-  'SIGKILL is what the kernel\'s OOM killer sends, and a container\'s or cgroup\'s memory limit: look for "Out of memory" or "oom-kill" in `dmesg` or `journalctl -k`; free memory, raise the limit (Docker Desktop: Settings > Resources), or build fewer targets or platforms at once, then run it again';
 
 function signalHint(sig: string, p: Program): string {
   if (sig === 'SIGKILL') return OOM_HINT;

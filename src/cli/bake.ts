@@ -22,7 +22,7 @@ import { PullFailures, planBaseImages } from '../doctor/base-images.js';
 import { binfmtRegistered, dottedVariants, runDoctor, type Check, type DoctorInput } from '../doctor/doctor.js';
 import { lastLine, interruptedBy, shellQuote, signalNumber, type StreamResult } from '../adapters/process.js';
 import { targetDigests } from '../bake/digests.js';
-import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
+import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault, formatStepSignals, formatSummary, type Colors, type SummaryRow } from '../output/format.js';
 import { abnormalEnd, endExit, type AbnormalEnd } from '../adapters/exit.js';
 import { hostPlatform, normalizePlatform } from '../platforms.js';
 import type { ResolvedSpec, Target } from '../spec.js';
@@ -47,7 +47,7 @@ import { signOf } from '../release/sign.js';
 import { formatTestFailures, testsOf } from '../release/tests.js';
 import { bakeRounds, withBlockedBy, type Round, type RoundsOutcome } from '../bake/rounds.js';
 import { reattribute } from '../bake/attribution.js';
-import { isErrorLine } from '../release/classify.js';
+import { isErrorLine, stepSignal, stepSignalOf, type StepSignal } from '../release/classify.js';
 import type { TargetDigests } from '../bake/digests.js';
 import { BakeMetadata, type MetadataEntries } from '../bake/metadata.js';
 
@@ -663,6 +663,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
   for (const w of meta.warnings(run.docker.bin)) io.stderr.write(`${c.yellow('matrix: warning:')} ${w}\n`);
   explainPulls(io, run, pulls);
+  if (!res.interruptedBy) explainStepSignals(io, rows, rounds.last.lines);
   if (lost) io.stderr.write(formatCacheFault(lost, 'build', opts.cache && rounds.cacheFaultFromCache !== false));
   if (fault) {
     io.stderr.write(formatMachineFault(fault, 'build', run.tmpDir));
@@ -821,6 +822,26 @@ function explainPulls(io: Io, run: BakeRun, pulls: PullFailures): void {
   for (const m of pulls.explain(images)) io.stderr.write(`matrix: ${m}\n`);
 }
 
+/**
+ * Failed steps whose process a signal ended (exit code 137: SIGKILL, the OOM
+ * killer's), named with what to do. From the failed rows; when none says
+ * which target failed (a --progress other than plain), from buildx's last
+ * error line. Still a failed build (exit 1): the step's process is the
+ * build's, in the builder; matrix, docker and buildx ran to their end.
+ */
+function explainStepSignals(io: Io, rows: readonly SummaryRow[], lines: readonly string[]): void {
+  const failed = rows.filter((r) => r.status === 'failed');
+  const found: (StepSignal & { who?: string })[] = failed.flatMap((r) => (r.stepSignal ? [{ ...r.stepSignal, who: `${r.target} (${r.platform})` }] : []));
+  if (!failed.some((r) => r.error?.length)) {
+    const last = stepSignalOf(lines);
+    // buildx names the target when it built several (0.17 and later); a run of one is that one's.
+    const targets = [...new Set(rows.map((r) => r.target))];
+    const who = last?.target ?? (targets.length === 1 ? targets[0] : undefined);
+    if (last) found.push({ exitCode: last.exitCode, signal: last.signal, ...(who ? { who } : {}) });
+  }
+  if (found.length) io.stderr.write(formatStepSignals(found));
+}
+
 /** bake's exit code, or 128+signal when matrix was interrupted. */
 function exitCodeOf(res: Pick<StreamResult, 'code' | 'interruptedBy'>): number {
   return res.interruptedBy ? 128 + signalNumber(res.interruptedBy) : res.code;
@@ -869,6 +890,8 @@ async function summaryRows(
 
 function summaryRow(cell: Omit<ReturnType<ProgressTracker['finish']>[number], 'status'> & { status: SummaryRow['status'] }, d: TargetDigests | undefined, image: unknown): SummaryRow {
   const digest = d?.platforms[normalizePlatform(cell.platform)];
+  // The error's last line is the step's own (`#N ERROR: ...`); the ones above it are its output. Exit codes of 128 + n are Linux's.
+  const signal = cell.status === 'failed' && !cell.platform.startsWith('windows/') ? stepSignal(cell.error[cell.error.length - 1] ?? '') : undefined;
   return {
     target: cell.target,
     platform: cell.platform,
@@ -878,6 +901,7 @@ function summaryRow(cell: Omit<ReturnType<ProgressTracker['finish']>[number], 's
     ...(digest ? { digest } : {}),
     ...(d?.index ? { indexDigest: d.index } : {}),
     ...(cell.error.length ? { error: cell.error } : {}),
+    ...(signal ? { stepSignal: signal } : {}),
   };
 }
 

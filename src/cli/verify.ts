@@ -25,9 +25,9 @@ import type { PlatformImage } from '../repro/manifests.js';
 import { readLayout } from '../repro/oci.js';
 import { imageDetails, pushedImages, repositoryOf, withTag, type RegistryReader } from '../repro/registry.js';
 import { compareTarget, explainRow, formatVerify, type VerifyRow } from '../repro/report.js';
-import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault } from '../output/format.js';
+import { blockedExit, formatAbnormalEnd, formatBlocked, formatCacheFault, formatMachineFault, formatStepSignals } from '../output/format.js';
 import { abnormalEnd, EndedError, endExit } from '../adapters/exit.js';
-import { cacheFault, isErrorLine, machineFault } from '../release/classify.js';
+import { cacheFault, isErrorLine, machineFault, stepSignalOf } from '../release/classify.js';
 import type { CommandArgs } from './options.js';
 import type { ResolvedSpec } from '../spec.js';
 import { compileCommitted, type Io, type SpecLocation } from './io.js';
@@ -159,9 +159,8 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
     io.stderr.write(formatAbnormalEnd(end, 'the rebuild'));
     return end.machine ? 74 : 2;
   }
-  const lost = res.code !== 0 ? cacheFault(errors) : undefined;
-  if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild', false));
   if (res.code !== 0) {
+    explainFailure(io, errors);
     io.stderr.write(`matrix: the rebuild failed (exit ${res.code}); nothing was compared.\n`);
     return 1;
   }
@@ -172,6 +171,17 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   if (opts.json) io.stdout.write(JSON.stringify({ match: ok, seconds, targets: rows }, null, 2) + '\n');
   else io.stdout.write(formatVerify(rows, seconds, c) + '\n');
   return ok ? 0 : 1;
+}
+
+/**
+ * What a failed rebuild's error lines say beyond the failure, each still a failed rebuild: a
+ * snapshot the engine lost, a step whose process a signal ended (exit code 137: SIGKILL).
+ */
+function explainFailure(io: Io, errors: readonly string[]): void {
+  const lost = cacheFault(errors);
+  if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild', false));
+  const killed = stepSignalOf(errors);
+  if (killed) io.stderr.write(formatStepSignals([{ exitCode: killed.exitCode, signal: killed.signal, ...(killed.target ? { who: killed.target } : {}) }]));
 }
 
 /** What one verify run rebuilds, and with what. */

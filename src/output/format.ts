@@ -9,8 +9,9 @@ import type { Check } from '../doctor/doctor.js';
 import type { Plan, PlannedTarget } from '../plan/build-plan.js';
 import type { Mode } from '../plan/stages.js';
 import type { Change } from './sync.js';
-import type { CacheFault, MachineFault } from '../release/classify.js';
+import type { CacheFault, MachineFault, StepSignal } from '../release/classify.js';
 import type { AbnormalEnd } from '../adapters/exit.js';
+import { stepSignalHint } from '../adapters/signals.js';
 
 export type Colors = ReturnType<typeof colors>;
 
@@ -158,6 +159,8 @@ export interface SummaryRow {
   /** The target's index (its multi-platform image), the same on each of its rows. */
   indexDigest?: string;
   error?: string[];
+  /** A failed row whose step's process a signal ended, as the exit code of its error says (src/release/classify.ts stepSignal). */
+  stepSignal?: StepSignal;
   /** Not finished because a target it is built from (a named context `target:`) failed: that target. */
   blockedBy?: string;
 }
@@ -228,6 +231,29 @@ export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild', f
     `  hint: ${past}. BuildKit has been seen to lose snapshots on the docker driver with the containerd image store, after a build that was cancelled or failed beside others; a docker-container builder (\`docker buildx create --use --driver docker-container\`) keeps a store of its own`,
     '',
   ].join('\n');
+}
+
+/**
+ * Failed steps whose process a signal ended (exit code 128 + n: 137 is
+ * SIGKILL, most often the OOM killer under the builder's memory limit), one
+ * paragraph per signal: which steps, the signal, and what to do
+ * (src/adapters/signals.ts stepSignalHint). `who` names where each failed
+ * (`api (linux/arm64)`), or is empty when only buildx's last error line said
+ * it. A failed build all the same: buildx and matrix ran to their end.
+ */
+export function formatStepSignals(found: readonly (StepSignal & { who?: string })[]): string {
+  const bySignal = new Map<string, { exitCode: number; who: string[] }>();
+  for (const f of found) {
+    const entry = bySignal.get(f.signal) ?? { exitCode: f.exitCode, who: [] };
+    if (f.who !== undefined && !entry.who.includes(f.who)) entry.who.push(f.who);
+    bySignal.set(f.signal, entry);
+  }
+  return [...bySignal]
+    .map(([signal, { exitCode, who }]) => {
+      const steps = who.length > 1 ? `the steps that failed ${who.join(', ')} exited` : `the step that failed ${who[0] ?? 'the build'} exited`;
+      return `matrix: ${steps} ${exitCode} = 128 + ${exitCode - 128}: the exit code of a process killed by ${signal} (the step's command, or one it ran)\n  hint: ${stepSignalHint(signal)}\n`;
+    })
+    .join('');
 }
 
 /**

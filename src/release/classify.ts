@@ -6,6 +6,7 @@
 // also shows a network error. The shapes are Go's net and net/http errors as
 // BuildKit and containerd's registry client wrap them (see the unit test for
 // the issues the strings come from).
+import { linuxExitSignal } from '../adapters/signals.js';
 
 export interface FailureClass {
   transient: boolean;
@@ -115,6 +116,53 @@ export function cacheFault(lines: readonly string[]): CacheFault | undefined {
   for (const line of errorLines(lines)) {
     const snapshot = CACHE_FAULT_END.exec(line)?.[1];
     if (snapshot) return { snapshot, line: line.trim() };
+  }
+  return undefined;
+}
+
+/**
+ * A build step whose process ended with an exit code that is 128 + a signal's
+ * number (137: SIGKILL). BuildKit says a RUN failed as `process
+ * "/bin/sh -c go build ./..." did not complete successfully: exit code: 137`:
+ * the step's arguments %q-quoted (solver/llbsolver/ops/exec.go), then the
+ * executor's ExitError, `exit code: %d` (frontend/gateway/pb/exit.go, vendored
+ * in buildx), whose code is runc's or containerd's status of the step's
+ * process: 128 + n when signal n ended it, as a shell's for its command.
+ * BuildKit before 0.10 (Docker 20.10) said `executor failed running
+ * [/bin/sh -c yarn build]: exit code: 134`. buildx prints it after `#N ERROR: `
+ * and once more as `ERROR: failed to solve: ...`; buildx 0.17 and later,
+ * when bake builds several targets, as `ERROR: target NAME: failed to solve:
+ * ...` (build/build.go wraps each target's error; measured with 0.13.1 and
+ * 0.22.0). Only at the end of the line: a step BuildKit stopped because the
+ * build was cancelled ends `exit code: 137: context canceled` (runcexecutor
+ * exitError wraps the context's error), a kill of BuildKit's, not the step's.
+ */
+const STEP_EXIT = /(?:\bdid not complete successfully|\bexecutor failed running \[.*\]): exit code: (\d+)\s*$/;
+
+export interface StepSignal {
+  /** The step's exit code, 128 + the signal's number. */
+  exitCode: number;
+  /** The signal's name on Linux, where the step ran (src/adapters/exit.ts linuxExitSignal). */
+  signal: string;
+}
+
+/** The signal a failed step's error (the text of its `#N ERROR:` line, or buildx's `ERROR:` line) says ended its process, if any. */
+export function stepSignal(error: string): StepSignal | undefined {
+  const code = STEP_EXIT.exec(error)?.[1];
+  if (code === undefined) return undefined;
+  const exitCode = Number(code);
+  const signal = linuxExitSignal(exitCode);
+  return signal ? { exitCode, signal } : undefined;
+}
+
+/** The first of a failed run's error lines that says a step's process was ended by a signal, with the target buildx names in it (`ERROR: target NAME: ...`). */
+export function stepSignalOf(lines: readonly string[]): (StepSignal & { target?: string }) | undefined {
+  for (const line of errorLines(lines)) {
+    const found = stepSignal(line);
+    if (!found) continue;
+    // A bake target's name is letters, digits, `_` and `-` (buildx bake/bake.go validTargetNameChars): nothing else is repeated.
+    const target = /^ERROR: target ([\w.-]+): /.exec(line)?.[1];
+    return { ...found, ...(target ? { target } : {}) };
   }
   return undefined;
 }

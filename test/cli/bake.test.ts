@@ -492,7 +492,9 @@ describe('a bake that did not end on its own terms', () => {
     expect(r.stderr).toContain(exit === 74 ? 'a fault of this machine' : 'a fault of the docker installation');
   });
 
-  it('a build error stays one (exit 1, nothing said of signals), even when its step exited 137', async () => {
+  // A step's exit code 137 is the step's process killed (src/release/classify.ts stepSignal), in the
+  // builder: a failed build, exit 1, never docker or buildx killed (exit 74).
+  it('a build error stays one (exit 1, no fault of this machine) when its step exited 137; the step is said to be killed', async () => {
     const dir = copySample('hello-go');
     const fake = fakeDocker(dir);
     const r = await matrix(['bake', '--retries', '0'], dir, {
@@ -500,7 +502,46 @@ describe('a bake that did not end on its own terms', () => {
       FAKE_BAKE_ERROR: 'ERROR: failed to solve: process "/bin/sh -c false" did not complete successfully: exit code: 137',
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).not.toContain('killed by');
+    expect(r.stderr).not.toContain('a fault of this machine');
+    expect(r.stderr).not.toContain('`' + fake.bin + ' buildx bake` exited');
+    // No progress lines: the last error line says it, of the one target built.
+    expect(r.stderr).toContain(
+      "matrix: the step that failed hello exited 137 = 128 + 9: the exit code of a process killed by SIGKILL (the step's command, or one it ran)\n  hint: SIGKILL is what the kernel's OOM killer sends",
+    );
+  });
+
+  // The shape of buildx 0.13.1's plain progress for a step killed with SIGKILL (`RUN sh -c 'kill -9 $$'`
+  // on this project's engine: `#N 0.812 Killed`, then `#N ERROR: process ... exit code: 137`), here for a
+  // target that builds two platforms, whose steps BuildKit names with the platform (dockerfile2llb prefixCommand).
+  it("a step killed in one platform's build: that row is FAILED with the signal (stepSignal in --json), the hint names the builder's memory", async () => {
+    const dir = copySample('hello-go');
+    const fake = fakeDocker(dir);
+    const step = '[linux/amd64->arm64 builder 4/5] RUN go build -o /out/hello .';
+    const lines = [
+      '#0 building with "default" instance using docker driver',
+      `#9 ${step}`,
+      '#9 12.41 Killed',
+      '#9 ERROR: process "/bin/sh -c go build -o /out/hello ." did not complete successfully: exit code: 137',
+      '------',
+      ` > ${step}:`,
+      '12.41 Killed',
+      '------',
+      'ERROR: failed to solve: process "/bin/sh -c go build -o /out/hello ." did not complete successfully: exit code: 137',
+    ].join('\n');
+    const r = await matrix(['bake', '--retries', '0', '--json'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: lines });
+    expect(r.status, r.stderr).toBe(1);
+    const rows = (JSON.parse(r.stdout) as { targets: { target: string; platform: string; status: string; stepSignal?: unknown }[] }).targets;
+    expect(rows.map((t) => [t.platform, t.status, t.stepSignal])).toEqual([
+      ['linux/amd64', 'cancelled', undefined],
+      ['linux/arm64', 'failed', { exitCode: 137, signal: 'SIGKILL' }],
+    ]);
+    expect(r.stderr).toContain('matrix: the step that failed hello (linux/arm64) exited 137 = 128 + 9: the exit code of a process killed by SIGKILL');
+    expect(r.stderr).toContain('--driver-opt memory=');
+    expect(r.stderr).not.toContain('a fault of this machine');
+    const human = await matrix(['bake', '--retries', '0'], dir, { MATRIX_DOCKER: fake.bin, FAKE_BAKE_ERROR: lines });
+    expect(human.status).toBe(1);
+    expect(human.stdout).toMatch(/^hello +linux\/arm64 +FAILED /m);
+    expect(human.stderr).toContain('matrix: the step that failed hello (linux/arm64) exited 137 = 128 + 9');
   });
 
   // After a build that pushed, the summary reads each pushed index (`docker buildx imagetools inspect

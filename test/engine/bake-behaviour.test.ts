@@ -118,6 +118,39 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(human.stdout).toContain('c: not built, as it is built from b, which failed.');
   });
 
+  // A step whose process a signal ended: BuildKit says only `exit code: 137` (128 + SIGKILL's 9, what the
+  // OOM killer sends) or 139 (SIGSEGV), and matrix names the signal (src/release/classify.ts stepSignal;
+  // the lines of buildx 0.13.1 and 0.22.0 are in test/unit/step-signal.test.ts). Still a failed build,
+  // exit 1. The runtime fixture is in the local registry: no pull.
+  it('a step killed by SIGKILL (137) or ending 139: FAILED, the signal named with its hint, exit 1', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
+    for (const [name, run] of [
+      ['oom', "sh -c 'kill -9 $$'"],
+      ['crash', 'exit 139'],
+    ]) {
+      mkdirSync(path.join(dir, name!));
+      writeFileSync(path.join(dir, name!, 'Dockerfile'), `FROM ${fixtures().runtime}\nRUN ${run}\n`);
+      lines.push(`  ${name}:`, `    context: ${name}`, `    dockerfile: ${name}/Dockerfile`, `    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
+    }
+    writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    const killed = matrix(dir, ['bake', 'oom', '--json']);
+    expect(killed.status, killed.stderr.slice(-2000)).toBe(1);
+    const rows = (JSON.parse(killed.stdout) as { targets: { target: string; status: string; error?: string[]; stepSignal?: unknown }[] }).targets;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ target: 'oom', status: 'failed', stepSignal: { exitCode: 137, signal: 'SIGKILL' } });
+    expect(rows[0]!.error!.at(-1)).toMatch(/did not complete successfully: exit code: 137$/);
+    expect(killed.stderr).toContain('matrix: the step that failed oom (linux/amd64) exited 137 = 128 + 9: the exit code of a process killed by SIGKILL');
+    expect(killed.stderr).toContain("hint: SIGKILL is what the kernel's OOM killer sends");
+    expect(killed.stderr).not.toContain('a fault of this machine');
+    const crashed = matrix(dir, ['bake', 'crash']);
+    expect(crashed.status, crashed.stderr.slice(-2000)).toBe(1);
+    expect(crashed.stdout).toMatch(/^crash +linux\/amd64 +FAILED /m);
+    expect(crashed.stderr).toContain('matrix: the step that failed crash (linux/amd64) exited 139 = 128 + 11: the exit code of a process killed by SIGSEGV');
+  });
+
   // FACTS.md: buildx cancels on SIGINT/SIGTERM to its process group; matrix forwards SIGINT, SIGTERM
   // and SIGHUP to the group (src/exec.ts) and exits 128+signal (POSIX shells' convention, 129/130/143).
   it.each([
