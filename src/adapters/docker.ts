@@ -3,7 +3,7 @@
 // docker and buildx call goes through this adapter and src/adapters/process.ts, with the
 // Io's environment, never the process's.
 import { diagnostic, userError, UserError } from '../diagnostics.js';
-import { abnormalEnd, endOf, type AbnormalEnd } from './exit.js';
+import { abnormalEnd, EndedError, endOf, type AbnormalEnd } from './exit.js';
 import { capture, stream, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
@@ -63,18 +63,35 @@ export function dockerMissing(docker: Docker, spawnError: string): UserError {
   return userError('docker-missing', `cannot run \`${docker.bin}\`: ${spawnError}`, { hint: 'install Docker with the buildx plugin; see `matrix doctor`' });
 }
 
+/** docker's management commands: their first word names a group, the second the command (`docker image tag`). */
+const GROUPS = new Set(['builder', 'container', 'context', 'image', 'manifest', 'network', 'system', 'volume']);
+
 /**
  * How a docker command that `capture` ran ended, when not on its own terms
- * (src/adapters/exit.ts endOf): said as the words that name the command, up
- * to its first flag (`docker buildx imagetools create`), never its operands.
+ * (src/adapters/exit.ts endOf): said as the words that name the command
+ * (`docker buildx imagetools create`, `docker image tag`, `docker cp`), never
+ * its operands (a reference, a builder, a container's path); then `flag`,
+ * when one says what the command was for (`--print`).
  */
-export function dockerEnd(docker: Docker, args: readonly string[], r: Captured): AbnormalEnd | undefined {
+export function dockerEnd(docker: Docker, args: readonly string[], r: Captured, flag?: '--print' | '--help'): AbnormalEnd | undefined {
+  const naming = args[0] === 'buildx' ? (args[1] === 'imagetools' ? 3 : 2) : GROUPS.has(args[0] ?? '') ? 2 : 1;
   const words: string[] = [];
   for (const a of args) {
-    if (a.startsWith('-') || words.length === 3) break;
+    if (a.startsWith('-') || words.length === naming) break;
     words.push(a);
   }
-  return endOf([docker.bin, ...words].join(' '), r, { plugin: args[0] === 'buildx' });
+  return endOf([docker.bin, ...words, ...(flag && args.includes(flag) ? [flag] : [])].join(' '), r, { plugin: args[0] === 'buildx' });
+}
+
+/**
+ * EndedError (src/adapters/exit.ts) when the docker command `args` that
+ * `capture` ran did not end on its own terms: killed, or a docker that could
+ * not run it. Its answer says nothing then (no output to read, no error of
+ * the spec or the files). `subject`: what stopped, as the command says it.
+ */
+export function throwIfEnded(docker: Docker, args: readonly string[], r: Captured, subject: string, flag?: '--print' | '--help'): void {
+  const end = dockerEnd(docker, args, r, flag);
+  if (end) throw new EndedError(end, subject);
 }
 
 /**

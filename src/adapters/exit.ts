@@ -81,6 +81,11 @@ function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
 }
 
+/** The signal a shell's exit code 128 + n names (137: SIGKILL), if it names one on this system. */
+export function exitSignal(code: number): string | undefined {
+  return code > 128 && code < 128 + 65 ? signalName(code - 128) : undefined;
+}
+
 function signalHint(sig: string, p: Program): string {
   if (sig === 'SIGKILL') return OOM_HINT;
   if (CRASHES.has(sig)) return `${sig} is a crash of the program: check that ${p.check} runs, and reinstall or upgrade ${p.install}`;
@@ -103,7 +108,7 @@ export function abnormalEnd(shown: string, r: { code: number; signal?: string | 
     const n = (os.constants.signals as Record<string, number | undefined>)[r.signal];
     return { kind: 'signal', code: n ? 128 + n : r.code, signal: r.signal, what: `\`${shown}\` was killed by ${r.signal}`, hint: signalHint(r.signal, p), machine: true, program: p.name };
   }
-  const fromShell = r.code > 128 && r.code < 128 + 65 ? signalName(r.code - 128) : undefined;
+  const fromShell = exitSignal(r.code);
   if (fromShell) {
     return {
       kind: 'signal',
@@ -186,11 +191,16 @@ export function endOf(
 
 /**
  * Thrown where a command cannot go on past an abnormal end (a registry read
- * the rest depends on): the command that catches it says it
- * (formatAbnormalEnd) and exits endExit(end).
+ * the rest depends on, a `bake --print` whose answer it needs): the command
+ * that catches it, or else the one error boundary (src/cli/main.ts), says it
+ * (formatAbnormalEnd, with `subject`: what stopped, e.g. "reading the tags to
+ * publish") and exits endExit(end).
  */
 export class EndedError extends Error {
-  constructor(readonly end: AbnormalEnd) {
+  constructor(
+    readonly end: AbnormalEnd,
+    readonly subject?: string,
+  ) {
     super(end.what);
     this.name = 'EndedError';
   }

@@ -1,7 +1,7 @@
 // `--allow` at work, for `bake` and `verify` (src/bake/entitlements.ts says
 // what the values mean): a spec's reads outside the repository refused unless
 // allowed, and the values passed on to bake where its buildx takes them.
-import type { Docker } from '../adapters/docker.js';
+import { throwIfEnded, type Docker } from '../adapters/docker.js';
 import { UserError } from '../diagnostics.js';
 import type { SpecLocation } from '../cli/io.js';
 import { realpathOrUndefined } from '../paths.js';
@@ -24,7 +24,10 @@ export function refuseOutsideReads(loaded: CheckedSpec, loc: SpecLocation, targe
  */
 export async function allowFlags(docker: Docker, allowed: Allowed, cwd: string, warnings: string[]): Promise<readonly string[] | undefined> {
   if (!allowed.given.length) return undefined;
-  const help = await docker.capture(['buildx', 'bake', '--help'], { cwd, timeoutMs: 30_000 });
+  const args = ['buildx', 'bake', '--help'];
+  const help = await docker.capture(args, { cwd, timeoutMs: 30_000 });
+  // Killed, or a docker that could not run it (src/adapters/exit.ts): no answer about this buildx, not one without --allow.
+  throwIfEnded(docker, args, help, 'asking buildx whether its bake takes --allow', '--help');
   if (help.code === 0 && /(^|\s)--allow\b/m.test(help.stdout)) return allowed.given;
   const unchecked = allowed.given.filter((a) => !/^fs(\.read)?=/.test(a));
   if (unchecked.length) warnings.push(`this buildx's bake takes no --allow (its --help lists none): ${unchecked.join(', ')} not passed on`);

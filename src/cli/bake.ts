@@ -12,7 +12,7 @@ import { localCacheRoot } from '../render/cache.js';
 import { exportParentDir, pushedByBake } from '../resolve/outputs.js';
 import os from 'node:os';
 import path from 'node:path';
-import { detectDriver, dockerMissing, dockerOf, inspectRaw, type Docker } from '../adapters/docker.js';
+import { detectDriver, dockerMissing, dockerOf, inspectRaw, throwIfEnded, type Docker } from '../adapters/docker.js';
 import { bakeArgs, bakeTargetName, isNamePattern, namePatternRegExp, selectTargets, setTarget, specDefines, unknownTarget, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { definedNames, fileTargetsFrom, unfoundName, type FileTargets } from '../bake/file-targets.js';
 import { OutputGate } from '../bake/gate.js';
@@ -212,6 +212,8 @@ async function targetsOfFiles(io: Io, opts: BakeArgs, loc: SpecLocation, spec: R
   const args = ['buildx', 'bake', '-f', spec.bakeFile, ...files.flatMap((f) => ['-f', f]), ...(opts.builder ? ['--builder', opts.builder] : []), '--print', '--', ...asked];
   const printed = await docker.capture(args, { cwd: loc.specDir, env: io.env, timeoutMs: 120_000 });
   if (printed.spawnError) throw dockerMissing(docker, printed.spawnError);
+  // Killed, or a docker that could not run it: no answer about the files (src/adapters/exit.ts).
+  throwIfEnded(docker, args, printed, 'reading the targets of the -f files', '--print');
   if (printed.code === 0) return fileTargetsFrom(spec, asked, printed.stdout, shown, hostPlatform());
   const missing = unfoundName(printed.stderr);
   if (missing === undefined)
@@ -448,6 +450,8 @@ async function releaseOf(io: Io, opts: BakeArgs, run: BakeRun, buildEnv: Record<
   const printArgs = bakeArgs(run.spec.bakeFile, run.sel, { print: true, set: opts.set, ...(files ? { files } : {}), ...(builder ? { builder } : {}), ...(platforms ? { platforms } : {}) });
   const printed = await run.docker.capture(printArgs, { cwd: run.loc.specDir, env: { ...io.env, ...buildEnv }, timeoutMs: 120_000 });
   if (printed.spawnError) throw dockerMissing(run.docker, printed.spawnError);
+  // Killed, or a docker that could not run it: nothing is built or pushed yet (src/adapters/exit.ts).
+  throwIfEnded(run.docker, printArgs, printed, 'reading the tags to publish', '--print');
   if (printed.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(printed)}`, { hint: 'run `matrix bake --print` to see the error' });
   const runId = opts.runId ?? runIdFromEnv(io.env) ?? newRunId();
   const resolved = withResolvedTags(run.sel, printedTargets(printed.stdout));
@@ -627,11 +631,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const rounds = await bakeRounds(run.sel, run.spec.targets, how, async (sel) => {
     const before = meta.stamp();
     const round = await bakeRound(io, run, command, sel, pulls, signal);
-    if (round.code === 0 && !round.interruptedBy)
-      meta.afterRound(
-        sel.targets.map((t) => t.target.name),
-        before,
-      );
+    if (round.code === 0 && !round.interruptedBy) meta.afterRound(roundTargets(sel), before);
     return round;
   });
   const res = { code: rounds.exitCode, ...(rounds.last.interruptedBy ? { interruptedBy: rounds.last.interruptedBy } : {}) };
@@ -641,7 +641,8 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const release = command.release ? await publishRelease(io, run, command.release, res, c, meta.entries) : undefined;
   const readEnds: AbnormalEnd[] = [];
   const rows = await summaryRows(opts, run, cells, meta, release?.digests, release?.tags, readEnds);
-  if (command.shard) await dropLocalTempTags(io, run, command.shard, c);
+  const localEnds: AbnormalEnd[] = release?.localEnd ? [release.localEnd] : [];
+  if (command.shard) await dropLocalTempTags(io, run, command.shard, c, localEnds);
   const elapsed = (Date.now() - started) / 1000;
   const extra = {
     ...(release ? { release: { published: release.published, problems: release.problems } } : {}),
@@ -674,20 +675,28 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
     return end.machine ? 74 : 2;
   }
   const code = exitCodeOf(res);
-  return code || afterBuildEnd(io, release?.end, readEnds[0]) || (release && (!release.published || release.problems.length) ? 1 : 0) || (incompleteShard ? 1 : 0);
+  return code || afterBuildEnd(io, release?.end, readEnds[0], localEnds[0]) || (release && (!release.published || release.problems.length) ? 1 : 0) || (incompleteShard ? 1 : 0);
+}
+
+/** The targets a round built, by name (bake's metadata has an entry for each). */
+function roundTargets(sel: { targets: readonly { target: { name: string } }[] }): string[] {
+  return sel.targets.map((t) => t.target.name);
 }
 
 /**
- * imagetools or cosign killed after the build, or a docker or cosign that
- * could not run the command (src/adapters/exit.ts): publishing (its checks,
- * `imagetools create`, the digests read back, `cosign sign`), or the read of
- * the pushed digests for the summary. Said after the summary; its exit code
- * (74, 2), or 0 when there was none.
+ * imagetools, cosign or docker killed after the build, or a docker or cosign
+ * that could not run the command (src/adapters/exit.ts): publishing (its
+ * checks, `imagetools create`, the digests read back, `cosign sign`), the
+ * read of the pushed digests for the summary, or the engine's local temporary
+ * tags (`docker image tag`, `rm`). Said after the summary; the exit code (74,
+ * 2) of the first, or 0 when there was none.
  */
-function afterBuildEnd(io: Io, publishing: AbnormalEnd | undefined, reading: AbnormalEnd | undefined): number {
+function afterBuildEnd(io: Io, publishing: AbnormalEnd | undefined, reading: AbnormalEnd | undefined, local: AbnormalEnd | undefined): number {
   if (publishing) io.stderr.write(formatAbnormalEnd(publishing, 'publishing'));
   else if (reading) io.stderr.write(formatAbnormalEnd(reading, 'reading the pushed digests'));
-  const end = publishing ?? reading;
+  // Always its own line: the local tags are tidied whatever happened before.
+  if (local) io.stderr.write(formatAbnormalEnd(local, "tidying the engine's local temporary tags"));
+  const end = publishing ?? reading ?? local;
   return end ? endExit(end) : 0;
 }
 
@@ -718,9 +727,9 @@ function shardResultOf(io: Io, opts: BakeArgs, shard: ShardPlan, exitCode: numbe
  * It goes (the image with it when that was its only name; its layers stay
  * in the build cache). Nothing is tagged: the final tags are merge's.
  */
-async function dropLocalTempTags(io: Io, run: BakeRun, shard: ShardPlan, c: Colors): Promise<void> {
+async function dropLocalTempTags(io: Io, run: BakeRun, shard: ShardPlan, c: Colors, ends: AbnormalEnd[]): Promise<void> {
   const local = shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: [] }));
-  for (const p of await settleLocalTempTags(run.docker, local)) io.stderr.write(`${c.yellow('matrix:')} ${p}\n`);
+  for (const p of await settleLocalTempTags(run.docker, local, ends)) io.stderr.write(`${c.yellow('matrix:')} ${p}\n`);
 }
 
 /** Retries of a bake run that failed for a network or registry reason, or on a cached layer the engine lost (src/release/classify.ts). */

@@ -1,7 +1,8 @@
 // `matrix builder up|rm`: the spec's multi-node builder, created, updated or removed.
 import { DEFAULT_BUILDER, builderRmCommands, builderUpCommands, parseNodeNames, resolveBuilder, type ExistingBuilder } from '../builder/builder.js';
 import { colors } from '../diagnostics.js';
-import { dockerMissing, dockerOf, parseInspect } from '../adapters/docker.js';
+import { dockerEnd, dockerMissing, dockerOf, parseInspect, throwIfEnded } from '../adapters/docker.js';
+import { EndedError } from '../adapters/exit.js';
 import { shellQuote } from '../adapters/process.js';
 import { positionOf } from '../load/load.js';
 import { compileOrThrow, locateSpec, type Io } from './io.js';
@@ -17,8 +18,13 @@ export async function runBuilder(io: Io, opts: CommandArgs['builder'], color: bo
   const name = builder?.name ?? opts.name ?? DEFAULT_BUILDER;
   const docker = dockerOf(io.env);
 
-  const inspect = await docker.capture(['buildx', 'inspect', name]);
+  const inspectArgs = ['buildx', 'inspect', name];
+  const inspect = await docker.capture(inspectArgs);
   if (inspect.spawnError && !opts.dryRun) throw dockerMissing(docker, inspect.spawnError);
+  // Killed, or a docker that could not run it (src/adapters/exit.ts): no answer whether the builder exists (it was "No builder named ...").
+  // --dry-run goes on without docker, as for one that does not start, but not past a signal.
+  const end = dockerEnd(docker, inspectArgs, inspect);
+  if (end && (end.machine || !opts.dryRun)) throw new EndedError(end, `reading builder ${name}`);
   const existing: ExistingBuilder | undefined = inspect.code === 0 ? { driver: parseInspect(inspect.stdout).driver, nodes: parseNodeNames(inspect.stdout) } : undefined;
 
   let cmds: string[][];
@@ -37,6 +43,8 @@ export async function runBuilder(io: Io, opts: CommandArgs['builder'], color: bo
   for (const args of cmds) {
     io.stderr.write(`+ ${shellQuote([docker.bin, ...args])}\n`);
     const r = await docker.capture(args, { timeoutMs: 5 * 60_000 });
+    // Killed, or a docker that could not run it: said as that (exit 74 or 2), not as buildx refusing the command.
+    throwIfEnded(docker, args, r, `${opts.action === 'rm' || !builder ? 'removing' : 'setting up'} builder ${name}`);
     if (r.code !== 0) {
       io.stderr.write(r.stderr);
       io.stderr.write(`${c.red('matrix builder: the command failed')} (exit ${r.code}); see above.\n`);

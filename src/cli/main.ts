@@ -84,16 +84,21 @@ async function runCommand<K extends CommandName>(command: K, raw: Readonly<Recor
 async function reportError(e: unknown, io: Io, color: boolean, command: CommandName, argv: readonly string[]): Promise<number> {
   let modules;
   try {
-    modules = await Promise.all([import('../fs/read.js'), import('../diagnostics.js'), import('./io.js'), import('./faults.js')]);
+    modules = await Promise.all([import('../fs/read.js'), import('../diagnostics.js'), import('./io.js'), import('./faults.js'), import('../adapters/exit.js'), import('../output/format.js')]);
   } catch (loading) {
     return reportUnloaded(e, loading, io);
   }
-  const [{ FileFault }, { UserError }, { printDiagnostics, SpecError }, { describeFault, faultOf }] = modules;
+  const [{ FileFault }, { UserError }, { printDiagnostics, SpecError }, { describeFault, faultOf }, { EndedError, endExit }, { formatAbnormalEnd }] = modules;
   // A file the machine could not read or write: the same one line as any other fault below.
   if (e instanceof FileFault && e.exitCode === EXIT.fault) {
     const hint = resourceHint(e.errno);
     io.stderr.write(`matrix: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
     return EXIT.fault;
+  }
+  // docker, buildx or cosign killed by a signal matrix did not send (74), or one that could not run the command (2): src/adapters/exit.ts.
+  if (e instanceof EndedError) {
+    io.stderr.write(formatAbnormalEnd(e.end, e.subject ?? `\`matrix ${command}\``));
+    return endExit(e.end);
   }
   // A combination of options the command refuses: a usage error like those of the table (usage-error.ts).
   if (e instanceof UserError && e.diagnostics.every((d) => d.code === 'usage' || d.code === 'verify-usage')) {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { bakeArgs, selectTargets, setTarget, type BakeFlags, type BakeSelection } from '../bake/command.js';
 import { colors, userError } from '../diagnostics.js';
 import { runDoctor, type Check } from '../doctor/doctor.js';
-import { dockerAt, dockerMissing, dockerOf, type Docker } from '../adapters/docker.js';
+import { dockerAt, dockerMissing, dockerOf, throwIfEnded, type Docker } from '../adapters/docker.js';
 import { lastLine, shellQuote, signalNumber } from '../adapters/process.js';
 import { hostPlatform } from '../platforms.js';
 import { bakeInputs, withDependencies, type BakeInputs } from '../repro/inputs.js';
@@ -67,9 +67,9 @@ export async function runVerify(io: Io, opts: VerifyOptions, color: boolean): Pr
   try {
     return await rebuildAndCompare(io, rebuild, result.files!, work, colors(color));
   } catch (e) {
-    // imagetools killed, or a docker that could not run it, reading the pushed images (src/repro/registry.ts).
+    // imagetools killed, or a docker that could not run it, reading the pushed images (src/repro/registry.ts), or bake --print for their tags.
     if (!(e instanceof EndedError)) throw e;
-    io.stderr.write(formatAbnormalEnd(e.end, 'reading the pushed images'));
+    io.stderr.write(formatAbnormalEnd(e.end, e.subject ?? 'reading the pushed images'));
     return endExit(e.end);
   } finally {
     // Only what this run created: the temp dir, or the layouts of a run that did not finish.
@@ -363,6 +363,8 @@ async function expectedImages(io: Io, opts: VerifyOptions, targets: string[], re
 async function resolvedTags(docker: Docker, cwd: string, printArgs: string[]): Promise<Map<string, string[]>> {
   const r = await docker.capture(printArgs, { cwd, timeoutMs: 60_000 });
   if (r.spawnError) throw dockerMissing(docker, r.spawnError);
+  // Killed, or a docker that could not run it (src/adapters/exit.ts): not an error of the spec or the files.
+  throwIfEnded(docker, printArgs, r, 'reading the tags to compare with', '--print');
   if (r.code !== 0) throw userError('bake-print', `docker buildx bake --print failed: ${lastLine(r)}`);
   // Read as bake's --print output is read everywhere (release/atomic.ts): anything else is error bake-print, never a crash.
   return new Map(Object.entries(printedTargets(r.stdout)).map(([name, t]) => [name, t.tags ?? []]));

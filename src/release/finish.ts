@@ -42,6 +42,8 @@ export interface FinishResult {
   tags: Map<string, readonly string[]>;
   /** imagetools or cosign killed, or a docker or cosign that could not run the command (src/adapters/exit.ts): the release stopped there; exit 74 or 2. */
   end?: AbnormalEnd;
+  /** The same for `docker image tag` or `rm` on the engine's own copy (src/release/local-tags.ts), after publishing: exit 74 or 2 too. */
+  localEnd?: AbnormalEnd;
 }
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -84,15 +86,16 @@ export async function finishRelease(out: Out, input: FinishInput, c: Colors): Pr
       }
     }
   }
+  const localEnds: AbnormalEnd[] = [];
   if (!input.interrupted) {
     for (const d of await removeTempTags(tempTagsOf(input.release, result))) {
       if (d.outcome !== 'gone') out.stderr(`${d.outcome === 'left' ? c.yellow('left') : 'removed'} temporary tag ${d.ref}: ${d.detail}\n`);
     }
     // The docker driver also kept each image in the engine's store under its temporary tag.
     const local = input.release.shard.targets.filter((t) => t.tempTag).map((t) => ({ temp: t.tempTag!, finals: finalTags.get(t.target) ?? [] }));
-    for (const p of await settleLocalTempTags(input.docker, local)) out.stderr(`${c.yellow('matrix:')} ${p}\n`);
+    for (const p of await settleLocalTempTags(input.docker, local, localEnds)) out.stderr(`${c.yellow('matrix:')} ${p}\n`);
   }
-  return { published, problems, digests, tags: finalTags, ...(end ? { end } : {}) };
+  return { published, problems, digests, tags: finalTags, ...(end ? { end } : {}), ...(localEnds[0] ? { localEnd: localEnds[0] } : {}) };
 }
 
 /**

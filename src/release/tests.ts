@@ -5,7 +5,15 @@
 // is cleared (`--entrypoint=`), so the command is exactly what the spec lists.
 // File checks read the file's tar header through `docker cp CONTAINER:PATH -`,
 // so they need nothing (no shell, no stat) in the image.
-import type { Docker } from '../adapters/docker.js';
+//
+// docker run exits with the test command's own status, and 125, 126 and 127
+// when the container could not run it (docs.docker.com, `docker run`, "Exit
+// status"): those are the test's result, never read as docker's end. Only a
+// docker CLI a signal ended, as Node reports it, is (src/adapters/exit.ts);
+// `docker create`, `cp` and `rm` run no command of the image, so every end
+// src/adapters/exit.ts reads is theirs.
+import { dockerEnd, type Docker } from '../adapters/docker.js';
+import { EndedError, exitSignal, type AbnormalEnd } from '../adapters/exit.js';
 import type { Target, TestInput } from '../spec.js';
 import { lastLine } from '../adapters/process.js';
 
@@ -39,6 +47,9 @@ export function runArgs(image: string, platform: string, t: TestInput): string[]
 /** What is wrong with a command's result, or undefined when it passed. */
 export function judge(t: TestInput, r: { code: number; stdout: string }): string | undefined {
   const want = t.exit_code ?? 0;
+  // 128 + n: the command (or docker under a wrapper) was ended by signal n, as a shell says it (POSIX Shell Command Language 2.8.2).
+  const signal = r.code !== want ? exitSignal(r.code) : undefined;
+  if (signal) return `exited ${r.code} (128 + ${r.code - 128}: the command, or docker running it, was killed by ${signal}), expected ${want}`;
   if (r.code !== want) return `exited ${r.code}, expected ${want}`;
   if (t.stdout !== undefined && r.stdout.replace(/\n$/, '') !== t.stdout.replace(/\n$/, '')) return `stdout was ${JSON.stringify(r.stdout.slice(0, 200))}, expected ${JSON.stringify(t.stdout)}`;
   if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)) return `stdout_matches ${JSON.stringify(t.stdout_matches)} is not a valid regular expression`;
@@ -60,7 +71,15 @@ export function tarMode(tar: string): number | undefined {
   return /^[0-7]+$/.test(field) ? parseInt(field, 8) & 0o7777 : undefined;
 }
 
-/** Run every test of one image (one platform); the failures. */
+/** A test command's time limit. */
+const RUN_LIMIT_MS = 10 * 60_000;
+
+/**
+ * Run every test of one image (one platform); the failures. EndedError when
+ * docker did not end on its own terms (src/adapters/exit.ts): the docker CLI
+ * of `docker run` killed, or `docker create`, `cp` or `rm` killed or not run.
+ * That says nothing of the image.
+ */
 export async function runImageTests(docker: Docker, target: string, platform: string, image: string, tests: readonly TestInput[]): Promise<TestFailure[]> {
   const failures: TestFailure[] = [];
   for (const [i, t] of tests.entries()) {
@@ -68,8 +87,11 @@ export async function runImageTests(docker: Docker, target: string, platform: st
     const fail = (problem: string, output: string[] = []) => failures.push({ target, platform, test: name, problem, output });
     const args = runArgs(image, platform, t);
     if (args) {
-      const r = await docker.capture(args, { timeoutMs: 10 * 60_000 });
-      const problem = r.spawnError ? `cannot run docker: ${r.spawnError}` : judge(t, r);
+      const r = await docker.capture(args, { timeoutMs: RUN_LIMIT_MS });
+      // Node saw the signal: it ended the docker CLI itself, not the command in the container (whose end docker passes on as an exit code).
+      const end = r.signal ? dockerEnd(docker, args, r) : undefined;
+      if (end) throw new EndedError(end);
+      const problem = r.spawnError ? `cannot run docker: ${r.spawnError}` : r.timedOut ? `did not finish within ${RUN_LIMIT_MS / 60_000} minutes; matrix stopped it` : judge(t, r);
       if (problem) fail(problem, `${r.stdout}${r.stderr}`.trimEnd().split('\n').slice(-10));
     }
     if (t.files?.length) for (const p of await fileProblems(docker, platform, image, t)) fail(p);
@@ -78,21 +100,33 @@ export async function runImageTests(docker: Docker, target: string, platform: st
 }
 
 async function fileProblems(docker: Docker, platform: string, image: string, t: TestInput): Promise<string[]> {
-  const created = await docker.capture(['create', '--platform', platform, '--', image], { timeoutMs: 120_000 });
+  const createArgs = ['create', '--platform', platform, '--', image];
+  const created = await docker.capture(createArgs, { timeoutMs: 120_000 });
+  const createEnd = dockerEnd(docker, createArgs, created);
+  if (createEnd) throw new EndedError(createEnd);
   if (created.code !== 0) return [`cannot create a container to read files: ${lastLine({ stderr: created.stderr })}`];
   const id = created.stdout.trim();
   const problems: string[] = [];
+  let end: AbnormalEnd | undefined;
   try {
     for (const f of t.files ?? []) {
-      const r = await docker.capture(['cp', `${id}:${f.path}`, '-'], { timeoutMs: 120_000 });
+      const args = ['cp', `${id}:${f.path}`, '-'];
+      const r = await docker.capture(args, { timeoutMs: 120_000 });
+      // Killed, or a docker that could not run it: nothing is known of the file (it was "does not exist").
+      end = dockerEnd(docker, args, r);
+      if (end) break;
       const exists = r.code === 0;
       if (exists !== (f.exists ?? true)) problems.push(`${f.path} ${exists ? 'exists' : 'does not exist'}, expected it ${f.exists === false ? 'not to' : 'to'}`);
       const mode = exists ? tarMode(r.stdout) : undefined;
       if (exists && f.mode !== undefined && mode !== parseInt(f.mode, 8)) problems.push(`${f.path} has mode ${mode?.toString(8).padStart(4, '0')}, expected ${f.mode}`);
     }
   } finally {
-    await docker.capture(['rm', '-f', id]);
+    const rmArgs = ['rm', '-f', id];
+    const left = dockerEnd(docker, rmArgs, await docker.capture(rmArgs));
+    // Its removal killed: the container stays, named for the user to remove.
+    end ??= left && { ...left, what: `${left.what}, so container ${id} was left (remove it with \`docker rm -f ${id}\`)` };
   }
+  if (end) throw new EndedError(end);
   return problems;
 }
 

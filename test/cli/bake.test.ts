@@ -893,3 +893,95 @@ function bakeRecorder(dir: string, bake: readonly string[]): { bin: string; log:
   chmodSync(bin, 0o755);
   return { bin, log: path.join(dir, 'bake-args.log') };
 }
+
+// The docker calls bake makes before it builds, when they did not end on their own terms
+// (src/adapters/exit.ts): Node's `signal`; a shell's 128 + n, 127 and 126 (POSIX, Shell Command Language,
+// 2.8.2 Exit Status for Commands); docker's 125 and its exit 255 with nothing said for a buildx plugin a
+// signal ended (docker/cli cmd/docker/docker.go tryPluginRun). `bake --print` for the -f files' targets
+// and for the tags an atomic --push publishes was "docker buildx bake --print failed: " with nothing after
+// the colon and a hint to check the -f files (exit 2 for every kind); a killed `bake --help` was "this
+// buildx's bake takes no --allow" (exit 0).
+describe("bake's own reads (bake --print, bake --help) that did not end on their own terms", () => {
+  const EXTRA = 'target "extra" {\n  context = "."\n  dockerfile-inline = "FROM scratch"\n}\n';
+  /** hello-go with extra.hcl, and a docker whose `buildx bake` runs `line` (a shell line) when its arguments hold `flag`, else exits 0. */
+  const setup = (flag: string, line: string) => {
+    const dir = copySample('hello-go');
+    writeFileSync(path.join(dir, 'extra.hcl'), EXTRA);
+    const { bin } = bakeRecorder(dir, [`  case " $* " in *" ${flag} "*) ${line};; esac`, '  exit 0;;']);
+    return { dir, bin };
+  };
+  const KINDS = [
+    ['killed, as Node reports it', 'kill -KILL $$', 74, 'this machine', 'was killed by SIGKILL'],
+    ['137 from a wrapper shell', 'exit 137', 74, 'this machine', 'exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL'],
+    ['255 and nothing said', 'exit 255', 74, 'this machine', 'exited 255 and said nothing: the docker CLI ends so when its buildx plugin was killed'],
+    ['127 from a wrapper', 'exit 127', 2, 'the docker installation', 'exited 127: a command it runs was not found'],
+    ['126 from a wrapper', 'exit 126', 2, 'the docker installation', 'exited 126: a command it runs was found but cannot be executed'],
+    ['125: docker refused the command line', 'exit 125', 2, 'the docker installation', 'exited 125: the docker CLI or buildx refused the command line'],
+  ] as const;
+
+  it.each(KINDS)('-f files, bake --print %s: said as that (exit 74 or 2), not a bake-print error of the files', async (_name, line, exit, whose, words) => {
+    const { dir, bin } = setup('--print', line);
+    const r = await matrix(['bake', '-f', 'extra.hcl', 'extra', '--dry-run'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: reading the targets of the -f files stopped on a fault of ${whose}, not of the spec or the build: \`${bin} buildx bake --print\` ${words}`);
+    expect(r.stderr).not.toContain('[bake-print]');
+    expect(r.stdout).toBe('');
+  });
+
+  it('-f files, bake --print failing on its own terms stays a bake-print error naming the files (exit 2)', async () => {
+    const { dir, bin } = setup('--print', 'echo "ERROR: extra.hcl:1: invalid block" >&2; exit 1');
+    const r = await matrix(['bake', '-f', 'extra.hcl', 'extra', '--dry-run'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('docker buildx bake --print failed: ERROR: extra.hcl:1: invalid block [bake-print]');
+    expect(r.stderr).toContain('hint: check the -f files (extra.hcl)');
+  });
+
+  it.each([KINDS[0], KINDS[2], KINDS[3]])('--push, bake --print of the tags to publish %s: said as that (exit 74 or 2), nothing built', async (_name, line, exit, whose, words) => {
+    const { dir, bin } = setup('--print', line);
+    const r = await matrix(['bake', '--push', '--platform', 'linux/amd64'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: reading the tags to publish stopped on a fault of ${whose}, not of the spec or the build: \`${bin} buildx bake --print\` ${words}`);
+    expect(r.stderr).not.toContain('[bake-print]');
+    expect(r.stdout).toBe('');
+  });
+
+  it.each(KINDS)('--allow, bake --help %s: said as that (exit 74 or 2), not "takes no --allow"', async (_name, line, exit, whose, words) => {
+    const { dir, bin } = setup('--help', line);
+    const r = await matrix(['bake', '--allow', 'network.host', '--dry-run'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: asking buildx whether its bake takes --allow stopped on a fault of ${whose}, not of the spec or the build: \`${bin} buildx bake --help\` ${words}`);
+    expect(r.stderr).not.toContain('takes no --allow');
+    expect(r.stdout).toBe('');
+  });
+
+  // A shard on the docker driver drops the engine's local temporary tag after the build (src/release/local-tags.ts):
+  // `docker image rm` killed was a warning with nothing after the colon, and exit 0.
+  it.each([
+    ['killed', 'kill -KILL $$', 74, 'this machine', 'was killed by SIGKILL'],
+    ['127 from a wrapper', 'exit 127', 2, 'the docker installation', 'exited 127: a command it runs was not found'],
+  ])('--push-by-digest, docker image rm of the local temporary tag %s: the summary, then said as that (exit 74 or 2)', async (_name, line, exit, whose, words) => {
+    const dir = copySample('hello-go');
+    const meta = JSON.stringify({ hello: { 'containerimage.digest': `sha256:${'d'.repeat(64)}`, 'image.name': 'localhost:5000/samples/hello-go' } });
+    const { bin } = bakeRecorder(dir, [
+      '  prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && m="$a"; prev="$a"; done',
+      `  printf '%s' '${meta}' > "$m"`,
+      '  exit 0;;',
+      `"buildx imagetools") echo '{"schemaVersion":2,"manifests":[]}'; exit 0;;`,
+      `"image rm") ${line};;`,
+    ]);
+    const r = await matrix(['bake', '--push-by-digest', '--platform', 'linux/amd64', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stdout).toMatch(/^hello\s+linux\/amd64\s+done/m);
+    expect(r.stderr).toMatch(new RegExp(`matrix: left the local temporary tag localhost:5000/samples/hello-go:matrix-tmp-\\S+: \`${bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} image rm\``));
+    expect(r.stderr).toContain(`matrix: tidying the engine's local temporary tags stopped on a fault of ${whose}, not of the spec or the build: \`${bin} image rm\` ${words}`);
+    expect(JSON.parse(readFileSync(path.join(dir, 'shard.json'), 'utf8'))).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('--allow, a bake --help that lists no --allow (buildx before 0.20) stays a warning, and the command is printed', async () => {
+    const { dir, bin } = setup('--help', "echo 'Usage:  docker buildx bake [OPTIONS] [TARGET...]'; exit 0");
+    const r = await matrix(['bake', '--allow', 'network.host', '--dry-run'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("matrix: warning: this buildx's bake takes no --allow (its --help lists none): network.host not passed on");
+    expect(r.stdout).toContain(`${bin} buildx bake -f docker-bake.hcl`);
+  });
+});

@@ -338,3 +338,70 @@ describe.skipIf(!hasBuildx)('matrix builder with the real docker buildx', () => 
     }
   });
 });
+
+// `docker buildx inspect NAME` and the buildx commands of `up` and `rm` when they did not end on their
+// own terms (src/adapters/exit.ts): Node's `signal`; a shell's 128 + n, 127 and 126 (POSIX, Shell Command
+// Language, 2.8.2 Exit Status for Commands); docker's 125 and its exit 255 with nothing said for a buildx
+// plugin a signal ended (docker/cli cmd/docker/docker.go tryPluginRun). A killed inspect was "No builder
+// named fleet: nothing to remove." (exit 0), and `up` then created a builder that may exist; a killed
+// `buildx rm` was "the command failed (exit 137)" (exit 1).
+describe('matrix builder when docker did not end on its own terms', () => {
+  /** The builder exists; the command `at` ("buildx inspect", "buildx rm", ...) runs `line` (a shell line) first. */
+  const setup = (at: string, line: string) => {
+    const dir = tempRepo({ 'matrix.yaml': SPEC, Dockerfile: 'FROM scratch\n' });
+    const bin = path.join(tempDir(), 'docker');
+    const inspect = "printf 'Name:   fleet\\nDriver: remote\\n\\nNodes:\\nName:   fleet-linux-amd64\\nEndpoint: tcp://10.0.0.1:1234\\n'";
+    writeFileSync(bin, ['#!/bin/sh', `echo "$1 $2" >> "${bin}.log"`, `[ "$1 $2" = '${at}' ] && { ${line}; }`, `[ "$1 $2" = 'buildx inspect' ] && ${inspect}`, 'exit 0', ''].join('\n'), {
+      mode: 0o755,
+    });
+    return { dir, bin, calls: () => readFileSync(`${bin}.log`, 'utf8').trim().split('\n') };
+  };
+
+  it.each([
+    ['killed, as Node reports it', 'kill -KILL $$', 74, 'a fault of this machine', 'was killed by SIGKILL'],
+    ['137 from a wrapper shell', 'exit 137', 74, 'a fault of this machine', 'exited 137 (128 + 9): it, or a program it ran, was killed by SIGKILL'],
+    ['255 and nothing said', 'exit 255', 74, 'a fault of this machine', 'exited 255 and said nothing: the docker CLI ends so when its buildx plugin was killed'],
+    ['127 from a wrapper', 'exit 127', 2, 'a fault of the docker installation', 'exited 127: a command it runs was not found'],
+    ['126 from a wrapper', 'exit 126', 2, 'a fault of the docker installation', 'exited 126: a command it runs was found but cannot be executed'],
+    ['125: docker refused the command line', 'echo "unknown flag: --x" >&2; exit 125', 2, 'a fault of the docker installation', 'exited 125: the docker CLI or buildx refused the command line'],
+  ])('buildx inspect %s: rm and up say so (exit 74 or 2), never "No builder named", and run nothing', async (_name, line, exit, whose, words) => {
+    for (const action of ['rm', 'up']) {
+      const { dir, bin, calls } = setup('buildx inspect', line);
+      const r = await matrix(['builder', action], dir, { MATRIX_DOCKER: bin });
+      expect(r.status, r.stderr).toBe(exit);
+      expect(r.stderr).toContain(`matrix: reading builder fleet stopped on ${whose}, not of the spec or the build: \`${bin} buildx inspect\` ${words}`);
+      expect(r.stdout).toBe('');
+      expect(calls()).toEqual(['buildx inspect']);
+    }
+  });
+
+  it.each([
+    ['rm: buildx rm killed', 'rm', 'buildx rm', 'kill -KILL $$', 74, 'removing builder fleet stopped on a fault of this machine', 'buildx rm` was killed by SIGKILL'],
+    ['rm: buildx rm 255 with nothing said', 'rm', 'buildx rm', 'exit 255', 74, 'removing builder fleet stopped on a fault of this machine', 'buildx rm` exited 255 and said nothing'],
+    ['up: buildx create 127', 'up', 'buildx create', 'exit 127', 2, 'setting up builder fleet stopped on a fault of the docker installation', 'buildx create` exited 127'],
+  ])('%s: said as that (exit 74 or 2), not "the command failed"', async (_name, action, at, line, exit, stopped, words) => {
+    const { dir, bin, calls } = setup(at, line);
+    const r = await matrix(['builder', action], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: ${stopped}, not of the spec or the build: \`${bin} ${words}`);
+    expect(r.stderr).not.toContain('the command failed');
+    expect(calls().filter((c) => c === at)).toHaveLength(1);
+  });
+
+  it('an ordinary failure stays one (exit 1), a builder buildx does not know is none, and --dry-run goes on past a 127 as without docker', async () => {
+    const failed = setup('buildx rm', 'echo "ERROR: failed to remove" >&2; exit 1');
+    const r = await matrix(['builder', 'rm'], failed.dir, { MATRIX_DOCKER: failed.bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('matrix builder: the command failed (exit 1); see above.');
+    const none = setup('buildx inspect', 'echo \'ERROR: no builder "fleet" found\' >&2; exit 1');
+    const n = await matrix(['builder', 'rm'], none.dir, { MATRIX_DOCKER: none.bin });
+    expect(n.status, n.stderr).toBe(0);
+    expect(n.stdout).toBe('No builder named fleet: nothing to remove.\n');
+    const dry = setup('buildx inspect', 'exit 127');
+    const d = await matrix(['builder', 'up', '--dry-run'], dry.dir, { MATRIX_DOCKER: dry.bin });
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toContain(`${dry.bin} buildx create --name fleet`);
+    const killed = setup('buildx inspect', 'kill -KILL $$');
+    expect((await matrix(['builder', 'up', '--dry-run'], killed.dir, { MATRIX_DOCKER: killed.bin })).status).toBe(74);
+  });
+});

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { dockerAt, dockerEnd } from '../../src/adapters/docker.js';
-import { abnormalEnd, COSIGN, endExit, endOf } from '../../src/adapters/exit.js';
+import { abnormalEnd, COSIGN, endExit, endOf, exitSignal } from '../../src/adapters/exit.js';
 import { capture, signalNumber, stream } from '../../src/adapters/process.js';
 
 const bake = (code: number, o: { signal?: string; plugin?: boolean; said?: boolean } = {}) =>
@@ -113,6 +113,29 @@ describe('the same reader for imagetools and cosign (release and CI commands)', 
       '`/opt/docker buildx imagetools inspect` exited 255 and said nothing',
     );
     expect(dockerEnd(docker, ['image', 'inspect', '--format', '{{.Id}}', 'golang'], { code: 255, stdout: '', stderr: '' })).toBeUndefined();
+  });
+
+  it("dockerEnd names a command by docker's own words: one for a plain command, two for a group's (`image tag`) or buildx's, never an operand; --print or --help when asked", () => {
+    const docker = dockerAt('/opt/docker', {});
+    const killed = { code: 137, signal: 'SIGKILL' as const, stdout: '', stderr: '' };
+    expect(dockerEnd(docker, ['cp', 'c0ffee:/etc/passwd', '-'], killed)!.what).toBe('`/opt/docker cp` was killed by SIGKILL');
+    expect(dockerEnd(docker, ['image', 'tag', 'r/a:tmp', 'r/a:1'], killed)!.what).toBe('`/opt/docker image tag` was killed by SIGKILL');
+    expect(dockerEnd(docker, ['buildx', 'inspect', 'fleet'], killed)!.what).toBe('`/opt/docker buildx inspect` was killed by SIGKILL');
+    expect(dockerEnd(docker, ['buildx', 'rm', 'fleet'], { code: 255, stdout: '', stderr: '' })!.kind).toBe('plugin-signal');
+    expect(dockerEnd(docker, ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print', '--', 'api'], killed, '--print')!.what).toBe('`/opt/docker buildx bake --print` was killed by SIGKILL');
+    expect(dockerEnd(docker, ['buildx', 'bake', '--help'], { code: 127, stdout: '', stderr: '' }, '--help')!.what).toMatch(/^`\/opt\/docker buildx bake --help` exited 127/);
+    // A flag asked for that is not among the arguments is not said.
+    expect(dockerEnd(docker, ['buildx', 'bake', '-f', 'x.hcl'], killed, '--print')!.what).toBe('`/opt/docker buildx bake` was killed by SIGKILL');
+    // docker run's own codes are not read here: src/release/tests.ts asks only when Node saw a signal.
+    expect(dockerEnd(docker, ['run', '--rm', '--', 'img', 'x'], { code: 1, stdout: '', stderr: '' })).toBeUndefined();
+  });
+
+  it("exitSignal: the signal a shell's 128 + n names, and nothing for other codes", () => {
+    expect(exitSignal(137)).toBe('SIGKILL');
+    expect(exitSignal(143)).toBe('SIGTERM');
+    expect(exitSignal(128)).toBeUndefined();
+    expect(exitSignal(127)).toBeUndefined();
+    expect(exitSignal(255)).toBeUndefined();
   });
 });
 

@@ -332,3 +332,81 @@ describe('finishing a release when a command did not end on its own terms', () =
     expect(t.signed()).toEqual([]);
   });
 });
+
+// The image tests of an all-or-nothing `matrix bake --push` (src/release/gate.ts), and the engine's local
+// temporary tags after it (src/release/local-tags.ts), when docker did not end on its own terms
+// (src/adapters/exit.ts): the docker CLI of `docker run` killed (Node's `signal`), `docker create` ended
+// 127 (POSIX Shell Command Language 2.8.2), `docker image rm` killed. The test was "exited 137, expected
+// 0", a file test "cannot create a container to read files: ", the local tag a warning with nothing after
+// the colon, and the run's exit code told nothing of them.
+describe('the release tests and local tags when docker did not end on its own terms', () => {
+  const s = spec();
+  const INDEX = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 1, platform: { os: 'linux', architecture: 'amd64' } },
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 1, platform: { os: 'linux', architecture: 'arm64' } },
+    ],
+  });
+  const meta = { api: { 'containerimage.digest': D1, 'image.name': 'localhost:5000/acme/api' }, web: { 'containerimage.digest': D2, 'image.name': 'localhost:5000/acme/web' } };
+  /** A docker whose `verb` answers `r`; imagetools gives INDEX; the rest succeed. */
+  const dockerAnswering = (verb: string, r: Record<string, unknown>) => {
+    const calls: string[][] = [];
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => {
+        calls.push(args);
+        if (args[0] === verb) return { code: 0, stdout: '', stderr: '', ...r };
+        return { code: 0, stdout: args[0] === 'buildx' ? INDEX : args[0] === 'create' ? 'c0ffee\n' : '', stderr: '' };
+      },
+      stream: async () => ({ code: 0 }),
+    } as unknown as import('../../src/adapters/docker.js').Docker;
+    return { docker, calls };
+  };
+
+  it.each([
+    ['docker run killed, as Node reports it', 'run', { code: 137, signal: 'SIGKILL' }, { command: ['/api', '--version'] }, 'signal', '`docker run` was killed by SIGKILL'],
+    ['docker create exited 127', 'create', { code: 127 }, { files: [{ path: '/api' }] }, 'not-found', '`docker create` exited 127'],
+  ])('%s: the tests stop with the end (nothing may be published), the later images untested', async (_name, verb, r, test, kind, words) => {
+    const { releaseTests } = await import('../../src/release/gate.js');
+    const release = planRelease(s, selectTargets(s, []), 'docker-container', 'run1');
+    const { docker, calls } = dockerAnswering(verb, r);
+    const out = await releaseTests(docker, release, { services: { api: { test: [test] }, web: { test: [test] } } }, meta);
+    expect(out.end).toMatchObject({ kind });
+    expect(out.end!.what).toContain(words);
+    expect(out.failures).toEqual([]);
+    expect(calls.filter((a) => a[0] === verb)).toHaveLength(1);
+  });
+
+  it('an ordinary test failure stays one, and a 137 of docker run (the command killed in its container) is a failure naming the signal', async () => {
+    const { releaseTests } = await import('../../src/release/gate.js');
+    const release = planRelease(s, selectTargets(s, []), 'docker-container', 'run1');
+    const { docker } = dockerAnswering('run', { code: 137, stdout: '' });
+    const out = await releaseTests(docker, release, { services: { api: { test: [{ command: ['/api'] }] } } }, meta);
+    expect(out.end).toBeUndefined();
+    expect(out.failures.map((f) => f.problem)).toEqual([
+      'exited 137 (128 + 9: the command, or docker running it, was killed by SIGKILL), expected 0',
+      'exited 137 (128 + 9: the command, or docker running it, was killed by SIGKILL), expected 0',
+    ]);
+  });
+
+  it("the docker driver's local temporary tag, `docker image rm` killed after publishing: the result's localEnd, said in its line", async () => {
+    const { finishRelease } = await import('../../src/release/finish.js');
+    const release = planRelease(s, selectTargets(s, []), 'docker', 'run1');
+    expect(release.shard.targets.some((t) => t.tempTag)).toBe(true);
+    const { docker } = dockerAnswering('image', { code: 137, signal: 'SIGKILL' });
+    const err: string[] = [];
+    const result = await finishRelease(
+      { stdout: () => undefined, stderr: (x) => err.push(x) },
+      { docker, release, exitCode: 0, interrupted: false, metadata: meta, metadataFile: undefined, retries: 0 },
+      colors(false),
+    );
+    expect(result.localEnd).toMatchObject({ kind: 'signal', signal: 'SIGKILL' });
+    expect(result.end).toBeUndefined();
+    expect(err.join('')).toMatch(
+      /matrix: kept the local temporary tag localhost:5000\/acme\/api:matrix-tmp-\S+: tagging it localhost:5000\/acme\/api:1\.2 failed: `docker image tag` was killed by SIGKILL/,
+    );
+  });
+});

@@ -84,3 +84,73 @@ describe('the local copy of a release on the docker driver', () => {
     expect(Object.fromEntries(e.store)).toEqual({ [TEMP]: 'img1', 'localhost:5000/acme/db:1': 'img2' });
   });
 });
+
+// `docker image tag` or `docker image rm` that did not end on its own terms (src/adapters/exit.ts: Node's
+// `signal`; a shell's 128 + n, 127 and 126, POSIX Shell Command Language 2.8.2; docker's 125, docker/cli
+// cmd/docker/docker.go). It was "tagging it ... failed: " and "left the local temporary tag ...: " with
+// nothing after the colon, the next tag tried with the same docker, and the run's exit code unchanged.
+describe('the local copy when docker did not end on its own terms', () => {
+  const OTHER = 'localhost:5000/acme/db:matrix-tmp-run1-db-linux-amd64';
+  /** An engine that answers `at` (`image tag` or `image rm`) with `r`, and everything else with success. */
+  const dockerAnswering = (at: string, r: Partial<Captured>) => {
+    const calls: string[] = [];
+    const docker = {
+      bin: 'docker',
+      env: {},
+      capture: async (args: string[]) => (calls.push(args.join(' ')), args.slice(0, 2).join(' ') === at ? { code: 0, stdout: '', stderr: '', ...r } : { code: 0, stdout: '', stderr: '' }),
+    } as unknown as Docker;
+    return { docker, calls };
+  };
+
+  it.each([
+    [
+      'killed, as Node reports it',
+      'image tag',
+      { code: 137, signal: 'SIGKILL' as const },
+      'signal',
+      `kept the local temporary tag ${TEMP}: tagging it localhost:5000/acme/api:1 failed: \`docker image tag\` was killed by SIGKILL`,
+    ],
+    ['137 from a wrapper shell', 'image tag', { code: 137 }, 'signal', `kept the local temporary tag ${TEMP}: tagging it localhost:5000/acme/api:1 failed: \`docker image tag\` exited 137 (128 + 9)`],
+    ['127 from a wrapper', 'image rm', { code: 127 }, 'not-found', `left the local temporary tag ${TEMP}: \`docker image rm\` exited 127: a command it runs was not found`],
+    ['126 from a wrapper', 'image rm', { code: 126 }, 'not-executable', `left the local temporary tag ${TEMP}: \`docker image rm\` exited 126`],
+    ['125: docker refused the command line', 'image rm', { code: 125, stderr: 'unknown flag: --x' }, 'cli-refused', `left the local temporary tag ${TEMP}: \`docker image rm\` exited 125`],
+  ])('%s (%s): the end is said in its line and returned, and the later tags are left as they are', async (_name, at, r, kind, line) => {
+    const { docker, calls } = dockerAnswering(at, r);
+    const ends: import('../../src/adapters/exit.js').AbnormalEnd[] = [];
+    const finals = at === 'image tag' ? ['localhost:5000/acme/api:1'] : [];
+    const problems = await settleLocalTempTags(
+      docker,
+      [
+        { temp: TEMP, finals },
+        { temp: OTHER, finals: [] },
+      ],
+      ends,
+    );
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toMatchObject({ kind });
+    expect(problems[0]!.startsWith(line)).toBe(true);
+    expect(problems[1]).toBe(`left the local temporary tags ${OTHER} as they are (stopped)`);
+    expect(calls.some((c) => c.includes(OTHER))).toBe(false);
+  });
+
+  it('a 255 of `docker image` (no plugin) and a store without the tag stay what they were: no end', async () => {
+    const { docker } = dockerAnswering('image rm', { code: 255, stderr: '' });
+    const ends: import('../../src/adapters/exit.js').AbnormalEnd[] = [];
+    const problems = await settleLocalTempTags(docker, [{ temp: TEMP, finals: [] }], ends);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^left the local temporary tag ${TEMP}:`));
+    const gone = dockerAnswering('image rm', { code: 1, stderr: `Error response from daemon: No such image: ${TEMP}` });
+    expect(
+      await settleLocalTempTags(
+        gone.docker,
+        [
+          { temp: TEMP, finals: [] },
+          { temp: OTHER, finals: [] },
+        ],
+        ends,
+      ),
+    ).toEqual([]);
+    expect(gone.calls).toEqual([`image rm ${TEMP}`, `image rm ${OTHER}`]);
+    expect(ends).toEqual([]);
+  });
+});

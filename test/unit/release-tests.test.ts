@@ -27,6 +27,15 @@ describe('image tests', () => {
     expect(runArgs('img', 'linux/amd64', { files: [{ path: '/x' }] })).toBeUndefined();
   });
 
+  // A shell's 128 + n is signal n (POSIX, Shell Command Language, 2.8.2 Exit Status for Commands), and docker
+  // run passes on the status of a command a signal ended (docs.docker.com, `docker run`, "Exit status").
+  it('an exit code of 128 + n names the signal; a test that expects it passes', () => {
+    expect(judge({ command: ['x'] }, { code: 137, stdout: '' })).toBe('exited 137 (128 + 9: the command, or docker running it, was killed by SIGKILL), expected 0');
+    expect(judge({ command: ['x'], exit_code: 137 }, { code: 137, stdout: '' })).toBeUndefined();
+    expect(judge({ command: ['x'], exit_code: 1 }, { code: 143, stdout: '' })).toBe('exited 143 (128 + 15: the command, or docker running it, was killed by SIGTERM), expected 1');
+    expect(judge({ command: ['x'] }, { code: 127, stdout: '' })).toBe('exited 127, expected 0');
+  });
+
   it('judges exit code, exact stdout (one trailing newline aside) and a pattern', () => {
     expect(judge({ command: ['x'] }, { code: 0, stdout: '' })).toBeUndefined();
     expect(judge({ command: ['x'] }, { code: 3, stdout: '' })).toBe('exited 3, expected 0');

@@ -246,3 +246,50 @@ describe('verify when imagetools or cosign did not end on its own terms', () => 
     }
   });
 });
+
+// verify reads the tags to compare with from `docker buildx bake --print` (src/cli/verify.ts resolvedTags).
+// When that did not end on its own terms (src/adapters/exit.ts: Node's `signal`; a shell's 128 + n, 127 and
+// 126, POSIX Shell Command Language 2.8.2; docker's 125 and its silent 255 for a plugin a signal ended,
+// docker/cli cmd/docker/docker.go tryPluginRun) it was "docker buildx bake --print failed: " with nothing
+// after the colon, exit 2 for every kind.
+describe('verify when bake --print did not end on its own terms', () => {
+  /** A docker that passes the engine checks; `buildx bake` (--print) runs `print` (a shell line). */
+  function fakeDocker(print: string): string {
+    const bin = path.join(tempDir(), 'docker');
+    const script = [
+      '#!/bin/sh',
+      'case "$1 $2" in',
+      '  "version --format") echo 26.1.0;;',
+      '  "buildx version") echo "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dddce2e08c7a0";;',
+      `  "buildx inspect") printf 'Name: default\\nDriver: docker\\nPlatforms: linux/amd64, linux/arm64\\n';;`,
+      `  "info --format") echo '[["driver-type","io.containerd.snapshotter.v1"]]';;`,
+      `  "buildx bake") ${print};;`,
+      '  *) exit 1;;',
+      'esac',
+      'exit 0',
+    ];
+    writeFileSync(bin, `${script.join('\n')}\n`, { mode: 0o755 });
+    return bin;
+  }
+
+  it.each([
+    ['killed', 'kill -KILL $$', 74, 'a fault of this machine', 'was killed by SIGKILL'],
+    ['255 with nothing said', 'exit 255', 74, 'a fault of this machine', 'exited 255 and said nothing: the docker CLI ends so when its buildx plugin was killed'],
+    ['exit 127 from a wrapper', 'exit 127', 2, 'a fault of the docker installation', 'exited 127: a command it runs was not found'],
+    ['exit 125', 'exit 125', 2, 'a fault of the docker installation', 'exited 125: the docker CLI or buildx refused the command line'],
+  ])('matrix verify, bake --print %s: said as that, exit 74 or 2, nothing rebuilt', async (_name, print, exit, whose, words) => {
+    const dir = copySample('hello-go');
+    const bin = fakeDocker(print);
+    const r = await matrix(['verify', 'hello'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`matrix: reading the tags to compare with stopped on ${whose}, not of the spec or the build: \`${bin} buildx bake --print\` ${words}`);
+    expect(r.stderr).not.toContain('[bake-print]');
+  });
+
+  it('bake --print failing on its own terms stays a bake-print error (exit 2)', async () => {
+    const dir = copySample('hello-go');
+    const r = await matrix(['verify', 'hello'], dir, { MATRIX_DOCKER: fakeDocker('echo "ERROR: docker-bake.hcl:3: bad" >&2; exit 1') });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('docker buildx bake --print failed: ERROR: docker-bake.hcl:3: bad [bake-print]');
+  });
+});
