@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkLine, manifestText } from '../../src/cache/manifest.js';
 import { writeScaleRepo } from '../../scripts/gen-scale-spec.mjs';
 import { BIN } from '../helpers/cli.js';
@@ -195,203 +195,128 @@ function addLine(p: Project, line: string): void {
 }
 
 describe('bin/matrix-hook falls back to the full CLI whenever it cannot prove the answer', () => {
-  let p: Project;
-  beforeEach(() => {
-    p = project();
-  });
+  // The cases that change only the arguments or the manifest share one project (a `gen` of the sample
+  // each was most of their time), each starting from its good manifest: one test per case, so that
+  // each fallback (the hook, then the full run to compare with) has a test's time of its own.
+  describe('other arguments, or a manifest it cannot use', () => {
+    let p: Project;
+    let good: string;
+    beforeAll(() => {
+      p = project();
+      good = readFileSync(p.manifest, 'utf8');
+    });
+    beforeEach(() => {
+      rmSync(p.manifest, { force: true });
+      writeFileSync(p.manifest, good);
+    });
 
-  it('other arguments: the CLI parses them (and its usage errors are its own)', async () => {
-    for (const args of [
-      ['gen', '--check', '--spec=matrix.yaml'],
-      ['gen', '--check', '--check'],
-      ['gen', '--spec'],
-      ['gen', '--check', 'extra'],
-      ['validate'],
-      ['gen', '--no-cache'],
-      ['gen', '--check', '--', 'x'],
-      [],
-    ]) {
+    it.each(
+      [
+        ['gen', '--check', '--spec=matrix.yaml'],
+        ['gen', '--check', '--check'],
+        ['gen', '--spec'],
+        ['gen', '--check', 'extra'],
+        ['validate'],
+        ['gen', '--no-cache'],
+        ['gen', '--check', '--', 'x'],
+        [],
+      ].map((args) => ({ args })),
+    )('other arguments: the CLI parses $args (and its usage errors are its own)', async ({ args }) => {
       await expectFallback(p, args, {}, p.dir, false);
-    }
-    // --spec given while the record was made without it: another header.
-    await expectFallback(p, ['gen', '--check', '--spec', 'matrix.yaml']);
-    // Another working directory.
-    await expectFallback(p, ['gen', '--check', '--spec', '../matrix.yaml'], {}, path.join(p.dir, 'services'));
-  });
+    });
 
-  it('no manifest, or one that is truncated, corrupt, of another format or with a line it does not know', async () => {
-    const good = readFileSync(p.manifest, 'utf8');
-    const variants = [
-      good.replace(/end\n$/, ''),
-      good.replace(/^matrix-hook-manifest 1/, 'matrix-hook-manifest 2'),
-      `${good}reg 00 /etc/passwd\n`,
-      good.replace(/\nup 7\n/, '\nup 7\nup 8\n'),
-      good.replace(/\nup 7\n/, '\nup seven\n'),
-      good.replace(/\nend\n$/, '\nlist /tmp\nend\n'),
-      good.replace(/\nnospec\n/, '\n'),
-      good.replace(/\n(reg [0-9a-f]{64} \S*matrix\.yaml)\n/, '\n'),
-      good.replace(/\nreg ([0-9a-f])/, (_m, c: string) => `\nreg ${c === '0' ? '1' : '0'}`),
-      '',
-      'garbage\n',
+    it('--spec given while the record was made without it (another header), or from another working directory', async () => {
+      await expectFallback(p, ['gen', '--check', '--spec', 'matrix.yaml']);
+      await expectFallback(p, ['gen', '--check', '--spec', '../matrix.yaml'], {}, path.join(p.dir, 'services'));
+    });
+
+    it.each<[string, (good: string) => string]>([
+      ['truncated: no `end`', (g) => g.replace(/end\n$/, '')],
+      ['another format', (g) => g.replace(/^matrix-hook-manifest 1/, 'matrix-hook-manifest 2')],
+      ['a line after `end`', (g) => `${g}reg 00 /etc/passwd\n`],
+      ['a second `up`', (g) => g.replace(/\nup 7\n/, '\nup 7\nup 8\n')],
+      ['`up` not a number', (g) => g.replace(/\nup 7\n/, '\nup seven\n')],
+      ['a line it does not know (`list`)', (g) => g.replace(/\nend\n$/, '\nlist /tmp\nend\n')],
+      ['no `nospec` line', (g) => g.replace(/\nnospec\n/, '\n')],
+      ["the spec's read left out", (g) => g.replace(/\n(reg [0-9a-f]{64} \S*matrix\.yaml)\n/, '\n')],
+      ['a digest changed', (g) => g.replace(/\nreg ([0-9a-f])/, (_m, c: string) => `\nreg ${c === '0' ? '1' : '0'}`)],
+      ['empty', () => ''],
+      ['garbage', () => 'garbage\n'],
       // The script splits the manifest on newlines: an empty line, a second `end` or CRLF line ends must
       // still fail as a line it does not know would.
-      good.replace(/\nup 7\n/, '\nup 7\n\n'),
-      good.replace(/\nup 7\n/, '\nup 7\nend\n'),
-      good.replace(/\nend\n$/, '\nend\nend\n'),
-      good.replace(/\n/g, '\r\n'),
-      'matrix-hook-manifest 1\nend\n',
-      'matrix-hook-manifest 1\n',
-    ];
-    for (const text of variants) {
-      writeFileSync(p.manifest, text);
+      ['an empty line', (g) => g.replace(/\nup 7\n/, '\nup 7\n\n')],
+      ['`end` before the last line', (g) => g.replace(/\nup 7\n/, '\nup 7\nend\n')],
+      ['two `end` lines', (g) => g.replace(/\nend\n$/, '\nend\nend\n')],
+      ['CRLF line ends', (g) => g.replace(/\n/g, '\r\n')],
+      ['the format and `end` alone', () => 'matrix-hook-manifest 1\nend\n'],
+      ['the format line alone', () => 'matrix-hook-manifest 1\n'],
+    ])('a manifest %s', async (_name, make) => {
+      writeFileSync(p.manifest, make(good));
       await expectFallback(p, ['gen', '--check']);
-    }
-    writeFileSync(p.manifest, good);
-    editLine(p, 'cwd ', `cwd ${path.join(p.dir, 'services')}`);
-    await expectFallback(p, ['gen', '--check']);
-    rmSync(p.manifest);
-    await expectFallback(p, ['gen', '--check']);
-    // A link to a good manifest: not read (the record's rule, store.ts readRecord).
-    const elsewhere = path.join(tempDir(), 'elsewhere');
-    writeFileSync(elsewhere, good);
-    symlinkSync(elsewhere, p.manifest);
-    await expectFallback(p, ['gen', '--check']);
-  });
+    });
 
-  // Every record reads this user's seal (src/cache/store.ts sealPath); its manifest carries that read as a
-  // `regnf` line the script checks with the rest. A manifest without it, with another digest for it (another
-  // user's seal: a record that came with an archive), or read under another temp dir, proves nothing.
-  it("a manifest that does not read this user's seal, or read another's", async () => {
-    // A temp dir of its own: the seal is changed below, which would turn every other test's records into misses.
-    const own = { TMPDIR: tempDir() };
-    p = project(own);
-    const good = readFileSync(p.manifest, 'utf8');
-    // The hook answers from it as it is (the case is not vacuous).
-    expect(hook(p, ['gen', '--check'], own).node).toBe(false);
-    const sealLine = /\nregnf ([0-9a-f]{64}) (\S*\/bake-matrix-\d+\/record-seal)\n/.exec(good);
-    expect(sealLine, 'the manifest reads the seal').not.toBeNull();
-    for (const text of [
-      good.replace(sealLine![0], '\n'),
-      good.replace(
-        sealLine![1]!,
-        sealLine![1]!.replace(/^./, (c) => (c === '0' ? '1' : '0')),
-      ),
-    ]) {
-      writeFileSync(p.manifest, text);
-      await expectFallback(p, ['gen', '--check'], own);
-    }
-    writeFileSync(p.manifest, good);
-    // Another temp dir: another private directory, whose seal (if any) is not the one read.
-    await expectFallback(p, ['gen', '--check'], { TMPDIR: tempDir() });
-    // The seal made anew (the temp dir was cleared since): its digest differs.
-    expect(sealLine![2]!.startsWith(own.TMPDIR)).toBe(true);
-    writeFileSync(sealLine![2]!, 'another\n');
-    await expectFallback(p, ['gen', '--check'], own);
-  });
+    it('a manifest made in another working directory, none, or a link to a good one', async () => {
+      editLine(p, 'cwd ', `cwd ${path.join(p.dir, 'services')}`);
+      await expectFallback(p, ['gen', '--check']);
+      rmSync(p.manifest);
+      await expectFallback(p, ['gen', '--check']);
+      // A link to a good manifest: not read (the record's rule, store.ts readRecord).
+      const elsewhere = path.join(tempDir(), 'elsewhere');
+      writeFileSync(elsewhere, good);
+      rmSync(p.manifest, { force: true });
+      symlinkSync(elsewhere, p.manifest);
+      await expectFallback(p, ['gen', '--check']);
+    });
 
-  it('a changed input, a generated file edited, deleted or made a link, a new file where one was absent', async () => {
-    const changes: [string, () => void][] = [
-      ['service file', () => appendFileSync(path.join(p.dir, 'services/api/go.mod'), '// x\n')],
-      ['generated file', () => appendFileSync(path.join(p.dir, 'services/web/Dockerfile'), '# x\n')],
-      ['bake file deleted', () => rmSync(path.join(p.dir, 'docker-bake.hcl'))],
-      ['absent file appears', () => writeFileSync(path.join(p.dir, 'services/reports/pyproject.toml'), '[project]\nname = "r"\n')],
-      ['new dir where a file was probed', () => mkdirSync(path.join(p.dir, 'services/reports/Procfile'))],
-      [
-        'generated file as a link',
-        () => {
-          const f = path.join(p.dir, 'services/web/Dockerfile');
-          writeFileSync(path.join(p.dir, 'copy'), readFileSync(f));
-          rmSync(f);
-          symlinkSync(path.join(p.dir, 'copy'), f);
-        },
-      ],
-      ['spec', () => appendFileSync(path.join(p.dir, 'matrix.yaml'), '# x\n')],
-    ];
-    for (const [name, change] of changes) {
-      const q = project();
-      p = q;
-      change();
-      expect(hook(q, ['gen', '--check']).node, name).toBe(true);
-      await expectFallback(q, ['gen', '--check']);
-    }
-  });
-
-  it('a recorded environment variable set, unset or changed; NODE_OPTIONS, MATRIX_CACHE, an unreadable NODE_EXTRA_CA_CERTS', async () => {
-    addLine(p, 'set MATRIX_HOOK_T value with spaces $(x)');
-    addLine(p, 'unset MATRIX_HOOK_U');
-    expect(hook(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces $(x)' }).node).toBe(false);
-    await expectFallback(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces' });
-    await expectFallback(p, ['gen', '--check'], {});
-    await expectFallback(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces $(x)', MATRIX_HOOK_U: '' });
-    const t = { MATRIX_HOOK_T: 'value with spaces $(x)' };
-    await expectFallback(p, ['gen', '--check'], { ...t, NODE_OPTIONS: '--no-warnings' });
-    await expectFallback(p, ['gen', '--check'], { ...t, MATRIX_CACHE: '1' });
-    await expectFallback(p, ['gen', '--check'], { ...t, NODE_EXTRA_CA_CERTS: path.join(p.dir, 'no-such-file') });
-    // HOME is no input of gen --check since a secret's `~` is refused instead of read as HOME
-    // (src/validate/secrets.ts): the record holds no `home` line, and the hook answers by itself.
-    expect(readFileSync(p.manifest, 'utf8')).not.toMatch(/^home /m);
-    expect(hook(p, ['gen', '--check'], { ...t, HOME: '/somewhere/else' }).node).toBe(false);
-  });
-
-  it('another node on PATH, or the same one changed', async () => {
-    const other = path.join(tempDir('matrix-hook-other-'), 'node');
-    writeFileSync(other, `#!/bin/sh\necho "$*" >> '${p.log}'\nexec '${process.execPath}' "$@"\n`);
-    chmodSync(other, 0o755);
-    await expectFallback(p, ['gen', '--check'], { PATH: `${path.dirname(other)}:${p.shimDir}:${process.env.PATH}` });
-    appendFileSync(path.join(p.shimDir, 'node'), '# changed\n');
-    await expectFallback(p, ['gen', '--check']);
-  });
-
-  it('a field that is not what manifest.ts writes, even where the file check alone would hold', async () => {
     // Each of these lines holds as a file check (the path exists, or is absent, as it says), so only the
     // check of its fields (bin/matrix-hook's awk: manifest.ts SAFE_PATH, numbers, digests) refuses it.
-    const spec = path.join(p.dir, 'matrix.yaml');
-    const specDigest = readFileSync(p.manifest, 'utf8').match(/^reg ([0-9a-f]{64}) .*matrix\.yaml$/m)![1]!;
-    const odd = [
-      `exists ${p.dir}/`,
-      `exists ${p.dir}//matrix.yaml`,
-      `exists ${p.dir}/./matrix.yaml`,
-      `exists ${p.dir}/services/../matrix.yaml`,
-      `exists ${p.dir}/services/..`,
-      `real ${p.dir}/.`,
-      'noexist relative/path',
-      `noexist ${p.dir}/nothing `,
-      `nosize ${p.dir}/services/`,
-      `is dir f ${p.dir}/services/`,
-      `is dir x ${p.dir}`,
-      `is folder f ${p.dir}`,
-      `reg ${specDigest.toUpperCase()} ${spec}`,
-      `reg ${specDigest.slice(1)} ${spec}`,
-      `reg ${specDigest}  ${spec}`,
-      `size 0x10 ${spec}`,
-      `size -1 ${spec}`,
-      `exists ${p.dir}/é`,
-      `exists ${p.dir}/a\tb`,
-    ];
-    const good = readFileSync(p.manifest, 'utf8');
-    for (const line of odd) {
-      writeFileSync(p.manifest, good);
+    const odd = (dir: string, specDigest: string): string[] => {
+      const spec = path.join(dir, 'matrix.yaml');
+      return [
+        `exists ${dir}/`,
+        `exists ${dir}//matrix.yaml`,
+        `exists ${dir}/./matrix.yaml`,
+        `exists ${dir}/services/../matrix.yaml`,
+        `exists ${dir}/services/..`,
+        `real ${dir}/.`,
+        'noexist relative/path',
+        `noexist ${dir}/nothing `,
+        `nosize ${dir}/services/`,
+        `is dir f ${dir}/services/`,
+        `is dir x ${dir}`,
+        `is folder f ${dir}`,
+        `reg ${specDigest.toUpperCase()} ${spec}`,
+        `reg ${specDigest.slice(1)} ${spec}`,
+        `reg ${specDigest}  ${spec}`,
+        `size 0x10 ${spec}`,
+        `size -1 ${spec}`,
+        `exists ${dir}/é`,
+        `exists ${dir}/a\tb`,
+      ];
+    };
+    const specDigestOf = (manifest: string) => manifest.match(/^reg ([0-9a-f]{64}) .*matrix\.yaml$/m)![1]!;
+
+    it.each(Array.from({ length: odd('/d', 'x').length }, (_v, i) => i))('a field that is not what manifest.ts writes, even where the file check alone would hold (line %i)', (i) => {
+      const line = odd(p.dir, specDigestOf(good))[i]!;
       addLine(p, line);
       const h = hook(p, ['gen', '--check']);
       expect(h.node, line).toBe(true);
       expect(answer(h), line).toEqual(full(p, ['gen', '--check']));
-    }
+    });
+
     // A count the hook would print: never more than 16 digits, never anything but digits.
-    for (const line of ['up 12345678901234567', 'up 7x', 'up 7 ', 'up ']) {
-      writeFileSync(p.manifest, good);
+    it.each(['up 12345678901234567', 'up 7x', 'up 7 ', 'up '])('a count that is not what manifest.ts writes: %j', (line) => {
       editLine(p, 'up ', line);
       const h = hook(p, ['gen', '--check']);
       expect(h.node, line).toBe(true);
       expect(answer(h), line).toEqual(full(p, ['gen', '--check']));
-    }
-    // And the same manifest without the odd line is a hit: the lines above are refused for their fields only.
-    writeFileSync(p.manifest, good);
-    expect(hook(p, ['gen', '--check']).node).toBe(false);
-  });
+    });
 
-  it('a hostile manifest never runs anything: paths and values with ; $(...) ` quotes, names that are not identifiers', async () => {
-    const pwned = path.join(p.dir, 'PWNED');
-    const hostile = [
+    it('the good manifest without those lines is a hit: they are refused for their fields only', () => {
+      expect(hook(p, ['gen', '--check']).node).toBe(false);
+    });
+
+    const hostile = (pwned: string): string[] => [
       `reg ${'0'.repeat(64)} /tmp/x;touch ${pwned}`,
       `regnf ${'0'.repeat(64)} $(touch ${pwned})`,
       `absent /tmp/\`touch ${pwned}\``,
@@ -403,19 +328,106 @@ describe('bin/matrix-hook falls back to the full CLI whenever it cannot prove th
       `size 1 /tmp/$(touch ${pwned})`,
       `home $(touch ${pwned})`,
       `$(touch ${pwned})`,
+      // A path with a newline splits into two lines, neither of which is a check the script knows.
+      `reg ${'0'.repeat(64)} /tmp/a\n$(touch ${pwned})`,
     ];
-    const good = readFileSync(p.manifest, 'utf8');
-    for (const line of hostile) {
+
+    it.each(Array.from({ length: hostile('/x').length }, (_v, i) => i))(
+      'a hostile manifest never runs anything: paths and values with ; $(...) ` quotes, names that are not identifiers (line %i)',
+      async (i) => {
+        const pwned = path.join(p.dir, 'PWNED');
+        const line = hostile(pwned)[i]!;
+        addLine(p, line);
+        await expectFallback(p, ['gen', '--check']);
+        expect(existsSync(pwned), line).toBe(false);
+      },
+    );
+  });
+
+  describe('a changed machine, environment or tree', () => {
+    let p: Project;
+    beforeEach(() => {
+      p = project();
+    });
+
+    // Every record reads this user's seal (src/cache/store.ts sealPath); its manifest carries that read as a
+    // `regnf` line the script checks with the rest. A manifest without it, with another digest for it (another
+    // user's seal: a record that came with an archive), or read under another temp dir, proves nothing.
+    it("a manifest that does not read this user's seal, or read another's", async () => {
+      // A temp dir of its own: the seal is changed below, which would turn every other test's records into misses.
+      const own = { TMPDIR: tempDir() };
+      p = project(own);
+      const good = readFileSync(p.manifest, 'utf8');
+      // The hook answers from it as it is (the case is not vacuous).
+      expect(hook(p, ['gen', '--check'], own).node).toBe(false);
+      const sealLine = /\nregnf ([0-9a-f]{64}) (\S*\/bake-matrix-\d+\/record-seal)\n/.exec(good);
+      expect(sealLine, 'the manifest reads the seal').not.toBeNull();
+      for (const text of [
+        good.replace(sealLine![0], '\n'),
+        good.replace(
+          sealLine![1]!,
+          sealLine![1]!.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+        ),
+      ]) {
+        writeFileSync(p.manifest, text);
+        await expectFallback(p, ['gen', '--check'], own);
+      }
       writeFileSync(p.manifest, good);
-      addLine(p, line);
+      // Another temp dir: another private directory, whose seal (if any) is not the one read.
+      await expectFallback(p, ['gen', '--check'], { TMPDIR: tempDir() });
+      // The seal made anew (the temp dir was cleared since): its digest differs.
+      expect(sealLine![2]!.startsWith(own.TMPDIR)).toBe(true);
+      writeFileSync(sealLine![2]!, 'another\n');
+      await expectFallback(p, ['gen', '--check'], own);
+    });
+
+    it.each<[string, (dir: string) => void]>([
+      ['service file', (dir) => appendFileSync(path.join(dir, 'services/api/go.mod'), '// x\n')],
+      ['generated file', (dir) => appendFileSync(path.join(dir, 'services/web/Dockerfile'), '# x\n')],
+      ['bake file deleted', (dir) => rmSync(path.join(dir, 'docker-bake.hcl'))],
+      ['absent file appears', (dir) => writeFileSync(path.join(dir, 'services/reports/pyproject.toml'), '[project]\nname = "r"\n')],
+      ['new dir where a file was probed', (dir) => mkdirSync(path.join(dir, 'services/reports/Procfile'))],
+      [
+        'generated file as a link',
+        (dir) => {
+          const f = path.join(dir, 'services/web/Dockerfile');
+          writeFileSync(path.join(dir, 'copy'), readFileSync(f));
+          rmSync(f);
+          symlinkSync(path.join(dir, 'copy'), f);
+        },
+      ],
+      ['spec', (dir) => appendFileSync(path.join(dir, 'matrix.yaml'), '# x\n')],
+    ])('a changed input, a generated file edited, deleted or made a link, a new file where one was absent: %s', async (name, change) => {
+      change(p.dir);
+      expect(hook(p, ['gen', '--check']).node, name).toBe(true);
       await expectFallback(p, ['gen', '--check']);
-      expect(existsSync(pwned), line).toBe(false);
-    }
-    writeFileSync(p.manifest, good);
-    // A path with a newline splits into two lines, neither of which is a check the script knows.
-    addLine(p, `reg ${'0'.repeat(64)} /tmp/a\n$(touch ${pwned})`);
-    await expectFallback(p, ['gen', '--check']);
-    expect(existsSync(pwned)).toBe(false);
+    });
+
+    it('a recorded environment variable set, unset or changed; NODE_OPTIONS, MATRIX_CACHE, an unreadable NODE_EXTRA_CA_CERTS', async () => {
+      addLine(p, 'set MATRIX_HOOK_T value with spaces $(x)');
+      addLine(p, 'unset MATRIX_HOOK_U');
+      expect(hook(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces $(x)' }).node).toBe(false);
+      await expectFallback(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces' });
+      await expectFallback(p, ['gen', '--check'], {});
+      await expectFallback(p, ['gen', '--check'], { MATRIX_HOOK_T: 'value with spaces $(x)', MATRIX_HOOK_U: '' });
+      const t = { MATRIX_HOOK_T: 'value with spaces $(x)' };
+      await expectFallback(p, ['gen', '--check'], { ...t, NODE_OPTIONS: '--no-warnings' });
+      await expectFallback(p, ['gen', '--check'], { ...t, MATRIX_CACHE: '1' });
+      await expectFallback(p, ['gen', '--check'], { ...t, NODE_EXTRA_CA_CERTS: path.join(p.dir, 'no-such-file') });
+      // HOME is no input of gen --check since a secret's `~` is refused instead of read as HOME
+      // (src/validate/secrets.ts): the record holds no `home` line, and the hook answers by itself.
+      expect(readFileSync(p.manifest, 'utf8')).not.toMatch(/^home /m);
+      expect(hook(p, ['gen', '--check'], { ...t, HOME: '/somewhere/else' }).node).toBe(false);
+    });
+
+    it('another node on PATH, or the same one changed', async () => {
+      const other = path.join(tempDir('matrix-hook-other-'), 'node');
+      writeFileSync(other, `#!/bin/sh\necho "$*" >> '${p.log}'\nexec '${process.execPath}' "$@"\n`);
+      chmodSync(other, 0o755);
+      await expectFallback(p, ['gen', '--check'], { PATH: `${path.dirname(other)}:${p.shimDir}:${process.env.PATH}` });
+      appendFileSync(path.join(p.shimDir, 'node'), '# changed\n');
+      await expectFallback(p, ['gen', '--check']);
+    });
   });
 });
 
