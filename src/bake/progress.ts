@@ -91,8 +91,10 @@ export class ProgressTracker {
       }
     } else if (/^CANCELED\b/.test(text)) {
       for (const v of list) for (const c of this.cellsOf(v)) if (c.status === 'pending') c.status = 'cancelled';
-    } else {
-      // Step output: "0.345 boom". Keep a few lines for the error report.
+    } else if (text !== '...') {
+      // Step output: "0.345 boom". Keep a few lines for the error report. `#N ...` is none: the
+      // printer moving on to another step before this one ended (moby/buildkit
+      // util/progress/progressui/printer.go, vendored in docker/buildx).
       for (const v of list) {
         v.log.push(text.replace(/^\d+\.\d+ /, ''));
         if (v.log.length > 20) v.log.shift();

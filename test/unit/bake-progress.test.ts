@@ -58,6 +58,30 @@ describe('ProgressTracker', () => {
     expect(statuses(more, 1)['kapp linux/amd64']).toBe('failed');
   });
 
+  // Lines of a real bake (buildx 0.22.0, dockerd 26; the other targets' lines left out): kill9's RUN
+  // (`sh -c 'sleep 1; kill -9 $$'`) interleaved with a step of seven; the printer's `#11 ...` (moby/buildkit util/progress/progressui/printer.go,
+  // vendored in docker/buildx) is not among its output lines.
+  it("`#N ...`, the printer leaving a step that goes on, is none of the step's output", () => {
+    const p = new ProgressTracker(
+      ['kill9', 'seven'].map((target) => ({ target, platforms: ['linux/amd64'] })),
+      () => 0,
+    );
+    for (const l of [
+      "#11 [kill9 2/2] RUN sh -c 'sleep 1; kill -9 $$'",
+      '#11 ...',
+      '',
+      '#12 [seven internal] load .dockerignore',
+      '#12 transferring context: 2B done',
+      '#12 DONE 0.4s',
+      '',
+      "#11 [kill9 2/2] RUN sh -c 'sleep 1; kill -9 $$'",
+      '#11 1.742 Killed',
+      `#11 ERROR: process "/bin/sh -c sh -c 'sleep 1; kill -9 $$'" did not complete successfully: exit code: 137`,
+    ])
+      p.line(l);
+    expect(p.finish(1).find((c) => c.target === 'kill9')!.error).toEqual(['Killed', `process "/bin/sh -c sh -c 'sleep 1; kill -9 $$'" did not complete successfully: exit code: 137`]);
+  });
+
   it('a step two targets share fails both: its first ERROR names them both', () => {
     const shared = ['#5 [kbase linux/amd64 work 1/3] FROM x', '#5 [kother linux/amd64 work 1/3] FROM x', '#5 ERROR: pull access denied'];
     const s = statuses(shared, 1);
