@@ -6,6 +6,7 @@
 // the stage (absent for an unnamed one), then the step counter. A target with
 // one platform prints `[1/1] COPY ...` alone, or `[b 1/1] COPY ...` among
 // several targets. See parseName for the sources.
+import { stepExitCode } from '../release/classify.js';
 
 export type CellStatus = 'done' | 'failed' | 'cancelled' | 'pending';
 
@@ -38,7 +39,9 @@ export class ProgressTracker {
    * bake: BuildKit cancels what is still running, and a cancelled step can end
    * in an ERROR of its own (an export cut off mid-blob: "error writing data
    * blob ... EOF"). Later errors of other targets are such casualties: their
-   * cells count as cancelled, to be built again, not as failed.
+   * cells count as cancelled, to be built again, not as failed. Except a
+   * step's process that ended non-zero by itself (ownFailure): a target whose
+   * step failed at about the same moment as the first one's failed too.
    */
   private firstFailed: ReadonlySet<string> | undefined;
 
@@ -74,8 +77,9 @@ export class ProgressTracker {
       for (const v of list) for (const c of this.cellsOf(v)) c.endedAt = this.now();
     } else if (/^ERROR\b/.test(text)) {
       this.firstFailed ??= new Set(list.map((v) => v.target));
+      const own = ownFailure(text);
       for (const v of list) {
-        const cause = this.firstFailed.has(v.target);
+        const cause = own || this.firstFailed.has(v.target);
         for (const c of this.cellsOf(v)) {
           c.endedAt = this.now();
           if (!cause) {
@@ -158,6 +162,20 @@ export class ProgressTracker {
     }
     return [...this.cells.values()].filter((c) => c.target === v.target);
   }
+}
+
+/**
+ * Whether a step's ERROR is its own failure whenever it came: its process
+ * ended with a non-zero exit code of its own (`process "..." did not complete
+ * successfully: exit code: 7`, src/release/classify.ts stepExitCode). When
+ * bake's cancel stops a step, BuildKit's executor appends the context's cause
+ * (runcexecutor exitError: `exit code: 137: context canceled`), and buildx's
+ * plain progress prints it as `#N CANCELED` (progressui/printer.go), so a
+ * cancelled step never ends at its exit code. Any other later ERROR may be a
+ * casualty of the cancel (an export cut off: `... EOF: unknown`).
+ */
+function ownFailure(text: string): boolean {
+  return stepExitCode(text.replace(/^ERROR:?\s*/, '')) !== undefined;
 }
 
 /** BuildKit's step counter, `2/4` (dockerfile2llb `prefixCommand`). */

@@ -135,7 +135,11 @@ export function cacheFault(lines: readonly string[]): CacheFault | undefined {
  * ...` (build/build.go wraps each target's error; measured with 0.13.1 and
  * 0.22.0). Only at the end of the line: a step BuildKit stopped because the
  * build was cancelled ends `exit code: 137: context canceled` (runcexecutor
- * exitError wraps the context's error), a kill of BuildKit's, not the step's.
+ * and containerdexecutor exitError wrap the context's cause when the context
+ * is done as the process ends; `exit code: 137: context canceled: context
+ * canceled` in bake's rawjson progress, buildx 0.13.1 and 0.22.0), a kill of
+ * BuildKit's, not the step's. buildx's plain progress prints such a step as
+ * `#N CANCELED` (progressui/printer.go: an error ending `context canceled`).
  */
 const STEP_EXIT = /(?:\bdid not complete successfully|\bexecutor failed running \[.*\]): exit code: (\d+)\s*$/;
 
@@ -146,11 +150,21 @@ export interface StepSignal {
   signal: string;
 }
 
+/**
+ * The exit code a failed step's error (the text of its `#N ERROR:` line, or
+ * buildx's `ERROR:` line) says its process ended with, if it says one and no
+ * more: not a step the build's cancel stopped (its error goes on with
+ * `: context canceled`, STEP_EXIT).
+ */
+export function stepExitCode(error: string): number | undefined {
+  const code = STEP_EXIT.exec(error)?.[1];
+  return code === undefined ? undefined : Number(code);
+}
+
 /** The signal a failed step's error (the text of its `#N ERROR:` line, or buildx's `ERROR:` line) says ended its process, if any. */
 export function stepSignal(error: string): StepSignal | undefined {
-  const code = STEP_EXIT.exec(error)?.[1];
-  if (code === undefined) return undefined;
-  const exitCode = Number(code);
+  const exitCode = stepExitCode(error);
+  if (exitCode === undefined) return undefined;
   const signal = linuxExitSignal(exitCode);
   return signal ? { exitCode, signal } : undefined;
 }

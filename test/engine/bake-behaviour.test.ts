@@ -151,6 +151,93 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(crashed.stderr).toContain('matrix: the step that failed crash (linux/amd64) exited 139 = 128 + 11: the exit code of a process killed by SIGSEGV');
   });
 
+  // Two targets whose steps fail at about the same moment, each for its own reason, while a third is
+  // still running: bake cancels the third, and each of the two is FAILED with its own line and signal. A
+  // cancelled step's error ends in the context's cause (moby/buildkit executor/runcexecutor/executor.go
+  // exitError) and buildx prints it as `#N CANCELED` (util/progress/progressui/printer.go); a step's own
+  // failure ends at its exit code (src/bake/progress.ts ownFailure; the logs of buildx 0.13.1 and 0.22.0 are
+  // in test/helpers/bake-logs.ts). The two steps meet in a shared cache mount, then end within ~10 ms of
+  // each other; bake may still cancel one before it ends (1 run in 15 here), so the summary is checked
+  // against what the progress said of each step, and a run is repeated until both failed.
+  it('targets that fail at once: each FAILED with its own signal, the cancelled one not finished; --keep-going builds only that one again', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
+    for (const name of ['oom', 'crash', 'slow']) {
+      mkdirSync(path.join(dir, name));
+      lines.push(`  ${name}:`, `    context: ${name}`, `    dockerfile: ${name}/Dockerfile`, `    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
+    }
+    writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
+    writeFileSync(path.join(dir, 'slow', 'Dockerfile'), `FROM ${fixtures().runtime}\nRUN sleep 5\n`);
+    let attempt = 0;
+    // Each step says it is here, waits (20 s at most) until the other is too, then ends its own way. A
+    // cache mount of its own for each bake: the files of the last one would let the steps through at once.
+    const meet = (name: string) => `touch /meet/${name}; i=0; while [ "$(ls /meet | wc -l)" -lt 2 ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done`;
+    const steps = () => {
+      const mount = `RUN --mount=type=cache,target=/meet,id=matrix-e2e-meet-${runId()}-${++attempt},sharing=shared`;
+      writeFileSync(path.join(dir, 'oom', 'Dockerfile'), `FROM ${fixtures().runtime}\n${mount} sh -c '${meet('oom')}; kill -9 $$'\n`);
+      writeFileSync(path.join(dir, 'crash', 'Dockerfile'), `FROM ${fixtures().runtime}\n${mount} ${meet('crash')}; exit 139\n`);
+    };
+    steps();
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    const bake = (args: string[]) => {
+      steps();
+      return matrix(dir, ['bake', '--no-cache', ...args]);
+    };
+    // Per round of bake (`#0 building with ...`), how each target's RUN ended: ERROR or CANCELED. The target
+    // is read from the step's text: a round of one target names none (`[2/2] RUN ...`), and BuildKit names
+    // the stage of a RUN with a mount `stage-0` (`[oom stage-0 2/2] RUN --mount=...`).
+    const rounds = (stderr: string) =>
+      stderr
+        .split(/^#0 building with .*$/m)
+        .slice(1)
+        .map((round) => {
+          const ended: Record<string, string> = {};
+          for (const [, n, text] of round.matchAll(/^#(\d+) \[[^\]]*2\/2\] RUN (.*)$/gm)) {
+            const target = /\/meet\/(\w+)/.exec(text!)?.[1] ?? (text === 'sleep 5' ? 'slow' : text);
+            const end = new RegExp(`^#${n} (ERROR|CANCELED)\\b`, 'm').exec(round)?.[1];
+            if (end) ended[target!] = end;
+          }
+          return ended;
+        });
+    type Row = { target: string; status: string; error?: string[]; stepSignal?: unknown };
+    let r!: ReturnType<typeof bake>;
+    for (let i = 0; i < 3; i++) {
+      r = bake(['--json']);
+      expect(r.status, r.stderr.slice(-2000)).toBe(1);
+      const [ended] = rounds(r.stderr);
+      const rows = (JSON.parse(r.stdout) as { targets: Row[] }).targets;
+      // Whatever the timing: a step's own ERROR is its target's failure, a CANCELED step leaves it unfinished.
+      for (const row of rows) expect([row.target, row.status]).toEqual([row.target, ended![row.target] === 'ERROR' ? 'failed' : 'cancelled']);
+      if (ended!.oom === 'ERROR' && ended!.crash === 'ERROR') break;
+    }
+    const rows = (JSON.parse(r.stdout) as { targets: Row[] }).targets;
+    expect(rows.map((x) => [x.target, x.status])).toEqual([
+      ['oom', 'failed'],
+      ['crash', 'failed'],
+      ['slow', 'cancelled'],
+    ]);
+    expect(rows[0]).toMatchObject({ stepSignal: { exitCode: 137, signal: 'SIGKILL' } });
+    expect(rows[1]).toMatchObject({ stepSignal: { exitCode: 139, signal: 'SIGSEGV' } });
+    expect(rows[1]!.error!.at(-1)).toMatch(/did not complete successfully: exit code: 139$/);
+    expect(rows[2]).not.toHaveProperty('error');
+    expect(rows[2]).not.toHaveProperty('stepSignal');
+    expect(r.stderr).toContain('matrix: the step that failed oom (linux/amd64) exited 137 = 128 + 9');
+    expect(r.stderr).toContain('matrix: the step that failed crash (linux/amd64) exited 139 = 128 + 11');
+    // --keep-going: a target whose step failed on its own is not built again; what bake cancelled is.
+    const k = bake(['--keep-going']);
+    expect(k.status, k.stderr.slice(-2000)).toBe(1);
+    const seen = new Set<string>();
+    for (const ended of rounds(k.stderr)) {
+      for (const t of Object.keys(ended)) expect(seen.has(t), `${t} built again after its own failure`).toBe(false);
+      for (const [t, end] of Object.entries(ended)) if (end === 'ERROR') seen.add(t);
+    }
+    expect([...seen].sort()).toEqual(['crash', 'oom']);
+    expect(k.stdout).toMatch(/^oom +linux\/amd64 +FAILED /m);
+    expect(k.stdout).toMatch(/^crash +linux\/amd64 +FAILED /m);
+    expect(k.stdout).toMatch(/^slow +linux\/amd64 +done /m);
+  });
+
   // FACTS.md: buildx cancels on SIGINT/SIGTERM to its process group; matrix forwards SIGINT, SIGTERM
   // and SIGHUP to the group (src/exec.ts) and exits 128+signal (POSIX shells' convention, 129/130/143).
   it.each([

@@ -5,6 +5,7 @@
 // ends in an ERROR of its own.
 import { describe, expect, it } from 'vitest';
 import { ProgressTracker } from '../../src/bake/progress.js';
+import { THREE_FAIL_BUILDX_0_13_1, THREE_FAIL_BUILDX_0_22_0 } from '../helpers/bake-logs.js';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 const plan = ['kbase', 'kapp', 'kother'].map((target) => ({ target, platforms: PLATFORMS }));
@@ -167,5 +168,56 @@ describe('ProgressTracker: vertex names', () => {
     expect(failedBy({ a: TWO, b: TWO }, 'b linux/amd64->arm64 work 3/3').failed).toEqual(['b linux/arm64']);
     expect(failedBy({ b: ['linux/amd64', 'linux/arm/v7'] }, 'linux/amd64->arm/v7 work 1/2').failed).toEqual(['b linux/arm/v7']);
     expect(failedBy({ b: ['linux/amd64', 'windows/amd64'] }, 'linux/amd64->windows/amd64 1/2').failed).toEqual(['b windows/amd64']);
+  });
+});
+
+// Several targets whose steps fail at about the same moment, each for its own reason: only a cancelled
+// step is a casualty of bake's cancel. The logs are real (test/helpers/bake-logs.ts, buildx 0.13.1 and
+// 0.22.0); a cancelled RUN's error ends in the context's cause (moby/buildkit
+// executor/runcexecutor/executor.go exitError: `exit code: 137: context canceled`), which buildx prints as
+// `#N CANCELED` (moby/buildkit util/progress/progressui/printer.go, vendored in docker/buildx).
+describe('ProgressTracker: targets that fail at once', () => {
+  const FOUR = ['kill9', 'segv', 'seven', 'slow'].map((target) => ({ target, platforms: ['linux/amd64'] }));
+  const run = (lines: readonly string[]) => {
+    const p = new ProgressTracker(FOUR, () => 0);
+    for (const l of lines) p.line(l);
+    return Object.fromEntries(p.finish(1).map((c) => [c.target, c]));
+  };
+
+  it.each([
+    ['0.13.1', THREE_FAIL_BUILDX_0_13_1],
+    ['0.22.0', THREE_FAIL_BUILDX_0_22_0],
+  ])('buildx %s: each failed step fails its target with its own line, the cancelled one is not finished', (_, log) => {
+    const c = run(log);
+    expect(Object.fromEntries(Object.values(c).map((x) => [x.target, x.status]))).toEqual({ kill9: 'failed', segv: 'failed', seven: 'failed', slow: 'cancelled' });
+    expect(c.kill9!.error).toEqual(['Killed', `process "/bin/sh -c sh -c 'sleep 1; kill -9 $$'" did not complete successfully: exit code: 137`]);
+    expect(c.segv!.error).toEqual(['process "/bin/sh -c sleep 1; exit 139" did not complete successfully: exit code: 139']);
+    expect(c.seven!.error).toEqual(['process "/bin/sh -c sleep 1; exit 7" did not complete successfully: exit code: 7']);
+    expect([c.kill9!.failedStep, c.segv!.failedStep, c.seven!.failedStep]).toEqual(["RUN sh -c 'sleep 1; kill -9 $$'", 'RUN sleep 1; exit 139', 'RUN sleep 1; exit 7']);
+    expect(c.slow!.error).toEqual([]);
+  });
+
+  it("a later step's exit code followed by the cancel's cause is a casualty, should an ERROR line ever carry it", () => {
+    // The rawjson text of the cancelled steps of the same bake (test/helpers/bake-logs.ts).
+    const c = run([
+      "#14 [kill9 2/2] RUN sh -c 'sleep 1; kill -9 $$'",
+      '#14 ERROR: process "/bin/sh -c sh -c \'sleep 1; kill -9 $$\'" did not complete successfully: exit code: 137',
+      '#12 [slow 2/2] RUN sleep 5',
+      '#12 ERROR: process "/bin/sh -c sleep 5" did not complete successfully: exit code: 137: context canceled: context canceled',
+      '#13 [seven 2/2] RUN sleep 1; exit 7',
+      '#13 ERROR: process "/bin/sh -c sleep 1; exit 7" did not complete successfully: exit code: 137: context canceled',
+    ]);
+    expect([c.kill9!.status, c.slow!.status, c.seven!.status]).toEqual(['failed', 'cancelled', 'cancelled']);
+    expect([...c.slow!.error, ...c.seven!.error]).toEqual([]);
+  });
+
+  it('the command itself may say cancel: only what follows the exit code counts', () => {
+    const c = run([
+      '#14 [segv 2/2] RUN exit 139',
+      '#14 ERROR: process "/bin/sh -c exit 139" did not complete successfully: exit code: 139',
+      '#15 [seven 2/2] RUN ./cancel-context-canceled.sh',
+      '#15 ERROR: process "/bin/sh -c ./cancel-context-canceled.sh" did not complete successfully: exit code: 7',
+    ]);
+    expect([c.segv!.status, c.seven!.status]).toEqual(['failed', 'failed']);
   });
 });

@@ -2,13 +2,16 @@
 // not depend on a failed target. runOnce is a fake bake here.
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectTargets, type BakeSelection } from '../../src/bake/command.js';
-import type { CellProgress } from '../../src/bake/progress.js';
+import { type CellProgress, ProgressTracker } from '../../src/bake/progress.js';
 import { bakeRounds, dependenciesOf, type Round, withBlockedBy } from '../../src/bake/rounds.js';
 import { colors } from '../../src/diagnostics.js';
 import { formatSummary } from '../../src/output/format.js';
 import type { ResolvedSpec } from '../../src/spec.js';
 import { compileSpec } from '../helpers/spec.js';
+import { THREE_FAIL_BUILDX_0_13_1 } from '../helpers/bake-logs.js';
 import { removeTempDirs } from '../helpers/tree.js';
+
+const FOUR = ['kill9', 'segv', 'seven', 'slow'];
 
 afterAll(removeTempDirs);
 
@@ -170,6 +173,37 @@ describe('bakeRounds', () => {
     let n = 0;
     const r = await bakeRounds(sel, s.targets, { keepGoing: false, retries: 2, log: () => undefined, sleep: noSleep }, async (x) => (++n, { code: 1, cells: cells(x, []), lines: [RESET] }));
     expect(n).toBe(3);
+    expect(r.exitCode).toBe(1);
+  });
+});
+
+// Targets whose steps failed at about the same moment, each for its own reason, read from a real bake's
+// progress (test/helpers/bake-logs.ts, buildx 0.13.1): each failed, none is built again as if bake had
+// only cancelled it; the one bake cancelled (slow) is.
+describe('bakeRounds: targets that failed at once', () => {
+  const source = ['version: 1', 'platforms: [linux/amd64]', 'services:', ...FOUR.map((n) => `  ${n}: {context: ${n}, template: go}`), ''].join('\n');
+  const c = compileSpec(source, Object.fromEntries(FOUR.map((n) => [`${n}/go.mod`, 'module x\n'])), { validateOnly: true });
+  const sel = selectTargets(c.spec!, []);
+
+  it('--keep-going builds only the cancelled target again; the failed ones are failed', async () => {
+    expect(c.diagnostics).toEqual([]);
+    const runs: string[][] = [];
+    const log: string[] = [];
+    const r = await bakeRounds(sel, c.spec!.targets, { keepGoing: true, retries: 2, log: (l) => log.push(l), sleep: async () => undefined }, async (x): Promise<Round> => {
+      runs.push(x.names.length ? x.names : ['(all)']);
+      const tracker = new ProgressTracker(
+        x.targets.map((t) => ({ target: t.target.name, platforms: t.platforms })),
+        () => 0,
+      );
+      const lines = runs.length === 1 ? THREE_FAIL_BUILDX_0_13_1 : [];
+      for (const l of lines) tracker.line(l);
+      const code = lines.length ? 1 : 0;
+      return { code, cells: tracker.finish(code), lines: [...lines] };
+    });
+    expect(runs).toEqual([['(all)'], ['slow']]);
+    expect(log).toEqual(['matrix: --keep-going: kill9, segv, seven failed; building what does not depend on it']);
+    expect(r.failed).toEqual(['kill9', 'segv', 'seven']);
+    expect(r.built).toEqual(['slow']);
     expect(r.exitCode).toBe(1);
   });
 });
