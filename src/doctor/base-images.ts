@@ -144,16 +144,38 @@ export async function baseImageChecks(images: readonly BaseImage[], docker: Dock
   );
 }
 
-/** BuildKit's "failed to resolve source metadata for REF: WHY", with the FROM reference before it. */
-const RESOLVE_FAILED = /(?:failed to solve:\s*)?(\S+): failed to resolve source metadata for (\S+): (.*)$/;
+const RESOLVE_MARK = ': failed to resolve source metadata for ';
+
+/**
+ * BuildKit's `[failed to solve: ]IMAGE: failed to resolve source metadata for
+ * REF: WHY` in one line of bake's output: the FROM reference before the mark
+ * (the run of non-space characters that ends there) and WHY after REF.
+ * Read with indexOf, not a regular expression: `(\S+): failed to resolve`
+ * unanchored backtracks over every start of a long run of non-space
+ * characters, and a 1 MB line of build output took matrix bake minutes,
+ * deaf to Ctrl-C, before it exited.
+ */
+export function resolveFailure(text: string): { image: string; why: string } | undefined {
+  const line = text.replace(/\r$/, '');
+  for (let at = line.indexOf(RESOLVE_MARK); at >= 0; at = line.indexOf(RESOLVE_MARK, at + 1)) {
+    let start = at;
+    while (start > 0 && !/\s/.test(line[start - 1]!)) start--;
+    const refStart = at + RESOLVE_MARK.length;
+    let refEnd = refStart;
+    while (refEnd < line.length && !/\s/.test(line[refEnd]!)) refEnd++;
+    // REF, then `: ` (the colon is REF's last non-space character), then WHY to the end of the line.
+    if (start < at && refEnd - 1 > refStart && line[refEnd - 1] === ':' && line[refEnd] === ' ') return { image: line.slice(start, at), why: line.slice(refEnd + 1) };
+  }
+  return undefined;
+}
 
 /** Base images that failed to pull during a build, from bake's output lines. */
 export class PullFailures {
   private readonly failed = new Map<string, string>();
 
   line(text: string): void {
-    const m = RESOLVE_FAILED.exec(text);
-    if (m && !this.failed.has(m[1]!)) this.failed.set(m[1]!, m[3]!);
+    const m = resolveFailure(text);
+    if (m && !this.failed.has(m.image)) this.failed.set(m.image, m.why);
   }
 
   /** One message per failed image: which, why, and how to point the template at a mirror. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Docker } from '../../src/adapters/docker.js';
 import type { Captured } from '../../src/adapters/process.js';
-import { baseImageChecks, baseImages, mirrorFix, PullFailures, pullReason } from '../../src/doctor/base-images.js';
+import { baseImageChecks, baseImages, mirrorFix, PullFailures, pullReason, resolveFailure } from '../../src/doctor/base-images.js';
 
 const go = [
   'ARG GO_IMAGE="golang:1.22.1"',
@@ -66,6 +66,30 @@ describe('a failed pull', () => {
     expect(msg).toContain('base image golang:1.22 could not be pulled: its registry cannot be reached from here (needed by api, worker)');
     expect(msg).toContain("--set '*.args.GO_IMAGE=MIRROR/golang:1.22'");
     expect(msg).toContain('defaults.args');
+  });
+
+  // The line's shape: BuildKit's sourceresolver wraps the resolver's error as "failed to resolve source metadata for %s"
+  // (moby/buildkit client/llb/sourceresolver/imageresolver.go), after the FROM reference and before the cause.
+  it('reads the FROM reference and the cause, as the line ends with LF or CRLF', () => {
+    expect(resolveFailure(unreachable)).toEqual({ image: 'golang:1.22', why: unreachable.slice(unreachable.indexOf('failed to do request')) });
+    expect(resolveFailure(`${missing}\r`)).toEqual({ image: 'localhost:5000/nosuch/img:1', why: 'localhost:5000/nosuch/img:1: not found' });
+    expect(resolveFailure('#5 ERROR: alpine:3: failed to resolve source metadata for docker.io/library/alpine:3')).toBeUndefined();
+    expect(resolveFailure(': failed to resolve source metadata for x: y')).toBeUndefined();
+    expect(resolveFailure('something else')).toBeUndefined();
+  });
+
+  // A build's output is the user's: a step may print a line of a megabyte. Every line of bake's output goes
+  // through PullFailures; the regular expression it used backtracked over each start of a long run of
+  // non-space characters (minutes for 1 MB, Ctrl-C unanswered), where this reads it once.
+  it('a line of a megabyte, with or without the mark, is read at once', () => {
+    const long = 'x'.repeat(1 << 20);
+    const p = new PullFailures();
+    const t0 = performance.now();
+    p.line(long);
+    p.line(`${long}: failed to resolve source metadata for ${long}`);
+    p.line(`img:1: failed to resolve source metadata for docker.io/library/img:1: ${long}`);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(p.explain([]).map((m) => m.split(':')[0])).toEqual(['base image img']);
   });
 
   it('an image written in a FROM line is changed there; one from elsewhere is checked where it came from', () => {

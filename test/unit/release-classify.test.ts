@@ -59,6 +59,19 @@ describe('classifyFailure', () => {
     expect(classifyFailure(['#8 0.512 connection reset by peer']).transient).toBe(false);
   });
 
+  // Go's http2 client says "stream error: stream ID N; INTERNAL_ERROR" (golang.org/x/net/http2 errors.go
+  // StreamError.Error); the pattern found it by running `.*` to the end of the line from every
+  // "stream error: ", and an error line of a megabyte of them took minutes to classify.
+  it('a long error line is classified at once, the stream error still transient', () => {
+    const reset = 'ERROR: failed to solve: failed to copy: stream error: stream ID 5; INTERNAL_ERROR; received from peer';
+    expect(classifyFailure([reset]).transient).toBe(true);
+    expect(classifyFailure(['ERROR: stream error: stream ID 5; PROTOCOL_ERROR']).transient).toBe(false);
+    const t0 = performance.now();
+    const long = classifyFailure([`ERROR: ${'stream error: '.repeat(75_000)}`, `ERROR: ${'x'.repeat(1 << 20)}`]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(long.transient).toBe(false);
+  });
+
   it('backs off 2, 4, 8 ... seconds, at most 30', () => {
     expect([1, 2, 3, 4, 5, 9].map(backoffSeconds)).toEqual([2, 4, 8, 16, 30, 30]);
   });
