@@ -10,6 +10,7 @@
 // those are not a platform's image.
 
 import { normalizedPlatform, normalizePlatform } from '../platforms.js';
+import { descriptorsOf } from '../repro/manifests.js';
 
 export interface TargetDigests {
   /** The index (multi-platform image list), when bake exported one. */
@@ -27,18 +28,18 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
-/** The image manifests of an index (JSON text), by platform; attestations left out. */
+/** The image manifests of an index (JSON text), by platform; attestations left out. Text that is no index (a number, null, a list of other shapes) has none. */
 export function indexPlatforms(indexJson: string): Record<string, string> {
   const out: Record<string, string> = {};
-  let index: { manifests?: Descriptor[] };
+  let index: unknown;
   try {
-    index = JSON.parse(indexJson) as { manifests?: Descriptor[] };
+    index = JSON.parse(indexJson);
   } catch {
     return out;
   }
-  for (const m of Array.isArray(index.manifests) ? index.manifests : []) {
+  for (const m of descriptorsOf(index) ?? []) {
     const p = m.platform;
-    if (!m.digest || !p?.os || !p.architecture || p.os === 'unknown') continue;
+    if (!p || p.os === 'unknown') continue;
     if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
     // One key per platform however the index spells it (containerd's Normalize): {arm64, v8} is linux/arm64, {arm} linux/arm/v7.
     out[normalizedPlatform({ os: p.os, architecture: p.architecture, variant: p.variant })] ??= m.digest;

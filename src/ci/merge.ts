@@ -2,6 +2,7 @@
 // files, whether everything the spec expects was built, and which
 // `imagetools create` commands publish it. Pure: data in, commands out.
 import { normalizedPlatform } from '../platforms.js';
+import { platformOf } from '../repro/manifests.js';
 import { annotationKeys, annotationLevels } from '../annotations.js';
 import { dynValue, evalTags } from '../dyn.js';
 import type { ResolvedSpec, Target } from '../spec.js';
@@ -210,14 +211,18 @@ export function imagetoolsCreateArgs(t: MergeTarget): string[] {
   return ['buildx', 'imagetools', 'create', ...t.tags.flatMap((tag) => ['-t', tag]), ...(t.annotations ?? []).flatMap((a) => ['--annotation', a]), ...t.sources];
 }
 
-/** Platforms of an image as `imagetools inspect --raw` shows it; undefined for a single manifest (no list). */
+/**
+ * Platforms of an image as `imagetools inspect --raw` shows it; undefined for a
+ * single manifest (no list). Throws for text that is not a JSON object (the
+ * caller says the source is no image manifest).
+ */
 export function indexPlatforms(raw: string): string[] | undefined {
-  const doc = JSON.parse(raw) as { manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[] };
-  if (!Array.isArray(doc.manifests)) return undefined;
+  const doc: unknown = JSON.parse(raw);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object');
   return (
-    doc.manifests
-      .map((m) => m.platform)
-      .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture) && p!.os !== 'unknown')
+    (Array.isArray((doc as { manifests?: unknown }).manifests) ? (doc as { manifests: unknown[] }).manifests : undefined)
+      ?.map(platformOf)
+      .filter((p): p is { os: string; architecture: string; variant?: string } => p !== undefined && p.os !== 'unknown')
       // containerd's Normalize (src/platforms.ts normalizedPlatform): BuildKit may write arm64's default variant v8, an index
       // may say `arm` without a variant (arm/v7) or amd64/v1; the spec names each one way.
       .map((p) => normalizedPlatform(p))

@@ -54,9 +54,11 @@ export function isIndex(doc: unknown): doc is Index {
   return Boolean(d && Array.isArray(d.manifests) && (d.mediaType === undefined || INDEX_TYPES.includes(d.mediaType)));
 }
 
+/** An image manifest: a config descriptor and layers, each an object with a string digest (what the differences read). */
 export function isManifest(doc: unknown): doc is Manifest {
-  const d = doc as Partial<Manifest>;
-  return Boolean(d && typeof d.config === 'object' && d.config && Array.isArray(d.layers));
+  const d = doc as Partial<Manifest> | null;
+  const described = (x: unknown) => isObject(x) && typeof x.digest === 'string';
+  return Boolean(d && typeof d === 'object' && described(d.config) && Array.isArray(d.layers) && d.layers.every(described));
 }
 
 /**
@@ -74,10 +76,45 @@ export function isAttestation(d: Descriptor): boolean {
   return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown');
 }
 
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The descriptors of an index's `manifests` list as the registry or imagetools
+ * printed it (`--raw`: the OCI image index or Docker manifest list;
+ * `{{json .Manifest}}`: the same list under the index's own digest, docker/buildx
+ * util/imagetools/printers.go), each with a string digest, and a platform only
+ * when its os and architecture are strings; entries of another shape (null, a
+ * number, a digest that is no string) are left out, never read as a
+ * descriptor. undefined when `doc` is no object with a `manifests` list.
+ */
+export function descriptorsOf(doc: unknown): Descriptor[] | undefined {
+  if (!isObject(doc) || !Array.isArray(doc.manifests)) return undefined;
+  const out: Descriptor[] = [];
+  for (const m of doc.manifests as unknown[]) {
+    if (!isObject(m) || typeof m.digest !== 'string') continue;
+    const platform = platformOf(m);
+    const annotations = isObject(m.annotations) ? (Object.fromEntries(Object.entries(m.annotations).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : undefined;
+    out.push({
+      ...(str(m.mediaType) ? { mediaType: m.mediaType as string } : {}),
+      digest: m.digest,
+      ...(platform ? { platform } : {}),
+      ...(annotations ? { annotations } : {}),
+    });
+  }
+  return out;
+}
+
+/** The platform of one entry of a `manifests` list, when it is an object whose os and architecture are strings (a variant that is no string is left out). */
+export function platformOf(entry: unknown): { os: string; architecture: string; variant?: string } | undefined {
+  const p = isObject(entry) && isObject(entry.platform) ? entry.platform : undefined;
+  const [os, architecture, variant] = [str(p?.os), str(p?.architecture), str(p?.variant)];
+  return os && architecture ? { os, architecture, ...(variant ? { variant } : {}) } : undefined;
+}
+
 /** The image manifests of an index by platform, attestations left out. */
 export function imageManifests(index: Index): Map<string, Descriptor> {
   const out = new Map<string, Descriptor>();
-  for (const d of index.manifests) {
+  for (const d of descriptorsOf(index) ?? []) {
     if (isAttestation(d) || !d.platform) continue;
     out.set(platformString(d.platform), d);
   }

@@ -2,7 +2,7 @@
 // (it uses docker's credentials and speaks every registry buildx pushes to).
 import { dockerEnd, type Docker } from '../adapters/docker.js';
 import { EndedError } from '../adapters/exit.js';
-import { imageManifests, isIndex, platformString, type Descriptor, type ImageConfig, type Manifest, type PlatformImage } from './manifests.js';
+import { imageManifests, isIndex, isManifest, platformString, type Descriptor, type ImageConfig, type PlatformImage } from './manifests.js';
 import { lastLine } from '../adapters/process.js';
 
 /** The registry is read through docker (its credentials). */
@@ -49,19 +49,31 @@ export function withTag(ref: string, tag: string): string {
  * from its config.
  */
 export async function pushedImages(r: RegistryReader, ref: string): Promise<PlatformImage[]> {
-  const top = (await imagetools(r, [ref, '--format', '{{json .Manifest}}'])) as Descriptor & Partial<{ manifests: Descriptor[] }>;
+  // An index (its manifests), or a single manifest's descriptor; `null` for a media type imagetools does not print (docker/buildx util/imagetools/printers.go).
+  const top = await imagetools(r, [ref, '--format', '{{json .Manifest}}']);
   if (isIndex(top)) return [...imageManifests(top)].map(([platform, d]) => ({ platform, digest: d.digest }));
-  const config = (await imagetools(r, [`${repositoryOf(ref)}@${top.digest}`, '--format', '{{json .Image}}'])) as ImageConfig;
+  const digest = (top as Partial<Descriptor> | null)?.digest;
+  if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new RegistryError(`imagetools inspect ${ref} --format '{{json .Manifest}}' printed no index and no manifest digest`);
+  const config = configOf(await imagetools(r, [`${repositoryOf(ref)}@${digest}`, '--format', '{{json .Image}}']), ref);
   const platform = config.os && config.architecture ? platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }) : 'unknown';
-  return [{ platform, digest: top.digest, config }];
+  return [{ platform, digest, config }];
+}
+
+/** `{{json .Image}}` of one image: its OCI image config, an object (os, architecture: strings when given). */
+function configOf(v: unknown, ref: string): ImageConfig {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RegistryError(`imagetools inspect ${ref} --format '{{json .Image}}' printed no image config`);
+  const c = v as ImageConfig;
+  const s = (x: unknown) => (typeof x === 'string' ? x : undefined);
+  return { ...c, os: s(c.os), architecture: s(c.architecture), variant: s(c.variant) };
 }
 
 /** Manifest and config of one pushed platform image, to say where it differs. */
 export async function imageDetails(r: RegistryReader, repository: string, image: PlatformImage): Promise<PlatformImage> {
   const ref = `${repository}@${image.digest}`;
   const [manifest, config] = await Promise.all([
-    imagetools(r, ['--raw', ref]) as Promise<Manifest>,
-    image.config ? Promise.resolve(image.config) : (imagetools(r, [ref, '--format', '{{json .Image}}']) as Promise<ImageConfig>),
+    imagetools(r, ['--raw', ref]),
+    image.config ? Promise.resolve(image.config) : imagetools(r, [ref, '--format', '{{json .Image}}']).then((v) => configOf(v, ref)),
   ]);
+  if (!isManifest(manifest)) throw new RegistryError(`imagetools inspect --raw ${ref} printed no image manifest`);
   return { ...image, manifest, config };
 }
