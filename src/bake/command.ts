@@ -98,7 +98,8 @@ export function selectTargets(spec: ResolvedSpec, requested: readonly string[], 
   }
   refuseUnbuiltPlatforms(chosen, byName, platforms, requestedPlatforms);
   if (!targets.length) {
-    throw userError('nothing-to-build', `no selected target builds for ${platforms?.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
+    if (platforms?.length) throw userError('nothing-to-build', `no selected target builds for ${platforms.join(', ')}`, { hint: 'check --platform against `matrix plan`' });
+    throw userError('nothing-to-build', 'no target is selected', { hint: 'name targets or groups that `matrix plan` lists' });
   }
   const names = requested.length || platforms?.length ? targets.map((x) => x.target.name) : [];
   const own = fromFiles?.targets.filter((t) => chosen.has(t.name)).map((t) => t.name);

@@ -22,9 +22,66 @@ export interface FileTargets {
   targets: readonly Target[];
 }
 
-interface Printed {
-  group?: Record<string, { targets?: string[] }>;
-  target?: Record<string, { context?: string; dockerfile?: string; platforms?: string[]; tags?: string[]; output?: (string | Record<string, string>)[]; contexts?: Record<string, string> }>;
+/** A target of bake's --print, the fields matrix reads (docker/buildx bake/bake.go `Target`). */
+export interface PrintedTarget {
+  context?: string;
+  dockerfile?: string;
+  platforms?: string[];
+  tags?: string[];
+  output?: (string | Record<string, string>)[];
+  contexts?: Record<string, string>;
+}
+
+export interface Printed {
+  group: Record<string, { targets?: string[] }>;
+  target: Record<string, PrintedTarget>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringMap = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+
+/** Why a printed target's field is not what bake prints, or undefined when each field matrix reads has bake's type. */
+function targetProblem(t: unknown): string | undefined {
+  if (!isObject(t)) return 'is no object';
+  for (const k of ['context', 'dockerfile'] as const) if (Object.hasOwn(t, k) && typeof t[k] !== 'string') return `has a \`${k}\` that is no string`;
+  for (const k of ['platforms', 'tags'] as const) if (Object.hasOwn(t, k) && !isStrings(t[k])) return `has \`${k}\` that are no list of strings`;
+  if (Object.hasOwn(t, 'contexts') && !isStringMap(t.contexts)) return 'has `contexts` that are no map of strings';
+  // buildx 0.13 prints an output as its CSV text, later versions as an object of strings (util/buildflags/export.go ExportEntry.MarshalJSON).
+  if (Object.hasOwn(t, 'output') && !(Array.isArray(t.output) && t.output.every((o) => typeof o === 'string' || isStringMap(o))))
+    return 'has an `output` that is no list of strings or objects of strings';
+  return undefined;
+}
+
+/**
+ * `docker buildx bake --print` JSON (docker/buildx commands/bake.go: the
+ * `group` and `target` maps, each target a bake/bake.go `Target`), the fields
+ * matrix reads checked for bake's types; a user error (bake-print, exit 2)
+ * naming what is wrong otherwise, never a crash on a `null` or a number. Keys
+ * are the document's own (a target named `constructor` is not Object's).
+ * `needTargets`: a print without a `target` object is refused too.
+ */
+export function readPrinted(json: string, what: string, hint: string, needTargets = false): Printed {
+  const refuse = (why: string) => userError('bake-print', `cannot read ${what} from \`docker buildx bake --print\`: ${why}`, { hint });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (e) {
+    throw refuse(`it printed no JSON (${(e as Error).message})`);
+  }
+  if (!isObject(doc)) throw refuse(`it printed ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}, not an object with \`group\` and \`target\``);
+  if (needTargets && !isObject(doc.target)) throw refuse('it printed no `target` object');
+  const group = doc.group ?? {};
+  const target = doc.target ?? {};
+  if (!isObject(group) || !isObject(target)) throw refuse('its `group` or `target` is no object');
+  for (const [name, g] of Object.entries(group)) {
+    if (!isObject(g) || (Object.hasOwn(g, 'targets') && !isStrings(g.targets))) throw refuse(`group \`${name}\` has no list of target names`);
+  }
+  for (const [name, t] of Object.entries(target)) {
+    const problem = targetProblem(t);
+    if (problem) throw refuse(`target \`${name}\` ${problem}`);
+  }
+  return { group: group as Printed['group'], target: target as Printed['target'] };
 }
 
 /**
@@ -38,34 +95,37 @@ interface Printed {
  * the builder's default platform; matrix counts this machine's).
  */
 export function fileTargetsFrom(spec: ResolvedSpec, requested: readonly string[], printedJson: string, files: readonly string[], hostPlatform: string): FileTargets {
-  let printed: Printed;
-  try {
-    printed = JSON.parse(printedJson) as Printed;
-  } catch {
-    throw userError('bake-print', 'cannot read the targets of the -f files from `docker buildx bake --print`', { hint: 'run `matrix bake --print` with the same -f files to see what bake says' });
-  }
-  const groups = printed.group ?? {};
-  const printedTargets = printed.target ?? {};
+  const printed = readPrinted(printedJson, 'the targets of the -f files', 'run `matrix bake --print` with the same -f files to see what bake says');
+  const groups = printed.group;
+  const printedTargets = printed.target;
+  const group = (name: string) => (Object.hasOwn(groups, name) ? groups[name] : undefined);
   const known = new Set(spec.targets.map((t) => t.name));
   const expand = new Map<string, string[]>();
   const leaves = (name: string, seen: Set<string>): string[] => {
     if (seen.has(name)) return [];
     seen.add(name);
-    if (printedTargets[name] !== undefined) return [name];
-    return (groups[name]?.targets ?? []).flatMap((n) => leaves(n, seen));
+    if (Object.hasOwn(printedTargets, name)) return [name];
+    return (group(name)?.targets ?? []).flatMap((n) => leaves(n, seen));
   };
-  const matched = groups.default?.targets ?? [];
+  const matched = group('default')?.targets ?? [];
   for (const name of requested) {
     // A pattern stands for every name bake matched; a name for itself.
     const names = isNamePattern(name) ? matched.filter((m) => namePatternRegExp(name).test(m)) : [name];
-    expand.set(name, [...new Set(names.flatMap((n) => leaves(n, new Set())))]);
+    const leafNames = [...new Set(names.flatMap((n) => leaves(n, new Set())))];
+    // bake fails on a name it cannot resolve (bake/bake.go ReadTargets): an answer of exit 0 without it is not bake's.
+    if (!leafNames.length) {
+      throw userError('bake-print', `\`docker buildx bake --print ${name}\` ended with exit 0 but printed no target for \`${name}\``, {
+        hint: 'bake fails on a name no file defines: check that `docker` is Docker with its buildx plugin (`matrix doctor`), and run `matrix bake --print` with the same -f files',
+      });
+    }
+    expand.set(name, leafNames);
   }
   const own = [...new Set([...expand.values()].flat())].filter((n) => !known.has(n));
   return { files, expand, targets: own.map((n) => bakeTarget(n, printedTargets[n]!, hostPlatform)) };
 }
 
 /** A target as bake prints it, in the resolved model's shape: no spec values (args, labels, tests) of matrix's own. */
-function bakeTarget(name: string, p: NonNullable<Printed['target']>[string], hostPlatform: string): Target {
+function bakeTarget(name: string, p: PrintedTarget, hostPlatform: string): Target {
   const context = p.context ?? '.';
   const dockerfile = p.dockerfile ?? 'Dockerfile';
   // bake reads the Dockerfile relative to the context; the model's path is relative to the spec's directory.

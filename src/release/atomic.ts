@@ -6,8 +6,7 @@
 import type { BakeSelection } from '../bake/command.js';
 import { planMerge, type MergePlan } from '../ci/merge.js';
 import { shardPlan, shardResult, type ShardPlan, type ShardResult } from '../ci/shard.js';
-import { userError } from '../diagnostics.js';
-import { outputText } from '../bake/file-targets.js';
+import { outputText, readPrinted, type PrintedTarget } from '../bake/file-targets.js';
 import { REWRITE_TIMESTAMP_DRIVERS } from '../repro/output.js';
 import type { ResolvedSpec, Target } from '../spec.js';
 
@@ -16,19 +15,11 @@ import type { ResolvedSpec, Target } from '../spec.js';
  * outputs after every -f file and --set. buildx 0.13 prints an output as its
  * CSV text, later versions as an object of its fields.
  */
-export interface PrintedTargets {
-  [target: string]: { tags?: string[]; output?: (string | Record<string, string>)[] };
-}
+export type PrintedTargets = Record<string, Pick<PrintedTarget, 'tags' | 'output'>>;
 
-/** `bake --print` JSON -> its targets; a usage error when it is not bake's output. */
+/** `bake --print` JSON -> its targets; a usage error naming what is wrong when it is not bake's output (bake/file-targets.ts readPrinted). */
 export function printedTargets(json: string): PrintedTargets {
-  try {
-    const doc = JSON.parse(json) as { target?: PrintedTargets };
-    if (doc && typeof doc.target === 'object' && doc.target) return doc.target;
-  } catch {
-    // fall through
-  }
-  throw userError('bake-print', 'cannot read the resolved targets from `docker buildx bake --print`', { hint: 'run `matrix bake --print` to see what bake says' });
+  return readPrinted(json, 'the resolved targets', 'run `matrix bake --print` to see what bake says', true).target;
 }
 
 /**
@@ -40,7 +31,7 @@ export function withResolvedTags(sel: BakeSelection, printed: PrintedTargets): B
   return {
     names: sel.names,
     targets: sel.targets.map(({ target, platforms }) => {
-      const p = printed[target.name];
+      const p = Object.hasOwn(printed, target.name) ? printed[target.name] : undefined;
       const outputs = p ? (p.output ?? []).map(outputText) : target.outputs;
       return { target: { ...target, tags: p?.tags ?? target.tags, outputs } as Target, platforms };
     }),

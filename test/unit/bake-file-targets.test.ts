@@ -108,3 +108,48 @@ describe('a name no file defines', () => {
     expect(definedNames('not a bake file')).toEqual([]);
   });
 });
+
+// What `docker buildx bake --print` prints is read for bake's types (docker/buildx commands/bake.go
+// prints the `group` and `target` maps; bake/bake.go `Target`: context and dockerfile strings,
+// platforms and tags lists of strings, contexts a map of strings; an output is CSV text in 0.13,
+// an object of strings later, util/buildflags/export.go ExportEntry.MarshalJSON). Anything else
+// from a `docker` that is not buildx was a crash (exit 70, "internal error"): `null` read
+// `.group`, a number for a context reached path.join, a group's `targets` string was spread.
+describe('bake --print output of another shape', () => {
+  const refused: [string, unknown, RegExp][] = [
+    ['null', null, /it printed null, not an object with `group` and `target`/],
+    ['a list', [], /it printed a list/],
+    ['a number', 42, /it printed a number/],
+    ['a target list', { target: [] }, /its `group` or `target` is no object/],
+    ['a null target', { target: { extra: null } }, /target `extra` is no object/],
+    ['a numeric context', { target: { extra: { context: 1 } } }, /target `extra` has a `context` that is no string/],
+    ['tags as text', { target: { extra: { tags: 'a/b:1' } } }, /target `extra` has `tags` that are no list of strings/],
+    ['an output of numbers', { target: { extra: { output: [1] } } }, /target `extra` has an `output` that is no list of strings or objects of strings/],
+    ['contexts of numbers', { target: { extra: { contexts: { x: 1 } } } }, /target `extra` has `contexts` that are no map of strings/],
+    ['a group of text', { group: { default: { targets: 'extra' } }, target: {} }, /group `default` has no list of target names/],
+  ];
+
+  it.each(refused)('%s: error bake-print naming what is wrong, never a crash', (_, doc, message) => {
+    let err: unknown;
+    try {
+      fileTargetsFrom(spec(), ['extra'], JSON.stringify(doc), FILES, 'linux/amd64');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { diagnostics?: { code: string; message: string }[] }).diagnostics?.[0]).toMatchObject({ code: 'bake-print', message: expect.stringMatching(message) });
+  });
+
+  it('a name bake answered exit 0 for but printed nothing of is bake-print, not a selection "for undefined"', () => {
+    for (const doc of [{}, { target: { constructor: { context: '.' } } }, { group: { default: { targets: ['g'] }, g: { targets: ['g'] } }, target: {} }]) {
+      expect(() => fileTargetsFrom(spec(), ['extra'], JSON.stringify(doc), FILES, 'linux/amd64'), JSON.stringify(doc)).toThrow(
+        '`docker buildx bake --print extra` ended with exit 0 but printed no target for `extra`',
+      );
+    }
+  });
+
+  it('keys named like Object members are the document own: `constructor` is a target of that name', () => {
+    const doc = { group: { default: { targets: ['constructor'] } }, target: { constructor: { context: 'services/api' } } };
+    const ft = fileTargetsFrom(spec(), ['constructor'], JSON.stringify(doc), FILES, 'linux/amd64');
+    expect(ft.targets.map((t) => [t.name, t.context])).toEqual([['constructor', 'services/api']]);
+  });
+});

@@ -75,6 +75,19 @@ describe('the release plan of bake --push', () => {
     expect(() => printedTargets('not json')).toThrow(/bake --print/);
     expect(() => printedTargets('{"group":{}}')).toThrow(/bake --print/);
   });
+
+  // bake/bake.go `Target`: tags a list of strings, output CSV text (0.13) or objects of strings (later,
+  // util/buildflags/export.go). Other shapes were crashes (exit 70): `(p.output ?? []).map is not a
+  // function`, `Cannot destructure property 'type' of 'o' as it is null`, `reading 'tags'` of null.
+  it('refuses a target, tags or outputs of another shape by name, and reads own keys only', () => {
+    expect(() => printedTargets('null')).toThrow('it printed null');
+    expect(() => printedTargets('{"target":{"web":null}}')).toThrow('target `web` is no object');
+    expect(() => printedTargets('{"target":{"web":{"tags":"a/b:1","output":"type=image"}}}')).toThrow('target `web` has `tags` that are no list of strings');
+    expect(() => printedTargets('{"target":{"web":{"output":[null]}}}')).toThrow('target `web` has an `output` that is no list of strings or objects of strings');
+    const s = spec();
+    const own = withResolvedTags(selectTargets(s, ['web']), printedTargets('{"target":{"constructor":{"tags":["x/y:1"]}}}'));
+    expect(own.targets[0]!.target.tags).toEqual(s.targets.find((t) => t.name === 'web')!.tags);
+  });
 });
 
 // bake's --push pushes a target that has no outputs or an image/registry one, and leaves a target
