@@ -4,7 +4,7 @@
 // Io's environment, never the process's.
 import { diagnostic, userError, UserError } from '../diagnostics.js';
 import { abnormalEnd, EndedError, endOf, type AbnormalEnd } from './exit.js';
-import { capture, stream, type Captured, type StreamResult } from './process.js';
+import { capture, firstLine, stream, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -137,13 +137,9 @@ export async function detectDriver(docker: Docker, builder?: string): Promise<st
     throw new UserError([diagnostic({ code: 'builder-unknown', message: `cannot tell the driver of ${which}: ${end.what}`, hint: end.hint })], end.machine ? 74 : 2);
   }
   if (!driver) {
-    throw userError(
-      'builder-unknown',
-      `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? r.stderr.trim().split('\n')[0]) || 'no Driver line'}`,
-      {
-        hint: 'check it with `docker buildx inspect`, or run `matrix doctor`',
-      },
-    );
+    throw userError('builder-unknown', `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? firstLine(r.stderr)) || 'no Driver line'}`, {
+      hint: 'check it with `docker buildx inspect`, or run `matrix doctor`',
+    });
   }
   return driver;
 }

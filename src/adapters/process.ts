@@ -11,7 +11,7 @@
 // doctor's checks, a registry call) or if the command does not finish in
 // time, matrix removes its temporary directories and exits 128+signal itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { diagnostic, UserError } from '../diagnostics.js';
+import { diagnostic, UserError, visible } from '../diagnostics.js';
 import { writeDescriptor } from '../fs/descriptor.js';
 import { causeOf } from '../fs/errno.js';
 import { RESOURCE_HINTS } from '../resource-faults.js';
@@ -41,7 +41,26 @@ export interface Captured {
  * of its stderr ('' when it said nothing). Most tools end with the error.
  */
 export function lastLine(r: Pick<Captured, 'stderr' | 'spawnError'>): string {
-  return r.spawnError ?? r.stderr.trim().split('\n').pop() ?? '';
+  return r.spawnError ?? quoted(r.stderr.trim().split('\n').pop() ?? '');
+}
+
+/** The most of one line of a program's output a message quotes. */
+export const QUOTED_MAX = 300;
+
+/**
+ * One line of what a program printed, as a message quotes it: a CR line end
+ * dropped, control characters made visible (the terminal never gets the
+ * program's escape sequences or NULs), and at most QUOTED_MAX characters
+ * (a line of a megabyte is said to be one, not printed).
+ */
+export function quoted(line: string): string {
+  const text = visible(line.replace(/\r$/, '').trim());
+  return text.length > QUOTED_MAX ? `${text.slice(0, QUOTED_MAX)}... (${text.length - QUOTED_MAX} more characters)` : text;
+}
+
+/** The first line of a program's output, quoted (`quoted`). */
+export function firstLine(text: string): string {
+  return quoted(text.trim().split('\n')[0] ?? '');
 }
 
 /**

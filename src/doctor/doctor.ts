@@ -5,8 +5,8 @@ import http from 'node:http';
 import { parseInspect, type BuilderInfo, type Docker } from '../adapters/docker.js';
 import type { Captured } from '../adapters/process.js';
 import { abnormalEnd } from '../adapters/exit.js';
+import { firstLine, quoted } from '../adapters/process.js';
 import { runsNatively } from '../platforms.js';
-import { visible } from '../diagnostics.js';
 
 export { parseInspect, type BuilderInfo } from '../adapters/docker.js';
 
@@ -139,10 +139,10 @@ async function quickChecks(input: DoctorInput, run: (args: string[]) => Promise<
     const client = dottedVariantCheck(version, input.platforms);
     if (client) return [client];
     const sv = await server!;
-    const engine = dottedEngineCheck(input.platforms, ins.stdout, sv.code === 0 ? sv.stdout.trim() : undefined);
+    const engine = dottedEngineCheck(input.platforms, ins.stdout, sv.code === 0 ? firstLine(sv.stdout) : undefined);
     if (engine) return [engine];
   }
-  const builder: Check = { name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` };
+  const builder: Check = { name: 'builder', status: 'ok', detail: quoted(`${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}`) };
   return [builder, ...(await builderChecks(input, info, driverStatus))];
 }
 
@@ -174,7 +174,7 @@ async function doctorChecks(input: DoctorInput, run: (args: string[]) => Promise
   }
   const inspected = (await probes.inspect).stdout;
   const sv = await probes.server;
-  const engine = dottedEngineCheck(input.platforms, inspected, sv.code === 0 ? sv.stdout.trim() : undefined);
+  const engine = dottedEngineCheck(input.platforms, inspected, sv.code === 0 ? firstLine(sv.stdout) : undefined);
   if (engine) return [...checks, engine];
   const info = parseInspect(inspected);
   return [...checks, ...(await builderChecks(input, info, probes.driverStatus))];
@@ -196,7 +196,7 @@ async function cliCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const cli = await probes.cli;
   const ended = endedCheck('docker CLI', input, 'version', cli);
   if (ended) return ended;
-  if (!cli.spawnError) return { name: 'docker CLI', status: 'ok', detail: `version ${cli.stdout.trim().split('\n')[0] || 'unknown'}` };
+  if (!cli.spawnError) return { name: 'docker CLI', status: 'ok', detail: `version ${firstLine(cli.stdout) || 'unknown'}` };
   return {
     name: 'docker CLI',
     status: 'fail',
@@ -209,9 +209,9 @@ async function serverCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const server = await probes.server;
   const ended = endedCheck('Docker daemon', input, 'version', server);
   if (ended) return ended;
-  if (server.code === 0 && server.stdout.trim()) return { name: 'Docker daemon', status: 'ok', detail: `version ${server.stdout.trim()}` };
+  if (server.code === 0 && server.stdout.trim()) return { name: 'Docker daemon', status: 'ok', detail: `version ${firstLine(server.stdout)}` };
   const lines = server.stderr.trim().split('\n');
-  const why = (lines.find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? lines[0] ?? '').trim();
+  const why = quoted(lines.find((l) => /Cannot connect|error during connect|permission denied/i.test(l)) ?? lines[0] ?? '');
   const { env } = input.docker;
   return {
     name: 'Docker daemon',
@@ -231,7 +231,7 @@ async function buildxCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const version = parseBuildxVersion(bx.stdout);
   // Exit 0 and no version: not the buildx this checks (a wrapper, a stub); said, never "ok" with its text.
   if (!version) {
-    const first = visible(bx.stdout.trim().split('\n')[0] ?? '').slice(0, 80);
+    const first = firstLine(bx.stdout);
     return {
       name: 'buildx',
       status: 'warn',
@@ -318,12 +318,12 @@ async function builderCheck(input: DoctorInput, probes: Probes): Promise<Check> 
     return {
       name: 'builder',
       status: 'fail',
-      detail: ins.stderr.trim().split('\n')[0] ?? 'cannot inspect the builder',
+      detail: firstLine(ins.stderr) || `\`${input.docker.bin} buildx inspect\` exited ${ins.code} and said nothing`,
       fix: input.builder ? `create it: docker buildx create --name ${input.builder}` : 'select a builder: docker buildx use default',
     };
   }
   const info = parseInspect(ins.stdout);
-  return { name: 'builder', status: 'ok', detail: `${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}` };
+  return { name: 'builder', status: 'ok', detail: quoted(`${info.name} (driver ${info.driver}), platforms ${info.platforms.join(', ') || 'unknown'}`) };
 }
 
 /** What the builder must do for this build: multi-platform output, emulated platforms, local registries. */

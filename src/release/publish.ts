@@ -7,7 +7,7 @@ import type { AbnormalEnd } from '../adapters/exit.js';
 import { indexPlatforms, type TargetDigests } from '../bake/digests.js';
 import { imagetoolsCreateArgs, type MergePlan, type MergeTarget } from '../ci/merge.js';
 import { deleteTag, type Requester, type TagDeletion } from '../ci/registry.js';
-import { shellQuote, type Captured } from '../adapters/process.js';
+import { quoted, shellQuote, type Captured } from '../adapters/process.js';
 import { backoffSeconds, classifyFailure } from './classify.js';
 
 export interface Published {
@@ -62,13 +62,22 @@ export async function publishTargets(docker: Docker, plan: MergePlan, log: Log, 
     const r = await run(args);
     if (r.code !== 0) {
       const end = dockerEnd(docker, args, { stdout: '', ...r });
-      return { published, failed: { target: t.target, error: end ? end.what : r.stderr.trim() }, ...(end ? { end } : {}) };
+      return {
+        published,
+        failed: { target: t.target, error: end ? end.what : said(r.stderr) || `\`${docker.bin} ${args.slice(0, 3).join(' ')}\` exited ${r.code} and said nothing` },
+        ...(end ? { end } : {}),
+      };
     }
     const read = await finalDigests(docker, t);
     published.push({ target: t.target, tags: t.tags, digests: read.digests });
     if (read.end) return { published, end: read.end };
   }
   return { published };
+}
+
+/** What imagetools said, as the failure shows it: its last 10 lines, each quoted (process.ts `quoted`: no control characters, no megabyte line). */
+function said(stderr: string): string {
+  return stderr.trim() ? stderr.trim().split('\n').slice(-10).map(quoted).join('\n') : '';
 }
 
 /** The index digest of the first final tag (sha256 of the bytes the registry serves) and its platforms' manifests. */

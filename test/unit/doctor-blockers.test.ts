@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Docker } from '../../src/adapters/docker.js';
 import { runDoctor } from '../../src/doctor/doctor.js';
+import { lastLine } from '../../src/adapters/process.js';
 
 const INSPECT_OK =
   'Name:          default\nDriver:        docker\nLast Activity: 2026-01-01 00:00:00 +0000 UTC\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\nPlatforms: linux/amd64, linux/arm64\n';
@@ -222,5 +223,40 @@ describe("a platform variant with a dot and the builder's BuildKit", () => {
       expect(await failOf('26.1.5', withBuildkit('v0.19.0'), blockersOnly)).toBeUndefined();
       expect(await failOf('28.0.1', withBuildkit('v0.0.0+unknown', 'docker'), blockersOnly)).toBeUndefined();
     }
+  });
+});
+
+// What docker prints is quoted, never passed through: `docker version --format '{{.Server.Version}}'`
+// prints the engine's version (docker/cli cli/command/system/version.go, a Go template over the
+// version struct), `docker buildx inspect` its Name/Driver/Platforms lines and, failing, an error
+// on stderr. A docker that prints escape sequences, NULs or a line of a megabyte put them raw on
+// the terminal (and into --json) in every check's detail.
+describe('the text of docker in the checks', () => {
+  const long = 'x'.repeat(1 << 20);
+  const odd = '\u001b]0;title\u0007\u001b[2J26.1\u0000.5';
+
+  it('control characters are shown escaped and a long line is cut, in every detail', async () => {
+    const fake = fakeDocker({
+      version: { code: 0, stdout: `${odd}\r\n${long}` },
+      'buildx version': { code: 0, stdout: `github.com/docker/buildx v0.13.1 abc\n${long}` },
+      'buildx inspect': { code: 1, stderr: `ERROR: \u001b[31m${long}\n` },
+    });
+    const checks = await runDoctor({ ...input(fake.docker, false), multiPlatform: false });
+    const text = JSON.stringify(checks);
+    expect(text.length).toBeLessThan(5_000);
+    for (const ch of checks) expect(`${ch.detail} ${ch.fix ?? ''}`, ch.name).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(checks.find((c) => c.name === 'Docker daemon')!.detail).toBe('version \\u001b]0;title\\u0007\\u001b[2J26.1\\u0000.5');
+    expect(checks.find((c) => c.name === 'builder')!.detail).toMatch(/^ERROR: \\u001b\[31mx{280,300}\.\.\. \(\d+ more characters\)$/);
+  });
+
+  it('a failed inspect that said nothing is said so, not an empty detail', async () => {
+    const fake = fakeDocker({ version: { code: 0, stdout: '26.1.5\n' }, 'buildx version': { code: 0, stdout: 'github.com/docker/buildx v0.13.1 abc' }, 'buildx inspect': { code: 1 } });
+    const builder = (await runDoctor({ ...input(fake.docker, false), multiPlatform: false })).find((c) => c.name === 'builder');
+    expect(builder).toMatchObject({ status: 'fail', detail: '`docker buildx inspect` exited 1 and said nothing' });
+  });
+
+  it('the last line of a failed command, as merge, test, verify and the release quote it', () => {
+    expect(lastLine({ stderr: `first\nERROR: \u0000bad\r\n` })).toBe('ERROR: \\u0000bad');
+    expect(lastLine({ stderr: long }).length).toBeLessThan(400);
   });
 });
