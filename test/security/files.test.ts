@@ -347,7 +347,11 @@ function fakeDocker(dir: string): { bin: string; pids: string } {
       // A slow doctor: every probe a build's doctor may start first (`buildx inspect` alone when it answers, src/doctor/doctor.ts quickChecks).
       '  "buildx inspect") [ -n "$FAKE_SLOW_DOCTOR" ] && { echo $$ >> "$FAKE_PIDS"; sleep 300; echo $$ >> "$FAKE_PIDS.done"; }; printf "Name:   default\\nDriver: docker\\nPlatforms: linux/amd64\\n" ;;',
       '  "info --format") echo \'[["driver-type","io.containerd.snapshotter.v1"]]\' ;;',
-      '  "buildx imagetools") printf \'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%064d","size":1},"layers":[]}\' 0 ;;',
+      // What buildx prints (util/imagetools/printers.go): `{{json .Manifest}}` of a single image is its descriptor; `--raw`, the manifest itself.
+      '  "buildx imagetools") case " $* " in',
+      '    *" --raw "*) printf \'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%064d","size":1},"layers":[]}\' 0 ;;',
+      '    *) printf \'{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064d","size":1}\' 0 ;;',
+      '  esac ;;',
       '  "buildx bake")',
       '    [ "$FAKE_BAKE" = fail ] && { echo "ERROR: failed to solve" >&2; exit 1; }',
       '    [ "$FAKE_BAKE" = enospc ] && { echo "ERROR: failed to solve: error from receiver: write /full/api/blobs/sha256/ab: no space left on device" >&2; exit 1; }',
