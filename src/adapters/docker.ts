@@ -3,7 +3,7 @@
 // docker and buildx call goes through this adapter and src/adapters/process.ts, with the
 // Io's environment, never the process's.
 import { diagnostic, userError, UserError } from '../diagnostics.js';
-import { abnormalEnd, EndedError, endOf, type AbnormalEnd } from './exit.js';
+import { abnormalEnd, EndedError, endExit, endOf, type AbnormalEnd } from './exit.js';
 import { capture, firstLine, stream, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
@@ -134,7 +134,7 @@ export async function detectDriver(docker: Docker, builder?: string): Promise<st
   const end = r.code === 0 || r.spawnError !== undefined || r.timedOut ? undefined : abnormalEnd(`${docker.bin} buildx inspect`, r, { plugin: true, said: r.stderr.trim() !== '' });
   if (end) {
     const which = builder ? `builder \`${builder}\`` : 'the current builder';
-    throw new UserError([diagnostic({ code: 'builder-unknown', message: `cannot tell the driver of ${which}: ${end.what}`, hint: end.hint })], end.machine ? 74 : 2);
+    throw new UserError([diagnostic({ code: 'builder-unknown', message: `cannot tell the driver of ${which}: ${end.what}`, hint: end.hint })], endExit(end));
   }
   if (!driver) {
     throw userError('builder-unknown', `cannot tell the driver of ${builder ? `builder \`${builder}\`` : 'the current builder'}: ${(r.spawnError ?? firstLine(r.stderr)) || 'no Driver line'}`, {

@@ -672,7 +672,7 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   }
   if (end) {
     io.stderr.write(formatAbnormalEnd(end, 'the build'));
-    return end.machine ? 74 : 2;
+    return endExit(end);
   }
   const code = exitCodeOf(res);
   return code || afterBuildEnd(io, release?.end, readEnds[0], localEnds[0]) || (release && (!release.published || release.problems.length) ? 1 : 0) || (incompleteShard ? 1 : 0);

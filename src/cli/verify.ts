@@ -157,7 +157,7 @@ async function rebuildAndCompare(io: Io, rebuild: Rebuild, files: ReadonlyMap<st
   const end = res.code !== 0 ? abnormalEnd(`${rebuild.docker.bin} buildx bake`, res, { plugin: true, said: errors.length > 0 }) : undefined;
   if (end) {
     io.stderr.write(formatAbnormalEnd(end, 'the rebuild'));
-    return end.machine ? 74 : 2;
+    return endExit(end);
   }
   if (res.code !== 0) {
     explainFailure(io, errors);
