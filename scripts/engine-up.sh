@@ -93,25 +93,7 @@ install_packages() {
   fi
   log "installing: ${missing_trixie[*]/%//trixie} ${missing_bookworm[*]}"
 
-  local src uri signed
-  src=$(apt_source_for_suite bookworm) || die "cannot find apt's configured bookworm source"
-  uri=${src%%$'\t'*}
-  signed=${src#*$'\t'}
-  [ -n "$signed" ] || signed=/usr/share/keyrings/debian-archive-keyring.gpg
-  local srcfile=/etc/apt/sources.list.d/matrix-trixie.sources
-  local want
-  want=$(printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$signed")
-  if [ "$(cat "$srcfile" 2>/dev/null || true)" != "$want" ]; then
-    printf '%s\n' "$want" >"$srcfile"
-    log "wrote $srcfile (URI $uri)"
-  fi
-  local pinfile=/etc/apt/preferences.d/matrix-trixie
-  local pin
-  pin=$(printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n')
-  if [ "$(cat "$pinfile" 2>/dev/null || true)" != "$pin" ]; then
-    printf '%s\n' "$pin" >"$pinfile"
-    log "wrote $pinfile"
-  fi
+  ensure_trixie_source
 
   # Keep package maintainer scripts from starting services (dockerd, registry) themselves.
   local made_policy=0

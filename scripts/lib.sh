@@ -80,6 +80,30 @@ apt_source_for_suite() {
   return 1
 }
 
+# Add Debian trixie to apt's sources beside this machine's bookworm (same mirror and key),
+# pinned low (priority 100) so that only packages asked for as PKG/trixie come from it:
+# the engine's packages (scripts/engine-up.sh) and cosign, which bookworm does not have
+# (.ci/run). Idempotent; the caller runs apt-get update.
+ensure_trixie_source() {
+  local src uri signed want pin
+  src=$(apt_source_for_suite bookworm) || die "cannot find apt's configured bookworm source"
+  uri=${src%%$'\t'*}
+  signed=${src#*$'\t'}
+  [ -n "$signed" ] || signed=/usr/share/keyrings/debian-archive-keyring.gpg
+  local srcfile=/etc/apt/sources.list.d/matrix-trixie.sources
+  want=$(printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$signed")
+  if [ "$(cat "$srcfile" 2>/dev/null || true)" != "$want" ]; then
+    printf '%s\n' "$want" >"$srcfile"
+    log "wrote $srcfile (URI $uri)"
+  fi
+  local pinfile=/etc/apt/preferences.d/matrix-trixie
+  pin=$(printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n')
+  if [ "$(cat "$pinfile" 2>/dev/null || true)" != "$pin" ]; then
+    printf '%s\n' "$pin" >"$pinfile"
+    log "wrote $pinfile"
+  fi
+}
+
 # The mirror URI of apt's source for this machine's release (bookworm if it has none):
 # where debootstrap fetches the fixture root file systems from.
 debian_mirror() {
