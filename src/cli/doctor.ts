@@ -39,5 +39,8 @@ export async function runDoctorCommand(io: Io, opts: CommandArgs['doctor'], colo
   const failed = checks.some((ch) => ch.status === 'fail');
   if (opts.json) io.stdout.write(JSON.stringify({ ok: !failed, checks }, null, 2) + '\n');
   else io.stdout.write(formatDoctor(checks, colors(color)));
+  // A probe killed by a signal matrix did not send (Check.fault) is this machine's fault, as it is
+  // when it stops a build: 74 (README, Exit codes), not a failed check's 1.
+  if (checks.some((ch) => ch.status === 'fail' && ch.fault)) return 74;
   return failed ? 1 : 0;
 }

@@ -56,6 +56,38 @@ describe('docker: the binary comes from the Io once', () => {
     // `docker version` exits 1: the daemon check fails, and its fix names the Io's DOCKER_HOST.
     expect(r.stdout).toMatch(/FAIL Docker daemon: .*\n\s+fix: DOCKER_HOST=tcp:\/\/127\.0\.0\.1:9 does not answer/);
   });
+
+  // POSIX Shell Command Language 2.8.2: a command killed by signal n exits 128 + n; the README's
+  // exit code 74 covers docker killed in an engine check, `matrix bake`'s or `matrix doctor`'s.
+  it.each([
+    ['the docker CLI', 'version', ':', 'kill -KILL $$'],
+    ["a base image's registry lookup", 'imagetools', 'kill -KILL $$', ':'],
+  ])('%s killed by a signal: doctor exits 74 (a fault of this machine), not 1', async (_what, killed, imagetools, version) => {
+    // The seed sample without its local registry, so that every engine check passes.
+    const dir = copySample('hello-go');
+    writeFileSync(path.join(dir, 'matrix.yaml'), 'version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  hello:\n    context: .\n    template: go\n    with:\n      binary: hello\n');
+    const bin = path.join(tempDir('matrix-fake-docker-'), 'docker');
+    // An engine that answers every check, a base image only in a registry, and one call killed.
+    writeFileSync(
+      bin,
+      `#!/bin/sh
+case "$*" in
+  version*) ${version}; echo 26.1.5 ;;
+  "buildx version") echo "github.com/docker/buildx v0.22.0 abc" ;;
+  "buildx inspect"*) printf 'Name: default\nDriver: docker\n\nNodes:\nName: default\nStatus: running\nPlatforms: linux/amd64, linux/arm64\n' ;;
+  "buildx imagetools"*) ${imagetools}; echo '{}' ;;
+  info*) echo '[["driver-type","io.containerd.snapshotter.v1"]]' ;;
+  "image inspect"*) exit 1 ;;
+  *) exit 0 ;;
+esac
+`,
+    );
+    chmodSync(bin, 0o755);
+    const r = await run(['doctor'], dir, { PATH: process.env.PATH, MATRIX_DOCKER: bin });
+    expect(r.stdout).toContain('killed by SIGKILL');
+    expect(r.code, r.stdout).toBe(74);
+    expect(killed).toBeTruthy();
+  });
 });
 
 describe("git: runs with the Io's environment", () => {
