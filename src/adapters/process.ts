@@ -34,6 +34,8 @@ export interface Captured {
   timedOut?: true;
   /** The signal that ended the program, as Node reports it (its `code` is then 128 + the signal's number). */
   signal?: NodeJS.Signals;
+  /** With `headBytes`: the first bytes of stdout as they came (`stdout` is then ''), the rest read and dropped. */
+  head?: Buffer;
 }
 
 /**
@@ -142,12 +144,17 @@ function start(cmd: Command, failed: (e: unknown) => void, signal?: AbortSignal)
  * spawnError. A program that cannot be started resolves with a spawnError;
  * a machine out of file descriptors, processes or memory rejects (spawnFailure).
  * With `perOutput`, the time limit counts from the last output on stdout
- * instead (a command that answers a line per step: gitEach).
+ * instead (a command that answers a line per step: gitEach). With
+ * `headBytes`, stdout is bytes, not text (an archive): only its first
+ * `headBytes` are kept, in `head`; the rest is read to the end and dropped, so
+ * a file of any size costs no more memory.
  */
-export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, perOutput = false): Promise<Captured> {
+export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, perOutput = false, headBytes?: number): Promise<Captured> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
+    const head: Buffer[] = [];
+    let headLength = 0;
     const failed = (e: unknown) => {
       const f = spawnFailure(cmd.file, e);
       if (f instanceof UserError) reject(f);
@@ -167,10 +174,14 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
       failed(e);
     });
     // Decode the streams, not each chunk: a character may straddle two chunks.
-    child.stdout.setEncoding('utf8');
+    if (headBytes === undefined) child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      stdout += d;
+    child.stdout.on('data', (d: string | Buffer) => {
+      if (typeof d === 'string') stdout += d;
+      else if (headLength < headBytes!) {
+        head.push(d.subarray(0, headBytes! - headLength));
+        headLength += Math.min(d.length, headBytes! - headLength);
+      }
       if (perOutput) timer.refresh();
     });
     child.stderr.on('data', (d: string) => (stderr += d));
@@ -178,7 +189,14 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
       clearTimeout(timer);
       // The handlers stay until the loop has polled (untrackAfterPoll): a signal that came as the child ended is still queued.
       void untrackAfterPoll(untrack).then(() =>
-        resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}), ...(signal ? { signal } : {}) }),
+        resolve({
+          code: code ?? (signal ? 128 + signalNumber(signal) : 1),
+          stdout,
+          stderr,
+          ...(timedOut ? { timedOut: true as const } : {}),
+          ...(signal ? { signal } : {}),
+          ...(headBytes !== undefined ? { head: Buffer.concat(head) } : {}),
+        }),
       );
     });
   });

@@ -42,6 +42,9 @@ function localTagsOf(repo: string): string[] {
 }
 
 /** A repository with services built from a tiny template: one shell step, FAIL (a build arg) makes it exit. */
+/** A file name longer than a ustar header's 100 bytes. */
+const LONG_NAME = 'l'.repeat(120);
+
 function releaseRepo(id: string, services: Record<string, { depends?: string[]; registry?: string; extra?: string[] }>, top: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-release-'));
   spawnSync('git', ['init', '-q'], { cwd: dir });
@@ -57,8 +60,11 @@ function releaseRepo(id: string, services: Record<string, { depends?: string[]; 
       'ARG FAIL=0',
       'COPY README /README',
       'RUN if [ "$FAIL" != 0 ]; then echo "step failed on purpose" >&2; exit "$FAIL"; fi; echo "$TARGETARCH" > /arch',
+      // Names docker cp archives after a PAX header (test/fixtures/docker-cp/README.md).
+      `RUN mkdir /named && echo a > /named/données && chmod 0750 /named/données && echo b > /named/${LONG_NAME} && chmod 0700 /named/${LONG_NAME}`,
       'FROM ${BASE_IMAGE}',
       'COPY --from=work /arch /arch',
+      'COPY --from=work /named /named',
       '',
     ].join('\n'),
   );
@@ -275,7 +281,13 @@ describe.skipIf(!hasEngine)('matrix bake --push with image tests', () => {
 
   it('matrix test runs the checks alone on the published images, and names the platform that fails', async () => {
     const id = runId();
-    const passing = ['    test:', '      - name: arch-file', '        files: [{path: /arch, mode: "0644"}]', '      - command: [cat, /arch]', '        stdout_matches: "^(amd64|arm64)$"'];
+    const passing = [
+      '    test:',
+      '      - name: arch-file',
+      `        files: [{path: /arch, mode: "0644"}, {path: /named/données, mode: "0750"}, {path: /named/${LONG_NAME}, mode: "0700"}]`,
+      '      - command: [cat, /arch]',
+      '        stdout_matches: "^(amd64|arm64)$"',
+    ];
     const dir = releaseRepo(id, { ttest: { extra: passing } });
     const bake = await matrixAsync(dir, ['bake', '--push', ...base()]);
     expect(bake.status, bake.stderr.slice(-3000)).toBe(0);
@@ -283,11 +295,13 @@ describe.skipIf(!hasEngine)('matrix bake --push with image tests', () => {
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/passed: every check on 2 image\(s\)/);
     // The same images, a check that only amd64 passes.
-    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8').replace('"^(amd64|arm64)$"', '"^amd64$"');
+    // The same images, a check that only amd64 passes, and another mode for the file with a non-ASCII name.
+    const spec = readFileSync(path.join(dir, 'matrix.yaml'), 'utf8').replace('"^(amd64|arm64)$"', '"^amd64$"').replace('mode: "0750"', 'mode: "0755"');
     writeFileSync(path.join(dir, 'matrix.yaml'), spec);
     const bad = await matrixAsync(dir, ['test']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/test failed: ttest \(linux\/arm64\) `cat \/arch`: stdout "arm64\\n" does not match \/\^amd64\$\//);
+    expect(bad.stderr).toMatch(/test failed: ttest \(linux\/amd64\) `arch-file`: \/named\/données has mode 0750, expected 0755/);
     expect(bad.stderr).not.toMatch(/\(linux\/amd64\)` /);
   }, 600_000);
 });

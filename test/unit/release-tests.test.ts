@@ -3,8 +3,13 @@
 // verdict on a result, and the mode from a tar header (`docker cp C:PATH -`
 // writes a tar stream: https://docs.docker.com/reference/cli/docker/container/cp/;
 // ustar mode field at offset 100, 8 octal digits, POSIX pax/ustar).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { judge, runArgs, tarMode, testName, testsOf } from '../../src/release/tests.js';
+import { REPO_ROOT } from '../helpers/tree.js';
+
+const CP_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/docker-cp');
 
 describe('image tests', () => {
   it('a command is an argument list after --: a value starting with - is never an option of docker', () => {
@@ -47,10 +52,33 @@ describe('image tests', () => {
     expect(judge({ command: ['x'], stdout_matches: '(' }, { code: 0, stdout: '' })).toBe('stdout_matches "(" is not a valid regular expression');
   });
 
-  it('reads the permission bits of a tar header', () => {
-    const header = 'arch'.padEnd(100, '\0') + '0000644\0' + '\0'.repeat(404);
-    expect(tarMode(header)).toBe(0o644);
-    expect(tarMode('short')).toBeUndefined();
+  // What the docker CLI printed for `docker cp ID:PATH -` (test/fixtures/docker-cp/README.md): a
+  // file whose name is not ASCII or is long, or that has an extended attribute, comes after a PAX
+  // extended header of mode 0 (POSIX pax, "pax Interchange Format"; Go's archive/tar).
+  it.each([
+    ['plain-0640.tar', 0o640],
+    ['non-ascii-name-0750.tar', 0o750],
+    ['long-name-0700.tar', 0o700],
+    ['capability-0755.tar', 0o755],
+  ])('reads the mode of the file docker cp archived, after the extended headers before it: %s', (file, mode) => {
+    const tar = readFileSync(path.join(CP_FIXTURES, file));
+    expect(String.fromCharCode(tar[156]!)).toBe(file.startsWith('plain') ? '0' : 'x');
+    expect(tarMode(tar)).toBe(mode);
+  });
+
+  it('no mode from what is not a whole tar header: too short, a bad checksum, an extended header that ends early', () => {
+    const tar = readFileSync(path.join(CP_FIXTURES, 'non-ascii-name-0750.tar'));
+    expect(tarMode(Buffer.alloc(0))).toBeUndefined();
+    expect(tarMode(Buffer.from('short'))).toBeUndefined();
+    expect(tarMode(Buffer.alloc(1024))).toBeUndefined();
+    // The PAX header alone (the bytes stop before the file's own header).
+    expect(tarMode(tar.subarray(0, 1024))).toBeUndefined();
+    // One byte of the name changed: its checksum no longer agrees.
+    const changed = Buffer.from(readFileSync(path.join(CP_FIXTURES, 'plain-0640.tar')));
+    changed[0] = 'q'.charCodeAt(0);
+    expect(tarMode(changed)).toBeUndefined();
+    // Text that docker never prints for a file: no archive.
+    expect(tarMode(Buffer.from('Error response from daemon: Could not find the file /x in container c\n'.padEnd(600, ' ')))).toBeUndefined();
   });
 
   it("a service's own tests, else the defaults'; a name from the command when none is given", () => {
