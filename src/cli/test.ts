@@ -8,6 +8,8 @@ import { formatAbnormalEnd } from '../output/format.js';
 import { selectTargets } from '../bake/command.js';
 import { indexPlatforms } from '../bake/digests.js';
 import { normalizePlatform } from '../platforms.js';
+import { firstLine, quoted } from '../adapters/process.js';
+import { isManifest } from '../repro/manifests.js';
 import { buildEnvironment } from '../bake/gitenv.js';
 import { repositoryOf } from '../ci/shard.js';
 import { colors } from '../diagnostics.js';
@@ -33,9 +35,10 @@ export async function runTest(io: Io, opts: CommandArgs['test'], color: boolean)
       if (!tests.length || !tag) continue;
       const digests = await platformDigests(docker, tag);
       for (const p of platforms) {
-        const digest = digests?.[normalizePlatform(p)];
+        const digest = digests && !('unreadable' in digests) ? digests[normalizePlatform(p)] : undefined;
         if (!digest) {
-          failures.push({ target: target.name, platform: p, test: '(all)', problem: `${tag} has no image for ${p} (is it built and pushed?)`, output: [] });
+          const problem = digests && 'unreadable' in digests ? digests.unreadable : `${tag} has no image for ${p} (is it built and pushed?)`;
+          failures.push({ target: target.name, platform: p, test: '(all)', problem, output: [] });
           continue;
         }
         images++;
@@ -61,10 +64,12 @@ export async function runTest(io: Io, opts: CommandArgs['test'], color: boolean)
 
 /**
  * Platform -> its image manifest digest, for the image a tag points at;
- * undefined when it cannot be read. EndedError when imagetools did not end on
- * its own terms (src/adapters/exit.ts): that says nothing of the image.
+ * undefined when the registry has none; `unreadable` when imagetools answered
+ * with what is neither an index nor an image manifest. EndedError when
+ * imagetools did not end on its own terms (src/adapters/exit.ts): that says
+ * nothing of the image.
  */
-async function platformDigests(docker: Docker, tag: string): Promise<Record<string, string> | undefined> {
+async function platformDigests(docker: Docker, tag: string): Promise<Record<string, string> | { unreadable: string } | undefined> {
   const r = await inspectRaw(docker, tag);
   if (r.spawnError) throw dockerMissing(docker, r.spawnError);
   if (r.end) throw new EndedError(r.end);
@@ -72,6 +77,11 @@ async function platformDigests(docker: Docker, tag: string): Promise<Record<stri
   const raw = r.stdout.replace(/\n$/, '');
   const platforms = indexPlatforms(raw);
   if (Object.keys(platforms).length) return platforms;
+  // Only an image manifest is one platform's image (OCI image-spec manifest.md: config and layers): any
+  // other answer (`null`, a wrapper's text, an index without platforms) has no digest to test; the
+  // digest of its bytes names nothing in the registry.
+  if (!isManifest(parsed(raw)))
+    return { unreadable: `\`${docker.bin} buildx imagetools inspect --raw ${tag}\` printed neither an image index with platforms nor an image manifest: ${quoted(firstLine(raw)) || 'nothing'}` };
   // A single manifest: its platform is in its config; the digest of the bytes is the image.
   const single = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   const args = ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag];
@@ -80,6 +90,14 @@ async function platformDigests(docker: Docker, tag: string): Promise<Record<stri
   if (end) throw new EndedError(end);
   const img = cfg.code === 0 ? imageConfig(cfg.stdout) : {};
   return img.os && img.architecture ? { [normalizePlatform([img.os, img.architecture, img.variant].filter(Boolean).join('/'))]: single } : undefined;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

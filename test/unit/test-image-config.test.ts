@@ -66,6 +66,23 @@ describe('matrix test when imagetools did not end on its own terms', () => {
     expect(r.stderr).toContain(`\`${bin} buildx imagetools inspect\` was killed by SIGKILL`);
   });
 
+  // What --raw printed is neither an index with platforms nor an image manifest (OCI image-spec
+  // image-index.md, manifest.md): no image to test, said as that; the digest of those bytes (of
+  // `null`, say) names nothing, and a test run on it failed as if the image were broken.
+  it.each([
+    ['null', 'echo null; exit 0', 'null'],
+    ['a wrapper message', 'echo "login required"; exit 0', 'login required'],
+    ['an index without platforms', `echo '{"schemaVersion":2,"manifests":[]}'; exit 0`, '{"schemaVersion":2,"manifests":[]}'],
+    ['nothing', 'exit 0', 'nothing'],
+  ])('imagetools inspect --raw printed %s: the image cannot be read, said as that; no config read, no docker run', async (_name, raw, shown) => {
+    const { dir, bin } = setup(raw, 'echo \'{"os":"linux","architecture":"amd64"}\'; exit 0');
+    const r = await matrix(['test'], dir, { MATRIX_DOCKER: bin });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`\`${bin} buildx imagetools inspect --raw localhost:5000/samples/hello-go:multiarch\` printed neither an image index with platforms nor an image manifest: ${shown}`);
+    expect(r.stderr).not.toContain('has no image');
+    expect(r.stderr).not.toContain('matrix test: hello');
+  });
+
   it('a registry that says no stays what it was: no image, exit 1', async () => {
     const { dir, bin } = setup('echo "ERROR: localhost:5000/samples/hello-go:multiarch: not found" >&2; exit 1');
     const r = await matrix(['test'], dir, { MATRIX_DOCKER: bin });
