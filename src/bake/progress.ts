@@ -6,7 +6,7 @@
 // the stage (absent for an unnamed one), then the step counter. A target with
 // one platform prints `[1/1] COPY ...` alone, or `[b 1/1] COPY ...` among
 // several targets. See parseName for the sources.
-import { stepExitCode } from '../release/classify.js';
+import { stepOwnEnd } from '../release/classify.js';
 
 export type CellStatus = 'done' | 'failed' | 'cancelled' | 'pending';
 
@@ -167,7 +167,9 @@ export class ProgressTracker {
 /**
  * Whether a step's ERROR is its own failure whenever it came: its process
  * ended with a non-zero exit code of its own (`process "..." did not complete
- * successfully: exit code: 7`, src/release/classify.ts stepExitCode). When
+ * successfully: exit code: 7`, or BuildKit 0.16's `...: cannot allocate
+ * memory` for a step the OOM killer stopped; src/release/classify.ts
+ * stepOwnEnd). When
  * bake's cancel stops a step, BuildKit's executor appends the context's cause
  * (runcexecutor exitError: `exit code: 137: context canceled`), and buildx's
  * plain progress prints it as `#N CANCELED` (progressui/printer.go), so a
@@ -175,7 +177,7 @@ export class ProgressTracker {
  * casualty of the cancel (an export cut off: `... EOF: unknown`).
  */
 function ownFailure(text: string): boolean {
-  return stepExitCode(text.replace(/^ERROR:?\s*/, '')) !== undefined;
+  return stepOwnEnd(text.replace(/^ERROR:?\s*/, ''));
 }
 
 /** BuildKit's step counter, `2/4` (dockerfile2llb `prefixCommand`). */

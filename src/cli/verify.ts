@@ -181,7 +181,10 @@ function explainFailure(io: Io, errors: readonly string[]): void {
   const lost = cacheFault(errors);
   if (lost) io.stderr.write(formatCacheFault(lost, 'rebuild', false));
   const killed = stepSignalOf(errors);
-  if (killed) io.stderr.write(formatStepSignals([{ exitCode: killed.exitCode, signal: killed.signal, ...(killed.target ? { who: killed.target } : {}) }]));
+  if (killed) {
+    const { target, ...signal } = killed;
+    io.stderr.write(formatStepSignals([{ ...signal, ...(target ? { who: target } : {}) }]));
+  }
 }
 
 /** What one verify run rebuilds, and with what. */

@@ -242,16 +242,22 @@ export function formatCacheFault(fault: CacheFault, what: 'build' | 'rebuild', f
  * it. A failed build all the same: buildx and matrix ran to their end.
  */
 export function formatStepSignals(found: readonly (StepSignal & { who?: string })[]): string {
-  const bySignal = new Map<string, { exitCode: number; who: string[] }>();
+  // One paragraph per exit code said (or per signal BuildKit named without one: the OOM killer).
+  const byEnd = new Map<string, { signal: string; exitCode?: number; who: string[] }>();
   for (const f of found) {
-    const entry = bySignal.get(f.signal) ?? { exitCode: f.exitCode, who: [] };
+    const end = f.exitCode === undefined ? `oom ${f.signal}` : `${f.exitCode}`;
+    const entry = byEnd.get(end) ?? { signal: f.signal, ...(f.exitCode === undefined ? {} : { exitCode: f.exitCode }), who: [] };
     if (f.who !== undefined && !entry.who.includes(f.who)) entry.who.push(f.who);
-    bySignal.set(f.signal, entry);
+    byEnd.set(end, entry);
   }
-  return [...bySignal]
-    .map(([signal, { exitCode, who }]) => {
-      const steps = who.length > 1 ? `the steps that failed ${who.join(', ')} exited` : `the step that failed ${who[0] ?? 'the build'} exited`;
-      return `matrix: ${steps} ${exitCode} = 128 + ${exitCode - 128}: the exit code of a process killed by ${signal} (the step's command, or one it ran)\n  hint: ${stepSignalHint(signal)}\n`;
+  return [...byEnd.values()]
+    .map(({ signal, exitCode, who }) => {
+      const failed = who.length > 1 ? `the steps that failed ${who.join(', ')}` : `the step that failed ${who[0] ?? 'the build'}`;
+      const what =
+        exitCode === undefined
+          ? `${failed} ran out of memory: BuildKit saw the kernel's OOM killer end a process of the step (${signal}; its error says \`cannot allocate memory\`)`
+          : `${failed} exited ${exitCode} = 128 + ${exitCode - 128}: the exit code of a process killed by ${signal} (the step's command, or one it ran)`;
+      return `matrix: ${what}\n  hint: ${stepSignalHint(signal)}\n`;
     })
     .join('');
 }

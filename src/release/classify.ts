@@ -145,11 +145,27 @@ export function cacheFault(lines: readonly string[]): CacheFault | undefined {
  */
 const STEP_EXIT = /(?:\bdid not complete successfully|\bexecutor failed running \[.*\]): exit code: (\d+)\s*$/;
 
+/**
+ * A step the kernel's OOM killer stopped, as BuildKit 0.16 and later say it
+ * (moby/buildkit bc9e857d0, "executor: detect containers killed by
+ * OOMKiller"; the Docker Engine's BuildKit from 27.3, and the buildkitd of a
+ * docker-container builder): when the step's process fails and its cgroup's
+ * memory.events counts an oom_kill, the runc executor sets the ExitError's
+ * cause to ENOMEM (executor/runcexecutor/executor_linux.go detectOOM), and
+ * ExitError's text is then its cause's, `cannot allocate memory`, in place of
+ * `exit code: N` (frontend/gateway/pb/exit.go): `process "/bin/sh -c make"
+ * did not complete successfully: cannot allocate memory`. Only at the end of
+ * the line, as STEP_EXIT: a cancel goes on with `: context canceled`.
+ */
+const STEP_OOM = /\bdid not complete successfully: cannot allocate memory\s*$/;
+
 export interface StepSignal {
-  /** The step's exit code, 128 + the signal's number. */
-  exitCode: number;
+  /** The step's exit code, 128 + the signal's number; none when BuildKit said only that the OOM killer ran (`oomKilled`). */
+  exitCode?: number;
   /** The signal's name on Linux, where the step ran (src/adapters/exit.ts linuxExitSignal). */
   signal: string;
+  /** BuildKit saw the OOM killer end a process of the step (STEP_OOM): SIGKILL, with the exit code not said. */
+  oomKilled?: true;
 }
 
 /**
@@ -163,8 +179,17 @@ export function stepExitCode(error: string): number | undefined {
   return code === undefined ? undefined : Number(code);
 }
 
+/**
+ * Whether a failed step's error ends as the step's own end: its exit code
+ * (stepExitCode), or the OOM killer BuildKit saw (STEP_OOM); never a cancel's.
+ */
+export function stepOwnEnd(error: string): boolean {
+  return stepExitCode(error) !== undefined || STEP_OOM.test(error);
+}
+
 /** The signal a failed step's error (the text of its `#N ERROR:` line, or buildx's `ERROR:` line) says ended its process, if any. */
 export function stepSignal(error: string): StepSignal | undefined {
+  if (STEP_OOM.test(error)) return { signal: 'SIGKILL', oomKilled: true };
   const exitCode = stepExitCode(error);
   if (exitCode === undefined) return undefined;
   const signal = linuxExitSignal(exitCode);

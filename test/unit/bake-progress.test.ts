@@ -211,6 +211,19 @@ describe('ProgressTracker: targets that fail at once', () => {
     expect([...c.slow!.error, ...c.seven!.error]).toEqual([]);
   });
 
+  it("BuildKit 0.16's end of a step the OOM killer stopped (`cannot allocate memory`, moby/buildkit bc9e857d0) is that target's own failure too; with the cancel's cause after it, a casualty", () => {
+    const c = run([
+      '#14 [segv 2/2] RUN exit 139',
+      '#14 ERROR: process "/bin/sh -c exit 139" did not complete successfully: exit code: 139',
+      '#15 [kill9 2/2] RUN ./big',
+      '#15 ERROR: process "/bin/sh -c ./big" did not complete successfully: cannot allocate memory',
+      '#16 [slow 2/2] RUN ./big',
+      '#16 ERROR: process "/bin/sh -c ./big" did not complete successfully: cannot allocate memory: context canceled',
+    ]);
+    expect([c.segv!.status, c.kill9!.status, c.slow!.status]).toEqual(['failed', 'failed', 'cancelled']);
+    expect(c.kill9!.error).toEqual(['process "/bin/sh -c ./big" did not complete successfully: cannot allocate memory']);
+  });
+
   it('the command itself may say cancel: only what follows the exit code counts', () => {
     const c = run([
       '#14 [segv 2/2] RUN exit 139',

@@ -13,7 +13,14 @@
 // - docker/buildx cmd/buildx/main.go prints `ERROR: %v`, and build/build.go
 //   (0.17 and later) wraps a target's error as `target NAME` when bake builds
 //   several;
-// - signal(7), "Standard signals": Linux's numbers on x86 and ARM.
+// - signal(7), "Standard signals": Linux's numbers on x86 and ARM;
+// - moby/buildkit bc9e857d0 ("executor: detect containers killed by
+//   OOMKiller", BuildKit 0.16.0): when the step's cgroup counted an oom_kill,
+//   executor/runcexecutor/executor_linux.go detectOOM makes the ExitError's
+//   cause ENOMEM, and ExitError prints its cause instead of `exit code: %d`:
+//   `... did not complete successfully: cannot allocate memory`. This engine's
+//   BuildKit (0.13) predates it, so those lines are written from that source,
+//   not measured.
 import { describe, expect, it } from 'vitest';
 import { linuxExitSignal, OOM_HINT, stepSignalHint } from '../../src/adapters/signals.js';
 import { ProgressTracker } from '../../src/bake/progress.js';
@@ -115,6 +122,47 @@ describe('the progress keeps the error line stepSignal reads', () => {
     expect(cell!.status).toBe('failed');
     expect(cell!.error).toEqual(['Killed', 'process "/bin/sh -c sh -c \'kill -9 $$\'" did not complete successfully: exit code: 137']);
     expect(stepSignal(cell!.error[cell!.error.length - 1]!)).toEqual({ exitCode: 137, signal: 'SIGKILL' });
+  });
+});
+
+/** A step the OOM killer stopped, as BuildKit 0.16 and later say it: buildx's step line and its last line (text from the sources above). */
+const OOM_0_16 = [
+  "#9 [build 3/3] RUN python3 -c 'bytearray(1 << 36)'",
+  '#9 ERROR: process "/bin/sh -c python3 -c \'bytearray(1 << 36)\'" did not complete successfully: cannot allocate memory',
+  'ERROR: target api: failed to solve: process "/bin/sh -c python3 -c \'bytearray(1 << 36)\'" did not complete successfully: cannot allocate memory',
+];
+
+describe('BuildKit 0.16 and later: a step the OOM killer stopped says `cannot allocate memory`, no exit code', () => {
+  it('is SIGKILL from the OOM killer, with no exit code said', () => {
+    expect(stepSignal(OOM_0_16[1]!.replace(/^#9 ERROR: /, ''))).toEqual({ signal: 'SIGKILL', oomKilled: true });
+    expect(stepSignalOf(OOM_0_16)).toEqual({ signal: 'SIGKILL', oomKilled: true });
+    expect(stepSignalOf([OOM_0_16[2]!])).toEqual({ signal: 'SIGKILL', oomKilled: true, target: 'api' });
+  });
+
+  it('only at the end of the line: not a cancel, not a command that prints the words', () => {
+    // exitError wraps the context's cause after the ExitError's text when the build was cancelled.
+    expect(stepSignal('process "/bin/sh -c sleep 300" did not complete successfully: cannot allocate memory: context canceled')).toBeUndefined();
+    expect(stepSignal('process "/bin/sh -c echo \\"did not complete successfully: cannot allocate memory\\"; exit 1" did not complete successfully: exit code: 1')).toBeUndefined();
+    // Go's other ENOMEM errors (a fork BuildKit could not make) are no step's end.
+    expect(stepSignal('failed to create shim task: OCI runtime create failed: cannot allocate memory')).toBeUndefined();
+  });
+
+  it("the progress fails the step's target with that line, and one paragraph names the OOM killer", () => {
+    const t = new ProgressTracker([{ target: 'api', platforms: ['linux/amd64'] }], () => 0);
+    for (const l of OOM_0_16) t.line(l);
+    const [cell] = t.finish(1);
+    expect(cell!.status).toBe('failed');
+    expect(stepSignal(cell!.error[cell!.error.length - 1]!)).toEqual({ signal: 'SIGKILL', oomKilled: true });
+    const text = formatStepSignals([
+      { signal: 'SIGKILL', oomKilled: true, who: 'api (linux/amd64)' },
+      { exitCode: 137, signal: 'SIGKILL', who: 'web (linux/arm64)' },
+    ]);
+    const paragraphs = text.split(/\n(?=matrix: )/);
+    expect(paragraphs).toHaveLength(2);
+    expect(paragraphs[0]).toMatch(
+      /^matrix: the step that failed api \(linux\/amd64\) ran out of memory: BuildKit saw the kernel's OOM killer end a process of the step \(SIGKILL; its error says `cannot allocate memory`\)\n {2}hint: SIGKILL is what the kernel's OOM killer sends/,
+    );
+    expect(paragraphs[1]).toMatch(/^matrix: the step that failed web \(linux\/arm64\) exited 137 = 128 \+ 9/);
   });
 });
 
