@@ -654,11 +654,14 @@ async function build(io: Io, opts: BakeArgs, run: BakeRun, command: BakeCommand,
   const lost = res.interruptedBy || fault ? undefined : rounds.cacheFault;
   // Killed by a signal (exit 74), or docker that could not run the command (125, 126, 127: exit 2).
   const end = res.interruptedBy ? undefined : rounds.last.end;
+  // The same after the build (publishing, the digests' read, the local tags): --json says the one the exit code is.
+  const after = end || fault || exitCodeOf(res) ? undefined : afterBuildEndOf(release?.end, readEnds[0], localEnds[0]);
   if (opts.json) {
+    const shown = end ?? after?.end;
     const faultJson = {
       ...(fault ? { machineFault: { errno: fault.errno, line: fault.line } } : {}),
       ...(lost ? { cacheFault: { snapshot: lost.snapshot, line: lost.line } } : {}),
-      ...(end ? { dockerEnd: { kind: end.kind, exitCode: end.code, ...(end.signal ? { signal: end.signal } : {}) } } : {}),
+      ...(shown ? { dockerEnd: { kind: shown.kind, exitCode: shown.code, ...(shown.signal ? { signal: shown.signal } : {}), ...(after ? { during: after.during } : {}) } } : {}),
     };
     io.stdout.write(JSON.stringify({ exitCode: res.code, seconds: elapsed, interrupted: res.interruptedBy ?? null, ...faultJson, ...extra, targets: rows }, null, 2) + '\n');
   } else io.stdout.write(formatSummary(rows, elapsed, c) + '\n' + (opts.keepGoing ? keepGoingText(rounds) : ''));
@@ -692,12 +695,24 @@ function roundTargets(sel: { targets: readonly { target: { name: string } }[] })
  * 2) of the first, or 0 when there was none.
  */
 function afterBuildEnd(io: Io, publishing: AbnormalEnd | undefined, reading: AbnormalEnd | undefined, local: AbnormalEnd | undefined): number {
+  // (afterBuildEndOf picks the same end for --json.)
   if (publishing) io.stderr.write(formatAbnormalEnd(publishing, 'publishing'));
   else if (reading) io.stderr.write(formatAbnormalEnd(reading, 'reading the pushed digests'));
   // Always its own line: the local tags are tidied whatever happened before.
   if (local) io.stderr.write(formatAbnormalEnd(local, "tidying the engine's local temporary tags"));
   const end = publishing ?? reading ?? local;
   return end ? endExit(end) : 0;
+}
+
+/** The end afterBuildEnd's exit code comes from, and what matrix was doing (`--json`'s dockerEnd.during). */
+function afterBuildEndOf(
+  publishing: AbnormalEnd | undefined,
+  reading: AbnormalEnd | undefined,
+  local: AbnormalEnd | undefined,
+): { end: AbnormalEnd; during: 'publishing' | 'reading the pushed digests' | 'tidying the local temporary tags' } | undefined {
+  if (publishing) return { end: publishing, during: 'publishing' };
+  if (reading) return { end: reading, during: 'reading the pushed digests' };
+  return local ? { end: local, during: 'tidying the local temporary tags' } : undefined;
 }
 
 /**

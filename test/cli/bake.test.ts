@@ -567,6 +567,10 @@ describe('a bake that did not end on its own terms', () => {
       `matrix: reading the pushed digests stopped on a fault of ${exit === 74 ? 'this machine' : 'the docker installation'}, not of the spec or the build: \`${bin} buildx imagetools inspect\` ${words}`,
     );
     expect(JSON.parse(readFileSync(path.join(dir, 'shard.json'), 'utf8'))).toMatchObject({ status: 'succeeded' });
+    // --json says the end its exit code comes from, and when: bake itself ended with 0.
+    const json = await matrix(['bake', '--json', '--push-by-digest', '--platform', 'linux/amd64', '--run-id', 'r1', '--shard-file', 'shard.json', '--retries', '0'], dir, { MATRIX_DOCKER: bin });
+    expect(json.status, json.stderr).toBe(exit);
+    expect(JSON.parse(json.stdout)).toMatchObject({ exitCode: 0, dockerEnd: { kind: exit === 74 ? 'signal' : 'not-found', during: 'reading the pushed digests' } });
   });
 
   // The real docker CLI with a buildx plugin (in DOCKER_CONFIG's cli-plugins) that kills itself once
