@@ -26,7 +26,7 @@ export interface GitInfo {
   /** Commit time: seconds since the epoch, and RFC 3339. */
   epoch: string;
   created: string;
-  /** https URL of the `origin` remote, credentials removed. */
+  /** https URL of the `origin` remote, credentials removed; empty for a remote that names no host (httpsSource). */
   source: string;
 }
 

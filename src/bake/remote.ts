@@ -36,11 +36,26 @@ export function redactRemote(remote: string): string {
   return url;
 }
 
-/** The https URL of a remote for the `org.opencontainers.image.source` label: credentials removed, `.git` dropped. */
+/**
+ * The https URL of a remote for the `org.opencontainers.image.source` label:
+ * credentials removed, trailing `/` and `.git` dropped (git takes
+ * `host:path/repo.git/` as it takes `host:path/repo`, git-clone(1) "GIT
+ * URLS"). The label is the URL to get the image's source code from (OCI
+ * image-spec annotations.md), which docker/metadata-action fills with the
+ * repository's web address (src/meta.ts, `repo.html_url`). A remote that
+ * names no host to fetch from (a local path such as `/srv/git/app.git` or
+ * `../app`, a `file://` URL, a Windows drive path, a remote helper's
+ * `transport::address`) has none: '' (no label), never a path of the
+ * machine that built the image.
+ */
 export function httpsSource(remote: string): string {
   let url = redactRemote(remote);
-  const scp = /^(?:[^@/:]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
-  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//.test(url)) url = `https://${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`;
+  if (!url || /^file:/i.test(url) || /^[A-Za-z][A-Za-z0-9+.-]*::/.test(url) || /^[A-Za-z]:[\\/]/.test(url)) return '';
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]/.test(url);
+  // git reads `host:path` as ssh (scp-like) only when no `/` comes before the first `:`.
+  const scp = scheme ? null : /^(?:[^@/:]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
+  if (!scheme && !scp) return '';
+  if (scp) url = `https://${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`;
   url = url.replace(/^(?:ssh|git\+ssh|ssh\+git|git):\/\/([^/:]+)(?::\d*)?\//, 'https://$1/');
-  return url.replace(/\.git$/, '');
+  return url.replace(/\/+$/, '').replace(/\.git$/, '');
 }
