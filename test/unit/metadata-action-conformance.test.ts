@@ -6,9 +6,13 @@
 // event's GITHUB_SHA a pinned MATRIX_GIT_SHA. Where matrix differs on purpose (README "Where matrix
 // differs"), the case says so and asserts matrix's documented output.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { branchSlug, buildEnvironment, httpsSource, parseSemver, rfc3339, serviceVersion, tagSlug } from '../../src/bake/gitenv.js';
+import { selectTargets } from '../../src/bake/command.js';
 import { evalTags } from '../../src/dyn.js';
+import { fileValues, uninheritedWarnings } from '../../src/repro/inputs.js';
 import { compileSpec, goDirs } from '../helpers/spec.js';
 import { removeTempDirs, tempDir } from '../helpers/tree.js';
 
@@ -179,5 +183,43 @@ describe('OCI labels: org.opencontainers.image.source and .created', () => {
   it('created is RFC 3339 in UTC, as toISOString() writes it (whole seconds: the commit time has no fraction)', () => {
     expect(rfc3339(Date.parse('2020-01-10T00:30:00.000Z') / 1000)).toBe('2020-01-10T00:30:00Z');
     expect(new Date(rfc3339(1_578_616_200)).toISOString()).toBe('2020-01-10T00:30:00.000Z');
+  });
+});
+
+// src/meta.ts generateBakeFile writes `{"target": {[bake-target]: ...}}`, `bake-target` defaulting to
+// `docker-metadata-action` (src/context.ts); bakeFile01 and bakeFileTagsLabels01 are its files, split
+// (bake-file-tags, bake-file-labels) and whole (bake-file).
+describe('metadata_action: the bake files metadata-action writes', () => {
+  const labels = {
+    'org.opencontainers.image.created': '2020-01-10T00:30:00.000Z',
+    'org.opencontainers.image.description': 'This your first repo!',
+    'org.opencontainers.image.licenses': 'MIT',
+    'org.opencontainers.image.revision': TAG_EVENT_SHA,
+    'org.opencontainers.image.source': 'https://github.com/octocat/Hello-World',
+    'org.opencontainers.image.title': 'Hello-World',
+    'org.opencontainers.image.url': 'https://github.com/octocat/Hello-World',
+    'org.opencontainers.image.version': 'dev',
+  };
+  const tags = { tags: ['user/app:dev', 'user/app:my'], args: { DOCKER_META_IMAGES: 'user/app', DOCKER_META_VERSION: 'dev' } };
+  const write = (name: string, doc: unknown) => {
+    const file = path.join(tempDir(), name);
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+
+  it("bakeFile01 (two files) and bakeFileTagsLabels01 (one): the inherited target is defined, and its labels and args are the file's, not matrix's", () => {
+    const r = compileSpec('version: 1\nregistry: user\nservices:\n  app: { context: app, template: go, metadata_action: true }\n', goDirs('app'));
+    expect(r.diagnostics).toEqual([]);
+    const sel = selectTargets(r.spec!, []);
+    const split = [write('tags.json', { target: { 'docker-metadata-action': tags } }), write('labels.json', { target: { 'docker-metadata-action': { labels } } })];
+    const whole = [write('bake.json', { target: { 'docker-metadata-action': { ...tags, labels } } })];
+    for (const files of [split, whole]) {
+      const values = fileValues(files);
+      expect(values.allRead).toBe(true);
+      const keys = values.targets.get('docker-metadata-action')!;
+      expect([...keys.labels].sort()).toEqual(Object.keys(labels));
+      expect([...keys.args].sort()).toEqual(['DOCKER_META_IMAGES', 'DOCKER_META_VERSION']);
+      expect(uninheritedWarnings(r.spec!, sel, values)).toEqual([]);
+    }
   });
 });
