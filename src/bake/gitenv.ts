@@ -126,9 +126,11 @@ function semverEnvironment(v: SemverInfo | undefined, sfx = ''): Record<string, 
 
 /**
  * The version of one service from the tags on HEAD and `version_tags`
- * patterns (`{service}/v{version}`, `{service}@{version}`), like GoReleaser's
- * monorepo tag prefix and metadata-action's `match`: the highest version among
- * the tags that match a pattern for this service.
+ * patterns (`{service}/v{version}`, `{service}@{version}`): the highest
+ * version among the tags that match a pattern for this service. A pattern
+ * picks the version out of a tag as GoReleaser's monorepo tag prefix and
+ * metadata-action's `match` do; metadata-action reads only the tag that
+ * started the workflow, so "highest" is matrix's own rule.
  */
 export function serviceVersion(tags: readonly string[], patterns: readonly string[], service: string): SemverInfo | undefined {
   const res = patterns.map((p) => versionTagRegExp(p, service));
