@@ -113,11 +113,22 @@ function cacheOf(at, file, source) {
 /** dist/packs.json (scripts/build.mjs): each pack file and the chunk files it holds. */
 const PACKS = 'packs.json';
 
-/** Which pack holds each chunk file of a directory (`at`: inDir) (none without an index). */
+/**
+ * Which packs hold each chunk file of a directory (`at`: inDir), in the
+ * index's order (none without an index). A chunk is in more than one when a
+ * later tier shares it (scripts/build.mjs: bake's pack holds chunks of the
+ * compile's).
+ */
 function packIndex(at) {
   const of = new Map();
   try {
-    for (const [pack, members] of Object.entries(JSON.parse(readFileSync(at(PACKS), 'utf8')))) for (const m of members) of.set(m, pack);
+    for (const [pack, members] of Object.entries(JSON.parse(readFileSync(at(PACKS), 'utf8')))) {
+      for (const m of members) {
+        const list = of.get(m);
+        if (list) list.push(pack);
+        else of.set(m, [pack]);
+      }
+    }
   } catch {
     // No packs: each chunk from its own file.
   }
@@ -174,7 +185,9 @@ function chunkLoader(dir, cache) {
     const abs = at(file);
     // The core is in no pack: a command that needs nothing else reads no index.
     if (file !== 'matrix.cjs') packOf ??= packIndex(at);
-    const p = packOf?.has(file) ? pack(packOf.get(file)) : undefined;
+    // A pack already loaded that holds it, else the first that does (its own tier's).
+    const holders = packOf?.get(file);
+    const p = holders ? pack(holders.find((h) => packs.get(h)) ?? holders[0]) : undefined;
     let chunk;
     let run;
     if (typeof p?.modules?.[file] === 'function') {

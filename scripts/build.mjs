@@ -24,6 +24,7 @@
 import { build, transform } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -274,15 +275,53 @@ async function withRecordedSample(fn) {
   }
 }
 
+/**
+ * Run `fn` with a copy of samples/monorepo in a git repository of its own on
+ * which `matrix bake` ran once (a bundle of its own, docker a stand-in that
+ * reports a builder and builds nothing): the next bake there answers from
+ * the record of its compile, as a second `matrix bake` does for users. Only
+ * where a POSIX shell runs the stand-in; undefined elsewhere.
+ */
+async function withBakedSample(fn) {
+  if (process.platform === 'win32' || !existsSync(path.join(root, 'samples', 'monorepo', 'matrix.yaml'))) return undefined;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'matrix-build-'));
+  try {
+    const copy = path.join(work, 'monorepo');
+    cpSync(path.join(root, 'samples', 'monorepo'), copy, { recursive: true });
+    // Its first line of progress names the builder (what bake waits for before its checks), and it writes the metadata file it is given.
+    const docker = path.join(work, 'docker');
+    writeFileSync(
+      docker,
+      '#!/bin/sh\n[ "$1 $2" = "buildx bake" ] || exit 0\necho \'#0 building with "default" instance using docker driver\' >&2\nprev=\nfor a in "$@"; do [ "$prev" = --metadata-file ] && printf \'{}\' > "$a"; prev=$a; done\nexit 0\n',
+      { mode: 0o755 },
+    );
+    const git = (...args) => spawnSync('git', ['-c', 'user.name=build', '-c', 'user.email=build@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: copy, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'sample');
+    const env = { TMPDIR: work, MATRIX_DOCKER: docker, PATH: process.env.PATH ?? '' };
+    await runAll(loadBundle(dist, { cache: false }), [['bake']], [copy], env);
+    return await fn(copy, env);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 // The packs (bin/load.cjs): the chunks of each tier of start-up in one file
 // and one code cache. A tier is what its runs load beyond the tiers before it:
 // `--help`; answers from a record (`gen --check` as a hook runs it, `validate`,
 // `plan`); a compile (gen --check, plan and validate without a record). A
-// chunk no tier loads (`gen`'s writes, bake, yargs) stays a file of its own.
+// chunk no tier loads (`gen`'s writes, yargs) stays a file of its own. The
+// last, `bake` from its record, takes every chunk that run loads beyond
+// `--help` and the answers from a record, compile's too: a chunk may be in
+// both (bin/load.cjs takes it from a pack already loaded), so such a bake
+// reads one pack of what it runs, not the compile's with the YAML parser, the
+// validator and the renderer it never runs, nor some twenty chunk files.
 const TIERS = [
   { name: 'help', run: (bundle) => runQuiet(bundle, ['--help'], root) },
   { name: 'check', run: (bundle) => withRecordedSample((copy, env) => runAll(bundle, RECORD_RUNS, [copy], env)) },
   { name: 'compile', run: (bundle) => runAll(bundle, COMPILE_RUNS, SAMPLES) },
+  { name: 'bake', shares: 'compile', run: (bundle) => withBakedSample((copy, env) => runAll(bundle, [['bake']], [copy], env)) },
 ];
 let packs = [];
 try {
@@ -312,7 +351,10 @@ try {
     caches.push(cacheFile);
   }
   for (const p of packs) {
-    const loaded = bundle.packs.get(p.file);
+    // A pack that shares chunks with another: its cache from a run that loaded it first, so that its copies ran.
+    const own = p.tier.shares ? loadBundle(dist, { cache: false }) : undefined;
+    if (own) await p.tier.run(own);
+    const loaded = (own ?? bundle).packs.get(p.file);
     if (!loaded) throw new Error(`${p.file} was not loaded`);
     const cacheFile = cacheFileName(p.hash, p.file.slice(0, -'.cjs'.length));
     replaceFile(path.join(dist, cacheFile), loaded.script.createCachedData());
@@ -348,10 +390,13 @@ async function packTiers() {
   const seen = new Set(['matrix.cjs']);
   const tiers = [];
   for (const tier of TIERS) {
-    await tier.run(probe);
-    const names = [...probe.chunks.keys()].filter((name) => !seen.has(name));
+    // A tier that shares: its own run in a bundle of its own, and only the tiers before the one it shares with are left out.
+    const shared = tier.shares ? tiers.find((t) => t.file === `pack-${tier.shares}.cjs`) : undefined;
+    const bundle = tier.shares ? loadBundle(dist, { cache: false }) : probe;
+    await tier.run(bundle);
+    const names = [...bundle.chunks.keys()].filter((name) => !seen.has(name) || shared?.names.includes(name));
     for (const name of names) seen.add(name);
-    if (names.length) tiers.push({ file: `pack-${tier.name}.cjs`, names, hash: '' });
+    if (names.length) tiers.push({ file: `pack-${tier.name}.cjs`, names, hash: '', tier });
   }
   for (const p of tiers) {
     // One expression: an object of each chunk's text as the function Node wraps a CommonJS module in (moduleFunction).

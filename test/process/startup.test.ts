@@ -26,8 +26,8 @@ interface Started {
   out: string;
   /** Files Node itself loaded (require.cache). */
   loaded: string[];
-  /** Chunks bin/load.cjs compiled, and whether each took its code cache. */
-  chunks: { file: string; cacheUsed: boolean }[];
+  /** Chunks bin/load.cjs compiled, whether each took its code cache, and the pack it came from. */
+  chunks: { file: string; cacheUsed: boolean; pack?: string }[];
 }
 
 /** Runs a CommonJS script in a fresh Node, as the bin would start, and returns what it prints as JSON. */
@@ -45,7 +45,7 @@ const runScript = (load: string, dir: string, argv: string[], cwd: string, env: 
   const io = { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => out.push(s) }, cwd: ${JSON.stringify(cwd)}, env: ${JSON.stringify(env)}, isTTY: false };
   const bundle = loadBundle(${JSON.stringify(dir)});
   bundle.exports.main(${JSON.stringify(argv)}, io).then((code) => {
-    const chunks = [...(bundle.chunks?.values() ?? [])].map((c) => ({ file: c.file, cacheUsed: c.cacheUsed }));
+    const chunks = [...(bundle.chunks?.values() ?? [])].map((c) => ({ file: c.file, cacheUsed: c.cacheUsed, pack: c.pack }));
     process.stdout.write(JSON.stringify({ cacheUsed: bundle.cacheUsed, viaScript: Boolean(bundle.script), code, out: out.join(''), loaded: Object.keys(require.cache), chunks }));
   });
 `;
@@ -106,13 +106,19 @@ describe('dist/', () => {
     }
   });
 
-  it('each chunk is in at most one pack, the core in none, and a pack holds the very text of each of its chunks', () => {
+  it("each chunk is in one pack at most, or in compile's and bake's (bake's shares); the core in none; a pack holds the very text of each of its chunks", () => {
     const m = manifest();
     expect(JSON.parse(readFileSync(path.join(DIST, 'packs.json'), 'utf8'))).toEqual(m.packs);
-    const members = Object.values(m.packs).flat();
+    expect(Object.keys(m.packs)).toEqual(['pack-help.cjs', 'pack-check.cjs', 'pack-compile.cjs', 'pack-bake.cjs']);
+    const { 'pack-bake.cjs': bake = [], ...tiers } = m.packs;
+    const members = Object.values(tiers).flat();
     expect(members.length).toBeGreaterThan(10);
     expect(members.length).toBe(new Set(members).size);
-    expect(members).not.toContain('matrix.cjs');
+    expect(bake.length).toBe(new Set(bake).size);
+    // What bake shares comes from compile's pack only, never from help's or check's (loaded before it in every run).
+    for (const name of bake) expect([name, [...(m.packs['pack-help.cjs'] ?? []), ...(m.packs['pack-check.cjs'] ?? [])].includes(name)]).toEqual([name, false]);
+    expect(bake.filter((name) => m.packs['pack-compile.cjs']?.includes(name)).length).toBeGreaterThan(0);
+    expect([...members, ...bake]).not.toContain('matrix.cjs');
     for (const [pack, names] of Object.entries(m.packs)) {
       const text = readFileSync(path.join(DIST, pack), 'latin1');
       for (const name of names) {
@@ -130,6 +136,36 @@ describe('dist/', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/dist\/ is up to date/);
     expect(readdirSync(DIST).map((f) => [f, statSync(path.join(DIST, f)).mtimeMs])).toEqual(before);
+  });
+});
+
+describe('bake from its record', () => {
+  // A second `matrix bake` at the same commit answers from the record of its compile (src/cache/bake.ts):
+  // it runs git, bake's command line and the build's progress, none of the YAML parser, the validator or
+  // the renderer, which are most of compile's pack (scripts/build.mjs TIERS).
+  it.skipIf(process.platform === 'win32')("loads bake's pack beside help's and check's, not compile's, and no chunk file of its own; each with its code cache", () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-pack-'));
+    try {
+      const copy = path.join(work, 'monorepo');
+      cpSync(path.join(SAMPLES, 'monorepo'), copy, { recursive: true });
+      const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: copy });
+      git('init', '-q');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'sample');
+      const docker = path.join(work, 'docker');
+      writeFileSync(docker, `#!/bin/sh\n[ "$1 $2" = "buildx bake" ] || exit 0\necho '#0 building with "default" instance using docker driver' >&2\nexit 0\n`, { mode: 0o755 });
+      const env = { TMPDIR: work, MATRIX_DOCKER: docker, PATH: process.env.PATH ?? '' };
+      const first = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'matrix.cjs'), 'bake'], { cwd: copy, env, encoding: 'utf8' });
+      expect(first.status, first.stderr).toBe(0);
+      const r = inNode(runScript(LOAD, DIST, ['bake'], copy, env));
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).not.toContain('matrix: warning: git');
+      const packs = [...new Set(r.chunks.map((c) => c.pack ?? c.file))];
+      expect(packs).toEqual(['matrix.cjs', 'pack-help.cjs', 'pack-check.cjs', 'pack-bake.cjs']);
+      expect(r.chunks.filter((c) => !c.cacheUsed)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 
