@@ -98,10 +98,13 @@ export interface CaseDuplicate {
 }
 
 /**
- * Keys of one mapping that differ only in case: two axes `os` and `OS`, or
- * `Npm` and `npm` in one include or exclude entry. GitHub reads these mappings
- * with keys compared ordinally ignoring case and refuses the second key
- * (actions/runner TemplateReader.cs); yaml keeps both, so they are found here.
+ * Keys of one mapping that differ only in case: two axes `os` and `OS`, an
+ * axis `Include` beside `include`, or `Npm` and `npm` in one include or exclude
+ * entry. GitHub reads these mappings with keys compared ordinally ignoring case
+ * and refuses the second key, whether or not the first is a property its schema
+ * knows (actions/runner src/Sdk/WorkflowParser/ObjectTemplating/TemplateReader.cs:
+ * one OrdinalIgnoreCase set of the keys read so far, checked before the schema's
+ * properties are matched); yaml keeps both, so they are found here.
  */
 export function caseDuplicateKeys(m: MatrixInput): CaseDuplicate[] {
   const out: CaseDuplicate[] = [];
@@ -111,7 +114,8 @@ export function caseDuplicateKeys(m: MatrixInput): CaseDuplicate[] {
       if (first !== undefined) out.push({ path: [...at, key], key, first });
     });
   };
-  scan(declaredAxes(m), []);
+  // Every key of the matrix mapping: `include` and `exclude` are keys of it like the axes.
+  scan(Object.keys(m), []);
   for (const list of ['include', 'exclude'] as const) {
     const entries = m[list];
     if (Array.isArray(entries)) entries.forEach((e, i) => e && typeof e === 'object' && scan(Object.keys(e), [list, i]));

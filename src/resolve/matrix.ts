@@ -57,11 +57,19 @@ function uniqueKeys(ctx: ResolveContext, name: string, svc: ServiceInput): boole
       'duplicate-key',
       [...origin(ctx, name, 'matrix'), ...d.path],
       `\`${d.key}\` repeats \`${d.first}\` in ${where}: matrix keys ignore case, as on GitHub, so they are one key`,
-      d.path.length === 1 ? 'keep one spelling: merge the two axes, or rename one' : 'keep one of the two keys',
+      d.path.length === 1 ? matrixKeyHint(d.key, d.first) : 'keep one of the two keys',
       true,
     );
   }
   return dups.length === 0;
+}
+
+/** What to do about two keys of the matrix mapping that differ only in case: two axes, or an axis spelt like `include` or `exclude`. */
+function matrixKeyHint(key: string, first: string): string {
+  const list = [first, key].find((k) => k === 'include' || k === 'exclude');
+  if (list === undefined) return 'keep one spelling: merge the two axes, or rename one';
+  const axis = list === key ? first : key;
+  return `only \`${list}\` in lower case is the ${list} list, and \`${axis}\` would be an axis of that name: rename the axis, or move its entries into \`${list}\``;
 }
 
 /**

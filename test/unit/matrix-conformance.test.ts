@@ -610,6 +610,26 @@ describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", (
     expect(brief(compileSpec(exc, goDirs('api')).diagnostics)).toEqual([{ code: 'duplicate-key', ...pos(exc, 'OS: b') }]);
   });
 
+  // TemplateReader.cs (HandleMappingWithWellKnownProperties): the set of keys read so far is checked
+  // before the key is matched to the schema's properties (workflow-v1.0.json "matrix": `include`,
+  // `exclude`, matched ordinally, plus loose keys), so `Include` after `include` is "'Include' is
+  // already defined" on GitHub; alone, `Include` is an axis there (WorkflowTemplateConverter.cs
+  // switches on the exact key), and it stays one here.
+  it('an axis spelt like include or exclude in another case, beside the list itself, is a located error', () => {
+    const after = spec(['os: [a]', 'include:', '  - { os: b }', 'Include: [c]']);
+    const r1 = compileSpec(after, goDirs('api'));
+    expect(brief(r1.diagnostics)).toEqual([{ code: 'duplicate-key', ...pos(after, 'Include:') }]);
+    expect(r1.diagnostics[0]!.hint).toMatch(/only `include` in lower case is the include list.*`Include`/);
+    const before = spec(['EXCLUDE: [c]', 'os: [a, b]', 'exclude:', '  - { os: a }']);
+    const r2 = compileSpec(before, goDirs('api'));
+    expect(brief(r2.diagnostics)).toEqual([{ code: 'duplicate-key', ...pos(before, 'exclude:') }]);
+    expect(r2.diagnostics[0]!.hint).toMatch(/only `exclude` in lower case is the exclude list.*`EXCLUDE`/);
+    const alone = spec(['os: [a]', 'Include: [c]']);
+    const r3 = compileSpec(alone, goDirs('api'));
+    expect(r3.diagnostics).toEqual([]);
+    expect(r3.spec!.targets.map((t) => [t.name, t.cell])).toEqual([['api-a-c', { os: 'a', Include: 'c' }]]);
+  });
+
   // Expressions/Data/DictionaryExpressionData.cs: the matrix context looks keys up with
   // StringComparer.OrdinalIgnoreCase; MatrixBuilder.cs keeps one key per name.
   it('one include key in two spellings is one variable, and ${{ matrix.KEY }} finds a key whatever its case', () => {
