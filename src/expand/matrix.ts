@@ -7,7 +7,10 @@
 //    no combination becomes a new one.
 // A combination's keys are in the runner's order: the axes as declared, then
 // the keys includes add, in the order they are first added; a new combination
-// from include, the entry's axis keys, then its other keys.
+// from include, the entry's axis keys, then its other keys. Each is spelt as the
+// runner spells it in that combination: an axis as declared, an added key as the
+// first entry that added it to the combination, a new combination's keys as its
+// entry writes them.
 // "Has" and "contradict" compare as GitHub's runner does: the filters are
 // expressions `matrix['KEY'] == VALUE` (actions/runner MatrixBuilder), so a key
 // names an axis whatever its case (ordinal, ignoring case) and values compare
@@ -49,35 +52,61 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
     );
   }
 
-  const original = new Set(axes);
+  // The axis an include key names, whatever its case; undefined for a key that only adds a value.
+  const axisOf = (k: string) => axes.find((a) => equalsIgnoreCase(a, k));
   // Cells that came from the product; their original axis values never change.
   const productCount = cells.length;
-  const added: string[] = [];
   for (const inc of m.include ?? []) {
-    const pairs = Object.entries(inc).map(([k, v]) => [spelling(k, [...axes, ...added]), v] as const);
-    for (const [k] of pairs) if (!original.has(k) && !added.includes(k)) added.push(k);
+    const pairs = Object.entries(inc);
+    const filter = pairs.filter(([k]) => axisOf(k) !== undefined);
+    const extra = pairs.filter(([k]) => axisOf(k) === undefined);
+    // The filter by the axes' own spelling, which the product's cells have.
+    const byAxis = filter.map(([k, v]) => [axisOf(k)!, v] as const);
     let matched = false;
     for (let i = 0; i < productCount; i++) {
       const cell = cells[i]!;
-      if (!pairs.every(([k, v]) => !original.has(k) || valueEquals(cell[k]!, v))) continue;
+      if (!byAxis.every(([a, v]) => valueEquals(cell[a]!, v))) continue;
       matched = true;
-      for (const [k, v] of pairs) if (!original.has(k)) defineKey(cell, k, v);
+      // A key the cell already has (from an earlier entry, in any case) keeps its place and spelling; a new one is
+      // spelt as this entry spells it: the runner collects a combination's added values in a dictionary that
+      // ignores case and keeps a key's first spelling (MatrixBuilder.cs MatrixInclude.Match,
+      // Expressions/Data/DictionaryExpressionData.cs).
+      for (const [k, v] of extra) defineKey(cell, ownKey(cell, k) ?? k, v);
     }
-    // A new combination holds the entry's axis keys, then its other keys, each in the entry's order: the
-    // runner builds it from the entry's filter, then adds its extra values (actions/runner
+    // A new combination holds the entry's axis keys, then its other keys, each in the entry's order and spelling:
+    // the runner builds it from the entry's filter, then adds its extra values (actions/runner
     // src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs GetUnmatchedVectors), and its matrix context
     // (`toJSON(matrix)`, a template's `{{#each matrix}}`) lists them so.
-    if (!matched) cells.push(Object.fromEntries([...pairs.filter(([k]) => original.has(k)), ...pairs.filter(([k]) => !original.has(k))]));
+    if (!matched) cells.push(Object.fromEntries([...filter, ...extra]));
   }
   const out = cells.map((c) => {
     const text: Cell = {};
     for (const k of Object.keys(c)) defineKey(text, k, valueText(c[k]!));
     return text;
   });
-  // Keys only added by include are axes too (for names and variables), after the declared ones.
-  const extra: string[] = [];
-  for (const c of out) for (const k of Object.keys(c)) if (!original.has(k) && !extra.includes(k)) extra.push(k);
-  return { axes: [...axes, ...extra], cells: out };
+  // Keys only added by include are axes too (for names and variables), after the declared ones: each once, whatever
+  // the case, as first spelt.
+  const all = [...axes];
+  for (const c of out) for (const k of Object.keys(c)) if (!all.some((a) => equalsIgnoreCase(a, k))) all.push(k);
+  return { axes: all, cells: out };
+}
+
+/** The key of `record` that is `key` whatever its case (the exact spelling first), or undefined. */
+function ownKey(record: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  if (Object.hasOwn(record, key)) return key;
+  for (const k of Object.keys(record)) if (equalsIgnoreCase(k, key)) return k;
+  return undefined;
+}
+
+/**
+ * The value of `key` in a combination, whatever the case the combination spells
+ * it in, or undefined when it lacks the key: a combination an include entry
+ * makes spells its keys as the entry does (`{OS: macos}` beside axis `os`), and
+ * GitHub reads a matrix key ignoring case.
+ */
+export function cellValue(cell: Readonly<Record<string, string>>, key: string): string | undefined {
+  const k = ownKey(cell, key);
+  return k === undefined ? undefined : cell[k];
 }
 
 /** A value as it may appear in a bake target name: [a-z0-9-], no leading/trailing dash. */
@@ -159,10 +188,10 @@ export function emptyMatrixProblem(m: MatrixInput): { message: string; hint: str
 
 /** The name a cell gets without disambiguation: service + slugs of the declared axes' values (all values for an include-only cell). */
 export function cellTargetName(service: string, axes: readonly string[], cell: Cell): string {
-  const keys = axes.some((a) => ownValue(cell, a) !== undefined) ? axes : Object.keys(cell);
+  const keys = axes.some((a) => cellValue(cell, a) !== undefined) ? axes : Object.keys(cell);
   const parts = [service];
   for (const a of keys) {
-    const v = ownValue(cell, a);
+    const v = cellValue(cell, a);
     if (v !== undefined) parts.push(slug(v) || 'x');
   }
   return parts.join('-');
@@ -194,7 +223,7 @@ export function cellTargetNames(service: string, axes: readonly string[], cells:
   names.forEach((n, i) => {
     if (!seen.has(n)) return void seen.set(n, i);
     // The same combination twice is not a naming problem: leave it to be reported.
-    if (canon(cells[seen.get(n)!]!) === canon(cells[i]!)) return;
+    if (sameCombination(cells[seen.get(n)!]!, cells[i]!)) return;
     const h = fnv1a(canon(cells[i]!));
     let candidate = `${n}-${h}`;
     if (taken.has(candidate)) candidate = `${n}-${h}-${i}`;
@@ -209,6 +238,12 @@ export function cellTargetNames(service: string, axes: readonly string[], cells:
     else first.set(n, i);
   });
   return { names, clashes };
+}
+
+/** Two cells with the same keys, whatever their case (`{os: z}` and `{OS: z}` from two include entries), and the same values. */
+function sameCombination(a: Cell, b: Cell): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => cellValue(b, k) === a[k]);
 }
 
 /** 32-bit FNV-1a as 8 hex digits: stable across machines and Node versions. */

@@ -7,6 +7,7 @@ import type { ResolvedSpec, Target } from '../spec.js';
 import { finishDockerfile } from './header.js';
 import { bakeFileParts } from './hcl.js';
 import { CONTEXT_PROTO, wrap, type ParsedTemplate } from './template.js';
+import { cellValue } from '../expand/matrix.js';
 import { spelling } from '../expand/values.js';
 import { partsDigest, textDigest } from '../output/digest.js';
 import type { Placements, PlacedDockerfile } from '../resolve/dockerfiles.js';
@@ -58,7 +59,7 @@ function fieldValue(f: Field, t: Target, registry: string | undefined, declaredA
       // The combination's own keys in its order, then every other key of the service's matrix as undefined:
       // matrixContext lists only the first (as GitHub's matrix context holds them) and reads the others as ''
       // (GitHub reads a key the combination lacks as empty).
-      return Object.fromEntries([...Object.entries(t.cell), ...t.axes.filter((a) => !Object.hasOwn(t.cell, a)).map((a) => [a, undefined] as const)]);
+      return Object.fromEntries([...Object.entries(t.cell), ...t.axes.filter((a) => cellValue(t.cell, a) === undefined).map((a) => [a, undefined] as const)]);
     case 'with':
       return t.with;
     case 'args': {

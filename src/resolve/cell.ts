@@ -1,7 +1,7 @@
 // One matrix cell of a service -> one target: every field interpolated with the
 // cell's variables, tags checked, outputs checked.
 import { closest, type DiagnosticCode } from '../diagnostics.js';
-import { ownValue } from '../expand/records.js';
+import { cellValue } from '../expand/matrix.js';
 import { dynText, dynVariables, evalDyn, SAMPLE_VALUES, type Dyn } from '../dyn.js';
 import type { Cell, Target } from '../spec.js';
 import { lowerCaseRepository, referenceProblem, UPPER_CASE_NAME } from '../validate/reference.js';
@@ -63,9 +63,10 @@ class CellScope {
   ) {
     // A key that only some combinations have (from include) reads as empty in the others, as on GitHub.
     // withAllKeys(axes, cell), set straight into the map: the same keys in the same order, no record between.
+    // The axes hold every key of every combination once, whatever its case, and a key is read whatever the case
+    // this combination spells it in (`OS` from an include entry beside axis `os`).
     const vars = varsFor(plan.name, target, ctx.input.registry, NO_ENTRIES);
-    for (const a of plan.matrix.axes) vars.set(`matrix.${a}`, ownValue(cell, a) ?? '');
-    for (const [k, v] of Object.entries(cell)) vars.set(`matrix.${k}`, v);
+    for (const a of plan.matrix.axes) vars.set(`matrix.${a}`, cellValue(cell, a) ?? '');
     this.vars = vars;
   }
 

@@ -1,6 +1,6 @@
 // `latest`: which single matrix cell (if any) also gets REPO:latest.
 import { valueText } from '../expand/values.js';
-import { ownValue } from '../expand/records.js';
+import { cellValue } from '../expand/matrix.js';
 import type { Cell, ServiceInput } from '../spec.js';
 import { origin, type ResolveContext } from './context.js';
 
@@ -14,7 +14,7 @@ export function latestCell(ctx: ResolveContext, name: string, svc: ServiceInput,
   }
   // Values are written as the matrix writes its own (numbers as GitHub renders them), so `3.12` meets `3.12`.
   const pairs = Object.entries(svc.latest).map(([k, v]) => [k, valueText(v)] as const);
-  const matches = cells.flatMap((c, i) => (pairs.every(([k, v]) => ownValue(c, k) === v) ? [i] : []));
+  const matches = cells.flatMap((c, i) => (pairs.every(([k, v]) => cellValue(c, k) === v) ? [i] : []));
   if (matches.length !== 1) {
     ctx.report.err('ambiguous-latest', at, `\`latest\` matches ${matches.length} matrix combinations; it must match exactly one`, 'add axis values until one combination is left');
     return false;

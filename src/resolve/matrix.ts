@@ -1,8 +1,7 @@
 // A service's matrix: expanded into cells, checked (empty, unknown axes,
 // unused include keys), and each cell named as a target.
 import { closest } from '../diagnostics.js';
-import { caseDuplicateKeys, cellTargetNames, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
-import { ownValue } from '../expand/records.js';
+import { caseDuplicateKeys, cellTargetNames, cellValue, declaredAxes, emptyMatrixProblem, expandMatrix } from '../expand/matrix.js';
 import { equalsIgnoreCase } from '../expand/values.js';
 import type { Cell, ServiceInput } from '../spec.js';
 import { origin, type ResolveContext } from './context.js';
@@ -140,9 +139,9 @@ function checkMatrix(ctx: ResolveContext, name: string, svc: ServiceInput, decla
   return true;
 }
 
-/** The cell with every key of its matrix, '' where this combination lacks one. */
+/** The cell with every key of its matrix, spelt as the matrix's axes spell them, '' where this combination lacks one. */
 export function withAllKeys(axes: readonly string[], cell: Cell): Cell {
-  return Object.fromEntries([...axes.map((a) => [a, ownValue(cell, a) ?? ''] as const), ...Object.entries(cell)]);
+  return Object.fromEntries(axes.map((a) => [a, cellValue(cell, a) ?? ''] as const));
 }
 
 function cellText(c: Cell): string {

@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cellTargetNames, expandMatrix } from '../../src/expand/matrix.js';
-import { formatNumber, parseNumber, valueEquals } from '../../src/expand/values.js';
-import type { MatrixInput } from '../../src/spec.js';
+import { equalsIgnoreCase, formatNumber, parseNumber, valueEquals, valueText } from '../../src/expand/values.js';
+import type { MatrixInput, Scalar } from '../../src/spec.js';
 import { brief, compileSpec, goDirs, pos } from '../helpers/spec.js';
 import { removeTempDirs } from '../helpers/tree.js';
 
@@ -171,9 +171,13 @@ describe("include and exclude compare values with GitHub's expression ==", () =>
     expect(names({ debug: [true, false], exclude: [{ debug: 'true' }] })).toEqual([{ debug: 'true' }, { debug: 'false' }]);
   });
 
+  // This test once expected the new combination as `{os: 'c'}`, in the axis's spelling. The runner builds it from
+  // the entry's own key literals (actions/runner src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs,
+  // MatrixInclude.GetUnmatchedVectors: `matrix.Add(keyLiteral.Value, ...)`), so its matrix context is `{"OS": "c"}`;
+  // `matrix.os` still reads it, as every matrix key is read ignoring case.
   it('an include key names an axis whatever its case', () => {
     expect(names({ os: ['a', 'b'], include: [{ OS: 'a', x: '1' }] })).toEqual([{ os: 'a', x: '1' }, { os: 'b' }]);
-    expect(names({ os: ['a', 'b'], include: [{ OS: 'c' }] })).toEqual([{ os: 'a' }, { os: 'b' }, { os: 'c' }]);
+    expect(names({ os: ['a', 'b'], include: [{ OS: 'c' }] })).toEqual([{ os: 'a' }, { os: 'b' }, { OS: 'c' }]);
   });
 
   it('the case-insensitive rule keeps the dotless i apart, as GitHub does', () => {
@@ -645,6 +649,68 @@ describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", (
     expect(r2.diagnostics).toEqual([]);
     expect(r2.spec!.targets.map((t) => t.args.S)).toEqual(['a', 'b']);
   });
+
+  // MatrixBuilder.cs: MatrixInclude.Match collects a combination's added values in a DictionaryExpressionData,
+  // whose setter keeps the spelling a key was first given (Expressions/Data/DictionaryExpressionData.cs,
+  // "preserve casing"), and GetUnmatchedVectors builds a new combination from the entry's own key literals. So each
+  // combination spells a key as the first entry that gave it one does; `toJSON(matrix)` shows that spelling.
+  it('each combination spells a key as the runner does: as the first entry that added it to that combination', () => {
+    const m: MatrixInput = { os: ['a', 'b'], include: [{ os: 'a', Npm: 6 }, { os: 'b', npm: 7 }, { NPM: 8 }, { OS: 'c', npm: 9 }] };
+    expect(expandMatrix(m).cells.map((c) => Object.entries(c))).toEqual([
+      [
+        ['os', 'a'],
+        ['Npm', '8'],
+      ],
+      [
+        ['os', 'b'],
+        ['npm', '8'],
+      ],
+      [
+        ['OS', 'c'],
+        ['npm', '9'],
+      ],
+    ]);
+    // The matrix's keys (variables, the keys a template reads as empty) are each key once, as first spelt.
+    expect(expandMatrix(m).axes).toEqual(['os', 'Npm']);
+  });
+
+  it('a combination spelt so is read, named, listed and picked whatever the case', () => {
+    const tpl = 'FROM scratch\n{{#each matrix}}\nLABEL {{@key}}={{word this}}\n{{/each}}\nLABEL os-read={{word matrix.os}} npm-read={{word matrix.npm}}\n';
+    const src = [
+      'version: 1',
+      'registry: r',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: t.hbs',
+      '    latest: { os: c }',
+      '    args: { O: "${{ matrix.os }}", N: "${{ matrix.NPM }}" }',
+      '    matrix:',
+      '      os: [a]',
+      '      include:',
+      '        - { os: a, Npm: "6" }',
+      '        - { OS: c, npm: "9" }',
+      '',
+    ].join('\n');
+    const r = compileSpec(src, { 'api/.keep': '', 't.hbs': tpl });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.map((t) => [t.name, t.cell, t.args.O, t.args.N, t.tags.includes('r/api:latest')])).toEqual([
+      ['api-a', { os: 'a', Npm: '6' }, 'a', '6', false],
+      ['api-c', { OS: 'c', npm: '9' }, 'c', '9', true],
+    ]);
+    const labels = (target: string) =>
+      r
+        .files!.get(`api/${target}.Dockerfile`)!
+        .split('\n')
+        .filter((l) => l.startsWith('LABEL'));
+    expect(labels('api-a')).toEqual(['LABEL os="a"', 'LABEL Npm="6"', 'LABEL os-read="a" npm-read="6"']);
+    expect(labels('api-c')).toEqual(['LABEL OS="c"', 'LABEL npm="9"', 'LABEL os-read="c" npm-read="9"']);
+  });
+
+  it('the same combination in two spellings is still the same combination twice', () => {
+    const src = spec(['os: [a]', 'include:', '  - { os: z }', '  - { OS: z }']);
+    expect(brief(compileSpec(src, goDirs('api')).diagnostics).map((d) => d.code)).toEqual(['name-collision']);
+  });
 });
 
 // Loud divergences, kept on purpose and listed in README's "Where matrix differs from GitHub and bake" table.
@@ -664,5 +730,91 @@ describe('where matrix refuses what GitHub accepts', () => {
       const codes = brief(compileSpec(src, goDirs('api')).diagnostics).map((d) => d.code);
       expect(codes, list).toEqual(['wrong-type']);
     }
+  });
+});
+
+// The runner's algorithm, restated here from its reading of actions/runner
+// src/Sdk/WorkflowParser/Conversion/MatrixBuilder.cs (Build, MatrixInclude, MatrixExclude, MatrixFilter) with a
+// dictionary that ignores case and keeps a key's first spelling (Expressions/Data/DictionaryExpressionData.cs):
+// product vectors, first axis slowest; a vector any exclude filter matches is dropped; every include filter whose
+// axis pairs all match a remaining vector adds its other pairs to it; filters that matched none become vectors of
+// their own, in entry order. Filters compare with the expression `==` (valueEquals, checked above on its own).
+describe('the runner, restated, and expandMatrix agree on random matrices', () => {
+  type Pair = [string, Scalar];
+  const find = (pairs: Pair[], key: string) => pairs.findIndex(([k]) => equalsIgnoreCase(k, key));
+  const set = (pairs: Pair[], key: string, value: Scalar) => {
+    const i = find(pairs, key);
+    if (i < 0) pairs.push([key, value]);
+    else pairs[i] = [pairs[i]![0], value];
+  };
+  const matches = (vector: Pair[], filter: Pair[]) =>
+    filter.every(([k, v]) => {
+      const i = find(vector, k);
+      return i >= 0 && valueEquals(vector[i]![1], v);
+    });
+
+  function runner(m: MatrixInput): [string, string][][] {
+    const vectors = Object.keys(m).filter((k) => k !== 'include' && k !== 'exclude');
+    const isVector = (k: string) => vectors.some((v) => equalsIgnoreCase(v, k));
+    const includes = (m.include ?? []).map((e) => ({
+      filter: Object.entries(e).filter(([k]) => isVector(k)),
+      extra: Object.entries(e).filter(([k]) => !isVector(k)),
+      matched: false,
+    }));
+    const excludes = (m.exclude ?? []).map((e) => Object.entries(e));
+    const size = vectors.length ? vectors.reduce((n, v) => n * (m[v] as Scalar[]).length, 1) : 0;
+    const out: Pair[][] = [];
+    for (let p = 0; p < size; p++) {
+      const vector: Pair[] = [];
+      let block = size;
+      for (const v of vectors) {
+        const values = m[v] as Scalar[];
+        block /= values.length;
+        vector.push([v, values[Math.floor(p / block) % values.length]!]);
+      }
+      if (excludes.some((f) => matches(vector, f))) continue;
+      let extra: Pair[] | undefined;
+      for (const inc of includes) {
+        if (!matches(vector, inc.filter)) continue;
+        inc.matched = true;
+        extra ??= [];
+        for (const [k, v] of inc.extra) set(extra, k, v);
+      }
+      out.push([...vector, ...(extra ?? [])]);
+    }
+    for (const inc of includes) if (!inc.matched) out.push([...inc.filter, ...inc.extra]);
+    return out.map((c) => c.map(([k, v]) => [k, valueText(v)]));
+  }
+
+  const key = fc.constantFrom('os', 'OS', 'node', 'Node', 'npm', 'Npm', 'NPM', 'x');
+  const value = fc.oneof(fc.constantFrom('a', 'A', 'b', '1', '1.0', '', 'true'), fc.constantFrom(0, 1, 2), fc.boolean());
+  // An entry's keys differ beyond case (a second spelling is a duplicate-key error, tested above).
+  const entry = fc.dictionary(key, value, { minKeys: 1, maxKeys: 3 }).filter((e) => {
+    const keys = Object.keys(e);
+    return keys.every((k, i) => keys.slice(0, i).every((j) => !equalsIgnoreCase(j, k)));
+  });
+  const matrix = fc
+    .record({
+      axes: fc.uniqueArray(fc.constantFrom('os', 'node'), { maxLength: 2 }),
+      values: fc.array(fc.uniqueArray(value, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 2 }),
+      include: fc.array(entry, { maxLength: 5 }),
+      exclude: fc.array(entry, { maxLength: 2 }),
+    })
+    .map(({ axes, values, include, exclude }) => {
+      const m: Record<string, unknown> = {};
+      axes.forEach((a, i) => {
+        m[a] = values[i];
+      });
+      // An exclude key that is no axis is an error on GitHub ("does not match any key within the matrix") and here.
+      return { ...m, include, exclude: exclude.filter((e) => Object.keys(e).every((k) => axes.some((a) => equalsIgnoreCase(a, k)))) } as MatrixInput;
+    });
+
+  it('the same combinations, in the same order, with the same keys in the same order and spelling', () => {
+    fc.assert(
+      fc.property(matrix, (m) => {
+        expect(expandMatrix(m).cells.map((c) => Object.entries(c))).toEqual(runner(m));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
