@@ -53,7 +53,8 @@ export function unusedMatrixKeys(svc: ServiceInput, axes: readonly string[], tem
     for (const key of Object.keys(entry)) {
       if (axes.some((a) => equalsIgnoreCase(a, key)) || seen.some((s) => equalsIgnoreCase(s, key))) continue;
       seen.push(key);
-      const inSpec = reads.some((r) => equalsIgnoreCase(r, key)) || latestKeys.includes(key);
+      // `latest` picks a combination by a key whatever its case too (src/resolve/latest.ts).
+      const inSpec = reads.some((r) => equalsIgnoreCase(r, key)) || latestKeys.some((l) => equalsIgnoreCase(l, key));
       // A template reads a key whatever its case too (src/render/files.ts matrixContext).
       const inTemplate = templateReads !== undefined && (templateReads.each || templateReads.keys.some((r) => equalsIgnoreCase(r, key)));
       if (!inSpec && !inTemplate) out.push({ key, include: i });

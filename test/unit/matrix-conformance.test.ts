@@ -707,6 +707,26 @@ describe("GitHub's C# expression engine: OrdinalIgnoreCase, ParseNumber, G15", (
     expect(labels('api-c')).toEqual(['LABEL OS="c"', 'LABEL npm="9"', 'LABEL os-read="c" npm-read="9"']);
   });
 
+  it('`latest` names an include key whatever its case: it picks the combination and counts as a read of the key', () => {
+    const src = [
+      'version: 1',
+      'registry: r',
+      'services:',
+      '  api:',
+      '    context: api',
+      '    template: go',
+      '    latest: { flavor: x }',
+      '    matrix:',
+      '      os: [a, b]',
+      '      include:',
+      '        - { os: b, Flavor: x }',
+      '',
+    ].join('\n');
+    const r = compileSpec(src, goDirs('api'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec!.targets.filter((t) => t.tags.includes('r/api:latest')).map((t) => t.name)).toEqual(['api-b']);
+  });
+
   it('the same combination in two spellings is still the same combination twice', () => {
     const src = spec(['os: [a]', 'include:', '  - { os: z }', '  - { OS: z }']);
     expect(brief(compileSpec(src, goDirs('api')).diagnostics).map((d) => d.code)).toEqual(['name-collision']);
