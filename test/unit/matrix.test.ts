@@ -102,6 +102,31 @@ describe('expandMatrix', () => {
     ]);
   });
 
+  // docs.github.com, "Workflow syntax for GitHub Actions", jobs.<job_id>.strategy.matrix.exclude: nine jobs, the
+  // twelve combinations less the one matching all three pairs and the two matching {windows-latest, 16}.
+  it('exclude: twelve combinations less one full and two partial matches are nine, in product order (docs example)', () => {
+    const m: MatrixInput = {
+      os: ['macos-latest', 'windows-latest'],
+      version: [12, 14, 16],
+      environment: ['staging', 'production'],
+      exclude: [
+        { os: 'macos-latest', version: 12, environment: 'production' },
+        { os: 'windows-latest', version: 16 },
+      ],
+    };
+    expect(cells(m).map((c) => `${c.os} ${c.version} ${c.environment}`)).toEqual([
+      'macos-latest 12 staging',
+      'macos-latest 14 staging',
+      'macos-latest 14 production',
+      'macos-latest 16 staging',
+      'macos-latest 16 production',
+      'windows-latest 12 staging',
+      'windows-latest 12 production',
+      'windows-latest 14 staging',
+      'windows-latest 14 production',
+    ]);
+  });
+
   it('exclude runs before include, so include can add an excluded combination back', () => {
     const m: MatrixInput = { os: ['a', 'b'], v: ['1', '2'], exclude: [{ os: 'b' }], include: [{ os: 'b', v: '2' }] };
     expect(cells(m)).toEqual([
