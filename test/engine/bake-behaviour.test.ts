@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, docker, fixtures, matrix, requireEngine, runId } from './engine.js';
+import { CLI, docker, fixtures, matrix, matrixAsync, requireEngine, runId } from './engine.js';
 import { conformanceCases } from './conformance.js';
 
 const hasEngine = requireEngine();
@@ -159,7 +159,9 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
   // in test/helpers/bake-logs.ts). The two steps meet in a shared cache mount, then end within ~10 ms of
   // each other; bake may still cancel one before it ends (1 run in 15 here), so the summary is checked
   // against what the progress said of each step, and a run is repeated until both failed.
-  it('targets that fail at once: each FAILED with its own signal, the cancelled one not finished; --keep-going builds only that one again', () => {
+  // Its bakes run without blocking the worker (matrixAsync): with --no-cache on an engine whose cache is cold, one
+  // bake took over 60 s, vitest's limit for a call from the worker to its main process, which then failed the run.
+  it('targets that fail at once: each FAILED with its own signal, the cancelled one not finished; --keep-going builds only that one again', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });
     const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
@@ -182,7 +184,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(matrix(dir, ['gen']).status).toBe(0);
     const bake = (args: string[]) => {
       steps();
-      return matrix(dir, ['bake', '--no-cache', ...args]);
+      return matrixAsync(dir, ['bake', '--no-cache', ...args]);
     };
     // Per round of bake (`#0 building with ...`), how each target's RUN ended: ERROR or CANCELED. The target
     // is read from the step's text: a round of one target names none (`[2/2] RUN ...`), and BuildKit names
@@ -201,9 +203,9 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
           return ended;
         });
     type Row = { target: string; status: string; error?: string[]; stepSignal?: unknown };
-    let r!: ReturnType<typeof bake>;
+    let r!: Awaited<ReturnType<typeof bake>>;
     for (let i = 0; i < 3; i++) {
-      r = bake(['--json']);
+      r = await bake(['--json']);
       expect(r.status, r.stderr.slice(-2000)).toBe(1);
       const [ended] = rounds(r.stderr);
       const rows = (JSON.parse(r.stdout) as { targets: Row[] }).targets;
@@ -225,7 +227,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(r.stderr).toContain('matrix: the step that failed oom (linux/amd64) exited 137 = 128 + 9');
     expect(r.stderr).toContain('matrix: the step that failed crash (linux/amd64) exited 139 = 128 + 11');
     // --keep-going: a target whose step failed on its own is not built again; what bake cancelled is.
-    const k = bake(['--keep-going']);
+    const k = await bake(['--keep-going']);
     expect(k.status, k.stderr.slice(-2000)).toBe(1);
     const seen = new Set<string>();
     for (const ended of rounds(k.stderr)) {
