@@ -27,6 +27,22 @@ export interface Expansion {
 export function expandMatrix(m: MatrixInput | undefined): Expansion {
   if (!m) return { axes: [], cells: [{}] };
   const axes = declaredAxes(m);
+  const cells = excluded(product(m, axes), m, axes);
+  included(cells, m, axes);
+  const out = cells.map((c) => {
+    const text: Cell = {};
+    for (const k of Object.keys(c)) defineKey(text, k, valueText(c[k]!));
+    return text;
+  });
+  // Keys only added by include are axes too (for names and variables), after the declared ones: each once, whatever
+  // the case, as first spelt.
+  const all = [...axes];
+  for (const c of out) for (const k of Object.keys(c)) if (!all.some((a) => equalsIgnoreCase(a, k))) all.push(k);
+  return { axes: all, cells: out };
+}
+
+/** The cartesian product of the axes, the first axis slowest. */
+function product(m: MatrixInput, axes: readonly string[]): Record<string, Scalar>[] {
   let cells: Record<string, Scalar>[] = axes.length ? [{}] : [];
   for (const axis of axes) {
     const next: Record<string, Scalar>[] = [];
@@ -40,10 +56,15 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
     }
     cells = next;
   }
+  return cells;
+}
 
+/** The product without every combination that has all of an exclude entry's pairs. */
+function excluded(cells: Record<string, Scalar>[], m: MatrixInput, axes: readonly string[]): Record<string, Scalar>[] {
+  let left = cells;
   for (const ex of m.exclude ?? []) {
     const pairs = Object.entries(ex).map(([k, v]) => [spelling(k, axes), v] as const);
-    cells = cells.filter(
+    left = left.filter(
       (c) =>
         !pairs.every(([k, v]) => {
           const value = ownValue(c, k);
@@ -51,7 +72,11 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
         }),
     );
   }
+  return left;
+}
 
+/** Each include entry's values added to the combinations it matches, or a combination of its own (in place). */
+function included(cells: Record<string, Scalar>[], m: MatrixInput, axes: readonly string[]): void {
   // The axis an include key names, whatever its case; undefined for a key that only adds a value.
   const axisOf = (k: string) => axes.find((a) => equalsIgnoreCase(a, k));
   // Cells that came from the product; their original axis values never change.
@@ -79,16 +104,6 @@ export function expandMatrix(m: MatrixInput | undefined): Expansion {
     // (`toJSON(matrix)`, a template's `{{#each matrix}}`) lists them so.
     if (!matched) cells.push(Object.fromEntries([...filter, ...extra]));
   }
-  const out = cells.map((c) => {
-    const text: Cell = {};
-    for (const k of Object.keys(c)) defineKey(text, k, valueText(c[k]!));
-    return text;
-  });
-  // Keys only added by include are axes too (for names and variables), after the declared ones: each once, whatever
-  // the case, as first spelt.
-  const all = [...axes];
-  for (const c of out) for (const k of Object.keys(c)) if (!all.some((a) => equalsIgnoreCase(a, k))) all.push(k);
-  return { axes: all, cells: out };
 }
 
 /** The key of `record` that is `key` whatever its case (the exact spelling first), or undefined. */
