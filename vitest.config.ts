@@ -5,6 +5,7 @@
 // Own configs: the engine (e2e) tests that need a Docker daemon and a registry
 // (vitest.engine.config.ts) and the tests that install from the network
 // (vitest.network.config.ts).
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { hoistLazyImportsVite } from './scripts/lazy-imports.mjs';
 
@@ -16,6 +17,9 @@ export default defineConfig({
     exclude: ['test/engine/**', 'test/network/**', 'test/bench/**', 'node_modules/**', 'dist/**'],
     // Builds dist/ once per run, for the spawned tests that run bin/matrix.cjs.
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Two files at once even on two cores (vitest's default is one fewer than the cores: one worker
+    // there, and every in-process test ran on one core while the other waited for spawned children).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
