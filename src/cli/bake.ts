@@ -695,13 +695,13 @@ function roundTargets(sel: { targets: readonly { target: { name: string } }[] })
  * 2) of the first, or 0 when there was none.
  */
 function afterBuildEnd(io: Io, publishing: AbnormalEnd | undefined, reading: AbnormalEnd | undefined, local: AbnormalEnd | undefined): number {
-  // (afterBuildEndOf picks the same end for --json.)
   if (publishing) io.stderr.write(formatAbnormalEnd(publishing, 'publishing'));
   else if (reading) io.stderr.write(formatAbnormalEnd(reading, 'reading the pushed digests'));
   // Always its own line: the local tags are tidied whatever happened before.
   if (local) io.stderr.write(formatAbnormalEnd(local, "tidying the engine's local temporary tags"));
-  const end = publishing ?? reading ?? local;
-  return end ? endExit(end) : 0;
+  // The same end --json names (afterBuildEndOf).
+  const after = afterBuildEndOf(publishing, reading, local);
+  return after ? endExit(after.end) : 0;
 }
 
 /** The end afterBuildEnd's exit code comes from, and what matrix was doing (`--json`'s dockerEnd.during). */
