@@ -73,6 +73,7 @@ export const DIAGNOSTIC_CODES = [
   'not-normalized',
   'nothing-to-build',
   'output-collision',
+  'output-limit',
   'output-not-a-file',
   'output-outside-repo',
   'path-exists',

@@ -4,7 +4,7 @@
 // Io's environment, never the process's.
 import { diagnostic, userError, UserError } from '../diagnostics.js';
 import { abnormalEnd, EndedError, endExit, endOf, type AbnormalEnd } from './exit.js';
-import { capture, firstLine, stream, type Captured, type StreamResult } from './process.js';
+import { capture, firstLine, stream, type CaptureOutput, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -15,7 +15,7 @@ export interface Docker {
   /** The environment docker runs with (the Io's). */
   readonly env: Env;
   /** Run to completion and capture the output (see process.ts `capture`). */
-  capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal; headBytes?: number }): Promise<Captured>;
+  capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal } & CaptureOutput): Promise<Captured>;
   /**
    * A long command in its own process group, stderr by lines (see process.ts
    * `stream`). `contexts`: the build's context directories (absolute, or
@@ -39,7 +39,7 @@ export function dockerAt(bin: string, env: Env): Docker {
     bin,
     env,
     // buildx runs git in the build context: with the repository's config, whose programs it must not run (git.ts).
-    capture: (args, o = {}) => capture({ file: bin, args, env: safeGitEnvironment(o.env ?? env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal, false, o.headBytes),
+    capture: (args, o = {}) => capture({ file: bin, args, env: safeGitEnvironment(o.env ?? env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal, false, o),
     // A build: with BUILDX_GIT_CHECK_DIRTY buildx also runs `git status` in each context, which runs the filter drivers of the repository around it.
     stream: async (args, o, onStderrLine, onStdout) => {
       const e = o.env ?? env;

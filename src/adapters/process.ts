@@ -36,6 +36,48 @@ export interface Captured {
   signal?: NodeJS.Signals;
   /** With `headBytes`: the first bytes of stdout as they came (`stdout` is then ''), the rest read and dropped. */
   head?: Buffer;
+  /** With `partialStdout`: stdout went past its limit; `stdout` holds its first `stdoutChars` characters, the rest was read and dropped. */
+  stdoutCut?: true;
+}
+
+/** How much of a captured program's output is kept (`capture`). */
+export interface CaptureOutput {
+  /** stdout as bytes: only its first `headBytes` are kept, in `head` (an archive). */
+  headBytes?: number;
+  /** The most characters of text stdout kept (STDOUT_CHARS unless given). */
+  stdoutChars?: number;
+  /** Past `stdoutChars`, keep the first characters and read the rest to its end (`stdoutCut`), instead of stopping the program with an error. */
+  partialStdout?: boolean;
+}
+
+/**
+ * The most text of a captured program's stdout matrix keeps: far above what
+ * git or docker print for a repository of a million files or a bake of ten
+ * thousand targets, and about half of the longest string V8 makes (2^29 - 24
+ * UTF-16 units on 64-bit platforms; past it `+=` throws RangeError, which
+ * ended matrix as an internal error).
+ */
+export const STDOUT_CHARS = 256 * 1024 * 1024;
+/**
+ * The end of a captured program's stderr that is kept once it passes twice
+ * this: messages quote its last lines (lastLine), never its first megabytes.
+ */
+export const STDERR_TAIL_CHARS = 1024 * 1024;
+
+/** A program's output went past what matrix keeps of it: stopped, and said. */
+function outputLimitError(cmd: Command, chars: number): UserError {
+  const shown = shellQuote([cmd.file, ...cmd.args.slice(0, 4)]) + (cmd.args.length > 4 ? ' ...' : '');
+  return new UserError([
+    diagnostic({
+      code: 'output-limit',
+      message: `\`${visible(shown)}\` printed more than ${mebibytes(chars)} on its standard output; matrix keeps at most that much of a command it reads and stopped it there`,
+      hint: 'no command matrix reads prints that much for a repository or a build: run it yourself to see what it printed (a wrapper or a program in the way of the real one?)',
+    }),
+  ]);
+}
+
+function mebibytes(chars: number): string {
+  return chars >= 1024 * 1024 ? `${Math.round(chars / (1024 * 1024))} MiB` : `${chars} characters`;
 }
 
 /**
@@ -144,17 +186,26 @@ function start(cmd: Command, failed: (e: unknown) => void, signal?: AbortSignal)
  * spawnError. A program that cannot be started resolves with a spawnError;
  * a machine out of file descriptors, processes or memory rejects (spawnFailure).
  * With `perOutput`, the time limit counts from the last output on stdout
- * instead (a command that answers a line per step: gitEach). With
+ * instead (a command that answers a line per step: gitEach).
+ *
+ * What is kept is bounded, whatever the program prints (`output`). With
  * `headBytes`, stdout is bytes, not text (an archive): only its first
  * `headBytes` are kept, in `head`; the rest is read to the end and dropped, so
- * a file of any size costs no more memory.
+ * a file of any size costs no more memory. Text stdout past `stdoutChars`
+ * (STDOUT_CHARS) stops the program and rejects with an error naming it (exit 2),
+ * or with `partialStdout` keeps its first characters and reads on
+ * (`stdoutCut`; a test command's output). Of stderr only the end is kept once
+ * it is long (STDERR_TAIL_CHARS).
  */
-export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, perOutput = false, headBytes?: number): Promise<Captured> {
+export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, perOutput = false, output: CaptureOutput = {}): Promise<Captured> {
+  const { headBytes, stdoutChars = STDOUT_CHARS, partialStdout = false } = output;
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     const head: Buffer[] = [];
     let headLength = 0;
+    let cut = false;
+    let overflowed = false;
     const failed = (e: unknown) => {
       const f = spawnFailure(cmd.file, e);
       if (f instanceof UserError) reject(f);
@@ -177,16 +228,32 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
     if (headBytes === undefined) child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string | Buffer) => {
-      if (typeof d === 'string') stdout += d;
-      else if (headLength < headBytes!) {
+      if (typeof d === 'string') {
+        if (cut || overflowed) return;
+        if (stdout.length + d.length <= stdoutChars) stdout += d;
+        else if (partialStdout) {
+          stdout += d.slice(0, stdoutChars - stdout.length);
+          cut = true;
+        } else {
+          overflowed = true;
+          killGroup(child, 'SIGKILL');
+        }
+      } else if (headLength < headBytes!) {
         head.push(d.subarray(0, headBytes! - headLength));
         headLength += Math.min(d.length, headBytes! - headLength);
       }
       if (perOutput) timer.refresh();
     });
-    child.stderr.on('data', (d: string) => (stderr += d));
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
+      if (stderr.length > 2 * STDERR_TAIL_CHARS) stderr = stderr.slice(-STDERR_TAIL_CHARS);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (overflowed) {
+        void untrackAfterPoll(untrack).then(() => reject(outputLimitError(cmd, stdoutChars)));
+        return;
+      }
       // The handlers stay until the loop has polled (untrackAfterPoll): a signal that came as the child ended is still queued.
       void untrackAfterPoll(untrack).then(() =>
         resolve({
@@ -196,6 +263,7 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
           ...(timedOut ? { timedOut: true as const } : {}),
           ...(signal ? { signal } : {}),
           ...(headBytes !== undefined ? { head: Buffer.concat(head) } : {}),
+          ...(cut ? { stdoutCut: true as const } : {}),
         }),
       );
     });
@@ -429,6 +497,9 @@ export interface StreamResult {
   signal?: NodeJS.Signals;
 }
 
+/** The longest stderr line stream() holds before it hands the line on in pieces. */
+export const STREAM_LINE_CHARS = 1024 * 1024;
+
 /**
  * Run a long command in its own process group, streaming stdout through and
  * handing stderr lines to `onStderrLine` (which decides what to show).
@@ -462,6 +533,11 @@ export function stream(cmd: Command, onStderrLine: (line: string) => void, onStd
       while ((nl = pending.indexOf('\n')) >= 0) {
         onStderrLine(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
+      }
+      // A line without an end (a step printing megabytes without a newline) is handed on in pieces, never held whole.
+      while (pending.length > STREAM_LINE_CHARS) {
+        onStderrLine(pending.slice(0, STREAM_LINE_CHARS));
+        pending = pending.slice(STREAM_LINE_CHARS);
       }
     });
     child.stdout.on('data', (d: string) => onStdout(d));

@@ -45,17 +45,28 @@ export function runArgs(image: string, platform: string, t: TestInput): string[]
 }
 
 /** What is wrong with a command's result, or undefined when it passed. */
-export function judge(t: TestInput, r: { code: number; stdout: string }): string | undefined {
+export function judge(t: TestInput, r: { code: number; stdout: string; stdoutCut?: true }): string | undefined {
   const want = t.exit_code ?? 0;
   // 128 + n: the command (or docker under a wrapper) was ended by signal n, as a shell says it (POSIX Shell Command Language 2.8.2).
   const signal = r.code !== want ? exitSignal(r.code) : undefined;
   if (signal) return `exited ${r.code} (128 + ${r.code - 128}: the command, or docker running it, was killed by ${signal}), expected ${want}`;
   if (r.code !== want) return `exited ${r.code}, expected ${want}`;
-  if (t.stdout !== undefined && r.stdout.replace(/\n$/, '') !== t.stdout.replace(/\n$/, '')) return `stdout was ${JSON.stringify(r.stdout.slice(0, 200))}, expected ${JSON.stringify(t.stdout)}`;
+  // Cut: only the first TEST_STDOUT_CHARS were kept, so it is not the expected text, and a pattern not in them is not known to be absent.
+  const kept = r.stdoutCut ? ` (it printed more than ${TEST_STDOUT_CHARS / (1024 * 1024)} MiB; only the first were kept)` : '';
+  if (t.stdout !== undefined && (r.stdoutCut || r.stdout.replace(/\n$/, '') !== t.stdout.replace(/\n$/, '')))
+    return `stdout was ${JSON.stringify(r.stdout.slice(0, 200))}${kept}, expected ${JSON.stringify(t.stdout)}`;
   if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)) return `stdout_matches ${JSON.stringify(t.stdout_matches)} is not a valid regular expression`;
-  if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)!.test(r.stdout)) return `stdout ${JSON.stringify(r.stdout.slice(0, 200))} does not match /${t.stdout_matches}/`;
+  if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)!.test(r.stdout)) return `stdout ${JSON.stringify(r.stdout.slice(0, 200))}${kept} does not match /${t.stdout_matches}/`;
   return undefined;
 }
+
+/**
+ * The most of a test command's stdout kept to judge it (capture's
+ * partialStdout): the rest is read to the end, so the exit code is the
+ * command's own, and dropped. A command printing without end (`yes`) held
+ * every byte in one string and ended matrix past V8's longest string.
+ */
+export const TEST_STDOUT_CHARS = 16 * 1024 * 1024;
 
 function patternOf(source: string): RegExp | undefined {
   try {
@@ -131,7 +142,7 @@ export async function runImageTests(docker: Docker, target: string, platform: st
     const fail = (problem: string, output: string[] = []) => failures.push({ target, platform, test: name, problem, output });
     const args = runArgs(image, platform, t);
     if (args) {
-      const r = await docker.capture(args, { timeoutMs: RUN_LIMIT_MS });
+      const r = await docker.capture(args, { timeoutMs: RUN_LIMIT_MS, stdoutChars: TEST_STDOUT_CHARS, partialStdout: true });
       // Node saw the signal: it ended the docker CLI itself, not the command in the container (whose end docker passes on as an exit code).
       const end = r.signal ? dockerEnd(docker, args, r) : undefined;
       if (end) throw new EndedError(end);
