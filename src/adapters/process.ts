@@ -76,6 +76,56 @@ function outputLimitError(cmd: Command, chars: number): UserError {
   ]);
 }
 
+/** What capture keeps of a program's output, within the bounds of its CaptureOutput. */
+class KeptOutput {
+  stdout = '';
+  stderr = '';
+  /** Text stdout went past its limit with partialStdout: the rest is read and dropped. */
+  private cut = false;
+  /** Text stdout went past its limit without partialStdout: the program is to be stopped, and said. */
+  overflowed = false;
+  readonly stdoutChars: number;
+  private readonly head: Buffer[] = [];
+  private headLength = 0;
+
+  constructor(private readonly output: CaptureOutput) {
+    this.stdoutChars = output.stdoutChars ?? STDOUT_CHARS;
+  }
+
+  /** One chunk of stdout (text, or bytes with headBytes); false when it went past the limit and the program must stop. */
+  addStdout(d: string | Buffer): boolean {
+    if (typeof d !== 'string') {
+      const room = this.output.headBytes! - this.headLength;
+      if (room > 0) {
+        this.head.push(d.subarray(0, room));
+        this.headLength += Math.min(d.length, room);
+      }
+      return true;
+    }
+    if (this.cut || this.overflowed) return !this.overflowed;
+    if (this.stdout.length + d.length <= this.stdoutChars) this.stdout += d;
+    else if (this.output.partialStdout) {
+      this.stdout += d.slice(0, this.stdoutChars - this.stdout.length);
+      this.cut = true;
+    } else this.overflowed = true;
+    return !this.overflowed;
+  }
+
+  addStderr(d: string): void {
+    this.stderr += d;
+    if (this.stderr.length > 2 * STDERR_TAIL_CHARS) this.stderr = this.stderr.slice(-STDERR_TAIL_CHARS);
+  }
+
+  result(): Pick<Captured, 'stdout' | 'stderr' | 'head' | 'stdoutCut'> {
+    return {
+      stdout: this.stdout,
+      stderr: this.stderr,
+      ...(this.output.headBytes !== undefined ? { head: Buffer.concat(this.head) } : {}),
+      ...(this.cut ? { stdoutCut: true as const } : {}),
+    };
+  }
+}
+
 function mebibytes(chars: number): string {
   return chars >= 1024 * 1024 ? `${Math.round(chars / (1024 * 1024))} MiB` : `${chars} characters`;
 }
@@ -198,18 +248,12 @@ function start(cmd: Command, failed: (e: unknown) => void, signal?: AbortSignal)
  * it is long (STDERR_TAIL_CHARS).
  */
 export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, perOutput = false, output: CaptureOutput = {}): Promise<Captured> {
-  const { headBytes, stdoutChars = STDOUT_CHARS, partialStdout = false } = output;
   return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const head: Buffer[] = [];
-    let headLength = 0;
-    let cut = false;
-    let overflowed = false;
+    const kept = new KeptOutput(output);
     const failed = (e: unknown) => {
       const f = spawnFailure(cmd.file, e);
       if (f instanceof UserError) reject(f);
-      else resolve({ code: 127, stdout, stderr, ...f });
+      else resolve({ code: 127, stdout: kept.stdout, stderr: kept.stderr, ...f });
     };
     const child = start(cmd, failed, signal);
     if (!child) return;
@@ -225,45 +269,26 @@ export function capture(cmd: Command, timeoutMs = 20_000, signal?: AbortSignal, 
       failed(e);
     });
     // Decode the streams, not each chunk: a character may straddle two chunks.
-    if (headBytes === undefined) child.stdout.setEncoding('utf8');
+    if (output.headBytes === undefined) child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string | Buffer) => {
-      if (typeof d === 'string') {
-        if (cut || overflowed) return;
-        if (stdout.length + d.length <= stdoutChars) stdout += d;
-        else if (partialStdout) {
-          stdout += d.slice(0, stdoutChars - stdout.length);
-          cut = true;
-        } else {
-          overflowed = true;
-          killGroup(child, 'SIGKILL');
-        }
-      } else if (headLength < headBytes!) {
-        head.push(d.subarray(0, headBytes! - headLength));
-        headLength += Math.min(d.length, headBytes! - headLength);
-      }
+      if (!kept.addStdout(d)) killGroup(child, 'SIGKILL');
       if (perOutput) timer.refresh();
     });
-    child.stderr.on('data', (d: string) => {
-      stderr += d;
-      if (stderr.length > 2 * STDERR_TAIL_CHARS) stderr = stderr.slice(-STDERR_TAIL_CHARS);
-    });
+    child.stderr.on('data', (d: string) => kept.addStderr(d));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (overflowed) {
-        void untrackAfterPoll(untrack).then(() => reject(outputLimitError(cmd, stdoutChars)));
+      if (kept.overflowed) {
+        void untrackAfterPoll(untrack).then(() => reject(outputLimitError(cmd, kept.stdoutChars)));
         return;
       }
       // The handlers stay until the loop has polled (untrackAfterPoll): a signal that came as the child ended is still queued.
       void untrackAfterPoll(untrack).then(() =>
         resolve({
           code: code ?? (signal ? 128 + signalNumber(signal) : 1),
-          stdout,
-          stderr,
+          ...kept.result(),
           ...(timedOut ? { timedOut: true as const } : {}),
           ...(signal ? { signal } : {}),
-          ...(headBytes !== undefined ? { head: Buffer.concat(head) } : {}),
-          ...(cut ? { stdoutCut: true as const } : {}),
         }),
       );
     });
