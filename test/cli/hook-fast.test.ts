@@ -135,6 +135,62 @@ describe('bin/matrix-hook answers an up-to-date gen and gen --check without Node
     await expectFallback(p, ['gen', '--check'], { ...preCommitEnv });
   });
 
+  it("through a link to it, as npm installs a package's bin (node_modules/.bin, a prefix's bin/): no process but awk, sha256sum and stat", () => {
+    // npm links each `bin` of package.json into node_modules/.bin or the prefix's bin/ (docs.npmjs.com,
+    // package.json "bin"); pre-commit's `language: node` environment is such a prefix. The script once found
+    // its package through that link with readlink, and its user id and its private directory's mode with
+    // id and ls: three more processes, each a few milliseconds of CPU, on every commit.
+    const links = tempDir('matrix-hook-link-');
+    symlinkSync(HOOK, path.join(links, 'matrix-hook'));
+    const tools = `${p.log}.tools`;
+    for (const tool of ['id', 'ls', 'readlink', 'realpath', 'awk', 'sha256sum', 'stat', 'cat', 'head']) {
+      const real = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (real.startsWith('/')) writeFileSync(path.join(p.shimDir, tool), `#!/bin/sh\necho ${tool} >> '${tools}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    }
+    for (const shell of [[], ...SHELLS]) {
+      rmSync(tools, { force: true });
+      rmSync(p.log, { force: true });
+      const [file, ...pre] = [...shell, path.join(links, 'matrix-hook')];
+      const r = spawnSync(file!, [...pre, 'gen', '--check'], { cwd: p.dir, encoding: 'utf8', env: baseEnv({ PATH: `${p.shimDir}:${process.env.PATH}` }) });
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr, node: existsSync(p.log) }, shell.join(' ')).toEqual({ status: 0, stdout: 'Up to date: 7 files.\n', stderr: '', node: false });
+      expect(readFileSync(tools, 'utf8').trim().split('\n').sort(), shell.join(' ')).toEqual(['awk', 'sha256sum', 'stat']);
+    }
+  });
+
+  it("a copy of the script beside the package's files is not the package the manifest names: Node answers", async () => {
+    // The manifest's root is the package it was written for; the script must be that package's own
+    // bin/matrix-hook (the same file through any links), not another file that looks like it.
+    const other = tempDir('matrix-hook-copy-');
+    mkdirSync(path.join(other, 'bin'));
+    writeFileSync(path.join(other, 'bin', 'matrix-hook'), readFileSync(HOOK), { mode: 0o755 });
+    symlinkSync(path.join(REPO_ROOT, 'bin', 'matrix.cjs'), path.join(other, 'bin', 'matrix.cjs'));
+    rmSync(p.log, { force: true });
+    const r = spawnSync(path.join(other, 'bin', 'matrix-hook'), ['gen', '--check'], { cwd: p.dir, encoding: 'utf8', env: baseEnv({ PATH: `${p.shimDir}:${process.env.PATH}` }) });
+    expect(existsSync(p.log)).toBe(true);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual(full(p, ['gen', '--check']));
+  });
+
+  it("this user's private directory open to the group or others, or with the setgid or sticky bit: Node answers", async () => {
+    // store.ts makes it 0700 and uses it only so (a directory others may write can hold a seal or a record
+    // they made); the script checks the same bits with the one stat it makes for the other checks.
+    const own = { TMPDIR: tempDir() };
+    p = project(own);
+    const pdir = path.join(own.TMPDIR, `bake-matrix-${process.getuid!()}`);
+    expect(statSync(pdir).mode & 0o7777).toBe(0o700);
+    expect(hook(p, ['gen', '--check'], own).node).toBe(false);
+    const good = readFileSync(p.manifest, 'utf8');
+    for (const mode of [0o750, 0o740, 0o705, 0o702, 0o2700, 0o1700]) {
+      chmodSync(pdir, mode);
+      await expectFallback(p, ['gen', '--check'], own);
+      writeFileSync(p.manifest, good);
+    }
+    // The setuid bit on a directory means nothing to Linux, and `ls -l` shows d??s------: as before, a hit.
+    for (const mode of [0o4700, 0o700]) {
+      chmodSync(pdir, mode);
+      expect(hook(p, ['gen', '--check'], own), mode.toString(8)).toMatchObject({ node: false, status: 0, stdout: 'Up to date: 7 files.\n' });
+    }
+  });
+
   it("finds this spec's manifest among those of other specs in the same git directory, read before or after it", () => {
     const good = readFileSync(p.manifest, 'utf8');
     const other = good.replace(/^specpath .*$/m, `specpath ${path.join(p.dir, 'other', 'matrix.yaml')}`);
