@@ -92,7 +92,7 @@ class KeptOutput {
     this.stdoutChars = output.stdoutChars ?? STDOUT_CHARS;
   }
 
-  /** One chunk of stdout (text, or bytes with headBytes); false when it went past the limit and the program must stop. */
+  /** One chunk of stdout (text, or bytes with headBytes); false for the chunk that went past the limit: the program must be stopped (once). */
   addStdout(d: string | Buffer): boolean {
     if (typeof d !== 'string') {
       const room = this.output.headBytes! - this.headLength;
@@ -102,7 +102,7 @@ class KeptOutput {
       }
       return true;
     }
-    if (this.cut || this.overflowed) return !this.overflowed;
+    if (this.cut || this.overflowed) return true;
     if (this.stdout.length + d.length <= this.stdoutChars) this.stdout += d;
     else if (this.output.partialStdout) {
       this.stdout += d.slice(0, this.stdoutChars - this.stdout.length);
