@@ -7,7 +7,10 @@
 // the suite, the e2e tags already there are noted; after it, the e2e tags
 // this run added are removed (and only those: the fixture images, the
 // samples' tags and anything of an earlier or a concurrent run stay).
+// The run's temporary files (repositories, build contexts, logs) go to a
+// directory of its own, removed at the end (test/helpers/run-temp.ts).
 import { spawnSync } from 'node:child_process';
+import { useRunTempDir } from '../helpers/run-temp.js';
 
 /** A `REPOSITORY:TAG` whose repository's first path component starts with `e2e`, on any registry host. */
 export function isE2eTag(ref: string): boolean {
@@ -55,7 +58,9 @@ export function removeTags(tags: readonly string[]): { removed: number; failed: 
 
 export default function setup(): () => void {
   const before = e2eTags();
+  const removeRunTemp = useRunTempDir('engine-tests');
   return () => {
+    removeRunTemp();
     if (!before) return; // no engine answered: the suite said so itself
     const after = e2eTags();
     if (!after) return;

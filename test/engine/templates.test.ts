@@ -155,7 +155,7 @@ describe.skipIf(!hasEngine)('built-in templates build the fixture services offli
         const ran = vertices.filter((_n, i) => seconds[i] !== undefined && seconds[i]! >= Math.max(1, longest / 3));
         const message = `${step}, round ${r + 1} of ${rounds.length}: ${lines.map((m) => m[0].slice(0, 90)).join(' | ')}; ends: ${ends.join(' | ')}${retries.length ? `; retries: ${retries.join(' | ')}` : ''}`;
         if (ran.length > 1) writeFileSync(bakeLog, bake.stderr);
-        expect(ran.length, `${message} (the whole bake log: ${bakeLog})`).toBeLessThanOrEqual(1);
+        expect(ran.length, `${message} (the whole bake log: ${bakeLog}, kept after the run with MATRIX_TEST_KEEP_TMP=1)`).toBeLessThanOrEqual(1);
         // The last round is the bake that succeeded: every vertex of the step ended there. An earlier one may have cancelled it.
         if (r === rounds.length - 1) for (const n of vertices) expect(log, `${message}: #${n}`).toMatch(new RegExp(`^#${n} (DONE|CACHED)`, 'm'));
       });

@@ -7,11 +7,15 @@
 // directory; from then on other users' programs could not write there (apt's
 // sandboxed downloads in the fixture build beside the tests failed). Its mode
 // and owner are compared when the suite ends.
+//
+// The run's temporary files go to a directory of its own, removed at the end
+// (test/helpers/run-temp.ts).
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useRunTempDir } from './run-temp.js';
 
 export default function setup(): () => void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,7 +23,9 @@ export default function setup(): () => void {
   if (r.status !== 0) throw new Error(`node scripts/build.mjs failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   const tmp = os.tmpdir();
   const before = statOf(tmp);
+  const removeRunTemp = useRunTempDir('tests');
   return () => {
+    removeRunTemp();
     const after = statOf(tmp);
     if (after !== before) throw new Error(`the suite changed ${tmp} (mode and owner ${before}, now ${after}): a test must change only directories it made`);
   };
