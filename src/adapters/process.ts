@@ -15,6 +15,7 @@ import { diagnostic, UserError, visible } from '../diagnostics.js';
 import { writeDescriptor } from '../fs/descriptor.js';
 import { causeOf } from '../fs/errno.js';
 import { RESOURCE_HINTS } from '../resource-faults.js';
+import { sizeText } from '../size-text.js';
 
 export interface Command {
   file: string;
@@ -70,7 +71,7 @@ function outputLimitError(cmd: Command, chars: number): UserError {
   return new UserError([
     diagnostic({
       code: 'output-limit',
-      message: `\`${visible(shown)}\` printed more than ${mebibytes(chars)} on its standard output; matrix keeps at most that much of a command it reads and stopped it there`,
+      message: `\`${visible(shown)}\` printed more than ${sizeText(chars, 'characters')} on its standard output; matrix keeps at most that much of a command it reads and stopped it there`,
       hint: 'no command matrix reads prints that much for a repository or a build: run it yourself to see what it printed (a wrapper or a program in the way of the real one?)',
     }),
   ]);
@@ -124,10 +125,6 @@ class KeptOutput {
       ...(this.cut ? { stdoutCut: true as const } : {}),
     };
   }
-}
-
-function mebibytes(chars: number): string {
-  return chars >= 1024 * 1024 ? `${Math.round(chars / (1024 * 1024))} MiB` : `${chars} characters`;
 }
 
 /**

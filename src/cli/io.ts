@@ -6,6 +6,7 @@ import { compile, type CompileRendered, type CompileValidated } from '../compile
 import { UserError, type Diagnostic } from '../diagnostics.js';
 import { formatDiagnostics, formatStale } from '../output/format.js';
 import { locateSpec, type SpecLocation } from './locate.js';
+import { sizeText } from '../size-text.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -29,7 +30,7 @@ export function readSpecSource(loc: SpecLocation): string {
     display: loc.displayName,
     tooLargeCode: 'spec-too-large',
     tooLargeAt: { line: 1, column: 1 },
-    hint: 'the spec must be a regular file of at most 32 MiB (split it, or check that it is not a generated or binary file)',
+    hint: `the spec must be a regular file of at most ${sizeText(MAX_SPEC_BYTES, 'bytes')} (split it, or check that it is not a generated or binary file)`,
   });
 }
 

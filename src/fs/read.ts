@@ -12,6 +12,7 @@ import { createHash, hash, type Hash } from 'node:crypto';
 import { defineOp, isRecording, noteAssumed, noteThrown } from './recorder.js';
 import { lstatOf, type PathStat } from './path-memo.js';
 import { resourceHint } from '../resource-faults.js';
+import { sizeText } from '../size-text.js';
 
 /** Default limit for inputs other than the spec (templates, Dockerfiles, ignore files, JSON results). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -130,7 +131,7 @@ function rawReadBytes(file: string, opts: ReadOptions): Buffer {
       total += n;
       // All fstat counted, and less than asked for: the end (as a later read of nothing would say; what is appended after it is not in this read).
       if (total === size && total < buf.length) break;
-      if (total > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
+      if (total > max) throw fault('too-large', `it is larger than ${sizeText(max, 'bytes')}`, undefined, opts.tooLargeCode);
     }
     return buf.subarray(0, total);
   } finally {
@@ -164,7 +165,7 @@ function openRegular(file: string, opts: ReadOptions): { fd: number; size: numbe
     throw fault(code === 'ENOENT' && !dangling ? 'missing' : 'io', dangling ? 'it is a dangling symbolic link (ENOENT)' : describeErrno(e), code);
   }
   if (!st.isFile()) throw fault('not-a-file', `it is ${kindName(st)}, not a regular file`);
-  if (st.size > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
+  if (st.size > max) throw fault('too-large', `it is larger than ${sizeText(max, 'bytes')}`, undefined, opts.tooLargeCode);
 
   let fd: number;
   try {
@@ -228,7 +229,7 @@ function rawReadPieces(file: string, opts: ReadOptions, each: (piece: Buffer) =>
       const n = readSome(fd, buf, 0, buf.length, fault);
       if (n === 0) break;
       total += n;
-      if (total > max) throw fault('too-large', `it is larger than ${limitText(max)}`, undefined, opts.tooLargeCode);
+      if (total > max) throw fault('too-large', `it is larger than ${sizeText(max, 'bytes')}`, undefined, opts.tooLargeCode);
       const piece = buf.subarray(0, n);
       each(piece);
       // As rawReadBytes: all fstat counted, and less than asked for, is the end.
@@ -269,8 +270,4 @@ function isDangling(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-function limitText(max: number): string {
-  return max >= 1024 * 1024 && max % (1024 * 1024) === 0 ? `${max / 1024 / 1024} MiB` : max >= 1024 && max % 1024 === 0 ? `${max / 1024} KiB` : `${max} bytes`;
 }

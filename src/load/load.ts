@@ -4,6 +4,7 @@ import { yamlLib } from './yaml-lib.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from '../diagnostics.js';
 import { formatNumber } from '../expand/values.js';
 import { plainYamlValue } from './plain-yaml.js';
+import { sizeText } from '../size-text.js';
 
 /** Larger specs are refused before parsing (a generated 10,000-service spec is ~2 MB). */
 export const MAX_SPEC_BYTES = 32 * 1024 * 1024;
@@ -27,7 +28,7 @@ export function loadSpec(file: string, source: string): LoadedSpec {
       file,
       line: 1,
       column: 1,
-      message: `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
+      message: `spec is larger than ${sizeText(MAX_SPEC_BYTES, 'bytes')}`,
       hint: 'split it, or check that it is not a generated or binary file',
     });
     return { file, source, doc: yamlLib().parseDocument(''), lineCounter: new (yamlLib().LineCounter)(), value: undefined, diagnostics: [tooLarge] };

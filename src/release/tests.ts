@@ -16,6 +16,7 @@ import { dockerEnd, type Docker } from '../adapters/docker.js';
 import { EndedError, exitSignal, type AbnormalEnd } from '../adapters/exit.js';
 import type { Target, TestInput } from '../spec.js';
 import { lastLine } from '../adapters/process.js';
+import { sizeText } from '../size-text.js';
 
 export interface TestFailure {
   target: string;
@@ -52,7 +53,7 @@ export function judge(t: TestInput, r: { code: number; stdout: string; stdoutCut
   if (signal) return `exited ${r.code} (128 + ${r.code - 128}: the command, or docker running it, was killed by ${signal}), expected ${want}`;
   if (r.code !== want) return `exited ${r.code}, expected ${want}`;
   // Cut: only the first TEST_STDOUT_CHARS were kept, so it is not the expected text, and a pattern not in them is not known to be absent.
-  const kept = r.stdoutCut ? ` (it printed more than ${TEST_STDOUT_CHARS / (1024 * 1024)} MiB; only the first were kept)` : '';
+  const kept = r.stdoutCut ? ` (it printed more than ${sizeText(TEST_STDOUT_CHARS, 'characters')}; only the first were kept)` : '';
   if (t.stdout !== undefined && (r.stdoutCut || r.stdout.replace(/\n$/, '') !== t.stdout.replace(/\n$/, '')))
     return `stdout was ${JSON.stringify(r.stdout.slice(0, 200))}${kept}, expected ${JSON.stringify(t.stdout)}`;
   if (t.stdout_matches !== undefined && !patternOf(t.stdout_matches)) return `stdout_matches ${JSON.stringify(t.stdout_matches)} is not a valid regular expression`;

@@ -10,6 +10,7 @@ import { DEFAULT_REF, parseTemplate, TemplateError, type ParsedTemplate, type Te
 import type { DockerfileSource, ServiceInput } from '../spec.js';
 import { origin, type Path, type ResolveContext } from './context.js';
 import { checkPath, insideNormalized } from './paths.js';
+import { sizeText } from '../size-text.js';
 
 export const BUILTIN_TEMPLATES = ['go', 'node', 'python', 'rust', 'static', 'java', 'php'] as const;
 
@@ -32,7 +33,7 @@ export class TemplateStore {
       return t;
     } catch (e) {
       if (e instanceof FileFault) {
-        ctx.report.err(e.diagnostics[0]!.code, at, e.message, 'a template must be a regular file of at most 1 MiB');
+        ctx.report.err(e.diagnostics[0]!.code, at, e.message, `a template must be a regular file of at most ${sizeText(MAX_TEMPLATE_BYTES, 'bytes')}`);
         return undefined;
       }
       if (!(e instanceof TemplateError)) throw e;
