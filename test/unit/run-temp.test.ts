@@ -19,10 +19,14 @@ describe("the run's temp directory", () => {
 
 describe('useRunTempDir', () => {
   const saved = { TMPDIR: process.env.TMPDIR, keep: process.env[KEEP_VARIABLE] };
+  // Restored as they were: assigning undefined to a variable of process.env would set the text "undefined".
+  const restore = (name: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
   afterEach(() => {
-    process.env.TMPDIR = saved.TMPDIR;
-    if (saved.keep === undefined) delete process.env[KEEP_VARIABLE];
-    else process.env[KEEP_VARIABLE] = saved.keep;
+    restore('TMPDIR', saved.TMPDIR);
+    restore(KEEP_VARIABLE, saved.keep);
     vi.restoreAllMocks();
   });
 
