@@ -317,12 +317,26 @@ async function withBakedSample(fn) {
 // both (bin/load.cjs takes it from a pack already loaded), so such a bake
 // reads one pack of what it runs, not the compile's with the YAML parser, the
 // validator and the renderer it never runs, nor some twenty chunk files.
+// Before it, `bakestart`: bake's entry and what it requires as it loads (git's
+// reads and the process adapter, src/cli/bake-entry.ts), so git's processes
+// start before the rest of bake is read and deserialized, which then happens
+// while they run. A tier with `members` takes the chunks that function loads
+// (a bundle of its own), and `run` only makes its cache.
+const bakeRun = (bundle) => withBakedSample((copy, env) => runAll(bundle, [['bake']], [copy], env));
 const TIERS = [
   { name: 'help', run: (bundle) => runQuiet(bundle, ['--help'], root) },
   { name: 'check', run: (bundle) => withRecordedSample((copy, env) => runAll(bundle, RECORD_RUNS, [copy], env)) },
   { name: 'compile', run: (bundle) => runAll(bundle, COMPILE_RUNS, SAMPLES) },
-  { name: 'bake', shares: 'compile', run: (bundle) => withBakedSample((copy, env) => runAll(bundle, [['bake']], [copy], env)) },
+  { name: 'bakestart', shares: 'compile', run: bakeRun, members: (bundle) => bundle.loadChunk(chunkNamed('bake-entry')) },
+  { name: 'bake', shares: 'compile', run: bakeRun },
 ];
+
+/** The file of the chunk of entry `name` (`bake-entry` is bake-entry-HASH.cjs). */
+function chunkNamed(name) {
+  const found = chunks.find((c) => c.name.startsWith(`${name}-`) && /^[A-Z0-9]+\.cjs$/.test(c.name.slice(name.length + 1)));
+  if (!found) throw new Error(`no chunk for the entry ${name}`);
+  return found.name;
+}
 let packs = [];
 try {
   packs = await packTiers();
@@ -390,11 +404,13 @@ async function packTiers() {
   const seen = new Set(['matrix.cjs']);
   const tiers = [];
   for (const tier of TIERS) {
-    // A tier that shares: its own run in a bundle of its own, and only the tiers before the one it shares with are left out.
+    // A tier that shares: its own run in a bundle of its own, and only the tiers before the one it shares
+    // with are left out, and what an earlier tier sharing with the same one holds.
     const shared = tier.shares ? tiers.find((t) => t.file === `pack-${tier.shares}.cjs`) : undefined;
+    const sibling = (name) => tiers.some((t) => t.tier.shares && t.tier.shares === tier.shares && t.names.includes(name));
     const bundle = tier.shares ? loadBundle(dist, { cache: false }) : probe;
-    await tier.run(bundle);
-    const names = [...bundle.chunks.keys()].filter((name) => !seen.has(name) || shared?.names.includes(name));
+    await (tier.members ?? tier.run)(bundle);
+    const names = [...bundle.chunks.keys()].filter((name) => (!seen.has(name) || shared?.names.includes(name)) && !sibling(name));
     for (const name of names) seen.add(name);
     if (names.length) tiers.push({ file: `pack-${tier.name}.cjs`, names, hash: '', tier });
   }

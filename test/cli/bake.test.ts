@@ -824,6 +824,8 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     rmSync(log);
     const first = (re: RegExp) => lines.findIndex((l) => re.test(l) && !/ENOENT/.test(l));
     const specRead = first(/openat\(.*\/matrix\.yaml", O_RDONLY/);
+    // The rest of bake is read after git's shell started (scripts/build.mjs TIERS: bakestart, then bake).
+    const restOfBake = first(/openat\(.*\/dist\/pack-bake\.cjs", O_RDONLY/);
     // (each git command starts with matrix's own `-c` settings, src/adapters/git.ts; the
     // four reads of HEAD run one after another in one shell, src/adapters/git.ts gitBatch)
     const headRead = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"|execve\("\/bin\/sh", \["\/bin\/sh", "-c", .*"symbolic-ref", "--quiet", "--short", "HEAD"/);
@@ -831,6 +833,8 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     expect(specRead).toBeGreaterThan(0);
     expect(headRead).toBeGreaterThan(0);
     expect(headRead).toBeLessThan(specRead);
+    expect(restOfBake).toBeGreaterThan(0);
+    expect(headRead).toBeLessThan(restOfBake);
     // A target's revision needs its paths, which only the compile knows.
     expect(revision).toBeGreaterThan(specRead);
     // At the same commit, the next run reads the revisions it kept (src/repro/revision-store.ts).

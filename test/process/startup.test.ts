@@ -106,14 +106,17 @@ describe('dist/', () => {
     }
   });
 
-  it("each chunk is in one pack at most, or in compile's and bake's (bake's shares); the core in none; a pack holds the very text of each of its chunks", () => {
+  it("each chunk is in one pack at most, or in compile's and one of bake's two (they share); the core in none; a pack holds the very text of each of its chunks", () => {
     const m = manifest();
     expect(JSON.parse(readFileSync(path.join(DIST, 'packs.json'), 'utf8'))).toEqual(m.packs);
-    expect(Object.keys(m.packs)).toEqual(['pack-help.cjs', 'pack-check.cjs', 'pack-compile.cjs', 'pack-bake.cjs']);
-    const { 'pack-bake.cjs': bake = [], ...tiers } = m.packs;
+    expect(Object.keys(m.packs)).toEqual(['pack-help.cjs', 'pack-check.cjs', 'pack-compile.cjs', 'pack-bakestart.cjs', 'pack-bake.cjs']);
+    const { 'pack-bake.cjs': rest = [], 'pack-bakestart.cjs': start = [], ...tiers } = m.packs;
+    const bake = [...start, ...rest];
     const members = Object.values(tiers).flat();
     expect(members.length).toBeGreaterThan(10);
     expect(members.length).toBe(new Set(members).size);
+    // bake's entry and what it requires as it loads (git's reads) in the first; the second never repeats them.
+    expect(start[0]).toMatch(/^bake-entry-[A-Z0-9]+\.cjs$/);
     expect(bake.length).toBe(new Set(bake).size);
     // What bake shares comes from compile's pack only, never from help's or check's (loaded before it in every run).
     for (const name of bake) expect([name, [...(m.packs['pack-help.cjs'] ?? []), ...(m.packs['pack-check.cjs'] ?? [])].includes(name)]).toEqual([name, false]);
@@ -143,7 +146,7 @@ describe('bake from its record', () => {
   // A second `matrix bake` at the same commit answers from the record of its compile (src/cache/bake.ts):
   // it runs git, bake's command line and the build's progress, none of the YAML parser, the validator or
   // the renderer, which are most of compile's pack (scripts/build.mjs TIERS).
-  it.skipIf(process.platform === 'win32')("loads bake's pack beside help's and check's, not compile's, and no chunk file of its own; each with its code cache", () => {
+  it.skipIf(process.platform === 'win32')("loads bake's two packs (its start, then the rest) beside help's and check's, not compile's, and no chunk file of its own; each with its code cache", () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'matrix-bake-pack-'));
     try {
       const copy = path.join(work, 'monorepo');
@@ -161,7 +164,7 @@ describe('bake from its record', () => {
       expect(r.code, r.out).toBe(0);
       expect(r.out).not.toContain('matrix: warning: git');
       const packs = [...new Set(r.chunks.map((c) => c.pack ?? c.file))];
-      expect(packs).toEqual(['matrix.cjs', 'pack-help.cjs', 'pack-check.cjs', 'pack-bake.cjs']);
+      expect(packs).toEqual(['matrix.cjs', 'pack-help.cjs', 'pack-check.cjs', 'pack-bakestart.cjs', 'pack-bake.cjs']);
       expect(r.chunks.filter((c) => !c.cacheUsed)).toEqual([]);
     } finally {
       rmSync(work, { recursive: true, force: true });
