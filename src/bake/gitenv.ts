@@ -192,34 +192,68 @@ function headTag(tags: readonly string[], version: { tag: string } | undefined):
   return version?.tag ?? tags[0] ?? '';
 }
 
-/** HEAD's commit and time, its branch, the tags on it (newest first, then by name), and the `origin` remote. */
-const INFO_COMMANDS = [
-  ['log', '-1', '--format=%H %ct'],
-  ['symbolic-ref', '--quiet', '--short', 'HEAD'],
-  // Two keys: the last one given is the first compared (git-for-each-ref(1)).
-  ['tag', '--points-at', 'HEAD', '--sort=refname', '--sort=-creatordate'],
-  ['remote', 'get-url', 'origin'],
-] as const;
+/**
+ * HEAD's commit and time, and the refs that point at it: `HEAD -> refs/heads/NAME`
+ * when HEAD is on a branch (only a ref that is itself decorated shows as
+ * HEAD's, so every ref under refs/ is), and `tag: refs/tags/NAME` for each tag
+ * on it (git-log(1), `%D` and `--decorate-refs`; an explicit pattern overrides
+ * the user's log.excludeDecoration, and `--decorate=full` the user's
+ * log.decorate, so the names are always whole). One git process for what
+ * `log`, `symbolic-ref` and `tag --points-at` answered in three.
+ */
+const HEAD_COMMAND = ['log', '-1', '--format=%H %ct%n%D', '--decorate=full', '--decorate-refs=HEAD', '--decorate-refs=refs/'] as const;
+/** The `origin` remote, as git rewrites it (url.*.insteadOf). */
+const REMOTE_COMMAND = ['remote', 'get-url', 'origin'] as const;
+/**
+ * The tags on HEAD, newest first, then by name: read only where HEAD's
+ * decorations show a tag, for their order (two keys: the last one given is
+ * the first compared, git-for-each-ref(1)) and as git lists them.
+ */
+const TAGS_COMMAND = ['tag', '--points-at', 'HEAD', '--sort=refname', '--sort=-creatordate'] as const;
 
 /**
- * Whether git runs at all, and HEAD's commit, branch, tags and remote:
- * INFO_COMMANDS in one shell (gitBatch), one Node spawn instead of four
+ * Whether git runs at all, and HEAD's commit, branch, tags and remote: the
+ * reads of HEAD and of the remote in one shell (gitBatch), one Node spawn
  * before the compile (each process start costs the event loop several
- * milliseconds). Where that gives no commit (no shell, no commit yet, no git
- * to run), each runs as its own process: then the first read's spawn error
- * (no git on PATH) tells that git cannot run, and no `git --version` of its
- * own is started.
+ * milliseconds), and the tags' own read only where a tag is on HEAD. Where
+ * the shell gives no commit (no shell, no commit yet, no git to run), each
+ * runs as its own process: then the first read's spawn error (no git on
+ * PATH) tells that git cannot run, and no `git --version` of its own is
+ * started.
  */
 async function readGitInfo(repo: Git): Promise<[{ ok: true } | { ok: false; cause: string }, GitInfo | undefined]> {
-  const batch = await gitBatch(
-    repo,
-    INFO_COMMANDS.map((c) => [...c]),
-  );
-  if (batch?.[0]) return [{ ok: true }, gitInfoOf(batch[0], batch[1], batch[2], batch[3])];
-  const [head, ...others] = INFO_COMMANDS;
-  const [first, branch, tags, remote] = await Promise.all([gitQuery(repo, [...head]), ...others.map((c) => git(repo, [...c]))]);
-  if (first.spawnError !== undefined) return [{ ok: false, cause: first.spawnError }, undefined];
-  return [{ ok: true }, gitInfoOf(first.output, branch, tags, remote)];
+  const batch = await gitBatch(repo, [[...HEAD_COMMAND], [...REMOTE_COMMAND]]);
+  let headOutput = batch?.[0];
+  let remote = batch?.[1];
+  if (!headOutput) {
+    const [first, own] = await Promise.all([gitQuery(repo, [...HEAD_COMMAND]), git(repo, [...REMOTE_COMMAND])]);
+    if (first.spawnError !== undefined) return [{ ok: false, cause: first.spawnError }, undefined];
+    headOutput = first.output;
+    remote = own;
+  }
+  const head = headOf(headOutput);
+  if (!head) return [{ ok: true }, undefined];
+  const tags = head.tagged ? await git(repo, [...TAGS_COMMAND]) : '';
+  return [{ ok: true }, gitInfoOf(head.commit, head.branch, tags, remote)];
+}
+
+/**
+ * HEAD_COMMAND's answer: `SHA EPOCH` (what gitInfoOf takes); HEAD's branch,
+ * its name after refs/heads/ (as docker/metadata-action takes a branch from
+ * refs/heads/NAME; `symbolic-ref --short` would say `heads/NAME` where a tag
+ * has the same name), empty when HEAD is detached or on a ref that is no
+ * branch (git shows no `HEAD ->` then either); and whether a tag points at
+ * it. Undefined without a commit.
+ */
+export function headOf(output: string | undefined): { commit: string; branch: string; tagged: boolean } | undefined {
+  if (!output) return undefined;
+  const nl = output.indexOf('\n');
+  const commit = nl < 0 ? output : output.slice(0, nl);
+  if (!/^[0-9a-f]{40,64} \S+$/.test(commit)) return undefined;
+  // Ref names hold no space (git-check-ref-format(1)): `, ` only separates them.
+  const refs = nl < 0 ? [] : output.slice(nl + 1).split(', ');
+  const target = refs.find((r) => r.startsWith('HEAD -> refs/heads/'))?.slice('HEAD -> refs/heads/'.length) ?? '';
+  return { commit, branch: target, tagged: refs.some((r) => r.startsWith('tag: refs/tags/')) };
 }
 
 function gitInfoOf(head: string | undefined, branch: string | undefined, tags: string | undefined, remote: string | undefined): GitInfo | undefined {

@@ -827,8 +827,8 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     // The rest of bake is read after git's shell started (scripts/build.mjs TIERS: bakestart, then bake).
     const restOfBake = first(/openat\(.*\/dist\/pack-bake\.cjs", O_RDONLY/);
     // (each git command starts with matrix's own `-c` settings, src/adapters/git.ts; the
-    // four reads of HEAD run one after another in one shell, src/adapters/git.ts gitBatch)
-    const headRead = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"|execve\("\/bin\/sh", \["\/bin\/sh", "-c", .*"symbolic-ref", "--quiet", "--short", "HEAD"/);
+    // reads of HEAD and the remote run one after another in one shell, src/adapters/git.ts gitBatch)
+    const headRead = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct%n%D"|execve\("\/bin\/sh", \["\/bin\/sh", "-c", .*"log", "-1", "--format=%H %ct%n%D"/);
     const revision = first(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct", (?:"[0-9a-f]{40}", )?"--"/);
     expect(specRead).toBeGreaterThan(0);
     expect(headRead).toBeGreaterThan(0);
@@ -848,7 +848,7 @@ describe.skipIf(!straceOk && process.env.CI !== 'true')('matrix bake starts its 
     const execs = readFileSync(log, 'utf8');
     rmSync(log);
     expect(execs).not.toMatch(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct", "[0-9a-f]{40}", "--"/);
-    expect(execs).toMatch(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"symbolic-ref"/);
+    expect(execs).toMatch(/execve\("[^"]*git", \["git", (?:"-c", "[^"]*", )*"log", "-1", "--format=%H %ct%n%D"/);
     // MATRIX_CACHE=0: nothing kept, nothing read back.
     const kept = path.join(dir, '.git', 'matrix-revisions.json');
     writeFileSync(kept, readFileSync(kept, 'utf8').replace(/"([0-9a-f]{40}) (\d+)"/g, '"$1 1"'));
