@@ -20,6 +20,8 @@ export interface CellProgress {
   error: string[];
   /** The failed step as BuildKit names it after its brackets (`COPY missing /f`), for a failed cell. */
   failedStep?: string;
+  /** Its target's export ended (EXPORT_STEP done): the image is in the store, or pushed, whatever the bake did after. */
+  exported?: boolean;
 }
 
 interface Vertex {
@@ -74,7 +76,13 @@ export class ProgressTracker {
     if (!list) return;
     const text = body[2]!;
     if (/^(DONE|CACHED)\b/.test(text)) {
-      for (const v of list) for (const c of this.cellsOf(v)) c.endedAt = this.now();
+      for (const v of list) {
+        const exported = EXPORT_STEP.test(v.step);
+        for (const c of this.cellsOf(v)) {
+          c.endedAt = this.now();
+          if (exported) c.exported = true;
+        }
+      }
     } else if (/^ERROR\b/.test(text)) {
       this.firstFailed ??= new Set(list.map((v) => v.target));
       const own = ownFailure(text);
@@ -179,6 +187,13 @@ export class ProgressTracker {
 function ownFailure(text: string): boolean {
   return stepOwnEnd(text.replace(/^ERROR:?\s*/, ''));
 }
+
+/**
+ * The step of a target's exporter, as BuildKit names it (each exporter's
+ * Name(), moby/buildkit exporter/: image, oci and docker, local, tar); bake
+ * prints it as `[TARGET] exporting to image` among several targets.
+ */
+const EXPORT_STEP = /^exporting to (?:image|oci image format|docker image format|client directory|client tarball)$/;
 
 /** BuildKit's step counter, `2/4` (dockerfile2llb `prefixCommand`). */
 const STEP = /^\d+\/\d+$/;

@@ -882,8 +882,15 @@ async function summaryRows(
   ends: AbnormalEnd[] = [],
 ): Promise<SummaryRow[]> {
   const meta = metadata.entries;
-  // Built, as bake's exit 0 says, but of which its metadata says nothing: no image or digest to show.
-  const cellOf = (cell: ReturnType<ProgressTracker['finish']>[number]) => (cell.status === 'done' && metadata.missing.has(cell.target) ? { ...cell, status: 'no-metadata' as const } : cell);
+  // Built, as bake's exit 0 says, but of which its metadata says nothing: no image or digest to show. And
+  // built in a bake that failed elsewhere: its export ended before bake stopped, and buildx writes no
+  // metadata after a failed bake (the summary says so, formatSummary).
+  const cellOf = (cell: ReturnType<ProgressTracker['finish']>[number]) =>
+    cell.status === 'done' && metadata.missing.has(cell.target)
+      ? { ...cell, status: 'no-metadata' as const }
+      : cell.status === 'cancelled' && cell.exported
+        ? { ...cell, status: 'no-metadata' as const, exportedBeforeFailure: true as const }
+        : cell;
   // A release: the digests of the final tags (what was published), never the temporary ones; the image is
   // the first final tag (those the digests were read from).
   if (published)
@@ -912,7 +919,11 @@ async function summaryRows(
   );
 }
 
-function summaryRow(cell: Omit<ReturnType<ProgressTracker['finish']>[number], 'status'> & { status: SummaryRow['status'] }, d: TargetDigests | undefined, image: unknown): SummaryRow {
+function summaryRow(
+  cell: Omit<ReturnType<ProgressTracker['finish']>[number], 'status'> & { status: SummaryRow['status']; exportedBeforeFailure?: true },
+  d: TargetDigests | undefined,
+  image: unknown,
+): SummaryRow {
   const digest = d?.platforms[normalizePlatform(cell.platform)];
   // The error's last line is the step's own (`#N ERROR: ...`); the ones above it are its output. Exit codes of 128 + n are Linux's.
   const signal = cell.status === 'failed' && !cell.platform.startsWith('windows/') ? stepSignal(cell.error[cell.error.length - 1] ?? '') : undefined;
@@ -926,6 +937,7 @@ function summaryRow(cell: Omit<ReturnType<ProgressTracker['finish']>[number], 's
     ...(d?.index ? { indexDigest: d.index } : {}),
     ...(cell.error.length ? { error: cell.error } : {}),
     ...(signal ? { stepSignal: signal } : {}),
+    ...(cell.exportedBeforeFailure ? { exportedBeforeFailure: true as const } : {}),
   };
 }
 

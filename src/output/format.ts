@@ -163,6 +163,11 @@ export interface SummaryRow {
   stepSignal?: StepSignal;
   /** Not finished because a target it is built from (a named context `target:`) failed: that target. */
   blockedBy?: string;
+  /**
+   * `no-metadata` in a bake that failed elsewhere: its export ended (the image is in the store, or
+   * pushed) before bake stopped, and buildx writes no metadata after a failed bake.
+   */
+  exportedBeforeFailure?: true;
 }
 
 export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): string {
@@ -192,6 +197,14 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
     for (const l of (f.error ?? []).slice(-6)) lines.push(`  ${l}`);
   }
   lines.push(...blockedLines(rows));
+  const early = [...new Set(rows.filter((r) => r.exportedBeforeFailure).map((r) => r.target))];
+  if (early.length) {
+    const they = early.length > 1;
+    lines.push(
+      '',
+      `${early.join(', ')}: built; ${they ? 'their' : 'its'} export ended before bake stopped for the failure. buildx writes no metadata after a failed bake, so ${they ? 'their images and digests are' : 'its image and digest are'} not known here; \`--keep-going\` builds ${they ? 'them' : 'it'} again from the cache and reads them.`,
+    );
+  }
   const done = rows.filter((r) => r.status === 'done' || r.status === 'no-metadata').length;
   const unknown = rows.filter((r) => r.status === 'no-metadata').length;
   lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${unknown ? `, ${unknown} with no metadata` : ''}${failed.length ? `, ${failed.length} failed` : ''}.`);

@@ -249,6 +249,41 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(k.stdout).toMatch(/^slow +linux\/amd64 +done /m);
   });
 
+  // A target whose image bake exported before another target's step failed (its `exporting to image` DONE in
+  // the progress): buildx writes no metadata after a failed bake, so its digest is unknown, but it is built, and
+  // the summary must not say "not finished" (README: that is for what bake stopped). --keep-going builds it
+  // again from the cache, and bake's metadata of that round has it.
+  it('a target exported before another failed is "built, no metadata", not "not finished"; --keep-going builds it again: done', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
+    spawnSync('git', ['init', '-q'], { cwd: dir });
+    const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
+    for (const name of ['quick', 'late']) {
+      mkdirSync(path.join(dir, name));
+      lines.push(`  ${name}:`, `    context: ${name}`, `    dockerfile: ${name}/Dockerfile`, `    tags: ["localhost:5000/e2e/${name}:${runId()}"]`);
+    }
+    writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
+    writeFileSync(path.join(dir, 'quick', 'Dockerfile'), `FROM ${fixtures().runtime}\nRUN echo ${runId()} > /built\n`);
+    // Long enough for quick's export on a busy machine; then a failure of its own.
+    writeFileSync(path.join(dir, 'late', 'Dockerfile'), `FROM ${fixtures().runtime}\nRUN sleep 15; exit 3\n`);
+    expect(matrix(dir, ['gen']).status).toBe(0);
+    type Row = { target: string; status: string; digest?: string; exportedBeforeFailure?: boolean };
+    const r = await matrixAsync(dir, ['bake', '--no-cache', '--json']);
+    expect(r.status, r.stderr.slice(-2000)).toBe(1);
+    // quick's export ended before late failed: its progress says so.
+    const exportStep = /^#(\d+) \[quick\] exporting to image$/m.exec(r.stderr)?.[1];
+    expect(exportStep, r.stderr.slice(-3000)).toBeDefined();
+    expect(r.stderr).toMatch(new RegExp(`^#${exportStep} DONE`, 'm'));
+    const rows = (JSON.parse(r.stdout) as { targets: Row[] }).targets;
+    expect(rows.find((x) => x.target === 'late')).toMatchObject({ status: 'failed' });
+    expect(rows.find((x) => x.target === 'quick')).toEqual(expect.objectContaining({ status: 'no-metadata', exportedBeforeFailure: true }));
+    expect(rows.find((x) => x.target === 'quick')).not.toHaveProperty('digest');
+    const text = await matrixAsync(dir, ['bake', '--keep-going']);
+    expect(text.status, text.stderr.slice(-2000)).toBe(1);
+    expect(text.stdout).toMatch(/^quick +linux\/amd64 +done /m);
+    expect(text.stdout).toMatch(/^late +linux\/amd64 +FAILED /m);
+    expect(text.stdout).not.toContain('not finished');
+  }, 240_000);
+
   // FACTS.md: buildx cancels on SIGINT/SIGTERM to its process group; matrix forwards SIGINT, SIGTERM
   // and SIGHUP to the group (src/exec.ts) and exits 128+signal (POSIX shells' convention, 129/130/143).
   it.each([

@@ -234,3 +234,48 @@ describe('ProgressTracker: targets that fail at once', () => {
     expect([c.segv!.status, c.seven!.status]).toEqual(['failed', 'failed']);
   });
 });
+
+// A target whose image bake exported before another target's step failed: its export's DONE is in the
+// progress (BuildKit names each exporter's vertex, moby/buildkit exporter/*: Name(), "exporting to
+// image" for the image exporter). buildx writes no metadata after a failed bake, so the summary cannot
+// show its digest; it still must not call it "not finished" (README: that is for what bake stopped).
+describe('ProgressTracker: an export that ended before bake failed', () => {
+  const two = [
+    { target: 'quick', platforms: ['linux/amd64', 'linux/arm64'] },
+    { target: 'slow', platforms: ['linux/amd64'] },
+  ];
+  const run = (lines: string[]) => {
+    const p = new ProgressTracker(two, () => 0);
+    for (const l of lines) p.line(l);
+    return Object.fromEntries(p.finish(1).map((c) => [`${c.target} ${c.platform}`, [c.status, c.exported ?? false]]));
+  };
+
+  it('every platform of the exported target is exported; the failed one and a cut-off export are not', () => {
+    expect(
+      run([
+        '#9 [quick linux/amd64 1/1] COPY f /f',
+        '#9 DONE 0.1s',
+        '#10 [quick linux/arm64 1/1] COPY f /f',
+        '#10 DONE 0.1s',
+        '#11 [quick] exporting to image',
+        '#11 exporting layers done',
+        '#11 naming to localhost:5000/quick:latest done',
+        '#11 DONE 0.3s',
+        '#12 [slow 2/2] RUN exit 3',
+        '#12 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+      ]),
+    ).toEqual({ 'quick linux/amd64': ['cancelled', true], 'quick linux/arm64': ['cancelled', true], 'slow linux/amd64': ['failed', false] });
+    // The export cut off by the cancel (after the failure), or still running: not exported.
+    for (const end of ['#11 ERROR: error writing data blob sha256:130c: EOF: unknown', '#11 CANCELED', '#11 exporting layers']) {
+      const lines = ['#11 [quick] exporting to image', '#12 [slow 2/2] RUN exit 3', '#12 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3', end];
+      expect(run(lines)['quick linux/amd64'], end).toEqual(['cancelled', false]);
+    }
+  });
+
+  it('the other exporters count (oci, docker, local, tar); an exported cache does not', () => {
+    for (const step of ['exporting to oci image format', 'exporting to docker image format', 'exporting to client directory', 'exporting to client tarball']) {
+      expect(run([`#11 [quick] ${step}`, '#11 DONE 0.2s'])['quick linux/arm64'], step).toEqual(['cancelled', true]);
+    }
+    expect(run(['#13 [quick] exporting cache to registry', '#13 DONE 0.2s'])['quick linux/arm64']).toEqual(['cancelled', false]);
+  });
+});

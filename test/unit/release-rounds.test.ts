@@ -241,4 +241,15 @@ describe('withBlockedBy: why a target did not finish', () => {
     expect([statusOf('base'), statusOf('app'), statusOf('top'), statusOf('other')]).toEqual(['FAILED', 'not built', 'not built', 'not finished']);
     expect(text).toContain('\napp, top: not built, as they are built from base, which failed.\n');
   });
+
+  it('a target exported before bake failed elsewhere is "built, no metadata", with a line saying why, never "not finished"', () => {
+    const early = { target: 'other', platform: 'linux/amd64', status: 'no-metadata' as const, exportedBeforeFailure: true as const };
+    const text = formatSummary([row('base', 'failed'), early], 1, colors(false));
+    const line = text.split('\n').find((l) => l.startsWith('other '));
+    expect(line?.split(/\s{2,}/)[2]).toBe('built, no metadata');
+    expect(text).toContain(
+      '\nother: built; its export ended before bake stopped for the failure. buildx writes no metadata after a failed bake, so its image and digest are not known here; `--keep-going` builds it again from the cache and reads them.\n',
+    );
+    expect(text).not.toContain('not finished');
+  });
 });
