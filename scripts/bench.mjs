@@ -78,6 +78,55 @@ function run(cmd, args, { cwd = ROOT, env = process.env, name = path.basename(cm
 }
 
 /**
+ * Waits until the machine is idle again, and returns how long that took (ms).
+ * A cached bake leaves the engine busy after docker exits: about 3 s of
+ * containerd and dockerd at 40-80% of both cores on this kind of machine
+ * (their CPU in /proc/PID/stat, sampled in the 4 s after a bake). A run
+ * started then shares the cores with the last one's aftermath, whichever
+ * command that was. Idle: the cores' busy share (user, nice, system, irq and
+ * softirq time over all time in /proc/stat) under SETTLE_BUSY in each of
+ * SETTLE_QUIET consecutive windows of SETTLE_WINDOW_MS; at most SETTLE_MAX_MS.
+ * Where /proc/stat cannot be read (not Linux), no wait.
+ */
+const SETTLE_BUSY = 0.15;
+const SETTLE_WINDOW_MS = 250;
+const SETTLE_QUIET = 4;
+const SETTLE_MAX_MS = 15_000;
+const settled = [];
+function settle() {
+  const sample = () => {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+      const busy = f[0] + f[1] + f[2] + f[5] + f[6];
+      return { busy, all: busy + f[3] + f[4] };
+    } catch {
+      return undefined;
+    }
+  };
+  const t0 = performance.now();
+  let last = sample();
+  if (!last) return 0;
+  let quiet = 0;
+  while (quiet < SETTLE_QUIET && performance.now() - t0 < SETTLE_MAX_MS) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_WINDOW_MS);
+    const now = sample();
+    const share = (now.busy - last.busy) / Math.max(1, now.all - last.all);
+    quiet = share < SETTLE_BUSY ? quiet + 1 : 0;
+    last = now;
+  }
+  const ms = performance.now() - t0;
+  settled.push(ms);
+  return ms;
+}
+
+/** What settle() waited in a row, for its text. */
+function settleText(from) {
+  const waits = settled.slice(from);
+  if (!waits.length) return '';
+  return ` Before each run, the machine was let settle until idle (the cores under ${SETTLE_BUSY * 100}% busy in ${SETTLE_QUIET} windows of ${SETTLE_WINDOW_MS} ms in a row, /proc/stat; at most ${SETTLE_MAX_MS / 1000} s): a cached bake leaves containerd and dockerd busy for about 3 s after docker exits, which would slow whichever run came next. Waited ${fmt(median(waits) / 1000, 1)} s (median; ${fmt(Math.min(...waits) / 1000, 1)}-${fmt(Math.max(...waits) / 1000, 1)} s).`;
+}
+
+/**
  * CPU time (user + sys) of one child, from its resource usage: bash's `times`
  * prints the children's totals with millisecond resolution.
  */
@@ -717,8 +766,15 @@ function row4(env) {
   const raw = [];
   const floor = [];
   let discarded = 0;
-  const wrappedRun = () => matrix(['bake', ...sets], { cwd: dir });
-  const rawRun = () => run('bash', ['-c', dry], { cwd: dir, name: 'raw-bake' });
+  const settledFrom = settled.length;
+  const wrappedRun = () => {
+    settle();
+    return matrix(['bake', ...sets], { cwd: dir });
+  };
+  const rawRun = () => {
+    settle();
+    return run('bash', ['-c', dry], { cwd: dir, name: 'raw-bake' });
+  };
   // The floor under any wrapper written for Node: a script that only starts
   // the raw command and relays its output (as matrix relays bake's), in the
   // same rounds. What it adds is Node's own start and one spawn; the goal
@@ -728,11 +784,17 @@ function row4(env) {
     relay,
     "const c = require('node:child_process').spawn('bash', ['-c', process.argv[2]], { stdio: ['inherit', 'pipe', 'pipe'] });\nc.stdout.pipe(process.stdout);\nc.stderr.pipe(process.stderr);\nc.on('close', (code) => { process.exitCode = code ?? 1; });\n",
   );
-  const floorRun = () => run(NODE, [relay, dry], { cwd: dir, name: 'relay-bake' });
+  const floorRun = () => {
+    settle();
+    return run(NODE, [relay, dry], { cwd: dir, name: 'relay-bake' });
+  };
   // Where this environment sets NODE_EXTRA_CA_CERTS (which every Node start pays for here:
   // nodeStartCost), the same script without it too: the floor on a machine without it.
   const bareFloor = process.env.NODE_EXTRA_CA_CERTS ? [] : undefined;
-  const bareFloorRun = () => run(NODE, [relay, dry], { cwd: dir, env: withoutExtraCa(), name: 'relay-bake-no-extra-ca' });
+  const bareFloorRun = () => {
+    settle();
+    return run(NODE, [relay, dry], { cwd: dir, env: withoutExtraCa(), name: 'relay-bake-no-extra-ca' });
+  };
   for (let i = 0; wrapped.length < rounds && i < rounds * 3; i++) {
     log(`row 4: round ${wrapped.length + 1}/${rounds}`);
     let a;
@@ -783,7 +845,7 @@ function row4(env) {
       'node relay.cjs "that command" (the floor of a Node wrapper: start it, relay its output)',
     ],
     details: [
-      `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} rounds of one run each, \`matrix bake\` first in every other round, in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. The ratio of the medians; the ratio of each round's pair: median ${fmt(median(perRound))}, spread ${fmt(Math.min(...perRound))}-${fmt(Math.max(...perRound))} (the same cached build takes from ${fmt(Math.min(...raw) / 1000)} s to ${fmt(Math.max(...raw) / 1000)} s raw here, so one round's pair says little alone). \`matrix bake\` also checks that the committed files are current (after the warm-up, from its record of that build's compile when every read it made answers the same, src/cache/bake.ts: no compile), reads git for SOURCE_DATE_EPOCH and labels (HEAD's commit, branch and tags from one \`git log\` and the remote from \`git remote get-url\`, in one shell started before the rest of bake loads, src/cli/bake-entry.ts, src/bake/gitenv.ts readGitInfo and src/adapters/git.ts gitBatch; each target's last commit in a few shells, gitEach), holds bake's output until bake's first line of progress names the builder it reached (that line stands for the doctor's checks, so no \`buildx inspect\` runs beside the build; src/cli/bake.ts buildBesideChecks), and prints a summary.`,
+      `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} rounds of one run each, \`matrix bake\` first in every other round, in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. The ratio of the medians; the ratio of each round's pair: median ${fmt(median(perRound))}, spread ${fmt(Math.min(...perRound))}-${fmt(Math.max(...perRound))} (the same cached build takes from ${fmt(Math.min(...raw) / 1000)} s to ${fmt(Math.max(...raw) / 1000)} s raw here, so one round's pair says little alone). \`matrix bake\` also checks that the committed files are current (after the warm-up, from its record of that build's compile when every read it made answers the same, src/cache/bake.ts: no compile), reads git for SOURCE_DATE_EPOCH and labels (HEAD's commit, branch and tags from one \`git log\` and the remote from \`git remote get-url\`, in one shell started before the rest of bake loads, src/cli/bake-entry.ts, src/bake/gitenv.ts readGitInfo and src/adapters/git.ts gitBatch; each target's last commit in a few shells, gitEach), holds bake's output until bake's first line of progress names the builder it reached (that line stands for the doctor's checks, so no \`buildx inspect\` runs beside the build; src/cli/bake.ts buildBesideChecks), and prints a summary.${settleText(settledFrom)}`,
       floorText + bareFloorText,
       '',
       'Raw command:',
