@@ -195,13 +195,13 @@ function headTag(tags: readonly string[], version: { tag: string } | undefined):
 /**
  * HEAD's commit and time, and the refs that point at it: `HEAD -> refs/heads/NAME`
  * when HEAD is on a branch (only a ref that is itself decorated shows as
- * HEAD's, so every ref under refs/ is), and `tag: refs/tags/NAME` for each tag
- * on it (git-log(1), `%D` and `--decorate-refs`; an explicit pattern overrides
+ * HEAD's, so every branch is), and `tag: refs/tags/NAME` for each tag on
+ * it (git-log(1), `%D` and `--decorate-refs`; an explicit pattern overrides
  * the user's log.excludeDecoration, and `--decorate=full` the user's
  * log.decorate, so the names are always whole). One git process for what
  * `log`, `symbolic-ref` and `tag --points-at` answered in three.
  */
-const HEAD_COMMAND = ['log', '-1', '--format=%H %ct%n%D', '--decorate=full', '--decorate-refs=HEAD', '--decorate-refs=refs/'] as const;
+const HEAD_COMMAND = ['log', '-1', '--format=%H %ct%n%D', '--decorate=full', '--decorate-refs=HEAD', '--decorate-refs=refs/heads/', '--decorate-refs=refs/tags/'] as const;
 /** The `origin` remote, as git rewrites it (url.*.insteadOf). */
 const REMOTE_COMMAND = ['remote', 'get-url', 'origin'] as const;
 /**
