@@ -252,8 +252,8 @@ export function headOf(output: string | undefined): { commit: string; branch: st
   if (!/^[0-9a-f]{40,64} \S+$/.test(commit)) return undefined;
   // Ref names hold no space (git-check-ref-format(1)): `, ` only separates them.
   const refs = nl < 0 ? [] : output.slice(nl + 1).split(', ');
-  const target = refs.find((r) => r.startsWith('HEAD -> refs/heads/'))?.slice('HEAD -> refs/heads/'.length) ?? '';
-  return { commit, branch: target, tagged: refs.some((r) => r.startsWith('tag: refs/tags/')) };
+  const branch = refs.find((r) => r.startsWith('HEAD -> refs/heads/'))?.slice('HEAD -> refs/heads/'.length) ?? '';
+  return { commit, branch, tagged: refs.some((r) => r.startsWith('tag: refs/tags/')) };
 }
 
 function gitInfoOf(head: string | undefined, branch: string | undefined, tags: string | undefined, remote: string | undefined): GitInfo | undefined {

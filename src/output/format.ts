@@ -196,15 +196,7 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
     lines.push('', c.red(`${f.target} (${f.platform}) failed:`));
     for (const l of (f.error ?? []).slice(-6)) lines.push(`  ${l}`);
   }
-  lines.push(...blockedLines(rows));
-  const early = [...new Set(rows.filter((r) => r.exportedBeforeFailure).map((r) => r.target))];
-  if (early.length) {
-    const they = early.length > 1;
-    lines.push(
-      '',
-      `${early.join(', ')}: built; ${they ? 'their' : 'its'} export ended before bake stopped for the failure. buildx writes no metadata after a failed bake, so ${they ? 'their images and digests are' : 'its image and digest are'} not known here; \`--keep-going\` builds ${they ? 'them' : 'it'} again from the cache and reads them.`,
-    );
-  }
+  lines.push(...blockedLines(rows), ...exportedLines(rows));
   const done = rows.filter((r) => r.status === 'done' || r.status === 'no-metadata').length;
   const unknown = rows.filter((r) => r.status === 'no-metadata').length;
   lines.push('', `${done}/${rows.length} target platforms built in ${seconds.toFixed(1)}s${unknown ? `, ${unknown} with no metadata` : ''}${failed.length ? `, ${failed.length} failed` : ''}.`);
@@ -214,6 +206,17 @@ export function formatSummary(rows: SummaryRow[], seconds: number, c: Colors): s
 /** The status column's text (coloured by formatSummary, padded by its plain width). */
 const statusWords = (r: SummaryRow) =>
   r.status === 'failed' ? 'FAILED' : r.blockedBy ? 'not built' : r.status === 'cancelled' ? 'not finished' : r.status === 'no-metadata' ? 'built, no metadata' : r.status;
+
+/** One line for the targets whose export ended before bake stopped for a failure elsewhere: why they show no image or digest. */
+function exportedLines(rows: readonly SummaryRow[]): string[] {
+  const early = [...new Set(rows.filter((r) => r.exportedBeforeFailure).map((r) => r.target))];
+  if (!early.length) return [];
+  const they = early.length > 1;
+  return [
+    '',
+    `${early.join(', ')}: built; ${they ? 'their' : 'its'} export ended before bake stopped for the failure. buildx writes no metadata after a failed bake, so ${they ? 'their images and digests are' : 'its image and digest are'} not known here; \`--keep-going\` builds ${they ? 'them' : 'it'} again from the cache and reads them.`,
+  ];
+}
 
 /** One line per failed target that others are built from: which targets it kept from being built. */
 function blockedLines(rows: readonly SummaryRow[]): string[] {
