@@ -51,6 +51,7 @@ flock -w 3600 9 || die "another bench-fixtures.sh run holds $CACHE/.bench.lock"
 
 if image_exists "$IMAGE"; then
   log "cached: $IMAGE"
+  drop_stale_local "$IMAGE"
   echo "$IMAGE"
   exit 0
 fi
@@ -90,4 +91,5 @@ fi
 log "creating multi-arch $IMAGE from $AMD64_TOOLCHAIN and $ARM64_IMAGE"
 docker buildx imagetools create -t "$IMAGE" "$AMD64_TOOLCHAIN" "$ARM64_IMAGE" >&2
 image_exists "$IMAGE" || die "$IMAGE not in the registry after build"
+drop_stale_local "$IMAGE"
 echo "$IMAGE"

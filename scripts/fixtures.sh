@@ -103,8 +103,19 @@ all_cached() {
   local image
   for image in "${ALL_IMAGES[@]}"; do image_exists "$image" || return 1; done
 }
+# Every fixture name in the engine's image store, index and per-architecture part alike.
+drop_stale_locals() {
+  local image arch
+  for image in "${ALL_IMAGES[@]}"; do drop_stale_local "$image"; done
+  for arch in $RUNTIME_ARCHES; do
+    for image in "$RUNTIME_IMAGE" "$PLATFORM_IMAGE"; do
+      if image_exists "$image-$arch"; then drop_stale_local "$image-$arch"; fi
+    done
+  done
+}
 if all_cached; then
   for image in "${ALL_IMAGES[@]}"; do log "cached: $image"; done
+  drop_stale_locals
   write_env
   exit 0
 fi
@@ -287,4 +298,5 @@ done
 for image in "${ALL_IMAGES[@]}"; do
   image_exists "$image" || die "$image not in the registry after build"
 done
+drop_stale_locals
 write_env

@@ -24,6 +24,23 @@ short_hash() { printf '%s\n' "$@" | sha256sum | cut -c1-12; }
 # Is the image (or index) in a registry?
 image_exists() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 
+# drop_stale_local IMAGE: the engine's own image store must not hold another build under a
+# fixture's name. BuildKit in dockerd takes a FROM image from that store, when it has the name,
+# before asking the registry; so a local image left from an earlier build of the same tag (the
+# registry's storage replaced, or the tag rebuilt elsewhere) would stand in for the registry's,
+# and tests that read the registry's layers would compare against an image no build used. Such
+# a local tag is removed; the next build or run pulls the registry's image.
+drop_stale_local() {
+  local image=$1 want
+  docker image inspect "$image" >/dev/null 2>&1 || return 0
+  want=sha256:$(docker buildx imagetools inspect --raw "$image" | sha256sum | cut -d' ' -f1) || return 0
+  if docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$image" | grep -qxF "${image%:*}@$want"; then
+    return 0
+  fi
+  log "the engine's local $image is not the registry's ($want): removing the local tag"
+  docker image rm "$image" >/dev/null
+}
+
 # One run at a time of a script that starts or stops engine parts: two at once (two CI
 # runs on one machine, or a test starting the second daemon while CI does) would
 # both see a part missing and both start it. Waits for the other run, then holds

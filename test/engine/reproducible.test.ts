@@ -11,11 +11,13 @@
 // could hide a time that only a fresh machine would see. Hence the second
 // check: every file in every layer the build added carries SOURCE_DATE_EPOCH.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, utimesSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copySample, docker, fixtureSets, fixtures, matrix, matrixAsync, requireEngine, runId } from './engine.js';
+import { copySample, docker, fixtureSets, fixtures, matrix, matrixAsync, ROOT, requireEngine, runId } from './engine.js';
 
 const hasEngine = requireEngine();
 
@@ -164,6 +166,63 @@ function expectSameManifests(out: VerifyOut, refs: Record<string, string>): void
   expect(mismatches).toEqual([]);
   expect(out.match).toBe(true);
 }
+
+/** The registry's digest of a tag: the sha256 of its manifest or index bytes, as served. */
+function registryDigest(ref: string): string {
+  const r = spawnSync('docker', ['buildx', 'imagetools', 'inspect', '--raw', ref]);
+  if (r.status !== 0) throw new Error(`imagetools inspect --raw ${ref}: ${r.stderr}`);
+  return `sha256:${createHash('sha256').update(r.stdout).digest('hex')}`;
+}
+
+/** The digests the engine's own image store records for a tag, or undefined when it has no such tag. */
+function localDigests(ref: string): string[] | undefined {
+  const r = docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref]);
+  return r.status === 0 ? (JSON.parse(r.stdout) as string[]) : undefined;
+}
+
+// The checks above read the registry's layers of the fixture runtime image,
+// but BuildKit in dockerd takes a FROM image from the engine's own store when
+// that has the name. Another build under a fixture's tag there (the registry
+// storage replaced, a tag rebuilt) made the builds use layers the registry
+// does not have, and the stamp check failed on files no build of ours made.
+// scripts/fixtures.sh removes such a local tag (drop_stale_local in lib.sh).
+describe.skipIf(!hasEngine)('fixture images: the engine store holds the registry builds only', () => {
+  it('every fixture tag in the engine store is the build the registry has', () => {
+    const f = fixtures();
+    const wrong: string[] = [];
+    for (const ref of [f.toolchain, f.runtime, f.platform, f.jdk]) {
+      const local = localDigests(ref);
+      const want = `${ref.replace(/:[^:/]+$/, '')}@${registryDigest(ref)}`;
+      if (local && !local.includes(want)) wrong.push(`${ref}: the store has ${local.join(', ')}, the registry ${want}`);
+    }
+    expect(wrong, 'run scripts/fixtures.sh').toEqual([]);
+  });
+
+  it('drop_stale_local removes a local tag that is another build and keeps the registry build', () => {
+    const ref = `localhost:5000/e2e-stale/probe:${runId()}`;
+    const imported = (text: string): void => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-stale-'));
+      writeFileSync(path.join(dir, 'build'), text);
+      const tar = spawnSync('tar', ['-C', dir, '-cf', '-', 'build']);
+      expect(tar.status).toBe(0);
+      const r = spawnSync('docker', ['import', '-', ref], { input: tar.stdout });
+      expect(r.status, String(r.stderr)).toBe(0);
+    };
+    const drop = () => spawnSync('bash', ['-c', '. scripts/lib.sh && drop_stale_local "$1"', 'drop', ref], { cwd: ROOT, encoding: 'utf8' });
+    imported('pushed\n');
+    expect(docker(['push', '-q', ref]).status).toBe(0);
+    imported('built here later\n');
+    const stale = drop();
+    expect(stale.status, stale.stderr).toBe(0);
+    expect(stale.stderr).toContain(`local ${ref} is not the registry's (${registryDigest(ref)})`);
+    expect(localDigests(ref)).toBeUndefined();
+    expect(docker(['pull', '-q', ref]).status).toBe(0);
+    const same = drop();
+    expect(same.status, same.stderr).toBe(0);
+    expect(same.stderr).toBe('');
+    expect(localDigests(ref)).toContain(`${ref.replace(/:[^:/]+$/, '')}@${registryDigest(ref)}`);
+  });
+});
 
 describe.skipIf(!hasEngine)('reproducible images: samples/hello-go', () => {
   const id = runId();
