@@ -59,8 +59,8 @@ describe.skipIf(!hasEngine)('affected-only builds on samples/monorepo', () => {
     expect(steps.filter((s) => !s.cached)).toEqual([]);
   });
 
-  it('nothing changed: nothing is built, and it says so', () => {
-    const r = matrix(dir, ['bake', '--affected', 'HEAD']);
+  it('nothing changed: nothing is built, and it says so', async () => {
+    const r = await matrixAsync(dir, ['bake', '--affected', 'HEAD']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Nothing affected since HEAD/);
     expect(r.stderr).not.toMatch(/load local bake definitions/);
@@ -84,12 +84,12 @@ describe.skipIf(!hasEngine)('affected-only builds on samples/monorepo', () => {
     expect(builtTargets(r.stdout)).toEqual(['admin', 'base', 'jobs']);
   });
 
-  it('an ignored file changed (.dockerignore): nothing is built', () => {
+  it('an ignored file changed (.dockerignore): nothing is built', async () => {
     expect(readFileSync(path.join(dir, 'services/notify/.dockerignore'), 'utf8')).toMatch(/^npm-debug\.log$/m);
     writeFileSync(path.join(dir, 'services/notify/npm-debug.log'), 'ignored\n');
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'ignored file');
-    const r = matrix(dir, ['bake', '--affected', 'HEAD~1']);
+    const r = await matrixAsync(dir, ['bake', '--affected', 'HEAD~1']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Nothing affected since HEAD~1/);
   });

@@ -48,12 +48,12 @@ function scratchRepo(services: Record<string, string>, baseImage?: string): stri
 }
 
 describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
-  it('names the failed target and platform, and still reports the others', () => {
+  it('names the failed target and platform, and still reports the others', async () => {
     const dir = scratchRepo({
       good: 'echo fine',
       bad: 'if [ "$TARGETARCH" = arm64 ]; then echo "compiler exploded" >&2; exit 7; fi',
     });
-    const r = matrix(dir, ['bake', '--json', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
+    const r = await matrixAsync(dir, ['bake', '--json', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
     expect(r.status).toBe(1);
     const summary = JSON.parse(r.stdout) as { targets: { target: string; platform: string; status: string; error?: string[] }[] };
     const bad = summary.targets.find((t) => t.target === 'bad' && t.platform === 'linux/arm64')!;
@@ -64,7 +64,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     // --no-cache again: after a bake in which one target failed while another exported, BuildKit on the
     // docker driver can keep a cache record of a layer whose snapshot it lost, and a cached bake then
     // fails on that instead (src/release/classify.ts cacheFault; this project's CI, 2026-12-06).
-    const human = matrix(dir, ['bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
+    const human = await matrixAsync(dir, ['bake', '--no-cache', '--set', `*.args.BASE_IMAGE=${fixtures().toolchain}`]);
     expect(human.status).toBe(1);
     expect(human.stdout).toMatch(/bad \(linux\/arm64\) failed:/);
   });
@@ -73,7 +73,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
   // requested, so the failing step of an unnamed stage is `[1/1] COPY ...`, or `[b 1/1] COPY ...` among
   // several targets (buildx build/build.go multiTarget, util/progress/multiwriter.go addPrefix; BuildKit
   // dockerfile2llb/convert.go prefixCommand). `FROM scratch`: no image to pull, a build of a second or two.
-  it('a failed target on one platform is failed with its cause, alone (`[1/1]`) or with others (`[b 1/1]`)', () => {
+  it('a failed target on one platform is failed with its cause, alone (`[1/1]`) or with others (`[b 1/1]`)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });
     const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
@@ -94,25 +94,25 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
     expect(matrix(dir, ['gen']).status).toBe(0);
     type Summary = { targets: { target: string; platform: string; status: string; error?: string[] }[] };
-    const alone = matrix(dir, ['bake', 'b', '--json']);
+    const alone = await matrixAsync(dir, ['bake', 'b', '--json']);
     expect(alone.status).toBe(1);
     const one = (JSON.parse(alone.stdout) as Summary).targets;
     expect(one.map((t) => `${t.target} ${t.platform} ${t.status}`)).toEqual(['b linux/amd64 failed']);
     expect(one[0]!.error!.join('\n')).toMatch(/"\/missing": not found/);
-    const both = matrix(dir, ['bake', 'a', 'b', '--json']);
+    const both = await matrixAsync(dir, ['bake', 'a', 'b', '--json']);
     expect(both.status).toBe(1);
     const two = (JSON.parse(both.stdout) as Summary).targets;
     expect(two.find((t) => t.target === 'b')).toMatchObject({ platform: 'linux/amd64', status: 'failed', error: expect.arrayContaining([expect.stringMatching(/"\/missing": not found/)]) });
     expect(two.find((t) => t.target === 'a')!.status).not.toBe('failed');
     // What a failed target kept from being built says so, and names it.
-    const chain = matrix(dir, ['bake', 'b', 'c', '--json']);
+    const chain = await matrixAsync(dir, ['bake', 'b', 'c', '--json']);
     expect(chain.status).toBe(1);
     const rows = (JSON.parse(chain.stdout) as { targets: { target: string; status: string; blockedBy?: string }[] }).targets;
     expect(rows.map((t) => [t.target, t.status, t.blockedBy])).toEqual([
       ['b', 'failed', undefined],
       ['c', 'cancelled', 'b'],
     ]);
-    const human = matrix(dir, ['bake', 'b', 'c']);
+    const human = await matrixAsync(dir, ['bake', 'b', 'c']);
     expect(human.status).toBe(1);
     expect(human.stdout).toMatch(/^c +linux\/amd64 +not built /m);
     expect(human.stdout).toContain('c: not built, as it is built from b, which failed.');
@@ -122,7 +122,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
   // OOM killer sends) or 139 (SIGSEGV), and matrix names the signal (src/release/classify.ts stepSignal;
   // the lines of buildx 0.13.1 and 0.22.0 are in test/unit/step-signal.test.ts). Still a failed build,
   // exit 1. The runtime fixture is in the local registry: no pull.
-  it('a step killed by SIGKILL (137) or ending 139: FAILED, the signal named with its hint, exit 1', () => {
+  it('a step killed by SIGKILL (137) or ending 139: FAILED, the signal named with its hint, exit 1', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });
     const lines = ['version: 1', 'platforms: [linux/amd64]', 'services:'];
@@ -136,7 +136,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     }
     writeFileSync(path.join(dir, 'matrix.yaml'), lines.join('\n') + '\n');
     expect(matrix(dir, ['gen']).status).toBe(0);
-    const killed = matrix(dir, ['bake', 'oom', '--json']);
+    const killed = await matrixAsync(dir, ['bake', 'oom', '--json']);
     expect(killed.status, killed.stderr.slice(-2000)).toBe(1);
     const rows = (JSON.parse(killed.stdout) as { targets: { target: string; status: string; error?: string[]; stepSignal?: unknown }[] }).targets;
     expect(rows).toHaveLength(1);
@@ -145,7 +145,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(killed.stderr).toContain('matrix: the step that failed oom (linux/amd64) exited 137 = 128 + 9: the exit code of a process killed by SIGKILL');
     expect(killed.stderr).toContain("hint: SIGKILL is what the kernel's OOM killer sends");
     expect(killed.stderr).not.toContain('a fault of this machine');
-    const crashed = matrix(dir, ['bake', 'crash']);
+    const crashed = await matrixAsync(dir, ['bake', 'crash']);
     expect(crashed.status, crashed.stderr.slice(-2000)).toBe(1);
     expect(crashed.stdout).toMatch(/^crash +linux\/amd64 +FAILED /m);
     expect(crashed.stderr).toContain('matrix: the step that failed crash (linux/amd64) exited 139 = 128 + 11: the exit code of a process killed by SIGSEGV');
@@ -332,7 +332,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['docker CLI', 'Docker daemon', 'buildx', 'builder', 'multi-platform output', `base image ${fixtures().toolchain}`]));
   });
 
-  it('a base image that cannot be pulled: doctor names it with the build arg to point elsewhere, and bake ends with the same', () => {
+  it('a base image that cannot be pulled: doctor names it with the build arg to point elsewhere, and bake ends with the same', async () => {
     const missing = `localhost:5000/matrix-e2e/no-such-base:${runId()}`;
     const dir = scratchRepo({ one: 'true' }, missing);
     const doctor = matrix(dir, ['doctor']);
@@ -340,20 +340,20 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(doctor.stdout).toContain(`FAIL base image ${missing}: the registry has no such image or tag; needed by one`);
     expect(doctor.stdout).toContain(`--set '*.args.BASE_IMAGE=MIRROR/${missing}'`);
     expect(doctor.stdout).not.toContain('Ready to build');
-    const bake = matrix(dir, ['bake']);
+    const bake = await matrixAsync(dir, ['bake']);
     expect(bake.status).toBe(1);
     expect(bake.stderr).toContain(`matrix: base image ${missing} could not be pulled: the registry has no such image or tag (needed by one)`);
     expect(bake.stderr).toContain('defaults.args');
   });
 
-  it('doctor and bake fail with the fix when the daemon is unreachable', () => {
+  it('doctor and bake fail with the fix when the daemon is unreachable', async () => {
     const dir = scratchRepo({ one: 'true' });
     const env = { DOCKER_HOST: `unix://${path.join(dir, 'no-such.sock')}` };
     const doctor = matrix(dir, ['doctor'], env);
     expect(doctor.status).toBe(1);
     expect(doctor.stdout).toMatch(/FAIL Docker daemon/);
     expect(doctor.stdout).toMatch(/fix: DOCKER_HOST=.* does not answer/);
-    const bake = matrix(dir, ['bake'], env);
+    const bake = await matrixAsync(dir, ['bake'], env);
     expect(bake.status).toBe(2);
     expect(bake.stderr).toMatch(/fix:/);
     expect(bake.stderr).not.toMatch(/ERROR: /);
@@ -361,7 +361,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
 
   // A full disk is the machine's fault, said so (exit 74, as every other one): here TMPDIR, where
   // buildx writes the metadata file after the build itself went through. (Mounting needs root, as CI is.)
-  it('a full TMPDIR: the build stops on a fault of this machine, exit 74, with where to make room', () => {
+  it('a full TMPDIR: the build stops on a fault of this machine, exit 74, with where to make room', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });
     mkdirSync(path.join(dir, 'app'));
@@ -374,7 +374,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(mounted.status, mounted.stderr).toBe(0);
     try {
       spawnSync('dd', ['if=/dev/zero', `of=${path.join(full, 'fill')}`, 'bs=4k'], { encoding: 'utf8' });
-      const r = matrix(dir, ['bake'], { TMPDIR: full });
+      const r = await matrixAsync(dir, ['bake'], { TMPDIR: full });
       expect(r.status, r.stderr.slice(-2000)).toBe(74);
       expect(r.stderr).toMatch(/^matrix: the build stopped on a fault of this machine, not of the spec or the build: no space left on device \(ENOSPC\)$/m);
       expect(r.stderr).toContain(`hint: free space in ${full} (TMPDIR`);
@@ -386,7 +386,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
   // buildx prints `#0 building with "NAME" instance using DRIVER driver` once it loaded the builder's
   // nodes (buildx commands/bake.go, progress.WithDesc); a build that pushes nothing takes that line
   // as the engine checks' answer, so no `buildx inspect` runs beside it (src/cli/bake.ts buildBesideChecks).
-  it('a build that pushes nothing: the real buildx names its builder first, and no buildx inspect runs beside it', () => {
+  it('a build that pushes nothing: the real buildx names its builder first, and no buildx inspect runs beside it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });
     writeFileSync(path.join(dir, 'copy.hbs'), '{{!--\ndescription: one file\n--}}\nFROM scratch\nCOPY README /README\n');
@@ -397,7 +397,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     const log = path.join(dir, 'calls.log');
     const wrapper = path.join(dir, 'docker-wrapper');
     writeFileSync(wrapper, `#!/bin/sh\necho "$1 $2" >> '${log}'\nexec docker "$@"\n`, { mode: 0o755 });
-    const r = matrix(dir, ['bake'], { MATRIX_DOCKER: wrapper });
+    const r = await matrixAsync(dir, ['bake'], { MATRIX_DOCKER: wrapper });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^#0 building with ".*" instance using [\w.-]+ driver$/m);
     const calls = readFileSync(log, 'utf8').trim().split('\n');
@@ -405,16 +405,16 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     expect(calls).not.toContain('buildx inspect');
   });
 
-  it('refuses to build when the generated files are stale', () => {
+  it('refuses to build when the generated files are stale', async () => {
     const dir = scratchRepo({ one: 'true' });
     writeFileSync(path.join(dir, 'one', 'Dockerfile'), '# Code generated by matrix from ../matrix.yaml; DO NOT EDIT.\nFROM scratch\n');
-    const r = matrix(dir, ['bake']);
+    const r = await matrixAsync(dir, ['bake']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/one\/Dockerfile \(stale\)/);
     expect(r.stderr).toMatch(/matrix gen/);
   });
 
-  it("the summary shows each platform's own manifest digest, and the index digest once per target", () => {
+  it("the summary shows each platform's own manifest digest, and the index digest once per target", async () => {
     // An image of one file FROM scratch: no base image, nothing runs under QEMU.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-digest-'));
     spawnSync('git', ['init', '-q'], { cwd: dir });
@@ -424,7 +424,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     writeFileSync(path.join(dir, 'app', 'README'), runId());
     writeFileSync(path.join(dir, 'matrix.yaml'), `version: 1\nplatforms: [linux/amd64, linux/arm64]\nservices:\n  app:\n    context: app\n    template: copy.hbs\n    tags: ["${tag}"]\n`);
     expect(matrix(dir, ['gen']).status).toBe(0);
-    const r = matrix(dir, ['bake', '--push', '--json', '--metadata-file', 'meta.json']);
+    const r = await matrixAsync(dir, ['bake', '--push', '--json', '--metadata-file', 'meta.json']);
     expect(r.status, r.stderr).toBe(0);
     const rows = (JSON.parse(r.stdout) as { targets: { platform: string; image?: string; digest?: string; indexDigest?: string }[] }).targets;
     // The image each row was published as: the final tag its digests were read from.
@@ -445,7 +445,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     ]);
     expect(own('linux/amd64')).not.toBe(own('linux/arm64'));
     // The table: one row per platform with its digest, the index once.
-    const human = matrix(dir, ['bake', '--push']);
+    const human = await matrixAsync(dir, ['bake', '--push']);
     expect(human.status, human.stderr).toBe(0);
     const lines = human.stdout.split('\n').filter((l) => l.startsWith('app '));
     expect(lines).toHaveLength(3);

@@ -113,8 +113,8 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
     expect(docker(['buildx', 'imagetools', 'inspect', finalTag]).status).not.toBe(0);
   });
 
-  it('merge refuses when one shard failed, and the final tag still does not exist', () => {
-    const r = matrix(dir, ['merge', shards.amd64!.file, shards.broken!.file]);
+  it('merge refuses when one shard failed, and the final tag still does not exist', async () => {
+    const r = await matrixAsync(dir, ['merge', shards.amd64!.file, shards.broken!.file]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toContain('nothing was published');
     expect(r.stderr).toContain('shard-broken-arm64.json: the shard for linux/arm64 failed');
@@ -122,19 +122,19 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
     expect(docker(['buildx', 'imagetools', 'inspect', finalTag]).status).not.toBe(0);
   });
 
-  it('merge refuses when a shard result file is missing, and the final tag still does not exist', () => {
-    const r = matrix(dir, ['merge', shards.amd64!.file, path.join(dir, 'shard-linux-arm64-never-written.json')]);
+  it('merge refuses when a shard result file is missing, and the final tag still does not exist', async () => {
+    const r = await matrixAsync(dir, ['merge', shards.amd64!.file, path.join(dir, 'shard-linux-arm64-never-written.json')]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toContain('shard-linux-arm64-never-written.json: file does not exist');
     expect(r.stderr).toContain('hello: no image for linux/arm64');
-    const only = matrix(dir, ['merge', shards.amd64!.file]);
+    const only = await matrixAsync(dir, ['merge', shards.amd64!.file]);
     expect(only.status).toBe(1);
     expect(only.stderr).toContain('hello: no image for linux/arm64');
     expect(docker(['buildx', 'imagetools', 'inspect', finalTag]).status).not.toBe(0);
   });
 
-  it('merge --dry-run prints the imagetools command and publishes nothing', () => {
-    const r = matrix(dir, ['merge', '--dry-run', shards.amd64!.file, shards.arm64!.file]);
+  it('merge --dry-run prints the imagetools command and publishes nothing', async () => {
+    const r = await matrixAsync(dir, ['merge', '--dry-run', shards.amd64!.file, shards.arm64!.file]);
     expect(r.status, r.stderr).toBe(0);
     const a = shards.amd64!.result.targets.hello!.digest!;
     const b = shards.arm64!.result.targets.hello!.digest!;
@@ -143,9 +143,9 @@ describe.skipIf(!hasEngine)('CI shards for linux/amd64 and linux/arm64, then mat
   });
 
   describe('merge of the two good shards', () => {
-    let merge: ReturnType<typeof matrix>;
-    beforeAll(() => {
-      merge = matrix(dir, ['merge', shards.amd64!.file, shards.arm64!.file]);
+    let merge: RunResult;
+    beforeAll(async () => {
+      merge = await matrixAsync(dir, ['merge', shards.amd64!.file, shards.arm64!.file]);
     });
 
     it('publishes one index with linux/amd64 and linux/arm64', () => {
@@ -302,7 +302,7 @@ describe.skipIf(!secondEngine())('layered jobs on two separate Docker daemons (b
     expect(l2arm.status).toBe(1);
     expect(l2arm.failedAt).toMatch(/ci-contexts/);
     expect(l2arm.stderr).toContain('app: no image of base for linux/arm64');
-    const merge = matrix(dir, ['merge', ...readdirSync(path.join(dir, 'shards')).map((f) => `shards/${f}`)]);
+    const merge = await matrixAsync(dir, ['merge', ...readdirSync(path.join(dir, 'shards')).map((f) => `shards/${f}`)]);
     expect(merge.status, merge.stderr).toBe(1);
     expect(merge.stderr).toContain('nothing was published');
     for (const n of ['base', 'app', 'tool']) expect(docker(['buildx', 'imagetools', 'inspect', finalTag(n)]).status, n).not.toBe(0);
@@ -383,8 +383,8 @@ describe.skipIf(!secondEngine())('layered jobs on two separate Docker daemons (b
       }
     });
 
-    it('merge publishes base, app and tool with both platforms, from the shards of both levels', () => {
-      const merge = matrix(dir, ['merge', ...readdirSync(path.join(dir, 'shards')).map((f) => `shards/${f}`)]);
+    it('merge publishes base, app and tool with both platforms, from the shards of both levels', async () => {
+      const merge = await matrixAsync(dir, ['merge', ...readdirSync(path.join(dir, 'shards')).map((f) => `shards/${f}`)]);
       expect(merge.status, merge.stdout + merge.stderr).toBe(0);
       for (const n of ['base', 'app', 'tool']) {
         const raw = docker(['buildx', 'imagetools', 'inspect', '--raw', finalTag(n)]);

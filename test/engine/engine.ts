@@ -72,7 +72,21 @@ export function copySample(name: string): string {
   return dir;
 }
 
+/**
+ * Commands that build or talk to a registry for as long as a build takes. In
+ * spawnSync they block the test worker, and a block longer than vitest's RPC
+ * timeout (60 s) fails the whole run ("Timeout calling onTaskUpdate", seen in
+ * CI) even when every test passed: they go through matrixAsync.
+ */
+export function buildsOrPushes(args: readonly string[]): boolean {
+  const [command] = args;
+  if (command === 'bake') return !args.includes('--print');
+  if (command === 'merge') return !args.includes('--dry-run');
+  return command === 'verify' || command === 'test' || command === 'builder';
+}
+
 export function matrix(cwd: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  if (buildsOrPushes(args)) throw new Error(`matrix ${args[0]} builds or pushes: run it with matrixAsync, not in spawnSync`);
   const once = (): SpawnSyncReturns<string> =>
     spawnSync(process.execPath, [CLI, ...args], {
       cwd,

@@ -79,7 +79,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
 
   // bake/entitlements.go (buildx 0.20+) asks --allow fs.read for a secret outside bake's directory; this
   // engine's buildx (0.13) asks nothing, so matrix's own check is what stands between a spec and the file.
-  it('a secret outside the repository: refused without --allow fs.read, handed to a real build with it', () => {
+  it('a secret outside the repository: refused without --allow fs.read, handed to a real build with it', async () => {
     const away = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-away-'));
     writeFileSync(path.join(away, 'token'), 'from outside\n');
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
@@ -100,18 +100,18 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     });
     const gen = matrix(dir, ['gen']);
     expect(gen.status, gen.stderr).toBe(0);
-    const refused = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`]);
+    const refused = await matrixAsync(dir, ['bake', '--set', `*.output=type=local,dest=${out}`]);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('[secret-outside-repo]');
     expect(existsSync(path.join(out, 'out'))).toBe(false);
-    const allowed = matrix(dir, ['bake', '--allow', `fs.read=${away}`, '--set', `*.output=type=local,dest=${out}`]);
+    const allowed = await matrixAsync(dir, ['bake', '--allow', `fs.read=${away}`, '--set', `*.output=type=local,dest=${out}`]);
     expect(allowed.status, allowed.stderr.slice(-3000)).toBe(0);
     expect(readFileSync(path.join(out, 'out'), 'utf8')).toBe('from outside\n');
     rmSync(away, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
   });
 
-  it('a real build receives a hostile build arg and label byte-exact', () => {
+  it('a real build receives a hostile build arg and label byte-exact', async () => {
     const HOSTILE = `\${HOME} %{ if true }x%{ endif } $\${y} %%{z} "dq" 'sq' \\ \\n \`id\` $(id) ;|&<> é日本👋\ttab\nline2\r\nline3 -- \\`;
     const tag = `localhost:5000/e2e/hostile:${runId()}`;
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
@@ -134,11 +134,11 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     const gen = matrix(dir, ['gen']);
     expect(gen.status, gen.stderr).toBe(0);
 
-    const local = matrix(dir, ['bake', '--no-cache', '--set', `*.output=type=local,dest=${out}`]);
+    const local = await matrixAsync(dir, ['bake', '--no-cache', '--set', `*.output=type=local,dest=${out}`]);
     expect(local.status, local.stderr.slice(-3000)).toBe(0);
     expect(readFileSync(path.join(out, 'out'), 'utf8')).toBe(HOSTILE);
 
-    const push = matrix(dir, ['bake', '--push']);
+    const push = await matrixAsync(dir, ['bake', '--push']);
     expect(push.status, push.stderr.slice(-3000)).toBe(0);
     const inspect = docker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', tag]);
     expect(inspect.status, inspect.stderr).toBe(0);
@@ -147,7 +147,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
   });
 
   // buildx runs git in the build context (git status with BUILDX_GIT_CHECK_DIRTY); the repository's config names programs.
-  it("a real bake: buildx's own git runs none of the repository's git programs (fsmonitor, post-index-change hook, filter driver)", () => {
+  it("a real bake: buildx's own git runs none of the repository's git programs (fsmonitor, post-index-change hook, filter driver)", async () => {
     const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-marker-')), 'ran');
     const hooks = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-hooks-'));
     writeFileSync(path.join(hooks, 'post-index-change'), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
@@ -168,7 +168,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     gitIn('config', 'filter.evil.clean', `touch '${marker}'; cat`);
     writeFileSync(path.join(dir, 'app', 'README'), 'changed\n');
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
-    const r = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });
+    const r = await matrixAsync(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     expect(readFileSync(path.join(out, 'README'), 'utf8')).toBe('changed\n');
     expect(existsSync(marker)).toBe(false);
@@ -176,7 +176,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
 
   // buildx runs its git in the context, so in a repository nested in the spec's (a vendored checkout) git reads that
   // repository's config: its filter drivers must be off too.
-  it("a real bake: buildx's git status in a context that is a nested repository runs none of that repository's filter drivers", () => {
+  it("a real bake: buildx's git status in a context that is a nested repository runs none of that repository's filter drivers", async () => {
     const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-marker-')), 'ran');
     const dir = repo({
       'vendor/lib/README': 'context\n',
@@ -202,7 +202,7 @@ describe.skipIf(!hasEngine)('hostile values on a real engine', () => {
     rmSync(marker);
     writeFileSync(path.join(lib, 'README'), 'changed\n');
     const out = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-out-'));
-    const r = matrix(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });
+    const r = await matrixAsync(dir, ['bake', '--set', `*.output=type=local,dest=${out}`], { BUILDX_GIT_CHECK_DIRTY: '1' });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     expect(readFileSync(path.join(out, 'README'), 'utf8')).toBe('changed\n');
     expect(existsSync(marker)).toBe(false);
