@@ -109,7 +109,7 @@ drop_stale_locals() {
   for image in "${ALL_IMAGES[@]}"; do drop_stale_local "$image"; done
   for arch in $RUNTIME_ARCHES; do
     for image in "$RUNTIME_IMAGE" "$PLATFORM_IMAGE"; do
-      if image_exists "$image-$arch"; then drop_stale_local "$image-$arch"; fi
+      drop_stale_local "$image-$arch"
     done
   done
 }

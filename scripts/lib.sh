@@ -33,7 +33,8 @@ image_exists() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 drop_stale_local() {
   local image=$1 want
   docker image inspect "$image" >/dev/null 2>&1 || return 0
-  want=sha256:$(docker buildx imagetools inspect --raw "$image" | sha256sum | cut -d' ' -f1) || return 0
+  # pipefail here, whatever the caller set: a tag the registry lacks leaves the local one alone.
+  want=sha256:$(set -o pipefail; docker buildx imagetools inspect --raw "$image" 2>/dev/null | sha256sum | cut -d' ' -f1) || return 0
   if docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$image" | grep -qxF "${image%:*}@$want"; then
     return 0
   fi
