@@ -78,7 +78,7 @@ export function copySample(name: string): string {
  * timeout (60 s) fails the whole run ("Timeout calling onTaskUpdate", seen in
  * CI) even when every test passed: they go through matrixAsync.
  */
-export function buildsOrPushes(args: readonly string[]): boolean {
+function buildsOrPushes(args: readonly string[]): boolean {
   const [command] = args;
   if (command === 'bake') return !args.includes('--print');
   if (command === 'merge') return !args.includes('--dry-run');

@@ -56,6 +56,9 @@ function checkout(sample: string, skew: number): string {
   return dir;
 }
 
+/** The repository of a reference: `localhost:5000/a/b:tag` is `localhost:5000/a/b`. */
+const repositoryOf = (ref: string): string => ref.replace(/:[^:/]+$/, '');
+
 /** Per-platform image manifest digests of a pushed reference (attestations left out). */
 function platformDigests(ref: string): Record<string, string> {
   const r = docker(['buildx', 'imagetools', 'inspect', '--raw', ref]);
@@ -123,7 +126,7 @@ async function layerEntries(repo: string, digest: string): Promise<{ name: strin
 /** Layers of the fixture runtime image (the base of most samples), per platform: not ours to stamp. */
 async function baseLayers(): Promise<Set<string>> {
   const { runtime } = fixtures();
-  const repo = runtime.replace(/^localhost:5000\//, '').replace(/:[^:/]+$/, '');
+  const repo = repositoryOf(runtime).replace(/^localhost:5000\//, '');
   const out = new Set<string>();
   for (const digest of Object.values(platformDigests(runtime))) for (const l of await layerDigests(repo, digest)) out.add(l);
   return out;
@@ -131,7 +134,7 @@ async function baseLayers(): Promise<Set<string>> {
 
 /** Entries in the layers a build added on top of its base whose time is not SOURCE_DATE_EPOCH. */
 async function unstampedFiles(ref: string): Promise<string[]> {
-  const repo = ref.replace(/^localhost:5000\//, '').replace(/:[^:/]+$/, '');
+  const repo = repositoryOf(ref).replace(/^localhost:5000\//, '');
   const skip = await baseLayers();
   const bad: string[] = [];
   for (const [platform, digest] of Object.entries(platformDigests(ref))) {
@@ -192,7 +195,7 @@ describe.skipIf(!hasEngine)('fixture images: the engine store holds the registry
     const wrong: string[] = [];
     for (const ref of [f.toolchain, f.runtime, f.platform, f.jdk]) {
       const local = localDigests(ref);
-      const want = `${ref.replace(/:[^:/]+$/, '')}@${registryDigest(ref)}`;
+      const want = `${repositoryOf(ref)}@${registryDigest(ref)}`;
       if (local && !local.includes(want)) wrong.push(`${ref}: the store has ${local.join(', ')}, the registry ${want}`);
     }
     expect(wrong, 'run scripts/fixtures.sh').toEqual([]);
@@ -220,7 +223,7 @@ describe.skipIf(!hasEngine)('fixture images: the engine store holds the registry
     const same = drop();
     expect(same.status, same.stderr).toBe(0);
     expect(same.stderr).toBe('');
-    expect(localDigests(ref)).toContain(`${ref.replace(/:[^:/]+$/, '')}@${registryDigest(ref)}`);
+    expect(localDigests(ref)).toContain(`${repositoryOf(ref)}@${registryDigest(ref)}`);
   });
 });
 
