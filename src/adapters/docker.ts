@@ -6,6 +6,7 @@ import { diagnostic, userError, UserError } from '../diagnostics.js';
 import { abnormalEnd, EndedError, endExit, endOf, type AbnormalEnd } from './exit.js';
 import { capture, firstLine, stream, type CaptureOutput, type Captured, type StreamResult } from './process.js';
 import { buildFilterSettings, safeGitEnvironment } from './git.js';
+import { buildxPlugin, REEXEC_ENV, type BuildxPlugin } from './buildx-plugin.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,6 +15,8 @@ export interface Docker {
   readonly bin: string;
   /** The environment docker runs with (the Io's). */
   readonly env: Env;
+  /** How `docker buildx ...` runs: the plugin itself, as the docker CLI would run it, or through the CLI (src/adapters/buildx-plugin.ts). */
+  readonly buildx: () => BuildxPlugin;
   /** Run to completion and capture the output (see process.ts `capture`). */
   capture(args: string[], opts?: { timeoutMs?: number; cwd?: string; env?: Env; signal?: AbortSignal } & CaptureOutput): Promise<Captured>;
   /**
@@ -35,16 +38,27 @@ export function dockerOf(env: Env): Docker {
 }
 
 export function dockerAt(bin: string, env: Env): Docker {
+  let plugin: BuildxPlugin | undefined;
+  const buildx = () => (plugin ??= buildxPlugin(bin, env));
+  // `docker buildx ...`: the plugin with the same arguments and the variable the CLI sets, when matrix is sure which plugin the CLI would run.
+  const program = (args: readonly string[], e: Env): { file: string; env: Env } => {
+    const p = args[0] === 'buildx' ? buildx() : undefined;
+    return p?.direct ? { file: p.path, env: { ...e, [REEXEC_ENV]: bin } } : { file: bin, env: e };
+  };
   return {
     bin,
     env,
+    buildx,
     // buildx runs git in the build context: with the repository's config, whose programs it must not run (git.ts).
-    capture: (args, o = {}) => capture({ file: bin, args, env: safeGitEnvironment(o.env ?? env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal, false, o),
+    capture: (args, o = {}) => {
+      const p = program(args, o.env ?? env);
+      return capture({ file: p.file, args, env: safeGitEnvironment(p.env), ...(o.cwd ? { cwd: o.cwd } : {}) }, o.timeoutMs, o.signal, false, o);
+    },
     // A build: with BUILDX_GIT_CHECK_DIRTY buildx also runs `git status` in each context, which runs the filter drivers of the repository around it.
     stream: async (args, o, onStderrLine, onStdout) => {
-      const e = o.env ?? env;
-      const filters = checksDirty(e) ? await buildFilterSettings(o.cwd, o.contexts ?? [], e) : [];
-      return stream({ file: bin, args, cwd: o.cwd, env: safeGitEnvironment(e, filters) }, onStderrLine, onStdout, o.signal);
+      const p = program(args, o.env ?? env);
+      const filters = checksDirty(p.env) ? await buildFilterSettings(o.cwd, o.contexts ?? [], p.env) : [];
+      return stream({ file: p.file, args, cwd: o.cwd, env: safeGitEnvironment(p.env, filters) }, onStderrLine, onStdout, o.signal);
     },
   };
 }

@@ -242,7 +242,13 @@ async function buildxCheck(input: DoctorInput, probes: Probes): Promise<Check> {
   const dotted = dottedVariantCheck(version, input.platforms);
   if (dotted) return dotted;
   if (versionLess(version, '0.13')) return { name: 'buildx', status: 'warn', detail: `version ${version} is older than 0.13; bake files from matrix target 0.13+`, fix: 'upgrade the buildx plugin' };
-  return { name: 'buildx', status: 'ok', detail: `version ${version}` };
+  return { name: 'buildx', status: 'ok', detail: `version ${version}${howBuildxRuns(input.docker)}` };
+}
+
+/** Which program runs for `docker buildx`: the plugin itself, or through the docker CLI (src/adapters/buildx-plugin.ts). */
+function howBuildxRuns(docker: Docker): string {
+  const p = docker.buildx();
+  return p.direct ? `, ${p.path} (matrix runs it itself, as the docker CLI would)` : '';
 }
 
 /** The first buildx that reads a platform variant with a dot. */

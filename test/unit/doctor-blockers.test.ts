@@ -23,6 +23,7 @@ function fakeDocker(answers: Record<string, { code: number; stdout?: string; std
   const docker = {
     bin: 'docker',
     env: {},
+    buildx: () => ({ direct: false, why: 'a recorded docker' }),
     capture: async (args: string[]) => {
       const key = args[0] === 'buildx' ? `buildx ${args[1]}` : args[0]!;
       calls.push(args.join(' '));

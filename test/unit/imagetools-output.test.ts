@@ -23,6 +23,7 @@ function imagetools(answer: (args: string[]) => string): Docker & { calls: strin
   return {
     bin: 'docker',
     env: {},
+    buildx: () => ({ direct: false, why: 'a recorded docker' }),
     calls,
     capture: async (args: string[]): Promise<Captured> => {
       calls.push(args);
