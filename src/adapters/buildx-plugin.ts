@@ -74,35 +74,65 @@ export function buildxPlugin(bin: string, env: Env, platform: NodeJS.Platform = 
     } catch {
       return through(`${configFile} is not JSON docker reads`);
     }
-    const dirs = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).cliPluginsExtraDirs : undefined;
+    const dirs = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? goField(parsed as Record<string, unknown>, 'cliPluginsExtraDirs') : undefined;
     if (dirs !== undefined && dirs !== null) {
       if (!Array.isArray(dirs) || !dirs.every((d) => typeof d === 'string' && path.isAbsolute(d))) return through(`cliPluginsExtraDirs in ${configFile} is not a list of absolute directories`);
       extra = dirs as string[];
     }
   }
   // The user's directories: both CLI orders search them before the system's.
-  const users = distinct([...extra, path.join(configDir, 'cli-plugins')].map(pluginIn).filter((p): p is Found => p !== undefined));
-  if (users.length > 1) return through(`two different buildx plugins (${users.map((u) => u.path).join(', ')}): docker versions differ in which one they run`);
-  const found = users[0] ?? SYSTEM_PLUGIN_DIRS.map(pluginIn).find((p) => p !== undefined);
-  if (!found) return through('no buildx plugin in the docker CLI plugin directories');
-  return { direct: true, path: found.path };
+  const users = [...extra, path.join(configDir, 'cli-plugins')].map(pluginIn);
+  const unsure = users.find((p) => p.kind === 'unsure');
+  if (unsure?.kind === 'unsure') return through(unsure.why);
+  const found = distinct(users.filter((p): p is Found => p.kind === 'found'));
+  if (found.length > 1) return through(`two different buildx plugins (${found.map((u) => u.path).join(', ')}): docker versions differ in which one they run`);
+  if (found[0]) return { direct: true, path: found[0].path };
+  for (const dir of SYSTEM_PLUGIN_DIRS) {
+    const p = pluginIn(dir);
+    if (p.kind === 'unsure') return through(p.why);
+    if (p.kind === 'found') return { direct: true, path: p.path };
+  }
+  return through('no buildx plugin in the docker CLI plugin directories');
 }
 
 interface Found {
+  kind: 'found';
   path: string;
   real: string;
 }
 
-/** `docker-buildx` in `dir`, when it is an executable file (a symbolic link to one counts, as for the CLI). */
-function pluginIn(dir: string): Found | undefined {
+/**
+ * `docker-buildx` in `dir`. The CLI takes the first path that exists, whatever
+ * it is, and fails there if it is no plugin (manager.go PluginRunCommand stats
+ * for IsNotExist only): anything but an executable file (or a link to one) is
+ * left to the CLI to say.
+ */
+function pluginIn(dir: string): Found | { kind: 'none' } | { kind: 'unsure'; why: string } {
   const file = path.join(dir, 'docker-buildx');
+  let isFile: boolean;
   try {
-    if (!statSync(file).isFile()) return undefined;
-    accessSync(file, constants.X_OK);
-    return { path: file, real: realpathSync(file) };
-  } catch {
-    return undefined;
+    isFile = statSync(file).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'none' } : { kind: 'unsure', why: `cannot read ${file} (${code ?? 'error'})` };
   }
+  if (!isFile) return { kind: 'unsure', why: `${file} is not a file` };
+  try {
+    accessSync(file, constants.X_OK);
+    return { kind: 'found', path: file, real: realpathSync(file) };
+  } catch {
+    return { kind: 'unsure', why: `${file} is not executable` };
+  }
+}
+
+/**
+ * A field of a JSON object as Go's encoding/json fills a struct field from
+ * it: every key that matches the field's name without regard to case sets
+ * it, so the last one in the text counts (docker's config file is read so).
+ */
+function goField(o: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(o).findLast((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : o[key];
 }
 
 /** The same program found more than once (a link to it) counts once. */

@@ -88,13 +88,26 @@ describe('which buildx plugin matrix runs itself', () => {
     expect(r.direct).toBe(true);
   });
 
-  it('a file that is not executable is no plugin', () => {
+  // The CLI runs the first path that exists and fails there when it is no plugin (manager.go
+  // PluginRunCommand stats for IsNotExist only); matrix leaves that to the CLI to say.
+  it('a file that is not executable, or a directory, in the way: through `docker buildx`, which says what is wrong', () => {
     const m = machine();
     const p = m.plugin(path.join(m.root, 'config', 'cli-plugins'));
     chmodSync(p, 0o644);
-    const r = buildxPlugin('docker', m.env);
-    // The search goes on to the system directories, as the CLI's does.
-    expect(r).toEqual(systemPlugin ? { direct: true, path: systemPlugin } : { direct: false, why: 'no buildx plugin in the docker CLI plugin directories' });
+    expect(buildxPlugin('docker', m.env)).toEqual({ direct: false, why: `${p} is not executable` });
+    const n = machine();
+    mkdirSync(path.join(n.root, 'config', 'cli-plugins', 'docker-buildx'), { recursive: true });
+    expect(buildxPlugin('docker', n.env)).toEqual({ direct: false, why: `${path.join(n.root, 'config', 'cli-plugins', 'docker-buildx')} is not a file` });
+  });
+
+  // Go's encoding/json fills a struct field from a key that matches its name in any case, the last
+  // such key counting; docker reads its config file so (configfile.ConfigFile, `json:"cliPluginsExtraDirs"`).
+  it('cliPluginsExtraDirs read as docker reads its config file: in any case, the last key counting', () => {
+    const m = machine();
+    const p = m.plugin(path.join(m.root, 'second'));
+    m.plugin(path.join(m.root, 'first'));
+    writeFileSync(path.join(m.root, 'config', 'config.json'), `{"cliPluginsExtraDirs": ["${path.join(m.root, 'nothing')}"], "CLIPluginsExtraDirs": ["${path.join(m.root, 'second')}"]}`);
+    expect(buildxPlugin('docker', m.env)).toEqual({ direct: true, path: p });
   });
 
   it('none in the user directories: the first system directory that has one, in the CLI order', () => {
