@@ -836,6 +836,8 @@ function row4(env) {
     if (h) bareWrapped.push(h.ms);
   }
   if (wrapped.length < rounds) throw new Error(`the build cache did not stay intact: ${discarded} rounds ran build steps (is something pruning the builder cache?)`);
+  const cli = cliStartCost(dir);
+  const parts = cli ? bakeParts(dir, sets, dry, cli.plugin) : undefined;
   const ratio = median(wrapped) / median(raw);
   const perRound = wrapped.map((w, i) => w / raw[i]);
   const floorRatio = median(floor) / median(raw);
@@ -846,6 +848,10 @@ function row4(env) {
   const bareFloorText = bareFloor
     ? ` This environment sets NODE_EXTRA_CA_CERTS, which every Node start pays for here (see Node's start above): the same script without it, in the same rounds, ${fmt(median(bareFloor) / 1000)} s, ${fmt(median(bareFloor) / median(raw))}x raw (the ratio of each round's pair: median ${fmt(median(bareFloor.map((x, i) => x / raw[i])))}); \`matrix bake\` without it, in the same rounds, ${fmt(median(bareWrapped) / 1000)} s, ${fmt(median(bareWrapped) / median(raw))}x raw (the ratio of each round's pair: median ${fmt(median(bareRounds))}, spread ${fmt(Math.min(...bareRounds))}-${fmt(Math.max(...bareRounds))}). The figure above is the run with it, as this machine starts every Node process.`
     : '';
+  const cliText = cli
+    ? ` What the docker CLI adds before buildx starts on the raw command (its own start, and a run of the plugin with \`docker-cli-plugin-metadata\` to check it), which matrix skips: \`docker buildx bake -f docker-bake.hcl --print\` ${fmt(cli.through, 0)} ms, the plugin the CLI names (\`docker info\`: ${cli.plugin}) run as the CLI runs it, with the same arguments and DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND, ${fmt(cli.direct, 0)} ms (wall, medians of ${cli.rounds} interleaved runs after the rounds above).`
+    : '';
+  const partsText = parts ? ` ${parts}` : '';
   return {
     id: 4,
     name: 'Overhead of `matrix bake`',
@@ -859,7 +865,7 @@ function row4(env) {
     ],
     details: [
       `samples/monorepo in a git repository, fixture base images (test/engine/engine.ts fixtureSets()), after one warm-up build; wall time, median of ${rounds} rounds of one run each, \`matrix bake\` first in every other round, in which every build step came from the cache${discarded ? ` (${discarded} rounds discarded: a step ran, the cache had been evicted)` : ''}. The ratio of the medians; the ratio of each round's pair: median ${fmt(median(perRound))}, spread ${fmt(Math.min(...perRound))}-${fmt(Math.max(...perRound))} (the same cached build takes from ${fmt(Math.min(...raw) / 1000)} s to ${fmt(Math.max(...raw) / 1000)} s raw here, so one round's pair says little alone). \`matrix bake\` also checks that the committed files are current (after the warm-up, from its record of that build's compile when every read it made answers the same, src/cache/bake.ts: no compile), reads git for SOURCE_DATE_EPOCH and labels (HEAD's commit, branch and tags from one \`git log\` and the remote from \`git remote get-url\`, in one shell started before the rest of bake loads, src/cli/bake-entry.ts, src/bake/gitenv.ts readGitInfo and src/adapters/git.ts gitBatch; each target's last commit in a few shells, gitEach), runs the buildx plugin itself, as the docker CLI would run it for the raw command (src/adapters/buildx-plugin.ts: no CLI start and no metadata run of the plugin before the build), holds bake's output until bake's first line of progress names the builder it reached (that line stands for the doctor's checks, so no \`buildx inspect\` runs beside the build; src/cli/bake.ts buildBesideChecks), and prints a summary.${settleText(settledFrom)}`,
-      floorText + bareFloorText,
+      floorText + bareFloorText + cliText + partsText,
       '',
       'Raw command:',
       '',
@@ -868,6 +874,98 @@ function row4(env) {
       '```',
     ],
   };
+}
+
+/**
+ * The docker CLI's share of a raw `docker buildx ...`: the same bake --print
+ * through the CLI and through the plugin the CLI names, run as the CLI runs it
+ * (src/adapters/buildx-plugin.ts). undefined when `docker info` names no buildx plugin.
+ */
+function cliStartCost(dir) {
+  const info = run('docker', ['info', '--format', '{{json .ClientInfo.Plugins}}'], { cwd: dir, name: 'docker-info-plugins', allowFail: true });
+  let plugin;
+  try {
+    plugin = JSON.parse(info.stdout).find((p) => p.Name === 'buildx')?.Path;
+  } catch {
+    plugin = undefined;
+  }
+  if (!plugin) return undefined;
+  const args = ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print'];
+  const rounds = QUICK ? 3 : 15;
+  const through = [];
+  const direct = [];
+  for (let i = 0; i < rounds; i++) {
+    const pair = [
+      () => through.push(run('docker', args, { cwd: dir, name: 'cli-bake-print' }).ms),
+      () => direct.push(run(plugin, args, { cwd: dir, env: { ...process.env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: 'docker' }, name: 'plugin-bake-print' }).ms),
+    ];
+    if (i % 2) pair.reverse();
+    for (const f of pair) f();
+  }
+  return { plugin, rounds, through: median(through), direct: median(direct) };
+}
+
+/**
+ * Where each side's time goes, in rounds of their own: the build itself (the
+ * plugin's run, the same work on both sides) and what comes before it and
+ * after it (matrix's own start, checks and summary; the docker CLI's start and
+ * its check of the plugin). A config directory of the bench's own (a copy of
+ * the user's, so the same builder and context) holds a plugin that times the
+ * real one; both sides find it there, as docker and matrix find plugins. The
+ * build's own time varies by a second from run to run here, and the rest by
+ * milliseconds: this says what matrix adds, which the wall-time ratio of a
+ * few rounds cannot resolve. undefined when the timing plugin did not run.
+ */
+function bakeParts(dir, sets, dry, plugin) {
+  const config = path.join(WORK, 'docker-config');
+  const user = process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
+  if (existsSync(path.join(user, 'config.json'))) {
+    mkdirSync(config, { recursive: true });
+    cpSync(path.join(user, 'config.json'), path.join(config, 'config.json'));
+  }
+  if (existsSync(path.join(user, 'buildx'))) cpSync(path.join(user, 'buildx'), path.join(config, 'buildx'), { recursive: true });
+  mkdirSync(path.join(config, 'cli-plugins'), { recursive: true });
+  const times = path.join(WORK, 'plugin-times.log');
+  const q = (x) => `'${x.replaceAll("'", "'\\''")}'`;
+  writeFileSync(
+    path.join(config, 'cli-plugins', 'docker-buildx'),
+    `#!/bin/sh\nif [ "$1" = buildx ]; then\n  s=$(date +%s%N)\n  ${q(plugin)} "$@"\n  rc=$?\n  echo "$s $(date +%s%N)" >> ${q(times)}\n  exit $rc\nfi\nexec ${q(plugin)} "$@"\n`,
+    { mode: 0o755 },
+  );
+  const env = { ...process.env, DOCKER_CONFIG: config };
+  // The plugin's `date` and this are the same clock (the system's real time).
+  const now = () => Date.now();
+  const timed = (f) => {
+    writeFileSync(times, '');
+    settle();
+    const t0 = now();
+    f();
+    const t1 = now();
+    const last = readFileSync(times, 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.split(' ')
+      .map((n) => Number(n) / 1e6);
+    if (last?.length !== 2 || !last.every(Number.isFinite)) return undefined;
+    return { before: last[0] - t0, build: last[1] - last[0], after: t1 - last[1] };
+  };
+  const mine = [];
+  const raws = [];
+  const rounds = QUICK ? 2 : 9;
+  for (let i = 0; i < rounds; i++) {
+    const pair = [
+      () => mine.push(timed(() => matrix(['bake', ...sets], { cwd: dir, env, name: 'matrix-bake-timed' }))),
+      () => raws.push(timed(() => run('bash', ['-c', dry], { cwd: dir, env, name: 'raw-bake-timed' }))),
+    ];
+    if (i % 2) pair.reverse();
+    for (const f of pair) f();
+  }
+  if (mine.some((x) => !x) || raws.some((x) => !x)) return undefined;
+  const med = (list, k) => median(list.map((x) => x[k]));
+  const around = (list) => list.map((x) => x.before + x.after);
+  const extra = median(around(mine)) - median(around(raws));
+  return `Where the time goes, in ${rounds} more rounds of each side, alternating, with a plugin that times the real one (in a config directory of the bench's own): \`matrix bake\` ${fmt(med(mine, 'before'), 0)} ms before the plugin started, the build ${fmt(med(mine, 'build') / 1000)} s, ${fmt(med(mine, 'after'), 0)} ms after it ended; the raw command ${fmt(med(raws, 'before'), 0)} ms before (the CLI's start and its check of the plugin), the build ${fmt(med(raws, 'build') / 1000)} s, ${fmt(med(raws, 'after'), 0)} ms after (medians). So matrix adds ${fmt(extra, 0)} ms to what the raw command takes around the same build, ${fmt((extra / med(raws, 'build')) * 100, 1)}% of the build's median.`;
 }
 
 /** Build steps (RUN, COPY, ADD, WORKDIR) that ran instead of coming from the cache, in `--progress plain` output. */

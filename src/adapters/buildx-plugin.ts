@@ -10,8 +10,7 @@
 // messages and exit codes as under `docker buildx`. Docker Compose builds
 // with bake the same way, running the plugin's path itself
 // (docker/compose pkg/compose/build_bake.go). Skipping the CLI's own start
-// and the metadata run saves about 120 ms a command on the machines measured
-// (docs/benchmarks.md, row 4).
+// and the metadata run saves what docs/benchmarks.md, row 4, measures.
 //
 // The search follows the CLI's: the directories in the config file's
 // `cliPluginsExtraDirs` and `cli-plugins` in the config directory
