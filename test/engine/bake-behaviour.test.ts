@@ -10,6 +10,18 @@ import { conformanceCases } from './conformance.js';
 
 const hasEngine = requireEngine();
 
+/** A repository whose one service copies one file into a `FROM scratch` image (no base image to pull), generated. */
+function oneFileRepo(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(path.join(dir, 'copy.hbs'), '{{!--\ndescription: one file\n--}}\nFROM scratch\nCOPY README /README\n');
+  mkdirSync(path.join(dir, 'app'));
+  writeFileSync(path.join(dir, 'app', 'README'), 'context\n');
+  writeFileSync(path.join(dir, 'matrix.yaml'), 'version: 1\nplatforms: [linux/amd64]\nservices:\n  app: { context: app, template: copy.hbs }\n');
+  expect(matrix(dir, ['gen']).status).toBe(0);
+  return dir;
+}
+
 /** A repository with a spec whose services use a tiny user template on the toolchain fixture. */
 function scratchRepo(services: Record<string, string>, baseImage?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
@@ -387,13 +399,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
   // nodes (buildx commands/bake.go, progress.WithDesc); a build that pushes nothing takes that line
   // as the engine checks' answer, so no `buildx inspect` runs beside it (src/cli/bake.ts buildBesideChecks).
   it('a build that pushes nothing: the real buildx names its builder first, and no buildx inspect runs beside it', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
-    spawnSync('git', ['init', '-q'], { cwd: dir });
-    writeFileSync(path.join(dir, 'copy.hbs'), '{{!--\ndescription: one file\n--}}\nFROM scratch\nCOPY README /README\n');
-    mkdirSync(path.join(dir, 'app'));
-    writeFileSync(path.join(dir, 'app', 'README'), 'context\n');
-    writeFileSync(path.join(dir, 'matrix.yaml'), 'version: 1\nplatforms: [linux/amd64]\nservices:\n  app: { context: app, template: copy.hbs }\n');
-    expect(matrix(dir, ['gen']).status).toBe(0);
+    const dir = oneFileRepo();
     const log = path.join(dir, 'calls.log');
     const wrapper = path.join(dir, 'docker-wrapper');
     writeFileSync(wrapper, `#!/bin/sh\necho "$1 $2" >> '${log}'\nexec docker "$@"\n`, { mode: 0o755 });
@@ -417,13 +423,7 @@ describe.skipIf(!hasEngine)('matrix bake on a real engine', () => {
     };
     const real = pluginOf(process.env);
     expect(real, 'docker info names no buildx plugin').toBeTruthy();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-e2e-bake-'));
-    spawnSync('git', ['init', '-q'], { cwd: dir });
-    writeFileSync(path.join(dir, 'copy.hbs'), '{{!--\ndescription: one file\n--}}\nFROM scratch\nCOPY README /README\n');
-    mkdirSync(path.join(dir, 'app'));
-    writeFileSync(path.join(dir, 'app', 'README'), 'context\n');
-    writeFileSync(path.join(dir, 'matrix.yaml'), 'version: 1\nplatforms: [linux/amd64]\nservices:\n  app: { context: app, template: copy.hbs }\n');
-    expect(matrix(dir, ['gen']).status).toBe(0);
+    const dir = oneFileRepo();
     // Without a config directory of its own: the same plugin as docker's.
     const doctor = JSON.parse(matrix(dir, ['doctor', '--json']).stdout) as { checks: { name: string; detail: string }[] };
     expect(doctor.checks.find((c) => c.name === 'buildx')?.detail).toContain(`, ${real} (matrix runs it itself`);
