@@ -923,7 +923,9 @@ function bakeParts(dir, sets, dry, plugin) {
     mkdirSync(config, { recursive: true });
     cpSync(path.join(user, 'config.json'), path.join(config, 'config.json'));
   }
-  if (existsSync(path.join(user, 'buildx'))) cpSync(path.join(user, 'buildx'), path.join(config, 'buildx'), { recursive: true });
+  // The builders and the current one; not `refs`, buildx's record of each build's local contexts (thousands of files here), which no build reads.
+  const refs = path.join(user, 'buildx', 'refs');
+  if (existsSync(path.join(user, 'buildx'))) cpSync(path.join(user, 'buildx'), path.join(config, 'buildx'), { recursive: true, filter: (src) => src !== refs });
   mkdirSync(path.join(config, 'cli-plugins'), { recursive: true });
   const times = path.join(WORK, 'plugin-times.log');
   const q = (x) => `'${x.replaceAll("'", "'\\''")}'`;

@@ -25,6 +25,7 @@
 import { accessSync, constants, openSync, readFileSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { searchableEnv } from './process.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -49,7 +50,7 @@ export function buildxPlugin(bin: string, env: Env, platform: NodeJS.Platform = 
   if (env.MATRIX_DOCKER !== undefined) return through('MATRIX_DOCKER names the docker to run');
   if (bin !== 'docker') return through(`the docker to run is \`${bin}\``);
   if (env[REEXEC_ENV] !== undefined) return through(`${REEXEC_ENV} is set already`);
-  const docker = onPath('docker', env.PATH);
+  const docker = onPath('docker', env);
   if (docker === RELATIVE) return through('PATH has a relative directory before docker');
   if (!docker) return through('no `docker` on PATH');
   if (isScript(docker)) return through(`\`${docker}\` is a script, which decides what runs`);
@@ -142,9 +143,15 @@ function distinct(found: Found[]): Found[] {
 
 const RELATIVE = Symbol('relative');
 
-/** `name` in the directories of `PATH`, as the process would find it; RELATIVE when a directory searched first is relative (to a directory matrix does not run in). */
-function onPath(name: string, PATH: string | undefined): string | typeof RELATIVE | undefined {
-  for (const dir of (PATH ?? '').split(path.delimiter)) {
+/**
+ * `name` in the directories of PATH that process.ts searches (searchableEnv:
+ * the ones execve can take it from), as the process would find it; RELATIVE
+ * when a directory searched first is relative (to a directory matrix does not run in).
+ */
+function onPath(name: string, env: Env): string | typeof RELATIVE | undefined {
+  const searched = searchableEnv(name, env);
+  if (!searched) return undefined;
+  for (const dir of (searched.PATH ?? '').split(':')) {
     if (!dir || !path.isAbsolute(dir)) return RELATIVE;
     const file = path.join(dir, name);
     try {
